@@ -1,0 +1,114 @@
+// resp/output_buffer.cc — see output_buffer.h.
+#include "resp/output_buffer.h"
+
+#include <cstdlib>
+#include <cstring>
+
+namespace cairn::resp {
+
+OutputBuffer::~OutputBuffer() {
+  Clear();
+  std::free(spare_);
+}
+
+char* OutputBuffer::Reserve(size_t n) {
+  if (segments_.size() > head_) {
+    Segment& last = segments_.back();
+    if (last.capacity > last.len && last.capacity - last.len >= n) return last.data + last.len;
+  }
+  char* block = spare_ != nullptr ? spare_ : static_cast<char*>(std::malloc(kBlockSize));
+  spare_ = nullptr;
+  segments_.push_back(Segment{block, 0, kBlockSize, nullptr, nullptr});
+  return block;
+}
+
+void OutputBuffer::Append(std::string_view bytes) {
+  while (!bytes.empty()) {
+    size_t room = 0;
+    if (segments_.size() > head_) {
+      Segment& last = segments_.back();
+      room = last.capacity > last.len ? last.capacity - last.len : 0;
+    }
+    if (room == 0) {
+      Reserve(1);
+      room = kBlockSize;
+    }
+    size_t n = bytes.size() < room ? bytes.size() : room;
+    Segment& last = segments_.back();
+    std::memcpy(last.data + last.len, bytes.data(), n);
+    last.len += n;
+    size_ += n;
+    bytes.remove_prefix(n);
+  }
+}
+
+void OutputBuffer::AppendExternal(const char* data, size_t len, ReleaseFn release, void* ctx) {
+  segments_.push_back(Segment{const_cast<char*>(data), len, 0, release, ctx});
+  size_ += len;
+}
+
+int OutputBuffer::Gather(struct iovec* iov, int max_iov) const {
+  int n = 0;
+  size_t skip = offset_;
+  for (size_t i = head_; i < segments_.size() && n < max_iov; ++i) {
+    const Segment& s = segments_[i];
+    if (s.len - skip == 0) continue;
+    iov[n].iov_base = s.data + skip;
+    iov[n].iov_len = s.len - skip;
+    ++n;
+    skip = 0;
+  }
+  return n;
+}
+
+void OutputBuffer::DropFront() {
+  Segment& s = segments_[head_];
+  if (s.capacity == 0) {
+    if (s.release != nullptr) s.release(s.ctx);
+  } else if (spare_ == nullptr) {
+    spare_ = s.data;
+  } else {
+    std::free(s.data);
+  }
+  ++head_;
+  offset_ = 0;
+  if (head_ == segments_.size()) {
+    segments_.clear();
+    head_ = 0;
+  }
+}
+
+void OutputBuffer::Consume(size_t n) {
+  size_ -= n;
+  while (n > 0) {
+    Segment& s = segments_[head_];
+    size_t left = s.len - offset_;
+    if (n < left) {
+      offset_ += n;
+      return;
+    }
+    n -= left;
+    // Keep the last owned block open for appends if it still has room.
+    if (head_ + 1 == segments_.size() && s.capacity > s.len) {
+      s.len = 0;
+      offset_ = 0;
+      return;
+    }
+    DropFront();
+  }
+}
+
+void OutputBuffer::Clear() {
+  while (head_ < segments_.size()) DropFront();
+  size_ = 0;
+}
+
+size_t OutputBuffer::memory_bytes() const {
+  size_t total = 0;
+  for (size_t i = head_; i < segments_.size(); ++i) {
+    total += segments_[i].capacity != 0 ? segments_[i].capacity : segments_[i].len;
+  }
+  return total;
+}
+
+}  // namespace cairn::resp

@@ -1,0 +1,64 @@
+// resp/writer.h — writes replies in RESP2 or RESP3 into an OutputBuffer.
+//
+// Command code says what it means (a map, a null, a double, a set) and the writer picks the
+// encoding for the client's protocol: in RESP2 a map is a flat array, a null is $-1 (or *-1
+// for a null array), a double is a bulk string, a boolean is an integer; in RESP3 each has its
+// own type. Command code never branches on the protocol.
+//
+// Threading: one owner thread, like the OutputBuffer it writes to.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "resp/output_buffer.h"
+
+namespace cairn::resp {
+
+class Writer {
+ public:
+  // Bulk values of at least this size are referenced, not copied, when the caller offers an
+  // owner (WriteBulkRef); smaller ones are cheaper to copy than to track.
+  static constexpr size_t kZeroCopyMinBytes = 8 * 1024;
+
+  Writer(OutputBuffer* out, int protocol) : out_(out), protocol_(protocol) {}
+
+  int protocol() const { return protocol_; }
+  void set_protocol(int protocol) { protocol_ = protocol; }
+  OutputBuffer* buffer() const { return out_; }
+
+  void WriteSimple(std::string_view text);          // +text
+  // -text; text starts with the error code ("ERR ...", "WRONGTYPE ..."). CR/LF become spaces.
+  void WriteError(std::string_view text);
+  void WriteOk() { WriteSimple("OK"); }
+  void WriteInteger(int64_t value);                 // :value
+  void WriteBulk(std::string_view bytes);           // $len bytes
+  // Like WriteBulk, but large payloads are sent from the caller's buffer without a copy: the
+  // writer keeps ctx and calls release(ctx) after the bytes are written. Small payloads are
+  // copied and release(ctx) is called at once.
+  void WriteBulkRef(std::string_view bytes, ReleaseFn release, void* ctx);
+  void WriteNull();                                  // $-1 | _
+  void WriteNullArray();                             // *-1 | _
+  void WriteArrayLen(int64_t count);                 // *n
+  void WriteMapLen(int64_t pairs);                   // *2n | %n
+  void WriteSetLen(int64_t count);                   // *n | ~n
+  void WriteDouble(double value);                    // $len 1.5 | ,1.5
+  void WriteBool(bool value);                        // :1 | #t
+  void WriteVerbatim(std::string_view text, std::string_view format = "txt");  // $ | =
+  // Bulk string holding a number formatted as text (INCRBYFLOAT's reply style).
+  void WriteBulkInt64(int64_t value);
+  // Raw protocol bytes, already encoded (e.g. canned replies).
+  void WriteRaw(std::string_view bytes) { out_->Append(bytes); }
+
+  // Number of error replies written so far (per-command failure statistics).
+  uint64_t errors_written() const { return errors_written_; }
+
+ private:
+  void WriteHeader(char type, int64_t value);
+
+  OutputBuffer* out_;
+  int protocol_;
+  uint64_t errors_written_ = 0;
+};
+
+}  // namespace cairn::resp

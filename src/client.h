@@ -1,0 +1,67 @@
+// src/client.h — what the server knows about one client connection, independent of sockets.
+//
+// The owning I/O thread reads and writes every field. Other threads (CLIENT LIST, CLIENT
+// KILL, INFO) read the fields marked "shared": those are atomics, or guarded by the
+// ClientRegistry mutex (name, library). A kill from another thread sets kill_requested and
+// calls wake(), which the networking layer provides; the owner thread then closes.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace cairn::server {
+
+struct CommandSpec;
+
+struct ClientState {
+  uint64_t id = 0;
+  int protocol = 2;
+  bool authenticated = true;
+  bool close_after_reply = false;  // QUIT, or a protocol error
+  std::string addr = "in-process:0";
+  std::string laddr = "in-process:0";
+  int fd = -1;
+  int64_t created_ms = 0;
+
+  // shared
+  std::atomic<int> db{0};
+  std::atomic<int64_t> last_interaction_ms{0};
+  std::atomic<const CommandSpec*> last_command{nullptr};
+  std::atomic<size_t> query_buffer_bytes{0};
+  std::atomic<size_t> output_bytes{0};
+  std::atomic<size_t> output_memory_bytes{0};
+  std::atomic<bool> kill_requested{false};
+  // guarded by ClientRegistry::mu()
+  std::string name;
+  std::string lib_name;
+  std::string lib_ver;
+
+  // Asks the owner thread to look at kill_requested; any thread may call it. Empty for
+  // in-process clients.
+  std::function<void()> wake;
+};
+
+// Every connected client, for CLIENT LIST / KILL and INFO clients. Thread-safe.
+class ClientRegistry {
+ public:
+  // Assigns the client's id and adds it.
+  void Add(ClientState* client);
+  void Remove(ClientState* client);
+  size_t count();
+  // Calls fn(client) for each client, in id order, with the registry locked.
+  void ForEach(const std::function<void(ClientState&)>& fn);
+  std::mutex& mu() { return mu_; }
+  uint64_t NextId() { return next_id_.fetch_add(1, std::memory_order_relaxed); }
+
+ private:
+  std::mutex mu_;
+  std::map<uint64_t, ClientState*> clients_;
+  std::atomic<uint64_t> next_id_{1};
+};
+
+}  // namespace cairn::server

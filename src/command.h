@@ -1,0 +1,67 @@
+// src/command.h — what a command handler sees and what the command table records about it.
+//
+// A handler gets a CommandContext: the arguments (args[0] is the command name as sent), a
+// reply writer, the server state (store, config, clients, stats) and the calling client's
+// state. It never sees libuv or sockets, so every command runs in-process in tests.
+// Handlers validate arguments, run a store operation, and map its result to a reply; error
+// texts come from errors.h.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "resp/writer.h"
+#include "src/client.h"
+#include "src/stats.h"
+
+namespace cairn::server {
+
+struct ServerState;
+struct CommandContext;
+
+using Handler = void (*)(CommandContext& ctx);
+
+// Flags, with Redis's names in COMMAND INFO.
+enum CommandFlag : uint32_t {
+  kWrite = 1u << 0,
+  kReadOnly = 1u << 1,
+  kAdmin = 1u << 2,
+  kFast = 1u << 3,
+  kNoAuth = 1u << 4,
+  kLoading = 1u << 5,
+  kStale = 1u << 6,
+  kDenyOom = 1u << 7,
+  kNoScript = 1u << 8,
+  kNoMulti = 1u << 9,
+  kAllowBusy = 1u << 10,
+};
+
+struct CommandSpec {
+  std::string_view name;      // lower case; "config|get" style for subcommands
+  int arity;                  // >0 exact argument count, <0 at least -arity
+  uint32_t flags;
+  int first_key, last_key, key_step;  // key positions (COMMAND GETKEYS); 0 = no keys
+  Handler handler;            // nullptr for a container (the subcommand runs)
+  std::string_view group;     // COMMAND DOCS: "string", "generic", "connection", "server"
+  std::string_view since;
+  std::string_view summary;
+  std::string_view complexity;
+  std::string_view syntax;    // argument grammar, e.g. "key value [NX|XX]"; COMMAND DOCS
+  std::vector<CommandSpec> subcommands;
+  size_t id = 0;              // stats slot, assigned by the table
+};
+
+struct CommandContext {
+  std::span<const std::string_view> args;
+  resp::Writer& reply;
+  ServerState& server;
+  ClientState& client;
+  ThreadStats& stats;
+  const CommandSpec* spec = nullptr;
+
+  int db() const { return client.db.load(std::memory_order_relaxed); }
+};
+
+}  // namespace cairn::server

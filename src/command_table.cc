@@ -1,0 +1,62 @@
+// src/command_table.cc — see command_table.h.
+#include "src/command_table.h"
+
+#include <algorithm>
+
+namespace cairn::server {
+namespace {
+
+constexpr size_t kMaxNameLen = 64;
+
+// Lower-cases ASCII into buf; returns false if name is too long to be a command.
+bool LowerInto(std::string_view name, char* buf, size_t* len) {
+  if (name.size() > kMaxNameLen) return false;
+  for (size_t i = 0; i < name.size(); ++i) {
+    char c = name[i];
+    buf[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+  }
+  *len = name.size();
+  return true;
+}
+
+}  // namespace
+
+CommandTable::CommandTable() {
+  RegisterConnectionCommands(*this);
+  RegisterServerCommands(*this);
+  RegisterStringCommands(*this);
+  RegisterKeyCommands(*this);
+}
+
+void CommandTable::Add(CommandSpec spec) {
+  spec.id = slots_++;
+  for (CommandSpec& sub : spec.subcommands) sub.id = slots_++;
+  commands_.push_back(std::move(spec));
+  const CommandSpec& added = commands_.back();
+  index_[added.name] = &added;
+  by_slot_.resize(slots_);
+  by_slot_[added.id] = &added;
+  for (const CommandSpec& sub : added.subcommands) by_slot_[sub.id] = &sub;
+}
+
+const CommandSpec* CommandTable::Find(std::string_view name) const {
+  char buf[kMaxNameLen];
+  size_t len = 0;
+  if (!LowerInto(name, buf, &len)) return nullptr;
+  auto it = index_.find(std::string_view(buf, len));
+  return it == index_.end() ? nullptr : it->second;
+}
+
+const CommandSpec* CommandTable::FindSub(const CommandSpec& parent, std::string_view name) {
+  char buf[kMaxNameLen];
+  size_t len = 0;
+  if (!LowerInto(name, buf, &len)) return nullptr;
+  std::string_view lower(buf, len);
+  for (const CommandSpec& sub : parent.subcommands) {
+    std::string_view sub_name = sub.name.substr(sub.name.find('|') + 1);
+    if (sub_name == lower) return &sub;
+  }
+  return nullptr;
+}
+
+}  // namespace cairn::server

@@ -1,0 +1,43 @@
+// src/command_table.h — the registry of commands: case-insensitive lookup, arity, flags, key
+// positions, documentation. Built once at startup, then read-only (any thread may read).
+#pragma once
+
+#include <deque>
+#include <string_view>
+#include <unordered_map>
+
+#include "src/command.h"
+
+namespace cairn::server {
+
+class CommandTable {
+ public:
+  CommandTable();  // registers every command family
+
+  // nullptr if unknown. No allocation: names are lower-cased into a stack buffer.
+  const CommandSpec* Find(std::string_view name) const;
+  // The subcommand of a container command, or nullptr.
+  static const CommandSpec* FindSub(const CommandSpec& parent, std::string_view name);
+  // Every top-level command, in registration order.
+  const std::deque<CommandSpec>& all() const { return commands_; }
+  // Total stats slots (commands and subcommands).
+  size_t slot_count() const { return slots_; }
+  // The command or subcommand of stats slot id.
+  const CommandSpec* BySlot(size_t id) const { return by_slot_[id]; }
+
+  void Add(CommandSpec spec);
+
+ private:
+  std::deque<CommandSpec> commands_;  // stable addresses
+  std::unordered_map<std::string_view, const CommandSpec*> index_;
+  std::vector<const CommandSpec*> by_slot_;
+  size_t slots_ = 0;
+};
+
+// Each command family registers itself (src/commands/*.cc).
+void RegisterConnectionCommands(CommandTable& table);
+void RegisterServerCommands(CommandTable& table);
+void RegisterStringCommands(CommandTable& table);
+void RegisterKeyCommands(CommandTable& table);
+
+}  // namespace cairn::server

@@ -1,0 +1,349 @@
+// src/config.cc — the option table and redis.conf parsing. See config.h.
+#include "src/config.h"
+
+#include <algorithm>
+#include <cctype>
+#include <climits>
+#include <fstream>
+#include <functional>
+#include <sstream>
+
+#include "resp/inline_split.h"
+#include "resp/number.h"
+#include "src/glob.h"
+
+namespace cairn::server {
+namespace {
+
+enum class Kind { kBool, kInt, kMemory, kString, kEnum, kList };
+
+// One option: how to parse, check and print it. Setters return Redis's reason on error.
+struct Option {
+  std::string_view name;
+  Kind kind;
+  bool mutable_at_runtime;
+  int64_t min = 0, max = 0;                // kInt, kMemory
+  std::vector<std::string_view> choices;   // kEnum
+  std::function<void*(Config&)> field;
+};
+
+template <class T, class M>
+std::function<void*(Config&)> Field(M T::*member) {
+  return [member](Config& c) -> void* { return &(c.*member); };
+}
+
+const std::vector<Option>& Options() {
+  static const std::vector<Option> options = {
+      {"port", Kind::kInt, false, 0, 65535, {}, Field(&Config::port)},
+      {"bind", Kind::kList, false, 0, 0, {}, Field(&Config::bind)},
+      {"unixsocket", Kind::kString, false, 0, 0, {}, Field(&Config::unixsocket)},
+      {"unixsocketperm", Kind::kInt, false, 0, 0777, {}, Field(&Config::unixsocketperm)},
+      {"tcp-backlog", Kind::kInt, false, 0, INT_MAX, {}, Field(&Config::tcp_backlog)},
+      {"threads", Kind::kInt, false, 0, 256, {}, Field(&Config::threads)},
+      {"maxclients", Kind::kInt, true, 1, INT_MAX, {}, Field(&Config::maxclients)},
+      {"timeout", Kind::kInt, true, 0, INT_MAX, {}, Field(&Config::timeout_s)},
+      {"tcp-keepalive", Kind::kInt, true, 0, INT_MAX, {}, Field(&Config::tcp_keepalive_s)},
+      {"protected-mode", Kind::kBool, true, 0, 0, {}, Field(&Config::protected_mode)},
+      {"requirepass", Kind::kString, true, 0, 0, {}, Field(&Config::requirepass)},
+      {"proto-max-bulk-len", Kind::kMemory, true, 1024 * 1024, LLONG_MAX, {},
+       Field(&Config::proto_max_bulk_len)},
+      {"client-query-buffer-limit", Kind::kMemory, true, 1024 * 1024, LLONG_MAX, {},
+       Field(&Config::client_query_buffer_limit)},
+      {"databases", Kind::kInt, false, 1, INT_MAX, {}, Field(&Config::databases)},
+      {"hz", Kind::kInt, true, 1, 500, {}, Field(&Config::hz)},
+      {"maxmemory", Kind::kMemory, true, 0, LLONG_MAX, {}, Field(&Config::maxmemory)},
+      {"maxmemory-policy", Kind::kEnum, true, 0, 0,
+       {"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru",
+        "allkeys-lfu", "allkeys-random", "noeviction"},
+       Field(&Config::maxmemory_policy)},
+      {"dir", Kind::kString, true, 0, 0, {}, Field(&Config::dir)},
+      {"dbfilename", Kind::kString, true, 0, 0, {}, Field(&Config::dbfilename)},
+      {"appendfilename", Kind::kString, false, 0, 0, {}, Field(&Config::appendfilename)},
+      {"pidfile", Kind::kString, false, 0, 0, {}, Field(&Config::pidfile)},
+      {"loglevel", Kind::kEnum, true, 0, 0, {"debug", "verbose", "notice", "warning"},
+       Field(&Config::loglevel)},
+      {"logfile", Kind::kString, false, 0, 0, {}, Field(&Config::logfile)},
+      {"daemonize", Kind::kBool, false, 0, 0, {}, Field(&Config::daemonize)},
+      {"appendonly", Kind::kBool, true, 0, 0, {}, Field(&Config::appendonly)},
+      {"appendfsync", Kind::kEnum, true, 0, 0, {"always", "everysec", "no"},
+       Field(&Config::appendfsync)},
+      {"save", Kind::kString, true, 0, 0, {}, Field(&Config::save)},
+  };
+  return options;
+}
+
+const Option* FindOption(std::string_view name) {
+  for (const Option& o : Options()) {
+    if (o.name.size() == name.size() &&
+        std::equal(name.begin(), name.end(), o.name.begin(),
+                   [](char a, char b) { return std::tolower(a) == b; })) {
+      return &o;
+    }
+  }
+  return nullptr;
+}
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string Bounds(int64_t min, int64_t max) {
+  return "argument must be between " + std::to_string(min) + " and " + std::to_string(max) +
+         " inclusive";
+}
+
+// Parses value into the option's field. Returns the reason text on failure.
+std::optional<std::string> Assign(const Option& o, Config& c, const std::vector<std::string>& v) {
+  if (o.kind == Kind::kList) {
+    *static_cast<std::vector<std::string>*>(o.field(c)) = v;
+    return std::nullopt;
+  }
+  const std::string& text = v[0];
+  switch (o.kind) {
+    case Kind::kBool: {
+      std::string t = Lower(text);
+      if (t != "yes" && t != "no") return "argument must be 'yes' or 'no'";
+      *static_cast<bool*>(o.field(c)) = t == "yes";
+      return std::nullopt;
+    }
+    case Kind::kInt:
+    case Kind::kMemory: {
+      int64_t n = 0;
+      bool ok = o.kind == Kind::kInt ? resp::ParseInt64(text, &n) : ParseMemory(text, &n);
+      if (!ok) {
+        return o.kind == Kind::kInt ? "argument couldn't be parsed into an integer"
+                                    : "argument must be a memory value";
+      }
+      if (n < o.min || n > o.max) return Bounds(o.min, o.max);
+      if (o.kind == Kind::kInt) {
+        *static_cast<int*>(o.field(c)) = static_cast<int>(n);
+      } else {
+        *static_cast<int64_t*>(o.field(c)) = n;
+      }
+      return std::nullopt;
+    }
+    case Kind::kEnum: {
+      std::string t = Lower(text);
+      if (std::find(o.choices.begin(), o.choices.end(), t) == o.choices.end()) {
+        std::string msg = "argument(s) must be one of the following: ";
+        for (size_t i = 0; i < o.choices.size(); ++i) {
+          msg += (i ? ", " : "") + std::string(o.choices[i]);
+        }
+        return msg;
+      }
+      *static_cast<std::string*>(o.field(c)) = t;
+      return std::nullopt;
+    }
+    case Kind::kString:
+      *static_cast<std::string*>(o.field(c)) = text;
+      return std::nullopt;
+    case Kind::kList:
+      break;
+  }
+  return std::nullopt;
+}
+
+std::string Format(const Option& o, Config& c) {
+  switch (o.kind) {
+    case Kind::kBool: return *static_cast<bool*>(o.field(c)) ? "yes" : "no";
+    case Kind::kInt: {
+      int v = *static_cast<int*>(o.field(c));
+      if (o.name == "unixsocketperm") {
+        std::ostringstream s;
+        s << std::oct << v;
+        return s.str();
+      }
+      return std::to_string(v);
+    }
+    case Kind::kMemory: return std::to_string(*static_cast<int64_t*>(o.field(c)));
+    case Kind::kString:
+    case Kind::kEnum: return *static_cast<std::string*>(o.field(c));
+    case Kind::kList: {
+      std::string out;
+      for (const std::string& s : *static_cast<std::vector<std::string>*>(o.field(c))) {
+        out += (out.empty() ? "" : " ") + s;
+      }
+      return out;
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
+bool ParseMemory(std::string_view text, int64_t* out) {
+  std::string t = Lower(text);
+  int64_t mul = 1;
+  struct Unit {
+    const char* suffix;
+    int64_t mul;
+  };
+  static const Unit units[] = {{"gb", 1LL << 30}, {"mb", 1LL << 20}, {"kb", 1LL << 10},
+                               {"g", 1000000000LL}, {"m", 1000000LL}, {"k", 1000LL},
+                               {"b", 1}};
+  for (const Unit& u : units) {
+    size_t n = std::string_view(u.suffix).size();
+    if (t.size() > n && t.compare(t.size() - n, n, u.suffix) == 0) {
+      mul = u.mul;
+      t.resize(t.size() - n);
+      break;
+    }
+  }
+  int64_t v = 0;
+  if (!resp::ParseInt64(t, &v)) return false;
+  if (v != 0 && (v > LLONG_MAX / mul || v < LLONG_MIN / mul)) return false;
+  *out = v * mul;
+  return true;
+}
+
+bool SplitConfigLine(std::string_view line, std::vector<std::string>* words) {
+  std::string scratch;
+  std::vector<std::string_view> views;
+  if (!resp::SplitInline(line, &scratch, &views)) return false;
+  words->assign(views.begin(), views.end());
+  return true;
+}
+
+std::optional<std::string> ConfigStore::ApplyLine(const std::vector<std::string>& words,
+                                                  bool at_startup) {
+  const Option* o = FindOption(words[0]);
+  bool list = o != nullptr && o->kind == Kind::kList;
+  // "save" takes any number of words (pairs of seconds and changes, or "").
+  bool save = o != nullptr && o->name == "save";
+  if (o == nullptr || words.size() < 2 || (!list && !save && words.size() != 2)) {
+    return "Bad directive or wrong number of arguments";
+  }
+  std::vector<std::string> values(words.begin() + 1, words.end());
+  if (save) {
+    std::string joined;
+    for (const std::string& w : values) joined += (joined.empty() ? "" : " ") + w;
+    values = {joined};
+  }
+  return Assign(*o, config_, values);
+}
+
+std::optional<std::string> ConfigStore::LoadText(std::string_view text, std::string_view origin) {
+  std::lock_guard lock(mu_);
+  int line_no = 0;
+  while (!text.empty()) {
+    size_t nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
+    ++line_no;
+    while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) {
+      line.remove_suffix(1);
+    }
+    while (!line.empty() && std::isspace(static_cast<unsigned char>(line.front()))) {
+      line.remove_prefix(1);
+    }
+    if (line.empty() || line[0] == '#') continue;
+    std::vector<std::string> words;
+    std::optional<std::string> err;
+    if (!SplitConfigLine(line, &words)) {
+      err = "Unbalanced quotes in configuration line";
+    } else {
+      err = ApplyLine(words, true);
+    }
+    if (err) {
+      return "\n*** FATAL CONFIG FILE ERROR ***\nReading the configuration file " +
+             std::string(origin) + ", at line " + std::to_string(line_no) + "\n>>> '" +
+             std::string(line) + "'\n" + *err + "\n";
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> ConfigStore::LoadArgs(int argc, const char* const* argv) {
+  int i = 1;
+  if (i < argc && std::string_view(argv[i]).substr(0, 2) != "--") {
+    std::ifstream in(argv[i]);
+    if (!in) return std::string("Fatal error, can't open config file '") + argv[i] + "'";
+    std::stringstream ss;
+    ss << in.rdbuf();
+    config_file_ = argv[i];
+    if (auto err = LoadText(ss.str(), config_file_)) return err;
+    ++i;
+  }
+  // "--name v1 v2 --other v" becomes the lines "name v1 v2" and "other v", like redis-server.
+  std::string text;
+  for (; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (arg.substr(0, 2) == "--") {
+      if (!text.empty()) text += '\n';
+      text += arg.substr(2);
+    } else {
+      std::string quoted = "\"";
+      for (char ch : arg) {
+        if (ch == '"' || ch == '\\') quoted += '\\';
+        quoted += ch;
+      }
+      text += " " + quoted + "\"";
+    }
+  }
+  return LoadText(text, "(command line)");
+}
+
+std::vector<std::pair<std::string, std::string>> ConfigStore::Get(
+    std::string_view pattern) const {
+  std::lock_guard lock(mu_);
+  std::vector<std::pair<std::string, std::string>> out;
+  Config& c = const_cast<Config&>(config_);
+  for (const Option& o : Options()) {
+    if (GlobMatch(pattern, o.name, /*nocase=*/true)) {
+      out.emplace_back(std::string(o.name), Format(o, c));
+    }
+  }
+  return out;
+}
+
+std::optional<ConfigError> ConfigStore::Set(std::string_view name, std::string_view value) {
+  std::lock_guard lock(mu_);
+  const Option* o = FindOption(name);
+  if (o == nullptr) return ConfigError{"unknown"};
+  if (!o->mutable_at_runtime) return ConfigError{"can't set immutable config"};
+  std::vector<std::string> values;
+  if (o->kind == Kind::kList) {
+    if (!SplitConfigLine(value, &values)) return ConfigError{"Unbalanced quotes"};
+  } else {
+    values.emplace_back(value);
+  }
+  if (auto err = Assign(*o, config_, values)) return ConfigError{*err};
+  return std::nullopt;
+}
+
+bool ConfigStore::Known(std::string_view name) const { return FindOption(name) != nullptr; }
+
+std::string ConfigStore::config_file() const {
+  std::lock_guard lock(mu_);
+  return config_file_;
+}
+
+std::optional<std::string> ConfigStore::Rewrite() const {
+  std::lock_guard lock(mu_);
+  if (config_file_.empty()) return "The server is running without a config file";
+  std::ostringstream out;
+  out << "# Generated by CONFIG REWRITE\n";
+  Config& c = const_cast<Config&>(config_);
+  for (const Option& o : Options()) {
+    std::string v = Format(o, c);
+    bool quote = v.empty() || (v.find(' ') != std::string::npos && o.kind != Kind::kList);
+    out << o.name << ' ' << (quote ? "\"" + v + "\"" : v) << '\n';
+  }
+  std::string tmp = config_file_ + ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::trunc);
+    f << out.str();
+    if (!f) return "Rewriting config file: " + std::string("write failed");
+  }
+  if (std::rename(tmp.c_str(), config_file_.c_str()) != 0) return "Rewriting config file failed";
+  return std::nullopt;
+}
+
+Config ConfigStore::Snapshot() const {
+  std::lock_guard lock(mu_);
+  return config_;
+}
+
+}  // namespace cairn::server

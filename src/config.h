@@ -1,0 +1,102 @@
+// src/config.h — server configuration: redis.conf syntax, command-line overrides, CONFIG.
+//
+// Options have Redis's names, defaults, value syntax (yes/no, memory units like 512mb) and
+// error texts. Load(): the config file (if any) first, then `--name value...` arguments, in
+// order. An unknown or malformed option stops startup with file, line and reason.
+//
+// Threading: Load() runs before any thread starts. At run time, Get/Set go through the
+// ConfigStore's mutex; values read on every request (limits) are mirrored into atomics by
+// the server after each successful Set.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cairn::server {
+
+struct Config {
+  // Network
+  int port = 6379;
+  std::vector<std::string> bind = {"127.0.0.1"};
+  std::string unixsocket;
+  int unixsocketperm = 0;
+  int tcp_backlog = 511;
+  int threads = 0;  // I/O threads; 0 = one per core
+  int maxclients = 10000;
+  int timeout_s = 0;
+  int tcp_keepalive_s = 300;
+  bool protected_mode = true;
+  // Security and limits
+  std::string requirepass;
+  int64_t proto_max_bulk_len = 512LL * 1024 * 1024;
+  int64_t client_query_buffer_limit = 1024LL * 1024 * 1024;
+  // Keyspace
+  int databases = 16;
+  int hz = 10;
+  int64_t maxmemory = 0;
+  std::string maxmemory_policy = "noeviction";
+  // Files and logging
+  std::string dir = "./data";
+  std::string dbfilename = "dump.rdb";
+  std::string appendfilename = "appendonly.aof";
+  std::string pidfile;
+  std::string loglevel = "notice";
+  std::string logfile;  // empty: standard output
+  bool daemonize = false;
+  // Persistence (the write-ahead log and snapshots; see README for what is implemented).
+  bool appendonly = false;
+  std::string appendfsync = "always";
+  std::string save;
+};
+
+// One failure while loading or setting; `message` is Redis's reason text.
+struct ConfigError {
+  std::string message;
+};
+
+class ConfigStore {
+ public:
+  ConfigStore() = default;
+  explicit ConfigStore(Config initial) : config_(std::move(initial)) {}
+
+  // Parses redis.conf text. `origin` names the source in error messages.
+  [[nodiscard]] std::optional<std::string> LoadText(std::string_view text,
+                                                    std::string_view origin);
+  // Loads `config-file` (optional first argument) then `--name value ...` arguments.
+  // Returns a complete human-readable error (file, line, reason) on failure.
+  [[nodiscard]] std::optional<std::string> LoadArgs(int argc, const char* const* argv);
+
+  // CONFIG GET: (name, value) pairs for every option matching the glob pattern.
+  std::vector<std::pair<std::string, std::string>> Get(std::string_view pattern) const;
+  // CONFIG SET of one option at run time. On error returns Redis's reason text.
+  [[nodiscard]] std::optional<ConfigError> Set(std::string_view name, std::string_view value);
+  // True if name is a known option (or alias).
+  bool Known(std::string_view name) const;
+  // CONFIG REWRITE: writes the current values into the file the config was loaded from.
+  [[nodiscard]] std::optional<std::string> Rewrite() const;
+  std::string config_file() const;
+
+  // A consistent copy of every option.
+  Config Snapshot() const;
+  // Startup only: direct access before threads exist.
+  Config& mutable_config() { return config_; }
+
+ private:
+  [[nodiscard]] std::optional<std::string> ApplyLine(const std::vector<std::string>& words,
+                                                     bool at_startup);
+
+  mutable std::mutex mu_;
+  Config config_;
+  std::string config_file_;
+};
+
+// Parses "1gb", "512mb", "100k", "42" (Redis memory units); false if malformed.
+[[nodiscard]] bool ParseMemory(std::string_view text, int64_t* out);
+// Splits a config line into words (quotes and escapes as in redis.conf).
+[[nodiscard]] bool SplitConfigLine(std::string_view line, std::vector<std::string>* words);
+
+}  // namespace cairn::server

@@ -1,0 +1,93 @@
+// src/dispatch.cc — see dispatch.h.
+#include "src/dispatch.h"
+
+#include <chrono>
+
+#include "src/errors.h"
+#include "src/reply.h"
+#include "src/server_state.h"
+
+namespace cairn::server {
+namespace {
+
+void ReplyUnknownCommand(resp::Writer& w, std::span<const std::string_view> args) {
+  std::string text = "ERR unknown command '" + std::string(args[0].substr(0, 128)) +
+                     "', with args beginning with: ";
+  for (size_t i = 1; i < args.size() && text.size() < 1024; ++i) {
+    text += "'" + std::string(args[i].substr(0, 128)) + "' ";
+  }
+  w.WriteError(text);
+}
+
+void ReplyUnknownSubcommand(resp::Writer& w, const CommandSpec& parent, std::string_view sub) {
+  std::string upper(parent.name);
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  w.WriteError("ERR unknown subcommand '" + std::string(sub.substr(0, 128)) + "'. Try " +
+               upper + " HELP.");
+}
+
+bool ArityOk(const CommandSpec& spec, size_t argc) {
+  return spec.arity > 0 ? argc == static_cast<size_t>(spec.arity)
+                        : argc >= static_cast<size_t>(-spec.arity);
+}
+
+// Resolves args to the command or subcommand to run; replies with the error and returns
+// nullptr when there is none.
+const CommandSpec* Resolve(ServerState& server, resp::Writer& w,
+                           std::span<const std::string_view> args) {
+  const CommandSpec* spec = server.commands.Find(args[0]);
+  if (spec == nullptr) {
+    ReplyUnknownCommand(w, args);
+    return nullptr;
+  }
+  if (!spec->subcommands.empty() && args.size() >= 2) {
+    const CommandSpec* sub = CommandTable::FindSub(*spec, args[1]);
+    if (sub == nullptr) {
+      ReplyUnknownSubcommand(w, *spec, args[1]);
+      return nullptr;
+    }
+    spec = sub;
+  }
+  if (!ArityOk(*spec, args.size())) {
+    ReplyWrongArity(w, spec->name);
+    return nullptr;
+  }
+  return spec;
+}
+
+}  // namespace
+
+void Execute(ServerState& server, ClientState& client, ThreadStats& stats, resp::Writer& writer,
+             std::span<const std::string_view> args) {
+  stats.commands_processed.Add();
+  if (server.limits.requirepass_set.load(std::memory_order_relaxed) && !client.authenticated) {
+    const CommandSpec* spec = server.commands.Find(args[0]);
+    if (spec == nullptr || !(spec->flags & kNoAuth)) {
+      writer.WriteError(errors::kNoAuth);
+      stats.error_replies.Add();
+      return;
+    }
+  }
+  const CommandSpec* spec = Resolve(server, writer, args);
+  if (spec == nullptr) {
+    stats.error_replies.Add();
+    return;
+  }
+  CommandContext ctx{args, writer, server, client, stats, spec};
+  uint64_t errors_before = writer.errors_written();
+  auto start = std::chrono::steady_clock::now();
+  spec->handler(ctx);
+  auto usec = std::chrono::duration_cast<std::chrono::microseconds>(
+                  std::chrono::steady_clock::now() - start)
+                  .count();
+  CommandCounters& counters = stats.per_command[spec->id];
+  counters.calls.Add();
+  counters.usec.Add(static_cast<uint64_t>(usec));
+  if (writer.errors_written() != errors_before) {
+    counters.failed_calls.Add();
+    stats.error_replies.Add();
+  }
+  client.last_command.store(spec, std::memory_order_relaxed);
+}
+
+}  // namespace cairn::server

@@ -1,0 +1,62 @@
+// src/reply.cc — see reply.h.
+#include "src/reply.h"
+
+#include <string>
+
+#include "resp/number.h"
+#include "src/errors.h"
+#include "src/server_state.h"
+
+namespace cairn::server {
+
+void ReplyWrongArity(resp::Writer& w, std::string_view name) {
+  w.WriteError("ERR wrong number of arguments for '" + std::string(name) + "' command");
+}
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x + 32);
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y + 32);
+    if (x != y) return false;
+  }
+  return true;
+}
+
+bool ArgToInt64(CommandContext& ctx, std::string_view arg, int64_t* out) {
+  if (resp::ParseInt64(arg, out)) return true;
+  ctx.reply.WriteError(errors::kNotInteger);
+  return false;
+}
+
+bool ArgToInt64Range(CommandContext& ctx, std::string_view arg, int64_t min, int64_t max,
+                     std::string_view range_error, int64_t* out) {
+  if (!ArgToInt64(ctx, arg, out)) return false;
+  if (*out >= min && *out <= max) return true;
+  ctx.reply.WriteError(range_error);
+  return false;
+}
+
+bool ArgToDouble(CommandContext& ctx, std::string_view arg, double* out) {
+  if (resp::ParseDouble(arg, out)) return true;
+  ctx.reply.WriteError(errors::kNotFloat);
+  return false;
+}
+
+bool ArgToDb(CommandContext& ctx, std::string_view arg, int* out,
+             std::string_view out_of_range_error) {
+  int64_t db = 0;
+  if (!resp::ParseInt64(arg, &db)) {
+    ctx.reply.WriteError(errors::kInvalidDbIndex);
+    return false;
+  }
+  if (db < 0 || db >= ctx.server.store.databases()) {
+    ctx.reply.WriteError(out_of_range_error);
+    return false;
+  }
+  *out = static_cast<int>(db);
+  return true;
+}
+
+}  // namespace cairn::server

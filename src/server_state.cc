@@ -1,0 +1,52 @@
+// src/server_state.cc — see server_state.h.
+#include "src/server_state.h"
+
+#include <chrono>
+#include <random>
+
+namespace cairn::server {
+namespace {
+
+int64_t WallMs() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+std::string RandomHex(size_t n) {
+  static const char kHex[] = "0123456789abcdef";
+  std::random_device rd;
+  std::string out(n, '0');
+  for (char& c : out) c = kHex[rd() % 16];
+  return out;
+}
+
+store::StoreOptions StoreOptionsFrom(const Config& config) {
+  store::StoreOptions options;
+  options.databases = config.databases;
+  return options;
+}
+
+}  // namespace
+
+ServerState::ServerState(const Config& config)
+    : config(config),
+      store(StoreOptionsFrom(config)),
+      stats(commands.slot_count()),
+      run_id(RandomHex(40)),
+      start_ms(WallMs()) {
+  last_save_s = start_ms / 1000;
+  ApplyConfig();
+}
+
+void ServerState::ApplyConfig() {
+  Config c = config.Snapshot();
+  limits.proto_max_bulk_len = c.proto_max_bulk_len;
+  limits.client_query_buffer_limit = c.client_query_buffer_limit;
+  limits.maxclients = c.maxclients;
+  limits.timeout_s = c.timeout_s;
+  limits.requirepass_set = !c.requirepass.empty();
+}
+
+int64_t ServerState::UptimeMs() const { return WallMs() - start_ms; }
+
+}  // namespace cairn::server

@@ -1,0 +1,59 @@
+// src/server_state.h — everything a command may use, without any networking: the store,
+// configuration, command table, clients, stats and lifecycle requests. The networking layer
+// (server.h) owns one ServerState; tests build one in-process.
+//
+// Threading: members are thread-safe as documented on their types. The `limits` atomics
+// mirror configuration read on every request; ApplyConfig() refreshes them after CONFIG SET.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "src/client.h"
+#include "src/command_table.h"
+#include "src/config.h"
+#include "src/stats.h"
+#include "store/store.h"
+
+namespace cairn::server {
+
+inline constexpr std::string_view kCairnVersion = "0.1.0";
+// What clients see as redis_version: the Redis line whose semantics cairn follows.
+inline constexpr std::string_view kRedisVersion = "7.0.15";
+
+struct RuntimeLimits {
+  std::atomic<int64_t> proto_max_bulk_len{0};
+  std::atomic<int64_t> client_query_buffer_limit{0};
+  std::atomic<int> maxclients{0};
+  std::atomic<int> timeout_s{0};
+  std::atomic<bool> requirepass_set{false};
+};
+
+struct ServerState {
+  explicit ServerState(const Config& config);
+
+  // Copies the request-path settings from config into limits (after load and CONFIG SET).
+  void ApplyConfig();
+  int64_t UptimeMs() const;
+
+  ConfigStore config;
+  store::Store store;
+  CommandTable commands;
+  StatsRegistry stats;
+  ClientRegistry clients;
+  RuntimeLimits limits;
+  std::string run_id;
+  int64_t start_ms;
+  std::atomic<int> tcp_port{0};
+  std::atomic<int> io_threads{1};
+  std::atomic<int64_t> last_save_s{0};
+  std::atomic<int> blocked_clients{0};
+
+  // Set by the networking layer; SHUTDOWN calls it (any thread). Empty in-process.
+  std::function<void()> request_shutdown;
+  std::atomic<bool> shutting_down{false};
+};
+
+}  // namespace cairn::server

@@ -1,0 +1,60 @@
+// src/stats.cc — see stats.h.
+#include "src/stats.h"
+
+namespace cairn::server {
+
+ThreadStats* StatsRegistry::Create() {
+  std::lock_guard lock(mu_);
+  threads_.push_back(std::make_unique<ThreadStats>(commands_));
+  return threads_.back().get();
+}
+
+StatsRegistry::Totals StatsRegistry::Sum() {
+  std::lock_guard lock(mu_);
+  Totals t;
+  for (auto& s : threads_) {
+    t.commands_processed += s->commands_processed.Get();
+    t.connections_received += s->connections_received.Get();
+    t.rejected_connections += s->rejected_connections.Get();
+    t.net_input_bytes += s->net_input_bytes.Get();
+    t.net_output_bytes += s->net_output_bytes.Get();
+    t.keyspace_hits += s->keyspace_hits.Get();
+    t.keyspace_misses += s->keyspace_misses.Get();
+    t.error_replies += s->error_replies.Get();
+  }
+  return t;
+}
+
+void StatsRegistry::SumCommand(size_t id, uint64_t out[4]) {
+  std::lock_guard lock(mu_);
+  out[0] = out[1] = out[2] = out[3] = 0;
+  for (auto& s : threads_) {
+    const CommandCounters& c = s->per_command[id];
+    out[0] += c.calls.Get();
+    out[1] += c.usec.Get();
+    out[2] += c.rejected_calls.Get();
+    out[3] += c.failed_calls.Get();
+  }
+}
+
+void StatsRegistry::Reset() {
+  std::lock_guard lock(mu_);
+  for (auto& s : threads_) {
+    s->commands_processed.Reset();
+    s->connections_received.Reset();
+    s->rejected_connections.Reset();
+    s->net_input_bytes.Reset();
+    s->net_output_bytes.Reset();
+    s->keyspace_hits.Reset();
+    s->keyspace_misses.Reset();
+    s->error_replies.Reset();
+    for (auto& c : s->per_command) {
+      c.calls.Reset();
+      c.usec.Reset();
+      c.rejected_calls.Reset();
+      c.failed_calls.Reset();
+    }
+  }
+}
+
+}  // namespace cairn::server

@@ -1,0 +1,65 @@
+// src/stats.h — server counters for INFO (stats, commandstats).
+//
+// Each I/O thread owns one ThreadStats and is its only writer; INFO sums all of them. Fields
+// are relaxed atomics so a reader on another thread sees a recent value without a data race
+// and the writer pays no fence (a relaxed add on a line no other core writes).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+namespace cairn::server {
+
+struct Counter {
+  std::atomic<uint64_t> value{0};
+  void Add(uint64_t n = 1) { value.store(value.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
+  uint64_t Get() const { return value.load(std::memory_order_relaxed); }
+  void Reset() { value.store(0, std::memory_order_relaxed); }
+};
+
+struct CommandCounters {
+  Counter calls;
+  Counter usec;
+  Counter rejected_calls;
+  Counter failed_calls;
+};
+
+struct alignas(64) ThreadStats {
+  explicit ThreadStats(size_t commands) : per_command(commands) {}
+  Counter commands_processed;
+  Counter connections_received;
+  Counter rejected_connections;
+  Counter net_input_bytes;
+  Counter net_output_bytes;
+  Counter keyspace_hits;
+  Counter keyspace_misses;
+  Counter error_replies;
+  std::vector<CommandCounters> per_command;  // indexed by CommandSpec::id
+};
+
+// The set of ThreadStats; sums on demand. Thread-safe.
+class StatsRegistry {
+ public:
+  explicit StatsRegistry(size_t commands) : commands_(commands) {}
+  // Creates the stats block for one writer thread; lives as long as the registry.
+  ThreadStats* Create();
+  struct Totals {
+    uint64_t commands_processed = 0, connections_received = 0, rejected_connections = 0;
+    uint64_t net_input_bytes = 0, net_output_bytes = 0, keyspace_hits = 0, keyspace_misses = 0;
+    uint64_t error_replies = 0;
+  };
+  Totals Sum();
+  // out = {calls, usec, rejected, failed} of command id, summed over threads.
+  void SumCommand(size_t id, uint64_t out[4]);
+  void Reset();
+
+ private:
+  size_t commands_;
+  std::mutex mu_;
+  std::vector<std::unique_ptr<ThreadStats>> threads_;
+};
+
+}  // namespace cairn::server

@@ -1,0 +1,76 @@
+// store/detail/table.cc — see table.h.
+#include "store/detail/table.h"
+
+#include <utility>
+
+namespace cairn::store::detail {
+namespace {
+constexpr size_t kInitialBuckets = 8;
+}
+
+Entry* Table::Find(uint64_t hash, std::string_view key, Entry*** link) {
+  if (buckets_.empty()) return nullptr;
+  Entry** p = &buckets_[hash & mask()];
+  for (; *p != nullptr; p = &(*p)->next) {
+    Entry* e = *p;
+    if (e->hash == hash && e->key() == key) {
+      if (link) *link = p;
+      return e;
+    }
+  }
+  return nullptr;
+}
+
+void Table::Insert(Entry* e) {
+  if (size_ >= buckets_.size()) Grow();
+  Entry*& head = buckets_[e->hash & mask()];
+  e->next = head;
+  head = e;
+  ++size_;
+  if (e->has_expire()) ++expires_;
+}
+
+Entry* Table::Unlink(Entry** link) {
+  Entry* e = *link;
+  *link = e->next;
+  e->next = nullptr;
+  --size_;
+  if (e->has_expire()) --expires_;
+  return e;
+}
+
+void Table::Grow() {
+  size_t n = buckets_.empty() ? kInitialBuckets : buckets_.size() * 2;
+  std::vector<Entry*> grown(n, nullptr);
+  for (Entry* head : buckets_) {
+    while (head != nullptr) {
+      Entry* next = head->next;
+      Entry*& slot = grown[head->hash & (n - 1)];
+      head->next = slot;
+      slot = head;
+      head = next;
+    }
+  }
+  buckets_.swap(grown);
+}
+
+void Table::Clear() {
+  for (Entry*& head : buckets_) {
+    while (head != nullptr) {
+      Entry* next = head->next;
+      Entry::Destroy(head);
+      head = next;
+    }
+  }
+  buckets_.clear();
+  buckets_.shrink_to_fit();
+  size_ = expires_ = 0;
+}
+
+void Table::Swap(Table& other) {
+  buckets_.swap(other.buckets_);
+  std::swap(size_, other.size_);
+  std::swap(expires_, other.expires_);
+}
+
+}  // namespace cairn::store::detail

@@ -1,0 +1,50 @@
+// store/detail/table.h — a chained hash table of Entries for one (shard, database).
+// Internal to store/: callers hold the owning shard's lock for every call.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "store/entry.h"
+
+namespace cairn::store::detail {
+
+class Table {
+ public:
+  Table() = default;
+  ~Table() { Clear(); }
+  Table(const Table&) = delete;
+  Table& operator=(const Table&) = delete;
+
+  // Returns the entry for key or nullptr. *link (optional) receives the pointer that points
+  // at the entry, for Unlink.
+  Entry* Find(uint64_t hash, std::string_view key, Entry*** link = nullptr);
+  // Adds an entry whose key is not present. Grows (doubling, all at once) past load 1.
+  void Insert(Entry* e);
+  // Removes the entry *link points at and returns it (the caller destroys it).
+  Entry* Unlink(Entry** link);
+  // Destroys every entry.
+  void Clear();
+
+  size_t size() const { return size_; }
+  size_t expires() const { return expires_; }
+  void AdjustExpires(int delta) { expires_ += delta; }
+  size_t bucket_count() const { return buckets_.size(); }
+  Entry* bucket(size_t i) const { return buckets_[i]; }
+  Entry** bucket_link(size_t i) { return &buckets_[i]; }
+  size_t mask() const { return buckets_.empty() ? 0 : buckets_.size() - 1; }
+
+  // Moves all entries and counts into other (which must be empty), leaving this table empty.
+  void Swap(Table& other);
+
+ private:
+  void Grow();
+
+  std::vector<Entry*> buckets_;
+  size_t size_ = 0;
+  size_t expires_ = 0;
+};
+
+}  // namespace cairn::store::detail

@@ -1,0 +1,36 @@
+// store/entry.cc — see entry.h.
+#include "store/entry.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+namespace cairn::store {
+
+std::string_view TypeName(ValueType type) {
+  switch (type) {
+    case ValueType::kString: return "string";
+    case ValueType::kList: return "list";
+    case ValueType::kSet: return "set";
+    case ValueType::kZSet: return "zset";
+    case ValueType::kHash: return "hash";
+    case ValueType::kStream: return "stream";
+  }
+  return "none";
+}
+
+Entry* Entry::Create(std::string_view key, uint64_t hash, Value value) {
+  void* raw = std::malloc(sizeof(Entry) + key.size());
+  if (raw == nullptr) std::abort();
+  Entry* e = new (raw) Entry{nullptr, hash, 0, std::move(value),
+                             static_cast<uint32_t>(key.size()), 0};
+  if (!key.empty()) std::memcpy(e->key_bytes, key.data(), key.size());
+  return e;
+}
+
+void Entry::Destroy(Entry* e) {
+  e->~Entry();
+  std::free(e);
+}
+
+}  // namespace cairn::store

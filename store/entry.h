@@ -1,0 +1,45 @@
+// store/entry.h — one key of the keyspace: its name, value and expiry, in one allocation.
+//
+// An Entry lives in exactly one shard table and is read or changed only while that shard's
+// lock is held (through a KeyHandle). Values are immutable once published (see buffer.h);
+// changing a string means installing a new BufRef.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "store/buffer.h"
+
+namespace cairn::store {
+
+enum class ValueType : uint8_t { kString = 0, kList, kSet, kZSet, kHash, kStream };
+
+// TYPE's name for each value type ("string", "list", ...).
+std::string_view TypeName(ValueType type);
+
+struct Value {
+  ValueType type = ValueType::kString;
+  // Set when a string was produced by APPEND/SETRANGE rather than assigned whole: OBJECT
+  // ENCODING then says "raw", as Redis does for strings it has grown in place.
+  bool grown = false;
+  BufRef str;
+};
+
+struct Entry {
+  Entry* next;            // chain in the shard table's bucket
+  uint64_t hash;
+  int64_t expire_at_ms;   // unix ms; 0 = no expiry
+  Value value;
+  uint32_t key_len;
+  uint32_t access_s;      // last access, seconds on the store clock (OBJECT IDLETIME)
+  char key_bytes[];
+
+  std::string_view key() const { return {key_bytes, key_len}; }
+  bool has_expire() const { return expire_at_ms != 0; }
+
+  // Allocates an entry holding a copy of key; next/hash/expire are the caller's to set.
+  static Entry* Create(std::string_view key, uint64_t hash, Value value);
+  static void Destroy(Entry* e);
+};
+
+}  // namespace cairn::store

@@ -1,0 +1,22 @@
+// store/memory.h — allocator facts for INFO memory and OBJECT/MEMORY accounting.
+// Backed by jemalloc's statistics when cairn is built with it, by /proc otherwise (the
+// sanitizer builds replace the allocator). Thread-safe.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+namespace cairn::store {
+
+struct MemoryStats {
+  size_t allocated_bytes = 0;  // bytes the program holds (used_memory)
+  size_t resident_bytes = 0;   // RSS of the process (used_memory_rss)
+  size_t peak_allocated_bytes = 0;
+  std::string allocator;       // "jemalloc-5.3.0" or "libc"
+};
+
+MemoryStats ReadMemoryStats();
+// Size class the allocator really uses for a request of n bytes.
+size_t AllocationSize(size_t n);
+
+}  // namespace cairn::store

@@ -1,0 +1,315 @@
+// store/store.cc — see store.h.
+#include "store/store.h"
+
+#include <algorithm>
+#include <chrono>
+#include <random>
+
+#include "store/hash.h"
+
+namespace cairn::store {
+namespace detail {
+namespace {
+
+// Per thread: what a locked section dropped, freed once the lock is released.
+struct Garbage {
+  std::vector<Entry*> entries;
+  std::vector<BufRef> buffers;
+};
+thread_local Garbage garbage;
+
+}  // namespace
+
+void DeferDestroy(Entry* e) { garbage.entries.push_back(e); }
+void DeferRelease(BufRef ref) {
+  if (ref) garbage.buffers.push_back(std::move(ref));
+}
+
+}  // namespace detail
+
+Store::Reclaim::~Reclaim() {
+  auto& g = detail::garbage;
+  for (Entry* e : g.entries) Entry::Destroy(e);
+  g.entries.clear();
+  g.buffers.clear();
+}
+
+// ---- KeyHandle ---------------------------------------------------------------------------
+
+KeyHandle::KeyHandle(Store* store, int db, std::string_view key, uint64_t hash, int64_t now_ms)
+    : store_(store), db_(db), key_(key), hash_(hash), now_ms_(now_ms) {}
+
+detail::Table& KeyHandle::table() {
+  return store_->shards_[Store::ShardOf(hash_)].tables[db_];
+}
+
+Entry* KeyHandle::Find() {
+  Entry** link = nullptr;
+  Entry* e = table().Find(hash_, key_, &link);
+  if (e == nullptr) return nullptr;
+  if (e->has_expire() && e->expire_at_ms <= now_ms_) {
+    detail::DeferDestroy(table().Unlink(link));
+    store_->CountExpired(1);
+    return nullptr;
+  }
+  e->access_s = static_cast<uint32_t>(now_ms_ / 1000);
+  return e;
+}
+
+Entry* KeyHandle::Put(Value value, int64_t expire_at_ms) {
+  Entry* e = Find();
+  if (e == nullptr) {
+    e = Entry::Create(key_, hash_, std::move(value));
+    e->expire_at_ms = expire_at_ms == kKeepTtl ? 0 : expire_at_ms;
+    e->access_s = static_cast<uint32_t>(now_ms_ / 1000);
+    table().Insert(e);
+    return e;
+  }
+  detail::DeferRelease(std::move(e->value.str));
+  e->value = std::move(value);
+  if (expire_at_ms != kKeepTtl) SetExpire(e, expire_at_ms);
+  return e;
+}
+
+void KeyHandle::SetExpire(Entry* e, int64_t at_ms) {
+  if (e->has_expire() == (at_ms != 0)) {
+    e->expire_at_ms = at_ms;
+    return;
+  }
+  table().AdjustExpires(at_ms != 0 ? 1 : -1);
+  e->expire_at_ms = at_ms;
+}
+
+bool KeyHandle::Delete() {
+  if (Find() == nullptr) return false;
+  Entry** link = nullptr;
+  table().Find(hash_, key_, &link);
+  detail::DeferDestroy(table().Unlink(link));
+  return true;
+}
+
+bool KeyHandle::Take(Value* value, int64_t* expire_at_ms) {
+  if (Find() == nullptr) return false;
+  Entry** link = nullptr;
+  table().Find(hash_, key_, &link);
+  Entry* e = table().Unlink(link);
+  *value = std::move(e->value);
+  *expire_at_ms = e->expire_at_ms;
+  detail::DeferDestroy(e);
+  return true;
+}
+
+// ---- Store -------------------------------------------------------------------------------
+
+Store::Store(const StoreOptions& options)
+    : databases_(options.databases),
+      seed_(std::random_device{}() * 0x9E3779B97F4A7C15ull ^ std::random_device{}()),
+      shards_(new Shard[kShards]),
+      expire_bucket_(kShards * static_cast<size_t>(options.databases), 0) {
+  for (size_t i = 0; i < kShards; ++i) {
+    shards_[i].tables.reset(new detail::Table[static_cast<size_t>(databases_)]);
+  }
+}
+
+Store::~Store() = default;
+
+int64_t Store::NowMs() const {
+  using namespace std::chrono;
+  int64_t real = duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+  return real + clock_offset_ms_.load(std::memory_order_relaxed);
+}
+
+KeyHandle Store::Handle(int db, std::string_view key) {
+  return KeyHandle(this, db, key, HashKey(key, seed_), NowMs());
+}
+
+Store::ShardSetLock::ShardSetLock(Store* store, std::span<const KeyHandle> handles)
+    : store_(store) {
+  shards_.reserve(handles.size());
+  for (const KeyHandle& h : handles) shards_.push_back(ShardOf(h.hash_));
+  std::sort(shards_.begin(), shards_.end());
+  shards_.erase(std::unique(shards_.begin(), shards_.end()), shards_.end());
+  for (size_t s : shards_) store_->shards_[s].mu.lock();
+}
+
+Store::ShardSetLock::~ShardSetLock() {
+  for (auto it = shards_.rbegin(); it != shards_.rend(); ++it) store_->shards_[*it].mu.unlock();
+}
+
+DbStats Store::Stats(int db) {
+  DbStats stats;
+  for (size_t i = 0; i < kShards; ++i) {
+    std::lock_guard lock(shards_[i].mu);
+    stats.keys += shards_[i].tables[db].size();
+    stats.expires += shards_[i].tables[db].expires();
+  }
+  return stats;
+}
+
+void Store::FlushDb(int db) {
+  for (size_t i = 0; i < kShards; ++i) {
+    detail::Table doomed;
+    {
+      std::lock_guard lock(shards_[i].mu);
+      shards_[i].tables[db].Swap(doomed);
+    }
+  }  // each doomed table is destroyed outside the lock
+}
+
+void Store::FlushAll() {
+  for (int db = 0; db < databases_; ++db) FlushDb(db);
+}
+
+void Store::SwapDb(int a, int b) {
+  if (a == b) return;
+  for (size_t i = 0; i < kShards; ++i) shards_[i].mu.lock();
+  for (size_t i = 0; i < kShards; ++i) shards_[i].tables[a].Swap(shards_[i].tables[b]);
+  for (size_t i = kShards; i-- > 0;) shards_[i].mu.unlock();
+}
+
+namespace {
+
+uint64_t ReverseBits(uint64_t v) {
+  v = ((v >> 1) & 0x5555555555555555ull) | ((v & 0x5555555555555555ull) << 1);
+  v = ((v >> 2) & 0x3333333333333333ull) | ((v & 0x3333333333333333ull) << 2);
+  v = ((v >> 4) & 0x0F0F0F0F0F0F0F0Full) | ((v & 0x0F0F0F0F0F0F0F0Full) << 4);
+  return __builtin_bswap64(v);
+}
+
+// Reverse-binary increment of a bucket cursor under mask: the iteration order that keeps
+// SCAN's guarantee when a table doubles between calls (each bucket of the smaller table maps
+// onto buckets of the larger one that the order has not reached yet).
+uint64_t NextBucketCursor(uint64_t v, uint64_t mask) {
+  v |= ~mask;
+  v = ReverseBits(v);
+  ++v;
+  return ReverseBits(v);
+}
+
+bool IsExpired(const Entry& e, int64_t now_ms) {
+  return e.has_expire() && e.expire_at_ms <= now_ms;
+}
+
+thread_local std::mt19937_64 rng{std::random_device{}()};
+
+}  // namespace
+
+uint64_t Store::Scan(int db, uint64_t cursor, size_t count,
+                     const std::function<void(const Entry&)>& visit) {
+  size_t shard = cursor & (kShards - 1);
+  uint64_t bucket = cursor >> kShardBits;
+  size_t visited = 0;
+  int64_t now = NowMs();
+  for (; shard < kShards; ++shard, bucket = 0) {
+    std::lock_guard lock(shards_[shard].mu);
+    detail::Table& t = shards_[shard].tables[db];
+    if (t.size() == 0) continue;
+    uint64_t mask = t.mask();
+    do {
+      for (Entry* e = t.bucket(bucket & mask); e != nullptr; e = e->next) {
+        if (!IsExpired(*e, now)) visit(*e);
+      }
+      bucket = NextBucketCursor(bucket, mask);
+      ++visited;
+    } while (bucket != 0 && visited < count);
+    if (bucket != 0) return (bucket << kShardBits) | shard;
+    if (visited >= count && shard + 1 < kShards) return shard + 1;
+  }
+  return 0;
+}
+
+void Store::ForEach(int db, const std::function<void(const Entry&)>& visit) {
+  int64_t now = NowMs();
+  for (size_t i = 0; i < kShards; ++i) {
+    std::lock_guard lock(shards_[i].mu);
+    detail::Table& t = shards_[i].tables[db];
+    for (size_t b = 0; b < t.bucket_count() && t.size() > 0; ++b) {
+      for (Entry* e = t.bucket(b); e != nullptr; e = e->next) {
+        if (!IsExpired(*e, now)) visit(*e);
+      }
+    }
+  }
+}
+
+namespace {
+
+// A random live entry of a non-empty table, or nullptr if random probes found none.
+const Entry* ProbeRandom(detail::Table& t, int64_t now) {
+  for (int attempt = 0; attempt < 64; ++attempt) {
+    size_t chain = 0;
+    size_t b = rng() & t.mask();
+    for (Entry* e = t.bucket(b); e != nullptr; e = e->next) ++chain;
+    if (chain == 0) continue;
+    Entry* e = t.bucket(b);
+    for (size_t skip = rng() % chain; skip > 0; --skip) e = e->next;
+    if (!IsExpired(*e, now)) return e;
+  }
+  for (size_t b = 0; b < t.bucket_count(); ++b) {
+    for (Entry* e = t.bucket(b); e != nullptr; e = e->next) {
+      if (!IsExpired(*e, now)) return e;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+bool Store::RandomKey(int db, std::string* key) {
+  int64_t now = NowMs();
+  size_t start = rng() % kShards;
+  for (size_t n = 0; n < kShards; ++n) {
+    Shard& s = shards_[(start + n) % kShards];
+    std::lock_guard lock(s.mu);
+    detail::Table& t = s.tables[db];
+    if (t.size() == 0) continue;
+    if (const Entry* e = ProbeRandom(t, now)) {
+      key->assign(e->key());
+      return true;
+    }
+  }
+  return false;
+}
+
+size_t Store::ExpireShard(Shard& s, int64_t now_ms, size_t max_checks) {
+  size_t shard_index = static_cast<size_t>(&s - shards_.get());
+  size_t expired = 0;
+  Reclaim reclaim;
+  std::lock_guard lock(s.mu);
+  for (int db = 0; db < databases_; ++db) {
+    detail::Table& t = s.tables[db];
+    if (t.expires() == 0) continue;
+    size_t& cursor = expire_bucket_[shard_index * static_cast<size_t>(databases_) + db];
+    for (size_t checks = 0; checks < max_checks && t.expires() > 0; ++checks) {
+      cursor &= t.mask();
+      Entry** link = t.bucket_link(cursor);
+      while (*link != nullptr) {
+        if (IsExpired(**link, now_ms)) {
+          detail::DeferDestroy(t.Unlink(link));
+          ++expired;
+        } else {
+          link = &(*link)->next;
+        }
+      }
+      cursor = (cursor + 1) & t.mask();
+    }
+  }
+  CountExpired(expired);
+  return expired;
+}
+
+size_t Store::ExpireCycle(int64_t budget_us) {
+  std::unique_lock cursor_lock(expire_cursor_mu_, std::try_to_lock);
+  if (!cursor_lock.owns_lock()) return 0;  // another thread is running a cycle
+  auto start = std::chrono::steady_clock::now();
+  size_t expired = 0;
+  for (size_t n = 0; n < kShards; ++n) {
+    Shard& s = shards_[expire_shard_];
+    expire_shard_ = (expire_shard_ + 1) % kShards;
+    expired += ExpireShard(s, NowMs(), 256);
+    auto spent = std::chrono::steady_clock::now() - start;
+    if (std::chrono::duration_cast<std::chrono::microseconds>(spent).count() >= budget_us) break;
+  }
+  return expired;
+}
+
+}  // namespace cairn::store
