@@ -79,6 +79,7 @@ class ConfigStore {
   // CONFIG REWRITE: writes the current values into the file the config was loaded from.
   [[nodiscard]] std::optional<std::string> Rewrite() const;
   std::string config_file() const;
+  void set_config_file(std::string path) { config_file_ = std::move(path); }
 
   // A consistent copy of every option.
   Config Snapshot() const;

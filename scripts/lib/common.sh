@@ -1,0 +1,41 @@
+# scripts/lib/common.sh — shared by scripts/run, scripts/test and scripts/bench:
+# install what is missing (Debian 12 packages) and build with CMake.
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+
+BUILD_PACKAGES=(cmake g++ ninja-build pkg-config libuv1-dev libjemalloc-dev doctest-dev
+                libbenchmark-dev)
+TEST_PACKAGES=(redis-server redis-tools python3 python3-redis libhiredis-dev)
+
+log() { printf '==> %s\n' "$*" >&2; }
+
+# ensure_packages PKG...: apt-get installs the packages that are not installed yet.
+ensure_packages() {
+  local missing=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installing: ${missing[*]}"
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null
+  # Debian starts the packaged redis-server as a service; tests and benchmarks start their
+  # own on free ports, so a service on 6379 would only collide with scripts/run.
+  if printf '%s\n' "${missing[@]}" | grep -qx redis-server; then
+    $sudo systemctl disable --now redis-server >/dev/null 2>&1 || true
+    $sudo service redis-server stop >/dev/null 2>&1 || true
+  fi
+}
+
+# build DIR [cmake args...]: configure (once) and build into DIR.
+build() {
+  local dir="$1"
+  shift
+  if [ ! -f "$dir/build.ninja" ]; then
+    cmake -S "$ROOT" -B "$dir" -G Ninja "$@" >/dev/null
+  fi
+  cmake --build "$dir" -j "$(nproc)"
+}

@@ -1,0 +1,258 @@
+// src/connection.cc — see connection.h.
+#include "src/connection.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <climits>
+
+#include "src/dispatch.h"
+#include "src/io_thread.h"
+#include "src/log.h"
+
+namespace cairn::server {
+namespace {
+
+int64_t WallMs() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+// "ip:port" of a socket address, as CLIENT LIST prints it.
+std::string FormatAddress(const sockaddr_storage& ss) {
+  char ip[INET6_ADDRSTRLEN] = "?";
+  int port = 0;
+  if (ss.ss_family == AF_INET) {
+    auto* a = reinterpret_cast<const sockaddr_in*>(&ss);
+    inet_ntop(AF_INET, &a->sin_addr, ip, sizeof(ip));
+    port = ntohs(a->sin_port);
+  } else if (ss.ss_family == AF_INET6) {
+    auto* a = reinterpret_cast<const sockaddr_in6*>(&ss);
+    inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof(ip));
+    port = ntohs(a->sin6_port);
+  } else if (ss.ss_family == AF_UNIX) {
+    auto* a = reinterpret_cast<const sockaddr_un*>(&ss);
+    return std::string(a->sun_path) + ":0";
+  }
+  return std::string(ip) + ":" + std::to_string(port);
+}
+
+}  // namespace
+
+Connection::Connection(IoThread* thread) : thread_(thread) {}
+
+Connection::~Connection() = default;
+
+void Connection::Open(IoThread* thread, int fd, bool unix_socket) {
+  auto* c = new Connection(thread);
+  if (!c->Init(fd, unix_socket)) ::close(fd);
+}
+
+void Connection::DescribePeer(int fd, bool unix_socket) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof(ss);
+  if (getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len) == 0) {
+    client_.addr = FormatAddress(ss);
+  }
+  len = sizeof(ss);
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) == 0) {
+    client_.laddr = FormatAddress(ss);
+  }
+  if (unix_socket && client_.addr == ":0") client_.addr = client_.laddr;
+}
+
+bool Connection::Init(int fd, bool unix_socket) {
+  uv_loop_t* loop = thread_->loop();
+  int rc = unix_socket ? uv_pipe_init(loop, &pipe_, 0) : uv_tcp_init(loop, &tcp_);
+  if (rc != 0) {
+    delete this;
+    return false;
+  }
+  handle_.data = this;
+  rc = unix_socket ? uv_pipe_open(&pipe_, fd) : uv_tcp_open(&tcp_, fd);
+  if (rc != 0) {
+    closing_ = true;
+    uv_close(&handle_, OnClose);  // the handle is initialized: libuv frees it, then we do
+    return false;
+  }
+  ServerState* state = thread_->state();
+  if (!unix_socket) {
+    uv_tcp_nodelay(&tcp_, 1);
+    Config c = state->config.Snapshot();
+    if (c.tcp_keepalive_s > 0) uv_tcp_keepalive(&tcp_, 1, static_cast<unsigned>(c.tcp_keepalive_s));
+  }
+  client_.fd = fd;
+  client_.created_ms = WallMs();
+  client_.last_interaction_ms = client_.created_ms;
+  client_.authenticated = !state->limits.requirepass_set.load();
+  parser_.set_authenticated(client_.authenticated);
+  DescribePeer(fd, unix_socket);
+  IoThread* t = thread_;
+  state->clients.Add(&client_);
+  uint64_t id = client_.id;
+  client_.wake = [t, id] { t->Post([t, id] { t->CheckKill(id); }); };
+  thread_->Register(this);
+  thread_->stats()->connections_received.Add();
+  ResumeReading();
+  return true;
+}
+
+void Connection::ResumeReading() {
+  if (reading_ || closing_) return;
+  if (uv_read_start(&stream_, OnAlloc, OnRead) == 0) reading_ = true;
+}
+
+void Connection::PauseReading() {
+  if (!reading_) return;
+  uv_read_stop(&stream_);
+  reading_ = false;
+}
+
+void Connection::OnAlloc(uv_handle_t* handle, size_t, uv_buf_t* buf) noexcept {
+  auto* c = static_cast<Connection*>(handle->data);
+  // A large bulk value in progress is read in bigger chunks (never more than it still needs,
+  // and never more than kMaxReadChunkBytes ahead of what has arrived).
+  size_t want = std::clamp(c->parser_.bytes_wanted(), resp::InputBuffer::kDefaultSize / 2,
+                           kMaxReadChunkBytes);
+  std::span<char> space = c->in_.Writable(want);
+  *buf = uv_buf_init(space.data(), static_cast<unsigned>(std::min<size_t>(space.size(), UINT_MAX)));
+}
+
+void Connection::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t*) noexcept {
+  auto* c = static_cast<Connection*>(stream->data);
+  if (nread < 0) {
+    c->Close();  // EOF or error
+    return;
+  }
+  if (nread == 0) return;
+  c->in_.Commit(static_cast<size_t>(nread));
+  c->thread_->stats()->net_input_bytes.Add(static_cast<uint64_t>(nread));
+  c->client_.last_interaction_ms.store(WallMs(), std::memory_order_relaxed);
+  c->ProcessInput();
+  c->Flush();
+}
+
+void Connection::ProcessInput() {
+  ServerState* state = thread_->state();
+  ThreadStats* stats = thread_->stats();
+  resp::Writer writer(&out_, client_.protocol);
+  resp::ParserLimits limits;
+  limits.max_bulk_len = state->limits.proto_max_bulk_len.load(std::memory_order_relaxed);
+  parser_.set_limits(limits);
+  while (!closing_ && !close_after_flush_) {
+    if (out_.size() > kOutputHighWaterBytes) {
+      PauseReading();  // resumes when the output drains (OnWrite)
+      break;
+    }
+    resp::ParseStatus status = parser_.Parse(in_.data());
+    if (status == resp::ParseStatus::kCommand) {
+      size_t consumed = parser_.consumed();
+      Execute(*state, client_, *stats, writer, parser_.args());
+      in_.Consume(consumed);  // after Execute: the arguments point into the buffer
+      parser_.set_authenticated(client_.authenticated);
+      if (client_.close_after_reply || client_.kill_requested.load()) close_after_flush_ = true;
+      continue;
+    }
+    in_.Consume(parser_.consumed());
+    if (status == resp::ParseStatus::kNeedMore) {
+      int64_t limit = state->limits.client_query_buffer_limit.load(std::memory_order_relaxed);
+      if (static_cast<int64_t>(in_.size()) > limit) {
+        Log(LogLevel::kWarning, "Closing client that reached max query buffer length (id=%llu)",
+            static_cast<unsigned long long>(client_.id));
+        Close();
+      }
+      break;
+    }
+    writer.WriteError(parser_.error());
+    stats->error_replies.Add();
+    close_after_flush_ = true;
+  }
+  PublishSizes();
+}
+
+void Connection::PublishSizes() {
+  client_.query_buffer_bytes.store(in_.size(), std::memory_order_relaxed);
+  client_.output_bytes.store(out_.size(), std::memory_order_relaxed);
+  client_.output_memory_bytes.store(out_.memory_bytes(), std::memory_order_relaxed);
+}
+
+void Connection::Flush() {
+  if (closing_ || write_in_flight_ > 0) return;
+  if (out_.empty()) {
+    if (close_after_flush_) Close();
+    return;
+  }
+  constexpr int kMaxIov = 256;
+  struct iovec iov[kMaxIov];
+  int n = out_.Gather(iov, kMaxIov);
+  // uv_buf_t is laid out as struct iovec on Unix (libuv documents this), so the gathered
+  // array goes to libuv as is.
+  auto* bufs = reinterpret_cast<uv_buf_t*>(iov);
+  int written = uv_try_write(&stream_, bufs, static_cast<unsigned>(n));
+  if (written < 0 && written != UV_EAGAIN) {
+    Close();
+    return;
+  }
+  size_t done = written > 0 ? static_cast<size_t>(written) : 0;
+  size_t total = 0;
+  for (int i = 0; i < n; ++i) total += iov[i].iov_len;
+  thread_->stats()->net_output_bytes.Add(done);
+  out_.Consume(done);
+  if (done == total) {
+    if (!out_.empty()) return Flush();  // more than kMaxIov segments
+    PublishSizes();
+    if (close_after_flush_) Close();
+    return;
+  }
+  // The socket is full: hand the rest of this batch to libuv and wait for completion.
+  n = out_.Gather(iov, kMaxIov);
+  write_in_flight_ = 0;
+  for (int i = 0; i < n; ++i) write_in_flight_ += iov[i].iov_len;
+  write_req_.data = this;
+  if (uv_write(&write_req_, &stream_, bufs, static_cast<unsigned>(n), OnWrite) != 0) {
+    write_in_flight_ = 0;
+    Close();
+  }
+}
+
+void Connection::OnWrite(uv_write_t* req, int status) noexcept {
+  auto* c = static_cast<Connection*>(req->data);
+  size_t sent = c->write_in_flight_;
+  c->write_in_flight_ = 0;
+  if (c->closing_) return;
+  if (status < 0) {
+    c->Close();
+    return;
+  }
+  c->thread_->stats()->net_output_bytes.Add(sent);
+  c->out_.Consume(sent);
+  if (!c->reading_ && !c->close_after_flush_ && c->out_.size() <= kOutputHighWaterBytes / 2) {
+    c->ResumeReading();
+    c->ProcessInput();  // commands left in the buffer while output was over the limit
+  }
+  c->Flush();
+}
+
+void Connection::CheckKill() {
+  if (client_.kill_requested.load()) Close();
+}
+
+void Connection::Close() {
+  if (closing_) return;
+  closing_ = true;
+  PauseReading();
+  thread_->Unregister(this);
+  thread_->state()->clients.Remove(&client_);
+  uv_close(&handle_, OnClose);
+}
+
+void Connection::OnClose(uv_handle_t* handle) noexcept {
+  delete static_cast<Connection*>(handle->data);
+}
+
+}  // namespace cairn::server

@@ -1,0 +1,78 @@
+// src/connection.h — one client connection on its I/O thread: socket -> input buffer ->
+// parser -> dispatcher -> output buffer -> one write per batch.
+//
+// Every complete command in a read runs back to back; all of their replies leave in one
+// writev (uv_try_write, then uv_write for what the socket did not take). While a write is in
+// flight, new replies accumulate and go out when it completes. If pending output passes
+// kOutputHighWaterBytes the connection stops executing (and reading) until it drains, so a
+// client that pipelines without reading replies cannot grow the server's memory unboundedly.
+//
+// A protocol error sends the replies of the commands before it, then the error, then closes
+// this connection only. Thread: the owning IoThread's loop thread for every member.
+#pragma once
+
+#include <uv.h>
+
+#include "resp/input_buffer.h"
+#include "resp/output_buffer.h"
+#include "resp/parser.h"
+#include "resp/writer.h"
+#include "src/client.h"
+
+namespace cairn::server {
+
+class IoThread;
+
+class Connection {
+ public:
+  static constexpr size_t kOutputHighWaterBytes = 16 * 1024 * 1024;
+  static constexpr size_t kMaxReadChunkBytes = 4 * 1024 * 1024;
+
+  // Wraps an accepted socket and starts reading. Owns itself: deleted when closed. On
+  // failure the socket is closed.
+  static void Open(IoThread* thread, int fd, bool unix_socket);
+
+  // Closes the connection (pending output is dropped). Idempotent.
+  void Close();
+  ClientState& client() { return client_; }
+  // Closes if another thread asked for it (CLIENT KILL).
+  void CheckKill();
+
+ private:
+  Connection(IoThread* thread);
+  ~Connection();
+  bool Init(int fd, bool unix_socket);
+  void DescribePeer(int fd, bool unix_socket);
+
+  static void OnAlloc(uv_handle_t* handle, size_t suggested, uv_buf_t* buf) noexcept;
+  static void OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) noexcept;
+  static void OnWrite(uv_write_t* req, int status) noexcept;
+  static void OnClose(uv_handle_t* handle) noexcept;
+
+  // Parses and executes every complete command in the input buffer.
+  void ProcessInput();
+  // Sends pending output: try a direct writev, queue the rest.
+  void Flush();
+  void PauseReading();
+  void ResumeReading();
+  void PublishSizes();
+
+  IoThread* thread_;
+  union {
+    uv_handle_t handle_;
+    uv_stream_t stream_;
+    uv_tcp_t tcp_;
+    uv_pipe_t pipe_;
+  };
+  uv_write_t write_req_;
+  size_t write_in_flight_ = 0;  // bytes the pending uv_write covers
+  bool reading_ = false;
+  bool closing_ = false;
+  bool close_after_flush_ = false;
+  resp::InputBuffer in_;
+  resp::Parser parser_;
+  resp::OutputBuffer out_;
+  ClientState client_;
+};
+
+}  // namespace cairn::server

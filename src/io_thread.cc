@@ -1,0 +1,115 @@
+// src/io_thread.cc — see io_thread.h.
+#include "src/io_thread.h"
+
+#include <unistd.h>
+
+#include <chrono>
+
+#include "src/connection.h"
+#include "src/log.h"
+
+namespace cairn::server {
+namespace {
+
+constexpr uint64_t kCronIntervalMs = 1000;
+
+int64_t WallMs() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+IoThread::IoThread(ServerState* state, int index)
+    : state_(state), stats_(state->stats.Create()), index_(index) {
+  uv_loop_init(&loop_);
+  uv_async_init(&loop_, &async_, OnAsync);
+  async_.data = this;
+  uv_timer_init(&loop_, &cron_);
+  cron_.data = this;
+}
+
+IoThread::~IoThread() {
+  if (thread_.joinable()) Stop();
+  uv_loop_close(&loop_);
+}
+
+void IoThread::Start() {
+  uv_timer_start(&cron_, OnCron, kCronIntervalMs, kCronIntervalMs);
+  thread_ = std::thread([this] { uv_run(&loop_, UV_RUN_DEFAULT); });
+}
+
+void IoThread::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return;
+    tasks_.push_back([this] { Shutdown(); });
+    stopping_ = true;
+  }
+  uv_async_send(&async_);
+  thread_.join();
+}
+
+void IoThread::Shutdown() {
+  for (auto it = connections_.begin(); it != connections_.end();) {
+    Connection* c = (it++)->second;
+    c->Close();
+  }
+  uv_close(reinterpret_cast<uv_handle_t*>(&async_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&cron_), nullptr);
+}
+
+void IoThread::Post(std::function<void()> task) {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return;
+    tasks_.push_back(std::move(task));
+  }
+  uv_async_send(&async_);
+}
+
+void IoThread::Adopt(AcceptedSocket socket) {
+  Post([this, socket] { Connection::Open(this, socket.fd, socket.unix_socket); });
+}
+
+void IoThread::OnAsync(uv_async_t* handle) noexcept {
+  static_cast<IoThread*>(handle->data)->RunTasks();
+}
+
+void IoThread::RunTasks() {
+  std::vector<std::function<void()>> tasks;
+  {
+    std::lock_guard lock(mu_);
+    tasks.swap(tasks_);
+  }
+  for (auto& task : tasks) task();
+}
+
+void IoThread::Register(Connection* c) { connections_[c->client().id] = c; }
+
+void IoThread::Unregister(Connection* c) { connections_.erase(c->client().id); }
+
+void IoThread::CheckKill(uint64_t id) {
+  auto it = connections_.find(id);
+  if (it != connections_.end()) it->second->CheckKill();
+}
+
+void IoThread::OnCron(uv_timer_t* handle) noexcept {
+  static_cast<IoThread*>(handle->data)->CloseIdleClients();
+}
+
+void IoThread::CloseIdleClients() {
+  int timeout_s = state_->limits.timeout_s.load(std::memory_order_relaxed);
+  if (timeout_s <= 0) return;
+  int64_t now = WallMs();
+  for (auto it = connections_.begin(); it != connections_.end();) {
+    Connection* c = (it++)->second;
+    int64_t idle_ms = now - c->client().last_interaction_ms.load(std::memory_order_relaxed);
+    if (idle_ms > int64_t{timeout_s} * 1000) {
+      Log(LogLevel::kVerbose, "Closing idle client");
+      c->Close();
+    }
+  }
+}
+
+}  // namespace cairn::server

@@ -1,0 +1,77 @@
+// src/io_thread.h — one I/O thread: a libuv loop that owns a set of client connections.
+//
+// Connections never move between threads: all of a connection's reads, command execution
+// and writes happen on its thread. Other threads talk to an IoThread only through Post(),
+// which queues a task and wakes the loop with uv_async_send.
+#pragma once
+
+#include <uv.h>
+
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "src/server_state.h"
+
+namespace cairn::server {
+
+class Connection;
+
+// A freshly accepted socket on its way to an I/O thread.
+struct AcceptedSocket {
+  int fd;
+  bool unix_socket;
+};
+
+class IoThread {
+ public:
+  IoThread(ServerState* state, int index);
+  ~IoThread();
+  IoThread(const IoThread&) = delete;
+  IoThread& operator=(const IoThread&) = delete;
+
+  // Starts the thread and its loop. Call once.
+  void Start();
+  // Closes every connection and handle, ends the loop and joins the thread. Any thread but
+  // this one.
+  void Stop();
+  // Runs task on this thread's loop. Any thread. Tasks posted after Stop() are dropped.
+  void Post(std::function<void()> task);
+  // Hands an accepted socket to this thread, which wraps it in a Connection. Any thread.
+  void Adopt(AcceptedSocket socket);
+
+  uv_loop_t* loop() { return &loop_; }
+  ServerState* state() { return state_; }
+  ThreadStats* stats() { return stats_; }
+  int index() const { return index_; }
+
+  // Called by Connection on this thread.
+  void Register(Connection* c);
+  void Unregister(Connection* c);
+  // Closes client id's connection if it was asked to (CLIENT KILL). Loop thread.
+  void CheckKill(uint64_t id);
+
+ private:
+  static void OnAsync(uv_async_t* handle) noexcept;
+  static void OnCron(uv_timer_t* handle) noexcept;
+  void RunTasks();
+  void CloseIdleClients();
+  void Shutdown();
+
+  ServerState* state_;
+  ThreadStats* stats_;
+  int index_;
+  uv_loop_t loop_;
+  uv_async_t async_;
+  uv_timer_t cron_;
+  std::thread thread_;
+  std::mutex mu_;
+  std::vector<std::function<void()>> tasks_;
+  bool stopping_ = false;  // guarded by mu_
+  std::unordered_map<uint64_t, Connection*> connections_;  // by client id; loop thread only
+};
+
+}  // namespace cairn::server

@@ -1,0 +1,161 @@
+// src/listener.cc — see listener.h.
+#include "src/listener.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "src/errors.h"
+#include "src/log.h"
+
+namespace cairn::server {
+namespace {
+
+std::string Errno(const char* what) { return std::string(what) + ": " + std::strerror(errno); }
+
+// Fills ss for a Redis bind address ("*" = all IPv4, "::*" = all IPv6, a leading '-' marks
+// an address that may be unavailable).
+bool ParseBindAddress(std::string address, int port, sockaddr_storage* ss, socklen_t* len) {
+  if (!address.empty() && address[0] == '-') address.erase(0, 1);
+  std::memset(ss, 0, sizeof(*ss));
+  if (address == "*" || address == "0.0.0.0") address = "0.0.0.0";
+  if (address == "::*") address = "::";
+  auto* v4 = reinterpret_cast<sockaddr_in*>(ss);
+  if (inet_pton(AF_INET, address.c_str(), &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(static_cast<uint16_t>(port));
+    *len = sizeof(sockaddr_in);
+    return true;
+  }
+  auto* v6 = reinterpret_cast<sockaddr_in6*>(ss);
+  if (inet_pton(AF_INET6, address.c_str(), &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(static_cast<uint16_t>(port));
+    *len = sizeof(sockaddr_in6);
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+Listener::Listener(uv_loop_t* loop, ServerState* state,
+                   std::vector<std::unique_ptr<IoThread>>* threads)
+    : loop_(loop), state_(state), threads_(threads), stats_(state->stats.Create()) {}
+
+Listener::~Listener() { Stop(); }
+
+std::string Listener::Start(const Config& config) {
+  if (config.port != 0) {
+    for (const std::string& address : config.bind) {
+      std::string err = ListenTcp(address, config.port, config.tcp_backlog);
+      if (!err.empty() && address[0] != '-') return err;
+    }
+  }
+  if (!config.unixsocket.empty()) {
+    std::string err = ListenUnix(config.unixsocket, config.unixsocketperm, config.tcp_backlog);
+    if (!err.empty()) return err;
+  }
+  if (sockets_.empty()) return "no listening sockets (set port or unixsocket)";
+  return "";
+}
+
+std::string Listener::ListenTcp(const std::string& address, int port, int backlog) {
+  sockaddr_storage ss;
+  socklen_t len = 0;
+  if (!ParseBindAddress(address, port, &ss, &len)) return "invalid bind address '" + address + "'";
+  std::string where = "Could not create server TCP listening socket " + address + ":" +
+                      std::to_string(port) + ": ";
+  int fd = ::socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return where + Errno("socket");
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  if (ss.ss_family == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0 || ::listen(fd, backlog) != 0) {
+    std::string err = where + Errno("bind");
+    ::close(fd);
+    return err;
+  }
+  Watch(fd, false);
+  return "";
+}
+
+std::string Listener::ListenUnix(const std::string& path, int perm, int backlog) {
+  sockaddr_un sun{};
+  if (path.size() >= sizeof(sun.sun_path)) return "unixsocket path too long: " + path;
+  sun.sun_family = AF_UNIX;
+  std::memcpy(sun.sun_path, path.c_str(), path.size() + 1);
+  ::unlink(path.c_str());
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return Errno("socket");
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&sun), sizeof(sun)) != 0 ||
+      ::listen(fd, backlog) != 0) {
+    std::string err = "Failed opening Unix socket " + path + ": " + Errno("bind");
+    ::close(fd);
+    return err;
+  }
+  if (perm != 0) ::chmod(path.c_str(), static_cast<mode_t>(perm));
+  unix_path_ = path;
+  Watch(fd, true);
+  return "";
+}
+
+void Listener::Watch(int fd, bool unix_socket) {
+  auto* s = new Socket{this, fd, unix_socket, {}};
+  uv_poll_init(loop_, &s->poll, fd);
+  s->poll.data = s;
+  uv_poll_start(&s->poll, UV_READABLE, OnReadable);
+  sockets_.push_back(s);
+}
+
+void Listener::OnReadable(uv_poll_t* poll, int status, int) noexcept {
+  if (status < 0) return;
+  auto* s = static_cast<Socket*>(poll->data);
+  s->owner->AcceptAll(s);
+}
+
+void Listener::AcceptAll(Socket* s) {
+  for (;;) {
+    int fd = ::accept4(s->fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+        Log(LogLevel::kWarning, "Accepting client connection: %s", std::strerror(errno));
+      }
+      return;
+    }
+    int max = state_->limits.maxclients.load(std::memory_order_relaxed);
+    if (static_cast<int>(state_->clients.count()) >= max) {
+      std::string reply = "-" + std::string(errors::kMaxClients) + "\r\n";
+      ssize_t ignored = ::write(fd, reply.data(), reply.size());
+      (void)ignored;
+      ::close(fd);
+      stats_->rejected_connections.Add();
+      continue;
+    }
+    IoThread& t = *(*threads_)[next_thread_++ % threads_->size()];
+    t.Adopt(AcceptedSocket{fd, s->unix_socket});
+  }
+}
+
+void Listener::Stop() {
+  for (Socket* s : sockets_) {
+    uv_poll_stop(&s->poll);
+    uv_close(reinterpret_cast<uv_handle_t*>(&s->poll), [](uv_handle_t* h) {
+      auto* sock = static_cast<Socket*>(h->data);
+      ::close(sock->fd);
+      delete sock;
+    });
+  }
+  sockets_.clear();
+  if (!unix_path_.empty()) ::unlink(unix_path_.c_str());
+  unix_path_.clear();
+}
+
+}  // namespace cairn::server

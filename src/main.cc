@@ -1,0 +1,90 @@
+// src/main.cc — cairn-server [config-file] [--option value ...], like redis-server.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "src/config.h"
+#include "src/log.h"
+#include "src/server.h"
+#include "src/server_state.h"
+
+namespace {
+
+using cairn::server::Config;
+
+void PrintUsage() {
+  std::printf(
+      "Usage: cairn-server [/path/to/cairn.conf] [--option value ...]\n"
+      "       cairn-server -v | --version\n"
+      "       cairn-server -h | --help\n\n"
+      "Options use redis.conf names, e.g.: cairn-server --port 7000 --threads 2\n");
+}
+
+// Creates dir if missing and makes it the working directory, as Redis does with `dir`.
+bool EnterDataDir(const std::string& dir) {
+  if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
+    std::fprintf(stderr, "Can't create data directory '%s': %s\n", dir.c_str(),
+                 std::strerror(errno));
+    return false;
+  }
+  if (::chdir(dir.c_str()) != 0) {
+    std::fprintf(stderr, "Can't chdir to '%s': %s\n", dir.c_str(), std::strerror(errno));
+    return false;
+  }
+  return true;
+}
+
+void Daemonize() {
+  if (fork() != 0) _exit(0);
+  setsid();
+  int fd = ::open("/dev/null", O_RDWR);
+  if (fd >= 0) {
+    dup2(fd, STDIN_FILENO);
+    dup2(fd, STDOUT_FILENO);
+    dup2(fd, STDERR_FILENO);
+    if (fd > STDERR_FILENO) ::close(fd);
+  }
+}
+
+void WritePidFile(const std::string& path) {
+  if (path.empty()) return;
+  if (FILE* f = std::fopen(path.c_str(), "w")) {
+    std::fprintf(f, "%d\n", static_cast<int>(getpid()));
+    std::fclose(f);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc >= 2 && (!std::strcmp(argv[1], "-v") || !std::strcmp(argv[1], "--version"))) {
+    std::printf("cairn-server v=%s redis_version=%s\n",
+                std::string(cairn::server::kCairnVersion).c_str(),
+                std::string(cairn::server::kRedisVersion).c_str());
+    return 0;
+  }
+  if (argc >= 2 && (!std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "--help"))) {
+    PrintUsage();
+    return 0;
+  }
+  cairn::server::ConfigStore loader;
+  if (auto err = loader.LoadArgs(argc, argv)) {
+    std::fprintf(stderr, "%s\n", err->c_str());
+    return 1;
+  }
+  Config config = loader.Snapshot();
+  cairn::server::ConfigureLog(config.loglevel, config.logfile);
+  if (config.daemonize) Daemonize();
+  if (!EnterDataDir(config.dir)) return 1;
+  WritePidFile(config.pidfile);
+  cairn::server::Server server(config);
+  server.state().config.set_config_file(loader.config_file());
+  int code = server.Run();
+  if (!config.pidfile.empty()) ::unlink(config.pidfile.c_str());
+  return code;
+}

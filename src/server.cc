@@ -1,0 +1,105 @@
+// src/server.cc — see server.h.
+#include "src/server.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+
+#include "src/log.h"
+
+namespace cairn::server {
+
+Server::Server(const Config& config) : state_(std::make_unique<ServerState>(config)) {
+  uv_loop_init(&loop_);
+}
+
+Server::~Server() { uv_loop_close(&loop_); }
+
+void Server::PrintBanner(const Config& config) {
+  Log(LogLevel::kNotice, "cairn %s (Redis %s compatible) starting, pid=%d",
+      std::string(kCairnVersion).c_str(), std::string(kRedisVersion).c_str(),
+      static_cast<int>(getpid()));
+  Log(LogLevel::kNotice, "Server initialized: port=%d threads=%zu databases=%d dir=%s",
+      config.port, threads_.size(), config.databases, config.dir.c_str());
+}
+
+int Server::Run() {
+  Config config = state_->config.Snapshot();
+  int n = config.threads > 0 ? config.threads : static_cast<int>(std::thread::hardware_concurrency());
+  if (n <= 0) n = 1;
+  for (int i = 0; i < n; ++i) threads_.push_back(std::make_unique<IoThread>(state_.get(), i));
+  state_->io_threads = n;
+  state_->tcp_port = config.port;
+  PrintBanner(config);
+
+  listener_ = std::make_unique<Listener>(&loop_, state_.get(), &threads_);
+  std::string err = listener_->Start(config);
+  if (!err.empty()) {
+    Log(LogLevel::kWarning, "%s", err.c_str());
+    listener_.reset();
+    uv_run(&loop_, UV_RUN_NOWAIT);
+    return 1;
+  }
+  signal(SIGPIPE, SIG_IGN);
+  uv_signal_init(&loop_, &sigterm_);
+  uv_signal_init(&loop_, &sigint_);
+  sigterm_.data = sigint_.data = this;
+  uv_signal_start(&sigterm_, OnSignal, SIGTERM);
+  uv_signal_start(&sigint_, OnSignal, SIGINT);
+  uv_async_init(&loop_, &shutdown_async_, OnShutdownRequest);
+  shutdown_async_.data = this;
+  state_->request_shutdown = [this] { uv_async_send(&shutdown_async_); };
+
+  for (auto& t : threads_) t->Start();
+  expire_thread_ = std::thread([this] { ExpireLoop(); });
+  Log(LogLevel::kNotice, "Ready to accept connections");
+  uv_run(&loop_, UV_RUN_DEFAULT);
+
+  {
+    std::lock_guard lock(expire_mu_);
+    expire_stop_ = true;
+  }
+  expire_cv_.notify_all();
+  expire_thread_.join();
+  for (auto& t : threads_) t->Stop();
+  Log(LogLevel::kNotice, "cairn is now ready to exit, bye bye...");
+  return 0;
+}
+
+void Server::OnSignal(uv_signal_t* handle, int signum) noexcept {
+  static_cast<Server*>(handle->data)
+      ->BeginShutdown(signum == SIGINT ? "Received SIGINT scheduling shutdown..."
+                                       : "Received SIGTERM scheduling shutdown...");
+}
+
+void Server::OnShutdownRequest(uv_async_t* handle) noexcept {
+  static_cast<Server*>(handle->data)->BeginShutdown("User requested shutdown...");
+}
+
+void Server::BeginShutdown(const char* why) {
+  if (state_->shutting_down.exchange(true)) return;
+  Log(LogLevel::kWarning, "%s", why);
+  listener_->Stop();
+  uv_close(reinterpret_cast<uv_handle_t*>(&sigterm_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&sigint_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&shutdown_async_), nullptr);
+}
+
+void Server::ExpireLoop() {
+  // Like Redis's slow expire cycle: `hz` times a second, spend at most a quarter of the
+  // interval deleting expired keys.
+  std::unique_lock lock(expire_mu_);
+  while (!expire_stop_) {
+    int hz = state_->config.Snapshot().hz;
+    auto interval = std::chrono::milliseconds(1000 / (hz > 0 ? hz : 10));
+    expire_cv_.wait_for(lock, interval, [this] { return expire_stop_; });
+    if (expire_stop_) break;
+    lock.unlock();
+    auto budget_us = std::chrono::duration_cast<std::chrono::microseconds>(interval).count() / 4;
+    state_->store.ExpireCycle(budget_us);
+    lock.lock();
+  }
+}
+
+}  // namespace cairn::server

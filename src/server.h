@@ -1,0 +1,52 @@
+// src/server.h — the server process: configuration in, I/O threads and listener up, signals
+// and SHUTDOWN handled, everything stopped in order.
+//
+// Threads: the main thread runs a small libuv loop (listener, signals, shutdown requests);
+// `threads` I/O threads run the connections; one background thread runs active expiry.
+#pragma once
+
+#include <uv.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "src/io_thread.h"
+#include "src/listener.h"
+#include "src/server_state.h"
+
+namespace cairn::server {
+
+class Server {
+ public:
+  explicit Server(const Config& config);
+  ~Server();
+
+  // Starts everything and blocks until SIGTERM/SIGINT or SHUTDOWN. Returns the exit code.
+  int Run();
+  ServerState& state() { return *state_; }
+
+ private:
+  static void OnSignal(uv_signal_t* handle, int signum) noexcept;
+  static void OnShutdownRequest(uv_async_t* handle) noexcept;
+  void BeginShutdown(const char* why);
+  void ExpireLoop();
+  void PrintBanner(const Config& config);
+
+  std::unique_ptr<ServerState> state_;
+  uv_loop_t loop_;
+  uv_signal_t sigterm_;
+  uv_signal_t sigint_;
+  uv_async_t shutdown_async_;
+  std::vector<std::unique_ptr<IoThread>> threads_;
+  std::unique_ptr<Listener> listener_;
+  std::thread expire_thread_;
+  std::mutex expire_mu_;
+  std::condition_variable expire_cv_;
+  bool expire_stop_ = false;
+};
+
+}  // namespace cairn::server
