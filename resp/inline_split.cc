@@ -69,9 +69,10 @@ size_t DecodeSingle(std::string_view line, size_t i, std::string* out) {
 bool SplitInline(std::string_view line, std::string* scratch,
                  std::vector<std::string_view>* args) {
   scratch->clear();
-  scratch->reserve(line.size());  // decoded text never exceeds the line: views stay valid
+  // Decoded text never exceeds the line, so after this reserve the scratch never reallocates
+  // and views into it stay valid while arguments are added.
+  scratch->reserve(line.size());
   args->clear();
-  std::vector<std::pair<size_t, size_t>> spans;
   size_t i = 0;
   while (true) {
     while (i < line.size() && IsSpace(line[i])) ++i;
@@ -88,9 +89,8 @@ bool SplitInline(std::string_view line, std::string* scratch,
       scratch->push_back(c);
       ++i;
     }
-    spans.emplace_back(start, scratch->size() - start);
+    args->emplace_back(scratch->data() + start, scratch->size() - start);
   }
-  for (auto [offset, len] : spans) args->emplace_back(scratch->data() + offset, len);
   return true;
 }
 

@@ -62,7 +62,9 @@ bool ParseDouble(std::string_view text, double* out) {
   errno = 0;
   double v = std::strtod(buf, &end);
   if (end != buf + text.size() || std::isnan(v)) return false;
-  if (errno == ERANGE && !std::isinf(v) && v != 0) return false;
+  // Out of range is an error only when it overflowed or underflowed to zero; a subnormal
+  // result is a valid number (Redis's rule).
+  if (errno == ERANGE && (v == HUGE_VAL || v == -HUGE_VAL || v == 0)) return false;
   *out = v;
   return true;
 }
@@ -73,7 +75,8 @@ bool ParseLongDouble(std::string_view text, long double* out) {
   char* end = nullptr;
   errno = 0;
   long double v = std::strtold(buf, &end);
-  if (end != buf + text.size() || std::isnan(v) || errno == ERANGE) return false;
+  if (end != buf + text.size() || std::isnan(v)) return false;
+  if (errno == ERANGE && (v == HUGE_VALL || v == -HUGE_VALL || v == 0)) return false;
   *out = v;
   return true;
 }
@@ -104,9 +107,9 @@ size_t FormatDouble(double value, char* buf) {
 
 size_t FormatLongDouble(long double value, char* buf) {
   // 17 digits after the point, then trim trailing zeros (and the point), as Redis does.
-  int n = std::snprintf(buf, kMaxDoubleChars, "%.17Lf", value);
-  if (n <= 0 || n >= static_cast<int>(kMaxDoubleChars)) {
-    n = std::snprintf(buf, kMaxDoubleChars, "%.17Lg", value);
+  int n = std::snprintf(buf, kMaxLongDoubleChars, "%.17Lf", value);
+  if (n <= 0 || n >= static_cast<int>(kMaxLongDoubleChars)) {
+    n = std::snprintf(buf, kMaxLongDoubleChars, "%.17Lg", value);
     return static_cast<size_t>(n);
   }
   size_t len = static_cast<size_t>(n);

@@ -14,15 +14,19 @@ namespace cairn::resp {
 
 // Longest text FormatInt64 writes ("-9223372036854775808").
 constexpr size_t kMaxInt64Chars = 20;
-// Buffer size large enough for FormatDouble and FormatLongDouble.
+// Buffer size large enough for FormatDouble.
 constexpr size_t kMaxDoubleChars = 64;
+// Buffer size for FormatLongDouble: without an exponent, the largest long doubles print
+// thousands of digits (Redis uses the same bound).
+constexpr size_t kMaxLongDoubleChars = 5 * 1024;
 
 [[nodiscard]] bool ParseInt64(std::string_view text, int64_t* out);
 [[nodiscard]] bool ParseUint64(std::string_view text, uint64_t* out);
 [[nodiscard]] bool ParseDouble(std::string_view text, double* out);
 [[nodiscard]] bool ParseLongDouble(std::string_view text, long double* out);
 
-// Each writes into buf (at least kMaxInt64Chars / kMaxDoubleChars bytes) and returns the length.
+// Each writes into buf (at least kMaxInt64Chars / kMaxDoubleChars / kMaxLongDoubleChars
+// bytes) and returns the length.
 size_t FormatInt64(int64_t value, char* buf);
 size_t FormatDouble(double value, char* buf);
 // Human-friendly long double as INCRBYFLOAT prints it: no exponent, trailing zeros trimmed.

@@ -1,0 +1,55 @@
+// tests/store/store_testing.h — small helpers the store tests share: SET/GET-like calls
+// through Store::Access, and the set of keys a database holds.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+
+#include "store/store.h"
+
+namespace cairn::store::testing {
+
+inline Value StringValue(std::string_view bytes) {
+  Value v;
+  v.str = BufRef::Copy(bytes);
+  return v;
+}
+
+// SET key value [PXAT expire_at_ms].
+inline void Set(Store& store, std::string_view key, std::string_view value,
+                int64_t expire_at_ms = 0, int db = 0) {
+  store.Access(db, key, [&](KeyHandle& h) { h.Put(StringValue(value), expire_at_ms); });
+}
+
+// GET key: the value, or nullopt when the key does not exist (or has expired).
+inline std::optional<std::string> Get(Store& store, std::string_view key, int db = 0) {
+  return store.Access(db, key, [](KeyHandle& h) -> std::optional<std::string> {
+    Entry* e = h.Find();
+    if (e == nullptr) return std::nullopt;
+    return std::string(e->value.str.view());
+  });
+}
+
+inline bool Exists(Store& store, std::string_view key, int db = 0) {
+  return Get(store, key, db).has_value();
+}
+
+// The key's expiry in unix ms (0 for none), or -2 when the key does not exist.
+inline int64_t ExpireAt(Store& store, std::string_view key, int db = 0) {
+  return store.Access(db, key, [](KeyHandle& h) -> int64_t {
+    Entry* e = h.Find();
+    return e == nullptr ? -2 : e->expire_at_ms;
+  });
+}
+
+// KEYS *: every live key of db.
+inline std::set<std::string> Keys(Store& store, int db = 0) {
+  std::set<std::string> keys;
+  store.ForEach(db, [&](const Entry& e) { keys.emplace(e.key()); });
+  return keys;
+}
+
+}  // namespace cairn::store::testing
