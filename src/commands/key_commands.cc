@@ -1,8 +1,631 @@
-// src/commands/key_commands.cc — placeholder while the family is written.
+// src/commands/key_commands.cc — the generic (keyspace) family: DEL, EXISTS, TYPE, RENAME,
+// COPY, MOVE, the expiry commands, KEYS, SCAN, RANDOMKEY and OBJECT.
+//
+// These commands look at keys, not at what they hold, so they work for every value type.
+// Commands touching several keys (DEL a b, RENAME, COPY ... DB n, MOVE) lock all their shards
+// at once through Store::AccessMany: another thread never sees a key half renamed or moved.
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <charconv>
+#include <cstdlib>
+#include <iterator>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "resp/number.h"
 #include "src/command_table.h"
+#include "src/commands/expire_time.h"
+#include "src/errors.h"
+#include "src/glob.h"
+#include "src/reply.h"
+#include "src/server_state.h"
 
 namespace cairn::server {
+namespace {
 
-void RegisterKeyCommands(CommandTable& table) {}
+using store::Entry;
+using store::KeyHandle;
+using store::KeyRef;
+using store::Value;
+using store::ValueType;
+
+// Error texts not (yet) in errors.h.
+constexpr std::string_view kGtAndLt = "ERR GT and LT options at the same time are not compatible";
+constexpr std::string_view kInvalidCursor = "ERR invalid cursor";
+constexpr std::string_view kIntRange =
+    "ERR value is out of range, value must between -2147483648 and 2147483647";
+constexpr std::string_view kIdleTimeLfu =
+    "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when "
+    "switching between policies at runtime LRU and LFU data will take some time to adjust.";
+
+void CountLookups(CommandContext& ctx, int64_t hits, int64_t total) {
+  ctx.stats.keyspace_hits.Add(static_cast<uint64_t>(hits));
+  ctx.stats.keyspace_misses.Add(static_cast<uint64_t>(total - hits));
+}
+
+// ---- DEL, UNLINK, EXISTS, TOUCH, TYPE ----------------------------------------------------
+
+// Calls pred(handle) for every key from args[1] on, all under one lock set, and returns how
+// many calls said true. A single key skips AccessMany's allocations.
+template <class Pred>
+int64_t CountKeys(CommandContext& ctx, Pred&& pred) {
+  store::Store& store = ctx.server.store;
+  if (ctx.args.size() == 2) {
+    return store.Access(ctx.db(), ctx.args[1],
+                        [&](KeyHandle& h) { return pred(h) ? int64_t{1} : int64_t{0}; });
+  }
+  std::vector<KeyRef> refs;
+  refs.reserve(ctx.args.size() - 1);
+  for (size_t i = 1; i < ctx.args.size(); ++i) refs.push_back({ctx.db(), ctx.args[i]});
+  return store.AccessMany(refs, [&](std::span<KeyHandle> handles) {
+    int64_t n = 0;
+    for (KeyHandle& h : handles) n += pred(h) ? 1 : 0;
+    return n;
+  });
+}
+
+// UNLINK is DEL: values dropped under a shard lock are already freed after the lock is
+// released, so there is no slow path for DEL to avoid.
+void CmdDel(CommandContext& ctx) {
+  ctx.reply.WriteInteger(CountKeys(ctx, [](KeyHandle& h) { return h.Delete(); }));
+}
+
+void CmdExists(CommandContext& ctx) {
+  int64_t n = CountKeys(ctx, [](KeyHandle& h) { return h.Find() != nullptr; });
+  CountLookups(ctx, n, static_cast<int64_t>(ctx.args.size() - 1));
+  ctx.reply.WriteInteger(n);
+}
+
+// Find() refreshes the access time, which is all TOUCH is for.
+void CmdTouch(CommandContext& ctx) {
+  ctx.reply.WriteInteger(CountKeys(ctx, [](KeyHandle& h) { return h.Find() != nullptr; }));
+}
+
+void CmdType(CommandContext& ctx) {
+  std::string_view type = ctx.server.store.Access(ctx.db(), ctx.args[1], [](KeyHandle& h) {
+    Entry* e = h.Find();
+    return e == nullptr ? std::string_view("none") : store::TypeName(e->value.type);
+  });
+  CountLookups(ctx, type != "none" ? 1 : 0, 1);
+  ctx.reply.WriteSimple(type);
+}
+
+// ---- RENAME, RENAMENX, COPY, MOVE --------------------------------------------------------
+
+// Strings are immutable buffers, so sharing the buffer is a full copy: a later APPEND on
+// either key installs a new buffer. Mutable value types must be deep-copied here.
+Value CopyValue(const Value& v) { return v; }
+
+enum class RenameStatus { kDone, kNoSuchKey, kTargetExists };
+
+RenameStatus RenameGeneric(CommandContext& ctx, bool only_if_target_missing) {
+  std::string_view from = ctx.args[1], to = ctx.args[2];
+  if (from == to) {  // nothing moves, but a missing key is still an error
+    bool found =
+        ctx.server.store.Access(ctx.db(), from, [](KeyHandle& h) { return h.Find() != nullptr; });
+    if (!found) return RenameStatus::kNoSuchKey;
+    return only_if_target_missing ? RenameStatus::kTargetExists : RenameStatus::kDone;
+  }
+  KeyRef refs[] = {{ctx.db(), from}, {ctx.db(), to}};
+  return ctx.server.store.AccessMany(refs, [&](std::span<KeyHandle> h) {
+    if (h[0].Find() == nullptr) return RenameStatus::kNoSuchKey;
+    if (only_if_target_missing && h[1].Find() != nullptr) return RenameStatus::kTargetExists;
+    Value value;
+    int64_t expire_at_ms = 0;
+    h[0].Take(&value, &expire_at_ms);
+    h[1].Put(std::move(value), expire_at_ms);  // the target's own TTL goes with its value
+    return RenameStatus::kDone;
+  });
+}
+
+void CmdRename(CommandContext& ctx) {
+  if (RenameGeneric(ctx, false) == RenameStatus::kNoSuchKey) {
+    ctx.reply.WriteError(errors::kNoSuchKey);
+    return;
+  }
+  ctx.reply.WriteOk();
+}
+
+void CmdRenameNx(CommandContext& ctx) {
+  switch (RenameGeneric(ctx, true)) {
+    case RenameStatus::kDone:
+      ctx.reply.WriteInteger(1);
+      return;
+    case RenameStatus::kTargetExists:
+      ctx.reply.WriteInteger(0);
+      return;
+    case RenameStatus::kNoSuchKey:
+      ctx.reply.WriteError(errors::kNoSuchKey);
+      return;
+  }
+}
+
+// A database number as MOVE and COPY's DB option read it: an int, then a valid index.
+bool ArgToTargetDb(CommandContext& ctx, std::string_view arg, int* db) {
+  int64_t value = 0;
+  if (!ArgToInt64Range(ctx, arg, INT32_MIN, INT32_MAX, kIntRange, &value)) return false;
+  if (value < 0 || value >= ctx.server.store.databases()) {
+    ctx.reply.WriteError(errors::kDbIndexRange);
+    return false;
+  }
+  *db = static_cast<int>(value);
+  return true;
+}
+
+struct CopyOptions {
+  int target_db = 0;
+  bool replace = false;
+};
+
+bool ParseCopyOptions(CommandContext& ctx, CopyOptions* o) {
+  o->target_db = ctx.db();
+  for (size_t i = 3; i < ctx.args.size(); ++i) {
+    if (EqualsIgnoreCase(ctx.args[i], "replace")) {
+      o->replace = true;
+    } else if (EqualsIgnoreCase(ctx.args[i], "db") && i + 1 < ctx.args.size()) {
+      if (!ArgToTargetDb(ctx, ctx.args[++i], &o->target_db)) return false;
+    } else {
+      ctx.reply.WriteError(errors::kSyntax);
+      return false;
+    }
+  }
+  return true;
+}
+
+void CmdCopy(CommandContext& ctx) {
+  CopyOptions o;
+  if (!ParseCopyOptions(ctx, &o)) return;
+  std::string_view from = ctx.args[1], to = ctx.args[2];
+  if (o.target_db == ctx.db() && from == to) {
+    ctx.reply.WriteError(errors::kSameObject);
+    return;
+  }
+  KeyRef refs[] = {{ctx.db(), from}, {o.target_db, to}};
+  bool copied = ctx.server.store.AccessMany(refs, [&](std::span<KeyHandle> h) {
+    Entry* source = h[0].Find();
+    if (source == nullptr) return false;
+    if (!o.replace && h[1].Find() != nullptr) return false;
+    h[1].Put(CopyValue(source->value), source->expire_at_ms);
+    return true;
+  });
+  ctx.reply.WriteInteger(copied ? 1 : 0);
+}
+
+void CmdMove(CommandContext& ctx) {
+  int target_db = 0;
+  if (!ArgToTargetDb(ctx, ctx.args[2], &target_db)) return;
+  if (target_db == ctx.db()) {
+    ctx.reply.WriteError(errors::kSameObject);
+    return;
+  }
+  KeyRef refs[] = {{ctx.db(), ctx.args[1]}, {target_db, ctx.args[1]}};
+  bool moved = ctx.server.store.AccessMany(refs, [&](std::span<KeyHandle> h) {
+    if (h[0].Find() == nullptr || h[1].Find() != nullptr) return false;
+    Value value;
+    int64_t expire_at_ms = 0;
+    h[0].Take(&value, &expire_at_ms);
+    h[1].Put(std::move(value), expire_at_ms);
+    return true;
+  });
+  ctx.reply.WriteInteger(moved ? 1 : 0);
+}
+
+// ---- EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT, PERSIST ---------------------------------------
+
+enum ExpireFlag : uint8_t { kExpireNx = 1, kExpireXx = 2, kExpireGt = 4, kExpireLt = 8 };
+
+bool ParseExpireFlags(CommandContext& ctx, uint8_t* flags) {
+  static constexpr std::pair<std::string_view, ExpireFlag> kFlags[] = {
+      {"nx", kExpireNx}, {"xx", kExpireXx}, {"gt", kExpireGt}, {"lt", kExpireLt}};
+  for (size_t i = 3; i < ctx.args.size(); ++i) {
+    auto it = std::find_if(std::begin(kFlags), std::end(kFlags),
+                           [&](const auto& f) { return EqualsIgnoreCase(ctx.args[i], f.first); });
+    if (it == std::end(kFlags)) {
+      ctx.reply.WriteError("ERR Unsupported option " + std::string(ctx.args[i]));
+      return false;
+    }
+    *flags |= it->second;
+  }
+  if ((*flags & kExpireNx) && (*flags & (kExpireXx | kExpireGt | kExpireLt))) {
+    ctx.reply.WriteError(errors::kExpireOptions);
+    return false;
+  }
+  if ((*flags & kExpireGt) && (*flags & kExpireLt)) {
+    ctx.reply.WriteError(kGtAndLt);
+    return false;
+  }
+  return true;
+}
+
+// Whether the flags let a key whose deadline is current_ms (0: none) get the deadline at_ms.
+// No TTL counts as an infinite one: GT never beats it, LT always does.
+bool ExpireFlagsAllow(uint8_t flags, int64_t current_ms, int64_t at_ms) {
+  bool has_ttl = current_ms != 0;
+  if ((flags & kExpireNx) && has_ttl) return false;
+  if ((flags & kExpireXx) && !has_ttl) return false;
+  if ((flags & kExpireGt) && (!has_ttl || at_ms <= current_ms)) return false;
+  if ((flags & kExpireLt) && has_ttl && at_ms >= current_ms) return false;
+  return true;
+}
+
+// A deadline that is not in the future deletes the key (and counts as applied).
+void ExpireGeneric(CommandContext& ctx, TimeUnit unit, TimeBase base) {
+  uint8_t flags = 0;
+  if (!ParseExpireFlags(ctx, &flags)) return;
+  int64_t at_ms = 0;
+  ExpireParse parsed = ParseKeyExpire(ctx.args[2], unit, base, ctx.server.store.NowMs(), &at_ms);
+  if (parsed != ExpireParse::kOk) {
+    ReplyExpireError(ctx, parsed);
+    return;
+  }
+  bool applied = ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
+    Entry* e = h.Find();
+    if (e == nullptr || !ExpireFlagsAllow(flags, e->expire_at_ms, at_ms)) return false;
+    if (at_ms <= h.now_ms()) {
+      h.Delete();
+    } else {
+      h.SetExpire(e, at_ms);
+    }
+    return true;
+  });
+  ctx.reply.WriteInteger(applied ? 1 : 0);
+}
+
+void CmdExpire(CommandContext& ctx) { ExpireGeneric(ctx, TimeUnit::kSeconds, TimeBase::kRelative); }
+void CmdPExpire(CommandContext& ctx) {
+  ExpireGeneric(ctx, TimeUnit::kMilliseconds, TimeBase::kRelative);
+}
+void CmdExpireAt(CommandContext& ctx) {
+  ExpireGeneric(ctx, TimeUnit::kSeconds, TimeBase::kAbsolute);
+}
+void CmdPExpireAt(CommandContext& ctx) {
+  ExpireGeneric(ctx, TimeUnit::kMilliseconds, TimeBase::kAbsolute);
+}
+
+void CmdPersist(CommandContext& ctx) {
+  bool removed = ctx.server.store.Access(ctx.db(), ctx.args[1], [](KeyHandle& h) {
+    Entry* e = h.Find();
+    if (e == nullptr || !e->has_expire()) return false;
+    h.SetExpire(e, 0);
+    return true;
+  });
+  ctx.reply.WriteInteger(removed ? 1 : 0);
+}
+
+// ---- TTL, PTTL, EXPIRETIME, PEXPIRETIME --------------------------------------------------
+
+// -2 for a missing key, -1 for no TTL; else the remaining time (or the deadline when
+// absolute), in seconds rounded to nearest as Redis does, or in ms.
+void TtlGeneric(CommandContext& ctx, TimeUnit unit, TimeBase base) {
+  int64_t expire_at_ms = 0, now_ms = 0;
+  bool found = ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
+    Entry* e = h.Find();
+    if (e == nullptr) return false;
+    expire_at_ms = e->expire_at_ms;
+    now_ms = h.now_ms();
+    return true;
+  });
+  CountLookups(ctx, found ? 1 : 0, 1);
+  if (!found || expire_at_ms == 0) {
+    ctx.reply.WriteInteger(found ? -1 : -2);
+    return;
+  }
+  int64_t ms =
+      base == TimeBase::kAbsolute ? expire_at_ms : std::max<int64_t>(expire_at_ms - now_ms, 0);
+  ctx.reply.WriteInteger(unit == TimeUnit::kMilliseconds ? ms : (ms + 500) / 1000);
+}
+
+void CmdTtl(CommandContext& ctx) { TtlGeneric(ctx, TimeUnit::kSeconds, TimeBase::kRelative); }
+void CmdPTtl(CommandContext& ctx) { TtlGeneric(ctx, TimeUnit::kMilliseconds, TimeBase::kRelative); }
+void CmdExpireTime(CommandContext& ctx) {
+  TtlGeneric(ctx, TimeUnit::kSeconds, TimeBase::kAbsolute);
+}
+void CmdPExpireTime(CommandContext& ctx) {
+  TtlGeneric(ctx, TimeUnit::kMilliseconds, TimeBase::kAbsolute);
+}
+
+// ---- KEYS, SCAN, RANDOMKEY ---------------------------------------------------------------
+
+void ReplyKeys(CommandContext& ctx, const std::vector<std::string>& keys) {
+  ctx.reply.WriteArrayLen(static_cast<int64_t>(keys.size()));
+  for (const std::string& key : keys) ctx.reply.WriteBulk(key);
+}
+
+// Keys are copied out under each shard's lock and written after it is released.
+void CmdKeys(CommandContext& ctx) {
+  std::string_view pattern = ctx.args[1];
+  bool all = pattern == "*";
+  std::vector<std::string> keys;
+  ctx.server.store.ForEach(ctx.db(), [&](const Entry& e) {
+    if (all || GlobMatch(pattern, e.key())) keys.emplace_back(e.key());
+  });
+  ReplyKeys(ctx, keys);
+}
+
+// The cursor is read as Redis reads it (strtoul): a leading '+' or '-' is accepted, spaces,
+// trailing bytes and values past 2^64-1 are not.
+bool ParseScanCursor(CommandContext& ctx, std::string_view arg, uint64_t* cursor) {
+  std::string text(arg);
+  char* end = nullptr;
+  errno = 0;
+  *cursor = std::strtoull(text.c_str(), &end, 10);
+  bool ok = (text.empty() || !std::isspace(static_cast<unsigned char>(text[0]))) && *end == '\0' &&
+            errno != ERANGE;
+  if (!ok) ctx.reply.WriteError(kInvalidCursor);
+  return ok;
+}
+
+struct ScanOptions {
+  std::string_view pattern = "*";
+  int64_t count = 10;
+  std::string_view type;  // empty: any type
+};
+
+bool ParseScanOptions(CommandContext& ctx, ScanOptions* o) {
+  for (size_t i = 2; i < ctx.args.size(); i += 2) {
+    std::string_view opt = ctx.args[i];
+    if (i + 1 >= ctx.args.size()) {
+      ctx.reply.WriteError(errors::kSyntax);
+      return false;
+    }
+    if (EqualsIgnoreCase(opt, "count")) {
+      if (!ArgToInt64(ctx, ctx.args[i + 1], &o->count)) return false;
+      if (o->count < 1) {
+        ctx.reply.WriteError(errors::kSyntax);
+        return false;
+      }
+    } else if (EqualsIgnoreCase(opt, "match")) {
+      o->pattern = ctx.args[i + 1];
+    } else if (EqualsIgnoreCase(opt, "type")) {
+      o->type = ctx.args[i + 1];
+    } else {
+      ctx.reply.WriteError(errors::kSyntax);
+      return false;
+    }
+  }
+  return true;
+}
+
+// COUNT is how many hash buckets to visit, as in Redis: a hint, not a number of keys.
+void CmdScan(CommandContext& ctx) {
+  uint64_t cursor = 0;
+  ScanOptions o;
+  if (!ParseScanCursor(ctx, ctx.args[1], &cursor) || !ParseScanOptions(ctx, &o)) return;
+  bool all = o.pattern == "*";
+  std::vector<std::string> keys;
+  uint64_t next =
+      ctx.server.store.Scan(ctx.db(), cursor, static_cast<size_t>(o.count), [&](const Entry& e) {
+        if (!all && !GlobMatch(o.pattern, e.key())) return;
+        if (!o.type.empty() && !EqualsIgnoreCase(o.type, store::TypeName(e.value.type))) return;
+        keys.emplace_back(e.key());
+      });
+  char text[24];
+  char* end = std::to_chars(text, text + sizeof(text), next).ptr;
+  ctx.reply.WriteArrayLen(2);
+  ctx.reply.WriteBulk({text, static_cast<size_t>(end - text)});
+  ReplyKeys(ctx, keys);
+}
+
+void CmdRandomKey(CommandContext& ctx) {
+  std::string key;
+  if (ctx.server.store.RandomKey(ctx.db(), &key)) {
+    ctx.reply.WriteBulk(key);
+  } else {
+    ctx.reply.WriteNull();
+  }
+}
+
+// ---- OBJECT ------------------------------------------------------------------------------
+
+// What OBJECT reports about one key, copied out under the shard lock.
+struct ObjectInfo {
+  std::string_view encoding;
+  bool shared_integer = false;  // Redis shares the objects of 0..9999 (OBJECT REFCOUNT)
+  int64_t idle_s = 0;
+};
+
+// Redis's encoding names, derived from the value since cairn stores every string as bytes:
+// a canonical int64 is "int", a short never-grown string "embstr", anything else "raw".
+std::string_view StringEncoding(const Value& v, int64_t* int_value) {
+  std::string_view bytes = v.str.view();
+  if (v.grown) return "raw";
+  if (bytes.size() <= 20 && resp::ParseInt64(bytes, int_value)) return "int";
+  return bytes.size() <= 44 ? "embstr" : "raw";
+}
+
+std::string_view EncodingOf(const Value& v, bool* small_int) {
+  int64_t int_value = -1;
+  switch (v.type) {
+    case ValueType::kString: {
+      std::string_view encoding = StringEncoding(v, &int_value);
+      *small_int = encoding == "int" && int_value >= 0 && int_value < 10000;
+      return encoding;
+    }
+    case ValueType::kList:
+      return "quicklist";
+    case ValueType::kSet:
+      return "hashtable";
+    case ValueType::kZSet:
+      return "skiplist";
+    case ValueType::kHash:
+      return "hashtable";
+    case ValueType::kStream:
+      return "stream";
+  }
+  return "unknown";
+}
+
+// Looks the key up (args[2]); replies nil and returns false when it is missing.
+bool LookupObject(CommandContext& ctx, ObjectInfo* info) {
+  bool found = ctx.server.store.Access(ctx.db(), ctx.args[2], [&](KeyHandle& h) {
+    Entry* e = h.Find();
+    if (e == nullptr) return false;
+    info->encoding = EncodingOf(e->value, &info->shared_integer);
+    // Find() has already refreshed access_s, so this is 0 until the store offers a lookup
+    // that leaves the access time alone (Redis's LOOKUP_NOTOUCH).
+    info->idle_s = h.now_ms() / 1000 - e->access_s;
+    return true;
+  });
+  CountLookups(ctx, found ? 1 : 0, 1);
+  if (!found) ctx.reply.WriteNull();
+  return found;
+}
+
+bool IsLfuPolicy(const std::string& policy) { return policy.find("lfu") != std::string::npos; }
+
+void CmdObject(CommandContext& ctx) { ReplyWrongArity(ctx.reply, "object"); }
+
+void CmdObjectEncoding(CommandContext& ctx) {
+  ObjectInfo info;
+  if (LookupObject(ctx, &info)) ctx.reply.WriteBulk(info.encoding);
+}
+
+// cairn keeps no access-frequency counter: under an LFU policy FREQ reports 0.
+void CmdObjectFreq(CommandContext& ctx) {
+  ObjectInfo info;
+  if (!LookupObject(ctx, &info)) return;
+  if (!IsLfuPolicy(ctx.server.config.Snapshot().maxmemory_policy)) {
+    ctx.reply.WriteError(errors::kFreqPolicy);
+    return;
+  }
+  ctx.reply.WriteInteger(0);
+}
+
+void CmdObjectIdleTime(CommandContext& ctx) {
+  ObjectInfo info;
+  if (!LookupObject(ctx, &info)) return;
+  if (IsLfuPolicy(ctx.server.config.Snapshot().maxmemory_policy)) {
+    ctx.reply.WriteError(kIdleTimeLfu);
+    return;
+  }
+  ctx.reply.WriteInteger(info.idle_s);
+}
+
+// Shared integers exist only while no LRU/LFU maxmemory policy needs per-object access data.
+void CmdObjectRefCount(CommandContext& ctx) {
+  ObjectInfo info;
+  if (!LookupObject(ctx, &info)) return;
+  Config config = ctx.server.config.Snapshot();
+  bool sharing =
+      config.maxmemory == 0 || (config.maxmemory_policy.find("lru") == std::string::npos &&
+                                !IsLfuPolicy(config.maxmemory_policy));
+  ctx.reply.WriteInteger(info.shared_integer && sharing ? INT32_MAX : 1);
+}
+
+void CmdObjectHelp(CommandContext& ctx) {
+  static constexpr std::string_view kLines[] = {
+      "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "ENCODING <key>",
+      "    Return the internal representation used to store the value of <key>.",
+      "FREQ <key>",
+      "    Return the logarithmic access frequency counter of <key> (LFU policies only).",
+      "IDLETIME <key>",
+      "    Return the seconds since <key> was last accessed (not under LFU policies).",
+      "REFCOUNT <key>",
+      "    Return the number of references to the value of <key>.",
+      "HELP",
+      "    Print this help.",
+  };
+  ctx.reply.WriteArrayLen(static_cast<int64_t>(std::size(kLines)));
+  for (std::string_view line : kLines) ctx.reply.WriteSimple(line);
+}
+
+}  // namespace
+
+void RegisterKeyCommands(CommandTable& table) {
+  constexpr std::string_view kGroup = "generic";
+  table.Add({"del", -2, kWrite, 1, -1, 1, CmdDel, kGroup, "1.0.0", "Delete a key",
+             "O(N) where N is the number of keys that will be removed. When a key to remove "
+             "holds a value other than a string, the individual complexity for this key is O(M) "
+             "where M is the number of elements in the list, set, sorted set or hash. Removing "
+             "a single key that holds a string value is O(1).",
+             "key [key ...]"});
+  table.Add({"unlink", -2, kWrite | kFast, 1, -1, 1, CmdDel, kGroup, "4.0.0",
+             "Delete a key asynchronously in another thread. Otherwise it is just as DEL, but "
+             "non blocking.",
+             "O(1) for each key removed regardless of its size. Then the command does O(N) work "
+             "in a different thread in order to reclaim memory, where N is the number of "
+             "allocations the deleted objects where composed of.",
+             "key [key ...]"});
+  table.Add({"exists", -2, kReadOnly | kFast, 1, -1, 1, CmdExists, kGroup, "1.0.0",
+             "Determine if a key exists", "O(N) where N is the number of keys to check.",
+             "key [key ...]"});
+  table.Add({"type", 2, kReadOnly | kFast, 1, 1, 1, CmdType, kGroup, "1.0.0",
+             "Determine the type stored at key", "O(1)", "key"});
+  table.Add({"touch", -2, kReadOnly | kFast, 1, -1, 1, CmdTouch, kGroup, "3.2.1",
+             "Alters the last access time of a key(s). Returns the number of existing keys "
+             "specified.",
+             "O(N) where N is the number of keys that will be touched.", "key [key ...]"});
+  table.Add({"rename", 3, kWrite, 1, 2, 1, CmdRename, kGroup, "1.0.0", "Rename a key", "O(1)",
+             "key newkey"});
+  table.Add({"renamenx", 3, kWrite | kFast, 1, 2, 1, CmdRenameNx, kGroup, "1.0.0",
+             "Rename a key, only if the new key does not exist", "O(1)", "key newkey"});
+  table.Add({"copy", -3, kWrite | kDenyOom, 1, 2, 1, CmdCopy, kGroup, "6.2.0", "Copy a key",
+             "O(N) worst case for collections, where N is the number of nested items. O(1) for "
+             "string values.",
+             "source destination [DB destination-db] [REPLACE]"});
+  table.Add({"move", 3, kWrite | kFast, 1, 1, 1, CmdMove, kGroup, "1.0.0",
+             "Move a key to another database", "O(1)", "key db"});
+  table.Add({"expire", -3, kWrite | kFast, 1, 1, 1, CmdExpire, kGroup, "1.0.0",
+             "Set a key's time to live in seconds", "O(1)", "key seconds [NX | XX | GT | LT]"});
+  table.Add({"pexpire", -3, kWrite | kFast, 1, 1, 1, CmdPExpire, kGroup, "2.6.0",
+             "Set a key's time to live in milliseconds", "O(1)",
+             "key milliseconds [NX | XX | GT | LT]"});
+  table.Add({"expireat", -3, kWrite | kFast, 1, 1, 1, CmdExpireAt, kGroup, "1.2.0",
+             "Set the expiration for a key as a UNIX timestamp", "O(1)",
+             "key unix-time-seconds [NX | XX | GT | LT]"});
+  table.Add({"pexpireat", -3, kWrite | kFast, 1, 1, 1, CmdPExpireAt, kGroup, "2.6.0",
+             "Set the expiration for a key as a UNIX timestamp specified in milliseconds", "O(1)",
+             "key unix-time-milliseconds [NX | XX | GT | LT]"});
+  table.Add({"ttl", 2, kReadOnly | kFast, 1, 1, 1, CmdTtl, kGroup, "1.0.0",
+             "Get the time to live for a key in seconds", "O(1)", "key"});
+  table.Add({"pttl", 2, kReadOnly | kFast, 1, 1, 1, CmdPTtl, kGroup, "2.6.0",
+             "Get the time to live for a key in milliseconds", "O(1)", "key"});
+  table.Add({"expiretime", 2, kReadOnly | kFast, 1, 1, 1, CmdExpireTime, kGroup, "7.0.0",
+             "Get the expiration Unix timestamp for a key", "O(1)", "key"});
+  table.Add({"pexpiretime", 2, kReadOnly | kFast, 1, 1, 1, CmdPExpireTime, kGroup, "7.0.0",
+             "Get the expiration Unix timestamp for a key in milliseconds", "O(1)", "key"});
+  table.Add({"persist", 2, kWrite | kFast, 1, 1, 1, CmdPersist, kGroup, "2.2.0",
+             "Remove the expiration from a key", "O(1)", "key"});
+  table.Add({"keys", 2, kReadOnly, 0, 0, 0, CmdKeys, kGroup, "1.0.0",
+             "Find all keys matching the given pattern",
+             "O(N) with N being the number of keys in the database, under the assumption that "
+             "the key names in the database and the given pattern have limited length.",
+             "pattern"});
+  table.Add({"scan", -2, kReadOnly, 0, 0, 0, CmdScan, kGroup, "2.8.0",
+             "Incrementally iterate the keys space",
+             "O(1) for every call. O(N) for a complete iteration, including enough command "
+             "calls for the cursor to return back to 0. N is the number of elements inside the "
+             "collection.",
+             "cursor [MATCH pattern] [COUNT count] [TYPE type]"});
+  table.Add({"randomkey", 1, kReadOnly, 0, 0, 0, CmdRandomKey, kGroup, "1.0.0",
+             "Return a random key from the keyspace", "O(1)", ""});
+  table.Add({"object",
+             -2,
+             0,
+             0,
+             0,
+             0,
+             CmdObject,
+             kGroup,
+             "2.2.3",
+             "A container for object introspection commands",
+             "Depends on subcommand.",
+             "",
+             {
+                 {"object|encoding", 3, kReadOnly, 2, 2, 1, CmdObjectEncoding, kGroup, "2.2.3",
+                  "Inspect the internal encoding of a Redis object", "O(1)", "key"},
+                 {"object|freq", 3, kReadOnly, 2, 2, 1, CmdObjectFreq, kGroup, "4.0.0",
+                  "Get the logarithmic access frequency counter of a Redis object", "O(1)", "key"},
+                 {"object|help", 2, kLoading | kStale, 0, 0, 0, CmdObjectHelp, kGroup, "6.2.0",
+                  "Show helpful text about the different subcommands", "O(1)", ""},
+                 {"object|idletime", 3, kReadOnly, 2, 2, 1, CmdObjectIdleTime, kGroup, "2.2.3",
+                  "Get the time since a Redis object was last accessed", "O(1)", "key"},
+                 {"object|refcount", 3, kReadOnly, 2, 2, 1, CmdObjectRefCount, kGroup, "2.2.3",
+                  "Get the number of references to the value of the key", "O(1)", "key"},
+             }});
+}
 
 }  // namespace cairn::server
