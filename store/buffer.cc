@@ -1,6 +1,9 @@
 // store/buffer.cc — see buffer.h.
 #include "store/buffer.h"
 
+#include <malloc.h>
+
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -9,8 +12,8 @@
 
 namespace cairn::store {
 
-Buffer* Buffer::Allocate(size_t size) {
-  void* raw = std::malloc(sizeof(Buffer) + size);
+Buffer* Buffer::Allocate(size_t size, size_t capacity) {
+  void* raw = std::malloc(sizeof(Buffer) + std::max(size, capacity));
   if (raw == nullptr) std::abort();  // out of memory: nothing sensible to do per request
   Buffer* b = new (raw) Buffer();
   b->size_ = size;
@@ -24,6 +27,11 @@ void Buffer::Free(Buffer* b) {
 
 size_t Buffer::allocation_bytes() const { return AllocationSize(sizeof(Buffer) + size_); }
 
+size_t Buffer::capacity() const {
+  // The allocator's usable size includes its size-class slack: room to append for free.
+  return malloc_usable_size(const_cast<Buffer*>(this)) - sizeof(Buffer);
+}
+
 BufRef BufRef::Copy(std::string_view bytes) {
   Buffer* b = Buffer::Allocate(bytes.size());
   if (!bytes.empty()) std::memcpy(b->MutableData(), bytes.data(), bytes.size());
@@ -35,6 +43,31 @@ BufRef BufRef::Concat(std::string_view a, std::string_view b) {
   if (!a.empty()) std::memcpy(buf->MutableData(), a.data(), a.size());
   if (!b.empty()) std::memcpy(buf->MutableData() + a.size(), b.data(), b.size());
   return BufRef(buf);
+}
+
+}  // namespace cairn::store
+
+namespace cairn::store {
+
+void BufRef::AppendTo(BufRef* ref, std::string_view tail) {
+  Buffer* b = ref->b_;
+  // acquire: pairs with the release in Unref, so a reader that just dropped its reference
+  // has finished reading before we write.
+  if (b != nullptr && b->refs_.load(std::memory_order_acquire) == 1 &&
+      b->capacity() - b->size_ >= tail.size()) {
+    std::memcpy(b->bytes_ + b->size_, tail.data(), tail.size());
+    b->size_ += tail.size();
+    return;
+  }
+  std::string_view head = ref->view();
+  size_t size = head.size() + tail.size();
+  // Grow like a dynamic array: double small values, add 1 MB to large ones.
+  constexpr size_t kLinearGrowthBytes = 1024 * 1024;
+  size_t capacity = size < kLinearGrowthBytes ? size * 2 : size + kLinearGrowthBytes;
+  Buffer* grown = Buffer::Allocate(size, capacity);
+  if (!head.empty()) std::memcpy(grown->bytes_, head.data(), head.size());
+  if (!tail.empty()) std::memcpy(grown->bytes_ + head.size(), tail.data(), tail.size());
+  *ref = BufRef(grown);
 }
 
 }  // namespace cairn::store

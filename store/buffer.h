@@ -7,6 +7,10 @@
 // reference under the shard lock can keep writing the old bytes to its socket after the lock
 // is released, and the bytes live until the last reference is dropped.
 //
+// The one exception is AppendTo: while the store holds the only reference (and the shard
+// lock, so no reader can take a new one) the bytes may be extended in place, within the
+// allocation's spare room. Nobody else can observe the change.
+//
 // Threading: BufRef copies and destruction are thread-safe (atomic count). Writing into a
 // buffer through MutableData() is allowed only before it is shared.
 #pragma once
@@ -21,8 +25,9 @@ namespace cairn::store {
 
 class Buffer {
  public:
-  // Allocates an unshared buffer of size bytes (contents unspecified), reference count 1.
-  static Buffer* Allocate(size_t size);
+  // Allocates an unshared buffer of size bytes (contents unspecified), reference count 1,
+  // with room for at least capacity bytes (capacity >= size).
+  static Buffer* Allocate(size_t size, size_t capacity = 0);
 
   void Ref() { refs_.fetch_add(1, std::memory_order_relaxed); }
   void Unref() {
@@ -35,12 +40,15 @@ class Buffer {
   std::string_view view() const { return {bytes_, size_}; }
   // Bytes the allocation occupies (for memory accounting).
   size_t allocation_bytes() const;
+  // Bytes the allocation can hold (size() plus the allocator's spare room).
+  size_t capacity() const;
   // Usable for a ReleaseFn: drops one reference held through a void*.
   static void UnrefOpaque(void* self) { static_cast<Buffer*>(self)->Unref(); }
 
  private:
   Buffer() = default;
   static void Free(Buffer* b);
+  friend class BufRef;
 
   std::atomic<uint32_t> refs_{1};
   uint32_t reserved_ = 0;
@@ -68,11 +76,16 @@ class BufRef {
 
   static BufRef Copy(std::string_view bytes);
   static BufRef Concat(std::string_view a, std::string_view b);
+  // Appends tail to *ref (APPEND): in place when *ref is the only reference and the
+  // allocation has room, else into a new buffer with room to grow, so repeated appends cost
+  // amortized O(1) per byte. Call only under the lock of the shard that holds *ref.
+  static void AppendTo(BufRef* ref, std::string_view tail);
 
   explicit operator bool() const { return b_ != nullptr; }
   Buffer* get() const { return b_; }
   // Gives up ownership of the reference (for a ReleaseFn to drop later).
   Buffer* Release() { return std::exchange(b_, nullptr); }
+  friend class Buffer;
   std::string_view view() const { return b_ ? b_->view() : std::string_view(); }
   size_t size() const { return b_ ? b_->size() : 0; }
 

@@ -43,7 +43,11 @@ detail::Table& KeyHandle::table() {
   return store_->shards_[Store::ShardOf(hash_)].tables[db_];
 }
 
-Entry* KeyHandle::Find() {
+Entry* KeyHandle::Find() { return Lookup(true); }
+
+Entry* KeyHandle::Peek() { return Lookup(false); }
+
+Entry* KeyHandle::Lookup(bool touch) {
   Entry** link = nullptr;
   Entry* e = table().Find(hash_, key_, &link);
   if (e == nullptr) return nullptr;
@@ -52,7 +56,7 @@ Entry* KeyHandle::Find() {
     store_->CountExpired(1);
     return nullptr;
   }
-  e->access_s = static_cast<uint32_t>(now_ms_ / 1000);
+  if (touch) e->access_s = static_cast<uint32_t>(now_ms_ / 1000);
   return e;
 }
 

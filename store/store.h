@@ -55,7 +55,9 @@ class KeyHandle {
   int64_t now_ms() const { return now_ms_; }
 
   // The key's live entry, or nullptr. An expired entry is deleted here (lazy expiry).
+  // Find() counts as an access (OBJECT IDLETIME); Peek() does not (TYPE, TTL, OBJECT...).
   Entry* Find();
+  Entry* Peek();
   // Sets the key's value, creating the key if needed. expire_at_ms: unix ms, 0 for none, or
   // kKeepTtl. Returns the entry.
   Entry* Put(Value value, int64_t expire_at_ms);
@@ -70,6 +72,7 @@ class KeyHandle {
   friend class Store;
   KeyHandle(Store* store, int db, std::string_view key, uint64_t hash, int64_t now_ms);
   detail::Table& table();
+  Entry* Lookup(bool touch);
 
   Store* store_;
   int db_;

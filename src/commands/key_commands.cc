@@ -73,7 +73,7 @@ void CmdDel(CommandContext& ctx) {
 }
 
 void CmdExists(CommandContext& ctx) {
-  int64_t n = CountKeys(ctx, [](KeyHandle& h) { return h.Find() != nullptr; });
+  int64_t n = CountKeys(ctx, [](KeyHandle& h) { return h.Peek() != nullptr; });
   CountLookups(ctx, n, static_cast<int64_t>(ctx.args.size() - 1));
   ctx.reply.WriteInteger(n);
 }
@@ -85,7 +85,7 @@ void CmdTouch(CommandContext& ctx) {
 
 void CmdType(CommandContext& ctx) {
   std::string_view type = ctx.server.store.Access(ctx.db(), ctx.args[1], [](KeyHandle& h) {
-    Entry* e = h.Find();
+    Entry* e = h.Peek();
     return e == nullptr ? std::string_view("none") : store::TypeName(e->value.type);
   });
   CountLookups(ctx, type != "none" ? 1 : 0, 1);
@@ -301,7 +301,7 @@ void CmdPersist(CommandContext& ctx) {
 void TtlGeneric(CommandContext& ctx, TimeUnit unit, TimeBase base) {
   int64_t expire_at_ms = 0, now_ms = 0;
   bool found = ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
-    Entry* e = h.Find();
+    Entry* e = h.Peek();
     if (e == nullptr) return false;
     expire_at_ms = e->expire_at_ms;
     now_ms = h.now_ms();
@@ -460,11 +460,9 @@ std::string_view EncodingOf(const Value& v, bool* small_int) {
 // Looks the key up (args[2]); replies nil and returns false when it is missing.
 bool LookupObject(CommandContext& ctx, ObjectInfo* info) {
   bool found = ctx.server.store.Access(ctx.db(), ctx.args[2], [&](KeyHandle& h) {
-    Entry* e = h.Find();
+    Entry* e = h.Peek();  // OBJECT must not count as an access
     if (e == nullptr) return false;
     info->encoding = EncodingOf(e->value, &info->shared_integer);
-    // Find() has already refreshed access_s, so this is 0 until the store offers a lookup
-    // that leaves the access time alone (Redis's LOOKUP_NOTOUCH).
     info->idle_s = h.now_ms() / 1000 - e->access_s;
     return true;
   });

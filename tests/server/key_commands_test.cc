@@ -799,3 +799,21 @@ TEST_CASE("command table records arity, flags and key positions as Redis does") 
     CHECK(!spec->summary.empty());
   }
 }
+
+TEST_CASE("OBJECT IDLETIME counts time since the last access, and TYPE or TTL do not reset it") {
+  InProcess t;
+  t.Cmd("SET k v");
+  t.store().AdvanceClockForTesting(5000);
+  CHECK(t.Cmd("TYPE k") == "+string");
+  CHECK(t.Cmd("TTL k") == ":-1");
+  CHECK(t.Cmd("OBJECT IDLETIME k") == ":5");
+  CHECK(t.Cmd("GET k") == "v");
+  CHECK(t.Cmd("OBJECT IDLETIME k") == ":0");
+}
+
+TEST_CASE("APPEND grows a value by many small appends") {
+  InProcess t;
+  for (int i = 0; i < 1000; ++i) t.Cmd("APPEND k ab");
+  CHECK(t.Cmd("STRLEN k") == ":2000");
+  CHECK(t.Cmd("GETRANGE k 1996 -1") == "abab");
+}

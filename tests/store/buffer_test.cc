@@ -128,3 +128,33 @@ TEST_CASE("the last reference may be dropped on another thread") {
 
 }  // namespace
 }  // namespace cairn::store
+
+TEST_CASE("AppendTo extends the only reference in place and leaves a reader's bytes intact") {
+  using cairn::store::BufRef;
+  BufRef value = BufRef::Copy("abc");
+  BufRef::AppendTo(&value, "def");  // first append: a new buffer with room to grow
+  const char* grown_at = value.view().data();
+  BufRef::AppendTo(&value, "g");
+  CHECK(value.view() == "abcdefg");
+  CHECK(value.view().data() == grown_at);  // the room was used: no copy
+
+  BufRef reader = value;  // a GET holds the value while another APPEND arrives
+  BufRef::AppendTo(&value, "h");
+  CHECK(reader.view() == "abcdefg");
+  CHECK(value.view() == "abcdefgh");
+  CHECK(value.view().data() != reader.view().data());
+}
+
+TEST_CASE("repeated appends copy amortized O(1) bytes per appended byte") {
+  using cairn::store::BufRef;
+  BufRef value;
+  const char* last = nullptr;
+  int moves = 0;
+  for (int i = 0; i < 100000; ++i) {
+    BufRef::AppendTo(&value, "0123456789");
+    if (value.view().data() != last) ++moves;
+    last = value.view().data();
+  }
+  CHECK(value.size() == 1000000);
+  CHECK(moves < 40);  // doubling: a logarithmic number of reallocations
+}
