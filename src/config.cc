@@ -60,6 +60,8 @@ const std::vector<Option>& Options() {
       {"dbfilename", Kind::kString, true, 0, 0, {}, Field(&Config::dbfilename)},
       {"appendfilename", Kind::kString, false, 0, 0, {}, Field(&Config::appendfilename)},
       {"pidfile", Kind::kString, false, 0, 0, {}, Field(&Config::pidfile)},
+      {"enable-debug-command", Kind::kEnum, false, 0, 0, {"no", "yes", "local"},
+       Field(&Config::enable_debug_command)},
       {"loglevel", Kind::kEnum, true, 0, 0, {"debug", "verbose", "notice", "warning"},
        Field(&Config::loglevel)},
       {"logfile", Kind::kString, false, 0, 0, {}, Field(&Config::logfile)},

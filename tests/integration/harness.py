@@ -44,6 +44,11 @@ def server_binary():
     global _announced
     path = os.environ.get("CAIRN_SERVER")
     if path:
+        # the server runs with its temp dir as cwd: make the path absolute
+        if os.sep in path:
+            path = os.path.abspath(path)
+        else:
+            path = shutil.which(path) or path
         if not _announced:
             sys.stderr.write("[harness] server binary: %s (from CAIRN_SERVER)\n" % path)
             _announced = True
@@ -352,10 +357,15 @@ class ServerProcess(object):
                         return
                     if data.startswith(b"-NOAUTH"):  # requirepass servers
                         return
-                    if data.startswith(b"-LOADING"):
-                        pass
+                    if data.endswith(b"\r\n") and not data.startswith(b"-LOADING"):
+                        bad = data
+                    else:
+                        bad = None
             except OSError:
-                pass
+                bad = None
+            if bad is not None:
+                raise RuntimeError("server %s answered PING with %r instead of +PONG; output:\n%s"
+                                   % (self.binary, bad, self.log_text()))
             time.sleep(0.05)
         raise RuntimeError("server %s did not answer PING on port %d within %.0fs; output:\n%s"
                            % (self.binary, self.port, STARTUP_TIMEOUT, self.log_text()))
@@ -516,6 +526,18 @@ class ServerTestCase(unittest.TestCase):
         """Run `args` on a raw connection; assert the RESP type and value."""
         reply = self.cmd(*args)
         self.assertEqual((reply.type, reply.value), (type_, value), "reply to %r" % (args,))
+
+    def assertTTL(self, key, expected, slack=10):
+        """TTL of key is `expected` seconds, give or take `slack` seconds of
+        elapsed time (generous so slow machines don't flake)."""
+        ttl = self.r.ttl(key)
+        self.assertTrue(expected - slack <= ttl <= expected,
+                        "TTL of %r is %r, expected about %d" % (key, ttl, expected))
+
+    def assertPTTL(self, key, expected_ms, slack_ms=10000):
+        pttl = self.r.pttl(key)
+        self.assertTrue(expected_ms - min(slack_ms, expected_ms // 2) <= pttl <= expected_ms,
+                        "PTTL of %r is %r, expected about %d" % (key, pttl, expected_ms))
 
     def wait_for(self, predicate, timeout=5.0, interval=0.02, msg="condition"):
         """Poll predicate() until true; fail after timeout."""
