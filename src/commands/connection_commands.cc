@@ -1,8 +1,230 @@
-// src/commands/connection_commands.cc — placeholder while the family is written.
+// src/commands/connection_commands.cc — the connection family: PING, ECHO, QUIT, HELLO, AUTH,
+// SELECT (CLIENT lives in client_command.cc).
+//
+// Authentication follows Redis's requirepass model: one user, "default", whose password is
+// requirepass; with no requirepass the default user takes any password. HELLO switches the
+// protocol of the writer before it writes its own reply, so HELLO 3 is answered in RESP3.
+// The client's protocol is written under the client registry's mutex because CLIENT LIST
+// on other threads reads it.
+#include <algorithm>
+#include <climits>
+#include <mutex>
+#include <string>
+
+#include "resp/number.h"
 #include "src/command_table.h"
+#include "src/commands/client_attrs.h"
+#include "src/commands/server_family.h"
+#include "src/errors.h"
+#include "src/reply.h"
+#include "src/server_state.h"
 
 namespace cairn::server {
+namespace {
 
-void RegisterConnectionCommands(CommandTable& table) {}
+constexpr std::string_view kHelloNoAuth =
+    "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO "
+    "AUTH <user> <pass> option can be used to authenticate the client and select the RESP "
+    "protocol version at the same time";
+constexpr std::string_view kProtocolNotInteger =
+    "ERR Protocol version is not an integer or out of range";
+constexpr std::string_view kDefaultUser = "default";
+
+void CmdPing(CommandContext& ctx) {
+  if (ctx.args.size() > 2) {
+    ReplyWrongArity(ctx.reply, ctx.spec->name);
+    return;
+  }
+  if (ctx.args.size() == 2) {
+    ctx.reply.WriteBulk(ctx.args[1]);
+  } else {
+    ctx.reply.WriteSimple("PONG");
+  }
+}
+
+void CmdEcho(CommandContext& ctx) { ctx.reply.WriteBulk(ctx.args[1]); }
+
+void CmdQuit(CommandContext& ctx) {
+  ctx.reply.WriteOk();
+  ctx.client.close_after_reply = true;
+}
+
+// Compares without an early exit, so the time taken does not reveal how much of a guessed
+// password was right.
+bool ConstantTimeEquals(std::string_view a, std::string_view b) {
+  size_t n = std::max(a.size(), b.size());
+  size_t diff = a.size() ^ b.size();
+  for (size_t i = 0; i < n; ++i) {
+    unsigned char x = i < a.size() ? static_cast<unsigned char>(a[i]) : 0;
+    unsigned char y = i < b.size() ? static_cast<unsigned char>(b[i]) : 0;
+    diff |= static_cast<size_t>(x ^ y);
+  }
+  return diff == 0;
+}
+
+std::string RequirePass(ServerState& server) {
+  auto found = server.config.Get("requirepass");
+  return found.empty() ? std::string() : found[0].second;
+}
+
+// Authenticates the client as user; true on success.
+bool Authenticate(CommandContext& ctx, std::string_view user, std::string_view password) {
+  if (user != kDefaultUser) return false;
+  std::string required = RequirePass(ctx.server);
+  if (!required.empty() && !ConstantTimeEquals(password, required)) return false;
+  ctx.client.authenticated = true;
+  return true;
+}
+
+bool NeedsAuth(const CommandContext& ctx) {
+  return ctx.server.limits.requirepass_set.load(std::memory_order_relaxed) &&
+         !ctx.client.authenticated;
+}
+
+void CmdAuth(CommandContext& ctx) {
+  if (ctx.args.size() > 3) {
+    ctx.reply.WriteError(errors::kSyntax);
+    return;
+  }
+  std::string_view user = kDefaultUser;
+  std::string_view password = ctx.args[1];
+  if (ctx.args.size() == 2 && RequirePass(ctx.server).empty()) {
+    ctx.reply.WriteError(errors::kAuthNotConfigured);
+    return;
+  }
+  if (ctx.args.size() == 3) {
+    user = ctx.args[1];
+    password = ctx.args[2];
+  }
+  if (!Authenticate(ctx, user, password)) {
+    ctx.reply.WriteError(errors::kWrongPass);
+    return;
+  }
+  ctx.reply.WriteOk();
+}
+
+struct HelloOptions {
+  int64_t protocol = 2;
+  bool auth = false;
+  std::string_view user, password;
+  bool setname = false;
+  std::string_view name;
+};
+
+// Parses HELLO's arguments; replies with the error and returns false when they are bad.
+bool ParseHello(CommandContext& ctx, HelloOptions* opts) {
+  opts->protocol = ctx.client.protocol;
+  size_t next = 1;
+  if (ctx.args.size() >= 2) {
+    if (!resp::ParseInt64(ctx.args[1], &opts->protocol)) {
+      ctx.reply.WriteError(kProtocolNotInteger);
+      return false;
+    }
+    if (opts->protocol < 2 || opts->protocol > 3) {
+      ctx.reply.WriteError(errors::kNoProto);
+      return false;
+    }
+    next = 2;
+  }
+  for (size_t j = next; j < ctx.args.size(); ++j) {
+    size_t more = ctx.args.size() - 1 - j;
+    std::string_view opt = ctx.args[j];
+    if (EqualsIgnoreCase(opt, "auth") && more >= 2) {
+      opts->auth = true;
+      opts->user = ctx.args[j + 1];
+      opts->password = ctx.args[j + 2];
+      j += 2;
+    } else if (EqualsIgnoreCase(opt, "setname") && more >= 1) {
+      opts->setname = true;
+      opts->name = ctx.args[++j];
+      if (!IsValidClientAttr(opts->name)) {
+        ctx.reply.WriteError(errors::kClientNameSpaces);
+        return false;
+      }
+    } else {
+      ctx.reply.WriteError("ERR Syntax error in HELLO option '" + std::string(opt) + "'");
+      return false;
+    }
+  }
+  return true;
+}
+
+void WriteHelloReply(CommandContext& ctx) {
+  resp::Writer& w = ctx.reply;
+  w.WriteMapLen(8);
+  w.WriteBulk("server");
+  w.WriteBulk("redis");
+  w.WriteBulk("version");
+  w.WriteBulk(kRedisVersion);
+  w.WriteBulk("proto");
+  w.WriteInteger(ctx.client.protocol);
+  w.WriteBulk("id");
+  w.WriteInteger(static_cast<int64_t>(ctx.client.id));
+  w.WriteBulk("mode");
+  w.WriteBulk("standalone");
+  w.WriteBulk("role");
+  w.WriteBulk("master");
+  w.WriteBulk("modules");
+  w.WriteArrayLen(0);
+  w.WriteBulk("cairn_version");
+  w.WriteBulk(kCairnVersion);
+}
+
+void CmdHello(CommandContext& ctx) {
+  HelloOptions opts;
+  if (!ParseHello(ctx, &opts)) return;
+  if (NeedsAuth(ctx) && !opts.auth) {
+    ctx.reply.WriteError(kHelloNoAuth);
+    return;
+  }
+  if (opts.auth && !Authenticate(ctx, opts.user, opts.password)) {
+    ctx.reply.WriteError(errors::kWrongPass);
+    return;
+  }
+  if (opts.setname) SetClientAttr(ctx.server.clients, ctx.client.name, opts.name);
+  {
+    std::lock_guard lock(ctx.server.clients.mu());
+    ctx.client.protocol = static_cast<int>(opts.protocol);
+  }
+  ctx.reply.set_protocol(static_cast<int>(opts.protocol));
+  WriteHelloReply(ctx);
+}
+
+void CmdSelect(CommandContext& ctx) {
+  int64_t db = 0;
+  // Redis reads the index as an int: anything else is "not an integer".
+  if (!resp::ParseInt64(ctx.args[1], &db) || db < INT_MIN || db > INT_MAX) {
+    ctx.reply.WriteError(errors::kNotInteger);
+    return;
+  }
+  if (db < 0 || db >= ctx.server.store.databases()) {
+    ctx.reply.WriteError(errors::kDbIndexRange);
+    return;
+  }
+  ctx.client.db.store(static_cast<int>(db), std::memory_order_relaxed);
+  ctx.reply.WriteOk();
+}
+
+}  // namespace
+
+void RegisterConnectionCommands(CommandTable& table) {
+  constexpr std::string_view kGroup = "connection";
+  // What Redis lets run before authentication and while loading or busy.
+  constexpr uint32_t kPreAuth = kNoScript | kLoading | kStale | kFast | kNoAuth | kAllowBusy;
+  table.Add({"ping", -1, kFast, 0, 0, 0, CmdPing, kGroup, "1.0.0", "Ping the server", "O(1)",
+             "[message]"});
+  table.Add({"echo", 2, kLoading | kStale | kFast, 0, 0, 0, CmdEcho, kGroup, "1.0.0",
+             "Echo the given string", "O(1)", "message"});
+  table.Add({"quit", -1, kPreAuth, 0, 0, 0, CmdQuit, kGroup, "1.0.0", "Close the connection",
+             "O(1)", ""});
+  table.Add({"hello", -1, kPreAuth, 0, 0, 0, CmdHello, kGroup, "6.0.0", "Handshake with Redis",
+             "O(1)", "[protover [AUTH username password] [SETNAME clientname]]"});
+  table.Add({"auth", -2, kPreAuth, 0, 0, 0, CmdAuth, kGroup, "1.0.0", "Authenticate to the server",
+             "O(N) where N is the number of passwords defined for the user",
+             "[username] password"});
+  table.Add({"select", 2, kLoading | kStale | kFast, 0, 0, 0, CmdSelect, kGroup, "1.0.0",
+             "Change the selected database for the current connection", "O(1)", "index"});
+  RegisterClientCommand(table);
+}
 
 }  // namespace cairn::server

@@ -1,8 +1,220 @@
-// src/commands/server_commands.cc — placeholder while the family is written.
+// src/commands/server_commands.cc — the server family: DBSIZE, FLUSHDB, FLUSHALL, SWAPDB,
+// TIME, LASTSAVE, SHUTDOWN, DEBUG (SLEEP and HELP). INFO, CONFIG and COMMAND live in their own
+// files and are registered from here.
+//
+// FLUSHDB/FLUSHALL ASYNC and SYNC both flush at once: the store already frees dropped values
+// outside its locks, so there is nothing to gain from a background flush. SHUTDOWN asks the
+// networking layer to stop (it saves nothing extra: with the WAL every acknowledged write is
+// already durable); on success nothing is replied, as in Redis, whose client sees the
+// connection close. DEBUG obeys enable-debug-command as in Redis ("local": loopback and unix
+// socket clients only).
+#include <time.h>
+
+#include <algorithm>
+#include <chrono>
+#include <climits>
+#include <cmath>
+#include <cstdlib>
+#include <string>
+
+#include "resp/number.h"
 #include "src/command_table.h"
+#include "src/commands/help_reply.h"
+#include "src/commands/server_family.h"
+#include "src/errors.h"
+#include "src/reply.h"
+#include "src/server_state.h"
 
 namespace cairn::server {
+namespace {
 
-void RegisterServerCommands(CommandTable& table) {}
+constexpr std::string_view kInvalidFirstDb = "ERR invalid first DB index";
+constexpr std::string_view kInvalidSecondDb = "ERR invalid second DB index";
+constexpr std::string_view kNoShutdownInProgress = "ERR No shutdown in progress.";
+constexpr std::string_view kShutdownFailed = "ERR Errors trying to SHUTDOWN. Check logs.";
+constexpr std::string_view kDebugNotAllowed =
+    "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you "
+    "can run it from a local connection, otherwise you need to set this option in the "
+    "configuration file, and then restart the server.";
+// DEBUG SLEEP longer than this is clamped: the conversion to microseconds must not overflow.
+constexpr double kMaxDebugSleepSeconds = 1e9;
+
+void CmdDbSize(CommandContext& ctx) {
+  ctx.reply.WriteInteger(static_cast<int64_t>(ctx.server.store.Stats(ctx.db()).keys));
+}
+
+// The optional ASYNC | SYNC argument of FLUSHDB and FLUSHALL. Replies with the error and
+// returns false when it is anything else.
+bool ParseFlushMode(CommandContext& ctx) {
+  if (ctx.args.size() == 1) return true;
+  if (ctx.args.size() == 2 &&
+      (EqualsIgnoreCase(ctx.args[1], "async") || EqualsIgnoreCase(ctx.args[1], "sync"))) {
+    return true;
+  }
+  ctx.reply.WriteError(errors::kSyntax);
+  return false;
+}
+
+void CmdFlushDb(CommandContext& ctx) {
+  if (!ParseFlushMode(ctx)) return;
+  ctx.server.store.FlushDb(ctx.db());
+  ctx.reply.WriteOk();
+}
+
+void CmdFlushAll(CommandContext& ctx) {
+  if (!ParseFlushMode(ctx)) return;
+  ctx.server.store.FlushAll();
+  ctx.reply.WriteOk();
+}
+
+// A SWAPDB index: an int, else the given error. The range is checked after both parse, as
+// Redis does, so "SWAPDB 100 x" complains about the second index.
+bool ParseSwapIndex(CommandContext& ctx, std::string_view arg, std::string_view error,
+                    int64_t* out) {
+  if (resp::ParseInt64(arg, out) && *out >= INT32_MIN && *out <= INT32_MAX) return true;
+  ctx.reply.WriteError(error);
+  return false;
+}
+
+void CmdSwapDb(CommandContext& ctx) {
+  int64_t a = 0, b = 0;
+  if (!ParseSwapIndex(ctx, ctx.args[1], kInvalidFirstDb, &a)) return;
+  if (!ParseSwapIndex(ctx, ctx.args[2], kInvalidSecondDb, &b)) return;
+  int64_t n = ctx.server.store.databases();
+  if (a < 0 || a >= n || b < 0 || b >= n) {
+    ctx.reply.WriteError(errors::kDbIndexRange);
+    return;
+  }
+  if (a != b) ctx.server.store.SwapDb(static_cast<int>(a), static_cast<int>(b));
+  ctx.reply.WriteOk();
+}
+
+void CmdTime(CommandContext& ctx) {
+  using namespace std::chrono;
+  int64_t us = duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
+  ctx.reply.WriteArrayLen(2);
+  ctx.reply.WriteBulkInt64(us / 1000000);
+  ctx.reply.WriteBulkInt64(us % 1000000);
+}
+
+void CmdLastSave(CommandContext& ctx) { ctx.reply.WriteInteger(ctx.server.last_save_s.load()); }
+
+void CmdShutdown(CommandContext& ctx) {
+  bool save = false, nosave = false, abort = false, other = false;
+  for (size_t i = 1; i < ctx.args.size(); ++i) {
+    std::string_view a = ctx.args[i];
+    if (EqualsIgnoreCase(a, "nosave")) {
+      nosave = true;
+    } else if (EqualsIgnoreCase(a, "save")) {
+      save = true;
+    } else if (EqualsIgnoreCase(a, "now") || EqualsIgnoreCase(a, "force")) {
+      other = true;
+    } else if (EqualsIgnoreCase(a, "abort")) {
+      abort = true;
+    } else {
+      ctx.reply.WriteError(errors::kSyntax);
+      return;
+    }
+  }
+  if ((abort && (save || nosave || other)) || (save && nosave)) {
+    ctx.reply.WriteError(errors::kSyntax);
+    return;
+  }
+  // cairn shuts down at once (there are no replicas to wait for), so there is never a
+  // pending shutdown to abort.
+  if (abort) {
+    ctx.reply.WriteError(kNoShutdownInProgress);
+    return;
+  }
+  if (!ctx.server.request_shutdown) {
+    ctx.reply.WriteError(kShutdownFailed);
+    return;
+  }
+  // shutting_down belongs to the server: it sets the flag when it begins to stop.
+  ctx.server.request_shutdown();
+  ctx.client.close_after_reply = true;
+}
+
+// Sleeps the calling thread. Like Redis, the argument is read leniently (strtod): text that
+// is not a number sleeps 0 seconds, and a negative time does not sleep.
+void DebugSleep(std::string_view arg) {
+  std::string text(arg);
+  double seconds = std::strtod(text.c_str(), nullptr);
+  if (!(seconds > 0)) return;  // also NaN
+  seconds = std::min(seconds, kMaxDebugSleepSeconds);
+  auto us = static_cast<int64_t>(seconds * 1e6);
+  timespec ts{static_cast<time_t>(us / 1000000), static_cast<long>(us % 1000000) * 1000};
+  while (nanosleep(&ts, &ts) != 0) {
+  }
+}
+
+// Redis's notion of a local client: loopback TCP or a unix socket. In-process clients (no
+// socket) count as local.
+bool IsLocalClient(const ClientState& client) {
+  if (client.fd < 0 || client.addr.starts_with("/")) return true;
+  std::string_view ip = std::string_view(client.addr).substr(0, client.addr.rfind(':'));
+  return ip == "127.0.0.1" || ip == "::1" || ip == "[::1]";
+}
+
+// enable-debug-command: "yes", "no" or "local" (only from local clients).
+bool DebugAllowed(CommandContext& ctx) {
+  auto option = ctx.server.config.Get("enable-debug-command");
+  if (option.empty() || option[0].second == "yes") return true;
+  return option[0].second == "local" && IsLocalClient(ctx.client);
+}
+
+void CmdDebug(CommandContext& ctx) {
+  if (!DebugAllowed(ctx)) {
+    ctx.reply.WriteError(kDebugNotAllowed);
+    return;
+  }
+  std::string_view sub = ctx.args[1];
+  if (EqualsIgnoreCase(sub, "help") && ctx.args.size() == 2) {
+    ReplyHelp(ctx.reply, "DEBUG",
+              {"SLEEP <seconds>", "    Stop the server for <seconds>. Decimals allowed."});
+    return;
+  }
+  if (EqualsIgnoreCase(sub, "sleep") && ctx.args.size() == 3) {
+    DebugSleep(ctx.args[2]);
+    ctx.reply.WriteOk();
+    return;
+  }
+  ctx.reply.WriteError("ERR unknown subcommand or wrong number of arguments for '" +
+                       std::string(sub) + "'. Try DEBUG HELP.");
+}
+
+}  // namespace
+
+void RegisterServerCommands(CommandTable& table) {
+  constexpr std::string_view kGroup = "server";
+  constexpr uint32_t kAdminFlags = kAdmin | kNoScript | kLoading | kStale;
+  RegisterCommandCommand(table);
+  RegisterConfigCommand(table);
+  RegisterInfoCommand(table);
+  table.Add({"dbsize", 1, kReadOnly | kFast, 0, 0, 0, CmdDbSize, kGroup, "1.0.0",
+             "Return the number of keys in the selected database", "O(1)", ""});
+  table.Add({"flushdb", -1, kWrite, 0, 0, 0, CmdFlushDb, kGroup, "1.0.0",
+             "Remove all keys from the current database",
+             "O(N) where N is the number of keys in the selected database", "[ASYNC | SYNC]"});
+  table.Add({"flushall", -1, kWrite, 0, 0, 0, CmdFlushAll, kGroup, "1.0.0",
+             "Remove all keys from all databases",
+             "O(N) where N is the total number of keys in all databases", "[ASYNC | SYNC]"});
+  table.Add({"swapdb", 3, kWrite | kFast, 0, 0, 0, CmdSwapDb, kGroup, "4.0.0",
+             "Swaps two Redis databases",
+             "O(N) where N is the count of clients watching or blocking on keys from both "
+             "databases.",
+             "index1 index2"});
+  table.Add({"time", 1, kLoading | kStale | kFast, 0, 0, 0, CmdTime, kGroup, "2.6.0",
+             "Return the current server time", "O(1)", ""});
+  table.Add({"lastsave", 1, kLoading | kStale | kFast, 0, 0, 0, CmdLastSave, kGroup, "1.0.0",
+             "Get the UNIX time stamp of the last successful save to disk", "O(1)", ""});
+  table.Add({"shutdown", -1, kAdminFlags | kNoMulti | kAllowBusy, 0, 0, 0, CmdShutdown, kGroup,
+             "1.0.0", "Synchronously save the dataset to disk and then shut down the server",
+             "O(N) when saving, where N is the total number of keys in all databases when "
+             "saving data, otherwise O(1)",
+             "[NOSAVE | SAVE] [NOW] [FORCE] [ABORT]"});
+  table.Add({"debug", -2, kAdminFlags, 0, 0, 0, CmdDebug, kGroup, "1.0.0",
+             "A container for debugging commands", "Depends on subcommand.", ""});
+}
 
 }  // namespace cairn::server

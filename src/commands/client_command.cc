@@ -1,0 +1,347 @@
+// src/commands/client_command.cc — CLIENT ID / GETNAME / SETNAME / SETINFO / INFO / LIST /
+// KILL / HELP.
+//
+// CLIENT LIST and INFO print one line per client in Redis 7.0's field order; cairn has no
+// pub/sub, MULTI or client-side caching yet, so those fields show their idle values. When a
+// client has set a library name or version (CLIENT SETINFO, Redis 7.2), lib-name= and
+// lib-ver= follow, as in 7.2.
+//
+// Other clients are read under the registry mutex (ClientRegistry::ForEach), which also
+// keeps them alive while we look. CLIENT KILL of another client only asks: it sets
+// kill_requested and calls the client's wake(), and the owner thread closes it. Killing the
+// calling client marks it to close once this reply is written.
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "resp/number.h"
+#include "src/command_table.h"
+#include "src/commands/client_attrs.h"
+#include "src/commands/help_reply.h"
+#include "src/commands/server_family.h"
+#include "src/errors.h"
+#include "src/reply.h"
+#include "src/server_state.h"
+
+namespace cairn::server {
+namespace {
+
+constexpr std::string_view kInvalidClientId = "ERR Invalid client ID";
+constexpr std::string_view kClientIdRange = "ERR client-id should be greater than 0";
+
+int64_t WallMs() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+// Whole seconds since since_ms; 0 when the time was never recorded.
+int64_t SecondsSince(int64_t since_ms, int64_t now_ms) {
+  return since_ms > 0 && now_ms > since_ms ? (now_ms - since_ms) / 1000 : 0;
+}
+
+// One CLIENT LIST line, without the newline. Caller holds the registry mutex. cmd: the
+// client's current or last command.
+std::string ClientLine(const ClientState& c, const CommandSpec* cmd, int64_t now_ms) {
+  auto n = [](auto v) { return std::to_string(v); };
+  size_t qbuf = c.query_buffer_bytes.load(std::memory_order_relaxed);
+  size_t obl = c.output_bytes.load(std::memory_order_relaxed);
+  size_t omem = c.output_memory_bytes.load(std::memory_order_relaxed);
+  int64_t last_ms = c.last_interaction_ms.load(std::memory_order_relaxed);
+  std::string s = "id=" + n(c.id) + " addr=" + c.addr + " laddr=" + c.laddr + " fd=" + n(c.fd);
+  s += " name=" + c.name + " age=" + n(SecondsSince(c.created_ms, now_ms));
+  s += " idle=" + n(SecondsSince(last_ms, now_ms)) + " flags=N";
+  s += " db=" + n(c.db.load(std::memory_order_relaxed)) + " sub=0 psub=0 ssub=0 multi=-1";
+  s += " qbuf=" + n(qbuf) + " qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0";
+  s += " obl=" + n(obl) + " oll=0 omem=" + n(omem) + " tot-mem=" + n(qbuf + omem);
+  s += " events=r cmd=" + std::string(cmd == nullptr ? "NULL" : cmd->name);
+  s += " user=default redir=-1 resp=" + n(c.protocol);
+  if (!c.lib_name.empty() || !c.lib_ver.empty()) {
+    s += " lib-name=" + c.lib_name + " lib-ver=" + c.lib_ver;
+  }
+  return s;
+}
+
+// The calling client shows the command now running, as in Redis; others their last one.
+std::string LineFor(const CommandContext& ctx, const ClientState& c, int64_t now_ms) {
+  const CommandSpec* cmd =
+      &c == &ctx.client ? ctx.spec : c.last_command.load(std::memory_order_relaxed);
+  return ClientLine(c, cmd, now_ms);
+}
+
+void CmdClientId(CommandContext& ctx) {
+  ctx.reply.WriteInteger(static_cast<int64_t>(ctx.client.id));
+}
+
+void CmdClientGetName(CommandContext& ctx) {
+  std::string name;
+  {
+    std::lock_guard lock(ctx.server.clients.mu());
+    name = ctx.client.name;
+  }
+  if (name.empty()) {
+    ctx.reply.WriteNull();
+  } else {
+    ctx.reply.WriteBulk(name);
+  }
+}
+
+void CmdClientSetName(CommandContext& ctx) {
+  if (!IsValidClientAttr(ctx.args[2])) {
+    ctx.reply.WriteError(errors::kClientNameSpaces);
+    return;
+  }
+  SetClientAttr(ctx.server.clients, ctx.client.name, ctx.args[2]);
+  ctx.reply.WriteOk();
+}
+
+void CmdClientSetInfo(CommandContext& ctx) {
+  std::string_view attr = ctx.args[2];
+  std::string* field = nullptr;
+  if (EqualsIgnoreCase(attr, "lib-name")) {
+    field = &ctx.client.lib_name;
+  } else if (EqualsIgnoreCase(attr, "lib-ver")) {
+    field = &ctx.client.lib_ver;
+  } else {
+    ctx.reply.WriteError("ERR Unrecognized option '" + std::string(attr) + "'");
+    return;
+  }
+  if (!IsValidClientAttr(ctx.args[3])) {
+    ctx.reply.WriteError("ERR " + std::string(attr) +
+                         " cannot contain spaces, newlines or special characters.");
+    return;
+  }
+  SetClientAttr(ctx.server.clients, *field, ctx.args[3]);
+  ctx.reply.WriteOk();
+}
+
+void CmdClientInfo(CommandContext& ctx) {
+  std::string line;
+  {
+    std::lock_guard lock(ctx.server.clients.mu());
+    line = LineFor(ctx, ctx.client, WallMs());
+  }
+  ctx.reply.WriteVerbatim(line + "\n");
+}
+
+// Redis's client types. Every cairn client is "normal" (no replicas, no pub/sub yet).
+std::optional<bool> TypeIsNormal(std::string_view type) {
+  if (EqualsIgnoreCase(type, "normal")) return true;
+  if (EqualsIgnoreCase(type, "master") || EqualsIgnoreCase(type, "replica") ||
+      EqualsIgnoreCase(type, "slave") || EqualsIgnoreCase(type, "pubsub")) {
+    return false;
+  }
+  return std::nullopt;
+}
+
+void ReplyUnknownType(resp::Writer& w, std::string_view type) {
+  w.WriteError("ERR Unknown client type '" + std::string(type) + "'");
+}
+
+// CLIENT LIST ID id [id ...]: the given clients, in argument order.
+void ListById(CommandContext& ctx) {
+  std::vector<uint64_t> ids;
+  for (size_t i = 3; i < ctx.args.size(); ++i) {
+    int64_t id = 0;
+    if (!resp::ParseInt64(ctx.args[i], &id)) {
+      ctx.reply.WriteError(kInvalidClientId);
+      return;
+    }
+    ids.push_back(static_cast<uint64_t>(id));
+  }
+  std::map<uint64_t, std::string> lines;
+  int64_t now_ms = WallMs();
+  ctx.server.clients.ForEach([&](ClientState& c) {
+    if (std::find(ids.begin(), ids.end(), c.id) != ids.end()) lines[c.id] = LineFor(ctx, c, now_ms);
+  });
+  std::string out;
+  for (uint64_t id : ids) {
+    auto it = lines.find(id);
+    if (it != lines.end()) out += it->second + "\n";
+  }
+  ctx.reply.WriteVerbatim(out);
+}
+
+void CmdClientList(CommandContext& ctx) {
+  bool any = true;
+  if (ctx.args.size() == 4 && EqualsIgnoreCase(ctx.args[2], "type")) {
+    std::optional<bool> normal = TypeIsNormal(ctx.args[3]);
+    if (!normal) {
+      ReplyUnknownType(ctx.reply, ctx.args[3]);
+      return;
+    }
+    any = *normal;
+  } else if (ctx.args.size() > 3 && EqualsIgnoreCase(ctx.args[2], "id")) {
+    ListById(ctx);
+    return;
+  } else if (ctx.args.size() != 2) {
+    ctx.reply.WriteError(errors::kSyntax);
+    return;
+  }
+  std::string out;
+  int64_t now_ms = WallMs();
+  if (any) {
+    ctx.server.clients.ForEach([&](ClientState& c) { out += LineFor(ctx, c, now_ms) + "\n"; });
+  }
+  ctx.reply.WriteVerbatim(out);
+}
+
+// Which clients CLIENT KILL closes. Every set filter must match.
+struct KillFilter {
+  std::optional<uint64_t> id;
+  std::optional<std::string_view> addr, laddr;
+  bool skipme = true;
+  bool matches_none = false;  // TYPE other than normal
+};
+
+// Parses the "<option> <value> ..." form; replies with the error and returns false.
+bool ParseKillFilter(CommandContext& ctx, KillFilter* f) {
+  for (size_t i = 2; i < ctx.args.size(); i += 2) {
+    std::string_view opt = ctx.args[i];
+    if (i + 1 >= ctx.args.size()) {
+      ctx.reply.WriteError(errors::kSyntax);
+      return false;
+    }
+    std::string_view value = ctx.args[i + 1];
+    if (EqualsIgnoreCase(opt, "id")) {
+      int64_t id = 0;
+      if (!resp::ParseInt64(value, &id) || id < 1) {
+        ctx.reply.WriteError(kClientIdRange);
+        return false;
+      }
+      f->id = static_cast<uint64_t>(id);
+    } else if (EqualsIgnoreCase(opt, "type")) {
+      std::optional<bool> normal = TypeIsNormal(value);
+      if (!normal) {
+        ReplyUnknownType(ctx.reply, value);
+        return false;
+      }
+      f->matches_none = f->matches_none || !*normal;
+    } else if (EqualsIgnoreCase(opt, "addr")) {
+      f->addr = value;
+    } else if (EqualsIgnoreCase(opt, "laddr")) {
+      f->laddr = value;
+    } else if (EqualsIgnoreCase(opt, "user")) {
+      if (value != "default") {
+        ctx.reply.WriteError("ERR No such user '" + std::string(value) + "'");
+        return false;
+      }
+    } else if (EqualsIgnoreCase(opt, "skipme") &&
+               (EqualsIgnoreCase(value, "yes") || EqualsIgnoreCase(value, "no"))) {
+      f->skipme = EqualsIgnoreCase(value, "yes");
+    } else {
+      ctx.reply.WriteError(errors::kSyntax);
+      return false;
+    }
+  }
+  return true;
+}
+
+bool KillMatches(const KillFilter& f, const ClientState& c) {
+  if (f.matches_none) return false;
+  if (f.addr && c.addr != *f.addr) return false;
+  if (f.laddr && c.laddr != *f.laddr) return false;
+  return !f.id || c.id == *f.id;
+}
+
+// Kills the matching clients; returns how many.
+int64_t KillClients(CommandContext& ctx, const KillFilter& f) {
+  int64_t killed = 0;
+  bool kill_self = false;
+  ctx.server.clients.ForEach([&](ClientState& c) {
+    bool self = &c == &ctx.client;
+    if (!KillMatches(f, c) || (self && f.skipme)) return;
+    if (self) {
+      kill_self = true;
+    } else if (c.kill_requested.exchange(true)) {
+      return;  // already on its way out: Redis would not see it any more
+    } else if (c.wake) {
+      c.wake();
+    }
+    ++killed;
+  });
+  // Set after the loop: the reply must still be written before this connection closes.
+  if (kill_self) ctx.client.close_after_reply = true;
+  return killed;
+}
+
+void CmdClientKill(CommandContext& ctx) {
+  KillFilter filter;
+  bool old_form = ctx.args.size() == 3;  // CLIENT KILL ip:port
+  if (old_form) {
+    filter.addr = ctx.args[2];
+    filter.skipme = false;
+  } else if (!ParseKillFilter(ctx, &filter)) {
+    return;
+  }
+  int64_t killed = KillClients(ctx, filter);
+  if (!old_form) {
+    ctx.reply.WriteInteger(killed);
+  } else if (killed == 0) {
+    ctx.reply.WriteError(errors::kNoSuchClient);
+  } else {
+    ctx.reply.WriteOk();
+  }
+}
+
+void CmdClientHelp(CommandContext& ctx) {
+  ReplyHelp(ctx.reply, "CLIENT",
+            {"ID", "    Return the ID of the current connection.", "GETNAME",
+             "    Return the name of the current connection.", "SETNAME <name>",
+             "    Set the name of the current connection.", "SETINFO <LIB-NAME|LIB-VER> <value>",
+             "    Set the client library name or version shown by CLIENT LIST.", "INFO",
+             "    Return information about the current connection.",
+             "LIST [TYPE (NORMAL|MASTER|REPLICA|PUBSUB)] [ID <id> [<id> ...]]",
+             "    Return information about client connections.", "KILL <ip:port>",
+             "    Kill the connection made from <ip:port>.",
+             "KILL <option> <value> [<option> <value> [...]]",
+             "    Kill connections. Options: ID <client-id>, ADDR <ip:port>, LADDR <ip:port>,",
+             "    TYPE (NORMAL|MASTER|REPLICA|PUBSUB), USER <username>, SKIPME (YES|NO)",
+             "    (default: yes, the current connection is spared)."});
+}
+
+}  // namespace
+
+void RegisterClientCommand(CommandTable& table) {
+  constexpr std::string_view kGroup = "connection";
+  constexpr uint32_t kFlags = kNoScript | kLoading | kStale;
+  constexpr std::string_view kPerClient = "O(N) where N is the number of client connections";
+  table.Add({"client",
+             -2,
+             0,
+             0,
+             0,
+             0,
+             nullptr,
+             kGroup,
+             "2.4.0",
+             "A container for client connection commands",
+             "Depends on subcommand.",
+             "",
+             {
+                 {"client|getname", 2, kFlags, 0, 0, 0, CmdClientGetName, kGroup, "2.6.9",
+                  "Get the current connection name", "O(1)", ""},
+                 {"client|help", 2, kLoading | kStale, 0, 0, 0, CmdClientHelp, kGroup, "5.0.0",
+                  "Show helpful text about the different subcommands", "O(1)", ""},
+                 {"client|id", 2, kFlags, 0, 0, 0, CmdClientId, kGroup, "5.0.0",
+                  "Returns the client ID for the current connection", "O(1)", ""},
+                 {"client|info", 2, kFlags, 0, 0, 0, CmdClientInfo, kGroup, "6.2.0",
+                  "Returns information about the current client connection.", "O(1)", ""},
+                 {"client|kill", -3, kAdmin | kFlags, 0, 0, 0, CmdClientKill, kGroup, "2.4.0",
+                  "Kill the connection of a client", kPerClient,
+                  "<ip:port | [ID client-id] [TYPE <NORMAL | MASTER | SLAVE | REPLICA | PUBSUB>] "
+                  "[USER username] [ADDR ip:port] [LADDR ip:port] [SKIPME <YES | NO>]>"},
+                 {"client|list", -2, kAdmin | kFlags, 0, 0, 0, CmdClientList, kGroup, "2.4.0",
+                  "Get the list of client connections", kPerClient,
+                  "[TYPE <NORMAL | MASTER | REPLICA | PUBSUB>] [ID client-id [client-id ...]]"},
+                 {"client|setinfo", 4, kFlags, 0, 0, 0, CmdClientSetInfo, kGroup, "7.2.0",
+                  "Set client or connection specific info", "O(1)",
+                  "<LIB-NAME libname | LIB-VER libver>"},
+                 {"client|setname", 3, kFlags, 0, 0, 0, CmdClientSetName, kGroup, "2.6.9",
+                  "Set the current connection name", "O(1)", "connection-name"},
+             }});
+}
+
+}  // namespace cairn::server

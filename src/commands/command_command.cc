@@ -1,0 +1,340 @@
+// src/commands/command_command.cc — COMMAND: introspection of the command table (COUNT, LIST,
+// INFO, DOCS, GETKEYS, HELP), in Redis 7.0's reply shapes.
+//
+// The table carries flags and key positions but no ACL categories, so categories are derived
+// the way Redis derives its implicit ones (write -> @write, admin -> @admin @dangerous, not
+// fast -> @slow, ...) plus the command group's category, with a few explicit additions.
+// Key specs and tips are empty: clients locate keys with first/last/step or GETKEYS.
+#include <array>
+#include <string>
+
+#include "src/command_table.h"
+#include "src/commands/command_docs.h"
+#include "src/commands/help_reply.h"
+#include "src/commands/server_family.h"
+#include "src/errors.h"
+#include "src/glob.h"
+#include "src/reply.h"
+#include "src/server_state.h"
+
+namespace cairn::server {
+namespace {
+
+constexpr std::string_view kInvalidCommand = "ERR Invalid command specified";
+constexpr std::string_view kInvalidArgCount =
+    "ERR Invalid number of arguments specified for command";
+constexpr std::string_view kNoKeyArguments = "ERR The command has no key arguments";
+constexpr std::string_view kInvalidArguments = "ERR Invalid arguments specified for command";
+
+// ACL categories in Redis's order (the order COMMAND INFO lists them in).
+enum AclCategory : uint32_t {
+  kCatKeyspace,
+  kCatRead,
+  kCatWrite,
+  kCatSet,
+  kCatSortedSet,
+  kCatList,
+  kCatHash,
+  kCatString,
+  kCatBitmap,
+  kCatHyperLogLog,
+  kCatGeo,
+  kCatStream,
+  kCatPubSub,
+  kCatAdmin,
+  kCatFast,
+  kCatSlow,
+  kCatBlocking,
+  kCatDangerous,
+  kCatConnection,
+  kCatTransaction,
+  kCatScripting,
+  kCatCount
+};
+
+constexpr std::array<std::string_view, kCatCount> kCategoryNames = {
+    "keyspace", "read",   "write",       "set",       "sortedset",  "list",        "hash",
+    "string",   "bitmap", "hyperloglog", "geo",       "stream",     "pubsub",      "admin",
+    "fast",     "slow",   "blocking",    "dangerous", "connection", "transaction", "scripting"};
+
+constexpr uint32_t Bit(AclCategory c) { return 1u << c; }
+
+uint32_t GroupCategory(std::string_view group) {
+  struct Entry {
+    std::string_view group;
+    AclCategory category;
+  };
+  static constexpr Entry kGroups[] = {{"generic", kCatKeyspace},
+                                      {"string", kCatString},
+                                      {"list", kCatList},
+                                      {"hash", kCatHash},
+                                      {"set", kCatSet},
+                                      {"sorted-set", kCatSortedSet},
+                                      {"bitmap", kCatBitmap},
+                                      {"hyperloglog", kCatHyperLogLog},
+                                      {"geo", kCatGeo},
+                                      {"stream", kCatStream},
+                                      {"pubsub", kCatPubSub},
+                                      {"connection", kCatConnection},
+                                      {"transactions", kCatTransaction},
+                                      {"scripting", kCatScripting}};
+  for (const Entry& e : kGroups) {
+    if (e.group == group) return Bit(e.category);
+  }
+  return 0;
+}
+
+// Categories Redis declares explicitly that flags and group do not imply.
+uint32_t DeclaredCategories(std::string_view name) {
+  if (name == "flushdb" || name == "flushall" || name == "swapdb") {
+    return Bit(kCatKeyspace) | Bit(kCatDangerous);
+  }
+  if (name == "dbsize") return Bit(kCatKeyspace);
+  if (name == "keys" || name == "info") return Bit(kCatDangerous);
+  if (name == "lastsave") return Bit(kCatAdmin) | Bit(kCatDangerous);
+  return 0;
+}
+
+uint32_t AclCategories(const CommandSpec& spec) {
+  // A container without a handler of its own is only ever run through a subcommand.
+  if (spec.handler == nullptr) return Bit(kCatSlow);
+  uint32_t cats = GroupCategory(spec.group) | DeclaredCategories(spec.name);
+  if (spec.flags & kWrite) cats |= Bit(kCatWrite);
+  if (spec.flags & kReadOnly) cats |= Bit(kCatRead);
+  if (spec.flags & kAdmin) cats |= Bit(kCatAdmin) | Bit(kCatDangerous);
+  cats |= (spec.flags & kFast) ? Bit(kCatFast) : Bit(kCatSlow);
+  return cats;
+}
+
+int PopCount(uint32_t bits) { return __builtin_popcount(bits); }
+
+void WriteFlags(resp::Writer& w, uint32_t flags) {
+  struct Name {
+    uint32_t flag;
+    std::string_view name;
+  };
+  static constexpr Name kNames[] = {
+      {kWrite, "write"},      {kReadOnly, "readonly"},   {kDenyOom, "denyoom"},
+      {kAdmin, "admin"},      {kNoScript, "noscript"},   {kLoading, "loading"},
+      {kStale, "stale"},      {kFast, "fast"},           {kNoAuth, "no_auth"},
+      {kNoMulti, "no_multi"}, {kAllowBusy, "allow_busy"}};
+  int count = 0;
+  for (const Name& n : kNames) count += (flags & n.flag) ? 1 : 0;
+  w.WriteSetLen(count);
+  for (const Name& n : kNames) {
+    if (flags & n.flag) w.WriteSimple(n.name);
+  }
+}
+
+void WriteCommandInfo(resp::Writer& w, const CommandSpec& spec) {
+  w.WriteArrayLen(10);
+  w.WriteBulk(spec.name);
+  w.WriteInteger(spec.arity);
+  WriteFlags(w, spec.flags);
+  w.WriteInteger(spec.first_key);
+  w.WriteInteger(spec.last_key);
+  w.WriteInteger(spec.key_step);
+  uint32_t cats = AclCategories(spec);
+  w.WriteSetLen(PopCount(cats));
+  for (uint32_t c = 0; c < kCatCount; ++c) {
+    if (cats & (1u << c)) w.WriteSimple("@" + std::string(kCategoryNames[c]));
+  }
+  w.WriteSetLen(0);  // tips
+  w.WriteSetLen(0);  // key specs
+  if (spec.subcommands.empty()) {
+    w.WriteSetLen(0);
+    return;
+  }
+  w.WriteArrayLen(static_cast<int64_t>(spec.subcommands.size()));
+  for (const CommandSpec& sub : spec.subcommands) WriteCommandInfo(w, sub);
+}
+
+// A command by name, or a subcommand by "parent|sub".
+const CommandSpec* Lookup(const CommandTable& table, std::string_view name) {
+  size_t bar = name.find('|');
+  if (bar == std::string_view::npos) return table.Find(name);
+  const CommandSpec* parent = table.Find(name.substr(0, bar));
+  return parent == nullptr ? nullptr : CommandTable::FindSub(*parent, name.substr(bar + 1));
+}
+
+void CmdCommand(CommandContext& ctx) {
+  const auto& all = ctx.server.commands.all();
+  ctx.reply.WriteArrayLen(static_cast<int64_t>(all.size()));
+  for (const CommandSpec& spec : all) WriteCommandInfo(ctx.reply, spec);
+}
+
+void CmdCommandCount(CommandContext& ctx) {
+  ctx.reply.WriteInteger(static_cast<int64_t>(ctx.server.commands.all().size()));
+}
+
+void CmdCommandInfo(CommandContext& ctx) {
+  if (ctx.args.size() == 2) {
+    CmdCommand(ctx);
+    return;
+  }
+  ctx.reply.WriteArrayLen(static_cast<int64_t>(ctx.args.size() - 2));
+  for (size_t i = 2; i < ctx.args.size(); ++i) {
+    const CommandSpec* spec = Lookup(ctx.server.commands, ctx.args[i]);
+    if (spec == nullptr) {
+      ctx.reply.WriteNull();
+    } else {
+      WriteCommandInfo(ctx.reply, *spec);
+    }
+  }
+}
+
+void CmdCommandDocs(CommandContext& ctx) {
+  std::vector<const CommandSpec*> specs;
+  if (ctx.args.size() == 2) {
+    for (const CommandSpec& spec : ctx.server.commands.all()) specs.push_back(&spec);
+  }
+  for (size_t i = 2; i < ctx.args.size(); ++i) {
+    const CommandSpec* spec = Lookup(ctx.server.commands, ctx.args[i]);
+    if (spec != nullptr) specs.push_back(spec);
+  }
+  ctx.reply.WriteMapLen(static_cast<int64_t>(specs.size()));
+  for (const CommandSpec* spec : specs) {
+    ctx.reply.WriteBulk(spec->name);
+    WriteCommandDocs(ctx.reply, *spec);
+  }
+}
+
+enum class ListFilter { kNone, kModule, kAclCat, kPattern };
+
+bool ListMatches(const CommandSpec& spec, ListFilter filter, std::string_view arg) {
+  switch (filter) {
+    case ListFilter::kNone:
+      return true;
+    case ListFilter::kModule:
+      return false;  // cairn has no modules
+    case ListFilter::kPattern:
+      return GlobMatch(arg, spec.name, /*nocase=*/true);
+    case ListFilter::kAclCat: {
+      uint32_t cats = AclCategories(spec);
+      for (uint32_t c = 0; c < kCatCount; ++c) {
+        if ((cats & (1u << c)) && EqualsIgnoreCase(arg, kCategoryNames[c])) return true;
+      }
+      return false;
+    }
+  }
+  return false;
+}
+
+void CmdCommandList(CommandContext& ctx) {
+  ListFilter filter = ListFilter::kNone;
+  std::string_view arg;
+  if (ctx.args.size() != 2) {
+    if (ctx.args.size() != 5 || !EqualsIgnoreCase(ctx.args[2], "filterby")) {
+      ctx.reply.WriteError(errors::kSyntax);
+      return;
+    }
+    std::string_view type = ctx.args[3];
+    if (EqualsIgnoreCase(type, "module")) {
+      filter = ListFilter::kModule;
+    } else if (EqualsIgnoreCase(type, "aclcat")) {
+      filter = ListFilter::kAclCat;
+    } else if (EqualsIgnoreCase(type, "pattern")) {
+      filter = ListFilter::kPattern;
+    } else {
+      ctx.reply.WriteError(errors::kSyntax);
+      return;
+    }
+    arg = ctx.args[4];
+  }
+  std::vector<std::string_view> names;
+  for (const CommandSpec& spec : ctx.server.commands.all()) {
+    if (ListMatches(spec, filter, arg)) names.push_back(spec.name);
+    for (const CommandSpec& sub : spec.subcommands) {
+      if (ListMatches(sub, filter, arg)) names.push_back(sub.name);
+    }
+  }
+  ctx.reply.WriteArrayLen(static_cast<int64_t>(names.size()));
+  for (std::string_view name : names) ctx.reply.WriteBulk(name);
+}
+
+void CmdCommandGetKeys(CommandContext& ctx) {
+  std::span<const std::string_view> cmd = ctx.args.subspan(2);
+  const CommandSpec* spec = ctx.server.commands.Find(cmd[0]);
+  if (spec != nullptr && !spec->subcommands.empty() && cmd.size() >= 2) {
+    spec = CommandTable::FindSub(*spec, cmd[1]);
+  }
+  if (spec == nullptr) {
+    ctx.reply.WriteError(kInvalidCommand);
+    return;
+  }
+  if (spec->first_key <= 0) {
+    ctx.reply.WriteError(kNoKeyArguments);
+    return;
+  }
+  int64_t argc = static_cast<int64_t>(cmd.size());
+  if ((spec->arity > 0 && spec->arity != argc) || argc < -spec->arity) {
+    ctx.reply.WriteError(kInvalidArgCount);
+    return;
+  }
+  int64_t last = spec->last_key < 0 ? argc + spec->last_key : spec->last_key;
+  int64_t step = spec->key_step > 0 ? spec->key_step : 1;
+  std::vector<std::string_view> keys;
+  for (int64_t j = spec->first_key; j <= last && j < argc; j += step) keys.push_back(cmd[j]);
+  if (keys.empty()) {
+    ctx.reply.WriteError(kInvalidArguments);
+    return;
+  }
+  ctx.reply.WriteArrayLen(static_cast<int64_t>(keys.size()));
+  for (std::string_view key : keys) ctx.reply.WriteBulk(key);
+}
+
+void CmdCommandHelp(CommandContext& ctx) {
+  ReplyHelp(ctx.reply, "COMMAND",
+            {"(no subcommand)", "    Return details about every command.", "COUNT",
+             "    Return the number of commands.",
+             "LIST [FILTERBY (MODULE <module-name>|ACLCAT <category>|PATTERN <pattern>)]",
+             "    Return the names of the commands and subcommands, optionally filtered.",
+             "INFO [<command-name> ...]",
+             "    Return details about the given commands, or about every command.",
+             "DOCS [<command-name> ...]",
+             "    Return documentation about the given commands, or about every command.",
+             "GETKEYS <full-command>", "    Return the keys a full command would access."});
+}
+
+}  // namespace
+
+void RegisterCommandCommand(CommandTable& table) {
+  constexpr uint32_t kFlags = kLoading | kStale;
+  constexpr std::string_view kGroup = "server";
+  table.Add(
+      {"command",
+       -1,
+       kFlags,
+       0,
+       0,
+       0,
+       CmdCommand,
+       kGroup,
+       "2.8.13",
+       "Get array of Redis command details",
+       "O(N) where N is the total number of Redis commands",
+       "",
+       {
+           {"command|count", 2, kFlags, 0, 0, 0, CmdCommandCount, kGroup, "2.8.13",
+            "Get total number of Redis commands", "O(1)", ""},
+           {"command|docs", -2, kFlags, 0, 0, 0, CmdCommandDocs, kGroup, "7.0.0",
+            "Get array of specific Redis command documentation",
+            "O(N) where N is the number of commands to look up",
+            "[command-name [command-name ...]]"},
+           {"command|getkeys", -4, kFlags, 0, 0, 0, CmdCommandGetKeys, kGroup, "2.8.13",
+            "Extract keys given a full Redis command",
+            "O(N) where N is the number of arguments to the command", "command [arg [arg ...]]"},
+           {"command|help", 2, kFlags, 0, 0, 0, CmdCommandHelp, kGroup, "5.0.0",
+            "Show helpful text about the different subcommands", "O(1)", ""},
+           {"command|info", -2, kFlags, 0, 0, 0, CmdCommandInfo, kGroup, "2.8.13",
+            "Get array of specific Redis command details, or all when no argument is given.",
+            "O(N) where N is the number of commands to look up",
+            "[command-name [command-name ...]]"},
+           {"command|list", -2, kFlags, 0, 0, 0, CmdCommandList, kGroup, "7.0.0",
+            "Get an array of Redis command names",
+            "O(N) where N is the total number of Redis commands",
+            "[FILTERBY <MODULE module-name | ACLCAT category | PATTERN pattern>]"},
+       }});
+}
+
+}  // namespace cairn::server

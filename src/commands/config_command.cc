@@ -1,0 +1,168 @@
+// src/commands/config_command.cc — CONFIG GET / SET / RESETSTAT / REWRITE / HELP.
+//
+// CONFIG SET of several options is all or nothing, as in Redis 7.0: every name is checked
+// (unknown, immutable, given twice) before anything changes, and if a value is rejected the
+// options already set get their old values back. After a successful SET the server's cached
+// limits are refreshed (ServerState::ApplyConfig).
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "src/command_table.h"
+#include "src/commands/help_reply.h"
+#include "src/commands/server_family.h"
+#include "src/errors.h"
+#include "src/reply.h"
+#include "src/server_state.h"
+
+namespace cairn::server {
+namespace {
+
+constexpr std::string_view kImmutable = "can't set immutable config";
+constexpr std::string_view kDuplicate = "duplicate parameter";
+
+void ReplyUnknownOption(resp::Writer& w, std::string_view name) {
+  w.WriteError("ERR Unknown option or number of arguments for CONFIG SET - '" + std::string(name) +
+               "'");
+}
+
+void ReplySetFailed(resp::Writer& w, std::string_view name, std::string_view reason) {
+  w.WriteError("ERR CONFIG SET failed (possibly related to argument '" + std::string(name) +
+               "') - " + std::string(reason));
+}
+
+void CmdConfigGet(CommandContext& ctx) {
+  std::vector<std::pair<std::string, std::string>> found;
+  for (size_t i = 2; i < ctx.args.size(); ++i) {
+    for (auto& [name, value] : ctx.server.config.Get(ctx.args[i])) {
+      bool seen = false;
+      for (const auto& f : found) seen = seen || f.first == name;
+      if (!seen) found.emplace_back(std::move(name), std::move(value));
+    }
+  }
+  ctx.reply.WriteMapLen(static_cast<int64_t>(found.size()));
+  for (const auto& [name, value] : found) {
+    ctx.reply.WriteBulk(name);
+    ctx.reply.WriteBulk(value);
+  }
+}
+
+// One option of a CONFIG SET: the name as the user wrote it, its canonical name, the new
+// value and the value to restore on failure.
+struct Change {
+  std::string_view arg;
+  std::string name;
+  std::string_view value;
+  std::string old_value;
+};
+
+// Checks every name before anything changes. Replies with the error and returns false.
+bool CheckChanges(CommandContext& ctx, std::vector<Change>* changes) {
+  for (size_t i = 2; i < ctx.args.size(); i += 2) {
+    if (!ctx.server.config.Known(ctx.args[i])) {
+      ReplyUnknownOption(ctx.reply, ctx.args[i]);
+      return false;
+    }
+  }
+  for (size_t i = 2; i < ctx.args.size(); i += 2) {
+    auto current = ctx.server.config.Get(ctx.args[i]);
+    if (current.size() != 1) {  // an alias CONFIG GET cannot show: treat as unknown
+      ReplyUnknownOption(ctx.reply, ctx.args[i]);
+      return false;
+    }
+    Change c{ctx.args[i], current[0].first, ctx.args[i + 1], current[0].second};
+    // Writing back the current value changes nothing; it tells an immutable option apart.
+    if (auto err = ctx.server.config.Set(c.name, c.old_value); err && err->message == kImmutable) {
+      ReplySetFailed(ctx.reply, c.arg, kImmutable);
+      return false;
+    }
+    for (const Change& prev : *changes) {
+      if (prev.name == c.name) {
+        ReplySetFailed(ctx.reply, c.arg, kDuplicate);
+        return false;
+      }
+    }
+    changes->push_back(std::move(c));
+  }
+  return true;
+}
+
+void CmdConfigSet(CommandContext& ctx) {
+  if (ctx.args.size() % 2 != 0) {
+    ctx.reply.WriteError(errors::kSyntax);
+    return;
+  }
+  std::vector<Change> changes;
+  if (!CheckChanges(ctx, &changes)) return;
+  for (size_t i = 0; i < changes.size(); ++i) {
+    auto err = ctx.server.config.Set(changes[i].name, changes[i].value);
+    if (!err) continue;
+    for (size_t j = 0; j < i; ++j) {
+      // The old value was accepted before, so restoring it cannot fail.
+      (void)ctx.server.config.Set(changes[j].name, changes[j].old_value);
+    }
+    ReplySetFailed(ctx.reply, changes[i].arg, err->message);
+    return;
+  }
+  ctx.server.ApplyConfig();
+  ctx.reply.WriteOk();
+}
+
+void CmdConfigResetStat(CommandContext& ctx) {
+  ctx.server.stats.Reset();
+  ctx.reply.WriteOk();
+}
+
+void CmdConfigRewrite(CommandContext& ctx) {
+  if (auto err = ctx.server.config.Rewrite()) {
+    ctx.reply.WriteError("ERR " + *err);
+    return;
+  }
+  ctx.reply.WriteOk();
+}
+
+void CmdConfigHelp(CommandContext& ctx) {
+  ReplyHelp(ctx.reply, "CONFIG",
+            {"GET <pattern>",
+             "    Return the options matching the glob-like <pattern>, with their values.",
+             "SET <directive> <value>", "    Set the option <directive> to <value>.", "RESETSTAT",
+             "    Reset the statistics INFO reports.", "REWRITE",
+             "    Write the current configuration back to the configuration file."});
+}
+
+}  // namespace
+
+void RegisterConfigCommand(CommandTable& table) {
+  constexpr uint32_t kAdminFlags = kAdmin | kNoScript | kLoading | kStale;
+  constexpr std::string_view kGroup = "server";
+  constexpr std::string_view kPerParameter =
+      "O(N) when N is the number of configuration parameters provided";
+  table.Add({"config",
+             -2,
+             0,
+             0,
+             0,
+             0,
+             nullptr,
+             kGroup,
+             "2.0.0",
+             "A container for server configuration commands",
+             "Depends on subcommand.",
+             "",
+             {
+                 {"config|get", -3, kAdminFlags, 0, 0, 0, CmdConfigGet, kGroup, "2.0.0",
+                  "Get the values of configuration parameters", kPerParameter,
+                  "parameter [parameter ...]"},
+                 {"config|help", 2, kLoading | kStale, 0, 0, 0, CmdConfigHelp, kGroup, "5.0.0",
+                  "Show helpful text about the different subcommands", "O(1)", ""},
+                 {"config|resetstat", 2, kAdminFlags, 0, 0, 0, CmdConfigResetStat, kGroup, "2.0.0",
+                  "Reset the stats returned by INFO", "O(1)", ""},
+                 {"config|rewrite", 2, kAdminFlags, 0, 0, 0, CmdConfigRewrite, kGroup, "2.8.0",
+                  "Rewrite the configuration file with the in memory configuration", "O(1)", ""},
+                 {"config|set", -4, kAdminFlags, 0, 0, 0, CmdConfigSet, kGroup, "2.0.0",
+                  "Set configuration parameters to the given values", kPerParameter,
+                  "parameter value [parameter value ...]"},
+             }});
+}
+
+}  // namespace cairn::server

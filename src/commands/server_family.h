@@ -1,0 +1,19 @@
+// src/commands/server_family.h — the connection and server command families are split over
+// several files (one command or concept per file). The command table calls only
+// RegisterConnectionCommands and RegisterServerCommands; those call the functions below.
+#pragma once
+
+namespace cairn::server {
+
+class CommandTable;
+
+// CLIENT and its subcommands (client_command.cc).
+void RegisterClientCommand(CommandTable& table);
+// INFO (info_command.cc).
+void RegisterInfoCommand(CommandTable& table);
+// CONFIG and its subcommands (config_command.cc).
+void RegisterConfigCommand(CommandTable& table);
+// COMMAND and its subcommands (command_command.cc).
+void RegisterCommandCommand(CommandTable& table);
+
+}  // namespace cairn::server
