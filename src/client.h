@@ -20,7 +20,6 @@ struct CommandSpec;
 
 struct ClientState {
   uint64_t id = 0;
-  int protocol = 2;
   bool authenticated = true;
   bool close_after_reply = false;  // QUIT, or a protocol error
   std::string addr = "in-process:0";
@@ -29,6 +28,7 @@ struct ClientState {
   int64_t created_ms = 0;
 
   // shared
+  std::atomic<int> protocol{2};  // RESP version: 2, or 3 after HELLO 3
   std::atomic<int> db{0};
   std::atomic<int64_t> last_interaction_ms{0};
   std::atomic<const CommandSpec*> last_command{nullptr};

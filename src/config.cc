@@ -56,6 +56,7 @@ const std::vector<Option>& Options() {
        {"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru",
         "allkeys-lfu", "allkeys-random", "noeviction"},
        Field(&Config::maxmemory_policy)},
+      {"maxmemory-samples", Kind::kInt, true, 1, 64, {}, Field(&Config::maxmemory_samples)},
       {"dir", Kind::kString, true, 0, 0, {}, Field(&Config::dir)},
       {"dbfilename", Kind::kString, true, 0, 0, {}, Field(&Config::dbfilename)},
       {"appendfilename", Kind::kString, false, 0, 0, {}, Field(&Config::appendfilename)},

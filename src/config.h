@@ -39,6 +39,7 @@ struct Config {
   int hz = 10;
   int64_t maxmemory = 0;
   std::string maxmemory_policy = "noeviction";
+  int maxmemory_samples = 5;  // accepted for compatibility; there is no eviction yet
   // Files and logging
   std::string dir = "./data";
   std::string dbfilename = "dump.rdb";

@@ -92,10 +92,12 @@ bool Connection::Init(int fd, bool unix_socket) {
   client_.authenticated = !state->limits.requirepass_set.load();
   parser_.set_authenticated(client_.authenticated);
   DescribePeer(fd, unix_socket);
+  // The id and wake() must be in place before the client becomes visible to CLIENT KILL.
   IoThread* t = thread_;
-  state->clients.Add(&client_);
+  client_.id = state->clients.NextId();
   uint64_t id = client_.id;
   client_.wake = [t, id] { t->Post([t, id] { t->CheckKill(id); }); };
+  state->clients.Add(&client_);
   thread_->Register(this);
   thread_->stats()->connections_received.Add();
   ResumeReading();
@@ -140,7 +142,7 @@ void Connection::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t*) noe
 void Connection::ProcessInput() {
   ServerState* state = thread_->state();
   ThreadStats* stats = thread_->stats();
-  resp::Writer writer(&out_, client_.protocol);
+  resp::Writer writer(&out_, client_.protocol.load(std::memory_order_relaxed));
   resp::ParserLimits limits;
   limits.max_bulk_len = state->limits.proto_max_bulk_len.load(std::memory_order_relaxed);
   parser_.set_limits(limits);

@@ -11,12 +11,13 @@ namespace cairn::server {
 namespace {
 
 void ReplyUnknownCommand(resp::Writer& w, std::span<const std::string_view> args) {
-  std::string text = "ERR unknown command '" + std::string(args[0].substr(0, 128)) +
-                     "', with args beginning with: ";
-  for (size_t i = 1; i < args.size() && text.size() < 1024; ++i) {
-    text += "'" + std::string(args[i].substr(0, 128)) + "' ";
+  // Like Redis: the quoted arguments together are cut to about 128 characters.
+  std::string quoted;
+  for (size_t i = 1; i < args.size() && quoted.size() < 128; ++i) {
+    quoted += "'" + std::string(args[i].substr(0, 128 - quoted.size())) + "' ";
   }
-  w.WriteError(text);
+  w.WriteError("ERR unknown command '" + std::string(args[0].substr(0, 128)) +
+               "', with args beginning with: " + quoted);
 }
 
 void ReplyUnknownSubcommand(resp::Writer& w, const CommandSpec& parent, std::string_view sub) {
@@ -32,8 +33,8 @@ bool ArityOk(const CommandSpec& spec, size_t argc) {
 }
 
 // Resolves args to the command or subcommand to run; replies with the error and returns
-// nullptr when there is none.
-const CommandSpec* Resolve(ServerState& server, resp::Writer& w,
+// nullptr when there is none (a call with the wrong arity counts as rejected).
+const CommandSpec* Resolve(ServerState& server, ThreadStats& stats, resp::Writer& w,
                            std::span<const std::string_view> args) {
   const CommandSpec* spec = server.commands.Find(args[0]);
   if (spec == nullptr) {
@@ -50,6 +51,7 @@ const CommandSpec* Resolve(ServerState& server, resp::Writer& w,
   }
   if (!ArityOk(*spec, args.size())) {
     ReplyWrongArity(w, spec->name);
+    stats.per_command[spec->id].rejected_calls.Add();
     return nullptr;
   }
   return spec;
@@ -60,16 +62,16 @@ const CommandSpec* Resolve(ServerState& server, resp::Writer& w,
 void Execute(ServerState& server, ClientState& client, ThreadStats& stats, resp::Writer& writer,
              std::span<const std::string_view> args) {
   stats.commands_processed.Add();
-  if (server.limits.requirepass_set.load(std::memory_order_relaxed) && !client.authenticated) {
-    const CommandSpec* spec = server.commands.Find(args[0]);
-    if (spec == nullptr || !(spec->flags & kNoAuth)) {
-      writer.WriteError(errors::kNoAuth);
-      stats.error_replies.Add();
-      return;
-    }
-  }
-  const CommandSpec* spec = Resolve(server, writer, args);
+  // As in Redis, unknown commands and wrong arity are reported before authentication.
+  const CommandSpec* spec = Resolve(server, stats, writer, args);
   if (spec == nullptr) {
+    stats.error_replies.Add();
+    return;
+  }
+  if (!client.authenticated && !(spec->flags & kNoAuth) &&
+      server.limits.requirepass_set.load(std::memory_order_relaxed)) {
+    writer.WriteError(errors::kNoAuth);
+    stats.per_command[spec->id].rejected_calls.Add();
     stats.error_replies.Add();
     return;
   }

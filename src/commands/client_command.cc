@@ -57,7 +57,7 @@ std::string ClientLine(const ClientState& c, const CommandSpec* cmd, int64_t now
   s += " qbuf=" + n(qbuf) + " qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0";
   s += " obl=" + n(obl) + " oll=0 omem=" + n(omem) + " tot-mem=" + n(qbuf + omem);
   s += " events=r cmd=" + std::string(cmd == nullptr ? "NULL" : cmd->name);
-  s += " user=default redir=-1 resp=" + n(c.protocol);
+  s += " user=default redir=-1 resp=" + n(c.protocol.load(std::memory_order_relaxed));
   if (!c.lib_name.empty() || !c.lib_ver.empty()) {
     s += " lib-name=" + c.lib_name + " lib-ver=" + c.lib_ver;
   }

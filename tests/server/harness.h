@@ -27,7 +27,7 @@ class InProcess {
   std::string Run(std::vector<std::string> args) {
     std::vector<std::string_view> views(args.begin(), args.end());
     resp::OutputBuffer out;
-    resp::Writer writer(&out, client_.protocol);
+    resp::Writer writer(&out, client_.protocol.load());
     server::Execute(state_, client_, *stats_, writer, views);
     std::string bytes = Drain(out);
     size_t pos = 0;

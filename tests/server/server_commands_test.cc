@@ -234,7 +234,7 @@ TEST_CASE("CONFIG GET takes several glob patterns and lists each option once") {
   InProcess t;
   CHECK(t.Cmd("CONFIG GET port") == "[port, 6379]");
   CHECK(t.Cmd("CONFIG GET PORT maxclients port") == "[port, 6379, maxclients, 10000]");
-  CHECK(t.Cmd("CONFIG GET maxmemory*") == "[maxmemory, 0, maxmemory-policy, noeviction]");
+  CHECK(t.Cmd("CONFIG GET maxmemory*") == "[maxmemory, 0, maxmemory-policy, noeviction, maxmemory-samples, 5]");
   CHECK(t.Cmd("CONFIG GET nosuch") == "[]");
   CHECK(t.Cmd("CONFIG GET") == "-ERR wrong number of arguments for 'config|get' command");
   CHECK(t.Cmd("HELLO 3").starts_with("{"));
@@ -670,4 +670,18 @@ TEST_CASE("every registered command's documentation parses into named, typed arg
   CHECK(docs.starts_with("["));
   CHECK_FALSE(Contains(docs, "name, , "));
   CHECK_FALSE(Contains(docs, "type, , "));
+}
+
+TEST_CASE("unknown commands and wrong arity are reported before NOAUTH, and count as rejected") {
+  cairn::server::Config config;
+  config.requirepass = "s3cret";
+  InProcess t(config);
+  t.client().authenticated = false;
+  CHECK(t.Cmd("NOSUCH a") == "-ERR unknown command 'NOSUCH', with args beginning with: 'a' ");
+  CHECK(t.Cmd("GET") == "-ERR wrong number of arguments for 'get' command");
+  CHECK(t.Cmd("GET a") == "-NOAUTH Authentication required.");
+  CHECK(t.Cmd("AUTH s3cret") == "+OK");
+  std::string info = t.Cmd("INFO commandstats");
+  CHECK(info.find("cmdstat_get:calls=0,usec=0,usec_per_call=0.00,rejected_calls=2,failed_calls=0") !=
+        std::string::npos);
 }
