@@ -1,6 +1,8 @@
 // store/store.cc — see store.h.
 #include "store/store.h"
 
+#include <time.h>
+
 #include <algorithm>
 #include <chrono>
 #include <random>
@@ -36,8 +38,13 @@ Store::Reclaim::~Reclaim() {
 
 // ---- KeyHandle ---------------------------------------------------------------------------
 
-KeyHandle::KeyHandle(Store* store, int db, std::string_view key, uint64_t hash, int64_t now_ms)
-    : store_(store), db_(db), key_(key), hash_(hash), now_ms_(now_ms) {}
+KeyHandle::KeyHandle(Store* store, int db, std::string_view key, uint64_t hash)
+    : store_(store), db_(db), key_(key), hash_(hash) {}
+
+int64_t KeyHandle::now_ms() const {
+  if (now_ms_ == 0) now_ms_ = store_->NowMs();
+  return now_ms_;
+}
 
 detail::Table& KeyHandle::table() {
   return store_->shards_[Store::ShardOf(hash_)].tables[db_];
@@ -51,12 +58,12 @@ Entry* KeyHandle::Lookup(bool touch) {
   Entry** link = nullptr;
   Entry* e = table().Find(hash_, key_, &link);
   if (e == nullptr) return nullptr;
-  if (e->has_expire() && e->expire_at_ms <= now_ms_) {
+  if (e->has_expire() && e->expire_at_ms <= now_ms()) {
     detail::DeferDestroy(table().Unlink(link));
     store_->CountExpired(1);
     return nullptr;
   }
-  if (touch) e->access_s = static_cast<uint32_t>(now_ms_ / 1000);
+  if (touch) e->access_s = store_->AccessClockS();
   return e;
 }
 
@@ -65,7 +72,7 @@ Entry* KeyHandle::Put(Value value, int64_t expire_at_ms) {
   if (e == nullptr) {
     e = Entry::Create(key_, hash_, std::move(value));
     e->expire_at_ms = expire_at_ms == kKeepTtl ? 0 : expire_at_ms;
-    e->access_s = static_cast<uint32_t>(now_ms_ / 1000);
+    e->access_s = store_->AccessClockS();
     table().Insert(e);
     return e;
   }
@@ -123,8 +130,16 @@ int64_t Store::NowMs() const {
   return real + clock_offset_ms_.load(std::memory_order_relaxed);
 }
 
+uint32_t Store::AccessClockS() const {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME_COARSE, &ts);  // vDSO, no TSC read: a few ns
+  int64_t ms = ts.tv_sec * 1000 + ts.tv_nsec / 1000000 +
+               clock_offset_ms_.load(std::memory_order_relaxed);
+  return static_cast<uint32_t>(ms / 1000);
+}
+
 KeyHandle Store::Handle(int db, std::string_view key) {
-  return KeyHandle(this, db, key, HashKey(key, seed_), NowMs());
+  return KeyHandle(this, db, key, HashKey(key, seed_));
 }
 
 Store::ShardSetLock::ShardSetLock(Store* store, std::span<const KeyHandle> handles)

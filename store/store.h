@@ -52,7 +52,9 @@ class KeyHandle {
  public:
   std::string_view key() const { return key_; }
   int db() const { return db_; }
-  int64_t now_ms() const { return now_ms_; }
+  // The store clock, read on first use and then fixed for this handle: a command sees one
+  // time, and commands on keys without a TTL never read the clock at all.
+  int64_t now_ms() const;
 
   // The key's live entry, or nullptr. An expired entry is deleted here (lazy expiry).
   // Find() counts as an access (OBJECT IDLETIME); Peek() does not (TYPE, TTL, OBJECT...).
@@ -70,7 +72,7 @@ class KeyHandle {
 
  private:
   friend class Store;
-  KeyHandle(Store* store, int db, std::string_view key, uint64_t hash, int64_t now_ms);
+  KeyHandle(Store* store, int db, std::string_view key, uint64_t hash);
   detail::Table& table();
   Entry* Lookup(bool touch);
 
@@ -78,7 +80,7 @@ class KeyHandle {
   int db_;
   std::string_view key_;
   uint64_t hash_;
-  int64_t now_ms_;
+  mutable int64_t now_ms_ = 0;
 };
 
 struct KeyRef {
@@ -143,6 +145,8 @@ class Store {
 
   // The store's clock (unix ms). Tests may move it forward.
   int64_t NowMs() const;
+  // Coarse seconds on the same clock, cheap enough to stamp every access (OBJECT IDLETIME).
+  uint32_t AccessClockS() const;
   void AdvanceClockForTesting(int64_t ms) { clock_offset_ms_ += ms; }
 
  private:
