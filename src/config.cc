@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cctype>
 #include <climits>
+#include <cstdlib>
 #include <fstream>
 #include <functional>
 #include <sstream>
@@ -15,7 +16,7 @@
 namespace cairn::server {
 namespace {
 
-enum class Kind { kBool, kInt, kMemory, kString, kEnum, kList };
+enum class Kind { kBool, kInt, kOctal, kMemory, kString, kEnum, kList };
 
 // One option: how to parse, check and print it. Setters return Redis's reason on error.
 struct Option {
@@ -37,7 +38,7 @@ const std::vector<Option>& Options() {
       {"port", Kind::kInt, false, 0, 65535, {}, Field(&Config::port)},
       {"bind", Kind::kList, false, 0, 0, {}, Field(&Config::bind)},
       {"unixsocket", Kind::kString, false, 0, 0, {}, Field(&Config::unixsocket)},
-      {"unixsocketperm", Kind::kInt, false, 0, 0777, {}, Field(&Config::unixsocketperm)},
+      {"unixsocketperm", Kind::kOctal, false, 0, 0777, {}, Field(&Config::unixsocketperm)},
       {"tcp-backlog", Kind::kInt, false, 0, INT_MAX, {}, Field(&Config::tcp_backlog)},
       {"threads", Kind::kInt, false, 0, 256, {}, Field(&Config::threads)},
       {"maxclients", Kind::kInt, true, 1, INT_MAX, {}, Field(&Config::maxclients)},
@@ -111,6 +112,14 @@ std::optional<std::string> Assign(const Option& o, Config& c, const std::vector<
       *static_cast<bool*>(o.field(c)) = t == "yes";
       return std::nullopt;
     }
+    case Kind::kOctal: {
+      char* end = nullptr;
+      long n = std::strtol(text.c_str(), &end, 8);
+      if (text.empty() || *end != '\0') return "argument couldn't be parsed into an integer";
+      if (n < o.min || n > o.max) return Bounds(o.min, o.max);
+      *static_cast<int*>(o.field(c)) = static_cast<int>(n);
+      return std::nullopt;
+    }
     case Kind::kInt:
     case Kind::kMemory: {
       int64_t n = 0;
@@ -151,14 +160,11 @@ std::optional<std::string> Assign(const Option& o, Config& c, const std::vector<
 std::string Format(const Option& o, Config& c) {
   switch (o.kind) {
     case Kind::kBool: return *static_cast<bool*>(o.field(c)) ? "yes" : "no";
-    case Kind::kInt: {
-      int v = *static_cast<int*>(o.field(c));
-      if (o.name == "unixsocketperm") {
-        std::ostringstream s;
-        s << std::oct << v;
-        return s.str();
-      }
-      return std::to_string(v);
+    case Kind::kInt: return std::to_string(*static_cast<int*>(o.field(c)));
+    case Kind::kOctal: {
+      std::ostringstream s;
+      s << std::oct << *static_cast<int*>(o.field(c));
+      return s.str();
     }
     case Kind::kMemory: return std::to_string(*static_cast<int64_t*>(o.field(c)));
     case Kind::kString:

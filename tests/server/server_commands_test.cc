@@ -685,3 +685,11 @@ TEST_CASE("unknown commands and wrong arity are reported before NOAUTH, and coun
   CHECK(info.find("cmdstat_get:calls=0,usec=0,usec_per_call=0.00,rejected_calls=2,failed_calls=0") !=
         std::string::npos);
 }
+
+TEST_CASE("unixsocketperm is read and shown in octal, as in redis.conf") {
+  cairn::server::ConfigStore config;
+  CHECK_FALSE(config.LoadText("unixsocketperm 770\n", "test.conf").has_value());
+  CHECK(config.Snapshot().unixsocketperm == 0770);
+  CHECK(config.Get("unixsocketperm")[0].second == "770");
+  CHECK(config.LoadText("unixsocketperm 999\n", "test.conf").has_value());
+}
