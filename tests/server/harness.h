@@ -29,7 +29,7 @@ class InProcess {
     resp::OutputBuffer out;
     resp::Writer writer(&out, client_.protocol.load());
     server::Execute(state_, client_, *stats_, writer, views);
-    std::string bytes = Drain(out);
+    std::string bytes = DrainOutput(out);
     size_t pos = 0;
     std::string text;
     if (!DecodeReply(bytes, &pos, &text) || pos != bytes.size()) return "<bad reply: " + bytes + ">";
@@ -53,21 +53,6 @@ class InProcess {
   store::Store& store() { return state_.store; }
 
  private:
-  static std::string Drain(resp::OutputBuffer& out) {
-    std::string bytes;
-    struct iovec iov[64];
-    while (!out.empty()) {
-      int n = out.Gather(iov, 64);
-      size_t total = 0;
-      for (int i = 0; i < n; ++i) {
-        bytes.append(static_cast<const char*>(iov[i].iov_base), iov[i].iov_len);
-        total += iov[i].iov_len;
-      }
-      out.Consume(total);
-    }
-    return bytes;
-  }
-
   server::ServerState state_;
   server::ClientState client_;
   server::ThreadStats* stats_;

@@ -20,20 +20,6 @@ namespace server = cairn::server;
 
 namespace {
 
-std::string Drain(cairn::resp::OutputBuffer& out) {
-  std::string bytes;
-  struct iovec iov[16];
-  while (!out.empty()) {
-    int n = out.Gather(iov, 16);
-    size_t total = 0;
-    for (int i = 0; i < n; ++i) {
-      bytes.append(static_cast<const char*>(iov[i].iov_base), iov[i].iov_len);
-      total += iov[i].iov_len;
-    }
-    out.Consume(total);
-  }
-  return bytes;
-}
 
 // Runs a command and returns the raw reply bytes (empty when the command replies nothing).
 std::string RawRun(InProcess& t, std::vector<std::string_view> args) {
@@ -41,7 +27,7 @@ std::string RawRun(InProcess& t, std::vector<std::string_view> args) {
   cairn::resp::OutputBuffer out;
   cairn::resp::Writer writer(&out, t.client().protocol);
   server::Execute(t.state(), t.client(), *stats, writer, args);
-  return Drain(out);
+  return cairn::test::DrainOutput(out);
 }
 
 // The COMMAND DOCS "arguments" reply for a grammar, as reply text.
@@ -49,7 +35,7 @@ std::string ArgDocs(std::string_view syntax, bool has_keys = true, int protocol 
   cairn::resp::OutputBuffer out;
   cairn::resp::Writer writer(&out, protocol);
   server::WriteArgDocs(writer, server::ParseSyntax(syntax, has_keys));
-  std::string bytes = Drain(out);
+  std::string bytes = cairn::test::DrainOutput(out);
   size_t pos = 0;
   std::string text;
   if (!cairn::test::DecodeReply(bytes, &pos, &text) || pos != bytes.size()) return "<bad>";
