@@ -7,6 +7,7 @@
 #include <chrono>
 #include <random>
 
+#include "store/effects.h"
 #include "store/hash.h"
 
 namespace cairn::store {
@@ -67,7 +68,10 @@ Entry* KeyHandle::Lookup(bool touch) {
   return e;
 }
 
-Entry* KeyHandle::Put(Value value, int64_t expire_at_ms) {
+bool KeyHandle::logging() const { return store_->journal_ != nullptr; }
+
+// Installs value (and expiry) without logging; the callers log what they did.
+Entry* KeyHandle::Insert(Value value, int64_t expire_at_ms) {
   Entry* e = Find();
   if (e == nullptr) {
     e = Entry::Create(key_, hash_, std::move(value));
@@ -78,17 +82,39 @@ Entry* KeyHandle::Put(Value value, int64_t expire_at_ms) {
   }
   detail::DeferRelease(std::move(e->value.str));
   e->value = std::move(value);
-  if (expire_at_ms != kKeepTtl) SetExpire(e, expire_at_ms);
+  if (expire_at_ms != kKeepTtl && e->has_expire() != (expire_at_ms != 0)) {
+    table().AdjustExpires(expire_at_ms != 0 ? 1 : -1);
+  }
+  if (expire_at_ms != kKeepTtl) e->expire_at_ms = expire_at_ms;
   return e;
 }
 
-void KeyHandle::SetExpire(Entry* e, int64_t at_ms) {
-  if (e->has_expire() == (at_ms != 0)) {
-    e->expire_at_ms = at_ms;
-    return;
+Entry* KeyHandle::Put(Value value, int64_t expire_at_ms) {
+  Entry* e = Insert(std::move(value), expire_at_ms);
+  if (logging()) {
+    EffectBuffer::Set(db_, key_, e->value.str.view(), e->expire_at_ms, expire_at_ms == kKeepTtl);
   }
-  table().AdjustExpires(at_ms != 0 ? 1 : -1);
+  return e;
+}
+
+void KeyHandle::PutRange(BufRef value, uint64_t offset, std::string_view patch) {
+  Value v;
+  v.grown = true;
+  v.str = std::move(value);
+  Insert(std::move(v), kKeepTtl);
+  if (logging()) EffectBuffer::SetRange(db_, key_, offset, patch);
+}
+
+void KeyHandle::Append(Entry* e, std::string_view tail) {
+  BufRef::AppendTo(&e->value.str, tail);
+  e->value.grown = true;
+  if (logging()) EffectBuffer::Append(db_, key_, tail);
+}
+
+void KeyHandle::SetExpire(Entry* e, int64_t at_ms) {
+  if (e->has_expire() != (at_ms != 0)) table().AdjustExpires(at_ms != 0 ? 1 : -1);
   e->expire_at_ms = at_ms;
+  if (logging()) EffectBuffer::Expire(db_, key_, at_ms);
 }
 
 bool KeyHandle::Delete() {
@@ -96,6 +122,7 @@ bool KeyHandle::Delete() {
   Entry** link = nullptr;
   table().Find(hash_, key_, &link);
   detail::DeferDestroy(table().Unlink(link));
+  if (logging()) EffectBuffer::Del(db_, key_);
   return true;
 }
 
@@ -107,7 +134,29 @@ bool KeyHandle::Take(Value* value, int64_t* expire_at_ms) {
   *value = std::move(e->value);
   *expire_at_ms = e->expire_at_ms;
   detail::DeferDestroy(e);
+  if (logging()) EffectBuffer::Del(db_, key_);
   return true;
+}
+
+void KeyHandle::MoveTo(KeyHandle& target) {
+  Entry** link = nullptr;
+  Entry* e = table().Find(hash_, key_, &link);
+  table().Unlink(link);
+  target.Insert(std::move(e->value), e->expire_at_ms);
+  detail::DeferDestroy(e);
+  if (!logging()) return;
+  if (target.db_ == db_) {
+    EffectBuffer::Rename(db_, key_, target.key_);
+  } else {
+    EffectBuffer::Move(db_, key_, target.db_);
+  }
+}
+
+void KeyHandle::CopyTo(KeyHandle& target) {
+  Entry* e = table().Find(hash_, key_);
+  // Strings are immutable buffers, so sharing the buffer is a complete copy.
+  target.Insert(e->value, e->expire_at_ms);
+  if (logging()) EffectBuffer::Copy(db_, key_, target.key_, target.db_);
 }
 
 // ---- Store -------------------------------------------------------------------------------
@@ -155,7 +204,48 @@ Store::ShardSetLock::~ShardSetLock() {
   for (auto it = shards_.rbegin(); it != shards_.rend(); ++it) store_->shards_[*it].mu.unlock();
 }
 
+namespace {
+thread_local uint64_t observed_lsn = 0;
+}  // namespace
+
+uint64_t Store::TakeObservedLsn() { return std::exchange(observed_lsn, 0); }
+
+void Store::Commit(std::span<const size_t> shards) {
+  std::string& pending = EffectBuffer::Pending();
+  if (!pending.empty()) {
+    if (journal_ != nullptr) {
+      uint64_t lsn = journal_->Append(pending);
+      for (size_t s : shards) shards_[s].last_lsn = lsn;
+    }
+    pending.clear();
+  }
+  for (size_t s : shards) observed_lsn = std::max(observed_lsn, shards_[s].last_lsn);
+}
+
+void Store::LockAll() {
+  for (size_t i = 0; i < kShards; ++i) shards_[i].mu.lock();
+}
+
+void Store::UnlockAll() {
+  for (size_t i = kShards; i-- > 0;) shards_[i].mu.unlock();
+}
+
+void Store::CommitAll() {
+  static const std::array<size_t, kShards> all = [] {
+    std::array<size_t, kShards> a{};
+    for (size_t i = 0; i < kShards; ++i) a[i] = i;
+    return a;
+  }();
+  Commit(all);
+}
+
+// Whole-keyspace reads can reveal any change: they wait for everything logged so far.
+void Store::ObserveAll() {
+  if (journal_ != nullptr) observed_lsn = std::max(observed_lsn, journal_->last_lsn());
+}
+
 DbStats Store::Stats(int db) {
+  ObserveAll();
   DbStats stats;
   for (size_t i = 0; i < kShards; ++i) {
     std::lock_guard lock(shards_[i].mu);
@@ -165,25 +255,38 @@ DbStats Store::Stats(int db) {
   return stats;
 }
 
+// Whole-database changes hold every shard lock for the swap (O(shards), no per-key work) so
+// the one logged effect is ordered against every per-key change; the detached tables are
+// destroyed after the locks are released.
 void Store::FlushDb(int db) {
-  for (size_t i = 0; i < kShards; ++i) {
-    detail::Table doomed;
-    {
-      std::lock_guard lock(shards_[i].mu);
-      shards_[i].tables[db].Swap(doomed);
-    }
-  }  // each doomed table is destroyed outside the lock
+  std::vector<detail::Table> doomed(kShards);
+  LockAll();
+  for (size_t i = 0; i < kShards; ++i) shards_[i].tables[db].Swap(doomed[i]);
+  if (journal_ != nullptr) EffectBuffer::FlushDb(db);
+  CommitAll();
+  UnlockAll();
 }
 
 void Store::FlushAll() {
-  for (int db = 0; db < databases_; ++db) FlushDb(db);
+  std::vector<detail::Table> doomed(kShards * static_cast<size_t>(databases_));
+  LockAll();
+  for (size_t i = 0; i < kShards; ++i) {
+    for (int db = 0; db < databases_; ++db) {
+      shards_[i].tables[db].Swap(doomed[i * static_cast<size_t>(databases_) + db]);
+    }
+  }
+  if (journal_ != nullptr) EffectBuffer::FlushAll();
+  CommitAll();
+  UnlockAll();
 }
 
 void Store::SwapDb(int a, int b) {
   if (a == b) return;
-  for (size_t i = 0; i < kShards; ++i) shards_[i].mu.lock();
+  LockAll();
   for (size_t i = 0; i < kShards; ++i) shards_[i].tables[a].Swap(shards_[i].tables[b]);
-  for (size_t i = kShards; i-- > 0;) shards_[i].mu.unlock();
+  if (journal_ != nullptr) EffectBuffer::SwapDb(a, b);
+  CommitAll();
+  UnlockAll();
 }
 
 namespace {
@@ -215,6 +318,7 @@ thread_local std::mt19937_64 rng{std::random_device{}()};
 
 uint64_t Store::Scan(int db, uint64_t cursor, size_t count,
                      const std::function<void(const Entry&)>& visit) {
+  ObserveAll();
   size_t shard = cursor & (kShards - 1);
   uint64_t bucket = cursor >> kShardBits;
   size_t visited = 0;
@@ -238,6 +342,7 @@ uint64_t Store::Scan(int db, uint64_t cursor, size_t count,
 }
 
 void Store::ForEach(int db, const std::function<void(const Entry&)>& visit) {
+  ObserveAll();
   int64_t now = NowMs();
   for (size_t i = 0; i < kShards; ++i) {
     std::lock_guard lock(shards_[i].mu);
@@ -274,6 +379,7 @@ const Entry* ProbeRandom(detail::Table& t, int64_t now) {
 }  // namespace
 
 bool Store::RandomKey(int db, std::string* key) {
+  ObserveAll();
   int64_t now = NowMs();
   size_t start = rng() % kShards;
   for (size_t n = 0; n < kShards; ++n) {

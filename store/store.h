@@ -12,6 +12,12 @@
 // Expiry: lazy — KeyHandle::Find() deletes an expired key it meets; active — ExpireCycle()
 // walks tables that hold keys with a TTL and deletes what has expired, bounded in time.
 //
+// Durability: every change made through a KeyHandle is logged as an effect (effects.h) and
+// appended to the Journal, if one is set, before the shard locks are released. Each shard
+// remembers the LSN of its last change; every Access records, per thread, the highest LSN
+// whose effects the command could have seen or made (TakeObservedLsn), so the server can
+// hold the reply until that LSN is durable — for readers too.
+//
 // Threading: every public member is thread-safe unless it says otherwise. The callbacks given
 // to Access/AccessMany/Scan/ForEach run with shard locks held: they must not call back into
 // the Store.
@@ -30,6 +36,7 @@
 
 #include "store/detail/table.h"
 #include "store/entry.h"
+#include "store/journal.h"
 
 namespace cairn::store {
 
@@ -70,11 +77,24 @@ class KeyHandle {
   // Removes the live entry from the keyspace and hands its value and expiry to the caller.
   bool Take(Value* value, int64_t* expire_at_ms);
 
+  // Logged as single logical effects (records stay proportional to the change):
+  // Moves this key's value and expiry to target (RENAME within a db, MOVE across dbs),
+  // replacing target. The key must be live.
+  void MoveTo(KeyHandle& target);
+  // Copies this live key's value and expiry to target, replacing it (COPY).
+  void CopyTo(KeyHandle& target);
+  // Appends tail to a live string entry (APPEND).
+  void Append(Entry* e, std::string_view tail);
+  // Installs value (the whole new string) but logs only the patch at offset (SETRANGE).
+  void PutRange(BufRef value, uint64_t offset, std::string_view patch);
+
  private:
   friend class Store;
   KeyHandle(Store* store, int db, std::string_view key, uint64_t hash);
   detail::Table& table();
   Entry* Lookup(bool touch);
+  Entry* Insert(Value value, int64_t expire_at_ms);
+  bool logging() const;
 
   Store* store_;
   int db_;
@@ -104,9 +124,10 @@ class Store {
   template <class Fn>
   decltype(auto) Access(int db, std::string_view key, Fn&& fn) {
     KeyHandle h = Handle(db, key);
-    Shard& s = shards_[ShardOf(h.hash_)];
+    size_t shard = ShardOf(h.hash_);
     Reclaim reclaim;
-    std::lock_guard lock(s.mu);
+    std::lock_guard lock(shards_[shard].mu);
+    CommitGuard commit(this, std::span<const size_t>(&shard, 1));
     return fn(h);
   }
 
@@ -119,6 +140,7 @@ class Store {
     for (const KeyRef& k : keys) handles.push_back(Handle(k.db, k.key));
     Reclaim reclaim;
     ShardSetLock lock(this, handles);
+    CommitGuard commit(this, lock.shards());
     return fn(std::span<KeyHandle>(handles));
   }
 
@@ -143,6 +165,13 @@ class Store {
   size_t ExpireCycle(int64_t budget_us);
   uint64_t expired_keys() const { return expired_keys_.load(std::memory_order_relaxed); }
 
+  // Sets the journal that receives every change (nullptr: none, e.g. during replay). Call
+  // before the store is shared between threads.
+  void set_journal(Journal* journal) { journal_ = journal; }
+  // The highest LSN the calling thread's commands have made or observed since the last call,
+  // then resets it to 0. 0 means the reply reveals nothing that needs to wait.
+  static uint64_t TakeObservedLsn();
+
   // The store's clock (unix ms). Tests may move it forward.
   int64_t NowMs() const;
   // Coarse seconds on the same clock, cheap enough to stamp every access (OBJECT IDLETIME).
@@ -154,6 +183,20 @@ class Store {
   struct alignas(64) Shard {
     std::mutex mu;
     std::unique_ptr<detail::Table[]> tables;
+    uint64_t last_lsn = 0;  // LSN of the last logged change to this shard (guarded by mu)
+  };
+
+  // Runs while the shard locks are still held (declared after the lock): appends the
+  // thread's pending effects to the journal and stamps the shards, or records the shards'
+  // last LSNs as observed.
+  class CommitGuard {
+   public:
+    CommitGuard(Store* store, std::span<const size_t> shards) : store_(store), shards_(shards) {}
+    ~CommitGuard() { store_->Commit(shards_); }
+
+   private:
+    Store* store_;
+    std::span<const size_t> shards_;
   };
 
   // Frees entries and values dropped under a lock once the lock is released. Destroyed after
@@ -165,6 +208,7 @@ class Store {
    public:
     ShardSetLock(Store* store, std::span<const KeyHandle> handles);
     ~ShardSetLock();
+    std::span<const size_t> shards() const { return shards_; }
 
    private:
     Store* store_;
@@ -172,12 +216,19 @@ class Store {
   };
 
   KeyHandle Handle(int db, std::string_view key);
+  void Commit(std::span<const size_t> shards);
+  void LockAll();
+  void UnlockAll();
+  // Journals the pending effects of a whole-store operation (all shards locked).
+  void CommitAll();
+  void ObserveAll();
   static size_t ShardOf(uint64_t hash) { return hash >> (64 - kShardBits); }
   void CountExpired(size_t n) { expired_keys_.fetch_add(n, std::memory_order_relaxed); }
   size_t ExpireShard(Shard& s, int64_t now_ms, size_t max_checks);
 
   int databases_;
   uint64_t seed_;
+  Journal* journal_ = nullptr;
   std::unique_ptr<Shard[]> shards_;
   std::atomic<uint64_t> expired_keys_{0};
   std::atomic<int64_t> clock_offset_ms_{0};

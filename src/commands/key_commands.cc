@@ -94,10 +94,6 @@ void CmdType(CommandContext& ctx) {
 
 // ---- RENAME, RENAMENX, COPY, MOVE --------------------------------------------------------
 
-// Strings are immutable buffers, so sharing the buffer is a full copy: a later APPEND on
-// either key installs a new buffer. Mutable value types must be deep-copied here.
-Value CopyValue(const Value& v) { return v; }
-
 enum class RenameStatus { kDone, kNoSuchKey, kTargetExists };
 
 RenameStatus RenameGeneric(CommandContext& ctx, bool only_if_target_missing) {
@@ -112,10 +108,7 @@ RenameStatus RenameGeneric(CommandContext& ctx, bool only_if_target_missing) {
   return ctx.server.store.AccessMany(refs, [&](std::span<KeyHandle> h) {
     if (h[0].Find() == nullptr) return RenameStatus::kNoSuchKey;
     if (only_if_target_missing && h[1].Find() != nullptr) return RenameStatus::kTargetExists;
-    Value value;
-    int64_t expire_at_ms = 0;
-    h[0].Take(&value, &expire_at_ms);
-    h[1].Put(std::move(value), expire_at_ms);  // the target's own TTL goes with its value
+    h[0].MoveTo(h[1]);  // the target's own TTL goes with its value
     return RenameStatus::kDone;
   });
 }
@@ -187,7 +180,7 @@ void CmdCopy(CommandContext& ctx) {
     Entry* source = h[0].Find();
     if (source == nullptr) return false;
     if (!o.replace && h[1].Find() != nullptr) return false;
-    h[1].Put(CopyValue(source->value), source->expire_at_ms);
+    h[0].CopyTo(h[1]);
     return true;
   });
   ctx.reply.WriteInteger(copied ? 1 : 0);
@@ -203,10 +196,7 @@ void CmdMove(CommandContext& ctx) {
   KeyRef refs[] = {{ctx.db(), ctx.args[1]}, {target_db, ctx.args[1]}};
   bool moved = ctx.server.store.AccessMany(refs, [&](std::span<KeyHandle> h) {
     if (h[0].Find() == nullptr || h[1].Find() != nullptr) return false;
-    Value value;
-    int64_t expire_at_ms = 0;
-    h[0].Take(&value, &expire_at_ms);
-    h[1].Put(std::move(value), expire_at_ms);
+    h[0].MoveTo(h[1]);
     return true;
   });
   ctx.reply.WriteInteger(moved ? 1 : 0);

@@ -384,8 +384,7 @@ void CmdAppend(CommandContext& ctx) {
     std::string_view head = e->value.str.view();
     if (!FitsBulkLimit(head.size(), tail.size(), max_len)) return WriteStatus::kTooLong;
     length = head.size() + tail.size();
-    BufRef::AppendTo(&e->value.str, tail);  // in place when no reader holds the value
-    e->value.grown = true;
+    h.Append(e, tail);  // in place when no reader holds the value; logs only the tail
     return WriteStatus::kOk;
   });
   ReplyWrite(ctx, status, static_cast<int64_t>(length));
@@ -469,7 +468,7 @@ void CmdSetRange(CommandContext& ctx) {
     }
     BufRef bytes = Patched(old, static_cast<size_t>(offset), patch);
     length = bytes.size();
-    h.Put(StringValue(std::move(bytes), /*grown=*/true), store::kKeepTtl);
+    h.PutRange(std::move(bytes), static_cast<uint64_t>(offset), patch);  // logs the patch only
     return WriteStatus::kOk;
   });
   ReplyWrite(ctx, status, static_cast<int64_t>(length));

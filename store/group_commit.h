@@ -1,0 +1,104 @@
+// store/group_commit.h — the single WAL writer that batches records from all I/O threads.
+//
+// Protocol, state by state:
+//   filling  — Append (any thread, under shard locks) assigns the next LSN and copies the
+//              framed record into the filling batch; it never waits for the disk.
+//   writing  — the commit thread swaps the filling batch out, writes it in one write() and,
+//              under appendfsync always, fdatasyncs it. Meanwhile the next batch fills.
+//   durable  — durable_lsn advances to the batch's last LSN and on_durable(lsn) is called
+//              (the server turns it into event-loop wake-ups that release held replies).
+// The thread sleeps only while nothing is filling: a lone write on an idle server is written
+// and synced at once, and when a sync finishes, whatever filled during it goes next. No
+// timer is involved, except everysec's once-a-second fdatasync.
+//
+// Failure: if a write or sync fails, the batch stays pending and is retried (every
+// retry_interval_ms) until it succeeds; durable_lsn does not advance, so its replies stay
+// held, and failed() is true so the server refuses new writes (MISCONF) until the disk
+// recovers. Nothing acknowledged is lost: only durable writes are acknowledged.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "store/journal.h"
+#include "store/wal_writer.h"
+
+namespace cairn::store {
+
+enum class FsyncPolicy { kAlways, kEverySec, kNo };
+
+struct GroupCommitOptions {
+  WalWriterOptions wal;
+  FsyncPolicy policy = FsyncPolicy::kAlways;
+  int retry_interval_ms = 100;
+  // Called on the commit thread after each batch becomes durable (always) or written.
+  std::function<void(uint64_t lsn)> on_durable;
+  // Called on the commit thread when a write or sync fails (negative errno) and again when
+  // it recovers (0).
+  std::function<void(int error)> on_error;
+};
+
+struct GroupCommitStats {
+  uint64_t bytes = 0;           // bytes written to the log
+  uint64_t fsyncs = 0;
+  uint64_t batches = 0;
+  uint64_t records = 0;
+  uint64_t max_batch_records = 0;
+  uint64_t last_fsync_us = 0;
+  uint64_t failures = 0;
+};
+
+class GroupCommit final : public Journal {
+ public:
+  // next_lsn: the LSN the first appended record gets (last recovered LSN + 1).
+  GroupCommit(GroupCommitOptions options, uint64_t next_lsn);
+  ~GroupCommit() override;
+
+  void Start();
+  // Writes and syncs everything appended so far, then stops the thread. Returns 0 or the
+  // negative errno of a final write or sync that failed.
+  int Stop();
+
+  uint64_t Append(std::string_view payload) override;
+  uint64_t last_lsn() const override { return last_lsn_.load(std::memory_order_acquire); }
+  // Replies revealing LSN <= durable_lsn() may leave. Under everysec and no, every written
+  // batch counts (those policies acknowledge before the sync, as Redis does).
+  uint64_t durable_lsn() const { return durable_lsn_.load(std::memory_order_acquire); }
+  bool failed() const { return failed_.load(std::memory_order_acquire); }
+  FsyncPolicy policy() const { return options_.policy; }
+  GroupCommitStats stats() const;
+
+ private:
+  void Run();
+  // Writes (and syncs) one batch; retries until it succeeds or the commit thread stops.
+  void Commit(uint64_t first_lsn, uint64_t last_lsn, uint64_t records);
+  int WriteOnce(uint64_t first_lsn);
+  void MaybeSyncEverySecond();
+
+  GroupCommitOptions options_;
+  WalWriter writer_;
+  std::thread thread_;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::string filling_;
+  uint64_t filling_first_lsn_ = 0;
+  uint64_t filling_records_ = 0;
+  uint64_t next_lsn_;
+  bool stop_ = false;
+  GroupCommitStats stats_;  // guarded by mu_
+
+  std::string writing_;  // commit thread only
+  int64_t last_sync_ms_ = 0;
+  int final_error_ = 0;
+  std::atomic<uint64_t> last_lsn_;
+  std::atomic<uint64_t> durable_lsn_;
+  std::atomic<bool> failed_{false};
+};
+
+}  // namespace cairn::store

@@ -1,0 +1,51 @@
+// store/wal_writer.cc — see wal_writer.h.
+#include "store/wal_writer.h"
+
+#include "store/wal_format.h"
+
+namespace cairn::store {
+
+int WalWriter::OpenSegment(uint64_t first_lsn) {
+  std::string path = options_.dir + "/" + wal::SegmentName(first_lsn);
+  int error = 0;
+  std::unique_ptr<LogFile> file = options_.open(path, &error);
+  if (file == nullptr) return error;
+  if (file->size() == 0) {
+    if (int rc = file->Append(wal::SegmentHeader()); rc != 0) {
+      (void)file->Truncate(0);
+      return rc;
+    }
+  }
+  file_ = std::move(file);
+  path_ = std::move(path);
+  dir_dirty_ = true;
+  return 0;
+}
+
+int WalWriter::Write(uint64_t first_lsn, std::string_view bytes) {
+  if (file_ == nullptr || file_->size() >= options_.segment_bytes) {
+    if (file_ != nullptr) {
+      if (int rc = file_->Sync(); rc != 0) return rc;  // the old segment is complete on disk
+    }
+    if (int rc = OpenSegment(first_lsn); rc != 0) return rc;
+  }
+  uint64_t before = file_->size();
+  if (int rc = file_->Append(bytes); rc != 0) {
+    (void)file_->Truncate(before);
+    return rc;
+  }
+  bytes_written_ += bytes.size();
+  return 0;
+}
+
+int WalWriter::Sync() {
+  if (file_ == nullptr) return 0;
+  if (int rc = file_->Sync(); rc != 0) return rc;
+  if (dir_dirty_) {
+    if (int rc = SyncDir(options_.dir); rc != 0) return rc;
+    dir_dirty_ = false;
+  }
+  return 0;
+}
+
+}  // namespace cairn::store

@@ -1,0 +1,50 @@
+// store/wal_writer.h — appends framed records to WAL segment files and makes them durable.
+//
+// Segments are named by the LSN of their first record (wal_format.h). When the current
+// segment has reached segment_bytes, the next write starts a new segment; the directory is
+// fsync'ed with the next Sync so the new file's name is durable too. A failed Append is
+// undone (the file is cut back to its previous size) so a retry never leaves half a batch
+// in the middle of the log.
+//
+// Threading: one thread (the group-commit thread) uses a WalWriter.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "store/log_file.h"
+
+namespace cairn::store {
+
+struct WalWriterOptions {
+  std::string dir;
+  uint64_t segment_bytes = 64ull * 1024 * 1024;
+  LogFileOpener open = OpenPosixLogFile;
+};
+
+class WalWriter {
+ public:
+  explicit WalWriter(WalWriterOptions options) : options_(std::move(options)) {}
+
+  // Appends bytes holding whole records, the first of which has LSN first_lsn. Returns 0 or
+  // a negative errno (then nothing of bytes remains in the file).
+  [[nodiscard]] int Write(uint64_t first_lsn, std::string_view bytes);
+  // Makes everything written so far durable (fdatasync, plus the directory after a new
+  // segment was created). Returns 0 or a negative errno.
+  [[nodiscard]] int Sync();
+  uint64_t bytes_written() const { return bytes_written_; }
+  const std::string& segment_path() const { return path_; }
+
+ private:
+  [[nodiscard]] int OpenSegment(uint64_t first_lsn);
+
+  WalWriterOptions options_;
+  std::unique_ptr<LogFile> file_;
+  std::string path_;
+  bool dir_dirty_ = false;
+  uint64_t bytes_written_ = 0;
+};
+
+}  // namespace cairn::store
