@@ -75,6 +75,10 @@ void OutputBuffer::DropFront() {
   if (head_ == segments_.size()) {
     segments_.clear();
     head_ = 0;
+  } else if (head_ >= 64 && head_ * 2 >= segments_.size()) {
+    // Drop drained entries in bulk: amortized O(1) per segment, bounded memory.
+    segments_.erase(segments_.begin(), segments_.begin() + static_cast<ptrdiff_t>(head_));
+    head_ = 0;
   }
 }
 
@@ -88,9 +92,14 @@ void OutputBuffer::Consume(size_t n) {
       return;
     }
     n -= left;
-    // Keep the last owned block open for appends if it still has room.
+    // Keep the last owned block open for appends if it still has room, moved to the front so
+    // drained segments do not accumulate in front of it.
     if (head_ + 1 == segments_.size() && s.capacity > s.len) {
-      s.len = 0;
+      Segment kept = s;
+      kept.len = 0;
+      segments_.clear();
+      segments_.push_back(kept);
+      head_ = 0;
       offset_ = 0;
       return;
     }

@@ -48,6 +48,8 @@ class OutputBuffer {
   void Clear();
   // Bytes held in memory (pending bytes plus unused block space): for CLIENT LIST omem.
   size_t memory_bytes() const;
+  // Segments tracked, drained ones included (bounded: drained entries are dropped).
+  size_t segment_count() const { return segments_.size(); }
 
  private:
   struct Segment {

@@ -186,6 +186,7 @@ ParseStatus Parser::ParseMultibulk(std::string_view input) {
         }
         spans_.push_back(Span{pos_, static_cast<size_t>(bulk_len_)});
         pos_ = need;
+        wanted_ = 0;
         if (--args_left_ == 0) return Complete(input, pos_);
         state_ = State::kBulkHeader;
         break;

@@ -271,7 +271,10 @@ std::optional<std::string> ConfigStore::LoadArgs(int argc, const char* const* ar
     if (!in) return std::string("Fatal error, can't open config file '") + argv[i] + "'";
     std::stringstream ss;
     ss << in.rdbuf();
-    config_file_ = argv[i];
+    // Absolute, because the server changes into `dir` before CONFIG REWRITE may need it.
+    char* absolute = ::realpath(argv[i], nullptr);
+    config_file_ = absolute != nullptr ? absolute : argv[i];
+    std::free(absolute);
     if (auto err = LoadText(ss.str(), config_file_)) return err;
     ++i;
   }

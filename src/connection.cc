@@ -34,7 +34,7 @@ std::string FormatAddress(const sockaddr_storage& ss) {
   } else if (ss.ss_family == AF_INET6) {
     auto* a = reinterpret_cast<const sockaddr_in6*>(&ss);
     inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof(ip));
-    port = ntohs(a->sin6_port);
+    return "[" + std::string(ip) + "]:" + std::to_string(ntohs(a->sin6_port));
   } else if (ss.ss_family == AF_UNIX) {
     auto* a = reinterpret_cast<const sockaddr_un*>(&ss);
     return std::string(a->sun_path) + ":0";
@@ -156,7 +156,7 @@ void Connection::ProcessInput() {
       size_t consumed = parser_.consumed();
       Execute(*state, client_, *stats, writer, parser_.args());
       in_.Consume(consumed);  // after Execute: the arguments point into the buffer
-      parser_.set_authenticated(client_.authenticated);
+      parser_.set_authenticated(client_.authenticated || !state->limits.requirepass_set.load());
       if (client_.close_after_reply || client_.kill_requested.load()) close_after_flush_ = true;
       continue;
     }
@@ -205,7 +205,9 @@ void Connection::Flush() {
   for (int i = 0; i < n; ++i) total += iov[i].iov_len;
   thread_->stats()->net_output_bytes.Add(done);
   out_.Consume(done);
+  if (done > 0) client_.last_interaction_ms.store(WallMs(), std::memory_order_relaxed);
   if (done == total) {
+    if (MaybeResume()) return;
     if (!out_.empty()) return Flush();  // more than kMaxIov segments
     PublishSizes();
     if (close_after_flush_) Close();
@@ -233,11 +235,21 @@ void Connection::OnWrite(uv_write_t* req, int status) noexcept {
   }
   c->thread_->stats()->net_output_bytes.Add(sent);
   c->out_.Consume(sent);
-  if (!c->reading_ && !c->close_after_flush_ && c->out_.size() <= kOutputHighWaterBytes / 2) {
-    c->ResumeReading();
-    c->ProcessInput();  // commands left in the buffer while output was over the limit
-  }
+  c->client_.last_interaction_ms.store(WallMs(), std::memory_order_relaxed);
+  if (c->MaybeResume()) return;
   c->Flush();
+}
+
+// After output drained below half the high-water mark, reading and executing resume (they
+// pause in ProcessInput). Returns true if it ran ProcessInput and Flush.
+bool Connection::MaybeResume() {
+  if (reading_ || closing_ || close_after_flush_ || out_.size() > kOutputHighWaterBytes / 2) {
+    return false;
+  }
+  ResumeReading();
+  ProcessInput();  // commands left in the buffer while output was over the limit
+  Flush();
+  return true;
 }
 
 void Connection::CheckKill() {

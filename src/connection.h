@@ -55,6 +55,7 @@ class Connection {
   void Flush();
   void PauseReading();
   void ResumeReading();
+  bool MaybeResume();
   void PublishSizes();
 
   IoThread* thread_;

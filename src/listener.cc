@@ -108,9 +108,11 @@ std::string Listener::ListenUnix(const std::string& path, int perm, int backlog)
 }
 
 void Listener::Watch(int fd, bool unix_socket) {
-  auto* s = new Socket{this, fd, unix_socket, {}};
+  auto* s = new Socket{this, fd, unix_socket, {}, {}};
   uv_poll_init(loop_, &s->poll, fd);
+  uv_timer_init(loop_, &s->backoff);
   s->poll.data = s;
+  s->backoff.data = s;
   uv_poll_start(&s->poll, UV_READABLE, OnReadable);
   sockets_.push_back(s);
 }
@@ -125,7 +127,13 @@ void Listener::AcceptAll(Socket* s) {
   for (;;) {
     int fd = ::accept4(s->fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
-      if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+      if (errno == EMFILE || errno == ENFILE) {
+        // The poll is level-triggered: stop it for a moment instead of spinning on a
+        // socket that stays readable until a descriptor is free again.
+        Log(LogLevel::kWarning, "Accepting client connection: %s", std::strerror(errno));
+        uv_poll_stop(&s->poll);
+        uv_timer_start(&s->backoff, OnBackoff, 100, 0);
+      } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
         Log(LogLevel::kWarning, "Accepting client connection: %s", std::strerror(errno));
       }
       return;
@@ -144,9 +152,16 @@ void Listener::AcceptAll(Socket* s) {
   }
 }
 
+void Listener::OnBackoff(uv_timer_t* timer) noexcept {
+  auto* s = static_cast<Socket*>(timer->data);
+  uv_poll_start(&s->poll, UV_READABLE, OnReadable);
+}
+
 void Listener::Stop() {
   for (Socket* s : sockets_) {
     uv_poll_stop(&s->poll);
+    uv_close(reinterpret_cast<uv_handle_t*>(&s->backoff), nullptr);
+    // Handles close in order, so the timer is closed before the poll's callback frees s.
     uv_close(reinterpret_cast<uv_handle_t*>(&s->poll), [](uv_handle_t* h) {
       auto* sock = static_cast<Socket*>(h->data);
       ::close(sock->fd);

@@ -32,12 +32,14 @@ class Listener {
     int fd;
     bool unix_socket;
     uv_poll_t poll;
+    uv_timer_t backoff;  // re-arms the poll after running out of file descriptors
   };
   [[nodiscard]] std::string ListenTcp(const std::string& address, int port, int backlog);
   [[nodiscard]] std::string ListenUnix(const std::string& path, int perm, int backlog);
   void Watch(int fd, bool unix_socket);
   static void OnReadable(uv_poll_t* poll, int status, int events) noexcept;
   void AcceptAll(Socket* s);
+  static void OnBackoff(uv_timer_t* timer) noexcept;
 
   uv_loop_t* loop_;
   ServerState* state_;

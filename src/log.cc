@@ -19,12 +19,16 @@ int log_fd = STDOUT_FILENO;
 
 }  // namespace
 
-void ConfigureLog(const std::string& level, const std::string& file) {
+void SetLogLevel(const std::string& level) {
   LogLevel l = LogLevel::kNotice;
   if (level == "debug") l = LogLevel::kDebug;
   if (level == "verbose") l = LogLevel::kVerbose;
   if (level == "warning") l = LogLevel::kWarning;
   min_level = static_cast<int>(l);
+}
+
+void ConfigureLog(const std::string& level, const std::string& file) {
+  SetLogLevel(level);
   if (!file.empty()) {
     int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (fd >= 0) log_fd = fd;

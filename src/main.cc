@@ -1,8 +1,10 @@
 // src/main.cc — cairn-server [config-file] [--option value ...], like redis-server.
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -51,6 +53,20 @@ void Daemonize() {
   }
 }
 
+// Like Redis: make room for maxclients connections plus the server's own files, as far as
+// the hard limit allows.
+void RaiseOpenFilesLimit(int maxclients) {
+  struct rlimit limit;
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  rlim_t want = static_cast<rlim_t>(maxclients) + 64;
+  if (limit.rlim_cur >= want) return;
+  limit.rlim_cur = std::min(want, limit.rlim_max);
+  if (setrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < want) {
+    std::fprintf(stderr, "open files limit is %llu: fewer than maxclients %d connections fit\n",
+                 static_cast<unsigned long long>(limit.rlim_cur), maxclients);
+  }
+}
+
 void WritePidFile(const std::string& path) {
   if (path.empty()) return;
   if (FILE* f = std::fopen(path.c_str(), "w")) {
@@ -80,6 +96,7 @@ int main(int argc, char** argv) {
   Config config = loader.Snapshot();
   cairn::server::ConfigureLog(config.loglevel, config.logfile);
   if (config.daemonize) Daemonize();
+  RaiseOpenFilesLimit(config.maxclients);
   if (!EnterDataDir(config.dir)) return 1;
   WritePidFile(config.pidfile);
   cairn::server::Server server(config);

@@ -4,6 +4,8 @@
 #include <chrono>
 #include <random>
 
+#include "src/log.h"
+
 namespace cairn::server {
 namespace {
 
@@ -45,6 +47,7 @@ void ServerState::ApplyConfig() {
   limits.maxclients = c.maxclients;
   limits.timeout_s = c.timeout_s;
   limits.requirepass_set = !c.requirepass.empty();
+  SetLogLevel(c.loglevel);
 }
 
 int64_t ServerState::UptimeMs() const { return WallMs() - start_ms; }

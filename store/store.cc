@@ -7,6 +7,7 @@
 #include <chrono>
 #include <random>
 
+#include "store/detail/garbage.h"
 #include "store/effects.h"
 #include "store/hash.h"
 
@@ -18,6 +19,7 @@ namespace {
 struct Garbage {
   std::vector<Entry*> entries;
   std::vector<BufRef> buffers;
+  std::vector<std::vector<Entry*>> bucket_arrays;
 };
 thread_local Garbage garbage;
 
@@ -27,15 +29,19 @@ void DeferDestroy(Entry* e) { garbage.entries.push_back(e); }
 void DeferRelease(BufRef ref) {
   if (ref) garbage.buffers.push_back(std::move(ref));
 }
+void DeferBuckets(std::vector<Entry*> buckets) {
+  garbage.bucket_arrays.push_back(std::move(buckets));
+}
+void ReclaimGarbage() {
+  for (Entry* e : garbage.entries) Entry::Destroy(e);
+  garbage.entries.clear();
+  garbage.buffers.clear();
+  garbage.bucket_arrays.clear();
+}
 
 }  // namespace detail
 
-Store::Reclaim::~Reclaim() {
-  auto& g = detail::garbage;
-  for (Entry* e : g.entries) Entry::Destroy(e);
-  g.entries.clear();
-  g.buffers.clear();
-}
+Store::Reclaim::~Reclaim() { detail::ReclaimGarbage(); }
 
 // ---- KeyHandle ---------------------------------------------------------------------------
 

@@ -238,10 +238,4 @@ class Store {
   std::vector<size_t> expire_bucket_;  // per shard * databases
 };
 
-// Deferred reclamation used by KeyHandle: entries and buffers dropped under a shard lock.
-namespace detail {
-void DeferDestroy(Entry* e);
-void DeferRelease(BufRef ref);
-}  // namespace detail
-
 }  // namespace cairn::store

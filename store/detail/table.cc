@@ -3,6 +3,8 @@
 
 #include <utility>
 
+#include "store/detail/garbage.h"
+
 namespace cairn::store::detail {
 namespace {
 constexpr size_t kInitialBuckets = 8;
@@ -52,6 +54,7 @@ void Table::Grow() {
     }
   }
   buckets_.swap(grown);
+  DeferBuckets(std::move(grown));  // freed after the shard lock is released
 }
 
 void Table::Clear() {

@@ -333,7 +333,8 @@ class ServerProcess(object):
             except RuntimeError as e:
                 last_error = e
                 self._kill()
-                if "in use" not in self.log_text().lower():
+                if ("in use" not in self.log_text().lower()
+                        and "another process" not in str(e)):
                     break
         self.cleanup()
         raise last_error
@@ -353,9 +354,10 @@ class ServerProcess(object):
                         if not chunk:
                             break
                         data += chunk
-                    if data.startswith(b"+PONG"):
-                        return
-                    if data.startswith(b"-NOAUTH"):  # requirepass servers
+                    if data.startswith(b"+PONG") or data.startswith(b"-NOAUTH"):
+                        # Make sure the answer came from our process, not from another
+                        # test's server that took the port between free_port() and bind.
+                        self._check_owner(s, data.startswith(b"+PONG"))
                         return
                     if data.endswith(b"\r\n") and not data.startswith(b"-LOADING"):
                         bad = data
@@ -369,6 +371,24 @@ class ServerProcess(object):
             time.sleep(0.05)
         raise RuntimeError("server %s did not answer PING on port %d within %.0fs; output:\n%s"
                            % (self.binary, self.port, STARTUP_TIMEOUT, self.log_text()))
+
+    def _check_owner(self, sock, can_query):
+        if can_query:
+            sock.sendall(b"*2\r\n$4\r\nINFO\r\n$6\r\nserver\r\n")
+            data = b""
+            while b"process_id:" not in data or not data.endswith(b"\r\n"):
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+            for line in data.split(b"\r\n"):
+                if line.startswith(b"process_id:"):
+                    if int(line.split(b":")[1]) != self.proc.pid:
+                        raise RuntimeError("port %d is served by another process" % self.port)
+                    return
+        time.sleep(0.2)  # a server that failed to bind exits at once
+        if self.proc.poll() is not None:
+            raise RuntimeError("port %d is served by another process" % self.port)
 
     def alive(self):
         return self.proc is not None and self.proc.poll() is None

@@ -1,6 +1,7 @@
 // tests/resp/output_buffer_test.cc — pending reply bytes: order across blocks, partial writes,
 // and external segments released exactly once.
 #include "resp/output_buffer.h"
+#include "resp/writer.h"
 
 #include <doctest/doctest.h>
 #include <sys/uio.h>
@@ -231,3 +232,18 @@ TEST_CASE("memory held covers the pending bytes") {
 
 }  // namespace
 }  // namespace cairn::resp
+
+TEST_CASE("drained segments do not pile up while a connection lives") {
+  cairn::resp::OutputBuffer out;
+  static char big[cairn::resp::Writer::kZeroCopyMinBytes];
+  int released = 0;
+  for (int i = 0; i < 100000; ++i) {
+    out.Append("$8192\r\n");
+    out.AppendExternal(big, sizeof(big), [](void* n) { ++*static_cast<int*>(n); }, &released);
+    out.Append("\r\n");
+    out.Consume(out.size());  // everything written, as after each reply of a long session
+  }
+  CHECK(released == 100000);
+  CHECK(out.memory_bytes() <= cairn::resp::OutputBuffer::kBlockSize);
+  CHECK(out.segment_count() <= 1);
+}
