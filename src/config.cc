@@ -68,10 +68,14 @@ const std::vector<Option>& Options() {
        Field(&Config::loglevel)},
       {"logfile", Kind::kString, false, 0, 0, {}, Field(&Config::logfile)},
       {"daemonize", Kind::kBool, false, 0, 0, {}, Field(&Config::daemonize)},
-      {"appendonly", Kind::kBool, true, 0, 0, {}, Field(&Config::appendonly)},
-      {"appendfsync", Kind::kEnum, true, 0, 0, {"always", "everysec", "no"},
+      {"appendonly", Kind::kBool, false, 0, 0, {}, Field(&Config::appendonly)},
+      {"appendfsync", Kind::kEnum, false, 0, 0, {"always", "everysec", "no"},
        Field(&Config::appendfsync)},
       {"save", Kind::kString, true, 0, 0, {}, Field(&Config::save)},
+      {"wal-segment-size", Kind::kMemory, false, 4096, LLONG_MAX, {},
+       Field(&Config::wal_segment_size)},
+      {"debug-wal-sync-delay-ms", Kind::kInt, false, 0, 60000, {},
+       Field(&Config::debug_wal_sync_delay_ms)},
   };
   return options;
 }

@@ -52,7 +52,9 @@ struct Config {
   std::string logfile;  // empty: standard output
   bool daemonize = false;
   // Persistence (the write-ahead log and snapshots; see README for what is implemented).
-  bool appendonly = false;
+  bool appendonly = true;
+  int64_t wal_segment_size = 64LL * 1024 * 1024;  // bytes per WAL segment file
+  int debug_wal_sync_delay_ms = 0;                 // testing only: slows every fdatasync
   std::string appendfsync = "always";
   std::string save;
 };

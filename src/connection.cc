@@ -14,6 +14,7 @@
 #include "src/dispatch.h"
 #include "src/io_thread.h"
 #include "src/log.h"
+#include "store/store.h"
 
 namespace cairn::server {
 namespace {
@@ -154,7 +155,9 @@ void Connection::ProcessInput() {
     resp::ParseStatus status = parser_.Parse(in_.data());
     if (status == resp::ParseStatus::kCommand) {
       size_t consumed = parser_.consumed();
+      uint64_t reply_start = sent_total_ + out_.size();
       Execute(*state, client_, *stats, writer, parser_.args());
+      GateReply(reply_start, store::Store::TakeObservedLsn());
       in_.Consume(consumed);  // after Execute: the arguments point into the buffer
       parser_.set_authenticated(client_.authenticated || !state->limits.requirepass_set.load());
       if (client_.close_after_reply || client_.kill_requested.load()) close_after_flush_ = true;
@@ -177,6 +180,32 @@ void Connection::ProcessInput() {
   PublishSizes();
 }
 
+void Connection::GateReply(uint64_t start, uint64_t lsn) {
+  store::GroupCommit* wal = thread_->state()->wal;
+  if (lsn == 0 || wal == nullptr || wal->policy() != store::FsyncPolicy::kAlways ||
+      lsn <= wal->durable_lsn()) {
+    return;
+  }
+  uint64_t end = sent_total_ + out_.size();
+  if (!gates_.empty() && gates_.back().lsn >= lsn) {
+    gates_.back().end = end;  // one gate can cover replies that need no later LSN
+    return;
+  }
+  gates_.push_back(Gate{start, end, lsn});
+}
+
+size_t Connection::SendableBytes() {
+  store::GroupCommit* wal = thread_->state()->wal;
+  uint64_t durable = wal != nullptr ? wal->durable_lsn() : UINT64_MAX;
+  while (!gates_.empty() && gates_.front().lsn <= durable) gates_.pop_front();
+  if (gates_.empty()) return out_.size();
+  if (!waiting_durable_) {
+    waiting_durable_ = true;
+    thread_->WaitDurable(this);
+  }
+  return static_cast<size_t>(gates_.front().start - sent_total_);
+}
+
 void Connection::PublishSizes() {
   client_.query_buffer_bytes.store(in_.size(), std::memory_order_relaxed);
   client_.output_bytes.store(out_.size(), std::memory_order_relaxed);
@@ -189,9 +218,11 @@ void Connection::Flush() {
     if (close_after_flush_) Close();
     return;
   }
+  size_t sendable = SendableBytes();
+  if (sendable == 0) return;  // held until the WAL is durable (OnDurable)
   constexpr int kMaxIov = 256;
   struct iovec iov[kMaxIov];
-  int n = out_.Gather(iov, kMaxIov);
+  int n = out_.Gather(iov, kMaxIov, sendable);
   // uv_buf_t is laid out as struct iovec on Unix (libuv documents this), so the gathered
   // array goes to libuv as is.
   auto* bufs = reinterpret_cast<uv_buf_t*>(iov);
@@ -205,16 +236,17 @@ void Connection::Flush() {
   for (int i = 0; i < n; ++i) total += iov[i].iov_len;
   thread_->stats()->net_output_bytes.Add(done);
   out_.Consume(done);
+  sent_total_ += done;
   if (done > 0) client_.last_interaction_ms.store(WallMs(), std::memory_order_relaxed);
   if (done == total) {
     if (MaybeResume()) return;
-    if (!out_.empty()) return Flush();  // more than kMaxIov segments
+    if (!out_.empty()) return Flush();  // more than kMaxIov segments, or held replies
     PublishSizes();
     if (close_after_flush_) Close();
     return;
   }
   // The socket is full: hand the rest of this batch to libuv and wait for completion.
-  n = out_.Gather(iov, kMaxIov);
+  n = out_.Gather(iov, kMaxIov, sendable - done);
   write_in_flight_ = 0;
   for (int i = 0; i < n; ++i) write_in_flight_ += iov[i].iov_len;
   write_req_.data = this;
@@ -235,6 +267,7 @@ void Connection::OnWrite(uv_write_t* req, int status) noexcept {
   }
   c->thread_->stats()->net_output_bytes.Add(sent);
   c->out_.Consume(sent);
+  c->sent_total_ += sent;
   c->client_.last_interaction_ms.store(WallMs(), std::memory_order_relaxed);
   if (c->MaybeResume()) return;
   c->Flush();

@@ -13,6 +13,8 @@
 
 #include <uv.h>
 
+#include <deque>
+
 #include "resp/input_buffer.h"
 #include "resp/output_buffer.h"
 #include "resp/parser.h"
@@ -37,6 +39,11 @@ class Connection {
   ClientState& client() { return client_; }
   // Closes if another thread asked for it (CLIENT KILL).
   void CheckKill();
+  // Sends replies whose writes have become durable (called when the durable LSN advances).
+  void OnDurable() {
+    waiting_durable_ = false;
+    Flush();
+  }
 
  private:
   Connection(IoThread* thread);
@@ -57,6 +64,13 @@ class Connection {
   void ResumeReading();
   bool MaybeResume();
   void PublishSizes();
+  // Durable before visible: a reply that reveals LSN L (a write's own, or the last change of
+  // a shard a read looked at) is held until the WAL is durable up to L. A gate covers output
+  // bytes [start, end); replies stay in order, so everything from the first held gate on
+  // waits. Only under appendfsync always.
+  void GateReply(uint64_t start, uint64_t lsn);
+  // Pending bytes that may be sent now.
+  size_t SendableBytes();
 
   IoThread* thread_;
   union {
@@ -73,6 +87,12 @@ class Connection {
   resp::InputBuffer in_;
   resp::Parser parser_;
   resp::OutputBuffer out_;
+  uint64_t sent_total_ = 0;  // bytes of out_ written to the socket so far
+  struct Gate {
+    uint64_t start, end, lsn;  // absolute output offsets
+  };
+  std::deque<Gate> gates_;
+  bool waiting_durable_ = false;  // registered with the thread for the next durable wake-up
   ClientState client_;
 };
 

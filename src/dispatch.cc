@@ -68,6 +68,14 @@ void Execute(ServerState& server, ClientState& client, ThreadStats& stats, resp:
     stats.error_replies.Add();
     return;
   }
+  if ((spec->flags & kWrite) && server.wal != nullptr && server.wal->failed()) {
+    // The log cannot take writes now; acknowledging one would be a lie. Reads go on.
+    std::lock_guard lock(server.wal_error_mu);
+    writer.WriteError(std::string(errors::kMisconfWal) + server.wal_error);
+    stats.per_command[spec->id].rejected_calls.Add();
+    stats.error_replies.Add();
+    return;
+  }
   if (!client.authenticated && !(spec->flags & kNoAuth) &&
       server.limits.requirepass_set.load(std::memory_order_relaxed)) {
     writer.WriteError(errors::kNoAuth);

@@ -39,6 +39,8 @@ inline constexpr std::string_view kFreqPolicy =
 inline constexpr std::string_view kNoSuchClient = "ERR No such client";
 inline constexpr std::string_view kClientNameSpaces =
     "ERR Client names cannot contain spaces, newlines or special characters.";
+// Followed by the OS error text, e.g. "No space left on device" (Redis's AOF wording).
+inline constexpr std::string_view kMisconfWal = "MISCONF Errors writing to the AOF file: ";
 inline constexpr std::string_view kMultiDisallowed = "ERR Command not allowed inside a transaction";
 
 }  // namespace cairn::server::errors

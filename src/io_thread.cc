@@ -25,6 +25,8 @@ IoThread::IoThread(ServerState* state, int index)
   uv_loop_init(&loop_);
   uv_async_init(&loop_, &async_, OnAsync);
   async_.data = this;
+  uv_async_init(&loop_, &durable_async_, OnDurableAsync);
+  durable_async_.data = this;
   uv_timer_init(&loop_, &cron_);
   cron_.data = this;
 }
@@ -56,6 +58,7 @@ void IoThread::Shutdown() {
     c->Close();
   }
   uv_close(reinterpret_cast<uv_handle_t*>(&async_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&durable_async_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&cron_), nullptr);
 }
 
@@ -92,6 +95,18 @@ void IoThread::Unregister(Connection* c) { connections_.erase(c->client().id); }
 void IoThread::CheckKill(uint64_t id) {
   auto it = connections_.find(id);
   if (it != connections_.end()) it->second->CheckKill();
+}
+
+void IoThread::WaitDurable(Connection* c) { durable_waiters_.push_back(c->client().id); }
+
+void IoThread::OnDurableAsync(uv_async_t* handle) noexcept {
+  auto* t = static_cast<IoThread*>(handle->data);
+  std::vector<uint64_t> waiters;
+  waiters.swap(t->durable_waiters_);
+  for (uint64_t id : waiters) {
+    auto it = t->connections_.find(id);
+    if (it != t->connections_.end()) it->second->OnDurable();  // re-registers if still held
+  }
 }
 
 void IoThread::OnCron(uv_timer_t* handle) noexcept {

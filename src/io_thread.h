@@ -53,9 +53,16 @@ class IoThread {
   void Unregister(Connection* c);
   // Closes client id's connection if it was asked to (CLIENT KILL). Loop thread.
   void CheckKill(uint64_t id);
+  // c has replies held for durability: flush it when the durable LSN next advances. Loop
+  // thread.
+  void WaitDurable(Connection* c);
+  // The WAL's durable LSN advanced: wake the loop to release held replies. Any thread;
+  // wake-ups coalesce.
+  void NotifyDurable() { uv_async_send(&durable_async_); }
 
  private:
   static void OnAsync(uv_async_t* handle) noexcept;
+  static void OnDurableAsync(uv_async_t* handle) noexcept;
   static void OnCron(uv_timer_t* handle) noexcept;
   void RunTasks();
   void CloseIdleClients();
@@ -66,12 +73,14 @@ class IoThread {
   int index_;
   uv_loop_t loop_;
   uv_async_t async_;
+  uv_async_t durable_async_;
   uv_timer_t cron_;
   std::thread thread_;
   std::mutex mu_;
   std::vector<std::function<void()>> tasks_;
   bool stopping_ = false;  // guarded by mu_
   std::unordered_map<uint64_t, Connection*> connections_;  // by client id; loop thread only
+  std::vector<uint64_t> durable_waiters_;                    // client ids; loop thread only
 };
 
 }  // namespace cairn::server

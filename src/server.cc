@@ -6,6 +6,7 @@
 
 #include <chrono>
 
+#include "src/durability.h"
 #include "src/log.h"
 
 namespace cairn::server {
@@ -32,6 +33,19 @@ int Server::Run() {
   state_->io_threads = n;
   state_->tcp_port = config.port;
   PrintBanner(config);
+  if (config.appendonly) {
+    DurabilityOptions options;
+    options.dir = ".";  // main() has made `dir` the working directory
+    options.on_durable = [this](uint64_t) {
+      for (auto& t : threads_) t->NotifyDurable();
+    };
+    std::string error;
+    wal_ = StartDurability(*state_, options, &error);
+    if (wal_ == nullptr) {
+      Log(LogLevel::kWarning, "Cannot start: %s", error.c_str());
+      return 1;
+    }
+  }
 
   listener_ = std::make_unique<Listener>(&loop_, state_.get(), &threads_);
   std::string err = listener_->Start(config);
@@ -63,6 +77,7 @@ int Server::Run() {
   expire_cv_.notify_all();
   expire_thread_.join();
   for (auto& t : threads_) t->Stop();
+  StopDurability(*state_, wal_.get());
   Log(LogLevel::kNotice, "cairn is now ready to exit, bye bye...");
   return 0;
 }

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "src/io_thread.h"
+#include "store/group_commit.h"
 #include "src/listener.h"
 #include "src/server_state.h"
 
@@ -43,6 +44,7 @@ class Server {
   uv_async_t shutdown_async_;
   std::vector<std::unique_ptr<IoThread>> threads_;
   std::unique_ptr<Listener> listener_;
+  std::unique_ptr<store::GroupCommit> wal_;
   std::thread expire_thread_;
   std::mutex expire_mu_;
   std::condition_variable expire_cv_;

@@ -15,6 +15,7 @@
 #include "src/command_table.h"
 #include "src/config.h"
 #include "src/stats.h"
+#include "store/group_commit.h"
 #include "store/store.h"
 
 namespace cairn::server {
@@ -50,6 +51,16 @@ struct ServerState {
   std::atomic<int> io_threads{1};
   std::atomic<int64_t> last_save_s{0};
   std::atomic<int> blocked_clients{0};
+
+  // The write-ahead log, when appendonly is on (set before threads start, else nullptr).
+  // Replies wait for wal->durable_lsn() under appendfsync always.
+  store::GroupCommit* wal = nullptr;
+  // Text of the last WAL write/sync error (guarded by wal_error_mu), for MISCONF and INFO.
+  std::mutex wal_error_mu;
+  std::string wal_error;
+  // Recovery figures for INFO persistence.
+  std::atomic<uint64_t> loaded_records{0};
+  std::atomic<int64_t> load_ms{0};
 
   // Set by the networking layer; SHUTDOWN calls it (any thread). Empty in-process.
   std::function<void()> request_shutdown;

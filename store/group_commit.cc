@@ -86,6 +86,9 @@ void GroupCommit::Run() {
 int GroupCommit::WriteOnce(uint64_t first_lsn) {
   if (int rc = writer_.Write(first_lsn, writing_); rc != 0) return rc;
   if (options_.policy != FsyncPolicy::kAlways) return 0;
+  if (options_.sync_delay_ms_for_testing > 0) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(options_.sync_delay_ms_for_testing));
+  }
   int64_t start = SteadyUs();
   int rc = writer_.Sync();
   std::lock_guard lock(mu_);

@@ -36,6 +36,9 @@ struct GroupCommitOptions {
   WalWriterOptions wal;
   FsyncPolicy policy = FsyncPolicy::kAlways;
   int retry_interval_ms = 100;
+  // Testing only: sleep this long before each fdatasync, so tests can observe that replies
+  // wait for durability.
+  int sync_delay_ms_for_testing = 0;
   // Called on the commit thread after each batch becomes durable (always) or written.
   std::function<void(uint64_t lsn)> on_durable;
   // Called on the commit thread when a write or sync fails (negative errno) and again when

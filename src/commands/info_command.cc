@@ -191,7 +191,26 @@ void AppendPersistence(CommandContext& ctx, const Config& config, std::string* o
   Field(out, "rdb_last_bgsave_status", "ok");
   Field(out, "aof_enabled", config.appendonly ? 1 : 0);
   Field(out, "aof_rewrite_in_progress", 0);
-  Field(out, "aof_last_write_status", "ok");
+  store::GroupCommit* wal = ctx.server.wal;
+  Field(out, "aof_last_write_status", wal != nullptr && wal->failed() ? "err" : "ok");
+  if (wal == nullptr) return;
+  // cairn's write-ahead log and its group commit.
+  store::GroupCommitStats s = wal->stats();
+  auto u = [](uint64_t v) { return static_cast<int64_t>(v); };
+  Field(out, "wal_appendfsync", config.appendfsync);
+  Field(out, "wal_bytes", u(s.bytes));
+  Field(out, "wal_fsyncs", u(s.fsyncs));
+  Field(out, "wal_batches", u(s.batches));
+  Field(out, "wal_records", u(s.records));
+  Field(out, "wal_records_per_fsync_avg",
+        Format("%.2f", s.fsyncs == 0 ? 0.0 : static_cast<double>(s.records) / s.fsyncs));
+  Field(out, "wal_records_per_fsync_max", u(s.max_batch_records));
+  Field(out, "wal_last_fsync_us", u(s.last_fsync_us));
+  Field(out, "wal_write_failures", u(s.failures));
+  Field(out, "wal_current_lsn", u(wal->last_lsn()));
+  Field(out, "wal_durable_lsn", u(wal->durable_lsn()));
+  Field(out, "wal_loaded_records", u(ctx.server.loaded_records.load()));
+  Field(out, "wal_load_ms", ctx.server.load_ms.load());
 }
 
 void AppendStats(CommandContext& ctx, std::string* out) {

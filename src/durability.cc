@@ -1,0 +1,125 @@
+// src/durability.cc — see durability.h.
+#include "src/durability.h"
+
+#include <chrono>
+#include <cstring>
+
+#include "src/log.h"
+#include "store/effects.h"
+#include "store/wal_format.h"
+#include "store/wal_reader.h"
+
+namespace cairn::server {
+namespace {
+
+class LogReporter final : public store::wal::WalReporter {
+ public:
+  void TornTail(const std::string& segment, uint64_t offset, uint64_t bytes_dropped) override {
+    Log(LogLevel::kWarning, "WAL torn tail in %s at offset %llu: %llu bytes dropped",
+        segment.c_str(), static_cast<unsigned long long>(offset),
+        static_cast<unsigned long long>(bytes_dropped));
+  }
+  void Corruption(const std::string& segment, uint64_t offset,
+                  const std::string& reason) override {
+    Log(LogLevel::kWarning, "WAL corruption in %s at offset %llu: %s", segment.c_str(),
+        static_cast<unsigned long long>(offset), reason.c_str());
+  }
+};
+
+store::FsyncPolicy PolicyOf(const std::string& name) {
+  if (name == "everysec") return store::FsyncPolicy::kEverySec;
+  if (name == "no") return store::FsyncPolicy::kNo;
+  return store::FsyncPolicy::kAlways;
+}
+
+// Replays every record; returns the LSN the next record gets, or 0 with *error.
+uint64_t Replay(ServerState& state, const std::string& dir, std::string* error) {
+  auto start = std::chrono::steady_clock::now();
+  LogReporter reporter;
+  uint64_t records = 0;
+  bool malformed = false;
+  store::wal::WalReadResult result = store::wal::ReadWal(
+      dir, 0,
+      [&](const store::wal::WalRecord& r) {
+        if (!store::ApplyEffects(state.store, r.payload)) {
+          *error = "WAL record " + std::to_string(r.lsn) + " in " + std::string(r.segment) +
+                   " at offset " + std::to_string(r.offset) + " does not decode";
+          malformed = true;
+          return false;
+        }
+        ++records;
+        return true;
+      },
+      &reporter);
+  if (malformed) return 0;
+  if (result.state == store::wal::WalReadState::kIoError) {
+    *error = "reading the WAL failed: " + result.segment + ": " + result.reason;
+    return 0;
+  }
+  if (result.state == store::wal::WalReadState::kCorrupt) {
+    *error = "WAL corruption in " + result.segment + " at offset " +
+             std::to_string(result.offset) + ": " + result.reason +
+             " (inspect and repair with cairn-check-wal)";
+    return 0;
+  }
+  if (result.state == store::wal::WalReadState::kTornTail) {
+    if (store::wal::WalStatus st = store::wal::TruncateWal(dir, result, nullptr); !st.ok()) {
+      *error = "cutting the WAL's torn tail failed: " + st.message;
+      return 0;
+    }
+  }
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::chrono::steady_clock::now() - start).count();
+  state.loaded_records = records;
+  state.load_ms = ms;
+  Log(LogLevel::kNotice, "WAL replayed: %llu records in %lld ms, next LSN %llu",
+      static_cast<unsigned long long>(records), static_cast<long long>(ms),
+      static_cast<unsigned long long>(result.next_lsn));
+  return result.next_lsn == 0 ? 1 : result.next_lsn;  // an empty log starts at LSN 1
+}
+
+}  // namespace
+
+std::unique_ptr<store::GroupCommit> StartDurability(ServerState& state,
+                                                    const DurabilityOptions& options,
+                                                    std::string* error) {
+  uint64_t next_lsn = Replay(state, options.dir, error);
+  if (next_lsn == 0) return nullptr;
+  Config config = state.config.Snapshot();
+  store::GroupCommitOptions gc;
+  gc.wal.dir = options.dir;
+  gc.wal.segment_bytes = static_cast<uint64_t>(config.wal_segment_size);
+  gc.policy = PolicyOf(config.appendfsync);
+  gc.sync_delay_ms_for_testing = config.debug_wal_sync_delay_ms;
+  gc.on_durable = options.on_durable;
+  ServerState* s = &state;
+  gc.on_error = [s](int err) {
+    std::lock_guard lock(s->wal_error_mu);
+    s->wal_error = err == 0 ? "" : std::strerror(-err);
+    if (err != 0) {
+      Log(LogLevel::kWarning, "WAL write failed: %s; refusing writes until it succeeds",
+          std::strerror(-err));
+    } else {
+      Log(LogLevel::kWarning, "WAL writes succeed again; accepting writes");
+    }
+  };
+  auto wal = std::make_unique<store::GroupCommit>(std::move(gc), next_lsn);
+  wal->Start();
+  state.wal = wal.get();
+  state.store.set_journal(wal.get());
+  return wal;
+}
+
+void StopDurability(ServerState& state, store::GroupCommit* wal) {
+  if (wal == nullptr) return;
+  if (int rc = wal->Stop(); rc != 0) {
+    Log(LogLevel::kWarning, "WAL final sync failed: %s", std::strerror(-rc));
+  } else {
+    Log(LogLevel::kNotice, "WAL synced up to LSN %llu",
+        static_cast<unsigned long long>(wal->durable_lsn()));
+  }
+  state.store.set_journal(nullptr);
+  state.wal = nullptr;
+}
+
+}  // namespace cairn::server

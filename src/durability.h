@@ -1,0 +1,34 @@
+// src/durability.h — turns on the write-ahead log for a server: recovery at startup, then
+// the group-commit thread that every change goes through.
+//
+// Recovery replays the WAL in `dir` into the store with journaling off (each record exactly
+// once, in LSN order). A torn tail (a half-written last record) is cut off and logged with
+// the file, offset and bytes dropped; any other damage stops startup with file, offset and
+// reason, pointing at cairn-check-wal.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "src/server_state.h"
+#include "store/group_commit.h"
+
+namespace cairn::server {
+
+struct DurabilityOptions {
+  std::string dir;  // where segments live (the server's working directory)
+  // Called on the commit thread whenever the durable LSN advances.
+  std::function<void(uint64_t lsn)> on_durable;
+};
+
+// Replays the WAL into state.store and starts the group commit. Returns the running log (also
+// installed as state.wal and as the store's journal), or nullptr with *error set.
+std::unique_ptr<store::GroupCommit> StartDurability(ServerState& state,
+                                                    const DurabilityOptions& options,
+                                                    std::string* error);
+
+// Syncs everything appended and stops the commit thread (SHUTDOWN, SIGTERM).
+void StopDurability(ServerState& state, store::GroupCommit* wal);
+
+}  // namespace cairn::server
