@@ -26,6 +26,7 @@ CommandTable::CommandTable() {
   RegisterServerCommands(*this);
   RegisterStringCommands(*this);
   RegisterKeyCommands(*this);
+  RegisterPersistenceCommands(*this);
 }
 
 void CommandTable::Add(CommandSpec spec) {

@@ -39,5 +39,6 @@ void RegisterConnectionCommands(CommandTable& table);
 void RegisterServerCommands(CommandTable& table);
 void RegisterStringCommands(CommandTable& table);
 void RegisterKeyCommands(CommandTable& table);
+void RegisterPersistenceCommands(CommandTable& table);
 
 }  // namespace cairn::server

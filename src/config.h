@@ -56,7 +56,11 @@ struct Config {
   int64_t wal_segment_size = 64LL * 1024 * 1024;  // bytes per WAL segment file
   int debug_wal_sync_delay_ms = 0;                 // testing only: slows every fdatasync
   std::string appendfsync = "always";
-  std::string save;
+  std::string save = "3600 1 300 100 60 10000";  // snapshot schedule: seconds changes ...
+  // Automatic snapshot (and WAL trim) once the WAL written since the last snapshot is at
+  // least this big and has grown by this percentage of the snapshot's size.
+  int auto_aof_rewrite_percentage = 100;
+  int64_t auto_aof_rewrite_min_size = 64LL * 1024 * 1024;
 };
 
 // One failure while loading or setting; `message` is Redis's reason text.

@@ -1,11 +1,13 @@
 // src/durability.cc — see durability.h.
 #include "src/durability.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 
 #include "src/log.h"
 #include "store/effects.h"
+#include "store/snapshot.h"
 #include "store/wal_format.h"
 #include "store/wal_reader.h"
 
@@ -32,14 +34,26 @@ store::FsyncPolicy PolicyOf(const std::string& name) {
   return store::FsyncPolicy::kAlways;
 }
 
-// Replays every record; returns the LSN the next record gets, or 0 with *error.
+// Loads the snapshot (if any), then replays every WAL record after its cut. Returns the LSN
+// the next record gets, or 0 with *error.
 uint64_t Replay(ServerState& state, const std::string& dir, std::string* error) {
   auto start = std::chrono::steady_clock::now();
+  store::SnapshotResult snapshot = store::LoadSnapshot(state.store, dir);
+  if (!snapshot.ok()) {
+    *error = snapshot.message;
+    return 0;
+  }
+  if (snapshot.bytes > 0) {
+    Log(LogLevel::kNotice, "Snapshot loaded: %llu keys, cut at LSN %llu",
+        static_cast<unsigned long long>(snapshot.keys),
+        static_cast<unsigned long long>(snapshot.lsn));
+  }
+  state.snapshot_lsn = snapshot.lsn;
   LogReporter reporter;
   uint64_t records = 0;
   bool malformed = false;
   store::wal::WalReadResult result = store::wal::ReadWal(
-      dir, 0,
+      dir, snapshot.lsn,
       [&](const store::wal::WalRecord& r) {
         if (!store::ApplyEffects(state.store, r.payload)) {
           *error = "WAL record " + std::to_string(r.lsn) + " in " + std::string(r.segment) +
@@ -62,6 +76,11 @@ uint64_t Replay(ServerState& state, const std::string& dir, std::string* error) 
              " (inspect and repair with cairn-check-wal)";
     return 0;
   }
+  if (result.first_lsn > snapshot.lsn + 1) {
+    *error = "the WAL starts at LSN " + std::to_string(result.first_lsn) +
+             " but the snapshot ends at " + std::to_string(snapshot.lsn) + ": records are missing";
+    return 0;
+  }
   if (result.state == store::wal::WalReadState::kTornTail) {
     if (store::wal::WalStatus st = store::wal::TruncateWal(dir, result, nullptr); !st.ok()) {
       *error = "cutting the WAL's torn tail failed: " + st.message;
@@ -75,7 +94,7 @@ uint64_t Replay(ServerState& state, const std::string& dir, std::string* error) 
   Log(LogLevel::kNotice, "WAL replayed: %llu records in %lld ms, next LSN %llu",
       static_cast<unsigned long long>(records), static_cast<long long>(ms),
       static_cast<unsigned long long>(result.next_lsn));
-  return result.next_lsn == 0 ? 1 : result.next_lsn;  // an empty log starts at LSN 1
+  return std::max(result.next_lsn, snapshot.lsn + 1);  // an empty log continues after the cut
 }
 
 }  // namespace

@@ -41,6 +41,8 @@ inline constexpr std::string_view kClientNameSpaces =
     "ERR Client names cannot contain spaces, newlines or special characters.";
 // Followed by the OS error text, e.g. "No space left on device" (Redis's AOF wording).
 inline constexpr std::string_view kMisconfWal = "MISCONF Errors writing to the AOF file: ";
+inline constexpr std::string_view kBgsaveInProgress = "ERR Background save already in progress";
+inline constexpr std::string_view kNoPersistence = "ERR persistence is not available";
 inline constexpr std::string_view kMultiDisallowed = "ERR Command not allowed inside a transaction";
 
 }  // namespace cairn::server::errors

@@ -7,6 +7,7 @@
 #include <chrono>
 
 #include "src/durability.h"
+#include "store/snapshot.h"
 #include "src/log.h"
 
 namespace cairn::server {
@@ -33,19 +34,7 @@ int Server::Run() {
   state_->io_threads = n;
   state_->tcp_port = config.port;
   PrintBanner(config);
-  if (config.appendonly) {
-    DurabilityOptions options;
-    options.dir = ".";  // main() has made `dir` the working directory
-    options.on_durable = [this](uint64_t) {
-      for (auto& t : threads_) t->NotifyDurable();
-    };
-    std::string error;
-    wal_ = StartDurability(*state_, options, &error);
-    if (wal_ == nullptr) {
-      Log(LogLevel::kWarning, "Cannot start: %s", error.c_str());
-      return 1;
-    }
-  }
+  if (!Recover(config)) return 1;
 
   listener_ = std::make_unique<Listener>(&loop_, state_.get(), &threads_);
   std::string err = listener_->Start(config);
@@ -66,7 +55,7 @@ int Server::Run() {
   state_->request_shutdown = [this] { uv_async_send(&shutdown_async_); };
 
   for (auto& t : threads_) t->Start();
-  expire_thread_ = std::thread([this] { ExpireLoop(); });
+  expire_thread_ = std::thread([this] { BackgroundLoop(); });
   Log(LogLevel::kNotice, "Ready to accept connections");
   uv_run(&loop_, UV_RUN_DEFAULT);
 
@@ -77,9 +66,37 @@ int Server::Run() {
   expire_cv_.notify_all();
   expire_thread_.join();
   for (auto& t : threads_) t->Stop();
+  persistence_->Stop();  // a background snapshot finishes before the log is closed
   StopDurability(*state_, wal_.get());
   Log(LogLevel::kNotice, "cairn is now ready to exit, bye bye...");
   return 0;
+}
+
+// With appendonly: snapshot + WAL replay, then the group commit. Without: the snapshot only.
+bool Server::Recover(const Config& config) {
+  std::string error;
+  if (config.appendonly) {
+    DurabilityOptions options;
+    options.dir = ".";  // main() has made `dir` the working directory
+    options.on_durable = [this](uint64_t) {
+      for (auto& t : threads_) t->NotifyDurable();
+    };
+    wal_ = StartDurability(*state_, options, &error);
+    if (wal_ == nullptr) {
+      Log(LogLevel::kWarning, "Cannot start: %s", error.c_str());
+      return false;
+    }
+  } else {
+    store::SnapshotResult r = store::LoadSnapshot(state_->store, ".");
+    if (!r.ok()) {
+      Log(LogLevel::kWarning, "Cannot start: %s", r.message.c_str());
+      return false;
+    }
+    state_->snapshot_lsn = r.lsn;
+  }
+  persistence_ = std::make_unique<Persistence>(*state_, ".");
+  state_->persistence = persistence_.get();
+  return true;
 }
 
 void Server::OnSignal(uv_signal_t* handle, int signum) noexcept {
@@ -101,9 +118,9 @@ void Server::BeginShutdown(const char* why) {
   uv_close(reinterpret_cast<uv_handle_t*>(&shutdown_async_), nullptr);
 }
 
-void Server::ExpireLoop() {
-  // Like Redis's slow expire cycle: `hz` times a second, spend at most a quarter of the
-  // interval deleting expired keys.
+void Server::BackgroundLoop() {
+  // Like Redis's serverCron: `hz` times a second, spend at most a quarter of the interval
+  // deleting expired keys, and start a snapshot when the schedule or WAL growth asks.
   std::unique_lock lock(expire_mu_);
   while (!expire_stop_) {
     int hz = state_->config.Snapshot().hz;
@@ -113,6 +130,7 @@ void Server::ExpireLoop() {
     lock.unlock();
     auto budget_us = std::chrono::duration_cast<std::chrono::microseconds>(interval).count() / 4;
     state_->store.ExpireCycle(budget_us);
+    persistence_->Cron();
     lock.lock();
   }
 }

@@ -17,6 +17,7 @@
 #include "src/io_thread.h"
 #include "store/group_commit.h"
 #include "src/listener.h"
+#include "src/persistence.h"
 #include "src/server_state.h"
 
 namespace cairn::server {
@@ -34,7 +35,8 @@ class Server {
   static void OnSignal(uv_signal_t* handle, int signum) noexcept;
   static void OnShutdownRequest(uv_async_t* handle) noexcept;
   void BeginShutdown(const char* why);
-  void ExpireLoop();
+  void BackgroundLoop();
+  [[nodiscard]] bool Recover(const Config& config);
   void PrintBanner(const Config& config);
 
   std::unique_ptr<ServerState> state_;
@@ -45,6 +47,7 @@ class Server {
   std::vector<std::unique_ptr<IoThread>> threads_;
   std::unique_ptr<Listener> listener_;
   std::unique_ptr<store::GroupCommit> wal_;
+  std::unique_ptr<Persistence> persistence_;
   std::thread expire_thread_;
   std::mutex expire_mu_;
   std::condition_variable expire_cv_;

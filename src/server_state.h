@@ -58,6 +58,10 @@ struct ServerState {
   // Text of the last WAL write/sync error (guarded by wal_error_mu), for MISCONF and INFO.
   std::mutex wal_error_mu;
   std::string wal_error;
+  // The cut LSN of the newest snapshot (loaded or written).
+  std::atomic<uint64_t> snapshot_lsn{0};
+  // Snapshots: SAVE, BGSAVE, the save schedule (set before threads start, else nullptr).
+  class Persistence* persistence = nullptr;
   // Recovery figures for INFO persistence.
   std::atomic<uint64_t> loaded_records{0};
   std::atomic<int64_t> load_ms{0};

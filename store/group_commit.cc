@@ -84,6 +84,7 @@ void GroupCommit::Run() {
 }
 
 int GroupCommit::WriteOnce(uint64_t first_lsn) {
+  if (rotate_.exchange(false, std::memory_order_acq_rel)) writer_.Rotate();
   if (int rc = writer_.Write(first_lsn, writing_); rc != 0) return rc;
   if (options_.policy != FsyncPolicy::kAlways) return 0;
   if (options_.sync_delay_ms_for_testing > 0) {

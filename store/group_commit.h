@@ -68,6 +68,8 @@ class GroupCommit final : public Journal {
   int Stop();
 
   uint64_t Append(std::string_view payload) override;
+  // The next batch starts a new segment file (called when a snapshot starts). Any thread.
+  void RotateSegment() { rotate_.store(true, std::memory_order_release); }
   uint64_t last_lsn() const override { return last_lsn_.load(std::memory_order_acquire); }
   // Replies revealing LSN <= durable_lsn() may leave. Under everysec and no, every written
   // batch counts (those policies acknowledge before the sync, as Redis does).
@@ -102,6 +104,7 @@ class GroupCommit final : public Journal {
   std::atomic<uint64_t> last_lsn_;
   std::atomic<uint64_t> durable_lsn_;
   std::atomic<bool> failed_{false};
+  std::atomic<bool> rotate_{false};
 };
 
 }  // namespace cairn::store

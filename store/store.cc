@@ -230,6 +230,38 @@ void Store::Commit(std::span<const size_t> shards) {
 
 void Store::LockAll() {
   for (size_t i = 0; i < kShards; ++i) shards_[i].mu.lock();
+  for (size_t i = 0; i < kShards; ++i) CaptureIfPending(i);  // before any whole-store change
+}
+
+bool Store::StartCapture(Capture* capture) {
+  for (size_t i = 0; i < kShards; ++i) shards_[i].mu.lock();
+  bool started = capture_.load(std::memory_order_relaxed) == nullptr;
+  if (started) {
+    capture->lsn = journal_ != nullptr ? journal_->last_lsn() : 0;
+    capture_.store(capture, std::memory_order_relaxed);
+  }
+  UnlockAll();
+  return started;
+}
+
+void Store::CaptureShard(size_t i) {
+  std::lock_guard lock(shards_[i].mu);
+  CaptureIfPending(i);
+}
+
+void Store::FinishCapture() { capture_.store(nullptr, std::memory_order_relaxed); }
+
+void Store::CaptureLocked(size_t i, Capture* c) {
+  std::vector<CapturedEntry>& out = c->entries[i];
+  for (int db = 0; db < databases_; ++db) {
+    detail::Table& t = shards_[i].tables[db];
+    for (size_t b = 0; b < t.bucket_count() && t.size() > 0; ++b) {
+      for (Entry* e = t.bucket(b); e != nullptr; e = e->next) {
+        out.push_back(CapturedEntry{db, std::string(e->key()), e->value, e->expire_at_ms});
+      }
+    }
+  }
+  c->pending[i] = 0;
 }
 
 void Store::UnlockAll() {
@@ -406,6 +438,7 @@ size_t Store::ExpireShard(Shard& s, int64_t now_ms, size_t max_checks) {
   size_t expired = 0;
   Reclaim reclaim;
   std::lock_guard lock(s.mu);
+  CaptureIfPending(shard_index);
   for (int db = 0; db < databases_; ++db) {
     detail::Table& t = s.tables[db];
     if (t.expires() == 0) continue;

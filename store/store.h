@@ -37,6 +37,7 @@
 #include "store/detail/table.h"
 #include "store/entry.h"
 #include "store/journal.h"
+#include "store/snapshot.h"
 
 namespace cairn::store {
 
@@ -127,6 +128,7 @@ class Store {
     size_t shard = ShardOf(h.hash_);
     Reclaim reclaim;
     std::lock_guard lock(shards_[shard].mu);
+    CaptureIfPending(shard);
     CommitGuard commit(this, std::span<const size_t>(&shard, 1));
     return fn(h);
   }
@@ -140,6 +142,7 @@ class Store {
     for (const KeyRef& k : keys) handles.push_back(Handle(k.db, k.key));
     Reclaim reclaim;
     ShardSetLock lock(this, handles);
+    for (size_t s : lock.shards()) CaptureIfPending(s);
     CommitGuard commit(this, lock.shards());
     return fn(std::span<KeyHandle>(handles));
   }
@@ -171,6 +174,13 @@ class Store {
   // The highest LSN the calling thread's commands have made or observed since the last call,
   // then resets it to 0. 0 means the reply reveals nothing that needs to wait.
   static uint64_t TakeObservedLsn();
+
+  // Snapshot support (snapshot.h). StartCapture marks every shard pending and records the
+  // journal's last LSN as the cut; false if a capture is already running. CaptureShard
+  // captures shard i if still pending. FinishCapture ends it (all shards captured).
+  bool StartCapture(Capture* capture);
+  void CaptureShard(size_t i);
+  void FinishCapture();
 
   // The store's clock (unix ms). Tests may move it forward.
   int64_t NowMs() const;
@@ -222,6 +232,12 @@ class Store {
   // Journals the pending effects of a whole-store operation (all shards locked).
   void CommitAll();
   void ObserveAll();
+  // Captures shard i for a running snapshot before anything changes it. Shard lock held.
+  void CaptureIfPending(size_t i) {
+    Capture* c = capture_.load(std::memory_order_relaxed);
+    if (c != nullptr && c->pending[i]) CaptureLocked(i, c);
+  }
+  void CaptureLocked(size_t i, Capture* c);
   static size_t ShardOf(uint64_t hash) { return hash >> (64 - kShardBits); }
   void CountExpired(size_t n) { expired_keys_.fetch_add(n, std::memory_order_relaxed); }
   size_t ExpireShard(Shard& s, int64_t now_ms, size_t max_checks);
@@ -229,6 +245,9 @@ class Store {
   int databases_;
   uint64_t seed_;
   Journal* journal_ = nullptr;
+  // The running snapshot's capture, or nullptr. Set and cleared with every shard locked
+  // (StartCapture) or when no shard is pending (FinishCapture).
+  std::atomic<Capture*> capture_{nullptr};
   std::unique_ptr<Shard[]> shards_;
   std::atomic<uint64_t> expired_keys_{0};
   std::atomic<int64_t> clock_offset_ms_{0};

@@ -1,7 +1,12 @@
 // store/wal_writer.cc — see wal_writer.h.
 #include "store/wal_writer.h"
 
+#include <unistd.h>
+
+#include <cerrno>
+
 #include "store/wal_format.h"
+#include "store/wal_reader.h"
 
 namespace cairn::store {
 
@@ -23,7 +28,8 @@ int WalWriter::OpenSegment(uint64_t first_lsn) {
 }
 
 int WalWriter::Write(uint64_t first_lsn, std::string_view bytes) {
-  if (file_ == nullptr || file_->size() >= options_.segment_bytes) {
+  if (file_ == nullptr || file_->size() >= options_.segment_bytes || rotate_) {
+    rotate_ = false;
     if (file_ != nullptr) {
       if (int rc = file_->Sync(); rc != 0) return rc;  // the old segment is complete on disk
     }
@@ -46,6 +52,22 @@ int WalWriter::Sync() {
     dir_dirty_ = false;
   }
   return 0;
+}
+
+int TrimWal(const std::string& dir, uint64_t covered_lsn) {
+  std::vector<wal::WalSegment> segments;
+  if (wal::WalStatus st = wal::ListSegments(dir, &segments); !st.ok()) return st.error;
+  int removed = 0;
+  // Segment i holds LSNs [first_i, first_{i+1}); it is covered when first_{i+1} - 1 <= cut.
+  for (size_t i = 0; i + 1 < segments.size(); ++i) {
+    if (segments[i + 1].first_lsn > covered_lsn + 1) break;
+    if (::unlink(segments[i].path.c_str()) != 0) return -errno;
+    ++removed;
+  }
+  if (removed > 0) {
+    if (int rc = SyncDir(dir); rc != 0) return rc;
+  }
+  return removed;
 }
 
 }  // namespace cairn::store

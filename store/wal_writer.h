@@ -34,6 +34,8 @@ class WalWriter {
   // Makes everything written so far durable (fdatasync, plus the directory after a new
   // segment was created). Returns 0 or a negative errno.
   [[nodiscard]] int Sync();
+  // The next Write starts a new segment (so a snapshot's cut can free the older ones).
+  void Rotate() { rotate_ = true; }
   uint64_t bytes_written() const { return bytes_written_; }
   const std::string& segment_path() const { return path_; }
 
@@ -44,7 +46,13 @@ class WalWriter {
   std::unique_ptr<LogFile> file_;
   std::string path_;
   bool dir_dirty_ = false;
+  bool rotate_ = false;
   uint64_t bytes_written_ = 0;
 };
+
+// Deletes the segments all of whose records have LSN <= covered_lsn (a snapshot holds their
+// effects), never the newest segment; fsyncs the directory. Returns how many were removed,
+// or a negative errno.
+int TrimWal(const std::string& dir, uint64_t covered_lsn);
 
 }  // namespace cairn::store

@@ -20,6 +20,7 @@
 #include "src/command_table.h"
 #include "src/commands/server_family.h"
 #include "src/reply.h"
+#include "src/persistence.h"
 #include "src/server_state.h"
 #include "store/memory.h"
 
@@ -185,12 +186,16 @@ void AppendMemory(const Config& config, std::string* out) {
 void AppendPersistence(CommandContext& ctx, const Config& config, std::string* out) {
   Field(out, "loading", 0);
   Field(out, "async_loading", 0);
-  Field(out, "rdb_changes_since_last_save", 0);
-  Field(out, "rdb_bgsave_in_progress", 0);
+  Persistence* p = ctx.server.persistence;
+  bool saving = p != nullptr && p->in_progress();
+  Field(out, "rdb_changes_since_last_save",
+        static_cast<int64_t>(p != nullptr ? p->changes_since_save() : 0));
+  Field(out, "rdb_bgsave_in_progress", saving ? 1 : 0);
   Field(out, "rdb_last_save_time", ctx.server.last_save_s.load());
-  Field(out, "rdb_last_bgsave_status", "ok");
+  Field(out, "rdb_last_bgsave_status", p == nullptr || p->last_ok() ? "ok" : "err");
   Field(out, "aof_enabled", config.appendonly ? 1 : 0);
-  Field(out, "aof_rewrite_in_progress", 0);
+  Field(out, "aof_rewrite_in_progress", saving ? 1 : 0);
+  Field(out, "snapshot_lsn", static_cast<int64_t>(ctx.server.snapshot_lsn.load()));
   store::GroupCommit* wal = ctx.server.wal;
   Field(out, "aof_last_write_status", wal != nullptr && wal->failed() ? "err" : "ok");
   if (wal == nullptr) return;

@@ -252,8 +252,8 @@ TEST_CASE("CONFIG SET reports unknown, immutable, duplicate and invalid options"
   CHECK(t.Cmd("CONFIG SET maxclients abc") ==
         "-ERR CONFIG SET failed (possibly related to argument 'maxclients') - argument "
         "couldn't be parsed into an integer");
-  CHECK(t.Cmd("CONFIG SET appendonly maybe") ==
-        "-ERR CONFIG SET failed (possibly related to argument 'appendonly') - argument must "
+  CHECK(t.Cmd("CONFIG SET protected-mode maybe") ==
+        "-ERR CONFIG SET failed (possibly related to argument 'protected-mode') - argument must "
         "be 'yes' or 'no'");
   CHECK(t.Cmd("CONFIG SET hz 10 foo") == "-ERR syntax error");
   CHECK(t.Cmd("CONFIG SET hz") == "-ERR wrong number of arguments for 'config|set' command");

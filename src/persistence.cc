@@ -1,0 +1,109 @@
+// src/persistence.cc — see persistence.h.
+#include "src/persistence.h"
+
+#include <chrono>
+#include <sstream>
+#include <vector>
+
+#include "src/log.h"
+#include "store/snapshot.h"
+#include "store/wal_writer.h"
+
+namespace cairn::server {
+namespace {
+
+int64_t NowS() {
+  using namespace std::chrono;
+  return duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+Persistence::Persistence(ServerState& state, std::string dir)
+    : state_(state), dir_(std::move(dir)) {
+  if (state_.wal != nullptr) wal_bytes_at_snapshot_ = state_.wal->stats().bytes;
+}
+
+Persistence::~Persistence() { Stop(); }
+
+uint64_t Persistence::changes_since_save() const {
+  if (state_.wal == nullptr) return 0;
+  return state_.wal->last_lsn() - state_.snapshot_lsn.load();
+}
+
+std::string Persistence::Snapshot() {
+  // Records after the cut go to a fresh segment, so the covered ones can be deleted.
+  if (state_.wal != nullptr) state_.wal->RotateSegment();
+  uint64_t wal_bytes = state_.wal != nullptr ? state_.wal->stats().bytes : 0;
+  auto start = std::chrono::steady_clock::now();
+  store::SnapshotResult r = store::WriteSnapshot(state_.store, dir_);
+  last_ok_ = r.ok();
+  if (!r.ok()) {
+    Log(LogLevel::kWarning, "Snapshot failed: %s", r.message.c_str());
+    return r.message;
+  }
+  state_.snapshot_lsn = r.lsn;
+  state_.last_save_s = NowS();
+  snapshot_bytes_ = r.bytes;
+  wal_bytes_at_snapshot_ = wal_bytes;
+  int trimmed = store::TrimWal(dir_, r.lsn);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::chrono::steady_clock::now() - start).count();
+  Log(LogLevel::kNotice, "Snapshot saved: %llu keys, %llu bytes, cut at LSN %llu, %lld ms; "
+      "%d WAL segments trimmed", static_cast<unsigned long long>(r.keys),
+      static_cast<unsigned long long>(r.bytes), static_cast<unsigned long long>(r.lsn),
+      static_cast<long long>(ms), trimmed);
+  return "";
+}
+
+std::string Persistence::Save() {
+  if (running_.exchange(true)) return "ERR Background save already in progress";
+  std::string error = Snapshot();
+  running_ = false;
+  return error;
+}
+
+bool Persistence::StartBackground() {
+  std::lock_guard lock(thread_mu_);
+  if (running_.exchange(true)) return false;
+  if (thread_.joinable()) thread_.join();  // the previous one has finished
+  thread_ = std::thread([this] {
+    Snapshot();
+    running_ = false;
+  });
+  return true;
+}
+
+void Persistence::Stop() {
+  std::lock_guard lock(thread_mu_);
+  if (thread_.joinable()) thread_.join();
+}
+
+bool Persistence::ScheduleDue(const Config& config, int64_t now_s) const {
+  std::istringstream in(config.save);
+  int64_t seconds = 0, changes = 0;
+  uint64_t dirty = changes_since_save();
+  while (in >> seconds >> changes) {
+    if (dirty >= static_cast<uint64_t>(changes) && dirty > 0 &&
+        now_s - state_.last_save_s.load() >= seconds) {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool Persistence::WalGrowthDue(const Config& config) const {
+  if (state_.wal == nullptr || config.auto_aof_rewrite_percentage == 0) return false;
+  uint64_t grown = state_.wal->stats().bytes - wal_bytes_at_snapshot_.load();
+  uint64_t base = snapshot_bytes_.load();
+  uint64_t needed = base * static_cast<uint64_t>(config.auto_aof_rewrite_percentage) / 100;
+  return grown >= static_cast<uint64_t>(config.auto_aof_rewrite_min_size) && grown >= needed;
+}
+
+void Persistence::Cron() {
+  if (in_progress()) return;
+  Config config = state_.config.Snapshot();
+  if (ScheduleDue(config, NowS()) || WalGrowthDue(config)) StartBackground();
+}
+
+}  // namespace cairn::server

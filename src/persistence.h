@@ -1,0 +1,55 @@
+// src/persistence.h — snapshots as the server offers them: SAVE, BGSAVE, BGREWRITEAOF, the
+// `save <seconds> <changes>` schedule, and an automatic snapshot when the WAL has grown
+// (auto-aof-rewrite-min-size / -percentage). Every snapshot is followed by a WAL trim: the
+// segments it covers are deleted (snapshot-then-trim).
+//
+// Threading: Save runs on the caller's thread; background snapshots run on one thread owned
+// here; Cron runs on the server's background thread. At most one snapshot at a time.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "src/server_state.h"
+
+namespace cairn::server {
+
+class Persistence {
+ public:
+  Persistence(ServerState& state, std::string dir);
+  ~Persistence();
+
+  // SAVE: snapshot now, on this thread. Returns "" or an error text.
+  std::string Save();
+  // BGSAVE / BGREWRITEAOF: starts a background snapshot; false if one is running.
+  bool StartBackground();
+  // Checks the save schedule and WAL growth; starts a background snapshot when due.
+  void Cron();
+  // Waits for a running background snapshot.
+  void Stop();
+
+  bool in_progress() const { return running_.load(std::memory_order_acquire); }
+  bool last_ok() const { return last_ok_.load(std::memory_order_relaxed); }
+  int64_t last_save_s() const { return state_.last_save_s.load(); }
+  // Changes (WAL records) since the last snapshot.
+  uint64_t changes_since_save() const;
+
+ private:
+  std::string Snapshot();  // the shared body: snapshot, then trim
+  bool ScheduleDue(const Config& config, int64_t now_s) const;
+  bool WalGrowthDue(const Config& config) const;
+
+  ServerState& state_;
+  std::string dir_;
+  std::atomic<bool> running_{false};
+  std::atomic<bool> last_ok_{true};
+  std::atomic<uint64_t> snapshot_bytes_{0};
+  std::atomic<uint64_t> wal_bytes_at_snapshot_{0};
+  std::mutex thread_mu_;
+  std::thread thread_;
+};
+
+}  // namespace cairn::server

@@ -1,0 +1,198 @@
+// store/snapshot.cc — see snapshot.h for the cut protocol and the file grammar.
+#include "store/snapshot.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "store/log_file.h"
+#include "store/store.h"
+#include "store/wal_format.h"
+
+namespace cairn::store {
+namespace {
+
+using namespace wal;  // NOLINT: the shared encoders and Decoder
+
+constexpr std::string_view kSnapshotMagic = "CAIRNSNP";
+constexpr uint32_t kSnapshotVersion = 1;
+constexpr uint8_t kEntryTag = 1;
+constexpr uint8_t kEndTag = 0xFF;
+constexpr size_t kFlushBytes = 1 << 20;
+
+SnapshotResult Failure(int error, std::string message) {
+  SnapshotResult r;
+  r.error = error;
+  r.message = std::move(message) + ": " + std::strerror(-error);
+  return r;
+}
+
+// Streams the file through one buffer, keeping the running CRC of everything written.
+class SnapshotFile {
+ public:
+  explicit SnapshotFile(std::unique_ptr<LogFile> file) : file_(std::move(file)) {}
+  std::string& buffer() { return buf_; }
+  int FlushIfFull() { return buf_.size() >= kFlushBytes ? Flush() : 0; }
+  int Flush() {
+    crc_ = Crc32c(buf_.data(), buf_.size(), crc_);
+    int rc = file_->Append(buf_);
+    bytes_ += buf_.size();
+    buf_.clear();
+    return rc;
+  }
+  uint32_t crc() const { return crc_; }
+  uint64_t bytes() const { return bytes_; }
+  LogFile& file() { return *file_; }
+
+ private:
+  std::unique_ptr<LogFile> file_;
+  std::string buf_;
+  uint32_t crc_ = 0;
+  uint64_t bytes_ = 0;
+};
+
+void EncodeEntry(std::string* out, const CapturedEntry& e) {
+  PutU8(out, kEntryTag);
+  PutVarint(out, static_cast<uint64_t>(e.db));
+  PutU8(out, static_cast<uint8_t>(e.value.type));
+  std::string_view value = e.value.str.view();
+  PutLengths(out, e.key.size(), value.size());
+  out->append(e.key);
+  out->append(value);
+  PutVarint(out, static_cast<uint64_t>(e.expire_at_ms));
+}
+
+// Captures and writes every shard; the caller has started the capture.
+int WriteEntries(Store& store, Capture& capture, SnapshotFile& out, uint64_t* keys) {
+  for (size_t i = 0; i < Store::kShards; ++i) {
+    store.CaptureShard(i);
+    std::vector<CapturedEntry> entries;
+    entries.swap(capture.entries[i]);  // complete: captured under the shard lock
+    for (const CapturedEntry& e : entries) {
+      EncodeEntry(&out.buffer(), e);
+      if (int rc = out.FlushIfFull(); rc != 0) return rc;
+    }
+    *keys += entries.size();
+  }
+  return 0;
+}
+
+}  // namespace
+
+SnapshotResult WriteSnapshot(Store& store, const std::string& dir) {
+  std::string tmp = dir + "/" + kSnapshotFileName + ".tmp";
+  std::string final_path = dir + "/" + kSnapshotFileName;
+  ::unlink(tmp.c_str());
+  int error = 0;
+  std::unique_ptr<LogFile> file = OpenPosixLogFile(tmp, &error);
+  if (file == nullptr) return Failure(error, "creating " + tmp);
+  Capture capture(Store::kShards);
+  if (!store.StartCapture(&capture)) return Failure(-EBUSY, "a snapshot is already running");
+  SnapshotFile out(std::move(file));
+  out.buffer() = std::string(kSnapshotMagic);
+  PutU32(&out.buffer(), kSnapshotVersion);
+  PutU64(&out.buffer(), capture.lsn);
+  PutU32(&out.buffer(), static_cast<uint32_t>(store.databases()));
+  SnapshotResult result;
+  result.lsn = capture.lsn;
+  int rc = WriteEntries(store, capture, out, &result.keys);
+  store.FinishCapture();
+  if (rc == 0) {
+    PutU8(&out.buffer(), kEndTag);
+    PutU64(&out.buffer(), result.keys);
+    rc = out.Flush();
+  }
+  if (rc == 0) {
+    std::string crc;
+    PutU32(&crc, MaskCrc(out.crc()));
+    rc = out.file().Append(crc);
+  }
+  if (rc == 0) rc = out.file().Sync();
+  if (rc != 0) {
+    ::unlink(tmp.c_str());
+    return Failure(rc, "writing " + tmp);
+  }
+  if (::rename(tmp.c_str(), final_path.c_str()) != 0) return Failure(-errno, "renaming " + tmp);
+  if (int d = SyncDir(dir); d != 0) return Failure(d, "syncing " + dir);
+  result.bytes = out.bytes() + 4;
+  return result;
+}
+
+namespace {
+
+bool ReadFile(const std::string& path, std::string* data, int* error) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    *error = errno == ENOENT ? -ENOENT : -EIO;
+    return false;
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  *data = ss.str();
+  return true;
+}
+
+// Applies the entries between the header and the end marker.
+bool LoadEntries(Store& store, Decoder& d, uint64_t* keys) {
+  for (;;) {
+    uint8_t tag = 0;
+    if (!d.U8(&tag)) return false;
+    if (tag == kEndTag) {
+      uint64_t count = 0;
+      return d.U64(&count) && count == *keys;
+    }
+    uint64_t db = 0, klen = 0, vlen = 0, expire = 0;
+    uint8_t type = 0;
+    std::string_view key, value;
+    if (tag != kEntryTag || !d.Varint(&db) || !d.U8(&type) || !d.Lengths(&klen, &vlen) ||
+        !d.Bytes(klen, &key) || !d.Bytes(vlen, &value) || !d.Varint(&expire) ||
+        db >= static_cast<uint64_t>(store.databases()) ||
+        type != static_cast<uint8_t>(ValueType::kString)) {
+      return false;
+    }
+    store.Access(static_cast<int>(db), key, [&](KeyHandle& h) {
+      Value v;
+      v.str = BufRef::Copy(value);
+      h.Put(std::move(v), static_cast<int64_t>(expire));
+    });
+    ++*keys;
+  }
+}
+
+}  // namespace
+
+SnapshotResult LoadSnapshot(Store& store, const std::string& dir) {
+  std::string path = dir + "/" + kSnapshotFileName;
+  std::string data;
+  int error = 0;
+  if (!ReadFile(path, &data, &error)) {
+    if (error == -ENOENT) return SnapshotResult{};
+    return Failure(error, "reading " + path);
+  }
+  SnapshotResult result;
+  result.bytes = data.size();
+  uint32_t stored_crc = 0;
+  if (data.size() < 4 ||
+      !Decoder(std::string_view(data).substr(data.size() - 4)).U32(&stored_crc) ||
+      UnmaskCrc(stored_crc) != Crc32c(data.data(), data.size() - 4)) {
+    return Failure(-EBADMSG, path + " is incomplete or damaged (checksum)");
+  }
+  Decoder d(std::string_view(data).substr(0, data.size() - 4));
+  std::string_view magic;
+  uint32_t version = 0, databases = 0;
+  if (!d.Bytes(kSnapshotMagic.size(), &magic) || magic != kSnapshotMagic || !d.U32(&version) ||
+      version != kSnapshotVersion || !d.U64(&result.lsn) || !d.U32(&databases)) {
+    return Failure(-EBADMSG, path + " has a bad header");
+  }
+  if (!LoadEntries(store, d, &result.keys) || !d.empty()) {
+    return Failure(-EBADMSG, path + " has a malformed entry");
+  }
+  return result;
+}
+
+}  // namespace cairn::store

@@ -1,0 +1,70 @@
+// store/snapshot.h — fork-free, point-in-time snapshots of the keyspace, and loading them.
+//
+// A snapshot reflects exactly the changes up to one LSN (the cut), so recovery loads it and
+// replays the WAL records after the cut: every change applied exactly once.
+//
+// How the cut is taken without stopping the world: StartCapture locks every shard for a
+// moment (O(shards), no per-key work), reads the journal's last LSN and marks every shard
+// "pending". A pending shard is captured — every entry's key copied and value referenced
+// (values are immutable buffers, so a reference is a copy) — by whichever comes first: the
+// snapshot thread walking the shards, or any command that locks the shard (before it changes
+// anything). After its capture a shard is free to change. So each shard's pause is one
+// capture (microseconds per thousand keys), memory grows by keys and references, not by
+// values, and writes continue throughout.
+//
+// File format (one file, replaced atomically: written to a temp file, fsync'ed, renamed over
+// the old one, directory fsync'ed):
+//   file   := magic:"CAIRNSNP" version:u32le lsn:u64le databases:u32le entry* end
+//   entry  := kEntry db:varint type:u8 lengths key value expire_at_ms:varint
+//   end    := kEnd count:u64le crc:u32le      crc = MaskCrc(crc32c(every byte before crc))
+//   lengths, varint: as in wal_format.h. type: ValueType (only strings exist so far).
+// A file without a valid end is incomplete and is ignored by nobody: loading fails loudly.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "store/entry.h"
+
+namespace cairn::store {
+
+class Store;
+
+inline constexpr char kSnapshotFileName[] = "snapshot.cairn";
+
+// One entry as captured: the key copied, the value shared.
+struct CapturedEntry {
+  int db;
+  std::string key;
+  Value value;
+  int64_t expire_at_ms;
+};
+
+// The state of one snapshot in progress. Created by SnapshotWriter; the Store fills it.
+struct Capture {
+  explicit Capture(size_t shards) : pending(shards, 1), entries(shards) {}
+  uint64_t lsn = 0;
+  std::vector<char> pending;                        // per shard; guarded by the shard's lock
+  std::vector<std::vector<CapturedEntry>> entries;  // per shard; written once under its lock
+};
+
+struct SnapshotResult {
+  int error = 0;  // 0 or negative errno
+  std::string message;
+  uint64_t lsn = 0;
+  uint64_t keys = 0;
+  uint64_t bytes = 0;
+  bool ok() const { return error == 0; }
+};
+
+// Takes a snapshot of store into dir/snapshot.cairn. Blocks the calling thread only (the
+// server calls it on a background thread for BGSAVE). Thread-safe with concurrent commands;
+// one snapshot at a time (a second concurrent call fails with -EBUSY).
+SnapshotResult WriteSnapshot(Store& store, const std::string& dir);
+
+// Loads dir/snapshot.cairn into an empty store (journal off). *lsn is the snapshot's cut
+// (0 and ok when there is no snapshot file).
+SnapshotResult LoadSnapshot(Store& store, const std::string& dir);
+
+}  // namespace cairn::store
