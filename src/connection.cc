@@ -181,7 +181,7 @@ void Connection::ProcessInput() {
 }
 
 void Connection::GateReply(uint64_t start, uint64_t lsn) {
-  store::GroupCommit* wal = thread_->state()->wal;
+  store::GroupCommit* wal = thread_->state()->wal.load(std::memory_order_acquire);
   if (lsn == 0 || wal == nullptr || wal->policy() != store::FsyncPolicy::kAlways ||
       lsn <= wal->durable_lsn()) {
     return;
@@ -195,7 +195,7 @@ void Connection::GateReply(uint64_t start, uint64_t lsn) {
 }
 
 size_t Connection::SendableBytes() {
-  store::GroupCommit* wal = thread_->state()->wal;
+  store::GroupCommit* wal = thread_->state()->wal.load(std::memory_order_acquire);
   uint64_t durable = wal != nullptr ? wal->durable_lsn() : UINT64_MAX;
   while (!gates_.empty() && gates_.front().lsn <= durable) gates_.pop_front();
   if (gates_.empty()) return out_.size();

@@ -68,7 +68,14 @@ void Execute(ServerState& server, ClientState& client, ThreadStats& stats, resp:
     stats.error_replies.Add();
     return;
   }
-  if ((spec->flags & kWrite) && server.wal != nullptr && server.wal->failed()) {
+  if (!(spec->flags & kLoading) && server.loading.load(std::memory_order_relaxed)) {
+    writer.WriteError(errors::kLoading);
+    stats.per_command[spec->id].rejected_calls.Add();
+    stats.error_replies.Add();
+    return;
+  }
+  store::GroupCommit* wal = server.wal.load(std::memory_order_acquire);
+  if ((spec->flags & kWrite) && wal != nullptr && wal->failed()) {
     // The log cannot take writes now; acknowledging one would be a lie. Reads go on.
     std::lock_guard lock(server.wal_error_mu);
     writer.WriteError(std::string(errors::kMisconfWal) + server.wal_error);

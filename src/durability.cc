@@ -1,6 +1,8 @@
 // src/durability.cc — see durability.h.
 #include "src/durability.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstring>
@@ -34,10 +36,59 @@ store::FsyncPolicy PolicyOf(const std::string& name) {
   return store::FsyncPolicy::kAlways;
 }
 
+uint64_t FileSize(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
+}
+
+// Bytes recovery will read (snapshot and WAL segments), for progress reports.
+uint64_t RecoveryBytes(const std::string& dir) {
+  uint64_t total = FileSize(dir + "/" + store::kSnapshotFileName);
+  std::vector<store::wal::WalSegment> segments;
+  if (store::wal::ListSegments(dir, &segments).ok()) {
+    for (const auto& s : segments) total += FileSize(s.path);
+  }
+  return total;
+}
+
+// Tracks replay progress through the segments and logs it once a second.
+class Progress {
+ public:
+  Progress(ServerState& state, std::chrono::steady_clock::time_point start)
+      : state_(state), start_(start), last_log_(start) {}
+  void OnRecord(const store::wal::WalRecord& r, uint64_t records) {
+    if (r.segment != segment_) {
+      done_segments_ += FileSize(segment_);
+      segment_ = std::string(r.segment);
+    }
+    state_.loading_loaded_bytes = base_ + done_segments_ + r.offset;
+    if ((records & 1023) != 0) return;
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_log_ < std::chrono::seconds(1)) return;
+    last_log_ = now;
+    uint64_t total = state_.loading_total_bytes.load();
+    Log(LogLevel::kNotice, "Loading: %.1f%% (%llu records, %.1f s)",
+        total == 0 ? 0.0 : 100.0 * state_.loading_loaded_bytes.load() / total,
+        static_cast<unsigned long long>(records),
+        std::chrono::duration<double>(now - start_).count());
+  }
+  void set_base(uint64_t bytes) { base_ = bytes; }
+
+ private:
+  ServerState& state_;
+  std::chrono::steady_clock::time_point start_, last_log_;
+  std::string segment_;
+  uint64_t base_ = 0, done_segments_ = 0;
+};
+
 // Loads the snapshot (if any), then replays every WAL record after its cut. Returns the LSN
 // the next record gets, or 0 with *error.
 uint64_t Replay(ServerState& state, const std::string& dir, std::string* error) {
   auto start = std::chrono::steady_clock::now();
+  state.loading_start_s = std::chrono::duration_cast<std::chrono::seconds>(
+                              std::chrono::system_clock::now().time_since_epoch()).count();
+  state.loading_total_bytes = RecoveryBytes(dir);
+  Progress progress(state, start);
   store::SnapshotResult snapshot = store::LoadSnapshot(state.store, dir);
   if (!snapshot.ok()) {
     *error = snapshot.message;
@@ -49,6 +100,8 @@ uint64_t Replay(ServerState& state, const std::string& dir, std::string* error) 
         static_cast<unsigned long long>(snapshot.lsn));
   }
   state.snapshot_lsn = snapshot.lsn;
+  progress.set_base(snapshot.bytes);
+  state.loading_loaded_bytes = snapshot.bytes;
   LogReporter reporter;
   uint64_t records = 0;
   bool malformed = false;
@@ -62,6 +115,7 @@ uint64_t Replay(ServerState& state, const std::string& dir, std::string* error) 
           return false;
         }
         ++records;
+        progress.OnRecord(r, records);
         return true;
       },
       &reporter);

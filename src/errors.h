@@ -43,6 +43,7 @@ inline constexpr std::string_view kClientNameSpaces =
 inline constexpr std::string_view kMisconfWal = "MISCONF Errors writing to the AOF file: ";
 inline constexpr std::string_view kBgsaveInProgress = "ERR Background save already in progress";
 inline constexpr std::string_view kNoPersistence = "ERR persistence is not available";
+inline constexpr std::string_view kLoading = "LOADING Redis is loading the dataset in memory";
 inline constexpr std::string_view kMultiDisallowed = "ERR Command not allowed inside a transaction";
 
 }  // namespace cairn::server::errors

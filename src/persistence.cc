@@ -21,20 +21,20 @@ int64_t NowS() {
 
 Persistence::Persistence(ServerState& state, std::string dir)
     : state_(state), dir_(std::move(dir)) {
-  if (state_.wal != nullptr) wal_bytes_at_snapshot_ = state_.wal->stats().bytes;
+  if (wal() != nullptr) wal_bytes_at_snapshot_ = wal()->stats().bytes;
 }
 
 Persistence::~Persistence() { Stop(); }
 
 uint64_t Persistence::changes_since_save() const {
-  if (state_.wal == nullptr) return 0;
-  return state_.wal->last_lsn() - state_.snapshot_lsn.load();
+  if (wal() == nullptr) return 0;
+  return wal()->last_lsn() - state_.snapshot_lsn.load();
 }
 
 std::string Persistence::Snapshot() {
   // Records after the cut go to a fresh segment, so the covered ones can be deleted.
-  if (state_.wal != nullptr) state_.wal->RotateSegment();
-  uint64_t wal_bytes = state_.wal != nullptr ? state_.wal->stats().bytes : 0;
+  if (wal() != nullptr) wal()->RotateSegment();
+  uint64_t wal_bytes = wal() != nullptr ? wal()->stats().bytes : 0;
   auto start = std::chrono::steady_clock::now();
   store::SnapshotResult r = store::WriteSnapshot(state_.store, dir_);
   last_ok_ = r.ok();
@@ -93,8 +93,8 @@ bool Persistence::ScheduleDue(const Config& config, int64_t now_s) const {
 }
 
 bool Persistence::WalGrowthDue(const Config& config) const {
-  if (state_.wal == nullptr || config.auto_aof_rewrite_percentage == 0) return false;
-  uint64_t grown = state_.wal->stats().bytes - wal_bytes_at_snapshot_.load();
+  if (wal() == nullptr || config.auto_aof_rewrite_percentage == 0) return false;
+  uint64_t grown = wal()->stats().bytes - wal_bytes_at_snapshot_.load();
   uint64_t base = snapshot_bytes_.load();
   uint64_t needed = base * static_cast<uint64_t>(config.auto_aof_rewrite_percentage) / 100;
   return grown >= static_cast<uint64_t>(config.auto_aof_rewrite_min_size) && grown >= needed;

@@ -39,6 +39,7 @@ class Persistence {
 
  private:
   std::string Snapshot();  // the shared body: snapshot, then trim
+  store::GroupCommit* wal() const { return state_.wal.load(std::memory_order_acquire); }
   bool ScheduleDue(const Config& config, int64_t now_s) const;
   bool WalGrowthDue(const Config& config) const;
 

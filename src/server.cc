@@ -34,7 +34,7 @@ int Server::Run() {
   state_->io_threads = n;
   state_->tcp_port = config.port;
   PrintBanner(config);
-  if (!Recover(config)) return 1;
+  state_->loading = true;  // until recovery ends, commands get -LOADING (as Redis does)
 
   listener_ = std::make_unique<Listener>(&loop_, state_.get(), &threads_);
   std::string err = listener_->Start(config);
@@ -55,8 +55,16 @@ int Server::Run() {
   state_->request_shutdown = [this] { uv_async_send(&shutdown_async_); };
 
   for (auto& t : threads_) t->Start();
-  expire_thread_ = std::thread([this] { BackgroundLoop(); });
-  Log(LogLevel::kNotice, "Ready to accept connections");
+  expire_thread_ = std::thread([this, config] {
+    if (!Recover(config)) {
+      exit_code_ = 1;
+      state_->request_shutdown();
+      return;
+    }
+    state_->loading = false;
+    Log(LogLevel::kNotice, "Ready to accept connections");
+    BackgroundLoop();
+  });
   uv_run(&loop_, UV_RUN_DEFAULT);
 
   {
@@ -66,10 +74,10 @@ int Server::Run() {
   expire_cv_.notify_all();
   expire_thread_.join();
   for (auto& t : threads_) t->Stop();
-  persistence_->Stop();  // a background snapshot finishes before the log is closed
+  if (persistence_) persistence_->Stop();  // a background snapshot ends before the log closes
   StopDurability(*state_, wal_.get());
   Log(LogLevel::kNotice, "cairn is now ready to exit, bye bye...");
-  return 0;
+  return exit_code_;
 }
 
 // With appendonly: snapshot + WAL replay, then the group commit. Without: the snapshot only.
@@ -106,7 +114,9 @@ void Server::OnSignal(uv_signal_t* handle, int signum) noexcept {
 }
 
 void Server::OnShutdownRequest(uv_async_t* handle) noexcept {
-  static_cast<Server*>(handle->data)->BeginShutdown("User requested shutdown...");
+  auto* server = static_cast<Server*>(handle->data);
+  server->BeginShutdown(server->exit_code_ != 0 ? "Recovery failed, exiting..."
+                                                : "User requested shutdown...");
 }
 
 void Server::BeginShutdown(const char* why) {

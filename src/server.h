@@ -52,6 +52,7 @@ class Server {
   std::mutex expire_mu_;
   std::condition_variable expire_cv_;
   bool expire_stop_ = false;
+  std::atomic<int> exit_code_{0};
 };
 
 }  // namespace cairn::server

@@ -54,14 +54,20 @@ struct ServerState {
 
   // The write-ahead log, when appendonly is on (set before threads start, else nullptr).
   // Replies wait for wal->durable_lsn() under appendfsync always.
-  store::GroupCommit* wal = nullptr;
+  std::atomic<store::GroupCommit*> wal{nullptr};
   // Text of the last WAL write/sync error (guarded by wal_error_mu), for MISCONF and INFO.
   std::mutex wal_error_mu;
   std::string wal_error;
+  // Recovery in progress: commands without the kLoading flag get -LOADING; INFO shows the
+  // progress below.
+  std::atomic<bool> loading{false};
+  std::atomic<int64_t> loading_start_s{0};
+  std::atomic<uint64_t> loading_total_bytes{0};
+  std::atomic<uint64_t> loading_loaded_bytes{0};
   // The cut LSN of the newest snapshot (loaded or written).
   std::atomic<uint64_t> snapshot_lsn{0};
   // Snapshots: SAVE, BGSAVE, the save schedule (set before threads start, else nullptr).
-  class Persistence* persistence = nullptr;
+  std::atomic<class Persistence*> persistence{nullptr};
   // Recovery figures for INFO persistence.
   std::atomic<uint64_t> loaded_records{0};
   std::atomic<int64_t> load_ms{0};

@@ -184,9 +184,18 @@ void AppendMemory(const Config& config, std::string* out) {
 }
 
 void AppendPersistence(CommandContext& ctx, const Config& config, std::string* out) {
-  Field(out, "loading", 0);
+  bool loading = ctx.server.loading.load();
+  Field(out, "loading", loading ? 1 : 0);
+  if (loading) {
+    uint64_t total = ctx.server.loading_total_bytes.load();
+    uint64_t done = ctx.server.loading_loaded_bytes.load();
+    Field(out, "loading_start_time", ctx.server.loading_start_s.load());
+    Field(out, "loading_total_bytes", static_cast<int64_t>(total));
+    Field(out, "loading_loaded_bytes", static_cast<int64_t>(done));
+    Field(out, "loading_loaded_perc", Format("%.2f", total == 0 ? 0.0 : 100.0 * done / total));
+  }
   Field(out, "async_loading", 0);
-  Persistence* p = ctx.server.persistence;
+  Persistence* p = ctx.server.persistence.load();
   bool saving = p != nullptr && p->in_progress();
   Field(out, "rdb_changes_since_last_save",
         static_cast<int64_t>(p != nullptr ? p->changes_since_save() : 0));
@@ -196,7 +205,7 @@ void AppendPersistence(CommandContext& ctx, const Config& config, std::string* o
   Field(out, "aof_enabled", config.appendonly ? 1 : 0);
   Field(out, "aof_rewrite_in_progress", saving ? 1 : 0);
   Field(out, "snapshot_lsn", static_cast<int64_t>(ctx.server.snapshot_lsn.load()));
-  store::GroupCommit* wal = ctx.server.wal;
+  store::GroupCommit* wal = ctx.server.wal.load();
   Field(out, "aof_last_write_status", wal != nullptr && wal->failed() ? "err" : "ok");
   if (wal == nullptr) return;
   // cairn's write-ahead log and its group commit.

@@ -11,14 +11,14 @@ namespace cairn::server {
 namespace {
 
 bool HavePersistence(CommandContext& ctx) {
-  if (ctx.server.persistence != nullptr) return true;
+  if (ctx.server.persistence.load() != nullptr) return true;
   ctx.reply.WriteError(errors::kNoPersistence);
   return false;
 }
 
 void CmdSave(CommandContext& ctx) {
   if (!HavePersistence(ctx)) return;
-  std::string error = ctx.server.persistence->Save();
+  std::string error = ctx.server.persistence.load()->Save();
   if (error.empty()) {
     ctx.reply.WriteOk();
   } else {
@@ -28,7 +28,7 @@ void CmdSave(CommandContext& ctx) {
 
 void BackgroundGeneric(CommandContext& ctx, std::string_view started) {
   if (!HavePersistence(ctx)) return;
-  if (ctx.server.persistence->StartBackground()) {
+  if (ctx.server.persistence.load()->StartBackground()) {
     ctx.reply.WriteSimple(started);
   } else {
     ctx.reply.WriteError(errors::kBgsaveInProgress);
