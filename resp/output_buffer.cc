@@ -1,6 +1,7 @@
 // resp/output_buffer.cc — see output_buffer.h.
 #include "resp/output_buffer.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 
@@ -47,16 +48,18 @@ void OutputBuffer::AppendExternal(const char* data, size_t len, ReleaseFn releas
   size_ += len;
 }
 
-int OutputBuffer::Gather(struct iovec* iov, int max_iov) const {
+int OutputBuffer::Gather(struct iovec* iov, int max_iov, size_t max_bytes) const {
   int n = 0;
   size_t skip = offset_;
-  for (size_t i = head_; i < segments_.size() && n < max_iov; ++i) {
+  for (size_t i = head_; i < segments_.size() && n < max_iov && max_bytes > 0; ++i) {
     const Segment& s = segments_[i];
-    if (s.len - skip == 0) continue;
+    size_t len = std::min(s.len - skip, max_bytes);
+    if (len == 0) continue;
     iov[n].iov_base = s.data + skip;
-    iov[n].iov_len = s.len - skip;
+    iov[n].iov_len = len;
     ++n;
     skip = 0;
+    max_bytes -= len;
   }
   return n;
 }

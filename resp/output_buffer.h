@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstddef>
 #include <string_view>
 #include <vector>
 
@@ -40,8 +41,9 @@ class OutputBuffer {
 
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
-  // Fills up to max_iov entries describing the pending bytes in order; returns the count.
-  int Gather(struct iovec* iov, int max_iov) const;
+  // Fills up to max_iov entries describing the first max_bytes pending bytes in order;
+  // returns the count.
+  int Gather(struct iovec* iov, int max_iov, size_t max_bytes = SIZE_MAX) const;
   // Drops the first n pending bytes (they were written), releasing drained segments.
   void Consume(size_t n);
   // Drops everything (connection closing).
