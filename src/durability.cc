@@ -2,6 +2,7 @@
 #include "src/durability.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -9,6 +10,7 @@
 
 #include "src/log.h"
 #include "store/effects.h"
+#include "store/log_file.h"
 #include "store/snapshot.h"
 #include "store/wal_format.h"
 #include "store/wal_reader.h"
@@ -49,6 +51,23 @@ uint64_t RecoveryBytes(const std::string& dir) {
     for (const auto& s : segments) total += FileSize(s.path);
   }
   return total;
+}
+
+bool RemoveAllSegments(const std::string& dir, std::string* error) {
+  std::vector<store::wal::WalSegment> segments;
+  if (store::wal::WalStatus st = store::wal::ListSegments(dir, &segments); !st.ok()) {
+    *error = st.message;
+    return false;
+  }
+  for (const auto& s : segments) {
+    if (::unlink(s.path.c_str()) != 0) {
+      *error = "removing " + s.path + ": " + std::strerror(errno);
+      return false;
+    }
+  }
+  Log(LogLevel::kNotice, "WAL fully covered by the snapshot: %zu segments removed",
+      segments.size());
+  return store::SyncDir(dir) == 0;
 }
 
 // Tracks replay progress through the segments and logs it once a second.
@@ -130,7 +149,12 @@ uint64_t Replay(ServerState& state, const std::string& dir, std::string* error) 
              " (inspect and repair with cairn-check-wal)";
     return 0;
   }
-  if (result.first_lsn > snapshot.lsn + 1) {
+  if (result.next_lsn != 0 && result.next_lsn <= snapshot.lsn) {
+    // The snapshot holds changes whose log records never became durable (a crash right
+    // after it): every segment is covered, and the log must restart after the cut.
+    if (!RemoveAllSegments(dir, error)) return 0;
+    result.next_lsn = snapshot.lsn + 1;
+  } else if (result.first_lsn > snapshot.lsn + 1) {
     *error = "the WAL starts at LSN " + std::to_string(result.first_lsn) +
              " but the snapshot ends at " + std::to_string(snapshot.lsn) + ": records are missing";
     return 0;

@@ -206,6 +206,7 @@ void ApplyPairOp(Store& store, const OpArgs& a) {
 }  // namespace
 
 bool ApplyEffects(Store& store, std::string_view payload) {
+  Store::ReplayScope replay;  // the recorded state, not today's clock, decides what exists
   Decoder d(payload);
   if (d.empty()) return false;
   while (!d.empty()) {

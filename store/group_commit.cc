@@ -75,6 +75,7 @@ void GroupCommit::Run() {
     lock.unlock();
     Commit(first, last, records);
     writing_.clear();
+    if (options_.policy == FsyncPolicy::kEverySec) MaybeSyncEverySecond();  // even under load
     lock.lock();
   }
   lock.unlock();
@@ -85,11 +86,20 @@ void GroupCommit::Run() {
 
 int GroupCommit::WriteOnce(uint64_t first_lsn) {
   if (rotate_.exchange(false, std::memory_order_acq_rel)) writer_.Rotate();
-  if (int rc = writer_.Write(first_lsn, writing_); rc != 0) return rc;
+  if (int rc = writer_.Write(first_lsn, writing_); rc != 0) return rc;  // already undone
   if (options_.policy != FsyncPolicy::kAlways) return 0;
   if (options_.sync_delay_ms_for_testing > 0) {
     std::this_thread::sleep_for(std::chrono::milliseconds(options_.sync_delay_ms_for_testing));
   }
+  int rc = TimedSync();
+  if (rc != 0) {
+    // The batch is retried from scratch: take it out so it is never in the log twice.
+    if (int undo = writer_.UndoLastWrite(); undo != 0) return undo;
+  }
+  return rc;
+}
+
+int GroupCommit::TimedSync() {
   int64_t start = SteadyUs();
   int rc = writer_.Sync();
   std::lock_guard lock(mu_);
@@ -98,15 +108,24 @@ int GroupCommit::WriteOnce(uint64_t first_lsn) {
   return rc;
 }
 
-void GroupCommit::Commit(uint64_t first_lsn, uint64_t last_lsn, uint64_t records) {
-  int rc = WriteOnce(first_lsn);
-  while (rc != 0) {
+void GroupCommit::ReportHealth(int rc) {
+  if (rc != 0) {
     if (!failed_.exchange(true, std::memory_order_acq_rel) && options_.on_error) {
       options_.on_error(rc);
     }
+    std::lock_guard lock(mu_);
+    ++stats_.failures;
+  } else if (failed_.exchange(false, std::memory_order_acq_rel) && options_.on_error) {
+    options_.on_error(0);
+  }
+}
+
+void GroupCommit::Commit(uint64_t first_lsn, uint64_t last_lsn, uint64_t records) {
+  int rc = WriteOnce(first_lsn);
+  while (rc != 0) {
+    ReportHealth(rc);
     {
       std::unique_lock lock(mu_);
-      ++stats_.failures;
       // Keep retrying while running; at shutdown give up and report it.
       if (cv_.wait_for(lock, std::chrono::milliseconds(options_.retry_interval_ms),
                        [this] { return stop_; })) {
@@ -116,9 +135,7 @@ void GroupCommit::Commit(uint64_t first_lsn, uint64_t last_lsn, uint64_t records
     }
     rc = WriteOnce(first_lsn);
   }
-  if (failed_.exchange(false, std::memory_order_acq_rel) && options_.on_error) {
-    options_.on_error(0);
-  }
+  ReportHealth(0);
   {
     std::lock_guard lock(mu_);
     stats_.bytes += writing_.size();
@@ -130,16 +147,13 @@ void GroupCommit::Commit(uint64_t first_lsn, uint64_t last_lsn, uint64_t records
   if (options_.on_durable) options_.on_durable(last_lsn);
 }
 
+// everysec: written batches are already acknowledged, so a failed sync cannot be undone; it
+// is reported (writes are refused) and retried every second until it succeeds.
 void GroupCommit::MaybeSyncEverySecond() {
   int64_t now_ms = SteadyUs() / 1000;
   if (now_ms - last_sync_ms_ < 1000) return;
   last_sync_ms_ = now_ms;
-  int64_t start = SteadyUs();
-  if (writer_.Sync() == 0) {
-    std::lock_guard lock(mu_);
-    ++stats_.fsyncs;
-    stats_.last_fsync_us = static_cast<uint64_t>(SteadyUs() - start);
-  }
+  ReportHealth(TimedSync());
 }
 
 }  // namespace cairn::store

@@ -83,6 +83,9 @@ class GroupCommit final : public Journal {
   // Writes (and syncs) one batch; retries until it succeeds or the commit thread stops.
   void Commit(uint64_t first_lsn, uint64_t last_lsn, uint64_t records);
   int WriteOnce(uint64_t first_lsn);
+  int TimedSync();
+  // Tracks failed()/on_error from the result of a write or sync (0 = success).
+  void ReportHealth(int rc);
   void MaybeSyncEverySecond();
 
   GroupCommitOptions options_;

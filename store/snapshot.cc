@@ -139,6 +139,7 @@ bool ReadFile(const std::string& path, std::string* data, int* error) {
 
 // Applies the entries between the header and the end marker.
 bool LoadEntries(Store& store, Decoder& d, uint64_t* keys) {
+  Store::ReplayScope replay;
   for (;;) {
     uint8_t tag = 0;
     if (!d.U8(&tag)) return false;

@@ -57,6 +57,13 @@ detail::Table& KeyHandle::table() {
   return store_->shards_[Store::ShardOf(hash_)].tables[db_];
 }
 
+namespace {
+thread_local bool replaying = false;
+}  // namespace
+
+Store::ReplayScope::ReplayScope() : previous_(replaying) { replaying = true; }
+Store::ReplayScope::~ReplayScope() { replaying = previous_; }
+
 Entry* KeyHandle::Find() { return Lookup(true); }
 
 Entry* KeyHandle::Peek() { return Lookup(false); }
@@ -65,7 +72,7 @@ Entry* KeyHandle::Lookup(bool touch) {
   Entry** link = nullptr;
   Entry* e = table().Find(hash_, key_, &link);
   if (e == nullptr) return nullptr;
-  if (e->has_expire() && e->expire_at_ms <= now_ms()) {
+  if (e->has_expire() && !replaying && e->expire_at_ms <= now_ms()) {
     detail::DeferDestroy(table().Unlink(link));
     store_->CountExpired(1);
     return nullptr;

@@ -168,6 +168,21 @@ class Store {
   size_t ExpireCycle(int64_t budget_us);
   uint64_t expired_keys() const { return expired_keys_.load(std::memory_order_relaxed); }
 
+  // While a ReplayScope lives on a thread, lookups on that thread do not expire keys:
+  // replaying the log or loading a snapshot must reproduce the recorded state, whatever the
+  // clock says now (a key that expired while the server was down is deleted afterwards, by
+  // the usual lazy and active expiry). Redis does the same while loading.
+  class ReplayScope {
+   public:
+    ReplayScope();
+    ~ReplayScope();
+    ReplayScope(const ReplayScope&) = delete;
+    ReplayScope& operator=(const ReplayScope&) = delete;
+
+   private:
+    bool previous_;
+  };
+
   // Sets the journal that receives every change (nullptr: none, e.g. during replay). Call
   // before the store is shared between threads.
   void set_journal(Journal* journal) { journal_ = journal; }

@@ -36,11 +36,19 @@ int WalWriter::Write(uint64_t first_lsn, std::string_view bytes) {
     if (int rc = OpenSegment(first_lsn); rc != 0) return rc;
   }
   uint64_t before = file_->size();
+  last_write_start_ = before;
   if (int rc = file_->Append(bytes); rc != 0) {
     (void)file_->Truncate(before);
     return rc;
   }
   bytes_written_ += bytes.size();
+  return 0;
+}
+
+int WalWriter::UndoLastWrite() {
+  if (file_ == nullptr) return 0;
+  if (int rc = file_->Truncate(last_write_start_); rc != 0) return rc;
+  rotate_ = true;
   return 0;
 }
 

@@ -34,6 +34,11 @@ class WalWriter {
   // Makes everything written so far durable (fdatasync, plus the directory after a new
   // segment was created). Returns 0 or a negative errno.
   [[nodiscard]] int Sync();
+  // After a failed Sync: takes the last Write back out of the file and makes the next Write
+  // start a fresh segment. After a failed fsync the kernel may already have dropped the dirty
+  // pages, so the batch must be written again, never just synced again — and only once, or
+  // the log would hold its LSNs twice. Returns 0 or a negative errno.
+  [[nodiscard]] int UndoLastWrite();
   // The next Write starts a new segment (so a snapshot's cut can free the older ones).
   void Rotate() { rotate_ = true; }
   uint64_t bytes_written() const { return bytes_written_; }
@@ -47,6 +52,7 @@ class WalWriter {
   std::string path_;
   bool dir_dirty_ = false;
   bool rotate_ = false;
+  uint64_t last_write_start_ = 0;  // file size before the last Write
   uint64_t bytes_written_ = 0;
 };
 
