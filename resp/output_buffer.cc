@@ -115,6 +115,29 @@ void OutputBuffer::Clear() {
   size_ = 0;
 }
 
+void OutputBuffer::Truncate(size_t keep) {
+  if (keep >= size_) return;
+  size_t kept = 0, skip = offset_, i = head_;
+  for (; i < segments_.size(); ++i, skip = 0) {
+    size_t len = segments_[i].len - skip;
+    if (kept + len >= keep) break;
+    kept += len;
+  }
+  segments_[i].len = skip + (keep - kept);  // cut inside segment i
+  for (size_t j = segments_.size(); j-- > i + 1;) {
+    Segment& s = segments_[j];
+    if (s.capacity == 0) {
+      if (s.release != nullptr) s.release(s.ctx);
+    } else if (spare_ == nullptr) {
+      spare_ = s.data;
+    } else {
+      std::free(s.data);
+    }
+  }
+  segments_.resize(i + 1);
+  size_ = keep;
+}
+
 size_t OutputBuffer::memory_bytes() const {
   size_t total = 0;
   for (size_t i = head_; i < segments_.size(); ++i) {

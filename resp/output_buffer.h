@@ -48,6 +48,9 @@ class OutputBuffer {
   void Consume(size_t n);
   // Drops everything (connection closing).
   void Clear();
+  // Keeps the first keep pending bytes and drops the rest (replies that must not be sent).
+  // Bytes before keep are untouched, so a write in flight over them stays valid.
+  void Truncate(size_t keep);
   // Bytes held in memory (pending bytes plus unused block space): for CLIENT LIST omem.
   size_t memory_bytes() const;
   // Segments tracked, drained ones included (bounded: drained entries are dropped).

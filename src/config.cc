@@ -80,6 +80,8 @@ const std::vector<Option>& Options() {
        Field(&Config::wal_segment_size)},
       {"debug-wal-sync-delay-ms", Kind::kInt, false, 0, 60000, {},
        Field(&Config::debug_wal_sync_delay_ms)},
+      {"debug-wal-inject-enospc", Kind::kBool, true, 0, 0, {},
+       Field(&Config::debug_wal_inject_enospc)},
   };
   return options;
 }

@@ -13,6 +13,7 @@
 
 #include "src/dispatch.h"
 #include "src/io_thread.h"
+#include "src/errors.h"
 #include "src/log.h"
 #include "store/store.h"
 
@@ -158,6 +159,7 @@ void Connection::ProcessInput() {
       uint64_t reply_start = sent_total_ + out_.size();
       Execute(*state, client_, *stats, writer, parser_.args());
       GateReply(reply_start, store::Store::TakeObservedLsn());
+      ++replies_;
       in_.Consume(consumed);  // after Execute: the arguments point into the buffer
       parser_.set_authenticated(client_.authenticated || !state->limits.requirepass_set.load());
       if (client_.close_after_reply || client_.kill_requested.load()) close_after_flush_ = true;
@@ -191,13 +193,30 @@ void Connection::GateReply(uint64_t start, uint64_t lsn) {
     gates_.back().end = end;  // one gate can cover replies that need no later LSN
     return;
   }
-  gates_.push_back(Gate{start, end, lsn});
+  gates_.push_back(Gate{start, end, lsn, replies_});
+}
+
+void Connection::FailHeldReplies() {
+  ServerState* state = thread_->state();
+  std::string error;
+  {
+    std::lock_guard lock(state->wal_error_mu);
+    error = std::string(errors::kMisconfWal) + state->wal_error;
+  }
+  const Gate& first = gates_.front();
+  uint64_t held = replies_ - first.first_reply;
+  out_.Truncate(static_cast<size_t>(first.start - sent_total_));
+  gates_.clear();
+  resp::Writer writer(&out_, client_.protocol.load(std::memory_order_relaxed));
+  for (uint64_t i = 0; i < held; ++i) writer.WriteError(error);
+  thread_->stats()->error_replies.Add(held);
 }
 
 size_t Connection::SendableBytes() {
   store::GroupCommit* wal = thread_->state()->wal.load(std::memory_order_acquire);
   uint64_t durable = wal != nullptr ? wal->durable_lsn() : UINT64_MAX;
   while (!gates_.empty() && gates_.front().lsn <= durable) gates_.pop_front();
+  if (!gates_.empty() && wal->failed()) FailHeldReplies();
   if (gates_.empty()) return out_.size();
   if (!waiting_durable_) {
     waiting_durable_ = true;

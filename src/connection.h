@@ -90,7 +90,13 @@ class Connection {
   uint64_t sent_total_ = 0;  // bytes of out_ written to the socket so far
   struct Gate {
     uint64_t start, end, lsn;  // absolute output offsets
+    uint64_t first_reply;      // index of the first reply the gate holds
   };
+  uint64_t replies_ = 0;  // replies written so far
+  // The WAL failed: held replies must never say OK. Replaces every held reply with a
+  // -MISCONF error (the write may still reach the log when the disk recovers: its outcome is
+  // unknown to the client, as after a timeout, but it was never acknowledged).
+  void FailHeldReplies();
   std::deque<Gate> gates_;
   bool waiting_durable_ = false;  // registered with the thread for the next durable wake-up
   ClientState client_;

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cerrno>
 #include <cstring>
 
 #include "src/log.h"
@@ -30,6 +31,27 @@ class LogReporter final : public store::wal::WalReporter {
     Log(LogLevel::kWarning, "WAL corruption in %s at offset %llu: %s", segment.c_str(),
         static_cast<unsigned long long>(offset), reason.c_str());
   }
+};
+
+// Testing only: while debug-wal-inject-enospc is on, appends and syncs fail as on a full
+// disk, so tests can watch a real server refuse writes and recover. One relaxed load per
+// call when off.
+class FaultInjectingLogFile final : public store::LogFile {
+ public:
+  FaultInjectingLogFile(std::unique_ptr<store::LogFile> file, const std::atomic<bool>* fail)
+      : file_(std::move(file)), fail_(fail) {}
+  int Append(std::string_view data) override {
+    return fail_->load(std::memory_order_relaxed) ? -ENOSPC : file_->Append(data);
+  }
+  int Sync() override {
+    return fail_->load(std::memory_order_relaxed) ? -ENOSPC : file_->Sync();
+  }
+  int Truncate(uint64_t size) override { return file_->Truncate(size); }
+  uint64_t size() const override { return file_->size(); }
+
+ private:
+  std::unique_ptr<store::LogFile> file_;
+  const std::atomic<bool>* fail_;
 };
 
 store::FsyncPolicy PolicyOf(const std::string& name) {
@@ -188,11 +210,21 @@ std::unique_ptr<store::GroupCommit> StartDurability(ServerState& state,
   gc.wal.segment_bytes = static_cast<uint64_t>(config.wal_segment_size);
   gc.policy = PolicyOf(config.appendfsync);
   gc.sync_delay_ms_for_testing = config.debug_wal_sync_delay_ms;
+  const std::atomic<bool>* fail = &state.limits.inject_wal_enospc;
+  gc.wal.open = [fail](const std::string& path, int* err) -> std::unique_ptr<store::LogFile> {
+    std::unique_ptr<store::LogFile> file = store::OpenPosixLogFile(path, err);
+    if (file == nullptr) return nullptr;
+    return std::make_unique<FaultInjectingLogFile>(std::move(file), fail);
+  };
   gc.on_durable = options.on_durable;
   ServerState* s = &state;
-  gc.on_error = [s](int err) {
-    std::lock_guard lock(s->wal_error_mu);
-    s->wal_error = err == 0 ? "" : std::strerror(-err);
+  auto wake = options.on_durable;
+  gc.on_error = [s, wake](int err) {
+    {
+      std::lock_guard lock(s->wal_error_mu);
+      s->wal_error = err == 0 ? "" : std::strerror(-err);
+    }
+    if (err != 0 && wake) wake(0);  // connections holding replies turn them into errors
     if (err != 0) {
       Log(LogLevel::kWarning, "WAL write failed: %s; refusing writes until it succeeds",
           std::strerror(-err));

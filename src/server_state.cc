@@ -47,6 +47,7 @@ void ServerState::ApplyConfig() {
   limits.maxclients = c.maxclients;
   limits.timeout_s = c.timeout_s;
   limits.requirepass_set = !c.requirepass.empty();
+  limits.inject_wal_enospc = c.debug_wal_inject_enospc;
   SetLogLevel(c.loglevel);
 }
 

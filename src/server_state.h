@@ -30,6 +30,7 @@ struct RuntimeLimits {
   std::atomic<int> maxclients{0};
   std::atomic<int> timeout_s{0};
   std::atomic<bool> requirepass_set{false};
+  std::atomic<bool> inject_wal_enospc{false};  // testing only (debug-wal-inject-enospc)
 };
 
 struct ServerState {

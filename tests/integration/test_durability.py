@@ -237,6 +237,56 @@ class DurabilityTestCase(unittest.TestCase):
         r.close()
 
 
+# ---- a failing disk: writes get errors, never OK; reads go on; recovery --------------------
+
+class TestWalFaults(DurabilityTestCase):
+    MISCONF = b"MISCONF Errors writing to the AOF file: No space left on device"
+
+    def raw_error(self, conn, *args):
+        try:
+            conn.execute_command(*args)
+        except redis.exceptions.ResponseError as e:
+            return str(e).encode()
+        return None
+
+    def test_a_failing_log_refuses_writes_keeps_reads_and_recovers(self):
+        server = self.server().start()
+        r = server.client()
+        self.assertTrue(r.set("before", "1"))
+        for i in range(20):
+            self.assertTrue(r.set("read%d" % i, "v%d" % i))
+        r.config_set("debug-wal-inject-enospc", "yes")
+        # The write whose batch cannot reach the disk is not acknowledged...
+        self.assertEqual(self.raw_error(r, "SET", "during", "2"), self.MISCONF)
+        # ...later writes are refused outright, reads of other keys go on.
+        self.assertEqual(self.raw_error(r, "INCR", "refused"), self.MISCONF)
+        # Reads go on. (A read of a key in the failed write's shard may reveal that write,
+        # so it gets the error too; with 20 keys over 128 shards most reads succeed.)
+        answered = 0
+        for i in range(20):
+            error = self.raw_error(r, "GET", "read%d" % i)
+            self.assertIn(error, (None, self.MISCONF))
+            if error is None:
+                self.assertEqual(r.get("read%d" % i), b"v%d" % i)
+                answered += 1
+        self.assertGreater(answered, 0)
+        self.assertEqual(server.info_persistence()["aof_last_write_status"], "err")
+        r.config_set("debug-wal-inject-enospc", "no")
+        deadline = time.time() + 10
+        while self.raw_error(r, "SET", "after", "3") is not None:
+            self.assertLess(time.time(), deadline, "writes never resumed after the disk recovered")
+            time.sleep(0.05)
+        self.assertEqual(server.info_persistence()["aof_last_write_status"], "ok")
+        r.close()
+        self.assertEqual(server.terminate(), 0)
+        server.start()
+        r = server.client()
+        self.assertEqual(r.get("before"), b"1")
+        self.assertEqual(r.get("after"), b"3")
+        self.assertIsNone(r.get("refused"))  # refused writes never happened
+        r.close()
+
+
 # ---- crash: kill -9 in the middle of concurrent writes ----------------------------------
 
 class Writer(threading.Thread):

@@ -247,3 +247,23 @@ TEST_CASE("drained segments do not pile up while a connection lives") {
   CHECK(out.memory_bytes() <= cairn::resp::OutputBuffer::kBlockSize);
   CHECK(out.segment_count() <= 1);
 }
+
+TEST_CASE("Truncate drops held replies and keeps the bytes before them intact") {
+  cairn::resp::OutputBuffer out;
+  static char big[9000];
+  std::memset(big, 'x', sizeof(big));
+  int released = 0;
+  out.Append("+OK\r\n");
+  out.AppendExternal(big, sizeof(big), [](void* n) { ++*static_cast<int*>(n); }, &released);
+  out.Append("\r\n:1\r\n");
+  out.Consume(2);  // part of the first reply already written
+  out.Truncate(3);  // keep "K\r\n", drop the rest
+  CHECK(released == 1);
+  CHECK(out.size() == 3);
+  out.Append("-ERR x\r\n");
+  struct iovec iov[8];
+  int n = out.Gather(iov, 8);
+  std::string bytes;
+  for (int i = 0; i < n; ++i) bytes.append(static_cast<char*>(iov[i].iov_base), iov[i].iov_len);
+  CHECK(bytes == "K\r\n-ERR x\r\n");
+}
