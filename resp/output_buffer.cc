@@ -64,8 +64,8 @@ int OutputBuffer::Gather(struct iovec* iov, int max_iov, size_t max_bytes) const
   return n;
 }
 
-void OutputBuffer::DropFront() {
-  Segment& s = segments_[head_];
+// An external segment goes back to its owner; an owned block becomes the spare or is freed.
+void OutputBuffer::ReleaseSegment(Segment& s) {
   if (s.capacity == 0) {
     if (s.release != nullptr) s.release(s.ctx);
   } else if (spare_ == nullptr) {
@@ -73,6 +73,10 @@ void OutputBuffer::DropFront() {
   } else {
     std::free(s.data);
   }
+}
+
+void OutputBuffer::DropFront() {
+  ReleaseSegment(segments_[head_]);
   ++head_;
   offset_ = 0;
   if (head_ == segments_.size()) {
@@ -124,16 +128,7 @@ void OutputBuffer::Truncate(size_t keep) {
     kept += len;
   }
   segments_[i].len = skip + (keep - kept);  // cut inside segment i
-  for (size_t j = segments_.size(); j-- > i + 1;) {
-    Segment& s = segments_[j];
-    if (s.capacity == 0) {
-      if (s.release != nullptr) s.release(s.ctx);
-    } else if (spare_ == nullptr) {
-      spare_ = s.data;
-    } else {
-      std::free(s.data);
-    }
-  }
+  for (size_t j = segments_.size(); j-- > i + 1;) ReleaseSegment(segments_[j]);
   segments_.resize(i + 1);
   size_ = keep;
 }

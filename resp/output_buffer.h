@@ -65,6 +65,7 @@ class OutputBuffer {
     void* ctx;
   };
   void DropFront();
+  void ReleaseSegment(Segment& s);
 
   std::vector<Segment> segments_;
   size_t head_ = 0;    // first segment with pending bytes
