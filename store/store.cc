@@ -256,7 +256,13 @@ void Store::CaptureShard(size_t i) {
   CaptureIfPending(i);
 }
 
-void Store::FinishCapture() { capture_.store(nullptr, std::memory_order_relaxed); }
+// With every shard locked, so no command still holds the pointer it loaded under a shard
+// lock: after this the capture may be destroyed.
+void Store::FinishCapture() {
+  for (size_t i = 0; i < kShards; ++i) shards_[i].mu.lock();
+  capture_.store(nullptr, std::memory_order_relaxed);
+  UnlockAll();
+}
 
 void Store::CaptureLocked(size_t i, Capture* c) {
   std::vector<CapturedEntry>& out = c->entries[i];

@@ -261,7 +261,7 @@ class Store {
   uint64_t seed_;
   Journal* journal_ = nullptr;
   // The running snapshot's capture, or nullptr. Set and cleared with every shard locked
-  // (StartCapture) or when no shard is pending (FinishCapture).
+  // (StartCapture, FinishCapture), so a command reads it only under a shard lock.
   std::atomic<Capture*> capture_{nullptr};
   std::unique_ptr<Shard[]> shards_;
   std::atomic<uint64_t> expired_keys_{0};
