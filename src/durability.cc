@@ -191,10 +191,11 @@ uint64_t Replay(ServerState& state, const std::string& dir, std::string* error) 
                 std::chrono::steady_clock::now() - start).count();
   state.loaded_records = records;
   state.load_ms = ms;
+  uint64_t next_lsn = std::max(result.next_lsn, snapshot.lsn + 1);  // empty log: after the cut
   Log(LogLevel::kNotice, "WAL replayed: %llu records in %lld ms, next LSN %llu",
       static_cast<unsigned long long>(records), static_cast<long long>(ms),
-      static_cast<unsigned long long>(result.next_lsn));
-  return std::max(result.next_lsn, snapshot.lsn + 1);  // an empty log continues after the cut
+      static_cast<unsigned long long>(next_lsn));
+  return next_lsn;
 }
 
 }  // namespace
