@@ -11,56 +11,18 @@ import os
 import shutil
 import struct
 import subprocess
+import sys
 import tempfile
 import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 TOOL = os.environ.get("CAIRN_CHECK_WAL")
 
 # ---- an independent writer for the WAL format -------------------------------------------
 
-MAGIC = b"CAIRNWAL"
-VERSION = 1
-HEADER_SIZE = 12
-K_EFFECTS = 1
-
-
-def _crc32c_table():
-    table = []
-    for i in range(256):
-        c = i
-        for _ in range(8):
-            c = (c >> 1) ^ (0x82F63B78 if c & 1 else 0)
-        table.append(c)
-    return table
-
-
-_CRC_TABLE = _crc32c_table()
-
-
-def crc32c(data):
-    c = 0xFFFFFFFF
-    for b in data:
-        c = (c >> 8) ^ _CRC_TABLE[(c ^ b) & 0xFF]
-    return c ^ 0xFFFFFFFF
-
-
-def mask_crc(crc):
-    rotated = ((crc >> 15) | (crc << 17)) & 0xFFFFFFFF
-    return (rotated + 0xA282EAD8) & 0xFFFFFFFF
-
-
-def varint(v):
-    out = bytearray()
-    while v >= 0x80:
-        out.append((v & 0x7F) | 0x80)
-        v >>= 7
-    out.append(v)
-    return bytes(out)
-
-
-def record(lsn, payload, rtype=K_EFFECTS):
-    body = struct.pack("<BQ", rtype, lsn) + payload
-    return struct.pack("<I", mask_crc(crc32c(body))) + varint(len(body)) + body
+from wal_bytes import HEADER_SIZE, K_EFFECTS, MAGIC, VERSION  # noqa: E402,F401
+from wal_bytes import encode_record as record  # noqa: E402
 
 
 def segment_name(first_lsn):

@@ -37,46 +37,7 @@ SKIP_REASON = "redis-server's persistence is not cairn's WAL"
 
 # ---- the WAL format, as far as these tests need it (store/wal_format.h) -----------------
 
-MAGIC = b"CAIRNWAL"
-HEADER_SIZE = 12
-
-
-def _crc32c_table():
-    table = []
-    for i in range(256):
-        c = i
-        for _ in range(8):
-            c = (c >> 1) ^ (0x82F63B78 if c & 1 else 0)
-        table.append(c)
-    return table
-
-
-_CRC_TABLE = _crc32c_table()
-
-
-def crc32c(data):
-    c = 0xFFFFFFFF
-    for b in data:
-        c = (c >> 8) ^ _CRC_TABLE[(c ^ b) & 0xFF]
-    return c ^ 0xFFFFFFFF
-
-
-def mask_crc(crc):
-    return ((((crc >> 15) | (crc << 17)) & 0xFFFFFFFF) + 0xA282EAD8) & 0xFFFFFFFF
-
-
-def varint(v):
-    out = bytearray()
-    while v >= 0x80:
-        out.append((v & 0x7F) | 0x80)
-        v >>= 7
-    out.append(v)
-    return bytes(out)
-
-
-def encode_record(lsn, payload):
-    body = struct.pack("<BQ", 1, lsn) + payload
-    return struct.pack("<I", mask_crc(crc32c(body))) + varint(len(body)) + body
+from wal_bytes import HEADER_SIZE, MAGIC, crc32c, encode_record, mask_crc, varint  # noqa: E402,F401
 
 
 def record_spans(data):

@@ -28,32 +28,18 @@
 #include "store/log_file.h"
 #include "store/wal_format.h"
 #include "store/wal_reader.h"
+#include "tests/support/temp_dir.h"
 
 namespace cairn::store {
 namespace {
+
+using cairn::test::TempDir;
 
 namespace fs = std::filesystem;
 
 // Generous: a bound that only a hang (or a lost wake-up) reaches, never a slow machine.
 constexpr auto kWaitLimit = std::chrono::seconds(20);
 
-class TempDir {
- public:
-  TempDir() {
-    const char* base = std::getenv("TMPDIR");
-    std::string tmpl = std::string(base != nullptr ? base : "/tmp") + "/group_commit_test.XXXXXX";
-    REQUIRE(mkdtemp(tmpl.data()) != nullptr);
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 // The highest LSN among the whole records in bytes (0 for a segment header or no record).
 uint64_t LastLsnIn(std::string_view bytes) {

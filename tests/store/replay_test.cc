@@ -24,9 +24,12 @@
 #include "store/store.h"
 #include "store/wal_reader.h"
 #include "tests/store/store_testing.h"
+#include "tests/support/temp_dir.h"
 
 namespace cairn::store {
 namespace {
+
+using cairn::test::TempDir;
 
 namespace fs = std::filesystem;
 using testing::StringValue;
@@ -35,23 +38,6 @@ constexpr int kDatabases = 4;
 constexpr int64_t kHourMs = 3600 * 1000;
 constexpr int64_t kDayMs = 24 * kHourMs;
 
-class TempDir {
- public:
-  TempDir() {
-    const char* base = std::getenv("TMPDIR");
-    std::string tmpl = std::string(base != nullptr ? base : "/tmp") + "/replay_test.XXXXXX";
-    REQUIRE(mkdtemp(tmpl.data()) != nullptr);
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 // Everything a user could see of a store: per (db, key), the value and the expiry.
 using Contents = std::map<std::tuple<int, std::string>, std::pair<std::string, int64_t>>;

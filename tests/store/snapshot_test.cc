@@ -17,6 +17,7 @@
 #include "store/wal_reader.h"
 #include "store/wal_writer.h"
 #include "tests/store/store_testing.h"
+#include "tests/support/temp_dir.h"
 
 namespace cairn::store {
 namespace {
@@ -26,14 +27,7 @@ using testing::Get;
 using testing::Keys;
 using testing::Set;
 
-struct TempDir {
-  TempDir() {
-    char tmpl[] = "/tmp/cairn-snapshot-XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~TempDir() { std::system(("rm -rf " + path).c_str()); }
-  std::string path;
-};
+using cairn::test::TempDir;
 
 // Every key, value and expiry of every database.
 std::map<std::string, std::string> Dump(Store& store) {
@@ -64,11 +58,11 @@ TEST_CASE("a snapshot round-trips keys, values, expiries and databases") {
   Set(store, "ttl", "t", 4102444800000);  // year 2100
   Set(store, "other-db", "x", 0, 5);
   Set(store, std::string("bin\0ary", 7), std::string("\r\n\0", 3));
-  SnapshotResult w = WriteSnapshot(store, dir.path);
+  SnapshotResult w = WriteSnapshot(store, dir.path());
   REQUIRE(w.ok());
   CHECK(w.keys == 4);
   Store loaded;
-  REQUIRE(LoadSnapshot(loaded, dir.path).ok());
+  REQUIRE(LoadSnapshot(loaded, dir.path()).ok());
   CHECK(Dump(loaded) == Dump(store));
   CHECK(ExpireAt(loaded, "ttl") == 4102444800000);
 }
@@ -77,15 +71,15 @@ TEST_CASE("a damaged snapshot is refused, not half loaded") {
   TempDir dir;
   Store store;
   for (int i = 0; i < 100; ++i) Set(store, "k" + std::to_string(i), "value");
-  REQUIRE(WriteSnapshot(store, dir.path).ok());
-  std::string path = dir.path + "/" + kSnapshotFileName;
+  REQUIRE(WriteSnapshot(store, dir.path()).ok());
+  std::string path = dir.path() + "/" + kSnapshotFileName;
   FILE* f = std::fopen(path.c_str(), "r+b");
   REQUIRE(f != nullptr);
   std::fseek(f, 40, SEEK_SET);
   std::fputc('#', f);
   std::fclose(f);
   Store loaded;
-  SnapshotResult r = LoadSnapshot(loaded, dir.path);
+  SnapshotResult r = LoadSnapshot(loaded, dir.path());
   CHECK_FALSE(r.ok());
   CHECK(r.message.find("snapshot.cairn") != std::string::npos);
 }
@@ -94,7 +88,7 @@ TEST_CASE("snapshot taken during writes plus the log after its cut restores each
   TempDir dir;
   Store store;
   GroupCommitOptions options;
-  options.wal.dir = dir.path;
+  options.wal.dir = dir.path();
   options.wal.segment_bytes = 4096;  // many segments, so trimming has work to do
   GroupCommit wal(options, 1);
   wal.Start();
@@ -120,16 +114,16 @@ TEST_CASE("snapshot taken during writes plus the log after its cut restores each
     });
   }
   while (wal.last_lsn() < 1000) std::this_thread::yield();
-  SnapshotResult snap = WriteSnapshot(store, dir.path);  // while the writers run
+  SnapshotResult snap = WriteSnapshot(store, dir.path());  // while the writers run
   stop = true;
   for (auto& t : writers) t.join();
   REQUIRE(snap.ok());
   CHECK(snap.lsn > 0);
   REQUIRE(wal.Stop() == 0);
-  CHECK(TrimWal(dir.path, snap.lsn) >= 0);
+  CHECK(TrimWal(dir.path(), snap.lsn) >= 0);
 
   Store recovered;
-  Recover(recovered, dir.path);
+  Recover(recovered, dir.path());
   CHECK(Dump(recovered) == Dump(store));
 }
 

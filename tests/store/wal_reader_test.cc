@@ -16,30 +16,17 @@
 #include <vector>
 
 #include "store/wal_format.h"
+#include "tests/support/temp_dir.h"
 
 namespace cairn::store::wal {
 namespace {
 
 namespace fs = std::filesystem;
 
-// A fresh directory under $TMPDIR (or /tmp), removed with everything in it at the end.
-class TempDir {
+// The shared temp dir, plus where a segment with a given first LSN lives in it.
+class TempDir : public cairn::test::TempDir {
  public:
-  TempDir() {
-    const char* base = std::getenv("TMPDIR");
-    std::string tmpl = std::string(base != nullptr ? base : "/tmp") + "/wal_reader_test.XXXXXX";
-    REQUIRE(mkdtemp(tmpl.data()) != nullptr);
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-  std::string File(uint64_t first_lsn) const { return path_ + "/" + SegmentName(first_lsn); }
-
- private:
-  std::string path_;
+  std::string File(uint64_t first_lsn) const { return path() + "/" + SegmentName(first_lsn); }
 };
 
 struct TestRecord {
