@@ -21,7 +21,7 @@ TOOL = os.environ.get("CAIRN_CHECK_WAL")
 
 # ---- an independent writer for the WAL format -------------------------------------------
 
-from wal_bytes import HEADER_SIZE, K_EFFECTS, MAGIC, VERSION  # noqa: E402,F401
+from wal_bytes import HEADER_SIZE, K_EFFECTS, MAGIC, VERSION, crc32c  # noqa: E402,F401
 from wal_bytes import encode_record as record  # noqa: E402
 
 
