@@ -20,6 +20,7 @@ namespace cairn::server {
 
 struct ServerState;
 struct CommandContext;
+struct BlockRequest;
 
 using Handler = void (*)(CommandContext& ctx);
 
@@ -60,6 +61,9 @@ struct CommandContext {
   ClientState& client;
   ThreadStats& stats;
   const CommandSpec* spec = nullptr;
+  // Where a blocking command records that it wants to block (blocking.h); nullptr when it
+  // may not (inside MULTI/EXEC, in-process tests).
+  BlockRequest* block = nullptr;
 
   int db() const { return client.db.load(std::memory_order_relaxed); }
 };

@@ -27,6 +27,12 @@ CommandTable::CommandTable() {
   RegisterStringCommands(*this);
   RegisterKeyCommands(*this);
   RegisterPersistenceCommands(*this);
+  RegisterListCommands(*this);
+  RegisterHashCommands(*this);
+  RegisterSetCommands(*this);
+  RegisterZSetCommands(*this);
+  RegisterStreamCommands(*this);
+  RegisterTransactionCommands(*this);
 }
 
 void CommandTable::Add(CommandSpec spec) {

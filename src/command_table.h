@@ -40,5 +40,11 @@ void RegisterServerCommands(CommandTable& table);
 void RegisterStringCommands(CommandTable& table);
 void RegisterKeyCommands(CommandTable& table);
 void RegisterPersistenceCommands(CommandTable& table);
+void RegisterListCommands(CommandTable& table);
+void RegisterHashCommands(CommandTable& table);
+void RegisterSetCommands(CommandTable& table);
+void RegisterZSetCommands(CommandTable& table);
+void RegisterStreamCommands(CommandTable& table);
+void RegisterTransactionCommands(CommandTable& table);
 
 }  // namespace cairn::server

@@ -3,6 +3,7 @@
 
 #include <array>
 
+#include "store/object_families.h"
 #include "store/store.h"
 #include "store/wal_format.h"
 
@@ -84,6 +85,25 @@ void EffectBuffer::SwapDb(int a, int b) {
   PutVarint(&pending, static_cast<uint64_t>(b));
 }
 
+void EffectBuffer::SetObject(int db, std::string_view key, const Object& obj,
+                             int64_t expire_at_ms, bool keep_ttl) {
+  std::string body(1, static_cast<char>(obj.type()));
+  obj.Encode(&body);
+  PutKeyAnd(&pending, kOpSetObject, db, key, body);
+  PutVarint(&pending, keep_ttl ? 0 : static_cast<uint64_t>(expire_at_ms));
+  PutU8(&pending, keep_ttl ? 1 : 0);
+}
+
+void EffectBuffer::ObjectOp(int db, std::string_view key, uint8_t type,
+                            std::string_view family_op) {
+  PutU8(&pending, kOpObject);
+  PutVarint(&pending, static_cast<uint64_t>(db));
+  PutLengths(&pending, key.size(), family_op.size() + 1);
+  pending.append(key);
+  PutU8(&pending, type);
+  pending.append(family_op);
+}
+
 namespace {
 
 // One decoded op's operands.
@@ -92,6 +112,7 @@ struct OpArgs {
   int db = 0;
   std::string_view key, second;
   uint64_t number = 0;
+  uint8_t flag = 0;
 };
 
 bool DecodeDb(Decoder& d, int databases, int* db) {
@@ -128,9 +149,11 @@ bool DecodeOp(Decoder& d, int databases, OpArgs* a) {
   switch (a->op) {
     case kOpSetKeepTtl:
     case kOpAppend:
+    case kOpObject:
     case kOpRename: return DecodeKeyPair(d, a);
     case kOpSet:
     case kOpSetRange: return DecodeKeyPair(d, a) && d.Varint(&a->number);
+    case kOpSetObject: return DecodeKeyPair(d, a) && d.Varint(&a->number) && d.U8(&a->flag);
     case kOpDel: return DecodeKey(d, a);
     case kOpExpire: return DecodeKey(d, a) && d.Varint(&a->number);
     case kOpMove: {
@@ -188,6 +211,36 @@ void ApplyKeyOp(Store& store, const OpArgs& a) {
   });
 }
 
+// A collection op: the family replays its own encoding.
+bool ApplyObjectOp(Store& store, const OpArgs& a) {
+  if (a.second.empty()) return false;
+  auto type = static_cast<ValueType>(a.second[0]);
+  std::string_view family_op = a.second.substr(1);
+  return store.Access(a.db, a.key, [&](KeyHandle& h) {
+    switch (type) {
+      case ValueType::kList: return ApplyListOp(h, family_op);
+      case ValueType::kHash: return ApplyHashOp(h, family_op);
+      case ValueType::kSet: return ApplySetOp(h, family_op);
+      case ValueType::kZSet: return ApplyZSetOp(h, family_op);
+      case ValueType::kStream: return ApplyStreamOp(h, family_op);
+      case ValueType::kString: break;
+    }
+    return false;
+  });
+}
+
+// A whole collection installed at once.
+bool ApplySetObject(Store& store, const OpArgs& a) {
+  if (a.second.empty()) return false;
+  Value v;
+  v.type = static_cast<ValueType>(a.second[0]);
+  v.obj = DecodeObject(v.type, a.second.substr(1));
+  if (!v.obj) return false;
+  int64_t expire = a.flag != 0 ? kKeepTtl : static_cast<int64_t>(a.number);
+  store.Access(a.db, a.key, [&](KeyHandle& h) { h.Put(std::move(v), expire); });
+  return true;
+}
+
 // RENAME, MOVE and COPY touch two keys.
 void ApplyPairOp(Store& store, const OpArgs& a) {
   int target_db = a.op == kOpRename ? a.db : static_cast<int>(a.number);
@@ -219,6 +272,12 @@ bool ApplyEffects(Store& store, std::string_view payload) {
       case kOpRename:
       case kOpMove:
       case kOpCopy: ApplyPairOp(store, a); break;
+      case kOpObject:
+        if (!ApplyObjectOp(store, a)) return false;
+        break;
+      case kOpSetObject:
+        if (!ApplySetObject(store, a)) return false;
+        break;
       default: ApplyKeyOp(store, a); break;
     }
   }

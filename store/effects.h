@@ -13,6 +13,7 @@
 
 namespace cairn::store {
 
+class Object;
 class Store;
 
 // The ops logged by the current thread's Access in progress. Thread-local by design.
@@ -31,6 +32,9 @@ class EffectBuffer {
   static void FlushDb(int db);
   static void FlushAll();
   static void SwapDb(int a, int b);
+  static void SetObject(int db, std::string_view key, const Object& obj, int64_t expire_at_ms,
+                        bool keep_ttl);
+  static void ObjectOp(int db, std::string_view key, uint8_t type, std::string_view family_op);
 };
 
 // Applies one kEffects payload to store (whose journal must be off). Returns false if the

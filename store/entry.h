@@ -1,18 +1,18 @@
 // store/entry.h — one key of the keyspace: its name, value and expiry, in one allocation.
 //
 // An Entry lives in exactly one shard table and is read or changed only while that shard's
-// lock is held (through a KeyHandle). Values are immutable once published (see buffer.h);
-// changing a string means installing a new BufRef.
+// lock is held (through a KeyHandle). Strings are immutable once published (see buffer.h):
+// changing one means installing a new BufRef. Collections are Objects changed in place under
+// the shard lock, copy-on-write when shared (see object.h).
 #pragma once
 
 #include <cstdint>
 #include <string_view>
 
 #include "store/buffer.h"
+#include "store/object.h"
 
 namespace cairn::store {
-
-enum class ValueType : uint8_t { kString = 0, kList, kSet, kZSet, kHash, kStream };
 
 // TYPE's name for each value type ("string", "list", ...).
 std::string_view TypeName(ValueType type);
@@ -22,7 +22,8 @@ struct Value {
   // Set when a string was produced by APPEND/SETRANGE rather than assigned whole: OBJECT
   // ENCODING then says "raw", as Redis does for strings it has grown in place.
   bool grown = false;
-  BufRef str;
+  BufRef str;  // kString
+  ObjRef obj;  // every other type
 };
 
 struct Entry {

@@ -60,7 +60,12 @@ void EncodeEntry(std::string* out, const CapturedEntry& e) {
   PutU8(out, kEntryTag);
   PutVarint(out, static_cast<uint64_t>(e.db));
   PutU8(out, static_cast<uint8_t>(e.value.type));
+  std::string encoded;
   std::string_view value = e.value.str.view();
+  if (e.value.type != ValueType::kString) {
+    e.value.obj->Encode(&encoded);
+    value = encoded;
+  }
   PutLengths(out, e.key.size(), value.size());
   out->append(e.key);
   out->append(value);
@@ -153,14 +158,18 @@ bool LoadEntries(Store& store, Decoder& d, uint64_t* keys) {
     if (tag != kEntryTag || !d.Varint(&db) || !d.U8(&type) || !d.Lengths(&klen, &vlen) ||
         !d.Bytes(klen, &key) || !d.Bytes(vlen, &value) || !d.Varint(&expire) ||
         db >= static_cast<uint64_t>(store.databases()) ||
-        type != static_cast<uint8_t>(ValueType::kString)) {
+        type > static_cast<uint8_t>(ValueType::kStream)) {
       return false;
     }
-    store.Access(static_cast<int>(db), key, [&](KeyHandle& h) {
-      Value v;
+    Value v;
+    v.type = static_cast<ValueType>(type);
+    if (v.type == ValueType::kString) {
       v.str = BufRef::Copy(value);
-      h.Put(std::move(v), static_cast<int64_t>(expire));
-    });
+    } else if (!(v.obj = DecodeObject(v.type, value))) {
+      return false;
+    }
+    store.Access(static_cast<int>(db), key,
+                 [&](KeyHandle& h) { h.Put(std::move(v), static_cast<int64_t>(expire)); });
     ++*keys;
   }
 }

@@ -6,7 +6,8 @@
 // How the cut is taken without stopping the world: StartCapture locks every shard for a
 // moment (O(shards), no per-key work), reads the journal's last LSN and marks every shard
 // "pending". A pending shard is captured — every entry's key copied and value referenced
-// (values are immutable buffers, so a reference is a copy) — by whichever comes first: the
+// (strings are immutable buffers, so a reference is a copy; collections are copy-on-write:
+// the first write to a captured collection clones it) — by whichever comes first: the
 // snapshot thread walking the shards, or any command that locks the shard (before it changes
 // anything). After its capture a shard is free to change. So each shard's pause is one
 // capture (microseconds per thousand keys), memory grows by keys and references, not by
@@ -17,7 +18,8 @@
 //   file   := magic:"CAIRNSNP" version:u32le lsn:u64le databases:u32le entry* end
 //   entry  := kEntry db:varint type:u8 lengths key value expire_at_ms:varint
 //   end    := kEnd count:u64le crc:u32le      crc = MaskCrc(crc32c(every byte before crc))
-//   lengths, varint: as in wal_format.h. type: ValueType (only strings exist so far).
+//   lengths, varint: as in wal_format.h. type: ValueType. value: a string's bytes, or a
+//   collection's Object::Encode bytes (each family documents its encoding at Encode).
 // A file without a valid end is incomplete and is ignored by nobody: loading fails loudly.
 #pragma once
 

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <cstring>
 #include <random>
 
 #include "store/detail/garbage.h"
@@ -19,6 +21,7 @@ namespace {
 struct Garbage {
   std::vector<Entry*> entries;
   std::vector<BufRef> buffers;
+  std::vector<ObjRef> objects;
   std::vector<std::vector<Entry*>> bucket_arrays;
 };
 thread_local Garbage garbage;
@@ -29,6 +32,9 @@ void DeferDestroy(Entry* e) { garbage.entries.push_back(e); }
 void DeferRelease(BufRef ref) {
   if (ref) garbage.buffers.push_back(std::move(ref));
 }
+void DeferRelease(ObjRef ref) {
+  if (ref) garbage.objects.push_back(std::move(ref));
+}
 void DeferBuckets(std::vector<Entry*> buckets) {
   garbage.bucket_arrays.push_back(std::move(buckets));
 }
@@ -36,6 +42,7 @@ void ReclaimGarbage() {
   for (Entry* e : garbage.entries) Entry::Destroy(e);
   garbage.entries.clear();
   garbage.buffers.clear();
+  garbage.objects.clear();
   garbage.bucket_arrays.clear();
 }
 
@@ -74,6 +81,7 @@ Entry* KeyHandle::Lookup(bool touch) {
   if (e == nullptr) return nullptr;
   if (e->has_expire() && !replaying && e->expire_at_ms <= now_ms()) {
     detail::DeferDestroy(table().Unlink(link));
+    Touch();
     store_->CountExpired(1);
     return nullptr;
   }
@@ -83,8 +91,14 @@ Entry* KeyHandle::Lookup(bool touch) {
 
 bool KeyHandle::logging() const { return store_->journal_ != nullptr; }
 
+void KeyHandle::Touch() {
+  Store::Shard& s = store_->shards_[Store::ShardOf(hash_)];
+  if (!s.watched.empty()) [[unlikely]] Store::TouchWatched(s, db_, key_);
+}
+
 // Installs value (and expiry) without logging; the callers log what they did.
 Entry* KeyHandle::Insert(Value value, int64_t expire_at_ms) {
+  Touch();
   Entry* e = Find();
   if (e == nullptr) {
     e = Entry::Create(key_, hash_, std::move(value));
@@ -94,6 +108,7 @@ Entry* KeyHandle::Insert(Value value, int64_t expire_at_ms) {
     return e;
   }
   detail::DeferRelease(std::move(e->value.str));
+  detail::DeferRelease(std::move(e->value.obj));
   e->value = std::move(value);
   if (expire_at_ms != kKeepTtl && e->has_expire() != (expire_at_ms != 0)) {
     table().AdjustExpires(expire_at_ms != 0 ? 1 : -1);
@@ -104,8 +119,12 @@ Entry* KeyHandle::Insert(Value value, int64_t expire_at_ms) {
 
 Entry* KeyHandle::Put(Value value, int64_t expire_at_ms) {
   Entry* e = Insert(std::move(value), expire_at_ms);
-  if (logging()) {
-    EffectBuffer::Set(db_, key_, e->value.str.view(), e->expire_at_ms, expire_at_ms == kKeepTtl);
+  if (!logging()) return e;
+  bool keep_ttl = expire_at_ms == kKeepTtl;
+  if (e->value.type == ValueType::kString) {
+    EffectBuffer::Set(db_, key_, e->value.str.view(), e->expire_at_ms, keep_ttl);
+  } else {
+    EffectBuffer::SetObject(db_, key_, *e->value.obj.get(), e->expire_at_ms, keep_ttl);
   }
   return e;
 }
@@ -119,12 +138,14 @@ void KeyHandle::PutRange(BufRef value, uint64_t offset, std::string_view patch) 
 }
 
 void KeyHandle::Append(Entry* e, std::string_view tail) {
+  Touch();
   BufRef::AppendTo(&e->value.str, tail);
   e->value.grown = true;
   if (logging()) EffectBuffer::Append(db_, key_, tail);
 }
 
 void KeyHandle::SetExpire(Entry* e, int64_t at_ms) {
+  Touch();
   if (e->has_expire() != (at_ms != 0)) table().AdjustExpires(at_ms != 0 ? 1 : -1);
   e->expire_at_ms = at_ms;
   if (logging()) EffectBuffer::Expire(db_, key_, at_ms);
@@ -132,6 +153,7 @@ void KeyHandle::SetExpire(Entry* e, int64_t at_ms) {
 
 bool KeyHandle::Delete() {
   if (Find() == nullptr) return false;
+  Touch();
   Entry** link = nullptr;
   table().Find(hash_, key_, &link);
   detail::DeferDestroy(table().Unlink(link));
@@ -141,6 +163,7 @@ bool KeyHandle::Delete() {
 
 bool KeyHandle::Take(Value* value, int64_t* expire_at_ms) {
   if (Find() == nullptr) return false;
+  Touch();
   Entry** link = nullptr;
   table().Find(hash_, key_, &link);
   Entry* e = table().Unlink(link);
@@ -152,6 +175,7 @@ bool KeyHandle::Take(Value* value, int64_t* expire_at_ms) {
 }
 
 void KeyHandle::MoveTo(KeyHandle& target) {
+  Touch();
   Entry** link = nullptr;
   Entry* e = table().Find(hash_, key_, &link);
   table().Unlink(link);
@@ -167,9 +191,49 @@ void KeyHandle::MoveTo(KeyHandle& target) {
 
 void KeyHandle::CopyTo(KeyHandle& target) {
   Entry* e = table().Find(hash_, key_);
-  // Strings are immutable buffers, so sharing the buffer is a complete copy.
+  // Strings are immutable buffers, so sharing the buffer is a complete copy; a collection is
+  // shared copy-on-write (MutableObject clones it before either key changes it).
   target.Insert(e->value, e->expire_at_ms);
   if (logging()) EffectBuffer::Copy(db_, key_, target.key_, target.db_);
+}
+
+Entry* KeyHandle::CreateObject(ObjRef obj) {
+  Value v;
+  v.type = obj->type();
+  v.obj = std::move(obj);
+  return Insert(std::move(v), 0);
+}
+
+Object* KeyHandle::MutableObject(Entry* e) {
+  Touch();
+  if (e->value.obj->refs() > 1) e->value.obj = e->value.obj->Clone();
+  return e->value.obj.get();
+}
+
+void KeyHandle::LogObjectOp(ValueType type, std::string_view payload) {
+  if (logging()) EffectBuffer::ObjectOp(db_, key_, static_cast<uint8_t>(type), payload);
+}
+
+bool KeyHandle::DeleteIfEmpty(Entry* e) {
+  if (e->value.obj->size() != 0) return false;
+  Touch();
+  Entry** link = nullptr;
+  table().Find(hash_, key_, &link);
+  detail::DeferDestroy(table().Unlink(link));
+  return true;
+}
+
+void KeyHandle::Watch(WatchFlag* flag) {
+  Store::Shard& s = store_->shards_[Store::ShardOf(hash_)];
+  s.watched[Store::WatchKey(db_, key_)].push_back(flag);
+}
+
+void KeyHandle::Unwatch(WatchFlag* flag) {
+  Store::Shard& s = store_->shards_[Store::ShardOf(hash_)];
+  auto it = s.watched.find(Store::WatchKey(db_, key_));
+  if (it == s.watched.end()) return;
+  std::erase(it->second, flag);
+  if (it->second.empty()) s.watched.erase(it);
 }
 
 // ---- Store -------------------------------------------------------------------------------
@@ -235,7 +299,89 @@ void Store::Commit(std::span<const size_t> shards) {
   for (size_t s : shards) observed_lsn = std::max(observed_lsn, shards_[s].last_lsn);
 }
 
+// ---- Transactions ------------------------------------------------------------------------
+
+constinit thread_local Store::Transaction* Store::transaction_ = nullptr;
+
+void Store::BeginTransaction(std::span<const KeyRef> keys, bool all_shards, Transaction* tx) {
+  if (transaction_ != nullptr) std::abort();  // not reentrant
+  tx->all = all_shards;
+  if (all_shards) {
+    LockAll();
+  } else {
+    for (const KeyRef& k : keys) tx->shards.push_back(ShardOf(HashKey(k.key, seed_)));
+    std::sort(tx->shards.begin(), tx->shards.end());
+    tx->shards.erase(std::unique(tx->shards.begin(), tx->shards.end()), tx->shards.end());
+    for (size_t s : tx->shards) shards_[s].mu.lock();
+    for (size_t s : tx->shards) CaptureIfPending(s);
+  }
+  transaction_ = tx;
+}
+
+void Store::EndTransaction() {
+  Transaction* tx = std::exchange(transaction_, nullptr);
+  if (tx->all) {
+    CommitAll();
+    UnlockAll();
+    return;
+  }
+  Commit(tx->shards);
+  for (auto it = tx->shards.rbegin(); it != tx->shards.rend(); ++it) shards_[*it].mu.unlock();
+}
+
+void Store::RequireHeld(size_t shard) const {
+  const Transaction* tx = transaction_;
+  if (tx->all || std::binary_search(tx->shards.begin(), tx->shards.end(), shard)) return;
+  std::fprintf(stderr, "%s:%d: Access to shard %zu outside the transaction's locks\n",
+               __FILE__, __LINE__, shard);
+  std::abort();
+}
+
+void Store::LockShard(size_t i) {
+  if (transaction_ != nullptr) {
+    RequireHeld(i);
+    return;
+  }
+  shards_[i].mu.lock();
+}
+
+void Store::UnlockShard(size_t i) {
+  if (transaction_ == nullptr) shards_[i].mu.unlock();
+}
+
+// ---- WATCH -------------------------------------------------------------------------------
+
+std::string Store::WatchKey(int db, std::string_view key) {
+  std::string k(sizeof(int), '\0');
+  std::memcpy(k.data(), &db, sizeof(int));
+  k.append(key);
+  return k;
+}
+
+void Store::TouchWatched(Shard& s, int db, std::string_view key) {
+  auto it = s.watched.find(WatchKey(db, key));
+  if (it == s.watched.end()) return;
+  for (WatchFlag* f : it->second) f->dirty.store(true, std::memory_order_relaxed);
+}
+
+void Store::TouchWatchedExisting(Shard& s, int db) {
+  detail::Table& t = s.tables[db];
+  for (auto& [watch_key, flags] : s.watched) {
+    int key_db = 0;
+    std::memcpy(&key_db, watch_key.data(), sizeof(int));
+    std::string_view key = std::string_view(watch_key).substr(sizeof(int));
+    if (key_db != db || t.Find(HashKey(key, seed_), key) == nullptr) continue;
+    for (WatchFlag* f : flags) f->dirty.store(true, std::memory_order_relaxed);
+  }
+}
+
+// ---- Whole-store operations --------------------------------------------------------------
+
 void Store::LockAll() {
+  if (transaction_ != nullptr) {
+    if (!transaction_->all) RequireHeld(kShards);  // aborts: needs every shard
+    return;
+  }
   for (size_t i = 0; i < kShards; ++i) shards_[i].mu.lock();
   for (size_t i = 0; i < kShards; ++i) CaptureIfPending(i);  // before any whole-store change
 }
@@ -278,10 +424,12 @@ void Store::CaptureLocked(size_t i, Capture* c) {
 }
 
 void Store::UnlockAll() {
+  if (transaction_ != nullptr) return;
   for (size_t i = kShards; i-- > 0;) shards_[i].mu.unlock();
 }
 
 void Store::CommitAll() {
+  if (transaction_ != nullptr) return;  // the transaction's end logs one record
   static const std::array<size_t, kShards> all = [] {
     std::array<size_t, kShards> a{};
     for (size_t i = 0; i < kShards; ++i) a[i] = i;
@@ -299,7 +447,7 @@ DbStats Store::Stats(int db) {
   ObserveAll();
   DbStats stats;
   for (size_t i = 0; i < kShards; ++i) {
-    std::lock_guard lock(shards_[i].mu);
+    ShardGuard lock(this, i);
     stats.keys += shards_[i].tables[db].size();
     stats.expires += shards_[i].tables[db].expires();
   }
@@ -312,7 +460,10 @@ DbStats Store::Stats(int db) {
 void Store::FlushDb(int db) {
   std::vector<detail::Table> doomed(kShards);
   LockAll();
-  for (size_t i = 0; i < kShards; ++i) shards_[i].tables[db].Swap(doomed[i]);
+  for (size_t i = 0; i < kShards; ++i) {
+    if (!shards_[i].watched.empty()) TouchWatchedExisting(shards_[i], db);
+    shards_[i].tables[db].Swap(doomed[i]);
+  }
   if (journal_ != nullptr) EffectBuffer::FlushDb(db);
   CommitAll();
   UnlockAll();
@@ -323,6 +474,7 @@ void Store::FlushAll() {
   LockAll();
   for (size_t i = 0; i < kShards; ++i) {
     for (int db = 0; db < databases_; ++db) {
+      if (!shards_[i].watched.empty()) TouchWatchedExisting(shards_[i], db);
       shards_[i].tables[db].Swap(doomed[i * static_cast<size_t>(databases_) + db]);
     }
   }
@@ -334,7 +486,13 @@ void Store::FlushAll() {
 void Store::SwapDb(int a, int b) {
   if (a == b) return;
   LockAll();
-  for (size_t i = 0; i < kShards; ++i) shards_[i].tables[a].Swap(shards_[i].tables[b]);
+  for (size_t i = 0; i < kShards; ++i) {
+    if (!shards_[i].watched.empty()) {
+      TouchWatchedExisting(shards_[i], a);
+      TouchWatchedExisting(shards_[i], b);
+    }
+    shards_[i].tables[a].Swap(shards_[i].tables[b]);
+  }
   if (journal_ != nullptr) EffectBuffer::SwapDb(a, b);
   CommitAll();
   UnlockAll();
@@ -375,7 +533,7 @@ uint64_t Store::Scan(int db, uint64_t cursor, size_t count,
   size_t visited = 0;
   int64_t now = NowMs();
   for (; shard < kShards; ++shard, bucket = 0) {
-    std::lock_guard lock(shards_[shard].mu);
+    ShardGuard lock(this, shard);
     detail::Table& t = shards_[shard].tables[db];
     if (t.size() == 0) continue;
     uint64_t mask = t.mask();
@@ -396,7 +554,7 @@ void Store::ForEach(int db, const std::function<void(const Entry&)>& visit) {
   ObserveAll();
   int64_t now = NowMs();
   for (size_t i = 0; i < kShards; ++i) {
-    std::lock_guard lock(shards_[i].mu);
+    ShardGuard lock(this, i);
     detail::Table& t = shards_[i].tables[db];
     for (size_t b = 0; b < t.bucket_count() && t.size() > 0; ++b) {
       for (Entry* e = t.bucket(b); e != nullptr; e = e->next) {
@@ -435,7 +593,7 @@ bool Store::RandomKey(int db, std::string* key) {
   size_t start = rng() % kShards;
   for (size_t n = 0; n < kShards; ++n) {
     Shard& s = shards_[(start + n) % kShards];
-    std::lock_guard lock(s.mu);
+    ShardGuard lock(this, (start + n) % kShards);
     detail::Table& t = s.tables[db];
     if (t.size() == 0) continue;
     if (const Entry* e = ProbeRandom(t, now)) {
@@ -461,6 +619,7 @@ size_t Store::ExpireShard(Shard& s, int64_t now_ms, size_t max_checks) {
       Entry** link = t.bucket_link(cursor);
       while (*link != nullptr) {
         if (IsExpired(**link, now_ms)) {
+          if (!s.watched.empty()) TouchWatched(s, db, (*link)->key());
           detail::DeferDestroy(t.Unlink(link));
           ++expired;
         } else {

@@ -18,9 +18,18 @@
 // whose effects the command could have seen or made (TakeObservedLsn), so the server can
 // hold the reply until that LSN is durable — for readers too.
 //
+// Collections (object.h) are changed in place through KeyHandle::MutableObject (copy-on-write
+// when a snapshot or COPY shares them) and log one family op per change (LogObjectOp).
+//
+// WATCH: a WatchFlag registered on a key is set by any change to the key — a write, a
+// delete, expiry, FLUSHDB/FLUSHALL/SWAPDB — from any thread, under the key's shard lock.
+//
+// Transactions (MULTI/EXEC): Atomically() holds a set of shard locks (or all of them) across
+// many Access calls and logs everything they change as one WAL record.
+//
 // Threading: every public member is thread-safe unless it says otherwise. The callbacks given
 // to Access/AccessMany/Scan/ForEach run with shard locks held: they must not call back into
-// the Store.
+// the Store (except from inside Atomically, which is what it is for).
 #pragma once
 
 #include <array>
@@ -32,6 +41,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "store/detail/table.h"
@@ -47,6 +57,12 @@ struct StoreOptions {
 
 // Sentinel for KeyHandle::Put: keep the key's current expiry (SET ... KEEPTTL).
 constexpr int64_t kKeepTtl = -1;
+
+// Set (never cleared by the store) when a watched key changes. Owned by the client; it must
+// be unregistered (KeyHandle::Unwatch) before it is destroyed.
+struct WatchFlag {
+  std::atomic<bool> dirty{false};
+};
 
 struct DbStats {
   size_t keys = 0;
@@ -68,8 +84,9 @@ class KeyHandle {
   // Find() counts as an access (OBJECT IDLETIME); Peek() does not (TYPE, TTL, OBJECT...).
   Entry* Find();
   Entry* Peek();
-  // Sets the key's value, creating the key if needed. expire_at_ms: unix ms, 0 for none, or
-  // kKeepTtl. Returns the entry.
+  // Sets the key's value (a string, or a whole new collection: SINTERSTORE, ZUNIONSTORE...),
+  // creating the key if needed. expire_at_ms: unix ms, 0 for none, or kKeepTtl. Returns the
+  // entry.
   Entry* Put(Value value, int64_t expire_at_ms);
   // Deletes the key; returns whether it existed (and was live).
   bool Delete();
@@ -89,13 +106,36 @@ class KeyHandle {
   // Installs value (the whole new string) but logs only the patch at offset (SETRANGE).
   void PutRange(BufRef value, uint64_t offset, std::string_view patch);
 
+  // ---- Collections (object.h) ----
+  // Whether changes are logged (false while replaying, or with no journal): families skip
+  // encoding their ops when it is false.
+  bool logging() const;
+  // Creates the key, which must not be live, holding obj with no expiry. Not logged: the
+  // family op logged next (LogObjectOp) creates the key again on replay.
+  Entry* CreateObject(ObjRef obj);
+  // e's collection, ready to change: cloned first when shared (copy-on-write). Counts as a
+  // change of the key (WATCH). Call before every change to the collection.
+  Object* MutableObject(Entry* e);
+  // Logs one op of this key's family: payload is the family's own encoding (its replay is
+  // the family's Apply*Op, object_families.h). Nothing happens unless logging().
+  void LogObjectOp(ValueType type, std::string_view payload);
+  // Deletes the key, without logging, if its collection is empty — the logged op that
+  // emptied it deletes it again on replay. Returns whether it deleted.
+  bool DeleteIfEmpty(Entry* e);
+
+  // ---- WATCH ----
+  // Registers flag on this key (live or not) until Unwatch; any later change sets it.
+  void Watch(WatchFlag* flag);
+  void Unwatch(WatchFlag* flag);
+
  private:
   friend class Store;
   KeyHandle(Store* store, int db, std::string_view key, uint64_t hash);
   detail::Table& table();
   Entry* Lookup(bool touch);
   Entry* Insert(Value value, int64_t expire_at_ms);
-  bool logging() const;
+  // Sets the WatchFlags registered on this key.
+  void Touch();
 
   Store* store_;
   int db_;
@@ -126,6 +166,10 @@ class Store {
   decltype(auto) Access(int db, std::string_view key, Fn&& fn) {
     KeyHandle h = Handle(db, key);
     size_t shard = ShardOf(h.hash_);
+    if (transaction_ != nullptr) [[unlikely]] {
+      RequireHeld(shard);
+      return fn(h);
+    }
     Reclaim reclaim;
     std::lock_guard lock(shards_[shard].mu);
     CaptureIfPending(shard);
@@ -140,11 +184,33 @@ class Store {
     std::vector<KeyHandle> handles;
     handles.reserve(keys.size());
     for (const KeyRef& k : keys) handles.push_back(Handle(k.db, k.key));
+    if (transaction_ != nullptr) [[unlikely]] {
+      for (const KeyHandle& h : handles) RequireHeld(ShardOf(h.hash_));
+      return fn(std::span<KeyHandle>(handles));
+    }
     Reclaim reclaim;
     ShardSetLock lock(this, handles);
     for (size_t s : lock.shards()) CaptureIfPending(s);
     CommitGuard commit(this, lock.shards());
     return fn(std::span<KeyHandle>(handles));
+  }
+
+  // Runs fn() as one atomic unit (EXEC): the shards of keys — every shard when all_shards —
+  // stay locked for the whole call, so no other thread sees a partial result; Access,
+  // AccessMany and the whole-store operations that fn calls on this thread run inside those
+  // locks; every change fn makes is logged as one WAL record (all or nothing on recovery).
+  // An Access on a key whose shard is not held aborts (a bug in the caller's key list).
+  // Not reentrant. Snapshot operations must not be called from fn.
+  template <class Fn>
+  void Atomically(std::span<const KeyRef> keys, bool all_shards, Fn&& fn) {
+    Transaction tx;
+    Reclaim reclaim;  // destroyed last: frees after the locks are released
+    BeginTransaction(keys, all_shards, &tx);
+    struct End {
+      Store* store;
+      ~End() { store->EndTransaction(); }
+    } end{this};
+    fn();
   }
 
   // Number of keys in db (keys past their expiry but not yet deleted included, as Redis).
@@ -209,7 +275,14 @@ class Store {
     std::mutex mu;
     std::unique_ptr<detail::Table[]> tables;
     uint64_t last_lsn = 0;  // LSN of the last logged change to this shard (guarded by mu)
+    // WATCH registrations: WatchKey(db, key) -> flags (guarded by mu).
+    std::unordered_map<std::string, std::vector<WatchFlag*>> watched;
   };
+  static std::string WatchKey(int db, std::string_view key);
+  // Sets the flags watching key in db of shard s (lock held).
+  static void TouchWatched(Shard& s, int db, std::string_view key);
+  // Sets the flags of watched keys of db that exist in shard s (FLUSHDB, SWAPDB; all held).
+  void TouchWatchedExisting(Shard& s, int db);
 
   // Runs while the shard locks are still held (declared after the lock): appends the
   // thread's pending effects to the journal and stamps the shards, or records the shards'
@@ -238,6 +311,30 @@ class Store {
    private:
     Store* store_;
     std::vector<size_t> shards_;
+  };
+
+  // The shards a running Atomically() holds on this thread.
+  struct Transaction {
+    std::vector<size_t> shards;  // sorted
+    bool all = false;
+  };
+  static constinit thread_local Transaction* transaction_;
+  void BeginTransaction(std::span<const KeyRef> keys, bool all_shards, Transaction* tx);
+  void EndTransaction();
+  void RequireHeld(size_t shard) const;
+  // Locks shard i unless this thread's transaction holds it.
+  void LockShard(size_t i);
+  void UnlockShard(size_t i);
+  class ShardGuard {
+   public:
+    ShardGuard(Store* store, size_t i) : store_(store), i_(i) { store_->LockShard(i_); }
+    ~ShardGuard() { store_->UnlockShard(i_); }
+    ShardGuard(const ShardGuard&) = delete;
+    ShardGuard& operator=(const ShardGuard&) = delete;
+
+   private:
+    Store* store_;
+    size_t i_;
   };
 
   KeyHandle Handle(int db, std::string_view key);

@@ -29,6 +29,13 @@
 //       | kOpFlushDb     db:varint
 //       | kOpFlushAll
 //       | kOpSwapDb      a:varint b:varint
+//       | kOpObject      db:varint lengths key body                  a collection change:
+//               body := type:u8 family_op        type = ValueType; family_op is the family's
+//               own encoding, documented at its Apply*Op (object_families.h); replaying it
+//               may create the key (a push to a missing list) or delete it (the last pop)
+//       | kOpSetObject   db:varint lengths key body expire_at_ms:varint keep_ttl:u8
+//               body := type:u8 encoding    a whole new collection (SINTERSTORE, ...):
+//               encoding as in the snapshot (Object::Encode); expire ignored if keep_ttl
 //
 //   lengths  := packed:u8 a_bytes b_bytes     two lengths in one byte: the high nibble is how
 //               many little-endian bytes hold the first length (0-8), the low nibble the
@@ -77,6 +84,8 @@ enum Op : uint8_t {
   kOpFlushDb = 10,
   kOpFlushAll = 11,
   kOpSwapDb = 12,
+  kOpObject = 13,
+  kOpSetObject = 14,
 };
 
 // CRC32C of data, continuing from crc (0 to start).

@@ -11,6 +11,7 @@ namespace cairn::store::detail {
 
 void DeferDestroy(Entry* e);
 void DeferRelease(BufRef ref);
+void DeferRelease(ObjRef ref);
 // A hash table's old bucket array after it grew.
 void DeferBuckets(std::vector<Entry*> buckets);
 // Frees everything deferred by this thread.
