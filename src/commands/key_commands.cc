@@ -433,18 +433,9 @@ std::string_view EncodingOf(const Value& v, bool* small_int) {
       *small_int = encoding == "int" && int_value >= 0 && int_value < 10000;
       return encoding;
     }
-    case ValueType::kList:
-      return "quicklist";
-    case ValueType::kSet:
-      return "hashtable";
-    case ValueType::kZSet:
-      return "skiplist";
-    case ValueType::kHash:
-      return "hashtable";
-    case ValueType::kStream:
-      return "stream";
+    default:
+      return v.obj->encoding();  // the collection's current representation
   }
-  return "unknown";
 }
 
 // Looks the key up (args[2]); replies nil and returns false when it is missing.
