@@ -45,12 +45,13 @@ const CommandSpec* SpecOf(const CommandTable& table, const std::vector<std::stri
 }
 
 // The keys EXEC must hold: every key the queued commands name, and the watched keys. Returns
-// false when some command has no fixed key positions (then EXEC holds every shard).
+// false when some command has no key positions or finds its keys in its arguments
+// (kMovableKeys): then EXEC holds every shard.
 bool CollectKeys(CommandContext& ctx, const ClientState::Multi& multi, std::vector<KeyRef>* keys) {
   for (const auto& [db, key] : ctx.client.watched) keys->push_back({db, key});
   for (const std::vector<std::string>& args : multi.queued) {
     const CommandSpec* spec = SpecOf(ctx.server.commands, args);
-    if (spec == nullptr || spec->first_key <= 0) return false;
+    if (spec == nullptr || spec->first_key <= 0 || (spec->flags & kMovableKeys)) return false;
     int argc = static_cast<int>(args.size());
     int last = spec->last_key < 0 ? argc + spec->last_key : spec->last_key;
     int step = spec->key_step > 0 ? spec->key_step : 1;
