@@ -21,11 +21,6 @@
 namespace cairn::server {
 namespace {
 
-int64_t WallMs() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
 // "ip:port" of a socket address, as CLIENT LIST prints it.
 std::string FormatAddress(const sockaddr_storage& ss) {
   char ip[INET6_ADDRSTRLEN] = "?";

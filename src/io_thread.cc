@@ -13,11 +13,6 @@ namespace {
 
 constexpr uint64_t kCronIntervalMs = 1000;
 
-int64_t WallMs() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
 }  // namespace
 
 IoThread::IoThread(ServerState* state, int index)

@@ -21,6 +21,10 @@
 
 namespace cairn::server {
 
+// Wall-clock time, unix ms (client timestamps, uptime). The store has its own clock for
+// expiry (Store::NowMs), which tests can move.
+int64_t WallMs();
+
 inline constexpr std::string_view kCairnVersion = "0.1.0";
 // What clients see as redis_version: the Redis line whose semantics cairn follows.
 inline constexpr std::string_view kRedisVersion = "7.0.15";
