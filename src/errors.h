@@ -49,4 +49,14 @@ inline constexpr std::string_view kTimeoutNegative = "ERR timeout is negative";
 inline constexpr std::string_view kTimeoutRange = "ERR timeout is out of range";
 inline constexpr std::string_view kMultiDisallowed = "ERR Command not allowed inside a transaction";
 
+// ---- hash
+inline constexpr std::string_view kHashNotInteger = "ERR hash value is not an integer";
+inline constexpr std::string_view kHashNotFloat = "ERR hash value is not a float";
+inline constexpr std::string_view kHashIncrNanOrInf = "ERR value is NaN or Infinity";
+inline constexpr std::string_view kHashRandCountRange =
+    "ERR value is out of range, value must between -9223372036854775807 and "
+    "9223372036854775807";
+inline constexpr std::string_view kHashRandWithValuesRange = "ERR value is out of range";
+inline constexpr std::string_view kHashScanCursor = "ERR invalid cursor";
+
 }  // namespace cairn::server::errors
