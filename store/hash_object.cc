@@ -1,6 +1,9 @@
 // store/hash_object.cc — the hash value: representation choice, copy, snapshot encoding.
 #include "store/hash_object.h"
 
+#include <memory>
+#include <utility>
+
 #include "store/memory.h"
 #include "store/object_families.h"
 #include "store/wal_format.h"
@@ -9,22 +12,23 @@ namespace cairn::store {
 
 ObjRef HashObject::Clone() const {
   auto* copy = new HashObject();
-  copy->packed_ = packed_;
-  if (packed_) {
+  if (packed()) {
     copy->pairs_ = pairs_;
   } else {
-    copy->table_.CopyFrom(table_);
+    copy->table_ = std::make_unique<detail::FieldTable>();
+    copy->table_->CopyFrom(*table_);
   }
   return ObjRef(copy);
 }
 
 size_t HashObject::memory_bytes() const {
-  size_t heap = packed_ ? AllocationSize(pairs_.heap_bytes()) : table_.heap_bytes();
+  size_t heap = packed() ? AllocationSize(pairs_.buffer_bytes())
+                         : AllocationSize(sizeof(detail::FieldTable)) + table_->heap_bytes();
   return AllocationSize(sizeof(HashObject)) + heap;
 }
 
 void HashObject::Encode(std::string* out) const {
-  wal::PutU8(out, packed_ ? 1 : 0);
+  wal::PutU8(out, packed() ? 1 : 0);
   wal::PutVarint(out, size());
   ForEach([&](std::string_view field, std::string_view value) {
     wal::PutLengths(out, field.size(), value.size());
@@ -34,32 +38,30 @@ void HashObject::Encode(std::string* out) const {
 }
 
 bool HashObject::Set(std::string_view field, std::string_view value) {
-  if (!packed_) return table_.Set(field, value);
-  if (field.size() > kMaxPackedBytes || value.size() > kMaxPackedBytes) {
-    ConvertToTable();
-    return table_.Set(field, value);
-  }
+  if (!packed()) return table_->Set(field, value);
   std::string_view old;
-  if (pairs_.size() >= kMaxPackedFields && !pairs_.Get(field, &old)) {
+  if (field.size() > kMaxPackedBytes || value.size() > kMaxPackedBytes ||
+      (pairs_.size() >= kMaxPackedFields && !pairs_.Get(field, &old))) {
     ConvertToTable();
-    return table_.Set(field, value);
+    return table_->Set(field, value);
   }
   return pairs_.Set(field, value);
 }
 
 void HashObject::ConvertToTable() {
-  if (!packed_) return;
-  pairs_.ForEach([&](std::string_view f, std::string_view v) { table_.Set(f, v); });
-  pairs_ = detail::PackedPairs();
-  packed_ = false;
+  if (!packed()) return;
+  auto table = std::make_unique<detail::FieldTable>();
+  pairs_.ForEach([&](std::string_view f, std::string_view v) { table->Set(f, v); });
+  pairs_.Clear();
+  table_ = std::move(table);
 }
 
 void HashObject::Random(std::mt19937_64& rng, std::string_view* field,
                         std::string_view* value) const {
-  if (packed_) {
+  if (packed()) {
     pairs_.At(rng() % pairs_.size(), field, value);
   } else {
-    table_.Random(rng, field, value);
+    table_->Random(rng, field, value);
   }
 }
 

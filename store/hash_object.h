@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <random>
 #include <string>
 #include <string_view>
@@ -32,23 +33,23 @@ class HashObject final : public Object {
 
   HashObject() : Object(ValueType::kHash) {}
 
-  size_t size() const override { return packed_ ? pairs_.size() : table_.size(); }
+  size_t size() const override { return packed() ? pairs_.size() : table_->size(); }
   ObjRef Clone() const override;
-  std::string_view encoding() const override { return packed_ ? "listpack" : "hashtable"; }
+  std::string_view encoding() const override { return packed() ? "listpack" : "hashtable"; }
   size_t memory_bytes() const override;
   void Encode(std::string* out) const override;
 
-  bool packed() const { return packed_; }
+  bool packed() const { return table_ == nullptr; }
   // Whether field is present; its value goes to *value.
   bool Get(std::string_view field, std::string_view* value) const {
-    return packed_ ? pairs_.Get(field, value) : table_.Get(field, value);
+    return packed() ? pairs_.Get(field, value) : table_->Get(field, value);
   }
   // Sets field to value (converting to the table when the thresholds say so); returns true
   // when the field is new.
   bool Set(std::string_view field, std::string_view value);
   // Removes field; returns whether it was present.
   bool Delete(std::string_view field) {
-    return packed_ ? pairs_.Delete(field) : table_.Delete(field);
+    return packed() ? pairs_.Delete(field) : table_->Delete(field);
   }
   // Moves every pair into the table representation (no-op when already there).
   void ConvertToTable();
@@ -56,10 +57,10 @@ class HashObject final : public Object {
   // Calls fn(field, value) for every pair (insertion order when packed).
   template <class Fn>
   void ForEach(Fn&& fn) const {
-    if (packed_) {
+    if (packed()) {
       pairs_.ForEach(fn);
     } else {
-      table_.ForEach(fn);
+      table_->ForEach(fn);
     }
   }
   // HSCAN: calls fn(field, value) for the pairs of about `count` table buckets from cursor
@@ -67,7 +68,7 @@ class HashObject final : public Object {
   // Redis does for listpacks. Every field present for the whole scan is visited.
   template <class Fn>
   uint64_t Scan(uint64_t cursor, size_t count, Fn&& fn) const {
-    if (!packed_) return table_.Scan(cursor, count, fn);
+    if (!packed()) return table_->Scan(cursor, count, fn);
     pairs_.ForEach(fn);
     return 0;
   }
@@ -75,9 +76,10 @@ class HashObject final : public Object {
   void Random(std::mt19937_64& rng, std::string_view* field, std::string_view* value) const;
 
  private:
-  bool packed_ = true;
+  // Exactly one representation is in use: the table once it exists, else the packed pairs.
+  // Keeping the table behind a pointer makes a small hash's object 48 bytes.
   detail::PackedPairs pairs_;
-  detail::FieldTable table_;
+  std::unique_ptr<detail::FieldTable> table_;
 };
 
 // A per-thread random generator for random picks (HRANDFIELD).
