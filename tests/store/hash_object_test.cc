@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <map>
+#include <random>
 #include <set>
 #include <string>
 #include <string_view>
@@ -128,6 +129,27 @@ TEST_CASE("the table holds many fields, replaces, deletes and shrinks without lo
   CHECK(h.Get("field:7", &v));
   CHECK(v == "seven");
   CHECK_FALSE(h.Get("field:200", &v));
+}
+
+TEST_CASE("random sets and deletes of varying lengths agree with a std::map in both forms") {
+  std::mt19937_64 rng(7);
+  for (bool table : {false, true}) {
+    HashObject h;
+    if (table) h.ConvertToTable();
+    Fields expect;
+    for (int step = 0; step < 20000; ++step) {
+      std::string field = Num("f", static_cast<int>(rng() % 100));
+      if (rng() % 3 == 0) {
+        CHECK(h.Delete(field) == (expect.erase(field) == 1));
+      } else {
+        std::string value(rng() % 60, static_cast<char>('a' + rng() % 26));
+        CHECK(h.Set(field, value) == !expect.count(field));
+        expect[field] = value;
+      }
+    }
+    CHECK(h.packed() == !table);
+    CHECK(FieldsOf(h) == expect);
+  }
 }
 
 TEST_CASE("a clone is independent of the original in both representations") {
