@@ -55,4 +55,14 @@ inline constexpr std::string_view kExecAbort =
     "EXECABORT Transaction discarded because of previous errors.";
 inline constexpr std::string_view kWatchInMulti = "ERR WATCH inside MULTI is not allowed";
 
+// ---- hash
+inline constexpr std::string_view kHashNotInteger = "ERR hash value is not an integer";
+inline constexpr std::string_view kHashNotFloat = "ERR hash value is not a float";
+inline constexpr std::string_view kHashIncrNanOrInf = "ERR value is NaN or Infinity";
+inline constexpr std::string_view kHashRandCountRange =
+    "ERR value is out of range, value must between -9223372036854775807 and "
+    "9223372036854775807";
+inline constexpr std::string_view kHashRandWithValuesRange = "ERR value is out of range";
+inline constexpr std::string_view kHashScanCursor = "ERR invalid cursor";
+
 }  // namespace cairn::server::errors
