@@ -49,4 +49,28 @@ inline constexpr std::string_view kTimeoutNegative = "ERR timeout is negative";
 inline constexpr std::string_view kTimeoutRange = "ERR timeout is out of range";
 inline constexpr std::string_view kMultiDisallowed = "ERR Command not allowed inside a transaction";
 
+// ---- sorted sets
+inline constexpr std::string_view kZAddXxNx =
+    "ERR XX and NX options at the same time are not compatible";
+inline constexpr std::string_view kZAddIncrPair =
+    "ERR INCR option supports a single increment-element pair";
+inline constexpr std::string_view kZScoreNaN = "ERR resulting score is not a number (NaN)";
+inline constexpr std::string_view kZMinMaxFloat = "ERR min or max is not a float";
+inline constexpr std::string_view kZMinMaxLex = "ERR min or max not valid string range item";
+inline constexpr std::string_view kZLimitNeedsBy =
+    "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX";
+inline constexpr std::string_view kZWithScoresByLex =
+    "ERR syntax error, WITHSCORES not supported in combination with BYLEX";
+inline constexpr std::string_view kZWeightFloat = "ERR weight value is not a float";
+inline constexpr std::string_view kZNumKeysPositive = "ERR numkeys should be greater than 0";
+inline constexpr std::string_view kZCountPositive = "ERR count should be greater than 0";
+inline constexpr std::string_view kZLimitNegative = "ERR LIMIT can't be negative";
+inline constexpr std::string_view kZMustBePositive = "ERR value is out of range, must be positive";
+inline constexpr std::string_view kZValueRange = "ERR value is out of range";
+inline constexpr std::string_view kZRandCountRange =
+    "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807";
+inline constexpr std::string_view kZInvalidCursor = "ERR invalid cursor";
+// Followed by the command name and "' command".
+inline constexpr std::string_view kZNeedInputKey = "ERR at least 1 input key is needed for '";
+
 }  // namespace cairn::server::errors

@@ -27,7 +27,8 @@ void PutMember(std::string* out, std::string_view member) {
 // absent); false when the options leave the member alone.
 bool NewScore(const ZItem& item, const ZAddOptions& o, bool has_old, double old, double* out) {
   if ((has_old && o.nx) || (!has_old && o.xx)) return false;
-  double score = o.incr && has_old ? old + item.score : item.score;
+  // + 0.0 turns -0 into 0: Redis's listpack keeps -0 as the integer 0.
+  double score = (o.incr && has_old ? old + item.score : item.score) + 0.0;
   *out = score;
   if (!has_old) return true;
   if ((o.gt && !(score > old)) || (o.lt && !(score < old))) return false;
