@@ -37,6 +37,18 @@ void PutPacked(std::string* out, std::string_view member, double score) {
   out->append(member);
 }
 
+// Entries of a packed buffer before the first one for which before(score, member) is false.
+template <class Pred>
+size_t PackedCountWhile(std::string_view buf, Pred before) {
+  PackedEntry e;
+  size_t n = 0;
+  for (size_t off = 0; off < buf.size() && ReadPacked(buf, off, &e) && before(e.score, e.member);
+       off = e.next) {
+    ++n;
+  }
+  return n;
+}
+
 }  // namespace
 
 ZSet::ZSet() : Object(ValueType::kZSet) {}
@@ -196,28 +208,12 @@ bool ZSet::Remove(std::string_view member) {
 
 size_t ZSet::CountScoreBelow(double score, bool or_equal) const {
   auto before = [&](double s, std::string_view) { return s < score || (or_equal && s == score); };
-  if (list_) return list_->CountWhile(before);
-  PackedEntry e;
-  size_t n = 0;
-  for (size_t off = 0; off < packed_.size() && ReadPacked(packed_, off, &e) &&
-                       before(e.score, e.member);
-       off = e.next) {
-    ++n;
-  }
-  return n;
+  return list_ ? list_->CountWhile(before) : PackedCountWhile(packed_, before);
 }
 
 size_t ZSet::CountLexBelow(std::string_view member, bool or_equal) const {
   auto before = [&](double, std::string_view m) { return m < member || (or_equal && m == member); };
-  if (list_) return list_->CountWhile(before);
-  PackedEntry e;
-  size_t n = 0;
-  for (size_t off = 0; off < packed_.size() && ReadPacked(packed_, off, &e) &&
-                       before(e.score, e.member);
-       off = e.next) {
-    ++n;
-  }
-  return n;
+  return list_ ? list_->CountWhile(before) : PackedCountWhile(packed_, before);
 }
 
 void ZSet::VisitRanks(size_t start, size_t end, bool reverse, ZVisitor visit) const {

@@ -75,10 +75,17 @@ void ZSkipList::FindPredecessors(double score, std::string_view member, ZNode** 
 }
 
 void ZSkipList::Insert(std::string_view member, double score) {
+  ZNode* x = NewNode(RandomLevel(), member, score);
+  Link(x);
+  ++size_;
+  IndexInsert(x);
+}
+
+void ZSkipList::Link(ZNode* x) {
   ZNode* update[kMaxLevel];
   uint32_t rank[kMaxLevel];
-  FindPredecessors(score, member, update, rank);
-  int level = RandomLevel();
+  FindPredecessors(x->score, x->member(), update, rank);
+  int level = x->level;
   if (level > level_) {
     for (int i = level_; i < level; ++i) {
       rank[i] = 0;
@@ -87,7 +94,6 @@ void ZSkipList::Insert(std::string_view member, double score) {
     }
     level_ = level;
   }
-  ZNode* x = NewNode(level, member, score);
   for (int i = 0; i < level; ++i) {
     x->forward()[i] = update[i]->forward()[i];
     update[i]->forward()[i] = x;
@@ -101,8 +107,6 @@ void ZSkipList::Insert(std::string_view member, double score) {
   } else {
     tail_ = x;
   }
-  ++size_;
-  IndexInsert(x);
 }
 
 void ZSkipList::Unlink(ZNode* x, ZNode** update) {
@@ -144,27 +148,14 @@ void ZSkipList::Update(const ZNode* node, double score) {
     x->score = score;
     return;
   }
+  // Out of order: unlink and link the same node again (its index slot stays valid).
   ZNode* update[kMaxLevel];
   uint32_t rank[kMaxLevel];
   FindPredecessors(x->score, x->member(), update, rank);
-  IndexErase(x);
   Unlink(x, update);
-  // Re-link the same memory would need its level kept; a fresh node is simpler and rare.
-  std::string_view member = x->member();
-  char small[64];
-  std::string_view copy = member;
-  char* heap = nullptr;
-  if (member.size() <= sizeof(small)) {
-    std::memcpy(small, member.data(), member.size());
-    copy = {small, member.size()};
-  } else {
-    heap = static_cast<char*>(std::malloc(member.size()));
-    std::memcpy(heap, member.data(), member.size());
-    copy = {heap, member.size()};
-  }
-  std::free(x);
-  Insert(copy, score);
-  std::free(heap);
+  x->score = score;
+  Link(x);
+  ++size_;
 }
 
 size_t ZSkipList::RankOf(const ZNode* node) const {

@@ -79,6 +79,8 @@ class ZSkipList {
  private:
   static ZNode* NewNode(int level, std::string_view member, double score);
   int RandomLevel();
+  // Links x (score, member and level set; size_ not counted) at its place in the order.
+  void Link(ZNode* x);
   // Unlinks node from the list (not the index); update[i] are its predecessors.
   void Unlink(ZNode* node, ZNode** update);
   // Fills update[] with the last node before (score, member) at each level; rank[] their ranks.
