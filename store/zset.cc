@@ -182,8 +182,7 @@ bool ZSet::Set(std::string_view member, double score) {
 }
 
 void ZSet::Append(std::string_view member, double score) {
-  if (!list_ && packed_count_ < kZSetMaxListpackEntries &&
-      member.size() <= kZSetMaxListpackValue) {
+  if (!list_ && packed_count_ < kZSetMaxListpackEntries && member.size() <= kZSetMaxListpackValue) {
     PutPacked(&packed_, member, score);
     ++packed_count_;
     return;

@@ -61,7 +61,8 @@ ZStatus ZAdd(KeyHandle& h, std::span<const ZItem> items, const ZAddOptions& o, Z
   ZSet* z = nullptr;
   for (const ZItem& item : items) {
     double old = 0, score = 0;
-    bool has_old = e != nullptr && static_cast<const ZSet*>(e->value.obj.get())->Score(item.member, &old);
+    bool has_old =
+        e != nullptr && static_cast<const ZSet*>(e->value.obj.get())->Score(item.member, &old);
     if (!NewScore(item, o, has_old, old, &score)) continue;
     if (o.incr) {
       r->incr_done = true;

@@ -40,9 +40,9 @@ struct ZAddOptions {
 
 struct ZAddResult {
   size_t added = 0;
-  size_t changed = 0;        // scores changed of existing members
-  bool incr_done = false;    // INCR: the member was added or updated
-  double incr_score = 0;     // INCR: the resulting score
+  size_t changed = 0;      // scores changed of existing members
+  bool incr_done = false;  // INCR: the member was added or updated
+  double incr_score = 0;   // INCR: the resulting score
 };
 
 enum class ZStatus { kOk, kWrongType, kNaN };

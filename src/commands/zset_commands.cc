@@ -40,13 +40,20 @@ size_t ParseZAddFlags(CommandContext& ctx, store::ZAddOptions* o, bool* ch) {
   size_t i = 2;
   for (; i < ctx.args.size(); ++i) {
     std::string_view a = ctx.args[i];
-    if (EqualsIgnoreCase(a, "nx")) o->nx = true;
-    else if (EqualsIgnoreCase(a, "xx")) o->xx = true;
-    else if (EqualsIgnoreCase(a, "gt")) o->gt = true;
-    else if (EqualsIgnoreCase(a, "lt")) o->lt = true;
-    else if (EqualsIgnoreCase(a, "ch")) *ch = true;
-    else if (EqualsIgnoreCase(a, "incr")) o->incr = true;
-    else break;
+    if (EqualsIgnoreCase(a, "nx"))
+      o->nx = true;
+    else if (EqualsIgnoreCase(a, "xx"))
+      o->xx = true;
+    else if (EqualsIgnoreCase(a, "gt"))
+      o->gt = true;
+    else if (EqualsIgnoreCase(a, "lt"))
+      o->lt = true;
+    else if (EqualsIgnoreCase(a, "ch"))
+      *ch = true;
+    else if (EqualsIgnoreCase(a, "incr"))
+      o->incr = true;
+    else
+      break;
   }
   return i;
 }
@@ -207,9 +214,8 @@ void CmdZRevRank(CommandContext& ctx) { RankGeneric(ctx, true); }
 void WriteRandomMembers(CommandContext& ctx, const ZSet& z, int64_t count, bool withscores) {
   size_t size = z.size();
   auto visit_one = [&](size_t rank) {
-    z.VisitRanks(rank, rank + 1, false, [&](std::string_view m, double s) {
-      WriteScored(ctx.reply, m, s, withscores);
-    });
+    z.VisitRanks(rank, rank + 1, false,
+                 [&](std::string_view m, double s) { WriteScored(ctx.reply, m, s, withscores); });
   };
   if (count < 0) {
     size_t n = static_cast<size_t>(-count);
@@ -221,9 +227,8 @@ void WriteRandomMembers(CommandContext& ctx, const ZSet& z, int64_t count, bool 
   size_t n = std::min(static_cast<size_t>(count), size);
   WriteScoredLen(ctx.reply, n, withscores);
   if (n == size) {
-    z.VisitRanks(0, size, false, [&](std::string_view m, double s) {
-      WriteScored(ctx.reply, m, s, withscores);
-    });
+    z.VisitRanks(0, size, false,
+                 [&](std::string_view m, double s) { WriteScored(ctx.reply, m, s, withscores); });
     return;
   }
   // Floyd's sampling: n distinct ranks in O(n) draws.
@@ -312,7 +317,8 @@ void CmdZScan(CommandContext& ctx) {
 
 void RegisterZSetCommands(CommandTable& table) {
   constexpr std::string_view kGroup = "sorted_set";
-  constexpr std::string_view kLogN = "O(log(N)) where N is the number of elements in the sorted set.";
+  constexpr std::string_view kLogN =
+      "O(log(N)) where N is the number of elements in the sorted set.";
   table.Add({"zadd", -4, kWrite | kDenyOom | kFast, 1, 1, 1, CmdZAdd, kGroup, "1.2.0",
              "Add one or more members to a sorted set, or update its score if it already exists",
              "O(log(N)) for each item added, where N is the number of elements in the sorted set.",

@@ -26,8 +26,8 @@ bool ParseLexBound(std::string_view arg, LexBound* out) {
   return true;
 }
 
-void ScoreRanks(const store::ZSet& z, const ScoreBound& min, const ScoreBound& max,
-                size_t* start, size_t* end) {
+void ScoreRanks(const store::ZSet& z, const ScoreBound& min, const ScoreBound& max, size_t* start,
+                size_t* end) {
   *start = z.CountScoreBelow(min.value, min.exclusive);
   *end = z.CountScoreBelow(max.value, !max.exclusive);
   if (*end < *start) *end = *start;
@@ -38,9 +38,12 @@ namespace {
 // Rank where boundary b falls: elements before it. `upper` selects the end of an interval.
 size_t LexRank(const store::ZSet& z, const LexBound& b, bool upper) {
   switch (b.kind) {
-    case LexBound::kMin: return 0;
-    case LexBound::kMax: return z.size();
-    case LexBound::kValue: break;
+    case LexBound::kMin:
+      return 0;
+    case LexBound::kMax:
+      return z.size();
+    case LexBound::kValue:
+      break;
   }
   return z.CountLexBelow(b.value, upper ? !b.exclusive : b.exclusive);
 }

@@ -34,8 +34,8 @@ struct LexBound {
 bool ParseLexBound(std::string_view arg, LexBound* out);
 
 // The ascending rank interval [*start, *end) of the elements within [min, max].
-void ScoreRanks(const store::ZSet& z, const ScoreBound& min, const ScoreBound& max,
-                size_t* start, size_t* end);
+void ScoreRanks(const store::ZSet& z, const ScoreBound& min, const ScoreBound& max, size_t* start,
+                size_t* end);
 void LexRanks(const store::ZSet& z, const LexBound& min, const LexBound& max, size_t* start,
               size_t* end);
 // Redis's rank-range rule (negative counts from the end, clamped): the ascending interval

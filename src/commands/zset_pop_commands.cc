@@ -56,8 +56,8 @@ void PopGeneric(CommandContext& ctx, bool max) {
   if (ctx.args.size() > 3) return ctx.reply.WriteError(errors::kSyntax);
   int64_t count = 1;
   bool has_count = ctx.args.size() == 3;
-  if (has_count && !ArgToInt64InRange(ctx, ctx.args[2], 0, INT64_MAX, errors::kZMustBePositive,
-                                    &count)) {
+  if (has_count &&
+      !ArgToInt64InRange(ctx, ctx.args[2], 0, INT64_MAX, errors::kZMustBePositive, &count)) {
     return;
   }
   if (count == 0) return ctx.reply.WriteArrayLen(0);
@@ -104,8 +104,7 @@ struct MPopRequest {
 // numkeys key [key ...] MIN|MAX [COUNT count] from args[first].
 bool ParseMPop(CommandContext& ctx, size_t first, MPopRequest* r) {
   int64_t numkeys = 0;
-  if (!ArgToInt64InRange(ctx, ctx.args[first], 1, INT64_MAX, errors::kZNumKeysPositive,
-                       &numkeys)) {
+  if (!ArgToInt64InRange(ctx, ctx.args[first], 1, INT64_MAX, errors::kZNumKeysPositive, &numkeys)) {
     return false;
   }
   size_t where = first + 1 + static_cast<size_t>(std::min<int64_t>(numkeys, ctx.args.size()));
@@ -120,7 +119,7 @@ bool ParseMPop(CommandContext& ctx, size_t first, MPopRequest* r) {
   size_t rest = ctx.args.size() - where - 1;
   if (ok && rest == 2 && EqualsIgnoreCase(ctx.args[where + 1], "count")) {
     return ArgToInt64InRange(ctx, ctx.args[where + 2], 1, INT64_MAX, errors::kZCountPositive,
-                           &r->count);
+                             &r->count);
   }
   if (!ok || rest != 0) {
     ctx.reply.WriteError(errors::kSyntax);

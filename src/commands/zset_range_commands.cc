@@ -30,7 +30,7 @@ struct RangeRequest {
   bool withscores = false;
   bool limit = false;
   int64_t offset = 0;
-  int64_t count = -1;  // < 0: no limit
+  int64_t count = -1;                    // < 0: no limit
   std::string_view start_arg, stop_arg;  // as given (for REV by score/lex: max, then min)
   // Parsed boundaries (min, max order).
   int64_t start = 0, stop = 0;
@@ -103,14 +103,18 @@ void SelectRanks(const ZSet& z, const RangeRequest& r, size_t* from, size_t* to)
       IndexRanks(r.start, r.stop, z.size(), &lo, &hi);
       if (r.rev && lo < hi) std::tie(lo, hi) = std::pair(z.size() - hi, z.size() - lo);
       break;
-    case RangeBy::kScore: ScoreRanks(z, r.score_min, r.score_max, &lo, &hi); break;
-    case RangeBy::kLex: LexRanks(z, r.lex_min, r.lex_max, &lo, &hi); break;
+    case RangeBy::kScore:
+      ScoreRanks(z, r.score_min, r.score_max, &lo, &hi);
+      break;
+    case RangeBy::kLex:
+      LexRanks(z, r.lex_min, r.lex_max, &lo, &hi);
+      break;
   }
   *from = *to = 0;
   if (r.offset < 0 || static_cast<uint64_t>(r.offset) >= hi - lo) return;
   size_t offset = static_cast<size_t>(r.offset);
-  size_t take = r.count < 0 ? hi - lo - offset
-                            : std::min(hi - lo - offset, static_cast<size_t>(r.count));
+  size_t take =
+      r.count < 0 ? hi - lo - offset : std::min(hi - lo - offset, static_cast<size_t>(r.count));
   *from = r.rev ? hi - offset - take : lo + offset;
   *to = *from + take;
 }
@@ -205,9 +209,8 @@ void CmdZRemRangeByScore(CommandContext& ctx) {
   if (!ParseScoreBound(ctx.args[2], &min) || !ParseScoreBound(ctx.args[3], &max)) {
     return ctx.reply.WriteError(errors::kZMinMaxFloat);
   }
-  RemoveRangeGeneric(ctx, [&](const ZSet& z, size_t* from, size_t* to) {
-    ScoreRanks(z, min, max, from, to);
-  });
+  RemoveRangeGeneric(
+      ctx, [&](const ZSet& z, size_t* from, size_t* to) { ScoreRanks(z, min, max, from, to); });
 }
 
 void CmdZRemRangeByLex(CommandContext& ctx) {
@@ -215,9 +218,8 @@ void CmdZRemRangeByLex(CommandContext& ctx) {
   if (!ParseLexBound(ctx.args[2], &min) || !ParseLexBound(ctx.args[3], &max)) {
     return ctx.reply.WriteError(errors::kZMinMaxLex);
   }
-  RemoveRangeGeneric(ctx, [&](const ZSet& z, size_t* from, size_t* to) {
-    LexRanks(z, min, max, from, to);
-  });
+  RemoveRangeGeneric(
+      ctx, [&](const ZSet& z, size_t* from, size_t* to) { LexRanks(z, min, max, from, to); });
 }
 
 }  // namespace

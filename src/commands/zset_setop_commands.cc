@@ -47,8 +47,10 @@ double Combine(Aggregate a, double x, double y) {
       double sum = x + y;
       return std::isnan(sum) ? 0 : sum;
     }
-    case Aggregate::kMin: return std::min(x, y);
-    case Aggregate::kMax: return std::max(x, y);
+    case Aggregate::kMin:
+      return std::min(x, y);
+    case Aggregate::kMax:
+      return std::max(x, y);
   }
   return x;
 }
@@ -76,10 +78,14 @@ bool ParseSetOpKeys(CommandContext& ctx, size_t first, std::span<const std::stri
 }
 
 bool ParseAggregate(std::string_view a, Aggregate* out) {
-  if (EqualsIgnoreCase(a, "sum")) *out = Aggregate::kSum;
-  else if (EqualsIgnoreCase(a, "min")) *out = Aggregate::kMin;
-  else if (EqualsIgnoreCase(a, "max")) *out = Aggregate::kMax;
-  else return false;
+  if (EqualsIgnoreCase(a, "sum"))
+    *out = Aggregate::kSum;
+  else if (EqualsIgnoreCase(a, "min"))
+    *out = Aggregate::kMin;
+  else if (EqualsIgnoreCase(a, "max"))
+    *out = Aggregate::kMax;
+  else
+    return false;
   return true;
 }
 
@@ -138,8 +144,7 @@ ScoredList Union(const SetOpRequest& r, const std::vector<const ZSet*>& sets) {
   return out;
 }
 
-ScoredList Intersection(const SetOpRequest& r, const std::vector<const ZSet*>& sets,
-                        size_t limit) {
+ScoredList Intersection(const SetOpRequest& r, const std::vector<const ZSet*>& sets, size_t limit) {
   ScoredList out;
   for (const ZSet* z : sets) {
     if (z == nullptr) return out;
@@ -179,9 +184,15 @@ ScoredList Difference(const std::vector<const ZSet*>& sets) {
 ScoredList Compute(const SetOpRequest& r, const std::vector<const ZSet*>& sets) {
   ScoredList out;
   switch (r.op) {
-    case SetOp::kUnion: out = Union(r, sets); break;
-    case SetOp::kInter: out = Intersection(r, sets, 0); break;
-    case SetOp::kDiff: out = Difference(sets); break;
+    case SetOp::kUnion:
+      out = Union(r, sets);
+      break;
+    case SetOp::kInter:
+      out = Intersection(r, sets, 0);
+      break;
+    case SetOp::kDiff:
+      out = Difference(sets);
+      break;
   }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
     return a.second < b.second || (a.second == b.second && a.first < b.first);
@@ -278,8 +289,8 @@ void RegisterZSetSetOpCommands(CommandTable& table) {
   table.Add({"zdiff", -3, kReadOnly, 0, 0, 0, CmdZDiff, kGroup, "6.2.0",
              "Subtract multiple sorted sets", kDiffCost, "numkeys key [key ...] [WITHSCORES]"});
   table.Add({"zunionstore", -4, kWrite | kDenyOom, 1, 1, 1, CmdZUnionStore, kGroup, "2.0.0",
-             "Add multiple sorted sets and store the resulting sorted set in a new key",
-             kUnionCost, kStoreSyntax});
+             "Add multiple sorted sets and store the resulting sorted set in a new key", kUnionCost,
+             kStoreSyntax});
   table.Add({"zinterstore", -4, kWrite | kDenyOom, 1, 1, 1, CmdZInterStore, kGroup, "2.0.0",
              "Intersect multiple sorted sets and store the resulting sorted set in a new key",
              kInterCost, kStoreSyntax});

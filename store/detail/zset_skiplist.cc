@@ -42,7 +42,8 @@ ZNode* ZSkipList::NewNode(int level, std::string_view member, double score) {
     n->forward()[i] = nullptr;
     n->span()[i] = 0;
   }
-  if (!member.empty()) std::memcpy(const_cast<char*>(n->member().data()), member.data(), member.size());
+  if (!member.empty())
+    std::memcpy(const_cast<char*>(n->member().data()), member.data(), member.size());
   return n;
 }
 
@@ -140,8 +141,8 @@ void ZSkipList::Remove(const ZNode* node) {
 void ZSkipList::Update(const ZNode* node, double score) {
   ZNode* x = const_cast<ZNode*>(node);
   // Still in order at its place: change the score in place (the common small increment).
-  bool after_prev = x->backward == nullptr || ZLess(x->backward->score, x->backward->member(),
-                                                    score, x->member());
+  bool after_prev = x->backward == nullptr ||
+                    ZLess(x->backward->score, x->backward->member(), score, x->member());
   ZNode* next = x->forward()[0];
   bool before_next = next == nullptr || ZLess(score, x->member(), next->score, next->member());
   if (after_prev && before_next) {

@@ -28,9 +28,7 @@ struct ZNode {
   ZNode* const* forward() const { return reinterpret_cast<ZNode* const*>(this + 1); }
   uint32_t* span() { return reinterpret_cast<uint32_t*>(forward() + level); }
   const uint32_t* span() const { return reinterpret_cast<const uint32_t*>(forward() + level); }
-  std::string_view member() const {
-    return {reinterpret_cast<const char*>(span() + level), len};
-  }
+  std::string_view member() const { return {reinterpret_cast<const char*>(span() + level), len}; }
 };
 
 class ZSkipList {

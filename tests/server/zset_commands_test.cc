@@ -43,7 +43,8 @@ TEST_CASE("ZADD rejects bad options and scores with Redis's texts, changing noth
         "-ERR GT, LT, and/or NX options at the same time are not compatible");
   CHECK(t.Cmd("ZADD z NX GT 1 a") ==
         "-ERR GT, LT, and/or NX options at the same time are not compatible");
-  CHECK(t.Cmd("ZADD z INCR 1 a 2 b") == "-ERR INCR option supports a single increment-element pair");
+  CHECK(t.Cmd("ZADD z INCR 1 a 2 b") ==
+        "-ERR INCR option supports a single increment-element pair");
   CHECK(t.Cmd("ZADD z 1 a nan b") == kNotFloat);
   CHECK(t.Cmd("ZADD z 1 a 2") == kSyntax);
   CHECK(t.Cmd("ZADD z CH 1") == kSyntax);

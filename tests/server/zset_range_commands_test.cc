@@ -182,7 +182,8 @@ TEST_CASE("the STORE forms replace the destination and ZINTERCARD counts") {
 TEST_CASE("set operations reject bad arguments with Redis's texts") {
   InProcess t;
   CHECK(t.Cmd("ZADD a 1 x") == ":1");
-  CHECK(t.Cmd("ZUNIONSTORE d 0 a") == "-ERR at least 1 input key is needed for 'zunionstore' command");
+  CHECK(t.Cmd("ZUNIONSTORE d 0 a") ==
+        "-ERR at least 1 input key is needed for 'zunionstore' command");
   CHECK(t.Cmd("ZDIFF 0 a") == "-ERR at least 1 input key is needed for 'zdiff' command");
   CHECK(t.Cmd("ZINTERCARD 0 a") == "-ERR at least 1 input key is needed for 'zintercard' command");
   CHECK(t.Cmd("ZUNION abc a") == "-ERR value is not an integer or out of range");

@@ -1,6 +1,8 @@
 // tests/store/zset_test.cc — the sorted set value: both representations agree with a simple
 // ordered model (ranks, scores, boundaries, walks both ways), conversion at Redis's
 // thresholds, Clone independence, the snapshot round trip, and WAL replay of the logged ops.
+#include "store/zset.h"
+
 #include <doctest/doctest.h>
 
 #include <cstdint>
@@ -15,7 +17,6 @@
 #include "store/journal.h"
 #include "store/object_families.h"
 #include "store/store.h"
-#include "store/zset.h"
 #include "store/zset_ops.h"
 
 namespace cairn::store {
@@ -178,9 +179,8 @@ TEST_CASE("Scan visits every member of a large set once when nothing changes") {
   std::set<std::string> seen;
   uint64_t cursor = 0;
   do {
-    cursor = z.Scan(cursor, 10, [&](std::string_view m, double) {
-      CHECK(seen.insert(std::string(m)).second);
-    });
+    cursor = z.Scan(cursor, 10,
+                    [&](std::string_view m, double) { CHECK(seen.insert(std::string(m)).second); });
   } while (cursor != 0);
   CHECK(seen.size() == 1000);
 }
@@ -227,7 +227,9 @@ TEST_CASE("replaying the logged zset ops reproduces the same sets") {
           (void)ZAdd(h, std::span<const ZItem>(&item, 1), ZAddOptions{.incr = true}, &r);
           break;
         }
-        case 2: ZRemoveRanks(h, 0, 2, rng() % 2 == 0); break;
+        case 2:
+          ZRemoveRanks(h, 0, 2, rng() % 2 == 0);
+          break;
         default: {
           ZAddResult r;
           ZItem items[] = {{static_cast<double>(rng() % 100), member}, {1, "fixed"}};
