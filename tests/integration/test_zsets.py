@@ -1,6 +1,6 @@
 """Sorted sets through redis-py against the real server: a leaderboard fed from several
 connections, rank and range queries, BZPOPMIN served by a ZADD from another connection,
-RESP3 reply shapes, and sorted sets surviving a restart (WAL replay).
+RESP3 reply shapes, and sorted sets surviving a restart (snapshot and WAL replay).
 
 Run: /usr/bin/python3 -m unittest -v tests/integration/test_zsets.py
 """
@@ -124,6 +124,10 @@ class TestRestart(DurabilityTestCase):
         r.zadd("small", {"a": 1, "b": 2, "c": 3})
         r.zincrby("small", 10, "a")
         r.zadd("large", {"m%d" % i: i for i in range(500)})
+        r.bgsave()  # the snapshot holds the sets as they are now; the WAL has the rest
+        deadline = time.time() + 10
+        while r.info("persistence").get("rdb_bgsave_in_progress") and time.time() < deadline:
+            time.sleep(0.05)
         r.zremrangebyrank("large", 0, 99)
         r.zpopmax("large", 5)
         r.zunionstore("union", ["small", "large"])
