@@ -55,14 +55,37 @@ inline constexpr std::string_view kExecAbort =
     "EXECABORT Transaction discarded because of previous errors.";
 inline constexpr std::string_view kWatchInMulti = "ERR WATCH inside MULTI is not allowed";
 
+// ---- shared by the collection families
+inline constexpr std::string_view kValueRange = "ERR value is out of range";
+// HRANDFIELD / ZRANDMEMBER / SRANDMEMBER counts that cannot be negated.
+inline constexpr std::string_view kRandCountRange =
+    "ERR value is out of range, value must between -9223372036854775807 and "
+    "9223372036854775807";
+inline constexpr std::string_view kInvalidCursor = "ERR invalid cursor";
+
 // ---- hash
 inline constexpr std::string_view kHashNotInteger = "ERR hash value is not an integer";
 inline constexpr std::string_view kHashNotFloat = "ERR hash value is not a float";
 inline constexpr std::string_view kHashIncrNanOrInf = "ERR value is NaN or Infinity";
-inline constexpr std::string_view kHashRandCountRange =
-    "ERR value is out of range, value must between -9223372036854775807 and "
-    "9223372036854775807";
-inline constexpr std::string_view kHashRandWithValuesRange = "ERR value is out of range";
-inline constexpr std::string_view kHashScanCursor = "ERR invalid cursor";
+
+// ---- sorted sets
+inline constexpr std::string_view kZAddXxNx =
+    "ERR XX and NX options at the same time are not compatible";
+inline constexpr std::string_view kZAddIncrPair =
+    "ERR INCR option supports a single increment-element pair";
+inline constexpr std::string_view kZScoreNaN = "ERR resulting score is not a number (NaN)";
+inline constexpr std::string_view kZMinMaxFloat = "ERR min or max is not a float";
+inline constexpr std::string_view kZMinMaxLex = "ERR min or max not valid string range item";
+inline constexpr std::string_view kZLimitNeedsBy =
+    "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX";
+inline constexpr std::string_view kZWithScoresByLex =
+    "ERR syntax error, WITHSCORES not supported in combination with BYLEX";
+inline constexpr std::string_view kZWeightFloat = "ERR weight value is not a float";
+inline constexpr std::string_view kZNumKeysPositive = "ERR numkeys should be greater than 0";
+inline constexpr std::string_view kZCountPositive = "ERR count should be greater than 0";
+inline constexpr std::string_view kZLimitNegative = "ERR LIMIT can't be negative";
+inline constexpr std::string_view kZMustBePositive = "ERR value is out of range, must be positive";
+// Followed by the command name and "' command".
+inline constexpr std::string_view kZNeedInputKey = "ERR at least 1 input key is needed for '";
 
 }  // namespace cairn::server::errors

@@ -125,7 +125,7 @@ void CmdHRandField(CommandContext& ctx) {
     return;
   }
   int64_t count = 0;
-  if (!ArgToInt64Range(ctx, ctx.args[2], -INT64_MAX, INT64_MAX, errors::kHashRandCountRange,
+  if (!ArgToInt64Range(ctx, ctx.args[2], -INT64_MAX, INT64_MAX, errors::kRandCountRange,
                        &count)) {
     return;
   }
@@ -135,7 +135,7 @@ void CmdHRandField(CommandContext& ctx) {
     return;
   }
   if (with_values && (count < -INT64_MAX / 2 || count > INT64_MAX / 2)) {
-    ctx.reply.WriteError(errors::kHashRandWithValuesRange);
+    ctx.reply.WriteError(errors::kValueRange);
     return;
   }
   RandomWithCount(ctx, count, with_values);
@@ -198,7 +198,7 @@ void WriteScanReply(CommandContext& ctx, uint64_t next, const std::vector<std::s
 void CmdHScan(CommandContext& ctx) {
   uint64_t cursor = 0;
   if (!ParseCursor(ctx.args[2], &cursor)) {
-    ctx.reply.WriteError(errors::kHashScanCursor);
+    ctx.reply.WriteError(errors::kInvalidCursor);
     return;
   }
   ScanArgs a = ParseScanArgs(ctx);
