@@ -49,4 +49,15 @@ inline constexpr std::string_view kTimeoutNegative = "ERR timeout is negative";
 inline constexpr std::string_view kTimeoutRange = "ERR timeout is out of range";
 inline constexpr std::string_view kMultiDisallowed = "ERR Command not allowed inside a transaction";
 
+// ---- set (named kSet* so that the other families' identical texts merge without clashes)
+inline constexpr std::string_view kSetPositiveCount = "ERR value is out of range, must be positive";
+inline constexpr std::string_view kSetSrandCountRange =
+    "ERR value is out of range, value must between -9223372036854775807 and "
+    "9223372036854775807";
+inline constexpr std::string_view kSetNumKeysPositive = "ERR numkeys should be greater than 0";
+inline constexpr std::string_view kSetNumKeysTooMany =
+    "ERR Number of keys can't be greater than number of args";
+inline constexpr std::string_view kSetLimitNegative = "ERR LIMIT can't be negative";
+inline constexpr std::string_view kSetInvalidCursor = "ERR invalid cursor";
+
 }  // namespace cairn::server::errors
