@@ -57,25 +57,20 @@ void ReadSet(CommandContext& ctx, std::string_view key, Fn&& fn) {
   });
 }
 
-void CmdSAdd(CommandContext& ctx) {
+// SADD / SREM key member [member ...]: replies with how many members changed.
+template <class Op>
+void ChangeMembers(CommandContext& ctx, Op op) {
   auto members = ctx.args.subspan(2);
   ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
-    size_t added = 0;
-    if (ReplySetStatus(ctx, store::SetAdd(h, members, &added))) {
-      ctx.reply.WriteInteger(static_cast<int64_t>(added));
+    size_t changed = 0;
+    if (ReplySetStatus(ctx, op(h, members, &changed))) {
+      ctx.reply.WriteInteger(static_cast<int64_t>(changed));
     }
   });
 }
 
-void CmdSRem(CommandContext& ctx) {
-  auto members = ctx.args.subspan(2);
-  ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
-    size_t removed = 0;
-    if (ReplySetStatus(ctx, store::SetRemove(h, members, &removed))) {
-      ctx.reply.WriteInteger(static_cast<int64_t>(removed));
-    }
-  });
-}
+void CmdSAdd(CommandContext& ctx) { ChangeMembers(ctx, store::SetAdd); }
+void CmdSRem(CommandContext& ctx) { ChangeMembers(ctx, store::SetRemove); }
 
 void CmdSIsMember(CommandContext& ctx) {
   ReadSet(ctx, ctx.args[1], [&](const SetObject* set) {
