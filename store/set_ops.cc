@@ -50,6 +50,18 @@ bool IsSet(const Entry* e) { return e->value.type == ValueType::kSet; }
 
 SetObject* Mutable(KeyHandle& h, Entry* e) { return static_cast<SetObject*>(h.MutableObject(e)); }
 
+const SetObject* SetOf(const Entry* e) { return static_cast<const SetObject*>(e->value.obj.get()); }
+
+// Whether any of members is (want_present) or is not (!want_present) in set: a command that
+// would change nothing must not touch the key (WATCH, copy-on-write).
+bool AnyChange(const SetObject* set, std::span<const std::string_view> members,
+               bool want_present) {
+  for (std::string_view m : members) {
+    if (set->Contains(m) == want_present) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 SetStatus FindSet(KeyHandle& h, const SetObject** set) {
@@ -64,7 +76,12 @@ SetStatus FindSet(KeyHandle& h, const SetObject** set) {
 SetStatus SetAdd(KeyHandle& h, std::span<const std::string_view> members, size_t* added) {
   Entry* e = h.Find();
   if (e != nullptr && !IsSet(e)) return SetStatus::kWrongType;
-  if (e == nullptr) e = h.CreateObject(ObjRef(new SetObject()));
+  *added = 0;
+  if (e == nullptr) {
+    e = h.CreateObject(ObjRef(new SetObject()));
+  } else if (!AnyChange(SetOf(e), members, false)) {
+    return SetStatus::kOk;
+  }
   SetObject* set = Mutable(h, e);
   OpLog log(h);
   for (std::string_view m : members) {
@@ -80,6 +97,7 @@ SetStatus SetRemove(KeyHandle& h, std::span<const std::string_view> members, siz
   Entry* e = h.Find();
   if (e == nullptr) return SetStatus::kOk;
   if (!IsSet(e)) return SetStatus::kWrongType;
+  if (!AnyChange(SetOf(e), members, true)) return SetStatus::kOk;
   SetObject* set = Mutable(h, e);
   OpLog log(h);
   for (std::string_view m : members) {
@@ -97,7 +115,7 @@ SetStatus SetPop(KeyHandle& h, size_t count, std::vector<std::string>* popped) {
   if (e == nullptr) return SetStatus::kOk;
   if (!IsSet(e)) return SetStatus::kWrongType;
   if (count == 0) return SetStatus::kOk;
-  const auto* whole = static_cast<const SetObject*>(e->value.obj.get());
+  const SetObject* whole = SetOf(e);
   if (count >= whole->size()) {  // everything: logged as one delete
     whole->ForEach([popped](std::string_view m) { popped->emplace_back(m); });
     h.Delete();
@@ -118,10 +136,10 @@ SetStatus SetMove(KeyHandle& src, KeyHandle& dst, std::string_view member, bool*
   *moved = false;
   const SetObject* from = nullptr;
   const SetObject* to = nullptr;
-  if (FindSet(src, &from) != SetStatus::kOk || FindSet(dst, &to) != SetStatus::kOk) {
-    return SetStatus::kWrongType;
-  }
+  // A missing source is a no-op even when the destination has another type (as Redis).
+  if (FindSet(src, &from) != SetStatus::kOk) return SetStatus::kWrongType;
   if (from == nullptr) return SetStatus::kOk;
+  if (FindSet(dst, &to) != SetStatus::kOk) return SetStatus::kWrongType;
   if (src.key() == dst.key() && src.db() == dst.db()) {
     *moved = from->Contains(member);
     return SetStatus::kOk;

@@ -100,6 +100,8 @@ TEST_CASE("SMOVE") {
   CHECK(t.Cmd("SMOVE a b x") == ":1");
   CHECK(t.Cmd("SMOVE a b nothere") == ":0");
   CHECK(t.Cmd("SMOVE nope b x") == ":0");
+  t.Cmd("SET str v");
+  CHECK(t.Cmd("SMOVE nope str x") == ":0");
   CHECK(t.Cmd("SMOVE a a y") == ":1");
   CHECK(t.Cmd("SMOVE a a x") == ":0");
   CHECK(t.Cmd("SMOVE a b y") == ":1");

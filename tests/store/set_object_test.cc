@@ -172,5 +172,26 @@ TEST_CASE("logged set ops replay to the same sets") {
   CHECK(SetAt(replayed, "c") == std::set<std::string>{"x"});
 }
 
+TEST_CASE("adds and removes that change nothing leave a WATCH intact") {
+  Store store;
+  WatchFlag flag;
+  std::vector<std::string_view> a = {"a"};
+  std::vector<std::string_view> b = {"b"};
+  std::vector<std::string_view> none = {"zz"};
+  store.Access(0, "s", [&](KeyHandle& h) {
+    size_t n = 0;
+    CHECK(SetAdd(h, a, &n) == SetStatus::kOk);
+    h.Watch(&flag);
+    CHECK(SetAdd(h, a, &n) == SetStatus::kOk);
+    CHECK(n == 0);
+    CHECK(SetRemove(h, none, &n) == SetStatus::kOk);
+    CHECK(n == 0);
+    CHECK_FALSE(flag.dirty.load());
+    CHECK(SetAdd(h, b, &n) == SetStatus::kOk);
+    CHECK(flag.dirty.load());
+    h.Unwatch(&flag);
+  });
+}
+
 }  // namespace
 }  // namespace cairn::store
