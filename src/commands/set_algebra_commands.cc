@@ -90,7 +90,8 @@ void CmdSInterCard(CommandContext& ctx) {
   ctx.server.store.AccessMany(keys, [&](std::span<KeyHandle> hs) {
     std::vector<const SetObject*> sets;
     if (!ReplySetStatus(ctx, CollectSets(hs, &sets))) return;
-    ctx.reply.WriteInteger(static_cast<int64_t>(store::InterCard(sets, static_cast<size_t>(limit))));
+    size_t card = store::InterCard(sets, static_cast<size_t>(limit));
+    ctx.reply.WriteInteger(static_cast<int64_t>(card));
   });
 }
 
