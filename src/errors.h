@@ -81,11 +81,15 @@ inline constexpr std::string_view kZLimitNeedsBy =
 inline constexpr std::string_view kZWithScoresByLex =
     "ERR syntax error, WITHSCORES not supported in combination with BYLEX";
 inline constexpr std::string_view kZWeightFloat = "ERR weight value is not a float";
-inline constexpr std::string_view kZNumKeysPositive = "ERR numkeys should be greater than 0";
+inline constexpr std::string_view kNumKeysPositive = "ERR numkeys should be greater than 0";
 inline constexpr std::string_view kZCountPositive = "ERR count should be greater than 0";
-inline constexpr std::string_view kZLimitNegative = "ERR LIMIT can't be negative";
-inline constexpr std::string_view kZMustBePositive = "ERR value is out of range, must be positive";
+inline constexpr std::string_view kLimitNegative = "ERR LIMIT can't be negative";
+inline constexpr std::string_view kMustBePositive = "ERR value is out of range, must be positive";
 // Followed by the command name and "' command".
 inline constexpr std::string_view kZNeedInputKey = "ERR at least 1 input key is needed for '";
+
+// ---- sets
+inline constexpr std::string_view kNumKeysTooMany =
+    "ERR Number of keys can't be greater than number of args";
 
 }  // namespace cairn::server::errors

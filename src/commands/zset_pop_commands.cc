@@ -57,7 +57,7 @@ void PopGeneric(CommandContext& ctx, bool max) {
   int64_t count = 1;
   bool has_count = ctx.args.size() == 3;
   if (has_count &&
-      !ArgToInt64InRange(ctx, ctx.args[2], 0, INT64_MAX, errors::kZMustBePositive, &count)) {
+      !ArgToInt64InRange(ctx, ctx.args[2], 0, INT64_MAX, errors::kMustBePositive, &count)) {
     return;
   }
   if (count == 0) return ctx.reply.WriteArrayLen(0);
@@ -104,7 +104,7 @@ struct MPopRequest {
 // numkeys key [key ...] MIN|MAX [COUNT count] from args[first].
 bool ParseMPop(CommandContext& ctx, size_t first, MPopRequest* r) {
   int64_t numkeys = 0;
-  if (!ArgToInt64InRange(ctx, ctx.args[first], 1, INT64_MAX, errors::kZNumKeysPositive, &numkeys)) {
+  if (!ArgToInt64InRange(ctx, ctx.args[first], 1, INT64_MAX, errors::kNumKeysPositive, &numkeys)) {
     return false;
   }
   size_t where = first + 1 + static_cast<size_t>(std::min<int64_t>(numkeys, ctx.args.size()));

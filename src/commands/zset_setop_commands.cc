@@ -244,7 +244,7 @@ void CmdZInterCard(CommandContext& ctx) {
   size_t rest = 2 + r.keys.size();
   int64_t limit = 0;
   if (rest + 2 == ctx.args.size() && EqualsIgnoreCase(ctx.args[rest], "limit")) {
-    if (!ArgToInt64InRange(ctx, ctx.args[rest + 1], 0, INT64_MAX, errors::kZLimitNegative,
+    if (!ArgToInt64InRange(ctx, ctx.args[rest + 1], 0, INT64_MAX, errors::kLimitNegative,
                            &limit)) {
       return;
     }
