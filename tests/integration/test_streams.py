@@ -1,0 +1,93 @@
+"""Streams through redis-py against the real server: an event log, consumer groups, and
+XREAD BLOCK served from another connection.
+
+Run: /usr/bin/python3 -m unittest -v tests/integration/test_streams.py
+"""
+
+import os
+import sys
+import threading
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import ServerTestCase, main  # noqa: E402
+
+
+class TestEventLog(ServerTestCase):
+    def test_auto_ids_ranges_and_trim(self):
+        ids = [self.r.xadd("log", {"n": str(i), "kind": "click"}) for i in range(50)]
+        as_tuple = [tuple(int(x) for x in i.split(b"-")) for i in ids]
+        self.assertEqual(as_tuple, sorted(set(as_tuple)))
+        self.assertEqual(self.r.xlen("log"), 50)
+        first = self.r.xrange("log", count=2)
+        self.assertEqual([e[0] for e in first], ids[:2])
+        self.assertEqual(first[0][1], {b"n": b"0", b"kind": b"click"})
+        last = self.r.xrevrange("log", count=1)
+        self.assertEqual(last[0][0], ids[-1])
+        self.assertEqual(self.r.xtrim("log", maxlen=10), 40)
+        self.assertEqual([e[0] for e in self.r.xrange("log")], ids[40:])
+        self.assertEqual(self.r.xdel("log", ids[40], ids[41]), 2)
+        self.assertEqual(self.r.xlen("log"), 8)
+        self.assertEqual(self.r.type("log"), b"stream")
+
+
+class TestConsumerGroups(ServerTestCase):
+    def test_two_groups_with_two_consumers_each(self):
+        ids = [self.r.xadd("jobs", {"job": str(i)}) for i in range(6)]
+        for group in ("billing", "audit"):
+            self.r.xgroup_create("jobs", group, id="0")
+        seen = {}
+        for group in ("billing", "audit"):
+            got = []
+            for consumer in ("c1", "c2"):
+                reply = self.r.xreadgroup(group, consumer, {"jobs": ">"}, count=3)
+                entries = reply[0][1]
+                got += [e[0] for e in entries]
+                self.r.xack("jobs", group, *[e[0] for e in entries[:2]])
+            seen[group] = got
+        self.assertEqual(seen["billing"], ids)
+        self.assertEqual(seen["audit"], ids)
+        summary = self.r.xpending("jobs", "billing")
+        self.assertEqual(summary["pending"], 2)
+        self.assertEqual(summary["min"], ids[2])
+        self.assertEqual(summary["max"], ids[5])
+        # c1's unacknowledged entry goes idle and is claimed by c2, then auto-claimed by c3.
+        time.sleep(0.05)
+        claimed = self.r.xclaim("jobs", "billing", "c2", 10, [ids[2]])
+        self.assertEqual([e[0] for e in claimed], [ids[2]])
+        detail = self.r.xpending_range("jobs", "billing", "-", "+", 10, consumername="c2")
+        self.assertEqual([d["message_id"] for d in detail], [ids[2], ids[5]])
+        self.assertEqual(detail[0]["times_delivered"], 2)
+        time.sleep(0.05)
+        auto = self.r.xautoclaim("jobs", "billing", "c3", 10, start_id="0-0", count=1)
+        self.assertEqual(auto[1][0][0], ids[2])
+        groups = {g["name"]: g for g in self.r.xinfo_groups("jobs")}
+        self.assertEqual(groups[b"billing"]["pending"], 2)
+        self.assertEqual(groups[b"audit"]["pending"], 2)
+
+
+class TestBlockingRead(ServerTestCase):
+    def test_xread_block_served_by_xadd_from_another_connection(self):
+        self.r.xadd("feed", {"a": "1"})
+        reader = self.server.client()
+        result = {}
+
+        def read():
+            result["reply"] = reader.xread({"feed": "$"}, block=5000)
+
+        t = threading.Thread(target=read)
+        t.start()
+        time.sleep(0.3)
+        if not t.is_alive() and result.get("reply") in (None, []):
+            t.join()
+            self.skipTest("needs the blocking registry")
+        new_id = self.r.xadd("feed", {"b": "2"})
+        t.join(10)
+        self.assertFalse(t.is_alive())
+        self.assertEqual(result["reply"][0][1][0][0], new_id)
+        reader.close()
+
+
+if __name__ == "__main__":
+    main()
