@@ -118,6 +118,8 @@ class Stream final : public Object {
   void Encode(std::string* out) const override;
 
   StreamId last_id() const { return last_id_; }
+  // Packed nodes holding entries (XINFO's radix-tree-keys).
+  size_t node_count() const { return nodes_.size(); }
   StreamId max_deleted_id() const { return max_deleted_; }
   uint64_t entries_added() const { return entries_added_; }
   // The first live entry's ID (0-0 when empty).

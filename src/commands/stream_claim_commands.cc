@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "resp/number.h"
 #include "src/commands/stream_family.h"
 #include "src/errors.h"
 #include "src/reply.h"
@@ -28,7 +29,10 @@ struct ClaimArgs {
 };
 
 bool ParseClaimArgs(CommandContext& ctx, ClaimArgs* a) {
-  if (!ArgToInt64(ctx, ctx.args[4], &a->min_idle_ms)) return false;
+  if (!resp::ParseInt64(ctx.args[4], &a->min_idle_ms)) {
+    ctx.reply.WriteError(errors::kStreamMinIdle);
+    return false;
+  }
   size_t i = 5;
   StreamId id;
   for (; i < ctx.args.size() && ParseStreamId(ctx.args[i], 0, &id); ++i) a->ids.push_back(id);
@@ -125,7 +129,9 @@ void CmdXAutoClaim(CommandContext& ctx) {
   int64_t min_idle = 0, count = 100;
   bool justid = false;
   StreamId start;
-  if (!ArgToInt64(ctx, ctx.args[4], &min_idle)) return;
+  if (!resp::ParseInt64(ctx.args[4], &min_idle)) {
+    return ctx.reply.WriteError("ERR Invalid min-idle-time argument for XAUTOCLAIM");
+  }
   if (!ArgToRangeBound(ctx, ctx.args[5], false, &start)) return;
   for (size_t i = 6; i < ctx.args.size(); ++i) {
     if (EqualsIgnoreCase(ctx.args[i], "justid")) {

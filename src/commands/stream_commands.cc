@@ -81,6 +81,12 @@ void ReplyNoGroup(CommandContext& ctx, std::string_view key, std::string_view gr
   ctx.reply.WriteError(text);
 }
 
+void ReplyNoSuchGroup(CommandContext& ctx, std::string_view key, std::string_view group) {
+  std::string text("NOGROUP No such consumer group '");
+  text.append(group).append("' for key name '").append(key).append("'");
+  ctx.reply.WriteError(text);
+}
+
 void CollectStreamRange(const Stream& s, StreamId start, StreamId end, bool reverse,
                         int64_t count, StreamEntries* out) {
   s.Range(start, end, reverse, [&](StreamId id, std::span<const std::string_view> fv) {
@@ -263,6 +269,10 @@ void CmdXAdd(CommandContext& ctx) {
     }
     if (e == nullptr && a.nomkstream) return false;
     StreamId last = e != nullptr ? store::StreamOf(e)->last_id() : StreamId{};
+    if (last.IsMax()) {
+      error = errors::kStreamExhausted;
+      return false;
+    }
     if (a.auto_seq && a.id.IsZero() && last.IsZero()) {
       // "0-*" on a stream that never had an entry would be 0-0.
       id = {0, 1};

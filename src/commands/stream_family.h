@@ -51,6 +51,9 @@ void WriteStreamEntries(resp::Writer& w, const StreamEntries& entries);
 void WriteKeyedEntries(resp::Writer& w, std::span<const std::string_view> keys,
                        std::span<const StreamEntries> entries);
 
+// NOGROUP No such consumer group '<group>' for key name '<key>' (XGROUP, XINFO).
+void ReplyNoSuchGroup(CommandContext& ctx, std::string_view key, std::string_view group);
+
 void RegisterStreamGroupCommands(CommandTable& table);
 void RegisterStreamInfoCommand(CommandTable& table);
 

@@ -81,7 +81,7 @@ void WithGroup(CommandContext& ctx, std::string_view key, std::string_view group
   });
   if (status == kWrong) ctx.reply.WriteError(errors::kWrongType);
   if (status == kNoKey) ctx.reply.WriteError(errors::kStreamXgroupNoKey);
-  if (status == kNoGroup) ReplyNoGroup(ctx, key, group);
+  if (status == kNoGroup) ReplyNoSuchGroup(ctx, key, group);
 }
 
 void CmdXGroupDestroy(CommandContext& ctx) {
@@ -195,10 +195,10 @@ bool ReadGroupKey(KeyHandle& h, Entry* e, const GroupReadArgs& r, bool is_new, S
       ids.push_back(c.id);
       entries_read = s->EntriesReadAfter(entries_read, c.id);
     }
-    store::StreamDelivery d{r.group, r.consumer, h.now_ms(), true, r.noack,
-                            ids.empty() ? g->last_delivered : ids.back(), entries_read, ids};
-    if (ids.empty()) d.is_new = false;
-    store::StreamDeliver(h, e, d);
+    // Nothing new: Redis creates no consumer and changes nothing.
+    if (ids.empty()) return true;
+    store::StreamDeliver(h, e, {r.group, r.consumer, h.now_ms(), true, r.noack, ids.back(),
+                                entries_read, ids});
     return true;
   }
   const store::StreamConsumer* c = g->FindConsumer(r.consumer);

@@ -45,10 +45,11 @@ void CmdXInfoStream(CommandContext& ctx) {
     w.WriteBulk("length");
     w.WriteInteger(static_cast<int64_t>(s.size()));
     w.WriteBulk("radix-tree-keys");
-    w.WriteInteger(static_cast<int64_t>((s.size() + Stream::kNodeMaxEntries - 1) /
-                                        Stream::kNodeMaxEntries));
+    // Our nodes stand in for Redis's radix tree keys; its tree has one node more.
+    auto nodes = static_cast<int64_t>(s.node_count());
+    w.WriteInteger(nodes);
     w.WriteBulk("radix-tree-nodes");
-    w.WriteInteger(static_cast<int64_t>(s.size() / Stream::kNodeMaxEntries + 2));
+    w.WriteInteger(nodes + 1);
     w.WriteBulk("last-generated-id");
     WriteStreamId(w, s.last_id());
     w.WriteBulk("max-deleted-entry-id");
@@ -100,7 +101,7 @@ void CmdXInfoGroups(CommandContext& ctx) {
 void CmdXInfoConsumers(CommandContext& ctx) {
   WithStream(ctx, [&](const Stream& s, int64_t now_ms) {
     const StreamGroup* g = s.FindGroup(ctx.args[3]);
-    if (g == nullptr) return ReplyNoGroup(ctx, ctx.args[2], ctx.args[3]);
+    if (g == nullptr) return ReplyNoSuchGroup(ctx, ctx.args[2], ctx.args[3]);
     resp::Writer& w = ctx.reply;
     w.WriteArrayLen(static_cast<int64_t>(g->consumers.size()));
     for (const store::StreamConsumer& c : g->consumers) {
