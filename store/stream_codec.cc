@@ -231,7 +231,7 @@ bool ApplyStreamOp(KeyHandle& h, std::string_view payload) {
   wal::Decoder d(payload);
   uint8_t op = 0;
   if (!d.U8(&op)) return false;
-  if (op >= 4) return ApplyGroupOp(h, op, d);
+  if (op >= 4 && op <= 11) return ApplyGroupOp(h, op, d);
   Entry* e = StreamEntry(h);
   std::vector<StreamId> ids;
   if (op == 1) {
@@ -247,6 +247,13 @@ bool ApplyStreamOp(KeyHandle& h, std::string_view payload) {
   if (op == 2) {
     if (!GetIds(d, &ids)) return false;
     StreamDelete(h, e, ids);
+    return true;
+  }
+  if (op == 12) {
+    StreamId last, max_deleted;
+    uint64_t added = 0;
+    if (!GetId(d, &last) || !d.Varint(&added) || !GetId(d, &max_deleted)) return false;
+    StreamSetId(h, e, last, added, max_deleted);
     return true;
   }
   uint64_t n = 0;

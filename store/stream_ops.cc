@@ -21,6 +21,7 @@ enum StreamOp : uint8_t {
   kDeliver = 9,
   kAck = 10,
   kClaim = 11,
+  kSetId = 12,
 };
 
 constexpr uint8_t kDeliverNew = 1;
@@ -46,7 +47,7 @@ void PutEntriesRead(std::string* out, int64_t v) { wal::PutVarint(out, static_ca
 std::string Begin(StreamOp op, std::string_view group = {}) {
   std::string p;
   wal::PutU8(&p, op);
-  if (op >= kGroupCreate) PutString(&p, group);
+  if (op >= kGroupCreate && op <= kClaim) PutString(&p, group);
   return p;
 }
 
@@ -85,6 +86,18 @@ void StreamTrim(KeyHandle& h, Entry* e, uint64_t n) {
   if (h.logging()) {
     std::string p = Begin(kTrim);
     wal::PutVarint(&p, n);
+    Log(h, p);
+  }
+}
+
+void StreamSetId(KeyHandle& h, Entry* e, StreamId last, uint64_t entries_added,
+                 StreamId max_deleted) {
+  Mutable(h, e)->SetMeta(last, entries_added, max_deleted);
+  if (h.logging()) {
+    std::string p = Begin(kSetId);
+    PutId(&p, last);
+    wal::PutVarint(&p, entries_added);
+    PutId(&p, max_deleted);
     Log(h, p);
   }
 }

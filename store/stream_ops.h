@@ -19,6 +19,7 @@
 //       | kAck(10)          group n:varint id{n}
 //       | kClaim(11)        group consumer now_ms:varint has_last:u8 [last:id]
 //                           n:varint (id delivery_ms:varint delivery_count:varint){n}
+//       | kSetId(12)        last:id entries_added:varint max_deleted:id   XSETID's result
 //   group, consumer, string := len:varint bytes;  id := ms:varint seq:varint
 // Times are the store clock of the live command (KeyHandle::now_ms()), logged as facts.
 //
@@ -45,6 +46,10 @@ Entry* StreamAdd(KeyHandle& h, Entry* e, StreamId id, std::span<const std::strin
 uint64_t StreamDelete(KeyHandle& h, Entry* e, std::span<const StreamId> ids);
 // Removes the n oldest entries.
 void StreamTrim(KeyHandle& h, Entry* e, uint64_t n);
+
+// XSETID: sets the stream's last ID, entries-added counter and max deleted ID.
+void StreamSetId(KeyHandle& h, Entry* e, StreamId last, uint64_t entries_added,
+                 StreamId max_deleted);
 
 // Creates group (e may be nullptr: creates an empty stream). False when the group exists.
 bool StreamGroupCreate(KeyHandle& h, Entry* e, std::string_view group, StreamId last,

@@ -341,6 +341,51 @@ void CmdXTrim(CommandContext& ctx) {
   });
 }
 
+// XSETID key last-id [ENTRIESADDED entries-added] [MAXDELETEDID max-deleted-id]
+void CmdXSetId(CommandContext& ctx) {
+  StreamId id, max_deleted;
+  int64_t added = -1;
+  bool has_max_deleted = false;
+  if (!ArgToStreamId(ctx, ctx.args[2], 0, &id)) return;
+  for (size_t i = 3; i < ctx.args.size(); i += 2) {
+    if (i + 1 >= ctx.args.size()) return ctx.reply.WriteError(errors::kSyntax);
+    if (EqualsIgnoreCase(ctx.args[i], "entriesadded")) {
+      if (!ArgToInt64(ctx, ctx.args[i + 1], &added)) return;
+      if (added < 0) return ctx.reply.WriteError("ERR entries_added must be positive");
+    } else if (EqualsIgnoreCase(ctx.args[i], "maxdeletedid")) {
+      if (!ArgToStreamId(ctx, ctx.args[i + 1], 0, &max_deleted)) return;
+      if (id < max_deleted) {
+        return ctx.reply.WriteError(
+            "ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id");
+      }
+      has_max_deleted = true;
+    } else {
+      return ctx.reply.WriteError(errors::kSyntax);
+    }
+  }
+  std::string_view error = ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
+    Entry* e = h.Find();
+    if (e == nullptr) return errors::kNoSuchKey;
+    if (!IsStream(e)) return errors::kWrongType;
+    const Stream* s = store::StreamOf(e);
+    StreamEntries top;
+    CollectStreamRange(*s, {}, StreamId::Max(), true, 1, &top);
+    if (!top.empty() && id < top[0].id) {
+      return std::string_view(
+          "ERR The ID specified in XSETID is smaller than the target stream top item");
+    }
+    if (added >= 0 && s->size() > static_cast<uint64_t>(added)) {
+      return std::string_view(
+          "ERR The entries_added specified in XSETID is smaller than the target stream length");
+    }
+    store::StreamSetId(h, e, id, added >= 0 ? static_cast<uint64_t>(added) : s->entries_added(),
+                       has_max_deleted ? max_deleted : s->max_deleted_id());
+    return std::string_view();
+  });
+  if (!error.empty()) return ctx.reply.WriteError(error);
+  ctx.reply.WriteOk();
+}
+
 // ---- XRANGE, XREVRANGE -----------------------------------------------------------------------
 
 void RangeGeneric(CommandContext& ctx, bool reverse) {
@@ -497,6 +542,9 @@ void RegisterStreamCommands(CommandTable& table) {
              "BLOCK option is used, XADD will pay O(M) time in order to serve the M clients "
              "blocked on the stream getting new data.",
              "[COUNT count] [BLOCK milliseconds] STREAMS key [key ...] id [id ...]"});
+  table.Add({"xsetid", -3, kWrite | kDenyOom | kFast, 1, 1, 1, CmdXSetId, kGroup, "5.0.0",
+             "An internal command for replicating stream values", "O(1)",
+             "key last-id [ENTRIESADDED entries-added] [MAXDELETEDID max-deleted-id]"});
   RegisterStreamGroupCommands(table);
   RegisterStreamInfoCommand(table);
 }

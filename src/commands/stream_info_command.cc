@@ -1,6 +1,7 @@
 // src/commands/stream_info_command.cc — XINFO STREAM, GROUPS and CONSUMERS: a stream's
 // metadata, its consumer groups and a group's consumers, as Redis 7.0 reports them (maps in
-// RESP3, flat arrays in RESP2). XINFO STREAM FULL is not supported.
+// RESP3, flat arrays in RESP2), XINFO STREAM FULL included.
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -37,27 +38,118 @@ void WriteEdgeEntry(resp::Writer& w, const Stream& s, bool last) {
   WriteStreamEntry(w, one[0].id, views);
 }
 
+// The fields XINFO STREAM starts with, in both forms.
+void WriteStreamHeader(resp::Writer& w, const Stream& s) {
+  w.WriteBulk("length");
+  w.WriteInteger(static_cast<int64_t>(s.size()));
+  // Our nodes stand in for Redis's radix tree keys; its tree has one node more.
+  auto nodes = static_cast<int64_t>(s.node_count());
+  w.WriteBulk("radix-tree-keys");
+  w.WriteInteger(nodes);
+  w.WriteBulk("radix-tree-nodes");
+  w.WriteInteger(nodes + 1);
+  w.WriteBulk("last-generated-id");
+  WriteStreamId(w, s.last_id());
+  w.WriteBulk("max-deleted-entry-id");
+  WriteStreamId(w, s.max_deleted_id());
+  w.WriteBulk("entries-added");
+  w.WriteInteger(static_cast<int64_t>(s.entries_added()));
+  w.WriteBulk("recorded-first-entry-id");
+  WriteStreamId(w, s.first_id());
+}
+
+void WriteEntriesRead(resp::Writer& w, const Stream& s, const StreamGroup& g) {
+  w.WriteBulk("entries-read");
+  if (g.entries_read == store::kInvalidEntriesRead) {
+    w.WriteNull();
+  } else {
+    w.WriteInteger(g.entries_read);
+  }
+  w.WriteBulk("lag");
+  int64_t lag = 0;
+  if (s.Lag(g, &lag)) {
+    w.WriteInteger(lag);
+  } else {
+    w.WriteNull();
+  }
+}
+
+// The PEL entries of consumer cid (0: all), at most count (0: all), as XINFO FULL lists them.
+void WriteFullPending(resp::Writer& w, const StreamGroup& g, uint64_t cid, int64_t count) {
+  std::vector<const store::StreamPending*> hits;
+  for (const store::StreamPending& p : g.pel) {
+    if (count > 0 && static_cast<int64_t>(hits.size()) >= count) break;
+    if (cid == 0 || p.consumer == cid) hits.push_back(&p);
+  }
+  w.WriteArrayLen(static_cast<int64_t>(hits.size()));
+  for (const store::StreamPending* p : hits) {
+    w.WriteArrayLen(cid == 0 ? 4 : 3);
+    WriteStreamId(w, p->id);
+    if (cid == 0) w.WriteBulk(g.ConsumerById(p->consumer)->name);
+    w.WriteInteger(p->delivery_ms);
+    w.WriteInteger(static_cast<int64_t>(p->delivery_count));
+  }
+}
+
+void WriteFullGroup(resp::Writer& w, const Stream& s, const StreamGroup& g, int64_t count) {
+  w.WriteMapLen(7);
+  w.WriteBulk("name");
+  w.WriteBulk(g.name);
+  w.WriteBulk("last-delivered-id");
+  WriteStreamId(w, g.last_delivered);
+  WriteEntriesRead(w, s, g);
+  w.WriteBulk("pel-count");
+  w.WriteInteger(static_cast<int64_t>(g.pel.size()));
+  w.WriteBulk("pending");
+  WriteFullPending(w, g, 0, count);
+  w.WriteBulk("consumers");
+  w.WriteArrayLen(static_cast<int64_t>(g.consumers.size()));
+  for (const store::StreamConsumer& c : g.consumers) {
+    w.WriteMapLen(4);
+    w.WriteBulk("name");
+    w.WriteBulk(c.name);
+    w.WriteBulk("seen-time");
+    w.WriteInteger(c.seen_ms);
+    w.WriteBulk("pel-count");
+    w.WriteInteger(static_cast<int64_t>(c.pending));
+    w.WriteBulk("pending");
+    WriteFullPending(w, g, c.cid, count);
+  }
+}
+
+// XINFO STREAM key FULL [COUNT count]: entries, groups, PELs and consumers (COUNT bounds
+// each list; 0 means all; 10 by default).
+void WriteStreamFull(resp::Writer& w, const Stream& s, int64_t count) {
+  w.WriteMapLen(9);
+  WriteStreamHeader(w, s);
+  w.WriteBulk("entries");
+  StreamEntries entries;
+  CollectStreamRange(s, {}, StreamId::Max(), false, count, &entries);
+  WriteStreamEntries(w, entries);
+  w.WriteBulk("groups");
+  w.WriteArrayLen(static_cast<int64_t>(s.groups().size()));
+  for (const StreamGroup& g : s.groups()) WriteFullGroup(w, s, g, count);
+}
+
 void CmdXInfoStream(CommandContext& ctx) {
-  if (ctx.args.size() > 3) return ctx.reply.WriteError(errors::kSyntax);
+  bool full = false;
+  int64_t count = 10;
+  if (ctx.args.size() > 3) {
+    full = EqualsIgnoreCase(ctx.args[3], "full");
+    bool with_count = ctx.args.size() == 6 && EqualsIgnoreCase(ctx.args[4], "count");
+    if (!full) {
+      return ctx.reply.WriteError("ERR unknown subcommand or wrong number of arguments for '" +
+                                  std::string(ctx.args[1]) + "'. Try XINFO HELP.");
+    }
+    if (ctx.args.size() != 4 && !with_count) return ctx.reply.WriteError(errors::kSyntax);
+    if (with_count && !ArgToInt64(ctx, ctx.args[5], &count)) return;
+    count = std::max<int64_t>(count, 0);
+  }
   WithStream(ctx, [&](const Stream& s, int64_t) {
     resp::Writer& w = ctx.reply;
+    if (full) return WriteStreamFull(w, s, count);
     w.WriteMapLen(10);
-    w.WriteBulk("length");
-    w.WriteInteger(static_cast<int64_t>(s.size()));
-    w.WriteBulk("radix-tree-keys");
-    // Our nodes stand in for Redis's radix tree keys; its tree has one node more.
-    auto nodes = static_cast<int64_t>(s.node_count());
-    w.WriteInteger(nodes);
-    w.WriteBulk("radix-tree-nodes");
-    w.WriteInteger(nodes + 1);
-    w.WriteBulk("last-generated-id");
-    WriteStreamId(w, s.last_id());
-    w.WriteBulk("max-deleted-entry-id");
-    WriteStreamId(w, s.max_deleted_id());
-    w.WriteBulk("entries-added");
-    w.WriteInteger(static_cast<int64_t>(s.entries_added()));
-    w.WriteBulk("recorded-first-entry-id");
-    WriteStreamId(w, s.first_id());
+    WriteStreamHeader(w, s);
     w.WriteBulk("groups");
     w.WriteInteger(static_cast<int64_t>(s.groups().size()));
     w.WriteBulk("first-entry");
@@ -81,19 +173,7 @@ void CmdXInfoGroups(CommandContext& ctx) {
       w.WriteInteger(static_cast<int64_t>(g.pel.size()));
       w.WriteBulk("last-delivered-id");
       WriteStreamId(w, g.last_delivered);
-      w.WriteBulk("entries-read");
-      if (g.entries_read == store::kInvalidEntriesRead) {
-        w.WriteNull();
-      } else {
-        w.WriteInteger(g.entries_read);
-      }
-      w.WriteBulk("lag");
-      int64_t lag = 0;
-      if (s.Lag(g, &lag)) {
-        w.WriteInteger(lag);
-      } else {
-        w.WriteNull();
-      }
+      WriteEntriesRead(w, s, g);
     }
   });
 }

@@ -111,6 +111,30 @@ TEST_CASE("XINFO reports the stream, its groups and consumers") {
         "lag, :0]]");
   CHECK(s.Cmd("XINFO CONSUMERS s g").starts_with("[[name, c, pending, :1, idle, "));
   CHECK(s.Cmd("XINFO STREAM nokey") == "-ERR no such key");
+  CHECK(s.Cmd("XINFO STREAM s FULL").starts_with(
+      "[length, :1, radix-tree-keys, :1, radix-tree-nodes, :2, last-generated-id, 1-0, "
+      "max-deleted-entry-id, 0-0, entries-added, :1, recorded-first-entry-id, 1-0, entries, "
+      "[[1-0, [f, v]]], groups, [[name, g, last-delivered-id, 1-0, entries-read, :1, lag, :0, "
+      "pel-count, :1, pending, [[1-0, c, :"));
+  s.Cmd("HELLO 3");
+  CHECK(s.Cmd("XINFO GROUPS s") ==
+        "[{name: g, consumers: :1, pending: :1, last-delivered-id: 1-0, entries-read: :1, "
+        "lag: :0}]");
+}
+
+TEST_CASE("XSETID moves the stream's last ID within Redis's limits") {
+  InProcess s;
+  s.Cmd("XADD s 3 f v");
+  CHECK(s.Cmd("XSETID s 1") ==
+        "-ERR The ID specified in XSETID is smaller than the target stream top item");
+  CHECK(s.Cmd("XSETID s 5 ENTRIESADDED 0") ==
+        "-ERR The entries_added specified in XSETID is smaller than the target stream length");
+  CHECK(s.Cmd("XSETID s 5 MAXDELETEDID 6") ==
+        "-ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id");
+  CHECK(s.Cmd("XSETID nokey 5") == "-ERR no such key");
+  CHECK(s.Cmd("XSETID s 9 ENTRIESADDED 7 MAXDELETEDID 2") == "+OK");
+  CHECK(s.Cmd("XADD s 9-* f v") == "9-1");
+  CHECK(s.Cmd("XINFO STREAM s").find("entries-added, :8") != std::string::npos);
 }
 
 }  // namespace

@@ -143,6 +143,10 @@ TEST_CASE("replaying the logged stream ops rebuilds the same stream, groups and 
     StreamClaimEntries(h, e, {"g", "c2", 6000, nullptr, claims});
     CHECK(StreamConsumerCreate(h, e, "g", "c3", 7000));
     CHECK(StreamConsumerDelete(h, e, "g", "c1") == 1);
+    StreamSetId(h, e, {900, 0}, 300, {8, 0});
+    CHECK(StreamGroupCreate(h, e, "g2", {5, 0}, 1));
+    StreamGroupSetId(h, e, "g2", {20, 0}, kInvalidEntriesRead);
+    CHECK(StreamGroupDestroy(h, e, "g2"));
   });
   Store replayed;
   {
