@@ -13,6 +13,7 @@ namespace cairn::store {
 using detail::kEntryDeleted;
 using detail::kEntrySameFields;
 using detail::NodeReader;
+using detail::PutString;
 
 bool StreamId::Incr(StreamId* out) const {
   if (seq < UINT64_MAX) {
@@ -75,11 +76,6 @@ StreamId Stream::first_id() const {
 }
 
 namespace {
-
-void PutString(std::string* out, std::string_view s) {
-  wal::PutVarint(out, s.size());
-  out->append(s);
-}
 
 bool SameFields(std::span<const std::string_view> master, std::span<const std::string_view> fv) {
   if (master.size() * 2 != fv.size()) return false;
@@ -249,22 +245,23 @@ void Stream::RangeReverse(StreamId start, StreamId end, const Visitor& visit) co
   std::vector<std::string_view> fv;
   for (size_t k = i + 1; k-- > 0;) {
     const Node& n = nodes_[k];
-    // Collect the node's entry offsets, then decode them again from the last one.
+    // Collect the node's matching entry offsets, then decode them again from the last one.
     NodeReader r(n.data, n.base);
-    std::vector<std::pair<StreamId, NodeReader>> entries;
+    offsets.clear();
     while (!r.Done()) {
-      NodeReader at = r;
+      size_t at = r.pos();
       StreamId id;
       uint8_t flags;
       size_t flag_pos;
       r.Next(&id, &flags, &flag_pos, nullptr);
-      if (!(flags & kEntryDeleted) && id >= start && id <= end) entries.emplace_back(id, at);
+      if (!(flags & kEntryDeleted) && id >= start && id <= end) offsets.push_back(at);
     }
-    for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
+    for (auto it = offsets.rbegin(); it != offsets.rend(); ++it) {
       StreamId id;
       uint8_t flags;
       size_t flag_pos;
-      it->second.Next(&id, &flags, &flag_pos, &fv);
+      r.Seek(*it);
+      r.Next(&id, &flags, &flag_pos, &fv);
       if (!visit(id, fv)) return;
     }
     if (n.base < start) return;

@@ -5,19 +5,14 @@
 
 #include "store/object_families.h"
 #include "store/stream_ops.h"
+#include "store/detail/stream_node.h"
 #include "store/wal_format.h"
 
 namespace cairn::store {
 namespace {
 
-void PutString(std::string* out, std::string_view s) {
-  wal::PutVarint(out, s.size());
-  out->append(s);
-}
-void PutId(std::string* out, StreamId id) {
-  wal::PutVarint(out, id.ms);
-  wal::PutVarint(out, id.seq);
-}
+using detail::PutId;
+using detail::PutString;
 
 bool GetString(wal::Decoder& d, std::string_view* s) {
   uint64_t n = 0;

@@ -4,10 +4,14 @@
 #include <string>
 
 #include "store/object_families.h"
+#include "store/detail/stream_node.h"
 #include "store/wal_format.h"
 
 namespace cairn::store {
 namespace {
+
+using detail::PutId;
+using detail::PutString;
 
 enum StreamOp : uint8_t {
   kAdd = 1,
@@ -29,14 +33,6 @@ constexpr uint8_t kDeliverNoAck = 2;
 
 Stream* Mutable(KeyHandle& h, Entry* e) { return static_cast<Stream*>(h.MutableObject(e)); }
 
-void PutString(std::string* out, std::string_view s) {
-  wal::PutVarint(out, s.size());
-  out->append(s);
-}
-void PutId(std::string* out, StreamId id) {
-  wal::PutVarint(out, id.ms);
-  wal::PutVarint(out, id.seq);
-}
 void PutIds(std::string* out, std::span<const StreamId> ids) {
   wal::PutVarint(out, ids.size());
   for (StreamId id : ids) PutId(out, id);

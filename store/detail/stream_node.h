@@ -10,11 +10,22 @@
 #include <vector>
 
 #include "store/stream.h"
+#include "store/wal_format.h"
 
 namespace cairn::store::detail {
 
 inline constexpr uint8_t kEntryDeleted = 1;
 inline constexpr uint8_t kEntrySameFields = 2;
+
+// string := len:varint bytes; id := ms:varint seq:varint (nodes, snapshot and ops alike).
+inline void PutString(std::string* out, std::string_view s) {
+  wal::PutVarint(out, s.size());
+  out->append(s);
+}
+inline void PutId(std::string* out, StreamId id) {
+  wal::PutVarint(out, id.ms);
+  wal::PutVarint(out, id.seq);
+}
 
 // Reads a varint the node writer wrote (trusted bytes).
 inline uint64_t ReadNodeVarint(std::string_view s, size_t* pos) {
@@ -66,6 +77,9 @@ class NodeReader {
     }
   }
   std::span<const std::string_view> master() const { return master_; }
+  // Where the next entry starts; Seek returns to such a position.
+  size_t pos() const { return pos_; }
+  void Seek(size_t pos) { pos_ = pos; }
 
  private:
   std::string_view data_;
