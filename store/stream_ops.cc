@@ -200,16 +200,20 @@ uint64_t StreamAck(KeyHandle& h, Entry* e, std::string_view group, std::span<con
 }
 
 void StreamClaimEntries(KeyHandle& h, Entry* e, const StreamClaim& c) {
+  const StreamGroup* current = StreamOf(e)->FindGroup(c.group);
+  if (current == nullptr) return;
+  bool raise_last = c.last != nullptr && *c.last > current->last_delivered;
+  if (c.claims.empty() && !raise_last) return;  // nothing changes; no consumer is created
   StreamGroup* g = Mutable(h, e)->FindGroup(c.group);
-  if (g == nullptr) return;
-  bool created = false;
-  StreamConsumer* consumer = g->GetOrCreateConsumer(c.consumer, c.now_ms, &created);
-  consumer->seen_ms = c.now_ms;
-  uint64_t cid = consumer->cid;
-  if (c.last != nullptr && *c.last > g->last_delivered) g->last_delivered = *c.last;
-  for (StreamPending p : c.claims) {
-    p.consumer = cid;
-    g->SetPending(p);
+  if (raise_last) g->last_delivered = *c.last;
+  if (!c.claims.empty()) {
+    bool created = false;
+    StreamConsumer* consumer = g->GetOrCreateConsumer(c.consumer, c.now_ms, &created);
+    consumer->seen_ms = c.now_ms;
+    for (StreamPending p : c.claims) {
+      p.consumer = consumer->cid;
+      g->SetPending(p);
+    }
   }
   if (!h.logging()) return;
   std::string p = Begin(kClaim, c.group);

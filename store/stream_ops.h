@@ -80,7 +80,8 @@ void StreamDeliver(KeyHandle& h, Entry* e, const StreamDelivery& d);
 // Acknowledges ids; returns how many were pending.
 uint64_t StreamAck(KeyHandle& h, Entry* e, std::string_view group, std::span<const StreamId> ids);
 
-// XCLAIM / XAUTOCLAIM's effect: the PEL entries become consumer's (created if missing).
+// XCLAIM / XAUTOCLAIM's effect: the PEL entries become consumer's (created if missing, only
+// when something is claimed). The group must exist.
 struct StreamClaim {
   std::string_view group;
   std::string_view consumer;

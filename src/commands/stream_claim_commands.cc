@@ -79,7 +79,7 @@ void ClaimLocked(CommandContext& ctx, KeyHandle& h, Entry* e, const ClaimArgs& a
     if (p != nullptr && !exists) gone.push_back(id);
     if (!exists || (p == nullptr && !a.force)) continue;
     if (p != nullptr && a.min_idle_ms > 0 && now - p->delivery_ms < a.min_idle_ms) continue;
-    uint64_t count = p != nullptr ? p->delivery_count : 0;
+    uint64_t count = p != nullptr ? p->delivery_count : 1;  // FORCE: a new PEL entry
     if (a.retry >= 0) {
       count = static_cast<uint64_t>(a.retry);
     } else if (!a.justid) {

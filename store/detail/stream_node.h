@@ -76,7 +76,6 @@ class NodeReader {
       if (fv != nullptr) fv->push_back(s);
     }
   }
-  std::span<const std::string_view> master() const { return master_; }
   // Where the next entry starts; Seek returns to such a position.
   size_t pos() const { return pos_; }
   void Seek(size_t pos) { pos_ = pos; }

@@ -100,6 +100,26 @@ TEST_CASE("consumer groups deliver, track pending entries and acknowledge") {
   CHECK(s.Cmd("XGROUP DESTROY s g") == ":0");
 }
 
+TEST_CASE("claiming skips deleted entries and creates a consumer only when it claims") {
+  InProcess s;
+  for (int i = 1; i <= 3; ++i) s.Cmd("XADD z " + std::to_string(i) + " a b");
+  s.Cmd("XGROUP CREATE z g 0");
+  s.Cmd("XREADGROUP GROUP g c STREAMS z >");
+  CHECK(s.Cmd("XDEL z 1 2") == ":2");
+  CHECK(s.Cmd("XAUTOCLAIM z g d 0 0 COUNT 1") == "[2-0, [], [1-0]]");
+  CHECK(s.Cmd("XAUTOCLAIM z g d 0 0 COUNT 1") == "[3-0, [], [2-0]]");
+  CHECK(s.Cmd("XINFO GROUPS z").find("consumers, :1,") != std::string::npos);
+  CHECK(s.Cmd("XADD z 4 a b") == "4-0");
+  CHECK(s.Cmd("XCLAIM z g e 0 4 FORCE") == "[[4-0, [a, b]]]");
+  CHECK(s.Cmd("XPENDING z g - + 10 e").ends_with(", :2]]"));
+  CHECK(s.Cmd("XCLAIM z g e 0 4 JUSTID RETRYCOUNT 7 LASTID 9") == "[4-0]");
+  CHECK(s.Cmd("XPENDING z g - + 10 e").ends_with(", :7]]"));
+  CHECK(s.Cmd("XINFO GROUPS z").find("last-delivered-id, 9-0") != std::string::npos);
+  CHECK(s.Cmd("XDEL z 4") == ":1");
+  CHECK(s.Cmd("XREADGROUP GROUP g e STREAMS z 0") == "[[z, [[4-0, (nil)]]]]");
+  CHECK(s.Cmd("XCLAIM z g e x 4") == "-ERR Invalid min-idle-time argument for XCLAIM");
+}
+
 TEST_CASE("XINFO reports the stream, its groups and consumers") {
   InProcess s;
   s.Cmd("XADD s 1 f v");
