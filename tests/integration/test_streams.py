@@ -83,13 +83,31 @@ class TestBlockingRead(ServerTestCase):
         t = threading.Thread(target=read)
         t.start()
         time.sleep(0.3)
-        if not t.is_alive() and result.get("reply") in (None, []):
-            t.join()
-            self.skipTest("needs the blocking registry")
+        self.assertTrue(t.is_alive(), "XREAD BLOCK replied before anything was added")
         new_id = self.r.xadd("feed", {"b": "2"})
         t.join(10)
         self.assertFalse(t.is_alive())
-        self.assertEqual(result["reply"][0][1][0][0], new_id)
+        self.assertEqual(result["reply"], [[b"feed", [(new_id, {b"b": b"2"})]]])
+        reader.close()
+
+    def test_xreadgroup_block_served_by_xadd_and_timeout(self):
+        self.r.xgroup_create("q", "g", id="$", mkstream=True)
+        reader = self.server.client()
+        self.assertEqual(reader.xreadgroup("g", "c", {"q": ">"}, block=50), [])
+        result = {}
+
+        def read():
+            result["reply"] = reader.xreadgroup("g", "c", {"q": ">"}, block=5000)
+
+        t = threading.Thread(target=read)
+        t.start()
+        time.sleep(0.3)
+        self.assertTrue(t.is_alive())
+        new_id = self.r.xadd("q", {"job": "1"})
+        t.join(10)
+        self.assertFalse(t.is_alive())
+        self.assertEqual(result["reply"], [[b"q", [(new_id, {b"job": b"1"})]]])
+        self.assertEqual(self.r.xpending("q", "g")["pending"], 1)
         reader.close()
 
 
