@@ -90,5 +90,20 @@ inline constexpr std::string_view kStreamEntriesRead =
     "ERR value for ENTRIESREAD must be positive or -1";
 // Followed by "'<key>' or consumer group '<group>'" (and " in XREADGROUP with GROUP option").
 inline constexpr std::string_view kStreamNoGroupPrefix = "NOGROUP No such key ";
+inline constexpr std::string_view kStreamXAutoClaimMinIdle =
+    "ERR Invalid min-idle-time argument for XAUTOCLAIM";
+inline constexpr std::string_view kStreamEntriesAddedNegative =
+    "ERR entries_added must be positive";
+inline constexpr std::string_view kStreamSetIdBelowMaxDeleted =
+    "ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id";
+inline constexpr std::string_view kStreamSetIdBelowTop =
+    "ERR The ID specified in XSETID is smaller than the target stream top item";
+inline constexpr std::string_view kStreamSetIdBelowLength =
+    "ERR The entries_added specified in XSETID is smaller than the target stream length";
+inline constexpr std::string_view kStreamXReadUnbalanced =
+    "ERR Unbalanced 'xread' list of streams: for each stream key an ID or '$' must be specified.";
+inline constexpr std::string_view kStreamXReadGroupUnbalanced =
+    "ERR Unbalanced 'xreadgroup' list of streams: for each stream key an ID or '>' must be "
+    "specified.";
 
 }  // namespace cairn::server::errors

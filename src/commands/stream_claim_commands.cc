@@ -130,7 +130,7 @@ void CmdXAutoClaim(CommandContext& ctx) {
   bool justid = false;
   StreamId start;
   if (!resp::ParseInt64(ctx.args[4], &min_idle)) {
-    return ctx.reply.WriteError("ERR Invalid min-idle-time argument for XAUTOCLAIM");
+    return ctx.reply.WriteError(errors::kStreamXAutoClaimMinIdle);
   }
   if (!ArgToRangeBound(ctx, ctx.args[5], false, &start)) return;
   for (size_t i = 6; i < ctx.args.size(); ++i) {

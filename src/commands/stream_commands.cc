@@ -351,12 +351,11 @@ void CmdXSetId(CommandContext& ctx) {
     if (i + 1 >= ctx.args.size()) return ctx.reply.WriteError(errors::kSyntax);
     if (EqualsIgnoreCase(ctx.args[i], "entriesadded")) {
       if (!ArgToInt64(ctx, ctx.args[i + 1], &added)) return;
-      if (added < 0) return ctx.reply.WriteError("ERR entries_added must be positive");
+      if (added < 0) return ctx.reply.WriteError(errors::kStreamEntriesAddedNegative);
     } else if (EqualsIgnoreCase(ctx.args[i], "maxdeletedid")) {
       if (!ArgToStreamId(ctx, ctx.args[i + 1], 0, &max_deleted)) return;
       if (id < max_deleted) {
-        return ctx.reply.WriteError(
-            "ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id");
+        return ctx.reply.WriteError(errors::kStreamSetIdBelowMaxDeleted);
       }
       has_max_deleted = true;
     } else {
@@ -370,13 +369,9 @@ void CmdXSetId(CommandContext& ctx) {
     const Stream* s = store::StreamOf(e);
     StreamEntries top;
     CollectStreamRange(*s, {}, StreamId::Max(), true, 1, &top);
-    if (!top.empty() && id < top[0].id) {
-      return std::string_view(
-          "ERR The ID specified in XSETID is smaller than the target stream top item");
-    }
+    if (!top.empty() && id < top[0].id) return errors::kStreamSetIdBelowTop;
     if (added >= 0 && s->size() > static_cast<uint64_t>(added)) {
-      return std::string_view(
-          "ERR The entries_added specified in XSETID is smaller than the target stream length");
+      return errors::kStreamSetIdBelowLength;
     }
     store::StreamSetId(h, e, id, added >= 0 ? static_cast<uint64_t>(added) : s->entries_added(),
                        has_max_deleted ? max_deleted : s->max_deleted_id());
@@ -431,9 +426,7 @@ bool ParseReadArgs(CommandContext& ctx, ReadArgs* r) {
       r->streams_at = i + 1;
       size_t rest = ctx.args.size() - r->streams_at;
       if (rest == 0 || rest % 2 != 0) {
-        ctx.reply.WriteError(
-            "ERR Unbalanced 'xread' list of streams: for each stream key an ID or '$' must be "
-            "specified.");
+        ctx.reply.WriteError(errors::kStreamXReadUnbalanced);
         return false;
       }
       r->nkeys = rest / 2;

@@ -151,9 +151,7 @@ bool ParseGroupReadArgs(CommandContext& ctx, GroupReadArgs* r) {
       r->streams_at = i + 1;
       size_t rest = ctx.args.size() - r->streams_at;
       if (rest == 0 || rest % 2 != 0) {
-        ctx.reply.WriteError(
-            "ERR Unbalanced 'xreadgroup' list of streams: for each stream key an ID or '>' "
-            "must be specified.");
+        ctx.reply.WriteError(errors::kStreamXReadGroupUnbalanced);
         return false;
       }
       r->nkeys = rest / 2;
