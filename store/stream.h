@@ -67,8 +67,8 @@ inline constexpr int64_t kInvalidEntriesRead = -1;
 
 struct StreamPending {
   StreamId id;
-  uint64_t consumer;     // StreamConsumer::cid
-  int64_t delivery_ms;   // unix ms of the last delivery
+  uint64_t consumer;    // StreamConsumer::cid
+  int64_t delivery_ms;  // unix ms of the last delivery
   uint64_t delivery_count;
 };
 
@@ -83,8 +83,8 @@ struct StreamGroup {
   std::string name;
   StreamId last_delivered;
   int64_t entries_read = kInvalidEntriesRead;
-  std::vector<StreamPending> pel;           // sorted by id
-  std::vector<StreamConsumer> consumers;    // sorted by name
+  std::vector<StreamPending> pel;         // sorted by id
+  std::vector<StreamConsumer> consumers;  // sorted by name
   uint64_t next_cid = 1;
 
   StreamConsumer* FindConsumer(std::string_view name);

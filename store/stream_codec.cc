@@ -3,9 +3,9 @@
 #include <string>
 #include <vector>
 
+#include "store/detail/stream_node.h"
 #include "store/object_families.h"
 #include "store/stream_ops.h"
-#include "store/detail/stream_node.h"
 #include "store/wal_format.h"
 
 namespace cairn::store {
@@ -199,7 +199,8 @@ bool ApplyGroupOp(KeyHandle& h, uint8_t op, wal::Decoder& d) {
   }
   if (e == nullptr) return false;
   switch (op) {
-    case 5: return StreamGroupDestroy(h, e, group);
+    case 5:
+      return StreamGroupDestroy(h, e, group);
     case 6:
       if (!GetId(d, &id) || !GetEntriesRead(d, &value)) return false;
       StreamGroupSetId(h, e, group, id, value);
@@ -207,16 +208,20 @@ bool ApplyGroupOp(KeyHandle& h, uint8_t op, wal::Decoder& d) {
     case 7:
       return GetString(d, &consumer) && GetI64(d, &value) &&
              StreamConsumerCreate(h, e, group, consumer, value);
-    case 8: return GetString(d, &consumer) && StreamConsumerDelete(h, e, group, consumer) >= 0;
-    case 9: return ApplyDeliver(h, e, group, d);
+    case 8:
+      return GetString(d, &consumer) && StreamConsumerDelete(h, e, group, consumer) >= 0;
+    case 9:
+      return ApplyDeliver(h, e, group, d);
     case 10: {
       std::vector<StreamId> ids;
       if (!GetIds(d, &ids)) return false;
       StreamAck(h, e, group, ids);
       return true;
     }
-    case 11: return ApplyClaim(h, e, group, d);
-    default: return false;
+    case 11:
+      return ApplyClaim(h, e, group, d);
+    default:
+      return false;
   }
 }
 

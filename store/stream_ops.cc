@@ -3,8 +3,8 @@
 
 #include <string>
 
-#include "store/object_families.h"
 #include "store/detail/stream_node.h"
+#include "store/object_families.h"
 #include "store/wal_format.h"
 
 namespace cairn::store {
@@ -38,7 +38,9 @@ void PutIds(std::string* out, std::span<const StreamId> ids) {
   for (StreamId id : ids) PutId(out, id);
 }
 // entries_read may be -1 (invalid): logged shifted by one.
-void PutEntriesRead(std::string* out, int64_t v) { wal::PutVarint(out, static_cast<uint64_t>(v + 1)); }
+void PutEntriesRead(std::string* out, int64_t v) {
+  wal::PutVarint(out, static_cast<uint64_t>(v + 1));
+}
 
 std::string Begin(StreamOp op, std::string_view group = {}) {
   std::string p;
@@ -131,8 +133,8 @@ void StreamGroupSetId(KeyHandle& h, Entry* e, std::string_view group, StreamId l
   }
 }
 
-bool StreamConsumerCreate(KeyHandle& h, Entry* e, std::string_view group,
-                          std::string_view consumer, int64_t now_ms) {
+bool StreamConsumerCreate(KeyHandle& h, Entry* e, std::string_view group, std::string_view consumer,
+                          int64_t now_ms) {
   StreamGroup* g = Mutable(h, e)->FindGroup(group);
   if (g == nullptr) return false;
   bool created = false;

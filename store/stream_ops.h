@@ -38,7 +38,9 @@
 namespace cairn::store {
 
 // The entry's stream, read-only.
-inline const Stream* StreamOf(const Entry* e) { return static_cast<const Stream*>(e->value.obj.get()); }
+inline const Stream* StreamOf(const Entry* e) {
+  return static_cast<const Stream*>(e->value.obj.get());
+}
 
 // Appends an entry; e may be nullptr (creates the key). Returns the (new) entry.
 Entry* StreamAdd(KeyHandle& h, Entry* e, StreamId id, std::span<const std::string_view> fv);
@@ -59,8 +61,8 @@ bool StreamGroupDestroy(KeyHandle& h, Entry* e, std::string_view group);
 void StreamGroupSetId(KeyHandle& h, Entry* e, std::string_view group, StreamId last,
                       int64_t entries_read);
 // False when the consumer exists (or the group does not).
-bool StreamConsumerCreate(KeyHandle& h, Entry* e, std::string_view group,
-                          std::string_view consumer, int64_t now_ms);
+bool StreamConsumerCreate(KeyHandle& h, Entry* e, std::string_view group, std::string_view consumer,
+                          int64_t now_ms);
 // Pending entries the deleted consumer had; -1 when it did not exist.
 int64_t StreamConsumerDelete(KeyHandle& h, Entry* e, std::string_view group,
                              std::string_view consumer);
@@ -72,7 +74,7 @@ struct StreamDelivery {
   int64_t now_ms = 0;   // the delivery time (and the consumer's seen-time)
   bool is_new = false;  // ">": ids are newly delivered
   bool noack = false;
-  StreamId last;        // is_new: the group's new last-delivered ID
+  StreamId last;  // is_new: the group's new last-delivered ID
   int64_t entries_read = kInvalidEntriesRead;
   std::span<const StreamId> ids;
 };
@@ -85,8 +87,8 @@ uint64_t StreamAck(KeyHandle& h, Entry* e, std::string_view group, std::span<con
 struct StreamClaim {
   std::string_view group;
   std::string_view consumer;
-  int64_t now_ms = 0;              // the consumer's seen-time
-  const StreamId* last = nullptr;  // LASTID: raise the group's last-delivered ID to it
+  int64_t now_ms = 0;                     // the consumer's seen-time
+  const StreamId* last = nullptr;         // LASTID: raise the group's last-delivered ID to it
   std::span<const StreamPending> claims;  // id, delivery_ms, delivery_count (consumer unused)
 };
 void StreamClaimEntries(KeyHandle& h, Entry* e, const StreamClaim& c);

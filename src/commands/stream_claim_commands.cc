@@ -93,8 +93,8 @@ void ClaimLocked(CommandContext& ctx, KeyHandle& h, Entry* e, const ClaimArgs& a
     if (!a.justid) CollectStreamRange(*s, c.id, c.id, false, 1, &entries);
   }
   if (!gone.empty()) store::StreamAck(h, e, ctx.args[2], gone);
-  store::StreamClaimEntries(h, e, {ctx.args[2], ctx.args[3], now, a.has_last ? &a.last : nullptr,
-                                   claims});
+  store::StreamClaimEntries(
+      h, e, {ctx.args[2], ctx.args[3], now, a.has_last ? &a.last : nullptr, claims});
   if (!a.justid) return WriteStreamEntries(ctx.reply, entries);
   ctx.reply.WriteArrayLen(static_cast<int64_t>(entries.size()));
   for (const StreamEntryCopy& c : entries) WriteStreamId(ctx.reply, c.id);

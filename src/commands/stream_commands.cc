@@ -87,8 +87,8 @@ void ReplyNoSuchGroup(CommandContext& ctx, std::string_view key, std::string_vie
   ctx.reply.WriteError(text);
 }
 
-void CollectStreamRange(const Stream& s, StreamId start, StreamId end, bool reverse,
-                        int64_t count, StreamEntries* out) {
+void CollectStreamRange(const Stream& s, StreamId start, StreamId end, bool reverse, int64_t count,
+                        StreamEntries* out) {
   s.Range(start, end, reverse, [&](StreamId id, std::span<const std::string_view> fv) {
     out->push_back({id, std::vector<std::string>(fv.begin(), fv.end())});
     return count <= 0 || static_cast<int64_t>(out->size()) < count;
@@ -474,7 +474,8 @@ void CmdXRead(CommandContext& ctx) {
       const Stream* s = store::StreamOf(e);
       if (dollar[k]) after[k] = s->last_id();
       StreamId next;
-      if (after[k].Incr(&next)) CollectStreamRange(*s, next, StreamId::Max(), false, r.count, &entries);
+      if (after[k].Incr(&next))
+        CollectStreamRange(*s, next, StreamId::Max(), false, r.count, &entries);
       return false;
     });
     if (wrong) return ctx.reply.WriteError(errors::kWrongType);

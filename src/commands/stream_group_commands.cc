@@ -195,8 +195,8 @@ bool ReadGroupKey(KeyHandle& h, Entry* e, const GroupReadArgs& r, bool is_new, S
     }
     // Nothing new: Redis creates no consumer and changes nothing.
     if (ids.empty()) return true;
-    store::StreamDeliver(h, e, {r.group, r.consumer, h.now_ms(), true, r.noack, ids.back(),
-                                entries_read, ids});
+    store::StreamDeliver(
+        h, e, {r.group, r.consumer, h.now_ms(), true, r.noack, ids.back(), entries_read, ids});
     return true;
   }
   const store::StreamConsumer* c = g->FindConsumer(r.consumer);
@@ -387,28 +387,38 @@ void RegisterStreamClaimCommands(CommandTable& table);
 
 void RegisterStreamGroupCommands(CommandTable& table) {
   constexpr std::string_view kGroup = "stream";
-  table.Add({"xgroup", -2, 0, 0, 0, 0, nullptr, kGroup, "5.0.0",
-             "A container for consumer groups commands", "Depends on subcommand.", "",
-             {
-                 {"xgroup|create", -5, kWrite | kDenyOom, 2, 2, 1, CmdXGroupCreate, kGroup,
-                  "5.0.0", "Create a consumer group.", "O(1)",
-                  "key group id | $ [MKSTREAM] [ENTRIESREAD entries-read]"},
-                 {"xgroup|createconsumer", 5, kWrite | kDenyOom, 2, 2, 1,
-                  CmdXGroupCreateConsumer, kGroup, "6.2.0",
-                  "Create a consumer in a consumer group.", "O(1)", "key group consumer"},
-                 {"xgroup|delconsumer", 5, kWrite, 2, 2, 1, CmdXGroupDelConsumer, kGroup, "5.0.0",
-                  "Delete a consumer from a consumer group.", "O(1)", "key group consumer"},
-                 {"xgroup|destroy", 4, kWrite, 2, 2, 1, CmdXGroupDestroy, kGroup, "5.0.0",
-                  "Destroy a consumer group.",
-                  "O(N) where N is the number of entries in the group's pending entries list "
-                  "(PEL).",
-                  "key group"},
-                 {"xgroup|help", 2, kLoading | kStale, 0, 0, 0, CmdXGroupHelp, kGroup, "5.0.0",
-                  "Show helpful text about the different subcommands", "O(1)", ""},
-                 {"xgroup|setid", -5, kWrite, 2, 2, 1, CmdXGroupSetId, kGroup, "5.0.0",
-                  "Set a consumer group to an arbitrary last delivered ID value.", "O(1)",
-                  "key group id | $ [ENTRIESREAD entries-read]"},
-             }});
+  table.Add(
+      {"xgroup",
+       -2,
+       0,
+       0,
+       0,
+       0,
+       nullptr,
+       kGroup,
+       "5.0.0",
+       "A container for consumer groups commands",
+       "Depends on subcommand.",
+       "",
+       {
+           {"xgroup|create", -5, kWrite | kDenyOom, 2, 2, 1, CmdXGroupCreate, kGroup, "5.0.0",
+            "Create a consumer group.", "O(1)",
+            "key group id | $ [MKSTREAM] [ENTRIESREAD entries-read]"},
+           {"xgroup|createconsumer", 5, kWrite | kDenyOom, 2, 2, 1, CmdXGroupCreateConsumer, kGroup,
+            "6.2.0", "Create a consumer in a consumer group.", "O(1)", "key group consumer"},
+           {"xgroup|delconsumer", 5, kWrite, 2, 2, 1, CmdXGroupDelConsumer, kGroup, "5.0.0",
+            "Delete a consumer from a consumer group.", "O(1)", "key group consumer"},
+           {"xgroup|destroy", 4, kWrite, 2, 2, 1, CmdXGroupDestroy, kGroup, "5.0.0",
+            "Destroy a consumer group.",
+            "O(N) where N is the number of entries in the group's pending entries list "
+            "(PEL).",
+            "key group"},
+           {"xgroup|help", 2, kLoading | kStale, 0, 0, 0, CmdXGroupHelp, kGroup, "5.0.0",
+            "Show helpful text about the different subcommands", "O(1)", ""},
+           {"xgroup|setid", -5, kWrite, 2, 2, 1, CmdXGroupSetId, kGroup, "5.0.0",
+            "Set a consumer group to an arbitrary last delivered ID value.", "O(1)",
+            "key group id | $ [ENTRIESREAD entries-read]"},
+       }});
   table.Add({"xreadgroup", -7, kWrite, 0, 0, 0, CmdXReadGroup, kGroup, "5.0.0",
              "Return new entries from a stream using a consumer group, or access the history "
              "of the pending entries for a given consumer. Can block.",

@@ -216,8 +216,18 @@ void CmdXInfoHelp(CommandContext& ctx) {
 
 void RegisterStreamInfoCommand(CommandTable& table) {
   constexpr std::string_view kGroup = "stream";
-  table.Add({"xinfo", -2, 0, 0, 0, 0, nullptr, kGroup, "5.0.0",
-             "A container for stream introspection commands", "Depends on subcommand.", "",
+  table.Add({"xinfo",
+             -2,
+             0,
+             0,
+             0,
+             0,
+             nullptr,
+             kGroup,
+             "5.0.0",
+             "A container for stream introspection commands",
+             "Depends on subcommand.",
+             "",
              {
                  {"xinfo|consumers", 4, kReadOnly, 2, 2, 1, CmdXInfoConsumers, kGroup, "5.0.0",
                   "List the consumers in a consumer group", "O(1)", "key group"},

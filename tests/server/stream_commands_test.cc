@@ -131,11 +131,14 @@ TEST_CASE("XINFO reports the stream, its groups and consumers") {
         "lag, :0]]");
   CHECK(s.Cmd("XINFO CONSUMERS s g").starts_with("[[name, c, pending, :1, idle, "));
   CHECK(s.Cmd("XINFO STREAM nokey") == "-ERR no such key");
-  CHECK(s.Cmd("XINFO STREAM s FULL").starts_with(
-      "[length, :1, radix-tree-keys, :1, radix-tree-nodes, :2, last-generated-id, 1-0, "
-      "max-deleted-entry-id, 0-0, entries-added, :1, recorded-first-entry-id, 1-0, entries, "
-      "[[1-0, [f, v]]], groups, [[name, g, last-delivered-id, 1-0, entries-read, :1, lag, :0, "
-      "pel-count, :1, pending, [[1-0, c, :"));
+  CHECK(s.Cmd("XINFO STREAM s FULL")
+            .starts_with(
+                "[length, :1, radix-tree-keys, :1, radix-tree-nodes, :2, last-generated-id, 1-0, "
+                "max-deleted-entry-id, 0-0, entries-added, :1, recorded-first-entry-id, 1-0, "
+                "entries, "
+                "[[1-0, [f, v]]], groups, [[name, g, last-delivered-id, 1-0, entries-read, :1, "
+                "lag, :0, "
+                "pel-count, :1, pending, [[1-0, c, :"));
   s.Cmd("HELLO 3");
   CHECK(s.Cmd("XINFO GROUPS s") ==
         "[{name: g, consumers: :1, pending: :1, last-delivered-id: 1-0, entries-read: :1, "

@@ -1,6 +1,8 @@
 // tests/store/stream_test.cc — the stream value: packed nodes across the node limits, ranges
 // both ways, deletion and trimming, consumer groups and their PEL, Clone independence, the
 // snapshot round trip, and replay of the logged ops into a fresh store.
+#include "store/stream.h"
+
 #include <doctest/doctest.h>
 
 #include <string>
@@ -10,7 +12,6 @@
 #include "store/journal.h"
 #include "store/object_families.h"
 #include "store/store.h"
-#include "store/stream.h"
 #include "store/stream_ops.h"
 
 namespace cairn::store {
