@@ -7,8 +7,8 @@
 #include <chrono>
 
 #include "src/durability.h"
-#include "store/snapshot.h"
 #include "src/log.h"
+#include "store/snapshot.h"
 
 namespace cairn::server {
 
@@ -22,18 +22,18 @@ void Server::PrintBanner(const Config& config) {
   Log(LogLevel::kNotice, "cairn %s (Redis %s compatible) starting, pid=%d",
       std::string(kCairnVersion).c_str(), std::string(kRedisVersion).c_str(),
       static_cast<int>(getpid()));
-  Log(LogLevel::kNotice, "Server initialized: port=%d threads=%zu databases=%d dir=%s",
-      config.port, threads_.size(), config.databases, config.dir.c_str());
+  Log(LogLevel::kNotice, "Server initialized: port=%d threads=%zu databases=%d dir=%s", config.port,
+      threads_.size(), config.databases, config.dir.c_str());
 }
 
 int Server::Run() {
   Config config = state_->config.Snapshot();
-  int n = config.threads > 0 ? config.threads : static_cast<int>(std::thread::hardware_concurrency());
+  int n =
+      config.threads > 0 ? config.threads : static_cast<int>(std::thread::hardware_concurrency());
   if (n <= 0) n = 1;
   for (int i = 0; i < n; ++i) threads_.push_back(std::make_unique<IoThread>(state_.get(), i));
-  state_->blocking.set_deliver([this](Delivery d) {
-    threads_[static_cast<size_t>(d.thread_index)]->Deliver(std::move(d));
-  });
+  state_->blocking.set_deliver(
+      [this](Delivery d) { threads_[static_cast<size_t>(d.thread_index)]->Deliver(std::move(d)); });
   state_->io_threads = n;
   state_->tcp_port = config.port;
   PrintBanner(config);

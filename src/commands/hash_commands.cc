@@ -210,7 +210,8 @@ void CmdHMGet(CommandContext& ctx) {
       }
     }
   };
-  ReadHash(ctx, [&](const HashObject& hash) { reply_all(&hash); }, [&] { reply_all(nullptr); });
+  ReadHash(
+      ctx, [&](const HashObject& hash) { reply_all(&hash); }, [&] { reply_all(nullptr); });
 }
 
 void CmdHExists(CommandContext& ctx) {
@@ -236,7 +237,8 @@ void CmdHStrLen(CommandContext& ctx) {
 
 void CmdHLen(CommandContext& ctx) {
   ReadHash(
-      ctx, [&](const HashObject& hash) { ctx.reply.WriteInteger(static_cast<int64_t>(hash.size())); },
+      ctx,
+      [&](const HashObject& hash) { ctx.reply.WriteInteger(static_cast<int64_t>(hash.size())); },
       [&] { ctx.reply.WriteInteger(0); });
 }
 
@@ -277,10 +279,12 @@ void RegisterHashCommands(CommandTable& table) {
       "is called with multiple field/value pairs.";
   constexpr std::string_view kWhole = "O(N) where N is the size of the hash.";
   table.Add({"hset", -4, kWrite | kDenyOom | kFast, 1, 1, 1, CmdHSet, kGroup, "2.0.0",
-             "Set the string value of a hash field", kPerField, "key field value [field value ...]"});
+             "Set the string value of a hash field", kPerField,
+             "key field value [field value ...]"});
   table.Add({"hmset", -4, kWrite | kDenyOom | kFast, 1, 1, 1, CmdHMSet, kGroup, "2.0.0",
              "Set multiple hash fields to multiple values",
-             "O(N) where N is the number of fields being set.", "key field value [field value ...]"});
+             "O(N) where N is the number of fields being set.",
+             "key field value [field value ...]"});
   table.Add({"hsetnx", 4, kWrite | kDenyOom | kFast, 1, 1, 1, CmdHSetNx, kGroup, "2.0.0",
              "Set the value of a hash field, only if the field does not exist", "O(1)",
              "key field value"});

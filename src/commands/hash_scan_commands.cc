@@ -125,8 +125,7 @@ void CmdHRandField(CommandContext& ctx) {
     return;
   }
   int64_t count = 0;
-  if (!ArgToInt64Range(ctx, ctx.args[2], -INT64_MAX, INT64_MAX, errors::kRandCountRange,
-                       &count)) {
+  if (!ArgToInt64Range(ctx, ctx.args[2], -INT64_MAX, INT64_MAX, errors::kRandCountRange, &count)) {
     return;
   }
   bool with_values = ctx.args.size() == 4;
@@ -156,7 +155,7 @@ bool ParseCursor(std::string_view arg, uint64_t* cursor) {
 struct ScanArgs {
   std::string_view pattern;  // empty: every field
   size_t count = 10;
-  std::string_view error;    // the reply when the options are bad
+  std::string_view error;  // the reply when the options are bad
 };
 
 // Options after the cursor. Errors are reported only when the key holds a hash, as Redis
@@ -186,7 +185,8 @@ ScanArgs ParseScanArgs(CommandContext& ctx) {
   return a;
 }
 
-void WriteScanReply(CommandContext& ctx, uint64_t next, const std::vector<std::string_view>& items) {
+void WriteScanReply(CommandContext& ctx, uint64_t next,
+                    const std::vector<std::string_view>& items) {
   char text[24];
   char* end = std::to_chars(text, text + sizeof(text), next).ptr;
   ctx.reply.WriteArrayLen(2);

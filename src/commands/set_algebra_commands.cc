@@ -109,7 +109,7 @@ void RegisterSetAlgebraCommands(CommandTable& table) {
   table.Add({"sinterstore", -3, kWrite | kDenyOom, 1, -1, 1, CmdSInterStore, kGroup, "1.0.0",
              "Intersect multiple sets and store the resulting set in a key", kInterCost,
              "destination key [key ...]"});
-  table.Add({"sintercard", -3, kReadOnly, 0, 0, 0, CmdSInterCard, kGroup, "7.0.0",
+  table.Add({"sintercard", -3, kReadOnly | kMovableKeys, 0, 0, 0, CmdSInterCard, kGroup, "7.0.0",
              "Intersect multiple sets and return the cardinality of the result", kInterCost,
              "numkeys key [key ...] [LIMIT limit]"});
   table.Add({"sunion", -2, kReadOnly, 1, -1, 1, CmdSUnion, kGroup, "1.0.0",

@@ -528,7 +528,7 @@ void RegisterStreamCommands(CommandTable& table) {
              "however, since entries are organized in macro nodes containing multiple entries "
              "that can be released with a single deallocation.",
              "key MAXLEN | MINID [= | ~] threshold [LIMIT count]"});
-  table.Add({"xread", -4, kReadOnly, 0, 0, 0, CmdXRead, kGroup, "5.0.0",
+  table.Add({"xread", -4, kReadOnly | kMovableKeys | kBlocking, 0, 0, 0, CmdXRead, kGroup, "5.0.0",
              "Return never seen elements in multiple streams, with IDs greater than the ones "
              "reported by the caller for each stream. Can block.",
              "For each stream mentioned: O(N) with N being the number of elements being "

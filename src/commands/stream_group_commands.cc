@@ -419,7 +419,8 @@ void RegisterStreamGroupCommands(CommandTable& table) {
             "Set a consumer group to an arbitrary last delivered ID value.", "O(1)",
             "key group id | $ [ENTRIESREAD entries-read]"},
        }});
-  table.Add({"xreadgroup", -7, kWrite, 0, 0, 0, CmdXReadGroup, kGroup, "5.0.0",
+  table.Add({"xreadgroup", -7, kWrite | kMovableKeys | kBlocking, 0, 0, 0, CmdXReadGroup, kGroup,
+             "5.0.0",
              "Return new entries from a stream using a consumer group, or access the history "
              "of the pending entries for a given consumer. Can block.",
              "For each stream mentioned: O(M) with M being the number of elements returned. If "

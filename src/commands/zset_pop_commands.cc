@@ -180,20 +180,20 @@ void RegisterZSetPopCommands(CommandTable& table) {
   table.Add({"zpopmax", -2, kWrite | kFast, 1, 1, 1, CmdZPopMax, kGroup, "5.0.0",
              "Remove and return members with the highest scores in a sorted set", kPopCost,
              "key [count]"});
-  table.Add({"bzpopmin", -3, kWrite | kFast, 1, -2, 1, CmdBZPopMin, kGroup, "5.0.0",
+  table.Add({"bzpopmin", -3, kWrite | kFast | kBlocking, 1, -2, 1, CmdBZPopMin, kGroup, "5.0.0",
              "Remove and return the member with the lowest score from one or more sorted sets, "
              "or block until one is available",
              "O(log(N)) with N being the number of elements in the sorted set.",
              "key [key ...] timeout"});
-  table.Add({"bzpopmax", -3, kWrite | kFast, 1, -2, 1, CmdBZPopMax, kGroup, "5.0.0",
+  table.Add({"bzpopmax", -3, kWrite | kFast | kBlocking, 1, -2, 1, CmdBZPopMax, kGroup, "5.0.0",
              "Remove and return the member with the highest score from one or more sorted sets, "
              "or block until one is available",
              "O(log(N)) with N being the number of elements in the sorted set.",
              "key [key ...] timeout"});
-  table.Add({"zmpop", -4, kWrite, 0, 0, 0, CmdZMPop, kGroup, "7.0.0",
+  table.Add({"zmpop", -4, kWrite | kMovableKeys, 0, 0, 0, CmdZMPop, kGroup, "7.0.0",
              "Remove and return members with scores in a sorted set", kMPopCost,
              "numkeys key [key ...] MIN | MAX [COUNT count]"});
-  table.Add({"bzmpop", -5, kWrite, 0, 0, 0, CmdBZMPop, kGroup, "7.0.0",
+  table.Add({"bzmpop", -5, kWrite | kMovableKeys | kBlocking, 0, 0, 0, CmdBZMPop, kGroup, "7.0.0",
              "Remove and return members with scores in a sorted set or block until one is "
              "available",
              kMPopCost, "timeout numkeys key [key ...] MIN | MAX [COUNT count]"});

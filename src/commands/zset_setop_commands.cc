@@ -244,8 +244,7 @@ void CmdZInterCard(CommandContext& ctx) {
   size_t rest = 2 + r.keys.size();
   int64_t limit = 0;
   if (rest + 2 == ctx.args.size() && EqualsIgnoreCase(ctx.args[rest], "limit")) {
-    if (!ArgToInt64InRange(ctx, ctx.args[rest + 1], 0, INT64_MAX, errors::kLimitNegative,
-                           &limit)) {
+    if (!ArgToInt64InRange(ctx, ctx.args[rest + 1], 0, INT64_MAX, errors::kLimitNegative, &limit)) {
       return;
     }
   } else if (rest != ctx.args.size()) {
@@ -278,26 +277,28 @@ void RegisterZSetSetOpCommands(CommandTable& table) {
   constexpr std::string_view kStoreSyntax =
       "destination numkeys key [key ...] [WEIGHTS weight [weight ...]] "
       "[AGGREGATE SUM | MIN | MAX]";
-  table.Add({"zunion", -3, kReadOnly, 0, 0, 0, CmdZUnion, kGroup, "6.2.0",
+  table.Add({"zunion", -3, kReadOnly | kMovableKeys, 0, 0, 0, CmdZUnion, kGroup, "6.2.0",
              "Add multiple sorted sets", kUnionCost,
              "numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE SUM | MIN | MAX] "
              "[WITHSCORES]"});
-  table.Add({"zinter", -3, kReadOnly, 0, 0, 0, CmdZInter, kGroup, "6.2.0",
+  table.Add({"zinter", -3, kReadOnly | kMovableKeys, 0, 0, 0, CmdZInter, kGroup, "6.2.0",
              "Intersect multiple sorted sets", kInterCost,
              "numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE SUM | MIN | MAX] "
              "[WITHSCORES]"});
-  table.Add({"zdiff", -3, kReadOnly, 0, 0, 0, CmdZDiff, kGroup, "6.2.0",
+  table.Add({"zdiff", -3, kReadOnly | kMovableKeys, 0, 0, 0, CmdZDiff, kGroup, "6.2.0",
              "Subtract multiple sorted sets", kDiffCost, "numkeys key [key ...] [WITHSCORES]"});
-  table.Add({"zunionstore", -4, kWrite | kDenyOom, 1, 1, 1, CmdZUnionStore, kGroup, "2.0.0",
-             "Add multiple sorted sets and store the resulting sorted set in a new key", kUnionCost,
-             kStoreSyntax});
-  table.Add({"zinterstore", -4, kWrite | kDenyOom, 1, 1, 1, CmdZInterStore, kGroup, "2.0.0",
+  table.Add({"zunionstore", -4, kWrite | kDenyOom | kMovableKeys, 1, 1, 1, CmdZUnionStore, kGroup,
+             "2.0.0", "Add multiple sorted sets and store the resulting sorted set in a new key",
+             kUnionCost, kStoreSyntax});
+  table.Add({"zinterstore", -4, kWrite | kDenyOom | kMovableKeys, 1, 1, 1, CmdZInterStore, kGroup,
+             "2.0.0",
              "Intersect multiple sorted sets and store the resulting sorted set in a new key",
              kInterCost, kStoreSyntax});
-  table.Add({"zdiffstore", -4, kWrite | kDenyOom, 1, 1, 1, CmdZDiffStore, kGroup, "6.2.0",
+  table.Add({"zdiffstore", -4, kWrite | kDenyOom | kMovableKeys, 1, 1, 1, CmdZDiffStore, kGroup,
+             "6.2.0",
              "Subtract multiple sorted sets and store the resulting sorted set in a new key",
              kDiffCost, "destination numkeys key [key ...]"});
-  table.Add({"zintercard", -3, kReadOnly, 0, 0, 0, CmdZInterCard, kGroup, "7.0.0",
+  table.Add({"zintercard", -3, kReadOnly | kMovableKeys, 0, 0, 0, CmdZInterCard, kGroup, "7.0.0",
              "Intersect multiple sorted sets and return the cardinality of the result",
              "O(N*K) worst case with N being the smallest input sorted set, K being the number "
              "of input sorted sets.",
