@@ -296,6 +296,8 @@ bool ParseLposOptions(CommandContext& ctx, LposOptions* o) {
       return false;
     }
     if (!ArgToInt64(ctx, ctx.args[i + 1], target)) return false;
+    // Redis 7.0 negates RANK in a C long, so INT64_MIN stays negative and acts as -1.
+    if (target == &o->rank && o->rank == INT64_MIN) o->rank = -1;
     std::string_view error = target == &o->rank && o->rank == 0       ? errors::kLposRankZero
                              : target == &o->count && o->count < 0    ? errors::kLposCountNegative
                              : target == &o->maxlen && o->maxlen < 0  ? errors::kLposMaxlenNegative

@@ -6,6 +6,8 @@
 // it names is empty or missing it calls BlockClient and writes nothing; the server runs the
 // same handler again when one of those keys is written, or sends the timeout reply. So each
 // body here reports whether it replied, and the blocking form blocks when it did not.
+// Every list command times out with a null array, BLMOVE and BRPOPLPUSH included: Redis 7.0
+// sends *-1 for them too in RESP2 (RESP3 has one null, _).
 #include <string>
 #include <vector>
 
@@ -86,23 +88,20 @@ void CmdRPopLPush(CommandContext& ctx) {
   if (!MoveOne(ctx, {ctx.args[1], ctx.args[2]})) ctx.reply.WriteNull();
 }
 
-void BlockOn(CommandContext& ctx, std::span<const std::string_view> keys, int64_t deadline_ms,
-             TimeoutReply reply) {
-  BlockClient(ctx, keys, deadline_ms, reply);
-}
-
 void CmdBLMove(CommandContext& ctx) {
   MoveArgs m;
   int64_t deadline_ms = 0;
   if (!ParseMove(ctx, &m) || !ParseBlockTimeoutSeconds(ctx, ctx.args[5], &deadline_ms)) return;
-  if (!MoveOne(ctx, m)) BlockOn(ctx, ctx.args.subspan(1, 1), deadline_ms, TimeoutReply::kNullBulk);
+  if (!MoveOne(ctx, m)) {
+    BlockClient(ctx, ctx.args.subspan(1, 1), deadline_ms, TimeoutReply::kNullArray);
+  }
 }
 
 void CmdBRPopLPush(CommandContext& ctx) {
   int64_t deadline_ms = 0;
   if (!ParseBlockTimeoutSeconds(ctx, ctx.args[3], &deadline_ms)) return;
   if (!MoveOne(ctx, {ctx.args[1], ctx.args[2]})) {
-    BlockOn(ctx, ctx.args.subspan(1, 1), deadline_ms, TimeoutReply::kNullBulk);
+    BlockClient(ctx, ctx.args.subspan(1, 1), deadline_ms, TimeoutReply::kNullArray);
   }
 }
 
@@ -140,7 +139,7 @@ void BlockingPop(CommandContext& ctx, ListSide side) {
   if (!ParseBlockTimeoutSeconds(ctx, ctx.args.back(), &deadline_ms)) return;
   auto keys = ctx.args.subspan(1, ctx.args.size() - 2);
   if (!PopFirst(ctx, keys, side, 1, PopShape::kKeyAndElement)) {
-    BlockOn(ctx, keys, deadline_ms, TimeoutReply::kNullArray);
+    BlockClient(ctx, keys, deadline_ms, TimeoutReply::kNullArray);
   }
 }
 
@@ -196,7 +195,7 @@ void CmdBLMPop(CommandContext& ctx) {
   MPopArgs m;
   if (!ParseMPop(ctx, 2, &m)) return;
   if (!PopFirst(ctx, m.keys, m.side, m.count, PopShape::kKeyAndArray)) {
-    BlockOn(ctx, m.keys, deadline_ms, TimeoutReply::kNullArray);
+    BlockClient(ctx, m.keys, deadline_ms, TimeoutReply::kNullArray);
   }
 }
 
