@@ -17,8 +17,7 @@ constexpr std::string_view kWrongType =
 
 // The reply's raw bytes, to tell a null bulk ($-1) from a null array (*-1).
 std::string Raw(InProcess& t, std::vector<std::string> args) {
-  static server::ThreadStats* stats = nullptr;
-  if (stats == nullptr) stats = t.state().stats.Create();
+  server::ThreadStats* stats = t.state().stats.Create();  // owned by t's state
   std::vector<std::string_view> views(args.begin(), args.end());
   resp::OutputBuffer out;
   resp::Writer writer(&out, t.client().protocol.load());
