@@ -141,4 +141,21 @@ size_t OutputBuffer::memory_bytes() const {
   return total;
 }
 
+std::string OutputBuffer::Drain() {
+  std::string bytes;
+  bytes.reserve(size_);
+  constexpr int kMaxIov = 64;
+  struct iovec iov[kMaxIov];
+  while (!empty()) {
+    int n = Gather(iov, kMaxIov);
+    size_t taken = 0;
+    for (int i = 0; i < n; ++i) {
+      bytes.append(static_cast<const char*>(iov[i].iov_base), iov[i].iov_len);
+      taken += iov[i].iov_len;
+    }
+    Consume(taken);
+  }
+  return bytes;
+}
+
 }  // namespace cairn::resp

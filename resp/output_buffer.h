@@ -13,7 +13,7 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <cstddef>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -48,6 +48,8 @@ class OutputBuffer {
   void Consume(size_t n);
   // Drops everything (connection closing).
   void Clear();
+  // Moves every pending byte into one string; the buffer is left empty.
+  std::string Drain();
   // Keeps the first keep pending bytes and drops the rest (replies that must not be sent).
   // Bytes before keep are untouched, so a write in flight over them stays valid.
   void Truncate(size_t keep);

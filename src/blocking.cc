@@ -70,3 +70,103 @@ void BlockClient(CommandContext& ctx, std::span<const std::string_view> keys, in
 }
 
 }  // namespace cairn::server
+
+// ---- BlockingRegistry --------------------------------------------------------------------
+
+namespace cairn::server {
+namespace {
+
+// Keys written on this thread since the last ServeReady, while someone was blocked.
+thread_local std::vector<std::string> ready_keys;
+
+}  // namespace
+
+std::string BlockingRegistry::KeyOf(int db, std::string_view key) {
+  std::string k = std::to_string(db);
+  k.push_back(':');
+  k.append(key);
+  return k;
+}
+
+bool BlockingRegistry::TryServe(Waiter& w, ServerState& server, ThreadStats& stats,
+                                resp::Writer& out, uint64_t* lsn) {
+  std::vector<std::string_view> args(w.args.begin(), w.args.end());
+  BlockRequest again;
+  CommandContext ctx{args, out, server, *w.client, stats, w.spec};
+  ctx.block = &again;
+  uint64_t caller_lsn = store::Store::TakeObservedLsn();
+  w.spec->handler(ctx);
+  *lsn = store::Store::TakeObservedLsn();
+  store::Store::ObserveLsn(caller_lsn);
+  if (again.requested) return false;
+  stats.per_command[w.spec->id].calls.Add();
+  if (w.spec->flags & kWrite) NoteWrite(*w.spec, w.db, args);
+  return true;
+}
+
+bool BlockingRegistry::Block(const std::shared_ptr<Waiter>& w, ServerState& server,
+                             ThreadStats& stats, resp::Writer& out) {
+  std::lock_guard lock(mu_);
+  uint64_t lsn = 0;
+  if (TryServe(*w, server, stats, out, &lsn)) {
+    store::Store::ObserveLsn(lsn);
+    return true;
+  }
+  for (const std::string& key : w->keys) by_key_[KeyOf(w->db, key)].push_back(w);
+  blocked_.fetch_add(1, std::memory_order_relaxed);
+  return false;
+}
+
+void BlockingRegistry::RemoveLocked(Waiter& w) {
+  w.done = true;
+  for (const std::string& key : w.keys) {
+    auto it = by_key_.find(KeyOf(w.db, key));
+    if (it == by_key_.end()) continue;
+    std::erase_if(it->second, [&](const std::shared_ptr<Waiter>& p) { return p.get() == &w; });
+    if (it->second.empty()) by_key_.erase(it);
+  }
+  blocked_.fetch_sub(1, std::memory_order_relaxed);
+}
+
+bool BlockingRegistry::Cancel(Waiter* w) {
+  std::lock_guard lock(mu_);
+  if (w->done) return false;
+  RemoveLocked(*w);
+  return true;
+}
+
+void BlockingRegistry::NoteWrite(const CommandSpec& spec, int db,
+                                 std::span<const std::string_view> args) {
+  if (blocked_.load(std::memory_order_relaxed) == 0 || spec.first_key <= 0) return;
+  int argc = static_cast<int>(args.size());
+  int last = spec.last_key < 0 ? argc + spec.last_key : spec.last_key;
+  int step = spec.key_step > 0 ? spec.key_step : 1;
+  for (int i = spec.first_key; i <= last && i < argc; i += step) {
+    ready_keys.push_back(KeyOf(db, args[static_cast<size_t>(i)]));
+  }
+}
+
+bool BlockingRegistry::HasReady() { return !ready_keys.empty(); }
+
+void BlockingRegistry::ServeReady(ServerState& server, ThreadStats& stats) {
+  std::lock_guard lock(mu_);
+  while (!ready_keys.empty()) {
+    std::string key = std::move(ready_keys.front());
+    ready_keys.erase(ready_keys.begin());
+    auto it = by_key_.find(key);
+    if (it == by_key_.end()) continue;
+    // A copy: serving removes waiters from the queue being walked.
+    std::vector<std::shared_ptr<Waiter>> queue(it->second.begin(), it->second.end());
+    for (const std::shared_ptr<Waiter>& w : queue) {
+      if (w->done) continue;
+      resp::OutputBuffer out;
+      resp::Writer writer(&out, w->client->protocol.load(std::memory_order_relaxed));
+      uint64_t lsn = 0;
+      if (!TryServe(*w, server, stats, writer, &lsn)) continue;
+      RemoveLocked(*w);
+      if (deliver_) deliver_(Delivery{w->thread_index, w->client_id, out.Drain(), lsn});
+    }
+  }
+}
+
+}  // namespace cairn::server

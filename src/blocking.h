@@ -28,6 +28,7 @@
 #include <atomic>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <span>
@@ -67,5 +68,66 @@ void BlockClient(CommandContext& ctx, std::span<const std::string_view> keys, in
 
 // Writes the timeout reply.
 void WriteTimeoutReply(resp::Writer& w, TimeoutReply reply);
+
+// One blocked client. Created by its connection; the registry shares it while it waits.
+struct Waiter {
+  uint64_t client_id = 0;
+  int thread_index = 0;
+  ClientState* client = nullptr;  // valid until Cancel() returns (the connection cancels first)
+  const CommandSpec* spec = nullptr;
+  std::vector<std::string> args;  // what the retries run
+  int db = 0;
+  std::vector<std::string> keys;
+  TimeoutReply timeout_reply = TimeoutReply::kNullArray;
+  bool done = false;  // served or cancelled; guarded by the registry's mutex
+};
+
+// A served waiter's reply on its way to the waiter's thread.
+struct Delivery {
+  int thread_index;
+  uint64_t client_id;
+  std::string reply;  // RESP bytes
+  uint64_t lsn;       // the reply waits until the WAL is durable up to it
+};
+
+// Every blocked client of the server (step 3–5 above). Thread-safe.
+class BlockingRegistry {
+ public:
+  using DeliverFn = std::function<void(Delivery)>;
+  // How served replies reach the waiters' threads (set by the networking layer before
+  // clients connect).
+  void set_deliver(DeliverFn fn) { deliver_ = std::move(fn); }
+
+  // Registers w (after its handler asked to block) and retries it once, since a write may
+  // have landed between the handler's attempt and the registration. Returns true if that
+  // retry served it: its reply is in out and it is not registered.
+  bool Block(const std::shared_ptr<Waiter>& w, ServerState& server, ThreadStats& stats,
+             resp::Writer& out);
+  // Removes w unless it was served already. Returns true if this call removed it (the
+  // caller then owns the outcome: a timeout reply, or nothing for a closed connection).
+  bool Cancel(Waiter* w);
+
+  // After a write command ran on this thread: marks its keys ready if anyone waits.
+  void NoteWrite(const CommandSpec& spec, int db, std::span<const std::string_view> args);
+  // Whether this thread has ready keys to serve.
+  static bool HasReady();
+  // Serves the waiters of this thread's ready keys, oldest first, until none is ready. Call
+  // with no shard lock held (after the command, outside any transaction).
+  void ServeReady(ServerState& server, ThreadStats& stats);
+
+  int blocked() const { return blocked_.load(std::memory_order_relaxed); }
+
+ private:
+  // Runs w's handler again with its arguments; true if it replied (into out).
+  bool TryServe(Waiter& w, ServerState& server, ThreadStats& stats, resp::Writer& out,
+                uint64_t* lsn);
+  void RemoveLocked(Waiter& w);
+  static std::string KeyOf(int db, std::string_view key);
+
+  std::mutex mu_;
+  std::unordered_map<std::string, std::deque<std::shared_ptr<Waiter>>> by_key_;  // guarded
+  std::atomic<int> blocked_{0};
+  DeliverFn deliver_;
+};
 
 }  // namespace cairn::server

@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "store/store.h"
+
 namespace cairn::server {
 
 struct CommandSpec;
@@ -40,6 +42,15 @@ struct ClientState {
   std::string name;
   std::string lib_name;
   std::string lib_ver;
+
+  // MULTI/EXEC and WATCH (owner thread only; see src/transaction.h).
+  struct Multi {
+    bool active = false;   // between MULTI and EXEC/DISCARD
+    bool aborted = false;  // a command was rejected while queueing: EXEC says EXECABORT
+    std::vector<std::vector<std::string>> queued;
+  } multi;
+  std::vector<std::pair<int, std::string>> watched;  // (db, key)
+  store::WatchFlag watch_flag;  // set by the store when a watched key changes
 
   // Asks the owner thread to look at kill_requested; any thread may call it. Empty for
   // in-process clients.

@@ -37,6 +37,11 @@ enum CommandFlag : uint32_t {
   kNoScript = 1u << 8,
   kNoMulti = 1u << 9,
   kAllowBusy = 1u << 10,
+  // Keys are found by parsing the arguments (a numkeys count, a STREAMS keyword), not only
+  // at first_key..last_key: MULTI/EXEC then holds every shard, and key positions name only
+  // the fixed ones (a destination key), which still wake blocked clients.
+  kMovableKeys = 1u << 11,
+  kBlocking = 1u << 12,  // may block the client (blocking.h)
 };
 
 struct CommandSpec {

@@ -15,15 +15,11 @@
 #include "src/io_thread.h"
 #include "src/errors.h"
 #include "src/log.h"
+#include "src/transaction.h"
 #include "store/store.h"
 
 namespace cairn::server {
 namespace {
-
-int64_t WallMs() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 // "ip:port" of a socket address, as CLIENT LIST prints it.
 std::string FormatAddress(const sockaddr_storage& ss) {
@@ -149,6 +145,14 @@ void Connection::ProcessInput() {
   limits.max_bulk_len = state->limits.proto_max_bulk_len.load(std::memory_order_relaxed);
   parser_.set_limits(limits);
   while (!closing_ && !close_after_flush_) {
+    if (waiter_ != nullptr) {
+      // Blocked: later commands wait in the buffer, within the query buffer limit.
+      if (static_cast<int64_t>(in_.size()) >
+          state->limits.client_query_buffer_limit.load(std::memory_order_relaxed)) {
+        Close();
+      }
+      break;
+    }
     if (out_.size() > kOutputHighWaterBytes) {
       PauseReading();  // resumes when the output drains (OnWrite)
       break;
@@ -156,12 +160,10 @@ void Connection::ProcessInput() {
     resp::ParseStatus status = parser_.Parse(in_.data());
     if (status == resp::ParseStatus::kCommand) {
       size_t consumed = parser_.consumed();
-      uint64_t reply_start = sent_total_ + out_.size();
-      Execute(*state, client_, *stats, writer, parser_.args());
-      GateReply(reply_start, store::Store::TakeObservedLsn());
-      ++replies_;
-      in_.Consume(consumed);  // after Execute: the arguments point into the buffer
+      bool replied = RunCommand(writer);
+      in_.Consume(consumed);  // after the command: the arguments point into the buffer
       parser_.set_authenticated(client_.authenticated || !state->limits.requirepass_set.load());
+      if (!replied) continue;  // blocked: the loop stops at the top
       if (client_.close_after_reply || client_.kill_requested.load()) close_after_flush_ = true;
       continue;
     }
@@ -180,6 +182,78 @@ void Connection::ProcessInput() {
     close_after_flush_ = true;
   }
   PublishSizes();
+}
+
+bool Connection::RunCommand(resp::Writer& writer) {
+  ServerState* state = thread_->state();
+  ThreadStats* stats = thread_->stats();
+  uint64_t reply_start = sent_total_ + out_.size();
+  Execute(*state, client_, *stats, writer, parser_.args(), &block_);
+  bool replied = !block_.requested || StartBlocking(writer);
+  // Clients blocked on keys this command wrote are served before the next command runs.
+  if (BlockingRegistry::HasReady()) state->blocking.ServeReady(*state, *stats);
+  if (!replied) return false;
+  GateReply(reply_start, store::Store::TakeObservedLsn());
+  ++replies_;
+  return true;
+}
+
+bool Connection::StartBlocking(resp::Writer& writer) {
+  ServerState* state = thread_->state();
+  auto w = std::make_shared<Waiter>();
+  w->client_id = client_.id;
+  w->thread_index = thread_->index();
+  w->client = &client_;
+  w->spec = client_.last_command.load(std::memory_order_relaxed);
+  if (block_.retry_args.empty()) {
+    w->args.assign(parser_.args().begin(), parser_.args().end());
+  } else {
+    w->args = std::move(block_.retry_args);
+  }
+  w->db = client_.db.load(std::memory_order_relaxed);
+  w->keys = std::move(block_.keys);
+  w->timeout_reply = block_.timeout_reply;
+  int64_t deadline_ms = block_.deadline_ms;
+  block_ = BlockRequest{};
+  if (state->blocking.Block(w, *state, *thread_->stats(), writer)) return true;
+  waiter_ = std::move(w);
+  if (deadline_ms == 0) return false;
+  if (block_timer_ == nullptr) {
+    block_timer_ = new uv_timer_t;
+    uv_timer_init(thread_->loop(), block_timer_);
+    block_timer_->data = this;
+  }
+  int64_t wait_ms = std::max<int64_t>(deadline_ms - state->store.NowMs(), 0);
+  uv_timer_start(block_timer_, OnBlockTimeout, static_cast<uint64_t>(wait_ms), 0);
+  return false;
+}
+
+void Connection::EndBlocking() {
+  waiter_.reset();
+  if (block_timer_ != nullptr) uv_timer_stop(block_timer_);
+}
+
+void Connection::OnBlockTimeout(uv_timer_t* timer) noexcept {
+  auto* c = static_cast<Connection*>(timer->data);
+  if (c->waiter_ == nullptr || !c->thread_->state()->blocking.Cancel(c->waiter_.get())) return;
+  TimeoutReply reply = c->waiter_->timeout_reply;
+  c->EndBlocking();
+  resp::Writer writer(&c->out_, c->client_.protocol.load(std::memory_order_relaxed));
+  WriteTimeoutReply(writer, reply);
+  ++c->replies_;
+  c->ProcessInput();
+  c->Flush();
+}
+
+void Connection::OnUnblocked(std::string reply, uint64_t lsn) {
+  if (waiter_ == nullptr || closing_) return;
+  EndBlocking();
+  uint64_t start = sent_total_ + out_.size();
+  out_.Append(reply);
+  GateReply(start, lsn);
+  ++replies_;
+  ProcessInput();
+  Flush();
 }
 
 void Connection::GateReply(uint64_t start, uint64_t lsn) {
@@ -312,6 +386,14 @@ void Connection::Close() {
   if (closing_) return;
   closing_ = true;
   PauseReading();
+  if (waiter_ != nullptr) thread_->state()->blocking.Cancel(waiter_.get());
+  UnwatchAll(*thread_->state(), client_);
+  EndBlocking();
+  if (block_timer_ != nullptr) {
+    uv_close(reinterpret_cast<uv_handle_t*>(block_timer_),
+             [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
+    block_timer_ = nullptr;
+  }
   thread_->Unregister(this);
   thread_->state()->clients.Remove(&client_);
   uv_close(&handle_, OnClose);

@@ -14,11 +14,14 @@
 #include <uv.h>
 
 #include <deque>
+#include <memory>
+#include <string>
 
 #include "resp/input_buffer.h"
 #include "resp/output_buffer.h"
 #include "resp/parser.h"
 #include "resp/writer.h"
+#include "src/blocking.h"
 #include "src/client.h"
 
 namespace cairn::server {
@@ -44,6 +47,10 @@ class Connection {
     waiting_durable_ = false;
     Flush();
   }
+  // A blocked command was served on another thread (blocking.h): sends its reply once lsn is
+  // durable and resumes the client's later commands.
+  void OnUnblocked(std::string reply, uint64_t lsn);
+  bool blocked() const { return waiter_ != nullptr; }
 
  private:
   Connection(IoThread* thread);
@@ -56,8 +63,17 @@ class Connection {
   static void OnWrite(uv_write_t* req, int status) noexcept;
   static void OnClose(uv_handle_t* handle) noexcept;
 
-  // Parses and executes every complete command in the input buffer.
+  // Parses and executes every complete command in the input buffer; stops while blocked.
   void ProcessInput();
+  // Runs the command the parser holds and gates its reply. Returns false if the client is
+  // now blocked (no reply yet).
+  bool RunCommand(resp::Writer& writer);
+  // The command just run asked to block: registers the waiter (or, if a retry served it at
+  // once, leaves the reply in writer and returns true).
+  bool StartBlocking(resp::Writer& writer);
+  static void OnBlockTimeout(uv_timer_t* timer) noexcept;
+  // Leaves the blocked state and arms nothing further.
+  void EndBlocking();
   // Sends pending output: try a direct writev, queue the rest.
   void Flush();
   void PauseReading();
@@ -99,6 +115,9 @@ class Connection {
   void FailHeldReplies();
   std::deque<Gate> gates_;
   bool waiting_durable_ = false;  // registered with the thread for the next durable wake-up
+  BlockRequest block_;               // filled by a blocking handler during Execute
+  std::shared_ptr<Waiter> waiter_;   // while blocked
+  uv_timer_t* block_timer_ = nullptr;  // created on the first timed block; closed with us
   ClientState client_;
 };
 

@@ -6,6 +6,7 @@
 #include "src/errors.h"
 #include "src/reply.h"
 #include "src/server_state.h"
+#include "src/transaction.h"
 
 namespace cairn::server {
 namespace {
@@ -60,18 +61,20 @@ const CommandSpec* Resolve(ServerState& server, ThreadStats& stats, resp::Writer
 }  // namespace
 
 void Execute(ServerState& server, ClientState& client, ThreadStats& stats, resp::Writer& writer,
-             std::span<const std::string_view> args) {
+             std::span<const std::string_view> args, BlockRequest* block) {
   stats.commands_processed.Add();
   // As in Redis, unknown commands and wrong arity are reported before authentication.
   const CommandSpec* spec = Resolve(server, stats, writer, args);
   if (spec == nullptr) {
     stats.error_replies.Add();
+    AbortQueueing(client);
     return;
   }
   if (!(spec->flags & kLoading) && server.loading.load(std::memory_order_relaxed)) {
     writer.WriteError(errors::kLoading);
     stats.per_command[spec->id].rejected_calls.Add();
     stats.error_replies.Add();
+    AbortQueueing(client);
     return;
   }
   store::GroupCommit* wal = server.wal.load(std::memory_order_acquire);
@@ -81,6 +84,7 @@ void Execute(ServerState& server, ClientState& client, ThreadStats& stats, resp:
     writer.WriteError(std::string(errors::kMisconfWal) + server.wal_error);
     stats.per_command[spec->id].rejected_calls.Add();
     stats.error_replies.Add();
+    AbortQueueing(client);
     return;
   }
   if (!client.authenticated && !(spec->flags & kNoAuth) &&
@@ -88,10 +92,16 @@ void Execute(ServerState& server, ClientState& client, ThreadStats& stats, resp:
     writer.WriteError(errors::kNoAuth);
     stats.per_command[spec->id].rejected_calls.Add();
     stats.error_replies.Add();
+    AbortQueueing(client);
     return;
   }
   CommandContext ctx{args, writer, server, client, stats, spec};
+  ctx.block = block;
   uint64_t errors_before = writer.errors_written();
+  if (QueueIfInMulti(ctx)) {
+    if (writer.errors_written() != errors_before) stats.error_replies.Add();
+    return;
+  }
   auto start = std::chrono::steady_clock::now();
   spec->handler(ctx);
   auto usec = std::chrono::duration_cast<std::chrono::microseconds>(
@@ -105,6 +115,7 @@ void Execute(ServerState& server, ClientState& client, ThreadStats& stats, resp:
     stats.error_replies.Add();
   }
   client.last_command.store(spec, std::memory_order_relaxed);
+  if (spec->flags & kWrite) server.blocking.NoteWrite(*spec, ctx.db(), args);
 }
 
 }  // namespace cairn::server

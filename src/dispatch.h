@@ -11,7 +11,12 @@ namespace cairn::server {
 
 // Executes args as one command for client, writing the reply through writer. Thread: the
 // client's owner thread.
+struct BlockRequest;
+
+// Runs one command: resolves it, checks arity, loading, MISCONF and authentication, queues it
+// instead when the client is inside MULTI, runs the handler and counts it. block: where a
+// blocking command may ask to block (blocking.h); nullptr where nothing may block.
 void Execute(ServerState& server, ClientState& client, ThreadStats& stats, resp::Writer& writer,
-             std::span<const std::string_view> args);
+             std::span<const std::string_view> args, BlockRequest* block = nullptr);
 
 }  // namespace cairn::server

@@ -48,6 +48,12 @@ inline constexpr std::string_view kTimeoutNotFloat = "ERR timeout is not a float
 inline constexpr std::string_view kTimeoutNegative = "ERR timeout is negative";
 inline constexpr std::string_view kTimeoutRange = "ERR timeout is out of range";
 inline constexpr std::string_view kMultiDisallowed = "ERR Command not allowed inside a transaction";
+inline constexpr std::string_view kMultiNested = "ERR MULTI calls can not be nested";
+inline constexpr std::string_view kExecWithoutMulti = "ERR EXEC without MULTI";
+inline constexpr std::string_view kDiscardWithoutMulti = "ERR DISCARD without MULTI";
+inline constexpr std::string_view kExecAbort =
+    "EXECABORT Transaction discarded because of previous errors.";
+inline constexpr std::string_view kWatchInMulti = "ERR WATCH inside MULTI is not allowed";
 
 // ---- list
 inline constexpr std::string_view kMustBePositive = "ERR value is out of range, must be positive";

@@ -13,11 +13,6 @@ namespace {
 
 constexpr uint64_t kCronIntervalMs = 1000;
 
-int64_t WallMs() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
 }  // namespace
 
 IoThread::IoThread(ServerState* state, int index)
@@ -71,6 +66,13 @@ void IoThread::Post(std::function<void()> task) {
   uv_async_send(&async_);
 }
 
+void IoThread::Deliver(Delivery d) {
+  Post([this, d = std::move(d)]() mutable {
+    auto it = connections_.find(d.client_id);
+    if (it != connections_.end()) it->second->OnUnblocked(std::move(d.reply), d.lsn);
+  });
+}
+
 void IoThread::Adopt(AcceptedSocket socket) {
   Post([this, socket] { Connection::Open(this, socket.fd, socket.unix_socket); });
 }
@@ -119,6 +121,7 @@ void IoThread::CloseIdleClients() {
   int64_t now = WallMs();
   for (auto it = connections_.begin(); it != connections_.end();) {
     Connection* c = (it++)->second;
+    if (c->blocked()) continue;  // as in Redis, the idle timeout spares blocked clients
     int64_t idle_ms = now - c->client().last_interaction_ms.load(std::memory_order_relaxed);
     if (idle_ms > int64_t{timeout_s} * 1000) {
       Log(LogLevel::kVerbose, "Closing idle client");

@@ -59,6 +59,9 @@ class IoThread {
   // The WAL's durable LSN advanced: wake the loop to release held replies. Any thread;
   // wake-ups coalesce.
   void NotifyDurable() { uv_async_send(&durable_async_); }
+  // Hands a served blocked client's reply to its connection on this thread. Any thread; if
+  // the client is gone the reply is dropped.
+  void Deliver(Delivery delivery);
 
  private:
   static void OnAsync(uv_async_t* handle) noexcept;

@@ -31,6 +31,9 @@ int Server::Run() {
   int n = config.threads > 0 ? config.threads : static_cast<int>(std::thread::hardware_concurrency());
   if (n <= 0) n = 1;
   for (int i = 0; i < n; ++i) threads_.push_back(std::make_unique<IoThread>(state_.get(), i));
+  state_->blocking.set_deliver([this](Delivery d) {
+    threads_[static_cast<size_t>(d.thread_index)]->Deliver(std::move(d));
+  });
   state_->io_threads = n;
   state_->tcp_port = config.port;
   PrintBanner(config);

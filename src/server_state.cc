@@ -7,12 +7,13 @@
 #include "src/log.h"
 
 namespace cairn::server {
-namespace {
 
 int64_t WallMs() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
+
+namespace {
 
 std::string RandomHex(size_t n) {
   static const char kHex[] = "0123456789abcdef";

@@ -11,6 +11,7 @@
 #include <functional>
 #include <string>
 
+#include "src/blocking.h"
 #include "src/client.h"
 #include "src/command_table.h"
 #include "src/config.h"
@@ -19,6 +20,10 @@
 #include "store/store.h"
 
 namespace cairn::server {
+
+// Wall-clock time, unix ms (client timestamps, uptime). The store has its own clock for
+// expiry (Store::NowMs), which tests can move.
+int64_t WallMs();
 
 inline constexpr std::string_view kCairnVersion = "0.1.0";
 // What clients see as redis_version: the Redis line whose semantics cairn follows.
@@ -51,7 +56,7 @@ struct ServerState {
   std::atomic<int> tcp_port{0};
   std::atomic<int> io_threads{1};
   std::atomic<int64_t> last_save_s{0};
-  std::atomic<int> blocked_clients{0};
+  BlockingRegistry blocking;
 
   // The write-ahead log, when appendonly is on (set before threads start, else nullptr).
   // Replies wait for wal->durable_lsn() under appendfsync always.

@@ -287,6 +287,8 @@ thread_local uint64_t observed_lsn = 0;
 
 uint64_t Store::TakeObservedLsn() { return std::exchange(observed_lsn, 0); }
 
+void Store::ObserveLsn(uint64_t lsn) { observed_lsn = std::max(observed_lsn, lsn); }
+
 void Store::Commit(std::span<const size_t> shards) {
   std::string& pending = EffectBuffer::Pending();
   if (!pending.empty()) {

@@ -255,6 +255,8 @@ class Store {
   // The highest LSN the calling thread's commands have made or observed since the last call,
   // then resets it to 0. 0 means the reply reveals nothing that needs to wait.
   static uint64_t TakeObservedLsn();
+  // Adds lsn to what the calling thread has observed (restores a value taken earlier).
+  static void ObserveLsn(uint64_t lsn);
 
   // Snapshot support (snapshot.h). StartCapture marks every shard pending and records the
   // journal's last LSN as the cut; false if a capture is already running. CaptureShard

@@ -32,11 +32,6 @@ namespace {
 constexpr std::string_view kInvalidClientId = "ERR Invalid client ID";
 constexpr std::string_view kClientIdRange = "ERR client-id should be greater than 0";
 
-int64_t WallMs() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
 // Whole seconds since since_ms; 0 when the time was never recorded.
 int64_t SecondsSince(int64_t since_ms, int64_t now_ms) {
   return since_ms > 0 && now_ms > since_ms ? (now_ms - since_ms) / 1000 : 0;

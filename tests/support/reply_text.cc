@@ -29,20 +29,7 @@ bool DecodeAggregate(std::string_view b, size_t* pos, long n, const char* open,
 
 }  // namespace
 
-std::string DrainOutput(resp::OutputBuffer& out) {
-  std::string bytes;
-  struct iovec iov[16];
-  while (!out.empty()) {
-    int n = out.Gather(iov, 16);
-    size_t total = 0;
-    for (int i = 0; i < n; ++i) {
-      bytes.append(static_cast<const char*>(iov[i].iov_base), iov[i].iov_len);
-      total += iov[i].iov_len;
-    }
-    out.Consume(total);
-  }
-  return bytes;
-}
+std::string DrainOutput(resp::OutputBuffer& out) { return out.Drain(); }
 
 bool DecodeReply(std::string_view b, size_t* pos, std::string* text) {
   if (*pos >= b.size()) return false;

@@ -1,0 +1,104 @@
+"""bench_collections: the collections table of scripts/bench.
+
+Throughput of one write (or pop) per collection type, redis against cairn with persistence off,
+at pipeline 1 and 16, with the same rounds, medians, ratios and targets as the first table:
+
+  LPUSH, LPOP, HSET, ZADD   redis-benchmark -t lpush,lpop,hset,zadd in one run. It runs its
+                            tests in a fixed order, LPUSH before LPOP, so every LPOP pops an
+                            element the LPUSH of the same run pushed. The keys are redis-benchmark's
+                            own: one list (mylist), one hash (myhash, fields element:<rand>) and
+                            one sorted set (myzset, members element:<rand>), rand < -r.
+  XADD                      redis-benchmark's custom-command mode:
+                            XADD mystream * field <32-byte value>, a second run.
+
+Each run starts from empty collections (the four keys are deleted first), so every round and
+both servers see the same state. Values are 32 bytes (-d 32).
+"""
+
+from bench_harness import (CLIENTS, KEYSPACE, PIPELINES, compare, format_markdown_table,
+                           format_text_table, log, run_benchmark, start_all, stop_all)
+
+VALUE_SIZE = 32
+BENCHMARK_TESTS = ("LPUSH", "LPOP", "HSET", "ZADD")   # one redis-benchmark -t run
+XADD_COMMAND = ("XADD", "mystream", "*", "field", "v" * VALUE_SIZE)
+TESTS = BENCHMARK_TESTS + ("XADD",)                    # table order
+KEYS = ("mylist", "myhash", "myzset", "mystream")      # what the runs above write
+
+HEADERS = ["command", "pipeline", "redis ops/s", "cairn ops/s", "ratio", "redis p50/p99 ms",
+           "cairn p50/p99 ms", "target (and p99 <= redis)", "result"]
+
+
+def run_once(server, pipeline, requests):
+    """Both redis-benchmark runs on empty collections; returns {test: CSV row}."""
+    server.call("DEL", *KEYS, timeout=60)
+    rows = run_benchmark(server, VALUE_SIZE, pipeline, requests, tests=BENCHMARK_TESTS)
+    rows.update(run_benchmark(server, VALUE_SIZE, pipeline, requests, tests=("XADD",),
+                              command=XADD_COMMAND))
+    return rows
+
+
+def measure(servers, rounds, requests_by_pipeline):
+    """Every pipeline depth on each server in alternation, `rounds` rounds.
+    Returns samples[(test, pipeline)][server name] -> list of CSV rows."""
+    samples = {}
+    for rnd in range(1, rounds + 1):
+        for pipeline in PIPELINES:
+            for server in servers:
+                rows = run_once(server, pipeline, requests_by_pipeline[pipeline])
+                log(f"bench: round {rnd}/{rounds} collections pipeline {pipeline:>2} "
+                    f"{server.name:<5} " +
+                    "  ".join(f"{t} {rows[t]['rps']:>9,.0f}" for t in TESTS) + " ops/s")
+                for test in TESTS:
+                    samples.setdefault((test, pipeline), {}).setdefault(
+                        server.name, []).append(rows[test])
+    return samples
+
+
+def summarize(samples):
+    """One result dict per row, in table order (all tests at pipeline 1, then at 16)."""
+    return [compare({"command": test}, samples[(test, pipeline)], pipeline)
+            for pipeline in PIPELINES for test in TESTS]
+
+
+def run(servers, args):
+    """Start the redis/cairn pair `servers` (persistence off), measure, stop them; returns the
+    table's result rows."""
+    try:
+        start_all(servers)
+        samples = measure(servers, args.rounds, args.requests_by_pipeline)
+    finally:
+        stop_all(servers)
+    return summarize(samples)
+
+
+def cells(r):
+    return [r["command"], str(r["pipeline"]), f"{r['redis_rps']:,.0f}",
+            f"{r['cairn_rps']:,.0f}", f"{r['ratio']:.2f}",
+            f"{r['redis_p50_latency_ms']:.3f} / {r['redis_p99_latency_ms']:.3f}",
+            f"{r['cairn_p50_latency_ms']:.3f} / {r['cairn_p99_latency_ms']:.3f}",
+            f"ratio >= {r['target']:.1f}",
+            "meets" if not r["misses"] else "misses: " + "; ".join(r["misses"])]
+
+
+def settings_line(args):
+    req = ", ".join(f"pipeline {pl}: {args.requests_by_pipeline[pl]}" for pl in PIPELINES)
+    return (f"settings: redis-benchmark -c {CLIENTS} -d {VALUE_SIZE} -r {KEYSPACE} "
+            f"-t {','.join(t.lower() for t in BENCHMARK_TESTS)}, then the same with the "
+            f"command XADD mystream * field <{VALUE_SIZE} B>; keys {', '.join(KEYS)} deleted "
+            f"before each run; requests per test {req}; rounds {args.rounds} (median); targets "
+            "as in the first table")
+
+
+def print_report(results, args, machine=None):
+    met = sum(1 for r in results if not r["misses"])
+    head = ([machine] if machine else []) + [settings_line(args)]
+    rows = [cells(r) for r in results]
+    if args.markdown:
+        print("### Collections\n")
+        print("\n".join(f"- {line}" for line in head) + "\n")
+        print(format_markdown_table(HEADERS, rows, {1, 2, 3, 4, 5, 6}))
+    else:
+        print("collections\n")
+        print("\n".join(head) + "\n")
+        print(format_text_table(HEADERS, rows, {2, 3, 4}))
+    print(f"\n{met} of {len(results)} collection rows meet their targets.", flush=True)
