@@ -211,24 +211,24 @@ void RegisterListMoveCommands(CommandTable& table) {
   table.Add({"rpoplpush", 3, kWrite | kDenyOom, 1, 2, 1, CmdRPopLPush, kGroup, "1.2.0",
              "Remove the last element in a list, prepend it to another list and return it",
              "O(1)", "source destination"});
-  table.Add({"lmpop", -4, kWrite, 0, 0, 0, CmdLMPop, kGroup, "7.0.0",
+  table.Add({"lmpop", -4, kWrite | kMovableKeys, 0, 0, 0, CmdLMPop, kGroup, "7.0.0",
              "Pop elements from a list", kMPopDoc,
              "numkeys key [key ...] LEFT | RIGHT [COUNT count]"});
-  table.Add({"blmove", 6, kWrite | kDenyOom, 1, 2, 1, CmdBLMove, kGroup, "6.2.0",
+  table.Add({"blmove", 6, kWrite | kDenyOom | kBlocking, 1, 2, 1, CmdBLMove, kGroup, "6.2.0",
              "Pop an element from a list, push it to another list and return it; or block "
              "until one is available",
              "O(1)", "source destination LEFT | RIGHT LEFT | RIGHT timeout"});
-  table.Add({"brpoplpush", 4, kWrite | kDenyOom, 1, 2, 1, CmdBRPopLPush, kGroup, "2.2.0",
+  table.Add({"brpoplpush", 4, kWrite | kDenyOom | kBlocking, 1, 2, 1, CmdBRPopLPush, kGroup, "2.2.0",
              "Pop an element from a list, push it to another list and return it; or block "
              "until one is available",
              "O(1)", "source destination timeout"});
-  table.Add({"blpop", -3, kWrite, 1, -2, 1, CmdBLPop, kGroup, "2.0.0",
+  table.Add({"blpop", -3, kWrite | kBlocking, 1, -2, 1, CmdBLPop, kGroup, "2.0.0",
              "Remove and get the first element in a list, or block until one is available",
              "O(N) where N is the number of provided keys.", "key [key ...] timeout"});
-  table.Add({"brpop", -3, kWrite, 1, -2, 1, CmdBRPop, kGroup, "2.0.0",
+  table.Add({"brpop", -3, kWrite | kBlocking, 1, -2, 1, CmdBRPop, kGroup, "2.0.0",
              "Remove and get the last element in a list, or block until one is available",
              "O(N) where N is the number of provided keys.", "key [key ...] timeout"});
-  table.Add({"blmpop", -5, kWrite, 0, 0, 0, CmdBLMPop, kGroup, "7.0.0",
+  table.Add({"blmpop", -5, kWrite | kBlocking | kMovableKeys, 0, 0, 0, CmdBLMPop, kGroup, "7.0.0",
              "Pop elements from a list, or block until one is available", kMPopDoc,
              "timeout numkeys key [key ...] LEFT | RIGHT [COUNT count]"});
 }

@@ -21,7 +21,7 @@ from test_durability import DurableServer  # noqa: E402
 
 WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
 # The cross-connection tests need the server's registry of blocked clients (src/blocking.h).
-REGISTRY_LANDED = False
+REGISTRY_LANDED = True
 
 
 class TestListCommands(ServerTestCase):
