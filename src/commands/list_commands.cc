@@ -67,21 +67,28 @@ bool ResolveRange(int64_t start, int64_t stop, size_t length, size_t* first, siz
   return true;
 }
 
+// Integer-replying commands return this from their store operation for a non-list key.
+constexpr int64_t kNotAList = INT64_MIN;
+
+void ReplyIntegerOrWrongType(CommandContext& ctx, int64_t value) {
+  if (value == kNotAList) {
+    ctx.reply.WriteError(errors::kWrongType);
+    return;
+  }
+  ctx.reply.WriteInteger(value);
+}
+
 // ---- Pushes and pops ---------------------------------------------------------------------
 
 void PushGeneric(CommandContext& ctx, ListSide side, bool existing_only) {
   auto elems = ctx.args.subspan(2);
   int64_t length = ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) -> int64_t {
     Entry* e = h.Find();
-    if (e != nullptr && !IsList(e)) return -1;
+    if (e != nullptr && !IsList(e)) return kNotAList;
     if (e == nullptr && existing_only) return 0;
     return static_cast<int64_t>(store::ListPush(h, e, side, elems));
   });
-  if (length < 0) {
-    ctx.reply.WriteError(errors::kWrongType);
-    return;
-  }
-  ctx.reply.WriteInteger(length);
+  ReplyIntegerOrWrongType(ctx, length);
 }
 
 void CmdLPush(CommandContext& ctx) { PushGeneric(ctx, ListSide::kHead, false); }
@@ -130,13 +137,9 @@ void CmdLLen(CommandContext& ctx) {
   int64_t length = ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) -> int64_t {
     Entry* e = h.Find();
     if (e == nullptr) return 0;
-    return IsList(e) ? static_cast<int64_t>(store::ListOf(e)->size()) : -1;
+    return IsList(e) ? static_cast<int64_t>(store::ListOf(e)->size()) : kNotAList;
   });
-  if (length < 0) {
-    ctx.reply.WriteError(errors::kWrongType);
-    return;
-  }
-  ctx.reply.WriteInteger(length);
+  ReplyIntegerOrWrongType(ctx, length);
 }
 
 void CmdLIndex(CommandContext& ctx) {
@@ -216,17 +219,13 @@ void CmdLInsert(CommandContext& ctx) {
   int64_t result = ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) -> int64_t {
     Entry* e = h.Find();
     if (e == nullptr) return 0;
-    if (!IsList(e)) return INT64_MIN;
+    if (!IsList(e)) return kNotAList;
     int64_t pivot = store::ListOf(e)->Find(store::ListNeedle(ctx.args[3]));
     if (pivot < 0) return -1;
     store::ListInsert(h, e, static_cast<size_t>(pivot + (after ? 1 : 0)), ctx.args[4]);
     return static_cast<int64_t>(store::ListOf(e)->size());
   });
-  if (result == INT64_MIN) {
-    ctx.reply.WriteError(errors::kWrongType);
-    return;
-  }
-  ctx.reply.WriteInteger(result);
+  ReplyIntegerOrWrongType(ctx, result);
 }
 
 void CmdLRem(CommandContext& ctx) {
@@ -235,18 +234,14 @@ void CmdLRem(CommandContext& ctx) {
   int64_t removed = ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) -> int64_t {
     Entry* e = h.Find();
     if (e == nullptr) return 0;
-    if (!IsList(e)) return -1;
+    if (!IsList(e)) return kNotAList;
     // The magnitude of INT64_MIN does not fit an int64; it is "all of them" anyway.
     uint64_t limit = count < 0 ? uint64_t{0} - static_cast<uint64_t>(count)
                                : static_cast<uint64_t>(count);
     return static_cast<int64_t>(
         store::ListRemove(h, e, ctx.args[3], static_cast<size_t>(limit), count < 0));
   });
-  if (removed < 0) {
-    ctx.reply.WriteError(errors::kWrongType);
-    return;
-  }
-  ctx.reply.WriteInteger(removed);
+  ReplyIntegerOrWrongType(ctx, removed);
 }
 
 void CmdLTrim(CommandContext& ctx) {

@@ -218,7 +218,8 @@ void RegisterListMoveCommands(CommandTable& table) {
              "Pop an element from a list, push it to another list and return it; or block "
              "until one is available",
              "O(1)", "source destination LEFT | RIGHT LEFT | RIGHT timeout"});
-  table.Add({"brpoplpush", 4, kWrite | kDenyOom | kBlocking, 1, 2, 1, CmdBRPopLPush, kGroup, "2.2.0",
+  table.Add({"brpoplpush", 4, kWrite | kDenyOom | kBlocking, 1, 2, 1, CmdBRPopLPush, kGroup,
+             "2.2.0",
              "Pop an element from a list, push it to another list and return it; or block "
              "until one is available",
              "O(1)", "source destination timeout"});
