@@ -55,11 +55,96 @@ inline constexpr std::string_view kExecAbort =
     "EXECABORT Transaction discarded because of previous errors.";
 inline constexpr std::string_view kWatchInMulti = "ERR WATCH inside MULTI is not allowed";
 
-// ---- list
+// ---- shared by the collection families
+inline constexpr std::string_view kValueRange = "ERR value is out of range";
+// HRANDFIELD / ZRANDMEMBER / SRANDMEMBER counts that cannot be negated.
+inline constexpr std::string_view kRandCountRange =
+    "ERR value is out of range, value must between -9223372036854775807 and "
+    "9223372036854775807";
+inline constexpr std::string_view kInvalidCursor = "ERR invalid cursor";
+
+// ---- hash
+inline constexpr std::string_view kHashNotInteger = "ERR hash value is not an integer";
+inline constexpr std::string_view kHashNotFloat = "ERR hash value is not a float";
+inline constexpr std::string_view kHashIncrNanOrInf = "ERR value is NaN or Infinity";
+
+// ---- sorted sets
+inline constexpr std::string_view kZAddXxNx =
+    "ERR XX and NX options at the same time are not compatible";
+inline constexpr std::string_view kZAddIncrPair =
+    "ERR INCR option supports a single increment-element pair";
+inline constexpr std::string_view kZScoreNaN = "ERR resulting score is not a number (NaN)";
+inline constexpr std::string_view kZMinMaxFloat = "ERR min or max is not a float";
+inline constexpr std::string_view kZMinMaxLex = "ERR min or max not valid string range item";
+inline constexpr std::string_view kZLimitNeedsBy =
+    "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX";
+inline constexpr std::string_view kZWithScoresByLex =
+    "ERR syntax error, WITHSCORES not supported in combination with BYLEX";
+inline constexpr std::string_view kZWeightFloat = "ERR weight value is not a float";
+inline constexpr std::string_view kNumKeysPositive = "ERR numkeys should be greater than 0";
+inline constexpr std::string_view kZCountPositive = "ERR count should be greater than 0";
+inline constexpr std::string_view kLimitNegative = "ERR LIMIT can't be negative";
 inline constexpr std::string_view kMustBePositive = "ERR value is out of range, must be positive";
+// Followed by the command name and "' command".
+inline constexpr std::string_view kZNeedInputKey = "ERR at least 1 input key is needed for '";
+
+// ---- sets
+inline constexpr std::string_view kNumKeysTooMany =
+    "ERR Number of keys can't be greater than number of args";
+
+// ---- stream
+inline constexpr std::string_view kStreamInvalidId =
+    "ERR Invalid stream ID specified as stream command argument";
+inline constexpr std::string_view kStreamIdTooSmall =
+    "ERR The ID specified in XADD is equal or smaller than the target stream top item";
+inline constexpr std::string_view kStreamIdZero =
+    "ERR The ID specified in XADD must be greater than 0-0";
+inline constexpr std::string_view kStreamExhausted =
+    "ERR The stream has exhausted the last possible ID, unable to add more items";
+inline constexpr std::string_view kStreamLimitNoTilde =
+    "ERR syntax error, LIMIT cannot be used without the special ~ option";
+inline constexpr std::string_view kStreamLimitNoStrategy =
+    "ERR syntax error, LIMIT cannot be used without specifying a trimming strategy";
+inline constexpr std::string_view kStreamMaxlenNegative = "ERR The MAXLEN argument must be >= 0.";
+inline constexpr std::string_view kStreamLimitNegative = "ERR The LIMIT argument must be >= 0.";
+inline constexpr std::string_view kStreamInvalidStart = "ERR invalid start ID for the interval";
+inline constexpr std::string_view kStreamInvalidEnd = "ERR invalid end ID for the interval";
+inline constexpr std::string_view kStreamGtOnlyInGroup =
+    "ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> "
+    "<consumer> option.";
+inline constexpr std::string_view kStreamDollarInGroup =
+    "ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the history of "
+    "this consumer by specifying a proper ID, or use the > ID to get new messages. The $ ID "
+    "would just return an empty result set.";
+inline constexpr std::string_view kStreamBusyGroup = "BUSYGROUP Consumer Group name already exists";
+inline constexpr std::string_view kStreamXgroupNoKey =
+    "ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want to "
+    "use the MKSTREAM option to create an empty stream automatically.";
+inline constexpr std::string_view kStreamMinIdle =
+    "ERR Invalid min-idle-time argument for XCLAIM";
+inline constexpr std::string_view kStreamCountPositive = "ERR COUNT must be > 0";
+inline constexpr std::string_view kStreamEntriesRead =
+    "ERR value for ENTRIESREAD must be positive or -1";
+// Followed by "'<key>' or consumer group '<group>'" (and " in XREADGROUP with GROUP option").
+inline constexpr std::string_view kStreamNoGroupPrefix = "NOGROUP No such key ";
+inline constexpr std::string_view kStreamXAutoClaimMinIdle =
+    "ERR Invalid min-idle-time argument for XAUTOCLAIM";
+inline constexpr std::string_view kStreamEntriesAddedNegative =
+    "ERR entries_added must be positive";
+inline constexpr std::string_view kStreamSetIdBelowMaxDeleted =
+    "ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id";
+inline constexpr std::string_view kStreamSetIdBelowTop =
+    "ERR The ID specified in XSETID is smaller than the target stream top item";
+inline constexpr std::string_view kStreamSetIdBelowLength =
+    "ERR The entries_added specified in XSETID is smaller than the target stream length";
+inline constexpr std::string_view kStreamXReadUnbalanced =
+    "ERR Unbalanced 'xread' list of streams: for each stream key an ID or '$' must be specified.";
+inline constexpr std::string_view kStreamXReadGroupUnbalanced =
+    "ERR Unbalanced 'xreadgroup' list of streams: for each stream key an ID or '>' must be "
+    "specified.";
+
+// ---- list (numkeys, count and pop-count texts are the shared ones above)
 inline constexpr std::string_view kIndexRange = "ERR index out of range";
-inline constexpr std::string_view kNumkeysPositive = "ERR numkeys should be greater than 0";
-inline constexpr std::string_view kCountPositive = "ERR count should be greater than 0";
 inline constexpr std::string_view kLposRankZero =
     "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use "
     "negative to start from the end of the list";

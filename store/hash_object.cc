@@ -1,10 +1,93 @@
-// store/hash_object.cc — the hash family's store side (not implemented yet: the stubs keep the
-// generic code linking until the family lands).
+// store/hash_object.cc — the hash value: representation choice, copy, snapshot encoding.
+#include "store/hash_object.h"
+
+#include <memory>
+#include <utility>
+
+#include "store/memory.h"
 #include "store/object_families.h"
+#include "store/wal_format.h"
 
 namespace cairn::store {
 
-ObjRef DecodeHashObject(std::string_view) { return ObjRef(); }
-bool ApplyHashOp(KeyHandle&, std::string_view) { return false; }
+ObjRef HashObject::Clone() const {
+  auto* copy = new HashObject();
+  if (packed()) {
+    copy->pairs_ = pairs_;
+  } else {
+    copy->table_ = std::make_unique<detail::FieldTable>();
+    copy->table_->CopyFrom(*table_);
+  }
+  return ObjRef(copy);
+}
+
+size_t HashObject::memory_bytes() const {
+  size_t heap = packed() ? AllocationSize(pairs_.buffer_bytes())
+                         : AllocationSize(sizeof(detail::FieldTable)) + table_->heap_bytes();
+  return AllocationSize(sizeof(HashObject)) + heap;
+}
+
+void HashObject::Encode(std::string* out) const {
+  wal::PutU8(out, packed() ? 1 : 0);
+  wal::PutVarint(out, size());
+  ForEach([&](std::string_view field, std::string_view value) {
+    wal::PutLengths(out, field.size(), value.size());
+    out->append(field);
+    out->append(value);
+  });
+}
+
+bool HashObject::Set(std::string_view field, std::string_view value) {
+  if (!packed()) return table_->Set(field, value);
+  std::string_view old;
+  if (field.size() > kMaxPackedBytes || value.size() > kMaxPackedBytes ||
+      (pairs_.size() >= kMaxPackedFields && !pairs_.Get(field, &old))) {
+    ConvertToTable();
+    return table_->Set(field, value);
+  }
+  return pairs_.Set(field, value);
+}
+
+void HashObject::ConvertToTable() {
+  if (!packed()) return;
+  auto table = std::make_unique<detail::FieldTable>();
+  pairs_.ForEach([&](std::string_view f, std::string_view v) { table->Set(f, v); });
+  pairs_.Clear();
+  table_ = std::move(table);
+}
+
+void HashObject::Random(std::mt19937_64& rng, std::string_view* field,
+                        std::string_view* value) const {
+  if (packed()) {
+    pairs_.At(rng() % pairs_.size(), field, value);
+  } else {
+    table_->Random(rng, field, value);
+  }
+}
+
+std::mt19937_64& HashRng() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  return rng;
+}
+
+ObjRef DecodeHashObject(std::string_view bytes) {
+  wal::Decoder d(bytes);
+  uint8_t packed = 0;
+  uint64_t count = 0;
+  if (!d.U8(&packed) || packed > 1 || !d.Varint(&count)) return ObjRef();
+  auto* hash = new HashObject();
+  ObjRef ref(hash);
+  if (packed == 0) hash->ConvertToTable();
+  for (uint64_t i = 0; i < count; ++i) {
+    uint64_t flen = 0, vlen = 0;
+    std::string_view field, value;
+    if (!d.Lengths(&flen, &vlen) || !d.Bytes(flen, &field) || !d.Bytes(vlen, &value) ||
+        !hash->Set(field, value)) {
+      return ObjRef();  // truncated, or a field twice
+    }
+  }
+  if (!d.empty() || count == 0) return ObjRef();
+  return ref;
+}
 
 }  // namespace cairn::store

@@ -1,10 +1,285 @@
-// store/zset.cc — the zset family's store side (not implemented yet: the stubs keep the
-// generic code linking until the family lands).
+// store/zset.cc — the sorted set object: its two representations, conversion between them,
+// and the snapshot encoding (see zset.h).
+#include "store/zset.h"
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "store/memory.h"
 #include "store/object_families.h"
+#include "store/wal_format.h"
 
 namespace cairn::store {
+namespace {
 
-ObjRef DecodeZSetObject(std::string_view) { return ObjRef(); }
-bool ApplyZSetOp(KeyHandle&, std::string_view) { return false; }
+struct PackedEntry {
+  double score;
+  std::string_view member;
+  size_t next;  // offset of the following entry
+};
+
+// Reads the entry at off of a well-formed packed buffer (or returns false).
+bool ReadPacked(std::string_view buf, size_t off, PackedEntry* e) {
+  wal::Decoder d(buf.substr(off));
+  uint64_t bits = 0, len = 0;
+  if (!d.U64(&bits) || !d.Varint(&len) || !d.Bytes(len, &e->member)) return false;
+  std::memcpy(&e->score, &bits, sizeof(bits));
+  e->next = buf.size() - d.remaining();
+  return true;
+}
+
+void PutPacked(std::string* out, std::string_view member, double score) {
+  uint64_t bits = 0;
+  std::memcpy(&bits, &score, sizeof(bits));
+  wal::PutU64(out, bits);
+  wal::PutVarint(out, member.size());
+  out->append(member);
+}
+
+// Entries of a packed buffer before the first one for which before(score, member) is false.
+template <class Pred>
+size_t PackedCountWhile(std::string_view buf, Pred before) {
+  PackedEntry e;
+  size_t n = 0;
+  for (size_t off = 0; off < buf.size() && ReadPacked(buf, off, &e) && before(e.score, e.member);
+       off = e.next) {
+    ++n;
+  }
+  return n;
+}
+
+}  // namespace
+
+ZSet::ZSet() : Object(ValueType::kZSet) {}
+ZSet::~ZSet() = default;
+
+size_t ZSet::size() const { return list_ ? list_->size() : packed_count_; }
+
+std::string_view ZSet::encoding() const { return list_ ? "skiplist" : "listpack"; }
+
+size_t ZSet::memory_bytes() const {
+  size_t bytes = AllocationSize(sizeof(ZSet));
+  if (list_) return bytes + AllocationSize(sizeof(detail::ZSkipList)) + list_->memory_bytes();
+  return bytes + (packed_.capacity() > 15 ? AllocationSize(packed_.capacity() + 1) : 0);
+}
+
+ObjRef ZSet::Clone() const {
+  auto* copy = new ZSet();
+  if (!list_) {
+    copy->packed_ = packed_;
+    copy->packed_count_ = packed_count_;
+  } else {
+    copy->ConvertToSkipList();
+    VisitRanks(0, size(), false, [&](std::string_view m, double s) { copy->Append(m, s); });
+  }
+  return ObjRef(copy);
+}
+
+void ZSet::Encode(std::string* out) const {
+  wal::PutVarint(out, size());
+  if (!list_) {
+    out->append(packed_);
+    return;
+  }
+  VisitRanks(0, size(), false, [&](std::string_view m, double s) { PutPacked(out, m, s); });
+}
+
+size_t ZSet::PackedFind(std::string_view member, double* score) const {
+  PackedEntry e;
+  for (size_t off = 0; off < packed_.size(); off = e.next) {
+    ReadPacked(packed_, off, &e);
+    if (e.member == member) {
+      *score = e.score;
+      return off;
+    }
+  }
+  return std::string::npos;
+}
+
+void ZSet::PackedInsert(std::string_view member, double score) {
+  PackedEntry e;
+  size_t off = 0;
+  for (; off < packed_.size(); off = e.next) {
+    ReadPacked(packed_, off, &e);
+    if (detail::ZLess(score, member, e.score, e.member)) break;
+  }
+  std::string entry;
+  PutPacked(&entry, member, score);
+  packed_.insert(off, entry);
+  ++packed_count_;
+}
+
+void ZSet::PackedErase(size_t offset) {
+  PackedEntry e;
+  ReadPacked(packed_, offset, &e);
+  packed_.erase(offset, e.next - offset);
+  --packed_count_;
+}
+
+void ZSet::ConvertToSkipList() {
+  auto list = std::make_unique<detail::ZSkipList>();
+  PackedEntry e;
+  for (size_t off = 0; off < packed_.size(); off = e.next) {
+    ReadPacked(packed_, off, &e);
+    list->Insert(e.member, e.score);
+  }
+  list_ = std::move(list);
+  std::string().swap(packed_);
+  packed_count_ = 0;
+}
+
+bool ZSet::Score(std::string_view member, double* score) const {
+  if (!list_) return PackedFind(member, score) != std::string::npos;
+  const detail::ZNode* n = list_->Find(member);
+  if (n == nullptr) return false;
+  *score = n->score;
+  return true;
+}
+
+bool ZSet::Rank(std::string_view member, size_t* rank) const {
+  if (list_) {
+    const detail::ZNode* n = list_->Find(member);
+    if (n == nullptr) return false;
+    *rank = list_->RankOf(n);
+    return true;
+  }
+  PackedEntry e;
+  size_t r = 0;
+  for (size_t off = 0; off < packed_.size(); off = e.next, ++r) {
+    ReadPacked(packed_, off, &e);
+    if (e.member == member) {
+      *rank = r;
+      return true;
+    }
+  }
+  return false;
+}
+
+bool ZSet::Set(std::string_view member, double score) {
+  if (!list_) {
+    double old = 0;
+    size_t off = PackedFind(member, &old);
+    if (off != std::string::npos) {
+      if (old == score) return false;
+      PackedErase(off);
+      PackedInsert(member, score);
+      return false;
+    }
+    if (packed_count_ < kZSetMaxListpackEntries && member.size() <= kZSetMaxListpackValue) {
+      PackedInsert(member, score);
+      return true;
+    }
+    ConvertToSkipList();
+  }
+  const detail::ZNode* n = list_->Find(member);
+  if (n != nullptr) {
+    if (n->score != score) list_->Update(n, score);
+    return false;
+  }
+  list_->Insert(member, score);
+  return true;
+}
+
+void ZSet::Append(std::string_view member, double score) {
+  if (!list_ && packed_count_ < kZSetMaxListpackEntries && member.size() <= kZSetMaxListpackValue) {
+    PutPacked(&packed_, member, score);
+    ++packed_count_;
+    return;
+  }
+  if (!list_) ConvertToSkipList();
+  list_->Insert(member, score);
+}
+
+bool ZSet::Remove(std::string_view member) {
+  if (list_) {
+    const detail::ZNode* n = list_->Find(member);
+    if (n == nullptr) return false;
+    list_->Remove(n);
+    return true;
+  }
+  double score = 0;
+  size_t off = PackedFind(member, &score);
+  if (off == std::string::npos) return false;
+  PackedErase(off);
+  return true;
+}
+
+size_t ZSet::CountScoreBelow(double score, bool or_equal) const {
+  auto before = [&](double s, std::string_view) { return s < score || (or_equal && s == score); };
+  return list_ ? list_->CountWhile(before) : PackedCountWhile(packed_, before);
+}
+
+size_t ZSet::CountLexBelow(std::string_view member, bool or_equal) const {
+  auto before = [&](double, std::string_view m) { return m < member || (or_equal && m == member); };
+  return list_ ? list_->CountWhile(before) : PackedCountWhile(packed_, before);
+}
+
+void ZSet::VisitRanks(size_t start, size_t end, bool reverse, ZVisitor visit) const {
+  if (start >= end) return;
+  if (list_) {
+    const detail::ZNode* x = list_->AtRank(reverse ? end - 1 : start);
+    for (size_t i = start; i < end && x != nullptr; ++i) {
+      visit(x->member(), x->score);
+      x = reverse ? x->backward : x->forward()[0];
+    }
+    return;
+  }
+  // Listpack: collect the wanted entries' offsets (at most 128) to walk them either way.
+  std::vector<size_t> offsets;
+  offsets.reserve(end - start);
+  PackedEntry e;
+  size_t r = 0;
+  for (size_t off = 0; off < packed_.size() && r < end; off = e.next, ++r) {
+    ReadPacked(packed_, off, &e);
+    if (r >= start) offsets.push_back(off);
+  }
+  if (reverse) std::reverse(offsets.begin(), offsets.end());
+  for (size_t off : offsets) {
+    ReadPacked(packed_, off, &e);
+    visit(e.member, e.score);
+  }
+}
+
+uint64_t ZSet::Scan(uint64_t cursor, size_t count, ZVisitor visit) const {
+  if (!list_) {
+    VisitRanks(0, size(), false, visit);
+    return 0;
+  }
+  size_t slots = list_->slot_count();
+  size_t visited = 0;
+  uint64_t i = cursor;
+  for (; i < slots && visited < count; ++i) {
+    const detail::ZNode* n = list_->slot(i);
+    if (n == nullptr) continue;
+    visit(n->member(), n->score);
+    ++visited;
+  }
+  return i >= slots ? 0 : i;
+}
+
+ObjRef DecodeZSetObject(std::string_view bytes) {
+  wal::Decoder d(bytes);
+  uint64_t count = 0;
+  if (!d.Varint(&count)) return ObjRef();
+  std::string_view rest = bytes.substr(bytes.size() - d.remaining());
+  auto* z = new ZSet();
+  ObjRef ref(z);
+  PackedEntry e;
+  bool first = true;
+  double prev_score = 0;
+  std::string_view prev_member;
+  size_t off = 0;
+  for (uint64_t i = 0; i < count; ++i, off = e.next) {
+    if (!ReadPacked(rest, off, &e)) return ObjRef();
+    if (!first && !detail::ZLess(prev_score, prev_member, e.score, e.member)) return ObjRef();
+    z->Append(e.member, e.score);
+    first = false;
+    prev_score = e.score;
+    prev_member = e.member;
+  }
+  if (off != rest.size() || count == 0) return ObjRef();
+  return ref;
+}
 
 }  // namespace cairn::store

@@ -1,8 +1,316 @@
-// src/commands/hash_commands.cc — hashes (being built; registers nothing yet).
+// src/commands/hash_commands.cc — the hash family: HSET and friends, point reads, whole-hash
+// reads and the counters. HRANDFIELD and HSCAN live in hash_scan_commands.cc.
+//
+// Each command parses its arguments, runs inside one Access callback (the store operations
+// of store/hash_ops.h for changes, a const HashObject for reads) and writes its reply while
+// the shard lock is held, because views into a hash are valid only until the next change.
+#include <cmath>
+#include <cstdint>
+#include <string_view>
+
+#include "resp/number.h"
 #include "src/command_table.h"
+#include "src/commands/hash_family.h"
+#include "src/errors.h"
+#include "src/reply.h"
+#include "src/server_state.h"
 
 namespace cairn::server {
 
-void RegisterHashCommands(CommandTable&) {}
+using store::HashObject;
+using store::HashStatus;
+using store::KeyHandle;
+
+bool ReplyHashWrongType(CommandContext& ctx, HashStatus status) {
+  if (status != HashStatus::kWrongType) return false;
+  ctx.reply.WriteError(errors::kWrongType);
+  return true;
+}
+
+namespace {
+
+// Runs read(hash, reply) on the key's hash under its lock; a missing key calls missing().
+template <class Read, class Missing>
+void ReadHash(CommandContext& ctx, Read&& read, Missing&& missing) {
+  ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
+    const HashObject* hash = nullptr;
+    if (ReplyHashWrongType(ctx, store::FindHash(h, &hash))) return;
+    if (hash == nullptr) {
+      missing();
+    } else {
+      read(*hash);
+    }
+  });
+}
+
+// ---- Writes ------------------------------------------------------------------------------
+
+// HSET and HMSET: field value pairs; HSET replies with the number of new fields.
+void SetFields(CommandContext& ctx, bool reply_ok) {
+  if (ctx.args.size() % 2 != 0) {
+    ReplyWrongArity(ctx.reply, ctx.spec != nullptr ? ctx.spec->name : "hset");
+    return;
+  }
+  size_t added = 0;
+  HashStatus status = ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
+    return store::HashSetFields(h, ctx.args.subspan(2), &added);
+  });
+  if (ReplyHashWrongType(ctx, status)) return;
+  if (reply_ok) {
+    ctx.reply.WriteOk();
+  } else {
+    ctx.reply.WriteInteger(static_cast<int64_t>(added));
+  }
+}
+
+void CmdHSet(CommandContext& ctx) { SetFields(ctx, false); }
+void CmdHMSet(CommandContext& ctx) { SetFields(ctx, true); }
+
+void CmdHSetNx(CommandContext& ctx) {
+  size_t added = 0;
+  HashStatus status = ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
+    const HashObject* hash = nullptr;
+    std::string_view old;
+    HashStatus found = store::FindHash(h, &hash);
+    if (found != HashStatus::kOk || (hash != nullptr && hash->Get(ctx.args[2], &old))) {
+      return found;
+    }
+    return store::HashSetFields(h, ctx.args.subspan(2, 2), &added);
+  });
+  if (!ReplyHashWrongType(ctx, status)) ctx.reply.WriteInteger(static_cast<int64_t>(added));
+}
+
+void CmdHDel(CommandContext& ctx) {
+  size_t removed = 0;
+  HashStatus status = ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
+    return store::HashDeleteFields(h, ctx.args.subspan(2), &removed);
+  });
+  if (!ReplyHashWrongType(ctx, status)) ctx.reply.WriteInteger(static_cast<int64_t>(removed));
+}
+
+// ---- Counters ----------------------------------------------------------------------------
+
+enum class IncrStatus { kOk, kWrongType, kNotNumber, kOverflow, kNanOrInf };
+
+// Reads field's current value (absent: *exists false) for an increment.
+IncrStatus CurrentValue(KeyHandle& h, std::string_view field, std::string_view* value,
+                        bool* exists) {
+  const HashObject* hash = nullptr;
+  if (store::FindHash(h, &hash) == HashStatus::kWrongType) return IncrStatus::kWrongType;
+  *exists = hash != nullptr && hash->Get(field, value);
+  return IncrStatus::kOk;
+}
+
+// Stores the new text of field; the log records the result, not the increment.
+void StoreResult(KeyHandle& h, std::string_view field, std::string_view text) {
+  std::string_view pair[2] = {field, text};
+  size_t added = 0;
+  (void)store::HashSetFields(h, pair, &added);
+}
+
+void ReplyIncrError(CommandContext& ctx, IncrStatus status, std::string_view not_number) {
+  switch (status) {
+    case IncrStatus::kWrongType:
+      ctx.reply.WriteError(errors::kWrongType);
+      return;
+    case IncrStatus::kOverflow:
+      ctx.reply.WriteError(errors::kOverflow);
+      return;
+    case IncrStatus::kNanOrInf:
+      ctx.reply.WriteError(errors::kNanOrInf);
+      return;
+    default:
+      ctx.reply.WriteError(not_number);
+      return;
+  }
+}
+
+void CmdHIncrBy(CommandContext& ctx) {
+  int64_t delta = 0;
+  if (!ArgToInt64(ctx, ctx.args[3], &delta)) return;
+  int64_t result = 0;
+  IncrStatus status = ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
+    std::string_view text;
+    bool exists = false;
+    int64_t current = 0;
+    IncrStatus s = CurrentValue(h, ctx.args[2], &text, &exists);
+    if (s != IncrStatus::kOk) return s;
+    if (exists && !resp::ParseInt64(text, &current)) return IncrStatus::kNotNumber;
+    if (__builtin_add_overflow(current, delta, &result)) return IncrStatus::kOverflow;
+    char buf[resp::kMaxInt64Chars];
+    StoreResult(h, ctx.args[2], {buf, resp::FormatInt64(result, buf)});
+    return IncrStatus::kOk;
+  });
+  if (status == IncrStatus::kOk) {
+    ctx.reply.WriteInteger(result);
+  } else {
+    ReplyIncrError(ctx, status, errors::kHashNotInteger);
+  }
+}
+
+// In long double, like INCRBYFLOAT; the field keeps the same text the reply carries.
+void CmdHIncrByFloat(CommandContext& ctx) {
+  long double delta = 0;
+  if (!resp::ParseLongDouble(ctx.args[3], &delta)) {
+    ctx.reply.WriteError(errors::kNotFloat);
+    return;
+  }
+  if (std::isnan(delta) || std::isinf(delta)) {
+    ctx.reply.WriteError(errors::kHashIncrNanOrInf);
+    return;
+  }
+  char buf[resp::kMaxLongDoubleChars];
+  size_t len = 0;
+  IncrStatus status = ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
+    std::string_view text;
+    bool exists = false;
+    long double current = 0;
+    IncrStatus s = CurrentValue(h, ctx.args[2], &text, &exists);
+    if (s != IncrStatus::kOk) return s;
+    if (exists && !resp::ParseLongDouble(text, &current)) return IncrStatus::kNotNumber;
+    long double sum = current + delta;
+    if (std::isnan(sum) || std::isinf(sum)) return IncrStatus::kNanOrInf;
+    len = resp::FormatLongDouble(sum, buf);
+    StoreResult(h, ctx.args[2], {buf, len});
+    return IncrStatus::kOk;
+  });
+  if (status == IncrStatus::kOk) {
+    ctx.reply.WriteBulk({buf, len});
+  } else {
+    ReplyIncrError(ctx, status, errors::kHashNotFloat);
+  }
+}
+
+// ---- Point reads -------------------------------------------------------------------------
+
+void CmdHGet(CommandContext& ctx) {
+  ReadHash(
+      ctx,
+      [&](const HashObject& hash) {
+        std::string_view value;
+        if (hash.Get(ctx.args[2], &value)) {
+          ctx.reply.WriteBulk(value);
+        } else {
+          ctx.reply.WriteNull();
+        }
+      },
+      [&] { ctx.reply.WriteNull(); });
+}
+
+void CmdHMGet(CommandContext& ctx) {
+  auto fields = ctx.args.subspan(2);
+  auto reply_all = [&](const HashObject* hash) {
+    ctx.reply.WriteArrayLen(static_cast<int64_t>(fields.size()));
+    for (std::string_view f : fields) {
+      std::string_view value;
+      if (hash != nullptr && hash->Get(f, &value)) {
+        ctx.reply.WriteBulk(value);
+      } else {
+        ctx.reply.WriteNull();
+      }
+    }
+  };
+  ReadHash(ctx, [&](const HashObject& hash) { reply_all(&hash); }, [&] { reply_all(nullptr); });
+}
+
+void CmdHExists(CommandContext& ctx) {
+  ReadHash(
+      ctx,
+      [&](const HashObject& hash) {
+        std::string_view value;
+        ctx.reply.WriteInteger(hash.Get(ctx.args[2], &value) ? 1 : 0);
+      },
+      [&] { ctx.reply.WriteInteger(0); });
+}
+
+void CmdHStrLen(CommandContext& ctx) {
+  ReadHash(
+      ctx,
+      [&](const HashObject& hash) {
+        std::string_view value;
+        bool found = hash.Get(ctx.args[2], &value);
+        ctx.reply.WriteInteger(found ? static_cast<int64_t>(value.size()) : 0);
+      },
+      [&] { ctx.reply.WriteInteger(0); });
+}
+
+void CmdHLen(CommandContext& ctx) {
+  ReadHash(
+      ctx, [&](const HashObject& hash) { ctx.reply.WriteInteger(static_cast<int64_t>(hash.size())); },
+      [&] { ctx.reply.WriteInteger(0); });
+}
+
+// ---- Whole-hash reads --------------------------------------------------------------------
+
+enum class Part { kKeys, kValues, kBoth };
+
+void ReplyAll(CommandContext& ctx, Part part) {
+  auto write_len = [&](size_t n) {
+    if (part == Part::kBoth) {
+      ctx.reply.WriteMapLen(static_cast<int64_t>(n));
+    } else {
+      ctx.reply.WriteArrayLen(static_cast<int64_t>(n));
+    }
+  };
+  ReadHash(
+      ctx,
+      [&](const HashObject& hash) {
+        write_len(hash.size());
+        hash.ForEach([&](std::string_view field, std::string_view value) {
+          if (part != Part::kValues) ctx.reply.WriteBulk(field);
+          if (part != Part::kKeys) ctx.reply.WriteBulk(value);
+        });
+      },
+      [&] { write_len(0); });
+}
+
+void CmdHKeys(CommandContext& ctx) { ReplyAll(ctx, Part::kKeys); }
+void CmdHVals(CommandContext& ctx) { ReplyAll(ctx, Part::kValues); }
+void CmdHGetAll(CommandContext& ctx) { ReplyAll(ctx, Part::kBoth); }
+
+}  // namespace
+
+void RegisterHashCommands(CommandTable& table) {
+  constexpr std::string_view kGroup = "hash";
+  constexpr std::string_view kPerField =
+      "O(1) for each field/value pair added, so O(N) to add N field/value pairs when the command "
+      "is called with multiple field/value pairs.";
+  constexpr std::string_view kWhole = "O(N) where N is the size of the hash.";
+  table.Add({"hset", -4, kWrite | kDenyOom | kFast, 1, 1, 1, CmdHSet, kGroup, "2.0.0",
+             "Set the string value of a hash field", kPerField, "key field value [field value ...]"});
+  table.Add({"hmset", -4, kWrite | kDenyOom | kFast, 1, 1, 1, CmdHMSet, kGroup, "2.0.0",
+             "Set multiple hash fields to multiple values",
+             "O(N) where N is the number of fields being set.", "key field value [field value ...]"});
+  table.Add({"hsetnx", 4, kWrite | kDenyOom | kFast, 1, 1, 1, CmdHSetNx, kGroup, "2.0.0",
+             "Set the value of a hash field, only if the field does not exist", "O(1)",
+             "key field value"});
+  table.Add({"hget", 3, kReadOnly | kFast, 1, 1, 1, CmdHGet, kGroup, "2.0.0",
+             "Get the value of a hash field", "O(1)", "key field"});
+  table.Add({"hmget", -3, kReadOnly | kFast, 1, 1, 1, CmdHMGet, kGroup, "2.0.0",
+             "Get the values of all the given hash fields",
+             "O(N) where N is the number of fields being requested.", "key field [field ...]"});
+  table.Add({"hdel", -3, kWrite | kFast, 1, 1, 1, CmdHDel, kGroup, "2.0.0",
+             "Delete one or more hash fields",
+             "O(N) where N is the number of fields to be removed.", "key field [field ...]"});
+  table.Add({"hexists", 3, kReadOnly | kFast, 1, 1, 1, CmdHExists, kGroup, "2.0.0",
+             "Determine if a hash field exists", "O(1)", "key field"});
+  table.Add({"hlen", 2, kReadOnly | kFast, 1, 1, 1, CmdHLen, kGroup, "2.0.0",
+             "Get the number of fields in a hash", "O(1)", "key"});
+  table.Add({"hstrlen", 3, kReadOnly | kFast, 1, 1, 1, CmdHStrLen, kGroup, "3.2.0",
+             "Get the length of the value of a hash field", "O(1)", "key field"});
+  table.Add({"hkeys", 2, kReadOnly, 1, 1, 1, CmdHKeys, kGroup, "2.0.0",
+             "Get all the fields in a hash", kWhole, "key"});
+  table.Add({"hvals", 2, kReadOnly, 1, 1, 1, CmdHVals, kGroup, "2.0.0",
+             "Get all the values in a hash", kWhole, "key"});
+  table.Add({"hgetall", 2, kReadOnly, 1, 1, 1, CmdHGetAll, kGroup, "2.0.0",
+             "Get all the fields and values in a hash", kWhole, "key"});
+  table.Add({"hincrby", 4, kWrite | kDenyOom | kFast, 1, 1, 1, CmdHIncrBy, kGroup, "2.0.0",
+             "Increment the integer value of a hash field by the given number", "O(1)",
+             "key field increment"});
+  table.Add({"hincrbyfloat", 4, kWrite | kDenyOom | kFast, 1, 1, 1, CmdHIncrByFloat, kGroup,
+             "2.6.0", "Increment the float value of a hash field by the given amount", "O(1)",
+             "key field increment"});
+  RegisterHashScanCommands(table);
+}
 
 }  // namespace cairn::server

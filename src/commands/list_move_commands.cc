@@ -156,7 +156,7 @@ struct MPopArgs {
 bool ParseMPop(CommandContext& ctx, size_t first, MPopArgs* m) {
   int64_t numkeys = 0;
   if (!resp::ParseInt64(ctx.args[first], &numkeys) || numkeys <= 0) {
-    ctx.reply.WriteError(errors::kNumkeysPositive);
+    ctx.reply.WriteError(errors::kNumKeysPositive);
     return false;
   }
   size_t rest = ctx.args.size() - first - 1;  // arguments after numkeys
@@ -174,7 +174,7 @@ bool ParseMPop(CommandContext& ctx, size_t first, MPopArgs* m) {
   }
   int64_t count = 1;
   if (extra == 2 && (!resp::ParseInt64(ctx.args[i + 2], &count) || count <= 0)) {
-    ctx.reply.WriteError(errors::kCountPositive);
+    ctx.reply.WriteError(errors::kZCountPositive);
     return false;
   }
   m->count = static_cast<size_t>(count);

@@ -1,8 +1,367 @@
-// src/commands/zset_commands.cc — sorted sets (being built; registers nothing yet).
+// src/commands/zset_commands.cc — the sorted-set family: adding, removing and looking up
+// members (ZADD, ZINCRBY, ZREM, ZSCORE, ZMSCORE, ZCARD, ZCOUNT, ZLEXCOUNT, ZRANK, ZREVRANK,
+// ZRANDMEMBER, ZSCAN) and the family's registration. Ranges live in zset_range_commands.cc,
+// pops in zset_pop_commands.cc, unions/intersections/differences in zset_setop_commands.cc.
+//
+// Each command parses its arguments first (Redis's error texts), then runs one store
+// operation under the key's shard lock (store/zset_ops.h logs what changed) and writes the
+// reply from inside the lock, where the members it copies are still valid.
+#include <algorithm>
+#include <cstdlib>
+#include <random>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "resp/number.h"
 #include "src/command_table.h"
+#include "src/commands/zset_family.h"
+#include "src/errors.h"
+#include "src/glob.h"
+#include "src/reply.h"
+#include "src/server_state.h"
+#include "store/zset_ops.h"
 
 namespace cairn::server {
+namespace {
 
-void RegisterZSetCommands(CommandTable&) {}
+using store::KeyHandle;
+using store::ZSet;
+
+std::mt19937_64& Rng() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  return rng;
+}
+
+// ---- ZADD, ZINCRBY, ZREM -----------------------------------------------------------------
+
+// ZADD's leading flags from args[2]; returns the index of the first score.
+size_t ParseZAddFlags(CommandContext& ctx, store::ZAddOptions* o, bool* ch) {
+  size_t i = 2;
+  for (; i < ctx.args.size(); ++i) {
+    std::string_view a = ctx.args[i];
+    if (EqualsIgnoreCase(a, "nx"))
+      o->nx = true;
+    else if (EqualsIgnoreCase(a, "xx"))
+      o->xx = true;
+    else if (EqualsIgnoreCase(a, "gt"))
+      o->gt = true;
+    else if (EqualsIgnoreCase(a, "lt"))
+      o->lt = true;
+    else if (EqualsIgnoreCase(a, "ch"))
+      *ch = true;
+    else if (EqualsIgnoreCase(a, "incr"))
+      o->incr = true;
+    else
+      break;
+  }
+  return i;
+}
+
+bool CheckZAddFlags(CommandContext& ctx, const store::ZAddOptions& o, size_t pairs) {
+  if (o.nx && o.xx) {
+    ctx.reply.WriteError(errors::kZAddXxNx);
+    return false;
+  }
+  if ((o.gt && o.nx) || (o.lt && o.nx) || (o.gt && o.lt)) {
+    ctx.reply.WriteError(errors::kGtLtNx);
+    return false;
+  }
+  if (o.incr && pairs > 1) {
+    ctx.reply.WriteError(errors::kZAddIncrPair);
+    return false;
+  }
+  return true;
+}
+
+// Parses score/member pairs from args[first] on (all scores before any change).
+bool ParseZItems(CommandContext& ctx, size_t first, std::vector<store::ZItem>* items) {
+  for (size_t i = first; i + 1 < ctx.args.size(); i += 2) {
+    double score = 0;
+    if (!resp::ParseDouble(ctx.args[i], &score)) {
+      ctx.reply.WriteError(errors::kNotFloat);
+      return false;
+    }
+    items->push_back({score, ctx.args[i + 1]});
+  }
+  return true;
+}
+
+// The body of ZADD and ZINCRBY; replies with the INCR result (double or nil) or the count.
+void ZAddGeneric(CommandContext& ctx, std::span<const store::ZItem> items,
+                 const store::ZAddOptions& o, bool ch) {
+  store::ZAddResult r;
+  store::ZStatus status = ctx.server.store.Access(
+      ctx.db(), ctx.args[1], [&](KeyHandle& h) { return store::ZAdd(h, items, o, &r); });
+  if (status == store::ZStatus::kWrongType) return ctx.reply.WriteError(errors::kWrongType);
+  if (status == store::ZStatus::kNaN) return ctx.reply.WriteError(errors::kZScoreNaN);
+  if (!o.incr) return ctx.reply.WriteInteger(static_cast<int64_t>(r.added + (ch ? r.changed : 0)));
+  if (!r.incr_done) return ctx.reply.WriteNull();
+  ctx.reply.WriteDouble(r.incr_score);
+}
+
+void CmdZAdd(CommandContext& ctx) {
+  store::ZAddOptions o;
+  bool ch = false;
+  size_t first = ParseZAddFlags(ctx, &o, &ch);
+  size_t rest = ctx.args.size() - first;
+  if (rest == 0 || rest % 2 != 0) return ctx.reply.WriteError(errors::kSyntax);
+  if (!CheckZAddFlags(ctx, o, rest / 2)) return;
+  std::vector<store::ZItem> items;
+  if (!ParseZItems(ctx, first, &items)) return;
+  ZAddGeneric(ctx, items, o, ch);
+}
+
+void CmdZIncrBy(CommandContext& ctx) {
+  double incr = 0;
+  if (!resp::ParseDouble(ctx.args[2], &incr)) return ctx.reply.WriteError(errors::kNotFloat);
+  store::ZItem item{incr, ctx.args[3]};
+  ZAddGeneric(ctx, std::span<const store::ZItem>(&item, 1), store::ZAddOptions{.incr = true},
+              false);
+}
+
+void CmdZRem(CommandContext& ctx) {
+  bool wrong_type = false;
+  size_t removed = ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) -> size_t {
+    store::FindZSet(h, &wrong_type);
+    return wrong_type ? 0 : store::ZRemove(h, ctx.args.subspan(2));
+  });
+  if (wrong_type) return ctx.reply.WriteError(errors::kWrongType);
+  ctx.reply.WriteInteger(static_cast<int64_t>(removed));
+}
+
+// ---- Lookups -----------------------------------------------------------------------------
+
+// Runs read(z) (z nullptr when the key is missing) under the key's lock; replies WRONGTYPE
+// itself when the key holds another type.
+template <class Fn>
+void ReadZSet(CommandContext& ctx, std::string_view key, Fn&& read) {
+  ctx.server.store.Access(ctx.db(), key, [&](KeyHandle& h) {
+    bool wrong_type = false;
+    const ZSet* z = store::FindZSet(h, &wrong_type);
+    if (wrong_type) return ctx.reply.WriteError(errors::kWrongType);
+    read(z);
+  });
+}
+
+void CmdZScore(CommandContext& ctx) {
+  ReadZSet(ctx, ctx.args[1], [&](const ZSet* z) {
+    double score = 0;
+    if (z == nullptr || !z->Score(ctx.args[2], &score)) return ctx.reply.WriteNull();
+    ctx.reply.WriteDouble(score);
+  });
+}
+
+void CmdZMScore(CommandContext& ctx) {
+  ReadZSet(ctx, ctx.args[1], [&](const ZSet* z) {
+    ctx.reply.WriteArrayLen(static_cast<int64_t>(ctx.args.size() - 2));
+    for (size_t i = 2; i < ctx.args.size(); ++i) {
+      double score = 0;
+      if (z != nullptr && z->Score(ctx.args[i], &score)) {
+        ctx.reply.WriteDouble(score);
+      } else {
+        ctx.reply.WriteNull();
+      }
+    }
+  });
+}
+
+void CmdZCard(CommandContext& ctx) {
+  ReadZSet(ctx, ctx.args[1], [&](const ZSet* z) {
+    ctx.reply.WriteInteger(z == nullptr ? 0 : static_cast<int64_t>(z->size()));
+  });
+}
+
+void CmdZCount(CommandContext& ctx) {
+  ScoreBound min, max;
+  if (!ParseScoreBound(ctx.args[2], &min) || !ParseScoreBound(ctx.args[3], &max)) {
+    return ctx.reply.WriteError(errors::kZMinMaxFloat);
+  }
+  ReadZSet(ctx, ctx.args[1], [&](const ZSet* z) {
+    size_t start = 0, end = 0;
+    if (z != nullptr) ScoreRanks(*z, min, max, &start, &end);
+    ctx.reply.WriteInteger(static_cast<int64_t>(end - start));
+  });
+}
+
+void CmdZLexCount(CommandContext& ctx) {
+  LexBound min, max;
+  if (!ParseLexBound(ctx.args[2], &min) || !ParseLexBound(ctx.args[3], &max)) {
+    return ctx.reply.WriteError(errors::kZMinMaxLex);
+  }
+  ReadZSet(ctx, ctx.args[1], [&](const ZSet* z) {
+    size_t start = 0, end = 0;
+    if (z != nullptr) LexRanks(*z, min, max, &start, &end);
+    ctx.reply.WriteInteger(static_cast<int64_t>(end - start));
+  });
+}
+
+void RankGeneric(CommandContext& ctx, bool reverse) {
+  ReadZSet(ctx, ctx.args[1], [&](const ZSet* z) {
+    size_t rank = 0;
+    if (z == nullptr || !z->Rank(ctx.args[2], &rank)) return ctx.reply.WriteNull();
+    ctx.reply.WriteInteger(static_cast<int64_t>(reverse ? z->size() - 1 - rank : rank));
+  });
+}
+
+void CmdZRank(CommandContext& ctx) { RankGeneric(ctx, false); }
+void CmdZRevRank(CommandContext& ctx) { RankGeneric(ctx, true); }
+
+// ---- ZRANDMEMBER -------------------------------------------------------------------------
+
+// `count` elements of z: distinct ones when count > 0 (all of them, in order, when count
+// covers the set), -count with repetitions when count < 0.
+void WriteRandomMembers(CommandContext& ctx, const ZSet& z, int64_t count, bool withscores) {
+  size_t size = z.size();
+  auto visit_one = [&](size_t rank) {
+    z.VisitRanks(rank, rank + 1, false,
+                 [&](std::string_view m, double s) { WriteScored(ctx.reply, m, s, withscores); });
+  };
+  if (count < 0) {
+    size_t n = static_cast<size_t>(-count);
+    WriteScoredLen(ctx.reply, n, withscores);
+    std::uniform_int_distribution<size_t> pick(0, size - 1);
+    for (size_t i = 0; i < n; ++i) visit_one(pick(Rng()));
+    return;
+  }
+  size_t n = std::min(static_cast<size_t>(count), size);
+  WriteScoredLen(ctx.reply, n, withscores);
+  if (n == size) {
+    z.VisitRanks(0, size, false,
+                 [&](std::string_view m, double s) { WriteScored(ctx.reply, m, s, withscores); });
+    return;
+  }
+  // Floyd's sampling: n distinct ranks in O(n) draws.
+  std::unordered_set<size_t> chosen;
+  std::vector<size_t> order;
+  for (size_t j = size - n; j < size; ++j) {
+    size_t t = std::uniform_int_distribution<size_t>(0, j)(Rng());
+    size_t r = chosen.insert(t).second ? t : j;
+    if (r == j) chosen.insert(j);
+    order.push_back(r);
+  }
+  for (size_t r : order) visit_one(r);
+}
+
+void CmdZRandMember(CommandContext& ctx) {
+  if (ctx.args.size() > 4) return ctx.reply.WriteError(errors::kSyntax);
+  bool has_count = ctx.args.size() >= 3;
+  bool withscores = ctx.args.size() == 4;
+  if (withscores && !EqualsIgnoreCase(ctx.args[3], "withscores")) {
+    return ctx.reply.WriteError(errors::kSyntax);
+  }
+  int64_t count = 1;
+  if (has_count && !ArgToInt64(ctx, ctx.args[2], &count)) return;
+  if (withscores && (count < -INT64_MAX / 2 || count > INT64_MAX / 2)) {
+    return ctx.reply.WriteError(errors::kValueRange);
+  }
+  if (count == INT64_MIN) return ctx.reply.WriteError(errors::kRandCountRange);
+  ReadZSet(ctx, ctx.args[1], [&](const ZSet* z) {
+    if (!has_count) {
+      if (z == nullptr) return ctx.reply.WriteNull();
+      size_t r = std::uniform_int_distribution<size_t>(0, z->size() - 1)(Rng());
+      z->VisitRanks(r, r + 1, false, [&](std::string_view m, double) { ctx.reply.WriteBulk(m); });
+      return;
+    }
+    if (z == nullptr || count == 0) return ctx.reply.WriteArrayLen(0);
+    WriteRandomMembers(ctx, *z, count, withscores);
+  });
+}
+
+// ---- ZSCAN -------------------------------------------------------------------------------
+
+// The cursor is read as Redis reads it (strtoul): digits only, anything else is invalid.
+bool ParseZScanCursor(std::string_view arg, uint64_t* cursor) {
+  std::string text(arg);
+  char* end = nullptr;
+  *cursor = std::strtoull(text.c_str(), &end, 10);
+  return !text.empty() && end == text.c_str() + text.size();
+}
+
+void CmdZScan(CommandContext& ctx) {
+  uint64_t cursor = 0;
+  if (!ParseZScanCursor(ctx.args[2], &cursor)) return ctx.reply.WriteError(errors::kInvalidCursor);
+  std::string_view pattern;
+  int64_t count = 10;
+  for (size_t i = 3; i < ctx.args.size(); i += 2) {
+    if (i + 1 >= ctx.args.size()) return ctx.reply.WriteError(errors::kSyntax);
+    if (EqualsIgnoreCase(ctx.args[i], "count")) {
+      if (!ArgToInt64(ctx, ctx.args[i + 1], &count)) return;
+      if (count < 1) return ctx.reply.WriteError(errors::kSyntax);
+    } else if (EqualsIgnoreCase(ctx.args[i], "match")) {
+      pattern = ctx.args[i + 1];
+    } else {
+      return ctx.reply.WriteError(errors::kSyntax);
+    }
+  }
+  ScoredList found;
+  ReadZSet(ctx, ctx.args[1], [&](const ZSet* z) {
+    uint64_t next = 0;
+    if (z != nullptr) {
+      next = z->Scan(cursor, static_cast<size_t>(count), [&](std::string_view m, double s) {
+        if (pattern.empty() || GlobMatch(pattern, m)) found.emplace_back(std::string(m), s);
+      });
+    }
+    char buf[resp::kMaxDoubleChars];
+    ctx.reply.WriteArrayLen(2);
+    ctx.reply.WriteBulk(std::to_string(next));
+    ctx.reply.WriteArrayLen(static_cast<int64_t>(2 * found.size()));
+    for (const auto& [m, s] : found) {
+      ctx.reply.WriteBulk(m);
+      ctx.reply.WriteBulk(std::string_view(buf, resp::FormatDouble(s, buf)));
+    }
+  });
+}
+
+}  // namespace
+
+void RegisterZSetCommands(CommandTable& table) {
+  constexpr std::string_view kGroup = "sorted_set";
+  constexpr std::string_view kLogN =
+      "O(log(N)) where N is the number of elements in the sorted set.";
+  table.Add({"zadd", -4, kWrite | kDenyOom | kFast, 1, 1, 1, CmdZAdd, kGroup, "1.2.0",
+             "Add one or more members to a sorted set, or update its score if it already exists",
+             "O(log(N)) for each item added, where N is the number of elements in the sorted set.",
+             "key [NX | XX] [GT | LT] [CH] [INCR] score member [score member ...]"});
+  table.Add({"zincrby", 4, kWrite | kDenyOom | kFast, 1, 1, 1, CmdZIncrBy, kGroup, "1.2.0",
+             "Increment the score of a member in a sorted set", kLogN, "key increment member"});
+  table.Add({"zrem", -3, kWrite | kFast, 1, 1, 1, CmdZRem, kGroup, "1.2.0",
+             "Remove one or more members from a sorted set",
+             "O(M*log(N)) with N being the number of elements in the sorted set and M the number "
+             "of elements to be removed.",
+             "key member [member ...]"});
+  table.Add({"zscore", 3, kReadOnly | kFast, 1, 1, 1, CmdZScore, kGroup, "1.2.0",
+             "Get the score associated with the given member in a sorted set", "O(1)",
+             "key member"});
+  table.Add({"zmscore", -3, kReadOnly | kFast, 1, 1, 1, CmdZMScore, kGroup, "6.2.0",
+             "Get the score associated with the given members in a sorted set",
+             "O(N) where N is the number of members being requested.", "key member [member ...]"});
+  table.Add({"zcard", 2, kReadOnly | kFast, 1, 1, 1, CmdZCard, kGroup, "1.2.0",
+             "Get the number of members in a sorted set", "O(1)", "key"});
+  table.Add({"zcount", 4, kReadOnly | kFast, 1, 1, 1, CmdZCount, kGroup, "2.0.0",
+             "Count the members in a sorted set with scores within the given values", kLogN,
+             "key min max"});
+  table.Add({"zlexcount", 4, kReadOnly | kFast, 1, 1, 1, CmdZLexCount, kGroup, "2.8.9",
+             "Count the number of members in a sorted set between a given lexicographical range",
+             kLogN, "key min max"});
+  table.Add({"zrank", 3, kReadOnly | kFast, 1, 1, 1, CmdZRank, kGroup, "2.0.0",
+             "Determine the index of a member in a sorted set", "O(log(N))", "key member"});
+  table.Add({"zrevrank", 3, kReadOnly | kFast, 1, 1, 1, CmdZRevRank, kGroup, "2.0.0",
+             "Determine the index of a member in a sorted set, with scores ordered from high to "
+             "low",
+             "O(log(N))", "key member"});
+  table.Add({"zrandmember", -2, kReadOnly, 1, 1, 1, CmdZRandMember, kGroup, "6.2.0",
+             "Get one or multiple random elements from a sorted set",
+             "O(N) where N is the number of elements returned", "key [count [WITHSCORES]]"});
+  table.Add({"zscan", -3, kReadOnly, 1, 1, 1, CmdZScan, kGroup, "2.8.0",
+             "Incrementally iterate sorted sets elements and associated scores",
+             "O(1) for every call. O(N) for a complete iteration, including enough command calls "
+             "for the cursor to return back to 0. N is the number of elements inside the "
+             "collection.",
+             "key cursor [MATCH pattern] [COUNT count]"});
+  RegisterZSetRangeCommands(table);
+  RegisterZSetPopCommands(table);
+  RegisterZSetSetOpCommands(table);
+}
 
 }  // namespace cairn::server

@@ -1,0 +1,18 @@
+// src/commands/hash_family.h — what the files of the hash family share. Internal to
+// src/commands/.
+#pragma once
+
+#include "src/command.h"
+#include "store/hash_ops.h"
+
+namespace cairn::server {
+
+class CommandTable;
+
+// Replies WRONGTYPE and returns true when status says so.
+bool ReplyHashWrongType(CommandContext& ctx, store::HashStatus status);
+
+// HRANDFIELD and HSCAN (hash_scan_commands.cc).
+void RegisterHashScanCommands(CommandTable& table);
+
+}  // namespace cairn::server

@@ -1,0 +1,235 @@
+// src/commands/hash_scan_commands.cc — the hash family's sampling and iteration: HRANDFIELD
+// (one field, distinct fields, or picks with repeats) and HSCAN (cursor, MATCH, COUNT).
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include "resp/number.h"
+#include "src/command_table.h"
+#include "src/commands/hash_family.h"
+#include "src/errors.h"
+#include "src/glob.h"
+#include "src/reply.h"
+#include "src/server_state.h"
+
+namespace cairn::server {
+namespace {
+
+using store::HashObject;
+using store::HashStatus;
+using store::KeyHandle;
+using Pair = std::pair<std::string_view, std::string_view>;
+
+// ---- HRANDFIELD --------------------------------------------------------------------------
+
+// Writes the replies of HRANDFIELD with a count: RESP2 flattens WITHVALUES into one array,
+// RESP3 nests each pair in its own two-element array.
+class PairReply {
+ public:
+  PairReply(CommandContext& ctx, bool with_values) : ctx_(ctx), with_values_(with_values) {}
+  void Begin(size_t pairs) {
+    bool flat = with_values_ && ctx_.reply.protocol() < 3;
+    ctx_.reply.WriteArrayLen(static_cast<int64_t>(flat ? 2 * pairs : pairs));
+  }
+  void Write(std::string_view field, std::string_view value) {
+    if (with_values_ && ctx_.reply.protocol() >= 3) ctx_.reply.WriteArrayLen(2);
+    ctx_.reply.WriteBulk(field);
+    if (with_values_) ctx_.reply.WriteBulk(value);
+  }
+
+ private:
+  CommandContext& ctx_;
+  bool with_values_;
+};
+
+std::vector<Pair> AllPairs(const HashObject& hash) {
+  std::vector<Pair> pairs;
+  pairs.reserve(hash.size());
+  hash.ForEach([&](std::string_view f, std::string_view v) { pairs.emplace_back(f, v); });
+  return pairs;
+}
+
+// count distinct fields of a hash holding more than count. A large share, or a packed hash,
+// is drawn by a partial shuffle of all pairs; a few fields of a big table by random picks.
+void WriteDistinct(const HashObject& hash, size_t count, PairReply& out) {
+  std::mt19937_64& rng = store::HashRng();
+  out.Begin(count);
+  if (hash.packed() || count * 3 > hash.size()) {
+    std::vector<Pair> pairs = AllPairs(hash);
+    for (size_t i = 0; i < count; ++i) {
+      std::swap(pairs[i], pairs[i + rng() % (pairs.size() - i)]);
+      out.Write(pairs[i].first, pairs[i].second);
+    }
+    return;
+  }
+  std::unordered_set<const char*> seen;  // a field's bytes have one address in the table
+  while (seen.size() < count) {
+    std::string_view f, v;
+    hash.Random(rng, &f, &v);
+    if (seen.insert(f.data()).second) out.Write(f, v);
+  }
+}
+
+// count picks with repeats.
+void WriteRepeats(const HashObject& hash, uint64_t count, PairReply& out) {
+  std::mt19937_64& rng = store::HashRng();
+  out.Begin(count);
+  std::vector<Pair> pairs;
+  if (hash.packed()) pairs = AllPairs(hash);  // index, not walk, per pick
+  for (uint64_t i = 0; i < count; ++i) {
+    std::string_view f, v;
+    if (hash.packed()) {
+      std::tie(f, v) = pairs[rng() % pairs.size()];
+    } else {
+      hash.Random(rng, &f, &v);
+    }
+    out.Write(f, v);
+  }
+}
+
+void RandomWithCount(CommandContext& ctx, int64_t count, bool with_values) {
+  PairReply out(ctx, with_values);
+  ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
+    const HashObject* hash = nullptr;
+    if (ReplyHashWrongType(ctx, store::FindHash(h, &hash))) return;
+    if (hash == nullptr || count == 0) {
+      out.Begin(0);
+    } else if (count < 0) {
+      WriteRepeats(*hash, static_cast<uint64_t>(-count), out);
+    } else if (static_cast<uint64_t>(count) >= hash->size()) {
+      out.Begin(hash->size());
+      hash->ForEach([&](std::string_view f, std::string_view v) { out.Write(f, v); });
+    } else {
+      WriteDistinct(*hash, static_cast<size_t>(count), out);
+    }
+  });
+}
+
+void CmdHRandField(CommandContext& ctx) {
+  if (ctx.args.size() == 2) {
+    ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
+      const HashObject* hash = nullptr;
+      if (ReplyHashWrongType(ctx, store::FindHash(h, &hash))) return;
+      if (hash == nullptr) return ctx.reply.WriteNull();
+      std::string_view f, v;
+      hash->Random(store::HashRng(), &f, &v);
+      ctx.reply.WriteBulk(f);
+    });
+    return;
+  }
+  int64_t count = 0;
+  if (!ArgToInt64Range(ctx, ctx.args[2], -INT64_MAX, INT64_MAX, errors::kRandCountRange,
+                       &count)) {
+    return;
+  }
+  bool with_values = ctx.args.size() == 4;
+  if (ctx.args.size() > 4 || (with_values && !EqualsIgnoreCase(ctx.args[3], "withvalues"))) {
+    ctx.reply.WriteError(errors::kSyntax);
+    return;
+  }
+  if (with_values && (count < -INT64_MAX / 2 || count > INT64_MAX / 2)) {
+    ctx.reply.WriteError(errors::kValueRange);
+    return;
+  }
+  RandomWithCount(ctx, count, with_values);
+}
+
+// ---- HSCAN -------------------------------------------------------------------------------
+
+// The cursor as Redis reads it (strtoul): digits with an optional sign, nothing else.
+bool ParseCursor(std::string_view arg, uint64_t* cursor) {
+  std::string text(arg);
+  if (text.empty() || text[0] == ' ' || (text[0] >= '\t' && text[0] <= '\r')) return false;
+  char* end = nullptr;
+  errno = 0;
+  *cursor = std::strtoull(text.c_str(), &end, 10);
+  return *end == '\0' && errno != ERANGE;
+}
+
+struct ScanArgs {
+  std::string_view pattern;  // empty: every field
+  size_t count = 10;
+  std::string_view error;    // the reply when the options are bad
+};
+
+// Options after the cursor. Errors are reported only when the key holds a hash, as Redis
+// parses them after the lookup.
+ScanArgs ParseScanArgs(CommandContext& ctx) {
+  ScanArgs a;
+  for (size_t i = 3; i < ctx.args.size(); i += 2) {
+    std::string_view opt = ctx.args[i];
+    int64_t count = 0;
+    if (i + 1 >= ctx.args.size()) {
+      a.error = errors::kSyntax;
+    } else if (EqualsIgnoreCase(opt, "count")) {
+      if (!resp::ParseInt64(ctx.args[i + 1], &count)) {
+        a.error = errors::kNotInteger;
+      } else if (count < 1) {
+        a.error = errors::kSyntax;
+      } else {
+        a.count = static_cast<size_t>(count);
+      }
+    } else if (EqualsIgnoreCase(opt, "match")) {
+      a.pattern = ctx.args[i + 1] == "*" ? std::string_view() : ctx.args[i + 1];
+    } else {
+      a.error = errors::kSyntax;
+    }
+    if (!a.error.empty()) return a;
+  }
+  return a;
+}
+
+void WriteScanReply(CommandContext& ctx, uint64_t next, const std::vector<std::string_view>& items) {
+  char text[24];
+  char* end = std::to_chars(text, text + sizeof(text), next).ptr;
+  ctx.reply.WriteArrayLen(2);
+  ctx.reply.WriteBulk({text, static_cast<size_t>(end - text)});
+  ctx.reply.WriteArrayLen(static_cast<int64_t>(items.size()));
+  for (std::string_view s : items) ctx.reply.WriteBulk(s);
+}
+
+void CmdHScan(CommandContext& ctx) {
+  uint64_t cursor = 0;
+  if (!ParseCursor(ctx.args[2], &cursor)) {
+    ctx.reply.WriteError(errors::kInvalidCursor);
+    return;
+  }
+  ScanArgs a = ParseScanArgs(ctx);
+  ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
+    const HashObject* hash = nullptr;
+    if (ReplyHashWrongType(ctx, store::FindHash(h, &hash))) return;
+    std::vector<std::string_view> items;
+    if (hash == nullptr) return WriteScanReply(ctx, 0, items);
+    if (!a.error.empty()) return ctx.reply.WriteError(a.error);
+    uint64_t next = hash->Scan(cursor, a.count, [&](std::string_view f, std::string_view v) {
+      if (!a.pattern.empty() && !GlobMatch(a.pattern, f)) return;
+      items.push_back(f);
+      items.push_back(v);
+    });
+    WriteScanReply(ctx, next, items);  // the views are still valid: the lock is held
+  });
+}
+
+}  // namespace
+
+void RegisterHashScanCommands(CommandTable& table) {
+  constexpr std::string_view kGroup = "hash";
+  table.Add({"hrandfield", -2, kReadOnly, 1, 1, 1, CmdHRandField, kGroup, "6.2.0",
+             "Get one or multiple random fields from a hash",
+             "O(N) where N is the number of fields returned", "key [count [WITHVALUES]]"});
+  table.Add({"hscan", -3, kReadOnly, 1, 1, 1, CmdHScan, kGroup, "2.8.0",
+             "Incrementally iterate hash fields and associated values",
+             "O(1) for every call. O(N) for a complete iteration, including enough command calls "
+             "for the cursor to return back to 0. N is the number of elements inside the "
+             "collection.",
+             "key cursor [MATCH pattern] [COUNT count]"});
+}
+
+}  // namespace cairn::server

@@ -1,0 +1,127 @@
+// src/commands/set_algebra_commands.cc — the set family's multi-key commands: SINTER, SUNION,
+// SDIFF, SINTERSTORE, SUNIONSTORE, SDIFFSTORE and SINTERCARD.
+//
+// All keys are locked together (Store::AccessMany), so the result reflects one moment. A
+// key of another type anywhere in the list is WRONGTYPE, even when a missing key already
+// makes an intersection empty (as Redis). The STORE forms replace the destination with the
+// whole result (one logged whole-set record) or delete it when the result is empty.
+#include <vector>
+
+#include "src/command_table.h"
+#include "src/commands/set_family.h"
+#include "src/errors.h"
+#include "src/reply.h"
+#include "src/server_state.h"
+
+namespace cairn::server {
+namespace {
+
+using store::KeyHandle;
+using store::KeyRef;
+using store::SetAlgebra;
+using store::SetObject;
+using store::SetStatus;
+
+std::vector<KeyRef> KeysFrom(CommandContext& ctx, size_t first, size_t end) {
+  std::vector<KeyRef> keys;
+  keys.reserve(end - first);
+  for (size_t i = first; i < end; ++i) keys.push_back({ctx.db(), ctx.args[i]});
+  return keys;
+}
+
+// The sets of handles (nullptr for missing keys); kWrongType if any key is not a set.
+SetStatus CollectSets(std::span<KeyHandle> hs, std::vector<const SetObject*>* sets) {
+  sets->resize(hs.size());
+  for (size_t i = 0; i < hs.size(); ++i) {
+    if (store::FindSet(hs[i], &(*sets)[i]) != SetStatus::kOk) return SetStatus::kWrongType;
+  }
+  return SetStatus::kOk;
+}
+
+// SINTER / SUNION / SDIFF key [key ...]
+void CombineGeneric(CommandContext& ctx, SetAlgebra op) {
+  std::vector<KeyRef> keys = KeysFrom(ctx, 1, ctx.args.size());
+  ctx.server.store.AccessMany(keys, [&](std::span<KeyHandle> hs) {
+    std::vector<const SetObject*> sets;
+    if (!ReplySetStatus(ctx, CollectSets(hs, &sets))) return;
+    store::ObjRef result = store::CombineSets(op, sets);
+    ReplySet(ctx, static_cast<const SetObject*>(result.get()));
+  });
+}
+
+// SINTERSTORE / SUNIONSTORE / SDIFFSTORE destination key [key ...]
+void CombineStoreGeneric(CommandContext& ctx, SetAlgebra op) {
+  std::vector<KeyRef> keys = KeysFrom(ctx, 1, ctx.args.size());
+  ctx.server.store.AccessMany(keys, [&](std::span<KeyHandle> hs) {
+    std::vector<const SetObject*> sets;
+    if (!ReplySetStatus(ctx, CollectSets(hs.subspan(1), &sets))) return;
+    store::ObjRef result = store::CombineSets(op, sets);
+    int64_t size = static_cast<int64_t>(result->size());
+    store::SetStore(hs[0], std::move(result));
+    ctx.reply.WriteInteger(size);
+  });
+}
+
+void CmdSInter(CommandContext& ctx) { CombineGeneric(ctx, SetAlgebra::kInter); }
+void CmdSUnion(CommandContext& ctx) { CombineGeneric(ctx, SetAlgebra::kUnion); }
+void CmdSDiff(CommandContext& ctx) { CombineGeneric(ctx, SetAlgebra::kDiff); }
+void CmdSInterStore(CommandContext& ctx) { CombineStoreGeneric(ctx, SetAlgebra::kInter); }
+void CmdSUnionStore(CommandContext& ctx) { CombineStoreGeneric(ctx, SetAlgebra::kUnion); }
+void CmdSDiffStore(CommandContext& ctx) { CombineStoreGeneric(ctx, SetAlgebra::kDiff); }
+
+// SINTERCARD numkeys key [key ...] [LIMIT limit]
+void CmdSInterCard(CommandContext& ctx) {
+  int64_t numkeys = 0;
+  if (!ArgToInt64(ctx, ctx.args[1], &numkeys)) return;
+  if (numkeys <= 0) return ctx.reply.WriteError(errors::kNumKeysPositive);
+  if (numkeys > static_cast<int64_t>(ctx.args.size()) - 2) {
+    return ctx.reply.WriteError(errors::kNumKeysTooMany);
+  }
+  size_t end = 2 + static_cast<size_t>(numkeys);
+  int64_t limit = 0;
+  for (size_t i = end; i < ctx.args.size(); i += 2) {
+    if (i + 1 >= ctx.args.size() || !EqualsIgnoreCase(ctx.args[i], "limit")) {
+      return ctx.reply.WriteError(errors::kSyntax);
+    }
+    if (!ArgToInt64(ctx, ctx.args[i + 1], &limit)) return;
+    if (limit < 0) return ctx.reply.WriteError(errors::kLimitNegative);
+  }
+  std::vector<KeyRef> keys = KeysFrom(ctx, 2, end);
+  ctx.server.store.AccessMany(keys, [&](std::span<KeyHandle> hs) {
+    std::vector<const SetObject*> sets;
+    if (!ReplySetStatus(ctx, CollectSets(hs, &sets))) return;
+    size_t card = store::InterCard(sets, static_cast<size_t>(limit));
+    ctx.reply.WriteInteger(static_cast<int64_t>(card));
+  });
+}
+
+}  // namespace
+
+void RegisterSetAlgebraCommands(CommandTable& table) {
+  constexpr std::string_view kGroup = "set";
+  constexpr std::string_view kInterCost =
+      "O(N*M) worst case where N is the cardinality of the smallest set and M is the number "
+      "of sets.";
+  constexpr std::string_view kTotalCost = "O(N) where N is the total number of elements in all "
+                                          "given sets.";
+  table.Add({"sinter", -2, kReadOnly, 1, -1, 1, CmdSInter, kGroup, "1.0.0",
+             "Intersect multiple sets", kInterCost, "key [key ...]"});
+  table.Add({"sinterstore", -3, kWrite | kDenyOom, 1, -1, 1, CmdSInterStore, kGroup, "1.0.0",
+             "Intersect multiple sets and store the resulting set in a key", kInterCost,
+             "destination key [key ...]"});
+  table.Add({"sintercard", -3, kReadOnly, 0, 0, 0, CmdSInterCard, kGroup, "7.0.0",
+             "Intersect multiple sets and return the cardinality of the result", kInterCost,
+             "numkeys key [key ...] [LIMIT limit]"});
+  table.Add({"sunion", -2, kReadOnly, 1, -1, 1, CmdSUnion, kGroup, "1.0.0",
+             "Add multiple sets", kTotalCost, "key [key ...]"});
+  table.Add({"sunionstore", -3, kWrite | kDenyOom, 1, -1, 1, CmdSUnionStore, kGroup, "1.0.0",
+             "Add multiple sets and store the resulting set in a key", kTotalCost,
+             "destination key [key ...]"});
+  table.Add({"sdiff", -2, kReadOnly, 1, -1, 1, CmdSDiff, kGroup, "1.0.0",
+             "Subtract multiple sets", kTotalCost, "key [key ...]"});
+  table.Add({"sdiffstore", -3, kWrite | kDenyOom, 1, -1, 1, CmdSDiffStore, kGroup, "1.0.0",
+             "Subtract multiple sets and store the resulting set in a key", kTotalCost,
+             "destination key [key ...]"});
+}
+
+}  // namespace cairn::server

@@ -1,0 +1,449 @@
+// src/commands/stream_group_commands.cc — consumer groups: XGROUP (CREATE, DESTROY, SETID,
+// CREATECONSUMER, DELCONSUMER), XREADGROUP (with BLOCK), XACK and XPENDING. XCLAIM and
+// XAUTOCLAIM live in stream_claim_commands.cc.
+//
+// Delivery times and seen-times come from the store clock and are logged as facts
+// (store/stream_ops.h), so replay rebuilds the same PEL.
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "src/blocking.h"
+#include "src/commands/stream_family.h"
+#include "src/errors.h"
+#include "src/reply.h"
+#include "src/server_state.h"
+
+namespace cairn::server {
+namespace {
+
+using store::Entry;
+using store::KeyHandle;
+using store::Stream;
+using store::StreamGroup;
+using store::StreamId;
+
+// ---- XGROUP -------------------------------------------------------------------------------
+
+// "$" (the stream's last ID) or an ID.
+bool ParseGroupId(CommandContext& ctx, std::string_view arg, bool* dollar, StreamId* id) {
+  *dollar = arg == "$";
+  return *dollar || ArgToStreamId(ctx, arg, 0, id);
+}
+
+bool ParseEntriesRead(CommandContext& ctx, size_t at, int64_t* v) {
+  if (!ArgToInt64(ctx, ctx.args[at], v)) return false;
+  if (*v < 0 && *v != store::kInvalidEntriesRead) {
+    ctx.reply.WriteError(errors::kStreamEntriesRead);
+    return false;
+  }
+  return true;
+}
+
+// XGROUP CREATE key group id|$ [MKSTREAM] [ENTRIESREAD n]
+void CmdXGroupCreate(CommandContext& ctx) {
+  bool dollar = false, mkstream = false;
+  StreamId id;
+  int64_t entries_read = store::kInvalidEntriesRead;
+  if (!ParseGroupId(ctx, ctx.args[4], &dollar, &id)) return;
+  for (size_t i = 5; i < ctx.args.size(); ++i) {
+    if (EqualsIgnoreCase(ctx.args[i], "mkstream")) {
+      mkstream = true;
+    } else if (EqualsIgnoreCase(ctx.args[i], "entriesread") && i + 1 < ctx.args.size()) {
+      if (!ParseEntriesRead(ctx, ++i, &entries_read)) return;
+    } else {
+      return ctx.reply.WriteError(errors::kSyntax);
+    }
+  }
+  std::string_view error = ctx.server.store.Access(ctx.db(), ctx.args[2], [&](KeyHandle& h) {
+    Entry* e = h.Find();
+    if (e != nullptr && !IsStream(e)) return errors::kWrongType;
+    if (e == nullptr && !mkstream) return errors::kStreamXgroupNoKey;
+    if (dollar) id = e != nullptr ? store::StreamOf(e)->last_id() : StreamId{};
+    bool created = store::StreamGroupCreate(h, e, ctx.args[3], id, entries_read);
+    return created ? std::string_view() : errors::kStreamBusyGroup;
+  });
+  if (!error.empty()) return ctx.reply.WriteError(error);
+  ctx.reply.WriteOk();
+}
+
+// Runs fn(h, e, group) with the key's stream and group; replies the errors Redis gives for a
+// missing key (XGROUP's) or group (NOGROUP) and returns false then.
+template <class Fn>
+void WithGroup(CommandContext& ctx, std::string_view key, std::string_view group, Fn&& fn) {
+  enum { kOk, kWrong, kNoKey, kNoGroup } status = kOk;
+  ctx.server.store.Access(ctx.db(), key, [&](KeyHandle& h) {
+    Entry* e = h.Find();
+    if (e == nullptr) return void(status = kNoKey);
+    if (!IsStream(e)) return void(status = kWrong);
+    if (store::StreamOf(e)->FindGroup(group) == nullptr) return void(status = kNoGroup);
+    fn(h, e);
+  });
+  if (status == kWrong) ctx.reply.WriteError(errors::kWrongType);
+  if (status == kNoKey) ctx.reply.WriteError(errors::kStreamXgroupNoKey);
+  if (status == kNoGroup) ReplyNoSuchGroup(ctx, key, group);
+}
+
+void CmdXGroupDestroy(CommandContext& ctx) {
+  std::string_view error;
+  bool destroyed = false;
+  ctx.server.store.Access(ctx.db(), ctx.args[2], [&](KeyHandle& h) {
+    Entry* e = h.Find();
+    if (e == nullptr) return void(error = errors::kStreamXgroupNoKey);
+    if (!IsStream(e)) return void(error = errors::kWrongType);
+    destroyed = store::StreamGroupDestroy(h, e, ctx.args[3]);
+  });
+  if (!error.empty()) return ctx.reply.WriteError(error);
+  ctx.reply.WriteInteger(destroyed ? 1 : 0);
+}
+
+// XGROUP SETID key group id|$ [ENTRIESREAD n]
+void CmdXGroupSetId(CommandContext& ctx) {
+  bool dollar = false;
+  StreamId id;
+  int64_t entries_read = store::kInvalidEntriesRead;
+  if (!ParseGroupId(ctx, ctx.args[4], &dollar, &id)) return;
+  if (ctx.args.size() == 7 && EqualsIgnoreCase(ctx.args[5], "entriesread")) {
+    if (!ParseEntriesRead(ctx, 6, &entries_read)) return;
+  } else if (ctx.args.size() != 5) {
+    return ctx.reply.WriteError(errors::kSyntax);
+  }
+  bool ok = false;
+  WithGroup(ctx, ctx.args[2], ctx.args[3], [&](KeyHandle& h, Entry* e) {
+    if (dollar) id = store::StreamOf(e)->last_id();
+    store::StreamGroupSetId(h, e, ctx.args[3], id, entries_read);
+    ok = true;
+  });
+  if (ok) ctx.reply.WriteOk();
+}
+
+void CmdXGroupCreateConsumer(CommandContext& ctx) {
+  int64_t created = -1;
+  WithGroup(ctx, ctx.args[2], ctx.args[3], [&](KeyHandle& h, Entry* e) {
+    created = store::StreamConsumerCreate(h, e, ctx.args[3], ctx.args[4], h.now_ms()) ? 1 : 0;
+  });
+  if (created >= 0) ctx.reply.WriteInteger(created);
+}
+
+void CmdXGroupDelConsumer(CommandContext& ctx) {
+  int64_t pending = -1;
+  WithGroup(ctx, ctx.args[2], ctx.args[3], [&](KeyHandle& h, Entry* e) {
+    pending = std::max<int64_t>(0, store::StreamConsumerDelete(h, e, ctx.args[3], ctx.args[4]));
+  });
+  if (pending >= 0) ctx.reply.WriteInteger(pending);
+}
+
+// ---- XREADGROUP ---------------------------------------------------------------------------
+
+struct GroupReadArgs {
+  std::string_view group, consumer;
+  int64_t count = 0;
+  bool block = false, noack = false;
+  int64_t deadline_ms = 0;
+  size_t streams_at = 0, nkeys = 0;
+};
+
+bool ParseGroupReadArgs(CommandContext& ctx, GroupReadArgs* r) {
+  for (size_t i = 1; i < ctx.args.size(); ++i) {
+    std::string_view opt = ctx.args[i];
+    bool has_value = i + 1 < ctx.args.size();
+    if (EqualsIgnoreCase(opt, "streams")) {
+      r->streams_at = i + 1;
+      size_t rest = ctx.args.size() - r->streams_at;
+      if (rest == 0 || rest % 2 != 0) {
+        ctx.reply.WriteError(errors::kStreamXReadGroupUnbalanced);
+        return false;
+      }
+      r->nkeys = rest / 2;
+      return !r->group.empty() || (ctx.reply.WriteError(errors::kSyntax), false);
+    }
+    if (EqualsIgnoreCase(opt, "noack")) {
+      r->noack = true;
+    } else if (EqualsIgnoreCase(opt, "group") && i + 2 < ctx.args.size()) {
+      r->group = ctx.args[++i];
+      r->consumer = ctx.args[++i];
+    } else if (EqualsIgnoreCase(opt, "count") && has_value) {
+      if (!ArgToInt64(ctx, ctx.args[++i], &r->count)) return false;
+    } else if (EqualsIgnoreCase(opt, "block") && has_value) {
+      r->block = true;
+      if (!ParseBlockTimeoutMs(ctx, ctx.args[++i], &r->deadline_ms)) return false;
+    } else {
+      break;
+    }
+  }
+  ctx.reply.WriteError(errors::kSyntax);
+  return false;
+}
+
+// Serves one key: new entries after the group's last-delivered ID (">"), or the consumer's
+// pending entries after `after`. Returns false when key or group is missing.
+bool ReadGroupKey(KeyHandle& h, Entry* e, const GroupReadArgs& r, bool is_new, StreamId after,
+                  StreamEntries* out) {
+  const Stream* s = store::StreamOf(e);
+  const StreamGroup* g = s->FindGroup(r.group);
+  if (g == nullptr) return false;
+  std::vector<StreamId> ids;
+  if (is_new) {
+    StreamId next;
+    if (g->last_delivered.Incr(&next)) {
+      CollectStreamRange(*s, next, StreamId::Max(), false, r.count, out);
+    }
+    int64_t entries_read = g->entries_read;
+    for (const StreamEntryCopy& c : *out) {
+      ids.push_back(c.id);
+      entries_read = s->EntriesReadAfter(entries_read, c.id);
+    }
+    // Nothing new: Redis creates no consumer and changes nothing.
+    if (ids.empty()) return true;
+    store::StreamDeliver(
+        h, e, {r.group, r.consumer, h.now_ms(), true, r.noack, ids.back(), entries_read, ids});
+    return true;
+  }
+  const store::StreamConsumer* c = g->FindConsumer(r.consumer);
+  StreamId start;
+  if (c != nullptr && after.Incr(&start)) {
+    for (size_t i = g->PendingLowerBound(start); i < g->pel.size(); ++i) {
+      if (r.count > 0 && static_cast<int64_t>(out->size()) >= r.count) break;
+      if (g->pel[i].consumer != c->cid) continue;
+      StreamEntries one;
+      CollectStreamRange(*s, g->pel[i].id, g->pel[i].id, false, 1, &one);
+      if (one.empty()) one.push_back({g->pel[i].id, {}, true});
+      out->push_back(std::move(one.front()));
+    }
+  }
+  store::StreamDeliver(h, e, {r.group, r.consumer, h.now_ms(), false, false, {}, 0, {}});
+  return true;
+}
+
+void CmdXReadGroup(CommandContext& ctx) {
+  GroupReadArgs r;
+  if (!ParseGroupReadArgs(ctx, &r)) return;
+  std::span<const std::string_view> keys = ctx.args.subspan(r.streams_at, r.nkeys);
+  std::span<const std::string_view> id_args = ctx.args.subspan(r.streams_at + r.nkeys);
+  std::vector<StreamId> after(r.nkeys);
+  bool any_history = false;
+  for (size_t k = 0; k < r.nkeys; ++k) {
+    if (id_args[k] == "$") return ctx.reply.WriteError(errors::kStreamDollarInGroup);
+    if (id_args[k] == ">") continue;
+    if (!ArgToStreamId(ctx, id_args[k], 0, &after[k])) return;
+    any_history = true;
+  }
+  std::vector<std::string_view> served_keys;
+  std::vector<StreamEntries> served;
+  for (size_t k = 0; k < r.nkeys; ++k) {
+    StreamEntries entries;
+    bool is_new = id_args[k] == ">";
+    int status = ctx.server.store.Access(ctx.db(), keys[k], [&](KeyHandle& h) {
+      Entry* e = h.Find();
+      if (e != nullptr && !IsStream(e)) return 1;
+      return e != nullptr && ReadGroupKey(h, e, r, is_new, after[k], &entries) ? 0 : 2;
+    });
+    if (status == 1) return ctx.reply.WriteError(errors::kWrongType);
+    if (status == 2) return ReplyNoGroup(ctx, keys[k], r.group, " in XREADGROUP with GROUP option");
+    if (entries.empty() && is_new) continue;
+    served_keys.push_back(keys[k]);
+    served.push_back(std::move(entries));
+  }
+  if (!served.empty()) return WriteKeyedEntries(ctx.reply, served_keys, served);
+  if (!r.block || any_history) return ctx.reply.WriteNullArray();
+  BlockClient(ctx, keys, r.deadline_ms, TimeoutReply::kNullArray);
+}
+
+// ---- XACK, XPENDING -----------------------------------------------------------------------
+
+void CmdXAck(CommandContext& ctx) {
+  std::vector<StreamId> ids(ctx.args.size() - 3);
+  for (size_t i = 3; i < ctx.args.size(); ++i) {
+    if (!ArgToStreamId(ctx, ctx.args[i], 0, &ids[i - 3])) return;
+  }
+  bool wrong = false;
+  uint64_t acked = ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) -> uint64_t {
+    Entry* e = h.Find();
+    if (e == nullptr) return 0;
+    if (!IsStream(e)) return (wrong = true, 0);
+    if (store::StreamOf(e)->FindGroup(ctx.args[2]) == nullptr) return 0;
+    return store::StreamAck(h, e, ctx.args[2], ids);
+  });
+  if (wrong) return ctx.reply.WriteError(errors::kWrongType);
+  ctx.reply.WriteInteger(static_cast<int64_t>(acked));
+}
+
+void WritePendingSummary(resp::Writer& w, const StreamGroup& g) {
+  w.WriteArrayLen(4);
+  w.WriteInteger(static_cast<int64_t>(g.pel.size()));
+  if (g.pel.empty()) {
+    w.WriteNull();
+    w.WriteNull();
+    w.WriteNullArray();
+    return;
+  }
+  WriteStreamId(w, g.pel.front().id);
+  WriteStreamId(w, g.pel.back().id);
+  int64_t n = std::count_if(g.consumers.begin(), g.consumers.end(),
+                            [](const store::StreamConsumer& c) { return c.pending > 0; });
+  w.WriteArrayLen(n);
+  for (const store::StreamConsumer& c : g.consumers) {
+    if (c.pending == 0) continue;
+    w.WriteArrayLen(2);
+    w.WriteBulk(c.name);
+    w.WriteBulk(std::to_string(c.pending));
+  }
+}
+
+struct PendingQuery {
+  int64_t min_idle_ms = 0;
+  StreamId start, end;
+  int64_t count = 0;
+  std::string_view consumer;
+};
+
+void WritePendingRange(resp::Writer& w, const StreamGroup& g, const PendingQuery& q,
+                       int64_t now_ms) {
+  std::vector<const store::StreamPending*> hits;
+  uint64_t cid = 0;
+  if (!q.consumer.empty()) {
+    const store::StreamConsumer* c = g.FindConsumer(q.consumer);
+    cid = c != nullptr ? c->cid : UINT64_MAX;
+  }
+  for (size_t i = g.PendingLowerBound(q.start); i < g.pel.size(); ++i) {
+    const store::StreamPending& p = g.pel[i];
+    if (p.id > q.end || static_cast<int64_t>(hits.size()) >= q.count) break;
+    if (cid != 0 && p.consumer != cid) continue;
+    if (now_ms - p.delivery_ms < q.min_idle_ms) continue;
+    hits.push_back(&p);
+  }
+  w.WriteArrayLen(static_cast<int64_t>(hits.size()));
+  for (const store::StreamPending* p : hits) {
+    w.WriteArrayLen(4);
+    WriteStreamId(w, p->id);
+    w.WriteBulk(g.ConsumerById(p->consumer)->name);
+    w.WriteInteger(std::max<int64_t>(0, now_ms - p->delivery_ms));
+    w.WriteInteger(static_cast<int64_t>(p->delivery_count));
+  }
+}
+
+bool ParsePendingQuery(CommandContext& ctx, PendingQuery* q) {
+  size_t i = 3;
+  if (EqualsIgnoreCase(ctx.args[i], "idle")) {
+    if (ctx.args.size() < 8) return (ctx.reply.WriteError(errors::kSyntax), false);
+    if (!ArgToInt64(ctx, ctx.args[i + 1], &q->min_idle_ms)) return false;
+    i += 2;
+  }
+  if (ctx.args.size() < i + 3 || ctx.args.size() > i + 4) {
+    return (ctx.reply.WriteError(errors::kSyntax), false);
+  }
+  if (!ArgToRangeBound(ctx, ctx.args[i], false, &q->start)) return false;
+  if (!ArgToRangeBound(ctx, ctx.args[i + 1], true, &q->end)) return false;
+  if (!ArgToInt64(ctx, ctx.args[i + 2], &q->count)) return false;
+  if (i + 3 < ctx.args.size()) q->consumer = ctx.args[i + 3];
+  return true;
+}
+
+// XPENDING key group [[IDLE min-idle-time] start end count [consumer]]
+void CmdXPending(CommandContext& ctx) {
+  PendingQuery q;
+  bool extended = ctx.args.size() > 3;
+  if (extended && !ParsePendingQuery(ctx, &q)) return;
+  enum { kOk, kWrong, kNoGroup } status = kOk;
+  ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
+    Entry* e = h.Find();
+    if (e != nullptr && !IsStream(e)) return void(status = kWrong);
+    const StreamGroup* g = e != nullptr ? store::StreamOf(e)->FindGroup(ctx.args[2]) : nullptr;
+    if (g == nullptr) return void(status = kNoGroup);
+    if (!extended) return WritePendingSummary(ctx.reply, *g);
+    WritePendingRange(ctx.reply, *g, q, h.now_ms());
+  });
+  if (status == kWrong) ctx.reply.WriteError(errors::kWrongType);
+  if (status == kNoGroup) ReplyNoGroup(ctx, ctx.args[1], ctx.args[2]);
+}
+
+void CmdXGroupHelp(CommandContext& ctx) {
+  static constexpr std::string_view kLines[] = {
+      "XGROUP <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "CREATE <key> <groupname> <id|$> [option]",
+      "    Create a new consumer group. Options are:",
+      "    * MKSTREAM",
+      "      Create the empty stream if it does not exist.",
+      "    * ENTRIESREAD entries_read",
+      "      Set the group's entries_read counter (internal use).",
+      "CREATECONSUMER <key> <groupname> <consumer>",
+      "    Create a new consumer in the specified group.",
+      "DELCONSUMER <key> <groupname> <consumer>",
+      "    Remove the specified consumer.",
+      "DESTROY <key> <groupname>",
+      "    Remove the specified group.",
+      "SETID <key> <groupname> <id|$> [ENTRIESREAD entries_read]",
+      "    Set the current group ID and entries_read counter.",
+      "HELP",
+      "    Print this help.",
+  };
+  ctx.reply.WriteArrayLen(std::size(kLines));
+  for (std::string_view l : kLines) ctx.reply.WriteSimple(l);
+}
+
+}  // namespace
+
+void RegisterStreamClaimCommands(CommandTable& table);
+
+void RegisterStreamGroupCommands(CommandTable& table) {
+  constexpr std::string_view kGroup = "stream";
+  table.Add(
+      {"xgroup",
+       -2,
+       0,
+       0,
+       0,
+       0,
+       nullptr,
+       kGroup,
+       "5.0.0",
+       "A container for consumer groups commands",
+       "Depends on subcommand.",
+       "",
+       {
+           {"xgroup|create", -5, kWrite | kDenyOom, 2, 2, 1, CmdXGroupCreate, kGroup, "5.0.0",
+            "Create a consumer group.", "O(1)",
+            "key group id | $ [MKSTREAM] [ENTRIESREAD entries-read]"},
+           {"xgroup|createconsumer", 5, kWrite | kDenyOom, 2, 2, 1, CmdXGroupCreateConsumer, kGroup,
+            "6.2.0", "Create a consumer in a consumer group.", "O(1)", "key group consumer"},
+           {"xgroup|delconsumer", 5, kWrite, 2, 2, 1, CmdXGroupDelConsumer, kGroup, "5.0.0",
+            "Delete a consumer from a consumer group.", "O(1)", "key group consumer"},
+           {"xgroup|destroy", 4, kWrite, 2, 2, 1, CmdXGroupDestroy, kGroup, "5.0.0",
+            "Destroy a consumer group.",
+            "O(N) where N is the number of entries in the group's pending entries list "
+            "(PEL).",
+            "key group"},
+           {"xgroup|help", 2, kLoading | kStale, 0, 0, 0, CmdXGroupHelp, kGroup, "5.0.0",
+            "Show helpful text about the different subcommands", "O(1)", ""},
+           {"xgroup|setid", -5, kWrite, 2, 2, 1, CmdXGroupSetId, kGroup, "5.0.0",
+            "Set a consumer group to an arbitrary last delivered ID value.", "O(1)",
+            "key group id | $ [ENTRIESREAD entries-read]"},
+       }});
+  table.Add({"xreadgroup", -7, kWrite, 0, 0, 0, CmdXReadGroup, kGroup, "5.0.0",
+             "Return new entries from a stream using a consumer group, or access the history "
+             "of the pending entries for a given consumer. Can block.",
+             "For each stream mentioned: O(M) with M being the number of elements returned. If "
+             "M is constant (e.g. always asking for the first 10 elements with COUNT), you can "
+             "consider it O(1). On the other side when XREADGROUP blocks, XADD will pay the "
+             "O(N) time in order to serve the N clients blocked on the stream getting new data.",
+             "GROUP group consumer [COUNT count] [BLOCK milliseconds] [NOACK] STREAMS key "
+             "[key ...] id [id ...]"});
+  table.Add({"xack", -4, kWrite | kFast, 1, 1, 1, CmdXAck, kGroup, "5.0.0",
+             "Marks a pending message as correctly processed, effectively removing it from the "
+             "pending entries list of the consumer group. Return value of the command is the "
+             "number of messages successfully acknowledged, that is, the IDs we were actually "
+             "able to resolve in the PEL.",
+             "O(1) for each message ID processed.", "key group id [id ...]"});
+  table.Add({"xpending", -3, kReadOnly, 1, 1, 1, CmdXPending, kGroup, "5.0.0",
+             "Return information and entries from a stream consumer group pending entries "
+             "list, that are messages fetched but never acknowledged.",
+             "O(N) with N being the number of elements returned, so asking for a small fixed "
+             "number of entries per call is O(1). O(M), where M is the total number of entries "
+             "scanned when used with the IDLE filter. When the command returns just the "
+             "summary and the list of consumers is small, it runs in O(1) time; otherwise, an "
+             "additional O(N) time for iterating every consumer.",
+             "key group [[IDLE min-idle-time] start end count [consumer]]"});
+  RegisterStreamClaimCommands(table);
+}
+
+}  // namespace cairn::server

@@ -1,0 +1,202 @@
+// src/commands/zset_pop_commands.cc — popping the lowest or highest scored members: ZPOPMIN,
+// ZPOPMAX, ZMPOP and their blocking forms BZPOPMIN, BZPOPMAX, BZMPOP (src/blocking.h).
+//
+// A pop takes from the first key, in argument order, holding a non-empty sorted set; all
+// the keys are locked together so the choice and the removal are one atomic step. The
+// removed members are what the WAL records (store/zset_ops.h).
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "src/blocking.h"
+#include "src/command_table.h"
+#include "src/commands/zset_family.h"
+#include "src/errors.h"
+#include "src/reply.h"
+#include "src/server_state.h"
+#include "store/zset_ops.h"
+
+namespace cairn::server {
+namespace {
+
+using store::KeyHandle;
+using store::ZSet;
+
+enum class PopStatus { kPopped, kEmpty, kWrongType };
+
+struct Popped {
+  std::string_view key;
+  ScoredList items;
+};
+
+// Pops up to count members (highest first when max) from the first non-empty zset of keys.
+PopStatus PopFirst(CommandContext& ctx, std::span<const std::string_view> keys, bool max,
+                   size_t count, Popped* out) {
+  std::vector<store::KeyRef> refs;
+  for (std::string_view k : keys) refs.push_back({ctx.db(), k});
+  return ctx.server.store.AccessMany(refs, [&](std::span<KeyHandle> hs) {
+    for (size_t i = 0; i < hs.size(); ++i) {
+      bool wrong_type = false;
+      const ZSet* z = store::FindZSet(hs[i], &wrong_type);
+      if (wrong_type) return PopStatus::kWrongType;
+      if (z == nullptr) continue;
+      size_t n = z->size();
+      size_t take = std::min(count, n);
+      out->key = keys[i];
+      out->items = store::ZRemoveRanks(hs[i], max ? n - take : 0, max ? n : take, max);
+      return PopStatus::kPopped;
+    }
+    return PopStatus::kEmpty;
+  });
+}
+
+// ZPOPMIN / ZPOPMAX key [count]. Without a count the reply is one flat member, score pair;
+// with one it is a list of scored elements (pairs in RESP3).
+void PopGeneric(CommandContext& ctx, bool max) {
+  if (ctx.args.size() > 3) return ctx.reply.WriteError(errors::kSyntax);
+  int64_t count = 1;
+  bool has_count = ctx.args.size() == 3;
+  if (has_count &&
+      !ArgToInt64InRange(ctx, ctx.args[2], 0, INT64_MAX, errors::kMustBePositive, &count)) {
+    return;
+  }
+  if (count == 0) return ctx.reply.WriteArrayLen(0);
+  Popped popped;
+  PopStatus status = PopFirst(ctx, ctx.args.subspan(1, 1), max, count, &popped);
+  if (status == PopStatus::kWrongType) return ctx.reply.WriteError(errors::kWrongType);
+  if (has_count) return WriteScoredList(ctx.reply, popped.items, true);
+  ctx.reply.WriteArrayLen(static_cast<int64_t>(2 * popped.items.size()));
+  for (const auto& [m, s] : popped.items) {
+    ctx.reply.WriteBulk(m);
+    ctx.reply.WriteDouble(s);
+  }
+}
+
+void CmdZPopMin(CommandContext& ctx) { PopGeneric(ctx, false); }
+void CmdZPopMax(CommandContext& ctx) { PopGeneric(ctx, true); }
+
+// BZPOPMIN / BZPOPMAX key [key ...] timeout: [key, member, score], or block.
+void BlockingPopGeneric(CommandContext& ctx, bool max) {
+  int64_t deadline_ms = 0;
+  if (!ParseBlockTimeoutSeconds(ctx, ctx.args.back(), &deadline_ms)) return;
+  auto keys = ctx.args.subspan(1, ctx.args.size() - 2);
+  Popped popped;
+  PopStatus status = PopFirst(ctx, keys, max, 1, &popped);
+  if (status == PopStatus::kWrongType) return ctx.reply.WriteError(errors::kWrongType);
+  if (status == PopStatus::kEmpty) {
+    return BlockClient(ctx, keys, deadline_ms, TimeoutReply::kNullArray);
+  }
+  ctx.reply.WriteArrayLen(3);
+  ctx.reply.WriteBulk(popped.key);
+  ctx.reply.WriteBulk(popped.items[0].first);
+  ctx.reply.WriteDouble(popped.items[0].second);
+}
+
+void CmdBZPopMin(CommandContext& ctx) { BlockingPopGeneric(ctx, false); }
+void CmdBZPopMax(CommandContext& ctx) { BlockingPopGeneric(ctx, true); }
+
+struct MPopRequest {
+  std::span<const std::string_view> keys;
+  bool max = false;
+  int64_t count = 1;
+};
+
+// numkeys key [key ...] MIN|MAX [COUNT count] from args[first].
+bool ParseMPop(CommandContext& ctx, size_t first, MPopRequest* r) {
+  int64_t numkeys = 0;
+  if (!ArgToInt64InRange(ctx, ctx.args[first], 1, INT64_MAX, errors::kNumKeysPositive, &numkeys)) {
+    return false;
+  }
+  size_t where = first + 1 + static_cast<size_t>(std::min<int64_t>(numkeys, ctx.args.size()));
+  if (static_cast<size_t>(numkeys) > ctx.args.size() - first - 2 || where >= ctx.args.size()) {
+    ctx.reply.WriteError(errors::kSyntax);
+    return false;
+  }
+  r->keys = ctx.args.subspan(first + 1, static_cast<size_t>(numkeys));
+  std::string_view dir = ctx.args[where];
+  bool ok = EqualsIgnoreCase(dir, "min") || EqualsIgnoreCase(dir, "max");
+  r->max = EqualsIgnoreCase(dir, "max");
+  size_t rest = ctx.args.size() - where - 1;
+  if (ok && rest == 2 && EqualsIgnoreCase(ctx.args[where + 1], "count")) {
+    return ArgToInt64InRange(ctx, ctx.args[where + 2], 1, INT64_MAX, errors::kZCountPositive,
+                             &r->count);
+  }
+  if (!ok || rest != 0) {
+    ctx.reply.WriteError(errors::kSyntax);
+    return false;
+  }
+  return true;
+}
+
+// [key, [[member, score], ...]] (RESP2 too), or a null array when nothing was popped.
+void WriteMPop(CommandContext& ctx, const Popped& popped) {
+  ctx.reply.WriteArrayLen(2);
+  ctx.reply.WriteBulk(popped.key);
+  ctx.reply.WriteArrayLen(static_cast<int64_t>(popped.items.size()));
+  for (const auto& [m, s] : popped.items) {
+    ctx.reply.WriteArrayLen(2);
+    ctx.reply.WriteBulk(m);
+    ctx.reply.WriteDouble(s);
+  }
+}
+
+void CmdZMPop(CommandContext& ctx) {
+  MPopRequest r;
+  if (!ParseMPop(ctx, 1, &r)) return;
+  Popped popped;
+  PopStatus status = PopFirst(ctx, r.keys, r.max, static_cast<size_t>(r.count), &popped);
+  if (status == PopStatus::kWrongType) return ctx.reply.WriteError(errors::kWrongType);
+  if (status == PopStatus::kEmpty) return ctx.reply.WriteNullArray();
+  WriteMPop(ctx, popped);
+}
+
+void CmdBZMPop(CommandContext& ctx) {
+  int64_t deadline_ms = 0;
+  if (!ParseBlockTimeoutSeconds(ctx, ctx.args[1], &deadline_ms)) return;
+  MPopRequest r;
+  if (!ParseMPop(ctx, 2, &r)) return;
+  Popped popped;
+  PopStatus status = PopFirst(ctx, r.keys, r.max, static_cast<size_t>(r.count), &popped);
+  if (status == PopStatus::kWrongType) return ctx.reply.WriteError(errors::kWrongType);
+  if (status == PopStatus::kEmpty) {
+    return BlockClient(ctx, r.keys, deadline_ms, TimeoutReply::kNullArray);
+  }
+  WriteMPop(ctx, popped);
+}
+
+}  // namespace
+
+void RegisterZSetPopCommands(CommandTable& table) {
+  constexpr std::string_view kGroup = "sorted_set";
+  constexpr std::string_view kPopCost =
+      "O(log(N)*M) with N being the number of elements in the sorted set, and M being the "
+      "number of elements popped.";
+  constexpr std::string_view kMPopCost =
+      "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of "
+      "elements in the sorted set, and M being the number of elements popped.";
+  table.Add({"zpopmin", -2, kWrite | kFast, 1, 1, 1, CmdZPopMin, kGroup, "5.0.0",
+             "Remove and return members with the lowest scores in a sorted set", kPopCost,
+             "key [count]"});
+  table.Add({"zpopmax", -2, kWrite | kFast, 1, 1, 1, CmdZPopMax, kGroup, "5.0.0",
+             "Remove and return members with the highest scores in a sorted set", kPopCost,
+             "key [count]"});
+  table.Add({"bzpopmin", -3, kWrite | kFast, 1, -2, 1, CmdBZPopMin, kGroup, "5.0.0",
+             "Remove and return the member with the lowest score from one or more sorted sets, "
+             "or block until one is available",
+             "O(log(N)) with N being the number of elements in the sorted set.",
+             "key [key ...] timeout"});
+  table.Add({"bzpopmax", -3, kWrite | kFast, 1, -2, 1, CmdBZPopMax, kGroup, "5.0.0",
+             "Remove and return the member with the highest score from one or more sorted sets, "
+             "or block until one is available",
+             "O(log(N)) with N being the number of elements in the sorted set.",
+             "key [key ...] timeout"});
+  table.Add({"zmpop", -4, kWrite, 0, 0, 0, CmdZMPop, kGroup, "7.0.0",
+             "Remove and return members with scores in a sorted set", kMPopCost,
+             "numkeys key [key ...] MIN | MAX [COUNT count]"});
+  table.Add({"bzmpop", -5, kWrite, 0, 0, 0, CmdBZMPop, kGroup, "7.0.0",
+             "Remove and return members with scores in a sorted set or block until one is "
+             "available",
+             kMPopCost, "timeout numkeys key [key ...] MIN | MAX [COUNT count]"});
+}
+
+}  // namespace cairn::server

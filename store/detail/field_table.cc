@@ -1,0 +1,200 @@
+// store/detail/field_table.cc — the large-hash table: nodes, lookup, resize, random pick.
+#include "store/detail/field_table.h"
+
+#include <algorithm>
+#include <bit>
+#include <cstdlib>
+#include <cstring>
+
+#include "store/hash.h"
+#include "store/memory.h"
+
+namespace cairn::store::detail {
+namespace {
+
+// One seed per process: field order only has to be stable while the process runs (HSCAN
+// cursors), and a seed the client cannot guess keeps crafted fields from colliding.
+const uint64_t kSeed = std::random_device{}() * 0x9e3779b97f4a7c15ull ^ std::random_device{}();
+
+size_t VarintSize(uint64_t v) {
+  size_t n = 1;
+  while (v >= 0x80) {
+    v >>= 7;
+    ++n;
+  }
+  return n;
+}
+
+char* PutVarint(char* p, uint64_t v) {
+  while (v >= 0x80) {
+    *p++ = static_cast<char>((v & 0x7f) | 0x80);
+    v >>= 7;
+  }
+  *p++ = static_cast<char>(v);
+  return p;
+}
+
+const char* GetVarint(const char* p, uint64_t* v) {
+  *v = 0;
+  for (int shift = 0;; shift += 7) {
+    auto byte = static_cast<uint8_t>(*p++);
+    *v |= static_cast<uint64_t>(byte & 0x7f) << shift;
+    if ((byte & 0x80) == 0) return p;
+  }
+}
+
+// Bit i goes to bit 63 - i: the bytes are swapped, then each byte mirrored through a
+// nibble table.
+uint64_t Mirror(uint64_t v) {
+  static constexpr uint8_t kNibble[16] = {0, 8, 4, 12, 2, 10, 6, 14, 1, 9, 5, 13, 3, 11, 7, 15};
+  v = __builtin_bswap64(v);
+  uint64_t out = 0;
+  for (int byte = 0; byte < 8; ++byte) {
+    auto b = static_cast<uint8_t>(v >> (byte * 8));
+    uint64_t mirrored = (kNibble[b & 15] << 4) | kNibble[b >> 4];
+    out |= mirrored << (byte * 8);
+  }
+  return out;
+}
+
+}  // namespace
+
+FieldTable::Node* FieldTable::NewNode(std::string_view field, std::string_view value) {
+  size_t bytes = sizeof(Node) + VarintSize(field.size()) + VarintSize(value.size()) +
+                 field.size() + value.size();
+  auto* n = static_cast<Node*>(std::malloc(bytes));
+  if (n == nullptr) std::abort();
+  n->next = nullptr;
+  char* p = reinterpret_cast<char*>(n + 1);
+  p = PutVarint(p, field.size());
+  p = PutVarint(p, value.size());
+  if (!field.empty()) std::memcpy(p, field.data(), field.size());
+  if (!value.empty()) std::memcpy(p + field.size(), value.data(), value.size());
+  return n;
+}
+
+std::string_view FieldTable::FieldOf(const Node* n) {
+  uint64_t flen = 0, vlen = 0;
+  const char* p = GetVarint(reinterpret_cast<const char*>(n + 1), &flen);
+  p = GetVarint(p, &vlen);
+  return {p, flen};
+}
+
+std::string_view FieldTable::ValueOf(const Node* n) {
+  uint64_t flen = 0, vlen = 0;
+  const char* p = GetVarint(reinterpret_cast<const char*>(n + 1), &flen);
+  p = GetVarint(p, &vlen);
+  return {p + flen, vlen};
+}
+
+// Increments the reversed bits of the cursor (within mask), as the keyspace SCAN does: setting
+// the bits above mask first makes the carry leave through them.
+uint64_t FieldTable::NextCursor(uint64_t cursor, uint64_t mask) {
+  return Mirror(Mirror(cursor | ~mask) + 1);
+}
+
+uint64_t FieldTable::HashOf(std::string_view field) { return HashKey(field, kSeed); }
+
+FieldTable::Node** FieldTable::LinkOf(std::string_view field) const {
+  auto& buckets = const_cast<std::vector<Node*>&>(buckets_);
+  Node** link = &buckets[HashOf(field) & (buckets.size() - 1)];
+  while (*link != nullptr && FieldOf(*link) != field) link = &(*link)->next;
+  return link;
+}
+
+size_t FieldTable::heap_bytes() const {
+  size_t bytes = AllocationSize(buckets_.capacity() * sizeof(Node*));
+  ForEach([&](std::string_view f, std::string_view v) {
+    bytes += AllocationSize(sizeof(Node) + VarintSize(f.size()) + VarintSize(v.size()) +
+                            f.size() + v.size());
+  });
+  return bytes;
+}
+
+bool FieldTable::Get(std::string_view field, std::string_view* value) const {
+  if (size_ == 0) return false;
+  Node* n = *LinkOf(field);
+  if (n == nullptr) return false;
+  *value = ValueOf(n);
+  return true;
+}
+
+bool FieldTable::Set(std::string_view field, std::string_view value) {
+  if (buckets_.empty()) Resize(kMinBuckets);
+  Node** link = LinkOf(field);
+  Node* old = *link;
+  if (old != nullptr && ValueOf(old) == value) return false;
+  Node* n = NewNode(field, value);
+  if (old != nullptr) {
+    n->next = old->next;
+    *link = n;
+    std::free(old);
+    return false;
+  }
+  *link = n;
+  if (++size_ > buckets_.size()) Resize(buckets_.size() * 2);
+  return true;
+}
+
+bool FieldTable::Delete(std::string_view field) {
+  if (size_ == 0) return false;
+  Node** link = LinkOf(field);
+  Node* n = *link;
+  if (n == nullptr) return false;
+  *link = n->next;
+  std::free(n);
+  --size_;
+  if (buckets_.size() > kMinBuckets && size_ * 8 < buckets_.size()) {
+    Resize(std::max(kMinBuckets, std::bit_ceil(std::max<size_t>(size_, 1))));
+  }
+  return true;
+}
+
+void FieldTable::Resize(size_t buckets) {
+  std::vector<Node*> next(buckets, nullptr);
+  for (Node* head : buckets_) {
+    while (head != nullptr) {
+      Node* n = head;
+      head = n->next;
+      Node*& slot = next[HashOf(FieldOf(n)) & (buckets - 1)];
+      n->next = slot;
+      slot = n;
+    }
+  }
+  buckets_.swap(next);
+}
+
+void FieldTable::CopyFrom(const FieldTable& other) {
+  Clear();
+  Resize(other.buckets_.size());
+  other.ForEach([&](std::string_view f, std::string_view v) { Set(f, v); });
+}
+
+void FieldTable::Clear() {
+  for (Node* head : buckets_) {
+    while (head != nullptr) {
+      Node* n = head;
+      head = n->next;
+      std::free(n);
+    }
+  }
+  std::vector<Node*>().swap(buckets_);
+  size_ = 0;
+}
+
+// A random non-empty bucket, then a random node of its chain. Chains are short (load <= 1),
+// so the bias toward fields in short chains is small; Redis's dict makes the same trade.
+void FieldTable::Random(std::mt19937_64& rng, std::string_view* field,
+                        std::string_view* value) const {
+  uint64_t mask = buckets_.size() - 1;
+  Node* head = nullptr;
+  while (head == nullptr) head = buckets_[rng() & mask];
+  size_t len = 0;
+  for (Node* n = head; n != nullptr; n = n->next) ++len;
+  Node* n = head;
+  for (size_t i = rng() % len; i > 0; --i) n = n->next;
+  *field = FieldOf(n);
+  *value = ValueOf(n);
+}
+
+}  // namespace cairn::store::detail

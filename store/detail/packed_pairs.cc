@@ -1,0 +1,130 @@
+// store/detail/packed_pairs.cc — the packed small-hash buffer: walk, find, append, splice.
+#include "store/detail/packed_pairs.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+namespace cairn::store::detail {
+namespace {
+
+void AppendVarint(std::string* out, uint64_t v) {
+  while (v >= 0x80) {
+    out->push_back(static_cast<char>((v & 0x7f) | 0x80));
+    v >>= 7;
+  }
+  out->push_back(static_cast<char>(v));
+}
+
+// The buffer is only ever written by this file, so a varint cannot run past its end.
+uint64_t ReadVarint(std::string_view in, size_t* pos) {
+  uint64_t v = 0;
+  for (int shift = 0;; shift += 7) {
+    auto byte = static_cast<uint8_t>(in[(*pos)++]);
+    v |= static_cast<uint64_t>(byte & 0x7f) << shift;
+    if ((byte & 0x80) == 0) return v;
+  }
+}
+
+void AppendPair(std::string* out, std::string_view field, std::string_view value) {
+  AppendVarint(out, field.size());
+  out->append(field);
+  AppendVarint(out, value.size());
+  out->append(value);
+}
+
+}  // namespace
+
+PackedPairs::~PackedPairs() { std::free(data_); }
+
+PackedPairs::PackedPairs(const PackedPairs& other) { *this = other; }
+
+PackedPairs& PackedPairs::operator=(const PackedPairs& other) {
+  if (this == &other) return *this;
+  Clear();
+  Splice(0, 0, other.view());
+  count_ = other.count_;
+  return *this;
+}
+
+void PackedPairs::Clear() {
+  std::free(data_);
+  data_ = nullptr;
+  bytes_ = 0;
+  count_ = 0;
+}
+
+void PackedPairs::Splice(size_t begin, size_t end, std::string_view with) {
+  size_t size = bytes_ - (end - begin) + with.size();
+  if (size == 0) return Clear();
+  size_t tail = bytes_ - end;
+  if (size < bytes_) std::memmove(data_ + begin + with.size(), data_ + end, tail);
+  if (size != bytes_) {
+    data_ = static_cast<char*>(std::realloc(data_, size));
+    if (data_ == nullptr) std::abort();
+  }
+  if (size > bytes_) std::memmove(data_ + begin + with.size(), data_ + end, tail);
+  if (!with.empty()) std::memcpy(data_ + begin, with.data(), with.size());
+  bytes_ = static_cast<uint32_t>(size);
+}
+
+bool PackedPairs::Next(size_t* pos, std::string_view* field, std::string_view* value) const {
+  std::string_view buf = view();
+  if (*pos >= buf.size()) return false;
+  size_t flen = ReadVarint(buf, pos);
+  *field = buf.substr(*pos, flen);
+  *pos += flen;
+  size_t vlen = ReadVarint(buf, pos);
+  *value = buf.substr(*pos, vlen);
+  *pos += vlen;
+  return true;
+}
+
+bool PackedPairs::Find(std::string_view field, size_t* begin, size_t* end,
+                       std::string_view* value) const {
+  size_t pos = 0;
+  std::string_view f;
+  while (pos < bytes_) {
+    *begin = pos;
+    Next(&pos, &f, value);
+    if (f == field) {
+      *end = pos;
+      return true;
+    }
+  }
+  return false;
+}
+
+bool PackedPairs::Get(std::string_view field, std::string_view* value) const {
+  size_t begin = 0, end = 0;
+  return Find(field, &begin, &end, value);
+}
+
+bool PackedPairs::Set(std::string_view field, std::string_view value) {
+  size_t begin = 0, end = 0;
+  std::string_view old;
+  bool found = Find(field, &begin, &end, &old);
+  if (found && old == value) return false;
+  if (!found) begin = end = bytes_;
+  std::string pair;
+  AppendPair(&pair, field, value);
+  Splice(begin, end, pair);
+  if (!found) ++count_;
+  return !found;
+}
+
+bool PackedPairs::Delete(std::string_view field) {
+  size_t begin = 0, end = 0;
+  std::string_view value;
+  if (!Find(field, &begin, &end, &value)) return false;
+  --count_;
+  Splice(begin, end, {});
+  return true;
+}
+
+void PackedPairs::At(size_t i, std::string_view* field, std::string_view* value) const {
+  size_t pos = 0;
+  for (size_t n = 0; n <= i; ++n) Next(&pos, field, value);
+}
+
+}  // namespace cairn::store::detail

@@ -1,0 +1,245 @@
+// store/detail/zset_skiplist.cc — the skiplist with spans and its member index (see header).
+#include "store/detail/zset_skiplist.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+#include "store/hash.h"
+#include "store/memory.h"
+
+namespace cairn::store::detail {
+namespace {
+
+constexpr uint64_t kIndexSeed = 0x5a5e7c0ffee1234ull;
+
+size_t NodeBytes(int level, size_t len) {
+  return sizeof(ZNode) + level * (sizeof(ZNode*) + sizeof(uint32_t)) + len;
+}
+
+}  // namespace
+
+ZSkipList::ZSkipList() : head_(NewNode(kMaxLevel, {}, 0)) {}
+
+ZSkipList::~ZSkipList() {
+  ZNode* x = head_;
+  while (x != nullptr) {
+    ZNode* next = x->forward()[0];
+    std::free(x);
+    x = next;
+  }
+  std::free(slots_);
+}
+
+ZNode* ZSkipList::NewNode(int level, std::string_view member, double score) {
+  auto* n = static_cast<ZNode*>(std::malloc(NodeBytes(level, member.size())));
+  if (n == nullptr) std::abort();
+  n->score = score;
+  n->backward = nullptr;
+  n->len = static_cast<uint32_t>(member.size());
+  n->level = static_cast<uint8_t>(level);
+  for (int i = 0; i < level; ++i) {
+    n->forward()[i] = nullptr;
+    n->span()[i] = 0;
+  }
+  if (!member.empty())
+    std::memcpy(const_cast<char*>(n->member().data()), member.data(), member.size());
+  return n;
+}
+
+// Level k with probability (1/4)^(k-1): 1.33 levels per node on average.
+int ZSkipList::RandomLevel() {
+  rng_ ^= rng_ << 13;
+  rng_ ^= rng_ >> 7;
+  rng_ ^= rng_ << 17;
+  uint64_t bits = rng_;
+  int level = 1;
+  while ((bits & 3) == 0 && level < kMaxLevel) {
+    ++level;
+    bits >>= 2;
+  }
+  return level;
+}
+
+void ZSkipList::FindPredecessors(double score, std::string_view member, ZNode** update,
+                                 uint32_t* rank) const {
+  ZNode* x = head_;
+  for (int i = level_ - 1; i >= 0; --i) {
+    rank[i] = i == level_ - 1 ? 0 : rank[i + 1];
+    while (x->forward()[i] != nullptr &&
+           ZLess(x->forward()[i]->score, x->forward()[i]->member(), score, member)) {
+      rank[i] += x->span()[i];
+      x = x->forward()[i];
+    }
+    update[i] = x;
+  }
+}
+
+void ZSkipList::Insert(std::string_view member, double score) {
+  ZNode* x = NewNode(RandomLevel(), member, score);
+  Link(x);
+  ++size_;
+  IndexInsert(x);
+}
+
+void ZSkipList::Link(ZNode* x) {
+  ZNode* update[kMaxLevel];
+  uint32_t rank[kMaxLevel];
+  FindPredecessors(x->score, x->member(), update, rank);
+  int level = x->level;
+  if (level > level_) {
+    for (int i = level_; i < level; ++i) {
+      rank[i] = 0;
+      update[i] = head_;
+      update[i]->span()[i] = static_cast<uint32_t>(size_);
+    }
+    level_ = level;
+  }
+  for (int i = 0; i < level; ++i) {
+    x->forward()[i] = update[i]->forward()[i];
+    update[i]->forward()[i] = x;
+    x->span()[i] = update[i]->span()[i] - (rank[0] - rank[i]);
+    update[i]->span()[i] = (rank[0] - rank[i]) + 1;
+  }
+  for (int i = level; i < level_; ++i) update[i]->span()[i]++;
+  x->backward = update[0] == head_ ? nullptr : update[0];
+  if (x->forward()[0] != nullptr) {
+    x->forward()[0]->backward = x;
+  } else {
+    tail_ = x;
+  }
+}
+
+void ZSkipList::Unlink(ZNode* x, ZNode** update) {
+  for (int i = 0; i < level_; ++i) {
+    if (update[i]->forward()[i] == x) {
+      update[i]->span()[i] += x->span()[i] - 1;
+      update[i]->forward()[i] = x->forward()[i];
+    } else {
+      update[i]->span()[i] -= 1;
+    }
+  }
+  if (x->forward()[0] != nullptr) {
+    x->forward()[0]->backward = x->backward;
+  } else {
+    tail_ = x->backward;
+  }
+  while (level_ > 1 && head_->forward()[level_ - 1] == nullptr) --level_;
+  --size_;
+}
+
+void ZSkipList::Remove(const ZNode* node) {
+  ZNode* update[kMaxLevel];
+  uint32_t rank[kMaxLevel];
+  FindPredecessors(node->score, node->member(), update, rank);
+  ZNode* x = const_cast<ZNode*>(node);
+  IndexErase(x);
+  Unlink(x, update);
+  std::free(x);
+}
+
+void ZSkipList::Update(const ZNode* node, double score) {
+  ZNode* x = const_cast<ZNode*>(node);
+  // Still in order at its place: change the score in place (the common small increment).
+  bool after_prev = x->backward == nullptr ||
+                    ZLess(x->backward->score, x->backward->member(), score, x->member());
+  ZNode* next = x->forward()[0];
+  bool before_next = next == nullptr || ZLess(score, x->member(), next->score, next->member());
+  if (after_prev && before_next) {
+    x->score = score;
+    return;
+  }
+  // Out of order: unlink and link the same node again (its index slot stays valid).
+  ZNode* update[kMaxLevel];
+  uint32_t rank[kMaxLevel];
+  FindPredecessors(x->score, x->member(), update, rank);
+  Unlink(x, update);
+  x->score = score;
+  Link(x);
+  ++size_;
+}
+
+size_t ZSkipList::RankOf(const ZNode* node) const {
+  double score = node->score;
+  std::string_view member = node->member();
+  return CountWhile([&](double s, std::string_view m) { return ZLess(s, m, score, member); });
+}
+
+const ZNode* ZSkipList::AtRank(size_t rank) const {
+  size_t traversed = 0;
+  const ZNode* x = head_;
+  size_t target = rank + 1;
+  for (int i = level_ - 1; i >= 0; --i) {
+    while (x->forward()[i] != nullptr && traversed + x->span()[i] <= target) {
+      traversed += x->span()[i];
+      x = x->forward()[i];
+    }
+    if (traversed == target) return x;
+  }
+  return nullptr;
+}
+
+// ---- member index ----
+
+size_t ZSkipList::SlotOf(std::string_view member) const {
+  return HashKey(member, kIndexSeed) & (cap_ - 1);
+}
+
+const ZNode* ZSkipList::Find(std::string_view member) const {
+  if (cap_ == 0) return nullptr;
+  for (size_t i = SlotOf(member);; i = (i + 1) & (cap_ - 1)) {
+    const ZNode* n = slots_[i];
+    if (n == nullptr) return nullptr;
+    if (n->member() == member) return n;
+  }
+}
+
+void ZSkipList::IndexInsert(ZNode* node) {
+  if (size_ * 4 > cap_ * 3) Rehash(cap_ == 0 ? 8 : cap_ * 2);
+  size_t i = SlotOf(node->member());
+  while (slots_[i] != nullptr) i = (i + 1) & (cap_ - 1);
+  slots_[i] = node;
+}
+
+// Backward-shift deletion keeps every probe chain unbroken without tombstones.
+void ZSkipList::IndexErase(const ZNode* node) {
+  size_t mask = cap_ - 1;
+  size_t i = SlotOf(node->member());
+  while (slots_[i] != node) i = (i + 1) & mask;
+  size_t hole = i;
+  for (size_t j = (hole + 1) & mask; slots_[j] != nullptr; j = (j + 1) & mask) {
+    size_t home = SlotOf(slots_[j]->member());
+    // Move slots_[j] into the hole unless its home lies cyclically in (hole, j].
+    bool home_between = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
+    if (!home_between) {
+      slots_[hole] = slots_[j];
+      hole = j;
+    }
+  }
+  slots_[hole] = nullptr;
+}
+
+void ZSkipList::Rehash(size_t cap) {
+  ZNode** old = slots_;
+  size_t old_cap = cap_;
+  slots_ = static_cast<ZNode**>(std::calloc(cap, sizeof(ZNode*)));
+  if (slots_ == nullptr) std::abort();
+  cap_ = cap;
+  for (size_t i = 0; i < old_cap; ++i) {
+    if (old[i] == nullptr) continue;
+    size_t j = SlotOf(old[i]->member());
+    while (slots_[j] != nullptr) j = (j + 1) & (cap_ - 1);
+    slots_[j] = old[i];
+  }
+  std::free(old);
+}
+
+size_t ZSkipList::memory_bytes() const {
+  size_t bytes = AllocationSize(NodeBytes(kMaxLevel, 0)) + AllocationSize(cap_ * sizeof(ZNode*));
+  for (const ZNode* x = head_->forward()[0]; x != nullptr; x = x->forward()[0]) {
+    bytes += AllocationSize(NodeBytes(x->level, x->len));
+  }
+  return bytes;
+}
+
+}  // namespace cairn::store::detail

@@ -1,0 +1,88 @@
+// store/hash_object.h — the hash value: field -> value, in one of two representations.
+//
+// A hash starts packed (detail/packed_pairs.h, OBJECT ENCODING "listpack": insertion order,
+// linear lookups) and converts once, for good, to a table (detail/field_table.h, "hashtable":
+// one allocation per field) when it would hold more than kMaxPackedFields fields or a field
+// or value longer than kMaxPackedBytes — Redis's hash-max-listpack-entries/-value defaults.
+//
+// Snapshot encoding (Encode / DecodeHashObject):
+//   hash     := packed:u8 count:varint pair{count}      packed: 1 listpack, 0 hashtable
+//   pair     := lengths field value                     (wal_format.h's lengths)
+//
+// The logged ops (WAL) and the store operations that make and replay them are in hash_ops.h.
+// Threading: as every Object (object.h) — read and changed under its key's shard lock; views
+// returned by the getters are valid until the next change.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <string>
+#include <string_view>
+
+#include "store/detail/field_table.h"
+#include "store/detail/packed_pairs.h"
+#include "store/object.h"
+
+namespace cairn::store {
+
+class HashObject final : public Object {
+ public:
+  static constexpr size_t kMaxPackedFields = 128;
+  static constexpr size_t kMaxPackedBytes = 64;
+
+  HashObject() : Object(ValueType::kHash) {}
+
+  size_t size() const override { return packed() ? pairs_.size() : table_->size(); }
+  ObjRef Clone() const override;
+  std::string_view encoding() const override { return packed() ? "listpack" : "hashtable"; }
+  size_t memory_bytes() const override;
+  void Encode(std::string* out) const override;
+
+  bool packed() const { return table_ == nullptr; }
+  // Whether field is present; its value goes to *value.
+  bool Get(std::string_view field, std::string_view* value) const {
+    return packed() ? pairs_.Get(field, value) : table_->Get(field, value);
+  }
+  // Sets field to value (converting to the table when the thresholds say so); returns true
+  // when the field is new.
+  bool Set(std::string_view field, std::string_view value);
+  // Removes field; returns whether it was present.
+  bool Delete(std::string_view field) {
+    return packed() ? pairs_.Delete(field) : table_->Delete(field);
+  }
+  // Moves every pair into the table representation (no-op when already there).
+  void ConvertToTable();
+
+  // Calls fn(field, value) for every pair (insertion order when packed).
+  template <class Fn>
+  void ForEach(Fn&& fn) const {
+    if (packed()) {
+      pairs_.ForEach(fn);
+    } else {
+      table_->ForEach(fn);
+    }
+  }
+  // HSCAN: calls fn(field, value) for the pairs of about `count` table buckets from cursor
+  // and returns the next cursor (0: done). A packed hash is visited whole and returns 0, as
+  // Redis does for listpacks. Every field present for the whole scan is visited.
+  template <class Fn>
+  uint64_t Scan(uint64_t cursor, size_t count, Fn&& fn) const {
+    if (!packed()) return table_->Scan(cursor, count, fn);
+    pairs_.ForEach(fn);
+    return 0;
+  }
+  // A random pair; the hash must not be empty.
+  void Random(std::mt19937_64& rng, std::string_view* field, std::string_view* value) const;
+
+ private:
+  // Exactly one representation is in use: the table once it exists, else the packed pairs.
+  // Keeping the table behind a pointer makes a small hash's object 48 bytes.
+  detail::PackedPairs pairs_;
+  std::unique_ptr<detail::FieldTable> table_;
+};
+
+// A per-thread random generator for random picks (HRANDFIELD).
+std::mt19937_64& HashRng();
+
+}  // namespace cairn::store

@@ -1,0 +1,129 @@
+// store/hash_ops.cc — the hash family's logged store operations and their replay.
+#include "store/hash_ops.h"
+
+#include <string>
+#include <vector>
+
+#include "store/object_families.h"
+#include "store/wal_format.h"
+
+namespace cairn::store {
+namespace {
+
+// The hash at e, ready to change (copy-on-write).
+HashObject* Mutable(KeyHandle& h, Entry* e) { return static_cast<HashObject*>(h.MutableObject(e)); }
+
+void LogSet(KeyHandle& h, std::span<const std::string_view> pairs) {
+  std::string op;
+  wal::PutU8(&op, kHashSet);
+  wal::PutVarint(&op, pairs.size() / 2);
+  for (size_t i = 0; i + 1 < pairs.size(); i += 2) {
+    wal::PutLengths(&op, pairs[i].size(), pairs[i + 1].size());
+    op.append(pairs[i]);
+    op.append(pairs[i + 1]);
+  }
+  h.LogObjectOp(ValueType::kHash, op);
+}
+
+void LogDelete(KeyHandle& h, const std::vector<std::string_view>& fields) {
+  std::string op;
+  wal::PutU8(&op, kHashDel);
+  wal::PutVarint(&op, fields.size());
+  for (std::string_view f : fields) {
+    wal::PutVarint(&op, f.size());
+    op.append(f);
+  }
+  h.LogObjectOp(ValueType::kHash, op);
+}
+
+// Reads n (field, value) pairs; false when the payload is short.
+bool DecodeSet(wal::Decoder& d, std::vector<std::string_view>* pairs) {
+  uint64_t n = 0;
+  if (!d.Varint(&n) || n == 0 || n > d.remaining()) return false;
+  pairs->reserve(2 * n);
+  for (uint64_t i = 0; i < n; ++i) {
+    uint64_t flen = 0, vlen = 0;
+    std::string_view field, value;
+    if (!d.Lengths(&flen, &vlen) || !d.Bytes(flen, &field) || !d.Bytes(vlen, &value)) {
+      return false;
+    }
+    pairs->push_back(field);
+    pairs->push_back(value);
+  }
+  return true;
+}
+
+bool DecodeDelete(wal::Decoder& d, std::vector<std::string_view>* fields) {
+  uint64_t n = 0;
+  if (!d.Varint(&n) || n == 0 || n > d.remaining()) return false;
+  fields->reserve(n);
+  for (uint64_t i = 0; i < n; ++i) {
+    uint64_t len = 0;
+    std::string_view field;
+    if (!d.Varint(&len) || !d.Bytes(len, &field)) return false;
+    fields->push_back(field);
+  }
+  return true;
+}
+
+}  // namespace
+
+HashStatus FindHash(KeyHandle& h, const HashObject** hash) {
+  *hash = nullptr;
+  Entry* e = h.Find();
+  if (e == nullptr) return HashStatus::kOk;
+  if (e->value.type != ValueType::kHash) return HashStatus::kWrongType;
+  *hash = static_cast<const HashObject*>(e->value.obj.get());
+  return HashStatus::kOk;
+}
+
+HashStatus HashSetFields(KeyHandle& h, std::span<const std::string_view> pairs, size_t* added) {
+  *added = 0;
+  Entry* e = h.Find();
+  if (e != nullptr && e->value.type != ValueType::kHash) return HashStatus::kWrongType;
+  if (e == nullptr) e = h.CreateObject(ObjRef(new HashObject()));
+  HashObject* hash = Mutable(h, e);
+  for (size_t i = 0; i + 1 < pairs.size(); i += 2) {
+    if (hash->Set(pairs[i], pairs[i + 1])) ++*added;
+  }
+  if (h.logging()) LogSet(h, pairs);
+  return HashStatus::kOk;
+}
+
+HashStatus HashDeleteFields(KeyHandle& h, std::span<const std::string_view> fields,
+                            size_t* removed) {
+  *removed = 0;
+  Entry* e = h.Find();
+  if (e == nullptr) return HashStatus::kOk;
+  if (e->value.type != ValueType::kHash) return HashStatus::kWrongType;
+  std::vector<std::string_view> gone;
+  HashObject* hash = Mutable(h, e);
+  for (std::string_view f : fields) {
+    if (hash->Delete(f)) gone.push_back(f);
+  }
+  *removed = gone.size();
+  if (gone.empty()) return HashStatus::kOk;
+  if (h.logging()) LogDelete(h, gone);
+  h.DeleteIfEmpty(e);
+  return HashStatus::kOk;
+}
+
+bool ApplyHashOp(KeyHandle& h, std::string_view payload) {
+  wal::Decoder d(payload);
+  uint8_t code = 0;
+  if (!d.U8(&code)) return false;
+  std::vector<std::string_view> args;
+  size_t n = 0;
+  switch (code) {
+    case kHashSet:
+      return DecodeSet(d, &args) && d.empty() &&
+             HashSetFields(h, args, &n) == HashStatus::kOk;
+    case kHashDel:
+      return DecodeDelete(d, &args) && d.empty() &&
+             HashDeleteFields(h, args, &n) == HashStatus::kOk;
+    default:
+      return false;
+  }
+}
+
+}  // namespace cairn::store

@@ -1,0 +1,45 @@
+// store/hash_ops.h — the hash family's store operations: each changes one key's hash under
+// its shard lock and logs what it did, and replay (ApplyHashOp) runs the same functions.
+//
+// WAL op grammar (the family_op of a kOpObject record whose type is ValueType::kHash; see
+// wal_format.h):
+//   hash_op := kHashSet n:varint (lengths field value){n}   set n fields, creating the key
+//            | kHashDel n:varint (len:varint field){n}      delete n fields; the key goes
+//                                                           when its last field does
+//   (lengths: wal_format.h's packed pair of lengths.)
+// Every op is a fact: HINCRBY and HINCRBYFLOAT log kHashSet with the resulting value, HDEL
+// logs only the fields it really removed, so replay never recomputes anything.
+//
+// Threading: call inside Store::Access (or AccessMany) with the key's KeyHandle; never keep
+// a HashObject pointer across calls.
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <string_view>
+
+#include "store/hash_object.h"
+#include "store/store.h"
+
+namespace cairn::store {
+
+enum class HashStatus { kOk, kWrongType };
+
+enum HashOpCode : uint8_t {
+  kHashSet = 1,
+  kHashDel = 2,
+};
+
+// The key's hash for reading: nullptr with kOk when the key is missing.
+HashStatus FindHash(KeyHandle& h, const HashObject** hash);
+
+// Sets the fields of pairs (field, value, field, value, ...; an even count, at least 2),
+// creating the key when missing. *added receives how many fields were new. Logs one kHashSet.
+HashStatus HashSetFields(KeyHandle& h, std::span<const std::string_view> pairs, size_t* added);
+
+// Removes fields; *removed receives how many were present. Logs the removed ones (kHashDel)
+// and deletes the key when it becomes empty.
+HashStatus HashDeleteFields(KeyHandle& h, std::span<const std::string_view> fields,
+                            size_t* removed);
+
+}  // namespace cairn::store

@@ -1,0 +1,268 @@
+// store/set_ops.cc — set operations that change and log (shared by commands and WAL replay),
+// the set algebra, random members, and the family's replay entry point.
+#include "store/set_ops.h"
+
+#include <algorithm>
+#include <random>
+#include <unordered_set>
+#include <utility>
+
+#include "store/object_families.h"
+#include "store/wal_format.h"
+
+namespace cairn::store {
+namespace {
+
+enum SetOpCode : uint8_t { kSetAdd = 1, kSetRemove = 2 };
+
+uint64_t NextRandom() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  return rng();
+}
+
+// Accumulates the members of one logged op; encodes nothing when the handle does not log.
+class OpLog {
+ public:
+  explicit OpLog(KeyHandle& h) : logging_(h.logging()) {}
+  void Member(std::string_view m) {
+    ++count_;
+    if (!logging_) return;
+    wal::PutVarint(&members_, m.size());
+    members_.append(m);
+  }
+  void Flush(KeyHandle& h, SetOpCode code) {
+    if (!logging_ || count_ == 0) return;
+    std::string payload;
+    wal::PutU8(&payload, code);
+    wal::PutVarint(&payload, count_);
+    payload.append(members_);
+    h.LogObjectOp(ValueType::kSet, payload);
+  }
+  size_t count() const { return count_; }
+
+ private:
+  bool logging_;
+  size_t count_ = 0;
+  std::string members_;
+};
+
+bool IsSet(const Entry* e) { return e->value.type == ValueType::kSet; }
+
+SetObject* Mutable(KeyHandle& h, Entry* e) { return static_cast<SetObject*>(h.MutableObject(e)); }
+
+const SetObject* SetOf(const Entry* e) { return static_cast<const SetObject*>(e->value.obj.get()); }
+
+// Whether any of members is (want_present) or is not (!want_present) in set: a command that
+// would change nothing must not touch the key (WATCH, copy-on-write).
+bool AnyChange(const SetObject* set, std::span<const std::string_view> members,
+               bool want_present) {
+  for (std::string_view m : members) {
+    if (set->Contains(m) == want_present) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+SetStatus FindSet(KeyHandle& h, const SetObject** set) {
+  Entry* e = h.Find();
+  *set = nullptr;
+  if (e == nullptr) return SetStatus::kOk;
+  if (!IsSet(e)) return SetStatus::kWrongType;
+  *set = static_cast<const SetObject*>(e->value.obj.get());
+  return SetStatus::kOk;
+}
+
+SetStatus SetAdd(KeyHandle& h, std::span<const std::string_view> members, size_t* added) {
+  Entry* e = h.Find();
+  if (e != nullptr && !IsSet(e)) return SetStatus::kWrongType;
+  *added = 0;
+  if (e == nullptr) {
+    e = h.CreateObject(ObjRef(new SetObject()));
+  } else if (!AnyChange(SetOf(e), members, false)) {
+    return SetStatus::kOk;
+  }
+  SetObject* set = Mutable(h, e);
+  OpLog log(h);
+  for (std::string_view m : members) {
+    if (set->Add(m)) log.Member(m);
+  }
+  log.Flush(h, kSetAdd);
+  *added = log.count();
+  return SetStatus::kOk;
+}
+
+SetStatus SetRemove(KeyHandle& h, std::span<const std::string_view> members, size_t* removed) {
+  *removed = 0;
+  Entry* e = h.Find();
+  if (e == nullptr) return SetStatus::kOk;
+  if (!IsSet(e)) return SetStatus::kWrongType;
+  if (!AnyChange(SetOf(e), members, true)) return SetStatus::kOk;
+  SetObject* set = Mutable(h, e);
+  OpLog log(h);
+  for (std::string_view m : members) {
+    if (set->Remove(m)) log.Member(m);
+    if (set->size() == 0) break;
+  }
+  log.Flush(h, kSetRemove);
+  h.DeleteIfEmpty(e);
+  *removed = log.count();
+  return SetStatus::kOk;
+}
+
+SetStatus SetPop(KeyHandle& h, size_t count, std::vector<std::string>* popped) {
+  Entry* e = h.Find();
+  if (e == nullptr) return SetStatus::kOk;
+  if (!IsSet(e)) return SetStatus::kWrongType;
+  if (count == 0) return SetStatus::kOk;
+  const SetObject* whole = SetOf(e);
+  if (count >= whole->size()) {  // everything: logged as one delete
+    whole->ForEach([popped](std::string_view m) { popped->emplace_back(m); });
+    h.Delete();
+    return SetStatus::kOk;
+  }
+  SetObject* set = Mutable(h, e);
+  OpLog log(h);
+  for (size_t i = 0; i < count; ++i) {
+    popped->push_back(set->Random(NextRandom()));
+    set->Remove(popped->back());
+    log.Member(popped->back());
+  }
+  log.Flush(h, kSetRemove);
+  return SetStatus::kOk;
+}
+
+SetStatus SetMove(KeyHandle& src, KeyHandle& dst, std::string_view member, bool* moved) {
+  *moved = false;
+  const SetObject* from = nullptr;
+  const SetObject* to = nullptr;
+  // A missing source is a no-op even when the destination has another type (as Redis).
+  if (FindSet(src, &from) != SetStatus::kOk) return SetStatus::kWrongType;
+  if (from == nullptr) return SetStatus::kOk;
+  if (FindSet(dst, &to) != SetStatus::kOk) return SetStatus::kWrongType;
+  if (src.key() == dst.key() && src.db() == dst.db()) {
+    *moved = from->Contains(member);
+    return SetStatus::kOk;
+  }
+  if (!from->Contains(member)) return SetStatus::kOk;
+  size_t n = 0;
+  std::string_view one[] = {member};
+  if (SetRemove(src, one, &n) != SetStatus::kOk || SetAdd(dst, one, &n) != SetStatus::kOk) {
+    return SetStatus::kWrongType;
+  }
+  *moved = true;
+  return SetStatus::kOk;
+}
+
+void SetStore(KeyHandle& dst, ObjRef result) {
+  if (result->size() == 0) {
+    dst.Delete();
+    return;
+  }
+  dst.Put(Value{ValueType::kSet, false, {}, std::move(result)}, 0);
+}
+
+namespace {
+
+// The sets of an intersection, smallest first; empty when one is missing (empty result).
+std::vector<const SetObject*> BySize(std::span<const SetObject* const> sets) {
+  std::vector<const SetObject*> sorted(sets.begin(), sets.end());
+  if (std::find(sorted.begin(), sorted.end(), nullptr) != sorted.end()) return {};
+  std::sort(sorted.begin(), sorted.end(),
+            [](const SetObject* a, const SetObject* b) { return a->size() < b->size(); });
+  return sorted;
+}
+
+bool InAll(std::span<const SetObject* const> sets, std::string_view m) {
+  for (const SetObject* s : sets) {
+    if (!s->Contains(m)) return false;
+  }
+  return true;
+}
+
+bool InNone(std::span<const SetObject* const> sets, std::string_view m) {
+  for (const SetObject* s : sets) {
+    if (s != nullptr && s->Contains(m)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+ObjRef CombineSets(SetAlgebra op, std::span<const SetObject* const> sets) {
+  auto* result = new SetObject();
+  ObjRef ref(result);
+  if (op == SetAlgebra::kInter) {
+    std::vector<const SetObject*> sorted = BySize(sets);
+    if (sorted.empty()) return ref;
+    std::span<const SetObject* const> rest(sorted.data() + 1, sorted.size() - 1);
+    sorted[0]->ForEach([&](std::string_view m) {
+      if (InAll(rest, m)) result->Add(m);
+    });
+  } else if (op == SetAlgebra::kUnion) {
+    for (const SetObject* s : sets) {
+      if (s != nullptr) s->ForEach([result](std::string_view m) { result->Add(m); });
+    }
+  } else if (!sets.empty() && sets[0] != nullptr) {
+    sets[0]->ForEach([&](std::string_view m) {
+      if (InNone(sets.subspan(1), m)) result->Add(m);
+    });
+  }
+  return ref;
+}
+
+size_t InterCard(std::span<const SetObject* const> sets, size_t limit) {
+  std::vector<const SetObject*> sorted = BySize(sets);
+  if (sorted.empty()) return 0;
+  std::span<const SetObject* const> rest(sorted.data() + 1, sorted.size() - 1);
+  size_t n = 0;
+  // ForEach cannot stop early; past the limit the remaining members are skipped cheaply.
+  sorted[0]->ForEach([&](std::string_view m) {
+    if ((limit == 0 || n < limit) && InAll(rest, m)) ++n;
+  });
+  return n;
+}
+
+std::string RandomMember(const SetObject& set) { return set.Random(NextRandom()); }
+
+void RandomMembers(const SetObject& set, int64_t count, std::vector<std::string>* out) {
+  if (count < 0) {
+    for (int64_t i = 0; i < -count; ++i) out->push_back(set.Random(NextRandom()));
+    return;
+  }
+  size_t want = std::min(static_cast<size_t>(count), set.size());
+  if (want * 3 >= set.size()) {  // a large share: shuffle the whole set and take a prefix
+    std::vector<std::string> all;
+    all.reserve(set.size());
+    set.ForEach([&all](std::string_view m) { all.emplace_back(m); });
+    for (size_t i = 0; i < want; ++i) {
+      std::swap(all[i], all[i + NextRandom() % (all.size() - i)]);
+      out->push_back(std::move(all[i]));
+    }
+    return;
+  }
+  std::unordered_set<std::string> seen;
+  while (seen.size() < want) {
+    std::string m = set.Random(NextRandom());
+    if (seen.insert(m).second) out->push_back(std::move(m));
+  }
+}
+
+bool ApplySetOp(KeyHandle& h, std::string_view payload) {
+  wal::Decoder d(payload);
+  uint8_t code = 0;
+  uint64_t count = 0;
+  if (!d.U8(&code) || !d.Varint(&count) || count > d.remaining()) return false;
+  std::vector<std::string_view> members(count);
+  for (std::string_view& m : members) {
+    uint64_t len = 0;
+    if (!d.Varint(&len) || !d.Bytes(len, &m)) return false;
+  }
+  if (!d.empty()) return false;
+  size_t n = 0;
+  if (code == kSetAdd) return SetAdd(h, members, &n) == SetStatus::kOk && n == count;
+  if (code == kSetRemove) return SetRemove(h, members, &n) == SetStatus::kOk && n == count;
+  return false;
+}
+
+}  // namespace cairn::store

@@ -1,0 +1,65 @@
+// store/set_ops.h — the set family's store operations: each one changes a set through its
+// KeyHandle and logs what it did, so the live command and WAL replay (ApplySetOp) run the
+// same code. Also the read-side helpers the commands share (set algebra, random members).
+//
+// WAL op grammar (the family_op of a kOpObject record, wal_format.h):
+//   family_op := kSetAdd:u8(1)    count:varint member*    members that were added; creates
+//                                                          the key when it is missing
+//              | kSetRemove:u8(2) count:varint member*    members that were removed; deletes
+//                                                          the key when the set empties
+//   member    := len:varint bytes
+// Only effective changes are logged (SADD of an existing member logs nothing). SPOP logs the
+// members it chose (or a key delete when it takes them all), SMOVE a remove and an add in one
+// record, and the ...STORE commands a whole new set (kOpSetObject) or a delete.
+//
+// Threading: call inside Store::Access/AccessMany callbacks (shard locks held).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "store/object.h"
+#include "store/set_object.h"
+#include "store/store.h"
+
+namespace cairn::store {
+
+enum class SetStatus : uint8_t { kOk, kWrongType };
+
+// The key's set for reading: *set is nullptr when the key is missing.
+[[nodiscard]] SetStatus FindSet(KeyHandle& h, const SetObject** set);
+
+// SADD: adds members, creating the key; *added counts the new ones.
+[[nodiscard]] SetStatus SetAdd(KeyHandle& h, std::span<const std::string_view> members,
+                               size_t* added);
+// SREM: removes members, deleting the key when it empties; *removed counts them.
+[[nodiscard]] SetStatus SetRemove(KeyHandle& h, std::span<const std::string_view> members,
+                                  size_t* removed);
+// SPOP: removes up to count random members and appends them to *popped.
+[[nodiscard]] SetStatus SetPop(KeyHandle& h, size_t count, std::vector<std::string>* popped);
+// SMOVE: moves member from src to dst (both locked; they may be the same key). *moved is
+// whether src held member. WRONGTYPE if either key holds another type.
+[[nodiscard]] SetStatus SetMove(KeyHandle& src, KeyHandle& dst, std::string_view member,
+                                bool* moved);
+// The ...STORE commands: dst becomes result (a set), or is deleted when result is empty.
+void SetStore(KeyHandle& dst, ObjRef result);
+
+// ---- reading (no logging, no change) ----
+
+enum class SetAlgebra : uint8_t { kInter, kUnion, kDiff };
+// SINTER / SUNION / SDIFF of sets given in key order (nullptr for a missing key), as a new
+// set.
+ObjRef CombineSets(SetAlgebra op, std::span<const SetObject* const> sets);
+// SINTERCARD: the intersection's size, counting stops at limit (0 = no limit).
+size_t InterCard(std::span<const SetObject* const> sets, size_t limit);
+// SRANDMEMBER with a count: count > 0 distinct members (at most the set's size); count < 0
+// |count| members that may repeat. Appends to *out.
+void RandomMembers(const SetObject& set, int64_t count, std::vector<std::string>* out);
+// SRANDMEMBER / SPOP without a count: one random member.
+std::string RandomMember(const SetObject& set);
+
+}  // namespace cairn::store

@@ -1,0 +1,235 @@
+// store/stream_ops.cc — the logged stream ops and their replay (grammar in stream_ops.h).
+#include "store/stream_ops.h"
+
+#include <string>
+
+#include "store/detail/stream_node.h"
+#include "store/object_families.h"
+#include "store/wal_format.h"
+
+namespace cairn::store {
+namespace {
+
+using detail::PutId;
+using detail::PutString;
+
+enum StreamOp : uint8_t {
+  kAdd = 1,
+  kDel = 2,
+  kTrim = 3,
+  kGroupCreate = 4,
+  kGroupDestroy = 5,
+  kGroupSetId = 6,
+  kConsumerCreate = 7,
+  kConsumerDelete = 8,
+  kDeliver = 9,
+  kAck = 10,
+  kClaim = 11,
+  kSetId = 12,
+};
+
+constexpr uint8_t kDeliverNew = 1;
+constexpr uint8_t kDeliverNoAck = 2;
+
+Stream* Mutable(KeyHandle& h, Entry* e) { return static_cast<Stream*>(h.MutableObject(e)); }
+
+void PutIds(std::string* out, std::span<const StreamId> ids) {
+  wal::PutVarint(out, ids.size());
+  for (StreamId id : ids) PutId(out, id);
+}
+// entries_read may be -1 (invalid): logged shifted by one.
+void PutEntriesRead(std::string* out, int64_t v) {
+  wal::PutVarint(out, static_cast<uint64_t>(v + 1));
+}
+
+std::string Begin(StreamOp op, std::string_view group = {}) {
+  std::string p;
+  wal::PutU8(&p, op);
+  if (op >= kGroupCreate && op <= kClaim) PutString(&p, group);
+  return p;
+}
+
+void Log(KeyHandle& h, const std::string& payload) { h.LogObjectOp(ValueType::kStream, payload); }
+
+}  // namespace
+
+Entry* StreamAdd(KeyHandle& h, Entry* e, StreamId id, std::span<const std::string_view> fv) {
+  if (e == nullptr) e = h.CreateObject(ObjRef(new Stream()));
+  Mutable(h, e)->Add(id, fv);
+  if (h.logging()) {
+    std::string p = Begin(kAdd);
+    PutId(&p, id);
+    wal::PutVarint(&p, fv.size() / 2);
+    for (std::string_view s : fv) PutString(&p, s);
+    Log(h, p);
+  }
+  return e;
+}
+
+uint64_t StreamDelete(KeyHandle& h, Entry* e, std::span<const StreamId> ids) {
+  Stream* s = Mutable(h, e);
+  uint64_t deleted = 0;
+  for (StreamId id : ids) deleted += s->Delete(id) ? 1 : 0;
+  if (h.logging() && deleted > 0) {
+    std::string p = Begin(kDel);
+    PutIds(&p, ids);
+    Log(h, p);
+  }
+  return deleted;
+}
+
+void StreamTrim(KeyHandle& h, Entry* e, uint64_t n) {
+  if (n == 0) return;
+  Mutable(h, e)->TrimOldest(n);
+  if (h.logging()) {
+    std::string p = Begin(kTrim);
+    wal::PutVarint(&p, n);
+    Log(h, p);
+  }
+}
+
+void StreamSetId(KeyHandle& h, Entry* e, StreamId last, uint64_t entries_added,
+                 StreamId max_deleted) {
+  Mutable(h, e)->SetMeta(last, entries_added, max_deleted);
+  if (h.logging()) {
+    std::string p = Begin(kSetId);
+    PutId(&p, last);
+    wal::PutVarint(&p, entries_added);
+    PutId(&p, max_deleted);
+    Log(h, p);
+  }
+}
+
+bool StreamGroupCreate(KeyHandle& h, Entry* e, std::string_view group, StreamId last,
+                       int64_t entries_read) {
+  if (e == nullptr) e = h.CreateObject(ObjRef(new Stream()));
+  if (Mutable(h, e)->CreateGroup(group, last, entries_read) == nullptr) return false;
+  if (h.logging()) {
+    std::string p = Begin(kGroupCreate, group);
+    PutId(&p, last);
+    PutEntriesRead(&p, entries_read);
+    Log(h, p);
+  }
+  return true;
+}
+
+bool StreamGroupDestroy(KeyHandle& h, Entry* e, std::string_view group) {
+  if (!Mutable(h, e)->DestroyGroup(group)) return false;
+  if (h.logging()) Log(h, Begin(kGroupDestroy, group));
+  return true;
+}
+
+void StreamGroupSetId(KeyHandle& h, Entry* e, std::string_view group, StreamId last,
+                      int64_t entries_read) {
+  StreamGroup* g = Mutable(h, e)->FindGroup(group);
+  if (g == nullptr) return;
+  g->last_delivered = last;
+  g->entries_read = entries_read;
+  if (h.logging()) {
+    std::string p = Begin(kGroupSetId, group);
+    PutId(&p, last);
+    PutEntriesRead(&p, entries_read);
+    Log(h, p);
+  }
+}
+
+bool StreamConsumerCreate(KeyHandle& h, Entry* e, std::string_view group, std::string_view consumer,
+                          int64_t now_ms) {
+  StreamGroup* g = Mutable(h, e)->FindGroup(group);
+  if (g == nullptr) return false;
+  bool created = false;
+  g->GetOrCreateConsumer(consumer, now_ms, &created);
+  if (created && h.logging()) {
+    std::string p = Begin(kConsumerCreate, group);
+    PutString(&p, consumer);
+    wal::PutVarint(&p, static_cast<uint64_t>(now_ms));
+    Log(h, p);
+  }
+  return created;
+}
+
+int64_t StreamConsumerDelete(KeyHandle& h, Entry* e, std::string_view group,
+                             std::string_view consumer) {
+  StreamGroup* g = Mutable(h, e)->FindGroup(group);
+  if (g == nullptr) return -1;
+  int64_t pending = g->DeleteConsumer(consumer);
+  if (pending >= 0 && h.logging()) {
+    std::string p = Begin(kConsumerDelete, group);
+    PutString(&p, consumer);
+    Log(h, p);
+  }
+  return pending;
+}
+
+void StreamDeliver(KeyHandle& h, Entry* e, const StreamDelivery& d) {
+  StreamGroup* g = Mutable(h, e)->FindGroup(d.group);
+  if (g == nullptr) return;
+  bool created = false;
+  StreamConsumer* c = g->GetOrCreateConsumer(d.consumer, d.now_ms, &created);
+  c->seen_ms = d.now_ms;
+  uint64_t cid = c->cid;
+  if (d.is_new) {
+    g->last_delivered = d.last;
+    g->entries_read = d.entries_read;
+    if (!d.noack) {
+      for (StreamId id : d.ids) g->SetPending({id, cid, d.now_ms, 1});
+    }
+  }
+  if (!h.logging()) return;
+  std::string p = Begin(kDeliver, d.group);
+  PutString(&p, d.consumer);
+  wal::PutVarint(&p, static_cast<uint64_t>(d.now_ms));
+  wal::PutU8(&p, (d.is_new ? kDeliverNew : 0) | (d.noack ? kDeliverNoAck : 0));
+  if (d.is_new) {
+    PutId(&p, d.last);
+    PutEntriesRead(&p, d.entries_read);
+  }
+  PutIds(&p, d.is_new ? d.ids : std::span<const StreamId>());
+  Log(h, p);
+}
+
+uint64_t StreamAck(KeyHandle& h, Entry* e, std::string_view group, std::span<const StreamId> ids) {
+  StreamGroup* g = Mutable(h, e)->FindGroup(group);
+  if (g == nullptr) return 0;
+  uint64_t acked = 0;
+  for (StreamId id : ids) acked += g->Ack(id) ? 1 : 0;
+  if (acked > 0 && h.logging()) {
+    std::string p = Begin(kAck, group);
+    PutIds(&p, ids);
+    Log(h, p);
+  }
+  return acked;
+}
+
+void StreamClaimEntries(KeyHandle& h, Entry* e, const StreamClaim& c) {
+  const StreamGroup* current = StreamOf(e)->FindGroup(c.group);
+  if (current == nullptr) return;
+  bool raise_last = c.last != nullptr && *c.last > current->last_delivered;
+  if (c.claims.empty() && !raise_last) return;  // nothing changes; no consumer is created
+  StreamGroup* g = Mutable(h, e)->FindGroup(c.group);
+  if (raise_last) g->last_delivered = *c.last;
+  if (!c.claims.empty()) {
+    bool created = false;
+    StreamConsumer* consumer = g->GetOrCreateConsumer(c.consumer, c.now_ms, &created);
+    consumer->seen_ms = c.now_ms;
+    for (StreamPending p : c.claims) {
+      p.consumer = consumer->cid;
+      g->SetPending(p);
+    }
+  }
+  if (!h.logging()) return;
+  std::string p = Begin(kClaim, c.group);
+  PutString(&p, c.consumer);
+  wal::PutVarint(&p, static_cast<uint64_t>(c.now_ms));
+  wal::PutU8(&p, c.last != nullptr ? 1 : 0);
+  if (c.last != nullptr) PutId(&p, *c.last);
+  wal::PutVarint(&p, c.claims.size());
+  for (const StreamPending& cl : c.claims) {
+    PutId(&p, cl.id);
+    wal::PutVarint(&p, static_cast<uint64_t>(cl.delivery_ms));
+    wal::PutVarint(&p, cl.delivery_count);
+  }
+  Log(h, p);
+}
+
+}  // namespace cairn::store

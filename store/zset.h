@@ -1,0 +1,90 @@
+// store/zset.h — the sorted set value: members ordered by (score, member bytes).
+//
+// Two representations, as in Redis:
+//   - "listpack" (at most kZSetMaxListpackEntries members, none longer than
+//     kZSetMaxListpackValue bytes): one packed buffer of entries sorted by (score, member),
+//         entry := score:f64le len:varint member
+//     lookups scan it; it is small enough that a scan beats a pointer chase;
+//   - "skiplist" (detail/zset_skiplist.h): a skiplist with spans plus a member index, so
+//     score lookups are O(1) and rank, rank-to-element and range starts are O(log n).
+// A set converts to "skiplist" when it outgrows either limit and never converts back
+// (Redis does the same); Decode and the …STORE commands pick the representation afresh.
+//
+// Every range query is expressed in ranks: CountScoreBelow / CountLexBelow turn a score or
+// lex boundary into the rank where it falls, and VisitRanks walks a rank interval in either
+// direction.
+//
+// Snapshot encoding (Encode / DecodeZSetObject):
+//   zset := count:varint entry*        entries in ascending (score, member) order
+//
+// Threading: as every Object (object.h) — read and changed only under its shard's lock.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "store/detail/function_ref.h"
+#include "store/detail/zset_skiplist.h"
+#include "store/object.h"
+
+namespace cairn::store {
+
+inline constexpr size_t kZSetMaxListpackEntries = 128;
+inline constexpr size_t kZSetMaxListpackValue = 64;
+
+// Visitor of (member, score) pairs; the member view is valid during the call only.
+using ZVisitor = detail::FunctionRef<void(std::string_view member, double score)>;
+
+class ZSet final : public Object {
+ public:
+  ZSet();
+  ~ZSet() override;
+
+  size_t size() const override;
+  ObjRef Clone() const override;
+  std::string_view encoding() const override;
+  size_t memory_bytes() const override;
+  void Encode(std::string* out) const override;
+
+  bool is_listpack() const { return list_ == nullptr; }
+  // The member's score; false when absent.
+  bool Score(std::string_view member, double* score) const;
+  // The member's 0-based rank in ascending order; false when absent.
+  bool Rank(std::string_view member, size_t* rank) const;
+  // Sets member's score, inserting it if absent; returns true when it was inserted.
+  bool Set(std::string_view member, double score);
+  // Removes member; returns whether it was there.
+  bool Remove(std::string_view member);
+  // How many elements have a score below `score` (or equal to it too, when or_equal).
+  size_t CountScoreBelow(double score, bool or_equal) const;
+  // How many elements have a member below `member` (or equal, when or_equal). Meaningful when
+  // all scores are equal, as Redis's lex commands assume.
+  size_t CountLexBelow(std::string_view member, bool or_equal) const;
+  // Visits the elements of ranks [start, end) (end <= size()), ascending, or from end - 1
+  // down to start when reverse.
+  void VisitRanks(size_t start, size_t end, bool reverse, ZVisitor visit) const;
+  // ZSCAN: visits about `count` elements from cursor; returns the next cursor (0: done).
+  // A listpack set is visited whole at once. Elements present during a whole iteration are
+  // visited unless the set is converted or its index grows meanwhile (then some may be
+  // missed or repeated).
+  uint64_t Scan(uint64_t cursor, size_t count, ZVisitor visit) const;
+
+  // Inserts an element known to sort after every present one (Decode, …STORE builders).
+  void Append(std::string_view member, double score);
+
+ private:
+  // Offset of member's listpack entry, or npos.
+  size_t PackedFind(std::string_view member, double* score) const;
+  void PackedInsert(std::string_view member, double score);
+  void PackedErase(size_t offset);
+  void ConvertToSkipList();
+
+  std::string packed_;  // listpack entries (when list_ is null)
+  size_t packed_count_ = 0;
+  std::unique_ptr<detail::ZSkipList> list_;
+};
+
+}  // namespace cairn::store

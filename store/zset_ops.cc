@@ -1,0 +1,163 @@
+// store/zset_ops.cc — logged sorted-set changes and their replay (see zset_ops.h).
+#include "store/zset_ops.h"
+
+#include <cmath>
+#include <cstring>
+
+#include "store/object_families.h"
+#include "store/wal_format.h"
+
+namespace cairn::store {
+namespace {
+
+enum ZOp : uint8_t { kZSetScores = 1, kZRemove = 2 };
+
+void PutScore(std::string* out, double score) {
+  uint64_t bits = 0;
+  std::memcpy(&bits, &score, sizeof(bits));
+  wal::PutU64(out, bits);
+}
+
+void PutMember(std::string* out, std::string_view member) {
+  wal::PutVarint(out, member.size());
+  out->append(member);
+}
+
+// The new score of one ZADD item for a member whose current score is old (has_old false when
+// absent); false when the options leave the member alone.
+bool NewScore(const ZItem& item, const ZAddOptions& o, bool has_old, double old, double* out) {
+  if ((has_old && o.nx) || (!has_old && o.xx)) return false;
+  // + 0.0 turns -0 into 0: Redis's listpack keeps -0 as the integer 0.
+  double score = (o.incr && has_old ? old + item.score : item.score) + 0.0;
+  *out = score;
+  if (!has_old) return true;
+  if ((o.gt && !(score > old)) || (o.lt && !(score < old))) return false;
+  return true;
+}
+
+}  // namespace
+
+const ZSet* FindZSet(KeyHandle& h, bool* wrong_type) {
+  *wrong_type = false;
+  Entry* e = h.Find();
+  if (e == nullptr) return nullptr;
+  if (e->value.type != ValueType::kZSet) {
+    *wrong_type = true;
+    return nullptr;
+  }
+  return static_cast<const ZSet*>(e->value.obj.get());
+}
+
+ZStatus ZAdd(KeyHandle& h, std::span<const ZItem> items, const ZAddOptions& o, ZAddResult* r) {
+  Entry* e = h.Find();
+  if (e != nullptr && e->value.type != ValueType::kZSet) return ZStatus::kWrongType;
+  if (o.incr && e != nullptr) {
+    double old = 0;
+    const auto* z = static_cast<const ZSet*>(e->value.obj.get());
+    if (z->Score(items[0].member, &old) && std::isnan(old + items[0].score)) return ZStatus::kNaN;
+  }
+  std::string payload;
+  size_t logged = 0;
+  ZSet* z = nullptr;
+  for (const ZItem& item : items) {
+    double old = 0, score = 0;
+    bool has_old =
+        e != nullptr && static_cast<const ZSet*>(e->value.obj.get())->Score(item.member, &old);
+    if (!NewScore(item, o, has_old, old, &score)) continue;
+    if (o.incr) {
+      r->incr_done = true;
+      r->incr_score = score;
+    }
+    if (has_old && score == old) continue;
+    if (e == nullptr) e = h.CreateObject(ObjRef(new ZSet()));
+    if (z == nullptr) z = static_cast<ZSet*>(h.MutableObject(e));
+    z->Set(item.member, score);
+    (has_old ? r->changed : r->added)++;
+    if (h.logging()) {
+      PutScore(&payload, score);
+      PutMember(&payload, item.member);
+      ++logged;
+    }
+  }
+  if (logged > 0) {
+    std::string op;
+    wal::PutU8(&op, kZSetScores);
+    wal::PutVarint(&op, logged);
+    op += payload;
+    h.LogObjectOp(ValueType::kZSet, op);
+  }
+  return ZStatus::kOk;
+}
+
+size_t ZRemove(KeyHandle& h, std::span<const std::string_view> members) {
+  Entry* e = h.Find();
+  if (e == nullptr || e->value.type != ValueType::kZSet) return 0;
+  ZSet* z = nullptr;
+  std::string payload;
+  size_t removed = 0;
+  for (std::string_view m : members) {
+    double score = 0;
+    if (!static_cast<const ZSet*>(e->value.obj.get())->Score(m, &score)) continue;
+    if (z == nullptr) z = static_cast<ZSet*>(h.MutableObject(e));
+    z->Remove(m);
+    ++removed;
+    if (h.logging()) PutMember(&payload, m);
+  }
+  if (removed > 0 && h.logging()) {
+    std::string op;
+    wal::PutU8(&op, kZRemove);
+    wal::PutVarint(&op, removed);
+    op += payload;
+    h.LogObjectOp(ValueType::kZSet, op);
+  }
+  if (removed > 0) h.DeleteIfEmpty(e);
+  return removed;
+}
+
+std::vector<std::pair<std::string, double>> ZRemoveRanks(KeyHandle& h, size_t start, size_t end,
+                                                         bool reverse) {
+  std::vector<std::pair<std::string, double>> out;
+  bool wrong_type = false;
+  const ZSet* z = FindZSet(h, &wrong_type);
+  if (z == nullptr) return out;
+  end = std::min(end, z->size());
+  if (start >= end) return out;
+  out.reserve(end - start);
+  z->VisitRanks(start, end, reverse,
+                [&](std::string_view m, double s) { out.emplace_back(std::string(m), s); });
+  std::vector<std::string_view> members;
+  members.reserve(out.size());
+  for (const auto& [m, s] : out) members.push_back(m);
+  ZRemove(h, members);
+  return out;
+}
+
+bool ApplyZSetOp(KeyHandle& h, std::string_view payload) {
+  wal::Decoder d(payload);
+  uint8_t op = 0;
+  uint64_t count = 0;
+  if (!d.U8(&op) || !d.Varint(&count) || count == 0) return false;
+  std::vector<ZItem> items;
+  std::vector<std::string_view> members;
+  for (uint64_t i = 0; i < count; ++i) {
+    uint64_t bits = 0, len = 0;
+    std::string_view member;
+    if (op == kZSetScores && !d.U64(&bits)) return false;
+    if (!d.Varint(&len) || !d.Bytes(len, &member)) return false;
+    double score = 0;
+    std::memcpy(&score, &bits, sizeof(score));
+    items.push_back({score, member});
+    members.push_back(member);
+  }
+  if (!d.empty()) return false;
+  Entry* e = h.Find();
+  if (e != nullptr && e->value.type != ValueType::kZSet) return false;
+  if (op == kZSetScores) {
+    ZAddResult r;
+    return ZAdd(h, items, ZAddOptions{}, &r) == ZStatus::kOk;
+  }
+  if (op == kZRemove) return ZRemove(h, members) == count;
+  return false;
+}
+
+}  // namespace cairn::store

@@ -1,0 +1,147 @@
+"""Sorted sets through redis-py against the real server: a leaderboard fed from several
+connections, rank and range queries, BZPOPMIN served by a ZADD from another connection,
+RESP3 reply shapes, and sorted sets surviving a restart (snapshot and WAL replay).
+
+Run: /usr/bin/python3 -m unittest -v tests/integration/test_zsets.py
+"""
+
+import os
+import sys
+import threading
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import ServerTestCase, is_reference_redis, main  # noqa: E402
+from test_durability import DurabilityTestCase  # noqa: E402
+
+
+class TestLeaderboard(ServerTestCase):
+    def test_scores_from_several_connections_add_up(self):
+        players = ["p%d" % i for i in range(20)]
+        self.r.zadd("board", {p: 0 for p in players})
+
+        def worker(n):
+            c = self.server.client()
+            for i in range(50):
+                c.zincrby("board", 1 + (n % 3), players[(n + i) % len(players)])
+            c.close()
+
+        threads = [threading.Thread(target=worker, args=(n,)) for n in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        total = sum(score for _, score in self.r.zrange("board", 0, -1, withscores=True))
+        self.assertEqual(total, 50 * sum(1 + (n % 3) for n in range(6)))
+        self.assertEqual(self.r.zcard("board"), 20)
+
+    def test_top_players_ranks_and_score_windows(self):
+        scores = {"alice": 310, "bob": 120, "carol": 450, "dave": 120, "erin": 90}
+        self.assertEqual(self.r.zadd("board", scores), 5)
+        top = self.r.zrevrange("board", 0, 2, withscores=True)
+        self.assertEqual(top, [(b"carol", 450.0), (b"alice", 310.0), (b"dave", 120.0)])
+        self.assertEqual(self.r.zrank("board", "erin"), 0)
+        self.assertEqual(self.r.zrevrank("board", "carol"), 0)
+        self.assertIsNone(self.r.zrank("board", "nobody"))
+        self.assertEqual(self.r.zrangebyscore("board", 100, 400), [b"bob", b"dave", b"alice"])
+        self.assertEqual(self.r.zrangebyscore("board", "(100", "+inf", start=1, num=2),
+                         [b"dave", b"alice"])
+        self.assertEqual(self.r.zrevrangebyscore("board", "+inf", 100, start=0, num=2,
+                                                 withscores=True),
+                         [(b"carol", 450.0), (b"alice", 310.0)])
+        self.assertEqual(self.r.zincrby("board", 200, "erin"), 290.0)
+        self.assertEqual(self.r.zrevrank("board", "erin"), 2)
+        self.assertEqual(self.r.zscore("board", "erin"), 290.0)
+        self.assertEqual(self.r.zcount("board", "-inf", "(290"), 2)
+
+    def test_large_leaderboard_uses_the_skiplist(self):
+        self.r.zadd("big", {"m%05d" % i: i for i in range(5000)})
+        self.assertEqual(self.r.object("encoding", "big"), b"skiplist")
+        self.assertEqual(self.r.zrank("big", "m04321"), 4321)
+        self.assertEqual(self.r.zrevrange("big", 0, 1), [b"m04999", b"m04998"])
+        self.assertEqual(self.r.zremrangebyscore("big", 0, 999), 1000)
+        self.assertEqual(self.r.zrange("big", 0, 0, withscores=True), [(b"m01000", 1000.0)])
+
+
+class TestBlockingPop(ServerTestCase):
+    def test_bzpopmin_is_served_by_a_zadd_from_another_connection(self):
+        result = {}
+
+        def waiter():
+            c = self.server.client()
+            result["reply"] = c.bzpopmin(["q1", "q2"], timeout=10)
+            c.close()
+
+        t = threading.Thread(target=waiter)
+        t.start()
+        deadline = time.time() + 5
+        while time.time() < deadline:  # wait until the client is blocked
+            clients = self.r.client_list()
+            if any(c.get("cmd") == "bzpopmin" for c in clients):
+                break
+            time.sleep(0.02)
+        self.r.zadd("q2", {"low": 1, "high": 2})
+        t.join(15)
+        self.assertFalse(t.is_alive())
+        self.assertEqual(result["reply"], (b"q2", b"low", 1.0))
+        self.assertEqual(self.r.zrange("q2", 0, -1), [b"high"])
+
+    def test_bzpopmax_times_out_with_nil(self):
+        self.assertIsNone(self.r.bzpopmax("empty", timeout=0.1))
+
+    def test_bzmpop_is_served_by_a_zadd(self):
+        result = {}
+
+        def waiter():
+            c = self.server.client()
+            result["reply"] = c.execute_command("BZMPOP", 10, 1, "q", "MAX", "COUNT", 2)
+            c.close()
+
+        t = threading.Thread(target=waiter)
+        t.start()
+        time.sleep(0.3)
+        self.r.zadd("q", {"a": 1, "b": 2, "c": 3})
+        t.join(15)
+        self.assertFalse(t.is_alive())
+        self.assertEqual(result["reply"], [b"q", [[b"c", b"3"], [b"b", b"2"]]])
+
+
+class TestResp3(ServerTestCase):
+    def test_scores_are_doubles_and_withscores_pairs(self):
+        self.r.zadd("z", {"a": 1.5, "b": 2})
+        out = self.raw(b"HELLO 3\r\nZSCORE z a\r\nZRANGE z 0 -1 WITHSCORES\r\n", replies=3)
+        self.assertTrue(out.endswith(b",1.5\r\n*2\r\n*2\r\n$1\r\na\r\n,1.5\r\n"
+                                     b"*2\r\n$1\r\nb\r\n,2\r\n"), out)
+
+
+class TestRestart(DurabilityTestCase):
+    def test_sorted_sets_survive_a_restart(self):
+        if is_reference_redis():
+            self.skipTest("restarts a cairn data directory")
+        server = self.server().start()
+        r = server.client()
+        r.zadd("small", {"a": 1, "b": 2, "c": 3})
+        r.zincrby("small", 10, "a")
+        r.zadd("large", {"m%d" % i: i for i in range(500)})
+        r.bgsave()  # the snapshot holds the sets as they are now; the WAL has the rest
+        deadline = time.time() + 10
+        while r.info("persistence").get("rdb_bgsave_in_progress") and time.time() < deadline:
+            time.sleep(0.05)
+        r.zremrangebyrank("large", 0, 99)
+        r.zpopmax("large", 5)
+        r.zunionstore("union", ["small", "large"])
+        keys = ("small", "large", "union")
+        before = {k: r.zrange(k, 0, -1, withscores=True) for k in keys}
+        r.close()
+        self.assertEqual(server.terminate(), 0)
+        server.start()
+        r = server.client()
+        after = {k: r.zrange(k, 0, -1, withscores=True) for k in keys}
+        r.close()
+        self.assertEqual(after, before)
+        self.assertEqual(len(after["large"]), 395)
+
+
+if __name__ == "__main__":
+    main()

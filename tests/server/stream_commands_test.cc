@@ -1,0 +1,164 @@
+// tests/server/stream_commands_test.cc — the stream commands in-process: replies and error
+// texts as Redis 7.0 gives them, in RESP2 and RESP3.
+#include <doctest/doctest.h>
+
+#include "tests/server/harness.h"
+
+namespace cairn::test {
+namespace {
+
+TEST_CASE("XADD with explicit IDs enforces Redis's ID rules") {
+  InProcess s;
+  CHECK(s.Cmd("XADD s 0-0 a b") == "-ERR The ID specified in XADD must be greater than 0-0");
+  CHECK(s.Cmd("XADD s 5 a b") == "5-0");
+  CHECK(s.Cmd("XADD s 5 a b") ==
+        "-ERR The ID specified in XADD is equal or smaller than the target stream top item");
+  CHECK(s.Cmd("XADD s 5-* a b") == "5-1");
+  CHECK(s.Cmd("XADD s 7-* a b") == "7-0");
+  CHECK(s.Cmd("XADD s x-1 a b") == "-ERR Invalid stream ID specified as stream command argument");
+  CHECK(s.Cmd("XADD s * a") == "-ERR wrong number of arguments for 'xadd' command");
+  CHECK(s.Cmd("XADD s MAXLEN -1 * a b") == "-ERR The MAXLEN argument must be >= 0.");
+  CHECK(s.Cmd("XADD s LIMIT 5 * a b") ==
+        "-ERR syntax error, LIMIT cannot be used without specifying a trimming strategy");
+  CHECK(s.Cmd("XADD s MAXLEN = 5 LIMIT 5 * a b") ==
+        "-ERR syntax error, LIMIT cannot be used without the special ~ option");
+  CHECK(s.Cmd("XADD missing NOMKSTREAM * a b") == "(nil)");
+  CHECK(s.Cmd("EXISTS missing") == ":0");
+  CHECK(s.Cmd("XLEN s") == ":3");
+  CHECK(s.Cmd("SET str x") == "+OK");
+  CHECK(s.Cmd("XADD str * a b").starts_with("-WRONGTYPE"));
+  CHECK(s.Cmd("OBJECT ENCODING s") == "stream");
+}
+
+TEST_CASE("XRANGE and XREVRANGE honour exclusive bounds and COUNT") {
+  InProcess s;
+  for (int i = 1; i <= 5; ++i) s.Cmd("XADD s " + std::to_string(i) + "-0 f v" + std::to_string(i));
+  CHECK(s.Cmd("XRANGE s - + COUNT 2") == "[[1-0, [f, v1]], [2-0, [f, v2]]]");
+  CHECK(s.Cmd("XRANGE s (1-0 3") == "[[2-0, [f, v2]], [3-0, [f, v3]]]");
+  CHECK(s.Cmd("XREVRANGE s + - COUNT 1") == "[[5-0, [f, v5]]]");
+  CHECK(s.Cmd("XREVRANGE s (5-0 (3") == "[[4-0, [f, v4]]]");
+  CHECK(s.Cmd("XREVRANGE s (5 (3") == "[[5-0, [f, v5]], [4-0, [f, v4]]]");
+  CHECK(s.Cmd("XRANGE s - + COUNT 0") == "[]");
+  CHECK(s.Cmd("XRANGE nokey - +") == "[]");
+  CHECK(s.Cmd("XRANGE s (18446744073709551615-18446744073709551615 +") ==
+        "-ERR invalid start ID for the interval");
+  CHECK(s.Cmd("XRANGE s - (0-0") == "-ERR invalid end ID for the interval");
+}
+
+TEST_CASE("XDEL and XTRIM leave the key when the stream empties") {
+  InProcess s;
+  for (int i = 1; i <= 5; ++i) s.Cmd("XADD s " + std::to_string(i) + " f v");
+  CHECK(s.Cmd("XDEL s 1 2 9") == ":2");
+  CHECK(s.Cmd("XTRIM s MAXLEN 1") == ":2");
+  CHECK(s.Cmd("XRANGE s - +") == "[[5-0, [f, v]]]");
+  CHECK(s.Cmd("XTRIM s MINID 6") == ":1");
+  CHECK(s.Cmd("XLEN s") == ":0");
+  CHECK(s.Cmd("EXISTS s") == ":1");
+  CHECK(s.Cmd("XADD s 5 f v").starts_with("-ERR The ID specified in XADD is equal"));
+}
+
+TEST_CASE("XREAD returns entries after the given IDs and the timeout reply without BLOCK") {
+  InProcess s;
+  s.Cmd("XADD a 1 f v");
+  s.Cmd("XADD b 2 g w");
+  CHECK(s.Cmd("XREAD STREAMS a b 0 0") == "[[a, [[1-0, [f, v]]]], [b, [[2-0, [g, w]]]]]");
+  CHECK(s.Cmd("XREAD COUNT 1 STREAMS a $") == "(nil)");
+  CHECK(s.Cmd("XREAD BLOCK 10 STREAMS a $") == "(nil)");
+  CHECK(s.Cmd("XREAD STREAMS a >").starts_with("-ERR The > ID can be specified only"));
+  CHECK(s.Cmd("XREAD STREAMS a b 0").starts_with("-ERR Unbalanced 'xread' list of streams"));
+  s.Cmd("HELLO 3");
+  CHECK(s.Cmd("XREAD STREAMS a 0") == "{a: [[1-0, [f, v]]]}");
+}
+
+TEST_CASE("consumer groups deliver, track pending entries and acknowledge") {
+  InProcess s;
+  CHECK(s.Cmd("XGROUP CREATE s g $").starts_with("-ERR The XGROUP subcommand requires"));
+  CHECK(s.Cmd("XGROUP CREATE s g $ MKSTREAM") == "+OK");
+  CHECK(s.Cmd("XGROUP CREATE s g $") == "-BUSYGROUP Consumer Group name already exists");
+  s.Cmd("XADD s 1 f v1");
+  s.Cmd("XADD s 2 f v2");
+  CHECK(s.Cmd("XREADGROUP GROUP g alice COUNT 1 STREAMS s >") == "[[s, [[1-0, [f, v1]]]]]");
+  CHECK(s.Cmd("XREADGROUP GROUP g bob STREAMS s >") == "[[s, [[2-0, [f, v2]]]]]");
+  CHECK(s.Cmd("XREADGROUP GROUP g bob STREAMS s >") == "(nil)");
+  CHECK(s.Cmd("XREADGROUP GROUP g alice STREAMS s 0") == "[[s, [[1-0, [f, v1]]]]]");
+  CHECK(s.Cmd("XREADGROUP GROUP nog c STREAMS s >") ==
+        "-NOGROUP No such key 's' or consumer group 'nog' in XREADGROUP with GROUP option");
+  CHECK(s.Cmd("XPENDING s g") == "[:2, 1-0, 2-0, [[alice, 1], [bob, 1]]]");
+  CHECK(s.Cmd("XPENDING s g - + 10 bob").starts_with("[[2-0, bob, "));
+  CHECK(s.Cmd("XACK s g 1 1") == ":1");
+  CHECK(s.Cmd("XPENDING s g") == "[:1, 2-0, 2-0, [[bob, 1]]]");
+  CHECK(s.Cmd("XCLAIM s g alice 0 2 JUSTID") == "[2-0]");
+  CHECK(s.Cmd("XPENDING s g") == "[:1, 2-0, 2-0, [[alice, 1]]]");
+  CHECK(s.Cmd("XAUTOCLAIM s g carol 0 0 COUNT 5") == "[0-0, [[2-0, [f, v2]]], []]");
+  CHECK(s.Cmd("XAUTOCLAIM s g carol 0 0 COUNT 0") == "-ERR COUNT must be > 0");
+  CHECK(s.Cmd("XDEL s 2") == ":1");
+  CHECK(s.Cmd("XAUTOCLAIM s g carol 0 0") == "[0-0, [], [2-0]]");
+  CHECK(s.Cmd("XPENDING s g") == "[:0, (nil), (nil), (nil)]");
+  CHECK(s.Cmd("XGROUP CREATECONSUMER s g dave") == ":1");
+  CHECK(s.Cmd("XGROUP DELCONSUMER s g dave") == ":0");
+  CHECK(s.Cmd("XGROUP DESTROY s g") == ":1");
+  CHECK(s.Cmd("XGROUP DESTROY s g") == ":0");
+}
+
+TEST_CASE("claiming skips deleted entries and creates a consumer only when it claims") {
+  InProcess s;
+  for (int i = 1; i <= 3; ++i) s.Cmd("XADD z " + std::to_string(i) + " a b");
+  s.Cmd("XGROUP CREATE z g 0");
+  s.Cmd("XREADGROUP GROUP g c STREAMS z >");
+  CHECK(s.Cmd("XDEL z 1 2") == ":2");
+  CHECK(s.Cmd("XAUTOCLAIM z g d 0 0 COUNT 1") == "[2-0, [], [1-0]]");
+  CHECK(s.Cmd("XAUTOCLAIM z g d 0 0 COUNT 1") == "[3-0, [], [2-0]]");
+  CHECK(s.Cmd("XINFO GROUPS z").find("consumers, :1,") != std::string::npos);
+  CHECK(s.Cmd("XADD z 4 a b") == "4-0");
+  CHECK(s.Cmd("XCLAIM z g e 0 4 FORCE") == "[[4-0, [a, b]]]");
+  CHECK(s.Cmd("XPENDING z g - + 10 e").ends_with(", :2]]"));
+  CHECK(s.Cmd("XCLAIM z g e 0 4 JUSTID RETRYCOUNT 7 LASTID 9") == "[4-0]");
+  CHECK(s.Cmd("XPENDING z g - + 10 e").ends_with(", :7]]"));
+  CHECK(s.Cmd("XINFO GROUPS z").find("last-delivered-id, 9-0") != std::string::npos);
+  CHECK(s.Cmd("XDEL z 4") == ":1");
+  CHECK(s.Cmd("XREADGROUP GROUP g e STREAMS z 0") == "[[z, [[4-0, (nil)]]]]");
+  CHECK(s.Cmd("XCLAIM z g e x 4") == "-ERR Invalid min-idle-time argument for XCLAIM");
+}
+
+TEST_CASE("XINFO reports the stream, its groups and consumers") {
+  InProcess s;
+  s.Cmd("XADD s 1 f v");
+  s.Cmd("XGROUP CREATE s g 0");
+  s.Cmd("XREADGROUP GROUP g c STREAMS s >");
+  CHECK(s.Cmd("XINFO STREAM s").starts_with("[length, :1, radix-tree-keys"));
+  CHECK(s.Cmd("XINFO GROUPS s") ==
+        "[[name, g, consumers, :1, pending, :1, last-delivered-id, 1-0, entries-read, :1, "
+        "lag, :0]]");
+  CHECK(s.Cmd("XINFO CONSUMERS s g").starts_with("[[name, c, pending, :1, idle, "));
+  CHECK(s.Cmd("XINFO STREAM nokey") == "-ERR no such key");
+  CHECK(s.Cmd("XINFO STREAM s FULL")
+            .starts_with(
+                "[length, :1, radix-tree-keys, :1, radix-tree-nodes, :2, last-generated-id, 1-0, "
+                "max-deleted-entry-id, 0-0, entries-added, :1, recorded-first-entry-id, 1-0, "
+                "entries, "
+                "[[1-0, [f, v]]], groups, [[name, g, last-delivered-id, 1-0, entries-read, :1, "
+                "lag, :0, "
+                "pel-count, :1, pending, [[1-0, c, :"));
+  s.Cmd("HELLO 3");
+  CHECK(s.Cmd("XINFO GROUPS s") ==
+        "[{name: g, consumers: :1, pending: :1, last-delivered-id: 1-0, entries-read: :1, "
+        "lag: :0}]");
+}
+
+TEST_CASE("XSETID moves the stream's last ID within Redis's limits") {
+  InProcess s;
+  s.Cmd("XADD s 3 f v");
+  CHECK(s.Cmd("XSETID s 1") ==
+        "-ERR The ID specified in XSETID is smaller than the target stream top item");
+  CHECK(s.Cmd("XSETID s 5 ENTRIESADDED 0") ==
+        "-ERR The entries_added specified in XSETID is smaller than the target stream length");
+  CHECK(s.Cmd("XSETID s 5 MAXDELETEDID 6") ==
+        "-ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id");
+  CHECK(s.Cmd("XSETID nokey 5") == "-ERR no such key");
+  CHECK(s.Cmd("XSETID s 9 ENTRIESADDED 7 MAXDELETEDID 2") == "+OK");
+  CHECK(s.Cmd("XADD s 9-* f v") == "9-1");
+  CHECK(s.Cmd("XINFO STREAM s").find("entries-added, :8") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace cairn::test

@@ -1,0 +1,197 @@
+// tests/store/set_object_test.cc — the set value: its three representations and the
+// conversions at Redis's thresholds, clone independence, the snapshot round trip, the
+// hashtable scan guarantee, and WAL replay of the logged set ops into a fresh store.
+#include <doctest/doctest.h>
+
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "store/effects.h"
+#include "store/journal.h"
+#include "store/object_families.h"
+#include "store/set_object.h"
+#include "store/set_ops.h"
+#include "store/store.h"
+
+namespace cairn::store {
+namespace {
+
+std::set<std::string> Members(const SetObject& s) {
+  std::set<std::string> out;
+  s.ForEach([&out](std::string_view m) { out.emplace(m); });
+  return out;
+}
+
+// Records every effects payload, for replay into another store.
+class RecordingJournal : public Journal {
+ public:
+  uint64_t Append(std::string_view payload) override {
+    records.emplace_back(payload);
+    return records.size();
+  }
+  uint64_t last_lsn() const override { return records.size(); }
+  std::vector<std::string> records;
+};
+
+std::set<std::string> SetAt(Store& store, std::string_view key) {
+  return store.Access(0, key, [](KeyHandle& h) {
+    const SetObject* set = nullptr;
+    CHECK(FindSet(h, &set) == SetStatus::kOk);
+    return set == nullptr ? std::set<std::string>{} : Members(*set);
+  });
+}
+
+TEST_CASE("integers stay an intset up to 512 members, then become a hashtable") {
+  SetObject s;
+  for (int i = 0; i < 512; ++i) CHECK(s.Add(std::to_string(i * 7 - 100)));
+  CHECK(s.encoding() == "intset");
+  CHECK_FALSE(s.Add("-100"));
+  CHECK(s.Contains("-100"));
+  CHECK_FALSE(s.Contains("-0"));
+  CHECK(s.Add("100000"));
+  CHECK(s.encoding() == "hashtable");
+  CHECK(s.size() == 513);
+  CHECK(s.Contains("-100"));
+}
+
+TEST_CASE("non-canonical integers and strings leave the intset for a listpack") {
+  SetObject s;
+  s.Add("1");
+  s.Add("01");
+  CHECK(s.encoding() == "listpack");
+  CHECK(Members(s) == std::set<std::string>{"1", "01"});
+  for (int i = 0; i < 126; ++i) s.Add("m" + std::to_string(i));
+  CHECK(s.encoding() == "listpack");
+  s.Add("one-more");
+  CHECK(s.encoding() == "hashtable");
+  CHECK(s.size() == 129);
+  SetObject big;
+  big.Add(std::string(65, 'x'));
+  CHECK(big.encoding() == "hashtable");
+}
+
+TEST_CASE("remove works in every representation and the hashtable never shrinks back") {
+  for (int n : {10, 100, 2000}) {
+    SetObject s;
+    for (int i = 0; i < n; ++i) s.Add(n == 100 ? "k" + std::to_string(i) : std::to_string(i));
+    for (int i = 0; i < n; i += 2) {
+      CHECK(s.Remove(n == 100 ? "k" + std::to_string(i) : std::to_string(i)));
+    }
+    CHECK(s.size() == static_cast<size_t>(n / 2));
+    CHECK_FALSE(s.Remove("absent"));
+    for (int i = 1; i < n; i += 2) {
+      CHECK(s.Contains(n == 100 ? "k" + std::to_string(i) : std::to_string(i)));
+    }
+  }
+}
+
+TEST_CASE("a clone is independent and encode/decode round-trips every representation") {
+  for (int n : {5, 50, 3000}) {
+    SetObject s;
+    for (int i = 0; i < n; ++i) s.Add(n == 50 ? "v" + std::to_string(i) : std::to_string(i));
+    ObjRef copy = s.Clone();
+    s.Add("extra");
+    auto* c = static_cast<SetObject*>(copy.get());
+    CHECK(c->size() == static_cast<size_t>(n));
+    CHECK_FALSE(c->Contains("extra"));
+    std::string bytes;
+    s.Encode(&bytes);
+    ObjRef back = DecodeSetObject(bytes);
+    REQUIRE(back);
+    CHECK(back->encoding() == s.encoding());
+    CHECK(Members(*static_cast<SetObject*>(back.get())) == Members(s));
+    CHECK_FALSE(DecodeSetObject(bytes.substr(0, bytes.size() - 1)));
+  }
+}
+
+TEST_CASE("hashtable scan returns every member present for the whole scan despite growth") {
+  SetObject s;
+  for (int i = 0; i < 1000; ++i) s.Add("a" + std::to_string(i));
+  std::set<std::string> seen;
+  uint64_t cursor = 0;
+  int calls = 0;
+  do {
+    cursor = s.Scan(cursor, 5, [&seen](std::string_view m) { seen.emplace(m); });
+    // Grow and shrink the table between calls.
+    if (calls == 10) {
+      for (int i = 0; i < 5000; ++i) s.Add("b" + std::to_string(i));
+    }
+    if (calls == 60) {
+      for (int i = 0; i < 5000; ++i) s.Remove("b" + std::to_string(i));
+    }
+    ++calls;
+  } while (cursor != 0);
+  for (int i = 0; i < 1000; ++i) CHECK(seen.count("a" + std::to_string(i)) == 1);
+}
+
+TEST_CASE("logged set ops replay to the same sets") {
+  RecordingJournal journal;
+  Store live;
+  live.set_journal(&journal);
+  std::vector<std::string> big;
+  for (int i = 0; i < 700; ++i) big.push_back(std::to_string(i));
+  std::vector<std::string_view> big_views(big.begin(), big.end());
+  std::vector<std::string_view> some = {"x", "y", "z", "1"};
+  live.Access(0, "a", [&](KeyHandle& h) {
+    size_t n = 0;
+    CHECK(SetAdd(h, big_views, &n) == SetStatus::kOk);
+    CHECK(n == 700);
+    CHECK(SetRemove(h, std::span(some).subspan(3), &n) == SetStatus::kOk);
+    std::vector<std::string> popped;
+    CHECK(SetPop(h, 30, &popped) == SetStatus::kOk);
+    CHECK(popped.size() == 30);
+  });
+  live.Access(0, "b", [&](KeyHandle& h) {
+    size_t n = 0;
+    CHECK(SetAdd(h, some, &n) == SetStatus::kOk);
+  });
+  std::vector<KeyRef> keys = {{0, "b"}, {0, "c"}};
+  live.AccessMany(keys, [&](std::span<KeyHandle> hs) {
+    bool moved = false;
+    CHECK(SetMove(hs[0], hs[1], "x", &moved) == SetStatus::kOk);
+    CHECK(moved);
+  });
+  live.Access(0, "gone", [&](KeyHandle& h) {
+    size_t n = 0;
+    CHECK(SetAdd(h, some, &n) == SetStatus::kOk);
+    std::vector<std::string> popped;
+    CHECK(SetPop(h, 10, &popped) == SetStatus::kOk);
+  });
+  live.Access(0, "d", [&](KeyHandle& h) {
+    const SetObject* a = nullptr;
+    SetStore(h, CombineSets(SetAlgebra::kUnion, std::span(&a, 1)));
+  });
+  Store replayed;
+  for (const std::string& r : journal.records) CHECK(ApplyEffects(replayed, r));
+  for (std::string_view key : {"a", "b", "c", "gone", "d"}) {
+    CHECK(SetAt(replayed, key) == SetAt(live, key));
+  }
+  CHECK(SetAt(replayed, "a").size() == 669);
+  CHECK(SetAt(replayed, "c") == std::set<std::string>{"x"});
+}
+
+TEST_CASE("adds and removes that change nothing leave a WATCH intact") {
+  Store store;
+  WatchFlag flag;
+  std::vector<std::string_view> a = {"a"};
+  std::vector<std::string_view> b = {"b"};
+  std::vector<std::string_view> none = {"zz"};
+  store.Access(0, "s", [&](KeyHandle& h) {
+    size_t n = 0;
+    CHECK(SetAdd(h, a, &n) == SetStatus::kOk);
+    h.Watch(&flag);
+    CHECK(SetAdd(h, a, &n) == SetStatus::kOk);
+    CHECK(n == 0);
+    CHECK(SetRemove(h, none, &n) == SetStatus::kOk);
+    CHECK(n == 0);
+    CHECK_FALSE(flag.dirty.load());
+    CHECK(SetAdd(h, b, &n) == SetStatus::kOk);
+    CHECK(flag.dirty.load());
+    h.Unwatch(&flag);
+  });
+}
+
+}  // namespace
+}  // namespace cairn::store
