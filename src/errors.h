@@ -143,4 +143,12 @@ inline constexpr std::string_view kStreamXReadGroupUnbalanced =
     "ERR Unbalanced 'xreadgroup' list of streams: for each stream key an ID or '>' must be "
     "specified.";
 
+// ---- list (numkeys, count and pop-count texts are the shared ones above)
+inline constexpr std::string_view kIndexRange = "ERR index out of range";
+inline constexpr std::string_view kLposRankZero =
+    "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use "
+    "negative to start from the end of the list";
+inline constexpr std::string_view kLposCountNegative = "ERR COUNT can't be negative";
+inline constexpr std::string_view kLposMaxlenNegative = "ERR MAXLEN can't be negative";
+
 }  // namespace cairn::server::errors

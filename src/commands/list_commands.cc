@@ -1,8 +1,417 @@
-// src/commands/list_commands.cc — lists (being built; registers nothing yet).
-#include "src/command_table.h"
+// src/commands/list_commands.cc — the list family on one key: pushes and pops at either end,
+// reads by index and range, and the changes in the middle (LSET, LINSERT, LREM, LTRIM, LPOS).
+// Commands that move elements between keys or block live in list_move_commands.cc.
+//
+// Each command parses its arguments, runs one list operation (store/list_ops.h) under the
+// key's shard lock, and writes its reply there too: elements live in the list's packed nodes,
+// so they are copied into the reply while the lock is held.
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "resp/number.h"
+#include "src/commands/list_family.h"
+#include "src/errors.h"
+#include "src/reply.h"
+#include "src/server_state.h"
+#include "store/list_ops.h"
 
 namespace cairn::server {
 
-void RegisterListCommands(CommandTable&) {}
+using store::Entry;
+using store::KeyHandle;
+using store::ListElem;
+using store::ListObject;
+using store::ListSide;
+
+bool ParseListSide(std::string_view arg, ListSide* side) {
+  if (EqualsIgnoreCase(arg, "left")) {
+    *side = ListSide::kHead;
+  } else if (EqualsIgnoreCase(arg, "right")) {
+    *side = ListSide::kTail;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+namespace {
+
+enum class Lookup { kOk, kMissing, kWrongType };
+
+Lookup Check(const Entry* e) {
+  if (e == nullptr) return Lookup::kMissing;
+  return IsList(e) ? Lookup::kOk : Lookup::kWrongType;
+}
+
+// An index from the head; negative counts from the tail. False when outside the list.
+bool ResolveIndex(int64_t index, size_t length, size_t* out) {
+  int64_t len = static_cast<int64_t>(length);
+  if (index < 0) index += len;
+  if (index < 0 || index >= len) return false;
+  *out = static_cast<size_t>(index);
+  return true;
+}
+
+// LRANGE/LTRIM's start and stop, clamped to the list: false when the range is empty.
+bool ResolveRange(int64_t start, int64_t stop, size_t length, size_t* first, size_t* last) {
+  int64_t len = static_cast<int64_t>(length);
+  if (start < 0) start += len;
+  if (stop < 0) stop += len;
+  if (start < 0) start = 0;
+  if (start > stop || start >= len) return false;
+  if (stop >= len) stop = len - 1;
+  *first = static_cast<size_t>(start);
+  *last = static_cast<size_t>(stop);
+  return true;
+}
+
+// Integer-replying commands return this from their store operation for a non-list key.
+constexpr int64_t kNotAList = INT64_MIN;
+
+void ReplyIntegerOrWrongType(CommandContext& ctx, int64_t value) {
+  if (value == kNotAList) {
+    ctx.reply.WriteError(errors::kWrongType);
+    return;
+  }
+  ctx.reply.WriteInteger(value);
+}
+
+// ---- Pushes and pops ---------------------------------------------------------------------
+
+void PushGeneric(CommandContext& ctx, ListSide side, bool existing_only) {
+  auto elems = ctx.args.subspan(2);
+  int64_t length = ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) -> int64_t {
+    Entry* e = h.Find();
+    if (e != nullptr && !IsList(e)) return kNotAList;
+    if (e == nullptr && existing_only) return 0;
+    return static_cast<int64_t>(store::ListPush(h, e, side, elems));
+  });
+  ReplyIntegerOrWrongType(ctx, length);
+}
+
+void CmdLPush(CommandContext& ctx) { PushGeneric(ctx, ListSide::kHead, false); }
+void CmdRPush(CommandContext& ctx) { PushGeneric(ctx, ListSide::kTail, false); }
+void CmdLPushX(CommandContext& ctx) { PushGeneric(ctx, ListSide::kHead, true); }
+void CmdRPushX(CommandContext& ctx) { PushGeneric(ctx, ListSide::kTail, true); }
+
+// LPOP/RPOP key [count]: without count one element or nil; with count an array (nil array
+// for a missing key, empty for count 0).
+void PopGeneric(CommandContext& ctx, ListSide side) {
+  if (ctx.args.size() > 3) {
+    ReplyWrongArity(ctx.reply, ctx.spec != nullptr ? ctx.spec->name : ctx.args[0]);
+    return;
+  }
+  bool has_count = ctx.args.size() == 3;
+  int64_t count = 1;
+  if (has_count && (!resp::ParseInt64(ctx.args[2], &count) || count < 0)) {
+    ctx.reply.WriteError(errors::kMustBePositive);
+    return;
+  }
+  ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
+    Entry* e = h.Find();
+    switch (Check(e)) {
+      case Lookup::kMissing:
+        has_count ? ctx.reply.WriteNullArray() : ctx.reply.WriteNull();
+        return;
+      case Lookup::kWrongType:
+        ctx.reply.WriteError(errors::kWrongType);
+        return;
+      case Lookup::kOk:
+        break;
+    }
+    size_t n = std::min(static_cast<size_t>(count), store::ListOf(e)->size());
+    if (has_count) ctx.reply.WriteArrayLen(static_cast<int64_t>(n));
+    if (n == 0) return;
+    store::ListPop(h, e, side, n, [&](const ListElem& el) { WriteListElem(ctx.reply, el); });
+  });
+}
+
+void CmdLPop(CommandContext& ctx) { PopGeneric(ctx, ListSide::kHead); }
+void CmdRPop(CommandContext& ctx) { PopGeneric(ctx, ListSide::kTail); }
+
+// ---- Reads -------------------------------------------------------------------------------
+
+void CmdLLen(CommandContext& ctx) {
+  int64_t length = ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) -> int64_t {
+    Entry* e = h.Find();
+    if (e == nullptr) return 0;
+    return IsList(e) ? static_cast<int64_t>(store::ListOf(e)->size()) : kNotAList;
+  });
+  ReplyIntegerOrWrongType(ctx, length);
+}
+
+void CmdLIndex(CommandContext& ctx) {
+  int64_t index = 0;
+  if (!ArgToInt64(ctx, ctx.args[2], &index)) return;
+  ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
+    Entry* e = h.Find();
+    Lookup found = Check(e);
+    if (found == Lookup::kWrongType) {
+      ctx.reply.WriteError(errors::kWrongType);
+      return;
+    }
+    size_t at = 0;
+    if (found == Lookup::kMissing || !ResolveIndex(index, store::ListOf(e)->size(), &at)) {
+      ctx.reply.WriteNull();
+      return;
+    }
+    WriteListElem(ctx.reply, store::ListOf(e)->At(at));
+  });
+}
+
+void CmdLRange(CommandContext& ctx) {
+  int64_t start = 0, stop = 0;
+  if (!ArgToInt64(ctx, ctx.args[2], &start) || !ArgToInt64(ctx, ctx.args[3], &stop)) return;
+  ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
+    Entry* e = h.Find();
+    Lookup found = Check(e);
+    if (found == Lookup::kWrongType) {
+      ctx.reply.WriteError(errors::kWrongType);
+      return;
+    }
+    size_t first = 0, last = 0;
+    if (found == Lookup::kMissing ||
+        !ResolveRange(start, stop, store::ListOf(e)->size(), &first, &last)) {
+      ctx.reply.WriteArrayLen(0);
+      return;
+    }
+    ctx.reply.WriteArrayLen(static_cast<int64_t>(last - first + 1));
+    store::ListOf(e)->VisitRange(first, last - first + 1,
+                                 [&](const ListElem& el) { WriteListElem(ctx.reply, el); });
+  });
+}
+
+// ---- Changes in the middle ---------------------------------------------------------------
+
+void CmdLSet(CommandContext& ctx) {
+  int64_t index = 0;
+  if (!ArgToInt64(ctx, ctx.args[2], &index)) return;
+  std::string_view error = ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
+    Entry* e = h.Find();
+    switch (Check(e)) {
+      case Lookup::kMissing:
+        return errors::kNoSuchKey;
+      case Lookup::kWrongType:
+        return errors::kWrongType;
+      case Lookup::kOk:
+        break;
+    }
+    size_t at = 0;
+    if (!ResolveIndex(index, store::ListOf(e)->size(), &at)) return errors::kIndexRange;
+    store::ListSet(h, e, at, ctx.args[3]);
+    return std::string_view();
+  });
+  if (!error.empty()) {
+    ctx.reply.WriteError(error);
+    return;
+  }
+  ctx.reply.WriteOk();
+}
+
+void CmdLInsert(CommandContext& ctx) {
+  bool after = EqualsIgnoreCase(ctx.args[2], "after");
+  if (!after && !EqualsIgnoreCase(ctx.args[2], "before")) {
+    ctx.reply.WriteError(errors::kSyntax);
+    return;
+  }
+  int64_t result = ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) -> int64_t {
+    Entry* e = h.Find();
+    if (e == nullptr) return 0;
+    if (!IsList(e)) return kNotAList;
+    int64_t pivot = store::ListOf(e)->Find(store::ListNeedle(ctx.args[3]));
+    if (pivot < 0) return -1;
+    store::ListInsert(h, e, static_cast<size_t>(pivot + (after ? 1 : 0)), ctx.args[4]);
+    return static_cast<int64_t>(store::ListOf(e)->size());
+  });
+  ReplyIntegerOrWrongType(ctx, result);
+}
+
+void CmdLRem(CommandContext& ctx) {
+  int64_t count = 0;
+  if (!ArgToInt64(ctx, ctx.args[2], &count)) return;
+  int64_t removed = ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) -> int64_t {
+    Entry* e = h.Find();
+    if (e == nullptr) return 0;
+    if (!IsList(e)) return kNotAList;
+    // The magnitude of INT64_MIN does not fit an int64; it is "all of them" anyway.
+    uint64_t limit = count < 0 ? uint64_t{0} - static_cast<uint64_t>(count)
+                               : static_cast<uint64_t>(count);
+    return static_cast<int64_t>(
+        store::ListRemove(h, e, ctx.args[3], static_cast<size_t>(limit), count < 0));
+  });
+  ReplyIntegerOrWrongType(ctx, removed);
+}
+
+void CmdLTrim(CommandContext& ctx) {
+  int64_t start = 0, stop = 0;
+  if (!ArgToInt64(ctx, ctx.args[2], &start) || !ArgToInt64(ctx, ctx.args[3], &stop)) return;
+  bool wrong_type = ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
+    Entry* e = h.Find();
+    if (e == nullptr) return false;
+    if (!IsList(e)) return true;
+    size_t length = store::ListOf(e)->size();
+    size_t first = 0, last = 0;
+    if (!ResolveRange(start, stop, length, &first, &last)) {
+      store::ListTrim(h, e, length, 0);
+    } else {
+      store::ListTrim(h, e, first, length - 1 - last);
+    }
+    return false;
+  });
+  if (wrong_type) {
+    ctx.reply.WriteError(errors::kWrongType);
+    return;
+  }
+  ctx.reply.WriteOk();
+}
+
+// ---- LPOS --------------------------------------------------------------------------------
+
+struct LposOptions {
+  int64_t rank = 1;
+  int64_t count = -1;  // -1: not given (reply with one index or nil)
+  int64_t maxlen = 0;  // 0: the whole list
+};
+
+bool ParseLposOptions(CommandContext& ctx, LposOptions* o) {
+  for (size_t i = 3; i < ctx.args.size(); i += 2) {
+    std::string_view opt = ctx.args[i];
+    if (i + 1 >= ctx.args.size()) {
+      ctx.reply.WriteError(errors::kSyntax);
+      return false;
+    }
+    int64_t* target = EqualsIgnoreCase(opt, "rank")     ? &o->rank
+                      : EqualsIgnoreCase(opt, "count")  ? &o->count
+                      : EqualsIgnoreCase(opt, "maxlen") ? &o->maxlen
+                                                        : nullptr;
+    if (target == nullptr) {
+      ctx.reply.WriteError(errors::kSyntax);
+      return false;
+    }
+    if (!ArgToInt64(ctx, ctx.args[i + 1], target)) return false;
+    // Redis 7.0 negates RANK in a C long, so INT64_MIN stays negative and acts as -1.
+    if (target == &o->rank && o->rank == INT64_MIN) o->rank = -1;
+    std::string_view error = target == &o->rank && o->rank == 0       ? errors::kLposRankZero
+                             : target == &o->count && o->count < 0    ? errors::kLposCountNegative
+                             : target == &o->maxlen && o->maxlen < 0  ? errors::kLposMaxlenNegative
+                                                                      : std::string_view();
+    if (!error.empty()) {
+      ctx.reply.WriteError(error);
+      return false;
+    }
+  }
+  return true;
+}
+
+// The indexes of the matches LPOS asks for.
+std::vector<int64_t> FindMatches(const ListObject& list, std::string_view elem,
+                                 const LposOptions& o) {
+  store::ListNeedle needle(elem);
+  bool reverse = o.rank < 0;
+  // -INT64_MIN does not fit: the skip count is computed unsigned.
+  uint64_t skip = (reverse ? uint64_t{0} - static_cast<uint64_t>(o.rank)
+                           : static_cast<uint64_t>(o.rank)) - 1;
+  size_t want = o.count < 0 ? 1 : o.count == 0 ? SIZE_MAX : static_cast<size_t>(o.count);
+  size_t budget = o.maxlen == 0 ? SIZE_MAX : static_cast<size_t>(o.maxlen);
+  std::vector<int64_t> found;
+  int64_t index = reverse ? static_cast<int64_t>(list.size()) - 1 : 0;
+  list.Scan(reverse ? list.size() - 1 : 0, reverse, [&](const ListElem& e) {
+    if (needle.Matches(e)) {
+      if (skip > 0) {
+        --skip;
+      } else {
+        found.push_back(index);
+      }
+    }
+    index += reverse ? -1 : 1;
+    return found.size() < want && --budget > 0;
+  });
+  return found;
+}
+
+void CmdLPos(CommandContext& ctx) {
+  LposOptions o;
+  if (!ParseLposOptions(ctx, &o)) return;
+  ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
+    Entry* e = h.Find();
+    Lookup found = Check(e);
+    if (found == Lookup::kWrongType) {
+      ctx.reply.WriteError(errors::kWrongType);
+      return;
+    }
+    std::vector<int64_t> matches;
+    if (found == Lookup::kOk) matches = FindMatches(*store::ListOf(e), ctx.args[2], o);
+    if (o.count < 0) {
+      matches.empty() ? ctx.reply.WriteNull() : ctx.reply.WriteInteger(matches[0]);
+      return;
+    }
+    ctx.reply.WriteArrayLen(static_cast<int64_t>(matches.size()));
+    for (int64_t m : matches) ctx.reply.WriteInteger(m);
+  });
+}
+
+}  // namespace
+
+void RegisterListCommands(CommandTable& table) {
+  constexpr std::string_view kGroup = "list";
+  constexpr std::string_view kPushDoc = "O(1) for each element added, so O(N) to add N elements "
+                                        "when the command is called with multiple arguments.";
+  constexpr std::string_view kPopDoc = "O(N) where N is the number of elements returned";
+  table.Add({"lpush", -3, kWrite | kDenyOom | kFast, 1, 1, 1, CmdLPush, kGroup, "1.0.0",
+             "Prepend one or multiple elements to a list", kPushDoc, "key element [element ...]"});
+  table.Add({"rpush", -3, kWrite | kDenyOom | kFast, 1, 1, 1, CmdRPush, kGroup, "1.0.0",
+             "Append one or multiple elements to a list", kPushDoc, "key element [element ...]"});
+  table.Add({"lpushx", -3, kWrite | kDenyOom | kFast, 1, 1, 1, CmdLPushX, kGroup, "2.2.0",
+             "Prepend an element to a list, only if the list exists", kPushDoc,
+             "key element [element ...]"});
+  table.Add({"rpushx", -3, kWrite | kDenyOom | kFast, 1, 1, 1, CmdRPushX, kGroup, "2.2.0",
+             "Append an element to a list, only if the list exists", kPushDoc,
+             "key element [element ...]"});
+  table.Add({"lpop", -2, kWrite | kFast, 1, 1, 1, CmdLPop, kGroup, "1.0.0",
+             "Remove and get the first elements in a list", kPopDoc, "key [count]"});
+  table.Add({"rpop", -2, kWrite | kFast, 1, 1, 1, CmdRPop, kGroup, "1.0.0",
+             "Remove and get the last elements in a list", kPopDoc, "key [count]"});
+  table.Add({"llen", 2, kReadOnly | kFast, 1, 1, 1, CmdLLen, kGroup, "1.0.0",
+             "Get the length of a list", "O(1)", "key"});
+  table.Add({"lindex", 3, kReadOnly, 1, 1, 1, CmdLIndex, kGroup, "1.0.0",
+             "Get an element from a list by its index",
+             "O(N) where N is the number of elements to traverse to get to the element at index. "
+             "This makes asking for the first or the last element of the list O(1).",
+             "key index"});
+  table.Add({"lrange", 4, kReadOnly, 1, 1, 1, CmdLRange, kGroup, "1.0.0",
+             "Get a range of elements from a list",
+             "O(S+N) where S is the distance of start offset from HEAD for small lists, from "
+             "nearest end (HEAD or TAIL) for large lists; and N is the number of elements in the "
+             "specified range.",
+             "key start stop"});
+  table.Add({"lset", 4, kWrite | kDenyOom, 1, 1, 1, CmdLSet, kGroup, "1.0.0",
+             "Set the value of an element in a list by its index",
+             "O(N) where N is the length of the list. Setting either the first or the last "
+             "element of the list is O(1).",
+             "key index element"});
+  table.Add({"linsert", 5, kWrite | kDenyOom, 1, 1, 1, CmdLInsert, kGroup, "2.2.0",
+             "Insert an element before or after another element in a list",
+             "O(N) where N is the number of elements to traverse before seeing the value pivot. "
+             "This means that inserting somewhere on the left end on the list (head) can be "
+             "considered O(1) and inserting somewhere on the right end (tail) is O(N).",
+             "key BEFORE | AFTER pivot element"});
+  table.Add({"lrem", 4, kWrite, 1, 1, 1, CmdLRem, kGroup, "1.0.0",
+             "Remove elements from a list",
+             "O(N+M) where N is the length of the list and M is the number of elements removed.",
+             "key count element"});
+  table.Add({"ltrim", 4, kWrite, 1, 1, 1, CmdLTrim, kGroup, "1.0.0",
+             "Trim a list to the specified range",
+             "O(N) where N is the number of elements to be removed by the operation.",
+             "key start stop"});
+  table.Add({"lpos", -3, kReadOnly, 1, 1, 1, CmdLPos, kGroup, "6.0.6",
+             "Return the index of matching elements on a list",
+             "O(N) where N is the number of elements in the list, for the average case. When "
+             "searching for elements near the head or the tail of the list, or when the MAXLEN "
+             "option is provided, the command may run in constant time.",
+             "key element [RANK rank] [COUNT num-matches] [MAXLEN len]"});
+  RegisterListMoveCommands(table);
+}
 
 }  // namespace cairn::server

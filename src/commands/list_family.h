@@ -1,0 +1,32 @@
+// src/commands/list_family.h — what the list command files share: LEFT/RIGHT parsing, the
+// reply of one element, and the registration of the moving and blocking commands.
+#pragma once
+
+#include <string_view>
+
+#include "resp/writer.h"
+#include "src/command.h"
+#include "src/command_table.h"
+#include "store/list.h"
+#include "store/store.h"
+
+namespace cairn::server {
+
+inline bool IsList(const store::Entry* e) { return e->value.type == store::ValueType::kList; }
+
+// LEFT or RIGHT (any case); false for anything else.
+bool ParseListSide(std::string_view arg, store::ListSide* side);
+
+// One element as a bulk string (integers formatted without a temporary).
+inline void WriteListElem(resp::Writer& w, const store::ListElem& e) {
+  if (e.is_int) {
+    w.WriteBulkInt64(e.num);
+  } else {
+    w.WriteBulk(e.text);
+  }
+}
+
+// LMOVE, RPOPLPUSH, LMPOP and the blocking commands (list_move_commands.cc).
+void RegisterListMoveCommands(CommandTable& table);
+
+}  // namespace cairn::server

@@ -1,0 +1,237 @@
+// src/commands/list_move_commands.cc — list commands that move elements between keys or
+// wait for them: LMOVE, RPOPLPUSH, LMPOP and their blocking forms BLMOVE, BRPOPLPUSH, BLPOP,
+// BRPOP, BLMPOP.
+//
+// A blocking command is its non-blocking body plus one rule (src/blocking.h): when every key
+// it names is empty or missing it calls BlockClient and writes nothing; the server runs the
+// same handler again when one of those keys is written, or sends the timeout reply. So each
+// body here reports whether it replied, and the blocking form blocks when it did not.
+// Every list command times out with a null array, BLMOVE and BRPOPLPUSH included: Redis 7.0
+// sends *-1 for them too in RESP2 (RESP3 has one null, _).
+#include <string>
+#include <vector>
+
+#include "resp/number.h"
+#include "src/blocking.h"
+#include "src/commands/list_family.h"
+#include "src/errors.h"
+#include "src/reply.h"
+#include "src/server_state.h"
+#include "store/list_ops.h"
+
+namespace cairn::server {
+namespace {
+
+using store::Entry;
+using store::KeyHandle;
+using store::KeyRef;
+using store::ListElem;
+using store::ListSide;
+
+// ---- LMOVE and friends -------------------------------------------------------------------
+
+struct MoveArgs {
+  std::string_view source, destination;
+  ListSide from = ListSide::kTail, to = ListSide::kHead;
+};
+
+// Pops one element of source and pushes it on destination, atomically (the two may be the
+// same key: a rotation). Replies with the element, or WRONGTYPE; returns false, without
+// replying, when source is missing.
+bool MoveOne(CommandContext& ctx, const MoveArgs& m) {
+  KeyRef keys[] = {{ctx.db(), m.source}, {ctx.db(), m.destination}};
+  enum class Outcome { kMoved, kMissing, kWrongType };
+  std::string value;
+  Outcome outcome = ctx.server.store.AccessMany(keys, [&](std::span<KeyHandle> hs) {
+    Entry* src = hs[0].Find();
+    if (src == nullptr) return Outcome::kMissing;
+    Entry* dst = hs[1].Find();
+    if (!IsList(src) || (dst != nullptr && !IsList(dst))) return Outcome::kWrongType;
+    std::string scratch;
+    store::ListPop(hs[0], src, m.from, 1,
+                   [&](const ListElem& e) { value.assign(e.View(&scratch)); });
+    dst = hs[1].Find();  // the pop may have deleted it (same key, last element)
+    std::string_view elem = value;
+    store::ListPush(hs[1], dst, m.to, std::span<const std::string_view>(&elem, 1));
+    return Outcome::kMoved;
+  });
+  switch (outcome) {
+    case Outcome::kMissing:
+      return false;
+    case Outcome::kWrongType:
+      ctx.reply.WriteError(errors::kWrongType);
+      return true;
+    case Outcome::kMoved:
+      ctx.reply.WriteBulk(value);
+      return true;
+  }
+  return true;
+}
+
+// LMOVE's and BLMOVE's "source destination LEFT|RIGHT LEFT|RIGHT" from args[1].
+bool ParseMove(CommandContext& ctx, MoveArgs* m) {
+  m->source = ctx.args[1];
+  m->destination = ctx.args[2];
+  if (!ParseListSide(ctx.args[3], &m->from) || !ParseListSide(ctx.args[4], &m->to)) {
+    ctx.reply.WriteError(errors::kSyntax);
+    return false;
+  }
+  return true;
+}
+
+void CmdLMove(CommandContext& ctx) {
+  MoveArgs m;
+  if (ParseMove(ctx, &m) && !MoveOne(ctx, m)) ctx.reply.WriteNull();
+}
+
+void CmdRPopLPush(CommandContext& ctx) {
+  if (!MoveOne(ctx, {ctx.args[1], ctx.args[2]})) ctx.reply.WriteNull();
+}
+
+void CmdBLMove(CommandContext& ctx) {
+  MoveArgs m;
+  int64_t deadline_ms = 0;
+  if (!ParseMove(ctx, &m) || !ParseBlockTimeoutSeconds(ctx, ctx.args[5], &deadline_ms)) return;
+  if (!MoveOne(ctx, m)) {
+    BlockClient(ctx, ctx.args.subspan(1, 1), deadline_ms, TimeoutReply::kNullArray);
+  }
+}
+
+void CmdBRPopLPush(CommandContext& ctx) {
+  int64_t deadline_ms = 0;
+  if (!ParseBlockTimeoutSeconds(ctx, ctx.args[3], &deadline_ms)) return;
+  if (!MoveOne(ctx, {ctx.args[1], ctx.args[2]})) {
+    BlockClient(ctx, ctx.args.subspan(1, 1), deadline_ms, TimeoutReply::kNullArray);
+  }
+}
+
+// ---- Pops from the first non-empty key ---------------------------------------------------
+
+enum class PopShape { kKeyAndElement, kKeyAndArray };  // BLPOP's [k, e]; LMPOP's [k, [e...]]
+
+// Pops up to count elements from side of the first key holding a list. Replies ([key,
+// element] or [key, [elements]]) or with WRONGTYPE when a key before it is not a list;
+// returns false, without replying, when every key is missing.
+bool PopFirst(CommandContext& ctx, std::span<const std::string_view> keys, ListSide side,
+              size_t count, PopShape shape) {
+  for (std::string_view key : keys) {
+    int replied = ctx.server.store.Access(ctx.db(), key, [&](KeyHandle& h) {
+      Entry* e = h.Find();
+      if (e == nullptr) return 0;
+      if (!IsList(e)) {
+        ctx.reply.WriteError(errors::kWrongType);
+        return 1;
+      }
+      size_t n = std::min(count, store::ListOf(e)->size());
+      ctx.reply.WriteArrayLen(2);
+      ctx.reply.WriteBulk(key);
+      if (shape == PopShape::kKeyAndArray) ctx.reply.WriteArrayLen(static_cast<int64_t>(n));
+      store::ListPop(h, e, side, n, [&](const ListElem& el) { WriteListElem(ctx.reply, el); });
+      return 1;
+    });
+    if (replied != 0) return true;
+  }
+  return false;
+}
+
+void BlockingPop(CommandContext& ctx, ListSide side) {
+  int64_t deadline_ms = 0;
+  if (!ParseBlockTimeoutSeconds(ctx, ctx.args.back(), &deadline_ms)) return;
+  auto keys = ctx.args.subspan(1, ctx.args.size() - 2);
+  if (!PopFirst(ctx, keys, side, 1, PopShape::kKeyAndElement)) {
+    BlockClient(ctx, keys, deadline_ms, TimeoutReply::kNullArray);
+  }
+}
+
+void CmdBLPop(CommandContext& ctx) { BlockingPop(ctx, ListSide::kHead); }
+void CmdBRPop(CommandContext& ctx) { BlockingPop(ctx, ListSide::kTail); }
+
+struct MPopArgs {
+  std::span<const std::string_view> keys;
+  ListSide side = ListSide::kHead;
+  size_t count = 1;
+};
+
+// "numkeys key [key ...] LEFT|RIGHT [COUNT count]" from args[first].
+bool ParseMPop(CommandContext& ctx, size_t first, MPopArgs* m) {
+  int64_t numkeys = 0;
+  if (!resp::ParseInt64(ctx.args[first], &numkeys) || numkeys <= 0) {
+    ctx.reply.WriteError(errors::kNumKeysPositive);
+    return false;
+  }
+  size_t rest = ctx.args.size() - first - 1;  // arguments after numkeys
+  if (static_cast<uint64_t>(numkeys) >= rest) {
+    ctx.reply.WriteError(errors::kSyntax);
+    return false;
+  }
+  m->keys = ctx.args.subspan(first + 1, static_cast<size_t>(numkeys));
+  size_t i = first + 1 + static_cast<size_t>(numkeys);
+  size_t extra = ctx.args.size() - i - 1;
+  if (!ParseListSide(ctx.args[i], &m->side) ||
+      !(extra == 0 || (extra == 2 && EqualsIgnoreCase(ctx.args[i + 1], "count")))) {
+    ctx.reply.WriteError(errors::kSyntax);
+    return false;
+  }
+  int64_t count = 1;
+  if (extra == 2 && (!resp::ParseInt64(ctx.args[i + 2], &count) || count <= 0)) {
+    ctx.reply.WriteError(errors::kZCountPositive);
+    return false;
+  }
+  m->count = static_cast<size_t>(count);
+  return true;
+}
+
+void CmdLMPop(CommandContext& ctx) {
+  MPopArgs m;
+  if (!ParseMPop(ctx, 1, &m)) return;
+  if (!PopFirst(ctx, m.keys, m.side, m.count, PopShape::kKeyAndArray)) {
+    ctx.reply.WriteNullArray();
+  }
+}
+
+void CmdBLMPop(CommandContext& ctx) {
+  int64_t deadline_ms = 0;
+  if (!ParseBlockTimeoutSeconds(ctx, ctx.args[1], &deadline_ms)) return;
+  MPopArgs m;
+  if (!ParseMPop(ctx, 2, &m)) return;
+  if (!PopFirst(ctx, m.keys, m.side, m.count, PopShape::kKeyAndArray)) {
+    BlockClient(ctx, m.keys, deadline_ms, TimeoutReply::kNullArray);
+  }
+}
+
+}  // namespace
+
+void RegisterListMoveCommands(CommandTable& table) {
+  constexpr std::string_view kGroup = "list";
+  constexpr std::string_view kMPopDoc =
+      "O(N+M) where N is the number of provided keys and M is the number of elements returned.";
+  table.Add({"lmove", 5, kWrite | kDenyOom, 1, 2, 1, CmdLMove, kGroup, "6.2.0",
+             "Pop an element from a list, push it to another list and return it", "O(1)",
+             "source destination LEFT | RIGHT LEFT | RIGHT"});
+  table.Add({"rpoplpush", 3, kWrite | kDenyOom, 1, 2, 1, CmdRPopLPush, kGroup, "1.2.0",
+             "Remove the last element in a list, prepend it to another list and return it",
+             "O(1)", "source destination"});
+  table.Add({"lmpop", -4, kWrite | kMovableKeys, 0, 0, 0, CmdLMPop, kGroup, "7.0.0",
+             "Pop elements from a list", kMPopDoc,
+             "numkeys key [key ...] LEFT | RIGHT [COUNT count]"});
+  table.Add({"blmove", 6, kWrite | kDenyOom | kBlocking, 1, 2, 1, CmdBLMove, kGroup, "6.2.0",
+             "Pop an element from a list, push it to another list and return it; or block "
+             "until one is available",
+             "O(1)", "source destination LEFT | RIGHT LEFT | RIGHT timeout"});
+  table.Add({"brpoplpush", 4, kWrite | kDenyOom | kBlocking, 1, 2, 1, CmdBRPopLPush, kGroup,
+             "2.2.0",
+             "Pop an element from a list, push it to another list and return it; or block "
+             "until one is available",
+             "O(1)", "source destination timeout"});
+  table.Add({"blpop", -3, kWrite | kBlocking, 1, -2, 1, CmdBLPop, kGroup, "2.0.0",
+             "Remove and get the first element in a list, or block until one is available",
+             "O(N) where N is the number of provided keys.", "key [key ...] timeout"});
+  table.Add({"brpop", -3, kWrite | kBlocking, 1, -2, 1, CmdBRPop, kGroup, "2.0.0",
+             "Remove and get the last element in a list, or block until one is available",
+             "O(N) where N is the number of provided keys.", "key [key ...] timeout"});
+  table.Add({"blmpop", -5, kWrite | kBlocking | kMovableKeys, 0, 0, 0, CmdBLMPop, kGroup, "7.0.0",
+             "Pop elements from a list, or block until one is available", kMPopDoc,
+             "timeout numkeys key [key ...] LEFT | RIGHT [COUNT count]"});
+}
+
+}  // namespace cairn::server

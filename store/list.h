@@ -1,0 +1,108 @@
+// store/list.h — the list value: a sequence of packed nodes (Redis's quicklist idea).
+//
+// A list is a ring of node pointers; each node (detail/list_node.h) is one allocation of at
+// most 8 KB holding length-prefixed elements, small integers packed into a varint. Pushes and
+// pops at either end touch only the end node: O(1) amortized. Reaching an index walks node
+// counts from the nearer end, then entries inside one node: O(nodes + node size). A change in
+// the middle (LSET, LINSERT, LREM, a partial LTRIM) rewrites the one node it touches, split
+// into more nodes if it outgrows the limit. OBJECT ENCODING says "quicklist", as Redis 7.0
+// does for every list.
+//
+// Snapshot encoding (Encode / DecodeListObject):
+//   list := count:varint (len:varint bytes){count}     elements from head to tail
+//
+// Threading: none of its own; used under the key's shard lock (object.h).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "store/detail/list_node.h"
+#include "store/object.h"
+
+namespace cairn::store {
+
+enum class ListSide : uint8_t { kHead = 0, kTail = 1 };
+
+// One element as the list holds it. text is valid until the list changes; an integer
+// element has is_int set and its value in num (ListElemText formats it).
+using ListElem = detail::PackedElem;
+
+// The element's bytes; integers are formatted into *scratch.
+inline std::string_view ListElemText(const ListElem& e, std::string* scratch) {
+  return e.View(scratch);
+}
+
+// A value to compare elements with (LREM, LPOS, LINSERT's pivot), prepared once.
+class ListNeedle {
+ public:
+  explicit ListNeedle(std::string_view text) : packed_(ListElem::Of(text)) {}
+  bool Matches(const ListElem& e) const {
+    return e.is_int == packed_.is_int && (e.is_int ? e.num == packed_.num : e.text == packed_.text);
+  }
+
+ private:
+  ListElem packed_;
+};
+
+class ListObject final : public Object {
+ public:
+  using Visitor = std::function<void(const ListElem&)>;
+
+  ListObject() : Object(ValueType::kList) {}
+  ~ListObject() override;
+
+  size_t size() const override { return count_; }
+  ObjRef Clone() const override;
+  std::string_view encoding() const override { return "quicklist"; }
+  size_t memory_bytes() const override;
+  void Encode(std::string* out) const override;
+
+  void Push(ListSide side, std::string_view elem);
+  // Removes up to n elements from side, visiting each (in pop order) before it goes.
+  void Pop(ListSide side, size_t n, const Visitor& visit);
+  // Visits count elements from index start (start + count <= size()), head to tail.
+  void VisitRange(size_t start, size_t count, const Visitor& visit) const;
+  // Visits elements from index start towards the head (reverse) or the tail; stops when
+  // visit returns false.
+  void Scan(size_t start, bool reverse, const std::function<bool(const ListElem&)>& visit) const;
+  // The element at index (index < size()).
+  ListElem At(size_t index) const;
+
+  void Set(size_t index, std::string_view elem);
+  // Inserts elem so that it ends up at index (0 <= index <= size()).
+  void Insert(size_t index, std::string_view elem);
+  // The index of the first match from the head, or -1.
+  int64_t Find(const ListNeedle& needle) const;
+  // Removes up to limit matches (0: all) from the head or tail side; returns how many.
+  size_t Remove(const ListNeedle& needle, size_t limit, bool from_tail);
+  // Removes head elements from the head and tail from the tail (head + tail <= size()).
+  void Trim(size_t head, size_t tail);
+
+ private:
+  using Node = detail::ListNode;
+  // The node holding index and the index's position inside it.
+  size_t Locate(size_t index, size_t* within) const;
+  // The entries of node k, in order.
+  std::vector<ListElem> Entries(size_t k) const;
+  // Replaces node k by nodes holding elems (none: node k is removed).
+  void ReplaceNode(size_t k, const std::vector<ListElem>& elems);
+  void RemoveEmptyNode(size_t k);
+  // Ring of node pointers.
+  Node*& node(size_t i) const { return ring_[(head_ + i) & (ring_cap_ - 1)]; }
+  void RingInsert(size_t i, Node* n);
+  void RingErase(size_t i);
+  void RingGrow();
+
+  Node** ring_ = nullptr;
+  size_t ring_cap_ = 0;  // a power of two
+  size_t head_ = 0;
+  size_t nodes_ = 0;
+  size_t count_ = 0;
+};
+
+}  // namespace cairn::store
