@@ -42,8 +42,8 @@
 namespace cairn::server {
 
 enum class TimeoutReply : uint8_t {
-  kNullArray,  // BLPOP, BZPOPMIN, BLMPOP, XREAD: *-1 (RESP3 _)
-  kNullBulk,   // BLMOVE, BRPOPLPUSH: $-1 (RESP3 _)
+  kNullArray,  // BLPOP, BLMOVE, BZPOPMIN, BLMPOP, XREAD...: *-1 (RESP3 _), as Redis 7.0
+  kNullBulk,   // $-1 (RESP3 _)
 };
 
 // What a handler asks for when it cannot reply yet; the connection acts on it after the

@@ -25,10 +25,7 @@ std::string Arity(const std::string& command) {
 }
 
 void MakeList(InProcess& t, std::string_view key) {
-  using namespace cairn::store;
-  t.store().Access(t.client().db.load(), key, [](KeyHandle& h) {
-    h.Put(Value{ValueType::kList, false, BufRef::Copy("x")}, 0);
-  });
+  t.Run({"RPUSH", std::string(key), "x"});
 }
 
 int64_t Int(const std::string& reply) {
