@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "store/hash.h"
+#include "store/detail/varint.h"
 #include "store/memory.h"
 
 namespace cairn::store::detail {
@@ -15,33 +16,6 @@ namespace {
 // One seed per process: field order only has to be stable while the process runs (HSCAN
 // cursors), and a seed the client cannot guess keeps crafted fields from colliding.
 const uint64_t kSeed = std::random_device{}() * 0x9e3779b97f4a7c15ull ^ std::random_device{}();
-
-size_t VarintSize(uint64_t v) {
-  size_t n = 1;
-  while (v >= 0x80) {
-    v >>= 7;
-    ++n;
-  }
-  return n;
-}
-
-char* PutVarint(char* p, uint64_t v) {
-  while (v >= 0x80) {
-    *p++ = static_cast<char>((v & 0x7f) | 0x80);
-    v >>= 7;
-  }
-  *p++ = static_cast<char>(v);
-  return p;
-}
-
-const char* GetVarint(const char* p, uint64_t* v) {
-  *v = 0;
-  for (int shift = 0;; shift += 7) {
-    auto byte = static_cast<uint8_t>(*p++);
-    *v |= static_cast<uint64_t>(byte & 0x7f) << shift;
-    if ((byte & 0x80) == 0) return p;
-  }
-}
 
 // Bit i goes to bit 63 - i: the bytes are swapped, then each byte mirrored through a
 // nibble table.

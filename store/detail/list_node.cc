@@ -5,39 +5,13 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "store/detail/varint.h"
 #include "store/memory.h"
 
 namespace cairn::store::detail {
 namespace {
 
 constexpr int64_t kIntLimit = int64_t{1} << 62;
-
-size_t VarintLen(uint64_t v) {
-  size_t n = 1;
-  while (v >= 0x80) {
-    v >>= 7;
-    ++n;
-  }
-  return n;
-}
-
-char* PutVarint(char* p, uint64_t v) {
-  while (v >= 0x80) {
-    *p++ = static_cast<char>((v & 0x7f) | 0x80);
-    v >>= 7;
-  }
-  *p++ = static_cast<char>(v);
-  return p;
-}
-
-uint64_t GetVarint(const char** p) {
-  uint64_t v = 0;
-  for (int shift = 0;; shift += 7) {
-    auto b = static_cast<uint8_t>(*(*p)++);
-    v |= uint64_t{b & 0x7fu} << shift;
-    if ((b & 0x80) == 0) return v;
-  }
-}
 
 // The back-to-front varint of list_node.h: most significant group first in memory.
 void PutBacklen(char* p, uint64_t v, size_t len) {
@@ -54,8 +28,8 @@ uint64_t ZigZag(int64_t v) {
 int64_t UnZigZag(uint64_t v) { return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1); }
 
 void Finish(PackedElem* e, size_t payload) {
-  size_t body = VarintLen(e->header) + payload;
-  e->size = body + VarintLen(body);
+  size_t body = VarintSize(e->header) + payload;
+  e->size = body + VarintSize(body);
 }
 
 // Block sizes double from 64 bytes up to the node limit, so a growing node reallocates
@@ -108,7 +82,7 @@ std::string_view PackedElem::View(std::string* scratch) const {
 PackedElem ReadEntry(const char* p) {
   const char* start = p;
   PackedElem e;
-  e.header = GetVarint(&p);
+  p = GetVarint(p, &e.header);
   if (e.header & 1) {
     e.is_int = true;
     e.num = UnZigZag(e.header >> 1);
@@ -117,7 +91,7 @@ PackedElem ReadEntry(const char* p) {
     p += e.text.size();
   }
   size_t body = static_cast<size_t>(p - start);
-  e.size = body + VarintLen(body);
+  e.size = body + VarintSize(body);
   return e;
 }
 

@@ -5,31 +5,24 @@
 #include <cstring>
 #include <string>
 
+#include "store/detail/varint.h"
+#include "store/wal_format.h"
+
 namespace cairn::store::detail {
 namespace {
-
-void AppendVarint(std::string* out, uint64_t v) {
-  while (v >= 0x80) {
-    out->push_back(static_cast<char>((v & 0x7f) | 0x80));
-    v >>= 7;
-  }
-  out->push_back(static_cast<char>(v));
-}
 
 // The buffer is only ever written by this file, so a varint cannot run past its end.
 uint64_t ReadVarint(std::string_view in, size_t* pos) {
   uint64_t v = 0;
-  for (int shift = 0;; shift += 7) {
-    auto byte = static_cast<uint8_t>(in[(*pos)++]);
-    v |= static_cast<uint64_t>(byte & 0x7f) << shift;
-    if ((byte & 0x80) == 0) return v;
-  }
+  const char* start = in.data() + *pos;
+  *pos += static_cast<size_t>(GetVarint(start, &v) - start);
+  return v;
 }
 
 void AppendPair(std::string* out, std::string_view field, std::string_view value) {
-  AppendVarint(out, field.size());
+  wal::PutVarint(out, field.size());
   out->append(field);
-  AppendVarint(out, value.size());
+  wal::PutVarint(out, value.size());
   out->append(value);
 }
 

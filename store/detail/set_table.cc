@@ -5,6 +5,7 @@
 #include <cstring>
 #include <random>  // std::random_device (the seed)
 
+#include "store/detail/varint.h"
 #include "store/hash.h"
 #include "store/memory.h"
 
@@ -17,15 +18,6 @@ constexpr size_t kMinCapacity = 16;
 uint64_t Seed() {
   static const uint64_t seed = (uint64_t{std::random_device{}()} << 32) | std::random_device{}();
   return seed;
-}
-
-size_t VarintSize(size_t v) {
-  size_t n = 1;
-  while (v >= 0x80) {
-    v >>= 7;
-    ++n;
-  }
-  return n;
 }
 
 // One allocation: LEB128 length, then the bytes.

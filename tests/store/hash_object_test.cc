@@ -17,9 +17,12 @@
 #include "store/journal.h"
 #include "store/object_families.h"
 #include "store/store.h"
+#include "tests/store/store_testing.h"
 
 namespace cairn::store {
 namespace {
+
+using testing::RecordingJournal;
 
 using Fields = std::map<std::string, std::string>;
 
@@ -32,17 +35,6 @@ Fields FieldsOf(const HashObject& h) {
 }
 
 std::string Num(std::string_view prefix, int i) { return std::string(prefix) + std::to_string(i); }
-
-// Records every payload the store journals, so tests can replay them.
-class RecordingJournal : public Journal {
- public:
-  uint64_t Append(std::string_view payload) override {
-    records.emplace_back(payload);
-    return records.size();
-  }
-  uint64_t last_lsn() const override { return records.size(); }
-  std::vector<std::string> records;
-};
 
 // Everything a user could see of db 0's hashes: key -> fields, plus the encoding.
 std::map<std::string, std::pair<Fields, std::string>> HashesOf(Store& store) {

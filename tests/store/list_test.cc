@@ -17,9 +17,12 @@
 #include "store/list_ops.h"
 #include "store/object_families.h"
 #include "store/store.h"
+#include "tests/store/store_testing.h"
 
 namespace cairn::store {
 namespace {
+
+using testing::RecordingJournal;
 
 using Model = std::deque<std::string>;
 
@@ -207,16 +210,6 @@ TEST_CASE("a list of a million short elements stays within Redis's bytes per ele
 }
 
 // ---- Replay --------------------------------------------------------------------------------
-
-class RecordingJournal : public Journal {
- public:
-  uint64_t Append(std::string_view payload) override {
-    records.emplace_back(payload);
-    return records.size();
-  }
-  uint64_t last_lsn() const override { return records.size(); }
-  std::vector<std::string> records;
-};
 
 // Every list in db 0, as key -> elements.
 std::map<std::string, std::vector<std::string>> Lists(Store& store) {

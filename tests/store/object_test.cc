@@ -16,6 +16,8 @@
 namespace cairn::store {
 namespace {
 
+using testing::RecordingJournal;
+
 using testing::Set;
 
 // A bag of strings: enough of a collection to exercise the generic paths.
@@ -36,17 +38,6 @@ class Bag final : public Object {
     for (const std::string& s : items) *out += s + ",";
   }
   static inline int clones = 0;
-};
-
-// Records every appended record.
-class RecordingJournal : public Journal {
- public:
-  uint64_t Append(std::string_view payload) override {
-    records.emplace_back(payload);
-    return records.size();
-  }
-  uint64_t last_lsn() const override { return records.size(); }
-  std::vector<std::string> records;
 };
 
 void Push(Store& store, std::string_view key, std::string item) {

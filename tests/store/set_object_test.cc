@@ -14,26 +14,18 @@
 #include "store/set_object.h"
 #include "store/set_ops.h"
 #include "store/store.h"
+#include "tests/store/store_testing.h"
 
 namespace cairn::store {
 namespace {
+
+using testing::RecordingJournal;
 
 std::set<std::string> Members(const SetObject& s) {
   std::set<std::string> out;
   s.ForEach([&out](std::string_view m) { out.emplace(m); });
   return out;
 }
-
-// Records every effects payload, for replay into another store.
-class RecordingJournal : public Journal {
- public:
-  uint64_t Append(std::string_view payload) override {
-    records.emplace_back(payload);
-    return records.size();
-  }
-  uint64_t last_lsn() const override { return records.size(); }
-  std::vector<std::string> records;
-};
 
 std::set<std::string> SetAt(Store& store, std::string_view key) {
   return store.Access(0, key, [](KeyHandle& h) {

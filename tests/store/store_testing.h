@@ -1,5 +1,5 @@
 // tests/store/store_testing.h — small helpers the store tests share: SET/GET-like calls
-// through Store::Access, and the set of keys a database holds.
+// through Store::Access, the set of keys a database holds, and a recording journal.
 #pragma once
 
 #include <cstdint>
@@ -8,6 +8,9 @@
 #include <string>
 #include <string_view>
 
+#include <vector>
+
+#include "store/journal.h"
 #include "store/store.h"
 
 namespace cairn::store::testing {
@@ -44,6 +47,18 @@ inline int64_t ExpireAt(Store& store, std::string_view key, int db = 0) {
     return e == nullptr ? -2 : e->expire_at_ms;
   });
 }
+
+// A journal that keeps every payload it is given, so a test can replay them into another
+// store (ApplyEffects) or look at what was logged.
+class RecordingJournal : public Journal {
+ public:
+  uint64_t Append(std::string_view payload) override {
+    records.emplace_back(payload);
+    return records.size();
+  }
+  uint64_t last_lsn() const override { return records.size(); }
+  std::vector<std::string> records;
+};
 
 // KEYS *: every live key of db.
 inline std::set<std::string> Keys(Store& store, int db = 0) {

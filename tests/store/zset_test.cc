@@ -18,9 +18,12 @@
 #include "store/object_families.h"
 #include "store/store.h"
 #include "store/zset_ops.h"
+#include "tests/store/store_testing.h"
 
 namespace cairn::store {
 namespace {
+
+using testing::RecordingJournal;
 
 using Elements = std::vector<std::pair<std::string, double>>;
 
@@ -186,16 +189,6 @@ TEST_CASE("Scan visits every member of a large set once when nothing changes") {
 }
 
 // ---- replay ------------------------------------------------------------------------------
-
-class RecordingJournal : public Journal {
- public:
-  uint64_t Append(std::string_view payload) override {
-    records.emplace_back(payload);
-    return records.size();
-  }
-  uint64_t last_lsn() const override { return records.size(); }
-  std::vector<std::string> records;
-};
 
 std::map<std::string, Elements> ZSetsOf(Store& store) {
   std::map<std::string, Elements> out;
