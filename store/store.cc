@@ -10,6 +10,7 @@
 #include <random>
 
 #include "store/detail/garbage.h"
+#include "store/detail/scan_cursor.h"
 #include "store/effects.h"
 #include "store/hash.h"
 
@@ -502,23 +503,6 @@ void Store::SwapDb(int a, int b) {
 
 namespace {
 
-uint64_t ReverseBits(uint64_t v) {
-  v = ((v >> 1) & 0x5555555555555555ull) | ((v & 0x5555555555555555ull) << 1);
-  v = ((v >> 2) & 0x3333333333333333ull) | ((v & 0x3333333333333333ull) << 2);
-  v = ((v >> 4) & 0x0F0F0F0F0F0F0F0Full) | ((v & 0x0F0F0F0F0F0F0F0Full) << 4);
-  return __builtin_bswap64(v);
-}
-
-// Reverse-binary increment of a bucket cursor under mask: the iteration order that keeps
-// SCAN's guarantee when a table doubles between calls (each bucket of the smaller table maps
-// onto buckets of the larger one that the order has not reached yet).
-uint64_t NextBucketCursor(uint64_t v, uint64_t mask) {
-  v |= ~mask;
-  v = ReverseBits(v);
-  ++v;
-  return ReverseBits(v);
-}
-
 bool IsExpired(const Entry& e, int64_t now_ms) {
   return e.has_expire() && e.expire_at_ms <= now_ms;
 }
@@ -543,7 +527,7 @@ uint64_t Store::Scan(int db, uint64_t cursor, size_t count,
       for (Entry* e = t.bucket(bucket & mask); e != nullptr; e = e->next) {
         if (!IsExpired(*e, now)) visit(*e);
       }
-      bucket = NextBucketCursor(bucket, mask);
+      bucket = detail::NextScanCursor(bucket, mask);
       ++visited;
     } while (bucket != 0 && visited < count);
     if (bucket != 0) return (bucket << kShardBits) | shard;

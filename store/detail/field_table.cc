@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "store/hash.h"
+#include "store/detail/scan_cursor.h"
 #include "store/detail/varint.h"
 #include "store/memory.h"
 
@@ -16,20 +17,6 @@ namespace {
 // One seed per process: field order only has to be stable while the process runs (HSCAN
 // cursors), and a seed the client cannot guess keeps crafted fields from colliding.
 const uint64_t kSeed = std::random_device{}() * 0x9e3779b97f4a7c15ull ^ std::random_device{}();
-
-// Bit i goes to bit 63 - i: the bytes are swapped, then each byte mirrored through a
-// nibble table.
-uint64_t Mirror(uint64_t v) {
-  static constexpr uint8_t kNibble[16] = {0, 8, 4, 12, 2, 10, 6, 14, 1, 9, 5, 13, 3, 11, 7, 15};
-  v = __builtin_bswap64(v);
-  uint64_t out = 0;
-  for (int byte = 0; byte < 8; ++byte) {
-    auto b = static_cast<uint8_t>(v >> (byte * 8));
-    uint64_t mirrored = (kNibble[b & 15] << 4) | kNibble[b >> 4];
-    out |= mirrored << (byte * 8);
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -64,7 +51,7 @@ std::string_view FieldTable::ValueOf(const Node* n) {
 // Increments the reversed bits of the cursor (within mask), as the keyspace SCAN does: setting
 // the bits above mask first makes the carry leave through them.
 uint64_t FieldTable::NextCursor(uint64_t cursor, uint64_t mask) {
-  return Mirror(Mirror(cursor | ~mask) + 1);
+  return NextScanCursor(cursor, mask);
 }
 
 uint64_t FieldTable::HashOf(std::string_view field) { return HashKey(field, kSeed); }

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <random>  // std::random_device (the seed)
 
+#include "store/detail/scan_cursor.h"
 #include "store/detail/varint.h"
 #include "store/hash.h"
 #include "store/memory.h"
@@ -34,21 +35,6 @@ char* NewMember(std::string_view member) {
 
 size_t MemberAllocSize(std::string_view member) {
   return AllocationSize(VarintSize(member.size()) + member.size());
-}
-
-uint64_t ReverseBits(uint64_t v) {
-  v = ((v >> 1) & 0x5555555555555555ull) | ((v & 0x5555555555555555ull) << 1);
-  v = ((v >> 2) & 0x3333333333333333ull) | ((v & 0x3333333333333333ull) << 2);
-  v = ((v >> 4) & 0x0f0f0f0f0f0f0f0full) | ((v & 0x0f0f0f0f0f0f0f0full) << 4);
-  return __builtin_bswap64(v);
-}
-
-// The reverse-binary increment: the order that survives the table doubling or halving
-// between two calls (each slot of one size maps onto slots of the other that the order has
-// not passed yet).
-uint64_t NextCursor(uint64_t v, uint64_t mask) {
-  v |= ~mask;
-  return ReverseBits(ReverseBits(v) + 1);
 }
 
 }  // namespace
@@ -168,7 +154,7 @@ uint64_t SetTable::Scan(uint64_t cursor, size_t count,
       std::string_view m = View(slots_[i]);
       if (Home(m) == home) visit(m);
     }
-    cursor = NextCursor(cursor, mask_);
+    cursor = NextScanCursor(cursor, mask_);
     ++visited;
   } while (cursor != 0 && visited < count);
   return cursor;
