@@ -7,8 +7,8 @@
 // Weights multiply scores; a product or SUM that is NaN (inf * 0, inf + -inf) counts as 0,
 // as Redis does.
 //
-// Deviation: Redis also accepts plain sets as inputs (every member scored 1); cairn's set
-// family lives elsewhere, so a set input answers WRONGTYPE here.
+// Plain sets are accepted as inputs, every member scored 1, as in Redis: such an input is
+// copied into a temporary sorted set for the duration of the command.
 #include <algorithm>
 #include <cmath>
 #include <string>
@@ -21,6 +21,7 @@
 #include "src/errors.h"
 #include "src/reply.h"
 #include "src/server_state.h"
+#include "store/set_object.h"
 #include "store/zset_ops.h"
 
 namespace cairn::server {
@@ -118,9 +119,27 @@ bool ParseSetOpOptions(CommandContext& ctx, size_t first, SetOpRequest* r) {
   return true;
 }
 
-// The inputs as zsets (nullptr for missing keys); false when one holds another type.
-bool InputSets(std::span<KeyHandle> hs, std::vector<const ZSet*>* sets) {
+// A plain set as a sorted set whose members all score 1.
+store::ObjRef SetAsZSet(const store::SetObject& set) {
+  ScoredList items;
+  items.reserve(set.size());
+  set.ForEach([&](std::string_view m) { items.emplace_back(std::string(m), 1.0); });
+  std::sort(items.begin(), items.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  return BuildZSet(items);
+}
+
+// The inputs as zsets (nullptr for missing keys; plain sets converted into temps); false
+// when one holds another type.
+bool InputSets(std::span<KeyHandle> hs, std::vector<const ZSet*>* sets,
+               std::vector<store::ObjRef>* temps) {
   for (KeyHandle& h : hs) {
+    store::Entry* e = h.Find();
+    if (e != nullptr && e->value.type == store::ValueType::kSet) {
+      temps->push_back(SetAsZSet(*static_cast<const store::SetObject*>(e->value.obj.get())));
+      sets->push_back(static_cast<const ZSet*>(temps->back().get()));
+      continue;
+    }
     bool wrong_type = false;
     sets->push_back(store::FindZSet(h, &wrong_type));
     if (wrong_type) return false;
@@ -214,7 +233,8 @@ void SetOpGeneric(CommandContext& ctx, SetOp op, bool store) {
   for (std::string_view k : r.keys) refs.push_back({ctx.db(), k});
   ctx.server.store.AccessMany(refs, [&](std::span<KeyHandle> hs) {
     std::vector<const ZSet*> sets;
-    if (!InputSets(hs.subspan(store ? 1 : 0), &sets)) {
+    std::vector<store::ObjRef> temps;
+    if (!InputSets(hs.subspan(store ? 1 : 0), &sets, &temps)) {
       return ctx.reply.WriteError(errors::kWrongType);
     }
     ScoredList result = Compute(r, sets);
@@ -254,7 +274,8 @@ void CmdZInterCard(CommandContext& ctx) {
   for (std::string_view k : r.keys) refs.push_back({ctx.db(), k});
   ctx.server.store.AccessMany(refs, [&](std::span<KeyHandle> hs) {
     std::vector<const ZSet*> sets;
-    if (!InputSets(hs, &sets)) return ctx.reply.WriteError(errors::kWrongType);
+    std::vector<store::ObjRef> temps;
+    if (!InputSets(hs, &sets, &temps)) return ctx.reply.WriteError(errors::kWrongType);
     ScoredList common = Intersection(r, sets, static_cast<size_t>(limit));
     ctx.reply.WriteInteger(static_cast<int64_t>(common.size()));
   });

@@ -213,3 +213,18 @@ TEST_CASE("OBJECT ENCODING follows the listpack limits") {
   CHECK(t.Cmd("OBJECT ENCODING z") == "skiplist");
   CHECK(t.Cmd("TYPE z") == "+zset");
 }
+
+TEST_CASE("plain sets are sorted-set inputs whose members score 1") {
+  InProcess t;
+  t.Cmd("SADD s a b c");
+  t.Cmd("ZADD z 5 a 7 d");
+  CHECK(t.Cmd("ZUNION 2 s z WITHSCORES") == "[b, 1, c, 1, a, 6, d, 7]");
+  CHECK(t.Cmd("ZINTER 2 s z WEIGHTS 2 3 WITHSCORES") == "[a, 17]");
+  CHECK(t.Cmd("ZDIFFSTORE d 2 s z") == ":2");
+  CHECK(t.Cmd("ZRANGE d 0 -1 WITHSCORES") == "[b, 1, c, 1]");
+  CHECK(t.Cmd("ZINTERCARD 2 s z") == ":1");
+  CHECK(t.Cmd("TYPE s") == "+set");  // the input is not changed
+  t.Cmd("SET str x");
+  CHECK(t.Cmd("ZUNION 2 s str") ==
+        "-WRONGTYPE Operation against a key holding the wrong kind of value");
+}
