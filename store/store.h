@@ -44,6 +44,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "store/detail/shard_mutex.h"
 #include "store/detail/table.h"
 #include "store/entry.h"
 #include "store/journal.h"
@@ -274,7 +275,7 @@ class Store {
  private:
   friend class KeyHandle;
   struct alignas(64) Shard {
-    std::mutex mu;
+    detail::ShardMutex mu;
     std::unique_ptr<detail::Table[]> tables;
     uint64_t last_lsn = 0;  // LSN of the last logged change to this shard (guarded by mu)
     // WATCH registrations: WatchKey(db, key) -> flags (guarded by mu).
