@@ -17,6 +17,7 @@
 #include "resp/number.h"
 #include "src/command_table.h"
 #include "src/commands/expire_time.h"
+#include "src/commands/help_reply.h"
 #include "src/errors.h"
 #include "src/glob.h"
 #include "src/reply.h"
@@ -494,21 +495,17 @@ void CmdObjectRefCount(CommandContext& ctx) {
 }
 
 void CmdObjectHelp(CommandContext& ctx) {
-  static constexpr std::string_view kLines[] = {
-      "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-      "ENCODING <key>",
-      "    Return the internal representation used to store the value of <key>.",
-      "FREQ <key>",
-      "    Return the logarithmic access frequency counter of <key> (LFU policies only).",
-      "IDLETIME <key>",
-      "    Return the seconds since <key> was last accessed (not under LFU policies).",
-      "REFCOUNT <key>",
-      "    Return the number of references to the value of <key>.",
-      "HELP",
-      "    Print this help.",
-  };
-  ctx.reply.WriteArrayLen(static_cast<int64_t>(std::size(kLines)));
-  for (std::string_view line : kLines) ctx.reply.WriteSimple(line);
+  ReplyHelp(ctx.reply, "OBJECT",
+            {
+                "ENCODING <key>",
+                "    Return the internal representation used to store the value of <key>.",
+                "FREQ <key>",
+                "    Return the logarithmic access frequency counter of <key> (LFU policies only).",
+                "IDLETIME <key>",
+                "    Return the seconds since <key> was last accessed (not under LFU policies).",
+                "REFCOUNT <key>",
+                "    Return the number of references to the value of <key>.",
+            });
 }
 
 }  // namespace

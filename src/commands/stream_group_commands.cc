@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "src/blocking.h"
+#include "src/commands/help_reply.h"
 #include "src/commands/stream_family.h"
 #include "src/errors.h"
 #include "src/reply.h"
@@ -358,27 +359,23 @@ void CmdXPending(CommandContext& ctx) {
 }
 
 void CmdXGroupHelp(CommandContext& ctx) {
-  static constexpr std::string_view kLines[] = {
-      "XGROUP <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-      "CREATE <key> <groupname> <id|$> [option]",
-      "    Create a new consumer group. Options are:",
-      "    * MKSTREAM",
-      "      Create the empty stream if it does not exist.",
-      "    * ENTRIESREAD entries_read",
-      "      Set the group's entries_read counter (internal use).",
-      "CREATECONSUMER <key> <groupname> <consumer>",
-      "    Create a new consumer in the specified group.",
-      "DELCONSUMER <key> <groupname> <consumer>",
-      "    Remove the specified consumer.",
-      "DESTROY <key> <groupname>",
-      "    Remove the specified group.",
-      "SETID <key> <groupname> <id|$> [ENTRIESREAD entries_read]",
-      "    Set the current group ID and entries_read counter.",
-      "HELP",
-      "    Print this help.",
-  };
-  ctx.reply.WriteArrayLen(std::size(kLines));
-  for (std::string_view l : kLines) ctx.reply.WriteSimple(l);
+  ReplyHelp(ctx.reply, "XGROUP",
+            {
+                "CREATE <key> <groupname> <id|$> [option]",
+                "    Create a new consumer group. Options are:",
+                "    * MKSTREAM",
+                "      Create the empty stream if it does not exist.",
+                "    * ENTRIESREAD entries_read",
+                "      Set the group's entries_read counter (internal use).",
+                "CREATECONSUMER <key> <groupname> <consumer>",
+                "    Create a new consumer in the specified group.",
+                "DELCONSUMER <key> <groupname> <consumer>",
+                "    Remove the specified consumer.",
+                "DESTROY <key> <groupname>",
+                "    Remove the specified group.",
+                "SETID <key> <groupname> <id|$> [ENTRIESREAD entries_read]",
+                "    Set the current group ID and entries_read counter.",
+            });
 }
 
 }  // namespace

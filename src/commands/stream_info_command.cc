@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "src/commands/help_reply.h"
 #include "src/commands/stream_family.h"
 #include "src/errors.h"
 #include "src/reply.h"
@@ -197,19 +198,15 @@ void CmdXInfoConsumers(CommandContext& ctx) {
 }
 
 void CmdXInfoHelp(CommandContext& ctx) {
-  static constexpr std::string_view kLines[] = {
-      "XINFO <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-      "CONSUMERS <key> <groupname>",
-      "    Show consumers of <groupname>.",
-      "GROUPS <key>",
-      "    Show the stream consumer groups.",
-      "STREAM <key> [FULL [COUNT <count>]",
-      "    Show information about the stream.",
-      "HELP",
-      "    Print this help.",
-  };
-  ctx.reply.WriteArrayLen(std::size(kLines));
-  for (std::string_view l : kLines) ctx.reply.WriteSimple(l);
+  ReplyHelp(ctx.reply, "XINFO",
+            {
+                "CONSUMERS <key> <groupname>",
+                "    Show consumers of <groupname>.",
+                "GROUPS <key>",
+                "    Show the stream consumer groups.",
+                "STREAM <key> [FULL [COUNT <count>]",
+                "    Show information about the stream.",
+            });
 }
 
 }  // namespace
