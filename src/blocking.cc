@@ -150,9 +150,9 @@ bool BlockingRegistry::HasReady() { return !ready_keys.empty(); }
 
 void BlockingRegistry::ServeReady(ServerState& server, ThreadStats& stats) {
   std::lock_guard lock(mu_);
-  while (!ready_keys.empty()) {
-    std::string key = std::move(ready_keys.front());
-    ready_keys.erase(ready_keys.begin());
+  // Serving a waiter may mark more keys ready (BLMOVE pushes): they join the end.
+  for (size_t next = 0; next < ready_keys.size(); ++next) {
+    std::string key = std::move(ready_keys[next]);
     auto it = by_key_.find(key);
     if (it == by_key_.end()) continue;
     // A copy: serving removes waiters from the queue being walked.
@@ -167,6 +167,7 @@ void BlockingRegistry::ServeReady(ServerState& server, ThreadStats& stats) {
       if (deliver_) deliver_(Delivery{w->thread_index, w->client_id, out.Drain(), lsn});
     }
   }
+  ready_keys.clear();
 }
 
 }  // namespace cairn::server

@@ -214,3 +214,21 @@ TEST_CASE("no other thread sees a transaction half done") {
   CHECK(torn.load() == 0);
   CHECK(t.Cmd("GET b") == "3000");
 }
+
+TEST_CASE("commands that find their keys in their arguments run inside EXEC") {
+  // ZUNIONSTORE names only its destination at a fixed position; its sources come after numkeys.
+  // EXEC must hold every shard for it, or the sources would be read outside the transaction's
+  // locks. LMPOP and XREAD have no fixed key at all.
+  InProcess t;
+  for (int i = 0; i < 20; ++i)
+    t.Run({"ZADD", "z" + std::to_string(i), "1", "m" + std::to_string(i)});
+  t.Cmd("MULTI");
+  t.Cmd("ZUNIONSTORE dst 20 z0 z1 z2 z3 z4 z5 z6 z7 z8 z9 z10 z11 z12 z13 z14 z15 z16 z17 z18 z19");
+  CHECK(t.Cmd("EXEC") == "[:20]");
+  t.Cmd("RPUSH l1 x");
+  t.Cmd("XADD s 1-1 f v");
+  t.Cmd("MULTI");
+  t.Cmd("LMPOP 2 l0 l1 LEFT");
+  t.Cmd("XREAD COUNT 1 STREAMS s 0");
+  CHECK(t.Cmd("EXEC") == "[[l1, [x]], [[s, [[1-1, [f, v]]]]]]");
+}
