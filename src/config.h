@@ -54,8 +54,12 @@ struct Config {
   // Persistence (the write-ahead log and snapshots; see README for what is implemented).
   bool appendonly = true;
   int64_t wal_segment_size = 64LL * 1024 * 1024;  // bytes per WAL segment file
-  int debug_wal_sync_delay_ms = 0;                 // testing only: slows every fdatasync
-  bool debug_wal_inject_enospc = false;            // testing only: WAL writes fail (ENOSPC)
+  // Back-pressure: while more WAL bytes than this wait to be written, clients' reading pauses.
+  int64_t wal_max_pending_bytes = 64LL * 1024 * 1024;
+  // Recovery: a WAL record that does not apply is logged and skipped instead of stopping.
+  bool wal_replay_skip_bad_records = false;
+  int debug_wal_sync_delay_ms = 0;       // testing only: slows every fdatasync
+  bool debug_wal_inject_enospc = false;  // testing only: WAL writes fail (ENOSPC)
   std::string appendfsync = "always";
   std::string save = "3600 1 300 100 60 10000";  // snapshot schedule: seconds changes ...
   // Automatic snapshot (and WAL trim) once the WAL written since the last snapshot is at

@@ -12,8 +12,8 @@
 #include <climits>
 
 #include "src/dispatch.h"
-#include "src/io_thread.h"
 #include "src/errors.h"
+#include "src/io_thread.h"
 #include "src/log.h"
 #include "src/transaction.h"
 #include "store/store.h"
@@ -157,6 +157,10 @@ void Connection::ProcessInput() {
       PauseReading();  // resumes when the output drains (OnWrite)
       break;
     }
+    if (WalBacklogged()) {
+      PauseForWal();  // resumes when a batch is written (OnDurable)
+      break;
+    }
     resp::ParseStatus status = parser_.Parse(in_.data());
     if (status == resp::ParseStatus::kCommand) {
       size_t consumed = parser_.consumed();
@@ -256,10 +260,38 @@ void Connection::OnUnblocked(std::string reply, uint64_t lsn) {
   Flush();
 }
 
+bool Connection::WalBacklogged() const {
+  ServerState* state = thread_->state();
+  store::GroupCommit* wal = state->wal.load(std::memory_order_acquire);
+  // A failed log refuses writes (MISCONF) and so stops growing; reads go on meanwhile.
+  return wal != nullptr &&
+         static_cast<int64_t>(wal->pending_bytes()) >
+             state->limits.wal_max_pending_bytes.load(std::memory_order_relaxed) &&
+         !wal->failed();
+}
+
+void Connection::PauseForWal() {
+  PauseReading();
+  paused_for_wal_ = true;
+  if (!waiting_durable_) {
+    waiting_durable_ = true;
+    thread_->WaitDurable(this);
+  }
+}
+
+void Connection::OnDurable() {
+  waiting_durable_ = false;
+  if (paused_for_wal_ && !closing_) {
+    paused_for_wal_ = false;
+    ResumeReading();
+    ProcessInput();  // commands already buffered; pauses again if the log is still behind
+  }
+  Flush();
+}
+
 void Connection::GateReply(uint64_t start, uint64_t lsn) {
   store::GroupCommit* wal = thread_->state()->wal.load(std::memory_order_acquire);
-  if (lsn == 0 || wal == nullptr || wal->policy() != store::FsyncPolicy::kAlways ||
-      lsn <= wal->durable_lsn()) {
+  if (lsn == 0 || wal == nullptr || lsn <= wal->durable_lsn()) {
     return;
   }
   uint64_t end = sent_total_ + out_.size();

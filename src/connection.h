@@ -43,10 +43,8 @@ class Connection {
   // Closes if another thread asked for it (CLIENT KILL).
   void CheckKill();
   // Sends replies whose writes have become durable (called when the durable LSN advances).
-  void OnDurable() {
-    waiting_durable_ = false;
-    Flush();
-  }
+  // Also resumes a client paused because the WAL was too far behind (back-pressure).
+  void OnDurable();
   // A blocked command was served on another thread (blocking.h): sends its reply once lsn is
   // durable and resumes the client's later commands.
   void OnUnblocked(std::string reply, uint64_t lsn);
@@ -83,10 +81,18 @@ class Connection {
   // Durable before visible: a reply that reveals LSN L (a write's own, or the last change of
   // a shard a read looked at) is held until the WAL is durable up to L. A gate covers output
   // bytes [start, end); replies stay in order, so everything from the first held gate on
-  // waits. Only under appendfsync always.
+  // waits. Under every appendfsync policy: `always` waits for the fdatasync, `everysec` and
+  // `no` for the write(2) (as Redis writes its AOF buffer before any reply leaves), so a
+  // process crash never loses an acknowledged write.
   void GateReply(uint64_t start, uint64_t lsn);
   // Pending bytes that may be sent now.
   size_t SendableBytes();
+  // Back-pressure: Append never waits (it runs under shard locks), so clients that write
+  // faster than the disk would grow the WAL's pending batch without bound. Instead, while
+  // more than wal-max-pending-bytes wait to be written, a connection stops reading and
+  // executing until the next batch is written.
+  bool WalBacklogged() const;
+  void PauseForWal();
 
   IoThread* thread_;
   union {
@@ -114,9 +120,10 @@ class Connection {
   // unknown to the client, as after a timeout, but it was never acknowledged).
   void FailHeldReplies();
   std::deque<Gate> gates_;
-  bool waiting_durable_ = false;  // registered with the thread for the next durable wake-up
-  BlockRequest block_;               // filled by a blocking handler during Execute
-  std::shared_ptr<Waiter> waiter_;   // while blocked
+  bool waiting_durable_ = false;       // registered with the thread for the next durable wake-up
+  bool paused_for_wal_ = false;        // reading paused by PauseForWal
+  BlockRequest block_;                 // filled by a blocking handler during Execute
+  std::shared_ptr<Waiter> waiter_;     // while blocked
   uv_timer_t* block_timer_ = nullptr;  // created on the first timed block; closed with us
   ClientState client_;
 };

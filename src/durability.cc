@@ -5,8 +5,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 
 #include "src/log.h"
@@ -75,23 +75,6 @@ uint64_t RecoveryBytes(const std::string& dir) {
   return total;
 }
 
-bool RemoveAllSegments(const std::string& dir, std::string* error) {
-  std::vector<store::wal::WalSegment> segments;
-  if (store::wal::WalStatus st = store::wal::ListSegments(dir, &segments); !st.ok()) {
-    *error = st.message;
-    return false;
-  }
-  for (const auto& s : segments) {
-    if (::unlink(s.path.c_str()) != 0) {
-      *error = "removing " + s.path + ": " + std::strerror(errno);
-      return false;
-    }
-  }
-  Log(LogLevel::kNotice, "WAL fully covered by the snapshot: %zu segments removed",
-      segments.size());
-  return store::SyncDir(dir) == 0;
-}
-
 // Tracks replay progress through the segments and logs it once a second.
 class Progress {
  public:
@@ -144,16 +127,27 @@ uint64_t Replay(ServerState& state, const std::string& dir, std::string* error) 
   progress.set_base(snapshot.bytes);
   state.loading_loaded_bytes = snapshot.bytes;
   LogReporter reporter;
-  uint64_t records = 0;
+  uint64_t records = 0, skipped = 0;
+  bool skip_bad = state.config.Snapshot().wal_replay_skip_bad_records;
   bool malformed = false;
   store::wal::WalReadResult result = store::wal::ReadWal(
       dir, snapshot.lsn,
       [&](const store::wal::WalRecord& r) {
-        if (!store::ApplyEffects(state.store, r.payload)) {
-          *error = "WAL record " + std::to_string(r.lsn) + " in " + std::string(r.segment) +
-                   " at offset " + std::to_string(r.offset) + " does not decode";
-          malformed = true;
-          return false;
+        std::string why;
+        if (!store::ApplyEffects(state.store, r.payload, &why)) {
+          std::string what = "WAL record " + std::to_string(r.lsn) + " in " +
+                             std::string(r.segment) + " at offset " + std::to_string(r.offset) +
+                             ": " + why;
+          if (!skip_bad) {
+            *error = what + " (show it with cairn-check-wal --show " + std::to_string(r.lsn) + " " +
+                     dir +
+                     "; to start anyway, skipping such records, set "
+                     "wal-replay-skip-bad-records yes)";
+            malformed = true;
+            return false;
+          }
+          Log(LogLevel::kWarning, "Skipped %s", what.c_str());
+          ++skipped;
         }
         ++records;
         progress.OnRecord(r, records);
@@ -161,6 +155,10 @@ uint64_t Replay(ServerState& state, const std::string& dir, std::string* error) 
       },
       &reporter);
   if (malformed) return 0;
+  if (skipped > 0) {
+    Log(LogLevel::kWarning, "%llu WAL records did not apply and were skipped",
+        static_cast<unsigned long long>(skipped));
+  }
   if (result.state == store::wal::WalReadState::kIoError) {
     *error = "reading the WAL failed: " + result.segment + ": " + result.reason;
     return 0;
@@ -172,10 +170,17 @@ uint64_t Replay(ServerState& state, const std::string& dir, std::string* error) 
     return 0;
   }
   if (result.next_lsn != 0 && result.next_lsn <= snapshot.lsn) {
-    // The snapshot holds changes whose log records never became durable (a crash right
-    // after it): every segment is covered, and the log must restart after the cut.
-    if (!RemoveAllSegments(dir, error)) return 0;
-    result.next_lsn = snapshot.lsn + 1;
+    // A snapshot is published only after the log is synced through its cut
+    // (Journal::SyncThrough), so one that is ahead of the log was not written with this log:
+    // damaged, or copied from elsewhere. Deleting the segments could lose acknowledged
+    // writes, so nothing is touched and the operator decides.
+    *error = "the snapshot " + dir + "/" + store::kSnapshotFileName + " is cut at LSN " +
+             std::to_string(snapshot.lsn) + " but the WAL ends at LSN " +
+             std::to_string(result.next_lsn - 1) +
+             ": they do not belong together; nothing was changed. If the snapshot holds the "
+             "data you want, move the wal-*.log files out of " +
+             dir + "; if the log does, move the snapshot out";
+    return 0;
   } else if (result.first_lsn > snapshot.lsn + 1) {
     *error = "the WAL starts at LSN " + std::to_string(result.first_lsn) +
              " but the snapshot ends at " + std::to_string(snapshot.lsn) + ": records are missing";

@@ -49,6 +49,7 @@ void ServerState::ApplyConfig() {
   limits.timeout_s = c.timeout_s;
   limits.requirepass_set = !c.requirepass.empty();
   limits.inject_wal_enospc = c.debug_wal_inject_enospc;
+  limits.wal_max_pending_bytes = c.wal_max_pending_bytes;
   SetLogLevel(c.loglevel);
 }
 

@@ -36,6 +36,7 @@ struct RuntimeLimits {
   std::atomic<int> timeout_s{0};
   std::atomic<bool> requirepass_set{false};
   std::atomic<bool> inject_wal_enospc{false};  // testing only (debug-wal-inject-enospc)
+  std::atomic<int64_t> wal_max_pending_bytes{0};
 };
 
 struct ServerState {

@@ -2,6 +2,7 @@
 #include "store/effects.h"
 
 #include <array>
+#include <cstdio>
 
 #include "store/object_families.h"
 #include "store/store.h"
@@ -256,32 +257,127 @@ void ApplyPairOp(Store& store, const OpArgs& a) {
   });
 }
 
+const char* OpName(uint8_t op) {
+  static constexpr const char* kNames[] = {
+      "unknown op", "SET",     "SET KEEPTTL", "DEL",      "EXPIRE", "APPEND",     "SETRANGE",
+      "RENAME",     "MOVE",    "COPY",        "FLUSHDB",  "FLUSHALL", "SWAPDB", "OBJECT",
+      "SET OBJECT"};
+  return op < std::size(kNames) ? kNames[op] : kNames[0];
+}
+
+// Printable key: bytes outside ASCII 32..126 (and the quote) as \xNN, long keys cut.
+std::string Quoted(std::string_view key) {
+  std::string out = "\"";
+  for (size_t i = 0; i < key.size() && i < 64; ++i) {
+    auto c = static_cast<unsigned char>(key[i]);
+    if (c >= 32 && c < 127 && c != '"' && c != '\\') {
+      out += static_cast<char>(c);
+    } else {
+      char hex[5];
+      std::snprintf(hex, sizeof hex, "\\x%02x", c);
+      out += hex;
+    }
+  }
+  if (key.size() > 64) out += "...";
+  return out + "\"";
+}
+
+// One line for a decoded op: name, db, key and the size of what it carries.
+std::string Describe(const OpArgs& a) {
+  std::string out = OpName(a.op);
+  if (a.op == kOpFlushAll) return out;
+  out += " db=" + std::to_string(a.db);
+  if (a.op == kOpFlushDb) return out;
+  if (a.op == kOpSwapDb) return out + " with db=" + std::to_string(a.number);
+  if ((a.op == kOpObject || a.op == kOpSetObject) && !a.second.empty()) {
+    out += " " + std::string(TypeName(static_cast<ValueType>(a.second[0])));
+  }
+  out += " key=" + Quoted(a.key);
+  if (!a.second.empty()) out += " (" + std::to_string(a.second.size()) + " bytes)";
+  return out;
+}
+
+// What the key holds now, for an op that did not apply to it.
+std::string CurrentValue(Store& store, const OpArgs& a) {
+  return store.Access(a.db, a.key, [&](KeyHandle& h) -> std::string {
+    const Entry* e = h.Peek();
+    if (e == nullptr) return "no such key";
+    std::string what = "a " + std::string(TypeName(e->value.type));
+    if (e->value.type == ValueType::kString) {
+      return what + " of " + std::to_string(e->value.str.view().size()) + " bytes";
+    }
+    return what + " of " + std::to_string(e->value.obj->size()) + " elements";
+  });
+}
+
+bool Fail(std::string* error, std::string text) {
+  if (error != nullptr) *error = std::move(text);
+  return false;
+}
+
+// Applies one decoded op; false when it does not apply to what the store holds.
+bool ApplyOp(Store& store, const OpArgs& a) {
+  switch (a.op) {
+    case kOpFlushAll:
+      store.FlushAll();
+      return true;
+    case kOpFlushDb:
+      store.FlushDb(a.db);
+      return true;
+    case kOpSwapDb:
+      store.SwapDb(a.db, static_cast<int>(a.number));
+      return true;
+    case kOpRename:
+    case kOpMove:
+    case kOpCopy:
+      ApplyPairOp(store, a);
+      return true;
+    case kOpObject:
+      return ApplyObjectOp(store, a);
+    case kOpSetObject:
+      return ApplySetObject(store, a);
+    default:
+      ApplyKeyOp(store, a);
+      return true;
+  }
+}
+
 }  // namespace
 
-bool ApplyEffects(Store& store, std::string_view payload) {
+bool ApplyEffects(Store& store, std::string_view payload, std::string* error) {
   Store::ReplayScope replay;  // the recorded state, not today's clock, decides what exists
   Decoder d(payload);
-  if (d.empty()) return false;
-  while (!d.empty()) {
+  if (d.empty()) return Fail(error, "the record holds no ops");
+  for (size_t index = 1; !d.empty(); ++index) {
+    size_t at = payload.size() - d.remaining();
     OpArgs a;
-    if (!d.U8(&a.op) || !DecodeOp(d, store.databases(), &a)) return false;
-    switch (a.op) {
-      case kOpFlushAll: store.FlushAll(); break;
-      case kOpFlushDb: store.FlushDb(a.db); break;
-      case kOpSwapDb: store.SwapDb(a.db, static_cast<int>(a.number)); break;
-      case kOpRename:
-      case kOpMove:
-      case kOpCopy: ApplyPairOp(store, a); break;
-      case kOpObject:
-        if (!ApplyObjectOp(store, a)) return false;
-        break;
-      case kOpSetObject:
-        if (!ApplySetObject(store, a)) return false;
-        break;
-      default: ApplyKeyOp(store, a); break;
+    if (!d.U8(&a.op) || !DecodeOp(d, store.databases(), &a)) {
+      return Fail(error, "op " + std::to_string(index) + " at byte " + std::to_string(at) + " (" +
+                             OpName(a.op) + ") does not decode");
+    }
+    if (!ApplyOp(store, a)) {
+      return Fail(error,
+                  "op " + std::to_string(index) + " (" + Describe(a) +
+                      ") does not apply to the key's current value: " + CurrentValue(store, a));
     }
   }
   return true;
+}
+
+std::vector<std::string> DescribeEffects(std::string_view payload, int databases) {
+  std::vector<std::string> lines;
+  Decoder d(payload);
+  while (!d.empty()) {
+    size_t at = payload.size() - d.remaining();
+    OpArgs a;
+    if (!d.U8(&a.op) || !DecodeOp(d, databases, &a)) {
+      lines.push_back(std::string(OpName(a.op)) + ": does not decode at byte " +
+                      std::to_string(at));
+      break;
+    }
+    lines.push_back(Describe(a));
+  }
+  return lines;
 }
 
 }  // namespace cairn::store

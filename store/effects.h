@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace cairn::store {
 
@@ -37,8 +38,15 @@ class EffectBuffer {
   static void ObjectOp(int db, std::string_view key, uint8_t type, std::string_view family_op);
 };
 
-// Applies one kEffects payload to store (whose journal must be off). Returns false if the
-// payload is malformed (corruption: the caller reports the record).
-[[nodiscard]] bool ApplyEffects(Store& store, std::string_view payload);
+// Applies one kEffects payload to store (whose journal must be off). Returns false if an
+// op does not decode, or does not apply to what the store holds (a push onto a key of
+// another type, say: a log the server wrote never has one, so it means a bug or damage);
+// *error (if given) then names the op, its key and what the key held. The ops before the
+// failing one stay applied.
+[[nodiscard]] bool ApplyEffects(Store& store, std::string_view payload,
+                                std::string* error = nullptr);
+
+// One line per op of a payload ("SET db=0 key=\"k\" (5 bytes)"), for cairn-check-wal.
+std::vector<std::string> DescribeEffects(std::string_view payload, int databases);
 
 }  // namespace cairn::store

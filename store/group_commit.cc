@@ -1,6 +1,7 @@
 // store/group_commit.cc — see group_commit.h for the protocol.
 #include "store/group_commit.h"
 
+#include <cerrno>
 #include <chrono>
 
 #include "store/wal_format.h"
@@ -18,6 +19,7 @@ int64_t SteadyUs() {
 GroupCommit::GroupCommit(GroupCommitOptions options, uint64_t next_lsn)
     : options_(std::move(options)),
       writer_(options_.wal),
+      synced_lsn_(next_lsn - 1),
       next_lsn_(next_lsn),
       last_lsn_(next_lsn - 1),
       durable_lsn_(next_lsn - 1) {}
@@ -33,7 +35,30 @@ int GroupCommit::Stop() {
   }
   cv_.notify_one();
   if (thread_.joinable()) thread_.join();
+  synced_cv_.notify_all();
   return final_error_;
+}
+
+int GroupCommit::SyncThrough(uint64_t lsn) {
+  std::unique_lock lock(mu_);
+  if (lsn > sync_wanted_lsn_) sync_wanted_lsn_ = lsn;
+  cv_.notify_one();
+  synced_cv_.wait(lock, [&] { return synced_lsn_ >= lsn || stop_ || failed(); });
+  if (synced_lsn_ >= lsn) return 0;
+  return failed() ? -EIO : -ECANCELED;
+}
+
+bool GroupCommit::SyncRequested() const {
+  return sync_wanted_lsn_ > synced_lsn_ && durable_lsn() >= sync_wanted_lsn_;
+}
+
+void GroupCommit::SyncWritten() {
+  uint64_t written = durable_lsn();
+  int rc = TimedSync();
+  ReportHealth(rc);
+  std::lock_guard lock(mu_);
+  if (rc == 0 && written > synced_lsn_) synced_lsn_ = written;
+  synced_cv_.notify_all();
 }
 
 uint64_t GroupCommit::Append(std::string_view payload) {
@@ -43,7 +68,9 @@ uint64_t GroupCommit::Append(std::string_view payload) {
     filling_first_lsn_ = lsn;
     cv_.notify_one();  // the commit thread may be idle: this batch goes out at once
   }
+  size_t before = filling_.size();
   wal::PutRecord(&filling_, wal::kEffects, lsn, payload);
+  pending_bytes_.fetch_add(filling_.size() - before, std::memory_order_relaxed);
   ++filling_records_;
   last_lsn_.store(lsn, std::memory_order_release);
   return lsn;
@@ -58,6 +85,12 @@ void GroupCommit::Run() {
   std::unique_lock lock(mu_);
   for (;;) {
     if (filling_.empty()) {
+      if (SyncRequested()) {
+        lock.unlock();
+        SyncWritten();
+        lock.lock();
+        continue;
+      }
       if (stop_) break;
       if (options_.policy == FsyncPolicy::kEverySec) {
         cv_.wait_for(lock, std::chrono::seconds(1));
@@ -115,6 +148,7 @@ void GroupCommit::ReportHealth(int rc) {
     }
     std::lock_guard lock(mu_);
     ++stats_.failures;
+    synced_cv_.notify_all();  // SyncThrough gives up on a failing log
   } else if (failed_.exchange(false, std::memory_order_acq_rel) && options_.on_error) {
     options_.on_error(0);
   }
@@ -143,6 +177,14 @@ void GroupCommit::Commit(uint64_t first_lsn, uint64_t last_lsn, uint64_t records
     stats_.records += records;
     if (records > stats_.max_batch_records) stats_.max_batch_records = records;
   }
+  // Before the wake-up: a client paused for back-pressure rechecks pending_bytes() when
+  // woken, and must see this batch gone or it would wait for a wake-up that never comes.
+  pending_bytes_.fetch_sub(writing_.size(), std::memory_order_relaxed);
+  if (options_.policy == FsyncPolicy::kAlways) {
+    std::lock_guard lock(mu_);
+    synced_lsn_ = last_lsn;
+    synced_cv_.notify_all();
+  }
   durable_lsn_.store(last_lsn, std::memory_order_release);
   if (options_.on_durable) options_.on_durable(last_lsn);
 }
@@ -153,7 +195,7 @@ void GroupCommit::MaybeSyncEverySecond() {
   int64_t now_ms = SteadyUs() / 1000;
   if (now_ms - last_sync_ms_ < 1000) return;
   last_sync_ms_ = now_ms;
-  ReportHealth(TimedSync());
+  SyncWritten();
 }
 
 }  // namespace cairn::store

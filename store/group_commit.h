@@ -71,10 +71,17 @@ class GroupCommit final : public Journal {
   // The next batch starts a new segment file (called when a snapshot starts). Any thread.
   void RotateSegment() { rotate_.store(true, std::memory_order_release); }
   uint64_t last_lsn() const override { return last_lsn_.load(std::memory_order_acquire); }
+  // Waits until the commit thread has fdatasync'ed through lsn (under everysec and no it
+  // syncs on request). -EIO if the log is failing, -ECANCELED if it stopped first.
+  int SyncThrough(uint64_t lsn) override;
   // Replies revealing LSN <= durable_lsn() may leave. Under everysec and no, every written
   // batch counts (those policies acknowledge before the sync, as Redis does).
   uint64_t durable_lsn() const { return durable_lsn_.load(std::memory_order_acquire); }
   bool failed() const { return failed_.load(std::memory_order_acquire); }
+  // Bytes appended but not yet written (the filling batch plus the one being written): the
+  // server pauses reading from clients while this is over its limit (back-pressure), since
+  // Append itself must never wait. Any thread.
+  uint64_t pending_bytes() const { return pending_bytes_.load(std::memory_order_relaxed); }
   FsyncPolicy policy() const { return options_.policy; }
   GroupCommitStats stats() const;
 
@@ -87,6 +94,10 @@ class GroupCommit final : public Journal {
   // Tracks failed()/on_error from the result of a write or sync (0 = success).
   void ReportHealth(int rc);
   void MaybeSyncEverySecond();
+  // A SyncThrough caller waits for records that are written but not yet synced.
+  bool SyncRequested() const;
+  // Syncs what has been written; on success everything written so far counts as synced.
+  void SyncWritten();
 
   GroupCommitOptions options_;
   WalWriter writer_;
@@ -94,6 +105,9 @@ class GroupCommit final : public Journal {
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
+  std::condition_variable synced_cv_;  // SyncThrough waiters
+  uint64_t synced_lsn_;                // guarded by mu_: fdatasync'ed through this LSN
+  uint64_t sync_wanted_lsn_ = 0;       // guarded by mu_: highest LSN a SyncThrough awaits
   std::string filling_;
   uint64_t filling_first_lsn_ = 0;
   uint64_t filling_records_ = 0;
@@ -107,6 +121,7 @@ class GroupCommit final : public Journal {
   std::atomic<uint64_t> last_lsn_;
   std::atomic<uint64_t> durable_lsn_;
   std::atomic<bool> failed_{false};
+  std::atomic<uint64_t> pending_bytes_{0};
   std::atomic<bool> rotate_{false};
 };
 

@@ -19,6 +19,11 @@ class Journal {
   virtual uint64_t Append(std::string_view payload) = 0;
   // The LSN of the last appended record (0 if none). Thread-safe.
   virtual uint64_t last_lsn() const = 0;
+  // Blocks until every record up to lsn is on stable storage, whatever the fsync policy; a
+  // snapshot cut at lsn is published only then, so recovery never meets a snapshot that is
+  // ahead of the log. Returns 0 or a negative errno. A journal that keeps nothing on disk
+  // has nothing to wait for. Thread-safe; never called with shard locks held.
+  virtual int SyncThrough(uint64_t lsn) { return 0; }
 };
 
 }  // namespace cairn::store

@@ -118,6 +118,9 @@ SnapshotResult WriteSnapshot(Store& store, const std::string& dir) {
     rc = out.file().Append(crc);
   }
   if (rc == 0) rc = out.file().Sync();
+  // Published only once the log holds every record up to the cut: a crash can then never
+  // leave a snapshot that is ahead of the log, which recovery could not tell from damage.
+  if (rc == 0 && store.journal() != nullptr) rc = store.journal()->SyncThrough(capture.lsn);
   if (rc != 0) {
     ::unlink(tmp.c_str());
     return Failure(rc, "writing " + tmp);

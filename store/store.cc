@@ -81,7 +81,11 @@ Entry* KeyHandle::Lookup(bool touch) {
   Entry* e = table().Find(hash_, key_, &link);
   if (e == nullptr) return nullptr;
   if (e->has_expire() && !replaying && e->expire_at_ms <= now_ms()) {
+    // Expiry is part of the log's history: the delete is logged like any other, in the
+    // same record as whatever this command writes next, so replay (which never expires by
+    // the clock) sees the key vanish exactly where clients saw it vanish.
     detail::DeferDestroy(table().Unlink(link));
+    if (logging()) EffectBuffer::Del(db_, key_);
     Touch();
     store_->CountExpired(1);
     return nullptr;
@@ -596,6 +600,8 @@ size_t Store::ExpireShard(Shard& s, int64_t now_ms, size_t max_checks) {
   Reclaim reclaim;
   std::lock_guard lock(s.mu);
   CaptureIfPending(shard_index);
+  // The deletes below are logged as one record, appended before the lock is released.
+  CommitGuard commit(this, std::span<const size_t>(&shard_index, 1));
   for (int db = 0; db < databases_; ++db) {
     detail::Table& t = s.tables[db];
     if (t.expires() == 0) continue;
@@ -606,6 +612,7 @@ size_t Store::ExpireShard(Shard& s, int64_t now_ms, size_t max_checks) {
       while (*link != nullptr) {
         if (IsExpired(**link, now_ms)) {
           if (!s.watched.empty()) TouchWatched(s, db, (*link)->key());
+          if (journal_ != nullptr) EffectBuffer::Del(db, (*link)->key());
           detail::DeferDestroy(t.Unlink(link));
           ++expired;
         } else {

@@ -253,6 +253,7 @@ class Store {
   // Sets the journal that receives every change (nullptr: none, e.g. during replay). Call
   // before the store is shared between threads.
   void set_journal(Journal* journal) { journal_ = journal; }
+  Journal* journal() const { return journal_; }
   // The highest LSN the calling thread's commands have made or observed since the last call,
   // then resets it to 0. 0 means the reply reveals nothing that needs to wait.
   static uint64_t TakeObservedLsn();

@@ -40,7 +40,6 @@ namespace fs = std::filesystem;
 // Generous: a bound that only a hang (or a lost wake-up) reaches, never a slow machine.
 constexpr auto kWaitLimit = std::chrono::seconds(20);
 
-
 // The highest LSN among the whole records in bytes (0 for a segment header or no record).
 uint64_t LastLsnIn(std::string_view bytes) {
   if (bytes.substr(0, wal::kMagic.size()) == wal::kMagic) return 0;
@@ -583,6 +582,87 @@ TEST_CASE("group commit under appendfsync everysec syncs every second under sust
   load = false;
   CHECK(gc.Stop() == 0);
   CHECK(during >= 2);
+}
+
+TEST_CASE("group commit SyncThrough syncs written records on request under everysec and no") {
+  for (FsyncPolicy policy : {FsyncPolicy::kEverySec, FsyncPolicy::kNo}) {
+    CAPTURE(static_cast<int>(policy));
+    TempDir dir;
+    FileControl c;
+    GroupCommit gc(Options(dir.path(), &c, policy), 1);
+    c.committer = &gc;
+    gc.Start();
+    CHECK(c.WaitFor([&] { return c.syncs_ok == 0; }));
+    uint64_t last = AppendNumbered(gc, 1, 50);
+    // A snapshot cut at `last` waits until the log is on disk through it, not for a timer.
+    CHECK(gc.SyncThrough(last) == 0);
+    CHECK(c.synced_lsn >= last);
+    CHECK(gc.SyncThrough(last) == 0);  // already synced: returns at once
+    CHECK(gc.Stop() == 0);
+    CheckLogHoldsExactly(dir.path(), 50);
+  }
+}
+
+TEST_CASE("group commit SyncThrough under always returns once the batch is synced") {
+  TempDir dir;
+  FileControl c;
+  c.block_syncs = true;
+  GroupCommit gc(Options(dir.path(), &c), 1);
+  c.committer = &gc;
+  gc.Start();
+  gc.Append(Payload(1));
+  REQUIRE(c.WaitFor([&] { return c.syncs_started == 1; }));
+  std::atomic<bool> returned{false};
+  std::thread waiter([&] {
+    CHECK(gc.SyncThrough(1) == 0);
+    returned = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  CHECK_FALSE(returned.load());  // the sync of LSN 1 is still held
+  c.Change([&] { c.syncs_released = 1; });
+  waiter.join();
+  CHECK(c.synced_lsn == 1);
+  c.Change([&] { c.block_syncs = false; });
+  CHECK(gc.Stop() == 0);
+}
+
+TEST_CASE("group commit SyncThrough gives up with an error while the log is failing") {
+  TempDir dir;
+  FileControl c;
+  c.sync_error = -EIO;
+  GroupCommit gc(Options(dir.path(), &c), 1);
+  c.committer = &gc;
+  gc.Start();
+  gc.Append(Payload(1));
+  CHECK(gc.SyncThrough(1) == -EIO);
+  c.Change([&] { c.sync_error = 0; });
+  REQUIRE(c.WaitFor([&] { return !c.errors.empty() && c.errors.back() == 0; }));  // recovered
+  CHECK(gc.SyncThrough(1) == 0);  // the retried batch was synced
+  CHECK(gc.Stop() == 0);
+  CheckLogHoldsExactly(dir.path(), 1);
+}
+
+TEST_CASE("group commit counts appended bytes as pending until their batch is written") {
+  TempDir dir;
+  FileControl c;
+  c.block_syncs = true;
+  GroupCommit gc(Options(dir.path(), &c), 1);
+  c.committer = &gc;
+  gc.Start();
+  CHECK(gc.pending_bytes() == 0);
+  gc.Append(Payload(1));
+  REQUIRE(c.WaitFor([&] { return c.syncs_started == 1; }));
+  uint64_t first = gc.pending_bytes();
+  CHECK(first > Payload(1).size());  // the framed record, still being synced
+  AppendNumbered(gc, 2, 11);
+  CHECK(gc.pending_bytes() > first);
+  c.Change([&] {
+    c.block_syncs = false;
+    c.syncs_released = 100;
+  });
+  REQUIRE(c.WaitFor([&] { return c.durable_seen == 11; }));
+  CHECK(gc.pending_bytes() == 0);  // zero before the wake-up that reports LSN 11
+  CHECK(gc.Stop() == 0);
 }
 
 }  // namespace

@@ -1,18 +1,21 @@
 // tests/store/snapshot_test.cc — snapshots: a cut at one LSN taken while writers run, so the
 // snapshot plus the log after the cut restores every change exactly once.
+#include "store/snapshot.h"
+
 #include <doctest/doctest.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <cstdlib>
 #include <map>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "store/effects.h"
 #include "store/group_commit.h"
-#include "store/snapshot.h"
 #include "store/store.h"
 #include "store/wal_reader.h"
 #include "store/wal_writer.h"
@@ -65,6 +68,31 @@ TEST_CASE("a snapshot round-trips keys, values, expiries and databases") {
   REQUIRE(LoadSnapshot(loaded, dir.path()).ok());
   CHECK(Dump(loaded) == Dump(store));
   CHECK(ExpireAt(loaded, "ttl") == 4102444800000);
+}
+
+TEST_CASE("a snapshot is published only once the log is synced through its cut") {
+  TempDir dir;
+  Store store;
+  testing::RecordingJournal journal;
+  store.set_journal(&journal);
+  Set(store, "a", "1");
+  Set(store, "b", "2");
+  SnapshotResult w = WriteSnapshot(store, dir.path());
+  REQUIRE(w.ok());
+  CHECK(w.lsn == 2);
+  CHECK(journal.sync_requests == std::vector<uint64_t>{2});
+
+  // A log that cannot be synced: the new snapshot is not published, the old one stays.
+  Set(store, "c", "3");
+  journal.sync_error = -EIO;
+  CHECK_FALSE(WriteSnapshot(store, dir.path()).ok());
+  store.set_journal(nullptr);
+  Store loaded;
+  SnapshotResult r = LoadSnapshot(loaded, dir.path());
+  REQUIRE(r.ok());
+  CHECK(r.lsn == 2);
+  CHECK(Keys(loaded) == std::set<std::string>{"a", "b"});
+  CHECK(::access((dir.path() + "/" + kSnapshotFileName + ".tmp").c_str(), F_OK) != 0);
 }
 
 TEST_CASE("a damaged snapshot is refused, not half loaded") {
