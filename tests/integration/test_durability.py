@@ -3,9 +3,8 @@ check that every acknowledged write is there exactly once; damage the write-ahea
 crashes (torn tail) and bad disks (a flipped byte) do; expiry across restarts; replies held
 until their write is durable; shutdown syncs; the WAL figures in INFO persistence.
 
-Every server here runs with --appendonly yes on a data directory that outlives the process
-(DurableServer below); the harness's ServerProcess makes a fresh directory per start, so this
-file starts and restarts the binary itself, reusing the harness's readiness check.
+Every server here runs with the log on, on a data directory that outlives the process (the
+harness's DurableServer).
 
 Environment: CAIRN_SERVER (the binary; these tests are skipped for redis-server, whose
 persistence is another design), CAIRN_CHECK_WAL (cairn-check-wal, for the repair test),
@@ -14,8 +13,6 @@ CAIRN_CRASH_CYCLES (kill -9 cycles of the crash test, default 20).
 import os
 import random
 import shutil
-import signal
-import socket
 import struct
 import subprocess
 import sys
@@ -28,8 +25,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import redis  # noqa: E402
 
-from harness import (STARTUP_TIMEOUT, RawConnection, ServerProcess, free_port,  # noqa: E402
-                     is_reference_redis, parse_one, Incomplete)
+from harness import (DurableServer, RawConnection, is_reference_redis,  # noqa: E402
+                     parse_one, Incomplete)
 
 CHECK_WAL = os.environ.get("CAIRN_CHECK_WAL")
 CRASH_CYCLES = int(os.environ.get("CAIRN_CRASH_CYCLES", "20"))
@@ -71,97 +68,7 @@ def read_file(path):
         return f.read()
 
 
-# ---- a server process on a directory that survives restarts -----------------------------
-
-class DurableServer(ServerProcess):
-    """cairn-server with --appendonly yes on a fixed data directory. start() may be called
-    again after kill9() / terminate() / shutdown: the next process replays the same WAL.
-    Each start logs to its own file next to (not inside) the data directory."""
-
-    def __init__(self, root, extra_args=()):
-        super().__init__(["--appendonly", "yes"] + [str(a) for a in extra_args])
-        self.root = root
-        self.data_dir = os.path.join(root, "data")
-        os.makedirs(self.data_dir, exist_ok=True)
-        self.starts = 0
-
-    def _spawn(self):
-        self.starts += 1
-        self.port = free_port()
-        self.dir = self.data_dir
-        self.log_path = os.path.join(self.root, "server-%d.log" % self.starts)
-        args = [self.binary, "--port", str(self.port), "--bind", "127.0.0.1",
-                "--dir", self.data_dir, "--save", "", "--appendonly", "no"] + self.extra_args
-        self._log = open(self.log_path, "ab")
-        self._log.write(("=== %s\n" % " ".join(repr(a) for a in args)).encode())
-        self._log.flush()
-        self.proc = subprocess.Popen(args, stdout=self._log, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, cwd=self.data_dir)
-
-    def start(self):
-        last_error = None
-        for _attempt in range(3):  # the free port may be taken by someone else meanwhile
-            self._spawn()
-            try:
-                self._wait_ready()
-                return self
-            except RuntimeError as e:
-                last_error = e
-                self._kill()
-                if "in use" not in self.log_text().lower() and "another process" not in str(e):
-                    break
-        raise last_error
-
-    def start_expecting_failure(self, timeout=STARTUP_TIMEOUT):
-        """Starts a server that must refuse to start; returns (exit code, its output)."""
-        self._spawn()
-        try:
-            code = self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self._kill()
-            raise AssertionError("the server started although it should have refused; log:\n"
-                                 + self.log_text())
-        text = self.log_text()
-        self._close_log()
-        return code, text
-
-    def kill9(self):
-        self.proc.kill()
-        self.proc.wait(10)
-        self._close_log()
-
-    def terminate(self):
-        """SIGTERM; returns the exit code."""
-        self.proc.send_signal(signal.SIGTERM)
-        code = self.proc.wait(30)
-        self._close_log()
-        return code
-
-    def wait_exit(self, timeout=30):
-        code = self.proc.wait(timeout)
-        self._close_log()
-        return code
-
-    def _close_log(self):
-        if self._log:
-            self._log.close()
-            self._log = None
-
-    def cleanup(self):  # the harness's cleanup would delete the data directory
-        self._close_log()
-
-    def stop(self):
-        if self.proc is not None and self.proc.poll() is None:
-            self._kill()
-        self._close_log()
-
-    def info_persistence(self):
-        r = self.client()
-        try:
-            return r.info("persistence")
-        finally:
-            r.close()
-
+# ---- one temp root per test ----------------------------------------------------------
 
 class DurabilityTestCase(unittest.TestCase):
     """A temp root per test; servers started with self.server(...) are stopped at the end."""
@@ -176,8 +83,8 @@ class DurabilityTestCase(unittest.TestCase):
         if os.environ.get("CAIRN_KEEP_TMP") is None:
             shutil.rmtree(self.root, ignore_errors=True)
 
-    def server(self, *extra_args):
-        s = DurableServer(self.root, extra_args)
+    def server(self, *extra_args, appendfsync="always"):
+        s = DurableServer(self.root, extra_args, appendfsync)
         self._servers.append(s)
         return s
 
