@@ -107,6 +107,7 @@ class DurabilityTestCase(unittest.TestCase):
 
 # ---- a failing disk: writes get errors, never OK; reads go on; recovery --------------------
 
+@unittest.skipIf(is_reference_redis(), SKIP_REASON)
 class TestWalFaults(DurabilityTestCase):
     MISCONF = b"MISCONF Errors writing to the AOF file: No space left on device"
 
