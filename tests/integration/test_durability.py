@@ -158,24 +158,20 @@ class TestWalFaults(DurabilityTestCase):
 
 # ---- crash: kill -9 in the middle of concurrent writes ----------------------------------
 
-class Writer(threading.Thread):
-    """One client: SETs of unique keys, INCRs of shared counters, APPENDs of unique tokens to
-    shared keys, one command at a time. Records what was sent and what was acknowledged;
-    stops at the first connection error (the server was killed)."""
-
-    COUNTERS = 3
-    LOGS = 3
+class CrashClient(threading.Thread):
+    """One connection sending step(conn, n) for n = 1, 2, ... until the server is killed. A
+    step records what it sent and, once the reply came, what was acknowledged; the command
+    in flight at the kill is not acknowledged. A hang or a wrong reply (not the kill) is kept
+    in self.error."""
 
     def __init__(self, port, cycle, index, seed):
         super().__init__(daemon=True)
         self.port, self.cycle, self.index = port, cycle, index
         self.rng = random.Random(seed)
-        self.acked_sets = {}          # key -> value
-        self.incr_sent = [0] * self.COUNTERS
-        self.incr_acked = [0] * self.COUNTERS
-        self.tokens_sent = {}         # log key -> [token, ...] in send order
-        self.tokens_acked = {}        # log key -> set of tokens
         self.error = None
+
+    def step(self, conn, n):
+        raise NotImplementedError
 
     def run(self):
         try:
@@ -186,26 +182,7 @@ class Writer(threading.Thread):
         try:
             while True:
                 n += 1
-                op = self.rng.randrange(3)
-                if op == 0:
-                    key = "set:%d:%d:%d" % (self.cycle, self.index, n)
-                    value = "v%d-%s" % (n, "x" * self.rng.randrange(40))
-                    reply = conn.command("SET", key, value)
-                    self.check(reply.value == b"OK", reply)
-                    self.acked_sets[key] = value.encode()
-                elif op == 1:
-                    c = self.rng.randrange(self.COUNTERS)
-                    self.incr_sent[c] += 1
-                    reply = conn.command("INCR", "counter:%d" % c)
-                    self.check(reply.type == ":", reply)
-                    self.incr_acked[c] += 1
-                else:
-                    key = "log:%d" % self.rng.randrange(self.LOGS)
-                    token = "%d.%d.%d" % (self.cycle, self.index, n)
-                    self.tokens_sent.setdefault(key, []).append(token)
-                    reply = conn.command("APPEND", key, token + ";")
-                    self.check(reply.type == ":", reply)
-                    self.tokens_acked.setdefault(key, set()).add(token)
+                self.step(conn, n)
         except OSError:
             pass  # the server went away mid-command: that command is not acknowledged
         except AssertionError as e:
@@ -213,6 +190,44 @@ class Writer(threading.Thread):
                 self.error = e  # a hang or a wrong reply, not the kill
         finally:
             conn.close()
+
+
+class Writer(CrashClient):
+    """SETs of unique keys, INCRs of shared counters, APPENDs of unique tokens to shared keys,
+    one command at a time."""
+
+    COUNTERS = 3
+    LOGS = 3
+
+    def __init__(self, port, cycle, index, seed):
+        super().__init__(port, cycle, index, seed)
+        self.acked_sets = {}          # key -> value
+        self.incr_sent = [0] * self.COUNTERS
+        self.incr_acked = [0] * self.COUNTERS
+        self.tokens_sent = {}         # log key -> [token, ...] in send order
+        self.tokens_acked = {}        # log key -> set of tokens
+
+    def step(self, conn, n):
+        op = self.rng.randrange(3)
+        if op == 0:
+            key = "set:%d:%d:%d" % (self.cycle, self.index, n)
+            value = "v%d-%s" % (n, "x" * self.rng.randrange(40))
+            reply = conn.command("SET", key, value)
+            self.check(reply.value == b"OK", reply)
+            self.acked_sets[key] = value.encode()
+        elif op == 1:
+            c = self.rng.randrange(self.COUNTERS)
+            self.incr_sent[c] += 1
+            reply = conn.command("INCR", "counter:%d" % c)
+            self.check(reply.type == ":", reply)
+            self.incr_acked[c] += 1
+        else:
+            key = "log:%d" % self.rng.randrange(self.LOGS)
+            token = "%d.%d.%d" % (self.cycle, self.index, n)
+            self.tokens_sent.setdefault(key, []).append(token)
+            reply = conn.command("APPEND", key, token + ";")
+            self.check(reply.type == ":", reply)
+            self.tokens_acked.setdefault(key, set()).add(token)
 
     def check(self, ok, reply):
         if not ok:
