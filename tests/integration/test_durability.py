@@ -1,14 +1,16 @@
 """Durability of the real server: crash it with kill -9, restart it on the same directory, and
-check that every acknowledged write is there exactly once; damage the write-ahead log the way
-crashes (torn tail) and bad disks (a flipped byte) do; expiry across restarts; replies held
-until their write is durable; shutdown syncs; the WAL figures in INFO persistence.
+check that every acknowledged write is there exactly once — also when clients write keys with
+short TTLs again after they expire; damage the write-ahead log the way crashes (torn tail) and
+bad disks (a flipped byte) do; expiry across restarts; replies held until their write is
+durable; shutdown syncs; the WAL figures in INFO persistence.
 
 Every server here runs with the log on, on a data directory that outlives the process (the
 harness's DurableServer).
 
-Environment: CAIRN_SERVER (the binary; these tests are skipped for redis-server, whose
-persistence is another design), CAIRN_CHECK_WAL (cairn-check-wal, for the repair test),
-CAIRN_CRASH_CYCLES (kill -9 cycles of the crash test, default 20).
+Environment: CAIRN_SERVER (the binary; with redis-server only the short-TTL crash test runs,
+the rest being about cairn's own WAL), CAIRN_CHECK_WAL (cairn-check-wal, for the repair test),
+CAIRN_CRASH_CYCLES (kill -9 cycles of the crash test, default 20), CAIRN_TTL_CRASH_CYCLES (of
+the short-TTL crash test, default 10), CAIRN_CRASH_SEED (to replay a run).
 """
 import os
 import random
@@ -20,6 +22,7 @@ import tempfile
 import threading
 import time
 import unittest
+from collections import namedtuple
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -82,6 +85,18 @@ class DurabilityTestCase(unittest.TestCase):
             s.stop()
         if os.environ.get("CAIRN_KEEP_TMP") is None:
             shutil.rmtree(self.root, ignore_errors=True)
+
+    def kill_during(self, server, clients, seconds, where):
+        """Starts the client threads, kill -9s the server `seconds` later and waits for every
+        client to stop; fails if one hung or recorded an error."""
+        for c in clients:
+            c.start()
+        time.sleep(seconds)
+        server.kill9()
+        for c in clients:
+            c.join(30)
+            self.assertFalse(c.is_alive(), "a client hung after the kill %s" % where)
+            self.assertIsNone(c.error, "client %d %s" % (c.index, where))
 
     def server(self, *extra_args, appendfsync="always"):
         s = DurableServer(self.root, extra_args, appendfsync)
@@ -366,6 +381,238 @@ class TestCrashRecovery(DurabilityTestCase):
                 order = [position[t] for t in sent.get(key, []) if t in position]
                 self.assertEqual(order, sorted(order), "per-writer order in %s %s" % (key, where))
         r.close()
+
+
+# ---- crash with short TTLs: writes that meet expired keys, kill -9 ------------------------
+
+TTL_CRASH_CYCLES = int(os.environ.get("CAIRN_TTL_CRASH_CYCLES", "10"))
+CLOCK_SLACK_MS = 250  # the client's clock against the server's, both the same wall clock
+
+
+def now_ms():
+    return time.time() * 1000.0
+
+
+class KeyState(namedtuple("KeyState", "kind value expire")):
+    """A live key as its clients were told: kind "string", "list" or "set"; value bytes,
+    a tuple or a frozenset; expire None or (earliest, latest) unix ms, since a relative TTL
+    starts when the server runs the command, somewhere between sending it and its reply."""
+
+
+WRITE_KIND = {"INCR": "string", "APPEND": "string", "RPUSH": "list", "SADD": "set"}
+
+
+def apply_op(op, prior, sent_ms, replied_ms):
+    """(reply, state after) of op on a key in state prior (None: absent), as Redis runs it.
+    Replies: "OK", an integer, or "WRONGTYPE"."""
+    name = op[0]
+    if name == "SET":
+        ttl_ms = int(op[4]) if len(op) > 3 else None
+        expire = None if ttl_ms is None else (sent_ms + ttl_ms, replied_ms + ttl_ms)
+        return "OK", KeyState("string", op[2].encode(), expire)
+    if name in ("PEXPIRE", "EXPIRE"):
+        if prior is None:
+            return 0, None
+        ttl_ms = int(op[2]) * (1000 if name == "EXPIRE" else 1)
+        return 1, prior._replace(expire=(sent_ms + ttl_ms, replied_ms + ttl_ms))
+    if prior is not None and prior.kind != WRITE_KIND[name]:
+        return "WRONGTYPE", prior
+    keep = prior.expire if prior is not None else None  # these keep a live key's TTL
+    if name == "INCR":
+        value = int(prior.value) + 1 if prior is not None else 1
+        return value, KeyState("string", b"%d" % value, keep)
+    if name == "APPEND":
+        value = (prior.value if prior is not None else b"") + op[2].encode()
+        return len(value), KeyState("string", value, keep)
+    if name == "RPUSH":
+        value = (prior.value if prior is not None else ()) + (op[2].encode(),)
+        return len(value), KeyState("list", value, keep)
+    old = prior.value if prior is not None else frozenset()  # SADD key seed token
+    added = frozenset(m.encode() for m in op[2:])
+    return len(added - old), KeyState("set", old | added, keep)
+
+
+def priors(state, sent_ms, replied_ms):
+    """The states a key may be in when a command sent at sent_ms runs: as last written, or
+    gone if its TTL may have run out by then."""
+    if state is None or state.expire is None:
+        return [state]
+    earliest, latest = state.expire
+    out = []
+    if latest >= sent_ms - CLOCK_SLACK_MS:
+        out.append(state)
+    if earliest <= replied_ms + CLOCK_SLACK_MS:
+        out.append(None)
+    return out
+
+
+def outcomes(op, state, sent_ms, replied_ms):
+    """[(reply, state after)] for every state the key may be in when op runs."""
+    return [apply_op(op, p, sent_ms, replied_ms) for p in priors(state, sent_ms, replied_ms)]
+
+
+def reply_value(reply):
+    if reply.type == ":":
+        return reply.value
+    if reply.type == "+":
+        return reply.value.decode()
+    if reply.type == "-" and reply.value.startswith(b"WRONGTYPE"):
+        return "WRONGTYPE"
+    return reply
+
+
+class TtlWriter(CrashClient):
+    """One client writing its own keys, one command at a time, a millisecond or two apart so
+    that TTLs of 20-100 ms often run out between two writes of a key. Each key has a role —
+    counter (INCR), string (APPEND), list (RPUSH), set (SADD) — and also gets SET ... PX,
+    PEXPIRE 20-100 and now and then EXPIRE 60 or a SET without TTL; a list or set key SET to a
+    string changes type when the string expires. The reply to each command shows whether the
+    key had expired (an INCR answering 1, an SADD adding the seed member again), so `model`
+    follows the server exactly: each key's last acknowledged state and its expiry time."""
+
+    ROLES = ("counter", "string", "list", "set")
+    KEYS_PER_ROLE = 6
+
+    def __init__(self, port, cycle, index, seed, model):
+        super().__init__(port, cycle, index, seed)
+        self.model = model     # key -> KeyState or None; this writer's keys only
+        self.pending = None    # (key, op, sent_ms) of the command in flight at the kill
+        self.acked = 0
+        self.after_expiry = 0  # acknowledged writes that found their key expired
+
+    @classmethod
+    def keys(cls, index):
+        return ["ttl:%s:%d:%d" % (role, index, k)
+                for role in cls.ROLES for k in range(cls.KEYS_PER_ROLE)]
+
+    def choose(self, key, n):
+        rng, token = self.rng, "%d.%d.%d" % (self.cycle, self.index, n)
+        role = key.split(":")[1]
+        roll = rng.random()
+        if roll < 0.25:
+            value = str(rng.randint(5, 99)) if role == "counter" else token
+            if rng.random() < 0.1:
+                return ("SET", key, value)
+            return ("SET", key, value, "PX", str(rng.randint(20, 100)))
+        if roll < 0.35:
+            return ("PEXPIRE", key, str(rng.randint(20, 100)))
+        if roll < 0.38:
+            return ("EXPIRE", key, "60")
+        return {"counter": ("INCR", key), "string": ("APPEND", key, token + ";"),
+                "list": ("RPUSH", key, token), "set": ("SADD", key, "seed", token)}[role]
+
+    def step(self, conn, n):
+        key = self.rng.choice(self.keys(self.index))
+        op = self.choose(key, n)
+        sent = now_ms()
+        self.pending = (key, op, sent)
+        reply = reply_value(conn.command(*op))
+        replied = now_ms()
+        self.pending = None
+        self.follow(key, op, reply, sent, replied)
+        time.sleep(self.rng.uniform(0, 0.002))
+
+    def follow(self, key, op, reply, sent, replied):
+        state = self.model[key]
+        after = [new for got, new in outcomes(op, state, sent, replied) if got == reply]
+        if not after:
+            self.error = AssertionError(
+                "%s answered %r; possible: %r (key was %r)"
+                % (" ".join(op), reply, outcomes(op, state, sent, replied), state))
+            raise self.error
+        if any(other != after[0] for other in after):
+            self.error = AssertionError("the reply %r to %s does not tell what the key held"
+                                        % (reply, " ".join(op)))
+            raise self.error
+        self.model[key] = after[0]
+        self.acked += 1
+        if op[0] in WRITE_KIND and state is not None and after[0].expire != state.expire:
+            self.after_expiry += 1
+
+
+def read_key(r, key):
+    """(KeyState with the expiry the server reports, or None) read after a restart."""
+    start = now_ms()
+    kind = r.type(key).decode()
+    if kind == "string":
+        value = r.get(key)
+    elif kind == "list":
+        value = tuple(r.lrange(key, 0, -1))
+    elif kind == "set":
+        value = frozenset(r.smembers(key))
+    elif kind == "none":
+        return None
+    else:
+        raise AssertionError("%s has type %s, which nobody wrote" % (key, kind))
+    pttl = r.pttl(key)
+    end = now_ms()
+    if pttl == -2 or not value:  # expired while being read (no value written is empty)
+        return None
+    return KeyState(kind, value, None if pttl == -1 else (start + pttl, end + pttl))
+
+
+def matches(found, acked, start_ms):
+    """A key found after a restart agrees with a state it was acknowledged in."""
+    if found is None:  # gone: fine if that state's TTL may have run out
+        return acked is None or (acked.expire is not None
+                                 and acked.expire[0] <= now_ms() + CLOCK_SLACK_MS)
+    if acked is None or (found.kind, found.value) != (acked.kind, acked.value):
+        return False
+    if found.expire is None or acked.expire is None:
+        return found.expire is None and acked.expire is None
+    return (acked.expire[1] >= start_ms - CLOCK_SLACK_MS  # not past its TTL
+            and found.expire[0] <= acked.expire[1] + CLOCK_SLACK_MS
+            and found.expire[1] >= acked.expire[0] - CLOCK_SLACK_MS)
+
+
+class TestCrashWithShortTtls(DurabilityTestCase):
+    """kill -9 while clients write keys with 20-100 ms TTLs and write them again after they
+    expire. After each restart every key is as last acknowledged (or as the command in flight
+    at the kill left it), unless that state's TTL has run out since: then it is gone. Runs
+    against redis-server too (appendfsync always)."""
+
+    def test_writes_after_expiry_survive_kill_9_and_expired_keys_stay_gone(self):
+        seed = int(os.environ.get("CAIRN_CRASH_SEED", str(random.randrange(1 << 30))))
+        rng = random.Random(seed)
+        server = self.server().start()
+        model = {key: None for i in range(4) for key in TtlWriter.keys(i)}
+        acked = after_expiry = 0
+        for cycle in range(TTL_CRASH_CYCLES):
+            writers = [TtlWriter(server.port, cycle, i, rng.randrange(1 << 30), model)
+                       for i in range(4)]
+            self.kill_during(server, writers, rng.uniform(0.2, 0.5),
+                             "in cycle %d (seed %d)" % (cycle, seed))
+            killed = now_ms()
+            in_flight = {}
+            for w in writers:
+                acked += w.acked
+                after_expiry += w.after_expiry
+                if w.pending:
+                    key, op, sent = w.pending
+                    in_flight[key] = [new for _, new in outcomes(op, model[key], sent, killed)]
+            server.start()
+            self.check(server, model, in_flight,
+                       "after kill -9 number %d (seed %d)" % (cycle + 1, seed))
+        self.assertGreater(after_expiry, 0, "no write met an expired key (seed %d)" % seed)
+        sys.stderr.write("[ttl crash] %d cycles, %d commands acked, %d writes after expiry, "
+                         "seed %d\n" % (TTL_CRASH_CYCLES, acked, after_expiry, seed))
+
+    def check(self, server, model, in_flight, where):
+        r = server.client()
+        try:
+            unknown = [k for k in r.scan_iter(count=1000) if k.decode() not in model]
+            self.assertEqual(unknown, [], "keys nobody wrote %s" % where)
+            for key in sorted(model):
+                start = now_ms()
+                found = read_key(r, key)
+                acked = [model[key]] + in_flight.get(key, [])
+                agreeing = [s for s in acked if matches(found, s, start)]
+                self.assertTrue(agreeing, "%s %s is %r; acknowledged as %r (with the command "
+                                "in flight applied: %r)" % (key, where, found, acked[0], acked[1:]))
+                # Go on from what the server holds (the in-flight command applied or not).
+                model[key] = None if found is None else agreeing[0]
+        finally:
+            r.close()
 
 
 # ---- damage to the log ------------------------------------------------------------------
