@@ -1,16 +1,19 @@
 """Durability of the real server: crash it with kill -9, restart it on the same directory, and
 check that every acknowledged write is there exactly once — also when clients write keys with
-short TTLs again after they expire; damage the write-ahead log the way crashes (torn tail) and
-bad disks (a flipped byte) do; expiry across restarts; replies held until their write is
-durable; shutdown syncs; the WAL figures in INFO persistence.
+short TTLs again after they expire, and under appendfsync everysec and no; damage the
+write-ahead log the way crashes (torn tail) and bad disks (a flipped byte) do; expiry across
+restarts; replies held until their write is durable; shutdown syncs; the WAL figures in INFO
+persistence.
 
 Every server here runs with the log on, on a data directory that outlives the process (the
 harness's DurableServer).
 
-Environment: CAIRN_SERVER (the binary; with redis-server only the short-TTL crash test runs,
-the rest being about cairn's own WAL), CAIRN_CHECK_WAL (cairn-check-wal, for the repair test),
-CAIRN_CRASH_CYCLES (kill -9 cycles of the crash test, default 20), CAIRN_TTL_CRASH_CYCLES (of
-the short-TTL crash test, default 10), CAIRN_CRASH_SEED (to replay a run).
+Environment: CAIRN_SERVER (the binary; with redis-server only the short-TTL crash test and the
+appendfsync no crash test run, the rest being about cairn's own WAL), CAIRN_CHECK_WAL
+(cairn-check-wal, for the repair test), CAIRN_CRASH_CYCLES (kill -9 cycles of the crash test,
+default 20), CAIRN_TTL_CRASH_CYCLES (of the short-TTL crash test, default 10),
+CAIRN_RELAXED_CRASH_CYCLES (of each everysec / no crash test, default 6), CAIRN_CRASH_SEED (to
+replay a run).
 """
 import os
 import random
@@ -613,6 +616,138 @@ class TestCrashWithShortTtls(DurabilityTestCase):
                 model[key] = None if found is None else agreeing[0]
         finally:
             r.close()
+
+
+# ---- crash under appendfsync everysec and no: nothing acknowledged is lost ----------------
+
+class PipelineWriter(threading.Thread):
+    """One redis-py client sending pipelines of 20-100 commands: SETs of keys of its own, INCR
+    of its own counter, RPUSH of tokens to its own list. A pipeline is acknowledged when
+    execute() returns; the one in flight at the kill may have been applied in part (a prefix,
+    as the server runs a connection's commands in order)."""
+
+    def __init__(self, port, cycle, index, seed, counter, tokens):
+        super().__init__(daemon=True)
+        self.port, self.cycle, self.index = port, cycle, index
+        self.rng = random.Random(seed)
+        self.counter = counter   # the counter's value before this cycle (exactly known)
+        self.tokens = tokens     # the list's contents before this cycle
+        self.acked_sets = {}
+        self.pending = []        # the commands of the pipeline in flight at the kill
+        self.pipelines = 0
+        self.error = None
+
+    def run(self):
+        r = redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=30)
+        counter, tokens = "pipe:counter:%d" % self.index, "pipe:list:%d" % self.index
+        n = 0
+        try:
+            while True:
+                pipe = r.pipeline(transaction=False)
+                ops = []
+                for _ in range(self.rng.randint(20, 100)):
+                    n += 1
+                    roll = self.rng.randrange(3)
+                    if roll == 0:
+                        key = "pipe:%d:%d:%d" % (self.cycle, self.index, n)
+                        value = "v%d-%s" % (n, "x" * self.rng.randrange(100))
+                        pipe.set(key, value)
+                        ops.append(("SET", key, value.encode()))
+                    elif roll == 1:
+                        pipe.incr(counter)
+                        ops.append(("INCR",))
+                    else:
+                        token = "%d.%d.%d" % (self.cycle, self.index, n)
+                        pipe.rpush(tokens, token)
+                        ops.append(("RPUSH", token.encode()))
+                self.pending = ops
+                replies = pipe.execute()
+                self.pending = []
+                self.acknowledge(ops, replies)
+        except (redis.exceptions.ConnectionError, OSError):
+            pass  # the kill
+        except AssertionError as e:
+            self.error = e
+        finally:
+            r.close()
+
+    def acknowledge(self, ops, replies):
+        for op, reply in zip(ops, replies):
+            if op[0] == "SET":
+                expected = True
+                self.acked_sets[op[1]] = op[2]
+            elif op[0] == "INCR":
+                self.counter += 1
+                expected = self.counter
+            else:
+                self.tokens.append(op[1])
+                expected = len(self.tokens)
+            if reply != expected:
+                raise AssertionError("%s answered %r, expected %r" % (op[0], reply, expected))
+        self.pipelines += 1
+
+
+class TestCrashUnderRelaxedFsync(DurabilityTestCase):
+    """everysec and no leave the fdatasync for later, which a power failure may cost; a
+    killed process must lose nothing acknowledged: the reply to a write may leave only after
+    the write reached write(2). The appendfsync no case runs against redis-server too."""
+
+    CYCLES = int(os.environ.get("CAIRN_RELAXED_CRASH_CYCLES", "6"))
+
+    # redis-server 7.0 does not promise this: under everysec, while its background fsync is
+    # still running, flushAppendOnlyFile postpones the write(2) for up to two seconds, and
+    # beforeSleep sends the replies all the same (seen here: acknowledged SETs lost in about
+    # one kill in twenty). Under "no" it writes before every reply, as cairn does always.
+    @unittest.skipIf(is_reference_redis(), "redis-server may postpone its AOF write under "
+                     "everysec while replies leave")
+    def test_kill_9_loses_no_acknowledged_pipeline_under_everysec(self):
+        self.crash_cycles("everysec")
+
+    def test_kill_9_loses_no_acknowledged_pipeline_under_appendfsync_no(self):
+        self.crash_cycles("no")
+
+    def crash_cycles(self, appendfsync):
+        seed = int(os.environ.get("CAIRN_CRASH_SEED", str(random.randrange(1 << 30))))
+        rng = random.Random(seed)
+        server = self.server(appendfsync=appendfsync).start()
+        counters, lists = [0] * 4, [[] for _ in range(4)]
+        pipelines = 0
+        for cycle in range(self.CYCLES):
+            writers = [PipelineWriter(server.port, cycle, i, rng.randrange(1 << 30), counters[i],
+                                      lists[i]) for i in range(4)]
+            self.kill_during(server, writers, rng.uniform(0.2, 0.5),
+                             "in cycle %d (seed %d)" % (cycle, seed))
+            pipelines += sum(w.pipelines for w in writers)
+            server.start()
+            where = "under appendfsync %s, after kill -9 number %d (seed %d)" % (
+                appendfsync, cycle + 1, seed)
+            r = server.client()
+            try:
+                for w in writers:
+                    counters[w.index], lists[w.index] = self.check(r, w, where)
+            finally:
+                r.close()
+        self.assertGreater(pipelines, 0, "no pipeline was acknowledged")
+
+    def check(self, r, w, where):
+        """Checks one writer's keys; returns its counter and list as the server holds them."""
+        keys = list(w.acked_sets)
+        for key, value in zip(keys, r.mget(keys) if keys else []):
+            self.assertEqual(value, w.acked_sets[key], "acknowledged SET %s %s" % (key, where))
+        in_flight_incrs = sum(1 for op in w.pending if op[0] == "INCR")
+        counter = int(r.get("pipe:counter:%d" % w.index) or 0)
+        self.assertGreaterEqual(counter, w.counter,
+                                "writer %d's counter lost acknowledged INCRs %s" % (w.index, where))
+        self.assertLessEqual(counter, w.counter + in_flight_incrs,
+                             "writer %d's counter has INCRs never sent %s" % (w.index, where))
+        tokens = r.lrange("pipe:list:%d" % w.index, 0, -1)
+        acked = len(w.tokens)
+        self.assertEqual(tokens[:acked], w.tokens,
+                         "writer %d's list lost acknowledged RPUSHes %s" % (w.index, where))
+        in_flight = [op[1] for op in w.pending if op[0] == "RPUSH"]
+        self.assertEqual(tokens[acked:], in_flight[:len(tokens) - acked],
+                         "writer %d's list holds tokens never acknowledged %s" % (w.index, where))
+        return counter, tokens
 
 
 # ---- damage to the log ------------------------------------------------------------------
