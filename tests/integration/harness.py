@@ -11,7 +11,8 @@ Binary selection:
 Every server is started as
   <binary> --port P --bind 127.0.0.1 --dir <tempdir> --save "" --appendonly no
            <extra args>
-and its stdout/stderr go to <tempdir>/server.log.
+and its stdout/stderr go to <tempdir>/server.log. DurableServer instead keeps one data
+directory across restarts and turns the append-only log on (persistence_args).
 
 Only the standard library and redis-py are used.
 """
@@ -72,6 +73,24 @@ def skip_on_reference(reason):
     CLIENT SETINFO) that the 7.0 reference does not have.
     """
     return unittest.skipIf(is_reference_redis(), "redis-server 7.0 lacks this: " + reason)
+
+
+def persistence_args(appendfsync="always"):
+    """Arguments that make the server under test log every write and replay the log at
+    startup, with the given appendfsync policy ("always", "everysec" or "no").
+
+    Both servers take the same option names but differ in defaults and layout:
+      * cairn writes WAL segments into --dir; its appendfsync default is already always.
+      * redis-server 7 writes appendonlydir/ (a manifest, a base file and incremental files)
+        inside --dir; its appendfsync default is everysec, so the policy is always passed.
+        A crash may cut its last command short; aof-load-truncated (its default, spelled out
+        because the crash tests depend on it) drops that command at load, as cairn drops a
+        torn tail.
+    """
+    args = ["--appendonly", "yes", "--appendfsync", appendfsync]
+    if is_reference_redis():
+        args += ["--aof-load-truncated", "yes"]
+    return args
 
 
 def free_port():
@@ -317,16 +336,16 @@ class ServerProcess(object):
             raise RuntimeError("server binary %s does not exist (set CAIRN_SERVER)" % self.binary)
         self.dir = tempfile.mkdtemp(prefix="cairn-it-")
         self.log_path = os.path.join(self.dir, "server.log")
+        try:
+            return self._start_on_a_free_port()
+        except RuntimeError:
+            self.cleanup()
+            raise
+
+    def _start_on_a_free_port(self):
         last_error = None
         for _attempt in range(3):  # retry in case the free port got taken
-            self.port = free_port()
-            args = [self.binary, "--port", str(self.port), "--bind", "127.0.0.1",
-                    "--dir", self.dir, "--save", "", "--appendonly", "no"] + self.extra_args
-            self._log = open(self.log_path, "ab")
-            self._log.write(("=== %s\n" % " ".join(repr(a) for a in args)).encode())
-            self._log.flush()
-            self.proc = subprocess.Popen(args, stdout=self._log, stderr=subprocess.STDOUT,
-                                         stdin=subprocess.DEVNULL, cwd=self.dir)
+            self._spawn()
             try:
                 self._wait_ready()
                 return self
@@ -336,8 +355,19 @@ class ServerProcess(object):
                 if ("in use" not in self.log_text().lower()
                         and "another process" not in str(e)):
                     break
-        self.cleanup()
         raise last_error
+
+    def _spawn(self):
+        """Starts the binary on a new free port in self.dir, appending to self.log_path.
+        Options given later win, so extra_args may override the ones before them."""
+        self.port = free_port()
+        args = [self.binary, "--port", str(self.port), "--bind", "127.0.0.1",
+                "--dir", self.dir, "--save", "", "--appendonly", "no"] + self.extra_args
+        self._log = open(self.log_path, "ab")
+        self._log.write(("=== %s\n" % " ".join(repr(a) for a in args)).encode())
+        self._log.flush()
+        self.proc = subprocess.Popen(args, stdout=self._log, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL, cwd=self.dir)
 
     def _wait_ready(self):
         deadline = time.time() + STARTUP_TIMEOUT
@@ -447,6 +477,80 @@ class ServerProcess(object):
 
     def raw_connection(self, timeout=5.0):
         return RawConnection(self.port, timeout)
+
+
+class DurableServer(ServerProcess):
+    """A server with the append-only log on (persistence_args) and a fixed data directory,
+    root/data. start() may be called again after kill9() / terminate() / SHUTDOWN: the next
+    process replays the same log. Each start logs to its own file root/server-N.log, next to
+    (not inside) the data directory. extra_args come after the persistence arguments (which
+    come after --appendonly no), so they may override them."""
+
+    def __init__(self, root, extra_args=(), appendfsync="always"):
+        super().__init__(persistence_args(appendfsync) + [str(a) for a in extra_args])
+        self.root = root
+        self.data_dir = os.path.join(root, "data")
+        os.makedirs(self.data_dir, exist_ok=True)
+        self.dir = self.data_dir
+        self.starts = 0
+
+    def _spawn(self):
+        self.starts += 1
+        self.log_path = os.path.join(self.root, "server-%d.log" % self.starts)
+        super()._spawn()
+
+    def start(self):
+        return self._start_on_a_free_port()
+
+    def start_expecting_failure(self, timeout=STARTUP_TIMEOUT):
+        """Starts a server that must refuse to start; returns (exit code, its output)."""
+        self._spawn()
+        try:
+            code = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self._kill()
+            raise AssertionError("the server started although it should have refused; log:\n"
+                                 + self.log_text())
+        text = self.log_text()
+        self._close_log()
+        return code, text
+
+    def kill9(self):
+        self.proc.kill()
+        self.proc.wait(10)
+        self._close_log()
+
+    def terminate(self):
+        """SIGTERM; returns the exit code."""
+        self.proc.send_signal(signal.SIGTERM)
+        code = self.proc.wait(30)
+        self._close_log()
+        return code
+
+    def wait_exit(self, timeout=30):
+        code = self.proc.wait(timeout)
+        self._close_log()
+        return code
+
+    def _close_log(self):
+        if self._log:
+            self._log.close()
+            self._log = None
+
+    def cleanup(self):  # the harness's cleanup would delete the data directory
+        self._close_log()
+
+    def stop(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self._kill()
+        self._close_log()
+
+    def info_persistence(self):
+        r = self.client()
+        try:
+            return r.info("persistence")
+        finally:
+            r.close()
 
 
 class ServerTestCase(unittest.TestCase):

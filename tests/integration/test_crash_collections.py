@@ -16,20 +16,18 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from harness import RawConnection, is_reference_redis  # noqa: E402
-from test_durability import CRASH_CYCLES, SKIP_REASON, DurabilityTestCase  # noqa: E402
+from test_durability import (CRASH_CYCLES, SKIP_REASON, CrashClient,  # noqa: E402
+                             DurabilityTestCase)
 
 KEYS = 2  # collections of each type shared by all writers
 
 
-class CollectionWriter(threading.Thread):
-    """One client sending one command (or one transaction) at a time. Every element it adds
-    carries a token unique to the run; it records what it sent and what was acknowledged, and
-    stops at the first connection error (the kill)."""
+class CollectionWriter(CrashClient):
+    """One command (or one transaction) at a time. Every element it adds carries a token
+    unique to the run."""
 
     def __init__(self, port, cycle, index, seed):
-        super().__init__(daemon=True)
-        self.port, self.cycle, self.index = port, cycle, index
-        self.rng = random.Random(seed)
+        super().__init__(port, cycle, index, seed)
         self.pushed = {}        # list key -> [token] acknowledged, in order
         self.popped = {}        # list key -> [token] returned by acknowledged LPOPs
         self.pending_pop = None  # list key of an LPOP in flight at the kill
@@ -39,29 +37,13 @@ class CollectionWriter(threading.Thread):
         self.tx_sent = 0
         self.tx_acked = 0
         self.tx_tokens = []     # tokens of acknowledged transactions
-        self.error = None
 
     def token(self, n):
         return "%d.%d.%d" % (self.cycle, self.index, n)
 
-    def run(self):
-        try:
-            conn = RawConnection(self.port, timeout=30)
-        except OSError:
-            return
-        n = 0
-        try:
-            while True:
-                n += 1
-                getattr(self, "op_" + self.rng.choice(
-                    ["push", "push", "pop", "hset", "zadd", "xadd", "tx"]))(conn, n)
-        except OSError:
-            pass  # the kill: the command in flight is not acknowledged
-        except AssertionError as e:
-            if not conn.closed_by_peer and self.error is None:
-                self.error = e
-        finally:
-            conn.close()
+    def step(self, conn, n):
+        getattr(self, "op_" + self.rng.choice(
+            ["push", "push", "pop", "hset", "zadd", "xadd", "tx"]))(conn, n)
 
     def expect(self, ok, reply):
         if not ok:

@@ -1,21 +1,23 @@
 """Durability of the real server: crash it with kill -9, restart it on the same directory, and
-check that every acknowledged write is there exactly once; damage the write-ahead log the way
-crashes (torn tail) and bad disks (a flipped byte) do; expiry across restarts; replies held
-until their write is durable; shutdown syncs; the WAL figures in INFO persistence.
+check that every acknowledged write is there exactly once — also when clients write keys with
+short TTLs again after they expire, and under appendfsync everysec and no; damage the
+write-ahead log the way crashes (torn tail) and bad disks (a flipped byte) do; expiry across
+restarts; replies held until their write is durable; shutdown syncs; the WAL figures in INFO
+persistence.
 
-Every server here runs with --appendonly yes on a data directory that outlives the process
-(DurableServer below); the harness's ServerProcess makes a fresh directory per start, so this
-file starts and restarts the binary itself, reusing the harness's readiness check.
+Every server here runs with the log on, on a data directory that outlives the process (the
+harness's DurableServer).
 
-Environment: CAIRN_SERVER (the binary; these tests are skipped for redis-server, whose
-persistence is another design), CAIRN_CHECK_WAL (cairn-check-wal, for the repair test),
-CAIRN_CRASH_CYCLES (kill -9 cycles of the crash test, default 20).
+Environment: CAIRN_SERVER (the binary; with redis-server only the short-TTL crash test and the
+appendfsync no crash test run, the rest being about cairn's own WAL), CAIRN_CHECK_WAL
+(cairn-check-wal, for the repair test), CAIRN_CRASH_CYCLES (kill -9 cycles of the crash test,
+default 20), CAIRN_TTL_CRASH_CYCLES (of the short-TTL crash test, default 10),
+CAIRN_RELAXED_CRASH_CYCLES (of each everysec / no crash test, default 6), CAIRN_CRASH_SEED (to
+replay a run).
 """
 import os
 import random
 import shutil
-import signal
-import socket
 import struct
 import subprocess
 import sys
@@ -23,13 +25,14 @@ import tempfile
 import threading
 import time
 import unittest
+from collections import namedtuple
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import redis  # noqa: E402
 
-from harness import (STARTUP_TIMEOUT, RawConnection, ServerProcess, free_port,  # noqa: E402
-                     is_reference_redis, parse_one, Incomplete)
+from harness import (DurableServer, RawConnection, is_reference_redis,  # noqa: E402
+                     parse_one, Incomplete)
 
 CHECK_WAL = os.environ.get("CAIRN_CHECK_WAL")
 CRASH_CYCLES = int(os.environ.get("CAIRN_CRASH_CYCLES", "20"))
@@ -71,97 +74,7 @@ def read_file(path):
         return f.read()
 
 
-# ---- a server process on a directory that survives restarts -----------------------------
-
-class DurableServer(ServerProcess):
-    """cairn-server with --appendonly yes on a fixed data directory. start() may be called
-    again after kill9() / terminate() / shutdown: the next process replays the same WAL.
-    Each start logs to its own file next to (not inside) the data directory."""
-
-    def __init__(self, root, extra_args=()):
-        super().__init__(["--appendonly", "yes"] + [str(a) for a in extra_args])
-        self.root = root
-        self.data_dir = os.path.join(root, "data")
-        os.makedirs(self.data_dir, exist_ok=True)
-        self.starts = 0
-
-    def _spawn(self):
-        self.starts += 1
-        self.port = free_port()
-        self.dir = self.data_dir
-        self.log_path = os.path.join(self.root, "server-%d.log" % self.starts)
-        args = [self.binary, "--port", str(self.port), "--bind", "127.0.0.1",
-                "--dir", self.data_dir, "--save", "", "--appendonly", "no"] + self.extra_args
-        self._log = open(self.log_path, "ab")
-        self._log.write(("=== %s\n" % " ".join(repr(a) for a in args)).encode())
-        self._log.flush()
-        self.proc = subprocess.Popen(args, stdout=self._log, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, cwd=self.data_dir)
-
-    def start(self):
-        last_error = None
-        for _attempt in range(3):  # the free port may be taken by someone else meanwhile
-            self._spawn()
-            try:
-                self._wait_ready()
-                return self
-            except RuntimeError as e:
-                last_error = e
-                self._kill()
-                if "in use" not in self.log_text().lower() and "another process" not in str(e):
-                    break
-        raise last_error
-
-    def start_expecting_failure(self, timeout=STARTUP_TIMEOUT):
-        """Starts a server that must refuse to start; returns (exit code, its output)."""
-        self._spawn()
-        try:
-            code = self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self._kill()
-            raise AssertionError("the server started although it should have refused; log:\n"
-                                 + self.log_text())
-        text = self.log_text()
-        self._close_log()
-        return code, text
-
-    def kill9(self):
-        self.proc.kill()
-        self.proc.wait(10)
-        self._close_log()
-
-    def terminate(self):
-        """SIGTERM; returns the exit code."""
-        self.proc.send_signal(signal.SIGTERM)
-        code = self.proc.wait(30)
-        self._close_log()
-        return code
-
-    def wait_exit(self, timeout=30):
-        code = self.proc.wait(timeout)
-        self._close_log()
-        return code
-
-    def _close_log(self):
-        if self._log:
-            self._log.close()
-            self._log = None
-
-    def cleanup(self):  # the harness's cleanup would delete the data directory
-        self._close_log()
-
-    def stop(self):
-        if self.proc is not None and self.proc.poll() is None:
-            self._kill()
-        self._close_log()
-
-    def info_persistence(self):
-        r = self.client()
-        try:
-            return r.info("persistence")
-        finally:
-            r.close()
-
+# ---- one temp root per test ----------------------------------------------------------
 
 class DurabilityTestCase(unittest.TestCase):
     """A temp root per test; servers started with self.server(...) are stopped at the end."""
@@ -176,8 +89,20 @@ class DurabilityTestCase(unittest.TestCase):
         if os.environ.get("CAIRN_KEEP_TMP") is None:
             shutil.rmtree(self.root, ignore_errors=True)
 
-    def server(self, *extra_args):
-        s = DurableServer(self.root, extra_args)
+    def kill_during(self, server, clients, seconds, where):
+        """Starts the client threads, kill -9s the server `seconds` later and waits for every
+        client to stop; fails if one hung or recorded an error."""
+        for c in clients:
+            c.start()
+        time.sleep(seconds)
+        server.kill9()
+        for c in clients:
+            c.join(30)
+            self.assertFalse(c.is_alive(), "a client hung after the kill %s" % where)
+            self.assertIsNone(c.error, "client %d %s" % (c.index, where))
+
+    def server(self, *extra_args, appendfsync="always"):
+        s = DurableServer(self.root, extra_args, appendfsync)
         self._servers.append(s)
         return s
 
@@ -200,6 +125,7 @@ class DurabilityTestCase(unittest.TestCase):
 
 # ---- a failing disk: writes get errors, never OK; reads go on; recovery --------------------
 
+@unittest.skipIf(is_reference_redis(), SKIP_REASON)
 class TestWalFaults(DurabilityTestCase):
     MISCONF = b"MISCONF Errors writing to the AOF file: No space left on device"
 
@@ -250,24 +176,20 @@ class TestWalFaults(DurabilityTestCase):
 
 # ---- crash: kill -9 in the middle of concurrent writes ----------------------------------
 
-class Writer(threading.Thread):
-    """One client: SETs of unique keys, INCRs of shared counters, APPENDs of unique tokens to
-    shared keys, one command at a time. Records what was sent and what was acknowledged;
-    stops at the first connection error (the server was killed)."""
-
-    COUNTERS = 3
-    LOGS = 3
+class CrashClient(threading.Thread):
+    """One connection sending step(conn, n) for n = 1, 2, ... until the server is killed. A
+    step records what it sent and, once the reply came, what was acknowledged; the command
+    in flight at the kill is not acknowledged. A hang or a wrong reply (not the kill) is kept
+    in self.error."""
 
     def __init__(self, port, cycle, index, seed):
         super().__init__(daemon=True)
         self.port, self.cycle, self.index = port, cycle, index
         self.rng = random.Random(seed)
-        self.acked_sets = {}          # key -> value
-        self.incr_sent = [0] * self.COUNTERS
-        self.incr_acked = [0] * self.COUNTERS
-        self.tokens_sent = {}         # log key -> [token, ...] in send order
-        self.tokens_acked = {}        # log key -> set of tokens
         self.error = None
+
+    def step(self, conn, n):
+        raise NotImplementedError
 
     def run(self):
         try:
@@ -278,26 +200,7 @@ class Writer(threading.Thread):
         try:
             while True:
                 n += 1
-                op = self.rng.randrange(3)
-                if op == 0:
-                    key = "set:%d:%d:%d" % (self.cycle, self.index, n)
-                    value = "v%d-%s" % (n, "x" * self.rng.randrange(40))
-                    reply = conn.command("SET", key, value)
-                    self.check(reply.value == b"OK", reply)
-                    self.acked_sets[key] = value.encode()
-                elif op == 1:
-                    c = self.rng.randrange(self.COUNTERS)
-                    self.incr_sent[c] += 1
-                    reply = conn.command("INCR", "counter:%d" % c)
-                    self.check(reply.type == ":", reply)
-                    self.incr_acked[c] += 1
-                else:
-                    key = "log:%d" % self.rng.randrange(self.LOGS)
-                    token = "%d.%d.%d" % (self.cycle, self.index, n)
-                    self.tokens_sent.setdefault(key, []).append(token)
-                    reply = conn.command("APPEND", key, token + ";")
-                    self.check(reply.type == ":", reply)
-                    self.tokens_acked.setdefault(key, set()).add(token)
+                self.step(conn, n)
         except OSError:
             pass  # the server went away mid-command: that command is not acknowledged
         except AssertionError as e:
@@ -305,6 +208,44 @@ class Writer(threading.Thread):
                 self.error = e  # a hang or a wrong reply, not the kill
         finally:
             conn.close()
+
+
+class Writer(CrashClient):
+    """SETs of unique keys, INCRs of shared counters, APPENDs of unique tokens to shared keys,
+    one command at a time."""
+
+    COUNTERS = 3
+    LOGS = 3
+
+    def __init__(self, port, cycle, index, seed):
+        super().__init__(port, cycle, index, seed)
+        self.acked_sets = {}          # key -> value
+        self.incr_sent = [0] * self.COUNTERS
+        self.incr_acked = [0] * self.COUNTERS
+        self.tokens_sent = {}         # log key -> [token, ...] in send order
+        self.tokens_acked = {}        # log key -> set of tokens
+
+    def step(self, conn, n):
+        op = self.rng.randrange(3)
+        if op == 0:
+            key = "set:%d:%d:%d" % (self.cycle, self.index, n)
+            value = "v%d-%s" % (n, "x" * self.rng.randrange(40))
+            reply = conn.command("SET", key, value)
+            self.check(reply.value == b"OK", reply)
+            self.acked_sets[key] = value.encode()
+        elif op == 1:
+            c = self.rng.randrange(self.COUNTERS)
+            self.incr_sent[c] += 1
+            reply = conn.command("INCR", "counter:%d" % c)
+            self.check(reply.type == ":", reply)
+            self.incr_acked[c] += 1
+        else:
+            key = "log:%d" % self.rng.randrange(self.LOGS)
+            token = "%d.%d.%d" % (self.cycle, self.index, n)
+            self.tokens_sent.setdefault(key, []).append(token)
+            reply = conn.command("APPEND", key, token + ";")
+            self.check(reply.type == ":", reply)
+            self.tokens_acked.setdefault(key, set()).add(token)
 
     def check(self, ok, reply):
         if not ok:
@@ -443,6 +384,370 @@ class TestCrashRecovery(DurabilityTestCase):
                 order = [position[t] for t in sent.get(key, []) if t in position]
                 self.assertEqual(order, sorted(order), "per-writer order in %s %s" % (key, where))
         r.close()
+
+
+# ---- crash with short TTLs: writes that meet expired keys, kill -9 ------------------------
+
+TTL_CRASH_CYCLES = int(os.environ.get("CAIRN_TTL_CRASH_CYCLES", "10"))
+CLOCK_SLACK_MS = 250  # the client's clock against the server's, both the same wall clock
+
+
+def now_ms():
+    return time.time() * 1000.0
+
+
+class KeyState(namedtuple("KeyState", "kind value expire")):
+    """A live key as its clients were told: kind "string", "list" or "set"; value bytes,
+    a tuple or a frozenset; expire None or (earliest, latest) unix ms, since a relative TTL
+    starts when the server runs the command, somewhere between sending it and its reply."""
+
+
+WRITE_KIND = {"INCR": "string", "APPEND": "string", "RPUSH": "list", "SADD": "set"}
+
+
+def apply_op(op, prior, sent_ms, replied_ms):
+    """(reply, state after) of op on a key in state prior (None: absent), as Redis runs it.
+    Replies: "OK", an integer, or "WRONGTYPE"."""
+    name = op[0]
+    if name == "SET":
+        ttl_ms = int(op[4]) if len(op) > 3 else None
+        expire = None if ttl_ms is None else (sent_ms + ttl_ms, replied_ms + ttl_ms)
+        return "OK", KeyState("string", op[2].encode(), expire)
+    if name in ("PEXPIRE", "EXPIRE"):
+        if prior is None:
+            return 0, None
+        ttl_ms = int(op[2]) * (1000 if name == "EXPIRE" else 1)
+        return 1, prior._replace(expire=(sent_ms + ttl_ms, replied_ms + ttl_ms))
+    if prior is not None and prior.kind != WRITE_KIND[name]:
+        return "WRONGTYPE", prior
+    keep = prior.expire if prior is not None else None  # these keep a live key's TTL
+    if name == "INCR":
+        value = int(prior.value) + 1 if prior is not None else 1
+        return value, KeyState("string", b"%d" % value, keep)
+    if name == "APPEND":
+        value = (prior.value if prior is not None else b"") + op[2].encode()
+        return len(value), KeyState("string", value, keep)
+    if name == "RPUSH":
+        value = (prior.value if prior is not None else ()) + (op[2].encode(),)
+        return len(value), KeyState("list", value, keep)
+    old = prior.value if prior is not None else frozenset()  # SADD key seed token
+    added = frozenset(m.encode() for m in op[2:])
+    return len(added - old), KeyState("set", old | added, keep)
+
+
+def priors(state, sent_ms, replied_ms):
+    """The states a key may be in when a command sent at sent_ms runs: as last written, or
+    gone if its TTL may have run out by then."""
+    if state is None or state.expire is None:
+        return [state]
+    earliest, latest = state.expire
+    out = []
+    if latest >= sent_ms - CLOCK_SLACK_MS:
+        out.append(state)
+    if earliest <= replied_ms + CLOCK_SLACK_MS:
+        out.append(None)
+    return out
+
+
+def outcomes(op, state, sent_ms, replied_ms):
+    """[(reply, state after)] for every state the key may be in when op runs."""
+    return [apply_op(op, p, sent_ms, replied_ms) for p in priors(state, sent_ms, replied_ms)]
+
+
+def reply_value(reply):
+    if reply.type == ":":
+        return reply.value
+    if reply.type == "+":
+        return reply.value.decode()
+    if reply.type == "-" and reply.value.startswith(b"WRONGTYPE"):
+        return "WRONGTYPE"
+    return reply
+
+
+class TtlWriter(CrashClient):
+    """One client writing its own keys, one command at a time, a millisecond or two apart so
+    that TTLs of 20-100 ms often run out between two writes of a key. Each key has a role —
+    counter (INCR), string (APPEND), list (RPUSH), set (SADD) — and also gets SET ... PX,
+    PEXPIRE 20-100 and now and then EXPIRE 60 or a SET without TTL; a list or set key SET to a
+    string changes type when the string expires. The reply to each command shows whether the
+    key had expired (an INCR answering 1, an SADD adding the seed member again), so `model`
+    follows the server exactly: each key's last acknowledged state and its expiry time."""
+
+    ROLES = ("counter", "string", "list", "set")
+    KEYS_PER_ROLE = 6
+
+    def __init__(self, port, cycle, index, seed, model):
+        super().__init__(port, cycle, index, seed)
+        self.model = model     # key -> KeyState or None; this writer's keys only
+        self.pending = None    # (key, op, sent_ms) of the command in flight at the kill
+        self.acked = 0
+        self.after_expiry = 0  # acknowledged writes that found their key expired
+
+    @classmethod
+    def keys(cls, index):
+        return ["ttl:%s:%d:%d" % (role, index, k)
+                for role in cls.ROLES for k in range(cls.KEYS_PER_ROLE)]
+
+    def choose(self, key, n):
+        rng, token = self.rng, "%d.%d.%d" % (self.cycle, self.index, n)
+        role = key.split(":")[1]
+        roll = rng.random()
+        if roll < 0.25:
+            value = str(rng.randint(5, 99)) if role == "counter" else token
+            if rng.random() < 0.1:
+                return ("SET", key, value)
+            return ("SET", key, value, "PX", str(rng.randint(20, 100)))
+        if roll < 0.35:
+            return ("PEXPIRE", key, str(rng.randint(20, 100)))
+        if roll < 0.38:
+            return ("EXPIRE", key, "60")
+        return {"counter": ("INCR", key), "string": ("APPEND", key, token + ";"),
+                "list": ("RPUSH", key, token), "set": ("SADD", key, "seed", token)}[role]
+
+    def step(self, conn, n):
+        key = self.rng.choice(self.keys(self.index))
+        op = self.choose(key, n)
+        sent = now_ms()
+        self.pending = (key, op, sent)
+        reply = reply_value(conn.command(*op))
+        replied = now_ms()
+        self.pending = None
+        self.follow(key, op, reply, sent, replied)
+        time.sleep(self.rng.uniform(0, 0.002))
+
+    def follow(self, key, op, reply, sent, replied):
+        state = self.model[key]
+        after = [new for got, new in outcomes(op, state, sent, replied) if got == reply]
+        if not after:
+            self.error = AssertionError(
+                "%s answered %r; possible: %r (key was %r)"
+                % (" ".join(op), reply, outcomes(op, state, sent, replied), state))
+            raise self.error
+        if any(other != after[0] for other in after):
+            self.error = AssertionError("the reply %r to %s does not tell what the key held"
+                                        % (reply, " ".join(op)))
+            raise self.error
+        self.model[key] = after[0]
+        self.acked += 1
+        if op[0] in WRITE_KIND and state is not None and after[0].expire != state.expire:
+            self.after_expiry += 1
+
+
+def read_key(r, key):
+    """(KeyState with the expiry the server reports, or None) read after a restart."""
+    start = now_ms()
+    kind = r.type(key).decode()
+    if kind == "string":
+        value = r.get(key)
+    elif kind == "list":
+        value = tuple(r.lrange(key, 0, -1))
+    elif kind == "set":
+        value = frozenset(r.smembers(key))
+    elif kind == "none":
+        return None
+    else:
+        raise AssertionError("%s has type %s, which nobody wrote" % (key, kind))
+    pttl = r.pttl(key)
+    end = now_ms()
+    if pttl == -2 or not value:  # expired while being read (no value written is empty)
+        return None
+    return KeyState(kind, value, None if pttl == -1 else (start + pttl, end + pttl))
+
+
+def matches(found, acked, start_ms):
+    """A key found after a restart agrees with a state it was acknowledged in."""
+    if found is None:  # gone: fine if that state's TTL may have run out
+        return acked is None or (acked.expire is not None
+                                 and acked.expire[0] <= now_ms() + CLOCK_SLACK_MS)
+    if acked is None or (found.kind, found.value) != (acked.kind, acked.value):
+        return False
+    if found.expire is None or acked.expire is None:
+        return found.expire is None and acked.expire is None
+    return (acked.expire[1] >= start_ms - CLOCK_SLACK_MS  # not past its TTL
+            and found.expire[0] <= acked.expire[1] + CLOCK_SLACK_MS
+            and found.expire[1] >= acked.expire[0] - CLOCK_SLACK_MS)
+
+
+class TestCrashWithShortTtls(DurabilityTestCase):
+    """kill -9 while clients write keys with 20-100 ms TTLs and write them again after they
+    expire. After each restart every key is as last acknowledged (or as the command in flight
+    at the kill left it), unless that state's TTL has run out since: then it is gone. Runs
+    against redis-server too (appendfsync always)."""
+
+    def test_writes_after_expiry_survive_kill_9_and_expired_keys_stay_gone(self):
+        seed = int(os.environ.get("CAIRN_CRASH_SEED", str(random.randrange(1 << 30))))
+        rng = random.Random(seed)
+        server = self.server().start()
+        model = {key: None for i in range(4) for key in TtlWriter.keys(i)}
+        acked = after_expiry = 0
+        for cycle in range(TTL_CRASH_CYCLES):
+            writers = [TtlWriter(server.port, cycle, i, rng.randrange(1 << 30), model)
+                       for i in range(4)]
+            self.kill_during(server, writers, rng.uniform(0.2, 0.5),
+                             "in cycle %d (seed %d)" % (cycle, seed))
+            killed = now_ms()
+            in_flight = {}
+            for w in writers:
+                acked += w.acked
+                after_expiry += w.after_expiry
+                if w.pending:
+                    key, op, sent = w.pending
+                    in_flight[key] = [new for _, new in outcomes(op, model[key], sent, killed)]
+            server.start()
+            self.check(server, model, in_flight,
+                       "after kill -9 number %d (seed %d)" % (cycle + 1, seed))
+        self.assertGreater(after_expiry, 0, "no write met an expired key (seed %d)" % seed)
+        sys.stderr.write("[ttl crash] %d cycles, %d commands acked, %d writes after expiry, "
+                         "seed %d\n" % (TTL_CRASH_CYCLES, acked, after_expiry, seed))
+
+    def check(self, server, model, in_flight, where):
+        r = server.client()
+        try:
+            unknown = [k for k in r.scan_iter(count=1000) if k.decode() not in model]
+            self.assertEqual(unknown, [], "keys nobody wrote %s" % where)
+            for key in sorted(model):
+                start = now_ms()
+                found = read_key(r, key)
+                acked = [model[key]] + in_flight.get(key, [])
+                agreeing = [s for s in acked if matches(found, s, start)]
+                self.assertTrue(agreeing, "%s %s is %r; acknowledged as %r (with the command "
+                                "in flight applied: %r)" % (key, where, found, acked[0], acked[1:]))
+                # Go on from what the server holds (the in-flight command applied or not).
+                model[key] = None if found is None else agreeing[0]
+        finally:
+            r.close()
+
+
+# ---- crash under appendfsync everysec and no: nothing acknowledged is lost ----------------
+
+class PipelineWriter(threading.Thread):
+    """One redis-py client sending pipelines of 20-100 commands: SETs of keys of its own, INCR
+    of its own counter, RPUSH of tokens to its own list. A pipeline is acknowledged when
+    execute() returns; the one in flight at the kill may have been applied in part (a prefix,
+    as the server runs a connection's commands in order)."""
+
+    def __init__(self, port, cycle, index, seed, counter, tokens):
+        super().__init__(daemon=True)
+        self.port, self.cycle, self.index = port, cycle, index
+        self.rng = random.Random(seed)
+        self.counter = counter   # the counter's value before this cycle (exactly known)
+        self.tokens = tokens     # the list's contents before this cycle
+        self.acked_sets = {}
+        self.pending = []        # the commands of the pipeline in flight at the kill
+        self.pipelines = 0
+        self.error = None
+
+    def run(self):
+        r = redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=30)
+        counter, tokens = "pipe:counter:%d" % self.index, "pipe:list:%d" % self.index
+        n = 0
+        try:
+            while True:
+                pipe = r.pipeline(transaction=False)
+                ops = []
+                for _ in range(self.rng.randint(20, 100)):
+                    n += 1
+                    roll = self.rng.randrange(3)
+                    if roll == 0:
+                        key = "pipe:%d:%d:%d" % (self.cycle, self.index, n)
+                        value = "v%d-%s" % (n, "x" * self.rng.randrange(100))
+                        pipe.set(key, value)
+                        ops.append(("SET", key, value.encode()))
+                    elif roll == 1:
+                        pipe.incr(counter)
+                        ops.append(("INCR",))
+                    else:
+                        token = "%d.%d.%d" % (self.cycle, self.index, n)
+                        pipe.rpush(tokens, token)
+                        ops.append(("RPUSH", token.encode()))
+                self.pending = ops
+                replies = pipe.execute()
+                self.pending = []
+                self.acknowledge(ops, replies)
+        except (redis.exceptions.ConnectionError, OSError):
+            pass  # the kill
+        except AssertionError as e:
+            self.error = e
+        finally:
+            r.close()
+
+    def acknowledge(self, ops, replies):
+        for op, reply in zip(ops, replies):
+            if op[0] == "SET":
+                expected = True
+                self.acked_sets[op[1]] = op[2]
+            elif op[0] == "INCR":
+                self.counter += 1
+                expected = self.counter
+            else:
+                self.tokens.append(op[1])
+                expected = len(self.tokens)
+            if reply != expected:
+                raise AssertionError("%s answered %r, expected %r" % (op[0], reply, expected))
+        self.pipelines += 1
+
+
+class TestCrashUnderRelaxedFsync(DurabilityTestCase):
+    """everysec and no leave the fdatasync for later, which a power failure may cost; a
+    killed process must lose nothing acknowledged: the reply to a write may leave only after
+    the write reached write(2). The appendfsync no case runs against redis-server too."""
+
+    CYCLES = int(os.environ.get("CAIRN_RELAXED_CRASH_CYCLES", "6"))
+
+    # redis-server 7.0 does not promise this: under everysec, while its background fsync is
+    # still running, flushAppendOnlyFile postpones the write(2) for up to two seconds, and
+    # beforeSleep sends the replies all the same (seen here: acknowledged SETs lost in about
+    # one kill in twenty). Under "no" it writes before every reply, as cairn does always.
+    @unittest.skipIf(is_reference_redis(), "redis-server may postpone its AOF write under "
+                     "everysec while replies leave")
+    def test_kill_9_loses_no_acknowledged_pipeline_under_everysec(self):
+        self.crash_cycles("everysec")
+
+    def test_kill_9_loses_no_acknowledged_pipeline_under_appendfsync_no(self):
+        self.crash_cycles("no")
+
+    def crash_cycles(self, appendfsync):
+        seed = int(os.environ.get("CAIRN_CRASH_SEED", str(random.randrange(1 << 30))))
+        rng = random.Random(seed)
+        server = self.server(appendfsync=appendfsync).start()
+        counters, lists = [0] * 4, [[] for _ in range(4)]
+        pipelines = 0
+        for cycle in range(self.CYCLES):
+            writers = [PipelineWriter(server.port, cycle, i, rng.randrange(1 << 30), counters[i],
+                                      lists[i]) for i in range(4)]
+            self.kill_during(server, writers, rng.uniform(0.2, 0.5),
+                             "in cycle %d (seed %d)" % (cycle, seed))
+            pipelines += sum(w.pipelines for w in writers)
+            server.start()
+            where = "under appendfsync %s, after kill -9 number %d (seed %d)" % (
+                appendfsync, cycle + 1, seed)
+            r = server.client()
+            try:
+                for w in writers:
+                    counters[w.index], lists[w.index] = self.check(r, w, where)
+            finally:
+                r.close()
+        self.assertGreater(pipelines, 0, "no pipeline was acknowledged")
+
+    def check(self, r, w, where):
+        """Checks one writer's keys; returns its counter and list as the server holds them."""
+        keys = list(w.acked_sets)
+        for key, value in zip(keys, r.mget(keys) if keys else []):
+            self.assertEqual(value, w.acked_sets[key], "acknowledged SET %s %s" % (key, where))
+        in_flight_incrs = sum(1 for op in w.pending if op[0] == "INCR")
+        counter = int(r.get("pipe:counter:%d" % w.index) or 0)
+        self.assertGreaterEqual(counter, w.counter,
+                                "writer %d's counter lost acknowledged INCRs %s" % (w.index, where))
+        self.assertLessEqual(counter, w.counter + in_flight_incrs,
+                             "writer %d's counter has INCRs never sent %s" % (w.index, where))
+        tokens = r.lrange("pipe:list:%d" % w.index, 0, -1)
+        acked = len(w.tokens)
+        self.assertEqual(tokens[:acked], w.tokens,
+                         "writer %d's list lost acknowledged RPUSHes %s" % (w.index, where))
+        in_flight = [op[1] for op in w.pending if op[0] == "RPUSH"]
+        self.assertEqual(tokens[acked:], in_flight[:len(tokens) - acked],
+                         "writer %d's list holds tokens never acknowledged %s" % (w.index, where))
+        return counter, tokens
 
 
 # ---- damage to the log ------------------------------------------------------------------

@@ -12,8 +12,7 @@ import unittest
 import redis
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import ServerTestCase, is_reference_redis, main  # noqa: E402
-from test_durability import DurableServer  # noqa: E402
+from harness import DurableServer, ServerTestCase, is_reference_redis, main  # noqa: E402
 
 WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
 

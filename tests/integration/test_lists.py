@@ -15,9 +15,8 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import redis  # noqa: E402
-from harness import (ServerTestCase, encode_command, is_reference_redis, main,  # noqa: E402
-                     skip_on_reference)
-from test_durability import DurableServer  # noqa: E402
+from harness import (DurableServer, ServerTestCase, encode_command,  # noqa: E402
+                     is_reference_redis, main, skip_on_reference)
 
 WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
 # The cross-connection tests need the server's registry of blocked clients (src/blocking.h).

@@ -13,8 +13,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import ServerTestCase, main  # noqa: E402
-from test_durability import DurableServer  # noqa: E402
+from harness import DurableServer, ServerTestCase, main  # noqa: E402
 
 
 class TestEventLog(ServerTestCase):
