@@ -70,7 +70,10 @@ uint64_t GroupCommit::Append(std::string_view payload) {
   }
   size_t before = filling_.size();
   wal::PutRecord(&filling_, wal::kEffects, lsn, payload);
-  pending_bytes_.fetch_add(filling_.size() - before, std::memory_order_relaxed);
+  uint64_t pending =
+      pending_bytes_.fetch_add(filling_.size() - before, std::memory_order_relaxed) +
+      (filling_.size() - before);
+  if (pending > stats_.max_pending_bytes) stats_.max_pending_bytes = pending;
   ++filling_records_;
   last_lsn_.store(lsn, std::memory_order_release);
   return lsn;

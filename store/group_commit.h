@@ -52,6 +52,7 @@ struct GroupCommitStats {
   uint64_t batches = 0;
   uint64_t records = 0;
   uint64_t max_batch_records = 0;
+  uint64_t max_pending_bytes = 0;  // the highest pending_bytes() seen
   uint64_t last_fsync_us = 0;
   uint64_t failures = 0;
 };

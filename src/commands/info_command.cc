@@ -223,6 +223,8 @@ void AppendPersistence(CommandContext& ctx, const Config& config, std::string* o
   Field(out, "wal_write_failures", u(s.failures));
   Field(out, "wal_current_lsn", u(wal->last_lsn()));
   Field(out, "wal_durable_lsn", u(wal->durable_lsn()));
+  Field(out, "wal_pending_bytes", u(wal->pending_bytes()));
+  Field(out, "wal_pending_bytes_peak", u(s.max_pending_bytes));
   Field(out, "wal_loaded_records", u(ctx.server.loaded_records.load()));
   Field(out, "wal_load_ms", ctx.server.load_ms.load());
 }

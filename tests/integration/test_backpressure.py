@@ -1,12 +1,15 @@
 """Large replies and back-pressure: a client reading a reply far larger than the output
-high-water mark gets all of it, and the commands pipelined behind it still run."""
+high-water mark gets all of it, and the commands pipelined behind it still run; clients that
+write faster than the disk pause instead of growing the WAL's pending batch without bound."""
 import os
 import socket
 import sys
+import tempfile
+import threading
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import ServerTestCase, encode_command  # noqa: E402
+from harness import DurableServer, ServerTestCase, encode_command, skip_on_reference  # noqa: E402,E501
 
 
 class TestBackpressure(ServerTestCase):
@@ -46,6 +49,68 @@ class TestBackpressure(ServerTestCase):
         s.close()
         self.assertEqual(got, total)
         self.assertTrue(tail.endswith(b"$4\r\ndone\r\n"))
+
+
+@skip_on_reference("cairn's WAL back-pressure (wal-max-pending-bytes)")
+class TestWalBackpressure(unittest.TestCase):
+    """Four clients pipeline 1 MB SETs at a disk that takes 100 ms per fdatasync: 96 MB are
+    in flight at once. With wal-max-pending-bytes 8mb, the bytes waiting for the log stay
+    near the limit; with the limit lifted (CONFIG SET), they grow to most of the 96 MB, which
+    shows the test measures what the limit bounds."""
+
+    CLIENTS, ROUNDS, PIPELINE = 4, 2, 24
+    VALUE = b"v" * (1024 * 1024)
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="cairn-bp-")
+        self.server = DurableServer(self.tmp.name, ["--debug-wal-sync-delay-ms", "100",
+                                                    "--wal-max-pending-bytes", "8mb"])
+        self.server.start()
+
+    def tearDown(self):
+        self.server.stop()
+        self.tmp.cleanup()
+
+    def write_load(self):
+        errors = []
+
+        def client(n):
+            try:
+                r = self.server.client(socket_timeout=120)
+                for round_ in range(self.ROUNDS):
+                    p = r.pipeline(transaction=False)
+                    for i in range(self.PIPELINE):
+                        p.set("c%d:%d" % (n, i), self.VALUE)
+                    self.assertEqual(p.execute(), [True] * self.PIPELINE)
+                r.close()
+            except Exception as e:  # noqa: BLE001 -- reported below
+                errors.append(e)
+
+        threads = [threading.Thread(target=client, args=(n,)) for n in range(self.CLIENTS)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(180)
+        self.assertEqual(errors, [])
+
+    def peak(self):
+        r = self.server.client()
+        info = r.info("persistence")
+        r.close()
+        return int(info["wal_pending_bytes_peak"])
+
+    def test_pending_wal_bytes_stay_bounded(self):
+        self.write_load()
+        mb = 1024 * 1024
+        # The limit, plus at most one command per client admitted before it paused.
+        self.assertLess(self.peak(), 8 * mb + self.CLIENTS * 2 * mb)
+        r = self.server.client()
+        self.assertEqual(r.get("c3:23"), self.VALUE)
+        self.assertEqual(r.dbsize(), self.CLIENTS * self.PIPELINE)
+        r.config_set("wal-max-pending-bytes", "1gb")
+        r.close()
+        self.write_load()
+        self.assertGreater(self.peak(), 40 * mb)
 
 
 if __name__ == "__main__":
