@@ -3,6 +3,8 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 
 #include "store/wal_format.h"
 
@@ -62,6 +64,11 @@ void GroupCommit::SyncWritten() {
 }
 
 uint64_t GroupCommit::Append(std::string_view payload) {
+  if (payload.size() + wal::kBodyHeader > wal::kMaxRecordBodyBytes) {
+    std::fprintf(stderr, "%s:%d: a WAL record of %zu bytes exceeds the format's limit\n",
+                 __FILE__, __LINE__, payload.size());
+    std::abort();  // the reader would refuse it: never acknowledge what cannot be replayed
+  }
   std::lock_guard lock(mu_);
   uint64_t lsn = next_lsn_++;
   if (filling_.empty()) {

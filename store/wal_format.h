@@ -6,7 +6,7 @@
 //
 //   segment  := header record*
 //   header   := magic:"CAIRNWAL" version:u32le                    (12 bytes, version 1)
-//   record   := crc:u32le size:varint body                         size = bytes in body
+//   record   := crc:u32le size:varint body          size = bytes in body, <= kMaxRecordBodyBytes
 //   body     := type:u8 lsn:u64le payload
 //   crc      := MaskCrc(crc32c(body))
 //
@@ -65,6 +65,14 @@ inline constexpr size_t kHeaderSize = 12;
 // Upper bound of the record prefix (crc + size varint) and body header (type + lsn).
 inline constexpr size_t kMaxRecordPrefix = 4 + 10;
 inline constexpr size_t kBodyHeader = 1 + 8;
+// Largest body a record may declare. A record holds one command's or one transaction's
+// effects, so it may exceed any single client limit (a MULTI of several 500 MB values is
+// one record); the bound is far beyond what a server can build in memory, so a larger size
+// can only be damage; the writer aborts rather than write one. The reader never allocates
+// by a declared size: a size past the end of the segment file is damage too (a torn tail at
+// the end of the log).
+inline constexpr uint64_t kMaxRecordBodyBytes = uint64_t{1} << 40;
+
 
 enum RecordType : uint8_t {
   kEffects = 1,

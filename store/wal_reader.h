@@ -25,8 +25,7 @@
 //
 // Memory: each segment file is read whole into one buffer, so reading costs one buffer the
 // size of the largest segment. Segments rotate at a configured size (default 64 MB) and hold
-// whole records, so a segment exceeds that size only by its last record (at most
-// kMaxRecordBodyBytes).
+// whole records, so a segment exceeds that size only by its last record.
 //
 // Threading: the functions here share no state; call them from any one thread. They must
 // not run while a writer appends to the same directory: an append in flight looks like a
@@ -40,11 +39,6 @@
 #include <vector>
 
 namespace cairn::store::wal {
-
-// Largest body a record may declare: the biggest command the server accepts
-// (client-query-buffer-limit, 1 GB) plus room for op framing. A larger size is corruption,
-// and the reader never allocates for it.
-inline constexpr uint64_t kMaxRecordBodyBytes = (uint64_t{1} << 30) + (uint64_t{64} << 20);
 
 // One verified record, as handed to ReadWal's callback. The views point into the reader's
 // segment buffer and are valid only during the callback.
