@@ -18,6 +18,9 @@
 //   5. The timeout (0 = forever) fires on the waiter's thread: it writes timeout_reply.
 //      A client that disconnects is removed.
 //
+// Every retry runs the whole command again, so a command that checks all its keys before
+// changing any (XREADGROUP) is all or nothing on a retry too.
+//
 // A handler that resolves something at block time ("$" in XREAD: "after the last ID now")
 // passes the rewritten arguments in retry_args; the retries run with those.
 //
