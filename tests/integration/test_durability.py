@@ -247,6 +247,22 @@ class TestWalFaults(DurabilityTestCase):
         self.assertIsNone(r.get("refused"))  # refused writes never happened
         r.close()
 
+    def test_a_client_that_has_not_authenticated_gets_noauth_not_the_disk_error(self):
+        server = self.server().start()
+        r = server.client()
+        r.config_set("requirepass", "secret")  # this connection stays authenticated
+        r.config_set("debug-wal-inject-enospc", "yes")
+        self.assertEqual(self.raw_error(r, "SET", "k", "v"), self.MISCONF)
+        stranger = server.raw_connection()
+        for command in (("SET", "k", "v"), ("INCR", "n"), ("GET", "k")):
+            self.assertEqual(stranger.command(*command).value,
+                             b"NOAUTH Authentication required.", command)
+        self.assertEqual(stranger.command("AUTH", "secret").value, b"OK")
+        self.assertEqual(stranger.command("SET", "k", "v").value, self.MISCONF)
+        stranger.close()
+        r.config_set("debug-wal-inject-enospc", "no")
+        r.close()
+
 
 # ---- crash: kill -9 in the middle of concurrent writes ----------------------------------
 
