@@ -119,6 +119,9 @@ void Execute(ServerState& server, ClientState& client, ThreadStats& stats, resp:
     stats.error_replies.Add();
   }
   client.last_command.store(spec, std::memory_order_relaxed);
+  if (block != nullptr && (spec->flags & kBlocking) && !block->requested) {
+    block->replied_at_once = true;
+  }
   if (spec->flags & kWrite) server.blocking.NoteWrite(*spec, ctx.db(), args);
 }
 
