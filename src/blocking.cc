@@ -107,13 +107,18 @@ bool BlockingRegistry::TryServe(Waiter& w, ServerState& server, ThreadStats& sta
 bool BlockingRegistry::Block(const std::shared_ptr<Waiter>& w, ServerState& server,
                              ThreadStats& stats, resp::Writer& out) {
   std::lock_guard lock(mu_);
+  bool wal_failed = server.WalFailed();
   uint64_t lsn = 0;
-  if (TryServe(*w, server, stats, out, &lsn)) {
+  if (!wal_failed && TryServe(*w, server, stats, out, &lsn)) {
     store::Store::ObserveLsn(lsn);
     return true;
   }
   for (const std::string& key : w->keys) by_key_[KeyOf(w->db, key)].push_back(w);
   blocked_.fetch_add(1, std::memory_order_relaxed);
+  // The retry was skipped: a write may have landed since the handler looked.
+  if (wal_failed) {
+    for (const std::string& key : w->keys) DeferLocked(KeyOf(w->db, key));
+  }
   return false;
 }
 
@@ -148,26 +153,54 @@ void BlockingRegistry::NoteWrite(const CommandSpec& spec, int db,
 
 bool BlockingRegistry::HasReady() { return !ready_keys.empty(); }
 
+void BlockingRegistry::ServeKeyLocked(const std::string& key, ServerState& server,
+                                      ThreadStats& stats) {
+  auto it = by_key_.find(key);
+  if (it == by_key_.end()) return;
+  // A copy: serving removes waiters from the queue being walked.
+  std::vector<std::shared_ptr<Waiter>> queue(it->second.begin(), it->second.end());
+  for (const std::shared_ptr<Waiter>& w : queue) {
+    if (w->done) continue;
+    resp::OutputBuffer out;
+    resp::Writer writer(&out, w->client->protocol.load(std::memory_order_relaxed));
+    uint64_t lsn = 0;
+    if (!TryServe(*w, server, stats, writer, &lsn)) continue;
+    RemoveLocked(*w);
+    if (deliver_) deliver_(Delivery{w->thread_index, w->client_id, out.Drain(), lsn});
+  }
+}
+
+void BlockingRegistry::DeferLocked(std::string key) {
+  if (!by_key_.contains(key)) return;
+  deferred_.push_back(std::move(key));
+  has_deferred_.store(true, std::memory_order_release);
+}
+
 void BlockingRegistry::ServeReady(ServerState& server, ThreadStats& stats) {
   std::lock_guard lock(mu_);
   // Serving a waiter may mark more keys ready (BLMOVE pushes): they join the end.
   for (size_t next = 0; next < ready_keys.size(); ++next) {
-    std::string key = std::move(ready_keys[next]);
-    auto it = by_key_.find(key);
-    if (it == by_key_.end()) continue;
-    // A copy: serving removes waiters from the queue being walked.
-    std::vector<std::shared_ptr<Waiter>> queue(it->second.begin(), it->second.end());
-    for (const std::shared_ptr<Waiter>& w : queue) {
-      if (w->done) continue;
-      resp::OutputBuffer out;
-      resp::Writer writer(&out, w->client->protocol.load(std::memory_order_relaxed));
-      uint64_t lsn = 0;
-      if (!TryServe(*w, server, stats, writer, &lsn)) continue;
-      RemoveLocked(*w);
-      if (deliver_) deliver_(Delivery{w->thread_index, w->client_id, out.Drain(), lsn});
+    std::string key = std::move(ready_keys[next]);  // moved out: serving may append
+    // Checked per key, as the log can fail while we serve; a serve that races with the
+    // failure keeps its reply held until the log recovers (blocking.h).
+    if (server.WalFailed()) {
+      DeferLocked(std::move(key));
+      continue;
     }
+    ServeKeyLocked(key, server, stats);
   }
   ready_keys.clear();
+}
+
+void BlockingRegistry::ServeDeferred(ServerState& server, ThreadStats& stats) {
+  if (!has_deferred_.load(std::memory_order_acquire) || server.WalFailed()) return;
+  {
+    std::lock_guard lock(mu_);
+    for (std::string& key : deferred_) ready_keys.push_back(std::move(key));
+    deferred_.clear();
+    has_deferred_.store(false, std::memory_order_relaxed);
+  }
+  ServeReady(server, stats);
 }
 
 }  // namespace cairn::server

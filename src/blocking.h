@@ -18,6 +18,17 @@
 //   5. The timeout (0 = forever) fires on the waiter's thread: it writes timeout_reply.
 //      A client that disconnects is removed.
 //
+// While the WAL is failing (writes get MISCONF) nobody is served: a serve takes elements
+// from the store (or adds PEL entries) for a reply that could then not be acknowledged, and
+// the client would lose them. Waiters stay blocked, their timeouts still run, and the keys
+// that became ready meanwhile are served once the log accepts writes again (ServeDeferred).
+// As in Redis, where the refused writes cannot wake anyone either. A blocking command that
+// raced with the failure (served, or replying at once, just before it) keeps its reply held
+// until the log recovers, never MISCONF (connection.h).
+//
+// Every retry runs the whole command again, so a command that checks all its keys before
+// changing any (XREADGROUP) is all or nothing on a retry too.
+//
 // A handler that resolves something at block time ("$" in XREAD: "after the last ID now")
 // passes the rewritten arguments in retry_args; the retries run with those.
 //
@@ -50,6 +61,8 @@ enum class TimeoutReply : uint8_t {
 // handler returns.
 struct BlockRequest {
   bool requested = false;
+  // Set by Execute when a blocking command replied without blocking (the caller clears it).
+  bool replied_at_once = false;
   std::vector<std::string> keys;
   int64_t deadline_ms = 0;  // unix ms; 0 = no timeout
   TimeoutReply timeout_reply = TimeoutReply::kNullArray;
@@ -112,8 +125,13 @@ class BlockingRegistry {
   // Whether this thread has ready keys to serve.
   static bool HasReady();
   // Serves the waiters of this thread's ready keys, oldest first, until none is ready. Call
-  // with no shard lock held (after the command, outside any transaction).
+  // with no shard lock held (after the command, outside any transaction). While the WAL is
+  // failing it serves nobody and keeps the keys for ServeDeferred.
   void ServeReady(ServerState& server, ThreadStats& stats);
+  // Once the WAL accepts writes again, serves the keys passed over while it was failing;
+  // cheap when there are none. Any I/O thread, with no shard lock held (on durable wake-ups
+  // and once a second).
+  void ServeDeferred(ServerState& server, ThreadStats& stats);
 
   int blocked() const { return blocked_.load(std::memory_order_relaxed); }
 
@@ -122,10 +140,16 @@ class BlockingRegistry {
   bool TryServe(Waiter& w, ServerState& server, ThreadStats& stats, resp::Writer& out,
                 uint64_t* lsn);
   void RemoveLocked(Waiter& w);
+  // Serves key's waiters, oldest first (the key as KeyOf gives it).
+  void ServeKeyLocked(const std::string& key, ServerState& server, ThreadStats& stats);
+  // Keeps key for ServeDeferred if anyone waits on it.
+  void DeferLocked(std::string key);
   static std::string KeyOf(int db, std::string_view key);
 
   std::mutex mu_;
   std::unordered_map<std::string, std::deque<std::shared_ptr<Waiter>>> by_key_;  // guarded
+  std::vector<std::string> deferred_;  // ready while the WAL was failing; guarded
+  std::atomic<bool> has_deferred_{false};
   std::atomic<int> blocked_{0};
   DeliverFn deliver_;
 };

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <chrono>
 #include <climits>
+#include <utility>
 
 #include "src/dispatch.h"
 #include "src/errors.h"
@@ -193,6 +194,7 @@ bool Connection::RunCommand(resp::Writer& writer) {
   ThreadStats* stats = thread_->stats();
   uint64_t reply_start = sent_total_ + out_.size();
   Execute(*state, client_, *stats, writer, parser_.args(), &block_);
+  if (std::exchange(block_.replied_at_once, false)) blocking_replies_end_ = replies_ + 1;
   bool replied = !block_.requested || StartBlocking(writer);
   // Clients blocked on keys this command wrote are served before the next command runs.
   if (BlockingRegistry::HasReady()) state->blocking.ServeReady(*state, *stats);
@@ -219,7 +221,10 @@ bool Connection::StartBlocking(resp::Writer& writer) {
   w->timeout_reply = block_.timeout_reply;
   int64_t deadline_ms = block_.deadline_ms;
   block_ = BlockRequest{};
-  if (state->blocking.Block(w, *state, *thread_->stats(), writer)) return true;
+  if (state->blocking.Block(w, *state, *thread_->stats(), writer)) {
+    blocking_replies_end_ = replies_ + 1;
+    return true;
+  }
   waiter_ = std::move(w);
   if (deadline_ms == 0) return false;
   if (block_timer_ == nullptr) {
@@ -255,7 +260,7 @@ void Connection::OnUnblocked(std::string reply, uint64_t lsn) {
   uint64_t start = sent_total_ + out_.size();
   out_.Append(reply);
   GateReply(start, lsn);
-  ++replies_;
+  blocking_replies_end_ = ++replies_;
   ProcessInput();
   Flush();
 }
@@ -303,6 +308,8 @@ void Connection::GateReply(uint64_t start, uint64_t lsn) {
 }
 
 void Connection::FailHeldReplies() {
+  // Replies leave in order, so everything from the first held reply on waits together.
+  if (blocking_replies_end_ > gates_.front().first_reply) return;
   ServerState* state = thread_->state();
   std::string error;
   {

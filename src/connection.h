@@ -117,8 +117,12 @@ class Connection {
   uint64_t replies_ = 0;  // replies written so far
   // The WAL failed: held replies must never say OK. Replaces every held reply with a
   // -MISCONF error (the write may still reach the log when the disk recovers: its outcome is
-  // unknown to the client, as after a timeout, but it was never acknowledged).
+  // unknown to the client, as after a timeout, but it was never acknowledged). Except when a
+  // blocking command's reply (BLPOP, XREADGROUP...) is among them: it hands over elements
+  // already taken from the store, so it and the replies around it wait for the disk instead.
   void FailHeldReplies();
+  // One past the index of the last reply of a blocking command (0: none yet).
+  uint64_t blocking_replies_end_ = 0;
   std::deque<Gate> gates_;
   bool waiting_durable_ = false;       // registered with the thread for the next durable wake-up
   bool paused_for_wal_ = false;        // reading paused by PauseForWal

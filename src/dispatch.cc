@@ -58,6 +58,29 @@ const CommandSpec* Resolve(ServerState& server, ThreadStats& stats, resp::Writer
   return spec;
 }
 
+// Replies why the server will not run spec for client now and returns true. In Redis's
+// order: a client that has not authenticated learns nothing else (not the disk's error, not
+// that the server is loading); then MISCONF (the log cannot take writes now: acknowledging
+// one would be a lie; reads go on), then LOADING.
+bool Refused(ServerState& server, const ClientState& client, const CommandSpec& spec,
+             resp::Writer& w) {
+  if (!client.authenticated && !(spec.flags & kNoAuth) &&
+      server.limits.requirepass_set.load(std::memory_order_relaxed)) {
+    w.WriteError(errors::kNoAuth);
+    return true;
+  }
+  if ((spec.flags & kWrite) && server.WalFailed()) {
+    std::lock_guard lock(server.wal_error_mu);
+    w.WriteError(std::string(errors::kMisconfWal) + server.wal_error);
+    return true;
+  }
+  if (!(spec.flags & kLoading) && server.loading.load(std::memory_order_relaxed)) {
+    w.WriteError(errors::kLoading);
+    return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 void Execute(ServerState& server, ClientState& client, ThreadStats& stats, resp::Writer& writer,
@@ -70,26 +93,7 @@ void Execute(ServerState& server, ClientState& client, ThreadStats& stats, resp:
     AbortQueueing(client);
     return;
   }
-  if (!(spec->flags & kLoading) && server.loading.load(std::memory_order_relaxed)) {
-    writer.WriteError(errors::kLoading);
-    stats.per_command[spec->id].rejected_calls.Add();
-    stats.error_replies.Add();
-    AbortQueueing(client);
-    return;
-  }
-  store::GroupCommit* wal = server.wal.load(std::memory_order_acquire);
-  if ((spec->flags & kWrite) && wal != nullptr && wal->failed()) {
-    // The log cannot take writes now; acknowledging one would be a lie. Reads go on.
-    std::lock_guard lock(server.wal_error_mu);
-    writer.WriteError(std::string(errors::kMisconfWal) + server.wal_error);
-    stats.per_command[spec->id].rejected_calls.Add();
-    stats.error_replies.Add();
-    AbortQueueing(client);
-    return;
-  }
-  if (!client.authenticated && !(spec->flags & kNoAuth) &&
-      server.limits.requirepass_set.load(std::memory_order_relaxed)) {
-    writer.WriteError(errors::kNoAuth);
+  if (Refused(server, client, *spec, writer)) {
     stats.per_command[spec->id].rejected_calls.Add();
     stats.error_replies.Add();
     AbortQueueing(client);
@@ -115,6 +119,9 @@ void Execute(ServerState& server, ClientState& client, ThreadStats& stats, resp:
     stats.error_replies.Add();
   }
   client.last_command.store(spec, std::memory_order_relaxed);
+  if (block != nullptr && (spec->flags & kBlocking) && !block->requested) {
+    block->replied_at_once = true;
+  }
   if (spec->flags & kWrite) server.blocking.NoteWrite(*spec, ctx.db(), args);
 }
 

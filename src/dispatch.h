@@ -13,9 +13,10 @@ namespace cairn::server {
 // client's owner thread.
 struct BlockRequest;
 
-// Runs one command: resolves it, checks arity, loading, MISCONF and authentication, queues it
-// instead when the client is inside MULTI, runs the handler and counts it. block: where a
-// blocking command may ask to block (blocking.h); nullptr where nothing may block.
+// Runs one command: resolves it, checks arity, authentication, MISCONF and loading (in that
+// order, as Redis does), queues it instead when the client is inside MULTI, runs the handler
+// and counts it. block: where a blocking command may ask to block (blocking.h); nullptr where
+// nothing may block.
 void Execute(ServerState& server, ClientState& client, ThreadStats& stats, resp::Writer& writer,
              std::span<const std::string_view> args, BlockRequest* block = nullptr);
 

@@ -109,10 +109,15 @@ void IoThread::OnDurableAsync(uv_async_t* handle) noexcept {
     auto it = t->connections_.find(id);
     if (it != t->connections_.end()) it->second->OnDurable();  // re-registers if still held
   }
+  // The log may have recovered: serve the clients passed over while it was failing.
+  t->state_->blocking.ServeDeferred(*t->state_, *t->stats_);
 }
 
 void IoThread::OnCron(uv_timer_t* handle) noexcept {
-  static_cast<IoThread*>(handle->data)->CloseIdleClients();
+  auto* t = static_cast<IoThread*>(handle->data);
+  // A recovery with no batch to make durable (a failed everysec sync) wakes nobody.
+  t->state_->blocking.ServeDeferred(*t->state_, *t->stats_);
+  t->CloseIdleClients();
 }
 
 void IoThread::CloseIdleClients() {

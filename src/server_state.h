@@ -62,6 +62,12 @@ struct ServerState {
   // The write-ahead log, when appendonly is on (set before threads start, else nullptr).
   // Replies wait for wal->durable_lsn() under appendfsync always.
   std::atomic<store::GroupCommit*> wal{nullptr};
+  // Whether the log refuses writes now: a write or sync failed and has not succeeded since.
+  // Writes then get MISCONF and blocked clients are not served.
+  bool WalFailed() const {
+    store::GroupCommit* w = wal.load(std::memory_order_acquire);
+    return w != nullptr && w->failed();
+  }
   // Text of the last WAL write/sync error (guarded by wal_error_mu), for MISCONF and INFO.
   std::mutex wal_error_mu;
   std::string wal_error;

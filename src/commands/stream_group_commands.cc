@@ -176,13 +176,12 @@ bool ParseGroupReadArgs(CommandContext& ctx, GroupReadArgs* r) {
   return false;
 }
 
-// Serves one key: new entries after the group's last-delivered ID (">"), or the consumer's
-// pending entries after `after`. Returns false when key or group is missing.
-bool ReadGroupKey(KeyHandle& h, Entry* e, const GroupReadArgs& r, bool is_new, StreamId after,
+// Serves one key whose stream and group exist: new entries after the group's last-delivered
+// ID (">"), or the consumer's pending entries after `after`.
+void ReadGroupKey(KeyHandle& h, Entry* e, const GroupReadArgs& r, bool is_new, StreamId after,
                   StreamEntries* out) {
   const Stream* s = store::StreamOf(e);
   const StreamGroup* g = s->FindGroup(r.group);
-  if (g == nullptr) return false;
   std::vector<StreamId> ids;
   if (is_new) {
     StreamId next;
@@ -195,10 +194,10 @@ bool ReadGroupKey(KeyHandle& h, Entry* e, const GroupReadArgs& r, bool is_new, S
       entries_read = s->EntriesReadAfter(entries_read, c.id);
     }
     // Nothing new: Redis creates no consumer and changes nothing.
-    if (ids.empty()) return true;
+    if (ids.empty()) return;
     store::StreamDeliver(
         h, e, {r.group, r.consumer, h.now_ms(), true, r.noack, ids.back(), entries_read, ids});
-    return true;
+    return;
   }
   const store::StreamConsumer* c = g->FindConsumer(r.consumer);
   StreamId start;
@@ -213,37 +212,84 @@ bool ReadGroupKey(KeyHandle& h, Entry* e, const GroupReadArgs& r, bool is_new, S
     }
   }
   store::StreamDeliver(h, e, {r.group, r.consumer, h.now_ms(), false, false, {}, 0, {}});
-  return true;
 }
 
+// Why a group read is refused, and for which key. Found under the shard locks, replied after.
+struct GroupReadError {
+  enum Kind { kNone, kWrongType, kNoGroup, kDollar, kBadId } kind = kNone;
+  size_t key = 0;
+};
+
+// Checks every key before any is served, so a refused read delivers nothing and adds nothing
+// to a PEL. Per key in turn, Redis's order: the type, the group, then the ID (an invalid ID
+// on the first key wins over a missing group on the second). Parses the history IDs into
+// after.
+GroupReadError CheckGroupRead(std::span<KeyHandle> hs, std::string_view group,
+                              std::span<const std::string_view> id_args,
+                              std::vector<StreamId>* after) {
+  for (size_t k = 0; k < hs.size(); ++k) {
+    Entry* e = hs[k].Find();
+    if (e != nullptr && !IsStream(e)) return {GroupReadError::kWrongType, k};
+    if (e == nullptr || store::StreamOf(e)->FindGroup(group) == nullptr) {
+      return {GroupReadError::kNoGroup, k};
+    }
+    if (id_args[k] == "$") return {GroupReadError::kDollar, k};
+    if (id_args[k] != ">" && !ParseStreamId(id_args[k], 0, &(*after)[k])) {
+      return {GroupReadError::kBadId, k};
+    }
+  }
+  return {};
+}
+
+void ReplyGroupReadError(CommandContext& ctx, GroupReadError error, std::string_view key,
+                         std::string_view group) {
+  switch (error.kind) {
+    case GroupReadError::kWrongType:
+      return ctx.reply.WriteError(errors::kWrongType);
+    case GroupReadError::kNoGroup:
+      return ReplyNoGroup(ctx, key, group, " in XREADGROUP with GROUP option");
+    case GroupReadError::kDollar:
+      return ctx.reply.WriteError(errors::kStreamDollarInGroup);
+    case GroupReadError::kBadId:
+      return ctx.reply.WriteError(errors::kStreamInvalidId);
+    case GroupReadError::kNone:
+      return;
+  }
+}
+
+// Runs on the client's command and again on each retry of a blocked one (blocking.h): every
+// key's shard stays locked from the checks to the last delivery, so the read is all or
+// nothing for other threads too, and its changes are logged as one record.
 void CmdXReadGroup(CommandContext& ctx) {
   GroupReadArgs r;
   if (!ParseGroupReadArgs(ctx, &r)) return;
   std::span<const std::string_view> keys = ctx.args.subspan(r.streams_at, r.nkeys);
   std::span<const std::string_view> id_args = ctx.args.subspan(r.streams_at + r.nkeys);
+  std::vector<store::KeyRef> refs;
+  refs.reserve(r.nkeys);
+  for (std::string_view key : keys) refs.push_back({ctx.db(), key});
   std::vector<StreamId> after(r.nkeys);
-  bool any_history = false;
-  for (size_t k = 0; k < r.nkeys; ++k) {
-    if (id_args[k] == "$") return ctx.reply.WriteError(errors::kStreamDollarInGroup);
-    if (id_args[k] == ">") continue;
-    if (!ArgToStreamId(ctx, id_args[k], 0, &after[k])) return;
-    any_history = true;
+  std::vector<StreamEntries> entries(r.nkeys);
+  GroupReadError error = ctx.server.store.AccessMany(refs, [&](std::span<KeyHandle> hs) {
+    GroupReadError e = CheckGroupRead(hs, r.group, id_args, &after);
+    if (e.kind != GroupReadError::kNone) return e;
+    for (size_t k = 0; k < r.nkeys; ++k) {
+      ReadGroupKey(hs[k], hs[k].Find(), r, id_args[k] == ">", after[k], &entries[k]);
+    }
+    return e;
+  });
+  if (error.kind != GroupReadError::kNone) {
+    return ReplyGroupReadError(ctx, error, keys[error.key], r.group);
   }
+  bool any_history = false;
   std::vector<std::string_view> served_keys;
   std::vector<StreamEntries> served;
   for (size_t k = 0; k < r.nkeys; ++k) {
-    StreamEntries entries;
     bool is_new = id_args[k] == ">";
-    int status = ctx.server.store.Access(ctx.db(), keys[k], [&](KeyHandle& h) {
-      Entry* e = h.Find();
-      if (e != nullptr && !IsStream(e)) return 1;
-      return e != nullptr && ReadGroupKey(h, e, r, is_new, after[k], &entries) ? 0 : 2;
-    });
-    if (status == 1) return ctx.reply.WriteError(errors::kWrongType);
-    if (status == 2) return ReplyNoGroup(ctx, keys[k], r.group, " in XREADGROUP with GROUP option");
-    if (entries.empty() && is_new) continue;
+    any_history = any_history || !is_new;
+    if (entries[k].empty() && is_new) continue;
     served_keys.push_back(keys[k]);
-    served.push_back(std::move(entries));
+    served.push_back(std::move(entries[k]));
   }
   if (!served.empty()) return WriteKeyedEntries(ctx.reply, served_keys, served);
   if (!r.block || any_history) return ctx.reply.WriteNullArray();

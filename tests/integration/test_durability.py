@@ -1,8 +1,9 @@
 """Durability of the real server: crash it with kill -9, restart it on the same directory, and
 check that every acknowledged write is there exactly once — also when clients write keys with
 short TTLs again after they expire, and under appendfsync everysec and no; damage the
-write-ahead log the way crashes (torn tail) and bad disks (a flipped byte) do; expiry across
-restarts; replies held until their write is durable; shutdown syncs; the WAL figures in INFO
+write-ahead log the way crashes (torn tail) and bad disks (a flipped byte) do; a failing disk
+(MISCONF, blocked clients that must lose nothing, NOAUTH first); expiry across restarts;
+replies held until their write is durable; shutdown syncs; the WAL figures in INFO
 persistence.
 
 Every server here runs with the log on, on a data directory that outlives the process (the
@@ -172,6 +173,297 @@ class TestWalFaults(DurabilityTestCase):
         self.assertEqual(r.get("after"), b"3")
         self.assertIsNone(r.get("refused"))  # refused writes never happened
         r.close()
+
+    def test_a_client_that_has_not_authenticated_gets_noauth_not_the_disk_error(self):
+        server = self.server().start()
+        r = server.client()
+        r.config_set("requirepass", "secret")  # this connection stays authenticated
+        r.config_set("debug-wal-inject-enospc", "yes")
+        self.assertEqual(self.raw_error(r, "SET", "k", "v"), self.MISCONF)
+        stranger = server.raw_connection()
+        for command in (("SET", "k", "v"), ("INCR", "n"), ("GET", "k")):
+            self.assertEqual(stranger.command(*command).value,
+                             b"NOAUTH Authentication required.", command)
+        self.assertEqual(stranger.command("AUTH", "secret").value, b"OK")
+        self.assertEqual(stranger.command("SET", "k", "v").value, self.MISCONF)
+        stranger.close()
+        r.config_set("debug-wal-inject-enospc", "no")
+        r.close()
+
+
+# ---- blocked clients and a failing disk: nothing taken is lost -----------------------------
+
+def _no_reply_within(conn, seconds):
+    """True if nothing arrives on conn for `seconds`."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if conn.buf or not conn._recv(deadline - time.time()):
+            return False
+    return not conn.buf
+
+
+@unittest.skipIf(is_reference_redis(), SKIP_REASON)
+class TestBlockedClientsAndWalFaults(DurabilityTestCase):
+    """A blocked BLPOP/BRPOP/BLMOVE/BLMPOP/BZPOPMIN/XREADGROUP never takes an element (or adds
+    a PEL entry) that its client is then not given. While the log fails, writes are refused
+    and blocked clients keep waiting; a client served by a write that raced with the failure
+    gets its reply once the disk recovers, never MISCONF."""
+
+    MISCONF = b"MISCONF Errors writing to the AOF file: No space left on device"
+
+    def wait_blocked(self, r, n):
+        deadline = time.time() + 10
+        while r.info("clients")["blocked_clients"] != n:
+            self.assertLess(time.time(), deadline, "blocked_clients never reached %d" % n)
+            time.sleep(0.01)
+
+    def set_failing(self, r, failing):
+        r.config_set("debug-wal-inject-enospc", "yes" if failing else "no")
+        if failing:
+            return
+        deadline = time.time() + 10
+        while True:
+            try:
+                r.set("recovered", "1")
+                return
+            except redis.exceptions.ResponseError:
+                self.assertLess(time.time(), deadline, "writes never resumed")
+                time.sleep(0.02)
+
+    def wait_write_status(self, server, status):
+        deadline = time.time() + 10
+        while server.info_persistence()["aof_last_write_status"] != status:
+            self.assertLess(time.time(), deadline, "the log never reported %r" % status)
+            time.sleep(0.01)
+
+    def blocked_conn(self, server, r, *command):
+        conn = server.raw_connection(30)
+        before = r.info("clients")["blocked_clients"]
+        conn.send_command(*command)
+        self.wait_blocked(r, before + 1)
+        return conn
+
+    def test_refused_pushes_wake_nobody_and_blocked_clients_are_served_after_recovery(self):
+        server = self.server().start()
+        r = server.client()
+        r.rpush("full", "e1", "e2", "e3")  # acknowledged before the failure
+        popper = self.blocked_conn(server, r, "BLPOP", "q", "0")
+        self.set_failing(r, True)
+        # The first write after the disk fails is accepted and takes e1 at once; its batch
+        # cannot be written, so its reply waits for the disk (MISCONF would lose e1).
+        taker = server.raw_connection(30)
+        taker.send_command("BLPOP", "full", "0")
+        self.wait_write_status(server, "err")
+        producer = server.raw_connection(10)
+        self.assertEqual(producer.command("LPUSH", "q", "refused").value, self.MISCONF)
+        # Taking what was acknowledged before is refused now, and takes nothing.
+        self.assertEqual(producer.command("BLPOP", "full", "0").value, self.MISCONF)
+        self.assertEqual(producer.command("LPOP", "full").value, self.MISCONF)
+        self.assertTrue(_no_reply_within(popper, 0.3), popper.buf)
+        self.assertTrue(_no_reply_within(taker, 0.1), taker.buf)
+        self.set_failing(r, False)
+        self.assertEqual(taker.read_reply(10).to_py(), [b"full", b"e1"])
+        self.assertEqual(r.lrange("full", 0, -1), [b"e2", b"e3"])
+        self.assertEqual(r.llen("q"), 0)
+        self.assertTrue(_no_reply_within(popper, 0.2), "served with nothing pushed")
+        self.assertEqual(producer.command("LPUSH", "q", "after").value, 1)
+        self.assertEqual(popper.read_reply(10).to_py(), [b"q", b"after"])
+        r.close()
+        self.assertEqual(server.terminate(), 0)
+        server.start()
+        r = server.client()
+        self.assertEqual(r.lrange("full", 0, -1), [b"e2", b"e3"])
+        self.assertEqual(r.llen("q"), 0)
+        r.close()
+
+    def test_pushes_that_race_with_the_failure_are_delivered_after_recovery(self):
+        server = self.server().start()
+        r = server.client()
+        r.xgroup_create("stream", "g", id="$", mkstream=True)
+        waiting = {
+            "BLPOP": self.blocked_conn(server, r, "BLPOP", "l1", "0"),
+            "BRPOP": self.blocked_conn(server, r, "BRPOP", "l2", "0"),
+            "BLMOVE": self.blocked_conn(server, r, "BLMOVE", "l3", "moved", "LEFT", "RIGHT", "0"),
+            "BLMPOP": self.blocked_conn(server, r, "BLMPOP", "0", "1", "l4", "LEFT"),
+            "BZPOPMIN": self.blocked_conn(server, r, "BZPOPMIN", "z", "0"),
+            "XREADGROUP": self.blocked_conn(server, r, "XREADGROUP", "GROUP", "g", "c",
+                                            "BLOCK", "0", "STREAMS", "stream", ">"),
+        }
+        self.set_failing(r, True)
+        # One transaction pushes to every key: accepted (the log has not failed yet), its
+        # batch fails, so its reply is MISCONF, and it may or may not be in the log later.
+        producer = server.raw_connection(10)
+        for command in (("MULTI",), ("RPUSH", "l1", "a"), ("RPUSH", "l2", "b"),
+                        ("RPUSH", "l3", "c"), ("RPUSH", "l4", "d"), ("ZADD", "z", "1", "e"),
+                        ("XADD", "stream", "1-1", "f", "v")):
+            producer.send_command(*command)
+        producer.send_command("EXEC")
+        replies = producer.read_replies(8, 10)
+        self.assertEqual(replies[-1].value, self.MISCONF)
+        for name, conn in waiting.items():
+            self.assertTrue(_no_reply_within(conn, 0.1),
+                            "%s answered while the log was failing: %r" % (name, conn.buf))
+        self.set_failing(r, False)
+        got = {name: conn.read_reply(10).to_py() for name, conn in waiting.items()}
+        self.assertEqual(got, {
+            "BLPOP": [b"l1", b"a"],
+            "BRPOP": [b"l2", b"b"],
+            "BLMOVE": b"c",
+            "BLMPOP": [b"l4", [b"d"]],
+            "BZPOPMIN": [b"z", b"e", b"1"],
+            "XREADGROUP": [[b"stream", [[b"1-1", [b"f", b"v"]]]]],
+        })
+        state = self.collection_state(r)
+        self.assertEqual(state["lists"], {"l1": [], "l2": [], "l3": [], "l4": [], "moved": [b"c"]})
+        self.assertEqual(state["z"], [])
+        self.assertEqual(state["pending"], 1)
+        r.close()
+        self.assertEqual(server.terminate(), 0)
+        server.start()
+        r = server.client()
+        self.assertEqual(self.collection_state(r), state)
+        r.close()
+
+    def collection_state(self, r):
+        return {
+            "lists": {k: r.lrange(k, 0, -1) for k in ("l1", "l2", "l3", "l4", "moved")},
+            "z": r.zrange("z", 0, -1),
+            "pending": r.xpending("stream", "g")["pending"],
+        }
+
+    def test_no_acknowledged_element_is_lost_when_the_log_fails_under_load(self):
+        server = self.server().start()
+        r = server.client()
+        stop_producing, stop_consuming = threading.Event(), threading.Event()
+        producers = [_Producer(server.port, i, stop_producing) for i in range(3)]
+        consumers = [_Consumer(server.port, command, stop_consuming)
+                     for command in _Consumer.COMMANDS]
+        for t in producers + consumers:
+            t.start()
+        for _ in range(4):
+            time.sleep(0.3)
+            self.set_failing(r, True)
+            time.sleep(0.3)
+            self.set_failing(r, False)
+        time.sleep(0.3)
+        stop_producing.set()
+        for t in producers:
+            t.join(30)
+            self.assertFalse(t.is_alive(), "a producer hung")
+        stop_consuming.set()
+        for t in consumers:
+            t.join(30)
+            self.assertFalse(t.is_alive(), "a consumer hung")
+        for t in producers + consumers:
+            self.assertIsNone(t.error)
+        remaining = {k: r.lrange(k, 0, -1) for k in _Producer.LISTS + ("moved",)}
+        remaining["z"] = r.zrange("z", 0, -1)
+        places = {}
+        for key, elements in remaining.items():
+            for e in elements:
+                places.setdefault(e, []).append(key)
+        for c in consumers:
+            for e in c.popped:
+                places.setdefault(e, []).append(c.command[0])
+        moved = {e for c in consumers if c.command[0] == "BLMOVE" for e in c.moved}
+        self.assertEqual(moved - set(remaining["moved"]), set(),
+                         "BLMOVE delivered elements that are not in its destination")
+        acked = set().union(*(p.acked for p in producers))
+        sent = set().union(*(p.sent for p in producers))
+        self.assertGreater(len(acked), 0)
+        lost = sorted(acked - set(places))
+        self.assertEqual(lost, [], "acknowledged elements neither delivered nor in a list")
+        twice = sorted(e for e, where in places.items() if len(where) > 1)
+        self.assertEqual(twice, [], "elements delivered or stored twice")
+        self.assertEqual(set(places) - sent, set())
+        r.close()
+        self.assertEqual(server.terminate(), 0)
+        server.start()
+        r = server.client()
+        after = {k: r.lrange(k, 0, -1) for k in _Producer.LISTS + ("moved",)}
+        after["z"] = r.zrange("z", 0, -1)
+        self.assertEqual(after, remaining)
+        r.close()
+
+
+class _Producer(threading.Thread):
+    """Pushes unique elements to two lists and a sorted set, one command at a time; records
+    which were acknowledged. MISCONF replies are expected while the log fails."""
+
+    LISTS = ("q1", "q2")
+
+    def __init__(self, port, index, stop):
+        super().__init__(daemon=True)
+        self.port, self.index, self.stop = port, index, stop
+        self.sent, self.acked = set(), set()
+        self.error = None
+
+    def run(self):
+        conn = RawConnection(self.port, timeout=30)
+        n = 0
+        try:
+            while not self.stop.is_set():
+                n += 1
+                element = b"p%d-%d" % (self.index, n)
+                if n % 3 == 0:
+                    command = ("ZADD", "z", str(n), element)
+                else:
+                    command = ("RPUSH", self.LISTS[n % 2], element)
+                self.sent.add(element)
+                reply = conn.command(*command)
+                if reply.type == ":":
+                    self.acked.add(element)
+                elif not reply.value.startswith(b"MISCONF "):
+                    raise AssertionError("%r answered %r" % (command, reply))
+        except AssertionError as e:
+            self.error = e
+        finally:
+            conn.close()
+
+
+class _Consumer(threading.Thread):
+    """Runs one blocking command again and again (timeout 0.2 s), recording what it got."""
+
+    COMMANDS = (("BLPOP", "q1", "q2", "0.2"), ("BRPOP", "q2", "q1", "0.2"),
+                ("BLMPOP", "0.2", "2", "q1", "q2", "LEFT", "COUNT", "2"),
+                ("BLMOVE", "q1", "moved", "LEFT", "RIGHT", "0.2"), ("BZPOPMIN", "z", "0.2"))
+
+    def __init__(self, port, command, stop):
+        super().__init__(daemon=True)
+        self.port, self.command, self.stop = port, command, stop
+        self.popped, self.moved = [], []
+        self.error = None
+
+    def run(self):
+        conn = RawConnection(self.port, timeout=30)
+        try:
+            while True:
+                reply = conn.command(*self.command)
+                if reply.type == "-":
+                    # Refused before it ran: nothing was taken.
+                    if not reply.value.startswith(b"MISCONF "):
+                        raise AssertionError("%r answered %r" % (self.command, reply))
+                    time.sleep(0.02)
+                    continue
+                value = reply.to_py()
+                if value is None:
+                    if self.stop.is_set():
+                        return
+                    continue
+                self.record(value)
+        except AssertionError as e:
+            self.error = e
+        finally:
+            conn.close()
+
+    def record(self, value):
+        name = self.command[0]
+        if name == "BLMOVE":
+            self.moved.append(value)
+        elif name == "BLMPOP":
+            self.popped.extend(value[1])
+        else:
+            self.popped.append(value[1])  # BLPOP/BRPOP [key, element]; BZPOPMIN [key, m, s]
 
 
 # ---- crash: kill -9 in the middle of concurrent writes ----------------------------------

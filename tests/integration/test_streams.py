@@ -5,6 +5,7 @@ Run: /usr/bin/python3 -m unittest -v tests/integration/test_streams.py
 """
 
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -108,6 +109,78 @@ class TestBlockingRead(ServerTestCase):
         self.assertEqual(result["reply"], [[b"q", [(new_id, {b"job": b"1"})]]])
         self.assertEqual(self.r.xpending("q", "g")["pending"], 1)
         reader.close()
+
+
+class TestXReadGroupAllOrNothing(ServerTestCase):
+    """A failing XREADGROUP changes nothing: every stream and group is checked before any
+    entry is delivered, so no earlier stream is left with entries in its PEL that the client
+    never received."""
+
+    NOGROUP = "NOGROUP No such key '%s' or consumer group 'g' in XREADGROUP with GROUP option"
+
+    def setUp(self):
+        super().setUp()
+        self.r.xgroup_create("s1", "g", id="$", mkstream=True)
+        self.first = self.r.xadd("s1", {"f": "v"})
+        self.r.xadd("nogroup", {"f": "v"})
+        self.r.set("str", "x")
+
+    def xreadgroup(self, *streams_and_ids):
+        return ["XREADGROUP", "GROUP", "g", "c", "STREAMS"] + list(streams_and_ids)
+
+    def assertNothingDelivered(self):
+        self.assertEqual(self.r.xpending("s1", "g")["pending"], 0)
+        self.assertEqual(self.r.xinfo_consumers("s1", "g"), [])
+
+    def test_a_missing_group_or_a_wrong_type_on_a_later_stream_delivers_nothing(self):
+        self.assertErrorReply(self.xreadgroup("s1", "nogroup", ">", ">"),
+                              self.NOGROUP % "nogroup")
+        self.assertErrorReply(self.xreadgroup("s1", "missing", ">", ">"),
+                              self.NOGROUP % "missing")
+        self.assertErrorReply(self.xreadgroup("s1", "str", ">", ">"),
+                              "WRONGTYPE Operation against a key holding the wrong kind of value")
+        # A history read would create the consumer: not when a later stream fails.
+        self.assertErrorReply(self.xreadgroup("s1", "missing", "0", ">"),
+                              self.NOGROUP % "missing")
+        self.assertNothingDelivered()
+        self.assertEqual(self.r.xreadgroup("g", "c", {"s1": ">"}),
+                         [[b"s1", [(self.first, {b"f": b"v"})]]])
+
+    def test_each_stream_is_checked_for_type_group_and_id_in_turn(self):
+        self.assertErrorReply(self.xreadgroup("s1", "missing", "abc", ">"),
+                              "ERR Invalid stream ID specified as stream command argument")
+        self.assertErrorReply(self.xreadgroup("s1", "missing", "$", ">"),
+                              re.compile(r"ERR The \$ ID is meaningless"))
+        self.assertErrorReply(self.xreadgroup("missing", "s1", ">", "abc"),
+                              self.NOGROUP % "missing")
+        self.assertErrorReply(self.xreadgroup("str", "s1", ">", "abc"),
+                              "WRONGTYPE Operation against a key holding the wrong kind of value")
+        self.assertNothingDelivered()
+
+    def test_a_blocked_xreadgroup_served_when_a_group_is_gone_delivers_nothing(self):
+        for key in ("b1", "b2"):
+            self.r.xgroup_create(key, "g", id="$", mkstream=True)
+        reader = self.raw_conn(10)
+        reader.send_command("XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS",
+                            "b2", "b1", ">", ">")
+        self.wait_blocked(1)
+        # One transaction removes b1's group and adds to b2: the reader is woken with an
+        # error (Redis: "the consumer group this client was blocked on no longer exists").
+        pipe = self.r.pipeline(transaction=True)
+        pipe.xgroup_destroy("b1", "g")
+        pipe.xadd("b2", {"f": "w"})
+        pipe.execute()
+        reply = reader.read_reply(10)
+        self.assertEqual(reply.type, "-", reply)
+        self.assertTrue(reply.value.startswith(b"NOGROUP "), reply)
+        self.assertEqual(self.r.xpending("b2", "g")["pending"], 0)
+        self.assertEqual(self.r.xinfo_consumers("b2", "g"), [])
+
+    def wait_blocked(self, n):
+        deadline = time.time() + 10
+        while self.r.info("clients")["blocked_clients"] != n:
+            self.assertLess(time.time(), deadline, "the client never blocked")
+            time.sleep(0.01)
 
 
 class TestStreamRecovery(unittest.TestCase):

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <string>
 
+#include "tests/server/failing_wal.h"
 #include "tests/server/harness.h"
 
 using cairn::server::ClientRegistry;
@@ -194,6 +195,23 @@ TEST_CASE("QUIT works before authentication") {
   t.client().authenticated = false;
   CHECK(t.Cmd("QUIT") == "+OK");
   CHECK(t.client().close_after_reply);
+}
+
+TEST_CASE("an unauthenticated client gets NOAUTH before MISCONF or LOADING, as in Redis") {
+  InProcess t(WithPassword("secret"));
+  cairn::test::FailingWal wal(t);
+  wal.Fail();
+  t.client().authenticated = false;
+  // The disk's error is not for a client that has not authenticated.
+  CHECK(t.Cmd("SET a b") == "-NOAUTH Authentication required.");
+  t.state().loading = true;
+  CHECK(t.Cmd("GET a") == "-NOAUTH Authentication required.");
+  CHECK(t.Cmd("SET a b") == "-NOAUTH Authentication required.");
+  CHECK(t.Cmd("AUTH secret") == "+OK");
+  // Then MISCONF comes before LOADING.
+  CHECK(t.Cmd("SET a b") == "-MISCONF Errors writing to the AOF file: No space left on device");
+  CHECK(t.Cmd("GET a") == "-LOADING Redis is loading the dataset in memory");
+  t.state().loading = false;
 }
 
 TEST_CASE("CLIENT ID replies with the connection's id") {

@@ -100,6 +100,62 @@ TEST_CASE("consumer groups deliver, track pending entries and acknowledge") {
   CHECK(s.Cmd("XGROUP DESTROY s g") == ":0");
 }
 
+TEST_CASE("XREADGROUP that fails on a later stream delivers nothing from the earlier ones") {
+  InProcess s;
+  s.Cmd("XGROUP CREATE s1 g $ MKSTREAM");
+  s.Cmd("XADD s1 1 f v");
+  s.Cmd("XADD nogroup 1 f v");
+  s.Cmd("SET str x");
+  CHECK(s.Cmd("XREADGROUP GROUP g c STREAMS s1 nogroup > >") ==
+        "-NOGROUP No such key 'nogroup' or consumer group 'g' in XREADGROUP with GROUP option");
+  CHECK(s.Cmd("XREADGROUP GROUP g c STREAMS s1 str > >").starts_with("-WRONGTYPE"));
+  CHECK(s.Cmd("XREADGROUP GROUP g c STREAMS s1 missing 0 >").starts_with("-NOGROUP"));
+  CHECK(s.Cmd("XPENDING s1 g") == "[:0, (nil), (nil), (nil)]");
+  CHECK(s.Cmd("XINFO CONSUMERS s1 g") == "[]");
+  CHECK(s.Cmd("XREADGROUP GROUP g c STREAMS s1 >") == "[[s1, [[1-0, [f, v]]]]]");
+}
+
+TEST_CASE("XREADGROUP checks each stream's type, group and ID in turn, as Redis does") {
+  InProcess s;
+  s.Cmd("XGROUP CREATE s1 g $ MKSTREAM");
+  s.Cmd("SET str x");
+  // An invalid ID of the first stream is reported before the second stream's missing group...
+  CHECK(s.Cmd("XREADGROUP GROUP g c STREAMS s1 missing abc >") ==
+        "-ERR Invalid stream ID specified as stream command argument");
+  CHECK(s.Cmd("XREADGROUP GROUP g c STREAMS s1 missing $ >").starts_with("-ERR The $ ID"));
+  // ...and a missing group or a wrong type of the first before the second stream's bad ID.
+  CHECK(s.Cmd("XREADGROUP GROUP g c STREAMS missing s1 > abc").starts_with("-NOGROUP"));
+  CHECK(s.Cmd("XREADGROUP GROUP g c STREAMS str s1 > abc").starts_with("-WRONGTYPE"));
+}
+
+TEST_CASE("a blocked XREADGROUP is served the entries a later XADD brings") {
+  InProcess s;
+  BlockingClient reader(s, 7);
+  s.Cmd("XGROUP CREATE s1 g $ MKSTREAM");
+  s.Cmd("XGROUP CREATE s2 g $ MKSTREAM");
+  CHECK(reader.Cmd("XREADGROUP GROUP g c BLOCK 0 STREAMS s1 s2 > >") == "<blocked>");
+  s.Cmd("XADD s2 5 f v");
+  CHECK(reader.Served() == "[[s2, [[5-0, [f, v]]]]]");
+  CHECK(s.Cmd("XPENDING s2 g") == "[:1, 5-0, 5-0, [[c, 1]]]");
+}
+
+TEST_CASE("a blocked XREADGROUP retried after another stream lost its group delivers nothing") {
+  InProcess s;
+  BlockingClient reader(s, 7);
+  s.Cmd("XGROUP CREATE s1 g $ MKSTREAM");
+  s.Cmd("XGROUP CREATE s2 g $ MKSTREAM");
+  CHECK(reader.Cmd("XREADGROUP GROUP g c BLOCK 0 STREAMS s1 s2 > >") == "<blocked>");
+  // Both keys become ready together: the retry finds an entry on s1 and no group on s2.
+  s.Cmd("MULTI");
+  s.Cmd("XADD s1 1 f v");
+  s.Cmd("XGROUP DESTROY s2 g");
+  CHECK(s.Cmd("EXEC") == "[1-0, :1]");
+  CHECK(reader.Served() ==
+        "-NOGROUP No such key 's2' or consumer group 'g' in XREADGROUP with GROUP option");
+  CHECK(s.Cmd("XPENDING s1 g") == "[:0, (nil), (nil), (nil)]");
+  CHECK(s.Cmd("XINFO CONSUMERS s1 g") == "[]");
+}
+
 TEST_CASE("claiming skips deleted entries and creates a consumer only when it claims") {
   InProcess s;
   for (int i = 1; i <= 3; ++i) s.Cmd("XADD z " + std::to_string(i) + " a b");
