@@ -152,7 +152,10 @@ bool DecodeOp(Decoder& d, int databases, OpArgs* a) {
     case kOpObject:
     case kOpRename: return DecodeKeyPair(d, a);
     case kOpSet:
-    case kOpSetRange: return DecodeKeyPair(d, a) && d.Varint(&a->number);
+      return DecodeKeyPair(d, a) && d.Varint(&a->number);
+    case kOpSetRange:
+      return DecodeKeyPair(d, a) && d.Varint(&a->number) && a->second.size() <= kMaxSetRangeEnd &&
+             a->number <= kMaxSetRangeEnd - a->second.size();
     case kOpSetObject: return DecodeKeyPair(d, a) && d.Varint(&a->number) && d.U8(&a->flag);
     case kOpDel: return DecodeKey(d, a);
     case kOpExpire: return DecodeKey(d, a) && d.Varint(&a->number);

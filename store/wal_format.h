@@ -23,6 +23,7 @@
 //       | kOpExpire      db:varint len:varint key at_ms:varint            (0 = persist)
 //       | kOpAppend      db:varint lengths key tail
 //       | kOpSetRange    db:varint lengths key bytes offset:varint
+//               offset + |bytes| <= kMaxSetRangeEnd
 //       | kOpRename      db:varint lengths key new_key                      (target replaced)
 //       | kOpMove        db:varint len:varint key new_db:varint
 //       | kOpCopy        db:varint lengths key new_key new_db:varint replace:u8
@@ -65,6 +66,13 @@ inline constexpr size_t kHeaderSize = 12;
 // Upper bound of the record prefix (crc + size varint) and body header (type + lsn).
 inline constexpr size_t kMaxRecordPrefix = 4 + 10;
 inline constexpr size_t kBodyHeader = 1 + 8;
+
+// Largest string end a kOpSetRange may reach: Redis's bound on SETRANGE (proto-max-bulk-len,
+// default 512 MB). Replaying the op zero-fills the string up to its offset, so a record of a
+// few bytes could otherwise ask for any allocation; past this bound it is corruption. A
+// server whose proto-max-bulk-len was raised above the default could log a SETRANGE beyond
+// it, and its log would then not replay.
+inline constexpr uint64_t kMaxSetRangeEnd = uint64_t{512} << 20;
 
 enum RecordType : uint8_t {
   kEffects = 1,
