@@ -214,6 +214,16 @@ void ApplyKeyOp(Store& store, const OpArgs& a) {
   });
 }
 
+// APPEND and SETRANGE change a string; the server logs neither for a key holding another
+// type (WRONGTYPE), so such a record is damage.
+bool StringOpFits(Store& store, const OpArgs& a) {
+  if (a.op != kOpAppend && a.op != kOpSetRange) return true;
+  return store.Access(a.db, a.key, [](KeyHandle& h) {
+    Entry* e = h.Find();
+    return e == nullptr || e->value.type == ValueType::kString;
+  });
+}
+
 // A collection op: the family replays its own encoding.
 bool ApplyObjectOp(Store& store, const OpArgs& a) {
   if (a.second.empty()) return false;
@@ -281,7 +291,10 @@ bool ApplyEffects(Store& store, std::string_view payload) {
       case kOpSetObject:
         if (!ApplySetObject(store, a)) return false;
         break;
-      default: ApplyKeyOp(store, a); break;
+      default:
+        if (!StringOpFits(store, a)) return false;
+        ApplyKeyOp(store, a);
+        break;
     }
   }
   return true;

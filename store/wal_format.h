@@ -38,6 +38,9 @@
 //               body := type:u8 encoding    a whole new collection (SINTERSTORE, ...):
 //               encoding as in the snapshot (Object::Encode); expire ignored if keep_ttl
 //
+//   kOpAppend and kOpSetRange on a key that holds a collection are corruption (the server
+//   answers WRONGTYPE and logs nothing).
+//
 //   lengths  := packed:u8 a_bytes b_bytes     two lengths in one byte: the high nibble is how
 //               many little-endian bytes hold the first length (0-8), the low nibble the
 //               second's; a zero length takes no bytes. "k(16) v(32)" costs 3 bytes.
