@@ -153,7 +153,10 @@ bool DecodeOp(Decoder& d, int databases, OpArgs* a) {
     case kOpObject:
     case kOpRename: return DecodeKeyPair(d, a);
     case kOpSet:
-    case kOpSetRange: return DecodeKeyPair(d, a) && d.Varint(&a->number);
+      return DecodeKeyPair(d, a) && d.Varint(&a->number);
+    case kOpSetRange:
+      return DecodeKeyPair(d, a) && d.Varint(&a->number) && a->second.size() <= kMaxSetRangeEnd &&
+             a->number <= kMaxSetRangeEnd - a->second.size();
     case kOpSetObject: return DecodeKeyPair(d, a) && d.Varint(&a->number) && d.U8(&a->flag);
     case kOpDel: return DecodeKey(d, a);
     case kOpExpire: return DecodeKey(d, a) && d.Varint(&a->number);
@@ -209,6 +212,16 @@ void ApplyKeyOp(Store& store, const OpArgs& a) {
       }
       default: break;
     }
+  });
+}
+
+// APPEND and SETRANGE change a string; the server logs neither for a key holding another
+// type (WRONGTYPE), so such a record is damage.
+bool StringOpFits(Store& store, const OpArgs& a) {
+  if (a.op != kOpAppend && a.op != kOpSetRange) return true;
+  return store.Access(a.db, a.key, [](KeyHandle& h) {
+    Entry* e = h.Find();
+    return e == nullptr || e->value.type == ValueType::kString;
   });
 }
 
@@ -337,6 +350,7 @@ bool ApplyOp(Store& store, const OpArgs& a) {
     case kOpSetObject:
       return ApplySetObject(store, a);
     default:
+      if (!StringOpFits(store, a)) return false;
       ApplyKeyOp(store, a);
       return true;
   }

@@ -161,7 +161,8 @@ bool ApplyListOp(KeyHandle& h, std::string_view payload) {
   if (op == kPush) {
     ListSide side = ListSide::kHead;
     uint64_t n = 0;
-    if (!ReadSide(d, &side) || !d.Varint(&n) || n == 0) return false;
+    // Each element takes at least its length byte: a larger count is damage, not a reserve.
+    if (!ReadSide(d, &side) || !d.Varint(&n) || n == 0 || n > d.remaining()) return false;
     std::vector<std::string_view> elems(n);
     for (auto& elem : elems) {
       if (!ReadBytes(d, &elem)) return false;

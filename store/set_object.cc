@@ -84,7 +84,10 @@ ObjRef DecodeSetObject(std::string_view bytes) {
   wal::Decoder d(bytes);
   uint8_t kind = 0;
   uint64_t count = 0;
-  if (!d.U8(&kind) || kind > 2 || !d.Varint(&count) || count > d.remaining()) return ObjRef();
+  // A set is never empty (its key goes with its last member), and each member takes a byte.
+  if (!d.U8(&kind) || kind > 2 || !d.Varint(&count) || count == 0 || count > d.remaining()) {
+    return ObjRef();
+  }
   auto* set = new SetObject(static_cast<SetObject::Encoding>(kind));
   ObjRef ref(set);
   for (uint64_t i = 0; i < count; ++i) {

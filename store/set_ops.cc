@@ -252,7 +252,8 @@ bool ApplySetOp(KeyHandle& h, std::string_view payload) {
   wal::Decoder d(payload);
   uint8_t code = 0;
   uint64_t count = 0;
-  if (!d.U8(&code) || !d.Varint(&count) || count > d.remaining()) return false;
+  // Only effective changes are logged, so an op names at least one member.
+  if (!d.U8(&code) || !d.Varint(&count) || count == 0 || count > d.remaining()) return false;
   std::vector<std::string_view> members(count);
   for (std::string_view& m : members) {
     uint64_t len = 0;

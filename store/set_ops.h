@@ -7,6 +7,7 @@
 //                                                          the key when it is missing
 //              | kSetRemove:u8(2) count:varint member*    members that were removed; deletes
 //                                                          the key when the set empties
+//   count >= 1 (an op that changes nothing is not logged)
 //   member    := len:varint bytes
 // Only effective changes are logged (SADD of an existing member logs nothing). SPOP logs the
 // members it chose (or a key delete when it takes them all), SMOVE a remove and an add in one

@@ -145,10 +145,12 @@ bool ReadFile(const std::string& path, std::string* data, int* error) {
   return true;
 }
 
-// Applies the entries between the header and the end marker.
-bool LoadEntries(Store& store, Decoder& d, uint64_t* keys) {
+// Applies the entries between the header and the end marker. On failure *left is what
+// remained of the input where the bad entry (or end marker) starts.
+bool LoadEntries(Store& store, Decoder& d, uint64_t* keys, size_t* left) {
   Store::ReplayScope replay;
   for (;;) {
+    *left = d.remaining();
     uint8_t tag = 0;
     if (!d.U8(&tag)) return false;
     if (tag == kEndTag) {
@@ -171,8 +173,13 @@ bool LoadEntries(Store& store, Decoder& d, uint64_t* keys) {
     } else if (!(v.obj = DecodeObject(v.type, value))) {
       return false;
     }
-    store.Access(static_cast<int>(db), key,
-                 [&](KeyHandle& h) { h.Put(std::move(v), static_cast<int64_t>(expire)); });
+    // A writer visits each key once; a key seen twice is damage that would hide a value.
+    bool fresh = store.Access(static_cast<int>(db), key, [&](KeyHandle& h) {
+      if (h.Find() != nullptr) return false;
+      h.Put(std::move(v), static_cast<int64_t>(expire));
+      return true;
+    });
+    if (!fresh) return false;
     ++*keys;
   }
 }
@@ -202,8 +209,12 @@ SnapshotResult LoadSnapshot(Store& store, const std::string& dir) {
       version != kSnapshotVersion || !d.U64(&result.lsn) || !d.U32(&databases)) {
     return Failure(-EBADMSG, path + " has a bad header");
   }
-  if (!LoadEntries(store, d, &result.keys) || !d.empty()) {
-    return Failure(-EBADMSG, path + " has a malformed entry");
+  size_t body = data.size() - 4, left = 0;
+  bool loaded = LoadEntries(store, d, &result.keys, &left);
+  if (loaded && !d.empty()) left = d.remaining();  // bytes after the end marker
+  if (!loaded || !d.empty()) {
+    return Failure(-EBADMSG,
+                   path + " has a malformed entry at offset " + std::to_string(body - left));
   }
   return result;
 }

@@ -21,6 +21,8 @@
 //   lengths, varint: as in wal_format.h. type: ValueType. value: a string's bytes, or a
 //   collection's Object::Encode bytes (each family documents its encoding at Encode).
 // A file without a valid end is incomplete and is ignored by nobody: loading fails loudly.
+// So does a file whose CRC holds but whose entries do not decode, or that holds one key
+// twice in a database (no writer does): the error names the offset of the bad entry.
 #pragma once
 
 #include <cstdint>

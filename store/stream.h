@@ -30,6 +30,9 @@
 //   consumer := name seen_ms:varint
 //   pending  := id consumer_index:varint delivery_ms:varint delivery_count:varint
 //   id       := ms:varint seq:varint
+// Decoding holds the bytes to the rules XADD and XSETID keep: entry IDs ascend from above
+// 0-0, each entry has n >= 1, last is at least every entry ID, and entries_added at least
+// the entry count.
 //
 // Threading: like every Object, read and changed under its shard lock only.
 #pragma once

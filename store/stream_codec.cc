@@ -39,13 +39,33 @@ bool GetIds(wal::Decoder& d, std::vector<StreamId>* ids) {
   }
   return true;
 }
-bool GetStrings(wal::Decoder& d, uint64_t n, std::vector<std::string_view>* out) {
-  if (n > d.remaining()) return false;
-  out->resize(n);
+// An entry's field/value pairs: at least one (XADD's arity), each string at least its
+// length byte, so the count is checked against the bytes left before anything is sized by it.
+bool GetFieldValues(wal::Decoder& d, std::vector<std::string_view>* out) {
+  uint64_t pairs = 0;
+  if (!d.Varint(&pairs) || pairs == 0 || pairs > d.remaining() / 2) return false;
+  out->resize(2 * pairs);
   for (std::string_view& s : *out) {
     if (!GetString(d, &s)) return false;
   }
   return true;
+}
+
+// The ID of the newest entry (0-0 when there is none).
+StreamId TopId(const Stream& s) {
+  StreamId top;
+  s.Range({}, StreamId::Max(), true, [&](StreamId id, std::span<const std::string_view>) {
+    top = id;
+    return false;
+  });
+  return top;
+}
+
+// XSETID's rules: the last ID is at least the newest entry's, and entries_added counts at
+// least the entries there are. (The max deleted ID may lie past the last ID: XSETID without
+// MAXDELETEDID may lower the last ID after deletions.)
+bool MetaFits(const Stream& s, StreamId last, uint64_t entries_added) {
+  return last >= TopId(s) && entries_added >= s.size();
 }
 
 void EncodeGroup(const StreamGroup& g, std::string* out) {
@@ -127,12 +147,14 @@ ObjRef DecodeStreamObject(std::string_view bytes) {
   auto* s = new Stream();
   ObjRef ref(s);
   std::vector<std::string_view> fv;
+  StreamId prev;  // IDs ascend from above 0-0, as XADD makes them
   for (uint64_t i = 0; i < n; ++i) {
     StreamId id;
-    uint64_t pairs = 0;
-    if (!GetId(d, &id) || !d.Varint(&pairs) || !GetStrings(d, 2 * pairs, &fv)) return ObjRef();
+    if (!GetId(d, &id) || id <= prev || !GetFieldValues(d, &fv)) return ObjRef();
     s->Add(id, fv);
+    prev = id;
   }
+  if (!MetaFits(*s, last, added)) return ObjRef();
   s->SetMeta(last, added, max_deleted);
   if (!d.Varint(&ngroups)) return ObjRef();
   for (uint64_t i = 0; i < ngroups; ++i) {
@@ -193,8 +215,9 @@ bool ApplyGroupOp(KeyHandle& h, uint8_t op, wal::Decoder& d) {
   int64_t value = 0;
   if (!GetString(d, &group)) return false;
   Entry* e = StreamEntry(h);
-  if (op == 4) {  // kGroupCreate may create the stream
+  if (op == 4) {  // kGroupCreate may create the stream, but not over another type
     if (!GetId(d, &id) || !GetEntriesRead(d, &value)) return false;
+    if (e == nullptr && h.Find() != nullptr) return false;
     return StreamGroupCreate(h, e, group, id, value);
   }
   if (e == nullptr) return false;
@@ -236,10 +259,10 @@ bool ApplyStreamOp(KeyHandle& h, std::string_view payload) {
   std::vector<StreamId> ids;
   if (op == 1) {
     StreamId id;
-    uint64_t pairs = 0;
     std::vector<std::string_view> fv;
-    if (!GetId(d, &id) || !d.Varint(&pairs) || !GetStrings(d, 2 * pairs, &fv)) return false;
+    if (!GetId(d, &id) || !GetFieldValues(d, &fv)) return false;
     if (e == nullptr && h.Find() != nullptr) return false;
+    if (id <= (e != nullptr ? StreamOf(e)->last_id() : StreamId{})) return false;
     StreamAdd(h, e, id, fv);
     return true;
   }
@@ -252,7 +275,10 @@ bool ApplyStreamOp(KeyHandle& h, std::string_view payload) {
   if (op == 12) {
     StreamId last, max_deleted;
     uint64_t added = 0;
-    if (!GetId(d, &last) || !d.Varint(&added) || !GetId(d, &max_deleted)) return false;
+    if (!GetId(d, &last) || !d.Varint(&added) || !GetId(d, &max_deleted) ||
+        !MetaFits(*StreamOf(e), last, added)) {
+      return false;
+    }
     StreamSetId(h, e, last, added, max_deleted);
     return true;
   }

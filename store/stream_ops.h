@@ -3,7 +3,8 @@
 // run the same functions, so replay reproduces the exact state.
 //
 // Op grammar (the family_op of wal_format.h's kOpObject body):
-//   op := kAdd(1)           id n:varint string{2n}          an entry (ID as generated)
+//   op := kAdd(1)           id n:varint string{2n}          an entry (ID as generated:
+//                                                            above the last ID), n >= 1
 //       | kDel(2)           n:varint id{n}                  XDEL
 //       | kTrim(3)          n:varint                         remove the n oldest entries
 //       | kGroupCreate(4)   group id entries_read+1:varint   creates the stream if missing
@@ -20,6 +21,7 @@
 //       | kClaim(11)        group consumer now_ms:varint has_last:u8 [last:id]
 //                           n:varint (id delivery_ms:varint delivery_count:varint){n}
 //       | kSetId(12)        last:id entries_added:varint max_deleted:id   XSETID's result
+//                           (within XSETID's rules: see stream.h)
 //   group, consumer, string := len:varint bytes;  id := ms:varint seq:varint
 // Times are the store clock of the live command (KeyHandle::now_ms()), logged as facts.
 //

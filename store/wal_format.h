@@ -23,6 +23,7 @@
 //       | kOpExpire      db:varint len:varint key at_ms:varint            (0 = persist)
 //       | kOpAppend      db:varint lengths key tail
 //       | kOpSetRange    db:varint lengths key bytes offset:varint
+//               offset + |bytes| <= kMaxSetRangeEnd
 //       | kOpRename      db:varint lengths key new_key                      (target replaced)
 //       | kOpMove        db:varint len:varint key new_db:varint
 //       | kOpCopy        db:varint lengths key new_key new_db:varint replace:u8
@@ -36,6 +37,9 @@
 //       | kOpSetObject   db:varint lengths key body expire_at_ms:varint keep_ttl:u8
 //               body := type:u8 encoding    a whole new collection (SINTERSTORE, ...):
 //               encoding as in the snapshot (Object::Encode); expire ignored if keep_ttl
+//
+//   kOpAppend and kOpSetRange on a key that holds a collection are corruption (the server
+//   answers WRONGTYPE and logs nothing).
 //
 //   lengths  := packed:u8 a_bytes b_bytes     two lengths in one byte: the high nibble is how
 //               many little-endian bytes hold the first length (0-8), the low nibble the
@@ -73,6 +77,13 @@ inline constexpr size_t kBodyHeader = 1 + 8;
 // the end of the log).
 inline constexpr uint64_t kMaxRecordBodyBytes = uint64_t{1} << 40;
 
+
+// Largest string end a kOpSetRange may reach: Redis's bound on SETRANGE (proto-max-bulk-len,
+// default 512 MB). Replaying the op zero-fills the string up to its offset, so a record of a
+// few bytes could otherwise ask for any allocation; past this bound it is corruption. A
+// server whose proto-max-bulk-len was raised above the default could log a SETRANGE beyond
+// it, and its log would then not replay.
+inline constexpr uint64_t kMaxSetRangeEnd = uint64_t{512} << 20;
 
 enum RecordType : uint8_t {
   kEffects = 1,

@@ -3,6 +3,7 @@
 #include "store/zset.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <vector>
 
@@ -271,8 +272,11 @@ ObjRef DecodeZSetObject(std::string_view bytes) {
   std::string_view prev_member;
   size_t off = 0;
   for (uint64_t i = 0; i < count; ++i, off = e.next) {
-    if (!ReadPacked(rest, off, &e)) return ObjRef();
+    double existing = 0;
+    if (!ReadPacked(rest, off, &e) || std::isnan(e.score)) return ObjRef();
     if (!first && !detail::ZLess(prev_score, prev_member, e.score, e.member)) return ObjRef();
+    // Order alone lets a member repeat under a higher score; the index would hold it twice.
+    if (z->Score(e.member, &existing)) return ObjRef();
     z->Append(e.member, e.score);
     first = false;
     prev_score = e.score;

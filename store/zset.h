@@ -15,7 +15,8 @@
 // direction.
 //
 // Snapshot encoding (Encode / DecodeZSetObject):
-//   zset := count:varint entry*        entries in ascending (score, member) order
+//   zset := count:varint entry*        entries in ascending (score, member) order, count >= 1,
+//                                      no member twice, no NaN score
 //
 // Threading: as every Object (object.h) — read and changed only under its shard's lock.
 #pragma once

@@ -146,6 +146,7 @@ bool ApplyZSetOp(KeyHandle& h, std::string_view payload) {
     if (!d.Varint(&len) || !d.Bytes(len, &member)) return false;
     double score = 0;
     std::memcpy(&score, &bits, sizeof(score));
+    if (std::isnan(score)) return false;  // ZADD never stores NaN: the ordering needs a number
     items.push_back({score, member});
     members.push_back(member);
   }
