@@ -2,8 +2,8 @@
 counts were forged, refuses to start with an error that names the file and the offset, and
 exits non-zero by itself: no crash, no sanitizer report, no memory sized by the forged field.
 
-The files are written here by an independent Python writer (formats in store/wal_format.h and
-store/snapshot.h); a control test per format shows the writer's good files load.
+The files are written here by an independent Python writer (formats in store/durability/wal_format.h and
+store/durability/snapshot.h); a control test per format shows the writer's good files load.
 
 Environment: CAIRN_SERVER (the binary; skipped for redis-server, whose files are another
 format).
@@ -190,7 +190,7 @@ class TestDamagedWal(DamagedFileTestCase):
     def test_a_record_size_forged_past_the_limit_stops_startup_at_its_offset(self):
         good = self.good_records(3)
         offset = len(segment(*good))
-        forged = forged_size_record(4, 1 << 40, set_op(b"k", b"v"))
+        forged = forged_size_record(4, (1 << 40) + 1, set_op(b"k", b"v"))  # kMaxRecordBodyBytes + 1
         path = self.write("wal-%020d.log" % 1, segment(*good, forged))
         outcome = self.start()
         self.assertRefused(outcome, os.path.basename(path), "offset %d" % offset,
@@ -215,14 +215,14 @@ class TestDamagedWal(DamagedFileTestCase):
         self.assertRefused(outcome, os.path.basename(path), "offset %d" % offset,
                            "WAL record 3", "does not decode")
 
-    def test_a_list_push_counting_more_elements_than_its_bytes_does_not_decode(self):
+    def test_a_list_push_counting_more_elements_than_its_bytes_is_refused(self):
         good = self.good_records(2)
         offset = len(segment(*good))
         bad = encode_record(3, list_push_op(b"l", 1 << 60, [b"a", b"b"]))
         path = self.write("wal-%020d.log" % 1, segment(*good, bad))
         outcome = self.start()
         self.assertRefused(outcome, os.path.basename(path), "offset %d" % offset,
-                           "does not decode")
+                           "WAL record 3", 'OBJECT db=0 list key="l"', "does not apply")
 
 
 class TestDamagedSnapshot(DamagedFileTestCase):
