@@ -4,8 +4,8 @@
 #include <algorithm>
 #include <cstring>
 
-#include "resp/number.h"
 #include "resp/inline_split.h"
+#include "resp/number.h"
 
 namespace cairn::resp {
 namespace {

@@ -75,8 +75,9 @@ class Parser {
 
   ParseStatus ParseInline(std::string_view input);
   ParseStatus ParseMultibulk(std::string_view input);
-  // Finds "\r\n" at or after line_start_, resuming the search at scan_pos_. Returns the
-  // position of '\r' or npos (then scan_pos_ remembers where to resume).
+  // Finds "\r\n" at or after pos_ (the line being decoded), resuming the search at scan_pos_
+  // when an earlier call already looked at bytes. Returns the position of '\r' or npos (then
+  // scan_pos_ remembers where to resume).
   size_t FindCrlf(std::string_view input);
   ParseStatus Fail(std::string_view text);
   ParseStatus Complete(std::string_view input, size_t end);

@@ -10,10 +10,10 @@
 #include <cstring>
 #include <string>
 
-#include "src/config.h"
-#include "src/log.h"
-#include "src/server.h"
-#include "src/server_state.h"
+#include "src/base/config.h"
+#include "src/base/log.h"
+#include "src/exec/server_state.h"
+#include "src/net/server.h"
 
 namespace {
 

@@ -4,14 +4,14 @@
 #include <array>
 #include <cstdio>
 
+#include "store/codec.h"
 #include "store/object_families.h"
 #include "store/store.h"
-#include "store/wal_format.h"
 
 namespace cairn::store {
 namespace {
 
-using namespace wal;  // NOLINT: the op codes and encoders
+using namespace codec;  // NOLINT: the encoders
 
 thread_local std::string pending;
 

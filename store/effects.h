@@ -5,6 +5,35 @@
 // while the shard locks are still held. Replay decodes a record and applies each op through
 // the same KeyHandle operations with journaling off, so the live path and recovery share
 // one implementation of every change.
+//
+// The payload of a kEffects WAL record (store/durability/wal_format.h frames it):
+//
+//   payload(kEffects) := op+          applied together: a record is atomic on recovery
+//   op := kOpSet         db:varint lengths key value expire_at_ms:varint   (0 = no expiry)
+//       | kOpSetKeepTtl  db:varint lengths key value
+//       | kOpDel         db:varint len:varint key
+//       | kOpExpire      db:varint len:varint key at_ms:varint            (0 = persist)
+//       | kOpAppend      db:varint lengths key tail
+//       | kOpSetRange    db:varint lengths key bytes offset:varint
+//               offset + |bytes| <= kMaxSetRangeEnd
+//       | kOpRename      db:varint lengths key new_key                      (target replaced)
+//       | kOpMove        db:varint len:varint key new_db:varint
+//       | kOpCopy        db:varint lengths key new_key new_db:varint replace:u8
+//       | kOpFlushDb     db:varint
+//       | kOpFlushAll
+//       | kOpSwapDb      a:varint b:varint
+//       | kOpObject      db:varint lengths key body                  a collection change:
+//               body := type:u8 family_op        type = ValueType; family_op is the family's
+//               own encoding, documented at its Apply*Op (object_families.h); replaying it
+//               may create the key (a push to a missing list) or delete it (the last pop)
+//       | kOpSetObject   db:varint lengths key body expire_at_ms:varint keep_ttl:u8
+//               body := type:u8 encoding    a whole new collection (SINTERSTORE, ...):
+//               encoding as in the snapshot (Object::Encode); expire ignored if keep_ttl
+//
+//   kOpAppend and kOpSetRange on a key that holds a collection are corruption (the server
+//   answers WRONGTYPE and logs nothing).
+//
+//   lengths, varint: store/codec.h
 #pragma once
 
 #include <cstdint>
@@ -13,6 +42,32 @@
 #include <vector>
 
 namespace cairn::store {
+
+// Largest string end a kOpSetRange may reach: Redis's bound on SETRANGE (proto-max-bulk-len,
+// default 512 MB). Replaying the op zero-fills the string up to its offset, so a record of a
+// few bytes could otherwise ask for any allocation; past this bound it is corruption. The
+// live SETRANGE keeps to the same bound even when proto-max-bulk-len is raised, so every
+// SETRANGE the server logs replays.
+inline constexpr uint64_t kMaxSetRangeEnd = uint64_t{512} << 20;
+
+// The op codes of the grammar above.
+enum EffectOp : uint8_t {
+  kOpSet = 1,
+  kOpSetKeepTtl = 2,
+  kOpDel = 3,
+  kOpExpire = 4,
+  kOpAppend = 5,
+  kOpSetRange = 6,
+  kOpRename = 7,
+  kOpMove = 8,
+  kOpCopy = 9,
+  kOpFlushDb = 10,
+  kOpFlushAll = 11,
+  kOpSwapDb = 12,
+  kOpObject = 13,
+  kOpSetObject = 14,
+};
+
 
 class Object;
 class Store;

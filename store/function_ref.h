@@ -1,4 +1,4 @@
-// store/detail/function_ref.h — a non-owning reference to a callable, for visitor callbacks
+// store/function_ref.h — a non-owning reference to a callable, for visitor callbacks
 // that must not allocate (std::function may). The callable must outlive the FunctionRef.
 #pragma once
 

@@ -1,6 +1,6 @@
-// store/hash.cc — a multiply-fold hash (the construction of wyhash-style hashes): 16 bytes per
+// store/key_hash.cc — a multiply-fold hash (the construction of wyhash-style hashes): 16 bytes per
 // round, one 64x64->128 multiply folds each round into the state.
-#include "store/hash.h"
+#include "store/key_hash.h"
 
 #include <cstring>
 

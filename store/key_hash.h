@@ -1,4 +1,4 @@
-// store/hash.h — the keyspace's hash function: fast on short keys, seeded per process so
+// store/key_hash.h — the keyspace's hash function: fast on short keys, seeded per process so
 // clients cannot choose keys that collide. Pure and thread-safe.
 #pragma once
 

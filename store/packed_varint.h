@@ -1,5 +1,5 @@
-// store/detail/varint.h — LEB128 varints written into and read from memory the store itself
-// laid out (packed collection nodes). Reading trusts the bytes: use wal::Decoder for anything
+// store/packed_varint.h — LEB128 varints written into and read from memory the store itself
+// laid out (packed collection nodes). Reading trusts the bytes: use codec::Decoder for anything
 // that comes from disk.
 #pragma once
 

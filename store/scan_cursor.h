@@ -1,4 +1,4 @@
-// store/detail/scan_cursor.h — the reverse-binary cursor step shared by every incremental scan
+// store/scan_cursor.h — the reverse-binary cursor step shared by every incremental scan
 // of a power-of-two table (the keyspace SCAN, HSCAN, SSCAN).
 //
 // Visiting buckets in reverse-binary order keeps SCAN's guarantee when a table doubles or

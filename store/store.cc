@@ -10,9 +10,9 @@
 #include <random>
 
 #include "store/detail/garbage.h"
-#include "store/detail/scan_cursor.h"
 #include "store/effects.h"
-#include "store/hash.h"
+#include "store/key_hash.h"
+#include "store/scan_cursor.h"
 
 namespace cairn::store {
 namespace detail {

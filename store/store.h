@@ -44,11 +44,11 @@
 #include <unordered_map>
 #include <vector>
 
+#include "store/capture.h"
 #include "store/detail/shard_mutex.h"
 #include "store/detail/table.h"
 #include "store/entry.h"
 #include "store/journal.h"
-#include "store/snapshot.h"
 
 namespace cairn::store {
 

@@ -1,5 +1,5 @@
-// src/config.cc — the option table and redis.conf parsing. See config.h.
-#include "src/config.h"
+// src/base/config.cc — the option table and redis.conf parsing. See config.h.
+#include "src/base/config.h"
 
 #include <algorithm>
 #include <cctype>
@@ -11,7 +11,7 @@
 
 #include "resp/inline_split.h"
 #include "resp/number.h"
-#include "src/glob.h"
+#include "src/base/glob.h"
 
 namespace cairn::server {
 namespace {

@@ -1,4 +1,4 @@
-// src/config.h — server configuration: redis.conf syntax, command-line overrides, CONFIG.
+// src/base/config.h — server configuration: redis.conf syntax, command-line overrides, CONFIG.
 //
 // Options have Redis's names, defaults, value syntax (yes/no, memory units like 512mb) and
 // error texts. Load(): the config file (if any) first, then `--name value...` arguments, in

@@ -1,6 +1,6 @@
-// src/glob.cc — see glob.h. Iterative with one backtrack point for '*', so patterns like
+// src/base/glob.cc — see glob.h. Iterative with one backtrack point for '*', so patterns like
 // "*a*a*a*b" cost O(pattern * text) instead of exponential time.
-#include "src/glob.h"
+#include "src/base/glob.h"
 
 #include <cctype>
 

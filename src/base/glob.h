@@ -1,4 +1,4 @@
-// src/glob.h — Redis's glob-style pattern matching (KEYS, SCAN MATCH, CONFIG GET):
+// src/base/glob.h — Redis's glob-style pattern matching (KEYS, SCAN MATCH, CONFIG GET):
 // * ? [abc] [^a] [a-z] and \x escapes. Pure and thread-safe.
 #pragma once
 

@@ -1,5 +1,5 @@
-// src/log.cc — see log.h.
-#include "src/log.h"
+// src/base/log.cc — see log.h.
+#include "src/base/log.h"
 
 #include <fcntl.h>
 #include <sys/time.h>

@@ -1,4 +1,4 @@
-// src/log.h — the server log, in Redis's line format ("pid:M dd Mon yyyy hh:mm:ss.mmm * text"),
+// src/base/log.h — the server log, in Redis's line format ("pid:M dd Mon yyyy hh:mm:ss.mmm * text"),
 // to standard output or to `logfile`. Thread-safe; a line is written with one write() call.
 #pragma once
 

@@ -12,7 +12,7 @@
 #include <string>
 #include <string_view>
 
-#include "src/client.h"
+#include "src/exec/client.h"
 
 namespace cairn::server {
 

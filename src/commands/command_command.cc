@@ -8,14 +8,14 @@
 #include <array>
 #include <string>
 
-#include "src/command_table.h"
+#include "src/base/glob.h"
 #include "src/commands/command_docs.h"
 #include "src/commands/help_reply.h"
 #include "src/commands/server_family.h"
-#include "src/errors.h"
-#include "src/glob.h"
-#include "src/reply.h"
-#include "src/server_state.h"
+#include "src/exec/command_table.h"
+#include "src/exec/errors.h"
+#include "src/exec/reply.h"
+#include "src/exec/server_state.h"
 
 namespace cairn::server {
 namespace {

@@ -26,7 +26,7 @@
 #include <vector>
 
 #include "resp/writer.h"
-#include "src/command.h"
+#include "src/exec/command.h"
 
 namespace cairn::server {
 

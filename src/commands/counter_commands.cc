@@ -8,11 +8,11 @@
 #include <cstdint>
 
 #include "resp/number.h"
-#include "src/command_table.h"
 #include "src/commands/string_family.h"
-#include "src/errors.h"
-#include "src/reply.h"
-#include "src/server_state.h"
+#include "src/exec/command_table.h"
+#include "src/exec/errors.h"
+#include "src/exec/reply.h"
+#include "src/exec/server_state.h"
 
 namespace cairn::server {
 namespace {

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "resp/number.h"
-#include "src/errors.h"
+#include "src/exec/errors.h"
 
 namespace cairn::server {
 namespace {

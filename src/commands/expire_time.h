@@ -10,7 +10,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "src/command.h"
+#include "src/exec/command.h"
 
 namespace cairn::server {
 

@@ -2,18 +2,18 @@
 // reads and the counters. HRANDFIELD and HSCAN live in hash_scan_commands.cc.
 //
 // Each command parses its arguments, runs inside one Access callback (the store operations
-// of store/hash_ops.h for changes, a const HashObject for reads) and writes its reply while
+// of store/types/hash/hash_ops.h for changes, a const HashObject for reads) and writes its reply while
 // the shard lock is held, because views into a hash are valid only until the next change.
 #include <cmath>
 #include <cstdint>
 #include <string_view>
 
 #include "resp/number.h"
-#include "src/command_table.h"
 #include "src/commands/hash_family.h"
-#include "src/errors.h"
-#include "src/reply.h"
-#include "src/server_state.h"
+#include "src/exec/command_table.h"
+#include "src/exec/errors.h"
+#include "src/exec/reply.h"
+#include "src/exec/server_state.h"
 
 namespace cairn::server {
 

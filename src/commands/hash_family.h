@@ -2,8 +2,8 @@
 // src/commands/.
 #pragma once
 
-#include "src/command.h"
-#include "store/hash_ops.h"
+#include "src/exec/command.h"
+#include "store/types/hash/hash_ops.h"
 
 namespace cairn::server {
 

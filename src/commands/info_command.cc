@@ -17,11 +17,11 @@
 #include <span>
 #include <string>
 
-#include "src/command_table.h"
 #include "src/commands/server_family.h"
-#include "src/reply.h"
-#include "src/persistence.h"
-#include "src/server_state.h"
+#include "src/exec/command_table.h"
+#include "src/exec/persistence.h"
+#include "src/exec/reply.h"
+#include "src/exec/server_state.h"
 #include "store/memory.h"
 
 namespace cairn::server {

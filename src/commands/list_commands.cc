@@ -2,7 +2,7 @@
 // reads by index and range, and the changes in the middle (LSET, LINSERT, LREM, LTRIM, LPOS).
 // Commands that move elements between keys or block live in list_move_commands.cc.
 //
-// Each command parses its arguments, runs one list operation (store/list_ops.h) under the
+// Each command parses its arguments, runs one list operation (store/types/list/list_ops.h) under the
 // key's shard lock, and writes its reply there too: elements live in the list's packed nodes,
 // so they are copied into the reply while the lock is held.
 #include <algorithm>
@@ -12,10 +12,10 @@
 
 #include "resp/number.h"
 #include "src/commands/list_family.h"
-#include "src/errors.h"
-#include "src/reply.h"
-#include "src/server_state.h"
-#include "store/list_ops.h"
+#include "src/exec/errors.h"
+#include "src/exec/reply.h"
+#include "src/exec/server_state.h"
+#include "store/types/list/list_ops.h"
 
 namespace cairn::server {
 

@@ -5,10 +5,10 @@
 #include <string_view>
 
 #include "resp/writer.h"
-#include "src/command.h"
-#include "src/command_table.h"
-#include "store/list.h"
+#include "src/exec/command.h"
+#include "src/exec/command_table.h"
 #include "store/store.h"
+#include "store/types/list/list.h"
 
 namespace cairn::server {
 

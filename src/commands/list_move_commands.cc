@@ -2,7 +2,7 @@
 // wait for them: LMOVE, RPOPLPUSH, LMPOP and their blocking forms BLMOVE, BRPOPLPUSH, BLPOP,
 // BRPOP, BLMPOP.
 //
-// A blocking command is its non-blocking body plus one rule (src/blocking.h): when every key
+// A blocking command is its non-blocking body plus one rule (src/exec/blocking.h): when every key
 // it names is empty or missing it calls BlockClient and writes nothing; the server runs the
 // same handler again when one of those keys is written, or sends the timeout reply. So each
 // body here reports whether it replied, and the blocking form blocks when it did not.
@@ -12,12 +12,12 @@
 #include <vector>
 
 #include "resp/number.h"
-#include "src/blocking.h"
 #include "src/commands/list_family.h"
-#include "src/errors.h"
-#include "src/reply.h"
-#include "src/server_state.h"
-#include "store/list_ops.h"
+#include "src/exec/blocking.h"
+#include "src/exec/errors.h"
+#include "src/exec/reply.h"
+#include "src/exec/server_state.h"
+#include "store/types/list/list_ops.h"
 
 namespace cairn::server {
 namespace {

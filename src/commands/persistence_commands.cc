@@ -1,11 +1,11 @@
 // src/commands/persistence_commands.cc — SAVE, BGSAVE, BGREWRITEAOF: snapshots on demand.
 // In cairn both BGSAVE and BGREWRITEAOF take a snapshot and then trim the write-ahead log it
-// covers (src/persistence.h); neither forks.
-#include "src/command_table.h"
-#include "src/errors.h"
-#include "src/persistence.h"
-#include "src/reply.h"
-#include "src/server_state.h"
+// covers (src/exec/persistence.h); neither forks.
+#include "src/exec/command_table.h"
+#include "src/exec/errors.h"
+#include "src/exec/persistence.h"
+#include "src/exec/reply.h"
+#include "src/exec/server_state.h"
 
 namespace cairn::server {
 namespace {

@@ -18,12 +18,12 @@
 #include <string>
 
 #include "resp/number.h"
-#include "src/command_table.h"
 #include "src/commands/help_reply.h"
 #include "src/commands/server_family.h"
-#include "src/errors.h"
-#include "src/reply.h"
-#include "src/server_state.h"
+#include "src/exec/command_table.h"
+#include "src/exec/errors.h"
+#include "src/exec/reply.h"
+#include "src/exec/server_state.h"
 
 namespace cairn::server {
 namespace {

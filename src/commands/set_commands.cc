@@ -2,7 +2,7 @@
 // SCARD SPOP SRANDMEMBER SMOVE SSCAN. The multi-key algebra (SINTER, SUNION, SDIFF, their
 // STORE forms, SINTERCARD) lives in set_algebra_commands.cc.
 //
-// Each command parses its arguments, runs one store operation (store/set_ops.h) under the
+// Each command parses its arguments, runs one store operation (store/types/set/set_ops.h) under the
 // key's shard lock, and writes its reply while the lock is held (the set's members are copied
 // into the reply writer). RESP3 clients get a set type (~) where Redis replies with a set.
 #include <cerrno>
@@ -11,13 +11,13 @@
 #include <string>
 #include <vector>
 
-#include "src/command_table.h"
+#include "src/base/glob.h"
 #include "src/commands/set_family.h"
-#include "src/errors.h"
-#include "src/glob.h"
-#include "src/reply.h"
-#include "src/server_state.h"
-#include "store/set_ops.h"
+#include "src/exec/command_table.h"
+#include "src/exec/errors.h"
+#include "src/exec/reply.h"
+#include "src/exec/server_state.h"
+#include "store/types/set/set_ops.h"
 
 namespace cairn::server {
 

@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
-#include "src/command.h"
-#include "store/set_object.h"
-#include "store/set_ops.h"
+#include "src/exec/command.h"
+#include "store/types/set/set.h"
+#include "store/types/set/set_ops.h"
 
 namespace cairn::server {
 

@@ -10,11 +10,11 @@
 #include <vector>
 
 #include "resp/number.h"
-#include "src/blocking.h"
 #include "src/commands/stream_family.h"
-#include "src/errors.h"
-#include "src/reply.h"
-#include "src/server_state.h"
+#include "src/exec/blocking.h"
+#include "src/exec/errors.h"
+#include "src/exec/reply.h"
+#include "src/exec/server_state.h"
 
 namespace cairn::server {
 

@@ -8,10 +8,10 @@
 #include <string_view>
 #include <vector>
 
-#include "src/command.h"
-#include "src/command_table.h"
-#include "store/stream.h"
-#include "store/stream_ops.h"
+#include "src/exec/command.h"
+#include "src/exec/command_table.h"
+#include "store/types/stream/stream.h"
+#include "store/types/stream/stream_ops.h"
 
 namespace cairn::server {
 

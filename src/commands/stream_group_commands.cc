@@ -3,17 +3,17 @@
 // XAUTOCLAIM live in stream_claim_commands.cc.
 //
 // Delivery times and seen-times come from the store clock and are logged as facts
-// (store/stream_ops.h), so replay rebuilds the same PEL.
+// (store/types/stream/stream_ops.h), so replay rebuilds the same PEL.
 #include <algorithm>
 #include <string>
 #include <vector>
 
-#include "src/blocking.h"
 #include "src/commands/help_reply.h"
 #include "src/commands/stream_family.h"
-#include "src/errors.h"
-#include "src/reply.h"
-#include "src/server_state.h"
+#include "src/exec/blocking.h"
+#include "src/exec/errors.h"
+#include "src/exec/reply.h"
+#include "src/exec/server_state.h"
 
 namespace cairn::server {
 namespace {

@@ -13,12 +13,13 @@
 #include <utility>
 #include <vector>
 
-#include "src/command_table.h"
 #include "src/commands/expire_time.h"
 #include "src/commands/string_family.h"
-#include "src/errors.h"
-#include "src/reply.h"
-#include "src/server_state.h"
+#include "src/exec/command_table.h"
+#include "src/exec/errors.h"
+#include "src/exec/reply.h"
+#include "src/exec/server_state.h"
+#include "store/effects.h"
 
 namespace cairn::server {
 namespace {
@@ -455,7 +456,11 @@ void CmdSetRange(CommandContext& ctx) {
     return;
   }
   std::string_view patch = ctx.args[3];
-  int64_t max_len = MaxBulkLen(ctx);
+  // Replay refuses a SETRANGE record reaching past kMaxSetRangeEnd (a forged offset must not
+  // size an allocation), so the live command may not reach past it either, even when
+  // proto-max-bulk-len is raised above its 512 MB default: the log must always replay.
+  int64_t max_len =
+      std::min<int64_t>(MaxBulkLen(ctx), static_cast<int64_t>(store::kMaxSetRangeEnd));
   size_t length = 0;
   WriteStatus status = ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
     Entry* e = h.Find();

@@ -7,8 +7,8 @@
 #include <cstdint>
 #include <utility>
 
-#include "src/command.h"
-#include "src/server_state.h"
+#include "src/exec/command.h"
+#include "src/exec/server_state.h"
 #include "store/entry.h"
 
 namespace cairn::server {

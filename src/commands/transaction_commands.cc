@@ -1,13 +1,13 @@
 // src/commands/transaction_commands.cc — MULTI, EXEC, DISCARD, WATCH, UNWATCH. The queueing and
-// the atomicity contract are described in src/transaction.h.
+// the atomicity contract are described in src/exec/transaction.h.
 #include <string>
 #include <vector>
 
-#include "src/command_table.h"
-#include "src/dispatch.h"
-#include "src/errors.h"
-#include "src/server_state.h"
-#include "src/transaction.h"
+#include "src/exec/command_table.h"
+#include "src/exec/dispatch.h"
+#include "src/exec/errors.h"
+#include "src/exec/server_state.h"
+#include "src/exec/transaction.h"
 
 namespace cairn::server {
 namespace {

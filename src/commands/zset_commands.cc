@@ -4,7 +4,7 @@
 // pops in zset_pop_commands.cc, unions/intersections/differences in zset_setop_commands.cc.
 //
 // Each command parses its arguments first (Redis's error texts), then runs one store
-// operation under the key's shard lock (store/zset_ops.h logs what changed) and writes the
+// operation under the key's shard lock (store/types/zset/zset_ops.h logs what changed) and writes the
 // reply from inside the lock, where the members it copies are still valid.
 #include <algorithm>
 #include <cstdlib>
@@ -14,13 +14,13 @@
 #include <vector>
 
 #include "resp/number.h"
-#include "src/command_table.h"
+#include "src/base/glob.h"
 #include "src/commands/zset_family.h"
-#include "src/errors.h"
-#include "src/glob.h"
-#include "src/reply.h"
-#include "src/server_state.h"
-#include "store/zset_ops.h"
+#include "src/exec/command_table.h"
+#include "src/exec/errors.h"
+#include "src/exec/reply.h"
+#include "src/exec/server_state.h"
+#include "store/types/zset/zset_ops.h"
 
 namespace cairn::server {
 namespace {

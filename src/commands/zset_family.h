@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "resp/writer.h"
-#include "src/command.h"
-#include "store/zset.h"
+#include "src/exec/command.h"
+#include "store/types/zset/zset.h"
 
 namespace cairn::server {
 

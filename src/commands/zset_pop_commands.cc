@@ -1,20 +1,20 @@
 // src/commands/zset_pop_commands.cc — popping the lowest or highest scored members: ZPOPMIN,
-// ZPOPMAX, ZMPOP and their blocking forms BZPOPMIN, BZPOPMAX, BZMPOP (src/blocking.h).
+// ZPOPMAX, ZMPOP and their blocking forms BZPOPMIN, BZPOPMAX, BZMPOP (src/exec/blocking.h).
 //
 // A pop takes from the first key, in argument order, holding a non-empty sorted set; all
 // the keys are locked together so the choice and the removal are one atomic step. The
-// removed members are what the WAL records (store/zset_ops.h).
+// removed members are what the WAL records (store/types/zset/zset_ops.h).
 #include <algorithm>
 #include <string>
 #include <vector>
 
-#include "src/blocking.h"
-#include "src/command_table.h"
 #include "src/commands/zset_family.h"
-#include "src/errors.h"
-#include "src/reply.h"
-#include "src/server_state.h"
-#include "store/zset_ops.h"
+#include "src/exec/blocking.h"
+#include "src/exec/command_table.h"
+#include "src/exec/errors.h"
+#include "src/exec/reply.h"
+#include "src/exec/server_state.h"
+#include "store/types/zset/zset_ops.h"
 
 namespace cairn::server {
 namespace {

@@ -9,12 +9,12 @@
 #include <string>
 #include <vector>
 
-#include "src/command_table.h"
 #include "src/commands/zset_family.h"
-#include "src/errors.h"
-#include "src/reply.h"
-#include "src/server_state.h"
-#include "store/zset_ops.h"
+#include "src/exec/command_table.h"
+#include "src/exec/errors.h"
+#include "src/exec/reply.h"
+#include "src/exec/server_state.h"
+#include "store/types/zset/zset_ops.h"
 
 namespace cairn::server {
 namespace {

@@ -16,13 +16,13 @@
 #include <vector>
 
 #include "resp/number.h"
-#include "src/command_table.h"
 #include "src/commands/zset_family.h"
-#include "src/errors.h"
-#include "src/reply.h"
-#include "src/server_state.h"
-#include "store/set_object.h"
-#include "store/zset_ops.h"
+#include "src/exec/command_table.h"
+#include "src/exec/errors.h"
+#include "src/exec/reply.h"
+#include "src/exec/server_state.h"
+#include "store/types/set/set.h"
+#include "store/types/zset/zset_ops.h"
 
 namespace cairn::server {
 namespace {

@@ -1,11 +1,11 @@
-// src/blocking.cc — see blocking.h.
-#include "src/blocking.h"
+// src/exec/blocking.cc — see blocking.h.
+#include "src/exec/blocking.h"
 
 #include <cmath>
 
 #include "resp/number.h"
-#include "src/errors.h"
-#include "src/server_state.h"
+#include "src/exec/errors.h"
+#include "src/exec/server_state.h"
 
 namespace cairn::server {
 namespace {

@@ -1,4 +1,4 @@
-// src/blocking.h — clients blocked on keys (BLPOP, BLMOVE, BZPOPMIN, BLMPOP, XREAD BLOCK...).
+// src/exec/blocking.h — clients blocked on keys (BLPOP, BLMOVE, BZPOPMIN, BLMPOP, XREAD BLOCK...).
 //
 // How a blocking command works, for the command families:
 //   1. The handler tries its operation. If it can reply (an element was there), it does.
@@ -48,7 +48,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "src/command.h"
+#include "src/exec/command.h"
 
 namespace cairn::server {
 

@@ -1,5 +1,5 @@
-// src/client.cc — see client.h.
-#include "src/client.h"
+// src/exec/client.cc — see client.h.
+#include "src/exec/client.h"
 
 namespace cairn::server {
 

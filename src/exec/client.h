@@ -1,4 +1,4 @@
-// src/client.h — what the server knows about one client connection, independent of sockets.
+// src/exec/client.h — what the server knows about one client connection, independent of sockets.
 //
 // The owning I/O thread reads and writes every field. Other threads (CLIENT LIST, CLIENT
 // KILL, INFO) read the fields marked "shared": those are atomics, or guarded by the
@@ -43,7 +43,7 @@ struct ClientState {
   std::string lib_name;
   std::string lib_ver;
 
-  // MULTI/EXEC and WATCH (owner thread only; see src/transaction.h).
+  // MULTI/EXEC and WATCH (owner thread only; see src/exec/transaction.h).
   struct Multi {
     bool active = false;   // between MULTI and EXEC/DISCARD
     bool aborted = false;  // a command was rejected while queueing: EXEC says EXECABORT

@@ -1,4 +1,4 @@
-// src/command.h — what a command handler sees and what the command table records about it.
+// src/exec/command.h — what a command handler sees and what the command table records about it.
 //
 // A handler gets a CommandContext: the arguments (args[0] is the command name as sent), a
 // reply writer, the server state (store, config, clients, stats) and the calling client's
@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "resp/writer.h"
-#include "src/client.h"
-#include "src/stats.h"
+#include "src/exec/client.h"
+#include "src/exec/stats.h"
 
 namespace cairn::server {
 

@@ -1,5 +1,5 @@
-// src/command_table.cc — see command_table.h.
-#include "src/command_table.h"
+// src/exec/command_table.cc — see command_table.h.
+#include "src/exec/command_table.h"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-// src/command_table.h — the registry of commands: case-insensitive lookup, arity, flags, key
+// src/exec/command_table.h — the registry of commands: case-insensitive lookup, arity, flags, key
 // positions, documentation. Built once at startup, then read-only (any thread may read).
 #pragma once
 
@@ -6,7 +6,7 @@
 #include <string_view>
 #include <unordered_map>
 
-#include "src/command.h"
+#include "src/exec/command.h"
 
 namespace cairn::server {
 

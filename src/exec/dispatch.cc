@@ -1,12 +1,12 @@
-// src/dispatch.cc — see dispatch.h.
-#include "src/dispatch.h"
+// src/exec/dispatch.cc — see dispatch.h.
+#include "src/exec/dispatch.h"
 
 #include <chrono>
 
-#include "src/errors.h"
-#include "src/reply.h"
-#include "src/server_state.h"
-#include "src/transaction.h"
+#include "src/exec/errors.h"
+#include "src/exec/reply.h"
+#include "src/exec/server_state.h"
+#include "src/exec/transaction.h"
 
 namespace cairn::server {
 namespace {

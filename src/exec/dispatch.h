@@ -1,22 +1,21 @@
-// src/dispatch.h — runs one parsed command: lookup, authentication, arity, the handler, and
+// src/exec/dispatch.h — runs one parsed command: lookup, authentication, arity, the handler, and
 // per-command statistics. The one entry point both the network path and in-process tests use.
 #pragma once
 
 #include <span>
 #include <string_view>
 
-#include "src/command.h"
+#include "src/exec/command.h"
 
 namespace cairn::server {
 
-// Executes args as one command for client, writing the reply through writer. Thread: the
-// client's owner thread.
 struct BlockRequest;
 
-// Runs one command: resolves it, checks arity, authentication, MISCONF and loading (in that
-// order, as Redis does), queues it instead when the client is inside MULTI, runs the handler
-// and counts it. block: where a blocking command may ask to block (blocking.h); nullptr where
-// nothing may block.
+// Executes args as one command for client, writing the reply through writer: resolves it,
+// checks arity, authentication, MISCONF and loading (in that order, as Redis does), queues
+// it instead when the client is inside MULTI, runs the handler and counts it. block: where a
+// blocking command may ask to block (blocking.h); nullptr where nothing may block. Thread:
+// the client's owner thread.
 void Execute(ServerState& server, ClientState& client, ThreadStats& stats, resp::Writer& writer,
              std::span<const std::string_view> args, BlockRequest* block = nullptr);
 

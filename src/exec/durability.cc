@@ -1,5 +1,5 @@
-// src/durability.cc — see durability.h.
-#include "src/durability.h"
+// src/exec/durability.cc — see durability.h.
+#include "src/exec/durability.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -9,12 +9,12 @@
 #include <chrono>
 #include <cstring>
 
-#include "src/log.h"
+#include "src/base/log.h"
+#include "store/durability/log_file.h"
+#include "store/durability/snapshot.h"
+#include "store/durability/wal_format.h"
+#include "store/durability/wal_reader.h"
 #include "store/effects.h"
-#include "store/log_file.h"
-#include "store/snapshot.h"
-#include "store/wal_format.h"
-#include "store/wal_reader.h"
 
 namespace cairn::server {
 namespace {

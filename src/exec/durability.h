@@ -1,4 +1,4 @@
-// src/durability.h — turns on the write-ahead log for a server: recovery at startup, then
+// src/exec/durability.h — turns on the write-ahead log for a server: recovery at startup, then
 // the group-commit thread that every change goes through.
 //
 // Recovery replays the WAL in `dir` into the store with journaling off (each record exactly
@@ -11,8 +11,8 @@
 #include <memory>
 #include <string>
 
-#include "src/server_state.h"
-#include "store/group_commit.h"
+#include "src/exec/server_state.h"
+#include "store/durability/group_commit.h"
 
 namespace cairn::server {
 

@@ -1,6 +1,6 @@
-// src/errors.h — every error reply text cairn sends, in one place, matching Redis 7.0 exactly.
-// Texts are without the leading '-'. Formats take printf-style arguments via the helpers in
-// command.h (ReplyErrorFormat).
+// src/exec/errors.h — every error reply text cairn sends, in one place, matching Redis 7.0 exactly.
+// Texts are without the leading '-'. A text that takes a detail (a key, a number, the disk's
+// error) is a prefix the caller completes: std::string(errors::kMisconfWal) + reason.
 #pragma once
 
 #include <string_view>

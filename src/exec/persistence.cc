@@ -1,13 +1,13 @@
-// src/persistence.cc — see persistence.h.
-#include "src/persistence.h"
+// src/exec/persistence.cc — see persistence.h.
+#include "src/exec/persistence.h"
 
 #include <chrono>
 #include <sstream>
 #include <vector>
 
-#include "src/log.h"
-#include "store/snapshot.h"
-#include "store/wal_writer.h"
+#include "src/base/log.h"
+#include "store/durability/snapshot.h"
+#include "store/durability/wal_writer.h"
 
 namespace cairn::server {
 namespace {

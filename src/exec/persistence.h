@@ -1,4 +1,4 @@
-// src/persistence.h — snapshots as the server offers them: SAVE, BGSAVE, BGREWRITEAOF, the
+// src/exec/persistence.h — snapshots as the server offers them: SAVE, BGSAVE, BGREWRITEAOF, the
 // `save <seconds> <changes>` schedule, and an automatic snapshot when the WAL has grown
 // (auto-aof-rewrite-min-size / -percentage). Every snapshot is followed by a WAL trim: the
 // segments it covers are deleted (snapshot-then-trim).
@@ -13,7 +13,7 @@
 #include <string>
 #include <thread>
 
-#include "src/server_state.h"
+#include "src/exec/server_state.h"
 
 namespace cairn::server {
 

@@ -1,11 +1,11 @@
-// src/reply.cc — see reply.h.
-#include "src/reply.h"
+// src/exec/reply.cc — see reply.h.
+#include "src/exec/reply.h"
 
 #include <string>
 
 #include "resp/number.h"
-#include "src/errors.h"
-#include "src/server_state.h"
+#include "src/exec/errors.h"
+#include "src/exec/server_state.h"
 
 namespace cairn::server {
 

@@ -1,4 +1,4 @@
-// src/reply.h — helpers every command family shares: argument parsing that replies with
+// src/exec/reply.h — helpers every command family shares: argument parsing that replies with
 // Redis's error on failure, and common reply shapes.
 #pragma once
 
@@ -6,7 +6,7 @@
 #include <string_view>
 
 #include "resp/writer.h"
-#include "src/command.h"
+#include "src/exec/command.h"
 
 namespace cairn::server {
 

@@ -1,10 +1,10 @@
-// src/server_state.cc — see server_state.h.
-#include "src/server_state.h"
+// src/exec/server_state.cc — see server_state.h.
+#include "src/exec/server_state.h"
 
 #include <chrono>
 #include <random>
 
-#include "src/log.h"
+#include "src/base/log.h"
 
 namespace cairn::server {
 

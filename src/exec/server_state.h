@@ -1,4 +1,4 @@
-// src/server_state.h — everything a command may use, without any networking: the store,
+// src/exec/server_state.h — everything a command may use, without any networking: the store,
 // configuration, command table, clients, stats and lifecycle requests. The networking layer
 // (server.h) owns one ServerState; tests build one in-process.
 //
@@ -11,12 +11,12 @@
 #include <functional>
 #include <string>
 
-#include "src/blocking.h"
-#include "src/client.h"
-#include "src/command_table.h"
-#include "src/config.h"
-#include "src/stats.h"
-#include "store/group_commit.h"
+#include "src/base/config.h"
+#include "src/exec/blocking.h"
+#include "src/exec/client.h"
+#include "src/exec/command_table.h"
+#include "src/exec/stats.h"
+#include "store/durability/group_commit.h"
 #include "store/store.h"
 
 namespace cairn::server {

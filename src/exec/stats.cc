@@ -1,5 +1,5 @@
-// src/stats.cc — see stats.h.
-#include "src/stats.h"
+// src/exec/stats.cc — see stats.h.
+#include "src/exec/stats.h"
 
 namespace cairn::server {
 

@@ -1,4 +1,4 @@
-// src/stats.h — server counters for INFO (stats, commandstats).
+// src/exec/stats.h — server counters for INFO (stats, commandstats).
 //
 // Each I/O thread owns one ThreadStats and is its only writer; INFO sums all of them. Fields
 // are relaxed atomics so a reader on another thread sees a recent value without a data race

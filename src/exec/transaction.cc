@@ -1,11 +1,11 @@
-// src/transaction.cc — see transaction.h.
-#include "src/transaction.h"
+// src/exec/transaction.cc — see transaction.h.
+#include "src/exec/transaction.h"
 
 #include <algorithm>
 
-#include "src/dispatch.h"
-#include "src/errors.h"
-#include "src/server_state.h"
+#include "src/exec/dispatch.h"
+#include "src/exec/errors.h"
+#include "src/exec/server_state.h"
 
 namespace cairn::server {
 namespace {

@@ -1,4 +1,4 @@
-// src/transaction.h — MULTI/EXEC/WATCH: queueing commands and running them as one atomic unit.
+// src/exec/transaction.h — MULTI/EXEC/WATCH: queueing commands and running them as one atomic unit.
 //
 // Between MULTI and EXEC the dispatcher queues commands (QueueCommand) instead of running them;
 // a command rejected while queueing (unknown, wrong arity, not allowed in a transaction...)
@@ -18,7 +18,7 @@
 #include <span>
 #include <string_view>
 
-#include "src/command.h"
+#include "src/exec/command.h"
 
 namespace cairn::server {
 

@@ -1,5 +1,5 @@
-// src/connection.cc — see connection.h.
-#include "src/connection.h"
+// src/net/connection.cc — see connection.h.
+#include "src/net/connection.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -12,11 +12,11 @@
 #include <climits>
 #include <utility>
 
-#include "src/dispatch.h"
-#include "src/errors.h"
-#include "src/io_thread.h"
-#include "src/log.h"
-#include "src/transaction.h"
+#include "src/base/log.h"
+#include "src/exec/dispatch.h"
+#include "src/exec/errors.h"
+#include "src/exec/transaction.h"
+#include "src/net/io_thread.h"
 #include "store/store.h"
 
 namespace cairn::server {

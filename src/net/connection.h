@@ -1,4 +1,4 @@
-// src/connection.h — one client connection on its I/O thread: socket -> input buffer ->
+// src/net/connection.h — one client connection on its I/O thread: socket -> input buffer ->
 // parser -> dispatcher -> output buffer -> one write per batch.
 //
 // Every complete command in a read runs back to back; all of their replies leave in one
@@ -21,8 +21,8 @@
 #include "resp/output_buffer.h"
 #include "resp/parser.h"
 #include "resp/writer.h"
-#include "src/blocking.h"
-#include "src/client.h"
+#include "src/exec/blocking.h"
+#include "src/exec/client.h"
 
 namespace cairn::server {
 

@@ -1,12 +1,12 @@
-// src/io_thread.cc — see io_thread.h.
-#include "src/io_thread.h"
+// src/net/io_thread.cc — see io_thread.h.
+#include "src/net/io_thread.h"
 
 #include <unistd.h>
 
 #include <chrono>
 
-#include "src/connection.h"
-#include "src/log.h"
+#include "src/base/log.h"
+#include "src/net/connection.h"
 
 namespace cairn::server {
 namespace {

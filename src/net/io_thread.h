@@ -1,4 +1,4 @@
-// src/io_thread.h — one I/O thread: a libuv loop that owns a set of client connections.
+// src/net/io_thread.h — one I/O thread: a libuv loop that owns a set of client connections.
 //
 // Connections never move between threads: all of a connection's reads, command execution
 // and writes happen on its thread. Other threads talk to an IoThread only through Post(),
@@ -14,7 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "src/server_state.h"
+#include "src/exec/server_state.h"
 
 namespace cairn::server {
 

@@ -1,5 +1,5 @@
-// src/listener.cc — see listener.h.
-#include "src/listener.h"
+// src/net/listener.cc — see listener.h.
+#include "src/net/listener.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -12,8 +12,8 @@
 #include <cerrno>
 #include <cstring>
 
-#include "src/errors.h"
-#include "src/log.h"
+#include "src/base/log.h"
+#include "src/exec/errors.h"
 
 namespace cairn::server {
 namespace {

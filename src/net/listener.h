@@ -1,4 +1,4 @@
-// src/listener.h — listening sockets (TCP per bind address, and the unix socket) and the
+// src/net/listener.h — listening sockets (TCP per bind address, and the unix socket) and the
 // accept loop that spreads new connections round-robin over the I/O threads.
 //
 // The listener runs on the main thread's loop. Accepted sockets are created non-blocking and
@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "src/io_thread.h"
+#include "src/net/io_thread.h"
 
 namespace cairn::server {
 

@@ -1,14 +1,14 @@
-// src/server.cc — see server.h.
-#include "src/server.h"
+// src/net/server.cc — see server.h.
+#include "src/net/server.h"
 
 #include <signal.h>
 #include <unistd.h>
 
 #include <chrono>
 
-#include "src/durability.h"
-#include "src/log.h"
-#include "store/snapshot.h"
+#include "src/base/log.h"
+#include "src/exec/durability.h"
+#include "store/durability/snapshot.h"
 
 namespace cairn::server {
 

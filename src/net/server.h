@@ -1,4 +1,4 @@
-// src/server.h — the server process: configuration in, I/O threads and listener up, signals
+// src/net/server.h — the server process: configuration in, I/O threads and listener up, signals
 // and SHUTDOWN handled, everything stopped in order.
 //
 // Threads: the main thread runs a small libuv loop (listener, signals, shutdown requests);
@@ -14,11 +14,11 @@
 #include <thread>
 #include <vector>
 
-#include "src/io_thread.h"
-#include "store/group_commit.h"
-#include "src/listener.h"
-#include "src/persistence.h"
-#include "src/server_state.h"
+#include "src/exec/persistence.h"
+#include "src/exec/server_state.h"
+#include "src/net/io_thread.h"
+#include "src/net/listener.h"
+#include "store/durability/group_commit.h"
 
 namespace cairn::server {
 

@@ -27,8 +27,8 @@
 #include <string_view>
 #include <vector>
 
+#include "store/durability/wal_reader.h"
 #include "store/effects.h"
-#include "store/wal_reader.h"
 
 namespace {
 

@@ -1,12 +1,12 @@
-// store/group_commit.cc — see group_commit.h for the protocol.
-#include "store/group_commit.h"
+// store/durability/group_commit.cc — see group_commit.h for the protocol.
+#include "store/durability/group_commit.h"
 
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 
-#include "store/wal_format.h"
+#include "store/durability/wal_format.h"
 
 namespace cairn::store {
 namespace {

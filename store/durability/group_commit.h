@@ -1,4 +1,4 @@
-// store/group_commit.h — the single WAL writer that batches records from all I/O threads.
+// store/durability/group_commit.h — the single WAL writer that batches records from all I/O threads.
 //
 // Protocol, state by state:
 //   filling  — Append (any thread, under shard locks) assigns the next LSN and copies the
@@ -25,8 +25,8 @@
 #include <string>
 #include <thread>
 
+#include "store/durability/wal_writer.h"
 #include "store/journal.h"
-#include "store/wal_writer.h"
 
 namespace cairn::store {
 

@@ -1,5 +1,5 @@
-// store/log_file.cc — see log_file.h.
-#include "store/log_file.h"
+// store/durability/log_file.cc — see log_file.h.
+#include "store/durability/log_file.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>

@@ -1,4 +1,4 @@
-// store/log_file.h — the file operations the write-ahead log needs, behind an interface so
+// store/durability/log_file.h — the file operations the write-ahead log needs, behind an interface so
 // tests can inject failures (ENOSPC, EIO) without a broken disk.
 //
 // Functions return 0 or a negative errno, never throw, and never retry on their own.

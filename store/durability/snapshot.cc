@@ -1,5 +1,5 @@
-// store/snapshot.cc — see snapshot.h for the cut protocol and the file grammar.
-#include "store/snapshot.h"
+// store/durability/snapshot.cc — see snapshot.h for the cut protocol and the file grammar.
+#include "store/durability/snapshot.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -10,9 +10,9 @@
 #include <fstream>
 #include <sstream>
 
-#include "store/log_file.h"
+#include "store/durability/log_file.h"
+#include "store/durability/wal_format.h"
 #include "store/store.h"
-#include "store/wal_format.h"
 
 namespace cairn::store {
 namespace {

@@ -1,4 +1,4 @@
-// store/snapshot.h — fork-free, point-in-time snapshots of the keyspace, and loading them.
+// store/durability/snapshot.h — fork-free, point-in-time snapshots of the keyspace, and loading them.
 //
 // A snapshot reflects exactly the changes up to one LSN (the cut), so recovery loads it and
 // replays the WAL records after the cut: every change applied exactly once.
@@ -29,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "store/capture.h"
 #include "store/entry.h"
 
 namespace cairn::store {
@@ -36,22 +37,6 @@ namespace cairn::store {
 class Store;
 
 inline constexpr char kSnapshotFileName[] = "snapshot.cairn";
-
-// One entry as captured: the key copied, the value shared.
-struct CapturedEntry {
-  int db;
-  std::string key;
-  Value value;
-  int64_t expire_at_ms;
-};
-
-// The state of one snapshot in progress. Created by SnapshotWriter; the Store fills it.
-struct Capture {
-  explicit Capture(size_t shards) : pending(shards, 1), entries(shards) {}
-  uint64_t lsn = 0;
-  std::vector<char> pending;                        // per shard; guarded by the shard's lock
-  std::vector<std::vector<CapturedEntry>> entries;  // per shard; written once under its lock
-};
 
 struct SnapshotResult {
   int error = 0;  // 0 or negative errno

@@ -1,5 +1,5 @@
-// store/wal_reader.cc — see wal_reader.h.
-#include "store/wal_reader.h"
+// store/durability/wal_reader.cc — see wal_reader.h.
+#include "store/durability/wal_reader.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -12,7 +12,7 @@
 #include <memory>
 #include <utility>
 
-#include "store/wal_format.h"
+#include "store/durability/wal_format.h"
 
 namespace cairn::store::wal {
 

@@ -1,4 +1,4 @@
-// store/wal_reader.h — reading the write-ahead log back: recovery's replay source and the
+// store/durability/wal_reader.h — reading the write-ahead log back: recovery's replay source and the
 // checker behind cairn-check-wal.
 //
 // ReadWal walks the segments of a WAL directory in LSN order, verifies every record (framing,

@@ -1,12 +1,12 @@
-// store/wal_writer.cc — see wal_writer.h.
-#include "store/wal_writer.h"
+// store/durability/wal_writer.cc — see wal_writer.h.
+#include "store/durability/wal_writer.h"
 
 #include <unistd.h>
 
 #include <cerrno>
 
-#include "store/wal_format.h"
-#include "store/wal_reader.h"
+#include "store/durability/wal_format.h"
+#include "store/durability/wal_reader.h"
 
 namespace cairn::store {
 

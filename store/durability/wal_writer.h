@@ -1,4 +1,4 @@
-// store/wal_writer.h — appends framed records to WAL segment files and makes them durable.
+// store/durability/wal_writer.h — appends framed records to WAL segment files and makes them durable.
 //
 // Segments are named by the LSN of their first record (wal_format.h). When the current
 // segment has reached segment_bytes, the next write starts a new segment; the directory is
@@ -14,7 +14,7 @@
 #include <string>
 #include <string_view>
 
-#include "store/log_file.h"
+#include "store/durability/log_file.h"
 
 namespace cairn::store {
 

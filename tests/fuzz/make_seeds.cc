@@ -14,14 +14,14 @@
 #include <string_view>
 #include <vector>
 
-#include "store/hash_ops.h"
-#include "store/list_ops.h"
-#include "store/set_ops.h"
-#include "store/snapshot.h"
+#include "store/durability/snapshot.h"
+#include "store/durability/wal_format.h"
 #include "store/store.h"
-#include "store/stream_ops.h"
-#include "store/wal_format.h"
-#include "store/zset_ops.h"
+#include "store/types/hash/hash_ops.h"
+#include "store/types/list/list_ops.h"
+#include "store/types/set/set_ops.h"
+#include "store/types/stream/stream_ops.h"
+#include "store/types/zset/zset_ops.h"
 #include "tests/fuzz/store_entries.h"
 #include "tests/store/store_testing.h"
 

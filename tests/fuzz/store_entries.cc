@@ -11,14 +11,14 @@
 #include <string>
 #include <system_error>
 
+#include "store/durability/snapshot.h"
+#include "store/durability/wal_format.h"
+#include "store/durability/wal_reader.h"
 #include "store/effects.h"
 #include "store/object.h"
-#include "store/snapshot.h"
 #include "store/store.h"
-#include "store/stream.h"
-#include "store/wal_format.h"
-#include "store/wal_reader.h"
-#include "store/zset.h"
+#include "store/types/stream/stream.h"
+#include "store/types/zset/zset.h"
 
 namespace cairn::fuzz {
 namespace {

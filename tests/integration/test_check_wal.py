@@ -1,6 +1,6 @@
 """cairn-check-wal: the operator's tool for a WAL directory.
 
-Builds WAL segments with an independent Python writer (the format in store/wal_format.h,
+Builds WAL segments with an independent Python writer (the format in store/durability/wal_format.h,
 CRC32C implemented here), damages them the way crashes and bad disks do, and runs the real
 tool binary: a clean log exits 0, a torn tail or corruption is reported with file and offset
 and exits 1, --truncate repairs it and a second run exits 0, bad arguments exit 2.

@@ -39,7 +39,7 @@ CHECK_WAL = os.environ.get("CAIRN_CHECK_WAL")
 CRASH_CYCLES = int(os.environ.get("CAIRN_CRASH_CYCLES", "20"))
 SKIP_REASON = "redis-server's persistence is not cairn's WAL"
 
-# ---- the WAL format, as far as these tests need it (store/wal_format.h) -----------------
+# ---- the WAL format, as far as these tests need it (store/durability/wal_format.h) -----------------
 
 from wal_bytes import HEADER_SIZE, MAGIC, crc32c, encode_record, mask_crc, varint  # noqa: E402,F401
 

@@ -19,7 +19,7 @@ from harness import (DurableServer, ServerTestCase, encode_command,  # noqa: E40
                      is_reference_redis, main, skip_on_reference)
 
 WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
-# The cross-connection tests need the server's registry of blocked clients (src/blocking.h).
+# The cross-connection tests need the server's registry of blocked clients (src/exec/blocking.h).
 REGISTRY_LANDED = True
 
 

@@ -1,5 +1,5 @@
 """The WAL's byte format for tests that build or damage log files by hand
-(store/wal_format.h is the reference): CRC32C, the CRC mask, LEB128 varints, records."""
+(store/durability/wal_format.h is the reference): CRC32C, the CRC mask, LEB128 varints, records."""
 import struct
 
 MAGIC = b"CAIRNWAL"

@@ -1,13 +1,13 @@
 // tests/server/blocking_test.cc — clients blocked on keys, in-process: who is served when,
 // and what a failing WAL does to them.
-#include "src/blocking.h"
+#include "src/exec/blocking.h"
 
 #include <doctest/doctest.h>
 
 #include <string>
 #include <vector>
 
-#include "src/command.h"
+#include "src/exec/command.h"
 #include "tests/server/failing_wal.h"
 #include "tests/server/harness.h"
 

@@ -14,8 +14,8 @@
 #include <string>
 #include <thread>
 
-#include "store/group_commit.h"
-#include "store/log_file.h"
+#include "store/durability/group_commit.h"
+#include "store/durability/log_file.h"
 #include "tests/server/harness.h"
 #include "tests/support/temp_dir.h"
 

@@ -15,9 +15,9 @@
 
 #include "resp/output_buffer.h"
 #include "resp/writer.h"
-#include "src/blocking.h"
-#include "src/dispatch.h"
-#include "src/server_state.h"
+#include "src/exec/blocking.h"
+#include "src/exec/dispatch.h"
+#include "src/exec/server_state.h"
 #include "tests/support/reply_text.h"
 
 namespace cairn::test {

@@ -5,7 +5,7 @@
 #include <thread>
 #include <vector>
 
-#include "src/dispatch.h"
+#include "src/exec/dispatch.h"
 #include "tests/server/harness.h"
 
 using cairn::test::InProcess;

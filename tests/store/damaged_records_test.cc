@@ -13,11 +13,11 @@
 #include <string>
 #include <string_view>
 
+#include "store/durability/snapshot.h"
+#include "store/durability/wal_format.h"
 #include "store/effects.h"
 #include "store/object.h"
-#include "store/snapshot.h"
 #include "store/store.h"
-#include "store/wal_format.h"
 #include "tests/store/store_testing.h"
 #include "tests/support/temp_dir.h"
 

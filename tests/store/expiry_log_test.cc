@@ -9,9 +9,9 @@
 #include <string_view>
 
 #include "store/effects.h"
-#include "store/list_ops.h"
-#include "store/set_ops.h"
 #include "store/store.h"
+#include "store/types/list/list_ops.h"
+#include "store/types/set/set_ops.h"
 #include "tests/store/store_testing.h"
 
 namespace cairn::store {

@@ -1,10 +1,10 @@
-// tests/store/group_commit_test.cc — the group-commit protocol (store/group_commit.h) against
+// tests/store/group_commit_test.cc — the group-commit protocol (store/durability/group_commit.h) against
 // real segment files in a temp directory. The committer's files are wrapped in a LogFile that
 // the test controls: it can hold a Sync until the test releases it (to force "the next batch
 // fills while one is syncing"), fail Appends with ENOSPC after writing half the bytes, fail
 // Syncs with EIO, and it records which LSNs reached the file and which were synced, so every
 // test also checks that durable_lsn never runs ahead of what was synced.
-#include "store/group_commit.h"
+#include "store/durability/group_commit.h"
 
 #include <doctest/doctest.h>
 #include <stdlib.h>
@@ -25,9 +25,9 @@
 #include <thread>
 #include <vector>
 
-#include "store/log_file.h"
-#include "store/wal_format.h"
-#include "store/wal_reader.h"
+#include "store/durability/log_file.h"
+#include "store/durability/wal_format.h"
+#include "store/durability/wal_reader.h"
 #include "tests/support/temp_dir.h"
 
 namespace cairn::store {

@@ -12,11 +12,11 @@
 #include <vector>
 
 #include "store/effects.h"
-#include "store/hash_object.h"
-#include "store/hash_ops.h"
 #include "store/journal.h"
 #include "store/object_families.h"
 #include "store/store.h"
+#include "store/types/hash/hash.h"
+#include "store/types/hash/hash_ops.h"
 #include "tests/store/store_testing.h"
 
 namespace cairn::store {

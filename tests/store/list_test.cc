@@ -1,7 +1,7 @@
-// tests/store/list_test.cc — the list value (store/list.h) against a std::deque model: both
+// tests/store/list_test.cc — the list value (store/types/list/list.h) against a std::deque model: both
 // ends, indexes, changes in the middle across many packed nodes, exact bytes of integer-like
 // elements, Clone independence, the snapshot round trip, and replay of the logged list ops
-// (store/list_ops.h) into a fresh store.
+// (store/types/list/list_ops.h) into a fresh store.
 #include <doctest/doctest.h>
 
 #include <deque>
@@ -13,10 +13,10 @@
 
 #include "store/effects.h"
 #include "store/journal.h"
-#include "store/list.h"
-#include "store/list_ops.h"
 #include "store/object_families.h"
 #include "store/store.h"
+#include "store/types/list/list.h"
+#include "store/types/list/list_ops.h"
 #include "tests/store/store_testing.h"
 
 namespace cairn::store {

@@ -19,10 +19,10 @@
 #include <utility>
 #include <vector>
 
+#include "store/durability/group_commit.h"
+#include "store/durability/wal_reader.h"
 #include "store/effects.h"
-#include "store/group_commit.h"
 #include "store/store.h"
-#include "store/wal_reader.h"
 #include "tests/store/store_testing.h"
 #include "tests/support/temp_dir.h"
 

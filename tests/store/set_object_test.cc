@@ -11,9 +11,9 @@
 #include "store/effects.h"
 #include "store/journal.h"
 #include "store/object_families.h"
-#include "store/set_object.h"
-#include "store/set_ops.h"
 #include "store/store.h"
+#include "store/types/set/set.h"
+#include "store/types/set/set_ops.h"
 #include "tests/store/store_testing.h"
 
 namespace cairn::store {

@@ -1,6 +1,6 @@
 // tests/store/snapshot_test.cc — snapshots: a cut at one LSN taken while writers run, so the
 // snapshot plus the log after the cut restores every change exactly once.
-#include "store/snapshot.h"
+#include "store/durability/snapshot.h"
 
 #include <doctest/doctest.h>
 #include <unistd.h>
@@ -14,11 +14,11 @@
 #include <thread>
 #include <vector>
 
+#include "store/durability/group_commit.h"
+#include "store/durability/wal_reader.h"
+#include "store/durability/wal_writer.h"
 #include "store/effects.h"
-#include "store/group_commit.h"
 #include "store/store.h"
-#include "store/wal_reader.h"
-#include "store/wal_writer.h"
 #include "tests/store/store_testing.h"
 #include "tests/support/temp_dir.h"
 

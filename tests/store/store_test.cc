@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "store/hash.h"
+#include "store/key_hash.h"
 #include "tests/store/store_testing.h"
 
 namespace cairn::store {

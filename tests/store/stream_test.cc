@@ -1,7 +1,7 @@
 // tests/store/stream_test.cc — the stream value: packed nodes across the node limits, ranges
 // both ways, deletion and trimming, consumer groups and their PEL, Clone independence, the
 // snapshot round trip, and replay of the logged ops into a fresh store.
-#include "store/stream.h"
+#include "store/types/stream/stream.h"
 
 #include <doctest/doctest.h>
 
@@ -12,7 +12,7 @@
 #include "store/journal.h"
 #include "store/object_families.h"
 #include "store/store.h"
-#include "store/stream_ops.h"
+#include "store/types/stream/stream_ops.h"
 
 namespace cairn::store {
 namespace {

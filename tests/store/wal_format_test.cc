@@ -1,7 +1,7 @@
 // tests/store/wal_format_test.cc — the WAL's byte-level building blocks: integer encodings
 // round-trip, the decoder never reads past its input, CRC32C matches the standard, and
 // segment names sort and parse.
-#include "store/wal_format.h"
+#include "store/durability/wal_format.h"
 
 #include <doctest/doctest.h>
 

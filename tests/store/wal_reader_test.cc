@@ -1,7 +1,7 @@
 // tests/store/wal_reader_test.cc — reading the WAL back: records come out in order, a torn
 // tail at any byte is cut off cleanly, and corruption stops reading with file and offset.
 // Every test writes real segment files with the format's encoders into a temp directory.
-#include "store/wal_reader.h"
+#include "store/durability/wal_reader.h"
 
 #include <doctest/doctest.h>
 #include <stdlib.h>
@@ -15,7 +15,7 @@
 #include <string_view>
 #include <vector>
 
-#include "store/wal_format.h"
+#include "store/durability/wal_format.h"
 #include "tests/support/temp_dir.h"
 
 namespace cairn::store::wal {

@@ -1,7 +1,7 @@
 // tests/store/zset_test.cc — the sorted set value: both representations agree with a simple
 // ordered model (ranks, scores, boundaries, walks both ways), conversion at Redis's
 // thresholds, Clone independence, the snapshot round trip, and WAL replay of the logged ops.
-#include "store/zset.h"
+#include "store/types/zset/zset.h"
 
 #include <doctest/doctest.h>
 
@@ -17,7 +17,7 @@
 #include "store/journal.h"
 #include "store/object_families.h"
 #include "store/store.h"
-#include "store/zset_ops.h"
+#include "store/types/zset/zset_ops.h"
 #include "tests/store/store_testing.h"
 
 namespace cairn::store {

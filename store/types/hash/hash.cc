@@ -1,12 +1,12 @@
-// store/hash_object.cc — the hash value: representation choice, copy, snapshot encoding.
-#include "store/hash_object.h"
+// store/types/hash/hash.cc — the hash value: representation choice, copy, snapshot encoding.
+#include "store/types/hash/hash.h"
 
 #include <memory>
 #include <utility>
 
+#include "store/codec.h"
 #include "store/memory.h"
 #include "store/object_families.h"
-#include "store/wal_format.h"
 
 namespace cairn::store {
 
@@ -28,10 +28,10 @@ size_t HashObject::memory_bytes() const {
 }
 
 void HashObject::Encode(std::string* out) const {
-  wal::PutU8(out, packed() ? 1 : 0);
-  wal::PutVarint(out, size());
+  codec::PutU8(out, packed() ? 1 : 0);
+  codec::PutVarint(out, size());
   ForEach([&](std::string_view field, std::string_view value) {
-    wal::PutLengths(out, field.size(), value.size());
+    codec::PutLengths(out, field.size(), value.size());
     out->append(field);
     out->append(value);
   });
@@ -71,7 +71,7 @@ std::mt19937_64& HashRng() {
 }
 
 ObjRef DecodeHashObject(std::string_view bytes) {
-  wal::Decoder d(bytes);
+  codec::Decoder d(bytes);
   uint8_t packed = 0;
   uint64_t count = 0;
   if (!d.U8(&packed) || packed > 1 || !d.Varint(&count)) return ObjRef();

@@ -1,4 +1,4 @@
-// store/hash_object.h — the hash value: field -> value, in one of two representations.
+// store/types/hash/hash.h — the hash value: field -> value, in one of two representations.
 //
 // A hash starts packed (detail/packed_pairs.h, OBJECT ENCODING "listpack": insertion order,
 // linear lookups) and converts once, for good, to a table (detail/field_table.h, "hashtable":
@@ -20,9 +20,9 @@
 #include <string>
 #include <string_view>
 
-#include "store/detail/field_table.h"
-#include "store/detail/packed_pairs.h"
 #include "store/object.h"
+#include "store/types/hash/detail/field_table.h"
+#include "store/types/hash/detail/packed_pairs.h"
 
 namespace cairn::store {
 

@@ -1,11 +1,11 @@
-// store/hash_ops.cc — the hash family's logged store operations and their replay.
-#include "store/hash_ops.h"
+// store/types/hash/hash_ops.cc — the hash family's logged store operations and their replay.
+#include "store/types/hash/hash_ops.h"
 
 #include <string>
 #include <vector>
 
+#include "store/codec.h"
 #include "store/object_families.h"
-#include "store/wal_format.h"
 
 namespace cairn::store {
 namespace {
@@ -15,10 +15,10 @@ HashObject* Mutable(KeyHandle& h, Entry* e) { return static_cast<HashObject*>(h.
 
 void LogSet(KeyHandle& h, std::span<const std::string_view> pairs) {
   std::string op;
-  wal::PutU8(&op, kHashSet);
-  wal::PutVarint(&op, pairs.size() / 2);
+  codec::PutU8(&op, kHashSet);
+  codec::PutVarint(&op, pairs.size() / 2);
   for (size_t i = 0; i + 1 < pairs.size(); i += 2) {
-    wal::PutLengths(&op, pairs[i].size(), pairs[i + 1].size());
+    codec::PutLengths(&op, pairs[i].size(), pairs[i + 1].size());
     op.append(pairs[i]);
     op.append(pairs[i + 1]);
   }
@@ -27,17 +27,17 @@ void LogSet(KeyHandle& h, std::span<const std::string_view> pairs) {
 
 void LogDelete(KeyHandle& h, const std::vector<std::string_view>& fields) {
   std::string op;
-  wal::PutU8(&op, kHashDel);
-  wal::PutVarint(&op, fields.size());
+  codec::PutU8(&op, kHashDel);
+  codec::PutVarint(&op, fields.size());
   for (std::string_view f : fields) {
-    wal::PutVarint(&op, f.size());
+    codec::PutVarint(&op, f.size());
     op.append(f);
   }
   h.LogObjectOp(ValueType::kHash, op);
 }
 
 // Reads n (field, value) pairs; false when the payload is short.
-bool DecodeSet(wal::Decoder& d, std::vector<std::string_view>* pairs) {
+bool DecodeSet(codec::Decoder& d, std::vector<std::string_view>* pairs) {
   uint64_t n = 0;
   if (!d.Varint(&n) || n == 0 || n > d.remaining()) return false;
   pairs->reserve(2 * n);
@@ -53,7 +53,7 @@ bool DecodeSet(wal::Decoder& d, std::vector<std::string_view>* pairs) {
   return true;
 }
 
-bool DecodeDelete(wal::Decoder& d, std::vector<std::string_view>* fields) {
+bool DecodeDelete(codec::Decoder& d, std::vector<std::string_view>* fields) {
   uint64_t n = 0;
   if (!d.Varint(&n) || n == 0 || n > d.remaining()) return false;
   fields->reserve(n);
@@ -109,7 +109,7 @@ HashStatus HashDeleteFields(KeyHandle& h, std::span<const std::string_view> fiel
 }
 
 bool ApplyHashOp(KeyHandle& h, std::string_view payload) {
-  wal::Decoder d(payload);
+  codec::Decoder d(payload);
   uint8_t code = 0;
   if (!d.U8(&code)) return false;
   std::vector<std::string_view> args;

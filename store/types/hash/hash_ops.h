@@ -1,4 +1,4 @@
-// store/hash_ops.h — the hash family's store operations: each changes one key's hash under
+// store/types/hash/hash_ops.h — the hash family's store operations: each changes one key's hash under
 // its shard lock and logs what it did, and replay (ApplyHashOp) runs the same functions.
 //
 // WAL op grammar (the family_op of a kOpObject record whose type is ValueType::kHash; see
@@ -18,8 +18,8 @@
 #include <span>
 #include <string_view>
 
-#include "store/hash_object.h"
 #include "store/store.h"
+#include "store/types/hash/hash.h"
 
 namespace cairn::store {
 

@@ -1,15 +1,15 @@
-// store/list.cc — the list value (see list.h): the ring of packed nodes and the operations
+// store/types/list/list.cc — the list value (see list.h): the ring of packed nodes and the operations
 // on it. Store-level operations that also log live in list_ops.cc.
-#include "store/list.h"
+#include "store/types/list/list.h"
 
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <utility>
 
+#include "store/codec.h"
 #include "store/memory.h"
 #include "store/object_families.h"
-#include "store/wal_format.h"
 
 namespace cairn::store {
 
@@ -37,17 +37,17 @@ size_t ListObject::memory_bytes() const {
 }
 
 void ListObject::Encode(std::string* out) const {
-  wal::PutVarint(out, count_);
+  codec::PutVarint(out, count_);
   std::string scratch;
   VisitRange(0, count_, [&](const ListElem& e) {
     std::string_view text = e.View(&scratch);
-    wal::PutVarint(out, text.size());
+    codec::PutVarint(out, text.size());
     out->append(text);
   });
 }
 
 ObjRef DecodeListObject(std::string_view bytes) {
-  wal::Decoder d(bytes);
+  codec::Decoder d(bytes);
   uint64_t count = 0;
   if (!d.Varint(&count) || count == 0) return ObjRef();
   ObjRef ref(new ListObject());

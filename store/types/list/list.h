@@ -1,4 +1,4 @@
-// store/list.h — the list value: a sequence of packed nodes (Redis's quicklist idea).
+// store/types/list/list.h — the list value: a sequence of packed nodes (Redis's quicklist idea).
 //
 // A list is a ring of node pointers; each node (detail/list_node.h) is one allocation of at
 // most 8 KB holding length-prefixed elements, small integers packed into a varint. Pushes and
@@ -21,8 +21,8 @@
 #include <string_view>
 #include <vector>
 
-#include "store/detail/list_node.h"
 #include "store/object.h"
+#include "store/types/list/detail/list_node.h"
 
 namespace cairn::store {
 

@@ -1,11 +1,11 @@
-// store/list_ops.cc — see list_ops.h: list changes that log themselves, and their replay.
-#include "store/list_ops.h"
+// store/types/list/list_ops.cc — see list_ops.h: list changes that log themselves, and their replay.
+#include "store/types/list/list_ops.h"
 
 #include <string>
 #include <vector>
 
+#include "store/codec.h"
 #include "store/object_families.h"
-#include "store/wal_format.h"
 
 namespace cairn::store {
 namespace {
@@ -15,7 +15,7 @@ enum ListOp : uint8_t { kPush = 1, kPop, kSet, kInsert, kRem, kTrim };
 ListObject* Mutable(KeyHandle& h, Entry* e) { return static_cast<ListObject*>(h.MutableObject(e)); }
 
 void PutBytes(std::string* out, std::string_view bytes) {
-  wal::PutVarint(out, bytes.size());
+  codec::PutVarint(out, bytes.size());
   out->append(bytes);
 }
 
@@ -23,17 +23,17 @@ void PutBytes(std::string* out, std::string_view bytes) {
 void Log(KeyHandle& h, ListOp op, std::string_view args) {
   std::string payload;
   payload.reserve(1 + args.size());
-  wal::PutU8(&payload, op);
+  codec::PutU8(&payload, op);
   payload.append(args);
   h.LogObjectOp(ValueType::kList, payload);
 }
 
-bool ReadBytes(wal::Decoder& d, std::string_view* out) {
+bool ReadBytes(codec::Decoder& d, std::string_view* out) {
   uint64_t len = 0;
   return d.Varint(&len) && d.Bytes(len, out);
 }
 
-bool ReadSide(wal::Decoder& d, ListSide* side) {
+bool ReadSide(codec::Decoder& d, ListSide* side) {
   uint8_t v = 0;
   if (!d.U8(&v) || v > 1) return false;
   *side = static_cast<ListSide>(v);
@@ -48,8 +48,8 @@ size_t ListPush(KeyHandle& h, Entry* e, ListSide side, std::span<const std::stri
   for (std::string_view elem : elems) list->Push(side, elem);
   if (h.logging()) {
     std::string args;
-    wal::PutU8(&args, static_cast<uint8_t>(side));
-    wal::PutVarint(&args, elems.size());
+    codec::PutU8(&args, static_cast<uint8_t>(side));
+    codec::PutVarint(&args, elems.size());
     for (std::string_view elem : elems) PutBytes(&args, elem);
     Log(h, kPush, args);
   }
@@ -63,8 +63,8 @@ size_t ListPop(KeyHandle& h, Entry* e, ListSide side, size_t n,
   list->Pop(side, n, visit);
   if (h.logging()) {
     std::string args;
-    wal::PutU8(&args, static_cast<uint8_t>(side));
-    wal::PutVarint(&args, n);
+    codec::PutU8(&args, static_cast<uint8_t>(side));
+    codec::PutVarint(&args, n);
     Log(h, kPop, args);
   }
   h.DeleteIfEmpty(e);
@@ -75,7 +75,7 @@ void ListSet(KeyHandle& h, Entry* e, size_t index, std::string_view elem) {
   Mutable(h, e)->Set(index, elem);
   if (!h.logging()) return;
   std::string args;
-  wal::PutVarint(&args, index);
+  codec::PutVarint(&args, index);
   PutBytes(&args, elem);
   Log(h, kSet, args);
 }
@@ -84,7 +84,7 @@ void ListInsert(KeyHandle& h, Entry* e, size_t index, std::string_view elem) {
   Mutable(h, e)->Insert(index, elem);
   if (!h.logging()) return;
   std::string args;
-  wal::PutVarint(&args, index);
+  codec::PutVarint(&args, index);
   PutBytes(&args, elem);
   Log(h, kInsert, args);
 }
@@ -94,8 +94,8 @@ size_t ListRemove(KeyHandle& h, Entry* e, std::string_view elem, size_t limit, b
   if (removed == 0) return 0;
   if (h.logging()) {
     std::string args;
-    wal::PutU8(&args, from_tail ? 1 : 0);
-    wal::PutVarint(&args, limit);
+    codec::PutU8(&args, from_tail ? 1 : 0);
+    codec::PutVarint(&args, limit);
     PutBytes(&args, elem);
     Log(h, kRem, args);
   }
@@ -108,8 +108,8 @@ void ListTrim(KeyHandle& h, Entry* e, size_t head, size_t tail) {
   Mutable(h, e)->Trim(head, tail);
   if (h.logging()) {
     std::string args;
-    wal::PutVarint(&args, head);
-    wal::PutVarint(&args, tail);
+    codec::PutVarint(&args, head);
+    codec::PutVarint(&args, tail);
     Log(h, kTrim, args);
   }
   h.DeleteIfEmpty(e);
@@ -118,7 +118,7 @@ void ListTrim(KeyHandle& h, Entry* e, size_t head, size_t tail) {
 namespace {
 
 // Replays one op on a live list (every op but push needs one).
-bool ApplyToList(KeyHandle& h, Entry* e, uint8_t op, wal::Decoder& d) {
+bool ApplyToList(KeyHandle& h, Entry* e, uint8_t op, codec::Decoder& d) {
   size_t length = ListOf(e)->size();
   uint64_t a = 0, b = 0;
   uint8_t flag = 0;
@@ -153,7 +153,7 @@ bool ApplyToList(KeyHandle& h, Entry* e, uint8_t op, wal::Decoder& d) {
 }  // namespace
 
 bool ApplyListOp(KeyHandle& h, std::string_view payload) {
-  wal::Decoder d(payload);
+  codec::Decoder d(payload);
   uint8_t op = 0;
   if (!d.U8(&op)) return false;
   Entry* e = h.Find();

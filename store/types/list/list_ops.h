@@ -1,4 +1,4 @@
-// store/list_ops.h — the list operations a command or a replay runs on a key: each one
+// store/types/list/list_ops.h — the list operations a command or a replay runs on a key: each one
 // changes the list in place (copy-on-write through KeyHandle::MutableObject) and logs what it
 // did as one list op, so replaying the log runs these same functions again (ApplyListOp,
 // with logging off) and rebuilds the exact list.
@@ -25,8 +25,8 @@
 #include <span>
 #include <string_view>
 
-#include "store/list.h"
 #include "store/store.h"
+#include "store/types/list/list.h"
 
 namespace cairn::store {
 

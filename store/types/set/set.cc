@@ -1,12 +1,12 @@
-// store/set_object.cc — the set value's three representations and its snapshot encoding.
-#include "store/set_object.h"
+// store/types/set/set.cc — the set value's three representations and its snapshot encoding.
+#include "store/types/set/set.h"
 
 #include <algorithm>
 #include <charconv>
 
+#include "store/codec.h"
 #include "store/memory.h"
 #include "store/object_families.h"
-#include "store/wal_format.h"
 
 namespace cairn::store {
 namespace {
@@ -68,20 +68,20 @@ size_t SetObject::memory_bytes() const {
 }
 
 void SetObject::Encode(std::string* out) const {
-  wal::PutU8(out, static_cast<uint8_t>(kind_));
-  wal::PutVarint(out, size());
+  codec::PutU8(out, static_cast<uint8_t>(kind_));
+  codec::PutVarint(out, size());
   if (kind_ == Encoding::kIntset) {
-    for (int64_t v : ints_) wal::PutVarint(out, ZigZag(v));
+    for (int64_t v : ints_) codec::PutVarint(out, ZigZag(v));
     return;
   }
   ForEach([out](std::string_view m) {
-    wal::PutVarint(out, m.size());
+    codec::PutVarint(out, m.size());
     out->append(m);
   });
 }
 
 ObjRef DecodeSetObject(std::string_view bytes) {
-  wal::Decoder d(bytes);
+  codec::Decoder d(bytes);
   uint8_t kind = 0;
   uint64_t count = 0;
   // A set is never empty (its key goes with its last member), and each member takes a byte.

@@ -1,4 +1,4 @@
-// store/set_object.h — the set value: an unordered collection of distinct byte strings, in
+// store/types/set/set.h — the set value: an unordered collection of distinct byte strings, in
 // one of three representations (OBJECT ENCODING names):
 //   "intset"    every member is a canonical 64-bit integer and there are at most 512: a
 //               sorted array of int64 (binary search);
@@ -13,7 +13,7 @@
 //                                                      2 hashtable
 //   member   := zigzag:varint                          (intset)
 //             | len:varint bytes                       (listpack, hashtable)
-// The WAL ops of the family are in store/set_ops.h.
+// The WAL ops of the family are in store/types/set/set_ops.h.
 //
 // Threading: used under the key's shard lock (see object.h).
 #pragma once
@@ -25,8 +25,8 @@
 #include <string_view>
 #include <vector>
 
-#include "store/detail/set_table.h"
 #include "store/object.h"
+#include "store/types/set/detail/set_table.h"
 
 namespace cairn::store {
 

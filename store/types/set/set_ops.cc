@@ -1,14 +1,14 @@
-// store/set_ops.cc — set operations that change and log (shared by commands and WAL replay),
+// store/types/set/set_ops.cc — set operations that change and log (shared by commands and WAL replay),
 // the set algebra, random members, and the family's replay entry point.
-#include "store/set_ops.h"
+#include "store/types/set/set_ops.h"
 
 #include <algorithm>
 #include <random>
 #include <unordered_set>
 #include <utility>
 
+#include "store/codec.h"
 #include "store/object_families.h"
-#include "store/wal_format.h"
 
 namespace cairn::store {
 namespace {
@@ -27,14 +27,14 @@ class OpLog {
   void Member(std::string_view m) {
     ++count_;
     if (!logging_) return;
-    wal::PutVarint(&members_, m.size());
+    codec::PutVarint(&members_, m.size());
     members_.append(m);
   }
   void Flush(KeyHandle& h, SetOpCode code) {
     if (!logging_ || count_ == 0) return;
     std::string payload;
-    wal::PutU8(&payload, code);
-    wal::PutVarint(&payload, count_);
+    codec::PutU8(&payload, code);
+    codec::PutVarint(&payload, count_);
     payload.append(members_);
     h.LogObjectOp(ValueType::kSet, payload);
   }
@@ -249,7 +249,7 @@ void RandomMembers(const SetObject& set, int64_t count, std::vector<std::string>
 }
 
 bool ApplySetOp(KeyHandle& h, std::string_view payload) {
-  wal::Decoder d(payload);
+  codec::Decoder d(payload);
   uint8_t code = 0;
   uint64_t count = 0;
   // Only effective changes are logged, so an op names at least one member.

@@ -1,4 +1,4 @@
-// store/set_ops.h — the set family's store operations: each one changes a set through its
+// store/types/set/set_ops.h — the set family's store operations: each one changes a set through its
 // KeyHandle and logs what it did, so the live command and WAL replay (ApplySetOp) run the
 // same code. Also the read-side helpers the commands share (set algebra, random members).
 //
@@ -24,8 +24,8 @@
 #include <vector>
 
 #include "store/object.h"
-#include "store/set_object.h"
 #include "store/store.h"
+#include "store/types/set/set.h"
 
 namespace cairn::store {
 

@@ -1,12 +1,12 @@
-// store/stream.cc — the stream's entries: packed nodes, ranges, deletion and trimming
+// store/types/stream/stream.cc — the stream's entries: packed nodes, ranges, deletion and trimming
 // (representation in stream.h). Groups live in stream_group.cc, the snapshot encoding and
 // the logged ops in stream_ops.cc.
-#include "store/stream.h"
+#include "store/types/stream/stream.h"
 
 #include <algorithm>
 
-#include "store/detail/stream_node.h"
-#include "store/wal_format.h"
+#include "store/codec.h"
+#include "store/types/stream/detail/stream_node.h"
 
 namespace cairn::store {
 
@@ -90,15 +90,15 @@ bool SameFields(std::string_view node, std::span<const std::string_view> fv) {
 
 void PutEntry(std::string* out, StreamId base, StreamId id, bool same,
               std::span<const std::string_view> fv) {
-  wal::PutU8(out, same ? kEntrySameFields : 0);
+  codec::PutU8(out, same ? kEntrySameFields : 0);
   uint64_t ms_delta = id.ms - base.ms;
-  wal::PutVarint(out, ms_delta);
-  wal::PutVarint(out, ms_delta == 0 ? id.seq - base.seq : id.seq);
+  codec::PutVarint(out, ms_delta);
+  codec::PutVarint(out, ms_delta == 0 ? id.seq - base.seq : id.seq);
   if (same) {
     for (size_t i = 1; i < fv.size(); i += 2) PutString(out, fv[i]);
     return;
   }
-  wal::PutVarint(out, fv.size() / 2);
+  codec::PutVarint(out, fv.size() / 2);
   for (std::string_view s : fv) PutString(out, s);
 }
 
@@ -109,7 +109,7 @@ void Stream::StartNode(StreamId id, std::span<const std::string_view> fv) {
   if (!nodes_.empty()) nodes_.back().data.shrink_to_fit();
   Node& n = nodes_.emplace_back();
   n.base = id;
-  wal::PutVarint(&n.data, fv.size() / 2);
+  codec::PutVarint(&n.data, fv.size() / 2);
   for (size_t i = 0; i < fv.size(); i += 2) PutString(&n.data, fv[i]);
   PutEntry(&n.data, id, id, true, fv);
   n.live = n.total = 1;

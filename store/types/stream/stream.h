@@ -1,4 +1,4 @@
-// store/stream.h — the stream value: an append-only log of entries (ID + field/value pairs)
+// store/types/stream/stream.h — the stream value: an append-only log of entries (ID + field/value pairs)
 // and its consumer groups.
 //
 // Representation. Entries live in packed nodes of at most kNodeMaxEntries entries or

@@ -1,12 +1,12 @@
-// store/stream_codec.cc — a stream's snapshot encoding (grammar in stream.h) and the replay
+// store/types/stream/stream_codec.cc — a stream's snapshot encoding (grammar in stream.h) and the replay
 // of its logged ops (grammar in stream_ops.h) through the same store operations.
 #include <string>
 #include <vector>
 
-#include "store/detail/stream_node.h"
+#include "store/codec.h"
 #include "store/object_families.h"
-#include "store/stream_ops.h"
-#include "store/wal_format.h"
+#include "store/types/stream/detail/stream_node.h"
+#include "store/types/stream/stream_ops.h"
 
 namespace cairn::store {
 namespace {
@@ -14,23 +14,23 @@ namespace {
 using detail::PutId;
 using detail::PutString;
 
-bool GetString(wal::Decoder& d, std::string_view* s) {
+bool GetString(codec::Decoder& d, std::string_view* s) {
   uint64_t n = 0;
   return d.Varint(&n) && d.Bytes(n, s);
 }
-bool GetId(wal::Decoder& d, StreamId* id) { return d.Varint(&id->ms) && d.Varint(&id->seq); }
-bool GetI64(wal::Decoder& d, int64_t* v) {
+bool GetId(codec::Decoder& d, StreamId* id) { return d.Varint(&id->ms) && d.Varint(&id->seq); }
+bool GetI64(codec::Decoder& d, int64_t* v) {
   uint64_t u = 0;
   if (!d.Varint(&u)) return false;
   *v = static_cast<int64_t>(u);
   return true;
 }
-bool GetEntriesRead(wal::Decoder& d, int64_t* v) {
+bool GetEntriesRead(codec::Decoder& d, int64_t* v) {
   if (!GetI64(d, v)) return false;
   *v -= 1;
   return true;
 }
-bool GetIds(wal::Decoder& d, std::vector<StreamId>* ids) {
+bool GetIds(codec::Decoder& d, std::vector<StreamId>* ids) {
   uint64_t n = 0;
   if (!d.Varint(&n) || n > d.remaining()) return false;
   ids->resize(n);
@@ -41,7 +41,7 @@ bool GetIds(wal::Decoder& d, std::vector<StreamId>* ids) {
 }
 // An entry's field/value pairs: at least one (XADD's arity), each string at least its
 // length byte, so the count is checked against the bytes left before anything is sized by it.
-bool GetFieldValues(wal::Decoder& d, std::vector<std::string_view>* out) {
+bool GetFieldValues(codec::Decoder& d, std::vector<std::string_view>* out) {
   uint64_t pairs = 0;
   if (!d.Varint(&pairs) || pairs == 0 || pairs > d.remaining() / 2) return false;
   out->resize(2 * pairs);
@@ -71,24 +71,24 @@ bool MetaFits(const Stream& s, StreamId last, uint64_t entries_added) {
 void EncodeGroup(const StreamGroup& g, std::string* out) {
   PutString(out, g.name);
   PutId(out, g.last_delivered);
-  wal::PutVarint(out, static_cast<uint64_t>(g.entries_read + 1));
-  wal::PutVarint(out, g.consumers.size());
+  codec::PutVarint(out, static_cast<uint64_t>(g.entries_read + 1));
+  codec::PutVarint(out, g.consumers.size());
   for (const StreamConsumer& c : g.consumers) {
     PutString(out, c.name);
-    wal::PutVarint(out, static_cast<uint64_t>(c.seen_ms));
+    codec::PutVarint(out, static_cast<uint64_t>(c.seen_ms));
   }
-  wal::PutVarint(out, g.pel.size());
+  codec::PutVarint(out, g.pel.size());
   for (const StreamPending& p : g.pel) {
     PutId(out, p.id);
     size_t index = 0;
     while (index < g.consumers.size() && g.consumers[index].cid != p.consumer) ++index;
-    wal::PutVarint(out, index);
-    wal::PutVarint(out, static_cast<uint64_t>(p.delivery_ms));
-    wal::PutVarint(out, p.delivery_count);
+    codec::PutVarint(out, index);
+    codec::PutVarint(out, static_cast<uint64_t>(p.delivery_ms));
+    codec::PutVarint(out, p.delivery_count);
   }
 }
 
-bool DecodeGroup(wal::Decoder& d, Stream* s) {
+bool DecodeGroup(codec::Decoder& d, Stream* s) {
   std::string_view name;
   StreamId last;
   int64_t entries_read = 0;
@@ -120,23 +120,23 @@ bool DecodeGroup(wal::Decoder& d, Stream* s) {
 }  // namespace
 
 void Stream::Encode(std::string* out) const {
-  wal::PutU8(out, 1);
+  codec::PutU8(out, 1);
   PutId(out, last_id_);
-  wal::PutVarint(out, entries_added_);
+  codec::PutVarint(out, entries_added_);
   PutId(out, max_deleted_);
-  wal::PutVarint(out, length_);
+  codec::PutVarint(out, length_);
   Range({}, StreamId::Max(), false, [&](StreamId id, std::span<const std::string_view> fv) {
     PutId(out, id);
-    wal::PutVarint(out, fv.size() / 2);
+    codec::PutVarint(out, fv.size() / 2);
     for (std::string_view f : fv) PutString(out, f);
     return true;
   });
-  wal::PutVarint(out, groups_.size());
+  codec::PutVarint(out, groups_.size());
   for (const StreamGroup& g : groups_) EncodeGroup(g, out);
 }
 
 ObjRef DecodeStreamObject(std::string_view bytes) {
-  wal::Decoder d(bytes);
+  codec::Decoder d(bytes);
   uint8_t version = 0;
   StreamId last, max_deleted;
   uint64_t added = 0, n = 0, ngroups = 0;
@@ -171,7 +171,7 @@ Entry* StreamEntry(KeyHandle& h) {
   return e != nullptr && e->value.type == ValueType::kStream ? e : nullptr;
 }
 
-bool ApplyDeliver(KeyHandle& h, Entry* e, std::string_view group, wal::Decoder& d) {
+bool ApplyDeliver(KeyHandle& h, Entry* e, std::string_view group, codec::Decoder& d) {
   StreamDelivery del;
   del.group = group;
   uint8_t flags = 0;
@@ -188,7 +188,7 @@ bool ApplyDeliver(KeyHandle& h, Entry* e, std::string_view group, wal::Decoder& 
   return true;
 }
 
-bool ApplyClaim(KeyHandle& h, Entry* e, std::string_view group, wal::Decoder& d) {
+bool ApplyClaim(KeyHandle& h, Entry* e, std::string_view group, codec::Decoder& d) {
   StreamClaim c;
   c.group = group;
   uint8_t has_last = 0;
@@ -209,7 +209,7 @@ bool ApplyClaim(KeyHandle& h, Entry* e, std::string_view group, wal::Decoder& d)
   return true;
 }
 
-bool ApplyGroupOp(KeyHandle& h, uint8_t op, wal::Decoder& d) {
+bool ApplyGroupOp(KeyHandle& h, uint8_t op, codec::Decoder& d) {
   std::string_view group, consumer;
   StreamId id;
   int64_t value = 0;
@@ -251,7 +251,7 @@ bool ApplyGroupOp(KeyHandle& h, uint8_t op, wal::Decoder& d) {
 }  // namespace
 
 bool ApplyStreamOp(KeyHandle& h, std::string_view payload) {
-  wal::Decoder d(payload);
+  codec::Decoder d(payload);
   uint8_t op = 0;
   if (!d.U8(&op)) return false;
   if (op >= 4 && op <= 11) return ApplyGroupOp(h, op, d);

@@ -1,8 +1,8 @@
-// store/stream_group.cc — a stream's consumer groups: consumers, the pending entries list
+// store/types/stream/stream_group.cc — a stream's consumer groups: consumers, the pending entries list
 // (PEL) kept as a vector sorted by ID, and the group table of a Stream (stream.h).
 #include <algorithm>
 
-#include "store/stream.h"
+#include "store/types/stream/stream.h"
 
 namespace cairn::store {
 

@@ -1,11 +1,11 @@
-// store/stream_ops.cc — the logged stream ops and their replay (grammar in stream_ops.h).
-#include "store/stream_ops.h"
+// store/types/stream/stream_ops.cc — the logged stream ops and their replay (grammar in stream_ops.h).
+#include "store/types/stream/stream_ops.h"
 
 #include <string>
 
-#include "store/detail/stream_node.h"
+#include "store/codec.h"
 #include "store/object_families.h"
-#include "store/wal_format.h"
+#include "store/types/stream/detail/stream_node.h"
 
 namespace cairn::store {
 namespace {
@@ -34,17 +34,17 @@ constexpr uint8_t kDeliverNoAck = 2;
 Stream* Mutable(KeyHandle& h, Entry* e) { return static_cast<Stream*>(h.MutableObject(e)); }
 
 void PutIds(std::string* out, std::span<const StreamId> ids) {
-  wal::PutVarint(out, ids.size());
+  codec::PutVarint(out, ids.size());
   for (StreamId id : ids) PutId(out, id);
 }
 // entries_read may be -1 (invalid): logged shifted by one.
 void PutEntriesRead(std::string* out, int64_t v) {
-  wal::PutVarint(out, static_cast<uint64_t>(v + 1));
+  codec::PutVarint(out, static_cast<uint64_t>(v + 1));
 }
 
 std::string Begin(StreamOp op, std::string_view group = {}) {
   std::string p;
-  wal::PutU8(&p, op);
+  codec::PutU8(&p, op);
   if (op >= kGroupCreate && op <= kClaim) PutString(&p, group);
   return p;
 }
@@ -59,7 +59,7 @@ Entry* StreamAdd(KeyHandle& h, Entry* e, StreamId id, std::span<const std::strin
   if (h.logging()) {
     std::string p = Begin(kAdd);
     PutId(&p, id);
-    wal::PutVarint(&p, fv.size() / 2);
+    codec::PutVarint(&p, fv.size() / 2);
     for (std::string_view s : fv) PutString(&p, s);
     Log(h, p);
   }
@@ -83,7 +83,7 @@ void StreamTrim(KeyHandle& h, Entry* e, uint64_t n) {
   Mutable(h, e)->TrimOldest(n);
   if (h.logging()) {
     std::string p = Begin(kTrim);
-    wal::PutVarint(&p, n);
+    codec::PutVarint(&p, n);
     Log(h, p);
   }
 }
@@ -94,7 +94,7 @@ void StreamSetId(KeyHandle& h, Entry* e, StreamId last, uint64_t entries_added,
   if (h.logging()) {
     std::string p = Begin(kSetId);
     PutId(&p, last);
-    wal::PutVarint(&p, entries_added);
+    codec::PutVarint(&p, entries_added);
     PutId(&p, max_deleted);
     Log(h, p);
   }
@@ -142,7 +142,7 @@ bool StreamConsumerCreate(KeyHandle& h, Entry* e, std::string_view group, std::s
   if (created && h.logging()) {
     std::string p = Begin(kConsumerCreate, group);
     PutString(&p, consumer);
-    wal::PutVarint(&p, static_cast<uint64_t>(now_ms));
+    codec::PutVarint(&p, static_cast<uint64_t>(now_ms));
     Log(h, p);
   }
   return created;
@@ -178,8 +178,8 @@ void StreamDeliver(KeyHandle& h, Entry* e, const StreamDelivery& d) {
   if (!h.logging()) return;
   std::string p = Begin(kDeliver, d.group);
   PutString(&p, d.consumer);
-  wal::PutVarint(&p, static_cast<uint64_t>(d.now_ms));
-  wal::PutU8(&p, (d.is_new ? kDeliverNew : 0) | (d.noack ? kDeliverNoAck : 0));
+  codec::PutVarint(&p, static_cast<uint64_t>(d.now_ms));
+  codec::PutU8(&p, (d.is_new ? kDeliverNew : 0) | (d.noack ? kDeliverNoAck : 0));
   if (d.is_new) {
     PutId(&p, d.last);
     PutEntriesRead(&p, d.entries_read);
@@ -220,14 +220,14 @@ void StreamClaimEntries(KeyHandle& h, Entry* e, const StreamClaim& c) {
   if (!h.logging()) return;
   std::string p = Begin(kClaim, c.group);
   PutString(&p, c.consumer);
-  wal::PutVarint(&p, static_cast<uint64_t>(c.now_ms));
-  wal::PutU8(&p, c.last != nullptr ? 1 : 0);
+  codec::PutVarint(&p, static_cast<uint64_t>(c.now_ms));
+  codec::PutU8(&p, c.last != nullptr ? 1 : 0);
   if (c.last != nullptr) PutId(&p, *c.last);
-  wal::PutVarint(&p, c.claims.size());
+  codec::PutVarint(&p, c.claims.size());
   for (const StreamPending& cl : c.claims) {
     PutId(&p, cl.id);
-    wal::PutVarint(&p, static_cast<uint64_t>(cl.delivery_ms));
-    wal::PutVarint(&p, cl.delivery_count);
+    codec::PutVarint(&p, static_cast<uint64_t>(cl.delivery_ms));
+    codec::PutVarint(&p, cl.delivery_count);
   }
   Log(h, p);
 }

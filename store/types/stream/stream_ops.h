@@ -1,4 +1,4 @@
-// store/stream_ops.h — every change to a stream, as store operations that change the value
+// store/types/stream/stream_ops.h — every change to a stream, as store operations that change the value
 // and log one op (when the handle logs). The live commands and WAL replay (ApplyStreamOp)
 // run the same functions, so replay reproduces the exact state.
 //
@@ -35,7 +35,7 @@
 #include <vector>
 
 #include "store/store.h"
-#include "store/stream.h"
+#include "store/types/stream/stream.h"
 
 namespace cairn::store {
 

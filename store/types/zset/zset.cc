@@ -1,15 +1,15 @@
-// store/zset.cc — the sorted set object: its two representations, conversion between them,
+// store/types/zset/zset.cc — the sorted set object: its two representations, conversion between them,
 // and the snapshot encoding (see zset.h).
-#include "store/zset.h"
+#include "store/types/zset/zset.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <vector>
 
+#include "store/codec.h"
 #include "store/memory.h"
 #include "store/object_families.h"
-#include "store/wal_format.h"
 
 namespace cairn::store {
 namespace {
@@ -22,7 +22,7 @@ struct PackedEntry {
 
 // Reads the entry at off of a well-formed packed buffer (or returns false).
 bool ReadPacked(std::string_view buf, size_t off, PackedEntry* e) {
-  wal::Decoder d(buf.substr(off));
+  codec::Decoder d(buf.substr(off));
   uint64_t bits = 0, len = 0;
   if (!d.U64(&bits) || !d.Varint(&len) || !d.Bytes(len, &e->member)) return false;
   std::memcpy(&e->score, &bits, sizeof(bits));
@@ -33,8 +33,8 @@ bool ReadPacked(std::string_view buf, size_t off, PackedEntry* e) {
 void PutPacked(std::string* out, std::string_view member, double score) {
   uint64_t bits = 0;
   std::memcpy(&bits, &score, sizeof(bits));
-  wal::PutU64(out, bits);
-  wal::PutVarint(out, member.size());
+  codec::PutU64(out, bits);
+  codec::PutVarint(out, member.size());
   out->append(member);
 }
 
@@ -78,7 +78,7 @@ ObjRef ZSet::Clone() const {
 }
 
 void ZSet::Encode(std::string* out) const {
-  wal::PutVarint(out, size());
+  codec::PutVarint(out, size());
   if (!list_) {
     out->append(packed_);
     return;
@@ -260,7 +260,7 @@ uint64_t ZSet::Scan(uint64_t cursor, size_t count, ZVisitor visit) const {
 }
 
 ObjRef DecodeZSetObject(std::string_view bytes) {
-  wal::Decoder d(bytes);
+  codec::Decoder d(bytes);
   uint64_t count = 0;
   if (!d.Varint(&count)) return ObjRef();
   std::string_view rest = bytes.substr(bytes.size() - d.remaining());

@@ -1,4 +1,4 @@
-// store/zset.h — the sorted set value: members ordered by (score, member bytes).
+// store/types/zset/zset.h — the sorted set value: members ordered by (score, member bytes).
 //
 // Two representations, as in Redis:
 //   - "listpack" (at most kZSetMaxListpackEntries members, none longer than
@@ -27,9 +27,9 @@
 #include <string>
 #include <string_view>
 
-#include "store/detail/function_ref.h"
-#include "store/detail/zset_skiplist.h"
+#include "store/function_ref.h"
 #include "store/object.h"
+#include "store/types/zset/detail/skiplist.h"
 
 namespace cairn::store {
 

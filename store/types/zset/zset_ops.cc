@@ -1,11 +1,11 @@
-// store/zset_ops.cc — logged sorted-set changes and their replay (see zset_ops.h).
-#include "store/zset_ops.h"
+// store/types/zset/zset_ops.cc — logged sorted-set changes and their replay (see zset_ops.h).
+#include "store/types/zset/zset_ops.h"
 
 #include <cmath>
 #include <cstring>
 
+#include "store/codec.h"
 #include "store/object_families.h"
-#include "store/wal_format.h"
 
 namespace cairn::store {
 namespace {
@@ -15,11 +15,11 @@ enum ZOp : uint8_t { kZSetScores = 1, kZRemove = 2 };
 void PutScore(std::string* out, double score) {
   uint64_t bits = 0;
   std::memcpy(&bits, &score, sizeof(bits));
-  wal::PutU64(out, bits);
+  codec::PutU64(out, bits);
 }
 
 void PutMember(std::string* out, std::string_view member) {
-  wal::PutVarint(out, member.size());
+  codec::PutVarint(out, member.size());
   out->append(member);
 }
 
@@ -81,8 +81,8 @@ ZStatus ZAdd(KeyHandle& h, std::span<const ZItem> items, const ZAddOptions& o, Z
   }
   if (logged > 0) {
     std::string op;
-    wal::PutU8(&op, kZSetScores);
-    wal::PutVarint(&op, logged);
+    codec::PutU8(&op, kZSetScores);
+    codec::PutVarint(&op, logged);
     op += payload;
     h.LogObjectOp(ValueType::kZSet, op);
   }
@@ -105,8 +105,8 @@ size_t ZRemove(KeyHandle& h, std::span<const std::string_view> members) {
   }
   if (removed > 0 && h.logging()) {
     std::string op;
-    wal::PutU8(&op, kZRemove);
-    wal::PutVarint(&op, removed);
+    codec::PutU8(&op, kZRemove);
+    codec::PutVarint(&op, removed);
     op += payload;
     h.LogObjectOp(ValueType::kZSet, op);
   }
@@ -133,7 +133,7 @@ std::vector<std::pair<std::string, double>> ZRemoveRanks(KeyHandle& h, size_t st
 }
 
 bool ApplyZSetOp(KeyHandle& h, std::string_view payload) {
-  wal::Decoder d(payload);
+  codec::Decoder d(payload);
   uint8_t op = 0;
   uint64_t count = 0;
   if (!d.U8(&op) || !d.Varint(&count) || count == 0) return false;

@@ -1,4 +1,4 @@
-// store/zset_ops.h — the sorted-set changes that are logged: each one mutates the key's zset
+// store/types/zset/zset_ops.h — the sorted-set changes that are logged: each one mutates the key's zset
 // through its KeyHandle and logs what it did, and WAL replay (ApplyZSetOp) runs the same
 // functions with logging off, so the live path and recovery share one implementation.
 //
@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "store/store.h"
-#include "store/zset.h"
+#include "store/types/zset/zset.h"
 
 namespace cairn::store {
 

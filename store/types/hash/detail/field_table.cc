@@ -1,15 +1,15 @@
-// store/detail/field_table.cc — the large-hash table: nodes, lookup, resize, random pick.
-#include "store/detail/field_table.h"
+// store/types/hash/detail/field_table.cc — the large-hash table: nodes, lookup, resize, random pick.
+#include "store/types/hash/detail/field_table.h"
 
 #include <algorithm>
 #include <bit>
 #include <cstdlib>
 #include <cstring>
 
-#include "store/hash.h"
-#include "store/detail/scan_cursor.h"
-#include "store/detail/varint.h"
+#include "store/key_hash.h"
 #include "store/memory.h"
+#include "store/packed_varint.h"
+#include "store/scan_cursor.h"
 
 namespace cairn::store::detail {
 namespace {

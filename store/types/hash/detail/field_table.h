@@ -1,4 +1,4 @@
-// store/detail/field_table.h — a large hash's fields and values in a chained hash table (the
+// store/types/hash/detail/field_table.h — a large hash's fields and values in a chained hash table (the
 // "hashtable" encoding of OBJECT ENCODING). Internal to store/ (hash_object.h uses it).
 //
 // Memory is the point: each field and its value live in ONE allocation, a Node —

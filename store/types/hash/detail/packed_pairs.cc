@@ -1,12 +1,12 @@
-// store/detail/packed_pairs.cc — the packed small-hash buffer: walk, find, append, splice.
-#include "store/detail/packed_pairs.h"
+// store/types/hash/detail/packed_pairs.cc — the packed small-hash buffer: walk, find, append, splice.
+#include "store/types/hash/detail/packed_pairs.h"
 
 #include <cstdlib>
 #include <cstring>
 #include <string>
 
-#include "store/detail/varint.h"
-#include "store/wal_format.h"
+#include "store/codec.h"
+#include "store/packed_varint.h"
 
 namespace cairn::store::detail {
 namespace {
@@ -20,9 +20,9 @@ uint64_t ReadVarint(std::string_view in, size_t* pos) {
 }
 
 void AppendPair(std::string* out, std::string_view field, std::string_view value) {
-  wal::PutVarint(out, field.size());
+  codec::PutVarint(out, field.size());
   out->append(field);
-  wal::PutVarint(out, value.size());
+  codec::PutVarint(out, value.size());
   out->append(value);
 }
 

@@ -1,4 +1,4 @@
-// store/detail/packed_pairs.h — a small hash's fields and values in one contiguous buffer (the
+// store/types/hash/detail/packed_pairs.h — a small hash's fields and values in one contiguous buffer (the
 // "listpack" encoding of OBJECT ENCODING). Internal to store/ (hash_object.h uses it).
 //
 //   buffer := pair*            in insertion order; replacing a value keeps the pair's place

@@ -1,12 +1,12 @@
-// store/detail/list_node.cc — see list_node.h.
-#include "store/detail/list_node.h"
+// store/types/list/detail/list_node.cc — see list_node.h.
+#include "store/types/list/detail/list_node.h"
 
 #include <charconv>
 #include <cstdlib>
 #include <cstring>
 
-#include "store/detail/varint.h"
 #include "store/memory.h"
+#include "store/packed_varint.h"
 
 namespace cairn::store::detail {
 namespace {

@@ -1,4 +1,4 @@
-// store/detail/list_node.h — one packed node of a list (the "quicklist" idea): a single
+// store/types/list/detail/list_node.h — one packed node of a list (the "quicklist" idea): a single
 // allocation holding up to ~8 KB of length-prefixed elements, read forwards and backwards.
 //
 // Node layout (one malloc block, header then data):
@@ -14,7 +14,7 @@
 //             byte holds the lowest 7 bits, and a set high bit says another byte precedes.
 //             It lets a reader step from the end of an entry to its start.
 //
-// Internal to the list family (store/list.cc); nothing outside store/ includes it.
+// Internal to the list family (store/types/list/list.cc); nothing outside store/ includes it.
 // Not thread-safe: used under the owning key's shard lock.
 #pragma once
 

@@ -1,14 +1,14 @@
-// store/detail/set_table.cc — the open-addressing member table of large sets.
-#include "store/detail/set_table.h"
+// store/types/set/detail/set_table.cc — the open-addressing member table of large sets.
+#include "store/types/set/detail/set_table.h"
 
 #include <cstdlib>
 #include <cstring>
 #include <random>  // std::random_device (the seed)
 
-#include "store/detail/scan_cursor.h"
-#include "store/detail/varint.h"
-#include "store/hash.h"
+#include "store/key_hash.h"
 #include "store/memory.h"
+#include "store/packed_varint.h"
+#include "store/scan_cursor.h"
 
 namespace cairn::store::detail {
 namespace {

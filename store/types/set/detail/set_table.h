@@ -1,4 +1,4 @@
-// store/detail/set_table.h — the large-set representation: an open-addressing table of
+// store/types/set/detail/set_table.h — the large-set representation: an open-addressing table of
 // members (linear probing, backward-shift deletion, no tombstones). Internal to store/.
 //
 // Each member is ONE allocation holding its length (LEB128) followed by its bytes; a slot is

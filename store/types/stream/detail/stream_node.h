@@ -1,5 +1,5 @@
-// store/detail/stream_node.h — reading and writing the packed entries of one stream node
-// (the node grammar is at the top of store/stream.h). Internal to the stream family.
+// store/types/stream/detail/stream_node.h — reading and writing the packed entries of one stream node
+// (the node grammar is at the top of store/types/stream/stream.h). Internal to the stream family.
 #pragma once
 
 #include <cstddef>
@@ -9,8 +9,8 @@
 #include <string_view>
 #include <vector>
 
-#include "store/stream.h"
-#include "store/wal_format.h"
+#include "store/codec.h"
+#include "store/types/stream/stream.h"
 
 namespace cairn::store::detail {
 
@@ -19,12 +19,12 @@ inline constexpr uint8_t kEntrySameFields = 2;
 
 // string := len:varint bytes; id := ms:varint seq:varint (nodes, snapshot and ops alike).
 inline void PutString(std::string* out, std::string_view s) {
-  wal::PutVarint(out, s.size());
+  codec::PutVarint(out, s.size());
   out->append(s);
 }
 inline void PutId(std::string* out, StreamId id) {
-  wal::PutVarint(out, id.ms);
-  wal::PutVarint(out, id.seq);
+  codec::PutVarint(out, id.ms);
+  codec::PutVarint(out, id.seq);
 }
 
 // Reads a varint the node writer wrote (trusted bytes).

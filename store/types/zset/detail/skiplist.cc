@@ -1,11 +1,11 @@
-// store/detail/zset_skiplist.cc — the skiplist with spans and its member index (see header).
-#include "store/detail/zset_skiplist.h"
+// store/types/zset/detail/skiplist.cc — the skiplist with spans and its member index (see header).
+#include "store/types/zset/detail/skiplist.h"
 
 #include <cstdlib>
 #include <cstring>
 #include <new>
 
-#include "store/hash.h"
+#include "store/key_hash.h"
 #include "store/memory.h"
 
 namespace cairn::store::detail {

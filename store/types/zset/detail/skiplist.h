@@ -1,4 +1,4 @@
-// store/detail/zset_skiplist.h — the large sorted-set representation ("skiplist"): a skiplist
+// store/types/zset/detail/skiplist.h — the large sorted-set representation ("skiplist"): a skiplist
 // with spans ordered by (score, member), so rank, rank-to-element and range starts are
 // O(log n), plus an open-addressing index from member to node for O(1) score lookups.
 //
