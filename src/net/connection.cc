@@ -198,8 +198,12 @@ bool Connection::RunCommand(resp::Writer& writer) {
   bool replied = !block_.requested || StartBlocking(writer);
   // Clients blocked on keys this command wrote are served before the next command runs.
   if (BlockingRegistry::HasReady()) state->blocking.ServeReady(*state, *stats);
+  // What the command observed is thread-local: a command that blocked sends no reply now,
+  // and its LSN must not gate the reply of the next command this thread runs (another
+  // client's, which could then wait for, or be failed by, a record it never saw).
+  uint64_t observed = store::Store::TakeObservedLsn();
   if (!replied) return false;
-  GateReply(reply_start, store::Store::TakeObservedLsn());
+  GateReply(reply_start, observed);
   ++replies_;
   return true;
 }
