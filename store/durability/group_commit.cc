@@ -60,6 +60,9 @@ void GroupCommit::SyncWritten() {
   ReportHealth(rc);
   std::lock_guard lock(mu_);
   if (rc == 0 && written > synced_lsn_) synced_lsn_ = written;
+  // A failed sync answers the request (SyncThrough returns the error): dropping it keeps the
+  // commit thread from retrying fdatasync in a tight loop while the disk is failing.
+  if (rc != 0) sync_wanted_lsn_ = synced_lsn_;
   synced_cv_.notify_all();
 }
 

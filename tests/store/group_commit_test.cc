@@ -592,7 +592,6 @@ TEST_CASE("group commit SyncThrough syncs written records on request under every
     GroupCommit gc(Options(dir.path(), &c, policy), 1);
     c.committer = &gc;
     gc.Start();
-    CHECK(c.WaitFor([&] { return c.syncs_ok == 0; }));
     uint64_t last = AppendNumbered(gc, 1, 50);
     // A snapshot cut at `last` waits until the log is on disk through it, not for a timer.
     CHECK(gc.SyncThrough(last) == 0);
@@ -640,6 +639,30 @@ TEST_CASE("group commit SyncThrough gives up with an error while the log is fail
   CHECK(gc.SyncThrough(1) == 0);  // the retried batch was synced
   CHECK(gc.Stop() == 0);
   CheckLogHoldsExactly(dir.path(), 1);
+}
+
+TEST_CASE("group commit under everysec answers SyncThrough on a failing disk once, not in a loop") {
+  TempDir dir;
+  FileControl c;
+  GroupCommit gc(Options(dir.path(), &c, FsyncPolicy::kEverySec), 1);
+  c.committer = &gc;
+  gc.Start();
+  uint64_t last = AppendNumbered(gc, 1, 5);
+  REQUIRE(c.WaitFor([&] { return c.durable_seen == last; }));  // written, not yet synced
+  c.Change([&] { c.sync_error = -EIO; });
+  CHECK(gc.SyncThrough(last) == -EIO);
+  int syncs = 0;
+  c.Change([&] { syncs = c.syncs_started; });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  int later = 0;
+  c.Change([&] { later = c.syncs_started; });
+  CHECK(later - syncs <= 1);  // at most the once-a-second sync, never a retry loop
+  c.Change([&] { c.sync_error = 0; });
+  // The once-a-second sync finds the disk healthy again; then a request is served.
+  REQUIRE(c.WaitFor([&] { return !c.errors.empty() && c.errors.back() == 0; }));
+  CHECK(gc.SyncThrough(last) == 0);
+  CHECK(c.synced_lsn >= last);
+  CHECK(gc.Stop() == 0);
 }
 
 TEST_CASE("group commit counts appended bytes as pending until their batch is written") {
