@@ -647,9 +647,10 @@ TEST_CASE("group commit under everysec answers SyncThrough on a failing disk onc
   GroupCommit gc(Options(dir.path(), &c, FsyncPolicy::kEverySec), 1);
   c.committer = &gc;
   gc.Start();
-  uint64_t last = AppendNumbered(gc, 1, 5);
-  REQUIRE(c.WaitFor([&] { return c.durable_seen == last; }));  // written, not yet synced
   c.Change([&] { c.sync_error = -EIO; });
+  uint64_t last = AppendNumbered(gc, 1, 5);
+  // Written (acknowledged under everysec), and the sync that follows fails.
+  REQUIRE(c.WaitFor([&] { return c.durable_seen == last && !c.errors.empty(); }));
   CHECK(gc.SyncThrough(last) == -EIO);
   int syncs = 0;
   c.Change([&] { syncs = c.syncs_started; });
