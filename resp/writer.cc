@@ -71,6 +71,8 @@ void Writer::WriteMapLen(int64_t pairs) {
 
 void Writer::WriteSetLen(int64_t count) { WriteHeader(protocol_ >= 3 ? '~' : '*', count); }
 
+void Writer::WritePushLen(int64_t count) { WriteHeader(protocol_ >= 3 ? '>' : '*', count); }
+
 void Writer::WriteDouble(double value) {
   char buf[kMaxDoubleChars];
   size_t n = FormatDouble(value, buf);

@@ -42,6 +42,8 @@ class Writer {
   void WriteArrayLen(int64_t count);                 // *n
   void WriteMapLen(int64_t pairs);                   // *2n | %n
   void WriteSetLen(int64_t count);                   // *n | ~n
+  // An out-of-band message (Pub/Sub, invalidation): an array in RESP2, a push in RESP3.
+  void WritePushLen(int64_t count);                  // *n | >n
   void WriteDouble(double value);                    // $len 1.5 | ,1.5
   void WriteBool(bool value);                        // :1 | #t
   void WriteVerbatim(std::string_view text, std::string_view format = "txt");  // $ | =

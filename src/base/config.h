@@ -18,6 +18,14 @@
 
 namespace cairn::server {
 
+// client-output-buffer-limit for one class of clients: disconnect at hard_bytes of pending
+// output, or after soft_seconds continuously above soft_bytes (0 disables either).
+struct OutputBufferLimit {
+  int64_t hard_bytes = 0;
+  int64_t soft_bytes = 0;
+  int64_t soft_seconds = 0;
+};
+
 struct Config {
   // Network
   int port = 6379;
@@ -34,6 +42,10 @@ struct Config {
   std::string requirepass;
   int64_t proto_max_bulk_len = 512LL * 1024 * 1024;
   int64_t client_query_buffer_limit = 1024LL * 1024 * 1024;
+  // client-output-buffer-limit, Redis's defaults per class.
+  OutputBufferLimit output_limit_normal;
+  OutputBufferLimit output_limit_replica{256LL << 20, 64LL << 20, 60};
+  OutputBufferLimit output_limit_pubsub{32LL << 20, 8LL << 20, 60};
   // Keyspace
   int databases = 16;
   int hz = 10;

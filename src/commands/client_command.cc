@@ -47,8 +47,12 @@ std::string ClientLine(const ClientState& c, const CommandSpec* cmd, int64_t now
   int64_t last_ms = c.last_interaction_ms.load(std::memory_order_relaxed);
   std::string s = "id=" + n(c.id) + " addr=" + c.addr + " laddr=" + c.laddr + " fd=" + n(c.fd);
   s += " name=" + c.name + " age=" + n(SecondsSince(c.created_ms, now_ms));
-  s += " idle=" + n(SecondsSince(last_ms, now_ms)) + " flags=N";
-  s += " db=" + n(c.db.load(std::memory_order_relaxed)) + " sub=0 psub=0 ssub=0 multi=-1";
+  int sub = c.pubsub.channel_count.load(std::memory_order_relaxed);
+  int psub = c.pubsub.pattern_count.load(std::memory_order_relaxed);
+  int ssub = c.pubsub.shard_count.load(std::memory_order_relaxed);
+  s += " idle=" + n(SecondsSince(last_ms, now_ms)) + " flags=" + (sub + psub + ssub > 0 ? "P" : "N");
+  s += " db=" + n(c.db.load(std::memory_order_relaxed)) + " sub=" + n(sub) + " psub=" + n(psub) +
+       " ssub=" + n(ssub) + " multi=-1";
   s += " qbuf=" + n(qbuf) + " qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0";
   s += " obl=" + n(obl) + " oll=0 omem=" + n(omem) + " tot-mem=" + n(qbuf + omem);
   s += " events=r cmd=" + std::string(cmd == nullptr ? "NULL" : cmd->name);

@@ -118,7 +118,7 @@ void WriteFlags(resp::Writer& w, uint32_t flags) {
       {kAdmin, "admin"},      {kNoScript, "noscript"},   {kLoading, "loading"},
       {kStale, "stale"},      {kFast, "fast"},           {kNoAuth, "no_auth"},
       {kNoMulti, "no_multi"}, {kAllowBusy, "allow_busy"}, {kBlocking, "blocking"},
-      {kMovableKeys, "movablekeys"}};
+      {kMovableKeys, "movablekeys"}, {kPubSub, "pubsub"}};
   int count = 0;
   for (const Name& n : kNames) count += (flags & n.flag) ? 1 : 0;
   w.WriteSetLen(count);

@@ -16,6 +16,8 @@
 #include "src/commands/server_family.h"
 #include "src/exec/command_table.h"
 #include "src/exec/errors.h"
+#include "src/exec/pubsub.h"
+#include "src/exec/transaction.h"
 #include "src/exec/reply.h"
 #include "src/exec/server_state.h"
 
@@ -35,11 +37,36 @@ void CmdPing(CommandContext& ctx) {
     ReplyWrongArity(ctx.reply, ctx.spec->name);
     return;
   }
+  // A RESP2 subscriber's replies look like messages: Redis answers its PING with a
+  // ("pong", message) pair a client's message loop can recognise.
+  if (IsSubscriber(ctx.client) && ctx.reply.protocol() < 3) {
+    ctx.reply.WriteArrayLen(2);
+    ctx.reply.WriteBulk("pong");
+    ctx.reply.WriteBulk(ctx.args.size() == 2 ? ctx.args[1] : std::string_view());
+    return;
+  }
   if (ctx.args.size() == 2) {
     ctx.reply.WriteBulk(ctx.args[1]);
   } else {
     ctx.reply.WriteSimple("PONG");
   }
+}
+
+// RESET: the connection as freshly accepted — no transaction, watches or subscriptions,
+// database 0, RESP2, no name, and authenticated only if the default user needs no password.
+void CmdReset(CommandContext& ctx) {
+  ctx.client.multi = ClientState::Multi{};
+  UnwatchAll(ctx.server, ctx.client);
+  ctx.server.pubsub.RemoveClient(ctx.client);
+  ctx.client.db.store(0, std::memory_order_relaxed);
+  {
+    std::lock_guard lock(ctx.server.clients.mu());
+    ctx.client.protocol.store(2, std::memory_order_relaxed);
+    ctx.client.name.clear();
+  }
+  ctx.reply.set_protocol(2);
+  ctx.client.authenticated = !ctx.server.limits.requirepass_set.load(std::memory_order_relaxed);
+  ctx.reply.WriteSimple("RESET");
 }
 
 void CmdEcho(CommandContext& ctx) { ctx.reply.WriteBulk(ctx.args[1]); }
@@ -211,11 +238,14 @@ void RegisterConnectionCommands(CommandTable& table) {
   constexpr std::string_view kGroup = "connection";
   // What Redis lets run before authentication and while loading or busy.
   constexpr uint32_t kPreAuth = kNoScript | kLoading | kStale | kFast | kNoAuth | kAllowBusy;
-  table.Add({"ping", -1, kFast, 0, 0, 0, CmdPing, kGroup, "1.0.0", "Ping the server", "O(1)",
+  table.Add({"ping", -1, kFast | kSubscribedContext, 0, 0, 0, CmdPing, kGroup, "1.0.0", "Ping the server", "O(1)",
              "[message]"});
+  table.Add({.name = "reset", .arity = 1, .flags = kPreAuth | kSubscribedContext,
+             .first_key = 0, .last_key = 0, .key_step = 0, .handler = CmdReset, .group = kGroup, .since = "6.2.0",
+             .summary = "Reset the connection", .complexity = "O(1)", .syntax = ""});
   table.Add({"echo", 2, kLoading | kStale | kFast, 0, 0, 0, CmdEcho, kGroup, "1.0.0",
              "Echo the given string", "O(1)", "message"});
-  table.Add({"quit", -1, kPreAuth, 0, 0, 0, CmdQuit, kGroup, "1.0.0", "Close the connection",
+  table.Add({"quit", -1, kPreAuth | kSubscribedContext, 0, 0, 0, CmdQuit, kGroup, "1.0.0", "Close the connection",
              "O(1)", ""});
   table.Add({"hello", -1, kPreAuth, 0, 0, 0, CmdHello, kGroup, "6.0.0", "Handshake with Redis",
              "O(1)", "[protover [AUTH username password] [SETNAME clientname]]"});

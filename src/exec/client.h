@@ -11,9 +11,11 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
+#include "src/exec/mailbox.h"
 #include "store/store.h"
 
 namespace cairn::server {
@@ -51,6 +53,19 @@ struct ClientState {
   } multi;
   std::vector<std::pair<int, std::string>> watched;  // (db, key)
   store::WatchFlag watch_flag;  // set by the store when a watched key changes
+
+  // Pub/Sub (src/exec/pubsub.h). The sets belong to the owner thread; the counts mirror
+  // their sizes for CLIENT LIST on other threads.
+  struct PubSub {
+    std::set<std::string, std::less<>> channels;
+    std::set<std::string, std::less<>> patterns;
+    std::set<std::string, std::less<>> shard_channels;
+    std::atomic<int> channel_count{0};
+    std::atomic<int> pattern_count{0};
+    std::atomic<int> shard_count{0};
+  } pubsub;
+  // Messages other threads send this client (Pub/Sub); drained by the owner thread.
+  Mailbox mailbox;
 
   // Asks the owner thread to look at kill_requested; any thread may call it. Empty for
   // in-process clients.

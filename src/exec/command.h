@@ -42,6 +42,10 @@ enum CommandFlag : uint32_t {
   // the fixed ones (a destination key), which still wake blocked clients.
   kMovableKeys = 1u << 11,
   kBlocking = 1u << 12,  // may block the client (blocking.h)
+  kPubSub = 1u << 13,    // Pub/Sub (COMMAND INFO "pubsub", category @pubsub)
+  // May run while a RESP2 client is subscribed ((P|S)(UN)SUBSCRIBE, PING, QUIT, RESET); not
+  // one of Redis's flags, so COMMAND INFO does not show it.
+  kSubscribedContext = 1u << 14,
 };
 
 struct CommandSpec {

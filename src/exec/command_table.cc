@@ -33,6 +33,7 @@ CommandTable::CommandTable() {
   RegisterZSetCommands(*this);
   RegisterStreamCommands(*this);
   RegisterTransactionCommands(*this);
+  RegisterPubSubCommands(*this);
 }
 
 void CommandTable::Add(CommandSpec spec) {

@@ -46,5 +46,6 @@ void RegisterSetCommands(CommandTable& table);
 void RegisterZSetCommands(CommandTable& table);
 void RegisterStreamCommands(CommandTable& table);
 void RegisterTransactionCommands(CommandTable& table);
+void RegisterPubSubCommands(CommandTable& table);
 
 }  // namespace cairn::server

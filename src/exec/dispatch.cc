@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "src/exec/errors.h"
+#include "src/exec/pubsub.h"
 #include "src/exec/reply.h"
 #include "src/exec/server_state.h"
 #include "src/exec/transaction.h"
@@ -61,7 +62,8 @@ const CommandSpec* Resolve(ServerState& server, ThreadStats& stats, resp::Writer
 // Replies why the server will not run spec for client now and returns true. In Redis's
 // order: a client that has not authenticated learns nothing else (not the disk's error, not
 // that the server is loading); then MISCONF (the log cannot take writes now: acknowledging
-// one would be a lie; reads go on), then LOADING.
+// one would be a lie; reads go on), then a RESP2 subscriber's command outside the few that
+// subscribed mode allows (its replies would be mistaken for messages), then LOADING.
 bool Refused(ServerState& server, const ClientState& client, const CommandSpec& spec,
              resp::Writer& w) {
   if (!client.authenticated && !(spec.flags & kNoAuth) &&
@@ -72,6 +74,13 @@ bool Refused(ServerState& server, const ClientState& client, const CommandSpec& 
   if ((spec.flags & kWrite) && server.WalFailed()) {
     std::lock_guard lock(server.wal_error_mu);
     w.WriteError(std::string(errors::kMisconfWal) + server.wal_error);
+    return true;
+  }
+  if (!(spec.flags & kSubscribedContext) && IsSubscriber(client) &&
+      client.protocol.load(std::memory_order_relaxed) < 3) {
+    w.WriteError("ERR Can't execute '" + std::string(spec.name) +
+                 "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed "
+                 "in this context");
     return true;
   }
   if (!(spec.flags & kLoading) && server.loading.load(std::memory_order_relaxed)) {

@@ -50,6 +50,12 @@ void ServerState::ApplyConfig() {
   limits.requirepass_set = !c.requirepass.empty();
   limits.inject_wal_enospc = c.debug_wal_inject_enospc;
   limits.wal_max_pending_bytes = c.wal_max_pending_bytes;
+  limits.normal_hard_limit_bytes = c.output_limit_normal.hard_bytes;
+  limits.normal_soft_limit_bytes = c.output_limit_normal.soft_bytes;
+  limits.normal_soft_limit_seconds = c.output_limit_normal.soft_seconds;
+  limits.pubsub_hard_limit_bytes = c.output_limit_pubsub.hard_bytes;
+  limits.pubsub_soft_limit_bytes = c.output_limit_pubsub.soft_bytes;
+  limits.pubsub_soft_limit_seconds = c.output_limit_pubsub.soft_seconds;
   SetLogLevel(c.loglevel);
 }
 

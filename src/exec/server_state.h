@@ -15,6 +15,7 @@
 #include "src/exec/blocking.h"
 #include "src/exec/client.h"
 #include "src/exec/command_table.h"
+#include "src/exec/pubsub.h"
 #include "src/exec/stats.h"
 #include "store/durability/group_commit.h"
 #include "store/store.h"
@@ -37,6 +38,13 @@ struct RuntimeLimits {
   std::atomic<bool> requirepass_set{false};
   std::atomic<bool> inject_wal_enospc{false};  // testing only (debug-wal-inject-enospc)
   std::atomic<int64_t> wal_max_pending_bytes{0};
+  // client-output-buffer-limit of the normal and pubsub classes.
+  std::atomic<int64_t> normal_hard_limit_bytes{0};
+  std::atomic<int64_t> normal_soft_limit_bytes{0};
+  std::atomic<int64_t> normal_soft_limit_seconds{0};
+  std::atomic<int64_t> pubsub_hard_limit_bytes{0};
+  std::atomic<int64_t> pubsub_soft_limit_bytes{0};
+  std::atomic<int64_t> pubsub_soft_limit_seconds{0};
 };
 
 struct ServerState {
@@ -58,6 +66,7 @@ struct ServerState {
   std::atomic<int> io_threads{1};
   std::atomic<int64_t> last_save_s{0};
   BlockingRegistry blocking;
+  PubSub pubsub;
 
   // The write-ahead log, when appendonly is on (set before threads start, else nullptr).
   // Replies wait for wal->durable_lsn() under appendfsync always.

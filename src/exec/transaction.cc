@@ -10,9 +10,11 @@
 namespace cairn::server {
 namespace {
 
-// Commands that act on the transaction itself run at once, even inside MULTI.
+// Commands that act on the transaction itself (or end it: QUIT, RESET) run at once, even
+// inside MULTI.
 bool RunsInsideMulti(const CommandSpec& spec) {
-  static constexpr std::string_view kNames[] = {"exec", "discard", "multi", "watch", "quit"};
+  static constexpr std::string_view kNames[] = {"exec", "discard", "multi", "watch", "quit",
+                                                 "reset"};
   return std::find(std::begin(kNames), std::end(kNames), spec.name) != std::end(kNames);
 }
 

@@ -15,6 +15,7 @@
 #include "src/base/log.h"
 #include "src/exec/dispatch.h"
 #include "src/exec/errors.h"
+#include "src/exec/pubsub.h"
 #include "src/exec/transaction.h"
 #include "src/net/io_thread.h"
 #include "store/store.h"
@@ -96,6 +97,7 @@ bool Connection::Init(int fd, bool unix_socket) {
   client_.id = state->clients.NextId();
   uint64_t id = client_.id;
   client_.wake = [t, id] { t->Post([t, id] { t->CheckKill(id); }); };
+  client_.mailbox.notify = [t, id] { t->NotifyMail(id); };
   state->clients.Add(&client_);
   thread_->Register(this);
   thread_->stats()->connections_received.Add();
@@ -192,6 +194,8 @@ void Connection::ProcessInput() {
 bool Connection::RunCommand(resp::Writer& writer) {
   ServerState* state = thread_->state();
   ThreadStats* stats = thread_->stats();
+  // Messages published before this command was read go out before its reply, as in Redis.
+  if (IsSubscriber(client_)) DeliverMailbox(client_, writer);
   uint64_t reply_start = sent_total_ + out_.size();
   Execute(*state, client_, *stats, writer, parser_.args(), &block_);
   if (std::exchange(block_.replied_at_once, false)) blocking_replies_end_ = replies_ + 1;
@@ -421,6 +425,44 @@ bool Connection::MaybeResume() {
   return true;
 }
 
+void Connection::OnMail() {
+  if (closing_) return;
+  resp::Writer writer(&out_, client_.protocol.load(std::memory_order_relaxed));
+  DeliverMailbox(client_, writer);
+  if (CheckOutputLimit()) return;
+  Flush();
+  PublishSizes();
+}
+
+bool Connection::CheckOutputLimit() {
+  if (closing_) return false;
+  const RuntimeLimits& limits = thread_->state()->limits;
+  bool pubsub = IsSubscriber(client_);
+  int64_t hard = (pubsub ? limits.pubsub_hard_limit_bytes : limits.normal_hard_limit_bytes)
+                     .load(std::memory_order_relaxed);
+  int64_t soft = (pubsub ? limits.pubsub_soft_limit_bytes : limits.normal_soft_limit_bytes)
+                     .load(std::memory_order_relaxed);
+  int64_t soft_s = (pubsub ? limits.pubsub_soft_limit_seconds : limits.normal_soft_limit_seconds)
+                       .load(std::memory_order_relaxed);
+  // What this client holds in the server: unsent output and messages not yet taken.
+  int64_t held = static_cast<int64_t>(out_.size() + client_.mailbox.bytes());
+  bool over = client_.mailbox.overflowed() || (hard > 0 && held >= hard);
+  if (soft > 0 && held >= soft) {
+    int64_t now = WallMs();
+    if (soft_limit_since_ms_ == 0) soft_limit_since_ms_ = now;
+    over = over || now - soft_limit_since_ms_ > soft_s * 1000;
+  } else {
+    soft_limit_since_ms_ = 0;
+  }
+  if (!over) return false;
+  Log(LogLevel::kWarning,
+      "Client id=%llu addr=%s scheduled to be closed ASAP for overcoming of output buffer "
+      "limits.",
+      static_cast<unsigned long long>(client_.id), client_.addr.c_str());
+  Close();
+  return true;
+}
+
 void Connection::CheckKill() {
   if (client_.kill_requested.load()) Close();
 }
@@ -431,6 +473,8 @@ void Connection::Close() {
   PauseReading();
   if (waiter_ != nullptr) thread_->state()->blocking.Cancel(waiter_.get());
   UnwatchAll(*thread_->state(), client_);
+  // Before the client state goes: publishers reach it only through the registry.
+  thread_->state()->pubsub.RemoveClient(client_);
   EndBlocking();
   if (block_timer_ != nullptr) {
     uv_close(reinterpret_cast<uv_handle_t*>(block_timer_),

@@ -49,6 +49,13 @@ class Connection {
   // durable and resumes the client's later commands.
   void OnUnblocked(std::string reply, uint64_t lsn);
   bool blocked() const { return waiter_ != nullptr; }
+  // Other threads posted messages (Pub/Sub) to this client's mailbox: appends them to the
+  // output between replies and sends them.
+  void OnMail();
+  // client-output-buffer-limit: closes this client if its pending output (with its mailbox)
+  // is over its class's hard limit, or has stayed over the soft limit for longer than the
+  // limit's seconds. Returns whether it closed.
+  bool CheckOutputLimit();
 
  private:
   Connection(IoThread* thread);
@@ -129,6 +136,7 @@ class Connection {
   BlockRequest block_;                 // filled by a blocking handler during Execute
   std::shared_ptr<Waiter> waiter_;     // while blocked
   uv_timer_t* block_timer_ = nullptr;  // created on the first timed block; closed with us
+  int64_t soft_limit_since_ms_ = 0;    // when output last went over the soft limit; 0: under
   ClientState client_;
 };
 

@@ -22,6 +22,8 @@ IoThread::IoThread(ServerState* state, int index)
   async_.data = this;
   uv_async_init(&loop_, &durable_async_, OnDurableAsync);
   durable_async_.data = this;
+  uv_async_init(&loop_, &mail_async_, OnMailAsync);
+  mail_async_.data = this;
   uv_timer_init(&loop_, &cron_);
   cron_.data = this;
 }
@@ -54,6 +56,7 @@ void IoThread::Shutdown() {
   }
   uv_close(reinterpret_cast<uv_handle_t*>(&async_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&durable_async_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&mail_async_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&cron_), nullptr);
 }
 
@@ -113,11 +116,40 @@ void IoThread::OnDurableAsync(uv_async_t* handle) noexcept {
   t->state_->blocking.ServeDeferred(*t->state_, *t->stats_);
 }
 
+void IoThread::NotifyMail(uint64_t id) {
+  {
+    std::lock_guard lock(mail_mu_);
+    mail_ids_.push_back(id);
+  }
+  uv_async_send(&mail_async_);
+}
+
+void IoThread::OnMailAsync(uv_async_t* handle) noexcept {
+  auto* t = static_cast<IoThread*>(handle->data);
+  std::vector<uint64_t> ids;
+  {
+    std::lock_guard lock(t->mail_mu_);
+    ids.swap(t->mail_ids_);
+  }
+  for (uint64_t id : ids) {
+    auto it = t->connections_.find(id);
+    if (it != t->connections_.end()) it->second->OnMail();
+  }
+}
+
 void IoThread::OnCron(uv_timer_t* handle) noexcept {
   auto* t = static_cast<IoThread*>(handle->data);
   // A recovery with no batch to make durable (a failed everysec sync) wakes nobody.
   t->state_->blocking.ServeDeferred(*t->state_, *t->stats_);
   t->CloseIdleClients();
+  t->CheckOutputLimits();
+}
+
+void IoThread::CheckOutputLimits() {
+  for (auto it = connections_.begin(); it != connections_.end();) {
+    Connection* c = (it++)->second;
+    c->CheckOutputLimit();
+  }
 }
 
 void IoThread::CloseIdleClients() {
@@ -126,7 +158,8 @@ void IoThread::CloseIdleClients() {
   int64_t now = WallMs();
   for (auto it = connections_.begin(); it != connections_.end();) {
     Connection* c = (it++)->second;
-    if (c->blocked()) continue;  // as in Redis, the idle timeout spares blocked clients
+    // As in Redis, the idle timeout spares blocked clients and subscribers.
+    if (c->blocked() || IsSubscriber(c->client())) continue;
     int64_t idle_ms = now - c->client().last_interaction_ms.load(std::memory_order_relaxed);
     if (idle_ms > int64_t{timeout_s} * 1000) {
       Log(LogLevel::kVerbose, "Closing idle client");

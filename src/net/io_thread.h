@@ -59,6 +59,9 @@ class IoThread {
   // The WAL's durable LSN advanced: wake the loop to release held replies. Any thread;
   // wake-ups coalesce.
   void NotifyDurable() { uv_async_send(&durable_async_); }
+  // Client id's mailbox has messages (Pub/Sub): the loop hands them to its connection.
+  // Any thread; wake-ups coalesce.
+  void NotifyMail(uint64_t id);
   // Hands a served blocked client's reply to its connection on this thread. Any thread; if
   // the client is gone the reply is dropped.
   void Deliver(Delivery delivery);
@@ -66,9 +69,13 @@ class IoThread {
  private:
   static void OnAsync(uv_async_t* handle) noexcept;
   static void OnDurableAsync(uv_async_t* handle) noexcept;
+  static void OnMailAsync(uv_async_t* handle) noexcept;
   static void OnCron(uv_timer_t* handle) noexcept;
   void RunTasks();
   void CloseIdleClients();
+  // A client over its soft output limit for longer than allowed is closed even when
+  // nothing new is sent to it.
+  void CheckOutputLimits();
   void Shutdown();
 
   ServerState* state_;
@@ -77,6 +84,7 @@ class IoThread {
   uv_loop_t loop_;
   uv_async_t async_;
   uv_async_t durable_async_;
+  uv_async_t mail_async_;
   uv_timer_t cron_;
   std::thread thread_;
   std::mutex mu_;
@@ -84,6 +92,8 @@ class IoThread {
   bool stopping_ = false;  // guarded by mu_
   std::unordered_map<uint64_t, Connection*> connections_;  // by client id; loop thread only
   std::vector<uint64_t> durable_waiters_;                    // client ids; loop thread only
+  std::mutex mail_mu_;
+  std::vector<uint64_t> mail_ids_;  // clients with new mail; guarded by mail_mu_
 };
 
 }  // namespace cairn::server
