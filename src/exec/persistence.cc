@@ -48,7 +48,8 @@ Status Persistence::Snapshot() {
   state_.last_save_s = NowS();
   snapshot_bytes_ = r.bytes;
   wal_bytes_at_snapshot_ = wal_bytes;
-  // A failed trim only leaves covered segments behind; the next snapshot trims them.
+  // A failed trim only leaves covered segments behind; the next snapshot trims them. The log
+  // line then counts minus the errno.
   Result<int> trimmed = store::TrimWal(dir_, r.lsn);
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                 std::chrono::steady_clock::now() - start).count();

@@ -31,7 +31,7 @@ Status Failed(const Status& st, const std::string& step) {
   return Status(st.code(), step + ": " + std::string(st.message()));
 }
 
-// A damaged file. The text ends in strerror(EBADMSG), as it always has in startup errors.
+// A damaged file; the message ends in strerror(EBADMSG), the wording of cairn's startup errors.
 Status Damaged(const std::string& what) {
   return Status::Corruption(what + ": " + std::strerror(EBADMSG));
 }
