@@ -89,8 +89,8 @@ int main(int argc, char** argv) {
     return 0;
   }
   cairn::server::ConfigStore loader;
-  if (auto err = loader.LoadArgs(argc, argv)) {
-    std::fprintf(stderr, "%s\n", err->c_str());
+  if (cairn::Status st = loader.LoadArgs(argc, argv); !st.ok()) {
+    std::fprintf(stderr, "%s\n", std::string(st.message()).c_str());
     return 1;
   }
   Config config = loader.Snapshot();

@@ -323,11 +323,6 @@ std::string CurrentValue(Store& store, const OpArgs& a) {
   });
 }
 
-bool Fail(std::string* error, std::string text) {
-  if (error != nullptr) *error = std::move(text);
-  return false;
-}
-
 // Applies one decoded op; false when it does not apply to what the store holds.
 bool ApplyOp(Store& store, const OpArgs& a) {
   switch (a.op) {
@@ -358,24 +353,24 @@ bool ApplyOp(Store& store, const OpArgs& a) {
 
 }  // namespace
 
-bool ApplyEffects(Store& store, std::string_view payload, std::string* error) {
+Status ApplyEffects(Store& store, std::string_view payload) {
   Store::ReplayScope replay;  // the recorded state, not today's clock, decides what exists
   Decoder d(payload);
-  if (d.empty()) return Fail(error, "the record holds no ops");
+  if (d.empty()) return Status::Corruption("the record holds no ops");
   for (size_t index = 1; !d.empty(); ++index) {
     size_t at = payload.size() - d.remaining();
     OpArgs a;
     if (!d.U8(&a.op) || !DecodeOp(d, store.databases(), &a)) {
-      return Fail(error, "op " + std::to_string(index) + " at byte " + std::to_string(at) + " (" +
-                             OpName(a.op) + ") does not decode");
+      return Status::Corruption("op " + std::to_string(index) + " at byte " + std::to_string(at) +
+                                " (" + OpName(a.op) + ") does not decode");
     }
     if (!ApplyOp(store, a)) {
-      return Fail(error,
-                  "op " + std::to_string(index) + " (" + Describe(a) +
-                      ") does not apply to the key's current value: " + CurrentValue(store, a));
+      return Status::Corruption("op " + std::to_string(index) + " (" + Describe(a) +
+                                ") does not apply to the key's current value: " +
+                                CurrentValue(store, a));
     }
   }
-  return true;
+  return Status::Ok();
 }
 
 std::vector<std::string> DescribeEffects(std::string_view payload, int databases) {

@@ -41,6 +41,8 @@
 #include <string_view>
 #include <vector>
 
+#include "store/base/status.h"
+
 namespace cairn::store {
 
 // Largest string end a kOpSetRange may reach: Redis's bound on SETRANGE (proto-max-bulk-len,
@@ -93,13 +95,12 @@ class EffectBuffer {
   static void ObjectOp(int db, std::string_view key, uint8_t type, std::string_view family_op);
 };
 
-// Applies one kEffects payload to store (whose journal must be off). Returns false if an
-// op does not decode, or does not apply to what the store holds (a push onto a key of
-// another type, say: a log the server wrote never has one, so it means a bug or damage);
-// *error (if given) then names the op, its key and what the key held. The ops before the
-// failing one stay applied.
-[[nodiscard]] bool ApplyEffects(Store& store, std::string_view payload,
-                                std::string* error = nullptr);
+// Applies one kEffects payload to store (whose journal must be off). kCorruption if an op
+// does not decode, or does not apply to what the store holds (a push onto a key of another
+// type, say: a log the server wrote never has one, so it means a bug or damage); the message
+// then names the op, its key and what the key held. The ops before the failing one stay
+// applied.
+Status ApplyEffects(Store& store, std::string_view payload);
 
 // One line per op of a payload ("SET db=0 key=\"k\" (5 bytes)"), for cairn-check-wal.
 std::vector<std::string> DescribeEffects(std::string_view payload, int databases);

@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include "store/base/status.h"
+
 namespace cairn::store {
 
 class Journal {
@@ -21,9 +23,9 @@ class Journal {
   virtual uint64_t last_lsn() const = 0;
   // Blocks until every record up to lsn is on stable storage, whatever the fsync policy; a
   // snapshot cut at lsn is published only then, so recovery never meets a snapshot that is
-  // ahead of the log. Returns 0 or a negative errno. A journal that keeps nothing on disk
-  // has nothing to wait for. Thread-safe; never called with shard locks held.
-  virtual int SyncThrough(uint64_t lsn) { return 0; }
+  // ahead of the log. A failure is a kIoError whose errno says why. A journal that keeps
+  // nothing on disk has nothing to wait for. Thread-safe; never called with shard locks held.
+  virtual Status SyncThrough(uint64_t lsn) { return Status::Ok(); }
 };
 
 }  // namespace cairn::store

@@ -112,43 +112,45 @@ std::string Bounds(int64_t min, int64_t max) {
          " inclusive";
 }
 
-// Parses value into the option's field. Returns the reason text on failure.
-std::optional<std::string> Assign(const Option& o, Config& c, const std::vector<std::string>& v) {
+// Parses value into the option's field. On failure, kInvalid with Redis's reason text.
+Status Assign(const Option& o, Config& c, const std::vector<std::string>& v) {
   if (o.kind == Kind::kList) {
     *static_cast<std::vector<std::string>*>(o.field(c)) = v;
-    return std::nullopt;
+    return Status::Ok();
   }
   const std::string& text = v[0];
   switch (o.kind) {
     case Kind::kBool: {
       std::string t = Lower(text);
-      if (t != "yes" && t != "no") return "argument must be 'yes' or 'no'";
+      if (t != "yes" && t != "no") return Status::Invalid("argument must be 'yes' or 'no'");
       *static_cast<bool*>(o.field(c)) = t == "yes";
-      return std::nullopt;
+      return Status::Ok();
     }
     case Kind::kOctal: {
       char* end = nullptr;
       long n = std::strtol(text.c_str(), &end, 8);
-      if (text.empty() || *end != '\0') return "argument couldn't be parsed into an integer";
-      if (n < o.min || n > o.max) return Bounds(o.min, o.max);
+      if (text.empty() || *end != '\0') {
+        return Status::Invalid("argument couldn't be parsed into an integer");
+      }
+      if (n < o.min || n > o.max) return Status::Invalid(Bounds(o.min, o.max));
       *static_cast<int*>(o.field(c)) = static_cast<int>(n);
-      return std::nullopt;
+      return Status::Ok();
     }
     case Kind::kInt:
     case Kind::kMemory: {
       int64_t n = 0;
       bool ok = o.kind == Kind::kInt ? resp::ParseInt64(text, &n) : ParseMemory(text, &n);
       if (!ok) {
-        return o.kind == Kind::kInt ? "argument couldn't be parsed into an integer"
-                                    : "argument must be a memory value";
+        return Status::Invalid(o.kind == Kind::kInt ? "argument couldn't be parsed into an integer"
+                                                    : "argument must be a memory value");
       }
-      if (n < o.min || n > o.max) return Bounds(o.min, o.max);
+      if (n < o.min || n > o.max) return Status::Invalid(Bounds(o.min, o.max));
       if (o.kind == Kind::kInt) {
         *static_cast<int*>(o.field(c)) = static_cast<int>(n);
       } else {
         *static_cast<int64_t*>(o.field(c)) = n;
       }
-      return std::nullopt;
+      return Status::Ok();
     }
     case Kind::kEnum: {
       std::string t = Lower(text);
@@ -157,18 +159,18 @@ std::optional<std::string> Assign(const Option& o, Config& c, const std::vector<
         for (size_t i = 0; i < o.choices.size(); ++i) {
           msg += (i ? ", " : "") + std::string(o.choices[i]);
         }
-        return msg;
+        return Status::Invalid(std::move(msg));
       }
       *static_cast<std::string*>(o.field(c)) = t;
-      return std::nullopt;
+      return Status::Ok();
     }
     case Kind::kString:
       *static_cast<std::string*>(o.field(c)) = text;
-      return std::nullopt;
+      return Status::Ok();
     case Kind::kList:
       break;
   }
-  return std::nullopt;
+  return Status::Ok();
 }
 
 std::string Format(const Option& o, Config& c) {
@@ -229,14 +231,13 @@ bool SplitConfigLine(std::string_view line, std::vector<std::string>* words) {
   return true;
 }
 
-std::optional<std::string> ConfigStore::ApplyLine(const std::vector<std::string>& words,
-                                                  bool at_startup) {
+Status ConfigStore::ApplyLine(const std::vector<std::string>& words, bool at_startup) {
   const Option* o = FindOption(words[0]);
   bool list = o != nullptr && o->kind == Kind::kList;
   // "save" takes any number of words (pairs of seconds and changes, or "").
   bool save = o != nullptr && o->name == "save";
   if (o == nullptr || words.size() < 2 || (!list && !save && words.size() != 2)) {
-    return "Bad directive or wrong number of arguments";
+    return Status::Invalid("Bad directive or wrong number of arguments");
   }
   std::vector<std::string> values(words.begin() + 1, words.end());
   if (save) {
@@ -247,7 +248,7 @@ std::optional<std::string> ConfigStore::ApplyLine(const std::vector<std::string>
   return Assign(*o, config_, values);
 }
 
-std::optional<std::string> ConfigStore::LoadText(std::string_view text, std::string_view origin) {
+Status ConfigStore::LoadText(std::string_view text, std::string_view origin) {
   std::lock_guard lock(mu_);
   int line_no = 0;
   while (!text.empty()) {
@@ -263,33 +264,33 @@ std::optional<std::string> ConfigStore::LoadText(std::string_view text, std::str
     }
     if (line.empty() || line[0] == '#') continue;
     std::vector<std::string> words;
-    std::optional<std::string> err;
-    if (!SplitConfigLine(line, &words)) {
-      err = "Unbalanced quotes in configuration line";
-    } else {
-      err = ApplyLine(words, true);
-    }
-    if (err) {
-      return "\n*** FATAL CONFIG FILE ERROR ***\nReading the configuration file " +
-             std::string(origin) + ", at line " + std::to_string(line_no) + "\n>>> '" +
-             std::string(line) + "'\n" + *err + "\n";
+    Status st = SplitConfigLine(line, &words)
+                    ? ApplyLine(words, true)
+                    : Status::Invalid("Unbalanced quotes in configuration line");
+    if (!st.ok()) {
+      return Status::Invalid("\n*** FATAL CONFIG FILE ERROR ***\nReading the configuration file " +
+                             std::string(origin) + ", at line " + std::to_string(line_no) +
+                             "\n>>> '" + std::string(line) + "'\n" + std::string(st.message()) +
+                             "\n");
     }
   }
-  return std::nullopt;
+  return Status::Ok();
 }
 
-std::optional<std::string> ConfigStore::LoadArgs(int argc, const char* const* argv) {
+Status ConfigStore::LoadArgs(int argc, const char* const* argv) {
   int i = 1;
   if (i < argc && std::string_view(argv[i]).substr(0, 2) != "--") {
     std::ifstream in(argv[i]);
-    if (!in) return std::string("Fatal error, can't open config file '") + argv[i] + "'";
+    if (!in) {
+      return Status::Invalid(std::string("Fatal error, can't open config file '") + argv[i] + "'");
+    }
     std::stringstream ss;
     ss << in.rdbuf();
     // Absolute, because the server changes into `dir` before CONFIG REWRITE may need it.
     char* absolute = ::realpath(argv[i], nullptr);
     config_file_ = absolute != nullptr ? absolute : argv[i];
     std::free(absolute);
-    if (auto err = LoadText(ss.str(), config_file_)) return err;
+    if (Status st = LoadText(ss.str(), config_file_); !st.ok()) return st;
     ++i;
   }
   // "--name v1 v2 --other v" becomes the lines "name v1 v2" and "other v", like redis-server.
@@ -324,19 +325,18 @@ std::vector<std::pair<std::string, std::string>> ConfigStore::Get(
   return out;
 }
 
-std::optional<ConfigError> ConfigStore::Set(std::string_view name, std::string_view value) {
+Status ConfigStore::Set(std::string_view name, std::string_view value) {
   std::lock_guard lock(mu_);
   const Option* o = FindOption(name);
-  if (o == nullptr) return ConfigError{"unknown"};
-  if (!o->mutable_at_runtime) return ConfigError{"can't set immutable config"};
+  if (o == nullptr) return Status::Invalid("unknown");
+  if (!o->mutable_at_runtime) return Status::Invalid(std::string(kImmutableConfig));
   std::vector<std::string> values;
   if (o->kind == Kind::kList) {
-    if (!SplitConfigLine(value, &values)) return ConfigError{"Unbalanced quotes"};
+    if (!SplitConfigLine(value, &values)) return Status::Invalid("Unbalanced quotes");
   } else {
     values.emplace_back(value);
   }
-  if (auto err = Assign(*o, config_, values)) return ConfigError{*err};
-  return std::nullopt;
+  return Assign(*o, config_, values);
 }
 
 bool ConfigStore::Known(std::string_view name) const { return FindOption(name) != nullptr; }
@@ -346,9 +346,9 @@ std::string ConfigStore::config_file() const {
   return config_file_;
 }
 
-std::optional<std::string> ConfigStore::Rewrite() const {
+Status ConfigStore::Rewrite() const {
   std::lock_guard lock(mu_);
-  if (config_file_.empty()) return "The server is running without a config file";
+  if (config_file_.empty()) return Status::Invalid("The server is running without a config file");
   std::ostringstream out;
   out << "# Generated by CONFIG REWRITE\n";
   Config& c = const_cast<Config&>(config_);
@@ -361,10 +361,12 @@ std::optional<std::string> ConfigStore::Rewrite() const {
   {
     std::ofstream f(tmp, std::ios::trunc);
     f << out.str();
-    if (!f) return "Rewriting config file: " + std::string("write failed");
+    if (!f) return Status(Code::kIoError, "Rewriting config file: write failed");
   }
-  if (std::rename(tmp.c_str(), config_file_.c_str()) != 0) return "Rewriting config file failed";
-  return std::nullopt;
+  if (std::rename(tmp.c_str(), config_file_.c_str()) != 0) {
+    return Status(Code::kIoError, "Rewriting config file failed");
+  }
+  return Status::Ok();
 }
 
 Config ConfigStore::Snapshot() const {

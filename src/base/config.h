@@ -11,10 +11,11 @@
 
 #include <cstdint>
 #include <mutex>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "store/base/status.h"
 
 namespace cairn::server {
 
@@ -80,31 +81,31 @@ struct Config {
   int64_t auto_aof_rewrite_min_size = 64LL * 1024 * 1024;
 };
 
-// One failure while loading or setting; `message` is Redis's reason text.
-struct ConfigError {
-  std::string message;
-};
+// The reason CONFIG SET gives for an option that is fixed at startup.
+inline constexpr std::string_view kImmutableConfig = "can't set immutable config";
 
 class ConfigStore {
  public:
   ConfigStore() = default;
   explicit ConfigStore(Config initial) : config_(std::move(initial)) {}
 
-  // Parses redis.conf text. `origin` names the source in error messages.
-  [[nodiscard]] std::optional<std::string> LoadText(std::string_view text,
-                                                    std::string_view origin);
+  // Parses redis.conf text. On failure, kInvalid whose message is the complete error Redis
+  // prints (origin, line, the line, reason).
+  Status LoadText(std::string_view text, std::string_view origin);
   // Loads `config-file` (optional first argument) then `--name value ...` arguments.
-  // Returns a complete human-readable error (file, line, reason) on failure.
-  [[nodiscard]] std::optional<std::string> LoadArgs(int argc, const char* const* argv);
+  // On failure the message is a complete human-readable error (file, line, reason).
+  Status LoadArgs(int argc, const char* const* argv);
 
   // CONFIG GET: (name, value) pairs for every option matching the glob pattern.
   std::vector<std::pair<std::string, std::string>> Get(std::string_view pattern) const;
-  // CONFIG SET of one option at run time. On error returns Redis's reason text.
-  [[nodiscard]] std::optional<ConfigError> Set(std::string_view name, std::string_view value);
+  // CONFIG SET of one option at run time. On failure, kInvalid whose message is Redis's
+  // reason text ("unknown", kImmutableConfig, "argument must be 'yes' or 'no'"...).
+  Status Set(std::string_view name, std::string_view value);
   // True if name is a known option (or alias).
   bool Known(std::string_view name) const;
   // CONFIG REWRITE: writes the current values into the file the config was loaded from.
-  [[nodiscard]] std::optional<std::string> Rewrite() const;
+  // The message of a failure is the reason CONFIG REWRITE replies with (after "ERR ").
+  Status Rewrite() const;
   std::string config_file() const;
   void set_config_file(std::string path) { config_file_ = std::move(path); }
 
@@ -114,8 +115,7 @@ class ConfigStore {
   Config& mutable_config() { return config_; }
 
  private:
-  [[nodiscard]] std::optional<std::string> ApplyLine(const std::vector<std::string>& words,
-                                                     bool at_startup);
+  Status ApplyLine(const std::vector<std::string>& words, bool at_startup);
 
   mutable std::mutex mu_;
   Config config_;

@@ -18,7 +18,6 @@
 namespace cairn::server {
 namespace {
 
-constexpr std::string_view kImmutable = "can't set immutable config";
 constexpr std::string_view kDuplicate = "duplicate parameter";
 
 void ReplyUnknownOption(resp::Writer& w, std::string_view name) {
@@ -72,8 +71,9 @@ bool CheckChanges(CommandContext& ctx, std::vector<Change>* changes) {
     }
     Change c{ctx.args[i], current[0].first, ctx.args[i + 1], current[0].second};
     // Writing back the current value changes nothing; it tells an immutable option apart.
-    if (auto err = ctx.server.config.Set(c.name, c.old_value); err && err->message == kImmutable) {
-      ReplySetFailed(ctx.reply, c.arg, kImmutable);
+    if (Status st = ctx.server.config.Set(c.name, c.old_value);
+        !st.ok() && st.message() == kImmutableConfig) {
+      ReplySetFailed(ctx.reply, c.arg, kImmutableConfig);
       return false;
     }
     for (const Change& prev : *changes) {
@@ -95,13 +95,13 @@ void CmdConfigSet(CommandContext& ctx) {
   std::vector<Change> changes;
   if (!CheckChanges(ctx, &changes)) return;
   for (size_t i = 0; i < changes.size(); ++i) {
-    auto err = ctx.server.config.Set(changes[i].name, changes[i].value);
-    if (!err) continue;
+    Status st = ctx.server.config.Set(changes[i].name, changes[i].value);
+    if (st.ok()) continue;
     for (size_t j = 0; j < i; ++j) {
       // The old value was accepted before, so restoring it cannot fail.
       (void)ctx.server.config.Set(changes[j].name, changes[j].old_value);
     }
-    ReplySetFailed(ctx.reply, changes[i].arg, err->message);
+    ReplySetFailed(ctx.reply, changes[i].arg, st.message());
     return;
   }
   ctx.server.ApplyConfig();
@@ -114,8 +114,8 @@ void CmdConfigResetStat(CommandContext& ctx) {
 }
 
 void CmdConfigRewrite(CommandContext& ctx) {
-  if (auto err = ctx.server.config.Rewrite()) {
-    ctx.reply.WriteError("ERR " + *err);
+  if (Status st = ctx.server.config.Rewrite(); !st.ok()) {
+    ctx.reply.WriteError("ERR " + std::string(st.message()));
     return;
   }
   ctx.reply.WriteOk();

@@ -18,11 +18,13 @@ bool HavePersistence(CommandContext& ctx) {
 
 void CmdSave(CommandContext& ctx) {
   if (!HavePersistence(ctx)) return;
-  std::string error = ctx.server.persistence.load()->Save();
-  if (error.empty()) {
+  Status st = ctx.server.persistence.load()->Save();
+  if (st.ok()) {
     ctx.reply.WriteOk();
+  } else if (st.code() == Code::kBusy) {
+    ctx.reply.WriteError(errors::kBgsaveInProgress);
   } else {
-    ctx.reply.WriteError(error.rfind("ERR ", 0) == 0 ? error : "ERR " + error);
+    ctx.reply.WriteError("ERR " + std::string(st.message()));
   }
 }
 

@@ -40,16 +40,18 @@ class FaultInjectingLogFile final : public store::LogFile {
  public:
   FaultInjectingLogFile(std::unique_ptr<store::LogFile> file, const std::atomic<bool>* fail)
       : file_(std::move(file)), fail_(fail) {}
-  int Append(std::string_view data) override {
-    return fail_->load(std::memory_order_relaxed) ? -ENOSPC : file_->Append(data);
+  Status Append(std::string_view data) override {
+    return failing() ? Status::IoError(ENOSPC, "write (injected)") : file_->Append(data);
   }
-  int Sync() override {
-    return fail_->load(std::memory_order_relaxed) ? -ENOSPC : file_->Sync();
+  Status Sync() override {
+    return failing() ? Status::IoError(ENOSPC, "fdatasync (injected)") : file_->Sync();
   }
-  int Truncate(uint64_t size) override { return file_->Truncate(size); }
+  Status Truncate(uint64_t size) override { return file_->Truncate(size); }
   uint64_t size() const override { return file_->size(); }
 
  private:
+  bool failing() const { return fail_->load(std::memory_order_relaxed); }
+
   std::unique_ptr<store::LogFile> file_;
   const std::atomic<bool>* fail_;
 };
@@ -68,9 +70,9 @@ uint64_t FileSize(const std::string& path) {
 // Bytes recovery will read (snapshot and WAL segments), for progress reports.
 uint64_t RecoveryBytes(const std::string& dir) {
   uint64_t total = FileSize(dir + "/" + store::kSnapshotFileName);
-  std::vector<store::wal::WalSegment> segments;
-  if (store::wal::ListSegments(dir, &segments).ok()) {
-    for (const auto& s : segments) total += FileSize(s.path);
+  Result<std::vector<store::wal::WalSegment>> segments = store::wal::ListSegments(dir);
+  if (segments.ok()) {
+    for (const auto& s : *segments) total += FileSize(s.path);
   }
   return total;
 }
@@ -106,18 +108,16 @@ class Progress {
 };
 
 // Loads the snapshot (if any), then replays every WAL record after its cut. Returns the LSN
-// the next record gets, or 0 with *error.
-uint64_t Replay(ServerState& state, const std::string& dir, std::string* error) {
+// the next record gets, or why startup must stop.
+Result<uint64_t> Replay(ServerState& state, const std::string& dir) {
   auto start = std::chrono::steady_clock::now();
   state.loading_start_s = std::chrono::duration_cast<std::chrono::seconds>(
                               std::chrono::system_clock::now().time_since_epoch()).count();
   state.loading_total_bytes = RecoveryBytes(dir);
   Progress progress(state, start);
-  store::SnapshotResult snapshot = store::LoadSnapshot(state.store, dir);
-  if (!snapshot.ok()) {
-    *error = snapshot.message;
-    return 0;
-  }
+  Result<store::SnapshotInfo> loaded = store::LoadSnapshot(state.store, dir);
+  if (!loaded.ok()) return loaded.TakeStatus();
+  const store::SnapshotInfo& snapshot = *loaded;
   if (snapshot.bytes > 0) {
     Log(LogLevel::kNotice, "Snapshot loaded: %llu keys, cut at LSN %llu",
         static_cast<unsigned long long>(snapshot.keys),
@@ -129,21 +129,19 @@ uint64_t Replay(ServerState& state, const std::string& dir, std::string* error) 
   LogReporter reporter;
   uint64_t records = 0, skipped = 0;
   bool skip_bad = state.config.Snapshot().wal_replay_skip_bad_records;
-  bool malformed = false;
+  Status malformed;
   store::wal::WalReadResult result = store::wal::ReadWal(
       dir, snapshot.lsn,
       [&](const store::wal::WalRecord& r) {
-        std::string why;
-        if (!store::ApplyEffects(state.store, r.payload, &why)) {
+        if (Status applied = store::ApplyEffects(state.store, r.payload); !applied.ok()) {
           std::string what = "WAL record " + std::to_string(r.lsn) + " in " +
                              std::string(r.segment) + " at offset " + std::to_string(r.offset) +
-                             ": " + why;
+                             ": " + std::string(applied.message());
           if (!skip_bad) {
-            *error = what + " (show it with cairn-check-wal --show " + std::to_string(r.lsn) + " " +
-                     dir +
-                     "; to start anyway, skipping such records, set "
-                     "wal-replay-skip-bad-records yes)";
-            malformed = true;
+            malformed = Status::Corruption(
+                what + " (show it with cairn-check-wal --show " + std::to_string(r.lsn) + " " +
+                dir + "; to start anyway, skipping such records, set "
+                      "wal-replay-skip-bad-records yes)");
             return false;
           }
           Log(LogLevel::kWarning, "Skipped %s", what.c_str());
@@ -154,42 +152,40 @@ uint64_t Replay(ServerState& state, const std::string& dir, std::string* error) 
         return true;
       },
       &reporter);
-  if (malformed) return 0;
+  if (!malformed.ok()) return malformed;
   if (skipped > 0) {
     Log(LogLevel::kWarning, "%llu WAL records did not apply and were skipped",
         static_cast<unsigned long long>(skipped));
   }
   if (result.state == store::wal::WalReadState::kIoError) {
-    *error = "reading the WAL failed: " + result.segment + ": " + result.reason;
-    return 0;
+    return Status(Code::kIoError,
+                  "reading the WAL failed: " + result.segment + ": " + result.reason);
   }
   if (result.state == store::wal::WalReadState::kCorrupt) {
-    *error = "WAL corruption in " + result.segment + " at offset " +
-             std::to_string(result.offset) + ": " + result.reason +
-             " (inspect and repair with cairn-check-wal)";
-    return 0;
+    return Status::Corruption("WAL corruption in " + result.segment + " at offset " +
+                              std::to_string(result.offset) + ": " + result.reason +
+                              " (inspect and repair with cairn-check-wal)");
   }
   if (result.next_lsn != 0 && result.next_lsn <= snapshot.lsn) {
     // A snapshot is published only after the log is synced through its cut
     // (Journal::SyncThrough), so one that is ahead of the log was not written with this log:
     // damaged, or copied from elsewhere. Deleting the segments could lose acknowledged
     // writes, so nothing is touched and the operator decides.
-    *error = "the snapshot " + dir + "/" + store::kSnapshotFileName + " is cut at LSN " +
-             std::to_string(snapshot.lsn) + " but the WAL ends at LSN " +
-             std::to_string(result.next_lsn - 1) +
-             ": they do not belong together; nothing was changed. If the snapshot holds the "
-             "data you want, move the wal-*.log files out of " +
-             dir + "; if the log does, move the snapshot out";
-    return 0;
+    return Status::Corruption(
+        "the snapshot " + dir + "/" + store::kSnapshotFileName + " is cut at LSN " +
+        std::to_string(snapshot.lsn) + " but the WAL ends at LSN " +
+        std::to_string(result.next_lsn - 1) +
+        ": they do not belong together; nothing was changed. If the snapshot holds the data you "
+        "want, move the wal-*.log files out of " +
+        dir + "; if the log does, move the snapshot out");
   } else if (result.first_lsn > snapshot.lsn + 1) {
-    *error = "the WAL starts at LSN " + std::to_string(result.first_lsn) +
-             " but the snapshot ends at " + std::to_string(snapshot.lsn) + ": records are missing";
-    return 0;
+    return Status::Corruption("the WAL starts at LSN " + std::to_string(result.first_lsn) +
+                              " but the snapshot ends at " + std::to_string(snapshot.lsn) +
+                              ": records are missing");
   }
   if (result.state == store::wal::WalReadState::kTornTail) {
-    if (store::wal::WalStatus st = store::wal::TruncateWal(dir, result, nullptr); !st.ok()) {
-      *error = "cutting the WAL's torn tail failed: " + st.message;
-      return 0;
+    if (Status st = store::wal::TruncateWal(dir, result, nullptr); !st.ok()) {
+      return Status(st.code(), "cutting the WAL's torn tail failed: " + std::string(st.message()));
     }
   }
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -205,11 +201,10 @@ uint64_t Replay(ServerState& state, const std::string& dir, std::string* error) 
 
 }  // namespace
 
-std::unique_ptr<store::GroupCommit> StartDurability(ServerState& state,
-                                                    const DurabilityOptions& options,
-                                                    std::string* error) {
-  uint64_t next_lsn = Replay(state, options.dir, error);
-  if (next_lsn == 0) return nullptr;
+Result<std::unique_ptr<store::GroupCommit>> StartDurability(ServerState& state,
+                                                            const DurabilityOptions& options) {
+  Result<uint64_t> next_lsn = Replay(state, options.dir);
+  if (!next_lsn.ok()) return next_lsn.TakeStatus();
   Config config = state.config.Snapshot();
   store::GroupCommitOptions gc;
   gc.wal.dir = options.dir;
@@ -217,28 +212,29 @@ std::unique_ptr<store::GroupCommit> StartDurability(ServerState& state,
   gc.policy = PolicyOf(config.appendfsync);
   gc.sync_delay_ms_for_testing = config.debug_wal_sync_delay_ms;
   const std::atomic<bool>* fail = &state.limits.inject_wal_enospc;
-  gc.wal.open = [fail](const std::string& path, int* err) -> std::unique_ptr<store::LogFile> {
-    std::unique_ptr<store::LogFile> file = store::OpenPosixLogFile(path, err);
-    if (file == nullptr) return nullptr;
-    return std::make_unique<FaultInjectingLogFile>(std::move(file), fail);
+  gc.wal.open = [fail](const std::string& path) -> Result<std::unique_ptr<store::LogFile>> {
+    Result<std::unique_ptr<store::LogFile>> file = store::OpenPosixLogFile(path);
+    if (!file.ok()) return file;
+    return std::unique_ptr<store::LogFile>(
+        std::make_unique<FaultInjectingLogFile>(std::move(file).value(), fail));
   };
   gc.on_durable = options.on_durable;
   ServerState* s = &state;
   auto wake = options.on_durable;
-  gc.on_error = [s, wake](int err) {
+  gc.on_error = [s, wake](const Status& st) {
     {
       std::lock_guard lock(s->wal_error_mu);
-      s->wal_error = err == 0 ? "" : std::strerror(-err);
+      s->wal_error = st.ok() ? "" : std::strerror(st.sys_errno());
     }
-    if (err != 0 && wake) wake(0);  // connections holding replies turn them into errors
-    if (err != 0) {
+    if (!st.ok() && wake) wake(0);  // connections holding replies turn them into errors
+    if (!st.ok()) {
       Log(LogLevel::kWarning, "WAL write failed: %s; refusing writes until it succeeds",
-          std::strerror(-err));
+          std::strerror(st.sys_errno()));
     } else {
       Log(LogLevel::kWarning, "WAL writes succeed again; accepting writes");
     }
   };
-  auto wal = std::make_unique<store::GroupCommit>(std::move(gc), next_lsn);
+  auto wal = std::make_unique<store::GroupCommit>(std::move(gc), *next_lsn);
   wal->Start();
   state.wal = wal.get();
   state.store.set_journal(wal.get());
@@ -247,8 +243,8 @@ std::unique_ptr<store::GroupCommit> StartDurability(ServerState& state,
 
 void StopDurability(ServerState& state, store::GroupCommit* wal) {
   if (wal == nullptr) return;
-  if (int rc = wal->Stop(); rc != 0) {
-    Log(LogLevel::kWarning, "WAL final sync failed: %s", std::strerror(-rc));
+  if (Status st = wal->Stop(); !st.ok()) {
+    Log(LogLevel::kWarning, "WAL final sync failed: %s", std::strerror(st.sys_errno()));
   } else {
     Log(LogLevel::kNotice, "WAL synced up to LSN %llu",
         static_cast<unsigned long long>(wal->durable_lsn()));

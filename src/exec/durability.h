@@ -12,6 +12,7 @@
 #include <string>
 
 #include "src/exec/server_state.h"
+#include "store/base/status.h"
 #include "store/durability/group_commit.h"
 
 namespace cairn::server {
@@ -23,10 +24,10 @@ struct DurabilityOptions {
 };
 
 // Replays the WAL into state.store and starts the group commit. Returns the running log (also
-// installed as state.wal and as the store's journal), or nullptr with *error set.
-std::unique_ptr<store::GroupCommit> StartDurability(ServerState& state,
-                                                    const DurabilityOptions& options,
-                                                    std::string* error);
+// installed as state.wal and as the store's journal), or why the server cannot start: the
+// message names the file, offset and reason, and how to go on.
+Result<std::unique_ptr<store::GroupCommit>> StartDurability(ServerState& state,
+                                                            const DurabilityOptions& options);
 
 // Syncs everything appended and stops the commit thread (SHUTDOWN, SIGTERM).
 void StopDurability(ServerState& state, store::GroupCommit* wal);

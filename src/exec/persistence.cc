@@ -31,36 +31,40 @@ uint64_t Persistence::changes_since_save() const {
   return wal()->last_lsn() - state_.snapshot_lsn.load();
 }
 
-std::string Persistence::Snapshot() {
+Status Persistence::Snapshot() {
   // Records after the cut go to a fresh segment, so the covered ones can be deleted.
   if (wal() != nullptr) wal()->RotateSegment();
   uint64_t wal_bytes = wal() != nullptr ? wal()->stats().bytes : 0;
   auto start = std::chrono::steady_clock::now();
-  store::SnapshotResult r = store::WriteSnapshot(state_.store, dir_);
-  last_ok_ = r.ok();
-  if (!r.ok()) {
-    Log(LogLevel::kWarning, "Snapshot failed: %s", r.message.c_str());
-    return r.message;
+  Result<store::SnapshotInfo> written = store::WriteSnapshot(state_.store, dir_);
+  last_ok_ = written.ok();
+  if (!written.ok()) {
+    std::string message(written.status().message());
+    Log(LogLevel::kWarning, "Snapshot failed: %s", message.c_str());
+    return written.TakeStatus();
   }
+  const store::SnapshotInfo& r = *written;
   state_.snapshot_lsn = r.lsn;
   state_.last_save_s = NowS();
   snapshot_bytes_ = r.bytes;
   wal_bytes_at_snapshot_ = wal_bytes;
-  int trimmed = store::TrimWal(dir_, r.lsn);
+  // A failed trim only leaves covered segments behind; the next snapshot trims them. The log
+  // line then counts minus the errno.
+  Result<int> trimmed = store::TrimWal(dir_, r.lsn);
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                 std::chrono::steady_clock::now() - start).count();
   Log(LogLevel::kNotice, "Snapshot saved: %llu keys, %llu bytes, cut at LSN %llu, %lld ms; "
       "%d WAL segments trimmed", static_cast<unsigned long long>(r.keys),
       static_cast<unsigned long long>(r.bytes), static_cast<unsigned long long>(r.lsn),
-      static_cast<long long>(ms), trimmed);
-  return "";
+      static_cast<long long>(ms), trimmed.ok() ? *trimmed : -trimmed.status().sys_errno());
+  return Status::Ok();
 }
 
-std::string Persistence::Save() {
-  if (running_.exchange(true)) return "ERR Background save already in progress";
-  std::string error = Snapshot();
+Status Persistence::Save() {
+  if (running_.exchange(true)) return Status(Code::kBusy);
+  Status st = Snapshot();
   running_ = false;
-  return error;
+  return st;
 }
 
 bool Persistence::StartBackground() {
@@ -68,7 +72,7 @@ bool Persistence::StartBackground() {
   if (running_.exchange(true)) return false;
   if (thread_.joinable()) thread_.join();  // the previous one has finished
   thread_ = std::thread([this] {
-    Snapshot();
+    (void)Snapshot();  // logged, and reported by last_ok() (INFO's rdb_last_bgsave_status)
     running_ = false;
   });
   return true;

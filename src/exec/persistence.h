@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "src/exec/server_state.h"
+#include "store/base/status.h"
 
 namespace cairn::server {
 
@@ -22,8 +23,9 @@ class Persistence {
   Persistence(ServerState& state, std::string dir);
   ~Persistence();
 
-  // SAVE: snapshot now, on this thread. Returns "" or an error text.
-  std::string Save();
+  // SAVE: snapshot now, on this thread. kBusy when a snapshot is running; a failed snapshot's
+  // message says what failed ("writing <dir>/snapshot.cairn.tmp: No space left on device").
+  Status Save();
   // BGSAVE / BGREWRITEAOF: starts a background snapshot; false if one is running.
   bool StartBackground();
   // Checks the save schedule and WAL growth; starts a background snapshot when due.
@@ -38,7 +40,7 @@ class Persistence {
   uint64_t changes_since_save() const;
 
  private:
-  std::string Snapshot();  // the shared body: snapshot, then trim
+  Status Snapshot();  // the shared body: snapshot, then trim
   store::GroupCommit* wal() const { return state_.wal.load(std::memory_order_acquire); }
   bool ScheduleDue(const Config& config, int64_t now_s) const;
   bool WalGrowthDue(const Config& config) const;

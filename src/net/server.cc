@@ -83,27 +83,32 @@ int Server::Run() {
   return exit_code_;
 }
 
+namespace {
+
+// Logs why recovery failed; false, for Recover to return.
+bool CannotStart(const Status& st) {
+  std::string message(st.message());
+  Log(LogLevel::kWarning, "Cannot start: %s", message.c_str());
+  return false;
+}
+
+}  // namespace
+
 // With appendonly: snapshot + WAL replay, then the group commit. Without: the snapshot only.
 bool Server::Recover(const Config& config) {
-  std::string error;
   if (config.appendonly) {
     DurabilityOptions options;
     options.dir = ".";  // main() has made `dir` the working directory
     options.on_durable = [this](uint64_t) {
       for (auto& t : threads_) t->NotifyDurable();
     };
-    wal_ = StartDurability(*state_, options, &error);
-    if (wal_ == nullptr) {
-      Log(LogLevel::kWarning, "Cannot start: %s", error.c_str());
-      return false;
-    }
+    Result<std::unique_ptr<store::GroupCommit>> wal = StartDurability(*state_, options);
+    if (!wal.ok()) return CannotStart(wal.status());
+    wal_ = std::move(wal).value();
   } else {
-    store::SnapshotResult r = store::LoadSnapshot(state_->store, ".");
-    if (!r.ok()) {
-      Log(LogLevel::kWarning, "Cannot start: %s", r.message.c_str());
-      return false;
-    }
-    state_->snapshot_lsn = r.lsn;
+    Result<store::SnapshotInfo> snapshot = store::LoadSnapshot(state_->store, ".");
+    if (!snapshot.ok()) return CannotStart(snapshot.status());
+    state_->snapshot_lsn = snapshot->lsn;
   }
   persistence_ = std::make_unique<Persistence>(*state_, ".");
   state_->persistence = persistence_.get();

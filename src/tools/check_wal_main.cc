@@ -27,12 +27,15 @@
 #include <string_view>
 #include <vector>
 
+#include "store/base/status.h"
 #include "store/durability/wal_reader.h"
 #include "store/effects.h"
 
 namespace {
 
 namespace wal = cairn::store::wal;
+using cairn::Result;
+using cairn::Status;
 
 constexpr int kExitOk = 0;
 constexpr int kExitDamaged = 1;
@@ -85,10 +88,11 @@ void PrintDamage(const wal::WalReadResult& r) {
 // Cuts the damage off and says what was cut; returns the exit status.
 int Repair(const std::string& dir, const wal::WalReadResult& r) {
   std::vector<std::string> removed;
-  wal::WalStatus st = wal::TruncateWal(dir, r, &removed);
+  Status st = wal::TruncateWal(dir, r, &removed);
   for (const std::string& path : removed) std::printf("removed %s\n", path.c_str());
   if (!st.ok()) {
-    std::fprintf(stderr, "cairn-check-wal: truncate failed: %s\n", st.message.c_str());
+    std::string message(st.message());
+    std::fprintf(stderr, "cairn-check-wal: truncate failed: %s\n", message.c_str());
     return kExitDamaged;
   }
   bool damaged_removed = std::find(removed.begin(), removed.end(), r.segment) != removed.end();
@@ -101,12 +105,13 @@ int Repair(const std::string& dir, const wal::WalReadResult& r) {
 }
 
 int Check(const std::string& dir, bool truncate) {
-  std::vector<wal::WalSegment> all;
-  wal::WalStatus st = wal::ListSegments(dir, &all);
-  if (!st.ok()) {
-    std::fprintf(stderr, "cairn-check-wal: %s\n", st.message.c_str());
+  Result<std::vector<wal::WalSegment>> listed = wal::ListSegments(dir);
+  if (!listed.ok()) {
+    std::string message(listed.status().message());
+    std::fprintf(stderr, "cairn-check-wal: %s\n", message.c_str());
     return kExitDamaged;
   }
+  const std::vector<wal::WalSegment>& all = *listed;
   wal::WalReadResult r = wal::ReadWal(
       dir, 0, [](const wal::WalRecord&) { return true; }, nullptr);
   for (const auto& s : r.segments) PrintSegment(s);

@@ -26,11 +26,11 @@ GroupCommit::GroupCommit(GroupCommitOptions options, uint64_t next_lsn)
       last_lsn_(next_lsn - 1),
       durable_lsn_(next_lsn - 1) {}
 
-GroupCommit::~GroupCommit() { Stop(); }
+GroupCommit::~GroupCommit() { (void)Stop(); }  // owners that care call Stop first
 
 void GroupCommit::Start() { thread_ = std::thread([this] { Run(); }); }
 
-int GroupCommit::Stop() {
+Status GroupCommit::Stop() {
   {
     std::lock_guard lock(mu_);
     stop_ = true;
@@ -41,13 +41,14 @@ int GroupCommit::Stop() {
   return final_error_;
 }
 
-int GroupCommit::SyncThrough(uint64_t lsn) {
+Status GroupCommit::SyncThrough(uint64_t lsn) {
   std::unique_lock lock(mu_);
   if (lsn > sync_wanted_lsn_) sync_wanted_lsn_ = lsn;
   cv_.notify_one();
   synced_cv_.wait(lock, [&] { return synced_lsn_ >= lsn || stop_ || failed(); });
-  if (synced_lsn_ >= lsn) return 0;
-  return failed() ? -EIO : -ECANCELED;
+  if (synced_lsn_ >= lsn) return Status::Ok();
+  if (failed()) return Status::IoError(EIO, "syncing the WAL");
+  return Status::IoError(ECANCELED, "syncing the WAL");
 }
 
 bool GroupCommit::SyncRequested() const {
@@ -56,13 +57,13 @@ bool GroupCommit::SyncRequested() const {
 
 void GroupCommit::SyncWritten() {
   uint64_t written = durable_lsn();
-  int rc = TimedSync();
-  ReportHealth(rc);
+  Status st = TimedSync();
+  ReportHealth(st);
   std::lock_guard lock(mu_);
-  if (rc == 0 && written > synced_lsn_) synced_lsn_ = written;
+  if (st.ok() && written > synced_lsn_) synced_lsn_ = written;
   // A failed sync answers the request (SyncThrough returns the error): dropping it keeps the
   // commit thread from retrying fdatasync in a tight loop while the disk is failing.
-  if (rc != 0) sync_wanted_lsn_ = synced_lsn_;
+  if (!st.ok()) sync_wanted_lsn_ = synced_lsn_;
   synced_cv_.notify_all();
 }
 
@@ -125,64 +126,64 @@ void GroupCommit::Run() {
     lock.lock();
   }
   lock.unlock();
-  if (options_.policy != FsyncPolicy::kAlways && final_error_ == 0) {
+  if (options_.policy != FsyncPolicy::kAlways && final_error_.ok()) {
     final_error_ = writer_.Sync();  // shutdown: everysec and no flush to disk too
   }
 }
 
-int GroupCommit::WriteOnce(uint64_t first_lsn) {
+Status GroupCommit::WriteOnce(uint64_t first_lsn) {
   if (rotate_.exchange(false, std::memory_order_acq_rel)) writer_.Rotate();
-  if (int rc = writer_.Write(first_lsn, writing_); rc != 0) return rc;  // already undone
-  if (options_.policy != FsyncPolicy::kAlways) return 0;
+  if (Status st = writer_.Write(first_lsn, writing_); !st.ok()) return st;  // already undone
+  if (options_.policy != FsyncPolicy::kAlways) return Status::Ok();
   if (options_.sync_delay_ms_for_testing > 0) {
     std::this_thread::sleep_for(std::chrono::milliseconds(options_.sync_delay_ms_for_testing));
   }
-  int rc = TimedSync();
-  if (rc != 0) {
+  Status st = TimedSync();
+  if (!st.ok()) {
     // The batch is retried from scratch: take it out so it is never in the log twice.
-    if (int undo = writer_.UndoLastWrite(); undo != 0) return undo;
+    if (Status undo = writer_.UndoLastWrite(); !undo.ok()) return undo;
   }
-  return rc;
+  return st;
 }
 
-int GroupCommit::TimedSync() {
+Status GroupCommit::TimedSync() {
   int64_t start = SteadyUs();
-  int rc = writer_.Sync();
+  Status st = writer_.Sync();
   std::lock_guard lock(mu_);
   ++stats_.fsyncs;
   stats_.last_fsync_us = static_cast<uint64_t>(SteadyUs() - start);
-  return rc;
+  return st;
 }
 
-void GroupCommit::ReportHealth(int rc) {
-  if (rc != 0) {
+void GroupCommit::ReportHealth(const Status& st) {
+  if (!st.ok()) {
     if (!failed_.exchange(true, std::memory_order_acq_rel) && options_.on_error) {
-      options_.on_error(rc);
+      options_.on_error(st);
     }
     std::lock_guard lock(mu_);
     ++stats_.failures;
     synced_cv_.notify_all();  // SyncThrough gives up on a failing log
   } else if (failed_.exchange(false, std::memory_order_acq_rel) && options_.on_error) {
-    options_.on_error(0);
+    options_.on_error(Status::Ok());
   }
 }
 
 void GroupCommit::Commit(uint64_t first_lsn, uint64_t last_lsn, uint64_t records) {
-  int rc = WriteOnce(first_lsn);
-  while (rc != 0) {
-    ReportHealth(rc);
+  Status st = WriteOnce(first_lsn);
+  while (!st.ok()) {
+    ReportHealth(st);
     {
       std::unique_lock lock(mu_);
       // Keep retrying while running; at shutdown give up and report it.
       if (cv_.wait_for(lock, std::chrono::milliseconds(options_.retry_interval_ms),
                        [this] { return stop_; })) {
-        final_error_ = rc;
+        final_error_ = std::move(st);
         return;
       }
     }
-    rc = WriteOnce(first_lsn);
+    st = WriteOnce(first_lsn);
   }
-  ReportHealth(0);
+  ReportHealth(Status::Ok());
   {
     std::lock_guard lock(mu_);
     stats_.bytes += writing_.size();

@@ -41,9 +41,9 @@ struct GroupCommitOptions {
   int sync_delay_ms_for_testing = 0;
   // Called on the commit thread after each batch becomes durable (always) or written.
   std::function<void(uint64_t lsn)> on_durable;
-  // Called on the commit thread when a write or sync fails (negative errno) and again when
-  // it recovers (0).
-  std::function<void(int error)> on_error;
+  // Called on the commit thread when a write or sync fails (a kIoError whose errno says why)
+  // and again, with OK, when it recovers.
+  std::function<void(const Status& status)> on_error;
 };
 
 struct GroupCommitStats {
@@ -64,17 +64,18 @@ class GroupCommit final : public Journal {
   ~GroupCommit() override;
 
   void Start();
-  // Writes and syncs everything appended so far, then stops the thread. Returns 0 or the
-  // negative errno of a final write or sync that failed.
-  int Stop();
+  // Writes and syncs everything appended so far, then stops the thread. Returns the error
+  // of a final write or sync that failed.
+  Status Stop();
 
   uint64_t Append(std::string_view payload) override;
   // The next batch starts a new segment file (called when a snapshot starts). Any thread.
   void RotateSegment() { rotate_.store(true, std::memory_order_release); }
   uint64_t last_lsn() const override { return last_lsn_.load(std::memory_order_acquire); }
   // Waits until the commit thread has fdatasync'ed through lsn (under everysec and no it
-  // syncs on request). -EIO if the log is failing, -ECANCELED if it stopped first.
-  int SyncThrough(uint64_t lsn) override;
+  // syncs on request). A kIoError with EIO if the log is failing, ECANCELED if it stopped
+  // first.
+  Status SyncThrough(uint64_t lsn) override;
   // Replies revealing LSN <= durable_lsn() may leave. Under everysec and no, every written
   // batch counts (those policies acknowledge before the sync, as Redis does).
   uint64_t durable_lsn() const { return durable_lsn_.load(std::memory_order_acquire); }
@@ -90,10 +91,10 @@ class GroupCommit final : public Journal {
   void Run();
   // Writes (and syncs) one batch; retries until it succeeds or the commit thread stops.
   void Commit(uint64_t first_lsn, uint64_t last_lsn, uint64_t records);
-  int WriteOnce(uint64_t first_lsn);
-  int TimedSync();
-  // Tracks failed()/on_error from the result of a write or sync (0 = success).
-  void ReportHealth(int rc);
+  Status WriteOnce(uint64_t first_lsn);
+  Status TimedSync();
+  // Tracks failed()/on_error from the result of a write or sync.
+  void ReportHealth(const Status& st);
   void MaybeSyncEverySecond();
   // A SyncThrough caller waits for records that are written but not yet synced.
   bool SyncRequested() const;
@@ -118,7 +119,7 @@ class GroupCommit final : public Journal {
 
   std::string writing_;  // commit thread only
   int64_t last_sync_ms_ = 0;
-  int final_error_ = 0;
+  Status final_error_;  // commit thread; read by Stop after the join
   std::atomic<uint64_t> last_lsn_;
   std::atomic<uint64_t> durable_lsn_;
   std::atomic<bool> failed_{false};

@@ -25,11 +25,15 @@ constexpr uint8_t kEntryTag = 1;
 constexpr uint8_t kEndTag = 0xFF;
 constexpr size_t kFlushBytes = 1 << 20;
 
-SnapshotResult Failure(int error, std::string message) {
-  SnapshotResult r;
-  r.error = error;
-  r.message = std::move(message) + ": " + std::strerror(-error);
-  return r;
+// "writing <tmp>: No space left on device": the step that failed and the OS's reason.
+Status Failed(const Status& st, const std::string& step) {
+  if (st.code() == Code::kIoError) return Status::IoError(st.sys_errno(), step);
+  return Status(st.code(), step + ": " + std::string(st.message()));
+}
+
+// A damaged file; the message ends in strerror(EBADMSG), the wording of cairn's startup errors.
+Status Damaged(const std::string& what) {
+  return Status::Corruption(what + ": " + std::strerror(EBADMSG));
 }
 
 // Streams the file through one buffer, keeping the running CRC of everything written.
@@ -37,13 +41,13 @@ class SnapshotFile {
  public:
   explicit SnapshotFile(std::unique_ptr<LogFile> file) : file_(std::move(file)) {}
   std::string& buffer() { return buf_; }
-  int FlushIfFull() { return buf_.size() >= kFlushBytes ? Flush() : 0; }
-  int Flush() {
+  Status FlushIfFull() { return buf_.size() >= kFlushBytes ? Flush() : Status::Ok(); }
+  Status Flush() {
     crc_ = Crc32c(buf_.data(), buf_.size(), crc_);
-    int rc = file_->Append(buf_);
+    Status st = file_->Append(buf_);
     bytes_ += buf_.size();
     buf_.clear();
-    return rc;
+    return st;
   }
   uint32_t crc() const { return crc_; }
   uint64_t bytes() const { return bytes_; }
@@ -73,76 +77,76 @@ void EncodeEntry(std::string* out, const CapturedEntry& e) {
 }
 
 // Captures and writes every shard; the caller has started the capture.
-int WriteEntries(Store& store, Capture& capture, SnapshotFile& out, uint64_t* keys) {
+Status WriteEntries(Store& store, Capture& capture, SnapshotFile& out, uint64_t* keys) {
   for (size_t i = 0; i < Store::kShards; ++i) {
     store.CaptureShard(i);
     std::vector<CapturedEntry> entries;
     entries.swap(capture.entries[i]);  // complete: captured under the shard lock
     for (const CapturedEntry& e : entries) {
       EncodeEntry(&out.buffer(), e);
-      if (int rc = out.FlushIfFull(); rc != 0) return rc;
+      if (Status st = out.FlushIfFull(); !st.ok()) return st;
     }
     *keys += entries.size();
   }
-  return 0;
+  return Status::Ok();
 }
 
 }  // namespace
 
-SnapshotResult WriteSnapshot(Store& store, const std::string& dir) {
+Result<SnapshotInfo> WriteSnapshot(Store& store, const std::string& dir) {
   std::string tmp = dir + "/" + kSnapshotFileName + ".tmp";
   std::string final_path = dir + "/" + kSnapshotFileName;
   ::unlink(tmp.c_str());
-  int error = 0;
-  std::unique_ptr<LogFile> file = OpenPosixLogFile(tmp, &error);
-  if (file == nullptr) return Failure(error, "creating " + tmp);
+  Result<std::unique_ptr<LogFile>> file = OpenPosixLogFile(tmp);
+  if (!file.ok()) return Failed(file.status(), "creating " + tmp);
   Capture capture(Store::kShards);
-  if (!store.StartCapture(&capture)) return Failure(-EBUSY, "a snapshot is already running");
-  SnapshotFile out(std::move(file));
+  if (!store.StartCapture(&capture)) {
+    return Status(Code::kBusy, std::string("a snapshot is already running: ") +
+                                   std::strerror(EBUSY));
+  }
+  SnapshotFile out(std::move(file).value());
   out.buffer() = std::string(kSnapshotMagic);
   PutU32(&out.buffer(), kSnapshotVersion);
   PutU64(&out.buffer(), capture.lsn);
   PutU32(&out.buffer(), static_cast<uint32_t>(store.databases()));
-  SnapshotResult result;
-  result.lsn = capture.lsn;
-  int rc = WriteEntries(store, capture, out, &result.keys);
+  SnapshotInfo info;
+  info.lsn = capture.lsn;
+  Status st = WriteEntries(store, capture, out, &info.keys);
   store.FinishCapture();
-  if (rc == 0) {
+  if (st.ok()) {
     PutU8(&out.buffer(), kEndTag);
-    PutU64(&out.buffer(), result.keys);
-    rc = out.Flush();
+    PutU64(&out.buffer(), info.keys);
+    st = out.Flush();
   }
-  if (rc == 0) {
+  if (st.ok()) {
     std::string crc;
     PutU32(&crc, MaskCrc(out.crc()));
-    rc = out.file().Append(crc);
+    st = out.file().Append(crc);
   }
-  if (rc == 0) rc = out.file().Sync();
+  if (st.ok()) st = out.file().Sync();
   // Published only once the log holds every record up to the cut: a crash can then never
   // leave a snapshot that is ahead of the log, which recovery could not tell from damage.
-  if (rc == 0 && store.journal() != nullptr) rc = store.journal()->SyncThrough(capture.lsn);
-  if (rc != 0) {
+  if (st.ok() && store.journal() != nullptr) st = store.journal()->SyncThrough(capture.lsn);
+  if (!st.ok()) {
     ::unlink(tmp.c_str());
-    return Failure(rc, "writing " + tmp);
+    return Failed(st, "writing " + tmp);
   }
-  if (::rename(tmp.c_str(), final_path.c_str()) != 0) return Failure(-errno, "renaming " + tmp);
-  if (int d = SyncDir(dir); d != 0) return Failure(d, "syncing " + dir);
-  result.bytes = out.bytes() + 4;
-  return result;
+  if (::rename(tmp.c_str(), final_path.c_str()) != 0) {
+    return Status::IoError(errno, "renaming " + tmp);
+  }
+  if (Status synced = SyncDir(dir); !synced.ok()) return Failed(synced, "syncing " + dir);
+  info.bytes = out.bytes() + 4;
+  return info;
 }
 
 namespace {
 
-bool ReadFile(const std::string& path, std::string* data, int* error) {
+Result<std::string> ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    *error = errno == ENOENT ? -ENOENT : -EIO;
-    return false;
-  }
+  if (!in) return Status::IoError(errno == ENOENT ? ENOENT : EIO, "reading " + path);
   std::ostringstream ss;
   ss << in.rdbuf();
-  *data = ss.str();
-  return true;
+  return ss.str();
 }
 
 // Applies the entries between the header and the end marker. On failure *left is what
@@ -186,37 +190,36 @@ bool LoadEntries(Store& store, Decoder& d, uint64_t* keys, size_t* left) {
 
 }  // namespace
 
-SnapshotResult LoadSnapshot(Store& store, const std::string& dir) {
+Result<SnapshotInfo> LoadSnapshot(Store& store, const std::string& dir) {
   std::string path = dir + "/" + kSnapshotFileName;
-  std::string data;
-  int error = 0;
-  if (!ReadFile(path, &data, &error)) {
-    if (error == -ENOENT) return SnapshotResult{};
-    return Failure(error, "reading " + path);
+  Result<std::string> read = ReadFile(path);
+  if (!read.ok()) {
+    if (read.status().sys_errno() == ENOENT) return SnapshotInfo{};
+    return read.TakeStatus();
   }
-  SnapshotResult result;
-  result.bytes = data.size();
+  const std::string& data = *read;
+  SnapshotInfo info;
+  info.bytes = data.size();
   uint32_t stored_crc = 0;
   if (data.size() < 4 ||
       !Decoder(std::string_view(data).substr(data.size() - 4)).U32(&stored_crc) ||
       UnmaskCrc(stored_crc) != Crc32c(data.data(), data.size() - 4)) {
-    return Failure(-EBADMSG, path + " is incomplete or damaged (checksum)");
+    return Damaged(path + " is incomplete or damaged (checksum)");
   }
   Decoder d(std::string_view(data).substr(0, data.size() - 4));
   std::string_view magic;
   uint32_t version = 0, databases = 0;
   if (!d.Bytes(kSnapshotMagic.size(), &magic) || magic != kSnapshotMagic || !d.U32(&version) ||
-      version != kSnapshotVersion || !d.U64(&result.lsn) || !d.U32(&databases)) {
-    return Failure(-EBADMSG, path + " has a bad header");
+      version != kSnapshotVersion || !d.U64(&info.lsn) || !d.U32(&databases)) {
+    return Damaged(path + " has a bad header");
   }
   size_t body = data.size() - 4, left = 0;
-  bool loaded = LoadEntries(store, d, &result.keys, &left);
+  bool loaded = LoadEntries(store, d, &info.keys, &left);
   if (loaded && !d.empty()) left = d.remaining();  // bytes after the end marker
   if (!loaded || !d.empty()) {
-    return Failure(-EBADMSG,
-                   path + " has a malformed entry at offset " + std::to_string(body - left));
+    return Damaged(path + " has a malformed entry at offset " + std::to_string(body - left));
   }
-  return result;
+  return info;
 }
 
 }  // namespace cairn::store

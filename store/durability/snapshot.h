@@ -29,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "store/base/status.h"
 #include "store/capture.h"
 #include "store/entry.h"
 
@@ -38,22 +39,23 @@ class Store;
 
 inline constexpr char kSnapshotFileName[] = "snapshot.cairn";
 
-struct SnapshotResult {
-  int error = 0;  // 0 or negative errno
-  std::string message;
-  uint64_t lsn = 0;
+// What a snapshot file holds.
+struct SnapshotInfo {
+  uint64_t lsn = 0;    // the cut
   uint64_t keys = 0;
-  uint64_t bytes = 0;
-  bool ok() const { return error == 0; }
+  uint64_t bytes = 0;  // the file's size
 };
 
 // Takes a snapshot of store into dir/snapshot.cairn. Blocks the calling thread only (the
 // server calls it on a background thread for BGSAVE). Thread-safe with concurrent commands;
-// one snapshot at a time (a second concurrent call fails with -EBUSY).
-SnapshotResult WriteSnapshot(Store& store, const std::string& dir);
+// one snapshot at a time (a second concurrent call fails with kBusy). A failure's message
+// names the step and the OS's reason ("writing <dir>/snapshot.cairn.tmp: No space left on
+// device"); the errno of a kIoError is the system call's.
+Result<SnapshotInfo> WriteSnapshot(Store& store, const std::string& dir);
 
-// Loads dir/snapshot.cairn into an empty store (journal off). *lsn is the snapshot's cut
-// (0 and ok when there is no snapshot file).
-SnapshotResult LoadSnapshot(Store& store, const std::string& dir);
+// Loads dir/snapshot.cairn into an empty store (journal off). With no snapshot file: OK and
+// all zeros. A damaged file is kCorruption, its message naming the file (and the offset of a
+// bad entry).
+Result<SnapshotInfo> LoadSnapshot(Store& store, const std::string& dir);
 
 }  // namespace cairn::store

@@ -12,6 +12,7 @@
 #include <memory>
 #include <utility>
 
+#include "store/durability/log_file.h"
 #include "store/durability/wal_format.h"
 
 namespace cairn::store::wal {
@@ -22,10 +23,6 @@ namespace {
 
 // The smallest possible record: crc, a one-byte size, type and LSN.
 constexpr size_t kMinRecordBytes = 4 + 1 + kBodyHeader;
-
-WalStatus Fail(const char* call, const std::string& path, int err) {
-  return WalStatus{-err, std::string(call) + " " + path + ": " + std::strerror(err)};
-}
 
 std::string JoinPath(const std::string& dir, const std::string& name) {
   if (dir.empty() || dir.back() == '/') return dir + name;
@@ -39,14 +36,14 @@ struct FileBytes {
   std::string_view view() const { return {data.get(), size}; }
 };
 
-WalStatus ReadWholeFile(const std::string& path, FileBytes* out) {
+Status ReadWholeFile(const std::string& path, FileBytes* out) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Fail("open", path, errno);
+  if (fd < 0) return Status::IoError(errno, "open " + path);
   struct stat st;
   if (::fstat(fd, &st) != 0) {
     int err = errno;
     ::close(fd);
-    return Fail("fstat", path, err);
+    return Status::IoError(err, "fstat " + path);
   }
   auto capacity = static_cast<size_t>(st.st_size);
   out->data = std::make_unique_for_overwrite<char[]>(capacity == 0 ? 1 : capacity);
@@ -58,24 +55,13 @@ WalStatus ReadWholeFile(const std::string& path, FileBytes* out) {
     if (n < 0) {
       int err = errno;
       ::close(fd);
-      return Fail("read", path, err);
+      return Status::IoError(err, "read " + path);
     }
     if (n == 0) break;
     out->size += static_cast<size_t>(n);
   }
   ::close(fd);
-  return {};
-}
-
-WalStatus SyncDir(const std::string& dir) {
-  std::string path = dir.empty() ? "." : dir;
-  int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return Fail("open", path, errno);
-  int rc = ::fsync(fd);
-  int err = errno;
-  ::close(fd);
-  if (rc != 0) return Fail("fsync", path, err);
-  return {};
+  return Status::Ok();
 }
 
 enum class Prefix { kOk, kShort, kBadVarint };
@@ -154,11 +140,11 @@ bool Scan::Segment(const WalSegment& seg, bool last) {
   seg_ = &seg;
   last_ = last;
   if (result_.first_lsn == 0) result_.first_lsn = seg.first_lsn;
-  WalStatus st = ReadWholeFile(seg.path, &file_);
+  Status st = ReadWholeFile(seg.path, &file_);
   if (!st.ok()) {
     result_.state = WalReadState::kIoError;
     result_.segment = seg.path;
-    result_.reason = st.message;
+    result_.reason = std::string(st.message());
     return false;
   }
   data_ = file_.view();
@@ -323,41 +309,41 @@ WalReadResult Scan::Finish() {
 
 }  // namespace
 
-WalStatus ListSegments(const std::string& dir, std::vector<WalSegment>* segments) {
-  segments->clear();
+Result<std::vector<WalSegment>> ListSegments(const std::string& dir) {
+  std::vector<WalSegment> segments;
   std::string path = dir.empty() ? "." : dir;
   DIR* d = ::opendir(path.c_str());
   if (d == nullptr) {
-    if (errno == ENOENT) return {};
-    return Fail("opendir", path, errno);
+    if (errno == ENOENT) return segments;
+    return Status::IoError(errno, "opendir " + path);
   }
   errno = 0;
   while (const dirent* e = ::readdir(d)) {
     uint64_t first_lsn = 0;
     if (ParseSegmentName(e->d_name, &first_lsn)) {
-      segments->push_back(WalSegment{JoinPath(dir, e->d_name), first_lsn});
+      segments.push_back(WalSegment{JoinPath(dir, e->d_name), first_lsn});
     }
     errno = 0;
   }
   int err = errno;
   ::closedir(d);
-  if (err != 0) return Fail("readdir", path, err);
-  std::sort(segments->begin(), segments->end(),
+  if (err != 0) return Status::IoError(err, "readdir " + path);
+  std::sort(segments.begin(), segments.end(),
             [](const WalSegment& a, const WalSegment& b) { return a.first_lsn < b.first_lsn; });
-  return {};
+  return segments;
 }
 
 WalReadResult ReadWal(const std::string& dir, uint64_t after_lsn,
                       const std::function<bool(const WalRecord&)>& on_record,
                       WalReporter* reporter) {
-  std::vector<WalSegment> segments;
-  WalStatus st = ListSegments(dir, &segments);
-  if (!st.ok()) {
+  Result<std::vector<WalSegment>> listed = ListSegments(dir);
+  if (!listed.ok()) {
     WalReadResult result;
     result.state = WalReadState::kIoError;
-    result.reason = st.message;
+    result.reason = std::string(listed.status().message());
     return result;
   }
+  const std::vector<WalSegment>& segments = *listed;
   Scan scan(after_lsn, on_record, reporter);
   for (size_t i = 0; i < segments.size(); ++i) {
     if (!scan.Segment(segments[i], i + 1 == segments.size())) break;
@@ -368,61 +354,59 @@ WalReadResult ReadWal(const std::string& dir, uint64_t after_lsn,
 namespace {
 
 // Cuts the file at path to size bytes and makes the new size durable.
-WalStatus TruncateFile(const std::string& path, uint64_t size) {
+Status TruncateFile(const std::string& path, uint64_t size) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return Fail("open", path, errno);
+  if (fd < 0) return Status::IoError(errno, "open " + path);
   struct stat st;
-  WalStatus status;
+  Status status;
   if (::fstat(fd, &st) != 0) {
-    status = Fail("fstat", path, errno);
+    status = Status::IoError(errno, "fstat " + path);
   } else if (static_cast<uint64_t>(st.st_size) < size) {
-    status = WalStatus{-EINVAL, "truncate " + path + ": file is shorter than the cut point " +
-                                    std::to_string(size) + "; it changed since it was read"};
+    status = Status::Invalid("truncate " + path + ": file is shorter than the cut point " +
+                             std::to_string(size) + "; it changed since it was read");
   } else if (::ftruncate(fd, static_cast<off_t>(size)) != 0) {
-    status = Fail("ftruncate", path, errno);
+    status = Status::IoError(errno, "ftruncate " + path);
   } else if (::fsync(fd) != 0) {
-    status = Fail("fsync", path, errno);
+    status = Status::IoError(errno, "fsync " + path);
   }
-  if (::close(fd) != 0 && status.ok()) status = Fail("close", path, errno);
+  if (::close(fd) != 0 && status.ok()) status = Status::IoError(errno, "close " + path);
   return status;
 }
 
-WalStatus RemoveFile(const std::string& path, std::vector<std::string>* removed) {
-  if (::unlink(path.c_str()) != 0 && errno != ENOENT) return Fail("unlink", path, errno);
+Status RemoveFile(const std::string& path, std::vector<std::string>* removed) {
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+    return Status::IoError(errno, "unlink " + path);
+  }
   if (removed != nullptr) removed->push_back(path);
-  return {};
+  return Status::Ok();
 }
 
 }  // namespace
 
-WalStatus TruncateWal(const std::string& dir, const WalReadResult& damage,
-                      std::vector<std::string>* removed) {
+Status TruncateWal(const std::string& dir, const WalReadResult& damage,
+                   std::vector<std::string>* removed) {
   if (damage.state != WalReadState::kTornTail && damage.state != WalReadState::kCorrupt) {
-    return WalStatus{-EINVAL, "truncate " + dir + ": the read result reports no damage"};
+    return Status::Invalid("truncate " + dir + ": the read result reports no damage");
   }
-  std::vector<WalSegment> segments;
-  WalStatus st = ListSegments(dir, &segments);
-  if (!st.ok()) return st;
+  Result<std::vector<WalSegment>> listed = ListSegments(dir);
+  if (!listed.ok()) return listed.TakeStatus();
+  const std::vector<WalSegment>& segments = *listed;
   auto damaged = std::find_if(segments.begin(), segments.end(),
                               [&](const WalSegment& s) { return s.path == damage.segment; });
   if (damaged == segments.end()) {
-    return WalStatus{-EINVAL, "truncate " + damage.segment + ": not a segment of " + dir};
+    return Status::Invalid("truncate " + damage.segment + ": not a segment of " + dir);
   }
   // Newest first: a crash part-way leaves the log a shorter prefix, never a log with a gap.
   for (auto it = segments.end(); it != damaged + 1;) {
     --it;
-    st = RemoveFile(it->path, removed);
+    Status st = RemoveFile(it->path, removed);
     if (!st.ok()) return st;
   }
   if (damaged + 1 != segments.end()) {
-    st = SyncDir(dir);
-    if (!st.ok()) return st;
+    if (Status st = SyncDir(dir); !st.ok()) return st;
   }
-  if (damage.offset < kHeaderSize) {
-    st = RemoveFile(damaged->path, removed);
-  } else {
-    st = TruncateFile(damaged->path, damage.offset);
-  }
+  Status st = damage.offset < kHeaderSize ? RemoveFile(damaged->path, removed)
+                                          : TruncateFile(damaged->path, damage.offset);
   if (!st.ok()) return st;
   return SyncDir(dir);
 }

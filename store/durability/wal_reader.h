@@ -38,6 +38,8 @@
 #include <string_view>
 #include <vector>
 
+#include "store/base/status.h"
+
 namespace cairn::store::wal {
 
 // One verified record, as handed to ReadWal's callback. The views point into the reader's
@@ -64,22 +66,14 @@ class WalReporter {
                           const std::string& reason) = 0;
 };
 
-// Outcome of a file-system operation: ok, or what failed and why.
-struct [[nodiscard]] WalStatus {
-  int error = 0;        // 0, or a negative errno (as LogFile and WalWriter return)
-  std::string message;  // "<call> <path>: <strerror>" when error != 0
-
-  bool ok() const { return error == 0; }
-};
-
 struct WalSegment {
   std::string path;  // dir + "/" + SegmentName(first_lsn)
   uint64_t first_lsn;
 };
 
-// Fills *segments with the segment files in dir, sorted by first LSN. Files whose names
-// ParseSegmentName rejects are ignored. A missing dir is an empty log (ok, no segments).
-WalStatus ListSegments(const std::string& dir, std::vector<WalSegment>* segments);
+// The segment files in dir, sorted by first LSN. Files whose names ParseSegmentName rejects
+// are ignored. A missing dir is an empty log (no segments).
+Result<std::vector<WalSegment>> ListSegments(const std::string& dir);
 
 // What ReadWal saw in one segment, up to where it stopped reading.
 struct WalSegmentSummary {
@@ -138,8 +132,9 @@ WalReadResult ReadWal(const std::string& dir, uint64_t after_lsn,
 // or removes it if that is inside its header; fsyncs the file and the directory. Recovery
 // calls this for a torn tail; for corruption only an operator should ask for it. The paths
 // of removed segments are appended to *removed if it is not nullptr. Any other state of
-// damage is an error (-EINVAL), and so is a segment that shrank below damage.offset.
-WalStatus TruncateWal(const std::string& dir, const WalReadResult& damage,
+// damage is an error (kInvalid), and so is a segment that shrank below damage.offset; a failed
+// system call is a kIoError naming the call and file ("unlink <path>: <strerror>").
+Status TruncateWal(const std::string& dir, const WalReadResult& damage,
                       std::vector<std::string>* removed);
 
 }  // namespace cairn::store::wal

@@ -10,70 +10,73 @@
 
 namespace cairn::store {
 
-int WalWriter::OpenSegment(uint64_t first_lsn) {
+Status WalWriter::OpenSegment(uint64_t first_lsn) {
   std::string path = options_.dir + "/" + wal::SegmentName(first_lsn);
-  int error = 0;
-  std::unique_ptr<LogFile> file = options_.open(path, &error);
-  if (file == nullptr) return error;
+  Result<std::unique_ptr<LogFile>> opened = options_.open(path);
+  if (!opened.ok()) return opened.TakeStatus();
+  std::unique_ptr<LogFile> file = std::move(opened).value();
   if (file->size() == 0) {
-    if (int rc = file->Append(wal::SegmentHeader()); rc != 0) {
-      (void)file->Truncate(0);
-      return rc;
+    if (Status st = file->Append(wal::SegmentHeader()); !st.ok()) {
+      (void)file->Truncate(0);  // best effort: the append's error is the one to report
+      return st;
     }
   }
   file_ = std::move(file);
   path_ = std::move(path);
   dir_dirty_ = true;
-  return 0;
+  return Status::Ok();
 }
 
-int WalWriter::Write(uint64_t first_lsn, std::string_view bytes) {
+Status WalWriter::Write(uint64_t first_lsn, std::string_view bytes) {
   if (file_ == nullptr || file_->size() >= options_.segment_bytes || rotate_) {
     rotate_ = false;
     if (file_ != nullptr) {
-      if (int rc = file_->Sync(); rc != 0) return rc;  // the old segment is complete on disk
+      if (Status st = file_->Sync(); !st.ok()) return st;  // the old segment is complete on disk
     }
-    if (int rc = OpenSegment(first_lsn); rc != 0) return rc;
+    if (Status st = OpenSegment(first_lsn); !st.ok()) return st;
   }
   uint64_t before = file_->size();
   last_write_start_ = before;
-  if (int rc = file_->Append(bytes); rc != 0) {
-    (void)file_->Truncate(before);
-    return rc;
+  if (Status st = file_->Append(bytes); !st.ok()) {
+    (void)file_->Truncate(before);  // best effort: the append's error is the one to report
+    return st;
   }
   bytes_written_ += bytes.size();
-  return 0;
+  return Status::Ok();
 }
 
-int WalWriter::UndoLastWrite() {
-  if (file_ == nullptr) return 0;
-  if (int rc = file_->Truncate(last_write_start_); rc != 0) return rc;
+Status WalWriter::UndoLastWrite() {
+  if (file_ == nullptr) return Status::Ok();
+  if (Status st = file_->Truncate(last_write_start_); !st.ok()) return st;
   rotate_ = true;
-  return 0;
+  return Status::Ok();
 }
 
-int WalWriter::Sync() {
-  if (file_ == nullptr) return 0;
-  if (int rc = file_->Sync(); rc != 0) return rc;
+Status WalWriter::Sync() {
+  if (file_ == nullptr) return Status::Ok();
+  if (Status st = file_->Sync(); !st.ok()) return st;
   if (dir_dirty_) {
-    if (int rc = SyncDir(options_.dir); rc != 0) return rc;
+    if (Status st = SyncDir(options_.dir); !st.ok()) return st;
     dir_dirty_ = false;
   }
-  return 0;
+  return Status::Ok();
 }
 
-int TrimWal(const std::string& dir, uint64_t covered_lsn) {
-  std::vector<wal::WalSegment> segments;
-  if (wal::WalStatus st = wal::ListSegments(dir, &segments); !st.ok()) return st.error;
+Result<int> TrimWal(const std::string& dir, uint64_t covered_lsn) {
+  Result<std::vector<wal::WalSegment>> listed = wal::ListSegments(dir);
+  if (!listed.ok()) return listed.TakeStatus();
+  const std::vector<wal::WalSegment>& segments = *listed;
   int removed = 0;
   // Segment i holds LSNs [first_i, first_{i+1}); it is covered when first_{i+1} - 1 <= cut.
   for (size_t i = 0; i + 1 < segments.size(); ++i) {
     if (segments[i + 1].first_lsn > covered_lsn + 1) break;
-    if (::unlink(segments[i].path.c_str()) != 0) return -errno;
+    if (::unlink(segments[i].path.c_str()) != 0) {
+      return Status::IoError(errno, "unlink " + segments[i].path);
+    }
     ++removed;
   }
   if (removed > 0) {
-    if (int rc = SyncDir(dir); rc != 0) return rc;
+    if (Status st = SyncDir(dir); !st.ok()) return st;
   }
   return removed;
 }

@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 
+#include "store/base/status.h"
 #include "store/durability/log_file.h"
 
 namespace cairn::store {
@@ -28,24 +29,24 @@ class WalWriter {
  public:
   explicit WalWriter(WalWriterOptions options) : options_(std::move(options)) {}
 
-  // Appends bytes holding whole records, the first of which has LSN first_lsn. Returns 0 or
-  // a negative errno (then nothing of bytes remains in the file).
-  [[nodiscard]] int Write(uint64_t first_lsn, std::string_view bytes);
+  // Appends bytes holding whole records, the first of which has LSN first_lsn. On failure
+  // nothing of bytes remains in the file.
+  Status Write(uint64_t first_lsn, std::string_view bytes);
   // Makes everything written so far durable (fdatasync, plus the directory after a new
-  // segment was created). Returns 0 or a negative errno.
-  [[nodiscard]] int Sync();
+  // segment was created).
+  Status Sync();
   // After a failed Sync: takes the last Write back out of the file and makes the next Write
   // start a fresh segment. After a failed fsync the kernel may already have dropped the dirty
   // pages, so the batch must be written again, never just synced again — and only once, or
-  // the log would hold its LSNs twice. Returns 0 or a negative errno.
-  [[nodiscard]] int UndoLastWrite();
+  // the log would hold its LSNs twice.
+  Status UndoLastWrite();
   // The next Write starts a new segment (so a snapshot's cut can free the older ones).
   void Rotate() { rotate_ = true; }
   uint64_t bytes_written() const { return bytes_written_; }
   const std::string& segment_path() const { return path_; }
 
  private:
-  [[nodiscard]] int OpenSegment(uint64_t first_lsn);
+  Status OpenSegment(uint64_t first_lsn);
 
   WalWriterOptions options_;
   std::unique_ptr<LogFile> file_;
@@ -57,8 +58,7 @@ class WalWriter {
 };
 
 // Deletes the segments all of whose records have LSN <= covered_lsn (a snapshot holds their
-// effects), never the newest segment; fsyncs the directory. Returns how many were removed,
-// or a negative errno.
-int TrimWal(const std::string& dir, uint64_t covered_lsn);
+// effects), never the newest segment; fsyncs the directory. Returns how many were removed.
+Result<int> TrimWal(const std::string& dir, uint64_t covered_lsn);
 
 }  // namespace cairn::store

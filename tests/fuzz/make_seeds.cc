@@ -194,9 +194,9 @@ void WalSeeds(const fs::path& out, const std::vector<std::string>& records) {
 void SnapshotSeeds(const fs::path& out, Store& store) {
   fs::path dir = fs::temp_directory_path() / ("cairn_seeds." + std::to_string(::getpid()));
   fs::create_directories(dir);
-  SnapshotResult r = WriteSnapshot(store, dir.string());
+  Result<SnapshotInfo> r = WriteSnapshot(store, dir.string());
   if (!r.ok()) {
-    std::fprintf(stderr, "snapshot: %s\n", r.message.c_str());
+    std::fprintf(stderr, "snapshot: %s\n", r.status().ToString().c_str());
     std::exit(1);
   }
   std::ifstream in(dir / kSnapshotFileName, std::ios::binary);

@@ -179,7 +179,7 @@ bool WalReplay(std::string_view data) {
   store::wal::WalReadResult r = store::wal::ReadWal(
       dir, 0,
       [&](const store::wal::WalRecord& record) {
-        malformed = !store::ApplyEffects(fresh.store, record.payload);
+        malformed = !store::ApplyEffects(fresh.store, record.payload).ok();
         return !malformed;
       },
       nullptr);
@@ -192,7 +192,7 @@ bool Effects(std::string_view data) {
   for (size_t start = 0;;) {
     size_t end = data.find(kEffectsSeparator, start);
     std::string_view payload = data.substr(start, end - start);
-    if (!store::ApplyEffects(fresh.store, payload)) return true;  // recovery stops here
+    if (!store::ApplyEffects(fresh.store, payload).ok()) return true;  // recovery stops here
     if (end == std::string_view::npos) break;
     start = end + kEffectsSeparator.size();
   }
@@ -208,9 +208,9 @@ bool Snapshot(std::string_view data) {
   const std::string& dir = Scratch();
   WriteFile(dir + "/" + store::kSnapshotFileName, file);
   FreshStore fresh;
-  store::SnapshotResult r = store::LoadSnapshot(fresh.store, dir);
-  if (!r.ok()) return !r.message.empty();
-  return KeyCount(fresh.store) == r.keys && StoreIsSound(fresh.store);
+  Result<store::SnapshotInfo> r = store::LoadSnapshot(fresh.store, dir);
+  if (!r.ok()) return !r.status().message().empty();
+  return KeyCount(fresh.store) == r->keys && StoreIsSound(fresh.store);
 }
 
 bool ObjectDecode(std::string_view data) {

@@ -27,16 +27,17 @@ class FailingWal {
   explicit FailingWal(InProcess& s) : s_(s) {
     store::GroupCommitOptions o;
     o.wal.dir = dir_.path();
-    o.wal.open = [this](const std::string& path, int* error) -> std::unique_ptr<store::LogFile> {
-      std::unique_ptr<store::LogFile> f = store::OpenPosixLogFile(path, error);
-      if (f == nullptr) return nullptr;
-      return std::make_unique<File>(std::move(f), &failing_);
+    o.wal.open = [this](const std::string& path) -> Result<std::unique_ptr<store::LogFile>> {
+      Result<std::unique_ptr<store::LogFile>> f = store::OpenPosixLogFile(path);
+      if (!f.ok()) return f;
+      return std::unique_ptr<store::LogFile>(
+          std::make_unique<File>(std::move(f).value(), &failing_));
     };
     o.retry_interval_ms = 5;
     // The text MISCONF carries, as the server's durability layer keeps it.
-    o.on_error = [&state = s.state()](int error) {
+    o.on_error = [&state = s.state()](const Status& st) {
       std::lock_guard lock(state.wal_error_mu);
-      state.wal_error = error == 0 ? "" : std::strerror(-error);
+      state.wal_error = st.ok() ? "" : std::strerror(st.sys_errno());
     };
     wal_ = std::make_unique<store::GroupCommit>(std::move(o), 1);
     wal_->Start();
@@ -68,11 +69,13 @@ class FailingWal {
    public:
     File(std::unique_ptr<store::LogFile> inner, const std::atomic<bool>* failing)
         : inner_(std::move(inner)), failing_(failing) {}
-    int Append(std::string_view data) override {
-      return failing_->load() ? -ENOSPC : inner_->Append(data);
+    Status Append(std::string_view data) override {
+      return failing_->load() ? Status::IoError(ENOSPC, "write") : inner_->Append(data);
     }
-    int Sync() override { return failing_->load() ? -ENOSPC : inner_->Sync(); }
-    int Truncate(uint64_t size) override { return inner_->Truncate(size); }
+    Status Sync() override {
+      return failing_->load() ? Status::IoError(ENOSPC, "fdatasync") : inner_->Sync();
+    }
+    Status Truncate(uint64_t size) override { return inner_->Truncate(size); }
     uint64_t size() const override { return inner_->size(); }
 
    private:

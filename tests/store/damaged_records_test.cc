@@ -76,26 +76,26 @@ TEST_CASE("a SETRANGE record ending past 512 MB does not decode and builds nothi
   std::string ok = patch, past = patch;
   PutVarint(&ok, 3);
   PutVarint(&past, kMaxSetRangeEnd - 1);  // "xy" then ends one byte past the bound
-  CHECK(ApplyEffects(store, ok));
+  CHECK(ApplyEffects(store, ok).ok());
   CHECK(testing::Get(store, "s") == std::string("\0\0\0xy", 5));
-  CHECK_FALSE(ApplyEffects(store, past));
+  CHECK_FALSE(ApplyEffects(store, past).ok());
   CHECK(testing::Get(store, "s") == std::string("\0\0\0xy", 5));
 }
 
 TEST_CASE("a list push counting more elements than its bytes hold does not decode") {
   Store store;
-  CHECK(ApplyEffects(store, ListPush("l", 1, "a")));
-  CHECK_FALSE(ApplyEffects(store, ListPush("m", uint64_t{1} << 60, "a")));
+  CHECK(ApplyEffects(store, ListPush("l", 1, "a")).ok());
+  CHECK_FALSE(ApplyEffects(store, ListPush("m", uint64_t{1} << 60, "a")).ok());
   CHECK_FALSE(KeyExists(store, "m"));
 }
 
 TEST_CASE("APPEND or SETRANGE on a key holding a list does not decode and the list stays") {
   Store store;
-  REQUIRE(ApplyEffects(store, ListPush("l", 1, "a")));
+  REQUIRE(ApplyEffects(store, ListPush("l", 1, "a")).ok());
   std::string setrange = KeyOp(kOpSetRange, "l", "x");
   PutVarint(&setrange, 0);
-  CHECK_FALSE(ApplyEffects(store, KeyOp(kOpAppend, "l", "x")));
-  CHECK_FALSE(ApplyEffects(store, setrange));
+  CHECK_FALSE(ApplyEffects(store, KeyOp(kOpAppend, "l", "x")).ok());
+  CHECK_FALSE(ApplyEffects(store, setrange).ok());
   store.Access(0, "l", [](KeyHandle& h) {
     Entry* e = h.Find();
     REQUIRE(e != nullptr);
@@ -106,7 +106,8 @@ TEST_CASE("APPEND or SETRANGE on a key holding a list does not decode and the li
 
 TEST_CASE("a set op naming no member does not decode and creates no empty set") {
   Store store;
-  CHECK_FALSE(ApplyEffects(store, ObjectOp("s", ValueType::kSet, std::string("\x01\x00", 2))));
+  std::string bad_set_op("\x01\x00", 2);
+  CHECK_FALSE(ApplyEffects(store, ObjectOp("s", ValueType::kSet, bad_set_op)).ok());
   CHECK_FALSE(KeyExists(store, "s"));
 }
 
@@ -114,30 +115,30 @@ TEST_CASE("a sorted set record with a NaN score does not decode") {
   Store store;
   std::string op = {1, 1};  // kZSetScores, one member
   op += PutScore(std::numeric_limits<double>::quiet_NaN()) + "\x01m";
-  CHECK_FALSE(ApplyEffects(store, ObjectOp("z", ValueType::kZSet, op)));
+  CHECK_FALSE(ApplyEffects(store, ObjectOp("z", ValueType::kZSet, op)).ok());
   CHECK_FALSE(KeyExists(store, "z"));
 }
 
 TEST_CASE("a stream entry at or below the stream's last ID does not decode") {
   Store store;
-  REQUIRE(ApplyEffects(store, StreamAdd("x", 5, 1)));
-  CHECK_FALSE(ApplyEffects(store, StreamAdd("x", 5, 1)));
-  CHECK_FALSE(ApplyEffects(store, StreamAdd("x", 4, 9)));
-  CHECK_FALSE(ApplyEffects(store, StreamAdd("y", 0, 0)));
-  CHECK(ApplyEffects(store, StreamAdd("x", 5, 2)));
+  REQUIRE(ApplyEffects(store, StreamAdd("x", 5, 1)).ok());
+  CHECK_FALSE(ApplyEffects(store, StreamAdd("x", 5, 1)).ok());
+  CHECK_FALSE(ApplyEffects(store, StreamAdd("x", 4, 9)).ok());
+  CHECK_FALSE(ApplyEffects(store, StreamAdd("y", 0, 0)).ok());
+  CHECK(ApplyEffects(store, StreamAdd("x", 5, 2)).ok());
 }
 
 TEST_CASE("XSETID below the newest entry, or XGROUP CREATE over a string, does not decode") {
   Store store;
-  REQUIRE(ApplyEffects(store, StreamAdd("x", 5, 1)));
+  REQUIRE(ApplyEffects(store, StreamAdd("x", 5, 1)).ok());
   std::string set_id(1, 12);  // kSetId: last 5-0, entries_added 1, max_deleted 0-0
   set_id += std::string("\x05\x00\x01\x00\x00", 5);
-  CHECK_FALSE(ApplyEffects(store, ObjectOp("x", ValueType::kStream, set_id)));
+  CHECK_FALSE(ApplyEffects(store, ObjectOp("x", ValueType::kStream, set_id)).ok());
 
   testing::Set(store, "s", "string");
   std::string create(1, 4);  // kGroupCreate "g" at 0-0, entries_read unknown
   create += std::string("\x01g\x00\x00\x00", 5);
-  CHECK_FALSE(ApplyEffects(store, ObjectOp("s", ValueType::kStream, create)));
+  CHECK_FALSE(ApplyEffects(store, ObjectOp("s", ValueType::kStream, create)).ok());
   CHECK(testing::Get(store, "s") == "string");
 }
 
@@ -192,9 +193,10 @@ TEST_CASE("a snapshot holding one key twice fails naming the offset of the secon
   std::fwrite(file.data(), 1, file.size(), f);
   std::fclose(f);
   Store store;
-  SnapshotResult r = LoadSnapshot(store, dir.path());
+  Result<SnapshotInfo> r = LoadSnapshot(store, dir.path());
   CHECK_FALSE(r.ok());
-  CHECK(r.message.find("malformed entry at offset " + std::to_string(second)) != std::string::npos);
+  CHECK(r.status().message().find("malformed entry at offset " + std::to_string(second)) !=
+        std::string::npos);
 }
 
 }  // namespace

@@ -44,10 +44,9 @@ struct LoggedStore {
   void ReplayInto(Store& fresh) {
     fresh.AdvanceClockForTesting(advanced_ms);
     for (size_t i = 0; i < journal.records.size(); ++i) {
-      std::string why;
-      bool applied = ApplyEffects(fresh, journal.records[i], &why);
-      INFO("record ", i + 1, ": ", why);
-      REQUIRE(applied);
+      Status applied = ApplyEffects(fresh, journal.records[i]);
+      INFO("record ", i + 1, ": ", applied.ToString());
+      REQUIRE(applied.ok());
     }
   }
 };
@@ -190,8 +189,9 @@ TEST_CASE("a record that does not apply is reported with its op, key and what th
   Set(store, "s", "a string");
   LoggedStore other;
   CHECK(SetAddOne(other.store, "s", "x") == 1);
-  std::string why;
-  CHECK_FALSE(ApplyEffects(store, other.journal.records[0], &why));
+  Status applied = ApplyEffects(store, other.journal.records[0]);
+  CHECK_FALSE(applied.ok());
+  std::string why(applied.message());
   CHECK(why.find("OBJECT db=0 set key=\"s\"") != std::string::npos);
   CHECK(why.find("a string of 8 bytes") != std::string::npos);
   std::vector<std::string> ops = DescribeEffects(other.journal.records[0], 16);

@@ -66,9 +66,9 @@ struct FileControl {
   // Faults. Sync number n (counting from 1) waits while block_syncs && syncs_released < n.
   bool block_syncs = false;
   int syncs_released = 0;
-  int append_error = 0;     // while set: Append writes half of its bytes, then fails with it
-  int sync_error = 0;       // while set: Sync fails with it
-  int open_error = 0;       // while set: opening a segment file fails with it
+  int append_error = 0;     // errno; while set: Append writes half of its bytes, then fails
+  int sync_error = 0;       // errno; while set: Sync fails with it
+  int open_error = 0;       // errno; while set: opening a segment file fails with it
   int append_delay_us = 0;  // a slow disk: each Append takes at least this long
   // Runs after each successful Append, outside the lock (set before the committer starts).
   std::function<void()> after_append;
@@ -81,7 +81,7 @@ struct FileControl {
   uint64_t appended_lsn = 0;  // highest LSN whose record reached a file
   uint64_t synced_lsn = 0;    // highest LSN covered by a successful Sync
   uint64_t durable_seen = 0;  // highest LSN passed to on_durable
-  std::vector<int> errors;    // every on_error argument, in order
+  std::vector<int> errors;    // the errno of every on_error argument, in order (0: OK)
   // Times on_durable (or durable_lsn(), sampled at Sync) claimed an LSN not yet synced.
   int durable_ahead_of_sync = 0;
   bool check_durable_is_synced = true;  // false for everysec / no, which ack on write
@@ -107,7 +107,7 @@ class ControlledFile final : public LogFile {
   ControlledFile(std::unique_ptr<LogFile> inner, FileControl* control)
       : inner_(std::move(inner)), c_(control) {}
 
-  int Append(std::string_view data) override {
+  Status Append(std::string_view data) override {
     std::unique_lock lock(c_->mu);
     if (c_->append_error != 0) {
       int error = c_->append_error;
@@ -115,19 +115,18 @@ class ControlledFile final : public LogFile {
       lock.unlock();
       (void)inner_->Append(data.substr(0, data.size() / 2));  // a short write, then no room
       c_->cv.notify_all();
-      return error;
+      return Status::IoError(error, "write");
     }
     int delay_us = c_->append_delay_us;
     lock.unlock();
     if (delay_us > 0) std::this_thread::sleep_for(std::chrono::microseconds(delay_us));
-    int rc = inner_->Append(data);
-    if (rc != 0) return rc;
+    if (Status st = inner_->Append(data); !st.ok()) return st;
     c_->Change([&] { c_->appended_lsn = std::max(c_->appended_lsn, LastLsnIn(data)); });
     if (c_->after_append) c_->after_append();
-    return 0;
+    return Status::Ok();
   }
 
-  int Sync() override {
+  Status Sync() override {
     std::unique_lock lock(c_->mu);
     int n = ++c_->syncs_started;
     const GroupCommit* gc = c_->committer.load();
@@ -139,20 +138,20 @@ class ControlledFile final : public LogFile {
     if (c_->sync_error != 0) {
       ++c_->failed_syncs;
       c_->cv.notify_all();
-      return c_->sync_error;
+      return Status::IoError(c_->sync_error, "fdatasync");
     }
     uint64_t covered = c_->appended_lsn;
     lock.unlock();
-    int rc = inner_->Sync();
+    Status st = inner_->Sync();
     c_->Change([&] {
-      if (rc != 0) return;
+      if (!st.ok()) return;
       ++c_->syncs_ok;
       c_->synced_lsn = std::max(c_->synced_lsn, covered);
     });
-    return rc;
+    return st;
   }
 
-  int Truncate(uint64_t size) override { return inner_->Truncate(size); }
+  Status Truncate(uint64_t size) override { return inner_->Truncate(size); }
   uint64_t size() const override { return inner_->size(); }
 
  private:
@@ -164,17 +163,14 @@ GroupCommitOptions Options(const std::string& dir, FileControl* c,
                            FsyncPolicy policy = FsyncPolicy::kAlways) {
   GroupCommitOptions o;
   o.wal.dir = dir;
-  o.wal.open = [c](const std::string& path, int* error) -> std::unique_ptr<LogFile> {
+  o.wal.open = [c](const std::string& path) -> Result<std::unique_ptr<LogFile>> {
     {
       std::lock_guard lock(c->mu);
-      if (c->open_error != 0) {
-        *error = c->open_error;
-        return nullptr;
-      }
+      if (c->open_error != 0) return Status::IoError(c->open_error, "open " + path);
     }
-    std::unique_ptr<LogFile> f = OpenPosixLogFile(path, error);
-    if (f == nullptr) return nullptr;
-    return std::make_unique<ControlledFile>(std::move(f), c);
+    Result<std::unique_ptr<LogFile>> f = OpenPosixLogFile(path);
+    if (!f.ok()) return f;
+    return std::unique_ptr<LogFile>(std::make_unique<ControlledFile>(std::move(f).value(), c));
   };
   o.policy = policy;
   o.retry_interval_ms = 5;
@@ -185,7 +181,9 @@ GroupCommitOptions Options(const std::string& dir, FileControl* c,
       c->durable_seen = std::max(c->durable_seen, lsn);
     });
   };
-  o.on_error = [c](int error) { c->Change([&] { c->errors.push_back(error); }); };
+  o.on_error = [c](const Status& st) {
+    c->Change([&] { c->errors.push_back(st.sys_errno()); });
+  };
   return o;
 }
 
@@ -247,7 +245,7 @@ TEST_CASE("group commit writes every record appended from many threads once, in 
     });
   }
   for (auto& th : threads) th.join();
-  CHECK(gc.Stop() == 0);
+  CHECK(gc.Stop().ok());
   CHECK(gc.durable_lsn() == kThreads * kPerThread);
 
   LogContents log = ReadLog(dir.path());
@@ -286,7 +284,7 @@ TEST_CASE("group commit writes and syncs a lone append on an idle committer at o
   CHECK(c.WaitFor([&] { return c.durable_seen == 2; }));
   CHECK(gc.durable_lsn() == 2);
   CHECK(gc.stats().batches == 2);
-  CHECK(gc.Stop() == 0);
+  CHECK(gc.Stop().ok());
   CheckLogHoldsExactly(dir.path(), 2);
   CHECK(c.durable_ahead_of_sync == 0);
 }
@@ -319,7 +317,7 @@ TEST_CASE("group commit sends what filled during a sync as one following batch")
   CHECK(s.records == 11);
   CHECK(s.max_batch_records == 10);
   c.Change([&] { c.block_syncs = false; });
-  CHECK(gc.Stop() == 0);
+  CHECK(gc.Stop().ok());
   CheckLogHoldsExactly(dir.path(), 11);
   CHECK(c.durable_ahead_of_sync == 0);
 }
@@ -357,7 +355,7 @@ TEST_CASE("group commit never reports an LSN durable before its batch was synced
   writers_done = true;
   c.Change([&] { c.block_syncs = false; });
   releaser.join();
-  CHECK(gc.Stop() == 0);
+  CHECK(gc.Stop().ok());
   CHECK(samples_ahead.load() == 0);
   CHECK(c.durable_ahead_of_sync == 0);
   CHECK(gc.durable_lsn() == 900);
@@ -375,10 +373,10 @@ TEST_CASE("group commit holds a batch whose append failed (ENOSPC) and retries i
   REQUIRE(c.WaitFor([&] { return c.durable_seen == 3; }));
   CHECK_FALSE(gc.failed());
 
-  c.Change([&] { c.append_error = -ENOSPC; });
+  c.Change([&] { c.append_error = ENOSPC; });
   gc.Append(Payload(4));
   REQUIRE(c.WaitFor([&] { return !c.errors.empty(); }));
-  CHECK(c.errors == std::vector<int>{-ENOSPC});
+  CHECK(c.errors == std::vector<int>{ENOSPC});
   CHECK(gc.failed());
   AppendNumbered(gc, 5, 6);  // appends go on while the disk is full
   REQUIRE(c.WaitFor([&] { return c.failed_appends >= 3; }));  // it keeps retrying
@@ -390,9 +388,9 @@ TEST_CASE("group commit holds a batch whose append failed (ENOSPC) and retries i
   REQUIRE(c.WaitFor([&] { return c.durable_seen == 6; }));
   CHECK(gc.durable_lsn() == 6);
   CHECK_FALSE(gc.failed());
-  CHECK(c.errors == std::vector<int>{-ENOSPC, 0});
+  CHECK(c.errors == std::vector<int>{ENOSPC, 0});
   CHECK(gc.stats().failures >= 1);
-  CHECK(gc.Stop() == 0);
+  CHECK(gc.Stop().ok());
   CheckLogHoldsExactly(dir.path(), 6);  // the half-written attempts left nothing behind
   CHECK(c.durable_ahead_of_sync == 0);
 }
@@ -406,10 +404,10 @@ TEST_CASE("group commit holds a batch whose sync failed (EIO) and logs it exactl
   AppendNumbered(gc, 1, 3);
   REQUIRE(c.WaitFor([&] { return c.durable_seen == 3; }));
 
-  c.Change([&] { c.sync_error = -EIO; });
+  c.Change([&] { c.sync_error = EIO; });
   gc.Append(Payload(4));
   REQUIRE(c.WaitFor([&] { return !c.errors.empty(); }));
-  CHECK(c.errors == std::vector<int>{-EIO});
+  CHECK(c.errors == std::vector<int>{EIO});
   CHECK(gc.failed());
   AppendNumbered(gc, 5, 6);
   REQUIRE(c.WaitFor([&] { return c.failed_syncs >= 3; }));
@@ -420,8 +418,8 @@ TEST_CASE("group commit holds a batch whose sync failed (EIO) and logs it exactl
   REQUIRE(c.WaitFor([&] { return c.durable_seen == 6; }));
   CHECK(gc.durable_lsn() == 6);
   CHECK_FALSE(gc.failed());
-  CHECK(c.errors == std::vector<int>{-EIO, 0});
-  CHECK(gc.Stop() == 0);
+  CHECK(c.errors == std::vector<int>{EIO, 0});
+  CHECK(gc.Stop().ok());
   // Every retry must not leave another copy of the batch in the file: records 1..6, once.
   CheckLogHoldsExactly(dir.path(), 6);
   CHECK(c.durable_ahead_of_sync == 0);
@@ -439,13 +437,13 @@ TEST_CASE("group commit keeps the log whole when the disk fills while a new segm
   REQUIRE(c.WaitFor([&] { return c.durable_seen == 2; }));
 
   // The new segment cannot be created, then its header cannot be written.
-  c.Change([&] { c.open_error = -ENOSPC; });
+  c.Change([&] { c.open_error = ENOSPC; });
   gc.Append(Payload(3));
   REQUIRE(c.WaitFor([&] { return !c.errors.empty(); }));
   CHECK(gc.failed());
   c.Change([&] {
     c.open_error = 0;
-    c.append_error = -ENOSPC;
+    c.append_error = ENOSPC;
   });
   REQUIRE(c.WaitFor([&] { return c.failed_appends >= 2; }));
   CHECK(gc.durable_lsn() == 2);
@@ -454,15 +452,15 @@ TEST_CASE("group commit keeps the log whole when the disk fills while a new segm
   AppendNumbered(gc, 4, 6);
   REQUIRE(c.WaitFor([&] { return c.durable_seen == 6; }));
   CHECK_FALSE(gc.failed());
-  CHECK(c.errors == std::vector<int>{-ENOSPC, 0});
-  CHECK(gc.Stop() == 0);
+  CHECK(c.errors == std::vector<int>{ENOSPC, 0});
+  CHECK(gc.Stop().ok());
   CheckLogHoldsExactly(dir.path(), 6);
 }
 
 TEST_CASE("group commit under appendfsync everysec reports a failed sync like a failed write") {
   TempDir dir;
   FileControl c;
-  c.sync_error = -EIO;
+  c.sync_error = EIO;
   GroupCommit gc(Options(dir.path(), &c, FsyncPolicy::kEverySec), 1);
   c.committer = &gc;
   gc.Start();
@@ -474,7 +472,7 @@ TEST_CASE("group commit under appendfsync everysec reports a failed sync like a 
   std::vector<int> errors;
   c.Change([&] { errors = c.errors; });
   CHECK(failed);  // writes must be refused until the disk syncs again
-  CHECK(errors == std::vector<int>{-EIO});
+  CHECK(errors == std::vector<int>{EIO});
   c.Change([&] { c.sync_error = 0; });
   (void)gc.Stop();
 }
@@ -486,7 +484,7 @@ TEST_CASE("group commit Stop writes and syncs everything appended before it") {
   c.committer = &gc;
   gc.Start();
   AppendNumbered(gc, 1, 200);
-  CHECK(gc.Stop() == 0);
+  CHECK(gc.Stop().ok());
   CHECK(gc.durable_lsn() == 200);
   CHECK(c.synced_lsn == 200);
   CheckLogHoldsExactly(dir.path(), 200);
@@ -499,14 +497,14 @@ TEST_CASE("group commit continues the LSNs of a recovered log in a new segment")
     GroupCommit gc(Options(dir.path(), &c), 1);
     gc.Start();
     AppendNumbered(gc, 1, 5);
-    CHECK(gc.Stop() == 0);
+    CHECK(gc.Stop().ok());
   }
   FileControl c;
   GroupCommit gc(Options(dir.path(), &c), 6);
   gc.Start();
   CHECK(gc.Append(Payload(6)) == 6);
   AppendNumbered(gc, 7, 9);
-  CHECK(gc.Stop() == 0);
+  CHECK(gc.Stop().ok());
   CheckLogHoldsExactly(dir.path(), 9);
 }
 
@@ -522,10 +520,10 @@ TEST_CASE("group commit starts new segments at the configured size and the log r
     gc.Append(Payload(i));
     if (i % 50 == 0) REQUIRE(c.WaitFor([&] { return c.durable_seen == i; }));
   }
-  CHECK(gc.Stop() == 0);
-  std::vector<wal::WalSegment> segments;
-  CHECK(wal::ListSegments(dir.path(), &segments).ok());
-  CHECK(segments.size() > 1);
+  CHECK(gc.Stop().ok());
+  Result<std::vector<wal::WalSegment>> segments = wal::ListSegments(dir.path());
+  REQUIRE(segments.ok());
+  CHECK(segments->size() > 1);
   CheckLogHoldsExactly(dir.path(), 400);
   CHECK(c.durable_ahead_of_sync == 0);
 }
@@ -548,7 +546,7 @@ TEST_CASE("group commit under appendfsync everysec and no writes every record, s
     // Acknowledged once written: durable_lsn reaches the end without waiting for a sync.
     CHECK(c.WaitFor([&] { return c.durable_seen == 200; }));
     CHECK(gc.durable_lsn() == 200);
-    CHECK(gc.Stop() == 0);
+    CHECK(gc.Stop().ok());
     CHECK(c.synced_lsn == 200);  // shutdown makes it all durable
     LogContents log = ReadLog(dir.path());
     CHECK(log.result.ok());
@@ -580,7 +578,7 @@ TEST_CASE("group commit under appendfsync everysec syncs every second under sust
   int during = 0;
   c.Change([&] { during = c.syncs_ok - before; });
   load = false;
-  CHECK(gc.Stop() == 0);
+  CHECK(gc.Stop().ok());
   CHECK(during >= 2);
 }
 
@@ -594,10 +592,10 @@ TEST_CASE("group commit SyncThrough syncs written records on request under every
     gc.Start();
     uint64_t last = AppendNumbered(gc, 1, 50);
     // A snapshot cut at `last` waits until the log is on disk through it, not for a timer.
-    CHECK(gc.SyncThrough(last) == 0);
+    CHECK(gc.SyncThrough(last).ok());
     CHECK(c.synced_lsn >= last);
-    CHECK(gc.SyncThrough(last) == 0);  // already synced: returns at once
-    CHECK(gc.Stop() == 0);
+    CHECK(gc.SyncThrough(last).ok());  // already synced: returns at once
+    CHECK(gc.Stop().ok());
     CheckLogHoldsExactly(dir.path(), 50);
   }
 }
@@ -613,7 +611,7 @@ TEST_CASE("group commit SyncThrough under always returns once the batch is synce
   REQUIRE(c.WaitFor([&] { return c.syncs_started == 1; }));
   std::atomic<bool> returned{false};
   std::thread waiter([&] {
-    CHECK(gc.SyncThrough(1) == 0);
+    CHECK(gc.SyncThrough(1).ok());
     returned = true;
   });
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -622,22 +620,22 @@ TEST_CASE("group commit SyncThrough under always returns once the batch is synce
   waiter.join();
   CHECK(c.synced_lsn == 1);
   c.Change([&] { c.block_syncs = false; });
-  CHECK(gc.Stop() == 0);
+  CHECK(gc.Stop().ok());
 }
 
 TEST_CASE("group commit SyncThrough gives up with an error while the log is failing") {
   TempDir dir;
   FileControl c;
-  c.sync_error = -EIO;
+  c.sync_error = EIO;
   GroupCommit gc(Options(dir.path(), &c), 1);
   c.committer = &gc;
   gc.Start();
   gc.Append(Payload(1));
-  CHECK(gc.SyncThrough(1) == -EIO);
+  CHECK(gc.SyncThrough(1).sys_errno() == EIO);
   c.Change([&] { c.sync_error = 0; });
   REQUIRE(c.WaitFor([&] { return !c.errors.empty() && c.errors.back() == 0; }));  // recovered
-  CHECK(gc.SyncThrough(1) == 0);  // the retried batch was synced
-  CHECK(gc.Stop() == 0);
+  CHECK(gc.SyncThrough(1).ok());  // the retried batch was synced
+  CHECK(gc.Stop().ok());
   CheckLogHoldsExactly(dir.path(), 1);
 }
 
@@ -647,11 +645,11 @@ TEST_CASE("group commit under everysec answers SyncThrough on a failing disk onc
   GroupCommit gc(Options(dir.path(), &c, FsyncPolicy::kEverySec), 1);
   c.committer = &gc;
   gc.Start();
-  c.Change([&] { c.sync_error = -EIO; });
+  c.Change([&] { c.sync_error = EIO; });
   uint64_t last = AppendNumbered(gc, 1, 5);
   // Written (acknowledged under everysec), and the sync that follows fails.
   REQUIRE(c.WaitFor([&] { return c.durable_seen == last && !c.errors.empty(); }));
-  CHECK(gc.SyncThrough(last) == -EIO);
+  CHECK(gc.SyncThrough(last).sys_errno() == EIO);
   int syncs = 0;
   c.Change([&] { syncs = c.syncs_started; });
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
@@ -661,9 +659,9 @@ TEST_CASE("group commit under everysec answers SyncThrough on a failing disk onc
   c.Change([&] { c.sync_error = 0; });
   // The once-a-second sync finds the disk healthy again; then a request is served.
   REQUIRE(c.WaitFor([&] { return !c.errors.empty() && c.errors.back() == 0; }));
-  CHECK(gc.SyncThrough(last) == 0);
+  CHECK(gc.SyncThrough(last).ok());
   CHECK(c.synced_lsn >= last);
-  CHECK(gc.Stop() == 0);
+  CHECK(gc.Stop().ok());
 }
 
 TEST_CASE("group commit counts appended bytes as pending until their batch is written") {
@@ -686,7 +684,7 @@ TEST_CASE("group commit counts appended bytes as pending until their batch is wr
   });
   REQUIRE(c.WaitFor([&] { return c.durable_seen == 11; }));
   CHECK(gc.pending_bytes() == 0);  // zero before the wake-up that reports LSN 11
-  CHECK(gc.Stop() == 0);
+  CHECK(gc.Stop().ok());
 }
 
 }  // namespace

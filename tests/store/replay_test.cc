@@ -64,7 +64,7 @@ struct JournaledStore {
   }
   // Stops logging: everything appended is written and synced.
   void Finish() {
-    CHECK(wal.Stop() == 0);
+    CHECK(wal.Stop().ok());
     store.set_journal(nullptr);
   }
 };
@@ -76,7 +76,7 @@ uint64_t Replay(const std::string& dir, Store& store) {
   wal::WalReadResult r = wal::ReadWal(
       dir, 0,
       [&](const wal::WalRecord& rec) {
-        decoded = decoded && ApplyEffects(store, rec.payload);
+        decoded = decoded && ApplyEffects(store, rec.payload).ok();
         ++applied;
         return decoded;
       },

@@ -46,11 +46,11 @@ std::map<std::string, std::string> Dump(Store& store) {
 
 // A fresh store from dir: the snapshot, then the log after its cut.
 void Recover(Store& store, const std::string& dir) {
-  SnapshotResult snap = LoadSnapshot(store, dir);
+  Result<SnapshotInfo> snap = LoadSnapshot(store, dir);
   REQUIRE(snap.ok());
   wal::WalReadResult r = wal::ReadWal(
-      dir, snap.lsn, [&](const wal::WalRecord& rec) { return ApplyEffects(store, rec.payload); },
-      nullptr);
+      dir, snap->lsn,
+      [&](const wal::WalRecord& rec) { return ApplyEffects(store, rec.payload).ok(); }, nullptr);
   REQUIRE(r.ok());
 }
 
@@ -61,9 +61,9 @@ TEST_CASE("a snapshot round-trips keys, values, expiries and databases") {
   Set(store, "ttl", "t", 4102444800000);  // year 2100
   Set(store, "other-db", "x", 0, 5);
   Set(store, std::string("bin\0ary", 7), std::string("\r\n\0", 3));
-  SnapshotResult w = WriteSnapshot(store, dir.path());
+  Result<SnapshotInfo> w = WriteSnapshot(store, dir.path());
   REQUIRE(w.ok());
-  CHECK(w.keys == 4);
+  CHECK(w->keys == 4);
   Store loaded;
   REQUIRE(LoadSnapshot(loaded, dir.path()).ok());
   CHECK(Dump(loaded) == Dump(store));
@@ -77,20 +77,20 @@ TEST_CASE("a snapshot is published only once the log is synced through its cut")
   store.set_journal(&journal);
   Set(store, "a", "1");
   Set(store, "b", "2");
-  SnapshotResult w = WriteSnapshot(store, dir.path());
+  Result<SnapshotInfo> w = WriteSnapshot(store, dir.path());
   REQUIRE(w.ok());
-  CHECK(w.lsn == 2);
+  CHECK(w->lsn == 2);
   CHECK(journal.sync_requests == std::vector<uint64_t>{2});
 
   // A log that cannot be synced: the new snapshot is not published, the old one stays.
   Set(store, "c", "3");
-  journal.sync_error = -EIO;
+  journal.sync_error = Status::IoError(EIO, "fdatasync");
   CHECK_FALSE(WriteSnapshot(store, dir.path()).ok());
   store.set_journal(nullptr);
   Store loaded;
-  SnapshotResult r = LoadSnapshot(loaded, dir.path());
+  Result<SnapshotInfo> r = LoadSnapshot(loaded, dir.path());
   REQUIRE(r.ok());
-  CHECK(r.lsn == 2);
+  CHECK(r->lsn == 2);
   CHECK(Keys(loaded) == std::set<std::string>{"a", "b"});
   CHECK(::access((dir.path() + "/" + kSnapshotFileName + ".tmp").c_str(), F_OK) != 0);
 }
@@ -107,9 +107,9 @@ TEST_CASE("a damaged snapshot is refused, not half loaded") {
   std::fputc('#', f);
   std::fclose(f);
   Store loaded;
-  SnapshotResult r = LoadSnapshot(loaded, dir.path());
+  Result<SnapshotInfo> r = LoadSnapshot(loaded, dir.path());
   CHECK_FALSE(r.ok());
-  CHECK(r.message.find("snapshot.cairn") != std::string::npos);
+  CHECK(r.status().message().find("snapshot.cairn") != std::string::npos);
 }
 
 TEST_CASE("snapshot taken during writes plus the log after its cut restores each change once") {
@@ -142,13 +142,13 @@ TEST_CASE("snapshot taken during writes plus the log after its cut restores each
     });
   }
   while (wal.last_lsn() < 1000) std::this_thread::yield();
-  SnapshotResult snap = WriteSnapshot(store, dir.path());  // while the writers run
+  Result<SnapshotInfo> snap = WriteSnapshot(store, dir.path());  // while the writers run
   stop = true;
   for (auto& t : writers) t.join();
   REQUIRE(snap.ok());
-  CHECK(snap.lsn > 0);
-  REQUIRE(wal.Stop() == 0);
-  CHECK(TrimWal(dir.path(), snap.lsn) >= 0);
+  CHECK(snap->lsn > 0);
+  REQUIRE(wal.Stop().ok());
+  CHECK(TrimWal(dir.path(), snap->lsn).ok());
 
   Store recovered;
   Recover(recovered, dir.path());

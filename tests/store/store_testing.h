@@ -56,13 +56,13 @@ class RecordingJournal : public Journal {
     return records.size();
   }
   uint64_t last_lsn() const override { return records.size(); }
-  int SyncThrough(uint64_t lsn) override {
+  Status SyncThrough(uint64_t lsn) override {
     sync_requests.push_back(lsn);
     return sync_error;
   }
   std::vector<std::string> records;
   std::vector<uint64_t> sync_requests;  // every SyncThrough argument, in order
-  int sync_error = 0;                   // what SyncThrough returns
+  Status sync_error;                    // what SyncThrough returns
 };
 
 // KEYS *: every live key of db.

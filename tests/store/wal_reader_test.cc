@@ -144,8 +144,8 @@ void ExpectTornThenRepaired(const std::string& dir, const std::string& segment, 
   CHECK(r.events[0].bytes_dropped == file_size - offset);
 
   std::vector<std::string> removed;
-  WalStatus st = TruncateWal(dir, r.result, &removed);
-  REQUIRE_MESSAGE(st.ok(), st.message);
+  Status st = TruncateWal(dir, r.result, &removed);
+  REQUIRE_MESSAGE(st.ok(), st.ToString());
   ReadOutcome again = ReadAll(dir);
   CHECK(again.result.state == WalReadState::kOk);
   CHECK(again.lsns() == kept);
@@ -211,8 +211,9 @@ TEST_CASE("segments are listed in LSN order, not in directory order") {
   TempDir dir;
   for (uint64_t lsn : {100, 2, 30, 1}) WriteFile(dir.File(lsn), SegmentHeader());
   WriteFile(dir.path() + "/wal-1.log", "");
-  std::vector<WalSegment> segments;
-  REQUIRE(ListSegments(dir.path(), &segments).ok());
+  Result<std::vector<WalSegment>> listed = ListSegments(dir.path());
+  REQUIRE(listed.ok());
+  const std::vector<WalSegment>& segments = *listed;
   REQUIRE(segments.size() == 4);
   CHECK(segments[0].first_lsn == 1);
   CHECK(segments[1].first_lsn == 2);
@@ -525,8 +526,8 @@ TEST_CASE("cutting off corruption removes later segments and keeps the good pref
   CHECK(r.result.next_lsn == 3);
 
   std::vector<std::string> removed;
-  WalStatus st = TruncateWal(dir.path(), r.result, &removed);
-  REQUIRE_MESSAGE(st.ok(), st.message);
+  Status st = TruncateWal(dir.path(), r.result, &removed);
+  REQUIRE_MESSAGE(st.ok(), st.ToString());
   CHECK(removed == std::vector<std::string>{dir.File(7), dir.File(5)});
   CHECK(fs::file_size(dir.File(1)) == a.offsets[2]);
   ReadOutcome again = ReadAll(dir.path());
@@ -540,15 +541,15 @@ TEST_CASE("truncating a log without damage, or a segment from elsewhere, is refu
   WriteFile(dir.File(1), Records(1, 2).bytes);
   ReadOutcome r = ReadAll(dir.path());
   REQUIRE(r.result.ok());
-  WalStatus st = TruncateWal(dir.path(), r.result, nullptr);
-  CHECK(st.error == -EINVAL);
+  Status st = TruncateWal(dir.path(), r.result, nullptr);
+  CHECK(st.code() == Code::kInvalid);
 
   WalReadResult elsewhere;
   elsewhere.state = WalReadState::kTornTail;
   elsewhere.segment = "/nonexistent/" + SegmentName(1);
   elsewhere.offset = kHeaderSize;
   st = TruncateWal(dir.path(), elsewhere, nullptr);
-  CHECK(st.error == -EINVAL);
+  CHECK(st.code() == Code::kInvalid);
   CHECK(ReadFile(dir.File(1)) == Records(1, 2).bytes);
 }
 
