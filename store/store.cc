@@ -88,6 +88,7 @@ Entry* KeyHandle::Lookup(bool touch) {
     if (logging()) EffectBuffer::Del(db_, key_);
     Touch();
     store_->CountExpired(1);
+    if (store_->expired_hook_ != nullptr) store_->expired_hook_(store_->expired_hook_ctx_, db_, key_);
     return nullptr;
   }
   if (touch) e->access_s = store_->AccessClockS();
@@ -291,6 +292,8 @@ thread_local uint64_t observed_lsn = 0;
 }  // namespace
 
 uint64_t Store::TakeObservedLsn() { return std::exchange(observed_lsn, 0); }
+
+uint64_t Store::PeekObservedLsn() { return observed_lsn; }
 
 void Store::ObserveLsn(uint64_t lsn) { observed_lsn = std::max(observed_lsn, lsn); }
 
@@ -613,6 +616,7 @@ size_t Store::ExpireShard(Shard& s, int64_t now_ms, size_t max_checks) {
         if (IsExpired(**link, now_ms)) {
           if (!s.watched.empty()) TouchWatched(s, db, (*link)->key());
           if (journal_ != nullptr) EffectBuffer::Del(db, (*link)->key());
+          if (expired_hook_ != nullptr) expired_hook_(expired_hook_ctx_, db, (*link)->key());
           detail::DeferDestroy(t.Unlink(link));
           ++expired;
         } else {

@@ -259,6 +259,17 @@ class Store {
   static uint64_t TakeObservedLsn();
   // Adds lsn to what the calling thread has observed (restores a value taken earlier).
   static void ObserveLsn(uint64_t lsn);
+  // What the calling thread has observed so far, without resetting it.
+  static uint64_t PeekObservedLsn();
+
+  // Called for every key lazy or active expiry deletes (keyspace notifications), on the
+  // deleting thread with the key's shard locked: it must only record the key, never take a
+  // lock or touch the store. Set before the store is shared between threads; nullptr: none.
+  using ExpiredHook = void (*)(void* ctx, int db, std::string_view key);
+  void set_expired_hook(ExpiredHook hook, void* ctx) {
+    expired_hook_ = hook;
+    expired_hook_ctx_ = ctx;
+  }
 
   // Snapshot support (snapshot.h). StartCapture marks every shard pending and records the
   // journal's last LSN as the cut; false if a capture is already running. CaptureShard
@@ -361,6 +372,8 @@ class Store {
   int databases_;
   uint64_t seed_;
   Journal* journal_ = nullptr;
+  ExpiredHook expired_hook_ = nullptr;
+  void* expired_hook_ctx_ = nullptr;
   // The running snapshot's capture, or nullptr. Set and cleared with every shard locked
   // (StartCapture, FinishCapture), so a command reads it only under a shard lock.
   std::atomic<Capture*> capture_{nullptr};

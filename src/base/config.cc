@@ -11,12 +11,14 @@
 
 #include "resp/inline_split.h"
 #include "resp/number.h"
+#include "src/base/config_values.h"
 #include "src/base/glob.h"
 
 namespace cairn::server {
 namespace {
 
-enum class Kind { kBool, kInt, kOctal, kMemory, kString, kEnum, kList };
+// kCustom: a value with a grammar of its own (config_values.h), one or more words.
+enum class Kind { kBool, kInt, kOctal, kMemory, kString, kEnum, kList, kCustom };
 
 // One option: how to parse, check and print it. Setters return Redis's reason on error.
 struct Option {
@@ -26,7 +28,22 @@ struct Option {
   int64_t min = 0, max = 0;                // kInt, kMemory
   std::vector<std::string_view> choices;   // kEnum
   std::function<void*(Config&)> field;
+  Status (*parse)(const std::vector<std::string>& words, Config* c) = nullptr;  // kCustom
+  std::string (*format)(const Config& c) = nullptr;                            // kCustom
 };
+
+Status ParseNotifyKeyspaceEvents(const std::vector<std::string>& words, Config* c) {
+  uint32_t flags = 0;
+  if (words.size() > 1 || (words.size() == 1 && !ParseNotifyFlags(words[0], &flags))) {
+    return Status::Invalid("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.");
+  }
+  c->notify_keyspace_events = flags;
+  return Status::Ok();
+}
+
+std::string FormatNotifyKeyspaceEvents(const Config& c) {
+  return FormatNotifyFlags(c.notify_keyspace_events);
+}
 
 template <class T, class M>
 std::function<void*(Config&)> Field(M T::*member) {
@@ -48,6 +65,10 @@ const std::vector<Option>& Options() {
       {"requirepass", Kind::kString, true, 0, 0, {}, Field(&Config::requirepass)},
       {"proto-max-bulk-len", Kind::kMemory, true, 1024 * 1024, LLONG_MAX, {},
        Field(&Config::proto_max_bulk_len)},
+      {"client-output-buffer-limit", Kind::kCustom, true, 0, 0, {}, nullptr,
+       ParseOutputBufferLimits, FormatOutputBufferLimits},
+      {"notify-keyspace-events", Kind::kCustom, true, 0, 0, {}, nullptr,
+       ParseNotifyKeyspaceEvents, FormatNotifyKeyspaceEvents},
       {"client-query-buffer-limit", Kind::kMemory, true, 1024 * 1024, LLONG_MAX, {},
        Field(&Config::client_query_buffer_limit)},
       {"databases", Kind::kInt, false, 1, INT_MAX, {}, Field(&Config::databases)},
@@ -118,6 +139,7 @@ Status Assign(const Option& o, Config& c, const std::vector<std::string>& v) {
     *static_cast<std::vector<std::string>*>(o.field(c)) = v;
     return Status::Ok();
   }
+  if (o.kind == Kind::kCustom) return o.parse(v, &c);
   const std::string& text = v[0];
   switch (o.kind) {
     case Kind::kBool: {
@@ -168,6 +190,7 @@ Status Assign(const Option& o, Config& c, const std::vector<std::string>& v) {
       *static_cast<std::string*>(o.field(c)) = text;
       return Status::Ok();
     case Kind::kList:
+    case Kind::kCustom:
       break;
   }
   return Status::Ok();
@@ -185,6 +208,7 @@ std::string Format(const Option& o, Config& c) {
     case Kind::kMemory: return std::to_string(*static_cast<int64_t*>(o.field(c)));
     case Kind::kString:
     case Kind::kEnum: return *static_cast<std::string*>(o.field(c));
+    case Kind::kCustom: return o.format(c);
     case Kind::kList: {
       std::string out;
       for (const std::string& s : *static_cast<std::vector<std::string>*>(o.field(c))) {
@@ -233,7 +257,7 @@ bool SplitConfigLine(std::string_view line, std::vector<std::string>* words) {
 
 Status ConfigStore::ApplyLine(const std::vector<std::string>& words, bool at_startup) {
   const Option* o = FindOption(words[0]);
-  bool list = o != nullptr && o->kind == Kind::kList;
+  bool list = o != nullptr && (o->kind == Kind::kList || o->kind == Kind::kCustom);
   // "save" takes any number of words (pairs of seconds and changes, or "").
   bool save = o != nullptr && o->name == "save";
   if (o == nullptr || words.size() < 2 || (!list && !save && words.size() != 2)) {
@@ -331,7 +355,7 @@ Status ConfigStore::Set(std::string_view name, std::string_view value) {
   if (o == nullptr) return Status::Invalid("unknown");
   if (!o->mutable_at_runtime) return Status::Invalid(std::string(kImmutableConfig));
   std::vector<std::string> values;
-  if (o->kind == Kind::kList) {
+  if (o->kind == Kind::kList || o->kind == Kind::kCustom) {
     if (!SplitConfigLine(value, &values)) return Status::Invalid("Unbalanced quotes");
   } else {
     values.emplace_back(value);
@@ -354,7 +378,8 @@ Status ConfigStore::Rewrite() const {
   Config& c = const_cast<Config&>(config_);
   for (const Option& o : Options()) {
     std::string v = Format(o, c);
-    bool quote = v.empty() || (v.find(' ') != std::string::npos && o.kind != Kind::kList);
+    bool words = o.kind == Kind::kList || o.kind == Kind::kCustom;  // written as several words
+    bool quote = v.empty() || (v.find(' ') != std::string::npos && !words);
     out << o.name << ' ' << (quote ? "\"" + v + "\"" : v) << '\n';
   }
   std::string tmp = config_file_ + ".tmp";

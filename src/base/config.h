@@ -47,6 +47,7 @@ struct Config {
   OutputBufferLimit output_limit_normal;
   OutputBufferLimit output_limit_replica{256LL << 20, 64LL << 20, 60};
   OutputBufferLimit output_limit_pubsub{32LL << 20, 8LL << 20, 60};
+  uint32_t notify_keyspace_events = 0;  // NotifyFlag bits (config_values.h)
   // Keyspace
   int databases = 16;
   int hz = 10;

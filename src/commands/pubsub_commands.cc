@@ -89,7 +89,10 @@ void CmdSSubscribe(CommandContext& ctx) {
 void PublishGeneric(CommandContext& ctx, SubKind kind) {
   size_t limit = static_cast<size_t>(
       ctx.server.limits.pubsub_hard_limit_bytes.load(std::memory_order_relaxed));
-  ctx.reply.WriteInteger(ctx.server.pubsub.Publish(kind, ctx.args[1], ctx.args[2], limit));
+  // The message may tell of the publisher's own writes not yet durable (SET then PUBLISH):
+  // it waits for them like a reply would (the connection adds them to what it observed).
+  uint64_t lsn = store::Store::PeekObservedLsn();
+  ctx.reply.WriteInteger(ctx.server.pubsub.Publish(kind, ctx.args[1], ctx.args[2], limit, lsn));
 }
 
 void CmdPublish(CommandContext& ctx) { PublishGeneric(ctx, SubKind::kChannel); }

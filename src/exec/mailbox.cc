@@ -1,9 +1,11 @@
 // src/exec/mailbox.cc — see mailbox.h.
 #include "src/exec/mailbox.h"
 
+#include <utility>
+
 namespace cairn::server {
 
-bool Mailbox::Post(std::string_view bytes, size_t limit) {
+bool Mailbox::Post(std::string_view bytes, size_t limit, uint64_t lsn) {
   bool appended = true;
   bool wake;
   {
@@ -15,6 +17,7 @@ bool Mailbox::Post(std::string_view bytes, size_t limit) {
     } else {
       wake = pending_.empty();  // later posts of a burst ride on the first wake-up
       pending_.append(bytes);
+      if (lsn > lsn_) lsn_ = lsn;
       bytes_.store(pending_.size(), std::memory_order_relaxed);
     }
   }
@@ -22,7 +25,7 @@ bool Mailbox::Post(std::string_view bytes, size_t limit) {
   return appended;
 }
 
-void Mailbox::TakeInto(std::string* out) {
+uint64_t Mailbox::TakeInto(std::string* out) {
   std::lock_guard lock(mu_);
   if (out->empty()) {
     out->swap(pending_);
@@ -31,6 +34,7 @@ void Mailbox::TakeInto(std::string* out) {
     pending_.clear();
   }
   bytes_.store(0, std::memory_order_relaxed);
+  return std::exchange(lsn_, 0);
 }
 
 }  // namespace cairn::server

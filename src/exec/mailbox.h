@@ -32,10 +32,12 @@ class Mailbox {
   std::function<void()> notify;
 
   // Appends bytes unless the mailbox already holds at least limit bytes (0: no limit).
-  // Returns whether it appended.
-  bool Post(std::string_view bytes, size_t limit);
-  // Moves everything posted so far to the end of *out.
-  void TakeInto(std::string* out);
+  // lsn: the WAL position the message reveals (a keyspace event's write, a publisher's own
+  // pending writes); the owner holds the bytes until it is durable, like a reply. Returns
+  // whether it appended.
+  bool Post(std::string_view bytes, size_t limit, uint64_t lsn);
+  // Moves everything posted so far to the end of *out; returns the highest LSN they reveal.
+  uint64_t TakeInto(std::string* out);
   // Whether a post was refused since the client connected (sticky).
   bool overflowed() const { return overflowed_.load(std::memory_order_relaxed); }
   size_t bytes() const { return bytes_.load(std::memory_order_relaxed); }
@@ -43,6 +45,7 @@ class Mailbox {
  private:
   std::mutex mu_;
   std::string pending_;  // guarded by mu_
+  uint64_t lsn_ = 0;     // guarded by mu_
   std::atomic<size_t> bytes_{0};
   std::atomic<bool> overflowed_{false};
 };

@@ -62,9 +62,10 @@ class Encoded {
   std::string resp2_, resp3_;
 };
 
-int64_t PostAll(const std::vector<ClientState*>& receivers, Encoded& encoded, size_t limit) {
+int64_t PostAll(const std::vector<ClientState*>& receivers, Encoded& encoded, size_t limit,
+                uint64_t lsn) {
   for (ClientState* c : receivers) {
-    c->mailbox.Post(encoded.For(c->protocol.load(std::memory_order_relaxed)), limit);
+    c->mailbox.Post(encoded.For(c->protocol.load(std::memory_order_relaxed)), limit, lsn);
   }
   return static_cast<int64_t>(receivers.size());
 }
@@ -132,19 +133,19 @@ void PubSub::RemoveClient(ClientState& client) {
 }
 
 int64_t PubSub::Publish(SubKind kind, std::string_view channel, std::string_view message,
-                        size_t mailbox_limit_bytes) {
+                        size_t mailbox_limit_bytes, uint64_t lsn) {
   int64_t receivers = 0;
   std::shared_lock lock(mu_);
   const Index& index = IndexOf(kind);
   if (auto it = index.find(channel); it != index.end()) {
     Encoded encoded(kind == SubKind::kShard ? "smessage" : "message", {}, channel, message);
-    receivers += PostAll(it->second, encoded, mailbox_limit_bytes);
+    receivers += PostAll(it->second, encoded, mailbox_limit_bytes, lsn);
   }
   if (kind != SubKind::kChannel) return receivers;
   for (const auto& [pattern, subs] : patterns_) {
     if (!GlobMatch(pattern, channel)) continue;
     Encoded encoded("pmessage", pattern, channel, message);
-    receivers += PostAll(subs, encoded, mailbox_limit_bytes);
+    receivers += PostAll(subs, encoded, mailbox_limit_bytes, lsn);
   }
   return receivers;
 }
@@ -183,12 +184,13 @@ bool IsSubscriber(const ClientState& client) {
          !client.pubsub.shard_channels.empty();
 }
 
-void DeliverMailbox(ClientState& client, resp::Writer& writer) {
-  if (client.mailbox.bytes() == 0) return;
+uint64_t DeliverMailbox(ClientState& client, resp::Writer& writer) {
+  if (client.mailbox.bytes() == 0) return 0;
   thread_local std::string pending;
-  client.mailbox.TakeInto(&pending);
+  uint64_t lsn = client.mailbox.TakeInto(&pending);
   writer.WriteRaw(pending);
   pending.clear();
+  return lsn;
 }
 
 }  // namespace cairn::server

@@ -45,8 +45,9 @@ class PubSub {
   // pattern; kShard reaches the shard channel's subscribers only. Returns the receivers as
   // Redis counts them (a client subscribed by name and by a pattern counts, and receives,
   // twice). mailbox_limit_bytes: refuse posts to a mailbox holding that much (0: none).
+  // lsn: the WAL position the message may reveal (Mailbox::Post).
   int64_t Publish(SubKind kind, std::string_view channel, std::string_view message,
-                  size_t mailbox_limit_bytes);
+                  size_t mailbox_limit_bytes, uint64_t lsn);
 
   // PUBSUB CHANNELS / SHARDCHANNELS: active channels (with at least one subscriber)
   // matching pattern (empty: all).
@@ -82,7 +83,7 @@ int64_t ShardSubscriptionCount(const ClientState& client);  // shard channels
 bool IsSubscriber(const ClientState& client);
 
 // Appends the client's pending messages to writer (owner thread): before a reply that must
-// come after them.
-void DeliverMailbox(ClientState& client, resp::Writer& writer);
+// come after them. Returns the LSN they must wait for (Mailbox::TakeInto).
+uint64_t DeliverMailbox(ClientState& client, resp::Writer& writer);
 
 }  // namespace cairn::server

@@ -1,6 +1,8 @@
 // src/exec/server_state.cc — see server_state.h.
 #include "src/exec/server_state.h"
 
+#include "src/exec/notify.h"
+
 #include <chrono>
 #include <random>
 
@@ -39,6 +41,7 @@ ServerState::ServerState(const Config& config)
       start_ms(WallMs()) {
   last_save_s = start_ms / 1000;
   ApplyConfig();
+  InstallExpiredEvents(*this);
 }
 
 void ServerState::ApplyConfig() {
@@ -56,6 +59,7 @@ void ServerState::ApplyConfig() {
   limits.pubsub_hard_limit_bytes = c.output_limit_pubsub.hard_bytes;
   limits.pubsub_soft_limit_bytes = c.output_limit_pubsub.soft_bytes;
   limits.pubsub_soft_limit_seconds = c.output_limit_pubsub.soft_seconds;
+  limits.notify_keyspace_events = c.notify_keyspace_events;
   SetLogLevel(c.loglevel);
 }
 

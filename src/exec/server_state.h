@@ -45,6 +45,7 @@ struct RuntimeLimits {
   std::atomic<int64_t> pubsub_hard_limit_bytes{0};
   std::atomic<int64_t> pubsub_soft_limit_bytes{0};
   std::atomic<int64_t> pubsub_soft_limit_seconds{0};
+  std::atomic<uint32_t> notify_keyspace_events{0};  // NotifyFlag bits
 };
 
 struct ServerState {

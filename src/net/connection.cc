@@ -15,6 +15,7 @@
 #include "src/base/log.h"
 #include "src/exec/dispatch.h"
 #include "src/exec/errors.h"
+#include "src/exec/notify.h"
 #include "src/exec/pubsub.h"
 #include "src/exec/transaction.h"
 #include "src/net/io_thread.h"
@@ -195,7 +196,10 @@ bool Connection::RunCommand(resp::Writer& writer) {
   ServerState* state = thread_->state();
   ThreadStats* stats = thread_->stats();
   // Messages published before this command was read go out before its reply, as in Redis.
-  if (IsSubscriber(client_)) DeliverMailbox(client_, writer);
+  if (IsSubscriber(client_)) DeliverMail(writer);
+  // This client's writes still held count as observed by what it runs next: a PUBLISH
+  // (or keyspace event) after a SET must not reach subscribers before the SET is durable.
+  if (!gates_.empty()) store::Store::ObserveLsn(gates_.back().lsn);
   uint64_t reply_start = sent_total_ + out_.size();
   Execute(*state, client_, *stats, writer, parser_.args(), &block_);
   if (std::exchange(block_.replied_at_once, false)) blocking_replies_end_ = replies_ + 1;
@@ -206,6 +210,7 @@ bool Connection::RunCommand(resp::Writer& writer) {
   // and its LSN must not gate the reply of the next command this thread runs (another
   // client's, which could then wait for, or be failed by, a record it never saw).
   uint64_t observed = store::Store::TakeObservedLsn();
+  PublishKeyspaceEvents(*state, observed);
   if (!replied) return false;
   GateReply(reply_start, observed);
   ++replies_;
@@ -425,10 +430,17 @@ bool Connection::MaybeResume() {
   return true;
 }
 
+void Connection::DeliverMail(resp::Writer& writer) {
+  uint64_t start = sent_total_ + out_.size();
+  // Held like a reply until what it reveals is durable. (If the log fails meanwhile, the
+  // held messages are dropped with the held replies: FailHeldReplies.)
+  GateReply(start, DeliverMailbox(client_, writer));
+}
+
 void Connection::OnMail() {
   if (closing_) return;
   resp::Writer writer(&out_, client_.protocol.load(std::memory_order_relaxed));
-  DeliverMailbox(client_, writer);
+  DeliverMail(writer);
   if (CheckOutputLimit()) return;
   Flush();
   PublishSizes();

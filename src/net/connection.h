@@ -79,6 +79,8 @@ class Connection {
   static void OnBlockTimeout(uv_timer_t* timer) noexcept;
   // Leaves the blocked state and arms nothing further.
   void EndBlocking();
+  // Appends the mailbox's messages to the output, gated on what they reveal.
+  void DeliverMail(resp::Writer& writer);
   // Sends pending output: try a direct writev, queue the rest.
   void Flush();
   void PauseReading();

@@ -8,6 +8,7 @@
 
 #include "src/base/log.h"
 #include "src/exec/durability.h"
+#include "src/exec/notify.h"
 #include "store/durability/snapshot.h"
 
 namespace cairn::server {
@@ -148,6 +149,8 @@ void Server::BackgroundLoop() {
     lock.unlock();
     auto budget_us = std::chrono::duration_cast<std::chrono::microseconds>(interval).count() / 4;
     state_->store.ExpireCycle(budget_us);
+    // "expired" events wait for the deletes' record, as replies do.
+    PublishKeyspaceEvents(*state_, store::Store::TakeObservedLsn());
     persistence_->Cron();
     lock.lock();
   }
