@@ -58,6 +58,8 @@ void CmdReset(CommandContext& ctx) {
   ctx.client.multi = ClientState::Multi{};
   UnwatchAll(ctx.server, ctx.client);
   ctx.server.pubsub.RemoveClient(ctx.client);
+  ctx.server.monitors.Remove(&ctx.client);
+  ctx.client.monitor = false;
   ctx.client.db.store(0, std::memory_order_relaxed);
   {
     std::lock_guard lock(ctx.server.clients.mu());

@@ -64,8 +64,9 @@ struct ClientState {
     std::atomic<int> pattern_count{0};
     std::atomic<int> shard_count{0};
   } pubsub;
-  // Messages other threads send this client (Pub/Sub); drained by the owner thread.
+  // Messages other threads send this client (Pub/Sub, MONITOR); drained by the owner thread.
   Mailbox mailbox;
+  bool monitor = false;  // in MONITOR mode (owner thread)
 
   // Asks the owner thread to look at kill_requested; any thread may call it. Empty for
   // in-process clients.

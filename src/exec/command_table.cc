@@ -34,6 +34,7 @@ CommandTable::CommandTable() {
   RegisterStreamCommands(*this);
   RegisterTransactionCommands(*this);
   RegisterPubSubCommands(*this);
+  RegisterMonitorCommand(*this);
 }
 
 void CommandTable::Add(CommandSpec spec) {

@@ -47,5 +47,6 @@ void RegisterZSetCommands(CommandTable& table);
 void RegisterStreamCommands(CommandTable& table);
 void RegisterTransactionCommands(CommandTable& table);
 void RegisterPubSubCommands(CommandTable& table);
+void RegisterMonitorCommand(CommandTable& table);
 
 }  // namespace cairn::server

@@ -128,6 +128,12 @@ void Execute(ServerState& server, ClientState& client, ThreadStats& stats, resp:
     stats.error_replies.Add();
   }
   client.last_command.store(spec, std::memory_order_relaxed);
+  if (server.monitors.active() && !(spec->flags & kAdmin)) [[unlikely]] {
+    server.monitors.Feed(client, ctx.db(), args, *spec,
+                         static_cast<size_t>(server.limits.pubsub_hard_limit_bytes.load(
+                             std::memory_order_relaxed)),
+                         store::Store::PeekObservedLsn());
+  }
   if (block != nullptr && (spec->flags & kBlocking) && !block->requested) {
     block->replied_at_once = true;
   }

@@ -15,6 +15,7 @@
 #include "src/exec/blocking.h"
 #include "src/exec/client.h"
 #include "src/exec/command_table.h"
+#include "src/exec/monitor.h"
 #include "src/exec/pubsub.h"
 #include "src/exec/stats.h"
 #include "store/durability/group_commit.h"
@@ -68,6 +69,7 @@ struct ServerState {
   std::atomic<int64_t> last_save_s{0};
   BlockingRegistry blocking;
   PubSub pubsub;
+  Monitors monitors;
 
   // The write-ahead log, when appendonly is on (set before threads start, else nullptr).
   // Replies wait for wal->durable_lsn() under appendfsync always.

@@ -196,7 +196,7 @@ bool Connection::RunCommand(resp::Writer& writer) {
   ServerState* state = thread_->state();
   ThreadStats* stats = thread_->stats();
   // Messages published before this command was read go out before its reply, as in Redis.
-  if (IsSubscriber(client_)) DeliverMail(writer);
+  if (IsSubscriber(client_) || client_.monitor) DeliverMail(writer);
   // This client's writes still held count as observed by what it runs next: a PUBLISH
   // (or keyspace event) after a SET must not reach subscribers before the SET is durable.
   if (!gates_.empty()) store::Store::ObserveLsn(gates_.back().lsn);
@@ -449,7 +449,9 @@ void Connection::OnMail() {
 bool Connection::CheckOutputLimit() {
   if (closing_) return false;
   const RuntimeLimits& limits = thread_->state()->limits;
-  bool pubsub = IsSubscriber(client_);
+  // Monitors are held to the pubsub class's limits too: like subscribers, they receive
+  // whatever the server does, whether or not they read.
+  bool pubsub = IsSubscriber(client_) || client_.monitor;
   int64_t hard = (pubsub ? limits.pubsub_hard_limit_bytes : limits.normal_hard_limit_bytes)
                      .load(std::memory_order_relaxed);
   int64_t soft = (pubsub ? limits.pubsub_soft_limit_bytes : limits.normal_soft_limit_bytes)
@@ -487,6 +489,7 @@ void Connection::Close() {
   UnwatchAll(*thread_->state(), client_);
   // Before the client state goes: publishers reach it only through the registry.
   thread_->state()->pubsub.RemoveClient(client_);
+  thread_->state()->monitors.Remove(&client_);
   EndBlocking();
   if (block_timer_ != nullptr) {
     uv_close(reinterpret_cast<uv_handle_t*>(block_timer_),

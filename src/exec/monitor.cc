@@ -1,0 +1,97 @@
+// src/exec/monitor.cc — see monitor.h.
+#include "src/exec/monitor.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+
+#include "src/exec/command.h"
+
+namespace cairn::server {
+namespace {
+
+// One argument as Redis quotes it: printable bytes as they are, \\ \" \n \r \t \a \b
+// escaped, anything else as \xHH.
+void AppendQuoted(std::string* out, std::string_view arg) {
+  out->push_back('"');
+  for (unsigned char c : arg) {
+    switch (c) {
+      case '\\': out->append("\\\\"); break;
+      case '"': out->append("\\\""); break;
+      case '\n': out->append("\\n"); break;
+      case '\r': out->append("\\r"); break;
+      case '\t': out->append("\\t"); break;
+      case '\a': out->append("\\a"); break;
+      case '\b': out->append("\\b"); break;
+      default:
+        if (c >= 0x20 && c < 0x7f) {
+          out->push_back(static_cast<char>(c));
+        } else {
+          char hex[5];
+          std::snprintf(hex, sizeof(hex), "\\x%02x", c);
+          out->append(hex);
+        }
+    }
+  }
+  out->push_back('"');
+}
+
+bool EqualsNoCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(),
+                    [](char x, char y) { return std::tolower(x) == std::tolower(y); });
+}
+
+// Whether argument i must not be shown: AUTH's arguments, HELLO's after AUTH.
+bool Redacted(const CommandSpec& spec, std::span<const std::string_view> args, size_t i) {
+  if (spec.name == "auth") return i >= 1;
+  if (spec.name == "hello") {
+    for (size_t j = 2; j < i; ++j) {
+      if (EqualsNoCase(args[j], "auth") && i <= j + 2) return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string FormatMonitorLine(int64_t unix_us, int db, std::string_view addr,
+                              std::span<const std::string_view> args, const CommandSpec& spec) {
+  char head[64];
+  std::snprintf(head, sizeof(head), "%lld.%06lld [%d ", static_cast<long long>(unix_us / 1000000),
+                static_cast<long long>(unix_us % 1000000), db);
+  std::string line(head);
+  line.append(addr).append("]");
+  for (size_t i = 0; i < args.size(); ++i) {
+    line.push_back(' ');
+    AppendQuoted(&line, Redacted(spec, args, i) ? std::string_view("(redacted)") : args[i]);
+  }
+  return line;
+}
+
+void Monitors::Add(ClientState* client) {
+  std::lock_guard lock(mu_);
+  if (std::find(monitors_.begin(), monitors_.end(), client) != monitors_.end()) return;
+  monitors_.push_back(client);
+  count_.store(static_cast<int>(monitors_.size()), std::memory_order_relaxed);
+}
+
+void Monitors::Remove(ClientState* client) {
+  std::lock_guard lock(mu_);
+  auto it = std::find(monitors_.begin(), monitors_.end(), client);
+  if (it == monitors_.end()) return;
+  monitors_.erase(it);
+  count_.store(static_cast<int>(monitors_.size()), std::memory_order_relaxed);
+}
+
+void Monitors::Feed(const ClientState& client, int db, std::span<const std::string_view> args,
+                    const CommandSpec& spec, size_t limit, uint64_t lsn) {
+  int64_t unix_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                        std::chrono::system_clock::now().time_since_epoch())
+                        .count();
+  std::string line = "+" + FormatMonitorLine(unix_us, db, client.addr, args, spec) + "\r\n";
+  std::lock_guard lock(mu_);
+  for (ClientState* m : monitors_) m->mailbox.Post(line, limit, lsn);
+}
+
+}  // namespace cairn::server
