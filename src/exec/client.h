@@ -67,6 +67,11 @@ struct ClientState {
   // Messages other threads send this client (Pub/Sub, MONITOR); drained by the owner thread.
   Mailbox mailbox;
   bool monitor = false;  // in MONITOR mode (owner thread)
+  // CLIENT REPLY (owner thread): kOff sends no replies; kSkipNext (set by CLIENT REPLY
+  // SKIP) becomes kSkip for the command after it, whose reply is dropped, then kOn again.
+  // Messages (Pub/Sub, MONITOR) are not replies: they are always sent.
+  enum class ReplyMode : uint8_t { kOn, kOff, kSkipNext, kSkip };
+  ReplyMode reply_mode = ReplyMode::kOn;
 
   // Asks the owner thread to look at kill_requested; any thread may call it. Empty for
   // in-process clients.

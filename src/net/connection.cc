@@ -201,6 +201,7 @@ bool Connection::RunCommand(resp::Writer& writer) {
   // (or keyspace event) after a SET must not reach subscribers before the SET is durable.
   if (!gates_.empty()) store::Store::ObserveLsn(gates_.back().lsn);
   uint64_t reply_start = sent_total_ + out_.size();
+  ClientState::ReplyMode mode_before = client_.reply_mode;
   Execute(*state, client_, *stats, writer, parser_.args(), &block_);
   if (std::exchange(block_.replied_at_once, false)) blocking_replies_end_ = replies_ + 1;
   bool replied = !block_.requested || StartBlocking(writer);
@@ -212,9 +213,29 @@ bool Connection::RunCommand(resp::Writer& writer) {
   uint64_t observed = store::Store::TakeObservedLsn();
   PublishKeyspaceEvents(*state, observed);
   if (!replied) return false;
+  if (DropReply(mode_before)) {
+    out_.Truncate(static_cast<size_t>(reply_start - sent_total_));
+    return true;
+  }
   GateReply(reply_start, observed);
   ++replies_;
   return true;
+}
+
+bool Connection::DropReply(ClientState::ReplyMode before) {
+  using Mode = ClientState::ReplyMode;
+  Mode after = client_.reply_mode;
+  // CLIENT REPLY SKIP arms the next command; the command after it has its reply dropped
+  // and turns replies back on (unless it changed the mode itself: ON replies OK).
+  if (after == Mode::kSkipNext) {
+    client_.reply_mode = Mode::kSkip;
+    return true;
+  }
+  if (before == Mode::kSkip && after == Mode::kSkip) {
+    client_.reply_mode = Mode::kOn;
+    return true;
+  }
+  return after == Mode::kOff;
 }
 
 bool Connection::StartBlocking(resp::Writer& writer) {
@@ -270,6 +291,7 @@ void Connection::OnBlockTimeout(uv_timer_t* timer) noexcept {
 void Connection::OnUnblocked(std::string reply, uint64_t lsn) {
   if (waiter_ == nullptr || closing_) return;
   EndBlocking();
+  if (client_.reply_mode == ClientState::ReplyMode::kOff) reply.clear();
   uint64_t start = sent_total_ + out_.size();
   out_.Append(reply);
   GateReply(start, lsn);

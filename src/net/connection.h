@@ -73,6 +73,9 @@ class Connection {
   // Runs the command the parser holds and gates its reply. Returns false if the client is
   // now blocked (no reply yet).
   bool RunCommand(resp::Writer& writer);
+  // CLIENT REPLY: whether the reply of the command just run is dropped (the mode before it
+  // ran is before); advances SKIP's state.
+  bool DropReply(ClientState::ReplyMode before);
   // The command just run asked to block: registers the waiter (or, if a retry served it at
   // once, leaves the reply in writer and returns true).
   bool StartBlocking(resp::Writer& writer);
