@@ -272,10 +272,8 @@ void CmdCommandGetKeys(CommandContext& ctx) {
     ctx.reply.WriteError(kInvalidArgCount);
     return;
   }
-  int64_t last = spec->last_key < 0 ? argc + spec->last_key : spec->last_key;
-  int64_t step = spec->key_step > 0 ? spec->key_step : 1;
   std::vector<std::string_view> keys;
-  for (int64_t j = spec->first_key; j <= last && j < argc; j += step) keys.push_back(cmd[j]);
+  spec->ForEachKey(cmd, [&](std::string_view key) { keys.push_back(key); });
   if (keys.empty()) {
     ctx.reply.WriteError(kInvalidArguments);
     return;

@@ -52,13 +52,8 @@ bool CollectKeys(CommandContext& ctx, const ClientState::Multi& multi, std::vect
   for (const std::vector<std::string>& args : multi.queued) {
     const CommandSpec* spec = SpecOf(ctx.server.commands, args);
     if (spec == nullptr || spec->first_key <= 0 || (spec->flags & kMovableKeys)) return false;
-    int argc = static_cast<int>(args.size());
-    int last = spec->last_key < 0 ? argc + spec->last_key : spec->last_key;
-    int step = spec->key_step > 0 ? spec->key_step : 1;
     // The database is irrelevant for locking: a key's shard depends on its name only.
-    for (int i = spec->first_key; i <= last && i < argc; i += step) {
-      keys->push_back({0, args[static_cast<size_t>(i)]});
-    }
+    spec->ForEachKey(args, [&](std::string_view key) { keys->push_back({0, key}); });
   }
   return true;
 }

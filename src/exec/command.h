@@ -64,6 +64,20 @@ struct CommandSpec {
   std::string_view syntax = "";  // argument grammar, e.g. "key value [NX|XX]"; COMMAND DOCS
   std::vector<CommandSpec> subcommands;
   size_t id = 0;  // stats slot, assigned by the table
+
+  // Calls visit(key) for each argument of args (args[0] the command name) that the key
+  // positions name; none when first_key is 0. Keys a kMovableKeys command finds by parsing
+  // its arguments are not included. Args is any sequence of strings.
+  template <typename Args, typename Visit>
+  void ForEachKey(const Args& args, Visit&& visit) const {
+    if (first_key <= 0) return;
+    int64_t argc = static_cast<int64_t>(args.size());
+    int64_t last = last_key < 0 ? argc + last_key : last_key;
+    int64_t step = key_step > 0 ? key_step : 1;
+    for (int64_t i = first_key; i <= last && i < argc; i += step) {
+      visit(std::string_view(args[static_cast<size_t>(i)]));
+    }
+  }
 };
 
 struct CommandContext {
