@@ -307,40 +307,42 @@ void RegisterClientCommand(CommandTable& table) {
   constexpr std::string_view kGroup = "connection";
   constexpr uint32_t kFlags = kNoScript | kLoading | kStale;
   constexpr std::string_view kPerClient = "O(N) where N is the number of client connections";
-  table.Add({"client",
-             -2,
-             0,
-             0,
-             0,
-             0,
-             nullptr,
-             kGroup,
-             "2.4.0",
-             "A container for client connection commands",
-             "Depends on subcommand.",
-             "",
-             {
-                 {"client|getname", 2, kFlags, 0, 0, 0, CmdClientGetName, kGroup, "2.6.9",
-                  "Get the current connection name", "O(1)", ""},
-                 {"client|help", 2, kLoading | kStale, 0, 0, 0, CmdClientHelp, kGroup, "5.0.0",
-                  "Show helpful text about the different subcommands", "O(1)", ""},
-                 {"client|id", 2, kFlags, 0, 0, 0, CmdClientId, kGroup, "5.0.0",
-                  "Returns the client ID for the current connection", "O(1)", ""},
-                 {"client|info", 2, kFlags, 0, 0, 0, CmdClientInfo, kGroup, "6.2.0",
-                  "Returns information about the current client connection.", "O(1)", ""},
-                 {"client|kill", -3, kAdmin | kFlags, 0, 0, 0, CmdClientKill, kGroup, "2.4.0",
-                  "Kill the connection of a client", kPerClient,
-                  "<ip:port | [ID client-id] [TYPE <NORMAL | MASTER | SLAVE | REPLICA | PUBSUB>] "
-                  "[USER username] [ADDR ip:port] [LADDR ip:port] [SKIPME <YES | NO>]>"},
-                 {"client|list", -2, kAdmin | kFlags, 0, 0, 0, CmdClientList, kGroup, "2.4.0",
-                  "Get the list of client connections", kPerClient,
-                  "[TYPE <NORMAL | MASTER | REPLICA | PUBSUB>] [ID client-id [client-id ...]]"},
-                 {"client|setinfo", 4, kFlags, 0, 0, 0, CmdClientSetInfo, kGroup, "7.2.0",
-                  "Set client or connection specific info", "O(1)",
-                  "<LIB-NAME libname | LIB-VER libver>"},
-                 {"client|setname", 3, kFlags, 0, 0, 0, CmdClientSetName, kGroup, "2.6.9",
-                  "Set the current connection name", "O(1)", "connection-name"},
-             }});
+  table.Add({
+      {.name = "client", .arity = -2,
+       .group = kGroup, .since = "2.4.0", .summary = "A container for client connection commands",
+       .complexity = "Depends on subcommand.",
+       .subcommands = {
+           {.name = "client|getname", .arity = 2, .flags = kFlags, .handler = CmdClientGetName,
+            .group = kGroup, .since = "2.6.9", .summary = "Get the current connection name",
+            .complexity = "O(1)"},
+           {.name = "client|help", .arity = 2, .flags = kLoading | kStale, .handler = CmdClientHelp,
+            .group = kGroup, .since = "5.0.0",
+            .summary = "Show helpful text about the different subcommands", .complexity = "O(1)"},
+           {.name = "client|id", .arity = 2, .flags = kFlags, .handler = CmdClientId,
+            .group = kGroup, .since = "5.0.0",
+            .summary = "Returns the client ID for the current connection", .complexity = "O(1)"},
+           {.name = "client|info", .arity = 2, .flags = kFlags, .handler = CmdClientInfo,
+            .group = kGroup, .since = "6.2.0",
+            .summary = "Returns information about the current client connection.",
+            .complexity = "O(1)"},
+           {.name = "client|kill", .arity = -3, .flags = kAdmin | kFlags, .handler = CmdClientKill,
+            .group = kGroup, .since = "2.4.0", .summary = "Kill the connection of a client",
+            .complexity = kPerClient,
+            .syntax = "<ip:port | [ID client-id] [TYPE <NORMAL | MASTER | SLAVE | REPLICA | "
+                      "PUBSUB>] [USER username] [ADDR ip:port] [LADDR ip:port] [SKIPME <YES | "
+                      "NO>]>"},
+           {.name = "client|list", .arity = -2, .flags = kAdmin | kFlags, .handler = CmdClientList,
+            .group = kGroup, .since = "2.4.0", .summary = "Get the list of client connections",
+            .complexity = kPerClient,
+            .syntax = "[TYPE <NORMAL | MASTER | REPLICA | PUBSUB>] [ID client-id [client-id ...]]"},
+           {.name = "client|setinfo", .arity = 4, .flags = kFlags, .handler = CmdClientSetInfo,
+            .group = kGroup, .since = "7.2.0", .summary = "Set client or connection specific info",
+            .complexity = "O(1)", .syntax = "<LIB-NAME libname | LIB-VER libver>"},
+           {.name = "client|setname", .arity = 3, .flags = kFlags, .handler = CmdClientSetName,
+            .group = kGroup, .since = "2.6.9", .summary = "Set the current connection name",
+            .complexity = "O(1)", .syntax = "connection-name"},
+       }},
+  });
 }
 
 }  // namespace cairn::server

@@ -272,10 +272,8 @@ void CmdCommandGetKeys(CommandContext& ctx) {
     ctx.reply.WriteError(kInvalidArgCount);
     return;
   }
-  int64_t last = spec->last_key < 0 ? argc + spec->last_key : spec->last_key;
-  int64_t step = spec->key_step > 0 ? spec->key_step : 1;
   std::vector<std::string_view> keys;
-  for (int64_t j = spec->first_key; j <= last && j < argc; j += step) keys.push_back(cmd[j]);
+  spec->ForEachKey(cmd, [&](std::string_view key) { keys.push_back(key); });
   if (keys.empty()) {
     ctx.reply.WriteError(kInvalidArguments);
     return;
@@ -302,40 +300,39 @@ void CmdCommandHelp(CommandContext& ctx) {
 void RegisterCommandCommand(CommandTable& table) {
   constexpr uint32_t kFlags = kLoading | kStale;
   constexpr std::string_view kGroup = "server";
-  table.Add(
-      {"command",
-       -1,
-       kFlags,
-       0,
-       0,
-       0,
-       CmdCommand,
-       kGroup,
-       "2.8.13",
-       "Get array of Redis command details",
-       "O(N) where N is the total number of Redis commands",
-       "",
-       {
-           {"command|count", 2, kFlags, 0, 0, 0, CmdCommandCount, kGroup, "2.8.13",
-            "Get total number of Redis commands", "O(1)", ""},
-           {"command|docs", -2, kFlags, 0, 0, 0, CmdCommandDocs, kGroup, "7.0.0",
-            "Get array of specific Redis command documentation",
-            "O(N) where N is the number of commands to look up",
-            "[command-name [command-name ...]]"},
-           {"command|getkeys", -4, kFlags, 0, 0, 0, CmdCommandGetKeys, kGroup, "2.8.13",
-            "Extract keys given a full Redis command",
-            "O(N) where N is the number of arguments to the command", "command [arg [arg ...]]"},
-           {"command|help", 2, kFlags, 0, 0, 0, CmdCommandHelp, kGroup, "5.0.0",
-            "Show helpful text about the different subcommands", "O(1)", ""},
-           {"command|info", -2, kFlags, 0, 0, 0, CmdCommandInfo, kGroup, "2.8.13",
-            "Get array of specific Redis command details, or all when no argument is given.",
-            "O(N) where N is the number of commands to look up",
-            "[command-name [command-name ...]]"},
-           {"command|list", -2, kFlags, 0, 0, 0, CmdCommandList, kGroup, "7.0.0",
-            "Get an array of Redis command names",
-            "O(N) where N is the total number of Redis commands",
-            "[FILTERBY <MODULE module-name | ACLCAT category | PATTERN pattern>]"},
-       }});
+  table.Add({
+      {.name = "command", .arity = -1, .flags = kFlags, .handler = CmdCommand,
+       .group = kGroup, .since = "2.8.13", .summary = "Get array of Redis command details",
+       .complexity = "O(N) where N is the total number of Redis commands",
+       .subcommands = {
+           {.name = "command|count", .arity = 2, .flags = kFlags, .handler = CmdCommandCount,
+            .group = kGroup, .since = "2.8.13", .summary = "Get total number of Redis commands",
+            .complexity = "O(1)"},
+           {.name = "command|docs", .arity = -2, .flags = kFlags, .handler = CmdCommandDocs,
+            .group = kGroup, .since = "7.0.0",
+            .summary = "Get array of specific Redis command documentation",
+            .complexity = "O(N) where N is the number of commands to look up",
+            .syntax = "[command-name [command-name ...]]"},
+           {.name = "command|getkeys", .arity = -4, .flags = kFlags, .handler = CmdCommandGetKeys,
+            .group = kGroup, .since = "2.8.13",
+            .summary = "Extract keys given a full Redis command",
+            .complexity = "O(N) where N is the number of arguments to the command",
+            .syntax = "command [arg [arg ...]]"},
+           {.name = "command|help", .arity = 2, .flags = kFlags, .handler = CmdCommandHelp,
+            .group = kGroup, .since = "5.0.0",
+            .summary = "Show helpful text about the different subcommands", .complexity = "O(1)"},
+           {.name = "command|info", .arity = -2, .flags = kFlags, .handler = CmdCommandInfo,
+            .group = kGroup, .since = "2.8.13",
+            .summary = "Get array of specific Redis command details, or all when no argument is "
+                       "given.",
+            .complexity = "O(N) where N is the number of commands to look up",
+            .syntax = "[command-name [command-name ...]]"},
+           {.name = "command|list", .arity = -2, .flags = kFlags, .handler = CmdCommandList,
+            .group = kGroup, .since = "7.0.0", .summary = "Get an array of Redis command names",
+            .complexity = "O(N) where N is the total number of Redis commands",
+            .syntax = "[FILTERBY <MODULE module-name | ACLCAT category | PATTERN pattern>]"},
+       }},
+  });
 }
 
 }  // namespace cairn::server

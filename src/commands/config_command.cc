@@ -137,32 +137,33 @@ void RegisterConfigCommand(CommandTable& table) {
   constexpr std::string_view kGroup = "server";
   constexpr std::string_view kPerParameter =
       "O(N) when N is the number of configuration parameters provided";
-  table.Add({"config",
-             -2,
-             0,
-             0,
-             0,
-             0,
-             nullptr,
-             kGroup,
-             "2.0.0",
-             "A container for server configuration commands",
-             "Depends on subcommand.",
-             "",
-             {
-                 {"config|get", -3, kAdminFlags, 0, 0, 0, CmdConfigGet, kGroup, "2.0.0",
-                  "Get the values of configuration parameters", kPerParameter,
-                  "parameter [parameter ...]"},
-                 {"config|help", 2, kLoading | kStale, 0, 0, 0, CmdConfigHelp, kGroup, "5.0.0",
-                  "Show helpful text about the different subcommands", "O(1)", ""},
-                 {"config|resetstat", 2, kAdminFlags, 0, 0, 0, CmdConfigResetStat, kGroup, "2.0.0",
-                  "Reset the stats returned by INFO", "O(1)", ""},
-                 {"config|rewrite", 2, kAdminFlags, 0, 0, 0, CmdConfigRewrite, kGroup, "2.8.0",
-                  "Rewrite the configuration file with the in memory configuration", "O(1)", ""},
-                 {"config|set", -4, kAdminFlags, 0, 0, 0, CmdConfigSet, kGroup, "2.0.0",
-                  "Set configuration parameters to the given values", kPerParameter,
-                  "parameter value [parameter value ...]"},
-             }});
+  table.Add({
+      {.name = "config", .arity = -2,
+       .group = kGroup, .since = "2.0.0",
+       .summary = "A container for server configuration commands",
+       .complexity = "Depends on subcommand.",
+       .subcommands = {
+           {.name = "config|get", .arity = -3, .flags = kAdminFlags, .handler = CmdConfigGet,
+            .group = kGroup, .since = "2.0.0",
+            .summary = "Get the values of configuration parameters", .complexity = kPerParameter,
+            .syntax = "parameter [parameter ...]"},
+           {.name = "config|help", .arity = 2, .flags = kLoading | kStale, .handler = CmdConfigHelp,
+            .group = kGroup, .since = "5.0.0",
+            .summary = "Show helpful text about the different subcommands", .complexity = "O(1)"},
+           {.name = "config|resetstat", .arity = 2, .flags = kAdminFlags,
+            .handler = CmdConfigResetStat,
+            .group = kGroup, .since = "2.0.0", .summary = "Reset the stats returned by INFO",
+            .complexity = "O(1)"},
+           {.name = "config|rewrite", .arity = 2, .flags = kAdminFlags, .handler = CmdConfigRewrite,
+            .group = kGroup, .since = "2.8.0",
+            .summary = "Rewrite the configuration file with the in memory configuration",
+            .complexity = "O(1)"},
+           {.name = "config|set", .arity = -4, .flags = kAdminFlags, .handler = CmdConfigSet,
+            .group = kGroup, .since = "2.0.0",
+            .summary = "Set configuration parameters to the given values",
+            .complexity = kPerParameter, .syntax = "parameter value [parameter value ...]"},
+       }},
+  });
 }
 
 }  // namespace cairn::server

@@ -240,22 +240,29 @@ void RegisterConnectionCommands(CommandTable& table) {
   constexpr std::string_view kGroup = "connection";
   // What Redis lets run before authentication and while loading or busy.
   constexpr uint32_t kPreAuth = kNoScript | kLoading | kStale | kFast | kNoAuth | kAllowBusy;
-  table.Add({"ping", -1, kFast | kSubscribedContext, 0, 0, 0, CmdPing, kGroup, "1.0.0", "Ping the server", "O(1)",
-             "[message]"});
-  table.Add({.name = "reset", .arity = 1, .flags = kPreAuth | kSubscribedContext,
-             .first_key = 0, .last_key = 0, .key_step = 0, .handler = CmdReset, .group = kGroup, .since = "6.2.0",
-             .summary = "Reset the connection", .complexity = "O(1)", .syntax = ""});
-  table.Add({"echo", 2, kLoading | kStale | kFast, 0, 0, 0, CmdEcho, kGroup, "1.0.0",
-             "Echo the given string", "O(1)", "message"});
-  table.Add({"quit", -1, kPreAuth | kSubscribedContext, 0, 0, 0, CmdQuit, kGroup, "1.0.0", "Close the connection",
-             "O(1)", ""});
-  table.Add({"hello", -1, kPreAuth, 0, 0, 0, CmdHello, kGroup, "6.0.0", "Handshake with Redis",
-             "O(1)", "[protover [AUTH username password] [SETNAME clientname]]"});
-  table.Add({"auth", -2, kPreAuth, 0, 0, 0, CmdAuth, kGroup, "1.0.0", "Authenticate to the server",
-             "O(N) where N is the number of passwords defined for the user",
-             "[username] password"});
-  table.Add({"select", 2, kLoading | kStale | kFast, 0, 0, 0, CmdSelect, kGroup, "1.0.0",
-             "Change the selected database for the current connection", "O(1)", "index"});
+  table.Add({
+      {.name = "ping", .arity = -1, .flags = kFast | kSubscribedContext, .handler = CmdPing,
+       .group = kGroup, .since = "1.0.0", .summary = "Ping the server", .complexity = "O(1)",
+       .syntax = "[message]"},
+      {.name = "echo", .arity = 2, .flags = kLoading | kStale | kFast, .handler = CmdEcho,
+       .group = kGroup, .since = "1.0.0", .summary = "Echo the given string", .complexity = "O(1)",
+       .syntax = "message"},
+      {.name = "reset", .arity = 1, .flags = kPreAuth | kSubscribedContext, .handler = CmdReset,
+       .group = kGroup, .since = "6.2.0", .summary = "Reset the connection", .complexity = "O(1)"},
+      {.name = "quit", .arity = -1, .flags = kPreAuth | kSubscribedContext, .handler = CmdQuit,
+       .group = kGroup, .since = "1.0.0", .summary = "Close the connection", .complexity = "O(1)"},
+      {.name = "hello", .arity = -1, .flags = kPreAuth, .handler = CmdHello,
+       .group = kGroup, .since = "6.0.0", .summary = "Handshake with Redis", .complexity = "O(1)",
+       .syntax = "[protover [AUTH username password] [SETNAME clientname]]"},
+      {.name = "auth", .arity = -2, .flags = kPreAuth, .handler = CmdAuth,
+       .group = kGroup, .since = "1.0.0", .summary = "Authenticate to the server",
+       .complexity = "O(N) where N is the number of passwords defined for the user",
+       .syntax = "[username] password"},
+      {.name = "select", .arity = 2, .flags = kLoading | kStale | kFast, .handler = CmdSelect,
+       .group = kGroup, .since = "1.0.0",
+       .summary = "Change the selected database for the current connection", .complexity = "O(1)",
+       .syntax = "index"},
+  });
   RegisterClientCommand(table);
 }
 

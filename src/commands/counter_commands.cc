@@ -123,16 +123,31 @@ void CmdIncrByFloat(CommandContext& ctx) {
 
 void RegisterCounterCommands(CommandTable& table) {
   constexpr std::string_view kGroup = "string";
-  table.Add({"incr", 2, kWrite | kDenyOom | kFast, 1, 1, 1, CmdIncr, kGroup, "1.0.0",
-             "Increment the integer value of a key by one", "O(1)", "key"});
-  table.Add({"decr", 2, kWrite | kDenyOom | kFast, 1, 1, 1, CmdDecr, kGroup, "1.0.0",
-             "Decrement the integer value of a key by one", "O(1)", "key"});
-  table.Add({"incrby", 3, kWrite | kDenyOom | kFast, 1, 1, 1, CmdIncrBy, kGroup, "1.0.0",
-             "Increment the integer value of a key by the given amount", "O(1)", "key increment"});
-  table.Add({"decrby", 3, kWrite | kDenyOom | kFast, 1, 1, 1, CmdDecrBy, kGroup, "1.0.0",
-             "Decrement the integer value of a key by the given number", "O(1)", "key decrement"});
-  table.Add({"incrbyfloat", 3, kWrite | kDenyOom | kFast, 1, 1, 1, CmdIncrByFloat, kGroup, "2.6.0",
-             "Increment the float value of a key by the given amount", "O(1)", "key increment"});
+  table.Add({
+      {.name = "incr", .arity = 2, .flags = kWrite | kDenyOom | kFast,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdIncr,
+       .group = kGroup, .since = "1.0.0", .summary = "Increment the integer value of a key by one",
+       .complexity = "O(1)", .syntax = "key"},
+      {.name = "decr", .arity = 2, .flags = kWrite | kDenyOom | kFast,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdDecr,
+       .group = kGroup, .since = "1.0.0", .summary = "Decrement the integer value of a key by one",
+       .complexity = "O(1)", .syntax = "key"},
+      {.name = "incrby", .arity = 3, .flags = kWrite | kDenyOom | kFast,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdIncrBy,
+       .group = kGroup, .since = "1.0.0",
+       .summary = "Increment the integer value of a key by the given amount", .complexity = "O(1)",
+       .syntax = "key increment"},
+      {.name = "decrby", .arity = 3, .flags = kWrite | kDenyOom | kFast,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdDecrBy,
+       .group = kGroup, .since = "1.0.0",
+       .summary = "Decrement the integer value of a key by the given number", .complexity = "O(1)",
+       .syntax = "key decrement"},
+      {.name = "incrbyfloat", .arity = 3, .flags = kWrite | kDenyOom | kFast,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdIncrByFloat,
+       .group = kGroup, .since = "2.6.0",
+       .summary = "Increment the float value of a key by the given amount", .complexity = "O(1)",
+       .syntax = "key increment"},
+  });
 }
 
 }  // namespace cairn::server

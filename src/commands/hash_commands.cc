@@ -278,42 +278,70 @@ void RegisterHashCommands(CommandTable& table) {
       "O(1) for each field/value pair added, so O(N) to add N field/value pairs when the command "
       "is called with multiple field/value pairs.";
   constexpr std::string_view kWhole = "O(N) where N is the size of the hash.";
-  table.Add({"hset", -4, kWrite | kDenyOom | kFast, 1, 1, 1, CmdHSet, kGroup, "2.0.0",
-             "Set the string value of a hash field", kPerField,
-             "key field value [field value ...]"});
-  table.Add({"hmset", -4, kWrite | kDenyOom | kFast, 1, 1, 1, CmdHMSet, kGroup, "2.0.0",
-             "Set multiple hash fields to multiple values",
-             "O(N) where N is the number of fields being set.",
-             "key field value [field value ...]"});
-  table.Add({"hsetnx", 4, kWrite | kDenyOom | kFast, 1, 1, 1, CmdHSetNx, kGroup, "2.0.0",
-             "Set the value of a hash field, only if the field does not exist", "O(1)",
-             "key field value"});
-  table.Add({"hget", 3, kReadOnly | kFast, 1, 1, 1, CmdHGet, kGroup, "2.0.0",
-             "Get the value of a hash field", "O(1)", "key field"});
-  table.Add({"hmget", -3, kReadOnly | kFast, 1, 1, 1, CmdHMGet, kGroup, "2.0.0",
-             "Get the values of all the given hash fields",
-             "O(N) where N is the number of fields being requested.", "key field [field ...]"});
-  table.Add({"hdel", -3, kWrite | kFast, 1, 1, 1, CmdHDel, kGroup, "2.0.0",
-             "Delete one or more hash fields",
-             "O(N) where N is the number of fields to be removed.", "key field [field ...]"});
-  table.Add({"hexists", 3, kReadOnly | kFast, 1, 1, 1, CmdHExists, kGroup, "2.0.0",
-             "Determine if a hash field exists", "O(1)", "key field"});
-  table.Add({"hlen", 2, kReadOnly | kFast, 1, 1, 1, CmdHLen, kGroup, "2.0.0",
-             "Get the number of fields in a hash", "O(1)", "key"});
-  table.Add({"hstrlen", 3, kReadOnly | kFast, 1, 1, 1, CmdHStrLen, kGroup, "3.2.0",
-             "Get the length of the value of a hash field", "O(1)", "key field"});
-  table.Add({"hkeys", 2, kReadOnly, 1, 1, 1, CmdHKeys, kGroup, "2.0.0",
-             "Get all the fields in a hash", kWhole, "key"});
-  table.Add({"hvals", 2, kReadOnly, 1, 1, 1, CmdHVals, kGroup, "2.0.0",
-             "Get all the values in a hash", kWhole, "key"});
-  table.Add({"hgetall", 2, kReadOnly, 1, 1, 1, CmdHGetAll, kGroup, "2.0.0",
-             "Get all the fields and values in a hash", kWhole, "key"});
-  table.Add({"hincrby", 4, kWrite | kDenyOom | kFast, 1, 1, 1, CmdHIncrBy, kGroup, "2.0.0",
-             "Increment the integer value of a hash field by the given number", "O(1)",
-             "key field increment"});
-  table.Add({"hincrbyfloat", 4, kWrite | kDenyOom | kFast, 1, 1, 1, CmdHIncrByFloat, kGroup,
-             "2.6.0", "Increment the float value of a hash field by the given amount", "O(1)",
-             "key field increment"});
+  table.Add({
+      {.name = "hset", .arity = -4, .flags = kWrite | kDenyOom | kFast,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdHSet,
+       .group = kGroup, .since = "2.0.0", .summary = "Set the string value of a hash field",
+       .complexity = kPerField, .syntax = "key field value [field value ...]"},
+      {.name = "hmset", .arity = -4, .flags = kWrite | kDenyOom | kFast,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdHMSet,
+       .group = kGroup, .since = "2.0.0", .summary = "Set multiple hash fields to multiple values",
+       .complexity = "O(N) where N is the number of fields being set.",
+       .syntax = "key field value [field value ...]"},
+      {.name = "hsetnx", .arity = 4, .flags = kWrite | kDenyOom | kFast,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdHSetNx,
+       .group = kGroup, .since = "2.0.0",
+       .summary = "Set the value of a hash field, only if the field does not exist",
+       .complexity = "O(1)", .syntax = "key field value"},
+      {.name = "hget", .arity = 3, .flags = kReadOnly | kFast,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdHGet,
+       .group = kGroup, .since = "2.0.0", .summary = "Get the value of a hash field",
+       .complexity = "O(1)", .syntax = "key field"},
+      {.name = "hmget", .arity = -3, .flags = kReadOnly | kFast,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdHMGet,
+       .group = kGroup, .since = "2.0.0", .summary = "Get the values of all the given hash fields",
+       .complexity = "O(N) where N is the number of fields being requested.",
+       .syntax = "key field [field ...]"},
+      {.name = "hdel", .arity = -3, .flags = kWrite | kFast,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdHDel,
+       .group = kGroup, .since = "2.0.0", .summary = "Delete one or more hash fields",
+       .complexity = "O(N) where N is the number of fields to be removed.",
+       .syntax = "key field [field ...]"},
+      {.name = "hexists", .arity = 3, .flags = kReadOnly | kFast,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdHExists,
+       .group = kGroup, .since = "2.0.0", .summary = "Determine if a hash field exists",
+       .complexity = "O(1)", .syntax = "key field"},
+      {.name = "hlen", .arity = 2, .flags = kReadOnly | kFast,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdHLen,
+       .group = kGroup, .since = "2.0.0", .summary = "Get the number of fields in a hash",
+       .complexity = "O(1)", .syntax = "key"},
+      {.name = "hstrlen", .arity = 3, .flags = kReadOnly | kFast,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdHStrLen,
+       .group = kGroup, .since = "3.2.0", .summary = "Get the length of the value of a hash field",
+       .complexity = "O(1)", .syntax = "key field"},
+      {.name = "hkeys", .arity = 2, .flags = kReadOnly,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdHKeys,
+       .group = kGroup, .since = "2.0.0", .summary = "Get all the fields in a hash",
+       .complexity = kWhole, .syntax = "key"},
+      {.name = "hvals", .arity = 2, .flags = kReadOnly,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdHVals,
+       .group = kGroup, .since = "2.0.0", .summary = "Get all the values in a hash",
+       .complexity = kWhole, .syntax = "key"},
+      {.name = "hgetall", .arity = 2, .flags = kReadOnly,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdHGetAll,
+       .group = kGroup, .since = "2.0.0", .summary = "Get all the fields and values in a hash",
+       .complexity = kWhole, .syntax = "key"},
+      {.name = "hincrby", .arity = 4, .flags = kWrite | kDenyOom | kFast,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdHIncrBy,
+       .group = kGroup, .since = "2.0.0",
+       .summary = "Increment the integer value of a hash field by the given number",
+       .complexity = "O(1)", .syntax = "key field increment"},
+      {.name = "hincrbyfloat", .arity = 4, .flags = kWrite | kDenyOom | kFast,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdHIncrByFloat,
+       .group = kGroup, .since = "2.6.0",
+       .summary = "Increment the float value of a hash field by the given amount",
+       .complexity = "O(1)", .syntax = "key field increment"},
+  });
   RegisterHashScanCommands(table);
 }
 

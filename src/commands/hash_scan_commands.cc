@@ -221,15 +221,22 @@ void CmdHScan(CommandContext& ctx) {
 
 void RegisterHashScanCommands(CommandTable& table) {
   constexpr std::string_view kGroup = "hash";
-  table.Add({"hrandfield", -2, kReadOnly, 1, 1, 1, CmdHRandField, kGroup, "6.2.0",
-             "Get one or multiple random fields from a hash",
-             "O(N) where N is the number of fields returned", "key [count [WITHVALUES]]"});
-  table.Add({"hscan", -3, kReadOnly, 1, 1, 1, CmdHScan, kGroup, "2.8.0",
-             "Incrementally iterate hash fields and associated values",
-             "O(1) for every call. O(N) for a complete iteration, including enough command calls "
-             "for the cursor to return back to 0. N is the number of elements inside the "
-             "collection.",
-             "key cursor [MATCH pattern] [COUNT count]"});
+  table.Add({
+      {.name = "hrandfield", .arity = -2, .flags = kReadOnly,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdHRandField,
+       .group = kGroup, .since = "6.2.0",
+       .summary = "Get one or multiple random fields from a hash",
+       .complexity = "O(N) where N is the number of fields returned",
+       .syntax = "key [count [WITHVALUES]]"},
+      {.name = "hscan", .arity = -3, .flags = kReadOnly,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdHScan,
+       .group = kGroup, .since = "2.8.0",
+       .summary = "Incrementally iterate hash fields and associated values",
+       .complexity = "O(1) for every call. O(N) for a complete iteration, including enough command "
+                     "calls for the cursor to return back to 0. N is the number of elements inside "
+                     "the collection.",
+       .syntax = "key cursor [MATCH pattern] [COUNT count]"},
+  });
 }
 
 }  // namespace cairn::server

@@ -353,8 +353,12 @@ void CmdInfo(CommandContext& ctx) {
 }  // namespace
 
 void RegisterInfoCommand(CommandTable& table) {
-  table.Add({"info", -1, kLoading | kStale, 0, 0, 0, CmdInfo, "server", "1.0.0",
-             "Get information and statistics about the server", "O(1)", "[section [section ...]]"});
+  table.Add({
+      {.name = "info", .arity = -1, .flags = kLoading | kStale, .handler = CmdInfo,
+       .group = "server", .since = "1.0.0",
+       .summary = "Get information and statistics about the server", .complexity = "O(1)",
+       .syntax = "[section [section ...]]"},
+  });
 }
 
 }  // namespace cairn::server

@@ -512,96 +512,143 @@ void CmdObjectHelp(CommandContext& ctx) {
 
 void RegisterKeyCommands(CommandTable& table) {
   constexpr std::string_view kGroup = "generic";
-  table.Add({"del", -2, kWrite, 1, -1, 1, CmdDel, kGroup, "1.0.0", "Delete a key",
-             "O(N) where N is the number of keys that will be removed. When a key to remove "
-             "holds a value other than a string, the individual complexity for this key is O(M) "
-             "where M is the number of elements in the list, set, sorted set or hash. Removing "
-             "a single key that holds a string value is O(1).",
-             "key [key ...]"});
-  table.Add({"unlink", -2, kWrite | kFast, 1, -1, 1, CmdDel, kGroup, "4.0.0",
-             "Delete a key asynchronously in another thread. Otherwise it is just as DEL, but "
-             "non blocking.",
-             "O(1) for each key removed regardless of its size. Then the command does O(N) work "
-             "in a different thread in order to reclaim memory, where N is the number of "
-             "allocations the deleted objects where composed of.",
-             "key [key ...]"});
-  table.Add({"exists", -2, kReadOnly | kFast, 1, -1, 1, CmdExists, kGroup, "1.0.0",
-             "Determine if a key exists", "O(N) where N is the number of keys to check.",
-             "key [key ...]"});
-  table.Add({"type", 2, kReadOnly | kFast, 1, 1, 1, CmdType, kGroup, "1.0.0",
-             "Determine the type stored at key", "O(1)", "key"});
-  table.Add({"touch", -2, kReadOnly | kFast, 1, -1, 1, CmdTouch, kGroup, "3.2.1",
-             "Alters the last access time of a key(s). Returns the number of existing keys "
-             "specified.",
-             "O(N) where N is the number of keys that will be touched.", "key [key ...]"});
-  table.Add({"rename", 3, kWrite, 1, 2, 1, CmdRename, kGroup, "1.0.0", "Rename a key", "O(1)",
-             "key newkey"});
-  table.Add({"renamenx", 3, kWrite | kFast, 1, 2, 1, CmdRenameNx, kGroup, "1.0.0",
-             "Rename a key, only if the new key does not exist", "O(1)", "key newkey"});
-  table.Add({"copy", -3, kWrite | kDenyOom, 1, 2, 1, CmdCopy, kGroup, "6.2.0", "Copy a key",
-             "O(N) worst case for collections, where N is the number of nested items. O(1) for "
-             "string values.",
-             "source destination [DB destination-db] [REPLACE]"});
-  table.Add({"move", 3, kWrite | kFast, 1, 1, 1, CmdMove, kGroup, "1.0.0",
-             "Move a key to another database", "O(1)", "key db"});
-  table.Add({"expire", -3, kWrite | kFast, 1, 1, 1, CmdExpire, kGroup, "1.0.0",
-             "Set a key's time to live in seconds", "O(1)", "key seconds [NX | XX | GT | LT]"});
-  table.Add({"pexpire", -3, kWrite | kFast, 1, 1, 1, CmdPExpire, kGroup, "2.6.0",
-             "Set a key's time to live in milliseconds", "O(1)",
-             "key milliseconds [NX | XX | GT | LT]"});
-  table.Add({"expireat", -3, kWrite | kFast, 1, 1, 1, CmdExpireAt, kGroup, "1.2.0",
-             "Set the expiration for a key as a UNIX timestamp", "O(1)",
-             "key unix-time-seconds [NX | XX | GT | LT]"});
-  table.Add({"pexpireat", -3, kWrite | kFast, 1, 1, 1, CmdPExpireAt, kGroup, "2.6.0",
-             "Set the expiration for a key as a UNIX timestamp specified in milliseconds", "O(1)",
-             "key unix-time-milliseconds [NX | XX | GT | LT]"});
-  table.Add({"ttl", 2, kReadOnly | kFast, 1, 1, 1, CmdTtl, kGroup, "1.0.0",
-             "Get the time to live for a key in seconds", "O(1)", "key"});
-  table.Add({"pttl", 2, kReadOnly | kFast, 1, 1, 1, CmdPTtl, kGroup, "2.6.0",
-             "Get the time to live for a key in milliseconds", "O(1)", "key"});
-  table.Add({"expiretime", 2, kReadOnly | kFast, 1, 1, 1, CmdExpireTime, kGroup, "7.0.0",
-             "Get the expiration Unix timestamp for a key", "O(1)", "key"});
-  table.Add({"pexpiretime", 2, kReadOnly | kFast, 1, 1, 1, CmdPExpireTime, kGroup, "7.0.0",
-             "Get the expiration Unix timestamp for a key in milliseconds", "O(1)", "key"});
-  table.Add({"persist", 2, kWrite | kFast, 1, 1, 1, CmdPersist, kGroup, "2.2.0",
-             "Remove the expiration from a key", "O(1)", "key"});
-  table.Add({"keys", 2, kReadOnly, 0, 0, 0, CmdKeys, kGroup, "1.0.0",
-             "Find all keys matching the given pattern",
-             "O(N) with N being the number of keys in the database, under the assumption that "
-             "the key names in the database and the given pattern have limited length.",
-             "pattern"});
-  table.Add({"scan", -2, kReadOnly, 0, 0, 0, CmdScan, kGroup, "2.8.0",
-             "Incrementally iterate the keys space",
-             "O(1) for every call. O(N) for a complete iteration, including enough command "
-             "calls for the cursor to return back to 0. N is the number of elements inside the "
-             "collection.",
-             "cursor [MATCH pattern] [COUNT count] [TYPE type]"});
-  table.Add({"randomkey", 1, kReadOnly, 0, 0, 0, CmdRandomKey, kGroup, "1.0.0",
-             "Return a random key from the keyspace", "O(1)", ""});
-  table.Add({"object",
-             -2,
-             0,
-             0,
-             0,
-             0,
-             CmdObject,
-             kGroup,
-             "2.2.3",
-             "A container for object introspection commands",
-             "Depends on subcommand.",
-             "",
-             {
-                 {"object|encoding", 3, kReadOnly, 2, 2, 1, CmdObjectEncoding, kGroup, "2.2.3",
-                  "Inspect the internal encoding of a Redis object", "O(1)", "key"},
-                 {"object|freq", 3, kReadOnly, 2, 2, 1, CmdObjectFreq, kGroup, "4.0.0",
-                  "Get the logarithmic access frequency counter of a Redis object", "O(1)", "key"},
-                 {"object|help", 2, kLoading | kStale, 0, 0, 0, CmdObjectHelp, kGroup, "6.2.0",
-                  "Show helpful text about the different subcommands", "O(1)", ""},
-                 {"object|idletime", 3, kReadOnly, 2, 2, 1, CmdObjectIdleTime, kGroup, "2.2.3",
-                  "Get the time since a Redis object was last accessed", "O(1)", "key"},
-                 {"object|refcount", 3, kReadOnly, 2, 2, 1, CmdObjectRefCount, kGroup, "2.2.3",
-                  "Get the number of references to the value of the key", "O(1)", "key"},
-             }});
+  table.Add({
+      {.name = "del", .arity = -2, .flags = kWrite, .first_key = 1, .last_key = -1, .key_step = 1,
+       .handler = CmdDel,
+       .group = kGroup, .since = "1.0.0", .summary = "Delete a key",
+       .complexity = "O(N) where N is the number of keys that will be removed. When a key to "
+                     "remove holds a value other than a string, the individual complexity for this "
+                     "key is O(M) where M is the number of elements in the list, set, sorted set "
+                     "or hash. Removing a single key that holds a string value is O(1).",
+       .syntax = "key [key ...]"},
+      {.name = "unlink", .arity = -2, .flags = kWrite | kFast,
+       .first_key = 1, .last_key = -1, .key_step = 1, .handler = CmdDel,
+       .group = kGroup, .since = "4.0.0",
+       .summary = "Delete a key asynchronously in another thread. Otherwise it is just as DEL, but "
+                  "non blocking.",
+       .complexity = "O(1) for each key removed regardless of its size. Then the command does O(N) "
+                     "work in a different thread in order to reclaim memory, where N is the number "
+                     "of allocations the deleted objects where composed of.",
+       .syntax = "key [key ...]"},
+      {.name = "exists", .arity = -2, .flags = kReadOnly | kFast,
+       .first_key = 1, .last_key = -1, .key_step = 1, .handler = CmdExists,
+       .group = kGroup, .since = "1.0.0", .summary = "Determine if a key exists",
+       .complexity = "O(N) where N is the number of keys to check.", .syntax = "key [key ...]"},
+      {.name = "type", .arity = 2, .flags = kReadOnly | kFast,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdType,
+       .group = kGroup, .since = "1.0.0", .summary = "Determine the type stored at key",
+       .complexity = "O(1)", .syntax = "key"},
+      {.name = "touch", .arity = -2, .flags = kReadOnly | kFast,
+       .first_key = 1, .last_key = -1, .key_step = 1, .handler = CmdTouch,
+       .group = kGroup, .since = "3.2.1",
+       .summary = "Alters the last access time of a key(s). Returns the number of existing keys "
+                  "specified.",
+       .complexity = "O(N) where N is the number of keys that will be touched.",
+       .syntax = "key [key ...]"},
+      {.name = "rename", .arity = 3, .flags = kWrite, .first_key = 1, .last_key = 2, .key_step = 1,
+       .handler = CmdRename,
+       .group = kGroup, .since = "1.0.0", .summary = "Rename a key", .complexity = "O(1)",
+       .syntax = "key newkey"},
+      {.name = "renamenx", .arity = 3, .flags = kWrite | kFast,
+       .first_key = 1, .last_key = 2, .key_step = 1, .handler = CmdRenameNx,
+       .group = kGroup, .since = "1.0.0",
+       .summary = "Rename a key, only if the new key does not exist", .complexity = "O(1)",
+       .syntax = "key newkey"},
+      {.name = "copy", .arity = -3, .flags = kWrite | kDenyOom,
+       .first_key = 1, .last_key = 2, .key_step = 1, .handler = CmdCopy,
+       .group = kGroup, .since = "6.2.0", .summary = "Copy a key",
+       .complexity = "O(N) worst case for collections, where N is the number of nested items. O(1) "
+                     "for string values.",
+       .syntax = "source destination [DB destination-db] [REPLACE]"},
+      {.name = "move", .arity = 3, .flags = kWrite | kFast,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdMove,
+       .group = kGroup, .since = "1.0.0", .summary = "Move a key to another database",
+       .complexity = "O(1)", .syntax = "key db"},
+      {.name = "expire", .arity = -3, .flags = kWrite | kFast,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdExpire,
+       .group = kGroup, .since = "1.0.0", .summary = "Set a key's time to live in seconds",
+       .complexity = "O(1)", .syntax = "key seconds [NX | XX | GT | LT]"},
+      {.name = "pexpire", .arity = -3, .flags = kWrite | kFast,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdPExpire,
+       .group = kGroup, .since = "2.6.0", .summary = "Set a key's time to live in milliseconds",
+       .complexity = "O(1)", .syntax = "key milliseconds [NX | XX | GT | LT]"},
+      {.name = "expireat", .arity = -3, .flags = kWrite | kFast,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdExpireAt,
+       .group = kGroup, .since = "1.2.0",
+       .summary = "Set the expiration for a key as a UNIX timestamp", .complexity = "O(1)",
+       .syntax = "key unix-time-seconds [NX | XX | GT | LT]"},
+      {.name = "pexpireat", .arity = -3, .flags = kWrite | kFast,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdPExpireAt,
+       .group = kGroup, .since = "2.6.0",
+       .summary = "Set the expiration for a key as a UNIX timestamp specified in milliseconds",
+       .complexity = "O(1)", .syntax = "key unix-time-milliseconds [NX | XX | GT | LT]"},
+      {.name = "ttl", .arity = 2, .flags = kReadOnly | kFast,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdTtl,
+       .group = kGroup, .since = "1.0.0", .summary = "Get the time to live for a key in seconds",
+       .complexity = "O(1)", .syntax = "key"},
+      {.name = "pttl", .arity = 2, .flags = kReadOnly | kFast,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdPTtl,
+       .group = kGroup, .since = "2.6.0",
+       .summary = "Get the time to live for a key in milliseconds", .complexity = "O(1)",
+       .syntax = "key"},
+      {.name = "expiretime", .arity = 2, .flags = kReadOnly | kFast,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdExpireTime,
+       .group = kGroup, .since = "7.0.0", .summary = "Get the expiration Unix timestamp for a key",
+       .complexity = "O(1)", .syntax = "key"},
+      {.name = "pexpiretime", .arity = 2, .flags = kReadOnly | kFast,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdPExpireTime,
+       .group = kGroup, .since = "7.0.0",
+       .summary = "Get the expiration Unix timestamp for a key in milliseconds",
+       .complexity = "O(1)", .syntax = "key"},
+      {.name = "persist", .arity = 2, .flags = kWrite | kFast,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdPersist,
+       .group = kGroup, .since = "2.2.0", .summary = "Remove the expiration from a key",
+       .complexity = "O(1)", .syntax = "key"},
+      {.name = "keys", .arity = 2, .flags = kReadOnly, .handler = CmdKeys,
+       .group = kGroup, .since = "1.0.0", .summary = "Find all keys matching the given pattern",
+       .complexity = "O(N) with N being the number of keys in the database, under the assumption "
+                     "that the key names in the database and the given pattern have limited "
+                     "length.",
+       .syntax = "pattern"},
+      {.name = "scan", .arity = -2, .flags = kReadOnly, .handler = CmdScan,
+       .group = kGroup, .since = "2.8.0", .summary = "Incrementally iterate the keys space",
+       .complexity = "O(1) for every call. O(N) for a complete iteration, including enough command "
+                     "calls for the cursor to return back to 0. N is the number of elements inside "
+                     "the collection.",
+       .syntax = "cursor [MATCH pattern] [COUNT count] [TYPE type]"},
+      {.name = "randomkey", .arity = 1, .flags = kReadOnly, .handler = CmdRandomKey,
+       .group = kGroup, .since = "1.0.0", .summary = "Return a random key from the keyspace",
+       .complexity = "O(1)"},
+      {.name = "object", .arity = -2, .handler = CmdObject,
+       .group = kGroup, .since = "2.2.3",
+       .summary = "A container for object introspection commands",
+       .complexity = "Depends on subcommand.",
+       .subcommands = {
+           {.name = "object|encoding", .arity = 3, .flags = kReadOnly,
+            .first_key = 2, .last_key = 2, .key_step = 1, .handler = CmdObjectEncoding,
+            .group = kGroup, .since = "2.2.3",
+            .summary = "Inspect the internal encoding of a Redis object", .complexity = "O(1)",
+            .syntax = "key"},
+           {.name = "object|freq", .arity = 3, .flags = kReadOnly,
+            .first_key = 2, .last_key = 2, .key_step = 1, .handler = CmdObjectFreq,
+            .group = kGroup, .since = "4.0.0",
+            .summary = "Get the logarithmic access frequency counter of a Redis object",
+            .complexity = "O(1)", .syntax = "key"},
+           {.name = "object|help", .arity = 2, .flags = kLoading | kStale, .handler = CmdObjectHelp,
+            .group = kGroup, .since = "6.2.0",
+            .summary = "Show helpful text about the different subcommands", .complexity = "O(1)"},
+           {.name = "object|idletime", .arity = 3, .flags = kReadOnly,
+            .first_key = 2, .last_key = 2, .key_step = 1, .handler = CmdObjectIdleTime,
+            .group = kGroup, .since = "2.2.3",
+            .summary = "Get the time since a Redis object was last accessed", .complexity = "O(1)",
+            .syntax = "key"},
+           {.name = "object|refcount", .arity = 3, .flags = kReadOnly,
+            .first_key = 2, .last_key = 2, .key_step = 1, .handler = CmdObjectRefCount,
+            .group = kGroup, .since = "2.2.3",
+            .summary = "Get the number of references to the value of the key", .complexity = "O(1)",
+            .syntax = "key"},
+       }},
+  });
 }
 
 }  // namespace cairn::server

@@ -252,10 +252,13 @@ void CmdLcs(CommandContext& ctx) {
 }  // namespace
 
 void RegisterLcsCommand(CommandTable& table) {
-  table.Add({"lcs", -3, kReadOnly, 1, 2, 1, CmdLcs, "string", "7.0.0",
-             "Find longest common substring",
-             "O(N*M) where N and M are the lengths of s1 and s2, respectively",
-             "key1 key2 [LEN] [IDX] [MINMATCHLEN len] [WITHMATCHLEN]"});
+  table.Add({
+      {.name = "lcs", .arity = -3, .flags = kReadOnly, .first_key = 1, .last_key = 2, .key_step = 1,
+       .handler = CmdLcs,
+       .group = "string", .since = "7.0.0", .summary = "Find longest common substring",
+       .complexity = "O(N*M) where N and M are the lengths of s1 and s2, respectively",
+       .syntax = "key1 key2 [LEN] [IDX] [MINMATCHLEN len] [WITHMATCHLEN]"},
+  });
 }
 
 }  // namespace cairn::server

@@ -359,58 +359,86 @@ void RegisterListCommands(CommandTable& table) {
   constexpr std::string_view kPushDoc = "O(1) for each element added, so O(N) to add N elements "
                                         "when the command is called with multiple arguments.";
   constexpr std::string_view kPopDoc = "O(N) where N is the number of elements returned";
-  table.Add({"lpush", -3, kWrite | kDenyOom | kFast, 1, 1, 1, CmdLPush, kGroup, "1.0.0",
-             "Prepend one or multiple elements to a list", kPushDoc, "key element [element ...]"});
-  table.Add({"rpush", -3, kWrite | kDenyOom | kFast, 1, 1, 1, CmdRPush, kGroup, "1.0.0",
-             "Append one or multiple elements to a list", kPushDoc, "key element [element ...]"});
-  table.Add({"lpushx", -3, kWrite | kDenyOom | kFast, 1, 1, 1, CmdLPushX, kGroup, "2.2.0",
-             "Prepend an element to a list, only if the list exists", kPushDoc,
-             "key element [element ...]"});
-  table.Add({"rpushx", -3, kWrite | kDenyOom | kFast, 1, 1, 1, CmdRPushX, kGroup, "2.2.0",
-             "Append an element to a list, only if the list exists", kPushDoc,
-             "key element [element ...]"});
-  table.Add({"lpop", -2, kWrite | kFast, 1, 1, 1, CmdLPop, kGroup, "1.0.0",
-             "Remove and get the first elements in a list", kPopDoc, "key [count]"});
-  table.Add({"rpop", -2, kWrite | kFast, 1, 1, 1, CmdRPop, kGroup, "1.0.0",
-             "Remove and get the last elements in a list", kPopDoc, "key [count]"});
-  table.Add({"llen", 2, kReadOnly | kFast, 1, 1, 1, CmdLLen, kGroup, "1.0.0",
-             "Get the length of a list", "O(1)", "key"});
-  table.Add({"lindex", 3, kReadOnly, 1, 1, 1, CmdLIndex, kGroup, "1.0.0",
-             "Get an element from a list by its index",
-             "O(N) where N is the number of elements to traverse to get to the element at index. "
-             "This makes asking for the first or the last element of the list O(1).",
-             "key index"});
-  table.Add({"lrange", 4, kReadOnly, 1, 1, 1, CmdLRange, kGroup, "1.0.0",
-             "Get a range of elements from a list",
-             "O(S+N) where S is the distance of start offset from HEAD for small lists, from "
-             "nearest end (HEAD or TAIL) for large lists; and N is the number of elements in the "
-             "specified range.",
-             "key start stop"});
-  table.Add({"lset", 4, kWrite | kDenyOom, 1, 1, 1, CmdLSet, kGroup, "1.0.0",
-             "Set the value of an element in a list by its index",
-             "O(N) where N is the length of the list. Setting either the first or the last "
-             "element of the list is O(1).",
-             "key index element"});
-  table.Add({"linsert", 5, kWrite | kDenyOom, 1, 1, 1, CmdLInsert, kGroup, "2.2.0",
-             "Insert an element before or after another element in a list",
-             "O(N) where N is the number of elements to traverse before seeing the value pivot. "
-             "This means that inserting somewhere on the left end on the list (head) can be "
-             "considered O(1) and inserting somewhere on the right end (tail) is O(N).",
-             "key BEFORE | AFTER pivot element"});
-  table.Add({"lrem", 4, kWrite, 1, 1, 1, CmdLRem, kGroup, "1.0.0",
-             "Remove elements from a list",
-             "O(N+M) where N is the length of the list and M is the number of elements removed.",
-             "key count element"});
-  table.Add({"ltrim", 4, kWrite, 1, 1, 1, CmdLTrim, kGroup, "1.0.0",
-             "Trim a list to the specified range",
-             "O(N) where N is the number of elements to be removed by the operation.",
-             "key start stop"});
-  table.Add({"lpos", -3, kReadOnly, 1, 1, 1, CmdLPos, kGroup, "6.0.6",
-             "Return the index of matching elements on a list",
-             "O(N) where N is the number of elements in the list, for the average case. When "
-             "searching for elements near the head or the tail of the list, or when the MAXLEN "
-             "option is provided, the command may run in constant time.",
-             "key element [RANK rank] [COUNT num-matches] [MAXLEN len]"});
+  table.Add({
+      {.name = "lpush", .arity = -3, .flags = kWrite | kDenyOom | kFast,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdLPush,
+       .group = kGroup, .since = "1.0.0", .summary = "Prepend one or multiple elements to a list",
+       .complexity = kPushDoc, .syntax = "key element [element ...]"},
+      {.name = "rpush", .arity = -3, .flags = kWrite | kDenyOom | kFast,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdRPush,
+       .group = kGroup, .since = "1.0.0", .summary = "Append one or multiple elements to a list",
+       .complexity = kPushDoc, .syntax = "key element [element ...]"},
+      {.name = "lpushx", .arity = -3, .flags = kWrite | kDenyOom | kFast,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdLPushX,
+       .group = kGroup, .since = "2.2.0",
+       .summary = "Prepend an element to a list, only if the list exists", .complexity = kPushDoc,
+       .syntax = "key element [element ...]"},
+      {.name = "rpushx", .arity = -3, .flags = kWrite | kDenyOom | kFast,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdRPushX,
+       .group = kGroup, .since = "2.2.0",
+       .summary = "Append an element to a list, only if the list exists", .complexity = kPushDoc,
+       .syntax = "key element [element ...]"},
+      {.name = "lpop", .arity = -2, .flags = kWrite | kFast,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdLPop,
+       .group = kGroup, .since = "1.0.0", .summary = "Remove and get the first elements in a list",
+       .complexity = kPopDoc, .syntax = "key [count]"},
+      {.name = "rpop", .arity = -2, .flags = kWrite | kFast,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdRPop,
+       .group = kGroup, .since = "1.0.0", .summary = "Remove and get the last elements in a list",
+       .complexity = kPopDoc, .syntax = "key [count]"},
+      {.name = "llen", .arity = 2, .flags = kReadOnly | kFast,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdLLen,
+       .group = kGroup, .since = "1.0.0", .summary = "Get the length of a list",
+       .complexity = "O(1)", .syntax = "key"},
+      {.name = "lindex", .arity = 3, .flags = kReadOnly,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdLIndex,
+       .group = kGroup, .since = "1.0.0", .summary = "Get an element from a list by its index",
+       .complexity = "O(N) where N is the number of elements to traverse to get to the element at "
+                     "index. This makes asking for the first or the last element of the list O(1).",
+       .syntax = "key index"},
+      {.name = "lrange", .arity = 4, .flags = kReadOnly,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdLRange,
+       .group = kGroup, .since = "1.0.0", .summary = "Get a range of elements from a list",
+       .complexity = "O(S+N) where S is the distance of start offset from HEAD for small lists, "
+                     "from nearest end (HEAD or TAIL) for large lists; and N is the number of "
+                     "elements in the specified range.",
+       .syntax = "key start stop"},
+      {.name = "lset", .arity = 4, .flags = kWrite | kDenyOom,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdLSet,
+       .group = kGroup, .since = "1.0.0",
+       .summary = "Set the value of an element in a list by its index",
+       .complexity = "O(N) where N is the length of the list. Setting either the first or the last "
+                     "element of the list is O(1).",
+       .syntax = "key index element"},
+      {.name = "linsert", .arity = 5, .flags = kWrite | kDenyOom,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdLInsert,
+       .group = kGroup, .since = "2.2.0",
+       .summary = "Insert an element before or after another element in a list",
+       .complexity = "O(N) where N is the number of elements to traverse before seeing the value "
+                     "pivot. This means that inserting somewhere on the left end on the list "
+                     "(head) can be considered O(1) and inserting somewhere on the right end "
+                     "(tail) is O(N).",
+       .syntax = "key BEFORE | AFTER pivot element"},
+      {.name = "lrem", .arity = 4, .flags = kWrite, .first_key = 1, .last_key = 1, .key_step = 1,
+       .handler = CmdLRem,
+       .group = kGroup, .since = "1.0.0", .summary = "Remove elements from a list",
+       .complexity = "O(N+M) where N is the length of the list and M is the number of elements "
+                     "removed.",
+       .syntax = "key count element"},
+      {.name = "ltrim", .arity = 4, .flags = kWrite, .first_key = 1, .last_key = 1, .key_step = 1,
+       .handler = CmdLTrim,
+       .group = kGroup, .since = "1.0.0", .summary = "Trim a list to the specified range",
+       .complexity = "O(N) where N is the number of elements to be removed by the operation.",
+       .syntax = "key start stop"},
+      {.name = "lpos", .arity = -3, .flags = kReadOnly,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdLPos,
+       .group = kGroup, .since = "6.0.6",
+       .summary = "Return the index of matching elements on a list",
+       .complexity = "O(N) where N is the number of elements in the list, for the average case. "
+                     "When searching for elements near the head or the tail of the list, or when "
+                     "the MAXLEN option is provided, the command may run in constant time.",
+       .syntax = "key element [RANK rank] [COUNT num-matches] [MAXLEN len]"},
+  });
   RegisterListMoveCommands(table);
 }
 

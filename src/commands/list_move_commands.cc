@@ -205,33 +205,51 @@ void RegisterListMoveCommands(CommandTable& table) {
   constexpr std::string_view kGroup = "list";
   constexpr std::string_view kMPopDoc =
       "O(N+M) where N is the number of provided keys and M is the number of elements returned.";
-  table.Add({"lmove", 5, kWrite | kDenyOom, 1, 2, 1, CmdLMove, kGroup, "6.2.0",
-             "Pop an element from a list, push it to another list and return it", "O(1)",
-             "source destination LEFT | RIGHT LEFT | RIGHT"});
-  table.Add({"rpoplpush", 3, kWrite | kDenyOom, 1, 2, 1, CmdRPopLPush, kGroup, "1.2.0",
-             "Remove the last element in a list, prepend it to another list and return it",
-             "O(1)", "source destination"});
-  table.Add({"lmpop", -4, kWrite | kMovableKeys, 0, 0, 0, CmdLMPop, kGroup, "7.0.0",
-             "Pop elements from a list", kMPopDoc,
-             "numkeys key [key ...] LEFT | RIGHT [COUNT count]"});
-  table.Add({"blmove", 6, kWrite | kDenyOom | kBlocking, 1, 2, 1, CmdBLMove, kGroup, "6.2.0",
-             "Pop an element from a list, push it to another list and return it; or block "
-             "until one is available",
-             "O(1)", "source destination LEFT | RIGHT LEFT | RIGHT timeout"});
-  table.Add({"brpoplpush", 4, kWrite | kDenyOom | kBlocking, 1, 2, 1, CmdBRPopLPush, kGroup,
-             "2.2.0",
-             "Pop an element from a list, push it to another list and return it; or block "
-             "until one is available",
-             "O(1)", "source destination timeout"});
-  table.Add({"blpop", -3, kWrite | kBlocking, 1, -2, 1, CmdBLPop, kGroup, "2.0.0",
-             "Remove and get the first element in a list, or block until one is available",
-             "O(N) where N is the number of provided keys.", "key [key ...] timeout"});
-  table.Add({"brpop", -3, kWrite | kBlocking, 1, -2, 1, CmdBRPop, kGroup, "2.0.0",
-             "Remove and get the last element in a list, or block until one is available",
-             "O(N) where N is the number of provided keys.", "key [key ...] timeout"});
-  table.Add({"blmpop", -5, kWrite | kBlocking | kMovableKeys, 0, 0, 0, CmdBLMPop, kGroup, "7.0.0",
-             "Pop elements from a list, or block until one is available", kMPopDoc,
-             "timeout numkeys key [key ...] LEFT | RIGHT [COUNT count]"});
+  table.Add({
+      {.name = "lmove", .arity = 5, .flags = kWrite | kDenyOom,
+       .first_key = 1, .last_key = 2, .key_step = 1, .handler = CmdLMove,
+       .group = kGroup, .since = "6.2.0",
+       .summary = "Pop an element from a list, push it to another list and return it",
+       .complexity = "O(1)", .syntax = "source destination LEFT | RIGHT LEFT | RIGHT"},
+      {.name = "rpoplpush", .arity = 3, .flags = kWrite | kDenyOom,
+       .first_key = 1, .last_key = 2, .key_step = 1, .handler = CmdRPopLPush,
+       .group = kGroup, .since = "1.2.0",
+       .summary = "Remove the last element in a list, prepend it to another list and return it",
+       .complexity = "O(1)", .syntax = "source destination"},
+      {.name = "lmpop", .arity = -4, .flags = kWrite | kMovableKeys, .handler = CmdLMPop,
+       .group = kGroup, .since = "7.0.0", .summary = "Pop elements from a list",
+       .complexity = kMPopDoc, .syntax = "numkeys key [key ...] LEFT | RIGHT [COUNT count]"},
+      {.name = "blmove", .arity = 6, .flags = kWrite | kDenyOom | kBlocking,
+       .first_key = 1, .last_key = 2, .key_step = 1, .handler = CmdBLMove,
+       .group = kGroup, .since = "6.2.0",
+       .summary = "Pop an element from a list, push it to another list and return it; or block "
+                  "until one is available",
+       .complexity = "O(1)", .syntax = "source destination LEFT | RIGHT LEFT | RIGHT timeout"},
+      {.name = "brpoplpush", .arity = 4, .flags = kWrite | kDenyOom | kBlocking,
+       .first_key = 1, .last_key = 2, .key_step = 1, .handler = CmdBRPopLPush,
+       .group = kGroup, .since = "2.2.0",
+       .summary = "Pop an element from a list, push it to another list and return it; or block "
+                  "until one is available",
+       .complexity = "O(1)", .syntax = "source destination timeout"},
+      {.name = "blpop", .arity = -3, .flags = kWrite | kBlocking,
+       .first_key = 1, .last_key = -2, .key_step = 1, .handler = CmdBLPop,
+       .group = kGroup, .since = "2.0.0",
+       .summary = "Remove and get the first element in a list, or block until one is available",
+       .complexity = "O(N) where N is the number of provided keys.",
+       .syntax = "key [key ...] timeout"},
+      {.name = "brpop", .arity = -3, .flags = kWrite | kBlocking,
+       .first_key = 1, .last_key = -2, .key_step = 1, .handler = CmdBRPop,
+       .group = kGroup, .since = "2.0.0",
+       .summary = "Remove and get the last element in a list, or block until one is available",
+       .complexity = "O(N) where N is the number of provided keys.",
+       .syntax = "key [key ...] timeout"},
+      {.name = "blmpop", .arity = -5, .flags = kWrite | kBlocking | kMovableKeys,
+       .handler = CmdBLMPop,
+       .group = kGroup, .since = "7.0.0",
+       .summary = "Pop elements from a list, or block until one is available",
+       .complexity = kMPopDoc,
+       .syntax = "timeout numkeys key [key ...] LEFT | RIGHT [COUNT count]"},
+  });
 }
 
 }  // namespace cairn::server

@@ -21,11 +21,11 @@ void CmdMonitor(CommandContext& ctx) {
 }  // namespace
 
 void RegisterMonitorCommand(CommandTable& table) {
-  table.Add({.name = "monitor", .arity = 1, .flags = kAdmin | kNoScript | kLoading | kStale,
-             .first_key = 0, .last_key = 0, .key_step = 0, .handler = CmdMonitor,
-             .group = "server", .since = "1.0.0",
-             .summary = "Listen for all requests received by the server in real time",
-             .complexity = "", .syntax = ""});
+  table.Add({
+      {.name = "monitor", .arity = 1, .flags = kAdmin | kNoScript | kLoading | kStale,
+       .handler = CmdMonitor, .group = "server", .since = "1.0.0",
+       .summary = "Listen for all requests received by the server in real time"},
+  });
 }
 
 }  // namespace cairn::server

@@ -52,13 +52,19 @@ void CmdBgRewriteAof(CommandContext& ctx) {
 }  // namespace
 
 void RegisterPersistenceCommands(CommandTable& table) {
-  table.Add({"save", 1, kAdmin | kNoScript | kNoMulti, 0, 0, 0, CmdSave, "server", "1.0.0",
-             "Synchronously saves the database(s) to disk.", "O(N) where N is the total number "
-             "of keys in all databases", ""});
-  table.Add({"bgsave", -1, kAdmin | kNoScript, 0, 0, 0, CmdBgSave, "server", "1.0.0",
-             "Asynchronously saves the database(s) to disk.", "O(1)", "[SCHEDULE]"});
-  table.Add({"bgrewriteaof", 1, kAdmin | kNoScript, 0, 0, 0, CmdBgRewriteAof, "server", "1.0.0",
-             "Asynchronously rewrites the append-only file to disk.", "O(1)", ""});
+  table.Add({
+      {.name = "save", .arity = 1, .flags = kAdmin | kNoScript | kNoMulti, .handler = CmdSave,
+       .group = "server", .since = "1.0.0",
+       .summary = "Synchronously saves the database(s) to disk.",
+       .complexity = "O(N) where N is the total number of keys in all databases"},
+      {.name = "bgsave", .arity = -1, .flags = kAdmin | kNoScript, .handler = CmdBgSave,
+       .group = "server", .since = "1.0.0",
+       .summary = "Asynchronously saves the database(s) to disk.", .complexity = "O(1)",
+       .syntax = "[SCHEDULE]"},
+      {.name = "bgrewriteaof", .arity = 1, .flags = kAdmin | kNoScript, .handler = CmdBgRewriteAof,
+       .group = "server", .since = "1.0.0",
+       .summary = "Asynchronously rewrites the append-only file to disk.", .complexity = "O(1)"},
+  });
 }
 
 }  // namespace cairn::server

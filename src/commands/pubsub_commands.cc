@@ -146,101 +146,90 @@ void RegisterPubSubCommands(CommandTable& table) {
   constexpr uint32_t kSubscribe = kPubSub | kNoScript | kLoading | kStale | kSubscribedContext;
   constexpr uint32_t kPublish = kPubSub | kLoading | kStale | kFast;
   constexpr uint32_t kIntrospect = kPubSub | kLoading | kStale;
-  table.Add({.name = "subscribe", .arity = -2, .flags = kSubscribe, .first_key = 0,
-             .last_key = 0, .key_step = 0, .handler = CmdSubscribe, .group = kGroup,
-             .since = "2.0.0", .summary = "Listen for messages published to the given channels",
-             .complexity = "O(N) where N is the number of channels to subscribe to.",
-             .syntax = "channel [channel ...]"});
-  table.Add({.name = "unsubscribe", .arity = -1, .flags = kSubscribe, .first_key = 0,
-             .last_key = 0, .key_step = 0, .handler = CmdUnsubscribe, .group = kGroup,
-             .since = "2.0.0", .summary = "Stop listening for messages posted to the given channels",
-             .complexity = "O(N) where N is the number of clients already subscribed to a "
-                           "channel.",
-             .syntax = "[channel [channel ...]]"});
-  table.Add({.name = "psubscribe", .arity = -2, .flags = kSubscribe, .first_key = 0,
-             .last_key = 0, .key_step = 0, .handler = CmdPSubscribe, .group = kGroup,
-             .since = "2.0.0",
-             .summary = "Listen for messages published to channels matching the given patterns",
-             .complexity = "O(N) where N is the number of patterns the client is already "
-                           "subscribed to.",
-             .syntax = "pattern [pattern ...]"});
-  table.Add({.name = "punsubscribe", .arity = -1, .flags = kSubscribe, .first_key = 0,
-             .last_key = 0, .key_step = 0, .handler = CmdPUnsubscribe, .group = kGroup,
-             .since = "2.0.0",
-             .summary = "Stop listening for messages posted to channels matching the given "
-                        "patterns",
-             .complexity = "O(N+M) where N is the number of patterns the client is already "
-                           "subscribed and M is the number of total patterns subscribed in the "
-                           "system (by any client).",
-             .syntax = "[pattern [pattern ...]]"});
-  table.Add({.name = "ssubscribe", .arity = -2, .flags = kSubscribe, .first_key = 1,
-             .last_key = -1, .key_step = 1, .handler = CmdSSubscribe, .group = kGroup,
-             .since = "7.0.0", .summary = "Listen for messages published to the given shard channels",
-             .complexity = "O(N) where N is the number of shard channels to subscribe to.",
-             .syntax = "shardchannel [shardchannel ...]"});
-  table.Add({.name = "sunsubscribe", .arity = -1, .flags = kSubscribe, .first_key = 1,
-             .last_key = -1, .key_step = 1, .handler = CmdSUnsubscribe, .group = kGroup,
-             .since = "7.0.0",
-             .summary = "Stop listening for messages posted to the given shard channels",
-             .complexity = "O(N) where N is the number of clients already subscribed to a shard "
-                           "channel.",
-             .syntax = "[shardchannel [shardchannel ...]]"});
-  table.Add({.name = "publish", .arity = 3, .flags = kPublish, .first_key = 0, .last_key = 0,
-             .key_step = 0, .handler = CmdPublish, .group = kGroup, .since = "2.0.0",
-             .summary = "Post a message to a channel",
-             .complexity = "O(N+M) where N is the number of clients subscribed to the receiving "
-                           "channel and M is the total number of subscribed patterns (by any "
-                           "client).",
-             .syntax = "channel message"});
-  table.Add({.name = "spublish", .arity = 3, .flags = kPublish, .first_key = 1, .last_key = 1,
-             .key_step = 1, .handler = CmdSPublish, .group = kGroup, .since = "7.0.0",
-             .summary = "Post a message to a shard channel",
-             .complexity = "O(N) where N is the number of clients subscribed to the receiving "
-                           "shard channel.",
-             .syntax = "shardchannel message"});
-  table.Add({.name = "pubsub", .arity = -2, .flags = 0, .first_key = 0, .last_key = 0,
-             .key_step = 0, .handler = nullptr, .group = kGroup, .since = "2.8.0",
-             .summary = "A container for Pub/Sub commands", .complexity = "Depends on subcommand.",
-             .syntax = "",
-             .subcommands = {
-                 {.name = "pubsub|channels", .arity = -2, .flags = kIntrospect, .first_key = 0,
-                  .last_key = 0, .key_step = 0, .handler = CmdPubSubChannels, .group = kGroup,
-                  .since = "2.8.0", .summary = "List active channels",
-                  .complexity = "O(N) where N is the number of active channels, and assuming "
-                                "constant time pattern matching (relatively short channels and "
-                                "patterns)",
-                  .syntax = "[pattern]"},
-                 {.name = "pubsub|numpat", .arity = 2, .flags = kIntrospect, .first_key = 0,
-                  .last_key = 0, .key_step = 0, .handler = CmdPubSubNumPat, .group = kGroup,
-                  .since = "2.8.0", .summary = "Get the count of unique patterns pattern "
-                                               "subscriptions",
-                  .complexity = "O(1)", .syntax = ""},
-                 {.name = "pubsub|numsub", .arity = -2, .flags = kIntrospect, .first_key = 0,
-                  .last_key = 0, .key_step = 0, .handler = CmdPubSubNumSub, .group = kGroup,
-                  .since = "2.8.0", .summary = "Get the count of subscribers for channels",
-                  .complexity = "O(N) for the NUMSUB subcommand, where N is the number of "
-                                "requested channels",
-                  .syntax = "[channel [channel ...]]"},
-                 {.name = "pubsub|shardchannels", .arity = -2, .flags = kIntrospect, .first_key = 0,
-                  .last_key = 0, .key_step = 0, .handler = CmdPubSubShardChannels,
-                  .group = kGroup, .since = "7.0.0", .summary = "List active shard channels",
-                  .complexity = "O(N) where N is the number of active shard channels, and "
-                                "assuming constant time pattern matching (relatively short shard "
-                                "channels).",
-                  .syntax = "[pattern]"},
-                 {.name = "pubsub|shardnumsub", .arity = -2, .flags = kIntrospect, .first_key = 0,
-                  .last_key = 0, .key_step = 0, .handler = CmdPubSubShardNumSub,
-                  .group = kGroup, .since = "7.0.0",
-                  .summary = "Get the count of subscribers for shard channels",
-                  .complexity = "O(N) for the SHARDNUMSUB subcommand, where N is the number of "
-                                "requested shard channels",
-                  .syntax = "[shardchannel [shardchannel ...]]"},
-                 {.name = "pubsub|help", .arity = 2, .flags = kLoading | kStale, .first_key = 0,
-                  .last_key = 0, .key_step = 0, .handler = CmdPubSubHelp, .group = kGroup,
-                  .since = "6.2.0", .summary = "Show helpful text about the different "
-                                               "subcommands",
-                  .complexity = "O(1)", .syntax = ""},
-             }});
+  table.Add({
+      {.name = "subscribe", .arity = -2, .flags = kSubscribe, .handler = CmdSubscribe,
+       .group = kGroup, .since = "2.0.0",
+       .summary = "Listen for messages published to the given channels",
+       .complexity = "O(N) where N is the number of channels to subscribe to.",
+       .syntax = "channel [channel ...]"},
+      {.name = "unsubscribe", .arity = -1, .flags = kSubscribe, .handler = CmdUnsubscribe,
+       .group = kGroup, .since = "2.0.0",
+       .summary = "Stop listening for messages posted to the given channels",
+       .complexity = "O(N) where N is the number of clients already subscribed to a channel.",
+       .syntax = "[channel [channel ...]]"},
+      {.name = "psubscribe", .arity = -2, .flags = kSubscribe, .handler = CmdPSubscribe,
+       .group = kGroup, .since = "2.0.0",
+       .summary = "Listen for messages published to channels matching the given patterns",
+       .complexity = "O(N) where N is the number of patterns the client is already subscribed "
+                     "to.",
+       .syntax = "pattern [pattern ...]"},
+      {.name = "punsubscribe", .arity = -1, .flags = kSubscribe, .handler = CmdPUnsubscribe,
+       .group = kGroup, .since = "2.0.0",
+       .summary = "Stop listening for messages posted to channels matching the given patterns",
+       .complexity = "O(N+M) where N is the number of patterns the client is already subscribed "
+                     "and M is the number of total patterns subscribed in the system (by any "
+                     "client).",
+       .syntax = "[pattern [pattern ...]]"},
+      {.name = "ssubscribe", .arity = -2, .flags = kSubscribe, .first_key = 1, .last_key = -1,
+       .key_step = 1, .handler = CmdSSubscribe, .group = kGroup, .since = "7.0.0",
+       .summary = "Listen for messages published to the given shard channels",
+       .complexity = "O(N) where N is the number of shard channels to subscribe to.",
+       .syntax = "shardchannel [shardchannel ...]"},
+      {.name = "sunsubscribe", .arity = -1, .flags = kSubscribe, .first_key = 1, .last_key = -1,
+       .key_step = 1, .handler = CmdSUnsubscribe, .group = kGroup, .since = "7.0.0",
+       .summary = "Stop listening for messages posted to the given shard channels",
+       .complexity = "O(N) where N is the number of clients already subscribed to a shard "
+                     "channel.",
+       .syntax = "[shardchannel [shardchannel ...]]"},
+      {.name = "publish", .arity = 3, .flags = kPublish, .handler = CmdPublish, .group = kGroup,
+       .since = "2.0.0", .summary = "Post a message to a channel",
+       .complexity = "O(N+M) where N is the number of clients subscribed to the receiving "
+                     "channel and M is the total number of subscribed patterns (by any client).",
+       .syntax = "channel message"},
+      {.name = "spublish", .arity = 3, .flags = kPublish, .first_key = 1, .last_key = 1,
+       .key_step = 1, .handler = CmdSPublish, .group = kGroup, .since = "7.0.0",
+       .summary = "Post a message to a shard channel",
+       .complexity = "O(N) where N is the number of clients subscribed to the receiving shard "
+                     "channel.",
+       .syntax = "shardchannel message"},
+      {.name = "pubsub", .arity = -2, .group = kGroup, .since = "2.8.0",
+       .summary = "A container for Pub/Sub commands", .complexity = "Depends on subcommand.",
+       .subcommands = {
+           {.name = "pubsub|channels", .arity = -2, .flags = kIntrospect,
+            .handler = CmdPubSubChannels, .group = kGroup, .since = "2.8.0",
+            .summary = "List active channels",
+            .complexity = "O(N) where N is the number of active channels, and assuming "
+                          "constant time pattern matching (relatively short channels and "
+                          "patterns)",
+            .syntax = "[pattern]"},
+           {.name = "pubsub|help", .arity = 2, .flags = kLoading | kStale,
+            .handler = CmdPubSubHelp, .group = kGroup, .since = "6.2.0",
+            .summary = "Show helpful text about the different subcommands",
+            .complexity = "O(1)"},
+           {.name = "pubsub|numpat", .arity = 2, .flags = kIntrospect, .handler = CmdPubSubNumPat,
+            .group = kGroup, .since = "2.8.0",
+            .summary = "Get the count of unique patterns pattern subscriptions",
+            .complexity = "O(1)"},
+           {.name = "pubsub|numsub", .arity = -2, .flags = kIntrospect,
+            .handler = CmdPubSubNumSub, .group = kGroup, .since = "2.8.0",
+            .summary = "Get the count of subscribers for channels",
+            .complexity = "O(N) for the NUMSUB subcommand, where N is the number of requested "
+                          "channels",
+            .syntax = "[channel [channel ...]]"},
+           {.name = "pubsub|shardchannels", .arity = -2, .flags = kIntrospect,
+            .handler = CmdPubSubShardChannels, .group = kGroup, .since = "7.0.0",
+            .summary = "List active shard channels",
+            .complexity = "O(N) where N is the number of active shard channels, and assuming "
+                          "constant time pattern matching (relatively short shard channels).",
+            .syntax = "[pattern]"},
+           {.name = "pubsub|shardnumsub", .arity = -2, .flags = kIntrospect,
+            .handler = CmdPubSubShardNumSub, .group = kGroup, .since = "7.0.0",
+            .summary = "Get the count of subscribers for shard channels",
+            .complexity = "O(N) for the SHARDNUMSUB subcommand, where N is the number of "
+                          "requested shard channels",
+            .syntax = "[shardchannel [shardchannel ...]]"},
+       }},
+  });
 }
 
 }  // namespace cairn::server

@@ -191,30 +191,41 @@ void RegisterServerCommands(CommandTable& table) {
   RegisterCommandCommand(table);
   RegisterConfigCommand(table);
   RegisterInfoCommand(table);
-  table.Add({"dbsize", 1, kReadOnly | kFast, 0, 0, 0, CmdDbSize, kGroup, "1.0.0",
-             "Return the number of keys in the selected database", "O(1)", ""});
-  table.Add({"flushdb", -1, kWrite, 0, 0, 0, CmdFlushDb, kGroup, "1.0.0",
-             "Remove all keys from the current database",
-             "O(N) where N is the number of keys in the selected database", "[ASYNC | SYNC]"});
-  table.Add({"flushall", -1, kWrite, 0, 0, 0, CmdFlushAll, kGroup, "1.0.0",
-             "Remove all keys from all databases",
-             "O(N) where N is the total number of keys in all databases", "[ASYNC | SYNC]"});
-  table.Add({"swapdb", 3, kWrite | kFast, 0, 0, 0, CmdSwapDb, kGroup, "4.0.0",
-             "Swaps two Redis databases",
-             "O(N) where N is the count of clients watching or blocking on keys from both "
-             "databases.",
-             "index1 index2"});
-  table.Add({"time", 1, kLoading | kStale | kFast, 0, 0, 0, CmdTime, kGroup, "2.6.0",
-             "Return the current server time", "O(1)", ""});
-  table.Add({"lastsave", 1, kLoading | kStale | kFast, 0, 0, 0, CmdLastSave, kGroup, "1.0.0",
-             "Get the UNIX time stamp of the last successful save to disk", "O(1)", ""});
-  table.Add({"shutdown", -1, kAdminFlags | kNoMulti | kAllowBusy, 0, 0, 0, CmdShutdown, kGroup,
-             "1.0.0", "Synchronously save the dataset to disk and then shut down the server",
-             "O(N) when saving, where N is the total number of keys in all databases when "
-             "saving data, otherwise O(1)",
-             "[NOSAVE | SAVE] [NOW] [FORCE] [ABORT]"});
-  table.Add({"debug", -2, kAdminFlags, 0, 0, 0, CmdDebug, kGroup, "1.0.0",
-             "A container for debugging commands", "Depends on subcommand.", ""});
+  table.Add({
+      {.name = "dbsize", .arity = 1, .flags = kReadOnly | kFast, .handler = CmdDbSize,
+       .group = kGroup, .since = "1.0.0",
+       .summary = "Return the number of keys in the selected database", .complexity = "O(1)"},
+      {.name = "flushdb", .arity = -1, .flags = kWrite, .handler = CmdFlushDb,
+       .group = kGroup, .since = "1.0.0", .summary = "Remove all keys from the current database",
+       .complexity = "O(N) where N is the number of keys in the selected database",
+       .syntax = "[ASYNC | SYNC]"},
+      {.name = "flushall", .arity = -1, .flags = kWrite, .handler = CmdFlushAll,
+       .group = kGroup, .since = "1.0.0", .summary = "Remove all keys from all databases",
+       .complexity = "O(N) where N is the total number of keys in all databases",
+       .syntax = "[ASYNC | SYNC]"},
+      {.name = "swapdb", .arity = 3, .flags = kWrite | kFast, .handler = CmdSwapDb,
+       .group = kGroup, .since = "4.0.0", .summary = "Swaps two Redis databases",
+       .complexity = "O(N) where N is the count of clients watching or blocking on keys from both "
+                     "databases.",
+       .syntax = "index1 index2"},
+      {.name = "time", .arity = 1, .flags = kLoading | kStale | kFast, .handler = CmdTime,
+       .group = kGroup, .since = "2.6.0", .summary = "Return the current server time",
+       .complexity = "O(1)"},
+      {.name = "lastsave", .arity = 1, .flags = kLoading | kStale | kFast, .handler = CmdLastSave,
+       .group = kGroup, .since = "1.0.0",
+       .summary = "Get the UNIX time stamp of the last successful save to disk",
+       .complexity = "O(1)"},
+      {.name = "shutdown", .arity = -1, .flags = kAdminFlags | kNoMulti | kAllowBusy,
+       .handler = CmdShutdown,
+       .group = kGroup, .since = "1.0.0",
+       .summary = "Synchronously save the dataset to disk and then shut down the server",
+       .complexity = "O(N) when saving, where N is the total number of keys in all databases when "
+                     "saving data, otherwise O(1)",
+       .syntax = "[NOSAVE | SAVE] [NOW] [FORCE] [ABORT]"},
+      {.name = "debug", .arity = -2, .flags = kAdminFlags, .handler = CmdDebug,
+       .group = kGroup, .since = "1.0.0", .summary = "A container for debugging commands",
+       .complexity = "Depends on subcommand."},
+  });
 }
 
 }  // namespace cairn::server

@@ -104,24 +104,40 @@ void RegisterSetAlgebraCommands(CommandTable& table) {
       "of sets.";
   constexpr std::string_view kTotalCost = "O(N) where N is the total number of elements in all "
                                           "given sets.";
-  table.Add({"sinter", -2, kReadOnly, 1, -1, 1, CmdSInter, kGroup, "1.0.0",
-             "Intersect multiple sets", kInterCost, "key [key ...]"});
-  table.Add({"sinterstore", -3, kWrite | kDenyOom, 1, -1, 1, CmdSInterStore, kGroup, "1.0.0",
-             "Intersect multiple sets and store the resulting set in a key", kInterCost,
-             "destination key [key ...]"});
-  table.Add({"sintercard", -3, kReadOnly | kMovableKeys, 0, 0, 0, CmdSInterCard, kGroup, "7.0.0",
-             "Intersect multiple sets and return the cardinality of the result", kInterCost,
-             "numkeys key [key ...] [LIMIT limit]"});
-  table.Add({"sunion", -2, kReadOnly, 1, -1, 1, CmdSUnion, kGroup, "1.0.0",
-             "Add multiple sets", kTotalCost, "key [key ...]"});
-  table.Add({"sunionstore", -3, kWrite | kDenyOom, 1, -1, 1, CmdSUnionStore, kGroup, "1.0.0",
-             "Add multiple sets and store the resulting set in a key", kTotalCost,
-             "destination key [key ...]"});
-  table.Add({"sdiff", -2, kReadOnly, 1, -1, 1, CmdSDiff, kGroup, "1.0.0",
-             "Subtract multiple sets", kTotalCost, "key [key ...]"});
-  table.Add({"sdiffstore", -3, kWrite | kDenyOom, 1, -1, 1, CmdSDiffStore, kGroup, "1.0.0",
-             "Subtract multiple sets and store the resulting set in a key", kTotalCost,
-             "destination key [key ...]"});
+  table.Add({
+      {.name = "sinter", .arity = -2, .flags = kReadOnly,
+       .first_key = 1, .last_key = -1, .key_step = 1, .handler = CmdSInter,
+       .group = kGroup, .since = "1.0.0", .summary = "Intersect multiple sets",
+       .complexity = kInterCost, .syntax = "key [key ...]"},
+      {.name = "sinterstore", .arity = -3, .flags = kWrite | kDenyOom,
+       .first_key = 1, .last_key = -1, .key_step = 1, .handler = CmdSInterStore,
+       .group = kGroup, .since = "1.0.0",
+       .summary = "Intersect multiple sets and store the resulting set in a key",
+       .complexity = kInterCost, .syntax = "destination key [key ...]"},
+      {.name = "sintercard", .arity = -3, .flags = kReadOnly | kMovableKeys,
+       .handler = CmdSInterCard,
+       .group = kGroup, .since = "7.0.0",
+       .summary = "Intersect multiple sets and return the cardinality of the result",
+       .complexity = kInterCost, .syntax = "numkeys key [key ...] [LIMIT limit]"},
+      {.name = "sunion", .arity = -2, .flags = kReadOnly,
+       .first_key = 1, .last_key = -1, .key_step = 1, .handler = CmdSUnion,
+       .group = kGroup, .since = "1.0.0", .summary = "Add multiple sets", .complexity = kTotalCost,
+       .syntax = "key [key ...]"},
+      {.name = "sunionstore", .arity = -3, .flags = kWrite | kDenyOom,
+       .first_key = 1, .last_key = -1, .key_step = 1, .handler = CmdSUnionStore,
+       .group = kGroup, .since = "1.0.0",
+       .summary = "Add multiple sets and store the resulting set in a key",
+       .complexity = kTotalCost, .syntax = "destination key [key ...]"},
+      {.name = "sdiff", .arity = -2, .flags = kReadOnly,
+       .first_key = 1, .last_key = -1, .key_step = 1, .handler = CmdSDiff,
+       .group = kGroup, .since = "1.0.0", .summary = "Subtract multiple sets",
+       .complexity = kTotalCost, .syntax = "key [key ...]"},
+      {.name = "sdiffstore", .arity = -3, .flags = kWrite | kDenyOom,
+       .first_key = 1, .last_key = -1, .key_step = 1, .handler = CmdSDiffStore,
+       .group = kGroup, .since = "1.0.0",
+       .summary = "Subtract multiple sets and store the resulting set in a key",
+       .complexity = kTotalCost, .syntax = "destination key [key ...]"},
+  });
 }
 
 }  // namespace cairn::server

@@ -204,41 +204,62 @@ void CmdSScan(CommandContext& ctx) {
 void RegisterSetCommands(CommandTable& table) {
   constexpr std::string_view kGroup = "set";
   constexpr std::string_view kPerMember = "O(N) where N is the number of members to be checked.";
-  table.Add({"sadd", -3, kWrite | kDenyOom | kFast, 1, 1, 1, CmdSAdd, kGroup, "1.0.0",
-             "Add one or more members to a set",
-             "O(1) for each element added, so O(N) to add N elements when the command is called "
-             "with multiple arguments.",
-             "key member [member ...]"});
-  table.Add({"srem", -3, kWrite | kFast, 1, 1, 1, CmdSRem, kGroup, "1.0.0",
-             "Remove one or more members from a set",
-             "O(N) where N is the number of members to be removed.", "key member [member ...]"});
-  table.Add({"sismember", 3, kReadOnly | kFast, 1, 1, 1, CmdSIsMember, kGroup, "1.0.0",
-             "Determine if a given value is a member of a set", "O(1)", "key member"});
-  table.Add({"smismember", -3, kReadOnly | kFast, 1, 1, 1, CmdSMIsMember, kGroup, "6.2.0",
-             "Returns the membership associated with the given elements for a set", kPerMember,
-             "key member [member ...]"});
-  table.Add({"smembers", 2, kReadOnly, 1, 1, 1, CmdSMembers, kGroup, "1.0.0",
-             "Get all the members in a set", "O(N) where N is the set cardinality.", "key"});
-  table.Add({"scard", 2, kReadOnly | kFast, 1, 1, 1, CmdSCard, kGroup, "1.0.0",
-             "Get the number of members in a set", "O(1)", "key"});
-  table.Add({"spop", -2, kWrite | kFast, 1, 1, 1, CmdSPop, kGroup, "1.0.0",
-             "Remove and return one or multiple random members from a set",
-             "Without the count argument O(1), otherwise O(N) where N is the value of the "
-             "passed count.",
-             "key [count]"});
-  table.Add({"srandmember", -2, kReadOnly, 1, 1, 1, CmdSRandMember, kGroup, "1.0.0",
-             "Get one or multiple random members from a set",
-             "Without the count argument O(1), otherwise O(N) where N is the absolute value of "
-             "the passed count.",
-             "key [count]"});
-  table.Add({"smove", 4, kWrite | kFast, 1, 2, 1, CmdSMove, kGroup, "1.0.0",
-             "Move a member from one set to another", "O(1)", "source destination member"});
-  table.Add({"sscan", -3, kReadOnly, 1, 1, 1, CmdSScan, kGroup, "2.8.0",
-             "Incrementally iterate Set elements",
-             "O(1) for every call. O(N) for a complete iteration, including enough command calls "
-             "for the cursor to return back to 0. N is the number of elements inside the "
-             "collection.",
-             "key cursor [MATCH pattern] [COUNT count]"});
+  table.Add({
+      {.name = "sadd", .arity = -3, .flags = kWrite | kDenyOom | kFast,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdSAdd,
+       .group = kGroup, .since = "1.0.0", .summary = "Add one or more members to a set",
+       .complexity = "O(1) for each element added, so O(N) to add N elements when the command is "
+                     "called with multiple arguments.",
+       .syntax = "key member [member ...]"},
+      {.name = "srem", .arity = -3, .flags = kWrite | kFast,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdSRem,
+       .group = kGroup, .since = "1.0.0", .summary = "Remove one or more members from a set",
+       .complexity = "O(N) where N is the number of members to be removed.",
+       .syntax = "key member [member ...]"},
+      {.name = "sismember", .arity = 3, .flags = kReadOnly | kFast,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdSIsMember,
+       .group = kGroup, .since = "1.0.0",
+       .summary = "Determine if a given value is a member of a set", .complexity = "O(1)",
+       .syntax = "key member"},
+      {.name = "smismember", .arity = -3, .flags = kReadOnly | kFast,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdSMIsMember,
+       .group = kGroup, .since = "6.2.0",
+       .summary = "Returns the membership associated with the given elements for a set",
+       .complexity = kPerMember, .syntax = "key member [member ...]"},
+      {.name = "smembers", .arity = 2, .flags = kReadOnly,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdSMembers,
+       .group = kGroup, .since = "1.0.0", .summary = "Get all the members in a set",
+       .complexity = "O(N) where N is the set cardinality.", .syntax = "key"},
+      {.name = "scard", .arity = 2, .flags = kReadOnly | kFast,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdSCard,
+       .group = kGroup, .since = "1.0.0", .summary = "Get the number of members in a set",
+       .complexity = "O(1)", .syntax = "key"},
+      {.name = "spop", .arity = -2, .flags = kWrite | kFast,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdSPop,
+       .group = kGroup, .since = "1.0.0",
+       .summary = "Remove and return one or multiple random members from a set",
+       .complexity = "Without the count argument O(1), otherwise O(N) where N is the value of the "
+                     "passed count.",
+       .syntax = "key [count]"},
+      {.name = "srandmember", .arity = -2, .flags = kReadOnly,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdSRandMember,
+       .group = kGroup, .since = "1.0.0",
+       .summary = "Get one or multiple random members from a set",
+       .complexity = "Without the count argument O(1), otherwise O(N) where N is the absolute "
+                     "value of the passed count.",
+       .syntax = "key [count]"},
+      {.name = "smove", .arity = 4, .flags = kWrite | kFast,
+       .first_key = 1, .last_key = 2, .key_step = 1, .handler = CmdSMove,
+       .group = kGroup, .since = "1.0.0", .summary = "Move a member from one set to another",
+       .complexity = "O(1)", .syntax = "source destination member"},
+      {.name = "sscan", .arity = -3, .flags = kReadOnly,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdSScan,
+       .group = kGroup, .since = "2.8.0", .summary = "Incrementally iterate Set elements",
+       .complexity = "O(1) for every call. O(N) for a complete iteration, including enough command "
+                     "calls for the cursor to return back to 0. N is the number of elements inside "
+                     "the collection.",
+       .syntax = "key cursor [MATCH pattern] [COUNT count]"},
+  });
   RegisterSetAlgebraCommands(table);
 }
 

@@ -188,17 +188,24 @@ void CmdXAutoClaim(CommandContext& ctx) {
 
 void RegisterStreamClaimCommands(CommandTable& table) {
   constexpr std::string_view kGroup = "stream";
-  table.Add({"xclaim", -6, kWrite | kFast, 1, 1, 1, CmdXClaim, kGroup, "5.0.0",
-             "Changes (or acquires) ownership of a message in a consumer group, as if the "
-             "message was delivered to the specified consumer.",
-             "O(log N) with N being the number of messages in the PEL of the consumer group.",
-             "key group consumer min-idle-time id [id ...] [IDLE ms] "
-             "[TIME unix-time-milliseconds] [RETRYCOUNT count] [FORCE] [JUSTID] [LASTID lastid]"});
-  table.Add({"xautoclaim", -6, kWrite | kFast, 1, 1, 1, CmdXAutoClaim, kGroup, "6.2.0",
-             "Changes (or acquires) ownership of messages in a consumer group, as if the "
-             "messages were delivered to the specified consumer.",
-             "O(1) if COUNT is small.",
-             "key group consumer min-idle-time start [COUNT count] [JUSTID]"});
+  table.Add({
+      {.name = "xclaim", .arity = -6, .flags = kWrite | kFast,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdXClaim,
+       .group = kGroup, .since = "5.0.0",
+       .summary = "Changes (or acquires) ownership of a message in a consumer group, as if the "
+                  "message was delivered to the specified consumer.",
+       .complexity = "O(log N) with N being the number of messages in the PEL of the consumer "
+                     "group.",
+       .syntax = "key group consumer min-idle-time id [id ...] [IDLE ms] [TIME "
+                 "unix-time-milliseconds] [RETRYCOUNT count] [FORCE] [JUSTID] [LASTID lastid]"},
+      {.name = "xautoclaim", .arity = -6, .flags = kWrite | kFast,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdXAutoClaim,
+       .group = kGroup, .since = "6.2.0",
+       .summary = "Changes (or acquires) ownership of messages in a consumer group, as if the "
+                  "messages were delivered to the specified consumer.",
+       .complexity = "O(1) if COUNT is small.",
+       .syntax = "key group consumer min-idle-time start [COUNT count] [JUSTID]"},
+  });
 }
 
 }  // namespace cairn::server

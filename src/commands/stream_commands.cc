@@ -496,49 +496,69 @@ void CmdXRead(CommandContext& ctx) {
 
 void RegisterStreamCommands(CommandTable& table) {
   constexpr std::string_view kGroup = "stream";
-  table.Add({"xadd", -5, kWrite | kDenyOom | kFast, 1, 1, 1, CmdXAdd, kGroup, "5.0.0",
-             "Appends a new entry to a stream",
-             "O(1) when adding a new entry, O(N) when trimming where N being the number of "
-             "entries evicted.",
-             "key [NOMKSTREAM] [MAXLEN | MINID [= | ~] threshold [LIMIT count]] * | id "
-             "field value [field value ...]"});
-  table.Add({"xlen", 2, kReadOnly | kFast, 1, 1, 1, CmdXLen, kGroup, "5.0.0",
-             "Return the number of entries in a stream", "O(1)", "key"});
-  table.Add({"xrange", -4, kReadOnly, 1, 1, 1, CmdXRange, kGroup, "5.0.0",
-             "Return a range of elements in a stream, with IDs matching the specified IDs "
-             "interval",
-             "O(N) with N being the number of elements being returned. If N is constant (e.g. "
-             "always asking for the first 10 elements with COUNT), you can consider it O(1).",
-             "key start end [COUNT count]"});
-  table.Add({"xrevrange", -4, kReadOnly, 1, 1, 1, CmdXRevRange, kGroup, "5.0.0",
-             "Return a range of elements in a stream, with IDs matching the specified IDs "
-             "interval, in reverse order (from greater to smaller IDs) compared to XRANGE",
-             "O(N) with N being the number of elements returned. If N is constant (e.g. always "
-             "asking for the first 10 elements with COUNT), you can consider it O(1).",
-             "key end start [COUNT count]"});
-  table.Add({"xdel", -3, kWrite | kFast, 1, 1, 1, CmdXDel, kGroup, "5.0.0",
-             "Removes the specified entries from the stream. Returns the number of items "
-             "actually deleted, that may be different from the number of IDs passed in case "
-             "certain IDs do not exist.",
-             "O(1) for each single item to delete in the stream, regardless of the stream size.",
-             "key id [id ...]"});
-  table.Add({"xtrim", -4, kWrite, 1, 1, 1, CmdXTrim, kGroup, "5.0.0",
-             "Trims the stream to (approximately if '~' is passed) a certain size",
-             "O(N), with N being the number of evicted entries. Constant times are very small "
-             "however, since entries are organized in macro nodes containing multiple entries "
-             "that can be released with a single deallocation.",
-             "key MAXLEN | MINID [= | ~] threshold [LIMIT count]"});
-  table.Add({"xread", -4, kReadOnly | kMovableKeys | kBlocking, 0, 0, 0, CmdXRead, kGroup, "5.0.0",
-             "Return never seen elements in multiple streams, with IDs greater than the ones "
-             "reported by the caller for each stream. Can block.",
-             "For each stream mentioned: O(N) with N being the number of elements being "
-             "returned, it means that XREAD-ing with a fixed COUNT is O(1). Note that when the "
-             "BLOCK option is used, XADD will pay O(M) time in order to serve the M clients "
-             "blocked on the stream getting new data.",
-             "[COUNT count] [BLOCK milliseconds] STREAMS key [key ...] id [id ...]"});
-  table.Add({"xsetid", -3, kWrite | kDenyOom | kFast, 1, 1, 1, CmdXSetId, kGroup, "5.0.0",
-             "An internal command for replicating stream values", "O(1)",
-             "key last-id [ENTRIESADDED entries-added] [MAXDELETEDID max-deleted-id]"});
+  table.Add({
+      {.name = "xadd", .arity = -5, .flags = kWrite | kDenyOom | kFast,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdXAdd,
+       .group = kGroup, .since = "5.0.0", .summary = "Appends a new entry to a stream",
+       .complexity = "O(1) when adding a new entry, O(N) when trimming where N being the number of "
+                     "entries evicted.",
+       .syntax = "key [NOMKSTREAM] [MAXLEN | MINID [= | ~] threshold [LIMIT count]] * | id field "
+                 "value [field value ...]"},
+      {.name = "xlen", .arity = 2, .flags = kReadOnly | kFast,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdXLen,
+       .group = kGroup, .since = "5.0.0", .summary = "Return the number of entries in a stream",
+       .complexity = "O(1)", .syntax = "key"},
+      {.name = "xrange", .arity = -4, .flags = kReadOnly,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdXRange,
+       .group = kGroup, .since = "5.0.0",
+       .summary = "Return a range of elements in a stream, with IDs matching the specified IDs "
+                  "interval",
+       .complexity = "O(N) with N being the number of elements being returned. If N is constant "
+                     "(e.g. always asking for the first 10 elements with COUNT), you can consider "
+                     "it O(1).",
+       .syntax = "key start end [COUNT count]"},
+      {.name = "xrevrange", .arity = -4, .flags = kReadOnly,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdXRevRange,
+       .group = kGroup, .since = "5.0.0",
+       .summary = "Return a range of elements in a stream, with IDs matching the specified IDs "
+                  "interval, in reverse order (from greater to smaller IDs) compared to XRANGE",
+       .complexity = "O(N) with N being the number of elements returned. If N is constant (e.g. "
+                     "always asking for the first 10 elements with COUNT), you can consider it "
+                     "O(1).",
+       .syntax = "key end start [COUNT count]"},
+      {.name = "xdel", .arity = -3, .flags = kWrite | kFast,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdXDel,
+       .group = kGroup, .since = "5.0.0",
+       .summary = "Removes the specified entries from the stream. Returns the number of items "
+                  "actually deleted, that may be different from the number of IDs passed in case "
+                  "certain IDs do not exist.",
+       .complexity = "O(1) for each single item to delete in the stream, regardless of the stream "
+                     "size.",
+       .syntax = "key id [id ...]"},
+      {.name = "xtrim", .arity = -4, .flags = kWrite, .first_key = 1, .last_key = 1, .key_step = 1,
+       .handler = CmdXTrim,
+       .group = kGroup, .since = "5.0.0",
+       .summary = "Trims the stream to (approximately if '~' is passed) a certain size",
+       .complexity = "O(N), with N being the number of evicted entries. Constant times are very "
+                     "small however, since entries are organized in macro nodes containing "
+                     "multiple entries that can be released with a single deallocation.",
+       .syntax = "key MAXLEN | MINID [= | ~] threshold [LIMIT count]"},
+      {.name = "xread", .arity = -4, .flags = kReadOnly | kMovableKeys | kBlocking,
+       .handler = CmdXRead,
+       .group = kGroup, .since = "5.0.0",
+       .summary = "Return never seen elements in multiple streams, with IDs greater than the ones "
+                  "reported by the caller for each stream. Can block.",
+       .complexity = "For each stream mentioned: O(N) with N being the number of elements being "
+                     "returned, it means that XREAD-ing with a fixed COUNT is O(1). Note that when "
+                     "the BLOCK option is used, XADD will pay O(M) time in order to serve the M "
+                     "clients blocked on the stream getting new data.",
+       .syntax = "[COUNT count] [BLOCK milliseconds] STREAMS key [key ...] id [id ...]"},
+      {.name = "xsetid", .arity = -3, .flags = kWrite | kDenyOom | kFast,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdXSetId,
+       .group = kGroup, .since = "5.0.0",
+       .summary = "An internal command for replicating stream values", .complexity = "O(1)",
+       .syntax = "key last-id [ENTRIESADDED entries-added] [MAXDELETEDID max-deleted-id]"},
+  });
   RegisterStreamGroupCommands(table);
   RegisterStreamInfoCommand(table);
 }

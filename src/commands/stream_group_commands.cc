@@ -430,63 +430,72 @@ void RegisterStreamClaimCommands(CommandTable& table);
 
 void RegisterStreamGroupCommands(CommandTable& table) {
   constexpr std::string_view kGroup = "stream";
-  table.Add(
-      {"xgroup",
-       -2,
-       0,
-       0,
-       0,
-       0,
-       nullptr,
-       kGroup,
-       "5.0.0",
-       "A container for consumer groups commands",
-       "Depends on subcommand.",
-       "",
-       {
-           {"xgroup|create", -5, kWrite | kDenyOom, 2, 2, 1, CmdXGroupCreate, kGroup, "5.0.0",
-            "Create a consumer group.", "O(1)",
-            "key group id | $ [MKSTREAM] [ENTRIESREAD entries-read]"},
-           {"xgroup|createconsumer", 5, kWrite | kDenyOom, 2, 2, 1, CmdXGroupCreateConsumer, kGroup,
-            "6.2.0", "Create a consumer in a consumer group.", "O(1)", "key group consumer"},
-           {"xgroup|delconsumer", 5, kWrite, 2, 2, 1, CmdXGroupDelConsumer, kGroup, "5.0.0",
-            "Delete a consumer from a consumer group.", "O(1)", "key group consumer"},
-           {"xgroup|destroy", 4, kWrite, 2, 2, 1, CmdXGroupDestroy, kGroup, "5.0.0",
-            "Destroy a consumer group.",
-            "O(N) where N is the number of entries in the group's pending entries list "
-            "(PEL).",
-            "key group"},
-           {"xgroup|help", 2, kLoading | kStale, 0, 0, 0, CmdXGroupHelp, kGroup, "5.0.0",
-            "Show helpful text about the different subcommands", "O(1)", ""},
-           {"xgroup|setid", -5, kWrite, 2, 2, 1, CmdXGroupSetId, kGroup, "5.0.0",
-            "Set a consumer group to an arbitrary last delivered ID value.", "O(1)",
-            "key group id | $ [ENTRIESREAD entries-read]"},
-       }});
-  table.Add({"xreadgroup", -7, kWrite | kMovableKeys | kBlocking, 0, 0, 0, CmdXReadGroup, kGroup,
-             "5.0.0",
-             "Return new entries from a stream using a consumer group, or access the history "
-             "of the pending entries for a given consumer. Can block.",
-             "For each stream mentioned: O(M) with M being the number of elements returned. If "
-             "M is constant (e.g. always asking for the first 10 elements with COUNT), you can "
-             "consider it O(1). On the other side when XREADGROUP blocks, XADD will pay the "
-             "O(N) time in order to serve the N clients blocked on the stream getting new data.",
-             "GROUP group consumer [COUNT count] [BLOCK milliseconds] [NOACK] STREAMS key "
-             "[key ...] id [id ...]"});
-  table.Add({"xack", -4, kWrite | kFast, 1, 1, 1, CmdXAck, kGroup, "5.0.0",
-             "Marks a pending message as correctly processed, effectively removing it from the "
-             "pending entries list of the consumer group. Return value of the command is the "
-             "number of messages successfully acknowledged, that is, the IDs we were actually "
-             "able to resolve in the PEL.",
-             "O(1) for each message ID processed.", "key group id [id ...]"});
-  table.Add({"xpending", -3, kReadOnly, 1, 1, 1, CmdXPending, kGroup, "5.0.0",
-             "Return information and entries from a stream consumer group pending entries "
-             "list, that are messages fetched but never acknowledged.",
-             "O(N) with N being the number of elements returned, so asking for a small fixed "
-             "number of entries per call is O(1). O(M), where M is the total number of entries "
-             "scanned when used with the IDLE filter. When the command returns just the "
-             "summary and the list of consumers is small, it runs in O(1) time; otherwise, an "
-             "additional O(N) time for iterating every consumer.",
-             "key group [[IDLE min-idle-time] start end count [consumer]]"});
+  table.Add({
+      {.name = "xgroup", .arity = -2,
+       .group = kGroup, .since = "5.0.0", .summary = "A container for consumer groups commands",
+       .complexity = "Depends on subcommand.",
+       .subcommands = {
+           {.name = "xgroup|create", .arity = -5, .flags = kWrite | kDenyOom,
+            .first_key = 2, .last_key = 2, .key_step = 1, .handler = CmdXGroupCreate,
+            .group = kGroup, .since = "5.0.0", .summary = "Create a consumer group.",
+            .complexity = "O(1)",
+            .syntax = "key group id | $ [MKSTREAM] [ENTRIESREAD entries-read]"},
+           {.name = "xgroup|createconsumer", .arity = 5, .flags = kWrite | kDenyOom,
+            .first_key = 2, .last_key = 2, .key_step = 1, .handler = CmdXGroupCreateConsumer,
+            .group = kGroup, .since = "6.2.0", .summary = "Create a consumer in a consumer group.",
+            .complexity = "O(1)", .syntax = "key group consumer"},
+           {.name = "xgroup|delconsumer", .arity = 5, .flags = kWrite,
+            .first_key = 2, .last_key = 2, .key_step = 1, .handler = CmdXGroupDelConsumer,
+            .group = kGroup, .since = "5.0.0",
+            .summary = "Delete a consumer from a consumer group.", .complexity = "O(1)",
+            .syntax = "key group consumer"},
+           {.name = "xgroup|destroy", .arity = 4, .flags = kWrite,
+            .first_key = 2, .last_key = 2, .key_step = 1, .handler = CmdXGroupDestroy,
+            .group = kGroup, .since = "5.0.0", .summary = "Destroy a consumer group.",
+            .complexity = "O(N) where N is the number of entries in the group's pending entries "
+                          "list (PEL).",
+            .syntax = "key group"},
+           {.name = "xgroup|help", .arity = 2, .flags = kLoading | kStale, .handler = CmdXGroupHelp,
+            .group = kGroup, .since = "5.0.0",
+            .summary = "Show helpful text about the different subcommands", .complexity = "O(1)"},
+           {.name = "xgroup|setid", .arity = -5, .flags = kWrite,
+            .first_key = 2, .last_key = 2, .key_step = 1, .handler = CmdXGroupSetId,
+            .group = kGroup, .since = "5.0.0",
+            .summary = "Set a consumer group to an arbitrary last delivered ID value.",
+            .complexity = "O(1)", .syntax = "key group id | $ [ENTRIESREAD entries-read]"},
+       }},
+      {.name = "xreadgroup", .arity = -7, .flags = kWrite | kMovableKeys | kBlocking,
+       .handler = CmdXReadGroup,
+       .group = kGroup, .since = "5.0.0",
+       .summary = "Return new entries from a stream using a consumer group, or access the history "
+                  "of the pending entries for a given consumer. Can block.",
+       .complexity = "For each stream mentioned: O(M) with M being the number of elements "
+                     "returned. If M is constant (e.g. always asking for the first 10 elements "
+                     "with COUNT), you can consider it O(1). On the other side when XREADGROUP "
+                     "blocks, XADD will pay the O(N) time in order to serve the N clients blocked "
+                     "on the stream getting new data.",
+       .syntax = "GROUP group consumer [COUNT count] [BLOCK milliseconds] [NOACK] STREAMS key [key "
+                 "...] id [id ...]"},
+      {.name = "xack", .arity = -4, .flags = kWrite | kFast,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdXAck,
+       .group = kGroup, .since = "5.0.0",
+       .summary = "Marks a pending message as correctly processed, effectively removing it from "
+                  "the pending entries list of the consumer group. Return value of the command is "
+                  "the number of messages successfully acknowledged, that is, the IDs we were "
+                  "actually able to resolve in the PEL.",
+       .complexity = "O(1) for each message ID processed.", .syntax = "key group id [id ...]"},
+      {.name = "xpending", .arity = -3, .flags = kReadOnly,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdXPending,
+       .group = kGroup, .since = "5.0.0",
+       .summary = "Return information and entries from a stream consumer group pending entries "
+                  "list, that are messages fetched but never acknowledged.",
+       .complexity = "O(N) with N being the number of elements returned, so asking for a small "
+                     "fixed number of entries per call is O(1). O(M), where M is the total number "
+                     "of entries scanned when used with the IDLE filter. When the command returns "
+                     "just the summary and the list of consumers is small, it runs in O(1) time; "
+                     "otherwise, an additional O(N) time for iterating every consumer.",
+       .syntax = "key group [[IDLE min-idle-time] start end count [consumer]]"},
+  });
   RegisterStreamClaimCommands(table);
 }
 

@@ -213,28 +213,29 @@ void CmdXInfoHelp(CommandContext& ctx) {
 
 void RegisterStreamInfoCommand(CommandTable& table) {
   constexpr std::string_view kGroup = "stream";
-  table.Add({"xinfo",
-             -2,
-             0,
-             0,
-             0,
-             0,
-             nullptr,
-             kGroup,
-             "5.0.0",
-             "A container for stream introspection commands",
-             "Depends on subcommand.",
-             "",
-             {
-                 {"xinfo|consumers", 4, kReadOnly, 2, 2, 1, CmdXInfoConsumers, kGroup, "5.0.0",
-                  "List the consumers in a consumer group", "O(1)", "key group"},
-                 {"xinfo|groups", 3, kReadOnly, 2, 2, 1, CmdXInfoGroups, kGroup, "5.0.0",
-                  "List the consumer groups of a stream", "O(1)", "key"},
-                 {"xinfo|help", 2, kLoading | kStale, 0, 0, 0, CmdXInfoHelp, kGroup, "5.0.0",
-                  "Show helpful text about the different subcommands", "O(1)", ""},
-                 {"xinfo|stream", -3, kReadOnly, 2, 2, 1, CmdXInfoStream, kGroup, "5.0.0",
-                  "Get information about a stream", "O(1)", "key [FULL [COUNT count]]"},
-             }});
+  table.Add({
+      {.name = "xinfo", .arity = -2,
+       .group = kGroup, .since = "5.0.0",
+       .summary = "A container for stream introspection commands",
+       .complexity = "Depends on subcommand.",
+       .subcommands = {
+           {.name = "xinfo|consumers", .arity = 4, .flags = kReadOnly,
+            .first_key = 2, .last_key = 2, .key_step = 1, .handler = CmdXInfoConsumers,
+            .group = kGroup, .since = "5.0.0", .summary = "List the consumers in a consumer group",
+            .complexity = "O(1)", .syntax = "key group"},
+           {.name = "xinfo|groups", .arity = 3, .flags = kReadOnly,
+            .first_key = 2, .last_key = 2, .key_step = 1, .handler = CmdXInfoGroups,
+            .group = kGroup, .since = "5.0.0", .summary = "List the consumer groups of a stream",
+            .complexity = "O(1)", .syntax = "key"},
+           {.name = "xinfo|help", .arity = 2, .flags = kLoading | kStale, .handler = CmdXInfoHelp,
+            .group = kGroup, .since = "5.0.0",
+            .summary = "Show helpful text about the different subcommands", .complexity = "O(1)"},
+           {.name = "xinfo|stream", .arity = -3, .flags = kReadOnly,
+            .first_key = 2, .last_key = 2, .key_step = 1, .handler = CmdXInfoStream,
+            .group = kGroup, .since = "5.0.0", .summary = "Get information about a stream",
+            .complexity = "O(1)", .syntax = "key [FULL [COUNT count]]"},
+       }},
+  });
 }
 
 }  // namespace cairn::server

@@ -487,55 +487,96 @@ void RegisterStringCommands(CommandTable& table) {
       "O(N) where N is the length of the returned string. The complexity is ultimately "
       "determined by the returned length, but because creating a substring from an existing "
       "string is very cheap, it can be considered O(1) for small strings.";
-  table.Add({"get", 2, kReadOnly | kFast, 1, 1, 1, CmdGet, kGroup, "1.0.0",
-             "Get the value of a key", "O(1)", "key"});
-  table.Add({"set", -3, kWrite | kDenyOom, 1, 1, 1, CmdSet, kGroup, "1.0.0",
-             "Set the string value of a key", "O(1)",
-             "key value [NX | XX] [GET] [EX seconds | PX milliseconds | "
-             "EXAT unix-time-seconds | PXAT unix-time-milliseconds | KEEPTTL]"});
-  table.Add({"setnx", 3, kWrite | kDenyOom | kFast, 1, 1, 1, CmdSetNx, kGroup, "1.0.0",
-             "Set the value of a key, only if the key does not exist", "O(1)", "key value"});
-  table.Add({"setex", 4, kWrite | kDenyOom, 1, 1, 1, CmdSetEx, kGroup, "2.0.0",
-             "Set the value and expiration of a key", "O(1)", "key seconds value"});
-  table.Add({"psetex", 4, kWrite | kDenyOom, 1, 1, 1, CmdPSetEx, kGroup, "2.6.0",
-             "Set the value and expiration in milliseconds of a key", "O(1)",
-             "key milliseconds value"});
-  table.Add({"getset", 3, kWrite | kDenyOom | kFast, 1, 1, 1, CmdGetSet, kGroup, "1.0.0",
-             "Set the string value of a key and return its old value", "O(1)", "key value"});
-  table.Add({"getdel", 2, kWrite | kFast, 1, 1, 1, CmdGetDel, kGroup, "6.2.0",
-             "Get the value of a key and delete the key", "O(1)", "key"});
-  table.Add({"getex", -2, kWrite | kFast, 1, 1, 1, CmdGetEx, kGroup, "6.2.0",
-             "Get the value of a key and optionally set its expiration", "O(1)",
-             "key [EX seconds | PX milliseconds | EXAT unix-time-seconds | "
-             "PXAT unix-time-milliseconds | PERSIST]"});
-  table.Add({"mget", -2, kReadOnly | kFast, 1, -1, 1, CmdMGet, kGroup, "1.0.0",
-             "Get the values of all the given keys",
-             "O(N) where N is the number of keys to retrieve.", "key [key ...]"});
-  table.Add({"mset", -3, kWrite | kDenyOom, 1, -1, 2, CmdMSet, kGroup, "1.0.1",
-             "Set multiple keys to multiple values", "O(N) where N is the number of keys to set.",
-             "key value [key value ...]"});
-  table.Add({"msetnx", -3, kWrite | kDenyOom, 1, -1, 2, CmdMSetNx, kGroup, "1.0.1",
-             "Set multiple keys to multiple values, only if none of the keys exist",
-             "O(N) where N is the number of keys to set.", "key value [key value ...]"});
+  table.Add({
+      {.name = "get", .arity = 2, .flags = kReadOnly | kFast,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdGet,
+       .group = kGroup, .since = "1.0.0", .summary = "Get the value of a key", .complexity = "O(1)",
+       .syntax = "key"},
+      {.name = "set", .arity = -3, .flags = kWrite | kDenyOom,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdSet,
+       .group = kGroup, .since = "1.0.0", .summary = "Set the string value of a key",
+       .complexity = "O(1)",
+       .syntax = "key value [NX | XX] [GET] [EX seconds | PX milliseconds | EXAT "
+                 "unix-time-seconds | PXAT unix-time-milliseconds | KEEPTTL]"},
+      {.name = "setnx", .arity = 3, .flags = kWrite | kDenyOom | kFast,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdSetNx,
+       .group = kGroup, .since = "1.0.0",
+       .summary = "Set the value of a key, only if the key does not exist", .complexity = "O(1)",
+       .syntax = "key value"},
+      {.name = "setex", .arity = 4, .flags = kWrite | kDenyOom,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdSetEx,
+       .group = kGroup, .since = "2.0.0", .summary = "Set the value and expiration of a key",
+       .complexity = "O(1)", .syntax = "key seconds value"},
+      {.name = "psetex", .arity = 4, .flags = kWrite | kDenyOom,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdPSetEx,
+       .group = kGroup, .since = "2.6.0",
+       .summary = "Set the value and expiration in milliseconds of a key", .complexity = "O(1)",
+       .syntax = "key milliseconds value"},
+      {.name = "getset", .arity = 3, .flags = kWrite | kDenyOom | kFast,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdGetSet,
+       .group = kGroup, .since = "1.0.0",
+       .summary = "Set the string value of a key and return its old value", .complexity = "O(1)",
+       .syntax = "key value"},
+      {.name = "getdel", .arity = 2, .flags = kWrite | kFast,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdGetDel,
+       .group = kGroup, .since = "6.2.0", .summary = "Get the value of a key and delete the key",
+       .complexity = "O(1)", .syntax = "key"},
+      {.name = "getex", .arity = -2, .flags = kWrite | kFast,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdGetEx,
+       .group = kGroup, .since = "6.2.0",
+       .summary = "Get the value of a key and optionally set its expiration", .complexity = "O(1)",
+       .syntax = "key [EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT "
+                 "unix-time-milliseconds | PERSIST]"},
+      {.name = "mget", .arity = -2, .flags = kReadOnly | kFast,
+       .first_key = 1, .last_key = -1, .key_step = 1, .handler = CmdMGet,
+       .group = kGroup, .since = "1.0.0", .summary = "Get the values of all the given keys",
+       .complexity = "O(N) where N is the number of keys to retrieve.", .syntax = "key [key ...]"},
+      {.name = "mset", .arity = -3, .flags = kWrite | kDenyOom,
+       .first_key = 1, .last_key = -1, .key_step = 2, .handler = CmdMSet,
+       .group = kGroup, .since = "1.0.1", .summary = "Set multiple keys to multiple values",
+       .complexity = "O(N) where N is the number of keys to set.",
+       .syntax = "key value [key value ...]"},
+      {.name = "msetnx", .arity = -3, .flags = kWrite | kDenyOom,
+       .first_key = 1, .last_key = -1, .key_step = 2, .handler = CmdMSetNx,
+       .group = kGroup, .since = "1.0.1",
+       .summary = "Set multiple keys to multiple values, only if none of the keys exist",
+       .complexity = "O(N) where N is the number of keys to set.",
+       .syntax = "key value [key value ...]"},
+  });
+  // The counters (counter_commands.cc) sit between the two lists, where COMMAND lists them.
   RegisterCounterCommands(table);
-  table.Add({"append", 3, kWrite | kDenyOom | kFast, 1, 1, 1, CmdAppend, kGroup, "2.0.0",
-             "Append a value to a key",
-             "O(1). The amortized time complexity is O(1) assuming the appended value is small "
-             "and the already present value is of any size, since the dynamic string library "
-             "used by Redis will double the free space available on every reallocation.",
-             "key value"});
-  table.Add({"strlen", 2, kReadOnly | kFast, 1, 1, 1, CmdStrLen, kGroup, "2.2.0",
-             "Get the length of the value stored in a key", "O(1)", "key"});
-  table.Add({"getrange", 4, kReadOnly, 1, 1, 1, CmdGetRange, kGroup, "2.4.0",
-             "Get a substring of the string stored at a key", kRangeComplexity, "key start end"});
-  table.Add({"setrange", 4, kWrite | kDenyOom, 1, 1, 1, CmdSetRange, kGroup, "2.2.0",
-             "Overwrite part of a string at key starting at the specified offset",
-             "O(1), not counting the time taken to copy the new string in place. Usually, this "
-             "string is very small so the amortized complexity is O(1). Otherwise, complexity "
-             "is O(M) with M being the length of the value argument.",
-             "key offset value"});
-  table.Add({"substr", 4, kReadOnly, 1, 1, 1, CmdGetRange, kGroup, "1.0.0",
-             "Get a substring of the string stored at a key", kRangeComplexity, "key start end"});
+  table.Add({
+      {.name = "append", .arity = 3, .flags = kWrite | kDenyOom | kFast,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdAppend,
+       .group = kGroup, .since = "2.0.0", .summary = "Append a value to a key",
+       .complexity = "O(1). The amortized time complexity is O(1) assuming the appended value is "
+                     "small and the already present value is of any size, since the dynamic string "
+                     "library used by Redis will double the free space available on every "
+                     "reallocation.",
+       .syntax = "key value"},
+      {.name = "strlen", .arity = 2, .flags = kReadOnly | kFast,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdStrLen,
+       .group = kGroup, .since = "2.2.0", .summary = "Get the length of the value stored in a key",
+       .complexity = "O(1)", .syntax = "key"},
+      {.name = "getrange", .arity = 4, .flags = kReadOnly,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdGetRange,
+       .group = kGroup, .since = "2.4.0",
+       .summary = "Get a substring of the string stored at a key", .complexity = kRangeComplexity,
+       .syntax = "key start end"},
+      {.name = "setrange", .arity = 4, .flags = kWrite | kDenyOom,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdSetRange,
+       .group = kGroup, .since = "2.2.0",
+       .summary = "Overwrite part of a string at key starting at the specified offset",
+       .complexity = "O(1), not counting the time taken to copy the new string in place. Usually, "
+                     "this string is very small so the amortized complexity is O(1). Otherwise, "
+                     "complexity is O(M) with M being the length of the value argument.",
+       .syntax = "key offset value"},
+      {.name = "substr", .arity = 4, .flags = kReadOnly,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdGetRange,
+       .group = kGroup, .since = "1.0.0",
+       .summary = "Get a substring of the string stored at a key", .complexity = kRangeComplexity,
+       .syntax = "key start end"},
+  });
   RegisterLcsCommand(table);
 }
 

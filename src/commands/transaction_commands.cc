@@ -52,13 +52,8 @@ bool CollectKeys(CommandContext& ctx, const ClientState::Multi& multi, std::vect
   for (const std::vector<std::string>& args : multi.queued) {
     const CommandSpec* spec = SpecOf(ctx.server.commands, args);
     if (spec == nullptr || spec->first_key <= 0 || (spec->flags & kMovableKeys)) return false;
-    int argc = static_cast<int>(args.size());
-    int last = spec->last_key < 0 ? argc + spec->last_key : spec->last_key;
-    int step = spec->key_step > 0 ? spec->key_step : 1;
     // The database is irrelevant for locking: a key's shard depends on its name only.
-    for (int i = spec->first_key; i <= last && i < argc; i += step) {
-      keys->push_back({0, args[static_cast<size_t>(i)]});
-    }
+    spec->ForEachKey(args, [&](std::string_view key) { keys->push_back({0, key}); });
   }
   return true;
 }
@@ -133,18 +128,24 @@ constexpr uint32_t kTxFlags = kNoScript | kLoading | kStale | kFast | kAllowBusy
 
 void RegisterTransactionCommands(CommandTable& table) {
   constexpr std::string_view kGroup = "transactions";
-  table.Add({"multi", 1, kTxFlags, 0, 0, 0, CmdMulti, kGroup, "1.2.0",
-             "Starts a transaction.", "O(1)", ""});
-  table.Add({"exec", 1, kNoScript | kLoading | kStale, 0, 0, 0, CmdExec, kGroup, "1.2.0",
-             "Executes all commands in a transaction.",
-             "Depends on commands in the transaction", ""});
-  table.Add({"discard", 1, kTxFlags, 0, 0, 0, CmdDiscard, kGroup, "2.0.0",
-             "Discards a transaction.", "O(N), when N is the number of queued commands", ""});
-  table.Add({"watch", -2, kTxFlags, 1, -1, 1, CmdWatch, kGroup, "2.2.0",
-             "Monitors changes to keys to determine the execution of a transaction.",
-             "O(1) for every key.", "key [key ...]"});
-  table.Add({"unwatch", 1, kTxFlags, 0, 0, 0, CmdUnwatch, kGroup, "2.2.0",
-             "Forgets about watched keys of a transaction.", "O(1)", ""});
+  table.Add({
+      {.name = "multi", .arity = 1, .flags = kTxFlags, .handler = CmdMulti,
+       .group = kGroup, .since = "1.2.0", .summary = "Starts a transaction.", .complexity = "O(1)"},
+      {.name = "exec", .arity = 1, .flags = kNoScript | kLoading | kStale, .handler = CmdExec,
+       .group = kGroup, .since = "1.2.0", .summary = "Executes all commands in a transaction.",
+       .complexity = "Depends on commands in the transaction"},
+      {.name = "discard", .arity = 1, .flags = kTxFlags, .handler = CmdDiscard,
+       .group = kGroup, .since = "2.0.0", .summary = "Discards a transaction.",
+       .complexity = "O(N), when N is the number of queued commands"},
+      {.name = "watch", .arity = -2, .flags = kTxFlags,
+       .first_key = 1, .last_key = -1, .key_step = 1, .handler = CmdWatch,
+       .group = kGroup, .since = "2.2.0",
+       .summary = "Monitors changes to keys to determine the execution of a transaction.",
+       .complexity = "O(1) for every key.", .syntax = "key [key ...]"},
+      {.name = "unwatch", .arity = 1, .flags = kTxFlags, .handler = CmdUnwatch,
+       .group = kGroup, .since = "2.2.0", .summary = "Forgets about watched keys of a transaction.",
+       .complexity = "O(1)"},
+  });
 }
 
 }  // namespace cairn::server

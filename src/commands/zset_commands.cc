@@ -319,46 +319,78 @@ void RegisterZSetCommands(CommandTable& table) {
   constexpr std::string_view kGroup = "sorted_set";
   constexpr std::string_view kLogN =
       "O(log(N)) where N is the number of elements in the sorted set.";
-  table.Add({"zadd", -4, kWrite | kDenyOom | kFast, 1, 1, 1, CmdZAdd, kGroup, "1.2.0",
-             "Add one or more members to a sorted set, or update its score if it already exists",
-             "O(log(N)) for each item added, where N is the number of elements in the sorted set.",
-             "key [NX | XX] [GT | LT] [CH] [INCR] score member [score member ...]"});
-  table.Add({"zincrby", 4, kWrite | kDenyOom | kFast, 1, 1, 1, CmdZIncrBy, kGroup, "1.2.0",
-             "Increment the score of a member in a sorted set", kLogN, "key increment member"});
-  table.Add({"zrem", -3, kWrite | kFast, 1, 1, 1, CmdZRem, kGroup, "1.2.0",
-             "Remove one or more members from a sorted set",
-             "O(M*log(N)) with N being the number of elements in the sorted set and M the number "
-             "of elements to be removed.",
-             "key member [member ...]"});
-  table.Add({"zscore", 3, kReadOnly | kFast, 1, 1, 1, CmdZScore, kGroup, "1.2.0",
-             "Get the score associated with the given member in a sorted set", "O(1)",
-             "key member"});
-  table.Add({"zmscore", -3, kReadOnly | kFast, 1, 1, 1, CmdZMScore, kGroup, "6.2.0",
-             "Get the score associated with the given members in a sorted set",
-             "O(N) where N is the number of members being requested.", "key member [member ...]"});
-  table.Add({"zcard", 2, kReadOnly | kFast, 1, 1, 1, CmdZCard, kGroup, "1.2.0",
-             "Get the number of members in a sorted set", "O(1)", "key"});
-  table.Add({"zcount", 4, kReadOnly | kFast, 1, 1, 1, CmdZCount, kGroup, "2.0.0",
-             "Count the members in a sorted set with scores within the given values", kLogN,
-             "key min max"});
-  table.Add({"zlexcount", 4, kReadOnly | kFast, 1, 1, 1, CmdZLexCount, kGroup, "2.8.9",
-             "Count the number of members in a sorted set between a given lexicographical range",
-             kLogN, "key min max"});
-  table.Add({"zrank", 3, kReadOnly | kFast, 1, 1, 1, CmdZRank, kGroup, "2.0.0",
-             "Determine the index of a member in a sorted set", "O(log(N))", "key member"});
-  table.Add({"zrevrank", 3, kReadOnly | kFast, 1, 1, 1, CmdZRevRank, kGroup, "2.0.0",
-             "Determine the index of a member in a sorted set, with scores ordered from high to "
-             "low",
-             "O(log(N))", "key member"});
-  table.Add({"zrandmember", -2, kReadOnly, 1, 1, 1, CmdZRandMember, kGroup, "6.2.0",
-             "Get one or multiple random elements from a sorted set",
-             "O(N) where N is the number of elements returned", "key [count [WITHSCORES]]"});
-  table.Add({"zscan", -3, kReadOnly, 1, 1, 1, CmdZScan, kGroup, "2.8.0",
-             "Incrementally iterate sorted sets elements and associated scores",
-             "O(1) for every call. O(N) for a complete iteration, including enough command calls "
-             "for the cursor to return back to 0. N is the number of elements inside the "
-             "collection.",
-             "key cursor [MATCH pattern] [COUNT count]"});
+  table.Add({
+      {.name = "zadd", .arity = -4, .flags = kWrite | kDenyOom | kFast,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdZAdd,
+       .group = kGroup, .since = "1.2.0",
+       .summary = "Add one or more members to a sorted set, or update its score if it already "
+                  "exists",
+       .complexity = "O(log(N)) for each item added, where N is the number of elements in the "
+                     "sorted set.",
+       .syntax = "key [NX | XX] [GT | LT] [CH] [INCR] score member [score member ...]"},
+      {.name = "zincrby", .arity = 4, .flags = kWrite | kDenyOom | kFast,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdZIncrBy,
+       .group = kGroup, .since = "1.2.0",
+       .summary = "Increment the score of a member in a sorted set", .complexity = kLogN,
+       .syntax = "key increment member"},
+      {.name = "zrem", .arity = -3, .flags = kWrite | kFast,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdZRem,
+       .group = kGroup, .since = "1.2.0", .summary = "Remove one or more members from a sorted set",
+       .complexity = "O(M*log(N)) with N being the number of elements in the sorted set and M the "
+                     "number of elements to be removed.",
+       .syntax = "key member [member ...]"},
+      {.name = "zscore", .arity = 3, .flags = kReadOnly | kFast,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdZScore,
+       .group = kGroup, .since = "1.2.0",
+       .summary = "Get the score associated with the given member in a sorted set",
+       .complexity = "O(1)", .syntax = "key member"},
+      {.name = "zmscore", .arity = -3, .flags = kReadOnly | kFast,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdZMScore,
+       .group = kGroup, .since = "6.2.0",
+       .summary = "Get the score associated with the given members in a sorted set",
+       .complexity = "O(N) where N is the number of members being requested.",
+       .syntax = "key member [member ...]"},
+      {.name = "zcard", .arity = 2, .flags = kReadOnly | kFast,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdZCard,
+       .group = kGroup, .since = "1.2.0", .summary = "Get the number of members in a sorted set",
+       .complexity = "O(1)", .syntax = "key"},
+      {.name = "zcount", .arity = 4, .flags = kReadOnly | kFast,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdZCount,
+       .group = kGroup, .since = "2.0.0",
+       .summary = "Count the members in a sorted set with scores within the given values",
+       .complexity = kLogN, .syntax = "key min max"},
+      {.name = "zlexcount", .arity = 4, .flags = kReadOnly | kFast,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdZLexCount,
+       .group = kGroup, .since = "2.8.9",
+       .summary = "Count the number of members in a sorted set between a given lexicographical "
+                  "range",
+       .complexity = kLogN, .syntax = "key min max"},
+      {.name = "zrank", .arity = 3, .flags = kReadOnly | kFast,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdZRank,
+       .group = kGroup, .since = "2.0.0",
+       .summary = "Determine the index of a member in a sorted set", .complexity = "O(log(N))",
+       .syntax = "key member"},
+      {.name = "zrevrank", .arity = 3, .flags = kReadOnly | kFast,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdZRevRank,
+       .group = kGroup, .since = "2.0.0",
+       .summary = "Determine the index of a member in a sorted set, with scores ordered from high "
+                  "to low",
+       .complexity = "O(log(N))", .syntax = "key member"},
+      {.name = "zrandmember", .arity = -2, .flags = kReadOnly,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdZRandMember,
+       .group = kGroup, .since = "6.2.0",
+       .summary = "Get one or multiple random elements from a sorted set",
+       .complexity = "O(N) where N is the number of elements returned",
+       .syntax = "key [count [WITHSCORES]]"},
+      {.name = "zscan", .arity = -3, .flags = kReadOnly,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdZScan,
+       .group = kGroup, .since = "2.8.0",
+       .summary = "Incrementally iterate sorted sets elements and associated scores",
+       .complexity = "O(1) for every call. O(N) for a complete iteration, including enough command "
+                     "calls for the cursor to return back to 0. N is the number of elements inside "
+                     "the collection.",
+       .syntax = "key cursor [MATCH pattern] [COUNT count]"},
+  });
   RegisterZSetRangeCommands(table);
   RegisterZSetPopCommands(table);
   RegisterZSetSetOpCommands(table);

@@ -174,29 +174,42 @@ void RegisterZSetPopCommands(CommandTable& table) {
   constexpr std::string_view kMPopCost =
       "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of "
       "elements in the sorted set, and M being the number of elements popped.";
-  table.Add({"zpopmin", -2, kWrite | kFast, 1, 1, 1, CmdZPopMin, kGroup, "5.0.0",
-             "Remove and return members with the lowest scores in a sorted set", kPopCost,
-             "key [count]"});
-  table.Add({"zpopmax", -2, kWrite | kFast, 1, 1, 1, CmdZPopMax, kGroup, "5.0.0",
-             "Remove and return members with the highest scores in a sorted set", kPopCost,
-             "key [count]"});
-  table.Add({"bzpopmin", -3, kWrite | kFast | kBlocking, 1, -2, 1, CmdBZPopMin, kGroup, "5.0.0",
-             "Remove and return the member with the lowest score from one or more sorted sets, "
-             "or block until one is available",
-             "O(log(N)) with N being the number of elements in the sorted set.",
-             "key [key ...] timeout"});
-  table.Add({"bzpopmax", -3, kWrite | kFast | kBlocking, 1, -2, 1, CmdBZPopMax, kGroup, "5.0.0",
-             "Remove and return the member with the highest score from one or more sorted sets, "
-             "or block until one is available",
-             "O(log(N)) with N being the number of elements in the sorted set.",
-             "key [key ...] timeout"});
-  table.Add({"zmpop", -4, kWrite | kMovableKeys, 0, 0, 0, CmdZMPop, kGroup, "7.0.0",
-             "Remove and return members with scores in a sorted set", kMPopCost,
-             "numkeys key [key ...] MIN | MAX [COUNT count]"});
-  table.Add({"bzmpop", -5, kWrite | kMovableKeys | kBlocking, 0, 0, 0, CmdBZMPop, kGroup, "7.0.0",
-             "Remove and return members with scores in a sorted set or block until one is "
-             "available",
-             kMPopCost, "timeout numkeys key [key ...] MIN | MAX [COUNT count]"});
+  table.Add({
+      {.name = "zpopmin", .arity = -2, .flags = kWrite | kFast,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdZPopMin,
+       .group = kGroup, .since = "5.0.0",
+       .summary = "Remove and return members with the lowest scores in a sorted set",
+       .complexity = kPopCost, .syntax = "key [count]"},
+      {.name = "zpopmax", .arity = -2, .flags = kWrite | kFast,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdZPopMax,
+       .group = kGroup, .since = "5.0.0",
+       .summary = "Remove and return members with the highest scores in a sorted set",
+       .complexity = kPopCost, .syntax = "key [count]"},
+      {.name = "bzpopmin", .arity = -3, .flags = kWrite | kFast | kBlocking,
+       .first_key = 1, .last_key = -2, .key_step = 1, .handler = CmdBZPopMin,
+       .group = kGroup, .since = "5.0.0",
+       .summary = "Remove and return the member with the lowest score from one or more sorted "
+                  "sets, or block until one is available",
+       .complexity = "O(log(N)) with N being the number of elements in the sorted set.",
+       .syntax = "key [key ...] timeout"},
+      {.name = "bzpopmax", .arity = -3, .flags = kWrite | kFast | kBlocking,
+       .first_key = 1, .last_key = -2, .key_step = 1, .handler = CmdBZPopMax,
+       .group = kGroup, .since = "5.0.0",
+       .summary = "Remove and return the member with the highest score from one or more sorted "
+                  "sets, or block until one is available",
+       .complexity = "O(log(N)) with N being the number of elements in the sorted set.",
+       .syntax = "key [key ...] timeout"},
+      {.name = "zmpop", .arity = -4, .flags = kWrite | kMovableKeys, .handler = CmdZMPop,
+       .group = kGroup, .since = "7.0.0",
+       .summary = "Remove and return members with scores in a sorted set", .complexity = kMPopCost,
+       .syntax = "numkeys key [key ...] MIN | MAX [COUNT count]"},
+      {.name = "bzmpop", .arity = -5, .flags = kWrite | kMovableKeys | kBlocking,
+       .handler = CmdBZMPop,
+       .group = kGroup, .since = "7.0.0",
+       .summary = "Remove and return members with scores in a sorted set or block until one is "
+                  "available",
+       .complexity = kMPopCost, .syntax = "timeout numkeys key [key ...] MIN | MAX [COUNT count]"},
+  });
 }
 
 }  // namespace cairn::server

@@ -232,41 +232,63 @@ void RegisterZSetRangeCommands(CommandTable& table) {
   constexpr std::string_view kRemoveCost =
       "O(log(N)+M) with N being the number of elements in the sorted set and M the number of "
       "elements removed by the operation.";
-  table.Add({"zrange", -4, kReadOnly, 1, 1, 1, CmdZRange, kGroup, "1.2.0",
-             "Return a range of members in a sorted set", kRangeCost,
-             "key start stop [BYSCORE | BYLEX] [REV] [LIMIT offset count] [WITHSCORES]"});
-  table.Add({"zrangestore", -5, kWrite | kDenyOom, 1, 2, 1, CmdZRangeStore, kGroup, "6.2.0",
-             "Store a range of members from sorted set into another key",
-             "O(log(N)+M) with N being the number of elements in the sorted set and M the number "
-             "of elements stored into the destination key.",
-             "dst src min max [BYSCORE | BYLEX] [REV] [LIMIT offset count]"});
-  table.Add({"zrevrange", -4, kReadOnly, 1, 1, 1, CmdZRevRange, kGroup, "1.2.0",
-             "Return a range of members in a sorted set, by index, with scores ordered from high "
-             "to low",
-             kRangeCost, "key start stop [WITHSCORES]"});
-  table.Add({"zrangebyscore", -4, kReadOnly, 1, 1, 1, CmdZRangeByScore, kGroup, "1.0.5",
-             "Return a range of members in a sorted set, by score", kRangeCost,
-             "key min max [WITHSCORES] [LIMIT offset count]"});
-  table.Add({"zrevrangebyscore", -4, kReadOnly, 1, 1, 1, CmdZRevRangeByScore, kGroup, "2.2.0",
-             "Return a range of members in a sorted set, by score, with scores ordered from high "
-             "to low",
-             kRangeCost, "key max min [WITHSCORES] [LIMIT offset count]"});
-  table.Add({"zrangebylex", -4, kReadOnly, 1, 1, 1, CmdZRangeByLex, kGroup, "2.8.9",
-             "Return a range of members in a sorted set, by lexicographical range", kRangeCost,
-             "key min max [LIMIT offset count]"});
-  table.Add({"zrevrangebylex", -4, kReadOnly, 1, 1, 1, CmdZRevRangeByLex, kGroup, "2.8.9",
-             "Return a range of members in a sorted set, by lexicographical range, ordered from "
-             "higher to lower strings.",
-             kRangeCost, "key max min [LIMIT offset count]"});
-  table.Add({"zremrangebyrank", 4, kWrite, 1, 1, 1, CmdZRemRangeByRank, kGroup, "2.0.0",
-             "Remove all members in a sorted set within the given indexes", kRemoveCost,
-             "key start stop"});
-  table.Add({"zremrangebyscore", 4, kWrite, 1, 1, 1, CmdZRemRangeByScore, kGroup, "1.2.0",
-             "Remove all members in a sorted set within the given scores", kRemoveCost,
-             "key min max"});
-  table.Add({"zremrangebylex", 4, kWrite, 1, 1, 1, CmdZRemRangeByLex, kGroup, "2.8.9",
-             "Remove all members in a sorted set between the given lexicographical range",
-             kRemoveCost, "key min max"});
+  table.Add({
+      {.name = "zrange", .arity = -4, .flags = kReadOnly,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdZRange,
+       .group = kGroup, .since = "1.2.0", .summary = "Return a range of members in a sorted set",
+       .complexity = kRangeCost,
+       .syntax = "key start stop [BYSCORE | BYLEX] [REV] [LIMIT offset count] [WITHSCORES]"},
+      {.name = "zrangestore", .arity = -5, .flags = kWrite | kDenyOom,
+       .first_key = 1, .last_key = 2, .key_step = 1, .handler = CmdZRangeStore,
+       .group = kGroup, .since = "6.2.0",
+       .summary = "Store a range of members from sorted set into another key",
+       .complexity = "O(log(N)+M) with N being the number of elements in the sorted set and M the "
+                     "number of elements stored into the destination key.",
+       .syntax = "dst src min max [BYSCORE | BYLEX] [REV] [LIMIT offset count]"},
+      {.name = "zrevrange", .arity = -4, .flags = kReadOnly,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdZRevRange,
+       .group = kGroup, .since = "1.2.0",
+       .summary = "Return a range of members in a sorted set, by index, with scores ordered from "
+                  "high to low",
+       .complexity = kRangeCost, .syntax = "key start stop [WITHSCORES]"},
+      {.name = "zrangebyscore", .arity = -4, .flags = kReadOnly,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdZRangeByScore,
+       .group = kGroup, .since = "1.0.5",
+       .summary = "Return a range of members in a sorted set, by score", .complexity = kRangeCost,
+       .syntax = "key min max [WITHSCORES] [LIMIT offset count]"},
+      {.name = "zrevrangebyscore", .arity = -4, .flags = kReadOnly,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdZRevRangeByScore,
+       .group = kGroup, .since = "2.2.0",
+       .summary = "Return a range of members in a sorted set, by score, with scores ordered from "
+                  "high to low",
+       .complexity = kRangeCost, .syntax = "key max min [WITHSCORES] [LIMIT offset count]"},
+      {.name = "zrangebylex", .arity = -4, .flags = kReadOnly,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdZRangeByLex,
+       .group = kGroup, .since = "2.8.9",
+       .summary = "Return a range of members in a sorted set, by lexicographical range",
+       .complexity = kRangeCost, .syntax = "key min max [LIMIT offset count]"},
+      {.name = "zrevrangebylex", .arity = -4, .flags = kReadOnly,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdZRevRangeByLex,
+       .group = kGroup, .since = "2.8.9",
+       .summary = "Return a range of members in a sorted set, by lexicographical range, ordered "
+                  "from higher to lower strings.",
+       .complexity = kRangeCost, .syntax = "key max min [LIMIT offset count]"},
+      {.name = "zremrangebyrank", .arity = 4, .flags = kWrite,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdZRemRangeByRank,
+       .group = kGroup, .since = "2.0.0",
+       .summary = "Remove all members in a sorted set within the given indexes",
+       .complexity = kRemoveCost, .syntax = "key start stop"},
+      {.name = "zremrangebyscore", .arity = 4, .flags = kWrite,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdZRemRangeByScore,
+       .group = kGroup, .since = "1.2.0",
+       .summary = "Remove all members in a sorted set within the given scores",
+       .complexity = kRemoveCost, .syntax = "key min max"},
+      {.name = "zremrangebylex", .arity = 4, .flags = kWrite,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdZRemRangeByLex,
+       .group = kGroup, .since = "2.8.9",
+       .summary = "Remove all members in a sorted set between the given lexicographical range",
+       .complexity = kRemoveCost, .syntax = "key min max"},
+  });
 }
 
 }  // namespace cairn::server

@@ -298,32 +298,43 @@ void RegisterZSetSetOpCommands(CommandTable& table) {
   constexpr std::string_view kStoreSyntax =
       "destination numkeys key [key ...] [WEIGHTS weight [weight ...]] "
       "[AGGREGATE SUM | MIN | MAX]";
-  table.Add({"zunion", -3, kReadOnly | kMovableKeys, 0, 0, 0, CmdZUnion, kGroup, "6.2.0",
-             "Add multiple sorted sets", kUnionCost,
-             "numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE SUM | MIN | MAX] "
-             "[WITHSCORES]"});
-  table.Add({"zinter", -3, kReadOnly | kMovableKeys, 0, 0, 0, CmdZInter, kGroup, "6.2.0",
-             "Intersect multiple sorted sets", kInterCost,
-             "numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE SUM | MIN | MAX] "
-             "[WITHSCORES]"});
-  table.Add({"zdiff", -3, kReadOnly | kMovableKeys, 0, 0, 0, CmdZDiff, kGroup, "6.2.0",
-             "Subtract multiple sorted sets", kDiffCost, "numkeys key [key ...] [WITHSCORES]"});
-  table.Add({"zunionstore", -4, kWrite | kDenyOom | kMovableKeys, 1, 1, 1, CmdZUnionStore, kGroup,
-             "2.0.0", "Add multiple sorted sets and store the resulting sorted set in a new key",
-             kUnionCost, kStoreSyntax});
-  table.Add({"zinterstore", -4, kWrite | kDenyOom | kMovableKeys, 1, 1, 1, CmdZInterStore, kGroup,
-             "2.0.0",
-             "Intersect multiple sorted sets and store the resulting sorted set in a new key",
-             kInterCost, kStoreSyntax});
-  table.Add({"zdiffstore", -4, kWrite | kDenyOom | kMovableKeys, 1, 1, 1, CmdZDiffStore, kGroup,
-             "6.2.0",
-             "Subtract multiple sorted sets and store the resulting sorted set in a new key",
-             kDiffCost, "destination numkeys key [key ...]"});
-  table.Add({"zintercard", -3, kReadOnly | kMovableKeys, 0, 0, 0, CmdZInterCard, kGroup, "7.0.0",
-             "Intersect multiple sorted sets and return the cardinality of the result",
-             "O(N*K) worst case with N being the smallest input sorted set, K being the number "
-             "of input sorted sets.",
-             "numkeys key [key ...] [LIMIT limit]"});
+  table.Add({
+      {.name = "zunion", .arity = -3, .flags = kReadOnly | kMovableKeys, .handler = CmdZUnion,
+       .group = kGroup, .since = "6.2.0", .summary = "Add multiple sorted sets",
+       .complexity = kUnionCost,
+       .syntax = "numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE SUM | MIN | MAX] "
+                 "[WITHSCORES]"},
+      {.name = "zinter", .arity = -3, .flags = kReadOnly | kMovableKeys, .handler = CmdZInter,
+       .group = kGroup, .since = "6.2.0", .summary = "Intersect multiple sorted sets",
+       .complexity = kInterCost,
+       .syntax = "numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE SUM | MIN | MAX] "
+                 "[WITHSCORES]"},
+      {.name = "zdiff", .arity = -3, .flags = kReadOnly | kMovableKeys, .handler = CmdZDiff,
+       .group = kGroup, .since = "6.2.0", .summary = "Subtract multiple sorted sets",
+       .complexity = kDiffCost, .syntax = "numkeys key [key ...] [WITHSCORES]"},
+      {.name = "zunionstore", .arity = -4, .flags = kWrite | kDenyOom | kMovableKeys,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdZUnionStore,
+       .group = kGroup, .since = "2.0.0",
+       .summary = "Add multiple sorted sets and store the resulting sorted set in a new key",
+       .complexity = kUnionCost, .syntax = kStoreSyntax},
+      {.name = "zinterstore", .arity = -4, .flags = kWrite | kDenyOom | kMovableKeys,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdZInterStore,
+       .group = kGroup, .since = "2.0.0",
+       .summary = "Intersect multiple sorted sets and store the resulting sorted set in a new key",
+       .complexity = kInterCost, .syntax = kStoreSyntax},
+      {.name = "zdiffstore", .arity = -4, .flags = kWrite | kDenyOom | kMovableKeys,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdZDiffStore,
+       .group = kGroup, .since = "6.2.0",
+       .summary = "Subtract multiple sorted sets and store the resulting sorted set in a new key",
+       .complexity = kDiffCost, .syntax = "destination numkeys key [key ...]"},
+      {.name = "zintercard", .arity = -3, .flags = kReadOnly | kMovableKeys,
+       .handler = CmdZInterCard,
+       .group = kGroup, .since = "7.0.0",
+       .summary = "Intersect multiple sorted sets and return the cardinality of the result",
+       .complexity = "O(N*K) worst case with N being the smallest input sorted set, K being the "
+                     "number of input sorted sets.",
+       .syntax = "numkeys key [key ...] [LIMIT limit]"},
+  });
 }
 
 }  // namespace cairn::server

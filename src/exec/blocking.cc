@@ -142,13 +142,8 @@ bool BlockingRegistry::Cancel(Waiter* w) {
 
 void BlockingRegistry::NoteWrite(const CommandSpec& spec, int db,
                                  std::span<const std::string_view> args) {
-  if (blocked_.load(std::memory_order_relaxed) == 0 || spec.first_key <= 0) return;
-  int argc = static_cast<int>(args.size());
-  int last = spec.last_key < 0 ? argc + spec.last_key : spec.last_key;
-  int step = spec.key_step > 0 ? spec.key_step : 1;
-  for (int i = spec.first_key; i <= last && i < argc; i += step) {
-    ready_keys.push_back(KeyOf(db, args[static_cast<size_t>(i)]));
-  }
+  if (blocked_.load(std::memory_order_relaxed) == 0) return;
+  spec.ForEachKey(args, [&](std::string_view key) { ready_keys.push_back(KeyOf(db, key)); });
 }
 
 bool BlockingRegistry::HasReady() { return !ready_keys.empty(); }

@@ -48,19 +48,40 @@ enum CommandFlag : uint32_t {
   kSubscribedContext = 1u << 14,
 };
 
+// One command's entry in the table, written as designated initialisers (a family's entries
+// sit together in its Register* function). Fields left out take the defaults below: no flags,
+// no keys, no handler, no arguments.
 struct CommandSpec {
-  std::string_view name;      // lower case; "config|get" style for subcommands
-  int arity;                  // >0 exact argument count, <0 at least -arity
-  uint32_t flags;
-  int first_key, last_key, key_step;  // key positions (COMMAND GETKEYS); 0 = no keys
-  Handler handler;            // nullptr for a container (the subcommand runs)
+  std::string_view name;  // lower case; "config|get" style for subcommands
+  int arity = 0;          // >0 exact argument count, <0 at least -arity
+  uint32_t flags = 0;
+  // Key positions (COMMAND GETKEYS): arguments first_key..last_key stepping key_step, a
+  // negative last_key counting from the end (-1 is the last argument); 0 = no keys.
+  int first_key = 0;
+  int last_key = 0;
+  int key_step = 0;
+  Handler handler = nullptr;  // nullptr for a container (the subcommand runs)
   std::string_view group;     // COMMAND DOCS: "string", "generic", "connection", "server"
   std::string_view since;
   std::string_view summary;
   std::string_view complexity;
-  std::string_view syntax;    // argument grammar, e.g. "key value [NX|XX]"; COMMAND DOCS
+  std::string_view syntax = "";  // argument grammar, e.g. "key value [NX|XX]"; COMMAND DOCS
   std::vector<CommandSpec> subcommands;
-  size_t id = 0;              // stats slot, assigned by the table
+  size_t id = 0;  // stats slot, assigned by the table
+
+  // Calls visit(key) for each argument of args (args[0] the command name) that the key
+  // positions name; none when first_key is 0. Keys a kMovableKeys command finds by parsing
+  // its arguments are not included. Args is any sequence of strings.
+  template <typename Args, typename Visit>
+  void ForEachKey(const Args& args, Visit&& visit) const {
+    if (first_key <= 0) return;
+    int64_t argc = static_cast<int64_t>(args.size());
+    int64_t last = last_key < 0 ? argc + last_key : last_key;
+    int64_t step = key_step > 0 ? key_step : 1;
+    for (int64_t i = first_key; i <= last && i < argc; i += step) {
+      visit(std::string_view(args[static_cast<size_t>(i)]));
+    }
+  }
 };
 
 struct CommandContext {

@@ -37,7 +37,11 @@ CommandTable::CommandTable() {
   RegisterMonitorCommand(*this);
 }
 
-void CommandTable::Add(CommandSpec spec) {
+void CommandTable::Add(std::initializer_list<CommandSpec> specs) {
+  for (const CommandSpec& spec : specs) AddOne(spec);
+}
+
+void CommandTable::AddOne(CommandSpec spec) {
   spec.id = slots_++;
   for (CommandSpec& sub : spec.subcommands) sub.id = slots_++;
   commands_.push_back(std::move(spec));

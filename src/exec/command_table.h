@@ -3,6 +3,7 @@
 #pragma once
 
 #include <deque>
+#include <initializer_list>
 #include <string_view>
 #include <unordered_map>
 
@@ -25,16 +26,19 @@ class CommandTable {
   // The command or subcommand of stats slot id.
   const CommandSpec* BySlot(size_t id) const { return by_slot_[id]; }
 
-  void Add(CommandSpec spec);
+  // Adds a family's entries in order; COMMAND and COMMAND LIST list them in this order.
+  void Add(std::initializer_list<CommandSpec> specs);
 
  private:
+  void AddOne(CommandSpec spec);
+
   std::deque<CommandSpec> commands_;  // stable addresses
   std::unordered_map<std::string_view, const CommandSpec*> index_;
   std::vector<const CommandSpec*> by_slot_;
   size_t slots_ = 0;
 };
 
-// Each command family registers itself (src/commands/*.cc).
+// Each command family adds its table of specs (src/commands/*.cc).
 void RegisterConnectionCommands(CommandTable& table);
 void RegisterServerCommands(CommandTable& table);
 void RegisterStringCommands(CommandTable& table);

@@ -797,6 +797,24 @@ TEST_CASE("command table records arity, flags and key positions as Redis does") 
   }
 }
 
+TEST_CASE("key positions run first_key to last_key by key_step, a negative last from the end") {
+  using cairn::server::CommandSpec;
+  auto keys = [](const CommandSpec& spec, const std::vector<std::string>& args) {
+    std::string out;
+    spec.ForEachKey(args, [&](std::string_view key) { out.append(key).append(" "); });
+    return out;
+  };
+  CommandSpec mset{.name = "mset", .arity = -3, .first_key = 1, .last_key = -1, .key_step = 2};
+  CHECK(keys(mset, {"mset", "a", "1", "b", "2"}) == "a b ");
+  CHECK(keys(mset, {"mset", "a", "1", "b"}) == "a b ");
+  CommandSpec blpop{.name = "blpop", .arity = -3, .first_key = 1, .last_key = -2, .key_step = 1};
+  CHECK(keys(blpop, {"blpop", "a", "b", "0"}) == "a b ");
+  CommandSpec lmove{.name = "lmove", .arity = 5, .first_key = 1, .last_key = 2, .key_step = 1};
+  CHECK(keys(lmove, {"lmove", "src"}) == "src ");
+  CommandSpec ping{.name = "ping", .arity = -1};
+  CHECK(keys(ping, {"ping", "a"}).empty());
+}
+
 TEST_CASE("OBJECT IDLETIME counts time since the last access, and TYPE or TTL do not reset it") {
   InProcess t;
   t.Cmd("SET k v");
