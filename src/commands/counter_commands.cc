@@ -1,9 +1,9 @@
 // src/commands/counter_commands.cc — the string family's counters: INCR, DECR, INCRBY, DECRBY
 // and INCRBYFLOAT.
 //
-// A counter is a string holding a number. Each command reads, computes and installs the new
-// text inside one Access callback, so concurrent increments of one key from different threads
-// never lose an update. The key's TTL is kept.
+// A counter is a string holding a number. Each command computes the new text from the current
+// one inside store::StringUpdate (one Access callback), so concurrent increments of one key
+// from different threads never lose an update. The key's TTL is kept.
 #include <cmath>
 #include <cstdint>
 
@@ -13,55 +13,34 @@
 #include "src/exec/errors.h"
 #include "src/exec/reply.h"
 #include "src/exec/server_state.h"
+#include "store/types/string/string_ops.h"
 
 namespace cairn::server {
 namespace {
 
 using store::BufRef;
-using store::Entry;
 using store::KeyHandle;
 
 // Error text not (yet) in errors.h.
 constexpr std::string_view kDecrementOverflow = "ERR decrement would overflow";
 
-constexpr int64_t kInt64Max = INT64_MAX;
 constexpr int64_t kInt64Min = INT64_MIN;
-
-enum class CounterStatus { kOk, kWrongType, kNotNumber, kOverflow, kNanOrInf };
 
 // Adds delta to the integer at args[1] (0 if missing) and keeps the key's TTL.
 void IncrByGeneric(CommandContext& ctx, int64_t delta) {
   int64_t result = 0;
-  CounterStatus status = ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
-    int64_t current = 0;
-    Entry* e = h.Find();
-    if (e != nullptr) {
-      if (!IsString(e)) return CounterStatus::kWrongType;
-      if (!resp::ParseInt64(e->value.str.view(), &current)) return CounterStatus::kNotNumber;
+  auto add = [&](const BufRef* current) -> Result<BufRef> {
+    int64_t value = 0;
+    if (current != nullptr && !resp::ParseInt64(current->view(), &value)) {
+      return Code::kNotInteger;
     }
-    if ((delta > 0 && current > kInt64Max - delta) || (delta < 0 && current < kInt64Min - delta)) {
-      return CounterStatus::kOverflow;
-    }
-    result = current + delta;
+    if (__builtin_add_overflow(value, delta, &result)) return Code::kOverflow;
     char text[resp::kMaxInt64Chars];
-    size_t len = resp::FormatInt64(result, text);
-    h.Put(StringValue(BufRef::Copy({text, len})), store::kKeepTtl);
-    return CounterStatus::kOk;
-  });
-  switch (status) {
-    case CounterStatus::kOk:
-      ctx.reply.WriteInteger(result);
-      return;
-    case CounterStatus::kWrongType:
-      ctx.reply.WriteError(errors::kWrongType);
-      return;
-    case CounterStatus::kOverflow:
-      ctx.reply.WriteError(errors::kOverflow);
-      return;
-    default:
-      ctx.reply.WriteError(errors::kNotInteger);
-      return;
-  }
+    return BufRef::Copy({text, resp::FormatInt64(result, text)});
+  };
+  Result<BufRef> r = ctx.server.store.Access(
+      ctx.db(), ctx.args[1], [&](KeyHandle& h) { return store::StringUpdate(h, add); });
+  if (!ReplyStatus(ctx, r.status())) ctx.reply.WriteInteger(result);
 }
 
 void CmdIncr(CommandContext& ctx) { IncrByGeneric(ctx, 1); }
@@ -83,40 +62,25 @@ void CmdDecrBy(CommandContext& ctx) {
 }
 
 // Computes in long double, like Redis, so 0.1 + 0.2 prints as 0.3; the result is stored as
-// the same text the reply carries.
+// the same text the reply carries. The key's type and value are judged before the increment
+// argument, as in Redis.
 void CmdIncrByFloat(CommandContext& ctx) {
   long double incr = 0;
   bool incr_ok = resp::ParseLongDouble(ctx.args[2], &incr);
-  char text[resp::kMaxLongDoubleChars];
-  size_t len = 0;
-  CounterStatus status = ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
-    long double current = 0;
-    Entry* e = h.Find();
-    if (e != nullptr) {
-      if (!IsString(e)) return CounterStatus::kWrongType;
-      if (!resp::ParseLongDouble(e->value.str.view(), &current)) return CounterStatus::kNotNumber;
+  auto add = [&](const BufRef* current) -> Result<BufRef> {
+    long double value = 0;
+    if (current != nullptr && !resp::ParseLongDouble(current->view(), &value)) {
+      return Code::kNotFloat;
     }
-    if (!incr_ok) return CounterStatus::kNotNumber;
-    long double sum = current + incr;
-    if (std::isnan(sum) || std::isinf(sum)) return CounterStatus::kNanOrInf;
-    len = resp::FormatLongDouble(sum, text);
-    h.Put(StringValue(BufRef::Copy({text, len})), store::kKeepTtl);
-    return CounterStatus::kOk;
-  });
-  switch (status) {
-    case CounterStatus::kOk:
-      ctx.reply.WriteBulk({text, len});
-      return;
-    case CounterStatus::kWrongType:
-      ctx.reply.WriteError(errors::kWrongType);
-      return;
-    case CounterStatus::kNanOrInf:
-      ctx.reply.WriteError(errors::kNanOrInf);
-      return;
-    default:
-      ctx.reply.WriteError(errors::kNotFloat);
-      return;
-  }
+    if (!incr_ok) return Code::kNotFloat;
+    long double sum = value + incr;
+    if (std::isnan(sum) || std::isinf(sum)) return Code::kNaN;
+    char text[resp::kMaxLongDoubleChars];
+    return BufRef::Copy({text, resp::FormatLongDouble(sum, text)});
+  };
+  Result<BufRef> r = ctx.server.store.Access(
+      ctx.db(), ctx.args[1], [&](KeyHandle& h) { return store::StringUpdate(h, add); });
+  if (!ReplyStatus(ctx, r.status())) ctx.reply.WriteBulk(r->view());
 }
 
 }  // namespace

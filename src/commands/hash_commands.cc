@@ -14,18 +14,12 @@
 #include "src/exec/errors.h"
 #include "src/exec/reply.h"
 #include "src/exec/server_state.h"
+#include "store/typed.h"
 
 namespace cairn::server {
 
 using store::HashObject;
-using store::HashStatus;
 using store::KeyHandle;
-
-bool ReplyHashWrongType(CommandContext& ctx, HashStatus status) {
-  if (status != HashStatus::kWrongType) return false;
-  ctx.reply.WriteError(errors::kWrongType);
-  return true;
-}
 
 namespace {
 
@@ -33,12 +27,12 @@ namespace {
 template <class Read, class Missing>
 void ReadHash(CommandContext& ctx, Read&& read, Missing&& missing) {
   ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
-    const HashObject* hash = nullptr;
-    if (ReplyHashWrongType(ctx, store::FindHash(h, &hash))) return;
-    if (hash == nullptr) {
+    Result<const HashObject*> hash = store::FindAs<HashObject>(h);
+    if (ReplyStatus(ctx, hash.status())) return;
+    if (*hash == nullptr) {
       missing();
     } else {
-      read(*hash);
+      read(**hash);
     }
   });
 }
@@ -51,15 +45,14 @@ void SetFields(CommandContext& ctx, bool reply_ok) {
     ReplyWrongArity(ctx.reply, ctx.spec != nullptr ? ctx.spec->name : "hset");
     return;
   }
-  size_t added = 0;
-  HashStatus status = ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
-    return store::HashSetFields(h, ctx.args.subspan(2), &added);
+  Result<size_t> added = ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
+    return store::HashSetFields(h, ctx.args.subspan(2));
   });
-  if (ReplyHashWrongType(ctx, status)) return;
+  if (ReplyStatus(ctx, added.status())) return;
   if (reply_ok) {
     ctx.reply.WriteOk();
   } else {
-    ctx.reply.WriteInteger(static_cast<int64_t>(added));
+    ctx.reply.WriteInteger(static_cast<int64_t>(*added));
   }
 }
 
@@ -67,85 +60,53 @@ void CmdHSet(CommandContext& ctx) { SetFields(ctx, false); }
 void CmdHMSet(CommandContext& ctx) { SetFields(ctx, true); }
 
 void CmdHSetNx(CommandContext& ctx) {
-  size_t added = 0;
-  HashStatus status = ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
-    const HashObject* hash = nullptr;
+  Result<size_t> added = ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
+    Result<const HashObject*> hash = store::FindAs<HashObject>(h);
     std::string_view old;
-    HashStatus found = store::FindHash(h, &hash);
-    if (found != HashStatus::kOk || (hash != nullptr && hash->Get(ctx.args[2], &old))) {
-      return found;
-    }
-    return store::HashSetFields(h, ctx.args.subspan(2, 2), &added);
+    if (!hash.ok()) return Result<size_t>(hash.TakeStatus());
+    if (*hash != nullptr && (*hash)->Get(ctx.args[2], &old)) return Result<size_t>(size_t{0});
+    return store::HashSetFields(h, ctx.args.subspan(2, 2));
   });
-  if (!ReplyHashWrongType(ctx, status)) ctx.reply.WriteInteger(static_cast<int64_t>(added));
+  ReplyCount(ctx, added);
 }
 
 void CmdHDel(CommandContext& ctx) {
-  size_t removed = 0;
-  HashStatus status = ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
-    return store::HashDeleteFields(h, ctx.args.subspan(2), &removed);
-  });
-  if (!ReplyHashWrongType(ctx, status)) ctx.reply.WriteInteger(static_cast<int64_t>(removed));
+  ReplyCount(ctx, ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
+    return store::HashDeleteFields(h, ctx.args.subspan(2));
+  }));
 }
 
 // ---- Counters ----------------------------------------------------------------------------
 
-enum class IncrStatus { kOk, kWrongType, kNotNumber, kOverflow, kNanOrInf };
-
-// Reads field's current value (absent: *exists false) for an increment.
-IncrStatus CurrentValue(KeyHandle& h, std::string_view field, std::string_view* value,
-                        bool* exists) {
-  const HashObject* hash = nullptr;
-  if (store::FindHash(h, &hash) == HashStatus::kWrongType) return IncrStatus::kWrongType;
-  *exists = hash != nullptr && hash->Get(field, value);
-  return IncrStatus::kOk;
+// Reads field's current value for an increment: whether it exists (*value then holds it).
+Result<bool> CurrentValue(KeyHandle& h, std::string_view field, std::string_view* value) {
+  Result<const HashObject*> hash = store::FindAs<HashObject>(h);
+  if (!hash.ok()) return hash.TakeStatus();
+  return *hash != nullptr && (*hash)->Get(field, value);
 }
 
 // Stores the new text of field; the log records the result, not the increment.
 void StoreResult(KeyHandle& h, std::string_view field, std::string_view text) {
   std::string_view pair[2] = {field, text};
-  size_t added = 0;
-  (void)store::HashSetFields(h, pair, &added);
-}
-
-void ReplyIncrError(CommandContext& ctx, IncrStatus status, std::string_view not_number) {
-  switch (status) {
-    case IncrStatus::kWrongType:
-      ctx.reply.WriteError(errors::kWrongType);
-      return;
-    case IncrStatus::kOverflow:
-      ctx.reply.WriteError(errors::kOverflow);
-      return;
-    case IncrStatus::kNanOrInf:
-      ctx.reply.WriteError(errors::kNanOrInf);
-      return;
-    default:
-      ctx.reply.WriteError(not_number);
-      return;
-  }
+  (void)store::HashSetFields(h, pair);  // cannot fail: CurrentValue checked the type
 }
 
 void CmdHIncrBy(CommandContext& ctx) {
   int64_t delta = 0;
   if (!ArgToInt64(ctx, ctx.args[3], &delta)) return;
   int64_t result = 0;
-  IncrStatus status = ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
+  Status status = ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
     std::string_view text;
-    bool exists = false;
     int64_t current = 0;
-    IncrStatus s = CurrentValue(h, ctx.args[2], &text, &exists);
-    if (s != IncrStatus::kOk) return s;
-    if (exists && !resp::ParseInt64(text, &current)) return IncrStatus::kNotNumber;
-    if (__builtin_add_overflow(current, delta, &result)) return IncrStatus::kOverflow;
+    Result<bool> exists = CurrentValue(h, ctx.args[2], &text);
+    if (!exists.ok()) return exists.TakeStatus();
+    if (*exists && !resp::ParseInt64(text, &current)) return Status(Code::kNotInteger);
+    if (__builtin_add_overflow(current, delta, &result)) return Status(Code::kOverflow);
     char buf[resp::kMaxInt64Chars];
     StoreResult(h, ctx.args[2], {buf, resp::FormatInt64(result, buf)});
-    return IncrStatus::kOk;
+    return Status::Ok();
   });
-  if (status == IncrStatus::kOk) {
-    ctx.reply.WriteInteger(result);
-  } else {
-    ReplyIncrError(ctx, status, errors::kHashNotInteger);
-  }
+  if (!ReplyStatus(ctx, status, store::ValueType::kHash)) ctx.reply.WriteInteger(result);
 }
 
 // In long double, like INCRBYFLOAT; the field keeps the same text the reply carries.
@@ -161,24 +122,19 @@ void CmdHIncrByFloat(CommandContext& ctx) {
   }
   char buf[resp::kMaxLongDoubleChars];
   size_t len = 0;
-  IncrStatus status = ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
+  Status status = ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
     std::string_view text;
-    bool exists = false;
     long double current = 0;
-    IncrStatus s = CurrentValue(h, ctx.args[2], &text, &exists);
-    if (s != IncrStatus::kOk) return s;
-    if (exists && !resp::ParseLongDouble(text, &current)) return IncrStatus::kNotNumber;
+    Result<bool> exists = CurrentValue(h, ctx.args[2], &text);
+    if (!exists.ok()) return exists.TakeStatus();
+    if (*exists && !resp::ParseLongDouble(text, &current)) return Status(Code::kNotFloat);
     long double sum = current + delta;
-    if (std::isnan(sum) || std::isinf(sum)) return IncrStatus::kNanOrInf;
+    if (std::isnan(sum) || std::isinf(sum)) return Status(Code::kNaN);
     len = resp::FormatLongDouble(sum, buf);
     StoreResult(h, ctx.args[2], {buf, len});
-    return IncrStatus::kOk;
+    return Status::Ok();
   });
-  if (status == IncrStatus::kOk) {
-    ctx.reply.WriteBulk({buf, len});
-  } else {
-    ReplyIncrError(ctx, status, errors::kHashNotFloat);
-  }
+  if (!ReplyStatus(ctx, status, store::ValueType::kHash)) ctx.reply.WriteBulk({buf, len});
 }
 
 // ---- Point reads -------------------------------------------------------------------------

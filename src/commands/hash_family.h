@@ -9,9 +9,6 @@ namespace cairn::server {
 
 class CommandTable;
 
-// Replies WRONGTYPE and returns true when status says so.
-bool ReplyHashWrongType(CommandContext& ctx, store::HashStatus status);
-
 // HRANDFIELD and HSCAN (hash_scan_commands.cc).
 void RegisterHashScanCommands(CommandTable& table);
 

@@ -11,6 +11,7 @@
 #include <new>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "src/commands/string_family.h"
@@ -18,12 +19,12 @@
 #include "src/exec/errors.h"
 #include "src/exec/reply.h"
 #include "src/exec/server_state.h"
+#include "store/types/string/string_ops.h"
 
 namespace cairn::server {
 namespace {
 
 using store::BufRef;
-using store::Entry;
 using store::KeyHandle;
 using store::KeyRef;
 
@@ -212,10 +213,9 @@ void CmdLcs(CommandContext& ctx) {
   BufRef values[2];
   bool strings = ctx.server.store.AccessMany(refs, [&](std::span<KeyHandle> handles) {
     for (size_t i = 0; i < 2; ++i) {
-      Entry* e = handles[i].Find();
-      if (e == nullptr) continue;
-      if (!IsString(e)) return false;
-      values[i] = e->value.str;
+      Result<BufRef> value = store::StringGet(handles[i]);
+      if (!value.ok()) return false;
+      values[i] = std::move(*value);
     }
     return true;
   });

@@ -38,13 +38,6 @@ bool ParseListSide(std::string_view arg, ListSide* side) {
 
 namespace {
 
-enum class Lookup { kOk, kMissing, kWrongType };
-
-Lookup Check(const Entry* e) {
-  if (e == nullptr) return Lookup::kMissing;
-  return IsList(e) ? Lookup::kOk : Lookup::kWrongType;
-}
-
 // An index from the head; negative counts from the tail. False when outside the list.
 bool ResolveIndex(int64_t index, size_t length, size_t* out) {
   int64_t len = static_cast<int64_t>(length);
@@ -67,28 +60,20 @@ bool ResolveRange(int64_t start, int64_t stop, size_t length, size_t* first, siz
   return true;
 }
 
-// Integer-replying commands return this from their store operation for a non-list key.
-constexpr int64_t kNotAList = INT64_MIN;
-
-void ReplyIntegerOrWrongType(CommandContext& ctx, int64_t value) {
-  if (value == kNotAList) {
-    ctx.reply.WriteError(errors::kWrongType);
-    return;
-  }
-  ctx.reply.WriteInteger(value);
-}
+// The key's live list entry (nullptr when missing), or kWrongType.
+Result<Entry*> FindList(KeyHandle& h) { return store::FindEntryAs<ListObject>(h); }
 
 // ---- Pushes and pops ---------------------------------------------------------------------
 
 void PushGeneric(CommandContext& ctx, ListSide side, bool existing_only) {
   auto elems = ctx.args.subspan(2);
-  int64_t length = ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) -> int64_t {
-    Entry* e = h.Find();
-    if (e != nullptr && !IsList(e)) return kNotAList;
-    if (e == nullptr && existing_only) return 0;
-    return static_cast<int64_t>(store::ListPush(h, e, side, elems));
+  Result<size_t> length = ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
+    Result<Entry*> e = FindList(h);
+    if (!e.ok()) return Result<size_t>(e.TakeStatus());
+    if (*e == nullptr && existing_only) return Result<size_t>(0);
+    return Result<size_t>(store::ListPush(h, *e, side, elems));
   });
-  ReplyIntegerOrWrongType(ctx, length);
+  ReplyCount(ctx, length);
 }
 
 void CmdLPush(CommandContext& ctx) { PushGeneric(ctx, ListSide::kHead, false); }
@@ -110,16 +95,11 @@ void PopGeneric(CommandContext& ctx, ListSide side) {
     return;
   }
   ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
-    Entry* e = h.Find();
-    switch (Check(e)) {
-      case Lookup::kMissing:
-        has_count ? ctx.reply.WriteNullArray() : ctx.reply.WriteNull();
-        return;
-      case Lookup::kWrongType:
-        ctx.reply.WriteError(errors::kWrongType);
-        return;
-      case Lookup::kOk:
-        break;
+    Entry* e = nullptr;
+    if (!FindEntryOrReply<ListObject>(ctx, h, &e)) return;
+    if (e == nullptr) {
+      has_count ? ctx.reply.WriteNullArray() : ctx.reply.WriteNull();
+      return;
     }
     size_t n = std::min(static_cast<size_t>(count), store::ListOf(e)->size());
     if (has_count) ctx.reply.WriteArrayLen(static_cast<int64_t>(n));
@@ -134,30 +114,25 @@ void CmdRPop(CommandContext& ctx) { PopGeneric(ctx, ListSide::kTail); }
 // ---- Reads -------------------------------------------------------------------------------
 
 void CmdLLen(CommandContext& ctx) {
-  int64_t length = ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) -> int64_t {
-    Entry* e = h.Find();
-    if (e == nullptr) return 0;
-    return IsList(e) ? static_cast<int64_t>(store::ListOf(e)->size()) : kNotAList;
-  });
-  ReplyIntegerOrWrongType(ctx, length);
+  ReplyCount(ctx, ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
+    Result<const ListObject*> list = store::FindAs<ListObject>(h);
+    if (!list.ok()) return Result<size_t>(list.TakeStatus());
+    return Result<size_t>(*list != nullptr ? (*list)->size() : 0);
+  }));
 }
 
 void CmdLIndex(CommandContext& ctx) {
   int64_t index = 0;
   if (!ArgToInt64(ctx, ctx.args[2], &index)) return;
   ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
-    Entry* e = h.Find();
-    Lookup found = Check(e);
-    if (found == Lookup::kWrongType) {
-      ctx.reply.WriteError(errors::kWrongType);
-      return;
-    }
+    const ListObject* list = nullptr;
+    if (!FindOrReply(ctx, h, &list)) return;
     size_t at = 0;
-    if (found == Lookup::kMissing || !ResolveIndex(index, store::ListOf(e)->size(), &at)) {
+    if (list == nullptr || !ResolveIndex(index, list->size(), &at)) {
       ctx.reply.WriteNull();
       return;
     }
-    WriteListElem(ctx.reply, store::ListOf(e)->At(at));
+    WriteListElem(ctx.reply, list->At(at));
   });
 }
 
@@ -165,21 +140,16 @@ void CmdLRange(CommandContext& ctx) {
   int64_t start = 0, stop = 0;
   if (!ArgToInt64(ctx, ctx.args[2], &start) || !ArgToInt64(ctx, ctx.args[3], &stop)) return;
   ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
-    Entry* e = h.Find();
-    Lookup found = Check(e);
-    if (found == Lookup::kWrongType) {
-      ctx.reply.WriteError(errors::kWrongType);
-      return;
-    }
+    const ListObject* list = nullptr;
+    if (!FindOrReply(ctx, h, &list)) return;
     size_t first = 0, last = 0;
-    if (found == Lookup::kMissing ||
-        !ResolveRange(start, stop, store::ListOf(e)->size(), &first, &last)) {
+    if (list == nullptr || !ResolveRange(start, stop, list->size(), &first, &last)) {
       ctx.reply.WriteArrayLen(0);
       return;
     }
     ctx.reply.WriteArrayLen(static_cast<int64_t>(last - first + 1));
-    store::ListOf(e)->VisitRange(first, last - first + 1,
-                                 [&](const ListElem& el) { WriteListElem(ctx.reply, el); });
+    list->VisitRange(first, last - first + 1,
+                     [&](const ListElem& el) { WriteListElem(ctx.reply, el); });
   });
 }
 
@@ -189,15 +159,10 @@ void CmdLSet(CommandContext& ctx) {
   int64_t index = 0;
   if (!ArgToInt64(ctx, ctx.args[2], &index)) return;
   std::string_view error = ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
-    Entry* e = h.Find();
-    switch (Check(e)) {
-      case Lookup::kMissing:
-        return errors::kNoSuchKey;
-      case Lookup::kWrongType:
-        return errors::kWrongType;
-      case Lookup::kOk:
-        break;
-    }
+    Result<Entry*> found = FindList(h);
+    if (!found.ok()) return errors::ErrorText(found.status().code());
+    Entry* e = *found;
+    if (e == nullptr) return errors::kNoSuchKey;
     size_t at = 0;
     if (!ResolveIndex(index, store::ListOf(e)->size(), &at)) return errors::kIndexRange;
     store::ListSet(h, e, at, ctx.args[3]);
@@ -216,41 +181,42 @@ void CmdLInsert(CommandContext& ctx) {
     ctx.reply.WriteError(errors::kSyntax);
     return;
   }
-  int64_t result = ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) -> int64_t {
-    Entry* e = h.Find();
-    if (e == nullptr) return 0;
-    if (!IsList(e)) return kNotAList;
+  Result<int64_t> result = ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
+    Result<Entry*> found = FindList(h);
+    if (!found.ok()) return Result<int64_t>(found.TakeStatus());
+    Entry* e = *found;
+    if (e == nullptr) return Result<int64_t>(0);
     int64_t pivot = store::ListOf(e)->Find(store::ListNeedle(ctx.args[3]));
-    if (pivot < 0) return -1;
+    if (pivot < 0) return Result<int64_t>(-1);
     store::ListInsert(h, e, static_cast<size_t>(pivot + (after ? 1 : 0)), ctx.args[4]);
-    return static_cast<int64_t>(store::ListOf(e)->size());
+    return Result<int64_t>(static_cast<int64_t>(store::ListOf(e)->size()));
   });
-  ReplyIntegerOrWrongType(ctx, result);
+  ReplyCount(ctx, result);
 }
 
 void CmdLRem(CommandContext& ctx) {
   int64_t count = 0;
   if (!ArgToInt64(ctx, ctx.args[2], &count)) return;
-  int64_t removed = ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) -> int64_t {
-    Entry* e = h.Find();
-    if (e == nullptr) return 0;
-    if (!IsList(e)) return kNotAList;
+  Result<size_t> removed = ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
+    Result<Entry*> found = FindList(h);
+    if (!found.ok()) return Result<size_t>(found.TakeStatus());
+    if (*found == nullptr) return Result<size_t>(0);
     // The magnitude of INT64_MIN does not fit an int64; it is "all of them" anyway.
     uint64_t limit = count < 0 ? uint64_t{0} - static_cast<uint64_t>(count)
                                : static_cast<uint64_t>(count);
-    return static_cast<int64_t>(
-        store::ListRemove(h, e, ctx.args[3], static_cast<size_t>(limit), count < 0));
+    return Result<size_t>(
+        store::ListRemove(h, *found, ctx.args[3], static_cast<size_t>(limit), count < 0));
   });
-  ReplyIntegerOrWrongType(ctx, removed);
+  ReplyCount(ctx, removed);
 }
 
 void CmdLTrim(CommandContext& ctx) {
   int64_t start = 0, stop = 0;
   if (!ArgToInt64(ctx, ctx.args[2], &start) || !ArgToInt64(ctx, ctx.args[3], &stop)) return;
-  bool wrong_type = ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
-    Entry* e = h.Find();
-    if (e == nullptr) return false;
-    if (!IsList(e)) return true;
+  Status status = ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
+    Result<Entry*> found = FindList(h);
+    if (!found.ok() || *found == nullptr) return found.TakeStatus();
+    Entry* e = *found;
     size_t length = store::ListOf(e)->size();
     size_t first = 0, last = 0;
     if (!ResolveRange(start, stop, length, &first, &last)) {
@@ -258,12 +224,9 @@ void CmdLTrim(CommandContext& ctx) {
     } else {
       store::ListTrim(h, e, first, length - 1 - last);
     }
-    return false;
+    return Status::Ok();
   });
-  if (wrong_type) {
-    ctx.reply.WriteError(errors::kWrongType);
-    return;
-  }
+  if (ReplyStatus(ctx, status)) return;
   ctx.reply.WriteOk();
 }
 
@@ -335,14 +298,10 @@ void CmdLPos(CommandContext& ctx) {
   LposOptions o;
   if (!ParseLposOptions(ctx, &o)) return;
   ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
-    Entry* e = h.Find();
-    Lookup found = Check(e);
-    if (found == Lookup::kWrongType) {
-      ctx.reply.WriteError(errors::kWrongType);
-      return;
-    }
+    const ListObject* list = nullptr;
+    if (!FindOrReply(ctx, h, &list)) return;
     std::vector<int64_t> matches;
-    if (found == Lookup::kOk) matches = FindMatches(*store::ListOf(e), ctx.args[2], o);
+    if (list != nullptr) matches = FindMatches(*list, ctx.args[2], o);
     if (o.count < 0) {
       matches.empty() ? ctx.reply.WriteNull() : ctx.reply.WriteInteger(matches[0]);
       return;

@@ -12,8 +12,6 @@
 
 namespace cairn::server {
 
-inline bool IsList(const store::Entry* e) { return e->value.type == store::ValueType::kList; }
-
 // LEFT or RIGHT (any case); false for anything else.
 bool ParseListSide(std::string_view arg, store::ListSide* side);
 

@@ -26,6 +26,7 @@ using store::Entry;
 using store::KeyHandle;
 using store::KeyRef;
 using store::ListElem;
+using store::ListObject;
 using store::ListSide;
 
 // ---- LMOVE and friends -------------------------------------------------------------------
@@ -40,31 +41,23 @@ struct MoveArgs {
 // replying, when source is missing.
 bool MoveOne(CommandContext& ctx, const MoveArgs& m) {
   KeyRef keys[] = {{ctx.db(), m.source}, {ctx.db(), m.destination}};
-  enum class Outcome { kMoved, kMissing, kWrongType };
   std::string value;
-  Outcome outcome = ctx.server.store.AccessMany(keys, [&](std::span<KeyHandle> hs) {
-    Entry* src = hs[0].Find();
-    if (src == nullptr) return Outcome::kMissing;
-    Entry* dst = hs[1].Find();
-    if (!IsList(src) || (dst != nullptr && !IsList(dst))) return Outcome::kWrongType;
+  Result<bool> moved = ctx.server.store.AccessMany(keys, [&](std::span<KeyHandle> hs) {
+    Result<Entry*> src = store::FindEntryAs<ListObject>(hs[0]);
+    if (src.ok() && *src == nullptr) return Result<bool>(false);
+    Result<Entry*> dst = store::FindEntryAs<ListObject>(hs[1]);
+    if (!src.ok() || !dst.ok()) return Result<bool>(Code::kWrongType);
     std::string scratch;
-    store::ListPop(hs[0], src, m.from, 1,
+    store::ListPop(hs[0], *src, m.from, 1,
                    [&](const ListElem& e) { value.assign(e.View(&scratch)); });
-    dst = hs[1].Find();  // the pop may have deleted it (same key, last element)
+    Entry* to = hs[1].Find();  // the pop may have deleted it (same key, last element)
     std::string_view elem = value;
-    store::ListPush(hs[1], dst, m.to, std::span<const std::string_view>(&elem, 1));
-    return Outcome::kMoved;
+    store::ListPush(hs[1], to, m.to, std::span<const std::string_view>(&elem, 1));
+    return Result<bool>(true);
   });
-  switch (outcome) {
-    case Outcome::kMissing:
-      return false;
-    case Outcome::kWrongType:
-      ctx.reply.WriteError(errors::kWrongType);
-      return true;
-    case Outcome::kMoved:
-      ctx.reply.WriteBulk(value);
-      return true;
-  }
+  if (ReplyStatus(ctx, moved.status())) return true;
+  if (!*moved) return false;
+  ctx.reply.WriteBulk(value);
   return true;
 }
 
@@ -116,12 +109,9 @@ bool PopFirst(CommandContext& ctx, std::span<const std::string_view> keys, ListS
               size_t count, PopShape shape) {
   for (std::string_view key : keys) {
     int replied = ctx.server.store.Access(ctx.db(), key, [&](KeyHandle& h) {
-      Entry* e = h.Find();
+      Entry* e = nullptr;
+      if (!FindEntryOrReply<ListObject>(ctx, h, &e)) return 1;
       if (e == nullptr) return 0;
-      if (!IsList(e)) {
-        ctx.reply.WriteError(errors::kWrongType);
-        return 1;
-      }
       size_t n = std::min(count, store::ListOf(e)->size());
       ctx.reply.WriteArrayLen(2);
       ctx.reply.WriteBulk(key);

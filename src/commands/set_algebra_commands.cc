@@ -20,7 +20,6 @@ using store::KeyHandle;
 using store::KeyRef;
 using store::SetAlgebra;
 using store::SetObject;
-using store::SetStatus;
 
 std::vector<KeyRef> KeysFrom(CommandContext& ctx, size_t first, size_t end) {
   std::vector<KeyRef> keys;
@@ -29,21 +28,12 @@ std::vector<KeyRef> KeysFrom(CommandContext& ctx, size_t first, size_t end) {
   return keys;
 }
 
-// The sets of handles (nullptr for missing keys); kWrongType if any key is not a set.
-SetStatus CollectSets(std::span<KeyHandle> hs, std::vector<const SetObject*>* sets) {
-  sets->resize(hs.size());
-  for (size_t i = 0; i < hs.size(); ++i) {
-    if (store::FindSet(hs[i], &(*sets)[i]) != SetStatus::kOk) return SetStatus::kWrongType;
-  }
-  return SetStatus::kOk;
-}
-
 // SINTER / SUNION / SDIFF key [key ...]
 void CombineGeneric(CommandContext& ctx, SetAlgebra op) {
   std::vector<KeyRef> keys = KeysFrom(ctx, 1, ctx.args.size());
   ctx.server.store.AccessMany(keys, [&](std::span<KeyHandle> hs) {
     std::vector<const SetObject*> sets;
-    if (!ReplySetStatus(ctx, CollectSets(hs, &sets))) return;
+    if (ReplyStatus(ctx, store::FindEachAs(hs, &sets))) return;
     store::ObjRef result = store::CombineSets(op, sets);
     ReplySet(ctx, static_cast<const SetObject*>(result.get()));
   });
@@ -54,7 +44,7 @@ void CombineStoreGeneric(CommandContext& ctx, SetAlgebra op) {
   std::vector<KeyRef> keys = KeysFrom(ctx, 1, ctx.args.size());
   ctx.server.store.AccessMany(keys, [&](std::span<KeyHandle> hs) {
     std::vector<const SetObject*> sets;
-    if (!ReplySetStatus(ctx, CollectSets(hs.subspan(1), &sets))) return;
+    if (ReplyStatus(ctx, store::FindEachAs(hs.subspan(1), &sets))) return;
     store::ObjRef result = store::CombineSets(op, sets);
     int64_t size = static_cast<int64_t>(result->size());
     store::SetStore(hs[0], std::move(result));
@@ -89,7 +79,7 @@ void CmdSInterCard(CommandContext& ctx) {
   std::vector<KeyRef> keys = KeysFrom(ctx, 2, end);
   ctx.server.store.AccessMany(keys, [&](std::span<KeyHandle> hs) {
     std::vector<const SetObject*> sets;
-    if (!ReplySetStatus(ctx, CollectSets(hs, &sets))) return;
+    if (ReplyStatus(ctx, store::FindEachAs(hs, &sets))) return;
     size_t card = store::InterCard(sets, static_cast<size_t>(limit));
     ctx.reply.WriteInteger(static_cast<int64_t>(card));
   });

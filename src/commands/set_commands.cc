@@ -23,14 +23,6 @@ namespace cairn::server {
 
 using store::KeyHandle;
 using store::SetObject;
-using store::SetStatus;
-
-bool ReplySetStatus(CommandContext& ctx, SetStatus status) {
-  if (status == SetStatus::kOk) return true;
-  ctx.reply.WriteError(errors::kWrongType);
-  return false;
-}
-
 void ReplyMembers(CommandContext& ctx, const std::vector<std::string>& members, bool as_set) {
   if (as_set) {
     ctx.reply.WriteSetLen(static_cast<int64_t>(members.size()));
@@ -52,7 +44,7 @@ template <class Fn>
 void ReadSet(CommandContext& ctx, std::string_view key, Fn&& fn) {
   ctx.server.store.Access(ctx.db(), key, [&](KeyHandle& h) {
     const SetObject* set = nullptr;
-    if (!ReplySetStatus(ctx, store::FindSet(h, &set))) return;
+    if (!FindOrReply(ctx, h, &set)) return;
     fn(set);
   });
 }
@@ -61,12 +53,8 @@ void ReadSet(CommandContext& ctx, std::string_view key, Fn&& fn) {
 template <class Op>
 void ChangeMembers(CommandContext& ctx, Op op) {
   auto members = ctx.args.subspan(2);
-  ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
-    size_t changed = 0;
-    if (ReplySetStatus(ctx, op(h, members, &changed))) {
-      ctx.reply.WriteInteger(static_cast<int64_t>(changed));
-    }
-  });
+  ctx.server.store.Access(ctx.db(), ctx.args[1],
+                          [&](KeyHandle& h) { ReplyCount(ctx, op(h, members)); });
 }
 
 void CmdSAdd(CommandContext& ctx) { ChangeMembers(ctx, store::SetAdd); }
@@ -109,10 +97,10 @@ void CmdSPop(CommandContext& ctx) {
     return;
   }
   std::vector<std::string> popped;
-  SetStatus status = ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
+  Status status = ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
     return store::SetPop(h, static_cast<size_t>(count), &popped);
   });
-  if (!ReplySetStatus(ctx, status)) return;
+  if (ReplyStatus(ctx, status)) return;
   if (with_count) {
     ReplyMembers(ctx, popped, true);
   } else if (popped.empty()) {
@@ -147,10 +135,8 @@ void CmdSRandMember(CommandContext& ctx) {
 void CmdSMove(CommandContext& ctx) {
   store::KeyRef keys[] = {{ctx.db(), ctx.args[1]}, {ctx.db(), ctx.args[2]}};
   ctx.server.store.AccessMany(keys, [&](std::span<KeyHandle> hs) {
-    bool moved = false;
-    if (ReplySetStatus(ctx, store::SetMove(hs[0], hs[1], ctx.args[3], &moved))) {
-      ctx.reply.WriteInteger(moved ? 1 : 0);
-    }
+    Result<bool> moved = store::SetMove(hs[0], hs[1], ctx.args[3]);
+    if (!ReplyStatus(ctx, moved.status())) ctx.reply.WriteInteger(*moved ? 1 : 0);
   });
 }
 

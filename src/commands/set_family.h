@@ -13,8 +13,6 @@ namespace cairn::server {
 
 class CommandTable;
 
-// WRONGTYPE for kWrongType (returns false); true for kOk.
-bool ReplySetStatus(CommandContext& ctx, store::SetStatus status);
 // members as a RESP3 set (as_set) or an array; bulk strings either way.
 void ReplyMembers(CommandContext& ctx, const std::vector<std::string>& members, bool as_set);
 // Every member of set (nullptr: empty) as a RESP3 set.

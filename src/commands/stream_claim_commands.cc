@@ -15,6 +15,7 @@ namespace cairn::server {
 namespace {
 
 using store::Entry;
+using store::Stream;
 using store::KeyHandle;
 using store::StreamGroup;
 using store::StreamId;
@@ -105,8 +106,9 @@ template <class Fn>
 void WithClaimGroup(CommandContext& ctx, Fn&& fn) {
   enum { kOk, kWrong, kNoGroup } status = kOk;
   ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
-    Entry* e = h.Find();
-    if (e != nullptr && !IsStream(e)) return void(status = kWrong);
+    Result<Entry*> found = store::FindEntryAs<Stream>(h);
+    if (!found.ok()) return void(status = kWrong);
+    Entry* e = *found;
     if (e == nullptr || store::StreamOf(e)->FindGroup(ctx.args[2]) == nullptr) {
       return void(status = kNoGroup);
     }

@@ -262,11 +262,12 @@ void CmdXAdd(CommandContext& ctx) {
   std::string_view error;
   StreamId id;
   bool added = ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
-    Entry* e = h.Find();
-    if (e != nullptr && !IsStream(e)) {
-      error = errors::kWrongType;
+    Result<Entry*> found = store::FindEntryAs<Stream>(h);
+    if (!found.ok()) {
+      error = errors::ErrorText(found.status().code());
       return false;
     }
+    Entry* e = *found;
     if (e == nullptr && a.nomkstream) return false;
     StreamId last = e != nullptr ? store::StreamOf(e)->last_id() : StreamId{};
     if (last.IsMax()) {
@@ -296,13 +297,12 @@ template <class Fn>
 void WithStreamInteger(CommandContext& ctx, int64_t missing, Fn&& fn) {
   bool wrong_type = false;
   int64_t n = ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) -> int64_t {
-    Entry* e = h.Find();
-    if (e == nullptr) return missing;
-    if (!IsStream(e)) {
+    Result<Entry*> e = store::FindEntryAs<Stream>(h);
+    if (!e.ok()) {
       wrong_type = true;
       return 0;
     }
-    return fn(h, e);
+    return *e == nullptr ? missing : fn(h, *e);
   });
   if (wrong_type) return ctx.reply.WriteError(errors::kWrongType);
   ctx.reply.WriteInteger(n);
@@ -363,9 +363,10 @@ void CmdXSetId(CommandContext& ctx) {
     }
   }
   std::string_view error = ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
-    Entry* e = h.Find();
+    Result<Entry*> found = store::FindEntryAs<Stream>(h);
+    if (!found.ok()) return errors::ErrorText(found.status().code());
+    Entry* e = *found;
     if (e == nullptr) return errors::kNoSuchKey;
-    if (!IsStream(e)) return errors::kWrongType;
     const Stream* s = store::StreamOf(e);
     StreamEntries top;
     CollectStreamRange(*s, {}, StreamId::Max(), true, 1, &top);
@@ -397,11 +398,11 @@ void RangeGeneric(CommandContext& ctx, bool reverse) {
     count = std::max<int64_t>(count, 0);
   }
   ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
-    Entry* e = h.Find();
-    if (e != nullptr && !IsStream(e)) return ctx.reply.WriteError(errors::kWrongType);
-    if (e == nullptr || count == 0) return ctx.reply.WriteArrayLen(0);
+    const Stream* s = nullptr;
+    if (!FindOrReply(ctx, h, &s)) return;
+    if (s == nullptr || count == 0) return ctx.reply.WriteArrayLen(0);
     StreamEntries entries;
-    CollectStreamRange(*store::StreamOf(e), start, end, reverse, count, &entries);
+    CollectStreamRange(*s, start, end, reverse, count, &entries);
     WriteStreamEntries(ctx.reply, entries);
   });
 }
@@ -468,10 +469,10 @@ void CmdXRead(CommandContext& ctx) {
   for (size_t k = 0; k < r.nkeys; ++k) {
     StreamEntries entries;
     bool wrong = ctx.server.store.Access(ctx.db(), keys[k], [&](KeyHandle& h) {
-      Entry* e = h.Find();
-      if (e == nullptr) return false;
-      if (!IsStream(e)) return true;
-      const Stream* s = store::StreamOf(e);
+      Result<const Stream*> found = store::FindAs<Stream>(h);
+      if (!found.ok()) return true;
+      const Stream* s = *found;
+      if (s == nullptr) return false;
       if (dollar[k]) after[k] = s->last_id();
       StreamId next;
       if (after[k].Incr(&next))

@@ -15,8 +15,6 @@
 
 namespace cairn::server {
 
-inline bool IsStream(const store::Entry* e) { return e->value.type == store::ValueType::kStream; }
-
 // Parses "<ms>[-<seq>]" into *id; a missing seq is missing_seq. *seq_star (if not null)
 // accepts "<ms>-*" and reports it. False on malformed text (no reply written).
 bool ParseStreamId(std::string_view arg, uint64_t missing_seq, store::StreamId* id,

@@ -57,8 +57,9 @@ void CmdXGroupCreate(CommandContext& ctx) {
     }
   }
   std::string_view error = ctx.server.store.Access(ctx.db(), ctx.args[2], [&](KeyHandle& h) {
-    Entry* e = h.Find();
-    if (e != nullptr && !IsStream(e)) return errors::kWrongType;
+    Result<Entry*> found = store::FindEntryAs<Stream>(h);
+    if (!found.ok()) return errors::ErrorText(found.status().code());
+    Entry* e = *found;
     if (e == nullptr && !mkstream) return errors::kStreamXgroupNoKey;
     if (dollar) id = e != nullptr ? store::StreamOf(e)->last_id() : StreamId{};
     bool created = store::StreamGroupCreate(h, e, ctx.args[3], id, entries_read);
@@ -74,9 +75,10 @@ template <class Fn>
 void WithGroup(CommandContext& ctx, std::string_view key, std::string_view group, Fn&& fn) {
   enum { kOk, kWrong, kNoKey, kNoGroup } status = kOk;
   ctx.server.store.Access(ctx.db(), key, [&](KeyHandle& h) {
-    Entry* e = h.Find();
+    Result<Entry*> found = store::FindEntryAs<Stream>(h);
+    if (!found.ok()) return void(status = kWrong);
+    Entry* e = *found;
     if (e == nullptr) return void(status = kNoKey);
-    if (!IsStream(e)) return void(status = kWrong);
     if (store::StreamOf(e)->FindGroup(group) == nullptr) return void(status = kNoGroup);
     fn(h, e);
   });
@@ -89,9 +91,10 @@ void CmdXGroupDestroy(CommandContext& ctx) {
   std::string_view error;
   bool destroyed = false;
   ctx.server.store.Access(ctx.db(), ctx.args[2], [&](KeyHandle& h) {
-    Entry* e = h.Find();
+    Result<Entry*> found = store::FindEntryAs<Stream>(h);
+    if (!found.ok()) return void(error = errors::ErrorText(found.status().code()));
+    Entry* e = *found;
     if (e == nullptr) return void(error = errors::kStreamXgroupNoKey);
-    if (!IsStream(e)) return void(error = errors::kWrongType);
     destroyed = store::StreamGroupDestroy(h, e, ctx.args[3]);
   });
   if (!error.empty()) return ctx.reply.WriteError(error);
@@ -228,9 +231,9 @@ GroupReadError CheckGroupRead(std::span<KeyHandle> hs, std::string_view group,
                               std::span<const std::string_view> id_args,
                               std::vector<StreamId>* after) {
   for (size_t k = 0; k < hs.size(); ++k) {
-    Entry* e = hs[k].Find();
-    if (e != nullptr && !IsStream(e)) return {GroupReadError::kWrongType, k};
-    if (e == nullptr || store::StreamOf(e)->FindGroup(group) == nullptr) {
+    Result<const Stream*> s = store::FindAs<Stream>(hs[k]);
+    if (!s.ok()) return {GroupReadError::kWrongType, k};
+    if (*s == nullptr || (*s)->FindGroup(group) == nullptr) {
       return {GroupReadError::kNoGroup, k};
     }
     if (id_args[k] == "$") return {GroupReadError::kDollar, k};
@@ -305,10 +308,10 @@ void CmdXAck(CommandContext& ctx) {
   }
   bool wrong = false;
   uint64_t acked = ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) -> uint64_t {
-    Entry* e = h.Find();
-    if (e == nullptr) return 0;
-    if (!IsStream(e)) return (wrong = true, 0);
-    if (store::StreamOf(e)->FindGroup(ctx.args[2]) == nullptr) return 0;
+    Result<Entry*> found = store::FindEntryAs<Stream>(h);
+    if (!found.ok()) return (wrong = true, 0);
+    Entry* e = *found;
+    if (e == nullptr || store::StreamOf(e)->FindGroup(ctx.args[2]) == nullptr) return 0;
     return store::StreamAck(h, e, ctx.args[2], ids);
   });
   if (wrong) return ctx.reply.WriteError(errors::kWrongType);
@@ -391,17 +394,16 @@ void CmdXPending(CommandContext& ctx) {
   PendingQuery q;
   bool extended = ctx.args.size() > 3;
   if (extended && !ParsePendingQuery(ctx, &q)) return;
-  enum { kOk, kWrong, kNoGroup } status = kOk;
+  bool no_group = false;
   ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
-    Entry* e = h.Find();
-    if (e != nullptr && !IsStream(e)) return void(status = kWrong);
-    const StreamGroup* g = e != nullptr ? store::StreamOf(e)->FindGroup(ctx.args[2]) : nullptr;
-    if (g == nullptr) return void(status = kNoGroup);
+    const Stream* s = nullptr;
+    if (!FindOrReply(ctx, h, &s)) return;
+    const StreamGroup* g = s != nullptr ? s->FindGroup(ctx.args[2]) : nullptr;
+    if (g == nullptr) return void(no_group = true);
     if (!extended) return WritePendingSummary(ctx.reply, *g);
     WritePendingRange(ctx.reply, *g, q, h.now_ms());
   });
-  if (status == kWrong) ctx.reply.WriteError(errors::kWrongType);
-  if (status == kNoGroup) ReplyNoGroup(ctx, ctx.args[1], ctx.args[2]);
+  if (no_group) ReplyNoGroup(ctx, ctx.args[1], ctx.args[2]);
 }
 
 void CmdXGroupHelp(CommandContext& ctx) {

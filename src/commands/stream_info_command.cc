@@ -24,10 +24,10 @@ using store::StreamId;
 template <class Fn>
 void WithStream(CommandContext& ctx, Fn&& fn) {
   ctx.server.store.Access(ctx.db(), ctx.args[2], [&](KeyHandle& h) {
-    Entry* e = h.Peek();
-    if (e == nullptr) return ctx.reply.WriteError(errors::kNoSuchKey);
-    if (!IsStream(e)) return ctx.reply.WriteError(errors::kWrongType);
-    fn(*store::StreamOf(e), h.now_ms());
+    Result<const Stream*> s = store::PeekAs<Stream>(h);
+    if (s.ok() && *s == nullptr) return ctx.reply.WriteError(errors::kNoSuchKey);
+    if (ReplyStatus(ctx, s.status())) return;
+    fn(**s, h.now_ms());
   });
 }
 

@@ -3,12 +3,8 @@
 //
 // Each command is three steps: parse arguments (replying with Redis's error text on bad
 // input), run one operation against the store under the key's shard lock, and map the result
-// to a reply. Values are immutable buffers: a write installs a new buffer; a read takes a
-// reference under the lock and writes the bytes after the lock is released. A read-modify-write
-// (APPEND, SETRANGE, GETSET...) reads and installs inside one Access callback, so two threads
-// changing the same key never lose an update.
-#include <algorithm>
-#include <cstring>
+// to a reply. The store side of each command is a string op (store/types/string/string_ops.h);
+// a read takes a reference under the lock and writes the bytes after the lock is released.
 #include <string>
 #include <utility>
 #include <vector>
@@ -19,27 +15,20 @@
 #include "src/exec/errors.h"
 #include "src/exec/reply.h"
 #include "src/exec/server_state.h"
-#include "store/effects.h"
+#include "store/types/string/string_ops.h"
 
 namespace cairn::server {
 namespace {
 
 using store::BufRef;
-using store::Entry;
 using store::KeyHandle;
 using store::KeyRef;
+using store::SetCondition;
 
 // ---- Shared helpers ----------------------------------------------------------------------
 
-enum class ReadStatus { kOk, kMissing, kWrongType, kBadExpire };
-enum class WriteStatus { kOk, kWrongType, kTooLong };
-
 void CountLookup(CommandContext& ctx, bool hit) {
   (hit ? ctx.stats.keyspace_hits : ctx.stats.keyspace_misses).Add();
-}
-
-bool FitsBulkLimit(uint64_t offset, uint64_t len, int64_t max_len) {
-  return offset + len <= static_cast<uint64_t>(max_len);
 }
 
 // Keys at args[first], args[first + step], ... of the client's database.
@@ -50,51 +39,38 @@ std::vector<KeyRef> KeyRefs(CommandContext& ctx, size_t first, size_t step) {
   return refs;
 }
 
-// Takes a reference to key's string value under the shard lock.
-ReadStatus ReadString(CommandContext& ctx, std::string_view key, BufRef* out) {
-  return ctx.server.store.Access(ctx.db(), key, [&](KeyHandle& h) {
-    Entry* e = h.Find();
-    if (e == nullptr) return ReadStatus::kMissing;
-    if (!IsString(e)) return ReadStatus::kWrongType;
-    *out = e->value.str;
-    return ReadStatus::kOk;
-  });
-}
-
-// Writes a bulk reply from a value reference; large values leave without a copy.
-void ReplyValue(CommandContext& ctx, BufRef value) {
-  std::string_view bytes = value.view();
+// Writes a bulk reply of bytes within value; large values leave without a copy.
+void ReplyBytes(CommandContext& ctx, std::string_view bytes, BufRef value) {
   ctx.reply.WriteBulkRef(bytes, store::Buffer::UnrefOpaque, value.Release());
 }
 
-// The reply of GET-like commands: the value, nil, or WRONGTYPE.
-void ReplyRead(CommandContext& ctx, ReadStatus status, BufRef value) {
-  switch (status) {
-    case ReadStatus::kOk:
-      CountLookup(ctx, true);
-      ReplyValue(ctx, std::move(value));
-      return;
-    case ReadStatus::kMissing:
-      CountLookup(ctx, false);
-      ctx.reply.WriteNull();
-      return;
-    case ReadStatus::kWrongType:
-      ctx.reply.WriteError(errors::kWrongType);
-      return;
-    case ReadStatus::kBadExpire:
-      return;  // the caller replies with the expiry error
+// The reply of GET-like commands: the value (counted as a hit) or nil (a miss).
+void ReplyValue(CommandContext& ctx, BufRef value) {
+  CountLookup(ctx, static_cast<bool>(value));
+  if (!value) {
+    ctx.reply.WriteNull();
+    return;
   }
+  std::string_view bytes = value.view();
+  ReplyBytes(ctx, bytes, std::move(value));
+}
+
+// The same, or the error of a failed read.
+void ReplyRead(CommandContext& ctx, Result<BufRef> read) {
+  if (ReplyStatus(ctx, read.status())) return;
+  ReplyValue(ctx, std::move(*read));
+}
+
+// The value of the key at args[1] (null when missing), read under its shard lock.
+Result<BufRef> ReadString(CommandContext& ctx) {
+  return ctx.server.store.Access(ctx.db(), ctx.args[1],
+                                 [](KeyHandle& h) { return store::StringGet(h); });
 }
 
 // ---- GET and the SET family --------------------------------------------------------------
 
-void CmdGet(CommandContext& ctx) {
-  BufRef value;
-  ReadStatus status = ReadString(ctx, ctx.args[1], &value);
-  ReplyRead(ctx, status, std::move(value));
-}
+void CmdGet(CommandContext& ctx) { ReplyRead(ctx, ReadString(ctx)); }
 
-enum class SetCondition : uint8_t { kAlways, kIfMissing, kIfExists };
 enum class ExpireKind : uint8_t { kNone, kEx, kPx, kExat, kPxat, kKeepTtl, kPersist };
 
 // The options of SET (NX XX GET EX PX EXAT PXAT KEEPTTL) and GETEX (EX PX EXAT PXAT PERSIST).
@@ -164,56 +140,28 @@ ExpireParse ResolveExpire(CommandContext& ctx, const SetOptions& o, int64_t* at_
                         relative ? ctx.server.store.NowMs() : 0, at_ms);
 }
 
-enum class SetOutcome { kSet, kSkipped, kWrongType };
-
-struct SetRequest {
-  std::string_view key;
-  BufRef value;
-  int64_t expire_at_ms = 0;  // unix ms, 0 for none, or store::kKeepTtl
-  SetCondition condition = SetCondition::kAlways;
-  bool get = false;  // return the old value through *old (nil stays a null BufRef)
-};
-
-// The body of SET, SETNX, SETEX, PSETEX and GETSET. The value buffer is built before the lock
-// is taken, so the critical section is a lookup and a pointer swap.
-SetOutcome SetGeneric(CommandContext& ctx, SetRequest& req, BufRef* old) {
-  return ctx.server.store.Access(ctx.db(), req.key, [&](KeyHandle& h) {
-    Entry* e = h.Find();
-    if (req.get && e != nullptr) {
-      if (!IsString(e)) return SetOutcome::kWrongType;
-      *old = e->value.str;
-    }
-    if ((req.condition == SetCondition::kIfMissing && e != nullptr) ||
-        (req.condition == SetCondition::kIfExists && e == nullptr)) {
-      return SetOutcome::kSkipped;
-    }
-    if (req.expire_at_ms > 0 && req.expire_at_ms <= h.now_ms()) {
-      h.Delete();  // EXAT/PXAT in the past: the new value would expire at once
-      return SetOutcome::kSet;
-    }
-    h.Put(StringValue(std::move(req.value)), req.expire_at_ms);
-    return SetOutcome::kSet;
+// The body of SET, SETNX, SETEX, PSETEX and GETSET: value is built before the lock is taken.
+Result<store::StringSetResult> SetGeneric(CommandContext& ctx, BufRef value,
+                                          const store::StringSetOptions& o) {
+  return ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
+    return store::StringSet(h, std::move(value), o);
   });
 }
 
 void CmdSet(CommandContext& ctx) {
   SetOptions o;
   if (!ParseSetOptions(ctx, 3, /*getex=*/false, &o)) return;
-  SetRequest req{ctx.args[1], {}, 0, o.condition, o.get};
-  ExpireParse parsed = ResolveExpire(ctx, o, &req.expire_at_ms);
+  store::StringSetOptions set{0, o.condition, o.get};
+  ExpireParse parsed = ResolveExpire(ctx, o, &set.expire_at_ms);
   if (parsed != ExpireParse::kOk) {
     ReplyExpireError(ctx, parsed);
     return;
   }
-  req.value = BufRef::Copy(ctx.args[2]);
-  BufRef old;
-  SetOutcome outcome = SetGeneric(ctx, req, &old);
-  if (outcome == SetOutcome::kWrongType) {
-    ctx.reply.WriteError(errors::kWrongType);
-  } else if (o.get) {
-    ReadStatus status = old ? ReadStatus::kOk : ReadStatus::kMissing;
-    ReplyRead(ctx, status, std::move(old));
-  } else if (outcome == SetOutcome::kSet) {
+  Result<store::StringSetResult> r = SetGeneric(ctx, BufRef::Copy(ctx.args[2]), set);
+  if (ReplyStatus(ctx, r.status())) return;
+  if (o.get) {
+    ReplyValue(ctx, std::move(r->old));
+  } else if (r->done) {
     ctx.reply.WriteOk();
   } else {
     ctx.reply.WriteNull();
@@ -221,23 +169,21 @@ void CmdSet(CommandContext& ctx) {
 }
 
 void CmdSetNx(CommandContext& ctx) {
-  SetRequest req{ctx.args[1], BufRef::Copy(ctx.args[2]), 0, SetCondition::kIfMissing, false};
-  BufRef unused;
-  ctx.reply.WriteInteger(SetGeneric(ctx, req, &unused) == SetOutcome::kSet ? 1 : 0);
+  Result<store::StringSetResult> r =
+      SetGeneric(ctx, BufRef::Copy(ctx.args[2]), {0, SetCondition::kIfMissing, false});
+  ctx.reply.WriteInteger(r.ok() && r->done ? 1 : 0);
 }
 
 // SETEX key seconds value / PSETEX key milliseconds value.
 void SetExGeneric(CommandContext& ctx, TimeUnit unit) {
-  SetRequest req{ctx.args[1], {}, 0, SetCondition::kAlways, false};
+  store::StringSetOptions set;
   ExpireParse parsed = ParseSetExpire(ctx.args[2], unit, TimeBase::kRelative,
-                                      ctx.server.store.NowMs(), &req.expire_at_ms);
+                                      ctx.server.store.NowMs(), &set.expire_at_ms);
   if (parsed != ExpireParse::kOk) {
     ReplyExpireError(ctx, parsed);
     return;
   }
-  req.value = BufRef::Copy(ctx.args[3]);
-  BufRef unused;
-  SetGeneric(ctx, req, &unused);
+  (void)SetGeneric(ctx, BufRef::Copy(ctx.args[3]), set);  // fails only with GET
   ctx.reply.WriteOk();
 }
 
@@ -245,27 +191,16 @@ void CmdSetEx(CommandContext& ctx) { SetExGeneric(ctx, TimeUnit::kSeconds); }
 void CmdPSetEx(CommandContext& ctx) { SetExGeneric(ctx, TimeUnit::kMilliseconds); }
 
 void CmdGetSet(CommandContext& ctx) {
-  SetRequest req{ctx.args[1], BufRef::Copy(ctx.args[2]), 0, SetCondition::kAlways, true};
-  BufRef old;
-  if (SetGeneric(ctx, req, &old) == SetOutcome::kWrongType) {
-    ctx.reply.WriteError(errors::kWrongType);
-    return;
-  }
-  ReadStatus status = old ? ReadStatus::kOk : ReadStatus::kMissing;
-  ReplyRead(ctx, status, std::move(old));
+  Result<store::StringSetResult> r =
+      SetGeneric(ctx, BufRef::Copy(ctx.args[2]), {0, SetCondition::kAlways, true});
+  if (ReplyStatus(ctx, r.status())) return;
+  ReplyValue(ctx, std::move(r->old));
 }
 
 void CmdGetDel(CommandContext& ctx) {
-  BufRef value;
-  ReadStatus status = ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
-    Entry* e = h.Find();
-    if (e == nullptr) return ReadStatus::kMissing;
-    if (!IsString(e)) return ReadStatus::kWrongType;
-    value = e->value.str;
-    h.Delete();
-    return ReadStatus::kOk;
-  });
-  ReplyRead(ctx, status, std::move(value));
+  ReplyRead(ctx, ctx.server.store.Access(ctx.db(), ctx.args[1], [](KeyHandle& h) {
+    return store::StringGetDel(h);
+  }));
 }
 
 // GETEX looks at the key before it judges the expiry argument: a missing key is nil and a
@@ -275,24 +210,21 @@ void CmdGetEx(CommandContext& ctx) {
   if (!ParseSetOptions(ctx, 2, /*getex=*/true, &o)) return;
   int64_t at_ms = 0;
   ExpireParse parsed = ResolveExpire(ctx, o, &at_ms);
-  BufRef value;
-  ReadStatus status = ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
-    Entry* e = h.Find();
-    if (e == nullptr) return ReadStatus::kMissing;
-    if (!IsString(e)) return ReadStatus::kWrongType;
-    if (parsed != ExpireParse::kOk) return ReadStatus::kBadExpire;
-    value = e->value.str;
-    if (o.expire == ExpireKind::kPersist) {
-      h.SetExpire(e, 0);
-    } else if (at_ms > 0 && at_ms <= h.now_ms()) {
-      h.Delete();
-    } else if (at_ms > 0) {
-      h.SetExpire(e, at_ms);
+  if (parsed != ExpireParse::kOk) {
+    Result<BufRef> read = ReadString(ctx);
+    if (ReplyStatus(ctx, read.status())) return;
+    if (*read) {
+      ReplyExpireError(ctx, parsed);
+    } else {
+      ReplyValue(ctx, BufRef());
     }
-    return ReadStatus::kOk;
-  });
-  if (status == ReadStatus::kBadExpire) ReplyExpireError(ctx, parsed);
-  ReplyRead(ctx, status, std::move(value));
+    return;
+  }
+  // PERSIST removes the expiry (0); no option leaves it (kKeepTtl).
+  if (o.expire == ExpireKind::kNone) at_ms = store::kKeepTtl;
+  ReplyRead(ctx, ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
+    return store::StringGetEx(h, at_ms);
+  }));
 }
 
 // ---- MGET, MSET, MSETNX ------------------------------------------------------------------
@@ -301,36 +233,20 @@ void CmdGetEx(CommandContext& ctx) {
 void CmdMGet(CommandContext& ctx) {
   std::vector<KeyRef> refs = KeyRefs(ctx, 1, 1);
   std::vector<BufRef> values(refs.size());
-  ctx.server.store.AccessMany(refs, [&](std::span<KeyHandle> handles) {
-    for (size_t i = 0; i < handles.size(); ++i) {
-      Entry* e = handles[i].Find();
-      if (e != nullptr && IsString(e)) values[i] = e->value.str;
-    }
-  });
+  ctx.server.store.AccessMany(
+      refs, [&](std::span<KeyHandle> handles) { store::StringGetMany(handles, values); });
   ctx.reply.WriteArrayLen(static_cast<int64_t>(values.size()));
-  for (BufRef& value : values) {
-    ReadStatus status = value ? ReadStatus::kOk : ReadStatus::kMissing;
-    ReplyRead(ctx, status, std::move(value));
-  }
+  for (BufRef& value : values) ReplyValue(ctx, std::move(value));
 }
 
 // Sets every pair under one lock set (all or nothing for MSETNX); returns whether it did.
-// Later pairs win over earlier ones with the same key.
 bool MSetGeneric(CommandContext& ctx, bool only_if_none_exist) {
   std::vector<KeyRef> refs = KeyRefs(ctx, 1, 2);
   std::vector<BufRef> values;
   values.reserve(refs.size());
   for (size_t i = 2; i < ctx.args.size(); i += 2) values.push_back(BufRef::Copy(ctx.args[i]));
   return ctx.server.store.AccessMany(refs, [&](std::span<KeyHandle> handles) {
-    if (only_if_none_exist) {
-      for (KeyHandle& h : handles) {
-        if (h.Find() != nullptr) return false;
-      }
-    }
-    for (size_t i = 0; i < handles.size(); ++i) {
-      handles[i].Put(StringValue(std::move(values[i])), 0);
-    }
-    return true;
+    return store::StringSetMany(handles, values, only_if_none_exist);
   });
 }
 
@@ -353,99 +269,35 @@ void CmdMSetNx(CommandContext& ctx) {
 
 // ---- APPEND, STRLEN, GETRANGE, SETRANGE --------------------------------------------------
 
-void ReplyWrite(CommandContext& ctx, WriteStatus status, int64_t length) {
-  switch (status) {
-    case WriteStatus::kOk:
-      ctx.reply.WriteInteger(length);
-      return;
-    case WriteStatus::kWrongType:
-      ctx.reply.WriteError(errors::kWrongType);
-      return;
-    case WriteStatus::kTooLong:
-      ctx.reply.WriteError(errors::kStringTooLong);
-      return;
-  }
-}
-
-// Appending extends the value in place when no reader holds it, else builds a new buffer
-// with room to grow (store/buffer.h), so repeated APPENDs cost amortized O(1) per byte. The
-// TTL stays; the value is marked grown so OBJECT ENCODING says "raw" as Redis does.
+// The TTL stays; the value is marked grown so OBJECT ENCODING says "raw" as Redis does.
 void CmdAppend(CommandContext& ctx) {
-  std::string_view tail = ctx.args[2];
-  int64_t max_len = MaxBulkLen(ctx);
-  size_t length = 0;
-  WriteStatus status = ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
-    Entry* e = h.Find();
-    if (e == nullptr) {
-      h.Put(StringValue(BufRef::Copy(tail)), 0);
-      length = tail.size();
-      return WriteStatus::kOk;
-    }
-    if (!IsString(e)) return WriteStatus::kWrongType;
-    std::string_view head = e->value.str.view();
-    if (!FitsBulkLimit(head.size(), tail.size(), max_len)) return WriteStatus::kTooLong;
-    length = head.size() + tail.size();
-    h.Append(e, tail);  // in place when no reader holds the value; logs only the tail
-    return WriteStatus::kOk;
-  });
-  ReplyWrite(ctx, status, static_cast<int64_t>(length));
+  uint64_t max_len = static_cast<uint64_t>(MaxBulkLen(ctx));
+  ReplyCount(ctx, ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
+    return store::StringAppend(h, ctx.args[2], max_len);
+  }));
 }
 
 void CmdStrLen(CommandContext& ctx) {
-  BufRef value;
-  ReadStatus status = ReadString(ctx, ctx.args[1], &value);
-  if (status == ReadStatus::kWrongType) {
-    ctx.reply.WriteError(errors::kWrongType);
-    return;
-  }
-  CountLookup(ctx, status == ReadStatus::kOk);
-  ctx.reply.WriteInteger(static_cast<int64_t>(value.size()));
-}
-
-// Redis 7.0's index rules: negative indexes count from the end, both are clamped into the
-// string, and an empty result is "". Returns false for an empty range.
-bool ClampRange(int64_t start, int64_t end, size_t size, size_t* from, size_t* count) {
-  int64_t len = static_cast<int64_t>(size);
-  if (start < 0 && end < 0 && start > end) return false;
-  if (start < 0) start += len;
-  if (end < 0) end += len;
-  if (start < 0) start = 0;
-  if (end < 0) end = 0;
-  if (end >= len) end = len - 1;
-  if (len == 0 || start > end) return false;
-  *from = static_cast<size_t>(start);
-  *count = static_cast<size_t>(end - start + 1);
-  return true;
+  Result<BufRef> read = ReadString(ctx);
+  if (ReplyStatus(ctx, read.status())) return;
+  CountLookup(ctx, static_cast<bool>(*read));
+  ctx.reply.WriteInteger(static_cast<int64_t>(read->size()));
 }
 
 void CmdGetRange(CommandContext& ctx) {
   int64_t start = 0, end = 0;
   if (!ArgToInt64(ctx, ctx.args[2], &start) || !ArgToInt64(ctx, ctx.args[3], &end)) return;
-  BufRef value;
-  ReadStatus status = ReadString(ctx, ctx.args[1], &value);
-  if (status == ReadStatus::kWrongType) {
-    ctx.reply.WriteError(errors::kWrongType);
-    return;
-  }
-  CountLookup(ctx, status == ReadStatus::kOk);
-  size_t from = 0, count = 0;
-  if (!ClampRange(start, end, value.size(), &from, &count)) {
+  Result<store::StringSlice> slice =
+      ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
+        return store::StringGetRange(h, start, end);
+      });
+  if (ReplyStatus(ctx, slice.status())) return;
+  CountLookup(ctx, static_cast<bool>(slice->value));
+  if (slice->bytes.empty()) {
     ctx.reply.WriteBulk("");
     return;
   }
-  std::string_view bytes = value.view().substr(from, count);
-  ctx.reply.WriteBulkRef(bytes, store::Buffer::UnrefOpaque, value.Release());
-}
-
-// old with patch written at offset; the gap past the old end is zero bytes.
-BufRef Patched(std::string_view old, size_t offset, std::string_view patch) {
-  size_t size = std::max(old.size(), offset + patch.size());
-  store::Buffer* buf = store::Buffer::Allocate(size);
-  char* out = buf->MutableData();
-  if (!old.empty()) std::memcpy(out, old.data(), old.size());
-  if (offset > old.size()) std::memset(out + old.size(), 0, offset - old.size());
-  std::memcpy(out + offset, patch.data(), patch.size());
-  return BufRef(buf);
+  ReplyBytes(ctx, slice->bytes, std::move(slice->value));
 }
 
 void CmdSetRange(CommandContext& ctx) {
@@ -455,28 +307,10 @@ void CmdSetRange(CommandContext& ctx) {
     ctx.reply.WriteError(errors::kOffsetRange);
     return;
   }
-  std::string_view patch = ctx.args[3];
-  // Replay refuses a SETRANGE record reaching past kMaxSetRangeEnd (a forged offset must not
-  // size an allocation), so the live command may not reach past it either, even when
-  // proto-max-bulk-len is raised above its 512 MB default: the log must always replay.
-  int64_t max_len =
-      std::min<int64_t>(MaxBulkLen(ctx), static_cast<int64_t>(store::kMaxSetRangeEnd));
-  size_t length = 0;
-  WriteStatus status = ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
-    Entry* e = h.Find();
-    if (e != nullptr && !IsString(e)) return WriteStatus::kWrongType;
-    std::string_view old = e != nullptr ? e->value.str.view() : std::string_view();
-    length = old.size();
-    if (patch.empty()) return WriteStatus::kOk;  // nothing to write, no key to create
-    if (!FitsBulkLimit(static_cast<uint64_t>(offset), patch.size(), max_len)) {
-      return WriteStatus::kTooLong;
-    }
-    BufRef bytes = Patched(old, static_cast<size_t>(offset), patch);
-    length = bytes.size();
-    h.PutRange(std::move(bytes), static_cast<uint64_t>(offset), patch);  // logs the patch only
-    return WriteStatus::kOk;
-  });
-  ReplyWrite(ctx, status, static_cast<int64_t>(length));
+  uint64_t max_len = static_cast<uint64_t>(MaxBulkLen(ctx));
+  ReplyCount(ctx, ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
+    return store::StringSetRange(h, static_cast<uint64_t>(offset), ctx.args[3], max_len);
+  }));
 }
 
 }  // namespace

@@ -90,11 +90,10 @@ bool ParseZItems(CommandContext& ctx, size_t first, std::vector<store::ZItem>* i
 // The body of ZADD and ZINCRBY; replies with the INCR result (double or nil) or the count.
 void ZAddGeneric(CommandContext& ctx, std::span<const store::ZItem> items,
                  const store::ZAddOptions& o, bool ch) {
-  store::ZAddResult r;
-  store::ZStatus status = ctx.server.store.Access(
-      ctx.db(), ctx.args[1], [&](KeyHandle& h) { return store::ZAdd(h, items, o, &r); });
-  if (status == store::ZStatus::kWrongType) return ctx.reply.WriteError(errors::kWrongType);
-  if (status == store::ZStatus::kNaN) return ctx.reply.WriteError(errors::kZScoreNaN);
+  Result<store::ZAddResult> added = ctx.server.store.Access(
+      ctx.db(), ctx.args[1], [&](KeyHandle& h) { return store::ZAdd(h, items, o); });
+  if (ReplyStatus(ctx, added.status(), store::ValueType::kZSet)) return;
+  const store::ZAddResult& r = *added;
   if (!o.incr) return ctx.reply.WriteInteger(static_cast<int64_t>(r.added + (ch ? r.changed : 0)));
   if (!r.incr_done) return ctx.reply.WriteNull();
   ctx.reply.WriteDouble(r.incr_score);
@@ -121,13 +120,9 @@ void CmdZIncrBy(CommandContext& ctx) {
 }
 
 void CmdZRem(CommandContext& ctx) {
-  bool wrong_type = false;
-  size_t removed = ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) -> size_t {
-    store::FindZSet(h, &wrong_type);
-    return wrong_type ? 0 : store::ZRemove(h, ctx.args.subspan(2));
-  });
-  if (wrong_type) return ctx.reply.WriteError(errors::kWrongType);
-  ctx.reply.WriteInteger(static_cast<int64_t>(removed));
+  ReplyCount(ctx, ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
+    return store::ZRemove(h, ctx.args.subspan(2));
+  }));
 }
 
 // ---- Lookups -----------------------------------------------------------------------------
@@ -137,9 +132,8 @@ void CmdZRem(CommandContext& ctx) {
 template <class Fn>
 void ReadZSet(CommandContext& ctx, std::string_view key, Fn&& read) {
   ctx.server.store.Access(ctx.db(), key, [&](KeyHandle& h) {
-    bool wrong_type = false;
-    const ZSet* z = store::FindZSet(h, &wrong_type);
-    if (wrong_type) return ctx.reply.WriteError(errors::kWrongType);
+    const ZSet* z = nullptr;
+    if (!FindOrReply(ctx, h, &z)) return;
     read(z);
   });
 }

@@ -22,31 +22,30 @@ namespace {
 using store::KeyHandle;
 using store::ZSet;
 
-enum class PopStatus { kPopped, kEmpty, kWrongType };
-
 struct Popped {
   std::string_view key;
   ScoredList items;
 };
 
-// Pops up to count members (highest first when max) from the first non-empty zset of keys.
-PopStatus PopFirst(CommandContext& ctx, std::span<const std::string_view> keys, bool max,
+// Pops up to count members (highest first when max) from the first non-empty zset of keys;
+// false when every key is missing. kWrongType at the first key of another type.
+Result<bool> PopFirst(CommandContext& ctx, std::span<const std::string_view> keys, bool max,
                    size_t count, Popped* out) {
   std::vector<store::KeyRef> refs;
   for (std::string_view k : keys) refs.push_back({ctx.db(), k});
   return ctx.server.store.AccessMany(refs, [&](std::span<KeyHandle> hs) {
     for (size_t i = 0; i < hs.size(); ++i) {
-      bool wrong_type = false;
-      const ZSet* z = store::FindZSet(hs[i], &wrong_type);
-      if (wrong_type) return PopStatus::kWrongType;
+      Result<const ZSet*> found = store::FindAs<ZSet>(hs[i]);
+      if (!found.ok()) return Result<bool>(found.TakeStatus());
+      const ZSet* z = *found;
       if (z == nullptr) continue;
       size_t n = z->size();
       size_t take = std::min(count, n);
       out->key = keys[i];
       out->items = store::ZRemoveRanks(hs[i], max ? n - take : 0, max ? n : take, max);
-      return PopStatus::kPopped;
+      return Result<bool>(true);
     }
-    return PopStatus::kEmpty;
+    return Result<bool>(false);
   });
 }
 
@@ -62,8 +61,8 @@ void PopGeneric(CommandContext& ctx, bool max) {
   }
   if (count == 0) return ctx.reply.WriteArrayLen(0);
   Popped popped;
-  PopStatus status = PopFirst(ctx, ctx.args.subspan(1, 1), max, count, &popped);
-  if (status == PopStatus::kWrongType) return ctx.reply.WriteError(errors::kWrongType);
+  Result<bool> popped_any = PopFirst(ctx, ctx.args.subspan(1, 1), max, count, &popped);
+  if (ReplyStatus(ctx, popped_any.status())) return;
   if (has_count) return WriteScoredList(ctx.reply, popped.items, true);
   ctx.reply.WriteArrayLen(static_cast<int64_t>(2 * popped.items.size()));
   for (const auto& [m, s] : popped.items) {
@@ -81,9 +80,9 @@ void BlockingPopGeneric(CommandContext& ctx, bool max) {
   if (!ParseBlockTimeoutSeconds(ctx, ctx.args.back(), &deadline_ms)) return;
   auto keys = ctx.args.subspan(1, ctx.args.size() - 2);
   Popped popped;
-  PopStatus status = PopFirst(ctx, keys, max, 1, &popped);
-  if (status == PopStatus::kWrongType) return ctx.reply.WriteError(errors::kWrongType);
-  if (status == PopStatus::kEmpty) {
+  Result<bool> popped_any = PopFirst(ctx, keys, max, 1, &popped);
+  if (ReplyStatus(ctx, popped_any.status())) return;
+  if (!*popped_any) {
     return BlockClient(ctx, keys, deadline_ms, TimeoutReply::kNullArray);
   }
   ctx.reply.WriteArrayLen(3);
@@ -144,9 +143,9 @@ void CmdZMPop(CommandContext& ctx) {
   MPopRequest r;
   if (!ParseMPop(ctx, 1, &r)) return;
   Popped popped;
-  PopStatus status = PopFirst(ctx, r.keys, r.max, static_cast<size_t>(r.count), &popped);
-  if (status == PopStatus::kWrongType) return ctx.reply.WriteError(errors::kWrongType);
-  if (status == PopStatus::kEmpty) return ctx.reply.WriteNullArray();
+  Result<bool> popped_any = PopFirst(ctx, r.keys, r.max, static_cast<size_t>(r.count), &popped);
+  if (ReplyStatus(ctx, popped_any.status())) return;
+  if (!*popped_any) return ctx.reply.WriteNullArray();
   WriteMPop(ctx, popped);
 }
 
@@ -156,9 +155,9 @@ void CmdBZMPop(CommandContext& ctx) {
   MPopRequest r;
   if (!ParseMPop(ctx, 2, &r)) return;
   Popped popped;
-  PopStatus status = PopFirst(ctx, r.keys, r.max, static_cast<size_t>(r.count), &popped);
-  if (status == PopStatus::kWrongType) return ctx.reply.WriteError(errors::kWrongType);
-  if (status == PopStatus::kEmpty) {
+  Result<bool> popped_any = PopFirst(ctx, r.keys, r.max, static_cast<size_t>(r.count), &popped);
+  if (ReplyStatus(ctx, popped_any.status())) return;
+  if (!*popped_any) {
     return BlockClient(ctx, r.keys, deadline_ms, TimeoutReply::kNullArray);
   }
   WriteMPop(ctx, popped);

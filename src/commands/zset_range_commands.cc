@@ -122,9 +122,8 @@ void SelectRanks(const ZSet& z, const RangeRequest& r, size_t* from, size_t* to)
 void RangeGeneric(CommandContext& ctx, RangeRequest& r) {
   if (!ParseRangeBounds(ctx, &r)) return;
   ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
-    bool wrong_type = false;
-    const ZSet* z = store::FindZSet(h, &wrong_type);
-    if (wrong_type) return ctx.reply.WriteError(errors::kWrongType);
+    const ZSet* z = nullptr;
+    if (!FindOrReply(ctx, h, &z)) return;
     size_t from = 0, to = 0;
     if (z != nullptr) SelectRanks(*z, r, &from, &to);
     WriteScoredLen(ctx.reply, to - from, r.withscores);
@@ -161,9 +160,8 @@ void CmdZRangeStore(CommandContext& ctx) {
   if (!ParseRangeOptions(ctx, 5, true, true, &r) || !ParseRangeBounds(ctx, &r)) return;
   store::KeyRef keys[] = {{ctx.db(), ctx.args[1]}, {ctx.db(), ctx.args[2]}};
   ctx.server.store.AccessMany(keys, [&](std::span<KeyHandle> hs) {
-    bool wrong_type = false;
-    const ZSet* z = store::FindZSet(hs[1], &wrong_type);
-    if (wrong_type) return ctx.reply.WriteError(errors::kWrongType);
+    const ZSet* z = nullptr;
+    if (!FindOrReply(ctx, hs[1], &z)) return;
     ScoredList items;
     size_t from = 0, to = 0;
     if (z != nullptr) SelectRanks(*z, r, &from, &to);
@@ -186,9 +184,8 @@ void CmdZRangeStore(CommandContext& ctx) {
 template <class Select>
 void RemoveRangeGeneric(CommandContext& ctx, Select&& select) {
   ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
-    bool wrong_type = false;
-    const ZSet* z = store::FindZSet(h, &wrong_type);
-    if (wrong_type) return ctx.reply.WriteError(errors::kWrongType);
+    const ZSet* z = nullptr;
+    if (!FindOrReply(ctx, h, &z)) return;
     size_t from = 0, to = 0;
     if (z != nullptr) select(*z, &from, &to);
     size_t removed = from < to ? store::ZRemoveRanks(h, from, to, false).size() : 0;

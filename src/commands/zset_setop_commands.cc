@@ -129,22 +129,22 @@ store::ObjRef SetAsZSet(const store::SetObject& set) {
   return BuildZSet(items);
 }
 
-// The inputs as zsets (nullptr for missing keys; plain sets converted into temps); false
-// when one holds another type.
-bool InputSets(std::span<KeyHandle> hs, std::vector<const ZSet*>* sets,
-               std::vector<store::ObjRef>* temps) {
+// The inputs as zsets (nullptr for missing keys; plain sets converted into temps);
+// kWrongType when one holds another type.
+Status InputSets(std::span<KeyHandle> hs, std::vector<const ZSet*>* sets,
+                 std::vector<store::ObjRef>* temps) {
   for (KeyHandle& h : hs) {
-    store::Entry* e = h.Find();
-    if (e != nullptr && e->value.type == store::ValueType::kSet) {
-      temps->push_back(SetAsZSet(*static_cast<const store::SetObject*>(e->value.obj.get())));
+    Result<const store::SetObject*> set = store::FindAs<store::SetObject>(h);
+    if (set.ok() && *set != nullptr) {
+      temps->push_back(SetAsZSet(**set));
       sets->push_back(static_cast<const ZSet*>(temps->back().get()));
       continue;
     }
-    bool wrong_type = false;
-    sets->push_back(store::FindZSet(h, &wrong_type));
-    if (wrong_type) return false;
+    Result<const ZSet*> z = store::FindAs<ZSet>(h);
+    if (!z.ok()) return z.TakeStatus();
+    sets->push_back(*z);
   }
-  return true;
+  return Status::Ok();
 }
 
 ScoredList Union(const SetOpRequest& r, const std::vector<const ZSet*>& sets) {
@@ -234,9 +234,7 @@ void SetOpGeneric(CommandContext& ctx, SetOp op, bool store) {
   ctx.server.store.AccessMany(refs, [&](std::span<KeyHandle> hs) {
     std::vector<const ZSet*> sets;
     std::vector<store::ObjRef> temps;
-    if (!InputSets(hs.subspan(store ? 1 : 0), &sets, &temps)) {
-      return ctx.reply.WriteError(errors::kWrongType);
-    }
+    if (ReplyStatus(ctx, InputSets(hs.subspan(store ? 1 : 0), &sets, &temps))) return;
     ScoredList result = Compute(r, sets);
     if (!store) return WriteScoredList(ctx.reply, result, r.withscores);
     if (result.empty()) {
@@ -275,7 +273,7 @@ void CmdZInterCard(CommandContext& ctx) {
   ctx.server.store.AccessMany(refs, [&](std::span<KeyHandle> hs) {
     std::vector<const ZSet*> sets;
     std::vector<store::ObjRef> temps;
-    if (!InputSets(hs, &sets, &temps)) return ctx.reply.WriteError(errors::kWrongType);
+    if (ReplyStatus(ctx, InputSets(hs, &sets, &temps))) return;
     ScoredList common = Intersection(r, sets, static_cast<size_t>(limit));
     ctx.reply.WriteInteger(static_cast<int64_t>(common.size()));
   });

@@ -1,9 +1,14 @@
 // src/exec/errors.h — every error reply text cairn sends, in one place, matching Redis 7.0 exactly.
 // Texts are without the leading '-'. A text that takes a detail (a key, a number, the disk's
 // error) is a prefix the caller completes: std::string(errors::kMisconfWal) + reason.
+//
+// ErrorText, at the end, is the one mapping from a failed store Status to its reply text.
 #pragma once
 
 #include <string_view>
+
+#include "store/base/status.h"
+#include "store/object.h"
 
 namespace cairn::server::errors {
 
@@ -150,5 +155,33 @@ inline constexpr std::string_view kLposRankZero =
     "negative to start from the end of the list";
 inline constexpr std::string_view kLposCountNegative = "ERR COUNT can't be negative";
 inline constexpr std::string_view kLposMaxlenNegative = "ERR MAXLEN can't be negative";
+
+// ---- store results
+// A store code no command is expected to meet (a bug, not a user error).
+inline constexpr std::string_view kStoreFailure = "ERR internal error";
+
+// The reply text of a failed store status, in the wording of the family that failed: the
+// same code reads "value is not an integer or out of range" for a string and "hash value is
+// not an integer" for a hash field, as in Redis.
+constexpr std::string_view ErrorText(Code code,
+                                     store::ValueType family = store::ValueType::kString) {
+  using store::ValueType;
+  switch (code) {
+    case Code::kWrongType:
+      return kWrongType;
+    case Code::kNotInteger:
+      return family == ValueType::kHash ? kHashNotInteger : kNotInteger;
+    case Code::kNotFloat:
+      return family == ValueType::kHash ? kHashNotFloat : kNotFloat;
+    case Code::kOverflow:
+      return kOverflow;
+    case Code::kNaN:
+      return family == ValueType::kZSet ? kZScoreNaN : kNanOrInf;
+    case Code::kTooLarge:
+      return kStringTooLong;
+    default:
+      return kStoreFailure;
+  }
+}
 
 }  // namespace cairn::server::errors

@@ -9,6 +9,12 @@
 
 namespace cairn::server {
 
+bool ReplyStatus(CommandContext& ctx, const Status& status, store::ValueType family) {
+  if (status.ok()) return false;
+  ctx.reply.WriteError(errors::ErrorText(status.code(), family));
+  return true;
+}
+
 void ReplyWrongArity(resp::Writer& w, std::string_view name) {
   w.WriteError("ERR wrong number of arguments for '" + std::string(name) + "' command");
 }

@@ -7,11 +7,50 @@
 
 #include "resp/writer.h"
 #include "src/exec/command.h"
+#include "store/base/status.h"
+#include "store/object.h"
+#include "store/typed.h"
 
 namespace cairn::server {
 
 // "ERR wrong number of arguments for 'name' command".
 void ReplyWrongArity(resp::Writer& w, std::string_view name);
+
+// Replies with the error text of a failed store status in family's wording (errors::ErrorText).
+// Returns true when it replied (status failed), false for OK (nothing written):
+//   if (ReplyStatus(ctx, result.status())) return;
+bool ReplyStatus(CommandContext& ctx, const Status& status,
+                 store::ValueType family = store::ValueType::kString);
+
+// The typed lookup (store/typed.h) for a handler that replies under the lock: *out is the
+// key's value as a T (nullptr for a missing key) and the result true; when the key holds
+// another type it replies WRONGTYPE and returns false.
+template <class T>
+[[nodiscard]] bool FindOrReply(CommandContext& ctx, store::KeyHandle& h, const T** out) {
+  Result<const T*> found = store::FindAs<T>(h);
+  if (ReplyStatus(ctx, found.status())) return false;
+  *out = *found;
+  return true;
+}
+
+// The same for a handler that changes the value: *out is the live entry holding a T.
+template <class T>
+[[nodiscard]] bool FindEntryOrReply(CommandContext& ctx, store::KeyHandle& h,
+                                    store::Entry** out) {
+  Result<store::Entry*> found = store::FindEntryAs<T>(h);
+  if (ReplyStatus(ctx, found.status())) return false;
+  *out = *found;
+  return true;
+}
+
+// The reply of a store op that counts (HDEL, SADD, APPEND's length...): the count as an
+// integer, or the failed status's error.
+template <class N>
+void ReplyCount(CommandContext& ctx, const Result<N>& count,
+                store::ValueType family = store::ValueType::kString) {
+  if (ReplyStatus(ctx, count.status(), family)) return;
+  ctx.reply.WriteInteger(static_cast<int64_t>(*count));
+}
 
 // ASCII case-insensitive comparison against a lower-case or upper-case literal.
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);

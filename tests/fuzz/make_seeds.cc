@@ -75,29 +75,27 @@ void Lists(Store& s) {
 
 void Hashes(Store& s) {
   std::string_view pairs[] = {"f1", "v1", "f2", "2", "f3", "v3"};
-  size_t n = 0;
-  s.Access(0, "h", [&](KeyHandle& h) { (void)HashSetFields(h, pairs, &n); });
+  s.Access(0, "h", [&](KeyHandle& h) { (void)HashSetFields(h, pairs); });
   std::string_view gone[] = {"f2"};
-  s.Access(0, "h", [&](KeyHandle& h) { (void)HashDeleteFields(h, gone, &n); });
+  s.Access(0, "h", [&](KeyHandle& h) { (void)HashDeleteFields(h, gone); });
   std::vector<std::string> fields;
   for (int i = 0; i < 130; ++i) fields.push_back("field" + std::to_string(i));
   std::vector<std::string_view> many;
   for (const std::string& f : fields) many.insert(many.end(), {f, f});
-  s.Access(0, "bighash", [&](KeyHandle& h) { (void)HashSetFields(h, many, &n); });
+  s.Access(0, "bighash", [&](KeyHandle& h) { (void)HashSetFields(h, many); });
 }
 
 void Sets(Store& s) {
-  size_t n = 0;
   std::string_view ints[] = {"1", "-5", "300"};
-  s.Access(0, "si", [&](KeyHandle& h) { (void)SetAdd(h, ints, &n); });
+  s.Access(0, "si", [&](KeyHandle& h) { (void)SetAdd(h, ints); });
   std::string_view words[] = {"apple", "pear", "7"};
-  s.Access(0, "sw", [&](KeyHandle& h) { (void)SetAdd(h, words, &n); });
+  s.Access(0, "sw", [&](KeyHandle& h) { (void)SetAdd(h, words); });
   std::string_view gone[] = {"pear"};
-  s.Access(0, "sw", [&](KeyHandle& h) { (void)SetRemove(h, gone, &n); });
+  s.Access(0, "sw", [&](KeyHandle& h) { (void)SetRemove(h, gone); });
   std::vector<std::string> members;
   for (int i = 0; i < 140; ++i) members.push_back("member" + std::to_string(i));
   std::vector<std::string_view> many(members.begin(), members.end());
-  s.Access(0, "sbig", [&](KeyHandle& h) { (void)SetAdd(h, many, &n); });
+  s.Access(0, "sbig", [&](KeyHandle& h) { (void)SetAdd(h, many); });
   s.Access(0, "sstore", [](KeyHandle& h) {
     auto* set = new SetObject();
     ObjRef ref(set);
@@ -108,15 +106,14 @@ void Sets(Store& s) {
 
 void SortedSets(Store& s) {
   ZItem few[] = {{1.5, "one"}, {-2, "two"}, {3, "three"}};
-  ZAddResult r;
-  s.Access(0, "z", [&](KeyHandle& h) { (void)ZAdd(h, few, ZAddOptions{}, &r); });
+  s.Access(0, "z", [&](KeyHandle& h) { (void)ZAdd(h, few, ZAddOptions{}); });
   std::string_view gone[] = {"two"};
   s.Access(0, "z", [&](KeyHandle& h) { (void)ZRemove(h, gone); });
   std::vector<std::string> members;
   for (int i = 0; i < 140; ++i) members.push_back("m" + std::to_string(i));
   std::vector<ZItem> many;
   for (int i = 0; i < 140; ++i) many.push_back({static_cast<double>(i % 7), members[i]});
-  s.Access(0, "zbig", [&](KeyHandle& h) { (void)ZAdd(h, many, ZAddOptions{}, &r); });
+  s.Access(0, "zbig", [&](KeyHandle& h) { (void)ZAdd(h, many, ZAddOptions{}); });
 }
 
 void Streams(Store& s) {

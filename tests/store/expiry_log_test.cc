@@ -53,10 +53,10 @@ struct LoggedStore {
 
 size_t SetAddOne(Store& s, std::string_view key, std::string_view member) {
   return s.Access(0, key, [&](KeyHandle& h) {
-    size_t added = 0;
     std::array<std::string_view, 1> members{member};
-    CHECK(SetAdd(h, members, &added) == SetStatus::kOk);
-    return added;
+    Result<size_t> added = SetAdd(h, members);
+    CHECK(added.ok());
+    return added.ok() ? *added : 0;
   });
 }
 

@@ -48,17 +48,16 @@ std::map<std::string, std::pair<Fields, std::string>> HashesOf(Store& store) {
 }
 
 size_t HSet(Store& s, std::string_view key, std::vector<std::string_view> pairs) {
-  size_t added = 0;
-  s.Access(0, key, [&](KeyHandle& h) { CHECK(HashSetFields(h, pairs, &added) == HashStatus::kOk); });
-  return added;
+  Result<size_t> added = s.Access(0, key, [&](KeyHandle& h) { return HashSetFields(h, pairs); });
+  CHECK(added.ok());
+  return added.ok() ? *added : 0;
 }
 
 size_t HDel(Store& s, std::string_view key, std::vector<std::string_view> fields) {
-  size_t removed = 0;
-  s.Access(0, key, [&](KeyHandle& h) {
-    CHECK(HashDeleteFields(h, fields, &removed) == HashStatus::kOk);
-  });
-  return removed;
+  Result<size_t> removed =
+      s.Access(0, key, [&](KeyHandle& h) { return HashDeleteFields(h, fields); });
+  CHECK(removed.ok());
+  return removed.ok() ? *removed : 0;
 }
 
 TEST_CASE("a small hash is packed and keeps insertion order, replacing values in place") {
@@ -236,9 +235,8 @@ TEST_CASE("replaying the logged hash ops rebuilds the same hashes and deletes em
   CHECK(HSet(live, "long", {"k", std::string(100, 'z')}) == 1);
   live.Access(0, "str", [](KeyHandle& h) { h.Put(Value{}, 0); });
   live.Access(0, "str", [](KeyHandle& h) {
-    size_t n = 0;
     std::string_view pair[2] = {"a", "b"};
-    CHECK(HashSetFields(h, pair, &n) == HashStatus::kWrongType);
+    CHECK(HashSetFields(h, pair).status().code() == Code::kWrongType);
   });
   live.Access(0, "str", [](KeyHandle& h) { h.Delete(); });
 

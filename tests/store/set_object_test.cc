@@ -13,6 +13,7 @@
 #include "store/object_families.h"
 #include "store/store.h"
 #include "store/types/set/set.h"
+#include "store/typed.h"
 #include "store/types/set/set_ops.h"
 #include "tests/store/store_testing.h"
 
@@ -29,9 +30,9 @@ std::set<std::string> Members(const SetObject& s) {
 
 std::set<std::string> SetAt(Store& store, std::string_view key) {
   return store.Access(0, key, [](KeyHandle& h) {
-    const SetObject* set = nullptr;
-    CHECK(FindSet(h, &set) == SetStatus::kOk);
-    return set == nullptr ? std::set<std::string>{} : Members(*set);
+    Result<const SetObject*> set = FindAs<SetObject>(h);
+    CHECK(set.ok());
+    return *set == nullptr ? std::set<std::string>{} : Members(**set);
   });
 }
 
@@ -127,29 +128,25 @@ TEST_CASE("logged set ops replay to the same sets") {
   std::vector<std::string_view> big_views(big.begin(), big.end());
   std::vector<std::string_view> some = {"x", "y", "z", "1"};
   live.Access(0, "a", [&](KeyHandle& h) {
-    size_t n = 0;
-    CHECK(SetAdd(h, big_views, &n) == SetStatus::kOk);
-    CHECK(n == 700);
-    CHECK(SetRemove(h, std::span(some).subspan(3), &n) == SetStatus::kOk);
+    Result<size_t> n = SetAdd(h, big_views);
+    CHECK((n.ok() && *n == 700));
+    CHECK(SetRemove(h, std::span(some).subspan(3)).ok());
     std::vector<std::string> popped;
-    CHECK(SetPop(h, 30, &popped) == SetStatus::kOk);
+    CHECK(SetPop(h, 30, &popped).ok());
     CHECK(popped.size() == 30);
   });
   live.Access(0, "b", [&](KeyHandle& h) {
-    size_t n = 0;
-    CHECK(SetAdd(h, some, &n) == SetStatus::kOk);
+    CHECK(SetAdd(h, some).ok());
   });
   std::vector<KeyRef> keys = {{0, "b"}, {0, "c"}};
   live.AccessMany(keys, [&](std::span<KeyHandle> hs) {
-    bool moved = false;
-    CHECK(SetMove(hs[0], hs[1], "x", &moved) == SetStatus::kOk);
-    CHECK(moved);
+    Result<bool> moved = SetMove(hs[0], hs[1], "x");
+    CHECK((moved.ok() && *moved));
   });
   live.Access(0, "gone", [&](KeyHandle& h) {
-    size_t n = 0;
-    CHECK(SetAdd(h, some, &n) == SetStatus::kOk);
+    CHECK(SetAdd(h, some).ok());
     std::vector<std::string> popped;
-    CHECK(SetPop(h, 10, &popped) == SetStatus::kOk);
+    CHECK(SetPop(h, 10, &popped).ok());
   });
   live.Access(0, "d", [&](KeyHandle& h) {
     const SetObject* a = nullptr;
@@ -171,15 +168,14 @@ TEST_CASE("adds and removes that change nothing leave a WATCH intact") {
   std::vector<std::string_view> b = {"b"};
   std::vector<std::string_view> none = {"zz"};
   store.Access(0, "s", [&](KeyHandle& h) {
-    size_t n = 0;
-    CHECK(SetAdd(h, a, &n) == SetStatus::kOk);
+    CHECK(SetAdd(h, a).ok());
     h.Watch(&flag);
-    CHECK(SetAdd(h, a, &n) == SetStatus::kOk);
-    CHECK(n == 0);
-    CHECK(SetRemove(h, none, &n) == SetStatus::kOk);
-    CHECK(n == 0);
+    Result<size_t> n = SetAdd(h, a);
+    CHECK((n.ok() && *n == 0));
+    n = SetRemove(h, none);
+    CHECK((n.ok() && *n == 0));
     CHECK_FALSE(flag.dirty.load());
-    CHECK(SetAdd(h, b, &n) == SetStatus::kOk);
+    CHECK(SetAdd(h, b).ok());
     CHECK(flag.dirty.load());
     h.Unwatch(&flag);
   });

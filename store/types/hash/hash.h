@@ -28,6 +28,9 @@ namespace cairn::store {
 
 class HashObject final : public Object {
  public:
+  // The ValueType this object is held as (store/typed.h).
+  static constexpr ValueType kType = ValueType::kHash;
+
   static constexpr size_t kMaxPackedFields = 128;
   static constexpr size_t kMaxPackedBytes = 64;
 

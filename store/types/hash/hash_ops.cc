@@ -6,6 +6,7 @@
 
 #include "store/codec.h"
 #include "store/object_families.h"
+#include "store/typed.h"
 
 namespace cairn::store {
 namespace {
@@ -68,44 +69,34 @@ bool DecodeDelete(codec::Decoder& d, std::vector<std::string_view>* fields) {
 
 }  // namespace
 
-HashStatus FindHash(KeyHandle& h, const HashObject** hash) {
-  *hash = nullptr;
-  Entry* e = h.Find();
-  if (e == nullptr) return HashStatus::kOk;
-  if (e->value.type != ValueType::kHash) return HashStatus::kWrongType;
-  *hash = static_cast<const HashObject*>(e->value.obj.get());
-  return HashStatus::kOk;
-}
-
-HashStatus HashSetFields(KeyHandle& h, std::span<const std::string_view> pairs, size_t* added) {
-  *added = 0;
-  Entry* e = h.Find();
-  if (e != nullptr && e->value.type != ValueType::kHash) return HashStatus::kWrongType;
+Result<size_t> HashSetFields(KeyHandle& h, std::span<const std::string_view> pairs) {
+  Result<Entry*> found = FindEntryAs<HashObject>(h);
+  if (!found.ok()) return found.TakeStatus();
+  Entry* e = *found;
   if (e == nullptr) e = h.CreateObject(ObjRef(new HashObject()));
   HashObject* hash = Mutable(h, e);
+  size_t added = 0;
   for (size_t i = 0; i + 1 < pairs.size(); i += 2) {
-    if (hash->Set(pairs[i], pairs[i + 1])) ++*added;
+    if (hash->Set(pairs[i], pairs[i + 1])) ++added;
   }
   if (h.logging()) LogSet(h, pairs);
-  return HashStatus::kOk;
+  return added;
 }
 
-HashStatus HashDeleteFields(KeyHandle& h, std::span<const std::string_view> fields,
-                            size_t* removed) {
-  *removed = 0;
-  Entry* e = h.Find();
-  if (e == nullptr) return HashStatus::kOk;
-  if (e->value.type != ValueType::kHash) return HashStatus::kWrongType;
+Result<size_t> HashDeleteFields(KeyHandle& h, std::span<const std::string_view> fields) {
+  Result<Entry*> found = FindEntryAs<HashObject>(h);
+  if (!found.ok()) return found.TakeStatus();
+  Entry* e = *found;
+  if (e == nullptr) return size_t{0};
   std::vector<std::string_view> gone;
   HashObject* hash = Mutable(h, e);
   for (std::string_view f : fields) {
     if (hash->Delete(f)) gone.push_back(f);
   }
-  *removed = gone.size();
-  if (gone.empty()) return HashStatus::kOk;
+  if (gone.empty()) return size_t{0};
   if (h.logging()) LogDelete(h, gone);
   h.DeleteIfEmpty(e);
-  return HashStatus::kOk;
+  return gone.size();
 }
 
 bool ApplyHashOp(KeyHandle& h, std::string_view payload) {
@@ -113,14 +104,11 @@ bool ApplyHashOp(KeyHandle& h, std::string_view payload) {
   uint8_t code = 0;
   if (!d.U8(&code)) return false;
   std::vector<std::string_view> args;
-  size_t n = 0;
   switch (code) {
     case kHashSet:
-      return DecodeSet(d, &args) && d.empty() &&
-             HashSetFields(h, args, &n) == HashStatus::kOk;
+      return DecodeSet(d, &args) && d.empty() && HashSetFields(h, args).ok();
     case kHashDel:
-      return DecodeDelete(d, &args) && d.empty() &&
-             HashDeleteFields(h, args, &n) == HashStatus::kOk;
+      return DecodeDelete(d, &args) && d.empty() && HashDeleteFields(h, args).ok();
     default:
       return false;
   }

@@ -18,28 +18,26 @@
 #include <span>
 #include <string_view>
 
+#include "store/base/status.h"
 #include "store/store.h"
 #include "store/types/hash/hash.h"
 
 namespace cairn::store {
-
-enum class HashStatus { kOk, kWrongType };
 
 enum HashOpCode : uint8_t {
   kHashSet = 1,
   kHashDel = 2,
 };
 
-// The key's hash for reading: nullptr with kOk when the key is missing.
-HashStatus FindHash(KeyHandle& h, const HashObject** hash);
+// Reading goes through the typed lookup: FindAs<HashObject>(h) (store/typed.h). Every op
+// fails with kWrongType, changing nothing, when the key holds another type.
 
 // Sets the fields of pairs (field, value, field, value, ...; an even count, at least 2),
-// creating the key when missing. *added receives how many fields were new. Logs one kHashSet.
-HashStatus HashSetFields(KeyHandle& h, std::span<const std::string_view> pairs, size_t* added);
+// creating the key when missing. Returns how many fields were new. Logs one kHashSet.
+Result<size_t> HashSetFields(KeyHandle& h, std::span<const std::string_view> pairs);
 
-// Removes fields; *removed receives how many were present. Logs the removed ones (kHashDel)
-// and deletes the key when it becomes empty.
-HashStatus HashDeleteFields(KeyHandle& h, std::span<const std::string_view> fields,
-                            size_t* removed);
+// Removes fields; returns how many were present. Logs the removed ones (kHashDel) and
+// deletes the key when it becomes empty.
+Result<size_t> HashDeleteFields(KeyHandle& h, std::span<const std::string_view> fields);
 
 }  // namespace cairn::store

@@ -51,6 +51,9 @@ class ListNeedle {
 
 class ListObject final : public Object {
  public:
+  // The ValueType this object is held as (store/typed.h).
+  static constexpr ValueType kType = ValueType::kList;
+
   using Visitor = std::function<void(const ListElem&)>;
 
   ListObject() : Object(ValueType::kList) {}

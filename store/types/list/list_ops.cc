@@ -6,6 +6,7 @@
 
 #include "store/codec.h"
 #include "store/object_families.h"
+#include "store/typed.h"
 
 namespace cairn::store {
 namespace {
@@ -156,8 +157,9 @@ bool ApplyListOp(KeyHandle& h, std::string_view payload) {
   codec::Decoder d(payload);
   uint8_t op = 0;
   if (!d.U8(&op)) return false;
-  Entry* e = h.Find();
-  if (e != nullptr && e->value.type != ValueType::kList) return false;
+  Result<Entry*> found = FindEntryAs<ListObject>(h);
+  if (!found.ok()) return false;
+  Entry* e = *found;
   if (op == kPush) {
     ListSide side = ListSide::kHead;
     uint64_t n = 0;

@@ -26,13 +26,14 @@
 #include <string_view>
 
 #include "store/store.h"
+#include "store/typed.h"
 #include "store/types/list/list.h"
 
 namespace cairn::store {
 
 // The list held by a live list entry, for reading.
 inline const ListObject* ListOf(const Entry* e) {
-  return static_cast<const ListObject*>(e->value.obj.get());
+  return ValueAs<ListObject>(e);
 }
 
 // Pushes elems one by one at side; returns the new length.

@@ -37,6 +37,9 @@ inline constexpr size_t kSetMaxListpackValue = 64;
 
 class SetObject final : public Object {
  public:
+  // The ValueType this object is held as (store/typed.h).
+  static constexpr ValueType kType = ValueType::kSet;
+
   enum class Encoding : uint8_t { kIntset = 0, kListpack = 1, kHashtable = 2 };
 
   SetObject() : Object(ValueType::kSet) {}

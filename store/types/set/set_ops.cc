@@ -9,6 +9,7 @@
 
 #include "store/codec.h"
 #include "store/object_families.h"
+#include "store/typed.h"
 
 namespace cairn::store {
 namespace {
@@ -46,11 +47,9 @@ class OpLog {
   std::string members_;
 };
 
-bool IsSet(const Entry* e) { return e->value.type == ValueType::kSet; }
-
 SetObject* Mutable(KeyHandle& h, Entry* e) { return static_cast<SetObject*>(h.MutableObject(e)); }
 
-const SetObject* SetOf(const Entry* e) { return static_cast<const SetObject*>(e->value.obj.get()); }
+const SetObject* SetOf(const Entry* e) { return ValueAs<SetObject>(e); }
 
 // Whether any of members is (want_present) or is not (!want_present) in set: a command that
 // would change nothing must not touch the key (WATCH, copy-on-write).
@@ -64,23 +63,14 @@ bool AnyChange(const SetObject* set, std::span<const std::string_view> members,
 
 }  // namespace
 
-SetStatus FindSet(KeyHandle& h, const SetObject** set) {
-  Entry* e = h.Find();
-  *set = nullptr;
-  if (e == nullptr) return SetStatus::kOk;
-  if (!IsSet(e)) return SetStatus::kWrongType;
-  *set = static_cast<const SetObject*>(e->value.obj.get());
-  return SetStatus::kOk;
-}
-
-SetStatus SetAdd(KeyHandle& h, std::span<const std::string_view> members, size_t* added) {
-  Entry* e = h.Find();
-  if (e != nullptr && !IsSet(e)) return SetStatus::kWrongType;
-  *added = 0;
+Result<size_t> SetAdd(KeyHandle& h, std::span<const std::string_view> members) {
+  Result<Entry*> found = FindEntryAs<SetObject>(h);
+  if (!found.ok()) return found.TakeStatus();
+  Entry* e = *found;
   if (e == nullptr) {
     e = h.CreateObject(ObjRef(new SetObject()));
   } else if (!AnyChange(SetOf(e), members, false)) {
-    return SetStatus::kOk;
+    return size_t{0};
   }
   SetObject* set = Mutable(h, e);
   OpLog log(h);
@@ -88,16 +78,14 @@ SetStatus SetAdd(KeyHandle& h, std::span<const std::string_view> members, size_t
     if (set->Add(m)) log.Member(m);
   }
   log.Flush(h, kSetAdd);
-  *added = log.count();
-  return SetStatus::kOk;
+  return log.count();
 }
 
-SetStatus SetRemove(KeyHandle& h, std::span<const std::string_view> members, size_t* removed) {
-  *removed = 0;
-  Entry* e = h.Find();
-  if (e == nullptr) return SetStatus::kOk;
-  if (!IsSet(e)) return SetStatus::kWrongType;
-  if (!AnyChange(SetOf(e), members, true)) return SetStatus::kOk;
+Result<size_t> SetRemove(KeyHandle& h, std::span<const std::string_view> members) {
+  Result<Entry*> found = FindEntryAs<SetObject>(h);
+  if (!found.ok()) return found.TakeStatus();
+  Entry* e = *found;
+  if (e == nullptr || !AnyChange(SetOf(e), members, true)) return size_t{0};
   SetObject* set = Mutable(h, e);
   OpLog log(h);
   for (std::string_view m : members) {
@@ -106,20 +94,19 @@ SetStatus SetRemove(KeyHandle& h, std::span<const std::string_view> members, siz
   }
   log.Flush(h, kSetRemove);
   h.DeleteIfEmpty(e);
-  *removed = log.count();
-  return SetStatus::kOk;
+  return log.count();
 }
 
-SetStatus SetPop(KeyHandle& h, size_t count, std::vector<std::string>* popped) {
-  Entry* e = h.Find();
-  if (e == nullptr) return SetStatus::kOk;
-  if (!IsSet(e)) return SetStatus::kWrongType;
-  if (count == 0) return SetStatus::kOk;
+Status SetPop(KeyHandle& h, size_t count, std::vector<std::string>* popped) {
+  Result<Entry*> found = FindEntryAs<SetObject>(h);
+  if (!found.ok()) return found.TakeStatus();
+  Entry* e = *found;
+  if (e == nullptr || count == 0) return Status::Ok();
   const SetObject* whole = SetOf(e);
   if (count >= whole->size()) {  // everything: logged as one delete
     whole->ForEach([popped](std::string_view m) { popped->emplace_back(m); });
     h.Delete();
-    return SetStatus::kOk;
+    return Status::Ok();
   }
   SetObject* set = Mutable(h, e);
   OpLog log(h);
@@ -129,29 +116,21 @@ SetStatus SetPop(KeyHandle& h, size_t count, std::vector<std::string>* popped) {
     log.Member(popped->back());
   }
   log.Flush(h, kSetRemove);
-  return SetStatus::kOk;
+  return Status::Ok();
 }
 
-SetStatus SetMove(KeyHandle& src, KeyHandle& dst, std::string_view member, bool* moved) {
-  *moved = false;
-  const SetObject* from = nullptr;
-  const SetObject* to = nullptr;
+Result<bool> SetMove(KeyHandle& src, KeyHandle& dst, std::string_view member) {
+  Result<const SetObject*> from = FindAs<SetObject>(src);
+  if (!from.ok()) return from.TakeStatus();
   // A missing source is a no-op even when the destination has another type (as Redis).
-  if (FindSet(src, &from) != SetStatus::kOk) return SetStatus::kWrongType;
-  if (from == nullptr) return SetStatus::kOk;
-  if (FindSet(dst, &to) != SetStatus::kOk) return SetStatus::kWrongType;
-  if (src.key() == dst.key() && src.db() == dst.db()) {
-    *moved = from->Contains(member);
-    return SetStatus::kOk;
-  }
-  if (!from->Contains(member)) return SetStatus::kOk;
-  size_t n = 0;
+  if (*from == nullptr) return false;
+  Result<const SetObject*> to = FindAs<SetObject>(dst);
+  if (!to.ok()) return to.TakeStatus();
+  if (src.key() == dst.key() && src.db() == dst.db()) return (*from)->Contains(member);
+  if (!(*from)->Contains(member)) return false;
   std::string_view one[] = {member};
-  if (SetRemove(src, one, &n) != SetStatus::kOk || SetAdd(dst, one, &n) != SetStatus::kOk) {
-    return SetStatus::kWrongType;
-  }
-  *moved = true;
-  return SetStatus::kOk;
+  if (!SetRemove(src, one).ok() || !SetAdd(dst, one).ok()) return Status(Code::kWrongType);
+  return true;
 }
 
 void SetStore(KeyHandle& dst, ObjRef result) {
@@ -260,9 +239,10 @@ bool ApplySetOp(KeyHandle& h, std::string_view payload) {
     if (!d.Varint(&len) || !d.Bytes(len, &m)) return false;
   }
   if (!d.empty()) return false;
-  size_t n = 0;
-  if (code == kSetAdd) return SetAdd(h, members, &n) == SetStatus::kOk && n == count;
-  if (code == kSetRemove) return SetRemove(h, members, &n) == SetStatus::kOk && n == count;
+  Result<size_t> n = code == kSetAdd      ? SetAdd(h, members)
+                     : code == kSetRemove ? SetRemove(h, members)
+                                          : Result<size_t>(Code::kInvalid);
+  return n.ok() && *n == count;
   return false;
 }
 

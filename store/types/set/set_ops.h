@@ -23,29 +23,25 @@
 #include <string_view>
 #include <vector>
 
+#include "store/base/status.h"
 #include "store/object.h"
 #include "store/store.h"
 #include "store/types/set/set.h"
 
 namespace cairn::store {
 
-enum class SetStatus : uint8_t { kOk, kWrongType };
+// Reading goes through the typed lookup: FindAs<SetObject>(h) (store/typed.h). Every op
+// fails with kWrongType, changing nothing, when a key holds another type.
 
-// The key's set for reading: *set is nullptr when the key is missing.
-[[nodiscard]] SetStatus FindSet(KeyHandle& h, const SetObject** set);
-
-// SADD: adds members, creating the key; *added counts the new ones.
-[[nodiscard]] SetStatus SetAdd(KeyHandle& h, std::span<const std::string_view> members,
-                               size_t* added);
-// SREM: removes members, deleting the key when it empties; *removed counts them.
-[[nodiscard]] SetStatus SetRemove(KeyHandle& h, std::span<const std::string_view> members,
-                                  size_t* removed);
+// SADD: adds members, creating the key; returns how many were new.
+Result<size_t> SetAdd(KeyHandle& h, std::span<const std::string_view> members);
+// SREM: removes members, deleting the key when it empties; returns how many were there.
+Result<size_t> SetRemove(KeyHandle& h, std::span<const std::string_view> members);
 // SPOP: removes up to count random members and appends them to *popped.
-[[nodiscard]] SetStatus SetPop(KeyHandle& h, size_t count, std::vector<std::string>* popped);
-// SMOVE: moves member from src to dst (both locked; they may be the same key). *moved is
-// whether src held member. WRONGTYPE if either key holds another type.
-[[nodiscard]] SetStatus SetMove(KeyHandle& src, KeyHandle& dst, std::string_view member,
-                                bool* moved);
+Status SetPop(KeyHandle& h, size_t count, std::vector<std::string>* popped);
+// SMOVE: moves member from src to dst (both locked; they may be the same key); returns
+// whether src held member. kWrongType if either key holds another type.
+Result<bool> SetMove(KeyHandle& src, KeyHandle& dst, std::string_view member);
 // The ...STORE commands: dst becomes result (a set), or is deleted when result is empty.
 void SetStore(KeyHandle& dst, ObjRef result);
 

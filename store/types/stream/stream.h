@@ -109,6 +109,9 @@ struct StreamGroup {
 
 class Stream final : public Object {
  public:
+  // The ValueType this object is held as (store/typed.h).
+  static constexpr ValueType kType = ValueType::kStream;
+
   static constexpr size_t kNodeMaxBytes = 4096;
   static constexpr size_t kNodeMaxEntries = 100;
 

@@ -5,6 +5,7 @@
 
 #include "store/codec.h"
 #include "store/object_families.h"
+#include "store/typed.h"
 #include "store/types/stream/detail/stream_node.h"
 #include "store/types/stream/stream_ops.h"
 
@@ -167,8 +168,8 @@ namespace {
 
 // The key's stream for an op that needs one; nullptr when missing or not a stream.
 Entry* StreamEntry(KeyHandle& h) {
-  Entry* e = h.Find();
-  return e != nullptr && e->value.type == ValueType::kStream ? e : nullptr;
+  Result<Entry*> found = FindEntryAs<Stream>(h);
+  return found.ok() ? *found : nullptr;
 }
 
 bool ApplyDeliver(KeyHandle& h, Entry* e, std::string_view group, codec::Decoder& d) {

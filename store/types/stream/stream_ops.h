@@ -35,13 +35,14 @@
 #include <vector>
 
 #include "store/store.h"
+#include "store/typed.h"
 #include "store/types/stream/stream.h"
 
 namespace cairn::store {
 
 // The entry's stream, read-only.
 inline const Stream* StreamOf(const Entry* e) {
-  return static_cast<const Stream*>(e->value.obj.get());
+  return ValueAs<Stream>(e);
 }
 
 // Appends an entry; e may be nullptr (creates the key). Returns the (new) entry.

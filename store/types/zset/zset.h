@@ -41,6 +41,9 @@ using ZVisitor = detail::FunctionRef<void(std::string_view member, double score)
 
 class ZSet final : public Object {
  public:
+  // The ValueType this object is held as (store/typed.h).
+  static constexpr ValueType kType = ValueType::kZSet;
+
   ZSet();
   ~ZSet() override;
 

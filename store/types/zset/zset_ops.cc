@@ -6,6 +6,7 @@
 
 #include "store/codec.h"
 #include "store/object_families.h"
+#include "store/typed.h"
 
 namespace cairn::store {
 namespace {
@@ -37,32 +38,24 @@ bool NewScore(const ZItem& item, const ZAddOptions& o, bool has_old, double old,
 
 }  // namespace
 
-const ZSet* FindZSet(KeyHandle& h, bool* wrong_type) {
-  *wrong_type = false;
-  Entry* e = h.Find();
-  if (e == nullptr) return nullptr;
-  if (e->value.type != ValueType::kZSet) {
-    *wrong_type = true;
-    return nullptr;
-  }
-  return static_cast<const ZSet*>(e->value.obj.get());
-}
-
-ZStatus ZAdd(KeyHandle& h, std::span<const ZItem> items, const ZAddOptions& o, ZAddResult* r) {
-  Entry* e = h.Find();
-  if (e != nullptr && e->value.type != ValueType::kZSet) return ZStatus::kWrongType;
+Result<ZAddResult> ZAdd(KeyHandle& h, std::span<const ZItem> items, const ZAddOptions& o) {
+  Result<Entry*> found = FindEntryAs<ZSet>(h);
+  if (!found.ok()) return found.TakeStatus();
+  Entry* e = *found;
   if (o.incr && e != nullptr) {
     double old = 0;
-    const auto* z = static_cast<const ZSet*>(e->value.obj.get());
-    if (z->Score(items[0].member, &old) && std::isnan(old + items[0].score)) return ZStatus::kNaN;
+    if (ValueAs<ZSet>(e)->Score(items[0].member, &old) && std::isnan(old + items[0].score)) {
+      return Code::kNaN;
+    }
   }
+  ZAddResult result;
+  ZAddResult* r = &result;
   std::string payload;
   size_t logged = 0;
   ZSet* z = nullptr;
   for (const ZItem& item : items) {
     double old = 0, score = 0;
-    bool has_old =
-        e != nullptr && static_cast<const ZSet*>(e->value.obj.get())->Score(item.member, &old);
+    bool has_old = e != nullptr && ValueAs<ZSet>(e)->Score(item.member, &old);
     if (!NewScore(item, o, has_old, old, &score)) continue;
     if (o.incr) {
       r->incr_done = true;
@@ -86,18 +79,20 @@ ZStatus ZAdd(KeyHandle& h, std::span<const ZItem> items, const ZAddOptions& o, Z
     op += payload;
     h.LogObjectOp(ValueType::kZSet, op);
   }
-  return ZStatus::kOk;
+  return result;
 }
 
-size_t ZRemove(KeyHandle& h, std::span<const std::string_view> members) {
-  Entry* e = h.Find();
-  if (e == nullptr || e->value.type != ValueType::kZSet) return 0;
+Result<size_t> ZRemove(KeyHandle& h, std::span<const std::string_view> members) {
+  Result<Entry*> found = FindEntryAs<ZSet>(h);
+  if (!found.ok()) return found.TakeStatus();
+  Entry* e = *found;
+  if (e == nullptr) return size_t{0};
   ZSet* z = nullptr;
   std::string payload;
   size_t removed = 0;
   for (std::string_view m : members) {
     double score = 0;
-    if (!static_cast<const ZSet*>(e->value.obj.get())->Score(m, &score)) continue;
+    if (!ValueAs<ZSet>(e)->Score(m, &score)) continue;
     if (z == nullptr) z = static_cast<ZSet*>(h.MutableObject(e));
     z->Remove(m);
     ++removed;
@@ -117,8 +112,8 @@ size_t ZRemove(KeyHandle& h, std::span<const std::string_view> members) {
 std::vector<std::pair<std::string, double>> ZRemoveRanks(KeyHandle& h, size_t start, size_t end,
                                                          bool reverse) {
   std::vector<std::pair<std::string, double>> out;
-  bool wrong_type = false;
-  const ZSet* z = FindZSet(h, &wrong_type);
+  Result<const ZSet*> found = FindAs<ZSet>(h);
+  const ZSet* z = found.ok() ? *found : nullptr;
   if (z == nullptr) return out;
   end = std::min(end, z->size());
   if (start >= end) return out;
@@ -128,7 +123,7 @@ std::vector<std::pair<std::string, double>> ZRemoveRanks(KeyHandle& h, size_t st
   std::vector<std::string_view> members;
   members.reserve(out.size());
   for (const auto& [m, s] : out) members.push_back(m);
-  ZRemove(h, members);
+  (void)ZRemove(h, members);  // the members were just read from this zset
   return out;
 }
 
@@ -151,13 +146,12 @@ bool ApplyZSetOp(KeyHandle& h, std::string_view payload) {
     members.push_back(member);
   }
   if (!d.empty()) return false;
-  Entry* e = h.Find();
-  if (e != nullptr && e->value.type != ValueType::kZSet) return false;
-  if (op == kZSetScores) {
-    ZAddResult r;
-    return ZAdd(h, items, ZAddOptions{}, &r) == ZStatus::kOk;
+  if (!FindEntryAs<ZSet>(h).ok()) return false;
+  if (op == kZSetScores) return ZAdd(h, items, ZAddOptions{}).ok();
+  if (op == kZRemove) {
+    Result<size_t> removed = ZRemove(h, members);
+    return removed.ok() && *removed == count;
   }
-  if (op == kZRemove) return ZRemove(h, members) == count;
   return false;
 }
 

@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "store/base/status.h"
 #include "store/store.h"
 #include "store/types/zset/zset.h"
 
@@ -45,19 +46,16 @@ struct ZAddResult {
   double incr_score = 0;   // INCR: the resulting score
 };
 
-enum class ZStatus { kOk, kWrongType, kNaN };
+// Reading goes through the typed lookup: FindAs<ZSet>(h) (store/typed.h).
 
-// The key's zset for reading: nullptr when the key is missing; *wrong_type set (and nullptr
-// returned) when it holds another type.
-const ZSet* FindZSet(KeyHandle& h, bool* wrong_type);
+// ZADD / ZINCRBY: applies items under options o. kWrongType when the key holds another
+// type; kNaN (nothing changed) when an increment would give NaN. Logs the members it set,
+// with their resulting scores.
+Result<ZAddResult> ZAdd(KeyHandle& h, std::span<const ZItem> items, const ZAddOptions& o);
 
-// ZADD / ZINCRBY: applies items under options o. kNaN (nothing changed) when an increment
-// would give NaN. Logs the members it set, with their resulting scores.
-ZStatus ZAdd(KeyHandle& h, std::span<const ZItem> items, const ZAddOptions& o, ZAddResult* r);
-
-// Removes members from the key's zset (missing key: 0); returns how many were there. Logs the
-// removed members; deletes the key when it becomes empty.
-size_t ZRemove(KeyHandle& h, std::span<const std::string_view> members);
+// Removes members from the key's zset (missing key: 0); returns how many were there. Logs
+// the removed members; deletes the key when it becomes empty. kWrongType for another type.
+Result<size_t> ZRemove(KeyHandle& h, std::span<const std::string_view> members);
 
 // Removes the elements of ranks [start, end) and returns them (member, score) in the order
 // visited (ascending, or descending when reverse). Pops and range removals.

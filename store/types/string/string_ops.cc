@@ -1,0 +1,168 @@
+// store/types/string/string_ops.cc — see string_ops.h.
+#include "store/types/string/string_ops.h"
+
+#include <algorithm>
+#include <cstring>
+#include <utility>
+
+#include "store/effects.h"
+#include "store/typed.h"
+
+namespace cairn::store {
+namespace {
+
+bool Fits(uint64_t offset, uint64_t len, uint64_t max_len) {
+  return len <= max_len && offset <= max_len - len;
+}
+
+// old with patch written at offset; the gap past the old end is zero bytes.
+BufRef Patched(std::string_view old, size_t offset, std::string_view patch) {
+  size_t size = std::max(old.size(), offset + patch.size());
+  Buffer* buf = Buffer::Allocate(size);
+  char* out = buf->MutableData();
+  if (!old.empty()) std::memcpy(out, old.data(), old.size());
+  if (offset > old.size()) std::memset(out + old.size(), 0, offset - old.size());
+  std::memcpy(out + offset, patch.data(), patch.size());
+  return BufRef(buf);
+}
+
+// Redis 7.0's GETRANGE rules: negative indexes count from the end, both are clamped into the
+// string. Returns false for an empty range.
+bool ClampRange(int64_t start, int64_t end, size_t size, size_t* from, size_t* count) {
+  int64_t len = static_cast<int64_t>(size);
+  if (start < 0 && end < 0 && start > end) return false;
+  if (start < 0) start += len;
+  if (end < 0) end += len;
+  if (start < 0) start = 0;
+  if (end < 0) end = 0;
+  if (end >= len) end = len - 1;
+  if (len == 0 || start > end) return false;
+  *from = static_cast<size_t>(start);
+  *count = static_cast<size_t>(end - start + 1);
+  return true;
+}
+
+}  // namespace
+
+Result<BufRef> StringGet(KeyHandle& h) {
+  Result<const BufRef*> found = FindAs<BufRef>(h);
+  if (!found.ok()) return found.TakeStatus();
+  return *found != nullptr ? **found : BufRef();
+}
+
+// The value buffer is built by the caller before the lock is taken, so the critical section
+// is a lookup and a pointer swap.
+Result<StringSetResult> StringSet(KeyHandle& h, BufRef value, const StringSetOptions& o) {
+  StringSetResult r;
+  Entry* e = h.Find();
+  if (o.get && e != nullptr) {
+    if (e->value.type != kTypeOf<BufRef>) return Code::kWrongType;
+    r.old = e->value.str;
+  }
+  if ((o.condition == SetCondition::kIfMissing && e != nullptr) ||
+      (o.condition == SetCondition::kIfExists && e == nullptr)) {
+    return r;
+  }
+  r.done = true;
+  if (o.expire_at_ms > 0 && o.expire_at_ms <= h.now_ms()) {
+    h.Delete();  // EXAT/PXAT in the past: the new value would expire at once
+    return r;
+  }
+  h.Put(StringValue(std::move(value)), o.expire_at_ms);
+  return r;
+}
+
+Result<BufRef> StringGetDel(KeyHandle& h) {
+  Result<BufRef> value = StringGet(h);
+  if (value.ok() && *value) h.Delete();
+  return value;
+}
+
+Result<BufRef> StringGetEx(KeyHandle& h, int64_t expire_at_ms) {
+  Result<Entry*> found = FindEntryAs<BufRef>(h);
+  if (!found.ok()) return found.TakeStatus();
+  Entry* e = *found;
+  if (e == nullptr) return BufRef();
+  BufRef value = e->value.str;
+  if (expire_at_ms == 0) {
+    h.SetExpire(e, 0);
+  } else if (expire_at_ms > 0 && expire_at_ms <= h.now_ms()) {
+    h.Delete();
+  } else if (expire_at_ms > 0) {
+    h.SetExpire(e, expire_at_ms);
+  }
+  return value;
+}
+
+void StringGetMany(std::span<KeyHandle> handles, std::span<BufRef> values) {
+  for (size_t i = 0; i < handles.size(); ++i) {
+    Result<const BufRef*> found = FindAs<BufRef>(handles[i]);
+    if (found.ok() && *found != nullptr) values[i] = **found;
+  }
+}
+
+bool StringSetMany(std::span<KeyHandle> handles, std::span<BufRef> values,
+                   bool only_if_none_exist) {
+  if (only_if_none_exist) {
+    for (KeyHandle& h : handles) {
+      if (h.Find() != nullptr) return false;
+    }
+  }
+  for (size_t i = 0; i < handles.size(); ++i) {
+    handles[i].Put(StringValue(std::move(values[i])), 0);
+  }
+  return true;
+}
+
+// Appending extends the value in place when no reader holds it, else builds a new buffer
+// with room to grow (store/buffer.h), so repeated APPENDs cost amortized O(1) per byte.
+Result<size_t> StringAppend(KeyHandle& h, std::string_view tail, uint64_t max_len) {
+  Result<Entry*> found = FindEntryAs<BufRef>(h);
+  if (!found.ok()) return found.TakeStatus();
+  Entry* e = *found;
+  if (e == nullptr) {
+    h.Put(StringValue(BufRef::Copy(tail)), 0);
+    return tail.size();
+  }
+  size_t head = e->value.str.size();
+  if (!Fits(head, tail.size(), max_len)) return Code::kTooLarge;
+  h.Append(e, tail);  // logs only the tail
+  return head + tail.size();
+}
+
+Result<size_t> StringSetRange(KeyHandle& h, uint64_t offset, std::string_view patch,
+                              uint64_t max_len) {
+  Result<Entry*> found = FindEntryAs<BufRef>(h);
+  if (!found.ok()) return found.TakeStatus();
+  Entry* e = *found;
+  std::string_view old = e != nullptr ? e->value.str.view() : std::string_view();
+  if (patch.empty()) return old.size();  // nothing to write, no key to create
+  // Replay refuses a record reaching past kMaxSetRangeEnd (a forged offset must not size an
+  // allocation), so the live op may not reach past it either: the log must always replay.
+  if (!Fits(offset, patch.size(), std::min(max_len, kMaxSetRangeEnd))) return Code::kTooLarge;
+  BufRef bytes = Patched(old, static_cast<size_t>(offset), patch);
+  size_t length = bytes.size();
+  h.PutRange(std::move(bytes), offset, patch);  // logs the patch only
+  return length;
+}
+
+Result<StringSlice> StringGetRange(KeyHandle& h, int64_t start, int64_t end) {
+  Result<BufRef> value = StringGet(h);
+  if (!value.ok()) return value.TakeStatus();
+  StringSlice slice{std::move(*value), {}};
+  size_t from = 0, count = 0;
+  if (ClampRange(start, end, slice.value.size(), &from, &count)) {
+    slice.bytes = slice.value.view().substr(from, count);
+  }
+  return slice;
+}
+
+Result<BufRef> StringUpdate(KeyHandle& h, StringUpdateFn update) {
+  Result<const BufRef*> found = FindAs<BufRef>(h);
+  if (!found.ok()) return found.TakeStatus();
+  Result<BufRef> next = update(*found);
+  if (next.ok()) h.Put(StringValue(*next), kKeepTtl);
+  return next;
+}
+
+}  // namespace cairn::store

@@ -1,0 +1,101 @@
+// store/types/string/string_ops.h — the string family's store operations: the store side of
+// GET, SET and its variants, GETDEL, GETEX, MGET, MSET(NX), APPEND, SETRANGE, GETRANGE, the
+// counters (INCRBY, INCRBYFLOAT...) and LCS's reads. A command parses its arguments, calls
+// one of these under the key's shard lock, and maps the result to a reply.
+//
+// A string is an immutable BufRef (store/buffer.h): reading takes a reference, which the
+// caller may keep and write out after the lock is released; writing installs a new buffer.
+// A read-modify-write (APPEND, SETRANGE, the counters) reads and installs in one call, so two
+// threads changing the same key never lose an update.
+//
+// Logging: strings have no family op of their own. Each op changes the key through the
+// KeyHandle (Put, Delete, SetExpire, Append, PutRange), which logs the core effects of
+// store/effects.h (a SET, a delete, an expiry, an append tail, a range patch); replay runs
+// those effects, never these functions.
+//
+// Errors: kWrongType when the key holds another type (nothing changes); kTooLarge when a
+// result would exceed the caller's size limit; the counters' codes are their update's.
+//
+// Threading: call inside Store::Access/AccessMany with the key's handle (shard locked).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string_view>
+#include <utility>
+
+#include "store/base/status.h"
+#include "store/buffer.h"
+#include "store/function_ref.h"
+#include "store/store.h"
+
+namespace cairn::store {
+
+// A string value; `grown` marks strings built by APPEND/SETRANGE (OBJECT ENCODING "raw").
+inline Value StringValue(BufRef bytes, bool grown = false) {
+  return Value{ValueType::kString, grown, std::move(bytes)};
+}
+
+// GET: a reference to the key's value; a null BufRef when the key is missing.
+Result<BufRef> StringGet(KeyHandle& h);
+
+enum class SetCondition : uint8_t { kAlways, kIfMissing, kIfExists };
+
+struct StringSetOptions {
+  int64_t expire_at_ms = 0;  // unix ms, 0 for none, or kKeepTtl; in the past: the key goes
+  SetCondition condition = SetCondition::kAlways;
+  bool get = false;  // GET: check the old value's type and return it
+};
+
+struct StringSetResult {
+  bool done = false;  // false when the condition (NX, XX) was not met
+  BufRef old;         // get: the old value (null when the key was missing)
+};
+
+// SET, SETNX, SETEX, PSETEX, GETSET: installs value unless the condition fails. kWrongType
+// only with get, when the old value is not a string (then nothing changes).
+Result<StringSetResult> StringSet(KeyHandle& h, BufRef value, const StringSetOptions& o);
+
+// GETDEL: the value (null when missing), deleting the key.
+Result<BufRef> StringGetDel(KeyHandle& h);
+
+// GETEX: the value (null when missing), then sets the key's expiry when it exists:
+// expire_at_ms kKeepTtl leaves it, 0 removes it (PERSIST), in the past deletes the key.
+Result<BufRef> StringGetEx(KeyHandle& h, int64_t expire_at_ms);
+
+// MGET: a reference to each key's value; null for a missing key or another type.
+void StringGetMany(std::span<KeyHandle> handles, std::span<BufRef> values);
+
+// MSET / MSETNX: sets handles[i] to values[i] with no expiry (a later pair of the same key
+// wins); with only_if_none_exist nothing is set when any key exists. Returns whether it set.
+bool StringSetMany(std::span<KeyHandle> handles, std::span<BufRef> values,
+                   bool only_if_none_exist);
+
+// APPEND: appends tail (creating the key); returns the new length. The TTL stays. kTooLarge
+// when the result would exceed max_len bytes.
+Result<size_t> StringAppend(KeyHandle& h, std::string_view tail, uint64_t max_len);
+
+// SETRANGE: writes patch at offset, zero-filling past the old end (creating the key unless
+// patch is empty); returns the new length. kTooLarge when offset + |patch| exceeds max_len
+// or kMaxSetRangeEnd (what replay accepts, effects.h).
+Result<size_t> StringSetRange(KeyHandle& h, uint64_t offset, std::string_view patch,
+                              uint64_t max_len);
+
+// GETRANGE: the bytes [start, end] of the value under Redis 7.0's index rules (negative
+// counts from the end, clamped into the string). value is null when the key is missing;
+// the slice is empty for an empty range.
+struct StringSlice {
+  BufRef value;
+  std::string_view bytes;  // within value
+};
+Result<StringSlice> StringGetRange(KeyHandle& h, int64_t start, int64_t end);
+
+// INCRBY, INCRBYFLOAT...: update receives the current value (nullptr when the key is missing)
+// and returns the new one, or why not (kNotInteger, kOverflow, kNotFloat, kNaN...: nothing
+// changes). The new value is installed with the key's TTL kept and returned. The number
+// syntax is the caller's: Redis's rules live with the protocol (resp/number.h).
+using StringUpdateFn = detail::FunctionRef<Result<BufRef>(const BufRef* current)>;
+Result<BufRef> StringUpdate(KeyHandle& h, StringUpdateFn update);
+
+}  // namespace cairn::store
