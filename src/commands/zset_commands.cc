@@ -310,7 +310,7 @@ void CmdZScan(CommandContext& ctx) {
 }  // namespace
 
 void RegisterZSetCommands(CommandTable& table) {
-  constexpr std::string_view kGroup = "sorted_set";
+  constexpr std::string_view kGroup = "sorted-set";
   constexpr std::string_view kLogN =
       "O(log(N)) where N is the number of elements in the sorted set.";
   table.Add({

@@ -166,7 +166,7 @@ void CmdBZMPop(CommandContext& ctx) {
 }  // namespace
 
 void RegisterZSetPopCommands(CommandTable& table) {
-  constexpr std::string_view kGroup = "sorted_set";
+  constexpr std::string_view kGroup = "sorted-set";
   constexpr std::string_view kPopCost =
       "O(log(N)*M) with N being the number of elements in the sorted set, and M being the "
       "number of elements popped.";

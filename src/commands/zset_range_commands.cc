@@ -222,7 +222,7 @@ void CmdZRemRangeByLex(CommandContext& ctx) {
 }  // namespace
 
 void RegisterZSetRangeCommands(CommandTable& table) {
-  constexpr std::string_view kGroup = "sorted_set";
+  constexpr std::string_view kGroup = "sorted-set";
   constexpr std::string_view kRangeCost =
       "O(log(N)+M) with N being the number of elements in the sorted set and M the number of "
       "elements returned.";

@@ -282,7 +282,7 @@ void CmdZInterCard(CommandContext& ctx) {
 }  // namespace
 
 void RegisterZSetSetOpCommands(CommandTable& table) {
-  constexpr std::string_view kGroup = "sorted_set";
+  constexpr std::string_view kGroup = "sorted-set";
   constexpr std::string_view kUnionCost =
       "O(N)+O(M*log(M)) with N being the sum of the sizes of the input sorted sets, and M "
       "being the number of elements in the resulting sorted set.";
