@@ -126,13 +126,27 @@ void CmdClientInfo(CommandContext& ctx) {
 }
 
 // Redis's client types. Every cairn client is "normal" (no replicas, no pub/sub yet).
-std::optional<bool> TypeIsNormal(std::string_view type) {
-  if (EqualsIgnoreCase(type, "normal")) return true;
+// The client classes of CLIENT LIST/KILL TYPE. cairn has no replication yet, so no client
+// is a master or a replica; a client with any subscription is "pubsub", as in Redis.
+enum class ClientType { kNormal, kPubSub, kNone };
+
+std::optional<ClientType> ParseClientType(std::string_view type) {
+  if (EqualsIgnoreCase(type, "normal")) return ClientType::kNormal;
+  if (EqualsIgnoreCase(type, "pubsub")) return ClientType::kPubSub;
   if (EqualsIgnoreCase(type, "master") || EqualsIgnoreCase(type, "replica") ||
-      EqualsIgnoreCase(type, "slave") || EqualsIgnoreCase(type, "pubsub")) {
-    return false;
+      EqualsIgnoreCase(type, "slave")) {
+    return ClientType::kNone;
   }
   return std::nullopt;
+}
+
+// Read from any thread: the counts are the shared mirror of the client's subscriptions.
+bool IsOfType(const ClientState& c, ClientType type) {
+  bool pubsub = c.pubsub.channel_count.load(std::memory_order_relaxed) +
+                    c.pubsub.pattern_count.load(std::memory_order_relaxed) +
+                    c.pubsub.shard_count.load(std::memory_order_relaxed) >
+                0;
+  return type == ClientType::kPubSub ? pubsub : type == ClientType::kNormal && !pubsub;
 }
 
 void ReplyUnknownType(resp::Writer& w, std::string_view type) {
@@ -164,14 +178,13 @@ void ListById(CommandContext& ctx) {
 }
 
 void CmdClientList(CommandContext& ctx) {
-  bool any = true;
+  std::optional<ClientType> type;
   if (ctx.args.size() == 4 && EqualsIgnoreCase(ctx.args[2], "type")) {
-    std::optional<bool> normal = TypeIsNormal(ctx.args[3]);
-    if (!normal) {
+    type = ParseClientType(ctx.args[3]);
+    if (!type) {
       ReplyUnknownType(ctx.reply, ctx.args[3]);
       return;
     }
-    any = *normal;
   } else if (ctx.args.size() > 3 && EqualsIgnoreCase(ctx.args[2], "id")) {
     ListById(ctx);
     return;
@@ -181,9 +194,9 @@ void CmdClientList(CommandContext& ctx) {
   }
   std::string out;
   int64_t now_ms = WallMs();
-  if (any) {
-    ctx.server.clients.ForEach([&](ClientState& c) { out += LineFor(ctx, c, now_ms) + "\n"; });
-  }
+  ctx.server.clients.ForEach([&](ClientState& c) {
+    if (!type || IsOfType(c, *type)) out += LineFor(ctx, c, now_ms) + "\n";
+  });
   ctx.reply.WriteVerbatim(out);
 }
 
@@ -191,8 +204,8 @@ void CmdClientList(CommandContext& ctx) {
 struct KillFilter {
   std::optional<uint64_t> id;
   std::optional<std::string_view> addr, laddr;
+  std::optional<ClientType> type;
   bool skipme = true;
-  bool matches_none = false;  // TYPE other than normal
 };
 
 // Parses the "<option> <value> ..." form; replies with the error and returns false.
@@ -212,12 +225,11 @@ bool ParseKillFilter(CommandContext& ctx, KillFilter* f) {
       }
       f->id = static_cast<uint64_t>(id);
     } else if (EqualsIgnoreCase(opt, "type")) {
-      std::optional<bool> normal = TypeIsNormal(value);
-      if (!normal) {
+      f->type = ParseClientType(value);
+      if (!f->type) {
         ReplyUnknownType(ctx.reply, value);
         return false;
       }
-      f->matches_none = f->matches_none || !*normal;
     } else if (EqualsIgnoreCase(opt, "addr")) {
       f->addr = value;
     } else if (EqualsIgnoreCase(opt, "laddr")) {
@@ -239,7 +251,7 @@ bool ParseKillFilter(CommandContext& ctx, KillFilter* f) {
 }
 
 bool KillMatches(const KillFilter& f, const ClientState& c) {
-  if (f.matches_none) return false;
+  if (f.type && !IsOfType(c, *f.type)) return false;
   if (f.addr && c.addr != *f.addr) return false;
   if (f.laddr && c.laddr != *f.laddr) return false;
   return !f.id || c.id == *f.id;
@@ -283,6 +295,102 @@ void CmdClientKill(CommandContext& ctx) {
   } else {
     ctx.reply.WriteOk();
   }
+}
+
+void CmdClientReply(CommandContext& ctx) {
+  using Mode = ClientState::ReplyMode;
+  std::string_view arg = ctx.args[2];
+  if (EqualsIgnoreCase(arg, "on")) {
+    ctx.client.reply_mode = Mode::kOn;
+    ctx.reply.WriteOk();
+  } else if (EqualsIgnoreCase(arg, "off")) {
+    ctx.client.reply_mode = Mode::kOff;
+  } else if (EqualsIgnoreCase(arg, "skip")) {
+    if (ctx.client.reply_mode != Mode::kOff) ctx.client.reply_mode = Mode::kSkipNext;
+  } else {
+    ctx.reply.WriteError(errors::kSyntax);
+  }
+}
+
+void CmdClientNoEvict(CommandContext& ctx) {
+  std::string_view arg = ctx.args[2];
+  if (!EqualsIgnoreCase(arg, "on") && !EqualsIgnoreCase(arg, "off")) {
+    ctx.reply.WriteError(errors::kSyntax);
+    return;
+  }
+  ctx.client.no_evict.store(EqualsIgnoreCase(arg, "on"), std::memory_order_relaxed);
+  ctx.reply.WriteOk();
+}
+
+// CLIENT UNBLOCK id [TIMEOUT|ERROR]: 1 if the client was blocked and is now asked to stop
+// waiting (its own thread answers it), else 0.
+void CmdClientUnblock(CommandContext& ctx) {
+  int64_t id = 0;
+  if (!resp::ParseInt64(ctx.args[2], &id)) {
+    ctx.reply.WriteError(errors::kNotInteger);
+    return;
+  }
+  uint8_t how = kUnblockTimeout;
+  if (ctx.args.size() == 4) {
+    if (EqualsIgnoreCase(ctx.args[3], "error")) {
+      how = kUnblockError;
+    } else if (!EqualsIgnoreCase(ctx.args[3], "timeout")) {
+      ctx.reply.WriteError("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+      return;
+    }
+  } else if (ctx.args.size() > 4) {
+    ctx.reply.WriteError(errors::kSyntax);
+    return;
+  }
+  bool unblocked = false;
+  ctx.server.clients.ForEach([&](ClientState& c) {
+    if (static_cast<int64_t>(c.id) != id || !c.blocked.load()) return;
+    uint8_t none = 0;
+    if (!c.unblock_request.compare_exchange_strong(none, how)) return;
+    if (c.wake) c.wake();
+    unblocked = true;
+  });
+  ctx.reply.WriteInteger(unblocked ? 1 : 0);
+}
+
+// CLIENT PAUSE timeout [WRITE|ALL]: an overlapping pause keeps the later end and the
+// stricter kind, as in Redis.
+void CmdClientPause(CommandContext& ctx) {
+  using Kind = ServerState::PauseKind;
+  Kind kind = Kind::kAll;
+  if (ctx.args.size() == 4) {
+    if (EqualsIgnoreCase(ctx.args[3], "write")) {
+      kind = Kind::kWrite;
+    } else if (!EqualsIgnoreCase(ctx.args[3], "all")) {
+      ctx.reply.WriteError("ERR CLIENT PAUSE mode must be WRITE or ALL");
+      return;
+    }
+  } else if (ctx.args.size() > 4) {
+    ctx.reply.WriteError(errors::kSyntax);
+    return;
+  }
+  int64_t timeout_ms = 0;
+  if (!resp::ParseInt64(ctx.args[2], &timeout_ms)) {
+    ctx.reply.WriteError("ERR timeout is not an integer or out of range");
+    return;
+  }
+  if (timeout_ms < 0) {
+    ctx.reply.WriteError("ERR timeout is negative");
+    return;
+  }
+  int64_t now = WallMs();
+  int64_t end = timeout_ms > INT64_MAX - now ? INT64_MAX : now + timeout_ms;
+  bool active = ctx.server.pause_end_ms.load() > now;
+  if (!active || kind > ctx.server.pause_kind.load()) ctx.server.pause_kind.store(kind);
+  if (!active || end > ctx.server.pause_end_ms.load()) ctx.server.pause_end_ms.store(end);
+  ctx.reply.WriteOk();
+}
+
+void CmdClientUnpause(CommandContext& ctx) {
+  ctx.server.pause_end_ms.store(0);
+  ctx.server.pause_kind.store(ServerState::PauseKind::kNone);
+  if (ctx.server.on_unpause) ctx.server.on_unpause();
+  ctx.reply.WriteOk();
 }
 
 void CmdClientHelp(CommandContext& ctx) {
@@ -335,12 +443,33 @@ void RegisterClientCommand(CommandTable& table) {
             .group = kGroup, .since = "2.4.0", .summary = "Get the list of client connections",
             .complexity = kPerClient,
             .syntax = "[TYPE <NORMAL | MASTER | REPLICA | PUBSUB>] [ID client-id [client-id ...]]"},
+           {.name = "client|no-evict", .arity = 3, .flags = kAdmin | kFlags,
+            .handler = CmdClientNoEvict, .group = kGroup, .since = "7.0.0",
+            .summary = "Set client eviction mode for the current connection",
+            .complexity = "O(1)", .syntax = "<ON | OFF>"},
+           {.name = "client|pause", .arity = -3, .flags = kAdmin | kFlags, .handler = CmdClientPause,
+            .group = kGroup, .since = "2.9.50",
+            .summary = "Stop processing commands from clients for some time",
+            .complexity = "O(1)", .syntax = "timeout [WRITE | ALL]"},
+           {.name = "client|reply", .arity = 3, .flags = kFlags, .handler = CmdClientReply,
+            .group = kGroup, .since = "3.2.0",
+            .summary = "Instruct the server whether to reply to commands", .complexity = "O(1)",
+            .syntax = "<ON | OFF | SKIP>"},
            {.name = "client|setinfo", .arity = 4, .flags = kFlags, .handler = CmdClientSetInfo,
             .group = kGroup, .since = "7.2.0", .summary = "Set client or connection specific info",
             .complexity = "O(1)", .syntax = "<LIB-NAME libname | LIB-VER libver>"},
            {.name = "client|setname", .arity = 3, .flags = kFlags, .handler = CmdClientSetName,
             .group = kGroup, .since = "2.6.9", .summary = "Set the current connection name",
             .complexity = "O(1)", .syntax = "connection-name"},
+           {.name = "client|unblock", .arity = -3, .flags = kAdmin | kFlags,
+            .handler = CmdClientUnblock, .group = kGroup, .since = "5.0.0",
+            .summary = "Unblock a client blocked in a blocking command from a different "
+                       "connection",
+            .complexity = "O(log N) where N is the number of client connections",
+            .syntax = "client-id [TIMEOUT | ERROR]"},
+           {.name = "client|unpause", .arity = 2, .flags = kAdmin | kFlags,
+            .handler = CmdClientUnpause, .group = kGroup, .since = "6.2.0",
+            .summary = "Resume processing of clients that were paused", .complexity = "O(N) Where N is the number of paused clients"},
        }},
   });
 }

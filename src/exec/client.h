@@ -22,6 +22,9 @@ namespace cairn::server {
 
 struct CommandSpec;
 
+inline constexpr uint8_t kUnblockTimeout = 1;
+inline constexpr uint8_t kUnblockError = 2;
+
 struct ClientState {
   uint64_t id = 0;
   bool authenticated = true;
@@ -40,6 +43,10 @@ struct ClientState {
   std::atomic<size_t> output_bytes{0};
   std::atomic<size_t> output_memory_bytes{0};
   std::atomic<bool> kill_requested{false};
+  std::atomic<bool> blocked{false};  // in a blocking command (BLPOP...), for CLIENT UNBLOCK
+  // CLIENT UNBLOCK from another thread: kUnblockTimeout or kUnblockError, then wake().
+  std::atomic<uint8_t> unblock_request{0};
+  std::atomic<bool> no_evict{false};  // CLIENT NO-EVICT
   // guarded by ClientRegistry::mu()
   std::string name;
   std::string lib_name;

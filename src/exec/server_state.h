@@ -97,6 +97,15 @@ struct ServerState {
   std::atomic<uint64_t> loaded_records{0};
   std::atomic<int64_t> load_ms{0};
 
+  // CLIENT PAUSE: until pause_end_ms (unix ms), commands of kind pause_kind wait before they
+  // run (the connection holds them; see Connection::ProcessInput).
+  enum class PauseKind : int { kNone, kWrite, kAll };
+  std::atomic<int64_t> pause_end_ms{0};
+  std::atomic<PauseKind> pause_kind{PauseKind::kNone};
+  // Set by the networking layer: CLIENT UNPAUSE calls it to resume the held clients at
+  // once (any thread). Empty in-process.
+  std::function<void()> on_unpause;
+
   // Set by the networking layer; SHUTDOWN calls it (any thread). Empty in-process.
   std::function<void()> request_shutdown;
   std::atomic<bool> shutting_down{false};

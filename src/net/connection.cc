@@ -165,8 +165,15 @@ void Connection::ProcessInput() {
       PauseForWal();  // resumes when a batch is written (OnDurable)
       break;
     }
-    resp::ParseStatus status = parser_.Parse(in_.data());
+    // A command held by CLIENT PAUSE was parsed already: its arguments still point into
+    // the input buffer, which nothing changed while reading was paused.
+    resp::ParseStatus status =
+        std::exchange(held_by_pause_, false) ? resp::ParseStatus::kCommand : parser_.Parse(in_.data());
     if (status == resp::ParseStatus::kCommand) {
+      if (PauseHolds()) {
+        held_by_pause_ = true;
+        break;
+      }
       size_t consumed = parser_.consumed();
       bool replied = RunCommand(writer);
       in_.Consume(consumed);  // after the command: the arguments point into the buffer
@@ -222,6 +229,50 @@ bool Connection::RunCommand(resp::Writer& writer) {
   return true;
 }
 
+bool Connection::PauseHolds() {
+  ServerState* state = thread_->state();
+  ServerState::PauseKind kind = state->pause_kind.load(std::memory_order_relaxed);
+  if (kind == ServerState::PauseKind::kNone) return false;  // the usual case: one load
+  int64_t wait_ms = state->pause_end_ms.load() - WallMs();
+  if (wait_ms <= 0) return false;
+  if (kind == ServerState::PauseKind::kWrite && !MayWrite()) return false;
+  PauseReading();
+  if (pause_timer_ == nullptr) {
+    pause_timer_ = new uv_timer_t;
+    uv_timer_init(thread_->loop(), pause_timer_);
+    pause_timer_->data = this;
+  }
+  uv_timer_start(pause_timer_, OnPauseEnd, static_cast<uint64_t>(wait_ms), 0);
+  return true;
+}
+
+// What CLIENT PAUSE WRITE holds, as Redis: writes, PUBLISH (it may be replicated), and an
+// EXEC whose transaction holds a write.
+bool Connection::MayWrite() {
+  const CommandTable& table = thread_->state()->commands;
+  const CommandSpec* spec = table.Find(parser_.args()[0]);
+  if (spec == nullptr) return false;
+  if ((spec->flags & kWrite) || spec->name == "publish" || spec->name == "spublish") return true;
+  if (spec->name != "exec" || !client_.multi.active) return false;
+  for (const std::vector<std::string>& queued : client_.multi.queued) {
+    const CommandSpec* q = table.Find(queued[0]);
+    if (q != nullptr && ((q->flags & kWrite) || q->name == "publish")) return true;
+  }
+  return false;
+}
+
+void Connection::OnPauseEnd(uv_timer_t* timer) noexcept {
+  static_cast<Connection*>(timer->data)->ResumeFromPause();
+}
+
+void Connection::ResumeFromPause() {
+  if (!held_by_pause_ || closing_) return;
+  if (pause_timer_ != nullptr) uv_timer_stop(pause_timer_);
+  ResumeReading();
+  ProcessInput();  // runs the held command first, or holds it again if still paused
+  Flush();
+}
+
 bool Connection::DropReply(ClientState::ReplyMode before) {
   using Mode = ClientState::ReplyMode;
   Mode after = client_.reply_mode;
@@ -260,6 +311,7 @@ bool Connection::StartBlocking(resp::Writer& writer) {
     return true;
   }
   waiter_ = std::move(w);
+  client_.blocked.store(true);
   if (deadline_ms == 0) return false;
   if (block_timer_ == nullptr) {
     block_timer_ = new uv_timer_t;
@@ -273,6 +325,8 @@ bool Connection::StartBlocking(resp::Writer& writer) {
 
 void Connection::EndBlocking() {
   waiter_.reset();
+  client_.blocked.store(false);
+  client_.unblock_request.store(0);
   if (block_timer_ != nullptr) uv_timer_stop(block_timer_);
 }
 
@@ -500,7 +554,26 @@ bool Connection::CheckOutputLimit() {
 }
 
 void Connection::CheckKill() {
-  if (client_.kill_requested.load()) Close();
+  if (client_.kill_requested.load()) {
+    Close();
+    return;
+  }
+  uint8_t how = client_.unblock_request.exchange(0);
+  if (how == 0 || waiter_ == nullptr) return;
+  // CLIENT UNBLOCK: unless a write served the client meanwhile, it stops waiting and gets
+  // its timeout reply or an error.
+  if (!thread_->state()->blocking.Cancel(waiter_.get())) return;
+  TimeoutReply reply = waiter_->timeout_reply;
+  EndBlocking();
+  resp::Writer writer(&out_, client_.protocol.load(std::memory_order_relaxed));
+  if (how == kUnblockError) {
+    writer.WriteError("UNBLOCKED client unblocked via CLIENT UNBLOCK");
+  } else {
+    WriteTimeoutReply(writer, reply);
+  }
+  ++replies_;
+  ProcessInput();
+  Flush();
 }
 
 void Connection::Close() {
@@ -513,10 +586,11 @@ void Connection::Close() {
   thread_->state()->pubsub.RemoveClient(client_);
   thread_->state()->monitors.Remove(&client_);
   EndBlocking();
-  if (block_timer_ != nullptr) {
-    uv_close(reinterpret_cast<uv_handle_t*>(block_timer_),
+  for (uv_timer_t** timer : {&block_timer_, &pause_timer_}) {
+    if (*timer == nullptr) continue;
+    uv_close(reinterpret_cast<uv_handle_t*>(*timer),
              [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
-    block_timer_ = nullptr;
+    *timer = nullptr;
   }
   thread_->Unregister(this);
   thread_->state()->clients.Remove(&client_);

@@ -40,8 +40,11 @@ class Connection {
   // Closes the connection (pending output is dropped). Idempotent.
   void Close();
   ClientState& client() { return client_; }
-  // Closes if another thread asked for it (CLIENT KILL).
+  // Closes if another thread asked for it (CLIENT KILL), or ends a wait it asked to end
+  // (CLIENT UNBLOCK).
   void CheckKill();
+  // CLIENT UNPAUSE: runs the command CLIENT PAUSE held, if any.
+  void ResumeFromPause();
   // Sends replies whose writes have become durable (called when the durable LSN advances).
   // Also resumes a client paused because the WAL was too far behind (back-pressure).
   void OnDurable();
@@ -73,6 +76,11 @@ class Connection {
   // Runs the command the parser holds and gates its reply. Returns false if the client is
   // now blocked (no reply yet).
   bool RunCommand(resp::Writer& writer);
+  // CLIENT PAUSE: whether the command just parsed must wait (then reading stops and a timer
+  // runs it when the pause ends); MayWrite: whether a WRITE pause covers it.
+  bool PauseHolds();
+  bool MayWrite();
+  static void OnPauseEnd(uv_timer_t* timer) noexcept;
   // CLIENT REPLY: whether the reply of the command just run is dropped (the mode before it
   // ran is before); advances SKIP's state.
   bool DropReply(ClientState::ReplyMode before);
@@ -141,7 +149,9 @@ class Connection {
   BlockRequest block_;                 // filled by a blocking handler during Execute
   std::shared_ptr<Waiter> waiter_;     // while blocked
   uv_timer_t* block_timer_ = nullptr;  // created on the first timed block; closed with us
-  int64_t soft_limit_since_ms_ = 0;    // when output last went over the soft limit; 0: under
+  int64_t soft_limit_since_ms_ = 0;
+  bool held_by_pause_ = false;         // the parsed command waits for CLIENT PAUSE to end
+  uv_timer_t* pause_timer_ = nullptr;    // when output last went over the soft limit; 0: under
   ClientState client_;
 };
 

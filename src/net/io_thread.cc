@@ -97,6 +97,13 @@ void IoThread::Register(Connection* c) { connections_[c->client().id] = c; }
 
 void IoThread::Unregister(Connection* c) { connections_.erase(c->client().id); }
 
+void IoThread::ResumePaused() {
+  for (auto it = connections_.begin(); it != connections_.end();) {
+    Connection* c = (it++)->second;  // resuming may close c
+    c->ResumeFromPause();
+  }
+}
+
 void IoThread::CheckKill(uint64_t id) {
   auto it = connections_.find(id);
   if (it != connections_.end()) it->second->CheckKill();

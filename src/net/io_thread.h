@@ -51,6 +51,8 @@ class IoThread {
   // Called by Connection on this thread.
   void Register(Connection* c);
   void Unregister(Connection* c);
+  // Runs the commands CLIENT PAUSE held on this thread. Loop thread.
+  void ResumePaused();
   // Closes client id's connection if it was asked to (CLIENT KILL). Loop thread.
   void CheckKill(uint64_t id);
   // c has replies held for durability: flush it when the durable LSN next advances. Loop

@@ -57,6 +57,12 @@ int Server::Run() {
   uv_async_init(&loop_, &shutdown_async_, OnShutdownRequest);
   shutdown_async_.data = this;
   state_->request_shutdown = [this] { uv_async_send(&shutdown_async_); };
+  state_->on_unpause = [this] {
+    for (auto& t : threads_) {
+      IoThread* thread = t.get();
+      thread->Post([thread] { thread->ResumePaused(); });
+    }
+  };
 
   for (auto& t : threads_) t->Start();
   expire_thread_ = std::thread([this, config] {
