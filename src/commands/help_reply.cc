@@ -11,7 +11,7 @@ void ReplyHelp(resp::Writer& w, std::string_view command,
   w.WriteSimple(std::string(command) + " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:");
   for (std::string_view line : lines) w.WriteSimple(line);
   w.WriteSimple("HELP");
-  w.WriteSimple("    Print this help.");
+  w.WriteSimple("    Prints this help.");
 }
 
 }  // namespace cairn::server

@@ -5,6 +5,7 @@
 // an array in RESP2), one per channel, carrying the client's subscription count after it:
 // channels + patterns for the plain and pattern forms, shard channels for the sharded ones.
 // The registry and fan-out live in src/exec/pubsub.h.
+#include <optional>
 #include <string>
 
 #include "src/commands/help_reply.h"
@@ -60,13 +61,10 @@ void UnsubscribeGeneric(CommandContext& ctx, const Form& form) {
   }
   for (const std::string& name : names) {
     ctx.server.pubsub.Unsubscribe(ctx.client, form.kind, name);
-  }
-  // A message published before the unsubscribe took effect is already in the mailbox: it
-  // goes out before the confirmation, as it would have in Redis.
-  DeliverMailbox(ctx.client, ctx.reply);
-  for (const std::string& name : names) {
-    // The count after this one: later names are still counted, as Redis counts them.
-    WriteConfirmation(ctx, form.unsubscribe, &name, form.kind);
+    // A message published before the unsubscribe took effect is already in the mailbox:
+    // it goes out before the confirmation, as it would have in Redis.
+    DeliverMailbox(ctx.client, ctx.reply);
+    WriteConfirmation(ctx, form.unsubscribe, &name, form.kind);  // the count left after it
   }
   if (names.empty()) WriteConfirmation(ctx, form.unsubscribe, nullptr, form.kind);
 }
@@ -78,8 +76,8 @@ void CmdPUnsubscribe(CommandContext& ctx) { UnsubscribeGeneric(ctx, kPatternForm
 void CmdSUnsubscribe(CommandContext& ctx) { UnsubscribeGeneric(ctx, kShardForm); }
 
 void CmdSSubscribe(CommandContext& ctx) {
-  // Redis refuses sharded subscriptions where a reply per command is expected (MULTI).
-  if (ctx.client.multi.active) {
+  // Redis refuses sharded subscriptions where a reply per command is expected (EXEC).
+  if (ctx.client.in_exec) {
     ctx.reply.WriteError("ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client");
     return;
   }
@@ -92,14 +90,24 @@ void PublishGeneric(CommandContext& ctx, SubKind kind) {
   // The message may tell of the publisher's own writes not yet durable (SET then PUBLISH):
   // it waits for them like a reply would (the connection adds them to what it observed).
   uint64_t lsn = store::Store::PeekObservedLsn();
-  ctx.reply.WriteInteger(ctx.server.pubsub.Publish(kind, ctx.args[1], ctx.args[2], limit, lsn));
+  int64_t receivers = ctx.server.pubsub.Publish(kind, ctx.args[1], ctx.args[2], limit, lsn);
+  // A subscriber publishing to itself (RESP3) gets the message before the reply, as Redis
+  // writes it into the client's buffer during the publish.
+  if (IsSubscriber(ctx.client)) DeliverMailbox(ctx.client, ctx.reply);
+  ctx.reply.WriteInteger(receivers);
 }
 
 void CmdPublish(CommandContext& ctx) { PublishGeneric(ctx, SubKind::kChannel); }
 void CmdSPublish(CommandContext& ctx) { PublishGeneric(ctx, SubKind::kShard); }
 
 void WriteChannels(CommandContext& ctx, SubKind kind) {
-  std::string_view pattern = ctx.args.size() > 2 ? ctx.args[2] : std::string_view();
+  if (ctx.args.size() > 3) {
+    ctx.reply.WriteError("ERR unknown subcommand or wrong number of arguments for '" +
+                         std::string(ctx.args[1].substr(0, 128)) + "'. Try PUBSUB HELP.");
+    return;
+  }
+  std::optional<std::string_view> pattern;
+  if (ctx.args.size() == 3) pattern = ctx.args[2];
   std::vector<std::string> names = ctx.server.pubsub.Channels(kind, pattern);
   ctx.reply.WriteArrayLen(static_cast<int64_t>(names.size()));
   for (const std::string& name : names) ctx.reply.WriteBulk(name);

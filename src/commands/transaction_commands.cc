@@ -93,7 +93,9 @@ void CmdExec(CommandContext& ctx) {
   }
   std::vector<KeyRef> keys;
   bool all_shards = !CollectKeys(ctx, multi, &keys);
+  ctx.client.in_exec = true;
   ctx.server.store.Atomically(keys, all_shards, [&] { RunQueued(ctx, multi); });
+  ctx.client.in_exec = false;
   UnwatchAll(ctx.server, ctx.client);
 }
 

@@ -58,6 +58,7 @@ struct ClientState {
     bool aborted = false;  // a command was rejected while queueing: EXEC says EXECABORT
     std::vector<std::vector<std::string>> queued;
   } multi;
+  bool in_exec = false;  // EXEC is running the queued commands (Redis's DENY_BLOCKING)
   std::vector<std::pair<int, std::string>> watched;  // (db, key)
   store::WatchFlag watch_flag;  // set by the store when a watched key changes
 

@@ -150,11 +150,12 @@ int64_t PubSub::Publish(SubKind kind, std::string_view channel, std::string_view
   return receivers;
 }
 
-std::vector<std::string> PubSub::Channels(SubKind kind, std::string_view pattern) const {
+std::vector<std::string> PubSub::Channels(SubKind kind,
+                                          std::optional<std::string_view> pattern) const {
   std::vector<std::string> out;
   std::shared_lock lock(mu_);
   for (const auto& [name, subs] : IndexOf(kind)) {
-    if (pattern.empty() || GlobMatch(pattern, name)) out.push_back(name);
+    if (!pattern || GlobMatch(*pattern, name)) out.push_back(name);
   }
   return out;
 }

@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -50,8 +51,9 @@ class PubSub {
                   size_t mailbox_limit_bytes, uint64_t lsn);
 
   // PUBSUB CHANNELS / SHARDCHANNELS: active channels (with at least one subscriber)
-  // matching pattern (empty: all).
-  std::vector<std::string> Channels(SubKind kind, std::string_view pattern) const;
+  // matching pattern (none: all).
+  std::vector<std::string> Channels(SubKind kind,
+                                    std::optional<std::string_view> pattern) const;
   // PUBSUB NUMSUB / SHARDNUMSUB: subscribers of one channel.
   int64_t SubscriberCount(SubKind kind, std::string_view channel) const;
   // PUBSUB NUMPAT: distinct patterns with at least one subscriber.

@@ -220,7 +220,10 @@ bool Connection::RunCommand(resp::Writer& writer) {
   uint64_t observed = store::Store::TakeObservedLsn();
   PublishKeyspaceEvents(*state, observed);
   if (!replied) return false;
-  if (DropReply(mode_before)) {
+  // (Un)subscribe confirmations are pushes, like messages: CLIENT REPLY never drops them.
+  const CommandSpec* ran = client_.last_command.load(std::memory_order_relaxed);
+  bool push = ran != nullptr && (ran->flags & kPubSub) && (ran->flags & kSubscribedContext);
+  if (DropReply(mode_before) && !push) {
     out_.Truncate(static_cast<size_t>(reply_start - sent_total_));
     return true;
   }

@@ -379,7 +379,7 @@ TEST_CASE("CLIENT HELP lists the subcommands; unknown subcommands point to it") 
   CHECK(
       help.starts_with("[+CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:, +ID, "));
   CHECK(help.find("+SETINFO <LIB-NAME|LIB-VER> <value>") != std::string::npos);
-  CHECK(help.ends_with("+HELP, +    Print this help.]"));
+  CHECK(help.ends_with("+HELP, +    Prints this help.]"));
   CHECK(t.Cmd("CLIENT NOPE") == "-ERR unknown subcommand 'NOPE'. Try CLIENT HELP.");
   CHECK(t.Cmd("CLIENT") == "-ERR wrong number of arguments for 'client' command");
 }

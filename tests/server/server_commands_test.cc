@@ -178,7 +178,7 @@ TEST_CASE("DEBUG knows SLEEP and HELP only") {
   InProcess t;
   CHECK(t.Cmd("DEBUG HELP") ==
         "[+DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:, +SLEEP <seconds>, "
-        "+    Stop the server for <seconds>. Decimals allowed., +HELP, +    Print this help.]");
+        "+    Stop the server for <seconds>. Decimals allowed., +HELP, +    Prints this help.]");
   CHECK(t.Cmd("DEBUG FOO") ==
         "-ERR unknown subcommand or wrong number of arguments for 'FOO'. Try DEBUG HELP.");
   CHECK(t.Cmd("DEBUG SLEEP") ==
@@ -312,7 +312,7 @@ TEST_CASE("CONFIG HELP lists the subcommands; unknown subcommands point to it") 
   CHECK(
       help.starts_with("[+CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:, "
                        "+GET <pattern>, "));
-  CHECK(help.ends_with(", +HELP, +    Print this help.]"));
+  CHECK(help.ends_with(", +HELP, +    Prints this help.]"));
   CHECK(t.Cmd("CONFIG FOO") == "-ERR unknown subcommand 'FOO'. Try CONFIG HELP.");
   CHECK(t.Cmd("CONFIG") == "-ERR wrong number of arguments for 'config' command");
 }
