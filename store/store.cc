@@ -81,6 +81,7 @@ Entry* KeyHandle::Lookup(bool touch) {
   Entry* e = table().Find(hash_, key_, &link);
   if (e == nullptr) return nullptr;
   if (e->has_expire() && !replaying && e->expire_at_ms <= now_ms()) {
+    if (store_->ExpiryPaused()) return nullptr;  // logically gone, deleted after the pause
     // Expiry is part of the log's history: the delete is logged like any other, in the
     // same record as whatever this command writes next, so replay (which never expires by
     // the clock) sees the key vanish exactly where clients saw it vanish.
@@ -630,7 +631,13 @@ size_t Store::ExpireShard(Shard& s, int64_t now_ms, size_t max_checks) {
   return expired;
 }
 
+bool Store::ExpiryPaused() const {
+  int64_t until = expiry_paused_until_ms_.load(std::memory_order_relaxed);
+  return until != 0 && NowMs() < until;
+}
+
 size_t Store::ExpireCycle(int64_t budget_us) {
+  if (ExpiryPaused()) return 0;
   std::unique_lock cursor_lock(expire_cursor_mu_, std::try_to_lock);
   if (!cursor_lock.owns_lock()) return 0;  // another thread is running a cycle
   auto start = std::chrono::steady_clock::now();

@@ -233,6 +233,10 @@ class Store {
 
   // Deletes expired keys for at most budget_us microseconds; returns how many.
   size_t ExpireCycle(int64_t budget_us);
+  // Until until_ms (store clock; 0 ends it) expiry deletes nothing: expired keys read as
+  // missing but stay, and active expiry rests (CLIENT PAUSE: no write may happen, and an
+  // expiry is a logged write). They are deleted once the pause ends.
+  void PauseExpiry(int64_t until_ms) { expiry_paused_until_ms_.store(until_ms); }
   uint64_t expired_keys() const { return expired_keys_.load(std::memory_order_relaxed); }
 
   // While a ReplayScope lives on a thread, lookups on that thread do not expire keys:
@@ -373,6 +377,8 @@ class Store {
   uint64_t seed_;
   Journal* journal_ = nullptr;
   ExpiredHook expired_hook_ = nullptr;
+  std::atomic<int64_t> expiry_paused_until_ms_{0};
+  bool ExpiryPaused() const;
   void* expired_hook_ctx_ = nullptr;
   // The running snapshot's capture, or nullptr. Set and cleared with every shard locked
   // (StartCapture, FinishCapture), so a command reads it only under a shard lock.

@@ -156,7 +156,9 @@ void AppendClients(CommandContext& ctx, const Config& config, std::string* out) 
   Field(out, "connected_clients", static_cast<int64_t>(ctx.server.clients.count()));
   Field(out, "cluster_connections", 0);
   Field(out, "maxclients", config.maxclients);
-  Field(out, "blocked_clients", ctx.server.blocking.blocked());
+  // As in Redis, clients held by CLIENT PAUSE count as blocked.
+  Field(out, "blocked_clients",
+        ctx.server.blocking.blocked() + ctx.server.paused_clients.load(std::memory_order_relaxed));
   Field(out, "tracking_clients", 0);
   Field(out, "clients_in_timeout_table", 0);
 }

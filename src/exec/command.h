@@ -72,6 +72,11 @@ struct CommandSpec {
   // Calls visit(key) for each argument of args (args[0] the command name) that the key
   // positions name; none when first_key is 0. Keys a kMovableKeys command finds by parsing
   // its arguments are not included. Args is any sequence of strings.
+  // Whether argc arguments (the name included) fit arity.
+  bool ArityAccepts(size_t argc) const {
+    return arity > 0 ? argc == static_cast<size_t>(arity) : argc >= static_cast<size_t>(-arity);
+  }
+
   template <typename Args, typename Visit>
   void ForEachKey(const Args& args, Visit&& visit) const {
     if (first_key <= 0) return;

@@ -29,11 +29,6 @@ void ReplyUnknownSubcommand(resp::Writer& w, const CommandSpec& parent, std::str
                upper + " HELP.");
 }
 
-bool ArityOk(const CommandSpec& spec, size_t argc) {
-  return spec.arity > 0 ? argc == static_cast<size_t>(spec.arity)
-                        : argc >= static_cast<size_t>(-spec.arity);
-}
-
 // Resolves args to the command or subcommand to run; replies with the error and returns
 // nullptr when there is none (a call with the wrong arity counts as rejected).
 const CommandSpec* Resolve(ServerState& server, ThreadStats& stats, resp::Writer& w,
@@ -51,7 +46,7 @@ const CommandSpec* Resolve(ServerState& server, ThreadStats& stats, resp::Writer
     }
     spec = sub;
   }
-  if (!ArityOk(*spec, args.size())) {
+  if (!spec->ArityAccepts(args.size())) {
     ReplyWrongArity(w, spec->name);
     stats.per_command[spec->id].rejected_calls.Add();
     return nullptr;

@@ -105,6 +105,7 @@ struct ServerState {
   // Set by the networking layer: CLIENT UNPAUSE calls it to resume the held clients at
   // once (any thread). Empty in-process.
   std::function<void()> on_unpause;
+  std::atomic<int> paused_clients{0};  // connections holding a command for the pause
 
   // Set by the networking layer; SHUTDOWN calls it (any thread). Empty in-process.
   std::function<void()> request_shutdown;

@@ -208,6 +208,8 @@ bool Connection::RunCommand(resp::Writer& writer) {
   // (or keyspace event) after a SET must not reach subscribers before the SET is durable.
   if (!gates_.empty()) store::Store::ObserveLsn(gates_.back().lsn);
   uint64_t reply_start = sent_total_ + out_.size();
+  // As Redis, the running command is still in the query buffer (CLIENT LIST's qbuf).
+  client_.query_buffer_bytes.store(in_.size(), std::memory_order_relaxed);
   ClientState::ReplyMode mode_before = client_.reply_mode;
   Execute(*state, client_, *stats, writer, parser_.args(), &block_);
   if (std::exchange(block_.replied_at_once, false)) blocking_replies_end_ = replies_ + 1;
@@ -233,12 +235,24 @@ bool Connection::RunCommand(resp::Writer& writer) {
 }
 
 bool Connection::PauseHolds() {
+  bool holds = CheckPause();
+  if (holds != pause_counted_) {  // INFO's blocked_clients counts each held client once
+    thread_->state()->paused_clients.fetch_add(holds ? 1 : -1);
+    pause_counted_ = holds;
+  }
+  return holds;
+}
+
+bool Connection::CheckPause() {
   ServerState* state = thread_->state();
   ServerState::PauseKind kind = state->pause_kind.load(std::memory_order_relaxed);
   if (kind == ServerState::PauseKind::kNone) return false;  // the usual case: one load
   int64_t wait_ms = state->pause_end_ms.load() - WallMs();
   if (wait_ms <= 0) return false;
-  if (kind == ServerState::PauseKind::kWrite && !MayWrite()) return false;
+  // A command Redis would refuse (unknown, wrong arity) is answered at once.
+  const CommandSpec* spec = state->commands.Find(parser_.args()[0]);
+  if (spec == nullptr || !spec->ArityAccepts(parser_.args().size())) return false;
+  if (kind == ServerState::PauseKind::kWrite && !MayWrite(*spec)) return false;
   PauseReading();
   if (pause_timer_ == nullptr) {
     pause_timer_ = new uv_timer_t;
@@ -251,12 +265,10 @@ bool Connection::PauseHolds() {
 
 // What CLIENT PAUSE WRITE holds, as Redis: writes, PUBLISH (it may be replicated), and an
 // EXEC whose transaction holds a write.
-bool Connection::MayWrite() {
+bool Connection::MayWrite(const CommandSpec& spec) {
+  if ((spec.flags & kWrite) || spec.name == "publish" || spec.name == "spublish") return true;
+  if (spec.name != "exec" || !client_.multi.active) return false;
   const CommandTable& table = thread_->state()->commands;
-  const CommandSpec* spec = table.Find(parser_.args()[0]);
-  if (spec == nullptr) return false;
-  if ((spec->flags & kWrite) || spec->name == "publish" || spec->name == "spublish") return true;
-  if (spec->name != "exec" || !client_.multi.active) return false;
   for (const std::vector<std::string>& queued : client_.multi.queued) {
     const CommandSpec* q = table.Find(queued[0]);
     if (q != nullptr && ((q->flags & kWrite) || q->name == "publish")) return true;
@@ -433,7 +445,12 @@ size_t Connection::SendableBytes() {
 void Connection::PublishSizes() {
   client_.query_buffer_bytes.store(in_.size(), std::memory_order_relaxed);
   client_.output_bytes.store(out_.size(), std::memory_order_relaxed);
-  client_.output_memory_bytes.store(out_.memory_bytes(), std::memory_order_relaxed);
+  // Like Redis's omem, which counts the reply list beyond the client's fixed 16 KB buffer:
+  // the first block is what every connection has.
+  size_t memory = out_.memory_bytes();
+  size_t block = resp::OutputBuffer::kBlockSize;
+  client_.output_memory_bytes.store(memory > block ? memory - block : 0,
+                                    std::memory_order_relaxed);
 }
 
 void Connection::Flush() {
@@ -589,6 +606,7 @@ void Connection::Close() {
   thread_->state()->pubsub.RemoveClient(client_);
   thread_->state()->monitors.Remove(&client_);
   EndBlocking();
+  if (pause_counted_) thread_->state()->paused_clients.fetch_sub(1);
   for (uv_timer_t** timer : {&block_timer_, &pause_timer_}) {
     if (*timer == nullptr) continue;
     uv_close(reinterpret_cast<uv_handle_t*>(*timer),

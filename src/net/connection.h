@@ -79,7 +79,8 @@ class Connection {
   // CLIENT PAUSE: whether the command just parsed must wait (then reading stops and a timer
   // runs it when the pause ends); MayWrite: whether a WRITE pause covers it.
   bool PauseHolds();
-  bool MayWrite();
+  bool CheckPause();
+  bool MayWrite(const CommandSpec& spec);
   static void OnPauseEnd(uv_timer_t* timer) noexcept;
   // CLIENT REPLY: whether the reply of the command just run is dropped (the mode before it
   // ran is before); advances SKIP's state.
@@ -151,6 +152,7 @@ class Connection {
   uv_timer_t* block_timer_ = nullptr;  // created on the first timed block; closed with us
   int64_t soft_limit_since_ms_ = 0;
   bool held_by_pause_ = false;         // the parsed command waits for CLIENT PAUSE to end
+  bool pause_counted_ = false;         // counted in ServerState::paused_clients
   uv_timer_t* pause_timer_ = nullptr;    // when output last went over the soft limit; 0: under
   ClientState client_;
 };
