@@ -12,6 +12,7 @@
 #include "src/commands/stream_family.h"
 #include "src/exec/blocking.h"
 #include "src/exec/errors.h"
+#include "src/exec/notify.h"
 #include "src/exec/reply.h"
 #include "src/exec/server_state.h"
 
@@ -63,6 +64,7 @@ void CmdXGroupCreate(CommandContext& ctx) {
     if (e == nullptr && !mkstream) return errors::kStreamXgroupNoKey;
     if (dollar) id = e != nullptr ? store::StreamOf(e)->last_id() : StreamId{};
     bool created = store::StreamGroupCreate(h, e, ctx.args[3], id, entries_read);
+    if (created) NotifyKey(ctx, kNotifyStream, "xgroup-create", h.key());
     return created ? std::string_view() : errors::kStreamBusyGroup;
   });
   if (!error.empty()) return ctx.reply.WriteError(error);
@@ -96,6 +98,7 @@ void CmdXGroupDestroy(CommandContext& ctx) {
     Entry* e = *found;
     if (e == nullptr) return void(error = errors::kStreamXgroupNoKey);
     destroyed = store::StreamGroupDestroy(h, e, ctx.args[3]);
+    if (destroyed) NotifyKey(ctx, kNotifyStream, "xgroup-destroy", h.key());
   });
   if (!error.empty()) return ctx.reply.WriteError(error);
   ctx.reply.WriteInteger(destroyed ? 1 : 0);
@@ -116,6 +119,7 @@ void CmdXGroupSetId(CommandContext& ctx) {
   WithGroup(ctx, ctx.args[2], ctx.args[3], [&](KeyHandle& h, Entry* e) {
     if (dollar) id = store::StreamOf(e)->last_id();
     store::StreamGroupSetId(h, e, ctx.args[3], id, entries_read);
+    NotifyKey(ctx, kNotifyStream, "xgroup-setid", h.key());
     ok = true;
   });
   if (ok) ctx.reply.WriteOk();
@@ -125,6 +129,7 @@ void CmdXGroupCreateConsumer(CommandContext& ctx) {
   int64_t created = -1;
   WithGroup(ctx, ctx.args[2], ctx.args[3], [&](KeyHandle& h, Entry* e) {
     created = store::StreamConsumerCreate(h, e, ctx.args[3], ctx.args[4], h.now_ms()) ? 1 : 0;
+    if (created) NotifyKey(ctx, kNotifyStream, "xgroup-createconsumer", h.key());
   });
   if (created >= 0) ctx.reply.WriteInteger(created);
 }
@@ -132,7 +137,9 @@ void CmdXGroupCreateConsumer(CommandContext& ctx) {
 void CmdXGroupDelConsumer(CommandContext& ctx) {
   int64_t pending = -1;
   WithGroup(ctx, ctx.args[2], ctx.args[3], [&](KeyHandle& h, Entry* e) {
-    pending = std::max<int64_t>(0, store::StreamConsumerDelete(h, e, ctx.args[3], ctx.args[4]));
+    int64_t had = store::StreamConsumerDelete(h, e, ctx.args[3], ctx.args[4]);
+    if (had >= 0) NotifyKey(ctx, kNotifyStream, "xgroup-delconsumer", h.key());
+    pending = std::max<int64_t>(0, had);
   });
   if (pending >= 0) ctx.reply.WriteInteger(pending);
 }
