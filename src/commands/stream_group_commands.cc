@@ -187,8 +187,9 @@ bool ParseGroupReadArgs(CommandContext& ctx, GroupReadArgs* r) {
 }
 
 // Serves one key whose stream and group exist: new entries after the group's last-delivered
-// ID (">"), or the consumer's pending entries after `after`.
-void ReadGroupKey(KeyHandle& h, Entry* e, const GroupReadArgs& r, bool is_new, StreamId after,
+// ID (">"), or the consumer's pending entries after `after`. Returns whether it created the
+// consumer.
+bool ReadGroupKey(KeyHandle& h, Entry* e, const GroupReadArgs& r, bool is_new, StreamId after,
                   StreamEntries* out) {
   const Stream* s = store::StreamOf(e);
   const StreamGroup* g = s->FindGroup(r.group);
@@ -204,10 +205,9 @@ void ReadGroupKey(KeyHandle& h, Entry* e, const GroupReadArgs& r, bool is_new, S
       entries_read = s->EntriesReadAfter(entries_read, c.id);
     }
     // Nothing new: Redis creates no consumer and changes nothing.
-    if (ids.empty()) return;
-    store::StreamDeliver(
+    if (ids.empty()) return false;
+    return store::StreamDeliver(
         h, e, {r.group, r.consumer, h.now_ms(), true, r.noack, ids.back(), entries_read, ids});
-    return;
   }
   const store::StreamConsumer* c = g->FindConsumer(r.consumer);
   StreamId start;
@@ -221,7 +221,7 @@ void ReadGroupKey(KeyHandle& h, Entry* e, const GroupReadArgs& r, bool is_new, S
       out->push_back(std::move(one.front()));
     }
   }
-  store::StreamDeliver(h, e, {r.group, r.consumer, h.now_ms(), false, false, {}, 0, {}});
+  return store::StreamDeliver(h, e, {r.group, r.consumer, h.now_ms(), false, false, {}, 0, {}});
 }
 
 // Why a group read is refused, and for which key. Found under the shard locks, replied after.
@@ -284,7 +284,9 @@ void CmdXReadGroup(CommandContext& ctx) {
     GroupReadError e = CheckGroupRead(hs, r.group, id_args, &after);
     if (e.kind != GroupReadError::kNone) return e;
     for (size_t k = 0; k < r.nkeys; ++k) {
-      ReadGroupKey(hs[k], hs[k].Find(), r, id_args[k] == ">", after[k], &entries[k]);
+      if (ReadGroupKey(hs[k], hs[k].Find(), r, id_args[k] == ">", after[k], &entries[k])) {
+        NotifyKey(ctx, kNotifyStream, "xgroup-createconsumer", hs[k].key());
+      }
     }
     return e;
   });
