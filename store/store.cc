@@ -96,6 +96,12 @@ Entry* KeyHandle::Lookup(bool touch) {
   return e;
 }
 
+void KeyHandle::ReportCreated() {
+  if (store_->created_hook_ != nullptr && !replaying) {
+    store_->created_hook_(store_->created_hook_ctx_, db_, key_);
+  }
+}
+
 bool KeyHandle::logging() const { return store_->journal_ != nullptr; }
 
 void KeyHandle::Touch() {
@@ -104,9 +110,10 @@ void KeyHandle::Touch() {
 }
 
 // Installs value (and expiry) without logging; the callers log what they did.
-Entry* KeyHandle::Insert(Value value, int64_t expire_at_ms) {
+Entry* KeyHandle::Insert(Value value, int64_t expire_at_ms, bool created) {
   Touch();
   Entry* e = Find();
+  if (e == nullptr || created) ReportCreated();
   if (e == nullptr) {
     e = Entry::Create(key_, hash_, std::move(value));
     e->expire_at_ms = expire_at_ms == kKeepTtl ? 0 : expire_at_ms;
@@ -186,7 +193,7 @@ void KeyHandle::MoveTo(KeyHandle& target) {
   Entry** link = nullptr;
   Entry* e = table().Find(hash_, key_, &link);
   table().Unlink(link);
-  target.Insert(std::move(e->value), e->expire_at_ms);
+  target.Insert(std::move(e->value), e->expire_at_ms, /*created=*/true);
   detail::DeferDestroy(e);
   if (!logging()) return;
   if (target.db_ == db_) {
@@ -200,7 +207,7 @@ void KeyHandle::CopyTo(KeyHandle& target) {
   Entry* e = table().Find(hash_, key_);
   // Strings are immutable buffers, so sharing the buffer is a complete copy; a collection is
   // shared copy-on-write (MutableObject clones it before either key changes it).
-  target.Insert(e->value, e->expire_at_ms);
+  target.Insert(e->value, e->expire_at_ms, /*created=*/true);
   if (logging()) EffectBuffer::Copy(db_, key_, target.key_, target.db_);
 }
 

@@ -134,7 +134,10 @@ class KeyHandle {
   KeyHandle(Store* store, int db, std::string_view key, uint64_t hash);
   detail::Table& table();
   Entry* Lookup(bool touch);
-  Entry* Insert(Value value, int64_t expire_at_ms);
+  // Installs value without logging; created: always report the key as created (the targets
+  // of RENAME, MOVE and COPY), not only when it was missing.
+  Entry* Insert(Value value, int64_t expire_at_ms, bool created = false);
+  void ReportCreated();
   // Sets the WatchFlags registered on this key.
   void Touch();
 
@@ -274,6 +277,15 @@ class Store {
     expired_hook_ = hook;
     expired_hook_ctx_ = ctx;
   }
+  // Called for every key a command creates (keyspace notifications: "new"), under the same
+  // rules as the expired hook: before the command's own change is reported, never while
+  // replaying the log or loading a snapshot. RENAME, MOVE and COPY create their target even
+  // when they replace it, as Redis does (it deletes the old target first).
+  using CreatedHook = void (*)(void* ctx, int db, std::string_view key);
+  void set_created_hook(CreatedHook hook, void* ctx) {
+    created_hook_ = hook;
+    created_hook_ctx_ = ctx;
+  }
 
   // Snapshot support (snapshot.h). StartCapture marks every shard pending and records the
   // journal's last LSN as the cut; false if a capture is already running. CaptureShard
@@ -380,6 +392,8 @@ class Store {
   std::atomic<int64_t> expiry_paused_until_ms_{0};
   bool ExpiryPaused() const;
   void* expired_hook_ctx_ = nullptr;
+  CreatedHook created_hook_ = nullptr;
+  void* created_hook_ctx_ = nullptr;
   // The running snapshot's capture, or nullptr. Set and cleared with every shard locked
   // (StartCapture, FinishCapture), so a command reads it only under a shard lock.
   std::atomic<Capture*> capture_{nullptr};

@@ -11,6 +11,7 @@
 #include "src/commands/string_family.h"
 #include "src/exec/command_table.h"
 #include "src/exec/errors.h"
+#include "src/exec/notify.h"
 #include "src/exec/reply.h"
 #include "src/exec/server_state.h"
 #include "store/types/string/string_ops.h"
@@ -40,6 +41,7 @@ void IncrByGeneric(CommandContext& ctx, int64_t delta) {
   };
   Result<BufRef> r = ctx.server.store.Access(
       ctx.db(), ctx.args[1], [&](KeyHandle& h) { return store::StringUpdate(h, add); });
+  if (r.ok()) NotifyKey(ctx, kNotifyString, "incrby", ctx.args[1]);
   if (!ReplyStatus(ctx, r.status())) ctx.reply.WriteInteger(result);
 }
 
@@ -80,6 +82,7 @@ void CmdIncrByFloat(CommandContext& ctx) {
   };
   Result<BufRef> r = ctx.server.store.Access(
       ctx.db(), ctx.args[1], [&](KeyHandle& h) { return store::StringUpdate(h, add); });
+  if (r.ok()) NotifyKey(ctx, kNotifyString, "incrbyfloat", ctx.args[1]);
   if (!ReplyStatus(ctx, r.status())) ctx.reply.WriteBulk(r->view());
 }
 

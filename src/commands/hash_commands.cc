@@ -12,6 +12,7 @@
 #include "src/commands/hash_family.h"
 #include "src/exec/command_table.h"
 #include "src/exec/errors.h"
+#include "src/exec/notify.h"
 #include "src/exec/reply.h"
 #include "src/exec/server_state.h"
 #include "store/typed.h"
@@ -46,7 +47,9 @@ void SetFields(CommandContext& ctx, bool reply_ok) {
     return;
   }
   Result<size_t> added = ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
-    return store::HashSetFields(h, ctx.args.subspan(2));
+    Result<size_t> r = store::HashSetFields(h, ctx.args.subspan(2));
+    if (r.ok()) NotifyKey(ctx, kNotifyHash, "hset", h.key());
+    return r;
   });
   if (ReplyStatus(ctx, added.status())) return;
   if (reply_ok) {
@@ -65,14 +68,20 @@ void CmdHSetNx(CommandContext& ctx) {
     std::string_view old;
     if (!hash.ok()) return Result<size_t>(hash.TakeStatus());
     if (*hash != nullptr && (*hash)->Get(ctx.args[2], &old)) return Result<size_t>(size_t{0});
-    return store::HashSetFields(h, ctx.args.subspan(2, 2));
+    Result<size_t> r = store::HashSetFields(h, ctx.args.subspan(2, 2));
+    if (r.ok()) NotifyKey(ctx, kNotifyHash, "hset", h.key());
+    return r;
   });
   ReplyCount(ctx, added);
 }
 
 void CmdHDel(CommandContext& ctx) {
   ReplyCount(ctx, ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
-    return store::HashDeleteFields(h, ctx.args.subspan(2));
+    bool deleted_key = false;
+    Result<size_t> r = store::HashDeleteFields(h, ctx.args.subspan(2), &deleted_key);
+    if (r.ok() && *r > 0) NotifyKey(ctx, kNotifyHash, "hdel", h.key());
+    if (deleted_key) NotifyKey(ctx, kNotifyGeneric, "del", h.key());
+    return r;
   }));
 }
 
@@ -104,6 +113,7 @@ void CmdHIncrBy(CommandContext& ctx) {
     if (__builtin_add_overflow(current, delta, &result)) return Status(Code::kOverflow);
     char buf[resp::kMaxInt64Chars];
     StoreResult(h, ctx.args[2], {buf, resp::FormatInt64(result, buf)});
+    NotifyKey(ctx, kNotifyHash, "hincrby", h.key());
     return Status::Ok();
   });
   if (!ReplyStatus(ctx, status, store::ValueType::kHash)) ctx.reply.WriteInteger(result);
@@ -132,6 +142,7 @@ void CmdHIncrByFloat(CommandContext& ctx) {
     if (std::isnan(sum) || std::isinf(sum)) return Status(Code::kNaN);
     len = resp::FormatLongDouble(sum, buf);
     StoreResult(h, ctx.args[2], {buf, len});
+    NotifyKey(ctx, kNotifyHash, "hincrbyfloat", h.key());
     return Status::Ok();
   });
   if (!ReplyStatus(ctx, status, store::ValueType::kHash)) ctx.reply.WriteBulk({buf, len});

@@ -20,6 +20,7 @@
 #include "src/commands/help_reply.h"
 #include "src/exec/command_table.h"
 #include "src/exec/errors.h"
+#include "src/exec/notify.h"
 #include "src/exec/reply.h"
 #include "src/exec/server_state.h"
 
@@ -46,6 +47,12 @@ void CountLookups(CommandContext& ctx, int64_t hits, int64_t total) {
   ctx.stats.keyspace_misses.Add(static_cast<uint64_t>(total - hits));
 }
 
+// A read lookup of key: true when it is live; a miss reports "keymiss".
+bool ReadLookup(CommandContext& ctx, KeyHandle& h, Entry* e) {
+  if (e == nullptr) NotifyKey(ctx, kNotifyKeyMiss, "keymiss", h.key());
+  return e != nullptr;
+}
+
 // ---- DEL, UNLINK, EXISTS, TOUCH, TYPE ----------------------------------------------------
 
 // Calls pred(handle) for every key from args[1] on, all under one lock set, and returns how
@@ -70,24 +77,29 @@ int64_t CountKeys(CommandContext& ctx, Pred&& pred) {
 // UNLINK is DEL: values dropped under a shard lock are already freed after the lock is
 // released, so there is no slow path for DEL to avoid.
 void CmdDel(CommandContext& ctx) {
-  ctx.reply.WriteInteger(CountKeys(ctx, [](KeyHandle& h) { return h.Delete(); }));
+  ctx.reply.WriteInteger(CountKeys(ctx, [&](KeyHandle& h) {
+    if (!h.Delete()) return false;
+    NotifyKey(ctx, kNotifyGeneric, "del", h.key());
+    return true;
+  }));
 }
 
 void CmdExists(CommandContext& ctx) {
-  int64_t n = CountKeys(ctx, [](KeyHandle& h) { return h.Peek() != nullptr; });
+  int64_t n = CountKeys(ctx, [&](KeyHandle& h) { return ReadLookup(ctx, h, h.Peek()); });
   CountLookups(ctx, n, static_cast<int64_t>(ctx.args.size() - 1));
   ctx.reply.WriteInteger(n);
 }
 
 // Find() refreshes the access time, which is all TOUCH is for.
 void CmdTouch(CommandContext& ctx) {
-  ctx.reply.WriteInteger(CountKeys(ctx, [](KeyHandle& h) { return h.Find() != nullptr; }));
+  ctx.reply.WriteInteger(
+      CountKeys(ctx, [&](KeyHandle& h) { return ReadLookup(ctx, h, h.Find()); }));
 }
 
 void CmdType(CommandContext& ctx) {
-  std::string_view type = ctx.server.store.Access(ctx.db(), ctx.args[1], [](KeyHandle& h) {
+  std::string_view type = ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
     Entry* e = h.Peek();
-    return e == nullptr ? std::string_view("none") : store::TypeName(e->value.type);
+    return !ReadLookup(ctx, h, e) ? std::string_view("none") : store::TypeName(e->value.type);
   });
   CountLookups(ctx, type != "none" ? 1 : 0, 1);
   ctx.reply.WriteSimple(type);
@@ -110,6 +122,8 @@ RenameStatus RenameGeneric(CommandContext& ctx, bool only_if_target_missing) {
     if (h[0].Find() == nullptr) return RenameStatus::kNoSuchKey;
     if (only_if_target_missing && h[1].Find() != nullptr) return RenameStatus::kTargetExists;
     h[0].MoveTo(h[1]);  // the target's own TTL goes with its value
+    NotifyKey(ctx, kNotifyGeneric, "rename_from", from);
+    NotifyKey(ctx, kNotifyGeneric, "rename_to", to);
     return RenameStatus::kDone;
   });
 }
@@ -182,6 +196,7 @@ void CmdCopy(CommandContext& ctx) {
     if (source == nullptr) return false;
     if (!o.replace && h[1].Find() != nullptr) return false;
     h[0].CopyTo(h[1]);
+    NotifyKeyspaceEvent(ctx.server, kNotifyGeneric, "copy_to", to, o.target_db);
     return true;
   });
   ctx.reply.WriteInteger(copied ? 1 : 0);
@@ -198,6 +213,8 @@ void CmdMove(CommandContext& ctx) {
   bool moved = ctx.server.store.AccessMany(refs, [&](std::span<KeyHandle> h) {
     if (h[0].Find() == nullptr || h[1].Find() != nullptr) return false;
     h[0].MoveTo(h[1]);
+    NotifyKey(ctx, kNotifyGeneric, "move_from", h[0].key());
+    NotifyKeyspaceEvent(ctx.server, kNotifyGeneric, "move_to", h[1].key(), target_db);
     return true;
   });
   ctx.reply.WriteInteger(moved ? 1 : 0);
@@ -256,8 +273,10 @@ void ExpireGeneric(CommandContext& ctx, TimeUnit unit, TimeBase base) {
     if (e == nullptr || !ExpireFlagsAllow(flags, e->expire_at_ms, at_ms)) return false;
     if (at_ms <= h.now_ms()) {
       h.Delete();
+      NotifyKey(ctx, kNotifyGeneric, "del", h.key());
     } else {
       h.SetExpire(e, at_ms);
+      NotifyKey(ctx, kNotifyGeneric, "expire", h.key());
     }
     return true;
   });
@@ -276,10 +295,11 @@ void CmdPExpireAt(CommandContext& ctx) {
 }
 
 void CmdPersist(CommandContext& ctx) {
-  bool removed = ctx.server.store.Access(ctx.db(), ctx.args[1], [](KeyHandle& h) {
+  bool removed = ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
     Entry* e = h.Find();
     if (e == nullptr || !e->has_expire()) return false;
     h.SetExpire(e, 0);
+    NotifyKey(ctx, kNotifyGeneric, "persist", h.key());
     return true;
   });
   ctx.reply.WriteInteger(removed ? 1 : 0);
@@ -293,7 +313,7 @@ void TtlGeneric(CommandContext& ctx, TimeUnit unit, TimeBase base) {
   int64_t expire_at_ms = 0, now_ms = 0;
   bool found = ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
     Entry* e = h.Peek();
-    if (e == nullptr) return false;
+    if (!ReadLookup(ctx, h, e)) return false;
     expire_at_ms = e->expire_at_ms;
     now_ms = h.now_ms();
     return true;

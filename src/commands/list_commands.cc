@@ -13,6 +13,7 @@
 #include "resp/number.h"
 #include "src/commands/list_family.h"
 #include "src/exec/errors.h"
+#include "src/exec/notify.h"
 #include "src/exec/reply.h"
 #include "src/exec/server_state.h"
 #include "store/types/list/list_ops.h"
@@ -34,6 +35,12 @@ bool ParseListSide(std::string_view arg, ListSide* side) {
     return false;
   }
   return true;
+}
+
+void NotifyListPopped(CommandContext& ctx, std::string_view key, ListSide side,
+                      bool emptied) {
+  NotifyKey(ctx, kNotifyList, side == ListSide::kHead ? "lpop" : "rpop", key);
+  if (emptied) NotifyKey(ctx, kNotifyGeneric, "del", key);
 }
 
 namespace {
@@ -71,7 +78,9 @@ void PushGeneric(CommandContext& ctx, ListSide side, bool existing_only) {
     Result<Entry*> e = FindList(h);
     if (!e.ok()) return Result<size_t>(e.TakeStatus());
     if (*e == nullptr && existing_only) return Result<size_t>(0);
-    return Result<size_t>(store::ListPush(h, *e, side, elems));
+    size_t length = store::ListPush(h, *e, side, elems);
+    NotifyKey(ctx, kNotifyList, side == ListSide::kHead ? "lpush" : "rpush", h.key());
+    return Result<size_t>(length);
   });
   ReplyCount(ctx, length);
 }
@@ -101,10 +110,12 @@ void PopGeneric(CommandContext& ctx, ListSide side) {
       has_count ? ctx.reply.WriteNullArray() : ctx.reply.WriteNull();
       return;
     }
-    size_t n = std::min(static_cast<size_t>(count), store::ListOf(e)->size());
+    size_t length = store::ListOf(e)->size();
+    size_t n = std::min(static_cast<size_t>(count), length);
     if (has_count) ctx.reply.WriteArrayLen(static_cast<int64_t>(n));
     if (n == 0) return;
     store::ListPop(h, e, side, n, [&](const ListElem& el) { WriteListElem(ctx.reply, el); });
+    NotifyListPopped(ctx, h.key(), side, n == length);
   });
 }
 
@@ -166,6 +177,7 @@ void CmdLSet(CommandContext& ctx) {
     size_t at = 0;
     if (!ResolveIndex(index, store::ListOf(e)->size(), &at)) return errors::kIndexRange;
     store::ListSet(h, e, at, ctx.args[3]);
+    NotifyKey(ctx, kNotifyList, "lset", h.key());
     return std::string_view();
   });
   if (!error.empty()) {
@@ -189,6 +201,7 @@ void CmdLInsert(CommandContext& ctx) {
     int64_t pivot = store::ListOf(e)->Find(store::ListNeedle(ctx.args[3]));
     if (pivot < 0) return Result<int64_t>(-1);
     store::ListInsert(h, e, static_cast<size_t>(pivot + (after ? 1 : 0)), ctx.args[4]);
+    NotifyKey(ctx, kNotifyList, "linsert", h.key());
     return Result<int64_t>(static_cast<int64_t>(store::ListOf(e)->size()));
   });
   ReplyCount(ctx, result);
@@ -204,8 +217,12 @@ void CmdLRem(CommandContext& ctx) {
     // The magnitude of INT64_MIN does not fit an int64; it is "all of them" anyway.
     uint64_t limit = count < 0 ? uint64_t{0} - static_cast<uint64_t>(count)
                                : static_cast<uint64_t>(count);
-    return Result<size_t>(
-        store::ListRemove(h, *found, ctx.args[3], static_cast<size_t>(limit), count < 0));
+    size_t length = store::ListOf(*found)->size();
+    size_t removed =
+        store::ListRemove(h, *found, ctx.args[3], static_cast<size_t>(limit), count < 0);
+    if (removed > 0) NotifyKey(ctx, kNotifyList, "lrem", h.key());
+    if (removed == length) NotifyKey(ctx, kNotifyGeneric, "del", h.key());
+    return Result<size_t>(removed);
   });
   ReplyCount(ctx, removed);
 }
@@ -219,11 +236,14 @@ void CmdLTrim(CommandContext& ctx) {
     Entry* e = *found;
     size_t length = store::ListOf(e)->size();
     size_t first = 0, last = 0;
-    if (!ResolveRange(start, stop, length, &first, &last)) {
+    bool emptied = !ResolveRange(start, stop, length, &first, &last);
+    if (emptied) {
       store::ListTrim(h, e, length, 0);
     } else {
       store::ListTrim(h, e, first, length - 1 - last);
     }
+    NotifyKey(ctx, kNotifyList, "ltrim", h.key());
+    if (emptied) NotifyKey(ctx, kNotifyGeneric, "del", h.key());
     return Status::Ok();
   });
   if (ReplyStatus(ctx, status)) return;

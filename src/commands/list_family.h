@@ -24,6 +24,11 @@ inline void WriteListElem(resp::Writer& w, const store::ListElem& e) {
   }
 }
 
+// Reports elements popped from key at side ("lpop" or "rpop"), then "del" when that emptied
+// the list (the pop deleted the key), as Redis does for every pop, blocking or not.
+void NotifyListPopped(CommandContext& ctx, std::string_view key, store::ListSide side,
+                      bool emptied);
+
 // LMOVE, RPOPLPUSH, LMPOP and the blocking commands (list_move_commands.cc).
 void RegisterListMoveCommands(CommandTable& table);
 

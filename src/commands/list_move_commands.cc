@@ -15,6 +15,7 @@
 #include "src/commands/list_family.h"
 #include "src/exec/blocking.h"
 #include "src/exec/errors.h"
+#include "src/exec/notify.h"
 #include "src/exec/reply.h"
 #include "src/exec/server_state.h"
 #include "store/types/list/list_ops.h"
@@ -48,11 +49,14 @@ bool MoveOne(CommandContext& ctx, const MoveArgs& m) {
     Result<Entry*> dst = store::FindEntryAs<ListObject>(hs[1]);
     if (!src.ok() || !dst.ok()) return Result<bool>(Code::kWrongType);
     std::string scratch;
+    bool emptied = store::ListOf(*src)->size() == 1 && m.source != m.destination;
     store::ListPop(hs[0], *src, m.from, 1,
                    [&](const ListElem& e) { value.assign(e.View(&scratch)); });
     Entry* to = hs[1].Find();  // the pop may have deleted it (same key, last element)
     std::string_view elem = value;
     store::ListPush(hs[1], to, m.to, std::span<const std::string_view>(&elem, 1));
+    NotifyKey(ctx, kNotifyList, m.to == ListSide::kHead ? "lpush" : "rpush", m.destination);
+    NotifyListPopped(ctx, m.source, m.from, emptied);
     return Result<bool>(true);
   });
   if (ReplyStatus(ctx, moved.status())) return true;
@@ -112,11 +116,13 @@ bool PopFirst(CommandContext& ctx, std::span<const std::string_view> keys, ListS
       Entry* e = nullptr;
       if (!FindEntryOrReply<ListObject>(ctx, h, &e)) return 1;
       if (e == nullptr) return 0;
-      size_t n = std::min(count, store::ListOf(e)->size());
+      size_t length = store::ListOf(e)->size();
+      size_t n = std::min(count, length);
       ctx.reply.WriteArrayLen(2);
       ctx.reply.WriteBulk(key);
       if (shape == PopShape::kKeyAndArray) ctx.reply.WriteArrayLen(static_cast<int64_t>(n));
       store::ListPop(h, e, side, n, [&](const ListElem& el) { WriteListElem(ctx.reply, el); });
+      NotifyListPopped(ctx, key, side, n == length);
       return 1;
     });
     if (replied != 0) return true;

@@ -10,6 +10,7 @@
 #include "src/commands/set_family.h"
 #include "src/exec/command_table.h"
 #include "src/exec/errors.h"
+#include "src/exec/notify.h"
 #include "src/exec/reply.h"
 #include "src/exec/server_state.h"
 
@@ -41,13 +42,19 @@ void CombineGeneric(CommandContext& ctx, SetAlgebra op) {
 
 // SINTERSTORE / SUNIONSTORE / SDIFFSTORE destination key [key ...]
 void CombineStoreGeneric(CommandContext& ctx, SetAlgebra op) {
+  std::string_view event = op == SetAlgebra::kInter   ? "sinterstore"
+                           : op == SetAlgebra::kUnion ? "sunionstore"
+                                                      : "sdiffstore";
   std::vector<KeyRef> keys = KeysFrom(ctx, 1, ctx.args.size());
   ctx.server.store.AccessMany(keys, [&](std::span<KeyHandle> hs) {
     std::vector<const SetObject*> sets;
     if (ReplyStatus(ctx, store::FindEachAs(hs.subspan(1), &sets))) return;
     store::ObjRef result = store::CombineSets(op, sets);
     int64_t size = static_cast<int64_t>(result->size());
-    store::SetStore(hs[0], std::move(result));
+    if (store::SetStore(hs[0], std::move(result))) {
+      NotifyKey(ctx, size > 0 ? kNotifySet : kNotifyGeneric, size > 0 ? event : "del",
+                hs[0].key());
+    }
     ctx.reply.WriteInteger(size);
   });
 }

@@ -15,6 +15,7 @@
 #include "src/commands/set_family.h"
 #include "src/exec/command_table.h"
 #include "src/exec/errors.h"
+#include "src/exec/notify.h"
 #include "src/exec/reply.h"
 #include "src/exec/server_state.h"
 #include "store/types/set/set_ops.h"
@@ -49,16 +50,25 @@ void ReadSet(CommandContext& ctx, std::string_view key, Fn&& fn) {
   });
 }
 
-// SADD / SREM key member [member ...]: replies with how many members changed.
-template <class Op>
-void ChangeMembers(CommandContext& ctx, Op op) {
-  auto members = ctx.args.subspan(2);
-  ctx.server.store.Access(ctx.db(), ctx.args[1],
-                          [&](KeyHandle& h) { ReplyCount(ctx, op(h, members)); });
+// SADD key member [member ...]: replies with how many members were new.
+void CmdSAdd(CommandContext& ctx) {
+  ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
+    Result<size_t> added = store::SetAdd(h, ctx.args.subspan(2));
+    if (added.ok() && *added > 0) NotifyKey(ctx, kNotifySet, "sadd", h.key());
+    ReplyCount(ctx, added);
+  });
 }
 
-void CmdSAdd(CommandContext& ctx) { ChangeMembers(ctx, store::SetAdd); }
-void CmdSRem(CommandContext& ctx) { ChangeMembers(ctx, store::SetRemove); }
+// SREM key member [member ...]: replies with how many members were there.
+void CmdSRem(CommandContext& ctx) {
+  ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
+    bool deleted_key = false;
+    Result<size_t> removed = store::SetRemove(h, ctx.args.subspan(2), &deleted_key);
+    if (removed.ok() && *removed > 0) NotifyKey(ctx, kNotifySet, "srem", h.key());
+    if (deleted_key) NotifyKey(ctx, kNotifyGeneric, "del", h.key());
+    ReplyCount(ctx, removed);
+  });
+}
 
 void CmdSIsMember(CommandContext& ctx) {
   ReadSet(ctx, ctx.args[1], [&](const SetObject* set) {
@@ -98,7 +108,11 @@ void CmdSPop(CommandContext& ctx) {
   }
   std::vector<std::string> popped;
   Status status = ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
-    return store::SetPop(h, static_cast<size_t>(count), &popped);
+    bool deleted_key = false;
+    Status s = store::SetPop(h, static_cast<size_t>(count), &popped, &deleted_key);
+    if (!popped.empty()) NotifyKey(ctx, kNotifySet, "spop", h.key());
+    if (deleted_key) NotifyKey(ctx, kNotifyGeneric, "del", h.key());
+    return s;
   });
   if (ReplyStatus(ctx, status)) return;
   if (with_count) {
@@ -135,7 +149,12 @@ void CmdSRandMember(CommandContext& ctx) {
 void CmdSMove(CommandContext& ctx) {
   store::KeyRef keys[] = {{ctx.db(), ctx.args[1]}, {ctx.db(), ctx.args[2]}};
   ctx.server.store.AccessMany(keys, [&](std::span<KeyHandle> hs) {
-    Result<bool> moved = store::SetMove(hs[0], hs[1], ctx.args[3]);
+    Result<bool> moved = store::SetMove(hs[0], hs[1], ctx.args[3], [&](store::SetMoveStep step) {
+      using store::SetMoveStep;
+      if (step == SetMoveStep::kRemoved) NotifyKey(ctx, kNotifySet, "srem", hs[0].key());
+      if (step == SetMoveStep::kSourceDeleted) NotifyKey(ctx, kNotifyGeneric, "del", hs[0].key());
+      if (step == SetMoveStep::kAdded) NotifyKey(ctx, kNotifySet, "sadd", hs[1].key());
+    });
     if (!ReplyStatus(ctx, moved.status())) ctx.reply.WriteInteger(*moved ? 1 : 0);
   });
 }

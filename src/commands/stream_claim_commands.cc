@@ -8,6 +8,7 @@
 #include "resp/number.h"
 #include "src/commands/stream_family.h"
 #include "src/exec/errors.h"
+#include "src/exec/notify.h"
 #include "src/exec/reply.h"
 #include "src/exec/server_state.h"
 
@@ -94,8 +95,10 @@ void ClaimLocked(CommandContext& ctx, KeyHandle& h, Entry* e, const ClaimArgs& a
     if (!a.justid) CollectStreamRange(*s, c.id, c.id, false, 1, &entries);
   }
   if (!gone.empty()) store::StreamAck(h, e, ctx.args[2], gone);
-  store::StreamClaimEntries(
-      h, e, {ctx.args[2], ctx.args[3], now, a.has_last ? &a.last : nullptr, claims});
+  if (store::StreamClaimEntries(
+          h, e, {ctx.args[2], ctx.args[3], now, a.has_last ? &a.last : nullptr, claims})) {
+    NotifyKey(ctx, kNotifyStream, "xgroup-createconsumer", h.key());
+  }
   if (!a.justid) return WriteStreamEntries(ctx.reply, entries);
   ctx.reply.WriteArrayLen(static_cast<int64_t>(entries.size()));
   for (const StreamEntryCopy& c : entries) WriteStreamId(ctx.reply, c.id);
@@ -172,7 +175,9 @@ void CmdXAutoClaim(CommandContext& ctx) {
       if (!justid) CollectStreamRange(*s, c.id, c.id, false, 1, &entries);
     }
     if (!gone.empty()) store::StreamAck(h, e, ctx.args[2], gone);
-    store::StreamClaimEntries(h, e, {ctx.args[2], ctx.args[3], now, nullptr, claims});
+    if (store::StreamClaimEntries(h, e, {ctx.args[2], ctx.args[3], now, nullptr, claims})) {
+      NotifyKey(ctx, kNotifyStream, "xgroup-createconsumer", h.key());
+    }
     ctx.reply.WriteArrayLen(3);
     WriteStreamId(ctx.reply, next);
     if (justid) {

@@ -13,6 +13,7 @@
 #include "src/commands/stream_family.h"
 #include "src/exec/blocking.h"
 #include "src/exec/errors.h"
+#include "src/exec/notify.h"
 #include "src/exec/reply.h"
 #include "src/exec/server_state.h"
 
@@ -281,7 +282,11 @@ void CmdXAdd(CommandContext& ctx) {
       return false;
     }
     e = store::StreamAdd(h, e, id, fv);
-    if (a.trim.given) store::StreamTrim(h, e, store::StreamOf(e)->CountTrim(a.trim.spec));
+    NotifyKey(ctx, kNotifyStream, "xadd", h.key());
+    if (!a.trim.given) return true;
+    uint64_t trimmed = store::StreamOf(e)->CountTrim(a.trim.spec);
+    store::StreamTrim(h, e, trimmed);
+    if (trimmed > 0) NotifyKey(ctx, kNotifyStream, "xtrim", h.key());
     return true;
   });
   if (!error.empty()) return ctx.reply.WriteError(error);
@@ -320,7 +325,9 @@ void CmdXDel(CommandContext& ctx) {
     if (!ArgToStreamId(ctx, ctx.args[i], 0, &ids[i - 2])) return;
   }
   WithStreamInteger(ctx, 0, [&](KeyHandle& h, Entry* e) {
-    return static_cast<int64_t>(store::StreamDelete(h, e, ids));
+    uint64_t deleted = store::StreamDelete(h, e, ids);
+    if (deleted > 0) NotifyKey(ctx, kNotifyStream, "xdel", h.key());
+    return static_cast<int64_t>(deleted);
   });
 }
 
@@ -337,6 +344,7 @@ void CmdXTrim(CommandContext& ctx) {
   WithStreamInteger(ctx, 0, [&](KeyHandle& h, Entry* e) {
     uint64_t n = store::StreamOf(e)->CountTrim(t.spec);
     store::StreamTrim(h, e, n);
+    if (n > 0) NotifyKey(ctx, kNotifyStream, "xtrim", h.key());
     return static_cast<int64_t>(n);
   });
 }
@@ -376,6 +384,7 @@ void CmdXSetId(CommandContext& ctx) {
     }
     store::StreamSetId(h, e, id, added >= 0 ? static_cast<uint64_t>(added) : s->entries_added(),
                        has_max_deleted ? max_deleted : s->max_deleted_id());
+    NotifyKey(ctx, kNotifyStream, "xsetid", h.key());
     return std::string_view();
   });
   if (!error.empty()) return ctx.reply.WriteError(error);

@@ -12,6 +12,7 @@
 #include "src/commands/stream_family.h"
 #include "src/exec/blocking.h"
 #include "src/exec/errors.h"
+#include "src/exec/notify.h"
 #include "src/exec/reply.h"
 #include "src/exec/server_state.h"
 
@@ -63,6 +64,7 @@ void CmdXGroupCreate(CommandContext& ctx) {
     if (e == nullptr && !mkstream) return errors::kStreamXgroupNoKey;
     if (dollar) id = e != nullptr ? store::StreamOf(e)->last_id() : StreamId{};
     bool created = store::StreamGroupCreate(h, e, ctx.args[3], id, entries_read);
+    if (created) NotifyKey(ctx, kNotifyStream, "xgroup-create", h.key());
     return created ? std::string_view() : errors::kStreamBusyGroup;
   });
   if (!error.empty()) return ctx.reply.WriteError(error);
@@ -96,6 +98,7 @@ void CmdXGroupDestroy(CommandContext& ctx) {
     Entry* e = *found;
     if (e == nullptr) return void(error = errors::kStreamXgroupNoKey);
     destroyed = store::StreamGroupDestroy(h, e, ctx.args[3]);
+    if (destroyed) NotifyKey(ctx, kNotifyStream, "xgroup-destroy", h.key());
   });
   if (!error.empty()) return ctx.reply.WriteError(error);
   ctx.reply.WriteInteger(destroyed ? 1 : 0);
@@ -116,6 +119,7 @@ void CmdXGroupSetId(CommandContext& ctx) {
   WithGroup(ctx, ctx.args[2], ctx.args[3], [&](KeyHandle& h, Entry* e) {
     if (dollar) id = store::StreamOf(e)->last_id();
     store::StreamGroupSetId(h, e, ctx.args[3], id, entries_read);
+    NotifyKey(ctx, kNotifyStream, "xgroup-setid", h.key());
     ok = true;
   });
   if (ok) ctx.reply.WriteOk();
@@ -125,6 +129,7 @@ void CmdXGroupCreateConsumer(CommandContext& ctx) {
   int64_t created = -1;
   WithGroup(ctx, ctx.args[2], ctx.args[3], [&](KeyHandle& h, Entry* e) {
     created = store::StreamConsumerCreate(h, e, ctx.args[3], ctx.args[4], h.now_ms()) ? 1 : 0;
+    if (created) NotifyKey(ctx, kNotifyStream, "xgroup-createconsumer", h.key());
   });
   if (created >= 0) ctx.reply.WriteInteger(created);
 }
@@ -132,7 +137,9 @@ void CmdXGroupCreateConsumer(CommandContext& ctx) {
 void CmdXGroupDelConsumer(CommandContext& ctx) {
   int64_t pending = -1;
   WithGroup(ctx, ctx.args[2], ctx.args[3], [&](KeyHandle& h, Entry* e) {
-    pending = std::max<int64_t>(0, store::StreamConsumerDelete(h, e, ctx.args[3], ctx.args[4]));
+    int64_t had = store::StreamConsumerDelete(h, e, ctx.args[3], ctx.args[4]);
+    if (had >= 0) NotifyKey(ctx, kNotifyStream, "xgroup-delconsumer", h.key());
+    pending = std::max<int64_t>(0, had);
   });
   if (pending >= 0) ctx.reply.WriteInteger(pending);
 }
@@ -180,8 +187,9 @@ bool ParseGroupReadArgs(CommandContext& ctx, GroupReadArgs* r) {
 }
 
 // Serves one key whose stream and group exist: new entries after the group's last-delivered
-// ID (">"), or the consumer's pending entries after `after`.
-void ReadGroupKey(KeyHandle& h, Entry* e, const GroupReadArgs& r, bool is_new, StreamId after,
+// ID (">"), or the consumer's pending entries after `after`. Returns whether it created the
+// consumer.
+bool ReadGroupKey(KeyHandle& h, Entry* e, const GroupReadArgs& r, bool is_new, StreamId after,
                   StreamEntries* out) {
   const Stream* s = store::StreamOf(e);
   const StreamGroup* g = s->FindGroup(r.group);
@@ -197,10 +205,9 @@ void ReadGroupKey(KeyHandle& h, Entry* e, const GroupReadArgs& r, bool is_new, S
       entries_read = s->EntriesReadAfter(entries_read, c.id);
     }
     // Nothing new: Redis creates no consumer and changes nothing.
-    if (ids.empty()) return;
-    store::StreamDeliver(
+    if (ids.empty()) return false;
+    return store::StreamDeliver(
         h, e, {r.group, r.consumer, h.now_ms(), true, r.noack, ids.back(), entries_read, ids});
-    return;
   }
   const store::StreamConsumer* c = g->FindConsumer(r.consumer);
   StreamId start;
@@ -214,7 +221,7 @@ void ReadGroupKey(KeyHandle& h, Entry* e, const GroupReadArgs& r, bool is_new, S
       out->push_back(std::move(one.front()));
     }
   }
-  store::StreamDeliver(h, e, {r.group, r.consumer, h.now_ms(), false, false, {}, 0, {}});
+  return store::StreamDeliver(h, e, {r.group, r.consumer, h.now_ms(), false, false, {}, 0, {}});
 }
 
 // Why a group read is refused, and for which key. Found under the shard locks, replied after.
@@ -277,7 +284,9 @@ void CmdXReadGroup(CommandContext& ctx) {
     GroupReadError e = CheckGroupRead(hs, r.group, id_args, &after);
     if (e.kind != GroupReadError::kNone) return e;
     for (size_t k = 0; k < r.nkeys; ++k) {
-      ReadGroupKey(hs[k], hs[k].Find(), r, id_args[k] == ">", after[k], &entries[k]);
+      if (ReadGroupKey(hs[k], hs[k].Find(), r, id_args[k] == ">", after[k], &entries[k])) {
+        NotifyKey(ctx, kNotifyStream, "xgroup-createconsumer", hs[k].key());
+      }
     }
     return e;
   });

@@ -13,6 +13,7 @@
 #include "src/commands/string_family.h"
 #include "src/exec/command_table.h"
 #include "src/exec/errors.h"
+#include "src/exec/notify.h"
 #include "src/exec/reply.h"
 #include "src/exec/server_state.h"
 #include "store/types/string/string_ops.h"
@@ -61,10 +62,12 @@ void ReplyRead(CommandContext& ctx, Result<BufRef> read) {
   ReplyValue(ctx, std::move(*read));
 }
 
-// The value of the key at args[1] (null when missing), read under its shard lock.
+// The value of the key at args[1] (null when missing: "keymiss"), read under its shard lock.
 Result<BufRef> ReadString(CommandContext& ctx) {
-  return ctx.server.store.Access(ctx.db(), ctx.args[1],
-                                 [](KeyHandle& h) { return store::StringGet(h); });
+  Result<BufRef> read = ctx.server.store.Access(ctx.db(), ctx.args[1],
+                                                [](KeyHandle& h) { return store::StringGet(h); });
+  if (read.ok() && !*read) NotifyKey(ctx, kNotifyKeyMiss, "keymiss", ctx.args[1]);
+  return read;
 }
 
 // ---- GET and the SET family --------------------------------------------------------------
@@ -141,10 +144,19 @@ ExpireParse ResolveExpire(CommandContext& ctx, const SetOptions& o, int64_t* at_
 }
 
 // The body of SET, SETNX, SETEX, PSETEX and GETSET: value is built before the lock is taken.
+// Reports "set", then "expire" when the command gave a time (expires); with GET a missing
+// key is first a "keymiss", as Redis reads the old value before it writes.
 Result<store::StringSetResult> SetGeneric(CommandContext& ctx, BufRef value,
-                                          const store::StringSetOptions& o) {
-  return ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
-    return store::StringSet(h, std::move(value), o);
+                                          const store::StringSetOptions& o, bool expires) {
+  std::string_view key = ctx.args[1];
+  return ctx.server.store.Access(ctx.db(), key, [&](KeyHandle& h) {
+    if (o.get && WantsKeyspaceEvent(ctx.server, kNotifyKeyMiss) && h.Find() == nullptr) {
+      NotifyKey(ctx, kNotifyKeyMiss, "keymiss", key);
+    }
+    Result<store::StringSetResult> r = store::StringSet(h, std::move(value), o);
+    if (r.ok() && r->done) NotifyKey(ctx, kNotifyString, "set", key);
+    if (r.ok() && r->done && expires) NotifyKey(ctx, kNotifyGeneric, "expire", key);
+    return r;
   });
 }
 
@@ -157,7 +169,8 @@ void CmdSet(CommandContext& ctx) {
     ReplyExpireError(ctx, parsed);
     return;
   }
-  Result<store::StringSetResult> r = SetGeneric(ctx, BufRef::Copy(ctx.args[2]), set);
+  bool expires = o.expire != ExpireKind::kNone && o.expire != ExpireKind::kKeepTtl;
+  Result<store::StringSetResult> r = SetGeneric(ctx, BufRef::Copy(ctx.args[2]), set, expires);
   if (ReplyStatus(ctx, r.status())) return;
   if (o.get) {
     ReplyValue(ctx, std::move(r->old));
@@ -170,7 +183,7 @@ void CmdSet(CommandContext& ctx) {
 
 void CmdSetNx(CommandContext& ctx) {
   Result<store::StringSetResult> r =
-      SetGeneric(ctx, BufRef::Copy(ctx.args[2]), {0, SetCondition::kIfMissing, false});
+      SetGeneric(ctx, BufRef::Copy(ctx.args[2]), {0, SetCondition::kIfMissing, false}, false);
   ctx.reply.WriteInteger(r.ok() && r->done ? 1 : 0);
 }
 
@@ -183,7 +196,7 @@ void SetExGeneric(CommandContext& ctx, TimeUnit unit) {
     ReplyExpireError(ctx, parsed);
     return;
   }
-  (void)SetGeneric(ctx, BufRef::Copy(ctx.args[3]), set);  // fails only with GET
+  (void)SetGeneric(ctx, BufRef::Copy(ctx.args[3]), set, true);  // fails only with GET
   ctx.reply.WriteOk();
 }
 
@@ -192,15 +205,27 @@ void CmdPSetEx(CommandContext& ctx) { SetExGeneric(ctx, TimeUnit::kMilliseconds)
 
 void CmdGetSet(CommandContext& ctx) {
   Result<store::StringSetResult> r =
-      SetGeneric(ctx, BufRef::Copy(ctx.args[2]), {0, SetCondition::kAlways, true});
+      SetGeneric(ctx, BufRef::Copy(ctx.args[2]), {0, SetCondition::kAlways, true}, false);
   if (ReplyStatus(ctx, r.status())) return;
   ReplyValue(ctx, std::move(r->old));
 }
 
 void CmdGetDel(CommandContext& ctx) {
-  ReplyRead(ctx, ctx.server.store.Access(ctx.db(), ctx.args[1], [](KeyHandle& h) {
+  Result<BufRef> r = ctx.server.store.Access(ctx.db(), ctx.args[1], [](KeyHandle& h) {
     return store::StringGetDel(h);
-  }));
+  });
+  if (r.ok() && *r) NotifyKey(ctx, kNotifyGeneric, "del", ctx.args[1]);
+  if (r.ok() && !*r) NotifyKey(ctx, kNotifyKeyMiss, "keymiss", ctx.args[1]);
+  ReplyRead(ctx, std::move(r));
+}
+
+// GETEX's report of what it did to the key's expiry.
+void NotifyExpiryChange(CommandContext& ctx, store::ExpiryChange change) {
+  using store::ExpiryChange;
+  std::string_view key = ctx.args[1];
+  if (change == ExpiryChange::kDeleted) NotifyKey(ctx, kNotifyGeneric, "del", key);
+  if (change == ExpiryChange::kSet) NotifyKey(ctx, kNotifyGeneric, "expire", key);
+  if (change == ExpiryChange::kRemoved) NotifyKey(ctx, kNotifyGeneric, "persist", key);
 }
 
 // GETEX looks at the key before it judges the expiry argument: a missing key is nil and a
@@ -222,9 +247,13 @@ void CmdGetEx(CommandContext& ctx) {
   }
   // PERSIST removes the expiry (0); no option leaves it (kKeepTtl).
   if (o.expire == ExpireKind::kNone) at_ms = store::kKeepTtl;
-  ReplyRead(ctx, ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
-    return store::StringGetEx(h, at_ms);
-  }));
+  store::ExpiryChange change = store::ExpiryChange::kNone;
+  Result<BufRef> r = ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
+    return store::StringGetEx(h, at_ms, &change);
+  });
+  if (r.ok() && !*r) NotifyKey(ctx, kNotifyKeyMiss, "keymiss", ctx.args[1]);
+  NotifyExpiryChange(ctx, change);
+  ReplyRead(ctx, std::move(r));
 }
 
 // ---- MGET, MSET, MSETNX ------------------------------------------------------------------
@@ -235,6 +264,9 @@ void CmdMGet(CommandContext& ctx) {
   std::vector<BufRef> values(refs.size());
   ctx.server.store.AccessMany(
       refs, [&](std::span<KeyHandle> handles) { store::StringGetMany(handles, values); });
+  for (size_t i = 0; i < refs.size(); ++i) {
+    if (!values[i]) NotifyKey(ctx, kNotifyKeyMiss, "keymiss", refs[i].key);
+  }
   ctx.reply.WriteArrayLen(static_cast<int64_t>(values.size()));
   for (BufRef& value : values) ReplyValue(ctx, std::move(value));
 }
@@ -246,7 +278,9 @@ bool MSetGeneric(CommandContext& ctx, bool only_if_none_exist) {
   values.reserve(refs.size());
   for (size_t i = 2; i < ctx.args.size(); i += 2) values.push_back(BufRef::Copy(ctx.args[i]));
   return ctx.server.store.AccessMany(refs, [&](std::span<KeyHandle> handles) {
-    return store::StringSetMany(handles, values, only_if_none_exist);
+    return store::StringSetMany(handles, values, only_if_none_exist, [&](size_t i) {
+      NotifyKey(ctx, kNotifyString, "set", handles[i].key());
+    });
   });
 }
 
@@ -273,7 +307,9 @@ void CmdMSetNx(CommandContext& ctx) {
 void CmdAppend(CommandContext& ctx) {
   uint64_t max_len = static_cast<uint64_t>(MaxBulkLen(ctx));
   ReplyCount(ctx, ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
-    return store::StringAppend(h, ctx.args[2], max_len);
+    Result<size_t> r = store::StringAppend(h, ctx.args[2], max_len);
+    if (r.ok()) NotifyKey(ctx, kNotifyString, "append", h.key());
+    return r;
   }));
 }
 
@@ -293,6 +329,7 @@ void CmdGetRange(CommandContext& ctx) {
       });
   if (ReplyStatus(ctx, slice.status())) return;
   CountLookup(ctx, static_cast<bool>(slice->value));
+  if (!slice->value) NotifyKey(ctx, kNotifyKeyMiss, "keymiss", ctx.args[1]);
   if (slice->bytes.empty()) {
     ctx.reply.WriteBulk("");
     return;
@@ -308,8 +345,11 @@ void CmdSetRange(CommandContext& ctx) {
     return;
   }
   uint64_t max_len = static_cast<uint64_t>(MaxBulkLen(ctx));
+  std::string_view patch = ctx.args[3];
   ReplyCount(ctx, ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
-    return store::StringSetRange(h, static_cast<uint64_t>(offset), ctx.args[3], max_len);
+    Result<size_t> r = store::StringSetRange(h, static_cast<uint64_t>(offset), patch, max_len);
+    if (r.ok() && !patch.empty()) NotifyKey(ctx, kNotifyString, "setrange", h.key());
+    return r;
   }));
 }
 

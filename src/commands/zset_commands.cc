@@ -18,6 +18,7 @@
 #include "src/commands/zset_family.h"
 #include "src/exec/command_table.h"
 #include "src/exec/errors.h"
+#include "src/exec/notify.h"
 #include "src/exec/reply.h"
 #include "src/exec/server_state.h"
 #include "store/types/zset/zset_ops.h"
@@ -91,7 +92,13 @@ bool ParseZItems(CommandContext& ctx, size_t first, std::vector<store::ZItem>* i
 void ZAddGeneric(CommandContext& ctx, std::span<const store::ZItem> items,
                  const store::ZAddOptions& o, bool ch) {
   Result<store::ZAddResult> added = ctx.server.store.Access(
-      ctx.db(), ctx.args[1], [&](KeyHandle& h) { return store::ZAdd(h, items, o); });
+      ctx.db(), ctx.args[1], [&](KeyHandle& h) {
+        Result<store::ZAddResult> r = store::ZAdd(h, items, o);
+        if (r.ok() && r->added + r->changed > 0) {
+          NotifyKey(ctx, kNotifyZSet, o.incr ? "zincr" : "zadd", h.key());
+        }
+        return r;
+      });
   if (ReplyStatus(ctx, added.status(), store::ValueType::kZSet)) return;
   const store::ZAddResult& r = *added;
   if (!o.incr) return ctx.reply.WriteInteger(static_cast<int64_t>(r.added + (ch ? r.changed : 0)));
@@ -121,7 +128,11 @@ void CmdZIncrBy(CommandContext& ctx) {
 
 void CmdZRem(CommandContext& ctx) {
   ReplyCount(ctx, ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
-    return store::ZRemove(h, ctx.args.subspan(2));
+    bool deleted_key = false;
+    Result<size_t> removed = store::ZRemove(h, ctx.args.subspan(2), &deleted_key);
+    if (removed.ok() && *removed > 0) NotifyKey(ctx, kNotifyZSet, "zrem", h.key());
+    if (deleted_key) NotifyKey(ctx, kNotifyGeneric, "del", h.key());
+    return removed;
   }));
 }
 

@@ -12,6 +12,7 @@
 #include "src/exec/blocking.h"
 #include "src/exec/command_table.h"
 #include "src/exec/errors.h"
+#include "src/exec/notify.h"
 #include "src/exec/reply.h"
 #include "src/exec/server_state.h"
 #include "store/types/zset/zset_ops.h"
@@ -43,6 +44,8 @@ Result<bool> PopFirst(CommandContext& ctx, std::span<const std::string_view> key
       size_t take = std::min(count, n);
       out->key = keys[i];
       out->items = store::ZRemoveRanks(hs[i], max ? n - take : 0, max ? n : take, max);
+      if (take > 0) NotifyKey(ctx, kNotifyZSet, max ? "zpopmax" : "zpopmin", keys[i]);
+      if (take == n) NotifyKey(ctx, kNotifyGeneric, "del", keys[i]);
       return Result<bool>(true);
     }
     return Result<bool>(false);

@@ -12,6 +12,7 @@
 #include "src/commands/zset_family.h"
 #include "src/exec/command_table.h"
 #include "src/exec/errors.h"
+#include "src/exec/notify.h"
 #include "src/exec/reply.h"
 #include "src/exec/server_state.h"
 #include "store/types/zset/zset_ops.h"
@@ -170,9 +171,10 @@ void CmdZRangeStore(CommandContext& ctx) {
                     [&](std::string_view m, double s) { items.emplace_back(std::string(m), s); });
     }
     if (items.empty()) {
-      hs[0].Delete();
+      if (hs[0].Delete()) NotifyKey(ctx, kNotifyGeneric, "del", hs[0].key());
     } else {
       hs[0].Put(store::Value{store::ValueType::kZSet, false, {}, BuildZSet(items)}, 0);
+      NotifyKey(ctx, kNotifyZSet, "zrangestore", hs[0].key());
     }
     ctx.reply.WriteInteger(static_cast<int64_t>(items.size()));
   });
@@ -181,14 +183,18 @@ void CmdZRangeStore(CommandContext& ctx) {
 // ---- Range removals ----------------------------------------------------------------------
 
 // Removes the ascending interval select(z) picks from the key's zset; replies the count.
+// event: the removal's name in keyspace notifications.
 template <class Select>
-void RemoveRangeGeneric(CommandContext& ctx, Select&& select) {
+void RemoveRangeGeneric(CommandContext& ctx, std::string_view event, Select&& select) {
   ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
     const ZSet* z = nullptr;
     if (!FindOrReply(ctx, h, &z)) return;
     size_t from = 0, to = 0;
     if (z != nullptr) select(*z, &from, &to);
+    size_t length = z != nullptr ? z->size() : 0;  // z may change below
     size_t removed = from < to ? store::ZRemoveRanks(h, from, to, false).size() : 0;
+    if (removed > 0) NotifyKey(ctx, kNotifyZSet, event, h.key());
+    if (removed > 0 && removed == length) NotifyKey(ctx, kNotifyGeneric, "del", h.key());
     ctx.reply.WriteInteger(static_cast<int64_t>(removed));
   });
 }
@@ -196,7 +202,7 @@ void RemoveRangeGeneric(CommandContext& ctx, Select&& select) {
 void CmdZRemRangeByRank(CommandContext& ctx) {
   int64_t start = 0, stop = 0;
   if (!ArgToInt64(ctx, ctx.args[2], &start) || !ArgToInt64(ctx, ctx.args[3], &stop)) return;
-  RemoveRangeGeneric(ctx, [&](const ZSet& z, size_t* from, size_t* to) {
+  RemoveRangeGeneric(ctx, "zremrangebyrank", [&](const ZSet& z, size_t* from, size_t* to) {
     IndexRanks(start, stop, z.size(), from, to);
   });
 }
@@ -206,8 +212,9 @@ void CmdZRemRangeByScore(CommandContext& ctx) {
   if (!ParseScoreBound(ctx.args[2], &min) || !ParseScoreBound(ctx.args[3], &max)) {
     return ctx.reply.WriteError(errors::kZMinMaxFloat);
   }
-  RemoveRangeGeneric(
-      ctx, [&](const ZSet& z, size_t* from, size_t* to) { ScoreRanks(z, min, max, from, to); });
+  RemoveRangeGeneric(ctx, "zremrangebyscore", [&](const ZSet& z, size_t* from, size_t* to) {
+    ScoreRanks(z, min, max, from, to);
+  });
 }
 
 void CmdZRemRangeByLex(CommandContext& ctx) {
@@ -215,8 +222,9 @@ void CmdZRemRangeByLex(CommandContext& ctx) {
   if (!ParseLexBound(ctx.args[2], &min) || !ParseLexBound(ctx.args[3], &max)) {
     return ctx.reply.WriteError(errors::kZMinMaxLex);
   }
-  RemoveRangeGeneric(
-      ctx, [&](const ZSet& z, size_t* from, size_t* to) { LexRanks(z, min, max, from, to); });
+  RemoveRangeGeneric(ctx, "zremrangebylex", [&](const ZSet& z, size_t* from, size_t* to) {
+    LexRanks(z, min, max, from, to);
+  });
 }
 
 }  // namespace

@@ -19,6 +19,7 @@
 #include "src/commands/zset_family.h"
 #include "src/exec/command_table.h"
 #include "src/exec/errors.h"
+#include "src/exec/notify.h"
 #include "src/exec/reply.h"
 #include "src/exec/server_state.h"
 #include "store/types/set/set.h"
@@ -219,6 +220,11 @@ ScoredList Compute(const SetOpRequest& r, const std::vector<const ZSet*>& sets) 
   return out;
 }
 
+// The …STORE command's name in keyspace notifications.
+std::string_view StoreEvent(SetOp op) {
+  return op == SetOp::kUnion ? "zunionstore" : op == SetOp::kInter ? "zinterstore" : "zdiffstore";
+}
+
 void SetOpGeneric(CommandContext& ctx, SetOp op, bool store) {
   SetOpRequest r;
   r.op = op;
@@ -238,9 +244,10 @@ void SetOpGeneric(CommandContext& ctx, SetOp op, bool store) {
     ScoredList result = Compute(r, sets);
     if (!store) return WriteScoredList(ctx.reply, result, r.withscores);
     if (result.empty()) {
-      hs[0].Delete();
+      if (hs[0].Delete()) NotifyKey(ctx, kNotifyGeneric, "del", hs[0].key());
     } else {
       hs[0].Put(store::Value{store::ValueType::kZSet, false, {}, BuildZSet(result)}, 0);
+      NotifyKey(ctx, kNotifyZSet, StoreEvent(op), hs[0].key());
     }
     ctx.reply.WriteInteger(static_cast<int64_t>(result.size()));
   });

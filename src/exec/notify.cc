@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "src/exec/command.h"
 #include "src/exec/server_state.h"
 
 namespace cairn::server {
@@ -21,6 +22,11 @@ thread_local std::vector<PendingEvent> pending_events;
 // The store's expiry hook: runs under a shard lock, so it only queues.
 void OnExpired(void* server, int db, std::string_view key) {
   NotifyKeyspaceEvent(*static_cast<ServerState*>(server), kNotifyExpired, "expired", key, db);
+}
+
+// The store's created hook: also under a shard lock.
+void OnCreated(void* server, int db, std::string_view key) {
+  NotifyKeyspaceEvent(*static_cast<ServerState*>(server), kNotifyNew, "new", key, db);
 }
 
 void Publish(ServerState& server, const PendingEvent& e, uint32_t flags, uint64_t lsn) {
@@ -41,9 +47,12 @@ void Publish(ServerState& server, const PendingEvent& e, uint32_t flags, uint64_
 
 void NotifyKeyspaceEvent(ServerState& server, uint32_t type, std::string_view event,
                          std::string_view key, int db) {
-  uint32_t flags = server.limits.notify_keyspace_events.load(std::memory_order_relaxed);
-  if (!(flags & type) || !(flags & (kNotifyKeyspace | kNotifyKeyevent))) return;
+  if (!WantsKeyspaceEvent(server, type)) return;
   pending_events.push_back(PendingEvent{type, std::string(event), std::string(key), db});
+}
+
+void NotifyKey(CommandContext& ctx, uint32_t type, std::string_view event, std::string_view key) {
+  NotifyKeyspaceEvent(ctx.server, type, event, key, ctx.db());
 }
 
 void PublishKeyspaceEvents(ServerState& server, uint64_t lsn) {
@@ -54,8 +63,14 @@ void PublishKeyspaceEvents(ServerState& server, uint64_t lsn) {
   for (const PendingEvent& e : events) Publish(server, e, flags, lsn);
 }
 
-void InstallExpiredEvents(ServerState& server) {
+bool WantsKeyspaceEvent(ServerState& server, uint32_t type) {
+  uint32_t flags = server.limits.notify_keyspace_events.load(std::memory_order_relaxed);
+  return (flags & type) && (flags & (kNotifyKeyspace | kNotifyKeyevent));
+}
+
+void InstallStoreEvents(ServerState& server) {
   server.store.set_expired_hook(OnExpired, &server);
+  server.store.set_created_hook(OnCreated, &server);
 }
 
 }  // namespace cairn::server

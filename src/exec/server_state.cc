@@ -41,7 +41,7 @@ ServerState::ServerState(const Config& config)
       start_ms(WallMs()) {
   last_save_s = start_ms / 1000;
   ApplyConfig();
-  InstallExpiredEvents(*this);
+  InstallStoreEvents(*this);
 }
 
 void ServerState::ApplyConfig() {

@@ -83,7 +83,8 @@ Result<size_t> HashSetFields(KeyHandle& h, std::span<const std::string_view> pai
   return added;
 }
 
-Result<size_t> HashDeleteFields(KeyHandle& h, std::span<const std::string_view> fields) {
+Result<size_t> HashDeleteFields(KeyHandle& h, std::span<const std::string_view> fields,
+                                bool* deleted_key) {
   Result<Entry*> found = FindEntryAs<HashObject>(h);
   if (!found.ok()) return found.TakeStatus();
   Entry* e = *found;
@@ -95,7 +96,8 @@ Result<size_t> HashDeleteFields(KeyHandle& h, std::span<const std::string_view> 
   }
   if (gone.empty()) return size_t{0};
   if (h.logging()) LogDelete(h, gone);
-  h.DeleteIfEmpty(e);
+  bool deleted = h.DeleteIfEmpty(e);
+  if (deleted_key != nullptr) *deleted_key = deleted;
   return gone.size();
 }
 

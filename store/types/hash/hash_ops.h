@@ -37,7 +37,8 @@ enum HashOpCode : uint8_t {
 Result<size_t> HashSetFields(KeyHandle& h, std::span<const std::string_view> pairs);
 
 // Removes fields; returns how many were present. Logs the removed ones (kHashDel) and
-// deletes the key when it becomes empty.
-Result<size_t> HashDeleteFields(KeyHandle& h, std::span<const std::string_view> fields);
+// deletes the key when it becomes empty (*deleted_key, when given, says whether it did).
+Result<size_t> HashDeleteFields(KeyHandle& h, std::span<const std::string_view> fields,
+                                bool* deleted_key = nullptr);
 
 }  // namespace cairn::store

@@ -81,7 +81,8 @@ Result<size_t> SetAdd(KeyHandle& h, std::span<const std::string_view> members) {
   return log.count();
 }
 
-Result<size_t> SetRemove(KeyHandle& h, std::span<const std::string_view> members) {
+Result<size_t> SetRemove(KeyHandle& h, std::span<const std::string_view> members,
+                         bool* deleted_key) {
   Result<Entry*> found = FindEntryAs<SetObject>(h);
   if (!found.ok()) return found.TakeStatus();
   Entry* e = *found;
@@ -93,11 +94,13 @@ Result<size_t> SetRemove(KeyHandle& h, std::span<const std::string_view> members
     if (set->size() == 0) break;
   }
   log.Flush(h, kSetRemove);
-  h.DeleteIfEmpty(e);
+  bool deleted = h.DeleteIfEmpty(e);
+  if (deleted_key != nullptr) *deleted_key = deleted;
   return log.count();
 }
 
-Status SetPop(KeyHandle& h, size_t count, std::vector<std::string>* popped) {
+Status SetPop(KeyHandle& h, size_t count, std::vector<std::string>* popped,
+              bool* deleted_key) {
   Result<Entry*> found = FindEntryAs<SetObject>(h);
   if (!found.ok()) return found.TakeStatus();
   Entry* e = *found;
@@ -106,6 +109,7 @@ Status SetPop(KeyHandle& h, size_t count, std::vector<std::string>* popped) {
   if (count >= whole->size()) {  // everything: logged as one delete
     whole->ForEach([popped](std::string_view m) { popped->emplace_back(m); });
     h.Delete();
+    if (deleted_key != nullptr) *deleted_key = true;
     return Status::Ok();
   }
   SetObject* set = Mutable(h, e);
@@ -119,7 +123,8 @@ Status SetPop(KeyHandle& h, size_t count, std::vector<std::string>* popped) {
   return Status::Ok();
 }
 
-Result<bool> SetMove(KeyHandle& src, KeyHandle& dst, std::string_view member) {
+Result<bool> SetMove(KeyHandle& src, KeyHandle& dst, std::string_view member,
+                     SetMoveFn on_step) {
   Result<const SetObject*> from = FindAs<SetObject>(src);
   if (!from.ok()) return from.TakeStatus();
   // A missing source is a no-op even when the destination has another type (as Redis).
@@ -129,16 +134,20 @@ Result<bool> SetMove(KeyHandle& src, KeyHandle& dst, std::string_view member) {
   if (src.key() == dst.key() && src.db() == dst.db()) return (*from)->Contains(member);
   if (!(*from)->Contains(member)) return false;
   std::string_view one[] = {member};
-  if (!SetRemove(src, one).ok() || !SetAdd(dst, one).ok()) return Status(Code::kWrongType);
+  bool src_deleted = false;
+  if (!SetRemove(src, one, &src_deleted).ok()) return Status(Code::kWrongType);
+  on_step(SetMoveStep::kRemoved);
+  if (src_deleted) on_step(SetMoveStep::kSourceDeleted);
+  Result<size_t> added = SetAdd(dst, one);
+  if (!added.ok()) return Status(Code::kWrongType);
+  if (*added > 0) on_step(SetMoveStep::kAdded);
   return true;
 }
 
-void SetStore(KeyHandle& dst, ObjRef result) {
-  if (result->size() == 0) {
-    dst.Delete();
-    return;
-  }
+bool SetStore(KeyHandle& dst, ObjRef result) {
+  if (result->size() == 0) return dst.Delete();
   dst.Put(Value{ValueType::kSet, false, {}, std::move(result)}, 0);
+  return true;
 }
 
 namespace {

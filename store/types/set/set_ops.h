@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "store/base/status.h"
+#include "store/function_ref.h"
 #include "store/object.h"
 #include "store/store.h"
 #include "store/types/set/set.h"
@@ -36,14 +37,24 @@ namespace cairn::store {
 // SADD: adds members, creating the key; returns how many were new.
 Result<size_t> SetAdd(KeyHandle& h, std::span<const std::string_view> members);
 // SREM: removes members, deleting the key when it empties; returns how many were there.
-Result<size_t> SetRemove(KeyHandle& h, std::span<const std::string_view> members);
-// SPOP: removes up to count random members and appends them to *popped.
-Status SetPop(KeyHandle& h, size_t count, std::vector<std::string>* popped);
+// *deleted_key (when given) says whether it deleted the key.
+Result<size_t> SetRemove(KeyHandle& h, std::span<const std::string_view> members,
+                         bool* deleted_key = nullptr);
+// SPOP: removes up to count random members and appends them to *popped; *deleted_key (when
+// given) says whether that was all of them, deleting the key.
+Status SetPop(KeyHandle& h, size_t count, std::vector<std::string>* popped,
+              bool* deleted_key = nullptr);
 // SMOVE: moves member from src to dst (both locked; they may be the same key); returns
-// whether src held member. kWrongType if either key holds another type.
-Result<bool> SetMove(KeyHandle& src, KeyHandle& dst, std::string_view member);
+// whether src held member. kWrongType if either key holds another type. on_step reports
+// each change as it happens (keyspace notifications): the removal from src, the deletion of
+// src when that emptied it, the addition to dst when dst did not hold member already.
+enum class SetMoveStep : uint8_t { kRemoved, kSourceDeleted, kAdded };
+using SetMoveFn = detail::FunctionRef<void(SetMoveStep step)>;
+Result<bool> SetMove(KeyHandle& src, KeyHandle& dst, std::string_view member,
+                     SetMoveFn on_step = [](SetMoveStep) {});
 // The ...STORE commands: dst becomes result (a set), or is deleted when result is empty.
-void SetStore(KeyHandle& dst, ObjRef result);
+// Returns whether dst changed (false only when result is empty and dst was missing).
+bool SetStore(KeyHandle& dst, ObjRef result);
 
 // ---- reading (no logging, no change) ----
 

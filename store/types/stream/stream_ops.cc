@@ -161,9 +161,9 @@ int64_t StreamConsumerDelete(KeyHandle& h, Entry* e, std::string_view group,
   return pending;
 }
 
-void StreamDeliver(KeyHandle& h, Entry* e, const StreamDelivery& d) {
+bool StreamDeliver(KeyHandle& h, Entry* e, const StreamDelivery& d) {
   StreamGroup* g = Mutable(h, e)->FindGroup(d.group);
-  if (g == nullptr) return;
+  if (g == nullptr) return false;
   bool created = false;
   StreamConsumer* c = g->GetOrCreateConsumer(d.consumer, d.now_ms, &created);
   c->seen_ms = d.now_ms;
@@ -175,7 +175,7 @@ void StreamDeliver(KeyHandle& h, Entry* e, const StreamDelivery& d) {
       for (StreamId id : d.ids) g->SetPending({id, cid, d.now_ms, 1});
     }
   }
-  if (!h.logging()) return;
+  if (!h.logging()) return created;
   std::string p = Begin(kDeliver, d.group);
   PutString(&p, d.consumer);
   codec::PutVarint(&p, static_cast<uint64_t>(d.now_ms));
@@ -186,6 +186,7 @@ void StreamDeliver(KeyHandle& h, Entry* e, const StreamDelivery& d) {
   }
   PutIds(&p, d.is_new ? d.ids : std::span<const StreamId>());
   Log(h, p);
+  return created;
 }
 
 uint64_t StreamAck(KeyHandle& h, Entry* e, std::string_view group, std::span<const StreamId> ids) {
@@ -201,15 +202,15 @@ uint64_t StreamAck(KeyHandle& h, Entry* e, std::string_view group, std::span<con
   return acked;
 }
 
-void StreamClaimEntries(KeyHandle& h, Entry* e, const StreamClaim& c) {
+bool StreamClaimEntries(KeyHandle& h, Entry* e, const StreamClaim& c) {
   const StreamGroup* current = StreamOf(e)->FindGroup(c.group);
-  if (current == nullptr) return;
+  if (current == nullptr) return false;
   bool raise_last = c.last != nullptr && *c.last > current->last_delivered;
-  if (c.claims.empty() && !raise_last) return;  // nothing changes; no consumer is created
+  if (c.claims.empty() && !raise_last) return false;  // nothing changes; no consumer is created
   StreamGroup* g = Mutable(h, e)->FindGroup(c.group);
   if (raise_last) g->last_delivered = *c.last;
+  bool created = false;
   if (!c.claims.empty()) {
-    bool created = false;
     StreamConsumer* consumer = g->GetOrCreateConsumer(c.consumer, c.now_ms, &created);
     consumer->seen_ms = c.now_ms;
     for (StreamPending p : c.claims) {
@@ -217,7 +218,7 @@ void StreamClaimEntries(KeyHandle& h, Entry* e, const StreamClaim& c) {
       g->SetPending(p);
     }
   }
-  if (!h.logging()) return;
+  if (!h.logging()) return created;
   std::string p = Begin(kClaim, c.group);
   PutString(&p, c.consumer);
   codec::PutVarint(&p, static_cast<uint64_t>(c.now_ms));
@@ -230,6 +231,7 @@ void StreamClaimEntries(KeyHandle& h, Entry* e, const StreamClaim& c) {
     codec::PutVarint(&p, cl.delivery_count);
   }
   Log(h, p);
+  return created;
 }
 
 }  // namespace cairn::store

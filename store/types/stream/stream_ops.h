@@ -81,7 +81,8 @@ struct StreamDelivery {
   int64_t entries_read = kInvalidEntriesRead;
   std::span<const StreamId> ids;
 };
-void StreamDeliver(KeyHandle& h, Entry* e, const StreamDelivery& d);
+// Returns whether it created the consumer.
+bool StreamDeliver(KeyHandle& h, Entry* e, const StreamDelivery& d);
 // Acknowledges ids; returns how many were pending.
 uint64_t StreamAck(KeyHandle& h, Entry* e, std::string_view group, std::span<const StreamId> ids);
 
@@ -94,6 +95,7 @@ struct StreamClaim {
   const StreamId* last = nullptr;         // LASTID: raise the group's last-delivered ID to it
   std::span<const StreamPending> claims;  // id, delivery_ms, delivery_count (consumer unused)
 };
-void StreamClaimEntries(KeyHandle& h, Entry* e, const StreamClaim& c);
+// Returns whether it created the consumer.
+bool StreamClaimEntries(KeyHandle& h, Entry* e, const StreamClaim& c);
 
 }  // namespace cairn::store

@@ -78,19 +78,24 @@ Result<BufRef> StringGetDel(KeyHandle& h) {
   return value;
 }
 
-Result<BufRef> StringGetEx(KeyHandle& h, int64_t expire_at_ms) {
+Result<BufRef> StringGetEx(KeyHandle& h, int64_t expire_at_ms, ExpiryChange* change) {
   Result<Entry*> found = FindEntryAs<BufRef>(h);
   if (!found.ok()) return found.TakeStatus();
   Entry* e = *found;
   if (e == nullptr) return BufRef();
   BufRef value = e->value.str;
+  ExpiryChange done = ExpiryChange::kNone;
   if (expire_at_ms == 0) {
+    if (e->has_expire()) done = ExpiryChange::kRemoved;
     h.SetExpire(e, 0);
   } else if (expire_at_ms > 0 && expire_at_ms <= h.now_ms()) {
     h.Delete();
+    done = ExpiryChange::kDeleted;
   } else if (expire_at_ms > 0) {
     h.SetExpire(e, expire_at_ms);
+    done = ExpiryChange::kSet;
   }
+  if (change != nullptr) *change = done;
   return value;
 }
 
@@ -102,7 +107,7 @@ void StringGetMany(std::span<KeyHandle> handles, std::span<BufRef> values) {
 }
 
 bool StringSetMany(std::span<KeyHandle> handles, std::span<BufRef> values,
-                   bool only_if_none_exist) {
+                   bool only_if_none_exist, SetEachFn on_set) {
   if (only_if_none_exist) {
     for (KeyHandle& h : handles) {
       if (h.Find() != nullptr) return false;
@@ -110,6 +115,7 @@ bool StringSetMany(std::span<KeyHandle> handles, std::span<BufRef> values,
   }
   for (size_t i = 0; i < handles.size(); ++i) {
     handles[i].Put(StringValue(std::move(values[i])), 0);
+    on_set(i);
   }
   return true;
 }

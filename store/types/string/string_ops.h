@@ -60,17 +60,23 @@ Result<StringSetResult> StringSet(KeyHandle& h, BufRef value, const StringSetOpt
 // GETDEL: the value (null when missing), deleting the key.
 Result<BufRef> StringGetDel(KeyHandle& h);
 
+// What GETEX did to an existing key's expiry (keyspace notifications).
+enum class ExpiryChange : uint8_t { kNone, kSet, kRemoved, kDeleted };
+
 // GETEX: the value (null when missing), then sets the key's expiry when it exists:
 // expire_at_ms kKeepTtl leaves it, 0 removes it (PERSIST), in the past deletes the key.
-Result<BufRef> StringGetEx(KeyHandle& h, int64_t expire_at_ms);
+// *change (when given) says which happened; kRemoved only when the key had an expiry.
+Result<BufRef> StringGetEx(KeyHandle& h, int64_t expire_at_ms, ExpiryChange* change = nullptr);
 
 // MGET: a reference to each key's value; null for a missing key or another type.
 void StringGetMany(std::span<KeyHandle> handles, std::span<BufRef> values);
 
 // MSET / MSETNX: sets handles[i] to values[i] with no expiry (a later pair of the same key
 // wins); with only_if_none_exist nothing is set when any key exists. Returns whether it set.
+// on_set(i) runs right after handles[i] is set (keyspace notifications report each key).
+using SetEachFn = detail::FunctionRef<void(size_t i)>;
 bool StringSetMany(std::span<KeyHandle> handles, std::span<BufRef> values,
-                   bool only_if_none_exist);
+                   bool only_if_none_exist, SetEachFn on_set = [](size_t) {});
 
 // APPEND: appends tail (creating the key); returns the new length. The TTL stays. kTooLarge
 // when the result would exceed max_len bytes.

@@ -82,7 +82,8 @@ Result<ZAddResult> ZAdd(KeyHandle& h, std::span<const ZItem> items, const ZAddOp
   return result;
 }
 
-Result<size_t> ZRemove(KeyHandle& h, std::span<const std::string_view> members) {
+Result<size_t> ZRemove(KeyHandle& h, std::span<const std::string_view> members,
+                       bool* deleted_key) {
   Result<Entry*> found = FindEntryAs<ZSet>(h);
   if (!found.ok()) return found.TakeStatus();
   Entry* e = *found;
@@ -105,7 +106,8 @@ Result<size_t> ZRemove(KeyHandle& h, std::span<const std::string_view> members) 
     op += payload;
     h.LogObjectOp(ValueType::kZSet, op);
   }
-  if (removed > 0) h.DeleteIfEmpty(e);
+  bool deleted = removed > 0 && h.DeleteIfEmpty(e);
+  if (deleted_key != nullptr) *deleted_key = deleted;
   return removed;
 }
 

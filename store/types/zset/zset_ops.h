@@ -54,8 +54,10 @@ struct ZAddResult {
 Result<ZAddResult> ZAdd(KeyHandle& h, std::span<const ZItem> items, const ZAddOptions& o);
 
 // Removes members from the key's zset (missing key: 0); returns how many were there. Logs
-// the removed members; deletes the key when it becomes empty. kWrongType for another type.
-Result<size_t> ZRemove(KeyHandle& h, std::span<const std::string_view> members);
+// the removed members; deletes the key when it becomes empty (*deleted_key, when given,
+// says whether it did). kWrongType for another type.
+Result<size_t> ZRemove(KeyHandle& h, std::span<const std::string_view> members,
+                       bool* deleted_key = nullptr);
 
 // Removes the elements of ranks [start, end) and returns them (member, score) in the order
 // visited (ascending, or descending when reverse). Pops and range removals.

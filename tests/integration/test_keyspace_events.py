@@ -1,0 +1,308 @@
+"""Keyspace notifications: which events each command fires, in which order, under which
+conditions. Each case runs its setup with notifications off, turns them on, runs its commands
+and compares the __keyevent@<db>__ messages (event, key) with Redis 7.0's.
+
+Runs against redis-server 7.0 too (CAIRN_SERVER unset), which is how the tables were checked.
+"""
+import os
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from harness import ServerTestCase  # noqa: E402
+
+END = "__end__"  # a key set after each case's commands: its event ends the case
+
+STRINGS = [
+    ([], [["SET", "s", "v"]], [("set", "s")]),
+    ([], [["SET", "s", "v", "EX", "100"]], [("set", "s"), ("expire", "s")]),
+    ([], [["SET", "s", "v", "KEEPTTL"]], [("set", "s")]),
+    ([["SET", "s", "v"]], [["SET", "s", "w", "NX"]], []),
+    ([], [["SET", "s", "w", "XX"]], []),
+    ([], [["SETEX", "s", "100", "v"]], [("set", "s"), ("expire", "s")]),
+    ([], [["PSETEX", "s", "100000", "v"]], [("set", "s"), ("expire", "s")]),
+    ([], [["SETNX", "s", "v"], ["SETNX", "s", "v"]], [("set", "s")]),
+    ([["SET", "s", "v"]], [["GETSET", "s", "w"]], [("set", "s")]),
+    ([], [["MSET", "a", "1", "b", "2"]], [("set", "a"), ("set", "b")]),
+    ([["SET", "b", "x"]], [["MSETNX", "a", "1", "b", "2"]], []),
+    ([], [["INCR", "n"], ["DECRBY", "n", "5"]], [("incrby", "n"), ("incrby", "n")]),
+    ([["SET", "n", "x"]], [["INCR", "n"]], []),
+    ([], [["INCRBYFLOAT", "f", "1.5"]], [("incrbyfloat", "f")]),
+    ([], [["APPEND", "s", "ab"], ["APPEND", "s", ""]], [("append", "s"), ("append", "s")]),
+    ([], [["SETRANGE", "s", "2", "ab"], ["SETRANGE", "s", "0", ""]], [("setrange", "s")]),
+    ([["SET", "s", "v"]], [["GETDEL", "s"], ["GETDEL", "s"]], [("del", "s")]),
+    ([["SET", "s", "v"]], [["GETEX", "s", "EX", "100"]], [("expire", "s")]),
+    ([["SET", "s", "v"]], [["GETEX", "s", "PERSIST"]], []),
+    ([["SET", "s", "v", "EX", "100"]], [["GETEX", "s", "PERSIST"]], [("persist", "s")]),
+    ([["SET", "s", "v"]], [["GETEX", "s", "PXAT", "1"]], [("del", "s")]),
+    ([["SET", "s", "v"]], [["GETEX", "s"]], []),
+]
+
+KEYS = [
+    ([["SET", "a", "1"], ["SET", "b", "2"]], [["DEL", "a", "x", "b"]], [("del", "a"), ("del", "b")]),
+    ([["SET", "a", "1"]], [["UNLINK", "a"]], [("del", "a")]),
+    ([["SET", "a", "1"]], [["EXPIRE", "a", "100"]], [("expire", "a")]),
+    ([["SET", "a", "1"]], [["EXPIRE", "a", "100", "XX"]], []),
+    ([["SET", "a", "1"]], [["PEXPIREAT", "a", "1"]], [("del", "a")]),
+    ([["SET", "a", "1"]], [["EXPIRE", "a", "-1"]], [("del", "a")]),
+    ([], [["EXPIRE", "nokey", "100"]], []),
+    ([["SET", "a", "1", "EX", "100"]], [["PERSIST", "a"], ["PERSIST", "a"]], [("persist", "a")]),
+    ([["SET", "a", "1"]], [["RENAME", "a", "b"]], [("rename_from", "a"), ("rename_to", "b")]),
+    ([["SET", "a", "1"], ["SET", "b", "2"]], [["RENAMENX", "a", "b"]], []),
+    ([["SET", "a", "1"]], [["COPY", "a", "b"]], [("copy_to", "b")]),
+    ([["SET", "a", "1"], ["SET", "b", "1"]], [["COPY", "a", "b"]], []),
+    ([["SET", "a", "1"]], [["MOVE", "a", "1"]], [("move_from", "a"), ("move_to", "a")]),
+    ([["SET", "a", "1"]], [["FLUSHDB"], ["FLUSHALL"]], []),
+    ([["SET", "a", "1"]], [["SWAPDB", "0", "1"], ["SWAPDB", "0", "1"]], []),
+]
+
+LISTS = [
+    ([], [["LPUSH", "l", "a", "b"], ["RPUSH", "l", "c"]], [("lpush", "l"), ("rpush", "l")]),
+    ([], [["LPUSHX", "l", "a"], ["RPUSHX", "l", "a"]], []),
+    ([["RPUSH", "l", "a", "b"]], [["LPOP", "l"], ["RPOP", "l"]],
+     [("lpop", "l"), ("rpop", "l"), ("del", "l")]),
+    ([["RPUSH", "l", "a", "b", "c"]], [["LPOP", "l", "5"]], [("lpop", "l"), ("del", "l")]),
+    ([["RPUSH", "l", "a"]], [["LPOP", "l", "0"]], []),
+    ([["RPUSH", "l", "a", "b"]], [["LSET", "l", "0", "x"]], [("lset", "l")]),
+    ([["RPUSH", "l", "a", "b"]], [["LINSERT", "l", "BEFORE", "b", "x"],
+                                  ["LINSERT", "l", "BEFORE", "zz", "x"]], [("linsert", "l")]),
+    ([["RPUSH", "l", "a", "b", "a"]], [["LREM", "l", "0", "zz"], ["LREM", "l", "1", "a"]],
+     [("lrem", "l")]),
+    ([["RPUSH", "l", "a", "a"]], [["LREM", "l", "0", "a"]], [("lrem", "l"), ("del", "l")]),
+    ([["RPUSH", "l", "a", "b", "c"]], [["LTRIM", "l", "0", "-1"], ["LTRIM", "l", "5", "6"]],
+     [("ltrim", "l"), ("ltrim", "l"), ("del", "l")]),
+    ([["RPUSH", "l", "a", "b"]], [["LMOVE", "l", "m", "LEFT", "RIGHT"]],
+     [("rpush", "m"), ("lpop", "l")]),
+    ([["RPUSH", "l", "a"]], [["RPOPLPUSH", "l", "m"]],
+     [("lpush", "m"), ("rpop", "l"), ("del", "l")]),
+    ([["RPUSH", "l", "a", "b"]], [["LMPOP", "2", "x", "l", "RIGHT", "COUNT", "2"]],
+     [("rpop", "l"), ("del", "l")]),
+    ([["RPUSH", "l", "a", "b"]], [["BLPOP", "x", "l", "0"]], [("lpop", "l")]),
+]
+
+HASHES = [
+    ([], [["HSET", "h", "f", "v"], ["HSET", "h", "f", "v"]], [("hset", "h"), ("hset", "h")]),
+    ([], [["HMSET", "h", "f", "v", "g", "w"]], [("hset", "h")]),
+    ([["HSET", "h", "f", "v"]], [["HSETNX", "h", "f", "x"], ["HSETNX", "h", "g", "x"]],
+     [("hset", "h")]),
+    ([["HSET", "h", "f", "v", "g", "w"]], [["HDEL", "h", "zz"], ["HDEL", "h", "f"],
+                                           ["HDEL", "h", "g"]],
+     [("hdel", "h"), ("hdel", "h"), ("del", "h")]),
+    ([], [["HINCRBY", "h", "n", "2"]], [("hincrby", "h")]),
+    ([], [["HINCRBYFLOAT", "h", "n", "2.5"]], [("hincrbyfloat", "h")]),
+]
+
+SETS = [
+    ([], [["SADD", "s", "a", "b"], ["SADD", "s", "a"]], [("sadd", "s")]),
+    ([["SADD", "s", "a", "b"]], [["SREM", "s", "zz"], ["SREM", "s", "a"], ["SREM", "s", "b"]],
+     [("srem", "s"), ("srem", "s"), ("del", "s")]),
+    ([["SADD", "s", "a"]], [["SPOP", "s"], ["SPOP", "s"]], [("spop", "s"), ("del", "s")]),
+    ([["SADD", "s", "a", "b"]], [["SPOP", "s", "0"], ["SPOP", "s", "5"]],
+     [("spop", "s"), ("del", "s")]),
+    ([["SADD", "s", "a", "b"]], [["SMOVE", "s", "d", "a"], ["SMOVE", "s", "d", "zz"]],
+     [("srem", "s"), ("sadd", "d")]),
+    ([["SADD", "s", "a"], ["SADD", "d", "a"]], [["SMOVE", "s", "d", "a"]],
+     [("srem", "s"), ("del", "s")]),
+    ([["SADD", "a", "1", "2"], ["SADD", "b", "2"]],
+     [["SINTERSTORE", "d", "a", "b"], ["SUNIONSTORE", "d", "a", "b"], ["SDIFFSTORE", "d", "a", "b"]],
+     [("sinterstore", "d"), ("sunionstore", "d"), ("sdiffstore", "d")]),
+    ([["SADD", "a", "1"], ["SET", "d", "x"]], [["SINTERSTORE", "d", "a", "nokey"],
+                                             ["SDIFFSTORE", "d", "a", "a"]], [("del", "d")]),
+]
+
+ZSETS = [
+    ([], [["ZADD", "z", "1", "a"], ["ZADD", "z", "1", "a"], ["ZADD", "z", "2", "a"]],
+     [("zadd", "z"), ("zadd", "z")]),
+    ([], [["ZINCRBY", "z", "1", "a"], ["ZADD", "z", "INCR", "1", "a"]],
+     [("zincr", "z"), ("zincr", "z")]),
+    ([["ZADD", "z", "1", "a", "2", "b"]], [["ZREM", "z", "zz"], ["ZREM", "z", "a", "b"]],
+     [("zrem", "z"), ("del", "z")]),
+    ([["ZADD", "z", "1", "a", "2", "b", "3", "c"]],
+     [["ZREMRANGEBYSCORE", "z", "1", "1"], ["ZREMRANGEBYRANK", "z", "5", "6"],
+      ["ZREMRANGEBYLEX", "z", "-", "+"]],
+     [("zremrangebyscore", "z"), ("zremrangebylex", "z"), ("del", "z")]),
+    ([["ZADD", "z", "1", "a", "2", "b"]], [["ZREMRANGEBYRANK", "z", "0", "0"]],
+     [("zremrangebyrank", "z")]),
+    ([["ZADD", "z", "1", "a", "2", "b"]], [["ZPOPMIN", "z"], ["ZPOPMAX", "z", "3"]],
+     [("zpopmin", "z"), ("zpopmax", "z"), ("del", "z")]),
+    ([["ZADD", "a", "1", "x", "2", "y"], ["ZADD", "b", "1", "y"]],
+     [["ZUNIONSTORE", "d", "2", "a", "b"], ["ZINTERSTORE", "d", "2", "a", "b"],
+      ["ZDIFFSTORE", "d", "2", "a", "b"], ["ZRANGESTORE", "e", "a", "0", "-1"]],
+     [("zunionstore", "d"), ("zinterstore", "d"), ("zdiffstore", "d"), ("zrangestore", "e")]),
+    ([["ZADD", "a", "1", "x"], ["SET", "d", "v"]],
+     [["ZINTERSTORE", "d", "2", "a", "nokey"], ["ZRANGESTORE", "d", "a", "5", "6"],
+      ["ZRANGESTORE", "e", "a", "5", "6"]], [("del", "d")]),
+    ([["ZADD", "z", "1", "a"]], [["BZPOPMIN", "z", "0"]], [("zpopmin", "z"), ("del", "z")]),
+]
+
+STREAMS = [
+    ([], [["XADD", "x", "1-1", "f", "v"]], [("xadd", "x")]),
+    ([["XADD", "x", "1-1", "f", "v"]], [["XADD", "x", "MAXLEN", "1", "2-1", "f", "v"],
+                                        ["XADD", "x", "MAXLEN", "1", "3-1", "f", "v"]],
+     [("xadd", "x"), ("xtrim", "x"), ("xadd", "x"), ("xtrim", "x")]),
+    ([["XADD", "x", "1-1", "f", "v"]], [["XADD", "x", "MAXLEN", "5", "2-1", "f", "v"]],
+     [("xadd", "x")]),
+    ([["XADD", "x", "1-1", "f", "v"], ["XADD", "x", "2-1", "f", "v"]],
+     [["XDEL", "x", "9-9"], ["XDEL", "x", "1-1"], ["XTRIM", "x", "MAXLEN", "5"],
+      ["XTRIM", "x", "MAXLEN", "0"]], [("xdel", "x"), ("xtrim", "x")]),
+    ([["XADD", "x", "1-1", "f", "v"]], [["XSETID", "x", "5-5"]], [("xsetid", "x")]),
+    ([["XADD", "x", "1-1", "f", "v"], ["XGROUP", "CREATE", "x", "g", "0"]],
+     [["XREADGROUP", "GROUP", "g", "a", "STREAMS", "x", ">"],
+      ["XREADGROUP", "GROUP", "g", "a", "STREAMS", "x", ">"],
+      ["XCLAIM", "x", "g", "b", "0", "1-1"], ["XAUTOCLAIM", "x", "g", "c", "0", "0"],
+      ["XAUTOCLAIM", "x", "g", "c", "0", "0"]],
+     [("xgroup-createconsumer", "x"), ("xgroup-createconsumer", "x"),
+      ("xgroup-createconsumer", "x")]),
+    ([["XADD", "x", "1-1", "f", "v"]],
+     [["XGROUP", "CREATE", "x", "g", "0"], ["XGROUP", "CREATE", "x", "g", "0"],
+      ["XGROUP", "SETID", "x", "g", "$"], ["XGROUP", "CREATECONSUMER", "x", "g", "c"],
+      ["XGROUP", "CREATECONSUMER", "x", "g", "c"], ["XGROUP", "DELCONSUMER", "x", "g", "c"],
+      ["XGROUP", "DELCONSUMER", "x", "g", "c"], ["XGROUP", "DESTROY", "x", "g"],
+      ["XGROUP", "DESTROY", "x", "g"]],
+     [("xgroup-create", "x"), ("xgroup-setid", "x"), ("xgroup-createconsumer", "x"),
+      ("xgroup-delconsumer", "x"), ("xgroup-destroy", "x")]),
+]
+
+# With the n and m classes: "new" when a command creates a key, "keymiss" when a read misses.
+NEW_AND_MISS = [
+    ([], [["SET", "s", "v"], ["SET", "s", "w"]], [("new", "s"), ("set", "s"), ("set", "s")]),
+    ([], [["MSET", "a", "1", "b", "2"]], [("new", "a"), ("set", "a"), ("new", "b"),
+                                          ("set", "b")]),
+    ([], [["SET", "s", "v", "GET"]], [("keymiss", "s"), ("new", "s"), ("set", "s")]),
+    ([], [["GET", "s"], ["MGET", "a", "b"], ["STRLEN", "s"], ["GETRANGE", "s", "0", "1"]],
+     [("keymiss", "s"), ("keymiss", "a"), ("keymiss", "b"), ("keymiss", "s"), ("keymiss", "s")]),
+    ([], [["GETDEL", "s"], ["GETEX", "s", "EX", "10"]], [("keymiss", "s"), ("keymiss", "s")]),
+    ([], [["EXISTS", "a", "b"], ["TYPE", "a"], ["TTL", "a"], ["TOUCH", "a"]],
+     [("keymiss", "a"), ("keymiss", "b"), ("keymiss", "a"), ("keymiss", "a"), ("keymiss", "a")]),
+    ([], [["INCR", "n"], ["APPEND", "s", "x"], ["SETRANGE", "r", "1", "x"]],
+     [("new", "n"), ("incrby", "n"), ("new", "s"), ("append", "s"), ("new", "r"),
+      ("setrange", "r")]),
+    ([], [["RPUSH", "l", "a"], ["HSET", "h", "f", "v"], ["SADD", "t", "m"], ["ZADD", "z", "1", "m"],
+          ["XADD", "x", "1-1", "f", "v"]],
+     [("new", "l"), ("rpush", "l"), ("new", "h"), ("hset", "h"), ("new", "t"), ("sadd", "t"),
+      ("new", "z"), ("zadd", "z"), ("new", "x"), ("xadd", "x")]),
+    ([], [["XGROUP", "CREATE", "x", "g", "$", "MKSTREAM"]], [("new", "x"), ("xgroup-create", "x")]),
+    ([["SET", "a", "1"], ["SET", "b", "2"]], [["RENAME", "a", "b"]],
+     [("new", "b"), ("rename_from", "a"), ("rename_to", "b")]),
+    ([["SET", "a", "1"], ["SET", "b", "2"]], [["COPY", "a", "b", "REPLACE"]],
+     [("new", "b"), ("copy_to", "b")]),
+    ([["SET", "a", "1"]], [["MOVE", "a", "1"]], [("new", "a"), ("move_from", "a"),
+                                                 ("move_to", "a")]),
+    ([["RPUSH", "l", "a"]], [["LMOVE", "l", "m", "LEFT", "LEFT"]],
+     [("new", "m"), ("lpush", "m"), ("lpop", "l"), ("del", "l")]),
+    ([["SADD", "s", "a"]], [["SMOVE", "s", "d", "a"]],
+     [("srem", "s"), ("del", "s"), ("new", "d"), ("sadd", "d")]),
+    ([["SADD", "a", "1"]], [["SUNIONSTORE", "d", "a"], ["SUNIONSTORE", "d", "a"]],
+     [("new", "d"), ("sunionstore", "d"), ("sunionstore", "d")]),
+    ([], [["LPOP", "l"], ["SREM", "s", "a"], ["HDEL", "h", "f"], ["DEL", "k"]], []),
+]
+
+
+class TestKeyspaceEvents(ServerTestCase):
+
+    def events(self, setup, commands, classes="KEA"):
+        self.r.config_set("notify-keyspace-events", "")
+        for c in setup:
+            self.r.execute_command(*c)
+        sub = self.server.client().pubsub()
+        sub.psubscribe("__keyevent@*__:*")
+        self.assertEqual(sub.get_message(timeout=5)["type"], "psubscribe")
+        self.r.config_set("notify-keyspace-events", classes)
+        for c in commands:
+            try:
+                self.r.execute_command(*c)
+            except Exception:
+                pass  # an error reply is part of what a case checks: no events
+        self.r.execute_command("SET", END, "1")
+        got = []
+        deadline = time.time() + 5
+        while time.time() < deadline:
+            m = sub.get_message(timeout=1)
+            if m is None or m["type"] != "pmessage":
+                continue
+            event = m["channel"].decode().split(":", 1)[1]
+            key = m["data"].decode()
+            if key == END:
+                if event == "set":
+                    break
+                continue
+            got.append((event, key))
+        sub.close()
+        self.r.config_set("notify-keyspace-events", "")
+        return got
+
+    def check(self, table, classes="KEA"):
+        for setup, commands, expected in table:
+            self.r.flushall()
+            with self.subTest(commands=commands):
+                self.assertEqual(self.events(setup, commands, classes), expected)
+
+    def test_strings(self):
+        self.check(STRINGS)
+
+    def test_keys(self):
+        self.check(KEYS)
+
+    def test_lists(self):
+        self.check(LISTS)
+
+    def test_hashes(self):
+        self.check(HASHES)
+
+    def test_sets(self):
+        self.check(SETS)
+
+    def test_zsets(self):
+        self.check(ZSETS)
+
+    def test_streams(self):
+        self.check(STREAMS)
+
+    def test_new_keys_and_misses(self):
+        self.check(NEW_AND_MISS, "KEAnm")
+
+    def test_multi_exec_reports_each_command_in_order(self):
+        commands = [["MULTI"], ["SET", "a", "1"], ["RPUSH", "l", "x"], ["DEL", "a"], ["EXEC"]]
+        self.assertEqual(self.events([], commands), [("set", "a"), ("rpush", "l"), ("del", "a")])
+
+    def test_keyspace_channel_carries_the_event(self):
+        sub = self.server.client().pubsub()
+        sub.psubscribe("__keyspace@0__:*")
+        self.assertEqual(sub.get_message(timeout=5)["type"], "psubscribe")
+        self.r.config_set("notify-keyspace-events", "KA")
+        self.r.set("k", "v")
+        m = None
+        while m is None or m["type"] != "pmessage":
+            m = sub.get_message(timeout=5)
+        self.assertEqual((m["channel"], m["data"]), (b"__keyspace@0__:k", b"set"))
+        sub.close()
+        self.r.config_set("notify-keyspace-events", "")
+
+    def test_a_blocked_pop_served_later_fires_the_pop_events(self):
+        sub = self.server.client().pubsub()
+        sub.psubscribe("__keyevent@*__:*")
+        self.assertEqual(sub.get_message(timeout=5)["type"], "psubscribe")
+        self.r.config_set("notify-keyspace-events", "KEA")
+        conn = self.raw_conn(timeout=10)
+        conn.send_command("BLPOP", "q", "0")
+        deadline = time.time() + 5
+        while self.r.info("clients")["blocked_clients"] != 1 and time.time() < deadline:
+            time.sleep(0.01)
+        self.r.rpush("q", "a")
+        self.assertEqual(conn.read_replies(1)[0].to_py(), [b"q", b"a"])
+        got = []
+        while len(got) < 3:
+            m = sub.get_message(timeout=5)
+            if m is None:
+                break
+            if m["type"] == "pmessage":
+                got.append((m["channel"].decode().split(":", 1)[1], m["data"].decode()))
+        self.assertEqual(got, [("rpush", "q"), ("lpop", "q"), ("del", "q")])
+        sub.close()
+        self.r.config_set("notify-keyspace-events", "")
+
+
+if __name__ == "__main__":
+    unittest.main()
