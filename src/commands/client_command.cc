@@ -343,6 +343,7 @@ void RegisterClientCommand(CommandTable& table) {
             .complexity = "O(1)", .syntax = "connection-name"},
        }},
   });
+  table.AppendSubcommands("client", ClientTrackingSubcommands());
 }
 
 }  // namespace cairn::server
