@@ -19,12 +19,13 @@ constexpr std::string_view kSingleRedirect =
     "ERR A client can only redirect to a single other client";
 constexpr std::string_view kNoRedirectTarget =
     "ERR The client ID you want redirect to does not exist";
-constexpr std::string_view kPrefixNeedsBcast = "ERR PREFIX option requires BCAST mode to be enabled";
+constexpr std::string_view kPrefixNeedsBcast =
+    "ERR PREFIX option requires BCAST mode to be enabled";
 constexpr std::string_view kSwitchBcast =
     "ERR You can't switch BCAST mode on/off before disabling tracking for this client, and then "
     "re-enabling it with a different mode.";
 constexpr std::string_view kOptBcast = "ERR OPTIN and OPTOUT are not compatible with BCAST";
-constexpr std::string_view kOptInAndOut = "ERR You can't use both OPTIN and OPTOUT";
+constexpr std::string_view kOptInAndOut = "ERR You can't specify both OPTIN mode and OPTOUT mode";
 constexpr std::string_view kSwitchOpt =
     "ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and then "
     "re-enabling it with a different mode.";
