@@ -87,7 +87,7 @@ Entry* KeyHandle::Lookup(bool touch) {
     // the clock) sees the key vanish exactly where clients saw it vanish.
     detail::DeferDestroy(table().Unlink(link));
     if (logging()) EffectBuffer::Del(db_, key_);
-    Touch();
+    Touch(/*expired=*/true);
     store_->CountExpired(1);
     if (store_->expired_hook_ != nullptr) store_->expired_hook_(store_->expired_hook_ctx_, db_, key_);
     return nullptr;
@@ -104,9 +104,10 @@ void KeyHandle::ReportCreated() {
 
 bool KeyHandle::logging() const { return store_->journal_ != nullptr; }
 
-void KeyHandle::Touch() {
+void KeyHandle::Touch(bool expired) {
   Store::Shard& s = store_->shards_[Store::ShardOf(hash_)];
   if (!s.watched.empty()) [[unlikely]] Store::TouchWatched(s, db_, key_);
+  store_->ReportChange(key_, expired ? Store::Change::kExpired : Store::Change::kWrite);
 }
 
 // Installs value (and expiry) without logging; the callers log what they did.
@@ -483,6 +484,7 @@ void Store::FlushDb(int db) {
     shards_[i].tables[db].Swap(doomed[i]);
   }
   if (journal_ != nullptr) EffectBuffer::FlushDb(db);
+  ReportChange({}, Change::kFlush);
   CommitAll();
   UnlockAll();
 }
@@ -497,6 +499,7 @@ void Store::FlushAll() {
     }
   }
   if (journal_ != nullptr) EffectBuffer::FlushAll();
+  ReportChange({}, Change::kFlush);
   CommitAll();
   UnlockAll();
 }
@@ -623,6 +626,7 @@ size_t Store::ExpireShard(Shard& s, int64_t now_ms, size_t max_checks) {
       while (*link != nullptr) {
         if (IsExpired(**link, now_ms)) {
           if (!s.watched.empty()) TouchWatched(s, db, (*link)->key());
+          ReportChange((*link)->key(), Change::kExpired);
           if (journal_ != nullptr) EffectBuffer::Del(db, (*link)->key());
           if (expired_hook_ != nullptr) expired_hook_(expired_hook_ctx_, db, (*link)->key());
           detail::DeferDestroy(t.Unlink(link));

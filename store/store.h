@@ -23,6 +23,8 @@
 //
 // WATCH: a WatchFlag registered on a key is set by any change to the key — a write, a
 // delete, expiry, FLUSHDB/FLUSHALL/SWAPDB — from any thread, under the key's shard lock.
+// The same changes (and flushes) go to the changed hook while it is switched on (client-side
+// caching: set_changed_hook).
 //
 // Transactions (MULTI/EXEC): Atomically() holds a set of shard locks (or all of them) across
 // many Access calls and logs everything they change as one WAL record.
@@ -138,8 +140,8 @@ class KeyHandle {
   // of RENAME, MOVE and COPY), not only when it was missing.
   Entry* Insert(Value value, int64_t expire_at_ms, bool created = false);
   void ReportCreated();
-  // Sets the WatchFlags registered on this key.
-  void Touch();
+  // Sets the WatchFlags registered on this key and reports the change (changed hook).
+  void Touch(bool expired = false);
 
   Store* store_;
   int db_;
@@ -287,6 +289,19 @@ class Store {
     created_hook_ctx_ = ctx;
   }
 
+  // Called, while switched on, for every change of a key (the same changes WATCH sees, key
+  // names only: client-side caching ignores the database) and for every flush (kFlush, key
+  // empty), on the changing thread with shard locks held: it must only record, never take a
+  // lock or touch the store. Set the hook before the store is shared between threads;
+  // switching it on or off is one relaxed atomic, checked once per change.
+  enum class Change : uint8_t { kWrite, kExpired, kFlush };
+  using ChangedHook = void (*)(void* ctx, std::string_view key, Change change);
+  void set_changed_hook(ChangedHook hook, void* ctx) {
+    changed_hook_ = hook;
+    changed_hook_ctx_ = ctx;
+  }
+  void set_report_changes(bool on) { report_changes_.store(on, std::memory_order_relaxed); }
+
   // Snapshot support (snapshot.h). StartCapture marks every shard pending and records the
   // journal's last LSN as the cut; false if a capture is already running. CaptureShard
   // captures shard i if still pending. FinishCapture ends it (all shards captured).
@@ -394,6 +409,15 @@ class Store {
   void* expired_hook_ctx_ = nullptr;
   CreatedHook created_hook_ = nullptr;
   void* created_hook_ctx_ = nullptr;
+  ChangedHook changed_hook_ = nullptr;
+  void* changed_hook_ctx_ = nullptr;
+  std::atomic<bool> report_changes_{false};
+  // Calls the changed hook if it is switched on.
+  void ReportChange(std::string_view key, Change change) {
+    if (report_changes_.load(std::memory_order_relaxed)) [[unlikely]] {
+      changed_hook_(changed_hook_ctx_, key, change);
+    }
+  }
   // The running snapshot's capture, or nullptr. Set and cleared with every shard locked
   // (StartCapture, FinishCapture), so a command reads it only under a shard lock.
   std::atomic<Capture*> capture_{nullptr};

@@ -45,6 +45,24 @@ std::string FormatNotifyKeyspaceEvents(const Config& c) {
   return FormatNotifyFlags(c.notify_keyspace_events);
 }
 
+std::string Bounds(int64_t min, int64_t max);
+
+// tracking-table-max-keys: a plain integer (no memory units) up to LLONG_MAX, as Redis 7.0
+// takes it; kInt's field is an int.
+Status ParseTrackingTableMaxKeys(const std::vector<std::string>& words, Config* c) {
+  int64_t n = 0;
+  if (words.size() != 1 || !resp::ParseInt64(words[0], &n)) {
+    return Status::Invalid("argument couldn't be parsed into an integer");
+  }
+  if (n < 0) return Status::Invalid(Bounds(0, LLONG_MAX));
+  c->tracking_table_max_keys = n;
+  return Status::Ok();
+}
+
+std::string FormatTrackingTableMaxKeys(const Config& c) {
+  return std::to_string(c.tracking_table_max_keys);
+}
+
 template <class T, class M>
 std::function<void*(Config&)> Field(M T::*member) {
   return [member](Config& c) -> void* { return &(c.*member); };
@@ -79,6 +97,8 @@ const std::vector<Option>& Options() {
         "allkeys-lfu", "allkeys-random", "noeviction"},
        Field(&Config::maxmemory_policy)},
       {"maxmemory-samples", Kind::kInt, true, 1, 64, {}, Field(&Config::maxmemory_samples)},
+      {"tracking-table-max-keys", Kind::kCustom, true, 0, 0, {}, nullptr,
+       ParseTrackingTableMaxKeys, FormatTrackingTableMaxKeys},
       {"dir", Kind::kString, true, 0, 0, {}, Field(&Config::dir)},
       {"dbfilename", Kind::kString, true, 0, 0, {}, Field(&Config::dbfilename)},
       {"appendfilename", Kind::kString, false, 0, 0, {}, Field(&Config::appendfilename)},

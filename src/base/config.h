@@ -54,6 +54,7 @@ struct Config {
   int64_t maxmemory = 0;
   std::string maxmemory_policy = "noeviction";
   int maxmemory_samples = 5;  // accepted for compatibility; there is no eviction yet
+  int64_t tracking_table_max_keys = 1000000;  // client-side caching; 0: no limit
   // Files and logging
   std::string dir = "./data";
   std::string dbfilename = "dump.rdb";

@@ -476,6 +476,7 @@ void RegisterClientCommand(CommandTable& table) {
             .summary = "Resume processing of clients that were paused", .complexity = "O(N) Where N is the number of paused clients"},
        }},
   });
+  table.AppendSubcommands("client", ClientTrackingSubcommands());
 }
 
 }  // namespace cairn::server

@@ -60,6 +60,7 @@ void CmdReset(CommandContext& ctx) {
   ctx.server.pubsub.RemoveClient(ctx.client);
   ctx.server.monitors.Remove(&ctx.client);
   ctx.client.monitor = false;
+  ctx.server.tracking.Disable(ctx.client);
   ctx.client.db.store(0, std::memory_order_relaxed);
   {
     std::lock_guard lock(ctx.server.clients.mu());

@@ -159,7 +159,7 @@ void AppendClients(CommandContext& ctx, const Config& config, std::string* out) 
   // As in Redis, clients held by CLIENT PAUSE count as blocked.
   Field(out, "blocked_clients",
         ctx.server.blocking.blocked() + ctx.server.paused_clients.load(std::memory_order_relaxed));
-  Field(out, "tracking_clients", 0);
+  Field(out, "tracking_clients", ctx.server.tracking.Stats().clients);
   Field(out, "clients_in_timeout_table", 0);
 }
 
@@ -248,6 +248,10 @@ void AppendStats(CommandContext& ctx, std::string* out) {
   Field(out, "keyspace_misses", u(t.keyspace_misses));
   Field(out, "pubsub_channels", 0);
   Field(out, "pubsub_patterns", 0);
+  TrackingStats tracking = ctx.server.tracking.Stats();
+  Field(out, "tracking_total_keys", tracking.keys);
+  Field(out, "tracking_total_items", tracking.items);
+  Field(out, "tracking_total_prefixes", tracking.prefixes);
   Field(out, "total_error_replies", u(t.error_replies));
 }
 

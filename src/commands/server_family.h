@@ -3,12 +3,18 @@
 // RegisterConnectionCommands and RegisterServerCommands; those call the functions below.
 #pragma once
 
+#include <vector>
+
 namespace cairn::server {
 
 class CommandTable;
+struct CommandSpec;
 
 // CLIENT and its subcommands (client_command.cc).
 void RegisterClientCommand(CommandTable& table);
+// CLIENT TRACKING / CACHING / TRACKINGINFO / GETREDIR (tracking_commands.cc), which
+// RegisterClientCommand appends to CLIENT's subcommands.
+std::vector<CommandSpec> ClientTrackingSubcommands();
 // INFO (info_command.cc).
 void RegisterInfoCommand(CommandTable& table);
 // CONFIG and its subcommands (config_command.cc).

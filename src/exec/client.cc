@@ -24,4 +24,12 @@ void ClientRegistry::ForEach(const std::function<void(ClientState&)>& fn) {
   for (auto& [id, client] : clients_) fn(*client);
 }
 
+bool ClientRegistry::WithClient(uint64_t id, const std::function<void(ClientState&)>& fn) {
+  std::lock_guard lock(mu_);
+  auto it = clients_.find(id);
+  if (it == clients_.end()) return false;
+  fn(*it->second);
+  return true;
+}
+
 }  // namespace cairn::server

@@ -80,6 +80,9 @@ struct ClientState {
   // Messages (Pub/Sub, MONITOR) are not replies: they are always sent.
   enum class ReplyMode : uint8_t { kOn, kOff, kSkipNext, kSkip };
   ReplyMode reply_mode = ReplyMode::kOn;
+  // CLIENT TRACKING: TrackingFlag bits (src/exec/tracking.h). Owner thread; the tracking
+  // table keeps the copy other threads read.
+  uint32_t tracking = 0;
 
   // Asks the owner thread to look at kill_requested; any thread may call it. Empty for
   // in-process clients.
@@ -95,6 +98,9 @@ class ClientRegistry {
   size_t count();
   // Calls fn(client) for each client, in id order, with the registry locked.
   void ForEach(const std::function<void(ClientState&)>& fn);
+  // Calls fn(client) for the client with this id, with the registry locked (which keeps it
+  // alive); returns false when there is none.
+  bool WithClient(uint64_t id, const std::function<void(ClientState&)>& fn);
   std::mutex& mu() { return mu_; }
   uint64_t NextId() { return next_id_.fetch_add(1, std::memory_order_relaxed); }
 

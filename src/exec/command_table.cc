@@ -2,6 +2,8 @@
 #include "src/exec/command_table.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 
 namespace cairn::server {
 namespace {
@@ -50,6 +52,23 @@ void CommandTable::AddOne(CommandSpec spec) {
   by_slot_.resize(slots_);
   by_slot_[added.id] = &added;
   for (const CommandSpec& sub : added.subcommands) by_slot_[sub.id] = &sub;
+}
+
+void CommandTable::AppendSubcommands(std::string_view parent, std::vector<CommandSpec> subs) {
+  auto it = std::find_if(commands_.begin(), commands_.end(),
+                         [&](const CommandSpec& c) { return c.name == parent; });
+  if (it == commands_.end()) {
+    std::fprintf(stderr, "%s:%d: no container command %.*s\n", __FILE__, __LINE__,
+                 static_cast<int>(parent.size()), parent.data());
+    std::abort();
+  }
+  for (CommandSpec& sub : subs) {
+    sub.id = slots_++;
+    it->subcommands.push_back(std::move(sub));
+  }
+  // The vector may have moved: point every slot of the container's subcommands again.
+  by_slot_.resize(slots_);
+  for (const CommandSpec& sub : it->subcommands) by_slot_[sub.id] = &sub;
 }
 
 const CommandSpec* CommandTable::Find(std::string_view name) const {

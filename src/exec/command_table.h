@@ -28,6 +28,9 @@ class CommandTable {
 
   // Adds a family's entries in order; COMMAND and COMMAND LIST list them in this order.
   void Add(std::initializer_list<CommandSpec> specs);
+  // Appends subcommands to the container command parent (added earlier), for subcommands
+  // that live in a file of their own (CLIENT TRACKING...). Aborts if parent is unknown.
+  void AppendSubcommands(std::string_view parent, std::vector<CommandSpec> subs);
 
  private:
   void AddOne(CommandSpec spec);

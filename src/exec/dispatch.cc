@@ -111,7 +111,11 @@ void Execute(ServerState& server, ClientState& client, ThreadStats& stats, resp:
     return;
   }
   auto start = std::chrono::steady_clock::now();
-  spec->handler(ctx);
+  if (server.tracking.active()) [[unlikely]] {
+    server.tracking.RunCommand(ctx);  // remembers what a tracking client reads
+  } else {
+    spec->handler(ctx);
+  }
   auto usec = std::chrono::duration_cast<std::chrono::microseconds>(
                   std::chrono::steady_clock::now() - start)
                   .count();

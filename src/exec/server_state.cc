@@ -40,6 +40,7 @@ ServerState::ServerState(const Config& config)
       run_id(RandomHex(40)),
       start_ms(WallMs()) {
   last_save_s = start_ms / 1000;
+  tracking.Install(&store);
   ApplyConfig();
   InstallStoreEvents(*this);
 }
@@ -60,6 +61,7 @@ void ServerState::ApplyConfig() {
   limits.pubsub_soft_limit_bytes = c.output_limit_pubsub.soft_bytes;
   limits.pubsub_soft_limit_seconds = c.output_limit_pubsub.soft_seconds;
   limits.notify_keyspace_events = c.notify_keyspace_events;
+  tracking.SetMaxKeys(*this, c.tracking_table_max_keys);
   SetLogLevel(c.loglevel);
 }
 

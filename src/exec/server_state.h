@@ -18,6 +18,7 @@
 #include "src/exec/monitor.h"
 #include "src/exec/pubsub.h"
 #include "src/exec/stats.h"
+#include "src/exec/tracking.h"
 #include "store/durability/group_commit.h"
 #include "store/store.h"
 
@@ -70,6 +71,7 @@ struct ServerState {
   BlockingRegistry blocking;
   PubSub pubsub;
   Monitors monitors;
+  Tracking tracking;  // client-side caching (CLIENT TRACKING)
 
   // The write-ahead log, when appendonly is on (set before threads start, else nullptr).
   // Replies wait for wal->durable_lsn() under appendfsync always.

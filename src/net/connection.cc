@@ -202,8 +202,9 @@ void Connection::ProcessInput() {
 bool Connection::RunCommand(resp::Writer& writer) {
   ServerState* state = thread_->state();
   ThreadStats* stats = thread_->stats();
-  // Messages published before this command was read go out before its reply, as in Redis.
-  if (IsSubscriber(client_) || client_.monitor) DeliverMail(writer);
+  // Messages published before this command was read go out before its reply, as in Redis
+  // (for a tracking client: invalidations, including those its previous command caused).
+  if (IsSubscriber(client_) || client_.monitor || client_.tracking != 0) DeliverMail(writer);
   // This client's writes still held count as observed by what it runs next: a PUBLISH
   // (or keyspace event) after a SET must not reach subscribers before the SET is durable.
   if (!gates_.empty()) store::Store::ObserveLsn(gates_.back().lsn);
@@ -221,6 +222,9 @@ bool Connection::RunCommand(resp::Writer& writer) {
   // client's, which could then wait for, or be failed by, a record it never saw).
   uint64_t observed = store::Store::TakeObservedLsn();
   PublishKeyspaceEvents(*state, observed);
+  // Invalidations for the keys this command (and the clients it served) changed; the
+  // writer's own ones reach it after this reply, as in Redis.
+  state->tracking.Invalidate(*state, observed);
   if (!replied) return false;
   // (Un)subscribe confirmations are pushes, like messages: CLIENT REPLY never drops them.
   const CommandSpec* ran = client_.last_command.load(std::memory_order_relaxed);
@@ -605,6 +609,7 @@ void Connection::Close() {
   // Before the client state goes: publishers reach it only through the registry.
   thread_->state()->pubsub.RemoveClient(client_);
   thread_->state()->monitors.Remove(&client_);
+  thread_->state()->tracking.Disable(client_);
   EndBlocking();
   if (pause_counted_) thread_->state()->paused_clients.fetch_sub(1);
   for (uv_timer_t** timer : {&block_timer_, &pause_timer_}) {

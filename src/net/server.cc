@@ -156,7 +156,9 @@ void Server::BackgroundLoop() {
     auto budget_us = std::chrono::duration_cast<std::chrono::microseconds>(interval).count() / 4;
     state_->store.ExpireCycle(budget_us);
     // "expired" events wait for the deletes' record, as replies do.
-    PublishKeyspaceEvents(*state_, store::Store::TakeObservedLsn());
+    uint64_t lsn = store::Store::TakeObservedLsn();
+    PublishKeyspaceEvents(*state_, lsn);
+    state_->tracking.Invalidate(*state_, lsn);  // expired keys clients cached
     persistence_->Cron();
     lock.lock();
   }
