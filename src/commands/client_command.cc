@@ -1,10 +1,14 @@
 // src/commands/client_command.cc — CLIENT ID / GETNAME / SETNAME / SETINFO / INFO / LIST /
-// KILL / HELP.
+// KILL / REPLY / PAUSE / UNPAUSE / UNBLOCK / NO-EVICT / HELP (the tracking subcommands live
+// in tracking_commands.cc).
 //
-// CLIENT LIST and INFO print one line per client in Redis 7.0's field order; cairn has no
-// pub/sub, MULTI or client-side caching yet, so those fields show their idle values. When a
-// client has set a library name or version (CLIENT SETINFO, Redis 7.2), lib-name= and
-// lib-ver= follow, as in 7.2.
+// CLIENT LIST and INFO print one line per client in Redis 7.0's field order, with the
+// subscription counts (sub, psub, ssub) and the P flag of subscribers; multi= shows -1 (a
+// client's queue belongs to its own thread). When a client has set a library name or version
+// (CLIENT SETINFO, Redis 7.2), lib-name= and lib-ver= follow, as in 7.2.
+//
+// REPLY, PAUSE and UNBLOCK only record what was asked; the connection acts on it (see
+// src/net/connection.cc: DropReply, PauseHolds, CheckKill).
 //
 // Other clients are read under the registry mutex (ClientRegistry::ForEach), which also
 // keeps them alive while we look. CLIENT KILL of another client only asks: it sets
