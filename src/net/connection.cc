@@ -141,6 +141,10 @@ void Connection::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t*) noe
   c->Flush();
 }
 
+// The loop stops (leaving unparsed bytes in in_) whenever the client must wait: blocked on a
+// key, output over the high-water mark (a client pipelining without reading), the WAL too
+// far behind (back-pressure), a CLIENT PAUSE. Each resumes through its own callback, which
+// calls ProcessInput again. A partial command is kept; the parser resumes where it stopped.
 void Connection::ProcessInput() {
   ServerState* state = thread_->state();
   ThreadStats* stats = thread_->stats();

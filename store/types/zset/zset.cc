@@ -62,7 +62,12 @@ std::string_view ZSet::encoding() const { return list_ ? "skiplist" : "listpack"
 size_t ZSet::memory_bytes() const {
   size_t bytes = AllocationSize(sizeof(ZSet));
   if (list_) return bytes + AllocationSize(sizeof(detail::ZSkipList)) + list_->memory_bytes();
-  return bytes + (packed_.capacity() > 15 ? AllocationSize(packed_.capacity() + 1) : 0);
+  // A std::string of up to 15 bytes keeps them inside the object (libstdc++'s small-string
+  // buffer) and allocates nothing; past that it holds capacity + 1 bytes on the heap.
+  constexpr size_t kInlineStringBytes = 15;
+  return bytes + (packed_.capacity() > kInlineStringBytes
+                      ? AllocationSize(packed_.capacity() + 1)
+                      : 0);
 }
 
 ObjRef ZSet::Clone() const {
