@@ -330,6 +330,9 @@ class ServerProcess(object):
         self.log_path = None
         self._log = None
         self.expect_exit = False
+        # Under AddressSanitizer: hold at most this many MB of freed memory in quarantine
+        # (ASan's default, 256 MB, makes RSS meaningless for a test that bounds memory).
+        self.asan_quarantine_mb = None
 
     def start(self):
         if not os.path.exists(self.binary):
@@ -366,8 +369,12 @@ class ServerProcess(object):
         self._log = open(self.log_path, "ab")
         self._log.write(("=== %s\n" % " ".join(repr(a) for a in args)).encode())
         self._log.flush()
+        env = None
+        if self.asan_quarantine_mb is not None and "ASAN_OPTIONS" in os.environ:
+            env = dict(os.environ)
+            env["ASAN_OPTIONS"] += ":quarantine_size_mb=%d" % self.asan_quarantine_mb
         self.proc = subprocess.Popen(args, stdout=self._log, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, cwd=self.dir)
+                                     stdin=subprocess.DEVNULL, cwd=self.dir, env=env)
 
     def _wait_ready(self):
         deadline = time.time() + STARTUP_TIMEOUT
@@ -563,13 +570,16 @@ class ServerTestCase(unittest.TestCase):
     """
 
     server_args = ()
+    asan_quarantine_mb = None  # see ServerProcess.asan_quarantine_mb
     flush_before_each_test = True
     client_kwargs = {}
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.server = ServerProcess(cls.server_args).start()
+        cls.server = ServerProcess(cls.server_args)
+        cls.server.asan_quarantine_mb = cls.asan_quarantine_mb
+        cls.server.start()
         cls.port = cls.server.port
 
     @classmethod

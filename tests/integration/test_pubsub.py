@@ -47,6 +47,8 @@ class TestPubSub(ServerTestCase):
     # Four I/O threads: connections are spread over them round-robin, so publishers and
     # subscribers sit on different threads.
     server_args = () if is_reference_redis() else ("--threads", "4")
+    # The slow-subscriber test bounds the server's RSS.
+    asan_quarantine_mb = 16
 
     def setUp(self):
         super().setUp()
