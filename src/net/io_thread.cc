@@ -13,6 +13,9 @@ namespace {
 
 constexpr uint64_t kCronIntervalMs = 1000;
 
+// The IoThread whose loop runs on this thread (nullptr elsewhere).
+thread_local IoThread* current_io_thread = nullptr;
+
 }  // namespace
 
 IoThread::IoThread(ServerState* state, int index)
@@ -24,6 +27,9 @@ IoThread::IoThread(ServerState* state, int index)
   durable_async_.data = this;
   uv_async_init(&loop_, &mail_async_, OnMailAsync);
   mail_async_.data = this;
+  uv_check_init(&loop_, &mail_check_);
+  mail_check_.data = this;
+  uv_idle_init(&loop_, &mail_idle_);
   uv_timer_init(&loop_, &cron_);
   cron_.data = this;
 }
@@ -35,7 +41,11 @@ IoThread::~IoThread() {
 
 void IoThread::Start() {
   uv_timer_start(&cron_, OnCron, kCronIntervalMs, kCronIntervalMs);
-  thread_ = std::thread([this] { uv_run(&loop_, UV_RUN_DEFAULT); });
+  uv_check_start(&mail_check_, OnLoopCheck);
+  thread_ = std::thread([this] {
+    current_io_thread = this;
+    uv_run(&loop_, UV_RUN_DEFAULT);
+  });
 }
 
 void IoThread::Stop() {
@@ -57,6 +67,8 @@ void IoThread::Shutdown() {
   uv_close(reinterpret_cast<uv_handle_t*>(&async_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&durable_async_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&mail_async_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&mail_check_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&mail_idle_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&cron_), nullptr);
 }
 
@@ -124,6 +136,11 @@ void IoThread::OnDurableAsync(uv_async_t* handle) noexcept {
 }
 
 void IoThread::NotifyMail(uint64_t id) {
+  if (current_io_thread == this) {
+    if (local_mail_.empty()) uv_idle_start(&mail_idle_, [](uv_idle_t*) {});
+    local_mail_.push_back(id);  // delivered by OnLoopCheck, no syscall
+    return;
+  }
   {
     std::lock_guard lock(mail_mu_);
     mail_ids_.push_back(id);
@@ -138,9 +155,22 @@ void IoThread::OnMailAsync(uv_async_t* handle) noexcept {
     std::lock_guard lock(t->mail_mu_);
     ids.swap(t->mail_ids_);
   }
+  t->DeliverMail(ids);
+}
+
+void IoThread::OnLoopCheck(uv_check_t* handle) noexcept {
+  auto* t = static_cast<IoThread*>(handle->data);
+  if (t->local_mail_.empty()) return;
+  uv_idle_stop(&t->mail_idle_);
+  std::vector<uint64_t> ids;
+  ids.swap(t->local_mail_);
+  t->DeliverMail(ids);
+}
+
+void IoThread::DeliverMail(const std::vector<uint64_t>& ids) {
   for (uint64_t id : ids) {
-    auto it = t->connections_.find(id);
-    if (it != t->connections_.end()) it->second->OnMail();
+    auto it = connections_.find(id);
+    if (it != connections_.end()) it->second->OnMail();
   }
 }
 

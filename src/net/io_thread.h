@@ -62,7 +62,9 @@ class IoThread {
   // wake-ups coalesce.
   void NotifyDurable() { uv_async_send(&durable_async_); }
   // Client id's mailbox has messages (Pub/Sub): the loop hands them to its connection.
-  // Any thread; wake-ups coalesce.
+  // Any thread; wake-ups coalesce. From this thread itself (a publisher and its subscriber
+  // on one loop) no wake-up is needed: the messages go out once this loop iteration's
+  // reads are done, together, as Redis writes in beforeSleep.
   void NotifyMail(uint64_t id);
   // Hands a served blocked client's reply to its connection on this thread. Any thread; if
   // the client is gone the reply is dropped.
@@ -72,6 +74,8 @@ class IoThread {
   static void OnAsync(uv_async_t* handle) noexcept;
   static void OnDurableAsync(uv_async_t* handle) noexcept;
   static void OnMailAsync(uv_async_t* handle) noexcept;
+  static void OnLoopCheck(uv_check_t* handle) noexcept;
+  void DeliverMail(const std::vector<uint64_t>& ids);
   static void OnCron(uv_timer_t* handle) noexcept;
   void RunTasks();
   void CloseIdleClients();
@@ -87,6 +91,10 @@ class IoThread {
   uv_async_t async_;
   uv_async_t durable_async_;
   uv_async_t mail_async_;
+  uv_check_t mail_check_;  // after each iteration's I/O: delivers local_mail_
+  // Active while local_mail_ is not empty: keeps the loop from blocking in its poll when the
+  // mail was posted from a timer, before the poll phase.
+  uv_idle_t mail_idle_;
   uv_timer_t cron_;
   std::thread thread_;
   std::mutex mu_;
@@ -96,6 +104,7 @@ class IoThread {
   std::vector<uint64_t> durable_waiters_;                    // client ids; loop thread only
   std::mutex mail_mu_;
   std::vector<uint64_t> mail_ids_;  // clients with new mail; guarded by mail_mu_
+  std::vector<uint64_t> local_mail_;  // ... posted from this thread; loop thread only
 };
 
 }  // namespace cairn::server
