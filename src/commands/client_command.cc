@@ -3,8 +3,8 @@
 // in tracking_commands.cc).
 //
 // CLIENT LIST and INFO print one line per client in Redis 7.0's field order, with the
-// subscription counts (sub, psub, ssub) and the P flag of subscribers; multi= shows -1 (a
-// client's queue belongs to its own thread). When a client has set a library name or version
+// subscription counts (sub, psub, ssub) and the P flag of subscribers, and multi= (commands
+// queued in MULTI, -1 outside it). When a client has set a library name or version
 // (CLIENT SETINFO, Redis 7.2), lib-name= and lib-ver= follow, as in 7.2.
 //
 // REPLY, PAUSE and UNBLOCK only record what was asked; the connection acts on it (see
@@ -43,7 +43,7 @@ int64_t SecondsSince(int64_t since_ms, int64_t now_ms) {
 
 // One CLIENT LIST line, without the newline. Caller holds the registry mutex. cmd: the
 // client's current or last command.
-std::string ClientLine(const ClientState& c, const CommandSpec* cmd, int64_t now_ms) {
+std::string ClientLine(const ClientState& c, const CommandSpec* cmd, int multi, int64_t now_ms) {
   auto n = [](auto v) { return std::to_string(v); };
   size_t qbuf = c.query_buffer_bytes.load(std::memory_order_relaxed);
   size_t obl = c.output_bytes.load(std::memory_order_relaxed);
@@ -54,9 +54,15 @@ std::string ClientLine(const ClientState& c, const CommandSpec* cmd, int64_t now
   int sub = c.pubsub.channel_count.load(std::memory_order_relaxed);
   int psub = c.pubsub.pattern_count.load(std::memory_order_relaxed);
   int ssub = c.pubsub.shard_count.load(std::memory_order_relaxed);
-  s += " idle=" + n(SecondsSince(last_ms, now_ms)) + " flags=" + (sub + psub + ssub > 0 ? "P" : "N");
+  // Redis's flag letters, in its order: P subscriber, x in MULTI, b blocked; N for none.
+  std::string flags;
+  if (sub + psub + ssub > 0) flags += 'P';
+  if (multi >= 0) flags += 'x';
+  if (c.blocked.load(std::memory_order_relaxed)) flags += 'b';
+  if (flags.empty()) flags = "N";
+  s += " idle=" + n(SecondsSince(last_ms, now_ms)) + " flags=" + flags;
   s += " db=" + n(c.db.load(std::memory_order_relaxed)) + " sub=" + n(sub) + " psub=" + n(psub) +
-       " ssub=" + n(ssub) + " multi=-1";
+       " ssub=" + n(ssub) + " multi=" + n(multi);
   s += " qbuf=" + n(qbuf) + " qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0";
   s += " obl=" + n(obl) + " oll=0 omem=" + n(omem) + " tot-mem=" + n(qbuf + omem);
   s += " events=r cmd=" + std::string(cmd == nullptr ? "NULL" : cmd->name);
@@ -69,9 +75,12 @@ std::string ClientLine(const ClientState& c, const CommandSpec* cmd, int64_t now
 
 // The calling client shows the command now running, as in Redis; others their last one.
 std::string LineFor(const CommandContext& ctx, const ClientState& c, int64_t now_ms) {
-  const CommandSpec* cmd =
-      &c == &ctx.client ? ctx.spec : c.last_command.load(std::memory_order_relaxed);
-  return ClientLine(c, cmd, now_ms);
+  bool self = &c == &ctx.client;
+  const CommandSpec* cmd = self ? ctx.spec : c.last_command.load(std::memory_order_relaxed);
+  // The calling client's own queue is on this thread; others' come from their last batch.
+  int multi = self ? (c.multi.active ? static_cast<int>(c.multi.queued.size()) : -1)
+                   : c.multi_queued.load(std::memory_order_relaxed);
+  return ClientLine(c, cmd, multi, now_ms);
 }
 
 void CmdClientId(CommandContext& ctx) {

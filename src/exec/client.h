@@ -47,6 +47,9 @@ struct ClientState {
   // CLIENT UNBLOCK from another thread: kUnblockTimeout or kUnblockError, then wake().
   std::atomic<uint8_t> unblock_request{0};
   std::atomic<bool> no_evict{false};  // CLIENT NO-EVICT
+  // Commands queued in MULTI, -1 outside it: CLIENT LIST's multi= for other threads
+  // (published by the connection after each batch, like the buffer sizes).
+  std::atomic<int> multi_queued{-1};
   // guarded by ClientRegistry::mu()
   std::string name;
   std::string lib_name;

@@ -452,6 +452,9 @@ size_t Connection::SendableBytes() {
 
 void Connection::PublishSizes() {
   client_.query_buffer_bytes.store(in_.size(), std::memory_order_relaxed);
+  client_.multi_queued.store(
+      client_.multi.active ? static_cast<int>(client_.multi.queued.size()) : -1,
+      std::memory_order_relaxed);
   client_.output_bytes.store(out_.size(), std::memory_order_relaxed);
   // Like Redis's omem, which counts the reply list beyond the client's fixed 16 KB buffer:
   // the first block is what every connection has.

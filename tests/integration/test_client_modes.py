@@ -187,6 +187,26 @@ class TestClientModes(ServerTestCase):
         with self.assertRaisesRegex(Exception, "reason should be TIMEOUT or ERROR"):
             self.r.execute_command("CLIENT", "UNBLOCK", client_id, "LATER")
 
+    # ---- CLIENT LIST ------------------------------------------------------------------
+
+    def client_entry(self, client_id):
+        for entry in self.r.client_list():
+            if int(entry["id"]) == client_id:
+                return entry
+        self.fail("client %d not in CLIENT LIST" % client_id)
+
+    def test_client_list_shows_queued_commands_and_blocked_clients(self):
+        queuing = self.raw_conn()
+        queuing_id = queuing.command("CLIENT", "ID").to_py()
+        queuing.send(encode_command("MULTI") + encode_command("SET", "a", "1") +
+                     encode_command("GET", "a"))
+        queuing.read_replies(3)
+        entry = self.client_entry(queuing_id)
+        self.assertEqual((entry["flags"], entry["multi"]), ("x", "2"))
+        conn, blocked_id = self.blocked_client()
+        entry = self.client_entry(blocked_id)
+        self.assertEqual((entry["flags"], entry["multi"]), ("b", "-1"))
+
     # ---- NO-EVICT, RESET --------------------------------------------------------------
 
     def test_client_no_evict_takes_on_and_off(self):
