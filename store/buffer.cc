@@ -70,4 +70,25 @@ void BufRef::AppendTo(BufRef* ref, std::string_view tail) {
   *ref = BufRef(grown);
 }
 
+void BufRef::PatchAt(BufRef* ref, size_t offset, std::string_view patch) {
+  Buffer* b = ref->b_;
+  size_t old_size = ref->size();
+  size_t size = std::max(old_size, offset + patch.size());
+  // acquire: as in AppendTo, a reader that dropped its reference has finished reading.
+  bool in_place = b != nullptr && b->refs_.load(std::memory_order_acquire) == 1 &&
+                  b->capacity() >= size;
+  if (!in_place) {
+    size_t capacity = size > old_size ? size * 2 : size;
+    constexpr size_t kLinearGrowthBytes = 1024 * 1024;
+    if (size > old_size && size >= kLinearGrowthBytes) capacity = size + kLinearGrowthBytes;
+    Buffer* copy = Buffer::Allocate(size, capacity);
+    if (old_size > 0) std::memcpy(copy->bytes_, b->bytes_, old_size);
+    *ref = BufRef(copy);
+    b = copy;
+  }
+  if (offset > old_size) std::memset(b->bytes_ + old_size, 0, offset - old_size);
+  if (!patch.empty()) std::memcpy(b->bytes_ + offset, patch.data(), patch.size());
+  b->size_ = size;
+}
+
 }  // namespace cairn::store

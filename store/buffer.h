@@ -7,7 +7,7 @@
 // reference under the shard lock can keep writing the old bytes to its socket after the lock
 // is released, and the bytes live until the last reference is dropped.
 //
-// The one exception is AppendTo: while the store holds the only reference (and the shard
+// The exceptions are AppendTo and PatchAt: while the store holds the only reference (and the shard
 // lock, so no reader can take a new one) the bytes may be extended in place, within the
 // allocation's spare room. Nobody else can observe the change.
 //
@@ -80,6 +80,10 @@ class BufRef {
   // allocation has room, else into a new buffer with room to grow, so repeated appends cost
   // amortized O(1) per byte. Call only under the lock of the shard that holds *ref.
   static void AppendTo(BufRef* ref, std::string_view tail);
+  // Writes patch at offset into *ref (SETBIT), zero-filling any gap past the old end: in place
+  // when *ref is the only reference and the allocation has room, else into a new buffer (with
+  // room to grow when it got longer). Call only under the lock of the shard that holds *ref.
+  static void PatchAt(BufRef* ref, size_t offset, std::string_view patch);
 
   explicit operator bool() const { return b_ != nullptr; }
   Buffer* get() const { return b_; }

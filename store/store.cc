@@ -152,6 +152,13 @@ void KeyHandle::PutRange(BufRef value, uint64_t offset, std::string_view patch) 
   if (logging()) EffectBuffer::SetRange(db_, key_, offset, patch);
 }
 
+void KeyHandle::PatchRange(Entry* e, uint64_t offset, std::string_view patch) {
+  Touch();
+  BufRef::PatchAt(&e->value.str, static_cast<size_t>(offset), patch);
+  e->value.grown = true;
+  if (logging()) EffectBuffer::SetRange(db_, key_, offset, patch);
+}
+
 void KeyHandle::Append(Entry* e, std::string_view tail) {
   Touch();
   BufRef::AppendTo(&e->value.str, tail);

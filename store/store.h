@@ -108,6 +108,9 @@ class KeyHandle {
   void Append(Entry* e, std::string_view tail);
   // Installs value (the whole new string) but logs only the patch at offset (SETRANGE).
   void PutRange(BufRef value, uint64_t offset, std::string_view patch);
+  // Writes patch at offset into a live string entry, zero-filling past its end, and logs only
+  // the patch (SETBIT). The bytes change in place unless a reader holds them (BufRef::PatchAt).
+  void PatchRange(Entry* e, uint64_t offset, std::string_view patch);
 
   // ---- Collections (object.h) ----
   // Whether changes are logged (false while replaying, or with no journal): families skip

@@ -28,10 +28,6 @@ using store::SetCondition;
 
 // ---- Shared helpers ----------------------------------------------------------------------
 
-void CountLookup(CommandContext& ctx, bool hit) {
-  (hit ? ctx.stats.keyspace_hits : ctx.stats.keyspace_misses).Add();
-}
-
 // Keys at args[first], args[first + step], ... of the client's database.
 std::vector<KeyRef> KeyRefs(CommandContext& ctx, size_t first, size_t step) {
   std::vector<KeyRef> refs;

@@ -1,6 +1,7 @@
 // src/commands/string_family.h — what the files of the string family share: the size limit
-// of the strings they build, and the hooks RegisterStringCommands (command_table.h) calls to
-// register the commands that live in their own files. Internal to src/commands/.
+// of the strings they build, lookup counting, and the hooks RegisterStringCommands
+// (command_table.h) calls to register the commands that live in their own files. Internal to
+// src/commands/.
 #pragma once
 
 #include <atomic>
@@ -16,6 +17,11 @@ class CommandTable;
 // proto-max-bulk-len bounds every string a command builds (APPEND, SETRANGE) and LCS's table.
 inline int64_t MaxBulkLen(CommandContext& ctx) {
   return ctx.server.limits.proto_max_bulk_len.load(std::memory_order_relaxed);
+}
+
+// Counts a read of a key in INFO's keyspace_hits or keyspace_misses.
+inline void CountLookup(CommandContext& ctx, bool hit) {
+  (hit ? ctx.stats.keyspace_hits : ctx.stats.keyspace_misses).Add();
 }
 
 // INCR, DECR, INCRBY, DECRBY, INCRBYFLOAT (counter_commands.cc).

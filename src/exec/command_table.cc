@@ -27,6 +27,7 @@ CommandTable::CommandTable() {
   RegisterConnectionCommands(*this);
   RegisterServerCommands(*this);
   RegisterStringCommands(*this);
+  RegisterBitmapCommands(*this);
   RegisterKeyCommands(*this);
   RegisterPersistenceCommands(*this);
   RegisterListCommands(*this);

@@ -45,6 +45,7 @@ class CommandTable {
 void RegisterConnectionCommands(CommandTable& table);
 void RegisterServerCommands(CommandTable& table);
 void RegisterStringCommands(CommandTable& table);
+void RegisterBitmapCommands(CommandTable& table);
 void RegisterKeyCommands(CommandTable& table);
 void RegisterPersistenceCommands(CommandTable& table);
 void RegisterListCommands(CommandTable& table);

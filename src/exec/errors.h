@@ -60,6 +60,13 @@ inline constexpr std::string_view kExecAbort =
     "EXECABORT Transaction discarded because of previous errors.";
 inline constexpr std::string_view kWatchInMulti = "ERR WATCH inside MULTI is not allowed";
 
+// ---- bitmaps
+inline constexpr std::string_view kBitOffset = "ERR bit offset is not an integer or out of range";
+inline constexpr std::string_view kBitValue = "ERR bit is not an integer or out of range";
+inline constexpr std::string_view kBitPosArg = "ERR The bit argument must be 1 or 0.";
+inline constexpr std::string_view kBitOpNot =
+    "ERR BITOP NOT must be called with a single source key.";
+
 // ---- shared by the collection families
 inline constexpr std::string_view kValueRange = "ERR value is out of range";
 // HRANDFIELD / ZRANDMEMBER / SRANDMEMBER counts that cannot be negated.

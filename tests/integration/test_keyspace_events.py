@@ -38,6 +38,11 @@ STRINGS = [
     ([["SET", "s", "v", "EX", "100"]], [["GETEX", "s", "PERSIST"]], [("persist", "s")]),
     ([["SET", "s", "v"]], [["GETEX", "s", "PXAT", "1"]], [("del", "s")]),
     ([["SET", "s", "v"]], [["GETEX", "s"]], []),
+    ([], [["SETBIT", "b", "3", "1"], ["SETBIT", "b", "3", "1"], ["SETBIT", "b", "20", "0"]],
+     [("setbit", "b"), ("setbit", "b")]),
+    ([["SET", "a", "x"]], [["BITOP", "NOT", "d", "a"], ["BITOP", "OR", "d", "none"],
+                           ["BITOP", "OR", "d", "none"]], [("set", "d"), ("del", "d")]),
+    ([["SET", "a", "x"], ["RPUSH", "l", "x"]], [["BITOP", "OR", "d", "a", "l"]], []),
 ]
 
 KEYS = [
@@ -174,6 +179,10 @@ NEW_AND_MISS = [
     ([], [["GET", "s"], ["MGET", "a", "b"], ["STRLEN", "s"], ["GETRANGE", "s", "0", "1"]],
      [("keymiss", "s"), ("keymiss", "a"), ("keymiss", "b"), ("keymiss", "s"), ("keymiss", "s")]),
     ([], [["GETDEL", "s"], ["GETEX", "s", "EX", "10"]], [("keymiss", "s"), ("keymiss", "s")]),
+    ([], [["SETBIT", "b", "0", "0"], ["GETBIT", "m", "1"], ["BITCOUNT", "m"], ["BITPOS", "m", "1"],
+          ["BITOP", "AND", "d", "b", "m"]],
+     [("new", "b"), ("setbit", "b"), ("keymiss", "m"), ("keymiss", "m"), ("keymiss", "m"),
+      ("keymiss", "m"), ("new", "d"), ("set", "d")]),
     ([], [["EXISTS", "a", "b"], ["TYPE", "a"], ["TTL", "a"], ["TOUCH", "a"]],
      [("keymiss", "a"), ("keymiss", "b"), ("keymiss", "a"), ("keymiss", "a"), ("keymiss", "a")]),
     ([], [["INCR", "n"], ["APPEND", "s", "x"], ["SETRANGE", "r", "1", "x"]],
