@@ -24,13 +24,15 @@ using store::KeyHandle;
 
 namespace {
 
-// Runs read(hash, reply) on the key's hash under its lock; a missing key calls missing().
+// Runs read(hash, reply) on the key's hash under its lock; a missing key calls missing()
+// and reports "keymiss".
 template <class Read, class Missing>
 void ReadHash(CommandContext& ctx, Read&& read, Missing&& missing) {
   ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
     Result<const HashObject*> hash = store::FindAs<HashObject>(h);
     if (ReplyStatus(ctx, hash.status())) return;
     if (*hash == nullptr) {
+      NotifyKey(ctx, kNotifyKeyMiss, "keymiss", h.key());
       missing();
     } else {
       read(**hash);

@@ -97,7 +97,7 @@ void RandomWithCount(CommandContext& ctx, int64_t count, bool with_values) {
   PairReply out(ctx, with_values);
   ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
     const HashObject* hash = nullptr;
-    if (!FindOrReply(ctx, h, &hash)) return;
+    if (!ReadOrReply(ctx, h, &hash)) return;
     if (hash == nullptr || count == 0) {
       out.Begin(0);
     } else if (count < 0) {
@@ -115,7 +115,7 @@ void CmdHRandField(CommandContext& ctx) {
   if (ctx.args.size() == 2) {
     ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
       const HashObject* hash = nullptr;
-      if (!FindOrReply(ctx, h, &hash)) return;
+      if (!ReadOrReply(ctx, h, &hash)) return;
       if (hash == nullptr) return ctx.reply.WriteNull();
       std::string_view f, v;
       hash->Random(store::HashRng(), &f, &v);
@@ -203,7 +203,7 @@ void CmdHScan(CommandContext& ctx) {
   ScanArgs a = ParseScanArgs(ctx);
   ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
     const HashObject* hash = nullptr;
-    if (!FindOrReply(ctx, h, &hash)) return;
+    if (!ReadOrReply(ctx, h, &hash)) return;
     std::vector<std::string_view> items;
     if (hash == nullptr) return WriteScanReply(ctx, 0, items);
     if (!a.error.empty()) return ctx.reply.WriteError(a.error);

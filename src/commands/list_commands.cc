@@ -128,6 +128,7 @@ void CmdLLen(CommandContext& ctx) {
   ReplyCount(ctx, ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
     Result<const ListObject*> list = store::FindAs<ListObject>(h);
     if (!list.ok()) return Result<size_t>(list.TakeStatus());
+    if (*list == nullptr) NotifyKey(ctx, kNotifyKeyMiss, "keymiss", h.key());
     return Result<size_t>(*list != nullptr ? (*list)->size() : 0);
   }));
 }
@@ -137,7 +138,7 @@ void CmdLIndex(CommandContext& ctx) {
   if (!ArgToInt64(ctx, ctx.args[2], &index)) return;
   ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
     const ListObject* list = nullptr;
-    if (!FindOrReply(ctx, h, &list)) return;
+    if (!ReadOrReply(ctx, h, &list)) return;
     size_t at = 0;
     if (list == nullptr || !ResolveIndex(index, list->size(), &at)) {
       ctx.reply.WriteNull();
@@ -152,7 +153,7 @@ void CmdLRange(CommandContext& ctx) {
   if (!ArgToInt64(ctx, ctx.args[2], &start) || !ArgToInt64(ctx, ctx.args[3], &stop)) return;
   ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
     const ListObject* list = nullptr;
-    if (!FindOrReply(ctx, h, &list)) return;
+    if (!ReadOrReply(ctx, h, &list)) return;
     size_t first = 0, last = 0;
     if (list == nullptr || !ResolveRange(start, stop, list->size(), &first, &last)) {
       ctx.reply.WriteArrayLen(0);
@@ -319,7 +320,7 @@ void CmdLPos(CommandContext& ctx) {
   if (!ParseLposOptions(ctx, &o)) return;
   ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
     const ListObject* list = nullptr;
-    if (!FindOrReply(ctx, h, &list)) return;
+    if (!ReadOrReply(ctx, h, &list)) return;
     std::vector<int64_t> matches;
     if (list != nullptr) matches = FindMatches(*list, ctx.args[2], o);
     if (o.count < 0) {

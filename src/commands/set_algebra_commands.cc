@@ -34,7 +34,7 @@ void CombineGeneric(CommandContext& ctx, SetAlgebra op) {
   std::vector<KeyRef> keys = KeysFrom(ctx, 1, ctx.args.size());
   ctx.server.store.AccessMany(keys, [&](std::span<KeyHandle> hs) {
     std::vector<const SetObject*> sets;
-    if (ReplyStatus(ctx, store::FindEachAs(hs, &sets))) return;
+    if (!ReadEachOrReply(ctx, hs, &sets)) return;
     store::ObjRef result = store::CombineSets(op, sets);
     ReplySet(ctx, static_cast<const SetObject*>(result.get()));
   });
@@ -48,7 +48,7 @@ void CombineStoreGeneric(CommandContext& ctx, SetAlgebra op) {
   std::vector<KeyRef> keys = KeysFrom(ctx, 1, ctx.args.size());
   ctx.server.store.AccessMany(keys, [&](std::span<KeyHandle> hs) {
     std::vector<const SetObject*> sets;
-    if (ReplyStatus(ctx, store::FindEachAs(hs.subspan(1), &sets))) return;
+    if (!ReadEachOrReply(ctx, hs.subspan(1), &sets)) return;
     store::ObjRef result = store::CombineSets(op, sets);
     int64_t size = static_cast<int64_t>(result->size());
     if (store::SetStore(hs[0], std::move(result))) {
@@ -86,7 +86,7 @@ void CmdSInterCard(CommandContext& ctx) {
   std::vector<KeyRef> keys = KeysFrom(ctx, 2, end);
   ctx.server.store.AccessMany(keys, [&](std::span<KeyHandle> hs) {
     std::vector<const SetObject*> sets;
-    if (ReplyStatus(ctx, store::FindEachAs(hs, &sets))) return;
+    if (!ReadEachOrReply(ctx, hs, &sets)) return;
     size_t card = store::InterCard(sets, static_cast<size_t>(limit));
     ctx.reply.WriteInteger(static_cast<int64_t>(card));
   });

@@ -40,12 +40,13 @@ void ReplySet(CommandContext& ctx, const SetObject* set) {
 
 namespace {
 
-// Runs fn(set) on the key's set (nullptr when missing) under its lock; WRONGTYPE otherwise.
+// Runs fn(set) on the key's set (nullptr when missing: "keymiss") under its lock; WRONGTYPE
+// otherwise.
 template <class Fn>
 void ReadSet(CommandContext& ctx, std::string_view key, Fn&& fn) {
   ctx.server.store.Access(ctx.db(), key, [&](KeyHandle& h) {
     const SetObject* set = nullptr;
-    if (!FindOrReply(ctx, h, &set)) return;
+    if (!ReadOrReply(ctx, h, &set)) return;
     fn(set);
   });
 }

@@ -104,7 +104,8 @@ void ClaimLocked(CommandContext& ctx, KeyHandle& h, Entry* e, const ClaimArgs& a
   for (const StreamEntryCopy& c : entries) WriteStreamId(ctx.reply, c.id);
 }
 
-// Looks up key and group, replying WRONGTYPE / NOGROUP, then runs fn(h, e).
+// Looks up key (a missing key is a "keymiss") and group, replying WRONGTYPE / NOGROUP, then
+// runs fn(h, e).
 template <class Fn>
 void WithClaimGroup(CommandContext& ctx, Fn&& fn) {
   enum { kOk, kWrong, kNoGroup } status = kOk;
@@ -112,6 +113,7 @@ void WithClaimGroup(CommandContext& ctx, Fn&& fn) {
     Result<Entry*> found = store::FindEntryAs<Stream>(h);
     if (!found.ok()) return void(status = kWrong);
     Entry* e = *found;
+    if (e == nullptr) NotifyKey(ctx, kNotifyKeyMiss, "keymiss", h.key());
     if (e == nullptr || store::StreamOf(e)->FindGroup(ctx.args[2]) == nullptr) {
       return void(status = kNoGroup);
     }

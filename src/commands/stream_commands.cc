@@ -314,8 +314,10 @@ void WithStreamInteger(CommandContext& ctx, int64_t missing, Fn&& fn) {
 }
 
 void CmdXLen(CommandContext& ctx) {
-  WithStreamInteger(ctx, 0, [](KeyHandle&, Entry* e) {
-    return static_cast<int64_t>(store::StreamOf(e)->size());
+  ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
+    const Stream* s = nullptr;
+    if (!ReadOrReply(ctx, h, &s)) return;
+    ctx.reply.WriteInteger(s == nullptr ? 0 : static_cast<int64_t>(s->size()));
   });
 }
 
@@ -408,7 +410,7 @@ void RangeGeneric(CommandContext& ctx, bool reverse) {
   }
   ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
     const Stream* s = nullptr;
-    if (!FindOrReply(ctx, h, &s)) return;
+    if (!ReadOrReply(ctx, h, &s)) return;
     if (s == nullptr || count == 0) return ctx.reply.WriteArrayLen(0);
     StreamEntries entries;
     CollectStreamRange(*s, start, end, reverse, count, &entries);
@@ -472,16 +474,22 @@ void CmdXRead(CommandContext& ctx) {
       return;
     }
   }
-  // One Access per key, as Redis serves each stream in turn.
+  // One Access per key, as Redis serves each stream in turn. Redis looks every key up twice
+  // (checking types, then serving), so a missing key is a "keymiss" in each pass.
   std::vector<std::string_view> served_keys;
   std::vector<StreamEntries> served;
+  std::vector<std::string_view> missing;
   for (size_t k = 0; k < r.nkeys; ++k) {
     StreamEntries entries;
     bool wrong = ctx.server.store.Access(ctx.db(), keys[k], [&](KeyHandle& h) {
       Result<const Stream*> found = store::FindAs<Stream>(h);
       if (!found.ok()) return true;
       const Stream* s = *found;
-      if (s == nullptr) return false;
+      if (s == nullptr) {
+        NotifyKey(ctx, kNotifyKeyMiss, "keymiss", h.key());
+        missing.push_back(keys[k]);
+        return false;
+      }
       if (dollar[k]) after[k] = s->last_id();
       StreamId next;
       if (after[k].Incr(&next))
@@ -493,6 +501,7 @@ void CmdXRead(CommandContext& ctx) {
     served_keys.push_back(keys[k]);
     served.push_back(std::move(entries));
   }
+  for (std::string_view key : missing) NotifyKey(ctx, kNotifyKeyMiss, "keymiss", key);
   if (!served.empty()) return WriteKeyedEntries(ctx.reply, served_keys, served);
   if (!r.block) return ctx.reply.WriteNullArray();
   std::vector<std::string> retry(ctx.args.begin(), ctx.args.end());

@@ -232,14 +232,15 @@ struct GroupReadError {
 
 // Checks every key before any is served, so a refused read delivers nothing and adds nothing
 // to a PEL. Per key in turn, Redis's order: the type, the group, then the ID (an invalid ID
-// on the first key wins over a missing group on the second). Parses the history IDs into
-// after.
-GroupReadError CheckGroupRead(std::span<KeyHandle> hs, std::string_view group,
-                              std::span<const std::string_view> id_args,
+// on the first key wins over a missing group on the second); a missing key is a "keymiss"
+// before its NOGROUP. Parses the history IDs into after.
+GroupReadError CheckGroupRead(CommandContext& ctx, std::span<KeyHandle> hs,
+                              std::string_view group, std::span<const std::string_view> id_args,
                               std::vector<StreamId>* after) {
   for (size_t k = 0; k < hs.size(); ++k) {
     Result<const Stream*> s = store::FindAs<Stream>(hs[k]);
     if (!s.ok()) return {GroupReadError::kWrongType, k};
+    if (*s == nullptr) NotifyKey(ctx, kNotifyKeyMiss, "keymiss", hs[k].key());
     if (*s == nullptr || (*s)->FindGroup(group) == nullptr) {
       return {GroupReadError::kNoGroup, k};
     }
@@ -281,7 +282,7 @@ void CmdXReadGroup(CommandContext& ctx) {
   std::vector<StreamId> after(r.nkeys);
   std::vector<StreamEntries> entries(r.nkeys);
   GroupReadError error = ctx.server.store.AccessMany(refs, [&](std::span<KeyHandle> hs) {
-    GroupReadError e = CheckGroupRead(hs, r.group, id_args, &after);
+    GroupReadError e = CheckGroupRead(ctx, hs, r.group, id_args, &after);
     if (e.kind != GroupReadError::kNone) return e;
     for (size_t k = 0; k < r.nkeys; ++k) {
       if (ReadGroupKey(hs[k], hs[k].Find(), r, id_args[k] == ">", after[k], &entries[k])) {
@@ -320,6 +321,7 @@ void CmdXAck(CommandContext& ctx) {
     Result<Entry*> found = store::FindEntryAs<Stream>(h);
     if (!found.ok()) return (wrong = true, 0);
     Entry* e = *found;
+    if (e == nullptr) NotifyKey(ctx, kNotifyKeyMiss, "keymiss", h.key());
     if (e == nullptr || store::StreamOf(e)->FindGroup(ctx.args[2]) == nullptr) return 0;
     return store::StreamAck(h, e, ctx.args[2], ids);
   });
@@ -406,7 +408,7 @@ void CmdXPending(CommandContext& ctx) {
   bool no_group = false;
   ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
     const Stream* s = nullptr;
-    if (!FindOrReply(ctx, h, &s)) return;
+    if (!ReadOrReply(ctx, h, &s)) return;
     const StreamGroup* g = s != nullptr ? s->FindGroup(ctx.args[2]) : nullptr;
     if (g == nullptr) return void(no_group = true);
     if (!extended) return WritePendingSummary(ctx.reply, *g);

@@ -8,6 +8,7 @@
 #include "src/commands/help_reply.h"
 #include "src/commands/stream_family.h"
 #include "src/exec/errors.h"
+#include "src/exec/notify.h"
 #include "src/exec/reply.h"
 #include "src/exec/server_state.h"
 
@@ -20,12 +21,16 @@ using store::Stream;
 using store::StreamGroup;
 using store::StreamId;
 
-// Runs fn(stream, now_ms) on the key's stream; replies "ERR no such key" or WRONGTYPE.
+// Runs fn(stream, now_ms) on the key's stream; replies "ERR no such key" (a "keymiss") or
+// WRONGTYPE.
 template <class Fn>
 void WithStream(CommandContext& ctx, Fn&& fn) {
   ctx.server.store.Access(ctx.db(), ctx.args[2], [&](KeyHandle& h) {
     Result<const Stream*> s = store::PeekAs<Stream>(h);
-    if (s.ok() && *s == nullptr) return ctx.reply.WriteError(errors::kNoSuchKey);
+    if (s.ok() && *s == nullptr) {
+      NotifyKey(ctx, kNotifyKeyMiss, "keymiss", h.key());
+      return ctx.reply.WriteError(errors::kNoSuchKey);
+    }
     if (ReplyStatus(ctx, s.status())) return;
     fn(**s, h.now_ms());
   });

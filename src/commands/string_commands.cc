@@ -254,15 +254,21 @@ void CmdGetEx(CommandContext& ctx) {
 
 // ---- MGET, MSET, MSETNX ------------------------------------------------------------------
 
-// One lock set for all keys: the values returned are a snapshot of one instant.
+// One lock set for all keys: the values returned are a snapshot of one instant. A key of
+// another type reads as null but is no "keymiss": Redis finds it.
 void CmdMGet(CommandContext& ctx) {
   std::vector<KeyRef> refs = KeyRefs(ctx, 1, 1);
   std::vector<BufRef> values(refs.size());
-  ctx.server.store.AccessMany(
-      refs, [&](std::span<KeyHandle> handles) { store::StringGetMany(handles, values); });
-  for (size_t i = 0; i < refs.size(); ++i) {
-    if (!values[i]) NotifyKey(ctx, kNotifyKeyMiss, "keymiss", refs[i].key);
-  }
+  bool report_misses = WantsKeyspaceEvent(ctx.server, kNotifyKeyMiss);
+  ctx.server.store.AccessMany(refs, [&](std::span<KeyHandle> handles) {
+    store::StringGetMany(handles, values);
+    if (!report_misses) return;
+    for (size_t i = 0; i < handles.size(); ++i) {
+      if (!values[i] && handles[i].Peek() == nullptr) {
+        NotifyKey(ctx, kNotifyKeyMiss, "keymiss", handles[i].key());
+      }
+    }
+  });
   ctx.reply.WriteArrayLen(static_cast<int64_t>(values.size()));
   for (BufRef& value : values) ReplyValue(ctx, std::move(value));
 }

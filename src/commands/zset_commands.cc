@@ -138,13 +138,13 @@ void CmdZRem(CommandContext& ctx) {
 
 // ---- Lookups -----------------------------------------------------------------------------
 
-// Runs read(z) (z nullptr when the key is missing) under the key's lock; replies WRONGTYPE
-// itself when the key holds another type.
+// Runs read(z) (z nullptr when the key is missing: "keymiss") under the key's lock; replies
+// WRONGTYPE itself when the key holds another type.
 template <class Fn>
 void ReadZSet(CommandContext& ctx, std::string_view key, Fn&& read) {
   ctx.server.store.Access(ctx.db(), key, [&](KeyHandle& h) {
     const ZSet* z = nullptr;
-    if (!FindOrReply(ctx, h, &z)) return;
+    if (!ReadOrReply(ctx, h, &z)) return;
     read(z);
   });
 }

@@ -124,7 +124,7 @@ void RangeGeneric(CommandContext& ctx, RangeRequest& r) {
   if (!ParseRangeBounds(ctx, &r)) return;
   ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
     const ZSet* z = nullptr;
-    if (!FindOrReply(ctx, h, &z)) return;
+    if (!ReadOrReply(ctx, h, &z)) return;
     size_t from = 0, to = 0;
     if (z != nullptr) SelectRanks(*z, r, &from, &to);
     WriteScoredLen(ctx.reply, to - from, r.withscores);
@@ -162,7 +162,7 @@ void CmdZRangeStore(CommandContext& ctx) {
   store::KeyRef keys[] = {{ctx.db(), ctx.args[1]}, {ctx.db(), ctx.args[2]}};
   ctx.server.store.AccessMany(keys, [&](std::span<KeyHandle> hs) {
     const ZSet* z = nullptr;
-    if (!FindOrReply(ctx, hs[1], &z)) return;
+    if (!ReadOrReply(ctx, hs[1], &z)) return;
     ScoredList items;
     size_t from = 0, to = 0;
     if (z != nullptr) SelectRanks(*z, r, &from, &to);

@@ -130,9 +130,9 @@ store::ObjRef SetAsZSet(const store::SetObject& set) {
   return BuildZSet(items);
 }
 
-// The inputs as zsets (nullptr for missing keys; plain sets converted into temps);
-// kWrongType when one holds another type.
-Status InputSets(std::span<KeyHandle> hs, std::vector<const ZSet*>* sets,
+// The inputs as zsets (nullptr for missing keys, each a "keymiss"; plain sets converted into
+// temps); kWrongType when one holds another type.
+Status InputSets(CommandContext& ctx, std::span<KeyHandle> hs, std::vector<const ZSet*>* sets,
                  std::vector<store::ObjRef>* temps) {
   for (KeyHandle& h : hs) {
     Result<const store::SetObject*> set = store::FindAs<store::SetObject>(h);
@@ -143,6 +143,7 @@ Status InputSets(std::span<KeyHandle> hs, std::vector<const ZSet*>* sets,
     }
     Result<const ZSet*> z = store::FindAs<ZSet>(h);
     if (!z.ok()) return z.TakeStatus();
+    if (*z == nullptr) NotifyKey(ctx, kNotifyKeyMiss, "keymiss", h.key());
     sets->push_back(*z);
   }
   return Status::Ok();
@@ -240,7 +241,7 @@ void SetOpGeneric(CommandContext& ctx, SetOp op, bool store) {
   ctx.server.store.AccessMany(refs, [&](std::span<KeyHandle> hs) {
     std::vector<const ZSet*> sets;
     std::vector<store::ObjRef> temps;
-    if (ReplyStatus(ctx, InputSets(hs.subspan(store ? 1 : 0), &sets, &temps))) return;
+    if (ReplyStatus(ctx, InputSets(ctx, hs.subspan(store ? 1 : 0), &sets, &temps))) return;
     ScoredList result = Compute(r, sets);
     if (!store) return WriteScoredList(ctx.reply, result, r.withscores);
     if (result.empty()) {
@@ -280,7 +281,7 @@ void CmdZInterCard(CommandContext& ctx) {
   ctx.server.store.AccessMany(refs, [&](std::span<KeyHandle> hs) {
     std::vector<const ZSet*> sets;
     std::vector<store::ObjRef> temps;
-    if (ReplyStatus(ctx, InputSets(hs, &sets, &temps))) return;
+    if (ReplyStatus(ctx, InputSets(ctx, hs, &sets, &temps))) return;
     ScoredList common = Intersection(r, sets, static_cast<size_t>(limit));
     ctx.reply.WriteInteger(static_cast<int64_t>(common.size()));
   });

@@ -3,10 +3,13 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string_view>
+#include <vector>
 
 #include "resp/writer.h"
 #include "src/exec/command.h"
+#include "src/exec/notify.h"
 #include "store/base/status.h"
 #include "store/object.h"
 #include "store/typed.h"
@@ -30,6 +33,29 @@ template <class T>
   Result<const T*> found = store::FindAs<T>(h);
   if (ReplyStatus(ctx, found.status())) return false;
   *out = *found;
+  return true;
+}
+
+// FindOrReply for a read lookup (Redis's lookupKeyRead): a missing key also reports
+// "keymiss". Lookups that may change the key (pops, removals, a store's destination) use
+// FindOrReply, as Redis's write lookups report no miss.
+template <class T>
+[[nodiscard]] bool ReadOrReply(CommandContext& ctx, store::KeyHandle& h, const T** out) {
+  if (!FindOrReply(ctx, h, out)) return false;
+  if (*out == nullptr) NotifyKey(ctx, kNotifyKeyMiss, "keymiss", h.key());
+  return true;
+}
+
+// ReadOrReply over the source keys of a multi-key read (SINTER, ZUNION...), in order, into
+// (*out)[i]; at the first key of another type it replies WRONGTYPE and returns false, having
+// reported the misses before it, as Redis does.
+template <class T>
+[[nodiscard]] bool ReadEachOrReply(CommandContext& ctx, std::span<store::KeyHandle> hs,
+                                   std::vector<const T*>* out) {
+  out->resize(hs.size());
+  for (size_t i = 0; i < hs.size(); ++i) {
+    if (!ReadOrReply(ctx, hs[i], &(*out)[i])) return false;
+  }
   return true;
 }
 

@@ -209,6 +209,67 @@ NEW_AND_MISS = [
 ]
 
 
+# With only the m class (and $ for the END marker): every read lookup of a missing key is one
+# "keymiss", in the order the command looks its keys up. A key of another type is found, so it
+# is no miss (the command's error is the reply). Commands that look up with a write lookup
+# (pops, removals, pushes, the stores' destinations) report no miss.
+M = "keymiss"
+READ_MISSES = [
+    ([], [["HGET", "h", "f"], ["HMGET", "h", "f", "g"], ["HGETALL", "h"], ["HLEN", "h"],
+          ["HEXISTS", "h", "f"], ["HKEYS", "h"], ["HVALS", "h"], ["HSTRLEN", "h", "f"],
+          ["HRANDFIELD", "h"], ["HRANDFIELD", "h", "2"], ["HSCAN", "h", "0"]],
+     [(M, "h")] * 11),
+    ([], [["HSET", "h", "f", "v"], ["HDEL", "g", "f"], ["HSETNX", "i", "f", "v"],
+          ["HINCRBY", "j", "f", "1"], ["HINCRBYFLOAT", "k", "f", "1"]], []),
+    ([], [["LRANGE", "l", "0", "-1"], ["LLEN", "l"], ["LINDEX", "l", "0"], ["LPOS", "l", "a"]],
+     [(M, "l")] * 4),
+    ([], [["LPOP", "l"], ["RPOP", "l", "2"], ["LMOVE", "l", "m", "LEFT", "LEFT"],
+          ["RPOPLPUSH", "l", "m"], ["LPUSHX", "l", "a"], ["LSET", "l", "0", "a"],
+          ["LINSERT", "l", "BEFORE", "a", "b"], ["LREM", "l", "0", "a"], ["LTRIM", "l", "0", "1"],
+          ["LMPOP", "2", "l", "m", "LEFT"]], []),
+    ([], [["SMEMBERS", "t"], ["SISMEMBER", "t", "m"], ["SMISMEMBER", "t", "m", "n"], ["SCARD", "t"],
+          ["SRANDMEMBER", "t"], ["SRANDMEMBER", "t", "2"], ["SSCAN", "t", "0"]],
+     [(M, "t")] * 7),
+    ([], [["SINTER", "a", "b"], ["SINTERCARD", "2", "a", "b"], ["SUNION", "a", "b"],
+          ["SDIFF", "a", "b"]], [(M, "a"), (M, "b")] * 4),
+    ([["SADD", "a", "1"]], [["SINTERSTORE", "d", "a", "b"], ["SUNIONSTORE", "d", "b", "a"],
+                            ["SDIFFSTORE", "d", "a", "b"]], [(M, "b")] * 3),
+    ([], [["SPOP", "t"], ["SPOP", "t", "2"], ["SREM", "t", "m"], ["SMOVE", "t", "u", "m"],
+          ["SADD", "t", "m"]], []),
+    ([], [["ZSCORE", "z", "m"], ["ZMSCORE", "z", "m"], ["ZCARD", "z"], ["ZCOUNT", "z", "0", "1"],
+          ["ZLEXCOUNT", "z", "-", "+"], ["ZRANK", "z", "m"], ["ZREVRANK", "z", "m"],
+          ["ZRANDMEMBER", "z"], ["ZRANDMEMBER", "z", "2"], ["ZSCAN", "z", "0"]],
+     [(M, "z")] * 10),
+    ([], [["ZRANGE", "z", "0", "-1"], ["ZRANGE", "z", "0", "1", "BYSCORE"],
+          ["ZREVRANGE", "z", "0", "-1"], ["ZRANGEBYSCORE", "z", "0", "1"],
+          ["ZREVRANGEBYSCORE", "z", "1", "0"], ["ZRANGEBYLEX", "z", "-", "+"],
+          ["ZREVRANGEBYLEX", "z", "+", "-"], ["ZRANGESTORE", "d", "z", "0", "-1"]],
+     [(M, "z")] * 8),
+    ([], [["ZUNION", "2", "a", "b"], ["ZINTER", "2", "a", "b"], ["ZDIFF", "2", "a", "b"],
+          ["ZINTERCARD", "2", "a", "b"], ["ZUNIONSTORE", "d", "2", "a", "b"],
+          ["ZINTERSTORE", "d", "2", "a", "b"], ["ZDIFFSTORE", "d", "2", "a", "b"]],
+     [(M, "a"), (M, "b")] * 7),
+    ([], [["ZPOPMIN", "z"], ["ZPOPMAX", "z", "2"], ["ZREM", "z", "m"], ["ZINCRBY", "z", "1", "m"],
+          ["ZREMRANGEBYRANK", "y", "0", "1"], ["ZREMRANGEBYSCORE", "y", "0", "1"],
+          ["ZREMRANGEBYLEX", "y", "-", "+"], ["ZMPOP", "1", "y", "MIN"]], []),
+    ([], [["XRANGE", "x", "-", "+"], ["XREVRANGE", "x", "+", "-"], ["XLEN", "x"],
+          ["XINFO", "STREAM", "x"], ["XINFO", "GROUPS", "x"], ["XINFO", "CONSUMERS", "x", "g"],
+          ["XPENDING", "x", "g"], ["XACK", "x", "g", "1-1"]],
+     [(M, "x")] * 8),
+    ([], [["XREAD", "STREAMS", "x", "0"], ["XREAD", "COUNT", "1", "STREAMS", "x", "y", "0", "$"]],
+     [(M, "x"), (M, "x"), (M, "x"), (M, "y"), (M, "x"), (M, "y")]),
+    ([], [["XREADGROUP", "GROUP", "g", "c", "STREAMS", "x", ">"],
+          ["XCLAIM", "x", "g", "c", "0", "1-1"], ["XAUTOCLAIM", "x", "g", "c", "0", "0"]],
+     [(M, "x")] * 3),
+    ([], [["XDEL", "x", "1-1"], ["XTRIM", "x", "MAXLEN", "0"], ["XSETID", "x", "1-1"],
+          ["XGROUP", "CREATE", "x", "g", "$"], ["XGROUP", "DESTROY", "x", "g"]], []),
+    ([["SET", "s", "v"]], [["HGET", "s", "f"], ["LLEN", "s"], ["SCARD", "s"], ["ZCARD", "s"],
+                           ["XLEN", "s"], ["SINTER", "s", "a"], ["ZUNION", "1", "s"]], []),
+    ([["SADD", "t", "m"]], [["MGET", "t", "a"], ["GET", "t"], ["STRLEN", "t"]], [(M, "a")]),
+    ([["SET", "s", "v"]], [["SINTER", "a", "s"], ["ZUNION", "2", "a", "s"],
+                           ["XREAD", "STREAMS", "a", "s", "0", "0"]], [(M, "a")] * 3),
+]
+
 class TestKeyspaceEvents(ServerTestCase):
 
     def events(self, setup, commands, classes="KEA"):
@@ -271,6 +332,9 @@ class TestKeyspaceEvents(ServerTestCase):
 
     def test_new_keys_and_misses(self):
         self.check(NEW_AND_MISS, "KEAnm")
+
+    def test_every_read_of_a_missing_key_is_a_keymiss(self):
+        self.check(READ_MISSES, "E$m")
 
     def test_multi_exec_reports_each_command_in_order(self):
         commands = [["MULTI"], ["SET", "a", "1"], ["RPUSH", "l", "x"], ["DEL", "a"], ["EXEC"]]
