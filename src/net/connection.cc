@@ -230,10 +230,7 @@ bool Connection::RunCommand(resp::Writer& writer) {
   // writer's own ones reach it after this reply, as in Redis.
   state->tracking.Invalidate(*state, observed);
   if (!replied) return false;
-  // (Un)subscribe confirmations are pushes, like messages: CLIENT REPLY never drops them.
-  const CommandSpec* ran = client_.last_command.load(std::memory_order_relaxed);
-  bool push = ran != nullptr && (ran->flags & kPubSub) && (ran->flags & kSubscribedContext);
-  if (DropReply(mode_before) && !push) {
+  if (DropReply(mode_before) && !RepliedWithPushes()) {
     out_.Truncate(static_cast<size_t>(reply_start - sent_total_));
     return true;
   }
@@ -294,6 +291,12 @@ void Connection::ResumeFromPause() {
   ResumeReading();
   ProcessInput();  // runs the held command first, or holds it again if still paused
   Flush();
+}
+
+// (Un)subscribe confirmations are pushes, like messages: CLIENT REPLY never drops them.
+bool Connection::RepliedWithPushes() const {
+  const CommandSpec* ran = client_.last_command.load(std::memory_order_relaxed);
+  return ran != nullptr && (ran->flags & kPubSub) && (ran->flags & kSubscribedContext);
 }
 
 bool Connection::DropReply(ClientState::ReplyMode before) {

@@ -85,6 +85,8 @@ class Connection {
   // CLIENT REPLY: whether the reply of the command just run is dropped (the mode before it
   // ran is before); advances SKIP's state.
   bool DropReply(ClientState::ReplyMode before);
+  // Whether the command just run was a (un)subscribe, whose confirmations are pushes.
+  bool RepliedWithPushes() const;
   // The command just run asked to block: registers the waiter (or, if a retry served it at
   // once, leaves the reply in writer and returns true).
   bool StartBlocking(resp::Writer& writer);
