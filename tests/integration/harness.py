@@ -589,6 +589,16 @@ class ServerTestCase(unittest.TestCase):
             server.stop()
         super().tearDownClass()
 
+    def wait_blocked(self, n, timeout=10.0):
+        """Waits until INFO reports n blocked clients (BLPOP..., or held by CLIENT PAUSE)."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.r.info("clients")["blocked_clients"] == n:
+                return
+            time.sleep(0.01)
+        self.fail("expected %d blocked clients, INFO says %d"
+                  % (n, self.r.info("clients")["blocked_clients"]))
+
     def setUp(self):
         self.assertServerAlive()
         self.r = self.server.client(**self.client_kwargs)

@@ -8,7 +8,6 @@ checked.
 import os
 import sys
 import threading
-import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -21,15 +20,6 @@ class TestBlocking(ServerTestCase):
     # Four I/O threads: connections are spread over them round-robin, so waiters and pushers
     # sit on different threads.
     server_args = () if is_reference_redis() else ("--threads", "4")
-
-    def wait_blocked(self, n, timeout=5.0):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            if self.r.info("clients")["blocked_clients"] == n:
-                return
-            time.sleep(0.01)
-        self.fail("expected %d blocked clients, INFO says %d"
-                  % (n, self.r.info("clients")["blocked_clients"]))
 
     def blocked_conn(self, *command):
         conn = self.raw_conn(timeout=10)

@@ -8,7 +8,6 @@ unset), which is how its expectations were checked.
 import os
 import re
 import sys
-import threading
 import time
 import unittest
 
@@ -26,15 +25,6 @@ class TestClientModes(ServerTestCase):
     def tearDown(self):
         self.r.execute_command("CLIENT", "UNPAUSE")
         super().tearDown()
-
-    def wait_blocked(self, n, timeout=5.0):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            if self.r.info("clients")["blocked_clients"] == n:
-                return
-            time.sleep(0.01)
-        self.fail("expected %d blocked clients, INFO says %d"
-                  % (n, self.r.info("clients")["blocked_clients"]))
 
     # ---- MONITOR ----------------------------------------------------------------------
 

@@ -176,11 +176,6 @@ class TestXReadGroupAllOrNothing(ServerTestCase):
         self.assertEqual(self.r.xpending("b2", "g")["pending"], 0)
         self.assertEqual(self.r.xinfo_consumers("b2", "g"), [])
 
-    def wait_blocked(self, n):
-        deadline = time.time() + 10
-        while self.r.info("clients")["blocked_clients"] != n:
-            self.assertLess(time.time(), deadline, "the client never blocked")
-            time.sleep(0.01)
 
 
 class TestStreamRecovery(unittest.TestCase):
