@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 #include <random>
+#include <thread>
 
 #include "store/detail/garbage.h"
 #include "store/effects.h"
@@ -353,6 +354,50 @@ void Store::EndTransaction() {
   }
   Commit(tx->shards);
   for (auto it = tx->shards.rbegin(); it != tx->shards.rend(); ++it) shards_[*it].mu.unlock();
+}
+
+bool Store::JoinTransaction(std::span<const KeyRef> keys, bool all_shards,
+                            int64_t join_wait_us) {
+  Transaction* tx = transaction_;
+  if (tx == nullptr) std::abort();  // only inside Atomically
+  if (tx->all) return true;
+  std::vector<size_t> wanted;
+  if (all_shards) {
+    for (size_t i = 0; i < kShards; ++i) wanted.push_back(i);
+  } else {
+    for (const KeyRef& k : keys) wanted.push_back(ShardOf(HashKey(k.key, seed_)));
+    std::sort(wanted.begin(), wanted.end());
+    wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
+  }
+  std::vector<size_t> fresh;
+  for (size_t s : wanted) {
+    if (!std::binary_search(tx->shards.begin(), tx->shards.end(), s)) fresh.push_back(s);
+  }
+  if (fresh.empty()) return true;
+  // Below the highest held shard: try only. Above it: wait, in ascending order.
+  size_t top = tx->shards.empty() ? 0 : tx->shards.back();
+  bool any_held = !tx->shards.empty();
+  auto below_end = std::find_if(fresh.begin(), fresh.end(),
+                                [&](size_t s) { return !any_held || s > top; });
+  std::vector<size_t> locked;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::microseconds(join_wait_us);
+  for (auto it = fresh.begin(); it != below_end; ++it) {
+    while (!shards_[*it].mu.try_lock()) {
+      if (std::chrono::steady_clock::now() >= deadline) {
+        for (size_t s : locked) shards_[s].mu.unlock();
+        return false;
+      }
+      std::this_thread::yield();
+    }
+    locked.push_back(*it);
+  }
+  for (auto it = below_end; it != fresh.end(); ++it) shards_[*it].mu.lock();
+  for (size_t s : fresh) CaptureIfPending(s);
+  tx->shards.insert(tx->shards.end(), fresh.begin(), fresh.end());
+  std::sort(tx->shards.begin(), tx->shards.end());
+  tx->all = tx->shards.size() == kShards;
+  if (tx->all) tx->shards.clear();  // EndTransaction commits and unlocks every shard
+  return true;
 }
 
 void Store::RequireHeld(size_t shard) const {

@@ -222,6 +222,17 @@ class Store {
     fn();
   }
 
+  // Whether this thread is inside Atomically().
+  static bool InTransaction() { return transaction_ != nullptr; }
+  // Widens this thread's running transaction (inside Atomically) to the shards of keys, or to
+  // every shard when all_shards, for callers that learn their keys as they go (scripts). A
+  // shard above every held one is waited for: that keeps the global lock order. One below is
+  // only tried, for at most join_wait_us, since waiting there could deadlock with a transaction
+  // that holds it and waits for one of ours. Returns false, holding exactly what it held
+  // before, when such a shard stayed busy; the caller then must not touch those keys.
+  [[nodiscard]] bool JoinTransaction(std::span<const KeyRef> keys, bool all_shards,
+                                     int64_t join_wait_us = 20000);
+
   // Number of keys in db (keys past their expiry but not yet deleted included, as Redis).
   DbStats Stats(int db);
   void FlushDb(int db);

@@ -4,7 +4,7 @@
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 
 BUILD_PACKAGES=(cmake g++ ninja-build pkg-config libuv1-dev libjemalloc-dev doctest-dev
-                libbenchmark-dev)
+                libbenchmark-dev liblua5.1-0-dev lua-cjson-dev lua-bitop-dev)
 TEST_PACKAGES=(redis-server redis-tools python3 python3-redis libhiredis-dev)
 
 log() { printf '==> %s\n' "$*" >&2; }

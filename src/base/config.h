@@ -55,6 +55,7 @@ struct Config {
   std::string maxmemory_policy = "noeviction";
   int maxmemory_samples = 5;  // accepted for compatibility; there is no eviction yet
   int64_t tracking_table_max_keys = 1000000;  // client-side caching; 0: no limit
+  int64_t busy_reply_threshold_ms = 5000;     // scripts; alias lua-time-limit
   // Files and logging
   std::string dir = "./data";
   std::string dbfilename = "dump.rdb";

@@ -8,6 +8,7 @@
 #include <array>
 #include <string>
 
+#include "resp/number.h"
 #include "src/base/glob.h"
 #include "src/commands/command_docs.h"
 #include "src/commands/help_reply.h"
@@ -253,6 +254,19 @@ void CmdCommandList(CommandContext& ctx) {
   for (std::string_view name : names) ctx.reply.WriteBulk(name);
 }
 
+// The keys after a numkeys count (EVAL script numkeys key...), when the count is valid.
+void AppendCountedKeys(const CommandSpec& spec, std::span<const std::string_view> cmd,
+                       std::vector<std::string_view>* keys) {
+  size_t at = static_cast<size_t>(spec.numkeys_index);
+  if (at == 0 || at >= cmd.size()) return;
+  int64_t n = 0;
+  if (!resp::ParseInt64(cmd[at], &n) || n < 0 ||
+      static_cast<uint64_t>(n) > cmd.size() - at - 1) {
+    return;
+  }
+  for (size_t i = 0; i < static_cast<size_t>(n); ++i) keys->push_back(cmd[at + 1 + i]);
+}
+
 void CmdCommandGetKeys(CommandContext& ctx) {
   std::span<const std::string_view> cmd = ctx.args.subspan(2);
   const CommandSpec* spec = ctx.server.commands.Find(cmd[0]);
@@ -263,7 +277,7 @@ void CmdCommandGetKeys(CommandContext& ctx) {
     ctx.reply.WriteError(kInvalidCommand);
     return;
   }
-  if (spec->first_key <= 0) {
+  if (spec->first_key <= 0 && spec->numkeys_index <= 0) {
     ctx.reply.WriteError(kNoKeyArguments);
     return;
   }
@@ -274,6 +288,7 @@ void CmdCommandGetKeys(CommandContext& ctx) {
   }
   std::vector<std::string_view> keys;
   spec->ForEachKey(cmd, [&](std::string_view key) { keys.push_back(key); });
+  AppendCountedKeys(*spec, cmd, &keys);
   if (keys.empty()) {
     ctx.reply.WriteError(kInvalidArguments);
     return;

@@ -62,6 +62,7 @@ struct ClientState {
     std::vector<std::vector<std::string>> queued;
   } multi;
   bool in_exec = false;  // EXEC is running the queued commands (Redis's DENY_BLOCKING)
+  bool script = false;   // runs a script's commands: never refused as BUSY
   std::vector<std::pair<int, std::string>> watched;  // (db, key)
   store::WatchFlag watch_flag;  // set by the store when a watched key changes
 

@@ -60,6 +60,9 @@ struct CommandSpec {
   int first_key = 0;
   int last_key = 0;
   int key_step = 0;
+  // kMovableKeys commands whose keys follow a count (EVAL script numkeys key...): the index
+  // of the count; the keys are the arguments right after it. COMMAND GETKEYS reads them.
+  int numkeys_index = 0;
   Handler handler = nullptr;  // nullptr for a container (the subcommand runs)
   std::string_view group;     // COMMAND DOCS: "string", "generic", "connection", "server"
   std::string_view since;

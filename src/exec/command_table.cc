@@ -28,6 +28,7 @@ CommandTable::CommandTable() {
   RegisterServerCommands(*this);
   RegisterStringCommands(*this);
   RegisterBitmapCommands(*this);
+  RegisterScriptCommands(*this);
   RegisterKeyCommands(*this);
   RegisterPersistenceCommands(*this);
   RegisterListCommands(*this);

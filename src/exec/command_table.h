@@ -46,6 +46,7 @@ void RegisterConnectionCommands(CommandTable& table);
 void RegisterServerCommands(CommandTable& table);
 void RegisterStringCommands(CommandTable& table);
 void RegisterBitmapCommands(CommandTable& table);
+void RegisterScriptCommands(CommandTable& table);
 void RegisterKeyCommands(CommandTable& table);
 void RegisterPersistenceCommands(CommandTable& table);
 void RegisterListCommands(CommandTable& table);

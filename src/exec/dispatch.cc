@@ -82,6 +82,12 @@ bool Refused(ServerState& server, const ClientState& client, const CommandSpec& 
     w.WriteError(errors::kLoading);
     return true;
   }
+  if (server.running_scripts.busy() && !(spec.flags & kAllowBusy) && !client.script)
+      [[unlikely]] {
+    w.WriteError(server.running_scripts.busy_eval() ? errors::kBusyScript
+                                                    : errors::kBusyFunction);
+    return true;
+  }
   return false;
 }
 

@@ -61,6 +61,7 @@ void ServerState::ApplyConfig() {
   limits.pubsub_soft_limit_bytes = c.output_limit_pubsub.soft_bytes;
   limits.pubsub_soft_limit_seconds = c.output_limit_pubsub.soft_seconds;
   limits.notify_keyspace_events = c.notify_keyspace_events;
+  limits.busy_reply_threshold_ms = c.busy_reply_threshold_ms;
   tracking.SetMaxKeys(*this, c.tracking_table_max_keys);
   SetLogLevel(c.loglevel);
 }

@@ -17,6 +17,7 @@
 #include "src/exec/command_table.h"
 #include "src/exec/monitor.h"
 #include "src/exec/pubsub.h"
+#include "src/exec/scripts.h"
 #include "src/exec/stats.h"
 #include "src/exec/tracking.h"
 #include "store/durability/group_commit.h"
@@ -48,6 +49,7 @@ struct RuntimeLimits {
   std::atomic<int64_t> pubsub_soft_limit_bytes{0};
   std::atomic<int64_t> pubsub_soft_limit_seconds{0};
   std::atomic<uint32_t> notify_keyspace_events{0};  // NotifyFlag bits
+  std::atomic<int64_t> busy_reply_threshold_ms{0};   // scripts: BUSY after this long
 };
 
 struct ServerState {
@@ -72,6 +74,8 @@ struct ServerState {
   PubSub pubsub;
   Monitors monitors;
   Tracking tracking;  // client-side caching (CLIENT TRACKING)
+  ScriptCache scripts;              // EVAL / SCRIPT LOAD (scripts.h)
+  RunningScripts running_scripts;   // for BUSY and SCRIPT KILL
 
   // The write-ahead log, when appendonly is on (set before threads start, else nullptr).
   // Replies wait for wal->durable_lsn() under appendfsync always.

@@ -33,6 +33,8 @@ def dependency(path, modules):
         return 'uv'
     if path.startswith('jemalloc/'):
         return 'jemalloc'
+    if path in ('lua.h', 'lauxlib.h', 'lualib.h', 'luaconf.h'):
+        return 'lua'
     return None
 
 

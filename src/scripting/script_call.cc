@@ -1,0 +1,100 @@
+// src/scripting/script_call.cc — see script_call.h.
+#include "src/scripting/script_call.h"
+
+#include <algorithm>
+#include <array>
+#include <vector>
+
+#include "src/exec/dispatch.h"
+#include "src/exec/errors.h"
+#include "src/exec/server_state.h"
+
+namespace cairn::server::scripting {
+namespace {
+
+const CommandSpec* Resolve(const CommandTable& table, std::span<const std::string_view> args) {
+  const CommandSpec* spec = table.Find(args[0]);
+  if (spec != nullptr && !spec->subcommands.empty() && args.size() >= 2) {
+    return CommandTable::FindSub(*spec, args[1]);
+  }
+  return spec;
+}
+
+// Keyless commands that never touch the keyspace, so they need no shard.
+bool TouchesNoKeys(const CommandSpec& spec) {
+  static constexpr std::array<std::string_view, 6> kNames = {"ping", "echo", "time", "publish",
+                                                             "spublish", "lastsave"};
+  return std::find(kNames.begin(), kNames.end(), spec.name) != kNames.end();
+}
+
+bool Declared(const RunContext& run, std::string_view key) {
+  return std::find(run.keys.begin(), run.keys.end(), key) != run.keys.end();
+}
+
+// Makes sure the run holds the shards args touches. Commands whose keys cannot be read off
+// their key positions need every shard.
+bool HoldKeys(RunContext& run, const CommandSpec& spec, std::span<const std::string_view> args,
+              std::string* error) {
+  ServerState& server = run.caller->server;
+  std::vector<store::KeyRef> keys;
+  bool all = false;
+  if (spec.first_key > 0 && !(spec.flags & kMovableKeys)) {
+    spec.ForEachKey(args, [&](std::string_view key) {
+      keys.push_back({0, key});
+      if (!Declared(run, key)) run.touched_undeclared = true;
+    });
+  } else if (!TouchesNoKeys(spec)) {
+    all = true;
+    run.touched_undeclared = true;
+  }
+  if (keys.empty() && !all) return true;
+  if (server.store.JoinTransaction(keys, all)) return true;
+  *error =
+      "Script attempted to access a key it did not declare in KEYS while another client held "
+      "it; declare every key the script uses";
+  return false;
+}
+
+bool Allowed(RunContext& run, const CommandSpec& spec, std::string* error) {
+  if (spec.flags & kNoScript) {
+    *error = "This Redis command is not allowed from script";
+    return false;
+  }
+  if (!(spec.flags & kWrite)) return true;
+  if (run.read_only) {
+    *error = "Write commands are not allowed from read-only scripts.";
+    return false;
+  }
+  ServerState& server = run.caller->server;
+  if (!run.run.dirty.load(std::memory_order_relaxed) && server.WalFailed()) {
+    std::lock_guard lock(server.wal_error_mu);
+    *error = "-" + std::string(errors::kMisconfWal) + server.wal_error;
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool ExecuteFromScript(RunContext& run, std::span<const std::string_view> args,
+                       std::string* reply, std::string* error) {
+  ServerState& server = run.caller->server;
+  const CommandSpec* spec = Resolve(server.commands, args);
+  if (spec == nullptr) {
+    *error = "Unknown Redis command called from script";
+    return false;
+  }
+  if (!spec->ArityAccepts(args.size())) {
+    *error = "Wrong number of args calling Redis command from script";
+    return false;
+  }
+  if (!Allowed(run, *spec, error) || !HoldKeys(run, *spec, args, error)) return false;
+  if (spec->flags & kWrite) run.run.dirty.store(true, std::memory_order_relaxed);
+  resp::Writer writer(run.out, run.resp);
+  run.script_client->protocol.store(run.resp, std::memory_order_relaxed);
+  Execute(server, *run.script_client, run.caller->stats, writer, args);
+  *reply = run.out->Drain();
+  return true;
+}
+
+}  // namespace cairn::server::scripting

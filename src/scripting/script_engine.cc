@@ -1,0 +1,214 @@
+// src/scripting/script_engine.cc — see script_engine.h.
+#include "src/scripting/script_engine.h"
+
+extern "C" {
+#include <lauxlib.h>
+#include <lua.h>
+}
+
+#include <chrono>
+#include <vector>
+
+#include "src/exec/server_state.h"
+#include "src/scripting/lua_sandbox.h"
+#include "src/scripting/lua_values.h"
+#include "src/scripting/redis_api.h"
+#include "src/scripting/run_context.h"
+
+namespace cairn::server::scripting {
+namespace {
+
+// Scripts may use this much memory each (per thread); past it they fail with "not enough
+// memory" rather than starve the server.
+constexpr size_t kScriptMemoryLimitBytes = size_t{1} << 30;
+// Instructions between two looks at the clock and at SCRIPT KILL.
+constexpr int kHookInstructions = 100000;
+// Runs between two incremental garbage collection steps, as Redis.
+constexpr int kGcPeriod = 50;
+
+thread_local std::unique_ptr<ScriptEngine> thread_engine;
+thread_local RunContext* current_run = nullptr;
+thread_local ServerState* hook_server = nullptr;
+
+int64_t MonotonicMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+void Hook(lua_State* L, lua_Debug* /*ar*/) {
+  RunContext* run = current_run;
+  if (run == nullptr || hook_server == nullptr) return;
+  int64_t busy_ms = hook_server->limits.busy_reply_threshold_ms.load(std::memory_order_relaxed);
+  hook_server->running_scripts.CheckBusy(&run->run, MonotonicMs(), busy_ms);
+  if (!run->run.killed.load(std::memory_order_relaxed)) return;
+  // Every line from now on raises again, so a pcall in the script cannot swallow the kill.
+  lua_sethook(L, Hook, LUA_MASKLINE, 0);
+  PushErrorTable(L, run->run.is_eval ? "Script killed by user with SCRIPT KILL..."
+                                     : "Script killed by user with FUNCTION KILL...");
+  lua_error(L);
+}
+
+void PushArray(lua_State* L, std::span<const std::string_view> items) {
+  lua_createtable(L, static_cast<int>(items.size()), 0);
+  for (size_t i = 0; i < items.size(); ++i) {
+    lua_pushlstring(L, items[i].data(), items[i].size());
+    lua_rawseti(L, -2, static_cast<int>(i + 1));
+  }
+}
+
+std::string FieldString(lua_State* L, const char* key) {
+  lua_getfield(L, -1, key);
+  std::string out;
+  if (lua_isstring(L, -1)) {
+    size_t len = 0;
+    const char* s = lua_tolstring(L, -1, &len);
+    out.assign(s, len);
+  }
+  lua_pop(L, 1);
+  return out;
+}
+
+}  // namespace
+
+RunContext*& CurrentRun() { return current_run; }
+
+ScriptEngine& ScriptEngine::ForThread(ServerState& server) {
+  std::unique_ptr<ScriptEngine>& engine = thread_engine;
+  if (engine == nullptr || &engine->server_ != &server ||
+      engine->epoch_ != server.scripts.epoch()) {
+    engine.reset(new ScriptEngine(server));
+  }
+  return *engine;
+}
+
+ScriptEngine::ScriptEngine(ServerState& server)
+    : server_(server),
+      epoch_(server.scripts.epoch()),
+      memory_(std::make_unique<LuaMemory>()),
+      script_client_(std::make_unique<ClientState>()),
+      out_(std::make_unique<resp::OutputBuffer>()) {
+  memory_->limit_bytes = kScriptMemoryLimitBytes;
+  L_ = OpenSandbox(memory_.get());
+  if (L_ == nullptr) std::abort();
+  {
+    HostScope host(memory_.get());
+    RegisterRedisApi(L_);
+    Seal(L_);
+  }
+  script_client_->script = true;
+  script_client_->addr = "lua";
+  script_client_->laddr = "lua";
+}
+
+ScriptEngine::~ScriptEngine() {
+  if (L_ != nullptr) lua_close(L_);
+}
+
+Status ScriptEngine::Load(const Script& script) {
+  std::string name = "f_" + script.sha;
+  lua_getfield(L_, LUA_REGISTRYINDEX, name.c_str());
+  bool loaded = lua_isfunction(L_, -1);
+  lua_pop(L_, 1);
+  if (loaded) return Status::Ok();
+  HostScope host(memory_.get());
+  std::string_view body = std::string_view(script.body).substr(script.header.shebang_len);
+  if (luaL_loadbuffer(L_, body.data(), body.size(), "@user_script") != 0) {
+    std::string msg = "Error compiling script (new function): ";
+    const char* err = lua_tostring(L_, -1);
+    msg += err != nullptr ? err : "unknown error";
+    lua_pop(L_, 1);
+    return Status::Invalid(std::move(msg));
+  }
+  lua_setfield(L_, LUA_REGISTRYINDEX, name.c_str());
+  return Status::Ok();
+}
+
+void ScriptEngine::Run(CommandContext& ctx, const RunRequest& request) {
+  if (store::Store::InTransaction()) {  // inside EXEC, which holds every shard
+    (void)RunAndReport(ctx, request);
+    return;
+  }
+  LockMode mode = request.script != nullptr
+                      ? request.script->lock_mode.load(std::memory_order_relaxed)
+                      : LockMode::kEveryShard;
+  std::vector<store::KeyRef> keys;
+  for (std::string_view key : request.keys) keys.push_back({0, key});
+  bool touched = false;
+  server_.store.Atomically(keys, mode != LockMode::kDeclared, [&] {
+    touched = RunAndReport(ctx, request);
+  });
+  if (request.script == nullptr) return;
+  if (touched) {
+    request.script->lock_mode.store(LockMode::kEveryShard, std::memory_order_relaxed);
+  } else if (mode == LockMode::kUnknown) {
+    request.script->lock_mode.store(LockMode::kDeclared, std::memory_order_relaxed);
+  }
+}
+
+bool ScriptEngine::RunAndReport(CommandContext& ctx, const RunRequest& request) {
+  RunContext run;
+  run.caller = &ctx;
+  run.script_client = script_client_.get();
+  run.keys.assign(request.keys.begin(), request.keys.end());
+  run.funcname = request.funcname;
+  run.script_flags = request.script_flags;
+  run.read_only = request.read_only;
+  run.memory = memory_.get();
+  run.out = out_.get();
+  run.run.is_eval = request.is_eval;
+  run.run.start_ms = MonotonicMs();
+  script_client_->db.store(ctx.db(), std::memory_order_relaxed);
+
+  int top = lua_gettop(L_);
+  PushErrorHandler(L_);
+  std::string function(request.function);
+  lua_getfield(L_, LUA_REGISTRYINDEX, function.c_str());
+  PushArray(L_, request.keys);
+  SetProtectedGlobal(L_, "KEYS");
+  PushArray(L_, request.args);
+  SetProtectedGlobal(L_, "ARGV");
+
+  current_run = &run;
+  hook_server = &server_;
+  server_.running_scripts.Begin(&run.run);
+  lua_sethook(L_, Hook, LUA_MASKCOUNT, kHookInstructions);
+  int err = lua_pcall(L_, 0, 1, top + 1);
+  lua_sethook(L_, nullptr, 0, 0);
+  server_.running_scripts.End(&run.run);
+  current_run = nullptr;
+
+  HostScope host(memory_.get());
+  if (err != 0) {
+    ReplyError(ctx, run.funcname);
+  } else {
+    WriteValue(L_, ctx.reply, run.resp);
+  }
+  lua_settop(L_, top);
+  if (err == LUA_ERRMEM) {
+    lua_gc(L_, LUA_GCCOLLECT, 0);
+  } else if (++runs_ % kGcPeriod == 0) {
+    lua_gc(L_, LUA_GCSTEP, kGcPeriod);
+  }
+  return run.touched_undeclared;
+}
+
+// The error value of a failed run is on top: an {err, source, line} table from the error
+// handler, or (out of memory, where Lua calls no handler) a string.
+void ScriptEngine::ReplyError(CommandContext& ctx, const std::string& funcname) {
+  if (!lua_istable(L_, -1)) {
+    const char* msg = lua_tostring(L_, -1);
+    std::string text(msg != nullptr ? msg : "execution failure");
+    ctx.reply.WriteError("ERR Error running script " + funcname + ", " + text.substr(0, 100));
+    return;
+  }
+  std::string text = FieldString(L_, "err");
+  std::string source = FieldString(L_, "source");
+  std::string line = FieldString(L_, "line");
+  if (!source.empty() && !line.empty()) {
+    text += " script: " + funcname + ", on " + source + ":" + line + ".";
+  }
+  ctx.reply.WriteError(text);
+}
+
+}  // namespace cairn::server::scripting

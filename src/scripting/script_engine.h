@@ -1,0 +1,73 @@
+// src/scripting/script_engine.h — the Lua interpreter of one thread and how it runs a script.
+//
+// Each I/O thread has its own interpreter, so scripts on different keys run in parallel; the
+// script cache (ServerState::scripts) is shared and each interpreter compiles a script the
+// first time it runs there. SCRIPT FLUSH bumps the cache's epoch and every interpreter starts
+// afresh at its next use.
+//
+// A run: the declared keys' shards (or every shard, see scripts.h for the rule) are locked
+// through Store::Atomically, so the run is atomic for every client on every thread and all of
+// its writes form one WAL record; the script's commands run on a private script client (the
+// caller's database, RESP2 unless redis.setresp); its result becomes the reply. A count hook
+// marks the run busy past busy-reply-threshold and stops it when SCRIPT KILL asks.
+//
+// Threading: ForThread returns the calling thread's engine; use it on that thread only.
+#pragma once
+
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "resp/output_buffer.h"
+#include "src/exec/command.h"
+#include "src/exec/scripts.h"
+#include "store/base/status.h"
+
+struct lua_State;
+
+namespace cairn::server::scripting {
+
+struct LuaMemory;
+
+// What a run is: the script's compiled function, its KEYS and ARGV, and how it may act.
+struct RunRequest {
+  std::string_view function;  // registry name of the compiled chunk ("f_<sha>")
+  std::string funcname;       // as error messages name it
+  std::span<const std::string_view> keys;
+  std::span<const std::string_view> args;
+  uint32_t script_flags = kScriptCompat;
+  bool read_only = false;
+  bool is_eval = true;
+  Script* script = nullptr;  // EVAL: where the lock mode is learned
+};
+
+class ScriptEngine {
+ public:
+  // The calling thread's engine (created on first use, rebuilt after SCRIPT FLUSH).
+  static ScriptEngine& ForThread(ServerState& server);
+  ~ScriptEngine();
+
+  // Compiles script into this interpreter as f_<sha> unless it is there already. The error
+  // is Redis's "Error compiling script (new function): ..." text.
+  Status Load(const Script& script);
+  // Runs a loaded function for ctx and writes its result (or error) as ctx's reply.
+  void Run(CommandContext& ctx, const RunRequest& request);
+
+ private:
+  explicit ScriptEngine(ServerState& server);
+  // Runs the request inside its locks and writes the reply; returns whether the script
+  // touched keys it had not declared.
+  bool RunAndReport(CommandContext& ctx, const RunRequest& request);
+  void ReplyError(CommandContext& ctx, const std::string& funcname);
+
+  ServerState& server_;
+  uint64_t epoch_ = 0;
+  std::unique_ptr<LuaMemory> memory_;
+  lua_State* L_ = nullptr;
+  std::unique_ptr<ClientState> script_client_;
+  std::unique_ptr<resp::OutputBuffer> out_;
+  uint64_t runs_ = 0;
+};
+
+}  // namespace cairn::server::scripting
