@@ -137,6 +137,8 @@ bool DecodeKey(Decoder& d, OpArgs* a) {
 bool DecodeOp(Decoder& d, int databases, OpArgs* a) {
   switch (a->op) {
     case kOpFlushAll: return true;
+    case kOpSetMeta: return DecodeKeyPair(d, a);
+    case kOpDelMeta: return DecodeKey(d, a);
     case kOpFlushDb: return DecodeDb(d, databases, &a->db);
     case kOpSwapDb: {
       int b = 0;
@@ -274,7 +276,7 @@ const char* OpName(uint8_t op) {
   static constexpr const char* kNames[] = {
       "unknown op", "SET",     "SET KEEPTTL", "DEL",      "EXPIRE", "APPEND",     "SETRANGE",
       "RENAME",     "MOVE",    "COPY",        "FLUSHDB",  "FLUSHALL", "SWAPDB", "OBJECT",
-      "SET OBJECT"};
+      "SET OBJECT", "SET META", "DEL META"};
   return op < std::size(kNames) ? kNames[op] : kNames[0];
 }
 
@@ -299,6 +301,7 @@ std::string Quoted(std::string_view key) {
 std::string Describe(const OpArgs& a) {
   std::string out = OpName(a.op);
   if (a.op == kOpFlushAll) return out;
+  if (a.op == kOpSetMeta || a.op == kOpDelMeta) return out + " name=" + Quoted(a.key);
   out += " db=" + std::to_string(a.db);
   if (a.op == kOpFlushDb) return out;
   if (a.op == kOpSwapDb) return out + " with db=" + std::to_string(a.number);
@@ -326,6 +329,12 @@ std::string CurrentValue(Store& store, const OpArgs& a) {
 // Applies one decoded op; false when it does not apply to what the store holds.
 bool ApplyOp(Store& store, const OpArgs& a) {
   switch (a.op) {
+    case kOpSetMeta:
+      store.SetMeta(a.key, a.second);
+      return true;
+    case kOpDelMeta:
+      store.DeleteMeta(a.key);
+      return true;
     case kOpFlushAll:
       store.FlushAll();
       return true;

@@ -29,6 +29,8 @@
 //       | kOpSetObject   db:varint lengths key body expire_at_ms:varint keep_ttl:u8
 //               body := type:u8 encoding    a whole new collection (SINTERSTORE, ...):
 //               encoding as in the snapshot (Object::Encode); expire ignored if keep_ttl
+//       | kOpSetMeta     lengths name value       server metadata (Store::SetMeta), no db
+//       | kOpDelMeta     len:varint name
 //
 //   kOpAppend and kOpSetRange on a key that holds a collection are corruption (the server
 //   answers WRONGTYPE and logs nothing).
@@ -68,6 +70,8 @@ enum EffectOp : uint8_t {
   kOpSwapDb = 12,
   kOpObject = 13,
   kOpSetObject = 14,
+  kOpSetMeta = 15,
+  kOpDelMeta = 16,
 };
 
 

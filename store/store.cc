@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "store/detail/garbage.h"
+#include "store/codec.h"
 #include "store/effects.h"
 #include "store/key_hash.h"
 #include "store/scan_cursor.h"
@@ -420,6 +421,42 @@ void Store::UnlockShard(size_t i) {
   if (transaction_ == nullptr) shards_[i].mu.unlock();
 }
 
+// ---- Metadata ----------------------------------------------------------------------------
+
+using codec::PutLengths;
+using codec::PutU8;
+using codec::PutVarint;
+
+void Store::SetMeta(std::string_view name, std::string_view value) {
+  std::lock_guard lock(meta_mu_);
+  meta_[std::string(name)] = std::string(value);
+  if (journal_ == nullptr) return;
+  std::string record;
+  PutU8(&record, kOpSetMeta);
+  PutLengths(&record, name.size(), value.size());
+  record.append(name);
+  record.append(value);
+  observed_lsn = std::max(observed_lsn, journal_->Append(record));
+}
+
+void Store::DeleteMeta(std::string_view name) {
+  std::lock_guard lock(meta_mu_);
+  auto it = meta_.find(std::string(name));
+  if (it == meta_.end()) return;
+  meta_.erase(it);
+  if (journal_ == nullptr) return;
+  std::string record;
+  PutU8(&record, kOpDelMeta);
+  PutVarint(&record, name.size());
+  record.append(name);
+  observed_lsn = std::max(observed_lsn, journal_->Append(record));
+}
+
+std::map<std::string, std::string> Store::Meta() const {
+  std::lock_guard lock(meta_mu_);
+  return meta_;
+}
+
 // ---- WATCH -------------------------------------------------------------------------------
 
 std::string Store::WatchKey(int db, std::string_view key) {
@@ -461,7 +498,9 @@ bool Store::StartCapture(Capture* capture) {
   for (size_t i = 0; i < kShards; ++i) shards_[i].mu.lock();
   bool started = capture_.load(std::memory_order_relaxed) == nullptr;
   if (started) {
+    std::lock_guard meta_lock(meta_mu_);  // no meta record lands between the cut and the copy
     capture->lsn = journal_ != nullptr ? journal_->last_lsn() : 0;
+    capture->meta = meta_;
     capture_.store(capture, std::memory_order_relaxed);
   }
   UnlockAll();

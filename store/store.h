@@ -38,6 +38,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <span>
@@ -221,6 +222,14 @@ class Store {
     } end{this};
     fn();
   }
+
+  // Server metadata beside the keyspace (Lua function libraries): named byte strings that are
+  // logged, snapshotted and recovered like keys, but live in no database, so FLUSHALL and
+  // SWAPDB leave them alone. Each change is its own WAL record; the calling thread observes
+  // its LSN (the reply waits for it like any write's).
+  void SetMeta(std::string_view name, std::string_view value);
+  void DeleteMeta(std::string_view name);
+  std::map<std::string, std::string> Meta() const;
 
   // Whether this thread is inside Atomically().
   static bool InTransaction() { return transaction_ != nullptr; }
@@ -416,6 +425,8 @@ class Store {
 
   int databases_;
   uint64_t seed_;
+  mutable std::mutex meta_mu_;  // also orders meta records against a snapshot's cut
+  std::map<std::string, std::string> meta_;
   Journal* journal_ = nullptr;
   ExpiredHook expired_hook_ = nullptr;
   std::atomic<int64_t> expiry_paused_until_ms_{0};

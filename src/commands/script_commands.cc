@@ -6,6 +6,7 @@
 
 #include "src/base/sha1.h"
 #include "src/commands/help_reply.h"
+#include "src/commands/script_family.h"
 #include "src/exec/command_table.h"
 #include "src/exec/errors.h"
 #include "src/exec/reply.h"
@@ -62,26 +63,6 @@ std::shared_ptr<Script> LoadBody(CommandContext& ctx, std::string_view body) {
   return script;
 }
 
-// Redis's checks before a script with a shebang runs (scripts without one are checked per
-// command instead).
-bool MayRun(CommandContext& ctx, const Script& script, bool ro_command) {
-  uint32_t flags = script.header.flags;
-  if ((flags & kScriptCompat) || (flags & kScriptNoWrites)) return true;
-  if (ctx.server.WalFailed()) {
-    std::lock_guard lock(ctx.server.wal_error_mu);
-    ctx.reply.WriteError(
-        "MISCONF Redis is configured to persist data to AOF, but it's currently unable to "
-        "persist to disk. Writable scripts are blocked. Use 'no-writes' flag for read only "
-        "scripts. AOF error: " + ctx.server.wal_error);
-    return false;
-  }
-  if (ro_command) {
-    ctx.reply.WriteError("ERR Can not execute a script with write flag using *_ro command.");
-    return false;
-  }
-  return true;
-}
-
 void EvalGeneric(CommandContext& ctx, bool by_sha, bool ro_command) {
   size_t numkeys = 0;
   if (!ParseNumKeys(ctx, &numkeys)) return;
@@ -100,7 +81,7 @@ void EvalGeneric(CommandContext& ctx, bool by_sha, bool ro_command) {
     script = LoadBody(ctx, ctx.args[1]);
     if (script == nullptr) return;
   }
-  if (!MayRun(ctx, *script, ro_command)) return;
+  if (!MayRunScript(ctx, script->header.flags, ro_command)) return;
   std::string function = "f_" + script->sha;
   RunRequest request;
   request.function = function;
@@ -111,7 +92,7 @@ void EvalGeneric(CommandContext& ctx, bool by_sha, bool ro_command) {
   request.read_only = ro_command || (!(script->header.flags & kScriptCompat) &&
                                      (script->header.flags & kScriptNoWrites));
   request.is_eval = true;
-  request.script = script.get();
+  request.lock_mode = &script->lock_mode;
   ScriptEngine::ForThread(ctx.server).Run(ctx, request);
 }
 
@@ -143,27 +124,6 @@ void CmdScriptFlush(CommandContext& ctx) {
   ctx.reply.WriteOk();
 }
 
-// Replies to SCRIPT KILL (is_eval) or FUNCTION KILL.
-void ReplyKill(CommandContext& ctx, bool is_eval) {
-  switch (ctx.server.running_scripts.Kill(is_eval)) {
-    case RunningScripts::KillResult::kNotBusy:
-      ctx.reply.WriteError("NOTBUSY No scripts in execution right now.");
-      return;
-    case RunningScripts::KillResult::kUnkillable:
-      ctx.reply.WriteError(
-          "UNKILLABLE Sorry the script already executed write commands against the dataset. "
-          "You can either wait the script termination or kill the server in a hard way using "
-          "the SHUTDOWN NOSAVE command.");
-      return;
-    case RunningScripts::KillResult::kWrongKind:
-      ctx.reply.WriteError(is_eval ? errors::kBusyFunction : errors::kBusyScript);
-      return;
-    case RunningScripts::KillResult::kKilled:
-      ctx.reply.WriteOk();
-      return;
-  }
-}
-
 void CmdScriptKill(CommandContext& ctx) { ReplyKill(ctx, true); }
 
 void CmdScriptDebug(CommandContext& ctx) {
@@ -192,6 +152,43 @@ void CmdScriptHelp(CommandContext& ctx) {
 }
 
 }  // namespace
+
+bool MayRunScript(CommandContext& ctx, uint32_t flags, bool ro_command) {
+  if ((flags & kScriptCompat) || (flags & kScriptNoWrites)) return true;
+  if (ctx.server.WalFailed()) {
+    std::lock_guard lock(ctx.server.wal_error_mu);
+    ctx.reply.WriteError(
+        "MISCONF Redis is configured to persist data to AOF, but it's currently unable to "
+        "persist to disk. Writable scripts are blocked. Use 'no-writes' flag for read only "
+        "scripts. AOF error: " + ctx.server.wal_error);
+    return false;
+  }
+  if (ro_command) {
+    ctx.reply.WriteError("ERR Can not execute a script with write flag using *_ro command.");
+    return false;
+  }
+  return true;
+}
+
+void ReplyKill(CommandContext& ctx, bool is_eval) {
+  switch (ctx.server.running_scripts.Kill(is_eval)) {
+    case RunningScripts::KillResult::kNotBusy:
+      ctx.reply.WriteError("NOTBUSY No scripts in execution right now.");
+      return;
+    case RunningScripts::KillResult::kUnkillable:
+      ctx.reply.WriteError(
+          "UNKILLABLE Sorry the script already executed write commands against the dataset. "
+          "You can either wait the script termination or kill the server in a hard way using "
+          "the SHUTDOWN NOSAVE command.");
+      return;
+    case RunningScripts::KillResult::kWrongKind:
+      ctx.reply.WriteError(is_eval ? errors::kBusyFunction : errors::kBusyScript);
+      return;
+    case RunningScripts::KillResult::kKilled:
+      ctx.reply.WriteOk();
+      return;
+  }
+}
 
 void RegisterScriptCommands(CommandTable& table) {
   constexpr std::string_view kGroup = "scripting";

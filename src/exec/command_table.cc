@@ -29,6 +29,7 @@ CommandTable::CommandTable() {
   RegisterStringCommands(*this);
   RegisterBitmapCommands(*this);
   RegisterScriptCommands(*this);
+  RegisterFunctionCommands(*this);
   RegisterKeyCommands(*this);
   RegisterPersistenceCommands(*this);
   RegisterListCommands(*this);

@@ -47,6 +47,7 @@ void RegisterServerCommands(CommandTable& table);
 void RegisterStringCommands(CommandTable& table);
 void RegisterBitmapCommands(CommandTable& table);
 void RegisterScriptCommands(CommandTable& table);
+void RegisterFunctionCommands(CommandTable& table);
 void RegisterKeyCommands(CommandTable& table);
 void RegisterPersistenceCommands(CommandTable& table);
 void RegisterListCommands(CommandTable& table);

@@ -15,6 +15,7 @@
 #include "src/exec/blocking.h"
 #include "src/exec/client.h"
 #include "src/exec/command_table.h"
+#include "src/exec/functions.h"
 #include "src/exec/monitor.h"
 #include "src/exec/pubsub.h"
 #include "src/exec/scripts.h"
@@ -76,6 +77,7 @@ struct ServerState {
   Tracking tracking;  // client-side caching (CLIENT TRACKING)
   ScriptCache scripts;              // EVAL / SCRIPT LOAD (scripts.h)
   RunningScripts running_scripts;   // for BUSY and SCRIPT KILL
+  FunctionRegistry functions;       // FUNCTION LOAD / FCALL (functions.h)
 
   // The write-ahead log, when appendonly is on (set before threads start, else nullptr).
   // Replies wait for wal->durable_lsn() under appendfsync always.

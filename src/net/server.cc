@@ -9,6 +9,7 @@
 #include "src/base/log.h"
 #include "src/exec/durability.h"
 #include "src/exec/notify.h"
+#include "src/scripting/script_engine.h"
 #include "store/durability/snapshot.h"
 
 namespace cairn::server {
@@ -71,6 +72,7 @@ int Server::Run() {
       state_->request_shutdown();
       return;
     }
+    scripting::RestoreFunctionLibraries(*state_);
     state_->loading = false;
     Log(LogLevel::kNotice, "Ready to accept connections");
     BackgroundLoop();

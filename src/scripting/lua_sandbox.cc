@@ -18,6 +18,8 @@ namespace {
 constexpr const char* kRealGlobals = "cairn.globals";
 constexpr const char* kProtected = "cairn.protected";
 constexpr const char* kToString = "cairn.tostring";
+constexpr const char* kProxy = "cairn.proxy";
+constexpr const char* kLibraryEnv = "cairn.library_env";
 
 void* Allocate(void* ud, void* ptr, size_t old_size, size_t new_size) {
   auto* memory = static_cast<LuaMemory*>(ud);
@@ -41,6 +43,14 @@ int NonexistentGlobal(lua_State* L) {
   const char* name = lua_tostring(L, 2);
   return luaL_error(L, "Script attempted to access nonexistent global variable '%s'",
                     name != nullptr ? name : "?");
+}
+
+// A table whose missing fields are an error, like the globals.
+void SetNonexistentError(lua_State* L) {
+  lua_newtable(L);
+  lua_pushcfunction(L, NonexistentGlobal);
+  lua_setfield(L, -2, "__index");
+  lua_setmetatable(L, -2);
 }
 
 bool IsProtected(lua_State* L, int index) {
@@ -201,18 +211,33 @@ void Seal(lua_State* L) {
   lua_pushvalue(L, LUA_GLOBALSINDEX);
   lua_pushvalue(L, -1);
   lua_setfield(L, LUA_REGISTRYINDEX, kRealGlobals);
-  lua_newtable(L);  // unknown globals are an error
-  lua_pushcfunction(L, NonexistentGlobal);
-  lua_setfield(L, -2, "__index");
-  lua_setmetatable(L, -2);
+  SetNonexistentError(L);
   MakeProxy(L);  // the globals scripts see
   lua_pushvalue(L, -1);
-  lua_setfield(L, LUA_REGISTRYINDEX, "cairn.proxy");
+  lua_setfield(L, LUA_REGISTRYINDEX, kProxy);
   lua_getfield(L, LUA_REGISTRYINDEX, kRealGlobals);
   lua_pushvalue(L, -2);
   lua_setfield(L, -2, "_G");
   lua_pop(L, 1);
   lua_replace(L, LUA_GLOBALSINDEX);
+}
+
+void SetLibraryApi(lua_State* L) {
+  SetNonexistentError(L);
+  MakeProxy(L);
+  lua_newtable(L);  // the globals while a library loads: `redis` and nothing else
+  lua_insert(L, -2);
+  lua_setfield(L, -2, "redis");
+  SetNonexistentError(L);
+  lua_setfield(L, LUA_REGISTRYINDEX, kLibraryEnv);
+}
+
+void UseLibraryApi(lua_State* L, bool on) {
+  lua_getfield(L, LUA_REGISTRYINDEX, kProxy);
+  lua_getmetatable(L, -1);
+  lua_getfield(L, LUA_REGISTRYINDEX, on ? kLibraryEnv : kRealGlobals);
+  lua_setfield(L, -2, "__index");
+  lua_pop(L, 2);
 }
 
 void SetProtectedGlobal(lua_State* L, const char* name) {

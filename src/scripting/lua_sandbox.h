@@ -33,6 +33,12 @@ struct LuaMemory {
 lua_State* OpenSandbox(LuaMemory* memory);
 // Makes the globals and every library table read only. Call once, after the API is set.
 void Seal(lua_State* L);
+// Takes the table on top (popped) as the `redis` that library code sees while it loads
+// (function_loader.h); the other globals stay as they are. Call after Seal.
+void SetLibraryApi(lua_State* L);
+// Switches the globals between the library-load view and the run-time view. Functions a
+// library defines keep the same globals table, so at run time they see the full API.
+void UseLibraryApi(lua_State* L, bool on);
 // Sets name to the value on top of the stack in the real globals (KEYS, ARGV), popping it.
 void SetProtectedGlobal(lua_State* L, const char* name);
 // Pushes the error handler for lua_pcall: it turns any error into {err=..., source=...,

@@ -9,7 +9,9 @@ extern "C" {
 #include <chrono>
 #include <vector>
 
+#include "src/base/log.h"
 #include "src/exec/server_state.h"
+#include "src/scripting/function_loader.h"
 #include "src/scripting/lua_sandbox.h"
 #include "src/scripting/lua_values.h"
 #include "src/scripting/redis_api.h"
@@ -25,6 +27,8 @@ constexpr size_t kScriptMemoryLimitBytes = size_t{1} << 30;
 constexpr int kHookInstructions = 100000;
 // Runs between two incremental garbage collection steps, as Redis.
 constexpr int kGcPeriod = 50;
+// Registry field holding this interpreter's installed functions (name -> callback).
+constexpr const char* kFunctions = "cairn.functions";
 
 thread_local std::unique_ptr<ScriptEngine> thread_engine;
 thread_local RunContext* current_run = nullptr;
@@ -95,6 +99,10 @@ ScriptEngine::ScriptEngine(ServerState& server)
     HostScope host(memory_.get());
     RegisterRedisApi(L_);
     Seal(L_);
+    PushLibraryApi(L_);
+    SetLibraryApi(L_);
+    lua_newtable(L_);
+    lua_setfield(L_, LUA_REGISTRYINDEX, kFunctions);
   }
   script_client_->script = true;
   script_client_->addr = "lua";
@@ -129,8 +137,8 @@ void ScriptEngine::Run(CommandContext& ctx, const RunRequest& request) {
     (void)RunAndReport(ctx, request);
     return;
   }
-  LockMode mode = request.script != nullptr
-                      ? request.script->lock_mode.load(std::memory_order_relaxed)
+  LockMode mode = request.lock_mode != nullptr
+                      ? request.lock_mode->load(std::memory_order_relaxed)
                       : LockMode::kEveryShard;
   std::vector<store::KeyRef> keys;
   for (std::string_view key : request.keys) keys.push_back({0, key});
@@ -138,11 +146,11 @@ void ScriptEngine::Run(CommandContext& ctx, const RunRequest& request) {
   server_.store.Atomically(keys, mode != LockMode::kDeclared, [&] {
     touched = RunAndReport(ctx, request);
   });
-  if (request.script == nullptr) return;
+  if (request.lock_mode == nullptr) return;
   if (touched) {
-    request.script->lock_mode.store(LockMode::kEveryShard, std::memory_order_relaxed);
+    request.lock_mode->store(LockMode::kEveryShard, std::memory_order_relaxed);
   } else if (mode == LockMode::kUnknown) {
-    request.script->lock_mode.store(LockMode::kDeclared, std::memory_order_relaxed);
+    request.lock_mode->store(LockMode::kDeclared, std::memory_order_relaxed);
   }
 }
 
@@ -163,17 +171,27 @@ bool ScriptEngine::RunAndReport(CommandContext& ctx, const RunRequest& request) 
   int top = lua_gettop(L_);
   PushErrorHandler(L_);
   std::string function(request.function);
-  lua_getfield(L_, LUA_REGISTRYINDEX, function.c_str());
-  PushArray(L_, request.keys);
-  SetProtectedGlobal(L_, "KEYS");
-  PushArray(L_, request.args);
-  SetProtectedGlobal(L_, "ARGV");
+  int nargs = 0;
+  if (request.is_eval) {
+    lua_getfield(L_, LUA_REGISTRYINDEX, function.c_str());
+    PushArray(L_, request.keys);
+    SetProtectedGlobal(L_, "KEYS");
+    PushArray(L_, request.args);
+    SetProtectedGlobal(L_, "ARGV");
+  } else {
+    lua_getfield(L_, LUA_REGISTRYINDEX, kFunctions);
+    lua_getfield(L_, -1, function.c_str());
+    lua_remove(L_, -2);
+    PushArray(L_, request.keys);
+    PushArray(L_, request.args);
+    nargs = 2;
+  }
 
   current_run = &run;
   hook_server = &server_;
   server_.running_scripts.Begin(&run.run);
   lua_sethook(L_, Hook, LUA_MASKCOUNT, kHookInstructions);
-  int err = lua_pcall(L_, 0, 1, top + 1);
+  int err = lua_pcall(L_, nargs, 1, top + 1);
   lua_sethook(L_, nullptr, 0, 0);
   server_.running_scripts.End(&run.run);
   current_run = nullptr;
@@ -191,6 +209,88 @@ bool ScriptEngine::RunAndReport(CommandContext& ctx, const RunRequest& request) 
     lua_gc(L_, LUA_GCSTEP, kGcPeriod);
   }
   return run.touched_undeclared;
+}
+
+Status ScriptEngine::RunLibraryCode(std::string_view code, Library* lib) {
+  HostScope host(memory_.get());
+  if (luaL_loadbuffer(L_, code.data(), code.size(), "@user_function") != 0) {
+    std::string msg = "Error compiling function: ";
+    const char* err = lua_tostring(L_, -1);
+    msg += err != nullptr ? err : "unknown error";
+    lua_pop(L_, 1);
+    return Status::Invalid(std::move(msg));
+  }
+  lua_pushvalue(L_, -2);  // the callbacks table, below the chunk
+  lua_setfield(L_, LUA_REGISTRYINDEX, kLoadCallbacks);
+  LoadContext load{lib};
+  CurrentLoad() = &load;
+  UseLibraryApi(L_, true);
+  lua_sethook(L_, Hook, LUA_MASKCOUNT, kHookInstructions);
+  int err = lua_pcall(L_, 0, 0, 0);
+  lua_sethook(L_, nullptr, 0, 0);
+  UseLibraryApi(L_, false);
+  CurrentLoad() = nullptr;
+  lua_pushnil(L_);
+  lua_setfield(L_, LUA_REGISTRYINDEX, kLoadCallbacks);
+  if (err == 0) return Status::Ok();
+  std::string msg = "Error registering functions: ";
+  if (lua_istable(L_, -1)) {
+    msg += FieldString(L_, "err");
+  } else {
+    const char* s = lua_tostring(L_, -1);
+    msg += "ERR " + std::string(s != nullptr ? s : "execution failure");
+  }
+  lua_pop(L_, 1);
+  return Status::Invalid(std::move(msg));
+}
+
+Result<std::shared_ptr<Library>> ScriptEngine::CompileLibrary(std::string_view code) {
+  Result<LibraryHeader> header = ParseLibraryHeader(code);
+  if (!header.ok()) return header.TakeStatus();
+  if (!ValidFunctionName(header->name)) {
+    return Status::Invalid(
+        "Library names can only contain letters, numbers, or underscores(_) and must be at "
+        "least one character long");
+  }
+  std::string engine = header->engine;
+  for (char& c : engine) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (engine != "LUA") return Status::Invalid("Engine '" + header->engine + "' not found");
+  auto lib = std::make_shared<Library>();
+  lib->name = header->name;
+  lib->code = std::string(code);
+  lua_newtable(L_);  // callbacks, thrown away: SyncFunctions installs what the registry holds
+  Status st = RunLibraryCode(code.substr(header->shebang_len), lib.get());
+  lua_pop(L_, 1);
+  if (!st.ok()) return st;
+  if (lib->functions.empty()) return Status::Invalid("No functions registered");
+  return lib;
+}
+
+void ScriptEngine::SyncFunctions() {
+  uint64_t epoch = server_.functions.epoch();
+  if (epoch == functions_epoch_) return;
+  lua_newtable(L_);
+  for (const std::shared_ptr<Library>& lib : server_.functions.Libraries()) {
+    Library scratch;
+    scratch.name = lib->name;
+    Result<LibraryHeader> header = ParseLibraryHeader(lib->code);
+    if (!header.ok()) continue;  // the registry only holds libraries that loaded
+    (void)RunLibraryCode(std::string_view(lib->code).substr(header->shebang_len), &scratch);
+  }
+  lua_setfield(L_, LUA_REGISTRYINDEX, kFunctions);
+  functions_epoch_ = epoch;
+}
+
+void RestoreFunctionLibraries(ServerState& server) {
+  for (const auto& [name, code] : server.store.Meta()) {
+    if (name.rfind(kFunctionMetaPrefix, 0) != 0) continue;
+    Result<std::shared_ptr<Library>> lib = ScriptEngine::ForThread(server).CompileLibrary(code);
+    Status st = lib.ok() ? server.functions.Add(std::move(*lib), true) : lib.TakeStatus();
+    if (!st.ok()) {
+      Log(LogLevel::kWarning, "Function library %s was not restored: %s", name.c_str(),
+          std::string(st.message()).c_str());
+    }
+  }
 }
 
 // The error value of a failed run is on top: an {err, source, line} table from the error

@@ -21,6 +21,7 @@
 
 #include "resp/output_buffer.h"
 #include "src/exec/command.h"
+#include "src/exec/functions.h"
 #include "src/exec/scripts.h"
 #include "store/base/status.h"
 
@@ -32,14 +33,16 @@ struct LuaMemory;
 
 // What a run is: the script's compiled function, its KEYS and ARGV, and how it may act.
 struct RunRequest {
-  std::string_view function;  // registry name of the compiled chunk ("f_<sha>")
-  std::string funcname;       // as error messages name it
+  // EVAL: the registry name of the compiled chunk ("f_<sha>"), which reads KEYS and ARGV as
+  // globals. FCALL: the function's name; its callback gets keys and args as parameters.
+  std::string_view function;
+  std::string funcname;  // as error messages name it
   std::span<const std::string_view> keys;
   std::span<const std::string_view> args;
   uint32_t script_flags = kScriptCompat;
   bool read_only = false;
   bool is_eval = true;
-  Script* script = nullptr;  // EVAL: where the lock mode is learned
+  std::atomic<LockMode>* lock_mode = nullptr;  // where the lock mode is learned
 };
 
 class ScriptEngine {
@@ -51,8 +54,15 @@ class ScriptEngine {
   // Compiles script into this interpreter as f_<sha> unless it is there already. The error
   // is Redis's "Error compiling script (new function): ..." text.
   Status Load(const Script& script);
-  // Runs a loaded function for ctx and writes its result (or error) as ctx's reply.
+  // Runs a loaded function for ctx and writes its result (or error) as ctx's reply. FCALL
+  // first calls SyncFunctions.
   void Run(CommandContext& ctx, const RunRequest& request);
+
+  // Runs a library's code (FUNCTION LOAD) and returns the library it registers, with Redis's
+  // error texts. The functions are not installed here: the registry decides (functions.h).
+  Result<std::shared_ptr<Library>> CompileLibrary(std::string_view code);
+  // Installs the registry's current libraries in this interpreter if they changed.
+  void SyncFunctions();
 
  private:
   explicit ScriptEngine(ServerState& server);
@@ -60,6 +70,9 @@ class ScriptEngine {
   // touched keys it had not declared.
   bool RunAndReport(CommandContext& ctx, const RunRequest& request);
   void ReplyError(CommandContext& ctx, const std::string& funcname);
+  // Runs code (after its shebang line) in load mode, registering into lib and into the
+  // callback table on top of the stack. Error text on failure.
+  Status RunLibraryCode(std::string_view code, Library* lib);
 
   ServerState& server_;
   uint64_t epoch_ = 0;
@@ -68,6 +81,12 @@ class ScriptEngine {
   std::unique_ptr<ClientState> script_client_;
   std::unique_ptr<resp::OutputBuffer> out_;
   uint64_t runs_ = 0;
+  uint64_t functions_epoch_ = 0;  // of the registry, when this interpreter last synced
 };
+
+// Startup, after recovery: registers the libraries the store recovered as metadata
+// (functions.h), compiling each on the calling thread. One that no longer loads is logged
+// and skipped.
+void RestoreFunctionLibraries(ServerState& server);
 
 }  // namespace cairn::server::scripting

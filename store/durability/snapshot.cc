@@ -22,6 +22,7 @@ using namespace wal;  // NOLINT: the shared encoders and Decoder
 constexpr std::string_view kSnapshotMagic = "CAIRNSNP";
 constexpr uint32_t kSnapshotVersion = 1;
 constexpr uint8_t kEntryTag = 1;
+constexpr uint8_t kMetaTag = 2;
 constexpr uint8_t kEndTag = 0xFF;
 constexpr size_t kFlushBytes = 1 << 20;
 
@@ -113,6 +114,12 @@ Result<SnapshotInfo> WriteSnapshot(Store& store, const std::string& dir) {
   info.lsn = capture.lsn;
   Status st = WriteEntries(store, capture, out, &info.keys);
   store.FinishCapture();
+  for (const auto& [name, value] : capture.meta) {
+    PutU8(&out.buffer(), kMetaTag);
+    PutLengths(&out.buffer(), name.size(), value.size());
+    out.buffer().append(name);
+    out.buffer().append(value);
+  }
   if (st.ok()) {
     PutU8(&out.buffer(), kEndTag);
     PutU64(&out.buffer(), info.keys);
@@ -160,6 +167,15 @@ bool LoadEntries(Store& store, Decoder& d, uint64_t* keys, size_t* left) {
     if (tag == kEndTag) {
       uint64_t count = 0;
       return d.U64(&count) && count == *keys;
+    }
+    if (tag == kMetaTag) {
+      uint64_t nlen = 0, vlen = 0;
+      std::string_view name, value;
+      if (!d.Lengths(&nlen, &vlen) || !d.Bytes(nlen, &name) || !d.Bytes(vlen, &value)) {
+        return false;
+      }
+      store.SetMeta(name, value);
+      continue;
     }
     uint64_t db = 0, klen = 0, vlen = 0, expire = 0;
     uint8_t type = 0;

@@ -17,6 +17,7 @@
 // the old one, directory fsync'ed):
 //   file   := magic:"CAIRNSNP" version:u32le lsn:u64le databases:u32le entry* end
 //   entry  := kEntry db:varint type:u8 lengths key value expire_at_ms:varint
+//           | kMeta lengths name value       server metadata (Store::SetMeta) at the cut
 //   end    := kEnd count:u64le crc:u32le      crc = MaskCrc(crc32c(every byte before crc))
 //   lengths, varint: as in wal_format.h. type: ValueType. value: a string's bytes, or a
 //   collection's Object::Encode bytes (each family documents its encoding at Encode).

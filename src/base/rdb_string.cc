@@ -1,0 +1,133 @@
+// src/base/rdb_string.cc — see rdb_string.h.
+#include "src/base/rdb_string.h"
+
+#include <cstring>
+
+namespace cairn::server {
+namespace {
+
+bool ReadByte(std::string_view* in, uint8_t* b) {
+  if (in->empty()) return false;
+  *b = static_cast<uint8_t>((*in)[0]);
+  in->remove_prefix(1);
+  return true;
+}
+
+bool ReadBigEndian(std::string_view* in, int bytes, uint64_t* out) {
+  if (in->size() < static_cast<size_t>(bytes)) return false;
+  *out = 0;
+  for (int i = 0; i < bytes; ++i) *out = (*out << 8) | static_cast<uint8_t>((*in)[i]);
+  in->remove_prefix(static_cast<size_t>(bytes));
+  return true;
+}
+
+// A length, or (encoded = true) the special-encoding code of the low six bits.
+bool ReadLength(std::string_view* in, uint64_t* len, bool* encoded) {
+  uint8_t first = 0;
+  if (!ReadByte(in, &first)) return false;
+  *encoded = false;
+  switch (first >> 6) {
+    case 0:
+      *len = first & 0x3F;
+      return true;
+    case 1: {
+      uint8_t second = 0;
+      if (!ReadByte(in, &second)) return false;
+      *len = (uint64_t{first & 0x3Fu} << 8) | second;
+      return true;
+    }
+    case 2:
+      if (first == 0x80) return ReadBigEndian(in, 4, len);
+      if (first == 0x81) return ReadBigEndian(in, 8, len);
+      return false;
+    default:
+      *encoded = true;
+      *len = first & 0x3F;
+      return true;
+  }
+}
+
+// LZF decompression of in into exactly out_len bytes.
+bool LzfDecompress(std::string_view in, size_t out_len, std::string* out) {
+  out->assign(out_len, '\0');
+  size_t ip = 0, op = 0;
+  while (ip < in.size()) {
+    unsigned ctrl = static_cast<uint8_t>(in[ip++]);
+    if (ctrl < 32) {  // a literal run of ctrl + 1 bytes
+      size_t run = ctrl + 1;
+      if (ip + run > in.size() || op + run > out_len) return false;
+      std::memcpy(&(*out)[op], in.data() + ip, run);
+      ip += run, op += run;
+      continue;
+    }
+    size_t len = ctrl >> 5;  // a back reference
+    if (len == 7) {
+      if (ip >= in.size()) return false;
+      len += static_cast<uint8_t>(in[ip++]);
+    }
+    len += 2;
+    if (ip >= in.size()) return false;
+    size_t back = ((ctrl & 0x1Fu) << 8) + static_cast<uint8_t>(in[ip++]) + 1;
+    if (back > op || op + len > out_len) return false;
+    for (size_t i = 0; i < len; ++i, ++op) (*out)[op] = (*out)[op - back];
+  }
+  return op == out_len;
+}
+
+bool ReadInteger(std::string_view* in, uint64_t code, std::string* out) {
+  int bytes = code == 0 ? 1 : code == 1 ? 2 : 4;
+  if (in->size() < static_cast<size_t>(bytes)) return false;
+  uint32_t raw = 0;
+  for (int i = bytes - 1; i >= 0; --i) raw = (raw << 8) | static_cast<uint8_t>((*in)[i]);
+  in->remove_prefix(static_cast<size_t>(bytes));
+  int64_t v = bytes == 1 ? static_cast<int8_t>(raw)
+              : bytes == 2 ? static_cast<int16_t>(raw)
+                           : static_cast<int32_t>(raw);
+  *out = std::to_string(v);
+  return true;
+}
+
+}  // namespace
+
+void PutRdbLength(std::string* out, uint64_t len) {
+  if (len < (1u << 6)) {
+    out->push_back(static_cast<char>(len));
+  } else if (len < (1u << 14)) {
+    out->push_back(static_cast<char>(0x40 | (len >> 8)));
+    out->push_back(static_cast<char>(len & 0xFF));
+  } else {
+    bool wide = len > UINT32_MAX;
+    out->push_back(static_cast<char>(wide ? 0x81 : 0x80));
+    for (int i = wide ? 7 : 3; i >= 0; --i) out->push_back(static_cast<char>(len >> (8 * i)));
+  }
+}
+
+void PutRdbString(std::string* out, std::string_view bytes) {
+  PutRdbLength(out, bytes.size());
+  out->append(bytes);
+}
+
+bool ReadRdbString(std::string_view* in, std::string* out, size_t max_bytes) {
+  uint64_t len = 0;
+  bool encoded = false;
+  if (!ReadLength(in, &len, &encoded)) return false;
+  if (!encoded) {
+    if (len > in->size()) return false;
+    out->assign(in->substr(0, len));
+    in->remove_prefix(len);
+    return true;
+  }
+  if (len <= 2) return ReadInteger(in, len, out);
+  if (len != 3) return false;
+  uint64_t clen = 0, ulen = 0;
+  bool e1 = false, e2 = false;
+  if (!ReadLength(in, &clen, &e1) || !ReadLength(in, &ulen, &e2) || e1 || e2 ||
+      clen > in->size() || ulen > max_bytes) {
+    return false;
+  }
+  bool ok = LzfDecompress(in->substr(0, clen), ulen, out);
+  in->remove_prefix(clen);
+  return ok;
+}
+
+}  // namespace cairn::server
