@@ -18,6 +18,7 @@
 #include <string>
 
 #include "resp/number.h"
+#include "src/base/log.h"
 #include "src/commands/help_reply.h"
 #include "src/commands/server_family.h"
 #include "src/exec/command_table.h"
@@ -125,6 +126,18 @@ void CmdShutdown(CommandContext& ctx) {
   if (abort) {
     ctx.reply.WriteError(kNoShutdownInProgress);
     return;
+  }
+  // A busy script holds the keyspace and its thread, so nothing can stop in order. NOSAVE
+  // ends the process at once: the script's writes are logged only when it ends, so they are
+  // all absent after the restart, as after a crash; every acknowledged write was written.
+  if (ctx.server.running_scripts.busy()) {
+    if (!nosave) {
+      ctx.reply.WriteError(ctx.server.running_scripts.busy_eval() ? errors::kBusyScript
+                                                                  : errors::kBusyFunction);
+      return;
+    }
+    Log(LogLevel::kWarning, "SHUTDOWN NOSAVE while a script is busy: exiting now");
+    std::_Exit(0);
   }
   if (!ctx.server.request_shutdown) {
     ctx.reply.WriteError(kShutdownFailed);

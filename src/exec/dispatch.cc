@@ -82,8 +82,11 @@ bool Refused(ServerState& server, const ClientState& client, const CommandSpec& 
     w.WriteError(errors::kLoading);
     return true;
   }
-  if (server.running_scripts.busy() && !(spec.flags & kAllowBusy) && !client.script)
-      [[unlikely]] {
+  // While a script is busy, only allow-busy commands run; on the script's own thread (served
+  // from inside it) not even those that name keys: the keyspace is the script's.
+  bool keyed = spec.first_key > 0 || (spec.flags & kMovableKeys);
+  if (server.running_scripts.busy() && !client.script &&
+      (!(spec.flags & kAllowBusy) || (keyed && ServingWhileBusy()))) [[unlikely]] {
     w.WriteError(server.running_scripts.busy_eval() ? errors::kBusyScript
                                                     : errors::kBusyFunction);
     return true;

@@ -163,4 +163,26 @@ RunningScripts::KillResult RunningScripts::Kill(bool is_eval) {
   return result;
 }
 
+namespace {
+
+thread_local BusyServer busy_server = nullptr;
+thread_local void* busy_server_ctx = nullptr;
+thread_local bool serving_busy = false;
+
+}  // namespace
+
+void SetThreadBusyServer(BusyServer fn, void* ctx) {
+  busy_server = fn;
+  busy_server_ctx = ctx;
+}
+
+void ServeWhileBusy(const ClientState* running) {
+  if (busy_server == nullptr || serving_busy) return;
+  serving_busy = true;
+  busy_server(busy_server_ctx, running);
+  serving_busy = false;
+}
+
+bool ServingWhileBusy() { return serving_busy; }
+
 }  // namespace cairn::server

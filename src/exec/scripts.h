@@ -113,4 +113,17 @@ class RunningScripts {
   std::atomic<int> busy_{0};
 };
 
+// Serving the other clients of a thread whose script is busy, as Redis serves events while a
+// script runs: the networking layer installs, per I/O thread, a function that reads those
+// clients' sockets and runs what they sent (busy.h's rules apply: most commands get BUSY,
+// SCRIPT KILL and SHUTDOWN NOSAVE run). The script hook calls ServeWhileBusy.
+using BusyServer = void (*)(void* ctx, const struct ClientState* running);
+// Installs fn for the calling thread.
+void SetThreadBusyServer(BusyServer fn, void* ctx);
+// Serves the calling thread's clients other than running, if a server is installed.
+void ServeWhileBusy(const struct ClientState* running);
+// Whether the calling thread is serving clients from inside a busy script: their commands
+// must not touch the keyspace (the script's locks are this thread's).
+bool ServingWhileBusy();
+
 }  // namespace cairn::server

@@ -106,6 +106,29 @@ bool Connection::Init(int fd, bool unix_socket) {
   return true;
 }
 
+void Connection::ServeWhileBusy() {
+  if (closing_ || !reading_ || waiter_ != nullptr || held_by_pause_ || write_in_flight_ > 0) {
+    return;
+  }
+  uv_os_fd_t fd;
+  if (uv_fileno(reinterpret_cast<uv_handle_t*>(&stream_), &fd) != 0) return;
+  bool got = false;
+  for (;;) {
+    std::span<char> space = in_.Writable(resp::InputBuffer::kDefaultSize);
+    ssize_t n = ::recv(fd, space.data(), space.size(), MSG_DONTWAIT);
+    if (n > 0) {
+      in_.Commit(static_cast<size_t>(n));
+      got = true;
+      continue;
+    }
+    if (n == 0) close_after_flush_ = true;  // EOF: answer what came, then close
+    break;
+  }
+  if (!got) return;
+  ProcessInput();
+  Flush();
+}
+
 void Connection::ResumeReading() {
   if (reading_ || closing_) return;
   if (uv_read_start(&stream_, OnAlloc, OnRead) == 0) reading_ = true;
@@ -219,6 +242,11 @@ bool Connection::RunCommand(resp::Writer& writer) {
   Execute(*state, client_, *stats, writer, parser_.args(), &block_);
   if (std::exchange(block_.replied_at_once, false)) blocking_replies_end_ = replies_ + 1;
   bool replied = !block_.requested || StartBlocking(writer);
+  if (thread_->serving_busy()) {  // refused or harmless: nothing to publish, no locks to take
+    GateReply(reply_start, 0);
+    ++replies_;
+    return true;
+  }
   // Clients blocked on keys this command wrote are served before the next command runs.
   if (BlockingRegistry::HasReady()) state->blocking.ServeReady(*state, *stats);
   // What the command observed is thread-local: a command that blocked sends no reply now,

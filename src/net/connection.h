@@ -40,6 +40,9 @@ class Connection {
   // Closes the connection (pending output is dropped). Idempotent.
   void Close();
   ClientState& client() { return client_; }
+  // Reads what the client sent and runs it, from inside a busy script on this thread
+  // (IoThread::ServeBusy): the socket is read directly, not through the loop.
+  void ServeWhileBusy();
   // Closes if another thread asked for it (CLIENT KILL), or ends a wait it asked to end
   // (CLIENT UNBLOCK).
   void CheckKill();

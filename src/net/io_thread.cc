@@ -44,8 +44,23 @@ void IoThread::Start() {
   uv_check_start(&mail_check_, OnLoopCheck);
   thread_ = std::thread([this] {
     current_io_thread = this;
+    SetThreadBusyServer(&IoThread::ServeBusy, this);
     uv_run(&loop_, UV_RUN_DEFAULT);
   });
+}
+
+void IoThread::ServeBusy(void* self, const ClientState* running) {
+  auto* t = static_cast<IoThread*>(self);
+  std::vector<Connection*> others;
+  for (auto& [id, c] : t->connections_) {
+    if (&c->client() != running) others.push_back(c);
+  }
+  // What the script's caller has observed so far must survive the replies made here.
+  uint64_t observed = store::Store::TakeObservedLsn();
+  t->serving_busy_ = true;
+  for (Connection* c : others) c->ServeWhileBusy();
+  t->serving_busy_ = false;
+  store::Store::ObserveLsn(observed);
 }
 
 void IoThread::Stop() {

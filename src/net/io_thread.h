@@ -69,8 +69,13 @@ class IoThread {
   // Hands a served blocked client's reply to its connection on this thread. Any thread; if
   // the client is gone the reply is dropped.
   void Deliver(Delivery delivery);
+  // Whether this thread is serving its clients from inside a busy script (ServeBusy).
+  bool serving_busy() const { return serving_busy_; }
 
  private:
+  // A script on this thread is busy: reads and runs what the other clients sent (they get
+  // BUSY, or SCRIPT KILL / SHUTDOWN NOSAVE run), without re-entering the loop.
+  static void ServeBusy(void* self, const ClientState* running);
   static void OnAsync(uv_async_t* handle) noexcept;
   static void OnDurableAsync(uv_async_t* handle) noexcept;
   static void OnMailAsync(uv_async_t* handle) noexcept;
@@ -101,6 +106,7 @@ class IoThread {
   std::vector<std::function<void()>> tasks_;
   bool stopping_ = false;  // guarded by mu_
   std::unordered_map<uint64_t, Connection*> connections_;  // by client id; loop thread only
+  bool serving_busy_ = false;
   std::vector<uint64_t> durable_waiters_;                    // client ids; loop thread only
   std::mutex mail_mu_;
   std::vector<uint64_t> mail_ids_;  // clients with new mail; guarded by mail_mu_

@@ -74,7 +74,7 @@ void PushField(lua_State* L, const char* key, std::string_view value) {
 }
 
 bool ReplyReader::ParseTyped(lua_State* L, char type, std::string_view line) {
-  if (L != nullptr) lua_checkstack(L, 8);
+  if (L != nullptr && !lua_checkstack(L, 8)) return false;
   int64_t n = 0;
   switch (type) {
     case ':':
@@ -326,7 +326,12 @@ void PushErrorTable(lua_State* L, std::string_view text) {
 }
 
 void WriteValue(lua_State* L, resp::Writer& w, int script_resp) {
-  lua_checkstack(L, 8);
+  // A table that contains itself (or nests deeper than Lua's stack) ends here, as in Redis.
+  if (!lua_checkstack(L, 8)) {
+    w.WriteError("ERR reached lua stack limit");
+    lua_pop(L, 1);
+    return;
+  }
   switch (lua_type(L, -1)) {
     case LUA_TSTRING: {
       size_t len = 0;

@@ -45,6 +45,7 @@ void Hook(lua_State* L, lua_Debug* /*ar*/) {
   if (run == nullptr || hook_server == nullptr) return;
   int64_t busy_ms = hook_server->limits.busy_reply_threshold_ms.load(std::memory_order_relaxed);
   hook_server->running_scripts.CheckBusy(&run->run, MonotonicMs(), busy_ms);
+  if (run->run.busy) ServeWhileBusy(&run->caller->client);
   if (!run->run.killed.load(std::memory_order_relaxed)) return;
   // Every line from now on raises again, so a pcall in the script cannot swallow the kill.
   lua_sethook(L, Hook, LUA_MASKLINE, 0);
