@@ -234,6 +234,8 @@ void StorePoints(CommandContext& ctx, unsigned flags, const GeoQuery& q, KeyHand
     dst.Put(store::Value{store::ValueType::kZSet, false, {}, BuildZSet(items)}, 0);
     NotifyKey(ctx, kNotifyZSet, (flags & kSearch) ? "geosearchstore" : "georadiusstore",
               dst.key());
+    // GEOSEARCHSTORE's destination is a key position, which wakes its waiters already.
+    if (!(flags & kSearchStore)) ctx.server.blocking.NoteKeyWritten(ctx.db(), dst.key());
   }
   ctx.reply.WriteInteger(static_cast<int64_t>(n));
 }

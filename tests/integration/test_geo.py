@@ -344,6 +344,18 @@ class TestGeoStore(GeoTestCase):
         self.assertEqual(cmd("GEORADIUSBYMEMBER", "none", "x", 1, "km", "STORE", "d"), 0)
         self.assertFalse(self.r.exists("d"))
 
+    def test_store_wakes_a_client_blocked_on_the_destination(self):
+        for store in (["GEORADIUS", "eu", *BRUSSELS, 10, "km", "STORE", "d"],
+                      ["GEOSEARCHSTORE", "d", "eu", "FROMMEMBER", "paris", "BYRADIUS", 1, "km"]):
+            waiter = self.raw_conn()
+            waiter.send_command("BZPOPMIN", "d", "10")
+            self.wait_blocked(1)
+            self.assertEqual(self.call(*store), 1)
+            reply = waiter.read_reply(timeout=10).to_py()
+            self.assertEqual(reply[0], b"d")
+            self.assertIn(reply[1], (b"brussels", b"paris"))
+            self.assertFalse(self.r.exists("d"))
+
     def test_store_replaces_another_type_inside_a_transaction(self):
         self.r.rpush("d", "x")
         self.call("MULTI")
