@@ -20,6 +20,7 @@
 #include "src/exec/notify.h"
 #include "src/exec/reply.h"
 #include "src/exec/server_state.h"
+#include "store/types/zset/geo_order.h"
 #include "store/types/zset/geo_search.h"
 
 namespace cairn::server {
@@ -184,16 +185,6 @@ bool ParseGeoQuery(std::span<const std::string_view> args, unsigned flags, const
   return CheckCombination(args, flags, *q, error);
 }
 
-// Orders the points by distance (stable: equal distances keep the order found, as Redis's
-// merge sort keeps them) when the request asks for an order.
-void SortPoints(const GeoQuery& q, std::vector<GeoPoint>* points) {
-  if (q.sort == GeoQuery::kNone) return;
-  bool desc = q.sort == GeoQuery::kDesc;
-  std::stable_sort(points->begin(), points->end(), [&](const GeoPoint& a, const GeoPoint& b) {
-    return desc ? a.distance_m > b.distance_m : a.distance_m < b.distance_m;
-  });
-}
-
 void WritePoints(CommandContext& ctx, const GeoQuery& q, const std::vector<GeoPoint>& points,
                  size_t n) {
   int extras = q.withdist + q.withhash + q.withcoord;
@@ -257,9 +248,11 @@ void RunGeoQuery(CommandContext& ctx, unsigned flags, KeyHandle& src, KeyHandle*
   if (q.count != 0 && q.sort == GeoQuery::kNone && !q.any) q.sort = GeoQuery::kAsc;
   std::vector<GeoPoint> points =
       store::geo::SearchShape(*z, q.shape, q.any ? static_cast<size_t>(q.count) : 0);
-  SortPoints(q, &points);
   size_t n = points.size();
   if (q.count != 0 && static_cast<uint64_t>(q.count) < n) n = static_cast<size_t>(q.count);
+  if (q.sort != GeoQuery::kNone) {
+    store::geo::SortByDistance(&points, q.sort == GeoQuery::kDesc, n);
+  }
   if (q.store) return StorePoints(ctx, flags, q, *dst, points, n);
   WritePoints(ctx, q, points, n);
 }

@@ -229,6 +229,24 @@ class TestGeoSearch(GeoTestCase):
                              "km", "ASC"),
                          ["brussels", "amsterdam"])
 
+    def test_equal_distances_order_as_in_redis(self):
+        # 60 members on three spots: which of the equally distant ones COUNT keeps, and in
+        # which order, follows Redis's sorts (stable for all results, a partial quicksort
+        # when COUNT cuts).
+        spots = [(10.0, 45.0), (10.1, 45.0), (10.2, 45.0)]
+        args = []
+        for j in range(60):
+            lon, lat = spots[(j * 7) % 3]
+            args += [lon, lat, "m%02d" % j]
+        self.r.execute_command("GEOADD", "k", *args)
+        search = ["GEOSEARCH", "k", "FROMLONLAT", 10.0, 45.0, "BYRADIUS", 100, "km"]
+        self.assertEqual(self.call(*search, "ASC", "COUNT", 7),
+                         ["m57", "m06", "m09", "m12", "m15", "m18", "m21"])
+        self.assertEqual(self.call(*search, "DESC", "COUNT", 5),
+                         ["m05", "m56", "m53", "m50", "m47"])
+        self.assertEqual(self.call(*search, "ASC", "COUNT", 60)[:8],
+                         ["m00", "m03", "m06", "m09", "m12", "m15", "m18", "m21"])
+
     def test_search_wraps_around_the_antimeridian(self):
         self.r.execute_command("GEOADD", "w", 179.5, 36, "east", -179.5, 36, "west")
         cmd = self.call

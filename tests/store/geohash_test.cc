@@ -1,7 +1,7 @@
 // tests/store/geohash_test.cc — the geo arithmetic (scores, decoded positions, geohash
 // strings and distances equal to what redis-server 7.0 gives for the same input; neighbour
-// cells; the cells a search covers) and the search over a sorted set, which must find
-// exactly the members a brute-force scan finds within the shape.
+// cells; the cells a search covers), the search over a sorted set, which must find exactly
+// the members a brute-force scan finds within the shape, and the ordering of results.
 #include "store/types/zset/geohash.h"
 
 #include <doctest/doctest.h>
@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "store/types/zset/geo_order.h"
 #include "store/types/zset/geo_search.h"
 #include "store/types/zset/zset.h"
 
@@ -182,6 +183,46 @@ TEST_CASE("a search finds exactly the members within the shape, and stops at a l
     std::vector<GeoPoint> limited = SearchShape(z, shape, 5);
     CHECK(limited.size() == std::min<size_t>(5, found.size()));
   }
+}
+
+TEST_CASE("sorting by distance puts the wanted nearest or farthest first, in order") {
+  std::mt19937_64 rng(3);
+  for (int round = 0; round < 200; ++round) {
+    size_t n = 1 + rng() % 300;
+    std::vector<GeoPoint> points(n);
+    for (size_t i = 0; i < n; ++i) {
+      points[i].member = "m" + std::to_string(i);
+      points[i].distance_m = static_cast<double>(rng() % (round % 3 == 0 ? 4 : 1000));
+    }
+    bool desc = round % 2 == 1;
+    size_t wanted = 1 + rng() % n;
+    std::vector<double> expected;
+    for (const GeoPoint& p : points) expected.push_back(p.distance_m);
+    std::sort(expected.begin(), expected.end());
+    if (desc) std::reverse(expected.begin(), expected.end());
+    SortByDistance(&points, desc, wanted);
+    for (size_t i = 0; i < wanted; ++i) CHECK(points[i].distance_m == expected[i]);
+    std::set<std::string> members;
+    for (const GeoPoint& p : points) members.insert(p.member);
+    CHECK(members.size() == n);
+  }
+}
+
+TEST_CASE("sorting all results keeps equal distances in the order found") {
+  std::vector<GeoPoint> points(6);
+  double distances[] = {2, 1, 2, 1, 0, 2};
+  for (size_t i = 0; i < points.size(); ++i) {
+    points[i].member = std::string(1, static_cast<char>('a' + i));
+    points[i].distance_m = distances[i];
+  }
+  SortByDistance(&points, false, points.size());
+  std::string order;
+  for (const GeoPoint& p : points) order += p.member;
+  CHECK(order == "ebdacf");
+  SortByDistance(&points, true, points.size());
+  order.clear();
+  for (const GeoPoint& p : points) order += p.member;
+  CHECK(order == "acfbde");
 }
 
 }  // namespace
