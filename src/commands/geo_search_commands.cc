@@ -239,6 +239,8 @@ void RunGeoQuery(CommandContext& ctx, unsigned flags, KeyHandle& src, KeyHandle*
   GeoQuery q;
   std::string error;
   if (!ParseGeoQuery(ctx.args, flags, z, &q, &error)) return ctx.reply.WriteError(error);
+  // Never taken: the probe in GeoSearchGeneric finds every destination the real parse does.
+  if (q.store && dst == nullptr) return ctx.reply.WriteError(errors::kStoreFailure);
   if (z == nullptr) {
     if (!q.store) return ctx.reply.WriteArrayLen(0);
     if (dst->Delete()) NotifyKey(ctx, kNotifyGeneric, "del", dst->key());
