@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <numbers>
 
 namespace cairn::store::geo {
 namespace {
@@ -11,13 +10,9 @@ namespace {
 // Half the Web Mercator world's width in meters: the scale the step estimate halves down
 // from.
 constexpr double kMercatorMax = 20037726.37;
-constexpr double kRadiansPerDegree = std::numbers::pi / 180.0;
 
-double ToRadians(double degrees) { return degrees * kRadiansPerDegree; }
-double ToDegrees(double radians) { return radians / kRadiansPerDegree; }
-
-// The shape's bounding box in degrees. A box's east and west edges follow meridians while
-// its width is measured along parallels, so the widest parallel (the one nearer the equator)
+// The shape's bounding box in degrees. The width is measured along parallels, and the same
+// width spans more degrees of longitude nearer a pole, so the shape's edge nearer the pole
 // sets the longitude span.
 Area BoundingBox(const Shape& s) {
   bool circle = s.kind == Shape::kCircle;

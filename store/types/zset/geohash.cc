@@ -8,16 +8,12 @@
 
 #include <algorithm>
 #include <cmath>
-#include <numbers>
 
 namespace cairn::store::geo {
 namespace {
 
 constexpr uint64_t kEvenBits = 0x5555555555555555ULL;  // latitude lane
 constexpr uint64_t kOddBits = 0xaaaaaaaaaaaaaaaaULL;   // longitude lane
-constexpr double kRadiansPerDegree = std::numbers::pi / 180.0;
-
-double ToRadians(double degrees) { return degrees * kRadiansPerDegree; }
 
 // Spreads the 32 bits of v to the even bit positions of the result.
 uint64_t Spread(uint32_t v) {

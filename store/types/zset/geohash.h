@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <numbers>
 #include <string>
 
 namespace cairn::store::geo {
@@ -28,6 +29,11 @@ inline constexpr double kLatMax = 85.05112878;
 inline constexpr uint8_t kMaxStep = 26;
 // Earth's mean radius as Redis uses it, in meters.
 inline constexpr double kEarthRadiusMeters = 6372797.560856;
+
+// Degrees <-> radians, as Redis converts them (times / divided by pi/180).
+inline constexpr double kRadiansPerDegree = std::numbers::pi / 180.0;
+inline double ToRadians(double degrees) { return degrees * kRadiansPerDegree; }
+inline double ToDegrees(double radians) { return radians / kRadiansPerDegree; }
 
 // A closed interval of one coordinate.
 struct Range {
