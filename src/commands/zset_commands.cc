@@ -24,9 +24,28 @@
 #include "store/types/zset/zset_ops.h"
 
 namespace cairn::server {
-namespace {
 
 using store::KeyHandle;
+
+void ZAddGeneric(CommandContext& ctx, std::span<const store::ZItem> items,
+                 const store::ZAddOptions& o, bool ch) {
+  Result<store::ZAddResult> added = ctx.server.store.Access(
+      ctx.db(), ctx.args[1], [&](KeyHandle& h) {
+        Result<store::ZAddResult> r = store::ZAdd(h, items, o);
+        if (r.ok() && r->added + r->changed > 0) {
+          NotifyKey(ctx, kNotifyZSet, o.incr ? "zincr" : "zadd", h.key());
+        }
+        return r;
+      });
+  if (ReplyStatus(ctx, added.status(), store::ValueType::kZSet)) return;
+  const store::ZAddResult& r = *added;
+  if (!o.incr) return ctx.reply.WriteInteger(static_cast<int64_t>(r.added + (ch ? r.changed : 0)));
+  if (!r.incr_done) return ctx.reply.WriteNull();
+  ctx.reply.WriteDouble(r.incr_score);
+}
+
+namespace {
+
 using store::ZSet;
 
 std::mt19937_64& Rng() {
@@ -88,24 +107,6 @@ bool ParseZItems(CommandContext& ctx, size_t first, std::vector<store::ZItem>* i
   return true;
 }
 
-// The body of ZADD and ZINCRBY; replies with the INCR result (double or nil) or the count.
-void ZAddGeneric(CommandContext& ctx, std::span<const store::ZItem> items,
-                 const store::ZAddOptions& o, bool ch) {
-  Result<store::ZAddResult> added = ctx.server.store.Access(
-      ctx.db(), ctx.args[1], [&](KeyHandle& h) {
-        Result<store::ZAddResult> r = store::ZAdd(h, items, o);
-        if (r.ok() && r->added + r->changed > 0) {
-          NotifyKey(ctx, kNotifyZSet, o.incr ? "zincr" : "zadd", h.key());
-        }
-        return r;
-      });
-  if (ReplyStatus(ctx, added.status(), store::ValueType::kZSet)) return;
-  const store::ZAddResult& r = *added;
-  if (!o.incr) return ctx.reply.WriteInteger(static_cast<int64_t>(r.added + (ch ? r.changed : 0)));
-  if (!r.incr_done) return ctx.reply.WriteNull();
-  ctx.reply.WriteDouble(r.incr_score);
-}
-
 void CmdZAdd(CommandContext& ctx) {
   store::ZAddOptions o;
   bool ch = false;
@@ -137,17 +138,6 @@ void CmdZRem(CommandContext& ctx) {
 }
 
 // ---- Lookups -----------------------------------------------------------------------------
-
-// Runs read(z) (z nullptr when the key is missing: "keymiss") under the key's lock; replies
-// WRONGTYPE itself when the key holds another type.
-template <class Fn>
-void ReadZSet(CommandContext& ctx, std::string_view key, Fn&& read) {
-  ctx.server.store.Access(ctx.db(), key, [&](KeyHandle& h) {
-    const ZSet* z = nullptr;
-    if (!ReadOrReply(ctx, h, &z)) return;
-    read(z);
-  });
-}
 
 void CmdZScore(CommandContext& ctx) {
   ReadZSet(ctx, ctx.args[1], [&](const ZSet* z) {

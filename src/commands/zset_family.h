@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -12,7 +13,10 @@
 
 #include "resp/writer.h"
 #include "src/exec/command.h"
+#include "src/exec/reply.h"
+#include "src/exec/server_state.h"
 #include "store/types/zset/zset.h"
+#include "store/types/zset/zset_ops.h"
 
 namespace cairn::server {
 
@@ -53,6 +57,23 @@ void WriteScoredLen(resp::Writer& w, size_t n, bool withscores);
 void WriteScored(resp::Writer& w, std::string_view member, double score, bool withscores);
 using ScoredList = std::vector<std::pair<std::string, double>>;
 void WriteScoredList(resp::Writer& w, const ScoredList& items, bool withscores);
+
+// Runs read(z) (z nullptr when the key is missing: "keymiss") under the key's lock; replies
+// WRONGTYPE itself when the key holds another type.
+template <class Fn>
+void ReadZSet(CommandContext& ctx, std::string_view key, Fn&& read) {
+  ctx.server.store.Access(ctx.db(), key, [&](store::KeyHandle& h) {
+    const store::ZSet* z = nullptr;
+    if (!ReadOrReply(ctx, h, &z)) return;
+    read(z);
+  });
+}
+
+// The body of ZADD, ZINCRBY and GEOADD: applies items to the key args[1] under o, fires
+// "zadd" (or "zincr") when something changed, and replies with the INCR result (double or
+// nil) or the count (added, plus changed when ch).
+void ZAddGeneric(CommandContext& ctx, std::span<const store::ZItem> items,
+                 const store::ZAddOptions& o, bool ch);
 
 // A zset value holding items, which must be sorted by (score, member) and distinct.
 store::ObjRef BuildZSet(const ScoredList& items);

@@ -146,6 +146,11 @@ void BlockingRegistry::NoteWrite(const CommandSpec& spec, int db,
   spec.ForEachKey(args, [&](std::string_view key) { ready_keys.push_back(KeyOf(db, key)); });
 }
 
+void BlockingRegistry::NoteKeyWritten(int db, std::string_view key) {
+  if (blocked_.load(std::memory_order_relaxed) == 0) return;
+  ready_keys.push_back(KeyOf(db, key));
+}
+
 bool BlockingRegistry::HasReady() { return !ready_keys.empty(); }
 
 void BlockingRegistry::ServeKeyLocked(const std::string& key, ServerState& server,

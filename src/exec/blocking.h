@@ -122,6 +122,9 @@ class BlockingRegistry {
 
   // After a write command ran on this thread: marks its keys ready if anyone waits.
   void NoteWrite(const CommandSpec& spec, int db, std::span<const std::string_view> args);
+  // The same for one key a write command changed outside its key positions (the destination
+  // named by GEORADIUS's STORE option). Any thread, shard locks held or not.
+  void NoteKeyWritten(int db, std::string_view key);
   // Whether this thread has ready keys to serve.
   static bool HasReady();
   // Serves the waiters of this thread's ready keys, oldest first, until none is ready. Call

@@ -36,6 +36,7 @@ CommandTable::CommandTable() {
   RegisterHashCommands(*this);
   RegisterSetCommands(*this);
   RegisterZSetCommands(*this);
+  RegisterGeoCommands(*this);
   RegisterStreamCommands(*this);
   RegisterTransactionCommands(*this);
   RegisterPubSubCommands(*this);

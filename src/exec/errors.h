@@ -104,6 +104,29 @@ inline constexpr std::string_view kMustBePositive = "ERR value is out of range, 
 // Followed by the command name and "' command".
 inline constexpr std::string_view kZNeedInputKey = "ERR at least 1 input key is needed for '";
 
+// ---- geo (COUNT's "must be > 0" is kStreamCountPositive)
+inline constexpr std::string_view kGeoUnit =
+    "ERR unsupported unit provided. please use M, KM, FT, MI";
+// Followed by the pair as "%f,%f".
+inline constexpr std::string_view kGeoInvalidPair = "ERR invalid longitude,latitude pair ";
+inline constexpr std::string_view kGeoNeedRadius = "ERR need numeric radius";
+inline constexpr std::string_view kGeoRadiusNegative = "ERR radius cannot be negative";
+inline constexpr std::string_view kGeoNeedWidth = "ERR need numeric width";
+inline constexpr std::string_view kGeoNeedHeight = "ERR need numeric height";
+inline constexpr std::string_view kGeoBoxNegative = "ERR height or width cannot be negative";
+inline constexpr std::string_view kGeoNoMember = "ERR could not decode requested zset member";
+inline constexpr std::string_view kGeoAnyNeedsCount = "ERR the ANY argument requires COUNT argument";
+inline constexpr std::string_view kGeoRadiusStoreWith =
+    "ERR STORE option in GEORADIUS is not compatible with WITHDIST, WITHHASH and WITHCOORD "
+    "options";
+inline constexpr std::string_view kGeoSearchStoreWith =
+    "ERR GEOSEARCHSTORE is not compatible with WITHDIST, WITHHASH and WITHCOORD options";
+// Each followed by the command name as sent.
+inline constexpr std::string_view kGeoNeedFrom =
+    "ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for ";
+inline constexpr std::string_view kGeoNeedBy =
+    "ERR exactly one of BYRADIUS and BYBOX can be specified for ";
+
 // ---- sets
 inline constexpr std::string_view kNumKeysTooMany =
     "ERR Number of keys can't be greater than number of args";

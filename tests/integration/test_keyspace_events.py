@@ -142,6 +142,21 @@ ZSETS = [
     ([["ZADD", "z", "1", "a"]], [["BZPOPMIN", "z", "0"]], [("zpopmin", "z"), ("del", "z")]),
 ]
 
+GEO = [
+    ([], [["GEOADD", "g", "1", "1", "a"], ["GEOADD", "g", "NX", "1", "1", "a"],
+          ["GEOADD", "g", "XX", "2", "2", "a"]], [("zadd", "g"), ("zadd", "g")]),
+    ([["GEOADD", "g", "1", "1", "a", "1.1", "1", "b"]],
+     [["GEORADIUS", "g", "1", "1", "50", "km", "STORE", "d"],
+      ["GEORADIUSBYMEMBER", "g", "a", "50", "km", "STOREDIST", "d"],
+      ["GEOSEARCHSTORE", "e", "g", "FROMMEMBER", "a", "BYRADIUS", "1", "m"]],
+     [("georadiusstore", "d"), ("georadiusstore", "d"), ("geosearchstore", "e")]),
+    ([["GEOADD", "g", "1", "1", "a"], ["SET", "d", "v"], ["SET", "e", "v"]],
+     [["GEOSEARCHSTORE", "d", "g", "FROMLONLAT", "50", "50", "BYRADIUS", "1", "m"],
+      ["GEORADIUS", "nokey", "1", "1", "1", "m", "STORE", "e"],
+      ["GEOSEARCHSTORE", "f", "g", "FROMLONLAT", "50", "50", "BYRADIUS", "1", "m"]],
+     [("del", "d"), ("del", "e")]),
+]
+
 STREAMS = [
     ([], [["XADD", "x", "1-1", "f", "v"]], [("xadd", "x")]),
     ([["XADD", "x", "1-1", "f", "v"]], [["XADD", "x", "MAXLEN", "1", "2-1", "f", "v"],
@@ -252,6 +267,12 @@ READ_MISSES = [
     ([], [["ZPOPMIN", "z"], ["ZPOPMAX", "z", "2"], ["ZREM", "z", "m"], ["ZINCRBY", "z", "1", "m"],
           ["ZREMRANGEBYRANK", "y", "0", "1"], ["ZREMRANGEBYSCORE", "y", "0", "1"],
           ["ZREMRANGEBYLEX", "y", "-", "+"], ["ZMPOP", "1", "y", "MIN"]], []),
+    ([], [["GEOPOS", "g", "m"], ["GEODIST", "g", "m", "n"], ["GEOHASH", "g", "m"],
+          ["GEORADIUS", "g", "1", "1", "1", "km"], ["GEORADIUS_RO", "g", "1", "1", "1", "km"],
+          ["GEORADIUSBYMEMBER", "g", "m", "1", "km", "STORE", "d"],
+          ["GEOSEARCH", "g", "FROMLONLAT", "1", "1", "BYRADIUS", "1", "km"],
+          ["GEOSEARCHSTORE", "d", "g", "FROMMEMBER", "m", "BYBOX", "1", "1", "km"],
+          ["GEOADD", "g", "1", "1", "m"]], [(M, "g")] * 8),
     ([], [["XRANGE", "x", "-", "+"], ["XREVRANGE", "x", "+", "-"], ["XLEN", "x"],
           ["XINFO", "STREAM", "x"], ["XINFO", "GROUPS", "x"], ["XINFO", "CONSUMERS", "x", "g"],
           ["XPENDING", "x", "g"], ["XACK", "x", "g", "1-1"]],
@@ -326,6 +347,9 @@ class TestKeyspaceEvents(ServerTestCase):
 
     def test_zsets(self):
         self.check(ZSETS)
+
+    def test_geo(self):
+        self.check(GEO)
 
     def test_streams(self):
         self.check(STREAMS)
