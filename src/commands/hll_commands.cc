@@ -35,7 +35,8 @@ using store::KeyRef;
 namespace hll = store::hll;
 
 size_t SparseMaxBytes(CommandContext& ctx) {
-  return static_cast<size_t>(ctx.server.limits.hll_sparse_max_bytes.load(std::memory_order_relaxed));
+  int64_t bytes = ctx.server.limits.hll_sparse_max_bytes.load(std::memory_order_relaxed);
+  return static_cast<size_t>(bytes);
 }
 
 // Writes the error for a failed HLL operation; false when status is OK.

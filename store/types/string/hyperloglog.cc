@@ -295,13 +295,11 @@ void DenseSet(char* registers, size_t i, uint8_t value) {
   p[byte] = static_cast<uint8_t>((p[byte] & ~(kRegisterMax << shift)) | (value << shift));
   if (shift > 2) {  // the register's high bits spill into the next byte
     unsigned spill = 8 - shift;
-    p[byte + 1] =
-        static_cast<uint8_t>((p[byte + 1] & ~(kRegisterMax >> spill)) | (value >> spill));
+    p[byte + 1] = static_cast<uint8_t>((p[byte + 1] & ~(kRegisterMax >> spill)) | (value >> spill));
   }
 }
 
-Result<bool> SetRegister(std::string* hll, uint32_t index, uint8_t rank,
-                         size_t sparse_max_bytes) {
+Result<bool> SetRegister(std::string* hll, uint32_t index, uint8_t rank, size_t sparse_max_bytes) {
   if (EncodingOf(*hll) == Encoding::kSparse) {
     return SparseSet(hll, index, rank, sparse_max_bytes);
   }

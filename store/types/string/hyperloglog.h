@@ -45,7 +45,7 @@ inline constexpr size_t kRegisters = 16384;
 inline constexpr size_t kHeaderSize = 16;
 inline constexpr size_t kCountAt = 8;  // where the cached cardinality lies in the header
 inline constexpr size_t kDenseSize = kHeaderSize + kRegisters * 6 / 8;  // 12304
-inline constexpr size_t kDefaultSparseMaxBytes = 3000;                   // Redis's default
+inline constexpr size_t kDefaultSparseMaxBytes = 3000;                  // Redis's default
 inline constexpr uint64_t kHashSeed = 0xadc83b19ULL;
 
 enum class Encoding : uint8_t { kDense = 0, kSparse = 1 };
@@ -76,9 +76,8 @@ Observation Observe(std::string_view element);
 
 // Raises register index to rank if it is lower; returns whether it changed (then the cache
 // is stale). May turn a sparse HLL dense (see above). kCorruption when the sparse ops do not
-// reach index, or turning dense finds them corrupt; *hll may then be partly changed.
-Result<bool> SetRegister(std::string* hll, uint32_t index, uint8_t rank,
-                         size_t sparse_max_bytes);
+// reach index, or turning dense finds them corrupt (then *hll is unchanged).
+Result<bool> SetRegister(std::string* hll, uint32_t index, uint8_t rank, size_t sparse_max_bytes);
 // SetRegister for the element's observation (PFADD).
 Result<bool> Add(std::string* hll, std::string_view element, size_t sparse_max_bytes);
 
