@@ -15,7 +15,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import REFERENCE_BINARY, DurableServer, ServerProcess, ServerTestCase  # noqa: E402
-from harness import main  # noqa: E402
+from harness import main, skip_on_reference  # noqa: E402
 import test_keyspace_events  # noqa: E402
 
 WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
@@ -291,6 +291,37 @@ class TestEvents(ServerTestCase):
 
     def test_reads_of_missing_keys_are_keymisses(self):
         self.check(NEW_AND_MISS, "KEAnm")
+
+
+@skip_on_reference("Redis holds PFCOUNT during CLIENT PAUSE WRITE; cairn answers uncached")
+class TestPfCountWhileWritesAreRefused(ServerTestCase):
+    def test_pfcount_answers_during_a_write_pause_without_caching(self):
+        self.r.pfadd("h", "a", "b", "c")
+        self.r.execute_command("CLIENT", "PAUSE", "100000", "WRITE")
+        try:
+            self.assertEqual(self.r.pfcount("h"), 3)
+            self.assertEqual(self.r.getrange("h", 15, 15), b"\x80")
+        finally:
+            self.r.execute_command("CLIENT", "UNPAUSE")
+        self.assertEqual(self.r.pfcount("h"), 3)
+        self.assertEqual(self.r.getrange("h", 15, 15), b"\x00")
+
+    def test_pfcount_answers_while_the_log_fails_without_caching(self):
+        root = tempfile.mkdtemp(prefix="cairn-hll-")
+        server = DurableServer(root)
+        try:
+            server.start()
+            r = server.client()
+            r.pfadd("h", "a", "b", "c")
+            r.config_set("debug-wal-inject-enospc", "yes")
+            with self.assertRaises(Exception):
+                r.set("during", "x")  # the failed write: from now on writes are refused
+            self.assertEqual(r.pfcount("h"), 3)
+            self.assertEqual(r.getrange("h", 15, 15), b"\x80")
+            r.config_set("debug-wal-inject-enospc", "no")
+        finally:
+            server.stop()
+            shutil.rmtree(root, ignore_errors=True)
 
 
 class TestDurability(unittest.TestCase):
