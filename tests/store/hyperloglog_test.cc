@@ -199,8 +199,15 @@ TEST_CASE("the cached count: valid until a register changes") {
   hll::SetCachedCount(&h, 5);
   CHECK(hll::CacheValid(h));
   CHECK(hll::CachedCount(h) == 5);
+  hll::Observation seen = hll::Observe("e1");
+  CHECK_FALSE(hll::MayRaise(h, seen.index, seen.rank));
   CHECK_FALSE(*hll::Add(&h, "e1", kMax));  // no register changed
   CHECK(hll::CacheValid(h));
+  CHECK(hll::MayRaise(h, seen.index, seen.rank + 1));
+  CHECK(hll::MayRaise(h, seen.index, 33));  // would turn the HLL dense
+  REQUIRE(hll::ToDense(&h).ok());
+  CHECK_FALSE(hll::MayRaise(h, seen.index, seen.rank));
+  CHECK(hll::MayRaise(h, seen.index, 33));
 }
 
 TEST_CASE("pfadd creates the key, reports changes, keeps the TTL and refuses non-HLLs") {

@@ -51,6 +51,16 @@ void Install(KeyHandle& h, Entry* e, const std::string& updated) {
   h.Put(StringValue(BufRef::Copy(updated), true), e != nullptr ? kKeepTtl : 0);
 }
 
+// Whether adding the elements may change the HLL. Most adds to a well-filled HLL change no
+// register: this finds that without copying the value.
+bool MayChange(std::string_view hll_bytes, std::span<const std::string_view> elements) {
+  for (std::string_view element : elements) {
+    hll::Observation o = hll::Observe(element);
+    if (hll::MayRaise(hll_bytes, o.index, o.rank)) return true;
+  }
+  return false;
+}
+
 // The live entry holding a HLL (nullptr when missing), or the lookup's error.
 Result<Entry*> FindHllEntry(KeyHandle& h) {
   Result<Entry*> found = FindEntryAs<BufRef>(h);
@@ -88,6 +98,7 @@ Result<bool> PfAdd(KeyHandle& h, std::span<const std::string_view> elements,
   Result<Entry*> found = FindHllEntry(h);
   if (!found.ok()) return found.TakeStatus();
   Entry* e = *found;
+  if (e != nullptr && !MayChange(e->value.str.view(), elements)) return false;
   std::string work = e != nullptr ? std::string(e->value.str.view()) : hll::NewSparse();
   bool updated = e == nullptr;
   for (std::string_view element : elements) {

@@ -312,6 +312,13 @@ Result<bool> SetRegister(std::string* hll, uint32_t index, uint8_t rank, size_t 
   return true;
 }
 
+bool MayRaise(std::string_view hll, uint32_t index, uint8_t rank) {
+  if (EncodingOf(hll) == Encoding::kDense) return DenseGet(hll.substr(kHeaderSize), index) < rank;
+  if (rank > kSparseValueMax) return true;  // turns the HLL dense, whatever the register holds
+  OpAt at;
+  return !FindOp(hll, index, &at) || at.op.kind != OpKind::kVal || at.op.value < rank;
+}
+
 Result<bool> Add(std::string* hll, std::string_view element, size_t sparse_max_bytes) {
   Observation o = Observe(element);
   return SetRegister(hll, o.index, o.rank, sparse_max_bytes);

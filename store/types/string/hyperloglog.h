@@ -78,6 +78,10 @@ Observation Observe(std::string_view element);
 // is stale). May turn a sparse HLL dense (see above). kCorruption when the sparse ops do not
 // reach index, or turning dense finds them corrupt (then *hll is unchanged).
 Result<bool> SetRegister(std::string* hll, uint32_t index, uint8_t rank, size_t sparse_max_bytes);
+// False when SetRegister(hll, index, rank) would certainly change nothing (the register
+// already holds rank or more), found without copying or changing the value; true when it
+// would change it or report corruption.
+bool MayRaise(std::string_view hll, uint32_t index, uint8_t rank);
 // SetRegister for the element's observation (PFADD).
 Result<bool> Add(std::string* hll, std::string_view element, size_t sparse_max_bytes);
 
