@@ -185,7 +185,7 @@ void RegisterHyperLogLogCommands(CommandTable& table) {
        .group = kGroup, .since = "2.8.9",
        .summary = "Adds the specified elements to the specified HyperLogLog.",
        .complexity = "O(1) to add every element.", .syntax = "key [element [element ...]]"},
-      {.name = "pfcount", .arity = -2, .flags = kReadOnly,
+      {.name = "pfcount", .arity = -2, .flags = kReadOnly | kMayReplicate,
        .first_key = 1, .last_key = -1, .key_step = 1, .handler = CmdPfCount,
        .group = kGroup, .since = "2.8.9",
        .summary = "Return the approximated cardinality of the set(s) observed by the "

@@ -87,6 +87,17 @@ class TestPfAddPfCount(HllTestCase):
         self.assertEqual(self.r.pfcount("missing"), 0)
         self.assertEqual(self.r.getrange("a", 15, 15), b"\x80")  # not cached by a union
 
+    def test_pfcount_may_change_the_value_so_read_only_scripts_may_not_call_it(self):
+        self.r.pfadd("h", "a", "b")
+        script = "return redis.call('pfcount', KEYS[1])"
+        reply = self.cmd("EVAL_RO", script, "1", "h")
+        self.assertEqual(reply.type, "-")
+        self.assertTrue(reply.value.startswith(
+            b"ERR Write commands are not allowed from read-only scripts."), reply.value)
+        self.assertEqual(self.r.getrange("h", 15, 15), b"\x80")
+        self.assertEqual(self.r.eval(script, 1, "h"), 2)
+        self.assertEqual(self.r.getrange("h", 15, 15), b"\x00")
+
     def test_pfadd_keeps_the_ttl(self):
         self.r.pfadd("h", "a")
         self.r.expire("h", 100)
