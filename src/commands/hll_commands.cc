@@ -10,6 +10,8 @@
 // hll_ops.h). It is not cached — the count is only computed — while the log refuses writes or
 // a CLIENT PAUSE WRITE is in force: a command that reads may not write then. (Redis holds
 // PFCOUNT during a write pause instead; answering it without the cache loses nothing.)
+// Because it may change the value, PFCOUNT is flagged kMayReplicate: read-only scripts may
+// not call it, as in Redis.
 #include <cstdint>
 #include <random>
 #include <span>
