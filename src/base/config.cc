@@ -97,6 +97,8 @@ const std::vector<Option>& Options() {
         "allkeys-lfu", "allkeys-random", "noeviction"},
        Field(&Config::maxmemory_policy)},
       {"maxmemory-samples", Kind::kInt, true, 1, 64, {}, Field(&Config::maxmemory_samples)},
+      {"hll-sparse-max-bytes", Kind::kMemory, true, 0, LONG_MAX, {},
+       Field(&Config::hll_sparse_max_bytes)},
       {"tracking-table-max-keys", Kind::kCustom, true, 0, 0, {}, nullptr,
        ParseTrackingTableMaxKeys, FormatTrackingTableMaxKeys},
       {"busy-reply-threshold", Kind::kInt, true, 0, LLONG_MAX, {},

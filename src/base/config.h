@@ -56,6 +56,7 @@ struct Config {
   int maxmemory_samples = 5;  // accepted for compatibility; there is no eviction yet
   int64_t tracking_table_max_keys = 1000000;  // client-side caching; 0: no limit
   int64_t busy_reply_threshold_ms = 5000;     // scripts; alias lua-time-limit
+  int64_t hll_sparse_max_bytes = 3000;  // a sparse HyperLogLog longer than this turns dense
   // Files and logging
   std::string dir = "./data";
   std::string dbfilename = "dump.rdb";

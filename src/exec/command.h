@@ -46,6 +46,9 @@ enum CommandFlag : uint32_t {
   // May run while a RESP2 client is subscribed ((P|S)(UN)SUBSCRIBE, PING, QUIT, RESET); not
   // one of Redis's flags, so COMMAND INFO does not show it.
   kSubscribedContext = 1u << 14,
+  // Not a write, yet may change a value (PFCOUNT caches its count): refused in read-only
+  // scripts, as Redis's "may-replicate" commands; COMMAND INFO does not show it (nor does 7.0).
+  kMayReplicate = 1u << 15,
 };
 
 // One command's entry in the table, written as designated initialisers (a family's entries

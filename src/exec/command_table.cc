@@ -30,6 +30,7 @@ CommandTable::CommandTable() {
   RegisterBitmapCommands(*this);
   RegisterScriptCommands(*this);
   RegisterFunctionCommands(*this);
+  RegisterHyperLogLogCommands(*this);
   RegisterKeyCommands(*this);
   RegisterPersistenceCommands(*this);
   RegisterListCommands(*this);

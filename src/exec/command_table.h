@@ -48,6 +48,7 @@ void RegisterStringCommands(CommandTable& table);
 void RegisterBitmapCommands(CommandTable& table);
 void RegisterScriptCommands(CommandTable& table);
 void RegisterFunctionCommands(CommandTable& table);
+void RegisterHyperLogLogCommands(CommandTable& table);
 void RegisterKeyCommands(CommandTable& table);
 void RegisterPersistenceCommands(CommandTable& table);
 void RegisterListCommands(CommandTable& table);

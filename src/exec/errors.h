@@ -71,6 +71,17 @@ inline constexpr std::string_view kBitPosArg = "ERR The bit argument must be 1 o
 inline constexpr std::string_view kBitOpNot =
     "ERR BITOP NOT must be called with a single source key.";
 
+// ---- hyperloglog
+inline constexpr std::string_view kHllNotValid =
+    "WRONGTYPE Key is not a valid HyperLogLog string value.";
+inline constexpr std::string_view kHllCorrupt = "INVALIDOBJ Corrupted HLL object detected";
+inline constexpr std::string_view kPfDebugNoKey = "ERR The specified key does not exist";
+inline constexpr std::string_view kPfDebugNotSparse = "ERR HLL encoding is not sparse";
+// Followed by the subcommand as sent and "'".
+inline constexpr std::string_view kPfDebugUnknown = "ERR Unknown PFDEBUG subcommand '";
+// Followed by what failed ("Register 7 should be 3 but is 0").
+inline constexpr std::string_view kPfSelfTestFailed = "TESTFAILED ";
+
 // ---- shared by the collection families
 inline constexpr std::string_view kValueRange = "ERR value is out of range";
 // HRANDFIELD / ZRANDMEMBER / SRANDMEMBER counts that cannot be negated.

@@ -62,6 +62,7 @@ void ServerState::ApplyConfig() {
   limits.pubsub_soft_limit_seconds = c.output_limit_pubsub.soft_seconds;
   limits.notify_keyspace_events = c.notify_keyspace_events;
   limits.busy_reply_threshold_ms = c.busy_reply_threshold_ms;
+  limits.hll_sparse_max_bytes = c.hll_sparse_max_bytes;
   tracking.SetMaxKeys(*this, c.tracking_table_max_keys);
   SetLogLevel(c.loglevel);
 }

@@ -51,6 +51,7 @@ struct RuntimeLimits {
   std::atomic<int64_t> pubsub_soft_limit_seconds{0};
   std::atomic<uint32_t> notify_keyspace_events{0};  // NotifyFlag bits
   std::atomic<int64_t> busy_reply_threshold_ms{0};   // scripts: BUSY after this long
+  std::atomic<int64_t> hll_sparse_max_bytes{0};
 };
 
 struct ServerState {

@@ -60,7 +60,7 @@ bool Allowed(RunContext& run, const CommandSpec& spec, std::string* error) {
     *error = "This Redis command is not allowed from script";
     return false;
   }
-  if (!(spec.flags & kWrite)) return true;
+  if (!(spec.flags & kWrite) && !(run.read_only && (spec.flags & kMayReplicate))) return true;
   if (run.read_only) {
     *error = "Write commands are not allowed from read-only scripts.";
     return false;
