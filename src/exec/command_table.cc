@@ -31,6 +31,7 @@ CommandTable::CommandTable() {
   RegisterScriptCommands(*this);
   RegisterFunctionCommands(*this);
   RegisterKeyCommands(*this);
+  RegisterSortCommands(*this);
   RegisterPersistenceCommands(*this);
   RegisterListCommands(*this);
   RegisterHashCommands(*this);
