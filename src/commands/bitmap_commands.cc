@@ -30,17 +30,6 @@ using store::BufRef;
 using store::KeyHandle;
 using store::KeyRef;
 
-// A bit offset: 0 up to 8 * proto-max-bulk-len - 1, else Redis's "bit offset" error.
-bool ParseBitOffset(CommandContext& ctx, std::string_view arg, uint64_t* offset) {
-  int64_t n = 0;
-  if (!resp::ParseInt64(arg, &n) || n < 0 || (n >> 3) >= MaxBulkLen(ctx)) {
-    ctx.reply.WriteError(errors::kBitOffset);
-    return false;
-  }
-  *offset = static_cast<uint64_t>(n);
-  return true;
-}
-
 // BYTE or BIT (case-insensitive), else a syntax error.
 bool ParseBitUnit(CommandContext& ctx, std::string_view arg, bool* bits) {
   if (EqualsIgnoreCase(arg, "bit") || EqualsIgnoreCase(arg, "byte")) {
@@ -202,6 +191,20 @@ void CmdBitOp(CommandContext& ctx) {
 
 }  // namespace
 
+bool ParseBitOffset(CommandContext& ctx, std::string_view arg, uint64_t* offset,
+                    uint32_t field_bits) {
+  bool in_fields = field_bits > 0 && !arg.empty() && arg[0] == '#';
+  int64_t n = 0;
+  bool ok = resp::ParseInt64(in_fields ? arg.substr(1) : arg, &n);
+  if (ok && in_fields) ok = !__builtin_mul_overflow(n, int64_t{field_bits}, &n);
+  if (!ok || n < 0 || (n >> 3) >= MaxBulkLen(ctx)) {
+    ctx.reply.WriteError(errors::kBitOffset);
+    return false;
+  }
+  *offset = static_cast<uint64_t>(n);
+  return true;
+}
+
 void RegisterBitmapCommands(CommandTable& table) {
   constexpr std::string_view kGroup = "bitmap";
   table.Add({
@@ -230,6 +233,7 @@ void RegisterBitmapCommands(CommandTable& table) {
        .summary = "Perform bitwise operations between strings", .complexity = "O(N)",
        .syntax = "operation destkey key [key ...]"},
   });
+  RegisterBitfieldCommands(table);
 }
 
 }  // namespace cairn::server

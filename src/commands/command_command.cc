@@ -4,9 +4,12 @@
 // The table carries flags and key positions but no ACL categories, so categories are derived
 // the way Redis derives its implicit ones (write -> @write, admin -> @admin @dangerous, not
 // fast -> @slow, ...) plus the command group's category, with a few explicit additions.
-// Key specs and tips are empty: clients locate keys with first/last/step or GETKEYS.
+// Tips are empty, and so are key specs except for the commands that declare them (SORT...):
+// clients locate keys with first/last/step or GETKEYS.
 #include <array>
+#include <initializer_list>
 #include <string>
+#include <utility>
 
 #include "resp/number.h"
 #include "src/base/glob.h"
@@ -96,10 +99,21 @@ uint32_t DeclaredCategories(std::string_view name) {
   return 0;
 }
 
+// Commands whose declared categories replace their group's: SORT is in the "generic" group
+// but Redis files it under the types it sorts, not @keyspace.
+bool ReplacesGroupCategory(std::string_view name, uint32_t* cats) {
+  if (name != "sort" && name != "sort_ro") return false;
+  *cats = Bit(kCatSet) | Bit(kCatSortedSet) | Bit(kCatList) | Bit(kCatDangerous);
+  return true;
+}
+
 uint32_t AclCategories(const CommandSpec& spec) {
   // A container without a handler of its own is only ever run through a subcommand.
   if (spec.handler == nullptr) return Bit(kCatSlow);
-  uint32_t cats = GroupCategory(spec.group) | DeclaredCategories(spec.name);
+  uint32_t cats = 0;
+  if (!ReplacesGroupCategory(spec.name, &cats)) {
+    cats = GroupCategory(spec.group) | DeclaredCategories(spec.name);
+  }
   if (spec.flags & kWrite) cats |= Bit(kCatWrite);
   if (spec.flags & kReadOnly) cats |= Bit(kCatRead);
   if (spec.flags & kAdmin) cats |= Bit(kCatAdmin) | Bit(kCatDangerous);
@@ -128,6 +142,47 @@ void WriteFlags(resp::Writer& w, uint32_t flags) {
   }
 }
 
+// begin_search or find_keys: {type, spec}, spec being fields of integers.
+void WriteKeySearch(resp::Writer& w, std::string_view type,
+                    std::initializer_list<std::pair<std::string_view, int64_t>> fields) {
+  w.WriteMapLen(2);
+  w.WriteBulk("type");
+  w.WriteBulk(type);
+  w.WriteBulk("spec");
+  w.WriteMapLen(static_cast<int64_t>(fields.size()));
+  for (const auto& [name, value] : fields) {
+    w.WriteBulk(name);
+    w.WriteInteger(value);
+  }
+}
+
+void WriteKeySpecs(resp::Writer& w, const std::vector<KeySpec>& specs) {
+  w.WriteSetLen(static_cast<int64_t>(specs.size()));
+  for (const KeySpec& ks : specs) {
+    bool notes = !ks.notes.empty();
+    w.WriteMapLen(notes ? 4 : 3);
+    if (notes) {
+      w.WriteBulk("notes");
+      w.WriteBulk(ks.notes);
+    }
+    w.WriteBulk("flags");
+    w.WriteSetLen(static_cast<int64_t>(ks.flags.size()));
+    for (std::string_view f : ks.flags) w.WriteSimple(f);
+    w.WriteBulk("begin_search");
+    if (ks.index > 0) {
+      WriteKeySearch(w, "index", {{"index", ks.index}});
+    } else {
+      WriteKeySearch(w, "unknown", {});
+    }
+    w.WriteBulk("find_keys");
+    if (ks.index > 0) {
+      WriteKeySearch(w, "range", {{"lastkey", 0}, {"keystep", 1}, {"limit", 0}});
+    } else {
+      WriteKeySearch(w, "unknown", {});
+    }
+  }
+}
+
 void WriteCommandInfo(resp::Writer& w, const CommandSpec& spec) {
   w.WriteArrayLen(10);
   w.WriteBulk(spec.name);
@@ -142,7 +197,7 @@ void WriteCommandInfo(resp::Writer& w, const CommandSpec& spec) {
     if (cats & (1u << c)) w.WriteSimple("@" + std::string(kCategoryNames[c]));
   }
   w.WriteSetLen(0);  // tips
-  w.WriteSetLen(0);  // key specs
+  WriteKeySpecs(w, spec.key_specs);
   if (spec.subcommands.empty()) {
     w.WriteSetLen(0);
     return;

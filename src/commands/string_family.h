@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <string_view>
 
 #include "src/exec/command.h"
 #include "src/exec/server_state.h"
@@ -23,6 +24,15 @@ inline int64_t MaxBulkLen(CommandContext& ctx) {
 inline void CountLookup(CommandContext& ctx, bool hit) {
   (hit ? ctx.stats.keyspace_hits : ctx.stats.keyspace_misses).Add();
 }
+
+// A bit offset (SETBIT, GETBIT, BITFIELD): 0 up to 8 * proto-max-bulk-len - 1, else it
+// replies Redis's "bit offset" error and returns false. With field_bits > 0 (BITFIELD) the
+// form #n is accepted too and means n * field_bits.
+bool ParseBitOffset(CommandContext& ctx, std::string_view arg, uint64_t* offset,
+                    uint32_t field_bits = 0);
+
+// BITFIELD, BITFIELD_RO (bitfield_command.cc); RegisterBitmapCommands calls it.
+void RegisterBitfieldCommands(CommandTable& table);
 
 // INCR, DECR, INCRBY, DECRBY, INCRBYFLOAT (counter_commands.cc).
 void RegisterCounterCommands(CommandTable& table);

@@ -51,6 +51,16 @@ enum CommandFlag : uint32_t {
   kMayReplicate = 1u << 15,
 };
 
+// One key spec of COMMAND INFO (Redis 7.0's key_specs), for the commands that declare them
+// (the others list none). Two shapes are enough so far: the key at a fixed index
+// (begin_search "index", find_keys "range" of that one key), and keys found only by running
+// the command (both "unknown").
+struct KeySpec {
+  std::string_view notes;                // empty: no notes
+  std::vector<std::string_view> flags;   // Redis's names: "RO", "RW", "OW", "access", ...
+  int index = 0;                         // the key's argument index; 0 = unknown
+};
+
 // One command's entry in the table, written as designated initialisers (a family's entries
 // sit together in its Register* function). Fields left out take the defaults below: no flags,
 // no keys, no handler, no arguments.
@@ -66,6 +76,12 @@ struct CommandSpec {
   // kMovableKeys commands whose keys follow a count (EVAL script numkeys key...): the index
   // of the count; the keys are the arguments right after it. COMMAND GETKEYS reads them.
   int numkeys_index = 0;
+  // For a kMovableKeys command whose key positions depend on its arguments (SORT ... STORE
+  // dest): the positions of its keys in args (args[0] the command name). When set,
+  // ForEachKey visits these instead of first_key..last_key.
+  using KeyPositionsFn = std::vector<size_t> (*)(std::span<const std::string_view> args);
+  KeyPositionsFn key_positions = nullptr;
+  std::vector<KeySpec> key_specs;  // COMMAND INFO; empty for most commands
   Handler handler = nullptr;  // nullptr for a container (the subcommand runs)
   std::string_view group;     // COMMAND DOCS: "string", "generic", "connection", "server"
   std::string_view since;
@@ -75,17 +91,23 @@ struct CommandSpec {
   std::vector<CommandSpec> subcommands;
   size_t id = 0;  // stats slot, assigned by the table
 
-  // Calls visit(key) for each argument of args (args[0] the command name) that the key
-  // positions name; none when first_key is 0. Keys a kMovableKeys command finds by parsing
-  // its arguments are not included. Args is any sequence of strings.
   // Whether argc arguments (the name included) fit arity.
   bool ArityAccepts(size_t argc) const {
     return arity > 0 ? argc == static_cast<size_t>(arity) : argc >= static_cast<size_t>(-arity);
   }
 
+  // Calls visit(key) for each argument of args (args[0] the command name) that the key
+  // positions name (key_positions when set); none when first_key is 0. Other keys a
+  // kMovableKeys command finds by parsing its arguments are not included. Args is any
+  // sequence of strings.
   template <typename Args, typename Visit>
   void ForEachKey(const Args& args, Visit&& visit) const {
     if (first_key <= 0) return;
+    if (key_positions != nullptr) {
+      std::vector<std::string_view> views(args.begin(), args.end());
+      for (size_t pos : key_positions(views)) visit(views[pos]);
+      return;
+    }
     int64_t argc = static_cast<int64_t>(args.size());
     int64_t last = last_key < 0 ? argc + last_key : last_key;
     int64_t step = key_step > 0 ? key_step : 1;

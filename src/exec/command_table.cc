@@ -32,6 +32,7 @@ CommandTable::CommandTable() {
   RegisterFunctionCommands(*this);
   RegisterHyperLogLogCommands(*this);
   RegisterKeyCommands(*this);
+  RegisterSortCommands(*this);
   RegisterPersistenceCommands(*this);
   RegisterListCommands(*this);
   RegisterHashCommands(*this);

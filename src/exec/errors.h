@@ -70,6 +70,20 @@ inline constexpr std::string_view kBitValue = "ERR bit is not an integer or out 
 inline constexpr std::string_view kBitPosArg = "ERR The bit argument must be 1 or 0.";
 inline constexpr std::string_view kBitOpNot =
     "ERR BITOP NOT must be called with a single source key.";
+inline constexpr std::string_view kBitfieldType =
+    "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 "
+    "is.";
+inline constexpr std::string_view kBitfieldOverflow = "ERR Invalid OVERFLOW type specified";
+inline constexpr std::string_view kBitfieldRoGetOnly =
+    "ERR BITFIELD_RO only supports the GET subcommand";
+
+// ---- SORT
+inline constexpr std::string_view kSortNotDouble =
+    "ERR One or more scores can't be converted into double";
+// cairn's own: SORT ran inside a transaction holding only some shards and could not add the
+// ones it needs (another client held one).
+inline constexpr std::string_view kSortKeysBusy =
+    "ERR SORT could not lock the keys it reads while another client held them";
 
 // ---- hyperloglog
 inline constexpr std::string_view kHllNotValid =

@@ -35,7 +35,7 @@ bool Overlaps(std::string_view a, std::string_view b) {
 void CollectReadKeys(const CommandSpec& spec, std::span<const std::string_view> args,
                      std::vector<std::string_view>* keys) {
   spec.ForEachKey(args, [&](std::string_view key) { keys->push_back(key); });
-  if (!(spec.flags & kMovableKeys)) return;
+  if (!(spec.flags & kMovableKeys) || spec.key_positions != nullptr) return;
   if (spec.name == "xread") {
     for (size_t i = 1; i < args.size(); ++i) {
       if (args[i].size() != 7 || !std::equal(args[i].begin(), args[i].end(), "streams",

@@ -18,6 +18,7 @@
 #include "src/exec/blocking.h"
 #include "src/exec/dispatch.h"
 #include "src/exec/server_state.h"
+#include "store/journal.h"
 #include "tests/support/reply_text.h"
 
 namespace cairn::test {
@@ -131,6 +132,16 @@ class BlockingClient {
   InProcess& server_;
   server::ClientState client_;
   std::shared_ptr<server::Waiter> waiter_;
+};
+
+// A journal that only counts the records appended (one per command, or per transaction).
+class CountingJournal : public store::Journal {
+ public:
+  uint64_t Append(std::string_view) override { return ++lsn_; }
+  uint64_t last_lsn() const override { return lsn_; }
+
+ private:
+  uint64_t lsn_ = 0;
 };
 
 }  // namespace cairn::test

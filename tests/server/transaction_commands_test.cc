@@ -8,9 +8,9 @@
 #include <thread>
 #include <vector>
 
-#include "store/journal.h"
 #include "tests/server/harness.h"
 
+using cairn::test::CountingJournal;
 using cairn::test::InProcess;
 
 namespace {
@@ -24,16 +24,6 @@ void WriteFromElsewhere(InProcess& t, std::string_view key, std::string_view val
     h.Put(std::move(v), 0);
   });
 }
-
-// Counts records appended to the WAL.
-class CountingJournal : public cairn::store::Journal {
- public:
-  uint64_t Append(std::string_view) override { return ++lsn_; }
-  uint64_t last_lsn() const override { return lsn_; }
-
- private:
-  uint64_t lsn_ = 0;
-};
 
 }  // namespace
 
