@@ -111,7 +111,7 @@ const char* EntryBefore(const char* end) {
 void WriteEntry(char* p, const PackedElem& e) {
   char* start = p;
   p = PutVarint(p, e.header);
-  if (!e.is_int) {
+  if (!e.is_int && !e.text.empty()) {  // an empty view may have no data pointer
     std::memcpy(p, e.text.data(), e.text.size());
     p += e.text.size();
   }
