@@ -1,6 +1,7 @@
 // resp/writer.cc — see writer.h.
 #include "resp/writer.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "resp/number.h"
@@ -24,6 +25,9 @@ void Writer::WriteSimple(std::string_view text) {
 
 void Writer::WriteError(std::string_view text) {
   ++errors_written_;
+  std::string_view code = text.substr(0, std::min(text.find(' '), kMaxErrorCodeBytes));
+  std::memcpy(last_error_code_, code.data(), code.size());
+  last_error_code_len_ = code.size();
   out_->Append("-");
   // An error must stay on one line: Redis replaces newlines with spaces.
   while (!text.empty()) {

@@ -54,6 +54,10 @@ class Writer {
 
   // Number of error replies written so far (per-command failure statistics).
   uint64_t errors_written() const { return errors_written_; }
+  // The code (first word, at most kMaxErrorCodeBytes) of the last error written, for
+  // INFO errorstats; empty before the first error.
+  static constexpr size_t kMaxErrorCodeBytes = 32;
+  std::string_view last_error_code() const { return {last_error_code_, last_error_code_len_}; }
 
  private:
   void WriteHeader(char type, int64_t value);
@@ -61,6 +65,8 @@ class Writer {
   OutputBuffer* out_;
   int protocol_;
   uint64_t errors_written_ = 0;
+  char last_error_code_[kMaxErrorCodeBytes];
+  size_t last_error_code_len_ = 0;
 };
 
 }  // namespace cairn::resp

@@ -37,18 +37,20 @@ def run_once(server, pipeline, requests):
     return rows
 
 
-def measure(servers, rounds, requests_by_pipeline):
-    """Every pipeline depth on each server in alternation, `rounds` rounds.
-    Returns samples[(test, pipeline)][server name] -> list of CSV rows."""
+def measure(servers, rounds, requests_by_pipeline, run_once=run_once, tests=TESTS,
+            label="collections"):
+    """Every pipeline depth on each server in alternation, `rounds` rounds; run_once(server,
+    pipeline, requests) returns {test: CSV row} for the `tests` (shared with the families
+    table). Returns samples[(test, pipeline)][server name] -> list of CSV rows."""
     samples = {}
     for rnd in range(1, rounds + 1):
         for pipeline in PIPELINES:
             for server in servers:
                 rows = run_once(server, pipeline, requests_by_pipeline[pipeline])
-                log(f"bench: round {rnd}/{rounds} collections pipeline {pipeline:>2} "
+                log(f"bench: round {rnd}/{rounds} {label} pipeline {pipeline:>2} "
                     f"{server.name:<5} " +
-                    "  ".join(f"{t} {rows[t]['rps']:>9,.0f}" for t in TESTS) + " ops/s")
-                for test in TESTS:
+                    "  ".join(f"{t} {rows[t]['rps']:>9,.0f}" for t in tests) + " ops/s")
+                for test in tests:
                     samples.setdefault((test, pipeline), {}).setdefault(
                         server.name, []).append(rows[test])
     return samples
@@ -89,16 +91,22 @@ def settings_line(args):
             "as in the first table")
 
 
-def print_report(results, args, machine=None):
+def print_table(title, settings, results, args, machine=None):
+    """Prints a table of compare() rows under `title` ("Collections"), as text or Markdown;
+    shared with the families table."""
     met = sum(1 for r in results if not r["misses"])
-    head = ([machine] if machine else []) + [settings_line(args)]
+    head = ([machine] if machine else []) + [settings]
     rows = [cells(r) for r in results]
     if args.markdown:
-        print("### Collections\n")
+        print(f"### {title}\n")
         print("\n".join(f"- {line}" for line in head) + "\n")
         print(format_markdown_table(HEADERS, rows, {1, 2, 3, 4, 5, 6}))
     else:
-        print("collections\n")
+        print(f"{title.lower()}\n")
         print("\n".join(head) + "\n")
         print(format_text_table(HEADERS, rows, {2, 3, 4}))
-    print(f"\n{met} of {len(results)} collection rows meet their targets.", flush=True)
+    print(f"\n{met} of {len(results)} {title.lower()} rows meet their targets.", flush=True)
+
+
+def print_report(results, args, machine=None):
+    print_table("Collections", settings_line(args), results, args, machine)

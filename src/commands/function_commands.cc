@@ -12,6 +12,7 @@
 #include "src/commands/help_reply.h"
 #include "src/commands/script_family.h"
 #include "src/exec/command_table.h"
+#include "src/exec/errors.h"
 #include "src/exec/reply.h"
 #include "src/exec/server_state.h"
 #include "src/scripting/script_engine.h"
@@ -186,10 +187,33 @@ void CmdFunctionList(CommandContext& ctx) {
   }
 }
 
+// Writes the busy function (Redis shows one only once it is busy: before that nothing else runs
+// beside it there).
+void WriteRunningScript(CommandContext& ctx, const RunningScripts::BusyInfo& busy) {
+  ctx.reply.WriteMapLen(3);
+  ctx.reply.WriteBulk("name");
+  ctx.reply.WriteBulk(busy.name);
+  ctx.reply.WriteBulk("command");
+  ctx.reply.WriteArrayLen(static_cast<int64_t>(busy.command.size()));
+  for (const std::string& arg : busy.command) ctx.reply.WriteBulk(arg);
+  ctx.reply.WriteBulk("duration_ms");
+  ctx.reply.WriteInteger(busy.duration_ms);
+}
+
 void CmdFunctionStats(CommandContext& ctx) {
+  RunningScripts::BusyInfo busy;
+  bool running = ctx.server.running_scripts.DescribeBusy(&busy);
+  if (running && busy.is_eval) {
+    ctx.reply.WriteError(errors::kBusyScript);
+    return;
+  }
   ctx.reply.WriteMapLen(2);
   ctx.reply.WriteBulk("running_script");
-  ctx.reply.WriteNull();
+  if (running) {
+    WriteRunningScript(ctx, busy);
+  } else {
+    ctx.reply.WriteNull();
+  }
   ctx.reply.WriteBulk("engines");
   ctx.reply.WriteMapLen(1);
   ctx.reply.WriteBulk("LUA");
@@ -271,6 +295,11 @@ void ApplyRestore(CommandContext& ctx, std::vector<std::shared_ptr<Library>>& li
 }
 
 void CmdFunctionRestore(CommandContext& ctx) {
+  if (ctx.args.size() > 4) {
+    ctx.reply.WriteError("ERR unknown subcommand or wrong number of arguments for '" +
+                         std::string(ctx.args[1]) + "'. Try FUNCTION HELP.");
+    return;
+  }
   RestorePolicy policy = RestorePolicy::kAppend;
   if (ctx.args.size() == 4) {
     if (EqualsIgnoreCase(ctx.args[3], "flush")) {

@@ -165,7 +165,18 @@ void AppendClients(CommandContext& ctx, const Config& config, std::string* out) 
 
 long TotalSystemMemory() { return sysconf(_SC_PHYS_PAGES) * sysconf(_SC_PAGESIZE); }
 
-void AppendMemory(const Config& config, std::string* out) {
+// The scripting lines of INFO memory (the interpreters' own heaps are per thread and not
+// summed here).
+void AppendScriptMemory(CommandContext& ctx, std::string* out) {
+  size_t eval_bytes = ctx.server.scripts.memory_bytes();
+  Field(out, "used_memory_scripts_eval", static_cast<int64_t>(eval_bytes));
+  Field(out, "number_of_cached_scripts", static_cast<int64_t>(ctx.server.scripts.count()));
+  Field(out, "number_of_functions", static_cast<int64_t>(ctx.server.functions.function_count()));
+  Field(out, "number_of_libraries",
+        static_cast<int64_t>(ctx.server.functions.Libraries().size()));
+}
+
+void AppendMemory(CommandContext& ctx, const Config& config, std::string* out) {
   store::MemoryStats m = store::ReadMemoryStats();
   double frag = m.allocated_bytes == 0 ? 0.0
                                        : static_cast<double>(m.resident_bytes) /
@@ -176,6 +187,7 @@ void AppendMemory(const Config& config, std::string* out) {
   Field(out, "used_memory_rss_human", BytesToHuman(m.resident_bytes));
   Field(out, "used_memory_peak", static_cast<int64_t>(m.peak_allocated_bytes));
   Field(out, "used_memory_peak_human", BytesToHuman(m.peak_allocated_bytes));
+  AppendScriptMemory(ctx, out);
   Field(out, "total_system_memory", TotalSystemMemory());
   Field(out, "total_system_memory_human", BytesToHuman(static_cast<uint64_t>(TotalSystemMemory())));
   Field(out, "maxmemory", config.maxmemory);
@@ -304,6 +316,12 @@ void AppendCommandStats(CommandContext& ctx, std::string* out) {
   }
 }
 
+void AppendErrorStats(CommandContext& ctx, std::string* out) {
+  for (const auto& [code, count] : ctx.server.stats.SumErrors()) {
+    Field(out, "errorstat_" + code, "count=" + std::to_string(count));
+  }
+}
+
 void AppendKeyspace(CommandContext& ctx, std::string* out) {
   for (int db = 0; db < ctx.server.store.databases(); ++db) {
     store::DbStats s = ctx.server.store.Stats(db);
@@ -321,7 +339,7 @@ void AppendSection(CommandContext& ctx, const Config& config, uint32_t section, 
     case kClients:
       return AppendClients(ctx, config, out);
     case kMemory:
-      return AppendMemory(config, out);
+      return AppendMemory(ctx, config, out);
     case kPersistence:
       return AppendPersistence(ctx, config, out);
     case kStats:
@@ -336,8 +354,10 @@ void AppendSection(CommandContext& ctx, const Config& config, uint32_t section, 
       return Field(out, "cluster_enabled", 0);
     case kKeyspace:
       return AppendKeyspace(ctx, out);
+    case kErrorStats:
+      return AppendErrorStats(ctx, out);
     default:
-      return;  // modules, errorstats, latencystats: nothing to report
+      return;  // modules, latencystats: nothing to report
   }
 }
 

@@ -187,14 +187,14 @@ void RegisterZSetPopCommands(CommandTable& table) {
        .group = kGroup, .since = "5.0.0",
        .summary = "Remove and return members with the highest scores in a sorted set",
        .complexity = kPopCost, .syntax = "key [count]"},
-      {.name = "bzpopmin", .arity = -3, .flags = kWrite | kFast | kBlocking,
+      {.name = "bzpopmin", .arity = -3, .flags = kWrite | kFast | kNoScript | kBlocking,
        .first_key = 1, .last_key = -2, .key_step = 1, .handler = CmdBZPopMin,
        .group = kGroup, .since = "5.0.0",
        .summary = "Remove and return the member with the lowest score from one or more sorted "
                   "sets, or block until one is available",
        .complexity = "O(log(N)) with N being the number of elements in the sorted set.",
        .syntax = "key [key ...] timeout"},
-      {.name = "bzpopmax", .arity = -3, .flags = kWrite | kFast | kBlocking,
+      {.name = "bzpopmax", .arity = -3, .flags = kWrite | kFast | kNoScript | kBlocking,
        .first_key = 1, .last_key = -2, .key_step = 1, .handler = CmdBZPopMax,
        .group = kGroup, .since = "5.0.0",
        .summary = "Remove and return the member with the highest score from one or more sorted "
@@ -205,7 +205,7 @@ void RegisterZSetPopCommands(CommandTable& table) {
        .group = kGroup, .since = "7.0.0",
        .summary = "Remove and return members with scores in a sorted set", .complexity = kMPopCost,
        .syntax = "numkeys key [key ...] MIN | MAX [COUNT count]"},
-      {.name = "bzmpop", .arity = -5, .flags = kWrite | kMovableKeys | kBlocking,
+      {.name = "bzmpop", .arity = -5, .flags = kWrite | kMovableKeys | kNoScript | kBlocking,
        .handler = CmdBZMPop,
        .group = kGroup, .since = "7.0.0",
        .summary = "Remove and return members with scores in a sorted set or block until one is "

@@ -39,6 +39,11 @@ bool ParseBlockTimeoutSeconds(CommandContext& ctx, std::string_view arg, int64_t
 }
 
 bool ParseBlockTimeoutMs(CommandContext& ctx, std::string_view arg, int64_t* deadline_ms) {
+  if (ctx.client.script) {
+    ctx.reply.WriteError("ERR " + std::string(ctx.args[0]) +
+                         " command is not allowed with BLOCK option from scripts");
+    return false;
+  }
   int64_t ms = 0;
   if (!resp::ParseInt64(arg, &ms)) {
     ctx.reply.WriteError(errors::kTimeout);

@@ -72,7 +72,8 @@ struct BlockRequest {
 // Parses a timeout given in seconds (BLPOP ... timeout; fractions allowed) into a deadline
 // in unix ms (0 for no timeout). Replies with Redis's error and returns false when invalid.
 bool ParseBlockTimeoutSeconds(CommandContext& ctx, std::string_view arg, int64_t* deadline_ms);
-// The same for a timeout in milliseconds (XREAD BLOCK ms).
+// The same for a timeout in milliseconds (XREAD BLOCK ms). A script may not use BLOCK: from
+// one, the reply is Redis's "<command> command is not allowed with BLOCK option from scripts".
 bool ParseBlockTimeoutMs(CommandContext& ctx, std::string_view arg, int64_t* deadline_ms);
 
 // Step 2 above. keys are in the client's database.

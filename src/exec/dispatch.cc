@@ -102,13 +102,13 @@ void Execute(ServerState& server, ClientState& client, ThreadStats& stats, resp:
   // As in Redis, unknown commands and wrong arity are reported before authentication.
   const CommandSpec* spec = Resolve(server, stats, writer, args);
   if (spec == nullptr) {
-    stats.error_replies.Add();
+    stats.NoteErrors(writer.last_error_code());
     AbortQueueing(client);
     return;
   }
   if (Refused(server, client, *spec, writer)) {
     stats.per_command[spec->id].rejected_calls.Add();
-    stats.error_replies.Add();
+    stats.NoteErrors(writer.last_error_code());
     AbortQueueing(client);
     return;
   }
@@ -116,7 +116,7 @@ void Execute(ServerState& server, ClientState& client, ThreadStats& stats, resp:
   ctx.block = block;
   uint64_t errors_before = writer.errors_written();
   if (QueueIfInMulti(ctx)) {
-    if (writer.errors_written() != errors_before) stats.error_replies.Add();
+    if (writer.errors_written() != errors_before) stats.NoteErrors(writer.last_error_code());
     return;
   }
   auto start = std::chrono::steady_clock::now();
@@ -133,7 +133,7 @@ void Execute(ServerState& server, ClientState& client, ThreadStats& stats, resp:
   counters.usec.Add(static_cast<uint64_t>(usec));
   if (writer.errors_written() != errors_before) {
     counters.failed_calls.Add();
-    stats.error_replies.Add();
+    stats.NoteErrors(writer.last_error_code());
   }
   client.last_command.store(spec, std::memory_order_relaxed);
   if (server.monitors.active() && !(spec->flags & kAdmin)) [[unlikely]] {

@@ -1,6 +1,7 @@
 // src/exec/functions.cc — see functions.h.
 #include "src/exec/functions.h"
 
+#include <algorithm>
 #include <cctype>
 #include <mutex>
 
@@ -46,6 +47,13 @@ Result<LibraryHeader> ParseLibraryHeader(std::string_view code) {
   }
   if (!named) return Status::Invalid("Library name was not given");
   return header;
+}
+
+bool FunctionRegistry::CaseInsensitiveLess::operator()(std::string_view a,
+                                                      std::string_view b) const {
+  return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+    return std::tolower(static_cast<unsigned char>(x)) < std::tolower(static_cast<unsigned char>(y));
+  });
 }
 
 void FunctionRegistry::Unlink(const Library& lib) {

@@ -61,9 +61,16 @@ class FunctionRegistry {
  private:
   void Unlink(const Library& lib);
 
+  // Function names are case-insensitive (FCALL TEST finds "test"), library names are not,
+  // as in Redis.
+  struct CaseInsensitiveLess {
+    using is_transparent = void;
+    bool operator()(std::string_view a, std::string_view b) const;
+  };
+
   mutable std::shared_mutex mu_;
   std::map<std::string, std::shared_ptr<Library>, std::less<>> libraries_;
-  std::map<std::string, std::shared_ptr<FunctionInfo>, std::less<>> functions_;
+  std::map<std::string, std::shared_ptr<FunctionInfo>, CaseInsensitiveLess> functions_;
   std::atomic<uint64_t> epoch_{1};
 };
 

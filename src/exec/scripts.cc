@@ -2,6 +2,7 @@
 #include "src/exec/scripts.h"
 
 #include <algorithm>
+#include <chrono>
 
 #include "src/base/sha1.h"
 
@@ -142,6 +143,26 @@ bool RunningScripts::busy_eval() const {
   std::lock_guard lock(mu_);
   for (const ScriptRun* run : runs_) {
     if (run->busy && run->is_eval) return true;
+  }
+  return false;
+}
+
+int64_t ScriptClockMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+bool RunningScripts::DescribeBusy(BusyInfo* info) const {
+  int64_t now_ms = ScriptClockMs();
+  std::lock_guard lock(mu_);
+  for (const ScriptRun* run : runs_) {
+    if (!run->busy) continue;
+    info->is_eval = run->is_eval;
+    info->name.assign(run->name);
+    info->command.assign(run->command.begin(), run->command.end());
+    info->duration_ms = now_ms - run->start_ms;
+    return true;
   }
   return false;
 }

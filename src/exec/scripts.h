@@ -17,6 +17,7 @@
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -81,10 +82,15 @@ class ScriptCache {
   std::atomic<uint64_t> epoch_{0};
 };
 
+// The monotonic clock of script run times (milliseconds).
+int64_t ScriptClockMs();
+
 // One running script (EVAL or FCALL), registered for its whole run.
 struct ScriptRun {
   bool is_eval = true;
-  int64_t start_ms = 0;            // monotonic
+  int64_t start_ms = 0;            // ScriptClockMs()
+  std::string_view name;                   // the function's name (FCALL)
+  std::span<const std::string_view> command;  // the caller's EVAL/FCALL arguments
   std::atomic<bool> dirty{false};  // it has written: SCRIPT KILL may no longer stop it
   std::atomic<bool> killed{false};
   bool busy = false;  // counted in RunningScripts::busy (runner thread only)
@@ -101,6 +107,15 @@ class RunningScripts {
   // Whether some script is busy, and whether one of them is an EVAL (for the BUSY text).
   bool busy() const { return busy_.load(std::memory_order_relaxed) > 0; }
   bool busy_eval() const;
+  // FUNCTION STATS: the busy script's name, command and run time so far, copied under the lock
+  // (the run may end right after). False if no script is busy.
+  struct BusyInfo {
+    bool is_eval = true;
+    std::string name;
+    std::vector<std::string> command;
+    int64_t duration_ms = 0;
+  };
+  bool DescribeBusy(BusyInfo* info) const;
 
   enum class KillResult { kNotBusy, kUnkillable, kWrongKind, kKilled };
   // SCRIPT KILL (is_eval) or FUNCTION KILL: stops the busy scripts of that kind that have not

@@ -3,6 +3,26 @@
 
 namespace cairn::server {
 
+void ErrorCounts::Add(std::string_view code, uint64_t n) {
+  std::lock_guard lock(mu_);
+  auto it = counts_.find(code);
+  if (it != counts_.end()) {
+    it->second += n;
+  } else if (counts_.size() < kMaxCodes) {
+    counts_.emplace(std::string(code), n);
+  }
+}
+
+void ErrorCounts::SumInto(std::map<std::string, uint64_t, std::less<>>* totals) const {
+  std::lock_guard lock(mu_);
+  for (const auto& [code, n] : counts_) (*totals)[code] += n;
+}
+
+void ErrorCounts::Reset() {
+  std::lock_guard lock(mu_);
+  counts_.clear();
+}
+
 ThreadStats* StatsRegistry::Create() {
   std::lock_guard lock(mu_);
   threads_.push_back(std::make_unique<ThreadStats>(commands_));
@@ -23,6 +43,13 @@ StatsRegistry::Totals StatsRegistry::Sum() {
     t.error_replies += s->error_replies.Get();
   }
   return t;
+}
+
+std::map<std::string, uint64_t, std::less<>> StatsRegistry::SumErrors() {
+  std::lock_guard lock(mu_);
+  std::map<std::string, uint64_t, std::less<>> totals;
+  for (auto& s : threads_) s->errors_by_code.SumInto(&totals);
+  return totals;
 }
 
 void StatsRegistry::SumCommand(size_t id, uint64_t out[4]) {
@@ -48,6 +75,7 @@ void StatsRegistry::Reset() {
     s->keyspace_hits.Reset();
     s->keyspace_misses.Reset();
     s->error_replies.Reset();
+    s->errors_by_code.Reset();
     for (auto& c : s->per_command) {
       c.calls.Reset();
       c.usec.Reset();

@@ -1,4 +1,4 @@
-// src/exec/stats.h — server counters for INFO (stats, commandstats).
+// src/exec/stats.h — server counters for INFO (stats, commandstats, errorstats).
 //
 // Each I/O thread owns one ThreadStats and is its only writer; INFO sums all of them. Fields
 // are relaxed atomics so a reader on another thread sees a recent value without a data race
@@ -7,8 +7,11 @@
 
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <string>
+#include <string_view>
 #include <vector>
 
 namespace cairn::server {
@@ -27,6 +30,22 @@ struct CommandCounters {
   Counter failed_calls;
 };
 
+// Error replies by error code (INFO errorstats). Touched only when a reply is an error, so a
+// mutex is cheap; as in Redis, at most kMaxCodes distinct codes are tracked (a client sending
+// made-up error codes through scripts cannot grow it without bound).
+class ErrorCounts {
+ public:
+  static constexpr size_t kMaxCodes = 128;
+  void Add(std::string_view code, uint64_t n = 1);
+  // Adds this thread's counts into totals.
+  void SumInto(std::map<std::string, uint64_t, std::less<>>* totals) const;
+  void Reset();
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::string, uint64_t, std::less<>> counts_;
+};
+
 struct alignas(64) ThreadStats {
   explicit ThreadStats(size_t commands) : per_command(commands) {}
   Counter commands_processed;
@@ -37,7 +56,14 @@ struct alignas(64) ThreadStats {
   Counter keyspace_hits;
   Counter keyspace_misses;
   Counter error_replies;
+  ErrorCounts errors_by_code;
   std::vector<CommandCounters> per_command;  // indexed by CommandSpec::id
+
+  // n error replies with this code were sent.
+  void NoteErrors(std::string_view code, uint64_t n = 1) {
+    error_replies.Add(n);
+    errors_by_code.Add(code, n);
+  }
 };
 
 // The set of ThreadStats; sums on demand. Thread-safe.
@@ -52,6 +78,8 @@ class StatsRegistry {
     uint64_t error_replies = 0;
   };
   Totals Sum();
+  // Error replies per error code, summed over threads, by code.
+  std::map<std::string, uint64_t, std::less<>> SumErrors();
   // out = {calls, usec, rejected, failed} of command id, summed over threads.
   void SumCommand(size_t id, uint64_t out[4]);
   void Reset();

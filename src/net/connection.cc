@@ -220,7 +220,7 @@ void Connection::ProcessInput() {
       break;
     }
     writer.WriteError(parser_.error());
-    stats->error_replies.Add();
+    stats->NoteErrors(writer.last_error_code());
     close_after_flush_ = true;
   }
   PublishSizes();
@@ -465,7 +465,7 @@ void Connection::FailHeldReplies() {
   gates_.clear();
   resp::Writer writer(&out_, client_.protocol.load(std::memory_order_relaxed));
   for (uint64_t i = 0; i < held; ++i) writer.WriteError(error);
-  thread_->stats()->error_replies.Add(held);
+  if (held > 0) thread_->stats()->NoteErrors(writer.last_error_code(), held);
 }
 
 size_t Connection::SendableBytes() {

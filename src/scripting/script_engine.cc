@@ -6,7 +6,6 @@ extern "C" {
 #include <lua.h>
 }
 
-#include <chrono>
 #include <vector>
 
 #include "src/base/log.h"
@@ -34,23 +33,17 @@ thread_local std::unique_ptr<ScriptEngine> thread_engine;
 thread_local RunContext* current_run = nullptr;
 thread_local ServerState* hook_server = nullptr;
 
-int64_t MonotonicMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
 void Hook(lua_State* L, lua_Debug* /*ar*/) {
   RunContext* run = current_run;
   if (run == nullptr || hook_server == nullptr) return;
   int64_t busy_ms = hook_server->limits.busy_reply_threshold_ms.load(std::memory_order_relaxed);
-  hook_server->running_scripts.CheckBusy(&run->run, MonotonicMs(), busy_ms);
+  hook_server->running_scripts.CheckBusy(&run->run, ScriptClockMs(), busy_ms);
   if (run->run.busy) ServeWhileBusy(&run->caller->client);
   if (!run->run.killed.load(std::memory_order_relaxed)) return;
   // Every line from now on raises again, so a pcall in the script cannot swallow the kill.
   lua_sethook(L, Hook, LUA_MASKLINE, 0);
-  PushErrorTable(L, run->run.is_eval ? "Script killed by user with SCRIPT KILL..."
-                                     : "Script killed by user with FUNCTION KILL...");
+  // Redis names SCRIPT KILL whichever command stopped the run.
+  PushErrorTable(L, "Script killed by user with SCRIPT KILL...");
   lua_error(L);
 }
 
@@ -166,7 +159,9 @@ bool ScriptEngine::RunAndReport(CommandContext& ctx, const RunRequest& request) 
   run.memory = memory_.get();
   run.out = out_.get();
   run.run.is_eval = request.is_eval;
-  run.run.start_ms = MonotonicMs();
+  run.run.start_ms = ScriptClockMs();
+  run.run.name = request.function;
+  run.run.command = ctx.args;
   script_client_->db.store(ctx.db(), std::memory_order_relaxed);
 
   int top = lua_gettop(L_);

@@ -121,6 +121,33 @@ class TestErrors(ScriptTestCase):
         self.assertErrorMatches(["EVAL", "return redis.call('multi')", 0],
                                 "This Redis command is not allowed from script")
 
+    def test_blocking_commands_are_not_allowed_from_scripts(self):
+        for call in ("redis.pcall('blpop', 'x', 0)", "redis.pcall('brpop', 'x', 0)",
+                     "redis.pcall('brpoplpush', 'x', 'y', 0)",
+                     "redis.pcall('blmove', 'x', 'y', 'LEFT', 'LEFT', 0)",
+                     "redis.pcall('bzpopmin', 'z', 0)", "redis.pcall('bzpopmax', 'z', 0)"):
+            self.assertErrorMatches(["EVAL", "return " + call, 0],
+                                    "This Redis command is not allowed from script")
+        self.r.xgroup_create("s", "g", "$", mkstream=True)
+        self.assertIsNone(self.r.eval("return redis.pcall('xread', 'STREAMS', 's', '$')", 1, "s"))
+        self.assertErrorMatches(
+            ["EVAL", "return redis.pcall('xread', 'BLOCK', 0, 'STREAMS', 's', '$')", 1, "s"],
+            "xread command is not allowed with BLOCK option from scripts")
+        self.assertErrorMatches(
+            ["EVAL", "return redis.pcall('xreadgroup', 'group', 'g', 'c', 'BLOCK', 0, "
+                     "'STREAMS', 's', '>')", 1, "s"],
+            "xreadgroup command is not allowed with BLOCK option from scripts")
+
+    def test_error_replies_are_counted_by_code(self):
+        self.r.config_resetstat()
+        self.assertErrorMatches(["EVAL", "return redis.error_reply('MY_ERR_CODE custom')", 0],
+                                "MY_ERR_CODE custom")
+        self.assertErrorMatches(["EVAL", "return redis.error_reply('')", 0], "")
+        stats = self.r.info("errorstats")
+        self.assertEqual(stats["errorstat_MY_ERR_CODE"], "count=1")
+        self.assertEqual(stats["errorstat_ERR"], "count=1")
+        self.assertEqual(self.r.info("stats")["total_error_replies"], 2)
+
     def test_numkeys_errors(self):
         self.assertErrorMatches(["EVAL", "return 1", 2, "a"],
                                 "Number of keys can't be greater than number of args")
@@ -175,6 +202,14 @@ class TestScriptCache(ScriptTestCase):
         self.assertEqual(self.r.script_exists(sha), [False])
         self.assertErrorMatches(["EVALSHA", sha, 0], NOSCRIPT)
         self.assertErrorMatches(["EVALSHA", "short", 0], NOSCRIPT)
+
+    def test_info_memory_counts_cached_scripts(self):
+        self.r.script_flush()
+        for j in range(10):
+            self.r.script_load("return %d" % j)
+        self.assertEqual(self.r.info("memory")["number_of_cached_scripts"], 10)
+        self.r.script_flush("ASYNC")
+        self.assertEqual(self.r.info("memory")["number_of_cached_scripts"], 0)
 
     def test_eval_caches_the_script(self):
         self.r.eval("return 'cached'", 0)

@@ -93,12 +93,35 @@ Result<const BufRef*> FindHll(KeyHandle& h) {
   return *e != nullptr ? &(*e)->value.str : nullptr;
 }
 
+// PFADD into a dense HLL, in place: each raised register is a patch of the byte or two that
+// hold it (and one of the cached count's flag), not a copy of the whole 12 KB value.
+bool AddDense(KeyHandle& h, Entry* e, std::span<const std::string_view> elements) {
+  bool updated = false;
+  for (std::string_view element : elements) {
+    hll::Observation o = hll::Observe(element);
+    std::string_view bytes = e->value.str.view();
+    if (hll::DenseGet(bytes.substr(hll::kHeaderSize), o.index) >= o.rank) continue;
+    hll::BytePatch patch = hll::DenseSetPatch(bytes, o.index, o.rank);
+    h.PatchRange(e, patch.offset, patch.view());
+    updated = true;
+  }
+  std::string_view bytes = e->value.str.view();
+  if (updated && hll::CacheValid(bytes)) {
+    hll::BytePatch patch = hll::InvalidateCachePatch(bytes);
+    h.PatchRange(e, patch.offset, patch.view());
+  }
+  return updated;
+}
+
 Result<bool> PfAdd(KeyHandle& h, std::span<const std::string_view> elements,
                    size_t sparse_max_bytes) {
   Result<Entry*> found = FindHllEntry(h);
   if (!found.ok()) return found.TakeStatus();
   Entry* e = *found;
   if (e != nullptr && !MayChange(e->value.str.view(), elements)) return false;
+  if (e != nullptr && hll::EncodingOf(e->value.str.view()) == hll::Encoding::kDense) {
+    return AddDense(h, e, elements);
+  }
   std::string work = e != nullptr ? std::string(e->value.str.view()) : hll::NewSparse();
   bool updated = e == nullptr;
   for (std::string_view element : elements) {

@@ -267,7 +267,15 @@ void SetCachedCount(std::string* hll, uint64_t count) {
 }
 
 void InvalidateCache(std::string* hll) {
-  (*hll)[kCountAt + 7] = static_cast<char>(ByteAt(*hll, kCountAt + 7) | 0x80);
+  (*hll)[kCountAt + 7] = InvalidateCachePatch(*hll).bytes[0];
+}
+
+BytePatch InvalidateCachePatch(std::string_view hll) {
+  BytePatch patch;
+  patch.offset = kCountAt + 7;
+  patch.length = 1;
+  patch.bytes[0] = static_cast<char>(ByteAt(hll, kCountAt + 7) | 0x80);
+  return patch;
 }
 
 Observation Observe(std::string_view element) {
@@ -288,15 +296,32 @@ uint8_t DenseGet(std::string_view registers, size_t i) {
   return static_cast<uint8_t>(v & kRegisterMax);
 }
 
-void DenseSet(char* registers, size_t i, uint8_t value) {
-  size_t byte = i * 6 / 8;
-  unsigned shift = static_cast<unsigned>(i * 6 % 8);
-  auto* p = reinterpret_cast<uint8_t*>(registers);
-  p[byte] = static_cast<uint8_t>((p[byte] & ~(kRegisterMax << shift)) | (value << shift));
+namespace {
+
+// Writes a register's 6 bits at bit `shift` of p[0] (spilling into p[1] when shift > 2).
+void SetBitsAt(uint8_t* p, unsigned shift, uint8_t value) {
+  p[0] = static_cast<uint8_t>((p[0] & ~(kRegisterMax << shift)) | (value << shift));
   if (shift > 2) {  // the register's high bits spill into the next byte
     unsigned spill = 8 - shift;
-    p[byte + 1] = static_cast<uint8_t>((p[byte + 1] & ~(kRegisterMax >> spill)) | (value >> spill));
+    p[1] = static_cast<uint8_t>((p[1] & ~(kRegisterMax >> spill)) | (value >> spill));
   }
+}
+
+}  // namespace
+
+void DenseSet(char* registers, size_t i, uint8_t value) {
+  SetBitsAt(reinterpret_cast<uint8_t*>(registers) + i * 6 / 8,
+            static_cast<unsigned>(i * 6 % 8), value);
+}
+
+BytePatch DenseSetPatch(std::string_view dense_hll, size_t i, uint8_t value) {
+  BytePatch patch;
+  unsigned shift = static_cast<unsigned>(i * 6 % 8);
+  patch.offset = kHeaderSize + i * 6 / 8;
+  patch.length = shift > 2 ? 2 : 1;
+  std::memcpy(patch.bytes, dense_hll.data() + patch.offset, patch.length);
+  SetBitsAt(reinterpret_cast<uint8_t*>(patch.bytes), shift, value);
+  return patch;
 }
 
 Result<bool> SetRegister(std::string* hll, uint32_t index, uint8_t rank, size_t sparse_max_bytes) {

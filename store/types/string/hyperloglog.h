@@ -105,4 +105,17 @@ std::string DescribeSparse(std::string_view hll);
 uint8_t DenseGet(std::string_view dense_registers, size_t i);
 void DenseSet(char* dense_registers, size_t i, uint8_t value);
 
+// A change of a HLL in place: bytes to write at offset of the value.
+struct BytePatch {
+  size_t offset = 0;  // from the start of the value (header included)
+  size_t length = 0;  // 1 or 2
+  char bytes[2] = {};
+  std::string_view view() const { return {bytes, length}; }
+};
+// Setting register i of a dense HLL: the one or two bytes that hold it, with the register set
+// to value.
+BytePatch DenseSetPatch(std::string_view dense_hll, size_t i, uint8_t value);
+// Marking the cached count stale (InvalidateCache): one byte of the header.
+BytePatch InvalidateCachePatch(std::string_view hll);
+
 }  // namespace cairn::store::hll
