@@ -12,6 +12,9 @@ int luaopen_bit(lua_State* L);
 #include <cstdlib>
 #include <cstring>
 
+#include "src/scripting/lua_cmsgpack.h"
+#include "src/scripting/lua_struct.h"
+
 namespace cairn::server::scripting {
 namespace {
 
@@ -180,6 +183,8 @@ lua_State* OpenSandbox(LuaMemory* memory) {
   LoadLibrary(L, LUA_MATHLIBNAME, luaopen_math);
   LoadLibrary(L, "cjson", luaopen_cjson);
   LoadLibrary(L, "bit", luaopen_bit);
+  LoadLibrary(L, "cmsgpack", OpenCmsgpack);
+  LoadLibrary(L, "struct", OpenStruct);
   for (const char* name : {"dofile", "loadfile", "print"}) {
     lua_pushnil(L);
     lua_setglobal(L, name);
@@ -199,7 +204,8 @@ lua_State* OpenSandbox(LuaMemory* memory) {
 }
 
 void Seal(lua_State* L) {
-  for (const char* lib : {"string", "math", "table", "coroutine", "redis", "cjson", "bit"}) {
+  for (const char* lib :
+       {"string", "math", "table", "coroutine", "redis", "cjson", "bit", "cmsgpack", "struct"}) {
     lua_getglobal(L, lib);
     if (!lua_istable(L, -1)) {
       lua_pop(L, 1);
