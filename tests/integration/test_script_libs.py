@@ -455,5 +455,62 @@ class TestStruct(LibTestCase):
         self.assertLuaError("struct = nil", "Attempt to modify a readonly table")
 
 
+# Feeds random bytes (biased towards msgpack type bytes) and random struct formats to every
+# function and digests what each call gives: the values (re-packed) or the error text. The
+# script seeds math.random itself (ARGV[2]), so the digest is the same on every run and server.
+FUZZ_SCRIPT = """
+    math.randomseed(tonumber(ARGV[2]))
+    local out = {}
+    local function record(ok, ...)
+      if ok then
+        out[#out + 1] = 'ok' .. select('#', ...)
+        local n = select('#', ...)
+        if n > 0 then
+          local packed = {pcall(cmsgpack.pack, ...)}
+          out[#out + 1] = tostring(packed[2])
+        end
+      else
+        out[#out + 1] = tostring((...))
+      end
+    end
+    local types = {'\192', '\194', '\195', '\204', '\205', '\206', '\207', '\208', '\209', '\210',
+                   '\211', '\202', '\203', '\217', '\218', '\219', '\220', '\221', '\222', '\223',
+                   '\145', '\130', '\161', '\1', '\255', '\193', '\196'}
+    for i = 1, tonumber(ARGV[1]) do
+      local n = math.random(0, 16)
+      local t = {}
+      for j = 1, n do
+        if math.random(1, 3) == 1 then
+          t[j] = types[math.random(1, #types)]
+        else
+          t[j] = string.char(math.random(0, 255))
+        end
+      end
+      local s = table.concat(t)
+      record(pcall(cmsgpack.unpack, s))
+      record(pcall(cmsgpack.unpack_limit, s, math.random(0, 3), math.random(0, n)))
+      local opts = {'b', 'B', 'h', 'H', 'l', 'L', 'T', 'i', 'I3', 'i12', 'f', 'd', 'c2', 'c0', 's',
+                    'x', '<', '>', '!', '!2', '!4', ' ', 'z'}
+      local f = {}
+      for j = 1, math.random(0, 5) do f[j] = opts[math.random(1, #opts)] end
+      local fmt = table.concat(f)
+      record(pcall(struct.unpack, fmt, s, math.random(1, 4)))
+      record(pcall(struct.size, fmt))
+      record(pcall(struct.pack, fmt, math.random(-300, 300), s, math.random() * 1e6, 'ab', 7))
+    end
+    return {#out, redis.sha1hex(table.concat(out, '|'))}
+"""
+
+
+class TestRandomInput(LibTestCase):
+    def test_random_inputs_give_redis_s_values_and_errors(self):
+        # the digest redis-server 7.0.15 gives for this script
+        self.assertEqual(self.r.eval(FUZZ_SCRIPT, 0, 3000, 7),
+                         [22855, b"fff51c7f65c0a55e17110a592b897bc9b7fc4108"])
+        self.assertEqual(self.r.eval(FUZZ_SCRIPT, 0, 3000, 8),
+                         [22938, b"1d6ed41edc12caa91167adfa85d8f7642e68cd76"])
+        self.assertEqual(self.r.ping(), True)
+
+
 if __name__ == "__main__":
     main()
