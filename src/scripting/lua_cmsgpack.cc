@@ -315,6 +315,53 @@ bool PushFixType(lua_State* L, Input* in, unsigned char type) {
   return true;
 }
 
+// The types whose first byte is followed by a fixed-width big-endian field: a value, or the
+// length of what follows.
+enum class Field { kUnsigned, kUnsigned64, kSigned, kFloat, kDouble, kString, kArray, kMap };
+struct FixedType {
+  unsigned char type;
+  int width;
+  Field field;
+};
+constexpr FixedType kFixedTypes[] = {
+    {0xcc, 1, Field::kUnsigned},   {0xcd, 2, Field::kUnsigned}, {0xce, 4, Field::kUnsigned},
+    {0xcf, 8, Field::kUnsigned64}, {0xd0, 1, Field::kSigned},   {0xd1, 2, Field::kSigned},
+    {0xd2, 4, Field::kSigned},     {0xd3, 8, Field::kSigned},   {0xca, 4, Field::kFloat},
+    {0xcb, 8, Field::kDouble},     {0xd9, 1, Field::kString},   {0xda, 2, Field::kString},
+    {0xdb, 4, Field::kString},     {0xdc, 2, Field::kArray},    {0xdd, 4, Field::kArray},
+    {0xde, 2, Field::kMap},        {0xdf, 4, Field::kMap},
+};
+
+// The value of a signed field of `width` bytes.
+int64_t SignExtend(uint64_t v, int width) {
+  if (width == 8) return static_cast<int64_t>(v);
+  const uint64_t sign = uint64_t{1} << (width * 8 - 1);
+  return static_cast<int64_t>((v ^ sign) - sign);
+}
+
+void PushField(lua_State* L, Input* in, const FixedType& t) {
+  uint64_t v = 0;
+  if (!ReadFixed(in, t.width, &v)) return;
+  switch (t.field) {
+    case Field::kUnsigned:
+      return lua_pushinteger(L, static_cast<lua_Integer>(v));
+    case Field::kUnsigned64:  // values at or above 2^63 wrap to negative, as in Redis's build
+      return lua_pushinteger(L, static_cast<lua_Integer>(static_cast<int64_t>(v)));
+    case Field::kSigned:
+      return lua_pushnumber(L, static_cast<lua_Number>(SignExtend(v, t.width)));
+    case Field::kFloat:
+      return lua_pushnumber(L, FloatFromBits(v));
+    case Field::kDouble:
+      return lua_pushnumber(L, DoubleFromBits(v));
+    case Field::kString:
+      return PushBytes(L, in, v);
+    case Field::kArray:
+      return PushArray(L, in, v);
+    case Field::kMap:
+      return PushMap(L, in, v);
+  }
+}
+
 // Decodes one value and pushes it; on bad input sets in->error (what is pushed then does not
 // matter: the caller raises).
 void PushValue(lua_State* L, Input* in) {
@@ -322,33 +369,19 @@ void PushValue(lua_State* L, Input* in) {
   luaL_checkstack(L, 1, kTooManyValues);
   const unsigned char type = in->p[0];
   if (PushFixType(L, in, type)) return;
-  uint64_t v = 0;
-  switch (type) {
-    case 0xc0: lua_pushnil(L); Skip(in, 1); return;
-    case 0xc2: lua_pushboolean(L, 0); Skip(in, 1); return;
-    case 0xc3: lua_pushboolean(L, 1); Skip(in, 1); return;
-    case 0xcc: if (ReadFixed(in, 1, &v)) lua_pushinteger(L, static_cast<lua_Integer>(v)); return;
-    case 0xcd: if (ReadFixed(in, 2, &v)) lua_pushinteger(L, static_cast<lua_Integer>(v)); return;
-    case 0xce: if (ReadFixed(in, 4, &v)) lua_pushinteger(L, static_cast<lua_Integer>(v)); return;
-    // Values at or above 2^63 wrap to negative numbers, as Redis's build does.
-    case 0xcf: if (ReadFixed(in, 8, &v)) lua_pushinteger(L, static_cast<int64_t>(v)); return;
-    case 0xd0: if (ReadFixed(in, 1, &v)) lua_pushinteger(L, static_cast<int8_t>(v)); return;
-    case 0xd1: if (ReadFixed(in, 2, &v)) lua_pushinteger(L, static_cast<int16_t>(v)); return;
-    case 0xd2: if (ReadFixed(in, 4, &v)) lua_pushinteger(L, static_cast<int32_t>(v)); return;
-    case 0xd3:
-      if (ReadFixed(in, 8, &v)) lua_pushnumber(L, static_cast<lua_Number>(static_cast<int64_t>(v)));
-      return;
-    case 0xca: if (ReadFixed(in, 4, &v)) lua_pushnumber(L, FloatFromBits(v)); return;
-    case 0xcb: if (ReadFixed(in, 8, &v)) lua_pushnumber(L, DoubleFromBits(v)); return;
-    case 0xd9: if (ReadFixed(in, 1, &v)) PushBytes(L, in, v); return;
-    case 0xda: if (ReadFixed(in, 2, &v)) PushBytes(L, in, v); return;
-    case 0xdb: if (ReadFixed(in, 4, &v)) PushBytes(L, in, v); return;
-    case 0xdc: if (ReadFixed(in, 2, &v)) PushArray(L, in, v); return;
-    case 0xdd: if (ReadFixed(in, 4, &v)) PushArray(L, in, v); return;
-    case 0xde: if (ReadFixed(in, 2, &v)) PushMap(L, in, v); return;
-    case 0xdf: if (ReadFixed(in, 4, &v)) PushMap(L, in, v); return;
-    default: in->error = DecodeError::kBadFormat; return;  // bin, ext, 0xc1
+  if (type == 0xc0 || type == 0xc2 || type == 0xc3) {
+    if (type == 0xc0) {
+      lua_pushnil(L);
+    } else {
+      lua_pushboolean(L, type == 0xc3);
+    }
+    Skip(in, 1);
+    return;
   }
+  for (const FixedType& t : kFixedTypes) {
+    if (t.type == type) return PushField(L, in, t);
+  }
+  in->error = DecodeError::kBadFormat;  // bin, ext, 0xc1
 }
 
 // Decodes from byte `offset` of argument 1: every value when limit and offset are both 0 (so
@@ -364,8 +397,8 @@ int UnpackFrom(lua_State* L, lua_Integer limit, lua_Integer offset) {
                       static_cast<int>(offset), static_cast<int>(len));
   }
   if (static_cast<size_t>(offset) > len) {
-    return luaL_error(L, "Start offset %d greater than input length %d.",
-                      static_cast<int>(offset), static_cast<int>(len));
+    return luaL_error(L, "Start offset %d greater than input length %d.", static_cast<int>(offset),
+                      static_cast<int>(len));
   }
   if (all) limit = INT_MAX;
   Input in{reinterpret_cast<const unsigned char*>(s) + offset, len - static_cast<size_t>(offset),
@@ -412,10 +445,8 @@ void SetString(lua_State* L, const char* field, const char* value) {
 
 int OpenCmsgpack(lua_State* L) {
   lua_newtable(L);
-  const luaL_Reg functions[] = {{"pack", Pack},
-                                {"unpack", Unpack},
-                                {"unpack_one", UnpackOne},
-                                {"unpack_limit", UnpackLimit}};
+  const luaL_Reg functions[] = {
+      {"pack", Pack}, {"unpack", Unpack}, {"unpack_one", UnpackOne}, {"unpack_limit", UnpackLimit}};
   for (const luaL_Reg& f : functions) {
     lua_pushcfunction(L, f.func);
     lua_setfield(L, -2, f.name);

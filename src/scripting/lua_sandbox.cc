@@ -76,9 +76,13 @@ void MarkProtected(lua_State* L, int index) {
   lua_pop(L, 1);
 }
 
-// rawset and setmetatable, refusing protected tables; the originals are upvalue 1.
+// rawset and setmetatable, refusing protected tables; the originals are upvalue 1. The error
+// names no script line: in Redis it is raised inside the C function.
 int GuardedRawset(lua_State* L) {
-  if (IsProtected(L, 1)) return ReadonlyError(L);
+  if (IsProtected(L, 1)) {
+    lua_pushstring(L, "Attempt to modify a readonly table");
+    return lua_error(L);
+  }
   lua_pushvalue(L, lua_upvalueindex(1));
   lua_insert(L, 1);
   lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);

@@ -51,19 +51,32 @@ int ReadCount(lua_State* L, const char** fmt, int fallback) {
 // Bytes an option occupies (0 for the control options and 's'); consumes its count.
 size_t OptionSize(lua_State* L, int opt, const char** fmt) {
   switch (opt) {
-    case 'B': case 'b': case 'x': return 1;
-    case 'H': case 'h': return 2;
-    case 'f': return 4;
-    case 'L': case 'l': case 'T': case 'd': return 8;
-    case 'c': return static_cast<size_t>(ReadCount(L, fmt, 1));
-    case 'i': case 'I': {
+    case 'B':
+    case 'b':
+    case 'x':
+      return 1;
+    case 'H':
+    case 'h':
+      return 2;
+    case 'f':
+      return 4;
+    case 'L':
+    case 'l':
+    case 'T':
+    case 'd':
+      return 8;
+    case 'c':
+      return static_cast<size_t>(ReadCount(L, fmt, 1));
+    case 'i':
+    case 'I': {
       int size = ReadCount(L, fmt, 4);
       if (size > kMaxIntSize) {
         luaL_error(L, "integral size %d is larger than limit of %d", size, kMaxIntSize);
       }
       return static_cast<size_t>(size);
     }
-    default: return 0;
+    default:
+      return 0;
   }
 }
 
@@ -77,9 +90,14 @@ size_t Padding(size_t pos, const Options& o, int opt, size_t size) {
 
 void ApplyControl(lua_State* L, int opt, const char** fmt, Options* o) {
   switch (opt) {
-    case ' ': return;
-    case '>': o->endian = Endian::kBig; return;
-    case '<': o->endian = Endian::kLittle; return;
+    case ' ':
+      return;
+    case '>':
+      o->endian = Endian::kBig;
+      return;
+    case '<':
+      o->endian = Endian::kLittle;
+      return;
     case '!': {
       int align = ReadCount(L, fmt, kMaxAlign);
       if (align <= 0 || (align & (align - 1)) != 0) {
@@ -139,8 +157,7 @@ lua_Number ReadInteger(const char* p, size_t size, Endian endian, bool is_signed
 
 void PackInteger(lua_State* L, luaL_Buffer* b, int arg, size_t size, Endian endian) {
   lua_Number n = luaL_checknumber(L, arg);
-  uint64_t value =
-      n < 0 ? static_cast<uint64_t>(TruncateLikeX86(n)) : ToUnsignedLikeX86(n);
+  uint64_t value = n < 0 ? static_cast<uint64_t>(TruncateLikeX86(n)) : ToUnsignedLikeX86(n);
   AddBytes(b, value, size, endian);
 }
 
@@ -191,16 +208,26 @@ int Pack(lua_State* L) {
     total += pad;
     for (; pad > 0; --pad) luaL_addchar(&b, '\0');
     switch (opt) {
-      case 'b': case 'B': case 'h': case 'H': case 'l': case 'L': case 'T': case 'i': case 'I':
+      case 'b':
+      case 'B':
+      case 'h':
+      case 'H':
+      case 'l':
+      case 'L':
+      case 'T':
+      case 'i':
+      case 'I':
         PackInteger(L, &b, arg++, size, o.endian);
         break;
       case 'x':
         luaL_addchar(&b, '\0');
         break;
-      case 'f': case 'd':
+      case 'f':
+      case 'd':
         PackFloat(L, &b, arg++, size, o.endian);
         break;
-      case 'c': case 's':
+      case 'c':
+      case 's':
         size = PackString(L, &b, arg++, opt, size);
         break;
       default:
@@ -226,7 +253,15 @@ size_t TakePreviousSize(lua_State* L, int* results) {
 size_t UnpackOne(lua_State* L, int opt, const char* data, size_t len, size_t pos, size_t size,
                  Endian endian, int* results) {
   switch (opt) {
-    case 'b': case 'B': case 'h': case 'H': case 'l': case 'L': case 'T': case 'i': case 'I':
+    case 'b':
+    case 'B':
+    case 'h':
+    case 'H':
+    case 'l':
+    case 'L':
+    case 'T':
+    case 'i':
+    case 'I':
       lua_pushnumber(L, ReadInteger(data + pos, size, endian, IsLower(opt)));
       break;
     case 'f': {

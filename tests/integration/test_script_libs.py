@@ -150,6 +150,12 @@ class TestCmsgpackPack(LibTestCase):
                             "Attempt to modify a readonly table")
         self.assertLuaError("cmsgpack.extra = 1", "Attempt to modify a readonly table")
         self.assertLuaError("cmsgpack = nil", "Attempt to modify a readonly table")
+        # raised inside rawset / setmetatable, so no script line in front, as in Redis
+        for body in ("rawset(cmsgpack, 'pack', 1)", "setmetatable(struct, {})"):
+            with self.assertRaises(redis.ResponseError) as cm:
+                self.r.eval(body, 0)
+            self.assertTrue(str(cm.exception).startswith("Attempt to modify a readonly table"),
+                            str(cm.exception))
 
 
 class TestCmsgpackUnpack(LibTestCase):
