@@ -12,6 +12,9 @@ int luaopen_bit(lua_State* L);
 #include <cstdlib>
 #include <cstring>
 
+#include "src/scripting/lua_cmsgpack.h"
+#include "src/scripting/lua_struct.h"
+
 namespace cairn::server::scripting {
 namespace {
 
@@ -73,9 +76,13 @@ void MarkProtected(lua_State* L, int index) {
   lua_pop(L, 1);
 }
 
-// rawset and setmetatable, refusing protected tables; the originals are upvalue 1.
+// rawset and setmetatable, refusing protected tables; the originals are upvalue 1. The error
+// names no script line: in Redis it is raised inside the C function.
 int GuardedRawset(lua_State* L) {
-  if (IsProtected(L, 1)) return ReadonlyError(L);
+  if (IsProtected(L, 1)) {
+    lua_pushstring(L, "Attempt to modify a readonly table");
+    return lua_error(L);
+  }
   lua_pushvalue(L, lua_upvalueindex(1));
   lua_insert(L, 1);
   lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
@@ -180,6 +187,8 @@ lua_State* OpenSandbox(LuaMemory* memory) {
   LoadLibrary(L, LUA_MATHLIBNAME, luaopen_math);
   LoadLibrary(L, "cjson", luaopen_cjson);
   LoadLibrary(L, "bit", luaopen_bit);
+  LoadLibrary(L, "cmsgpack", OpenCmsgpack);
+  LoadLibrary(L, "struct", OpenStruct);
   for (const char* name : {"dofile", "loadfile", "print"}) {
     lua_pushnil(L);
     lua_setglobal(L, name);
@@ -199,7 +208,8 @@ lua_State* OpenSandbox(LuaMemory* memory) {
 }
 
 void Seal(lua_State* L) {
-  for (const char* lib : {"string", "math", "table", "coroutine", "redis", "cjson", "bit"}) {
+  for (const char* lib :
+       {"string", "math", "table", "coroutine", "redis", "cjson", "bit", "cmsgpack", "struct"}) {
     lua_getglobal(L, lib);
     if (!lua_istable(L, -1)) {
       lua_pop(L, 1);

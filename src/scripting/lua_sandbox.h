@@ -1,8 +1,8 @@
 // src/scripting/lua_sandbox.h — a Lua 5.1 interpreter set up as Redis 7.0 sets up its own:
-// the base, table, string and math libraries plus cjson and bit; no os, io, package, require,
-// loadfile, dofile or print; binary chunks refused; and every global and library table read
-// only. Writing a global fails with "Attempt to modify a readonly table", reading an unknown
-// one with "Script attempted to access nonexistent global variable 'x'".
+// the base, table, string and math libraries plus cjson, bit, cmsgpack and struct; no os, io,
+// package, require, loadfile, dofile or print; binary chunks refused; and every global and
+// library table read only. Writing a global fails with "Attempt to modify a readonly table",
+// reading an unknown one with "Script attempted to access nonexistent global variable 'x'".
 //
 // Stock Lua 5.1 has no read-only tables, so the protection is built from proxies: the globals
 // and each library are empty tables whose metatable reads through to the real table and

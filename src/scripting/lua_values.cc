@@ -194,11 +194,11 @@ std::string NoNewlines(std::string s) {
   return s;
 }
 
+// Redis converts with a C cast, which on x86-64 turns NaN and every value outside the int64
+// range into INT64_MIN; scripts see that (e.g. `return 2^63` replies -9223372036854775808).
 int64_t TruncateToInt(lua_Number n) {
-  if (std::isnan(n)) return 0;
-  if (n >= 9.2233720368547758e18) return std::numeric_limits<int64_t>::max();
-  if (n <= -9.2233720368547758e18) return std::numeric_limits<int64_t>::min();
-  return static_cast<int64_t>(n);
+  if (n >= -9.2233720368547758e18 && n < 9.2233720368547758e18) return static_cast<int64_t>(n);
+  return std::numeric_limits<int64_t>::min();
 }
 
 void WriteTable(lua_State* L, resp::Writer& w, int script_resp);
