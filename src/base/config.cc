@@ -238,6 +238,7 @@ Status ParseInto(const Option& o, void* slot, const std::vector<std::string>& v)
   if (o.kind == Kind::kList || o.kind == Kind::kEnumFlags) {
     std::vector<std::string> words = v;
     if (o.kind == Kind::kEnumFlags) {
+      if (words.empty()) return Status::Invalid(EnumError(o));
       for (std::string& w : words) {
         w = Lower(w);
         if (!IsChoice(o, w)) return Status::Invalid(EnumError(o));

@@ -144,6 +144,9 @@ TEST_CASE("a bad value in the config file stops loading with Redis's reason") {
   CHECK(LoadError("shutdown-on-sigterm save nosave") ==
         "shutdown options SAVE and NOSAVE can't be used simultaneously");
   CHECK(LoadError("replicaof localhost port") == "Invalid master port");
+  CHECK(LoadError("maxmemory-clients -5%") == "argument must be a memory or percent value");
+  CHECK(LoadError("shutdown-on-sigint \"\"") ==
+        "argument(s) must be one of the following: default, save, nosave, now, force");
   CHECK(LoadError("hash-max-listpack-entries -1") ==
         "argument must be between 0 and 9223372036854775807 inclusive");
   CHECK(LoadError("no-such-option 1") == "Bad directive or wrong number of arguments");
