@@ -95,6 +95,10 @@ int main(int argc, char** argv) {
   }
   Config config = loader.Snapshot();
   cairn::server::ConfigureLog(config.loglevel, config.logfile);
+  for (const std::string& name : loader.AcceptedOnlyInUse()) {
+    cairn::server::Log(cairn::server::LogLevel::kWarning,
+                       "option %s is accepted but has no effect in cairn", name.c_str());
+  }
   if (config.daemonize) Daemonize();
   RaiseOpenFilesLimit(config.maxclients);
   if (!EnterDataDir(config.dir)) return 1;

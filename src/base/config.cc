@@ -11,25 +11,31 @@
 
 #include "resp/inline_split.h"
 #include "resp/number.h"
+#include "src/base/config_option.h"
 #include "src/base/config_values.h"
 #include "src/base/glob.h"
 
 namespace cairn::server {
 namespace {
 
-// kCustom: a value with a grammar of its own (config_values.h), one or more words.
-enum class Kind { kBool, kInt, kOctal, kMemory, kString, kEnum, kList, kCustom };
+using Kind = ConfigKind;
 
 // One option: how to parse, check and print it. Setters return Redis's reason on error.
+// A real option lives in a Config field; an accepted-only one (config_option.h) in
+// Config::accepted[accepted], as the text CONFIG GET prints.
 struct Option {
   std::string_view name;
   Kind kind;
   bool mutable_at_runtime;
-  int64_t min = 0, max = 0;                // kInt, kMemory
-  std::vector<std::string_view> choices;   // kEnum
+  int64_t min = 0, max = 0;                // numbers
+  std::vector<std::string_view> choices;   // kEnum, kEnumFlags
   std::function<void*(Config&)> field;
   Status (*parse)(const std::vector<std::string>& words, Config* c) = nullptr;  // kCustom
   std::string (*format)(const Config& c) = nullptr;                            // kCustom
+  std::string_view alias = {};
+  int accepted = -1;
+  Status (*check)(const std::vector<std::string>& words) = nullptr;  // kList, kEnumFlags
+  bool hidden = false;
 };
 
 Status ParseNotifyKeyspaceEvents(const std::vector<std::string>& words, Config* c) {
@@ -47,29 +53,14 @@ std::string FormatNotifyKeyspaceEvents(const Config& c) {
 
 std::string Bounds(int64_t min, int64_t max);
 
-// tracking-table-max-keys: a plain integer (no memory units) up to LLONG_MAX, as Redis 7.0
-// takes it; kInt's field is an int.
-Status ParseTrackingTableMaxKeys(const std::vector<std::string>& words, Config* c) {
-  int64_t n = 0;
-  if (words.size() != 1 || !resp::ParseInt64(words[0], &n)) {
-    return Status::Invalid("argument couldn't be parsed into an integer");
-  }
-  if (n < 0) return Status::Invalid(Bounds(0, LLONG_MAX));
-  c->tracking_table_max_keys = n;
-  return Status::Ok();
-}
-
-std::string FormatTrackingTableMaxKeys(const Config& c) {
-  return std::to_string(c.tracking_table_max_keys);
-}
-
 template <class T, class M>
 std::function<void*(Config&)> Field(M T::*member) {
   return [member](Config& c) -> void* { return &(c.*member); };
 }
 
-const std::vector<Option>& Options() {
-  static const std::vector<Option> options = {
+// cairn's own options: the ones it acts on (Redis's names and grammar where Redis has them).
+std::vector<Option> RealOptions() {
+  return {
       {"port", Kind::kInt, false, 0, 65535, {}, Field(&Config::port)},
       {"bind", Kind::kList, false, 0, 0, {}, Field(&Config::bind)},
       {"unixsocket", Kind::kString, false, 0, 0, {}, Field(&Config::unixsocket)},
@@ -99,12 +90,31 @@ const std::vector<Option>& Options() {
       {"maxmemory-samples", Kind::kInt, true, 1, 64, {}, Field(&Config::maxmemory_samples)},
       {"hll-sparse-max-bytes", Kind::kMemory, true, 0, LONG_MAX, {},
        Field(&Config::hll_sparse_max_bytes)},
-      {"tracking-table-max-keys", Kind::kCustom, true, 0, 0, {}, nullptr,
-       ParseTrackingTableMaxKeys, FormatTrackingTableMaxKeys},
-      {"busy-reply-threshold", Kind::kInt, true, 0, LLONG_MAX, {},
-       Field(&Config::busy_reply_threshold_ms)},
-      {"lua-time-limit", Kind::kInt, true, 0, LLONG_MAX, {},
-       Field(&Config::busy_reply_threshold_ms)},
+      {"tracking-table-max-keys", Kind::kInt64, true, 0, LONG_MAX, {},
+       Field(&Config::tracking_table_max_keys)},
+      {"busy-reply-threshold", Kind::kInt64, true, 0, LONG_MAX, {},
+       Field(&Config::busy_reply_threshold_ms), nullptr, nullptr, "lua-time-limit"},
+      // Encoding thresholds (store/encoding_limits.h).
+      {"hash-max-listpack-entries", Kind::kInt64, true, 0, LONG_MAX, {},
+       Field(&Config::hash_max_listpack_entries), nullptr, nullptr, "hash-max-ziplist-entries"},
+      {"hash-max-listpack-value", Kind::kMemory, true, 0, LONG_MAX, {},
+       Field(&Config::hash_max_listpack_value), nullptr, nullptr, "hash-max-ziplist-value"},
+      {"zset-max-listpack-entries", Kind::kInt64, true, 0, LONG_MAX, {},
+       Field(&Config::zset_max_listpack_entries), nullptr, nullptr, "zset-max-ziplist-entries"},
+      {"zset-max-listpack-value", Kind::kMemory, true, 0, LONG_MAX, {},
+       Field(&Config::zset_max_listpack_value), nullptr, nullptr, "zset-max-ziplist-value"},
+      {"set-max-intset-entries", Kind::kInt64, true, 0, LONG_MAX, {},
+       Field(&Config::set_max_intset_entries)},
+      {"set-max-listpack-entries", Kind::kInt64, true, 0, LONG_MAX, {},
+       Field(&Config::set_max_listpack_entries)},
+      {"set-max-listpack-value", Kind::kInt64, true, 0, LONG_MAX, {},
+       Field(&Config::set_max_listpack_value)},
+      {"list-max-listpack-size", Kind::kInt, true, INT_MIN, INT_MAX, {},
+       Field(&Config::list_max_listpack_size), nullptr, nullptr, "list-max-ziplist-size"},
+      {"stream-node-max-bytes", Kind::kMemory, true, 0, LONG_MAX, {},
+       Field(&Config::stream_node_max_bytes)},
+      {"stream-node-max-entries", Kind::kInt64, true, 0, LLONG_MAX, {},
+       Field(&Config::stream_node_max_entries)},
       {"dir", Kind::kString, true, 0, 0, {}, Field(&Config::dir)},
       {"dbfilename", Kind::kString, true, 0, 0, {}, Field(&Config::dbfilename)},
       {"appendfilename", Kind::kString, false, 0, 0, {}, Field(&Config::appendfilename)},
@@ -134,14 +144,36 @@ const std::vector<Option>& Options() {
       {"debug-wal-inject-enospc", Kind::kBool, true, 0, 0, {},
        Field(&Config::debug_wal_inject_enospc)},
   };
+}
+
+// Every option: cairn's own, then Redis's accepted-only ones.
+const std::vector<Option>& Options() {
+  static const std::vector<Option> options = [] {
+    std::vector<Option> all = RealOptions();
+    const std::vector<AcceptedOption>& accepted = AcceptedOptions();
+    for (size_t i = 0; i < accepted.size(); ++i) {
+      const AcceptedOption& a = accepted[i];
+      Option o{a.name, a.kind, a.mutable_at_runtime, a.min, a.max, a.choices, nullptr};
+      o.alias = a.alias;
+      o.accepted = static_cast<int>(i);
+      o.check = a.check;
+      o.hidden = a.hidden;
+      all.push_back(std::move(o));
+    }
+    return all;
+  }();
   return options;
+}
+
+bool EqualsNoCase(std::string_view a, std::string_view lower) {
+  return a.size() == lower.size() &&
+         std::equal(a.begin(), a.end(), lower.begin(),
+                    [](char x, char y) { return std::tolower(static_cast<unsigned char>(x)) == y; });
 }
 
 const Option* FindOption(std::string_view name) {
   for (const Option& o : Options()) {
-    if (o.name.size() == name.size() &&
-        std::equal(name.begin(), name.end(), o.name.begin(),
-                   [](char a, char b) { return std::tolower(a) == b; })) {
+    if (EqualsNoCase(name, o.name) || (!o.alias.empty() && EqualsNoCase(name, o.alias))) {
       return &o;
     }
   }
@@ -159,94 +191,209 @@ std::string Bounds(int64_t min, int64_t max) {
          " inclusive";
 }
 
-// Parses value into the option's field. On failure, kInvalid with Redis's reason text.
-Status Assign(const Option& o, Config& c, const std::vector<std::string>& v) {
-  if (o.kind == Kind::kList) {
-    *static_cast<std::vector<std::string>*>(o.field(c)) = v;
+std::string EnumError(const Option& o) {
+  std::string msg = "argument(s) must be one of the following: ";
+  for (size_t i = 0; i < o.choices.size(); ++i) msg += (i ? ", " : "") + std::string(o.choices[i]);
+  return msg;
+}
+
+bool IsChoice(const Option& o, const std::string& lower) {
+  return std::find(o.choices.begin(), o.choices.end(), lower) != o.choices.end();
+}
+
+std::string Join(const std::vector<std::string>& words) {
+  std::string out;
+  for (const std::string& w : words) out += (out.empty() ? "" : " ") + w;
+  return out;
+}
+
+// A number of kind kInt, kInt64, kOctal, kMemory or kMemoryPercent, checked against bounds.
+Status ParseNumber(const Option& o, const std::string& text, int64_t* n) {
+  bool ok = false;
+  std::string_view error = "argument couldn't be parsed into an integer";
+  if (o.kind == Kind::kOctal) {
+    char* end = nullptr;
+    *n = std::strtol(text.c_str(), &end, 8);
+    ok = !text.empty() && *end == '\0';
+  } else if (o.kind == Kind::kMemoryPercent && !text.empty() && text.back() == '%') {
+    ok = resp::ParseInt64(std::string_view(text).substr(0, text.size() - 1), n) && *n >= 0;
+    if (ok && *n > 100) return Status::Invalid("percentage argument must be less or equal to 100");
+    *n = -*n;  // held negative, as Redis does
+    error = "argument must be a memory or percent value";
+  } else if (o.kind == Kind::kMemory || o.kind == Kind::kMemoryPercent) {
+    ok = ParseMemory(text, n) && (o.kind == Kind::kMemory || *n >= 0);
+    error = o.kind == Kind::kMemory ? "argument must be a memory value"
+                                    : "argument must be a memory or percent value";
+  } else {
+    ok = resp::ParseInt64(text, n);
+  }
+  if (!ok) return Status::Invalid(std::string(error));
+  if (*n < o.min || *n > o.max) return Status::Invalid(Bounds(o.min, o.max));
+  return Status::Ok();
+}
+
+// Parses the words of a value into slot, whose type the kind gives (bool, int, int64_t,
+// std::string or std::vector<std::string>). On failure, kInvalid with Redis's reason text.
+Status ParseInto(const Option& o, void* slot, const std::vector<std::string>& v) {
+  if (o.kind == Kind::kList || o.kind == Kind::kEnumFlags) {
+    std::vector<std::string> words = v;
+    if (o.kind == Kind::kEnumFlags) {
+      if (words.empty()) return Status::Invalid(EnumError(o));
+      for (std::string& w : words) {
+        w = Lower(w);
+        if (!IsChoice(o, w)) return Status::Invalid(EnumError(o));
+      }
+    }
+    if (o.check != nullptr) {
+      if (Status st = o.check(words); !st.ok()) return st;
+    }
+    if (o.kind == Kind::kEnumFlags) {
+      *static_cast<std::string*>(slot) = Join(words);
+    } else {
+      *static_cast<std::vector<std::string>*>(slot) = std::move(words);
+    }
     return Status::Ok();
   }
-  if (o.kind == Kind::kCustom) return o.parse(v, &c);
   const std::string& text = v[0];
   switch (o.kind) {
     case Kind::kBool: {
       std::string t = Lower(text);
       if (t != "yes" && t != "no") return Status::Invalid("argument must be 'yes' or 'no'");
-      *static_cast<bool*>(o.field(c)) = t == "yes";
-      return Status::Ok();
-    }
-    case Kind::kOctal: {
-      char* end = nullptr;
-      long n = std::strtol(text.c_str(), &end, 8);
-      if (text.empty() || *end != '\0') {
-        return Status::Invalid("argument couldn't be parsed into an integer");
-      }
-      if (n < o.min || n > o.max) return Status::Invalid(Bounds(o.min, o.max));
-      *static_cast<int*>(o.field(c)) = static_cast<int>(n);
-      return Status::Ok();
-    }
-    case Kind::kInt:
-    case Kind::kMemory: {
-      int64_t n = 0;
-      bool ok = o.kind == Kind::kInt ? resp::ParseInt64(text, &n) : ParseMemory(text, &n);
-      if (!ok) {
-        return Status::Invalid(o.kind == Kind::kInt ? "argument couldn't be parsed into an integer"
-                                                    : "argument must be a memory value");
-      }
-      if (n < o.min || n > o.max) return Status::Invalid(Bounds(o.min, o.max));
-      if (o.kind == Kind::kInt) {
-        *static_cast<int*>(o.field(c)) = static_cast<int>(n);
-      } else {
-        *static_cast<int64_t*>(o.field(c)) = n;
-      }
+      *static_cast<bool*>(slot) = t == "yes";
       return Status::Ok();
     }
     case Kind::kEnum: {
       std::string t = Lower(text);
-      if (std::find(o.choices.begin(), o.choices.end(), t) == o.choices.end()) {
-        std::string msg = "argument(s) must be one of the following: ";
-        for (size_t i = 0; i < o.choices.size(); ++i) {
-          msg += (i ? ", " : "") + std::string(o.choices[i]);
-        }
-        return Status::Invalid(std::move(msg));
-      }
-      *static_cast<std::string*>(o.field(c)) = t;
+      if (!IsChoice(o, t)) return Status::Invalid(EnumError(o));
+      *static_cast<std::string*>(slot) = t;
       return Status::Ok();
     }
     case Kind::kString:
-      *static_cast<std::string*>(o.field(c)) = text;
+      *static_cast<std::string*>(slot) = text;
       return Status::Ok();
-    case Kind::kList:
-    case Kind::kCustom:
+    default:
       break;
+  }
+  int64_t n = 0;
+  if (Status st = ParseNumber(o, text, &n); !st.ok()) return st;
+  if (o.kind == Kind::kInt || o.kind == Kind::kOctal) {
+    *static_cast<int*>(slot) = static_cast<int>(n);
+  } else {
+    *static_cast<int64_t*>(slot) = n;
   }
   return Status::Ok();
 }
 
-std::string Format(const Option& o, Config& c) {
+// The text CONFIG GET prints for the value in slot (see ParseInto).
+std::string FormatFrom(const Option& o, const void* slot) {
   switch (o.kind) {
-    case Kind::kBool: return *static_cast<bool*>(o.field(c)) ? "yes" : "no";
-    case Kind::kInt: return std::to_string(*static_cast<int*>(o.field(c)));
+    case Kind::kBool: return *static_cast<const bool*>(slot) ? "yes" : "no";
+    case Kind::kInt: return std::to_string(*static_cast<const int*>(slot));
     case Kind::kOctal: {
       std::ostringstream s;
-      s << std::oct << *static_cast<int*>(o.field(c));
+      s << std::oct << *static_cast<const int*>(slot);
       return s.str();
     }
-    case Kind::kMemory: return std::to_string(*static_cast<int64_t*>(o.field(c)));
-    case Kind::kString:
-    case Kind::kEnum: return *static_cast<std::string*>(o.field(c));
-    case Kind::kCustom: return o.format(c);
-    case Kind::kList: {
-      std::string out;
-      for (const std::string& s : *static_cast<std::vector<std::string>*>(o.field(c))) {
-        out += (out.empty() ? "" : " ") + s;
-      }
-      return out;
+    case Kind::kInt64:
+    case Kind::kMemory: return std::to_string(*static_cast<const int64_t*>(slot));
+    case Kind::kMemoryPercent: {
+      int64_t n = *static_cast<const int64_t*>(slot);
+      return n < 0 ? std::to_string(-n) + "%" : std::to_string(n);
     }
+    case Kind::kString:
+    case Kind::kEnum:
+    case Kind::kEnumFlags: return *static_cast<const std::string*>(slot);
+    case Kind::kList: return Join(*static_cast<const std::vector<std::string>*>(slot));
+    case Kind::kCustom: break;
   }
   return "";
 }
 
+// Storage for an accepted-only option's value while it is parsed.
+struct Scratch {
+  bool flag = false;
+  int small = 0;
+  int64_t number = 0;
+  std::string text;
+  std::vector<std::string> words;
+
+  void* For(Kind kind) {
+    switch (kind) {
+      case Kind::kBool: return &flag;
+      case Kind::kInt:
+      case Kind::kOctal: return &small;
+      case Kind::kInt64:
+      case Kind::kMemory:
+      case Kind::kMemoryPercent: return &number;
+      case Kind::kList: return &words;
+      default: return &text;
+    }
+  }
+};
+
+// Parses value into the option's storage. On failure, kInvalid with Redis's reason text.
+Status Assign(const Option& o, Config& c, const std::vector<std::string>& v) {
+  if (o.kind == Kind::kCustom) return o.parse(v, &c);
+  if (o.accepted < 0) return ParseInto(o, o.field(c), v);
+  Scratch scratch;
+  void* slot = scratch.For(o.kind);
+  if (Status st = ParseInto(o, slot, v); !st.ok()) return st;
+  c.accepted[static_cast<size_t>(o.accepted)] = FormatFrom(o, slot);
+  return Status::Ok();
+}
+
+std::string Format(const Option& o, Config& c) {
+  if (o.kind == Kind::kCustom) return o.format(c);
+  if (o.accepted >= 0) return c.accepted[static_cast<size_t>(o.accepted)];
+  return FormatFrom(o, o.field(c));
+}
+
+// Whether words (the name first) has a number of values the option takes.
+bool ArityFits(const Option& o, size_t words) {
+  if (words < 2) return false;
+  switch (o.kind) {
+    case Kind::kList:
+    case Kind::kCustom:
+    case Kind::kEnumFlags: return true;
+    default: return o.name == "save" || words == 2;  // "save" takes pairs, or ""
+  }
+}
+
+// One word as redis.conf reads it back: as it is when it can be, else in double quotes with
+// quotes, backslashes and control characters escaped.
+std::string QuoteConfigWord(std::string_view v) {
+  bool plain = !v.empty() && std::none_of(v.begin(), v.end(), [](char ch) {
+    return ch == '"' || ch == '\'' || ch == '\\' || std::isspace(static_cast<unsigned char>(ch)) ||
+           std::iscntrl(static_cast<unsigned char>(ch));
+  });
+  if (plain) return std::string(v);
+  std::string out = "\"";
+  for (char ch : v) {
+    switch (ch) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default: out += ch;
+    }
+  }
+  return out + "\"";
+}
+
+// Directives of redis.conf outside the option table that cairn reads and ignores (with a
+// startup warning): a module, renamed commands or ACL users it cannot honour.
+bool IsIgnoredDirective(const std::string& lower) {
+  return lower == "rename-command" || lower == "user" || lower == "loadmodule";
+}
+
 }  // namespace
+
+std::vector<std::string> DefaultAcceptedValues() {
+  std::vector<std::string> values;
+  for (const AcceptedOption& a : AcceptedOptions()) values.emplace_back(a.default_value);
+  return values;
+}
 
 bool ParseMemory(std::string_view text, int64_t* out) {
   std::string t = Lower(text);
@@ -281,25 +428,51 @@ bool SplitConfigLine(std::string_view line, std::vector<std::string>* words) {
   return true;
 }
 
-Status ConfigStore::ApplyLine(const std::vector<std::string>& words, bool at_startup) {
+Status ConfigStore::ApplyLine(const std::vector<std::string>& words, int depth) {
+  std::string directive = Lower(words[0]);
+  if (directive == "include" && words.size() == 2) return LoadFile(words[1], depth + 1);
+  if (IsIgnoredDirective(directive) && words.size() >= 2) {
+    NoteAcceptedOnly(directive);
+    return Status::Ok();
+  }
   const Option* o = FindOption(words[0]);
-  bool list = o != nullptr && (o->kind == Kind::kList || o->kind == Kind::kCustom);
-  // "save" takes any number of words (pairs of seconds and changes, or "").
-  bool save = o != nullptr && o->name == "save";
-  if (o == nullptr || words.size() < 2 || (!list && !save && words.size() != 2)) {
+  if (o == nullptr || !ArityFits(*o, words.size())) {
     return Status::Invalid("Bad directive or wrong number of arguments");
   }
   std::vector<std::string> values(words.begin() + 1, words.end());
-  if (save) {
-    std::string joined;
-    for (const std::string& w : values) joined += (joined.empty() ? "" : " ") + w;
-    values = {joined};
+  if (o->name == "save") values = {Join(values)};
+  if (Status st = Assign(*o, config_, values); !st.ok()) return st;
+  if (o->accepted >= 0) NoteAcceptedOnly(std::string(o->name));
+  return Status::Ok();
+}
+
+void ConfigStore::NoteAcceptedOnly(const std::string& name) {
+  if (std::find(accepted_in_use_.begin(), accepted_in_use_.end(), name) == accepted_in_use_.end()) {
+    accepted_in_use_.push_back(name);
   }
-  return Assign(*o, config_, values);
+}
+
+std::vector<std::string> ConfigStore::AcceptedOnlyInUse() const {
+  std::lock_guard lock(mu_);
+  return accepted_in_use_;
+}
+
+Status ConfigStore::LoadFile(const std::string& path, int depth) {
+  // Redis follows includes without a limit; a bound turns a self-include into an error.
+  if (depth > 16) return Status::Invalid("Too many nested include directives");
+  std::ifstream in(path);
+  if (!in) return Status::Invalid("Fatal error, can't open config file '" + path + "'");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return LoadTextLocked(ss.str(), path, depth);
 }
 
 Status ConfigStore::LoadText(std::string_view text, std::string_view origin) {
   std::lock_guard lock(mu_);
+  return LoadTextLocked(text, origin, 0);
+}
+
+Status ConfigStore::LoadTextLocked(std::string_view text, std::string_view origin, int depth) {
   int line_no = 0;
   while (!text.empty()) {
     size_t nl = text.find('\n');
@@ -315,8 +488,9 @@ Status ConfigStore::LoadText(std::string_view text, std::string_view origin) {
     if (line.empty() || line[0] == '#') continue;
     std::vector<std::string> words;
     Status st = SplitConfigLine(line, &words)
-                    ? ApplyLine(words, true)
+                    ? ApplyLine(words, depth)
                     : Status::Invalid("Unbalanced quotes in configuration line");
+    if (!st.ok() && st.message().starts_with("\n*** FATAL")) return st;  // from an include
     if (!st.ok()) {
       return Status::Invalid("\n*** FATAL CONFIG FILE ERROR ***\nReading the configuration file " +
                              std::string(origin) + ", at line " + std::to_string(line_no) +
@@ -367,9 +541,15 @@ std::vector<std::pair<std::string, std::string>> ConfigStore::Get(
   std::lock_guard lock(mu_);
   std::vector<std::pair<std::string, std::string>> out;
   Config& c = const_cast<Config&>(config_);
+  // As in Redis 7.0: a pattern matches names and aliases alike, and a hidden (debugging)
+  // option answers only to its exact name.
+  bool exact = pattern.find_first_of("*?[\\") == std::string_view::npos;
   for (const Option& o : Options()) {
-    if (GlobMatch(pattern, o.name, /*nocase=*/true)) {
-      out.emplace_back(std::string(o.name), Format(o, c));
+    if (o.hidden && !exact) continue;
+    for (std::string_view name : {o.name, o.alias}) {
+      if (!name.empty() && GlobMatch(pattern, name, /*nocase=*/true)) {
+        out.emplace_back(std::string(name), Format(o, c));
+      }
     }
   }
   return out;
@@ -381,7 +561,7 @@ Status ConfigStore::Set(std::string_view name, std::string_view value) {
   if (o == nullptr) return Status::Invalid("unknown");
   if (!o->mutable_at_runtime) return Status::Invalid(std::string(kImmutableConfig));
   std::vector<std::string> values;
-  if (o->kind == Kind::kList || o->kind == Kind::kCustom) {
+  if (o->kind == Kind::kList || o->kind == Kind::kCustom || o->kind == Kind::kEnumFlags) {
     if (!SplitConfigLine(value, &values)) return Status::Invalid("Unbalanced quotes");
   } else {
     values.emplace_back(value);
@@ -390,6 +570,11 @@ Status ConfigStore::Set(std::string_view name, std::string_view value) {
 }
 
 bool ConfigStore::Known(std::string_view name) const { return FindOption(name) != nullptr; }
+
+std::string ConfigStore::CanonicalName(std::string_view name) const {
+  const Option* o = FindOption(name);
+  return o == nullptr ? std::string() : std::string(o->name);
+}
 
 std::string ConfigStore::config_file() const {
   std::lock_guard lock(mu_);
@@ -402,11 +587,14 @@ Status ConfigStore::Rewrite() const {
   std::ostringstream out;
   out << "# Generated by CONFIG REWRITE\n";
   Config& c = const_cast<Config&>(config_);
+  const std::vector<AcceptedOption>& accepted = AcceptedOptions();
   for (const Option& o : Options()) {
     std::string v = Format(o, c);
-    bool words = o.kind == Kind::kList || o.kind == Kind::kCustom;  // written as several words
-    bool quote = v.empty() || (v.find(' ') != std::string::npos && !words);
-    out << o.name << ' ' << (quote ? "\"" + v + "\"" : v) << '\n';
+    // An accepted-only option is written only when it differs from Redis's default.
+    if (o.accepted >= 0 && v == accepted[static_cast<size_t>(o.accepted)].default_value) continue;
+    // Several words (bind, client-output-buffer-limit...) stay several words.
+    bool words = o.kind == Kind::kList || o.kind == Kind::kCustom || o.kind == Kind::kEnumFlags;
+    out << o.name << ' ' << (words && !v.empty() ? v : QuoteConfigWord(v)) << '\n';
   }
   std::string tmp = config_file_ + ".tmp";
   {

@@ -4,6 +4,11 @@
 // error texts. Load(): the config file (if any) first, then `--name value...` arguments, in
 // order. An unknown or malformed option stops startup with file, line and reason.
 //
+// Every option of Redis 7.0's redis.conf is known. The ones cairn acts on are Config fields;
+// the rest (replication, cluster, TLS, defragmentation...) are "accepted-only": parsed with
+// Redis's grammar and bounds, stored, shown by CONFIG GET and settable where Redis allows,
+// and reported by AcceptedOnlyInUse() so that startup can warn that they have no effect.
+//
 // Threading: Load() runs before any thread starts. At run time, Get/Set go through the
 // ConfigStore's mutex; values read on every request (limits) are mirrored into atomics by
 // the server after each successful Set.
@@ -26,6 +31,9 @@ struct OutputBufferLimit {
   int64_t soft_bytes = 0;
   int64_t soft_seconds = 0;
 };
+
+// The default values of the accepted-only options (config_option.h), in table order.
+std::vector<std::string> DefaultAcceptedValues();
 
 struct Config {
   // Network
@@ -57,6 +65,17 @@ struct Config {
   int64_t tracking_table_max_keys = 1000000;  // client-side caching; 0: no limit
   int64_t busy_reply_threshold_ms = 5000;     // scripts; alias lua-time-limit
   int64_t hll_sparse_max_bytes = 3000;  // a sparse HyperLogLog longer than this turns dense
+  // Encoding thresholds, mirrored into store/encoding_limits.h (redis.conf's defaults).
+  int64_t hash_max_listpack_entries = 128;
+  int64_t hash_max_listpack_value = 64;
+  int64_t zset_max_listpack_entries = 128;
+  int64_t zset_max_listpack_value = 64;
+  int64_t set_max_intset_entries = 512;
+  int64_t set_max_listpack_entries = 128;
+  int64_t set_max_listpack_value = 64;
+  int list_max_listpack_size = -2;
+  int64_t stream_node_max_bytes = 4096;
+  int64_t stream_node_max_entries = 100;
   // Files and logging
   std::string dir = "./data";
   std::string dbfilename = "dump.rdb";
@@ -83,6 +102,8 @@ struct Config {
   // least this big and has grown by this percentage of the snapshot's size.
   int auto_aof_rewrite_percentage = 100;
   int64_t auto_aof_rewrite_min_size = 64LL * 1024 * 1024;
+  // The accepted-only options' values as CONFIG GET prints them, in table order.
+  std::vector<std::string> accepted = DefaultAcceptedValues();
 };
 
 // The reason CONFIG SET gives for an option that is fixed at startup.
@@ -100,13 +121,19 @@ class ConfigStore {
   // On failure the message is a complete human-readable error (file, line, reason).
   Status LoadArgs(int argc, const char* const* argv);
 
-  // CONFIG GET: (name, value) pairs for every option matching the glob pattern.
+  // CONFIG GET: (name, value) pairs for every option matching the glob pattern (an alias
+  // that matches is listed under its own name, as Redis 7.0 does).
   std::vector<std::pair<std::string, std::string>> Get(std::string_view pattern) const;
   // CONFIG SET of one option at run time. On failure, kInvalid whose message is Redis's
   // reason text ("unknown", kImmutableConfig, "argument must be 'yes' or 'no'"...).
   Status Set(std::string_view name, std::string_view value);
   // True if name is a known option (or alias).
   bool Known(std::string_view name) const;
+  // The option's own name for name or its alias ("" if unknown).
+  std::string CanonicalName(std::string_view name) const;
+  // Accepted-only options (and ignored directives such as rename-command) that the loaded
+  // configuration set, each once, in the order first seen: startup warns about them.
+  std::vector<std::string> AcceptedOnlyInUse() const;
   // CONFIG REWRITE: writes the current values into the file the config was loaded from.
   // The message of a failure is the reason CONFIG REWRITE replies with (after "ERR ").
   Status Rewrite() const;
@@ -119,11 +146,16 @@ class ConfigStore {
   Config& mutable_config() { return config_; }
 
  private:
-  Status ApplyLine(const std::vector<std::string>& words, bool at_startup);
+  // depth: how many `include` directives led here.
+  Status ApplyLine(const std::vector<std::string>& words, int depth);
+  Status LoadTextLocked(std::string_view text, std::string_view origin, int depth);
+  Status LoadFile(const std::string& path, int depth);
+  void NoteAcceptedOnly(const std::string& name);
 
   mutable std::mutex mu_;
   Config config_;
   std::string config_file_;
+  std::vector<std::string> accepted_in_use_;
 };
 
 // Parses "1gb", "512mb", "100k", "42" (Redis memory units); false if malformed.

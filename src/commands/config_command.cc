@@ -4,6 +4,8 @@
 // (unknown, immutable, given twice) before anything changes, and if a value is rejected the
 // options already set get their old values back. After a successful SET the server's cached
 // limits are refreshed (ServerState::ApplyConfig).
+#include <algorithm>
+#include <cctype>
 #include <string>
 #include <utility>
 #include <vector>
@@ -19,6 +21,13 @@ namespace cairn::server {
 namespace {
 
 constexpr std::string_view kDuplicate = "duplicate parameter";
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
 
 void ReplyUnknownOption(resp::Writer& w, std::string_view name) {
   w.WriteError("ERR Unknown option or number of arguments for CONFIG SET - '" + std::string(name) +
@@ -64,20 +73,23 @@ bool CheckChanges(CommandContext& ctx, std::vector<Change>* changes) {
     }
   }
   for (size_t i = 2; i < ctx.args.size(); i += 2) {
-    auto current = ctx.server.config.Get(ctx.args[i]);
-    if (current.size() != 1) {  // an alias CONFIG GET cannot show: treat as unknown
+    std::string name = ctx.server.config.CanonicalName(ctx.args[i]);
+    auto current = ctx.server.config.Get(name);
+    if (current.size() != 1) {
       ReplyUnknownOption(ctx.reply, ctx.args[i]);
       return false;
     }
-    Change c{ctx.args[i], current[0].first, ctx.args[i + 1], current[0].second};
+    Change c{ctx.args[i], std::move(name), ctx.args[i + 1], current[0].second};
     // Writing back the current value changes nothing; it tells an immutable option apart.
     if (Status st = ctx.server.config.Set(c.name, c.old_value);
         !st.ok() && st.message() == kImmutableConfig) {
       ReplySetFailed(ctx.reply, c.arg, kImmutableConfig);
       return false;
     }
+    // As in Redis 7.0, a name given twice is a duplicate, but an option and its alias are
+    // not: both are set, in order, and the last one wins.
     for (const Change& prev : *changes) {
-      if (prev.name == c.name) {
+      if (EqualsIgnoreCase(prev.arg, c.arg)) {
         ReplySetFailed(ctx.reply, c.arg, kDuplicate);
         return false;
       }

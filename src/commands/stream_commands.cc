@@ -16,6 +16,7 @@
 #include "src/exec/notify.h"
 #include "src/exec/reply.h"
 #include "src/exec/server_state.h"
+#include "store/encoding_limits.h"
 
 namespace cairn::server {
 
@@ -184,7 +185,11 @@ bool FinishTrimArgs(CommandContext& ctx, TrimArgs* t) {
     ctx.reply.WriteError(errors::kStreamLimitNoTilde);
     return false;
   }
-  if (t->spec.approx && !t->limit_given) t->spec.limit = 100 * Stream::kNodeMaxEntries;
+  if (t->spec.approx && !t->limit_given) {
+    // Redis's default work bound: 100 nodes' worth, kept within [10000 when unset, 1000000].
+    uint64_t per_node = store::LimitOf(store::encoding_limits().stream_node_max_entries);
+    t->spec.limit = per_node == 0 ? 10000 : std::min<uint64_t>(per_node, 10000) * 100;
+  }
   if (!t->spec.approx) t->spec.limit = 0;
   return true;
 }

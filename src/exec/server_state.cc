@@ -7,6 +7,7 @@
 #include <random>
 
 #include "src/base/log.h"
+#include "store/encoding_limits.h"
 
 namespace cairn::server {
 
@@ -29,6 +30,23 @@ store::StoreOptions StoreOptionsFrom(const Config& config) {
   store::StoreOptions options;
   options.databases = config.databases;
   return options;
+}
+
+// The thresholds the data types read (store/encoding_limits.h); process-wide, as in Redis.
+void ApplyEncodingLimits(const Config& c) {
+  store::EncodingLimits& e = store::encoding_limits();
+  auto size = [](int64_t v) { return static_cast<size_t>(v); };  // the config keeps v >= 0
+  constexpr auto kRelaxed = std::memory_order_relaxed;
+  e.hash_max_listpack_entries.store(size(c.hash_max_listpack_entries), kRelaxed);
+  e.hash_max_listpack_value.store(size(c.hash_max_listpack_value), kRelaxed);
+  e.zset_max_listpack_entries.store(size(c.zset_max_listpack_entries), kRelaxed);
+  e.zset_max_listpack_value.store(size(c.zset_max_listpack_value), kRelaxed);
+  e.set_max_intset_entries.store(size(c.set_max_intset_entries), kRelaxed);
+  e.set_max_listpack_entries.store(size(c.set_max_listpack_entries), kRelaxed);
+  e.set_max_listpack_value.store(size(c.set_max_listpack_value), kRelaxed);
+  e.list_max_listpack_size.store(c.list_max_listpack_size, kRelaxed);
+  e.stream_node_max_bytes.store(size(c.stream_node_max_bytes), kRelaxed);
+  e.stream_node_max_entries.store(size(c.stream_node_max_entries), kRelaxed);
 }
 
 }  // namespace
@@ -63,6 +81,7 @@ void ServerState::ApplyConfig() {
   limits.notify_keyspace_events = c.notify_keyspace_events;
   limits.busy_reply_threshold_ms = c.busy_reply_threshold_ms;
   limits.hll_sparse_max_bytes = c.hll_sparse_max_bytes;
+  ApplyEncodingLimits(c);
   tracking.SetMaxKeys(*this, c.tracking_table_max_keys);
   SetLogLevel(c.loglevel);
 }

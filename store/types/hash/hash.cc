@@ -1,6 +1,8 @@
 // store/types/hash/hash.cc — the hash value: representation choice, copy, snapshot encoding.
 #include "store/types/hash/hash.h"
 
+#include "store/encoding_limits.h"
+
 #include <memory>
 #include <utility>
 
@@ -40,8 +42,10 @@ void HashObject::Encode(std::string* out) const {
 bool HashObject::Set(std::string_view field, std::string_view value) {
   if (!packed()) return table_->Set(field, value);
   std::string_view old;
-  if (field.size() > kMaxPackedBytes || value.size() > kMaxPackedBytes ||
-      (pairs_.size() >= kMaxPackedFields && !pairs_.Get(field, &old))) {
+  const EncodingLimits& limits = encoding_limits();
+  size_t max_bytes = LimitOf(limits.hash_max_listpack_value);
+  if (field.size() > max_bytes || value.size() > max_bytes ||
+      (pairs_.size() >= LimitOf(limits.hash_max_listpack_entries) && !pairs_.Get(field, &old))) {
     ConvertToTable();
     return table_->Set(field, value);
   }

@@ -2,8 +2,8 @@
 //
 // A hash starts packed (detail/packed_pairs.h, OBJECT ENCODING "listpack": insertion order,
 // linear lookups) and converts once, for good, to a table (detail/field_table.h, "hashtable":
-// one allocation per field) when it would hold more than kMaxPackedFields fields or a field
-// or value longer than kMaxPackedBytes — Redis's hash-max-listpack-entries/-value defaults.
+// one allocation per field) when it would hold more than hash-max-listpack-entries fields or
+// a field or value longer than hash-max-listpack-value bytes (store/encoding_limits.h).
 //
 // Snapshot encoding (Encode / DecodeHashObject):
 //   hash     := packed:u8 count:varint pair{count}      packed: 1 listpack, 0 hashtable
@@ -30,9 +30,6 @@ class HashObject final : public Object {
  public:
   // The ValueType this object is held as (store/typed.h).
   static constexpr ValueType kType = ValueType::kHash;
-
-  static constexpr size_t kMaxPackedFields = 128;
-  static constexpr size_t kMaxPackedBytes = 64;
 
   HashObject() : Object(ValueType::kHash) {}
 

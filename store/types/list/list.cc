@@ -232,10 +232,13 @@ std::vector<ListElem> ListObject::Entries(size_t k) const {
 void ListObject::ReplaceNode(size_t k, const std::vector<ListElem>& elems) {
   // The new nodes are built before the old one is freed: elems point into it.
   std::vector<Node*> built;
+  store::ListNodeLimit limit = store::CurrentListNodeLimit();
+  size_t data_max = detail::ListNodeDataMax(limit);
   size_t i = 0;
   while (i < elems.size()) {
     size_t bytes = 0, j = i;
-    while (j < elems.size() && (j == i || bytes + elems[j].size <= detail::kListNodeDataMax)) {
+    while (j < elems.size() &&
+           (j == i || (bytes + elems[j].size <= data_max && j - i < limit.max_count))) {
       bytes += elems[j++].size;
     }
     Node* n = detail::NewListNode(bytes, false);

@@ -64,6 +64,8 @@ class ListObject final : public Object {
   std::string_view encoding() const override { return "quicklist"; }
   size_t memory_bytes() const override;
   void Encode(std::string* out) const override;
+  // Packed nodes holding the elements (list-max-listpack-size bounds each one).
+  size_t node_count() const { return nodes_; }
 
   void Push(ListSide side, std::string_view elem);
   // Removes up to n elements from side, visiting each (in pop order) before it goes.

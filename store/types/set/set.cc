@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "store/codec.h"
+#include "store/encoding_limits.h"
 #include "store/memory.h"
 #include "store/object_families.h"
 
@@ -102,7 +103,8 @@ ObjRef DecodeSetObject(std::string_view bytes) {
     }
     set->Add(m);
   }
-  if (!d.empty() || set->size() != count || static_cast<uint8_t>(set->kind()) != kind) {
+  // The representation may differ from the one written: the limits may have changed since.
+  if (!d.empty() || set->size() != count) {
     return ObjRef();
   }
   return ref;
@@ -162,17 +164,18 @@ bool SetObject::Add(std::string_view member) {
     if (ParseSetInteger(member, &v)) {
       auto it = std::lower_bound(ints_.begin(), ints_.end(), v);
       if (it != ints_.end() && *it == v) return false;
-      if (ints_.size() < kSetMaxIntsetEntries) {
+      if (ints_.size() < LimitOf(encoding_limits().set_max_intset_entries)) {
         ints_.insert(it, v);
         return true;
       }
     }
-    LeaveIntset(ints_.size() + 1 <= kSetMaxListpackEntries &&
-                member.size() <= kSetMaxListpackValue);
+    LeaveIntset(ints_.size() + 1 <= LimitOf(encoding_limits().set_max_listpack_entries) &&
+                member.size() <= SetMaxListpackValue());
   }
   if (kind_ == Encoding::kListpack) {
     if (ListpackFind(member) != std::string::npos) return false;
-    if (packed_count_ < kSetMaxListpackEntries && member.size() <= kSetMaxListpackValue) {
+    if (packed_count_ < LimitOf(encoding_limits().set_max_listpack_entries) &&
+        member.size() <= SetMaxListpackValue()) {
       packed_.push_back(static_cast<char>(member.size()));
       packed_.append(member);
       ++packed_count_;

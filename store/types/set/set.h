@@ -1,12 +1,13 @@
 // store/types/set/set.h — the set value: an unordered collection of distinct byte strings, in
 // one of three representations (OBJECT ENCODING names):
-//   "intset"    every member is a canonical 64-bit integer and there are at most 512: a
-//               sorted array of int64 (binary search);
-//   "listpack"  at most 128 members of at most 64 bytes each: one packed buffer of
-//               len:u8 bytes entries, in insertion order (linear search);
+//   "intset"    every member is a canonical 64-bit integer and there are at most
+//               set-max-intset-entries (512): a sorted array of int64 (binary search);
+//   "listpack"  at most set-max-listpack-entries (128) members of at most
+//               set-max-listpack-value (64, never above 255) bytes each: one packed buffer
+//               of len:u8 bytes entries, in insertion order (linear search);
 //   "hashtable" anything larger: detail::SetTable, one allocation per member.
 // A set only moves up this list (intset -> listpack or hashtable, listpack -> hashtable) as
-// members are added, never back, as in Redis.
+// members are added, never back, as in Redis. The limits are live (store/encoding_limits.h).
 //
 // Snapshot encoding (Encode / DecodeSetObject):
 //   set      := encoding:u8 count:varint member*      encoding: 0 intset, 1 listpack,
@@ -29,11 +30,6 @@
 #include "store/types/set/detail/set_table.h"
 
 namespace cairn::store {
-
-// Redis's defaults (set-max-intset-entries, set-max-listpack-entries/-value).
-inline constexpr size_t kSetMaxIntsetEntries = 512;
-inline constexpr size_t kSetMaxListpackEntries = 128;
-inline constexpr size_t kSetMaxListpackValue = 64;
 
 class SetObject final : public Object {
  public:

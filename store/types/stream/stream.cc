@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "store/codec.h"
+#include "store/encoding_limits.h"
 #include "store/types/stream/detail/stream_node.h"
 
 namespace cairn::store {
@@ -118,7 +119,11 @@ void Stream::StartNode(StreamId id, std::span<const std::string_view> fv) {
 bool Stream::AppendToLast(StreamId id, std::span<const std::string_view> fv) {
   if (nodes_.empty()) return false;
   Node& n = nodes_.back();
-  if (n.total >= kNodeMaxEntries || n.data.size() >= kNodeMaxBytes) return false;
+  // stream-node-max-entries / -bytes; 0 lifts the limit.
+  size_t max_entries = LimitOf(encoding_limits().stream_node_max_entries);
+  size_t max_bytes = LimitOf(encoding_limits().stream_node_max_bytes);
+  if (max_entries != 0 && n.total >= max_entries) return false;
+  if (max_bytes != 0 && n.data.size() >= max_bytes) return false;
   PutEntry(&n.data, n.base, id, SameFields(n.data, fv), fv);
   ++n.live;
   ++n.total;

@@ -1,8 +1,8 @@
 // store/types/stream/stream.h — the stream value: an append-only log of entries (ID + field/value pairs)
 // and its consumer groups.
 //
-// Representation. Entries live in packed nodes of at most kNodeMaxEntries entries or
-// kNodeMaxBytes bytes (Redis's stream-node-max-entries / -bytes defaults). A node is one
+// Representation. Entries live in packed nodes of at most stream-node-max-entries entries or
+// stream-node-max-bytes bytes (store/encoding_limits.h). A node is one
 // std::string:
 //   node     := nfields:varint (field)* entry*          the master fields: those of its first
 //                                                       entry
@@ -112,8 +112,6 @@ class Stream final : public Object {
   // The ValueType this object is held as (store/typed.h).
   static constexpr ValueType kType = ValueType::kStream;
 
-  static constexpr size_t kNodeMaxBytes = 4096;
-  static constexpr size_t kNodeMaxEntries = 100;
 
   Stream() : Object(ValueType::kStream) {}
 

@@ -8,11 +8,19 @@
 #include <vector>
 
 #include "store/codec.h"
+#include "store/encoding_limits.h"
 #include "store/memory.h"
 #include "store/object_families.h"
 
 namespace cairn::store {
 namespace {
+
+// Whether one more member still fits the listpack form (zset-max-listpack-entries / -value).
+bool FitsListpack(size_t count, std::string_view member) {
+  const EncodingLimits& limits = encoding_limits();
+  return count < LimitOf(limits.zset_max_listpack_entries) &&
+         member.size() <= LimitOf(limits.zset_max_listpack_value);
+}
 
 struct PackedEntry {
   double score;
@@ -172,7 +180,7 @@ bool ZSet::Set(std::string_view member, double score) {
       PackedInsert(member, score);
       return false;
     }
-    if (packed_count_ < kZSetMaxListpackEntries && member.size() <= kZSetMaxListpackValue) {
+    if (FitsListpack(packed_count_, member)) {
       PackedInsert(member, score);
       return true;
     }
@@ -188,7 +196,7 @@ bool ZSet::Set(std::string_view member, double score) {
 }
 
 void ZSet::Append(std::string_view member, double score) {
-  if (!list_ && packed_count_ < kZSetMaxListpackEntries && member.size() <= kZSetMaxListpackValue) {
+  if (!list_ && FitsListpack(packed_count_, member)) {
     PutPacked(&packed_, member, score);
     ++packed_count_;
     return;

@@ -1,8 +1,9 @@
 // store/types/zset/zset.h — the sorted set value: members ordered by (score, member bytes).
 //
 // Two representations, as in Redis:
-//   - "listpack" (at most kZSetMaxListpackEntries members, none longer than
-//     kZSetMaxListpackValue bytes): one packed buffer of entries sorted by (score, member),
+//   - "listpack" (at most zset-max-listpack-entries members, none longer than
+//     zset-max-listpack-value bytes; store/encoding_limits.h): one packed buffer of entries
+//     sorted by (score, member),
 //         entry := score:f64le len:varint member
 //     lookups scan it; it is small enough that a scan beats a pointer chase;
 //   - "skiplist" (detail/zset_skiplist.h): a skiplist with spans plus a member index, so
@@ -32,9 +33,6 @@
 #include "store/types/zset/detail/skiplist.h"
 
 namespace cairn::store {
-
-inline constexpr size_t kZSetMaxListpackEntries = 128;
-inline constexpr size_t kZSetMaxListpackValue = 64;
 
 // Visitor of (member, score) pairs; the member view is valid during the call only.
 using ZVisitor = detail::FunctionRef<void(std::string_view member, double score)>;

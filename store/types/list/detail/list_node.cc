@@ -1,6 +1,7 @@
 // store/types/list/detail/list_node.cc — see list_node.h.
 #include "store/types/list/detail/list_node.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
 #include <cstring>
@@ -33,11 +34,12 @@ void Finish(PackedElem* e, size_t payload) {
 }
 
 // Block sizes double from 64 bytes up to the node limit, so a growing node reallocates
-// O(log) times and a full one fills one 8 KB allocator class.
+// O(log) times and a full one fills one allocator class (8 KB by default).
 size_t BlockFor(size_t need) {
   size_t block = 64;
   while (block < need + sizeof(ListNode)) block <<= 1;
-  if (block > kListNodeBlockBytes) return need + sizeof(ListNode);  // an oversized element
+  size_t max_block = std::max(kListNodeBlockBytes, CurrentListNodeLimit().block_bytes);
+  if (block > max_block) return need + sizeof(ListNode);  // an oversized element
   return block;
 }
 

@@ -23,10 +23,12 @@
 #include <string>
 #include <string_view>
 
+#include "store/encoding_limits.h"
+
 namespace cairn::store::detail {
 
-// The whole block of a full node stays within one 8 KB allocator class
-// (list-max-listpack-size -2). An element larger than that gets a node of its own.
+// With the default list-max-listpack-size (-2) the whole block of a full node stays within
+// one 8 KB allocator class. An element larger than the node limit gets a node of its own.
 inline constexpr size_t kListNodeBlockBytes = 8192;
 
 struct ListNode {
@@ -40,8 +42,6 @@ struct ListNode {
   const char* first() const { return data + begin; }
   const char* last_end() const { return data + end; }
 };
-
-inline constexpr size_t kListNodeDataMax = kListNodeBlockBytes - sizeof(ListNode);
 
 // One element ready to be written: its text, or the integer it is stored as.
 struct PackedElem {
@@ -72,9 +72,14 @@ ListNode* CopyListNode(const ListNode* n);
 void FreeListNode(ListNode* n);
 // Bytes the allocator holds for n.
 size_t ListNodeBytes(const ListNode* n);
-// Whether e can join n without passing the node limit.
+// Data bytes a node may hold under limit (list-max-listpack-size, store/encoding_limits.h).
+inline size_t ListNodeDataMax(const ListNodeLimit& limit) {
+  return limit.block_bytes - sizeof(ListNode);
+}
+// Whether e can join n without passing the node limit in force now.
 inline bool ListNodeFits(const ListNode* n, const PackedElem& e) {
-  return n->used() + e.size <= kListNodeDataMax;
+  ListNodeLimit limit = CurrentListNodeLimit();
+  return n->count < limit.max_count && n->used() + e.size <= ListNodeDataMax(limit);
 }
 // Makes room for e at the head or tail of *n (reallocating or shifting as needed; *n may
 // change) and writes it there. The caller checked ListNodeFits.
