@@ -140,8 +140,14 @@ class ConfigStore {
   std::string config_file() const;
   void set_config_file(std::string path) { config_file_ = std::move(path); }
 
-  // A consistent copy of every option.
+  // A consistent copy of every option (with the accepted-only values: ~150 strings).
   Config Snapshot() const;
+  // f(config) under the lock, for reading a few fields without copying them all.
+  template <typename F>
+  auto Read(F&& f) const {
+    std::lock_guard lock(mu_);
+    return f(static_cast<const Config&>(config_));
+  }
   // Startup only: direct access before threads exist.
   Config& mutable_config() { return config_; }
 

@@ -84,8 +84,8 @@ bool Connection::Init(int fd, bool unix_socket) {
   ServerState* state = thread_->state();
   if (!unix_socket) {
     uv_tcp_nodelay(&tcp_, 1);
-    Config c = state->config.Snapshot();
-    if (c.tcp_keepalive_s > 0) uv_tcp_keepalive(&tcp_, 1, static_cast<unsigned>(c.tcp_keepalive_s));
+    int keepalive_s = state->config.Read([](const Config& c) { return c.tcp_keepalive_s; });
+    if (keepalive_s > 0) uv_tcp_keepalive(&tcp_, 1, static_cast<unsigned>(keepalive_s));
   }
   client_.fd = fd;
   client_.created_ms = WallMs();

@@ -150,7 +150,7 @@ void Server::BackgroundLoop() {
   // deleting expired keys, and start a snapshot when the schedule or WAL growth asks.
   std::unique_lock lock(expire_mu_);
   while (!expire_stop_) {
-    int hz = state_->config.Snapshot().hz;
+    int hz = state_->config.Read([](const Config& c) { return c.hz; });
     auto interval = std::chrono::milliseconds(1000 / (hz > 0 ? hz : 10));
     expire_cv_.wait_for(lock, interval, [this] { return expire_stop_; });
     if (expire_stop_) break;
