@@ -53,7 +53,8 @@ void CmdDump(CommandContext& ctx) {
 struct RestoreOptions {
   bool replace = false;
   bool absttl = false;
-  // Parsed and checked as Redis does; cairn keeps no per-key LRU/LFU state to set yet.
+  // IDLETIME sets the key's last-access time (OBJECT IDLETIME); FREQ is parsed and checked
+  // as Redis does, but cairn keeps no LFU counter to set.
   int64_t idle_s = -1;
   int64_t freq = -1;
 };
@@ -129,7 +130,11 @@ void CmdRestore(CommandContext& ctx) {
       ctx.reply.WriteOk();
       return;
     }
-    h.Put(std::move(value), at_ms);
+    Entry* e = h.Put(std::move(value), at_ms);
+    if (o.idle_s > 0) {
+      int64_t now_s = h.now_ms() / 1000;
+      e->access_s = static_cast<uint32_t>(o.idle_s < now_s ? now_s - o.idle_s : 0);
+    }
     NotifyKey(ctx, kNotifyGeneric, "restore", h.key());
     ctx.reply.WriteOk();
   });

@@ -181,6 +181,7 @@ class DumpRestoreTest(ServerTestCase):
                 self.r.execute_command("RESTORE", *args)
         self.assertEqual(self.r.exists("k"), 0)
         self.assertTrue(self.r.execute_command("RESTORE", "k", "0", payload, "IDLETIME", "100"))
+        self.assertTrue(100 <= self.r.object("idletime", "k") <= 102)
         self.assertTrue(self.r.execute_command("RESTORE", "k2", "0", payload, "FREQ", "100"))
 
     def test_damaged_payloads_are_refused(self):
