@@ -2,22 +2,16 @@
 // of integers.
 #include <algorithm>
 
+#include "store/rdb/detail/little_endian.h"
 #include "store/rdb/packed.h"
 
 namespace cairn::rdb {
 namespace {
 
+using detail::GetLe;
+using detail::PutLe;
+
 constexpr size_t kHeaderBytes = 8;  // width:u32 count:u32
-
-void PutLe(std::string* out, uint64_t v, int bytes) {
-  for (int i = 0; i < bytes; ++i) out->push_back(static_cast<char>(v >> (8 * i)));
-}
-
-uint64_t GetLe(const unsigned char* p, int bytes) {
-  uint64_t v = 0;
-  for (int i = bytes - 1; i >= 0; --i) v = (v << 8) | p[i];
-  return v;
-}
 
 int WidthFor(int64_t v) {
   if (v >= INT16_MIN && v <= INT16_MAX) return 2;
@@ -45,10 +39,9 @@ bool ReadIntset(std::string_view is, std::vector<int64_t>* out) {
       (is.size() - kHeaderBytes) / width != count) {
     return false;
   }
-  uint64_t sign = uint64_t{1} << (width * 8 - 1);
   for (uint64_t i = 0; i < count; ++i) {
-    uint64_t raw = GetLe(p + kHeaderBytes + i * width, static_cast<int>(width));
-    int64_t v = width == 8 ? static_cast<int64_t>(raw) : static_cast<int64_t>((raw ^ sign) - sign);
+    int64_t v = detail::SignExtend(GetLe(p + kHeaderBytes + i * width, static_cast<int>(width)),
+                                   static_cast<int>(width * 8));
     if (i > 0 && v <= out->back()) return false;
     out->push_back(v);
   }

@@ -1,25 +1,20 @@
 // store/rdb/listpack.cc — the listpack writer and reader (packed.h, rdb_format.h).
 #include <cstring>
 
+#include "store/rdb/detail/little_endian.h"
 #include "store/rdb/packed.h"
 #include "store/rdb/rdb_string.h"
 
 namespace cairn::rdb {
 namespace {
 
+using detail::GetLe;
+using detail::PutLe;
+using detail::SignExtend;
+
 constexpr size_t kHeaderBytes = 6;  // total:u32 count:u16
 constexpr uint8_t kEnd = 0xFF;
 constexpr size_t kUnknownCount = 65535;
-
-void PutLe(std::string* out, uint64_t v, int bytes) {
-  for (int i = 0; i < bytes; ++i) out->push_back(static_cast<char>(v >> (8 * i)));
-}
-
-uint64_t GetLe(const unsigned char* p, int bytes) {
-  uint64_t v = 0;
-  for (int i = bytes - 1; i >= 0; --i) v = (v << 8) | p[i];
-  return v;
-}
 
 size_t BacklenBytes(uint64_t len) {
   return len <= 127 ? 1 : len < 16383 ? 2 : len < 2097151 ? 3 : len < 268435455 ? 4 : 5;
@@ -36,12 +31,6 @@ void PutBacklen(std::string* out, uint64_t len) {
   }
 }
 
-// Sign-extends the low `bits` bits of v.
-int64_t SignExtend(uint64_t v, int bits) {
-  uint64_t sign = uint64_t{1} << (bits - 1);
-  return static_cast<int64_t>((v ^ sign) - sign);
-}
-
 // Parses the entry at p (avail bytes up to the terminator): its value and the size of its
 // encoding plus data. False when it does not fit or has no valid encoding.
 bool ParseEntry(const unsigned char* p, size_t avail, PackedEntry* e, size_t* len) {
@@ -53,7 +42,7 @@ bool ParseEntry(const unsigned char* p, size_t avail, PackedEntry* e, size_t* le
     *len = 1 + width;
     return true;
   };
-  auto string = [&](size_t header, uint64_t n) {
+  auto text = [&](size_t header, uint64_t n) {
     if (avail < header || avail - header < n) return false;
     e->is_int = false;
     e->str = std::string_view(reinterpret_cast<const char*>(p + header), n);
@@ -64,20 +53,26 @@ bool ParseEntry(const unsigned char* p, size_t avail, PackedEntry* e, size_t* le
     e->is_int = true, e->num = b, *len = 1;
     return true;
   }
-  if ((b & 0xC0) == 0x80) return string(1, b & 0x3F);
+  if ((b & 0xC0) == 0x80) return text(1, b & 0x3F);
   if ((b & 0xE0) == 0xC0) {
     if (avail < 2) return false;
     e->is_int = true, e->num = SignExtend((uint64_t{b & 0x1Fu} << 8) | p[1], 13), *len = 2;
     return true;
   }
-  if ((b & 0xF0) == 0xE0) return avail >= 2 && string(2, (uint64_t{b & 0x0Fu} << 8) | p[1]);
+  if ((b & 0xF0) == 0xE0) return avail >= 2 && text(2, (uint64_t{b & 0x0Fu} << 8) | p[1]);
   switch (b) {
-    case 0xF0: return avail >= 5 && string(5, GetLe(p + 1, 4));
-    case 0xF1: return integer(2);
-    case 0xF2: return integer(3);
-    case 0xF3: return integer(4);
-    case 0xF4: return integer(8);
-    default: return false;
+    case 0xF0:
+      return avail >= 5 && text(5, GetLe(p + 1, 4));
+    case 0xF1:
+      return integer(2);
+    case 0xF2:
+      return integer(3);
+    case 0xF3:
+      return integer(4);
+    case 0xF4:
+      return integer(8);
+    default:
+      return false;
   }
 }
 
@@ -100,11 +95,14 @@ void ListpackWriter::AppendInt(int64_t v) {
     enc.push_back(static_cast<char>(0xC0 | (u >> 8)));
     enc.push_back(static_cast<char>(u & 0xFF));
   } else {
-    int width = v >= -32768 && v <= 32767       ? 2
-                : v >= -8388608 && v <= 8388607 ? 3
+    int width = v >= -32768 && v <= 32767          ? 2
+                : v >= -8388608 && v <= 8388607    ? 3
                 : v >= INT32_MIN && v <= INT32_MAX ? 4
                                                    : 8;
-    enc.push_back(static_cast<char>(width == 2 ? 0xF1 : width == 3 ? 0xF2 : width == 4 ? 0xF3 : 0xF4));
+    enc.push_back(static_cast<char>(width == 2   ? 0xF1
+                                    : width == 3 ? 0xF2
+                                    : width == 4 ? 0xF3
+                                                 : 0xF4));
     PutLe(&enc, static_cast<uint64_t>(v), width);
   }
   AppendEntry(enc);
@@ -141,8 +139,7 @@ std::string ListpackWriter::Finish() {
 
 bool ReadListpack(std::string_view lp, std::vector<PackedEntry>* out) {
   const auto* p = reinterpret_cast<const unsigned char*>(lp.data());
-  if (lp.size() < kHeaderBytes + 1 || GetLe(p, 4) != lp.size() ||
-      p[lp.size() - 1] != kEnd) {
+  if (lp.size() < kHeaderBytes + 1 || GetLe(p, 4) != lp.size() || p[lp.size() - 1] != kEnd) {
     return false;
   }
   size_t declared = GetLe(p + 4, 2);

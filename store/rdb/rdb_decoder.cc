@@ -100,8 +100,7 @@ bool DecodeList(uint8_t type, std::string_view* in, ObjRef* out) {
   for (uint64_t i = 0; i < n; ++i) {
     uint64_t container = kQuicklistPacked;
     if (type == kTypeListQuicklist2 && !ReadRdbLength(in, &container)) return false;
-    if (type == kTypeList ||
-        (type == kTypeListQuicklist2 && container == kQuicklistPlain)) {
+    if (type == kTypeList || (type == kTypeListQuicklist2 && container == kQuicklistPlain)) {
       if (!ReadRdbString(in, &blob)) return false;
       list->Push(store::ListSide::kTail, blob);
       continue;

@@ -4,14 +4,16 @@
 // (the field names of its first entry) that later entries refer to with a flag instead of
 // repeating their field names. cairn writes nodes the way Redis's XADD builds them (at most
 // 100 entries or about 4 KB each) and reads any node layout Redis can write.
+#include "store/rdb/rdb_stream.h"
+
 #include <algorithm>
 #include <cstring>
 #include <span>
 #include <vector>
 
+#include "store/rdb/detail/little_endian.h"
 #include "store/rdb/packed.h"
 #include "store/rdb/rdb_format.h"
-#include "store/rdb/rdb_stream.h"
 #include "store/rdb/rdb_string.h"
 #include "store/types/stream/stream.h"
 
@@ -35,9 +37,7 @@ void PutId(std::string* out, StreamId id) {
   PutRdbLength(out, id.seq);
 }
 
-void PutMs(std::string* out, int64_t ms) {
-  for (int i = 0; i < 8; ++i) out->push_back(static_cast<char>(static_cast<uint64_t>(ms) >> (8 * i)));
-}
+void PutMs(std::string* out, int64_t ms) { detail::PutLe(out, static_cast<uint64_t>(ms), 8); }
 
 // Builds the listpack nodes of a stream, entry by entry.
 class NodeBuilder {
@@ -45,7 +45,8 @@ class NodeBuilder {
   void Add(StreamId id, std::span<const std::string_view> fv) {
     size_t bytes = 0;
     for (std::string_view s : fv) bytes += s.size();
-    if (!entries_.empty() && (entries_.size() >= kNodeMaxEntries || bytes_ + bytes >= kNodeMaxBytes)) {
+    if (!entries_.empty() &&
+        (entries_.size() >= kNodeMaxEntries || bytes_ + bytes >= kNodeMaxBytes)) {
       Flush();
     }
     entries_.push_back({id, std::vector<std::string>(fv.begin(), fv.end())});
@@ -144,9 +145,7 @@ bool ReadRawId(std::string_view* in, StreamId* id) {
 
 bool ReadMs(std::string_view* in, int64_t* ms) {
   if (in->size() < 8) return false;
-  uint64_t v = 0;
-  for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<uint8_t>((*in)[i]);
-  *ms = static_cast<int64_t>(v);
+  *ms = static_cast<int64_t>(detail::GetLe(reinterpret_cast<const unsigned char*>(in->data()), 8));
   in->remove_prefix(8);
   return true;
 }
@@ -177,8 +176,8 @@ class NodeReader {
 };
 
 // One entry after the master entry; appended to s unless deleted.
-bool DecodeEntry(NodeReader& r, StreamId master, const std::vector<std::string>& mfields,
-                 Stream* s, int64_t* live, int64_t* deleted) {
+bool DecodeEntry(NodeReader& r, StreamId master, const std::vector<std::string>& mfields, Stream* s,
+                 int64_t* live, int64_t* deleted) {
   int64_t flags = 0, dms = 0, dseq = 0, nfields = 0, lp_count = 0;
   if (!r.Int(&flags) || !r.Int(&dms) || !r.Int(&dseq)) return false;
   bool same = (flags & kStreamEntrySameFields) != 0;
@@ -295,11 +294,10 @@ bool DecodeGroup(bool v2, std::string_view* in, Stream* s) {
 void EncodeStream(const Stream& stream, std::string* out) {
   out->push_back(static_cast<char>(kTypeStreamListpacks2));
   NodeBuilder nodes;
-  stream.Range({}, StreamId::Max(), false,
-               [&](StreamId id, std::span<const std::string_view> fv) {
-                 nodes.Add(id, fv);
-                 return true;
-               });
+  stream.Range({}, StreamId::Max(), false, [&](StreamId id, std::span<const std::string_view> fv) {
+    nodes.Add(id, fv);
+    return true;
+  });
   nodes.Finish(out);
   PutRdbLength(out, stream.size());
   PutId(out, stream.last_id());

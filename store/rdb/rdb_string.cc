@@ -85,7 +85,7 @@ bool ReadInteger(std::string_view* in, uint64_t code, std::string* out) {
   uint32_t raw = 0;
   for (int i = bytes - 1; i >= 0; --i) raw = (raw << 8) | static_cast<uint8_t>((*in)[i]);
   in->remove_prefix(static_cast<size_t>(bytes));
-  int64_t v = bytes == 1 ? static_cast<int8_t>(raw)
+  int64_t v = bytes == 1   ? static_cast<int8_t>(raw)
               : bytes == 2 ? static_cast<int16_t>(raw)
                            : static_cast<int32_t>(raw);
   *out = std::to_string(v);
@@ -151,8 +151,8 @@ bool ReadRdbString(std::string_view* in, std::string* out, size_t max_bytes) {
   if (len != 3) return false;
   uint64_t clen = 0, ulen = 0;
   bool e1 = false, e2 = false;
-  if (!ReadLength(in, &clen, &e1) || !ReadLength(in, &ulen, &e2) || e1 || e2 ||
-      clen > in->size() || ulen > max_bytes) {
+  if (!ReadLength(in, &clen, &e1) || !ReadLength(in, &ulen, &e2) || e1 || e2 || clen > in->size() ||
+      ulen > max_bytes) {
     return false;
   }
   bool ok = LzfDecompress(in->substr(0, clen), ulen, out);

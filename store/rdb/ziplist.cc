@@ -1,26 +1,23 @@
 // store/rdb/ziplist.cc — readers of the packed encodings Redis 7.0 only loads: ziplist (lists,
 // hashes and sorted sets of RDB files before version 10) and zipmap (hashes before 2.6).
 // Layouts in rdb_format.h; contracts in packed.h.
+#include "store/rdb/detail/little_endian.h"
 #include "store/rdb/packed.h"
 
 namespace cairn::rdb {
 namespace {
 
+using detail::GetLe;
+
 constexpr size_t kZiplistHeader = 10;  // total:u32 tail:u32 count:u16
 constexpr uint8_t kEnd = 0xFF;
-
-uint64_t GetLe(const unsigned char* p, int bytes) {
-  uint64_t v = 0;
-  for (int i = bytes - 1; i >= 0; --i) v = (v << 8) | p[i];
-  return v;
-}
 
 // The ziplist entry's encoding and data at p (avail bytes before the terminator); *len is
 // their size.
 bool ParseZiplistValue(const unsigned char* p, size_t avail, PackedEntry* e, size_t* len) {
   if (avail == 0) return false;
   uint8_t b = p[0];
-  auto string = [&](size_t header, uint64_t n) {
+  auto text = [&](size_t header, uint64_t n) {
     if (avail < header || avail - header < n) return false;
     e->is_int = false;
     e->str = std::string_view(reinterpret_cast<const char*>(p + header), n);
@@ -29,28 +26,36 @@ bool ParseZiplistValue(const unsigned char* p, size_t avail, PackedEntry* e, siz
   };
   auto integer = [&](int width) {
     if (avail < static_cast<size_t>(1 + width)) return false;
-    uint64_t raw = GetLe(p + 1, width);
-    uint64_t sign = uint64_t{1} << (width * 8 - 1);
     e->is_int = true;
-    e->num = width == 8 ? static_cast<int64_t>(raw) : static_cast<int64_t>((raw ^ sign) - sign);
+    e->num = detail::SignExtend(GetLe(p + 1, width), width * 8);
     *len = 1 + static_cast<size_t>(width);
     return true;
   };
   switch (b >> 6) {
-    case 0: return string(1, b & 0x3F);
-    case 1: return avail >= 2 && string(2, (uint64_t{b & 0x3Fu} << 8) | p[1]);
+    case 0:
+      return text(1, b & 0x3F);
+    case 1:
+      return avail >= 2 && text(2, (uint64_t{b & 0x3Fu} << 8) | p[1]);
     case 2:
       if (b != 0x80 || avail < 5) return false;
-      return string(5, (uint64_t{p[1]} << 24) | (uint64_t{p[2]} << 16) | (uint64_t{p[3]} << 8) | p[4]);
-    default: break;
+      return text(5,
+                  (uint64_t{p[1]} << 24) | (uint64_t{p[2]} << 16) | (uint64_t{p[3]} << 8) | p[4]);
+    default:
+      break;
   }
   switch (b) {
-    case 0xC0: return integer(2);
-    case 0xD0: return integer(4);
-    case 0xE0: return integer(8);
-    case 0xF0: return integer(3);
-    case 0xFE: return integer(1);
-    default: break;
+    case 0xC0:
+      return integer(2);
+    case 0xD0:
+      return integer(4);
+    case 0xE0:
+      return integer(8);
+    case 0xF0:
+      return integer(3);
+    case 0xFE:
+      return integer(1);
+    default:
+      break;
   }
   if (b >= 0xF1 && b <= 0xFD) {
     e->is_int = true, e->num = (b & 0x0F) - 1, *len = 1;

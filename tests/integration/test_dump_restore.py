@@ -427,6 +427,16 @@ class AgainstRedisServerTest(ServerTestCase):
             self.r.restore(key, 0, self.ref.dump(key))
             self.assertEqual(self.r.dump(key), self.ref.dump(key), key)
 
+    def test_function_payloads_cross_both_ways(self):
+        code = "#!lua name=lib%s\nredis.register_function('f%s', function() return %s end)"
+        self.ref.function_load(code % ("a", "a", "1"))
+        self.r.function_load(code % ("b", "b", "2"))
+        self.r.function_restore(self.ref.function_dump())
+        self.ref.function_restore(self.r.function_dump(), "REPLACE")
+        for r in (self.r, self.ref):
+            self.assertEqual(r.fcall("fa", 0), 1)
+            self.assertEqual(r.fcall("fb", 0), 2)
+
     def test_ttl_restored_here_matches(self):
         self.ref.set("k", "v")
         self.r.restore("k", 50000, self.ref.dump("k"))

@@ -1,12 +1,12 @@
 // tests/rdb/packed_test.cc — the packed blobs inside RDB objects: listpack integers and
 // strings at every encoding boundary, intset widths, ziplist and zipmap reading, and
 // refusal of blobs whose headers lie.
+#include "store/rdb/packed.h"
+
 #include <doctest/doctest.h>
 
 #include <string>
 #include <vector>
-
-#include "store/rdb/packed.h"
 
 namespace cairn::rdb {
 namespace {
@@ -24,10 +24,25 @@ std::string Bytes(const char (&s)[N]) {
 }
 
 TEST_CASE("listpack integers at every width boundary read back as integers") {
-  std::vector<int64_t> values = {0,      127,     128,      -1,       -4096,     4095,
-                                 4096,   -4097,   32767,    -32768,   32768,     8388607,
-                                 -8388608, 8388608, INT32_MAX, INT32_MIN, int64_t{INT32_MAX} + 1,
-                                 INT64_MAX, INT64_MIN};
+  std::vector<int64_t> values = {0,
+                                 127,
+                                 128,
+                                 -1,
+                                 -4096,
+                                 4095,
+                                 4096,
+                                 -4097,
+                                 32767,
+                                 -32768,
+                                 32768,
+                                 8388607,
+                                 -8388608,
+                                 8388608,
+                                 INT32_MAX,
+                                 INT32_MIN,
+                                 int64_t{INT32_MAX} + 1,
+                                 INT64_MAX,
+                                 INT64_MIN};
   ListpackWriter w;
   for (int64_t v : values) w.Append(std::to_string(v));
   std::string lp = w.Finish();
@@ -41,9 +56,17 @@ TEST_CASE("listpack integers at every width boundary read back as integers") {
 }
 
 TEST_CASE("listpack strings of 6-, 12- and 32-bit lengths read back, non-canonical ints too") {
-  std::vector<std::string> values = {"", "a", std::string(63, 'b'), std::string(64, 'c'),
-                                     std::string(4095, 'd'), std::string(4096, 'e'),
-                                     std::string(70000, 'f'), "007", "-0", "+1", " 1",
+  std::vector<std::string> values = {"",
+                                     "a",
+                                     std::string(63, 'b'),
+                                     std::string(64, 'c'),
+                                     std::string(4095, 'd'),
+                                     std::string(4096, 'e'),
+                                     std::string(70000, 'f'),
+                                     "007",
+                                     "-0",
+                                     "+1",
+                                     " 1",
                                      "99999999999999999999"};
   ListpackWriter w;
   for (const std::string& v : values) w.Append(v);
@@ -61,7 +84,10 @@ TEST_CASE("a listpack matches redis-server's bytes for the same elements") {
   // From redis-server 7.0.15: HSET h f1 v1 n 42.
   ListpackWriter w;
   for (const char* e : {"f1", "v1", "n", "42"}) w.Append(e);
-  std::string expected = Bytes("\x14\x00\x00\x00\x04\x00\x82" "f1\x03\x82" "v1\x03\x81n\x02\x2a\x01\xff");
+  std::string expected = Bytes(
+      "\x14\x00\x00\x00\x04\x00\x82"
+      "f1\x03\x82"
+      "v1\x03\x81n\x02\x2a\x01\xff");
   CHECK(w.Finish() == expected);
 }
 
@@ -92,8 +118,8 @@ TEST_CASE("a listpack whose header, backlen or count lies is refused") {
 TEST_CASE("an intset takes the narrowest width that holds every value") {
   std::vector<int64_t> out;
   std::string narrow = WriteIntset({-5, 1, 2, 3});
-  CHECK(narrow == Le(2, 4) + Le(4, 4) + Le(static_cast<uint64_t>(-5), 2) + Le(1, 2) + Le(2, 2) +
-                      Le(3, 2));
+  CHECK(narrow ==
+        Le(2, 4) + Le(4, 4) + Le(static_cast<uint64_t>(-5), 2) + Le(1, 2) + Le(2, 2) + Le(3, 2));
   std::string wide = WriteIntset({1, 5000000000});
   CHECK(wide.substr(0, 4) == Le(8, 4));
   REQUIRE(ReadIntset(wide, &out));
@@ -126,16 +152,18 @@ std::string Ziplist(const std::vector<std::string>& encoded) {
 }
 
 TEST_CASE("ziplist strings and integers of every encoding read back") {
-  std::string zl = Ziplist({std::string("\x03" "abc"), std::string("\xfe\x85", 2),
-                            std::string("\xc0\x00\x80", 3), std::string("\xf0\x01\x00\x80", 4),
-                            std::string("\xd0") + Le(70000, 4), std::string("\xe0") + Le(1, 8),
-                            std::string("\xf1"), std::string("\xfd")});
+  std::string zl =
+      Ziplist({std::string("\x03"
+                           "abc"),
+               std::string("\xfe\x85", 2), std::string("\xc0\x00\x80", 3),
+               std::string("\xf0\x01\x00\x80", 4), std::string("\xd0") + Le(70000, 4),
+               std::string("\xe0") + Le(1, 8), std::string("\xf1"), std::string("\xfd")});
   std::vector<PackedEntry> out;
   REQUIRE(ReadZiplist(zl, &out));
   std::vector<std::string> texts;
   for (const PackedEntry& e : out) texts.push_back(e.Text());
-  CHECK(texts == std::vector<std::string>{"abc", "-123", "-32768", "-8388607", "70000", "1",
-                                          "0", "12"});
+  CHECK(texts ==
+        std::vector<std::string>{"abc", "-123", "-32768", "-8388607", "70000", "1", "0", "12"});
 }
 
 TEST_CASE("a ziplist with a wrong back link, tail or count is refused") {
@@ -154,7 +182,12 @@ TEST_CASE("a ziplist with a wrong back link, tail or count is refused") {
 }
 
 TEST_CASE("a zipmap reads its pairs and skips each value's free bytes") {
-  std::string zm = Bytes("\x02\x01" "a" "\x02\x01" "bcX\x01" "d\x00\x00\xff");
+  std::string zm = Bytes(
+      "\x02\x01"
+      "a"
+      "\x02\x01"
+      "bcX\x01"
+      "d\x00\x00\xff");
   std::vector<std::string_view> out;
   REQUIRE(ReadZipmap(zm, &out));
   CHECK(out == std::vector<std::string_view>{"a", "bc", "d", ""});

@@ -2,6 +2,8 @@
 // (DUMP with rdbcompression no unless noted) decode to the values it held and encode back to
 // the same bytes; every type and size class round-trips; damaged or hostile bodies are
 // refused without a crash.
+#include "store/rdb/rdb_object.h"
+
 #include <doctest/doctest.h>
 
 #include <map>
@@ -12,7 +14,6 @@
 
 #include "store/rdb/dump_payload.h"
 #include "store/rdb/rdb_format.h"
-#include "store/rdb/rdb_object.h"
 #include "store/types/hash/hash.h"
 #include "store/types/list/list.h"
 #include "store/types/set/set.h"
@@ -77,8 +78,9 @@ std::map<std::string, std::string> HashItems(const Value& v) {
 std::set<std::string> SetItems(const Value& v) {
   REQUIRE(v.type == ValueType::kSet);
   std::set<std::string> out;
-  static_cast<const store::SetObject&>(*v.obj.get())
-      .ForEach([&](std::string_view m) { out.emplace(m); });
+  static_cast<const store::SetObject&>(*v.obj.get()).ForEach([&](std::string_view m) {
+    out.emplace(m);
+  });
   return out;
 }
 
@@ -95,16 +97,24 @@ std::string Canonical(const Value& v) {
   std::string out = std::to_string(static_cast<int>(v.type)) + ":";
   auto add = [&out](std::string_view s) { (out += std::to_string(s.size()) + ",") += s; };
   switch (v.type) {
-    case ValueType::kString: add(v.str.view()); break;
-    case ValueType::kList: for (const std::string& e : ListItems(v)) add(e); break;
+    case ValueType::kString:
+      add(v.str.view());
+      break;
+    case ValueType::kList:
+      for (const std::string& e : ListItems(v)) add(e);
+      break;
     case ValueType::kHash:
       for (const auto& [f, val] : HashItems(v)) add(f), add(val);
       break;
-    case ValueType::kSet: for (const std::string& m : SetItems(v)) add(m); break;
+    case ValueType::kSet:
+      for (const std::string& m : SetItems(v)) add(m);
+      break;
     case ValueType::kZSet:
       for (const auto& [m, score] : ZSetItems(v)) add(m), add(std::to_string(score));
       break;
-    case ValueType::kStream: EncodeObject(v, &out); break;  // nodes and groups are ordered
+    case ValueType::kStream:
+      EncodeObject(v, &out);
+      break;  // nodes and groups are ordered
   }
   return out;
 }
@@ -154,14 +164,13 @@ TEST_CASE("a quicklist from redis-server decodes and encodes back to the same by
       "120102242400000006008161028162020701ded402f2701101048b68656c6c6f20776f726c640cff0a00ff"
       "364d9b74035f60");
   Value v = Decode(body);
-  CHECK(ListItems(v) ==
-        std::vector<std::string>{"a", "b", "7", "-300", "70000", "hello world"});
+  CHECK(ListItems(v) == std::vector<std::string>{"a", "b", "7", "-300", "70000", "hello world"});
   CHECK(Encode(v) == body);
 }
 
 TEST_CASE("a quicklist whose listpack redis-server compressed decodes") {
-  Value v = Decode(Body(
-      "120102c316406707670000000200b161e027000232ab62e02100012cff0a00297fbf9f458b65d9"));
+  Value v = Decode(
+      Body("120102c316406707670000000200b161e027000232ab62e02100012cff0a00297fbf9f458b65d9"));
   CHECK(ListItems(v) == std::vector<std::string>{std::string(49, 'a'), std::string(43, 'b')});
 }
 
@@ -197,11 +206,11 @@ TEST_CASE("sets from redis-server: an intset and a plain set") {
 }
 
 TEST_CASE("a listpack sorted set from redis-server decodes and encodes back to the same bytes") {
-  std::string body = Body(
-      "111a1a0000000600816302dffd02816102010181620283322e3504ff0a00a68a1ab1a9f2dcc2");
+  std::string body =
+      Body("111a1a0000000600816302dffd02816102010181620283322e3504ff0a00a68a1ab1a9f2dcc2");
   Value v = Decode(body);
-  CHECK(ZSetItems(v) == std::vector<std::pair<std::string, double>>{
-                            {"c", -3}, {"a", 1}, {"b", 2.5}});
+  CHECK(ZSetItems(v) ==
+        std::vector<std::pair<std::string, double>>{{"c", -3}, {"a", 1}, {"b", 2.5}});
   CHECK(Encode(v) == body);
 }
 
@@ -250,20 +259,23 @@ TEST_CASE("every type and size class round-trips through encode and decode") {
   for (size_t n : {1, 100, 5000}) {
     auto* list = new store::ListObject();
     for (size_t i = 0; i < n; ++i) {
-      list->Push(store::ListSide::kTail, i % 3 ? std::to_string(i * 977 - 3000) : "e" + std::to_string(i));
+      list->Push(store::ListSide::kTail,
+                 i % 3 ? std::to_string(i * 977 - 3000) : "e" + std::to_string(i));
     }
     values.push_back(ObjectValue(list));
     auto* hash = new store::HashObject();
     for (size_t i = 0; i < n; ++i) hash->Set("f" + std::to_string(i), std::to_string(i));
     values.push_back(ObjectValue(hash));
     auto* ints = new store::SetObject();
-    for (size_t i = 0; i < n; ++i) ints->Add(std::to_string(static_cast<int64_t>(i) * 1000003 - 40000));
+    for (size_t i = 0; i < n; ++i)
+      ints->Add(std::to_string(static_cast<int64_t>(i) * 1000003 - 40000));
     values.push_back(ObjectValue(ints));
     auto* set = new store::SetObject();
     for (size_t i = 0; i < n; ++i) set->Add("m" + std::to_string(i));
     values.push_back(ObjectValue(set));
     auto* zset = new store::ZSet();
-    for (size_t i = 0; i < n; ++i) zset->Set("m" + std::to_string(i), static_cast<double>(i) / 3 - 7);
+    for (size_t i = 0; i < n; ++i)
+      zset->Set("m" + std::to_string(i), static_cast<double>(i) / 3 - 7);
     values.push_back(ObjectValue(zset));
     auto* stream = new store::Stream();
     for (size_t i = 0; i < n; ++i) {
@@ -359,15 +371,18 @@ TEST_CASE("flipped bytes never crash the decoder") {
 
 TEST_CASE("hostile bodies are refused") {
   const char* bodies[] = {
-      "07",                              // a module
-      "0081ffffffffffffffff",             // a string of 2^64-1 bytes
-      "0181ffffffffffffffff",             // a list of 2^64-1 elements
-      "0200",                            // an empty set
-      "0202016101" "61",                 // a member twice
-      "0402016101620161016" "3",         // a field twice
-      "120102070700000000" "00ff",       // a quicklist of one empty listpack: an empty list
-      "1007080000000000ff",              // a listpack whose size is not its header's
-      "13000000000000000000",            // a stream cut before its group count
+      "07",                    // a module
+      "0081ffffffffffffffff",  // a string of 2^64-1 bytes
+      "0181ffffffffffffffff",  // a list of 2^64-1 elements
+      "0200",                  // an empty set
+      "0202016101"
+      "61",  // a member twice
+      "0402016101620161016"
+      "3",  // a field twice
+      "120102070700000000"
+      "00ff",                  // a quicklist of one empty listpack: an empty list
+      "1007080000000000ff",    // a listpack whose size is not its header's
+      "13000000000000000000",  // a stream cut before its group count
   };
   for (const char* hex : bodies) {
     std::string body = FromHex(hex);
