@@ -11,6 +11,7 @@ import shutil
 import struct
 import sys
 import tempfile
+import threading
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -226,6 +227,20 @@ class DumpRestoreTest(ServerTestCase):
             with self.assertRaisesRegex(redis.ResponseError, "^Bad data format$", msg=body):
                 self.r.restore("new", 0, frame(body))
         self.assertEqual(self.r.exists("new"), 0)
+
+    def test_restoring_a_list_serves_a_blocked_pop(self):
+        self.r.rpush("src", "a", "b")
+        payload = self.r.dump("src")
+        popped = []
+        other = self.server.client()
+        waiter = threading.Thread(target=lambda: popped.append(other.blpop("dst", timeout=10)))
+        waiter.start()
+        self.wait_blocked(1)
+        self.r.restore("dst", 0, payload)
+        waiter.join()
+        other.close()
+        self.assertEqual(popped, [(b"dst", b"a")])
+        self.assertEqual(self.r.lrange("dst", 0, -1), [b"b"])
 
     def test_restore_fires_a_keyspace_event(self):
         self.r.config_set("notify-keyspace-events", "KEg")
