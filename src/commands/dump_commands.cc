@@ -41,6 +41,7 @@ void CmdDump(CommandContext& ctx) {
     rdb::EncodeObject(e->value, &payload);
     return true;
   });
+  (found ? ctx.stats.keyspace_hits : ctx.stats.keyspace_misses).Add(1);
   if (!found) {
     NotifyKey(ctx, kNotifyKeyMiss, "keymiss", ctx.args[1]);
     ctx.reply.WriteNull();
