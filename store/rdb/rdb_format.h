@@ -62,8 +62,9 @@
 //                len: u8 < 254 | 254 u32
 //
 // Decoding holds every byte to these rules: a length past the bytes present, a packed blob
-// whose header disagrees with its size, a duplicate member or field, an empty collection or
-// a stream whose node contradicts its ID is an error, and nothing is allocated by a declared
+// whose header disagrees with its size, a duplicate member or field, a NaN score, an empty
+// collection, stream entries that do not ascend or whose counts disagree with their node, and
+// a pending entry without exactly one consumer are errors; nothing is allocated by a declared
 // length before its bytes are there.
 #pragma once
 
