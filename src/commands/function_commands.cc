@@ -6,9 +6,7 @@
 #include <vector>
 
 #include "resp/number.h"
-#include "src/base/crc64.h"
 #include "src/base/glob.h"
-#include "src/base/rdb_string.h"
 #include "src/commands/help_reply.h"
 #include "src/commands/script_family.h"
 #include "src/exec/command_table.h"
@@ -16,6 +14,9 @@
 #include "src/exec/reply.h"
 #include "src/exec/server_state.h"
 #include "src/scripting/script_engine.h"
+#include "store/rdb/dump_payload.h"
+#include "store/rdb/rdb_format.h"
+#include "store/rdb/rdb_string.h"
 
 namespace cairn::server {
 namespace {
@@ -23,8 +24,6 @@ namespace {
 using scripting::RunRequest;
 using scripting::ScriptEngine;
 
-constexpr uint8_t kRdbOpcodeFunction2 = 245;
-constexpr uint16_t kRdbVersion = 10;
 
 std::string MetaName(std::string_view library) {
   return std::string(kFunctionMetaPrefix) + std::string(library);
@@ -231,36 +230,26 @@ void CmdFunctionKill(CommandContext& ctx) { ReplyKill(ctx, false); }
 void CmdFunctionDump(CommandContext& ctx) {
   std::string payload;
   for (const std::shared_ptr<Library>& lib : ctx.server.functions.Libraries()) {
-    payload.push_back(static_cast<char>(kRdbOpcodeFunction2));
-    PutRdbString(&payload, lib->code);
+    payload.push_back(static_cast<char>(rdb::kOpcodeFunction2));
+    rdb::PutRdbString(&payload, lib->code);
   }
-  payload.push_back(static_cast<char>(kRdbVersion & 0xFF));
-  payload.push_back(static_cast<char>(kRdbVersion >> 8));
-  uint64_t crc = Crc64(0, payload);
-  for (int i = 0; i < 8; ++i) payload.push_back(static_cast<char>(crc >> (8 * i)));
+  rdb::AppendDumpFooter(&payload);
   ctx.reply.WriteBulk(payload);
 }
 
 // The library codes in a DUMP payload; false when its version or checksum is wrong, *error
 // set when its body does not decode.
 bool DecodeDump(std::string_view payload, std::vector<std::string>* codes, std::string* error) {
-  if (payload.size() < 10) return false;
-  auto byte = [&](size_t i) { return static_cast<uint8_t>(payload[i]); };
-  size_t footer = payload.size() - 10;
-  uint16_t version = static_cast<uint16_t>(byte(footer) | (byte(footer + 1) << 8));
-  if (version > kRdbVersion) return false;
-  uint64_t crc = 0;
-  for (int i = 7; i >= 0; --i) crc = (crc << 8) | byte(payload.size() - 8 + static_cast<size_t>(i));
-  if (crc != 0 && crc != Crc64(0, payload.substr(0, payload.size() - 8))) return false;
-  std::string_view body = payload.substr(0, footer);
+  std::string_view body;
+  if (!rdb::VerifyDumpPayload(payload, &body)) return false;
   while (!body.empty()) {
-    if (static_cast<uint8_t>(body[0]) != kRdbOpcodeFunction2) {
+    if (static_cast<uint8_t>(body[0]) != rdb::kOpcodeFunction2) {
       *error = "given type is not a function";
       return true;
     }
     body.remove_prefix(1);
     std::string code;
-    if (!ReadRdbString(&body, &code)) {
+    if (!rdb::ReadRdbString(&body, &code)) {
       *error = "failed loading the given functions payload";
       return true;
     }

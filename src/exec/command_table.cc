@@ -32,6 +32,7 @@ CommandTable::CommandTable() {
   RegisterFunctionCommands(*this);
   RegisterHyperLogLogCommands(*this);
   RegisterKeyCommands(*this);
+  RegisterDumpCommands(*this);
   RegisterSortCommands(*this);
   RegisterPersistenceCommands(*this);
   RegisterListCommands(*this);

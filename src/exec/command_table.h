@@ -50,6 +50,7 @@ void RegisterScriptCommands(CommandTable& table);
 void RegisterFunctionCommands(CommandTable& table);
 void RegisterHyperLogLogCommands(CommandTable& table);
 void RegisterKeyCommands(CommandTable& table);
+void RegisterDumpCommands(CommandTable& table);
 void RegisterSortCommands(CommandTable& table);
 void RegisterPersistenceCommands(CommandTable& table);
 void RegisterListCommands(CommandTable& table);

@@ -1,9 +1,10 @@
-// src/base/rdb_string.cc — see rdb_string.h.
-#include "src/base/rdb_string.h"
+// store/rdb/rdb_string.cc — see rdb_string.h.
+#include "store/rdb/rdb_string.h"
 
+#include <charconv>
 #include <cstring>
 
-namespace cairn::server {
+namespace cairn::rdb {
 namespace {
 
 bool ReadByte(std::string_view* in, uint8_t* b) {
@@ -47,8 +48,12 @@ bool ReadLength(std::string_view* in, uint64_t* len, bool* encoded) {
   }
 }
 
+// One LZF back reference (3 bytes) expands to at most 264 bytes, a literal run never grows.
+constexpr size_t kLzfMaxExpansion = 88;
+
 // LZF decompression of in into exactly out_len bytes.
 bool LzfDecompress(std::string_view in, size_t out_len, std::string* out) {
+  if (out_len / kLzfMaxExpansion > in.size()) return false;
   out->assign(out_len, '\0');
   size_t ip = 0, op = 0;
   while (ip < in.size()) {
@@ -80,7 +85,7 @@ bool ReadInteger(std::string_view* in, uint64_t code, std::string* out) {
   uint32_t raw = 0;
   for (int i = bytes - 1; i >= 0; --i) raw = (raw << 8) | static_cast<uint8_t>((*in)[i]);
   in->remove_prefix(static_cast<size_t>(bytes));
-  int64_t v = bytes == 1 ? static_cast<int8_t>(raw)
+  int64_t v = bytes == 1   ? static_cast<int8_t>(raw)
               : bytes == 2 ? static_cast<int16_t>(raw)
                            : static_cast<int32_t>(raw);
   *out = std::to_string(v);
@@ -102,9 +107,34 @@ void PutRdbLength(std::string* out, uint64_t len) {
   }
 }
 
+bool ParseCanonicalInt(std::string_view bytes, int64_t* v) {
+  if (bytes.empty() || bytes.size() > 20) return false;
+  const char* end = bytes.data() + bytes.size();
+  auto [ptr, ec] = std::from_chars(bytes.data(), end, *v);
+  if (ec != std::errc() || ptr != end) return false;
+  // from_chars accepts leading zeros and "-0"; the canonical form has neither.
+  size_t digits = bytes[0] == '-' ? 1 : 0;
+  if (bytes.size() == digits) return false;
+  if (bytes[digits] == '0') return bytes.size() == 1;
+  return true;
+}
+
 void PutRdbString(std::string* out, std::string_view bytes) {
+  int64_t v = 0;
+  if (bytes.size() <= 11 && ParseCanonicalInt(bytes, &v) && v >= INT32_MIN && v <= INT32_MAX) {
+    int width = v >= INT8_MIN && v <= INT8_MAX ? 1 : v >= INT16_MIN && v <= INT16_MAX ? 2 : 4;
+    out->push_back(static_cast<char>(0xC0 | (width == 1 ? 0 : width == 2 ? 1 : 2)));
+    uint32_t raw = static_cast<uint32_t>(static_cast<int32_t>(v));
+    for (int i = 0; i < width; ++i) out->push_back(static_cast<char>(raw >> (8 * i)));
+    return;
+  }
   PutRdbLength(out, bytes.size());
   out->append(bytes);
+}
+
+bool ReadRdbLength(std::string_view* in, uint64_t* len) {
+  bool encoded = false;
+  return ReadLength(in, len, &encoded) && !encoded;
 }
 
 bool ReadRdbString(std::string_view* in, std::string* out, size_t max_bytes) {
@@ -121,8 +151,8 @@ bool ReadRdbString(std::string_view* in, std::string* out, size_t max_bytes) {
   if (len != 3) return false;
   uint64_t clen = 0, ulen = 0;
   bool e1 = false, e2 = false;
-  if (!ReadLength(in, &clen, &e1) || !ReadLength(in, &ulen, &e2) || e1 || e2 ||
-      clen > in->size() || ulen > max_bytes) {
+  if (!ReadLength(in, &clen, &e1) || !ReadLength(in, &ulen, &e2) || e1 || e2 || clen > in->size() ||
+      ulen > max_bytes) {
     return false;
   }
   bool ok = LzfDecompress(in->substr(0, clen), ulen, out);
@@ -130,4 +160,4 @@ bool ReadRdbString(std::string_view* in, std::string* out, size_t max_bytes) {
   return ok;
 }
 
-}  // namespace cairn::server
+}  // namespace cairn::rdb

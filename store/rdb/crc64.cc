@@ -1,9 +1,9 @@
-// src/base/crc64.cc — see crc64.h. A byte-at-a-time table, built once.
-#include "src/base/crc64.h"
+// store/rdb/crc64.cc — see crc64.h. A byte-at-a-time table, built once.
+#include "store/rdb/crc64.h"
 
 #include <array>
 
-namespace cairn::server {
+namespace cairn::rdb {
 namespace {
 
 constexpr uint64_t kPolyReflected = 0x95ac9329ac4bc9b5ull;  // 0xad93d23594c935a9 bit-reversed
@@ -26,4 +26,4 @@ uint64_t Crc64(uint64_t crc, std::string_view data) {
   return crc;
 }
 
-}  // namespace cairn::server
+}  // namespace cairn::rdb
