@@ -85,8 +85,8 @@ void CmdFunctionLoad(CommandContext& ctx) {
     ctx.reply.WriteError("ERR Function code is missing");
     return;
   }
-  Result<std::shared_ptr<Library>> lib =
-      ScriptEngine::ForThread(ctx.server).CompileLibrary(ctx.args[i]);
+  Result<std::shared_ptr<Library>> lib = ScriptEngine::ForThread(ctx.server).CompileLibrary(
+      ctx.args[i], ScriptEngine::kLoadTimeoutMs);
   if (!lib.ok()) {
     ctx.reply.WriteError("ERR " + std::string(lib.status().message()));
     return;
@@ -117,10 +117,19 @@ void DeleteAllLibraries(ServerState& server) {
   server.functions.Clear();
 }
 
+// Redis's reply to a FUNCTION subcommand given more than max_args arguments (the table's arity
+// only bounds them from below); true when it replied.
+bool RefusedExtraArgs(CommandContext& ctx, size_t max_args) {
+  if (ctx.args.size() <= max_args) return false;
+  ctx.reply.WriteError("ERR unknown subcommand or wrong number of arguments for '" +
+                       std::string(ctx.args[1]) + "'. Try FUNCTION HELP.");
+  return true;
+}
+
 void CmdFunctionFlush(CommandContext& ctx) {
-  if (ctx.args.size() > 3 ||
-      (ctx.args.size() == 3 && !EqualsIgnoreCase(ctx.args[2], "sync") &&
-       !EqualsIgnoreCase(ctx.args[2], "async"))) {
+  if (RefusedExtraArgs(ctx, 3)) return;
+  if (ctx.args.size() == 3 && !EqualsIgnoreCase(ctx.args[2], "sync") &&
+      !EqualsIgnoreCase(ctx.args[2], "async")) {
     ctx.reply.WriteError("ERR FUNCTION FLUSH only supports SYNC|ASYNC option");
     return;
   }
@@ -284,11 +293,7 @@ void ApplyRestore(CommandContext& ctx, std::vector<std::shared_ptr<Library>>& li
 }
 
 void CmdFunctionRestore(CommandContext& ctx) {
-  if (ctx.args.size() > 4) {
-    ctx.reply.WriteError("ERR unknown subcommand or wrong number of arguments for '" +
-                         std::string(ctx.args[1]) + "'. Try FUNCTION HELP.");
-    return;
-  }
+  if (RefusedExtraArgs(ctx, 4)) return;
   RestorePolicy policy = RestorePolicy::kAppend;
   if (ctx.args.size() == 4) {
     if (EqualsIgnoreCase(ctx.args[3], "flush")) {

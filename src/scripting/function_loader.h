@@ -10,6 +10,8 @@
 // Threading: the interpreter's thread.
 #pragma once
 
+#include <cstdint>
+
 #include "src/exec/functions.h"
 
 struct lua_State;
@@ -22,6 +24,8 @@ inline constexpr const char* kLoadCallbacks = "cairn.load_callbacks";
 // What a library load in progress collects.
 struct LoadContext {
   Library* library = nullptr;
+  int64_t start_ms = 0;    // ScriptClockMs()
+  int64_t timeout_ms = 0;  // 0: none
 };
 
 // The load on this thread, or nullptr.

@@ -33,6 +33,16 @@ thread_local std::unique_ptr<ScriptEngine> thread_engine;
 thread_local RunContext* current_run = nullptr;
 thread_local ServerState* hook_server = nullptr;
 
+// A library's code that runs too long (FUNCTION LOAD's timeout).
+void LoadHook(lua_State* L, lua_Debug* /*ar*/) {
+  LoadContext* load = CurrentLoad();
+  if (load == nullptr || load->timeout_ms <= 0) return;
+  if (ScriptClockMs() - load->start_ms <= load->timeout_ms) return;
+  lua_sethook(L, LoadHook, LUA_MASKLINE, 0);  // raise again on every line, past any pcall
+  PushErrorTable(L, "FUNCTION LOAD timeout");
+  lua_error(L);
+}
+
 void Hook(lua_State* L, lua_Debug* /*ar*/) {
   RunContext* run = current_run;
   if (run == nullptr || hook_server == nullptr) return;
@@ -207,7 +217,7 @@ bool ScriptEngine::RunAndReport(CommandContext& ctx, const RunRequest& request) 
   return run.touched_undeclared;
 }
 
-Status ScriptEngine::RunLibraryCode(std::string_view code, Library* lib) {
+Status ScriptEngine::RunLibraryCode(std::string_view code, Library* lib, int64_t timeout_ms) {
   HostScope host(memory_.get());
   if (luaL_loadbuffer(L_, code.data(), code.size(), "@user_function") != 0) {
     std::string msg = "Error compiling function: ";
@@ -218,10 +228,10 @@ Status ScriptEngine::RunLibraryCode(std::string_view code, Library* lib) {
   }
   lua_pushvalue(L_, -2);  // the callbacks table, below the chunk
   lua_setfield(L_, LUA_REGISTRYINDEX, kLoadCallbacks);
-  LoadContext load{lib};
+  LoadContext load{lib, ScriptClockMs(), timeout_ms};
   CurrentLoad() = &load;
   UseLibraryApi(L_, true);
-  lua_sethook(L_, Hook, LUA_MASKCOUNT, kHookInstructions);
+  lua_sethook(L_, LoadHook, LUA_MASKCOUNT, kHookInstructions);
   int err = lua_pcall(L_, 0, 0, 0);
   lua_sethook(L_, nullptr, 0, 0);
   UseLibraryApi(L_, false);
@@ -240,7 +250,8 @@ Status ScriptEngine::RunLibraryCode(std::string_view code, Library* lib) {
   return Status::Invalid(std::move(msg));
 }
 
-Result<std::shared_ptr<Library>> ScriptEngine::CompileLibrary(std::string_view code) {
+Result<std::shared_ptr<Library>> ScriptEngine::CompileLibrary(std::string_view code,
+                                                              int64_t timeout_ms) {
   Result<LibraryHeader> header = ParseLibraryHeader(code);
   if (!header.ok()) return header.TakeStatus();
   if (!ValidFunctionName(header->name)) {
@@ -255,7 +266,7 @@ Result<std::shared_ptr<Library>> ScriptEngine::CompileLibrary(std::string_view c
   lib->name = header->name;
   lib->code = std::string(code);
   lua_newtable(L_);  // callbacks, thrown away: SyncFunctions installs what the registry holds
-  Status st = RunLibraryCode(code.substr(header->shebang_len), lib.get());
+  Status st = RunLibraryCode(code.substr(header->shebang_len), lib.get(), timeout_ms);
   lua_pop(L_, 1);
   if (!st.ok()) return st;
   if (lib->functions.empty()) return Status::Invalid("No functions registered");

@@ -60,7 +60,10 @@ class ScriptEngine {
 
   // Runs a library's code (FUNCTION LOAD) and returns the library it registers, with Redis's
   // error texts. The functions are not installed here: the registry decides (functions.h).
-  Result<std::shared_ptr<Library>> CompileLibrary(std::string_view code);
+  // Code still running after timeout_ms (0: no limit) fails with "FUNCTION LOAD timeout":
+  // FUNCTION LOAD gives kLoadTimeoutMs, as Redis does; restores and startup give none.
+  static constexpr int64_t kLoadTimeoutMs = 500;
+  Result<std::shared_ptr<Library>> CompileLibrary(std::string_view code, int64_t timeout_ms = 0);
   // Installs the registry's current libraries in this interpreter if they changed.
   void SyncFunctions();
 
@@ -72,7 +75,7 @@ class ScriptEngine {
   void ReplyError(CommandContext& ctx, const std::string& funcname);
   // Runs code (after its shebang line) in load mode, registering into lib and into the
   // callback table on top of the stack. Error text on failure.
-  Status RunLibraryCode(std::string_view code, Library* lib);
+  Status RunLibraryCode(std::string_view code, Library* lib, int64_t timeout_ms = 0);
 
   ServerState& server_;
   uint64_t epoch_ = 0;

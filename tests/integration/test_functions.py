@@ -68,6 +68,18 @@ class TestLibraries(FunctionTestCase):
         self.assertEqual(self.r.execute_command("FCALL", "BUMP", 1, "c", 2), 2)
         self.assertEqual(self.r.execute_command("FCALL", "Peek", 1, "c"), b"2")
 
+    def test_a_library_that_loops_while_loading_times_out(self):
+        code = "#!lua name=lib\nlocal a = 1\nwhile 1 do a = a + 1 end\n"
+        self.assertIn("FUNCTION LOAD timeout", self.error_of("FUNCTION", "LOAD", code))
+        self.assertTrue(self.r.ping())
+        self.assertEqual(self.r.execute_command("FUNCTION", "LIST"), [])
+
+    def test_flush_arguments(self):
+        self.assertIn("only supports SYNC|ASYNC", self.error_of("FUNCTION", "FLUSH", "bad"))
+        self.assertEqual(
+            self.error_of("FUNCTION", "FLUSH", "SYNC", "extra"),
+            "unknown subcommand or wrong number of arguments for 'FLUSH'. Try FUNCTION HELP.")
+
     def test_fcall_ro_refuses_a_function_that_writes(self):
         self.r.execute_command("FUNCTION", "LOAD", COUNTER_LIB)
         self.assertIn("Can not execute a script with write flag using *_ro command",
