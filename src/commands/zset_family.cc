@@ -3,6 +3,9 @@
 #include "src/commands/zset_family.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <string>
 
 #include "resp/number.h"
 
@@ -11,7 +14,15 @@ namespace cairn::server {
 bool ParseScoreBound(std::string_view arg, ScoreBound* out) {
   out->exclusive = !arg.empty() && arg[0] == '(';
   if (out->exclusive) arg.remove_prefix(1);
-  return resp::ParseDouble(arg, &out->value);
+  // Redis reads a bound with C's strtod and asks only that it read up to the string's end (or
+  // an embedded NUL) and is not NaN: "" and "(" are 0, leading blanks are skipped, hex is
+  // read, and 1e400 is inf.
+  std::string text(arg);
+  char* end = nullptr;
+  double v = std::strtod(text.c_str(), &end);
+  if (*end != '\0' || std::isnan(v)) return false;
+  out->value = v;
+  return true;
 }
 
 bool ParseLexBound(std::string_view arg, LexBound* out) {
@@ -67,13 +78,6 @@ void IndexRanks(int64_t start, int64_t stop, size_t size, size_t* from, size_t* 
   if (stop >= n) stop = n - 1;
   *from = static_cast<size_t>(start);
   *to = static_cast<size_t>(stop) + 1;
-}
-
-bool ArgToInt64InRange(CommandContext& ctx, std::string_view arg, int64_t min, int64_t max,
-                       std::string_view error, int64_t* out) {
-  if (resp::ParseInt64(arg, out) && *out >= min && *out <= max) return true;
-  ctx.reply.WriteError(error);
-  return false;
 }
 
 void WriteScoredLen(resp::Writer& w, size_t n, bool withscores) {
