@@ -102,7 +102,8 @@ void WriteScoredList(resp::Writer& w, const ScoredList& items, bool withscores) 
 
 store::ObjRef BuildZSet(const ScoredList& items) {
   auto* z = new store::ZSet();
-  for (const auto& [member, score] : items) z->Append(member, score);
+  // + 0.0 turns -0 into 0, as ZADD does: Redis's listpack keeps -0 as the integer 0.
+  for (const auto& [member, score] : items) z->Append(member, score + 0.0);
   return store::ObjRef(z);
 }
 

@@ -300,3 +300,12 @@ TEST_CASE("ZRANDMEMBER checks its count, then its syntax, then the key") {
   CHECK(t.Cmd("ZRANDMEMBER s 1 FOO") == kSyntax);
   CHECK(t.Cmd("ZRANDMEMBER s 1 WITHSCORES") == kWrongType);
 }
+
+TEST_CASE("a stored set operation keeps no negative zero, as Redis's listpack does") {
+  InProcess t;
+  t.Cmd("ZADD z 1 m");
+  CHECK(t.Cmd("ZINTERSTORE z 1 z WEIGHTS -0") == ":1");
+  CHECK(t.Cmd("ZRANGE z 0 -1 WITHSCORES") == "[m, 0]");
+  CHECK(t.Cmd("ZINTER 1 z WEIGHTS -1 WITHSCORES") == "[m, -0]");  // a reply is not stored
+  CHECK(t.Cmd("ZINCRBY n -0 m") == "-0");
+}
