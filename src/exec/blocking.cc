@@ -96,11 +96,16 @@ bool BlockingRegistry::TryServe(Waiter& w, ServerState& server, ThreadStats& sta
   CommandContext ctx{args, out, server, *w.client, stats, w.spec};
   ctx.block = &again;
   uint64_t caller_lsn = store::Store::TakeObservedLsn();
+  uint64_t errors_before = out.errors_written();
   w.spec->handler(ctx);
   *lsn = store::Store::TakeObservedLsn();
   store::Store::ObserveLsn(caller_lsn);
   if (again.requested) return false;
   stats.per_command[w.spec->id].calls.Add();
+  if (out.errors_written() != errors_before) {  // served with an error (a stream gone...)
+    stats.per_command[w.spec->id].failed_calls.Add();
+    stats.error_replies.Add();
+  }
   if (w.spec->flags & kWrite) NoteWrite(*w.spec, w.db, args);
   return true;
 }

@@ -141,6 +141,9 @@ TEST_CASE("a blocked XREADGROUP fails once its stream or group no longer exists"
                            : gone;
     CHECK(reader.Served() == want);
   }
+  // Each counts as a failed call and an error reply, as in Redis.
+  CHECK(s.Cmd("INFO stats").find("total_error_replies:5\r\n") != std::string::npos);
+  CHECK(s.Cmd("INFO commandstats").find(",failed_calls=5\r\n") != std::string::npos);
 }
 
 }  // namespace
