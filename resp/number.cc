@@ -70,7 +70,8 @@ bool ParseDouble(std::string_view text, double* out) {
 }
 
 bool ParseLongDouble(std::string_view text, long double* out) {
-  char buf[512];
+  // Redis reads up to 5 KB of digits here (INCRBYFLOAT on a long numeric string).
+  char buf[kMaxLongDoubleChars + 1];
   if (!CopyNumberText(text, buf, sizeof(buf))) return false;
   char* end = nullptr;
   errno = 0;

@@ -230,6 +230,10 @@ Entry* KeyHandle::CreateObject(ObjRef obj) {
 
 Object* KeyHandle::MutableObject(Entry* e) {
   Touch();
+  return MutableObjectQuietly(e);
+}
+
+Object* KeyHandle::MutableObjectQuietly(Entry* e) {
   if (e->value.obj->refs() > 1) e->value.obj = e->value.obj->Clone();
   return e->value.obj.get();
 }
@@ -627,6 +631,7 @@ uint64_t Store::Scan(int db, uint64_t cursor, size_t count,
   uint64_t bucket = cursor >> kShardBits;
   size_t visited = 0;
   int64_t now = NowMs();
+  if (Stats(db).keys <= count) count = SIZE_MAX;
   for (; shard < kShards; ++shard, bucket = 0) {
     ShardGuard lock(this, shard);
     detail::Table& t = shards_[shard].tables[db];

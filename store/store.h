@@ -123,6 +123,15 @@ class KeyHandle {
   // e's collection, ready to change: cloned first when shared (copy-on-write). Counts as a
   // change of the key (WATCH). Call before every change to the collection.
   Object* MutableObject(Entry* e);
+  // e's collection, ready to change, without counting as a change of the key: for changes
+  // Redis does not treat as modifying the key (consumer-group bookkeeping), or for an op that
+  // may turn out to be a no-op and calls MarkChanged() only when it did change something — a
+  // no-op write must not abort a WATCHing transaction.
+  Object* MutableObjectQuietly(Entry* e);
+  // Counts as a change of the key (WATCH, client tracking) without changing it: for ops that
+  // Redis treats as modifying even when nothing changed (LTRIM keeping every element), and
+  // for those that used MutableObjectQuietly and did change the key.
+  void MarkChanged() { Touch(); }
   // Logs one op of this key's family: payload is the family's own encoding (its replay is
   // the family's Apply*Op, object_families.h). Nothing happens unless logging().
   void LogObjectOp(ValueType type, std::string_view payload);
@@ -251,7 +260,9 @@ class Store {
 
   // Incremental iteration (SCAN): visits the keys of about `count` buckets starting at
   // cursor and returns the next cursor (0 when done). Every key present for the whole
-  // iteration is visited at least once, even if tables grow between calls.
+  // iteration is visited at least once, even if tables grow between calls. A db of at most
+  // `count` keys is visited to the end in one call (returning 0), as Redis's single small
+  // table is: the keys spread over many shards would otherwise take many calls.
   uint64_t Scan(int db, uint64_t cursor, size_t count,
                 const std::function<void(const Entry&)>& visit);
   // Visits every live key of db, shard by shard (KEYS).

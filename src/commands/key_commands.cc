@@ -325,7 +325,9 @@ void TtlGeneric(CommandContext& ctx, TimeUnit unit, TimeBase base) {
   }
   int64_t ms =
       base == TimeBase::kAbsolute ? expire_at_ms : std::max<int64_t>(expire_at_ms - now_ms, 0);
-  ctx.reply.WriteInteger(unit == TimeUnit::kMilliseconds ? ms : (ms + 500) / 1000);
+  // Rounded without adding first: a deadline near INT64_MAX ms must not overflow.
+  int64_t seconds = ms / 1000 + (ms % 1000 >= 500 ? 1 : 0);
+  ctx.reply.WriteInteger(unit == TimeUnit::kMilliseconds ? ms : seconds);
 }
 
 void CmdTtl(CommandContext& ctx) { TtlGeneric(ctx, TimeUnit::kSeconds, TimeBase::kRelative); }

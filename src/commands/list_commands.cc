@@ -133,14 +133,20 @@ void CmdLLen(CommandContext& ctx) {
   }));
 }
 
+// The key is looked at before the index: a missing key is nil and a key of another type
+// WRONGTYPE whatever the index says, as in Redis.
 void CmdLIndex(CommandContext& ctx) {
-  int64_t index = 0;
-  if (!ArgToInt64(ctx, ctx.args[2], &index)) return;
   ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
     const ListObject* list = nullptr;
     if (!ReadOrReply(ctx, h, &list)) return;
+    if (list == nullptr) {
+      ctx.reply.WriteNull();
+      return;
+    }
+    int64_t index = 0;
+    if (!ArgToInt64(ctx, ctx.args[2], &index)) return;
     size_t at = 0;
-    if (list == nullptr || !ResolveIndex(index, list->size(), &at)) {
+    if (!ResolveIndex(index, list->size(), &at)) {
       ctx.reply.WriteNull();
       return;
     }
@@ -167,14 +173,15 @@ void CmdLRange(CommandContext& ctx) {
 
 // ---- Changes in the middle ---------------------------------------------------------------
 
+// Like LINDEX, the key before the index ("no such key", WRONGTYPE).
 void CmdLSet(CommandContext& ctx) {
-  int64_t index = 0;
-  if (!ArgToInt64(ctx, ctx.args[2], &index)) return;
   std::string_view error = ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
     Result<Entry*> found = FindList(h);
     if (!found.ok()) return errors::ErrorText(found.status().code());
     Entry* e = *found;
     if (e == nullptr) return errors::kNoSuchKey;
+    int64_t index = 0;
+    if (!resp::ParseInt64(ctx.args[2], &index)) return errors::kNotInteger;
     size_t at = 0;
     if (!ResolveIndex(index, store::ListOf(e)->size(), &at)) return errors::kIndexRange;
     store::ListSet(h, e, at, ctx.args[3]);
@@ -274,15 +281,18 @@ bool ParseLposOptions(CommandContext& ctx, LposOptions* o) {
       ctx.reply.WriteError(errors::kSyntax);
       return false;
     }
+    if (target != &o->rank) {
+      // COUNT and MAXLEN: not a number is "can't be negative" too, as in Redis.
+      std::string_view error =
+          target == &o->count ? errors::kLposCountNegative : errors::kLposMaxlenNegative;
+      if (!ArgToInt64InRange(ctx, ctx.args[i + 1], 0, INT64_MAX, error, target)) return false;
+      continue;
+    }
     if (!ArgToInt64(ctx, ctx.args[i + 1], target)) return false;
     // Redis 7.0 negates RANK in a C long, so INT64_MIN stays negative and acts as -1.
-    if (target == &o->rank && o->rank == INT64_MIN) o->rank = -1;
-    std::string_view error = target == &o->rank && o->rank == 0       ? errors::kLposRankZero
-                             : target == &o->count && o->count < 0    ? errors::kLposCountNegative
-                             : target == &o->maxlen && o->maxlen < 0  ? errors::kLposMaxlenNegative
-                                                                      : std::string_view();
-    if (!error.empty()) {
-      ctx.reply.WriteError(error);
+    if (o->rank == INT64_MIN) o->rank = -1;
+    if (o->rank == 0) {
+      ctx.reply.WriteError(errors::kLposRankZero);
       return false;
     }
   }

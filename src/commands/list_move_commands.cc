@@ -46,15 +46,23 @@ bool MoveOne(CommandContext& ctx, const MoveArgs& m) {
   Result<bool> moved = ctx.server.store.AccessMany(keys, [&](std::span<KeyHandle> hs) {
     Result<Entry*> src = store::FindEntryAs<ListObject>(hs[0]);
     if (src.ok() && *src == nullptr) return Result<bool>(false);
+    if (!src.ok() && IsBlockedRetry(ctx)) return Result<bool>(false);  // another type: wait on
     Result<Entry*> dst = store::FindEntryAs<ListObject>(hs[1]);
     if (!src.ok() || !dst.ok()) return Result<bool>(Code::kWrongType);
     std::string scratch;
-    bool emptied = store::ListOf(*src)->size() == 1 && m.source != m.destination;
-    store::ListPop(hs[0], *src, m.from, 1,
-                   [&](const ListElem& e) { value.assign(e.View(&scratch)); });
-    Entry* to = hs[1].Find();  // the pop may have deleted it (same key, last element)
-    std::string_view elem = value;
-    store::ListPush(hs[1], to, m.to, std::span<const std::string_view>(&elem, 1));
+    bool same = m.source == m.destination;
+    bool emptied = store::ListOf(*src)->size() == 1 && !same;
+    if (same && store::ListOf(*src)->size() == 1) {
+      // Rotating a one-element list leaves it as it was, TTL included; it still counts as a
+      // change (WATCH) and notifies, as in Redis.
+      value.assign(store::ListOf(*src)->At(0).View(&scratch));
+      hs[0].MarkChanged();
+    } else {
+      store::ListPop(hs[0], *src, m.from, 1,
+                     [&](const ListElem& e) { value.assign(e.View(&scratch)); });
+      std::string_view elem = value;
+      store::ListPush(hs[1], hs[1].Find(), m.to, std::span<const std::string_view>(&elem, 1));
+    }
     NotifyKey(ctx, kNotifyList, m.to == ListSide::kHead ? "lpush" : "rpush", m.destination);
     NotifyListPopped(ctx, m.source, m.from, emptied);
     return Result<bool>(true);
@@ -113,8 +121,13 @@ bool PopFirst(CommandContext& ctx, std::span<const std::string_view> keys, ListS
               size_t count, PopShape shape) {
   for (std::string_view key : keys) {
     int replied = ctx.server.store.Access(ctx.db(), key, [&](KeyHandle& h) {
-      Entry* e = nullptr;
-      if (!FindEntryOrReply<ListObject>(ctx, h, &e)) return 1;
+      Result<Entry*> found = store::FindEntryAs<ListObject>(h);
+      if (!found.ok() && IsBlockedRetry(ctx)) return 0;  // re-created as another type: wait on
+      if (!found.ok()) {
+        ctx.reply.WriteError(errors::kWrongType);
+        return 1;
+      }
+      Entry* e = *found;
       if (e == nullptr) return 0;
       size_t length = store::ListOf(e)->size();
       size_t n = std::min(count, length);
@@ -162,17 +175,12 @@ bool ParseMPop(CommandContext& ctx, size_t first, MPopArgs* m) {
   }
   m->keys = ctx.args.subspan(first + 1, static_cast<size_t>(numkeys));
   size_t i = first + 1 + static_cast<size_t>(numkeys);
-  size_t extra = ctx.args.size() - i - 1;
-  if (!ParseListSide(ctx.args[i], &m->side) ||
-      !(extra == 0 || (extra == 2 && EqualsIgnoreCase(ctx.args[i + 1], "count")))) {
+  if (!ParseListSide(ctx.args[i], &m->side)) {
     ctx.reply.WriteError(errors::kSyntax);
     return false;
   }
   int64_t count = 1;
-  if (extra == 2 && (!resp::ParseInt64(ctx.args[i + 2], &count) || count <= 0)) {
-    ctx.reply.WriteError(errors::kZCountPositive);
-    return false;
-  }
+  if (!ParseMPopCount(ctx, ctx.args.subspan(i + 1), &count)) return false;
   m->count = static_cast<size_t>(count);
   return true;
 }

@@ -59,12 +59,14 @@ bool ParseFlushMode(CommandContext& ctx) {
 void CmdFlushDb(CommandContext& ctx) {
   if (!ParseFlushMode(ctx)) return;
   ctx.server.store.FlushDb(ctx.db());
+  ctx.server.blocking.NoteDbChanged(ctx.db());
   ctx.reply.WriteOk();
 }
 
 void CmdFlushAll(CommandContext& ctx) {
   if (!ParseFlushMode(ctx)) return;
   ctx.server.store.FlushAll();
+  ctx.server.blocking.NoteDbChanged(-1);
   ctx.reply.WriteOk();
 }
 
@@ -86,7 +88,11 @@ void CmdSwapDb(CommandContext& ctx) {
     ctx.reply.WriteError(errors::kDbIndexRange);
     return;
   }
-  if (a != b) ctx.server.store.SwapDb(static_cast<int>(a), static_cast<int>(b));
+  if (a != b) {
+    ctx.server.store.SwapDb(static_cast<int>(a), static_cast<int>(b));
+    ctx.server.blocking.NoteDbChanged(static_cast<int>(a));
+    ctx.server.blocking.NoteDbChanged(static_cast<int>(b));
+  }
   ctx.reply.WriteOk();
 }
 

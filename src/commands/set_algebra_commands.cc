@@ -69,8 +69,11 @@ void CmdSDiffStore(CommandContext& ctx) { CombineStoreGeneric(ctx, SetAlgebra::k
 // SINTERCARD numkeys key [key ...] [LIMIT limit]
 void CmdSInterCard(CommandContext& ctx) {
   int64_t numkeys = 0;
-  if (!ArgToInt64(ctx, ctx.args[1], &numkeys)) return;
-  if (numkeys <= 0) return ctx.reply.WriteError(errors::kNumKeysPositive);
+  // Not a number is "should be greater than 0" too (and LIMIT's "can't be negative"), as in
+  // Redis.
+  if (!ArgToInt64InRange(ctx, ctx.args[1], 1, INT64_MAX, errors::kNumKeysPositive, &numkeys)) {
+    return;
+  }
   if (numkeys > static_cast<int64_t>(ctx.args.size()) - 2) {
     return ctx.reply.WriteError(errors::kNumKeysTooMany);
   }
@@ -80,8 +83,9 @@ void CmdSInterCard(CommandContext& ctx) {
     if (i + 1 >= ctx.args.size() || !EqualsIgnoreCase(ctx.args[i], "limit")) {
       return ctx.reply.WriteError(errors::kSyntax);
     }
-    if (!ArgToInt64(ctx, ctx.args[i + 1], &limit)) return;
-    if (limit < 0) return ctx.reply.WriteError(errors::kLimitNegative);
+    if (!ArgToInt64InRange(ctx, ctx.args[i + 1], 0, INT64_MAX, errors::kLimitNegative, &limit)) {
+      return;
+    }
   }
   std::vector<KeyRef> keys = KeysFrom(ctx, 2, end);
   ctx.server.store.AccessMany(keys, [&](std::span<KeyHandle> hs) {

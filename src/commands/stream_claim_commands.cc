@@ -25,12 +25,23 @@ using store::StreamPending;
 struct ClaimArgs {
   int64_t min_idle_ms = 0;
   std::vector<StreamId> ids;
-  int64_t idle_ms = -1, time_ms = -1, retry = -1;
+  int64_t delivery_ms = -1, retry = -1;  // -1: not given
   bool force = false, justid = false, has_last = false;
   StreamId last;
 };
 
-bool ParseClaimArgs(CommandContext& ctx, ClaimArgs* a) {
+// An integer option value, or Redis's error naming the option.
+bool ArgToClaimInt(CommandContext& ctx, std::string_view arg, std::string_view option,
+                   int64_t* out) {
+  if (resp::ParseInt64(arg, out)) return true;
+  ctx.reply.WriteError("ERR Invalid " + std::string(option) + " option argument for XCLAIM");
+  return false;
+}
+
+// XCLAIM's arguments after the consumer, read once the key and group are known to exist, as
+// Redis does; the IDs are those that parse, from args[5] on, and the options follow. now_ms:
+// the time IDLE counts back from. False after an error reply.
+bool ParseClaimArgs(CommandContext& ctx, int64_t now_ms, ClaimArgs* a) {
   if (!resp::ParseInt64(ctx.args[4], &a->min_idle_ms)) {
     ctx.reply.WriteError(errors::kStreamMinIdle);
     return false;
@@ -41,16 +52,18 @@ bool ParseClaimArgs(CommandContext& ctx, ClaimArgs* a) {
   for (; i < ctx.args.size(); ++i) {
     std::string_view opt = ctx.args[i];
     bool has_value = i + 1 < ctx.args.size();
+    int64_t v = 0;
     if (EqualsIgnoreCase(opt, "force")) {
       a->force = true;
     } else if (EqualsIgnoreCase(opt, "justid")) {
       a->justid = true;
     } else if (EqualsIgnoreCase(opt, "idle") && has_value) {
-      if (!ArgToInt64(ctx, ctx.args[++i], &a->idle_ms)) return false;
+      if (!ArgToClaimInt(ctx, ctx.args[++i], "IDLE", &v)) return false;
+      a->delivery_ms = now_ms - v;
     } else if (EqualsIgnoreCase(opt, "time") && has_value) {
-      if (!ArgToInt64(ctx, ctx.args[++i], &a->time_ms)) return false;
+      if (!ArgToClaimInt(ctx, ctx.args[++i], "TIME", &a->delivery_ms)) return false;
     } else if (EqualsIgnoreCase(opt, "retrycount") && has_value) {
-      if (!ArgToInt64(ctx, ctx.args[++i], &a->retry)) return false;
+      if (!ArgToClaimInt(ctx, ctx.args[++i], "RETRYCOUNT", &a->retry)) return false;
     } else if (EqualsIgnoreCase(opt, "lastid") && has_value) {
       if (!ArgToStreamId(ctx, ctx.args[++i], 0, &a->last)) return false;
       a->has_last = true;
@@ -60,10 +73,8 @@ bool ParseClaimArgs(CommandContext& ctx, ClaimArgs* a) {
       return false;
     }
   }
-  if (a->ids.empty()) {
-    ctx.reply.WriteError(errors::kStreamInvalidId);
-    return false;
-  }
+  // A delivery time in the future or before 1970 (a client's clock) means now, as in Redis.
+  if (a->delivery_ms < 0 || a->delivery_ms > now_ms) a->delivery_ms = now_ms;
   return true;
 }
 
@@ -72,7 +83,7 @@ void ClaimLocked(CommandContext& ctx, KeyHandle& h, Entry* e, const ClaimArgs& a
   const store::Stream* s = store::StreamOf(e);
   StreamGroup* g = const_cast<store::Stream*>(s)->FindGroup(ctx.args[2]);
   int64_t now = h.now_ms();
-  int64_t delivery = a.time_ms >= 0 ? a.time_ms : now - std::max<int64_t>(a.idle_ms, 0);
+  int64_t delivery = a.delivery_ms;
   std::vector<StreamPending> claims;
   std::vector<StreamId> gone;
   for (StreamId id : a.ids) {
@@ -126,9 +137,10 @@ void WithClaimGroup(CommandContext& ctx, Fn&& fn) {
 // XCLAIM key group consumer min-idle-time id [id ...] [IDLE ms] [TIME unix-time-ms]
 //        [RETRYCOUNT count] [FORCE] [JUSTID] [LASTID lastid]
 void CmdXClaim(CommandContext& ctx) {
-  ClaimArgs a;
-  if (!ParseClaimArgs(ctx, &a)) return;
-  WithClaimGroup(ctx, [&](KeyHandle& h, Entry* e) { ClaimLocked(ctx, h, e, a); });
+  WithClaimGroup(ctx, [&](KeyHandle& h, Entry* e) {
+    ClaimArgs a;
+    if (ParseClaimArgs(ctx, h.now_ms(), &a)) ClaimLocked(ctx, h, e, a);
+  });
 }
 
 // XAUTOCLAIM key group consumer min-idle-time start [COUNT count] [JUSTID]
@@ -144,9 +156,11 @@ void CmdXAutoClaim(CommandContext& ctx) {
     if (EqualsIgnoreCase(ctx.args[i], "justid")) {
       justid = true;
     } else if (EqualsIgnoreCase(ctx.args[i], "count") && i + 1 < ctx.args.size()) {
-      if (!ArgToInt64(ctx, ctx.args[++i], &count)) return;
-      if (count < 1 || count > INT64_MAX / 10) {
-        return ctx.reply.WriteError(errors::kStreamCountPositive);
+      // Not a number is "must be > 0" too; the bound keeps the attempts (COUNT * 10) and
+      // the deleted IDs' buffer (COUNT * 16 bytes) from overflowing, as Redis's does.
+      if (!ArgToInt64InRange(ctx, ctx.args[++i], 1, INT64_MAX / 16, errors::kStreamCountPositive,
+                             &count)) {
+        return;
       }
     } else {
       return ctx.reply.WriteError(errors::kSyntax);

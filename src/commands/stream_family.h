@@ -25,6 +25,19 @@ bool ArgToStreamId(CommandContext& ctx, std::string_view arg, uint64_t missing_s
 // A range bound of XRANGE/XPENDING/XAUTOCLAIM: "-", "+", an ID, or "(ID" (exclusive).
 bool ArgToRangeBound(CommandContext& ctx, std::string_view arg, bool is_end, store::StreamId* id);
 
+// XREAD's and XREADGROUP's options, up to STREAMS: key i is args[streams_at + i], its ID
+// args[streams_at + nkeys + i].
+struct ReadArgs {
+  std::string_view group, consumer;  // XREADGROUP's GROUP (group empty: not given)
+  int64_t count = 0;                 // <= 0: no limit
+  bool block = false, noack = false;
+  int64_t deadline_ms = 0;
+  size_t streams_at = 0, nkeys = 0;
+};
+// Parses them for XREAD (group_read false) or XREADGROUP in Redis's order and with its
+// errors; false after an error reply.
+bool ParseReadArgs(CommandContext& ctx, bool group_read, ReadArgs* r);
+
 // [id, [field, value, ...]].
 void WriteStreamEntry(resp::Writer& w, store::StreamId id, std::span<const std::string_view> fv);
 void WriteStreamId(resp::Writer& w, store::StreamId id);

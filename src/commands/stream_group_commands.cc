@@ -27,11 +27,8 @@ using store::StreamId;
 
 // ---- XGROUP -------------------------------------------------------------------------------
 
-// "$" (the stream's last ID) or an ID.
-bool ParseGroupId(CommandContext& ctx, std::string_view arg, bool* dollar, StreamId* id) {
-  *dollar = arg == "$";
-  return *dollar || ArgToStreamId(ctx, arg, 0, id);
-}
+// XGROUP follows Redis's order: the options after the ID, the key's type, the key (unless
+// MKSTREAM), the group (SETID, CREATECONSUMER, DELCONSUMER), the argument count, the ID.
 
 bool ParseEntriesRead(CommandContext& ctx, size_t at, int64_t* v) {
   if (!ArgToInt64(ctx, ctx.args[at], v)) return false;
@@ -42,31 +39,44 @@ bool ParseEntriesRead(CommandContext& ctx, size_t at, int64_t* v) {
   return true;
 }
 
-// XGROUP CREATE key group id|$ [MKSTREAM] [ENTRIESREAD n]
-void CmdXGroupCreate(CommandContext& ctx) {
-  bool dollar = false, mkstream = false;
-  StreamId id;
-  int64_t entries_read = store::kInvalidEntriesRead;
-  if (!ParseGroupId(ctx, ctx.args[4], &dollar, &id)) return;
+// CREATE's (MKSTREAM, ENTRIESREAD) and SETID's (ENTRIESREAD) options from args[5]; anything
+// else is the subcommand's syntax error. False after an error reply.
+bool ParseGroupOptions(CommandContext& ctx, bool create, bool* mkstream, int64_t* entries_read) {
   for (size_t i = 5; i < ctx.args.size(); ++i) {
-    if (EqualsIgnoreCase(ctx.args[i], "mkstream")) {
-      mkstream = true;
+    if (create && EqualsIgnoreCase(ctx.args[i], "mkstream")) {
+      *mkstream = true;
     } else if (EqualsIgnoreCase(ctx.args[i], "entriesread") && i + 1 < ctx.args.size()) {
-      if (!ParseEntriesRead(ctx, ++i, &entries_read)) return;
+      if (!ParseEntriesRead(ctx, ++i, entries_read)) return false;
     } else {
-      return ctx.reply.WriteError(errors::kSyntax);
+      ReplySubcommandSyntaxError(ctx);
+      return false;
     }
   }
+  return true;
+}
+
+// XGROUP CREATE key group id|$ [MKSTREAM] [ENTRIESREAD n]
+void CmdXGroupCreate(CommandContext& ctx) {
+  bool mkstream = false, sub_syntax = false;
+  int64_t entries_read = store::kInvalidEntriesRead;
+  if (!ParseGroupOptions(ctx, true, &mkstream, &entries_read)) return;
   std::string_view error = ctx.server.store.Access(ctx.db(), ctx.args[2], [&](KeyHandle& h) {
     Result<Entry*> found = store::FindEntryAs<Stream>(h);
     if (!found.ok()) return errors::ErrorText(found.status().code());
     Entry* e = *found;
     if (e == nullptr && !mkstream) return errors::kStreamXgroupNoKey;
-    if (dollar) id = e != nullptr ? store::StreamOf(e)->last_id() : StreamId{};
+    if (ctx.args.size() > 8) return (sub_syntax = true, std::string_view());
+    StreamId id;
+    if (ctx.args[4] == "$") {
+      id = e != nullptr ? store::StreamOf(e)->last_id() : StreamId{};
+    } else if (!ParseStreamId(ctx.args[4], 0, &id)) {
+      return errors::kStreamInvalidId;
+    }
     bool created = store::StreamGroupCreate(h, e, ctx.args[3], id, entries_read);
     if (created) NotifyKey(ctx, kNotifyStream, "xgroup-create", h.key());
     return created ? std::string_view() : errors::kStreamBusyGroup;
   });
+  if (sub_syntax) return ReplySubcommandSyntaxError(ctx);
   if (!error.empty()) return ctx.reply.WriteError(error);
   ctx.reply.WriteOk();
 }
@@ -104,25 +114,28 @@ void CmdXGroupDestroy(CommandContext& ctx) {
   ctx.reply.WriteInteger(destroyed ? 1 : 0);
 }
 
-// XGROUP SETID key group id|$ [ENTRIESREAD n]
+// XGROUP SETID key group id|$ [ENTRIESREAD n]. The ID may also be "-" (0-0) or "+".
 void CmdXGroupSetId(CommandContext& ctx) {
-  bool dollar = false;
-  StreamId id;
+  bool unused = false;
   int64_t entries_read = store::kInvalidEntriesRead;
-  if (!ParseGroupId(ctx, ctx.args[4], &dollar, &id)) return;
-  if (ctx.args.size() == 7 && EqualsIgnoreCase(ctx.args[5], "entriesread")) {
-    if (!ParseEntriesRead(ctx, 6, &entries_read)) return;
-  } else if (ctx.args.size() != 5) {
-    return ctx.reply.WriteError(errors::kSyntax);
-  }
-  bool ok = false;
+  if (!ParseGroupOptions(ctx, false, &unused, &entries_read)) return;
+  enum { kPending, kOk, kSubSyntax, kBadId } outcome = kPending;
   WithGroup(ctx, ctx.args[2], ctx.args[3], [&](KeyHandle& h, Entry* e) {
-    if (dollar) id = store::StreamOf(e)->last_id();
+    if (ctx.args.size() != 5 && ctx.args.size() != 7) return void(outcome = kSubSyntax);
+    std::string_view arg = ctx.args[4];
+    StreamId id = arg == "+" ? StreamId::Max() : StreamId{};
+    if (arg == "$") {
+      id = store::StreamOf(e)->last_id();
+    } else if (arg != "-" && arg != "+" && !ParseStreamId(arg, 0, &id)) {
+      return void(outcome = kBadId);
+    }
     store::StreamGroupSetId(h, e, ctx.args[3], id, entries_read);
     NotifyKey(ctx, kNotifyStream, "xgroup-setid", h.key());
-    ok = true;
+    outcome = kOk;
   });
-  if (ok) ctx.reply.WriteOk();
+  if (outcome == kOk) ctx.reply.WriteOk();
+  if (outcome == kSubSyntax) ReplySubcommandSyntaxError(ctx);
+  if (outcome == kBadId) ctx.reply.WriteError(errors::kStreamInvalidId);
 }
 
 void CmdXGroupCreateConsumer(CommandContext& ctx) {
@@ -146,50 +159,10 @@ void CmdXGroupDelConsumer(CommandContext& ctx) {
 
 // ---- XREADGROUP ---------------------------------------------------------------------------
 
-struct GroupReadArgs {
-  std::string_view group, consumer;
-  int64_t count = 0;
-  bool block = false, noack = false;
-  int64_t deadline_ms = 0;
-  size_t streams_at = 0, nkeys = 0;
-};
-
-bool ParseGroupReadArgs(CommandContext& ctx, GroupReadArgs* r) {
-  for (size_t i = 1; i < ctx.args.size(); ++i) {
-    std::string_view opt = ctx.args[i];
-    bool has_value = i + 1 < ctx.args.size();
-    if (EqualsIgnoreCase(opt, "streams")) {
-      r->streams_at = i + 1;
-      size_t rest = ctx.args.size() - r->streams_at;
-      if (rest == 0 || rest % 2 != 0) {
-        ctx.reply.WriteError(errors::kStreamXReadGroupUnbalanced);
-        return false;
-      }
-      r->nkeys = rest / 2;
-      return !r->group.empty() || (ctx.reply.WriteError(errors::kSyntax), false);
-    }
-    if (EqualsIgnoreCase(opt, "noack")) {
-      r->noack = true;
-    } else if (EqualsIgnoreCase(opt, "group") && i + 2 < ctx.args.size()) {
-      r->group = ctx.args[++i];
-      r->consumer = ctx.args[++i];
-    } else if (EqualsIgnoreCase(opt, "count") && has_value) {
-      if (!ArgToInt64(ctx, ctx.args[++i], &r->count)) return false;
-    } else if (EqualsIgnoreCase(opt, "block") && has_value) {
-      r->block = true;
-      if (!ParseBlockTimeoutMs(ctx, ctx.args[++i], &r->deadline_ms)) return false;
-    } else {
-      break;
-    }
-  }
-  ctx.reply.WriteError(errors::kSyntax);
-  return false;
-}
-
 // Serves one key whose stream and group exist: new entries after the group's last-delivered
 // ID (">"), or the consumer's pending entries after `after`. Returns whether it created the
 // consumer.
-bool ReadGroupKey(KeyHandle& h, Entry* e, const GroupReadArgs& r, bool is_new, StreamId after,
+bool ReadGroupKey(KeyHandle& h, Entry* e, const ReadArgs& r, bool is_new, StreamId after,
                   StreamEntries* out) {
   const Stream* s = store::StreamOf(e);
   const StreamGroup* g = s->FindGroup(r.group);
@@ -217,32 +190,37 @@ bool ReadGroupKey(KeyHandle& h, Entry* e, const GroupReadArgs& r, bool is_new, S
       if (g->pel[i].consumer != c->cid) continue;
       StreamEntries one;
       CollectStreamRange(*s, g->pel[i].id, g->pel[i].id, false, 1, &one);
+      // An entry deleted since is reported with null fields and is not delivered again.
       if (one.empty()) one.push_back({g->pel[i].id, {}, true});
+      if (!one.front().deleted) ids.push_back(g->pel[i].id);
       out->push_back(std::move(one.front()));
     }
   }
-  return store::StreamDeliver(h, e, {r.group, r.consumer, h.now_ms(), false, false, {}, 0, {}});
+  return store::StreamDeliver(h, e, {r.group, r.consumer, h.now_ms(), false, false, {}, 0, ids});
 }
 
 // Why a group read is refused, and for which key. Found under the shard locks, replied after.
 struct GroupReadError {
-  enum Kind { kNone, kWrongType, kNoGroup, kDollar, kBadId } kind = kNone;
+  enum Kind { kNone, kWrongType, kNoGroup, kDollar, kBadId, kKeyGone, kGroupGone } kind = kNone;
   size_t key = 0;
 };
 
 // Checks every key before any is served, so a refused read delivers nothing and adds nothing
 // to a PEL. Per key in turn, Redis's order: the type, the group, then the ID (an invalid ID
 // on the first key wins over a missing group on the second); a missing key is a "keymiss"
-// before its NOGROUP. Parses the history IDs into after.
+// before its NOGROUP. Parses the history IDs into after. On the retry of a blocked read, a
+// stream or group gone since it blocked ends the wait with an error, as in Redis.
 GroupReadError CheckGroupRead(CommandContext& ctx, std::span<KeyHandle> hs,
                               std::string_view group, std::span<const std::string_view> id_args,
                               std::vector<StreamId>* after) {
+  bool retry = IsBlockedRetry(ctx);
   for (size_t k = 0; k < hs.size(); ++k) {
     Result<const Stream*> s = store::FindAs<Stream>(hs[k]);
+    if (retry && (!s.ok() || *s == nullptr)) return {GroupReadError::kKeyGone, k};
     if (!s.ok()) return {GroupReadError::kWrongType, k};
     if (*s == nullptr) NotifyKey(ctx, kNotifyKeyMiss, "keymiss", hs[k].key());
     if (*s == nullptr || (*s)->FindGroup(group) == nullptr) {
-      return {GroupReadError::kNoGroup, k};
+      return {retry ? GroupReadError::kGroupGone : GroupReadError::kNoGroup, k};
     }
     if (id_args[k] == "$") return {GroupReadError::kDollar, k};
     if (id_args[k] != ">" && !ParseStreamId(id_args[k], 0, &(*after)[k])) {
@@ -263,6 +241,10 @@ void ReplyGroupReadError(CommandContext& ctx, GroupReadError error, std::string_
       return ctx.reply.WriteError(errors::kStreamDollarInGroup);
     case GroupReadError::kBadId:
       return ctx.reply.WriteError(errors::kStreamInvalidId);
+    case GroupReadError::kKeyGone:
+      return ctx.reply.WriteError(errors::kStreamKeyGone);
+    case GroupReadError::kGroupGone:
+      return ctx.reply.WriteError(errors::kStreamGroupGone);
     case GroupReadError::kNone:
       return;
   }
@@ -272,8 +254,8 @@ void ReplyGroupReadError(CommandContext& ctx, GroupReadError error, std::string_
 // key's shard stays locked from the checks to the last delivery, so the read is all or
 // nothing for other threads too, and its changes are logged as one record.
 void CmdXReadGroup(CommandContext& ctx) {
-  GroupReadArgs r;
-  if (!ParseGroupReadArgs(ctx, &r)) return;
+  ReadArgs r;
+  if (!ParseReadArgs(ctx, true, &r)) return;
   std::span<const std::string_view> keys = ctx.args.subspan(r.streams_at, r.nkeys);
   std::span<const std::string_view> id_args = ctx.args.subspan(r.streams_at + r.nkeys);
   std::vector<store::KeyRef> refs;
@@ -311,21 +293,23 @@ void CmdXReadGroup(CommandContext& ctx) {
 
 // ---- XACK, XPENDING -----------------------------------------------------------------------
 
+// The key and group are looked at before the IDs: without them the reply is 0 whatever the
+// IDs say, as in Redis.
 void CmdXAck(CommandContext& ctx) {
-  std::vector<StreamId> ids(ctx.args.size() - 3);
-  for (size_t i = 3; i < ctx.args.size(); ++i) {
-    if (!ArgToStreamId(ctx, ctx.args[i], 0, &ids[i - 3])) return;
-  }
-  bool wrong = false;
+  std::string_view error;
   uint64_t acked = ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) -> uint64_t {
     Result<Entry*> found = store::FindEntryAs<Stream>(h);
-    if (!found.ok()) return (wrong = true, 0);
+    if (!found.ok()) return (error = errors::kWrongType, 0);
     Entry* e = *found;
     if (e == nullptr) NotifyKey(ctx, kNotifyKeyMiss, "keymiss", h.key());
     if (e == nullptr || store::StreamOf(e)->FindGroup(ctx.args[2]) == nullptr) return 0;
+    std::vector<StreamId> ids(ctx.args.size() - 3);
+    for (size_t i = 3; i < ctx.args.size(); ++i) {
+      if (!ParseStreamId(ctx.args[i], 0, &ids[i - 3])) return (error = errors::kStreamInvalidId, 0);
+    }
     return store::StreamAck(h, e, ctx.args[2], ids);
   });
-  if (wrong) return ctx.reply.WriteError(errors::kWrongType);
+  if (!error.empty()) return ctx.reply.WriteError(error);
   ctx.reply.WriteInteger(static_cast<int64_t>(acked));
 }
 

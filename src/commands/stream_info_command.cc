@@ -137,21 +137,28 @@ void WriteStreamFull(resp::Writer& w, const Stream& s, int64_t count) {
   for (const StreamGroup& g : s.groups()) WriteFullGroup(w, s, g, count);
 }
 
-void CmdXInfoStream(CommandContext& ctx) {
-  bool full = false;
-  int64_t count = 10;
-  if (ctx.args.size() > 3) {
-    full = EqualsIgnoreCase(ctx.args[3], "full");
-    bool with_count = ctx.args.size() == 6 && EqualsIgnoreCase(ctx.args[4], "count");
-    if (!full) {
-      return ctx.reply.WriteError("ERR unknown subcommand or wrong number of arguments for '" +
-                                  std::string(ctx.args[1]) + "'. Try XINFO HELP.");
-    }
-    if (ctx.args.size() != 4 && !with_count) return ctx.reply.WriteError(errors::kSyntax);
-    if (with_count && !ArgToInt64(ctx, ctx.args[5], &count)) return;
-    count = std::max<int64_t>(count, 0);
+// "[FULL [COUNT count]]" after the key; false after an error reply. A negative COUNT is the
+// default 10, as in Redis.
+bool ParseXInfoStreamOptions(CommandContext& ctx, bool* full, int64_t* count) {
+  std::span<const std::string_view> opts = ctx.args.subspan(3);
+  if (opts.empty()) return true;
+  if ((opts.size() != 1 && opts.size() != 3) || !EqualsIgnoreCase(opts[0], "full") ||
+      (opts.size() == 3 && !EqualsIgnoreCase(opts[1], "count"))) {
+    ReplySubcommandSyntaxError(ctx);
+    return false;
   }
+  *full = true;
+  if (opts.size() == 3 && !ArgToInt64(ctx, opts[2], count)) return false;
+  if (*count < 0) *count = 10;
+  return true;
+}
+
+// The key is looked at before the options, as in Redis.
+void CmdXInfoStream(CommandContext& ctx) {
   WithStream(ctx, [&](const Stream& s, int64_t) {
+    bool full = false;
+    int64_t count = 10;
+    if (!ParseXInfoStreamOptions(ctx, &full, &count)) return;
     resp::Writer& w = ctx.reply;
     if (full) return WriteStreamFull(w, s, count);
     w.WriteMapLen(10);

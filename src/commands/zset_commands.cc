@@ -238,19 +238,21 @@ void WriteRandomMembers(CommandContext& ctx, const ZSet& z, int64_t count, bool 
   for (size_t r : order) visit_one(r);
 }
 
+// Redis's order: the count, then the other arguments' syntax, then the key's type.
 void CmdZRandMember(CommandContext& ctx) {
-  if (ctx.args.size() > 4) return ctx.reply.WriteError(errors::kSyntax);
   bool has_count = ctx.args.size() >= 3;
   bool withscores = ctx.args.size() == 4;
-  if (withscores && !EqualsIgnoreCase(ctx.args[3], "withscores")) {
+  int64_t count = 1;
+  if (has_count &&
+      !ArgToInt64Range(ctx, ctx.args[2], -INT64_MAX, INT64_MAX, errors::kRandCountRange, &count)) {
+    return;
+  }
+  if (ctx.args.size() > 4 || (withscores && !EqualsIgnoreCase(ctx.args[3], "withscores"))) {
     return ctx.reply.WriteError(errors::kSyntax);
   }
-  int64_t count = 1;
-  if (has_count && !ArgToInt64(ctx, ctx.args[2], &count)) return;
   if (withscores && (count < -INT64_MAX / 2 || count > INT64_MAX / 2)) {
     return ctx.reply.WriteError(errors::kValueRange);
   }
-  if (count == INT64_MIN) return ctx.reply.WriteError(errors::kRandCountRange);
   ReadZSet(ctx, ctx.args[1], [&](const ZSet* z) {
     if (!has_count) {
       if (z == nullptr) return ctx.reply.WriteNull();

@@ -3,6 +3,9 @@
 #include "src/commands/zset_family.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <string>
 
 #include "resp/number.h"
 
@@ -11,7 +14,15 @@ namespace cairn::server {
 bool ParseScoreBound(std::string_view arg, ScoreBound* out) {
   out->exclusive = !arg.empty() && arg[0] == '(';
   if (out->exclusive) arg.remove_prefix(1);
-  return resp::ParseDouble(arg, &out->value);
+  // Redis reads a bound with C's strtod and asks only that it read up to the string's end (or
+  // an embedded NUL) and is not NaN: "" and "(" are 0, leading blanks are skipped, hex is
+  // read, and 1e400 is inf.
+  std::string text(arg);
+  char* end = nullptr;
+  double v = std::strtod(text.c_str(), &end);
+  if (*end != '\0' || std::isnan(v)) return false;
+  out->value = v;
+  return true;
 }
 
 bool ParseLexBound(std::string_view arg, LexBound* out) {
@@ -69,13 +80,6 @@ void IndexRanks(int64_t start, int64_t stop, size_t size, size_t* from, size_t* 
   *to = static_cast<size_t>(stop) + 1;
 }
 
-bool ArgToInt64InRange(CommandContext& ctx, std::string_view arg, int64_t min, int64_t max,
-                       std::string_view error, int64_t* out) {
-  if (resp::ParseInt64(arg, out) && *out >= min && *out <= max) return true;
-  ctx.reply.WriteError(error);
-  return false;
-}
-
 void WriteScoredLen(resp::Writer& w, size_t n, bool withscores) {
   bool flat_pairs = withscores && w.protocol() < 3;
   w.WriteArrayLen(static_cast<int64_t>(flat_pairs ? 2 * n : n));
@@ -98,7 +102,8 @@ void WriteScoredList(resp::Writer& w, const ScoredList& items, bool withscores) 
 
 store::ObjRef BuildZSet(const ScoredList& items) {
   auto* z = new store::ZSet();
-  for (const auto& [member, score] : items) z->Append(member, score);
+  // + 0.0 turns -0 into 0, as ZADD does: Redis's listpack keeps -0 as the integer 0.
+  for (const auto& [member, score] : items) z->Append(member, score + 0.0);
   return store::ObjRef(z);
 }
 

@@ -46,11 +46,6 @@ void LexRanks(const store::ZSet& z, const LexBound& min, const LexBound& max, si
 // [*start, *end) for start..stop inclusive on a set of size elements; empty when start >= end.
 void IndexRanks(int64_t start, int64_t stop, size_t size, size_t* from, size_t* to);
 
-// An integer argument within [min, max]; otherwise (not an integer either) replies error, as
-// Redis does for ZPOPMIN's count and ZMPOP's numkeys and COUNT.
-[[nodiscard]] bool ArgToInt64InRange(CommandContext& ctx, std::string_view arg, int64_t min,
-                                     int64_t max, std::string_view error, int64_t* out);
-
 // Scored element replies. A list of n elements: WITHSCORES gives member, score pairs — flat
 // in RESP2, one [member, score] array per element in RESP3 (the score a double).
 void WriteScoredLen(resp::Writer& w, size_t n, bool withscores);

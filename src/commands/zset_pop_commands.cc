@@ -37,6 +37,7 @@ Result<bool> PopFirst(CommandContext& ctx, std::span<const std::string_view> key
   return ctx.server.store.AccessMany(refs, [&](std::span<KeyHandle> hs) {
     for (size_t i = 0; i < hs.size(); ++i) {
       Result<const ZSet*> found = store::FindAs<ZSet>(hs[i]);
+      if (!found.ok() && IsBlockedRetry(ctx)) continue;  // re-created as another type: wait on
       if (!found.ok()) return Result<bool>(found.TakeStatus());
       const ZSet* z = *found;
       if (z == nullptr) continue;
@@ -62,8 +63,7 @@ void PopGeneric(CommandContext& ctx, bool max) {
       !ArgToInt64InRange(ctx, ctx.args[2], 0, INT64_MAX, errors::kMustBePositive, &count)) {
     return;
   }
-  if (count == 0) return ctx.reply.WriteArrayLen(0);
-  Popped popped;
+  Popped popped;  // a count of 0 still looks at the key: WRONGTYPE for another type
   Result<bool> popped_any = PopFirst(ctx, ctx.args.subspan(1, 1), max, count, &popped);
   if (ReplyStatus(ctx, popped_any.status())) return;
   if (has_count) return WriteScoredList(ctx.reply, popped.items, true);
@@ -118,16 +118,11 @@ bool ParseMPop(CommandContext& ctx, size_t first, MPopRequest* r) {
   std::string_view dir = ctx.args[where];
   bool ok = EqualsIgnoreCase(dir, "min") || EqualsIgnoreCase(dir, "max");
   r->max = EqualsIgnoreCase(dir, "max");
-  size_t rest = ctx.args.size() - where - 1;
-  if (ok && rest == 2 && EqualsIgnoreCase(ctx.args[where + 1], "count")) {
-    return ArgToInt64InRange(ctx, ctx.args[where + 2], 1, INT64_MAX, errors::kZCountPositive,
-                             &r->count);
-  }
-  if (!ok || rest != 0) {
+  if (!ok) {
     ctx.reply.WriteError(errors::kSyntax);
     return false;
   }
-  return true;
+  return ParseMPopCount(ctx, ctx.args.subspan(where + 1), &r->count);
 }
 
 // [key, [[member, score], ...]] (RESP2 too), or a null array when nothing was popped.

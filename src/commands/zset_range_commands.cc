@@ -43,6 +43,8 @@ struct RangeRequest {
 // `store` forbids WITHSCORES.
 bool ParseRangeOptions(CommandContext& ctx, size_t first, bool choose_by, bool store,
                        RangeRequest* r) {
+  // Each of REV and BYSCORE|BYLEX at most once: a repeat is a syntax error, as in Redis.
+  bool by_given = false, rev_given = false;
   for (size_t i = first; i < ctx.args.size(); ++i) {
     std::string_view a = ctx.args[i];
     if (!store && EqualsIgnoreCase(a, "withscores")) {
@@ -54,12 +56,15 @@ bool ParseRangeOptions(CommandContext& ctx, size_t first, bool choose_by, bool s
       }
       r->limit = true;
       i += 2;
-    } else if (choose_by && EqualsIgnoreCase(a, "byscore")) {
+    } else if (choose_by && !by_given && EqualsIgnoreCase(a, "byscore")) {
       r->by = RangeBy::kScore;
-    } else if (choose_by && EqualsIgnoreCase(a, "bylex")) {
+      by_given = true;
+    } else if (choose_by && !by_given && EqualsIgnoreCase(a, "bylex")) {
       r->by = RangeBy::kLex;
-    } else if (choose_by && EqualsIgnoreCase(a, "rev")) {
+      by_given = true;
+    } else if (choose_by && !rev_given && EqualsIgnoreCase(a, "rev")) {
       r->rev = true;
+      rev_given = true;
     } else {
       ctx.reply.WriteError(errors::kSyntax);
       return false;
@@ -71,8 +76,12 @@ bool ParseRangeOptions(CommandContext& ctx, size_t first, bool choose_by, bool s
 // Checks the option combination and parses the two range arguments.
 bool ParseRangeBounds(CommandContext& ctx, RangeRequest* r) {
   if (r->limit && r->by == RangeBy::kRank) {
-    ctx.reply.WriteError(errors::kZLimitNeedsBy);
-    return false;
+    // Redis only objects to a LIMIT that limits: "LIMIT x -1" on a rank range is ignored.
+    if (r->count != -1) {
+      ctx.reply.WriteError(errors::kZLimitNeedsBy);
+      return false;
+    }
+    r->offset = 0;
   }
   if (r->withscores && r->by == RangeBy::kLex) {
     ctx.reply.WriteError(errors::kZWithScoresByLex);

@@ -149,9 +149,21 @@ Status InputSets(CommandContext& ctx, std::span<KeyHandle> hs, std::vector<const
   return Status::Ok();
 }
 
+// The inputs' indexes from the smallest set to the largest (missing keys are empty), equal
+// sizes in the order given: the order Redis combines scores in, so that sums round as
+// Redis's do ((0.3 + 0.3) + 0.7 is not 0.7 + (0.3 + 0.3) in floating point).
+std::vector<size_t> BySize(const std::vector<const ZSet*>& sets) {
+  std::vector<size_t> order(sets.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  auto size = [&](size_t i) { return sets[i] == nullptr ? size_t{0} : sets[i]->size(); };
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return size(a) < size(b); });
+  return order;
+}
+
 ScoredList Union(const SetOpRequest& r, const std::vector<const ZSet*>& sets) {
   std::unordered_map<std::string_view, double> acc;
-  for (size_t i = 0; i < sets.size(); ++i) {
+  for (size_t i : BySize(sets)) {
     if (sets[i] == nullptr) continue;
     sets[i]->VisitRanks(0, sets[i]->size(), false, [&](std::string_view m, double s) {
       double v = Weighted(s, r.weights[i]);
@@ -170,19 +182,15 @@ ScoredList Intersection(const SetOpRequest& r, const std::vector<const ZSet*>& s
   for (const ZSet* z : sets) {
     if (z == nullptr) return out;
   }
-  size_t smallest = 0;
-  for (size_t i = 1; i < sets.size(); ++i) {
-    if (sets[i]->size() < sets[smallest]->size()) smallest = i;
-  }
-  const ZSet& base = *sets[smallest];
+  std::vector<size_t> order = BySize(sets);
+  const ZSet& base = *sets[order[0]];
   base.VisitRanks(0, base.size(), false, [&](std::string_view m, double s) {
     if (limit != 0 && out.size() >= limit) return;
-    double acc = Weighted(s, r.weights[smallest]);
-    for (size_t i = 0; i < sets.size(); ++i) {
+    double acc = Weighted(s, r.weights[order[0]]);
+    for (size_t k = 1; k < order.size(); ++k) {
       double other = 0;
-      if (i == smallest) continue;
-      if (!sets[i]->Score(m, &other)) return;
-      acc = Combine(r.aggregate, acc, Weighted(other, r.weights[i]));
+      if (!sets[order[k]]->Score(m, &other)) return;
+      acc = Combine(r.aggregate, acc, Weighted(other, r.weights[order[k]]));
     }
     out.emplace_back(std::string(m), acc);
   });
@@ -231,17 +239,16 @@ void SetOpGeneric(CommandContext& ctx, SetOp op, bool store) {
   r.op = op;
   r.store = store;
   size_t first = store ? 2 : 1;
-  if (!ParseSetOpKeys(ctx, first, &r.keys) ||
-      !ParseSetOpOptions(ctx, first + 1 + r.keys.size(), &r)) {
-    return;
-  }
+  if (!ParseSetOpKeys(ctx, first, &r.keys)) return;
   std::vector<store::KeyRef> refs;
   if (store) refs.push_back({ctx.db(), ctx.args[1]});
   for (std::string_view k : r.keys) refs.push_back({ctx.db(), k});
   ctx.server.store.AccessMany(refs, [&](std::span<KeyHandle> hs) {
     std::vector<const ZSet*> sets;
     std::vector<store::ObjRef> temps;
+    // The inputs' types are checked before the options are parsed, as in Redis.
     if (ReplyStatus(ctx, InputSets(ctx, hs.subspan(store ? 1 : 0), &sets, &temps))) return;
+    if (!ParseSetOpOptions(ctx, first + 1 + r.keys.size(), &r)) return;
     ScoredList result = Compute(r, sets);
     if (!store) return WriteScoredList(ctx.reply, result, r.withscores);
     if (result.empty()) {
@@ -261,27 +268,34 @@ void CmdZUnionStore(CommandContext& ctx) { SetOpGeneric(ctx, SetOp::kUnion, true
 void CmdZInterStore(CommandContext& ctx) { SetOpGeneric(ctx, SetOp::kInter, true); }
 void CmdZDiffStore(CommandContext& ctx) { SetOpGeneric(ctx, SetOp::kDiff, true); }
 
-// ZINTERCARD numkeys key [key ...] [LIMIT limit]
+// ZINTERCARD's options from args[first]: "[LIMIT limit]", the last one given winning.
+bool ParseInterCardLimit(CommandContext& ctx, size_t first, int64_t* limit) {
+  for (size_t i = first; i < ctx.args.size(); i += 2) {
+    if (i + 1 == ctx.args.size() || !EqualsIgnoreCase(ctx.args[i], "limit")) {
+      ctx.reply.WriteError(errors::kSyntax);
+      return false;
+    }
+    if (!ArgToInt64InRange(ctx, ctx.args[i + 1], 0, INT64_MAX, errors::kLimitNegative, limit)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// ZINTERCARD numkeys key [key ...] [LIMIT limit]; the keys' types are checked first.
 void CmdZInterCard(CommandContext& ctx) {
   SetOpRequest r;
   r.op = SetOp::kInter;
   if (!ParseSetOpKeys(ctx, 1, &r.keys)) return;
   r.weights.assign(r.keys.size(), 1.0);
-  size_t rest = 2 + r.keys.size();
-  int64_t limit = 0;
-  if (rest + 2 == ctx.args.size() && EqualsIgnoreCase(ctx.args[rest], "limit")) {
-    if (!ArgToInt64InRange(ctx, ctx.args[rest + 1], 0, INT64_MAX, errors::kLimitNegative, &limit)) {
-      return;
-    }
-  } else if (rest != ctx.args.size()) {
-    return ctx.reply.WriteError(errors::kSyntax);
-  }
   std::vector<store::KeyRef> refs;
   for (std::string_view k : r.keys) refs.push_back({ctx.db(), k});
   ctx.server.store.AccessMany(refs, [&](std::span<KeyHandle> hs) {
     std::vector<const ZSet*> sets;
     std::vector<store::ObjRef> temps;
     if (ReplyStatus(ctx, InputSets(ctx, hs, &sets, &temps))) return;
+    int64_t limit = 0;
+    if (!ParseInterCardLimit(ctx, 2 + r.keys.size(), &limit)) return;
     ScoredList common = Intersection(r, sets, static_cast<size_t>(limit));
     ctx.reply.WriteInteger(static_cast<int64_t>(common.size()));
   });

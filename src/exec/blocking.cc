@@ -97,14 +97,20 @@ bool BlockingRegistry::TryServe(Waiter& w, ServerState& server, ThreadStats& sta
                                 resp::Writer& out, uint64_t* lsn) {
   std::vector<std::string_view> args(w.args.begin(), w.args.end());
   BlockRequest again;
+  again.retry = true;
   CommandContext ctx{args, out, server, *w.client, stats, w.spec};
   ctx.block = &again;
   uint64_t caller_lsn = store::Store::TakeObservedLsn();
+  uint64_t errors_before = out.errors_written();
   w.spec->handler(ctx);
   *lsn = store::Store::TakeObservedLsn();
   store::Store::ObserveLsn(caller_lsn);
   if (again.requested) return false;
   stats.per_command[w.spec->id].calls.Add();
+  if (out.errors_written() != errors_before) {  // served with an error (a stream gone...)
+    stats.per_command[w.spec->id].failed_calls.Add();
+    stats.NoteErrors(out.last_error_code());
+  }
   if (w.spec->flags & kWrite) NoteWrite(*w.spec, w.db, args);
   return true;
 }
@@ -154,6 +160,15 @@ void BlockingRegistry::NoteWrite(const CommandSpec& spec, int db,
 void BlockingRegistry::NoteKeyWritten(int db, std::string_view key) {
   if (blocked_.load(std::memory_order_relaxed) == 0) return;
   ready_keys.push_back(KeyOf(db, key));
+}
+
+void BlockingRegistry::NoteDbChanged(int db) {
+  if (blocked_.load(std::memory_order_relaxed) == 0) return;
+  std::string prefix = db < 0 ? std::string() : KeyOf(db, "");
+  std::lock_guard lock(mu_);
+  for (const auto& [key, waiters] : by_key_) {
+    if (key.starts_with(prefix)) ready_keys.push_back(key);
+  }
 }
 
 bool BlockingRegistry::HasReady() { return !ready_keys.empty(); }

@@ -27,7 +27,12 @@
 // until the log recovers, never MISCONF (connection.h).
 //
 // Every retry runs the whole command again, so a command that checks all its keys before
-// changing any (XREADGROUP) is all or nothing on a retry too.
+// changing any (XREADGROUP) is all or nothing on a retry too. A retry knows it is one
+// (IsBlockedRetry): as in Redis, a blocked client is not woken with WRONGTYPE when its key is
+// deleted and re-created with another type — it treats that key as empty and waits on; only
+// XREADGROUP fails, as its stream or group no longer exists. FLUSHALL, FLUSHDB and SWAPDB
+// change keys without naming them: they mark every blocked key of their databases ready
+// (NoteDbChanged).
 //
 // A handler that resolves something at block time ("$" in XREAD: "after the last ID now")
 // passes the rewritten arguments in retry_args; the retries run with those.
@@ -67,7 +72,14 @@ struct BlockRequest {
   int64_t deadline_ms = 0;  // unix ms; 0 = no timeout
   TimeoutReply timeout_reply = TimeoutReply::kNullArray;
   std::vector<std::string> retry_args;  // empty: retry with the original arguments
+  // Set by the registry when it runs a blocked client's command again (never by handlers).
+  bool retry = false;
 };
+
+// Whether the handler runs as the retry of a blocked client (see above).
+inline bool IsBlockedRetry(const CommandContext& ctx) {
+  return ctx.block != nullptr && ctx.block->retry;
+}
 
 // Parses a timeout given in seconds (BLPOP ... timeout; fractions allowed) into a deadline
 // in unix ms (0 for no timeout). Replies with Redis's error and returns false when invalid.
@@ -126,6 +138,9 @@ class BlockingRegistry {
   // The same for one key a write command changed outside its key positions (the destination
   // named by GEORADIUS's STORE option). Any thread, shard locks held or not.
   void NoteKeyWritten(int db, std::string_view key);
+  // After FLUSHALL (db < 0), FLUSHDB or SWAPDB on this thread: every key a client waits on in
+  // db (all databases when db < 0) is ready.
+  void NoteDbChanged(int db);
   // Whether this thread has ready keys to serve.
   static bool HasReady();
   // Serves the waiters of this thread's ready keys, oldest first, until none is ready. Call

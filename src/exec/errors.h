@@ -167,6 +167,10 @@ inline constexpr std::string_view kStreamExhausted =
     "ERR The stream has exhausted the last possible ID, unable to add more items";
 inline constexpr std::string_view kStreamLimitNoTilde =
     "ERR syntax error, LIMIT cannot be used without the special ~ option";
+inline constexpr std::string_view kStreamMaxlenAndMinid =
+    "ERR syntax error, MAXLEN and MINID options at the same time are not compatible";
+inline constexpr std::string_view kStreamXTrimNoStrategy =
+    "ERR syntax error, XTRIM must be called with a trimming strategy";
 inline constexpr std::string_view kStreamLimitNoStrategy =
     "ERR syntax error, LIMIT cannot be used without specifying a trimming strategy";
 inline constexpr std::string_view kStreamMaxlenNegative = "ERR The MAXLEN argument must be >= 0.";
@@ -191,6 +195,11 @@ inline constexpr std::string_view kStreamEntriesRead =
     "ERR value for ENTRIESREAD must be positive or -1";
 // Followed by "'<key>' or consumer group '<group>'" (and " in XREADGROUP with GROUP option").
 inline constexpr std::string_view kStreamNoGroupPrefix = "NOGROUP No such key ";
+// A blocked XREADGROUP whose stream was deleted (or re-created as another type), or whose
+// group was destroyed, while it waited.
+inline constexpr std::string_view kStreamKeyGone = "UNBLOCKED the stream key no longer exists";
+inline constexpr std::string_view kStreamGroupGone =
+    "NOGROUP the consumer group this client was blocked on no longer exists";
 inline constexpr std::string_view kStreamXAutoClaimMinIdle =
     "ERR Invalid min-idle-time argument for XAUTOCLAIM";
 inline constexpr std::string_view kStreamEntriesAddedNegative =
@@ -201,11 +210,14 @@ inline constexpr std::string_view kStreamSetIdBelowTop =
     "ERR The ID specified in XSETID is smaller than the target stream top item";
 inline constexpr std::string_view kStreamSetIdBelowLength =
     "ERR The entries_added specified in XSETID is smaller than the target stream length";
+// Redis 7.0 says XREAD and '$' for XREADGROUP too.
 inline constexpr std::string_view kStreamXReadUnbalanced =
-    "ERR Unbalanced 'xread' list of streams: for each stream key an ID or '$' must be specified.";
-inline constexpr std::string_view kStreamXReadGroupUnbalanced =
-    "ERR Unbalanced 'xreadgroup' list of streams: for each stream key an ID or '>' must be "
-    "specified.";
+    "ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.";
+inline constexpr std::string_view kStreamGroupOnlyInGroupRead =
+    "ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead.";
+inline constexpr std::string_view kStreamMissingGroup = "ERR Missing GROUP option for XREADGROUP";
+inline constexpr std::string_view kStreamNoAckOnlyInGroupRead =
+    "ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead.";
 
 // ---- list (numkeys, count and pop-count texts are the shared ones above)
 inline constexpr std::string_view kIndexRange = "ERR index out of range";

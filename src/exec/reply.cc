@@ -44,6 +44,38 @@ bool ArgToInt64Range(CommandContext& ctx, std::string_view arg, int64_t min, int
   return false;
 }
 
+void ReplySubcommandSyntaxError(CommandContext& ctx) {
+  std::string cmd(ctx.args[0]);
+  for (char& c : cmd) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 32);
+  }
+  ctx.reply.WriteError("ERR unknown subcommand or wrong number of arguments for '" +
+                       std::string(ctx.args[1].substr(0, 128)) + "'. Try " + cmd + " HELP.");
+}
+
+bool ArgToInt64InRange(CommandContext& ctx, std::string_view arg, int64_t min, int64_t max,
+                       std::string_view error, int64_t* out) {
+  if (resp::ParseInt64(arg, out) && *out >= min && *out <= max) return true;
+  ctx.reply.WriteError(error);
+  return false;
+}
+
+bool ParseMPopCount(CommandContext& ctx, std::span<const std::string_view> tail,
+                    int64_t* count) {
+  bool seen = false;
+  for (size_t i = 0; i < tail.size(); ++i) {
+    if (seen || !EqualsIgnoreCase(tail[i], "count") || i + 1 == tail.size()) {
+      ctx.reply.WriteError(errors::kSyntax);
+      return false;
+    }
+    if (!ArgToInt64InRange(ctx, tail[++i], 1, INT64_MAX, errors::kZCountPositive, count)) {
+      return false;
+    }
+    seen = true;
+  }
+  return true;
+}
+
 bool ArgToDouble(CommandContext& ctx, std::string_view arg, double* out) {
   if (resp::ParseDouble(arg, out)) return true;
   ctx.reply.WriteError(errors::kNotFloat);

@@ -78,6 +78,10 @@ void ReplyCount(CommandContext& ctx, const Result<N>& count,
   ctx.reply.WriteInteger(static_cast<int64_t>(*count));
 }
 
+// "ERR unknown subcommand or wrong number of arguments for '<sub>'. Try <CMD> HELP." for a
+// container command's subcommand (args[1]) whose arguments are wrong.
+void ReplySubcommandSyntaxError(CommandContext& ctx);
+
 // ASCII case-insensitive comparison against a lower-case or upper-case literal.
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 
@@ -86,6 +90,16 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 // Like ArgToInt64 but the value must be within [min, max] (else "out of range" text).
 [[nodiscard]] bool ArgToInt64Range(CommandContext& ctx, std::string_view arg, int64_t min,
                                    int64_t max, std::string_view range_error, int64_t* out);
+// An integer argument within [min, max]; otherwise (not an integer either) replies error, as
+// Redis does for ZPOPMIN's count, LPOS's COUNT and MAXLEN, the MPOPs' numkeys and COUNT.
+[[nodiscard]] bool ArgToInt64InRange(CommandContext& ctx, std::string_view arg, int64_t min,
+                                     int64_t max, std::string_view error, int64_t* out);
+// The optional "[COUNT count]" after LMPOP's LEFT|RIGHT or ZMPOP's MIN|MAX (tail: the
+// arguments after it), for them and their blocking forms. Redis's order: a COUNT's value is
+// judged ("count should be greater than 0") before a second COUNT or any other word is a
+// syntax error. *count is left alone when there is no COUNT.
+[[nodiscard]] bool ParseMPopCount(CommandContext& ctx, std::span<const std::string_view> tail,
+                                  int64_t* count);
 [[nodiscard]] bool ArgToDouble(CommandContext& ctx, std::string_view arg, double* out);
 // A database index argument (SELECT, MOVE, COPY DB, SWAPDB).
 [[nodiscard]] bool ArgToDb(CommandContext& ctx, std::string_view arg, int* out,

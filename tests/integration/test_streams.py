@@ -178,6 +178,37 @@ class TestXReadGroupAllOrNothing(ServerTestCase):
 
 
 
+class TestBlockedReadersWhenTheKeyGoes(ServerTestCase):
+    """As in Redis: a blocked XREADGROUP fails once its stream is deleted, flushed or re-created
+    as another type, while BLPOP and XREAD keep waiting for a key of their own type."""
+
+    def test_a_blocked_xreadgroup_fails_when_its_stream_goes(self):
+        for change in (["DEL", "s"], ["SET", "s", "v"], ["FLUSHALL"], ["FLUSHDB"]):
+            self.r.delete("s")
+            self.r.xgroup_create("s", "g", id="$", mkstream=True)
+            reader = self.raw_conn(10)
+            reader.send_command("XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "s", ">")
+            self.wait_blocked(1)
+            self.r.execute_command(*change)
+            reply = reader.read_reply(10)
+            self.assertEqual((reply.type, reply.value),
+                             ("-", b"UNBLOCKED the stream key no longer exists"), change)
+
+    def test_blpop_and_xread_keep_waiting_when_the_key_gets_another_type(self):
+        popper = self.raw_conn(10)
+        popper.send_command("BLPOP", "k", "0")
+        reader = self.raw_conn(10)
+        reader.send_command("XREAD", "BLOCK", "0", "STREAMS", "k", "$")
+        self.wait_blocked(2)
+        self.r.set("k", "v")
+        self.r.delete("k")
+        self.r.rpush("k", "a")
+        self.assertEqual(popper.read_reply(10).to_py(), [b"k", b"a"])
+        self.assertEqual(self.r.info("clients")["blocked_clients"], 1)
+        new_id = self.r.xadd("k", {"f": "v"})
+        self.assertEqual(reader.read_reply(10).to_py(), [[b"k", [[new_id, [b"f", b"v"]]]]])
+
+
 class TestStreamRecovery(unittest.TestCase):
     def test_kill9_after_a_snapshot_keeps_entries_groups_and_pel(self):
         root = tempfile.mkdtemp(prefix="cairn-streams-")

@@ -105,5 +105,46 @@ TEST_CASE("a client that blocks while the WAL fails is served once it recovers")
   CHECK(reader.Served() == "[[stream, [[2-0, [f, w]]]]]");
 }
 
+TEST_CASE("a blocked client waits on when its key is re-created as another type") {
+  InProcess s;
+  BlockingClient list(s, 7), zset(s, 8), stream(s, 9);
+  CHECK(list.Cmd("BLPOP k 0") == "<blocked>");
+  CHECK(zset.Cmd("BZPOPMIN k 0") == "<blocked>");
+  CHECK(stream.Cmd("XREAD BLOCK 0 STREAMS k $") == "<blocked>");
+  CHECK(s.Cmd("SET k v") == "+OK");
+  CHECK(list.Served() == "");
+  CHECK(zset.Served() == "");
+  CHECK(stream.Served() == "");
+  s.Cmd("DEL k");
+  CHECK(s.Cmd("RPUSH k a") == ":1");
+  CHECK(list.Served() == "[k, a]");
+  s.Cmd("DEL k");
+  s.Cmd("ZADD k 1 m");
+  CHECK(zset.Served() == "[k, m, 1]");
+  s.Cmd("XADD k 1-1 f v");
+  CHECK(stream.Served() == "[[k, [[1-1, [f, v]]]]]");
+}
+
+TEST_CASE("a blocked XREADGROUP fails once its stream or group no longer exists") {
+  InProcess s;
+  const char* gone = "-UNBLOCKED the stream key no longer exists";
+  for (const char* change : {"DEL k", "SET k v", "FLUSHALL", "FLUSHDB", "XGROUP DESTROY k g"}) {
+    CAPTURE(std::string(change));
+    s.Cmd("DEL k");
+    s.Cmd("XADD k 1-1 f v");
+    s.Cmd("XGROUP CREATE k g $");
+    BlockingClient reader(s, 7);
+    CHECK(reader.Cmd("XREADGROUP GROUP g c BLOCK 0 STREAMS k >") == "<blocked>");
+    s.Cmd(change);
+    std::string want = std::string(change).starts_with("XGROUP")
+                           ? "-NOGROUP the consumer group this client was blocked on no longer exists"
+                           : gone;
+    CHECK(reader.Served() == want);
+  }
+  // Each counts as a failed call and an error reply, as in Redis.
+  CHECK(s.Cmd("INFO stats").find("total_error_replies:5\r\n") != std::string::npos);
+  CHECK(s.Cmd("INFO commandstats").find(",failed_calls=5\r\n") != std::string::npos);
+}
+
 }  // namespace
 }  // namespace cairn::test

@@ -832,3 +832,21 @@ TEST_CASE("APPEND grows a value by many small appends") {
   CHECK(t.Cmd("STRLEN k") == ":2000");
   CHECK(t.Cmd("GETRANGE k 1996 -1") == "abab");
 }
+
+TEST_CASE("EXPIRETIME of a deadline near the largest ms rounds without overflowing") {
+  InProcess t;
+  t.Cmd("SET a 1");
+  CHECK(t.Cmd("PEXPIREAT a 9223372036854775807") == ":1");
+  CHECK(t.Cmd("EXPIRETIME a") == ":9223372036854776");
+  CHECK(t.Cmd("PEXPIRETIME a") == ":9223372036854775807");
+}
+
+TEST_CASE("SCAN returns a keyspace of at most COUNT keys in one call with cursor 0") {
+  InProcess t;
+  for (int i = 0; i < 10; ++i) t.Run({"SET", "k" + std::to_string(i), "v"});
+  int calls = 0;
+  CHECK(ScanAll(t, {}, &calls).size() == 10);  // the default COUNT is 10
+  CHECK(calls == 1);
+  CHECK(ScanAll(t, {"COUNT", "5"}, &calls).size() == 10);
+  CHECK(calls > 1);
+}

@@ -266,5 +266,45 @@ TEST_CASE("a list spanning many nodes answers index and range reads") {
   CHECK(t.Cmd("LRANGE big 0 -1") == "[element-10000, element-10001, element-10002]");
 }
 
+TEST_CASE("rotating a one-element list onto itself keeps its TTL") {
+  InProcess t;
+  t.Cmd("RPUSH a x");
+  t.Cmd("EXPIRE a 1000");
+  CHECK(t.Cmd("LMOVE a a LEFT LEFT") == "x");
+  CHECK(t.Cmd("RPOPLPUSH a a") == "x");
+  CHECK(t.Cmd("TTL a") == ":1000");
+  CHECK(t.Cmd("LRANGE a 0 -1") == "[x]");
+}
+
+TEST_CASE("LINDEX and LSET look at the key before the index, as Redis does") {
+  InProcess t;
+  CHECK(t.Cmd("LINDEX nokey x") == "(nil)");
+  CHECK(t.Cmd("LSET nokey x v") == "-ERR no such key");
+  t.Cmd("SET s v");
+  CHECK(t.Cmd("LINDEX s x") == kWrongType);
+  CHECK(t.Cmd("LSET s x v") == kWrongType);
+  t.Cmd("RPUSH l a");
+  CHECK(t.Cmd("LINDEX l x") == "-ERR value is not an integer or out of range");
+  CHECK(t.Cmd("LSET l x v") == "-ERR value is not an integer or out of range");
+}
+
+TEST_CASE("LPOS reports a COUNT or MAXLEN that is not a number as negative, as Redis does") {
+  InProcess t;
+  t.Cmd("RPUSH a x");
+  CHECK(t.Cmd("LPOS a x COUNT abc") == "-ERR COUNT can't be negative");
+  CHECK(t.Cmd("LPOS a x MAXLEN abc") == "-ERR MAXLEN can't be negative");
+  CHECK(t.Cmd("LPOS a x RANK abc") == "-ERR value is not an integer or out of range");
+}
+
+TEST_CASE("LMPOP judges a COUNT's value before a repeated COUNT") {
+  InProcess t;
+  t.Cmd("RPUSH a x");
+  CHECK(t.Cmd("LMPOP 1 a LEFT COUNT 0 COUNT 1") == "-ERR count should be greater than 0");
+  CHECK(t.Cmd("BLMPOP 0 1 a LEFT COUNT 0 COUNT 1") == "-ERR count should be greater than 0");
+  CHECK(t.Cmd("LMPOP 1 a LEFT COUNT 1 COUNT 0") == "-ERR syntax error");
+  CHECK(t.Cmd("LMPOP 1 a LEFT COUNT") == "-ERR syntax error");
+  CHECK(t.Cmd("LMPOP 1 a LEFT COUNT 1") == "[a, [x]]");
+}
+
 }  // namespace
 }  // namespace cairn::test

@@ -148,7 +148,7 @@ TEST_CASE("SINTERCARD with LIMIT and its errors") {
   CHECK(t.Cmd("SINTERCARD 1 a LIMIT -1") == "-ERR LIMIT can't be negative");
   CHECK(t.Cmd("SINTERCARD 1 a FOO 1") == "-ERR syntax error");
   CHECK(t.Cmd("SINTERCARD 1 a LIMIT") == "-ERR syntax error");
-  CHECK(t.Cmd("SINTERCARD x a") == "-ERR value is not an integer or out of range");
+  CHECK(t.Cmd("SINTERCARD x a") == "-ERR numkeys should be greater than 0");
 }
 
 TEST_CASE("SSCAN: small sets in one call, MATCH, COUNT and cursor errors") {
@@ -168,6 +168,14 @@ TEST_CASE("SSCAN: small sets in one call, MATCH, COUNT and cursor errors") {
     for (size_t p = r.find("m"); p != std::string::npos; p = r.find("m", p + 1)) ++seen;
   } while (cursor != "0");
   CHECK(seen >= 300);
+}
+
+TEST_CASE("SINTERCARD reports a numkeys or LIMIT that is not a number in Redis's words") {
+  InProcess t;
+  CHECK(t.Cmd("SINTERCARD abc a") == "-ERR numkeys should be greater than 0");
+  CHECK(t.Cmd("SINTERCARD 1 a LIMIT abc") == "-ERR LIMIT can't be negative");
+  t.Cmd("SET s v");
+  CHECK(t.Cmd("SINTERCARD 1 s LIMIT abc") == "-ERR LIMIT can't be negative");
 }
 
 }  // namespace

@@ -38,7 +38,7 @@ TEST_CASE("XRANGE and XREVRANGE honour exclusive bounds and COUNT") {
   CHECK(s.Cmd("XREVRANGE s + - COUNT 1") == "[[5-0, [f, v5]]]");
   CHECK(s.Cmd("XREVRANGE s (5-0 (3") == "[[4-0, [f, v4]]]");
   CHECK(s.Cmd("XREVRANGE s (5 (3") == "[[5-0, [f, v5]], [4-0, [f, v4]]]");
-  CHECK(s.Cmd("XRANGE s - + COUNT 0") == "[]");
+  CHECK(s.Cmd("XRANGE s - + COUNT 0") == "(nil)");
   CHECK(s.Cmd("XRANGE nokey - +") == "[]");
   CHECK(s.Cmd("XRANGE s (18446744073709551615-18446744073709551615 +") ==
         "-ERR invalid start ID for the interval");
@@ -65,7 +65,7 @@ TEST_CASE("XREAD returns entries after the given IDs and the timeout reply witho
   CHECK(s.Cmd("XREAD COUNT 1 STREAMS a $") == "(nil)");
   CHECK(s.Cmd("XREAD BLOCK 10 STREAMS a $") == "(nil)");
   CHECK(s.Cmd("XREAD STREAMS a >").starts_with("-ERR The > ID can be specified only"));
-  CHECK(s.Cmd("XREAD STREAMS a b 0").starts_with("-ERR Unbalanced 'xread' list of streams"));
+  CHECK(s.Cmd("XREAD STREAMS a b 0").starts_with("-ERR Unbalanced XREAD list of streams"));
   s.Cmd("HELLO 3");
   CHECK(s.Cmd("XREAD STREAMS a 0") == "{a: [[1-0, [f, v]]]}");
 }
@@ -151,7 +151,7 @@ TEST_CASE("a blocked XREADGROUP retried after another stream lost its group deli
   s.Cmd("XGROUP DESTROY s2 g");
   CHECK(s.Cmd("EXEC") == "[1-0, :1]");
   CHECK(reader.Served() ==
-        "-NOGROUP No such key 's2' or consumer group 'g' in XREADGROUP with GROUP option");
+        "-NOGROUP the consumer group this client was blocked on no longer exists");
   CHECK(s.Cmd("XPENDING s1 g") == "[:0, (nil), (nil), (nil)]");
   CHECK(s.Cmd("XINFO CONSUMERS s1 g") == "[]");
 }
@@ -214,6 +214,117 @@ TEST_CASE("XSETID moves the stream's last ID within Redis's limits") {
   CHECK(s.Cmd("XSETID s 9 ENTRIESADDED 7 MAXDELETEDID 2") == "+OK");
   CHECK(s.Cmd("XADD s 9-* f v") == "9-1");
   CHECK(s.Cmd("XINFO STREAM s").find("entries-added, :8") != std::string::npos);
+}
+
+TEST_CASE("re-reading a consumer's pending entries counts as another delivery") {
+  InProcess s;
+  s.Cmd("XADD a 1-1 f v");
+  s.Cmd("XADD a 2-1 f v");
+  s.Cmd("XGROUP CREATE a g 0");
+  s.Cmd("XREADGROUP GROUP g c STREAMS a >");
+  s.Cmd("XDEL a 2-1");
+  CHECK(s.Cmd("XREADGROUP GROUP g c STREAMS a 0") == "[[a, [[1-1, [f, v]], [2-1, (nil)]]]]");
+  // 1-1 was delivered twice; 2-1, deleted since, was not delivered again.
+  std::string pending = s.Cmd("XPENDING a g - + 10");  // [[id, consumer, idle, count], ...]
+  CHECK(pending.starts_with("[[1-1, c, :"));
+  CHECK(pending.find(", :2], [2-1, c, :") != std::string::npos);
+  CHECK(pending.ends_with(", :1]]"));
+}
+
+TEST_CASE("XRANGE and XREVRANGE with COUNT 0 or less reply nil, as Redis does") {
+  InProcess s;
+  s.Cmd("XADD a 1-1 f v");
+  CHECK(s.Cmd("XRANGE a - + COUNT 0") == "(nil)");
+  CHECK(s.Cmd("XREVRANGE a + - COUNT -1") == "(nil)");
+  CHECK(s.Cmd("XRANGE nokey - + COUNT 0") == "[]");
+}
+
+TEST_CASE("stream IDs are read as Redis's strtoull reads them") {
+  InProcess s;
+  CHECK(s.Run({"XADD", "a", " 1-1", "f", "v"}) == "1-1");
+  CHECK(s.Cmd("XADD a +2-1 f v") == "2-1");
+  CHECK(s.Cmd("XADD a 3-+1 f v") == "3-1");
+  CHECK(s.Run({"XRANGE", "a", " 2", "(+3-1"}) == "[[2-1, [f, v]]]");
+  CHECK(s.Cmd("XADD a -1-1 f v") == "-ERR Invalid stream ID specified as stream command argument");
+  CHECK(s.Cmd("XADD a 1- f v") == "-ERR Invalid stream ID specified as stream command argument");
+  CHECK(s.Cmd("XADD a 18446744073709551616-1 f v") ==
+        "-ERR Invalid stream ID specified as stream command argument");
+  CHECK(s.Run({"XDEL", "a", " 1-1"}) == ":1");
+}
+
+TEST_CASE("XACK and XDEL look at the key before the IDs") {
+  InProcess s;
+  CHECK(s.Cmd("XACK nokey g abc") == ":0");
+  CHECK(s.Cmd("XDEL nokey abc") == ":0");
+  s.Cmd("XADD a 1-1 f v");
+  CHECK(s.Cmd("XACK a nogroup abc") == ":0");
+  CHECK(s.Cmd("XDEL a abc") == "-ERR Invalid stream ID specified as stream command argument");
+}
+
+TEST_CASE("XREAD and XREADGROUP argument errors come in Redis's order and words") {
+  InProcess s;
+  const char* unbalanced =
+      "-ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.";
+  CHECK(s.Cmd("XREAD STREAMS a b 0") == unbalanced);
+  CHECK(s.Cmd("XREADGROUP GROUP g c STREAMS a b 0") == unbalanced);
+  CHECK(s.Cmd("XREAD COUNT 3 STREAMS") == "-ERR syntax error");
+  CHECK(s.Cmd("XREADGROUP GROUP g c COUNT 3 STREAMS") == "-ERR syntax error");
+  CHECK(s.Cmd("XREADGROUP COUNT 3 NOACK STREAMS a >") == "-ERR Missing GROUP option for XREADGROUP");
+  CHECK(s.Cmd("XREAD GROUP g c STREAMS a 0") ==
+        "-ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead.");
+  s.Cmd("SET str v");
+  CHECK(s.Cmd("XREAD STREAMS str abc") ==
+        "-WRONGTYPE Operation against a key holding the wrong kind of value");
+}
+
+TEST_CASE("XGROUP checks options, key, group, then the ID, with Redis's errors") {
+  InProcess s;
+  const char* no_key =
+      "-ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want "
+      "to use the MKSTREAM option to create an empty stream automatically.";
+  CHECK(s.Cmd("XGROUP CREATE nokey g abc") == no_key);
+  CHECK(s.Cmd("XGROUP SETID nokey g (+") == no_key);
+  CHECK(s.Cmd("XGROUP CREATE nokey g 0 FOO") ==
+        "-ERR unknown subcommand or wrong number of arguments for 'CREATE'. Try XGROUP HELP.");
+  s.Cmd("XADD a 1-1 f v");
+  CHECK(s.Cmd("XGROUP SETID a g (+") == "-NOGROUP No such consumer group 'g' for key name 'a'");
+  s.Cmd("XGROUP CREATE a g 0");
+  CHECK(s.Cmd("XGROUP SETID a g 0 FOO") ==
+        "-ERR unknown subcommand or wrong number of arguments for 'SETID'. Try XGROUP HELP.");
+  CHECK(s.Cmd("XGROUP SETID a g -") == "+OK");
+  CHECK(s.Cmd("XGROUP SETID a g 1-1 ENTRIESREAD 1") == "+OK");
+  CHECK(s.Cmd("XGROUP CREATE a g2 abc") ==
+        "-ERR Invalid stream ID specified as stream command argument");
+}
+
+TEST_CASE("XCLAIM, XAUTOCLAIM and XINFO STREAM look at the key first, with Redis's errors") {
+  InProcess s;
+  CHECK(s.Cmd("XCLAIM nokey g c abc 1-1") == "-NOGROUP No such key 'nokey' or consumer group 'g'");
+  CHECK(s.Cmd("XINFO STREAM nokey FOO") == "-ERR no such key");
+  CHECK(s.Cmd("XAUTOCLAIM nokey g c 0 0 COUNT abc") == "-ERR COUNT must be > 0");
+  s.Cmd("XADD a 1-1 f v");
+  s.Cmd("XGROUP CREATE a g 0");
+  CHECK(s.Cmd("XCLAIM a g c 0 1-1 IDLE abc") == "-ERR Invalid IDLE option argument for XCLAIM");
+  CHECK(s.Cmd("XCLAIM a g c 0 abc") == "-ERR Unrecognized XCLAIM option 'abc'");
+  CHECK(s.Cmd("XINFO STREAM a FOO") ==
+        "-ERR unknown subcommand or wrong number of arguments for 'STREAM'. Try XINFO HELP.");
+}
+
+TEST_CASE("XADD and XTRIM parse their options in Redis's order") {
+  InProcess s;
+  CHECK(s.Cmd("XADD x COUNT 0-0 n v") ==
+        "-ERR Invalid stream ID specified as stream command argument");
+  CHECK(s.Cmd("XADD x MAXLEN 1 MINID 0 * n v") ==
+        "-ERR syntax error, MAXLEN and MINID options at the same time are not compatible");
+  CHECK(s.Cmd("XADD x LIMIT 5 * n v") ==
+        "-ERR syntax error, LIMIT cannot be used without specifying a trimming strategy");
+  s.Cmd("XADD x 1-1 n v");
+  CHECK(s.Cmd("XTRIM x LIMIT 5") ==
+        "-ERR syntax error, LIMIT cannot be used without specifying a trimming strategy");
+  CHECK(s.Cmd("XTRIM x LIMIT 0") == "-ERR syntax error, XTRIM must be called with a trimming strategy");
+  CHECK(s.Cmd("XTRIM x MAXLEN 5 LIMIT 5") ==
+        "-ERR syntax error, LIMIT cannot be used without the special ~ option");
+  CHECK(s.Cmd("XTRIM x MAXLEN ~ 0 LIMIT 5") == ":1");
 }
 
 }  // namespace

@@ -818,3 +818,15 @@ TEST_CASE("LCS refuses a table larger than proto-max-bulk-len") {
   CHECK(t.Cmd("LCS a b LEN") ==  // 15 * 16 * 4 = 960 bytes
         "-ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len");
 }
+
+TEST_CASE("INCRBYFLOAT reads stored numbers of up to 5 KB of digits, as Redis does") {
+  InProcess t;
+  t.Run({"SET", "a", "0." + std::string(600, '1')});
+  CHECK(t.Cmd("INCRBYFLOAT a 1.5") == "1.61111111111111111");
+  t.Run({"SET", "b", std::string(600, '1')});
+  std::string sum = t.Cmd("INCRBYFLOAT b 1.5");
+  CHECK(sum.size() == 600);
+  CHECK(sum.starts_with("1111111111111111111"));
+  t.Run({"SET", "c", std::string(5121, '1')});
+  CHECK(t.Cmd("INCRBYFLOAT c 1") == kNotFloat);
+}

@@ -222,3 +222,43 @@ TEST_CASE("commands that find their keys in their arguments run inside EXEC") {
   t.Cmd("XREAD COUNT 1 STREAMS s 0");
   CHECK(t.Cmd("EXEC") == "[[l1, [x]], [[s, [[1-1, [f, v]]]]]]");
 }
+
+TEST_CASE("a write that changes nothing leaves a WATCH intact, as in Redis") {
+  InProcess t;
+  t.Cmd("SET s v");
+  t.Cmd("HSET h f v");
+  t.Cmd("RPUSH l a b");
+  t.Cmd("XADD x 1-1 f v");
+  t.Cmd("XGROUP CREATE x g 0");
+  // Consumer-group bookkeeping is no change of the stream for Redis either.
+  for (const char* noop : {"GETEX s PERSIST", "HDEL h nofield", "LREM l 0 zz", "XDEL x 5-5",
+                           "XACK x g 5-5", "XGROUP CREATE x g 0", "XGROUP DESTROY x nog",
+                           "XGROUP CREATECONSUMER x g c", "XGROUP DELCONSUMER x g nobody",
+                           "XREADGROUP GROUP g c STREAMS x >", "XREADGROUP GROUP g c STREAMS x 0"}) {
+    CAPTURE(std::string(noop));
+    t.Cmd("WATCH s h l x");
+    t.Cmd(noop);
+    t.Cmd("MULTI");
+    t.Cmd("PING");
+    CHECK(t.Cmd("EXEC") == "[+PONG]");
+  }
+}
+
+TEST_CASE("a write that changes the key breaks a WATCH, even LTRIM keeping every element") {
+  InProcess t;
+  t.Cmd("SET s v");
+  t.Cmd("EXPIRE s 100");
+  t.Cmd("HSET h f v g w");
+  t.Cmd("RPUSH l a b");
+  t.Cmd("RPUSH one x");
+  t.Cmd("XADD x 1-1 f v");
+  for (const char* change : {"GETEX s PERSIST", "HDEL h f", "LREM l 0 a", "XDEL x 1-1",
+                             "LTRIM l 0 -1", "LMOVE one one LEFT LEFT"}) {
+    CAPTURE(std::string(change));
+    t.Cmd("WATCH s h l one x");
+    t.Cmd(change);
+    t.Cmd("MULTI");
+    t.Cmd("PING");
+    CHECK(t.Cmd("EXEC") == "(nil)");
+  }
+}

@@ -228,3 +228,84 @@ TEST_CASE("plain sets are sorted-set inputs whose members score 1") {
   CHECK(t.Cmd("ZUNION 2 s str") ==
         "-WRONGTYPE Operation against a key holding the wrong kind of value");
 }
+
+TEST_CASE("ZPOPMIN and ZPOPMAX with a count of 0 still reply WRONGTYPE for another type") {
+  InProcess t;
+  t.Cmd("SET s v");
+  CHECK(t.Cmd("ZPOPMIN s 0") == kWrongType);
+  CHECK(t.Cmd("ZPOPMAX s 0") == kWrongType);
+  CHECK(t.Cmd("ZPOPMIN nokey 0") == "[]");
+}
+
+TEST_CASE("ZRANGE by rank ignores LIMIT x -1 and refuses repeated REV, BYSCORE or BYLEX") {
+  InProcess t;
+  t.Cmd("ZADD z 1 a 2 b 3 c");
+  CHECK(t.Cmd("ZRANGE z 0 -1 LIMIT 0 -1") == "[a, b, c]");
+  CHECK(t.Cmd("ZRANGE z 0 -1 LIMIT 2 -1") == "[a, b, c]");
+  CHECK(t.Cmd("ZRANGESTORE d z 0 -1 LIMIT 0 -1") == ":3");
+  CHECK(t.Cmd("ZRANGE z 0 -1 LIMIT 0 1").starts_with("-ERR syntax error, LIMIT is only"));
+  CHECK(t.Cmd("ZRANGE z 0 -1 REV REV") == kSyntax);
+  CHECK(t.Cmd("ZRANGE z 0 5 BYSCORE BYSCORE") == kSyntax);
+  CHECK(t.Cmd("ZRANGE z 0 5 BYSCORE BYLEX") == kSyntax);
+  CHECK(t.Cmd("ZRANGESTORE d z 0 -1 REV REV") == kSyntax);
+}
+
+TEST_CASE("score bounds are read as C's strtod reads them, as Redis does") {
+  InProcess t;
+  t.Cmd("ZADD z 1 a 2 b 3 c");
+  CHECK(t.Run({"ZCOUNT", "z", "", "+inf"}) == ":3");           // "" is 0
+  CHECK(t.Run({"ZCOUNT", "z", "(", "(3"}) == ":2");            // "(" is (0
+  CHECK(t.Run({"ZCOUNT", "z", " 1", "+inf"}) == ":3");         // leading blanks
+  CHECK(t.Run({"ZCOUNT", "z", "1e400", "+inf"}) == ":0");      // overflow is inf
+  CHECK(t.Run({"ZCOUNT", "z", "-1e400", "+inf"}) == ":3");
+  CHECK(t.Run({"ZCOUNT", "z", "1e-400", "+inf"}) == ":3");     // underflow is 0
+  CHECK(t.Run({"ZRANGEBYSCORE", "z", "", "+inf"}) == "[a, b, c]");
+  CHECK(t.Run({"ZREMRANGEBYSCORE", "z", " 1", "1"}) == ":1");
+  CHECK(t.Run({"ZCOUNT", "z", "1 ", "+inf"}) == "-ERR min or max is not a float");
+  CHECK(t.Run({"ZCOUNT", "z", "nan", "+inf"}) == "-ERR min or max is not a float");
+}
+
+TEST_CASE("ZUNION and ZINTER add scores from the smallest input up, as Redis does") {
+  InProcess t;
+  t.Cmd("ZADD a 0.7 x 0.1 y 5 q 6 r");
+  t.Cmd("ZADD b 0.3 x 0.6 y 1 z");
+  // b (3 members) before a (4): x is (0.3 + 0.3) + 0.7, y is (0.6 + 0.6) + 0.1.
+  CHECK(t.Cmd("ZINTER 3 a b b WITHSCORES") == "[x, 1.2999999999999998, y, 1.3]");
+  t.Cmd("ZADD c 0.1 x 0.1 y 5 q 6 r");
+  t.Cmd("ZADD d 0.6 x 0.6 y 1 z");
+  CHECK(t.Cmd("ZUNION 3 c d d WITHSCORES") == "[x, 1.3, y, 1.3, z, 2, q, 5, r, 6]");
+}
+
+TEST_CASE("set operations check their inputs' types before their options, as Redis does") {
+  InProcess t;
+  t.Cmd("SET s v");
+  for (const char* cmd : {"ZUNION 1 s WEIGHTS abc", "ZINTER 1 s AGGREGATE foo", "ZDIFF 1 s FOO",
+                          "ZUNIONSTORE d 1 s WEIGHTS abc", "ZINTERSTORE d 1 s FOO",
+                          "ZDIFFSTORE d 1 s FOO", "ZINTERCARD 1 s LIMIT abc",
+                          "ZINTERCARD 1 s FOO"}) {
+    CAPTURE(std::string(cmd));
+    CHECK(t.Cmd(cmd) == kWrongType);
+  }
+  t.Cmd("ZADD z 1 m");
+  CHECK(t.Cmd("ZINTERCARD 1 z LIMIT 0 LIMIT 1") == ":1");
+}
+
+TEST_CASE("ZRANDMEMBER checks its count, then its syntax, then the key") {
+  InProcess t;
+  t.Cmd("SET s v");
+  CHECK(t.Cmd("ZRANDMEMBER s -9223372036854775808 WITHSCORES") ==
+        "-ERR value is out of range, value must between -9223372036854775807 and "
+        "9223372036854775807");
+  CHECK(t.Cmd("ZRANDMEMBER s abc FOO") == "-ERR value is not an integer or out of range");
+  CHECK(t.Cmd("ZRANDMEMBER s 1 FOO") == kSyntax);
+  CHECK(t.Cmd("ZRANDMEMBER s 1 WITHSCORES") == kWrongType);
+}
+
+TEST_CASE("a stored set operation keeps no negative zero, as Redis's listpack does") {
+  InProcess t;
+  t.Cmd("ZADD z 1 m");
+  CHECK(t.Cmd("ZINTERSTORE z 1 z WEIGHTS -0") == ":1");
+  CHECK(t.Cmd("ZRANGE z 0 -1 WITHSCORES") == "[m, 0]");
+  CHECK(t.Cmd("ZINTER 1 z WEIGHTS -1 WITHSCORES") == "[m, -0]");  // a reply is not stored
+  CHECK(t.Cmd("ZINCRBY n -0 m") == "-0");
+}

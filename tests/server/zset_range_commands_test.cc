@@ -50,7 +50,7 @@ TEST_CASE("ZRANGE BYSCORE with exclusive bounds, infinities, REV and LIMIT") {
   CHECK(t.Cmd("ZREVRANGEBYSCORE k 4 (2") == "[d, c]");
   CHECK(t.Cmd("ZRANGEBYSCORE k 3 1") == "[]");
   CHECK(t.Cmd("ZRANGEBYSCORE k a b") == "-ERR min or max is not a float");
-  CHECK(t.Cmd("ZRANGEBYSCORE k ( 1") == "-ERR min or max is not a float");
+  CHECK(t.Cmd("ZRANGEBYSCORE k ( 1") == "[a]");  // "(" is (0, as C's strtod reads it
   CHECK(t.Cmd("ZRANGEBYSCORE k 0 1 LIMIT 0") == kSyntax);
   CHECK(t.Cmd("ZCOUNT k (1 3") == ":2");
   CHECK(t.Cmd("ZCOUNT k -inf +inf") == ":5");

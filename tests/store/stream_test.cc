@@ -142,6 +142,13 @@ TEST_CASE("replaying the logged stream ops rebuilds the same stream, groups and 
     CHECK(StreamAck(h, e, "g", ack) == 1);
     std::vector<StreamPending> claims = {{{10, 0}, 0, 4000, 4}};
     StreamClaimEntries(h, e, {"g", "c2", 6000, nullptr, claims});
+    // c2 reads its PEL again: one more delivery, at the new time.
+    std::vector<StreamId> reread = {{10, 0}};
+    StreamDeliver(h, e, {"g", "c2", 6500, false, false, {}, 0, reread});
+    const StreamGroup* g = StreamOf(e)->FindGroup("g");
+    const StreamPending& p = g->pel[g->PendingLowerBound({10, 0})];
+    CHECK(p.delivery_count == 5);
+    CHECK(p.delivery_ms == 6500);
     CHECK(StreamConsumerCreate(h, e, "g", "c3", 7000));
     CHECK(StreamConsumerDelete(h, e, "g", "c1") == 1);
     StreamSetId(h, e, {900, 0}, 300, {8, 0});

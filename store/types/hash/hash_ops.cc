@@ -90,11 +90,12 @@ Result<size_t> HashDeleteFields(KeyHandle& h, std::span<const std::string_view> 
   Entry* e = *found;
   if (e == nullptr) return size_t{0};
   std::vector<std::string_view> gone;
-  HashObject* hash = Mutable(h, e);
+  auto* hash = static_cast<HashObject*>(h.MutableObjectQuietly(e));
   for (std::string_view f : fields) {
     if (hash->Delete(f)) gone.push_back(f);
   }
   if (gone.empty()) return size_t{0};
+  h.MarkChanged();
   if (h.logging()) LogDelete(h, gone);
   bool deleted = h.DeleteIfEmpty(e);
   if (deleted_key != nullptr) *deleted_key = deleted;

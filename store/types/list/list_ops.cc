@@ -91,8 +91,10 @@ void ListInsert(KeyHandle& h, Entry* e, size_t index, std::string_view elem) {
 }
 
 size_t ListRemove(KeyHandle& h, Entry* e, std::string_view elem, size_t limit, bool from_tail) {
-  size_t removed = Mutable(h, e)->Remove(ListNeedle(elem), limit, from_tail);
+  auto* list = static_cast<ListObject*>(h.MutableObjectQuietly(e));
+  size_t removed = list->Remove(ListNeedle(elem), limit, from_tail);
   if (removed == 0) return 0;
+  h.MarkChanged();
   if (h.logging()) {
     std::string args;
     codec::PutU8(&args, from_tail ? 1 : 0);
@@ -105,7 +107,10 @@ size_t ListRemove(KeyHandle& h, Entry* e, std::string_view elem, size_t limit, b
 }
 
 void ListTrim(KeyHandle& h, Entry* e, size_t head, size_t tail) {
-  if (head == 0 && tail == 0) return;
+  if (head == 0 && tail == 0) {
+    h.MarkChanged();  // as in Redis, LTRIM counts as a change even when it keeps every element
+    return;
+  }
   Mutable(h, e)->Trim(head, tail);
   if (h.logging()) {
     std::string args;

@@ -32,6 +32,11 @@ constexpr uint8_t kDeliverNew = 1;
 constexpr uint8_t kDeliverNoAck = 2;
 
 Stream* Mutable(KeyHandle& h, Entry* e) { return static_cast<Stream*>(h.MutableObject(e)); }
+// For consumer-group changes: Redis does not count them as changes of the key (a WATCH on the
+// stream survives XGROUP, XREADGROUP, XACK, XCLAIM), only changes of its entries.
+Stream* GroupMutable(KeyHandle& h, Entry* e) {
+  return static_cast<Stream*>(h.MutableObjectQuietly(e));
+}
 
 void PutIds(std::string* out, std::span<const StreamId> ids) {
   codec::PutVarint(out, ids.size());
@@ -67,9 +72,10 @@ Entry* StreamAdd(KeyHandle& h, Entry* e, StreamId id, std::span<const std::strin
 }
 
 uint64_t StreamDelete(KeyHandle& h, Entry* e, std::span<const StreamId> ids) {
-  Stream* s = Mutable(h, e);
+  auto* s = static_cast<Stream*>(h.MutableObjectQuietly(e));
   uint64_t deleted = 0;
   for (StreamId id : ids) deleted += s->Delete(id) ? 1 : 0;
+  if (deleted > 0) h.MarkChanged();
   if (h.logging() && deleted > 0) {
     std::string p = Begin(kDel);
     PutIds(&p, ids);
@@ -103,7 +109,7 @@ void StreamSetId(KeyHandle& h, Entry* e, StreamId last, uint64_t entries_added,
 bool StreamGroupCreate(KeyHandle& h, Entry* e, std::string_view group, StreamId last,
                        int64_t entries_read) {
   if (e == nullptr) e = h.CreateObject(ObjRef(new Stream()));
-  if (Mutable(h, e)->CreateGroup(group, last, entries_read) == nullptr) return false;
+  if (GroupMutable(h, e)->CreateGroup(group, last, entries_read) == nullptr) return false;
   if (h.logging()) {
     std::string p = Begin(kGroupCreate, group);
     PutId(&p, last);
@@ -114,14 +120,14 @@ bool StreamGroupCreate(KeyHandle& h, Entry* e, std::string_view group, StreamId 
 }
 
 bool StreamGroupDestroy(KeyHandle& h, Entry* e, std::string_view group) {
-  if (!Mutable(h, e)->DestroyGroup(group)) return false;
+  if (!GroupMutable(h, e)->DestroyGroup(group)) return false;
   if (h.logging()) Log(h, Begin(kGroupDestroy, group));
   return true;
 }
 
 void StreamGroupSetId(KeyHandle& h, Entry* e, std::string_view group, StreamId last,
                       int64_t entries_read) {
-  StreamGroup* g = Mutable(h, e)->FindGroup(group);
+  StreamGroup* g = GroupMutable(h, e)->FindGroup(group);
   if (g == nullptr) return;
   g->last_delivered = last;
   g->entries_read = entries_read;
@@ -135,7 +141,7 @@ void StreamGroupSetId(KeyHandle& h, Entry* e, std::string_view group, StreamId l
 
 bool StreamConsumerCreate(KeyHandle& h, Entry* e, std::string_view group, std::string_view consumer,
                           int64_t now_ms) {
-  StreamGroup* g = Mutable(h, e)->FindGroup(group);
+  StreamGroup* g = GroupMutable(h, e)->FindGroup(group);
   if (g == nullptr) return false;
   bool created = false;
   g->GetOrCreateConsumer(consumer, now_ms, &created);
@@ -150,7 +156,7 @@ bool StreamConsumerCreate(KeyHandle& h, Entry* e, std::string_view group, std::s
 
 int64_t StreamConsumerDelete(KeyHandle& h, Entry* e, std::string_view group,
                              std::string_view consumer) {
-  StreamGroup* g = Mutable(h, e)->FindGroup(group);
+  StreamGroup* g = GroupMutable(h, e)->FindGroup(group);
   if (g == nullptr) return -1;
   int64_t pending = g->DeleteConsumer(consumer);
   if (pending >= 0 && h.logging()) {
@@ -162,7 +168,7 @@ int64_t StreamConsumerDelete(KeyHandle& h, Entry* e, std::string_view group,
 }
 
 bool StreamDeliver(KeyHandle& h, Entry* e, const StreamDelivery& d) {
-  StreamGroup* g = Mutable(h, e)->FindGroup(d.group);
+  StreamGroup* g = GroupMutable(h, e)->FindGroup(d.group);
   if (g == nullptr) return false;
   bool created = false;
   StreamConsumer* c = g->GetOrCreateConsumer(d.consumer, d.now_ms, &created);
@@ -174,6 +180,13 @@ bool StreamDeliver(KeyHandle& h, Entry* e, const StreamDelivery& d) {
     if (!d.noack) {
       for (StreamId id : d.ids) g->SetPending({id, cid, d.now_ms, 1});
     }
+  } else {
+    for (StreamId id : d.ids) {  // re-read from the PEL: delivered once more
+      StreamPending* p = g->FindPending(id);
+      if (p == nullptr) continue;
+      p->delivery_ms = d.now_ms;
+      ++p->delivery_count;
+    }
   }
   if (!h.logging()) return created;
   std::string p = Begin(kDeliver, d.group);
@@ -184,13 +197,13 @@ bool StreamDeliver(KeyHandle& h, Entry* e, const StreamDelivery& d) {
     PutId(&p, d.last);
     PutEntriesRead(&p, d.entries_read);
   }
-  PutIds(&p, d.is_new ? d.ids : std::span<const StreamId>());
+  PutIds(&p, d.ids);
   Log(h, p);
   return created;
 }
 
 uint64_t StreamAck(KeyHandle& h, Entry* e, std::string_view group, std::span<const StreamId> ids) {
-  StreamGroup* g = Mutable(h, e)->FindGroup(group);
+  StreamGroup* g = GroupMutable(h, e)->FindGroup(group);
   if (g == nullptr) return 0;
   uint64_t acked = 0;
   for (StreamId id : ids) acked += g->Ack(id) ? 1 : 0;
@@ -207,7 +220,7 @@ bool StreamClaimEntries(KeyHandle& h, Entry* e, const StreamClaim& c) {
   if (current == nullptr) return false;
   bool raise_last = c.last != nullptr && *c.last > current->last_delivered;
   if (c.claims.empty() && !raise_last) return false;  // nothing changes; no consumer is created
-  StreamGroup* g = Mutable(h, e)->FindGroup(c.group);
+  StreamGroup* g = GroupMutable(h, e)->FindGroup(c.group);
   if (raise_last) g->last_delivered = *c.last;
   bool created = false;
   if (!c.claims.empty()) {

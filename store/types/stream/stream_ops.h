@@ -16,7 +16,8 @@
 //                           n:varint id{n}
 //               flags bit0: new entries (">"): last-delivered and entries-read are set and,
 //               unless bit1 (NOACK), the ids join the PEL owned by consumer at now_ms.
-//               Without bit0 only the consumer is created and its seen-time set.
+//               Without bit0 the consumer is created if missing, its seen-time set, and
+//               the ids (re-read from its PEL) count one more delivery at now_ms.
 //       | kAck(10)          group n:varint id{n}
 //       | kClaim(11)        group consumer now_ms:varint has_last:u8 [last:id]
 //                           n:varint (id delivery_ms:varint delivery_count:varint){n}
@@ -75,7 +76,7 @@ struct StreamDelivery {
   std::string_view group;
   std::string_view consumer;
   int64_t now_ms = 0;   // the delivery time (and the consumer's seen-time)
-  bool is_new = false;  // ">": ids are newly delivered
+  bool is_new = false;  // ">": ids are newly delivered; else ids are re-read from the PEL
   bool noack = false;
   StreamId last;  // is_new: the group's new last-delivered ID
   int64_t entries_read = kInvalidEntriesRead;

@@ -86,8 +86,10 @@ Result<BufRef> StringGetEx(KeyHandle& h, int64_t expire_at_ms, ExpiryChange* cha
   BufRef value = e->value.str;
   ExpiryChange done = ExpiryChange::kNone;
   if (expire_at_ms == 0) {
-    if (e->has_expire()) done = ExpiryChange::kRemoved;
-    h.SetExpire(e, 0);
+    if (e->has_expire()) {  // a key without a TTL is left alone: no change, no WATCH abort
+      done = ExpiryChange::kRemoved;
+      h.SetExpire(e, 0);
+    }
   } else if (expire_at_ms > 0 && expire_at_ms <= h.now_ms()) {
     h.Delete();
     done = ExpiryChange::kDeleted;

@@ -28,8 +28,7 @@ void PutMember(std::string* out, std::string_view member) {
 // absent); false when the options leave the member alone.
 bool NewScore(const ZItem& item, const ZAddOptions& o, bool has_old, double old, double* out) {
   if ((has_old && o.nx) || (!has_old && o.xx)) return false;
-  // + 0.0 turns -0 into 0: Redis's listpack keeps -0 as the integer 0.
-  double score = (o.incr && has_old ? old + item.score : item.score) + 0.0;
+  double score = o.incr && has_old ? old + item.score : item.score;
   *out = score;
   if (!has_old) return true;
   if ((o.gt && !(score > old)) || (o.lt && !(score < old))) return false;
@@ -57,10 +56,11 @@ Result<ZAddResult> ZAdd(KeyHandle& h, std::span<const ZItem> items, const ZAddOp
     double old = 0, score = 0;
     bool has_old = e != nullptr && ValueAs<ZSet>(e)->Score(item.member, &old);
     if (!NewScore(item, o, has_old, old, &score)) continue;
-    if (o.incr) {
+    if (o.incr) {  // the reply keeps a -0 (ZINCRBY n -0 m is "-0" in Redis too)
       r->incr_done = true;
       r->incr_score = score;
     }
+    score += 0.0;  // stored, -0 becomes 0: Redis's listpack keeps -0 as the integer 0
     if (has_old && score == old) continue;
     if (e == nullptr) e = h.CreateObject(ObjRef(new ZSet()));
     if (z == nullptr) z = static_cast<ZSet*>(h.MutableObject(e));
