@@ -1,9 +1,11 @@
 // src/exec/blocking.cc — see blocking.h.
 #include "src/exec/blocking.h"
 
+#include <chrono>
 #include <cmath>
 
 #include "resp/number.h"
+#include "src/exec/dispatch.h"
 #include "src/exec/errors.h"
 #include "src/exec/server_state.h"
 
@@ -100,11 +102,17 @@ bool BlockingRegistry::TryServe(Waiter& w, ServerState& server, ThreadStats& sta
   CommandContext ctx{args, out, server, *w.client, stats, w.spec};
   ctx.block = &again;
   uint64_t caller_lsn = store::Store::TakeObservedLsn();
+  auto start = std::chrono::steady_clock::now();
   w.spec->handler(ctx);
   *lsn = store::Store::TakeObservedLsn();
   store::Store::ObserveLsn(caller_lsn);
   if (again.requested) return false;
-  stats.per_command[w.spec->id].calls.Add();
+  int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                   std::chrono::steady_clock::now() - start)
+                   .count();
+  CommandCounters& counters = stats.per_command[w.spec->id];
+  counters.calls.Add();
+  NoteCommandDuration(server, *w.client, counters, *w.spec, args, ns);
   if (w.spec->flags & kWrite) NoteWrite(*w.spec, w.db, args);
   return true;
 }
