@@ -170,5 +170,13 @@ TEST_CASE("histogram buckets are powers of two from 1024 ns, labelled as Redis l
   CHECK(server::HistogramBucket(int64_t{5'000'000'000}) == server::kHistogramBuckets - 1);
 }
 
+TEST_CASE("COMMAND GETKEYSANDFLAGS pairs each key with its access flags") {
+  InProcess t;
+  CHECK(t.Cmd("COMMAND GETKEYSANDFLAGS GET k") == "[[k, [+RO, +access]]]");
+  CHECK(t.Cmd("COMMAND GETKEYSANDFLAGS MSET a 1 b 2").find("[[a, [+") == 0);
+  CHECK(t.Cmd("COMMAND GETKEYSANDFLAGS PING x") ==
+        "-ERR The command has no key arguments");
+}
+
 }  // namespace
 }  // namespace cairn
