@@ -206,14 +206,6 @@ void WriteCommandInfo(resp::Writer& w, const CommandSpec& spec) {
   for (const CommandSpec& sub : spec.subcommands) WriteCommandInfo(w, sub);
 }
 
-// A command by name, or a subcommand by "parent|sub".
-const CommandSpec* Lookup(const CommandTable& table, std::string_view name) {
-  size_t bar = name.find('|');
-  if (bar == std::string_view::npos) return table.Find(name);
-  const CommandSpec* parent = table.Find(name.substr(0, bar));
-  return parent == nullptr ? nullptr : CommandTable::FindSub(*parent, name.substr(bar + 1));
-}
-
 void CmdCommand(CommandContext& ctx) {
   const auto& all = ctx.server.commands.all();
   ctx.reply.WriteArrayLen(static_cast<int64_t>(all.size()));
@@ -231,7 +223,7 @@ void CmdCommandInfo(CommandContext& ctx) {
   }
   ctx.reply.WriteArrayLen(static_cast<int64_t>(ctx.args.size() - 2));
   for (size_t i = 2; i < ctx.args.size(); ++i) {
-    const CommandSpec* spec = Lookup(ctx.server.commands, ctx.args[i]);
+    const CommandSpec* spec = ctx.server.commands.FindFull(ctx.args[i]);
     if (spec == nullptr) {
       ctx.reply.WriteNull();
     } else {
@@ -246,7 +238,7 @@ void CmdCommandDocs(CommandContext& ctx) {
     for (const CommandSpec& spec : ctx.server.commands.all()) specs.push_back(&spec);
   }
   for (size_t i = 2; i < ctx.args.size(); ++i) {
-    const CommandSpec* spec = Lookup(ctx.server.commands, ctx.args[i]);
+    const CommandSpec* spec = ctx.server.commands.FindFull(ctx.args[i]);
     if (spec != nullptr) specs.push_back(spec);
   }
   ctx.reply.WriteMapLen(static_cast<int64_t>(specs.size()));

@@ -172,13 +172,6 @@ void Collect(ServerState& server, const CommandSpec& spec, bool with_subs,
   for (const CommandSpec& sub : spec.subcommands) Collect(server, sub, false, out);
 }
 
-const CommandSpec* FindByFullName(const CommandTable& table, std::string_view name) {
-  size_t bar = name.find('|');
-  if (bar == std::string_view::npos) return table.Find(name);
-  const CommandSpec* parent = table.Find(name.substr(0, bar));
-  return parent == nullptr ? nullptr : CommandTable::FindSub(*parent, name.substr(bar + 1));
-}
-
 // Unknown names are skipped, as in Redis; a container command brings its subcommands.
 void CmdLatencyHistogram(CommandContext& ctx) {
   std::vector<std::pair<const CommandSpec*, Buckets>> found;
@@ -188,7 +181,7 @@ void CmdLatencyHistogram(CommandContext& ctx) {
     }
   } else {
     for (size_t i = 2; i < ctx.args.size(); ++i) {
-      const CommandSpec* spec = FindByFullName(ctx.server.commands, ctx.args[i]);
+      const CommandSpec* spec = ctx.server.commands.FindFull(ctx.args[i]);
       if (spec != nullptr) Collect(ctx.server, *spec, true, &found);
     }
   }
