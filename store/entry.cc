@@ -5,6 +5,8 @@
 #include <cstring>
 #include <new>
 
+#include "store/memory.h"
+
 namespace cairn::store {
 
 std::string_view TypeName(ValueType type) {
@@ -31,6 +33,13 @@ Entry* Entry::Create(std::string_view key, uint64_t hash, Value value) {
 void Entry::Destroy(Entry* e) {
   e->~Entry();
   std::free(e);
+}
+
+size_t EntryMemoryBytes(const Entry& e, size_t samples) {
+  // One bucket pointer per key: the table keeps its load factor near 1.
+  size_t bytes = AllocationSize(sizeof(Entry) + e.key_len) + sizeof(Entry*);
+  if (e.value.type != ValueType::kString) return bytes + e.value.obj->sampled_memory_bytes(samples);
+  return e.value.str ? bytes + e.value.str.get()->allocation_bytes() : bytes;
 }
 
 }  // namespace cairn::store

@@ -6,6 +6,7 @@
 // the shard lock, copy-on-write when shared (see object.h).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 
@@ -42,5 +43,10 @@ struct Entry {
   static Entry* Create(std::string_view key, uint64_t hash, Value value);
   static void Destroy(Entry* e);
 };
+
+// MEMORY USAGE: bytes the key costs — its entry (key included), its slot in the shard table
+// and its value (allocator rounding included); collections are sampled as
+// Object::sampled_memory_bytes says. Call under the shard lock.
+size_t EntryMemoryBytes(const Entry& e, size_t samples);
 
 }  // namespace cairn::store

@@ -59,4 +59,29 @@ size_t AllocationSize(size_t n) {
 #endif
 }
 
+std::string AllocatorStatsText() {
+#ifdef CAIRN_HAVE_JEMALLOC
+  std::string text;
+  malloc_stats_print(
+      [](void* out, const char* chunk) { static_cast<std::string*>(out)->append(chunk); }, &text,
+      nullptr);
+  return text;
+#else
+  return "Stats not supported for the current allocator";
+#endif
+}
+
+bool PurgeAllocator() {
+#ifdef CAIRN_HAVE_JEMALLOC
+  unsigned arenas = 0;
+  size_t len = sizeof(arenas);
+  if (mallctl("arenas.narenas", &arenas, &len, nullptr, 0) != 0) return false;
+  // arena.<narenas> names every arena at once (MALLCTL_ARENAS_ALL's spelling by number).
+  std::string name = "arena." + std::to_string(arenas) + ".purge";
+  return mallctl(name.c_str(), nullptr, nullptr, nullptr, 0) == 0;
+#else
+  return true;
+#endif
+}
+
 }  // namespace cairn::store

@@ -19,4 +19,11 @@ MemoryStats ReadMemoryStats();
 // Size class the allocator really uses for a request of n bytes.
 size_t AllocationSize(size_t n);
 
+// MEMORY MALLOC-STATS: jemalloc's own statistics report; without jemalloc, Redis's sentence
+// for an allocator that has none.
+std::string AllocatorStatsText();
+// MEMORY PURGE: returns the allocator's dirty pages to the system. False if it failed (a libc
+// build has nothing to purge and succeeds).
+bool PurgeAllocator();
+
 }  // namespace cairn::store

@@ -51,6 +51,10 @@ class Object {
   virtual std::string_view encoding() const = 0;
   // Bytes the collection occupies in memory, allocator rounding included (MEMORY USAGE).
   virtual size_t memory_bytes() const = 0;
+  // memory_bytes() estimated from at most `samples` parts (list nodes, sorted set members)
+  // scaled to the whole, as Redis's MEMORY USAGE SAMPLES does; 0 = exact. Collections whose
+  // accounting is O(1) answer exactly whatever samples says.
+  virtual size_t sampled_memory_bytes(size_t /*samples*/) const { return memory_bytes(); }
   // Appends the snapshot encoding; the family's Decode function reads it back.
   virtual void Encode(std::string* out) const = 0;
 

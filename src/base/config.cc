@@ -94,6 +94,11 @@ std::vector<Option> RealOptions() {
        Field(&Config::tracking_table_max_keys)},
       {"busy-reply-threshold", Kind::kInt64, true, 0, LONG_MAX, {},
        Field(&Config::busy_reply_threshold_ms), nullptr, nullptr, "lua-time-limit"},
+      {"slowlog-log-slower-than", Kind::kInt64, true, -1, LLONG_MAX, {},
+       Field(&Config::slowlog_log_slower_than_us)},
+      {"slowlog-max-len", Kind::kInt64, true, 0, LONG_MAX, {}, Field(&Config::slowlog_max_len)},
+      {"latency-monitor-threshold", Kind::kInt64, true, 0, LLONG_MAX, {},
+       Field(&Config::latency_monitor_threshold_ms)},
       // Encoding thresholds (store/encoding_limits.h).
       {"hash-max-listpack-entries", Kind::kInt64, true, 0, LONG_MAX, {},
        Field(&Config::hash_max_listpack_entries), nullptr, nullptr, "hash-max-ziplist-entries"},

@@ -64,7 +64,12 @@ struct Config {
   int maxmemory_samples = 5;  // accepted for compatibility; there is no eviction yet
   int64_t tracking_table_max_keys = 1000000;  // client-side caching; 0: no limit
   int64_t busy_reply_threshold_ms = 5000;     // scripts; alias lua-time-limit
-  int64_t hll_sparse_max_bytes = 3000;  // a sparse HyperLogLog longer than this turns dense
+  int64_t hll_sparse_max_bytes = 3000;
+  // SLOWLOG: commands at least this slow are logged (-1: none, 0: all); the log's length.
+  int64_t slowlog_log_slower_than_us = 10000;
+  int64_t slowlog_max_len = 128;
+  // LATENCY: events at least this long are sampled; 0 = off.
+  int64_t latency_monitor_threshold_ms = 0;  // a sparse HyperLogLog longer than this turns dense
   // Encoding thresholds, mirrored into store/encoding_limits.h (redis.conf's defaults).
   int64_t hash_max_listpack_entries = 128;
   int64_t hash_max_listpack_value = 64;

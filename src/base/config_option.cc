@@ -160,9 +160,6 @@ const std::vector<AcceptedOption>& AcceptedOptions() {
       {"dynamic-hz", "", K::kBool, kMut, "yes"},
       {"list-compress-depth", "", K::kInt, kMut, "0", 0, INT_MAX},
       // Diagnostics.
-      {"slowlog-log-slower-than", "", K::kInt64, kMut, "10000", -1, LLONG_MAX},
-      {"slowlog-max-len", "", K::kInt64, kMut, "128", 0, LONG_MAX},
-      {"latency-monitor-threshold", "", K::kInt64, kMut, "0", 0, LLONG_MAX},
       {"latency-tracking", "", K::kBool, kMut, "yes"},
       {"latency-tracking-info-percentiles", "", K::kList, kMut, "50 99 99.9", 0, 0, {},
        CheckPercentiles},

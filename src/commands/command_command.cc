@@ -1,5 +1,5 @@
 // src/commands/command_command.cc — COMMAND: introspection of the command table (COUNT, LIST,
-// INFO, DOCS, GETKEYS, HELP), in Redis 7.0's reply shapes.
+// INFO, DOCS, GETKEYS, GETKEYSANDFLAGS, HELP), in Redis 7.0's reply shapes.
 //
 // The table carries flags and key positions but no ACL categories, so categories are derived
 // the way Redis derives its implicit ones (write -> @write, admin -> @admin @dangerous, not
@@ -206,14 +206,6 @@ void WriteCommandInfo(resp::Writer& w, const CommandSpec& spec) {
   for (const CommandSpec& sub : spec.subcommands) WriteCommandInfo(w, sub);
 }
 
-// A command by name, or a subcommand by "parent|sub".
-const CommandSpec* Lookup(const CommandTable& table, std::string_view name) {
-  size_t bar = name.find('|');
-  if (bar == std::string_view::npos) return table.Find(name);
-  const CommandSpec* parent = table.Find(name.substr(0, bar));
-  return parent == nullptr ? nullptr : CommandTable::FindSub(*parent, name.substr(bar + 1));
-}
-
 void CmdCommand(CommandContext& ctx) {
   const auto& all = ctx.server.commands.all();
   ctx.reply.WriteArrayLen(static_cast<int64_t>(all.size()));
@@ -231,7 +223,7 @@ void CmdCommandInfo(CommandContext& ctx) {
   }
   ctx.reply.WriteArrayLen(static_cast<int64_t>(ctx.args.size() - 2));
   for (size_t i = 2; i < ctx.args.size(); ++i) {
-    const CommandSpec* spec = Lookup(ctx.server.commands, ctx.args[i]);
+    const CommandSpec* spec = ctx.server.commands.FindFull(ctx.args[i]);
     if (spec == nullptr) {
       ctx.reply.WriteNull();
     } else {
@@ -246,7 +238,7 @@ void CmdCommandDocs(CommandContext& ctx) {
     for (const CommandSpec& spec : ctx.server.commands.all()) specs.push_back(&spec);
   }
   for (size_t i = 2; i < ctx.args.size(); ++i) {
-    const CommandSpec* spec = Lookup(ctx.server.commands, ctx.args[i]);
+    const CommandSpec* spec = ctx.server.commands.FindFull(ctx.args[i]);
     if (spec != nullptr) specs.push_back(spec);
   }
   ctx.reply.WriteMapLen(static_cast<int64_t>(specs.size()));
@@ -322,7 +314,18 @@ void AppendCountedKeys(const CommandSpec& spec, std::span<const std::string_view
   for (size_t i = 0; i < static_cast<size_t>(n); ++i) keys->push_back(cmd[at + 1 + i]);
 }
 
-void CmdCommandGetKeys(CommandContext& ctx) {
+// Key flags for GETKEYSANDFLAGS: the command's first key spec when it declares one, else what
+// its command flags imply (a read-only command reads its keys; a write command may read and
+// change them). Commands whose keys differ in role (LMOVE's source and destination) are only
+// told apart where a key spec is declared.
+std::vector<std::string_view> KeyFlags(const CommandSpec& spec) {
+  if (!spec.key_specs.empty()) return spec.key_specs.front().flags;
+  if (spec.flags & kWrite) return {"RW", "access", "update"};
+  return {"RO", "access"};
+}
+
+// COMMAND GETKEYS and GETKEYSANDFLAGS.
+void GetKeysGeneric(CommandContext& ctx, bool with_flags) {
   std::span<const std::string_view> cmd = ctx.args.subspan(2);
   const CommandSpec* spec = ctx.server.commands.Find(cmd[0]);
   if (spec != nullptr && !spec->subcommands.empty() && cmd.size() >= 2) {
@@ -349,8 +352,21 @@ void CmdCommandGetKeys(CommandContext& ctx) {
     return;
   }
   ctx.reply.WriteArrayLen(static_cast<int64_t>(keys.size()));
-  for (std::string_view key : keys) ctx.reply.WriteBulk(key);
+  std::vector<std::string_view> flags = with_flags ? KeyFlags(*spec) : std::vector<std::string_view>{};
+  for (std::string_view key : keys) {
+    if (!with_flags) {
+      ctx.reply.WriteBulk(key);
+      continue;
+    }
+    ctx.reply.WriteArrayLen(2);
+    ctx.reply.WriteBulk(key);
+    ctx.reply.WriteSetLen(static_cast<int64_t>(flags.size()));
+    for (std::string_view f : flags) ctx.reply.WriteSimple(f);
+  }
 }
+
+void CmdCommandGetKeys(CommandContext& ctx) { GetKeysGeneric(ctx, false); }
+void CmdCommandGetKeysAndFlags(CommandContext& ctx) { GetKeysGeneric(ctx, true); }
 
 void CmdCommandHelp(CommandContext& ctx) {
   ReplyHelp(ctx.reply, "COMMAND",
@@ -362,7 +378,9 @@ void CmdCommandHelp(CommandContext& ctx) {
              "    Return details about the given commands, or about every command.",
              "DOCS [<command-name> ...]",
              "    Return documentation about the given commands, or about every command.",
-             "GETKEYS <full-command>", "    Return the keys a full command would access."});
+             "GETKEYS <full-command>", "    Return the keys a full command would access.",
+             "GETKEYSANDFLAGS <full-command>",
+             "    Return the keys and the access flags from a full Redis command."});
 }
 
 }  // namespace
@@ -386,6 +404,11 @@ void RegisterCommandCommand(CommandTable& table) {
            {.name = "command|getkeys", .arity = -4, .flags = kFlags, .handler = CmdCommandGetKeys,
             .group = kGroup, .since = "2.8.13",
             .summary = "Extract keys given a full Redis command",
+            .complexity = "O(N) where N is the number of arguments to the command",
+            .syntax = "command [arg [arg ...]]"},
+           {.name = "command|getkeysandflags", .arity = -4, .flags = kFlags,
+            .handler = CmdCommandGetKeysAndFlags, .group = kGroup, .since = "7.0.0",
+            .summary = "Extract keys and access flags given a full Redis command",
             .complexity = "O(N) where N is the number of arguments to the command",
             .syntax = "command [arg [arg ...]]"},
            {.name = "command|help", .arity = 2, .flags = kFlags, .handler = CmdCommandHelp,

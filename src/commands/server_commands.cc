@@ -210,6 +210,9 @@ void RegisterServerCommands(CommandTable& table) {
   RegisterCommandCommand(table);
   RegisterConfigCommand(table);
   RegisterInfoCommand(table);
+  RegisterMemoryCommand(table);
+  RegisterSlowlogCommand(table);
+  RegisterLatencyCommand(table);
   table.Add({
       {.name = "dbsize", .arity = 1, .flags = kReadOnly | kFast, .handler = CmdDbSize,
        .group = kGroup, .since = "1.0.0",

@@ -22,4 +22,9 @@ void RegisterConfigCommand(CommandTable& table);
 // COMMAND and its subcommands (command_command.cc).
 void RegisterCommandCommand(CommandTable& table);
 
+// MEMORY (memory_commands.cc), SLOWLOG (slowlog_command.cc), LATENCY (latency_command.cc).
+void RegisterMemoryCommand(CommandTable& table);
+void RegisterSlowlogCommand(CommandTable& table);
+void RegisterLatencyCommand(CommandTable& table);
+
 }  // namespace cairn::server

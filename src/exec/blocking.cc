@@ -1,9 +1,11 @@
 // src/exec/blocking.cc — see blocking.h.
 #include "src/exec/blocking.h"
 
+#include <chrono>
 #include <cmath>
 
 #include "resp/number.h"
+#include "src/exec/dispatch.h"
 #include "src/exec/errors.h"
 #include "src/exec/server_state.h"
 
@@ -102,13 +104,19 @@ bool BlockingRegistry::TryServe(Waiter& w, ServerState& server, ThreadStats& sta
   ctx.block = &again;
   uint64_t caller_lsn = store::Store::TakeObservedLsn();
   uint64_t errors_before = out.errors_written();
+  auto start = std::chrono::steady_clock::now();
   w.spec->handler(ctx);
   *lsn = store::Store::TakeObservedLsn();
   store::Store::ObserveLsn(caller_lsn);
   if (again.requested) return false;
-  stats.per_command[w.spec->id].calls.Add();
+  int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                   std::chrono::steady_clock::now() - start)
+                   .count();
+  CommandCounters& counters = stats.per_command[w.spec->id];
+  counters.calls.Add();
+  NoteCommandDuration(server, *w.client, counters, *w.spec, args, ns);
   if (out.errors_written() != errors_before) {  // served with an error (a stream gone...)
-    stats.per_command[w.spec->id].failed_calls.Add();
+    counters.failed_calls.Add();
     stats.NoteErrors(out.last_error_code());
   }
   if (w.spec->flags & kWrite) NoteWrite(*w.spec, w.db, args);

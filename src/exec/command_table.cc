@@ -86,6 +86,13 @@ const CommandSpec* CommandTable::Find(std::string_view name) const {
   return it == index_.end() ? nullptr : it->second;
 }
 
+const CommandSpec* CommandTable::FindFull(std::string_view name) const {
+  size_t bar = name.find('|');
+  if (bar == std::string_view::npos) return Find(name);
+  const CommandSpec* parent = Find(name.substr(0, bar));
+  return parent == nullptr ? nullptr : FindSub(*parent, name.substr(bar + 1));
+}
+
 const CommandSpec* CommandTable::FindSub(const CommandSpec& parent, std::string_view name) {
   char buf[kMaxNameLen];
   size_t len = 0;

@@ -19,6 +19,8 @@ class CommandTable {
   const CommandSpec* Find(std::string_view name) const;
   // The subcommand of a container command, or nullptr.
   static const CommandSpec* FindSub(const CommandSpec& parent, std::string_view name);
+  // A command by name, or a subcommand by "parent|sub" (COMMAND INFO, LATENCY HISTOGRAM).
+  const CommandSpec* FindFull(std::string_view name) const;
   // Every top-level command, in registration order.
   const std::deque<CommandSpec>& all() const { return commands_; }
   // Total stats slots (commands and subcommands).

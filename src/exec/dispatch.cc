@@ -94,7 +94,34 @@ bool Refused(ServerState& server, const ClientState& client, const CommandSpec& 
   return false;
 }
 
+// The slow path of NoteCommandDuration: only commands past one of the thresholds get here.
+[[gnu::noinline]] void NoteSlowCommand(ServerState& server, ClientState& client,
+                                       const CommandSpec& spec,
+                                       std::span<const std::string_view> args, int64_t usec,
+                                       bool logged) {
+  server.latency.AddSampleIfNeeded((spec.flags & kFast) ? "fast-command" : "command",
+                                   usec / 1000);
+  // EXEC is not logged itself: the commands it ran are, one by one.
+  if (!logged || !server.slowlog.Slow(usec) || spec.name == "exec") return;
+  std::string name;
+  {
+    std::lock_guard lock(server.clients.mu());
+    name = client.name;
+  }
+  server.slowlog.Add(args, usec, client.addr, std::move(name));
+}
+
 }  // namespace
+
+void NoteCommandDuration(ServerState& server, ClientState& client, CommandCounters& counters,
+                         const CommandSpec& spec, std::span<const std::string_view> args,
+                         int64_t duration_ns, bool logged) {
+  counters.latency_buckets[HistogramBucket(duration_ns)].Add();
+  int64_t usec = duration_ns / 1000;
+  if (usec >= server.limits.slow_command_us.load(std::memory_order_relaxed)) [[unlikely]] {
+    NoteSlowCommand(server, client, spec, args, usec, logged);
+  }
+}
 
 void Execute(ServerState& server, ClientState& client, ThreadStats& stats, resp::Writer& writer,
              std::span<const std::string_view> args, BlockRequest* block) {
@@ -125,12 +152,14 @@ void Execute(ServerState& server, ClientState& client, ThreadStats& stats, resp:
   } else {
     spec->handler(ctx);
   }
-  auto usec = std::chrono::duration_cast<std::chrono::microseconds>(
-                  std::chrono::steady_clock::now() - start)
-                  .count();
+  int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                   std::chrono::steady_clock::now() - start)
+                   .count();
   CommandCounters& counters = stats.per_command[spec->id];
   counters.calls.Add();
-  counters.usec.Add(static_cast<uint64_t>(usec));
+  counters.usec.Add(static_cast<uint64_t>(ns / 1000));
+  NoteCommandDuration(server, client, counters, *spec, args, ns,
+                      block == nullptr || !block->requested);
   if (writer.errors_written() != errors_before) {
     counters.failed_calls.Add();
     stats.NoteErrors(writer.last_error_code());

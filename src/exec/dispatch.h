@@ -19,4 +19,11 @@ struct BlockRequest;
 void Execute(ServerState& server, ClientState& client, ThreadStats& stats, resp::Writer& writer,
              std::span<const std::string_view> args, BlockRequest* block = nullptr);
 
+// Records a command that ran for duration_ns: its latency histogram bucket and, when it was
+// slow enough, the slow log ("logged": false for a call that blocked, which is logged when
+// it is served) and the latency monitor's "command" / "fast-command" event.
+void NoteCommandDuration(ServerState& server, ClientState& client, CommandCounters& counters,
+                         const CommandSpec& spec, std::span<const std::string_view> args,
+                         int64_t duration_ns, bool logged = true);
+
 }  // namespace cairn::server

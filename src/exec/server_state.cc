@@ -1,6 +1,8 @@
 // src/exec/server_state.cc — see server_state.h.
 #include "src/exec/server_state.h"
 
+#include <algorithm>
+
 #include "src/exec/notify.h"
 
 #include <chrono>
@@ -81,6 +83,9 @@ void ServerState::ApplyConfig() {
   limits.notify_keyspace_events = c.notify_keyspace_events;
   limits.busy_reply_threshold_ms = c.busy_reply_threshold_ms;
   limits.hll_sparse_max_bytes = c.hll_sparse_max_bytes;
+  slowlog.Configure(c.slowlog_log_slower_than_us, c.slowlog_max_len);
+  latency.Configure(c.latency_monitor_threshold_ms);
+  limits.slow_command_us = std::min(slowlog.threshold_us(), latency.threshold_us());
   ApplyEncodingLimits(c);
   tracking.SetMaxKeys(*this, c.tracking_table_max_keys);
   SetLogLevel(c.loglevel);

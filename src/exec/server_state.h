@@ -16,9 +16,11 @@
 #include "src/exec/client.h"
 #include "src/exec/command_table.h"
 #include "src/exec/functions.h"
+#include "src/exec/latency.h"
 #include "src/exec/monitor.h"
 #include "src/exec/pubsub.h"
 #include "src/exec/scripts.h"
+#include "src/exec/slowlog.h"
 #include "src/exec/stats.h"
 #include "src/exec/tracking.h"
 #include "store/durability/group_commit.h"
@@ -52,6 +54,9 @@ struct RuntimeLimits {
   std::atomic<uint32_t> notify_keyspace_events{0};  // NotifyFlag bits
   std::atomic<int64_t> busy_reply_threshold_ms{0};   // scripts: BUSY after this long
   std::atomic<int64_t> hll_sparse_max_bytes{0};
+  // The shorter of the slow log's and the latency monitor's thresholds (µs): a command
+  // faster than this costs them nothing but this one load and compare.
+  std::atomic<int64_t> slow_command_us{INT64_MAX};
 };
 
 struct ServerState {
@@ -79,6 +84,8 @@ struct ServerState {
   ScriptCache scripts;              // EVAL / SCRIPT LOAD (scripts.h)
   RunningScripts running_scripts;   // for BUSY and SCRIPT KILL
   FunctionRegistry functions;       // FUNCTION LOAD / FCALL (functions.h)
+  SlowLog slowlog;                  // SLOWLOG (slowlog.h)
+  LatencyMonitor latency;           // LATENCY events (latency.h)
 
   // The write-ahead log, when appendonly is on (set before threads start, else nullptr).
   // Replies wait for wal->durable_lsn() under appendfsync always.

@@ -64,6 +64,16 @@ void StatsRegistry::SumCommand(size_t id, uint64_t out[4]) {
   }
 }
 
+std::array<uint64_t, kHistogramBuckets> StatsRegistry::SumHistogram(size_t id) {
+  std::lock_guard lock(mu_);
+  std::array<uint64_t, kHistogramBuckets> out{};
+  for (auto& s : threads_) {
+    const CommandCounters& c = s->per_command[id];
+    for (size_t b = 0; b < kHistogramBuckets; ++b) out[b] += c.latency_buckets[b].Get();
+  }
+  return out;
+}
+
 void StatsRegistry::Reset() {
   std::lock_guard lock(mu_);
   for (auto& s : threads_) {
@@ -81,6 +91,7 @@ void StatsRegistry::Reset() {
       c.usec.Reset();
       c.rejected_calls.Reset();
       c.failed_calls.Reset();
+      for (Counter& b : c.latency_buckets) b.Reset();
     }
   }
 }

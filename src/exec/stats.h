@@ -5,6 +5,7 @@
 // and the writer pays no fence (a relaxed add on a line no other core writes).
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <map>
@@ -13,6 +14,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "src/exec/latency.h"
 
 namespace cairn::server {
 
@@ -28,6 +31,8 @@ struct CommandCounters {
   Counter usec;
   Counter rejected_calls;
   Counter failed_calls;
+  // Calls by duration (LATENCY HISTOGRAM; bucket i as latency.h's HistogramBucket).
+  std::array<Counter, kHistogramBuckets> latency_buckets;
 };
 
 // Error replies by error code (INFO errorstats). Touched only when a reply is an error, so a
@@ -82,6 +87,8 @@ class StatsRegistry {
   std::map<std::string, uint64_t, std::less<>> SumErrors();
   // out = {calls, usec, rejected, failed} of command id, summed over threads.
   void SumCommand(size_t id, uint64_t out[4]);
+  // The latency histogram of command id, summed over threads.
+  std::array<uint64_t, kHistogramBuckets> SumHistogram(size_t id);
   void Reset();
 
  private:

@@ -29,11 +29,17 @@ ObjRef ListObject::Clone() const {
   return ObjRef(c);
 }
 
-size_t ListObject::memory_bytes() const {
+size_t ListObject::memory_bytes() const { return sampled_memory_bytes(0); }
+
+// The first `samples` nodes stand for all of them (their average times the node count).
+size_t ListObject::sampled_memory_bytes(size_t samples) const {
   size_t bytes = AllocationSize(sizeof(ListObject));
   if (ring_cap_ > 0) bytes += AllocationSize(ring_cap_ * sizeof(Node*));
-  for (size_t i = 0; i < nodes_; ++i) bytes += detail::ListNodeBytes(node(i));
-  return bytes;
+  size_t seen = samples == 0 ? nodes_ : std::min(samples, nodes_);
+  size_t node_bytes = 0;
+  for (size_t i = 0; i < seen; ++i) node_bytes += detail::ListNodeBytes(node(i));
+  if (seen > 0 && seen < nodes_) node_bytes = node_bytes / seen * nodes_;
+  return bytes + node_bytes;
 }
 
 void ListObject::Encode(std::string* out) const {

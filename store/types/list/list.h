@@ -63,6 +63,7 @@ class ListObject final : public Object {
   ObjRef Clone() const override;
   std::string_view encoding() const override { return "quicklist"; }
   size_t memory_bytes() const override;
+  size_t sampled_memory_bytes(size_t samples) const override;
   void Encode(std::string* out) const override;
   // Packed nodes holding the elements (list-max-listpack-size bounds each one).
   size_t node_count() const { return nodes_; }

@@ -67,9 +67,13 @@ size_t ZSet::size() const { return list_ ? list_->size() : packed_count_; }
 
 std::string_view ZSet::encoding() const { return list_ ? "skiplist" : "listpack"; }
 
-size_t ZSet::memory_bytes() const {
+size_t ZSet::memory_bytes() const { return sampled_memory_bytes(0); }
+
+size_t ZSet::sampled_memory_bytes(size_t samples) const {
   size_t bytes = AllocationSize(sizeof(ZSet));
-  if (list_) return bytes + AllocationSize(sizeof(detail::ZSkipList)) + list_->memory_bytes();
+  if (list_) {
+    return bytes + AllocationSize(sizeof(detail::ZSkipList)) + list_->memory_bytes(samples);
+  }
   // A std::string of up to 15 bytes keeps them inside the object (libstdc++'s small-string
   // buffer) and allocates nothing; past that it holds capacity + 1 bytes on the heap.
   constexpr size_t kInlineStringBytes = 15;

@@ -49,6 +49,7 @@ class ZSet final : public Object {
   ObjRef Clone() const override;
   std::string_view encoding() const override;
   size_t memory_bytes() const override;
+  size_t sampled_memory_bytes(size_t samples) const override;
   void Encode(std::string* out) const override;
 
   bool is_listpack() const { return list_ == nullptr; }

@@ -234,12 +234,15 @@ void ZSkipList::Rehash(size_t cap) {
   std::free(old);
 }
 
-size_t ZSkipList::memory_bytes() const {
+size_t ZSkipList::memory_bytes(size_t samples) const {
   size_t bytes = AllocationSize(NodeBytes(kMaxLevel, 0)) + AllocationSize(cap_ * sizeof(ZNode*));
-  for (const ZNode* x = head_->forward()[0]; x != nullptr; x = x->forward()[0]) {
-    bytes += AllocationSize(NodeBytes(x->level, x->len));
+  size_t seen = 0, node_bytes = 0;
+  for (const ZNode* x = head_->forward()[0]; x != nullptr && (samples == 0 || seen < samples);
+       x = x->forward()[0], ++seen) {
+    node_bytes += AllocationSize(NodeBytes(x->level, x->len));
   }
-  return bytes;
+  if (seen > 0 && seen < size_) node_bytes = node_bytes / seen * size_;
+  return bytes + node_bytes;
 }
 
 }  // namespace cairn::store::detail

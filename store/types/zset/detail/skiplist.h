@@ -71,8 +71,9 @@ class ZSkipList {
   // Index slots, for ZSCAN: slot(i) is a node or nullptr.
   size_t slot_count() const { return cap_; }
   const ZNode* slot(size_t i) const { return slots_[i]; }
-  // Bytes held, allocator rounding included.
-  size_t memory_bytes() const;
+  // Bytes held, allocator rounding included; from the first `samples` members scaled to the
+  // whole when samples > 0 (MEMORY USAGE SAMPLES).
+  size_t memory_bytes(size_t samples = 0) const;
 
  private:
   static ZNode* NewNode(int level, std::string_view member, double score);

@@ -1,0 +1,76 @@
+// src/exec/latency.cc — see latency.h.
+#include "src/exec/latency.h"
+
+#include <algorithm>
+#include <bit>
+#include <ctime>
+
+namespace cairn::server {
+namespace {
+
+constexpr int64_t kFirstBucketNs = 1024;
+
+// A bucket's highest value as an HDR histogram with 2 significant digits stores it: its
+// power of two plus one unit of that magnitude (1/128 of it), minus one.
+int64_t BucketHighestNs(size_t bucket) {
+  int64_t base = kFirstBucketNs << bucket;
+  return base + base / 128 - 1;
+}
+
+}  // namespace
+
+size_t HistogramBucket(int64_t duration_ns) {
+  if (duration_ns <= kFirstBucketNs) return 0;
+  // The power of two at or above the duration, then one step down when the bucket below
+  // still holds it (each bucket reaches 1/128 past its power of two).
+  size_t b = static_cast<size_t>(std::bit_width(static_cast<uint64_t>(duration_ns - 1))) - 10;
+  if (b >= kHistogramBuckets) return kHistogramBuckets - 1;
+  return duration_ns <= BucketHighestNs(b - 1) ? b - 1 : b;
+}
+
+int64_t HistogramBucketUsec(size_t bucket) { return BucketHighestNs(bucket) / 1000; }
+
+void LatencyMonitor::Configure(int64_t threshold_ms) {
+  threshold_ms_.store(threshold_ms, std::memory_order_relaxed);
+  threshold_us_.store(threshold_ms <= 0 ? INT64_MAX : threshold_ms * 1000,
+                      std::memory_order_relaxed);
+}
+
+void LatencyMonitor::AddSampleIfNeeded(std::string_view event, int64_t latency_ms) {
+  int64_t threshold = threshold_ms_.load(std::memory_order_relaxed);
+  if (threshold <= 0 || latency_ms < threshold) return;
+  int64_t now = static_cast<int64_t>(std::time(nullptr));
+  std::lock_guard lock(mu_);
+  auto it = events_.find(event);
+  if (it == events_.end()) it = events_.emplace(std::string(event), LatencySeries{}).first;
+  LatencySeries& s = it->second;
+  s.max_ms = std::max(s.max_ms, latency_ms);
+  if (!s.samples.empty() && s.samples.back().unix_s == now) {
+    s.samples.back().latency_ms = std::max(s.samples.back().latency_ms, latency_ms);
+    return;
+  }
+  if (s.samples.size() == kSeriesLen) s.samples.erase(s.samples.begin());
+  s.samples.push_back({now, latency_ms});
+}
+
+std::map<std::string, LatencySeries> LatencyMonitor::Events() const {
+  std::lock_guard lock(mu_);
+  return {events_.begin(), events_.end()};
+}
+
+size_t LatencyMonitor::Reset(std::string_view event) {
+  std::lock_guard lock(mu_);
+  auto it = events_.find(event);
+  if (it == events_.end()) return 0;
+  events_.erase(it);
+  return 1;
+}
+
+size_t LatencyMonitor::ResetAll() {
+  std::lock_guard lock(mu_);
+  size_t n = events_.size();
+  events_.clear();
+  return n;
+}
+
+}  // namespace cairn::server

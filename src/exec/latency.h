@@ -1,0 +1,68 @@
+// src/exec/latency.h — LATENCY: the latency monitor's event series and the per-command
+// latency histogram buckets.
+//
+// Events ("command", "fast-command", ...) are sampled when they last at least
+// latency-monitor-threshold ms (0 = off). Each event keeps its last kSeriesLen samples, one
+// per second (a second sample in the same second keeps the larger latency), and its all-time
+// maximum. Like the slow log, a fast command pays one relaxed load and a compare (Slow()).
+//
+// Histograms: a command's duration falls into one of kHistogramBuckets power-of-two buckets
+// of nanoseconds starting at 1024 ns (Redis 7.0's LATENCY HISTOGRAM reports them this way);
+// the counters live in each thread's CommandCounters (stats.h).
+//
+// Threading: every member is thread-safe.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cairn::server {
+
+inline constexpr size_t kHistogramBuckets = 21;  // up to 2^30 ns: durations are capped at 1 s
+
+// The bucket of a duration (ns), and the upper bound LATENCY HISTOGRAM prints for a bucket
+// (µs, as Redis's 2-significant-digit histogram rounds it).
+size_t HistogramBucket(int64_t duration_ns);
+int64_t HistogramBucketUsec(size_t bucket);
+
+struct LatencySample {
+  int64_t unix_s = 0;
+  int64_t latency_ms = 0;
+};
+
+struct LatencySeries {
+  std::vector<LatencySample> samples;  // oldest first, at most kSeriesLen
+  int64_t max_ms = 0;
+};
+
+class LatencyMonitor {
+ public:
+  static constexpr size_t kSeriesLen = 160;
+
+  void Configure(int64_t threshold_ms);
+  int64_t threshold_us() const { return threshold_us_.load(std::memory_order_relaxed); }
+  // Whether a duration (µs) is worth an event sample.
+  bool Slow(int64_t duration_us) const {
+    return duration_us >= threshold_us_.load(std::memory_order_relaxed);
+  }
+  // Adds a sample when latency_ms reaches the threshold.
+  void AddSampleIfNeeded(std::string_view event, int64_t latency_ms);
+  // Every event with its series, by name.
+  std::map<std::string, LatencySeries> Events() const;
+  // Forgets one event (true if it existed) or, with an empty name, all (their count).
+  size_t Reset(std::string_view event);
+  size_t ResetAll();
+
+ private:
+  std::atomic<int64_t> threshold_us_{INT64_MAX};
+  std::atomic<int64_t> threshold_ms_{0};
+  mutable std::mutex mu_;
+  std::map<std::string, LatencySeries, std::less<>> events_;  // guarded by mu_
+};
+
+}  // namespace cairn::server

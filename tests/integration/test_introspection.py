@@ -1,0 +1,162 @@
+"""MEMORY, SLOWLOG and LATENCY through redis-py, checked against Redis 7.0.
+
+Run: /usr/bin/python3 -m unittest -v tests/integration/test_introspection.py
+"""
+
+import os
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import ServerTestCase, main  # noqa: E402
+
+import redis  # noqa: E402
+
+SYNTAX = "syntax error"
+
+
+class TestMemory(ServerTestCase):
+    server_args = ["--enable-debug-command", "yes"]
+
+    def test_usage_counts_the_value_and_is_nil_for_a_missing_key(self):
+        self.r.set("small", "x")
+        self.r.set("big", "x" * 100000)
+        small = self.r.memory_usage("small")
+        big = self.r.memory_usage("big")
+        self.assertGreater(small, 0)
+        self.assertGreaterEqual(big, small + 100000)
+        self.assertIsNone(self.r.memory_usage("missing"))
+
+    def test_usage_samples_arguments(self):
+        self.r.rpush("l", *["v%d" % i for i in range(2000)])
+        everything = self.r.memory_usage("l", samples=0)
+        self.assertGreater(everything, 2000 * 2)
+        self.assertGreater(self.r.memory_usage("l"), 0)
+        for bad, message in ((["SAMPLES", "-1"], SYNTAX),
+                             (["SAMPLES", "x"], "value is not an integer or out of range"),
+                             (["NOPE"], SYNTAX), (["SAMPLES"], SYNTAX)):
+            with self.assertRaises(redis.ResponseError) as e:
+                self.r.execute_command("MEMORY", "USAGE", "l", *bad)
+            self.assertEqual(str(e.exception), message)
+
+    def test_stats_doctor_purge_and_help(self):
+        self.r.set("a", "1")
+        stats = self.r.execute_command("MEMORY", "STATS")
+        names = stats[0::2]
+        for field in (b"peak.allocated", b"total.allocated", b"keys.count", b"dataset.bytes",
+                      b"fragmentation", b"fragmentation.bytes", b"db.0"):
+            self.assertIn(field, names)
+        self.assertEqual(stats[names.index(b"keys.count") * 2 + 1], 1)
+        self.assertTrue(self.r.execute_command("MEMORY", "DOCTOR").startswith(b"Hi Sam"))
+        self.assertTrue(self.r.execute_command("MEMORY", "PURGE"))
+        self.assertTrue(self.r.execute_command("MEMORY", "MALLOC-STATS"))
+        help_lines = self.r.execute_command("MEMORY", "HELP")
+        self.assertIn(b"USAGE <key> [SAMPLES <count>]", help_lines)
+
+
+class TestSlowlog(ServerTestCase):
+    server_args = ["--enable-debug-command", "yes"]
+
+    def setUp(self):
+        super().setUp()
+        self.r.config_set("slowlog-log-slower-than", 0)
+        self.r.config_set("slowlog-max-len", 128)
+        self.r.slowlog_reset()
+
+    def tearDown(self):
+        self.r.config_set("slowlog-log-slower-than", 10000)
+        super().tearDown()
+
+    def test_entries_carry_id_time_duration_args_address_and_name(self):
+        self.r.client_setname("tool")
+        self.r.set("k", "v")
+        entry = self.cmd("SLOWLOG", "GET", "1").to_py()[0]
+        self.assertEqual(len(entry), 6)
+        entry_id, start_time, duration, args, address, name = entry
+        self.assertEqual(args, [b"SET", b"k", b"v"])
+        self.assertGreaterEqual(duration, 0)
+        self.assertGreater(start_time, 1600000000)
+        self.assertEqual(name, b"tool")
+        self.assertIn(b"127.0.0.1:", address)
+
+    def test_max_len_and_get_count(self):
+        self.r.config_set("slowlog-max-len", 5)
+        for _ in range(20):
+            self.r.ping()
+        self.assertEqual(self.r.slowlog_len(), 5)
+        self.assertEqual(len(self.r.slowlog_get(2)), 2)
+        self.assertEqual(len(self.r.slowlog_get(-1)), 5)
+        with self.assertRaises(redis.ResponseError) as e:
+            self.r.slowlog_get(-2)
+        self.assertEqual(str(e.exception), "count should be greater than or equal to -1")
+
+    def test_long_commands_are_trimmed_and_passwords_redacted(self):
+        self.r.sadd("s", *range(40))
+        self.r.set("k", "A" * 130)
+        with self.assertRaises(redis.ResponseError):
+            self.r.execute_command("AUTH", "not-the-password")
+        entries = self.r.slowlog_get(5)
+        commands = [e["command"] for e in entries]
+        self.assertIn(b"AUTH (redacted)", commands)
+        self.assertIn(b"SET k " + b"A" * 128 + b"... (2 more bytes)", commands)
+        sadd = [c for c in commands if c.startswith(b"SADD")][0]
+        self.assertTrue(sadd.endswith(b" 28 ... (11 more arguments)"), sadd)
+
+    def test_threshold_minus_one_logs_nothing(self):
+        self.r.config_set("slowlog-log-slower-than", -1)
+        self.r.slowlog_reset()
+        self.r.ping()
+        self.assertEqual(self.r.slowlog_len(), 0)
+        self.assertEqual(self.r.config_get("slowlog-log-slower-than"),
+                         {"slowlog-log-slower-than": "-1"})
+
+    def test_a_slow_command_is_logged_at_the_default_threshold(self):
+        self.r.config_set("slowlog-log-slower-than", 100000)
+        self.r.execute_command("DEBUG", "SLEEP", "0.2")
+        entry = self.r.slowlog_get(1)[0]
+        self.assertEqual(entry["command"], b"DEBUG SLEEP 0.2")
+        self.assertGreaterEqual(entry["duration"], 200000)
+
+
+class TestLatency(ServerTestCase):
+    server_args = ["--enable-debug-command", "yes", "--latency-monitor-threshold", "50"]
+
+    def test_a_slow_command_becomes_a_command_event(self):
+        self.r.execute_command("LATENCY", "RESET")
+        self.r.execute_command("DEBUG", "SLEEP", "0.1")
+        latest = self.r.execute_command("LATENCY", "LATEST")
+        self.assertEqual(latest[0][0], b"command")
+        self.assertGreaterEqual(latest[0][2], 100)
+        history = self.r.execute_command("LATENCY", "HISTORY", "command")
+        self.assertEqual(len(history), 1)
+        self.assertEqual(self.r.execute_command("LATENCY", "HISTORY", "nope"), [])
+        graph = self.r.execute_command("LATENCY", "GRAPH", "command")
+        self.assertTrue(graph.startswith(b"command - high "))
+        with self.assertRaises(redis.ResponseError) as e:
+            self.r.execute_command("LATENCY", "GRAPH", "nope")
+        self.assertEqual(str(e.exception), "No samples available for event 'nope'")
+        self.assertIn(b"1. command: 1 latency spikes",
+                      self.r.execute_command("LATENCY", "DOCTOR"))
+        self.assertEqual(self.r.execute_command("LATENCY", "RESET", "nope"), 0)
+        self.assertEqual(self.r.execute_command("LATENCY", "RESET"), 1)
+        self.assertEqual(self.r.execute_command("LATENCY", "LATEST"), [])
+
+    def test_histogram_counts_calls_in_power_of_two_buckets(self):
+        self.r.config_resetstat()
+        self.r.set("a", "b")
+        self.r.set("c", "d")
+        self.r.client_id()
+        reply = self.r.execute_command("LATENCY", "HISTOGRAM", "set", "client", "blabla")
+        histograms = dict(zip(reply[0::2], reply[1::2]))
+        self.assertEqual(sorted(histograms), [b"client|id", b"set"])
+        calls, count, label, buckets = histograms[b"set"]
+        self.assertEqual((calls, count, label), (b"calls", 2, b"histogram_usec"))
+        bounds = buckets[0::2]
+        allowed = {1, 2, 4, 8, 16, 33, 66, 132, 264, 528, 1056, 2113, 4227, 8454, 16908}
+        self.assertTrue(set(bounds) <= allowed | set(range(16909, 10 ** 7)), bounds)
+        self.assertEqual(buckets[-1], 2)  # cumulative
+        self.assertEqual(self.r.execute_command("LATENCY", "HISTOGRAM", "blabla"), [])
+
+
+if __name__ == "__main__":
+    main()
