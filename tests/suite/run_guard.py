@@ -36,6 +36,7 @@ TOTAL_TIMEOUT_S = 900    # the whole guard, whatever the number of units
 KILL_GRACE_S = 5
 # How the suite marks a failed test in its log (the same pattern the runner counts).
 FAILED_LINE = re.compile(r"^\[.*(err|exception).*\]:")
+LOG_TAIL_LINES = 25
 
 
 class Terminated(Exception):
@@ -92,14 +93,17 @@ def run_unit(suite, port, unit, timeout_s, logs):
     return None, "no result line for %s in the runner's output:\n%s" % (unit, text)
 
 
-def failed_tests(logs, unit):
-    """The suite log's [err] and [exception] lines for unit, for the failure message."""
+def failure_summary(logs, unit):
+    """The suite log's failed tests for unit, then its tail: a unit can also stop early on an
+    error outside any test, which only the tail shows."""
     path = os.path.join(logs, unit.replace("/", "_") + ".log")
     try:
         with open(path, errors="replace") as f:
-            return [line.rstrip() for line in f if FAILED_LINE.match(line)]
+            lines = [line.rstrip() for line in f]
     except OSError:
-        return []
+        return ["(no suite log)"]
+    failed = [line for line in lines if FAILED_LINE.match(line)]
+    return failed + ["--- end of the suite log:"] + lines[-LOG_TAIL_LINES:]
 
 
 def guard_unit(args, unit, recorded, timeout_s, logs):
@@ -125,9 +129,8 @@ def guard_unit(args, unit, recorded, timeout_s, logs):
         return "%s: %s" % (unit, detail)
     print("%-28s passed %4d  recorded %4d  %5.0f s" % (unit, passed, recorded, elapsed))
     if passed < recorded:
-        lines = failed_tests(logs, unit)
         return "%s: passed %d, fewer than the %d recorded; failing now:\n  %s" % (
-            unit, passed, recorded, "\n  ".join(lines) or "(no log)")
+            unit, passed, recorded, "\n  ".join(failure_summary(logs, unit)))
     if passed > recorded:
         print("  hint: %s now passes %d; raise its record in tests/suite/expected.txt"
               % (unit, passed))
