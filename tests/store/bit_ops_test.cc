@@ -156,6 +156,8 @@ TEST_CASE("bitop combines sources padded with zeros and replaces or deletes the 
   CHECK(Get(s, "d") == "\x0f\xf0");
   CHECK(op({"a", "a", "none"}, BitOpKind::kAnd)->length == 2);  // missing key: zeros
   CHECK(Get(s, "a") == std::string(2, '\0'));
+  CHECK(op({"d", "none", "b"}, BitOpKind::kOr)->length == 1);  // missing first key: zeros
+  CHECK(Get(s, "d") == "\xff");
   Result<BitOpResult> empty = op({"d", "none"}, BitOpKind::kOr);
   CHECK((empty->length == 0 && empty->deleted));
   CHECK_FALSE(Get(s, "d").has_value());

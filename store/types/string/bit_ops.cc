@@ -140,7 +140,7 @@ Result<BitOpResult> BitOp(KeyHandle& dest, std::span<KeyHandle> sources, BitOpKi
   char* out = buf->MutableData();
   std::string_view first = values[0] != nullptr ? values[0]->view() : std::string_view();
   std::memset(out, 0, length);
-  std::memcpy(out, first.data(), first.size());
+  if (!first.empty()) std::memcpy(out, first.data(), first.size());  // a missing key has no data
   if (op == BitOpKind::kNot) {
     for (size_t i = 0; i < length; ++i) out[i] = static_cast<char>(~out[i]);
   }
