@@ -695,5 +695,30 @@ class ServerTestCase(unittest.TestCase):
         self.fail("timed out after %.1fs waiting for %s" % (timeout, msg))
 
 
+class ReferenceServerTestCase(ServerTestCase):
+    """A ServerTestCase with a real redis-server beside the server under test, for tests that
+    move data between the two: self.ref is a client of it, flushed before each test. Skipped
+    where redis-server is not installed."""
+
+    @classmethod
+    def setUpClass(cls):
+        if not os.path.exists(REFERENCE_BINARY):
+            raise unittest.SkipTest("needs redis-server to compare with")
+        super().setUpClass()
+        cls.reference = ServerProcess(binary=REFERENCE_BINARY)
+        cls.reference.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.reference.stop()
+        cls.reference.cleanup()
+        super().tearDownClass()
+
+    def setUp(self):
+        super().setUp()
+        self.ref = self.reference.client()
+        self.ref.flushall()
+
+
 def main():
     unittest.main(verbosity=2)

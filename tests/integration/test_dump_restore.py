@@ -18,7 +18,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import redis  # noqa: E402
 
-from harness import REFERENCE_BINARY, DurableServer, ServerProcess, ServerTestCase  # noqa: E402
+from harness import DurableServer, ReferenceServerTestCase, ServerTestCase  # noqa: E402
 
 ASSETS = os.environ.get("CAIRN_REDIS_ASSETS", "/work/shared/redis-tests/suite/tests/assets")
 
@@ -386,28 +386,8 @@ class RdbFile(object):
                 yield self.d[key_start:key_end], op, bytes([op]) + self.d[key_end:self.p]
 
 
-@unittest.skipUnless(os.path.exists(REFERENCE_BINARY), "needs redis-server to compare with")
-class AgainstRedisServerTest(ServerTestCase):
+class AgainstRedisServerTest(ReferenceServerTestCase):
     """Payloads cross between redis-server 7.0 and the server under test."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.reference = ServerProcess(binary=REFERENCE_BINARY)
-        cls.reference.start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.reference.stop()
-        cls.reference.cleanup()
-        super().tearDownClass()
-
-    def setUp(self):
-        super().setUp()
-        self.r = self.server.client()
-        self.r.flushall()
-        self.ref = self.reference.client()
-        self.ref.flushall()
 
     def tearDown(self):
         self.r.close()

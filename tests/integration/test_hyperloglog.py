@@ -16,7 +16,7 @@ import unittest
 import redis
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import REFERENCE_BINARY, DurableServer, ServerProcess, ServerTestCase  # noqa: E402
+from harness import DurableServer, ReferenceServerTestCase, ServerTestCase  # noqa: E402
 from harness import main, skip_on_reference  # noqa: E402
 import test_keyspace_events  # noqa: E402
 
@@ -223,26 +223,8 @@ class TestPfDebug(HllTestCase):
         self.assertEqual((reply.type, reply.value), ("+", b"OK"))
 
 
-@unittest.skipUnless(os.path.exists(REFERENCE_BINARY), "needs redis-server to compare with")
-class TestAgainstRedisServer(HllTestCase):
+class TestAgainstRedisServer(HllTestCase, ReferenceServerTestCase):
     """The same commands on redis-server and on the server under test."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.reference = ServerProcess(binary=REFERENCE_BINARY)
-        cls.reference.start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.reference.stop()
-        cls.reference.cleanup()
-        super().tearDownClass()
-
-    def setUp(self):
-        super().setUp()
-        self.ref = self.reference.client()
-        self.ref.flushall()
 
     def tearDown(self):
         self.ref.close()
