@@ -213,7 +213,7 @@ Result<std::unique_ptr<store::GroupCommit>> StartDurability(ServerState& state,
   gc.sync_delay_ms_for_testing = config.debug_wal_sync_delay_ms;
   const std::atomic<bool>* fail = &state.limits.inject_wal_enospc;
   gc.wal.open = [fail](const std::string& path) -> Result<std::unique_ptr<store::LogFile>> {
-    Result<std::unique_ptr<store::LogFile>> file = store::OpenPosixLogFile(path);
+    Result<std::unique_ptr<store::LogFile>> file = store::OpenWalSegmentFile(path);
     if (!file.ok()) return file;
     return std::unique_ptr<store::LogFile>(
         std::make_unique<FaultInjectingLogFile>(std::move(file).value(), fail));

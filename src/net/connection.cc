@@ -423,7 +423,9 @@ void Connection::PauseForWal() {
   paused_for_wal_ = true;
   if (!waiting_durable_) {
     waiting_durable_ = true;
-    thread_->WaitDurable(this);
+    // Any batch written frees log space: look again then.
+    store::GroupCommit* wal = thread_->state()->wal.load(std::memory_order_acquire);
+    thread_->WaitDurable(this, wal != nullptr ? wal->durable_lsn() + 1 : 0);
   }
 }
 
@@ -476,7 +478,7 @@ size_t Connection::SendableBytes() {
   if (gates_.empty()) return out_.size();
   if (!waiting_durable_) {
     waiting_durable_ = true;
-    thread_->WaitDurable(this);
+    thread_->WaitDurable(this, gates_.front().lsn);
   }
   return static_cast<size_t>(gates_.front().start - sent_total_);
 }

@@ -29,6 +29,8 @@ IoThread::IoThread(ServerState* state, int index)
   mail_async_.data = this;
   uv_check_init(&loop_, &mail_check_);
   mail_check_.data = this;
+  uv_prepare_init(&loop_, &commit_prepare_);
+  commit_prepare_.data = this;
   uv_idle_init(&loop_, &mail_idle_);
   uv_timer_init(&loop_, &cron_);
   cron_.data = this;
@@ -42,8 +44,10 @@ IoThread::~IoThread() {
 void IoThread::Start() {
   uv_timer_start(&cron_, OnCron, kCronIntervalMs, kCronIntervalMs);
   uv_check_start(&mail_check_, OnLoopCheck);
+  uv_prepare_start(&commit_prepare_, OnLoopPrepare);
   thread_ = std::thread([this] {
     current_io_thread = this;
+    store::GroupCommit::CommitsInlineOnThisThread();
     SetThreadBusyServer(&IoThread::ServeBusy, this);
     uv_run(&loop_, UV_RUN_DEFAULT);
   });
@@ -55,6 +59,7 @@ void IoThread::ServeBusy(void* self, const ClientState* running) {
   for (auto& [id, c] : t->connections_) {
     if (&c->client() != running) others.push_back(c);
   }
+  t->CommitPending();  // what this loop appended before the script must not wait for it
   // What the script's caller has observed so far must survive the replies made here.
   uint64_t observed = store::Store::TakeObservedLsn();
   t->serving_busy_ = true;
@@ -83,6 +88,7 @@ void IoThread::Shutdown() {
   uv_close(reinterpret_cast<uv_handle_t*>(&durable_async_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&mail_async_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&mail_check_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&commit_prepare_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&mail_idle_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&cron_), nullptr);
 }
@@ -136,18 +142,55 @@ void IoThread::CheckKill(uint64_t id) {
   if (it != connections_.end()) it->second->CheckKill();
 }
 
-void IoThread::WaitDurable(Connection* c) { durable_waiters_.push_back(c->client().id); }
+void IoThread::WaitDurable(Connection* c, uint64_t lsn) {
+  durable_waiters_.push_back(c->client().id);
+  if (lsn >= wake_at_lsn_.load(std::memory_order_relaxed)) return;
+  wake_at_lsn_.store(lsn, std::memory_order_seq_cst);
+  // The batch may have become durable after the caller looked and before the store above,
+  // and its publisher may have seen no waiter: then release it here, before the loop sleeps.
+  store::GroupCommit* wal = state_->wal.load(std::memory_order_acquire);
+  if (wal != nullptr && wal->durable_lsn() >= lsn) release_pending_ = true;
+}
+
+void IoThread::NotifyDurable(uint64_t lsn) {
+  if (current_io_thread == this) {
+    release_pending_ = true;  // this loop led the commit: CommitPending releases next
+    return;
+  }
+  uint64_t wake_at = wake_at_lsn_.load(std::memory_order_seq_cst);
+  if (lsn == 0 ? wake_at != UINT64_MAX : wake_at <= lsn) uv_async_send(&durable_async_);
+}
 
 void IoThread::OnDurableAsync(uv_async_t* handle) noexcept {
-  auto* t = static_cast<IoThread*>(handle->data);
+  static_cast<IoThread*>(handle->data)->ReleaseDurable();
+}
+
+void IoThread::ReleaseDurable() {
+  release_pending_ = false;
+  wake_at_lsn_.store(UINT64_MAX, std::memory_order_seq_cst);  // waiters still held re-register
   std::vector<uint64_t> waiters;
-  waiters.swap(t->durable_waiters_);
+  waiters.swap(durable_waiters_);
   for (uint64_t id : waiters) {
-    auto it = t->connections_.find(id);
-    if (it != t->connections_.end()) it->second->OnDurable();  // re-registers if still held
+    auto it = connections_.find(id);
+    if (it != connections_.end()) it->second->OnDurable();  // re-registers if still held
   }
   // The log may have recovered: serve the clients passed over while it was failing.
-  t->state_->blocking.ServeDeferred(*t->state_, *t->stats_);
+  state_->blocking.ServeDeferred(*state_, *stats_);
+}
+
+void IoThread::OnLoopPrepare(uv_prepare_t* handle) noexcept {
+  static_cast<IoThread*>(handle->data)->CommitPending();
+}
+
+void IoThread::CommitPending() {
+  store::GroupCommit* wal = state_->wal.load(std::memory_order_acquire);
+  if (wal != nullptr) (void)wal->CommitInline();  // a commit calls NotifyDurable on us
+  // Releasing may append again (a paused client resumes reading): commit that too before
+  // the loop sleeps.
+  while (release_pending_) {
+    ReleaseDurable();
+    if (wal != nullptr) (void)wal->CommitInline();
+  }
 }
 
 void IoThread::NotifyMail(uint64_t id) {

@@ -7,6 +7,7 @@
 
 #include <uv.h>
 
+#include <atomic>
 #include <functional>
 #include <mutex>
 #include <string>
@@ -55,12 +56,14 @@ class IoThread {
   void ResumePaused();
   // Closes client id's connection if it was asked to (CLIENT KILL). Loop thread.
   void CheckKill(uint64_t id);
-  // c has replies held for durability: flush it when the durable LSN next advances. Loop
-  // thread.
-  void WaitDurable(Connection* c);
-  // The WAL's durable LSN advanced: wake the loop to release held replies. Any thread;
-  // wake-ups coalesce.
-  void NotifyDurable() { uv_async_send(&durable_async_); }
+  // c holds replies until the WAL is durable through lsn: OnDurable it when that happens.
+  // Loop thread only.
+  void WaitDurable(Connection* c, uint64_t lsn);
+  // The WAL's durable LSN advanced to lsn (0: the log failed, held replies become errors):
+  // wakes the loop if one of its connections waits for that, so a loop with nothing to
+  // release sleeps on. From this loop's own thread (it led the commit) no wake-up is needed:
+  // the release follows the commit.
+  void NotifyDurable(uint64_t lsn);
   // Client id's mailbox has messages (Pub/Sub): the loop hands them to its connection.
   // Any thread; wake-ups coalesce. From this thread itself (a publisher and its subscriber
   // on one loop) no wake-up is needed: the messages go out once this loop iteration's
@@ -80,6 +83,12 @@ class IoThread {
   static void OnDurableAsync(uv_async_t* handle) noexcept;
   static void OnMailAsync(uv_async_t* handle) noexcept;
   static void OnLoopCheck(uv_check_t* handle) noexcept;
+  // Before the loop blocks: commits what this thread appended to the WAL, if the log is
+  // idle, and releases the replies that waited for it (GroupCommit::CommitInline).
+  static void OnLoopPrepare(uv_prepare_t* handle) noexcept;
+  void CommitPending();
+  // Flushes the connections that wait for durability (they re-register if still held).
+  void ReleaseDurable();
   void DeliverMail(const std::vector<uint64_t>& ids);
   static void OnCron(uv_timer_t* handle) noexcept;
   void RunTasks();
@@ -97,6 +106,7 @@ class IoThread {
   uv_async_t durable_async_;
   uv_async_t mail_async_;
   uv_check_t mail_check_;  // after each iteration's I/O: delivers local_mail_
+  uv_prepare_t commit_prepare_;  // before each poll: CommitPending
   // Active while local_mail_ is not empty: keeps the loop from blocking in its poll when the
   // mail was posted from a timer, before the poll phase.
   uv_idle_t mail_idle_;
@@ -108,6 +118,11 @@ class IoThread {
   std::unordered_map<uint64_t, Connection*> connections_;  // by client id; loop thread only
   bool serving_busy_ = false;
   std::vector<uint64_t> durable_waiters_;                    // client ids; loop thread only
+  // The lowest LSN a waiter needs (UINT64_MAX: none). Written by this loop, read by the
+  // thread that makes a batch durable; seq_cst against GroupCommit's durable_lsn store, so
+  // a registration and a batch's publication never miss each other.
+  std::atomic<uint64_t> wake_at_lsn_{UINT64_MAX};
+  bool release_pending_ = false;  // loop thread only: a release found due outside a wake-up
   std::mutex mail_mu_;
   std::vector<uint64_t> mail_ids_;  // clients with new mail; guarded by mail_mu_
   std::vector<uint64_t> local_mail_;  // ... posted from this thread; loop thread only

@@ -108,8 +108,8 @@ bool Server::Recover(const Config& config) {
   if (config.appendonly) {
     DurabilityOptions options;
     options.dir = ".";  // main() has made `dir` the working directory
-    options.on_durable = [this](uint64_t) {
-      for (auto& t : threads_) t->NotifyDurable();
+    options.on_durable = [this](uint64_t lsn) {
+      for (auto& t : threads_) t->NotifyDurable(lsn);
     };
     Result<std::unique_ptr<store::GroupCommit>> wal = StartDurability(*state_, options);
     if (!wal.ok()) return CannotStart(wal.status());

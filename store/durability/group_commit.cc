@@ -11,6 +11,11 @@
 namespace cairn::store {
 namespace {
 
+// Set on event-loop threads, which commit their own batches before they go idle.
+thread_local bool t_commits_inline = false;
+// This thread appended since its last CommitInline.
+thread_local bool t_appended = false;
+
 int64_t SteadyUs() {
   using namespace std::chrono;
   return duration_cast<microseconds>(steady_clock::now().time_since_epoch()).count();
@@ -77,8 +82,11 @@ uint64_t GroupCommit::Append(std::string_view payload) {
   uint64_t lsn = next_lsn_++;
   if (filling_.empty()) {
     filling_first_lsn_ = lsn;
-    cv_.notify_one();  // the commit thread may be idle: this batch goes out at once
+    // The commit thread may be idle: this batch goes out at once, from here (an event
+    // loop commits it before it sleeps) or from the commit thread.
+    if (!t_commits_inline) cv_.notify_one();
   }
+  t_appended = true;
   size_t before = filling_.size();
   wal::PutRecord(&filling_, wal::kEffects, lsn, payload);
   uint64_t pending =
@@ -95,35 +103,96 @@ GroupCommitStats GroupCommit::stats() const {
   return stats_;
 }
 
+void GroupCommit::CommitsInlineOnThisThread() { t_commits_inline = true; }
+
+GroupCommit::Batch GroupCommit::TakeFilling() {
+  writing_.swap(filling_);
+  Batch batch{filling_first_lsn_, next_lsn_ - 1, filling_records_};
+  filling_records_ = 0;
+  return batch;
+}
+
+void GroupCommit::ReleaseWriter() {
+  std::lock_guard lock(mu_);
+  writer_busy_ = false;
+  if (!filling_.empty() || SyncRequested() || stop_) cv_.notify_one();
+}
+
+bool GroupCommit::CommitInline() {
+  if (!t_appended) return false;
+  t_appended = false;
+  Batch batch;
+  {
+    std::lock_guard lock(mu_);
+    if (writer_busy_ || filling_.empty() || stop_) return false;  // the commit thread's
+    writer_busy_ = true;
+    batch = TakeFilling();
+  }
+  Status st = WriteOnce(batch.first_lsn);
+  ReportHealth(st);
+  if (!st.ok()) {
+    // Retrying waits, which an event loop must not: the commit thread takes the batch over
+    // (writer_busy_ stays set for it).
+    std::lock_guard lock(mu_);
+    handed_over_ = true;
+    handed_batch_ = batch;
+    cv_.notify_one();
+    return false;
+  }
+  Published(batch);
+  writing_.clear();
+  ReleaseWriter();
+  return true;
+}
+
 void GroupCommit::Run() {
   std::unique_lock lock(mu_);
   for (;;) {
+    if (handed_over_) {  // a leader's failed batch: writer_busy_ is ours now
+      handed_over_ = false;
+      Batch batch = handed_batch_;
+      lock.unlock();
+      Commit(batch);
+      writing_.clear();
+      lock.lock();
+      writer_busy_ = false;
+      continue;
+    }
+    if (writer_busy_) {  // a leader is writing; it wakes this thread when it is done
+      cv_.wait(lock);
+      continue;
+    }
     if (filling_.empty()) {
       if (SyncRequested()) {
+        writer_busy_ = true;
         lock.unlock();
         SyncWritten();
         lock.lock();
+        writer_busy_ = false;
         continue;
       }
       if (stop_) break;
       if (options_.policy == FsyncPolicy::kEverySec) {
         cv_.wait_for(lock, std::chrono::seconds(1));
+        if (writer_busy_ || handed_over_) continue;
+        writer_busy_ = true;
         lock.unlock();
         MaybeSyncEverySecond();
         lock.lock();
+        writer_busy_ = false;
       } else {
         cv_.wait(lock);
       }
       continue;
     }
-    writing_.swap(filling_);
-    uint64_t first = filling_first_lsn_, last = next_lsn_ - 1, records = filling_records_;
-    filling_records_ = 0;
+    writer_busy_ = true;
+    Batch batch = TakeFilling();
     lock.unlock();
-    Commit(first, last, records);
+    Commit(batch);
     writing_.clear();
     if (options_.policy == FsyncPolicy::kEverySec) MaybeSyncEverySecond();  // even under load
     lock.lock();
+    writer_busy_ = false;
   }
   lock.unlock();
   if (options_.policy != FsyncPolicy::kAlways && final_error_.ok()) {
@@ -168,8 +237,8 @@ void GroupCommit::ReportHealth(const Status& st) {
   }
 }
 
-void GroupCommit::Commit(uint64_t first_lsn, uint64_t last_lsn, uint64_t records) {
-  Status st = WriteOnce(first_lsn);
+void GroupCommit::Commit(const Batch& batch) {
+  Status st = WriteOnce(batch.first_lsn);
   while (!st.ok()) {
     ReportHealth(st);
     {
@@ -181,26 +250,32 @@ void GroupCommit::Commit(uint64_t first_lsn, uint64_t last_lsn, uint64_t records
         return;
       }
     }
-    st = WriteOnce(first_lsn);
+    st = WriteOnce(batch.first_lsn);
   }
   ReportHealth(Status::Ok());
+  Published(batch);
+}
+
+void GroupCommit::Published(const Batch& batch) {
   {
     std::lock_guard lock(mu_);
     stats_.bytes += writing_.size();
     ++stats_.batches;
-    stats_.records += records;
-    if (records > stats_.max_batch_records) stats_.max_batch_records = records;
+    stats_.records += batch.records;
+    if (batch.records > stats_.max_batch_records) stats_.max_batch_records = batch.records;
+    if (options_.policy == FsyncPolicy::kAlways) {
+      synced_lsn_ = batch.last_lsn;
+      synced_cv_.notify_all();
+    }
   }
   // Before the wake-up: a client paused for back-pressure rechecks pending_bytes() when
   // woken, and must see this batch gone or it would wait for a wake-up that never comes.
   pending_bytes_.fetch_sub(writing_.size(), std::memory_order_relaxed);
-  if (options_.policy == FsyncPolicy::kAlways) {
-    std::lock_guard lock(mu_);
-    synced_lsn_ = last_lsn;
-    synced_cv_.notify_all();
-  }
-  durable_lsn_.store(last_lsn, std::memory_order_release);
-  if (options_.on_durable) options_.on_durable(last_lsn);
+  // seq_cst: a loop that registers a waiter and then reads durable_lsn, against this store
+  // and on_durable's read of the registration (see the server's wake-up), must not both
+  // miss each other.
+  durable_lsn_.store(batch.last_lsn, std::memory_order_seq_cst);
+  if (options_.on_durable) options_.on_durable(batch.last_lsn);
 }
 
 // everysec: written batches are already acknowledged, so a failed sync cannot be undone; it

@@ -3,18 +3,28 @@
 // Protocol, state by state:
 //   filling  — Append (any thread, under shard locks) assigns the next LSN and copies the
 //              framed record into the filling batch; it never waits for the disk.
-//   writing  — the commit thread swaps the filling batch out, writes it in one write() and,
-//              under appendfsync always, fdatasyncs it. Meanwhile the next batch fills.
+//   writing  — one owner at a time (writer_busy_) swaps the filling batch out, writes it in
+//              one write() and, under appendfsync always, fdatasyncs it. Meanwhile the next
+//              batch fills. The owner is either the commit thread or a leader: a thread
+//              that appended records and, before it goes idle, finds the log idle and
+//              commits the batch itself (CommitInline). The leader path is what a lone or
+//              light write takes: no wake-up of another thread on the way to the disk, none
+//              back, and the leader releases its own clients' replies at once.
 //   durable  — durable_lsn advances to the batch's last LSN and on_durable(lsn) is called
-//              (the server turns it into event-loop wake-ups that release held replies).
-// The thread sleeps only while nothing is filling: a lone write on an idle server is written
-// and synced at once, and when a sync finishes, whatever filled during it goes next. No
-// timer is involved, except everysec's once-a-second fdatasync.
+//              on the owner's thread (the server wakes the event loops holding replies up
+//              to that LSN).
+// Who commits a batch: an appender on a thread marked CommitsInlineOnThisThread() leaves
+// its batch for its own CommitInline; any other appender wakes the commit thread. A leader
+// that finishes while a new batch has filled, or that finds the log busy, leaves it to the
+// commit thread, so a batch never waits for an appender's loop to come round again. The
+// thread sleeps only while nothing is filling: a lone write on an idle server is written
+// and synced at once. No timer is involved, except everysec's once-a-second fdatasync.
 //
 // Failure: if a write or sync fails, the batch stays pending and is retried (every
-// retry_interval_ms) until it succeeds; durable_lsn does not advance, so its replies stay
-// held, and failed() is true so the server refuses new writes (MISCONF) until the disk
-// recovers. Nothing acknowledged is lost: only durable writes are acknowledged.
+// retry_interval_ms, always on the commit thread: a leader hands a failed batch over) until
+// it succeeds; durable_lsn does not advance, so its replies stay held, and failed() is true
+// so the server refuses new writes (MISCONF) until the disk recovers. Nothing acknowledged
+// is lost: only durable writes are acknowledged.
 #pragma once
 
 #include <atomic>
@@ -69,6 +79,13 @@ class GroupCommit final : public Journal {
   Status Stop();
 
   uint64_t Append(std::string_view payload) override;
+  // Marks the calling thread as one that calls CommitInline before it goes idle (an event
+  // loop's I/O thread): its Appends do not wake the commit thread.
+  static void CommitsInlineOnThisThread();
+  // If this thread appended records since its last call and no batch is being written,
+  // writes (and syncs) the filling batch here and now, calls on_durable on this thread and
+  // returns true. Otherwise the commit thread, or whoever is writing, takes the batch.
+  bool CommitInline();
   // The next batch starts a new segment file (called when a snapshot starts). Any thread.
   void RotateSegment() { rotate_.store(true, std::memory_order_release); }
   uint64_t last_lsn() const override { return last_lsn_.load(std::memory_order_acquire); }
@@ -78,7 +95,7 @@ class GroupCommit final : public Journal {
   Status SyncThrough(uint64_t lsn) override;
   // Replies revealing LSN <= durable_lsn() may leave. Under everysec and no, every written
   // batch counts (those policies acknowledge before the sync, as Redis does).
-  uint64_t durable_lsn() const { return durable_lsn_.load(std::memory_order_acquire); }
+  uint64_t durable_lsn() const { return durable_lsn_.load(std::memory_order_seq_cst); }
   bool failed() const { return failed_.load(std::memory_order_acquire); }
   // Bytes appended but not yet written (the filling batch plus the one being written): the
   // server pauses reading from clients while this is over its limit (back-pressure), since
@@ -88,9 +105,20 @@ class GroupCommit final : public Journal {
   GroupCommitStats stats() const;
 
  private:
+  // A batch taken out of filling_ into writing_.
+  struct Batch {
+    uint64_t first_lsn = 0, last_lsn = 0, records = 0;
+  };
+
   void Run();
+  // Takes the filling batch into writing_; mu_ held, writer_busy_ set by the caller.
+  Batch TakeFilling();
   // Writes (and syncs) one batch; retries until it succeeds or the commit thread stops.
-  void Commit(uint64_t first_lsn, uint64_t last_lsn, uint64_t records);
+  void Commit(const Batch& batch);
+  // After a batch is written (and synced): counters, durable_lsn, on_durable.
+  void Published(const Batch& batch);
+  // Releases writer_busy_ and wakes the commit thread if a batch or a sync request waits.
+  void ReleaseWriter();
   Status WriteOnce(uint64_t first_lsn);
   Status TimedSync();
   // Tracks failed()/on_error from the result of a write or sync.
@@ -115,9 +143,12 @@ class GroupCommit final : public Journal {
   uint64_t filling_records_ = 0;
   uint64_t next_lsn_;
   bool stop_ = false;
+  bool writer_busy_ = false;  // guarded by mu_: writer_ and writing_ are owned by someone
+  bool handed_over_ = false;  // guarded by mu_: writing_ holds a leader's failed batch
+  Batch handed_batch_;        // guarded by mu_
   GroupCommitStats stats_;  // guarded by mu_
 
-  std::string writing_;  // commit thread only
+  std::string writing_;  // the writer_busy_ owner only
   int64_t last_sync_ms_ = 0;
   Status final_error_;  // commit thread; read by Stop after the join
   std::atomic<uint64_t> last_lsn_;

@@ -4,7 +4,7 @@
 // their names sort in LSN order. A segment starts with a header and holds whole records;
 // a record never spans segments.
 //
-//   segment  := header record*
+//   segment  := header record* zero*
 //   header   := magic:"CAIRNWAL" version:u32le                    (12 bytes, version 1)
 //   record   := crc:u32le size:varint body          size = bytes in body, <= kMaxRecordBodyBytes
 //   body     := type:u8 lsn:u64le payload
@@ -13,6 +13,11 @@
 //   type     := kEffects (1)                                       one command's effects
 //             | any value with kSafeToIgnore (0x80) set            skipped by older readers
 //   An unknown type without kSafeToIgnore is corruption.
+//
+//   zero     := 0x00: space the writer zeroed ahead of its records so that its fdatasyncs
+//               rarely change the file's size (store/durability/log_file.h). They run to
+//               the end of the file; no record is all zeros (its size is at least 9), so
+//               a reader ends the segment where only zeros remain.
 //
 //   LSNs start at 1 and increase by exactly 1 from record to record, across segments.
 //

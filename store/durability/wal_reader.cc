@@ -128,7 +128,7 @@ class Scan {
   bool last_ = false;
   FileBytes file_;
   std::string_view data_;
-  size_t tail_end_ = 0;  // end of the last non-zero byte (last segment only)
+  size_t tail_end_ = 0;  // end of the last non-zero byte: zeros after it are unused space
   WalSegmentSummary* summary_ = nullptr;
 
   // The LSN the next record must carry; 0 before the first segment.
@@ -149,7 +149,7 @@ bool Scan::Segment(const WalSegment& seg, bool last) {
   }
   data_ = file_.view();
   tail_end_ = data_.size();
-  while (last_ && tail_end_ > 0 && data_[tail_end_ - 1] == 0) --tail_end_;
+  while (tail_end_ > 0 && data_[tail_end_ - 1] == 0) --tail_end_;
   result_.segments.push_back(WalSegmentSummary{seg.path, seg.first_lsn, 0, 0, data_.size()});
   summary_ = &result_.segments.back();
 
@@ -163,7 +163,9 @@ bool Scan::Segment(const WalSegment& seg, bool last) {
   if (!Header()) return false;
   intact_first_lsn_ = seg.first_lsn;
   size_t pos = kHeaderSize;
-  while (pos < data_.size()) {
+  // A record holds a non-zero size, so the zeros from a record boundary on are the space the
+  // writer zeroed ahead (wal_format.h), not a record.
+  while (pos < tail_end_) {
     size_t end = 0;
     if (!Record(pos, &end)) return false;
     pos = end;

@@ -13,8 +13,11 @@
 //     in that segment or the next, carries the previous LSN + 1. Anything else is corruption.
 //   * In the LAST segment, a record whose framing ends early (EOF inside the crc/size prefix
 //     or inside the body) or whose CRC fails while its declared end reaches EOF is a torn
-//     tail — a partly written last record. Trailing zero bytes count as EOF: a file system
-//     may extend a file whose last pages never reached the disk. Two guards keep a torn
+//     tail — a partly written last record. Trailing zero bytes count as EOF: the writer
+//     zeroes files ahead of its records, and a file system may extend a file whose last
+//     pages never reached the disk.
+//   * In any segment, zeros from a record boundary to the end of the file are unused space
+//     and end the segment cleanly. Two guards keep a torn
 //     tail from hiding acknowledged data: a bad record with non-zero bytes after its
 //     declared end is corruption, and so is one followed by any intact record with a later
 //     LSN (a flipped size byte must not swallow the records after it).

@@ -10,16 +10,23 @@
 
 namespace cairn::store {
 
+Result<std::unique_ptr<LogFile>> OpenWalSegmentFile(const std::string& path) {
+  return OpenPosixLogFile(path, LogFileOptions{kWalZeroAheadBytes});
+}
+
 Status WalWriter::OpenSegment(uint64_t first_lsn) {
   std::string path = options_.dir + "/" + wal::SegmentName(first_lsn);
   Result<std::unique_ptr<LogFile>> opened = options_.open(path);
   if (!opened.ok()) return opened.TakeStatus();
   std::unique_ptr<LogFile> file = std::move(opened).value();
-  if (file->size() == 0) {
-    if (Status st = file->Append(wal::SegmentHeader()); !st.ok()) {
-      (void)file->Truncate(0);  // best effort: the append's error is the one to report
-      return st;
-    }
+  // Left by a crash right after the segment was created (a header, perhaps zeros after it):
+  // it holds no record, since first_lsn is the next LSN to write.
+  if (file->size() != 0) {
+    if (Status st = file->Truncate(0); !st.ok()) return st;
+  }
+  if (Status st = file->Append(wal::SegmentHeader()); !st.ok()) {
+    (void)file->Truncate(0);  // best effort: the append's error is the one to report
+    return st;
   }
   file_ = std::move(file);
   path_ = std::move(path);

@@ -1,6 +1,8 @@
 // store/durability/wal_writer.h — appends framed records to WAL segment files and makes them durable.
 //
-// Segments are named by the LSN of their first record (wal_format.h). When the current
+// Segments are named by the LSN of their first record (wal_format.h). A segment file that
+// already exists when the writer opens it holds no record (its name is the next LSN), so it
+// is started afresh. When the current
 // segment has reached segment_bytes, the next write starts a new segment; the directory is
 // fsync'ed with the next Sync so the new file's name is durable too. A failed Append is
 // undone (the file is cut back to its previous size) so a retry never leaves half a batch
@@ -19,10 +21,18 @@
 
 namespace cairn::store {
 
+// Segment files are zeroed this far ahead of the records (LogFileOptions): one fdatasync per
+// MB of log commits metadata, the others flush data only. A segment thus ends in up to this
+// many zero bytes, which readers take as unused space (wal_format.h).
+inline constexpr uint64_t kWalZeroAheadBytes = 1 << 20;
+
+// Opens a segment file as the WAL writes it (zeroed ahead).
+Result<std::unique_ptr<LogFile>> OpenWalSegmentFile(const std::string& path);
+
 struct WalWriterOptions {
   std::string dir;
   uint64_t segment_bytes = 64ull * 1024 * 1024;
-  LogFileOpener open = OpenPosixLogFile;
+  LogFileOpener open = OpenWalSegmentFile;
 };
 
 class WalWriter {

@@ -28,7 +28,7 @@ class FailingWal {
     store::GroupCommitOptions o;
     o.wal.dir = dir_.path();
     o.wal.open = [this](const std::string& path) -> Result<std::unique_ptr<store::LogFile>> {
-      Result<std::unique_ptr<store::LogFile>> f = store::OpenPosixLogFile(path);
+      Result<std::unique_ptr<store::LogFile>> f = store::OpenWalSegmentFile(path);
       if (!f.ok()) return f;
       return std::unique_ptr<store::LogFile>(
           std::make_unique<File>(std::move(f).value(), &failing_));

@@ -168,7 +168,7 @@ GroupCommitOptions Options(const std::string& dir, FileControl* c,
       std::lock_guard lock(c->mu);
       if (c->open_error != 0) return Status::IoError(c->open_error, "open " + path);
     }
-    Result<std::unique_ptr<LogFile>> f = OpenPosixLogFile(path);
+    Result<std::unique_ptr<LogFile>> f = OpenWalSegmentFile(path);
     if (!f.ok()) return f;
     return std::unique_ptr<LogFile>(std::make_unique<ControlledFile>(std::move(f).value(), c));
   };
