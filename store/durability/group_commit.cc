@@ -16,6 +16,10 @@ thread_local bool t_commits_inline = false;
 // This thread appended since its last CommitInline.
 thread_local bool t_appended = false;
 
+// A CommitInline that finds the log busy waits to lead the next batch only when at least
+// this many records are filling (see CommitInline).
+constexpr uint64_t kFollowMinRecords = 8;
+
 int64_t SteadyUs() {
   using namespace std::chrono;
   return duration_cast<microseconds>(steady_clock::now().time_since_epoch()).count();
@@ -41,6 +45,7 @@ Status GroupCommit::Stop() {
     stop_ = true;
   }
   cv_.notify_one();
+  follow_cv_.notify_all();
   if (thread_.joinable()) thread_.join();
   synced_cv_.notify_all();
   return final_error_;
@@ -114,8 +119,16 @@ GroupCommit::Batch GroupCommit::TakeFilling() {
 
 void GroupCommit::ReleaseWriter() {
   std::lock_guard lock(mu_);
+  ReleaseWriterLocked();
+}
+
+void GroupCommit::ReleaseWriterLocked() {
   writer_busy_ = false;
-  if (!filling_.empty() || SyncRequested() || stop_) cv_.notify_one();
+  if (followers_ > 0) {
+    follow_cv_.notify_one();  // it leads the next batch
+  } else if (!filling_.empty() || SyncRequested() || stop_) {
+    cv_.notify_one();
+  }
 }
 
 bool GroupCommit::CommitInline() {
@@ -123,7 +136,19 @@ bool GroupCommit::CommitInline() {
   t_appended = false;
   Batch batch;
   {
-    std::lock_guard lock(mu_);
+    std::unique_lock lock(mu_);
+    if (writer_busy_ && filling_records_ >= kFollowMinRecords && !handed_over_ && !failed() &&
+        !stop_) {
+      // Another thread is writing and a large batch is filling behind it: wait for it and
+      // lead that batch (LevelDB's writer queue), one wake-up where handing the batch to
+      // the commit thread would take two. The wait is one write and sync at most. A small
+      // batch goes to the commit thread instead, and this loop goes back to its clients:
+      // with few writers, followers that wait take turns with single-thread batches
+      // (measured: 4 clients, 8.5K SETs/s waiting, 13.4K handing over).
+      ++followers_;
+      follow_cv_.wait(lock, [this] { return !writer_busy_ || failed() || stop_; });
+      --followers_;
+    }
     if (writer_busy_ || filling_.empty() || stop_) return false;  // the commit thread's
     writer_busy_ = true;
     batch = TakeFilling();
@@ -155,7 +180,7 @@ void GroupCommit::Run() {
       Commit(batch);
       writing_.clear();
       lock.lock();
-      writer_busy_ = false;
+      ReleaseWriterLocked();
       continue;
     }
     if (writer_busy_) {  // a leader is writing; it wakes this thread when it is done
@@ -168,7 +193,7 @@ void GroupCommit::Run() {
         lock.unlock();
         SyncWritten();
         lock.lock();
-        writer_busy_ = false;
+        ReleaseWriterLocked();
         continue;
       }
       if (stop_) break;
@@ -179,7 +204,7 @@ void GroupCommit::Run() {
         lock.unlock();
         MaybeSyncEverySecond();
         lock.lock();
-        writer_busy_ = false;
+        ReleaseWriterLocked();
       } else {
         cv_.wait(lock);
       }
@@ -192,7 +217,7 @@ void GroupCommit::Run() {
     writing_.clear();
     if (options_.policy == FsyncPolicy::kEverySec) MaybeSyncEverySecond();  // even under load
     lock.lock();
-    writer_busy_ = false;
+    ReleaseWriterLocked();
   }
   lock.unlock();
   if (options_.policy != FsyncPolicy::kAlways && final_error_.ok()) {
@@ -232,6 +257,7 @@ void GroupCommit::ReportHealth(const Status& st) {
     std::lock_guard lock(mu_);
     ++stats_.failures;
     synced_cv_.notify_all();  // SyncThrough gives up on a failing log
+    follow_cv_.notify_all();  // followers go back to their loops: retries are not theirs
   } else if (failed_.exchange(false, std::memory_order_acq_rel) && options_.on_error) {
     options_.on_error(Status::Ok());
   }

@@ -14,9 +14,10 @@
 //              on the owner's thread (the server wakes the event loops holding replies up
 //              to that LSN).
 // Who commits a batch: an appender on a thread marked CommitsInlineOnThisThread() leaves
-// its batch for its own CommitInline; any other appender wakes the commit thread. A leader
-// that finishes while a new batch has filled, or that finds the log busy, leaves it to the
-// commit thread, so a batch never waits for an appender's loop to come round again. The
+// its batch for its own CommitInline; any other appender wakes the commit thread. A
+// CommitInline that finds another thread writing waits for it (a follower) and leads the
+// next batch; with no follower waiting, a finished writer hands a batch that filled
+// meanwhile to the commit thread, so no batch waits for an appender's loop to come round. The
 // thread sleeps only while nothing is filling: a lone write on an idle server is written
 // and synced at once. No timer is involved, except everysec's once-a-second fdatasync.
 //
@@ -117,8 +118,10 @@ class GroupCommit final : public Journal {
   void Commit(const Batch& batch);
   // After a batch is written (and synced): counters, durable_lsn, on_durable.
   void Published(const Batch& batch);
-  // Releases writer_busy_ and wakes the commit thread if a batch or a sync request waits.
+  // Releases writer_busy_ and wakes a follower, else the commit thread if a batch or a
+  // sync request waits. The Locked form with mu_ held.
   void ReleaseWriter();
+  void ReleaseWriterLocked();
   Status WriteOnce(uint64_t first_lsn);
   Status TimedSync();
   // Tracks failed()/on_error from the result of a write or sync.
@@ -136,6 +139,7 @@ class GroupCommit final : public Journal {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::condition_variable synced_cv_;  // SyncThrough waiters
+  std::condition_variable follow_cv_;  // CommitInline callers waiting for the writer
   uint64_t synced_lsn_;                // guarded by mu_: fdatasync'ed through this LSN
   uint64_t sync_wanted_lsn_ = 0;       // guarded by mu_: highest LSN a SyncThrough awaits
   std::string filling_;
@@ -145,6 +149,7 @@ class GroupCommit final : public Journal {
   bool stop_ = false;
   bool writer_busy_ = false;  // guarded by mu_: writer_ and writing_ are owned by someone
   bool handed_over_ = false;  // guarded by mu_: writing_ holds a leader's failed batch
+  int followers_ = 0;         // guarded by mu_: CommitInline callers waiting to lead
   Batch handed_batch_;        // guarded by mu_
   GroupCommitStats stats_;  // guarded by mu_
 

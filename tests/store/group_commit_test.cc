@@ -687,5 +687,163 @@ TEST_CASE("group commit counts appended bytes as pending until their batch is wr
   CHECK(gc.Stop().ok());
 }
 
+// ---- leaders: event-loop threads that commit their own batches (CommitInline) ----
+
+// Runs fn on a new thread marked as an event loop's and waits for it.
+template <class Fn>
+void OnLoopThread(Fn fn) {
+  std::thread t([&] {
+    GroupCommit::CommitsInlineOnThisThread();
+    fn();
+  });
+  t.join();
+}
+
+TEST_CASE("a loop thread's appends wait for its own CommitInline, which makes them durable") {
+  TempDir dir;
+  FileControl c;
+  GroupCommitOptions o = Options(dir.path(), &c);
+  std::thread::id durable_on;
+  o.on_durable = [&, inner = o.on_durable](uint64_t lsn) {
+    durable_on = std::this_thread::get_id();
+    inner(lsn);
+  };
+  GroupCommit gc(std::move(o), 1);
+  c.committer = &gc;
+  gc.Start();
+  OnLoopThread([&] {
+    CHECK_FALSE(gc.CommitInline());  // appended nothing
+    AppendNumbered(gc, 1, 3);
+    // The commit thread was not woken: the batch is this loop's to commit before it sleeps.
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    CHECK(gc.durable_lsn() == 0);
+    CHECK(gc.CommitInline());
+    CHECK(gc.durable_lsn() == 3);
+    CHECK(c.synced_lsn == 3);
+    CHECK(durable_on == std::this_thread::get_id());  // its replies go out without a wake-up
+    CHECK_FALSE(gc.CommitInline());
+  });
+  // Appends from other threads still wake the commit thread.
+  gc.Append(Payload(4));
+  CHECK(c.WaitFor([&] { return c.durable_seen == 4; }));
+  CHECK(gc.Stop().ok());
+  CheckLogHoldsExactly(dir.path(), 4);
+  CHECK(c.durable_ahead_of_sync == 0);
+}
+
+// Loop A leads batch {1} and blocks in its sync; loop B then appends `b_records` and calls
+// CommitInline. Returns what B's call returned and lets everything finish.
+bool SecondLoopWhileFirstSyncs(GroupCommit& gc, FileControl& c, uint64_t b_records) {
+  std::thread a([&] {
+    GroupCommit::CommitsInlineOnThisThread();
+    gc.Append(Payload(1));
+    CHECK(gc.CommitInline());
+  });
+  REQUIRE(c.WaitFor([&] { return c.syncs_started == 1; }));
+  std::atomic<bool> b_done{false};
+  bool b_led = false;
+  std::thread b([&] {
+    GroupCommit::CommitsInlineOnThisThread();
+    AppendNumbered(gc, 2, 1 + b_records);
+    b_led = gc.CommitInline();
+    b_done = true;
+  });
+  if (b_records < 8) {
+    REQUIRE(c.WaitFor([&] { return b_done.load(); }));  // returned at once: not its turn
+  } else {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    CHECK_FALSE(b_done.load());  // follows the writer, to lead the next batch
+  }
+  c.Change([&] {
+    c.block_syncs = false;
+    c.syncs_released = 100;
+  });
+  a.join();
+  b.join();
+  REQUIRE(c.WaitFor([&] { return c.durable_seen == 1 + b_records; }));
+  return b_led;
+}
+
+TEST_CASE("a loop finding the log busy leaves a small batch to the commit thread") {
+  TempDir dir;
+  FileControl c;
+  c.block_syncs = true;
+  GroupCommit gc(Options(dir.path(), &c), 1);
+  c.committer = &gc;
+  gc.Start();
+  CHECK_FALSE(SecondLoopWhileFirstSyncs(gc, c, 2));
+  CHECK(gc.stats().batches == 2);
+  CHECK(gc.Stop().ok());
+  CheckLogHoldsExactly(dir.path(), 3);
+  CHECK(c.durable_ahead_of_sync == 0);
+}
+
+TEST_CASE("a loop finding the log busy with a large batch filling waits and leads it") {
+  TempDir dir;
+  FileControl c;
+  c.block_syncs = true;
+  GroupCommit gc(Options(dir.path(), &c), 1);
+  c.committer = &gc;
+  gc.Start();
+  CHECK(SecondLoopWhileFirstSyncs(gc, c, 10));
+  CHECK(gc.stats().batches == 2);
+  CHECK(gc.stats().max_batch_records == 10);
+  CHECK(gc.Stop().ok());
+  CheckLogHoldsExactly(dir.path(), 11);
+  CHECK(c.durable_ahead_of_sync == 0);
+}
+
+TEST_CASE("a leader whose sync fails hands the batch to the commit thread, which retries it") {
+  TempDir dir;
+  FileControl c;
+  GroupCommit gc(Options(dir.path(), &c), 1);
+  c.committer = &gc;
+  gc.Start();
+  c.Change([&] { c.sync_error = EIO; });
+  OnLoopThread([&] {
+    AppendNumbered(gc, 1, 2);
+    CHECK_FALSE(gc.CommitInline());  // returns: retrying is not a loop's job
+    CHECK(gc.failed());
+    AppendNumbered(gc, 3, 12);
+    CHECK_FALSE(gc.CommitInline());  // the log is failing: nobody waits on the writer
+  });
+  REQUIRE(c.WaitFor([&] { return c.failed_syncs >= 3; }));
+  CHECK(gc.durable_lsn() == 0);
+  c.Change([&] { c.sync_error = 0; });
+  REQUIRE(c.WaitFor([&] { return c.durable_seen == 12; }));
+  CHECK_FALSE(gc.failed());
+  CHECK(gc.Stop().ok());
+  CheckLogHoldsExactly(dir.path(), 12);
+  CHECK(c.durable_ahead_of_sync == 0);
+}
+
+TEST_CASE("WAL segment files are zeroed ahead of the records and read back clean") {
+  TempDir dir;
+  FileControl c;
+  {
+    GroupCommit gc(Options(dir.path(), &c), 1);
+    gc.Start();
+    AppendNumbered(gc, 1, 5);
+    CHECK(gc.Stop().ok());
+  }
+  std::string first = dir.path() + "/" + wal::SegmentName(1);
+  CHECK(std::filesystem::file_size(first) >= kWalZeroAheadBytes);
+  CheckLogHoldsExactly(dir.path(), 5);
+  // A restart whose next LSN names an existing segment (created, then a crash before its
+  // first record) starts that file afresh: the new records are not written after its zeros.
+  std::string next = dir.path() + "/" + wal::SegmentName(6);
+  {
+    std::unique_ptr<LogFile> f = OpenWalSegmentFile(next).value();
+    REQUIRE(f->Append(wal::SegmentHeader()).ok());
+  }
+  {
+    GroupCommit gc(Options(dir.path(), &c), 6);
+    gc.Start();
+    AppendNumbered(gc, 6, 7);
+    CHECK(gc.Stop().ok());
+  }
+  CheckLogHoldsExactly(dir.path(), 7);
+}
+
 }  // namespace
 }  // namespace cairn::store
