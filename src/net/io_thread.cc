@@ -59,7 +59,11 @@ void IoThread::ServeBusy(void* self, const ClientState* running) {
   for (auto& [id, c] : t->connections_) {
     if (&c->client() != running) others.push_back(c);
   }
-  t->CommitPending();  // what this loop appended before the script must not wait for it
+  // What this loop appended before the script must not wait for it. Only the commit: the
+  // release (which may run paused clients' commands) waits for the loop.
+  if (store::GroupCommit* wal = t->state_->wal.load(std::memory_order_acquire)) {
+    (void)wal->CommitInline();
+  }
   // What the script's caller has observed so far must survive the replies made here.
   uint64_t observed = store::Store::TakeObservedLsn();
   t->serving_busy_ = true;
