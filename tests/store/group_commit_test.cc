@@ -764,32 +764,27 @@ bool SecondLoopWhileFirstSyncs(GroupCommit& gc, FileControl& c, uint64_t b_recor
   return b_led;
 }
 
-TEST_CASE("a loop finding the log busy leaves a small batch to the commit thread") {
+TEST_CASE("a loop finding the log busy leaves a small batch to the commit thread, and waits "
+          "to lead a large one") {
   TempDir dir;
   FileControl c;
   c.block_syncs = true;
   GroupCommit gc(Options(dir.path(), &c), 1);
   c.committer = &gc;
   gc.Start();
-  CHECK_FALSE(SecondLoopWhileFirstSyncs(gc, c, 2));
+  uint64_t b_records = 0;
+  SUBCASE("small") {
+    b_records = 2;
+    CHECK_FALSE(SecondLoopWhileFirstSyncs(gc, c, b_records));
+  }
+  SUBCASE("large") {
+    b_records = 10;
+    CHECK(SecondLoopWhileFirstSyncs(gc, c, b_records));
+  }
   CHECK(gc.stats().batches == 2);
+  CHECK(gc.stats().max_batch_records == b_records);
   CHECK(gc.Stop().ok());
-  CheckLogHoldsExactly(dir.path(), 3);
-  CHECK(c.durable_ahead_of_sync == 0);
-}
-
-TEST_CASE("a loop finding the log busy with a large batch filling waits and leads it") {
-  TempDir dir;
-  FileControl c;
-  c.block_syncs = true;
-  GroupCommit gc(Options(dir.path(), &c), 1);
-  c.committer = &gc;
-  gc.Start();
-  CHECK(SecondLoopWhileFirstSyncs(gc, c, 10));
-  CHECK(gc.stats().batches == 2);
-  CHECK(gc.stats().max_batch_records == 10);
-  CHECK(gc.Stop().ok());
-  CheckLogHoldsExactly(dir.path(), 11);
+  CheckLogHoldsExactly(dir.path(), 1 + b_records);
   CHECK(c.durable_ahead_of_sync == 0);
 }
 
