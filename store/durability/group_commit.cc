@@ -89,7 +89,10 @@ uint64_t GroupCommit::Append(std::string_view payload) {
     filling_first_lsn_ = lsn;
     // The commit thread may be idle: this batch goes out at once, from here (an event
     // loop commits it before it sleeps) or from the commit thread.
-    if (!t_commits_inline) cv_.notify_one();
+    if (!t_commits_inline || options_.policy != FsyncPolicy::kAlways) {
+      wanted_ = true;
+      cv_.notify_one();
+    }
   }
   t_appended = true;
   size_t before = filling_.size();
@@ -127,6 +130,7 @@ void GroupCommit::ReleaseWriterLocked() {
   if (followers_ > 0) {
     follow_cv_.notify_one();  // it leads the next batch
   } else if (!filling_.empty() || SyncRequested() || stop_) {
+    wanted_ = !filling_.empty();
     cv_.notify_one();
   }
 }
@@ -134,6 +138,9 @@ void GroupCommit::ReleaseWriterLocked() {
 bool GroupCommit::CommitInline() {
   if (!t_appended) return false;
   t_appended = false;
+  // everysec and no acknowledge after write(2), which the commit thread does at once; a
+  // leader there would also have to take over the once-a-second sync.
+  if (options_.policy != FsyncPolicy::kAlways) return false;
   Batch batch;
   {
     std::unique_lock lock(mu_);
@@ -187,7 +194,8 @@ void GroupCommit::Run() {
       cv_.wait(lock);
       continue;
     }
-    if (filling_.empty()) {
+    // A batch that no one handed over is a loop's own, to commit before it sleeps.
+    if (filling_.empty() || !(wanted_ || stop_)) {
       if (SyncRequested()) {
         writer_busy_ = true;
         lock.unlock();
@@ -211,6 +219,7 @@ void GroupCommit::Run() {
       continue;
     }
     writer_busy_ = true;
+    wanted_ = false;
     Batch batch = TakeFilling();
     lock.unlock();
     Commit(batch);

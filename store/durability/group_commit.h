@@ -13,8 +13,9 @@
 //   durable  — durable_lsn advances to the batch's last LSN and on_durable(lsn) is called
 //              on the owner's thread (the server wakes the event loops holding replies up
 //              to that LSN).
-// Who commits a batch: an appender on a thread marked CommitsInlineOnThisThread() leaves
-// its batch for its own CommitInline; any other appender wakes the commit thread. A
+// Who commits a batch: under appendfsync always, an appender on a thread marked
+// CommitsInlineOnThisThread() leaves its batch for its own CommitInline; any other appender,
+// and every appender under everysec and no, wakes the commit thread. A
 // CommitInline that finds another thread writing waits for it (a follower) and leads the
 // next batch; with no follower waiting, a finished writer hands a batch that filled
 // meanwhile to the commit thread, so no batch waits for an appender's loop to come round. The
@@ -150,6 +151,7 @@ class GroupCommit final : public Journal {
   bool writer_busy_ = false;  // guarded by mu_: writer_ and writing_ are owned by someone
   bool handed_over_ = false;  // guarded by mu_: writing_ holds a leader's failed batch
   int followers_ = 0;         // guarded by mu_: CommitInline callers waiting to lead
+  bool wanted_ = false;       // guarded by mu_: the filling batch is the commit thread's to take
   Batch handed_batch_;        // guarded by mu_
   GroupCommitStats stats_;  // guarded by mu_
 
