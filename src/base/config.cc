@@ -60,6 +60,11 @@ std::function<void*(Config&)> Field(M T::*member) {
   return [member](Config& c) -> void* { return &(c.*member); };
 }
 
+template <class M>
+std::function<void*(Config&)> TlsField(M TlsOptions::*member) {
+  return [member](Config& c) -> void* { return &(c.tls.*member); };
+}
+
 // cairn's own options: the ones it acts on (Redis's names and grammar where Redis has them).
 std::vector<Option> RealOptions() {
   return {
@@ -73,6 +78,26 @@ std::vector<Option> RealOptions() {
       {"timeout", Kind::kInt, true, 0, INT_MAX, {}, Field(&Config::timeout_s)},
       {"tcp-keepalive", Kind::kInt, true, 0, INT_MAX, {}, Field(&Config::tcp_keepalive_s)},
       {"protected-mode", Kind::kBool, true, 0, 0, {}, Field(&Config::protected_mode)},
+      {"tls-port", Kind::kInt, false, 0, 65535, {}, TlsField(&TlsOptions::port)},
+      {"tls-cert-file", Kind::kString, true, 0, 0, {}, TlsField(&TlsOptions::cert_file)},
+      {"tls-key-file", Kind::kString, true, 0, 0, {}, TlsField(&TlsOptions::key_file)},
+      {"tls-key-file-pass", Kind::kString, true, 0, 0, {}, TlsField(&TlsOptions::key_file_pass)},
+      {"tls-ca-cert-file", Kind::kString, true, 0, 0, {}, TlsField(&TlsOptions::ca_cert_file)},
+      {"tls-ca-cert-dir", Kind::kString, true, 0, 0, {}, TlsField(&TlsOptions::ca_cert_dir)},
+      {"tls-dh-params-file", Kind::kString, true, 0, 0, {},
+       TlsField(&TlsOptions::dh_params_file)},
+      {"tls-auth-clients", Kind::kEnum, true, 0, 0, {"no", "yes", "optional"},
+       TlsField(&TlsOptions::auth_clients)},
+      {"tls-protocols", Kind::kString, true, 0, 0, {}, TlsField(&TlsOptions::protocols)},
+      {"tls-ciphers", Kind::kString, true, 0, 0, {}, TlsField(&TlsOptions::ciphers)},
+      {"tls-ciphersuites", Kind::kString, true, 0, 0, {}, TlsField(&TlsOptions::ciphersuites)},
+      {"tls-prefer-server-ciphers", Kind::kBool, true, 0, 0, {},
+       TlsField(&TlsOptions::prefer_server_ciphers)},
+      {"tls-session-caching", Kind::kBool, true, 0, 0, {}, TlsField(&TlsOptions::session_caching)},
+      {"tls-session-cache-size", Kind::kInt, true, 0, INT_MAX, {},
+       TlsField(&TlsOptions::session_cache_size)},
+      {"tls-session-cache-timeout", Kind::kInt, true, 0, INT_MAX, {},
+       TlsField(&TlsOptions::session_cache_timeout)},
       {"requirepass", Kind::kString, true, 0, 0, {}, Field(&Config::requirepass)},
       {"proto-max-bulk-len", Kind::kMemory, true, 1024 * 1024, LLONG_MAX, {},
        Field(&Config::proto_max_bulk_len)},
