@@ -101,9 +101,8 @@ struct Config {
   std::string dbfilename = "dump.rdb";
   std::string appendfilename = "appendonly.aof";
   std::string pidfile;
-  // DEBUG: "yes", "no" or "local" (Redis's default is "no"; cairn only implements the harmless
-  // DEBUG SLEEP and DEBUG HELP, so it allows them from local connections by default).
-  std::string enable_debug_command = "local";
+  // DEBUG: "yes", "no" (Redis's default) or "local" (loopback and unix socket clients only).
+  std::string enable_debug_command = "no";
   std::string loglevel = "notice";
   std::string logfile;  // empty: standard output
   bool daemonize = false;

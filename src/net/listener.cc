@@ -53,9 +53,10 @@ Listener::Listener(uv_loop_t* loop, ServerState* state,
 Listener::~Listener() { Stop(); }
 
 std::string Listener::Start(const Config& config, const TlsContext* tls) {
-  for (const TlsContext* ctx : {static_cast<const TlsContext*>(nullptr), tls}) {
-    int port = ctx == nullptr ? config.port : config.tls.port;
-    if (port == 0) continue;
+  for (bool secure : {false, true}) {
+    int port = secure ? config.tls.port : config.port;
+    const TlsContext* ctx = secure ? tls : nullptr;
+    if (port == 0 || (secure && tls == nullptr)) continue;
     for (const std::string& address : config.bind) {
       std::string err = ListenTcp(address, port, config.tcp_backlog, ctx);
       if (!err.empty() && address[0] != '-') return err;
