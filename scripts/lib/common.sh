@@ -4,9 +4,10 @@
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 
 BUILD_PACKAGES=(cmake g++ ninja-build pkg-config libuv1-dev libjemalloc-dev doctest-dev
-                libbenchmark-dev liblua5.1-0-dev lua-cjson-dev lua-bitop-dev)
+                libbenchmark-dev liblua5.1-0-dev lua-cjson-dev lua-bitop-dev libssl-dev)
 # tcl: tclsh runs Redis's own test suite (tests/suite/run_guard.py).
-TEST_PACKAGES=(redis-server redis-tools python3 python3-redis libhiredis-dev tcl)
+# openssl: the TLS tests make their certificates with its command-line tool.
+TEST_PACKAGES=(redis-server redis-tools python3 python3-redis libhiredis-dev tcl openssl)
 
 log() { printf '==> %s\n' "$*" >&2; }
 

@@ -5,12 +5,14 @@
 #include <cctype>
 #include <climits>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <functional>
 #include <sstream>
 
 #include "resp/inline_split.h"
 #include "resp/number.h"
+#include "src/base/config_file.h"
 #include "src/base/config_option.h"
 #include "src/base/config_values.h"
 #include "src/base/glob.h"
@@ -58,6 +60,11 @@ std::function<void*(Config&)> Field(M T::*member) {
   return [member](Config& c) -> void* { return &(c.*member); };
 }
 
+template <class M>
+std::function<void*(Config&)> TlsField(M TlsOptions::*member) {
+  return [member](Config& c) -> void* { return &(c.tls.*member); };
+}
+
 // cairn's own options: the ones it acts on (Redis's names and grammar where Redis has them).
 std::vector<Option> RealOptions() {
   return {
@@ -71,6 +78,26 @@ std::vector<Option> RealOptions() {
       {"timeout", Kind::kInt, true, 0, INT_MAX, {}, Field(&Config::timeout_s)},
       {"tcp-keepalive", Kind::kInt, true, 0, INT_MAX, {}, Field(&Config::tcp_keepalive_s)},
       {"protected-mode", Kind::kBool, true, 0, 0, {}, Field(&Config::protected_mode)},
+      {"tls-port", Kind::kInt, false, 0, 65535, {}, TlsField(&TlsOptions::port)},
+      {"tls-cert-file", Kind::kString, true, 0, 0, {}, TlsField(&TlsOptions::cert_file)},
+      {"tls-key-file", Kind::kString, true, 0, 0, {}, TlsField(&TlsOptions::key_file)},
+      {"tls-key-file-pass", Kind::kString, true, 0, 0, {}, TlsField(&TlsOptions::key_file_pass)},
+      {"tls-ca-cert-file", Kind::kString, true, 0, 0, {}, TlsField(&TlsOptions::ca_cert_file)},
+      {"tls-ca-cert-dir", Kind::kString, true, 0, 0, {}, TlsField(&TlsOptions::ca_cert_dir)},
+      {"tls-dh-params-file", Kind::kString, true, 0, 0, {},
+       TlsField(&TlsOptions::dh_params_file)},
+      {"tls-auth-clients", Kind::kEnum, true, 0, 0, {"no", "yes", "optional"},
+       TlsField(&TlsOptions::auth_clients)},
+      {"tls-protocols", Kind::kString, true, 0, 0, {}, TlsField(&TlsOptions::protocols)},
+      {"tls-ciphers", Kind::kString, true, 0, 0, {}, TlsField(&TlsOptions::ciphers)},
+      {"tls-ciphersuites", Kind::kString, true, 0, 0, {}, TlsField(&TlsOptions::ciphersuites)},
+      {"tls-prefer-server-ciphers", Kind::kBool, true, 0, 0, {},
+       TlsField(&TlsOptions::prefer_server_ciphers)},
+      {"tls-session-caching", Kind::kBool, true, 0, 0, {}, TlsField(&TlsOptions::session_caching)},
+      {"tls-session-cache-size", Kind::kInt, true, 0, INT_MAX, {},
+       TlsField(&TlsOptions::session_cache_size)},
+      {"tls-session-cache-timeout", Kind::kInt, true, 0, INT_MAX, {},
+       TlsField(&TlsOptions::session_cache_timeout)},
       {"requirepass", Kind::kString, true, 0, 0, {}, Field(&Config::requirepass)},
       {"proto-max-bulk-len", Kind::kMemory, true, 1024 * 1024, LLONG_MAX, {},
        Field(&Config::proto_max_bulk_len)},
@@ -364,26 +391,43 @@ bool ArityFits(const Option& o, size_t words) {
   }
 }
 
-// One word as redis.conf reads it back: as it is when it can be, else in double quotes with
-// quotes, backslashes and control characters escaped.
-std::string QuoteConfigWord(std::string_view v) {
-  bool plain = !v.empty() && std::none_of(v.begin(), v.end(), [](char ch) {
-    return ch == '"' || ch == '\'' || ch == '\\' || std::isspace(static_cast<unsigned char>(ch)) ||
-           std::iscntrl(static_cast<unsigned char>(ch));
-  });
-  if (plain) return std::string(v);
-  std::string out = "\"";
-  for (char ch : v) {
-    switch (ch) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default: out += ch;
-    }
+// The words of a list option's value: a real option's own vector; an accepted-only one's
+// value as stored (words of numbers or a host and port), split at spaces.
+std::vector<std::string> ListWords(const Option& o, Config& c, const std::string& v) {
+  if (o.accepted < 0 && o.kind == Kind::kList) {
+    return *static_cast<const std::vector<std::string>*>(o.field(c));
   }
-  return out + "\"";
+  std::vector<std::string> words;
+  for (size_t i = 0; i <= v.size();) {
+    size_t space = std::min(v.find(' ', i), v.size());
+    words.push_back(v.substr(i, space - i));
+    i = space + 1;
+  }
+  return words;
+}
+
+// The value of option o (v as CONFIG GET prints it) as a config file line writes it after
+// the name, so that the line reads back as the same value and nothing else. Strings are
+// always quoted, as Redis writes them; a list keeps its words, each quoted only when it must
+// be; numbers, yes/no, enums and the values cairn formats itself are written bare.
+std::string RewriteValue(const Option& o, Config& c, const std::string& v) {
+  auto digits = [](char ch) { return ch == ' ' || std::isdigit(static_cast<unsigned char>(ch)); };
+  if (v.empty() && (o.kind == Kind::kString || o.kind == Kind::kList)) return "\"\"";
+  switch (o.kind) {
+    case Kind::kString:
+      // save "<seconds> <changes>...": bare words, as redis-server writes them.
+      if (o.name == "save" && std::all_of(v.begin(), v.end(), digits)) return v;
+      return QuoteConfigValue(v);
+    case Kind::kCustom:
+      return o.name == "notify-keyspace-events" ? QuoteConfigValue(v) : v;
+    case Kind::kList: {
+      std::string out;
+      for (const std::string& w : ListWords(o, c, v)) out += (out.empty() ? "" : " ") + ConfigWord(w);
+      return out;
+    }
+    default:
+      return v;  // numbers, yes/no and enum words: never anything to quote
+  }
 }
 
 // Directives of redis.conf outside the option table that cairn reads and ignores (with a
@@ -446,6 +490,12 @@ Status ConfigStore::ApplyLine(const std::vector<std::string>& words, int depth) 
   }
   std::vector<std::string> values(words.begin() + 1, words.end());
   if (o->name == "save") values = {Join(values)};
+  // As in Redis, one word given to a many-word option is split again ("" is no words), so
+  // that `bind "a b"` and `--bind "a b"` mean `bind a b`, and an empty list reads back.
+  bool many = o->kind == Kind::kList || o->kind == Kind::kCustom || o->kind == Kind::kEnumFlags;
+  if (many && values.size() == 1 && !SplitConfigLine(values[0], &values)) {
+    return Status::Invalid("Unbalanced quotes in configuration line");
+  }
   if (Status st = Assign(*o, config_, values); !st.ok()) return st;
   if (o->accepted >= 0) NoteAcceptedOnly(std::string(o->name));
   return Status::Ok();
@@ -530,12 +580,7 @@ Status ConfigStore::LoadArgs(int argc, const char* const* argv) {
       if (!text.empty()) text += '\n';
       text += arg.substr(2);
     } else {
-      std::string quoted = "\"";
-      for (char ch : arg) {
-        if (ch == '"' || ch == '\\') quoted += '\\';
-        quoted += ch;
-      }
-      text += " " + quoted + "\"";
+      text += " " + QuoteConfigValue(arg);  // a newline in an argument stays in its value
     }
   }
   return LoadText(text, "(command line)");
@@ -597,18 +642,11 @@ Status ConfigStore::Rewrite() const {
     std::string v = Format(o, c);
     // An accepted-only option is written only when it differs from Redis's default.
     if (o.accepted >= 0 && v == accepted[static_cast<size_t>(o.accepted)].default_value) continue;
-    // Several words (bind, client-output-buffer-limit...) stay several words.
-    bool words = o.kind == Kind::kList || o.kind == Kind::kCustom || o.kind == Kind::kEnumFlags;
-    out << o.name << ' ' << (words && !v.empty() ? v : QuoteConfigWord(v)) << '\n';
+    out << o.name << ' ' << RewriteValue(o, c, v) << '\n';
   }
-  std::string tmp = config_file_ + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::trunc);
-    f << out.str();
-    if (!f) return Status(Code::kIoError, "Rewriting config file: write failed");
-  }
-  if (std::rename(tmp.c_str(), config_file_.c_str()) != 0) {
-    return Status(Code::kIoError, "Rewriting config file failed");
+  if (Status st = ReplaceFileAtomically(config_file_, out.str()); !st.ok()) {
+    // Redis's reply names only the error, not the step.
+    return Status(st.code(), std::string("Rewriting config file: ") + std::strerror(st.sys_errno()));
   }
   return Status::Ok();
 }

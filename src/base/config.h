@@ -32,6 +32,20 @@ struct OutputBufferLimit {
   int64_t soft_seconds = 0;
 };
 
+// TLS for clients (tls-* options, Redis 7.0's names and defaults; src/net/tls_context.h).
+struct TlsOptions {
+  int port = 0;  // 0: no TLS listener
+  std::string cert_file, key_file, key_file_pass;
+  std::string ca_cert_file, ca_cert_dir, dh_params_file;
+  std::string auth_clients = "yes";  // yes | no | optional
+  std::string protocols;             // e.g. "TLSv1.2 TLSv1.3"; "" = those two
+  std::string ciphers, ciphersuites;
+  bool prefer_server_ciphers = false;
+  bool session_caching = true;
+  int session_cache_size = 20480;
+  int session_cache_timeout = 300;  // seconds
+};
+
 // The default values of the accepted-only options (config_option.h), in table order.
 std::vector<std::string> DefaultAcceptedValues();
 
@@ -47,6 +61,7 @@ struct Config {
   int timeout_s = 0;
   int tcp_keepalive_s = 300;
   bool protected_mode = true;
+  TlsOptions tls;
   // Security and limits
   std::string requirepass;
   int64_t proto_max_bulk_len = 512LL * 1024 * 1024;
@@ -86,9 +101,8 @@ struct Config {
   std::string dbfilename = "dump.rdb";
   std::string appendfilename = "appendonly.aof";
   std::string pidfile;
-  // DEBUG: "yes", "no" or "local" (Redis's default is "no"; cairn only implements the harmless
-  // DEBUG SLEEP and DEBUG HELP, so it allows them from local connections by default).
-  std::string enable_debug_command = "local";
+  // DEBUG: "yes", "no" (Redis's default) or "local" (loopback and unix socket clients only).
+  std::string enable_debug_command = "no";
   std::string loglevel = "notice";
   std::string logfile;  // empty: standard output
   bool daemonize = false;

@@ -211,27 +211,12 @@ const std::vector<AcceptedOption>& AcceptedOptions() {
       {"cluster-preferred-endpoint-type", "", K::kEnum, kMut, "ip", 0, 0,
        {"ip", "hostname", "unknown-endpoint"}},
       {"cluster-link-sendbuf-limit", "", K::kMemory, kMut, "0", 0, LLONG_MAX},
-      // TLS (cairn serves plain TCP and Unix sockets).
-      {"tls-port", "", K::kInt, kMut, "0", 0, 65535},
-      {"tls-cert-file", "", K::kString, kMut, ""},
-      {"tls-key-file", "", K::kString, kMut, ""},
-      {"tls-key-file-pass", "", K::kString, kMut, ""},
+      // TLS for connections the server would make itself (replication, cluster bus).
       {"tls-client-cert-file", "", K::kString, kMut, ""},
       {"tls-client-key-file", "", K::kString, kMut, ""},
       {"tls-client-key-file-pass", "", K::kString, kMut, ""},
-      {"tls-dh-params-file", "", K::kString, kMut, ""},
-      {"tls-ca-cert-file", "", K::kString, kMut, ""},
-      {"tls-ca-cert-dir", "", K::kString, kMut, ""},
-      {"tls-auth-clients", "", K::kEnum, kMut, "yes", 0, 0, {"no", "yes", "optional"}},
       {"tls-replication", "", K::kBool, kMut, "no"},
       {"tls-cluster", "", K::kBool, kMut, "no"},
-      {"tls-protocols", "", K::kString, kMut, ""},
-      {"tls-ciphers", "", K::kString, kMut, ""},
-      {"tls-ciphersuites", "", K::kString, kMut, ""},
-      {"tls-prefer-server-ciphers", "", K::kBool, kMut, "no"},
-      {"tls-session-caching", "", K::kBool, kMut, "yes"},
-      {"tls-session-cache-size", "", K::kInt, kMut, "20480", 0, INT_MAX},
-      {"tls-session-cache-timeout", "", K::kInt, kMut, "300", 0, INT_MAX},
   };
   return options;
 }

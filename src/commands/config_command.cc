@@ -99,6 +99,12 @@ bool CheckChanges(CommandContext& ctx, std::vector<Change>* changes) {
   return true;
 }
 
+// Restores the options of the first n changes (each old value was accepted before, so
+// restoring it cannot fail).
+void RollBack(CommandContext& ctx, const std::vector<Change>& changes, size_t n) {
+  for (size_t j = 0; j < n; ++j) (void)ctx.server.config.Set(changes[j].name, changes[j].old_value);
+}
+
 void CmdConfigSet(CommandContext& ctx) {
   if (ctx.args.size() % 2 != 0) {
     ctx.reply.WriteError(errors::kSyntax);
@@ -109,11 +115,16 @@ void CmdConfigSet(CommandContext& ctx) {
   for (size_t i = 0; i < changes.size(); ++i) {
     Status st = ctx.server.config.Set(changes[i].name, changes[i].value);
     if (st.ok()) continue;
-    for (size_t j = 0; j < i; ++j) {
-      // The old value was accepted before, so restoring it cannot fail.
-      (void)ctx.server.config.Set(changes[j].name, changes[j].old_value);
-    }
+    RollBack(ctx, changes, i);
     ReplySetFailed(ctx.reply, changes[i].arg, st.message());
+    return;
+  }
+  // As Redis applies TLS options: once, after all of them are set, and all or nothing.
+  auto tls = std::find_if(changes.rbegin(), changes.rend(),
+                          [](const Change& c) { return c.name.starts_with("tls-"); });
+  if (tls != changes.rend() && ctx.server.reload_tls && !ctx.server.reload_tls().ok()) {
+    RollBack(ctx, changes, changes.size());
+    ReplySetFailed(ctx.reply, tls->arg, "Unable to update TLS configuration. Check server logs.");
     return;
   }
   ctx.server.ApplyConfig();

@@ -33,10 +33,6 @@ constexpr std::string_view kInvalidFirstDb = "ERR invalid first DB index";
 constexpr std::string_view kInvalidSecondDb = "ERR invalid second DB index";
 constexpr std::string_view kNoShutdownInProgress = "ERR No shutdown in progress.";
 constexpr std::string_view kShutdownFailed = "ERR Errors trying to SHUTDOWN. Check logs.";
-constexpr std::string_view kDebugNotAllowed =
-    "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you "
-    "can run it from a local connection, otherwise you need to set this option in the "
-    "configuration file, and then restart the server.";
 // DEBUG SLEEP longer than this is clamped: the conversion to microseconds must not overflow.
 constexpr double kMaxDebugSleepSeconds = 1e9;
 
@@ -167,26 +163,8 @@ void DebugSleep(std::string_view arg) {
   }
 }
 
-// Redis's notion of a local client: loopback TCP or a unix socket. In-process clients (no
-// socket) count as local.
-bool IsLocalClient(const ClientState& client) {
-  if (client.fd < 0 || client.addr.starts_with("/")) return true;
-  std::string_view ip = std::string_view(client.addr).substr(0, client.addr.rfind(':'));
-  return ip == "127.0.0.1" || ip == "::1" || ip == "[::1]";
-}
-
-// enable-debug-command: "yes", "no" or "local" (only from local clients).
-bool DebugAllowed(CommandContext& ctx) {
-  auto option = ctx.server.config.Get("enable-debug-command");
-  if (option.empty() || option[0].second == "yes") return true;
-  return option[0].second == "local" && IsLocalClient(ctx.client);
-}
-
+// enable-debug-command is checked before the command runs or is queued (dispatch.cc).
 void CmdDebug(CommandContext& ctx) {
-  if (!DebugAllowed(ctx)) {
-    ctx.reply.WriteError(kDebugNotAllowed);
-    return;
-  }
   std::string_view sub = ctx.args[1];
   if (EqualsIgnoreCase(sub, "help") && ctx.args.size() == 2) {
     ReplyHelp(ctx.reply, "DEBUG",

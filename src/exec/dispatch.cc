@@ -54,13 +54,33 @@ const CommandSpec* Resolve(ServerState& server, ThreadStats& stats, resp::Writer
   return spec;
 }
 
+// Redis's notion of a local client: loopback TCP or a unix socket. In-process clients (no
+// socket) count as local.
+bool IsLocalClient(const ClientState& client) {
+  if (client.fd < 0 || client.addr.starts_with("/")) return true;
+  std::string_view ip = std::string_view(client.addr).substr(0, client.addr.rfind(':'));
+  return ip == "127.0.0.1" || ip == "::1" || ip == "[::1]";
+}
+
+// enable-debug-command: "yes", "no" (Redis's default) or "local" (only from local clients).
+bool DebugAllowed(const ServerState& server, const ClientState& client) {
+  auto option = server.config.Get("enable-debug-command");
+  if (option.empty() || option[0].second == "yes") return true;
+  return option[0].second == "local" && IsLocalClient(client);
+}
+
 // Replies why the server will not run spec for client now and returns true. In Redis's
-// order: a client that has not authenticated learns nothing else (not the disk's error, not
+// order: DEBUG when enable-debug-command does not allow it (even in MULTI, even before
+// AUTH); then a client that has not authenticated learns nothing else (not the disk's error, not
 // that the server is loading); then MISCONF (the log cannot take writes now: acknowledging
 // one would be a lie; reads go on), then a RESP2 subscriber's command outside the few that
 // subscribed mode allows (its replies would be mistaken for messages), then LOADING.
 bool Refused(ServerState& server, const ClientState& client, const CommandSpec& spec,
              resp::Writer& w) {
+  if (spec.name == "debug" && !DebugAllowed(server, client)) [[unlikely]] {
+    w.WriteError(errors::kDebugNotAllowed);
+    return true;
+  }
   if (!client.authenticated && !(spec.flags & kNoAuth) &&
       server.limits.requirepass_set.load(std::memory_order_relaxed)) {
     w.WriteError(errors::kNoAuth);

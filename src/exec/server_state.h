@@ -125,6 +125,10 @@ struct ServerState {
 
   // Set by the networking layer; SHUTDOWN calls it (any thread). Empty in-process.
   std::function<void()> request_shutdown;
+  // Set by the networking layer when TLS is on: CONFIG SET of a tls-* option calls it to
+  // rebuild the TLS context from the new values (any thread). A failure (logged) makes the
+  // CONFIG SET fail and roll back. Empty in-process and without tls-port.
+  std::function<Status()> reload_tls;
   std::atomic<bool> shutting_down{false};
 };
 

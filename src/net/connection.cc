@@ -19,6 +19,7 @@
 #include "src/exec/pubsub.h"
 #include "src/exec/transaction.h"
 #include "src/net/io_thread.h"
+#include "src/net/tls_context.h"
 #include "store/store.h"
 
 namespace cairn::server {
@@ -49,9 +50,19 @@ Connection::Connection(IoThread* thread) : thread_(thread) {}
 
 Connection::~Connection() = default;
 
-void Connection::Open(IoThread* thread, int fd, bool unix_socket) {
+void Connection::Open(IoThread* thread, const AcceptedSocket& socket) {
   auto* c = new Connection(thread);
-  if (!c->Init(fd, unix_socket)) ::close(fd);
+  if (socket.tls != nullptr) {
+    SSL* ssl = socket.tls->NewSession();
+    if (ssl == nullptr) {
+      delete c;
+      ::close(socket.fd);
+      return;
+    }
+    c->tls_ = std::make_unique<TlsSession>(ssl);
+    c->tls_in_.resize(kTlsReadBytes);
+  }
+  if (!c->Init(socket.fd, socket.unix_socket)) ::close(socket.fd);
 }
 
 void Connection::DescribePeer(int fd, bool unix_socket) {
@@ -115,9 +126,11 @@ void Connection::ServeWhileBusy() {
   bool got = false;
   for (;;) {
     std::span<char> space = in_.Writable(resp::InputBuffer::kDefaultSize);
+    if (tls_ != nullptr) space = {tls_in_.data(), tls_in_.size()};
     ssize_t n = ::recv(fd, space.data(), space.size(), MSG_DONTWAIT);
+    if (n > 0 && tls_ != nullptr && !ReceiveTls({space.data(), static_cast<size_t>(n)})) return;
     if (n > 0) {
-      in_.Commit(static_cast<size_t>(n));
+      if (tls_ == nullptr) in_.Commit(static_cast<size_t>(n));
       got = true;
       continue;
     }
@@ -142,6 +155,10 @@ void Connection::PauseReading() {
 
 void Connection::OnAlloc(uv_handle_t* handle, size_t, uv_buf_t* buf) noexcept {
   auto* c = static_cast<Connection*>(handle->data);
+  if (c->tls_ != nullptr) {  // ciphertext: decrypted into in_ by OnRead
+    *buf = uv_buf_init(c->tls_in_.data(), static_cast<unsigned>(c->tls_in_.size()));
+    return;
+  }
   // A large bulk value in progress is read in bigger chunks (never more than it still needs,
   // and never more than kMaxReadChunkBytes ahead of what has arrived).
   size_t want = std::clamp(c->parser_.bytes_wanted(), resp::InputBuffer::kDefaultSize / 2,
@@ -157,8 +174,12 @@ void Connection::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t*) noe
     return;
   }
   if (nread == 0) return;
-  c->in_.Commit(static_cast<size_t>(nread));
   c->thread_->stats()->net_input_bytes.Add(static_cast<uint64_t>(nread));
+  if (c->tls_ == nullptr) {
+    c->in_.Commit(static_cast<size_t>(nread));
+  } else if (!c->ReceiveTls({c->tls_in_.data(), static_cast<size_t>(nread)})) {
+    return;
+  }
   c->client_.last_interaction_ms.store(WallMs(), std::memory_order_relaxed);
   c->ProcessInput();
   c->Flush();
@@ -499,6 +520,7 @@ void Connection::PublishSizes() {
 
 void Connection::Flush() {
   if (closing_ || write_in_flight_ > 0) return;
+  if (tls_ != nullptr) return FlushTls();
   if (out_.empty()) {
     if (close_after_flush_) Close();
     return;
@@ -523,13 +545,7 @@ void Connection::Flush() {
   out_.Consume(done);
   sent_total_ += done;
   if (done > 0) client_.last_interaction_ms.store(WallMs(), std::memory_order_relaxed);
-  if (done == total) {
-    if (MaybeResume()) return;
-    if (!out_.empty()) return Flush();  // more than kMaxIov segments, or held replies
-    PublishSizes();
-    if (close_after_flush_) Close();
-    return;
-  }
+  if (done == total) return AfterDrain();
   // The socket is full: hand the rest of this batch to libuv and wait for completion.
   n = out_.Gather(iov, kMaxIov, sendable - done);
   write_in_flight_ = 0;
@@ -551,11 +567,22 @@ void Connection::OnWrite(uv_write_t* req, int status) noexcept {
     return;
   }
   c->thread_->stats()->net_output_bytes.Add(sent);
-  c->out_.Consume(sent);
-  c->sent_total_ += sent;
+  if (c->tls_ != nullptr) {
+    c->tls_out_.erase(0, sent);  // its plaintext was consumed when it was encrypted
+  } else {
+    c->out_.Consume(sent);
+    c->sent_total_ += sent;
+  }
   c->client_.last_interaction_ms.store(WallMs(), std::memory_order_relaxed);
   if (c->MaybeResume()) return;
   c->Flush();
+}
+
+void Connection::AfterDrain() {
+  if (MaybeResume()) return;
+  if (!out_.empty() && SendableBytes() > 0) return Flush();  // more than kMaxIov segments
+  PublishSizes();
+  if (close_after_flush_ && out_.empty()) Close();
 }
 
 // After output drained below half the high-water mark, reading and executing resume (they

@@ -7,6 +7,11 @@
 // kOutputHighWaterBytes the connection stops executing (and reading) until it drains, so a
 // client that pipelines without reading replies cannot grow the server's memory unboundedly.
 //
+// A TLS connection (tls_session.h) has the same path: the bytes libuv reads are decrypted
+// into the input buffer, and sendable replies are encrypted into tls_out_, which is written
+// like plain output. Plaintext is encrypted only once the previous ciphertext is written,
+// so the output limits and back-pressure see pending replies in out_ as for plain TCP.
+//
 // A protocol error sends the replies of the commands before it, then the error, then closes
 // this connection only. Thread: the owning IoThread's loop thread for every member.
 #pragma once
@@ -23,19 +28,24 @@
 #include "resp/writer.h"
 #include "src/exec/blocking.h"
 #include "src/exec/client.h"
+#include "src/net/tls_session.h"
 
 namespace cairn::server {
 
 class IoThread;
+struct AcceptedSocket;
 
 class Connection {
  public:
   static constexpr size_t kOutputHighWaterBytes = 16 * 1024 * 1024;
   static constexpr size_t kMaxReadChunkBytes = 4 * 1024 * 1024;
+  // TLS: ciphertext read per call (a few records), and plaintext encrypted per write.
+  static constexpr size_t kTlsReadBytes = 64 * 1024;
+  static constexpr size_t kTlsEncryptBytes = 1024 * 1024;
 
-  // Wraps an accepted socket and starts reading. Owns itself: deleted when closed. On
-  // failure the socket is closed.
-  static void Open(IoThread* thread, int fd, bool unix_socket);
+  // Wraps an accepted socket (TLS if it came from the TLS port) and starts reading. Owns
+  // itself: deleted when closed. On failure the socket is closed.
+  static void Open(IoThread* thread, const AcceptedSocket& socket);
 
   // Closes the connection (pending output is dropped). Idempotent.
   void Close();
@@ -100,6 +110,13 @@ class Connection {
   void DeliverMail(resp::Writer& writer);
   // Sends pending output: try a direct writev, queue the rest.
   void Flush();
+  // TLS (connection_tls.cc): ciphertext read from the socket -> plaintext in in_ (false:
+  // the session failed and the connection is closing); sendable out_ -> ciphertext
+  // tls_out_ -> socket.
+  bool ReceiveTls(std::string_view ciphertext);
+  void FlushTls();
+  // After every pending byte has left: resume a paused client, or close if asked to.
+  void AfterDrain();
   void PauseReading();
   void ResumeReading();
   bool MaybeResume();
@@ -160,6 +177,9 @@ class Connection {
   bool pause_counted_ = false;         // counted in ServerState::paused_clients
   uv_timer_t* pause_timer_ = nullptr;    // when output last went over the soft limit; 0: under
   ClientState client_;
+  std::unique_ptr<TlsSession> tls_;  // null on plain TCP and unix sockets
+  std::string tls_in_;               // TLS: ciphertext read buffer
+  std::string tls_out_;              // TLS: ciphertext not yet written (a write covers its head)
 };
 
 }  // namespace cairn::server

@@ -114,7 +114,7 @@ void IoThread::Deliver(Delivery d) {
 }
 
 void IoThread::Adopt(AcceptedSocket socket) {
-  Post([this, socket] { Connection::Open(this, socket.fd, socket.unix_socket); });
+  Post([this, socket] { Connection::Open(this, socket); });
 }
 
 void IoThread::OnAsync(uv_async_t* handle) noexcept {

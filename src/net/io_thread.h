@@ -20,11 +20,13 @@
 namespace cairn::server {
 
 class Connection;
+class TlsContext;
 
 // A freshly accepted socket on its way to an I/O thread.
 struct AcceptedSocket {
   int fd;
   bool unix_socket;
+  const TlsContext* tls = nullptr;  // from the TLS port: the context to handshake with
 };
 
 class IoThread {

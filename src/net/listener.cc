@@ -52,10 +52,13 @@ Listener::Listener(uv_loop_t* loop, ServerState* state,
 
 Listener::~Listener() { Stop(); }
 
-std::string Listener::Start(const Config& config) {
-  if (config.port != 0) {
+std::string Listener::Start(const Config& config, const TlsContext* tls) {
+  for (bool secure : {false, true}) {
+    int port = secure ? config.tls.port : config.port;
+    const TlsContext* ctx = secure ? tls : nullptr;
+    if (port == 0 || (secure && tls == nullptr)) continue;
     for (const std::string& address : config.bind) {
-      std::string err = ListenTcp(address, config.port, config.tcp_backlog);
+      std::string err = ListenTcp(address, port, config.tcp_backlog, ctx);
       if (!err.empty() && address[0] != '-') return err;
     }
   }
@@ -63,11 +66,12 @@ std::string Listener::Start(const Config& config) {
     std::string err = ListenUnix(config.unixsocket, config.unixsocketperm, config.tcp_backlog);
     if (!err.empty()) return err;
   }
-  if (sockets_.empty()) return "no listening sockets (set port or unixsocket)";
+  if (sockets_.empty()) return "no listening sockets (set port, tls-port or unixsocket)";
   return "";
 }
 
-std::string Listener::ListenTcp(const std::string& address, int port, int backlog) {
+std::string Listener::ListenTcp(const std::string& address, int port, int backlog,
+                                const TlsContext* tls) {
   sockaddr_storage ss;
   socklen_t len = 0;
   if (!ParseBindAddress(address, port, &ss, &len)) return "invalid bind address '" + address + "'";
@@ -83,7 +87,7 @@ std::string Listener::ListenTcp(const std::string& address, int port, int backlo
     ::close(fd);
     return err;
   }
-  Watch(fd, false);
+  Watch(fd, false, tls);
   return "";
 }
 
@@ -103,12 +107,12 @@ std::string Listener::ListenUnix(const std::string& path, int perm, int backlog)
   }
   if (perm != 0) ::chmod(path.c_str(), static_cast<mode_t>(perm));
   unix_path_ = path;
-  Watch(fd, true);
+  Watch(fd, true, nullptr);
   return "";
 }
 
-void Listener::Watch(int fd, bool unix_socket) {
-  auto* s = new Socket{this, fd, unix_socket, {}, {}};
+void Listener::Watch(int fd, bool unix_socket, const TlsContext* tls) {
+  auto* s = new Socket{this, fd, unix_socket, tls, {}, {}};
   uv_poll_init(loop_, &s->poll, fd);
   uv_timer_init(loop_, &s->backoff);
   s->poll.data = s;
@@ -140,15 +144,16 @@ void Listener::AcceptAll(Socket* s) {
     }
     int max = state_->limits.maxclients.load(std::memory_order_relaxed);
     if (static_cast<int>(state_->clients.count()) >= max) {
+      // (A TLS client could not read a plain error before its handshake: it is only closed.)
       std::string reply = "-" + std::string(errors::kMaxClients) + "\r\n";
-      ssize_t ignored = ::write(fd, reply.data(), reply.size());
+      ssize_t ignored = s->tls == nullptr ? ::write(fd, reply.data(), reply.size()) : 0;
       (void)ignored;
       ::close(fd);
       stats_->rejected_connections.Add();
       continue;
     }
     IoThread& t = *(*threads_)[next_thread_++ % threads_->size()];
-    t.Adopt(AcceptedSocket{fd, s->unix_socket});
+    t.Adopt(AcceptedSocket{fd, s->unix_socket, s->tls});
   }
 }
 

@@ -1,5 +1,6 @@
 // src/net/listener.h — listening sockets (TCP per bind address, and the unix socket) and the
-// accept loop that spreads new connections round-robin over the I/O threads.
+// accept loop that spreads new connections round-robin over the I/O threads. The plain and
+// the TLS port listen side by side; a TLS connection differs only inside its Connection.
 //
 // The listener runs on the main thread's loop. Accepted sockets are created non-blocking and
 // handed to an IoThread, which owns them from then on. When maxclients is reached, the new
@@ -21,8 +22,10 @@ class Listener {
   Listener(uv_loop_t* loop, ServerState* state, std::vector<std::unique_ptr<IoThread>>* threads);
   ~Listener();
 
-  // Binds and listens on every configured address. Returns an error text on failure.
-  [[nodiscard]] std::string Start(const Config& config);
+  // Binds and listens on every configured address: port (plain TCP) and, when tls-port is
+  // set, tls-port, whose connections handshake with tls (which outlives the listener).
+  // Returns an error text on failure.
+  [[nodiscard]] std::string Start(const Config& config, const TlsContext* tls);
   // Stops accepting and closes the listening sockets (and removes the unix socket file).
   void Stop();
 
@@ -31,12 +34,14 @@ class Listener {
     Listener* owner;
     int fd;
     bool unix_socket;
+    const TlsContext* tls;  // the TLS port's sockets; nullptr for plain ones
     uv_poll_t poll;
     uv_timer_t backoff;  // re-arms the poll after running out of file descriptors
   };
-  [[nodiscard]] std::string ListenTcp(const std::string& address, int port, int backlog);
+  [[nodiscard]] std::string ListenTcp(const std::string& address, int port, int backlog,
+                                      const TlsContext* tls);
   [[nodiscard]] std::string ListenUnix(const std::string& path, int perm, int backlog);
-  void Watch(int fd, bool unix_socket);
+  void Watch(int fd, bool unix_socket, const TlsContext* tls);
   static void OnReadable(uv_poll_t* poll, int status, int events) noexcept;
   void AcceptAll(Socket* s);
   static void OnBackoff(uv_timer_t* timer) noexcept;

@@ -28,6 +28,23 @@ void Server::PrintBanner(const Config& config) {
       threads_.size(), config.databases, config.dir.c_str());
 }
 
+bool Server::StartTls(const Config& config) {
+  tls_ = std::make_unique<TlsContext>();
+  if (Status st = tls_->Configure(config); !st.ok()) {
+    Log(LogLevel::kWarning, "%s", std::string(st.message()).c_str());
+    Log(LogLevel::kWarning, "Failed to configure TLS. Check logs for more info.");
+    return false;
+  }
+  TlsContext* tls = tls_.get();
+  ServerState* state = state_.get();
+  state_->reload_tls = [tls, state] {
+    Status st = tls->Configure(state->config.Snapshot());
+    if (!st.ok()) Log(LogLevel::kWarning, "%s", std::string(st.message()).c_str());
+    return st;
+  };
+  return true;
+}
+
 int Server::Run() {
   Config config = state_->config.Snapshot();
   int n =
@@ -41,8 +58,9 @@ int Server::Run() {
   PrintBanner(config);
   state_->loading = true;  // until recovery ends, commands get -LOADING (as Redis does)
 
+  if (config.tls.port != 0 && !StartTls(config)) return 1;
   listener_ = std::make_unique<Listener>(&loop_, state_.get(), &threads_);
-  std::string err = listener_->Start(config);
+  std::string err = listener_->Start(config, tls_.get());
   if (!err.empty()) {
     Log(LogLevel::kWarning, "%s", err.c_str());
     listener_.reset();

@@ -18,6 +18,7 @@
 #include "src/exec/server_state.h"
 #include "src/net/io_thread.h"
 #include "src/net/listener.h"
+#include "src/net/tls_context.h"
 #include "store/durability/group_commit.h"
 
 namespace cairn::server {
@@ -38,6 +39,8 @@ class Server {
   void BackgroundLoop();
   [[nodiscard]] bool Recover(const Config& config);
   void PrintBanner(const Config& config);
+  // tls-port is set: builds the TLS context; false (logged) if the tls-* options are wrong.
+  [[nodiscard]] bool StartTls(const Config& config);
 
   std::unique_ptr<ServerState> state_;
   uv_loop_t loop_;
@@ -45,6 +48,7 @@ class Server {
   uv_signal_t sigint_;
   uv_async_t shutdown_async_;
   std::vector<std::unique_ptr<IoThread>> threads_;
+  std::unique_ptr<TlsContext> tls_;  // only with tls-port; outlives the listener
   std::unique_ptr<Listener> listener_;
   std::unique_ptr<store::GroupCommit> wal_;
   std::unique_ptr<Persistence> persistence_;

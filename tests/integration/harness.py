@@ -560,6 +560,34 @@ class DurableServer(ServerProcess):
             r.close()
 
 
+class ConfFileServer(ServerProcess):
+    """A server started with a config file as its only argument. conf_text is written with
+    its port, dir, pidfile, logfile and daemonize lines replaced."""
+
+    def __init__(self, conf_text, binary=None):
+        super().__init__(binary=binary)
+        self.conf_text = conf_text
+        self.conf_path = None
+
+    def _spawn(self):
+        self.port = free_port()
+        replacements = {
+            "port": str(self.port), "dir": self.dir, "daemonize": "no",
+            "pidfile": os.path.join(self.dir, "server.pid"), "logfile": '""',
+        }
+        lines = []
+        for line in self.conf_text.splitlines():
+            word = line.split(" ", 1)[0]
+            lines.append("%s %s" % (word, replacements[word]) if word in replacements else line)
+        self.conf_path = os.path.join(self.dir, "redis.conf")
+        with open(self.conf_path, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        self._log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen([self.binary, self.conf_path], stdout=self._log,
+                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                     cwd=self.dir)
+
+
 class ServerTestCase(unittest.TestCase):
     """Base class: one server per test class.
 

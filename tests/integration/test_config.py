@@ -8,15 +8,13 @@ Run: CAIRN_SERVER=build/src/cairn-server /usr/bin/python3 -m unittest -v tests/i
 
 import os
 import re
-import subprocess
 import sys
 import unittest
 
 import redis
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (ServerProcess, ServerTestCase, free_port, is_reference_redis,  # noqa: E402
-                     main)
+from harness import ConfFileServer, ServerTestCase, is_reference_redis, main  # noqa: E402
 
 DEBIAN_REDIS_CONF = "/etc/redis/redis.conf"  # Redis 7.0's default redis.conf
 
@@ -158,34 +156,6 @@ class TestConfigSet(ServerTestCase):
             self.r.xadd("x", {"f": i}, id="%d-1" % (i + 1))
         self.assertEqual(self.r.xlen("x"), 10)
         self.r.config_set("stream-node-max-entries", 100)
-
-
-class ConfFileServer(ServerProcess):
-    """A server started with a config file as its only argument. conf_text is written with
-    its port, dir, pidfile, logfile and daemonize lines replaced."""
-
-    def __init__(self, conf_text):
-        super().__init__()
-        self.conf_text = conf_text
-        self.conf_path = None
-
-    def _spawn(self):
-        self.port = free_port()
-        replacements = {
-            "port": str(self.port), "dir": self.dir, "daemonize": "no",
-            "pidfile": os.path.join(self.dir, "server.pid"), "logfile": '""',
-        }
-        lines = []
-        for line in self.conf_text.splitlines():
-            word = line.split(" ", 1)[0]
-            lines.append("%s %s" % (word, replacements[word]) if word in replacements else line)
-        self.conf_path = os.path.join(self.dir, "redis.conf")
-        with open(self.conf_path, "w") as f:
-            f.write("\n".join(lines) + "\n")
-        self._log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen([self.binary, self.conf_path], stdout=self._log,
-                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                     cwd=self.dir)
 
 
 class TestRedisConf(unittest.TestCase):

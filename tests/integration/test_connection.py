@@ -344,16 +344,24 @@ class TestSelectAndMisc(ServerTestCase):
         self.assertReply(["AUTH", "default", "anything"], "+", b"OK")
 
 
-class TestDebugDisabled(ServerTestCase):
-    # Redis's default is "no"; cairn's is "local" (it only offers DEBUG SLEEP and HELP).
-    server_args = ["--enable-debug-command", "no"]
+DEBUG_REFUSED = (
+    'ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", '
+    'you can run it from a local connection, otherwise you need to set this option in the '
+    'configuration file, and then restart the server.')
 
-    def test_debug_is_refused_when_disabled(self):
-        self.assertErrorReply(
-            ["DEBUG", "SLEEP", "0"],
-            'ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", '
-            'you can run it from a local connection, otherwise you need to set this option in the '
-            'configuration file, and then restart the server.')
+
+class TestDebugDisabled(ServerTestCase):
+    # No enable-debug-command: Redis's default, "no".
+
+    def test_debug_is_refused_by_default(self):
+        self.assertEqual(self.r.config_get("enable-debug-command"), {"enable-debug-command": "no"})
+        self.assertErrorReply(["DEBUG", "SLEEP", "0"], DEBUG_REFUSED)
+
+    def test_debug_in_multi_aborts_the_transaction(self):
+        self.assertReply(["MULTI"], "+", b"OK")
+        self.assertErrorReply(["DEBUG", "SLEEP", "0"], DEBUG_REFUSED)
+        self.assertErrorReply(["EXEC"],
+                              "EXECABORT Transaction discarded because of previous errors.")
 
 
 class TestAuth(ServerTestCase):

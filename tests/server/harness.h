@@ -44,6 +44,14 @@ inline std::string ReplyText(const std::string& bytes) {
   return text;
 }
 
+// A configuration with DEBUG enabled (enable-debug-command yes), for tests that use it:
+// like Redis, the server refuses DEBUG by default.
+inline server::Config WithDebug() {
+  server::Config config;
+  config.enable_debug_command = "yes";
+  return config;
+}
+
 class InProcess {
  public:
   explicit InProcess(server::Config config = {}) : state_(config) {

@@ -130,7 +130,7 @@ TEST_CASE("EXEC is not in the slow log; the commands it ran are") {
 }
 
 TEST_CASE("LATENCY records slow commands as events once a threshold is set") {
-  InProcess t;
+  InProcess t(cairn::test::WithDebug());
   CHECK(t.Cmd("LATENCY LATEST") == "[]");
   CHECK(t.Cmd("LATENCY DOCTOR").find("Latency monitoring is disabled") != std::string::npos);
   CHECK(t.Cmd("CONFIG SET latency-monitor-threshold 1") == "+OK");

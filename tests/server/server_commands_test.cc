@@ -165,7 +165,7 @@ TEST_CASE("SHUTDOWN without a server to stop reports the failure") {
 }
 
 TEST_CASE("DEBUG SLEEP blocks the caller for fractional seconds, reading the time leniently") {
-  InProcess t;
+  InProcess t(cairn::test::WithDebug());
   auto start = std::chrono::steady_clock::now();
   CHECK(t.Cmd("DEBUG SLEEP 0.02") == "+OK");
   CHECK(std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(20));
@@ -175,7 +175,7 @@ TEST_CASE("DEBUG SLEEP blocks the caller for fractional seconds, reading the tim
 }
 
 TEST_CASE("DEBUG knows SLEEP and HELP only") {
-  InProcess t;
+  InProcess t(cairn::test::WithDebug());
   CHECK(t.Cmd("DEBUG HELP") ==
         "[+DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:, +SLEEP <seconds>, "
         "+    Stop the server for <seconds>. Decimals allowed., +HELP, +    Prints this help.]");
@@ -186,6 +186,23 @@ TEST_CASE("DEBUG knows SLEEP and HELP only") {
   CHECK(t.Cmd("DEBUG sleep 1 2") ==
         "-ERR unknown subcommand or wrong number of arguments for 'sleep'. Try DEBUG HELP.");
   CHECK(t.Cmd("DEBUG") == "-ERR wrong number of arguments for 'debug' command");
+}
+
+TEST_CASE("DEBUG is refused by default, before AUTH and when queued in MULTI, as in Redis") {
+  const char* kRefused =
+      "-ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", "
+      "you can run it from a local connection, otherwise you need to set this option in the "
+      "configuration file, and then restart the server.";
+  InProcess t;
+  CHECK(t.Cmd("DEBUG SLEEP 0") == kRefused);
+  CHECK(t.Cmd("MULTI") == "+OK");
+  CHECK(t.Cmd("DEBUG SLEEP 0") == kRefused);
+  CHECK(t.Cmd("EXEC") == "-EXECABORT Transaction discarded because of previous errors.");
+  server::Config config;
+  config.requirepass = "pw";
+  InProcess locked(config);
+  locked.client().authenticated = false;
+  CHECK(locked.Cmd("DEBUG SLEEP 0") == kRefused);
 }
 
 TEST_CASE("DEBUG obeys enable-debug-command: local allows loopback and in-process clients") {

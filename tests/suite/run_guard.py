@@ -108,7 +108,8 @@ def failure_summary(logs, unit):
 
 def guard_unit(args, unit, recorded, timeout_s, logs):
     """Runs unit on a fresh server; returns an error message, or None when it holds its record."""
-    server = harness.ServerProcess(binary=args.server)
+    # Redis's suite uses DEBUG (its own servers run with enable-debug-command yes).
+    server = harness.ServerProcess(["--enable-debug-command", "yes"], binary=args.server)
     try:
         server.start()
     except RuntimeError as e:
