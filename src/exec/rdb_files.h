@@ -1,0 +1,34 @@
+// src/exec/rdb_files.h — RDB files as the server offers them: writing `dbfilename` (SAVE and
+// BGSAVE, so a redis-server can load what cairn holds) and importing one on first start (so
+// data moves in from Redis). The format lives in store/rdb/; this file adds the file system,
+// the AUX fields and the function libraries.
+//
+// Thread-safety: WriteRdbFile runs on any one thread beside commands; ImportRdbFile runs
+// during startup, before commands are served.
+#pragma once
+
+#include <string>
+
+#include "src/exec/server_state.h"
+#include "store/base/status.h"
+#include "store/rdb/rdb_keyspace.h"
+
+namespace cairn::server {
+
+// Saves the keyspace and function libraries to path: written to path.tmp, fsync'ed, renamed
+// over path, directory fsync'ed, so path is always a complete file. kBusy while another
+// snapshot runs; a failure's message names the step and the OS's reason.
+Result<rdb::RdbSaveInfo> WriteRdbFile(ServerState& state, const std::string& path);
+
+// The AUX fields cairn writes (redis-ver, redis-bits, ctime, used-mem, aof-base).
+std::vector<std::pair<std::string, std::string>> RdbAuxFields();
+
+// Whether dir holds data of cairn's own (a snapshot or WAL segments): then an RDB file there
+// is not imported.
+bool HasCairnData(const std::string& dir);
+
+// Loads the RDB file at path into the (empty) store, function libraries included, journal
+// off. The error names the file and, for damage, the offset.
+Result<rdb::RdbLoadInfo> ImportRdbFile(ServerState& state, const std::string& path);
+
+}  // namespace cairn::server
