@@ -9,6 +9,7 @@ do, and exits normally (no crash).
 """
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -187,6 +188,40 @@ class RdbFilesTest(unittest.TestCase):
         self.assertEqual(contents(rr), expected)
         self.assertEqual(rr.execute_command("FCALL", "rdbecho", 0, "hi"), b"hi")
         rr.close()
+
+    def test_redis_cli_rdb_fetches_a_file_that_redis_server_loads(self):
+        path, expected = self.redis_dump()
+        cairn = self.cairn_on(path)
+        cairn.start()
+        out = os.path.join(self.root, "fetched")
+        os.makedirs(out)
+        done = subprocess.run(["redis-cli", "-p", str(cairn.port), "--rdb",
+                               os.path.join(out, "dump.rdb")],
+                              capture_output=True, timeout=60)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertIn(b"Transfer finished with success", done.stderr)
+        redis = RedisProcess(out)
+        self.servers.append(redis)
+        redis.start()
+        rr = redis.client()
+        self.assertEqual(contents(rr), expected)
+        rr.close()
+        # The connection that fetched the file was closed; the server goes on.
+        r = cairn.client()
+        self.assertEqual(r.ping(), True)
+        r.close()
+
+    def test_replica_sync_is_refused_with_a_reason(self):
+        cairn = self.cairn_on()
+        cairn.start()
+        r = cairn.client()
+        self.assertEqual(r.execute_command("REPLCONF", "listening-port", "6380"), b"OK")
+        self.assertEqual(r.execute_command("REPLCONF", "capa", "eof", "capa", "psync2"), b"OK")
+        with self.assertRaisesRegex(Exception, "only an RDB-only sync is served"):
+            r.execute_command("PSYNC", "?", "-1")
+        with self.assertRaisesRegex(Exception, "Unrecognized REPLCONF option: bogus"):
+            r.execute_command("REPLCONF", "bogus", "1")
+        r.close()
 
     def test_bgsave_writes_the_dump_too(self):
         cairn = self.cairn_on()
