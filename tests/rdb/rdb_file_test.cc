@@ -249,6 +249,37 @@ TEST_CASE("a record claiming a huge length fails at the end of the input") {
         "bad or truncated key (type 0) at offset 9 (the input ends at offset 24)");
 }
 
+TEST_CASE("an old file (version 3: seconds TTL, no checksum) and LRU/LFU records load") {
+  // EXPIRETIME 2000000000 s, key "old" = "v"; then IDLE 5 and FREQ 7 before key "hot".
+  std::string file = std::string("REDIS0003") + "\xfd" + std::string("\x00\x94\x35\x77", 4) + '\0' +
+                     "\x03old\x01v" + "\xf8\x05" + "\xf9\x07" + '\0' + "\x03hot\x01w" + "\xff";
+  Store loaded;
+  Result<RdbLoadInfo> info = Load(loaded, file, 5);
+  REQUIRE(info.ok());
+  CHECK(info->read.version == 3);
+  CHECK_FALSE(info->read.checksum_checked);
+  int64_t at = 0;
+  CHECK(GetString(loaded, 0, "old", &at) == "v");
+  CHECK(at == 2000000000000);
+  CHECK(GetString(loaded, 0, "hot", &at) == "w");
+  CHECK(at == 0);
+}
+
+TEST_CASE("a file written without a checksum (all zeros) loads; a wrong one does not") {
+  std::string file = Save(Sample(), RdbSaveOptions{{{"redis-ver", "7.0.15"}}, "function:"});
+  std::string zero = file.substr(0, file.size() - 8) + std::string(8, '\0');
+  Store a;
+  Result<RdbLoadInfo> info = Load(a, zero, 4096);
+  REQUIRE(info.ok());
+  CHECK_FALSE(info->read.checksum_checked);
+  std::string wrong = zero;
+  wrong.back() = 1;
+  Store b;
+  info = Load(b, wrong, 4096);
+  REQUIRE_FALSE(info.ok());
+  CHECK(std::string(info.status().message()).rfind("wrong checksum at offset", 0) == 0);
+}
+
 TEST_CASE("headers that are not RDB, or too new, are refused by name") {
   Store loaded;
   Result<RdbLoadInfo> info = Load(loaded, "CAIRNSNP....", 4096);
