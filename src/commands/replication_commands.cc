@@ -9,9 +9,7 @@
 // The file is built in memory on the calling I/O thread from the same fork-free capture as
 // snapshots (store/rdb/rdb_keyspace.h); its reply, like any read's, leaves only once the log
 // is durable through the capture's cut.
-#include <chrono>
 #include <string>
-#include <thread>
 
 #include "src/exec/command_table.h"
 #include "src/exec/errors.h"
@@ -26,9 +24,6 @@ namespace {
 constexpr std::string_view kStreamNotServed =
     "ERR cairn does not stream replication yet: only an RDB-only sync is served "
     "(REPLCONF rdb-only 1, as redis-cli --rdb sends)";
-
-// A snapshot holds the store's one capture for a moment; wait for it this long at most.
-constexpr auto kCaptureWait = std::chrono::seconds(2);
 
 void CmdReplconf(CommandContext& ctx) {
   if (ctx.args.size() % 2 == 0) {
@@ -66,24 +61,19 @@ bool BuildRdb(CommandContext& ctx, std::string* rdb) {
   options.aux.emplace_back("repl-id", ctx.server.run_id);
   options.aux.emplace_back("repl-offset", "0");
   options.function_meta_prefix = std::string(kFunctionMetaPrefix);
-  auto deadline = std::chrono::steady_clock::now() + kCaptureWait;
-  for (;;) {
+  Result<rdb::RdbSaveInfo> saved = RetryWhileBusy<rdb::RdbSaveInfo>([&] {
     rdb->clear();
-    Result<rdb::RdbSaveInfo> saved =
-        rdb::SaveRdb(ctx.server.store, options, [&](std::string_view bytes) {
-          rdb->append(bytes);
-          return Status::Ok();
-        });
-    if (saved.ok()) {
-      store::Store::ObserveLsn(saved->lsn);  // the reply waits for the cut to be durable
-      return true;
-    }
-    if (saved.status().code() != Code::kBusy || std::chrono::steady_clock::now() > deadline) {
-      ctx.reply.WriteError("ERR " + std::string(saved.status().message()));
-      return false;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    return rdb::SaveRdb(ctx.server.store, options, [&](std::string_view bytes) {
+      rdb->append(bytes);
+      return Status::Ok();
+    });
+  });
+  if (!saved.ok()) {
+    ctx.reply.WriteError("ERR " + std::string(saved.status().message()));
+    return false;
   }
+  store::Store::ObserveLsn(saved->lsn);  // the reply waits for the cut to be durable
+  return true;
 }
 
 void SyncGeneric(CommandContext& ctx, bool psync) {

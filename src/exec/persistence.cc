@@ -37,7 +37,8 @@ Status Persistence::Snapshot(bool rdb) {
   if (wal() != nullptr) wal()->RotateSegment();
   uint64_t wal_bytes = wal() != nullptr ? wal()->stats().bytes : 0;
   auto start = std::chrono::steady_clock::now();
-  Result<store::SnapshotInfo> written = store::WriteSnapshot(state_.store, dir_);
+  Result<store::SnapshotInfo> written = RetryWhileBusy<store::SnapshotInfo>(
+      [&] { return store::WriteSnapshot(state_.store, dir_); });
   last_ok_ = written.ok();
   if (!written.ok()) {
     std::string message(written.status().message());
@@ -63,7 +64,8 @@ Status Persistence::Snapshot(bool rdb) {
 
 Status Persistence::SaveRdbFile() {
   std::string path = dir_ + "/" + state_.config.Read([](const Config& c) { return c.dbfilename; });
-  Result<rdb::RdbSaveInfo> saved = WriteRdbFile(state_, path);
+  Result<rdb::RdbSaveInfo> saved =
+      RetryWhileBusy<rdb::RdbSaveInfo>([&] { return WriteRdbFile(state_, path); });
   last_ok_ = saved.ok();
   if (!saved.ok()) {
     std::string message(saved.status().message());

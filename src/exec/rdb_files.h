@@ -7,13 +7,31 @@
 // during startup, before commands are served.
 #pragma once
 
+#include <chrono>
 #include <string>
+#include <thread>
 
 #include "src/exec/server_state.h"
 #include "store/base/status.h"
 #include "store/rdb/rdb_keyspace.h"
 
 namespace cairn::server {
+
+// Runs save (a snapshot or an RDB file) until it is not kBusy, for at most two seconds. The
+// store has one capture at a time: a BGSAVE holds it while it writes, an RDB-only SYNC only
+// while it captures the shards. Blocks the calling thread meanwhile.
+template <class T, class Fn>
+Result<T> RetryWhileBusy(Fn save) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  for (;;) {
+    Result<T> r = save();
+    if (r.ok() || r.status().code() != Code::kBusy ||
+        std::chrono::steady_clock::now() > deadline) {
+      return r;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
 
 // Saves the keyspace and function libraries to path: written to path.tmp, fsync'ed, renamed
 // over path, directory fsync'ed, so path is always a complete file. kBusy while another
