@@ -15,27 +15,6 @@
 namespace cairn::server {
 namespace {
 
-// Reads a file with read(2).
-class FileSource final : public rdb::RdbSource {
- public:
-  explicit FileSource(int fd) : fd_(fd) {}
-  ~FileSource() override { ::close(fd_); }
-  Result<size_t> Read(size_t max, std::string* out) override {
-    size_t old = out->size();
-    out->resize(old + max);
-    ssize_t n;
-    do {
-      n = ::read(fd_, out->data() + old, max);
-    } while (n < 0 && errno == EINTR);
-    out->resize(old + (n > 0 ? static_cast<size_t>(n) : 0));
-    if (n < 0) return Status::IoError(errno, "read");
-    return static_cast<size_t>(n);
-  }
-
- private:
-  int fd_;
-};
-
 std::string DirOf(const std::string& path) {
   size_t slash = path.rfind('/');
   return slash == std::string::npos ? std::string(".") : path.substr(0, slash);
@@ -87,7 +66,7 @@ bool HasCairnData(const std::string& dir) {
 Result<rdb::RdbLoadInfo> ImportRdbFile(ServerState& state, const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Status::IoError(errno, "opening " + path);
-  FileSource source(fd);
+  rdb::FdSource source(fd);
   rdb::RdbLoadOptions options;
   options.now_ms = state.store.NowMs();
   options.on_function = [&](std::string_view code) -> Status {

@@ -25,8 +25,7 @@ Result<T> RetryWhileBusy(Fn save) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
   for (;;) {
     Result<T> r = save();
-    if (r.ok() || r.status().code() != Code::kBusy ||
-        std::chrono::steady_clock::now() > deadline) {
+    if (r.ok() || r.status().code() != Code::kBusy || std::chrono::steady_clock::now() > deadline) {
       return r;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));

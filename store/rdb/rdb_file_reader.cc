@@ -6,6 +6,9 @@
 // and only a source at its end turns "does not parse" into an error.
 #include "store/rdb/rdb_file_reader.h"
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstring>
 
 #include "store/rdb/crc64.h"
@@ -246,6 +249,20 @@ Result<RdbReadInfo> Reader::Run() {
 }
 
 }  // namespace
+
+FdSource::~FdSource() { ::close(fd_); }
+
+Result<size_t> FdSource::Read(size_t max, std::string* out) {
+  size_t old = out->size();
+  out->resize(old + max);
+  ssize_t n;
+  do {
+    n = ::read(fd_, out->data() + old, max);
+  } while (n < 0 && errno == EINTR);
+  out->resize(old + (n > 0 ? static_cast<size_t>(n) : 0));
+  if (n < 0) return Status::IoError(errno, "read");
+  return static_cast<size_t>(n);
+}
 
 Result<RdbReadInfo> ReadRdbFile(RdbSource& source, RdbVisitor& visitor) {
   Reader reader(source, visitor);

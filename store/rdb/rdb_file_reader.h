@@ -30,6 +30,20 @@ class RdbSource {
   virtual Result<size_t> Read(size_t max, std::string* out) = 0;
 };
 
+// Reads an open file descriptor with read(2) (a file, a pipe, a socket in blocking mode) and
+// closes it when destroyed. A failed read is a kIoError with its errno.
+class FdSource final : public RdbSource {
+ public:
+  explicit FdSource(int fd) : fd_(fd) {}
+  ~FdSource() override;
+  FdSource(const FdSource&) = delete;
+  FdSource& operator=(const FdSource&) = delete;
+  Result<size_t> Read(size_t max, std::string* out) override;
+
+ private:
+  int fd_;
+};
+
 // One key as the file holds it.
 struct RdbKey {
   int db = 0;

@@ -4,8 +4,9 @@ A redis-server writes dump.rdb holding every type (small and large encodings), T
 databases and a function library; cairn started on that directory for the first time imports
 it, makes it its own (a restart no longer needs the file) and serves the same values. SAVE on
 cairn writes dump.rdb; a redis-server started with --dir and --dbfilename on it loads the same
-values. A truncated or damaged file stops cairn's start with the file, the offset and what to
-do, and exits normally (no crash).
+values; so does one fetched with `redis-cli --rdb`, and one that `cairn-rdb export` writes from
+a stopped server's directory. A truncated or damaged file stops cairn's start (and fails
+`cairn-rdb check`) with the file, the offset and what to do, and exits normally (no crash).
 """
 import os
 import shutil
@@ -17,11 +18,17 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from harness import REFERENCE_BINARY, DurableServer, ServerProcess, is_reference_redis
+from harness import (REFERENCE_BINARY, DurableServer, ServerProcess, is_reference_redis,
+                     server_binary)
 
 LIBRARY = ("#!lua name=rdblib\n"
            "redis.register_function('rdbecho', function(keys, args) return args[1] end)")
 FAR_FUTURE_MS = 4102444800000  # 2100-01-01
+
+
+def cairn_rdb_binary():
+    """cairn-rdb, built beside the server under test."""
+    return os.path.join(os.path.dirname(server_binary()), "cairn-rdb")
 
 
 def populate(r):
@@ -222,6 +229,55 @@ class RdbFilesTest(unittest.TestCase):
         with self.assertRaisesRegex(Exception, "Unrecognized REPLCONF option: bogus"):
             r.execute_command("REPLCONF", "bogus", "1")
         r.close()
+
+    def test_cairn_rdb_exports_a_stopped_servers_directory(self):
+        if not os.path.exists(cairn_rdb_binary()):
+            self.skipTest("cairn-rdb is not built")
+        cairn = self.cairn_on()
+        cairn.start()
+        r = cairn.client()
+        populate(r)
+        r.execute_command("BGREWRITEAOF")  # part in the snapshot, part in the log after it
+        time.sleep(0.5)
+        r.rpush("list:small", "after-snapshot")
+        r.execute_command("SELECT", 4)
+        r.set("db4", "after")
+        r.execute_command("SELECT", 0)
+        expected = contents(r)
+        r.close()
+        cairn.stop()
+        out = os.path.join(self.root, "exported")
+        os.makedirs(out)
+        done = subprocess.run([cairn_rdb_binary(), "export", cairn.data_dir,
+                               os.path.join(out, "dump.rdb")], capture_output=True, timeout=60)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        redis = RedisProcess(out)
+        self.servers.append(redis)
+        redis.start()
+        rr = redis.client()
+        self.assertEqual(contents(rr), expected)
+        self.assertEqual(rr.execute_command("FCALL", "rdbecho", 0, "hi"), b"hi")
+        rr.close()
+
+    def test_cairn_rdb_check_reports_contents_or_the_bad_offset(self):
+        if not os.path.exists(cairn_rdb_binary()):
+            self.skipTest("cairn-rdb is not built")
+        path, _ = self.redis_dump()
+        done = subprocess.run([cairn_rdb_binary(), "check", path], capture_output=True)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertIn(b"aux redis-ver=7.0.15", done.stdout)
+        self.assertIn(b"db3: keys=2 expires=0", done.stdout)
+        self.assertIn(b"function library: #!lua name=rdblib", done.stdout)
+        self.assertRegex(done.stdout,
+                         rb"ok: RDB version 10, \d+ keys, \d+ bytes, checksum verified")
+        with open(path, "rb") as f:
+            good = f.read()
+        cut = os.path.join(self.root, "cut.rdb")
+        with open(cut, "wb") as f:
+            f.write(good[:len(good) - 30])
+        done = subprocess.run([cairn_rdb_binary(), "check", cut], capture_output=True)
+        self.assertEqual(done.returncode, 1)
+        self.assertRegex(done.stderr, rb"cut.rdb: bad or truncated .* at offset \d+")
 
     def test_bgsave_writes_the_dump_too(self):
         cairn = self.cairn_on()
