@@ -1,5 +1,5 @@
 // src/commands/replication_commands.cc — the replication handshake as far as cairn serves it
-// today: REPLCONF, and SYNC/PSYNC for a client that asked for the RDB only (`REPLCONF rdb-only
+// today: REPLICAOF/SLAVEOF NO ONE (cairn is always a primary), REPLCONF, and SYNC/PSYNC for a client that asked for the RDB only (`REPLCONF rdb-only
 // 1`, what `redis-cli --rdb FILE` sends). Such a client gets the keyspace as Redis's RDB, in
 // the framing a primary uses for a full sync (`+FULLRESYNC <replid> <offset>` for PSYNC, then
 // `$<length>` and the file's bytes, with no trailing CRLF), and the connection closes. A
@@ -9,6 +9,7 @@
 // The file is built in memory on the calling I/O thread from the same fork-free capture as
 // snapshots (store/rdb/rdb_keyspace.h); its reply, like any read's, leaves only once the log
 // is durable through the capture's cut.
+#include <charconv>
 #include <string>
 
 #include "src/exec/command_table.h"
@@ -89,6 +90,23 @@ void SyncGeneric(CommandContext& ctx, bool psync) {
   ctx.client.close_after_reply = true;  // an RDB-only client is done
 }
 
+// REPLICAOF NO ONE keeps a primary a primary (what Sentinel sends to the one it promotes);
+// following another server is not available yet, and says so.
+void CmdReplicaOf(CommandContext& ctx) {
+  if (EqualsIgnoreCase(ctx.args[1], "no") && EqualsIgnoreCase(ctx.args[2], "one")) {
+    ctx.reply.WriteOk();
+    return;
+  }
+  int64_t port = 0;
+  std::string_view arg = ctx.args[2];
+  auto [end, ec] = std::from_chars(arg.data(), arg.data() + arg.size(), port);
+  if (ec != std::errc() || end != arg.data() + arg.size() || port < 0 || port > 65535) {
+    ctx.reply.WriteError("ERR Invalid master port");
+    return;
+  }
+  ctx.reply.WriteError("ERR cairn cannot be a replica yet: it is always a primary");
+}
+
 void CmdSync(CommandContext& ctx) { SyncGeneric(ctx, false); }
 void CmdPsync(CommandContext& ctx) { SyncGeneric(ctx, true); }
 
@@ -101,6 +119,14 @@ void RegisterReplicationCommands(CommandTable& table) {
        .group = "server", .since = "3.0.0",
        .summary = "An internal command for configuring the replication stream",
        .complexity = "O(1)"},
+      {.name = "replicaof", .arity = 3, .flags = kAdmin | kNoScript | kStale,
+       .handler = CmdReplicaOf, .group = "server", .since = "5.0.0",
+       .summary = "Make the server a replica of another instance, or promote it as master.",
+       .complexity = "O(1)", .syntax = "host port"},
+      {.name = "slaveof", .arity = 3, .flags = kAdmin | kNoScript | kStale,
+       .handler = CmdReplicaOf, .group = "server", .since = "1.0.0",
+       .summary = "Make the server a replica of another instance, or promote it as master.",
+       .complexity = "O(1)", .syntax = "host port"},
       {.name = "sync", .arity = 1, .flags = kAdmin | kNoScript | kNoMulti, .handler = CmdSync,
        .group = "server", .since = "1.0.0",
        .summary = "Internal command used for replication"},

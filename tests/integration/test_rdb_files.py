@@ -228,6 +228,15 @@ class RdbFilesTest(unittest.TestCase):
             r.execute_command("PSYNC", "?", "-1")
         with self.assertRaisesRegex(Exception, "Unrecognized REPLCONF option: bogus"):
             r.execute_command("REPLCONF", "bogus", "1")
+        self.assertEqual(r.execute_command("REPLICAOF", "NO", "ONE"), b"OK")
+        self.assertTrue(r.execute_command("SLAVEOF", "no", "one"))
+        with self.assertRaisesRegex(Exception, "Invalid master port"):
+            r.execute_command("REPLICAOF", "127.0.0.1", "70000")
+        with self.assertRaisesRegex(Exception, "Invalid master port"):
+            r.execute_command("REPLICAOF", "127.0.0.1", "port")
+        with self.assertRaisesRegex(Exception, "cannot be a replica yet"):
+            r.execute_command("REPLICAOF", "127.0.0.1", "6379")
+        self.assertEqual(r.info("replication")["role"], "master")
         r.close()
 
     def test_cairn_rdb_exports_a_stopped_servers_directory(self):
