@@ -1,6 +1,7 @@
 // src/commands/persistence_commands.cc — SAVE, BGSAVE, BGREWRITEAOF: snapshots on demand.
 // In cairn both BGSAVE and BGREWRITEAOF take a snapshot and then trim the write-ahead log it
-// covers (src/exec/persistence.h); neither forks.
+// covers (src/exec/persistence.h); SAVE and BGSAVE also write `dbfilename` as an RDB file,
+// where Redis users look for it. Nothing forks.
 #include "src/exec/command_table.h"
 #include "src/exec/errors.h"
 #include "src/exec/persistence.h"
@@ -18,7 +19,7 @@ bool HavePersistence(CommandContext& ctx) {
 
 void CmdSave(CommandContext& ctx) {
   if (!HavePersistence(ctx)) return;
-  Status st = ctx.server.persistence.load()->Save();
+  Status st = ctx.server.persistence.load()->Save(/*rdb=*/true);
   if (st.ok()) {
     ctx.reply.WriteOk();
   } else if (st.code() == Code::kBusy) {
@@ -28,9 +29,9 @@ void CmdSave(CommandContext& ctx) {
   }
 }
 
-void BackgroundGeneric(CommandContext& ctx, std::string_view started) {
+void BackgroundGeneric(CommandContext& ctx, std::string_view started, bool rdb) {
   if (!HavePersistence(ctx)) return;
-  if (ctx.server.persistence.load()->StartBackground()) {
+  if (ctx.server.persistence.load()->StartBackground(rdb)) {
     ctx.reply.WriteSimple(started);
   } else {
     ctx.reply.WriteError(errors::kBgsaveInProgress);
@@ -42,11 +43,11 @@ void CmdBgSave(CommandContext& ctx) {
     ctx.reply.WriteError(errors::kSyntax);
     return;
   }
-  BackgroundGeneric(ctx, "Background saving started");
+  BackgroundGeneric(ctx, "Background saving started", /*rdb=*/true);
 }
 
 void CmdBgRewriteAof(CommandContext& ctx) {
-  BackgroundGeneric(ctx, "Background append only file rewriting started");
+  BackgroundGeneric(ctx, "Background append only file rewriting started", /*rdb=*/false);
 }
 
 }  // namespace

@@ -29,6 +29,7 @@ struct ClientState {
   uint64_t id = 0;
   bool authenticated = true;
   bool close_after_reply = false;  // QUIT, or a protocol error
+  bool repl_rdb_only = false;      // REPLCONF rdb-only 1: SYNC/PSYNC send the RDB only
   std::string addr = "in-process:0";
   std::string laddr = "in-process:0";
   int fd = -1;

@@ -35,6 +35,7 @@ CommandTable::CommandTable() {
   RegisterDumpCommands(*this);
   RegisterSortCommands(*this);
   RegisterPersistenceCommands(*this);
+  RegisterReplicationCommands(*this);
   RegisterListCommands(*this);
   RegisterHashCommands(*this);
   RegisterSetCommands(*this);

@@ -55,6 +55,7 @@ void RegisterKeyCommands(CommandTable& table);
 void RegisterDumpCommands(CommandTable& table);
 void RegisterSortCommands(CommandTable& table);
 void RegisterPersistenceCommands(CommandTable& table);
+void RegisterReplicationCommands(CommandTable& table);
 void RegisterListCommands(CommandTable& table);
 void RegisterHashCommands(CommandTable& table);
 void RegisterSetCommands(CommandTable& table);

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "src/base/log.h"
+#include "src/exec/rdb_files.h"
 #include "store/durability/snapshot.h"
 #include "store/durability/wal_writer.h"
 
@@ -31,12 +32,13 @@ uint64_t Persistence::changes_since_save() const {
   return wal()->last_lsn() - state_.snapshot_lsn.load();
 }
 
-Status Persistence::Snapshot() {
+Status Persistence::Snapshot(bool rdb) {
   // Records after the cut go to a fresh segment, so the covered ones can be deleted.
   if (wal() != nullptr) wal()->RotateSegment();
   uint64_t wal_bytes = wal() != nullptr ? wal()->stats().bytes : 0;
   auto start = std::chrono::steady_clock::now();
-  Result<store::SnapshotInfo> written = store::WriteSnapshot(state_.store, dir_);
+  Result<store::SnapshotInfo> written = RetryWhileBusy<store::SnapshotInfo>(
+      [&] { return store::WriteSnapshot(state_.store, dir_); });
   last_ok_ = written.ok();
   if (!written.ok()) {
     std::string message(written.status().message());
@@ -57,22 +59,37 @@ Status Persistence::Snapshot() {
       "%d WAL segments trimmed", static_cast<unsigned long long>(r.keys),
       static_cast<unsigned long long>(r.bytes), static_cast<unsigned long long>(r.lsn),
       static_cast<long long>(ms), trimmed.ok() ? *trimmed : -trimmed.status().sys_errno());
+  return rdb ? SaveRdbFile() : Status::Ok();
+}
+
+Status Persistence::SaveRdbFile() {
+  std::string path = dir_ + "/" + state_.config.Read([](const Config& c) { return c.dbfilename; });
+  Result<rdb::RdbSaveInfo> saved =
+      RetryWhileBusy<rdb::RdbSaveInfo>([&] { return WriteRdbFile(state_, path); });
+  last_ok_ = saved.ok();
+  if (!saved.ok()) {
+    std::string message(saved.status().message());
+    Log(LogLevel::kWarning, "RDB file failed: %s", message.c_str());
+    return saved.TakeStatus();
+  }
+  Log(LogLevel::kNotice, "DB saved on disk: %s, %llu keys, %llu bytes", path.c_str(),
+      static_cast<unsigned long long>(saved->keys), static_cast<unsigned long long>(saved->bytes));
   return Status::Ok();
 }
 
-Status Persistence::Save() {
+Status Persistence::Save(bool rdb) {
   if (running_.exchange(true)) return Status(Code::kBusy);
-  Status st = Snapshot();
+  Status st = Snapshot(rdb);
   running_ = false;
   return st;
 }
 
-bool Persistence::StartBackground() {
+bool Persistence::StartBackground(bool rdb) {
   std::lock_guard lock(thread_mu_);
   if (running_.exchange(true)) return false;
   if (thread_.joinable()) thread_.join();  // the previous one has finished
-  thread_ = std::thread([this] {
-    (void)Snapshot();  // logged, and reported by last_ok() (INFO's rdb_last_bgsave_status)
+  thread_ = std::thread([this, rdb] {
+    (void)Snapshot(rdb);  // logged, and reported by last_ok() (INFO's rdb_last_bgsave_status)
     running_ = false;
   });
   return true;
@@ -107,7 +124,7 @@ bool Persistence::WalGrowthDue(const Config& config) const {
 void Persistence::Cron() {
   if (in_progress()) return;
   Config config = state_.config.Snapshot();
-  if (ScheduleDue(config, NowS()) || WalGrowthDue(config)) StartBackground();
+  if (ScheduleDue(config, NowS()) || WalGrowthDue(config)) StartBackground(false);
 }
 
 }  // namespace cairn::server

@@ -1,7 +1,9 @@
 // src/exec/persistence.h — snapshots as the server offers them: SAVE, BGSAVE, BGREWRITEAOF, the
 // `save <seconds> <changes>` schedule, and an automatic snapshot when the WAL has grown
 // (auto-aof-rewrite-min-size / -percentage). Every snapshot is followed by a WAL trim: the
-// segments it covers are deleted (snapshot-then-trim).
+// segments it covers are deleted (snapshot-then-trim). SAVE and BGSAVE then also write
+// `dbfilename`, an RDB file a redis-server loads (rdb_files.h); the scheduled and automatic
+// snapshots, and BGREWRITEAOF, write cairn's snapshot only.
 //
 // Threading: Save runs on the caller's thread; background snapshots run on one thread owned
 // here; Cron runs on the server's background thread. At most one snapshot at a time.
@@ -23,11 +25,13 @@ class Persistence {
   Persistence(ServerState& state, std::string dir);
   ~Persistence();
 
-  // SAVE: snapshot now, on this thread. kBusy when a snapshot is running; a failed snapshot's
-  // message says what failed ("writing <dir>/snapshot.cairn.tmp: No space left on device").
-  Status Save();
-  // BGSAVE / BGREWRITEAOF: starts a background snapshot; false if one is running.
-  bool StartBackground();
+  // Snapshot now, on this thread, and with rdb the RDB file too (SAVE). kBusy when a snapshot
+  // is running; a failure's message says what failed ("writing <dir>/snapshot.cairn.tmp: No
+  // space left on device").
+  Status Save(bool rdb);
+  // Starts a background snapshot, with rdb the RDB file too (BGSAVE; BGREWRITEAOF without);
+  // false if one is running.
+  bool StartBackground(bool rdb);
   // Checks the save schedule and WAL growth; starts a background snapshot when due.
   void Cron();
   // Waits for a running background snapshot.
@@ -40,10 +44,11 @@ class Persistence {
   uint64_t changes_since_save() const;
 
  private:
-  Status Snapshot();  // the shared body: snapshot, then trim
+  Status Snapshot(bool rdb);  // the shared body: snapshot, trim, then the RDB file if asked
   store::GroupCommit* wal() const { return state_.wal.load(std::memory_order_acquire); }
   bool ScheduleDue(const Config& config, int64_t now_s) const;
   bool WalGrowthDue(const Config& config) const;
+  Status SaveRdbFile();
 
   ServerState& state_;
   std::string dir_;

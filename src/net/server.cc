@@ -9,6 +9,7 @@
 #include "src/base/log.h"
 #include "src/exec/durability.h"
 #include "src/exec/notify.h"
+#include "src/exec/rdb_files.h"
 #include "src/scripting/script_engine.h"
 #include "store/durability/snapshot.h"
 
@@ -119,10 +120,40 @@ bool CannotStart(const Status& st) {
   return false;
 }
 
+// Migration: on a first start (no snapshot, no WAL in dir) an RDB file named dbfilename is
+// loaded. Sets *imported when it was; false when the file is there but does not load.
+bool ImportOnFirstStart(ServerState& state, const Config& config, bool* imported) {
+  *imported = false;
+  if (HasCairnData(".") || ::access(config.dbfilename.c_str(), F_OK) != 0) return true;
+  auto start = std::chrono::steady_clock::now();
+  Result<rdb::RdbLoadInfo> loaded = ImportRdbFile(state, config.dbfilename);
+  if (!loaded.ok()) {
+    return CannotStart(Status(loaded.status().code(),
+                              "importing the RDB file failed: " +
+                                  std::string(loaded.status().message()) +
+                                  " (cairn has no data of its own in this directory yet; move "
+                                  "the file away to start empty)"));
+  }
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::chrono::steady_clock::now() - start).count();
+  Log(LogLevel::kNotice,
+      "Imported %s (RDB version %d): %llu keys, %llu already expired and skipped, %llu "
+      "function libraries, %lld ms",
+      config.dbfilename.c_str(), loaded->read.version,
+      static_cast<unsigned long long>(loaded->loaded),
+      static_cast<unsigned long long>(loaded->expired),
+      static_cast<unsigned long long>(loaded->functions), static_cast<long long>(ms));
+  *imported = true;
+  return true;
+}
+
 }  // namespace
 
 // With appendonly: snapshot + WAL replay, then the group commit. Without: the snapshot only.
+// Before either, a first start imports dbfilename and makes it durable as a snapshot.
 bool Server::Recover(const Config& config) {
+  bool imported = false;
+  if (!ImportOnFirstStart(*state_, config, &imported)) return false;
   if (config.appendonly) {
     DurabilityOptions options;
     options.dir = ".";  // main() has made `dir` the working directory
@@ -139,6 +170,11 @@ bool Server::Recover(const Config& config) {
   }
   persistence_ = std::make_unique<Persistence>(*state_, ".");
   state_->persistence = persistence_.get();
+  if (imported) {
+    // The import is in memory only; until this snapshot lands a restart imports it again.
+    if (Status st = persistence_->Save(/*rdb=*/false); !st.ok()) return CannotStart(st);
+    Log(LogLevel::kNotice, "The imported data is now in cairn's snapshot");
+  }
   return true;
 }
 

@@ -206,7 +206,13 @@ bool DecodeZSet(uint8_t type, std::string_view* in, ObjRef* out) {
 bool DecodeObject(std::string_view* in, store::Value* out) {
   if (in->empty()) return false;
   std::string_view rest = in->substr(1);
-  uint8_t type = static_cast<uint8_t>((*in)[0]);
+  if (!DecodeObjectBody(static_cast<uint8_t>((*in)[0]), &rest, out)) return false;
+  *in = rest;
+  return true;
+}
+
+bool DecodeObjectBody(uint8_t type, std::string_view* in, store::Value* out) {
+  std::string_view rest = *in;
   store::Value v;
   bool ok = false;
   switch (type) {

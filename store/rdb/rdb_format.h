@@ -61,6 +61,24 @@
 //   zipmap    := count:u8 (len key len free:u8 value free-bytes)* 0xFF
 //                len: u8 < 254 | 254 u32
 //
+// A whole RDB file (rdb_file.h writes it, rdb_file_reader.h reads it):
+//
+//   file      := "REDIS" version:4 ascii digits ("0010"; 0001-0010 are read)
+//                record* 0xFF crc:u64le         crc64 of every byte before it; from version 5
+//                                               on (absent before); 0 means "not computed"
+//   record    := 0xFA name:string value:string                AUX, a field about the file
+//              | 0xF5 code:string                            FUNCTION2, one function library
+//              | 0xFE db:len                                 SELECTDB: the keys that follow
+//              | 0xFB keys:len expires:len                   RESIZEDB, a sizing hint
+//              | 0xFC at:i64le                               EXPIRETIME_MS of the next key
+//              | 0xFD at:i32le                               EXPIRETIME (seconds), old files
+//              | 0xF9 freq:u8 | 0xF8 idle:len                LFU/LRU of the next key (skipped)
+//              | type:u8 key:string body                     a key, its object (above)
+//   0xF7 (module AUX) and 0xF6 (a pre-release function format) are refused, as are module
+//   types 6 and 7. cairn writes: the header, AUX redis-ver, redis-bits, ctime, used-mem,
+//   aof-base (and whatever its caller adds), FUNCTION2 per library, then per database with
+//   keys SELECTDB, RESIZEDB and its keys, each with EXPIRETIME_MS when it has a TTL; EOF, CRC.
+//
 // Decoding holds every byte to these rules: a length past the bytes present, a packed blob
 // whose header disagrees with its size, a duplicate member or field, a NaN score, an empty
 // collection, stream entries that do not ascend or whose counts disagree with their node, and
@@ -107,7 +125,23 @@ inline constexpr size_t kListNodeMaxBytes = 8192;
 inline constexpr int64_t kStreamEntryDeleted = 1;
 inline constexpr int64_t kStreamEntrySameFields = 2;
 
-// RDB opcodes found in payloads other than objects (FUNCTION DUMP).
+// RDB opcodes: records of a file other than keys; FUNCTION2 also begins FUNCTION DUMP items.
 inline constexpr uint8_t kOpcodeFunction2 = 245;
+inline constexpr uint8_t kOpcodeFunctionPreGa = 246;
+inline constexpr uint8_t kOpcodeModuleAux = 247;
+inline constexpr uint8_t kOpcodeIdle = 248;
+inline constexpr uint8_t kOpcodeFreq = 249;
+inline constexpr uint8_t kOpcodeAux = 250;
+inline constexpr uint8_t kOpcodeResizeDb = 251;
+inline constexpr uint8_t kOpcodeExpireTimeMs = 252;
+inline constexpr uint8_t kOpcodeExpireTime = 253;
+inline constexpr uint8_t kOpcodeSelectDb = 254;
+inline constexpr uint8_t kOpcodeEof = 255;
+
+// "REDIS" and four digits.
+inline constexpr char kRdbMagic[] = "REDIS";
+inline constexpr size_t kRdbHeaderBytes = 9;
+// The first version whose files end in a CRC-64.
+inline constexpr uint16_t kRdbFirstChecksumVersion = 5;
 
 }  // namespace cairn::rdb

@@ -15,6 +15,7 @@
 // key's shard lock (or a reference nobody changes); DecodeObject touches nothing shared.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -29,5 +30,9 @@ void EncodeObject(const store::Value& value, std::string* out);
 // False when the bytes are not a valid object (damaged, hostile, an empty collection, a
 // duplicate member, a module type): *out is then unchanged.
 [[nodiscard]] bool DecodeObject(std::string_view* in, store::Value* out);
+
+// As DecodeObject, for a body whose type byte was read apart from it (an RDB file puts the
+// key between the two).
+[[nodiscard]] bool DecodeObjectBody(uint8_t type, std::string_view* in, store::Value* out);
 
 }  // namespace cairn::rdb

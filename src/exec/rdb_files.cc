@@ -1,0 +1,92 @@
+// src/exec/rdb_files.cc — see rdb_files.h.
+#include "src/exec/rdb_files.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+
+#include "store/durability/log_file.h"
+#include "store/durability/snapshot.h"
+#include "store/durability/wal_reader.h"
+#include "store/memory.h"
+
+namespace cairn::server {
+namespace {
+
+std::string DirOf(const std::string& path) {
+  size_t slash = path.rfind('/');
+  return slash == std::string::npos ? std::string(".") : path.substr(0, slash);
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> RdbAuxFields() {
+  int64_t now_s = WallMs() / 1000;
+  return {{"redis-ver", std::string(kRedisVersion)},
+          {"redis-bits", std::to_string(sizeof(void*) * 8)},
+          {"ctime", std::to_string(now_s)},
+          {"used-mem", std::to_string(store::ReadMemoryStats().allocated_bytes)},
+          {"aof-base", "0"}};
+}
+
+Result<rdb::RdbSaveInfo> WriteRdbFile(ServerState& state, const std::string& path) {
+  std::string tmp = path + ".tmp";
+  ::unlink(tmp.c_str());
+  Result<std::unique_ptr<store::LogFile>> file = store::OpenPosixLogFile(tmp);
+  if (!file.ok()) return Status::IoError(file.status().sys_errno(), "creating " + tmp);
+  store::LogFile& out = **file;
+  rdb::RdbSaveOptions options;
+  options.aux = RdbAuxFields();
+  options.function_meta_prefix = std::string(kFunctionMetaPrefix);
+  Result<rdb::RdbSaveInfo> saved =
+      rdb::SaveRdb(state.store, options, [&](std::string_view bytes) { return out.Append(bytes); });
+  Status st = saved.ok() ? out.Sync() : saved.status();
+  if (!st.ok()) {
+    ::unlink(tmp.c_str());
+    if (st.code() == Code::kIoError) return Status::IoError(st.sys_errno(), "writing " + tmp);
+    return st;
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    return Status::IoError(errno, "renaming " + tmp);
+  }
+  if (Status synced = store::SyncDir(DirOf(path)); !synced.ok()) {
+    return Status::IoError(synced.sys_errno(), "syncing " + DirOf(path));
+  }
+  return saved;
+}
+
+bool HasCairnData(const std::string& dir) {
+  if (::access((dir + "/" + store::kSnapshotFileName).c_str(), F_OK) == 0) return true;
+  Result<std::vector<store::wal::WalSegment>> segments = store::wal::ListSegments(dir);
+  return !segments.ok() || !segments->empty();
+}
+
+Result<rdb::RdbLoadInfo> ImportRdbFile(ServerState& state, const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::IoError(errno, "opening " + path);
+  rdb::FdSource source(fd);
+  rdb::RdbLoadOptions options;
+  options.now_ms = state.store.NowMs();
+  options.on_function = [&](std::string_view code) -> Status {
+    Result<LibraryHeader> header = ParseLibraryHeader(code);
+    if (!header.ok()) {
+      return Status::Corruption("a function library that does not load: " +
+                                std::string(header.status().message()));
+    }
+    std::string name = std::string(kFunctionMetaPrefix) + header->name;
+    if (state.store.Meta().count(name) != 0) {
+      return Status::Corruption("the function library " + header->name + " appears twice");
+    }
+    state.store.SetMeta(name, code);
+    return Status::Ok();
+  };
+  Result<rdb::RdbLoadInfo> loaded = rdb::LoadRdb(state.store, source, options);
+  if (!loaded.ok()) {
+    return Status(loaded.status().code(), path + ": " + std::string(loaded.status().message()));
+  }
+  return loaded;
+}
+
+}  // namespace cairn::server

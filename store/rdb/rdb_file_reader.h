@@ -1,0 +1,73 @@
+// store/rdb/rdb_file_reader.h — reads a whole RDB file (grammar in rdb_format.h; versions 1 to
+// 10, as Redis 7.0 reads them) from a byte source, streaming: it holds one record at a time
+// and hands each key, function library and AUX field to a visitor as it is read.
+//
+// Damage never crashes and never allocates by a declared length: the reader asks the source
+// for more bytes only while a record does not decode yet, so a record claiming 2^60 bytes
+// fails at the end of the real input. The error (kCorruption) names what was wrong and the
+// byte offset in the file where the record starts and where the input ended ("bad or truncated
+// key (type 4) at offset 1234 (the input ends at offset 2000)"). The CRC-64 is checked when
+// the file carries one.
+//
+// Thread-safety: one thread at a time; the source and visitor are called on that thread.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "store/base/status.h"
+#include "store/entry.h"
+
+namespace cairn::rdb {
+
+// Where the file's bytes come from (a file, a socket's transfer).
+class RdbSource {
+ public:
+  virtual ~RdbSource() = default;
+  // Appends at most max bytes to *out and returns how many; 0 means the input has ended.
+  virtual Result<size_t> Read(size_t max, std::string* out) = 0;
+};
+
+// Reads an open file descriptor with read(2) (a file, a pipe, a socket in blocking mode) and
+// closes it when destroyed. A failed read is a kIoError with its errno.
+class FdSource final : public RdbSource {
+ public:
+  explicit FdSource(int fd) : fd_(fd) {}
+  ~FdSource() override;
+  FdSource(const FdSource&) = delete;
+  FdSource& operator=(const FdSource&) = delete;
+  Result<size_t> Read(size_t max, std::string* out) override;
+
+ private:
+  int fd_;
+};
+
+// One key as the file holds it.
+struct RdbKey {
+  int db = 0;
+  std::string key;
+  store::Value value;
+  int64_t expire_at_ms = 0;  // 0: no TTL
+};
+
+// What the reader found, in file order. A failed Status stops reading and is returned as is.
+class RdbVisitor {
+ public:
+  virtual ~RdbVisitor() = default;
+  virtual Status OnAux(std::string_view name, std::string_view value) { return Status::Ok(); }
+  virtual Status OnFunction(std::string_view code) = 0;
+  virtual Status OnKey(RdbKey&& key) = 0;
+};
+
+struct RdbReadInfo {
+  int version = 0;
+  uint64_t keys = 0;
+  uint64_t bytes = 0;             // through the checksum
+  bool checksum_checked = false;  // false: an old version, or a file written without one
+};
+
+Result<RdbReadInfo> ReadRdbFile(RdbSource& source, RdbVisitor& visitor);
+
+}  // namespace cairn::rdb

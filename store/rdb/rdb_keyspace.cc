@@ -1,0 +1,120 @@
+// store/rdb/rdb_keyspace.cc — see rdb_keyspace.h.
+#include "store/rdb/rdb_keyspace.h"
+
+#include <cerrno>
+#include <cstring>
+
+#include "store/capture.h"
+#include "store/store.h"
+
+namespace cairn::rdb {
+namespace {
+
+using store::CapturedEntry;
+using store::Store;
+
+// Writes the captured entries grouped by database. Each shard's entries are already in
+// database order (the capture walks one database after another), so a cursor per shard
+// finds a database's run without sorting.
+void WriteKeys(store::Capture& capture, int databases, RdbFileWriter& out, uint64_t* keys) {
+  std::vector<size_t> next(capture.entries.size(), 0);
+  for (int db = 0; db < databases && out.status().ok(); ++db) {
+    uint64_t count = 0, expires = 0;
+    for (size_t s = 0; s < capture.entries.size(); ++s) {
+      const std::vector<CapturedEntry>& entries = capture.entries[s];
+      for (size_t i = next[s]; i < entries.size() && entries[i].db == db; ++i) {
+        ++count;
+        expires += entries[i].expire_at_ms != 0 ? 1 : 0;
+      }
+    }
+    if (count == 0) continue;
+    out.SelectDb(db, count, expires);
+    for (size_t s = 0; s < capture.entries.size(); ++s) {
+      std::vector<CapturedEntry>& entries = capture.entries[s];
+      for (; next[s] < entries.size() && entries[next[s]].db == db; ++next[s]) {
+        CapturedEntry& e = entries[next[s]];
+        out.Key(e.key, e.value, e.expire_at_ms);
+        e.value = store::Value();  // a written collection no longer needs copy-on-write
+      }
+    }
+    *keys += count;
+  }
+}
+
+class StoreLoader final : public RdbVisitor {
+ public:
+  StoreLoader(Store& store, const RdbLoadOptions& options, RdbLoadInfo* info)
+      : store_(store), options_(options), info_(info) {}
+
+  Status OnFunction(std::string_view code) override {
+    ++info_->functions;
+    return options_.on_function ? options_.on_function(code) : Status::Ok();
+  }
+
+  Status OnKey(RdbKey&& key) override {
+    if (key.db < 0 || key.db >= store_.databases()) {
+      return Status::Corruption("the file has database " + std::to_string(key.db) +
+                                ", beyond the " + std::to_string(store_.databases()) +
+                                " configured (databases)");
+    }
+    if (key.expire_at_ms != 0 && key.expire_at_ms <= options_.now_ms) {
+      ++info_->expired;
+      return Status::Ok();
+    }
+    bool fresh = store_.Access(key.db, key.key, [&](store::KeyHandle& h) {
+      if (h.Find() != nullptr) return false;
+      h.Put(std::move(key.value), key.expire_at_ms);
+      return true;
+    });
+    if (!fresh) {
+      return Status::Corruption("the key \"" + key.key + "\" appears twice in database " +
+                                std::to_string(key.db));
+    }
+    ++info_->loaded;
+    return Status::Ok();
+  }
+
+ private:
+  Store& store_;
+  const RdbLoadOptions& options_;
+  RdbLoadInfo* info_;
+};
+
+}  // namespace
+
+Result<RdbSaveInfo> SaveRdb(Store& store, const RdbSaveOptions& options, RdbSink sink) {
+  store::Capture capture(Store::kShards);
+  if (!store.StartCapture(&capture)) {
+    return Status(Code::kBusy,
+                  std::string("a snapshot is already running: ") + std::strerror(EBUSY));
+  }
+  for (size_t i = 0; i < Store::kShards; ++i) store.CaptureShard(i);
+  store.FinishCapture();
+
+  RdbFileWriter out(std::move(sink));
+  out.Header();
+  for (const auto& [name, value] : options.aux) out.Aux(name, value);
+  if (!options.function_meta_prefix.empty()) {
+    for (const auto& [name, code] : capture.meta) {
+      if (name.rfind(options.function_meta_prefix, 0) == 0) out.Function(code);
+    }
+  }
+  RdbSaveInfo info;
+  info.lsn = capture.lsn;
+  WriteKeys(capture, store.databases(), out, &info.keys);
+  if (Status st = out.Finish(); !st.ok()) return st;
+  info.bytes = out.bytes();
+  return info;
+}
+
+Result<RdbLoadInfo> LoadRdb(Store& store, RdbSource& source, const RdbLoadOptions& options) {
+  RdbLoadInfo info;
+  StoreLoader loader(store, options, &info);
+  Store::ReplayScope replay;  // nothing expires under the load's feet
+  Result<RdbReadInfo> read = ReadRdbFile(source, loader);
+  if (!read.ok()) return read.TakeStatus();
+  info.read = *read;
+  return info;
+}
+
+}  // namespace cairn::rdb
