@@ -7,6 +7,7 @@
 #include <chrono>
 
 #include "src/base/log.h"
+#include "src/exec/acl_file.h"
 #include "src/exec/durability.h"
 #include "src/exec/notify.h"
 #include "src/scripting/script_engine.h"
@@ -39,6 +40,7 @@ int Server::Run() {
   state_->io_threads = n;
   state_->tcp_port = config.port;
   PrintBanner(config);
+  if (!LoadUsers(config)) return 1;
   state_->loading = true;  // until recovery ends, commands get -LOADING (as Redis does)
 
   listener_ = std::make_unique<Listener>(&loop_, state_.get(), &threads_);
@@ -102,6 +104,21 @@ bool CannotStart(const Status& st) {
 }
 
 }  // namespace
+
+// The ACL users of the config file's user lines or of the aclfile (not both, as in Redis).
+bool Server::LoadUsers(const Config& config) {
+  if (!config.acl_users.empty() && !config.aclfile.empty()) {
+    Log(LogLevel::kWarning,
+        "Configuring Redis with users defined in redis.conf and at the same setting an ACL file "
+        "path is invalid. Define either an ACL file or users in the config file, not both.");
+    return false;
+  }
+  Status st = Status::Ok();
+  if (!config.acl_users.empty()) st = LoadAclUsers(state_->acl, config.acl_users, {});
+  if (!config.aclfile.empty()) st = LoadAclFile(state_->acl, config.aclfile);
+  if (!st.ok()) return CannotStart(st);
+  return true;
+}
 
 // With appendonly: snapshot + WAL replay, then the group commit. Without: the snapshot only.
 bool Server::Recover(const Config& config) {

@@ -37,6 +37,8 @@ class Server {
   void BeginShutdown(const char* why);
   void BackgroundLoop();
   [[nodiscard]] bool Recover(const Config& config);
+  // Installs the users of the config file's user lines or the aclfile; false (logged) when bad.
+  [[nodiscard]] bool LoadUsers(const Config& config);
   void PrintBanner(const Config& config);
 
   std::unique_ptr<ServerState> state_;
