@@ -2,8 +2,8 @@
 // GENPASS, LOG, DRYRUN, SAVE, LOAD, HELP, in Redis 7.0's reply shapes and error texts.
 //
 // Users live in the registry (src/exec/acl.h). Deleting a user, or reloading the users from
-// the aclfile, disconnects the clients logged in as those users, the way CLIENT KILL does:
-// the owner thread of each connection closes it.
+// the aclfile, disconnects the clients logged in as those users (the default user's stay),
+// the way CLIENT KILL does: the owner thread of each connection closes it.
 #include <random>
 #include <string>
 #include <vector>
@@ -254,8 +254,9 @@ void CmdAclLoad(CommandContext& ctx) {
     ctx.reply.WriteError("ERR " + std::string(s.message()));
     return;
   }
-  // Every user was replaced: their clients log in again, as after Redis's ACL LOAD.
-  KillUserClients(ctx, [](const std::string&) { return true; });
+  // Every user was replaced: their clients log in again, as after Redis's ACL LOAD. The
+  // default user's clients stay, with the default user's new rules.
+  KillUserClients(ctx, [](const std::string& name) { return name != "default"; });
   ctx.reply.WriteOk();
 }
 

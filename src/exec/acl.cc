@@ -24,6 +24,7 @@ Acl::Acl(const CommandTable& table) : table_(table) {
 void Acl::PublishLocked() {
   const AclUser& def = *users_.at(std::string(kDefaultUser));
   auth_required_.store(!def.nopass() || !def.enabled(), std::memory_order_relaxed);
+  default_nopass_.store(def.nopass(), std::memory_order_relaxed);
   version_.fetch_add(1, std::memory_order_release);
 }
 

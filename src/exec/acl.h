@@ -39,6 +39,8 @@ class Acl {
   void SetRequirePass(std::string_view password);
   // Whether a new connection must authenticate: the default user has a password or is off.
   bool AuthRequired() const { return auth_required_.load(std::memory_order_relaxed); }
+  // Whether the default user is nopass (protected mode applies then).
+  bool DefaultNoPass() const { return default_nopass_.load(std::memory_order_relaxed); }
   // Moves on every change; connections compare it with the version they last looked at.
   uint64_t version() const { return version_.load(std::memory_order_acquire); }
   const CommandTable& table() const { return table_; }
@@ -51,6 +53,7 @@ class Acl {
   std::map<std::string, std::shared_ptr<const AclUser>, std::less<>> users_;
   std::atomic<uint64_t> version_{1};
   std::atomic<bool> auth_required_{false};
+  std::atomic<bool> default_nopass_{true};
 };
 
 }  // namespace cairn::server

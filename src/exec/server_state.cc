@@ -78,6 +78,7 @@ void ServerState::ApplyConfig() {
     acl.SetRequirePass(c.requirepass);
   }
   acl_log.set_max_len(static_cast<size_t>(c.acllog_max_len));
+  limits.protected_mode = c.protected_mode;
   limits.inject_wal_enospc = c.debug_wal_inject_enospc;
   limits.wal_max_pending_bytes = c.wal_max_pending_bytes;
   limits.normal_hard_limit_bytes = c.output_limit_normal.hard_bytes;

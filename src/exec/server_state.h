@@ -43,6 +43,7 @@ struct RuntimeLimits {
   std::atomic<int64_t> client_query_buffer_limit{0};
   std::atomic<int> maxclients{0};
   std::atomic<int> timeout_s{0};
+  std::atomic<bool> protected_mode{true};     // src/net/protected_mode.h
   std::atomic<bool> inject_wal_enospc{false};  // testing only (debug-wal-inject-enospc)
   std::atomic<int64_t> wal_max_pending_bytes{0};
   // client-output-buffer-limit of the normal and pubsub classes.

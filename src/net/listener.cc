@@ -14,6 +14,7 @@
 
 #include "src/base/log.h"
 #include "src/exec/errors.h"
+#include "src/net/protected_mode.h"
 
 namespace cairn::server {
 namespace {
@@ -142,6 +143,13 @@ void Listener::AcceptAll(Socket* s) {
     if (static_cast<int>(state_->clients.count()) >= max) {
       std::string reply = "-" + std::string(errors::kMaxClients) + "\r\n";
       ssize_t ignored = ::write(fd, reply.data(), reply.size());
+      (void)ignored;
+      ::close(fd);
+      stats_->rejected_connections.Add();
+      continue;
+    }
+    if (DeniedByProtectedMode(*state_, fd, s->unix_socket)) {
+      ssize_t ignored = ::write(fd, kProtectedModeDenied.data(), kProtectedModeDenied.size());
       (void)ignored;
       ::close(fd);
       stats_->rejected_connections.Add();
