@@ -47,8 +47,13 @@ void KillUserClients(CommandContext& ctx, Match&& match) {
 }
 
 void CmdAclSetUser(CommandContext& ctx) {
+  std::string_view name = ctx.args[2];
+  if (name.find_first_of(std::string_view(" \0", 2)) != std::string_view::npos) {
+    ctx.reply.WriteError("ERR Usernames can't contain spaces or null characters");
+    return;
+  }
   std::vector<std::string> rules(ctx.args.begin() + 3, ctx.args.end());
-  Status s = ctx.server.acl.SetUser(ctx.args[2], rules);
+  Status s = ctx.server.acl.SetUser(name, rules);
   if (!s.ok()) {
     ctx.reply.WriteError("ERR " + std::string(s.message()));
     return;

@@ -32,10 +32,15 @@ std::string InfoLine(ServerState& server, const ClientState& client, const Comma
   return ClientListLine(client, spec, multi, WallMs());
 }
 
+std::string Context(const ClientState& client) {
+  if (client.script) return "lua";
+  return client.multi.active || client.in_exec ? "multi" : "toplevel";
+}
+
 void LogRefusal(ServerState& server, ClientState& client, const CommandSpec& spec,
                 std::string_view reason, std::string_view object) {
   AclLogEntry entry{std::string(reason),
-                    client.script ? "lua" : (client.multi.active ? "multi" : "toplevel"),
+                    Context(client),
                     std::string(object), client.user->name(), InfoLine(server, client, &spec)};
   server.acl_log.Add(std::move(entry), WallMs());
 }
@@ -76,7 +81,7 @@ bool AclLogin(ServerState& server, ClientState& client, std::string_view user,
               std::string_view password) {
   std::shared_ptr<const AclUser> found = server.acl.Find(user);
   if (found == nullptr || !found->enabled() || !found->PasswordMatches(password)) {
-    AclLogEntry entry{"auth", client.script ? "lua" : (client.multi.active ? "multi" : "toplevel"),
+    AclLogEntry entry{"auth", Context(client),
                       "AUTH", std::string(user), InfoLine(server, client, nullptr)};
     server.acl_log.Add(std::move(entry), WallMs());
     return false;

@@ -38,12 +38,13 @@ int64_t BeginIndex(const AclKeySpec& spec, std::span<const std::string_view> arg
 uint8_t VariableAccess(std::string_view name, std::span<const std::string_view> args,
                        uint8_t access) {
   if (name == "set") {
-    bool get = std::any_of(args.begin() + 1, args.end(),
+    // Options follow "SET key value": a value that reads "get" is only a value.
+    bool get = args.size() > 3 && std::any_of(args.begin() + 3, args.end(),
                            [](std::string_view a) { return EqualsNoCase(a, "get"); });
     return get ? access : static_cast<uint8_t>(access & ~kKeyRead);
   }
   if (name == "bitfield") {
-    bool writes = std::any_of(args.begin() + 1, args.end(), [](std::string_view a) {
+    bool writes = args.size() > 2 && std::any_of(args.begin() + 2, args.end(), [](std::string_view a) {
       return EqualsNoCase(a, "set") || EqualsNoCase(a, "incrby");
     });
     return writes ? access : static_cast<uint8_t>(kKeyRead);

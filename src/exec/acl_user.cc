@@ -128,7 +128,11 @@ AclVerdict AclUser::Check(const CommandSpec& spec, std::span<const std::string_v
   for (const AclSelector& selector : selectors_) {
     AclVerdict v = selector.Check(spec, args);
     if (v.denial == AclDenial::kNone) return v;
-    if (v.denial > worst.denial) worst = v;
+    // Of two refusals of one kind, the one that got further through the arguments.
+    if (v.denial > worst.denial ||
+        (v.denial == worst.denial && v.arg_index > worst.arg_index)) {
+      worst = v;
+    }
   }
   return worst;
 }

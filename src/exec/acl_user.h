@@ -42,7 +42,7 @@ class AclUser {
   bool Unrestricted() const { return selectors_[0].Unrestricted(); }
 
   // The selector verdict Redis reports: allowed if any selector allows, else the most
-  // relevant refusal (acl_selector.h's order).
+  // relevant refusal (acl_selector.h's order; among equals, the latest argument).
   AclVerdict Check(const CommandSpec& spec, std::span<const std::string_view> args) const;
 
   // "on #<hash> ~* &* +@all (...)": ACL LIST's text without the "user <name> " prefix.

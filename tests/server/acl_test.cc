@@ -182,3 +182,11 @@ TEST_CASE("requirepass is the default user's password") {
   CHECK(t.Cmd("AUTH other") == "+OK");
   CHECK(t.Cmd("CONFIG SET requirepass \"\"") == "+OK");
 }
+
+TEST_CASE("SET reads its key only with the GET option, not with a value that reads get") {
+  InProcess t;
+  CHECK(Verdict(t, {"+@all", "%W~w*"}, "SET w1 get") == AclDenial::kNone);
+  CHECK(Verdict(t, {"+@all", "%W~w*"}, "SET w1 bar GET") == AclDenial::kKey);
+  CHECK(Verdict(t, {"+@all", "%W~w*"}, "BITFIELD w1 GET u8 0") == AclDenial::kKey);
+  CHECK(Verdict(t, {"+@all", "%R~w*"}, "BITFIELD w1 GET u8 0") == AclDenial::kNone);
+}
