@@ -242,8 +242,9 @@ void CmdAclSave(CommandContext& ctx) {
     return;
   }
   if (!SaveAclFile(ctx.server.acl, path).ok()) {
-    ctx.reply.WriteError("ERR There was an error trying to save the ACLs. Please check the "
-                         "server logs for more information");
+    ctx.reply.WriteError(
+        "ERR There was an error trying to save the ACLs. Please check the "
+        "server logs for more information");
     return;
   }
   ctx.reply.WriteOk();
@@ -270,19 +271,29 @@ void CmdAclHelp(CommandContext& ctx) {
             {"CAT [<category>]",
              "    List all commands that belong to <category>, or all command categories",
              "    when no category is specified.",
-             "DELUSER <username> [<username> ...]", "    Delete a list of users.",
+             "DELUSER <username> [<username> ...]",
+             "    Delete a list of users.",
              "DRYRUN <username> <command> [<arg> ...]",
              "    Returns whether the user can execute the given command without executing the "
              "command.",
-             "GETUSER <username>", "    Get the user's details.", "GENPASS [<bits>]",
+             "GETUSER <username>",
+             "    Get the user's details.",
+             "GENPASS [<bits>]",
              "    Generate a secure 256-bit user password. The optional `bits` argument can",
-             "    be used to specify a different size.", "LIST",
-             "    Show users details in config file format.", "LOAD",
-             "    Reload users from the ACL file.", "LOG [<count> | RESET]",
-             "    Show the ACL log entries.", "SAVE", "    Save the current config to the ACL file.",
+             "    be used to specify a different size.",
+             "LIST",
+             "    Show users details in config file format.",
+             "LOAD",
+             "    Reload users from the ACL file.",
+             "LOG [<count> | RESET]",
+             "    Show the ACL log entries.",
+             "SAVE",
+             "    Save the current config to the ACL file.",
              "SETUSER <username> <attribute> [<attribute> ...]",
-             "    Create or modify a user with the specified attributes.", "USERS",
-             "    List all the registered usernames.", "WHOAMI",
+             "    Create or modify a user with the specified attributes.",
+             "USERS",
+             "    List all the registered usernames.",
+             "WHOAMI",
              "    Return the current connection username."});
 }
 
@@ -294,45 +305,58 @@ void RegisterAclCommand(CommandTable& table) {
   constexpr uint32_t kAdminFlags = kAdmin | kBase;
   auto sub = [&](std::string_view name, int arity, uint32_t flags, Handler h,
                  std::string_view summary, std::string_view syntax) {
-    return CommandSpec{.name = name, .arity = arity, .flags = flags, .handler = h,
-                       .group = kGroup, .since = "6.0.0", .summary = summary,
-                       .complexity = "O(N)", .syntax = syntax};
+    return CommandSpec{.name = name,
+                       .arity = arity,
+                       .flags = flags,
+                       .handler = h,
+                       .group = kGroup,
+                       .since = "6.0.0",
+                       .summary = summary,
+                       .complexity = "O(N)",
+                       .syntax = syntax};
   };
-  table.Add({{.name = "acl", .arity = -2, .group = kGroup, .since = "6.0.0",
-              .summary = "A container for Access List Control commands",
-              .complexity = "Depends on subcommand.",
-              .subcommands = {
-                  sub("acl|cat", -2, kBase, CmdAclCat,
-                      "List the ACL categories or the commands inside a category", "[categoryname]"),
-                  sub("acl|deluser", -3, kAdminFlags, CmdAclDelUser,
-                      "Remove the specified ACL users and the associated rules",
-                      "username [username ...]"),
-                  sub("acl|dryrun", -4, kAdminFlags, CmdAclDryRun,
-                      "Returns whether the user can execute the given command without executing "
-                      "the command.",
-                      "username command [arg [arg ...]]"),
-                  sub("acl|genpass", -2, kBase, CmdAclGenPass,
-                      "Generate a pseudorandom secure password to use for ACL users", "[bits]"),
-                  sub("acl|getuser", 3, kAdminFlags, CmdAclGetUser,
-                      "Get the rules for a specific ACL user", "username"),
-                  sub("acl|help", 2, kLoading | kStale, CmdAclHelp, "Show helpful text about the "
-                      "different subcommands", ""),
-                  sub("acl|list", 2, kAdminFlags, CmdAclList,
-                      "List the current ACL rules in ACL config file format", ""),
-                  sub("acl|load", 2, kAdminFlags, CmdAclLoad,
-                      "Reload the ACLs from the configured ACL file", ""),
-                  sub("acl|log", -2, kAdminFlags, CmdAclLog,
-                      "List latest events denied because of ACLs in place", "[count|RESET]"),
-                  sub("acl|save", 2, kAdminFlags, CmdAclSave,
-                      "Save the current ACL rules in the configured ACL file", ""),
-                  sub("acl|setuser", -3, kAdminFlags, CmdAclSetUser,
-                      "Modify or create the rules for a specific ACL user",
-                      "username [rule [rule ...]]"),
-                  sub("acl|users", 2, kAdminFlags, CmdAclUsers, "List the username of all the "
-                      "configured ACL rules", ""),
-                  sub("acl|whoami", 2, kBase, CmdAclWhoAmI,
-                      "Return the name of the user associated to the current connection", ""),
-              }}});
+  table.Add(
+      {{.name = "acl",
+        .arity = -2,
+        .group = kGroup,
+        .since = "6.0.0",
+        .summary = "A container for Access List Control commands",
+        .complexity = "Depends on subcommand.",
+        .subcommands = {
+            sub("acl|cat", -2, kBase, CmdAclCat,
+                "List the ACL categories or the commands inside a category", "[categoryname]"),
+            sub("acl|deluser", -3, kAdminFlags, CmdAclDelUser,
+                "Remove the specified ACL users and the associated rules",
+                "username [username ...]"),
+            sub("acl|dryrun", -4, kAdminFlags, CmdAclDryRun,
+                "Returns whether the user can execute the given command without executing "
+                "the command.",
+                "username command [arg [arg ...]]"),
+            sub("acl|genpass", -2, kBase, CmdAclGenPass,
+                "Generate a pseudorandom secure password to use for ACL users", "[bits]"),
+            sub("acl|getuser", 3, kAdminFlags, CmdAclGetUser,
+                "Get the rules for a specific ACL user", "username"),
+            sub("acl|help", 2, kLoading | kStale, CmdAclHelp,
+                "Show helpful text about the "
+                "different subcommands",
+                ""),
+            sub("acl|list", 2, kAdminFlags, CmdAclList,
+                "List the current ACL rules in ACL config file format", ""),
+            sub("acl|load", 2, kAdminFlags, CmdAclLoad,
+                "Reload the ACLs from the configured ACL file", ""),
+            sub("acl|log", -2, kAdminFlags, CmdAclLog,
+                "List latest events denied because of ACLs in place", "[count|RESET]"),
+            sub("acl|save", 2, kAdminFlags, CmdAclSave,
+                "Save the current ACL rules in the configured ACL file", ""),
+            sub("acl|setuser", -3, kAdminFlags, CmdAclSetUser,
+                "Modify or create the rules for a specific ACL user", "username [rule [rule ...]]"),
+            sub("acl|users", 2, kAdminFlags, CmdAclUsers,
+                "List the username of all the "
+                "configured ACL rules",
+                ""),
+            sub("acl|whoami", 2, kBase, CmdAclWhoAmI,
+                "Return the name of the user associated to the current connection", ""),
+        }}});
 }
 
 }  // namespace cairn::server

@@ -1,9 +1,8 @@
 // src/exec/acl_categories.cc — see acl_categories.h.
 #include "src/exec/acl_categories.h"
 
-#include <strings.h>
-
 #include "src/exec/command.h"
+#include "src/exec/reply.h"
 
 namespace cairn::server {
 namespace {
@@ -66,7 +65,7 @@ bool ReplacesGroupCategory(std::string_view name, uint32_t* cats) {
 std::optional<AclCategory> FindAclCategory(std::string_view name) {
   for (uint32_t c = 0; c < kCatCount; ++c) {
     std::string_view known = kAclCategoryNames[c];
-    if (known.size() == name.size() && strncasecmp(known.data(), name.data(), name.size()) == 0) {
+    if (EqualsIgnoreCase(known, name)) {
       return static_cast<AclCategory>(c);
     }
   }

@@ -39,9 +39,8 @@ std::string Context(const ClientState& client) {
 
 void LogRefusal(ServerState& server, ClientState& client, const CommandSpec& spec,
                 std::string_view reason, std::string_view object) {
-  AclLogEntry entry{std::string(reason),
-                    Context(client),
-                    std::string(object), client.user->name(), InfoLine(server, client, &spec)};
+  AclLogEntry entry{std::string(reason), Context(client), std::string(object), client.user->name(),
+                    InfoLine(server, client, &spec)};
   server.acl_log.Add(std::move(entry), WallMs());
 }
 
@@ -81,8 +80,8 @@ bool AclLogin(ServerState& server, ClientState& client, std::string_view user,
               std::string_view password) {
   std::shared_ptr<const AclUser> found = server.acl.Find(user);
   if (found == nullptr || !found->enabled() || !found->PasswordMatches(password)) {
-    AclLogEntry entry{"auth", Context(client),
-                      "AUTH", std::string(user), InfoLine(server, client, nullptr)};
+    AclLogEntry entry{"auth", Context(client), "AUTH", std::string(user),
+                      InfoLine(server, client, nullptr)};
     server.acl_log.Add(std::move(entry), WallMs());
     return false;
   }

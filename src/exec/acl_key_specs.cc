@@ -4,12 +4,11 @@
 // count from an argument.
 #include "src/exec/acl_key_specs.h"
 
-#include <strings.h>
-
 #include <algorithm>
 
 #include "resp/number.h"
 #include "src/exec/command.h"
+#include "src/exec/reply.h"
 
 namespace cairn::server {
 namespace {
@@ -18,18 +17,13 @@ constexpr AclKeySpec kSpecs[] = {
 #include "src/exec/acl_key_specs_table.inc"
 };
 
-bool EqualsNoCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
-}
-
 // The index of the spec's first key, or -1 when the arguments do not have one.
 int64_t BeginIndex(const AclKeySpec& spec, std::span<const std::string_view> args) {
   int64_t argc = static_cast<int64_t>(args.size());
   if (spec.begin == AclKeySpec::kIndex) return spec.start < argc ? spec.start : -1;
   int64_t step = spec.start < 0 ? -1 : 1;
-  for (int64_t i = spec.start < 0 ? argc + spec.start : spec.start; i > 0 && i < argc;
-       i += step) {
-    if (EqualsNoCase(args[static_cast<size_t>(i)], spec.keyword)) return i + 1;
+  for (int64_t i = spec.start < 0 ? argc + spec.start : spec.start; i > 0 && i < argc; i += step) {
+    if (EqualsIgnoreCase(args[static_cast<size_t>(i)], spec.keyword)) return i + 1;
   }
   return -1;
 }
@@ -39,14 +33,16 @@ uint8_t VariableAccess(std::string_view name, std::span<const std::string_view> 
                        uint8_t access) {
   if (name == "set") {
     // Options follow "SET key value": a value that reads "get" is only a value.
-    bool get = args.size() > 3 && std::any_of(args.begin() + 3, args.end(),
-                           [](std::string_view a) { return EqualsNoCase(a, "get"); });
+    bool get = args.size() > 3 && std::any_of(args.begin() + 3, args.end(), [](std::string_view a) {
+                 return EqualsIgnoreCase(a, "get");
+               });
     return get ? access : static_cast<uint8_t>(access & ~kKeyRead);
   }
   if (name == "bitfield") {
-    bool writes = args.size() > 2 && std::any_of(args.begin() + 2, args.end(), [](std::string_view a) {
-      return EqualsNoCase(a, "set") || EqualsNoCase(a, "incrby");
-    });
+    bool writes =
+        args.size() > 2 && std::any_of(args.begin() + 2, args.end(), [](std::string_view a) {
+          return EqualsIgnoreCase(a, "set") || EqualsIgnoreCase(a, "incrby");
+        });
     return writes ? access : static_cast<uint8_t>(kKeyRead);
   }
   return access;

@@ -48,8 +48,7 @@ void ForEachAclKey(const CommandSpec& spec, std::span<const std::string_view> ar
                    AclKeyVisitor visit, void* context);
 
 template <typename Visit>
-void ForEachAclKey(const CommandSpec& spec, std::span<const std::string_view> args,
-                   Visit&& visit) {
+void ForEachAclKey(const CommandSpec& spec, std::span<const std::string_view> args, Visit&& visit) {
   ForEachAclKey(
       spec, args,
       [](void* context, size_t index, uint8_t access) {

@@ -1,14 +1,13 @@
 // src/exec/acl_selector.cc — see acl_selector.h.
 #include "src/exec/acl_selector.h"
 
-#include <strings.h>
-
 #include <algorithm>
 
 #include "src/base/glob.h"
 #include "src/exec/acl_categories.h"
 #include "src/exec/acl_key_specs.h"
 #include "src/exec/command_table.h"
+#include "src/exec/reply.h"
 
 namespace cairn::server {
 namespace {
@@ -22,10 +21,6 @@ constexpr std::string_view kChannelsAfterAll =
     "Adding a pattern after the * pattern (or the 'allchannels' flag) is not valid and does "
     "not have any effect. Try 'resetchannels' to start with an empty list of channels";
 constexpr std::string_view kFirstArgOfSub = "Allowing first-arg of a subcommand is not supported";
-
-bool Is(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
-}
 
 bool HasSpace(std::string_view s) {
   return std::any_of(s.begin(), s.end(), [](char c) { return c == ' ' || c == '\t'; });
@@ -72,16 +67,16 @@ bool AclSelector::AllCommands() const {
 }
 
 Status AclSelector::Apply(const CommandTable& table, std::string_view rule) {
-  if (Is(rule, "allkeys") || rule == "~*") {
+  if (EqualsIgnoreCase(rule, "allkeys") || rule == "~*") {
     all_keys_ = true;
     keys_.clear();
-  } else if (Is(rule, "resetkeys")) {
+  } else if (EqualsIgnoreCase(rule, "resetkeys")) {
     all_keys_ = false;
     keys_.clear();
-  } else if (Is(rule, "allchannels") || rule == "&*") {
+  } else if (EqualsIgnoreCase(rule, "allchannels") || rule == "&*") {
     all_channels_ = true;
     channels_.clear();
-  } else if (Is(rule, "resetchannels")) {
+  } else if (EqualsIgnoreCase(rule, "resetchannels")) {
     all_channels_ = false;
     channels_.clear();
   } else if (!rule.empty() && (rule[0] == '~' || rule[0] == '%')) {
@@ -132,8 +127,8 @@ Status AclSelector::ApplyKeyRule(std::string_view rule) {
 }
 
 Status AclSelector::ApplyCommandRule(const CommandTable& table, std::string_view rule) {
-  if (Is(rule, "allcommands") || Is(rule, "+@all") || Is(rule, "nocommands") ||
-      Is(rule, "-@all")) {
+  if (EqualsIgnoreCase(rule, "allcommands") || EqualsIgnoreCase(rule, "+@all") ||
+      EqualsIgnoreCase(rule, "nocommands") || EqualsIgnoreCase(rule, "-@all")) {
     bool on = rule[0] != 'n' && rule[0] != 'N' && rule[0] != '-';
     std::fill(bits_.begin(), bits_.end(), on ? ~0ull : 0);
     future_commands_ = on;
@@ -186,7 +181,7 @@ bool AclSelector::AllowsCommand(const CommandSpec& spec,
   auto it = first_args_.find(spec.id);
   if (it == first_args_.end() || args.size() < 2) return false;
   return std::any_of(it->second.begin(), it->second.end(),
-                     [&](const std::string& a) { return Is(a, args[1]); });
+                     [&](const std::string& a) { return EqualsIgnoreCase(a, args[1]); });
 }
 
 bool AclSelector::KeyAllowed(std::string_view key, uint8_t access) const {
@@ -205,8 +200,7 @@ bool AclSelector::ChannelAllowed(std::string_view channel, bool is_pattern) cons
 }
 
 AclDenial AclSelector::CheckChannels(const CommandSpec& spec,
-                                     std::span<const std::string_view> args,
-                                     size_t* index) const {
+                                     std::span<const std::string_view> args, size_t* index) const {
   ChannelArgs ch = ChannelsOf(spec.name, args.size());
   for (size_t i = ch.first; ch.first > 0 && i <= ch.last && i < args.size(); ++i) {
     if (!ChannelAllowed(args[i], ch.is_pattern)) {

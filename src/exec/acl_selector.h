@@ -70,7 +70,7 @@ class AclSelector {
   [[nodiscard]] Status ApplyCommandRule(const CommandTable& table, std::string_view rule);
   [[nodiscard]] Status ApplyKeyRule(std::string_view rule);
 
-  std::vector<uint64_t> bits_;  // one bit per command slot id
+  std::vector<uint64_t> bits_;    // one bit per command slot id
   bool future_commands_ = false;  // +@all: commands added later are allowed too
   std::map<size_t, std::vector<std::string>> first_args_;  // +select|0: id -> allowed args
   bool all_keys_ = false;

@@ -63,7 +63,8 @@ std::string AclSelector::DescribeCommands(const CommandTable& table) const {
     }
     auto it = first_args_.find(spec.id);
     if (user_bit || it == first_args_.end()) return;
-    for (const std::string& arg : it->second) rules += "+" + std::string(spec.name) + "|" + arg + " ";
+    for (const std::string& arg : it->second)
+      rules += "+" + std::string(spec.name) + "|" + arg + " ";
   });
   rules.pop_back();
   return rules;

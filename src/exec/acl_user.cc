@@ -1,12 +1,11 @@
 // src/exec/acl_user.cc — see acl_user.h.
 #include "src/exec/acl_user.h"
 
-#include <strings.h>
-
 #include <algorithm>
 
 #include "src/base/sha256.h"
 #include "src/exec/command_table.h"
+#include "src/exec/reply.h"
 
 namespace cairn::server {
 namespace {
@@ -16,10 +15,6 @@ constexpr std::string_view kBadDigest =
     "characters";
 constexpr std::string_view kNoSuchPassword =
     "The password you are trying to remove from the user does not exist";
-
-bool Is(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
-}
 
 // Compares without an early exit, so the time taken does not reveal how much matched.
 bool ConstantTimeEquals(std::string_view a, std::string_view b) {
@@ -51,16 +46,18 @@ bool AclUser::PasswordMatches(std::string_view password) const {
 
 Status AclUser::Apply(const CommandTable& table, std::string_view rule) {
   if (rule.empty()) return Status::Ok();
-  if (Is(rule, "on") || Is(rule, "off")) {
-    enabled_ = Is(rule, "on");
-  } else if (Is(rule, "nopass") || Is(rule, "resetpass")) {
-    nopass_ = Is(rule, "nopass");
+  if (EqualsIgnoreCase(rule, "on") || EqualsIgnoreCase(rule, "off")) {
+    enabled_ = EqualsIgnoreCase(rule, "on");
+  } else if (EqualsIgnoreCase(rule, "nopass") || EqualsIgnoreCase(rule, "resetpass")) {
+    nopass_ = EqualsIgnoreCase(rule, "nopass");
     passwords_.clear();
-  } else if (Is(rule, "sanitize-payload") || Is(rule, "skip-sanitize-payload")) {
-    sanitize_ = Is(rule, "sanitize-payload") ? Sanitize::kSanitize : Sanitize::kSkip;
+  } else if (EqualsIgnoreCase(rule, "sanitize-payload") ||
+             EqualsIgnoreCase(rule, "skip-sanitize-payload")) {
+    sanitize_ = EqualsIgnoreCase(rule, "sanitize-payload") ? Sanitize::kSanitize : Sanitize::kSkip;
   } else if (rule[0] == '>' || rule[0] == '#' || rule[0] == '<' || rule[0] == '!') {
     bool hashed = rule[0] == '#' || rule[0] == '!';
-    if (hashed && !IsPasswordDigest(rule.substr(1))) return Status::Invalid(std::string(kBadDigest));
+    if (hashed && !IsPasswordDigest(rule.substr(1)))
+      return Status::Invalid(std::string(kBadDigest));
     std::string digest = hashed ? std::string(rule.substr(1)) : Sha256Hex(rule.substr(1));
     auto it = std::find(passwords_.begin(), passwords_.end(), digest);
     if (rule[0] == '>' || rule[0] == '#') {
@@ -84,9 +81,9 @@ Status AclUser::Apply(const CommandTable& table, std::string_view rule) {
       body = space == std::string_view::npos ? std::string_view() : body.substr(space + 1);
     }
     selectors_.push_back(std::move(selector));
-  } else if (Is(rule, "clearselectors")) {
+  } else if (EqualsIgnoreCase(rule, "clearselectors")) {
     selectors_.resize(1, selectors_[0]);
-  } else if (Is(rule, "reset")) {
+  } else if (EqualsIgnoreCase(rule, "reset")) {
     passwords_.clear();
     nopass_ = false;
     enabled_ = false;
@@ -108,16 +105,16 @@ Status AclUser::ApplyAll(const CommandTable& table, std::span<const std::string>
         rule += " " + rules[j];
       }
       if (j == rules.size()) {
-        return Status::Invalid("Unmatched parenthesis in acl selector starting at '" +
-                               rules[i] + "'.");
+        return Status::Invalid("Unmatched parenthesis in acl selector starting at '" + rules[i] +
+                               "'.");
       }
       rule += " " + rules[j];
       i = j;
     }
     Status s = Apply(table, rule);
     if (!s.ok()) {
-      return Status::Invalid("Error in ACL SETUSER modifier '" + rule + "': " +
-                             std::string(s.message()));
+      return Status::Invalid("Error in ACL SETUSER modifier '" + rule +
+                             "': " + std::string(s.message()));
     }
   }
   return Status::Ok();
@@ -129,8 +126,7 @@ AclVerdict AclUser::Check(const CommandSpec& spec, std::span<const std::string_v
     AclVerdict v = selector.Check(spec, args);
     if (v.denial == AclDenial::kNone) return v;
     // Of two refusals of one kind, the one that got further through the arguments.
-    if (v.denial > worst.denial ||
-        (v.denial == worst.denial && v.arg_index > worst.arg_index)) {
+    if (v.denial > worst.denial || (v.denial == worst.denial && v.arg_index > worst.arg_index)) {
       worst = v;
     }
   }

@@ -12,9 +12,8 @@ int64_t SecondsSince(int64_t since_ms, int64_t now_ms) {
 
 }  // namespace
 
-// One CLIENT LIST line, without the newline. Caller holds the registry mutex. cmd: the
-// client's current or last command.
-std::string ClientListLine(const ClientState& c, const CommandSpec* cmd, int multi, int64_t now_ms) {
+std::string ClientListLine(const ClientState& c, const CommandSpec* cmd, int multi,
+                           int64_t now_ms) {
   auto n = [](auto v) { return std::to_string(v); };
   size_t qbuf = c.query_buffer_bytes.load(std::memory_order_relaxed);
   size_t obl = c.output_bytes.load(std::memory_order_relaxed);

@@ -102,10 +102,11 @@ TEST_CASE("malformed rules are refused with Redis's texts") {
   CHECK(err({"#abc"}) ==
         "Error in ACL SETUSER modifier '#abc': The password hash must be exactly 64 characters "
         "and contain only lowercase hexadecimal characters");
-  CHECK(err({"<never"}).ends_with(
-      "The password you are trying to remove from the user does not exist"));
-  CHECK(err({"~*", "~a"}).starts_with(
-      "Error in ACL SETUSER modifier '~a': Adding a pattern after the * pattern"));
+  CHECK(err({"<never"})
+            .ends_with("The password you are trying to remove from the user does not exist"));
+  CHECK(
+      err({"~*", "~a"})
+          .starts_with("Error in ACL SETUSER modifier '~a': Adding a pattern after the * pattern"));
   CHECK(err({"%X~a"}) == "Error in ACL SETUSER modifier '%X~a': Syntax error");
   CHECK(err({"+config|get|x"}) ==
         "Error in ACL SETUSER modifier '+config|get|x': Allowing first-arg of a subcommand is "
@@ -145,20 +146,23 @@ TEST_CASE("AUTH logs in ACL users; refused commands reply NOPERM and are logged"
   CHECK(t.Cmd("ACL SETUSER ro on >pw +@read ~app:*") == "+OK");
   CHECK(t.Cmd("AUTH ro wrong") == "-WRONGPASS invalid username-password pair or user is disabled.");
   CHECK(t.Cmd("AUTH ro pw") == "+OK");
-  CHECK(t.Cmd("ACL WHOAMI") == "-NOPERM this user has no permissions to run the 'acl|whoami' "
-                               "command");
+  CHECK(t.Cmd("ACL WHOAMI") ==
+        "-NOPERM this user has no permissions to run the 'acl|whoami' "
+        "command");
   CHECK(t.Cmd("GET app:1") == "(nil)");
   CHECK(t.Cmd("SET app:1 x") == "-NOPERM this user has no permissions to run the 'set' command");
   CHECK(t.Cmd("GET other") ==
         "-NOPERM this user has no permissions to access one of the keys used as arguments");
   CHECK(t.Cmd("AUTH default x") == "+OK");
-  CHECK(t.Cmd("ACL LOG 1").starts_with("[[count, :1, reason, key, context, toplevel, object, "
-                                       "other, username, ro"));
+  CHECK(t.Cmd("ACL LOG 1")
+            .starts_with("[[count, :1, reason, key, context, toplevel, object, "
+                         "other, username, ro"));
   CHECK(t.Cmd("ACL SETUSER ro off") == "+OK");
   CHECK(t.Cmd("AUTH ro pw") == "-WRONGPASS invalid username-password pair or user is disabled.");
   // The second failed login as ro within a minute: one entry, counted twice.
-  CHECK(t.Cmd("ACL LOG 1").starts_with("[[count, :2, reason, auth, context, toplevel, object, "
-                                       "AUTH, username, ro"));
+  CHECK(t.Cmd("ACL LOG 1")
+            .starts_with("[[count, :2, reason, auth, context, toplevel, object, "
+                         "AUTH, username, ro"));
   CHECK(t.Cmd("ACL LOG RESET") == "+OK");
   CHECK(t.Cmd("ACL LOG") == "[]");
 }
