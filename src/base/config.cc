@@ -124,6 +124,8 @@ std::vector<Option> RealOptions() {
       {"slowlog-log-slower-than", Kind::kInt64, true, -1, LLONG_MAX, {},
        Field(&Config::slowlog_log_slower_than_us)},
       {"slowlog-max-len", Kind::kInt64, true, 0, LONG_MAX, {}, Field(&Config::slowlog_max_len)},
+      {"aclfile", Kind::kString, false, 0, 0, {}, Field(&Config::aclfile)},
+      {"acllog-max-len", Kind::kInt64, true, 0, LONG_MAX, {}, Field(&Config::acllog_max_len)},
       {"latency-monitor-threshold", Kind::kInt64, true, 0, LLONG_MAX, {},
        Field(&Config::latency_monitor_threshold_ms)},
       // Encoding thresholds (store/encoding_limits.h).
@@ -431,9 +433,9 @@ std::string RewriteValue(const Option& o, Config& c, const std::string& v) {
 }
 
 // Directives of redis.conf outside the option table that cairn reads and ignores (with a
-// startup warning): a module, renamed commands or ACL users it cannot honour.
+// startup warning): a module or renamed commands it cannot honour.
 bool IsIgnoredDirective(const std::string& lower) {
-  return lower == "rename-command" || lower == "user" || lower == "loadmodule";
+  return lower == "rename-command" || lower == "loadmodule";
 }
 
 }  // namespace
@@ -480,6 +482,10 @@ bool SplitConfigLine(std::string_view line, std::vector<std::string>* words) {
 Status ConfigStore::ApplyLine(const std::vector<std::string>& words, int depth) {
   std::string directive = Lower(words[0]);
   if (directive == "include" && words.size() == 2) return LoadFile(words[1], depth + 1);
+  if (directive == "user" && words.size() >= 2) {
+    config_.acl_users.emplace_back(words.begin() + 1, words.end());
+    return Status::Ok();
+  }
   if (IsIgnoredDirective(directive) && words.size() >= 2) {
     NoteAcceptedOnly(directive);
     return Status::Ok();

@@ -83,6 +83,11 @@ struct Config {
   // SLOWLOG: commands at least this slow are logged (-1: none, 0: all); the log's length.
   int64_t slowlog_log_slower_than_us = 10000;
   int64_t slowlog_max_len = 128;
+  // ACL: the users file (ACL SAVE / LOAD; empty: none), the ACL LOG length, and the
+  // arguments of each "user <name> <rules...>" line of the config file, in order.
+  std::string aclfile;
+  int64_t acllog_max_len = 128;
+  std::vector<std::vector<std::string>> acl_users;
   // LATENCY: events at least this long are sampled; 0 = off.
   int64_t latency_monitor_threshold_ms = 0;  // a sparse HyperLogLog longer than this turns dense
   // Encoding thresholds, mirrored into store/encoding_limits.h (redis.conf's defaults).

@@ -37,42 +37,6 @@ constexpr std::string_view kInvalidClientId = "ERR Invalid client ID";
 constexpr std::string_view kClientIdRange = "ERR client-id should be greater than 0";
 
 // Whole seconds since since_ms; 0 when the time was never recorded.
-int64_t SecondsSince(int64_t since_ms, int64_t now_ms) {
-  return since_ms > 0 && now_ms > since_ms ? (now_ms - since_ms) / 1000 : 0;
-}
-
-// One CLIENT LIST line, without the newline. Caller holds the registry mutex. cmd: the
-// client's current or last command.
-std::string ClientLine(const ClientState& c, const CommandSpec* cmd, int multi, int64_t now_ms) {
-  auto n = [](auto v) { return std::to_string(v); };
-  size_t qbuf = c.query_buffer_bytes.load(std::memory_order_relaxed);
-  size_t obl = c.output_bytes.load(std::memory_order_relaxed);
-  size_t omem = c.output_memory_bytes.load(std::memory_order_relaxed);
-  int64_t last_ms = c.last_interaction_ms.load(std::memory_order_relaxed);
-  std::string s = "id=" + n(c.id) + " addr=" + c.addr + " laddr=" + c.laddr + " fd=" + n(c.fd);
-  s += " name=" + c.name + " age=" + n(SecondsSince(c.created_ms, now_ms));
-  int sub = c.pubsub.channel_count.load(std::memory_order_relaxed);
-  int psub = c.pubsub.pattern_count.load(std::memory_order_relaxed);
-  int ssub = c.pubsub.shard_count.load(std::memory_order_relaxed);
-  // Redis's flag letters, in its order: P subscriber, x in MULTI, b blocked; N for none.
-  std::string flags;
-  if (sub + psub + ssub > 0) flags += 'P';
-  if (multi >= 0) flags += 'x';
-  if (c.blocked.load(std::memory_order_relaxed)) flags += 'b';
-  if (flags.empty()) flags = "N";
-  s += " idle=" + n(SecondsSince(last_ms, now_ms)) + " flags=" + flags;
-  s += " db=" + n(c.db.load(std::memory_order_relaxed)) + " sub=" + n(sub) + " psub=" + n(psub) +
-       " ssub=" + n(ssub) + " multi=" + n(multi);
-  s += " qbuf=" + n(qbuf) + " qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0";
-  s += " obl=" + n(obl) + " oll=0 omem=" + n(omem) + " tot-mem=" + n(qbuf + omem);
-  s += " events=r cmd=" + std::string(cmd == nullptr ? "NULL" : cmd->name);
-  s += " user=default redir=-1 resp=" + n(c.protocol.load(std::memory_order_relaxed));
-  if (!c.lib_name.empty() || !c.lib_ver.empty()) {
-    s += " lib-name=" + c.lib_name + " lib-ver=" + c.lib_ver;
-  }
-  return s;
-}
-
 // The calling client shows the command now running, as in Redis; others their last one.
 std::string LineFor(const CommandContext& ctx, const ClientState& c, int64_t now_ms) {
   bool self = &c == &ctx.client;
@@ -80,7 +44,7 @@ std::string LineFor(const CommandContext& ctx, const ClientState& c, int64_t now
   // The calling client's own queue is on this thread; others' come from their last batch.
   int multi = self ? (c.multi.active ? static_cast<int>(c.multi.queued.size()) : -1)
                    : c.multi_queued.load(std::memory_order_relaxed);
-  return ClientLine(c, cmd, multi, now_ms);
+  return ClientListLine(c, cmd, multi, now_ms);
 }
 
 void CmdClientId(CommandContext& ctx) {
@@ -216,7 +180,7 @@ void CmdClientList(CommandContext& ctx) {
 // Which clients CLIENT KILL closes. Every set filter must match.
 struct KillFilter {
   std::optional<uint64_t> id;
-  std::optional<std::string_view> addr, laddr;
+  std::optional<std::string_view> addr, laddr, user;
   std::optional<ClientType> type;
   bool skipme = true;
 };
@@ -248,10 +212,11 @@ bool ParseKillFilter(CommandContext& ctx, KillFilter* f) {
     } else if (EqualsIgnoreCase(opt, "laddr")) {
       f->laddr = value;
     } else if (EqualsIgnoreCase(opt, "user")) {
-      if (value != "default") {
+      if (ctx.server.acl.Find(value) == nullptr) {
         ctx.reply.WriteError("ERR No such user '" + std::string(value) + "'");
         return false;
       }
+      f->user = value;
     } else if (EqualsIgnoreCase(opt, "skipme") &&
                (EqualsIgnoreCase(value, "yes") || EqualsIgnoreCase(value, "no"))) {
       f->skipme = EqualsIgnoreCase(value, "yes");
@@ -267,6 +232,7 @@ bool KillMatches(const KillFilter& f, const ClientState& c) {
   if (f.type && !IsOfType(c, *f.type)) return false;
   if (f.addr && c.addr != *f.addr) return false;
   if (f.laddr && c.laddr != *f.laddr) return false;
+  if (f.user && c.user_name != *f.user) return false;
   return !f.id || c.id == *f.id;
 }
 

@@ -1,9 +1,7 @@
 // src/commands/command_command.cc — COMMAND: introspection of the command table (COUNT, LIST,
 // INFO, DOCS, GETKEYS, GETKEYSANDFLAGS, HELP), in Redis 7.0's reply shapes.
 //
-// The table carries flags and key positions but no ACL categories, so categories are derived
-// the way Redis derives its implicit ones (write -> @write, admin -> @admin @dangerous, not
-// fast -> @slow, ...) plus the command group's category, with a few explicit additions.
+// ACL categories come from acl_categories.h, which ACL CAT and the ACL rules read too.
 // Tips are empty, and so are key specs except for the commands that declare them (SORT...):
 // clients locate keys with first/last/step or GETKEYS.
 #include <array>
@@ -16,6 +14,7 @@
 #include "src/commands/command_docs.h"
 #include "src/commands/help_reply.h"
 #include "src/commands/server_family.h"
+#include "src/exec/acl_categories.h"
 #include "src/exec/command_table.h"
 #include "src/exec/errors.h"
 #include "src/exec/reply.h"
@@ -29,97 +28,6 @@ constexpr std::string_view kInvalidArgCount =
     "ERR Invalid number of arguments specified for command";
 constexpr std::string_view kNoKeyArguments = "ERR The command has no key arguments";
 constexpr std::string_view kInvalidArguments = "ERR Invalid arguments specified for command";
-
-// ACL categories in Redis's order (the order COMMAND INFO lists them in).
-enum AclCategory : uint32_t {
-  kCatKeyspace,
-  kCatRead,
-  kCatWrite,
-  kCatSet,
-  kCatSortedSet,
-  kCatList,
-  kCatHash,
-  kCatString,
-  kCatBitmap,
-  kCatHyperLogLog,
-  kCatGeo,
-  kCatStream,
-  kCatPubSub,
-  kCatAdmin,
-  kCatFast,
-  kCatSlow,
-  kCatBlocking,
-  kCatDangerous,
-  kCatConnection,
-  kCatTransaction,
-  kCatScripting,
-  kCatCount
-};
-
-constexpr std::array<std::string_view, kCatCount> kCategoryNames = {
-    "keyspace", "read",   "write",       "set",       "sortedset",  "list",        "hash",
-    "string",   "bitmap", "hyperloglog", "geo",       "stream",     "pubsub",      "admin",
-    "fast",     "slow",   "blocking",    "dangerous", "connection", "transaction", "scripting"};
-
-constexpr uint32_t Bit(AclCategory c) { return 1u << c; }
-
-uint32_t GroupCategory(std::string_view group) {
-  struct Entry {
-    std::string_view group;
-    AclCategory category;
-  };
-  static constexpr Entry kGroups[] = {{"generic", kCatKeyspace},
-                                      {"string", kCatString},
-                                      {"list", kCatList},
-                                      {"hash", kCatHash},
-                                      {"set", kCatSet},
-                                      {"sorted-set", kCatSortedSet},
-                                      {"bitmap", kCatBitmap},
-                                      {"hyperloglog", kCatHyperLogLog},
-                                      {"geo", kCatGeo},
-                                      {"stream", kCatStream},
-                                      {"pubsub", kCatPubSub},
-                                      {"connection", kCatConnection},
-                                      {"transactions", kCatTransaction},
-                                      {"scripting", kCatScripting}};
-  for (const Entry& e : kGroups) {
-    if (e.group == group) return Bit(e.category);
-  }
-  return 0;
-}
-
-// Categories Redis declares explicitly that flags and group do not imply.
-uint32_t DeclaredCategories(std::string_view name) {
-  if (name == "flushdb" || name == "flushall" || name == "swapdb") {
-    return Bit(kCatKeyspace) | Bit(kCatDangerous);
-  }
-  if (name == "dbsize") return Bit(kCatKeyspace);
-  if (name == "keys" || name == "info") return Bit(kCatDangerous);
-  if (name == "lastsave") return Bit(kCatAdmin) | Bit(kCatDangerous);
-  return 0;
-}
-
-// Commands whose declared categories replace their group's: SORT is in the "generic" group
-// but Redis files it under the types it sorts, not @keyspace.
-bool ReplacesGroupCategory(std::string_view name, uint32_t* cats) {
-  if (name != "sort" && name != "sort_ro") return false;
-  *cats = Bit(kCatSet) | Bit(kCatSortedSet) | Bit(kCatList) | Bit(kCatDangerous);
-  return true;
-}
-
-uint32_t AclCategories(const CommandSpec& spec) {
-  // A container without a handler of its own is only ever run through a subcommand.
-  if (spec.handler == nullptr) return Bit(kCatSlow);
-  uint32_t cats = 0;
-  if (!ReplacesGroupCategory(spec.name, &cats)) {
-    cats = GroupCategory(spec.group) | DeclaredCategories(spec.name);
-  }
-  if (spec.flags & kWrite) cats |= Bit(kCatWrite);
-  if (spec.flags & kReadOnly) cats |= Bit(kCatRead);
-  if (spec.flags & kAdmin) cats |= Bit(kCatAdmin) | Bit(kCatDangerous);
-  cats |= (spec.flags & kFast) ? Bit(kCatFast) : Bit(kCatSlow);
-  return cats;
-}
 
 int PopCount(uint32_t bits) { return __builtin_popcount(bits); }
 
@@ -191,10 +99,10 @@ void WriteCommandInfo(resp::Writer& w, const CommandSpec& spec) {
   w.WriteInteger(spec.first_key);
   w.WriteInteger(spec.last_key);
   w.WriteInteger(spec.key_step);
-  uint32_t cats = AclCategories(spec);
+  uint32_t cats = spec.acl_categories;
   w.WriteSetLen(PopCount(cats));
   for (uint32_t c = 0; c < kCatCount; ++c) {
-    if (cats & (1u << c)) w.WriteSimple("@" + std::string(kCategoryNames[c]));
+    if (cats & (1u << c)) w.WriteSimple("@" + std::string(kAclCategoryNames[c]));
   }
   w.WriteSetLen(0);  // tips
   WriteKeySpecs(w, spec.key_specs);
@@ -259,9 +167,9 @@ bool ListMatches(const CommandSpec& spec, ListFilter filter, std::string_view ar
     case ListFilter::kPattern:
       return GlobMatch(arg, spec.name, /*nocase=*/true);
     case ListFilter::kAclCat: {
-      uint32_t cats = AclCategories(spec);
+      uint32_t cats = spec.acl_categories;
       for (uint32_t c = 0; c < kCatCount; ++c) {
-        if ((cats & (1u << c)) && EqualsIgnoreCase(arg, kCategoryNames[c])) return true;
+        if ((cats & (1u << c)) && EqualsIgnoreCase(arg, kAclCategoryNames[c])) return true;
       }
       return false;
     }

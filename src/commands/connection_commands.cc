@@ -1,8 +1,8 @@
 // src/commands/connection_commands.cc — the connection family: PING, ECHO, QUIT, HELLO, AUTH,
 // SELECT (CLIENT lives in client_command.cc).
 //
-// Authentication follows Redis's requirepass model: one user, "default", whose password is
-// requirepass; with no requirepass the default user takes any password. HELLO switches the
+// Authentication logs in an ACL user (src/exec/acl.h); AUTH <password> is AUTH default
+// <password>, and requirepass is the default user's password. HELLO switches the
 // protocol of the writer before it writes its own reply, so HELLO 3 is answered in RESP3.
 // The client's protocol is written under the client registry's mutex because CLIENT LIST
 // on other threads reads it.
@@ -14,6 +14,7 @@
 #include "resp/number.h"
 #include "src/commands/client_attrs.h"
 #include "src/commands/server_family.h"
+#include "src/exec/acl_check.h"
 #include "src/exec/command_table.h"
 #include "src/exec/errors.h"
 #include "src/exec/pubsub.h"
@@ -68,7 +69,7 @@ void CmdReset(CommandContext& ctx) {
     ctx.client.name.clear();
   }
   ctx.reply.set_protocol(2);
-  ctx.client.authenticated = !ctx.server.limits.requirepass_set.load(std::memory_order_relaxed);
+  AclResetClient(ctx.server, ctx.client);
   ctx.reply.WriteSimple("RESET");
 }
 
@@ -79,36 +80,18 @@ void CmdQuit(CommandContext& ctx) {
   ctx.client.close_after_reply = true;
 }
 
-// Compares without an early exit, so the time taken does not reveal how much of a guessed
-// password was right.
-bool ConstantTimeEquals(std::string_view a, std::string_view b) {
-  size_t n = std::max(a.size(), b.size());
-  size_t diff = a.size() ^ b.size();
-  for (size_t i = 0; i < n; ++i) {
-    unsigned char x = i < a.size() ? static_cast<unsigned char>(a[i]) : 0;
-    unsigned char y = i < b.size() ? static_cast<unsigned char>(b[i]) : 0;
-    diff |= static_cast<size_t>(x ^ y);
-  }
-  return diff == 0;
-}
-
-std::string RequirePass(ServerState& server) {
-  auto found = server.config.Get("requirepass");
-  return found.empty() ? std::string() : found[0].second;
-}
-
-// Authenticates the client as user; true on success.
+// Logs the client in (acl_check.h): the user must exist, be on, and take the password.
 bool Authenticate(CommandContext& ctx, std::string_view user, std::string_view password) {
-  if (user != kDefaultUser) return false;
-  std::string required = RequirePass(ctx.server);
-  if (!required.empty() && !ConstantTimeEquals(password, required)) return false;
-  ctx.client.authenticated = true;
-  return true;
+  return AclLogin(ctx.server, ctx.client, user, password);
 }
 
 bool NeedsAuth(const CommandContext& ctx) {
-  return ctx.server.limits.requirepass_set.load(std::memory_order_relaxed) &&
-         !ctx.client.authenticated;
+  return ctx.server.acl.AuthRequired() && !ctx.client.authenticated;
+}
+
+bool DefaultUserNoPass(ServerState& server) {
+  std::shared_ptr<const AclUser> user = server.acl.Find(kDefaultUser);
+  return user != nullptr && user->nopass();
 }
 
 void CmdAuth(CommandContext& ctx) {
@@ -118,7 +101,7 @@ void CmdAuth(CommandContext& ctx) {
   }
   std::string_view user = kDefaultUser;
   std::string_view password = ctx.args[1];
-  if (ctx.args.size() == 2 && RequirePass(ctx.server).empty()) {
+  if (ctx.args.size() == 2 && DefaultUserNoPass(ctx.server)) {
     ctx.reply.WriteError(errors::kAuthNotConfigured);
     return;
   }

@@ -186,6 +186,7 @@ void RegisterServerCommands(CommandTable& table) {
   constexpr std::string_view kGroup = "server";
   constexpr uint32_t kAdminFlags = kAdmin | kNoScript | kLoading | kStale;
   RegisterCommandCommand(table);
+  RegisterAclCommand(table);
   RegisterConfigCommand(table);
   RegisterInfoCommand(table);
   RegisterMemoryCommand(table);

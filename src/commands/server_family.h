@@ -12,6 +12,7 @@ struct CommandSpec;
 
 // CLIENT and its subcommands (client_command.cc).
 void RegisterClientCommand(CommandTable& table);
+void RegisterAclCommand(CommandTable& table);
 // CLIENT TRACKING / CACHING / TRACKINGINFO / GETREDIR (tracking_commands.cc), which
 // RegisterClientCommand appends to CLIENT's subcommands.
 std::vector<CommandSpec> ClientTrackingSubcommands();

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <string>
@@ -21,6 +22,7 @@
 namespace cairn::server {
 
 struct CommandSpec;
+class AclUser;
 
 inline constexpr uint8_t kUnblockTimeout = 1;
 inline constexpr uint8_t kUnblockError = 2;
@@ -55,6 +57,14 @@ struct ClientState {
   std::string name;
   std::string lib_name;
   std::string lib_ver;
+  std::string user_name = "default";  // the ACL user authenticated as (CLIENT LIST user=)
+
+  // ACL (acl.h, owner thread): the user as last read from the registry, the registry version
+  // it was read at, and the version up to which the user allows everything. Dispatch skips
+  // all ACL checks while acl_unrestricted_version equals the registry's version.
+  std::shared_ptr<const AclUser> user;
+  uint64_t acl_user_version = 0;
+  uint64_t acl_unrestricted_version = 0;
 
   // MULTI/EXEC and WATCH (owner thread only; see src/exec/transaction.h).
   struct Multi {
@@ -93,6 +103,12 @@ struct ClientState {
   // in-process clients.
   std::function<void()> wake;
 };
+
+// One CLIENT LIST line of c, without the newline (also ACL LOG's client-info). cmd: the
+// client's current or last command; multi: commands queued in MULTI or -1. Caller holds the
+// registry mutex.
+std::string ClientListLine(const ClientState& c, const CommandSpec* cmd, int multi,
+                           int64_t now_ms);
 
 // Every connected client, for CLIENT LIST / KILL and INFO clients. Thread-safe.
 class ClientRegistry {

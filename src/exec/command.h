@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "resp/writer.h"
+#include "src/exec/acl_key_specs.h"
 #include "src/exec/client.h"
 #include "src/exec/stats.h"
 
@@ -89,7 +90,11 @@ struct CommandSpec {
   std::string_view complexity;
   std::string_view syntax = "";  // argument grammar, e.g. "key value [NX|XX]"; COMMAND DOCS
   std::vector<CommandSpec> subcommands;
-  size_t id = 0;  // stats slot, assigned by the table
+  size_t id = 0;  // stats slot, assigned by the table; also the command's bit in ACL rules
+  // Filled in by the table: the ACL categories (AclCategory bits, acl_categories.h) and
+  // Redis's key specs for ACL key checks (acl_key_specs.h).
+  uint32_t acl_categories = 0;
+  std::span<const AclKeySpec> acl_key_specs;
 
   // Whether argc arguments (the name included) fit arity.
   bool ArityAccepts(size_t argc) const {

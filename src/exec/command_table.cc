@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "src/exec/acl_categories.h"
+
 namespace cairn::server {
 namespace {
 
@@ -19,6 +21,12 @@ bool LowerInto(std::string_view name, char* buf, size_t* len) {
   }
   *len = name.size();
   return true;
+}
+
+// Fills in what ACL rules and checks read (command.h).
+void AttachAclData(CommandSpec& spec) {
+  spec.acl_categories = AclCategories(spec);
+  spec.acl_key_specs = FindAclKeySpecs(spec.name);
 }
 
 }  // namespace
@@ -53,7 +61,11 @@ void CommandTable::Add(std::initializer_list<CommandSpec> specs) {
 
 void CommandTable::AddOne(CommandSpec spec) {
   spec.id = slots_++;
-  for (CommandSpec& sub : spec.subcommands) sub.id = slots_++;
+  AttachAclData(spec);
+  for (CommandSpec& sub : spec.subcommands) {
+    sub.id = slots_++;
+    AttachAclData(sub);
+  }
   commands_.push_back(std::move(spec));
   const CommandSpec& added = commands_.back();
   index_[added.name] = &added;
@@ -72,6 +84,7 @@ void CommandTable::AppendSubcommands(std::string_view parent, std::vector<Comman
   }
   for (CommandSpec& sub : subs) {
     sub.id = slots_++;
+    AttachAclData(sub);
     it->subcommands.push_back(std::move(sub));
   }
   // The vector may have moved: point every slot of the container's subcommands again.

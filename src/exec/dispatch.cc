@@ -3,6 +3,7 @@
 
 #include <chrono>
 
+#include "src/exec/acl_check.h"
 #include "src/exec/errors.h"
 #include "src/exec/pubsub.h"
 #include "src/exec/reply.h"
@@ -72,19 +73,22 @@ bool DebugAllowed(const ServerState& server, const ClientState& client) {
 // Replies why the server will not run spec for client now and returns true. In Redis's
 // order: DEBUG when enable-debug-command does not allow it (even in MULTI, even before
 // AUTH); then a client that has not authenticated learns nothing else (not the disk's error, not
-// that the server is loading); then MISCONF (the log cannot take writes now: acknowledging
+// that the server is loading); then the ACL check (skipped with one compare while the
+// client's user allows everything); then MISCONF (the log cannot take writes now: acknowledging
 // one would be a lie; reads go on), then a RESP2 subscriber's command outside the few that
 // subscribed mode allows (its replies would be mistaken for messages), then LOADING.
-bool Refused(ServerState& server, const ClientState& client, const CommandSpec& spec,
-             resp::Writer& w) {
+bool Refused(ServerState& server, ClientState& client, const CommandSpec& spec,
+             std::span<const std::string_view> args, resp::Writer& w) {
   if (spec.name == "debug" && !DebugAllowed(server, client)) [[unlikely]] {
     w.WriteError(errors::kDebugNotAllowed);
     return true;
   }
-  if (!client.authenticated && !(spec.flags & kNoAuth) &&
-      server.limits.requirepass_set.load(std::memory_order_relaxed)) {
+  if (!client.authenticated && !(spec.flags & kNoAuth) && server.acl.AuthRequired()) {
     w.WriteError(errors::kNoAuth);
     return true;
+  }
+  if (!AclCheckSkippable(client, server.acl.version())) [[unlikely]] {
+    if (AclRefuses(server, client, spec, args, w)) return true;
   }
   if ((spec.flags & kWrite) && server.WalFailed()) {
     std::lock_guard lock(server.wal_error_mu);
@@ -153,7 +157,7 @@ void Execute(ServerState& server, ClientState& client, ThreadStats& stats, resp:
     AbortQueueing(client);
     return;
   }
-  if (Refused(server, client, *spec, writer)) {
+  if (Refused(server, client, *spec, args, writer)) {
     stats.per_command[spec->id].rejected_calls.Add();
     stats.NoteErrors(writer.last_error_code());
     AbortQueueing(client);

@@ -71,7 +71,14 @@ void ServerState::ApplyConfig() {
   limits.client_query_buffer_limit = c.client_query_buffer_limit;
   limits.maxclients = c.maxclients;
   limits.timeout_s = c.timeout_s;
-  limits.requirepass_set = !c.requirepass.empty();
+  // requirepass is the default user's password: applied when it changes, so passwords set
+  // with ACL SETUSER default survive an unrelated CONFIG SET.
+  if (c.requirepass != applied_requirepass_) {
+    applied_requirepass_ = c.requirepass;
+    acl.SetRequirePass(c.requirepass);
+  }
+  acl_log.set_max_len(static_cast<size_t>(c.acllog_max_len));
+  limits.protected_mode = c.protected_mode;
   limits.inject_wal_enospc = c.debug_wal_inject_enospc;
   limits.wal_max_pending_bytes = c.wal_max_pending_bytes;
   limits.normal_hard_limit_bytes = c.output_limit_normal.hard_bytes;

@@ -12,6 +12,8 @@
 #include <string>
 
 #include "src/base/config.h"
+#include "src/exec/acl.h"
+#include "src/exec/acl_log.h"
 #include "src/exec/blocking.h"
 #include "src/exec/client.h"
 #include "src/exec/command_table.h"
@@ -41,7 +43,7 @@ struct RuntimeLimits {
   std::atomic<int64_t> client_query_buffer_limit{0};
   std::atomic<int> maxclients{0};
   std::atomic<int> timeout_s{0};
-  std::atomic<bool> requirepass_set{false};
+  std::atomic<bool> protected_mode{true};     // src/net/protected_mode.h
   std::atomic<bool> inject_wal_enospc{false};  // testing only (debug-wal-inject-enospc)
   std::atomic<int64_t> wal_max_pending_bytes{0};
   // client-output-buffer-limit of the normal and pubsub classes.
@@ -69,6 +71,8 @@ struct ServerState {
   ConfigStore config;
   store::Store store;
   CommandTable commands;
+  Acl acl{commands};  // users (acl.h); requirepass sets the default user's password
+  AclLog acl_log;     // ACL LOG
   StatsRegistry stats;
   ClientRegistry clients;
   RuntimeLimits limits;
@@ -130,6 +134,9 @@ struct ServerState {
   // CONFIG SET fail and roll back. Empty in-process and without tls-port.
   std::function<Status()> reload_tls;
   std::atomic<bool> shutting_down{false};
+
+ private:
+  std::string applied_requirepass_;  // the requirepass ApplyConfig last gave the default user
 };
 
 }  // namespace cairn::server

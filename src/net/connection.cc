@@ -101,7 +101,7 @@ bool Connection::Init(int fd, bool unix_socket) {
   client_.fd = fd;
   client_.created_ms = WallMs();
   client_.last_interaction_ms = client_.created_ms;
-  client_.authenticated = !state->limits.requirepass_set.load();
+  client_.authenticated = !state->acl.AuthRequired();
   parser_.set_authenticated(client_.authenticated);
   DescribePeer(fd, unix_socket);
   // The id and wake() must be in place before the client becomes visible to CLIENT KILL.
@@ -225,7 +225,7 @@ void Connection::ProcessInput() {
       size_t consumed = parser_.consumed();
       bool replied = RunCommand(writer);
       in_.Consume(consumed);  // after the command: the arguments point into the buffer
-      parser_.set_authenticated(client_.authenticated || !state->limits.requirepass_set.load());
+      parser_.set_authenticated(client_.authenticated || !state->acl.AuthRequired());
       if (!replied) continue;  // blocked: the loop stops at the top
       if (client_.close_after_reply || client_.kill_requested.load()) close_after_flush_ = true;
       continue;

@@ -14,6 +14,7 @@
 
 #include "src/base/log.h"
 #include "src/exec/errors.h"
+#include "src/net/protected_mode.h"
 
 namespace cairn::server {
 namespace {
@@ -147,6 +148,13 @@ void Listener::AcceptAll(Socket* s) {
       // (A TLS client could not read a plain error before its handshake: it is only closed.)
       std::string reply = "-" + std::string(errors::kMaxClients) + "\r\n";
       ssize_t ignored = s->tls == nullptr ? ::write(fd, reply.data(), reply.size()) : 0;
+      (void)ignored;
+      ::close(fd);
+      stats_->rejected_connections.Add();
+      continue;
+    }
+    if (DeniedByProtectedMode(*state_, fd, s->unix_socket)) {
+      ssize_t ignored = ::write(fd, kProtectedModeDenied.data(), kProtectedModeDenied.size());
       (void)ignored;
       ::close(fd);
       stats_->rejected_connections.Add();

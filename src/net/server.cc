@@ -7,6 +7,7 @@
 #include <chrono>
 
 #include "src/base/log.h"
+#include "src/exec/acl_file.h"
 #include "src/exec/durability.h"
 #include "src/exec/notify.h"
 #include "src/exec/rdb_files.h"
@@ -57,6 +58,7 @@ int Server::Run() {
   state_->io_threads = n;
   state_->tcp_port = config.port;
   PrintBanner(config);
+  if (!LoadUsers(config)) return 1;
   state_->loading = true;  // until recovery ends, commands get -LOADING (as Redis does)
 
   if (config.tls.port != 0 && !StartTls(config)) return 1;
@@ -148,6 +150,21 @@ bool ImportOnFirstStart(ServerState& state, const Config& config, bool* imported
 }
 
 }  // namespace
+
+// The ACL users of the config file's user lines or of the aclfile (not both, as in Redis).
+bool Server::LoadUsers(const Config& config) {
+  if (!config.acl_users.empty() && !config.aclfile.empty()) {
+    Log(LogLevel::kWarning,
+        "Configuring Redis with users defined in redis.conf and at the same setting an ACL file "
+        "path is invalid. Define either an ACL file or users in the config file, not both.");
+    return false;
+  }
+  Status st = Status::Ok();
+  if (!config.acl_users.empty()) st = LoadAclUsers(state_->acl, config.acl_users, {});
+  if (!config.aclfile.empty()) st = LoadAclFile(state_->acl, config.aclfile);
+  if (!st.ok()) return CannotStart(st);
+  return true;
+}
 
 // With appendonly: snapshot + WAL replay, then the group commit. Without: the snapshot only.
 // Before either, a first start imports dbfilename and makes it durable as a snapshot.

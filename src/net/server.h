@@ -38,6 +38,8 @@ class Server {
   void BeginShutdown(const char* why);
   void BackgroundLoop();
   [[nodiscard]] bool Recover(const Config& config);
+  // Installs the users of the config file's user lines or the aclfile; false (logged) when bad.
+  [[nodiscard]] bool LoadUsers(const Config& config);
   void PrintBanner(const Config& config);
   // tls-port is set: builds the TLS context; false (logged) if the tls-* options are wrong.
   [[nodiscard]] bool StartTls(const Config& config);

@@ -173,6 +173,13 @@ bool ScriptEngine::RunAndReport(CommandContext& ctx, const RunRequest& request) 
   run.run.name = request.function;
   run.run.command = ctx.args;
   script_client_->db.store(ctx.db(), std::memory_order_relaxed);
+  // The script's commands run as the caller's ACL user (refusals are logged as "lua").
+  if (script_client_->user_name != ctx.client.user_name) {
+    script_client_->user_name = ctx.client.user_name;
+  }
+  script_client_->user = ctx.client.user;
+  script_client_->acl_user_version = ctx.client.acl_user_version;
+  script_client_->acl_unrestricted_version = ctx.client.acl_unrestricted_version;
 
   int top = lua_gettop(L_);
   PushErrorHandler(L_);

@@ -254,9 +254,9 @@ TEST_CASE("CONFIG SET changes options and refreshes the limits the server caches
   CHECK(t.state().limits.maxclients.load() == 5);
   CHECK(t.Cmd("CONFIG SET maxmemory 1kb") == "+OK");
   CHECK(t.Cmd("CONFIG GET maxmemory") == "[maxmemory, 1024]");
-  CHECK_FALSE(t.state().limits.requirepass_set.load());
+  CHECK_FALSE(t.state().acl.AuthRequired());
   CHECK(t.Cmd("CONFIG SET requirepass s3cret") == "+OK");
-  CHECK(t.state().limits.requirepass_set.load());
+  CHECK(t.state().acl.AuthRequired());
 }
 
 TEST_CASE("CONFIG SET reports unknown, immutable, duplicate and invalid options") {

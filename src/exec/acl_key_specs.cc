@@ -1,0 +1,116 @@
+// src/exec/acl_key_specs.cc — see acl_key_specs.h. Finding keys follows Redis's key spec
+// semantics: a keyword search from the end runs backwards; a range's negative lastkey counts
+// from the end (divided among "limit" groups when limit > 1); a keynum spec reads the key
+// count from an argument.
+#include "src/exec/acl_key_specs.h"
+
+#include <algorithm>
+
+#include "resp/number.h"
+#include "src/exec/command.h"
+#include "src/exec/reply.h"
+
+namespace cairn::server {
+namespace {
+
+constexpr AclKeySpec kSpecs[] = {
+#include "src/exec/acl_key_specs_table.inc"
+};
+
+// The index of the spec's first key, or -1 when the arguments do not have one.
+int64_t BeginIndex(const AclKeySpec& spec, std::span<const std::string_view> args) {
+  int64_t argc = static_cast<int64_t>(args.size());
+  if (spec.begin == AclKeySpec::kIndex) return spec.start < argc ? spec.start : -1;
+  int64_t step = spec.start < 0 ? -1 : 1;
+  for (int64_t i = spec.start < 0 ? argc + spec.start : spec.start; i > 0 && i < argc; i += step) {
+    if (EqualsIgnoreCase(args[static_cast<size_t>(i)], spec.keyword)) return i + 1;
+  }
+  return -1;
+}
+
+// The access SET and BITFIELD really need, which depends on their arguments.
+uint8_t VariableAccess(std::string_view name, std::span<const std::string_view> args,
+                       uint8_t access) {
+  if (name == "set") {
+    // Options follow "SET key value": a value that reads "get" is only a value.
+    bool get = args.size() > 3 && std::any_of(args.begin() + 3, args.end(), [](std::string_view a) {
+                 return EqualsIgnoreCase(a, "get");
+               });
+    return get ? access : static_cast<uint8_t>(access & ~kKeyRead);
+  }
+  if (name == "bitfield") {
+    bool writes =
+        args.size() > 2 && std::any_of(args.begin() + 2, args.end(), [](std::string_view a) {
+          return EqualsIgnoreCase(a, "set") || EqualsIgnoreCase(a, "incrby");
+        });
+    return writes ? access : static_cast<uint8_t>(kKeyRead);
+  }
+  return access;
+}
+
+// Visits the keys of one spec; false when it cannot find them (an unknown spec).
+bool VisitSpec(const AclKeySpec& spec, std::span<const std::string_view> args, uint8_t access,
+               AclKeyVisitor visit, void* context) {
+  if (spec.begin == AclKeySpec::kUnknown || spec.find == AclKeySpec::kUnknownFind) return false;
+  int64_t argc = static_cast<int64_t>(args.size());
+  int64_t first = BeginIndex(spec, args);
+  if (first < 0) return true;
+  int64_t last = 0, step = 1;
+  if (spec.find == AclKeySpec::kRange) {
+    step = spec.b;
+    if (spec.a >= 0) {
+      last = first + spec.a;
+    } else if (spec.c <= 1) {
+      last = argc + spec.a;
+    } else {
+      last = first + (argc - first) / spec.c + spec.a;
+    }
+  } else {
+    int64_t numkeys = 0;
+    int64_t at = first + spec.a;
+    if (at >= argc || !resp::ParseInt64(args[static_cast<size_t>(at)], &numkeys)) return true;
+    step = spec.c;
+    first += spec.b;
+    last = first + (numkeys - 1) * step;
+  }
+  if (step <= 0) step = 1;
+  for (int64_t i = first; i <= last && i < argc; i += step) {
+    visit(context, static_cast<size_t>(i), access);
+  }
+  return true;
+}
+
+}  // namespace
+
+std::span<const AclKeySpec> FindAclKeySpecs(std::string_view full_name) {
+  AclKeySpec probe{.command = full_name};
+  auto [lo, hi] = std::equal_range(
+      std::begin(kSpecs), std::end(kSpecs), probe,
+      [](const AclKeySpec& x, const AclKeySpec& y) { return x.command < y.command; });
+  return {lo, hi};
+}
+
+void ForEachAclKey(const CommandSpec& spec, std::span<const std::string_view> args,
+                   AclKeyVisitor visit, void* context) {
+  bool known = true;
+  for (const AclKeySpec& key_spec : spec.acl_key_specs) {
+    if (key_spec.access & kKeyNotKey) continue;
+    uint8_t access = VariableAccess(spec.name, args, key_spec.access);
+    known = VisitSpec(key_spec, args, access, visit, context) && known;
+  }
+  if (known && !spec.acl_key_specs.empty()) return;
+  // Keys Redis finds by running code (SORT ... STORE dest): the key positions, the first key
+  // read and the others written by a write command.
+  bool first = true;
+  spec.ForEachKey(args, [&](std::string_view key) {
+    for (size_t i = 1; i < args.size(); ++i) {
+      if (args[i].data() != key.data() || args[i].size() != key.size()) continue;
+      uint8_t access = first || !(spec.flags & kWrite) ? kKeyRead : kKeyWrite;
+      visit(context, i, access);
+      break;
+    }
+    first = false;
+  });
+}
+
+}  // namespace cairn::server

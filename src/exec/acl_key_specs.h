@@ -1,0 +1,60 @@
+// src/exec/acl_key_specs.h — which keys of a command's arguments an ACL key pattern must allow,
+// and whether the command reads them, writes them, or both.
+//
+// %R~ / %W~ patterns grant read or write access only, so the check needs Redis's key specs:
+// where each key starts (a fixed index or after a keyword), how many follow (a range or a
+// count argument), and the access flags. Those come from a table generated from redis-server's
+// own COMMAND reply (scripts/gen_acl_key_specs.py), so cairn grants exactly what Redis grants.
+// Thread-safe (the table is constant).
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+namespace cairn::server {
+
+struct CommandSpec;
+
+enum KeyAccess : uint8_t {
+  kKeyRead = 1,    // the command reads the key's value ("access")
+  kKeyWrite = 2,   // the command inserts, updates or deletes it
+  kKeyNotKey = 4,  // looks like a key but is not one (MIGRATE's empty key): not checked
+};
+
+// One key spec, in Redis's terms.
+struct AclKeySpec {
+  std::string_view command;  // "get", "xinfo|stream"
+  enum Begin : uint8_t { kIndex, kKeyword, kUnknown };
+  enum Find : uint8_t { kRange, kKeynum, kUnknownFind };
+  Begin begin;
+  int start;                 // kIndex: the index; kKeyword: where the search starts (<0: from end)
+  std::string_view keyword;  // kKeyword
+  Find find;
+  int a, b, c;  // kRange: lastkey, keystep, limit; kKeynum: keynumidx, firstkey, keystep
+  uint8_t access;
+};
+
+// The key specs of a command ("get") or subcommand ("xinfo|stream"); empty for commands
+// without keys and commands Redis does not have.
+std::span<const AclKeySpec> FindAclKeySpecs(std::string_view full_name);
+
+// Calls visit(index, access) for each key argument of args (args[0] the command name) that
+// spec's key specs name, with the access Redis checks for it (SET without GET only writes;
+// BITFIELD with only GET subcommands only reads). A command whose specs cannot find its keys
+// (SORT's STORE) uses its key positions instead. Thread: any.
+using AclKeyVisitor = void (*)(void* context, size_t index, uint8_t access);
+void ForEachAclKey(const CommandSpec& spec, std::span<const std::string_view> args,
+                   AclKeyVisitor visit, void* context);
+
+template <typename Visit>
+void ForEachAclKey(const CommandSpec& spec, std::span<const std::string_view> args, Visit&& visit) {
+  ForEachAclKey(
+      spec, args,
+      [](void* context, size_t index, uint8_t access) {
+        (*static_cast<Visit*>(context))(index, access);
+      },
+      &visit);
+}
+
+}  // namespace cairn::server
