@@ -94,7 +94,7 @@ Entry* KeyHandle::Lookup(bool touch) {
     if (store_->expired_hook_ != nullptr) store_->expired_hook_(store_->expired_hook_ctx_, db_, key_);
     return nullptr;
   }
-  if (touch) e->access_s = store_->AccessClockS();
+  if (touch) e->access = store_->StampAccess(e->access);
   return e;
 }
 
@@ -120,7 +120,7 @@ Entry* KeyHandle::Insert(Value value, int64_t expire_at_ms, bool created) {
   if (e == nullptr) {
     e = Entry::Create(key_, hash_, std::move(value));
     e->expire_at_ms = expire_at_ms == kKeepTtl ? 0 : expire_at_ms;
-    e->access_s = store_->AccessClockS();
+    e->access = store_->StampNew();
     table().Insert(e);
     return e;
   }

@@ -140,9 +140,6 @@ const std::vector<AcceptedOption>& AcceptedOptions() {
       {"enable-module-command", "", K::kEnum, kFixed, "no", 0, 0, kProtectedAction},
       {"sanitize-dump-payload", "", K::kEnum, kMut, "no", 0, 0, {"no", "yes", "clients"}},
       // Memory, eviction and defragmentation.
-      {"maxmemory-eviction-tenacity", "", K::kInt, kMut, "10", 0, 100},
-      {"lfu-log-factor", "", K::kInt, kMut, "10", 0, INT_MAX},
-      {"lfu-decay-time", "", K::kInt, kMut, "1", 0, INT_MAX},
       {"lazyfree-lazy-eviction", "", K::kBool, kMut, "no"},
       {"lazyfree-lazy-expire", "", K::kBool, kMut, "no"},
       {"lazyfree-lazy-server-del", "", K::kBool, kMut, "no"},
