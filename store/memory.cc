@@ -1,6 +1,7 @@
 // store/memory.cc — see memory.h.
 #include "store/memory.h"
 
+#include <time.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -65,6 +66,13 @@ MemoryStats ReadMemoryStats() {
 namespace {
 
 std::atomic<int64_t> gauge_estimate{0};
+std::atomic<int64_t> gauge_refreshed_ms{0};
+
+int64_t CoarseMonotonicMs() {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);  // vDSO, a few ns
+  return int64_t{ts.tv_sec} * 1000 + ts.tv_nsec / 1000000;
+}
 
 struct ThreadCounters {
   uint64_t* allocated = nullptr;    // jemalloc's thread.allocatedp
@@ -118,7 +126,14 @@ size_t MemoryGauge::Refresh() {
   Counters().reported = ThreadNetBytes();  // this thread's past is in the exact figure
   size_t exact = ReadAllocatedBytes();
   gauge_estimate.store(static_cast<int64_t>(exact), std::memory_order_relaxed);
+  gauge_refreshed_ms.store(CoarseMonotonicMs(), std::memory_order_relaxed);
   return exact;
+}
+
+size_t MemoryGauge::RefreshIfOlderThan(int64_t max_age_ms) {
+  int64_t last = gauge_refreshed_ms.load(std::memory_order_relaxed);
+  if (CoarseMonotonicMs() - last > max_age_ms) return Refresh();
+  return Report();
 }
 
 size_t AllocationSize(size_t n) {

@@ -40,6 +40,8 @@ class MemoryGauge {
   static size_t Report();
   // Reads the allocator's exact total (costly), makes it the estimate and returns it.
   static size_t Refresh();
+  // Refresh() if the last one is older than max_age_ms, else the estimate (Report()).
+  static size_t RefreshIfOlderThan(int64_t max_age_ms);
   // Bytes the calling thread has allocated minus bytes it freed, since it started; always
   // 0 without jemalloc (see precise()).
   static int64_t ThreadNetBytes();

@@ -30,6 +30,9 @@ int64_t EvictionTimeLimitUs(int tenacity) {
   return INT64_MAX;
 }
 
+// How stale the gauge's exact figure may be for eviction to go by the estimate.
+constexpr int64_t kExactEveryMs = 10;
+
 // Without per-thread allocation counters (builds without jemalloc) the memory an eviction
 // frees cannot be measured: evict this many keys per command instead.
 constexpr size_t kUnmeasuredEvictionsPerCall = 16;
@@ -98,11 +101,16 @@ bool PerformEvictions(ServerState& server) {
   if (max <= 0) return true;
   size_t limit = static_cast<size_t>(max);
   if (store::MemoryGauge::Report() <= limit) return true;
-  size_t used = store::MemoryGauge::Refresh();
-  if (used <= limit) return true;
   store::EvictPolicy policy = server.limits.maxmemory_policy.load(std::memory_order_relaxed);
+  // Over by the estimate. A refusal is decided on the exact figure; eviction trusts an
+  // estimate refreshed within kExactEveryMs, since refreshing costs microseconds and a cache
+  // at its limit is over it on nearly every write.
+  bool refuse = policy == store::EvictPolicy::kNoEviction || store::Store::InTransaction();
+  size_t used = refuse ? store::MemoryGauge::Refresh()
+                       : store::MemoryGauge::RefreshIfOlderThan(kExactEveryMs);
+  if (used <= limit) return true;
   // Never from inside EXEC or a script: they hold shard locks eviction would need.
-  if (policy == store::EvictPolicy::kNoEviction || store::Store::InTransaction()) return false;
+  if (refuse) return false;
   bool ok = EvictBytes(server, policy, static_cast<int64_t>(used - limit));
   store::MemoryGauge::Report();
   return ok;
