@@ -133,16 +133,22 @@ TEST_CASE("volatile-ttl evicts the keys nearest to expiry first") {
   CHECK(far_gone < 5);
 }
 
+// Evicts 60 of the 200 keys k0..k199 under policy; returns how many of the hot half (k0..k99,
+// read by the caller) went.
+int HotKeysEvicted(Store& store, EvictPolicy policy) {
+  EvictionPool pool;
+  for (int i = 0; i < 60; ++i) REQUIRE(store.EvictOne(policy, 10, &pool));
+  int hot_gone = 0;
+  for (int i = 0; i < 100; ++i) hot_gone += !Exists(store, "k" + std::to_string(i));
+  return hot_gone;
+}
+
 TEST_CASE("allkeys-lru evicts idle keys before recently read ones") {
   Store store;
   Fill(store, 200, 0, "k");
   store.AdvanceClockForTesting(kHourMs);
   for (int i = 0; i < 100; ++i) Get(store, "k" + std::to_string(i));  // recently used half
-  EvictionPool pool;
-  for (int i = 0; i < 60; ++i) REQUIRE(store.EvictOne(EvictPolicy::kAllKeysLru, 10, &pool));
-  int hot_gone = 0;
-  for (int i = 0; i < 100; ++i) hot_gone += !Exists(store, "k" + std::to_string(i));
-  CHECK(hot_gone < 5);
+  CHECK(HotKeysEvicted(store, EvictPolicy::kAllKeysLru) < 5);
 }
 
 TEST_CASE("allkeys-lfu evicts rarely read keys before often read ones") {
@@ -152,11 +158,7 @@ TEST_CASE("allkeys-lfu evicts rarely read keys before often read ones") {
   for (int round = 0; round < 50; ++round) {
     for (int i = 0; i < 100; ++i) Get(store, "k" + std::to_string(i));
   }
-  EvictionPool pool;
-  for (int i = 0; i < 60; ++i) REQUIRE(store.EvictOne(EvictPolicy::kAllKeysLfu, 10, &pool));
-  int hot_gone = 0;
-  for (int i = 0; i < 100; ++i) hot_gone += !Exists(store, "k" + std::to_string(i));
-  CHECK(hot_gone < 5);
+  CHECK(HotKeysEvicted(store, EvictPolicy::kAllKeysLfu) < 5);
 }
 
 TEST_CASE("a new key starts at LFU count 5 and reads raise it (OBJECT FREQ)") {
