@@ -261,8 +261,11 @@ class Store {
 
   // Number of keys in db (keys past their expiry but not yet deleted included, as Redis).
   DbStats Stats(int db);
-  void FlushDb(int db);
-  void FlushAll();
+  // FLUSHDB / FLUSHALL. The keys are gone when the call returns; with async their memory is
+  // freed by a background thread (FLUSHALL ASYNC), else by the calling thread after the locks
+  // are released.
+  void FlushDb(int db, bool async = false);
+  void FlushAll(bool async = false);
   // Swaps two databases atomically (all shards locked).
   void SwapDb(int a, int b);
 

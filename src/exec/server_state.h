@@ -59,6 +59,7 @@ struct RuntimeLimits {
   std::atomic<store::EvictPolicy> maxmemory_policy{store::EvictPolicy::kNoEviction};
   std::atomic<int> maxmemory_samples{5};
   std::atomic<int> maxmemory_eviction_tenacity{10};
+  std::atomic<bool> lazyfree_user_flush{false};  // lazyfree-lazy-user-flush
   // The shorter of the slow log's and the latency monitor's thresholds (µs): a command
   // faster than this costs them nothing but this one load and compare.
   std::atomic<int64_t> slow_command_us{INT64_MAX};

@@ -344,6 +344,41 @@ class TestEvictionVisibility(ServerTestCase):
         self.assertEqual(self.r.exists(*got), 0)
 
 
+class TestLazyFree(ServerTestCase):
+
+    def tearDown(self):
+        self.r.config_set("lazyfree-lazy-user-flush", "no")
+        super().tearDown()
+
+    def fill(self):
+        p = self.r.pipeline(transaction=False)
+        for i in range(20000):
+            p.set("k:%d" % i, VALUE)
+        p.execute()
+
+    def test_flushall_async_empties_at_once_and_frees_in_the_background(self):
+        require_jemalloc(self.r)
+        before = used_memory(self.r)
+        self.fill()
+        self.assertGreater(used_memory(self.r), before + 15 * MB)
+        self.assertTrue(self.r.flushall(asynchronous=True))
+        self.assertEqual(self.r.dbsize(), 0)
+        self.assertIsNone(self.r.get("k:0"))
+        self.wait_for(lambda: used_memory(self.r) < before + 5 * MB, timeout=10,
+                      msg="the flushed values to be freed")
+
+    def test_lazyfree_lazy_user_flush_makes_a_plain_flush_lazy_and_sync_stays_sync(self):
+        self.r.config_set("lazyfree-lazy-user-flush", "yes")
+        self.assertEqual(self.r.config_get("lazyfree-lazy-user-flush"),
+                         {"lazyfree-lazy-user-flush": "yes"})
+        self.fill()
+        self.assertTrue(self.r.flushdb())
+        self.assertEqual(self.r.dbsize(), 0)
+        self.fill()
+        self.assertTrue(self.r.execute_command("FLUSHALL", "SYNC"))
+        self.assertEqual(self.r.dbsize(), 0)
+
+
 class TestRedisMaxmemoryUnit(ServerTestCase):
     """unit/maxmemory's checks for a server the test did not start itself: a limit 100 KB
     above current use, filled, then as many keys again (with the 5% allowance of this file in
