@@ -33,7 +33,9 @@ struct Entry {
   int64_t expire_at_ms;   // unix ms; 0 = no expiry
   Value value;
   uint32_t key_len;
-  uint32_t access_s;      // last access, seconds on the store clock (OBJECT IDLETIME)
+  // Last access (OBJECT IDLETIME) or access frequency (OBJECT FREQ), as the maxmemory policy
+  // reads it: see access_stamp.h. Set through Store::StampNew / Store::StampAccess.
+  uint32_t access;
   char key_bytes[];
 
   std::string_view key() const { return {key_bytes, key_len}; }

@@ -94,7 +94,7 @@ Entry* KeyHandle::Lookup(bool touch) {
     if (store_->expired_hook_ != nullptr) store_->expired_hook_(store_->expired_hook_ctx_, db_, key_);
     return nullptr;
   }
-  if (touch) e->access_s = store_->AccessClockS();
+  if (touch) e->access = store_->StampAccess(e->access);
   return e;
 }
 
@@ -120,7 +120,7 @@ Entry* KeyHandle::Insert(Value value, int64_t expire_at_ms, bool created) {
   if (e == nullptr) {
     e = Entry::Create(key_, hash_, std::move(value));
     e->expire_at_ms = expire_at_ms == kKeepTtl ? 0 : expire_at_ms;
-    e->access_s = store_->AccessClockS();
+    e->access = store_->StampNew();
     table().Insert(e);
     return e;
   }
@@ -571,7 +571,17 @@ DbStats Store::Stats(int db) {
 // Whole-database changes hold every shard lock for the swap (O(shards), no per-key work) so
 // the one logged effect is ordered against every per-key change; the detached tables are
 // destroyed after the locks are released.
-void Store::FlushDb(int db) {
+namespace {
+
+// Frees flushed tables on a thread of their own: the entries no longer belong to any shard, so
+// nothing else can reach them (values a reader still holds live on through their references).
+void FreeInBackground(std::vector<detail::Table> doomed) {
+  std::thread([tables = std::move(doomed)] {}).detach();
+}
+
+}  // namespace
+
+void Store::FlushDb(int db, bool async) {
   std::vector<detail::Table> doomed(kShards);
   LockAll();
   for (size_t i = 0; i < kShards; ++i) {
@@ -582,9 +592,10 @@ void Store::FlushDb(int db) {
   ReportChange({}, Change::kFlush);
   CommitAll();
   UnlockAll();
+  if (async) FreeInBackground(std::move(doomed));
 }
 
-void Store::FlushAll() {
+void Store::FlushAll(bool async) {
   std::vector<detail::Table> doomed(kShards * static_cast<size_t>(databases_));
   LockAll();
   for (size_t i = 0; i < kShards; ++i) {
@@ -597,6 +608,7 @@ void Store::FlushAll() {
   ReportChange({}, Change::kFlush);
   CommitAll();
   UnlockAll();
+  if (async) FreeInBackground(std::move(doomed));
 }
 
 void Store::SwapDb(int a, int b) {

@@ -12,6 +12,10 @@
 // Expiry: lazy — KeyHandle::Find() deletes an expired key it meets; active — ExpireCycle()
 // walks tables that hold keys with a TTL and deletes what has expired, bounded in time.
 //
+// Eviction (eviction.h): EvictOne samples keys shard by shard into the caller's pool and
+// deletes the best candidate; like an expiry, the deletion is logged. Each entry's access
+// stamp is kept as SetAccessMode says (LRU clock or LFU counter, access_stamp.h).
+//
 // Durability: every change made through a KeyHandle is logged as an effect (effects.h) and
 // appended to the Journal, if one is set, before the shard locks are released. Each shard
 // remembers the LSN of its last change; every Access records, per thread, the highest LSN
@@ -51,6 +55,7 @@
 #include "store/detail/shard_mutex.h"
 #include "store/detail/table.h"
 #include "store/entry.h"
+#include "store/eviction.h"
 #include "store/journal.h"
 
 namespace cairn::store {
@@ -155,6 +160,9 @@ class KeyHandle {
   void ReportCreated();
   // Sets the WatchFlags registered on this key and reports the change (changed hook).
   void Touch(bool expired = false);
+  // Eviction: deletes the key, logged like expiry, if it exists (and has a TTL when
+  // volatile_only). Returns whether it did.
+  bool Evict(bool volatile_only);
 
   Store* store_;
   int db_;
@@ -253,8 +261,11 @@ class Store {
 
   // Number of keys in db (keys past their expiry but not yet deleted included, as Redis).
   DbStats Stats(int db);
-  void FlushDb(int db);
-  void FlushAll();
+  // FLUSHDB / FLUSHALL. The keys are gone when the call returns; with async their memory is
+  // freed by a background thread (FLUSHALL ASYNC), else by the calling thread after the locks
+  // are released.
+  void FlushDb(int db, bool async = false);
+  void FlushAll(bool async = false);
   // Swaps two databases atomically (all shards locked).
   void SwapDb(int a, int b);
 
@@ -277,6 +288,7 @@ class Store {
   // expiry is a logged write). They are deleted once the pause ends.
   void PauseExpiry(int64_t until_ms) { expiry_paused_until_ms_.store(until_ms); }
   uint64_t expired_keys() const { return expired_keys_.load(std::memory_order_relaxed); }
+
 
   // While a ReplayScope lives on a thread, lookups on that thread do not expire keys:
   // replaying the log or loading a snapshot must reproduce the recorded state, whatever the
@@ -321,6 +333,32 @@ class Store {
   void set_created_hook(CreatedHook hook, void* ctx) {
     created_hook_ = hook;
     created_hook_ctx_ = ctx;
+  }
+
+  // ---- Eviction (eviction.h; implemented in eviction.cc) ----
+  // How entries' access stamps are kept from now on (access_stamp.h): LFU counters or LRU
+  // clock. Call when maxmemory-policy, lfu-log-factor or lfu-decay-time change.
+  void SetAccessMode(AccessMode mode, LfuParams lfu);
+  AccessMode access_mode() const { return access_mode_.load(std::memory_order_relaxed); }
+  // The stamp of a new key, and of a key just accessed whose stamp was old.
+  uint32_t StampNew() const;
+  uint32_t StampAccess(uint32_t old) const;
+  // OBJECT FREQ: e's LFU counter with decay applied (meaningful in LFU mode only).
+  uint8_t AccessFrequency(const Entry& e) const;
+  // The clock EvictionScore compares stamps against.
+  ScoreClock EvictionClock() const;
+  // Evicts one key chosen by policy (not kNoEviction): samples `samples` keys of one shard at
+  // a time into pool (the calling thread's own) and deletes the best candidate, logged like
+  // an expiry, reported to the evicted hook and counted. Returns false when no key is
+  // eligible (an empty keyspace, or no key with a TTL under a volatile policy). Must not be
+  // called inside Atomically or an Access callback.
+  bool EvictOne(EvictPolicy policy, int samples, EvictionPool* pool);
+  uint64_t evicted_keys() const { return evicted_keys_.load(std::memory_order_relaxed); }
+  // Called for every key eviction deletes (keyspace notifications: "evicted"), under the
+  // same rules as the expired hook.
+  void set_evicted_hook(ExpiredHook hook, void* ctx) {
+    evicted_hook_ = hook;
+    evicted_hook_ctx_ = ctx;
   }
 
   // Called, while switched on, for every change of a key (the same changes WATCH sees, key
@@ -440,6 +478,15 @@ class Store {
   std::map<std::string, std::string> meta_;
   Journal* journal_ = nullptr;
   ExpiredHook expired_hook_ = nullptr;
+  ExpiredHook evicted_hook_ = nullptr;
+  void* evicted_hook_ctx_ = nullptr;
+  std::atomic<AccessMode> access_mode_{AccessMode::kLru};
+  std::atomic<int> lfu_log_factor_{10};
+  std::atomic<int> lfu_decay_time_{1};
+  std::atomic<uint64_t> evicted_keys_{0};
+  // Samples up to `samples` eligible keys of shard i (every database) into pool; returns how
+  // many it offered. Random policies: deletes one random eligible key instead, returning 1.
+  size_t SampleShard(size_t i, EvictPolicy policy, int samples, EvictionPool* pool);
   std::atomic<int64_t> expiry_paused_until_ms_{0};
   bool ExpiryPaused() const;
   void* expired_hook_ctx_ = nullptr;

@@ -76,7 +76,11 @@ struct Config {
   int hz = 10;
   int64_t maxmemory = 0;
   std::string maxmemory_policy = "noeviction";
-  int maxmemory_samples = 5;  // accepted for compatibility; there is no eviction yet
+  int maxmemory_samples = 5;
+  int maxmemory_eviction_tenacity = 10;  // 0..100: how long one write may spend evicting
+  int lfu_log_factor = 10;
+  int lfu_decay_time = 1;  // minutes
+  bool lazyfree_lazy_user_flush = false;  // FLUSHALL/FLUSHDB without ASYNC|SYNC free lazily
   int64_t tracking_table_max_keys = 1000000;  // client-side caching; 0: no limit
   int64_t busy_reply_threshold_ms = 5000;     // scripts; alias lua-time-limit
   int64_t hll_sparse_max_bytes = 3000;

@@ -132,9 +132,15 @@ void CmdRestore(CommandContext& ctx) {
       return;
     }
     Entry* e = h.Put(std::move(value), at_ms);
-    if (o.idle_s > 0) {
+    // Like Redis, IDLETIME counts only under an LRU-mode policy and FREQ under an LFU one.
+    store::Store& store = ctx.server.store;
+    bool lfu = store.access_mode() == store::AccessMode::kLfu;
+    if (!lfu && o.idle_s > 0) {
       int64_t now_s = h.now_ms() / 1000;
-      e->access_s = static_cast<uint32_t>(o.idle_s < now_s ? now_s - o.idle_s : 0);
+      e->access = static_cast<uint32_t>(o.idle_s < now_s ? now_s - o.idle_s : 0);
+    } else if (lfu && o.freq >= 0) {
+      e->access = store::LfuStamp(store.EvictionClock().now_minutes,
+                                  static_cast<uint8_t>(o.freq));
     }
     NotifyKey(ctx, kNotifyGeneric, "restore", h.key());
     ctx.reply.WriteOk();

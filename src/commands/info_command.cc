@@ -255,7 +255,8 @@ void AppendStats(CommandContext& ctx, std::string* out) {
   Field(out, "instantaneous_output_kbps", "0.00");
   Field(out, "rejected_connections", u(t.rejected_connections));
   Field(out, "expired_keys", u(ctx.server.store.expired_keys()));
-  Field(out, "evicted_keys", 0);
+  Field(out, "evicted_keys", u(ctx.server.store.evicted_keys()));
+  Field(out, "evicted_clients", 0);  // cairn never evicts clients (maxmemory-clients)
   Field(out, "keyspace_hits", u(t.keyspace_hits));
   Field(out, "keyspace_misses", u(t.keyspace_misses));
   Field(out, "pubsub_channels", 0);

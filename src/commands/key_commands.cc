@@ -437,6 +437,8 @@ struct ObjectInfo {
   std::string_view encoding;
   bool shared_integer = false;  // Redis shares the objects of 0..9999 (OBJECT REFCOUNT)
   int64_t idle_s = 0;
+  int64_t freq = 0;
+  bool lfu = false;  // the stamp is an LFU counter (access_stamp.h)
 };
 
 // Redis's encoding names, derived from the value since cairn stores every string as bytes:
@@ -467,15 +469,16 @@ bool LookupObject(CommandContext& ctx, ObjectInfo* info) {
     Entry* e = h.Peek();  // OBJECT must not count as an access
     if (e == nullptr) return false;
     info->encoding = EncodingOf(e->value, &info->shared_integer);
-    info->idle_s = h.now_ms() / 1000 - e->access_s;
+    store::Store& store = ctx.server.store;
+    info->lfu = store.access_mode() == store::AccessMode::kLfu;
+    info->idle_s = h.now_ms() / 1000 - e->access;
+    info->freq = store.AccessFrequency(*e);
     return true;
   });
   CountLookups(ctx, found ? 1 : 0, 1);
   if (!found) ctx.reply.WriteNull();
   return found;
 }
-
-bool IsLfuPolicy(const std::string& policy) { return policy.find("lfu") != std::string::npos; }
 
 void CmdObject(CommandContext& ctx) { ReplyWrongArity(ctx.reply, "object"); }
 
@@ -484,21 +487,20 @@ void CmdObjectEncoding(CommandContext& ctx) {
   if (LookupObject(ctx, &info)) ctx.reply.WriteBulk(info.encoding);
 }
 
-// cairn keeps no access-frequency counter: under an LFU policy FREQ reports 0.
 void CmdObjectFreq(CommandContext& ctx) {
   ObjectInfo info;
   if (!LookupObject(ctx, &info)) return;
-  if (!IsLfuPolicy(ctx.server.config.Snapshot().maxmemory_policy)) {
+  if (!info.lfu) {
     ctx.reply.WriteError(errors::kFreqPolicy);
     return;
   }
-  ctx.reply.WriteInteger(0);
+  ctx.reply.WriteInteger(info.freq);
 }
 
 void CmdObjectIdleTime(CommandContext& ctx) {
   ObjectInfo info;
   if (!LookupObject(ctx, &info)) return;
-  if (IsLfuPolicy(ctx.server.config.Snapshot().maxmemory_policy)) {
+  if (info.lfu) {
     ctx.reply.WriteError(kIdleTimeLfu);
     return;
   }
@@ -512,7 +514,7 @@ void CmdObjectRefCount(CommandContext& ctx) {
   Config config = ctx.server.config.Snapshot();
   bool sharing =
       config.maxmemory == 0 || (config.maxmemory_policy.find("lru") == std::string::npos &&
-                                !IsLfuPolicy(config.maxmemory_policy));
+                                config.maxmemory_policy.find("lfu") == std::string::npos);
   ctx.reply.WriteInteger(info.shared_integer && sharing ? INT32_MAX : 1);
 }
 

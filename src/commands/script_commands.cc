@@ -9,6 +9,7 @@
 #include "src/commands/script_family.h"
 #include "src/exec/command_table.h"
 #include "src/exec/errors.h"
+#include "src/exec/eviction.h"
 #include "src/exec/reply.h"
 #include "src/exec/server_state.h"
 #include "src/scripting/script_engine.h"
@@ -155,6 +156,12 @@ void CmdScriptHelp(CommandContext& ctx) {
 
 bool MayRunScript(CommandContext& ctx, uint32_t flags, bool ro_command) {
   if ((flags & kScriptCompat) || (flags & kScriptNoWrites)) return true;
+  // A script that declares flags is deny-oom unless it says allow-oom (Redis refuses it
+  // before it runs, with the plain OOM error).
+  if (!(flags & kScriptAllowOom) && MemoryWasOverAtCommandStart(ctx.server)) {
+    ctx.reply.WriteError(errors::kOom);
+    return false;
+  }
   if (ctx.server.WalFailed()) {
     std::lock_guard lock(ctx.server.wal_error_mu);
     ctx.reply.WriteError(

@@ -2,8 +2,9 @@
 // TIME, LASTSAVE, SHUTDOWN, DEBUG (SLEEP and HELP). INFO, CONFIG and COMMAND live in their own
 // files and are registered from here.
 //
-// FLUSHDB/FLUSHALL ASYNC and SYNC both flush at once: the store already frees dropped values
-// outside its locks, so there is nothing to gain from a background flush. SHUTDOWN asks the
+// FLUSHDB/FLUSHALL empty the keyspace at once; ASYNC (or no argument with
+// lazyfree-lazy-user-flush yes) frees the memory on a background thread instead of before the
+// reply. SHUTDOWN asks the
 // networking layer to stop (it saves nothing extra: with the WAL every acknowledged write is
 // already durable); on success nothing is replied, as in Redis, whose client sees the
 // connection close. DEBUG obeys enable-debug-command as in Redis ("local": loopback and unix
@@ -40,12 +41,16 @@ void CmdDbSize(CommandContext& ctx) {
   ctx.reply.WriteInteger(static_cast<int64_t>(ctx.server.store.Stats(ctx.db()).keys));
 }
 
-// The optional ASYNC | SYNC argument of FLUSHDB and FLUSHALL. Replies with the error and
-// returns false when it is anything else.
-bool ParseFlushMode(CommandContext& ctx) {
-  if (ctx.args.size() == 1) return true;
+// The optional ASYNC | SYNC argument of FLUSHDB and FLUSHALL (none: lazyfree-lazy-user-flush
+// decides) into *async. Replies with the error and returns false when it is anything else.
+bool ParseFlushMode(CommandContext& ctx, bool* async) {
+  if (ctx.args.size() == 1) {
+    *async = ctx.server.limits.lazyfree_user_flush.load(std::memory_order_relaxed);
+    return true;
+  }
   if (ctx.args.size() == 2 &&
       (EqualsIgnoreCase(ctx.args[1], "async") || EqualsIgnoreCase(ctx.args[1], "sync"))) {
+    *async = EqualsIgnoreCase(ctx.args[1], "async");
     return true;
   }
   ctx.reply.WriteError(errors::kSyntax);
@@ -53,15 +58,17 @@ bool ParseFlushMode(CommandContext& ctx) {
 }
 
 void CmdFlushDb(CommandContext& ctx) {
-  if (!ParseFlushMode(ctx)) return;
-  ctx.server.store.FlushDb(ctx.db());
+  bool async = false;
+  if (!ParseFlushMode(ctx, &async)) return;
+  ctx.server.store.FlushDb(ctx.db(), async);
   ctx.server.blocking.NoteDbChanged(ctx.db());
   ctx.reply.WriteOk();
 }
 
 void CmdFlushAll(CommandContext& ctx) {
-  if (!ParseFlushMode(ctx)) return;
-  ctx.server.store.FlushAll();
+  bool async = false;
+  if (!ParseFlushMode(ctx, &async)) return;
+  ctx.server.store.FlushAll(async);
   ctx.server.blocking.NoteDbChanged(-1);
   ctx.reply.WriteOk();
 }

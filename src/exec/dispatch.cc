@@ -5,6 +5,7 @@
 
 #include "src/exec/acl_check.h"
 #include "src/exec/errors.h"
+#include "src/exec/eviction.h"
 #include "src/exec/pubsub.h"
 #include "src/exec/reply.h"
 #include "src/exec/server_state.h"
@@ -162,6 +163,14 @@ void Execute(ServerState& server, ClientState& client, ThreadStats& stats, resp:
     stats.NoteErrors(writer.last_error_code());
     AbortQueueing(client);
     return;
+  }
+  // maxmemory 0 (the default) costs this one relaxed load and compare.
+  if (server.limits.maxmemory.load(std::memory_order_relaxed) != 0) [[unlikely]] {
+    if (RefusedForMemory(server, client, *spec, writer)) {
+      stats.per_command[spec->id].rejected_calls.Add();
+      stats.NoteErrors(writer.last_error_code());
+      return;
+    }
   }
   CommandContext ctx{args, writer, server, client, stats, spec};
   ctx.block = block;

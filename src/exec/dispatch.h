@@ -12,7 +12,8 @@ namespace cairn::server {
 struct BlockRequest;
 
 // Executes args as one command for client, writing the reply through writer: resolves it,
-// checks arity, authentication, MISCONF and loading (in that order, as Redis does), queues
+// checks arity, authentication, MISCONF and loading (in that order, as Redis does), then,
+// with maxmemory set, evicts or refuses it as out of memory (eviction.h), queues
 // it instead when the client is inside MULTI, runs the handler and counts it. block: where a
 // blocking command may ask to block (blocking.h); nullptr where nothing may block. Thread:
 // the client's owner thread.

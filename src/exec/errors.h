@@ -60,6 +60,11 @@ inline constexpr std::string_view kLoading = "LOADING Redis is loading the datas
 inline constexpr std::string_view kTimeoutNotFloat = "ERR timeout is not a float or out of range";
 inline constexpr std::string_view kTimeoutNegative = "ERR timeout is negative";
 inline constexpr std::string_view kTimeoutRange = "ERR timeout is out of range";
+inline constexpr std::string_view kOom =
+    "OOM command not allowed when used memory > 'maxmemory'.";
+// Followed by the error that refused EXEC itself (kOom).
+inline constexpr std::string_view kExecAbortBecause =
+    "EXECABORT Transaction discarded because of: ";
 inline constexpr std::string_view kMultiDisallowed = "ERR Command not allowed inside a transaction";
 inline constexpr std::string_view kMultiNested = "ERR MULTI calls can not be nested";
 inline constexpr std::string_view kExecWithoutMulti = "ERR EXEC without MULTI";

@@ -24,6 +24,11 @@ void OnExpired(void* server, int db, std::string_view key) {
   NotifyKeyspaceEvent(*static_cast<ServerState*>(server), kNotifyExpired, "expired", key, db);
 }
 
+// The store's eviction hook: also under a shard lock.
+void OnEvicted(void* server, int db, std::string_view key) {
+  NotifyKeyspaceEvent(*static_cast<ServerState*>(server), kNotifyEvicted, "evicted", key, db);
+}
+
 // The store's created hook: also under a shard lock.
 void OnCreated(void* server, int db, std::string_view key) {
   NotifyKeyspaceEvent(*static_cast<ServerState*>(server), kNotifyNew, "new", key, db);
@@ -71,6 +76,7 @@ bool WantsKeyspaceEvent(ServerState& server, uint32_t type) {
 void InstallStoreEvents(ServerState& server) {
   server.store.set_expired_hook(OnExpired, &server);
   server.store.set_created_hook(OnCreated, &server);
+  server.store.set_evicted_hook(OnEvicted, &server);
 }
 
 }  // namespace cairn::server

@@ -40,9 +40,10 @@ void PublishKeyspaceEvents(ServerState& server, uint64_t lsn);
 // Whether an event of class type would be queued now: for the rare call site that must do
 // extra work to learn whether to report (one relaxed load).
 bool WantsKeyspaceEvent(ServerState& server, uint32_t type);
-// Queues an "expired" event for a key expiry deleted and a "new" event for a key a command
-// creates (the store's hooks: Store::set_expired_hook, set_created_hook), so no handler
-// reports either. Call InstallStoreEvents once at startup.
+// Queues an "expired" event for a key expiry deleted, an "evicted" event for a key eviction
+// deleted and a "new" event for a key a command creates (the store's hooks:
+// Store::set_expired_hook, set_evicted_hook, set_created_hook), so no handler reports them.
+// Call InstallStoreEvents once at startup.
 void InstallStoreEvents(ServerState& server);
 
 }  // namespace cairn::server

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "src/exec/eviction.h"
 #include "src/exec/notify.h"
 
 #include <chrono>
@@ -90,6 +91,8 @@ void ServerState::ApplyConfig() {
   limits.notify_keyspace_events = c.notify_keyspace_events;
   limits.busy_reply_threshold_ms = c.busy_reply_threshold_ms;
   limits.hll_sparse_max_bytes = c.hll_sparse_max_bytes;
+  ApplyMemoryConfig(*this, c);
+  limits.lazyfree_user_flush = c.lazyfree_lazy_user_flush;
   slowlog.Configure(c.slowlog_log_slower_than_us, c.slowlog_max_len);
   latency.Configure(c.latency_monitor_threshold_ms);
   limits.slow_command_us = std::min(slowlog.threshold_us(), latency.threshold_us());

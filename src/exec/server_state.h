@@ -56,6 +56,12 @@ struct RuntimeLimits {
   std::atomic<uint32_t> notify_keyspace_events{0};  // NotifyFlag bits
   std::atomic<int64_t> busy_reply_threshold_ms{0};   // scripts: BUSY after this long
   std::atomic<int64_t> hll_sparse_max_bytes{0};
+  // maxmemory (0: no limit) and how to get under it (eviction.h).
+  std::atomic<int64_t> maxmemory{0};
+  std::atomic<store::EvictPolicy> maxmemory_policy{store::EvictPolicy::kNoEviction};
+  std::atomic<int> maxmemory_samples{5};
+  std::atomic<int> maxmemory_eviction_tenacity{10};
+  std::atomic<bool> lazyfree_user_flush{false};  // lazyfree-lazy-user-flush
   // The shorter of the slow log's and the latency monitor's thresholds (µs): a command
   // faster than this costs them nothing but this one load and compare.
   std::atomic<int64_t> slow_command_us{INT64_MAX};

@@ -13,6 +13,7 @@
 #include "src/exec/rdb_files.h"
 #include "src/scripting/script_engine.h"
 #include "store/durability/snapshot.h"
+#include "store/memory.h"
 
 namespace cairn::server {
 
@@ -228,6 +229,11 @@ void Server::BackgroundLoop() {
     lock.unlock();
     auto budget_us = std::chrono::duration_cast<std::chrono::microseconds>(interval).count() / 4;
     state_->store.ExpireCycle(budget_us);
+    // Catch the maxmemory gauge up with what threads that never report (WAL writer,
+    // snapshots) allocated and freed; see store/memory.h.
+    if (state_->limits.maxmemory.load(std::memory_order_relaxed) != 0) {
+      store::MemoryGauge::Refresh();
+    }
     // "expired" events wait for the deletes' record, as replies do.
     uint64_t lsn = store::Store::TakeObservedLsn();
     PublishKeyspaceEvents(*state_, lsn);

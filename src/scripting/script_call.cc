@@ -7,6 +7,7 @@
 
 #include "src/exec/dispatch.h"
 #include "src/exec/errors.h"
+#include "src/exec/eviction.h"
 #include "src/exec/server_state.h"
 
 namespace cairn::server::scripting {
@@ -66,6 +67,14 @@ bool Allowed(RunContext& run, const CommandSpec& spec, std::string* error) {
     return false;
   }
   ServerState& server = run.caller->server;
+  // Out of memory when the script started, and it has not written yet: a deny-oom command
+  // is refused (once it has written, stopping halfway would be worse). allow-oom lifts it.
+  if ((spec.flags & kDenyOom) && !run.run.dirty.load(std::memory_order_relaxed) &&
+      ((run.script_flags & kScriptCompat) || !(run.script_flags & kScriptAllowOom)) &&
+      MemoryWasOverAtCommandStart(server)) {
+    *error = "-" + std::string(errors::kOom);
+    return false;
+  }
   if (!run.run.dirty.load(std::memory_order_relaxed) && server.WalFailed()) {
     std::lock_guard lock(server.wal_error_mu);
     *error = "-" + std::string(errors::kMisconfWal) + server.wal_error;

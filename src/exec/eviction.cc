@@ -1,0 +1,145 @@
+// src/exec/eviction.cc — see eviction.h.
+#include "src/exec/eviction.h"
+
+#include <chrono>
+#include <cmath>
+#include <string>
+
+#include "src/exec/errors.h"
+#include "src/exec/server_state.h"
+#include "src/exec/transaction.h"
+#include "store/memory.h"
+
+namespace cairn::server {
+namespace {
+
+thread_local bool over_at_start = false;
+
+struct ThreadPool {
+  store::EvictionPool pool;
+  store::EvictPolicy policy = store::EvictPolicy::kNoEviction;
+};
+thread_local ThreadPool thread_pool;
+
+// How long one call may spend evicting, from maxmemory-eviction-tenacity: Redis's curve
+// (0..10: 0 to 500 µs in steps of 50; then 15% more per step; 100: no limit). Past it the
+// command runs anyway and the next ones go on evicting.
+int64_t EvictionTimeLimitUs(int tenacity) {
+  if (tenacity <= 10) return 50 * int64_t{tenacity};
+  if (tenacity < 100) return static_cast<int64_t>(500.0 * std::pow(1.15, tenacity - 10.0));
+  return INT64_MAX;
+}
+
+// How stale the gauge's exact figure may be for eviction to go by the estimate.
+constexpr int64_t kExactEveryMs = 10;
+
+// Without per-thread allocation counters (builds without jemalloc) the memory an eviction
+// frees cannot be measured: evict this many keys per command instead.
+constexpr size_t kUnmeasuredEvictionsPerCall = 16;
+
+int64_t ElapsedUs(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
+                                                               start)
+      .count();
+}
+
+// Evicts until `to_free` bytes were freed by this thread, the keyspace has nothing eligible
+// (false), or the time limit passed.
+bool EvictBytes(ServerState& server, store::EvictPolicy policy, int64_t to_free) {
+  if (thread_pool.policy != policy) {  // scores of another policy mean nothing now
+    thread_pool.pool.Clear();
+    thread_pool.policy = policy;
+  }
+  int samples = server.limits.maxmemory_samples.load(std::memory_order_relaxed);
+  int64_t limit_us = EvictionTimeLimitUs(
+      server.limits.maxmemory_eviction_tenacity.load(std::memory_order_relaxed));
+  bool precise = store::MemoryGauge::precise();
+  int64_t before = store::MemoryGauge::ThreadNetBytes();
+  auto start = std::chrono::steady_clock::now();
+  for (size_t evicted = 0; before - store::MemoryGauge::ThreadNetBytes() < to_free;) {
+    if (!server.store.EvictOne(policy, samples, &thread_pool.pool)) return false;
+    ++evicted;
+    if (!precise && evicted >= kUnmeasuredEvictionsPerCall) break;
+    if (evicted % 16 == 0 && ElapsedUs(start) > limit_us) break;
+  }
+  return true;
+}
+
+bool AllowedInMultiWhenOom(const CommandSpec& spec) {
+  return spec.name == "exec" || spec.name == "discard" || spec.name == "quit" ||
+         spec.name == "reset";
+}
+
+bool QueuedDenyOom(ServerState& server, const ClientState& client) {
+  for (const std::vector<std::string>& args : client.multi.queued) {
+    const CommandSpec* spec = server.commands.Find(args[0]);
+    if (spec != nullptr && !spec->subcommands.empty() && args.size() >= 2) {
+      spec = CommandTable::FindSub(*spec, args[1]);
+    }
+    if (spec != nullptr && (spec->flags & kDenyOom)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+void ApplyMemoryConfig(ServerState& server, const Config& c) {
+  store::EvictPolicy policy =
+      store::ParseEvictPolicy(c.maxmemory_policy).value_or(store::EvictPolicy::kNoEviction);
+  RuntimeLimits& l = server.limits;
+  l.maxmemory_policy.store(policy, std::memory_order_relaxed);
+  l.maxmemory_samples.store(c.maxmemory_samples, std::memory_order_relaxed);
+  l.maxmemory_eviction_tenacity.store(c.maxmemory_eviction_tenacity, std::memory_order_relaxed);
+  server.store.SetAccessMode(store::AccessModeOf(policy),
+                             store::LfuParams{c.lfu_log_factor, c.lfu_decay_time});
+  if (c.maxmemory != 0) store::MemoryGauge::Refresh();  // start from the exact figure
+  l.maxmemory.store(c.maxmemory, std::memory_order_relaxed);
+}
+
+bool PerformEvictions(ServerState& server) {
+  int64_t max = server.limits.maxmemory.load(std::memory_order_relaxed);
+  if (max <= 0) return true;
+  size_t limit = static_cast<size_t>(max);
+  if (store::MemoryGauge::Report() <= limit) return true;
+  store::EvictPolicy policy = server.limits.maxmemory_policy.load(std::memory_order_relaxed);
+  // Over by the estimate. A refusal is decided on the exact figure; eviction trusts an
+  // estimate refreshed within kExactEveryMs, since refreshing costs microseconds and a cache
+  // at its limit is over it on nearly every write.
+  bool refuse = policy == store::EvictPolicy::kNoEviction || store::Store::InTransaction();
+  size_t used = refuse ? store::MemoryGauge::Refresh()
+                       : store::MemoryGauge::RefreshIfOlderThan(kExactEveryMs);
+  if (used <= limit) return true;
+  // Never from inside EXEC or a script: they hold shard locks eviction would need.
+  if (refuse) return false;
+  bool ok = EvictBytes(server, policy, static_cast<int64_t>(used - limit));
+  store::MemoryGauge::Report();
+  return ok;
+}
+
+bool MemoryWasOverAtCommandStart(ServerState& server) {
+  return over_at_start && server.limits.maxmemory.load(std::memory_order_relaxed) != 0;
+}
+
+bool RefusedForMemory(ServerState& server, ClientState& client, const CommandSpec& spec,
+                      resp::Writer& writer) {
+  // Commands a script or EXEC runs were checked as part of the EVAL or EXEC.
+  if (client.script || client.in_exec) return false;
+  over_at_start = !PerformEvictions(server);
+  if (!over_at_start) return false;
+  bool in_multi = client.multi.active;
+  bool is_exec = spec.name == "exec";
+  bool refuse = (spec.flags & kDenyOom) || (in_multi && !AllowedInMultiWhenOom(spec)) ||
+                (in_multi && is_exec && QueuedDenyOom(server, client));
+  if (!refuse) return false;
+  if (in_multi && is_exec) {
+    client.multi = ClientState::Multi{};
+    UnwatchAll(server, client);
+    writer.WriteError(std::string(errors::kExecAbortBecause) + std::string(errors::kOom));
+    return true;
+  }
+  writer.WriteError(errors::kOom);
+  AbortQueueing(client);
+  return true;
+}
+
+}  // namespace cairn::server

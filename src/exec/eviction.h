@@ -1,0 +1,47 @@
+// src/exec/eviction.h — maxmemory on the command path: before a command runs, get used memory
+// under the limit by evicting keys as maxmemory-policy says, or report that the server is out
+// of memory so deny-oom commands are refused (Redis's processCommand + performEvictions).
+//
+// Cost: with maxmemory 0 (the default) the dispatcher pays one relaxed atomic load and a
+// compare per command. With a limit, each command adds its thread's net allocation to the
+// memory gauge (store/memory.h: a few loads and one atomic add) and compares; only when the
+// estimate is over the limit does it read the allocator's exact figure and evict.
+//
+// What is refused when out of memory, as in Redis 7.0: commands flagged deny-oom; inside
+// MULTI every command but EXEC, DISCARD, QUIT and RESET (queueing costs memory), which also
+// makes EXEC abort; EXEC of a transaction holding a deny-oom command (EXECABORT); EVAL and
+// FCALL of a script that declares flags without allow-oom or no-writes; and, inside a script
+// without allow-oom, a deny-oom command when the script has not written yet and memory was
+// over the limit when the script started (MemoryWasOverAtCommandStart).
+//
+// Threading: the client's owner thread. Each thread keeps its own eviction pool.
+#pragma once
+
+#include <string_view>
+
+#include "src/base/config.h"
+#include "src/exec/command.h"
+
+namespace cairn::server {
+
+struct ServerState;
+
+// Copies maxmemory and the eviction settings of c into server.limits and the store (after
+// load and CONFIG SET).
+void ApplyMemoryConfig(ServerState& server, const Config& c);
+
+// The slow path of the dispatcher's check, taken only while maxmemory is set: evicts as the
+// policy allows and records whether memory stayed over the limit (for scripts). Replies OOM
+// (EXECABORT for EXEC) and returns true when spec must be refused for client.
+[[nodiscard]] bool RefusedForMemory(ServerState& server, ClientState& client,
+                                    const CommandSpec& spec, resp::Writer& writer);
+
+// Whether memory was over maxmemory (after eviction) when the calling thread's current
+// top-level command started; false when maxmemory is 0.
+bool MemoryWasOverAtCommandStart(ServerState& server);
+
+// Gets used memory under maxmemory if the policy allows; returns false if it stays over.
+// Refreshes the gauge's estimate exactly when over. Also called by the background cron.
+bool PerformEvictions(ServerState& server);
+
+}  // namespace cairn::server
