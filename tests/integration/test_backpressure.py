@@ -55,8 +55,9 @@ class TestBackpressure(ServerTestCase):
 class TestWalBackpressure(unittest.TestCase):
     """Four clients pipeline 1 MB SETs at a disk that takes 100 ms per fdatasync: 96 MB are
     in flight at once. With wal-max-pending-bytes 8mb, the bytes waiting for the log stay
-    near the limit; with the limit lifted (CONFIG SET), they grow to most of the 96 MB, which
-    shows the test measures what the limit bounds."""
+    near the limit; with the limit lifted (CONFIG SET), they grow well past it, which shows
+    the test measures what the limit bounds. (Not to all 96 MB: an I/O thread that syncs the
+    log itself reads nothing meanwhile, so only the other threads' clients keep appending.)"""
 
     CLIENTS, ROUNDS, PIPELINE = 4, 2, 24
     VALUE = b"v" * (1024 * 1024)
@@ -110,7 +111,7 @@ class TestWalBackpressure(unittest.TestCase):
         r.config_set("wal-max-pending-bytes", "1gb")
         r.close()
         self.write_load()
-        self.assertGreater(self.peak(), 40 * mb)
+        self.assertGreater(self.peak(), 24 * mb)  # half again above the bound asserted above
 
 
 if __name__ == "__main__":
