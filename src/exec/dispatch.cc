@@ -56,6 +56,21 @@ const CommandSpec* Resolve(ServerState& server, ThreadStats& stats, resp::Writer
   return spec;
 }
 
+// Replies error to a command the server will not run now. An EXEC refused so ends its
+// transaction, as Redis does: the queued commands are dropped, the watches released, and the
+// reply says why ("EXECABORT Transaction discarded because of: BUSY ..."), so the client
+// leaves MULTI knowing none of it ran. Any other command gets the error itself.
+void RejectCommand(ServerState& server, ClientState& client, const CommandSpec& spec,
+                   resp::Writer& w, std::string_view error) {
+  if (spec.name != "exec" || !client.multi.active) {
+    w.WriteError(error);
+    return;
+  }
+  client.multi = ClientState::Multi{};
+  UnwatchAll(server, client);
+  w.WriteError(std::string(errors::kExecAbortBecause) + std::string(error));
+}
+
 // Redis's notion of a local client: loopback TCP or a unix socket. In-process clients (no
 // socket) count as local.
 bool IsLocalClient(const ClientState& client) {
@@ -93,7 +108,7 @@ bool Refused(ServerState& server, ClientState& client, const CommandSpec& spec,
   }
   if ((spec.flags & kWrite) && server.WalFailed()) {
     std::lock_guard lock(server.wal_error_mu);
-    w.WriteError(std::string(errors::kMisconfWal) + server.wal_error);
+    RejectCommand(server, client, spec, w, std::string(errors::kMisconfWal) + server.wal_error);
     return true;
   }
   if (!(spec.flags & kSubscribedContext) && IsSubscriber(client) &&
@@ -104,7 +119,7 @@ bool Refused(ServerState& server, ClientState& client, const CommandSpec& spec,
     return true;
   }
   if (!(spec.flags & kLoading) && server.loading.load(std::memory_order_relaxed)) {
-    w.WriteError(errors::kLoading);
+    RejectCommand(server, client, spec, w, errors::kLoading);
     return true;
   }
   // While a script is busy, only allow-busy commands run; on the script's own thread (served
@@ -112,8 +127,9 @@ bool Refused(ServerState& server, ClientState& client, const CommandSpec& spec,
   bool keyed = spec.first_key > 0 || (spec.flags & kMovableKeys);
   if (server.running_scripts.busy() && !client.script &&
       (!(spec.flags & kAllowBusy) || (keyed && ServingWhileBusy()))) [[unlikely]] {
-    w.WriteError(server.running_scripts.busy_eval() ? errors::kBusyScript
-                                                    : errors::kBusyFunction);
+    RejectCommand(server, client, spec, w,
+                  server.running_scripts.busy_eval() ? errors::kBusyScript
+                                                     : errors::kBusyFunction);
     return true;
   }
   return false;

@@ -409,6 +409,39 @@ class TestBusyScripts(ScriptTestCase):
             other.execute_command("SCRIPT", "KILL")
         self.assertIn("NOTBUSY No scripts in execution right now.", str(cm.exception))
 
+    def test_exec_during_a_busy_script_discards_the_transaction(self):
+        self.r.set("xx", "1")
+        tx = redis.Redis(port=self.port, single_connection_client=True)
+        tx.execute_command("MULTI")
+        self.assertEqual(tx.execute_command("INCR", "xx"), b"QUEUED")
+        runner = threading.Thread(target=lambda: self._eval_until_killed())
+        runner.start()
+        other = redis.Redis(port=self.port)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            try:
+                other.ping()
+                time.sleep(0.05)
+            except redis.ResponseError:
+                break
+        # redis-py raises EXECABORT replies as ExecAbortError, without the code.
+        with self.assertRaises(redis.exceptions.ExecAbortError) as cm:
+            tx.execute_command("EXEC")
+        self.assertTrue(str(cm.exception).startswith(
+            "Transaction discarded because of: BUSY"), str(cm.exception))
+        self.assertEqual(other.execute_command("SCRIPT", "KILL"), b"OK")
+        runner.join(10)
+        # Nothing of the transaction ran, and the client is out of MULTI.
+        self.assertEqual(other.get("xx"), b"1")
+        self.assertEqual(tx.execute_command("ECHO", "after"), b"after")
+
+    def _eval_until_killed(self):
+        r = redis.Redis(port=self.port, socket_timeout=30)
+        try:
+            r.eval("while true do end", 0)
+        except redis.ResponseError:
+            pass
+
     def test_a_script_that_wrote_cannot_be_killed(self):
         def run():
             r = redis.Redis(port=self.port, socket_timeout=30)
