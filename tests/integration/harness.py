@@ -17,6 +17,7 @@ directory across restarts and turns the append-only log on (persistence_args).
 Only the standard library and redis-py are used.
 """
 
+import atexit
 import os
 import shutil
 import signal
@@ -320,6 +321,26 @@ class RawConnection(object):
 # Server process management
 # ---------------------------------------------------------------------------
 
+# Every server process a test started and has not reaped yet. A test that fails between start
+# and stop, or forgets to stop, must not leave a server running after its test process ends
+# (CI runs many test processes on one machine): they are killed when the interpreter exits.
+_live_processes = set()
+
+
+def track_process(proc):
+    """Registers a server process so that it is killed, if still running, at exit."""
+    _live_processes.add(proc)
+
+
+@atexit.register
+def _kill_leftover_servers():
+    for proc in list(_live_processes):
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(5)
+    _live_processes.clear()
+
+
 class ServerProcess(object):
     def __init__(self, extra_args=(), binary=None):
         self.binary = binary or server_binary()
@@ -375,6 +396,7 @@ class ServerProcess(object):
             env["ASAN_OPTIONS"] += ":quarantine_size_mb=%d" % self.asan_quarantine_mb
         self.proc = subprocess.Popen(args, stdout=self._log, stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL, cwd=self.dir, env=env)
+        track_process(self.proc)
 
     def _wait_ready(self):
         deadline = time.time() + STARTUP_TIMEOUT
@@ -586,6 +608,7 @@ class ConfFileServer(ServerProcess):
         self.proc = subprocess.Popen([self.binary, self.conf_path], stdout=self._log,
                                      stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                      cwd=self.dir)
+        track_process(self.proc)
 
 
 class ServerTestCase(unittest.TestCase):

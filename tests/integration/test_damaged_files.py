@@ -19,7 +19,8 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from harness import ServerProcess, free_port, is_reference_redis, server_binary  # noqa: E402
+from harness import (ServerProcess, free_port, is_reference_redis, server_binary,  # noqa: E402
+                     track_process)
 from wal_bytes import MAGIC, VERSION, crc32c, encode_record, mask_crc, varint  # noqa: E402
 
 SKIP_REASON = "redis-server reads RDB and AOF files, not cairn's"
@@ -105,6 +106,7 @@ class ServerOn(ServerProcess):
         self._log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(args, stdout=self._log, stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL, cwd=self.data_dir)
+        track_process(self.proc)
         self._wait_ready()
         return self
 
