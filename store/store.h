@@ -317,6 +317,13 @@ class Store {
   // What the calling thread has observed so far, without resetting it.
   static uint64_t PeekObservedLsn();
 
+  // Installs, for the calling thread, a function run every ~10 ms while the thread waits for
+  // a shard lock that another thread holds long (a busy script's). It must not touch the
+  // keyspace: the waiting thread may already hold other shards. nullptr removes it.
+  static void SetThreadLockWaitHook(void (*fn)(void* ctx), void* ctx) {
+    detail::lock_wait_hook = {fn, ctx};
+  }
+
   // Called for every key lazy or active expiry deletes (keyspace notifications), on the
   // deleting thread with the key's shard locked: it must only record the key, never take a
   // lock or touch the store. Set before the store is shared between threads; nullptr: none.

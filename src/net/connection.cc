@@ -118,7 +118,8 @@ bool Connection::Init(int fd, bool unix_socket) {
 }
 
 void Connection::ServeWhileBusy() {
-  if (closing_ || !reading_ || waiter_ != nullptr || held_by_pause_ || write_in_flight_ > 0) {
+  if (closing_ || !reading_ || waiter_ != nullptr || held_by_pause_ || write_in_flight_ > 0 ||
+      running_command_) {
     return;
   }
   uv_os_fd_t fd;
@@ -260,7 +261,11 @@ bool Connection::RunCommand(resp::Writer& writer) {
   // As Redis, the running command is still in the query buffer (CLIENT LIST's qbuf).
   client_.query_buffer_bytes.store(in_.size(), std::memory_order_relaxed);
   ClientState::ReplyMode mode_before = client_.reply_mode;
+  // While it runs, the command may wait for a busy script's shard and the thread serve its
+  // other clients meanwhile (IoThread::OnLockWait); this one is mid-command and must not be.
+  running_command_ = true;
   Execute(*state, client_, *stats, writer, parser_.args(), &block_);
+  running_command_ = false;
   if (std::exchange(block_.replied_at_once, false)) blocking_replies_end_ = replies_ + 1;
   bool replied = !block_.requested || StartBlocking(writer);
   if (thread_->serving_busy()) {  // refused or harmless: nothing to publish, no locks to take

@@ -173,6 +173,7 @@ class Connection {
   std::shared_ptr<Waiter> waiter_;     // while blocked
   uv_timer_t* block_timer_ = nullptr;  // created on the first timed block; closed with us
   int64_t soft_limit_since_ms_ = 0;
+  bool running_command_ = false;       // inside Execute (ServeWhileBusy leaves it alone)
   bool held_by_pause_ = false;         // the parsed command waits for CLIENT PAUSE to end
   bool pause_counted_ = false;         // counted in ServerState::paused_clients
   uv_timer_t* pause_timer_ = nullptr;    // when output last went over the soft limit; 0: under

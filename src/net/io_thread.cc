@@ -49,6 +49,7 @@ void IoThread::Start() {
     current_io_thread = this;
     store::GroupCommit::CommitsInlineOnThisThread();
     SetThreadBusyServer(&IoThread::ServeBusy, this);
+    store::Store::SetThreadLockWaitHook(&IoThread::OnLockWait, this);
     uv_run(&loop_, UV_RUN_DEFAULT);
   });
 }
@@ -70,6 +71,11 @@ void IoThread::ServeBusy(void* self, const ClientState* running) {
   for (Connection* c : others) c->ServeWhileBusy();
   t->serving_busy_ = false;
   store::Store::ObserveLsn(observed);
+}
+
+void IoThread::OnLockWait(void* self) {
+  auto* t = static_cast<IoThread*>(self);
+  if (t->state_->running_scripts.busy()) ServeWhileBusy(nullptr);
 }
 
 void IoThread::Stop() {

@@ -81,6 +81,10 @@ class IoThread {
   // A script on this thread is busy: reads and runs what the other clients sent (they get
   // BUSY, or SCRIPT KILL / SHUTDOWN NOSAVE run), without re-entering the loop.
   static void ServeBusy(void* self, const ClientState* running);
+  // One of this thread's commands waits for a shard lock: while a script is busy (it holds
+  // the shard), the thread's other clients are served as in ServeBusy, so SCRIPT KILL
+  // reaches the script from them too.
+  static void OnLockWait(void* self);
   static void OnAsync(uv_async_t* handle) noexcept;
   static void OnDurableAsync(uv_async_t* handle) noexcept;
   static void OnMailAsync(uv_async_t* handle) noexcept;

@@ -6,13 +6,30 @@
 // section itself. glibc's adaptive mutex spins for a bounded number of rounds first and sleeps
 // only if the holder keeps the lock; otherwise it is an ordinary pthread mutex (ThreadSanitizer
 // understands it). Usable with std::lock_guard.
+//
+// A thread that waits long for a shard (a busy script holds it) is not simply asleep: every
+// kLockWaitSliceMs it runs its thread's lock-wait hook (SetLockWaitHook), so an I/O thread can
+// still answer SCRIPT KILL from its other clients while one of its commands waits for the
+// script's shards. The uncontended path is one trylock.
 #pragma once
 
 #include <pthread.h>
 
 #include <cstdlib>
+#include <ctime>
 
 namespace cairn::store::detail {
+
+// Called on a thread that has waited kLockWaitSliceMs for a shard lock, and again every slice
+// until it gets it. ctx is what was installed with the hook.
+using LockWaitHook = void (*)(void* ctx);
+inline constexpr long kLockWaitSliceMs = 10;
+
+struct LockWaitHookSlot {
+  LockWaitHook fn = nullptr;
+  void* ctx = nullptr;
+};
+inline thread_local LockWaitHookSlot lock_wait_hook;
 
 class ShardMutex {
  public:
@@ -27,11 +44,33 @@ class ShardMutex {
   ShardMutex(const ShardMutex&) = delete;
   ShardMutex& operator=(const ShardMutex&) = delete;
 
-  void lock() { pthread_mutex_lock(&mu_); }
+  void lock() {
+    if (pthread_mutex_trylock(&mu_) == 0) return;
+    if (lock_wait_hook.fn == nullptr) {
+      pthread_mutex_lock(&mu_);
+      return;
+    }
+    LockWaitingInSlices();
+  }
   void unlock() { pthread_mutex_unlock(&mu_); }
   bool try_lock() { return pthread_mutex_trylock(&mu_) == 0; }
 
  private:
+  // The adaptive mutex spins inside timedlock too; between slices the hook runs.
+  [[gnu::noinline]] void LockWaitingInSlices() {
+    for (;;) {
+      timespec deadline;
+      clock_gettime(CLOCK_REALTIME, &deadline);
+      deadline.tv_nsec += kLockWaitSliceMs * 1000000;
+      if (deadline.tv_nsec >= 1000000000) {
+        deadline.tv_sec += 1;
+        deadline.tv_nsec -= 1000000000;
+      }
+      if (pthread_mutex_timedlock(&mu_, &deadline) == 0) return;
+      lock_wait_hook.fn(lock_wait_hook.ctx);
+    }
+  }
+
   pthread_mutex_t mu_;
 };
 

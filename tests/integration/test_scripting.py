@@ -435,10 +435,43 @@ class TestBusyScripts(ScriptTestCase):
         self.assertEqual(other.get("xx"), b"1")
         self.assertEqual(tx.execute_command("ECHO", "after"), b"after")
 
-    def _eval_until_killed(self):
-        r = redis.Redis(port=self.port, socket_timeout=30)
+    def test_script_kill_is_answered_on_a_thread_whose_command_waits_for_the_script(self):
+        # Commands sent just before the script turns busy pass the BUSY check and wait for
+        # the shards the script holds. The other clients of those commands' threads must still
+        # get answers (here: SCRIPT KILL), whichever thread they are on.
+        self.r.set("k", "v")
+        waiting = [redis.Redis(port=self.port, socket_timeout=30) for _ in range(4)]
+        killers = [redis.Redis(port=self.port, socket_timeout=5) for _ in range(4)]
+        for c in waiting + killers:
+            c.ping()  # connected (and given to a thread) before the script starts
+        # Reading an undeclared key makes every run hold every shard.
+        script_client = redis.Redis(port=self.port, socket_timeout=30)
+        script_client.ping()
+        runner = threading.Thread(target=lambda: self._eval_until_killed(
+            "redis.call('get', 'k') while true do end", script_client))
+        runner.start()
+        time.sleep(0.05)
+        getters = [threading.Thread(target=c.get, args=("k",)) for c in waiting]
+        for g in getters:
+            g.start()
+        time.sleep(0.3)  # past busy-reply-threshold (100 ms)
+        # FUNCTION STATS is answered during a busy EVAL (with -BUSY, as Redis does) and does
+        # not end it: every client gets its answer, not a timeout.
+        for c in killers:
+            with self.assertRaises(redis.ResponseError) as cm:
+                c.execute_command("FUNCTION", "STATS")
+            self.assertTrue(str(cm.exception).startswith("BUSY"), str(cm.exception))
+        self.assertEqual(killers[-1].execute_command("SCRIPT", "KILL"), b"OK")
+        runner.join(10)
+        for g in getters:
+            g.join(10)
+            self.assertFalse(g.is_alive())
+        self.assertEqual(self.r.get("k"), b"v")
+
+    def _eval_until_killed(self, script="while true do end", r=None):
+        r = r or redis.Redis(port=self.port, socket_timeout=30)
         try:
-            r.eval("while true do end", 0)
+            r.eval(script, 0)
         except redis.ResponseError:
             pass
 
