@@ -14,6 +14,7 @@
 #include "src/commands/server_family.h"
 #include "src/exec/command_table.h"
 #include "src/exec/errors.h"
+#include "src/exec/eviction.h"
 #include "src/exec/reply.h"
 #include "src/exec/server_state.h"
 
@@ -128,6 +129,11 @@ void CmdConfigSet(CommandContext& ctx) {
     return;
   }
   ctx.server.ApplyConfig();
+  // As in Redis, a maxmemory (or policy) below what is used evicts at once, not only on the
+  // next write: a cache shrunk at runtime gives its memory back even while nobody writes.
+  bool memory = std::any_of(changes.begin(), changes.end(),
+                            [](const Change& c) { return c.name.starts_with("maxmemory"); });
+  if (memory) (void)PerformEvictions(ctx.server);
   ctx.reply.WriteOk();
 }
 

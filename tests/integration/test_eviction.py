@@ -317,6 +317,28 @@ class TestEvictionVisibility(ServerTestCase):
         self.r.config_set("lfu-log-factor", "10")
         self.r.config_set("lfu-decay-time", "1")
 
+    def test_lowering_maxmemory_evicts_at_once_without_a_write(self):
+        # Redis's unit/pubsub "evicted events" waits for the event right after CONFIG SET.
+        self.r.config_set("notify-keyspace-events", "Ee")
+        self.r.config_set("maxmemory-policy", "allkeys-lru")
+        self.r.set("foo", "bar")
+        sub = self.server.client().pubsub()
+        sub.psubscribe("*")
+        sub.get_message(timeout=1)  # the subscribe confirmation
+        self.r.config_set("maxmemory", 1)
+        message = None
+        deadline = time.time() + 5
+        while message is None and time.time() < deadline:
+            m = sub.get_message(timeout=0.5)
+            if m and m["type"] == "pmessage":
+                message = m
+        self.r.config_set("maxmemory", 0)
+        sub.close()
+        self.assertIsNotNone(message)
+        self.assertEqual(message["channel"], b"__keyevent@0__:evicted")
+        self.assertEqual(message["data"], b"foo")
+        self.assertEqual(self.r.exists("foo"), 0)
+
     def test_evicted_keys_fire_the_evicted_event(self):
         require_jemalloc(self.r)
         self.r.config_set("notify-keyspace-events", "Ee")
