@@ -39,7 +39,8 @@ void WriteFlags(resp::Writer& w, uint32_t flags) {
   static constexpr Name kNames[] = {
       {kWrite, "write"},      {kReadOnly, "readonly"},   {kDenyOom, "denyoom"},
       {kAdmin, "admin"},      {kNoScript, "noscript"},   {kLoading, "loading"},
-      {kStale, "stale"},      {kFast, "fast"},           {kNoAuth, "no_auth"},
+      {kStale, "stale"},      {kSkipMonitor, "skip_monitor"}, {kFast, "fast"},
+      {kNoAuth, "no_auth"},
       {kNoMulti, "no_multi"}, {kAllowBusy, "allow_busy"}, {kBlocking, "blocking"},
       {kMovableKeys, "movablekeys"}, {kPubSub, "pubsub"}};
   int count = 0;

@@ -50,6 +50,9 @@ enum CommandFlag : uint32_t {
   // Not a write, yet may change a value (PFCOUNT caches its count): refused in read-only
   // scripts, as Redis's "may-replicate" commands; COMMAND INFO does not show it (nor does 7.0).
   kMayReplicate = 1u << 15,
+  // Shown to MONITOR before it runs, not after (EVAL, FCALL): the commands a script runs
+  // appear after the script's own line, as in Redis.
+  kSkipMonitor = 1u << 16,
 };
 
 // One key spec of COMMAND INFO (Redis 7.0's key_specs), for the commands that declare them

@@ -135,6 +135,14 @@ bool Refused(ServerState& server, ClientState& client, const CommandSpec& spec,
   return false;
 }
 
+void FeedMonitors(ServerState& server, const ClientState& client, int db,
+                  std::span<const std::string_view> args, const CommandSpec& spec) {
+  server.monitors.Feed(
+      client, db, args, spec,
+      static_cast<size_t>(server.limits.pubsub_hard_limit_bytes.load(std::memory_order_relaxed)),
+      store::Store::PeekObservedLsn());
+}
+
 // The slow path of NoteCommandDuration: only commands past one of the thresholds get here.
 [[gnu::noinline]] void NoteSlowCommand(ServerState& server, ClientState& client,
                                        const CommandSpec& spec,
@@ -195,6 +203,9 @@ void Execute(ServerState& server, ClientState& client, ThreadStats& stats, resp:
     if (writer.errors_written() != errors_before) stats.NoteErrors(writer.last_error_code());
     return;
   }
+  if ((spec->flags & kSkipMonitor) && server.monitors.active()) [[unlikely]] {
+    FeedMonitors(server, client, ctx.db(), args, *spec);
+  }
   auto start = std::chrono::steady_clock::now();
   if (server.tracking.active()) [[unlikely]] {
     server.tracking.RunCommand(ctx);  // remembers what a tracking client reads
@@ -214,11 +225,8 @@ void Execute(ServerState& server, ClientState& client, ThreadStats& stats, resp:
     stats.NoteErrors(writer.last_error_code());
   }
   client.last_command.store(spec, std::memory_order_relaxed);
-  if (server.monitors.active() && !(spec->flags & kAdmin)) [[unlikely]] {
-    server.monitors.Feed(client, ctx.db(), args, *spec,
-                         static_cast<size_t>(server.limits.pubsub_hard_limit_bytes.load(
-                             std::memory_order_relaxed)),
-                         store::Store::PeekObservedLsn());
+  if (server.monitors.active() && !(spec->flags & (kAdmin | kSkipMonitor))) [[unlikely]] {
+    FeedMonitors(server, client, ctx.db(), args, *spec);
   }
   if (block != nullptr && (spec->flags & kBlocking) && !block->requested) {
     block->replied_at_once = true;

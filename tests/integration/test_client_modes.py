@@ -68,6 +68,23 @@ class TestClientModes(ServerTestCase):
         got = [line for _, line in self.monitor_lines(monitor, 4)]
         self.assertEqual(got, [b'"MULTI"', b'"SET" "t" "1"', b'"INCR" "t"', b'"EXEC"'])
 
+    def test_monitor_shows_a_script_before_the_commands_it_runs(self):
+        monitor = self.raw_conn()
+        monitor.command("MONITOR")
+        other = self.raw_conn()
+        other.command("EVAL", "redis.call('set', KEYS[1], ARGV[1])", "1", "foo", "bar")
+        other.command("FUNCTION", "LOAD", "REPLACE",
+                      "#!lua name=monlib\nredis.register_function('monf', function(keys, args) "
+                      "return redis.call('set', keys[1], args[1]) end)")
+        other.command("FCALL", "monf", "1", "foo", "baz")
+        got = [line for _, line in self.monitor_lines(monitor, 5)
+               if not line.startswith(b'"FUNCTION"')]
+        self.assertEqual(got, [b'"EVAL" "redis.call(\'set\', KEYS[1], ARGV[1])" "1" "foo" "bar"',
+                               b'"set" "foo" "bar"',
+                               b'"FCALL" "monf" "1" "foo" "baz"',
+                               b'"set" "foo" "baz"'])
+        other.command("FUNCTION", "DELETE", "monlib")
+
     def test_reset_ends_monitoring(self):
         monitor = self.raw_conn()
         monitor.command("MONITOR")
