@@ -55,6 +55,18 @@ void CollectReadKeys(const CommandSpec& spec, std::span<const std::string_view> 
   }
 }
 
+// Whether a client with tracking flags f remembers what its next command reads (the
+// default mode, with OPTIN/OPTOUT deciding by CLIENT CACHING).
+bool RemembersReads(uint32_t f) {
+  bool given = f & kTrackingCaching;
+  return (f & kTrackingOn) && !(f & kTrackingBcast) && !((f & kTrackingOptIn) && !given) &&
+         !((f & kTrackingOptOut) && given);
+}
+
+bool IsScriptCall(const CommandSpec& spec) {
+  return spec.name == "eval_ro" || spec.name == "evalsha_ro" || spec.name == "fcall_ro";
+}
+
 std::string Bulk(std::string_view s) {
   std::string out = "$" + std::to_string(s.size()) + "\r\n";
   out.append(s);
@@ -189,17 +201,18 @@ TrackingStats Tracking::Stats() {
 void Tracking::RunCommand(CommandContext& ctx) {
   ClientState& c = ctx.client;
   const CommandSpec& spec = *ctx.spec;
-  uint32_t f = c.tracking;
-  bool given = f & kTrackingCaching;
-  bool remember = (f & kTrackingOn) && !(f & kTrackingBcast) && (spec.flags & kReadOnly) &&
-                  !((f & kTrackingOptIn) && !given) && !((f & kTrackingOptOut) && given);
+  // A read-only script (EVAL_RO, FCALL_RO...) is not a read itself: its keys are remembered
+  // only if it runs a read command (RememberScriptKeys).
+  bool remember = RemembersReads(c.tracking) && (spec.flags & kReadOnly) && !IsScriptCall(spec);
   std::vector<std::string_view> keys;
   if (remember) {
     CollectReadKeys(spec, ctx.args, &keys);
     std::lock_guard lock(mu_);
     RememberLocked(c.id, keys, /*pin=*/true);
   }
-  uint64_t outer_writer = std::exchange(current_writer, c.id);
+  // A script's commands write on behalf of the client that ran the script (NOLOOP).
+  uint64_t outer_writer = current_writer;
+  if (!c.script) current_writer = c.id;
   ++command_depth;
   spec.handler(ctx);
   --command_depth;
@@ -219,6 +232,18 @@ void Tracking::RunCommand(CommandContext& ctx) {
       !spec.name.starts_with("client|")) {
     c.tracking &= ~kTrackingCaching;
   }
+}
+
+void Tracking::RememberScriptKeys(ServerState& server, ClientState& caller, std::span<const std::string_view> keys) {
+  if (!RemembersReads(caller.tracking) || keys.empty()) return;
+  std::vector<Message> evicted;
+  {
+    std::lock_guard lock(mu_);
+    RememberLocked(caller.id, keys, /*pin=*/false);
+    EvictLocked(&evicted);
+  }
+  // Evictions may be sent to the caller itself; its own thread is the one running the script.
+  Send(server, evicted, 0);
 }
 
 void Tracking::RememberLocked(uint64_t client, std::span<const std::string_view> keys, bool pin) {

@@ -110,6 +110,11 @@ class Tracking {
   // it instead of the handler while active().
   void RunCommand(CommandContext& ctx);
 
+  // A script run by `caller` executed a read-only command: as in Redis, a tracking caller
+  // then remembers every key the script declared (KEYS), not the keys the command read.
+  void RememberScriptKeys(ServerState& server, ClientState& caller,
+                          std::span<const std::string_view> keys);
+
   // ---- any thread ----
   // Sends the invalidations for the changes the calling thread queued; lsn is what the
   // command that made them observed. Call after a command, with no shard lock held. Cheap

@@ -27,6 +27,7 @@ struct RunContext {
   uint32_t script_flags = kScriptCompat;
   bool read_only = false;                  // EVAL_RO/FCALL_RO or flags=no-writes
   bool touched_undeclared = false;         // a command reached beyond KEYS
+  bool tracked_keys = false;               // KEYS remembered for a tracking caller
   int resp = 2;                            // redis.setresp
   LuaMemory* memory = nullptr;      // the interpreter's allocator account
   resp::OutputBuffer* out = nullptr;       // where the script's commands reply

@@ -102,6 +102,10 @@ bool ExecuteFromScript(RunContext& run, std::span<const std::string_view> args,
   resp::Writer writer(run.out, run.resp);
   run.script_client->protocol.store(run.resp, std::memory_order_relaxed);
   Execute(server, *run.script_client, run.caller->stats, writer, args);
+  if ((spec->flags & kReadOnly) && !run.tracked_keys && server.tracking.active()) [[unlikely]] {
+    run.tracked_keys = true;
+    server.tracking.RememberScriptKeys(server, run.caller->client, run.keys);
+  }
   *reply = run.out->Drain();
   return true;
 }

@@ -56,6 +56,30 @@ class TestTracking(ServerTestCase):
         self.assertEqual(conn.command("HDEL", "h", "f").to_py(), 1)
         self.assertPush(conn.read_reply(), [b"h"])
 
+    def test_a_script_that_reads_tracks_its_declared_keys_and_one_that_does_not_tracks_none(self):
+        conn = self.resp3_conn("ON")
+        # Writes only: nothing is remembered, so later changes say nothing.
+        conn.command("EVAL", "redis.call('set', 'k3', 'x')", "2", "k1", "k2")
+        self.r.mset({"k1": "1", "k2": "1"})
+        # A read-only script that only pings is not a read either.
+        conn.command("EVAL_RO", "redis.call('ping')", "2", "k1", "k2")
+        self.r.mset({"k1": "2", "k2": "2"})
+        self.assertEqual(conn.command("PING").to_py(), b"PONG")
+        # A read (of an undeclared key, even) makes the declared keys tracked, as in Redis.
+        conn.command("EVAL_RO", "redis.call('get', 'k3')", "2", "k1", "k2")
+        self.r.set("k3", "y")
+        self.r.set("k2", "3")
+        self.assertPush(conn.read_reply(), [b"k2"])
+        self.r.set("k1", "3")
+        self.assertPush(conn.read_reply(), [b"k1"])
+
+    def test_noloop_hides_writes_the_clients_own_script_makes(self):
+        conn = self.resp3_conn("ON", "NOLOOP")
+        conn.command("SET", "k", "1")
+        self.assertEqual(conn.command("GET", "k").to_py(), b"1")
+        conn.command("EVAL", "return redis.call('set', KEYS[1], '2')", "1", "k")
+        self.assertEqual(conn.command("GET", "k").to_py(), b"2")
+
     def test_a_transactions_invalidation_follows_the_exec_reply(self):
         conn = self.resp3_conn("ON")
         conn.command("MSET", "a", "1", "b", "2")
