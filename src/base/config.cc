@@ -68,8 +68,8 @@ std::function<void*(Config&)> TlsField(M TlsOptions::*member) {
 // cairn's own options: the ones it acts on (Redis's names and grammar where Redis has them).
 std::vector<Option> RealOptions() {
   return {
-      {"port", Kind::kInt, false, 0, 65535, {}, Field(&Config::port)},
-      {"bind", Kind::kList, false, 0, 0, {}, Field(&Config::bind)},
+      {"port", Kind::kInt, true, 0, 65535, {}, Field(&Config::port)},
+      {"bind", Kind::kList, true, 0, 0, {}, Field(&Config::bind)},
       {"unixsocket", Kind::kString, false, 0, 0, {}, Field(&Config::unixsocket)},
       {"unixsocketperm", Kind::kOctal, false, 0, 0777, {}, Field(&Config::unixsocketperm)},
       {"tcp-backlog", Kind::kInt, false, 0, INT_MAX, {}, Field(&Config::tcp_backlog)},

@@ -106,6 +106,21 @@ void RollBack(CommandContext& ctx, const std::vector<Change>& changes, size_t n)
   for (size_t j = 0; j < n; ++j) (void)ctx.server.config.Set(changes[j].name, changes[j].old_value);
 }
 
+// A new `port` or `bind` is opened before the CONFIG SET succeeds: false (replied, rolled
+// back) when it cannot be. Setting the values they already have changes nothing.
+bool ChangeListeners(CommandContext& ctx, const std::vector<Change>& changes) {
+  auto moved = std::find_if(changes.rbegin(), changes.rend(), [](const Change& c) {
+    return (c.name == "port" || c.name == "bind") && c.value != c.old_value;
+  });
+  if (moved == changes.rend() || !ctx.server.change_port) return true;
+  int port = ctx.server.config.Read([](const Config& c) { return c.port; });
+  std::string err = ctx.server.change_port(port);
+  if (err.empty()) return true;
+  RollBack(ctx, changes, changes.size());
+  ReplySetFailed(ctx.reply, moved->arg, err);
+  return false;
+}
+
 void CmdConfigSet(CommandContext& ctx) {
   if (ctx.args.size() % 2 != 0) {
     ctx.reply.WriteError(errors::kSyntax);
@@ -128,6 +143,7 @@ void CmdConfigSet(CommandContext& ctx) {
     ReplySetFailed(ctx.reply, tls->arg, "Unable to update TLS configuration. Check server logs.");
     return;
   }
+  if (!ChangeListeners(ctx, changes)) return;
   ctx.server.ApplyConfig();
   // As in Redis, a maxmemory (or policy) below what is used evicts at once, not only on the
   // next write: a cache shrunk at runtime gives its memory back even while nobody writes.

@@ -139,6 +139,10 @@ struct ServerState {
   // rebuild the TLS context from the new values (any thread). A failure (logged) makes the
   // CONFIG SET fail and roll back. Empty in-process and without tls-port.
   std::function<Status()> reload_tls;
+  // Set by the networking layer: CONFIG SET port or bind calls it (any thread) to listen on
+  // the configured addresses and port instead of the old ones. Returns an error text when the port cannot be opened (the
+  // CONFIG SET then fails and rolls back). Empty in-process.
+  std::function<std::string(int port)> change_port;
   std::atomic<bool> shutting_down{false};
 
  private:

@@ -9,8 +9,10 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 #include "src/base/log.h"
 #include "src/exec/errors.h"
@@ -49,7 +51,10 @@ bool ParseBindAddress(std::string address, int port, sockaddr_storage* ss, sockl
 
 Listener::Listener(uv_loop_t* loop, ServerState* state,
                    std::vector<std::unique_ptr<IoThread>>* threads)
-    : loop_(loop), state_(state), threads_(threads), stats_(state->stats.Create()) {}
+    : loop_(loop), state_(state), threads_(threads), stats_(state->stats.Create()) {
+  uv_async_init(loop_, &port_change_, OnPortChange);
+  port_change_.data = this;
+}
 
 Listener::~Listener() { Stop(); }
 
@@ -73,6 +78,17 @@ std::string Listener::Start(const Config& config, const TlsContext* tls) {
 
 std::string Listener::ListenTcp(const std::string& address, int port, int backlog,
                                 const TlsContext* tls) {
+  int fd = -1;
+  std::string err = OpenTcp(address, port, backlog, &fd);
+  if (err.empty()) Watch(fd, false, tls);
+  if (err.empty() && tls == nullptr) {
+    std::lock_guard lock(port_mu_);
+    plain_.push_back({address, port, fd});
+  }
+  return err;
+}
+
+std::string Listener::OpenTcp(const std::string& address, int port, int backlog, int* out) {
   sockaddr_storage ss;
   socklen_t len = 0;
   if (!ParseBindAddress(address, port, &ss, &len)) return "invalid bind address '" + address + "'";
@@ -88,8 +104,67 @@ std::string Listener::ListenTcp(const std::string& address, int port, int backlo
     ::close(fd);
     return err;
   }
-  Watch(fd, false, tls);
+  *out = fd;
   return "";
+}
+
+std::string Listener::ChangePort(const Config& config, int port) {
+  std::lock_guard lock(port_mu_);
+  if (stopped_) return "Unable to listen on this port. Check server logs.";
+  // An address already listening on this port keeps its socket (a second socket could not
+  // bind it); every other one is opened now, so a failure leaves everything as it was.
+  std::vector<Bound> next;
+  std::vector<int> opened;
+  for (const std::string& address : port == 0 ? std::vector<std::string>{} : config.bind) {
+    auto same = std::find_if(plain_.begin(), plain_.end(), [&](const Bound& b) {
+      return b.port == port && b.address == address;
+    });
+    if (same != plain_.end()) {
+      next.push_back(*same);
+      continue;
+    }
+    int fd = -1;
+    std::string err = OpenTcp(address, port, config.tcp_backlog, &fd);
+    if (err.empty()) {
+      next.push_back({address, port, fd});
+      opened.push_back(fd);
+    } else if (address[0] != '-') {
+      for (int open : opened) ::close(open);
+      Log(LogLevel::kWarning, "Failed to change the listening sockets: %s", err.c_str());
+      return "Unable to listen on this port. Check server logs.";
+    }
+  }
+  plain_ = std::move(next);
+  for (int stale : opened_) ::close(stale);  // opened by a change the loop has not adopted
+  opened_ = std::move(opened);
+  port_changed_ = true;
+  uv_async_send(&port_change_);
+  return "";
+}
+
+void Listener::OnPortChange(uv_async_t* async) noexcept {
+  auto* self = static_cast<Listener*>(async->data);
+  std::vector<int> opened;
+  std::vector<Bound> plain;
+  {
+    std::lock_guard lock(self->port_mu_);
+    if (!self->port_changed_) return;
+    self->port_changed_ = false;
+    opened = std::exchange(self->opened_, {});
+    plain = self->plain_;
+  }
+  std::vector<Socket*> keep;
+  for (Socket* s : self->sockets_) {
+    bool still_bound = std::any_of(plain.begin(), plain.end(),
+                                   [&](const Bound& b) { return b.fd == s->fd; });
+    if (s->unix_socket || s->tls != nullptr || still_bound) {
+      keep.push_back(s);
+    } else {
+      self->CloseSocket(s);
+    }
+  }
+  self->sockets_ = std::move(keep);
+  for (int fd : opened) self->Watch(fd, false, nullptr);
 }
 
 std::string Listener::ListenUnix(const std::string& path, int perm, int backlog) {
@@ -170,18 +245,28 @@ void Listener::OnBackoff(uv_timer_t* timer) noexcept {
   uv_poll_start(&s->poll, UV_READABLE, OnReadable);
 }
 
+void Listener::CloseSocket(Socket* s) {
+  uv_poll_stop(&s->poll);
+  uv_close(reinterpret_cast<uv_handle_t*>(&s->backoff), nullptr);
+  // Handles close in order, so the timer is closed before the poll's callback frees s.
+  uv_close(reinterpret_cast<uv_handle_t*>(&s->poll), [](uv_handle_t* h) {
+    auto* sock = static_cast<Socket*>(h->data);
+    ::close(sock->fd);
+    delete sock;
+  });
+}
+
 void Listener::Stop() {
-  for (Socket* s : sockets_) {
-    uv_poll_stop(&s->poll);
-    uv_close(reinterpret_cast<uv_handle_t*>(&s->backoff), nullptr);
-    // Handles close in order, so the timer is closed before the poll's callback frees s.
-    uv_close(reinterpret_cast<uv_handle_t*>(&s->poll), [](uv_handle_t* h) {
-      auto* sock = static_cast<Socket*>(h->data);
-      ::close(sock->fd);
-      delete sock;
-    });
-  }
+  for (Socket* s : sockets_) CloseSocket(s);
   sockets_.clear();
+  {
+    std::lock_guard lock(port_mu_);
+    if (!stopped_) uv_close(reinterpret_cast<uv_handle_t*>(&port_change_), nullptr);
+    stopped_ = true;
+    for (int fd : opened_) ::close(fd);
+    opened_.clear();
+    plain_.clear();
+  }
   if (!unix_path_.empty()) ::unlink(unix_path_.c_str());
   unix_path_.clear();
 }

@@ -10,6 +10,7 @@
 #include <uv.h>
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,12 @@ class Listener {
   // Stops accepting and closes the listening sockets (and removes the unix socket file).
   void Stop();
 
+  // CONFIG SET port/bind (any thread): opens the port on every bind address at once, so a
+  // port in use fails here with Redis's text ("Unable to listen on this port..."), then
+  // has the main loop close the old plain TCP sockets and accept on the new ones. Port 0
+  // keeps only the TLS and unix sockets. Returns an empty string on success.
+  [[nodiscard]] std::string ChangePort(const Config& config, int port);
+
  private:
   struct Socket {
     Listener* owner;
@@ -40,6 +47,11 @@ class Listener {
   };
   [[nodiscard]] std::string ListenTcp(const std::string& address, int port, int backlog,
                                       const TlsContext* tls);
+  // A bound, listening, non-blocking TCP socket in *fd, or an error text.
+  [[nodiscard]] static std::string OpenTcp(const std::string& address, int port, int backlog,
+                                           int* fd);
+  static void OnPortChange(uv_async_t* async) noexcept;
+  void CloseSocket(Socket* s);
   [[nodiscard]] std::string ListenUnix(const std::string& path, int perm, int backlog);
   void Watch(int fd, bool unix_socket, const TlsContext* tls);
   static void OnReadable(uv_poll_t* poll, int status, int events) noexcept;
@@ -53,6 +65,18 @@ class Listener {
   ThreadStats* stats_;  // this listener's own counters (rejected connections)
   std::string unix_path_;
   size_t next_thread_ = 0;
+  // CONFIG SET port hands the new sockets to the main loop through port_change_.
+  uv_async_t port_change_;
+  std::mutex port_mu_;
+  struct Bound {  // a plain TCP listening socket: what it was opened for
+    std::string address;
+    int port;
+    int fd;
+  };
+  std::vector<Bound> plain_;    // guarded by port_mu_: the plain sockets as configured now
+  std::vector<int> opened_;     // guarded by port_mu_: opened, not yet watched by the loop
+  bool port_changed_ = false;   // guarded by port_mu_
+  bool stopped_ = false;        // guarded by port_mu_: port_change_ is closed
 };
 
 }  // namespace cairn::server

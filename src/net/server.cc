@@ -71,6 +71,11 @@ int Server::Run() {
     uv_run(&loop_, UV_RUN_NOWAIT);
     return 1;
   }
+  state_->change_port = [this](int port) {
+    std::string err = listener_->ChangePort(state_->config.Snapshot(), port);
+    if (err.empty()) state_->tcp_port = port;
+    return err;
+  };
   signal(SIGPIPE, SIG_IGN);
   uv_signal_init(&loop_, &sigterm_);
   uv_signal_init(&loop_, &sigint_);

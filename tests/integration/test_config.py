@@ -8,13 +8,16 @@ Run: CAIRN_SERVER=build/src/cairn-server /usr/bin/python3 -m unittest -v tests/i
 
 import os
 import re
+import socket
 import sys
+import time
 import unittest
 
 import redis
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import ConfFileServer, ServerTestCase, is_reference_redis, main  # noqa: E402
+from harness import (ConfFileServer, ServerTestCase, free_port, is_reference_redis,  # noqa: E402
+                     main)
 
 DEBIAN_REDIS_CONF = "/etc/redis/redis.conf"  # Redis 7.0's default redis.conf
 
@@ -156,6 +159,47 @@ class TestConfigSet(ServerTestCase):
             self.r.xadd("x", {"f": i}, id="%d-1" % (i + 1))
         self.assertEqual(self.r.xlen("x"), 10)
         self.r.config_set("stream-node-max-entries", 100)
+
+
+class TestConfigSetPort(ServerTestCase):
+    """CONFIG SET port moves the listening socket at runtime, as Redis does."""
+
+    def test_new_port_is_served_the_old_one_is_closed_and_a_used_port_is_refused(self):
+        old_port = self.server.port
+        new_port = free_port()
+        self.assertTrue(self.r.config_set("port", new_port))
+        moved = redis.Redis(host="127.0.0.1", port=new_port, socket_timeout=5)
+        self.assertTrue(moved.ping())
+        self.assertTrue(self.r.ping())  # a connection made before the change stays
+        deadline = time.time() + 5
+        while time.time() < deadline:  # the old socket closes on the main loop's next turn
+            try:
+                socket.create_connection(("127.0.0.1", old_port), timeout=1).close()
+            except OSError:
+                break
+            time.sleep(0.02)
+        else:
+            self.fail("the old port still accepts connections")
+        self.assertEqual(moved.info("server")["tcp_port"], new_port)
+        # A port someone else holds: nothing changes, all the options of the call roll back.
+        with socket.socket() as holder:
+            holder.bind(("127.0.0.1", 0))
+            holder.listen()
+            used = holder.getsockname()[1]
+            with self.assertRaises(redis.ResponseError) as e:
+                moved.execute_command("CONFIG", "SET", "maxmemory", "10000001", "port", used)
+            self.assertEqual(str(e.exception),
+                             set_failed("port", "Unable to listen on this port. "
+                                        "Check server logs."))
+        self.assertEqual(moved.config_get("maxmemory"), {"maxmemory": "0"})
+        self.assertEqual(moved.config_get("port"), {"port": str(new_port)})
+        self.assertTrue(moved.config_set("port", old_port))  # back, for the harness
+        back = redis.Redis(host="127.0.0.1", port=old_port, socket_timeout=5)
+        self.assertTrue(back.ping())
+        # bind is runtime-settable too; an address that may be missing carries a '-'.
+        self.assertTrue(back.config_set("bind", "127.0.0.1 -::1"))
+        self.assertEqual(back.config_get("bind"), {"bind": "127.0.0.1 -::1"})
+        self.assertTrue(redis.Redis(host="127.0.0.1", port=old_port, socket_timeout=5).ping())
 
 
 class TestRedisConf(unittest.TestCase):

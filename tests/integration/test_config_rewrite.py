@@ -64,6 +64,8 @@ class TestConfigRewriteRoundTrip(unittest.TestCase):
         for name in sorted(config_all(r)):
             if name in (b"requirepass", b"masterauth", b"save"):
                 continue  # set apart below (AUTH, and a grammar of its own)
+            if name == b"bind":
+                continue  # moves the listening sockets: bind "" listens nowhere, as in Redis
             try:
                 r.execute_command("CONFIG", "SET", name, value)
                 taken.append(name)

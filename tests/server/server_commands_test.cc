@@ -263,8 +263,8 @@ TEST_CASE("CONFIG SET reports unknown, immutable, duplicate and invalid options"
   InProcess t;
   CHECK(t.Cmd("CONFIG SET foo bar") ==
         "-ERR Unknown option or number of arguments for CONFIG SET - 'foo'");
-  CHECK(t.Cmd("CONFIG SET Port 7000") ==
-        "-ERR CONFIG SET failed (possibly related to argument 'Port') - can't set immutable "
+  CHECK(t.Cmd("CONFIG SET Databases 7") ==
+        "-ERR CONFIG SET failed (possibly related to argument 'Databases') - can't set immutable "
         "config");
   CHECK(t.Cmd("CONFIG SET hz 10 HZ 11") ==
         "-ERR CONFIG SET failed (possibly related to argument 'HZ') - duplicate parameter");
@@ -277,10 +277,10 @@ TEST_CASE("CONFIG SET reports unknown, immutable, duplicate and invalid options"
   CHECK(t.Cmd("CONFIG SET hz 10 foo") == "-ERR syntax error");
   CHECK(t.Cmd("CONFIG SET hz") == "-ERR wrong number of arguments for 'config|set' command");
   // An unknown name anywhere wins over the other errors, as in Redis.
-  CHECK(t.Cmd("CONFIG SET port 1 nosuch 2") ==
+  CHECK(t.Cmd("CONFIG SET databases 1 nosuch 2") ==
         "-ERR Unknown option or number of arguments for CONFIG SET - 'nosuch'");
-  CHECK(t.Cmd("CONFIG SET hz abc port 1") ==
-        "-ERR CONFIG SET failed (possibly related to argument 'port') - can't set immutable "
+  CHECK(t.Cmd("CONFIG SET hz abc databases 1") ==
+        "-ERR CONFIG SET failed (possibly related to argument 'databases') - can't set immutable "
         "config");
 }
 
