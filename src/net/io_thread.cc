@@ -223,6 +223,9 @@ void IoThread::OnMailAsync(uv_async_t* handle) noexcept {
     std::lock_guard lock(t->mail_mu_);
     ids.swap(t->mail_ids_);
   }
+  // Replies handed over before the mail (an unblocked client's) go out first: a client that
+  // BLMOVEs into a key it tracks gets its reply, then the invalidation, as in Redis.
+  t->RunTasks();
   t->DeliverMail(ids);
 }
 
@@ -232,6 +235,7 @@ void IoThread::OnLoopCheck(uv_check_t* handle) noexcept {
   uv_idle_stop(&t->mail_idle_);
   std::vector<uint64_t> ids;
   ids.swap(t->local_mail_);
+  t->RunTasks();  // as in OnMailAsync
   t->DeliverMail(ids);
 }
 

@@ -8,6 +8,7 @@ handed out round-robin) they run on different threads. Runs against redis-server
 """
 import os
 import sys
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -79,6 +80,21 @@ class TestTracking(ServerTestCase):
         self.assertEqual(conn.command("GET", "k").to_py(), b"1")
         conn.command("EVAL", "return redis.call('set', KEYS[1], '2')", "1", "k")
         self.assertEqual(conn.command("GET", "k").to_py(), b"2")
+
+    def test_an_unblocked_blmove_gets_its_reply_before_the_invalidation_it_caused(self):
+        for _ in range(4):  # the writer on another thread, then on the same one
+            conn = self.resp3_conn("ON")
+            self.r.delete("src", "dst")
+            self.r.rpush("dst", "a")
+            self.assertEqual(conn.command("LRANGE", "dst", "0", "-1").to_py(), [b"a"])
+            conn.send(encode_command("BLMOVE", "src", "dst", "LEFT", "LEFT", "0"))
+            deadline = time.time() + 5
+            while self.r.info("clients")["blocked_clients"] == 0 and time.time() < deadline:
+                time.sleep(0.01)
+            self.r.rpush("src", "foo")
+            self.assertEqual(conn.read_reply().to_py(), b"foo")
+            self.assertPush(conn.read_reply(), [b"dst"])
+            conn.close()
 
     def test_a_transactions_invalidation_follows_the_exec_reply(self):
         conn = self.resp3_conn("ON")
