@@ -166,7 +166,7 @@ std::vector<Option> RealOptions() {
       {"logfile", Kind::kString, false, 0, 0, {}, Field(&Config::logfile)},
       {"daemonize", Kind::kBool, false, 0, 0, {}, Field(&Config::daemonize)},
       {"appendonly", Kind::kBool, false, 0, 0, {}, Field(&Config::appendonly)},
-      {"appendfsync", Kind::kEnum, false, 0, 0, {"always", "everysec", "no"},
+      {"appendfsync", Kind::kEnum, true, 0, 0, {"always", "everysec", "no"},
        Field(&Config::appendfsync)},
       {"save", Kind::kString, true, 0, 0, {}, Field(&Config::save)},
       {"auto-aof-rewrite-percentage", Kind::kInt, true, 0, INT_MAX, {},

@@ -56,12 +56,6 @@ class FaultInjectingLogFile final : public store::LogFile {
   const std::atomic<bool>* fail_;
 };
 
-store::FsyncPolicy PolicyOf(const std::string& name) {
-  if (name == "everysec") return store::FsyncPolicy::kEverySec;
-  if (name == "no") return store::FsyncPolicy::kNo;
-  return store::FsyncPolicy::kAlways;
-}
-
 uint64_t FileSize(const std::string& path) {
   struct stat st;
   return ::stat(path.c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
@@ -201,6 +195,12 @@ Result<uint64_t> Replay(ServerState& state, const std::string& dir) {
 
 }  // namespace
 
+store::FsyncPolicy FsyncPolicyOf(std::string_view appendfsync) {
+  if (appendfsync == "everysec") return store::FsyncPolicy::kEverySec;
+  if (appendfsync == "no") return store::FsyncPolicy::kNo;
+  return store::FsyncPolicy::kAlways;
+}
+
 Result<std::unique_ptr<store::GroupCommit>> StartDurability(ServerState& state,
                                                             const DurabilityOptions& options) {
   Result<uint64_t> next_lsn = Replay(state, options.dir);
@@ -209,7 +209,7 @@ Result<std::unique_ptr<store::GroupCommit>> StartDurability(ServerState& state,
   store::GroupCommitOptions gc;
   gc.wal.dir = options.dir;
   gc.wal.segment_bytes = static_cast<uint64_t>(config.wal_segment_size);
-  gc.policy = PolicyOf(config.appendfsync);
+  gc.policy = FsyncPolicyOf(config.appendfsync);
   gc.sync_delay_ms_for_testing = config.debug_wal_sync_delay_ms;
   const std::atomic<bool>* fail = &state.limits.inject_wal_enospc;
   gc.wal.open = [fail](const std::string& path) -> Result<std::unique_ptr<store::LogFile>> {

@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "src/exec/server_state.h"
 #include "store/base/status.h"
@@ -28,6 +29,9 @@ struct DurabilityOptions {
 // message names the file, offset and reason, and how to go on.
 Result<std::unique_ptr<store::GroupCommit>> StartDurability(ServerState& state,
                                                             const DurabilityOptions& options);
+
+// The policy an `appendfsync` value names (always, everysec, no).
+store::FsyncPolicy FsyncPolicyOf(std::string_view appendfsync);
 
 // Syncs everything appended and stops the commit thread (SHUTDOWN, SIGTERM).
 void StopDurability(ServerState& state, store::GroupCommit* wal);

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "src/exec/durability.h"
 #include "src/exec/eviction.h"
 #include "src/exec/notify.h"
 
@@ -82,6 +83,9 @@ void ServerState::ApplyConfig() {
   limits.protected_mode = c.protected_mode;
   limits.inject_wal_enospc = c.debug_wal_inject_enospc;
   limits.wal_max_pending_bytes = c.wal_max_pending_bytes;
+  if (store::GroupCommit* log = wal.load(std::memory_order_acquire); log != nullptr) {
+    log->SetPolicy(FsyncPolicyOf(c.appendfsync));
+  }
   limits.normal_hard_limit_bytes = c.output_limit_normal.hard_bytes;
   limits.normal_soft_limit_bytes = c.output_limit_normal.soft_bytes;
   limits.normal_soft_limit_seconds = c.output_limit_normal.soft_seconds;

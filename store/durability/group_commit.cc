@@ -30,12 +30,21 @@ int64_t SteadyUs() {
 GroupCommit::GroupCommit(GroupCommitOptions options, uint64_t next_lsn)
     : options_(std::move(options)),
       writer_(options_.wal),
+      policy_(options_.policy),
       synced_lsn_(next_lsn - 1),
       next_lsn_(next_lsn),
       last_lsn_(next_lsn - 1),
       durable_lsn_(next_lsn - 1) {}
 
-GroupCommit::~GroupCommit() { (void)Stop(); }  // owners that care call Stop first
+GroupCommit::~GroupCommit() { (void)Stop(); }
+
+void GroupCommit::SetPolicy(FsyncPolicy policy) {
+  {
+    std::lock_guard lock(mu_);
+    policy_.store(policy, std::memory_order_relaxed);
+  }
+  cv_.notify_one();  // an idle commit thread starts (or stops) its once-a-second sync
+}  // owners that care call Stop first
 
 void GroupCommit::Start() { thread_ = std::thread([this] { Run(); }); }
 
@@ -89,7 +98,7 @@ uint64_t GroupCommit::Append(std::string_view payload) {
     filling_first_lsn_ = lsn;
     // The commit thread may be idle: this batch goes out at once, from here (an event
     // loop commits it before it sleeps) or from the commit thread.
-    if (!t_commits_inline || options_.policy != FsyncPolicy::kAlways) {
+    if (!t_commits_inline || policy() != FsyncPolicy::kAlways) {
       wanted_ = true;
       cv_.notify_one();
     }
@@ -140,7 +149,7 @@ bool GroupCommit::CommitInline() {
   t_appended = false;
   // everysec and no acknowledge after write(2), which the commit thread does at once; a
   // leader there would also have to take over the once-a-second sync.
-  if (options_.policy != FsyncPolicy::kAlways) return false;
+  if (policy() != FsyncPolicy::kAlways) return false;
   Batch batch;
   {
     std::unique_lock lock(mu_);
@@ -160,7 +169,8 @@ bool GroupCommit::CommitInline() {
     writer_busy_ = true;
     batch = TakeFilling();
   }
-  Status st = WriteOnce(batch.first_lsn);
+  FsyncPolicy policy = this->policy();
+  Status st = WriteOnce(batch.first_lsn, policy);
   ReportHealth(st);
   if (!st.ok()) {
     // Retrying waits, which an event loop must not: the commit thread takes the batch over
@@ -171,7 +181,7 @@ bool GroupCommit::CommitInline() {
     cv_.notify_one();
     return false;
   }
-  Published(batch);
+  Published(batch, policy);
   writing_.clear();
   ReleaseWriter();
   return true;
@@ -205,7 +215,7 @@ void GroupCommit::Run() {
         continue;
       }
       if (stop_) break;
-      if (options_.policy == FsyncPolicy::kEverySec) {
+      if (policy() == FsyncPolicy::kEverySec) {
         cv_.wait_for(lock, std::chrono::seconds(1));
         if (writer_busy_ || handed_over_) continue;
         writer_busy_ = true;
@@ -224,20 +234,20 @@ void GroupCommit::Run() {
     lock.unlock();
     Commit(batch);
     writing_.clear();
-    if (options_.policy == FsyncPolicy::kEverySec) MaybeSyncEverySecond();  // even under load
+    if (policy() == FsyncPolicy::kEverySec) MaybeSyncEverySecond();  // even under load
     lock.lock();
     ReleaseWriterLocked();
   }
   lock.unlock();
-  if (options_.policy != FsyncPolicy::kAlways && final_error_.ok()) {
+  if (policy() != FsyncPolicy::kAlways && final_error_.ok()) {
     final_error_ = writer_.Sync();  // shutdown: everysec and no flush to disk too
   }
 }
 
-Status GroupCommit::WriteOnce(uint64_t first_lsn) {
+Status GroupCommit::WriteOnce(uint64_t first_lsn, FsyncPolicy policy) {
   if (rotate_.exchange(false, std::memory_order_acq_rel)) writer_.Rotate();
   if (Status st = writer_.Write(first_lsn, writing_); !st.ok()) return st;  // already undone
-  if (options_.policy != FsyncPolicy::kAlways) return Status::Ok();
+  if (policy != FsyncPolicy::kAlways) return Status::Ok();
   if (options_.sync_delay_ms_for_testing > 0) {
     std::this_thread::sleep_for(std::chrono::milliseconds(options_.sync_delay_ms_for_testing));
   }
@@ -273,7 +283,10 @@ void GroupCommit::ReportHealth(const Status& st) {
 }
 
 void GroupCommit::Commit(const Batch& batch) {
-  Status st = WriteOnce(batch.first_lsn);
+  // One policy for the whole batch: a CONFIG SET meanwhile applies from the next one, so a
+  // batch written without a sync is never published as synced.
+  FsyncPolicy policy = this->policy();
+  Status st = WriteOnce(batch.first_lsn, policy);
   while (!st.ok()) {
     ReportHealth(st);
     {
@@ -285,20 +298,20 @@ void GroupCommit::Commit(const Batch& batch) {
         return;
       }
     }
-    st = WriteOnce(batch.first_lsn);
+    st = WriteOnce(batch.first_lsn, policy);
   }
   ReportHealth(Status::Ok());
-  Published(batch);
+  Published(batch, policy);
 }
 
-void GroupCommit::Published(const Batch& batch) {
+void GroupCommit::Published(const Batch& batch, FsyncPolicy policy) {
   {
     std::lock_guard lock(mu_);
     stats_.bytes += writing_.size();
     ++stats_.batches;
     stats_.records += batch.records;
     if (batch.records > stats_.max_batch_records) stats_.max_batch_records = batch.records;
-    if (options_.policy == FsyncPolicy::kAlways) {
+    if (policy == FsyncPolicy::kAlways) {
       synced_lsn_ = batch.last_lsn;
       synced_cv_.notify_all();
     }

@@ -103,7 +103,11 @@ class GroupCommit final : public Journal {
   // server pauses reading from clients while this is over its limit (back-pressure), since
   // Append itself must never wait. Any thread.
   uint64_t pending_bytes() const { return pending_bytes_.load(std::memory_order_relaxed); }
-  FsyncPolicy policy() const { return options_.policy; }
+  FsyncPolicy policy() const { return policy_.load(std::memory_order_relaxed); }
+  // CONFIG SET appendfsync (any thread): batches from the next one on follow the new policy.
+  // Switching to always makes later replies wait for a sync (which also covers what earlier
+  // policies wrote); switching away acknowledges after write(2), as Redis does.
+  void SetPolicy(FsyncPolicy policy);
   GroupCommitStats stats() const;
 
  private:
@@ -118,12 +122,12 @@ class GroupCommit final : public Journal {
   // Writes (and syncs) one batch; retries until it succeeds or the commit thread stops.
   void Commit(const Batch& batch);
   // After a batch is written (and synced): counters, durable_lsn, on_durable.
-  void Published(const Batch& batch);
+  void Published(const Batch& batch, FsyncPolicy policy);
   // Releases writer_busy_ and wakes a follower, else the commit thread if a batch or a
   // sync request waits. The Locked form with mu_ held.
   void ReleaseWriter();
   void ReleaseWriterLocked();
-  Status WriteOnce(uint64_t first_lsn);
+  Status WriteOnce(uint64_t first_lsn, FsyncPolicy policy);
   Status TimedSync();
   // Tracks failed()/on_error from the result of a write or sync.
   void ReportHealth(const Status& st);
@@ -133,7 +137,7 @@ class GroupCommit final : public Journal {
   // Syncs what has been written; on success everything written so far counts as synced.
   void SyncWritten();
 
-  GroupCommitOptions options_;
+  GroupCommitOptions options_;  // options_.policy is only the initial policy_
   WalWriter writer_;
   std::thread thread_;
 
@@ -141,6 +145,7 @@ class GroupCommit final : public Journal {
   std::condition_variable cv_;
   std::condition_variable synced_cv_;  // SyncThrough waiters
   std::condition_variable follow_cv_;  // CommitInline callers waiting for the writer
+  std::atomic<FsyncPolicy> policy_;     // options_.policy, then what CONFIG SET chose
   uint64_t synced_lsn_;                // guarded by mu_: fdatasync'ed through this LSN
   uint64_t sync_wanted_lsn_ = 0;       // guarded by mu_: highest LSN a SyncThrough awaits
   std::string filling_;

@@ -1046,6 +1046,34 @@ class TestCrashUnderRelaxedFsync(DurabilityTestCase):
 # ---- damage to the log ------------------------------------------------------------------
 
 @unittest.skipIf(is_reference_redis(), SKIP_REASON)
+@unittest.skipIf(is_reference_redis(), SKIP_REASON)
+class TestFsyncPolicyAtRuntime(DurabilityTestCase):
+    """CONFIG SET appendfsync changes the policy of a running log, as in Redis."""
+
+    def fsyncs(self, r):
+        return int(r.info("persistence")["wal_fsyncs"])
+
+    def test_no_stops_syncing_each_write_always_syncs_again_and_nothing_is_lost(self):
+        server = self.server(appendfsync="always")
+        server.start()
+        r = server.client()
+        self.fill(server, range(0, 20))
+        self.assertGreaterEqual(self.fsyncs(r), 20)  # one client, one sync per write
+        self.assertTrue(r.config_set("appendfsync", "no"))
+        self.assertEqual(r.config_get("appendfsync"), {"appendfsync": "no"})
+        self.assertEqual(r.info("persistence")["wal_appendfsync"], "no")
+        before = self.fsyncs(r)
+        self.fill(server, range(20, 60))
+        self.assertEqual(self.fsyncs(r), before)  # written, acknowledged, not synced
+        self.assertTrue(r.config_set("appendfsync", "always"))
+        self.fill(server, range(60, 80))
+        self.assertGreaterEqual(self.fsyncs(r), before + 20)
+        r.close()
+        server.kill9()
+        server.start()
+        self.assertKeys(server, range(0, 80))
+
+
 class TestTornTail(DurabilityTestCase):
 
     def write_then_stop(self, n):
