@@ -30,6 +30,12 @@ class Writer {
   void WriteSimple(std::string_view text);          // +text
   // -text; text starts with the error code ("ERR ...", "WRONGTYPE ..."). CR/LF become spaces.
   void WriteError(std::string_view text);
+  // An error that was already counted where it arose (a script relaying the error reply of
+  // a command it ran): a failure of this command, but not a second entry in errorstats.
+  void WriteRelayedError(std::string_view text) {
+    ++relayed_errors_;
+    WriteError(text);
+  }
   void WriteOk() { WriteSimple("OK"); }
   void WriteInteger(int64_t value);                 // :value
   void WriteBulk(std::string_view bytes);           // $len bytes
@@ -54,6 +60,8 @@ class Writer {
 
   // Number of error replies written so far (per-command failure statistics).
   uint64_t errors_written() const { return errors_written_; }
+  // How many of those were relayed (WriteRelayedError).
+  uint64_t relayed_errors() const { return relayed_errors_; }
   // The code (first word, at most kMaxErrorCodeBytes) of the last error written, for
   // INFO errorstats; empty before the first error.
   static constexpr size_t kMaxErrorCodeBytes = 32;
@@ -65,6 +73,7 @@ class Writer {
   OutputBuffer* out_;
   int protocol_;
   uint64_t errors_written_ = 0;
+  uint64_t relayed_errors_ = 0;
   char last_error_code_[kMaxErrorCodeBytes];
   size_t last_error_code_len_ = 0;
 };

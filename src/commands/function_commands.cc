@@ -160,9 +160,10 @@ void CmdFunctionList(CommandContext& ctx) {
   std::string_view pattern;
   bool filtered = false;
   for (size_t i = 2; i < ctx.args.size(); ++i) {
-    if (EqualsIgnoreCase(ctx.args[i], "withcode")) {
+    // As in Redis, an option given twice is unknown the second time.
+    if (EqualsIgnoreCase(ctx.args[i], "withcode") && !with_code) {
       with_code = true;
-    } else if (EqualsIgnoreCase(ctx.args[i], "libraryname")) {
+    } else if (EqualsIgnoreCase(ctx.args[i], "libraryname") && !filtered) {
       if (i + 1 >= ctx.args.size()) {
         ctx.reply.WriteError("ERR library name argument was not given");
         return;

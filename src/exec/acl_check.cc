@@ -76,6 +76,13 @@ bool AclRefuses(ServerState& server, ClientState& client, const CommandSpec& spe
   return false;
 }
 
+bool AclPermits(ServerState& server, ClientState& client, const CommandSpec& spec,
+                std::span<const std::string_view> args) {
+  RefreshUser(server, client, server.acl.version());
+  if (client.user == nullptr || client.user->Unrestricted()) return true;
+  return client.user->Check(spec, args).denial == AclDenial::kNone;
+}
+
 bool AclLogin(ServerState& server, ClientState& client, std::string_view user,
               std::string_view password) {
   std::shared_ptr<const AclUser> found = server.acl.Find(user);

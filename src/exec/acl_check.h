@@ -25,6 +25,11 @@ inline bool AclCheckSkippable(const ClientState& client, uint64_t acl_version) {
 bool AclRefuses(ServerState& server, ClientState& client, const CommandSpec& spec,
                 std::span<const std::string_view> args, resp::Writer& w);
 
+// Whether client's user may run args as spec: the check AclRefuses makes, without a reply
+// or an ACL LOG entry (redis.acl_check_cmd).
+bool AclPermits(ServerState& server, ClientState& client, const CommandSpec& spec,
+                std::span<const std::string_view> args);
+
 // Logs client in as user with password: true when the user exists, is on and the password
 // opens it (any password for a nopass user). A failure adds an "auth" ACL LOG entry.
 bool AclLogin(ServerState& server, ClientState& client, std::string_view user,

@@ -199,6 +199,7 @@ void Execute(ServerState& server, ClientState& client, ThreadStats& stats, resp:
   CommandContext ctx{args, writer, server, client, stats, spec};
   ctx.block = block;
   uint64_t errors_before = writer.errors_written();
+  uint64_t relayed_before = writer.relayed_errors();
   if (QueueIfInMulti(ctx)) {
     if (writer.errors_written() != errors_before) stats.NoteErrors(writer.last_error_code());
     return;
@@ -222,7 +223,7 @@ void Execute(ServerState& server, ClientState& client, ThreadStats& stats, resp:
                       block == nullptr || !block->requested);
   if (writer.errors_written() != errors_before) {
     counters.failed_calls.Add();
-    stats.NoteErrors(writer.last_error_code());
+    if (writer.relayed_errors() == relayed_before) stats.NoteErrors(writer.last_error_code());
   }
   client.last_command.store(spec, std::memory_order_relaxed);
   if (server.monitors.active() && !(spec->flags & (kAdmin | kSkipMonitor))) [[unlikely]] {

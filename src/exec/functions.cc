@@ -5,6 +5,8 @@
 #include <cctype>
 #include <mutex>
 
+#include "src/base/config.h"
+
 namespace cairn::server {
 
 bool ValidFunctionName(std::string_view name) {
@@ -21,19 +23,15 @@ Result<LibraryHeader> ParseLibraryHeader(std::string_view code) {
   if (end == std::string_view::npos) return Status::Invalid("Invalid library metadata");
   LibraryHeader header;
   header.shebang_len = end;
-  std::vector<std::string_view> parts;
-  std::string_view line = code.substr(0, end);
-  for (size_t i = 0; i < line.size();) {
-    size_t j = line.find(' ', i);
-    if (j == std::string_view::npos) j = line.size();
-    if (j > i) parts.push_back(line.substr(i, j - i));
-    i = j + 1;
+  // Words as Redis splits its arguments: `name="foo"` names the library foo.
+  std::vector<std::string> parts;
+  if (!SplitConfigLine(code.substr(0, end), &parts) || parts.empty()) {
+    return Status::Invalid("Invalid library metadata");
   }
-  if (parts.empty()) return Status::Invalid("Invalid library metadata");
   header.engine = std::string(parts[0].substr(2));
   bool named = false;
   for (size_t i = 1; i < parts.size(); ++i) {
-    std::string_view part = parts[i];
+    std::string_view part = parts[i];  // parts outlives the loop
     std::string prefix(part.substr(0, 5));
     for (char& c : prefix) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if (prefix != "name=") {

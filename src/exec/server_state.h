@@ -37,6 +37,8 @@ int64_t WallMs();
 inline constexpr std::string_view kCairnVersion = "0.1.0";
 // What clients see as redis_version: the Redis line whose semantics cairn follows.
 inline constexpr std::string_view kRedisVersion = "7.0.15";
+// The same as a number, major << 16 | minor << 8 | patch (scripts' REDIS_VERSION_NUM).
+inline constexpr int kRedisVersionNum = 0x07000f;
 
 struct RuntimeLimits {
   std::atomic<int64_t> proto_max_bulk_len{0};

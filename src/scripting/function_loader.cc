@@ -164,7 +164,7 @@ void PushLibraryApi(lua_State* L) {
   lua_setfield(L, -2, "register_function");
   lua_pushlstring(L, kRedisVersion.data(), kRedisVersion.size());
   lua_setfield(L, -2, "REDIS_VERSION");
-  lua_pushnumber(L, 0x00070f);
+  lua_pushnumber(L, kRedisVersionNum);
   lua_setfield(L, -2, "REDIS_VERSION_NUM");
   lua_getglobal(L, "redis");  // log and its levels, shared with the run-time API
   for (const char* name : {"log", "LOG_DEBUG", "LOG_VERBOSE", "LOG_NOTICE", "LOG_WARNING"}) {

@@ -234,7 +234,11 @@ void WriteMapOrSet(lua_State* L, resp::Writer& w, int script_resp, bool map) {
 bool WriteSpecialTable(lua_State* L, resp::Writer& w, int script_resp) {
   std::string text;
   if (StringField(L, "err", &text)) {
-    w.WriteError(NoNewlines(std::move(text)));
+    if (ErrorCounted(L)) {
+      w.WriteRelayedError(NoNewlines(std::move(text)));
+    } else {
+      w.WriteError(NoNewlines(std::move(text)));
+    }
     return true;
   }
   if (StringField(L, "ok", &text)) {
@@ -307,6 +311,22 @@ bool PushReply(lua_State* L, std::string_view bytes) {
   if (reader.Parse(L)) return true;
   lua_settop(L, top);
   return false;
+}
+
+constexpr const char* kCountedField = "ignore_error_stats_update";
+
+void MarkErrorCounted(lua_State* L) {
+  lua_pushstring(L, kCountedField);
+  lua_pushboolean(L, 1);
+  lua_rawset(L, -3);
+}
+
+bool ErrorCounted(lua_State* L) {
+  lua_pushstring(L, kCountedField);
+  lua_rawget(L, -2);
+  bool counted = lua_toboolean(L, -1);
+  lua_pop(L, 1);
+  return counted;
 }
 
 void PushErrorTable(lua_State* L, std::string_view text) {

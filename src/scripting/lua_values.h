@@ -25,6 +25,13 @@ namespace cairn::server::scripting {
 // false, pushing nothing, when bytes is not one complete reply.
 bool PushReply(lua_State* L, std::string_view bytes);
 
+// Marks the error table on top as already counted in errorstats (the error reply of a
+// command the script ran, or its refusal): relayed as the script's reply, it is not counted
+// again. Redis names the field the same.
+void MarkErrorCounted(lua_State* L);
+// Whether the table on top carries that mark. Leaves the stack as it was.
+bool ErrorCounted(lua_State* L);
+
 // Pushes {err = "CODE message"} for text, read as Redis reads a script error: "-CODE message"
 // keeps its code ("-message" without a space gets ERR), a text without "-" gets "ERR " in
 // front; a trailing CRLF is dropped.

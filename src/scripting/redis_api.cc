@@ -69,12 +69,14 @@ Outcome RunCall(lua_State* L, bool raise) {
   std::string reply, error;
   if (!ExecuteFromScript(*run, views, &reply, &error)) {
     PushErrorTable(L, error);
+    MarkErrorCounted(L);  // ExecuteFromScript counted the refusal
     return raise ? Outcome::kRaise : Outcome::kReturn;
   }
   if (!PushReply(L, reply)) {
     PushErrorTable(L, "reply of the command could not be read");
     return raise ? Outcome::kRaise : Outcome::kReturn;
   }
+  if (!reply.empty() && reply[0] == '-') MarkErrorCounted(L);  // counted by the command
   return raise && !reply.empty() && reply[0] == '-' ? Outcome::kRaise : Outcome::kReturn;
 }
 
@@ -203,18 +205,24 @@ int ReplicateCommands(lua_State* L) {
   return 1;
 }
 
-// Access control is not built yet: every command is allowed to every user.
+// redis.acl_check_cmd(command, args...): true when the script's user may run it.
 int AclCheckCmd(lua_State* L) {
-  if (CurrentRun() == nullptr) {
+  RunContext* run = CurrentRun();
+  if (run == nullptr) {
     return RaiseText(L, "redis.acl_check_cmd can only be called inside a script invocation");
   }
   if (lua_gettop(L) == 0) {
     return RaiseText(L, "Please specify at least one argument for this redis lib call");
   }
-  const char* name = lua_tostring(L, 1);
-  bool known = name != nullptr && CurrentRun()->caller->server.commands.Find(name) != nullptr;
+  std::vector<std::string> args;
+  if (!CollectArgs(L, &args)) {
+    return RaiseText(L, "Lua redis lib command arguments must be strings or integers");
+  }
+  std::vector<std::string_view> views(args.begin(), args.end());
+  bool known = false;
+  bool may = ScriptUserMayRun(*run, views, &known);
   if (!known) return RaiseText(L, "Invalid command passed to redis.acl_check_cmd()");
-  lua_pushboolean(L, 1);
+  lua_pushboolean(L, may ? 1 : 0);
   return 1;
 }
 
@@ -307,7 +315,7 @@ void RegisterRedisApi(lua_State* L) {
   SetNumber(L, "REPL_ALL", 3);
   lua_pushlstring(L, kRedisVersion.data(), kRedisVersion.size());
   lua_setfield(L, -2, "REDIS_VERSION");
-  SetNumber(L, "REDIS_VERSION_NUM", 0x00070f);  // 7.0.15
+  SetNumber(L, "REDIS_VERSION_NUM", kRedisVersionNum);
   lua_setglobal(L, "redis");
   lua_getglobal(L, "math");
   SetFunction(L, "random", MathRandom);

@@ -5,6 +5,7 @@
 #include <array>
 #include <vector>
 
+#include "src/exec/acl_check.h"
 #include "src/exec/dispatch.h"
 #include "src/exec/errors.h"
 #include "src/exec/eviction.h"
@@ -83,6 +84,13 @@ bool Allowed(RunContext& run, const CommandSpec& spec, std::string* error) {
   return true;
 }
 
+// The errorstats code of a refusal's text: "-CODE message", or a plain message (ERR).
+std::string_view ErrorCode(std::string_view error) {
+  if (error.empty() || error[0] != '-') return "ERR";
+  error.remove_prefix(1);
+  return error.substr(0, error.find(' '));
+}
+
 }  // namespace
 
 bool ExecuteFromScript(RunContext& run, std::span<const std::string_view> args,
@@ -93,11 +101,20 @@ bool ExecuteFromScript(RunContext& run, std::span<const std::string_view> args,
     *error = "Unknown Redis command called from script";
     return false;
   }
+  bool refused = false;
   if (!spec->ArityAccepts(args.size())) {
     *error = "Wrong number of args calling Redis command from script";
+    refused = true;
+  } else {
+    refused = !Allowed(run, *spec, error) || !HoldKeys(run, *spec, args, error);
+  }
+  if (refused) {
+    // As in Redis, a command the script may not run counts as rejected in its commandstats,
+    // and its error in errorstats (once: the script relays it uncounted).
+    run.caller->stats.per_command[spec->id].rejected_calls.Add();
+    run.caller->stats.NoteErrors(ErrorCode(*error));
     return false;
   }
-  if (!Allowed(run, *spec, error) || !HoldKeys(run, *spec, args, error)) return false;
   if (spec->flags & kWrite) run.run.dirty.store(true, std::memory_order_relaxed);
   resp::Writer writer(run.out, run.resp);
   run.script_client->protocol.store(run.resp, std::memory_order_relaxed);
@@ -108,6 +125,13 @@ bool ExecuteFromScript(RunContext& run, std::span<const std::string_view> args,
   }
   *reply = run.out->Drain();
   return true;
+}
+
+bool ScriptUserMayRun(RunContext& run, std::span<const std::string_view> args, bool* known) {
+  ServerState& server = run.caller->server;
+  const CommandSpec* spec = Resolve(server.commands, args);
+  *known = spec != nullptr;
+  return spec != nullptr && AclPermits(server, run.caller->client, *spec, args);
 }
 
 }  // namespace cairn::server::scripting

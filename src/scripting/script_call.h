@@ -20,4 +20,9 @@ namespace cairn::server::scripting {
 bool ExecuteFromScript(RunContext& run, std::span<const std::string_view> args,
                        std::string* reply, std::string* error);
 
+// redis.acl_check_cmd: whether the user who ran the script may run args (command, keys,
+// channels), checked as dispatch would but with no ACL LOG entry. False with *known false
+// when args names no command.
+bool ScriptUserMayRun(RunContext& run, std::span<const std::string_view> args, bool* known);
+
 }  // namespace cairn::server::scripting

@@ -322,7 +322,11 @@ void ScriptEngine::ReplyError(CommandContext& ctx, const std::string& funcname) 
   if (!source.empty() && !line.empty()) {
     text += " script: " + funcname + ", on " + source + ":" + line + ".";
   }
-  ctx.reply.WriteError(text);
+  if (ErrorCounted(L_)) {
+    ctx.reply.WriteRelayedError(text);
+  } else {
+    ctx.reply.WriteError(text);
+  }
 }
 
 }  // namespace cairn::server::scripting

@@ -63,6 +63,23 @@ class TestLibraries(FunctionTestCase):
         self.assertEqual(self.r.execute_command("FUNCTION", "DELETE", "counters"), b"OK")
         self.assertEqual(self.error_of("FCALL", "bump", 1, "c", 1), "Function not found")
 
+    def test_a_quoted_library_name_and_the_version_number(self):
+        lib = ("#!lua name=\"quoted\"\n"
+               "local v = redis.REDIS_VERSION_NUM\n"
+               "redis.register_function('ver', function() return string.format('%d.%d.%d', "
+               "bit.band(bit.rshift(v, 16), 255), bit.band(bit.rshift(v, 8), 255), "
+               "bit.band(v, 255)) end)\n"
+               "redis.register_function('ver_text', function() return redis.REDIS_VERSION end)")
+        self.assertEqual(self.r.execute_command("FUNCTION", "LOAD", lib), b"quoted")
+        self.assertEqual(self.r.execute_command("FCALL", "ver", 0),
+                         self.r.execute_command("FCALL", "ver_text", 0))
+
+    def test_list_options_given_twice_are_unknown(self):
+        self.assertIn("Unknown argument withcode",
+                      self.error_of("FUNCTION", "LIST", "withcode", "withcode"))
+        self.assertIn("Unknown argument libraryname",
+                      self.error_of("FUNCTION", "LIST", "libraryname", "a", "libraryname", "b"))
+
     def test_function_names_are_case_insensitive(self):
         self.r.execute_command("FUNCTION", "LOAD", COUNTER_LIB)
         self.assertEqual(self.r.execute_command("FCALL", "BUMP", 1, "c", 2), 2)

@@ -160,6 +160,60 @@ class TestErrors(ScriptTestCase):
                                 "Error compiling script (new function): user_script:1:")
 
 
+class TestErrorStats(ScriptTestCase):
+    """A command's error inside a script counts once in errorstats, where it arose."""
+
+    def errorstats(self):
+        # redis-py leaves "count=N" unparsed
+        return {k: int(str(v).split("=")[1]) for k, v in self.r.info("errorstats").items()}
+
+    def test_a_relayed_command_error_is_counted_once(self):
+        self.r.config_resetstat()
+        self.r.set("s", "text")
+        with self.assertRaises(redis.ResponseError):
+            self.r.eval("return redis.call('incr', 's')", 0)
+        self.assertEqual(self.r.eval("local t = redis.pcall('incr', 's') return 1", 0), 1)
+        with self.assertRaises(redis.ResponseError):
+            self.r.eval("return redis.pcall('incr', 's')", 0)
+        self.assertEqual(self.errorstats(), {"errorstat_ERR": 3})
+        stats = self.r.info("commandstats")
+        self.assertEqual(stats["cmdstat_incr"]["failed_calls"], 3)
+        self.assertEqual(stats["cmdstat_eval"]["failed_calls"], 2)
+
+    def test_a_refused_command_counts_as_rejected(self):
+        self.r.config_resetstat()
+        self.r.config_set("maxmemory", 1)
+        try:
+            with self.assertRaises(redis.ResponseError):
+                self.r.eval("return redis.call('set', 'x', 'y')", 1, "x")
+            self.assertEqual(self.errorstats(), {"errorstat_OOM": 1})
+            stats = self.r.info("commandstats")
+            self.assertEqual(stats["cmdstat_set"]["rejected_calls"], 1)
+            self.assertEqual(stats["cmdstat_set"]["calls"], 0)
+        finally:
+            self.r.config_set("maxmemory", 0)
+
+
+class TestScriptAclCheck(ScriptTestCase):
+    def tearDown(self):
+        self.r.execute_command("ACL", "DELUSER", "bob")
+        super().tearDown()
+
+    def test_acl_check_cmd_answers_for_the_scripts_user(self):
+        self.r.execute_command("ACL", "SETUSER", "bob", "on", ">123", "+@scripting", "+set",
+                               "~x*")
+        bob = self.server.client(username="bob", password="123", decode_responses=True)
+        check = "return redis.acl_check_cmd(unpack(ARGV))"
+        self.assertEqual(bob.eval(check, 0, "set", "xx", "1"), 1)
+        self.assertIsNone(bob.eval(check, 0, "hset", "xx", "f", "1"))  # command denied
+        self.assertIsNone(bob.eval(check, 0, "set", "yy", "1"))  # key denied
+        self.assertEqual(self.r.eval(check, 0, "hset", "yy", "f", "1"), 1)  # default user
+        with self.assertRaises(redis.ResponseError) as e:
+            bob.eval(check, 0, "no-such-cmd", "a")
+        self.assertIn("Invalid command passed to redis.acl_check_cmd()", str(e.exception))
+        bob.close()
+
+
 class TestSandbox(ScriptTestCase):
     def test_globals_are_read_only(self):
         for body in ("a = 1", "redis = 1", "_G = {}", "redis.call = 1", "cjson.encode = 1",
