@@ -132,6 +132,8 @@ std::vector<Option> RealOptions() {
       {"slowlog-max-len", Kind::kInt64, true, 0, LONG_MAX, {}, Field(&Config::slowlog_max_len)},
       {"aclfile", Kind::kString, false, 0, 0, {}, Field(&Config::aclfile)},
       {"acllog-max-len", Kind::kInt64, true, 0, LONG_MAX, {}, Field(&Config::acllog_max_len)},
+      {"acl-pubsub-default", Kind::kEnum, true, 0, 0, {"allchannels", "resetchannels"},
+       Field(&Config::acl_pubsub_default)},
       {"latency-monitor-threshold", Kind::kInt64, true, 0, LLONG_MAX, {},
        Field(&Config::latency_monitor_threshold_ms)},
       // Encoding thresholds (store/encoding_limits.h).

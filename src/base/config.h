@@ -91,6 +91,7 @@ struct Config {
   // arguments of each "user <name> <rules...>" line of the config file, in order.
   std::string aclfile;
   int64_t acllog_max_len = 128;
+  std::string acl_pubsub_default = "resetchannels";  // or "allchannels"
   std::vector<std::vector<std::string>> acl_users;
   // LATENCY: events at least this long are sampled; 0 = off.
   int64_t latency_monitor_threshold_ms = 0;  // a sparse HyperLogLog longer than this turns dense

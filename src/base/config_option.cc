@@ -132,8 +132,6 @@ const std::vector<AcceptedOption>& AcceptedOptions() {
       {"bind-source-addr", "", K::kString, kMut, ""},
       {"maxmemory-clients", "", K::kMemoryPercent, kMut, "0", -100, LLONG_MAX},
       // Security.
-      {"acl-pubsub-default", "", K::kEnum, kMut, "resetchannels", 0, 0,
-       {"allchannels", "resetchannels"}},
       {"enable-protected-configs", "", K::kEnum, kFixed, "no", 0, 0, kProtectedAction},
       {"enable-module-command", "", K::kEnum, kFixed, "no", 0, 0, kProtectedAction},
       {"sanitize-dump-payload", "", K::kEnum, kMut, "no", 0, 0, {"no", "yes", "clients"}},

@@ -79,6 +79,7 @@ void ServerState::ApplyConfig() {
     acl.SetRequirePass(c.requirepass);
   }
   acl_log.set_max_len(static_cast<size_t>(c.acllog_max_len));
+  acl.SetPubSubDefault(c.acl_pubsub_default == "allchannels");
   limits.protected_mode = c.protected_mode;
   limits.inject_wal_enospc = c.debug_wal_inject_enospc;
   limits.wal_max_pending_bytes = c.wal_max_pending_bytes;
