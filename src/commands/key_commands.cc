@@ -23,6 +23,7 @@
 #include "src/exec/notify.h"
 #include "src/exec/reply.h"
 #include "src/exec/server_state.h"
+#include "store/rdb/rdb_object.h"
 
 namespace cairn::server {
 namespace {
@@ -533,6 +534,31 @@ void CmdObjectHelp(CommandContext& ctx) {
 }
 
 }  // namespace
+
+void CmdDebugObject(CommandContext& ctx) {
+  std::string line;
+  bool found = ctx.server.store.Access(ctx.db(), ctx.args[2], [&](KeyHandle& h) {
+    Entry* e = h.Peek();
+    if (e == nullptr) return false;
+    bool small_int = false;
+    std::string payload;
+    rdb::EncodeObject(e->value, &payload);  // its first byte is the type, not the length
+    char at[32];
+    std::snprintf(at, sizeof(at), "%p", static_cast<const void*>(e));
+    int64_t idle_s = h.now_ms() / 1000 - e->access;
+    line = "Value at:" + std::string(at) + " refcount:1 encoding:" +
+           std::string(EncodingOf(e->value, &small_int)) +
+           " serializedlength:" + std::to_string(payload.size() - 1) +
+           " lru:" + std::to_string(e->access & 0xFFFFFF) +
+           " lru_seconds_idle:" + std::to_string(std::max<int64_t>(idle_s, 0));
+    return true;
+  });
+  if (!found) {
+    ctx.reply.WriteError("ERR no such key");
+    return;
+  }
+  ctx.reply.WriteSimple(line);
+}
 
 void RegisterKeyCommands(CommandTable& table) {
   constexpr std::string_view kGroup = "generic";

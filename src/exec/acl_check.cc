@@ -76,6 +76,10 @@ bool AclRefuses(ServerState& server, ClientState& client, const CommandSpec& spe
   return false;
 }
 
+bool AclReadsAllKeys(const ClientState& client) {
+  return client.user == nullptr || client.user->ReadsAllKeys();
+}
+
 bool AclLogin(ServerState& server, ClientState& client, std::string_view user,
               std::string_view password) {
   std::shared_ptr<const AclUser> found = server.acl.Find(user);
