@@ -645,7 +645,7 @@ std::string ConfigStore::config_file() const {
   return config_file_;
 }
 
-Status ConfigStore::Rewrite() const {
+Status ConfigStore::Rewrite(const std::vector<std::string>& extra_lines) const {
   std::lock_guard lock(mu_);
   if (config_file_.empty()) return Status::Invalid("The server is running without a config file");
   std::ostringstream out;
@@ -658,6 +658,7 @@ Status ConfigStore::Rewrite() const {
     if (o.accepted >= 0 && v == accepted[static_cast<size_t>(o.accepted)].default_value) continue;
     out << o.name << ' ' << RewriteValue(o, c, v) << '\n';
   }
+  for (const std::string& line : extra_lines) out << line << '\n';
   if (Status st = ReplaceFileAtomically(config_file_, out.str()); !st.ok()) {
     // Redis's reply names only the error, not the step.
     return Status(st.code(), std::string("Rewriting config file: ") + std::strerror(st.sys_errno()));

@@ -164,8 +164,9 @@ class ConfigStore {
   // configuration set, each once, in the order first seen: startup warns about them.
   std::vector<std::string> AcceptedOnlyInUse() const;
   // CONFIG REWRITE: writes the current values into the file the config was loaded from.
-  // The message of a failure is the reason CONFIG REWRITE replies with (after "ERR ").
-  Status Rewrite() const;
+  // extra_lines (the ACL users' "user ..." lines) follow the options. The message of a
+  // failure is the reason CONFIG REWRITE replies with (after "ERR ").
+  Status Rewrite(const std::vector<std::string>& extra_lines = {}) const;
   std::string config_file() const;
   void set_config_file(std::string path) { config_file_ = std::move(path); }
 

@@ -142,8 +142,19 @@ void CmdConfigResetStat(CommandContext& ctx) {
   ctx.reply.WriteOk();
 }
 
+// Without an aclfile the users live in the config file, as "user" lines (Redis does the same);
+// with one, ACL SAVE keeps them there.
+std::vector<std::string> UserLines(ServerState& server) {
+  std::vector<std::string> lines;
+  if (!server.config.Get("aclfile").at(0).second.empty()) return lines;
+  for (const auto& user : server.acl.Users()) {
+    lines.push_back("user " + user->name() + " " + user->Describe(server.commands));
+  }
+  return lines;
+}
+
 void CmdConfigRewrite(CommandContext& ctx) {
-  if (Status st = ctx.server.config.Rewrite(); !st.ok()) {
+  if (Status st = ctx.server.config.Rewrite(UserLines(ctx.server)); !st.ok()) {
     ctx.reply.WriteError("ERR " + std::string(st.message()));
     return;
   }
