@@ -119,6 +119,8 @@ std::vector<Option> RealOptions() {
        Field(&Config::maxmemory_eviction_tenacity)},
       {"lfu-log-factor", Kind::kInt, true, 0, INT_MAX, {}, Field(&Config::lfu_log_factor)},
       {"lfu-decay-time", Kind::kInt, true, 0, INT_MAX, {}, Field(&Config::lfu_decay_time)},
+      {"lazyfree-lazy-user-del", Kind::kBool, true, 0, 0, {},
+       Field(&Config::lazyfree_lazy_user_del)},
       {"lazyfree-lazy-user-flush", Kind::kBool, true, 0, 0, {},
        Field(&Config::lazyfree_lazy_user_flush)},
       {"hll-sparse-max-bytes", Kind::kMemory, true, 0, LONG_MAX, {},

@@ -80,6 +80,7 @@ struct Config {
   int maxmemory_eviction_tenacity = 10;  // 0..100: how long one write may spend evicting
   int lfu_log_factor = 10;
   int lfu_decay_time = 1;  // minutes
+  bool lazyfree_lazy_user_del = false;    // DEL frees large values in the background, as UNLINK
   bool lazyfree_lazy_user_flush = false;  // FLUSHALL/FLUSHDB without ASYNC|SYNC free lazily
   int64_t tracking_table_max_keys = 1000000;  // client-side caching; 0: no limit
   int64_t busy_reply_threshold_ms = 5000;     // scripts; alias lua-time-limit

@@ -139,7 +139,6 @@ const std::vector<AcceptedOption>& AcceptedOptions() {
       {"lazyfree-lazy-eviction", "", K::kBool, kMut, "no"},
       {"lazyfree-lazy-expire", "", K::kBool, kMut, "no"},
       {"lazyfree-lazy-server-del", "", K::kBool, kMut, "no"},
-      {"lazyfree-lazy-user-del", "", K::kBool, kMut, "no"},
       {"activerehashing", "", K::kBool, kMut, "yes"},
       {"activedefrag", "", K::kBool, kMut, "no"},
       {"active-defrag-ignore-bytes", "", K::kMemory, kMut, "104857600", 1, LLONG_MAX},

@@ -17,6 +17,7 @@
 #include "src/exec/eviction.h"
 #include "src/exec/reply.h"
 #include "src/exec/server_state.h"
+#include "store/lazy_free.h"
 
 namespace cairn::server {
 namespace {
@@ -139,6 +140,7 @@ void CmdConfigSet(CommandContext& ctx) {
 
 void CmdConfigResetStat(CommandContext& ctx) {
   ctx.server.stats.Reset();
+  store::ResetLazyFreedObjects();
   ctx.reply.WriteOk();
 }
 

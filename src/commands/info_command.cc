@@ -22,6 +22,7 @@
 #include "src/exec/persistence.h"
 #include "src/exec/reply.h"
 #include "src/exec/server_state.h"
+#include "store/lazy_free.h"
 #include "store/memory.h"
 
 namespace cairn::server {
@@ -195,6 +196,10 @@ void AppendMemory(CommandContext& ctx, const Config& config, std::string* out) {
   Field(out, "maxmemory_policy", config.maxmemory_policy);
   Field(out, "mem_fragmentation_ratio", Format("%.2f", frag));
   Field(out, "mem_allocator", m.allocator);
+  Field(out, "active_defrag_running", 0);
+  store::LazyFreeStats lazy = store::ReadLazyFreeStats();
+  Field(out, "lazyfree_pending_objects", static_cast<int64_t>(lazy.pending_objects));
+  Field(out, "lazyfreed_objects", static_cast<int64_t>(lazy.freed_objects));
 }
 
 void AppendPersistence(CommandContext& ctx, const Config& config, std::string* out) {

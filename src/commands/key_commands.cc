@@ -10,6 +10,7 @@
 #include <charconv>
 #include <cstdlib>
 #include <iterator>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -23,6 +24,7 @@
 #include "src/exec/notify.h"
 #include "src/exec/reply.h"
 #include "src/exec/server_state.h"
+#include "store/lazy_free.h"
 #include "store/rdb/rdb_object.h"
 
 namespace cairn::server {
@@ -77,12 +79,24 @@ int64_t CountKeys(CommandContext& ctx, Pred&& pred) {
 
 // UNLINK is DEL: values dropped under a shard lock are already freed after the lock is
 // released, so there is no slow path for DEL to avoid.
-void CmdDel(CommandContext& ctx) {
-  ctx.reply.WriteInteger(CountKeys(ctx, [&](KeyHandle& h) {
+int64_t DeleteKeys(CommandContext& ctx) {
+  return CountKeys(ctx, [&](KeyHandle& h) {
     if (!h.Delete()) return false;
     NotifyKey(ctx, kNotifyGeneric, "del", h.key());
     return true;
-  }));
+  });
+}
+
+void CmdDel(CommandContext& ctx) {
+  std::optional<store::LazyFreeScope> lazy;  // lazyfree-lazy-user-del: DEL acts as UNLINK
+  if (ctx.server.limits.lazyfree_user_del.load(std::memory_order_relaxed)) lazy.emplace();
+  ctx.reply.WriteInteger(DeleteKeys(ctx));
+}
+
+// DEL whose large values are freed by the lazy-free thread (store/lazy_free.h).
+void CmdUnlink(CommandContext& ctx) {
+  store::LazyFreeScope lazy;
+  ctx.reply.WriteInteger(DeleteKeys(ctx));
 }
 
 void CmdExists(CommandContext& ctx) {
@@ -572,7 +586,7 @@ void RegisterKeyCommands(CommandTable& table) {
                      "or hash. Removing a single key that holds a string value is O(1).",
        .syntax = "key [key ...]"},
       {.name = "unlink", .arity = -2, .flags = kWrite | kFast,
-       .first_key = 1, .last_key = -1, .key_step = 1, .handler = CmdDel,
+       .first_key = 1, .last_key = -1, .key_step = 1, .handler = CmdUnlink,
        .group = kGroup, .since = "4.0.0",
        .summary = "Delete a key asynchronously in another thread. Otherwise it is just as DEL, but "
                   "non blocking.",

@@ -94,6 +94,7 @@ void ServerState::ApplyConfig() {
   limits.hll_sparse_max_bytes = c.hll_sparse_max_bytes;
   ApplyMemoryConfig(*this, c);
   limits.lazyfree_user_flush = c.lazyfree_lazy_user_flush;
+  limits.lazyfree_user_del = c.lazyfree_lazy_user_del;
   slowlog.Configure(c.slowlog_log_slower_than_us, c.slowlog_max_len);
   latency.Configure(c.latency_monitor_threshold_ms);
   limits.slow_command_us = std::min(slowlog.threshold_us(), latency.threshold_us());
