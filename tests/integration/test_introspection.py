@@ -9,7 +9,8 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import ServerTestCase, main  # noqa: E402
+from harness import (REFERENCE_BINARY, ServerProcess, ServerTestCase,  # noqa: E402
+                     is_reference_redis, main)
 
 import redis  # noqa: E402
 
@@ -56,6 +57,26 @@ class TestMemory(ServerTestCase):
         self.assertTrue(self.r.execute_command("MEMORY", "MALLOC-STATS"))
         help_lines = self.r.execute_command("MEMORY", "HELP")
         self.assertIn(b"USAGE <key> [SAMPLES <count>]", help_lines)
+
+
+class TestInfoMemory(ServerTestCase):
+    def test_fields_are_redis_fields_in_redis_order(self):
+        if is_reference_redis() or not os.path.exists(REFERENCE_BINARY):
+            self.skipTest("compares the server under test with redis-server")
+        ref = ServerProcess(binary=REFERENCE_BINARY).start()
+        try:
+            theirs = list(ref.client().info("memory"))
+        finally:
+            ref.stop()
+        self.assertEqual(list(self.r.info("memory")), theirs)
+
+    def test_dataset_and_overhead_split_used_memory(self):
+        self.r.set("k", "v" * 1000)
+        info = self.r.info("memory")
+        self.assertEqual(info["used_memory_dataset"] + info["used_memory_overhead"],
+                         info["used_memory"])
+        self.assertGreater(info["used_memory_dataset"], 1000)
+        self.assertIn("mem_fragmentation_bytes", info)
 
 
 class TestLazyFree(ServerTestCase):
