@@ -56,6 +56,12 @@ size_t Parser::FindCrlf(std::string_view input) {
 
 ParseStatus Parser::Parse(std::string_view input) {
   consumed_ = 0;
+  // The argument vectors of a huge command (SADD with 100,000 members: megabytes) are not kept
+  // for the connection's lifetime; ordinary commands reuse theirs.
+  if (state_ == State::kIdle && args_.capacity() > kMaxArgsReserve) {
+    std::vector<std::string_view>().swap(args_);
+    std::vector<Span>().swap(spans_);
+  }
   for (;;) {
     if (state_ == State::kIdle) {
       // Skip the empty lines some clients send between commands.

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <random>
 #include <thread>
 
@@ -14,6 +15,7 @@
 #include "store/codec.h"
 #include "store/effects.h"
 #include "store/key_hash.h"
+#include "store/lazy_free.h"
 #include "store/scan_cursor.h"
 
 namespace cairn::store {
@@ -42,6 +44,19 @@ void DeferBuckets(std::vector<Entry*> buckets) {
   garbage.bucket_arrays.push_back(std::move(buckets));
 }
 void ReclaimGarbage() {
+  if (LazyFreeScope::active()) {
+    // UNLINK's large values go to the background thread; small ones cost less to free here.
+    auto lazy = std::make_shared<std::vector<Entry*>>();
+    std::erase_if(garbage.entries, [&](Entry* e) {
+      if (!WorthFreeingLazily(*e)) return false;
+      lazy->push_back(e);
+      return true;
+    });
+    if (!lazy->empty()) {
+      uint64_t n = lazy->size();
+      FreeLazily([lazy] { for (Entry* e : *lazy) Entry::Destroy(e); }, n);
+    }
+  }
   for (Entry* e : garbage.entries) Entry::Destroy(e);
   garbage.entries.clear();
   garbage.buffers.clear();
@@ -573,10 +588,13 @@ DbStats Store::Stats(int db) {
 // destroyed after the locks are released.
 namespace {
 
-// Frees flushed tables on a thread of their own: the entries no longer belong to any shard, so
+// Frees flushed tables on the lazy-free thread: the entries no longer belong to any shard, so
 // nothing else can reach them (values a reader still holds live on through their references).
 void FreeInBackground(std::vector<detail::Table> doomed) {
-  std::thread([tables = std::move(doomed)] {}).detach();
+  uint64_t keys = 0;
+  for (const detail::Table& t : doomed) keys += t.size();
+  auto tables = std::make_shared<std::vector<detail::Table>>(std::move(doomed));
+  FreeLazily([tables] { tables->clear(); }, keys);
 }
 
 }  // namespace

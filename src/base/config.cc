@@ -119,6 +119,8 @@ std::vector<Option> RealOptions() {
        Field(&Config::maxmemory_eviction_tenacity)},
       {"lfu-log-factor", Kind::kInt, true, 0, INT_MAX, {}, Field(&Config::lfu_log_factor)},
       {"lfu-decay-time", Kind::kInt, true, 0, INT_MAX, {}, Field(&Config::lfu_decay_time)},
+      {"lazyfree-lazy-user-del", Kind::kBool, true, 0, 0, {},
+       Field(&Config::lazyfree_lazy_user_del)},
       {"lazyfree-lazy-user-flush", Kind::kBool, true, 0, 0, {},
        Field(&Config::lazyfree_lazy_user_flush)},
       {"hll-sparse-max-bytes", Kind::kMemory, true, 0, LONG_MAX, {},
@@ -132,6 +134,8 @@ std::vector<Option> RealOptions() {
       {"slowlog-max-len", Kind::kInt64, true, 0, LONG_MAX, {}, Field(&Config::slowlog_max_len)},
       {"aclfile", Kind::kString, false, 0, 0, {}, Field(&Config::aclfile)},
       {"acllog-max-len", Kind::kInt64, true, 0, LONG_MAX, {}, Field(&Config::acllog_max_len)},
+      {"acl-pubsub-default", Kind::kEnum, true, 0, 0, {"allchannels", "resetchannels"},
+       Field(&Config::acl_pubsub_default)},
       {"latency-monitor-threshold", Kind::kInt64, true, 0, LLONG_MAX, {},
        Field(&Config::latency_monitor_threshold_ms)},
       // Encoding thresholds (store/encoding_limits.h).
@@ -643,7 +647,7 @@ std::string ConfigStore::config_file() const {
   return config_file_;
 }
 
-Status ConfigStore::Rewrite() const {
+Status ConfigStore::Rewrite(const std::vector<std::string>& extra_lines) const {
   std::lock_guard lock(mu_);
   if (config_file_.empty()) return Status::Invalid("The server is running without a config file");
   std::ostringstream out;
@@ -656,6 +660,7 @@ Status ConfigStore::Rewrite() const {
     if (o.accepted >= 0 && v == accepted[static_cast<size_t>(o.accepted)].default_value) continue;
     out << o.name << ' ' << RewriteValue(o, c, v) << '\n';
   }
+  for (const std::string& line : extra_lines) out << line << '\n';
   if (Status st = ReplaceFileAtomically(config_file_, out.str()); !st.ok()) {
     // Redis's reply names only the error, not the step.
     return Status(st.code(), std::string("Rewriting config file: ") + std::strerror(st.sys_errno()));

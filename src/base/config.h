@@ -80,6 +80,7 @@ struct Config {
   int maxmemory_eviction_tenacity = 10;  // 0..100: how long one write may spend evicting
   int lfu_log_factor = 10;
   int lfu_decay_time = 1;  // minutes
+  bool lazyfree_lazy_user_del = false;    // DEL frees large values in the background, as UNLINK
   bool lazyfree_lazy_user_flush = false;  // FLUSHALL/FLUSHDB without ASYNC|SYNC free lazily
   int64_t tracking_table_max_keys = 1000000;  // client-side caching; 0: no limit
   int64_t busy_reply_threshold_ms = 5000;     // scripts; alias lua-time-limit
@@ -91,6 +92,7 @@ struct Config {
   // arguments of each "user <name> <rules...>" line of the config file, in order.
   std::string aclfile;
   int64_t acllog_max_len = 128;
+  std::string acl_pubsub_default = "resetchannels";  // or "allchannels"
   std::vector<std::vector<std::string>> acl_users;
   // LATENCY: events at least this long are sampled; 0 = off.
   int64_t latency_monitor_threshold_ms = 0;  // a sparse HyperLogLog longer than this turns dense
@@ -163,8 +165,9 @@ class ConfigStore {
   // configuration set, each once, in the order first seen: startup warns about them.
   std::vector<std::string> AcceptedOnlyInUse() const;
   // CONFIG REWRITE: writes the current values into the file the config was loaded from.
-  // The message of a failure is the reason CONFIG REWRITE replies with (after "ERR ").
-  Status Rewrite() const;
+  // extra_lines (the ACL users' "user ..." lines) follow the options. The message of a
+  // failure is the reason CONFIG REWRITE replies with (after "ERR ").
+  Status Rewrite(const std::vector<std::string>& extra_lines = {}) const;
   std::string config_file() const;
   void set_config_file(std::string path) { config_file_ = std::move(path); }
 

@@ -132,8 +132,6 @@ const std::vector<AcceptedOption>& AcceptedOptions() {
       {"bind-source-addr", "", K::kString, kMut, ""},
       {"maxmemory-clients", "", K::kMemoryPercent, kMut, "0", -100, LLONG_MAX},
       // Security.
-      {"acl-pubsub-default", "", K::kEnum, kMut, "resetchannels", 0, 0,
-       {"allchannels", "resetchannels"}},
       {"enable-protected-configs", "", K::kEnum, kFixed, "no", 0, 0, kProtectedAction},
       {"enable-module-command", "", K::kEnum, kFixed, "no", 0, 0, kProtectedAction},
       {"sanitize-dump-payload", "", K::kEnum, kMut, "no", 0, 0, {"no", "yes", "clients"}},
@@ -141,7 +139,6 @@ const std::vector<AcceptedOption>& AcceptedOptions() {
       {"lazyfree-lazy-eviction", "", K::kBool, kMut, "no"},
       {"lazyfree-lazy-expire", "", K::kBool, kMut, "no"},
       {"lazyfree-lazy-server-del", "", K::kBool, kMut, "no"},
-      {"lazyfree-lazy-user-del", "", K::kBool, kMut, "no"},
       {"activerehashing", "", K::kBool, kMut, "yes"},
       {"activedefrag", "", K::kBool, kMut, "no"},
       {"active-defrag-ignore-bytes", "", K::kMemory, kMut, "104857600", 1, LLONG_MAX},

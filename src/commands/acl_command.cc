@@ -3,7 +3,9 @@
 //
 // Users live in the registry (src/exec/acl.h). Deleting a user, or reloading the users from
 // the aclfile, disconnects the clients logged in as those users (the default user's stay),
-// the way CLIENT KILL does: the owner thread of each connection closes it.
+// the way CLIENT KILL does: the owner thread of each connection closes it. Taking channels
+// away from a user disconnects those of its clients subscribed to what it may no longer use.
+#include <algorithm>
 #include <random>
 #include <string>
 #include <vector>
@@ -30,13 +32,12 @@ constexpr std::string_view kBadGenpassBits =
     "ERR ACL GENPASS argument must be the number of bits for the output password, a positive "
     "number up to 4096";
 
-// Disconnects the clients logged in as a user that matches; the caller's own connection
-// closes after this reply.
+// Disconnects the clients that match; the caller's own connection closes after this reply.
 template <typename Match>
-void KillUserClients(CommandContext& ctx, Match&& match) {
+void KillClientsIf(CommandContext& ctx, Match&& match) {
   bool kill_self = false;
   ctx.server.clients.ForEach([&](ClientState& c) {
-    if (!match(c.user_name)) return;
+    if (!match(c)) return;
     if (&c == &ctx.client) {
       kill_self = true;
     } else if (!c.kill_requested.exchange(true) && c.wake) {
@@ -46,6 +47,31 @@ void KillUserClients(CommandContext& ctx, Match&& match) {
   if (kill_self) ctx.client.close_after_reply = true;
 }
 
+// Disconnects the clients logged in as a user whose name matches.
+template <typename Match>
+void KillUserClients(CommandContext& ctx, Match&& match) {
+  KillClientsIf(ctx, [&](const ClientState& c) { return match(c.user_name); });
+}
+
+// After user lost channels: disconnects its clients subscribed to a channel, pattern or
+// shard channel it may no longer use, as Redis 7.0 does.
+void KillRevokedSubscribers(CommandContext& ctx, const AclUser& user) {
+  std::vector<uint64_t> ids;
+  ctx.server.clients.ForEach([&](ClientState& c) {
+    if (c.user_name == user.name()) ids.push_back(c.id);
+  });
+  if (ids.empty()) return;
+  std::vector<uint64_t> refused =
+      ctx.server.pubsub.ClientsRefused(ids, [&](SubKind kind, std::string_view name) {
+        return user.ChannelAllowed(name, kind == SubKind::kPattern);
+      });
+  if (refused.empty()) return;
+  KillClientsIf(ctx, [&](const ClientState& c) {
+    return c.user_name == user.name() &&
+           std::find(refused.begin(), refused.end(), c.id) != refused.end();
+  });
+}
+
 void CmdAclSetUser(CommandContext& ctx) {
   std::string_view name = ctx.args[2];
   if (name.find_first_of(std::string_view(" \0", 2)) != std::string_view::npos) {
@@ -53,10 +79,15 @@ void CmdAclSetUser(CommandContext& ctx) {
     return;
   }
   std::vector<std::string> rules(ctx.args.begin() + 3, ctx.args.end());
+  std::shared_ptr<const AclUser> before = ctx.server.acl.Find(name);
   Status s = ctx.server.acl.SetUser(name, rules);
   if (!s.ok()) {
     ctx.reply.WriteError("ERR " + std::string(s.message()));
     return;
+  }
+  std::shared_ptr<const AclUser> after = ctx.server.acl.Find(name);
+  if (before != nullptr && after != nullptr && ChannelsNarrowed(*before, *after)) {
+    KillRevokedSubscribers(ctx, *after);
   }
   ctx.reply.WriteOk();
 }
@@ -135,6 +166,10 @@ void CmdAclWhoAmI(CommandContext& ctx) {
 }
 
 void CmdAclCat(CommandContext& ctx) {
+  if (ctx.args.size() > 3) {
+    ReplySubcommandSyntaxError(ctx);
+    return;
+  }
   if (ctx.args.size() == 2) {
     ctx.reply.WriteArrayLen(kCatCount);
     for (std::string_view name : kAclCategoryNames) ctx.reply.WriteBulk(name);

@@ -172,6 +172,8 @@ void CmdClientList(CommandContext& ctx) {
   std::string out;
   int64_t now_ms = WallMs();
   ctx.server.clients.ForEach([&](ClientState& c) {
+    // A client being killed is on its way out: Redis would already have freed it.
+    if (c.kill_requested.load()) return;
     if (!type || IsOfType(c, *type)) out += LineFor(ctx, c, now_ms) + "\n";
   });
   ctx.reply.WriteVerbatim(out);

@@ -17,6 +17,7 @@
 #include "src/exec/eviction.h"
 #include "src/exec/reply.h"
 #include "src/exec/server_state.h"
+#include "store/lazy_free.h"
 
 namespace cairn::server {
 namespace {
@@ -155,11 +156,23 @@ void CmdConfigSet(CommandContext& ctx) {
 
 void CmdConfigResetStat(CommandContext& ctx) {
   ctx.server.stats.Reset();
+  store::ResetLazyFreedObjects();
   ctx.reply.WriteOk();
 }
 
+// Without an aclfile the users live in the config file, as "user" lines (Redis does the same);
+// with one, ACL SAVE keeps them there.
+std::vector<std::string> UserLines(ServerState& server) {
+  std::vector<std::string> lines;
+  if (!server.config.Get("aclfile").at(0).second.empty()) return lines;
+  for (const auto& user : server.acl.Users()) {
+    lines.push_back("user " + user->name() + " " + user->Describe(server.commands));
+  }
+  return lines;
+}
+
 void CmdConfigRewrite(CommandContext& ctx) {
-  if (Status st = ctx.server.config.Rewrite(); !st.ok()) {
+  if (Status st = ctx.server.config.Rewrite(UserLines(ctx.server)); !st.ok()) {
     ctx.reply.WriteError("ERR " + std::string(st.message()));
     return;
   }

@@ -17,11 +17,13 @@
 #include <span>
 #include <string>
 
+#include "src/commands/memory_overview.h"
 #include "src/commands/server_family.h"
 #include "src/exec/command_table.h"
 #include "src/exec/persistence.h"
 #include "src/exec/reply.h"
 #include "src/exec/server_state.h"
+#include "store/lazy_free.h"
 #include "store/memory.h"
 
 namespace cairn::server {
@@ -165,36 +167,71 @@ void AppendClients(CommandContext& ctx, const Config& config, std::string* out) 
 
 long TotalSystemMemory() { return sysconf(_SC_PHYS_PAGES) * sysconf(_SC_PAGESIZE); }
 
-// The scripting lines of INFO memory (the interpreters' own heaps are per thread and not
-// summed here).
-void AppendScriptMemory(CommandContext& ctx, std::string* out) {
+// INFO memory in Redis 7.0's field order. cairn has one heap, so the allocator's figures are
+// the totals (active = allocated, resident = RSS), and the Lua interpreters' own heaps (per
+// thread) are not summed: the script caches are.
+void AppendMemory(CommandContext& ctx, const Config& config, std::string* out) {
+  MemoryOverview o = ReadMemoryOverview(ctx.server);
+  const store::MemoryStats& m = o.m;
+  auto bytes = [](size_t n) { return static_cast<int64_t>(n); };
+  auto ratio = [](size_t a, size_t b) { return Format("%.2f", MemoryRatio(a, b)); };
+  size_t total = m.allocated_bytes, rss = m.resident_bytes;
+  Field(out, "used_memory", bytes(total));
+  Field(out, "used_memory_human", BytesToHuman(total));
+  Field(out, "used_memory_rss", bytes(rss));
+  Field(out, "used_memory_rss_human", BytesToHuman(rss));
+  Field(out, "used_memory_peak", bytes(m.peak_allocated_bytes));
+  Field(out, "used_memory_peak_human", BytesToHuman(m.peak_allocated_bytes));
+  Field(out, "used_memory_peak_perc",
+        Format("%.2f%%", 100 * MemoryRatio(total, m.peak_allocated_bytes)));
+  Field(out, "used_memory_overhead", bytes(o.overhead_bytes));
+  Field(out, "used_memory_startup", 0);
+  Field(out, "used_memory_dataset", bytes(o.dataset_bytes));
+  Field(out, "used_memory_dataset_perc",
+        Format("%.2f%%", 100 * MemoryRatio(o.dataset_bytes, total)));
+  Field(out, "allocator_allocated", bytes(total));
+  Field(out, "allocator_active", bytes(total));
+  Field(out, "allocator_resident", bytes(rss));
+  Field(out, "total_system_memory", TotalSystemMemory());
+  Field(out, "total_system_memory_human", BytesToHuman(static_cast<uint64_t>(TotalSystemMemory())));
   size_t eval_bytes = ctx.server.scripts.memory_bytes();
-  Field(out, "used_memory_scripts_eval", static_cast<int64_t>(eval_bytes));
+  Field(out, "used_memory_lua", 0);
+  Field(out, "used_memory_vm_eval", 0);
+  Field(out, "used_memory_lua_human", BytesToHuman(0));
+  Field(out, "used_memory_scripts_eval", bytes(eval_bytes));
   Field(out, "number_of_cached_scripts", static_cast<int64_t>(ctx.server.scripts.count()));
   Field(out, "number_of_functions", static_cast<int64_t>(ctx.server.functions.function_count()));
   Field(out, "number_of_libraries",
         static_cast<int64_t>(ctx.server.functions.Libraries().size()));
-}
-
-void AppendMemory(CommandContext& ctx, const Config& config, std::string* out) {
-  store::MemoryStats m = store::ReadMemoryStats();
-  double frag = m.allocated_bytes == 0 ? 0.0
-                                       : static_cast<double>(m.resident_bytes) /
-                                             static_cast<double>(m.allocated_bytes);
-  Field(out, "used_memory", static_cast<int64_t>(m.allocated_bytes));
-  Field(out, "used_memory_human", BytesToHuman(m.allocated_bytes));
-  Field(out, "used_memory_rss", static_cast<int64_t>(m.resident_bytes));
-  Field(out, "used_memory_rss_human", BytesToHuman(m.resident_bytes));
-  Field(out, "used_memory_peak", static_cast<int64_t>(m.peak_allocated_bytes));
-  Field(out, "used_memory_peak_human", BytesToHuman(m.peak_allocated_bytes));
-  AppendScriptMemory(ctx, out);
-  Field(out, "total_system_memory", TotalSystemMemory());
-  Field(out, "total_system_memory_human", BytesToHuman(static_cast<uint64_t>(TotalSystemMemory())));
+  Field(out, "used_memory_vm_functions", 0);
+  Field(out, "used_memory_vm_total", 0);
+  Field(out, "used_memory_vm_total_human", BytesToHuman(0));
+  Field(out, "used_memory_functions", 0);
+  Field(out, "used_memory_scripts", bytes(eval_bytes));
+  Field(out, "used_memory_scripts_human", BytesToHuman(eval_bytes));
   Field(out, "maxmemory", config.maxmemory);
   Field(out, "maxmemory_human", BytesToHuman(static_cast<uint64_t>(config.maxmemory)));
   Field(out, "maxmemory_policy", config.maxmemory_policy);
-  Field(out, "mem_fragmentation_ratio", Format("%.2f", frag));
+  Field(out, "allocator_frag_ratio", "1.00");
+  Field(out, "allocator_frag_bytes", 0);
+  Field(out, "allocator_rss_ratio", ratio(rss, total));
+  Field(out, "allocator_rss_bytes", bytes(o.rss_waste_bytes));
+  Field(out, "rss_overhead_ratio", "1.00");
+  Field(out, "rss_overhead_bytes", 0);
+  Field(out, "mem_fragmentation_ratio", ratio(rss, total));
+  Field(out, "mem_fragmentation_bytes", bytes(o.rss_waste_bytes));
+  Field(out, "mem_not_counted_for_evict", 0);
+  Field(out, "mem_replication_backlog", 0);
+  Field(out, "mem_total_replication_buffers", 0);
+  Field(out, "mem_clients_slaves", 0);
+  Field(out, "mem_clients_normal", bytes(o.clients_bytes));
+  Field(out, "mem_cluster_links", 0);
+  Field(out, "mem_aof_buffer", 0);
   Field(out, "mem_allocator", m.allocator);
+  Field(out, "active_defrag_running", 0);
+  store::LazyFreeStats lazy = store::ReadLazyFreeStats();
+  Field(out, "lazyfree_pending_objects", static_cast<int64_t>(lazy.pending_objects));
+  Field(out, "lazyfreed_objects", static_cast<int64_t>(lazy.freed_objects));
 }
 
 void AppendPersistence(CommandContext& ctx, const Config& config, std::string* out) {

@@ -10,6 +10,7 @@
 #include <charconv>
 #include <cstdlib>
 #include <iterator>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -23,6 +24,8 @@
 #include "src/exec/notify.h"
 #include "src/exec/reply.h"
 #include "src/exec/server_state.h"
+#include "store/lazy_free.h"
+#include "store/rdb/rdb_object.h"
 
 namespace cairn::server {
 namespace {
@@ -76,12 +79,24 @@ int64_t CountKeys(CommandContext& ctx, Pred&& pred) {
 
 // UNLINK is DEL: values dropped under a shard lock are already freed after the lock is
 // released, so there is no slow path for DEL to avoid.
-void CmdDel(CommandContext& ctx) {
-  ctx.reply.WriteInteger(CountKeys(ctx, [&](KeyHandle& h) {
+int64_t DeleteKeys(CommandContext& ctx) {
+  return CountKeys(ctx, [&](KeyHandle& h) {
     if (!h.Delete()) return false;
     NotifyKey(ctx, kNotifyGeneric, "del", h.key());
     return true;
-  }));
+  });
+}
+
+void CmdDel(CommandContext& ctx) {
+  std::optional<store::LazyFreeScope> lazy;  // lazyfree-lazy-user-del: DEL acts as UNLINK
+  if (ctx.server.limits.lazyfree_user_del.load(std::memory_order_relaxed)) lazy.emplace();
+  ctx.reply.WriteInteger(DeleteKeys(ctx));
+}
+
+// DEL whose large values are freed by the lazy-free thread (store/lazy_free.h).
+void CmdUnlink(CommandContext& ctx) {
+  store::LazyFreeScope lazy;
+  ctx.reply.WriteInteger(DeleteKeys(ctx));
 }
 
 void CmdExists(CommandContext& ctx) {
@@ -534,6 +549,31 @@ void CmdObjectHelp(CommandContext& ctx) {
 
 }  // namespace
 
+void CmdDebugObject(CommandContext& ctx) {
+  std::string line;
+  bool found = ctx.server.store.Access(ctx.db(), ctx.args[2], [&](KeyHandle& h) {
+    Entry* e = h.Peek();
+    if (e == nullptr) return false;
+    bool small_int = false;
+    std::string payload;
+    rdb::EncodeObject(e->value, &payload);  // its first byte is the type, not the length
+    char at[32];
+    std::snprintf(at, sizeof(at), "%p", static_cast<const void*>(e));
+    int64_t idle_s = h.now_ms() / 1000 - e->access;
+    line = "Value at:" + std::string(at) + " refcount:1 encoding:" +
+           std::string(EncodingOf(e->value, &small_int)) +
+           " serializedlength:" + std::to_string(payload.size() - 1) +
+           " lru:" + std::to_string(e->access & 0xFFFFFF) +
+           " lru_seconds_idle:" + std::to_string(std::max<int64_t>(idle_s, 0));
+    return true;
+  });
+  if (!found) {
+    ctx.reply.WriteError("ERR no such key");
+    return;
+  }
+  ctx.reply.WriteSimple(line);
+}
+
 void RegisterKeyCommands(CommandTable& table) {
   constexpr std::string_view kGroup = "generic";
   table.Add({
@@ -546,7 +586,7 @@ void RegisterKeyCommands(CommandTable& table) {
                      "or hash. Removing a single key that holds a string value is O(1).",
        .syntax = "key [key ...]"},
       {.name = "unlink", .arity = -2, .flags = kWrite | kFast,
-       .first_key = 1, .last_key = -1, .key_step = 1, .handler = CmdDel,
+       .first_key = 1, .last_key = -1, .key_step = 1, .handler = CmdUnlink,
        .group = kGroup, .since = "4.0.0",
        .summary = "Delete a key asynchronously in another thread. Otherwise it is just as DEL, but "
                   "non blocking.",

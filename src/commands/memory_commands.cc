@@ -14,6 +14,7 @@
 
 #include "resp/number.h"
 #include "src/commands/help_reply.h"
+#include "src/commands/memory_overview.h"
 #include "src/commands/server_family.h"
 #include "src/exec/command_table.h"
 #include "src/exec/errors.h"
@@ -73,37 +74,6 @@ void CmdMemoryUsage(CommandContext& ctx) {
   }
 }
 
-// The figures MEMORY STATS and MEMORY DOCTOR share.
-struct Overview {
-  store::MemoryStats m;
-  size_t clients_bytes = 0;
-  size_t scripts_bytes = 0;
-  size_t keys = 0;
-  std::vector<std::pair<int, size_t>> db_keys;  // non-empty databases: (index, keys)
-};
-
-Overview ReadOverview(ServerState& server) {
-  Overview o;
-  o.m = store::ReadMemoryStats();
-  server.clients.ForEach([&](ClientState& c) {
-    o.clients_bytes += c.output_memory_bytes.load(std::memory_order_relaxed) +
-                       c.query_buffer_bytes.load(std::memory_order_relaxed);
-  });
-  o.scripts_bytes = server.scripts.memory_bytes();
-  for (int db = 0; db < server.store.databases(); ++db) {
-    size_t keys = server.store.Stats(db).keys;
-    if (keys == 0) continue;
-    o.db_keys.emplace_back(db, keys);
-    o.keys += keys;
-  }
-  return o;
-}
-
-// A key's share of its shard table: the entry header and one bucket pointer.
-constexpr size_t kPerKeyOverhead = sizeof(Entry) + sizeof(Entry*);
-
-double Ratio(size_t a, size_t b) { return b == 0 ? 0 : static_cast<double>(a) / b; }
-
 void WriteField(resp::Writer& w, std::string_view name, size_t value) {
   w.WriteBulk(name);
   w.WriteInteger(static_cast<int64_t>(value));
@@ -115,12 +85,10 @@ void WriteField(resp::Writer& w, std::string_view name, double value) {
 }
 
 void CmdMemoryStats(CommandContext& ctx) {
-  Overview o = ReadOverview(ctx.server);
+  MemoryOverview o = ReadMemoryOverview(ctx.server);
   resp::Writer& w = ctx.reply;
   size_t total = o.m.allocated_bytes, rss = o.m.resident_bytes;
-  size_t overhead = o.clients_bytes + o.scripts_bytes + o.keys * kPerKeyOverhead;
-  size_t dataset = total > overhead ? total - overhead : 0;
-  size_t waste = rss > total ? rss - total : 0;
+  size_t overhead = o.overhead_bytes, dataset = o.dataset_bytes, waste = o.rss_waste_bytes;
   w.WriteMapLen(27 + static_cast<int64_t>(o.db_keys.size()));
   WriteField(w, "peak.allocated", o.m.peak_allocated_bytes);
   WriteField(w, "total.allocated", total);
@@ -135,7 +103,7 @@ void CmdMemoryStats(CommandContext& ctx) {
   for (const auto& [db, keys] : o.db_keys) {
     w.WriteBulk("db." + std::to_string(db));
     w.WriteMapLen(3);
-    WriteField(w, "overhead.hashtable.main", keys * kPerKeyOverhead);
+    WriteField(w, "overhead.hashtable.main", keys * PerKeyOverheadBytes());
     WriteField(w, "overhead.hashtable.expires", size_t{0});  // expiry lives in the entry
     WriteField(w, "overhead.hashtable.slot-to-keys", size_t{0});
   }
@@ -143,18 +111,18 @@ void CmdMemoryStats(CommandContext& ctx) {
   WriteField(w, "keys.count", o.keys);
   WriteField(w, "keys.bytes-per-key", o.keys == 0 ? 0 : total / o.keys);
   WriteField(w, "dataset.bytes", dataset);
-  WriteField(w, "dataset.percentage", 100 * Ratio(dataset, total));
-  WriteField(w, "peak.percentage", 100 * Ratio(total, o.m.peak_allocated_bytes));
+  WriteField(w, "dataset.percentage", 100 * MemoryRatio(dataset, total));
+  WriteField(w, "peak.percentage", 100 * MemoryRatio(total, o.m.peak_allocated_bytes));
   WriteField(w, "allocator.allocated", total);
   WriteField(w, "allocator.active", total);
   WriteField(w, "allocator.resident", rss);
   WriteField(w, "allocator-fragmentation.ratio", 1.0);
   WriteField(w, "allocator-fragmentation.bytes", size_t{0});
-  WriteField(w, "allocator-rss.ratio", Ratio(rss, total));
+  WriteField(w, "allocator-rss.ratio", MemoryRatio(rss, total));
   WriteField(w, "allocator-rss.bytes", waste);
   WriteField(w, "rss-overhead.ratio", 1.0);
   WriteField(w, "rss-overhead.bytes", size_t{0});
-  WriteField(w, "fragmentation", Ratio(rss, total));
+  WriteField(w, "fragmentation", MemoryRatio(rss, total));
   WriteField(w, "fragmentation.bytes", waste);
 }
 
@@ -193,8 +161,8 @@ void CmdMemoryDoctor(CommandContext& ctx) {
     return;
   }
   std::string report;
-  if (Ratio(m.peak_allocated_bytes, m.allocated_bytes) > 1.5) report += kDoctorPeak;
-  if (Ratio(m.resident_bytes, m.allocated_bytes) > 1.1 &&
+  if (MemoryRatio(m.peak_allocated_bytes, m.allocated_bytes) > 1.5) report += kDoctorPeak;
+  if (MemoryRatio(m.resident_bytes, m.allocated_bytes) > 1.1 &&
       m.resident_bytes - m.allocated_bytes > kDoctorMinWasteBytes) {
     report += kDoctorRss;
   }
@@ -264,6 +232,33 @@ void RegisterMemoryCommand(CommandTable& table) {
             .syntax = "key [SAMPLES count]"},
        }},
   });
+}
+
+size_t PerKeyOverheadBytes() { return sizeof(Entry) + sizeof(Entry*); }
+
+double MemoryRatio(size_t a, size_t b) {
+  return b == 0 ? 0 : static_cast<double>(a) / static_cast<double>(b);
+}
+
+MemoryOverview ReadMemoryOverview(ServerState& server) {
+  MemoryOverview o;
+  o.m = store::ReadMemoryStats();
+  server.clients.ForEach([&](ClientState& c) {
+    o.clients_bytes += c.output_memory_bytes.load(std::memory_order_relaxed) +
+                       c.query_buffer_bytes.load(std::memory_order_relaxed);
+  });
+  o.scripts_bytes = server.scripts.memory_bytes();
+  for (int db = 0; db < server.store.databases(); ++db) {
+    size_t keys = server.store.Stats(db).keys;
+    if (keys == 0) continue;
+    o.db_keys.emplace_back(db, keys);
+    o.keys += keys;
+  }
+  o.overhead_bytes = o.clients_bytes + o.scripts_bytes + o.keys * PerKeyOverheadBytes();
+  size_t total = o.m.allocated_bytes;
+  o.dataset_bytes = total > o.overhead_bytes ? total - o.overhead_bytes : 0;
+  o.rss_waste_bytes = o.m.resident_bytes > total ? o.m.resident_bytes - total : 0;
+  return o;
 }
 
 }  // namespace cairn::server

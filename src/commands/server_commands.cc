@@ -175,7 +175,12 @@ void CmdDebug(CommandContext& ctx) {
   std::string_view sub = ctx.args[1];
   if (EqualsIgnoreCase(sub, "help") && ctx.args.size() == 2) {
     ReplyHelp(ctx.reply, "DEBUG",
-              {"SLEEP <seconds>", "    Stop the server for <seconds>. Decimals allowed."});
+              {"OBJECT <key>", "    Show low level info about the key and associated value.",
+               "SLEEP <seconds>", "    Stop the server for <seconds>. Decimals allowed."});
+    return;
+  }
+  if (EqualsIgnoreCase(sub, "object") && ctx.args.size() == 3) {
+    CmdDebugObject(ctx);
     return;
   }
   if (EqualsIgnoreCase(sub, "sleep") && ctx.args.size() == 3) {

@@ -8,7 +8,11 @@
 namespace cairn::server {
 
 class CommandTable;
+struct CommandContext;
 struct CommandSpec;
+
+// DEBUG OBJECT <key> (key_commands.cc, beside OBJECT): Redis's one-line description.
+void CmdDebugObject(CommandContext& ctx);
 
 // CLIENT and its subcommands (client_command.cc).
 void RegisterClientCommand(CommandTable& table);

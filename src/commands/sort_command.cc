@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "src/commands/string_family.h"
+#include "src/exec/acl_check.h"
 #include "src/exec/command_table.h"
 #include "src/exec/errors.h"
 #include "src/exec/notify.h"
@@ -77,6 +78,13 @@ struct SortRun {
 
 bool HasStar(std::string_view pattern) { return pattern.find('*') != std::string_view::npos; }
 
+// BY and GET patterns name keys no key spec shows, so a user needs to read every key to use
+// them (Redis's rule).
+constexpr std::string_view kByDenied =
+    "ERR BY option of SORT denied due to insufficient ACL permissions.";
+constexpr std::string_view kGetDenied =
+    "ERR GET option of SORT denied due to insufficient ACL permissions.";
+
 // Parses the options after the key; false when it replied an error. read_only: SORT_RO,
 // where STORE is a syntax error.
 bool ParseSortOptions(CommandContext& ctx, bool read_only, SortOptions* o) {
@@ -99,7 +107,15 @@ bool ParseSortOptions(CommandContext& ctx, bool read_only, SortOptions* o) {
     } else if (EqualsIgnoreCase(a, "by") && left >= 1) {
       o->by = args[++j];
       o->dontsort |= !HasStar(*o->by);  // as Redis: a later BY does not undo it
+      if (HasStar(*o->by) && !AclReadsAllKeys(ctx.client)) {
+        ctx.reply.WriteError(kByDenied);
+        return false;
+      }
     } else if (EqualsIgnoreCase(a, "get") && left >= 1) {
+      if (!AclReadsAllKeys(ctx.client)) {  // even "GET #", as Redis
+        ctx.reply.WriteError(kGetDenied);
+        return false;
+      }
       o->gets.push_back(args[++j]);
     } else {
       ctx.reply.WriteError(errors::kSyntax);

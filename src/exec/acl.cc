@@ -36,8 +36,10 @@ std::shared_ptr<const AclUser> Acl::Find(std::string_view name) const {
 
 Status Acl::SetUser(std::string_view name, std::span<const std::string> rules) {
   std::shared_ptr<const AclUser> old = Find(name);
-  auto changed =
-      old ? std::make_shared<AclUser>(*old) : std::make_shared<AclUser>(std::string(name), table_);
+  bool all_channels = PubSubDefault();
+  auto changed = old ? std::make_shared<AclUser>(*old)
+                     : std::make_shared<AclUser>(std::string(name), table_, all_channels);
+  changed->set_pubsub_default(all_channels);
   Status s = changed->ApplyAll(table_, rules);
   if (!s.ok()) return s;
   std::lock_guard lock(mu_);

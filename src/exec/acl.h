@@ -37,6 +37,9 @@ class Acl {
   void ReplaceAll(std::map<std::string, std::shared_ptr<const AclUser>, std::less<>> users);
   // requirepass: the default user gets exactly this password, or nopass when it is empty.
   void SetRequirePass(std::string_view password);
+  // acl-pubsub-default: whether users and selectors made from now on start with allchannels.
+  void SetPubSubDefault(bool all_channels) { pubsub_all_.store(all_channels); }
+  bool PubSubDefault() const { return pubsub_all_.load(); }
   // Whether a new connection must authenticate: the default user has a password or is off.
   bool AuthRequired() const { return auth_required_.load(std::memory_order_relaxed); }
   // Whether the default user is nopass (protected mode applies then).
@@ -54,6 +57,7 @@ class Acl {
   std::atomic<uint64_t> version_{1};
   std::atomic<bool> auth_required_{false};
   std::atomic<bool> default_nopass_{true};
+  std::atomic<bool> pubsub_all_{false};
 };
 
 }  // namespace cairn::server

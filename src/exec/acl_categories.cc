@@ -40,6 +40,7 @@ uint32_t DeclaredCategories(std::string_view name) {
     return Bit(kCatKeyspace) | Bit(kCatDangerous);
   }
   if (name == "dbsize") return Bit(kCatKeyspace);
+  if (name == "readonly" || name == "readwrite") return Bit(kCatConnection);
   if (name == "keys" || name == "info" || name == "restore") return Bit(kCatDangerous);
   if (name == "lastsave") return Bit(kCatAdmin) | Bit(kCatDangerous);
   // COMMAND is in the "server" group but Redis files it (and its subcommands) under

@@ -83,6 +83,10 @@ bool AclPermits(ServerState& server, ClientState& client, const CommandSpec& spe
   return client.user->Check(spec, args).denial == AclDenial::kNone;
 }
 
+bool AclReadsAllKeys(const ClientState& client) {
+  return client.user == nullptr || client.user->ReadsAllKeys();
+}
+
 bool AclLogin(ServerState& server, ClientState& client, std::string_view user,
               std::string_view password) {
   std::shared_ptr<const AclUser> found = server.acl.Find(user);

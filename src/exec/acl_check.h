@@ -30,6 +30,10 @@ bool AclRefuses(ServerState& server, ClientState& client, const CommandSpec& spe
 bool AclPermits(ServerState& server, ClientState& client, const CommandSpec& spec,
                 std::span<const std::string_view> args);
 
+// Whether client's user may read every key (SORT's BY and GET patterns). Clients never
+// checked (in-process ones) may.
+bool AclReadsAllKeys(const ClientState& client);
+
 // Logs client in as user with password: true when the user exists, is on and the password
 // opens it (any password for a nopass user). A failure adds an "auth" ACL LOG entry.
 bool AclLogin(ServerState& server, ClientState& client, std::string_view user,

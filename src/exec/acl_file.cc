@@ -34,7 +34,7 @@ Status LoadAclUsers(Acl& acl, const std::vector<std::vector<std::string>>& lines
     if (users.contains(name)) {
       return Status::Invalid("Duplicate user '" + name + "' found" + where);
     }
-    auto user = std::make_shared<AclUser>(name, acl.table());
+    auto user = std::make_shared<AclUser>(name, acl.table(), acl.PubSubDefault());
     std::vector<std::string> rules(words.begin() + 1, words.end());
     if (Status s = user->ApplyAll(acl.table(), rules); !s.ok()) {
       return Status::Invalid(std::string(s.message()) + where);

@@ -45,7 +45,8 @@ ChannelArgs ChannelsOf(std::string_view name, size_t argc) {
 
 }  // namespace
 
-AclSelector::AclSelector(const CommandTable& table) : bits_((table.slot_count() + 63) / 64) {}
+AclSelector::AclSelector(const CommandTable& table, bool all_channels)
+    : bits_((table.slot_count() + 63) / 64), all_channels_(all_channels) {}
 
 void AclSelector::SetBit(size_t id, bool on) {
   if (on) {
@@ -198,6 +199,8 @@ bool AclSelector::ChannelAllowed(std::string_view channel, bool is_pattern) cons
     return is_pattern ? p == channel : GlobMatch(p, channel);
   });
 }
+
+bool AclSelector::ReadsAllKeys() const { return KeyAllowed("*", kKeyRead); }
 
 AclDenial AclSelector::CheckChannels(const CommandSpec& spec,
                                      std::span<const std::string_view> args, size_t* index) const {

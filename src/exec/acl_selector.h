@@ -39,7 +39,8 @@ class AclSelector {
     uint8_t access;  // KeyAccess bits (acl_key_specs.h): what the pattern grants
   };
 
-  explicit AclSelector(const CommandTable& table);
+  // all_channels: the selector starts with allchannels (acl-pubsub-default), else with none.
+  explicit AclSelector(const CommandTable& table, bool all_channels = false);
 
   // Applies one rule; on error leaves the selector as it may have been changed part way (the
   // caller works on a copy) and returns Redis's text for the problem ("Syntax error").
@@ -50,6 +51,14 @@ class AclSelector {
   bool AllowsCommand(const CommandSpec& spec, std::span<const std::string_view> args) const;
   // Whether every command, key and channel is allowed (the default user's usual state).
   bool Unrestricted() const { return all_keys_ && all_channels_ && AllCommands(); }
+
+  // Whether a subscription may exist: a channel must match an allowed pattern, a pattern
+  // (is_pattern, PSUBSCRIBE) must equal one.
+  bool ChannelAllowed(std::string_view channel, bool is_pattern) const;
+  // Whether the selector reads any key ("*" as a key is allowed for reading): SORT BY/GET.
+  bool ReadsAllKeys() const;
+  bool all_channels() const { return all_channels_; }
+  const std::vector<std::string>& channels() const { return channels_; }
 
   // Redis's descriptions, as ACL LIST / GETUSER show them.
   std::string DescribeCommands(const CommandTable& table) const;
@@ -64,7 +73,6 @@ class AclSelector {
   void SetCommand(const CommandSpec& spec, bool on);  // with its subcommands
   bool AllCommands() const;
   bool KeyAllowed(std::string_view key, uint8_t access) const;
-  bool ChannelAllowed(std::string_view channel, bool is_pattern) const;
   AclDenial CheckChannels(const CommandSpec& spec, std::span<const std::string_view> args,
                           size_t* index) const;
   [[nodiscard]] Status ApplyCommandRule(const CommandTable& table, std::string_view rule);

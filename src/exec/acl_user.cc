@@ -32,8 +32,9 @@ bool IsPasswordDigest(std::string_view s) {
          });
 }
 
-AclUser::AclUser(std::string name, const CommandTable& table) : name_(std::move(name)) {
-  selectors_.emplace_back(table);
+AclUser::AclUser(std::string name, const CommandTable& table, bool all_channels)
+    : name_(std::move(name)), pubsub_all_channels_(all_channels) {
+  selectors_.emplace_back(table, all_channels);
 }
 
 bool AclUser::PasswordMatches(std::string_view password) const {
@@ -69,7 +70,7 @@ Status AclUser::Apply(const CommandTable& table, std::string_view rule) {
       passwords_.erase(it);
     }
   } else if (rule.front() == '(' && rule.back() == ')' && rule.size() >= 2) {
-    AclSelector selector(table);
+    AclSelector selector(table, pubsub_all_channels_);
     std::string_view body = rule.substr(1, rule.size() - 2);
     while (!body.empty()) {
       size_t space = body.find(' ');
@@ -88,7 +89,7 @@ Status AclUser::Apply(const CommandTable& table, std::string_view rule) {
     nopass_ = false;
     enabled_ = false;
     sanitize_ = Sanitize::kSanitize;
-    selectors_.assign(1, AclSelector(table));
+    selectors_.assign(1, AclSelector(table, pubsub_all_channels_));
   } else {
     return selectors_[0].Apply(table, rule);
   }
@@ -131,6 +132,33 @@ AclVerdict AclUser::Check(const CommandSpec& spec, std::span<const std::string_v
     }
   }
   return worst;
+}
+
+bool AclUser::ChannelAllowed(std::string_view name, bool is_pattern) const {
+  return std::any_of(selectors_.begin(), selectors_.end(),
+                     [&](const AclSelector& s) { return s.ChannelAllowed(name, is_pattern); });
+}
+
+bool AclUser::ReadsAllKeys() const {
+  return std::any_of(selectors_.begin(), selectors_.end(),
+                     [](const AclSelector& s) { return s.ReadsAllKeys(); });
+}
+
+bool ChannelsNarrowed(const AclUser& before, const AclUser& after) {
+  const auto& now = after.selectors();
+  if (std::any_of(now.begin(), now.end(), [](const AclSelector& s) { return s.all_channels(); })) {
+    return false;
+  }
+  for (const AclSelector& old : before.selectors()) {
+    if (old.all_channels()) return true;
+    for (const std::string& rule : old.channels()) {
+      bool kept = std::any_of(now.begin(), now.end(), [&](const AclSelector& s) {
+        return std::find(s.channels().begin(), s.channels().end(), rule) != s.channels().end();
+      });
+      if (!kept) return true;
+    }
+  }
+  return false;
 }
 
 std::vector<std::string_view> AclUser::Flags() const {

@@ -20,8 +20,9 @@ namespace cairn::server {
 
 class AclUser {
  public:
-  // A new user: off, no passwords (not nopass), no commands, keys or channels.
-  AclUser(std::string name, const CommandTable& table);
+  // A new user: off, no passwords (not nopass), no commands or keys, and every channel when
+  // all_channels (acl-pubsub-default allchannels) else none.
+  AclUser(std::string name, const CommandTable& table, bool all_channels = false);
 
   // Applies one rule; Redis's problem text on error (the user may be changed part way).
   [[nodiscard]] Status Apply(const CommandTable& table, std::string_view rule);
@@ -41,6 +42,13 @@ class AclUser {
   // Every command, key and channel allowed by the root selector: checks can be skipped.
   bool Unrestricted() const { return selectors_[0].Unrestricted(); }
 
+  // acl-pubsub-default as it is now: the channels of selectors that "reset" and "(...)" make.
+  void set_pubsub_default(bool all_channels) { pubsub_all_channels_ = all_channels; }
+  // Whether a client of this user may stay subscribed to name (a pattern when is_pattern).
+  bool ChannelAllowed(std::string_view name, bool is_pattern) const;
+  // Whether some selector may read every key: SORT's BY and GET options need it.
+  bool ReadsAllKeys() const;
+
   // The selector verdict Redis reports: allowed if any selector allows, else the most
   // relevant refusal (acl_selector.h's order; among equals, the latest argument).
   AclVerdict Check(const CommandSpec& spec, std::span<const std::string_view> args) const;
@@ -57,7 +65,13 @@ class AclUser {
   enum class Sanitize : uint8_t { kUnset, kSanitize, kSkip } sanitize_ = Sanitize::kUnset;
   std::vector<std::string> passwords_;  // SHA-256 hex digests, in the order added
   std::vector<AclSelector> selectors_;  // [0] is the root selector
+  bool pubsub_all_channels_ = false;
 };
+
+// Whether changing a user from before to after may take away a channel some client is
+// subscribed to: after allows no longer every channel, or drops a channel rule before had.
+// (A client's subscriptions are then checked one by one.)
+bool ChannelsNarrowed(const AclUser& before, const AclUser& after);
 
 // Whether s is a valid "#" password digest: 64 lower-case hex digits.
 bool IsPasswordDigest(std::string_view s);

@@ -194,4 +194,21 @@ uint64_t DeliverMailbox(ClientState& client, resp::Writer& writer) {
   return lsn;
 }
 
+std::vector<uint64_t> PubSub::ClientsRefused(
+    const std::vector<uint64_t>& ids,
+    const std::function<bool(SubKind, std::string_view)>& keep) const {
+  std::vector<uint64_t> refused;
+  std::shared_lock lock(mu_);
+  for (SubKind kind : {SubKind::kChannel, SubKind::kPattern, SubKind::kShard}) {
+    for (const auto& [name, subs] : IndexOf(kind)) {
+      for (const ClientState* c : subs) {
+        bool ours = std::find(ids.begin(), ids.end(), c->id) != ids.end();
+        bool known = std::find(refused.begin(), refused.end(), c->id) != refused.end();
+        if (ours && !known && !keep(kind, name)) refused.push_back(c->id);
+      }
+    }
+  }
+  return refused;
+}
+
 }  // namespace cairn::server

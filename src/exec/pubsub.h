@@ -59,6 +59,12 @@ class PubSub {
   // PUBSUB NUMPAT: distinct patterns with at least one subscriber.
   int64_t PatternCount() const;
 
+  // The ids, among ids, of clients with a subscription keep(kind, name) refuses (ACL
+  // SETUSER taking channels away). Any thread; holds the registry's lock shared.
+  std::vector<uint64_t> ClientsRefused(
+      const std::vector<uint64_t>& ids,
+      const std::function<bool(SubKind, std::string_view)>& keep) const;
+
  private:
   // Looked up by string_view without building a std::string (PUBLISH's hot path).
   struct NameHash {

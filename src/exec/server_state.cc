@@ -80,6 +80,7 @@ void ServerState::ApplyConfig() {
     acl.SetRequirePass(c.requirepass);
   }
   acl_log.set_max_len(static_cast<size_t>(c.acllog_max_len));
+  acl.SetPubSubDefault(c.acl_pubsub_default == "allchannels");
   limits.protected_mode = c.protected_mode;
   limits.inject_wal_enospc = c.debug_wal_inject_enospc;
   limits.wal_max_pending_bytes = c.wal_max_pending_bytes;
@@ -97,6 +98,7 @@ void ServerState::ApplyConfig() {
   limits.hll_sparse_max_bytes = c.hll_sparse_max_bytes;
   ApplyMemoryConfig(*this, c);
   limits.lazyfree_user_flush = c.lazyfree_lazy_user_flush;
+  limits.lazyfree_user_del = c.lazyfree_lazy_user_del;
   slowlog.Configure(c.slowlog_log_slower_than_us, c.slowlog_max_len);
   latency.Configure(c.latency_monitor_threshold_ms);
   limits.slow_command_us = std::min(slowlog.threshold_us(), latency.threshold_us());

@@ -64,6 +64,7 @@ struct RuntimeLimits {
   std::atomic<int> maxmemory_samples{5};
   std::atomic<int> maxmemory_eviction_tenacity{10};
   std::atomic<bool> lazyfree_user_flush{false};  // lazyfree-lazy-user-flush
+  std::atomic<bool> lazyfree_user_del{false};    // lazyfree-lazy-user-del
   // The shorter of the slow log's and the latency monitor's thresholds (µs): a command
   // faster than this costs them nothing but this one load and compare.
   std::atomic<int64_t> slow_command_us{INT64_MAX};

@@ -13,8 +13,8 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import redis  # noqa: E402
-from harness import (REFERENCE_BINARY, ServerProcess, ServerTestCase, main,  # noqa: E402
-                     is_reference_redis)
+from harness import (REFERENCE_BINARY, RawConnection, ServerProcess, ServerTestCase,  # noqa: E402
+                     is_reference_redis, main)
 
 WRONGPASS = "WRONGPASS invalid username-password pair or user is disabled."
 NOPERM_KEY = "NOPERM this user has no permissions to access one of the keys used as arguments"
@@ -88,6 +88,67 @@ class AclTest(ServerTestCase):
             p.subscribe("sport")
             p.get_message(timeout=1)
         self.assertEqual(error_text(cm.exception), NOPERM_CHANNEL)
+
+    def subscriber(self, user, password, command, name):
+        conn = RawConnection(self.port)
+        self.assertEqual(conn.command("AUTH", user, password).value, b"OK")
+        conn.send_command(command, name)
+        conn.read_reply()
+        return conn
+
+    def test_taking_a_channel_away_disconnects_the_users_subscribers(self):
+        self.user("feed", "+@all", "~*", "resetchannels", "&news:*", "&orders")
+        by_name = self.subscriber("feed", "pw", "SUBSCRIBE", "news:1")
+        by_pattern = self.subscriber("feed", "pw", "PSUBSCRIBE", "news:*")
+        by_shard = self.subscriber("feed", "pw", "SSUBSCRIBE", "orders")
+        # Gaining channels, or keeping every rule, disconnects nobody.
+        self.r.execute_command("ACL", "SETUSER", "feed", "&more:*")
+        self.assertFalse(by_name.is_closed(0.3))
+        # news:* stays allowed as a channel glob for news:1, but a pattern subscription must
+        # equal an allowed pattern: only the PSUBSCRIBE client goes, at once.
+        self.r.execute_command("ACL", "SETUSER", "feed", "resetchannels", "&news:1", "&orders")
+        self.assertTrue(by_pattern.is_closed())
+        listed = [c["cmd"] for c in self.r.client_list() if c["user"] == "feed"]
+        self.assertEqual(sorted(listed), ["ssubscribe", "subscribe"])
+        self.r.execute_command("ACL", "SETUSER", "feed", "resetchannels")
+        self.assertTrue(by_name.is_closed())
+        self.assertTrue(by_shard.is_closed())
+        self.assertEqual([c for c in self.r.client_list() if c["user"] == "feed"], [])
+        for conn in (by_name, by_pattern, by_shard):
+            conn.close()
+
+    def test_allchannels_keeps_subscribers(self):
+        self.user("wide", "+@all", "~*", "resetchannels", "&a")
+        conn = self.subscriber("wide", "pw", "SUBSCRIBE", "a")
+        self.r.execute_command("ACL", "SETUSER", "wide", "allchannels")
+        self.assertFalse(conn.is_closed(0.3))
+        conn.close()
+
+    def test_acl_pubsub_default_applies_to_users_made_after_it(self):
+        self.r.config_set("acl-pubsub-default", "allchannels")
+        try:
+            self.r.execute_command("ACL", "SETUSER", "early")
+            self.assertEqual(self.r.acl_getuser("early")["channels"], ["&*"])
+            with self.assertRaises(redis.exceptions.ResponseError) as cm:
+                self.r.execute_command("ACL", "SETUSER", "early", "&one")
+            self.assertIn("start with an empty list of channels", str(cm.exception))
+            self.r.execute_command("ACL", "SETUSER", "sel", "(+get ~k)")
+            self.assertEqual(self.r.acl_list()[-1], "user sel off &* -@all (~k &* -@all +get)")
+        finally:
+            self.r.config_set("acl-pubsub-default", "resetchannels")
+        # Existing users keep their channels; new ones and "reset" start without any.
+        self.assertEqual(self.r.acl_getuser("early")["channels"], ["&*"])
+        self.r.execute_command("ACL", "SETUSER", "late")
+        self.assertEqual(self.r.acl_getuser("late")["channels"], [])
+        self.r.execute_command("ACL", "SETUSER", "early", "reset")
+        self.assertEqual(self.r.acl_getuser("early")["channels"], [])
+
+    def test_acl_cat_with_two_categories_is_a_syntax_error(self):
+        with self.assertRaises(redis.exceptions.ResponseError) as cm:
+            self.r.execute_command("ACL", "CAT", "read", "Write")
+        self.assertEqual(str(cm.exception),
+                         "unknown subcommand or wrong number of arguments for 'CAT'. "
+                         "Try ACL HELP.")
 
     def test_auth_forms_and_errors(self):
         self.user("app", "+@all", "~*", password="s3cret")

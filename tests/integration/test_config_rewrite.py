@@ -141,6 +141,26 @@ class TestConfigRewriteRoundTrip(unittest.TestCase):
         self.assertEqual(r.config_get("maxmemory-samples"), {"maxmemory-samples": "5"})
         r.close()
 
+    def test_acl_users_are_rewritten_as_user_lines_and_come_back(self):
+        server = self.start("port 0\nuser default on nopass ~* &* +@all -flushdb\n")
+        r = client(server)
+        r.execute_command("ACL", "SETUSER", "app", "on", ">pw", "~app:*", "+get",
+                          "(+set ~w:*)")
+        self.assertTrue(r.config_rewrite())
+        users = sorted(r.execute_command("ACL", "LIST"))
+        r.close()
+        with open(server.conf_path, "rb") as f:
+            rewritten = f.read()
+        lines = rewritten.split(b"\n")
+        self.assertEqual(sorted(l for l in lines if l.startswith(b"user ")), users)
+        stop_now(server)
+        again = self.start(rewritten.decode("latin-1"))
+        r = client(again)
+        self.assertEqual(sorted(r.execute_command("ACL", "LIST")), users)
+        with self.assertRaises(redis.exceptions.NoPermissionError):
+            r.flushdb()
+        r.close()
+
     def test_rewrite_replaces_the_file_whole_and_keeps_its_mode(self):
         server = self.start("port 0\n")
         os.chmod(server.conf_path, 0o600)

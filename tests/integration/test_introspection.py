@@ -5,10 +5,12 @@ Run: /usr/bin/python3 -m unittest -v tests/integration/test_introspection.py
 
 import os
 import sys
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import ServerTestCase, main  # noqa: E402
+from harness import (REFERENCE_BINARY, ServerProcess, ServerTestCase,  # noqa: E402
+                     is_reference_redis, main)
 
 import redis  # noqa: E402
 
@@ -55,6 +57,79 @@ class TestMemory(ServerTestCase):
         self.assertTrue(self.r.execute_command("MEMORY", "MALLOC-STATS"))
         help_lines = self.r.execute_command("MEMORY", "HELP")
         self.assertIn(b"USAGE <key> [SAMPLES <count>]", help_lines)
+
+
+class TestInfoMemory(ServerTestCase):
+    def test_fields_are_redis_fields_in_redis_order(self):
+        if is_reference_redis() or not os.path.exists(REFERENCE_BINARY):
+            self.skipTest("compares the server under test with redis-server")
+        ref = ServerProcess(binary=REFERENCE_BINARY).start()
+        try:
+            theirs = list(ref.client().info("memory"))
+        finally:
+            ref.stop()
+        self.assertEqual(list(self.r.info("memory")), theirs)
+
+    def test_dataset_and_overhead_split_used_memory(self):
+        self.r.set("k", "v" * 1000)
+        info = self.r.info("memory")
+        self.assertEqual(info["used_memory_dataset"] + info["used_memory_overhead"],
+                         info["used_memory"])
+        self.assertGreater(info["used_memory_dataset"], 1000)
+        self.assertIn("mem_fragmentation_bytes", info)
+
+
+class TestLazyFree(ServerTestCase):
+    def wait_lazyfree_done(self):
+        for _ in range(200):
+            if self.r.info("memory")["lazyfree_pending_objects"] == 0:
+                return
+            time.sleep(0.05)
+        self.fail("lazy free did not finish")
+
+    def test_unlink_frees_large_values_in_the_background_and_counts_them(self):
+        self.r.config_resetstat()
+        self.r.sadd("small", *range(10))
+        self.r.sadd("big", *range(1000))
+        self.assertEqual(self.r.unlink("small", "big"), 2)
+        self.assertEqual(self.r.exists("big"), 0)
+        self.wait_lazyfree_done()
+        self.assertEqual(self.r.info("memory")["lazyfreed_objects"], 1)
+        self.r.config_resetstat()
+        self.assertEqual(self.r.info("memory")["lazyfreed_objects"], 0)
+
+    def test_lazyfree_lazy_user_del_makes_del_free_in_the_background(self):
+        self.r.config_resetstat()
+        self.r.sadd("s", *range(1000))
+        self.assertEqual(self.r.delete("s"), 1)
+        self.wait_lazyfree_done()
+        self.assertEqual(self.r.info("memory")["lazyfreed_objects"], 0)
+        self.r.config_set("lazyfree-lazy-user-del", "yes")
+        try:
+            self.r.sadd("s", *range(1000))
+            self.assertEqual(self.r.delete("s"), 1)
+            self.wait_lazyfree_done()
+            self.assertEqual(self.r.info("memory")["lazyfreed_objects"], 1)
+        finally:
+            self.r.config_set("lazyfree-lazy-user-del", "no")
+
+    def test_flushall_async_frees_every_key_in_the_background(self):
+        self.r.config_resetstat()
+        self.r.mset({"k%d" % i: i for i in range(500)})
+        self.assertTrue(self.r.flushall(asynchronous=True))
+        self.assertEqual(self.r.dbsize(), 0)
+        self.wait_lazyfree_done()
+        self.assertEqual(self.r.info("memory")["lazyfreed_objects"], 500)
+
+    def test_memory_of_a_huge_command_is_given_back(self):
+        # A 100,000-member SADD: neither the set nor the command's argument vectors stay.
+        self.wait_lazyfree_done()
+        before = self.r.info("memory")["used_memory"]
+        self.r.sadd("huge", *range(100000))
+        self.assertGreater(self.r.info("memory")["used_memory"], before + 1000000)
+        self.r.unlink("huge")
+        self.wait_lazyfree_done()
+        self.assertLess(self.r.info("memory")["used_memory"], before + 500000)
 
 
 class TestSlowlog(ServerTestCase):

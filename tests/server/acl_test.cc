@@ -194,3 +194,34 @@ TEST_CASE("SET reads its key only with the GET option, not with a value that rea
   CHECK(Verdict(t, {"+@all", "%W~w*"}, "BITFIELD w1 GET u8 0") == AclDenial::kKey);
   CHECK(Verdict(t, {"+@all", "%R~w*"}, "BITFIELD w1 GET u8 0") == AclDenial::kNone);
 }
+
+TEST_CASE("a key count running past the arguments names no keys, as Redis finds none") {
+  InProcess t;
+  CHECK(Verdict(t, {"+@all", "%RW~rw*", "%R~read*"}, "EVAL x 3 rw read") == AclDenial::kNone);
+  CHECK(Verdict(t, {"+@all", "%RW~rw*", "%R~read*"}, "EVAL x 2 rw read") == AclDenial::kKey);
+  CHECK(Verdict(t, {"+@all", "%RW~rw*"}, "EVAL x 0 read") == AclDenial::kNone);
+}
+
+TEST_CASE("SORT's BY and GET patterns need a user that reads every key") {
+  InProcess t;
+  CHECK(t.Cmd("RPUSH mylist 2 1") == ":2");
+  CHECK(t.Cmd("SET w_1 5") == "+OK");
+  CHECK(t.Cmd("ACL SETUSER s on nopass +@all ~mylist ~w_*") == "+OK");
+  CHECK(t.Cmd("AUTH s x") == "+OK");
+  CHECK(t.Cmd("SORT mylist BY w_*") ==
+        "-ERR BY option of SORT denied due to insufficient ACL permissions.");
+  CHECK(t.Cmd("SORT_RO mylist GET #") ==
+        "-ERR GET option of SORT denied due to insufficient ACL permissions.");
+  CHECK(t.Cmd("SORT mylist BY nosort") == "[2, 1]");  // no pattern, no other keys
+  CHECK(t.Cmd("ACL SETUSER s (+sort ~mylist %R~*)") == "+OK");
+  CHECK(t.Cmd("SORT mylist BY w_* GET #") == "[2, 1]");
+}
+
+TEST_CASE("READONLY and READWRITE exist, as in Redis without cluster support") {
+  InProcess t;
+  CHECK(t.Cmd("READONLY") == "-ERR This instance has cluster support disabled");
+  CHECK(t.Cmd("ACL SETUSER scripter on nopass +readonly") == "+OK");
+  CHECK(t.Cmd("ACL DRYRUN scripter EVAL_RO x 0") ==
+        "This user has no permissions to run the 'eval_ro' command");
+  CHECK(t.Cmd("ACL CAT connection").find("readwrite") != std::string::npos);
+}

@@ -164,6 +164,16 @@ TEST_CASE("SHUTDOWN without a server to stop reports the failure") {
   CHECK_FALSE(t.client().close_after_reply);
 }
 
+TEST_CASE("DEBUG OBJECT describes a key's value in Redis's one line") {
+  InProcess t(cairn::test::WithDebug());
+  CHECK(t.Cmd("SET k 12345") == "+OK");
+  std::string line = t.Cmd("DEBUG OBJECT k");
+  CHECK(line.starts_with("+Value at:0x"));
+  CHECK(line.find(" refcount:1 encoding:int serializedlength:") != std::string::npos);
+  CHECK(line.find(" lru_seconds_idle:") != std::string::npos);
+  CHECK(t.Cmd("DEBUG OBJECT nosuch") == "-ERR no such key");
+}
+
 TEST_CASE("DEBUG SLEEP blocks the caller for fractional seconds, reading the time leniently") {
   InProcess t(cairn::test::WithDebug());
   auto start = std::chrono::steady_clock::now();
@@ -174,10 +184,11 @@ TEST_CASE("DEBUG SLEEP blocks the caller for fractional seconds, reading the tim
   CHECK(t.Cmd("DEBUG SLEEP -1") == "+OK");
 }
 
-TEST_CASE("DEBUG knows SLEEP and HELP only") {
+TEST_CASE("DEBUG knows OBJECT, SLEEP and HELP only") {
   InProcess t(cairn::test::WithDebug());
   CHECK(t.Cmd("DEBUG HELP") ==
-        "[+DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:, +SLEEP <seconds>, "
+        "[+DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:, +OBJECT <key>, "
+        "+    Show low level info about the key and associated value., +SLEEP <seconds>, "
         "+    Stop the server for <seconds>. Decimals allowed., +HELP, +    Prints this help.]");
   CHECK(t.Cmd("DEBUG FOO") ==
         "-ERR unknown subcommand or wrong number of arguments for 'FOO'. Try DEBUG HELP.");

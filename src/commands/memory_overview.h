@@ -1,0 +1,34 @@
+// src/commands/memory_overview.h — the memory figures INFO memory, MEMORY STATS and MEMORY
+// DOCTOR share: the allocator's totals and how they split into overhead (client buffers,
+// script caches, one entry header and bucket per key) and dataset (the rest), as Redis splits
+// them. Reads every database's key count: for introspection, not for hot paths.
+#pragma once
+
+#include <cstddef>
+#include <utility>
+#include <vector>
+
+#include "store/memory.h"
+
+namespace cairn::server {
+
+struct ServerState;
+
+struct MemoryOverview {
+  store::MemoryStats m;
+  size_t clients_bytes = 0;
+  size_t scripts_bytes = 0;
+  size_t keys = 0;
+  std::vector<std::pair<int, size_t>> db_keys;  // non-empty databases: (index, keys)
+  size_t overhead_bytes = 0;
+  size_t dataset_bytes = 0;
+  size_t rss_waste_bytes = 0;  // resident beyond allocated
+};
+
+// A key's share of its shard table: the entry header and one bucket pointer.
+size_t PerKeyOverheadBytes();
+MemoryOverview ReadMemoryOverview(ServerState& server);
+// a / b, 0 when b is 0.
+double MemoryRatio(size_t a, size_t b);
+
+}  // namespace cairn::server
