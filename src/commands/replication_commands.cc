@@ -241,7 +241,7 @@ void RegisterReplicationCommands(CommandTable& table) {
       {.name = "sync", .arity = 1, .flags = kAdmin | kNoScript | kNoMulti, .handler = CmdSync,
        .group = "server", .since = "1.0.0",
        .summary = "Internal command used for replication"},
-      {.name = "wait", .arity = 3, .flags = kNoScript | kBlocking, .handler = CmdWait,
+      {.name = "wait", .arity = 3, .flags = kNoScript, .handler = CmdWait,
        .group = "generic", .since = "3.0.0",
        .summary = "Wait for the synchronous replication of all the write commands sent in the "
                   "context of the current connection",
