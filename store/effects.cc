@@ -107,14 +107,7 @@ void EffectBuffer::ObjectOp(int db, std::string_view key, uint8_t type,
 
 namespace {
 
-// One decoded op's operands.
-struct OpArgs {
-  uint8_t op = 0;
-  int db = 0;
-  std::string_view key, second;
-  uint64_t number = 0;
-  uint8_t flag = 0;
-};
+using OpArgs = EffectView;
 
 bool DecodeDb(Decoder& d, int databases, int* db) {
   uint64_t v = 0;
@@ -380,6 +373,16 @@ Status ApplyEffects(Store& store, std::string_view payload) {
     }
   }
   return Status::Ok();
+}
+
+bool DecodeEffects(std::string_view payload, int databases, std::vector<EffectView>* ops) {
+  Decoder d(payload);
+  while (!d.empty()) {
+    OpArgs a;
+    if (!d.U8(&a.op) || !DecodeOp(d, databases, &a)) return false;
+    ops->push_back(a);
+  }
+  return true;
 }
 
 std::vector<std::string> DescribeEffects(std::string_view payload, int databases) {

@@ -106,6 +106,25 @@ class EffectBuffer {
 // applied.
 Status ApplyEffects(Store& store, std::string_view payload);
 
+// One decoded op of a kEffects payload, for readers outside the store (the replication
+// feed). key and second point into the payload; what `number` and `flag` hold depends on op:
+//   kOpSet: number = expire_at_ms;  kOpExpire: number = at_ms;  kOpSetRange: number = offset
+//   kOpRename/kOpCopy: second = new_key;  kOpMove/kOpCopy: number = new_db (the target is replaced)
+//   kOpSwapDb: db = a, number = b;  kOpObject/kOpSetObject: second = body
+//   kOpSetObject: number = expire_at_ms, flag = keep_ttl;  kOpSetMeta: key = name, second = value
+struct EffectView {
+  uint8_t op = 0;
+  int db = 0;
+  std::string_view key, second;
+  uint64_t number = 0;
+  uint8_t flag = 0;
+};
+
+// Decodes every op of payload into *ops (appended); false, with the ops before the bad one
+// appended, when an op does not decode.
+[[nodiscard]] bool DecodeEffects(std::string_view payload, int databases,
+                                 std::vector<EffectView>* ops);
+
 // One line per op of a payload ("SET db=0 key=\"k\" (5 bytes)"), for cairn-check-wal.
 std::vector<std::string> DescribeEffects(std::string_view payload, int databases);
 

@@ -119,7 +119,9 @@ void KeyHandle::ReportCreated() {
   }
 }
 
-bool KeyHandle::logging() const { return store_->journal_ != nullptr; }
+bool KeyHandle::logging() const {
+  return store_->journal_.load(std::memory_order_relaxed) != nullptr;
+}
 
 void KeyHandle::Touch(bool expired) {
   Store::Shard& s = store_->shards_[Store::ShardOf(hash_)];
@@ -337,8 +339,8 @@ void Store::ObserveLsn(uint64_t lsn) { observed_lsn = std::max(observed_lsn, lsn
 void Store::Commit(std::span<const size_t> shards) {
   std::string& pending = EffectBuffer::Pending();
   if (!pending.empty()) {
-    if (journal_ != nullptr) {
-      uint64_t lsn = journal_->Append(pending);
+    if (Journal* journal = journal_.load(std::memory_order_acquire); journal != nullptr) {
+      uint64_t lsn = journal->Append(pending);
       for (size_t s : shards) shards_[s].last_lsn = lsn;
     }
     pending.clear();
@@ -449,13 +451,14 @@ using codec::PutVarint;
 void Store::SetMeta(std::string_view name, std::string_view value) {
   std::lock_guard lock(meta_mu_);
   meta_[std::string(name)] = std::string(value);
-  if (journal_ == nullptr) return;
+  Journal* journal = journal_.load(std::memory_order_acquire);
+  if (journal == nullptr) return;
   std::string record;
   PutU8(&record, kOpSetMeta);
   PutLengths(&record, name.size(), value.size());
   record.append(name);
   record.append(value);
-  observed_lsn = std::max(observed_lsn, journal_->Append(record));
+  observed_lsn = std::max(observed_lsn, journal->Append(record));
 }
 
 void Store::DeleteMeta(std::string_view name) {
@@ -463,12 +466,13 @@ void Store::DeleteMeta(std::string_view name) {
   auto it = meta_.find(std::string(name));
   if (it == meta_.end()) return;
   meta_.erase(it);
-  if (journal_ == nullptr) return;
+  Journal* journal = journal_.load(std::memory_order_acquire);
+  if (journal == nullptr) return;
   std::string record;
   PutU8(&record, kOpDelMeta);
   PutVarint(&record, name.size());
   record.append(name);
-  observed_lsn = std::max(observed_lsn, journal_->Append(record));
+  observed_lsn = std::max(observed_lsn, journal->Append(record));
 }
 
 std::map<std::string, std::string> Store::Meta() const {
@@ -518,12 +522,18 @@ bool Store::StartCapture(Capture* capture) {
   bool started = capture_.load(std::memory_order_relaxed) == nullptr;
   if (started) {
     std::lock_guard meta_lock(meta_mu_);  // no meta record lands between the cut and the copy
-    capture->lsn = journal_ != nullptr ? journal_->last_lsn() : 0;
+    Journal* journal = journal_.load(std::memory_order_acquire);
+    capture->lsn = journal != nullptr ? journal->last_lsn() : 0;
     capture->meta = meta_;
     capture_.store(capture, std::memory_order_relaxed);
   }
   UnlockAll();
   return started;
+}
+
+const Entry* Store::PeekHeld(int db, std::string_view key) {
+  uint64_t hash = HashKey(key, seed_);
+  return shards_[ShardOf(hash)].tables[db].Find(hash, key);
 }
 
 void Store::CaptureShard(size_t i) {
@@ -569,7 +579,8 @@ void Store::CommitAll() {
 
 // Whole-keyspace reads can reveal any change: they wait for everything logged so far.
 void Store::ObserveAll() {
-  if (journal_ != nullptr) observed_lsn = std::max(observed_lsn, journal_->last_lsn());
+  Journal* journal = journal_.load(std::memory_order_acquire);
+  if (journal != nullptr) observed_lsn = std::max(observed_lsn, journal->last_lsn());
 }
 
 DbStats Store::Stats(int db) {

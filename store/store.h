@@ -307,8 +307,19 @@ class Store {
 
   // Sets the journal that receives every change (nullptr: none, e.g. during replay). Call
   // before the store is shared between threads.
-  void set_journal(Journal* journal) { journal_ = journal; }
-  Journal* journal() const { return journal_; }
+  void set_journal(Journal* journal) { journal_.store(journal, std::memory_order_release); }
+  Journal* journal() const { return journal_.load(std::memory_order_acquire); }
+  // Swaps the journal while threads run (replication puts a tap in front of the WAL when a
+  // replica attaches): a command committing meanwhile appends to the old or the new one, and
+  // every command that starts after a later whole-store lock (StartCapture) uses the new one.
+  // Returns the previous journal, which must outlive any command still using it.
+  Journal* ReplaceJournal(Journal* journal) {
+    return journal_.exchange(journal, std::memory_order_acq_rel);
+  }
+  // For a Journal, inside Append, on the appending thread: the entry of key as the record
+  // leaves it (nullptr when missing; an expired entry not yet deleted is returned). The
+  // caller's thread must hold key's shard lock, which it does throughout Append.
+  const Entry* PeekHeld(int db, std::string_view key);
   // The highest LSN the calling thread's commands have made or observed since the last call,
   // then resets it to 0. 0 means the reply reveals nothing that needs to wait.
   static uint64_t TakeObservedLsn();
@@ -483,7 +494,7 @@ class Store {
   uint64_t seed_;
   mutable std::mutex meta_mu_;  // also orders meta records against a snapshot's cut
   std::map<std::string, std::string> meta_;
-  Journal* journal_ = nullptr;
+  std::atomic<Journal*> journal_{nullptr};
   ExpiredHook expired_hook_ = nullptr;
   ExpiredHook evicted_hook_ = nullptr;
   void* evicted_hook_ctx_ = nullptr;

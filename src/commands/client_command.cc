@@ -102,23 +102,25 @@ void CmdClientInfo(CommandContext& ctx) {
   ctx.reply.WriteVerbatim(line + "\n");
 }
 
-// Redis's client types. Every cairn client is "normal" (no replicas, no pub/sub yet).
-// The client classes of CLIENT LIST/KILL TYPE. cairn has no replication yet, so no client
-// is a master or a replica; a client with any subscription is "pubsub", as in Redis.
-enum class ClientType { kNormal, kPubSub, kNone };
+// The client classes of CLIENT LIST/KILL TYPE: a replica attached to this primary is
+// "replica" (or "slave"); else a client with any subscription is "pubsub", as in Redis. No
+// client is a "master" (cairn does not follow one).
+enum class ClientType { kNormal, kPubSub, kReplica, kNone };
 
 std::optional<ClientType> ParseClientType(std::string_view type) {
   if (EqualsIgnoreCase(type, "normal")) return ClientType::kNormal;
   if (EqualsIgnoreCase(type, "pubsub")) return ClientType::kPubSub;
-  if (EqualsIgnoreCase(type, "master") || EqualsIgnoreCase(type, "replica") ||
-      EqualsIgnoreCase(type, "slave")) {
-    return ClientType::kNone;
+  if (EqualsIgnoreCase(type, "replica") || EqualsIgnoreCase(type, "slave")) {
+    return ClientType::kReplica;
   }
+  if (EqualsIgnoreCase(type, "master")) return ClientType::kNone;
   return std::nullopt;
 }
 
 // Read from any thread: the counts are the shared mirror of the client's subscriptions.
 bool IsOfType(const ClientState& c, ClientType type) {
+  bool replica = c.replica.load(std::memory_order_relaxed);
+  if (type == ClientType::kReplica || replica) return type == ClientType::kReplica && replica;
   bool pubsub = c.pubsub.channel_count.load(std::memory_order_relaxed) +
                     c.pubsub.pattern_count.load(std::memory_order_relaxed) +
                     c.pubsub.shard_count.load(std::memory_order_relaxed) >

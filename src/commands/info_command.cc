@@ -291,6 +291,9 @@ void AppendStats(CommandContext& ctx, std::string* out) {
   Field(out, "instantaneous_input_kbps", "0.00");
   Field(out, "instantaneous_output_kbps", "0.00");
   Field(out, "rejected_connections", u(t.rejected_connections));
+  Field(out, "sync_full", u(ctx.server.primary.sync_full.load()));
+  Field(out, "sync_partial_ok", u(ctx.server.primary.sync_partial_ok.load()));
+  Field(out, "sync_partial_err", u(ctx.server.primary.sync_partial_err.load()));
   Field(out, "expired_keys", u(ctx.server.store.expired_keys()));
   Field(out, "evicted_keys", u(ctx.server.store.evicted_keys()));
   Field(out, "evicted_clients", 0);  // cairn never evicts clients (maxmemory-clients)
@@ -306,17 +309,7 @@ void AppendStats(CommandContext& ctx, std::string* out) {
 }
 
 void AppendReplication(CommandContext& ctx, std::string* out) {
-  Field(out, "role", "master");
-  Field(out, "connected_slaves", 0);
-  Field(out, "master_failover_state", "no-failover");
-  Field(out, "master_replid", ctx.server.run_id);
-  Field(out, "master_replid2", std::string(40, '0'));
-  Field(out, "master_repl_offset", 0);
-  Field(out, "second_repl_offset", -1);
-  Field(out, "repl_backlog_active", 0);
-  Field(out, "repl_backlog_size", 1048576);
-  Field(out, "repl_backlog_first_byte_offset", 0);
-  Field(out, "repl_backlog_histlen", 0);
+  AppendPrimaryInfo(ctx.server.primary, out);
 }
 
 std::string Seconds(const timeval& tv) {

@@ -1,10 +1,15 @@
-// src/commands/replication_commands.cc — the replication handshake as far as cairn serves it
-// today: REPLICAOF/SLAVEOF NO ONE (cairn is always a primary), REPLCONF, and SYNC/PSYNC for a client that asked for the RDB only (`REPLCONF rdb-only
-// 1`, what `redis-cli --rdb FILE` sends). Such a client gets the keyspace as Redis's RDB, in
-// the framing a primary uses for a full sync (`+FULLRESYNC <replid> <offset>` for PSYNC, then
-// `$<length>` and the file's bytes, with no trailing CRLF), and the connection closes. A
-// replica that wants the command stream after the file is refused with an error that says so,
-// rather than given a copy that would silently fall behind.
+// src/commands/replication_commands.cc — the primary's side of Redis replication: REPLCONF,
+// SYNC/PSYNC, WAIT and ROLE, and REPLICAOF/SLAVEOF NO ONE (cairn is always a primary).
+//
+// A replica (`redis-server --replicaof`) sends REPLCONF listening-port/capa, then PSYNC. When
+// its replication ID and offset are still covered by the backlog it gets `+CONTINUE <replid>`
+// and the bytes it missed; otherwise `+FULLRESYNC <replid> <offset>`, then `$<length>` and
+// an RDB of the keyspace (no trailing CRLF), then the stream from exactly that offset
+// (repl_primary.h says how no write is lost or doubled while writes go on). It acknowledges
+// its offset with REPLCONF ACK, which WAIT waits for.
+//
+// A client that asked for the RDB only (`REPLCONF rdb-only 1`, what `redis-cli --rdb FILE`
+// sends) gets the same framing and the connection closes after the file.
 //
 // The file is built in memory on the calling I/O thread from the same fork-free capture as
 // snapshots (store/rdb/rdb_keyspace.h); its reply, like any read's, leaves only once the log
@@ -12,6 +17,8 @@
 #include <charconv>
 #include <string>
 
+#include "resp/number.h"
+#include "src/exec/blocking.h"
 #include "src/exec/command_table.h"
 #include "src/exec/errors.h"
 #include "src/exec/rdb_files.h"
@@ -22,9 +29,15 @@
 namespace cairn::server {
 namespace {
 
-constexpr std::string_view kStreamNotServed =
-    "ERR cairn does not stream replication yet: only an RDB-only sync is served "
-    "(REPLCONF rdb-only 1, as redis-cli --rdb sends)";
+// REPLCONF ACK <offset>: the replica's offset, and a wake-up for the clients in WAIT.
+void OnReplicaAck(CommandContext& ctx, std::string_view value) {
+  int64_t offset = 0;
+  if (!resp::ParseInt64(value, &offset) || offset < 0) return;
+  if (!ctx.server.primary.OnAck(ctx.client, static_cast<uint64_t>(offset))) return;
+  for (int db = 0; db < ctx.server.store.databases(); ++db) {
+    ctx.server.blocking.NoteKeyWritten(db, kReplicaAckKey);
+  }
+}
 
 void CmdReplconf(CommandContext& ctx) {
   if (ctx.args.size() % 2 == 0) {
@@ -33,10 +46,11 @@ void CmdReplconf(CommandContext& ctx) {
   }
   for (size_t i = 1; i < ctx.args.size(); i += 2) {
     std::string_view option = ctx.args[i], value = ctx.args[i + 1];
-    if (EqualsIgnoreCase(option, "ack") || EqualsIgnoreCase(option, "fack") ||
-        EqualsIgnoreCase(option, "getack")) {
-      return;  // offsets of a replica link: no reply, as in Redis
+    if (EqualsIgnoreCase(option, "ack")) {
+      OnReplicaAck(ctx, value);
+      return;  // no reply on a replica link, as in Redis
     }
+    if (EqualsIgnoreCase(option, "fack") || EqualsIgnoreCase(option, "getack")) return;
     if (EqualsIgnoreCase(option, "rdb-only")) {
       if (value != "0" && value != "1") {
         ctx.reply.WriteError(errors::kSyntax);
@@ -46,7 +60,10 @@ void CmdReplconf(CommandContext& ctx) {
     } else if (EqualsIgnoreCase(option, "listening-port")) {
       int64_t port = 0;
       if (!ArgToInt64(ctx, value, &port)) return;
-    } else if (!EqualsIgnoreCase(option, "ip-address") && !EqualsIgnoreCase(option, "capa")) {
+      ctx.client.repl_listening_port = static_cast<int>(port);
+    } else if (EqualsIgnoreCase(option, "ip-address")) {
+      ctx.client.repl_ip_address = std::string(value);
+    } else if (!EqualsIgnoreCase(option, "capa")) {
       ctx.reply.WriteError("ERR Unrecognized REPLCONF option: " + std::string(option));
       return;
     }
@@ -55,12 +72,13 @@ void CmdReplconf(CommandContext& ctx) {
 }
 
 // The keyspace as an RDB file; false (having replied) when no capture could be taken.
-bool BuildRdb(CommandContext& ctx, std::string* rdb) {
+bool BuildRdb(CommandContext& ctx, uint64_t repl_offset, std::string* rdb, uint64_t* cut_lsn) {
   rdb::RdbSaveOptions options;
   options.aux = RdbAuxFields();
+  // The stream names its database (SELECT) before its first command after the cut.
   options.aux.emplace_back("repl-stream-db", "0");
-  options.aux.emplace_back("repl-id", ctx.server.run_id);
-  options.aux.emplace_back("repl-offset", "0");
+  options.aux.emplace_back("repl-id", ctx.server.primary.replid());
+  options.aux.emplace_back("repl-offset", std::to_string(repl_offset));
   options.function_meta_prefix = std::string(kFunctionMetaPrefix);
   Result<rdb::RdbSaveInfo> saved = RetryWhileBusy<rdb::RdbSaveInfo>([&] {
     rdb->clear();
@@ -74,20 +92,113 @@ bool BuildRdb(CommandContext& ctx, std::string* rdb) {
     return false;
   }
   store::Store::ObserveLsn(saved->lsn);  // the reply waits for the cut to be durable
+  *cut_lsn = saved->lsn;
   return true;
 }
 
-void SyncGeneric(CommandContext& ctx, bool psync) {
-  if (!ctx.client.repl_rdb_only) {
-    ctx.reply.WriteError(kStreamNotServed);
-    return;
-  }
-  std::string rdb;
-  if (!BuildRdb(ctx, &rdb)) return;
-  if (psync) ctx.reply.WriteRaw("+FULLRESYNC " + ctx.server.run_id + " 0\r\n");
+void WriteRdbReply(CommandContext& ctx, const std::string& rdb) {
   ctx.reply.WriteRaw("$" + std::to_string(rdb.size()) + "\r\n");
   ctx.reply.WriteRaw(rdb);
-  ctx.client.close_after_reply = true;  // an RDB-only client is done
+}
+
+// `redis-cli --rdb`: the file, then the connection closes.
+void SendRdbOnly(CommandContext& ctx, bool psync) {
+  std::string rdb;
+  uint64_t cut_lsn = 0;
+  if (!BuildRdb(ctx, 0, &rdb, &cut_lsn)) return;
+  if (psync) ctx.reply.WriteRaw("+FULLRESYNC " + ctx.server.primary.replid() + " 0\r\n");
+  WriteRdbReply(ctx, rdb);
+  ctx.client.close_after_reply = true;
+}
+
+// PSYNC replid offset: +CONTINUE when the backlog still holds what the replica misses.
+bool TryPartialSync(CommandContext& ctx) {
+  ReplPrimary& primary = ctx.server.primary;
+  int64_t offset = 0;
+  if (ctx.args[1] == "?" || !resp::ParseInt64(ctx.args[2], &offset) || offset < 1) return false;
+  if (!primary.TryContinue(ctx.client, ctx.args[1], static_cast<uint64_t>(offset - 1))) {
+    ++primary.sync_partial_err;
+    return false;
+  }
+  ++primary.sync_partial_ok;
+  ctx.reply.WriteRaw("+CONTINUE " + primary.replid() + "\r\n");
+  return true;
+}
+
+// The RDB at a cut, then the stream from the offset the cut stands for.
+void FullSync(CommandContext& ctx, bool psync) {
+  ReplPrimary& primary = ctx.server.primary;
+  uint64_t begin = primary.BeginFullSync();
+  std::string rdb;
+  uint64_t cut_lsn = 0;
+  if (!BuildRdb(ctx, begin, &rdb, &cut_lsn)) {
+    primary.AbortFullSync();
+    return;
+  }
+  Result<uint64_t> offset = primary.FinishFullSync(ctx.client, begin, cut_lsn);
+  if (!offset.ok()) {
+    ctx.reply.WriteError("ERR " + std::string(offset.status().message()));
+    return;
+  }
+  ++primary.sync_full;
+  if (psync) {
+    ctx.reply.WriteRaw("+FULLRESYNC " + primary.replid() + " " + std::to_string(*offset) +
+                       "\r\n");
+  }
+  WriteRdbReply(ctx, rdb);
+}
+
+void SyncGeneric(CommandContext& ctx, bool psync) {
+  if (ctx.client.repl_rdb_only) {
+    SendRdbOnly(ctx, psync);
+    return;
+  }
+  if (ctx.client.replica.load()) return;  // already attached: Redis ignores a second SYNC
+  if (psync && TryPartialSync(ctx)) return;
+  FullSync(ctx, psync);
+}
+
+// WAIT numreplicas timeout: replies how many replicas acknowledged everything written so far,
+// as soon as numreplicas have, or when the timeout (ms, 0 = none) ends. The retries (each
+// REPLCONF ACK wakes them) carry the offset to reach as a fourth argument.
+void CmdWait(CommandContext& ctx) {
+  int64_t want = 0, timeout_ms = 0;
+  if (!ArgToInt64(ctx, ctx.args[1], &want) || !ArgToInt64(ctx, ctx.args[2], &timeout_ms)) return;
+  if (timeout_ms < 0) {
+    ctx.reply.WriteError("ERR timeout is negative");
+    return;
+  }
+  ReplPrimary& primary = ctx.server.primary;
+  int64_t target = 0;
+  bool retry = IsBlockedRetry(ctx) && ctx.args.size() == 4 &&
+               resp::ParseInt64(ctx.args[3], &target);
+  if (!retry) target = static_cast<int64_t>(primary.offset());
+  int acked = primary.AckedCount(static_cast<uint64_t>(target));
+  if (acked >= want || ctx.block == nullptr) {
+    ctx.reply.WriteInteger(acked);
+    return;
+  }
+  if (!retry) primary.RequestAcks();
+  int64_t deadline_ms = timeout_ms == 0 ? 0 : ctx.server.store.NowMs() + timeout_ms;
+  std::string_view key = kReplicaAckKey;
+  BlockClient(ctx, std::span(&key, 1), deadline_ms, TimeoutReply::kReplicaAcks,
+              {"WAIT", std::string(ctx.args[1]), std::string(ctx.args[2]),
+               std::to_string(target)});
+}
+
+// ROLE of a primary: "master", its offset, and (ip, port, offset) of each replica.
+void CmdRole(CommandContext& ctx) {
+  std::vector<ReplPrimary::ReplicaRow> replicas = ctx.server.primary.Replicas();
+  ctx.reply.WriteArrayLen(3);
+  ctx.reply.WriteBulk("master");
+  ctx.reply.WriteInteger(static_cast<int64_t>(ctx.server.primary.offset()));
+  ctx.reply.WriteArrayLen(static_cast<int64_t>(replicas.size()));
+  for (const ReplPrimary::ReplicaRow& r : replicas) {
+    ctx.reply.WriteArrayLen(3);
+    ctx.reply.WriteBulk(r.ip);
+    ctx.reply.WriteBulk(std::to_string(r.port));
+    ctx.reply.WriteBulk(std::to_string(r.offset));
+  }
 }
 
 // REPLICAOF NO ONE keeps a primary a primary (what Sentinel sends to the one it promotes);
@@ -130,6 +241,15 @@ void RegisterReplicationCommands(CommandTable& table) {
       {.name = "sync", .arity = 1, .flags = kAdmin | kNoScript | kNoMulti, .handler = CmdSync,
        .group = "server", .since = "1.0.0",
        .summary = "Internal command used for replication"},
+      {.name = "wait", .arity = 3, .flags = kNoScript, .handler = CmdWait,
+       .group = "generic", .since = "3.0.0",
+       .summary = "Wait for the synchronous replication of all the write commands sent in the "
+                  "context of the current connection",
+       .complexity = "O(1)", .syntax = "numreplicas timeout"},
+      {.name = "role", .arity = 1, .flags = kNoScript | kLoading | kStale | kFast,
+       .handler = CmdRole, .group = "server", .since = "2.8.12",
+       .summary = "Return the role of the instance in the context of replication",
+       .complexity = "O(1)"},
       {.name = "psync", .arity = -3, .flags = kAdmin | kNoScript | kNoMulti, .handler = CmdPsync,
        .group = "server", .since = "2.8.0",
        .summary = "Internal command used for replication",

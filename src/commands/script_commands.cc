@@ -174,6 +174,10 @@ bool MayRunScript(CommandContext& ctx, uint32_t flags, bool ro_command) {
     ctx.reply.WriteError("ERR Can not execute a script with write flag using *_ro command.");
     return false;
   }
+  if (ctx.server.primary.RefusesWrites()) {
+    ctx.reply.WriteError(errors::kNoReplicas);
+    return false;
+  }
   return true;
 }
 

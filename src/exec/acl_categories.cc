@@ -42,7 +42,7 @@ uint32_t DeclaredCategories(std::string_view name) {
   if (name == "dbsize") return Bit(kCatKeyspace);
   if (name == "readonly" || name == "readwrite") return Bit(kCatConnection);
   if (name == "keys" || name == "info" || name == "restore") return Bit(kCatDangerous);
-  if (name == "lastsave") return Bit(kCatAdmin) | Bit(kCatDangerous);
+  if (name == "lastsave" || name == "role") return Bit(kCatAdmin) | Bit(kCatDangerous);
   // COMMAND is in the "server" group but Redis files it (and its subcommands) under
   // @connection: any client may introspect the table.
   if (name == "command" || name.starts_with("command|")) return Bit(kCatConnection);
@@ -50,10 +50,15 @@ uint32_t DeclaredCategories(std::string_view name) {
 }
 
 // Commands whose declared categories replace their group's: SORT is in the "generic" group
-// but Redis files it under the types it sorts, not @keyspace; PUBSUB HELP declares none.
+// but Redis files it under the types it sorts, not @keyspace; WAIT under @connection; PUBSUB
+// HELP declares none.
 bool ReplacesGroupCategory(std::string_view name, uint32_t* cats) {
   if (name == "pubsub|help") {
     *cats = 0;
+    return true;
+  }
+  if (name == "wait") {  // "generic", but about the connection's writes, not keys
+    *cats = Bit(kCatConnection);
     return true;
   }
   if (name != "sort" && name != "sort_ro") return false;

@@ -57,9 +57,21 @@ bool ParseBlockTimeoutMs(CommandContext& ctx, std::string_view arg, int64_t* dea
 void WriteTimeoutReply(resp::Writer& w, TimeoutReply reply) {
   if (reply == TimeoutReply::kNullArray) {
     w.WriteNullArray();
+  } else if (reply == TimeoutReply::kReplicaAcks) {
+    w.WriteInteger(0);
   } else {
     w.WriteNull();
   }
+}
+
+void WriteWaiterTimeoutReply(resp::Writer& w, const Waiter& waiter, ServerState& server) {
+  int64_t target = 0;
+  if (waiter.timeout_reply != TimeoutReply::kReplicaAcks || waiter.args.size() != 4 ||
+      !resp::ParseInt64(waiter.args[3], &target)) {
+    WriteTimeoutReply(w, waiter.timeout_reply);
+    return;
+  }
+  w.WriteInteger(server.primary.AckedCount(static_cast<uint64_t>(target)));
 }
 
 void BlockClient(CommandContext& ctx, std::span<const std::string_view> keys, int64_t deadline_ms,

@@ -60,6 +60,7 @@ namespace cairn::server {
 enum class TimeoutReply : uint8_t {
   kNullArray,  // BLPOP, BLMOVE, BZPOPMIN, BLMPOP, XREAD...: *-1 (RESP3 _), as Redis 7.0
   kNullBulk,   // $-1 (RESP3 _)
+  kReplicaAcks,  // WAIT: how many replicas acknowledged its offset (the retry's 4th argument)
 };
 
 // What a handler asks for when it cannot reply yet; the connection acts on it after the
@@ -94,6 +95,10 @@ void BlockClient(CommandContext& ctx, std::span<const std::string_view> keys, in
 
 // Writes the timeout reply.
 void WriteTimeoutReply(resp::Writer& w, TimeoutReply reply);
+struct Waiter;
+struct ServerState;
+// The timeout reply of a waiter, which for WAIT counts the replicas at that moment.
+void WriteWaiterTimeoutReply(resp::Writer& w, const Waiter& waiter, ServerState& server);
 
 // One blocked client. Created by its connection; the registry shares it while it waits.
 struct Waiter {

@@ -24,8 +24,10 @@ std::string ClientListLine(const ClientState& c, const CommandSpec* cmd, int mul
   int sub = c.pubsub.channel_count.load(std::memory_order_relaxed);
   int psub = c.pubsub.pattern_count.load(std::memory_order_relaxed);
   int ssub = c.pubsub.shard_count.load(std::memory_order_relaxed);
-  // Redis's flag letters, in its order: P subscriber, x in MULTI, b blocked; N for none.
+  // Redis's flag letters, in its order: S replica, P subscriber, x in MULTI, b blocked; N
+  // for none.
   std::string flags;
+  if (c.replica.load(std::memory_order_relaxed)) flags += 'S';
   if (sub + psub + ssub > 0) flags += 'P';
   if (multi >= 0) flags += 'x';
   if (c.blocked.load(std::memory_order_relaxed)) flags += 'b';

@@ -32,6 +32,8 @@ struct ClientState {
   bool authenticated = true;
   bool close_after_reply = false;  // QUIT, or a protocol error
   bool repl_rdb_only = false;      // REPLCONF rdb-only 1: SYNC/PSYNC send the RDB only
+  int repl_listening_port = 0;     // REPLCONF listening-port: the replica's own port
+  std::string repl_ip_address;     // REPLCONF ip-address (empty: the connection's address)
   std::string addr = "in-process:0";
   std::string laddr = "in-process:0";
   int fd = -1;
@@ -50,6 +52,7 @@ struct ClientState {
   // CLIENT UNBLOCK from another thread: kUnblockTimeout or kUnblockError, then wake().
   std::atomic<uint8_t> unblock_request{0};
   std::atomic<bool> no_evict{false};  // CLIENT NO-EVICT
+  std::atomic<bool> replica{false};   // an attached replica (repl_primary.h): flags=S
   // Commands queued in MULTI, -1 outside it: CLIENT LIST's multi= for other threads
   // (published by the connection after each batch, like the buffer sizes).
   std::atomic<int> multi_queued{-1};

@@ -111,6 +111,10 @@ bool Refused(ServerState& server, ClientState& client, const CommandSpec& spec,
     RejectCommand(server, client, spec, w, std::string(errors::kMisconfWal) + server.wal_error);
     return true;
   }
+  if ((spec.flags & kWrite) && server.primary.RefusesWrites()) [[unlikely]] {
+    RejectCommand(server, client, spec, w, errors::kNoReplicas);
+    return true;
+  }
   if (!(spec.flags & kSubscribedContext) && IsSubscriber(client) &&
       client.protocol.load(std::memory_order_relaxed) < 3) {
     w.WriteError("ERR Can't execute '" + std::string(spec.name) +

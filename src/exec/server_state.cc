@@ -103,6 +103,7 @@ void ServerState::ApplyConfig() {
   latency.Configure(c.latency_monitor_threshold_ms);
   limits.slow_command_us = std::min(slowlog.threshold_us(), latency.threshold_us());
   ApplyEncodingLimits(c);
+  primary.Configure(config);
   tracking.SetMaxKeys(*this, c.tracking_table_max_keys);
   SetLogLevel(c.loglevel);
 }

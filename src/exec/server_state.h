@@ -21,6 +21,7 @@
 #include "src/exec/latency.h"
 #include "src/exec/monitor.h"
 #include "src/exec/pubsub.h"
+#include "src/exec/repl_primary.h"
 #include "src/exec/scripts.h"
 #include "src/exec/slowlog.h"
 #include "src/exec/stats.h"
@@ -147,6 +148,8 @@ struct ServerState {
   // CONFIG SET then fails and rolls back). Empty in-process.
   std::function<std::string(int port)> change_port;
   std::atomic<bool> shutting_down{false};
+  // cairn as a replication primary: its replicas, stream and backlog (repl_primary.h).
+  ReplPrimary primary{store, run_id};
 
  private:
   std::string applied_requirepass_;  // the requirepass ApplyConfig last gave the default user

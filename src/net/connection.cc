@@ -413,10 +413,10 @@ void Connection::EndBlocking() {
 void Connection::OnBlockTimeout(uv_timer_t* timer) noexcept {
   auto* c = static_cast<Connection*>(timer->data);
   if (c->waiter_ == nullptr || !c->thread_->state()->blocking.Cancel(c->waiter_.get())) return;
-  TimeoutReply reply = c->waiter_->timeout_reply;
+  std::shared_ptr<Waiter> waiter = c->waiter_;
   c->EndBlocking();
   resp::Writer writer(&c->out_, c->client_.protocol.load(std::memory_order_relaxed));
-  WriteTimeoutReply(writer, reply);
+  WriteWaiterTimeoutReply(writer, *waiter, *c->thread_->state());
   ++c->replies_;
   c->ProcessInput();
   c->Flush();
@@ -659,13 +659,13 @@ void Connection::CheckKill() {
   // CLIENT UNBLOCK: unless a write served the client meanwhile, it stops waiting and gets
   // its timeout reply or an error.
   if (!thread_->state()->blocking.Cancel(waiter_.get())) return;
-  TimeoutReply reply = waiter_->timeout_reply;
+  std::shared_ptr<Waiter> waiter = waiter_;
   EndBlocking();
   resp::Writer writer(&out_, client_.protocol.load(std::memory_order_relaxed));
   if (how == kUnblockError) {
     writer.WriteError("UNBLOCKED client unblocked via CLIENT UNBLOCK");
   } else {
-    WriteTimeoutReply(writer, reply);
+    WriteWaiterTimeoutReply(writer, *waiter, *thread_->state());
   }
   ++replies_;
   ProcessInput();
@@ -681,6 +681,7 @@ void Connection::Close() {
   // Before the client state goes: publishers reach it only through the registry.
   thread_->state()->pubsub.RemoveClient(client_);
   thread_->state()->monitors.Remove(&client_);
+  if (client_.replica.load()) thread_->state()->primary.Detach(client_);
   thread_->state()->tracking.Disable(client_);
   EndBlocking();
   if (pause_counted_) thread_->state()->paused_clients.fetch_sub(1);

@@ -81,6 +81,12 @@ bool Allowed(RunContext& run, const CommandSpec& spec, std::string* error) {
     *error = "-" + std::string(errors::kMisconfWal) + server.wal_error;
     return false;
   }
+  // min-replicas-to-write: reached only by scripts without flags (a script that declares
+  // them was refused before it ran, MayRunScript).
+  if (server.primary.RefusesWrites()) {
+    *error = "-" + std::string(errors::kNoReplicas);
+    return false;
+  }
   return true;
 }
 

@@ -1,0 +1,249 @@
+// src/exec/repl_primary.cc — see repl_primary.h.
+#include "src/exec/repl_primary.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "src/base/config.h"
+
+namespace cairn::server {
+namespace {
+
+// What a replica may hold unsent before it is disconnected: Redis's default hard limit of
+// the replica class (client-output-buffer-limit replica 256mb).
+constexpr size_t kReplicaOutputLimitBytes = size_t{256} << 20;
+
+constexpr std::string_view kPing = "*1\r\n$4\r\nPING\r\n";
+constexpr std::string_view kGetAck = "*3\r\n$8\r\nREPLCONF\r\n$6\r\nGETACK\r\n$1\r\n*\r\n";
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The host part of "host:port" (CLIENT LIST's addr).
+std::string HostOf(const std::string& addr) {
+  size_t colon = addr.rfind(':');
+  std::string host = colon == std::string::npos ? addr : addr.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  return host;
+}
+
+int64_t ConfigInt(const ConfigStore& config, std::string_view name, int64_t fallback) {
+  auto values = config.Get(name);
+  int64_t v = 0;
+  if (values.empty() || !ParseMemory(values[0].second, &v)) return fallback;
+  return v;
+}
+
+}  // namespace
+
+// The journal the store sees while replication is on: the WAL's records pass through it.
+class ReplPrimary::Tap : public store::Journal {
+ public:
+  explicit Tap(ReplPrimary* primary) : p_(primary) {}
+  uint64_t Append(std::string_view payload) override { return p_->AppendRecord(payload); }
+  uint64_t last_lsn() const override {
+    return p_->inner_ != nullptr ? p_->inner_->last_lsn() : p_->own_lsn_.load();
+  }
+  Status SyncThrough(uint64_t lsn) override {
+    return p_->inner_ != nullptr ? p_->inner_->SyncThrough(lsn) : Status::Ok();
+  }
+
+ private:
+  ReplPrimary* p_;
+};
+
+ReplPrimary::ReplPrimary(store::Store& store, std::string replid)
+    : store_(store), replid_(std::move(replid)), feed_(store), backlog_(1 << 20, 0) {}
+
+ReplPrimary::~ReplPrimary() {
+  if (tapped_.load() && store_.journal() == tap_.get()) store_.set_journal(inner_);
+}
+
+void ReplPrimary::Configure(const ConfigStore& config) {
+  int64_t size = std::max<int64_t>(ConfigInt(config, "repl-backlog-size", 1 << 20), 1);
+  ping_period_s_ = static_cast<int>(ConfigInt(config, "repl-ping-replica-period", 10));
+  min_replicas_ = static_cast<int>(ConfigInt(config, "min-replicas-to-write", 0));
+  min_replicas_max_lag_s_ = static_cast<int>(ConfigInt(config, "min-replicas-max-lag", 10));
+  if (backlog_size_.exchange(size) == size) return;
+  std::lock_guard lock(mu_);
+  backlog_.Resize(static_cast<uint64_t>(size));
+}
+
+// The WAL's journal (or none) goes behind the tap. inner_ is set before the tap is published
+// and never changes again, so the tap reads it without the mutex.
+void ReplPrimary::InstallTapLocked() {
+  backlog_active_ = true;
+  if (tapped_.load()) return;
+  tap_ = std::make_unique<Tap>(this);
+  inner_ = store_.journal();
+  store_.ReplaceJournal(tap_.get());
+  tapped_ = true;
+}
+
+uint64_t ReplPrimary::AppendRecord(std::string_view payload) {
+  std::lock_guard lock(mu_);
+  uint64_t lsn = inner_ != nullptr ? inner_->Append(payload) : own_lsn_.fetch_add(1) + 1;
+  // While a full sync waits for its cut, every record names its database: the replica that
+  // starts after the cut does not know the stream's.
+  if (syncs_pending_ > 0) feed_.ForceSelect();
+  scratch_.clear();
+  if (feed_.Translate(payload, &scratch_)) StreamLocked(scratch_, lsn);
+  if (syncs_pending_ > 0) cuts_.push_back({lsn, backlog_.offset()});
+  return lsn;
+}
+
+void ReplPrimary::StreamLocked(std::string_view bytes, uint64_t lsn) {
+  if (bytes.empty()) return;
+  backlog_.Append(bytes);
+  for (Replica& r : replicas_) r.client->mailbox.Post(bytes, kReplicaOutputLimitBytes, lsn);
+}
+
+void ReplPrimary::AddReplicaLocked(ClientState& client, uint64_t from) {
+  std::erase_if(replicas_, [&](const Replica& r) { return r.client == &client; });
+  std::string tail;
+  backlog_.CopyFrom(from, &tail);
+  uint64_t lsn = inner_ != nullptr ? inner_->last_lsn() : 0;
+  if (!tail.empty()) client.mailbox.Post(tail, 0, lsn);
+  std::string ip = client.repl_ip_address.empty() ? HostOf(client.addr) : client.repl_ip_address;
+  replicas_.push_back({&client, std::move(ip), client.repl_listening_port, from, NowMs()});
+  client.replica.store(true);
+}
+
+bool ReplPrimary::TryContinue(ClientState& client, std::string_view replid, uint64_t have) {
+  std::lock_guard lock(mu_);
+  if (!tapped_.load() || replid != replid_ || !backlog_.Covers(have)) return false;
+  AddReplicaLocked(client, have);
+  return true;
+}
+
+uint64_t ReplPrimary::BeginFullSync() {
+  std::lock_guard lock(mu_);
+  InstallTapLocked();
+  ++syncs_pending_;
+  return backlog_.offset();
+}
+
+Result<uint64_t> ReplPrimary::FinishFullSync(ClientState& client, uint64_t begin,
+                                             uint64_t cut_lsn) {
+  std::lock_guard lock(mu_);
+  uint64_t at = begin;
+  for (const Cut& cut : cuts_) {
+    if (cut.lsn <= cut_lsn) at = std::max(at, cut.offset);
+  }
+  if (--syncs_pending_ == 0) cuts_.clear();
+  if (!backlog_.Covers(at)) {
+    return Status(Code::kBusy,
+                  "the replication backlog overflowed while the RDB was built (raise "
+                  "repl-backlog-size)");
+  }
+  AddReplicaLocked(client, at);
+  return at;
+}
+
+void ReplPrimary::AbortFullSync() {
+  std::lock_guard lock(mu_);
+  if (--syncs_pending_ == 0) cuts_.clear();
+}
+
+void ReplPrimary::Detach(ClientState& client) {
+  std::lock_guard lock(mu_);
+  std::erase_if(replicas_, [&](const Replica& r) { return r.client == &client; });
+  client.replica.store(false);
+}
+
+bool ReplPrimary::OnAck(ClientState& client, uint64_t offset) {
+  int64_t now = NowMs();
+  std::lock_guard lock(mu_);
+  auto it = std::find_if(replicas_.begin(), replicas_.end(),
+                         [&](const Replica& r) { return r.client == &client; });
+  if (it == replicas_.end()) return false;
+  it->ack_offset = std::max(it->ack_offset, offset);
+  it->last_ack_ms = now;
+  // Replicas ack every second: their acks drive the keep-alive PING, so no timer is needed.
+  if (now - last_ping_ms_ >= int64_t{ping_period_s_.load()} * 1000) {
+    last_ping_ms_ = now;
+    StreamLocked(kPing, 0);
+  }
+  return true;
+}
+
+void ReplPrimary::RequestAcks() {
+  std::lock_guard lock(mu_);
+  if (!replicas_.empty()) StreamLocked(kGetAck, 0);
+}
+
+uint64_t ReplPrimary::offset() {
+  std::lock_guard lock(mu_);
+  return backlog_.offset();
+}
+
+int ReplPrimary::AckedCount(uint64_t offset) {
+  std::lock_guard lock(mu_);
+  return static_cast<int>(std::count_if(replicas_.begin(), replicas_.end(),
+                                        [&](const Replica& r) { return r.ack_offset >= offset; }));
+}
+
+int ReplPrimary::GoodReplicasLocked(int64_t now_ms, int64_t max_lag_s) {
+  return static_cast<int>(std::count_if(replicas_.begin(), replicas_.end(), [&](const Replica& r) {
+    return (now_ms - r.last_ack_ms) / 1000 <= max_lag_s;
+  }));
+}
+
+bool ReplPrimary::RefusesWrites() {
+  int min = min_replicas_.load(std::memory_order_relaxed);
+  if (min <= 0) return false;
+  int64_t now = NowMs();
+  std::lock_guard lock(mu_);
+  return GoodReplicasLocked(now, min_replicas_max_lag_s_.load()) < min;
+}
+
+std::vector<ReplPrimary::ReplicaRow> ReplPrimary::Replicas() {
+  int64_t now = NowMs();
+  std::lock_guard lock(mu_);
+  std::vector<ReplicaRow> rows;
+  for (const Replica& r : replicas_) {
+    rows.push_back({r.ip, r.port, r.ack_offset, std::max<int64_t>(now - r.last_ack_ms, 0) / 1000});
+  }
+  return rows;
+}
+
+ReplPrimary::BacklogInfo ReplPrimary::Backlog() {
+  std::lock_guard lock(mu_);
+  return {backlog_active_, backlog_.size(), backlog_.offset(),
+          backlog_active_ ? backlog_.first_byte_offset() : 0, backlog_.histlen()};
+}
+
+void AppendPrimaryInfo(ReplPrimary& primary, std::string* out) {
+  auto field = [out](std::string_view name, const std::string& value) {
+    out->append(name);
+    out->push_back(':');
+    out->append(value);
+    out->append("\r\n");
+  };
+  auto n = [](auto v) { return std::to_string(v); };
+  std::vector<ReplPrimary::ReplicaRow> replicas = primary.Replicas();
+  ReplPrimary::BacklogInfo b = primary.Backlog();
+  field("role", "master");
+  field("connected_slaves", n(replicas.size()));
+  for (size_t i = 0; i < replicas.size(); ++i) {
+    const ReplPrimary::ReplicaRow& r = replicas[i];
+    field("slave" + n(i), "ip=" + r.ip + ",port=" + n(r.port) + ",state=online,offset=" +
+                              n(r.offset) + ",lag=" + n(r.lag_s));
+  }
+  field("master_failover_state", "no-failover");
+  field("master_replid", primary.replid());
+  field("master_replid2", std::string(40, '0'));
+  field("master_repl_offset", n(b.offset));
+  field("second_repl_offset", "-1");
+  field("repl_backlog_active", b.active ? "1" : "0");
+  field("repl_backlog_size", n(b.size));
+  field("repl_backlog_first_byte_offset", n(b.first_byte_offset));
+  field("repl_backlog_histlen", n(b.histlen));
+}
+
+}  // namespace cairn::server

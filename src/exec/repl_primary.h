@@ -1,0 +1,153 @@
+// src/exec/repl_primary.h — cairn as a replication primary: the replicas attached to it, the
+// stream they receive, the backlog a reconnecting one resumes from, and their acknowledged
+// offsets (WAIT, min-replicas-to-write, INFO replication, ROLE).
+//
+// The stream is fed by a tap on the store's journal (Store::ReplaceJournal): the tap passes
+// each record to the WAL (or numbers records itself when there is no WAL), translates it into
+// commands (repl_feed.h) and appends them to the backlog and to every online replica's
+// mailbox, all under one mutex, so the stream's order is the log's order. The tap goes in
+// when the first replica asks to sync; until then nothing is translated or copied. Once in,
+// it stays, so the backlog keeps serving partial resyncs.
+//
+// Full sync, without losing or doubling a write while writes go on: BeginFullSync makes the
+// tap note, for each record, its LSN and the stream offset after it; the RDB is cut at some
+// LSN (a capture, rdb_keyspace.h); FinishFullSync turns that LSN into the stream offset the
+// RDB stands for, sends the replica the backlog bytes after it and adds it to the online
+// replicas — under the tap's mutex, so the next record reaches it exactly once.
+//
+// Mailboxes (mailbox.h) carry the bytes to each replica's own I/O thread, held like replies
+// until the WAL has made them durable.
+//
+// Threading: every member is thread-safe. Lock order: shard locks, then this mutex, then a
+// mailbox's.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "src/exec/client.h"
+#include "src/exec/repl_backlog.h"
+#include "src/exec/repl_feed.h"
+#include "store/base/status.h"
+#include "store/journal.h"
+#include "store/store.h"
+
+namespace cairn::server {
+
+class ConfigStore;
+
+// The pseudo-key WAIT blocks on; each REPLCONF ACK marks it ready.
+inline constexpr std::string_view kReplicaAckKey = "\x00cairn-replica-ack";
+
+class ReplPrimary {
+ public:
+  ReplPrimary(store::Store& store, std::string replid);
+  ~ReplPrimary();
+  ReplPrimary(const ReplPrimary&) = delete;
+  ReplPrimary& operator=(const ReplPrimary&) = delete;
+
+  // Reads repl-backlog-size, repl-ping-replica-period and min-replicas-* (after CONFIG SET).
+  void Configure(const ConfigStore& config);
+
+  const std::string& replid() const { return replid_; }
+
+  // PSYNC replid offset: when replid is this primary's and the backlog holds every byte after
+  // `have` (the replica's offset), sends them to client (after the +CONTINUE reply the
+  // caller writes) and adds it as an online replica. False: a full sync is needed.
+  bool TryContinue(ClientState& client, std::string_view replid, uint64_t have);
+
+  // Full sync, step 1: installs the tap if needed; from here on, records are numbered with
+  // their stream offsets. Returns the stream offset now (the cut cannot precede it).
+  uint64_t BeginFullSync();
+  // Step 2, once an RDB cut at cut_lsn is built: the stream offset it stands for; the bytes
+  // after it go to client and it becomes an online replica. kBusy (the caller retries the
+  // full sync) when the backlog no longer holds those bytes.
+  Result<uint64_t> FinishFullSync(ClientState& client, uint64_t begin, uint64_t cut_lsn);
+  // Ends step 1 without a replica (building the RDB failed).
+  void AbortFullSync();
+
+  // The connection of client closes (or CLIENT KILL): it receives nothing more.
+  void Detach(ClientState& client);
+  // REPLCONF ACK from client; also sends the periodic PING when it is due. False when client
+  // is not an attached replica (the ack is ignored).
+  bool OnAck(ClientState& client, uint64_t offset);
+  // Asks every replica for its offset (REPLCONF GETACK *, for WAIT).
+  void RequestAcks();
+
+  uint64_t offset();  // master_repl_offset
+  // How many replicas acknowledged at least offset.
+  int AckedCount(uint64_t offset);
+  // min-replicas-to-write: whether writes are refused now (fewer replicas acknowledged within
+  // min-replicas-max-lag). One relaxed load when the option is 0.
+  bool RefusesWrites();
+
+  // ROLE's and INFO's view of the replicas.
+  struct ReplicaRow {
+    std::string ip;
+    int port;
+    uint64_t offset;
+    int64_t lag_s;  // seconds since its last acknowledgement
+  };
+  std::vector<ReplicaRow> Replicas();
+  struct BacklogInfo {
+    bool active;
+    uint64_t size, offset, first_byte_offset, histlen;
+  };
+  BacklogInfo Backlog();
+
+  std::atomic<uint64_t> sync_full{0};
+  std::atomic<uint64_t> sync_partial_ok{0};
+  std::atomic<uint64_t> sync_partial_err{0};
+
+ private:
+  class Tap;
+  struct Replica {
+    ClientState* client;
+    std::string ip;
+    int port;
+    uint64_t ack_offset = 0;
+    int64_t last_ack_ms = 0;
+  };
+
+  void InstallTapLocked();
+  void AddReplicaLocked(ClientState& client, uint64_t from);
+  // Appends bytes to the stream: the backlog and every online replica. lsn: what the bytes
+  // reveal (their mailboxes hold them until it is durable).
+  void StreamLocked(std::string_view bytes, uint64_t lsn);
+  uint64_t AppendRecord(std::string_view payload);
+  int GoodReplicasLocked(int64_t now_ms, int64_t max_lag_s);
+
+  store::Store& store_;
+  const std::string replid_;
+  std::mutex mu_;
+  std::unique_ptr<Tap> tap_;               // guarded by mu_; set once
+  store::Journal* inner_ = nullptr;        // the journal the tap passes records to (guarded)
+  std::atomic<bool> tapped_{false};
+  std::atomic<uint64_t> own_lsn_{0};       // LSNs when there is no WAL
+  ReplFeed feed_;                          // guarded
+  ReplBacklog backlog_;                    // guarded
+  bool backlog_active_ = false;            // guarded
+  std::vector<Replica> replicas_;          // guarded
+  int syncs_pending_ = 0;                  // guarded
+  struct Cut {
+    uint64_t lsn, offset;
+  };
+  std::vector<Cut> cuts_;                  // guarded; only while syncs_pending_ > 0
+  int64_t last_ping_ms_ = 0;               // guarded
+  std::string scratch_;                    // guarded
+  std::atomic<int64_t> backlog_size_{1 << 20};
+  std::atomic<int> ping_period_s_{10};
+  std::atomic<int> min_replicas_{0};
+  std::atomic<int> min_replicas_max_lag_s_{10};
+};
+
+// The INFO replication section of a primary, with Redis's fields (role:master,
+// connected_slaves, slave<n>:..., master_replid, master_repl_offset, repl_backlog_*).
+void AppendPrimaryInfo(ReplPrimary& primary, std::string* out);
+
+}  // namespace cairn::server

@@ -1,0 +1,230 @@
+"""cairn as a replication primary, with real redis-server replicas.
+
+A `redis-server --replicaof` cairn loads cairn's RDB (a full sync taken while writes go on)
+and then follows the stream; afterwards both hold the same keys, values and absolute expiry
+times, across every type, INCRBYFLOAT, SPOP, MULTI, a Lua script and several databases. A
+replica whose link is cut (CLIENT KILL TYPE replica) resumes with a partial resync from the
+backlog instead of a second full sync. WAIT counts acknowledging replicas, min-replicas-to-write
+refuses writes without enough of them, and INFO replication / ROLE / CLIENT LIST show them as
+Redis does.
+"""
+import os
+import random
+import sys
+import threading
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from harness import REFERENCE_BINARY, ServerProcess, is_reference_redis, persistence_args
+
+SCRIPT = ("local m = redis.call('SPOP', KEYS[1]) "
+          "if m then redis.call('RPUSH', KEYS[2], m) end "
+          "return redis.call('INCRBYFLOAT', KEYS[3], ARGV[1])")
+
+
+def mixed_writes(r, rounds, seed, stop=None):
+    """Pipelined writes over every type, with effects a replica must not recompute: `rounds`
+    rounds, or until `stop` is set when given."""
+    rng = random.Random(seed)
+    n = 0
+    while (n < rounds) if stop is None else not stop.is_set():
+        n += 1
+        p = r.pipeline(transaction=False)
+        for i in range(20):
+            k = rng.randrange(50)
+            p.set("s:%d" % k, "v%d" % n, ex=rng.randrange(100, 1000))
+            p.incrbyfloat("f:%d" % (k % 5), "0.1")
+            p.sadd("set:%d" % (k % 4), *["m%d" % rng.randrange(30) for _ in range(3)])
+            p.spop("set:%d" % (k % 4))
+            p.rpush("l:%d" % (k % 6), "a%d" % n, "b%d" % i)
+            p.lpop("l:%d" % (k % 6))
+            p.linsert("l:%d" % (k % 6), "BEFORE", "b%d" % i, "ins")
+            p.hset("h:%d" % (k % 3), "f%d" % rng.randrange(20), n)
+            p.hincrbyfloat("h:%d" % (k % 3), "float", 1.25)
+            p.zadd("z:%d" % (k % 3), {"m%d" % rng.randrange(40): rng.random() * 100})
+            p.zincrby("z:%d" % (k % 3), 0.3, "m1")
+            p.xadd("x", {"n": n, "i": i}, maxlen=200, approximate=False)
+            p.execute_command("EVAL", SCRIPT, 3, "set:%d" % (k % 4), "popped", "scripted", "0.5")
+            p.expire("l:%d" % (k % 6), 5000)
+            p.delete("s:%d" % ((k + 7) % 50))
+        p.xreadgroup("g", "alice", {"x": ">"}, count=5)
+        p.execute_command("SELECT", 3)
+        p.set("db3:%d" % (n % 10), n)
+        p.execute_command("SELECT", 0)
+        p.execute()
+        tx = r.pipeline(transaction=True)
+        tx.incr("tx:counter")
+        tx.lpush("tx:list", n)
+        tx.hset("tx:hash", "n", n)
+        tx.execute()
+
+
+def contents(r):
+    """Every key of every database: type, value as a user reads it, absolute expiry."""
+    out = {}
+    for db in range(16):
+        r.execute_command("SELECT", db)
+        for key in r.scan_iter(count=1000):
+            kind = r.type(key).decode()
+            if kind == "string":
+                value = r.get(key)
+            elif kind == "list":
+                value = r.lrange(key, 0, -1)
+            elif kind == "set":
+                value = sorted(r.smembers(key))
+            elif kind == "hash":
+                value = sorted(r.hgetall(key).items())
+            elif kind == "zset":
+                value = r.zrange(key, 0, -1, withscores=True)
+            else:
+                info = r.xinfo_stream(key)
+                groups = [(g["name"], g["pending"], g["last-delivered-id"])
+                          for g in r.xinfo_groups(key)]
+                value = (r.xrange(key), groups, info["last-generated-id"])
+            out[(db, key)] = (kind, value, r.execute_command("PEXPIRETIME", key))
+    r.execute_command("SELECT", 0)
+    return out
+
+
+def info_field(r, section, name):
+    return r.info(section).get(name)
+
+
+@unittest.skipIf(is_reference_redis(), "cairn as the primary of a redis-server")
+@unittest.skipUnless(os.path.exists(REFERENCE_BINARY), "needs redis-server")
+class ReplicationPrimaryTest(unittest.TestCase):
+    def setUp(self):
+        self.servers = []
+
+    def tearDown(self):
+        for s in reversed(self.servers):
+            s.stop()
+
+    def start_cairn(self, *args):
+        s = ServerProcess(list(args)).start()
+        self.servers.append(s)
+        return s
+
+    def start_replica(self, primary):
+        s = ServerProcess(["--replicaof", "127.0.0.1", primary.port,
+                           "--repl-diskless-load", "disabled"],
+                          binary=REFERENCE_BINARY).start()
+        self.servers.append(s)
+        return s
+
+    def wait_caught_up(self, primary, replica, timeout=30.0):
+        """Until the replica's link is up and it holds every byte of cairn's stream."""
+        p, r = primary.client(), replica.client()
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            mine = p.info("replication")
+            theirs = r.info("replication")
+            if (theirs.get("master_link_status") == "up"
+                    and theirs.get("master_sync_in_progress") == 0
+                    and theirs.get("master_repl_offset") == mine["master_repl_offset"]):
+                return mine["master_repl_offset"]
+            time.sleep(0.05)
+        self.fail("replica did not catch up: cairn %r, replica %r; replica log:\n%s"
+                  % (p.info("replication"), r.info("replication"), replica.log_text()[-3000:]))
+
+    def test_full_sync_while_writes_go_on_leaves_both_sides_identical(self):
+        cairn = self.start_cairn(*persistence_args())
+        r = cairn.client()
+        r.xgroup_create("x", "g", id="0", mkstream=True)
+        r.execute_command("FUNCTION", "LOAD",
+                          "#!lua name=lib\nredis.register_function('f', function() return 1 end)")
+        mixed_writes(r, 40, seed=1)
+        writer_error = []
+        stop = threading.Event()
+
+        def writer():
+            try:
+                mixed_writes(cairn.client(), 0, seed=2, stop=stop)
+            except Exception as e:  # reported by the main thread
+                writer_error.append(e)
+
+        t = threading.Thread(target=writer)
+        t.start()
+        replica = self.start_replica(cairn)  # syncs while the writer runs
+        deadline = time.time() + 30
+        while r.info("replication")["connected_slaves"] == 0 and time.time() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.3)  # the writer goes on once the replica follows the stream
+        stop.set()
+        t.join()
+        self.assertEqual(writer_error, [])
+        mixed_writes(r, 5, seed=3)  # after the sync: the stream alone carries these
+        self.wait_caught_up(cairn, replica)
+        rr = replica.client()
+        mine, theirs = contents(r), contents(rr)
+        self.assertGreater(len(mine), 50)
+        self.assertEqual(mine.keys(), theirs.keys())
+        for key in mine:
+            self.assertEqual(mine[key], theirs[key], key)
+        self.assertEqual(rr.execute_command("FUNCTION", "LIST")[0][1], b"lib")
+        self.assertEqual(info_field(r, "stats", "sync_full"), 1)
+
+    def test_partial_resync_after_the_link_is_cut(self):
+        cairn = self.start_cairn()
+        r = cairn.client()
+        r.set("before", "1")
+        replica = self.start_replica(cairn)
+        self.wait_caught_up(cairn, replica)
+        rr = replica.client()
+        self.assertEqual(rr.get("before"), b"1")
+        self.assertEqual(r.execute_command("CLIENT", "KILL", "TYPE", "replica"), 1)
+        for i in range(100):
+            r.set("while-cut:%d" % i, i)
+        offset = self.wait_caught_up(cairn, replica)
+        self.assertEqual(rr.get("while-cut:99"), b"99")
+        stats = r.info("stats")
+        self.assertEqual((stats["sync_full"], stats["sync_partial_ok"]), (1, 1))
+        self.assertIn("Successful partial resynchronization", replica.log_text())
+        self.assertEqual(rr.info("replication")["master_repl_offset"], offset)
+
+    def test_wait_role_info_client_list_and_min_replicas(self):
+        cairn = self.start_cairn()
+        r = cairn.client()
+        # No replica yet: WAIT answers at once, writes are refused with min-replicas-to-write.
+        self.assertEqual(r.execute_command("WAIT", 0, 0), 0)
+        r.config_set("min-replicas-to-write", 1)
+        with self.assertRaisesRegex(Exception, "NOREPLICAS Not enough good replicas to write."):
+            r.set("k", "v")
+        replica = self.start_replica(cairn)
+        self.wait_caught_up(cairn, replica)
+        r.set("k", "v")  # one good replica now
+        self.assertEqual(r.execute_command("WAIT", 1, 0), 1)
+        self.assertEqual(r.execute_command("WAIT", 2, 100), 1)  # times out with the count
+        r.config_set("min-replicas-to-write", 2)
+        with self.assertRaisesRegex(Exception, "NOREPLICAS"):
+            r.set("k", "v2")
+        r.config_set("min-replicas-to-write", 0)
+
+        rep = r.info("replication")
+        self.assertEqual(rep["role"], "master")
+        self.assertEqual(rep["connected_slaves"], 1)
+        slave = rep["slave0"]
+        self.assertEqual((slave["ip"], slave["port"], slave["state"]),
+                         ("127.0.0.1", replica.port, "online"))
+        self.assertEqual(rep["repl_backlog_active"], 1)
+        self.assertEqual(rep["repl_backlog_first_byte_offset"], 1)
+        self.assertEqual(rep["master_replid"],
+                         replica.client().info("replication")["master_replid"])
+        role = r.execute_command("ROLE")
+        self.assertEqual(role[0], b"master")
+        self.assertEqual(role[2][0][:2], [b"127.0.0.1", str(replica.port).encode()])
+        listed = r.execute_command("CLIENT", "LIST", "TYPE", "replica").decode()
+        self.assertIn("flags=S", listed)
+        self.assertNotIn("flags=S", r.execute_command("CLIENT", "LIST", "TYPE", "normal").decode())
+        self.servers.remove(replica)
+        replica.stop()
+        deadline = time.time() + 10
+        while r.info("replication")["connected_slaves"] != 0 and time.time() < deadline:
+            time.sleep(0.05)
+        self.assertEqual(r.info("replication")["connected_slaves"], 0)
+
+
+if __name__ == "__main__":
+    unittest.main()
