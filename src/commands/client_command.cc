@@ -102,15 +102,15 @@ void CmdClientInfo(CommandContext& ctx) {
   ctx.reply.WriteVerbatim(line + "\n");
 }
 
-// Redis's client types. Every cairn client is "normal" (no replicas, no pub/sub yet).
-// The client classes of CLIENT LIST/KILL TYPE. cairn has no replication yet, so no client
-// is a master or a replica; a client with any subscription is "pubsub", as in Redis.
-enum class ClientType { kNormal, kPubSub, kNone };
+// The client classes of CLIENT LIST/KILL TYPE: a replica's link to its primary is "master";
+// a client with any subscription is "pubsub", as in Redis.
+enum class ClientType { kNormal, kPubSub, kMaster, kNone };
 
 std::optional<ClientType> ParseClientType(std::string_view type) {
   if (EqualsIgnoreCase(type, "normal")) return ClientType::kNormal;
   if (EqualsIgnoreCase(type, "pubsub")) return ClientType::kPubSub;
-  if (EqualsIgnoreCase(type, "master") || EqualsIgnoreCase(type, "replica") ||
+  if (EqualsIgnoreCase(type, "master")) return ClientType::kMaster;
+  if (EqualsIgnoreCase(type, "replica") ||
       EqualsIgnoreCase(type, "slave")) {
     return ClientType::kNone;
   }
@@ -123,6 +123,7 @@ bool IsOfType(const ClientState& c, ClientType type) {
                     c.pubsub.pattern_count.load(std::memory_order_relaxed) +
                     c.pubsub.shard_count.load(std::memory_order_relaxed) >
                 0;
+  if (type == ClientType::kMaster || c.is_master) return type == ClientType::kMaster && c.is_master;
   return type == ClientType::kPubSub ? pubsub : type == ClientType::kNormal && !pubsub;
 }
 

@@ -269,13 +269,14 @@ void AppendStats(CommandContext& ctx, std::string* out) {
 }
 
 void AppendReplication(CommandContext& ctx, std::string* out) {
-  Field(out, "role", "master");
-  Field(out, "connected_slaves", 0);
-  Field(out, "master_failover_state", "no-failover");
-  Field(out, "master_replid", ctx.server.run_id);
-  Field(out, "master_replid2", std::string(40, '0'));
-  Field(out, "master_repl_offset", 0);
-  Field(out, "second_repl_offset", -1);
+  if (ctx.server.replica.active.load()) {
+    AppendReplicaInfo(ctx.server, out);
+  } else {
+    Field(out, "role", "master");
+    Field(out, "connected_slaves", 0);
+    Field(out, "master_failover_state", "no-failover");
+  }
+  AppendReplidInfo(ctx.server, out);
   Field(out, "repl_backlog_active", 0);
   Field(out, "repl_backlog_size", 1048576);
   Field(out, "repl_backlog_first_byte_offset", 0);

@@ -90,10 +90,11 @@ void SyncGeneric(CommandContext& ctx, bool psync) {
   ctx.client.close_after_reply = true;  // an RDB-only client is done
 }
 
-// REPLICAOF NO ONE keeps a primary a primary (what Sentinel sends to the one it promotes);
-// following another server is not available yet, and says so.
+// REPLICAOF host port follows a primary (src/net/replica_link.h does the work); REPLICAOF
+// NO ONE promotes this server, keeping its data (what Sentinel sends to the one it promotes).
 void CmdReplicaOf(CommandContext& ctx) {
   if (EqualsIgnoreCase(ctx.args[1], "no") && EqualsIgnoreCase(ctx.args[2], "one")) {
+    StopReplicating(ctx.server);
     ctx.reply.WriteOk();
     return;
   }
@@ -104,7 +105,34 @@ void CmdReplicaOf(CommandContext& ctx) {
     ctx.reply.WriteError("ERR Invalid master port");
     return;
   }
-  ctx.reply.WriteError("ERR cairn cannot be a replica yet: it is always a primary");
+  if (!StartReplicating(ctx.server, std::string(ctx.args[1]), static_cast<int>(port))) {
+    ctx.reply.WriteSimple("OK Already connected to specified master");
+    return;
+  }
+  ctx.reply.WriteOk();
+}
+
+// ROLE: ["master", offset, []] or ["slave", host, port, link state, offset].
+void CmdRole(CommandContext& ctx) {
+  ReplicaState& r = ctx.server.replica;
+  resp::Writer& w = ctx.reply;
+  if (!r.active.load()) {
+    w.WriteArrayLen(3);
+    w.WriteBulk("master");
+    w.WriteInteger(r.offset.load());
+    w.WriteArrayLen(0);
+    return;
+  }
+  LinkState link = r.link.load();
+  w.WriteArrayLen(5);
+  w.WriteBulk("slave");
+  {
+    std::lock_guard lock(r.mu);
+    w.WriteBulk(r.host);
+    w.WriteInteger(r.port);
+  }
+  w.WriteBulk(LinkStateName(link));
+  w.WriteInteger(link == LinkState::kConnected ? r.offset.load() : -1);
 }
 
 void CmdSync(CommandContext& ctx) { SyncGeneric(ctx, false); }
@@ -127,6 +155,10 @@ void RegisterReplicationCommands(CommandTable& table) {
        .handler = CmdReplicaOf, .group = "server", .since = "1.0.0",
        .summary = "Make the server a replica of another instance, or promote it as master.",
        .complexity = "O(1)", .syntax = "host port"},
+      {.name = "role", .arity = 1, .flags = kNoScript | kLoading | kStale | kFast,
+       .handler = CmdRole, .group = "server", .since = "2.8.12",
+       .summary = "Return the role of the instance in the context of replication",
+       .complexity = "O(1)"},
       {.name = "sync", .arity = 1, .flags = kAdmin | kNoScript | kNoMulti, .handler = CmdSync,
        .group = "server", .since = "1.0.0",
        .summary = "Internal command used for replication"},

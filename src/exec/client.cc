@@ -26,6 +26,7 @@ std::string ClientListLine(const ClientState& c, const CommandSpec* cmd, int mul
   int ssub = c.pubsub.shard_count.load(std::memory_order_relaxed);
   // Redis's flag letters, in its order: P subscriber, x in MULTI, b blocked; N for none.
   std::string flags;
+  if (c.is_master) flags += 'M';
   if (sub + psub + ssub > 0) flags += 'P';
   if (multi >= 0) flags += 'x';
   if (c.blocked.load(std::memory_order_relaxed)) flags += 'b';

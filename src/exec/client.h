@@ -32,6 +32,7 @@ struct ClientState {
   bool authenticated = true;
   bool close_after_reply = false;  // QUIT, or a protocol error
   bool repl_rdb_only = false;      // REPLCONF rdb-only 1: SYNC/PSYNC send the RDB only
+  bool is_master = false;  // the primary's stream on a replica (set before it is registered)
   std::string addr = "in-process:0";
   std::string laddr = "in-process:0";
   int fd = -1;
