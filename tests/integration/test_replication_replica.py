@@ -178,6 +178,28 @@ class ReplicaOfRedisTest(unittest.TestCase):
         wait_for(lambda: "slave0" in primary.client().info("replication"), "replica listed")
         self.assertEqual(primary.client().info("replication")["slave0"]["port"], replica.port)
 
+    def test_masterauth_and_masteruser_authenticate_to_the_primary(self):
+        primary = self.track(start_primary(["--requirepass", "sekret"]))
+        pc = primary.client(password="sekret")
+        pc.set("k", "v")
+        pc.acl_setuser("repl", enabled=True, passwords=["+replpw"], commands=["+@all"],
+                       keys=["*"])
+        replica = self.track(ServerProcess().start())
+        rc = replica.client()
+        rc.config_set("masterauth", "sekret")
+        self.assertEqual(rc.config_get("masterauth"), {"masterauth": "sekret"})
+        primary.client = lambda **kw: redis.Redis(host="127.0.0.1", port=primary.port,
+                                                  password="sekret")
+        self.replica_of(primary, replica)
+        wait_for(lambda: rc.get("k") == b"v", "k on the replica")
+        # As an ACL user: the link is re-established with AUTH masteruser masterauth.
+        rc.config_set("masteruser", "repl")
+        rc.config_set("masterauth", "replpw")
+        self.assertEqual(rc.client_kill_filter(_type="master"), 1)
+        pc.set("k2", "v2")
+        wait_for(lambda: rc.get("k2") == b"v2", "k2 after re-authenticating as repl")
+        self.assertEqual(rc.info("replication")["master_link_status"], "up")
+
     def test_expired_keys_read_as_missing_and_the_primary_deletes_them(self):
         primary = self.track(start_primary())
         replica = self.track(ServerProcess().start())
