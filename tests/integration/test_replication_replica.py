@@ -248,7 +248,8 @@ class ReplicaOfRedisTest(unittest.TestCase):
         self.assertIsNone(rc.get("after-promotion"))
 
     def test_partial_resync_after_the_master_link_is_killed(self):
-        primary = self.track(start_primary())
+        # A disk-based primary: the RDB comes as $<length>, the stream right behind it.
+        primary = self.track(start_primary(["--repl-diskless-sync", "no"]))
         replica = self.track(ServerProcess().start())
         rc = self.replica_of(primary, replica)
         write_mix(primary.client(), 30, "a")
