@@ -123,7 +123,9 @@ bool IsOfType(const ClientState& c, ClientType type) {
                     c.pubsub.pattern_count.load(std::memory_order_relaxed) +
                     c.pubsub.shard_count.load(std::memory_order_relaxed) >
                 0;
-  if (type == ClientType::kMaster || c.is_master) return type == ClientType::kMaster && c.is_master;
+  if (type == ClientType::kMaster || c.is_master) {
+    return type == ClientType::kMaster && c.is_master;
+  }
   return type == ClientType::kPubSub ? pubsub : type == ClientType::kNormal && !pubsub;
 }
 

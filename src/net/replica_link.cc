@@ -175,7 +175,9 @@ class Session {
     ssize_t n = ::recv(fd_, in_.data() + old, kReadChunk, 0);
     in_.resize(old + static_cast<size_t>(std::max<ssize_t>(n, 0)));
     if (n == 0) return LinkError("the MASTER closed the connection");
-    if (n < 0 && errno != EAGAIN && errno != EINTR) return Status::IoError(errno, "reading from MASTER");
+    if (n < 0 && errno != EAGAIN && errno != EINTR) {
+      return Status::IoError(errno, "reading from MASTER");
+    }
     if (n > 0) r_.last_io_ms = WallMs();
     return Status::Ok();
   }
@@ -228,7 +230,10 @@ class Session {
     std::string port = ConfigValue("replica-announce-port");
     if (port.empty() || port == "0") port = std::to_string(state_.tcp_port.load());
     if (Status st = Call({"REPLCONF", "listening-port", port}, &reply); !st.ok()) return st;
-    if (reply[0] == '-') Log(LogLevel::kNotice, "(Non critical) MASTER does not understand REPLCONF listening-port: %s", reply.c_str());
+    if (reply[0] == '-') {
+      Log(LogLevel::kNotice, "(Non critical) MASTER does not understand REPLCONF "
+          "listening-port: %s", reply.c_str());
+    }
     if (Status st = Call({"REPLCONF", "capa", "eof", "capa", "psync2"}, &reply); !st.ok()) {
       return st;
     }
