@@ -328,6 +328,8 @@ Store::ShardSetLock::~ShardSetLock() {
 
 namespace {
 thread_local uint64_t observed_lsn = 0;
+// A SetMeta op that rides in this thread's next record (SetMetaWithNextRecord).
+thread_local std::string next_record_meta;
 }  // namespace
 
 uint64_t Store::TakeObservedLsn() { return std::exchange(observed_lsn, 0); }
@@ -339,6 +341,10 @@ void Store::ObserveLsn(uint64_t lsn) { observed_lsn = std::max(observed_lsn, lsn
 void Store::Commit(std::span<const size_t> shards) {
   std::string& pending = EffectBuffer::Pending();
   if (!pending.empty()) {
+    if (!next_record_meta.empty()) [[unlikely]] {
+      pending.append(next_record_meta);
+      next_record_meta.clear();
+    }
     if (Journal* journal = journal_.load(std::memory_order_acquire); journal != nullptr) {
       uint64_t lsn = journal->Append(pending);
       for (size_t s : shards) shards_[s].last_lsn = lsn;
@@ -459,6 +465,17 @@ void Store::SetMeta(std::string_view name, std::string_view value) {
   record.append(name);
   record.append(value);
   observed_lsn = std::max(observed_lsn, journal->Append(record));
+}
+
+void Store::SetMetaWithNextRecord(std::string_view name, std::string_view value) {
+  std::lock_guard lock(meta_mu_);
+  meta_[std::string(name)] = std::string(value);
+  if (journal_ == nullptr) return;
+  next_record_meta.clear();
+  PutU8(&next_record_meta, kOpSetMeta);
+  PutLengths(&next_record_meta, name.size(), value.size());
+  next_record_meta.append(name);
+  next_record_meta.append(value);
 }
 
 void Store::DeleteMeta(std::string_view name) {

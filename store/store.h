@@ -247,6 +247,11 @@ class Store {
   void SetMeta(std::string_view name, std::string_view value);
   void DeleteMeta(std::string_view name);
   std::map<std::string, std::string> Meta() const;
+  // Like SetMeta, but the change is logged inside the calling thread's next record that
+  // holds a key change (the same WAL record, so recovery sees both or neither), not as a
+  // record of its own; a later call on the thread before that record replaces it. A
+  // replica stamps its replication offset on the writes of its primary's stream this way.
+  void SetMetaWithNextRecord(std::string_view name, std::string_view value);
 
   // Whether this thread is inside Atomically().
   static bool InTransaction() { return transaction_ != nullptr; }

@@ -635,6 +635,13 @@ Status ConfigStore::Set(std::string_view name, std::string_view value) {
   return Assign(*o, config_, values);
 }
 
+void ConfigStore::SetAcceptedValue(std::string_view name, std::string value) {
+  std::lock_guard lock(mu_);
+  const Option* o = FindOption(name);
+  if (o == nullptr || o->accepted < 0) return;
+  config_.accepted[static_cast<size_t>(o->accepted)] = std::move(value);
+}
+
 bool ConfigStore::Known(std::string_view name) const { return FindOption(name) != nullptr; }
 
 std::string ConfigStore::CanonicalName(std::string_view name) const {

@@ -157,6 +157,10 @@ class ConfigStore {
   // CONFIG SET of one option at run time. On failure, kInvalid whose message is Redis's
   // reason text ("unknown", kImmutableConfig, "argument must be 'yes' or 'no'"...).
   Status Set(std::string_view name, std::string_view value);
+  // The server records a value its own commands manage in an accepted-only option (REPLICAOF
+  // sets replicaof, "" for none), immutable ones included, unchecked, so CONFIG GET and
+  // CONFIG REWRITE show it. Unknown names and real options are ignored.
+  void SetAcceptedValue(std::string_view name, std::string value);
   // True if name is a known option (or alias).
   bool Known(std::string_view name) const;
   // The option's own name for name or its alias ("" if unknown).

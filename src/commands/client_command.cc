@@ -103,17 +103,17 @@ void CmdClientInfo(CommandContext& ctx) {
 }
 
 // The client classes of CLIENT LIST/KILL TYPE: a replica attached to this primary is
-// "replica" (or "slave"); else a client with any subscription is "pubsub", as in Redis. No
-// client is a "master" (cairn does not follow one).
-enum class ClientType { kNormal, kPubSub, kReplica, kNone };
+// "replica" (or "slave"), a replica's link to its own primary is "master"; else a client
+// with any subscription is "pubsub", as in Redis.
+enum class ClientType { kNormal, kPubSub, kReplica, kMaster };
 
 std::optional<ClientType> ParseClientType(std::string_view type) {
   if (EqualsIgnoreCase(type, "normal")) return ClientType::kNormal;
   if (EqualsIgnoreCase(type, "pubsub")) return ClientType::kPubSub;
+  if (EqualsIgnoreCase(type, "master")) return ClientType::kMaster;
   if (EqualsIgnoreCase(type, "replica") || EqualsIgnoreCase(type, "slave")) {
     return ClientType::kReplica;
   }
-  if (EqualsIgnoreCase(type, "master")) return ClientType::kNone;
   return std::nullopt;
 }
 
@@ -125,6 +125,9 @@ bool IsOfType(const ClientState& c, ClientType type) {
                     c.pubsub.pattern_count.load(std::memory_order_relaxed) +
                     c.pubsub.shard_count.load(std::memory_order_relaxed) >
                 0;
+  if (type == ClientType::kMaster || c.is_master) {
+    return type == ClientType::kMaster && c.is_master;
+  }
   return type == ClientType::kPubSub ? pubsub : type == ClientType::kNormal && !pubsub;
 }
 

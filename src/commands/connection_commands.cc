@@ -176,7 +176,7 @@ void WriteHelloReply(CommandContext& ctx) {
   w.WriteBulk("mode");
   w.WriteBulk("standalone");
   w.WriteBulk("role");
-  w.WriteBulk("master");
+  w.WriteBulk(ctx.server.replica.active.load() ? "replica" : "master");
   w.WriteBulk("modules");
   w.WriteArrayLen(0);
   w.WriteBulk("cairn_version");

@@ -309,7 +309,23 @@ void AppendStats(CommandContext& ctx, std::string* out) {
 }
 
 void AppendReplication(CommandContext& ctx, std::string* out) {
-  AppendPrimaryInfo(ctx.server.primary, out);
+  if (ctx.server.replica.active.load()) {
+    AppendReplicaInfo(ctx.server, out);
+    AppendReplidInfo(ctx.server, out);
+    Field(out, "repl_backlog_active", 0);
+    Field(out, "repl_backlog_size", 1048576);
+    Field(out, "repl_backlog_first_byte_offset", 0);
+    Field(out, "repl_backlog_histlen", 0);
+    return;
+  }
+  std::string replid2;
+  int64_t second_offset = -1;
+  {
+    std::lock_guard lock(ctx.server.replica.mu);
+    replid2 = ctx.server.replica.replid2;
+    second_offset = ctx.server.replica.second_offset;
+  }
+  AppendPrimaryInfo(ctx.server.primary, replid2, second_offset, out);
 }
 
 std::string Seconds(const timeval& tv) {

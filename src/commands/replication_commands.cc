@@ -1,5 +1,6 @@
-// src/commands/replication_commands.cc — the primary's side of Redis replication: REPLCONF,
-// SYNC/PSYNC, WAIT and ROLE, and REPLICAOF/SLAVEOF NO ONE (cairn is always a primary).
+// src/commands/replication_commands.cc — Redis replication's commands: the primary's side
+// (REPLCONF, SYNC/PSYNC, WAIT), ROLE in both forms, and REPLICAOF/SLAVEOF, which starts or
+// stops following a primary (src/net/replica_link.h).
 //
 // A replica (`redis-server --replicaof`) sends REPLCONF listening-port/capa, then PSYNC. When
 // its replication ID and offset are still covered by the backlog it gets `+CONTINUE <replid>`
@@ -187,7 +188,7 @@ void CmdWait(CommandContext& ctx) {
 }
 
 // ROLE of a primary: "master", its offset, and (ip, port, offset) of each replica.
-void CmdRole(CommandContext& ctx) {
+void ReplyPrimaryRole(CommandContext& ctx) {
   std::vector<ReplPrimary::ReplicaRow> replicas = ctx.server.primary.Replicas();
   ctx.reply.WriteArrayLen(3);
   ctx.reply.WriteBulk("master");
@@ -201,10 +202,11 @@ void CmdRole(CommandContext& ctx) {
   }
 }
 
-// REPLICAOF NO ONE keeps a primary a primary (what Sentinel sends to the one it promotes);
-// following another server is not available yet, and says so.
+// REPLICAOF host port follows a primary (src/net/replica_link.h does the work); REPLICAOF
+// NO ONE promotes this server, keeping its data (what Sentinel sends to the one it promotes).
 void CmdReplicaOf(CommandContext& ctx) {
   if (EqualsIgnoreCase(ctx.args[1], "no") && EqualsIgnoreCase(ctx.args[2], "one")) {
+    StopReplicating(ctx.server);
     ctx.reply.WriteOk();
     return;
   }
@@ -215,7 +217,31 @@ void CmdReplicaOf(CommandContext& ctx) {
     ctx.reply.WriteError("ERR Invalid master port");
     return;
   }
-  ctx.reply.WriteError("ERR cairn cannot be a replica yet: it is always a primary");
+  if (!StartReplicating(ctx.server, std::string(ctx.args[1]), static_cast<int>(port))) {
+    ctx.reply.WriteSimple("OK Already connected to specified master");
+    return;
+  }
+  ctx.reply.WriteOk();
+}
+
+// ROLE: a primary's form, or ["slave", host, port, link state, offset].
+void CmdRole(CommandContext& ctx) {
+  ReplicaState& r = ctx.server.replica;
+  resp::Writer& w = ctx.reply;
+  if (!r.active.load()) {
+    ReplyPrimaryRole(ctx);
+    return;
+  }
+  LinkState link = r.link.load();
+  w.WriteArrayLen(5);
+  w.WriteBulk("slave");
+  {
+    std::lock_guard lock(r.mu);
+    w.WriteBulk(r.host);
+    w.WriteInteger(r.port);
+  }
+  w.WriteBulk(LinkStateName(link));
+  w.WriteInteger(link == LinkState::kConnected ? r.offset.load() : -1);
 }
 
 void CmdSync(CommandContext& ctx) { SyncGeneric(ctx, false); }
@@ -238,6 +264,10 @@ void RegisterReplicationCommands(CommandTable& table) {
        .handler = CmdReplicaOf, .group = "server", .since = "1.0.0",
        .summary = "Make the server a replica of another instance, or promote it as master.",
        .complexity = "O(1)", .syntax = "host port"},
+      {.name = "role", .arity = 1, .flags = kNoScript | kLoading | kStale | kFast,
+       .handler = CmdRole, .group = "server", .since = "2.8.12",
+       .summary = "Return the role of the instance in the context of replication",
+       .complexity = "O(1)"},
       {.name = "sync", .arity = 1, .flags = kAdmin | kNoScript | kNoMulti, .handler = CmdSync,
        .group = "server", .since = "1.0.0",
        .summary = "Internal command used for replication"},
@@ -246,10 +276,6 @@ void RegisterReplicationCommands(CommandTable& table) {
        .summary = "Wait for the synchronous replication of all the write commands sent in the "
                   "context of the current connection",
        .complexity = "O(1)", .syntax = "numreplicas timeout"},
-      {.name = "role", .arity = 1, .flags = kNoScript | kLoading | kStale | kFast,
-       .handler = CmdRole, .group = "server", .since = "2.8.12",
-       .summary = "Return the role of the instance in the context of replication",
-       .complexity = "O(1)"},
       {.name = "psync", .arity = -3, .flags = kAdmin | kNoScript | kNoMulti, .handler = CmdPsync,
        .group = "server", .since = "2.8.0",
        .summary = "Internal command used for replication",

@@ -28,6 +28,7 @@ std::string ClientListLine(const ClientState& c, const CommandSpec* cmd, int mul
   // for none.
   std::string flags;
   if (c.replica.load(std::memory_order_relaxed)) flags += 'S';
+  if (c.is_master) flags += 'M';
   if (sub + psub + ssub > 0) flags += 'P';
   if (multi >= 0) flags += 'x';
   if (c.blocked.load(std::memory_order_relaxed)) flags += 'b';

@@ -34,6 +34,7 @@ struct ClientState {
   bool repl_rdb_only = false;      // REPLCONF rdb-only 1: SYNC/PSYNC send the RDB only
   int repl_listening_port = 0;     // REPLCONF listening-port: the replica's own port
   std::string repl_ip_address;     // REPLCONF ip-address (empty: the connection's address)
+  bool is_master = false;  // the primary's stream on a replica (set before it is registered)
   std::string addr = "in-process:0";
   std::string laddr = "in-process:0";
   int fd = -1;

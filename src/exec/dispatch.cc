@@ -86,6 +86,23 @@ bool DebugAllowed(const ServerState& server, const ClientState& client) {
   return option[0].second == "local" && IsLocalClient(client);
 }
 
+// A replica refuses writes (replica-read-only) and, while its link is down with
+// replica-serve-stale-data no, everything but the commands flagged stale.
+bool RefusedOnReplica(ServerState& server, ClientState& client, const CommandSpec& spec,
+                      resp::Writer& w) {
+  const ReplicaState& r = server.replica;
+  if ((spec.flags & kWrite) && r.read_only.load(std::memory_order_relaxed)) {
+    RejectCommand(server, client, spec, w, errors::kReadOnlyReplica);
+    return true;
+  }
+  if (!(spec.flags & kStale) && !r.serve_stale.load(std::memory_order_relaxed) &&
+      r.link.load(std::memory_order_relaxed) != LinkState::kConnected) {
+    RejectCommand(server, client, spec, w, errors::kMasterDown);
+    return true;
+  }
+  return false;
+}
+
 // Replies why the server will not run spec for client now and returns true. In Redis's
 // order: DEBUG when enable-debug-command does not allow it (even in MULTI, even before
 // AUTH); then a client that has not authenticated learns nothing else (not the disk's error, not
@@ -95,6 +112,7 @@ bool DebugAllowed(const ServerState& server, const ClientState& client) {
 // subscribed mode allows (its replies would be mistaken for messages), then LOADING.
 bool Refused(ServerState& server, ClientState& client, const CommandSpec& spec,
              std::span<const std::string_view> args, resp::Writer& w) {
+  if (client.is_master) [[unlikely]] return false;  // the primary's stream always applies
   if (spec.name == "debug" && !DebugAllowed(server, client)) [[unlikely]] {
     w.WriteError(errors::kDebugNotAllowed);
     return true;
@@ -114,6 +132,9 @@ bool Refused(ServerState& server, ClientState& client, const CommandSpec& spec,
   if ((spec.flags & kWrite) && server.primary.RefusesWrites()) [[unlikely]] {
     RejectCommand(server, client, spec, w, errors::kNoReplicas);
     return true;
+  }
+  if (server.replica.active.load(std::memory_order_relaxed)) [[unlikely]] {
+    if (RefusedOnReplica(server, client, spec, w)) return true;
   }
   if (!(spec.flags & kSubscribedContext) && IsSubscriber(client) &&
       client.protocol.load(std::memory_order_relaxed) < 3) {

@@ -114,6 +114,16 @@ void ReplPrimary::AddReplicaLocked(ClientState& client, uint64_t from) {
   client.replica.store(true);
 }
 
+std::string ReplPrimary::replid() const {
+  std::lock_guard lock(mu_);
+  return replid_;
+}
+
+void ReplPrimary::SetReplid(std::string replid) {
+  std::lock_guard lock(mu_);
+  replid_ = std::move(replid);
+}
+
 bool ReplPrimary::TryContinue(ClientState& client, std::string_view replid, uint64_t have) {
   std::lock_guard lock(mu_);
   if (!tapped_.load() || replid != replid_ || !backlog_.Covers(have)) return false;
@@ -218,7 +228,8 @@ ReplPrimary::BacklogInfo ReplPrimary::Backlog() {
           backlog_active_ ? backlog_.first_byte_offset() : 0, backlog_.histlen()};
 }
 
-void AppendPrimaryInfo(ReplPrimary& primary, std::string* out) {
+void AppendPrimaryInfo(ReplPrimary& primary, std::string_view replid2, int64_t second_offset,
+                       std::string* out) {
   auto field = [out](std::string_view name, const std::string& value) {
     out->append(name);
     out->push_back(':');
@@ -237,9 +248,9 @@ void AppendPrimaryInfo(ReplPrimary& primary, std::string* out) {
   }
   field("master_failover_state", "no-failover");
   field("master_replid", primary.replid());
-  field("master_replid2", std::string(40, '0'));
+  field("master_replid2", replid2.empty() ? std::string(40, '0') : std::string(replid2));
   field("master_repl_offset", n(b.offset));
-  field("second_repl_offset", "-1");
+  field("second_repl_offset", n(second_offset));
   field("repl_backlog_active", b.active ? "1" : "0");
   field("repl_backlog_size", n(b.size));
   field("repl_backlog_first_byte_offset", n(b.first_byte_offset));

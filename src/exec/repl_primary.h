@@ -54,7 +54,9 @@ class ReplPrimary {
   // Reads repl-backlog-size, repl-ping-replica-period and min-replicas-* (after CONFIG SET).
   void Configure(const ConfigStore& config);
 
-  const std::string& replid() const { return replid_; }
+  std::string replid() const;
+  // REPLICAOF NO ONE: the promoted server streams under the new replication id it chose.
+  void SetReplid(std::string replid);
 
   // PSYNC replid offset: when replid is this primary's and the backlog holds every byte after
   // `have` (the replica's offset), sends them to client (after the +CONTINUE reply the
@@ -123,8 +125,8 @@ class ReplPrimary {
   int GoodReplicasLocked(int64_t now_ms, int64_t max_lag_s);
 
   store::Store& store_;
-  const std::string replid_;
-  std::mutex mu_;
+  std::string replid_;  // guarded
+  mutable std::mutex mu_;
   std::unique_ptr<Tap> tap_;               // guarded by mu_; set once
   store::Journal* inner_ = nullptr;        // the journal the tap passes records to (guarded)
   std::atomic<bool> tapped_{false};
@@ -148,6 +150,9 @@ class ReplPrimary {
 
 // The INFO replication section of a primary, with Redis's fields (role:master,
 // connected_slaves, slave<n>:..., master_replid, master_repl_offset, repl_backlog_*).
-void AppendPrimaryInfo(ReplPrimary& primary, std::string* out);
+// replid2 and second_offset: the replication id this server followed before a promotion, and
+// the first offset it did not take from it ("0"*40 and -1 when never promoted).
+void AppendPrimaryInfo(ReplPrimary& primary, std::string_view replid2, int64_t second_offset,
+                       std::string* out);
 
 }  // namespace cairn::server

@@ -20,8 +20,6 @@ int64_t WallMs() {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
-namespace {
-
 std::string RandomHex(size_t n) {
   static const char kHex[] = "0123456789abcdef";
   std::random_device rd;
@@ -29,6 +27,8 @@ std::string RandomHex(size_t n) {
   for (char& c : out) c = kHex[rd() % 16];
   return out;
 }
+
+namespace {
 
 store::StoreOptions StoreOptionsFrom(const Config& config) {
   store::StoreOptions options;
@@ -99,6 +99,12 @@ void ServerState::ApplyConfig() {
   ApplyMemoryConfig(*this, c);
   limits.lazyfree_user_flush = c.lazyfree_lazy_user_flush;
   limits.lazyfree_user_del = c.lazyfree_lazy_user_del;
+  auto yes = [&](std::string_view name) {
+    auto v = config.Get(name);
+    return !v.empty() && v[0].second == "yes";
+  };
+  replica.read_only = yes("replica-read-only");
+  replica.serve_stale = yes("replica-serve-stale-data");
   slowlog.Configure(c.slowlog_log_slower_than_us, c.slowlog_max_len);
   latency.Configure(c.latency_monitor_threshold_ms);
   limits.slow_command_us = std::min(slowlog.threshold_us(), latency.threshold_us());

@@ -22,6 +22,7 @@
 #include "src/exec/monitor.h"
 #include "src/exec/pubsub.h"
 #include "src/exec/repl_primary.h"
+#include "src/exec/replica_state.h"
 #include "src/exec/scripts.h"
 #include "src/exec/slowlog.h"
 #include "src/exec/stats.h"
@@ -34,6 +35,8 @@ namespace cairn::server {
 // Wall-clock time, unix ms (client timestamps, uptime). The store has its own clock for
 // expiry (Store::NowMs), which tests can move.
 int64_t WallMs();
+// n random hex digits (run ids, replication ids).
+std::string RandomHex(size_t n);
 
 inline constexpr std::string_view kCairnVersion = "0.1.0";
 // What clients see as redis_version: the Redis line whose semantics cairn follows.
@@ -100,6 +103,7 @@ struct ServerState {
   FunctionRegistry functions;       // FUNCTION LOAD / FCALL (functions.h)
   SlowLog slowlog;                  // SLOWLOG (slowlog.h)
   LatencyMonitor latency;           // LATENCY events (latency.h)
+  ReplicaState replica;             // following a primary (replica_state.h)
 
   // The write-ahead log, when appendonly is on (set before threads start, else nullptr).
   // Replies wait for wal->durable_lsn() under appendfsync always.

@@ -2,9 +2,11 @@
 #include "src/net/server.h"
 
 #include <signal.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 
 #include "src/base/log.h"
 #include "src/exec/acl_file.h"
@@ -93,6 +95,8 @@ int Server::Run() {
   };
 
   for (auto& t : threads_) t->Start();
+  replica_link_ = std::make_unique<ReplicaLink>(state_.get());
+  replica_link_->Start();
   expire_thread_ = std::thread([this, config] {
     if (!Recover(config)) {
       exit_code_ = 1;
@@ -100,6 +104,7 @@ int Server::Run() {
       return;
     }
     scripting::RestoreFunctionLibraries(*state_);
+    StartReplicaFromConfig();
     state_->loading = false;
     Log(LogLevel::kNotice, "Ready to accept connections");
     BackgroundLoop();
@@ -112,6 +117,7 @@ int Server::Run() {
   }
   expire_cv_.notify_all();
   expire_thread_.join();
+  replica_link_->Stop();
   for (auto& t : threads_) t->Stop();
   if (persistence_) persistence_->Stop();  // a background snapshot ends before the log closes
   StopDurability(*state_, wal_.get());
@@ -220,6 +226,16 @@ void Server::BeginShutdown(const char* why) {
   uv_close(reinterpret_cast<uv_handle_t*>(&sigterm_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&sigint_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&shutdown_async_), nullptr);
+}
+
+void Server::StartReplicaFromConfig() {
+  RestoreReplicaProgress(*state_);
+  auto target = state_->config.Get("replicaof");
+  if (target.empty() || target[0].second.empty()) return;
+  const std::string& v = target[0].second;
+  size_t space = v.rfind(' ');
+  if (space == std::string::npos || strcasecmp(v.c_str(), "no one") == 0) return;
+  (void)StartReplicating(*state_, v.substr(0, space), std::atoi(v.c_str() + space + 1));
 }
 
 void Server::BackgroundLoop() {

@@ -18,6 +18,7 @@
 #include "src/exec/server_state.h"
 #include "src/net/io_thread.h"
 #include "src/net/listener.h"
+#include "src/net/replica_link.h"
 #include "src/net/tls_context.h"
 #include "store/durability/group_commit.h"
 
@@ -41,6 +42,8 @@ class Server {
   // Installs the users of the config file's user lines or the aclfile; false (logged) when bad.
   [[nodiscard]] bool LoadUsers(const Config& config);
   void PrintBanner(const Config& config);
+  // After recovery: where the replication stream stopped, and `replicaof` from the config.
+  void StartReplicaFromConfig();
   // tls-port is set: builds the TLS context; false (logged) if the tls-* options are wrong.
   [[nodiscard]] bool StartTls(const Config& config);
 
@@ -52,6 +55,7 @@ class Server {
   std::vector<std::unique_ptr<IoThread>> threads_;
   std::unique_ptr<TlsContext> tls_;  // only with tls-port; outlives the listener
   std::unique_ptr<Listener> listener_;
+  std::unique_ptr<ReplicaLink> replica_link_;
   std::unique_ptr<store::GroupCommit> wal_;
   std::unique_ptr<Persistence> persistence_;
   std::thread expire_thread_;

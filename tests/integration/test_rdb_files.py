@@ -18,8 +18,8 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from harness import (REFERENCE_BINARY, DurableServer, ServerProcess, is_reference_redis,
-                     server_binary)
+from harness import (REFERENCE_BINARY, DurableServer, ServerProcess, free_port,
+                     is_reference_redis, server_binary)
 
 LIBRARY = ("#!lua name=rdblib\n"
            "redis.register_function('rdbecho', function(keys, args) return args[1] end)")
@@ -233,8 +233,10 @@ class RdbFilesTest(unittest.TestCase):
             r.execute_command("REPLICAOF", "127.0.0.1", "70000")
         with self.assertRaisesRegex(Exception, "Invalid master port"):
             r.execute_command("REPLICAOF", "127.0.0.1", "port")
-        with self.assertRaisesRegex(Exception, "cannot be a replica yet"):
-            r.execute_command("REPLICAOF", "127.0.0.1", "6379")
+        port = free_port()  # nothing listens there: the replica keeps trying
+        self.assertEqual(r.execute_command("REPLICAOF", "127.0.0.1", str(port)), b"OK")
+        self.assertEqual(r.info("replication")["role"], "slave")
+        self.assertEqual(r.execute_command("REPLICAOF", "NO", "ONE"), b"OK")
         self.assertEqual(r.info("replication")["role"], "master")
         r.close()
 

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "store/effects.h"
 #include "store/key_hash.h"
 #include "tests/store/store_testing.h"
 
@@ -361,6 +362,26 @@ TEST_CASE("keys of every length up to 100 bytes hash without collisions among th
     hashes.insert(HashKey(std::string_view(text).substr(0, len), 7));
   }
   CHECK(hashes.size() == text.size() + 1);
+}
+
+TEST_CASE("a metadata value set for the next record is logged inside that record, last one wins") {
+  testing::RecordingJournal journal;
+  Store live;
+  live.set_journal(&journal);
+  live.SetMetaWithNextRecord("progress", "1");
+  live.SetMetaWithNextRecord("progress", "2");  // replaces the first: nothing logged yet
+  CHECK(journal.records.empty());
+  CHECK(live.Meta().at("progress") == "2");
+  Set(live, "k", "v");
+  REQUIRE(journal.records.size() == 1);
+  Set(live, "k2", "v2");  // the meta rode once
+  REQUIRE(journal.records.size() == 2);
+
+  Store replayed;
+  CHECK(ApplyEffects(replayed, journal.records[0]).ok());
+  CHECK(Get(replayed, "k") == "v");
+  CHECK(replayed.Meta().at("progress") == "2");
+  CHECK(journal.records[1].size() < journal.records[0].size());
 }
 
 }  // namespace

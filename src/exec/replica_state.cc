@@ -1,0 +1,168 @@
+// src/exec/replica_state.cc — see replica_state.h.
+#include "src/exec/replica_state.h"
+
+#include <charconv>
+#include <climits>
+
+#include "src/base/log.h"
+#include "src/exec/server_state.h"
+
+namespace cairn::server {
+namespace {
+
+template <class T>
+void Field(std::string* out, std::string_view name, const T& value) {
+  out->append(name);
+  out->push_back(':');
+  if constexpr (std::is_convertible_v<T, std::string_view>) {
+    out->append(std::string_view(value));
+  } else {
+    out->append(std::to_string(value));
+  }
+  out->append("\r\n");
+}
+
+int64_t SecondsSince(int64_t ms) { return ms == 0 ? -1 : (WallMs() - ms) / 1000; }
+
+bool ConfigYes(const ServerState& server, std::string_view name) {
+  auto v = server.config.Get(name);
+  return !v.empty() && v[0].second == "yes";
+}
+
+}  // namespace
+
+std::string_view LinkStateName(LinkState s) {
+  switch (s) {
+    case LinkState::kConnect: return "connect";
+    case LinkState::kConnecting: return "connecting";
+    case LinkState::kSync: return "sync";
+    case LinkState::kConnected: return "connected";
+  }
+  return "connect";
+}
+
+bool StartReplicating(ServerState& server, const std::string& host, int port) {
+  ReplicaState& r = server.replica;
+  {
+    std::lock_guard lock(r.mu);
+    if (r.active.load() && r.host == host && r.port == port) return false;
+    r.host = host;
+    r.port = port;
+    if (r.replid.empty()) r.replid = server.run_id;  // PSYNC asks for our own history
+    r.link = LinkState::kConnect;
+    r.link_down_since_ms = 0;
+    r.generation.fetch_add(1);
+    r.active = true;
+  }
+  // A replica does not expire keys by the clock: its primary's DELs do (reads still miss
+  // a key past its TTL, as in Redis).
+  server.store.PauseExpiry(INT64_MAX);
+  server.config.SetAcceptedValue("replicaof", host + " " + std::to_string(port));
+  Log(LogLevel::kNotice, "Connecting to MASTER %s:%d", host.c_str(), port);
+  if (r.wake) r.wake();
+  return true;
+}
+
+void StopReplicating(ServerState& server) {
+  ReplicaState& r = server.replica;
+  std::string replid;
+  int64_t offset = r.offset.load();
+  {
+    std::lock_guard apply(r.apply_mu);
+    std::lock_guard lock(r.mu);
+    if (!r.active.load()) return;
+    r.active = false;
+    r.replid2 = r.replid.empty() ? server.run_id : r.replid;
+    r.second_offset = offset + 1;
+    r.replid = RandomHex(40);
+    replid = r.replid;
+    r.generation.fetch_add(1);
+    r.link = LinkState::kConnect;
+  }
+  server.primary.SetReplid(replid);  // what PSYNC answers from now on
+  server.store.PauseExpiry(0);
+  server.config.SetAcceptedValue("replicaof", "");
+  server.store.SetMeta(kReplicaMetaName, ReplicaProgress(replid, offset, 0));
+  Log(LogLevel::kNotice, "MASTER MODE enabled (user request)");
+  if (r.wake) r.wake();
+}
+
+std::string ReplicaProgress(std::string_view replid, int64_t offset, int db) {
+  std::string v(replid);
+  v += ' ';
+  v += std::to_string(offset);
+  v += ' ';
+  v += std::to_string(db);
+  return v;
+}
+
+void RestoreReplicaProgress(ServerState& server) {
+  auto meta = server.store.Meta();
+  auto it = meta.find(std::string(kReplicaMetaName));
+  if (it == meta.end()) return;
+  std::string_view v = it->second;
+  size_t space = v.find(' ');
+  size_t space2 = v.rfind(' ');
+  if (space == std::string_view::npos || space2 == space) return;
+  int64_t offset = 0;
+  int db = 0;
+  std::string_view digits = v.substr(space + 1, space2 - space - 1);
+  std::string_view db_digits = v.substr(space2 + 1);
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), offset);
+  if (ec != std::errc() || end != digits.data() + digits.size()) return;
+  auto [end2, ec2] = std::from_chars(db_digits.data(), db_digits.data() + db_digits.size(), db);
+  if (ec2 != std::errc() || end2 != db_digits.data() + db_digits.size()) return;
+  std::lock_guard lock(server.replica.mu);
+  server.replica.replid = std::string(v.substr(0, space));
+  server.replica.offset = offset;
+  server.replica.read_offset = offset;
+  server.replica.stream_db = db;
+}
+
+std::string CurrentReplid(const ServerState& server) {
+  std::lock_guard lock(server.replica.mu);
+  return server.replica.replid.empty() ? server.run_id : server.replica.replid;
+}
+
+void AppendReplicaInfo(const ServerState& server, std::string* out) {
+  const ReplicaState& r = server.replica;
+  LinkState link = r.link.load();
+  bool up = link == LinkState::kConnected;
+  bool syncing = link == LinkState::kSync;
+  Field(out, "role", "slave");
+  {
+    std::lock_guard lock(r.mu);
+    Field(out, "master_host", r.host);
+    Field(out, "master_port", r.port);
+  }
+  Field(out, "master_link_status", up ? "up" : "down");
+  Field(out, "master_last_io_seconds_ago", up ? SecondsSince(r.last_io_ms.load()) : -1);
+  Field(out, "master_sync_in_progress", syncing ? 1 : 0);
+  Field(out, "slave_read_repl_offset", r.read_offset.load());
+  Field(out, "slave_repl_offset", r.offset.load());
+  if (syncing) {
+    int64_t total = r.sync_total_bytes.load(), read = r.sync_read_bytes.load();
+    Field(out, "master_sync_total_bytes", total);
+    Field(out, "master_sync_read_bytes", read);
+    Field(out, "master_sync_left_bytes", total < 0 ? -1 : total - read);
+    Field(out, "master_sync_last_io_seconds_ago", SecondsSince(r.last_io_ms.load()));
+  }
+  if (!up) Field(out, "master_link_down_since_seconds", SecondsSince(r.link_down_since_ms));
+  auto priority = server.config.Get("replica-priority");
+  Field(out, "slave_priority", priority.empty() ? "100" : priority[0].second);
+  Field(out, "slave_read_only", ConfigYes(server, "replica-read-only") ? 1 : 0);
+  Field(out, "replica_announced", ConfigYes(server, "replica-announced") ? 1 : 0);
+  Field(out, "connected_slaves", 0);
+  Field(out, "master_failover_state", "no-failover");
+}
+
+void AppendReplidInfo(const ServerState& server, std::string* out) {
+  const ReplicaState& r = server.replica;
+  std::lock_guard lock(r.mu);
+  Field(out, "master_replid", r.replid.empty() ? server.run_id : r.replid);
+  Field(out, "master_replid2", r.replid2);
+  Field(out, "master_repl_offset", r.offset.load());
+  Field(out, "second_repl_offset", r.second_offset);
+}
+
+}  // namespace cairn::server

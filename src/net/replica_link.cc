@@ -1,0 +1,590 @@
+// src/net/replica_link.cc — see replica_link.h.
+#include "src/net/replica_link.h"
+
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <vector>
+
+#include "resp/output_buffer.h"
+#include "resp/parser.h"
+#include "resp/writer.h"
+#include "src/base/log.h"
+#include "src/exec/dispatch.h"
+#include "src/exec/notify.h"
+#include "src/exec/rdb_files.h"
+#include "store/rdb/rdb_file_reader.h"
+
+namespace cairn::server {
+namespace {
+
+constexpr size_t kReadChunk = 64 * 1024;
+constexpr size_t kMaxLine = 64 * 1024;  // a handshake reply line longer than this is garbage
+constexpr int64_t kAckIntervalMs = 1000;
+constexpr size_t kEofMarkLen = 40;
+
+Status LinkError(std::string message) { return Status(Code::kIoError, std::move(message)); }
+
+std::string EncodeCommand(std::initializer_list<std::string_view> args) {
+  std::string out = "*" + std::to_string(args.size()) + "\r\n";
+  for (std::string_view a : args) {
+    out += "$" + std::to_string(a.size()) + "\r\n";
+    out.append(a);
+    out += "\r\n";
+  }
+  return out;
+}
+
+bool ParseInt(std::string_view text, int64_t* out) {
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *out);
+  return ec == std::errc() && end == text.data() + text.size() && !text.empty();
+}
+
+// Checks an RDB file end to end (structure, every value, the CRC) without keeping anything.
+class DiscardingVisitor final : public rdb::RdbVisitor {
+ public:
+  Status OnFunction(std::string_view) override { return Status::Ok(); }
+  Status OnKey(rdb::RdbKey&&) override { return Status::Ok(); }
+};
+
+// One connection to the primary, from connect to whatever ends it.
+class Session {
+ public:
+  Session(ServerState& state, ThreadStats& stats, const std::atomic<bool>& stop,
+          uint64_t generation)
+      : state_(state), r_(state.replica), stats_(stats), stop_(stop), generation_(generation) {
+    std::lock_guard lock(r_.mu);
+    host_ = r_.host;
+    port_ = r_.port;
+    replid_ = r_.replid;
+    auto timeout = state.config.Get("repl-timeout");
+    int64_t s = 60;
+    if (!timeout.empty() && ParseInt(timeout[0].second, &s)) timeout_ms_ = s * 1000;
+  }
+  ~Session() {
+    if (registered_) state_.clients.Remove(&master_);
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+  bool cancelled() const { return cancelled_; }
+
+  Status Run() {
+    r_.link = LinkState::kConnecting;
+    if (Status st = Connect(); !st.ok()) return st;
+    if (Status st = Handshake(); !st.ok()) return st;
+    std::string reply;
+    if (Status st = Psync(&reply); !st.ok()) return st;
+    if (reply.starts_with("+FULLRESYNC")) {
+      if (Status st = FullSync(reply); !st.ok()) return st;
+    } else if (Status st = Continue(reply); !st.ok()) {
+      return st;
+    }
+    return Stream();
+  }
+
+ private:
+  bool Cancelled() const {
+    return stop_.load() || r_.generation.load() != generation_ || !r_.active.load() ||
+           master_.kill_requested.load();
+  }
+
+  Status Connect() {
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* res = nullptr;
+    std::string port = std::to_string(port_);
+    if (int rc = getaddrinfo(host_.c_str(), port.c_str(), &hints, &res); rc != 0) {
+      return LinkError("cannot resolve " + host_ + ": " + gai_strerror(rc));
+    }
+    Status st = LinkError("no address for " + host_);
+    for (addrinfo* ai = res; ai != nullptr; ai = ai->ai_next) {
+      st = ConnectTo(ai);
+      if (st.ok()) break;
+    }
+    freeaddrinfo(res);
+    return st;
+  }
+
+  Status ConnectTo(const addrinfo* ai) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = ::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd_ < 0) return Status::IoError(errno, "socket");
+    int one = 1;
+    setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    if (::connect(fd_, ai->ai_addr, ai->ai_addrlen) != 0 && errno != EINPROGRESS) {
+      return Status::IoError(errno, "connecting to MASTER " + host_ + ":" + std::to_string(port_));
+    }
+    if (Status st = WaitFor(POLLOUT, WallMs() + timeout_ms_); !st.ok()) return st;
+    int err = 0;
+    socklen_t len = sizeof(err);
+    getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &len);
+    if (err != 0) {
+      return Status::IoError(err, "connecting to MASTER " + host_ + ":" + std::to_string(port_));
+    }
+    return Status::Ok();
+  }
+
+  // Waits until the socket is ready for events, in 100 ms slices so a cancel is seen.
+  Status WaitFor(short events, int64_t deadline_ms) {
+    for (;;) {
+      if (Cancelled()) {
+        cancelled_ = true;
+        return LinkError("the link was asked to stop");
+      }
+      int64_t left = deadline_ms - WallMs();
+      if (left <= 0) {
+        timed_out_ = true;
+        return LinkError("timeout talking to MASTER (repl-timeout)");
+      }
+      pollfd p{fd_, events, 0};
+      int rc = ::poll(&p, 1, static_cast<int>(std::min<int64_t>(left, 100)));
+      if (rc > 0) return Status::Ok();
+      if (rc < 0 && errno != EINTR) return Status::IoError(errno, "poll");
+    }
+  }
+
+  Status Send(std::string_view bytes) {
+    while (!bytes.empty()) {
+      ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+      if (n > 0) {
+        bytes.remove_prefix(static_cast<size_t>(n));
+        continue;
+      }
+      if (n < 0 && errno != EAGAIN && errno != EINTR) {
+        return Status::IoError(errno, "writing to MASTER");
+      }
+      if (Status st = WaitFor(POLLOUT, WallMs() + timeout_ms_); !st.ok()) return st;
+    }
+    return Status::Ok();
+  }
+
+  // Reads what the socket has (waiting until deadline_ms for something) onto in_.
+  Status Fill(int64_t deadline_ms) {
+    if (Status st = WaitFor(POLLIN, deadline_ms); !st.ok()) return st;
+    size_t old = in_.size();
+    in_.resize(old + kReadChunk);
+    ssize_t n = ::recv(fd_, in_.data() + old, kReadChunk, 0);
+    in_.resize(old + static_cast<size_t>(std::max<ssize_t>(n, 0)));
+    if (n == 0) return LinkError("the MASTER closed the connection");
+    if (n < 0 && errno != EAGAIN && errno != EINTR) {
+      return Status::IoError(errno, "reading from MASTER");
+    }
+    if (n > 0) r_.last_io_ms = WallMs();
+    return Status::Ok();
+  }
+
+  int64_t Deadline() const { return WallMs() + timeout_ms_; }
+
+  // One reply line without its CRLF. Empty lines (the primary's keep-alive newlines while it
+  // prepares the RDB) are skipped.
+  Status ReadLine(std::string* line) {
+    for (;;) {
+      size_t nl = in_.find('\n', pos_);
+      if (nl != std::string::npos) {
+        size_t end = nl > pos_ && in_[nl - 1] == '\r' ? nl - 1 : nl;
+        line->assign(in_, pos_, end - pos_);
+        pos_ = nl + 1;
+        if (line->empty()) continue;
+        return Status::Ok();
+      }
+      if (in_.size() - pos_ > kMaxLine) return LinkError("the MASTER sent an overlong line");
+      Compact();
+      if (Status st = Fill(Deadline()); !st.ok()) return st;
+    }
+  }
+
+  void Compact() {
+    in_.erase(0, pos_);
+    pos_ = 0;
+  }
+
+  Status Call(std::initializer_list<std::string_view> args, std::string* reply) {
+    if (Status st = Send(EncodeCommand(args)); !st.ok()) return st;
+    return ReadLine(reply);
+  }
+
+  Status Handshake() {
+    std::string reply;
+    if (Status st = Call({"PING"}, &reply); !st.ok()) return st;
+    // A primary that wants AUTH answers PING with an error; AUTH comes next anyway.
+    if (reply[0] == '-' && !reply.starts_with("-NOAUTH") && !reply.starts_with("-NOPERM") &&
+        !reply.starts_with("-ERR operation not permitted")) {
+      return LinkError("error reply to PING from MASTER: '" + reply + "'");
+    }
+    std::string masteruser = ConfigValue("masteruser"), masterauth = ConfigValue("masterauth");
+    if (!masterauth.empty()) {
+      Status st = masteruser.empty() ? Call({"AUTH", masterauth}, &reply)
+                                     : Call({"AUTH", masteruser, masterauth}, &reply);
+      if (!st.ok()) return st;
+      if (reply != "+OK") return LinkError("Unable to AUTH to MASTER: " + reply);
+    }
+    std::string port = ConfigValue("replica-announce-port");
+    if (port.empty() || port == "0") port = std::to_string(state_.tcp_port.load());
+    if (Status st = Call({"REPLCONF", "listening-port", port}, &reply); !st.ok()) return st;
+    if (reply[0] == '-') {
+      Log(LogLevel::kNotice, "(Non critical) MASTER does not understand REPLCONF "
+          "listening-port: %s", reply.c_str());
+    }
+    if (Status st = Call({"REPLCONF", "capa", "eof", "capa", "psync2"}, &reply); !st.ok()) {
+      return st;
+    }
+    return Status::Ok();
+  }
+
+  std::string ConfigValue(std::string_view name) {
+    auto v = state_.config.Get(name);
+    return v.empty() ? std::string() : v[0].second;
+  }
+
+  Status Psync(std::string* reply) {
+    std::string offset = std::to_string(r_.offset.load() + 1);
+    Log(LogLevel::kNotice, "Trying a partial resynchronization (request %s:%s).",
+        replid_.c_str(), offset.c_str());
+    if (Status st = Call({"PSYNC", replid_, offset}, reply); !st.ok()) return st;
+    if (reply->starts_with("+FULLRESYNC") || reply->starts_with("+CONTINUE")) {
+      return Status::Ok();
+    }
+    return LinkError("unexpected reply to PSYNC from MASTER: '" + *reply + "'");
+  }
+
+  Status Continue(const std::string& reply) {
+    std::string_view id = std::string_view(reply).substr(std::string_view("+CONTINUE").size());
+    while (!id.empty() && id.front() == ' ') id.remove_prefix(1);
+    if (!id.empty() && id != replid_) {
+      std::lock_guard lock(r_.mu);
+      r_.replid2 = replid_;
+      r_.second_offset = r_.offset.load() + 1;
+      r_.replid = std::string(id);
+      replid_ = r_.replid;
+    }
+    Log(LogLevel::kNotice, "Successful partial resynchronization with master.");
+    return Status::Ok();
+  }
+
+  // +FULLRESYNC <replid> <offset>, then the RDB.
+  Status FullSync(const std::string& reply) {
+    std::vector<std::string> words;
+    for (size_t i = 0; i <= reply.size();) {
+      size_t sp = std::min(reply.find(' ', i), reply.size());
+      words.push_back(reply.substr(i, sp - i));
+      i = sp + 1;
+    }
+    int64_t offset = 0;
+    if (words.size() != 3 || words[1].size() != 40 || !ParseInt(words[2], &offset) || offset < 0) {
+      return LinkError("bad +FULLRESYNC reply from MASTER: '" + reply + "'");
+    }
+    Log(LogLevel::kNotice, "Full resync from master: %s:%lld", words[1].c_str(),
+        static_cast<long long>(offset));
+    r_.link = LinkState::kSync;
+    std::string path = state_.config.Read([](const Config& c) { return c.dir; }) +
+                       "/temp-replica-" + std::to_string(::getpid()) + ".rdb";
+    bool eof_framing = false;
+    Status st = ReceiveRdb(path, &eof_framing);
+    if (st.ok()) st = CheckRdb(path);
+    if (st.ok()) st = LoadRdb(path, words[1], offset);
+    ::unlink(path.c_str());
+    if (!st.ok()) return st;
+    // A disk-less primary puts the replica online when it acknowledges the file.
+    if (eof_framing) return SendAck();
+    return Status::Ok();
+  }
+
+  // Reads `$<length>` or `$EOF:<mark>` and the file's bytes into path.
+  Status ReceiveRdb(const std::string& path, bool* eof_framing) {
+    std::string header;
+    if (Status st = ReadLine(&header); !st.ok()) return st;
+    if (header[0] == '-') return LinkError("MASTER aborted replication: " + header);
+    std::string mark;
+    int64_t length = -1;
+    if (header.starts_with("$EOF:") && header.size() == 5 + kEofMarkLen) {
+      mark = header.substr(5);
+      *eof_framing = true;
+    } else if (header[0] != '$' || !ParseInt(std::string_view(header).substr(1), &length) ||
+               length < 0) {
+      return LinkError("bad RDB header from MASTER (protocol error): '" +
+                       header.substr(0, 64) + "'");
+    }
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) return Status::IoError(errno, "opening " + path);
+    Status st = mark.empty() ? CopyLength(fd, length) : CopyUntilMark(fd, mark);
+    if (::close(fd) != 0 && st.ok()) st = Status::IoError(errno, "closing " + path);
+    return st;
+  }
+
+  Status WriteFile(int fd, std::string_view bytes) {
+    while (!bytes.empty()) {
+      ssize_t n = ::write(fd, bytes.data(), bytes.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return Status::IoError(errno, "writing the RDB received from MASTER");
+      bytes.remove_prefix(static_cast<size_t>(n));
+      r_.sync_read_bytes.fetch_add(n);
+    }
+    return Status::Ok();
+  }
+
+  Status CopyLength(int fd, int64_t length) {
+    r_.sync_total_bytes = length;
+    r_.sync_read_bytes = 0;
+    uint64_t left = static_cast<uint64_t>(length);
+    for (;;) {
+      size_t take = static_cast<size_t>(std::min<uint64_t>(left, in_.size() - pos_));
+      if (Status st = WriteFile(fd, std::string_view(in_).substr(pos_, take)); !st.ok()) return st;
+      pos_ += take;
+      left -= take;
+      Compact();
+      if (left == 0) return Status::Ok();
+      if (Status st = Fill(Deadline()); !st.ok()) return Truncated(st);
+    }
+  }
+
+  // Disk-less framing: the file ends with the 40-byte mark, and the primary sends nothing
+  // after it until this replica acknowledges the file.
+  Status CopyUntilMark(int fd, const std::string& mark) {
+    r_.sync_total_bytes = -1;
+    r_.sync_read_bytes = 0;
+    for (;;) {
+      size_t have = in_.size() - pos_;
+      if (have >= kEofMarkLen && std::string_view(in_).substr(in_.size() - kEofMarkLen) == mark) {
+        Status st = WriteFile(fd, std::string_view(in_).substr(pos_, have - kEofMarkLen));
+        pos_ = in_.size();
+        Compact();
+        return st;
+      }
+      if (have > kEofMarkLen) {  // keep a possible mark's worth back
+        size_t take = have - kEofMarkLen;
+        if (Status st = WriteFile(fd, std::string_view(in_).substr(pos_, take)); !st.ok()) {
+          return st;
+        }
+        pos_ += take;
+        Compact();
+      }
+      if (Status st = Fill(Deadline()); !st.ok()) return Truncated(st);
+    }
+  }
+
+  Status Truncated(const Status& st) const {
+    if (cancelled_) return LinkError(std::string(st.message()));
+    return LinkError("the RDB from MASTER is incomplete: " + std::string(st.message()));
+  }
+
+  Status CheckRdb(const std::string& path) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return Status::IoError(errno, "opening " + path);
+    rdb::FdSource source(fd);
+    DiscardingVisitor visitor;
+    Result<rdb::RdbReadInfo> read = rdb::ReadRdbFile(source, visitor);
+    if (!read.ok()) {
+      return Status(Code::kCorruption, "the RDB received from MASTER is damaged (" +
+                                           std::string(read.status().message()) +
+                                           "); the current data is kept");
+    }
+    return Status::Ok();
+  }
+
+  // The checked file replaces the data: logged, so this replica's WAL holds it. The old
+  // progress record goes first, so a crash mid-load leads to a full sync, never to a
+  // partial one on top of half a keyspace.
+  Status LoadRdb(const std::string& path, const std::string& replid, int64_t offset) {
+    state_.store.DeleteMeta(kReplicaMetaName);
+    std::string_view flush[] = {"FLUSHALL"};
+    master_.db = 0;
+    RunCommand(flush);
+    state_.loading = true;
+    Result<rdb::RdbLoadInfo> loaded = ImportRdbFile(state_, path);
+    state_.loading = false;
+    if (!loaded.ok()) {
+      return Status(Code::kCorruption, "loading the RDB from MASTER failed: " +
+                                           std::string(loaded.status().message()));
+    }
+    {
+      std::lock_guard lock(r_.mu);
+      if (!r_.replid.empty() && r_.replid != replid) r_.replid2 = std::string(kNoReplid);
+      r_.replid = replid;
+      r_.second_offset = -1;
+    }
+    replid_ = replid;
+    r_.offset = offset;
+    r_.read_offset = offset;
+    r_.stream_db = 0;
+    state_.store.SetMeta(kReplicaMetaName, ReplicaProgress(replid, offset, 0));
+    store::Store::TakeObservedLsn();
+    Log(LogLevel::kNotice, "MASTER <-> REPLICA sync: Finished with success (%llu keys)",
+        static_cast<unsigned long long>(loaded->loaded));
+    return Status::Ok();
+  }
+
+  Status SendAck() {
+    last_ack_ms_ = WallMs();
+    return Send(EncodeCommand({"REPLCONF", "ACK", std::to_string(r_.offset.load())}));
+  }
+
+  void RunCommand(std::span<const std::string_view> args) {
+    resp::Writer writer(&out_, 2);
+    Execute(state_, master_, stats_, writer, args);
+    out_.Clear();
+    if (BlockingRegistry::HasReady()) state_.blocking.ServeReady(state_, stats_);
+    uint64_t observed = store::Store::TakeObservedLsn();
+    PublishKeyspaceEvents(state_, observed);
+    state_.tracking.Invalidate(state_, observed);
+  }
+
+  static bool IsGetAck(std::span<const std::string_view> args) {
+    return args.size() >= 2 && EqualsNoCase(args[0], "replconf") && EqualsNoCase(args[1], "getack");
+  }
+
+  static bool EqualsNoCase(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
+  }
+
+  Status Stream() {
+    master_.addr = host_ + ":" + std::to_string(port_);
+    master_.laddr = master_.addr;
+    master_.is_master = true;
+    master_.db = r_.stream_db.load();
+    master_.created_ms = WallMs();
+    // CLIENT KILL TYPE master: nothing more is read from this connection (the link also
+    // looks at kill_requested every 100 ms). The socket stays open until the session ends.
+    master_.wake = [fd = fd_] { ::shutdown(fd, SHUT_RDWR); };
+    state_.clients.Add(&master_);
+    registered_ = true;
+    r_.link = LinkState::kConnected;
+    r_.last_io_ms = WallMs();
+    Log(LogLevel::kNotice, "Replication link to MASTER %s is up: applying its stream",
+        master_.addr.c_str());
+    if (Status st = SendAck(); !st.ok()) return st;
+    store::Store::ReplayScope master_view;  // the primary's DELs expire keys, not our clock
+    resp::Parser parser;
+    for (;;) {
+      if (WallMs() - last_ack_ms_ >= kAckIntervalMs) {
+        if (Status st = SendAck(); !st.ok()) return st;
+      }
+      std::string_view input = std::string_view(in_).substr(pos_);
+      resp::ParseStatus ps = parser.Parse(input);
+      size_t used = parser.consumed();
+      if (ps == resp::ParseStatus::kError) {
+        return LinkError("protocol error from MASTER: " + std::string(parser.error()));
+      }
+      if (ps == resp::ParseStatus::kNeedMore) {
+        pos_ += used;
+        Advance(used);
+        Compact();
+        int64_t deadline = r_.last_io_ms.load() + timeout_ms_;
+        int64_t ack_due = last_ack_ms_ + kAckIntervalMs;
+        timed_out_ = false;
+        Status st = Fill(std::min(deadline, ack_due));
+        // Waking for the ACK is not a timeout; silence for repl-timeout is.
+        if (!st.ok() && (!timed_out_ || WallMs() >= deadline)) return st;
+        continue;
+      }
+      std::span<const std::string_view> args = parser.args();
+      int64_t next = r_.offset.load() + static_cast<int64_t>(used);
+      if (IsGetAck(args)) {
+        if (Status st = SendAck(); !st.ok()) return st;
+      } else {
+        // Under apply_mu, so that once REPLICAOF NO ONE has returned nothing more applies.
+        std::lock_guard apply(r_.apply_mu);
+        if (Cancelled()) {
+          cancelled_ = true;
+          return LinkError("the link was asked to stop");
+        }
+        state_.store.SetMetaWithNextRecord(kReplicaMetaName,
+                                           ReplicaProgress(replid_, next, master_.db.load()));
+        RunCommand(args);
+        r_.stream_db = master_.db.load();
+      }
+      pos_ += used;
+      Advance(used);
+    }
+  }
+
+  void Advance(size_t bytes) {
+    r_.offset.fetch_add(static_cast<int64_t>(bytes));
+    r_.read_offset = r_.offset.load();
+  }
+
+  ServerState& state_;
+  ReplicaState& r_;
+  ThreadStats& stats_;
+  const std::atomic<bool>& stop_;
+  uint64_t generation_;
+  std::string host_;
+  int port_ = 0;
+  std::string replid_;
+  int64_t timeout_ms_ = 60000;
+  int fd_ = -1;
+  std::string in_;  // bytes received, from pos_ on not yet used
+  size_t pos_ = 0;
+  int64_t last_ack_ms_ = 0;
+  ClientState master_;
+  bool registered_ = false;
+  bool cancelled_ = false;  // the wait ended because the link was asked to stop
+  bool timed_out_ = false;  // the last wait reached its deadline
+  resp::OutputBuffer out_;
+};
+
+}  // namespace
+
+ReplicaLink::ReplicaLink(ServerState* state) : state_(state), stats_(state->stats.Create()) {}
+
+ReplicaLink::~ReplicaLink() { Stop(); }
+
+void ReplicaLink::Start() {
+  state_->replica.wake = [this] {
+    std::lock_guard lock(mu_);
+    cv_.notify_all();
+  };
+  thread_ = std::thread([this] { Run(); });
+}
+
+void ReplicaLink::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+    cv_.notify_all();
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+void ReplicaLink::Pause(int64_t ms, uint64_t generation) {
+  std::unique_lock lock(mu_);
+  cv_.wait_for(lock, std::chrono::milliseconds(ms), [&] {
+    return stop_.load() || state_->replica.generation.load() != generation;
+  });
+}
+
+void ReplicaLink::Run() {
+  ReplicaState& r = state_->replica;
+  while (!stop_.load()) {
+    uint64_t generation = r.generation.load();
+    if (state_->loading.load() || !r.active.load()) {
+      Pause(100, generation);
+      continue;
+    }
+    bool cancelled = false;
+    Status st;
+    {
+      Session session(*state_, *stats_, stop_, generation);
+      st = session.Run();
+      cancelled = session.cancelled();
+    }
+    if (r.link.load() == LinkState::kConnected || r.link_down_since_ms.load() == 0) {
+      r.link_down_since_ms = WallMs();
+    }
+    r.link = LinkState::kConnect;
+    if (cancelled) continue;
+    Log(LogLevel::kWarning, "Replication link to MASTER: %s; retrying in 1 second",
+        std::string(st.message()).c_str());
+    Pause(1000, generation);
+  }
+}
+
+}  // namespace cairn::server

@@ -1,0 +1,388 @@
+"""cairn as a replica of a real redis-server primary (REPLICAOF host port).
+
+The primary is Debian's redis-server 7.0 (disk-less sync by default, so the RDB arrives in
+the $EOF:<mark> framing); a fake primary (a small socket server) sends a damaged RDB. Every
+wait polls with a deadline; nothing sleeps in place of an assertion.
+"""
+
+import os
+import socket
+import tempfile
+import threading
+import time
+import unittest
+
+import redis
+
+from harness import REFERENCE_BINARY, DurableServer, ServerProcess, is_reference_redis
+
+DEADLINE = 30.0
+
+
+def wait_for(predicate, what, timeout=DEADLINE):
+    deadline = time.time() + timeout
+    last = None
+    while time.time() < deadline:
+        try:
+            last = predicate()
+            if last:
+                return last
+        except (redis.ConnectionError, redis.BusyLoadingError, redis.ResponseError) as e:
+            last = e
+        time.sleep(0.05)
+    raise AssertionError("timed out waiting for %s (last: %r)" % (what, last))
+
+
+def start_primary(extra=()):
+    primary = ServerProcess(["--repl-diskless-sync-delay", "0"] + list(extra),
+                            binary=REFERENCE_BINARY)
+    return primary.start()
+
+
+def value_of(r, key, kind):
+    if kind == b"string":
+        return r.pfcount(key) if key.endswith(b":hll") else r.get(key)
+    if kind == b"list":
+        return r.lrange(key, 0, -1)
+    if kind == b"hash":
+        return sorted(r.hgetall(key).items())
+    if kind == b"set":
+        return sorted(r.smembers(key))
+    if kind == b"zset":
+        return r.zrange(key, 0, -1, withscores=True)
+    if kind == b"stream":
+        return r.xrange(key)
+    raise AssertionError("unexpected type %r" % kind)
+
+
+def dataset(r):
+    """Every key of every database: (db, key) -> (type, value, has a TTL). Values are read
+    type by type (DUMP's bytes differ between equal values encoded differently)."""
+    out = {}
+    for db in range(16):
+        r.execute_command("SELECT", db)
+        for key in r.scan_iter(count=1000):
+            kind = r.type(key)
+            out[(db, key)] = (kind, value_of(r, key, kind), r.pttl(key) > 0)
+    r.execute_command("SELECT", 0)
+    return out
+
+
+def caught_up(primary, replica):
+    """The replica follows the primary's history and has applied everything the primary has
+    sent so far. (Offsets alone are not enough: before the first sync the primary has no
+    backlog and reports offset 0, which an empty replica trivially "reaches".)"""
+    p = primary.client().info("replication")
+    r = replica.client().info("replication")
+    return (r.get("master_link_status") == "up" and r["master_replid"] == p["master_replid"]
+            and r["slave_repl_offset"] >= p["master_repl_offset"])
+
+
+def write_mix(r, n, prefix):
+    """Writes over every type, with TTLs, INCRBYFLOAT, SPOP, streams, MULTI and EVAL."""
+    for i in range(n):
+        k = "%s:%d" % (prefix, i)
+        p = r.pipeline(transaction=(i % 7 == 0))  # some batches go as MULTI/EXEC
+        p.set(k + ":s", "v%d" % i)
+        p.set(k + ":ttl", "t", ex=1000 + i)
+        p.incrbyfloat(prefix + ":float", 0.1)
+        p.rpush(k + ":l", *range(5))
+        p.hset(k + ":h", mapping={"a": i, "b": "x" * (i % 100)})
+        p.sadd(prefix + ":set", *["m%d" % j for j in range(i, i + 3)])
+        p.spop(prefix + ":set")
+        p.zadd(k + ":z", {"a": i, "b": i / 3.0})
+        p.xadd(prefix + ":stream", {"i": i})
+        p.pfadd(prefix + ":hll", "e%d" % i)
+        p.execute()
+        if i % 50 == 0:
+            r.eval("redis.call('set', KEYS[1], ARGV[1]); return redis.call('incr', KEYS[2])",
+                   2, k + ":eval", prefix + ":counter", "e")
+        if i % 97 == 0:
+            r.delete(k + ":s")
+            r.execute_command("SELECT", 3)
+            r.set(k + ":db3", i)
+            r.execute_command("SELECT", 0)
+
+
+@unittest.skipIf(is_reference_redis(), "tests cairn as the replica")
+class ReplicaOfRedisTest(unittest.TestCase):
+    def setUp(self):
+        self.servers = []
+
+    def tearDown(self):
+        for s in reversed(self.servers):
+            s.stop()
+
+    def track(self, server):
+        self.servers.append(server)
+        return server
+
+    def replica_of(self, primary, replica):
+        rc = replica.client()
+        self.assertEqual(rc.execute_command("REPLICAOF", "127.0.0.1", primary.port), b"OK")
+        wait_for(lambda: rc.info("replication")["master_link_status"] == "up", "link up")
+        return rc
+
+    def assert_same_data(self, primary, replica):
+        wait_for(lambda: caught_up(primary, replica), "the replica to catch up")
+        self.assertEqual(dataset(primary.client()), dataset(replica.client()))
+
+    def test_full_sync_and_stream_give_identical_data(self):
+        primary = self.track(start_primary())
+        replica = self.track(ServerProcess().start())
+        pc = primary.client()
+        write_mix(pc, 300, "before")
+        writer_errors = []
+
+        def writer():
+            try:
+                write_mix(primary.client(), 300, "during")
+            except Exception as e:  # reported below
+                writer_errors.append(e)
+
+        t = threading.Thread(target=writer)
+        t.start()  # writes go on while the full sync runs
+        self.replica_of(primary, replica)
+        t.join()
+        self.assertEqual(writer_errors, [])
+        write_mix(pc, 100, "after")
+        self.assert_same_data(primary, replica)
+        self.assertGreater(replica.client().dbsize(), 1000)
+        self.assertGreaterEqual(primary.client().info("stats")["sync_full"], 1)
+
+    def test_replica_refuses_writes_and_reports_its_role(self):
+        primary = self.track(start_primary())
+        replica = self.track(ServerProcess().start())
+        primary.client().set("k", "v")
+        rc = self.replica_of(primary, replica)
+        wait_for(lambda: rc.get("k") == b"v", "k on the replica")
+        with self.assertRaisesRegex(redis.ResponseError,
+                                    "^You can't write against a read only replica.$"):
+            rc.set("x", "1")
+        self.assertIsNone(rc.get("x"))
+        info = rc.info("replication")
+        self.assertEqual(info["role"], "slave")
+        self.assertEqual(info["master_host"], "127.0.0.1")
+        self.assertEqual(info["master_port"], primary.port)
+        self.assertEqual(info["master_sync_in_progress"], 0)
+        self.assertEqual(info["slave_read_only"], 1)
+        self.assertEqual(info["master_replid"],
+                         primary.client().info("replication")["master_replid"])
+        role = rc.execute_command("ROLE")
+        self.assertEqual(role[:4], [b"slave", b"127.0.0.1", primary.port, b"connected"])
+        self.assertEqual(rc.execute_command("REPLICAOF", "127.0.0.1", primary.port),
+                         b"OK Already connected to specified master")
+        self.assertEqual(rc.config_get("replicaof"),
+                         {"replicaof": "127.0.0.1 %d" % primary.port})
+        # The primary's view: one online replica on cairn's port.
+        wait_for(lambda: "slave0" in primary.client().info("replication"), "replica listed")
+        self.assertEqual(primary.client().info("replication")["slave0"]["port"], replica.port)
+
+    def test_masterauth_and_masteruser_authenticate_to_the_primary(self):
+        primary = self.track(start_primary(["--requirepass", "sekret"]))
+        pc = primary.client(password="sekret")
+        pc.set("k", "v")
+        pc.acl_setuser("repl", enabled=True, passwords=["+replpw"], commands=["+@all"],
+                       keys=["*"])
+        replica = self.track(ServerProcess().start())
+        rc = replica.client()
+        rc.config_set("masterauth", "sekret")
+        self.assertEqual(rc.config_get("masterauth"), {"masterauth": "sekret"})
+        primary.client = lambda **kw: redis.Redis(host="127.0.0.1", port=primary.port,
+                                                  password="sekret")
+        self.replica_of(primary, replica)
+        wait_for(lambda: rc.get("k") == b"v", "k on the replica")
+        # As an ACL user: the link is re-established with AUTH masteruser masterauth.
+        rc.config_set("masteruser", "repl")
+        rc.config_set("masterauth", "replpw")
+        self.assertEqual(rc.client_kill_filter(_type="master"), 1)
+        pc.set("k2", "v2")
+        wait_for(lambda: rc.get("k2") == b"v2", "k2 after re-authenticating as repl")
+        self.assertEqual(rc.info("replication")["master_link_status"], "up")
+
+    def test_expired_keys_read_as_missing_and_the_primary_deletes_them(self):
+        primary = self.track(start_primary())
+        replica = self.track(ServerProcess().start())
+        rc = self.replica_of(primary, replica)
+        primary.client().set("short", "v", px=300)
+        wait_for(lambda: caught_up(primary, replica), "the SET")
+        wait_for(lambda: rc.get("short") is None, "short to read as missing")
+        wait_for(lambda: primary.client().get("short") is None, "expiry on the primary")
+        wait_for(lambda: rc.dbsize() == 0, "the primary's DEL to reach the replica")
+
+    def test_stale_data_refused_when_the_link_is_down(self):
+        primary = self.track(start_primary())
+        replica = self.track(ServerProcess().start())
+        primary.client().set("k", "v")
+        rc = self.replica_of(primary, replica)
+        wait_for(lambda: rc.get("k") == b"v", "k on the replica")
+        rc.config_set("replica-serve-stale-data", "no")
+        primary.stop()
+        self.servers.remove(primary)
+        wait_for(lambda: rc.info("replication")["master_link_status"] == "down", "link down")
+        with self.assertRaisesRegex(redis.ResponseError, "^MASTERDOWN Link with MASTER is down and "
+                                    "replica-serve-stale-data is set to 'no'.$"):
+            rc.get("k")
+        rc.config_set("replica-serve-stale-data", "yes")
+        self.assertEqual(rc.get("k"), b"v")
+
+    def test_replicaof_no_one_promotes_and_keeps_the_data(self):
+        primary = self.track(start_primary())
+        replica = self.track(ServerProcess().start())
+        write_mix(primary.client(), 20, "p")
+        rc = self.replica_of(primary, replica)
+        self.assert_same_data(primary, replica)
+        old_id = rc.info("replication")["master_replid"]
+        offset = rc.info("replication")["master_repl_offset"]
+        self.assertEqual(rc.execute_command("REPLICAOF", "NO", "ONE"), b"OK")
+        info = rc.info("replication")
+        self.assertEqual(info["role"], "master")
+        self.assertEqual(info["master_replid2"], old_id)
+        self.assertNotEqual(info["master_replid"], old_id)
+        self.assertEqual(info["second_repl_offset"], offset + 1)
+        self.assertEqual(rc.execute_command("ROLE")[0], b"master")
+        self.assertEqual(rc.config_get("replicaof"), {"replicaof": ""})
+        self.assertTrue(rc.set("new", "1"))
+        self.assertEqual(rc.get("p:1:s"), b"v1")
+        primary.client().set("after-promotion", "x")
+        self.assertIsNone(rc.get("after-promotion"))
+
+    def test_partial_resync_after_the_master_link_is_killed(self):
+        # A disk-based primary: the RDB comes as $<length>, the stream right behind it.
+        primary = self.track(start_primary(["--repl-diskless-sync", "no"]))
+        replica = self.track(ServerProcess().start())
+        rc = self.replica_of(primary, replica)
+        write_mix(primary.client(), 30, "a")
+        wait_for(lambda: caught_up(primary, replica), "catch up")
+        partial = primary.client().info("stats")["sync_partial_ok"]
+        full = primary.client().info("stats")["sync_full"]
+        self.assertEqual(rc.client_kill_filter(_type="master"), 1)
+        write_mix(primary.client(), 30, "b")  # while the link is down
+        wait_for(lambda: primary.client().info("stats")["sync_partial_ok"] == partial + 1,
+                 "a partial resync")
+        self.assertEqual(primary.client().info("stats")["sync_full"], full)
+        self.assert_same_data(primary, replica)
+
+
+@unittest.skipIf(is_reference_redis(), "tests cairn as the replica")
+class ReplicaRestartTest(unittest.TestCase):
+    def test_kill9_and_restart_resumes_with_a_partial_resync(self):
+        primary = start_primary()
+        self.addCleanup(primary.stop)
+        root = tempfile.mkdtemp(prefix="cairn-replica-")
+        replica = DurableServer(root, ["--replicaof", "127.0.0.1", primary.port])
+        replica.start()
+        pc = primary.client()
+        write_mix(pc, 50, "x")
+        wait_for(lambda: caught_up(primary, replica), "catch up before the kill")
+        # The offset the replica has made durable is what its next PSYNC asks for: read it
+        # from the primary's side once the replica has acknowledged everything.
+        replica.kill9()
+        write_mix(pc, 20, "y")  # the primary's backlog covers what the replica missed
+        partial = pc.info("stats")["sync_partial_ok"]
+        full = pc.info("stats")["sync_full"]
+        replica.start()
+        self.addCleanup(replica.stop)
+        wait_for(lambda: pc.info("stats")["sync_partial_ok"] == partial + 1,
+                 "a partial resync after the restart")
+        self.assertEqual(pc.info("stats")["sync_full"], full)
+        wait_for(lambda: caught_up(primary, replica), "catch up after the restart")
+        self.assertEqual(dataset(pc), dataset(replica.client()))
+
+
+class FakePrimary(object):
+    """Answers the handshake, then +FULLRESYNC and an RDB body of its choice: garbage, or
+    a valid-looking start that stalls. Counts how many syncs were attempted."""
+
+    def __init__(self, body, stall=False):
+        self.body = body
+        self.stall = stall
+        self.attempts = 0
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.port = self.sock.getsockname()[1]
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self):
+        self.sock.settimeout(0.2)
+        while not self.stopped.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            threading.Thread(target=self.session, args=(conn,), daemon=True).start()
+
+    def session(self, conn):
+        conn.settimeout(5)
+        try:
+            # The replica sends one handshake command and waits for its reply.
+            while True:
+                chunk = conn.recv(4096).upper()
+                if not chunk:
+                    return
+                if chunk.startswith(b"*3\r\n$5\r\nPSYNC"):
+                    break
+                conn.sendall(b"+PONG\r\n" if b"PING" in chunk else b"+OK\r\n")
+            self.attempts += 1
+            conn.sendall(b"+FULLRESYNC " + b"a" * 40 + b" 0\r\n")
+            if self.stall:
+                conn.sendall(b"$1000000\r\n" + self.body)
+                self.stopped.wait(30)
+            else:
+                conn.sendall(b"$%d\r\n" % len(self.body) + self.body)
+                self.stopped.wait(2)
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
+    def close(self):
+        self.stopped.set()
+        self.sock.close()
+
+
+@unittest.skipIf(is_reference_redis(), "tests cairn as the replica")
+class BadPrimaryTest(unittest.TestCase):
+    def check_data_survives(self, fake, extra=()):
+        self.addCleanup(fake.close)
+        replica = ServerProcess(list(extra)).start()
+        self.addCleanup(replica.stop)
+        rc = replica.client()
+        rc.set("old", "data")
+        rc.rpush("list", 1, 2, 3)
+        rc.execute_command("REPLICAOF", "127.0.0.1", fake.port)
+        wait_for(lambda: fake.attempts >= 2, "the replica to retry the sync")
+        self.assertTrue(replica.alive())
+        self.assertEqual(rc.get("old"), b"data")
+        self.assertEqual(rc.lrange("list", 0, -1), [b"1", b"2", b"3"])
+        self.assertEqual(rc.info("replication")["master_link_status"], "down")
+        return replica
+
+    def test_garbage_rdb_keeps_the_old_data(self):
+        replica = self.check_data_survives(FakePrimary(b"this is not an RDB file at all" * 10))
+        wait_for(lambda: "damaged" in replica.log_text(), "a clear error in the log")
+
+    def test_truncated_rdb_from_a_real_primary_keeps_the_old_data(self):
+        primary = start_primary()
+        self.addCleanup(primary.stop)
+        write_mix(primary.client(), 20, "t")
+        primary.client().save()
+        with open(os.path.join(primary.dir, "dump.rdb"), "rb") as f:
+            rdb = f.read()
+        replica = self.check_data_survives(FakePrimary(rdb[:len(rdb) // 2]))
+        wait_for(lambda: "damaged" in replica.log_text(), "a clear error in the log")
+
+    def test_stalled_transfer_times_out_and_keeps_the_old_data(self):
+        replica = self.check_data_survives(FakePrimary(b"REDIS0010", stall=True),
+                                           ["--repl-timeout", "1"])
+        wait_for(lambda: "incomplete" in replica.log_text(), "a clear error in the log")
+
+
+if __name__ == "__main__":
+    unittest.main()
