@@ -166,6 +166,23 @@ class ReplicationPrimaryTest(unittest.TestCase):
         self.assertEqual(rr.execute_command("FUNCTION", "LIST")[0][1], b"lib")
         self.assertEqual(info_field(r, "stats", "sync_full"), 1)
 
+    def test_a_cairn_replica_of_cairn_holds_what_the_primary_holds(self):
+        cairn = self.start_cairn(*persistence_args())
+        r = cairn.client()
+        r.xgroup_create("x", "g", id="0", mkstream=True)
+        mixed_writes(r, 30, seed=4)
+        replica = ServerProcess(["--replicaof", "127.0.0.1", cairn.port]).start()
+        self.servers.append(replica)
+        mixed_writes(r, 10, seed=5)  # during or after the sync
+        self.wait_caught_up(cairn, replica)
+        rr = replica.client()
+        mine, theirs = contents(r), contents(rr)
+        self.assertGreater(len(mine), 30)
+        self.assertEqual(mine, theirs)
+        self.assertEqual(r.execute_command("WAIT", 1, 5000), 1)
+        with self.assertRaisesRegex(Exception, "You can't write against a read only replica"):
+            rr.set("k", "v")
+
     def test_partial_resync_after_the_link_is_cut(self):
         cairn = self.start_cairn()
         r = cairn.client()
