@@ -185,6 +185,11 @@ void FeedMonitors(ServerState& server, const ClientState& client, int db,
   server.slowlog.Add(args, usec, client.addr, std::move(name));
 }
 
+void InvalidateEvicted(ServerState& server, ClientState& client, resp::Writer& writer) {
+  server.tracking.Invalidate(server, store::Store::PeekObservedLsn());
+  if (client.tracking != 0) store::Store::ObserveLsn(DeliverMailbox(client, writer));
+}
+
 }  // namespace
 
 void NoteCommandDuration(ServerState& server, ClientState& client, CommandCounters& counters,
@@ -215,7 +220,11 @@ void Execute(ServerState& server, ClientState& client, ThreadStats& stats, resp:
   }
   // maxmemory 0 (the default) costs this one relaxed load and compare.
   if (server.limits.maxmemory.load(std::memory_order_relaxed) != 0) [[unlikely]] {
-    if (RefusedForMemory(server, client, *spec, writer)) {
+    bool refused = RefusedForMemory(server, client, *spec, writer);
+    // Keys evicted to make room are invalidated before the reply, as in Redis (which evicts
+    // before running the command): a tracking client reads the push, then the reply.
+    if (server.tracking.active()) [[unlikely]] InvalidateEvicted(server, client, writer);
+    if (refused) {
       stats.per_command[spec->id].rejected_calls.Add();
       stats.NoteErrors(writer.last_error_code());
       return;

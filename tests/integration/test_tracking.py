@@ -96,6 +96,24 @@ class TestTracking(ServerTestCase):
             self.assertPush(conn.read_reply(), [b"dst"])
             conn.close()
 
+    def test_a_key_evicted_before_a_command_is_invalidated_before_its_reply(self):
+        conn = self.resp3_conn("ON")
+        info = self.r.info("memory")
+        used = info["used_memory"] - info.get("mem_not_counted_for_evict", 0)
+        self.r.config_set("maxmemory-policy", "volatile-random")
+        self.r.config_set("maxmemory", used + 100 * 1024)
+        try:
+            conn.command("SETEX", "volatile-key", "10000", "x")
+            self.assertEqual(conn.command("GET", "volatile-key").to_py(), b"x")
+            conn.command("SETBIT", "big-key", "1600000", "0")  # ~200 KB: over the limit
+            # The next command evicts the volatile key first: its push, then the reply.
+            self.assertPush(conn.command("GETBIT", "big-key", "0"), [b"volatile-key"])
+            self.assertEqual(conn.read_reply().to_py(), 0)
+        finally:
+            self.r.config_set("maxmemory", 0)
+            self.r.config_set("maxmemory-policy", "noeviction")
+            self.r.delete("big-key")
+
     def test_a_transactions_invalidation_follows_the_exec_reply(self):
         conn = self.resp3_conn("ON")
         conn.command("MSET", "a", "1", "b", "2")
