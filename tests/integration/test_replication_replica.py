@@ -7,6 +7,7 @@ wait polls with a deadline; nothing sleeps in place of an assertion.
 
 import os
 import socket
+import sys
 import tempfile
 import threading
 import time
@@ -14,7 +15,9 @@ import unittest
 
 import redis
 
-from harness import REFERENCE_BINARY, DurableServer, ServerProcess, is_reference_redis
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import (REFERENCE_BINARY, DurableServer, ServerProcess,  # noqa: E402
+                     is_reference_redis)
 
 DEADLINE = 30.0
 
