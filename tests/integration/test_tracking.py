@@ -96,9 +96,9 @@ class TestTracking(ServerTestCase):
             self.assertPush(conn.read_reply(), [b"dst"])
             conn.close()
 
-    @unittest.skipIf("ASAN_OPTIONS" in os.environ,
-                     "AddressSanitizer's allocator keeps freed memory counted as used, so "
-                     "when eviction starts cannot be set up")
+    @unittest.skipIf("ASAN_OPTIONS" in os.environ or "TSAN_OPTIONS" in os.environ,
+                     "a sanitizer's allocator (no jemalloc) counts memory so that when "
+                     "eviction starts cannot be set up")
     def test_a_key_evicted_before_a_command_is_invalidated_before_its_reply(self):
         conn = self.resp3_conn("ON")
         info = self.r.info("memory")
