@@ -513,7 +513,7 @@ Status ConfigStore::ApplyLine(const std::vector<std::string>& words, int depth) 
     return Status::Invalid("Unbalanced quotes in configuration line");
   }
   if (Status st = Assign(*o, config_, values); !st.ok()) return st;
-  if (o->accepted >= 0) NoteAcceptedOnly(std::string(o->name));
+  if (o->accepted >= 0 && !AcceptedOptionActs(o->name)) NoteAcceptedOnly(std::string(o->name));
   return Status::Ok();
 }
 

@@ -5,8 +5,10 @@
 
 #include <strings.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstdlib>
+#include <iterator>
 
 namespace cairn::server {
 namespace {
@@ -210,6 +212,16 @@ const std::vector<AcceptedOption>& AcceptedOptions() {
       {"tls-cluster", "", K::kBool, kMut, "no"},
   };
   return options;
+}
+
+bool AcceptedOptionActs(std::string_view name) {
+  static constexpr std::string_view kActs[] = {
+      "user",          "replicaof",          "masterauth",          "masteruser",
+      "replica-serve-stale-data",            "replica-read-only",   "replica-announced",
+      "replica-announce-port",               "replica-priority",    "repl-ping-replica-period",
+      "repl-timeout",  "repl-backlog-size",  "min-replicas-to-write", "min-replicas-max-lag",
+  };
+  return std::find(std::begin(kActs), std::end(kActs), name) != std::end(kActs);
 }
 
 }  // namespace cairn::server

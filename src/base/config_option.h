@@ -47,4 +47,8 @@ struct AcceptedOption {
 // Every such option, in a fixed order (the order of Config::accepted).
 const std::vector<AcceptedOption>& AcceptedOptions();
 
+// True for the options of that table the server reads and acts on (replication and user
+// settings, read by name where they are used); the others get a startup warning.
+bool AcceptedOptionActs(std::string_view name);
+
 }  // namespace cairn::server

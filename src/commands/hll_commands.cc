@@ -7,11 +7,10 @@
 // in order (PFMERGE's destination first, as a source) and stop at the first that is not a HLL.
 //
 // PFCOUNT of one key caches the count in the value, a logged write like Redis's (see
-// hll_ops.h). It is not cached — the count is only computed — while the log refuses writes or
-// a CLIENT PAUSE WRITE is in force: a command that reads may not write then. (Redis holds
-// PFCOUNT during a write pause instead; answering it without the cache loses nothing.)
-// Because it may change the value, PFCOUNT is flagged kMayReplicate: read-only scripts may
-// not call it, as in Redis.
+// hll_ops.h). Because it may change the value, PFCOUNT is flagged kMayReplicate: read-only
+// scripts may not call it and CLIENT PAUSE WRITE holds it, as in Redis. It is not cached —
+// the count is only computed — while the log refuses writes, or when a pause began while it
+// was already past that check (a script or transaction started before the pause).
 #include <cstdint>
 #include <random>
 #include <span>

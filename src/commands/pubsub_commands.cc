@@ -152,7 +152,7 @@ void RegisterPubSubCommands(CommandTable& table) {
   // What Redis 7.0 declares for the subscribe family: allowed while loading or stale, not
   // from scripts; and runnable by a RESP2 client in subscribed mode.
   constexpr uint32_t kSubscribe = kPubSub | kNoScript | kLoading | kStale | kSubscribedContext;
-  constexpr uint32_t kPublish = kPubSub | kLoading | kStale | kFast;
+  constexpr uint32_t kPublish = kPubSub | kLoading | kStale | kFast | kMayReplicate;
   constexpr uint32_t kIntrospect = kPubSub | kLoading | kStale;
   table.Add({
       {.name = "subscribe", .arity = -2, .flags = kSubscribe, .handler = CmdSubscribe,

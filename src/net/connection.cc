@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "src/base/log.h"
+#include "src/exec/client_pause.h"
 #include "src/exec/dispatch.h"
 #include "src/exec/errors.h"
 #include "src/exec/notify.h"
@@ -311,7 +312,10 @@ bool Connection::CheckPause() {
   // A command Redis would refuse (unknown, wrong arity) is answered at once.
   const CommandSpec* spec = state->commands.Find(parser_.args()[0]);
   if (spec == nullptr || !spec->ArityAccepts(parser_.args().size())) return false;
-  if (kind == ServerState::PauseKind::kWrite && !MayWrite(*spec)) return false;
+  if (kind == ServerState::PauseKind::kWrite &&
+      !WritePauseHolds(*state, client_, *spec, parser_.args())) {
+    return false;
+  }
   PauseReading();
   if (pause_timer_ == nullptr) {
     pause_timer_ = new uv_timer_t;
@@ -320,19 +324,6 @@ bool Connection::CheckPause() {
   }
   uv_timer_start(pause_timer_, OnPauseEnd, static_cast<uint64_t>(wait_ms), 0);
   return true;
-}
-
-// What CLIENT PAUSE WRITE holds, as Redis: writes, PUBLISH (it may be replicated), and an
-// EXEC whose transaction holds a write.
-bool Connection::MayWrite(const CommandSpec& spec) {
-  if ((spec.flags & kWrite) || spec.name == "publish" || spec.name == "spublish") return true;
-  if (spec.name != "exec" || !client_.multi.active) return false;
-  const CommandTable& table = thread_->state()->commands;
-  for (const std::vector<std::string>& queued : client_.multi.queued) {
-    const CommandSpec* q = table.Find(queued[0]);
-    if (q != nullptr && ((q->flags & kWrite) || q->name == "publish")) return true;
-  }
-  return false;
 }
 
 void Connection::OnPauseEnd(uv_timer_t* timer) noexcept {

@@ -90,10 +90,9 @@ class Connection {
   // now blocked (no reply yet).
   bool RunCommand(resp::Writer& writer);
   // CLIENT PAUSE: whether the command just parsed must wait (then reading stops and a timer
-  // runs it when the pause ends); MayWrite: whether a WRITE pause covers it.
+  // runs it when the pause ends).
   bool PauseHolds();
   bool CheckPause();
-  bool MayWrite(const CommandSpec& spec);
   static void OnPauseEnd(uv_timer_t* timer) noexcept;
   // CLIENT REPLY: whether the reply of the command just run is dropped (the mode before it
   // ran is before); advances SKIP's state.

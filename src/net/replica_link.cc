@@ -65,6 +65,8 @@ class Session {
     host_ = r_.host;
     port_ = r_.port;
     replid_ = r_.replid;
+    // Set before the full sync too: its FLUSHALL must apply even with replica-read-only.
+    master_.is_master = true;
     auto timeout = state.config.Get("repl-timeout");
     int64_t s = 60;
     if (!timeout.empty() && ParseInt(timeout[0].second, &s)) timeout_ms_ = s * 1000;
@@ -448,7 +450,6 @@ class Session {
   Status Stream() {
     master_.addr = host_ + ":" + std::to_string(port_);
     master_.laddr = master_.addr;
-    master_.is_master = true;
     master_.db = r_.stream_db.load();
     master_.created_ms = WallMs();
     // CLIENT KILL TYPE master: nothing more is read from this connection (the link also

@@ -103,6 +103,23 @@ def free_port():
         s.close()
 
 
+def wait_until(predicate, what, timeout=30.0):
+    """Polls predicate until it returns something true, which is returned. A redis-py error
+    (a server still starting, restarting or syncing) counts as not yet. Fails the test with
+    `what` and the last result after timeout seconds."""
+    deadline = time.time() + timeout
+    last = None
+    while time.time() < deadline:
+        try:
+            last = predicate()
+            if last:
+                return last
+        except redis.RedisError as e:
+            last = e
+        time.sleep(0.05)
+    raise AssertionError("timed out waiting for %s (last: %r)" % (what, last))
+
+
 # ---------------------------------------------------------------------------
 # RESP parsing (RESP2 + RESP3), used to know when a raw reply is complete and
 # to inspect reply types.
@@ -384,7 +401,7 @@ class ServerProcess(object):
     def _spawn(self):
         """Starts the binary on a new free port in self.dir, appending to self.log_path.
         Options given later win, so extra_args may override the ones before them."""
-        self.port = free_port()
+        self.port = self._choose_port()
         args = [self.binary, "--port", str(self.port), "--bind", "127.0.0.1",
                 "--dir", self.dir, "--save", "", "--appendonly", "no"] + self.extra_args
         self._log = open(self.log_path, "ab")
@@ -397,6 +414,9 @@ class ServerProcess(object):
         self.proc = subprocess.Popen(args, stdout=self._log, stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL, cwd=self.dir, env=env)
         track_process(self.proc)
+
+    def _choose_port(self):
+        return free_port()
 
     def _wait_ready(self):
         deadline = time.time() + STARTUP_TIMEOUT

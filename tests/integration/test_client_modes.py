@@ -130,6 +130,33 @@ class TestClientModes(ServerTestCase):
         self.assertEqual(self.r.get("k"), b"after")
         self.wait_blocked(0)
 
+    def test_a_write_pause_holds_what_may_replicate_and_scripts_that_may_write(self):
+        self.r.pfadd("hll", "a", "b")
+        self.r.execute_command("CLIENT", "PAUSE", 10000, "WRITE")
+        held = []
+        for command in (("PFCOUNT", "hll"), ("PUBLISH", "ch", "m"), ("EVAL", "return 1", 0),
+                        ("EVAL", "#!lua\nreturn 2", 0)):
+            conn = self.raw_conn()
+            conn.send_command(*command)
+            held.append(conn)
+            self.wait_blocked(len(held))
+        # Declared no-writes scripts and the _RO forms run at once.
+        free = self.raw_conn()
+        self.assertEqual(free.command("EVAL", "#!lua flags=no-writes\nreturn 3", 0).to_py(), 3)
+        self.assertEqual(free.command("EVAL_RO", "return 4", 0).to_py(), 4)
+        self.r.execute_command("CLIENT", "UNPAUSE")
+        self.assertEqual([c.read_reply().to_py() for c in held], [2, 0, 1, 2])
+        self.wait_blocked(0)
+
+    def test_read_only_scripts_may_not_publish(self):
+        for command in (("EVAL_RO", "return redis.call('publish', 'ch', 'm')", 0),
+                        ("EVAL", "#!lua flags=no-writes\nreturn redis.call('publish','c','m')",
+                         0)):
+            with self.assertRaisesRegex(Exception, "Write commands are not allowed from "
+                                                   "read-only scripts"):
+                self.r.execute_command(*command)
+        self.assertEqual(self.r.eval("return redis.call('publish', 'ch', 'm')", 0), 0)
+
     def test_a_pause_ends_by_itself_after_its_timeout(self):
         self.r.execute_command("CLIENT", "PAUSE", 200, "WRITE")
         writer = self.raw_conn()

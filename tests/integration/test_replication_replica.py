@@ -10,30 +10,19 @@ import socket
 import sys
 import tempfile
 import threading
-import time
 import unittest
 
 import redis
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (REFERENCE_BINARY, DurableServer, ServerProcess,  # noqa: E402
-                     is_reference_redis)
+                     is_reference_redis, wait_until)
 
 DEADLINE = 30.0
 
 
 def wait_for(predicate, what, timeout=DEADLINE):
-    deadline = time.time() + timeout
-    last = None
-    while time.time() < deadline:
-        try:
-            last = predicate()
-            if last:
-                return last
-        except (redis.ConnectionError, redis.BusyLoadingError, redis.ResponseError) as e:
-            last = e
-        time.sleep(0.05)
-    raise AssertionError("timed out waiting for %s (last: %r)" % (what, last))
+    return wait_until(predicate, what, timeout)
 
 
 def start_primary(extra=()):
@@ -152,6 +141,18 @@ class ReplicaOfRedisTest(unittest.TestCase):
         self.assert_same_data(primary, replica)
         self.assertGreater(replica.client().dbsize(), 1000)
         self.assertGreaterEqual(primary.client().info("stats")["sync_full"], 1)
+
+    def test_a_replica_with_data_of_its_own_holds_only_the_primarys_after_sync(self):
+        primary = self.track(start_primary())
+        replica = self.track(ServerProcess().start())
+        primary.client().set("shared", "primary")
+        primary.client().rpush("list", "p")
+        rc = replica.client()
+        rc.set("shared", "replica")
+        rc.set("only-on-the-replica", "x")
+        self.replica_of(primary, replica)
+        self.assert_same_data(primary, replica)
+        self.assertEqual(rc.get("shared"), b"primary")
 
     def test_replica_refuses_writes_and_reports_its_role(self):
         primary = self.track(start_primary())
