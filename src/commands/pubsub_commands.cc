@@ -86,7 +86,7 @@ void CmdSSubscribe(CommandContext& ctx) {
 
 void PublishGeneric(CommandContext& ctx, SubKind kind) {
   size_t limit = static_cast<size_t>(
-      ctx.server.limits.pubsub_hard_limit_bytes.load(std::memory_order_relaxed));
+      ctx.server.limits.output_pubsub.hard_bytes.load(std::memory_order_relaxed));
   // The message may tell of the publisher's own writes not yet durable (SET then PUBLISH):
   // it waits for them like a reply would (the connection adds them to what it observed).
   uint64_t lsn = store::Store::PeekObservedLsn();

@@ -100,6 +100,7 @@ bool BuildRdb(CommandContext& ctx, uint64_t repl_offset, std::string* rdb, uint6
 void WriteRdbReply(CommandContext& ctx, const std::string& rdb) {
   ctx.reply.WriteRaw("$" + std::to_string(rdb.size()) + "\r\n");
   ctx.reply.WriteRaw(rdb);
+  ctx.client.repl_rdb_unsent += static_cast<int64_t>(rdb.size());
 }
 
 // `redis-cli --rdb`: the file, then the connection closes.

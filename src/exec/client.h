@@ -35,6 +35,9 @@ struct ClientState {
   int repl_listening_port = 0;     // REPLCONF listening-port: the replica's own port
   std::string repl_ip_address;     // REPLCONF ip-address (empty: the connection's address)
   bool is_master = false;  // the primary's stream on a replica (set before it is registered)
+  // Bytes of a full-sync RDB still in the output (owner thread): not held against the
+  // replica class's output limit.
+  int64_t repl_rdb_unsent = 0;
   std::string addr = "in-process:0";
   std::string laddr = "in-process:0";
   int fd = -1;

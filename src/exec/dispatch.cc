@@ -164,7 +164,7 @@ void FeedMonitors(ServerState& server, const ClientState& client, int db,
                   std::span<const std::string_view> args, const CommandSpec& spec) {
   server.monitors.Feed(
       client, db, args, spec,
-      static_cast<size_t>(server.limits.pubsub_hard_limit_bytes.load(std::memory_order_relaxed)),
+      static_cast<size_t>(server.limits.output_pubsub.hard_bytes.load(std::memory_order_relaxed)),
       store::Store::PeekObservedLsn());
 }
 

@@ -36,7 +36,7 @@ void OnCreated(void* server, int db, std::string_view key) {
 
 void Publish(ServerState& server, const PendingEvent& e, uint32_t flags, uint64_t lsn) {
   size_t limit =
-      static_cast<size_t>(server.limits.pubsub_hard_limit_bytes.load(std::memory_order_relaxed));
+      static_cast<size_t>(server.limits.output_pubsub.hard_bytes.load(std::memory_order_relaxed));
   std::string db = std::to_string(e.db);
   if (flags & kNotifyKeyspace) {
     std::string channel = "__keyspace@" + db + "__:" + e.key;

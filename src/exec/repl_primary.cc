@@ -9,10 +9,6 @@
 namespace cairn::server {
 namespace {
 
-// What a replica may hold unsent before it is disconnected: Redis's default hard limit of
-// the replica class (client-output-buffer-limit replica 256mb).
-constexpr size_t kReplicaOutputLimitBytes = size_t{256} << 20;
-
 constexpr std::string_view kPing = "*1\r\n$4\r\nPING\r\n";
 constexpr std::string_view kGetAck = "*3\r\n$8\r\nREPLCONF\r\n$6\r\nGETACK\r\n$1\r\n*\r\n";
 
@@ -64,7 +60,8 @@ ReplPrimary::~ReplPrimary() {
   if (tapped_.load() && store_.journal() == tap_.get()) store_.set_journal(inner_);
 }
 
-void ReplPrimary::Configure(const ConfigStore& config) {
+void ReplPrimary::Configure(const ConfigStore& config, int64_t replica_hard_limit) {
+  mailbox_limit_ = static_cast<size_t>(std::max<int64_t>(replica_hard_limit, 0));
   int64_t size = std::max<int64_t>(ConfigInt(config, "repl-backlog-size", 1 << 20), 1);
   ping_period_s_ = static_cast<int>(ConfigInt(config, "repl-ping-replica-period", 10));
   min_replicas_ = static_cast<int>(ConfigInt(config, "min-replicas-to-write", 0));
@@ -100,7 +97,7 @@ uint64_t ReplPrimary::AppendRecord(std::string_view payload) {
 void ReplPrimary::StreamLocked(std::string_view bytes, uint64_t lsn) {
   if (bytes.empty()) return;
   backlog_.Append(bytes);
-  for (Replica& r : replicas_) r.client->mailbox.Post(bytes, kReplicaOutputLimitBytes, lsn);
+  for (Replica& r : replicas_) r.client->mailbox.Post(bytes, mailbox_limit_.load(std::memory_order_relaxed), lsn);
 }
 
 void ReplPrimary::AddReplicaLocked(ClientState& client, uint64_t from) {

@@ -52,7 +52,9 @@ class ReplPrimary {
   ReplPrimary& operator=(const ReplPrimary&) = delete;
 
   // Reads repl-backlog-size, repl-ping-replica-period and min-replicas-* (after CONFIG SET).
-  void Configure(const ConfigStore& config);
+  // replica_hard_limit (client-output-buffer-limit replica; 0: none) bounds what a replica's
+  // mailbox holds; its connection applies the whole class limit (connection.cc).
+  void Configure(const ConfigStore& config, int64_t replica_hard_limit);
 
   std::string replid() const;
   // REPLICAOF NO ONE: the promoted server streams under the new replication id it chose.
@@ -130,6 +132,7 @@ class ReplPrimary {
   std::unique_ptr<Tap> tap_;               // guarded by mu_; set once
   store::Journal* inner_ = nullptr;        // the journal the tap passes records to (guarded)
   std::atomic<bool> tapped_{false};
+  std::atomic<size_t> mailbox_limit_{size_t{256} << 20};
   std::atomic<uint64_t> own_lsn_{0};       // LSNs when there is no WAL
   ReplFeed feed_;                          // guarded
   ReplBacklog backlog_;                    // guarded

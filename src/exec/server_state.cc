@@ -87,12 +87,9 @@ void ServerState::ApplyConfig() {
   if (store::GroupCommit* log = wal.load(std::memory_order_acquire); log != nullptr) {
     log->SetPolicy(FsyncPolicyOf(c.appendfsync));
   }
-  limits.normal_hard_limit_bytes = c.output_limit_normal.hard_bytes;
-  limits.normal_soft_limit_bytes = c.output_limit_normal.soft_bytes;
-  limits.normal_soft_limit_seconds = c.output_limit_normal.soft_seconds;
-  limits.pubsub_hard_limit_bytes = c.output_limit_pubsub.hard_bytes;
-  limits.pubsub_soft_limit_bytes = c.output_limit_pubsub.soft_bytes;
-  limits.pubsub_soft_limit_seconds = c.output_limit_pubsub.soft_seconds;
+  limits.output_normal.Set(c.output_limit_normal);
+  limits.output_replica.Set(c.output_limit_replica);
+  limits.output_pubsub.Set(c.output_limit_pubsub);
   limits.notify_keyspace_events = c.notify_keyspace_events;
   limits.busy_reply_threshold_ms = c.busy_reply_threshold_ms;
   limits.hll_sparse_max_bytes = c.hll_sparse_max_bytes;
@@ -109,7 +106,7 @@ void ServerState::ApplyConfig() {
   latency.Configure(c.latency_monitor_threshold_ms);
   limits.slow_command_us = std::min(slowlog.threshold_us(), latency.threshold_us());
   ApplyEncodingLimits(c);
-  primary.Configure(config);
+  primary.Configure(config, c.output_limit_replica.hard_bytes);
   tracking.SetMaxKeys(*this, c.tracking_table_max_keys);
   SetLogLevel(c.loglevel);
 }

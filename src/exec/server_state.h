@@ -44,6 +44,18 @@ inline constexpr std::string_view kRedisVersion = "7.0.15";
 // The same as a number, major << 16 | minor << 8 | patch (scripts' REDIS_VERSION_NUM).
 inline constexpr int kRedisVersionNum = 0x07000f;
 
+// One client-output-buffer-limit class, readable from any thread.
+struct OutputClassLimit {
+  std::atomic<int64_t> hard_bytes{0};
+  std::atomic<int64_t> soft_bytes{0};
+  std::atomic<int64_t> soft_seconds{0};
+  void Set(const OutputBufferLimit& limit) {
+    hard_bytes = limit.hard_bytes;
+    soft_bytes = limit.soft_bytes;
+    soft_seconds = limit.soft_seconds;
+  }
+};
+
 struct RuntimeLimits {
   std::atomic<int64_t> proto_max_bulk_len{0};
   std::atomic<int64_t> client_query_buffer_limit{0};
@@ -52,13 +64,10 @@ struct RuntimeLimits {
   std::atomic<bool> protected_mode{true};     // src/net/protected_mode.h
   std::atomic<bool> inject_wal_enospc{false};  // testing only (debug-wal-inject-enospc)
   std::atomic<int64_t> wal_max_pending_bytes{0};
-  // client-output-buffer-limit of the normal and pubsub classes.
-  std::atomic<int64_t> normal_hard_limit_bytes{0};
-  std::atomic<int64_t> normal_soft_limit_bytes{0};
-  std::atomic<int64_t> normal_soft_limit_seconds{0};
-  std::atomic<int64_t> pubsub_hard_limit_bytes{0};
-  std::atomic<int64_t> pubsub_soft_limit_bytes{0};
-  std::atomic<int64_t> pubsub_soft_limit_seconds{0};
+  // client-output-buffer-limit, by class.
+  OutputClassLimit output_normal;
+  OutputClassLimit output_replica;
+  OutputClassLimit output_pubsub;
   std::atomic<uint32_t> notify_keyspace_events{0};  // NotifyFlag bits
   std::atomic<int64_t> busy_reply_threshold_ms{0};   // scripts: BUSY after this long
   std::atomic<int64_t> hll_sparse_max_bytes{0};

@@ -91,7 +91,7 @@ bool Subscribed(const ClientState& c) {
 
 size_t MailLimit(ServerState& server, const ClientState& c) {
   const RuntimeLimits& l = server.limits;
-  return static_cast<size_t>((Subscribed(c) ? l.pubsub_hard_limit_bytes : l.normal_hard_limit_bytes)
+  return static_cast<size_t>((Subscribed(c) ? l.output_pubsub.hard_bytes : l.output_normal.hard_bytes)
                                  .load(std::memory_order_relaxed));
 }
 

@@ -538,8 +538,7 @@ void Connection::Flush() {
   size_t total = 0;
   for (int i = 0; i < n; ++i) total += iov[i].iov_len;
   thread_->stats()->net_output_bytes.Add(done);
-  out_.Consume(done);
-  sent_total_ += done;
+  ConsumeSent(done);
   if (done > 0) client_.last_interaction_ms.store(WallMs(), std::memory_order_relaxed);
   if (done == total) return AfterDrain();
   // The socket is full: hand the rest of this batch to libuv and wait for completion.
@@ -566,8 +565,7 @@ void Connection::OnWrite(uv_write_t* req, int status) noexcept {
   if (c->tls_ != nullptr) {
     c->tls_out_.erase(0, sent);  // its plaintext was consumed when it was encrypted
   } else {
-    c->out_.Consume(sent);
-    c->sent_total_ += sent;
+    c->ConsumeSent(sent);
   }
   c->client_.last_interaction_ms.store(WallMs(), std::memory_order_relaxed);
   if (c->MaybeResume()) return;
@@ -609,20 +607,33 @@ void Connection::OnMail() {
   PublishSizes();
 }
 
+void Connection::ConsumeSent(size_t n) {
+  out_.Consume(n);
+  sent_total_ += n;
+  if (client_.repl_rdb_unsent > 0) {
+    client_.repl_rdb_unsent -= std::min<int64_t>(client_.repl_rdb_unsent, static_cast<int64_t>(n));
+  }
+}
+
+// Subscribers and monitors are in the pubsub class: they receive whatever the server does,
+// whether or not they read. An attached replica is in the replica class.
+const OutputClassLimit& Connection::OutputClass() const {
+  const RuntimeLimits& limits = thread_->state()->limits;
+  if (client_.replica.load(std::memory_order_relaxed)) return limits.output_replica;
+  if (IsSubscriber(client_) || client_.monitor) return limits.output_pubsub;
+  return limits.output_normal;
+}
+
 bool Connection::CheckOutputLimit() {
   if (closing_) return false;
-  const RuntimeLimits& limits = thread_->state()->limits;
-  // Monitors are held to the pubsub class's limits too: like subscribers, they receive
-  // whatever the server does, whether or not they read.
-  bool pubsub = IsSubscriber(client_) || client_.monitor;
-  int64_t hard = (pubsub ? limits.pubsub_hard_limit_bytes : limits.normal_hard_limit_bytes)
-                     .load(std::memory_order_relaxed);
-  int64_t soft = (pubsub ? limits.pubsub_soft_limit_bytes : limits.normal_soft_limit_bytes)
-                     .load(std::memory_order_relaxed);
-  int64_t soft_s = (pubsub ? limits.pubsub_soft_limit_seconds : limits.normal_soft_limit_seconds)
-                       .load(std::memory_order_relaxed);
-  // What this client holds in the server: unsent output and messages not yet taken.
-  int64_t held = static_cast<int64_t>(out_.size() + client_.mailbox.bytes());
+  const OutputClassLimit& limit = OutputClass();
+  int64_t hard = limit.hard_bytes.load(std::memory_order_relaxed);
+  int64_t soft = limit.soft_bytes.load(std::memory_order_relaxed);
+  int64_t soft_s = limit.soft_seconds.load(std::memory_order_relaxed);
+  // What this client holds in the server: unsent output and messages not yet taken. A
+  // replica's full-sync RDB does not count, as Redis sends it outside the output buffer.
+  int64_t held = static_cast<int64_t>(out_.size() + client_.mailbox.bytes()) -
+                 client_.repl_rdb_unsent;
   bool over = client_.mailbox.overflowed() || (hard > 0 && held >= hard);
   if (soft > 0 && held >= soft) {
     int64_t now = WallMs();

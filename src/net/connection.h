@@ -34,6 +34,7 @@ namespace cairn::server {
 
 class IoThread;
 struct AcceptedSocket;
+struct OutputClassLimit;
 
 class Connection {
  public:
@@ -72,6 +73,9 @@ class Connection {
   // is over its class's hard limit, or has stayed over the soft limit for longer than the
   // limit's seconds. Returns whether it closed.
   bool CheckOutputLimit();
+  const OutputClassLimit& OutputClass() const;
+  // n bytes of out_ left the server (written, or encrypted for TLS).
+  void ConsumeSent(size_t n);
 
  private:
   Connection(IoThread* thread);

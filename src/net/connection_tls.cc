@@ -47,8 +47,7 @@ void Connection::FlushTls() {
       }
       encrypted += iov[i].iov_len;
     }
-    out_.Consume(encrypted);
-    sent_total_ += encrypted;
+    ConsumeSent(encrypted);
     tls_->TakeOutput(&tls_out_);
   }
   if (tls_out_.empty()) return AfterDrain();

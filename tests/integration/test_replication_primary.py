@@ -129,6 +129,33 @@ class ReplicationPrimaryTest(unittest.TestCase):
         self.fail("replica did not catch up: cairn %r, replica %r; replica log:\n%s"
                   % (p.info("replication"), r.info("replication"), replica.log_text()[-3000:]))
 
+    def connected_replicas(self, server):
+        return server.client().info("replication")["connected_slaves"]
+
+    def test_a_replica_that_stops_reading_is_cut_at_the_replica_output_limit(self):
+        cairn = self.start_cairn("--client-output-buffer-limit", "replica 4mb 0 0")
+        r = cairn.client()
+        r.set("big", "x" * (8 << 20))  # the full sync's RDB is over the limit: it does not count
+        replica = self.start_replica(cairn)
+        self.wait_caught_up(cairn, replica)
+        stalled = cairn.raw_connection()
+        self.addCleanup(stalled.close)
+        stalled.send_command("PSYNC", "?", "-1")  # ...and never reads again
+        deadline = time.time() + 10
+        while self.connected_replicas(cairn) != 2 and time.time() < deadline:
+            time.sleep(0.05)
+        self.assertEqual(self.connected_replicas(cairn), 2)
+        value = "y" * 100000
+        for i in range(400):  # 40 MB of stream
+            r.set("k%d" % (i % 10), value)
+        deadline = time.time() + 10
+        while self.connected_replicas(cairn) != 1 and time.time() < deadline:
+            time.sleep(0.05)
+        self.assertEqual(self.connected_replicas(cairn), 1)
+        self.assertIn("overcoming of output buffer limits", cairn.log_text())
+        self.wait_caught_up(cairn, replica)  # the replica that reads stays
+        self.assertEqual(replica.client().get("k9"), value.encode())
+
     def test_full_sync_while_writes_go_on_leaves_both_sides_identical(self):
         cairn = self.start_cairn(*persistence_args())
         r = cairn.client()
