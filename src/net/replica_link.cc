@@ -21,6 +21,7 @@
 #include "src/exec/dispatch.h"
 #include "src/exec/notify.h"
 #include "src/exec/rdb_files.h"
+#include "src/scripting/script_engine.h"
 #include "store/rdb/rdb_file_reader.h"
 
 namespace cairn::server {
@@ -397,11 +398,15 @@ class Session {
   // partial one on top of half a keyspace.
   Status LoadRdb(const std::string& path, const std::string& replid, int64_t offset) {
     state_.store.DeleteMeta(kReplicaMetaName);
+    // The primary's function libraries replace ours too, as in Redis.
     std::string_view flush[] = {"FLUSHALL"};
+    std::string_view flush_functions[] = {"FUNCTION", "FLUSH"};
     master_.db = 0;
     RunCommand(flush);
+    RunCommand(flush_functions);
     state_.loading = true;
     Result<rdb::RdbLoadInfo> loaded = ImportRdbFile(state_, path);
+    if (loaded.ok()) scripting::RestoreFunctionLibraries(state_);
     state_.loading = false;
     if (!loaded.ok()) {
       return Status(Code::kCorruption, "loading the RDB from MASTER failed: " +

@@ -154,6 +154,23 @@ class ReplicaOfRedisTest(unittest.TestCase):
         self.assert_same_data(primary, replica)
         self.assertEqual(rc.get("shared"), b"primary")
 
+    def test_function_libraries_come_with_the_full_sync(self):
+        primary = self.track(start_primary())
+        replica = self.track(ServerProcess().start())
+        lib = ("#!lua name=%s\nredis.register_function{function_name='%s', "
+               "callback=function(keys) return redis.call('GET', keys[1]) end, "
+               "flags={'no-writes'}}")
+        primary.client().function_load(lib % ("primarylib", "pget"))
+        primary.client().set("k", "v")
+        rc = replica.client()
+        rc.function_load(lib % ("replicalib", "rget"))
+        self.replica_of(primary, replica)
+        wait_for(lambda: caught_up(primary, replica), "the replica to catch up")
+        self.assertEqual(rc.fcall_ro("pget", 1, "k"), b"v")
+        self.assertEqual([entry[1] for entry in rc.function_list()], [b"primarylib"])  # name
+        primary.client().function_load(lib % ("later", "lget"))  # and with the stream
+        wait_for(lambda: len(rc.function_list()) == 2, "the streamed FUNCTION LOAD")
+
     def test_replica_refuses_writes_and_reports_its_role(self):
         primary = self.track(start_primary())
         replica = self.track(ServerProcess().start())
