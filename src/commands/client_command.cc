@@ -376,6 +376,11 @@ void CmdClientPause(CommandContext& ctx) {
 }
 
 void CmdClientUnpause(CommandContext& ctx) {
+  // A FAILOVER's pause (failover.h) outlives CLIENT UNPAUSE, as in Redis.
+  if (ctx.server.failover.stage.load() != FailoverStage::kNone) {
+    ctx.reply.WriteOk();
+    return;
+  }
   ctx.server.pause_end_ms.store(0);
   ctx.server.pause_kind.store(ServerState::PauseKind::kNone);
   ctx.server.store.PauseExpiry(0);

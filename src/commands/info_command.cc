@@ -325,7 +325,8 @@ void AppendReplication(CommandContext& ctx, std::string* out) {
     replid2 = ctx.server.replica.replid2;
     second_offset = ctx.server.replica.second_offset;
   }
-  AppendPrimaryInfo(ctx.server.primary, replid2, second_offset, out);
+  AppendPrimaryInfo(ctx.server.primary, replid2, second_offset,
+                    FailoverStageName(ctx.server.failover.stage.load()), out);
 }
 
 std::string Seconds(const timeval& tv) {

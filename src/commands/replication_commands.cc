@@ -19,6 +19,7 @@
 #include <string>
 
 #include "resp/number.h"
+#include "src/base/log.h"
 #include "src/exec/blocking.h"
 #include "src/exec/command_table.h"
 #include "src/exec/errors.h"
@@ -150,12 +151,35 @@ void FullSync(CommandContext& ctx, bool psync) {
   WriteRdbReply(ctx, rdb);
 }
 
+// PSYNC replid offset FAILOVER, from a primary running FAILOVER (failover.h): this replica
+// of it takes over when replid is the history it follows. False: the reply is written.
+bool TakeOverIfAsked(CommandContext& ctx) {
+  if (ctx.args.size() < 4 || !EqualsIgnoreCase(ctx.args[3], "failover")) return true;
+  Log(LogLevel::kWarning, "Failover request received for replid %.*s.",
+      static_cast<int>(ctx.args[1].size()), ctx.args[1].data());
+  if (!ctx.server.replica.active.load()) {
+    ctx.reply.WriteError("ERR PSYNC FAILOVER can't be sent to a master.");
+    return false;
+  }
+  if (!EqualsIgnoreCase(ctx.args[1], CurrentReplid(ctx.server))) {
+    ctx.reply.WriteError("ERR PSYNC FAILOVER replid must match my replid.");
+    return false;
+  }
+  StopReplicating(ctx.server, "failover request from '" + ctx.client.addr + "'");
+  return true;
+}
+
 void SyncGeneric(CommandContext& ctx, bool psync) {
   if (ctx.client.repl_rdb_only) {
     SendRdbOnly(ctx, psync);
     return;
   }
   if (ctx.client.replica.load()) return;  // already attached: Redis ignores a second SYNC
+  if (psync && !TakeOverIfAsked(ctx)) return;
+  if (ctx.server.failover.stage.load() != FailoverStage::kNone) {
+    ctx.reply.WriteError("NOMASTERLINK Can't SYNC while failing over");
+    return;
+  }
   if (psync && TryPartialSync(ctx)) return;
   FullSync(ctx, psync);
 }
@@ -206,6 +230,10 @@ void ReplyPrimaryRole(CommandContext& ctx) {
 // REPLICAOF host port follows a primary (src/net/replica_link.h does the work); REPLICAOF
 // NO ONE promotes this server, keeping its data (what Sentinel sends to the one it promotes).
 void CmdReplicaOf(CommandContext& ctx) {
+  if (ctx.server.failover.stage.load() != FailoverStage::kNone) {
+    ctx.reply.WriteError("ERR REPLICAOF not allowed while failing over.");
+    return;
+  }
   if (EqualsIgnoreCase(ctx.args[1], "no") && EqualsIgnoreCase(ctx.args[2], "one")) {
     StopReplicating(ctx.server);
     ctx.reply.WriteOk();
@@ -245,6 +273,47 @@ void CmdRole(CommandContext& ctx) {
   w.WriteInteger(link == LinkState::kConnected ? r.offset.load() : -1);
 }
 
+// FAILOVER [TO host port [FORCE]] [TIMEOUT ms] | FAILOVER ABORT (failover.h).
+void CmdFailover(CommandContext& ctx) {
+  if (ctx.args.size() == 2 && EqualsIgnoreCase(ctx.args[1], "abort")) {
+    if (ctx.server.failover.stage.load() == FailoverStage::kNone) {
+      ctx.reply.WriteError("ERR No failover in progress.");
+      return;
+    }
+    AbortFailover(ctx.server, "Failover manually aborted");
+    ctx.reply.WriteOk();
+    return;
+  }
+  int64_t timeout_ms = 0, port = 0;
+  std::string host;
+  bool force = false;
+  for (size_t j = 1; j < ctx.args.size(); ++j) {
+    bool more = j + 1 < ctx.args.size();
+    if (EqualsIgnoreCase(ctx.args[j], "timeout") && more && timeout_ms == 0) {
+      if (!ArgToInt64(ctx, ctx.args[++j], &timeout_ms)) return;
+      if (timeout_ms <= 0) {
+        ctx.reply.WriteError("ERR FAILOVER timeout must be greater than 0");
+        return;
+      }
+    } else if (EqualsIgnoreCase(ctx.args[j], "to") && j + 2 < ctx.args.size() && host.empty()) {
+      if (!ArgToInt64(ctx, ctx.args[j + 2], &port)) return;
+      host = std::string(ctx.args[j + 1]);
+      j += 2;
+    } else if (EqualsIgnoreCase(ctx.args[j], "force") && !force) {
+      force = true;
+    } else {
+      ctx.reply.WriteError(errors::kSyntax);
+      return;
+    }
+  }
+  Status st = StartFailover(ctx.server, host, static_cast<int>(port), timeout_ms, force);
+  if (!st.ok()) {
+    ctx.reply.WriteError("ERR " + std::string(st.message()));
+    return;
+  }
+  ctx.reply.WriteOk();
+}
+
 void CmdSync(CommandContext& ctx) { SyncGeneric(ctx, false); }
 void CmdPsync(CommandContext& ctx) { SyncGeneric(ctx, true); }
 
@@ -257,6 +326,11 @@ void RegisterReplicationCommands(CommandTable& table) {
        .group = "server", .since = "3.0.0",
        .summary = "An internal command for configuring the replication stream",
        .complexity = "O(1)"},
+      {.name = "failover", .arity = -1, .flags = kAdmin | kNoScript | kStale,
+       .handler = CmdFailover, .group = "server", .since = "6.2.0",
+       .summary = "Start a coordinated failover between this server and one of its replicas.",
+       .complexity = "O(1)",
+       .syntax = "[TO host port [FORCE]] [ABORT] [TIMEOUT milliseconds]"},
       {.name = "replicaof", .arity = 3, .flags = kAdmin | kNoScript | kStale,
        .handler = CmdReplicaOf, .group = "server", .since = "5.0.0",
        .summary = "Make the server a replica of another instance, or promote it as master.",

@@ -172,7 +172,8 @@ bool ReplPrimary::OnAck(ClientState& client, uint64_t offset) {
   it->ack_offset = std::max(it->ack_offset, offset);
   it->last_ack_ms = now;
   // Replicas ack every second: their acks drive the keep-alive PING, so no timer is needed.
-  if (now - last_ping_ms_ >= int64_t{ping_period_s_.load()} * 1000) {
+  if (!pings_paused_.load(std::memory_order_relaxed) &&
+      now - last_ping_ms_ >= int64_t{ping_period_s_.load()} * 1000) {
     last_ping_ms_ = now;
     StreamLocked(kPing, 0);
   }
@@ -226,7 +227,7 @@ ReplPrimary::BacklogInfo ReplPrimary::Backlog() {
 }
 
 void AppendPrimaryInfo(ReplPrimary& primary, std::string_view replid2, int64_t second_offset,
-                       std::string* out) {
+                       std::string_view failover_state, std::string* out) {
   auto field = [out](std::string_view name, const std::string& value) {
     out->append(name);
     out->push_back(':');
@@ -243,7 +244,7 @@ void AppendPrimaryInfo(ReplPrimary& primary, std::string_view replid2, int64_t s
     field("slave" + n(i), "ip=" + r.ip + ",port=" + n(r.port) + ",state=online,offset=" +
                               n(r.offset) + ",lag=" + n(r.lag_s));
   }
-  field("master_failover_state", "no-failover");
+  field("master_failover_state", std::string(failover_state));
   field("master_replid", primary.replid());
   field("master_replid2", replid2.empty() ? std::string(40, '0') : std::string(replid2));
   field("master_repl_offset", n(b.offset));

@@ -82,6 +82,9 @@ class ReplPrimary {
   bool OnAck(ClientState& client, uint64_t offset);
   // Asks every replica for its offset (REPLCONF GETACK *, for WAIT).
   void RequestAcks();
+  // FAILOVER: no keep-alive PING while paused, so the offset stands still until the
+  // replicas acknowledge it.
+  void PausePings(bool paused) { pings_paused_ = paused; }
 
   uint64_t offset();  // master_repl_offset
   // How many replicas acknowledged at least offset.
@@ -132,6 +135,7 @@ class ReplPrimary {
   std::unique_ptr<Tap> tap_;               // guarded by mu_; set once
   store::Journal* inner_ = nullptr;        // the journal the tap passes records to (guarded)
   std::atomic<bool> tapped_{false};
+  std::atomic<bool> pings_paused_{false};
   std::atomic<size_t> mailbox_limit_{size_t{256} << 20};
   std::atomic<uint64_t> own_lsn_{0};       // LSNs when there is no WAL
   ReplFeed feed_;                          // guarded
@@ -154,8 +158,9 @@ class ReplPrimary {
 // The INFO replication section of a primary, with Redis's fields (role:master,
 // connected_slaves, slave<n>:..., master_replid, master_repl_offset, repl_backlog_*).
 // replid2 and second_offset: the replication id this server followed before a promotion, and
-// the first offset it did not take from it ("0"*40 and -1 when never promoted).
+// the first offset it did not take from it ("0"*40 and -1 when never promoted);
+// failover_state: master_failover_state (failover.h).
 void AppendPrimaryInfo(ReplPrimary& primary, std::string_view replid2, int64_t second_offset,
-                       std::string* out);
+                       std::string_view failover_state, std::string* out);
 
 }  // namespace cairn::server

@@ -5,6 +5,7 @@
 #include <climits>
 
 #include "src/base/log.h"
+#include "src/exec/failover.h"
 #include "src/exec/server_state.h"
 
 namespace cairn::server {
@@ -43,11 +44,20 @@ std::string_view LinkStateName(LinkState s) {
 
 bool StartReplicating(ServerState& server, const std::string& host, int port) {
   ReplicaState& r = server.replica;
+  // A primary that streamed to replicas asks to continue its own history: a replica of it
+  // promoted since (Sentinel, FAILOVER) holds that history as its replid2.
+  uint64_t streamed = server.primary.offset();
+  std::string own_replid = server.primary.replid();
   {
     std::lock_guard lock(r.mu);
     if (r.active.load() && r.host == host && r.port == port) return false;
     r.host = host;
     r.port = port;
+    if (!r.active.load() && streamed > 0) {
+      r.replid = own_replid;
+      r.offset = static_cast<int64_t>(streamed);
+      r.read_offset = static_cast<int64_t>(streamed);
+    }
     if (r.replid.empty()) r.replid = server.run_id;  // PSYNC asks for our own history
     r.link = LinkState::kConnect;
     r.link_down_since_ms = 0;
@@ -63,7 +73,7 @@ bool StartReplicating(ServerState& server, const std::string& host, int port) {
   return true;
 }
 
-void StopReplicating(ServerState& server) {
+void StopReplicating(ServerState& server, std::string_view why) {
   ReplicaState& r = server.replica;
   std::string replid;
   int64_t offset = r.offset.load();
@@ -83,7 +93,7 @@ void StopReplicating(ServerState& server) {
   server.store.PauseExpiry(0);
   server.config.SetAcceptedValue("replicaof", "");
   server.store.SetMeta(kReplicaMetaName, ReplicaProgress(replid, offset, 0));
-  Log(LogLevel::kNotice, "MASTER MODE enabled (user request)");
+  Log(LogLevel::kNotice, "MASTER MODE enabled (%.*s)", static_cast<int>(why.size()), why.data());
   if (r.wake) r.wake();
 }
 
@@ -153,7 +163,7 @@ void AppendReplicaInfo(const ServerState& server, std::string* out) {
   Field(out, "slave_read_only", ConfigYes(server, "replica-read-only") ? 1 : 0);
   Field(out, "replica_announced", ConfigYes(server, "replica-announced") ? 1 : 0);
   Field(out, "connected_slaves", 0);
-  Field(out, "master_failover_state", "no-failover");
+  Field(out, "master_failover_state", FailoverStageName(server.failover.stage.load()));
 }
 
 void AppendReplidInfo(const ServerState& server, std::string* out) {

@@ -45,6 +45,8 @@ struct ReplicaState {
   // replica-read-only and replica-serve-stale-data, refreshed by ServerState::ApplyConfig.
   std::atomic<bool> read_only{true};
   std::atomic<bool> serve_stale{true};
+  // FAILOVER (failover.h): the next PSYNC asks the target to take over.
+  std::atomic<bool> failover_psync{false};
   // Bumped whenever the target changes: the link drops what it is doing and starts over.
   std::atomic<uint64_t> generation{0};
 
@@ -67,8 +69,9 @@ struct ReplicaState {
 // Makes server follow host:port (REPLICAOF): returns false when it already follows it.
 bool StartReplicating(ServerState& server, const std::string& host, int port);
 // REPLICAOF NO ONE: stops following; the data stays, a new replication id starts, the old
-// one becomes replid2 (second_repl_offset = offset + 1), as Redis promotes a replica.
-void StopReplicating(ServerState& server);
+// one becomes replid2 (second_repl_offset = offset + 1), as Redis promotes a replica. why:
+// logged ("MASTER MODE enabled (<why>)").
+void StopReplicating(ServerState& server, std::string_view why = "user request");
 // The metadata value that records where the stream is.
 std::string ReplicaProgress(std::string_view replid, int64_t offset, int db);
 // Reads (replid, offset, db) persisted in the store's metadata (after recovery).

@@ -17,6 +17,7 @@
 #include "src/exec/blocking.h"
 #include "src/exec/client.h"
 #include "src/exec/command_table.h"
+#include "src/exec/failover.h"
 #include "src/exec/functions.h"
 #include "src/exec/latency.h"
 #include "src/exec/monitor.h"
@@ -113,6 +114,7 @@ struct ServerState {
   SlowLog slowlog;                  // SLOWLOG (slowlog.h)
   LatencyMonitor latency;           // LATENCY events (latency.h)
   ReplicaState replica;             // following a primary (replica_state.h)
+  FailoverState failover;           // FAILOVER (failover.h)
 
   // The write-ahead log, when appendonly is on (set before threads start, else nullptr).
   // Replies wait for wal->durable_lsn() under appendfsync always.

@@ -252,6 +252,7 @@ void IoThread::OnCron(uv_timer_t* handle) noexcept {
   t->state_->blocking.ServeDeferred(*t->state_, *t->stats_);
   t->CloseIdleClients();
   t->CheckOutputLimits();
+  FailoverCron(*t->state_);  // any thread's cron will do; it returns at once when idle
 }
 
 void IoThread::CheckOutputLimits() {

@@ -19,6 +19,7 @@
 #include "resp/writer.h"
 #include "src/base/log.h"
 #include "src/exec/dispatch.h"
+#include "src/exec/failover.h"
 #include "src/exec/notify.h"
 #include "src/exec/rdb_files.h"
 #include "src/scripting/script_engine.h"
@@ -252,10 +253,15 @@ class Session {
     std::string offset = std::to_string(r_.offset.load() + 1);
     Log(LogLevel::kNotice, "Trying a partial resynchronization (request %s:%s).",
         replid_.c_str(), offset.c_str());
-    if (Status st = Call({"PSYNC", replid_, offset}, reply); !st.ok()) return st;
-    if (reply->starts_with("+FULLRESYNC") || reply->starts_with("+CONTINUE")) {
-      return Status::Ok();
-    }
+    // FAILOVER (failover.h): this PSYNC asks the target to take over from us.
+    bool failover = r_.failover_psync.load();
+    Status st = failover ? Call({"PSYNC", replid_, offset, "FAILOVER"}, reply)
+                         : Call({"PSYNC", replid_, offset}, reply);
+    bool accepted =
+        st.ok() && (reply->starts_with("+FULLRESYNC") || reply->starts_with("+CONTINUE"));
+    if (failover) FinishFailover(state_, accepted);
+    if (!st.ok()) return st;
+    if (accepted) return Status::Ok();
     return LinkError("unexpected reply to PSYNC from MASTER: '" + *reply + "'");
   }
 

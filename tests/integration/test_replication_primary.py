@@ -17,7 +17,8 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from harness import REFERENCE_BINARY, ServerProcess, is_reference_redis, persistence_args
+from harness import (REFERENCE_BINARY, ServerProcess, is_reference_redis,  # noqa: E402
+                     persistence_args, wait_until)
 
 SCRIPT = ("local m = redis.call('SPOP', KEYS[1]) "
           "if m then redis.call('RPUSH', KEYS[2], m) end "
@@ -92,9 +93,9 @@ def info_field(r, section, name):
     return r.info(section).get(name)
 
 
-@unittest.skipIf(is_reference_redis(), "cairn as the primary of a redis-server")
-@unittest.skipUnless(os.path.exists(REFERENCE_BINARY), "needs redis-server")
-class ReplicationPrimaryTest(unittest.TestCase):
+class PrimaryTestCase(unittest.TestCase):
+    """Starts cairn primaries and redis-server replicas, stopped after each test."""
+
     def setUp(self):
         self.servers = []
 
@@ -132,29 +133,29 @@ class ReplicationPrimaryTest(unittest.TestCase):
     def connected_replicas(self, server):
         return server.client().info("replication")["connected_slaves"]
 
+
+@unittest.skipIf(is_reference_redis(), "cairn as the primary of a redis-server")
+@unittest.skipUnless(os.path.exists(REFERENCE_BINARY), "needs redis-server")
+class ReplicationPrimaryTest(PrimaryTestCase):
+
     def test_a_replica_that_stops_reading_is_cut_at_the_replica_output_limit(self):
         cairn = self.start_cairn("--client-output-buffer-limit", "replica 4mb 0 0")
         r = cairn.client()
         r.set("big", "x" * (8 << 20))  # the full sync's RDB is over the limit: it does not count
         replica = self.start_replica(cairn)
         self.wait_caught_up(cairn, replica)
+        self.assertEqual(replica.client().strlen("big"), 8 << 20)
+        self.servers.remove(replica)
+        replica.stop()
         stalled = cairn.raw_connection()
         self.addCleanup(stalled.close)
         stalled.send_command("PSYNC", "?", "-1")  # ...and never reads again
-        deadline = time.time() + 10
-        while self.connected_replicas(cairn) != 2 and time.time() < deadline:
-            time.sleep(0.05)
-        self.assertEqual(self.connected_replicas(cairn), 2)
+        wait_until(lambda: self.connected_replicas(cairn) == 1, "the replica to attach", 10)
         value = "y" * 100000
         for i in range(400):  # 40 MB of stream
             r.set("k%d" % (i % 10), value)
-        deadline = time.time() + 10
-        while self.connected_replicas(cairn) != 1 and time.time() < deadline:
-            time.sleep(0.05)
-        self.assertEqual(self.connected_replicas(cairn), 1)
+        wait_until(lambda: self.connected_replicas(cairn) == 0, "the cut", 10)
         self.assertIn("overcoming of output buffer limits", cairn.log_text())
-        self.wait_caught_up(cairn, replica)  # the replica that reads stays
-        self.assertEqual(replica.client().get("k9"), value.encode())
 
     def test_full_sync_while_writes_go_on_leaves_both_sides_identical(self):
         cairn = self.start_cairn(*persistence_args())
@@ -264,10 +265,116 @@ class ReplicationPrimaryTest(unittest.TestCase):
         self.assertNotIn("flags=S", r.execute_command("CLIENT", "LIST", "TYPE", "normal").decode())
         self.servers.remove(replica)
         replica.stop()
-        deadline = time.time() + 10
-        while r.info("replication")["connected_slaves"] != 0 and time.time() < deadline:
+        wait_until(lambda: self.connected_replicas(cairn) == 0, "the replica to leave", 10)
+
+
+@unittest.skipIf(is_reference_redis(), "cairn as the primary that fails over")
+@unittest.skipUnless(os.path.exists(REFERENCE_BINARY), "needs redis-server")
+class FailoverCommandTest(PrimaryTestCase):
+    """FAILOVER hands the primary's role to a replica (redis-server or cairn) with every write,
+    and leaves this server following it; ABORT and timeouts give the role back."""
+
+    def start_cairn_replica(self, primary):
+        return self.start_cairn("--replicaof", "127.0.0.1 %d" % primary.port)
+
+    def wait_role(self, server, role, timeout=10.0):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if server.client().execute_command("ROLE")[0] == role:
+                return
             time.sleep(0.05)
-        self.assertEqual(r.info("replication")["connected_slaves"], 0)
+        self.fail("%d did not become %r; log:\n%s" % (server.port, role, server.log_text()))
+
+    def test_failover_to_a_redis_replica_swaps_roles_with_a_partial_resync(self):
+        cairn = self.start_cairn()
+        replica = self.start_replica(cairn)
+        r = cairn.client()
+        r.xgroup_create("x", "g", id="0", mkstream=True)
+        mixed_writes(r, 20, seed=7)
+        self.wait_caught_up(cairn, replica)
+        self.assertEqual(r.execute_command("FAILOVER", "TO", "127.0.0.1", replica.port), b"OK")
+        self.wait_role(cairn, b"slave")
+        self.wait_role(replica, b"master")
+        self.assertEqual(r.info("replication")["master_failover_state"], "no-failover")
+        self.assertEqual(r.info("replication")["master_port"], replica.port)
+        self.assertEqual(replica.client().info("stats")["sync_partial_ok"], 1)  # no full sync
+        with self.assertRaisesRegex(Exception, "read only replica"):
+            r.set("k", "v")
+        replica.client().set("after", "failover")
+        wait_until(lambda: r.get("after") is not None, "the new primary's write", 10)
+        self.assertEqual(r.get("after"), b"failover")
+        self.assertEqual(r.dbsize(), replica.client().dbsize())
+
+    def test_failover_to_any_replica_promotes_a_cairn_replica(self):
+        cairn = self.start_cairn()
+        follower = self.start_cairn_replica(cairn)
+        r = cairn.client()
+        r.xgroup_create("x", "g", id="0", mkstream=True)
+        mixed_writes(r, 10, seed=8)
+        self.wait_caught_up(cairn, follower)
+        self.assertEqual(r.execute_command("FAILOVER"), b"OK")
+        self.wait_role(follower, b"master")
+        self.wait_role(cairn, b"slave")
+        follower.client().set("after", "failover")
+        self.wait_caught_up(follower, cairn)
+        self.assertEqual(r.get("after"), b"failover")
+        self.assertEqual(r.dbsize(), follower.client().dbsize())
+
+    def test_writes_wait_during_a_failover_and_go_on_when_it_is_aborted(self):
+        cairn = self.start_cairn()
+        r = cairn.client()
+        lagging = cairn.raw_connection()  # a replica that never acknowledges anything
+        self.addCleanup(lagging.close)
+        lagging.command("REPLCONF", "listening-port", 6999)
+        lagging.send_command("PSYNC", "?", "-1")
+        wait_until(lambda: self.connected_replicas(cairn) == 1, "the replica to attach", 10)
+        r.set("k", "before")
+        self.assertEqual(r.execute_command("FAILOVER", "TO", "127.0.0.1", 6999), b"OK")
+        self.assertEqual(r.info("replication")["master_failover_state"], "waiting-for-sync")
+        writer = cairn.raw_connection()
+        self.addCleanup(writer.close)
+        writer.send_command("SET", "k", "during")
+        wait_until(lambda: r.info("clients")["blocked_clients"] == 1, "the write to wait", 10)
+        self.assertEqual(r.get("k"), b"before")  # reads go on
+        self.assertEqual(r.execute_command("CLIENT", "UNPAUSE"), b"OK")  # does not end it
+        with self.assertRaisesRegex(Exception, "FAILOVER already in progress."):
+            r.execute_command("FAILOVER")
+        with self.assertRaisesRegex(Exception, "REPLICAOF not allowed while failing over."):
+            r.execute_command("REPLICAOF", "127.0.0.1", 6999)
+        self.assertEqual(r.execute_command("FAILOVER", "ABORT"), b"OK")
+        self.assertEqual(writer.read_reply().to_py(), b"OK")
+        self.assertEqual(r.get("k"), b"during")
+        self.assertEqual(r.info("replication")["master_failover_state"], "no-failover")
+        # A timeout without FORCE gives up by itself.
+        self.assertEqual(r.execute_command("FAILOVER", "TIMEOUT", 300), b"OK")
+        wait_until(lambda: r.info("replication")["master_failover_state"] == "no-failover",
+                   "the failover to end", 10)
+        self.assertIn("Replica never caught up before timeout", cairn.log_text())
+        self.assertEqual(r.set("k", "after"), True)
+        self.assertEqual(r.execute_command("ROLE")[0], b"master")
+
+    def test_failover_argument_errors(self):
+        cairn = self.start_cairn()
+        r = cairn.client()
+        for args, error in (
+                (("FAILOVER",), "FAILOVER requires connected replicas."),
+                (("FAILOVER", "ABORT"), "No failover in progress."),
+                (("FAILOVER", "TIMEOUT", 0), "FAILOVER timeout must be greater than 0"),
+                (("FAILOVER", "FORCE", "FORCE"), "syntax error"),
+                (("FAILOVER", "TO", "h"), "syntax error")):
+            with self.assertRaisesRegex(Exception, error):
+                r.execute_command(*args)
+        replica = self.start_replica(cairn)
+        self.wait_caught_up(cairn, replica)
+        for args, error in (
+                (("FAILOVER", "TO", "127.0.0.1", replica.port, "FORCE"),
+                 "FAILOVER with force option requires both a timeout and target HOST and IP."),
+                (("FAILOVER", "TO", "127.0.0.1", 1), "FAILOVER target HOST and PORT is not a "
+                                                     "replica.")):
+            with self.assertRaisesRegex(Exception, error):
+                r.execute_command(*args)
+        with self.assertRaisesRegex(Exception, "FAILOVER is not valid when server is a replica."):
+            self.start_cairn_replica(cairn).client().execute_command("FAILOVER")
 
 
 if __name__ == "__main__":
