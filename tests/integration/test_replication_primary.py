@@ -285,13 +285,18 @@ class FailoverCommandTest(PrimaryTestCase):
             time.sleep(0.05)
         self.fail("%d did not become %r; log:\n%s" % (server.port, role, server.log_text()))
 
-    def test_failover_to_a_redis_replica_swaps_roles_with_a_partial_resync(self):
+    def synced_pair(self, start_follower, seed):
+        """A cairn primary with writes of every type, and a follower that holds them all."""
         cairn = self.start_cairn()
-        replica = self.start_replica(cairn)
+        follower = start_follower(cairn)
         r = cairn.client()
         r.xgroup_create("x", "g", id="0", mkstream=True)
-        mixed_writes(r, 20, seed=7)
-        self.wait_caught_up(cairn, replica)
+        mixed_writes(r, 10, seed=seed)
+        self.wait_caught_up(cairn, follower)
+        return cairn, follower, r
+
+    def test_failover_to_a_redis_replica_swaps_roles_with_a_partial_resync(self):
+        cairn, replica, r = self.synced_pair(self.start_replica, seed=7)
         self.assertEqual(r.execute_command("FAILOVER", "TO", "127.0.0.1", replica.port), b"OK")
         self.wait_role(cairn, b"slave")
         self.wait_role(replica, b"master")
@@ -306,12 +311,7 @@ class FailoverCommandTest(PrimaryTestCase):
         self.assertEqual(r.dbsize(), replica.client().dbsize())
 
     def test_failover_to_any_replica_promotes_a_cairn_replica(self):
-        cairn = self.start_cairn()
-        follower = self.start_cairn_replica(cairn)
-        r = cairn.client()
-        r.xgroup_create("x", "g", id="0", mkstream=True)
-        mixed_writes(r, 10, seed=8)
-        self.wait_caught_up(cairn, follower)
+        cairn, follower, r = self.synced_pair(self.start_cairn_replica, seed=8)
         self.assertEqual(r.execute_command("FAILOVER"), b"OK")
         self.wait_role(follower, b"master")
         self.wait_role(cairn, b"slave")
