@@ -33,6 +33,8 @@ def spec_row(name, spec):
         access.append('kKeyWrite')
     if 'not_key' in flags:
         access.append('kKeyNotKey')
+    if 'incomplete' in flags:
+        access.append('kKeyIncomplete')
     begin, find = pairs(spec['begin_search']), pairs(spec['find_keys'])
     bspec = pairs(begin['spec']) if begin['spec'] else {}
     fspec = pairs(find['spec']) if find['spec'] else {}

@@ -65,6 +65,19 @@ void WriteKeySearch(resp::Writer& w, std::string_view type,
   }
 }
 
+// begin_search of a spec whose keys follow a keyword: the keyword is a string, not a number.
+void WriteKeywordSearch(resp::Writer& w, const KeySpec& ks) {
+  w.WriteMapLen(2);
+  w.WriteBulk("type");
+  w.WriteBulk("keyword");
+  w.WriteBulk("spec");
+  w.WriteMapLen(2);
+  w.WriteBulk("keyword");
+  w.WriteBulk(ks.keyword);
+  w.WriteBulk("startfrom");
+  w.WriteInteger(ks.keyword_start);
+}
+
 void WriteKeySpecs(resp::Writer& w, const std::vector<KeySpec>& specs) {
   w.WriteSetLen(static_cast<int64_t>(specs.size()));
   for (const KeySpec& ks : specs) {
@@ -78,14 +91,17 @@ void WriteKeySpecs(resp::Writer& w, const std::vector<KeySpec>& specs) {
     w.WriteSetLen(static_cast<int64_t>(ks.flags.size()));
     for (std::string_view f : ks.flags) w.WriteSimple(f);
     w.WriteBulk("begin_search");
-    if (ks.index > 0) {
+    bool known = ks.index > 0 || !ks.keyword.empty();
+    if (!ks.keyword.empty()) {
+      WriteKeywordSearch(w, ks);
+    } else if (ks.index > 0) {
       WriteKeySearch(w, "index", {{"index", ks.index}});
     } else {
       WriteKeySearch(w, "unknown", {});
     }
     w.WriteBulk("find_keys");
-    if (ks.index > 0) {
-      WriteKeySearch(w, "range", {{"lastkey", 0}, {"keystep", 1}, {"limit", 0}});
+    if (known) {
+      WriteKeySearch(w, "range", {{"lastkey", ks.last_key}, {"keystep", 1}, {"limit", 0}});
     } else {
       WriteKeySearch(w, "unknown", {});
     }

@@ -301,6 +301,8 @@ void AppendStats(CommandContext& ctx, std::string* out) {
   Field(out, "keyspace_misses", u(t.keyspace_misses));
   Field(out, "pubsub_channels", 0);
   Field(out, "pubsub_patterns", 0);
+  MigrateLinkPool* migrate = ctx.server.migrate_links.load(std::memory_order_acquire);
+  Field(out, "migrate_cached_sockets", static_cast<int64_t>(migrate != nullptr ? migrate->cached() : 0));
   TrackingStats tracking = ctx.server.tracking.Stats();
   Field(out, "tracking_total_keys", tracking.keys);
   Field(out, "tracking_total_items", tracking.items);

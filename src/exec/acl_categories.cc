@@ -41,7 +41,9 @@ uint32_t DeclaredCategories(std::string_view name) {
   }
   if (name == "dbsize") return Bit(kCatKeyspace);
   if (name == "readonly" || name == "readwrite") return Bit(kCatConnection);
-  if (name == "keys" || name == "info" || name == "restore") return Bit(kCatDangerous);
+  if (name == "keys" || name == "info" || name == "restore" || name == "migrate") {
+    return Bit(kCatDangerous);
+  }
   if (name == "lastsave" || name == "role") return Bit(kCatAdmin) | Bit(kCatDangerous);
   // COMMAND is in the "server" group but Redis files it (and its subcommands) under
   // @connection: any client may introspect the table.

@@ -83,6 +83,33 @@ bool VisitSpec(const AclKeySpec& spec, std::span<const std::string_view> args, u
   return true;
 }
 
+// Visits the arguments the command's key positions name; access_of(first) gives the access
+// of a key, first telling whether it is the first one.
+template <typename AccessOf>
+void VisitKeyPositions(const CommandSpec& spec, std::span<const std::string_view> args,
+                       AccessOf access_of, AclKeyVisitor visit, void* context) {
+  bool first = true;
+  spec.ForEachKey(args, [&](std::string_view key) {
+    for (size_t i = 1; i < args.size(); ++i) {
+      if (args[i].data() != key.data() || args[i].size() != key.size()) continue;
+      visit(context, i, access_of(first));
+      break;
+    }
+    first = false;
+  });
+}
+
+// The access of every spec together when one of them is incomplete, else 0.
+uint8_t IncompleteSpecsAccess(const CommandSpec& spec) {
+  uint8_t access = 0;
+  bool incomplete = false;
+  for (const AclKeySpec& key_spec : spec.acl_key_specs) {
+    access |= key_spec.access & (kKeyRead | kKeyWrite);
+    incomplete = incomplete || (key_spec.access & kKeyIncomplete);
+  }
+  return incomplete ? access : 0;
+}
+
 }  // namespace
 
 std::span<const AclKeySpec> FindAclKeySpecs(std::string_view full_name) {
@@ -95,6 +122,12 @@ std::span<const AclKeySpec> FindAclKeySpecs(std::string_view full_name) {
 
 void ForEachAclKey(const CommandSpec& spec, std::span<const std::string_view> args,
                    AclKeyVisitor visit, void* context) {
+  // MIGRATE: its KEYS spec may take a password for the keyword, and its first spec names the
+  // empty key of the KEYS form; its key positions know both cases.
+  if (uint8_t access = IncompleteSpecsAccess(spec); access != 0) {
+    VisitKeyPositions(spec, args, [access](bool) { return access; }, visit, context);
+    return;
+  }
   bool known = true;
   for (const AclKeySpec& key_spec : spec.acl_key_specs) {
     if (key_spec.access & kKeyNotKey) continue;
@@ -104,16 +137,11 @@ void ForEachAclKey(const CommandSpec& spec, std::span<const std::string_view> ar
   if (known && !spec.acl_key_specs.empty()) return;
   // Keys Redis finds by running code (SORT ... STORE dest): the key positions, the first key
   // read and the others written by a write command.
-  bool first = true;
-  spec.ForEachKey(args, [&](std::string_view key) {
-    for (size_t i = 1; i < args.size(); ++i) {
-      if (args[i].data() != key.data() || args[i].size() != key.size()) continue;
-      uint8_t access = first || !(spec.flags & kWrite) ? kKeyRead : kKeyWrite;
-      visit(context, i, access);
-      break;
-    }
-    first = false;
-  });
+  bool writes = spec.flags & kWrite;
+  VisitKeyPositions(
+      spec, args,
+      [writes](bool first) { return first || !writes ? kKeyRead : kKeyWrite; },
+      visit, context);
 }
 
 }  // namespace cairn::server

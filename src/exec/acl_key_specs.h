@@ -19,7 +19,10 @@ struct CommandSpec;
 enum KeyAccess : uint8_t {
   kKeyRead = 1,    // the command reads the key's value ("access")
   kKeyWrite = 2,   // the command inserts, updates or deletes it
-  kKeyNotKey = 4,  // looks like a key but is not one (MIGRATE's empty key): not checked
+  kKeyNotKey = 4,  // looks like a key but is not one (SPUBLISH's channel): not checked
+  // The spec may miss keys (MIGRATE's KEYS: "KEYS" may also be an AUTH password). Redis then
+  // finds the keys by parsing the arguments; cairn uses the command's key positions.
+  kKeyIncomplete = 8,
 };
 
 // One key spec, in Redis's terms.
@@ -42,7 +45,8 @@ std::span<const AclKeySpec> FindAclKeySpecs(std::string_view full_name);
 // Calls visit(index, access) for each key argument of args (args[0] the command name) that
 // spec's key specs name, with the access Redis checks for it (SET without GET only writes;
 // BITFIELD with only GET subcommands only reads). A command whose specs cannot find its keys
-// (SORT's STORE) uses its key positions instead. Thread: any.
+// (SORT's STORE) uses its key positions instead; one with an incomplete spec (MIGRATE) uses
+// only its key positions, each key with every access its specs declare. Thread: any.
 using AclKeyVisitor = void (*)(void* context, size_t index, uint8_t access);
 void ForEachAclKey(const CommandSpec& spec, std::span<const std::string_view> args,
                    AclKeyVisitor visit, void* context);

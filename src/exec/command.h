@@ -56,13 +56,17 @@ enum CommandFlag : uint32_t {
 };
 
 // One key spec of COMMAND INFO (Redis 7.0's key_specs), for the commands that declare them
-// (the others list none). Two shapes are enough so far: the key at a fixed index
-// (begin_search "index", find_keys "range" of that one key), and keys found only by running
-// the command (both "unknown").
+// (the others list none). Three shapes are enough so far: the key at a fixed index
+// (begin_search "index", find_keys "range" of that one key); the keys after a keyword
+// (begin_search "keyword" searched from keyword_start, find_keys "range" up to last_key:
+// MIGRATE's KEYS); and keys found only by running the command (both "unknown").
 struct KeySpec {
   std::string_view notes;                // empty: no notes
   std::vector<std::string_view> flags;   // Redis's names: "RO", "RW", "OW", "access", ...
   int index = 0;                         // the key's argument index; 0 = unknown
+  std::string_view keyword;              // set: the keys follow this keyword (index unused)
+  int keyword_start = 0;                 // where the search starts; < 0 counts from the end
+  int last_key = 0;                      // find_keys range: -1 = to the last argument
 };
 
 // One command's entry in the table, written as designated initialisers (a family's entries

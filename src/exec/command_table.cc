@@ -41,6 +41,7 @@ CommandTable::CommandTable() {
   RegisterHyperLogLogCommands(*this);
   RegisterKeyCommands(*this);
   RegisterDumpCommands(*this);
+  RegisterMigrateCommand(*this);
   RegisterSortCommands(*this);
   RegisterPersistenceCommands(*this);
   RegisterReplicationCommands(*this);

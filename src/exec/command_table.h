@@ -53,6 +53,7 @@ void RegisterFunctionCommands(CommandTable& table);
 void RegisterHyperLogLogCommands(CommandTable& table);
 void RegisterKeyCommands(CommandTable& table);
 void RegisterDumpCommands(CommandTable& table);
+void RegisterMigrateCommand(CommandTable& table);
 void RegisterSortCommands(CommandTable& table);
 void RegisterPersistenceCommands(CommandTable& table);
 void RegisterReplicationCommands(CommandTable& table);

@@ -42,12 +42,19 @@ bool EqualsNoCase(std::string_view a, std::string_view b) {
                     [](char x, char y) { return std::tolower(x) == std::tolower(y); });
 }
 
-// Whether argument i must not be shown: AUTH's arguments, HELLO's after AUTH.
+// Whether argument i must not be shown: AUTH's arguments, HELLO's after AUTH, MIGRATE's after
+// AUTH or AUTH2.
 bool Redacted(const CommandSpec& spec, std::span<const std::string_view> args, size_t i) {
   if (spec.name == "auth") return i >= 1;
   if (spec.name == "hello") {
     for (size_t j = 2; j < i; ++j) {
       if (EqualsNoCase(args[j], "auth") && i <= j + 2) return true;
+    }
+  }
+  if (spec.name == "migrate") {
+    for (size_t j = 6; j < i && !EqualsNoCase(args[j], "keys"); ++j) {
+      if (EqualsNoCase(args[j], "auth") && i == j + 1) return true;
+      if (EqualsNoCase(args[j], "auth2") && i <= j + 2) return true;
     }
   }
   return false;

@@ -20,6 +20,7 @@
 #include "src/exec/failover.h"
 #include "src/exec/functions.h"
 #include "src/exec/latency.h"
+#include "src/exec/migrate_link.h"
 #include "src/exec/monitor.h"
 #include "src/exec/pubsub.h"
 #include "src/exec/repl_primary.h"
@@ -163,6 +164,9 @@ struct ServerState {
   // CONFIG SET then fails and rolls back). Empty in-process.
   std::function<std::string(int port)> change_port;
   std::atomic<bool> shutting_down{false};
+  // MIGRATE's connections to target instances (migrate_link.h): set by the networking layer
+  // before threads start; null in-process, where MIGRATE cannot connect.
+  std::atomic<MigrateLinkPool*> migrate_links{nullptr};
   // cairn as a replication primary: its replicas, stream and backlog (repl_primary.h).
   ReplPrimary primary{store, run_id};
 

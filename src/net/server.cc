@@ -23,7 +23,10 @@ Server::Server(const Config& config) : state_(std::make_unique<ServerState>(conf
   uv_loop_init(&loop_);
 }
 
-Server::~Server() { uv_loop_close(&loop_); }
+Server::~Server() {
+  state_->migrate_links = nullptr;  // the cache is destroyed before the state
+  uv_loop_close(&loop_);
+}
 
 void Server::PrintBanner(const Config& config) {
   Log(LogLevel::kNotice, "cairn %s (Redis %s compatible) starting, pid=%d",
@@ -59,6 +62,7 @@ int Server::Run() {
   state_->blocking.set_deliver(
       [this](Delivery d) { threads_[static_cast<size_t>(d.thread_index)]->Deliver(std::move(d)); });
   state_->io_threads = n;
+  state_->migrate_links = &migrate_sockets_;
   state_->tcp_port = config.port;
   PrintBanner(config);
   if (!LoadUsers(config)) return 1;
@@ -240,7 +244,8 @@ void Server::StartReplicaFromConfig() {
 
 void Server::BackgroundLoop() {
   // Like Redis's serverCron: `hz` times a second, spend at most a quarter of the interval
-  // deleting expired keys, and start a snapshot when the schedule or WAL growth asks.
+  // deleting expired keys, start a snapshot when the schedule or WAL growth asks, and close
+  // MIGRATE connections left idle.
   std::unique_lock lock(expire_mu_);
   while (!expire_stop_) {
     int hz = state_->config.Read([](const Config& c) { return c.hz; });
@@ -260,6 +265,7 @@ void Server::BackgroundLoop() {
     PublishKeyspaceEvents(*state_, lsn);
     state_->tracking.Invalidate(*state_, lsn);  // expired keys clients cached
     persistence_->Cron();
+    migrate_sockets_.CloseIdle(MigrateSocketCache::NowMs());
     lock.lock();
   }
 }

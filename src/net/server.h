@@ -18,6 +18,7 @@
 #include "src/exec/server_state.h"
 #include "src/net/io_thread.h"
 #include "src/net/listener.h"
+#include "src/net/migrate_socket_cache.h"
 #include "src/net/replica_link.h"
 #include "src/net/tls_context.h"
 #include "store/durability/group_commit.h"
@@ -56,6 +57,7 @@ class Server {
   std::unique_ptr<TlsContext> tls_;  // only with tls-port; outlives the listener
   std::unique_ptr<Listener> listener_;
   std::unique_ptr<ReplicaLink> replica_link_;
+  MigrateSocketCache migrate_sockets_;  // MIGRATE's target connections
   std::unique_ptr<store::GroupCommit> wal_;
   std::unique_ptr<Persistence> persistence_;
   std::thread expire_thread_;
