@@ -8,6 +8,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -78,7 +79,9 @@ class Cursor {
   Status Fill(size_t want) {
     if (pos_ > kMinRead && pos_ * 2 > buf_.size()) Compact();
     while (!ended_ && buf_.size() - pos_ < want) {
-      Result<size_t> got = source_.Read(want - (buf_.size() - pos_), &buf_);
+      // At least kMinRead at a time: a read(2) per field would cost more than the parsing.
+      size_t missing = want - (buf_.size() - pos_);
+      Result<size_t> got = source_.Read(std::max(missing, kMinRead), &buf_);
       if (!got.ok()) return got.TakeStatus();
       if (*got == 0) ended_ = true;
     }

@@ -1,0 +1,163 @@
+"""bench_replication: the replication table of scripts/bench.
+
+Two measurements, persistence off on every server, redis-server 7.0 and cairn side by side:
+
+  full sync     a primary holding KEYS keys (32 B values, loaded with redis-cli --pipe) and a
+                fresh replica started with --replicaof: seconds from the replica's start until
+                its INFO says the link is up, no sync is in progress and DBSIZE is KEYS. Four
+                pairs: redis -> redis, cairn -> redis, redis -> cairn, cairn -> cairn. A
+                redis-server primary runs with repl-diskless-sync-delay 0 (its default waits
+                5 s for more replicas, which would only measure that wait).
+  with replica  redis-benchmark -c 50 -P 16 -t set against each primary alone, then with one
+                replica of the same kind attached (caught up before the load starts): the
+                ratio with/without. The issue's target is cairn >= TARGET_WITH_REPLICA; on a
+                2-core machine the replica process takes one of the cores, so this mostly
+                measures sharing the CPU (reported, not failed).
+
+R rounds; the table shows medians.
+"""
+
+import statistics
+import subprocess
+import time
+
+from bench_harness import (HarnessError, Server, format_markdown_table, format_text_table,
+                           free_ports, log, run_benchmark)
+
+KEYS = 1000000
+QUICK_KEYS = 200000
+VALUE = b"v" * 32
+SYNC_TIMEOUT_S = 300
+LOAD_REQUESTS = 2000000
+QUICK_LOAD_REQUESTS = 500000
+TARGET_WITH_REPLICA = 0.9
+REDIS_PRIMARY_ARGS = ["--repl-diskless-sync-delay", "0"]
+
+HEADERS = ["measure", "redis -> redis", "cairn -> redis", "redis -> cairn", "cairn -> cairn"]
+
+
+def load_keys(server, keys):
+    """SET key:<i> <32 B> for i < keys, through redis-cli --pipe."""
+    chunks = []
+    for i in range(keys):
+        k = b"key:%d" % i
+        chunks.append(b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n" % (len(k), k, len(VALUE),
+                                                                         VALUE))
+    proc = subprocess.run(["redis-cli", "-p", str(server.port), "--pipe"], input=b"".join(chunks),
+                          capture_output=True, timeout=SYNC_TIMEOUT_S)
+    if proc.returncode != 0:
+        raise server.error(f"redis-cli --pipe failed: {proc.stderr.decode(errors='replace')}")
+    if int(server.call("DBSIZE")) != keys:
+        raise server.error("the load did not leave every key")
+
+
+def synced(replica, keys):
+    info = replica.info("replication")
+    return (info.get("master_link_status") == "up" and info.get("master_sync_in_progress") == "0"
+            and int(replica.call("DBSIZE")) == keys)
+
+
+def wait_synced(replica, keys, started):
+    while not synced(replica, keys):
+        if time.monotonic() - started > SYNC_TIMEOUT_S:
+            raise replica.error(f"not synced within {SYNC_TIMEOUT_S} s")
+        if not replica.alive():
+            raise replica.error("exited during the sync")
+        time.sleep(0.02)
+    return time.monotonic() - started
+
+
+def make_server(name, binary, port, primary_port=None, as_primary=False):
+    extra = list(REDIS_PRIMARY_ARGS) if as_primary and name == "redis" else []
+    if primary_port is not None:
+        extra += ["--replicaof", "127.0.0.1", str(primary_port)]
+    return Server(name if primary_port is None else name + "-replica", binary, port, extra)
+
+
+def full_sync_seconds(binaries, primary_kind, replica_kind, keys):
+    p_port, r_port = free_ports(2)
+    primary = make_server(primary_kind, binaries[primary_kind], p_port, as_primary=True)
+    replica = make_server(replica_kind, binaries[replica_kind], r_port, primary_port=p_port)
+    try:
+        primary.start()
+        load_keys(primary, keys)
+        started = time.monotonic()
+        replica.start()
+        return wait_synced(replica, keys, started)
+    finally:
+        replica.stop()
+        primary.stop()
+
+
+def set_throughput(binaries, kind, with_replica, requests):
+    p_port, r_port = free_ports(2)
+    primary = make_server(kind, binaries[kind], p_port, as_primary=True)
+    replica = make_server(kind, binaries[kind], r_port, primary_port=p_port)
+    try:
+        primary.start()
+        if with_replica:
+            replica.start()
+            wait_synced(replica, 0, time.monotonic())
+        rows = run_benchmark(primary, 32, 16, requests, tests=("SET",))
+        return rows["SET"]["rps"]
+    finally:
+        replica.stop()
+        primary.stop()
+
+
+def run(binaries, args):
+    """binaries: {"redis": path, "cairn": path}. Returns the measured medians."""
+    keys = QUICK_KEYS if args.quick else KEYS
+    requests = QUICK_LOAD_REQUESTS if args.quick else LOAD_REQUESTS
+    pairs = [("redis", "redis"), ("cairn", "redis"), ("redis", "cairn"), ("cairn", "cairn")]
+    sync = {pair: [] for pair in pairs}
+    load = {(kind, w): [] for kind in ("redis", "cairn") for w in (False, True)}
+    for r in range(args.rounds):
+        for pair in pairs:
+            seconds = full_sync_seconds(binaries, pair[0], pair[1], keys)
+            log(f"bench: replication round {r + 1}: full sync {pair[0]} -> {pair[1]}: "
+                f"{seconds:.2f} s")
+            sync[pair].append(seconds)
+        for (kind, with_replica) in load:
+            rps = set_throughput(binaries, kind, with_replica, requests)
+            log(f"bench: replication round {r + 1}: {kind} SET P16 "
+                f"{'with' if with_replica else 'without'} a replica: {rps:.0f}/s")
+            load[(kind, with_replica)].append(rps)
+    if any(not v for v in sync.values()):
+        raise HarnessError("replication: no round measured")
+    return {"keys": keys, "rounds": args.rounds,
+            "sync": {pair: statistics.median(v) for pair, v in sync.items()},
+            "load": {key: statistics.median(v) for key, v in load.items()}}
+
+
+def rows_of(result):
+    sync = result["sync"]
+    load = result["load"]
+    pairs = [("redis", "redis"), ("cairn", "redis"), ("redis", "cairn"), ("cairn", "cairn")]
+    rows = [[f"full sync of {result['keys']:,} keys, s"] + [f"{sync[p]:.2f}" for p in pairs]]
+    for kind, column in (("redis", 1), ("cairn", 4)):
+        alone, attached = load[(kind, False)], load[(kind, True)]
+        row = ["SET P16 ops/s alone / with a replica (ratio)", "-", "-", "-", "-"]
+        row[column] = f"{alone:,.0f} / {attached:,.0f} ({attached / alone:.2f})"
+        rows.append(row)
+    return rows
+
+
+def print_report(result, args, machine=None):
+    head = ([machine] if machine else []) + [
+        f"replication: persistence off; {result['rounds']} round(s), medians; "
+        f"redis primaries with repl-diskless-sync-delay 0"]
+    rows = rows_of(result)
+    ratio = result["load"][("cairn", True)] / result["load"][("cairn", False)]
+    verdict = ("meets" if round(ratio, 2) >= TARGET_WITH_REPLICA else
+               f"misses: {ratio:.2f} < {TARGET_WITH_REPLICA}")
+    if args.markdown:
+        print("### Replication\n")
+        print("\n".join(f"- {line}" for line in head) + "\n")
+        print(format_markdown_table(HEADERS, rows, {1, 2, 3, 4}))
+    else:
+        print("replication\n")
+        print("\n".join(head) + "\n")
+        print(format_text_table(HEADERS, rows, {1, 2, 3, 4}))
+    print(f"\ncairn SET throughput with a replica / without >= {TARGET_WITH_REPLICA}: {verdict} "
+          "(on 2 cores the replica takes one of them).", flush=True)
