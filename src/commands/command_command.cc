@@ -4,6 +4,7 @@
 // ACL categories come from acl_categories.h, which ACL CAT and the ACL rules read too.
 // Tips are empty, and so are key specs except for the commands that declare them (SORT...):
 // clients locate keys with first/last/step or GETKEYS.
+#include <algorithm>
 #include <array>
 #include <initializer_list>
 #include <string>
@@ -15,6 +16,7 @@
 #include "src/commands/help_reply.h"
 #include "src/commands/server_family.h"
 #include "src/exec/acl_categories.h"
+#include "src/exec/acl_key_specs.h"
 #include "src/exec/command_table.h"
 #include "src/exec/errors.h"
 #include "src/exec/reply.h"
@@ -239,6 +241,27 @@ void AppendCountedKeys(const CommandSpec& spec, std::span<const std::string_view
   for (size_t i = 0; i < static_cast<size_t>(n); ++i) keys->push_back(cmd[at + 1 + i]);
 }
 
+// The keys of cmd in Redis's order: by its key specs (a numkeys count, a keyword), else
+// (commands Redis does not have) by the command's key positions.
+std::vector<std::string_view> KeysOf(const CommandSpec& spec, std::span<const std::string_view> cmd) {
+  std::vector<std::string_view> keys;
+  std::vector<size_t> seen;  // SORT's STORE is found by two specs
+  ForEachAclKey(spec, cmd, [&](size_t i, uint8_t access) {
+    if ((access & kKeyNotKey) || std::find(seen.begin(), seen.end(), i) != seen.end()) return;
+    seen.push_back(i);
+    keys.push_back(cmd[i]);
+  });
+  if (!keys.empty() || !FindAclKeySpecs(spec.name).empty()) return keys;
+  spec.ForEachKey(cmd, [&](std::string_view key) { keys.push_back(key); });
+  AppendCountedKeys(spec, cmd, &keys);
+  return keys;
+}
+
+// Redis's "no-mandatory-keys" commands: scripts may declare no key at all.
+bool NoMandatoryKeys(const CommandSpec& spec) {
+  return spec.name.starts_with("eval") || spec.name.starts_with("fcall");
+}
+
 // Key flags for GETKEYSANDFLAGS: the command's first key spec when it declares one, else what
 // its command flags imply (a read-only command reads its keys; a write command may read and
 // change them). Commands whose keys differ in role (LMOVE's source and destination) are only
@@ -260,7 +283,7 @@ void GetKeysGeneric(CommandContext& ctx, bool with_flags) {
     ctx.reply.WriteError(kInvalidCommand);
     return;
   }
-  if (spec->first_key <= 0 && spec->numkeys_index <= 0) {
+  if (spec->first_key <= 0 && spec->numkeys_index <= 0 && FindAclKeySpecs(spec->name).empty()) {
     ctx.reply.WriteError(kNoKeyArguments);
     return;
   }
@@ -269,10 +292,8 @@ void GetKeysGeneric(CommandContext& ctx, bool with_flags) {
     ctx.reply.WriteError(kInvalidArgCount);
     return;
   }
-  std::vector<std::string_view> keys;
-  spec->ForEachKey(cmd, [&](std::string_view key) { keys.push_back(key); });
-  AppendCountedKeys(*spec, cmd, &keys);
-  if (keys.empty()) {
+  std::vector<std::string_view> keys = KeysOf(*spec, cmd);
+  if (keys.empty() && !NoMandatoryKeys(*spec)) {
     ctx.reply.WriteError(kInvalidArguments);
     return;
   }

@@ -629,6 +629,20 @@ class TestCommandIntrospection(ServerTestCase):
                          [b"a", b"b"])
         self.assertEqual(self.cmd_py("COMMAND", "GETKEYS", "GET", "k"), [b"k"])
 
+    def test_command_getkeys_follows_counts_keywords_and_optional_keys(self):
+        many = ["k%d" % i for i in range(300)]
+        cases = [
+            (["ZUNIONSTORE", "target", len(many)] + many, ["target"] + many),
+            (["XREAD", "COUNT", "2", "STREAMS", "s1", "s2", "0", "0"], ["s1", "s2"]),
+            (["SORT", "k", "STORE", "d"], ["k", "d"]),
+            (["GEORADIUS", "k", "0", "0", "1", "m", "STORE", "d"], ["k", "d"]),
+            (["EVAL", "return 1", "0"], []),  # scripts need not name a key
+            (["FCALL", "f", "2", "a", "b"], ["a", "b"]),
+        ]
+        for command, keys in cases:
+            self.assertEqual(self.cmd_py("COMMAND", "GETKEYS", *command),
+                             [k.encode() for k in keys], command[:3])
+
     def test_command_getkeys_errors(self):
         self.assertErrorReply(["COMMAND", "GETKEYS", "nosuchcmd", "a"], "ERR Invalid command specified")
         self.assertErrorReply(["COMMAND", "GETKEYS", "GET", "a", "b"],
