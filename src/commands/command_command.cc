@@ -4,7 +4,6 @@
 // ACL categories come from acl_categories.h, which ACL CAT and the ACL rules read too.
 // Tips are empty, and so are key specs except for the commands that declare them (SORT...):
 // clients locate keys with first/last/step or GETKEYS.
-#include <algorithm>
 #include <array>
 #include <initializer_list>
 #include <string>
@@ -245,10 +244,10 @@ void AppendCountedKeys(const CommandSpec& spec, std::span<const std::string_view
 // (commands Redis does not have) by the command's key positions.
 std::vector<std::string_view> KeysOf(const CommandSpec& spec, std::span<const std::string_view> cmd) {
   std::vector<std::string_view> keys;
-  std::vector<size_t> seen;  // SORT's STORE is found by two specs
+  std::vector<bool> seen(cmd.size());  // SORT's STORE is found by two specs
   ForEachAclKey(spec, cmd, [&](size_t i, uint8_t access) {
-    if ((access & kKeyNotKey) || std::find(seen.begin(), seen.end(), i) != seen.end()) return;
-    seen.push_back(i);
+    if ((access & kKeyNotKey) || seen[i]) return;
+    seen[i] = true;
     keys.push_back(cmd[i]);
   });
   if (!keys.empty() || !FindAclKeySpecs(spec.name).empty()) return keys;

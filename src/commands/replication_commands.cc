@@ -306,7 +306,9 @@ void CmdFailover(CommandContext& ctx) {
       return;
     }
   }
-  Status st = StartFailover(ctx.server, host, static_cast<int>(port), timeout_ms, force);
+  // A port no replica can have matches none (Redis compares the whole number).
+  int target_port = port >= 0 && port <= 65535 ? static_cast<int>(port) : -1;
+  Status st = StartFailover(ctx.server, host, target_port, timeout_ms, force);
   if (!st.ok()) {
     ctx.reply.WriteError("ERR " + std::string(st.message()));
     return;

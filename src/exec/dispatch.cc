@@ -161,9 +161,9 @@ bool Refused(ServerState& server, ClientState& client, const CommandSpec& spec,
 }
 
 void FeedMonitors(ServerState& server, const ClientState& client, int db,
-                  std::span<const std::string_view> args, const CommandSpec& spec) {
+                  std::span<const std::string_view> args) {
   server.monitors.Feed(
-      client, db, args, spec,
+      client, db, args,
       static_cast<size_t>(server.limits.output_pubsub.hard_bytes.load(std::memory_order_relaxed)),
       store::Store::PeekObservedLsn());
 }
@@ -239,7 +239,7 @@ void Execute(ServerState& server, ClientState& client, ThreadStats& stats, resp:
     return;
   }
   if ((spec->flags & kSkipMonitor) && server.monitors.active()) [[unlikely]] {
-    FeedMonitors(server, client, ctx.db(), args, *spec);
+    FeedMonitors(server, client, ctx.db(), args);
   }
   auto start = std::chrono::steady_clock::now();
   if (server.tracking.active()) [[unlikely]] {
@@ -261,7 +261,7 @@ void Execute(ServerState& server, ClientState& client, ThreadStats& stats, resp:
   }
   client.last_command.store(spec, std::memory_order_relaxed);
   if (server.monitors.active() && !(spec->flags & (kAdmin | kSkipMonitor))) [[unlikely]] {
-    FeedMonitors(server, client, ctx.db(), args, *spec);
+    FeedMonitors(server, client, ctx.db(), args);
   }
   if (block != nullptr && (spec->flags & kBlocking) && !block->requested) {
     block->replied_at_once = true;

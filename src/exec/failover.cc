@@ -85,9 +85,10 @@ Status StartFailover(ServerState& server, const std::string& host, int port, int
   return Status::Ok();
 }
 
-void AbortFailover(ServerState& server, std::string_view why) {
-  FailoverState& f = server.failover;
-  std::lock_guard lock(f.mu);
+namespace {
+
+// f.mu held.
+void AbortLocked(ServerState& server, FailoverState& f, std::string_view why) {
   FailoverStage stage = f.stage.load();
   if (stage == FailoverStage::kNone) return;
   if (f.host.empty()) {
@@ -105,24 +106,37 @@ void AbortFailover(ServerState& server, std::string_view why) {
   ResumeWrites(server, true);
 }
 
+// Whether the stream stands where the replicas acknowledged it (offset). A transaction or
+// script that passed the pause check before the pause began logs its record when it ends:
+// holding every shard once waits for it.
+bool StreamStill(ServerState& server, uint64_t offset) {
+  server.store.Atomically({}, true, [] {});
+  return server.primary.offset() == offset;
+}
+
+}  // namespace
+
+void AbortFailover(ServerState& server, std::string_view why) {
+  std::lock_guard lock(server.failover.mu);
+  AbortLocked(server, server.failover, why);
+}
+
 void FailoverCron(ServerState& server) {
   FailoverState& f = server.failover;
   if (f.stage.load(std::memory_order_relaxed) != FailoverStage::kWaitForSync) return;
-  std::unique_lock lock(f.mu);
+  std::lock_guard lock(f.mu);
   if (f.stage.load() != FailoverStage::kWaitForSync) return;
   if (f.end_ms != 0 && f.end_ms <= WallMs()) {
-    if (f.force) {
-      Log(LogLevel::kNotice, "FAILOVER to %s:%d time out exceeded, failing over.",
-          f.host.c_str(), f.port);
-      return HandOver(server, f);
-    }
-    lock.unlock();
-    return AbortFailover(server, "Replica never caught up before timeout");
+    if (!f.force) return AbortLocked(server, f, "Replica never caught up before timeout");
+    Log(LogLevel::kNotice, "FAILOVER to %s:%d time out exceeded, failing over.",
+        f.host.c_str(), f.port);
+    return HandOver(server, f);
   }
   uint64_t offset = server.primary.offset();
   for (const ReplPrimary::ReplicaRow& r : server.primary.Replicas()) {
     bool target = f.host.empty() || (r.ip == f.host && r.port == f.port);
     if (!target || r.offset != offset) continue;
+    if (!StreamStill(server, offset)) return;  // a late write: look again at the next tick
     f.host = r.ip;
     f.port = r.port;
     Log(LogLevel::kNotice, "Failover target %s:%d is synced, failing over.", f.host.c_str(),
@@ -132,10 +146,10 @@ void FailoverCron(ServerState& server) {
 }
 
 void FinishFailover(ServerState& server, bool accepted) {
-  if (!accepted) return AbortFailover(server, "Failover target rejected psync request");
   FailoverState& f = server.failover;
   std::lock_guard lock(f.mu);
-  if (f.stage.load() != FailoverStage::kInProgress) return;
+  if (f.stage.load() != FailoverStage::kInProgress) return;  // aborted meanwhile
+  if (!accepted) return AbortLocked(server, f, "Failover target rejected psync request");
   server.replica.failover_psync = false;
   Clear(server);
   ResumeWrites(server, false);

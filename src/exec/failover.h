@@ -12,8 +12,10 @@
 //    then meet a replica (-READONLY). An error answer aborts: this server is a primary again.
 // FAILOVER ABORT ends steps 1–3 the same way.
 //
-// Threading: any thread; the state is guarded by its mutex. Lock order: this mutex before
-// ReplicaState::mu and ReplPrimary's.
+// Threading: any thread; the state is guarded by its mutex. Lock order: this mutex, then the
+// shard locks (the cron waits once for every shard before handing over), then
+// ReplicaState::apply_mu, ReplicaState::mu and ReplPrimary's. The replica link calls
+// FinishFailover holding none of them.
 #pragma once
 
 #include <atomic>

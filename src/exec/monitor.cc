@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "src/exec/command.h"
+#include "src/exec/redaction.h"
 
 namespace cairn::server {
 namespace {
@@ -36,42 +37,19 @@ void AppendQuoted(std::string* out, std::string_view arg) {
   out->push_back('"');
 }
 
-bool EqualsNoCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(),
-                    [](char x, char y) { return std::tolower(x) == std::tolower(y); });
-}
-
-// Whether argument i must not be shown: AUTH's arguments, HELLO's after AUTH, MIGRATE's after
-// AUTH or AUTH2.
-bool Redacted(const CommandSpec& spec, std::span<const std::string_view> args, size_t i) {
-  if (spec.name == "auth") return i >= 1;
-  if (spec.name == "hello") {
-    for (size_t j = 2; j < i; ++j) {
-      if (EqualsNoCase(args[j], "auth") && i <= j + 2) return true;
-    }
-  }
-  if (spec.name == "migrate") {
-    for (size_t j = 6; j < i && !EqualsNoCase(args[j], "keys"); ++j) {
-      if (EqualsNoCase(args[j], "auth") && i == j + 1) return true;
-      if (EqualsNoCase(args[j], "auth2") && i <= j + 2) return true;
-    }
-  }
-  return false;
-}
-
 }  // namespace
 
 std::string FormatMonitorLine(int64_t unix_us, int db, std::string_view addr,
-                              std::span<const std::string_view> args, const CommandSpec& spec) {
+                              std::span<const std::string_view> args) {
   char head[64];
   std::snprintf(head, sizeof(head), "%lld.%06lld [%d ", static_cast<long long>(unix_us / 1000000),
                 static_cast<long long>(unix_us % 1000000), db);
   std::string line(head);
   line.append(addr).append("]");
+  std::vector<bool> secret = SecretArguments(args);
   for (size_t i = 0; i < args.size(); ++i) {
     line.push_back(' ');
-    AppendQuoted(&line, Redacted(spec, args, i) ? std::string_view("(redacted)") : args[i]);
+    AppendQuoted(&line, secret[i] ? std::string_view("(redacted)") : args[i]);
   }
   return line;
 }
@@ -92,11 +70,11 @@ void Monitors::Remove(ClientState* client) {
 }
 
 void Monitors::Feed(const ClientState& client, int db, std::span<const std::string_view> args,
-                    const CommandSpec& spec, size_t limit, uint64_t lsn) {
+                    size_t limit, uint64_t lsn) {
   int64_t unix_us = std::chrono::duration_cast<std::chrono::microseconds>(
                         std::chrono::system_clock::now().time_since_epoch())
                         .count();
-  std::string line = "+" + FormatMonitorLine(unix_us, db, client.addr, args, spec) + "\r\n";
+  std::string line = "+" + FormatMonitorLine(unix_us, db, client.addr, args) + "\r\n";
   std::lock_guard lock(mu_);
   for (ClientState* m : monitors_) m->mailbox.Post(line, limit, lsn);
 }

@@ -38,7 +38,7 @@ class Monitors {
   // Sends the line for a command client ran in db. limit: the mailbox limit (bytes); lsn:
   // what the command wrote (the line waits until it is durable, like the command's reply).
   void Feed(const ClientState& client, int db, std::span<const std::string_view> args,
-            const CommandSpec& spec, size_t limit, uint64_t lsn);
+            size_t limit, uint64_t lsn);
 
  private:
   std::mutex mu_;
@@ -48,6 +48,6 @@ class Monitors {
 
 // The line, without the leading '+' and trailing CRLF (tests).
 std::string FormatMonitorLine(int64_t unix_us, int db, std::string_view addr,
-                              std::span<const std::string_view> args, const CommandSpec& spec);
+                              std::span<const std::string_view> args);
 
 }  // namespace cairn::server

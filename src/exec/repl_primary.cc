@@ -97,7 +97,8 @@ uint64_t ReplPrimary::AppendRecord(std::string_view payload) {
 void ReplPrimary::StreamLocked(std::string_view bytes, uint64_t lsn) {
   if (bytes.empty()) return;
   backlog_.Append(bytes);
-  for (Replica& r : replicas_) r.client->mailbox.Post(bytes, mailbox_limit_.load(std::memory_order_relaxed), lsn);
+  size_t limit = mailbox_limit_.load(std::memory_order_relaxed);
+  for (Replica& r : replicas_) r.client->mailbox.Post(bytes, limit, lsn);
 }
 
 void ReplPrimary::AddReplicaLocked(ClientState& client, uint64_t from) {
@@ -116,14 +117,21 @@ std::string ReplPrimary::replid() const {
   return replid_;
 }
 
-void ReplPrimary::SetReplid(std::string replid) {
+void ReplPrimary::Promote(std::string replid, std::string old_replid, uint64_t offset) {
   std::lock_guard lock(mu_);
   replid_ = std::move(replid);
+  if (!replicas_.empty()) return;
+  replid2_ = std::move(old_replid);
+  second_offset_ = offset + 1;
+  backlog_ = ReplBacklog(static_cast<uint64_t>(backlog_size_.load()), offset);
+  feed_.ForceSelect();  // a continuing replica's stream may have another database selected
+  InstallTapLocked();   // from here on every write is in the backlog
 }
 
 bool ReplPrimary::TryContinue(ClientState& client, std::string_view replid, uint64_t have) {
   std::lock_guard lock(mu_);
-  if (!tapped_.load() || replid != replid_ || !backlog_.Covers(have)) return false;
+  bool ours = replid == replid_ || (!replid2_.empty() && replid == replid2_ && have < second_offset_);
+  if (!tapped_.load() || !ours || !backlog_.Covers(have)) return false;
   AddReplicaLocked(client, have);
   return true;
 }
@@ -181,6 +189,7 @@ bool ReplPrimary::OnAck(ClientState& client, uint64_t offset) {
 }
 
 void ReplPrimary::RequestAcks() {
+  if (pings_paused_.load(std::memory_order_relaxed)) return;  // FAILOVER: the offset stands
   std::lock_guard lock(mu_);
   if (!replicas_.empty()) StreamLocked(kGetAck, 0);
 }

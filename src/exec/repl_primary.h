@@ -57,8 +57,11 @@ class ReplPrimary {
   void Configure(const ConfigStore& config, int64_t replica_hard_limit);
 
   std::string replid() const;
-  // REPLICAOF NO ONE: the promoted server streams under the new replication id it chose.
-  void SetReplid(std::string replid);
+  // REPLICAOF NO ONE, PSYNC FAILOVER: the promoted server streams under the new replication id
+  // it chose. Its stream goes on from `offset`, the bytes it applied of the old primary's
+  // history old_replid, so replicas of that history continue with +CONTINUE (Redis's replid2),
+  // unless replicas of its own are attached (they keep its numbering).
+  void Promote(std::string replid, std::string old_replid, uint64_t offset);
 
   // PSYNC replid offset: when replid is this primary's and the backlog holds every byte after
   // `have` (the replica's offset), sends them to client (after the +CONTINUE reply the
@@ -82,8 +85,8 @@ class ReplPrimary {
   bool OnAck(ClientState& client, uint64_t offset);
   // Asks every replica for its offset (REPLCONF GETACK *, for WAIT).
   void RequestAcks();
-  // FAILOVER: no keep-alive PING while paused, so the offset stands still until the
-  // replicas acknowledge it.
+  // FAILOVER: no keep-alive PING and no GETACK while paused, so the offset stands still until
+  // the replicas acknowledge it.
   void PausePings(bool paused) { pings_paused_ = paused; }
 
   uint64_t offset();  // master_repl_offset
@@ -131,6 +134,8 @@ class ReplPrimary {
 
   store::Store& store_;
   std::string replid_;  // guarded
+  std::string replid2_;           // guarded: the history continued since Promote
+  uint64_t second_offset_ = 0;    // guarded: replid2_ holds the bytes before this one
   mutable std::mutex mu_;
   std::unique_ptr<Tap> tap_;               // guarded by mu_; set once
   store::Journal* inner_ = nullptr;        // the journal the tap passes records to (guarded)

@@ -76,20 +76,22 @@ bool StartReplicating(ServerState& server, const std::string& host, int port) {
 void StopReplicating(ServerState& server, std::string_view why) {
   ReplicaState& r = server.replica;
   std::string replid;
-  int64_t offset = r.offset.load();
+  int64_t offset = 0;
   {
     std::lock_guard apply(r.apply_mu);
     std::lock_guard lock(r.mu);
     if (!r.active.load()) return;
-    r.active = false;
+    offset = r.offset.load();  // nothing applies while apply_mu is held
     r.replid2 = r.replid.empty() ? server.run_id : r.replid;
     r.second_offset = offset + 1;
     r.replid = RandomHex(40);
     replid = r.replid;
+    // Before writes are accepted (active is still set): the first one must reach the backlog.
+    server.primary.Promote(replid, r.replid2, static_cast<uint64_t>(offset));
+    r.active = false;
     r.generation.fetch_add(1);
     r.link = LinkState::kConnect;
   }
-  server.primary.SetReplid(replid);  // what PSYNC answers from now on
   server.store.PauseExpiry(0);
   server.config.SetAcceptedValue("replicaof", "");
   server.store.SetMeta(kReplicaMetaName, ReplicaProgress(replid, offset, 0));

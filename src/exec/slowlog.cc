@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <ctime>
 
+#include "src/exec/redaction.h"
 #include "src/exec/reply.h"
 
 namespace cairn::server {
@@ -13,29 +14,6 @@ std::string TrimArg(std::string_view arg) {
   if (arg.size() <= SlowLog::kMaxArgBytes) return std::string(arg);
   return std::string(arg.substr(0, SlowLog::kMaxArgBytes)) + "... (" +
          std::to_string(arg.size() - SlowLog::kMaxArgBytes) + " more bytes)";
-}
-
-bool Is(std::string_view a, std::string_view b) { return EqualsIgnoreCase(a, b); }
-
-// Whether argument i is a secret the log must not keep (Redis replaces the same ones with
-// "(redacted)"): passwords of AUTH, HELLO AUTH, MIGRATE AUTH/AUTH2, ACL SETUSER rules and
-// CONFIG SET of masterauth, masteruser and requirepass.
-bool Redacted(std::span<const std::string_view> args, size_t i) {
-  std::string_view cmd = args[0];
-  if (Is(cmd, "auth")) return i >= 1;
-  if (Is(cmd, "acl")) return args.size() > 1 && Is(args[1], "setuser") && i >= 2;
-  if (Is(cmd, "config")) {
-    return args.size() > 1 && Is(args[1], "set") && i >= 3 && i % 2 == 1 &&
-           (Is(args[i - 1], "masterauth") || Is(args[i - 1], "masteruser") ||
-            Is(args[i - 1], "requirepass"));
-  }
-  bool hello = Is(cmd, "hello"), migrate = Is(cmd, "migrate");
-  if (!hello && !migrate) return false;
-  for (size_t j = 1; j < i; ++j) {
-    if (Is(args[j], "auth") && (i == j + 1 || (hello && i == j + 2))) return true;
-    if (migrate && Is(args[j], "auth2") && (i == j + 1 || i == j + 2)) return true;
-  }
-  return false;
 }
 
 }  // namespace
@@ -54,10 +32,11 @@ void SlowLog::Add(std::span<const std::string_view> args, int64_t duration_us,
   e.duration_us = duration_us;
   size_t kept = std::min(args.size(), kMaxArgs);
   e.args.reserve(kept);
+  std::vector<bool> secret = SecretArguments(args);
   for (size_t i = 0; i < kept; ++i) {
     if (kept < args.size() && i == kept - 1) {
       e.args.push_back("... (" + std::to_string(args.size() - kept + 1) + " more arguments)");
-    } else if (Redacted(args, i)) {
+    } else if (secret[i]) {
       e.args.push_back("(redacted)");
     } else {
       e.args.push_back(TrimArg(args[i]));

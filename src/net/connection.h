@@ -73,11 +73,13 @@ class Connection {
   // is over its class's hard limit, or has stayed over the soft limit for longer than the
   // limit's seconds. Returns whether it closed.
   bool CheckOutputLimit();
+
+ private:
+  // The client-output-buffer-limit class this client is held to now: replica, pubsub
+  // (subscribers and MONITOR) or normal.
   const OutputClassLimit& OutputClass() const;
   // n bytes of out_ left the server (written, or encrypted for TLS).
   void ConsumeSent(size_t n);
-
- private:
   Connection(IoThread* thread);
   ~Connection();
   bool Init(int fd, bool unix_socket);

@@ -87,9 +87,9 @@ class ScriptEngine {
   uint64_t functions_epoch_ = 0;  // of the registry, when this interpreter last synced
 };
 
-// Startup, after recovery: registers the libraries the store recovered as metadata
-// (functions.h), compiling each on the calling thread. One that no longer loads is logged
-// and skipped.
+// Registers the libraries the store holds as metadata (functions.h), compiling each on the
+// calling thread (whose interpreter stays for later use): at startup after recovery, and on a
+// replica's link thread after each full sync. One that no longer loads is logged and skipped.
 void RestoreFunctionLibraries(ServerState& server);
 
 }  // namespace cairn::server::scripting

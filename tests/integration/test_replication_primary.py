@@ -315,6 +315,9 @@ class FailoverCommandTest(PrimaryTestCase):
         self.assertEqual(r.execute_command("FAILOVER"), b"OK")
         self.wait_role(follower, b"master")
         self.wait_role(cairn, b"slave")
+        # The promoted cairn goes on with the history it holds: the old primary continues.
+        stats = follower.client().info("stats")
+        self.assertEqual((stats["sync_partial_ok"], stats["sync_full"]), (1, 0))
         follower.client().set("after", "failover")
         self.wait_caught_up(follower, cairn)
         self.assertEqual(r.get("after"), b"failover")
