@@ -49,6 +49,7 @@ MigrateLink* MigrateSocketCache::Acquire(std::string_view host, std::string_view
     if (it != slots_.end() && !it->second.lent) {
       it->second.lent = true;
       it->second.last_use_ms = NowMs();
+      it->second.last_use = ++uses_;
       return it->second.link.get();
     }
   }
@@ -70,7 +71,7 @@ bool MigrateSocketCache::CacheLocked(std::unique_ptr<Link>* link, int64_t now_ms
     auto oldest = slots_.end();
     for (auto it = slots_.begin(); it != slots_.end(); ++it) {
       if (!it->second.lent &&
-          (oldest == slots_.end() || it->second.last_use_ms < oldest->second.last_use_ms)) {
+          (oldest == slots_.end() || it->second.last_use < oldest->second.last_use)) {
         oldest = it;
       }
     }
@@ -78,7 +79,7 @@ bool MigrateSocketCache::CacheLocked(std::unique_ptr<Link>* link, int64_t now_ms
     slots_.erase(oldest);
   }
   std::string key = (*link)->key();
-  slots_[std::move(key)] = Slot{std::move(*link), /*lent=*/true, now_ms};
+  slots_[std::move(key)] = Slot{std::move(*link), /*lent=*/true, now_ms, ++uses_};
   return true;
 }
 
@@ -96,6 +97,7 @@ void MigrateSocketCache::Release(MigrateLink* link, bool healthy) {
     } else {
       it->second.lent = false;
       it->second.last_use_ms = NowMs();
+      it->second.last_use = ++uses_;
     }
   }
 }

@@ -49,7 +49,8 @@ class MigrateSocketCache final : public MigrateLinkPool {
   struct Slot {
     std::unique_ptr<Link> link;
     bool lent = false;
-    int64_t last_use_ms = 0;
+    int64_t last_use_ms = 0;  // for the idle timeout
+    uint64_t last_use = 0;    // use order, for eviction (many uses fall in one millisecond)
   };
 
   // Caches link under its key if there is room (after dropping the least recently used idle
@@ -58,6 +59,7 @@ class MigrateSocketCache final : public MigrateLinkPool {
 
   mutable std::mutex mu_;
   std::unordered_map<std::string, Slot> slots_;  // "host:port" -> its connection
+  uint64_t uses_ = 0;  // guarded by mu_
 };
 
 }  // namespace cairn::server
