@@ -74,10 +74,16 @@ def make_server(name, binary, port, primary_port=None, as_primary=False):
     return Server(name if primary_port is None else name + "-replica", binary, port, extra)
 
 
-def full_sync_seconds(binaries, primary_kind, replica_kind, keys):
+def make_pair(binaries, primary_kind, replica_kind):
+    """A primary and a replica of it (neither started), on two free ports."""
     p_port, r_port = free_ports(2)
     primary = make_server(primary_kind, binaries[primary_kind], p_port, as_primary=True)
     replica = make_server(replica_kind, binaries[replica_kind], r_port, primary_port=p_port)
+    return primary, replica
+
+
+def full_sync_seconds(binaries, primary_kind, replica_kind, keys):
+    primary, replica = make_pair(binaries, primary_kind, replica_kind)
     try:
         primary.start()
         load_keys(primary, keys)
@@ -90,9 +96,7 @@ def full_sync_seconds(binaries, primary_kind, replica_kind, keys):
 
 
 def set_throughput(binaries, kind, with_replica, requests):
-    p_port, r_port = free_ports(2)
-    primary = make_server(kind, binaries[kind], p_port, as_primary=True)
-    replica = make_server(kind, binaries[kind], r_port, primary_port=p_port)
+    primary, replica = make_pair(binaries, kind, kind)
     try:
         primary.start()
         if with_replica:
