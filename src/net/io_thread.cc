@@ -56,6 +56,7 @@ void IoThread::Start() {
 
 void IoThread::ServeBusy(void* self, const ClientState* running) {
   auto* t = static_cast<IoThread*>(self);
+  t->OpenAdopted();  // a client that connected during the script is served too
   std::vector<Connection*> others;
   for (auto& [id, c] : t->connections_) {
     if (&c->client() != running) others.push_back(c);
@@ -120,7 +121,24 @@ void IoThread::Deliver(Delivery d) {
 }
 
 void IoThread::Adopt(AcceptedSocket socket) {
-  Post([this, socket] { Connection::Open(this, socket); });
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) {
+      ::close(socket.fd);
+      return;
+    }
+    adopted_.push_back(socket);
+  }
+  uv_async_send(&async_);
+}
+
+void IoThread::OpenAdopted() {
+  std::vector<AcceptedSocket> sockets;
+  {
+    std::lock_guard lock(mu_);
+    sockets.swap(adopted_);
+  }
+  for (const AcceptedSocket& s : sockets) Connection::Open(this, s);
 }
 
 void IoThread::OnAsync(uv_async_t* handle) noexcept {
@@ -128,6 +146,7 @@ void IoThread::OnAsync(uv_async_t* handle) noexcept {
 }
 
 void IoThread::RunTasks() {
+  OpenAdopted();
   std::vector<std::function<void()>> tasks;
   {
     std::lock_guard lock(mu_);

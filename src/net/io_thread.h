@@ -44,6 +44,8 @@ class IoThread {
   // Runs task on this thread's loop. Any thread. Tasks posted after Stop() are dropped.
   void Post(std::function<void()> task);
   // Hands an accepted socket to this thread, which wraps it in a Connection. Any thread.
+  // Sockets wait in their own queue, not among the tasks, so that a thread busy in a script
+  // can still open them and answer BUSY (ServeBusy) without running arbitrary tasks.
   void Adopt(AcceptedSocket socket);
 
   uv_loop_t* loop() { return &loop_; }
@@ -98,6 +100,8 @@ class IoThread {
   void DeliverMail(const std::vector<uint64_t>& ids);
   static void OnCron(uv_timer_t* handle) noexcept;
   void RunTasks();
+  // Wraps every socket Adopt queued in a Connection. Loop thread.
+  void OpenAdopted();
   void CloseIdleClients();
   // A client over its soft output limit for longer than allowed is closed even when
   // nothing new is sent to it.
@@ -119,8 +123,9 @@ class IoThread {
   uv_timer_t cron_;
   std::thread thread_;
   std::mutex mu_;
-  std::vector<std::function<void()>> tasks_;
-  bool stopping_ = false;  // guarded by mu_
+  std::vector<std::function<void()>> tasks_;   // guarded by mu_
+  std::vector<AcceptedSocket> adopted_;        // guarded by mu_
+  bool stopping_ = false;                      // guarded by mu_
   std::unordered_map<uint64_t, Connection*> connections_;  // by client id; loop thread only
   bool serving_busy_ = false;
   std::vector<uint64_t> durable_waiters_;                    // client ids; loop thread only

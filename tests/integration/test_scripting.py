@@ -18,7 +18,7 @@ import redis
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (DurableServer, ServerTestCase, is_reference_redis,  # noqa: E402
-                     main)
+                     main, wait_until)
 
 NOSCRIPT = "No matching script. Please use EVAL."  # redis-py drops the NOSCRIPT code
 
@@ -521,6 +521,30 @@ class TestBusyScripts(ScriptTestCase):
             g.join(10)
             self.assertFalse(g.is_alive())
         self.assertEqual(self.r.get("k"), b"v")
+
+    def test_clients_that_connect_during_a_busy_script_are_answered(self):
+        # New connections are spread over the I/O threads, so some land on the busy one.
+        runner = threading.Thread(target=self._eval_until_killed)
+        runner.start()
+        other = redis.Redis(port=self.port, socket_timeout=5)
+        wait_until(lambda: self._is_busy(other), "the script to turn busy")
+        late = [redis.Redis(port=self.port, socket_timeout=5) for _ in range(6)]
+        for c in late:  # a timeout here (no answer at all) fails the test
+            with self.assertRaises(redis.ResponseError) as cm:
+                c.ping()
+            self.assertTrue(str(cm.exception).startswith("BUSY"), str(cm.exception))
+        self.assertEqual(late[-1].execute_command("SCRIPT", "KILL"), b"OK")
+        runner.join(10)
+        for c in late:
+            self.assertTrue(c.ping())
+
+    @staticmethod
+    def _is_busy(client):
+        try:
+            client.ping()
+            return False
+        except redis.ResponseError as e:
+            return str(e).startswith("BUSY")
 
     def _eval_until_killed(self, script="while true do end", r=None):
         r = r or redis.Redis(port=self.port, socket_timeout=30)
