@@ -11,6 +11,11 @@ hashes. Both servers get the same data, in the same commands, over one connectio
   small hashes  HSET hash:<k> field:<j> value:<j> ...     k < K (100,000; --quick 10,000),
                                                           j < 10: 10 fields per key, few enough
                                                           for redis's compact (listpack) form
+  geo set       GEOADD geo <lon_i> <lat_i> member:<i>    i < N (points spread over the globe)
+  dense HLLs    PFADD dense:<k> element:<i> ...           k < K/100, i < 5,000 (dense HLLs)
+  small HLLs    PFADD hll:<k> element:<j> ...             k < K, j < 10 (sparse HLLs)
+  strings       SET key:<i> value:<i>                     i < N keys
+  strings + TTL SET ttl:<i> value:<i> EX 1000000         i < N keys, each with an expiry
 
 A big collection is sent as commands of ELEMENTS_PER_COMMAND elements, BATCH_COMMANDS commands
 per round trip; each small hash is one HSET of its 10 fields. For each data set and server,
@@ -31,6 +36,10 @@ QUICK_ELEMENTS = 100000
 SMALL_HASH_KEYS = 100000
 QUICK_SMALL_HASH_KEYS = 10000
 SMALL_HASH_FIELDS = 10
+SMALL_HLL_ELEMENTS = 10
+STRING_TTL_S = 1000000
+DENSE_HLL_BYTES = 16 + 16384 * 6 // 8   # header + 16384 six-bit registers
+DENSE_HLL_ELEMENTS = 5000               # far past the sparse limit (hll-sparse-max-bytes)
 ELEMENTS_PER_COMMAND = 1000
 BATCH_COMMANDS = 100                # commands sent before their replies are read
 LOAD_TIMEOUT_S = 300
@@ -51,7 +60,8 @@ def big_collection(name, command, key, patterns, count):
                 args += [p % i for p in patterns]
             yield resp_command(args)
 
-    length = {"RPUSH": "LLEN", "HSET": "HLEN", "SADD": "SCARD", "ZADD": "ZCARD"}[command]
+    length = {"RPUSH": "LLEN", "HSET": "HLEN", "SADD": "SCARD", "ZADD": "ZCARD",
+              "PFADD": "PFCOUNT"}[command]
     what = " ".join([command, key] + [p.decode().replace("%d", "<i>") for p in patterns])
     return {"name": name, "what": what, "count": count, "unit": "element", "commands": commands,
             "check": (length, key), "expect": count, "sample_key": key}
@@ -71,6 +81,71 @@ def small_hashes(count):
             "check": ("HLEN", "hash:0"), "expect": SMALL_HASH_FIELDS, "sample_key": "hash:0"}
 
 
+def geo_point(i):
+    """Point i of the geo set: deterministic, spread over every longitude and the latitudes
+    Redis accepts, so the geohash scores are all different."""
+    lon = -179.0 + (i * 7919 % 358000) / 1000.0
+    lat = -84.0 + (i * 104729 % 168000) / 1000.0
+    return b"%.3f" % lon, b"%.3f" % lat
+
+
+def geo_set(count):
+    def commands():
+        for start in range(0, count, ELEMENTS_PER_COMMAND):
+            args = [b"GEOADD", b"geo"]
+            for i in range(start, min(start + ELEMENTS_PER_COMMAND, count)):
+                args += [*geo_point(i), b"member:%d" % i]
+            yield resp_command(args)
+
+    return {"name": "geo set", "what": "GEOADD geo <lon> <lat> member:<i>", "count": count,
+            "unit": "element", "commands": commands, "check": ("ZCARD", "geo"),
+            "expect": count, "sample_key": "geo"}
+
+
+def many_keys(name, what, count, prefix, make_command, check, expect):
+    """A data set of `count` keys, one command each (make_command(i) -> arguments)."""
+    def commands():
+        for i in range(count):
+            yield resp_command(make_command(i))
+
+    return {"name": name, "what": what, "count": count, "unit": "key", "commands": commands,
+            "check": check, "expect": expect, "sample_key": prefix + "0"}
+
+
+def dense_hlls(count):
+    """`count` HLLs of DENSE_HLL_ELEMENTS elements each: dense, 12,304 bytes in Redis's format
+    whatever their count (so their size is checked). Many keys, because one HLL is too small
+    for used_memory to measure."""
+    def commands():
+        for k in range(count):
+            for start in range(0, DENSE_HLL_ELEMENTS, ELEMENTS_PER_COMMAND):
+                yield resp_command([b"PFADD", b"dense:%d" % k] +
+                                   [b"element:%d" % i for i in
+                                    range(start, start + ELEMENTS_PER_COMMAND)])
+
+    return {"name": "dense HLLs", "what": f"PFADD dense:<k> with {DENSE_HLL_ELEMENTS:,} "
+            "elements", "count": count, "unit": "key", "commands": commands,
+            "check": ("STRLEN", "dense:0"), "expect": DENSE_HLL_BYTES, "sample_key": "dense:0"}
+
+
+def small_hlls(count):
+    elements = [b"element:%d" % j for j in range(SMALL_HLL_ELEMENTS)]
+    return many_keys("small HLLs", f"PFADD hll:<k> with {SMALL_HLL_ELEMENTS} elements", count,
+                     "hll:", lambda k: [b"PFADD", b"hll:%d" % k] + elements,
+                     ("PFCOUNT", "hll:0"), SMALL_HLL_ELEMENTS)
+
+
+def strings(count, ttl):
+    if ttl:
+        return many_keys("strings + TTL", f"SET ttl:<i> value:<i> EX {STRING_TTL_S}", count,
+                         "ttl:", lambda i: [b"SET", b"ttl:%d" % i, b"value:%d" % i, b"EX",
+                                            b"%d" % STRING_TTL_S],
+                         ("EXISTS", "ttl:%d" % (count - 1)), 1)
+    return many_keys("strings", "SET key:<i> value:<i>", count, "key:",
+                     lambda i: [b"SET", b"key:%d" % i, b"value:%d" % i],
+                     ("GET", "key:%d" % (count - 1)), "value:%d" % (count - 1))
+
+
 def data_sets(elements, keys):
     return [
         big_collection("list", "RPUSH", "list", [b"element:%d"], elements),
@@ -79,6 +154,11 @@ def data_sets(elements, keys):
         big_collection("sorted set", "ZADD", "zset", [b"%d", b"member:%d"], elements),
         big_collection("integer set", "SADD", "intset", [b"%d"], elements),
         small_hashes(keys),
+        geo_set(elements),
+        dense_hlls(keys // 100),
+        small_hlls(keys),
+        strings(elements, ttl=False),
+        strings(elements, ttl=True),
     ]
 
 
@@ -87,7 +167,8 @@ def data_sets(elements, keys):
 # ---------------------------------------------------------------------------------------------
 
 def read_integer_replies(sock, count, buf):
-    """Read `count` integer replies (:n); raise HarnessError on any other. Returns leftover."""
+    """Read `count` integer (:n) or status (+OK) replies; raise HarnessError on any other.
+    Returns leftover."""
     seen = 0
     while seen < count:
         while b"\r\n" not in buf:
@@ -96,7 +177,7 @@ def read_integer_replies(sock, count, buf):
                 raise HarnessError("connection closed during the load")
             buf += chunk
         line, buf = buf.split(b"\r\n", 1)
-        if not line.startswith(b":"):
+        if not line.startswith((b":", b"+")):
             raise HarnessError(f"unexpected reply during the load: {line[:200]!r}")
         seen += 1
     return buf
