@@ -621,16 +621,42 @@ std::vector<std::pair<std::string, std::string>> ConfigStore::Get(
   return out;
 }
 
+namespace {
+
+// Options cairn reads only at startup although Redis 7.0 can change them at runtime (or that
+// Redis does not have). CONFIG SET of the value one already has is accepted and changes
+// nothing, so a tool that writes back what CONFIG GET gave (Redis's own "CONFIG sanity"
+// test does) works; another value is refused as immutable. Redis's own immutable options
+// stay immutable whatever the value, as in Redis.
+bool StartupOnlyInCairn(std::string_view name) {
+  static constexpr std::string_view kNames[] = {"threads", "tls-port", "appendonly",
+                                                "wal-segment-size", "debug-wal-sync-delay-ms"};
+  return std::find(std::begin(kNames), std::end(kNames), name) != std::end(kNames);
+}
+
+}  // namespace
+
 Status ConfigStore::Set(std::string_view name, std::string_view value) {
   std::lock_guard lock(mu_);
   const Option* o = FindOption(name);
   if (o == nullptr) return Status::Invalid("unknown");
-  if (!o->mutable_at_runtime) return Status::Invalid(std::string(kImmutableConfig));
+  if (!o->mutable_at_runtime && !StartupOnlyInCairn(o->name)) {
+    return Status::Invalid(std::string(kImmutableConfig));
+  }
   std::vector<std::string> values;
   if (o->kind == Kind::kList || o->kind == Kind::kCustom || o->kind == Kind::kEnumFlags) {
     if (!SplitConfigLine(value, &values)) return Status::Invalid("Unbalanced quotes");
   } else {
     values.emplace_back(value);
+  }
+  if (!o->mutable_at_runtime) {
+    Config scratch = config_;
+    Status st = Assign(*o, scratch, values);
+    if (!st.ok()) return st;
+    if (Format(*o, scratch) != Format(*o, config_)) {
+      return Status::Invalid(std::string(kImmutableConfig));
+    }
+    return Status::Ok();
   }
   return Assign(*o, config_, values);
 }

@@ -295,6 +295,36 @@ TEST_CASE("CONFIG SET reports unknown, immutable, duplicate and invalid options"
         "config");
 }
 
+TEST_CASE("CONFIG SET of a startup-only cairn option accepts only the value it has") {
+  InProcess t;
+  // Redis changes appendonly at runtime, cairn does not; threads is cairn's own. Writing back
+  // what CONFIG GET says is a no-op (tools and Redis's "CONFIG sanity" do it); another value
+  // is refused, and a Redis-immutable option stays immutable even at its own value.
+  std::string threads = t.Cmd("CONFIG GET threads");
+  std::string n = threads.substr(threads.find(", ") + 2);
+  n.pop_back();
+  CHECK(t.Cmd("CONFIG SET threads " + n) == "+OK");
+  CHECK(t.Cmd("CONFIG GET threads") == threads);
+  CHECK(t.Cmd("CONFIG SET threads 99") ==
+        "-ERR CONFIG SET failed (possibly related to argument 'threads') - can't set immutable "
+        "config");
+  std::string wal = t.Cmd("CONFIG GET wal-segment-size");
+  std::string bytes = wal.substr(wal.find(", ") + 2);
+  bytes.pop_back();
+  CHECK(t.Cmd("CONFIG SET wal-segment-size " + bytes + " hz 12") == "+OK");
+  CHECK(t.Cmd("CONFIG GET hz") == "[hz, 12]");
+  CHECK(t.Cmd("CONFIG SET wal-segment-size 1mb hz 13") ==
+        "-ERR CONFIG SET failed (possibly related to argument 'wal-segment-size') - can't set "
+        "immutable config");
+  CHECK(t.Cmd("CONFIG GET hz") == "[hz, 12]");  // all or nothing
+  std::string databases = t.Cmd("CONFIG GET databases");
+  std::string d = databases.substr(databases.find(", ") + 2);
+  d.pop_back();
+  CHECK(t.Cmd("CONFIG SET databases " + d) ==
+        "-ERR CONFIG SET failed (possibly related to argument 'databases') - can't set immutable "
+        "config");
+}
+
 TEST_CASE("CONFIG SET of several options changes all of them or none") {
   InProcess t;
   CHECK(t.Cmd("CONFIG SET hz 20 timeout 30 maxclients x") ==
