@@ -21,10 +21,10 @@ std::string_view TypeName(ValueType type) {
   return "none";
 }
 
-Entry* Entry::Create(std::string_view key, uint64_t hash, Value value) {
+Entry* Entry::Create(std::string_view key, Value value) {
   void* raw = std::malloc(sizeof(Entry) + key.size());
   if (raw == nullptr) std::abort();
-  Entry* e = new (raw) Entry{nullptr, hash, 0, std::move(value),
+  Entry* e = new (raw) Entry{nullptr, 0, std::move(value),
                              static_cast<uint32_t>(key.size()), 0};
   if (!key.empty()) std::memcpy(e->key_bytes, key.data(), key.size());
   return e;

@@ -27,9 +27,11 @@ struct Value {
   ObjRef obj;  // every other type
 };
 
+// The key's hash is not stored: a table finds a key by comparing bytes along one short chain,
+// and rehashes the keys when it grows. Those 8 bytes would move most short keys (up to 16
+// bytes) from jemalloc's 64-byte size class to its 80-byte one.
 struct Entry {
   Entry* next;            // chain in the shard table's bucket
-  uint64_t hash;
   int64_t expire_at_ms;   // unix ms; 0 = no expiry
   Value value;
   uint32_t key_len;
@@ -41,8 +43,8 @@ struct Entry {
   std::string_view key() const { return {key_bytes, key_len}; }
   bool has_expire() const { return expire_at_ms != 0; }
 
-  // Allocates an entry holding a copy of key; next/hash/expire are the caller's to set.
-  static Entry* Create(std::string_view key, uint64_t hash, Value value);
+  // Allocates an entry holding a copy of key; next/expire/access are the caller's to set.
+  static Entry* Create(std::string_view key, Value value);
   static void Destroy(Entry* e);
 };
 

@@ -135,10 +135,10 @@ Entry* KeyHandle::Insert(Value value, int64_t expire_at_ms, bool created) {
   Entry* e = Find();
   if (e == nullptr || created) ReportCreated();
   if (e == nullptr) {
-    e = Entry::Create(key_, hash_, std::move(value));
+    e = Entry::Create(key_, std::move(value));
     e->expire_at_ms = expire_at_ms == kKeepTtl ? 0 : expire_at_ms;
     e->access = store_->StampNew();
-    table().Insert(e);
+    table().Insert(e, hash_, store_->seed_);
     return e;
   }
   detail::DeferRelease(std::move(e->value.str));

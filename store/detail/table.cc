@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "store/detail/garbage.h"
+#include "store/key_hash.h"
 
 namespace cairn::store::detail {
 namespace {
@@ -15,7 +16,7 @@ Entry* Table::Find(uint64_t hash, std::string_view key, Entry*** link) {
   Entry** p = &buckets_[hash & mask()];
   for (; *p != nullptr; p = &(*p)->next) {
     Entry* e = *p;
-    if (e->hash == hash && e->key() == key) {
+    if (e->key() == key) {
       if (link) *link = p;
       return e;
     }
@@ -23,9 +24,9 @@ Entry* Table::Find(uint64_t hash, std::string_view key, Entry*** link) {
   return nullptr;
 }
 
-void Table::Insert(Entry* e) {
-  if (size_ >= buckets_.size()) Grow();
-  Entry*& head = buckets_[e->hash & mask()];
+void Table::Insert(Entry* e, uint64_t hash, uint64_t seed) {
+  if (size_ >= buckets_.size()) Grow(seed);
+  Entry*& head = buckets_[hash & mask()];
   e->next = head;
   head = e;
   ++size_;
@@ -41,13 +42,13 @@ Entry* Table::Unlink(Entry** link) {
   return e;
 }
 
-void Table::Grow() {
+void Table::Grow(uint64_t seed) {
   size_t n = buckets_.empty() ? kInitialBuckets : buckets_.size() * 2;
   std::vector<Entry*> grown(n, nullptr);
   for (Entry* head : buckets_) {
     while (head != nullptr) {
       Entry* next = head->next;
-      Entry*& slot = grown[head->hash & (n - 1)];
+      Entry*& slot = grown[HashKey(head->key(), seed) & (n - 1)];
       head->next = slot;
       slot = head;
       head = next;

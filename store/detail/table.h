@@ -18,11 +18,12 @@ class Table {
   Table(const Table&) = delete;
   Table& operator=(const Table&) = delete;
 
-  // Returns the entry for key or nullptr. *link (optional) receives the pointer that points
-  // at the entry, for Unlink.
+  // Returns the entry for key (whose hash is hash) or nullptr. *link (optional) receives the
+  // pointer that points at the entry, for Unlink.
   Entry* Find(uint64_t hash, std::string_view key, Entry*** link = nullptr);
-  // Adds an entry whose key is not present. Grows (doubling, all at once) past load 1.
-  void Insert(Entry* e);
+  // Adds an entry whose key (hashed to hash with seed) is not present. Grows (doubling, all
+  // at once, rehashing every key with seed) past load 1.
+  void Insert(Entry* e, uint64_t hash, uint64_t seed);
   // Removes the entry *link points at and returns it (the caller destroys it).
   Entry* Unlink(Entry** link);
   // Destroys every entry.
@@ -40,7 +41,7 @@ class Table {
   void Swap(Table& other);
 
  private:
-  void Grow();
+  void Grow(uint64_t seed);
 
   std::vector<Entry*> buckets_;
   size_t size_ = 0;
