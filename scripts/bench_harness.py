@@ -214,15 +214,17 @@ def benchmark_timeout(requests, tests):
 
 
 def run_benchmark(server, value_size, pipeline, requests, clients=CLIENTS, tests=("SET", "GET"),
-                  command=None):
+                  command=None, auth=None):
     """Run redis-benchmark once; return {test: row} (one row per test) with floats per CSV
     column. `tests` are redis-benchmark -t tests, named as its CSV prints them ("SET", "LPUSH").
     With `command` (an argv, e.g. ["XADD", "s", "*", "f", "v"]) redis-benchmark runs that
     command instead, and its row (which the CSV names by the whole command line) is returned
-    under the one name in `tests`."""
+    under the one name in `tests`. auth: (user, password) to connect as (ACL), or None."""
     cmd = ["redis-benchmark", "-h", "127.0.0.1", "-p", str(server.port), "-c", str(clients),
            "-d", str(value_size), "-P", str(pipeline), "-r", str(KEYSPACE), "-n", str(requests),
            "--csv"]
+    if auth:
+        cmd += ["--user", auth[0], "-a", auth[1]]
     cmd += list(command) if command else ["-t", ",".join(t.lower() for t in tests)]
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err)

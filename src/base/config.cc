@@ -78,7 +78,7 @@ std::vector<Option> RealOptions() {
       {"timeout", Kind::kInt, true, 0, INT_MAX, {}, Field(&Config::timeout_s)},
       {"tcp-keepalive", Kind::kInt, true, 0, INT_MAX, {}, Field(&Config::tcp_keepalive_s)},
       {"protected-mode", Kind::kBool, true, 0, 0, {}, Field(&Config::protected_mode)},
-      {"tls-port", Kind::kInt, false, 0, 65535, {}, TlsField(&TlsOptions::port)},
+      {"tls-port", Kind::kInt, true, 0, 65535, {}, TlsField(&TlsOptions::port)},
       {"tls-cert-file", Kind::kString, true, 0, 0, {}, TlsField(&TlsOptions::cert_file)},
       {"tls-key-file", Kind::kString, true, 0, 0, {}, TlsField(&TlsOptions::key_file)},
       {"tls-key-file-pass", Kind::kString, true, 0, 0, {}, TlsField(&TlsOptions::key_file_pass)},
@@ -629,7 +629,7 @@ namespace {
 // test does) works; another value is refused as immutable. Redis's own immutable options
 // stay immutable whatever the value, as in Redis.
 bool StartupOnlyInCairn(std::string_view name) {
-  static constexpr std::string_view kNames[] = {"threads", "tls-port", "appendonly",
+  static constexpr std::string_view kNames[] = {"threads", "appendonly",
                                                 "wal-segment-size", "debug-wal-sync-delay-ms"};
   return std::find(std::begin(kNames), std::end(kNames), name) != std::end(kNames);
 }

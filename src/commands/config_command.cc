@@ -6,6 +6,7 @@
 // limits are refreshed (ServerState::ApplyConfig).
 #include <algorithm>
 #include <cctype>
+#include <initializer_list>
 #include <string>
 #include <utility>
 #include <vector>
@@ -107,18 +108,40 @@ void RollBack(CommandContext& ctx, const std::vector<Change>& changes, size_t n)
   for (size_t j = 0; j < n; ++j) (void)ctx.server.config.Set(changes[j].name, changes[j].old_value);
 }
 
-// A new `port` or `bind` is opened before the CONFIG SET succeeds: false (replied, rolled
-// back) when it cannot be. Setting the values they already have changes nothing.
+// The last change among changes to one of names that sets another value, or nullptr.
+const Change* LastMove(const std::vector<Change>& changes,
+                       std::initializer_list<std::string_view> names) {
+  for (auto it = changes.rbegin(); it != changes.rend(); ++it) {
+    if (it->value == it->old_value) continue;
+    if (std::find(names.begin(), names.end(), it->name) != names.end()) return &*it;
+  }
+  return nullptr;
+}
+
+// A new `port`, `tls-port` or `bind` is opened before the CONFIG SET succeeds: false
+// (replied, rolled back) when it cannot be. Setting the values they already have changes
+// nothing; `bind` moves both ports, as in Redis.
 bool ChangeListeners(CommandContext& ctx, const std::vector<Change>& changes) {
-  auto moved = std::find_if(changes.rbegin(), changes.rend(), [](const Change& c) {
-    return (c.name == "port" || c.name == "bind") && c.value != c.old_value;
-  });
-  if (moved == changes.rend() || !ctx.server.change_port) return true;
-  int port = ctx.server.config.Read([](const Config& c) { return c.port; });
-  std::string err = ctx.server.change_port(port);
+  ServerState& s = ctx.server;
+  const Change* plain = LastMove(changes, {"port", "bind"});
+  const Change* tls = LastMove(changes, {"tls-port", "bind"});
+  auto [port, tls_port] =
+      s.config.Read([](const Config& c) { return std::pair(c.port, c.tls.port); });
+  std::string err;
+  if (plain != nullptr && s.change_port) err = s.change_port(port);
+  if (!err.empty()) {
+    RollBack(ctx, changes, changes.size());
+    ReplySetFailed(ctx.reply, plain->arg, err);
+    return false;
+  }
+  if (tls != nullptr && s.change_tls_port) err = s.change_tls_port(tls_port);
   if (err.empty()) return true;
   RollBack(ctx, changes, changes.size());
-  ReplySetFailed(ctx.reply, moved->arg, err);
+  // The plain port moved already: back to the old one (it was just given up, so it is free).
+  if (plain != nullptr && s.change_port) {
+    (void)s.change_port(s.config.Read([](const Config& c) { return c.port; }));
+  }
+  ReplySetFailed(ctx.reply, tls->arg, err);
   return false;
 }
 

@@ -155,14 +155,16 @@ struct ServerState {
 
   // Set by the networking layer; SHUTDOWN calls it (any thread). Empty in-process.
   std::function<void()> request_shutdown;
-  // Set by the networking layer when TLS is on: CONFIG SET of a tls-* option calls it to
-  // rebuild the TLS context from the new values (any thread). A failure (logged) makes the
-  // CONFIG SET fail and roll back. Empty in-process and without tls-port.
+  // Set by the networking layer: CONFIG SET of a tls-* option calls it to rebuild the TLS
+  // context from the new values (any thread) while tls-port is set, as Redis does. A failure
+  // (logged) makes the CONFIG SET fail and roll back. Empty in-process.
   std::function<Status()> reload_tls;
-  // Set by the networking layer: CONFIG SET port or bind calls it (any thread) to listen on
-  // the configured addresses and port instead of the old ones. Returns an error text when the port cannot be opened (the
-  // CONFIG SET then fails and rolls back). Empty in-process.
+  // Set by the networking layer: CONFIG SET port, tls-port or bind calls them (any thread) to
+  // listen on the configured addresses and port instead of the old ones (port 0: not at
+  // all). They return an error text when the port cannot be opened (the CONFIG SET then
+  // fails and rolls back). Empty in-process.
   std::function<std::string(int port)> change_port;
+  std::function<std::string(int port)> change_tls_port;
   std::atomic<bool> shutting_down{false};
   // MIGRATE's connections to target instances (migrate_link.h): set by the networking layer
   // before threads start; null in-process, where MIGRATE cannot connect.

@@ -80,10 +80,10 @@ std::string Listener::ListenTcp(const std::string& address, int port, int backlo
                                 const TlsContext* tls) {
   int fd = -1;
   std::string err = OpenTcp(address, port, backlog, &fd);
-  if (err.empty()) Watch(fd, false, tls);
-  if (err.empty() && tls == nullptr) {
+  if (err.empty()) {
+    Watch(fd, false, tls);
     std::lock_guard lock(port_mu_);
-    plain_.push_back({address, port, fd});
+    tcp_.push_back({address, port, fd, tls});
   }
   return err;
 }
@@ -108,34 +108,47 @@ std::string Listener::OpenTcp(const std::string& address, int port, int backlog,
   return "";
 }
 
-std::string Listener::ChangePort(const Config& config, int port) {
+std::string Listener::ChangePort(const Config& config, int port, const TlsContext* tls) {
   std::lock_guard lock(port_mu_);
   if (stopped_) return "Unable to listen on this port. Check server logs.";
   // An address already listening on this port keeps its socket (a second socket could not
-  // bind it); every other one is opened now, so a failure leaves everything as it was.
-  std::vector<Bound> next;
-  std::vector<int> opened;
+  // bind it); every other one is opened now, so a failure leaves everything as it was. The
+  // sockets of the other kind stay as they are.
+  std::vector<Bound> next, opened;
+  for (const Bound& b : tcp_) {
+    if ((b.tls == nullptr) != (tls == nullptr)) next.push_back(b);
+  }
   for (const std::string& address : port == 0 ? std::vector<std::string>{} : config.bind) {
-    auto same = std::find_if(plain_.begin(), plain_.end(), [&](const Bound& b) {
-      return b.port == port && b.address == address;
+    auto same = std::find_if(tcp_.begin(), tcp_.end(), [&](const Bound& b) {
+      return b.port == port && b.address == address && (b.tls == nullptr) == (tls == nullptr);
     });
-    if (same != plain_.end()) {
+    if (same != tcp_.end()) {
       next.push_back(*same);
       continue;
     }
     int fd = -1;
     std::string err = OpenTcp(address, port, config.tcp_backlog, &fd);
     if (err.empty()) {
-      next.push_back({address, port, fd});
-      opened.push_back(fd);
+      next.push_back({address, port, fd, tls});
+      opened.push_back(next.back());
     } else if (address[0] != '-') {
-      for (int open : opened) ::close(open);
+      for (const Bound& b : opened) ::close(b.fd);
       Log(LogLevel::kWarning, "Failed to change the listening sockets: %s", err.c_str());
       return "Unable to listen on this port. Check server logs.";
     }
   }
-  plain_ = std::move(next);
-  for (int stale : opened_) ::close(stale);  // opened by a change the loop has not adopted
+  tcp_ = std::move(next);
+  // Sockets opened by an earlier change the loop has not adopted yet: those still wanted are
+  // handed over with the new ones, the others closed.
+  for (const Bound& b : opened_) {
+    bool wanted =
+        std::any_of(tcp_.begin(), tcp_.end(), [&](const Bound& t) { return t.fd == b.fd; });
+    if (wanted) {
+      opened.push_back(b);
+    } else {
+      ::close(b.fd);
+    }
+  }
   opened_ = std::move(opened);
   port_changed_ = true;
   uv_async_send(&port_change_);
@@ -144,27 +157,26 @@ std::string Listener::ChangePort(const Config& config, int port) {
 
 void Listener::OnPortChange(uv_async_t* async) noexcept {
   auto* self = static_cast<Listener*>(async->data);
-  std::vector<int> opened;
-  std::vector<Bound> plain;
+  std::vector<Bound> opened, tcp;
   {
     std::lock_guard lock(self->port_mu_);
     if (!self->port_changed_) return;
     self->port_changed_ = false;
     opened = std::exchange(self->opened_, {});
-    plain = self->plain_;
+    tcp = self->tcp_;
   }
   std::vector<Socket*> keep;
   for (Socket* s : self->sockets_) {
-    bool still_bound = std::any_of(plain.begin(), plain.end(),
-                                   [&](const Bound& b) { return b.fd == s->fd; });
-    if (s->unix_socket || s->tls != nullptr || still_bound) {
+    bool still_bound =
+        std::any_of(tcp.begin(), tcp.end(), [&](const Bound& b) { return b.fd == s->fd; });
+    if (s->unix_socket || still_bound) {
       keep.push_back(s);
     } else {
       self->CloseSocket(s);
     }
   }
   self->sockets_ = std::move(keep);
-  for (int fd : opened) self->Watch(fd, false, nullptr);
+  for (const Bound& b : opened) self->Watch(b.fd, false, b.tls);
 }
 
 std::string Listener::ListenUnix(const std::string& path, int perm, int backlog) {
@@ -263,9 +275,9 @@ void Listener::Stop() {
     std::lock_guard lock(port_mu_);
     if (!stopped_) uv_close(reinterpret_cast<uv_handle_t*>(&port_change_), nullptr);
     stopped_ = true;
-    for (int fd : opened_) ::close(fd);
+    for (const Bound& b : opened_) ::close(b.fd);
     opened_.clear();
-    plain_.clear();
+    tcp_.clear();
   }
   if (!unix_path_.empty()) ::unlink(unix_path_.c_str());
   unix_path_.clear();

@@ -30,11 +30,14 @@ class Listener {
   // Stops accepting and closes the listening sockets (and removes the unix socket file).
   void Stop();
 
-  // CONFIG SET port/bind (any thread): opens the port on every bind address at once, so a
-  // port in use fails here with Redis's text ("Unable to listen on this port..."), then
-  // has the main loop close the old plain TCP sockets and accept on the new ones. Port 0
-  // keeps only the TLS and unix sockets. Returns an empty string on success.
-  [[nodiscard]] std::string ChangePort(const Config& config, int port);
+  // CONFIG SET port/tls-port/bind (any thread): opens the port on every bind address at
+  // once, so a port in use fails here with Redis's text ("Unable to listen on this
+  // port..."), then has the main loop close the old sockets of that kind and accept on the
+  // new ones. tls: the context the new sockets handshake with (CONFIG SET tls-port), or
+  // nullptr for the plain port. Port 0 closes that kind's sockets. Returns an empty string
+  // on success.
+  [[nodiscard]] std::string ChangePort(const Config& config, int port,
+                                       const TlsContext* tls = nullptr);
 
  private:
   struct Socket {
@@ -68,13 +71,14 @@ class Listener {
   // CONFIG SET port hands the new sockets to the main loop through port_change_.
   uv_async_t port_change_;
   std::mutex port_mu_;
-  struct Bound {  // a plain TCP listening socket: what it was opened for
+  struct Bound {  // a TCP listening socket: what it was opened for
     std::string address;
     int port;
     int fd;
+    const TlsContext* tls;  // nullptr: the plain port
   };
-  std::vector<Bound> plain_;    // guarded by port_mu_: the plain sockets as configured now
-  std::vector<int> opened_;     // guarded by port_mu_: opened, not yet watched by the loop
+  std::vector<Bound> tcp_;      // guarded by port_mu_: the TCP sockets as configured now
+  std::vector<Bound> opened_;   // guarded by port_mu_: opened, not yet watched by the loop
   bool port_changed_ = false;   // guarded by port_mu_
   bool stopped_ = false;        // guarded by port_mu_: port_change_ is closed
 };

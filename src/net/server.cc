@@ -38,15 +38,19 @@ void Server::PrintBanner(const Config& config) {
 
 bool Server::StartTls(const Config& config) {
   tls_ = std::make_unique<TlsContext>();
-  if (Status st = tls_->Configure(config); !st.ok()) {
-    Log(LogLevel::kWarning, "%s", std::string(st.message()).c_str());
-    Log(LogLevel::kWarning, "Failed to configure TLS. Check logs for more info.");
-    return false;
+  if (config.tls.port != 0) {
+    if (Status st = tls_->Configure(config); !st.ok()) {
+      Log(LogLevel::kWarning, "%s", std::string(st.message()).c_str());
+      Log(LogLevel::kWarning, "Failed to configure TLS. Check logs for more info.");
+      return false;
+    }
   }
   TlsContext* tls = tls_.get();
   ServerState* state = state_.get();
   state_->reload_tls = [tls, state] {
-    Status st = tls->Configure(state->config.Snapshot());
+    Config c = state->config.Snapshot();
+    if (c.tls.port == 0) return Status::Ok();  // TLS unused: checked once a port opens
+    Status st = tls->Configure(c);
     if (!st.ok()) Log(LogLevel::kWarning, "%s", std::string(st.message()).c_str());
     return st;
   };
@@ -68,7 +72,7 @@ int Server::Run() {
   if (!LoadUsers(config)) return 1;
   state_->loading = true;  // until recovery ends, commands get -LOADING (as Redis does)
 
-  if (config.tls.port != 0 && !StartTls(config)) return 1;
+  if (!StartTls(config)) return 1;
   listener_ = std::make_unique<Listener>(&loop_, state_.get(), &threads_);
   std::string err = listener_->Start(config, tls_.get());
   if (!err.empty()) {
@@ -81,6 +85,10 @@ int Server::Run() {
     std::string err = listener_->ChangePort(state_->config.Snapshot(), port);
     if (err.empty()) state_->tcp_port = port;
     return err;
+  };
+  // The TLS context was (re)configured by reload_tls when tls-port changed in this CONFIG SET.
+  state_->change_tls_port = [this](int port) {
+    return listener_->ChangePort(state_->config.Snapshot(), port, tls_.get());
   };
   signal(SIGPIPE, SIG_IGN);
   uv_signal_init(&loop_, &sigterm_);

@@ -45,7 +45,8 @@ class Server {
   void PrintBanner(const Config& config);
   // After recovery: where the replication stream stopped, and `replicaof` from the config.
   void StartReplicaFromConfig();
-  // tls-port is set: builds the TLS context; false (logged) if the tls-* options are wrong.
+  // Makes the TLS context, configured from the tls-* options when tls-port is set (false,
+  // logged, if they are wrong), and the hook that reconfigures it on CONFIG SET.
   [[nodiscard]] bool StartTls(const Config& config);
 
   std::unique_ptr<ServerState> state_;
@@ -54,7 +55,7 @@ class Server {
   uv_signal_t sigint_;
   uv_async_t shutdown_async_;
   std::vector<std::unique_ptr<IoThread>> threads_;
-  std::unique_ptr<TlsContext> tls_;  // only with tls-port; outlives the listener
+  std::unique_ptr<TlsContext> tls_;  // configured while tls-port is set; outlives the listener
   std::unique_ptr<Listener> listener_;
   std::unique_ptr<ReplicaLink> replica_link_;
   MigrateSocketCache migrate_sockets_;  // MIGRATE's target connections

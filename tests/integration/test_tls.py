@@ -14,6 +14,7 @@ import ssl
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 import redis
@@ -268,6 +269,83 @@ class TestProtocols(TlsServerCase):
         tls = self.raw_tls(client_cert=None, maximum_version=ssl.TLSVersion.TLSv1_2)
         self.assertEqual(tls.version(), "TLSv1.2")
         r.config_set("tls-protocols", "TLSv1.3")
+
+
+class TestTlsPortAtRuntime(unittest.TestCase):
+    """CONFIG SET tls-port on a server started without TLS: opens, moves and closes the TLS
+    port; a port in use or a TLS configuration that does not load fails and changes nothing."""
+
+    def setUp(self):
+        self.server = ServerProcess([])
+        self.server.start()
+        self.addCleanup(self.server.stop)
+        self.r = redis.Redis(host="127.0.0.1", port=self.server.port, socket_timeout=10)
+        self.addCleanup(self.r.close)
+
+    def tls_ping(self, port):
+        r = redis.Redis(host="127.0.0.1", port=port, ssl=True, ssl_ca_certs=cert("ca.crt"),
+                        ssl_cert_reqs="required", socket_timeout=5)
+        try:
+            return r.ping()
+        finally:
+            r.close()
+
+    def assertClosed(self, port):
+        """Nothing answers TLS on port (the old socket may take a moment to close)."""
+        deadline = time.time() + 5
+        while True:
+            try:
+                self.tls_ping(port)
+            except (redis.ConnectionError, ssl.SSLError, OSError):
+                return
+            self.assertLess(time.time(), deadline, "port %d still answers TLS" % port)
+            time.sleep(0.05)
+
+    def set_failed(self, *args):
+        with self.assertRaises(redis.ResponseError) as e:
+            self.r.execute_command("CONFIG", "SET", *args)
+        return str(e.exception)
+
+    def test_open_move_and_close_the_tls_port(self):
+        first, second = free_port(), free_port()
+        # Without a certificate the TLS context cannot be built: nothing opens.
+        self.assertEqual(self.set_failed("tls-port", first),
+                         "CONFIG SET failed (possibly related to argument 'tls-port') - "
+                         "Unable to update TLS configuration. Check server logs.")
+        self.assertEqual(self.r.config_get("tls-port"), {"tls-port": "0"})
+        self.assertClosed(first)
+        self.assertTrue(self.r.execute_command(
+            "CONFIG", "SET", "tls-cert-file", cert("server.crt"), "tls-key-file",
+            cert("server.key"), "tls-ca-cert-file", cert("ca.crt"), "tls-auth-clients", "no",
+            "tls-port", str(first)))
+        self.assertTrue(self.tls_ping(first))
+        self.assertEqual(self.r.config_get("tls-port"), {"tls-port": str(first)})
+        # An open TLS connection outlives the move; new ones go to the new port.
+        kept = redis.Redis(host="127.0.0.1", port=first, ssl=True, ssl_ca_certs=cert("ca.crt"),
+                           ssl_cert_reqs="required", socket_timeout=5)
+        self.addCleanup(kept.close)
+        self.assertTrue(kept.ping())
+        self.assertTrue(self.r.config_set("tls-port", second))
+        self.assertTrue(self.tls_ping(second))
+        self.assertClosed(first)
+        self.assertTrue(kept.ping())
+        self.assertTrue(self.r.config_set("tls-port", 0))
+        self.assertClosed(second)
+        self.assertTrue(self.r.ping())  # the plain port never moved
+
+    def test_a_tls_port_in_use_fails_and_changes_nothing(self):
+        taken = socket.socket()
+        self.addCleanup(taken.close)
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        self.r.execute_command(
+            "CONFIG", "SET", "tls-cert-file", cert("server.crt"), "tls-key-file",
+            cert("server.key"), "tls-ca-cert-file", cert("ca.crt"), "tls-auth-clients", "no")
+        self.assertEqual(self.set_failed("tls-port", taken.getsockname()[1], "maxclients", 77),
+                         "CONFIG SET failed (possibly related to argument 'tls-port') - "
+                         "Unable to listen on this port. Check server logs.")
+        self.assertEqual(self.r.config_get("tls-port"), {"tls-port": "0"})
+        self.assertNotEqual(self.r.config_get("maxclients"), {"maxclients": "77"})
 
 
 class TestBadTlsConfiguration(unittest.TestCase):
