@@ -724,15 +724,25 @@ void Store::ForEach(int db, const std::function<void(const Entry&)>& visit) {
 
 namespace {
 
-// A random live entry of a non-empty table, or nullptr if random probes found none.
+// Chains of up to this many entries are sampled exactly uniformly by ProbeRandom. At the
+// table's load (at most 1) a longer chain is rare; its entries are picked a little less often.
+constexpr size_t kSampledChain = 4;
+
+// A random live entry of a non-empty table, or nullptr if random probes found none. Rejection
+// sampling: a random bucket and a random position below kSampledChain, retried until the
+// position holds an entry, so entries of short and long chains are equally likely.
 const Entry* ProbeRandom(detail::Table& t, int64_t now) {
-  for (int attempt = 0; attempt < 64; ++attempt) {
+  // Enough tries to find an entry at any load the table keeps while it holds keys; a table
+  // left nearly empty by deletes (it does not shrink) ends in the scan below.
+  size_t attempts = std::clamp<size_t>(4 * kSampledChain * (t.mask() + 1) / t.size(), 64, 4096);
+  for (size_t attempt = 0; attempt < attempts; ++attempt) {
     size_t chain = 0;
     size_t b = rng() & t.mask();
     for (Entry* e = t.bucket(b); e != nullptr; e = e->next) ++chain;
-    if (chain == 0) continue;
+    size_t at = chain > kSampledChain ? rng() % chain : rng() % kSampledChain;
+    if (at >= chain) continue;
     Entry* e = t.bucket(b);
-    for (size_t skip = rng() % chain; skip > 0; --skip) e = e->next;
+    for (; at > 0; --at) e = e->next;
     if (!IsExpired(*e, now)) return e;
   }
   for (size_t b = 0; b < t.bucket_count(); ++b) {
@@ -748,6 +758,30 @@ const Entry* ProbeRandom(detail::Table& t, int64_t now) {
 bool Store::RandomKey(int db, std::string* key) {
   ObserveAll();
   int64_t now = NowMs();
+  // A shard chosen in proportion to its keys, so every key is equally likely (the first
+  // non-empty shard after a random one would favour keys behind runs of empty shards: with
+  // few keys, some would come up far more often than others).
+  std::array<size_t, kShards> sizes{};
+  size_t total = 0;
+  for (size_t i = 0; i < kShards; ++i) {
+    ShardGuard lock(this, i);
+    sizes[i] = shards_[i].tables[db].size();
+    total += sizes[i];
+  }
+  if (total == 0) return false;
+  size_t pick = rng() % total, chosen = 0;
+  while (pick >= sizes[chosen]) pick -= sizes[chosen++];
+  {
+    ShardGuard lock(this, chosen);
+    detail::Table& t = shards_[chosen].tables[db];
+    if (t.size() != 0) {
+      if (const Entry* e = ProbeRandom(t, now)) {
+        key->assign(e->key());
+        return true;
+      }
+    }
+  }
+  // The chosen shard emptied meanwhile or holds only expired keys: any live key.
   size_t start = rng() % kShards;
   for (size_t n = 0; n < kShards; ++n) {
     Shard& s = shards_[(start + n) % kShards];

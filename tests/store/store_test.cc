@@ -294,6 +294,25 @@ TEST_CASE("random key returns existing keys, and over many calls each of a few")
   CHECK(returned == keys);
 }
 
+TEST_CASE("random key gives every key the same chance") {
+  // Ten keys sit in a few of the 128 shards: a pick that took the first non-empty shard after
+  // a random one would favour keys behind long runs of empty shards. Chi-square with 9
+  // degrees of freedom: 40 is exceeded with probability ~1e-5 by a uniform pick.
+  Store store;
+  for (int i = 0; i < 10; ++i) Set(store, "key" + std::to_string(i), "v");
+  std::map<std::string, int> counts;
+  constexpr int kDraws = 100000;
+  for (int i = 0; i < kDraws; ++i) {
+    std::string key;
+    REQUIRE(store.RandomKey(0, &key));
+    ++counts[key];
+  }
+  REQUIRE(counts.size() == 10);
+  double expected = kDraws / 10.0, chi_square = 0;
+  for (const auto& [key, n] : counts) chi_square += (n - expected) * (n - expected) / expected;
+  CHECK(chi_square < 40);
+}
+
 TEST_CASE("access-many hands out one handle per key, in the order given") {
   Store store;
   std::vector<std::string> names;

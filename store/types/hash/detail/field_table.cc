@@ -93,7 +93,11 @@ bool FieldTable::Set(std::string_view field, std::string_view value) {
     return false;
   }
   *link = n;
-  if (++size_ > buckets_.size()) Resize(buckets_.size() * 2);
+  if (++size_ > buckets_.size()) {
+    Resize(buckets_.size() * 2);
+  } else {
+    longest_chain_ = std::max(longest_chain_, ChainLength(HashOf(field) & (buckets_.size() - 1)));
+  }
   return true;
 }
 
@@ -123,6 +127,10 @@ void FieldTable::Resize(size_t buckets) {
     }
   }
   buckets_.swap(next);
+  longest_chain_ = 1;
+  for (size_t i = 0; i < buckets_.size(); ++i) {
+    longest_chain_ = std::max(longest_chain_, ChainLength(i));
+  }
 }
 
 void FieldTable::CopyFrom(const FieldTable& other) {
@@ -143,19 +151,28 @@ void FieldTable::Clear() {
   size_ = 0;
 }
 
-// A random non-empty bucket, then a random node of its chain. Chains are short (load <= 1),
-// so the bias toward fields in short chains is small; Redis's dict makes the same trade.
+// Rejection sampling, so every field is equally likely (HRANDFIELD with a negative count
+// draws many times from one hash; a pick biased toward short chains shows): a random bucket
+// and a random position below longest_chain_, retried until that position holds a node. Each
+// try hits a given node with probability 1 / (buckets * longest_chain_); the expected number
+// of tries is buckets * longest_chain_ / size, small at the table's load.
 void FieldTable::Random(std::mt19937_64& rng, std::string_view* field,
                         std::string_view* value) const {
   uint64_t mask = buckets_.size() - 1;
-  Node* head = nullptr;
-  while (head == nullptr) head = buckets_[rng() & mask];
+  for (;;) {
+    Node* n = buckets_[rng() & mask];
+    for (size_t i = rng() % longest_chain_; n != nullptr && i > 0; --i) n = n->next;
+    if (n == nullptr) continue;
+    *field = FieldOf(n);
+    *value = ValueOf(n);
+    return;
+  }
+}
+
+size_t FieldTable::ChainLength(size_t bucket) const {
   size_t len = 0;
-  for (Node* n = head; n != nullptr; n = n->next) ++len;
-  Node* n = head;
-  for (size_t i = rng() % len; i > 0; --i) n = n->next;
-  *field = FieldOf(n);
-  *value = ValueOf(n);
+  for (Node* n = buckets_[bucket]; n != nullptr; n = n->next) ++len;
+  return len;
 }
 
 }  // namespace cairn::store::detail

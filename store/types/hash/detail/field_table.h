@@ -43,7 +43,7 @@ class FieldTable {
   // Replaces this table's contents with a copy of other's.
   void CopyFrom(const FieldTable& other);
   void Clear();
-  // A random pair (nearly uniform); the table must not be empty.
+  // A random pair, every one equally likely; the table must not be empty.
   void Random(std::mt19937_64& rng, std::string_view* field, std::string_view* value) const;
 
   // Calls fn(field, value) for every pair, in bucket order.
@@ -85,9 +85,13 @@ class FieldTable {
   // of its chain when field is absent.
   Node** LinkOf(std::string_view field) const;
   void Resize(size_t buckets);
+  size_t ChainLength(size_t bucket) const;
 
   std::vector<Node*> buckets_;  // empty or a power of two
   size_t size_ = 0;
+  // At least the longest chain's length (deletes leave it as it was; a resize measures it
+  // again): the bound Random's uniform pick needs.
+  size_t longest_chain_ = 1;
 };
 
 }  // namespace cairn::store::detail
