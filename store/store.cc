@@ -745,8 +745,10 @@ const Entry* ProbeRandom(detail::Table& t, int64_t now) {
     for (; at > 0; --at) e = e->next;
     if (!IsExpired(*e, now)) return e;
   }
-  for (size_t b = 0; b < t.bucket_count(); ++b) {
-    for (Entry* e = t.bucket(b); e != nullptr; e = e->next) {
+  // From a random bucket, so a sparse table does not always give its first key.
+  size_t start = rng() & t.mask();
+  for (size_t n = 0; n < t.bucket_count(); ++n) {
+    for (Entry* e = t.bucket((start + n) & t.mask()); e != nullptr; e = e->next) {
       if (!IsExpired(*e, now)) return e;
     }
   }

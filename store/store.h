@@ -283,7 +283,8 @@ class Store {
                 const std::function<void(const Entry&)>& visit);
   // Visits every live key of db, shard by shard (KEYS).
   void ForEach(int db, const std::function<void(const Entry&)>& visit);
-  // A random live key of db, or false when db is empty.
+  // A random live key of db, every key as likely as any other, or false when db is empty.
+  // Counts each shard's keys first (locking the shards one at a time), then picks in one.
   bool RandomKey(int db, std::string* key);
 
   // Deletes expired keys for at most budget_us microseconds; returns how many.

@@ -125,23 +125,15 @@ bool ChangeListeners(CommandContext& ctx, const std::vector<Change>& changes) {
   ServerState& s = ctx.server;
   const Change* plain = LastMove(changes, {"port", "bind"});
   const Change* tls = LastMove(changes, {"tls-port", "bind"});
-  auto [port, tls_port] =
-      s.config.Read([](const Config& c) { return std::pair(c.port, c.tls.port); });
-  std::string err;
-  if (plain != nullptr && s.change_port) err = s.change_port(port);
-  if (!err.empty()) {
-    RollBack(ctx, changes, changes.size());
-    ReplySetFailed(ctx.reply, plain->arg, err);
-    return false;
-  }
-  if (tls != nullptr && s.change_tls_port) err = s.change_tls_port(tls_port);
+  if ((plain == nullptr && tls == nullptr) || !s.change_ports) return true;
+  bool tls_failed = false;
+  std::string err = s.change_ports(&tls_failed);
   if (err.empty()) return true;
   RollBack(ctx, changes, changes.size());
-  // The plain port moved already: back to the old one (it was just given up, so it is free).
-  if (plain != nullptr && s.change_port) {
-    (void)s.change_port(s.config.Read([](const Config& c) { return c.port; }));
-  }
-  ReplySetFailed(ctx.reply, tls->arg, err);
+  // The TLS context may hold the rolled-back options' certificates: rebuild it.
+  if (s.reload_tls) (void)s.reload_tls();
+  const Change* failed = (tls_failed && tls != nullptr) || plain == nullptr ? tls : plain;
+  ReplySetFailed(ctx.reply, failed->arg, err);
   return false;
 }
 

@@ -159,12 +159,12 @@ struct ServerState {
   // context from the new values (any thread) while tls-port is set, as Redis does. A failure
   // (logged) makes the CONFIG SET fail and roll back. Empty in-process.
   std::function<Status()> reload_tls;
-  // Set by the networking layer: CONFIG SET port, tls-port or bind calls them (any thread) to
-  // listen on the configured addresses and port instead of the old ones (port 0: not at
-  // all). They return an error text when the port cannot be opened (the CONFIG SET then
-  // fails and rolls back). Empty in-process.
-  std::function<std::string(int port)> change_port;
-  std::function<std::string(int port)> change_tls_port;
+  // Set by the networking layer: CONFIG SET port, tls-port or bind calls it (any thread) to
+  // listen on the configured addresses and ports instead of the old ones (port 0: not at
+  // all). Returns an error text, with *tls_failed set when the TLS port was the one that
+  // failed, when a port cannot be opened: nothing changed, and the CONFIG SET fails and rolls
+  // back. Empty in-process.
+  std::function<std::string(bool* tls_failed)> change_ports;
   std::atomic<bool> shutting_down{false};
   // MIGRATE's connections to target instances (migrate_link.h): set by the networking layer
   // before threads start; null in-process, where MIGRATE cannot connect.

@@ -95,6 +95,11 @@ void IoThread::Shutdown() {
     Connection* c = (it++)->second;
     c->Close();
   }
+  {
+    std::lock_guard lock(mu_);  // accepted after the last OpenAdopted: never served
+    for (const AcceptedSocket& s : adopted_) ::close(s.fd);
+    adopted_.clear();
+  }
   uv_close(reinterpret_cast<uv_handle_t*>(&async_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&durable_async_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&mail_async_), nullptr);
@@ -160,9 +165,14 @@ void IoThread::Register(Connection* c) { connections_[c->client().id] = c; }
 void IoThread::Unregister(Connection* c) { connections_.erase(c->client().id); }
 
 void IoThread::ResumePaused() {
-  for (auto it = connections_.begin(); it != connections_.end();) {
-    Connection* c = (it++)->second;  // resuming may close c
-    c->ResumeFromPause();
+  // By id: a resumed command may close connections, or run a script that turns busy and
+  // opens newly accepted ones (ServeBusy), either of which changes connections_.
+  std::vector<uint64_t> ids;
+  ids.reserve(connections_.size());
+  for (const auto& [id, c] : connections_) ids.push_back(id);
+  for (uint64_t id : ids) {
+    auto it = connections_.find(id);
+    if (it != connections_.end()) it->second->ResumeFromPause();
   }
 }
 

@@ -80,8 +80,9 @@ class IoThread {
   bool serving_busy() const { return serving_busy_; }
 
  private:
-  // A script on this thread is busy: reads and runs what the other clients sent (they get
-  // BUSY, or SCRIPT KILL / SHUTDOWN NOSAVE run), without re-entering the loop.
+  // A script on this thread is busy: opens the sockets accepted meanwhile (OpenAdopted), then
+  // reads and runs what the other clients sent (they get BUSY, or SCRIPT KILL / SHUTDOWN
+  // NOSAVE run), without re-entering the loop.
   static void ServeBusy(void* self, const ClientState* running);
   // One of this thread's commands waits for a shard lock: while a script is busy (it holds
   // the shard), the thread's other clients are served as in ServeBusy, so SCRIPT KILL

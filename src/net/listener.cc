@@ -108,34 +108,47 @@ std::string Listener::OpenTcp(const std::string& address, int port, int backlog,
   return "";
 }
 
-std::string Listener::ChangePort(const Config& config, int port, const TlsContext* tls) {
-  std::lock_guard lock(port_mu_);
-  if (stopped_) return "Unable to listen on this port. Check server logs.";
-  // An address already listening on this port keeps its socket (a second socket could not
-  // bind it); every other one is opened now, so a failure leaves everything as it was. The
-  // sockets of the other kind stay as they are.
-  std::vector<Bound> next, opened;
-  for (const Bound& b : tcp_) {
-    if ((b.tls == nullptr) != (tls == nullptr)) next.push_back(b);
-  }
+std::string Listener::PlanPort(const Config& config, int port, const TlsContext* tls,
+                               std::vector<Bound>* next, std::vector<Bound>* opened) {
   for (const std::string& address : port == 0 ? std::vector<std::string>{} : config.bind) {
+    // An address already listening on this port keeps its socket (a second one could not
+    // bind it).
     auto same = std::find_if(tcp_.begin(), tcp_.end(), [&](const Bound& b) {
       return b.port == port && b.address == address && (b.tls == nullptr) == (tls == nullptr);
     });
     if (same != tcp_.end()) {
-      next.push_back(*same);
+      next->push_back(*same);
       continue;
     }
     int fd = -1;
     std::string err = OpenTcp(address, port, config.tcp_backlog, &fd);
     if (err.empty()) {
-      next.push_back({address, port, fd, tls});
-      opened.push_back(next.back());
+      next->push_back({address, port, fd, tls});
+      opened->push_back(next->back());
     } else if (address[0] != '-') {
-      for (const Bound& b : opened) ::close(b.fd);
-      Log(LogLevel::kWarning, "Failed to change the listening sockets: %s", err.c_str());
-      return "Unable to listen on this port. Check server logs.";
+      return err;
     }
+  }
+  return "";
+}
+
+std::string Listener::ChangePorts(const Config& config, int port, int tls_port,
+                                  const TlsContext* tls, bool* tls_failed) {
+  std::lock_guard lock(port_mu_);
+  *tls_failed = false;
+  if (stopped_) return "Unable to listen on this port. Check server logs.";
+  // Every new socket of both kinds is opened before anything is replaced, so a failure
+  // leaves the listening sockets exactly as they were.
+  std::vector<Bound> next, opened;
+  std::string err = PlanPort(config, port, nullptr, &next, &opened);
+  if (err.empty()) {
+    err = PlanPort(config, tls_port, tls, &next, &opened);
+    *tls_failed = !err.empty();
+  }
+  if (!err.empty()) {
+    for (const Bound& b : opened) ::close(b.fd);
+    Log(LogLevel::kWarning, "Failed to change the listening sockets: %s", err.c_str());
+    return "Unable to listen on this port. Check server logs.";
   }
   tcp_ = std::move(next);
   // Sockets opened by an earlier change the loop has not adopted yet: those still wanted are

@@ -30,14 +30,14 @@ class Listener {
   // Stops accepting and closes the listening sockets (and removes the unix socket file).
   void Stop();
 
-  // CONFIG SET port/tls-port/bind (any thread): opens the port on every bind address at
-  // once, so a port in use fails here with Redis's text ("Unable to listen on this
-  // port..."), then has the main loop close the old sockets of that kind and accept on the
-  // new ones. tls: the context the new sockets handshake with (CONFIG SET tls-port), or
-  // nullptr for the plain port. Port 0 closes that kind's sockets. Returns an empty string
-  // on success.
-  [[nodiscard]] std::string ChangePort(const Config& config, int port,
-                                       const TlsContext* tls = nullptr);
+  // CONFIG SET port/tls-port/bind (any thread): opens both ports on every bind address of
+  // config at once, the plain port and tls_port (whose sockets handshake with tls), so a port
+  // in use fails here with Redis's text ("Unable to listen on this port...") and changes
+  // nothing (*tls_failed says which kind failed); then has the main loop close the sockets no
+  // longer configured and accept on the new ones. Port 0 closes that kind's sockets; a socket
+  // already listening where it should stays. Returns an empty string on success.
+  [[nodiscard]] std::string ChangePorts(const Config& config, int port, int tls_port,
+                                        const TlsContext* tls, bool* tls_failed);
 
  private:
   struct Socket {
@@ -77,6 +77,12 @@ class Listener {
     int fd;
     const TlsContext* tls;  // nullptr: the plain port
   };
+  // ChangePorts for one kind: appends to *next the sockets of that kind config asks for,
+  // opening the missing ones (also appended to *opened). Called with port_mu_ held. Returns
+  // an error text when one cannot be opened (the caller closes what *opened holds).
+  [[nodiscard]] std::string PlanPort(const Config& config, int port, const TlsContext* tls,
+                                     std::vector<Bound>* next, std::vector<Bound>* opened);
+
   std::vector<Bound> tcp_;      // guarded by port_mu_: the TCP sockets as configured now
   std::vector<Bound> opened_;   // guarded by port_mu_: opened, not yet watched by the loop
   bool port_changed_ = false;   // guarded by port_mu_

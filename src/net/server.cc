@@ -81,14 +81,12 @@ int Server::Run() {
     uv_run(&loop_, UV_RUN_NOWAIT);
     return 1;
   }
-  state_->change_port = [this](int port) {
-    std::string err = listener_->ChangePort(state_->config.Snapshot(), port);
-    if (err.empty()) state_->tcp_port = port;
-    return err;
-  };
   // The TLS context was (re)configured by reload_tls when tls-port changed in this CONFIG SET.
-  state_->change_tls_port = [this](int port) {
-    return listener_->ChangePort(state_->config.Snapshot(), port, tls_.get());
+  state_->change_ports = [this](bool* tls_failed) {
+    Config c = state_->config.Snapshot();
+    std::string err = listener_->ChangePorts(c, c.port, c.tls.port, tls_.get(), tls_failed);
+    if (err.empty()) state_->tcp_port = c.port;
+    return err;
   };
   signal(SIGPIPE, SIG_IGN);
   uv_signal_init(&loop_, &sigterm_);

@@ -307,7 +307,10 @@ class TestTlsPortAtRuntime(unittest.TestCase):
         return str(e.exception)
 
     def test_open_move_and_close_the_tls_port(self):
-        first, second = free_port(), free_port()
+        first = free_port()
+        second = free_port()
+        while second == first:
+            second = free_port()
         # Without a certificate the TLS context cannot be built: nothing opens.
         self.assertEqual(self.set_failed("tls-port", first),
                          "CONFIG SET failed (possibly related to argument 'tls-port') - "
@@ -346,6 +349,26 @@ class TestTlsPortAtRuntime(unittest.TestCase):
                          "Unable to listen on this port. Check server logs.")
         self.assertEqual(self.r.config_get("tls-port"), {"tls-port": "0"})
         self.assertNotEqual(self.r.config_get("maxclients"), {"maxclients": "77"})
+
+    def test_a_failed_move_of_both_ports_keeps_the_old_plain_port(self):
+        taken = socket.socket()
+        self.addCleanup(taken.close)
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        self.r.execute_command(
+            "CONFIG", "SET", "tls-cert-file", cert("server.crt"), "tls-key-file",
+            cert("server.key"), "tls-ca-cert-file", cert("ca.crt"), "tls-auth-clients", "no")
+        old_port = self.server.port
+        new_port = free_port()
+        self.assertEqual(self.set_failed("port", new_port, "tls-port", taken.getsockname()[1]),
+                         "CONFIG SET failed (possibly related to argument 'tls-port') - "
+                         "Unable to listen on this port. Check server logs.")
+        self.assertEqual(self.r.config_get("port"), {"port": str(old_port)})
+        fresh = redis.Redis(host="127.0.0.1", port=old_port, socket_timeout=5)
+        self.addCleanup(fresh.close)
+        self.assertTrue(fresh.ping())  # a new connection to the old port is still served
+        with self.assertRaises(redis.ConnectionError):
+            redis.Redis(host="127.0.0.1", port=new_port, socket_timeout=2).ping()
 
 
 class TestBadTlsConfiguration(unittest.TestCase):

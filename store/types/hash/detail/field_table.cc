@@ -56,10 +56,12 @@ uint64_t FieldTable::NextCursor(uint64_t cursor, uint64_t mask) {
 
 uint64_t FieldTable::HashOf(std::string_view field) { return HashKey(field, kSeed); }
 
-FieldTable::Node** FieldTable::LinkOf(std::string_view field) const {
+FieldTable::Node** FieldTable::LinkOf(std::string_view field, size_t* passed) const {
   auto& buckets = const_cast<std::vector<Node*>&>(buckets_);
   Node** link = &buckets[HashOf(field) & (buckets.size() - 1)];
-  while (*link != nullptr && FieldOf(*link) != field) link = &(*link)->next;
+  size_t n = 0;
+  for (; *link != nullptr && FieldOf(*link) != field; ++n) link = &(*link)->next;
+  if (passed != nullptr) *passed = n;
   return link;
 }
 
@@ -82,7 +84,8 @@ bool FieldTable::Get(std::string_view field, std::string_view* value) const {
 
 bool FieldTable::Set(std::string_view field, std::string_view value) {
   if (buckets_.empty()) Resize(kMinBuckets);
-  Node** link = LinkOf(field);
+  size_t passed = 0;
+  Node** link = LinkOf(field, &passed);
   Node* old = *link;
   if (old != nullptr && ValueOf(old) == value) return false;
   Node* n = NewNode(field, value);
@@ -92,12 +95,9 @@ bool FieldTable::Set(std::string_view field, std::string_view value) {
     std::free(old);
     return false;
   }
-  *link = n;
-  if (++size_ > buckets_.size()) {
-    Resize(buckets_.size() * 2);
-  } else {
-    longest_chain_ = std::max(longest_chain_, ChainLength(HashOf(field) & (buckets_.size() - 1)));
-  }
+  *link = n;  // the end of its chain: the chain is now passed + 1 long
+  longest_chain_ = std::max(longest_chain_, passed + 1);
+  if (++size_ > buckets_.size()) Resize(buckets_.size() * 2);
   return true;
 }
 

@@ -82,8 +82,8 @@ class FieldTable {
   static uint64_t NextCursor(uint64_t cursor, uint64_t mask);
   static uint64_t HashOf(std::string_view field);
   // The link (bucket slot or a node's next) that points at field's node, or at the null end
-  // of its chain when field is absent.
-  Node** LinkOf(std::string_view field) const;
+  // of its chain when field is absent; *passed (optional): the nodes walked past to get there.
+  Node** LinkOf(std::string_view field, size_t* passed = nullptr) const;
   void Resize(size_t buckets);
   size_t ChainLength(size_t bucket) const;
 
