@@ -124,8 +124,10 @@ bool BlockingRegistry::TryServe(Waiter& w, ServerState& server, ThreadStats& sta
   int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
                    std::chrono::steady_clock::now() - start)
                    .count();
+  // As in Redis, the call was counted when it was made (and blocked); serving it adds its time
+  // and, below, whether it failed.
   CommandCounters& counters = stats.per_command[w.spec->id];
-  counters.calls.Add();
+  counters.usec.Add(static_cast<uint64_t>(ns / 1000));
   NoteCommandDuration(server, *w.client, counters, *w.spec, args, ns);
   if (out.errors_written() != errors_before) {  // served with an error (a stream gone...)
     counters.failed_calls.Add();

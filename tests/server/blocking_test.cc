@@ -141,9 +141,20 @@ TEST_CASE("a blocked XREADGROUP fails once its stream or group no longer exists"
                            : gone;
     CHECK(reader.Served() == want);
   }
-  // Each counts as a failed call and an error reply, as in Redis.
+  // Each counts as a failed call and an error reply, as in Redis; a call that blocked and was
+  // served later is one call, counted when it was made.
   CHECK(s.Cmd("INFO stats").find("total_error_replies:5\r\n") != std::string::npos);
+  CHECK(s.Cmd("INFO commandstats").find("cmdstat_xreadgroup:calls=5,") != std::string::npos);
   CHECK(s.Cmd("INFO commandstats").find(",failed_calls=5\r\n") != std::string::npos);
+}
+
+TEST_CASE("a blocked BLPOP served later counts as one call") {
+  InProcess s;
+  BlockingClient popper(s, 7);
+  CHECK(popper.Cmd("BLPOP k 0") == "<blocked>");
+  s.Cmd("RPUSH k a");
+  CHECK(popper.Served() == "[k, a]");
+  CHECK(s.Cmd("INFO commandstats").find("cmdstat_blpop:calls=1,") != std::string::npos);
 }
 
 }  // namespace
