@@ -301,6 +301,20 @@ class TestTlsPortAtRuntime(unittest.TestCase):
             self.assertLess(time.time(), deadline, "port %d still answers TLS" % port)
             time.sleep(0.05)
 
+    @staticmethod
+    def tls_options():
+        """What a server started without TLS needs before CONFIG SET tls-port can open."""
+        return ("tls-cert-file", cert("server.crt"), "tls-key-file", cert("server.key"),
+                "tls-ca-cert-file", cert("ca.crt"), "tls-auth-clients", "no")
+
+    def port_in_use(self):
+        """A loopback port another socket listens on (for the test's duration)."""
+        sock = socket.socket()
+        self.addCleanup(sock.close)
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(1)
+        return sock.getsockname()[1]
+
     def set_failed(self, *args):
         with self.assertRaises(redis.ResponseError) as e:
             self.r.execute_command("CONFIG", "SET", *args)
@@ -317,10 +331,8 @@ class TestTlsPortAtRuntime(unittest.TestCase):
                          "Unable to update TLS configuration. Check server logs.")
         self.assertEqual(self.r.config_get("tls-port"), {"tls-port": "0"})
         self.assertClosed(first)
-        self.assertTrue(self.r.execute_command(
-            "CONFIG", "SET", "tls-cert-file", cert("server.crt"), "tls-key-file",
-            cert("server.key"), "tls-ca-cert-file", cert("ca.crt"), "tls-auth-clients", "no",
-            "tls-port", str(first)))
+        self.assertTrue(self.r.execute_command("CONFIG", "SET", *self.tls_options(),
+                                               "tls-port", str(first)))
         self.assertTrue(self.tls_ping(first))
         self.assertEqual(self.r.config_get("tls-port"), {"tls-port": str(first)})
         # An open TLS connection outlives the move; new ones go to the new port.
@@ -337,30 +349,20 @@ class TestTlsPortAtRuntime(unittest.TestCase):
         self.assertTrue(self.r.ping())  # the plain port never moved
 
     def test_a_tls_port_in_use_fails_and_changes_nothing(self):
-        taken = socket.socket()
-        self.addCleanup(taken.close)
-        taken.bind(("127.0.0.1", 0))
-        taken.listen(1)
-        self.r.execute_command(
-            "CONFIG", "SET", "tls-cert-file", cert("server.crt"), "tls-key-file",
-            cert("server.key"), "tls-ca-cert-file", cert("ca.crt"), "tls-auth-clients", "no")
-        self.assertEqual(self.set_failed("tls-port", taken.getsockname()[1], "maxclients", 77),
+        taken = self.port_in_use()
+        self.r.execute_command("CONFIG", "SET", *self.tls_options())
+        self.assertEqual(self.set_failed("tls-port", taken, "maxclients", 77),
                          "CONFIG SET failed (possibly related to argument 'tls-port') - "
                          "Unable to listen on this port. Check server logs.")
         self.assertEqual(self.r.config_get("tls-port"), {"tls-port": "0"})
         self.assertNotEqual(self.r.config_get("maxclients"), {"maxclients": "77"})
 
     def test_a_failed_move_of_both_ports_keeps_the_old_plain_port(self):
-        taken = socket.socket()
-        self.addCleanup(taken.close)
-        taken.bind(("127.0.0.1", 0))
-        taken.listen(1)
-        self.r.execute_command(
-            "CONFIG", "SET", "tls-cert-file", cert("server.crt"), "tls-key-file",
-            cert("server.key"), "tls-ca-cert-file", cert("ca.crt"), "tls-auth-clients", "no")
+        taken = self.port_in_use()
+        self.r.execute_command("CONFIG", "SET", *self.tls_options())
         old_port = self.server.port
         new_port = free_port()
-        self.assertEqual(self.set_failed("port", new_port, "tls-port", taken.getsockname()[1]),
+        self.assertEqual(self.set_failed("port", new_port, "tls-port", taken),
                          "CONFIG SET failed (possibly related to argument 'tls-port') - "
                          "Unable to listen on this port. Check server logs.")
         self.assertEqual(self.r.config_get("port"), {"port": str(old_port)})
