@@ -16,18 +16,35 @@ Buffer* Buffer::Allocate(size_t size, size_t capacity) {
   void* raw = std::malloc(sizeof(Buffer) + std::max(size, capacity));
   if (raw == nullptr) std::abort();  // out of memory: nothing sensible to do per request
   Buffer* b = new (raw) Buffer();
-  b->size_ = size;
+  b->set_size(size);
+  return b;
+}
+
+Buffer* Buffer::Embed(void* at, size_t owner_offset, std::string_view bytes) {
+  if (bytes.size() > kMaxEmbeddedSize || owner_offset > kMaxOwnerOffset ||
+      owner_offset % alignof(Buffer) != 0) {
+    std::abort();  // a caller bug: the owner's layout would be misread when it is freed
+  }
+  Buffer* b = new (at) Buffer();
+  b->refs_.store(2, std::memory_order_relaxed);
+  b->embedded_ = static_cast<uint32_t>(owner_offset << 16 | bytes.size());
+  if (!bytes.empty()) std::memcpy(b->MutableData(), bytes.data(), bytes.size());
   return b;
 }
 
 void Buffer::Free(Buffer* b) {
+  char* allocation = reinterpret_cast<char*>(b);
+  if (b->embedded()) allocation -= b->embedded_ >> 16;
   b->~Buffer();
-  std::free(b);
+  std::free(allocation);
 }
 
-size_t Buffer::allocation_bytes() const { return AllocationSize(sizeof(Buffer) + size_); }
+size_t Buffer::allocation_bytes() const {
+  return embedded() ? 0 : AllocationSize(sizeof(Buffer) + size());
+}
 
 size_t Buffer::capacity() const {
+  if (embedded()) return size();  // the owner's bytes follow: no room to grow into
   // The allocator's usable size includes its size-class slack: room to append for free.
   return malloc_usable_size(const_cast<Buffer*>(this)) - sizeof(Buffer);
 }
@@ -53,10 +70,10 @@ void BufRef::AppendTo(BufRef* ref, std::string_view tail) {
   Buffer* b = ref->b_;
   // acquire: pairs with the release in Unref, so a reader that just dropped its reference
   // has finished reading before we write.
-  if (b != nullptr && b->refs_.load(std::memory_order_acquire) == 1 &&
-      b->capacity() - b->size_ >= tail.size()) {
-    std::memcpy(b->bytes_ + b->size_, tail.data(), tail.size());
-    b->size_ += tail.size();
+  if (b != nullptr && !b->embedded() && b->refs_.load(std::memory_order_acquire) == 1 &&
+      b->capacity() - b->size() >= tail.size()) {
+    std::memcpy(b->MutableData() + b->size(), tail.data(), tail.size());
+    b->set_size(b->size() + tail.size());
     return;
   }
   std::string_view head = ref->view();
@@ -82,13 +99,14 @@ void BufRef::PatchAt(BufRef* ref, size_t offset, std::string_view patch) {
     constexpr size_t kLinearGrowthBytes = 1024 * 1024;
     if (size > old_size && size >= kLinearGrowthBytes) capacity = size + kLinearGrowthBytes;
     Buffer* copy = Buffer::Allocate(size, capacity);
-    if (old_size > 0) std::memcpy(copy->bytes_, b->bytes_, old_size);
+    if (old_size > 0) std::memcpy(copy->bytes_, b->data(), old_size);
     *ref = BufRef(copy);
     b = copy;
   }
-  if (offset > old_size) std::memset(b->bytes_ + old_size, 0, offset - old_size);
-  if (!patch.empty()) std::memcpy(b->bytes_ + offset, patch.data(), patch.size());
-  b->size_ = size;
+  char* bytes = b->MutableData();
+  if (offset > old_size) std::memset(bytes + old_size, 0, offset - old_size);
+  if (!patch.empty()) std::memcpy(bytes + offset, patch.data(), patch.size());
+  if (!b->embedded()) b->set_size(size);  // in place, an embedded buffer never grows
 }
 
 }  // namespace cairn::store

@@ -2,7 +2,8 @@
 //
 // A Buffer is one allocation: a small header (reference count, size) followed by the bytes,
 // so its size lands in one of jemalloc's size classes and freed buffers are reused by the
-// allocator's per-thread caches (the "pool"). Once a Buffer is published in the store it is
+// allocator's per-thread caches (the "pool"). A short string is instead embedded in its key's
+// entry allocation (see "Embedded buffers" below and entry.h). Once a Buffer is published in the store it is
 // never modified: a SET builds a new buffer and swaps the reference, so a reader that took a
 // reference under the shard lock can keep writing the old bytes to its socket after the lock
 // is released, and the bytes live until the last reference is dropped.
@@ -29,32 +30,69 @@ class Buffer {
   // with room for at least capacity bytes (capacity >= size).
   static Buffer* Allocate(size_t size, size_t capacity = 0);
 
+  // ---- Embedded buffers ----
+  // A short string can live inside its key's Entry allocation (entry.h) instead of in an
+  // allocation of its own: the buffer then starts owner_offset bytes into the owner's
+  // allocation and has no spare room, and the owner holds one reference of its own, so the
+  // whole allocation is freed by whichever drops the last reference: the entry when it is
+  // destroyed, or a reader that still held the bytes. Readers cannot tell the difference.
+  static constexpr size_t kMaxEmbeddedSize = 128;
+  static constexpr size_t kMaxOwnerOffset = 0xfffe;
+  // Bytes an embedded buffer of size bytes occupies in its owner.
+  static constexpr size_t EmbeddedBytes(size_t size) {
+    return kEmbeddedHeader + (size < kMinEmbeddedBody ? kMinEmbeddedBody : size);
+  }
+  // Builds an embedded buffer holding a copy of bytes (size <= kMaxEmbeddedSize) at `at`,
+  // which is owner_offset (<= kMaxOwnerOffset, a multiple of alignof(Buffer)) bytes into a
+  // malloc'ed allocation with EmbeddedBytes(size) bytes free there. Reference count 2: the
+  // caller's BufRef and the owner's own reference, dropped with Unref when the owner dies.
+  static Buffer* Embed(void* at, size_t owner_offset, std::string_view bytes);
+  bool embedded() const { return embedded_ != kStandalone; }
+
   void Ref() { refs_.fetch_add(1, std::memory_order_relaxed); }
   void Unref() {
     if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) Free(this);
   }
   uint32_t refs() const { return refs_.load(std::memory_order_relaxed); }
-  size_t size() const { return size_; }
-  const char* data() const { return bytes_; }
-  char* MutableData() { return bytes_; }
-  std::string_view view() const { return {bytes_, size_}; }
-  // Bytes the allocation occupies (for memory accounting).
+  size_t size() const {
+    return embedded() ? embedded_ & 0xffff : (uint64_t{size_hi_} << 32) | size_lo_;
+  }
+  const char* data() const { return embedded() ? body() : bytes_; }
+  char* MutableData() { return const_cast<char*>(data()); }
+  std::string_view view() const { return {data(), size()}; }
+  // Bytes the allocation occupies (for memory accounting); 0 for an embedded buffer, which
+  // its owner counts.
   size_t allocation_bytes() const;
-  // Bytes the allocation can hold (size() plus the allocator's spare room).
+  // Bytes the allocation can hold (size() plus the allocator's spare room; exactly size()
+  // for an embedded buffer).
   size_t capacity() const;
   // Usable for a ReleaseFn: drops one reference held through a void*.
   static void UnrefOpaque(void* self) { static_cast<Buffer*>(self)->Unref(); }
 
  private:
+  static constexpr uint32_t kStandalone = 0xffffffff;
+  static constexpr size_t kEmbeddedHeader = 8;  // refs_ and embedded_
+  static constexpr size_t kMinEmbeddedBody = 8;  // so that a whole Buffer object fits
   Buffer() = default;
   static void Free(Buffer* b);
+  // An embedded buffer's bytes start right after its 8-byte header, over size_lo_/size_hi_.
+  const char* body() const { return reinterpret_cast<const char*>(this) + kEmbeddedHeader; }
+  void set_size(size_t size) {
+    size_lo_ = static_cast<uint32_t>(size);
+    size_hi_ = static_cast<uint32_t>(size >> 32);
+  }
   friend class BufRef;
 
+  // All members 4-byte wide, so an embedded buffer needs no more than 4-byte alignment.
   std::atomic<uint32_t> refs_{1};
-  uint32_t reserved_ = 0;
-  size_t size_ = 0;
+  // kStandalone, or for an embedded buffer: the owner offset in the high 16 bits and the size
+  // in the low 16.
+  uint32_t embedded_ = kStandalone;
+  uint32_t size_lo_ = 0;  // standalone only
+  uint32_t size_hi_ = 0;
   char bytes_[];
 };
+static_assert(alignof(Buffer) == 4);
 
 // An owning reference to a Buffer (nullptr allowed). Copy = Ref, destroy = Unref.
 class BufRef {

@@ -174,28 +174,21 @@ bool DecodeOp(Decoder& d, int databases, OpArgs* a) {
   }
 }
 
-Value StringValue(BufRef bytes, bool grown) {
-  Value v;
-  v.grown = grown;
-  v.str = std::move(bytes);
-  return v;
-}
-
 // A key op applied through the same KeyHandle operations the commands use.
 void ApplyKeyOp(Store& store, const OpArgs& a) {
   store.Access(a.db, a.key, [&](KeyHandle& h) {
     Entry* e = h.Find();
     switch (a.op) {
-      case kOpSet: h.Put(StringValue(BufRef::Copy(a.second), false),
+      case kOpSet: h.Put(Value(BufRef::Copy(a.second)),
                          static_cast<int64_t>(a.number)); break;
-      case kOpSetKeepTtl: h.Put(StringValue(BufRef::Copy(a.second), false), kKeepTtl); break;
+      case kOpSetKeepTtl: h.Put(Value(BufRef::Copy(a.second)), kKeepTtl); break;
       case kOpDel: h.Delete(); break;
       case kOpExpire: if (e) h.SetExpire(e, static_cast<int64_t>(a.number)); break;
       case kOpAppend:
         if (e) {
           h.Append(e, a.second);
         } else {
-          h.Put(StringValue(BufRef::Copy(a.second), false), 0);
+          h.Put(Value(BufRef::Copy(a.second)), 0);
         }
         break;
       case kOpSetRange: {
@@ -241,10 +234,9 @@ bool ApplyObjectOp(Store& store, const OpArgs& a) {
 // A whole collection installed at once.
 bool ApplySetObject(Store& store, const OpArgs& a) {
   if (a.second.empty()) return false;
-  Value v;
-  v.type = static_cast<ValueType>(a.second[0]);
-  v.obj = DecodeObject(v.type, a.second.substr(1));
-  if (!v.obj) return false;
+  ObjRef obj = DecodeObject(static_cast<ValueType>(a.second[0]), a.second.substr(1));
+  if (!obj) return false;
+  Value v(std::move(obj));
   int64_t expire = a.flag != 0 ? kKeepTtl : static_cast<int64_t>(a.number);
   store.Access(a.db, a.key, [&](KeyHandle& h) { h.Put(std::move(v), expire); });
   return true;

@@ -8,7 +8,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <new>
 #include <string_view>
+#include <utility>
 
 #include "store/buffer.h"
 #include "store/object.h"
@@ -18,35 +20,102 @@ namespace cairn::store {
 // TYPE's name for each value type ("string", "list", ...).
 std::string_view TypeName(ValueType type);
 
+// A key's value: a string buffer or a collection, one pointer wide (so an Entry stays 40
+// bytes). `type` says which member of the union is live: read `str` when it is kString and
+// `obj` otherwise. Either may be reassigned in place with one of its own kind (a new buffer,
+// a cloned collection); changing the kind means assigning a whole Value built by a
+// constructor, never writing `type` by hand.
 struct Value {
   ValueType type = ValueType::kString;
   // Set when a string was produced by APPEND/SETRANGE rather than assigned whole: OBJECT
   // ENCODING then says "raw", as Redis does for strings it has grown in place.
   bool grown = false;
-  BufRef str;  // kString
-  ObjRef obj;  // every other type
+  union {
+    BufRef str;  // kString
+    ObjRef obj;  // every other type
+  };
+
+  Value() : str() {}
+  explicit Value(BufRef s, bool grown_in_place = false)
+      : grown(grown_in_place), str(std::move(s)) {}
+  // A collection; its type is the object's. o must not be empty.
+  explicit Value(ObjRef o) : type(o->type()), obj(std::move(o)) {}
+  Value(const Value& other) : type(other.type), grown(other.grown) {
+    if (is_string()) {
+      new (&str) BufRef(other.str);
+    } else {
+      new (&obj) ObjRef(other.obj);
+    }
+  }
+  Value(Value&& other) noexcept : type(other.type), grown(other.grown) {
+    if (is_string()) {
+      new (&str) BufRef(std::move(other.str));
+    } else {
+      new (&obj) ObjRef(std::move(other.obj));
+    }
+  }
+  Value& operator=(Value other) noexcept {
+    this->~Value();
+    new (this) Value(std::move(other));
+    return *this;
+  }
+  ~Value() {
+    if (is_string()) {
+      str.~BufRef();
+    } else {
+      obj.~ObjRef();
+    }
+  }
+
+  bool is_string() const { return type == ValueType::kString; }
 };
 
 // The key's hash is not stored: a table finds a key by comparing bytes along one short chain,
 // and rehashes the keys when it grows. Those 8 bytes would move most short keys (up to 16
 // bytes) from jemalloc's 64-byte size class to its 80-byte one.
+//
+// Layout of the allocation: the 40-byte header, the key bytes, and for a short string value
+// (up to Buffer::kMaxEmbeddedSize bytes, with a key up to kMaxEmbeddingKeyLen) the value's
+// Buffer embedded after the key (buffer.h): a 16-byte key with a 12-byte value is one
+// 80-byte block instead of a 64-byte entry plus a 32-byte buffer. value.str points at the
+// embedded buffer like at any other, so readers take references to it as usual; replacing
+// the value (APPEND, a collection) leaves the embedded bytes unused until the entry goes.
 struct Entry {
   Entry* next;            // chain in the shard table's bucket
   int64_t expire_at_ms;   // unix ms; 0 = no expiry
   Value value;
-  uint32_t key_len;
+  uint32_t key_len : 31;
+  uint32_t embeds : 1;    // the allocation holds an embedded Buffer after the key
   // Last access (OBJECT IDLETIME) or access frequency (OBJECT FREQ), as the maxmemory policy
   // reads it: see access_stamp.h. Set through Store::StampNew / Store::StampAccess.
   uint32_t access;
   char key_bytes[];
 
+  static constexpr size_t kMaxKeyLen = (size_t{1} << 31) - 1;
+  static constexpr size_t kMaxEmbeddingKeyLen = 1024;
+
   std::string_view key() const { return {key_bytes, key_len}; }
   bool has_expire() const { return expire_at_ms != 0; }
 
-  // Allocates an entry holding a copy of key; next/expire/access are the caller's to set.
+  // Allocates an entry holding a copy of key (at most kMaxKeyLen bytes) and value; a short
+  // string's bytes are copied into the entry's own allocation. next/expire/access are the
+  // caller's to set.
   static Entry* Create(std::string_view key, Value value);
   static void Destroy(Entry* e);
+  // Whether Create would copy this value into the entry it makes for a key of key_len bytes.
+  static bool Embeds(size_t key_len, const Value& value) {
+    return value.is_string() && value.str.size() <= Buffer::kMaxEmbeddedSize &&
+           key_len <= kMaxEmbeddingKeyLen;
+  }
+  // Bytes of the entry's own allocation, its embedded value included.
+  size_t allocation_bytes() const;
+
+ private:
+  // Where an embedded buffer starts: after the key, aligned for a Buffer.
+  static size_t EmbeddedOffset(size_t key_len);
+  Buffer* embedded_buffer() const;
 };
+static_assert(sizeof(Entry) == 40, "an Entry header is 40 bytes (see the layout above)");
 
 // MEMORY USAGE: bytes the key costs — its entry (key included), its slot in the shard table
 // and its value (allocator rounding included); collections are sampled as

@@ -141,13 +141,34 @@ Entry* KeyHandle::Insert(Value value, int64_t expire_at_ms, bool created) {
     table().Insert(e, hash_, store_->seed_);
     return e;
   }
-  detail::DeferRelease(std::move(e->value.str));
-  detail::DeferRelease(std::move(e->value.obj));
-  e->value = std::move(value);
+  if (e->embeds || Entry::Embeds(key_.size(), value)) {
+    e = Replace(e, std::move(value));
+  } else if (e->value.is_string()) {
+    detail::DeferRelease(std::move(e->value.str));
+    e->value = std::move(value);
+  } else {
+    detail::DeferRelease(std::move(e->value.obj));
+    e->value = std::move(value);
+  }
   if (expire_at_ms != kKeepTtl && e->has_expire() != (expire_at_ms != 0)) {
     table().AdjustExpires(expire_at_ms != 0 ? 1 : -1);
   }
   if (expire_at_ms != kKeepTtl) e->expire_at_ms = expire_at_ms;
+  return e;
+}
+
+// A short string is copied into a new entry (one allocation with the key), and an entry
+// holding an embedded value is not reused for another, so no unused embedded bytes stay.
+Entry* KeyHandle::Replace(Entry* old, Value value) {
+  Entry** link = nullptr;
+  table().Find(hash_, key_, &link);
+  Entry* e = Entry::Create(key_, std::move(value));
+  e->next = old->next;
+  e->expire_at_ms = old->expire_at_ms;
+  e->access = old->access;
+  *link = e;
+  old->next = nullptr;
+  detail::DeferDestroy(old);
   return e;
 }
 
@@ -164,10 +185,7 @@ Entry* KeyHandle::Put(Value value, int64_t expire_at_ms) {
 }
 
 void KeyHandle::PutRange(BufRef value, uint64_t offset, std::string_view patch) {
-  Value v;
-  v.grown = true;
-  v.str = std::move(value);
-  Insert(std::move(v), kKeepTtl);
+  Insert(Value(std::move(value), /*grown_in_place=*/true), kKeepTtl);
   if (logging()) EffectBuffer::SetRange(db_, key_, offset, patch);
 }
 
@@ -239,10 +257,7 @@ void KeyHandle::CopyTo(KeyHandle& target) {
 }
 
 Entry* KeyHandle::CreateObject(ObjRef obj) {
-  Value v;
-  v.type = obj->type();
-  v.obj = std::move(obj);
-  return Insert(std::move(v), 0);
+  return Insert(Value(std::move(obj)), 0);
 }
 
 Object* KeyHandle::MutableObject(Entry* e) {

@@ -157,6 +157,9 @@ class KeyHandle {
   // Installs value without logging; created: always report the key as created (the targets
   // of RENAME, MOVE and COPY), not only when it was missing.
   Entry* Insert(Value value, int64_t expire_at_ms, bool created = false);
+  // Puts a new entry holding value (and old's expiry and access stamp) in old's place in
+  // the table; old is destroyed once the lock is released. Returns the new entry.
+  Entry* Replace(Entry* old, Value value);
   void ReportCreated();
   // Sets the WatchFlags registered on this key and reports the change (changed hook).
   void Touch(bool expired = false);

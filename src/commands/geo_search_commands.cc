@@ -222,7 +222,7 @@ void StorePoints(CommandContext& ctx, unsigned flags, const GeoQuery& q, KeyHand
   if (items.empty()) {
     if (dst.Delete()) NotifyKey(ctx, kNotifyGeneric, "del", dst.key());
   } else {
-    dst.Put(store::Value{store::ValueType::kZSet, false, {}, BuildZSet(items)}, 0);
+    dst.Put(store::Value(BuildZSet(items)), 0);
     NotifyKey(ctx, kNotifyZSet, (flags & kSearch) ? "geosearchstore" : "georadiusstore",
               dst.key());
     // GEOSEARCHSTORE's destination is a key position, which wakes its waiters already.

@@ -381,7 +381,7 @@ void StoreValues(CommandContext& ctx, std::string_view dest,
     for (const std::optional<std::string>& v : values) {
       list->Push(store::ListSide::kTail, v ? std::string_view(*v) : std::string_view());
     }
-    h.Put(store::Value{ValueType::kList, false, {}, std::move(ref)}, 0);
+    h.Put(store::Value(std::move(ref)), 0);
     NotifyKey(ctx, kNotifyList, "sortstore", h.key());
   });
   ctx.reply.WriteInteger(static_cast<int64_t>(values.size()));

@@ -182,7 +182,7 @@ void CmdZRangeStore(CommandContext& ctx) {
     if (items.empty()) {
       if (hs[0].Delete()) NotifyKey(ctx, kNotifyGeneric, "del", hs[0].key());
     } else {
-      hs[0].Put(store::Value{store::ValueType::kZSet, false, {}, BuildZSet(items)}, 0);
+      hs[0].Put(store::Value(BuildZSet(items)), 0);
       NotifyKey(ctx, kNotifyZSet, "zrangestore", hs[0].key());
     }
     ctx.reply.WriteInteger(static_cast<int64_t>(items.size()));

@@ -254,7 +254,7 @@ void SetOpGeneric(CommandContext& ctx, SetOp op, bool store) {
     if (result.empty()) {
       if (hs[0].Delete()) NotifyKey(ctx, kNotifyGeneric, "del", hs[0].key());
     } else {
-      hs[0].Put(store::Value{store::ValueType::kZSet, false, {}, BuildZSet(result)}, 0);
+      hs[0].Put(store::Value(BuildZSet(result)), 0);
       NotifyKey(ctx, kNotifyZSet, StoreEvent(op), hs[0].key());
     }
     ctx.reply.WriteInteger(static_cast<int64_t>(result.size()));

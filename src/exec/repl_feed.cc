@@ -301,10 +301,10 @@ bool AddOp(const EffectView& op, Batch* batch) {
       break;
     case store::kOpSetObject: {
       if (op.flag != 0 || op.second.empty()) return false;  // KEEPTTL: sent as state
-      store::Value value;
-      value.type = static_cast<ValueType>(op.second[0]);
-      value.obj = store::DecodeObject(value.type, op.second.substr(1));
-      if (!value.obj) return false;
+      store::ObjRef obj =
+          store::DecodeObject(static_cast<ValueType>(op.second[0]), op.second.substr(1));
+      if (!obj) return false;
+      store::Value value(std::move(obj));
       AddRestore(op.key, value, static_cast<int64_t>(op.number), &argv);
       break;
     }

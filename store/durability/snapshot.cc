@@ -187,10 +187,11 @@ bool LoadEntries(Store& store, Decoder& d, uint64_t* keys, size_t* left) {
       return false;
     }
     Value v;
-    v.type = static_cast<ValueType>(type);
-    if (v.type == ValueType::kString) {
-      v.str = BufRef::Copy(value);
-    } else if (!(v.obj = DecodeObject(v.type, value))) {
+    if (static_cast<ValueType>(type) == ValueType::kString) {
+      v = Value(BufRef::Copy(value));
+    } else if (ObjRef obj = DecodeObject(static_cast<ValueType>(type), value)) {
+      v = Value(std::move(obj));
+    } else {
       return false;
     }
     // A writer visits each key once; a key seen twice is damage that would hide a value.

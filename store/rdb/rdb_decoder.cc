@@ -214,50 +214,46 @@ bool DecodeObject(std::string_view* in, store::Value* out) {
 bool DecodeObjectBody(uint8_t type, std::string_view* in, store::Value* out) {
   std::string_view rest = *in;
   store::Value v;
+  store::ObjRef obj;
   bool ok = false;
   switch (type) {
     case kTypeString: {
       std::string bytes;
-      v.type = store::ValueType::kString;
       ok = ReadRdbString(&rest, &bytes);
-      if (ok) v.str = store::BufRef::Copy(bytes);
+      if (ok) v = store::Value(store::BufRef::Copy(bytes));
       break;
     }
     case kTypeList:
     case kTypeListZiplist:
     case kTypeListQuicklist:
     case kTypeListQuicklist2:
-      v.type = store::ValueType::kList;
-      ok = DecodeList(type, &rest, &v.obj);
+      ok = DecodeList(type, &rest, &obj);
       break;
     case kTypeSet:
     case kTypeSetIntset:
-      v.type = store::ValueType::kSet;
-      ok = DecodeSet(type, &rest, &v.obj);
+      ok = DecodeSet(type, &rest, &obj);
       break;
     case kTypeHash:
     case kTypeHashZipmap:
     case kTypeHashZiplist:
     case kTypeHashListpack:
-      v.type = store::ValueType::kHash;
-      ok = DecodeHash(type, &rest, &v.obj);
+      ok = DecodeHash(type, &rest, &obj);
       break;
     case kTypeZSet:
     case kTypeZSet2:
     case kTypeZSetZiplist:
     case kTypeZSetListpack:
-      v.type = store::ValueType::kZSet;
-      ok = DecodeZSet(type, &rest, &v.obj);
+      ok = DecodeZSet(type, &rest, &obj);
       break;
     case kTypeStreamListpacks:
     case kTypeStreamListpacks2:
-      v.type = store::ValueType::kStream;
-      ok = DecodeStream(type == kTypeStreamListpacks2, &rest, &v.obj);
+      ok = DecodeStream(type == kTypeStreamListpacks2, &rest, &obj);
       break;
     default:
       return false;  // modules and unknown types
   }
   if (!ok) return false;
+  if (obj) v = store::Value(std::move(obj));
   *in = rest;
   *out = std::move(v);
   return true;

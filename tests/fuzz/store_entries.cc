@@ -134,8 +134,8 @@ bool ObjectIsSound(const Object& obj) {
 }
 
 bool ValueIsSound(const store::Value& v) {
-  if (v.type == ValueType::kString) return !v.obj;
-  return v.obj && !v.str && v.obj->type() == v.type && ObjectIsSound(*v.obj.get());
+  if (v.is_string()) return true;  // a Value holds a buffer or an object, never both
+  return v.obj && v.obj->type() == v.type && ObjectIsSound(*v.obj.get());
 }
 
 bool StoreIsSound(Store& store) {

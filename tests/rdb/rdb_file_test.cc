@@ -41,20 +41,15 @@ class StringSource final : public RdbSource {
 
 void PutString(Store& s, int db, std::string_view key, std::string_view value, int64_t at = 0) {
   s.Access(db, key, [&](store::KeyHandle& h) {
-    Value v;
-    v.str = store::BufRef::Copy(value);
-    h.Put(std::move(v), at);
+    h.Put(Value(store::BufRef::Copy(value)), at);
   });
 }
 
 void PutList(Store& s, int db, std::string_view key, int n) {
   s.Access(db, key, [&](store::KeyHandle& h) {
     auto* list = new store::ListObject();
-    Value v;
-    v.type = ValueType::kList;
-    v.obj = store::ObjRef(list);
     for (int i = 0; i < n; ++i) list->Push(store::ListSide::kTail, "item-" + std::to_string(i));
-    h.Put(std::move(v), 0);
+    h.Put(Value(store::ObjRef(list)), 0);
   });
 }
 

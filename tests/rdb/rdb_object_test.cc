@@ -121,17 +121,12 @@ std::string Canonical(const Value& v) {
 }
 
 Value StringValue(std::string_view s) {
-  Value v;
-  v.str = store::BufRef::Copy(s);
-  return v;
+  return Value(store::BufRef::Copy(s));
 }
 
 template <class T>
 Value ObjectValue(T* obj) {
-  Value v;
-  v.type = T::kType;
-  v.obj = store::ObjRef(obj);
-  return v;
+  return Value(store::ObjRef(obj));
 }
 
 // ---- payloads from redis-server ----

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "src/exec/dispatch.h"
+#include "store/types/list/list.h"
 #include "tests/server/harness.h"
 
 using cairn::test::InProcess;
@@ -30,7 +31,9 @@ std::string InvalidExpire(const std::string& command) {
 void MakeList(InProcess& t, std::string_view key) {
   using namespace cairn::store;
   t.store().Access(0, key, [](KeyHandle& h) {
-    h.Put(Value{ValueType::kList, false, BufRef::Copy("x")}, 0);
+    auto* list = new ListObject();
+    list->Push(ListSide::kTail, "x");
+    h.Put(Value(ObjRef(list)), 0);
   });
 }
 

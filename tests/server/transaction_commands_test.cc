@@ -19,9 +19,7 @@ namespace {
 void WriteFromElsewhere(InProcess& t, std::string_view key, std::string_view value) {
   using namespace cairn::store;
   t.store().Access(0, key, [&](KeyHandle& h) {
-    Value v;
-    v.str = BufRef::Copy(value);
-    h.Put(std::move(v), 0);
+    h.Put(Value(BufRef::Copy(value)), 0);
   });
 }
 

@@ -124,10 +124,7 @@ TEST_CASE("a whole collection put with Put is logged and replayed as one object"
   store.Access(0, "k", [](KeyHandle& h) {
     auto* bag = new Bag;
     bag->items = {"x", "y"};
-    Value v;
-    v.type = ValueType::kList;
-    v.obj = ObjRef(bag);
-    h.Put(std::move(v), 0);
+    h.Put(Value(ObjRef(bag)), 0);
   });
   REQUIRE(journal.records.size() == 1);
   CHECK(journal.records[0].find("x,y,") != std::string::npos);  // the object's encoding
@@ -224,9 +221,7 @@ TEST_CASE("Atomically logs every change as one record and excludes other threads
       KeyRef pair[] = {{0, "a"}, {0, "b"}};
       store.AccessMany(pair, [&](std::span<KeyHandle> h) {
         for (KeyHandle& k : h) {
-          Value v;
-          v.str = BufRef::Copy(std::to_string(i));
-          k.Put(std::move(v), 0);
+          k.Put(Value(BufRef::Copy(std::to_string(i))), 0);
         }
       });
     }

@@ -15,9 +15,7 @@
 namespace cairn::store::testing {
 
 inline Value StringValue(std::string_view bytes) {
-  Value v;
-  v.str = BufRef::Copy(bytes);
-  return v;
+  return Value(BufRef::Copy(bytes));
 }
 
 // SET key value [PXAT expire_at_ms].

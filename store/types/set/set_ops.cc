@@ -146,7 +146,7 @@ Result<bool> SetMove(KeyHandle& src, KeyHandle& dst, std::string_view member,
 
 bool SetStore(KeyHandle& dst, ObjRef result) {
   if (result->size() == 0) return dst.Delete();
-  dst.Put(Value{ValueType::kSet, false, {}, std::move(result)}, 0);
+  dst.Put(Value(std::move(result)), 0);
   return true;
 }
 

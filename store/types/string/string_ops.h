@@ -34,7 +34,7 @@ namespace cairn::store {
 
 // A string value; `grown` marks strings built by APPEND/SETRANGE (OBJECT ENCODING "raw").
 inline Value StringValue(BufRef bytes, bool grown = false) {
-  return Value{ValueType::kString, grown, std::move(bytes)};
+  return Value(std::move(bytes), grown);
 }
 
 // GET: a reference to the key's value; a null BufRef when the key is missing.
