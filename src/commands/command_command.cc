@@ -242,33 +242,34 @@ void AppendCountedKeys(const CommandSpec& spec, std::span<const std::string_view
 
 // The keys of cmd in Redis's order: by its key specs (a numkeys count, a keyword), else
 // (commands Redis does not have) by the command's key positions.
-std::vector<std::string_view> KeysOf(const CommandSpec& spec, std::span<const std::string_view> cmd) {
-  std::vector<std::string_view> keys;
-  std::vector<bool> seen(cmd.size());  // SORT's STORE is found by two specs
-  ForEachAclKey(spec, cmd, [&](size_t i, uint8_t access) {
-    if ((access & kKeyNotKey) || seen[i]) return;
+struct KeyAndFlags {
+  std::string_view key;
+  uint16_t flags;  // KeySpecFlag
+};
+
+// The keys of cmd with the flags Redis reports for each: from Redis's key specs, or for a
+// command Redis does not have, its key positions with what its command flags imply (a
+// read-only command reads its keys; a write command may read and change them).
+std::vector<KeyAndFlags> KeysOf(const CommandSpec& spec, std::span<const std::string_view> cmd) {
+  std::vector<KeyAndFlags> keys;
+  std::vector<bool> seen(cmd.size());  // SORT's key is found by a spec and by its positions
+  ForEachKeyAndFlags(spec, cmd, [&](size_t i, uint16_t flags) {
+    if (seen[i]) return;
     seen[i] = true;
-    keys.push_back(cmd[i]);
+    keys.push_back({cmd[i], flags});
   });
   if (!keys.empty() || !FindAclKeySpecs(spec.name).empty()) return keys;
-  spec.ForEachKey(cmd, [&](std::string_view key) { keys.push_back(key); });
-  AppendCountedKeys(spec, cmd, &keys);
+  uint16_t flags = spec.flags & kWrite ? kSpecRW | kSpecAccess | kSpecUpdate : kSpecRO | kSpecAccess;
+  std::vector<std::string_view> found;
+  spec.ForEachKey(cmd, [&](std::string_view key) { found.push_back(key); });
+  AppendCountedKeys(spec, cmd, &found);
+  for (std::string_view key : found) keys.push_back({key, flags});
   return keys;
 }
 
 // Redis's "no-mandatory-keys" commands: scripts may declare no key at all.
 bool NoMandatoryKeys(const CommandSpec& spec) {
   return spec.name.starts_with("eval") || spec.name.starts_with("fcall");
-}
-
-// Key flags for GETKEYSANDFLAGS: the command's first key spec when it declares one, else what
-// its command flags imply (a read-only command reads its keys; a write command may read and
-// change them). Commands whose keys differ in role (LMOVE's source and destination) are only
-// told apart where a key spec is declared.
-std::vector<std::string_view> KeyFlags(const CommandSpec& spec) {
-  if (!spec.key_specs.empty()) return spec.key_specs.front().flags;
-  if (spec.flags & kWrite) return {"RW", "access", "update"};
-  return {"RO", "access"};
 }
 
 // COMMAND GETKEYS and GETKEYSANDFLAGS.
@@ -291,20 +292,20 @@ void GetKeysGeneric(CommandContext& ctx, bool with_flags) {
     ctx.reply.WriteError(kInvalidArgCount);
     return;
   }
-  std::vector<std::string_view> keys = KeysOf(*spec, cmd);
+  std::vector<KeyAndFlags> keys = KeysOf(*spec, cmd);
   if (keys.empty() && !NoMandatoryKeys(*spec)) {
     ctx.reply.WriteError(kInvalidArguments);
     return;
   }
   ctx.reply.WriteArrayLen(static_cast<int64_t>(keys.size()));
-  std::vector<std::string_view> flags = with_flags ? KeyFlags(*spec) : std::vector<std::string_view>{};
-  for (std::string_view key : keys) {
+  for (const KeyAndFlags& k : keys) {
     if (!with_flags) {
-      ctx.reply.WriteBulk(key);
+      ctx.reply.WriteBulk(k.key);
       continue;
     }
+    std::vector<std::string_view> flags = KeySpecFlagNames(k.flags);
     ctx.reply.WriteArrayLen(2);
-    ctx.reply.WriteBulk(key);
+    ctx.reply.WriteBulk(k.key);
     ctx.reply.WriteSetLen(static_cast<int64_t>(flags.size()));
     for (std::string_view f : flags) ctx.reply.WriteSimple(f);
   }

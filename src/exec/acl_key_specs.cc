@@ -28,29 +28,23 @@ int64_t BeginIndex(const AclKeySpec& spec, std::span<const std::string_view> arg
   return -1;
 }
 
-// The access SET and BITFIELD really need, which depends on their arguments.
-uint8_t VariableAccess(std::string_view name, std::span<const std::string_view> args,
-                       uint8_t access) {
-  if (name == "set") {
-    // Options follow "SET key value": a value that reads "get" is only a value.
-    bool get = args.size() > 3 && std::any_of(args.begin() + 3, args.end(), [](std::string_view a) {
-                 return EqualsIgnoreCase(a, "get");
-               });
-    return get ? access : static_cast<uint8_t>(access & ~kKeyRead);
-  }
-  if (name == "bitfield") {
-    bool writes =
-        args.size() > 2 && std::any_of(args.begin() + 2, args.end(), [](std::string_view a) {
-          return EqualsIgnoreCase(a, "set") || EqualsIgnoreCase(a, "incrby");
-        });
-    return writes ? access : static_cast<uint8_t>(kKeyRead);
-  }
-  return access;
+// SET's GET and BITFIELD's SET/INCRBY: whether the command really reads (SET) or writes
+// (BITFIELD) its key, which its key spec leaves to the arguments (variable flags).
+bool SetReads(std::span<const std::string_view> args) {
+  // Options follow "SET key value": a value that reads "get" is only a value.
+  return args.size() > 3 && std::any_of(args.begin() + 3, args.end(), [](std::string_view a) {
+           return EqualsIgnoreCase(a, "get");
+         });
+}
+bool BitfieldWrites(std::span<const std::string_view> args) {
+  return args.size() > 2 && std::any_of(args.begin() + 2, args.end(), [](std::string_view a) {
+           return EqualsIgnoreCase(a, "set") || EqualsIgnoreCase(a, "incrby");
+         });
 }
 
-// Visits the keys of one spec; false when it cannot find them (an unknown spec).
-bool VisitSpec(const AclKeySpec& spec, std::span<const std::string_view> args, uint8_t access,
-               AclKeyVisitor visit, void* context) {
+// Visits (visit(index)) the keys of one spec; false when it cannot find them (an unknown spec).
+template <typename Visit>
+bool VisitSpec(const AclKeySpec& spec, std::span<const std::string_view> args, Visit visit) {
   if (spec.begin == AclKeySpec::kUnknown || spec.find == AclKeySpec::kUnknownFind) return false;
   int64_t argc = static_cast<int64_t>(args.size());
   int64_t first = BeginIndex(spec, args);
@@ -77,22 +71,39 @@ bool VisitSpec(const AclKeySpec& spec, std::span<const std::string_view> args, u
   // More keys than arguments (EVAL "" 3 k): none, as Redis finds none; the command itself
   // reports the error.
   if (last >= argc) return true;
-  for (int64_t i = first; i <= last; i += step) {
-    visit(context, static_cast<size_t>(i), access);
-  }
+  for (int64_t i = first; i <= last; i += step) visit(static_cast<size_t>(i));
   return true;
 }
 
-// Visits the arguments the command's key positions name; access_of(first) gives the access
-// of a key, first telling whether it is the first one.
-template <typename AccessOf>
+// The access SET and BITFIELD really need, which depends on their arguments.
+uint8_t VariableAccess(std::string_view name, std::span<const std::string_view> args,
+                       uint8_t access) {
+  if (name == "set") return SetReads(args) ? access : static_cast<uint8_t>(access & ~kKeyRead);
+  if (name == "bitfield") return BitfieldWrites(args) ? access : static_cast<uint8_t>(kKeyRead);
+  return access;
+}
+
+// The flags Redis's own key-finding code reports for SET and BITFIELD, whose specs declare
+// variable flags.
+uint16_t VariableFlags(std::string_view name, std::span<const std::string_view> args,
+                       uint16_t flags) {
+  if (name == "set") return SetReads(args) ? kSpecRW | kSpecAccess | kSpecUpdate : kSpecOW | kSpecUpdate;
+  if (name == "bitfield") {
+    return BitfieldWrites(args) ? kSpecRW | kSpecAccess | kSpecUpdate : kSpecRO | kSpecAccess;
+  }
+  return flags;
+}
+
+// Visits the arguments the command's key positions name: visit(index, first), first telling
+// whether it is the first key.
+template <typename Visit>
 void VisitKeyPositions(const CommandSpec& spec, std::span<const std::string_view> args,
-                       AccessOf access_of, AclKeyVisitor visit, void* context) {
+                       Visit visit) {
   bool first = true;
   spec.ForEachKey(args, [&](std::string_view key) {
     for (size_t i = 1; i < args.size(); ++i) {
       if (args[i].data() != key.data() || args[i].size() != key.size()) continue;
-      visit(context, i, access_of(first));
+      visit(i, first);
       break;
     }
     first = false;
@@ -120,28 +131,60 @@ std::span<const AclKeySpec> FindAclKeySpecs(std::string_view full_name) {
   return {lo, hi};
 }
 
+std::vector<std::string_view> KeySpecFlagNames(uint16_t flags) {
+  static constexpr std::string_view kNames[] = {"RO",     "RW",     "OW",      "RM",
+                                                "access", "update", "insert",  "delete",
+                                                "not_key", "incomplete", "variable_flags"};
+  std::vector<std::string_view> names;
+  for (size_t bit = 0; bit < std::size(kNames); ++bit) {
+    if (flags & (1u << bit)) names.push_back(kNames[bit]);
+  }
+  return names;
+}
+
 void ForEachAclKey(const CommandSpec& spec, std::span<const std::string_view> args,
                    AclKeyVisitor visit, void* context) {
   // MIGRATE: its KEYS spec may take a password for the keyword, and its first spec names the
   // empty key of the KEYS form; its key positions know both cases.
   if (uint8_t access = IncompleteSpecsAccess(spec); access != 0) {
-    VisitKeyPositions(spec, args, [access](bool) { return access; }, visit, context);
+    VisitKeyPositions(spec, args, [&](size_t i, bool) { visit(context, i, access); });
     return;
   }
   bool known = true;
   for (const AclKeySpec& key_spec : spec.acl_key_specs) {
     if (key_spec.access & kKeyNotKey) continue;
     uint8_t access = VariableAccess(spec.name, args, key_spec.access);
-    known = VisitSpec(key_spec, args, access, visit, context) && known;
+    known = VisitSpec(key_spec, args, [&](size_t i) { visit(context, i, access); }) && known;
   }
   if (known && !spec.acl_key_specs.empty()) return;
   // Keys Redis finds by running code (SORT ... STORE dest): the key positions, the first key
   // read and the others written by a write command.
   bool writes = spec.flags & kWrite;
-  VisitKeyPositions(
-      spec, args,
-      [writes](bool first) { return first || !writes ? kKeyRead : kKeyWrite; },
-      visit, context);
+  VisitKeyPositions(spec, args, [&](size_t i, bool first) {
+    visit(context, i, first || !writes ? kKeyRead : kKeyWrite);
+  });
+}
+
+void ForEachKeyAndFlags(const CommandSpec& spec, std::span<const std::string_view> args,
+                        KeyFlagsVisitor visit, void* context) {
+  if (IncompleteSpecsAccess(spec) != 0) {  // MIGRATE, as Redis's migrateGetKeys reports it
+    VisitKeyPositions(spec, args, [&](size_t i, bool) {
+      visit(context, i, kSpecRW | kSpecAccess | kSpecDelete);
+    });
+    return;
+  }
+  bool known = true;
+  for (const AclKeySpec& key_spec : spec.acl_key_specs) {
+    if (key_spec.flags & kSpecNotKey) continue;
+    uint16_t flags = VariableFlags(spec.name, args, key_spec.flags);
+    known = VisitSpec(key_spec, args, [&](size_t i) { visit(context, i, flags); }) && known;
+  }
+  if (known && !spec.acl_key_specs.empty()) return;
+  // SORT ... STORE dest, as Redis's sortGetKeys reports it.
+  bool writes = spec.flags & kWrite;
+  VisitKeyPositions(spec, args, [&](size_t i, bool first) {
+    visit(context, i, first || !writes ? kSpecRO | kSpecAccess : kSpecOW | kSpecUpdate);
+  });
 }
 
 }  // namespace cairn::server

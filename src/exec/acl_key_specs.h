@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <span>
 #include <string_view>
+#include <vector>
 
 namespace cairn::server {
 
@@ -25,6 +26,23 @@ enum KeyAccess : uint8_t {
   kKeyIncomplete = 8,
 };
 
+// Redis's key-spec flags (COMMAND INFO's key_specs flags), in the order Redis prints them.
+enum KeySpecFlag : uint16_t {
+  kSpecRO = 1 << 0,
+  kSpecRW = 1 << 1,
+  kSpecOW = 1 << 2,
+  kSpecRM = 1 << 3,
+  kSpecAccess = 1 << 4,
+  kSpecUpdate = 1 << 5,
+  kSpecInsert = 1 << 6,
+  kSpecDelete = 1 << 7,
+  kSpecNotKey = 1 << 8,
+  kSpecIncomplete = 1 << 9,
+  kSpecVariableFlags = 1 << 10,
+};
+// Redis's names of the flags set in flags, in Redis's order ("OW", "update").
+std::vector<std::string_view> KeySpecFlagNames(uint16_t flags);
+
 // One key spec, in Redis's terms.
 struct AclKeySpec {
   std::string_view command;  // "get", "xinfo|stream"
@@ -36,6 +54,7 @@ struct AclKeySpec {
   Find find;
   int a, b, c;  // kRange: lastkey, keystep, limit; kKeynum: keynumidx, firstkey, keystep
   uint8_t access;
+  uint16_t flags;  // KeySpecFlag: the spec's flags as Redis declares them
 };
 
 // The key specs of a command ("get") or subcommand ("xinfo|stream"); empty for commands
@@ -50,6 +69,26 @@ std::span<const AclKeySpec> FindAclKeySpecs(std::string_view full_name);
 using AclKeyVisitor = void (*)(void* context, size_t index, uint8_t access);
 void ForEachAclKey(const CommandSpec& spec, std::span<const std::string_view> args,
                    AclKeyVisitor visit, void* context);
+
+// COMMAND GETKEYSANDFLAGS: calls visit(index, flags) for each key argument with the
+// KeySpecFlag set Redis reports for it: the flags of the key spec that found it, or, where
+// Redis runs code to find the keys (variable flags, an incomplete or unknown spec), what that
+// code reports (SET without GET: OW update; SORT: its key RO access, a STORE target OW
+// update; MIGRATE: RW access delete). Keys that are not keys (SPUBLISH's channel) are skipped.
+using KeyFlagsVisitor = void (*)(void* context, size_t index, uint16_t flags);
+void ForEachKeyAndFlags(const CommandSpec& spec, std::span<const std::string_view> args,
+                        KeyFlagsVisitor visit, void* context);
+
+template <typename Visit>
+void ForEachKeyAndFlags(const CommandSpec& spec, std::span<const std::string_view> args,
+                        Visit&& visit) {
+  ForEachKeyAndFlags(
+      spec, args,
+      [](void* context, size_t index, uint16_t flags) {
+        (*static_cast<Visit*>(context))(index, flags);
+      },
+      &visit);
+}
 
 template <typename Visit>
 void ForEachAclKey(const CommandSpec& spec, std::span<const std::string_view> args, Visit&& visit) {

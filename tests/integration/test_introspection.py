@@ -1,4 +1,4 @@
-"""MEMORY, SLOWLOG and LATENCY through redis-py, checked against Redis 7.0.
+"""MEMORY, SLOWLOG, LATENCY and COMMAND GETKEYSANDFLAGS through redis-py, checked against Redis 7.0.
 
 Run: /usr/bin/python3 -m unittest -v tests/integration/test_introspection.py
 """
@@ -57,6 +57,31 @@ class TestMemory(ServerTestCase):
         self.assertTrue(self.r.execute_command("MEMORY", "MALLOC-STATS"))
         help_lines = self.r.execute_command("MEMORY", "HELP")
         self.assertIn(b"USAGE <key> [SAMPLES <count>]", help_lines)
+
+
+class TestGetKeysAndFlags(ServerTestCase):
+    """Each key with the flags Redis 7.0 reports for it, as a cluster proxy reads them."""
+
+    CASES = (
+        (["SET", "k1", "v1"], [["k1", ["OW", "update"]]]),
+        (["SET", "k1", "v1", "GET"], [["k1", ["RW", "access", "update"]]]),
+        (["MSET", "k1", "v1", "k2", "v2"], [["k1", ["OW", "update"]], ["k2", ["OW", "update"]]]),
+        (["LMOVE", "k1", "k2", "left", "right"],
+         [["k1", ["RW", "access", "delete"]], ["k2", ["RW", "insert"]]]),
+        (["SORT", "k1", "STORE", "k2"], [["k1", ["RO", "access"]], ["k2", ["OW", "update"]]]),
+        (["BITFIELD", "k", "GET", "u8", "0"], [["k", ["RO", "access"]]]),
+        (["MIGRATE", "h", "1", "", "0", "5", "KEYS", "a", "b"],
+         [["a", ["RW", "access", "delete"]], ["b", ["RW", "access", "delete"]]]),
+        (["ZUNIONSTORE", "d", "2", "s1", "s2"],
+         [["d", ["OW", "update"]], ["s1", ["RO", "access"]], ["s2", ["RO", "access"]]]),
+    )
+
+    def test_flags_say_how_each_key_is_used(self):
+        for command, expected in self.CASES:
+            with self.subTest(command=command):
+                reply = self.r.execute_command("COMMAND GETKEYSANDFLAGS", *command)
+                got = [[key.decode(), [f.decode() for f in flags]] for key, flags in reply]
+                self.assertEqual(got, expected)
 
 
 class TestInfoMemory(ServerTestCase):
