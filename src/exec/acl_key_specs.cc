@@ -75,14 +75,6 @@ bool VisitSpec(const AclKeySpec& spec, std::span<const std::string_view> args, V
   return true;
 }
 
-// The access SET and BITFIELD really need, which depends on their arguments.
-uint8_t VariableAccess(std::string_view name, std::span<const std::string_view> args,
-                       uint8_t access) {
-  if (name == "set") return SetReads(args) ? access : static_cast<uint8_t>(access & ~kKeyRead);
-  if (name == "bitfield") return BitfieldWrites(args) ? access : static_cast<uint8_t>(kKeyRead);
-  return access;
-}
-
 // The flags Redis's own key-finding code reports for SET and BITFIELD, whose specs declare
 // variable flags.
 uint16_t VariableFlags(std::string_view name, std::span<const std::string_view> args,
@@ -110,15 +102,17 @@ void VisitKeyPositions(const CommandSpec& spec, std::span<const std::string_view
   });
 }
 
-// The access of every spec together when one of them is incomplete, else 0.
-uint8_t IncompleteSpecsAccess(const CommandSpec& spec) {
-  uint8_t access = 0;
-  bool incomplete = false;
-  for (const AclKeySpec& key_spec : spec.acl_key_specs) {
-    access |= key_spec.access & (kKeyRead | kKeyWrite);
-    incomplete = incomplete || (key_spec.access & kKeyIncomplete);
-  }
-  return incomplete ? access : 0;
+// Whether one of the command's key specs is incomplete (MIGRATE's).
+bool HasIncompleteSpec(const CommandSpec& spec) {
+  return std::any_of(spec.acl_key_specs.begin(), spec.acl_key_specs.end(),
+                     [](const AclKeySpec& k) { return (k.flags & kSpecIncomplete) != 0; });
+}
+
+// The ACL access a key's flags grant: reading its value ("access") and changing it.
+uint8_t AccessOf(uint16_t flags) {
+  uint8_t access = (flags & kSpecAccess) ? kKeyRead : 0;
+  if (flags & (kSpecUpdate | kSpecInsert | kSpecDelete)) access |= kKeyWrite;
+  return access;
 }
 
 }  // namespace
@@ -144,30 +138,16 @@ std::vector<std::string_view> KeySpecFlagNames(uint16_t flags) {
 
 void ForEachAclKey(const CommandSpec& spec, std::span<const std::string_view> args,
                    AclKeyVisitor visit, void* context) {
-  // MIGRATE: its KEYS spec may take a password for the keyword, and its first spec names the
-  // empty key of the KEYS form; its key positions know both cases.
-  if (uint8_t access = IncompleteSpecsAccess(spec); access != 0) {
-    VisitKeyPositions(spec, args, [&](size_t i, bool) { visit(context, i, access); });
-    return;
-  }
-  bool known = true;
-  for (const AclKeySpec& key_spec : spec.acl_key_specs) {
-    if (key_spec.access & kKeyNotKey) continue;
-    uint8_t access = VariableAccess(spec.name, args, key_spec.access);
-    known = VisitSpec(key_spec, args, [&](size_t i) { visit(context, i, access); }) && known;
-  }
-  if (known && !spec.acl_key_specs.empty()) return;
-  // Keys Redis finds by running code (SORT ... STORE dest): the key positions, the first key
-  // read and the others written by a write command.
-  bool writes = spec.flags & kWrite;
-  VisitKeyPositions(spec, args, [&](size_t i, bool first) {
-    visit(context, i, first || !writes ? kKeyRead : kKeyWrite);
-  });
+  ForEachKeyAndFlags(spec, args,
+                     [&](size_t i, uint16_t flags) { visit(context, i, AccessOf(flags)); });
 }
 
 void ForEachKeyAndFlags(const CommandSpec& spec, std::span<const std::string_view> args,
                         KeyFlagsVisitor visit, void* context) {
-  if (IncompleteSpecsAccess(spec) != 0) {  // MIGRATE, as Redis's migrateGetKeys reports it
+  // MIGRATE: its KEYS spec may take a password for the keyword, and its first spec names the
+  // empty key of the KEYS form; its key positions know both cases. Flags as Redis's
+  // migrateGetKeys reports them.
+  if (HasIncompleteSpec(spec)) {
     VisitKeyPositions(spec, args, [&](size_t i, bool) {
       visit(context, i, kSpecRW | kSpecAccess | kSpecDelete);
     });
@@ -180,7 +160,8 @@ void ForEachKeyAndFlags(const CommandSpec& spec, std::span<const std::string_vie
     known = VisitSpec(key_spec, args, [&](size_t i) { visit(context, i, flags); }) && known;
   }
   if (known && !spec.acl_key_specs.empty()) return;
-  // SORT ... STORE dest, as Redis's sortGetKeys reports it.
+  // Keys Redis finds by running code (SORT ... STORE dest): the key positions, the first key
+  // read and the others written by a write command, as Redis's sortGetKeys reports them.
   bool writes = spec.flags & kWrite;
   VisitKeyPositions(spec, args, [&](size_t i, bool first) {
     visit(context, i, first || !writes ? kSpecRO | kSpecAccess : kSpecOW | kSpecUpdate);

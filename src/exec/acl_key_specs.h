@@ -17,13 +17,10 @@ namespace cairn::server {
 
 struct CommandSpec;
 
+// What an ACL key pattern must allow for a key (%R~, %W~).
 enum KeyAccess : uint8_t {
-  kKeyRead = 1,    // the command reads the key's value ("access")
-  kKeyWrite = 2,   // the command inserts, updates or deletes it
-  kKeyNotKey = 4,  // looks like a key but is not one (SPUBLISH's channel): not checked
-  // The spec may miss keys (MIGRATE's KEYS: "KEYS" may also be an AUTH password). Redis then
-  // finds the keys by parsing the arguments; cairn uses the command's key positions.
-  kKeyIncomplete = 8,
+  kKeyRead = 1,   // the command reads the key's value ("access")
+  kKeyWrite = 2,  // the command inserts, updates or deletes it
 };
 
 // Redis's key-spec flags (COMMAND INFO's key_specs flags), in the order Redis prints them.
@@ -36,7 +33,9 @@ enum KeySpecFlag : uint16_t {
   kSpecUpdate = 1 << 5,
   kSpecInsert = 1 << 6,
   kSpecDelete = 1 << 7,
-  kSpecNotKey = 1 << 8,
+  kSpecNotKey = 1 << 8,  // looks like a key but is not one (SPUBLISH's channel): not checked
+  // The spec may miss keys (MIGRATE's KEYS: "KEYS" may also be an AUTH password). Redis then
+  // finds the keys by parsing the arguments; cairn uses the command's key positions.
   kSpecIncomplete = 1 << 9,
   kSpecVariableFlags = 1 << 10,
 };
@@ -53,7 +52,6 @@ struct AclKeySpec {
   std::string_view keyword;  // kKeyword
   Find find;
   int a, b, c;  // kRange: lastkey, keystep, limit; kKeynum: keynumidx, firstkey, keystep
-  uint8_t access;
   uint16_t flags;  // KeySpecFlag: the spec's flags as Redis declares them
 };
 
@@ -61,11 +59,9 @@ struct AclKeySpec {
 // without keys and commands Redis does not have.
 std::span<const AclKeySpec> FindAclKeySpecs(std::string_view full_name);
 
-// Calls visit(index, access) for each key argument of args (args[0] the command name) that
-// spec's key specs name, with the access Redis checks for it (SET without GET only writes;
-// BITFIELD with only GET subcommands only reads). A command whose specs cannot find its keys
-// (SORT's STORE) uses its key positions instead; one with an incomplete spec (MIGRATE) uses
-// only its key positions, each key with every access its specs declare. Thread: any.
+// Calls visit(index, access) for each key argument of args (args[0] the command name), with
+// the access Redis checks for it: what the key's flags (ForEachKeyAndFlags) say (SET without
+// GET only writes; BITFIELD with only GET subcommands only reads). Thread: any.
 using AclKeyVisitor = void (*)(void* context, size_t index, uint8_t access);
 void ForEachAclKey(const CommandSpec& spec, std::span<const std::string_view> args,
                    AclKeyVisitor visit, void* context);
