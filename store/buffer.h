@@ -2,11 +2,12 @@
 //
 // A Buffer is one allocation: a small header (reference count, size) followed by the bytes,
 // so its size lands in one of jemalloc's size classes and freed buffers are reused by the
-// allocator's per-thread caches (the "pool"). A short string is instead embedded in its key's
-// entry allocation (see "Embedded buffers" below and entry.h). Once a Buffer is published in the store it is
-// never modified: a SET builds a new buffer and swaps the reference, so a reader that took a
-// reference under the shard lock can keep writing the old bytes to its socket after the lock
-// is released, and the bytes live until the last reference is dropped.
+// allocator's per-thread caches (the "pool"). A short string is instead embedded in its
+// key's entry allocation (see "Embedded buffers" below and entry.h). Once a Buffer is
+// published in the store it is never modified: a SET builds a new buffer and swaps the
+// reference, so a reader that took a reference under the shard lock can keep writing the old
+// bytes to its socket after the lock is released, and the bytes live until the last
+// reference is dropped.
 //
 // The exceptions are AppendTo and PatchAt: while the store holds the only reference (and the shard
 // lock, so no reader can take a new one) the bytes may be extended in place, within the

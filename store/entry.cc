@@ -33,7 +33,7 @@ Buffer* Entry::embedded_buffer() const {
                                    EmbeddedOffset(key_len));
 }
 
-Entry* Entry::Create(std::string_view key, Value value) {
+Entry* Entry::Create(std::string_view key, Value&& value) {
   if (key.size() > kMaxKeyLen) {
     std::fprintf(stderr, "%s:%d: a key of %zu bytes exceeds the entry's limit\n", __FILE__,
                  __LINE__, key.size());
@@ -50,11 +50,18 @@ Entry* Entry::Create(std::string_view key, Value value) {
     Buffer* b = Buffer::Embed(static_cast<char*>(raw) + at, at, value.str.view());
     e = new (raw) Entry{nullptr, 0, Value(BufRef(b), value.grown), 0, 1, 0};
   } else {
+    DetachEmbedded(&value);
     e = new (raw) Entry{nullptr, 0, std::move(value), 0, 0, 0};
   }
   e->key_len = static_cast<uint32_t>(key.size());
   if (!key.empty()) std::memcpy(e->key_bytes, key.data(), key.size());
   return e;
+}
+
+void Entry::DetachEmbedded(Value* value) {
+  if (value->is_string() && value->str && value->str.get()->embedded()) {
+    value->str = BufRef::Copy(value->str.view());
+  }
 }
 
 void Entry::Destroy(Entry* e) {

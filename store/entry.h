@@ -78,8 +78,10 @@ struct Value {
 // (up to Buffer::kMaxEmbeddedSize bytes, with a key up to kMaxEmbeddingKeyLen) the value's
 // Buffer embedded after the key (buffer.h): a 16-byte key with a 12-byte value is one
 // 80-byte block instead of a 64-byte entry plus a 32-byte buffer. value.str points at the
-// embedded buffer like at any other, so readers take references to it as usual; replacing
-// the value (APPEND, a collection) leaves the embedded bytes unused until the entry goes.
+// embedded buffer like at any other, so readers take references to it as usual. Storing
+// another value makes a new entry (KeyHandle::Insert); only a change in place (APPEND, or a
+// SETBIT or BITFIELD while a reader holds the bytes) moves the value out into a buffer of its
+// own and leaves the embedded bytes unused until the entry goes.
 struct Entry {
   Entry* next;            // chain in the shard table's bucket
   int64_t expire_at_ms;   // unix ms; 0 = no expiry
@@ -97,16 +99,21 @@ struct Entry {
   std::string_view key() const { return {key_bytes, key_len}; }
   bool has_expire() const { return expire_at_ms != 0; }
 
-  // Allocates an entry holding a copy of key (at most kMaxKeyLen bytes) and value; a short
-  // string's bytes are copied into the entry's own allocation. next/expire/access are the
-  // caller's to set.
-  static Entry* Create(std::string_view key, Value value);
+  // Allocates an entry holding a copy of key (at most kMaxKeyLen bytes) and value. A short
+  // string's bytes are copied into the entry's own allocation and value is left as it was,
+  // for the caller to release (after the shard lock); any other value is moved in, except
+  // that a string embedded in another entry is copied out of it, so that this entry never
+  // keeps that one's allocation alive. next/expire/access are the caller's to set.
+  static Entry* Create(std::string_view key, Value&& value);
   static void Destroy(Entry* e);
   // Whether Create would copy this value into the entry it makes for a key of key_len bytes.
   static bool Embeds(size_t key_len, const Value& value) {
     return value.is_string() && value.str.size() <= Buffer::kMaxEmbeddedSize &&
            key_len <= kMaxEmbeddingKeyLen;
   }
+  // If value is a string embedded in some entry, replaces it with a copy of its own, so the
+  // holder does not keep that entry's allocation alive.
+  static void DetachEmbedded(Value* value);
   // Bytes of the entry's own allocation, its embedded value included.
   size_t allocation_bytes() const;
 

@@ -136,6 +136,7 @@ Entry* KeyHandle::Insert(Value value, int64_t expire_at_ms, bool created) {
   if (e == nullptr || created) ReportCreated();
   if (e == nullptr) {
     e = Entry::Create(key_, std::move(value));
+    if (value.is_string()) detail::DeferRelease(std::move(value.str));  // copied in, or null
     e->expire_at_ms = expire_at_ms == kKeepTtl ? 0 : expire_at_ms;
     e->access = store_->StampNew();
     table().Insert(e, hash_, store_->seed_);
@@ -143,11 +144,13 @@ Entry* KeyHandle::Insert(Value value, int64_t expire_at_ms, bool created) {
   }
   if (e->embeds || Entry::Embeds(key_.size(), value)) {
     e = Replace(e, std::move(value));
-  } else if (e->value.is_string()) {
-    detail::DeferRelease(std::move(e->value.str));
-    e->value = std::move(value);
   } else {
-    detail::DeferRelease(std::move(e->value.obj));
+    if (e->value.is_string()) {
+      detail::DeferRelease(std::move(e->value.str));
+    } else {
+      detail::DeferRelease(std::move(e->value.obj));
+    }
+    Entry::DetachEmbedded(&value);
     e->value = std::move(value);
   }
   if (expire_at_ms != kKeepTtl && e->has_expire() != (expire_at_ms != 0)) {
@@ -163,6 +166,7 @@ Entry* KeyHandle::Replace(Entry* old, Value value) {
   Entry** link = nullptr;
   table().Find(hash_, key_, &link);
   Entry* e = Entry::Create(key_, std::move(value));
+  if (value.is_string()) detail::DeferRelease(std::move(value.str));  // copied in, or null
   e->next = old->next;
   e->expire_at_ms = old->expire_at_ms;
   e->access = old->access;

@@ -95,7 +95,9 @@ class KeyHandle {
   Entry* Peek();
   // Sets the key's value (a string, or a whole new collection: SINTERSTORE, ZUNIONSTORE...),
   // creating the key if needed. expire_at_ms: unix ms, 0 for none, or kKeepTtl. Returns the
-  // entry.
+  // entry, which may be a new one: an Entry* of this key taken before (Find) is stale after
+  // Put, PutRange, and as the target of MoveTo and CopyTo (a short string gets an entry of
+  // its own, entry.h); it stays readable until the lock is released but writes to it are lost.
   Entry* Put(Value value, int64_t expire_at_ms);
   // Deletes the key; returns whether it existed (and was live).
   bool Delete();

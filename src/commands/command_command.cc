@@ -240,16 +240,15 @@ void AppendCountedKeys(const CommandSpec& spec, std::span<const std::string_view
   for (size_t i = 0; i < static_cast<size_t>(n); ++i) keys->push_back(cmd[at + 1 + i]);
 }
 
-// The keys of cmd in Redis's order: by its key specs (a numkeys count, a keyword), else
-// (commands Redis does not have) by the command's key positions.
 struct KeyAndFlags {
   std::string_view key;
   uint16_t flags;  // KeySpecFlag
 };
 
-// The keys of cmd with the flags Redis reports for each: from Redis's key specs, or for a
-// command Redis does not have, its key positions with what its command flags imply (a
-// read-only command reads its keys; a write command may read and change them).
+// The keys of cmd in Redis's order, with the flags Redis reports for each: by Redis's key
+// specs (a numkeys count, a keyword) or the code Redis runs instead (acl_key_specs.h), else
+// (commands Redis does not have) by the command's key positions, with what the command's
+// flags imply (a read-only command reads its keys; a write command may read and change them).
 std::vector<KeyAndFlags> KeysOf(const CommandSpec& spec, std::span<const std::string_view> cmd) {
   std::vector<KeyAndFlags> keys;
   std::vector<bool> seen(cmd.size());  // SORT's key is found by a spec and by its positions
@@ -259,7 +258,8 @@ std::vector<KeyAndFlags> KeysOf(const CommandSpec& spec, std::span<const std::st
     keys.push_back({cmd[i], flags});
   });
   if (!keys.empty() || !FindAclKeySpecs(spec.name).empty()) return keys;
-  uint16_t flags = spec.flags & kWrite ? kSpecRW | kSpecAccess | kSpecUpdate : kSpecRO | kSpecAccess;
+  uint16_t flags =
+      spec.flags & kWrite ? kSpecRW | kSpecAccess | kSpecUpdate : kSpecRO | kSpecAccess;
   std::vector<std::string_view> found;
   spec.ForEachKey(cmd, [&](std::string_view key) { found.push_back(key); });
   AppendCountedKeys(spec, cmd, &found);

@@ -79,7 +79,9 @@ bool VisitSpec(const AclKeySpec& spec, std::span<const std::string_view> args, V
 // variable flags.
 uint16_t VariableFlags(std::string_view name, std::span<const std::string_view> args,
                        uint16_t flags) {
-  if (name == "set") return SetReads(args) ? kSpecRW | kSpecAccess | kSpecUpdate : kSpecOW | kSpecUpdate;
+  if (name == "set") {
+    return SetReads(args) ? kSpecRW | kSpecAccess | kSpecUpdate : kSpecOW | kSpecUpdate;
+  }
   if (name == "bitfield") {
     return BitfieldWrites(args) ? kSpecRW | kSpecAccess | kSpecUpdate : kSpecRO | kSpecAccess;
   }

@@ -1,5 +1,6 @@
 // src/exec/acl_key_specs.h — which keys of a command's arguments an ACL key pattern must allow,
-// and whether the command reads them, writes them, or both.
+// and whether the command reads them, writes them, or both; and the key flags COMMAND
+// GETKEYSANDFLAGS reports for each.
 //
 // %R~ / %W~ patterns grant read or write access only, so the check needs Redis's key specs:
 // where each key starts (a fixed index or after a keyword), how many follow (a range or a

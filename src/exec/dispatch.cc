@@ -10,6 +10,7 @@
 #include "src/exec/reply.h"
 #include "src/exec/server_state.h"
 #include "src/exec/transaction.h"
+#include "store/entry.h"
 
 namespace cairn::server {
 namespace {
@@ -31,6 +32,21 @@ void ReplyUnknownSubcommand(resp::Writer& w, const CommandSpec& parent, std::str
                upper + " HELP.");
 }
 
+// Whether a key argument is longer than an entry can hold. Only a proto-max-bulk-len of 2 GB
+// or more lets such a key arrive, so the usual cost is one load.
+bool HasOverlongKey(ServerState& server, const CommandSpec& spec,
+                    std::span<const std::string_view> args) {
+  if (server.limits.proto_max_bulk_len.load(std::memory_order_relaxed) <=
+      static_cast<int64_t>(store::Entry::kMaxKeyLen)) {
+    return false;
+  }
+  bool overlong = false;
+  spec.ForEachKey(args, [&](std::string_view key) {
+    overlong = overlong || key.size() > store::Entry::kMaxKeyLen;
+  });
+  return overlong;
+}
+
 // Resolves args to the command or subcommand to run; replies with the error and returns
 // nullptr when there is none (a call with the wrong arity counts as rejected).
 const CommandSpec* Resolve(ServerState& server, ThreadStats& stats, resp::Writer& w,
@@ -50,6 +66,11 @@ const CommandSpec* Resolve(ServerState& server, ThreadStats& stats, resp::Writer
   }
   if (!spec->ArityAccepts(args.size())) {
     ReplyWrongArity(w, spec->name);
+    stats.per_command[spec->id].rejected_calls.Add();
+    return nullptr;
+  }
+  if (HasOverlongKey(server, *spec, args)) [[unlikely]] {
+    w.WriteError(errors::kKeyTooLong);
     stats.per_command[spec->id].rejected_calls.Add();
     return nullptr;
   }

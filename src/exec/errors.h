@@ -13,6 +13,9 @@
 namespace cairn::server::errors {
 
 inline constexpr std::string_view kSyntax = "ERR syntax error";
+// A key longer than an entry can hold (store::Entry::kMaxKeyLen); reachable only when
+// proto-max-bulk-len allows bulk strings of 2 GB and more.
+inline constexpr std::string_view kKeyTooLong = "ERR key is too long (at most 2147483647 bytes)";
 inline constexpr std::string_view kNotInteger = "ERR value is not an integer or out of range";
 inline constexpr std::string_view kNotFloat = "ERR value is not a valid float";
 inline constexpr std::string_view kOverflow = "ERR increment or decrement would overflow";

@@ -66,8 +66,10 @@ void EncodeEntry(std::string* out, const CapturedEntry& e) {
   PutVarint(out, static_cast<uint64_t>(e.db));
   PutU8(out, static_cast<uint8_t>(e.value.type));
   std::string encoded;
-  std::string_view value = e.value.str.view();
-  if (e.value.type != ValueType::kString) {
+  std::string_view value;
+  if (e.value.is_string()) {
+    value = e.value.str.view();
+  } else {
     e.value.obj->Encode(&encoded);
     value = encoded;
   }

@@ -253,7 +253,10 @@ bool DecodeObjectBody(uint8_t type, std::string_view* in, store::Value* out) {
       return false;  // modules and unknown types
   }
   if (!ok) return false;
-  if (obj) v = store::Value(std::move(obj));
+  if (type != kTypeString) {
+    if (!obj) return false;  // a decoder that reports success owes a collection
+    v = store::Value(std::move(obj));
+  }
   *in = rest;
   *out = std::move(v);
   return true;

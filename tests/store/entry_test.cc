@@ -118,5 +118,17 @@ TEST_CASE("a key's embedded value moves and copies with RENAME and COPY") {
   CHECK(Embedded(store, "moved"));
 }
 
+TEST_CASE("a key that cannot embed copies another key's embedded value instead of sharing it") {
+  Store store;
+  Set(store, "src", "payload");
+  std::string long_key(Entry::kMaxEmbeddingKeyLen + 1, 'k');
+  store.AccessMany(std::array<KeyRef, 2>{KeyRef{0, "src"}, KeyRef{0, long_key}},
+                   [](std::span<KeyHandle> h) { h[0].CopyTo(h[1]); });
+  // Sharing would keep src's whole entry allocation alive after src is overwritten.
+  CHECK_FALSE(Embedded(store, long_key));
+  Set(store, "src", "other");
+  CHECK(*Get(store, long_key) == "payload");
+}
+
 }  // namespace
 }  // namespace cairn::store
