@@ -28,18 +28,29 @@ int64_t BeginIndex(const AclKeySpec& spec, std::span<const std::string_view> arg
   return -1;
 }
 
-// SET's GET and BITFIELD's SET/INCRBY: whether the command really reads (SET) or writes
-// (BITFIELD) its key, which its key spec leaves to the arguments (variable flags).
+// SET and BITFIELD declare variable flags: whether SET reads its key (GET) and whether
+// BITFIELD writes it depends on the arguments, found as Redis's setGetKeys and
+// bitfieldGetKeys find it.
 bool SetReads(std::span<const std::string_view> args) {
   // Options follow "SET key value": a value that reads "get" is only a value.
   return args.size() > 3 && std::any_of(args.begin() + 3, args.end(), [](std::string_view a) {
            return EqualsIgnoreCase(a, "get");
          });
 }
+// Walks BITFIELD's operations as Redis's bitfieldGetKeys does: only GET and OVERFLOW with
+// their arguments leave it read-only; SET, INCRBY or anything malformed count as a write.
 bool BitfieldWrites(std::span<const std::string_view> args) {
-  return args.size() > 2 && std::any_of(args.begin() + 2, args.end(), [](std::string_view a) {
-           return EqualsIgnoreCase(a, "set") || EqualsIgnoreCase(a, "incrby");
-         });
+  for (size_t i = 2; i < args.size(); ++i) {
+    size_t rest = args.size() - i - 1;
+    if (EqualsIgnoreCase(args[i], "get") && rest >= 2) {
+      i += 2;
+    } else if (EqualsIgnoreCase(args[i], "overflow") && rest >= 1) {
+      i += 1;
+    } else {
+      return true;
+    }
+  }
+  return false;
 }
 
 // Visits (visit(index)) the keys of one spec; false when it cannot find them (an unknown spec).

@@ -70,6 +70,8 @@ class TestGetKeysAndFlags(ServerTestCase):
          [["k1", ["RW", "access", "delete"]], ["k2", ["RW", "insert"]]]),
         (["SORT", "k1", "STORE", "k2"], [["k1", ["RO", "access"]], ["k2", ["OW", "update"]]]),
         (["BITFIELD", "k", "GET", "u8", "0"], [["k", ["RO", "access"]]]),
+        (["BITFIELD", "k", "GET", "set", "0", "OVERFLOW", "SAT"], [["k", ["RO", "access"]]]),
+        (["BITFIELD", "k", "GET", "u8"], [["k", ["RW", "access", "update"]]]),
         (["MIGRATE", "h", "1", "", "0", "5", "KEYS", "a", "b"],
          [["a", ["RW", "access", "delete"]], ["b", ["RW", "access", "delete"]]]),
         (["ZUNIONSTORE", "d", "2", "s1", "s2"],
