@@ -44,6 +44,10 @@ struct TlsOptions {
   bool session_caching = true;
   int session_cache_size = 20480;
   int session_cache_timeout = 300;  // seconds
+  // Connections cairn makes: tls-replication yes connects to the primary with TLS, presenting
+  // the client certificate (or, when either client file is unset, the server's own).
+  bool replication = false;
+  std::string client_cert_file, client_key_file, client_key_file_pass;
 };
 
 // The default values of the accepted-only options (config_option.h), in table order.

@@ -204,11 +204,7 @@ const std::vector<AcceptedOption>& AcceptedOptions() {
       {"cluster-preferred-endpoint-type", "", K::kEnum, kMut, "ip", 0, 0,
        {"ip", "hostname", "unknown-endpoint"}},
       {"cluster-link-sendbuf-limit", "", K::kMemory, kMut, "0", 0, LLONG_MAX},
-      // TLS for connections the server would make itself (replication, cluster bus).
-      {"tls-client-cert-file", "", K::kString, kMut, ""},
-      {"tls-client-key-file", "", K::kString, kMut, ""},
-      {"tls-client-key-file-pass", "", K::kString, kMut, ""},
-      {"tls-replication", "", K::kBool, kMut, "no"},
+      // TLS for the cluster bus (cairn has no cluster mode).
       {"tls-cluster", "", K::kBool, kMut, "no"},
   };
   return options;

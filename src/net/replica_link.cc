@@ -2,10 +2,6 @@
 #include "src/net/replica_link.h"
 
 #include <fcntl.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -22,13 +18,14 @@
 #include "src/exec/failover.h"
 #include "src/exec/notify.h"
 #include "src/exec/rdb_files.h"
+#include "src/net/link_socket.h"
+#include "src/net/tls_context.h"
 #include "src/scripting/script_engine.h"
 #include "store/rdb/rdb_file_reader.h"
 
 namespace cairn::server {
 namespace {
 
-constexpr size_t kReadChunk = 64 * 1024;
 constexpr size_t kMaxLine = 64 * 1024;  // a handshake reply line longer than this is garbage
 constexpr int64_t kAckIntervalMs = 1000;
 constexpr size_t kEofMarkLen = 40;
@@ -60,25 +57,31 @@ class DiscardingVisitor final : public rdb::RdbVisitor {
 // One connection to the primary, from connect to whatever ends it.
 class Session {
  public:
-  Session(ServerState& state, ThreadStats& stats, const std::atomic<bool>& stop,
-          uint64_t generation)
-      : state_(state), r_(state.replica), stats_(stats), stop_(stop), generation_(generation) {
+  Session(ServerState& state, const TlsContext* tls, ThreadStats& stats,
+          const std::atomic<bool>& stop, uint64_t generation)
+      : state_(state),
+        r_(state.replica),
+        tls_(tls),
+        stats_(stats),
+        stop_(stop),
+        generation_(generation),
+        socket_("MASTER", [this] { return Cancelled(); }) {
     std::lock_guard lock(r_.mu);
     host_ = r_.host;
     port_ = r_.port;
     replid_ = r_.replid;
     // Set before the full sync too: its FLUSHALL must apply even with replica-read-only.
     master_.is_master = true;
+    tls_replication_ = state.config.Read([](const Config& c) { return c.tls.replication; });
     auto timeout = state.config.Get("repl-timeout");
     int64_t s = 60;
     if (!timeout.empty() && ParseInt(timeout[0].second, &s)) timeout_ms_ = s * 1000;
   }
   ~Session() {
     if (registered_) state_.clients.Remove(&master_);
-    if (fd_ >= 0) ::close(fd_);
   }
 
-  bool cancelled() const { return cancelled_; }
+  bool cancelled() const { return cancelled_ || socket_.was_cancelled(); }
 
   Status Run() {
     r_.link = LinkState::kConnecting;
@@ -101,89 +104,18 @@ class Session {
   }
 
   Status Connect() {
-    addrinfo hints{};
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    addrinfo* res = nullptr;
-    std::string port = std::to_string(port_);
-    if (int rc = getaddrinfo(host_.c_str(), port.c_str(), &hints, &res); rc != 0) {
-      return LinkError("cannot resolve " + host_ + ": " + gai_strerror(rc));
-    }
-    Status st = LinkError("no address for " + host_);
-    for (addrinfo* ai = res; ai != nullptr; ai = ai->ai_next) {
-      st = ConnectTo(ai);
-      if (st.ok()) break;
-    }
-    freeaddrinfo(res);
-    return st;
+    if (Status st = socket_.Connect(host_, port_, Deadline()); !st.ok()) return st;
+    if (!tls_replication_) return Status::Ok();
+    return socket_.StartTls(tls_ != nullptr ? tls_->NewClientSession() : nullptr, Deadline());
   }
 
-  Status ConnectTo(const addrinfo* ai) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = ::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd_ < 0) return Status::IoError(errno, "socket");
-    int one = 1;
-    setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    if (::connect(fd_, ai->ai_addr, ai->ai_addrlen) != 0 && errno != EINPROGRESS) {
-      return Status::IoError(errno, "connecting to MASTER " + host_ + ":" + std::to_string(port_));
-    }
-    if (Status st = WaitFor(POLLOUT, WallMs() + timeout_ms_); !st.ok()) return st;
-    int err = 0;
-    socklen_t len = sizeof(err);
-    getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &len);
-    if (err != 0) {
-      return Status::IoError(err, "connecting to MASTER " + host_ + ":" + std::to_string(port_));
-    }
-    return Status::Ok();
-  }
-
-  // Waits until the socket is ready for events, in 100 ms slices so a cancel is seen.
-  Status WaitFor(short events, int64_t deadline_ms) {
-    for (;;) {
-      if (Cancelled()) {
-        cancelled_ = true;
-        return LinkError("the link was asked to stop");
-      }
-      int64_t left = deadline_ms - WallMs();
-      if (left <= 0) {
-        timed_out_ = true;
-        return LinkError("timeout talking to MASTER (repl-timeout)");
-      }
-      pollfd p{fd_, events, 0};
-      int rc = ::poll(&p, 1, static_cast<int>(std::min<int64_t>(left, 100)));
-      if (rc > 0) return Status::Ok();
-      if (rc < 0 && errno != EINTR) return Status::IoError(errno, "poll");
-    }
-  }
-
-  Status Send(std::string_view bytes) {
-    while (!bytes.empty()) {
-      ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-      if (n > 0) {
-        bytes.remove_prefix(static_cast<size_t>(n));
-        continue;
-      }
-      if (n < 0 && errno != EAGAIN && errno != EINTR) {
-        return Status::IoError(errno, "writing to MASTER");
-      }
-      if (Status st = WaitFor(POLLOUT, WallMs() + timeout_ms_); !st.ok()) return st;
-    }
-    return Status::Ok();
-  }
+  Status Send(std::string_view bytes) { return socket_.Send(bytes, timeout_ms_); }
 
   // Reads what the socket has (waiting until deadline_ms for something) onto in_.
   Status Fill(int64_t deadline_ms) {
-    if (Status st = WaitFor(POLLIN, deadline_ms); !st.ok()) return st;
-    size_t old = in_.size();
-    in_.resize(old + kReadChunk);
-    ssize_t n = ::recv(fd_, in_.data() + old, kReadChunk, 0);
-    in_.resize(old + static_cast<size_t>(std::max<ssize_t>(n, 0)));
-    if (n == 0) return LinkError("the MASTER closed the connection");
-    if (n < 0 && errno != EAGAIN && errno != EINTR) {
-      return Status::IoError(errno, "reading from MASTER");
-    }
-    if (n > 0) r_.last_io_ms = WallMs();
-    return Status::Ok();
+    Status st = socket_.Receive(&in_, deadline_ms);
+    if (st.ok()) r_.last_io_ms = WallMs();
+    return st;
   }
 
   int64_t Deadline() const { return WallMs() + timeout_ms_; }
@@ -381,7 +313,7 @@ class Session {
   }
 
   Status Truncated(const Status& st) const {
-    if (cancelled_) return LinkError(std::string(st.message()));
+    if (cancelled()) return LinkError(std::string(st.message()));
     return LinkError("the RDB from MASTER is incomplete: " + std::string(st.message()));
   }
 
@@ -465,7 +397,7 @@ class Session {
     master_.created_ms = WallMs();
     // CLIENT KILL TYPE master: nothing more is read from this connection (the link also
     // looks at kill_requested every 100 ms). The socket stays open until the session ends.
-    master_.wake = [fd = fd_] { ::shutdown(fd, SHUT_RDWR); };
+    master_.wake = [fd = socket_.fd()] { ::shutdown(fd, SHUT_RDWR); };
     state_.clients.Add(&master_);
     registered_ = true;
     r_.link = LinkState::kConnected;
@@ -491,10 +423,9 @@ class Session {
         Compact();
         int64_t deadline = r_.last_io_ms.load() + timeout_ms_;
         int64_t ack_due = last_ack_ms_ + kAckIntervalMs;
-        timed_out_ = false;
         Status st = Fill(std::min(deadline, ack_due));
         // Waking for the ACK is not a timeout; silence for repl-timeout is.
-        if (!st.ok() && (!timed_out_ || WallMs() >= deadline)) return st;
+        if (!st.ok() && (!socket_.timed_out() || WallMs() >= deadline)) return st;
         continue;
       }
       std::span<const std::string_view> args = parser.args();
@@ -525,6 +456,7 @@ class Session {
 
   ServerState& state_;
   ReplicaState& r_;
+  const TlsContext* tls_;
   ThreadStats& stats_;
   const std::atomic<bool>& stop_;
   uint64_t generation_;
@@ -532,20 +464,21 @@ class Session {
   int port_ = 0;
   std::string replid_;
   int64_t timeout_ms_ = 60000;
-  int fd_ = -1;
+  bool tls_replication_ = false;
   std::string in_;  // bytes received, from pos_ on not yet used
   size_t pos_ = 0;
   int64_t last_ack_ms_ = 0;
   ClientState master_;
   bool registered_ = false;
-  bool cancelled_ = false;  // the wait ended because the link was asked to stop
-  bool timed_out_ = false;  // the last wait reached its deadline
+  bool cancelled_ = false;  // the link was asked to stop between two commands
   resp::OutputBuffer out_;
+  LinkSocket socket_;  // last: its cancel check reads the members above
 };
 
 }  // namespace
 
-ReplicaLink::ReplicaLink(ServerState* state) : state_(state), stats_(state->stats.Create()) {}
+ReplicaLink::ReplicaLink(ServerState* state, const TlsContext* tls)
+    : state_(state), tls_(tls), stats_(state->stats.Create()) {}
 
 ReplicaLink::~ReplicaLink() { Stop(); }
 
@@ -584,7 +517,7 @@ void ReplicaLink::Run() {
     bool cancelled = false;
     Status st;
     {
-      Session session(*state_, *stats_, stop_, generation);
+      Session session(*state_, tls_, *stats_, stop_, generation);
       st = session.Run();
       cancelled = session.cancelled();
     }

@@ -1,5 +1,5 @@
 // src/net/replica_link.h — the connection a replica keeps to its primary (REPLICAOF host port):
-// one thread with one blocking socket, which
+// one thread with one blocking socket (link_socket.h; TLS with tls-replication yes), which
 //   1. connects and hand-shakes: PING, AUTH (masterauth, masteruser), REPLCONF
 //      listening-port and capa eof psync2, then PSYNC <replid> <offset + 1>;
 //   2. on +FULLRESYNC receives the RDB (`$<length>` or the disk-less `$EOF:<mark>` framing)
@@ -27,9 +27,12 @@
 
 namespace cairn::server {
 
+class TlsContext;
+
 class ReplicaLink {
  public:
-  explicit ReplicaLink(ServerState* state);
+  // tls: the server's TLS context, for tls-replication (it outlives the link).
+  ReplicaLink(ServerState* state, const TlsContext* tls);
   ~ReplicaLink();
   ReplicaLink(const ReplicaLink&) = delete;
   ReplicaLink& operator=(const ReplicaLink&) = delete;
@@ -45,6 +48,7 @@ class ReplicaLink {
   void Pause(int64_t ms, uint64_t generation);
 
   ServerState* state_;
+  const TlsContext* tls_;
   ThreadStats* stats_;
   std::thread thread_;
   std::mutex mu_;

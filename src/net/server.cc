@@ -38,7 +38,7 @@ void Server::PrintBanner(const Config& config) {
 
 bool Server::StartTls(const Config& config) {
   tls_ = std::make_unique<TlsContext>();
-  if (config.tls.port != 0) {
+  if (TlsContext::Wanted(config)) {
     if (Status st = tls_->Configure(config); !st.ok()) {
       Log(LogLevel::kWarning, "%s", std::string(st.message()).c_str());
       Log(LogLevel::kWarning, "Failed to configure TLS. Check logs for more info.");
@@ -49,7 +49,8 @@ bool Server::StartTls(const Config& config) {
   ServerState* state = state_.get();
   state_->reload_tls = [tls, state] {
     Config c = state->config.Snapshot();
-    if (c.tls.port == 0) return Status::Ok();  // TLS unused: checked once a port opens
+    // TLS unused: checked once a port opens or tls-replication is set.
+    if (!TlsContext::Wanted(c)) return Status::Ok();
     Status st = tls->Configure(c);
     if (!st.ok()) Log(LogLevel::kWarning, "%s", std::string(st.message()).c_str());
     return st;
@@ -105,7 +106,7 @@ int Server::Run() {
   };
 
   for (auto& t : threads_) t->Start();
-  replica_link_ = std::make_unique<ReplicaLink>(state_.get());
+  replica_link_ = std::make_unique<ReplicaLink>(state_.get(), tls_.get());
   replica_link_->Start();
   expire_thread_ = std::thread([this, config] {
     if (!Recover(config)) {

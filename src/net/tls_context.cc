@@ -67,21 +67,37 @@ int PasswordCallback(char* buf, int size, int, void* userdata) {
   return n;
 }
 
+// The certificate a context presents: the server's, or for the client side the client files.
+struct Identity {
+  const std::string& cert_file;
+  const std::string& key_file;
+  const std::string& key_file_pass;
+};
+
+Identity ServerIdentity(const TlsOptions& t) { return {t.cert_file, t.key_file, t.key_file_pass}; }
+
+// As in Redis, the client files are used only when both are set.
+Identity ClientIdentity(const TlsOptions& t) {
+  if (t.client_cert_file.empty() || t.client_key_file.empty()) return ServerIdentity(t);
+  return {t.client_cert_file, t.client_key_file, t.client_key_file_pass};
+}
+
 // Certificate, key, CAs, ciphers and protocols: what a handshake needs.
-Status LoadIdentity(SSL_CTX* ctx, const Config& c, int min_version, int max_version) {
+Status LoadIdentity(SSL_CTX* ctx, const Config& c, const Identity& id, int min_version,
+                    int max_version) {
   SSL_CTX_set_min_proto_version(ctx, min_version);
   SSL_CTX_set_max_proto_version(ctx, max_version);
   SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
   // (OpenSSL 3 refuses client-initiated renegotiation unless allowed, as Redis wants.)
   SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_SINGLE_DH_USE);
-  std::string pass = c.tls.key_file_pass;
+  std::string pass = id.key_file_pass;
   SSL_CTX_set_default_passwd_cb(ctx, PasswordCallback);
   SSL_CTX_set_default_passwd_cb_userdata(ctx, &pass);
-  bool ok = SSL_CTX_use_certificate_chain_file(ctx, c.tls.cert_file.c_str()) > 0;
-  if (!ok) return Fail("Failed to load certificate: " + c.tls.cert_file + ": " + SslErrors());
-  ok = SSL_CTX_use_PrivateKey_file(ctx, c.tls.key_file.c_str(), SSL_FILETYPE_PEM) > 0;
+  bool ok = SSL_CTX_use_certificate_chain_file(ctx, id.cert_file.c_str()) > 0;
+  if (!ok) return Fail("Failed to load certificate: " + id.cert_file + ": " + SslErrors());
+  ok = SSL_CTX_use_PrivateKey_file(ctx, id.key_file.c_str(), SSL_FILETYPE_PEM) > 0;
   SSL_CTX_set_default_passwd_cb_userdata(ctx, nullptr);
-  if (!ok) return Fail("Failed to load private key: " + c.tls.key_file + ": " + SslErrors());
+  if (!ok) return Fail("Failed to load private key: " + id.key_file + ": " + SslErrors());
   if (SSL_CTX_check_private_key(ctx) != 1) {
     return Fail("Private key does not match the certificate: " + SslErrors());
   }
@@ -132,14 +148,33 @@ Status ApplyPolicy(SSL_CTX* ctx, const Config& c) {
   return Status::Ok();  // params now belong to ctx
 }
 
+// The client side: the peer (a primary) must show a certificate the CAs signed.
+Result<SSL_CTX*> NewClientContext(const Config& c, int min_version, int max_version) {
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  if (ctx == nullptr) return Fail("Failed to create TLS context: " + SslErrors());
+  Status st = LoadIdentity(ctx, c, ClientIdentity(c.tls), min_version, max_version);
+  if (!st.ok()) {
+    SSL_CTX_free(ctx);
+    return st;
+  }
+  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+  return ctx;
+}
+
 }  // namespace
 
-TlsContext::~TlsContext() { SSL_CTX_free(ctx_); }
+TlsContext::~TlsContext() {
+  SSL_CTX_free(ctx_);
+  SSL_CTX_free(client_ctx_);
+}
+
+bool TlsContext::Wanted(const Config& c) { return c.tls.port != 0 || c.tls.replication; }
 
 Status TlsContext::Configure(const Config& c) {
   if (c.tls.cert_file.empty()) return Fail("No tls-cert-file configured!");
   if (c.tls.key_file.empty()) return Fail("No tls-key-file configured!");
-  if (c.tls.auth_clients != "no" && c.tls.ca_cert_file.empty() && c.tls.ca_cert_dir.empty()) {
+  if ((c.tls.auth_clients != "no" || c.tls.replication) && c.tls.ca_cert_file.empty() &&
+      c.tls.ca_cert_dir.empty()) {
     return Fail("Either tls-ca-cert-file or tls-ca-cert-dir must be specified when "
                 "tls-cluster, tls-replication or tls-auth-clients are enabled!");
   }
@@ -149,16 +184,20 @@ Status TlsContext::Configure(const Config& c) {
   }
   SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
   if (ctx == nullptr) return Fail("Failed to create TLS context: " + SslErrors());
-  Status st = LoadIdentity(ctx, c, min_version, max_version);
+  Status st = LoadIdentity(ctx, c, ServerIdentity(c.tls), min_version, max_version);
   if (st.ok()) st = ApplyPolicy(ctx, c);
+  Result<SSL_CTX*> client = st.ok() ? NewClientContext(c, min_version, max_version)
+                                    : Result<SSL_CTX*>(st);
   ERR_clear_error();
-  if (!st.ok()) {
+  if (!client.ok()) {
     SSL_CTX_free(ctx);
-    return st;
+    return client.status();
   }
   std::lock_guard lock(mu_);
   SSL_CTX_free(ctx_);  // connections that use it hold their own references
+  SSL_CTX_free(client_ctx_);
   ctx_ = ctx;
+  client_ctx_ = *client;
   return Status::Ok();
 }
 
@@ -170,6 +209,16 @@ bool TlsContext::ready() const {
 SSL* TlsContext::NewSession() const {
   std::lock_guard lock(mu_);
   return ctx_ == nullptr ? nullptr : SSL_new(ctx_);
+}
+
+SSL* TlsContext::NewClientSession() const {
+  SSL* ssl = nullptr;
+  {
+    std::lock_guard lock(mu_);
+    if (client_ctx_ != nullptr) ssl = SSL_new(client_ctx_);
+  }
+  if (ssl != nullptr) SSL_set_connect_state(ssl);
+  return ssl;
 }
 
 }  // namespace cairn::server
