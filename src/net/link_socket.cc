@@ -35,8 +35,8 @@ std::string TlsReason(SSL* ssl, int code) {
   }
   long verify = SSL_get_verify_result(ssl);
   if (verify != X509_V_OK) {
-    reason += std::string(reason.empty() ? "" : " (") +
-              X509_verify_cert_error_string(verify) + (reason.empty() ? "" : ")");
+    reason += std::string(reason.empty() ? "" : " (") + X509_verify_cert_error_string(verify) +
+              (reason.empty() ? "" : ")");
   }
   if (!reason.empty()) return reason;
   if (code == SSL_ERROR_ZERO_RETURN) return "closed by the peer";
@@ -130,7 +130,8 @@ Status LinkSocket::Send(std::string_view bytes, int64_t timeout_ms) {
   while (!bytes.empty()) {
     if (ssl_ != nullptr) {
       ERR_clear_error();
-      int n = SSL_write(ssl_, bytes.data(), static_cast<int>(std::min<size_t>(bytes.size(), 1 << 30)));
+      int n =
+          SSL_write(ssl_, bytes.data(), static_cast<int>(std::min<size_t>(bytes.size(), 1 << 30)));
       if (n > 0) {
         bytes.remove_prefix(static_cast<size_t>(n));
       } else if (Status st = WaitForTls(n, "writing to", WallMs() + timeout_ms); !st.ok()) {
