@@ -88,13 +88,16 @@ void StopReplicating(ServerState& server, std::string_view why) {
     replid = r.replid;
     // Before writes are accepted (active is still set): the first one must reach the backlog.
     server.primary.Promote(replid, r.replid2, static_cast<uint64_t>(offset));
+    // The recorded position stops describing the data with the first write as a primary,
+    // and writes are not stamped: drop it before any is accepted (RecordHistoryAtShutdown
+    // writes a fresh one at a clean shutdown).
+    server.store.DeleteMeta(kReplicaMetaName);
     r.active = false;
     r.generation.fetch_add(1);
     r.link = LinkState::kConnect;
   }
   server.store.PauseExpiry(0);
   server.config.SetAcceptedValue("replicaof", "");
-  server.store.SetMeta(kReplicaMetaName, ReplicaProgress(replid, offset, 0));
   Log(LogLevel::kNotice, "MASTER MODE enabled (%.*s)", static_cast<int>(why.size()), why.data());
   if (r.wake) r.wake();
 }
@@ -129,6 +132,33 @@ void RestoreReplicaProgress(ServerState& server) {
   server.replica.offset = offset;
   server.replica.read_offset = offset;
   server.replica.stream_db = db;
+}
+
+void ContinueRecordedHistory(ServerState& server) {
+  ReplicaState& r = server.replica;
+  std::string replid;
+  int64_t offset = 0;
+  {
+    std::lock_guard lock(r.mu);
+    if (r.active.load() || r.replid.empty()) return;
+    replid = r.replid;
+    offset = r.offset.load();
+    r.replid2 = replid;
+    r.second_offset = offset + 1;
+    r.replid = server.run_id;
+  }
+  server.primary.Promote(server.run_id, replid, static_cast<uint64_t>(offset));
+  server.store.DeleteMeta(kReplicaMetaName);  // before the first write, as at a promotion
+  Log(LogLevel::kNotice, "Continuing the replication history %s at offset %lld",
+      replid.c_str(), static_cast<long long>(offset));
+}
+
+void RecordHistoryAtShutdown(ServerState& server) {
+  if (server.replica.active.load()) return;  // a replica's position is stamped on each write
+  uint64_t offset = server.primary.offset();
+  if (offset == 0) return;  // nothing was ever streamed: no replica can continue
+  server.store.SetMeta(kReplicaMetaName, ReplicaProgress(server.primary.replid(),
+                                                         static_cast<int64_t>(offset), 0));
 }
 
 std::string CurrentReplid(const ServerState& server) {

@@ -8,7 +8,9 @@
 // store's metadata under kReplicaMetaName ("<replid> <offset> <db>", db: the database the
 // stream had selected), written in the same WAL
 // record as each write of the stream (Store::SetMetaWithNextRecord), so a restart resumes
-// exactly where the log ends.
+// exactly where the log ends. A primary's writes are not stamped: its position is recorded
+// only at a clean shutdown, when no write can follow, and dropped when it is read back or
+// when a replica is promoted.
 //
 // Threading: the atomics are read anywhere (dispatch reads `active` for every command);
 // the strings are guarded by mu.
@@ -76,6 +78,15 @@ void StopReplicating(ServerState& server, std::string_view why = "user request")
 std::string ReplicaProgress(std::string_view replid, int64_t offset, int db);
 // Reads (replid, offset, db) persisted in the store's metadata (after recovery).
 void RestoreReplicaProgress(ServerState& server);
+// Startup as a primary (no replicaof), after RestoreReplicaProgress: the history recorded at
+// the last clean shutdown continues under a new id, the old one as replid2 from the recorded
+// offset, so replicas that hold all of it resume with +CONTINUE (Redis 7.0 does the same from
+// the ids its RDB file keeps). The record is dropped before the first write, so a crash after
+// this start never resumes from a position the data has passed (that restart full-syncs).
+void ContinueRecordedHistory(ServerState& server);
+// Clean shutdown of a primary, once no write can follow (I/O, expiry and link threads have
+// stopped): records its replication id and offset for ContinueRecordedHistory.
+void RecordHistoryAtShutdown(ServerState& server);
 // The current replication id: replid, or the run id before any sync.
 std::string CurrentReplid(const ServerState& server);
 // The "# Replication" fields of a replica, Redis's names and order, up to and including

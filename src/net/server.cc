@@ -130,6 +130,8 @@ int Server::Run() {
   expire_thread_.join();
   replica_link_->Stop();
   for (auto& t : threads_) t->Stop();
+  // Nothing writes any more: a primary records where its replication stream stands.
+  if (exit_code_ == 0 && !state_->loading.load()) RecordHistoryAtShutdown(*state_);
   if (persistence_) persistence_->Stop();  // a background snapshot ends before the log closes
   StopDurability(*state_, wal_.get());
   Log(LogLevel::kNotice, "cairn is now ready to exit, bye bye...");
@@ -242,10 +244,13 @@ void Server::BeginShutdown(const char* why) {
 void Server::StartReplicaFromConfig() {
   RestoreReplicaProgress(*state_);
   auto target = state_->config.Get("replicaof");
-  if (target.empty() || target[0].second.empty()) return;
-  const std::string& v = target[0].second;
+  bool follows = !target.empty() && !target[0].second.empty();
+  const std::string v = follows ? target[0].second : std::string();
   size_t space = v.rfind(' ');
-  if (space == std::string::npos || strcasecmp(v.c_str(), "no one") == 0) return;
+  if (!follows || space == std::string::npos || strcasecmp(v.c_str(), "no one") == 0) {
+    ContinueRecordedHistory(*state_);
+    return;
+  }
   (void)StartReplicating(*state_, v.substr(0, space), std::atoi(v.c_str() + space + 1));
 }
 
