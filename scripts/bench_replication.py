@@ -8,6 +8,10 @@ Two measurements, persistence off on every server, redis-server 7.0 and cairn si
                 pairs: redis -> redis, cairn -> redis, redis -> cairn, cairn -> cairn. A
                 redis-server primary runs with repl-diskless-sync-delay 0 (its default waits
                 5 s for more replicas, which would only measure that wait).
+  PING stall    during that sync, PINGERS connections (so every I/O thread of the primary has
+                some) PING the primary in turn; the longest round trip, in ms. What its other
+                clients wait while the primary makes the RDB (Redis forks; cairn builds it
+                on the I/O thread of the replica's connection).
   with replica  redis-benchmark -c 50 -P 16 -t set against each primary alone, then with one
                 replica of the same kind attached (caught up before the load starts): the
                 ratio with/without. The issue's target is cairn >= TARGET_WITH_REPLICA; on a
@@ -17,8 +21,10 @@ Two measurements, persistence off on every server, redis-server 7.0 and cairn si
 R rounds; the table shows medians.
 """
 
+import socket
 import statistics
 import subprocess
+import threading
 import time
 
 from bench_harness import (HarnessError, Server, format_markdown_table, format_text_table,
@@ -32,6 +38,7 @@ LOAD_REQUESTS = 2000000
 QUICK_LOAD_REQUESTS = 500000
 TARGET_WITH_REPLICA = 0.9
 REDIS_PRIMARY_ARGS = ["--repl-diskless-sync-delay", "0"]
+PINGERS = 8
 
 HEADERS = ["measure", "redis -> redis", "cairn -> redis", "redis -> cairn", "cairn -> cairn"]
 
@@ -82,15 +89,51 @@ def make_pair(binaries, primary_kind, replica_kind):
     return primary, replica
 
 
+class Pinger:
+    """PINGs port over PINGERS connections in turn until stopped; keeps the longest wait."""
+
+    def __init__(self, port):
+        self.socks = [socket.create_connection(("127.0.0.1", port), timeout=SYNC_TIMEOUT_S)
+                      for _ in range(PINGERS)]
+        self.stop = threading.Event()
+        self.longest_s = 0.0
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def run(self):
+        while not self.stop.is_set():
+            for sock in self.socks:
+                started = time.monotonic()
+                sock.sendall(b"PING\r\n")
+                reply = b""
+                while not reply.endswith(b"\r\n"):
+                    reply += sock.recv(64)
+                self.longest_s = max(self.longest_s, time.monotonic() - started)
+            time.sleep(0.001)
+
+    def finish(self):
+        self.stop.set()
+        self.thread.join()
+        for sock in self.socks:
+            sock.close()
+        return self.longest_s * 1000
+
+
 def full_sync_seconds(binaries, primary_kind, replica_kind, keys):
+    """(seconds until the replica is synced, the longest PING wait on the primary meanwhile)."""
     primary, replica = make_pair(binaries, primary_kind, replica_kind)
+    pinger = None
     try:
         primary.start()
         load_keys(primary, keys)
+        pinger = Pinger(primary.port)
         started = time.monotonic()
         replica.start()
-        return wait_synced(replica, keys, started)
+        seconds = wait_synced(replica, keys, started)
+        return seconds, pinger.finish()
     finally:
+        if pinger is not None:
+            pinger.stop.set()
         replica.stop()
         primary.stop()
 
@@ -115,13 +158,15 @@ def run(binaries, args):
     requests = QUICK_LOAD_REQUESTS if args.quick else LOAD_REQUESTS
     pairs = [("redis", "redis"), ("cairn", "redis"), ("redis", "cairn"), ("cairn", "cairn")]
     sync = {pair: [] for pair in pairs}
+    stall = {pair: [] for pair in pairs}
     load = {(kind, w): [] for kind in ("redis", "cairn") for w in (False, True)}
     for r in range(args.rounds):
         for pair in pairs:
-            seconds = full_sync_seconds(binaries, pair[0], pair[1], keys)
+            seconds, ping_ms = full_sync_seconds(binaries, pair[0], pair[1], keys)
             log(f"bench: replication round {r + 1}: full sync {pair[0]} -> {pair[1]}: "
-                f"{seconds:.2f} s")
+                f"{seconds:.2f} s, longest PING on the primary {ping_ms:.0f} ms")
             sync[pair].append(seconds)
+            stall[pair].append(ping_ms)
         for (kind, with_replica) in load:
             rps = set_throughput(binaries, kind, with_replica, requests)
             log(f"bench: replication round {r + 1}: {kind} SET P16 "
@@ -131,6 +176,7 @@ def run(binaries, args):
         raise HarnessError("replication: no round measured")
     return {"keys": keys, "rounds": args.rounds,
             "sync": {pair: statistics.median(v) for pair, v in sync.items()},
+            "stall": {pair: statistics.median(v) for pair, v in stall.items()},
             "load": {key: statistics.median(v) for key, v in load.items()}}
 
 
@@ -138,7 +184,9 @@ def rows_of(result):
     sync = result["sync"]
     load = result["load"]
     pairs = [("redis", "redis"), ("cairn", "redis"), ("redis", "cairn"), ("cairn", "cairn")]
-    rows = [[f"full sync of {result['keys']:,} keys, s"] + [f"{sync[p]:.2f}" for p in pairs]]
+    rows = [[f"full sync of {result['keys']:,} keys, s"] + [f"{sync[p]:.2f}" for p in pairs],
+            ["longest PING on the primary during the sync, ms"] +
+            [f"{result['stall'][p]:.0f}" for p in pairs]]
     for kind, column in (("redis", 1), ("cairn", 4)):
         alone, attached = load[(kind, False)], load[(kind, True)]
         row = ["SET P16 ops/s alone / with a replica (ratio)", "-", "-", "-", "-"]
