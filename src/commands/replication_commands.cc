@@ -12,9 +12,12 @@
 // A client that asked for the RDB only (`REPLCONF rdb-only 1`, what `redis-cli --rdb FILE`
 // sends) gets the same framing and the connection closes after the file.
 //
-// The file is built in memory on the calling I/O thread from the same fork-free capture as
-// snapshots (store/rdb/rdb_keyspace.h); its reply, like any read's, leaves only once the log
-// is durable through the capture's cut.
+// The file is built in memory from the same fork-free capture as snapshots
+// (store/rdb/rdb_keyspace.h), by a background job (background_job.h): building takes about a
+// second per million keys, which the I/O thread's other clients would otherwise wait. The
+// command's second run, back on the client's thread, sends it; like any read's reply it
+// leaves only once the log is durable through the capture's cut. Where a command cannot wait
+// (no BlockRequest: inside MULTI, in-process tests) the file is built in place.
 #include <charconv>
 #include <string>
 
@@ -73,28 +76,69 @@ void CmdReplconf(CommandContext& ctx) {
   ctx.reply.WriteOk();
 }
 
-// The keyspace as an RDB file; false (having replied) when no capture could be taken.
-bool BuildRdb(CommandContext& ctx, uint64_t repl_offset, std::string* rdb, uint64_t* cut_lsn) {
+// The keyspace as an RDB file, cut at *cut_lsn. Any thread; gives up (kIoError) once the
+// server is shutting down.
+Status BuildRdb(ServerState& server, uint64_t repl_offset, std::string* rdb, uint64_t* cut_lsn) {
   rdb::RdbSaveOptions options;
   options.aux = RdbAuxFields();
   // The stream names its database (SELECT) before its first command after the cut.
   options.aux.emplace_back("repl-stream-db", "0");
-  options.aux.emplace_back("repl-id", ctx.server.primary.replid());
+  options.aux.emplace_back("repl-id", server.primary.replid());
   options.aux.emplace_back("repl-offset", std::to_string(repl_offset));
   options.function_meta_prefix = std::string(kFunctionMetaPrefix);
   Result<rdb::RdbSaveInfo> saved = RetryWhileBusy<rdb::RdbSaveInfo>([&] {
     rdb->clear();
-    return rdb::SaveRdb(ctx.server.store, options, [&](std::string_view bytes) {
+    return rdb::SaveRdb(server.store, options, [&](std::string_view bytes) {
+      if (server.shutting_down.load(std::memory_order_relaxed)) {
+        return Status(Code::kIoError, "the server is shutting down");
+      }
       rdb->append(bytes);
       return Status::Ok();
     });
   });
-  if (!saved.ok()) {
-    ctx.reply.WriteError("ERR " + std::string(saved.status().message()));
+  if (!saved.ok()) return saved.status();
+  *cut_lsn = saved->lsn;
+  return Status::Ok();
+}
+
+// Builds the RDB for SYNC/PSYNC off the I/O thread. A full sync that no client takes any
+// more (it disconnected meanwhile) is ended, so the primary stops noting cuts for it.
+struct RdbJob final : BackgroundJob {
+  RdbJob(ServerState& server, uint64_t begin, bool full_sync)
+      : server(server), begin(begin), full_sync(full_sync) {}
+  void Run() override { status = BuildRdb(server, begin, &rdb, &cut_lsn); }
+  void Abandon() override {
+    if (full_sync) server.primary.AbortFullSync();
+  }
+
+  ServerState& server;
+  uint64_t begin;  // the stream offset when the full sync began (ReplPrimary::BeginFullSync)
+  bool full_sync;  // false: the file only (redis-cli --rdb)
+  Status status;
+  std::string rdb;
+  uint64_t cut_lsn = 0;
+};
+
+// SYNC/PSYNC, first run: starts the job (true), or builds the file in place when the command
+// cannot wait. Second run: the finished job. Either way *job holds a built file afterwards
+// (false and a reply when building failed).
+bool TakeRdb(CommandContext& ctx, uint64_t begin, bool full_sync, std::shared_ptr<RdbJob>* job) {
+  if (IsBlockedRetry(ctx) && ctx.block->background != nullptr) {
+    *job = std::static_pointer_cast<RdbJob>(ctx.block->background);
+  } else {
+    *job = std::make_shared<RdbJob>(ctx.server, begin, full_sync);
+    if (ctx.block != nullptr) {
+      ctx.block->background = *job;
+      return false;
+    }
+    (*job)->Run();
+  }
+  if (!(*job)->status.ok()) {
+    (*job)->Abandon();
+    ctx.reply.WriteError("ERR " + std::string((*job)->status.message()));
     return false;
   }
-  store::Store::ObserveLsn(saved->lsn);  // the reply waits for the cut to be durable
-  *cut_lsn = saved->lsn;
+  store::Store::ObserveLsn((*job)->cut_lsn);  // the reply waits for the cut to be durable
   return true;
 }
 
@@ -106,11 +150,10 @@ void WriteRdbReply(CommandContext& ctx, const std::string& rdb) {
 
 // `redis-cli --rdb`: the file, then the connection closes.
 void SendRdbOnly(CommandContext& ctx, bool psync) {
-  std::string rdb;
-  uint64_t cut_lsn = 0;
-  if (!BuildRdb(ctx, 0, &rdb, &cut_lsn)) return;
+  std::shared_ptr<RdbJob> job;
+  if (!TakeRdb(ctx, 0, /*full_sync=*/false, &job)) return;
   if (psync) ctx.reply.WriteRaw("+FULLRESYNC " + ctx.server.primary.replid() + " 0\r\n");
-  WriteRdbReply(ctx, rdb);
+  WriteRdbReply(ctx, job->rdb);
   ctx.client.close_after_reply = true;
 }
 
@@ -131,14 +174,12 @@ bool TryPartialSync(CommandContext& ctx) {
 // The RDB at a cut, then the stream from the offset the cut stands for.
 void FullSync(CommandContext& ctx, bool psync) {
   ReplPrimary& primary = ctx.server.primary;
-  uint64_t begin = primary.BeginFullSync();
-  std::string rdb;
-  uint64_t cut_lsn = 0;
-  if (!BuildRdb(ctx, begin, &rdb, &cut_lsn)) {
-    primary.AbortFullSync();
-    return;
-  }
-  Result<uint64_t> offset = primary.FinishFullSync(ctx.client, begin, cut_lsn);
+  bool second_run = IsBlockedRetry(ctx) && ctx.block->background != nullptr;
+  uint64_t begin = second_run ? std::static_pointer_cast<RdbJob>(ctx.block->background)->begin
+                              : primary.BeginFullSync();
+  std::shared_ptr<RdbJob> job;
+  if (!TakeRdb(ctx, begin, /*full_sync=*/true, &job)) return;
+  Result<uint64_t> offset = primary.FinishFullSync(ctx.client, begin, job->cut_lsn);
   if (!offset.ok()) {
     ctx.reply.WriteError("ERR " + std::string(offset.status().message()));
     return;
@@ -148,7 +189,7 @@ void FullSync(CommandContext& ctx, bool psync) {
     ctx.reply.WriteRaw("+FULLRESYNC " + primary.replid() + " " + std::to_string(*offset) +
                        "\r\n");
   }
-  WriteRdbReply(ctx, rdb);
+  WriteRdbReply(ctx, job->rdb);
 }
 
 // PSYNC replid offset FAILOVER, from a primary running FAILOVER (failover.h): this replica
@@ -172,6 +213,10 @@ bool TakeOverIfAsked(CommandContext& ctx) {
 void SyncGeneric(CommandContext& ctx, bool psync) {
   if (ctx.client.repl_rdb_only) {
     SendRdbOnly(ctx, psync);
+    return;
+  }
+  if (IsBlockedRetry(ctx) && ctx.block->background != nullptr) {  // the RDB is built
+    FullSync(ctx, psync);
     return;
   }
   if (ctx.client.replica.load()) return;  // already attached: Redis ignores a second SYNC

@@ -112,27 +112,11 @@ bool BlockingRegistry::TryServe(Waiter& w, ServerState& server, ThreadStats& sta
   std::vector<std::string_view> args(w.args.begin(), w.args.end());
   BlockRequest again;
   again.retry = true;
-  CommandContext ctx{args, out, server, *w.client, stats, w.spec};
-  ctx.block = &again;
   uint64_t caller_lsn = store::Store::TakeObservedLsn();
-  uint64_t errors_before = out.errors_written();
-  auto start = std::chrono::steady_clock::now();
-  w.spec->handler(ctx);
+  bool served = ExecuteAgain(server, *w.client, stats, out, *w.spec, args, again);
   *lsn = store::Store::TakeObservedLsn();
   store::Store::ObserveLsn(caller_lsn);
-  if (again.requested) return false;
-  int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                   std::chrono::steady_clock::now() - start)
-                   .count();
-  // As in Redis, the call was counted when it was made (and blocked); serving it adds its time
-  // and, below, whether it failed.
-  CommandCounters& counters = stats.per_command[w.spec->id];
-  counters.usec.Add(static_cast<uint64_t>(ns / 1000));
-  NoteCommandDuration(server, *w.client, counters, *w.spec, args, ns);
-  if (out.errors_written() != errors_before) {  // served with an error (a stream gone...)
-    counters.failed_calls.Add();
-    stats.NoteErrors(out.last_error_code());
-  }
+  if (!served) return false;
   if (w.spec->flags & kWrite) NoteWrite(*w.spec, w.db, args);
   return true;
 }

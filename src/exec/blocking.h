@@ -53,6 +53,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "src/exec/background_job.h"
 #include "src/exec/command.h"
 
 namespace cairn::server {
@@ -75,6 +76,9 @@ struct BlockRequest {
   std::vector<std::string> retry_args;  // empty: retry with the original arguments
   // Set by the registry when it runs a blocked client's command again (never by handlers).
   bool retry = false;
+  // Instead of blocking on keys: work to run off the I/O thread (background_job.h). Set by
+  // the handler; on the command's second run (retry), the finished job.
+  std::shared_ptr<BackgroundJob> background;
 };
 
 // Whether the handler runs as the retry of a blocked client (see above).

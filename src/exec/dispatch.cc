@@ -223,6 +223,30 @@ void NoteCommandDuration(ServerState& server, ClientState& client, CommandCounte
   }
 }
 
+bool ExecuteAgain(ServerState& server, ClientState& client, ThreadStats& stats,
+                  resp::Writer& writer, const CommandSpec& spec,
+                  std::span<const std::string_view> args, BlockRequest& again) {
+  CommandContext ctx{args, writer, server, client, stats, &spec};
+  ctx.block = &again;
+  uint64_t errors_before = writer.errors_written();
+  auto start = std::chrono::steady_clock::now();
+  spec.handler(ctx);
+  if (again.requested) return false;
+  int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                   std::chrono::steady_clock::now() - start)
+                   .count();
+  // As in Redis, the call was counted when it was made; this run adds its time and, below,
+  // whether it failed.
+  CommandCounters& counters = stats.per_command[spec.id];
+  counters.usec.Add(static_cast<uint64_t>(ns / 1000));
+  NoteCommandDuration(server, client, counters, spec, args, ns);
+  if (writer.errors_written() != errors_before) {
+    counters.failed_calls.Add();
+    stats.NoteErrors(writer.last_error_code());
+  }
+  return true;
+}
+
 void Execute(ServerState& server, ClientState& client, ThreadStats& stats, resp::Writer& writer,
              std::span<const std::string_view> args, BlockRequest* block) {
   stats.commands_processed.Add();

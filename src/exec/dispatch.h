@@ -20,6 +20,15 @@ struct BlockRequest;
 void Execute(ServerState& server, ClientState& client, ThreadStats& stats, resp::Writer& writer,
              std::span<const std::string_view> args, BlockRequest* block = nullptr);
 
+// Runs spec's handler again for a command that was counted when it was made: a blocked
+// command being served, or the second run after a background job (background_job.h), with
+// again.retry set. Unless it asks to block again, adds its time to the command's statistics
+// and, if it replied with an error, a failed call; returns whether it did not block again.
+// Thread: the thread whose writer this is.
+bool ExecuteAgain(ServerState& server, ClientState& client, ThreadStats& stats,
+                  resp::Writer& writer, const CommandSpec& spec,
+                  std::span<const std::string_view> args, BlockRequest& again);
+
 // Records a command that ran for duration_ns: its latency histogram bucket and, when it was
 // slow enough, the slow log ("logged": false for a call that blocked, which is logged when
 // it is served) and the latency monitor's "command" / "fast-command" event.

@@ -199,7 +199,7 @@ void Connection::ProcessInput() {
   limits.max_bulk_len = state->limits.proto_max_bulk_len.load(std::memory_order_relaxed);
   parser_.set_limits(limits);
   while (!closing_ && !close_after_flush_) {
-    if (waiter_ != nullptr) {
+    if (waiter_ != nullptr || in_background_) {
       // Blocked: later commands wait in the buffer, within the query buffer limit.
       if (static_cast<int64_t>(in_.size()) >
           state->limits.client_query_buffer_limit.load(std::memory_order_relaxed)) {
@@ -268,7 +268,13 @@ bool Connection::RunCommand(resp::Writer& writer) {
   Execute(*state, client_, *stats, writer, parser_.args(), &block_);
   running_command_ = false;
   if (std::exchange(block_.replied_at_once, false)) blocking_replies_end_ = replies_ + 1;
-  bool replied = !block_.requested || StartBlocking(writer);
+  bool replied;
+  if (block_.background != nullptr) {
+    StartBackground();
+    replied = false;
+  } else {
+    replied = !block_.requested || StartBlocking(writer);
+  }
   if (thread_->serving_busy()) {  // refused or harmless: nothing to publish, no locks to take
     GateReply(reply_start, 0);
     ++replies_;
@@ -392,6 +398,37 @@ bool Connection::StartBlocking(resp::Writer& writer) {
   int64_t wait_ms = std::max<int64_t>(deadline_ms - state->store.NowMs(), 0);
   uv_timer_start(block_timer_, OnBlockTimeout, static_cast<uint64_t>(wait_ms), 0);
   return false;
+}
+
+void Connection::StartBackground() {
+  background_args_.assign(parser_.args().begin(), parser_.args().end());
+  in_background_ = true;
+  std::shared_ptr<BackgroundJob> job = std::move(block_.background);
+  block_ = BlockRequest{};
+  thread_->RunInBackground(client_.id, std::move(job));
+}
+
+void Connection::OnBackgroundDone(std::shared_ptr<BackgroundJob> job) {
+  if (!in_background_ || closing_) {
+    job->Abandon();
+    return;
+  }
+  in_background_ = false;
+  std::vector<std::string> args = std::move(background_args_);
+  std::vector<std::string_view> views(args.begin(), args.end());
+  BlockRequest second_run;
+  second_run.retry = true;
+  second_run.background = std::move(job);
+  resp::Writer writer(&out_, client_.protocol.load(std::memory_order_relaxed));
+  uint64_t start = sent_total_ + out_.size();
+  ServerState* state = thread_->state();
+  const CommandSpec* spec = state->commands.Find(views[0]);
+  (void)ExecuteAgain(*state, client_, *thread_->stats(), writer, *spec, views, second_run);
+  GateReply(start, store::Store::TakeObservedLsn());
+  ++replies_;
+  if (client_.close_after_reply || client_.kill_requested.load()) close_after_flush_ = true;
+  ProcessInput();
+  Flush();
 }
 
 void Connection::EndBlocking() {

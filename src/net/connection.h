@@ -66,6 +66,9 @@ class Connection {
   // durable and resumes the client's later commands.
   void OnUnblocked(std::string reply, uint64_t lsn);
   bool blocked() const { return waiter_ != nullptr; }
+  // The background job this client's command started (background_job.h) has finished: runs
+  // the command again to reply, then the client's later commands.
+  void OnBackgroundDone(std::shared_ptr<BackgroundJob> job);
   // Other threads posted messages (Pub/Sub) to this client's mailbox: appends them to the
   // output between replies and sends them.
   void OnMail();
@@ -111,6 +114,8 @@ class Connection {
   static void OnBlockTimeout(uv_timer_t* timer) noexcept;
   // Leaves the blocked state and arms nothing further.
   void EndBlocking();
+  // The command just run handed work to a background job: holds the client until it ends.
+  void StartBackground();
   // Appends the mailbox's messages to the output, gated on what they reveal.
   void DeliverMail(resp::Writer& writer);
   // Sends pending output: try a direct writev, queue the rest.
@@ -176,6 +181,9 @@ class Connection {
   bool paused_for_wal_ = false;        // reading paused by PauseForWal
   BlockRequest block_;                 // filled by a blocking handler during Execute
   std::shared_ptr<Waiter> waiter_;     // while blocked
+  // While a background job runs for the last command: its arguments, for the second run.
+  bool in_background_ = false;
+  std::vector<std::string> background_args_;
   uv_timer_t* block_timer_ = nullptr;  // created on the first timed block; closed with us
   int64_t soft_limit_since_ms_ = 0;
   bool running_command_ = false;       // inside Execute (ServeWhileBusy leaves it alone)

@@ -88,6 +88,8 @@ void IoThread::Stop() {
   }
   uv_async_send(&async_);
   thread_.join();
+  for (JobThread& job : jobs_) job.thread.join();
+  jobs_.clear();
 }
 
 void IoThread::Shutdown() {
@@ -116,6 +118,32 @@ void IoThread::Post(std::function<void()> task) {
     tasks_.push_back(std::move(task));
   }
   uv_async_send(&async_);
+}
+
+void IoThread::RunInBackground(uint64_t id, std::shared_ptr<BackgroundJob> job) {
+  ReapJobs();
+  auto done = std::make_shared<std::atomic<bool>>(false);
+  std::thread thread([this, id, job, done] {
+    job->Run();
+    Post([this, id, job] {
+      auto it = connections_.find(id);
+      if (it != connections_.end()) {
+        it->second->OnBackgroundDone(job);
+      } else {
+        job->Abandon();
+      }
+    });
+    done->store(true);
+  });
+  jobs_.push_back({std::move(thread), std::move(done)});
+}
+
+void IoThread::ReapJobs() {
+  std::erase_if(jobs_, [](JobThread& job) {
+    if (!job.done->load()) return false;
+    job.thread.join();
+    return true;
+  });
 }
 
 void IoThread::Deliver(Delivery d) {
@@ -277,6 +305,7 @@ void IoThread::DeliverMail(const std::vector<uint64_t>& ids) {
 
 void IoThread::OnCron(uv_timer_t* handle) noexcept {
   auto* t = static_cast<IoThread*>(handle->data);
+  t->ReapJobs();
   // A recovery with no batch to make durable (a failed everysec sync) wakes nobody.
   t->state_->blocking.ServeDeferred(*t->state_, *t->stats_);
   t->CloseIdleClients();

@@ -9,12 +9,14 @@
 
 #include <atomic>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <unordered_map>
 #include <vector>
 
+#include "src/exec/background_job.h"
 #include "src/exec/server_state.h"
 
 namespace cairn::server {
@@ -43,6 +45,10 @@ class IoThread {
   void Stop();
   // Runs task on this thread's loop. Any thread. Tasks posted after Stop() are dropped.
   void Post(std::function<void()> task);
+  // Runs job (background_job.h) on a thread of its own for client id's command, then, on
+  // this loop, resumes that client's connection with it (Connection::OnBackgroundDone), or
+  // abandons it if the connection is gone. Loop thread. Stop() waits for running jobs.
+  void RunInBackground(uint64_t id, std::shared_ptr<BackgroundJob> job);
   // Hands an accepted socket to this thread, which wraps it in a Connection. Any thread.
   // Sockets wait in their own queue, not among the tasks, so that a thread busy in a script
   // can still open them and answer BUSY (ServeBusy) without running arbitrary tasks.
@@ -123,6 +129,14 @@ class IoThread {
   uv_idle_t mail_idle_;
   uv_timer_t cron_;
   std::thread thread_;
+  // Background jobs' threads: started and reaped by the loop, the rest joined by Stop()
+  // once the loop has ended.
+  struct JobThread {
+    std::thread thread;
+    std::shared_ptr<std::atomic<bool>> done;
+  };
+  std::vector<JobThread> jobs_;
+  void ReapJobs();
   std::mutex mu_;
   std::vector<std::function<void()>> tasks_;   // guarded by mu_
   std::vector<AcceptedSocket> adopted_;        // guarded by mu_

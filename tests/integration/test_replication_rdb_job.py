@@ -1,0 +1,79 @@
+"""The RDB of a full sync (SYNC/PSYNC, redis-cli --rdb) is built by a background job while the
+primary serves its other clients. These tests hold the job's edges: a replica that leaves
+while its file is built, a server shut down meanwhile, and a later replica that still gets
+everything. (How long other clients wait during a sync is measured by scripts/bench
+--replication-only, not asserted here.)
+"""
+import os
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from harness import (REFERENCE_BINARY, ServerProcess, is_reference_redis,  # noqa: E402
+                     wait_until)
+
+KEYS = 200000
+FILL = ("for i = tonumber(ARGV[1]), tonumber(ARGV[2]) do "
+        "redis.call('SET', 'key:' .. i, 'value:' .. i) end")
+
+
+def fill(r, n):
+    for start in range(0, n, 50000):
+        r.eval(FILL, 0, start, min(start + 50000, n) - 1)
+
+
+@unittest.skipIf(is_reference_redis(), "cairn's background RDB job")
+class RdbJobTest(unittest.TestCase):
+    def setUp(self):
+        self.server = ServerProcess(["--repl-diskless-sync-delay", "0"]).start()
+        self.r = self.server.client()
+        fill(self.r, KEYS)
+
+    def tearDown(self):
+        self.server.stop()
+
+    def start_sync(self, rdb_only):
+        conn = self.server.raw_connection()
+        self.addCleanup(conn.close)
+        if rdb_only:
+            self.assertEqual(conn.command("REPLCONF", "rdb-only", "1").value, b"OK")
+        conn.send_command("SYNC")  # the job starts; nothing is read
+        return conn
+
+    def test_clients_that_leave_while_their_file_is_built_cost_nothing(self):
+        for rdb_only in (False, True, False):
+            self.start_sync(rdb_only).close()
+        self.assertEqual(self.r.ping(), True)
+        self.r.set("after", "1")
+        if not os.path.exists(REFERENCE_BINARY):
+            return
+        replica = ServerProcess(["--replicaof", "127.0.0.1", self.server.port],
+                                binary=REFERENCE_BINARY).start()
+        self.addCleanup(replica.stop)
+        rc = replica.client()
+        wait_until(lambda: rc.info("replication")["master_link_status"] == "up" and
+                   rc.dbsize() == KEYS + 1, "the replica to hold every key")
+        self.assertEqual(rc.get("key:%d" % (KEYS - 1)), b"value:%d" % (KEYS - 1))
+        self.assertEqual(self.r.info("stats")["sync_full"], 1)
+
+    def test_shutdown_while_a_file_is_built(self):
+        conn = self.start_sync(rdb_only=False)
+        self.server.expect_exit = True
+        try:
+            self.r.execute_command("SHUTDOWN", "NOSAVE")
+        except Exception:  # the connection closes as the server exits
+            pass
+        self.assertEqual(self.server.wait_exit(30), 0, self.server.log_text()[-2000:])
+
+    def test_the_file_arrives_whole_while_other_clients_are_served(self):
+        conn = self.start_sync(rdb_only=True)
+        others = [self.server.client() for _ in range(8)]
+        for c in others:
+            self.assertEqual(c.incr("counter"), others.index(c) + 1)
+        data, closed = conn.read_until_close(timeout=60)
+        self.assertTrue(closed)
+        self.assertTrue(data.startswith(b"$"), data[:50])
+        header, _, body = data.partition(b"\r\n")
+        self.assertEqual(len(body), int(header[1:]))
+        self.assertTrue(body.startswith(b"REDIS0010"), body[:20])
