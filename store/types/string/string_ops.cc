@@ -50,25 +50,40 @@ Result<BufRef> StringGet(KeyHandle& h) {
   return *found != nullptr ? **found : BufRef();
 }
 
-// The value buffer is built by the caller before the lock is taken, so the critical section
-// is a lookup and a pointer swap.
-Result<StringSetResult> StringSet(KeyHandle& h, BufRef value, const StringSetOptions& o) {
-  StringSetResult r;
-  Entry* e = h.Find();
-  if (o.get && e != nullptr) {
-    if (e->value.type != kTypeOf<BufRef>) return Code::kWrongType;
-    r.old = e->value.str;
+NewString::NewString(std::string_view key, std::string_view bytes) {
+  if (Entry::EmbedsString(key.size(), bytes.size())) {
+    entry_.reset(Entry::CreateEmbedded(key, bytes));
+  } else {
+    buffer_ = BufRef::Copy(bytes);
   }
-  if ((o.condition == SetCondition::kIfMissing && e != nullptr) ||
-      (o.condition == SetCondition::kIfExists && e == nullptr)) {
-    return r;
+}
+
+// The new value was made by the caller before the lock was taken, so the critical section
+// is a lookup and a pointer swap. A plain SET does not look first: Put and PutEntry find the
+// old entry (expiring it if due) in the one walk of its chain that links the new one.
+Result<StringSetResult> StringSet(KeyHandle& h, NewString* value, const StringSetOptions& o) {
+  StringSetResult r;
+  if (o.get || o.condition != SetCondition::kAlways) {
+    Entry* e = h.Find();
+    if (o.get && e != nullptr) {
+      if (e->value.type != kTypeOf<BufRef>) return Code::kWrongType;
+      r.old = e->value.str;
+    }
+    if ((o.condition == SetCondition::kIfMissing && e != nullptr) ||
+        (o.condition == SetCondition::kIfExists && e == nullptr)) {
+      return r;
+    }
   }
   r.done = true;
   if (o.expire_at_ms > 0 && o.expire_at_ms <= h.now_ms()) {
     h.Delete();  // EXAT/PXAT in the past: the new value would expire at once
     return r;
   }
-  h.Put(StringValue(std::move(value)), o.expire_at_ms);
+  if (value->entry_) {
+    h.PutEntry(std::move(value->entry_), o.expire_at_ms);
+  } else {
+    h.Put(StringValue(std::move(value->buffer_)), o.expire_at_ms);
+  }
   return r;
 }
 

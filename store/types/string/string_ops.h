@@ -53,9 +53,34 @@ struct StringSetResult {
   BufRef old;         // get: the old value (null when the key was missing)
 };
 
-// SET, SETNX, SETEX, PSETEX, GETSET: installs value unless the condition fails. kWrongType
-// only with get, when the old value is not a string (then nothing changes).
-Result<StringSetResult> StringSet(KeyHandle& h, BufRef value, const StringSetOptions& o);
+// A SET's new value, made by the command before it takes the key's shard lock, so that the
+// locked section only links it in. A value that embeds (Entry::EmbedsString: at most
+// Buffer::kMaxEmbeddedSize bytes, a key of at most Entry::kMaxEmbeddingKeyLen) is made as
+// the key's whole new entry, key and value in one allocation: the only one such a SET makes.
+// A longer value is made as a buffer of its own, installed in the key's entry.
+//
+// Ownership: the caller's, on the calling thread. StringSet takes the entry or buffer only
+// when it installs it; what it leaves (NX on an existing key, XX on a missing one, WRONGTYPE
+// with GET, an expiry in the past) is freed when the NewString is destroyed — so keep it
+// alive past the Access call, and the free happens after the shard lock is released.
+class NewString {
+ public:
+  // Copies bytes, the value for key (which must be the key StringSet is called with).
+  NewString(std::string_view key, std::string_view bytes);
+  NewString(const NewString&) = delete;
+  NewString& operator=(const NewString&) = delete;
+
+ private:
+  friend Result<StringSetResult> StringSet(KeyHandle& h, NewString* value,
+                                           const StringSetOptions& o);
+  UniqueEntry entry_;  // a value that embeds
+  BufRef buffer_;      // any other
+};
+
+// SET, SETNX, SETEX, PSETEX, GETSET: installs value unless the condition fails (see
+// NewString for what it takes). kWrongType only with get, when the old value is not a string
+// (then nothing changes).
+Result<StringSetResult> StringSet(KeyHandle& h, NewString* value, const StringSetOptions& o);
 
 // GETDEL: the value (null when missing), deleting the key.
 Result<BufRef> StringGetDel(KeyHandle& h);
