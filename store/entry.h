@@ -80,7 +80,8 @@ struct Value {
 // Buffer embedded after the key (buffer.h): a 16-byte key with a 12-byte value is one
 // 80-byte block instead of a 64-byte entry plus a 32-byte buffer. value.str points at the
 // embedded buffer like at any other, so readers take references to it as usual. Storing
-// another value makes a new entry (KeyHandle::Insert); only a change in place (APPEND, or a
+// another value makes a new entry (KeyHandle::Insert; SET makes it before the shard lock and
+// KeyHandle::PutEntry links it in); only a change in place (APPEND, or a
 // SETBIT or BITFIELD while a reader holds the bytes) moves the value out into a buffer of its
 // own and leaves the embedded bytes unused until the entry goes.
 struct Entry {

@@ -279,9 +279,11 @@ void CmdMGet(CommandContext& ctx) {
 // Sets every pair under one lock set (all or nothing for MSETNX); returns whether it did.
 bool MSetGeneric(CommandContext& ctx, bool only_if_none_exist) {
   std::vector<KeyRef> refs = KeyRefs(ctx, 1, 2);
-  std::vector<BufRef> values;
+  std::vector<store::NewString> values;  // made before the locks, freed after them
   values.reserve(refs.size());
-  for (size_t i = 2; i < ctx.args.size(); i += 2) values.push_back(BufRef::Copy(ctx.args[i]));
+  for (size_t i = 2; i < ctx.args.size(); i += 2) {
+    values.emplace_back(ctx.args[i - 1], ctx.args[i]);
+  }
   return ctx.server.store.AccessMany(refs, [&](std::span<KeyHandle> handles) {
     return store::StringSetMany(handles, values, only_if_none_exist, [&](size_t i) {
       NotifyKey(ctx, kNotifyString, "set", handles[i].key());

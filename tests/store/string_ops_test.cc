@@ -199,7 +199,10 @@ TEST_CASE("MSETNX sets nothing when one key exists; MGET skips other types") {
   MakeHash(s, "h");
   std::vector<KeyRef> keys = {{0, "a"}, {0, "b"}, {0, "h"}};
   auto mset = [&](bool nx) {
-    std::vector<BufRef> values = {BufRef::Copy("1"), BufRef::Copy("2"), BufRef::Copy("3")};
+    std::vector<NewString> values;
+    values.emplace_back("a", "1");
+    values.emplace_back("b", "2");
+    values.emplace_back("h", "3");
     return s.AccessMany(keys, [&](std::span<KeyHandle> hs) {
       return StringSetMany(hs, values, nx);
     });
@@ -250,7 +253,9 @@ TEST_CASE("the string ops' logged effects replay into the same keys, values and 
   (void)on("gone", [&](KeyHandle& h) { return testing::SetBytes(h, "g", {}); });
   (void)on("gone", [](KeyHandle& h) { return StringGetDel(h); });
   std::vector<KeyRef> keys = {{0, "m1"}, {0, "m2"}};
-  std::vector<BufRef> values = {BufRef::Copy("x"), BufRef::Copy("y")};
+  std::vector<NewString> values;
+  values.emplace_back("m1", "x");
+  values.emplace_back("m2", std::string(300, 'y'));
   live.AccessMany(keys, [&](std::span<KeyHandle> hs) { StringSetMany(hs, values, true); });
 
   Store replayed;
@@ -264,7 +269,7 @@ TEST_CASE("the string ops' logged effects replay into the same keys, values and 
   CHECK(ExpireAt(replayed, "n") == at);
   CHECK(ExpireAt(replayed, "ex") == 0);
   CHECK_FALSE(Get(replayed, "gone").has_value());
-  CHECK(Get(replayed, "m2") == "y");
+  CHECK(Get(replayed, "m2") == std::string(300, 'y'));
 }
 
 }  // namespace

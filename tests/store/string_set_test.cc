@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -224,6 +225,30 @@ TEST_CASE("a reader holding the old value still reads it after a SET replaces th
     // Same sizes: the old block freed, the new one in its place.
     CHECK(MemoryGauge::ThreadNetBytes() == start_bytes);
   }
+}
+
+TEST_CASE("MSET links each pair's entry in, a repeated key ends with its last value, and an "
+          "MSETNX that sets nothing frees every entry") {
+  Store s;
+  std::vector<KeyRef> keys = {{0, "a"}, {0, "b"}, {0, "a"}};
+  auto mset = [&](bool nx, std::string_view last) {
+    std::vector<NewString> values;
+    values.emplace_back("a", "first");
+    values.emplace_back("b", std::string(300, 'b'));
+    values.emplace_back("a", last);
+    return s.AccessMany(keys, [&](std::span<KeyHandle> hs) {
+      return StringSetMany(hs, values, nx);
+    });
+  };
+  CHECK(mset(true, "last"));
+  CHECK(*testing::Get(s, "a") == "last");
+  CHECK(*testing::Get(s, "b") == std::string(300, 'b'));
+  CHECK(s.Stats(0).keys == 2);
+  CHECK_FALSE(mset(true, "warm-up"));
+  int64_t start_bytes = MemoryGauge::ThreadNetBytes();
+  CHECK_FALSE(mset(true, "unused"));
+  if (MemoryGauge::precise()) CHECK(MemoryGauge::ThreadNetBytes() == start_bytes);
+  CHECK(*testing::Get(s, "a") == "last");
 }
 
 }  // namespace

@@ -58,6 +58,14 @@ NewString::NewString(std::string_view key, std::string_view bytes) {
   }
 }
 
+void NewString::Install(KeyHandle& h, int64_t expire_at_ms) {
+  if (entry_) {
+    h.PutEntry(std::move(entry_), expire_at_ms);
+  } else {
+    h.Put(StringValue(std::move(buffer_)), expire_at_ms);
+  }
+}
+
 // The new value was made by the caller before the lock was taken, so the critical section
 // is a lookup and a pointer swap. A plain SET does not look first: Put and PutEntry find the
 // old entry (expiring it if due) in the one walk of its chain that links the new one.
@@ -79,11 +87,7 @@ Result<StringSetResult> StringSet(KeyHandle& h, NewString* value, const StringSe
     h.Delete();  // EXAT/PXAT in the past: the new value would expire at once
     return r;
   }
-  if (value->entry_) {
-    h.PutEntry(std::move(value->entry_), o.expire_at_ms);
-  } else {
-    h.Put(StringValue(std::move(value->buffer_)), o.expire_at_ms);
-  }
+  value->Install(h, o.expire_at_ms);
   return r;
 }
 
@@ -123,7 +127,7 @@ void StringGetMany(std::span<KeyHandle> handles, std::span<BufRef> values) {
   }
 }
 
-bool StringSetMany(std::span<KeyHandle> handles, std::span<BufRef> values,
+bool StringSetMany(std::span<KeyHandle> handles, std::span<NewString> values,
                    bool only_if_none_exist, SetEachFn on_set) {
   if (only_if_none_exist) {
     for (KeyHandle& h : handles) {
@@ -131,7 +135,7 @@ bool StringSetMany(std::span<KeyHandle> handles, std::span<BufRef> values,
     }
   }
   for (size_t i = 0; i < handles.size(); ++i) {
-    handles[i].Put(StringValue(std::move(values[i])), 0);
+    values[i].Install(handles[i], 0);
     on_set(i);
   }
   return true;

@@ -62,17 +62,23 @@ struct StringSetResult {
 // Ownership: the caller's, on the calling thread. StringSet takes the entry or buffer only
 // when it installs it; what it leaves (NX on an existing key, XX on a missing one, WRONGTYPE
 // with GET, an expiry in the past) is freed when the NewString is destroyed — so keep it
-// alive past the Access call, and the free happens after the shard lock is released.
+// alive past the Access call, and the free happens after the shard lock is released (inside
+// MULTI/EXEC, when the command is done, while the transaction still holds its locks).
 class NewString {
  public:
-  // Copies bytes, the value for key (which must be the key StringSet is called with).
+  // Copies bytes, the value for key (which must be the key it is installed in).
   NewString(std::string_view key, std::string_view bytes);
-  NewString(const NewString&) = delete;
-  NewString& operator=(const NewString&) = delete;
+  NewString(NewString&&) noexcept = default;
+  NewString& operator=(NewString&&) noexcept = default;
 
  private:
   friend Result<StringSetResult> StringSet(KeyHandle& h, NewString* value,
                                            const StringSetOptions& o);
+  friend bool StringSetMany(std::span<KeyHandle> handles, std::span<NewString> values,
+                            bool only_if_none_exist, detail::FunctionRef<void(size_t i)> on_set);
+  // Installs the value as h's key's (KeyHandle::Put), taking the entry or the buffer.
+  void Install(KeyHandle& h, int64_t expire_at_ms);
+
   UniqueEntry entry_;  // a value that embeds
   BufRef buffer_;      // any other
 };
@@ -96,11 +102,12 @@ Result<BufRef> StringGetEx(KeyHandle& h, int64_t expire_at_ms, ExpiryChange* cha
 // MGET: a reference to each key's value; null for a missing key or another type.
 void StringGetMany(std::span<KeyHandle> handles, std::span<BufRef> values);
 
-// MSET / MSETNX: sets handles[i] to values[i] with no expiry (a later pair of the same key
-// wins); with only_if_none_exist nothing is set when any key exists. Returns whether it set.
-// on_set(i) runs right after handles[i] is set (keyspace notifications report each key).
+// MSET / MSETNX: sets handles[i] to values[i] (made for handles[i]'s key, see NewString)
+// with no expiry (a later pair of the same key wins); with only_if_none_exist nothing is set
+// when any key exists. Returns whether it set. on_set(i) runs right after handles[i] is set
+// (keyspace notifications report each key).
 using SetEachFn = detail::FunctionRef<void(size_t i)>;
-bool StringSetMany(std::span<KeyHandle> handles, std::span<BufRef> values,
+bool StringSetMany(std::span<KeyHandle> handles, std::span<NewString> values,
                    bool only_if_none_exist, SetEachFn on_set = [](size_t) {});
 
 // APPEND: appends tail (creating the key); returns the new length. The TTL stays. kTooLarge
