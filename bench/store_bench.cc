@@ -2,15 +2,20 @@
 // keyspace of 100K keys with 32-byte values.
 //
 // GET does what the server does: take a reference to the value under the shard lock and read
-// the bytes after releasing it. SET builds a new buffer and installs it. Each thread picks
-// keys uniformly at random with its own generator.
+// the bytes after releasing it. SET builds a new buffer and installs it with Put (which copies
+// a short value into a new entry under the lock); SET entry does what the server's SET does:
+// build the key's whole new entry before the lock and link it in (string_ops.h, NewString).
+// Both report the bytes they allocate per SET (alloc_bytes; jemalloc builds only). Each thread
+// picks keys uniformly at random with its own generator.
 #include <benchmark/benchmark.h>
 
 #include <random>
 #include <string>
 #include <vector>
 
+#include "store/memory.h"
 #include "store/store.h"
+#include "store/types/string/string_ops.h"
 
 namespace cairn::store {
 namespace {
@@ -65,11 +70,20 @@ void BM_StoreGet(benchmark::State& state) {
 }
 BENCHMARK(BM_StoreGet)->Threads(1)->Threads(2)->Threads(4)->UseRealTime();
 
+// Bytes this thread allocated per iteration since `since` (frees not subtracted).
+void CountAllocatedBytes(benchmark::State& state, uint64_t since) {
+  if (!MemoryGauge::precise() || state.iterations() == 0) return;
+  double bytes = static_cast<double>(MemoryGauge::ThreadAllocatedBytes() - since);
+  state.counters["alloc_bytes"] = benchmark::Counter(
+      bytes / static_cast<double>(state.iterations()), benchmark::Counter::kAvgThreads);
+}
+
 void BM_StoreSet(benchmark::State& state) {
   Store& store = SharedStore();
   const auto& keys = KeyNames();
   const std::string value(kValueBytes, 's');
   std::mt19937_64 rng(state.thread_index() + 101);
+  uint64_t allocated = MemoryGauge::ThreadAllocatedBytes();
   for (auto _ : state) {
     const std::string& key = keys[rng() % kKeys];
     Value v;
@@ -77,8 +91,25 @@ void BM_StoreSet(benchmark::State& state) {
     store.Access(0, key, [&](KeyHandle& h) { h.Put(std::move(v), 0); });
   }
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+  CountAllocatedBytes(state, allocated);
 }
 BENCHMARK(BM_StoreSet)->Threads(1)->Threads(2)->Threads(4)->UseRealTime();
+
+void BM_StoreSetEntry(benchmark::State& state) {
+  Store& store = SharedStore();
+  const auto& keys = KeyNames();
+  const std::string value(kValueBytes, 'e');
+  std::mt19937_64 rng(state.thread_index() + 301);
+  uint64_t allocated = MemoryGauge::ThreadAllocatedBytes();
+  for (auto _ : state) {
+    const std::string& key = keys[rng() % kKeys];
+    NewString v(key, value);
+    store.Access(0, key, [&](KeyHandle& h) { (void)StringSet(h, &v, {}); });
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+  CountAllocatedBytes(state, allocated);
+}
+BENCHMARK(BM_StoreSetEntry)->Threads(1)->Threads(2)->Threads(4)->UseRealTime();
 
 // 90% GET, 10% SET: a read-mostly cache.
 void BM_StoreGetSetMix(benchmark::State& state) {

@@ -33,26 +33,40 @@ Buffer* Entry::embedded_buffer() const {
                                    EmbeddedOffset(key_len));
 }
 
-Entry* Entry::Create(std::string_view key, Value&& value) {
-  if (key.size() > kMaxKeyLen) {
-    std::fprintf(stderr, "%s:%d: a key of %zu bytes exceeds the entry's limit\n", __FILE__,
-                 __LINE__, key.size());
-    std::abort();  // the protocol's bulk limit keeps keys far below this
-  }
-  bool embed = Embeds(key.size(), value);
-  size_t bytes = embed ? EmbeddedOffset(key.size()) + Buffer::EmbeddedBytes(value.str.size())
-                       : offsetof(Entry, key_bytes) + key.size();
+namespace {
+
+void CheckKeyLen(size_t key_len) {
+  if (key_len <= Entry::kMaxKeyLen) return;
+  std::fprintf(stderr, "%s:%d: a key of %zu bytes exceeds the entry's limit\n", __FILE__,
+               __LINE__, key_len);
+  std::abort();  // the protocol's bulk limit keeps keys far below this
+}
+
+void* AllocateOrDie(size_t bytes) {
   void* raw = std::malloc(bytes);
   if (raw == nullptr) std::abort();
-  Entry* e;
-  if (embed) {
-    size_t at = EmbeddedOffset(key.size());
-    Buffer* b = Buffer::Embed(static_cast<char*>(raw) + at, at, value.str.view());
-    e = new (raw) Entry{nullptr, 0, Value(BufRef(b), value.grown), 0, 1, 0};
-  } else {
-    DetachEmbedded(&value);
-    e = new (raw) Entry{nullptr, 0, std::move(value), 0, 0, 0};
-  }
+  return raw;
+}
+
+}  // namespace
+
+Entry* Entry::Create(std::string_view key, Value&& value) {
+  if (Embeds(key.size(), value)) return CreateEmbedded(key, value.str.view(), value.grown);
+  CheckKeyLen(key.size());
+  void* raw = AllocateOrDie(offsetof(Entry, key_bytes) + key.size());
+  DetachEmbedded(&value);
+  Entry* e = new (raw) Entry{nullptr, 0, std::move(value), 0, 0, 0};
+  e->key_len = static_cast<uint32_t>(key.size());
+  if (!key.empty()) std::memcpy(e->key_bytes, key.data(), key.size());
+  return e;
+}
+
+Entry* Entry::CreateEmbedded(std::string_view key, std::string_view bytes, bool grown) {
+  CheckKeyLen(key.size());
+  size_t at = EmbeddedOffset(key.size());
+  void* raw = AllocateOrDie(at + Buffer::EmbeddedBytes(bytes.size()));
+  Buffer* b = Buffer::Embed(static_cast<char*>(raw) + at, at, bytes);
+  Entry* e = new (raw) Entry{nullptr, 0, Value(BufRef(b), grown), 0, 1, 0};
   e->key_len = static_cast<uint32_t>(key.size());
   if (!key.empty()) std::memcpy(e->key_bytes, key.data(), key.size());
   return e;

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <new>
 #include <string_view>
 #include <utility>
@@ -79,7 +80,8 @@ struct Value {
 // Buffer embedded after the key (buffer.h): a 16-byte key with a 12-byte value is one
 // 80-byte block instead of a 64-byte entry plus a 32-byte buffer. value.str points at the
 // embedded buffer like at any other, so readers take references to it as usual. Storing
-// another value makes a new entry (KeyHandle::Insert); only a change in place (APPEND, or a
+// another value makes a new entry (KeyHandle::Insert; SET makes it before the shard lock and
+// KeyHandle::PutEntry links it in); only a change in place (APPEND, or a
 // SETBIT or BITFIELD while a reader holds the bytes) moves the value out into a buffer of its
 // own and leaves the embedded bytes unused until the entry goes.
 struct Entry {
@@ -105,11 +107,18 @@ struct Entry {
   // that a string embedded in another entry is copied out of it, so that this entry never
   // keeps that one's allocation alive. next/expire/access are the caller's to set.
   static Entry* Create(std::string_view key, Value&& value);
+  // Allocates an entry of key holding a copy of bytes embedded in it (a string value;
+  // EmbedsString(key.size(), bytes.size()) must hold): the one allocation a short SET makes.
+  // next/expire/access are the caller's to set.
+  static Entry* CreateEmbedded(std::string_view key, std::string_view bytes, bool grown = false);
   static void Destroy(Entry* e);
+  // Whether a string of value_len bytes is embedded in the entry of a key of key_len bytes.
+  static bool EmbedsString(size_t key_len, size_t value_len) {
+    return value_len <= Buffer::kMaxEmbeddedSize && key_len <= kMaxEmbeddingKeyLen;
+  }
   // Whether Create would copy this value into the entry it makes for a key of key_len bytes.
   static bool Embeds(size_t key_len, const Value& value) {
-    return value.is_string() && value.str.size() <= Buffer::kMaxEmbeddedSize &&
-           key_len <= kMaxEmbeddingKeyLen;
+    return value.is_string() && EmbedsString(key_len, value.str.size());
   }
   // If value is a string embedded in some entry, replaces it with a copy of its own, so the
   // holder does not keep that entry's allocation alive.
@@ -123,6 +132,14 @@ struct Entry {
   Buffer* embedded_buffer() const;
 };
 static_assert(sizeof(Entry) == 40, "an Entry header is 40 bytes (see the layout above)");
+
+// Owns an entry that is in no table yet (a SET's new entry, made before the shard lock):
+// destroys it unless it was handed to the store (KeyHandle::PutEntry). Destroying frees the
+// allocation on the destroying thread: let it happen after the shard lock is released.
+struct EntryDeleter {
+  void operator()(Entry* e) const { Entry::Destroy(e); }
+};
+using UniqueEntry = std::unique_ptr<Entry, EntryDeleter>;
 
 // MEMORY USAGE: bytes the key costs — its entry (key included), its slot in the shard table
 // and its value (allocator rounding included); collections are sampled as

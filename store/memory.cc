@@ -105,6 +105,11 @@ int64_t MemoryGauge::ThreadNetBytes() {
   return static_cast<int64_t>(*c.allocated - *c.deallocated);
 }
 
+uint64_t MemoryGauge::ThreadAllocatedBytes() {
+  ThreadCounters& c = Counters();
+  return c.allocated != nullptr ? *c.allocated : 0;
+}
+
 bool MemoryGauge::precise() { return Counters().allocated != nullptr; }
 
 size_t MemoryGauge::Estimate() {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 namespace cairn::store {
@@ -45,6 +46,9 @@ class MemoryGauge {
   // Bytes the calling thread has allocated minus bytes it freed, since it started; always
   // 0 without jemalloc (see precise()).
   static int64_t ThreadNetBytes();
+  // Bytes the calling thread has allocated since it started, frees not subtracted: unchanged
+  // across a call means the call allocated nothing. Always 0 without jemalloc.
+  static uint64_t ThreadAllocatedBytes();
   // Whether ThreadNetBytes measures anything (jemalloc build).
   static bool precise();
 };

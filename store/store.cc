@@ -93,7 +93,7 @@ Entry* KeyHandle::Find() { return Lookup(true); }
 
 Entry* KeyHandle::Peek() { return Lookup(false); }
 
-Entry* KeyHandle::Lookup(bool touch) {
+Entry* KeyHandle::Lookup(bool touch, Entry*** found_link) {
   Entry** link = nullptr;
   Entry* e = table().Find(hash_, key_, &link);
   if (e == nullptr) return nullptr;
@@ -110,6 +110,7 @@ Entry* KeyHandle::Lookup(bool touch) {
     return nullptr;
   }
   if (touch) e->access = store_->StampAccess(e->access);
+  if (found_link != nullptr) *found_link = link;
   return e;
 }
 
@@ -129,22 +130,22 @@ void KeyHandle::Touch(bool expired) {
   store_->ReportChange(key_, expired ? Store::Change::kExpired : Store::Change::kWrite);
 }
 
-// Installs value (and expiry) without logging; the callers log what they did.
-Entry* KeyHandle::Insert(Value value, int64_t expire_at_ms, bool created) {
+// Lazy expiry first, then the write's own report: whoever watches sees the old key expire
+// before the new value arrives.
+Entry* KeyHandle::LookupForWrite(Entry*** link, bool created) {
+  Entry* e = Lookup(/*touch=*/true, link);
   Touch();
-  Entry* e = Find();
   if (e == nullptr || created) ReportCreated();
-  if (e == nullptr) {
-    e = Entry::Create(key_, std::move(value));
-    if (value.is_string()) detail::DeferRelease(std::move(value.str));  // copied in, or null
-    e->expire_at_ms = expire_at_ms == kKeepTtl ? 0 : expire_at_ms;
-    e->access = store_->StampNew();
-    table().Insert(e, hash_, store_->seed_);
-    return e;
-  }
-  if (e->embeds || Entry::Embeds(key_.size(), value)) {
-    e = Replace(e, std::move(value));
-  } else {
+  return e;
+}
+
+// Installs value (and expiry) without logging; the callers log what they did. A short string
+// is copied into a new entry (one allocation with the key), and an entry holding an embedded
+// value is not reused for another, so no unused embedded bytes stay.
+Entry* KeyHandle::Insert(Value value, int64_t expire_at_ms, bool created) {
+  Entry** link = nullptr;
+  Entry* e = LookupForWrite(&link, created);
+  if (e != nullptr && !e->embeds && !Entry::Embeds(key_.size(), value)) {
     if (e->value.is_string()) {
       detail::DeferRelease(std::move(e->value.str));
     } else {
@@ -152,39 +153,62 @@ Entry* KeyHandle::Insert(Value value, int64_t expire_at_ms, bool created) {
     }
     Entry::DetachEmbedded(&value);
     e->value = std::move(value);
+    AssignExpiry(e, expire_at_ms);
+    return e;
   }
-  if (expire_at_ms != kKeepTtl && e->has_expire() != (expire_at_ms != 0)) {
-    table().AdjustExpires(expire_at_ms != 0 ? 1 : -1);
-  }
-  if (expire_at_ms != kKeepTtl) e->expire_at_ms = expire_at_ms;
-  return e;
+  Entry* fresh = Entry::Create(key_, std::move(value));
+  if (value.is_string()) detail::DeferRelease(std::move(value.str));  // copied in, or null
+  return Link(fresh, e, link, expire_at_ms);
 }
 
-// A short string is copied into a new entry (one allocation with the key), and an entry
-// holding an embedded value is not reused for another, so no unused embedded bytes stay.
-Entry* KeyHandle::Replace(Entry* old, Value value) {
-  Entry** link = nullptr;
-  table().Find(hash_, key_, &link);
-  Entry* e = Entry::Create(key_, std::move(value));
-  if (value.is_string()) detail::DeferRelease(std::move(value.str));  // copied in, or null
-  e->next = old->next;
-  e->expire_at_ms = old->expire_at_ms;
-  e->access = old->access;
-  *link = e;
+Entry* KeyHandle::Link(Entry* fresh, Entry* old, Entry** link, int64_t expire_at_ms) {
+  if (old == nullptr) {
+    fresh->expire_at_ms = expire_at_ms == kKeepTtl ? 0 : expire_at_ms;
+    fresh->access = store_->StampNew();
+    table().Insert(fresh, hash_, store_->seed_);
+    return fresh;
+  }
+  fresh->next = old->next;
+  fresh->expire_at_ms = old->expire_at_ms;
+  fresh->access = old->access;
+  *link = fresh;
   old->next = nullptr;
   detail::DeferDestroy(old);
-  return e;
+  AssignExpiry(fresh, expire_at_ms);
+  return fresh;
 }
 
-Entry* KeyHandle::Put(Value value, int64_t expire_at_ms) {
-  Entry* e = Insert(std::move(value), expire_at_ms);
-  if (!logging()) return e;
+void KeyHandle::AssignExpiry(Entry* e, int64_t expire_at_ms) {
+  if (expire_at_ms == kKeepTtl) return;
+  if (e->has_expire() != (expire_at_ms != 0)) table().AdjustExpires(expire_at_ms != 0 ? 1 : -1);
+  e->expire_at_ms = expire_at_ms;
+}
+
+void KeyHandle::LogPut(const Entry* e, int64_t expire_at_ms) {
+  if (!logging()) return;
   bool keep_ttl = expire_at_ms == kKeepTtl;
   if (e->value.type == ValueType::kString) {
     EffectBuffer::Set(db_, key_, e->value.str.view(), e->expire_at_ms, keep_ttl);
   } else {
     EffectBuffer::SetObject(db_, key_, *e->value.obj.get(), e->expire_at_ms, keep_ttl);
   }
+}
+
+Entry* KeyHandle::Put(Value value, int64_t expire_at_ms) {
+  Entry* e = Insert(std::move(value), expire_at_ms);
+  LogPut(e, expire_at_ms);
+  return e;
+}
+
+Entry* KeyHandle::PutEntry(UniqueEntry entry, int64_t expire_at_ms) {
+  if (entry->key() != key_) {  // it would sit in another key's bucket, unreachable
+    std::fprintf(stderr, "%s:%d: PutEntry of another key's entry\n", __FILE__, __LINE__);
+    std::abort();
+  }
+  Entry** link = nullptr;
+  Entry* old = LookupForWrite(&link, /*created=*/false);
+  Entry* e = Link(entry.release(), old, link, expire_at_ms);
+  LogPut(e, expire_at_ms);
   return e;
 }
 
@@ -215,20 +239,18 @@ void KeyHandle::SetExpire(Entry* e, int64_t at_ms) {
 }
 
 bool KeyHandle::Delete() {
-  if (Find() == nullptr) return false;
-  Touch();
   Entry** link = nullptr;
-  table().Find(hash_, key_, &link);
+  if (Lookup(/*touch=*/true, &link) == nullptr) return false;
+  Touch();
   detail::DeferDestroy(table().Unlink(link));
   if (logging()) EffectBuffer::Del(db_, key_);
   return true;
 }
 
 bool KeyHandle::Take(Value* value, int64_t* expire_at_ms) {
-  if (Find() == nullptr) return false;
-  Touch();
   Entry** link = nullptr;
-  table().Find(hash_, key_, &link);
+  if (Lookup(/*touch=*/true, &link) == nullptr) return false;
+  Touch();
   Entry* e = table().Unlink(link);
   *value = std::move(e->value);
   *expire_at_ms = e->expire_at_ms;

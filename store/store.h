@@ -99,6 +99,13 @@ class KeyHandle {
   // Put, PutRange, and as the target of MoveTo and CopyTo (a short string gets an entry of
   // its own, entry.h); it stays readable until the lock is released but writes to it are lost.
   Entry* Put(Value value, int64_t expire_at_ms);
+  // Put for an entry made before the lock: links entry (made for this key by Entry::Create
+  // or CreateEmbedded, in no table) in as the key's entry, in the live one's place if any,
+  // exactly as Put(entry's value, expire_at_ms) would: kKeepTtl keeps the old entry's expiry,
+  // the old access stamp carries over, the same effect is logged. The store owns the entry
+  // from here; the old one is destroyed once the lock is released, and a reader holding its
+  // embedded value keeps the bytes (buffer.h). Returns the entry.
+  Entry* PutEntry(UniqueEntry entry, int64_t expire_at_ms);
   // Deletes the key; returns whether it existed (and was live).
   bool Delete();
   // Sets (at_ms > 0) or removes (0) the expiry of a live entry.
@@ -155,13 +162,24 @@ class KeyHandle {
   friend class Store;
   KeyHandle(Store* store, int db, std::string_view key, uint64_t hash);
   detail::Table& table();
-  Entry* Lookup(bool touch);
+  // *link (optional) receives the pointer to a live entry found, valid until the table
+  // changes.
+  Entry* Lookup(bool touch, Entry*** link = nullptr);
+  // The start of every write that installs a value: the live entry (and its link) or
+  // nullptr, the change reported (WATCH, tracking) and, when the key is missing or created
+  // says so, its creation.
+  Entry* LookupForWrite(Entry*** link, bool created);
   // Installs value without logging; created: always report the key as created (the targets
   // of RENAME, MOVE and COPY), not only when it was missing.
   Entry* Insert(Value value, int64_t expire_at_ms, bool created = false);
-  // Puts a new entry holding value (and old's expiry and access stamp) in old's place in
-  // the table; old is destroyed once the lock is released. Returns the new entry.
-  Entry* Replace(Entry* old, Value value);
+  // Puts fresh (in no table) in as the key's entry: in old's place at link, with old's
+  // expiry and access stamp (old is destroyed once the lock is released), or added as a new
+  // key when old is null; then sets the expiry as Put's expire_at_ms says. Returns fresh.
+  Entry* Link(Entry* fresh, Entry* old, Entry** link, int64_t expire_at_ms);
+  // Sets e's expiry as Put's expire_at_ms says (kKeepTtl leaves it), keeping the count.
+  void AssignExpiry(Entry* e, int64_t expire_at_ms);
+  // Logs what Put(value, expire_at_ms) did, e being the key's entry after it.
+  void LogPut(const Entry* e, int64_t expire_at_ms);
   void ReportCreated();
   // Sets the WatchFlags registered on this key and reports the change (changed hook).
   void Touch(bool expired = false);

@@ -139,17 +139,20 @@ ExpireParse ResolveExpire(CommandContext& ctx, const SetOptions& o, int64_t* at_
                         relative ? ctx.server.store.NowMs() : 0, at_ms);
 }
 
-// The body of SET, SETNX, SETEX, PSETEX and GETSET: value is built before the lock is taken.
-// Reports "set", then "expire" when the command gave a time (expires); with GET a missing
-// key is first a "keymiss", as Redis reads the old value before it writes.
-Result<store::StringSetResult> SetGeneric(CommandContext& ctx, BufRef value,
+// The body of SET, SETNX, SETEX, PSETEX and GETSET, setting args[1] to bytes. The new value
+// (for a short one, the key's whole new entry) is made before the lock is taken, and what
+// the SET does not use is freed after it is released. Reports "set", then "expire" when the
+// command gave a time (expires); with GET a missing key is first a "keymiss", as Redis reads
+// the old value before it writes.
+Result<store::StringSetResult> SetGeneric(CommandContext& ctx, std::string_view bytes,
                                           const store::StringSetOptions& o, bool expires) {
   std::string_view key = ctx.args[1];
+  store::NewString value(key, bytes);
   return ctx.server.store.Access(ctx.db(), key, [&](KeyHandle& h) {
     if (o.get && WantsKeyspaceEvent(ctx.server, kNotifyKeyMiss) && h.Find() == nullptr) {
       NotifyKey(ctx, kNotifyKeyMiss, "keymiss", key);
     }
-    Result<store::StringSetResult> r = store::StringSet(h, std::move(value), o);
+    Result<store::StringSetResult> r = store::StringSet(h, &value, o);
     if (r.ok() && r->done) NotifyKey(ctx, kNotifyString, "set", key);
     if (r.ok() && r->done && expires) NotifyKey(ctx, kNotifyGeneric, "expire", key);
     return r;
@@ -166,7 +169,7 @@ void CmdSet(CommandContext& ctx) {
     return;
   }
   bool expires = o.expire != ExpireKind::kNone && o.expire != ExpireKind::kKeepTtl;
-  Result<store::StringSetResult> r = SetGeneric(ctx, BufRef::Copy(ctx.args[2]), set, expires);
+  Result<store::StringSetResult> r = SetGeneric(ctx, ctx.args[2], set, expires);
   if (ReplyStatus(ctx, r.status())) return;
   if (o.get) {
     ReplyValue(ctx, std::move(r->old));
@@ -179,7 +182,7 @@ void CmdSet(CommandContext& ctx) {
 
 void CmdSetNx(CommandContext& ctx) {
   Result<store::StringSetResult> r =
-      SetGeneric(ctx, BufRef::Copy(ctx.args[2]), {0, SetCondition::kIfMissing, false}, false);
+      SetGeneric(ctx, ctx.args[2], {0, SetCondition::kIfMissing, false}, false);
   ctx.reply.WriteInteger(r.ok() && r->done ? 1 : 0);
 }
 
@@ -192,7 +195,7 @@ void SetExGeneric(CommandContext& ctx, TimeUnit unit) {
     ReplyExpireError(ctx, parsed);
     return;
   }
-  (void)SetGeneric(ctx, BufRef::Copy(ctx.args[3]), set, true);  // fails only with GET
+  (void)SetGeneric(ctx, ctx.args[3], set, true);  // fails only with GET
   ctx.reply.WriteOk();
 }
 
@@ -201,7 +204,7 @@ void CmdPSetEx(CommandContext& ctx) { SetExGeneric(ctx, TimeUnit::kMilliseconds)
 
 void CmdGetSet(CommandContext& ctx) {
   Result<store::StringSetResult> r =
-      SetGeneric(ctx, BufRef::Copy(ctx.args[2]), {0, SetCondition::kAlways, true}, false);
+      SetGeneric(ctx, ctx.args[2], {0, SetCondition::kAlways, true}, false);
   if (ReplyStatus(ctx, r.status())) return;
   ReplyValue(ctx, std::move(r->old));
 }
@@ -276,9 +279,11 @@ void CmdMGet(CommandContext& ctx) {
 // Sets every pair under one lock set (all or nothing for MSETNX); returns whether it did.
 bool MSetGeneric(CommandContext& ctx, bool only_if_none_exist) {
   std::vector<KeyRef> refs = KeyRefs(ctx, 1, 2);
-  std::vector<BufRef> values;
+  std::vector<store::NewString> values;  // made before the locks, freed after them
   values.reserve(refs.size());
-  for (size_t i = 2; i < ctx.args.size(); i += 2) values.push_back(BufRef::Copy(ctx.args[i]));
+  for (size_t i = 2; i < ctx.args.size(); i += 2) {
+    values.emplace_back(ctx.args[i - 1], ctx.args[i]);
+  }
   return ctx.server.store.AccessMany(refs, [&](std::span<KeyHandle> handles) {
     return store::StringSetMany(handles, values, only_if_none_exist, [&](size_t i) {
       NotifyKey(ctx, kNotifyString, "set", handles[i].key());

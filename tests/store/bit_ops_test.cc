@@ -169,7 +169,7 @@ TEST_CASE("setbit logs only the byte it changed, and bit effects replay into the
   live.set_journal(&journal);
   int64_t at = live.NowMs() + 3600 * 1000;
   (void)On(live, "big", [&](KeyHandle& h) {
-    return StringSet(h, BufRef::Copy(std::string(100000, 'x')), {at});
+    return testing::SetBytes(h, std::string(100000, 'x'), {at});
   });
   size_t before = journal.records.size();
   CHECK(SetBit(live, "big", 8 * 50000 + 1, false) == 1);

@@ -75,7 +75,7 @@ TEST_CASE("overwriting a key gives it a new entry and leaves a reader's old byte
   store.Access(0, "k", [](KeyHandle& h) {
     StringSetOptions keep;
     keep.expire_at_ms = kKeepTtl;
-    CHECK(StringSet(h, BufRef::Copy("second"), keep).ok());
+    CHECK(testing::SetBytes(h, "second", keep).ok());
   });
   CHECK(held.view() == "first");
   CHECK(*Get(store, "k") == "second");

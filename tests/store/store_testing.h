@@ -11,6 +11,7 @@
 
 #include "store/journal.h"
 #include "store/store.h"
+#include "store/types/string/string_ops.h"
 
 namespace cairn::store::testing {
 
@@ -22,6 +23,14 @@ inline Value StringValue(std::string_view bytes) {
 inline void Set(Store& store, std::string_view key, std::string_view value,
                 int64_t expire_at_ms = 0, int db = 0) {
   store.Access(db, key, [&](KeyHandle& h) { h.Put(StringValue(value), expire_at_ms); });
+}
+
+// StringSet of bytes on h's key. The new value is made inside the lock here; the server makes
+// it before (string_ops.h, NewString).
+inline Result<StringSetResult> SetBytes(KeyHandle& h, std::string_view bytes,
+                                        const StringSetOptions& o = {}) {
+  NewString value(h.key(), bytes);
+  return StringSet(h, &value, o);
 }
 
 // GET key: the value, or nullopt when the key does not exist (or has expired).

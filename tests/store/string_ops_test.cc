@@ -71,7 +71,7 @@ TEST_CASE("the typed lookup gives the value, nullptr for a missing key, WRONGTYP
 TEST_CASE("SET honours NX, XX and GET, and an expiry in the past deletes the key") {
   Store s;
   auto set = [&](std::string_view value, StringSetOptions o) {
-    return On(s, "k", [&](KeyHandle& h) { return StringSet(h, BufRef::Copy(value), o); });
+    return On(s, "k", [&](KeyHandle& h) { return testing::SetBytes(h, value, o); });
   };
   Result<StringSetResult> r = set("a", {0, SetCondition::kIfExists, false});
   CHECK((r.ok() && !r->done));
@@ -96,11 +96,11 @@ TEST_CASE("SET GET on another type is WRONGTYPE and changes nothing; plain SET r
   Store s;
   MakeHash(s, "h");
   Result<StringSetResult> r = On(s, "h", [](KeyHandle& h) {
-    return StringSet(h, BufRef::Copy("x"), {0, SetCondition::kAlways, true});
+    return testing::SetBytes(h, "x", {0, SetCondition::kAlways, true});
   });
   CHECK(r.status().code() == Code::kWrongType);
   CHECK(On(s, "h", [](KeyHandle& h) { return FindAs<HashObject>(h).ok(); }));
-  r = On(s, "h", [](KeyHandle& h) { return StringSet(h, BufRef::Copy("x"), {}); });
+  r = On(s, "h", [](KeyHandle& h) { return testing::SetBytes(h, "x", {}); });
   CHECK((r.ok() && r->done));
   CHECK(Get(s, "h") == "x");
 }
@@ -199,7 +199,10 @@ TEST_CASE("MSETNX sets nothing when one key exists; MGET skips other types") {
   MakeHash(s, "h");
   std::vector<KeyRef> keys = {{0, "a"}, {0, "b"}, {0, "h"}};
   auto mset = [&](bool nx) {
-    std::vector<BufRef> values = {BufRef::Copy("1"), BufRef::Copy("2"), BufRef::Copy("3")};
+    std::vector<NewString> values;
+    values.emplace_back("a", "1");
+    values.emplace_back("b", "2");
+    values.emplace_back("h", "3");
     return s.AccessMany(keys, [&](std::span<KeyHandle> hs) {
       return StringSetMany(hs, values, nx);
     });
@@ -231,26 +234,28 @@ TEST_CASE("the string ops' logged effects replay into the same keys, values and 
   auto digits = [](const BufRef* c) -> Result<BufRef> {
     return BufRef::Copy(c == nullptr ? "0" : std::string(c->view()) + "0");
   };
-  (void)on("s", [&](KeyHandle& h) { return StringSet(h, BufRef::Copy("v"), {at}); });
+  (void)on("s", [&](KeyHandle& h) { return testing::SetBytes(h, "v", {at}); });
   (void)on("s", [&](KeyHandle& h) {
-    return StringSet(h, BufRef::Copy("w"), {kKeepTtl, SetCondition::kIfExists, true});
+    return testing::SetBytes(h, "w", {kKeepTtl, SetCondition::kIfExists, true});
   });
   (void)on("nx", [&](KeyHandle& h) {
-    return StringSet(h, BufRef::Copy("once"), {0, SetCondition::kIfMissing, false});
+    return testing::SetBytes(h, "once", {0, SetCondition::kIfMissing, false});
   });
   (void)on("a", [](KeyHandle& h) { return StringAppend(h, "abc", 100); });
   (void)on("a", [](KeyHandle& h) { return StringAppend(h, "def", 100); });
   (void)on("r", [](KeyHandle& h) { return StringSetRange(h, 4, "xy", 100); });
   (void)on("r", [](KeyHandle& h) { return StringSetRange(h, 0, "ab", 100); });
   (void)on("n", [&](KeyHandle& h) { return StringUpdate(h, digits); });
-  (void)on("n", [&](KeyHandle& h) { return StringSet(h, BufRef::Copy("1"), {at}); });
+  (void)on("n", [&](KeyHandle& h) { return testing::SetBytes(h, "1", {at}); });
   (void)on("n", [&](KeyHandle& h) { return StringUpdate(h, digits); });
-  (void)on("ex", [&](KeyHandle& h) { return StringSet(h, BufRef::Copy("e"), {at}); });
+  (void)on("ex", [&](KeyHandle& h) { return testing::SetBytes(h, "e", {at}); });
   (void)on("ex", [](KeyHandle& h) { return StringGetEx(h, 0); });
-  (void)on("gone", [&](KeyHandle& h) { return StringSet(h, BufRef::Copy("g"), {}); });
+  (void)on("gone", [&](KeyHandle& h) { return testing::SetBytes(h, "g", {}); });
   (void)on("gone", [](KeyHandle& h) { return StringGetDel(h); });
   std::vector<KeyRef> keys = {{0, "m1"}, {0, "m2"}};
-  std::vector<BufRef> values = {BufRef::Copy("x"), BufRef::Copy("y")};
+  std::vector<NewString> values;
+  values.emplace_back("m1", "x");
+  values.emplace_back("m2", std::string(300, 'y'));
   live.AccessMany(keys, [&](std::span<KeyHandle> hs) { StringSetMany(hs, values, true); });
 
   Store replayed;
@@ -264,7 +269,7 @@ TEST_CASE("the string ops' logged effects replay into the same keys, values and 
   CHECK(ExpireAt(replayed, "n") == at);
   CHECK(ExpireAt(replayed, "ex") == 0);
   CHECK_FALSE(Get(replayed, "gone").has_value());
-  CHECK(Get(replayed, "m2") == "y");
+  CHECK(Get(replayed, "m2") == std::string(300, 'y'));
 }
 
 }  // namespace

@@ -50,25 +50,44 @@ Result<BufRef> StringGet(KeyHandle& h) {
   return *found != nullptr ? **found : BufRef();
 }
 
-// The value buffer is built by the caller before the lock is taken, so the critical section
-// is a lookup and a pointer swap.
-Result<StringSetResult> StringSet(KeyHandle& h, BufRef value, const StringSetOptions& o) {
-  StringSetResult r;
-  Entry* e = h.Find();
-  if (o.get && e != nullptr) {
-    if (e->value.type != kTypeOf<BufRef>) return Code::kWrongType;
-    r.old = e->value.str;
+NewString::NewString(std::string_view key, std::string_view bytes) {
+  if (Entry::EmbedsString(key.size(), bytes.size())) {
+    entry_.reset(Entry::CreateEmbedded(key, bytes));
+  } else {
+    buffer_ = BufRef::Copy(bytes);
   }
-  if ((o.condition == SetCondition::kIfMissing && e != nullptr) ||
-      (o.condition == SetCondition::kIfExists && e == nullptr)) {
-    return r;
+}
+
+void NewString::Install(KeyHandle& h, int64_t expire_at_ms) {
+  if (entry_) {
+    h.PutEntry(std::move(entry_), expire_at_ms);
+  } else {
+    h.Put(StringValue(std::move(buffer_)), expire_at_ms);
+  }
+}
+
+// The new value was made by the caller before the lock was taken, so the critical section
+// is a lookup and a pointer swap. A plain SET does not look first: Put and PutEntry find the
+// old entry (expiring it if due) in the one walk of its chain that links the new one.
+Result<StringSetResult> StringSet(KeyHandle& h, NewString* value, const StringSetOptions& o) {
+  StringSetResult r;
+  if (o.get || o.condition != SetCondition::kAlways) {
+    Entry* e = h.Find();
+    if (o.get && e != nullptr) {
+      if (e->value.type != kTypeOf<BufRef>) return Code::kWrongType;
+      r.old = e->value.str;
+    }
+    if ((o.condition == SetCondition::kIfMissing && e != nullptr) ||
+        (o.condition == SetCondition::kIfExists && e == nullptr)) {
+      return r;
+    }
   }
   r.done = true;
   if (o.expire_at_ms > 0 && o.expire_at_ms <= h.now_ms()) {
     h.Delete();  // EXAT/PXAT in the past: the new value would expire at once
     return r;
   }
-  h.Put(StringValue(std::move(value)), o.expire_at_ms);
+  value->Install(h, o.expire_at_ms);
   return r;
 }
 
@@ -108,7 +127,7 @@ void StringGetMany(std::span<KeyHandle> handles, std::span<BufRef> values) {
   }
 }
 
-bool StringSetMany(std::span<KeyHandle> handles, std::span<BufRef> values,
+bool StringSetMany(std::span<KeyHandle> handles, std::span<NewString> values,
                    bool only_if_none_exist, SetEachFn on_set) {
   if (only_if_none_exist) {
     for (KeyHandle& h : handles) {
@@ -116,7 +135,7 @@ bool StringSetMany(std::span<KeyHandle> handles, std::span<BufRef> values,
     }
   }
   for (size_t i = 0; i < handles.size(); ++i) {
-    handles[i].Put(StringValue(std::move(values[i])), 0);
+    values[i].Install(handles[i], 0);
     on_set(i);
   }
   return true;

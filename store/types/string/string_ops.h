@@ -53,9 +53,40 @@ struct StringSetResult {
   BufRef old;         // get: the old value (null when the key was missing)
 };
 
-// SET, SETNX, SETEX, PSETEX, GETSET: installs value unless the condition fails. kWrongType
-// only with get, when the old value is not a string (then nothing changes).
-Result<StringSetResult> StringSet(KeyHandle& h, BufRef value, const StringSetOptions& o);
+// A SET's new value, made by the command before it takes the key's shard lock, so that the
+// locked section only links it in. A value that embeds (Entry::EmbedsString: at most
+// Buffer::kMaxEmbeddedSize bytes, a key of at most Entry::kMaxEmbeddingKeyLen) is made as
+// the key's whole new entry, key and value in one allocation: the only one such a SET makes.
+// A longer value is made as a buffer of its own, installed in the key's entry.
+//
+// Ownership: the caller's, on the calling thread. StringSet takes the entry or buffer only
+// when it installs it; what it leaves (NX on an existing key, XX on a missing one, WRONGTYPE
+// with GET, an expiry in the past) is freed when the NewString is destroyed — so keep it
+// alive past the Access call, and the free happens after the shard lock is released (inside
+// MULTI/EXEC, when the command is done, while the transaction still holds its locks).
+class NewString {
+ public:
+  // Copies bytes, the value for key (which must be the key it is installed in).
+  NewString(std::string_view key, std::string_view bytes);
+  NewString(NewString&&) noexcept = default;
+  NewString& operator=(NewString&&) noexcept = default;
+
+ private:
+  friend Result<StringSetResult> StringSet(KeyHandle& h, NewString* value,
+                                           const StringSetOptions& o);
+  friend bool StringSetMany(std::span<KeyHandle> handles, std::span<NewString> values,
+                            bool only_if_none_exist, detail::FunctionRef<void(size_t i)> on_set);
+  // Installs the value as h's key's (KeyHandle::Put), taking the entry or the buffer.
+  void Install(KeyHandle& h, int64_t expire_at_ms);
+
+  UniqueEntry entry_;  // a value that embeds
+  BufRef buffer_;      // any other
+};
+
+// SET, SETNX, SETEX, PSETEX, GETSET: installs value unless the condition fails (see
+// NewString for what it takes). kWrongType only with get, when the old value is not a string
+// (then nothing changes).
+Result<StringSetResult> StringSet(KeyHandle& h, NewString* value, const StringSetOptions& o);
 
 // GETDEL: the value (null when missing), deleting the key.
 Result<BufRef> StringGetDel(KeyHandle& h);
@@ -71,11 +102,12 @@ Result<BufRef> StringGetEx(KeyHandle& h, int64_t expire_at_ms, ExpiryChange* cha
 // MGET: a reference to each key's value; null for a missing key or another type.
 void StringGetMany(std::span<KeyHandle> handles, std::span<BufRef> values);
 
-// MSET / MSETNX: sets handles[i] to values[i] with no expiry (a later pair of the same key
-// wins); with only_if_none_exist nothing is set when any key exists. Returns whether it set.
-// on_set(i) runs right after handles[i] is set (keyspace notifications report each key).
+// MSET / MSETNX: sets handles[i] to values[i] (made for handles[i]'s key, see NewString)
+// with no expiry (a later pair of the same key wins); with only_if_none_exist nothing is set
+// when any key exists. Returns whether it set. on_set(i) runs right after handles[i] is set
+// (keyspace notifications report each key).
 using SetEachFn = detail::FunctionRef<void(size_t i)>;
-bool StringSetMany(std::span<KeyHandle> handles, std::span<BufRef> values,
+bool StringSetMany(std::span<KeyHandle> handles, std::span<NewString> values,
                    bool only_if_none_exist, SetEachFn on_set = [](size_t) {});
 
 // APPEND: appends tail (creating the key); returns the new length. The TTL stays. kTooLarge
