@@ -7,8 +7,11 @@
 // Run() executes on a thread of its own. When it returns, the client's own I/O thread runs
 // the same command again with BlockRequest::retry set and `background` holding the finished
 // job; that second run replies, in order with the client's other replies. If the client is
-// gone by then, Abandon() is called instead, on that I/O thread. At shutdown a job still
-// running is waited for: a long Run() should look at ServerState::shutting_down and stop.
+// gone by then, Abandon() is called instead, on that I/O thread (a second run may call it
+// too, for a job that failed). At shutdown a job still running is waited for, and then
+// neither happens: a long Run() should look at ServerState::shutting_down and stop. When
+// the I/O thread already runs its most jobs (IoThread::kMaxJobs), Run() executes on the
+// I/O thread itself, and the rest is the same.
 //
 // Threading: Run() on the job's thread; Abandon() and the command's second run on the
 // client's I/O thread, after Run() has returned.

@@ -299,7 +299,7 @@ void Execute(ServerState& server, ClientState& client, ThreadStats& stats, resp:
   counters.calls.Add();
   counters.usec.Add(static_cast<uint64_t>(ns / 1000));
   NoteCommandDuration(server, client, counters, *spec, args, ns,
-                      block == nullptr || !block->requested);
+                      block == nullptr || (!block->requested && block->background == nullptr));
   if (writer.errors_written() != errors_before) {
     counters.failed_calls.Add();
     if (writer.relayed_errors() == relayed_before) stats.NoteErrors(writer.last_error_code());

@@ -402,10 +402,14 @@ bool Connection::StartBlocking(resp::Writer& writer) {
 
 void Connection::StartBackground() {
   background_args_.assign(parser_.args().begin(), parser_.args().end());
+  background_spec_ = client_.last_command.load(std::memory_order_relaxed);
   in_background_ = true;
   std::shared_ptr<BackgroundJob> job = std::move(block_.background);
   block_ = BlockRequest{};
-  thread_->RunInBackground(client_.id, std::move(job));
+  if (thread_->RunInBackground(client_.id, job)) return;
+  // No thread for it (too many jobs, or none could start): it runs here after all.
+  job->Run();
+  thread_->Post([thread = thread_, id = client_.id, job] { thread->FinishJob(id, job); });
 }
 
 void Connection::OnBackgroundDone(std::shared_ptr<BackgroundJob> job) {
@@ -422,8 +426,8 @@ void Connection::OnBackgroundDone(std::shared_ptr<BackgroundJob> job) {
   resp::Writer writer(&out_, client_.protocol.load(std::memory_order_relaxed));
   uint64_t start = sent_total_ + out_.size();
   ServerState* state = thread_->state();
-  const CommandSpec* spec = state->commands.Find(views[0]);
-  (void)ExecuteAgain(*state, client_, *thread_->stats(), writer, *spec, views, second_run);
+  (void)ExecuteAgain(*state, client_, *thread_->stats(), writer, *background_spec_, views,
+                     second_run);
   GateReply(start, store::Store::TakeObservedLsn());
   ++replies_;
   if (client_.close_after_reply || client_.kill_requested.load()) close_after_flush_ = true;

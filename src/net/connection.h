@@ -65,7 +65,8 @@ class Connection {
   // A blocked command was served on another thread (blocking.h): sends its reply once lsn is
   // durable and resumes the client's later commands.
   void OnUnblocked(std::string reply, uint64_t lsn);
-  bool blocked() const { return waiter_ != nullptr; }
+  // Waiting for something other than its own input: blocked on keys, or for a background job.
+  bool held() const { return waiter_ != nullptr || in_background_; }
   // The background job this client's command started (background_job.h) has finished: runs
   // the command again to reply, then the client's later commands.
   void OnBackgroundDone(std::shared_ptr<BackgroundJob> job);
@@ -181,8 +182,9 @@ class Connection {
   bool paused_for_wal_ = false;        // reading paused by PauseForWal
   BlockRequest block_;                 // filled by a blocking handler during Execute
   std::shared_ptr<Waiter> waiter_;     // while blocked
-  // While a background job runs for the last command: its arguments, for the second run.
+  // While a background job runs for the last command: the command, for the second run.
   bool in_background_ = false;
+  const CommandSpec* background_spec_ = nullptr;
   std::vector<std::string> background_args_;
   uv_timer_t* block_timer_ = nullptr;  // created on the first timed block; closed with us
   int64_t soft_limit_since_ms_ = 0;

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <system_error>
 
 #include "src/base/log.h"
 #include "src/net/connection.h"
@@ -120,22 +121,31 @@ void IoThread::Post(std::function<void()> task) {
   uv_async_send(&async_);
 }
 
-void IoThread::RunInBackground(uint64_t id, std::shared_ptr<BackgroundJob> job) {
+bool IoThread::RunInBackground(uint64_t id, std::shared_ptr<BackgroundJob> job) {
   ReapJobs();
+  if (jobs_.size() >= kMaxJobs) return false;
   auto done = std::make_shared<std::atomic<bool>>(false);
-  std::thread thread([this, id, job, done] {
-    job->Run();
-    Post([this, id, job] {
-      auto it = connections_.find(id);
-      if (it != connections_.end()) {
-        it->second->OnBackgroundDone(job);
-      } else {
-        job->Abandon();
-      }
+  std::thread thread;
+  try {  // std::thread reports a failed pthread_create only by throwing
+    thread = std::thread([this, id, job, done] {
+      job->Run();
+      Post([this, id, job] { FinishJob(id, job); });
+      done->store(true);
     });
-    done->store(true);
-  });
+  } catch (const std::system_error&) {
+    return false;
+  }
   jobs_.push_back({std::move(thread), std::move(done)});
+  return true;
+}
+
+void IoThread::FinishJob(uint64_t id, const std::shared_ptr<BackgroundJob>& job) {
+  auto it = connections_.find(id);
+  if (it != connections_.end()) {
+    it->second->OnBackgroundDone(job);
+  } else {
+    job->Abandon();
+  }
 }
 
 void IoThread::ReapJobs() {
@@ -326,8 +336,10 @@ void IoThread::CloseIdleClients() {
   int64_t now = WallMs();
   for (auto it = connections_.begin(); it != connections_.end();) {
     Connection* c = (it++)->second;
-    // As in Redis, the idle timeout spares blocked clients and subscribers.
-    if (c->blocked() || IsSubscriber(c->client())) continue;
+    // As in Redis, the idle timeout spares blocked clients, subscribers, MONITORs and
+    // replicas (from their SYNC on: one whose RDB is still being built is waiting, not idle).
+    const ClientState& client = c->client();
+    if (c->held() || IsSubscriber(client) || client.monitor || client.replica.load()) continue;
     int64_t idle_ms = now - c->client().last_interaction_ms.load(std::memory_order_relaxed);
     if (idle_ms > int64_t{timeout_s} * 1000) {
       Log(LogLevel::kVerbose, "Closing idle client");

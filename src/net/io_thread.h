@@ -46,9 +46,14 @@ class IoThread {
   // Runs task on this thread's loop. Any thread. Tasks posted after Stop() are dropped.
   void Post(std::function<void()> task);
   // Runs job (background_job.h) on a thread of its own for client id's command, then, on
-  // this loop, resumes that client's connection with it (Connection::OnBackgroundDone), or
-  // abandons it if the connection is gone. Loop thread. Stop() waits for running jobs.
-  void RunInBackground(uint64_t id, std::shared_ptr<BackgroundJob> job);
+  // this loop, FinishJob. False (nothing started) when kMaxJobs already run on this thread
+  // or no thread could be started. Loop thread. Stop() waits for running jobs.
+  bool RunInBackground(uint64_t id, std::shared_ptr<BackgroundJob> job);
+  // Resumes client id's connection with its finished job (Connection::OnBackgroundDone), or
+  // abandons the job if the connection is gone. Loop thread.
+  void FinishJob(uint64_t id, const std::shared_ptr<BackgroundJob>& job);
+  // At most this many background jobs (each holds a whole RDB in memory) per I/O thread.
+  static constexpr size_t kMaxJobs = 2;
   // Hands an accepted socket to this thread, which wraps it in a Connection. Any thread.
   // Sockets wait in their own queue, not among the tasks, so that a thread busy in a script
   // can still open them and answer BUSY (ServeBusy) without running arbitrary tasks.

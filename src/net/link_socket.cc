@@ -127,6 +127,7 @@ Status LinkSocket::WaitForTls(int rc, const char* doing, int64_t deadline_ms) {
 }
 
 Status LinkSocket::Send(std::string_view bytes, int64_t timeout_ms) {
+  timed_out_ = false;  // a failure below that is not a wait's is no timeout
   while (!bytes.empty()) {
     if (ssl_ != nullptr) {
       ERR_clear_error();
@@ -153,6 +154,7 @@ Status LinkSocket::Send(std::string_view bytes, int64_t timeout_ms) {
 }
 
 Status LinkSocket::Receive(std::string* in, int64_t deadline_ms) {
+  timed_out_ = false;  // a failure below that is not a wait's is no timeout
   size_t old = in->size();
   in->resize(old + kReadChunk);
   Status st;

@@ -8,8 +8,8 @@
 // is an error, never SIGPIPE: plain sends use MSG_NOSIGNAL, and OpenSSL's writes rely on the
 // server ignoring SIGPIPE (server.cc).
 //
-// Thread-safety: one thread uses it; Shutdown() (or shutdown(2) on fd()) may come from any
-// thread and ends the current wait.
+// Thread-safety: one thread uses it; shutdown(2) on fd() may come from any thread and ends
+// the current wait.
 #pragma once
 
 #include <cstdint>
@@ -48,7 +48,8 @@ class LinkSocket {
   // cancel, the peer closing, an error).
   [[nodiscard]] Status Receive(std::string* in, int64_t deadline_ms);
 
-  // How the last failed wait ended.
+  // Whether a wait was ever cancelled; whether the last Send/Receive failed by reaching its
+  // deadline (not by an error or the peer closing).
   bool was_cancelled() const { return was_cancelled_; }
   bool timed_out() const { return timed_out_; }
   // The socket, for shutdown(2) from another thread; -1 before Connect.

@@ -66,14 +66,43 @@ class RdbJobTest(unittest.TestCase):
             pass
         self.assertEqual(self.server.wait_exit(30), 0, self.server.log_text()[-2000:])
 
-    def test_the_file_arrives_whole_while_other_clients_are_served(self):
-        conn = self.start_sync(rdb_only=True)
-        others = [self.server.client() for _ in range(8)]
-        for c in others:
-            self.assertEqual(c.incr("counter"), others.index(c) + 1)
+    def assert_whole_file(self, conn):
         data, closed = conn.read_until_close(timeout=60)
         self.assertTrue(closed)
         self.assertTrue(data.startswith(b"$"), data[:50])
         header, _, body = data.partition(b"\r\n")
         self.assertEqual(len(body), int(header[1:]))
         self.assertTrue(body.startswith(b"REDIS0010"), body[:20])
+
+    def test_the_file_arrives_whole_while_other_clients_are_served(self):
+        conn = self.start_sync(rdb_only=True)
+        others = [self.server.client() for _ in range(8)]
+        for c in others:
+            self.assertEqual(c.incr("counter"), others.index(c) + 1)
+        self.assert_whole_file(conn)
+
+    def test_more_files_at_once_than_jobs_all_arrive_whole(self):
+        # More than two per I/O thread: the ones past the limit are built on the thread.
+        conns = [self.start_sync(rdb_only=True) for _ in range(6)]
+        for conn in conns:
+            self.assert_whole_file(conn)
+
+
+class ReplicaIdleTest(unittest.TestCase):
+    """`timeout` closes idle clients, but never a replica (from its SYNC on), as in Redis: a
+    replica waiting for its RDB, or one with nothing to acknowledge, is not idle."""
+
+    def test_a_replica_that_sends_nothing_is_not_closed_by_timeout(self):
+        server = ServerProcess(["--timeout", "1", "--repl-diskless-sync-delay", "0"]).start()
+        self.addCleanup(server.stop)
+        conn = server.raw_connection(timeout=10)
+        self.addCleanup(conn.close)
+        conn.send_command("SYNC")
+        # Past the idle timeout without a word from the replica (it reads what comes).
+        data, closed = conn.read_until_close(timeout=3.5)
+        self.assertFalse(closed)
+        self.assertIn(b"REDIS", data)  # the RDB came ($<length>, or Redis's $EOF:<mark>)
+        server.client().set("after-the-timeout", "1")
+        data, closed = conn.read_until_close(timeout=2)
+        self.assertFalse(closed)
+        self.assertIn(b"after-the-timeout", data)

@@ -104,6 +104,18 @@ class TlsReplicationTest(unittest.TestCase):
         self.follow(replica, port)
         self.assert_replicates(primary, replica)
 
+    def test_a_tls_link_the_primary_drops_resumes_with_a_partial_resync(self):
+        primary, port = self.primary(REFERENCE_BINARY)
+        replica = self.start(tls_args())
+        self.follow(replica, port)
+        self.assert_replicates(primary, replica)
+        pc = primary.client()
+        self.assertEqual(pc.execute_command("CLIENT", "KILL", "TYPE", "replica"), 1)
+        pc.set("after-the-cut", "1")
+        wait_until(lambda: replica.client().get("after-the-cut") == b"1", "the link to resume")
+        self.assertEqual(pc.info("stats")["sync_partial_ok"], 1)
+        self.assertEqual(dataset(pc), dataset(replica.client()))
+
     def test_the_client_certificate_files_are_what_the_replica_presents(self):
         primary, port = self.primary(REFERENCE_BINARY)
         # Its own certificate comes from a CA the primary does not trust; the client files
