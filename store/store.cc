@@ -93,12 +93,13 @@ Entry* KeyHandle::Find() { return Lookup(true); }
 
 Entry* KeyHandle::Peek() { return Lookup(false); }
 
-Entry* KeyHandle::Lookup(bool touch, Entry*** found_link) {
+Entry* KeyHandle::Lookup(bool touch, Entry*** found_link, bool for_write) {
   Entry** link = nullptr;
   Entry* e = table().Find(hash_, key_, &link);
   if (e == nullptr) return nullptr;
   if (e->has_expire() && !replaying && e->expire_at_ms <= now_ms()) {
-    if (store_->ExpiryPaused()) return nullptr;  // logically gone, deleted after the pause
+    // Logically gone; deleted after the pause, or now by a write.
+    if (store_->ExpiryPaused() && !for_write) return nullptr;
     // Expiry is part of the log's history: the delete is logged like any other, in the
     // same record as whatever this command writes next, so replay (which never expires by
     // the clock) sees the key vanish exactly where clients saw it vanish.
@@ -133,7 +134,7 @@ void KeyHandle::Touch(bool expired) {
 // Lazy expiry first, then the write's own report: whoever watches sees the old key expire
 // before the new value arrives.
 Entry* KeyHandle::LookupForWrite(Entry*** link, bool created) {
-  Entry* e = Lookup(/*touch=*/true, link);
+  Entry* e = Lookup(/*touch=*/true, link, /*for_write=*/true);
   Touch();
   if (e == nullptr || created) ReportCreated();
   return e;
@@ -240,7 +241,7 @@ void KeyHandle::SetExpire(Entry* e, int64_t at_ms) {
 
 bool KeyHandle::Delete() {
   Entry** link = nullptr;
-  if (Lookup(/*touch=*/true, &link) == nullptr) return false;
+  if (Lookup(/*touch=*/true, &link, /*for_write=*/true) == nullptr) return false;
   Touch();
   detail::DeferDestroy(table().Unlink(link));
   if (logging()) EffectBuffer::Del(db_, key_);
@@ -249,7 +250,7 @@ bool KeyHandle::Delete() {
 
 bool KeyHandle::Take(Value* value, int64_t* expire_at_ms) {
   Entry** link = nullptr;
-  if (Lookup(/*touch=*/true, &link) == nullptr) return false;
+  if (Lookup(/*touch=*/true, &link, /*for_write=*/true) == nullptr) return false;
   Touch();
   Entry* e = table().Unlink(link);
   *value = std::move(e->value);

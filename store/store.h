@@ -163,8 +163,10 @@ class KeyHandle {
   KeyHandle(Store* store, int db, std::string_view key, uint64_t hash);
   detail::Table& table();
   // *link (optional) receives the pointer to a live entry found, valid until the table
-  // changes.
-  Entry* Lookup(bool touch, Entry*** link = nullptr);
+  // changes. for_write: while expiry is paused, an expired key is still deleted (logged),
+  // as a write must not leave it beside a new entry for the same key (Redis 7.0 deletes it
+  // on a writable replica too); a read only sees it as missing.
+  Entry* Lookup(bool touch, Entry*** link = nullptr, bool for_write = false);
   // The start of every write that installs a value: the live entry (and its link) or
   // nullptr, the change reported (WATCH, tracking) and, when the key is missing or created
   // says so, its creation.

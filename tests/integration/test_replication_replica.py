@@ -231,6 +231,20 @@ class ReplicaOfRedisTest(unittest.TestCase):
         wait_for(lambda: primary.client().get("short") is None, "expiry on the primary")
         wait_for(lambda: rc.dbsize() == 0, "the primary's DEL to reach the replica")
 
+    def test_a_write_on_a_writable_replica_replaces_a_key_past_its_ttl(self):
+        primary = self.track(start_primary(["--enable-debug-command", "yes"]))
+        replica = self.track(ServerProcess(["--replica-read-only", "no"]).start())
+        rc = self.replica_of(primary, replica)
+        pc = primary.client()
+        pc.execute_command("DEBUG", "SET-ACTIVE-EXPIRE", "0")  # the primary sends no DEL
+        pc.set("short", "v", px=2000)
+        wait_for(lambda: rc.dbsize() == 1, "the SET")
+        wait_for(lambda: rc.get("short") is None, "short to read as missing")
+        self.assertEqual(rc.set("short", "local"), True)
+        self.assertEqual(rc.get("short"), b"local")
+        self.assertEqual(rc.dbsize(), 1)
+        self.assertEqual(list(rc.scan_iter()), [b"short"])
+
     def test_stale_data_refused_when_the_link_is_down(self):
         primary = self.track(start_primary())
         replica = self.track(ServerProcess().start())
