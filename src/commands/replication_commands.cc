@@ -19,7 +19,9 @@
 // leaves only once the log is durable through the capture's cut. Where a command cannot wait
 // (no BlockRequest: inside MULTI, in-process tests) the file is built in place.
 #include <charconv>
+#include <chrono>
 #include <string>
+#include <thread>
 
 #include "resp/number.h"
 #include "src/base/log.h"
@@ -86,7 +88,7 @@ Status BuildRdb(ServerState& server, uint64_t repl_offset, std::string* rdb, uin
   options.aux.emplace_back("repl-id", server.primary.replid());
   options.aux.emplace_back("repl-offset", std::to_string(repl_offset));
   options.function_meta_prefix = std::string(kFunctionMetaPrefix);
-  Result<rdb::RdbSaveInfo> saved = RetryWhileBusy<rdb::RdbSaveInfo>([&] {
+  auto save = [&] {
     rdb->clear();
     return rdb::SaveRdb(server.store, options, [&](std::string_view bytes) {
       if (server.shutting_down.load(std::memory_order_relaxed)) {
@@ -95,7 +97,15 @@ Status BuildRdb(ServerState& server, uint64_t repl_offset, std::string* rdb, uin
       rdb->append(bytes);
       return Status::Ok();
     });
-  });
+  };
+  // One capture runs at a time (kBusy while another does): several replicas syncing at once
+  // take turns, however long each build is, rather than failing after a fixed wait.
+  Result<rdb::RdbSaveInfo> saved = save();
+  while (!saved.ok() && saved.status().code() == Code::kBusy &&
+         !server.shutting_down.load(std::memory_order_relaxed)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    saved = save();
+  }
   if (!saved.ok()) return saved.status();
   *cut_lsn = saved->lsn;
   return Status::Ok();
