@@ -49,6 +49,7 @@ std::shared_ptr<Script> LoadBody(CommandContext& ctx, std::string_view body) {
     }
     Script probe;
     probe.sha = Sha1Hex(body);
+    probe.lua_name = "f_" + probe.sha;
     probe.body = std::string(body);
     probe.header = *header;
     if (Status st = ScriptEngine::ForThread(ctx.server).Load(probe); !st.ok()) {
@@ -67,25 +68,27 @@ std::shared_ptr<Script> LoadBody(CommandContext& ctx, std::string_view body) {
 void EvalGeneric(CommandContext& ctx, bool by_sha, bool ro_command) {
   size_t numkeys = 0;
   if (!ParseNumKeys(ctx, &numkeys)) return;
-  std::shared_ptr<Script> script;
+  std::shared_ptr<Script> owned;  // EVAL's; EVALSHA's lives in the engine's copy of the cache
+  Script* script = nullptr;
   if (by_sha) {
-    if (ctx.args[1].size() == 40) script = ctx.server.scripts.Find(ctx.args[1]);
+    ScriptEngine& engine = ScriptEngine::ForThread(ctx.server);
+    script = engine.FindScript(ctx.args[1]);
     if (script == nullptr) {
       ctx.reply.WriteError(kNoScriptError);
       return;
     }
-    if (Status st = ScriptEngine::ForThread(ctx.server).Load(*script); !st.ok()) {
+    if (Status st = engine.Load(*script); !st.ok()) {
       ctx.reply.WriteError("ERR " + std::string(st.message()));
       return;
     }
   } else {
-    script = LoadBody(ctx, ctx.args[1]);
-    if (script == nullptr) return;
+    owned = LoadBody(ctx, ctx.args[1]);
+    if (owned == nullptr) return;
+    script = owned.get();
   }
   if (!MayRunScript(ctx, script->header.flags, ro_command)) return;
-  std::string function = "f_" + script->sha;
   RunRequest request;
-  request.function = function;
+  request.function = script->lua_name;
   request.funcname = script->sha;
   request.keys = ctx.args.subspan(3, numkeys);
   request.args = ctx.args.subspan(3 + numkeys);
@@ -94,6 +97,8 @@ void EvalGeneric(CommandContext& ctx, bool by_sha, bool ro_command) {
                                      (script->header.flags & kScriptNoWrites));
   request.is_eval = true;
   request.lock_mode = &script->lock_mode;
+  // The engine FindScript used: nothing in between can replace it (no other command runs
+  // on this thread meanwhile).
   ScriptEngine::ForThread(ctx.server).Run(ctx, request);
 }
 

@@ -247,16 +247,11 @@ bool ExecuteAgain(ServerState& server, ClientState& client, ThreadStats& stats,
   return true;
 }
 
-void Execute(ServerState& server, ClientState& client, ThreadStats& stats, resp::Writer& writer,
-             std::span<const std::string_view> args, BlockRequest* block) {
-  stats.commands_processed.Add();
-  // As in Redis, unknown commands and wrong arity are reported before authentication.
-  const CommandSpec* spec = Resolve(server, stats, writer, args);
-  if (spec == nullptr) {
-    stats.NoteErrors(writer.last_error_code());
-    AbortQueueing(client);
-    return;
-  }
+namespace {
+
+// Execute from the refusals on, for a resolved command.
+void Run(ServerState& server, ClientState& client, ThreadStats& stats, resp::Writer& writer,
+         const CommandSpec* spec, std::span<const std::string_view> args, BlockRequest* block) {
   if (Refused(server, client, *spec, args, writer)) {
     stats.per_command[spec->id].rejected_calls.Add();
     stats.NoteErrors(writer.last_error_code());
@@ -312,6 +307,34 @@ void Execute(ServerState& server, ClientState& client, ThreadStats& stats, resp:
     block->replied_at_once = true;
   }
   if (spec->flags & kWrite) server.blocking.NoteWrite(*spec, ctx.db(), args);
+}
+
+}  // namespace
+
+void Execute(ServerState& server, ClientState& client, ThreadStats& stats, resp::Writer& writer,
+             std::span<const std::string_view> args, BlockRequest* block) {
+  stats.commands_processed.Add();
+  // As in Redis, unknown commands and wrong arity are reported before authentication.
+  const CommandSpec* spec = Resolve(server, stats, writer, args);
+  if (spec == nullptr) {
+    stats.NoteErrors(writer.last_error_code());
+    AbortQueueing(client);
+    return;
+  }
+  Run(server, client, stats, writer, spec, args, block);
+}
+
+void ExecuteResolved(ServerState& server, ClientState& client, ThreadStats& stats,
+                     resp::Writer& writer, const CommandSpec& spec,
+                     std::span<const std::string_view> args, BlockRequest* block) {
+  stats.commands_processed.Add();
+  if (HasOverlongKey(server, spec, args)) [[unlikely]] {
+    writer.WriteError(errors::kKeyTooLong);
+    stats.per_command[spec.id].rejected_calls.Add();
+    stats.NoteErrors(writer.last_error_code());
+    return;
+  }
+  Run(server, client, stats, writer, &spec, args, block);
 }
 
 }  // namespace cairn::server

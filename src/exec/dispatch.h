@@ -20,6 +20,13 @@ struct BlockRequest;
 void Execute(ServerState& server, ClientState& client, ThreadStats& stats, resp::Writer& writer,
              std::span<const std::string_view> args, BlockRequest* block = nullptr);
 
+// Execute for a caller that has resolved args to spec and checked its arity itself (a
+// script's redis.call, with its own error texts for both): the same checks and accounting
+// from authentication on, without a second lookup.
+void ExecuteResolved(ServerState& server, ClientState& client, ThreadStats& stats,
+                     resp::Writer& writer, const CommandSpec& spec,
+                     std::span<const std::string_view> args, BlockRequest* block = nullptr);
+
 // Runs spec's handler again for a command that was counted when it was made: a blocked
 // command being served, or the second run after a background job (background_job.h), with
 // again.retry set. Unless it asks to block again, adds its time to the command's statistics

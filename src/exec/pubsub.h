@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "resp/writer.h"
+#include "src/base/string_hash.h"
 #include "src/exec/client.h"
 
 namespace cairn::server {
@@ -66,13 +67,8 @@ class PubSub {
       const std::function<bool(SubKind, std::string_view)>& keep) const;
 
  private:
-  // Looked up by string_view without building a std::string (PUBLISH's hot path).
-  struct NameHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
   using Index =
-      std::unordered_map<std::string, std::vector<ClientState*>, NameHash, std::equal_to<>>;
+      std::unordered_map<std::string, std::vector<ClientState*>, StringViewHash, std::equal_to<>>;
   Index& IndexOf(SubKind kind);
   const Index& IndexOf(SubKind kind) const;
   void RemoveLocked(ClientState& client, SubKind kind, const std::string& name);

@@ -9,6 +9,8 @@
 namespace cairn::server {
 namespace {
 
+constexpr size_t kShaHexLen = 40;  // a SHA-1 in hex
+
 struct FlagName {
   uint32_t flag;
   std::string_view name;
@@ -86,16 +88,21 @@ Result<ScriptHeader> ParseShebang(std::string_view body) {
 }
 
 std::shared_ptr<Script> ScriptCache::Find(std::string_view sha) const {
-  std::string key(sha);
-  for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  char lower[kShaHexLen];
+  if (sha.size() != kShaHexLen) return nullptr;
+  for (size_t i = 0; i < kShaHexLen; ++i) {
+    char c = sha[i];
+    lower[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c;
+  }
   std::shared_lock lock(mu_);
-  auto it = scripts_.find(key);
+  auto it = scripts_.find(std::string_view(lower, kShaHexLen));
   return it == scripts_.end() ? nullptr : it->second;
 }
 
 std::shared_ptr<Script> ScriptCache::Add(std::string body, ScriptHeader header) {
   auto script = std::make_shared<Script>();
   script->sha = Sha1Hex(body);
+  script->lua_name = "f_" + script->sha;
   script->body = std::move(body);
   script->header = header;
   std::unique_lock lock(mu_);
@@ -121,20 +128,17 @@ size_t ScriptCache::memory_bytes() const {
   return bytes_;
 }
 
-void RunningScripts::Begin(ScriptRun* run) {
-  std::lock_guard lock(mu_);
-  runs_.push_back(run);
-}
-
 void RunningScripts::End(ScriptRun* run) {
+  if (!run->busy) return;  // never on the board (runner thread's own flag)
   std::lock_guard lock(mu_);
   runs_.erase(std::remove(runs_.begin(), runs_.end(), run), runs_.end());
-  if (run->busy) busy_.fetch_sub(1, std::memory_order_relaxed);
+  busy_.fetch_sub(1, std::memory_order_relaxed);
 }
 
 void RunningScripts::CheckBusy(ScriptRun* run, int64_t now_ms, int64_t busy_ms) {
   if (run->busy || busy_ms <= 0 || now_ms - run->start_ms < busy_ms) return;
   std::lock_guard lock(mu_);
+  runs_.push_back(run);
   run->busy = true;
   busy_.fetch_add(1, std::memory_order_relaxed);
 }

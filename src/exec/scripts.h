@@ -23,6 +23,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "src/base/string_hash.h"
 #include "store/base/status.h"
 
 namespace cairn::server {
@@ -56,7 +57,8 @@ enum class LockMode : uint8_t {
 };
 
 struct Script {
-  std::string sha;  // 40 lower-case hex digits of SHA-1(body)
+  std::string sha;       // 40 lower-case hex digits of SHA-1(body)
+  std::string lua_name;  // "f_<sha>": the compiled chunk's name in each interpreter
   std::string body;
   ScriptHeader header;
   std::atomic<LockMode> lock_mode{LockMode::kUnknown};
@@ -64,7 +66,8 @@ struct Script {
 
 class ScriptCache {
  public:
-  // The script with this SHA-1 (any case), or nullptr.
+  // The script with this SHA-1 (any case), or nullptr. Takes a shared lock: EVALSHA goes
+  // through its thread's own copy of the entries it uses (ScriptEngine::FindScript).
   std::shared_ptr<Script> Find(std::string_view sha) const;
   // Adds body (compiled by the caller first), returning the cached script if it exists.
   std::shared_ptr<Script> Add(std::string body, ScriptHeader header);
@@ -77,7 +80,7 @@ class ScriptCache {
 
  private:
   mutable std::shared_mutex mu_;
-  std::unordered_map<std::string, std::shared_ptr<Script>> scripts_;
+  std::unordered_map<std::string, std::shared_ptr<Script>, StringViewHash, std::equal_to<>> scripts_;
   size_t bytes_ = 0;
   std::atomic<uint64_t> epoch_{0};
 };
@@ -97,9 +100,10 @@ struct ScriptRun {
 };
 
 // The scripts running now, for BUSY replies and SCRIPT KILL / FUNCTION KILL.
+// Only busy runs are on the board (CheckBusy puts them there), so a script that ends within
+// busy-reply-threshold, the usual case, costs no lock.
 class RunningScripts {
  public:
-  void Begin(ScriptRun* run);
   void End(ScriptRun* run);
   // Called by the runner as its script goes on: past busy_ms it counts as busy (other clients
   // get -BUSY; SCRIPT KILL may stop it).
@@ -124,7 +128,7 @@ class RunningScripts {
 
  private:
   mutable std::mutex mu_;
-  std::vector<ScriptRun*> runs_;
+  std::vector<ScriptRun*> runs_;  // the busy ones
   std::atomic<int> busy_{0};
 };
 

@@ -51,6 +51,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "src/base/string_hash.h"
 #include "store/store.h"
 
 namespace cairn::server {
@@ -137,13 +138,9 @@ class Tracking {
     bool flush = false;  // null key list
     std::vector<std::string> keys;
   };
-  struct KeyHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
   // key -> (client id -> pins: reads of it still running)
   using Ids = std::unordered_map<uint64_t, uint32_t>;
-  using Table = std::unordered_map<std::string, Ids, KeyHash, std::equal_to<>>;
+  using Table = std::unordered_map<std::string, Ids, StringViewHash, std::equal_to<>>;
   struct Change {
     std::string key;
     uint64_t writer;  // the client that changed it; 0 for expiry

@@ -13,11 +13,16 @@ extern "C" {
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <forward_list>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "resp/number.h"
 #include "src/base/log.h"
 #include "src/base/sha1.h"
+#include "src/base/small_vector.h"
 #include "src/exec/server_state.h"
 #include "src/scripting/lua_sandbox.h"
 #include "src/scripting/lua_values.h"
@@ -28,24 +33,50 @@ namespace {
 
 enum class Outcome { kReturn, kRaise };
 
-// Collects the call's arguments as Redis does: numbers as %.17g, strings as they are.
-bool CollectArgs(lua_State* L, std::vector<std::string>* args) {
-  int argc = lua_gettop(L);
-  for (int i = 1; i <= argc; ++i) {
-    if (lua_type(L, i) == LUA_TNUMBER) {
-      char buf[64];
-      int n = std::snprintf(buf, sizeof(buf), "%.17g", static_cast<double>(lua_tonumber(L, i)));
-      args->emplace_back(buf, static_cast<size_t>(n));
-    } else if (lua_type(L, i) == LUA_TSTRING) {
-      size_t len = 0;
-      const char* s = lua_tolstring(L, i, &len);
-      args->emplace_back(s, len);
-    } else {
-      return false;
+// A call's arguments as Redis reads them: strings as they are, numbers as %.17g. Strings are
+// views of Lua's own, valid while they stay on the Lua stack (the caller pops them only after
+// the command ran); numbers are formatted into the object. No allocation for a usual call.
+class CallArgs {
+ public:
+  CallArgs() = default;
+  CallArgs(const CallArgs&) = delete;
+  CallArgs& operator=(const CallArgs&) = delete;
+
+  // False when an argument is neither a string nor a number.
+  bool Collect(lua_State* L) {
+    int argc = lua_gettop(L);
+    for (int i = 1; i <= argc; ++i) {
+      int type = lua_type(L, i);
+      if (type == LUA_TNUMBER) {
+        views_.push_back(FormatNumber(static_cast<double>(lua_tonumber(L, i))));
+      } else if (type == LUA_TSTRING) {
+        size_t len = 0;
+        const char* s = lua_tolstring(L, i, &len);
+        views_.push_back(std::string_view(s, len));
+      } else {
+        return false;
+      }
     }
+    return true;
   }
-  return true;
-}
+  std::span<const std::string_view> views() const { return views_; }
+
+ private:
+  std::string_view FormatNumber(double value) {
+    char* out = arena_ + used_;
+    if (sizeof(arena_) - used_ < resp::kMaxDoubleChars) {
+      out = spill_.emplace_front(resp::kMaxDoubleChars, '\0').data();
+    }
+    size_t len = resp::FormatDouble(value, out);
+    if (out == arena_ + used_) used_ += len;
+    return {out, len};
+  }
+
+  SmallVector<std::string_view, 16> views_;
+  char arena_[256];
+  size_t used_ = 0;
+  std::forward_list<std::string> spill_;  // numbers past the arena (stable addresses)
+};
 
 Outcome RunCall(lua_State* L, bool raise) {
   RunContext* run = CurrentRun();
@@ -58,16 +89,16 @@ Outcome RunCall(lua_State* L, bool raise) {
     PushErrorTable(L, "Please specify at least one argument for this redis lib call");
     return raise ? Outcome::kRaise : Outcome::kReturn;
   }
-  std::vector<std::string> args;
-  bool ok = CollectArgs(L, &args);
-  lua_settop(L, 0);
-  if (!ok) {
+  CallArgs args;
+  if (!args.Collect(L)) {
+    lua_settop(L, 0);
     PushErrorTable(L, "Lua redis lib command arguments must be strings or integers");
     return raise ? Outcome::kRaise : Outcome::kReturn;
   }
-  std::vector<std::string_view> views(args.begin(), args.end());
   std::string reply, error;
-  if (!ExecuteFromScript(*run, views, &reply, &error)) {
+  bool ran = ExecuteFromScript(*run, args.views(), &reply, &error);
+  lua_settop(L, 0);  // the argument strings args points into
+  if (!ran) {
     PushErrorTable(L, error);
     MarkErrorCounted(L);  // ExecuteFromScript counted the refusal
     return raise ? Outcome::kRaise : Outcome::kReturn;
@@ -205,6 +236,17 @@ int ReplicateCommands(lua_State* L) {
   return 1;
 }
 
+enum class AclCheck { kBadArgs, kUnknownCommand, kAllowed, kDenied };
+
+AclCheck CheckScriptUser(lua_State* L, RunContext& run) {
+  CallArgs args;
+  if (!args.Collect(L)) return AclCheck::kBadArgs;
+  bool known = false;
+  bool may = ScriptUserMayRun(run, args.views(), &known);
+  if (!known) return AclCheck::kUnknownCommand;
+  return may ? AclCheck::kAllowed : AclCheck::kDenied;
+}
+
 // redis.acl_check_cmd(command, args...): true when the script's user may run it.
 int AclCheckCmd(lua_State* L) {
   RunContext* run = CurrentRun();
@@ -214,15 +256,18 @@ int AclCheckCmd(lua_State* L) {
   if (lua_gettop(L) == 0) {
     return RaiseText(L, "Please specify at least one argument for this redis lib call");
   }
-  std::vector<std::string> args;
-  if (!CollectArgs(L, &args)) {
-    return RaiseText(L, "Lua redis lib command arguments must be strings or integers");
+  switch (CheckScriptUser(L, *run)) {
+    case AclCheck::kBadArgs:
+      return RaiseText(L, "Lua redis lib command arguments must be strings or integers");
+    case AclCheck::kUnknownCommand:
+      return RaiseText(L, "Invalid command passed to redis.acl_check_cmd()");
+    case AclCheck::kAllowed:
+      lua_pushboolean(L, 1);
+      return 1;
+    case AclCheck::kDenied:
+      break;
   }
-  std::vector<std::string_view> views(args.begin(), args.end());
-  bool known = false;
-  bool may = ScriptUserMayRun(*run, views, &known);
-  if (!known) return RaiseText(L, "Invalid command passed to redis.acl_check_cmd()");
-  lua_pushboolean(L, may ? 1 : 0);
+  lua_pushboolean(L, 0);
   return 1;
 }
 

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -22,8 +23,8 @@ struct RunContext {
   CommandContext* caller = nullptr;        // the EVAL/FCALL command
   ClientState* script_client = nullptr;    // runs the script's commands (db, protocol)
   ScriptRun run;                           // on the RunningScripts board
-  std::vector<std::string_view> keys;      // KEYS as declared
-  std::string funcname;                    // "f_<sha>" or the function's name, for errors
+  std::span<const std::string_view> keys;  // KEYS as declared (the caller's arguments)
+  std::string_view funcname;               // the SHA-1 or the function's name, for errors
   uint32_t script_flags = kScriptCompat;
   bool read_only = false;                  // EVAL_RO/FCALL_RO or flags=no-writes
   bool touched_undeclared = false;         // a command reached beyond KEYS

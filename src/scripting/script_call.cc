@@ -5,6 +5,7 @@
 #include <array>
 #include <vector>
 
+#include "src/base/small_vector.h"
 #include "src/exec/acl_check.h"
 #include "src/exec/dispatch.h"
 #include "src/exec/errors.h"
@@ -38,7 +39,7 @@ bool Declared(const RunContext& run, std::string_view key) {
 bool HoldKeys(RunContext& run, const CommandSpec& spec, std::span<const std::string_view> args,
               std::string* error) {
   ServerState& server = run.caller->server;
-  std::vector<store::KeyRef> keys;
+  SmallVector<store::KeyRef, 8> keys;
   bool all = false;
   if (spec.first_key > 0 && !(spec.flags & kMovableKeys)) {
     spec.ForEachKey(args, [&](std::string_view key) {
@@ -124,7 +125,7 @@ bool ExecuteFromScript(RunContext& run, std::span<const std::string_view> args,
   if (spec->flags & kWrite) run.run.dirty.store(true, std::memory_order_relaxed);
   resp::Writer writer(run.out, run.resp);
   run.script_client->protocol.store(run.resp, std::memory_order_relaxed);
-  Execute(server, *run.script_client, run.caller->stats, writer, args);
+  ExecuteResolved(server, *run.script_client, run.caller->stats, writer, *spec, args);
   if ((spec->flags & kReadOnly) && !run.tracked_keys && server.tracking.active()) [[unlikely]] {
     run.tracked_keys = true;
     server.tracking.RememberScriptKeys(server, run.caller->client, run.keys);

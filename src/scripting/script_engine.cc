@@ -9,6 +9,7 @@ extern "C" {
 #include <vector>
 
 #include "src/base/log.h"
+#include "src/base/small_vector.h"
 #include "src/exec/server_state.h"
 #include "src/scripting/function_loader.h"
 #include "src/scripting/lua_sandbox.h"
@@ -118,8 +119,8 @@ ScriptEngine::~ScriptEngine() {
 }
 
 Status ScriptEngine::Load(const Script& script) {
-  std::string name = "f_" + script.sha;
-  lua_getfield(L_, LUA_REGISTRYINDEX, name.c_str());
+  const char* name = script.lua_name.c_str();
+  lua_getfield(L_, LUA_REGISTRYINDEX, name);
   bool loaded = lua_isfunction(L_, -1);
   lua_pop(L_, 1);
   if (loaded) return Status::Ok();
@@ -132,8 +133,18 @@ Status ScriptEngine::Load(const Script& script) {
     lua_pop(L_, 1);
     return Status::Invalid(std::move(msg));
   }
-  lua_setfield(L_, LUA_REGISTRYINDEX, name.c_str());
+  lua_setfield(L_, LUA_REGISTRYINDEX, name);
   return Status::Ok();
+}
+
+Script* ScriptEngine::FindScript(std::string_view sha) {
+  if (auto it = scripts_.find(sha); it != scripts_.end()) return it->second.get();
+  std::shared_ptr<Script> script = server_.scripts.Find(sha);
+  if (script == nullptr) return nullptr;
+  Script* found = script.get();
+  // Only the lower-case spelling is kept: other spellings would let a client grow the map.
+  if (sha == script->sha) scripts_.emplace(script->sha, std::move(script));
+  return found;
 }
 
 void ScriptEngine::Run(CommandContext& ctx, const RunRequest& request) {
@@ -144,7 +155,7 @@ void ScriptEngine::Run(CommandContext& ctx, const RunRequest& request) {
   LockMode mode = request.lock_mode != nullptr
                       ? request.lock_mode->load(std::memory_order_relaxed)
                       : LockMode::kEveryShard;
-  std::vector<store::KeyRef> keys;
+  SmallVector<store::KeyRef, 8> keys;
   for (std::string_view key : request.keys) keys.push_back({0, key});
   bool touched = false;
   server_.store.Atomically(keys, mode != LockMode::kDeclared, [&] {
@@ -162,7 +173,7 @@ bool ScriptEngine::RunAndReport(CommandContext& ctx, const RunRequest& request) 
   RunContext run;
   run.caller = &ctx;
   run.script_client = script_client_.get();
-  run.keys.assign(request.keys.begin(), request.keys.end());
+  run.keys = request.keys;
   run.funcname = request.funcname;
   run.script_flags = request.script_flags;
   run.read_only = request.read_only;
@@ -183,17 +194,17 @@ bool ScriptEngine::RunAndReport(CommandContext& ctx, const RunRequest& request) 
 
   int top = lua_gettop(L_);
   PushErrorHandler(L_);
-  std::string function(request.function);
+  const char* function = request.function.data();  // NUL-terminated (RunRequest)
   int nargs = 0;
   if (request.is_eval) {
-    lua_getfield(L_, LUA_REGISTRYINDEX, function.c_str());
+    lua_getfield(L_, LUA_REGISTRYINDEX, function);
     PushArray(L_, request.keys);
     SetProtectedGlobal(L_, "KEYS");
     PushArray(L_, request.args);
     SetProtectedGlobal(L_, "ARGV");
   } else {
     lua_getfield(L_, LUA_REGISTRYINDEX, kFunctions);
-    lua_getfield(L_, -1, function.c_str());
+    lua_getfield(L_, -1, function);
     lua_remove(L_, -2);
     PushArray(L_, request.keys);
     PushArray(L_, request.args);
@@ -202,7 +213,6 @@ bool ScriptEngine::RunAndReport(CommandContext& ctx, const RunRequest& request) 
 
   current_run = &run;
   hook_server = &server_;
-  server_.running_scripts.Begin(&run.run);
   lua_sethook(L_, Hook, LUA_MASKCOUNT, kHookInstructions);
   int err = lua_pcall(L_, nargs, 1, top + 1);
   lua_sethook(L_, nullptr, 0, 0);
@@ -309,18 +319,19 @@ void RestoreFunctionLibraries(ServerState& server) {
 
 // The error value of a failed run is on top: an {err, source, line} table from the error
 // handler, or (out of memory, where Lua calls no handler) a string.
-void ScriptEngine::ReplyError(CommandContext& ctx, const std::string& funcname) {
+void ScriptEngine::ReplyError(CommandContext& ctx, std::string_view funcname) {
   if (!lua_istable(L_, -1)) {
     const char* msg = lua_tostring(L_, -1);
     std::string text(msg != nullptr ? msg : "execution failure");
-    ctx.reply.WriteError("ERR Error running script " + funcname + ", " + text.substr(0, 100));
+    ctx.reply.WriteError("ERR Error running script " + std::string(funcname) + ", " +
+                         text.substr(0, 100));
     return;
   }
   std::string text = FieldString(L_, "err");
   std::string source = FieldString(L_, "source");
   std::string line = FieldString(L_, "line");
   if (!source.empty() && !line.empty()) {
-    text += " script: " + funcname + ", on " + source + ":" + line + ".";
+    text += " script: " + std::string(funcname) + ", on " + source + ":" + line + ".";
   }
   if (ErrorCounted(L_)) {
     ctx.reply.WriteRelayedError(text);

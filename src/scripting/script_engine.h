@@ -18,8 +18,10 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "resp/output_buffer.h"
+#include "src/base/string_hash.h"
 #include "src/exec/command.h"
 #include "src/exec/functions.h"
 #include "src/exec/scripts.h"
@@ -35,8 +37,9 @@ struct LuaMemory;
 struct RunRequest {
   // EVAL: the registry name of the compiled chunk ("f_<sha>"), which reads KEYS and ARGV as
   // globals. FCALL: the function's name; its callback gets keys and args as parameters.
+  // A view of a std::string that outlives the run (so NUL-terminated, for Lua).
   std::string_view function;
-  std::string funcname;  // as error messages name it
+  std::string_view funcname;  // as error messages name it
   std::span<const std::string_view> keys;
   std::span<const std::string_view> args;
   uint32_t script_flags = kScriptCompat;
@@ -54,6 +57,11 @@ class ScriptEngine {
   // Compiles script into this interpreter as f_<sha> unless it is there already. The error
   // is Redis's "Error compiling script (new function): ..." text.
   Status Load(const Script& script);
+  // EVALSHA's lookup: the script with this SHA-1 (any case), or nullptr. Served from this
+  // engine's own copy of the cache entries it has used (no lock, no shared count), filled
+  // from ScriptCache on a miss. The script lives as long as this engine (SCRIPT FLUSH makes
+  // ForThread build a new one).
+  Script* FindScript(std::string_view sha);
   // Runs a loaded function for ctx and writes its result (or error) as ctx's reply. FCALL
   // first calls SyncFunctions.
   void Run(CommandContext& ctx, const RunRequest& request);
@@ -72,7 +80,7 @@ class ScriptEngine {
   // Runs the request inside its locks and writes the reply; returns whether the script
   // touched keys it had not declared.
   bool RunAndReport(CommandContext& ctx, const RunRequest& request);
-  void ReplyError(CommandContext& ctx, const std::string& funcname);
+  void ReplyError(CommandContext& ctx, std::string_view funcname);
   // Runs code (after its shebang line) in load mode, registering into lib and into the
   // callback table on top of the stack. Error text on failure.
   Status RunLibraryCode(std::string_view code, Library* lib, int64_t timeout_ms = 0);
@@ -85,6 +93,9 @@ class ScriptEngine {
   std::unique_ptr<resp::OutputBuffer> out_;
   uint64_t runs_ = 0;
   uint64_t functions_epoch_ = 0;  // of the registry, when this interpreter last synced
+  // FindScript's copy, keyed by lower-case SHA-1.
+  std::unordered_map<std::string, std::shared_ptr<Script>, StringViewHash, std::equal_to<>>
+      scripts_;
 };
 
 // Registers the libraries the store holds as metadata (functions.h), compiling each on the

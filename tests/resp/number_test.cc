@@ -5,9 +5,11 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <limits>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace cairn::resp {
 namespace {
@@ -170,6 +172,19 @@ TEST_CASE("doubles print with 17 significant digits as Redis 7.0 does") {
   CHECK(DoubleText(1e300) == "1.0000000000000001e+300");
   CHECK(DoubleText(std::numeric_limits<double>::infinity()) == "inf");
   CHECK(DoubleText(-std::numeric_limits<double>::infinity()) == "-inf");
+}
+
+TEST_CASE("integral doubles print exactly as %.17g prints them, around the fast path's edges") {
+  std::vector<double> values = {0.0, -0.0, 1, -1, 42, 1e14, 999999999999999.0, 1e15,
+                                -999999999999999.0, -1e15, 1e16, 9007199254740992.0,
+                                123456789012345.0, -123456789012345.0, 0.5, -0.5,
+                                999999999999999.5, std::nan("")};
+  for (int64_t v = -5000; v <= 5000; v += 7) values.push_back(static_cast<double>(v));
+  for (double v : values) {
+    char expected[kMaxDoubleChars];
+    int n = std::snprintf(expected, sizeof(expected), "%.17g", v);
+    CHECK(DoubleText(v) == std::string(expected, static_cast<size_t>(n)));
+  }
 }
 
 TEST_CASE("printed doubles parse back to the same value") {
