@@ -70,14 +70,17 @@ void EvalGeneric(CommandContext& ctx, bool by_sha, bool ro_command) {
   if (!ParseNumKeys(ctx, &numkeys)) return;
   std::shared_ptr<Script> owned;  // EVAL's; EVALSHA's lives in the engine's copy of the cache
   Script* script = nullptr;
+  ScriptEngine* engine = nullptr;
   if (by_sha) {
-    ScriptEngine& engine = ScriptEngine::ForThread(ctx.server);
-    script = engine.FindScript(ctx.args[1]);
+    // This engine runs the script too: FindScript's script lives as long as the engine,
+    // which a later ForThread would replace after a concurrent SCRIPT FLUSH.
+    engine = &ScriptEngine::ForThread(ctx.server);
+    script = engine->FindScript(ctx.args[1]);
     if (script == nullptr) {
       ctx.reply.WriteError(kNoScriptError);
       return;
     }
-    if (Status st = engine.Load(*script); !st.ok()) {
+    if (Status st = engine->Load(*script); !st.ok()) {
       ctx.reply.WriteError("ERR " + std::string(st.message()));
       return;
     }
@@ -85,6 +88,7 @@ void EvalGeneric(CommandContext& ctx, bool by_sha, bool ro_command) {
     owned = LoadBody(ctx, ctx.args[1]);
     if (owned == nullptr) return;
     script = owned.get();
+    engine = &ScriptEngine::ForThread(ctx.server);
   }
   if (!MayRunScript(ctx, script->header.flags, ro_command)) return;
   RunRequest request;
@@ -97,9 +101,7 @@ void EvalGeneric(CommandContext& ctx, bool by_sha, bool ro_command) {
                                      (script->header.flags & kScriptNoWrites));
   request.is_eval = true;
   request.lock_mode = &script->lock_mode;
-  // The engine FindScript used: nothing in between can replace it (no other command runs
-  // on this thread meanwhile).
-  ScriptEngine::ForThread(ctx.server).Run(ctx, request);
+  engine->Run(ctx, request);
 }
 
 void CmdEval(CommandContext& ctx) { EvalGeneric(ctx, false, false); }
