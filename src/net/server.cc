@@ -22,7 +22,9 @@ namespace {
 
 // One active expiry cycle, sampled by the latency monitor when it is on: "expire-cycle" is
 // the cycle's real time, "expire-del" the longest single key deletion in it (recorded once
-// per cycle: samples within one second keep only the largest anyway).
+// per cycle: samples within one second keep only the largest anyway). Unlike Redis, a key
+// deleted on access (lazy expiry, freed by the command that met it) is not an expire-del
+// sample: its cost shows in that command's "command" event.
 //
 // What they measure: Redis 7.0 (lazyfree-lazy-expire no, its default and the only behaviour
 // cairn has) frees an expired value inside the cycle, so a 1M-member set makes a long
