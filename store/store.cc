@@ -31,6 +31,14 @@ struct Garbage {
 };
 thread_local Garbage garbage;
 
+void DestroyTimed(Entry* e, int64_t* slowest_us) {
+  auto start = std::chrono::steady_clock::now();
+  Entry::Destroy(e);
+  auto spent = std::chrono::steady_clock::now() - start;
+  *slowest_us = std::max<int64_t>(
+      *slowest_us, std::chrono::duration_cast<std::chrono::microseconds>(spent).count());
+}
+
 }  // namespace
 
 void DeferDestroy(Entry* e) { garbage.entries.push_back(e); }
@@ -43,7 +51,7 @@ void DeferRelease(ObjRef ref) {
 void DeferBuckets(std::vector<Entry*> buckets) {
   garbage.bucket_arrays.push_back(std::move(buckets));
 }
-void ReclaimGarbage() {
+void ReclaimGarbage(int64_t* slowest_entry_us) {
   if (LazyFreeScope::active()) {
     // UNLINK's large values go to the background thread; small ones cost less to free here.
     auto lazy = std::make_shared<std::vector<Entry*>>();
@@ -57,7 +65,11 @@ void ReclaimGarbage() {
       FreeLazily([lazy] { for (Entry* e : *lazy) Entry::Destroy(e); }, n);
     }
   }
-  for (Entry* e : garbage.entries) Entry::Destroy(e);
+  if (slowest_entry_us == nullptr) {
+    for (Entry* e : garbage.entries) Entry::Destroy(e);
+  } else {
+    for (Entry* e : garbage.entries) DestroyTimed(e, slowest_entry_us);
+  }
   garbage.entries.clear();
   garbage.buffers.clear();
   garbage.objects.clear();
@@ -840,10 +852,20 @@ bool Store::RandomKey(int db, std::string* key) {
   return false;
 }
 
-size_t Store::ExpireShard(Shard& s, int64_t now_ms, size_t max_checks) {
+size_t Store::ExpireShard(Shard& s, int64_t now_ms, size_t max_checks, int64_t* slowest_delete_us) {
+  size_t expired = UnlinkExpired(s, now_ms, max_checks);
+  // The unlinked entries are freed here, with the shard lock released: unlinking is O(1) per
+  // key, so each key's free is what its deletion costs.
+  detail::ReclaimGarbage(slowest_delete_us);
+  CountExpired(expired);
+  return expired;
+}
+
+// Takes expired keys out of the shard's tables and defers their entries to this thread's
+// garbage; frees nothing.
+size_t Store::UnlinkExpired(Shard& s, int64_t now_ms, size_t max_checks) {
   size_t shard_index = static_cast<size_t>(&s - shards_.get());
   size_t expired = 0;
-  Reclaim reclaim;
   std::lock_guard lock(s.mu);
   CaptureIfPending(shard_index);
   // The deletes below are logged as one record, appended before the lock is released.
@@ -870,7 +892,6 @@ size_t Store::ExpireShard(Shard& s, int64_t now_ms, size_t max_checks) {
       cursor = (cursor + 1) & t.mask();
     }
   }
-  CountExpired(expired);
   return expired;
 }
 
@@ -879,7 +900,7 @@ bool Store::ExpiryPaused() const {
   return until != 0 && NowMs() < until;
 }
 
-size_t Store::ExpireCycle(int64_t budget_us) {
+size_t Store::ExpireCycle(int64_t budget_us, int64_t* slowest_delete_us) {
   if (ExpiryPaused()) return 0;
   std::unique_lock cursor_lock(expire_cursor_mu_, std::try_to_lock);
   if (!cursor_lock.owns_lock()) return 0;  // another thread is running a cycle
@@ -888,7 +909,7 @@ size_t Store::ExpireCycle(int64_t budget_us) {
   for (size_t n = 0; n < kShards; ++n) {
     Shard& s = shards_[expire_shard_];
     expire_shard_ = (expire_shard_ + 1) % kShards;
-    expired += ExpireShard(s, NowMs(), 256);
+    expired += ExpireShard(s, NowMs(), 256, slowest_delete_us);
     auto spent = std::chrono::steady_clock::now() - start;
     if (std::chrono::duration_cast<std::chrono::microseconds>(spent).count() >= budget_us) break;
   }

@@ -312,8 +312,14 @@ class Store {
   // Counts each shard's keys first (locking the shards one at a time), then picks in one.
   bool RandomKey(int db, std::string* key);
 
-  // Deletes expired keys for at most budget_us microseconds; returns how many.
-  size_t ExpireCycle(int64_t budget_us);
+  // Deletes expired keys for at most budget_us microseconds; returns how many. The keys
+  // leave the keyspace under their shard's lock and their values are freed on this thread
+  // once it is released, never handed to the lazy-free thread (as Redis with its default
+  // lazyfree-lazy-expire no, the only setting cairn has). With slowest_delete_us, also times each
+  // deleted key's free and raises *slowest_delete_us to the longest, in µs (the latency
+  // monitor's expire-del); without it, no clock is read per key. Returns 0 at once when
+  // another thread is running a cycle or expiry is paused.
+  size_t ExpireCycle(int64_t budget_us, int64_t* slowest_delete_us = nullptr);
   // Until until_ms (store clock; 0 ends it) expiry deletes nothing: expired keys read as
   // missing but stay, and active expiry rests (CLIENT PAUSE: no write may happen, and an
   // expiry is a logged write). They are deleted once the pause ends.
@@ -519,7 +525,8 @@ class Store {
   void CaptureLocked(size_t i, Capture* c);
   static size_t ShardOf(uint64_t hash) { return hash >> (64 - kShardBits); }
   void CountExpired(size_t n) { expired_keys_.fetch_add(n, std::memory_order_relaxed); }
-  size_t ExpireShard(Shard& s, int64_t now_ms, size_t max_checks);
+  size_t ExpireShard(Shard& s, int64_t now_ms, size_t max_checks, int64_t* slowest_delete_us);
+  size_t UnlinkExpired(Shard& s, int64_t now_ms, size_t max_checks);
 
   int databases_;
   uint64_t seed_;

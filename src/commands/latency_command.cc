@@ -2,7 +2,8 @@
 // HISTOGRAM / HELP.
 //
 // The events come from the latency monitor (src/exec/latency.h): "command" and
-// "fast-command", sampled by the dispatcher as Redis names them. HISTOGRAM reads the
+// "fast-command", sampled by the dispatcher as Redis names them, and "expire-cycle" and
+// "expire-del", sampled by the active expiry (src/net/server.cc). HISTOGRAM reads the
 // per-command buckets every thread keeps (stats.h) and replies in Redis 7.0's shape: per
 // command a map of "calls" and "histogram_usec" (bucket upper bound in µs -> cumulative
 // calls, listing only buckets that add calls). GRAPH draws a plain bar per sample instead of

@@ -53,7 +53,23 @@ void LatencyMonitor::AddSampleIfNeeded(std::string_view event, int64_t latency_m
   s.samples.push_back({now, latency_ms});
 }
 
+LatencyMonitor::Measure::Measure(LatencyMonitor& monitor, std::string_view event)
+    : monitor_(monitor), event_(event) {
+  if (!monitor.enabled()) return;
+  lock_ = std::unique_lock(monitor.measuring_mu_);
+  start_ = std::chrono::steady_clock::now();
+}
+
+LatencyMonitor::Measure::~Measure() {
+  if (!active()) return;
+  auto spent = std::chrono::steady_clock::now() - start_;
+  monitor_.AddSampleIfNeeded(event_,
+                             std::chrono::duration_cast<std::chrono::milliseconds>(spent).count());
+}
+
 std::map<std::string, LatencySeries> LatencyMonitor::Events() const {
+  // A run being measured finishes first: its effect may already be visible to the caller.
+  { std::lock_guard wait(measuring_mu_); }
   std::lock_guard lock(mu_);
   return {events_.begin(), events_.end()};
 }

@@ -6,6 +6,11 @@
 // per second (a second sample in the same second keeps the larger latency), and its all-time
 // maximum. Like the slow log, a fast command pays one relaxed load and a compare (Slow()).
 //
+// Events measured off the command path (the active expire cycle's "expire-cycle" and
+// "expire-del") are timed by their own thread inside a Measure; a client that sees such an
+// event's effect (an expired key gone) may ask LATENCY at once, before the measuring thread
+// has recorded the sample, so Events() waits for an open Measure to close.
+//
 // Histograms: a command's duration falls into one of kHistogramBuckets power-of-two buckets
 // of nanoseconds starting at 1024 ns (Redis 7.0's LATENCY HISTOGRAM reports them this way);
 // the counters live in each thread's CommandCounters (stats.h).
@@ -14,6 +19,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -44,7 +50,27 @@ class LatencyMonitor {
  public:
   static constexpr size_t kSeriesLen = 160;
 
+  // Times one run of an event outside the command path, from construction to destruction,
+  // and adds the sample then if it reached the threshold. When monitoring is off as the run
+  // starts it is inactive: it reads no clock, takes no lock and records nothing. While one is
+  // active, Events() waits for it (one at a time: a second one waits for the first).
+  class Measure {
+   public:
+    Measure(LatencyMonitor& monitor, std::string_view event);
+    ~Measure();
+    Measure(const Measure&) = delete;
+    Measure& operator=(const Measure&) = delete;
+    bool active() const { return lock_.owns_lock(); }
+
+   private:
+    LatencyMonitor& monitor_;
+    std::string_view event_;
+    std::unique_lock<std::mutex> lock_;  // holds measuring_mu_ while active
+    std::chrono::steady_clock::time_point start_;
+  };
+
   void Configure(int64_t threshold_ms);
+  bool enabled() const { return threshold_ms_.load(std::memory_order_relaxed) > 0; }
   int64_t threshold_us() const { return threshold_us_.load(std::memory_order_relaxed); }
   // Whether a duration (µs) is worth an event sample.
   bool Slow(int64_t duration_us) const {
@@ -52,7 +78,7 @@ class LatencyMonitor {
   }
   // Adds a sample when latency_ms reaches the threshold.
   void AddSampleIfNeeded(std::string_view event, int64_t latency_ms);
-  // Every event with its series, by name.
+  // Every event with its series, by name; waits for an active Measure to record its sample.
   std::map<std::string, LatencySeries> Events() const;
   // Forgets one event (true if it existed) or, with an empty name, all (their count).
   size_t Reset(std::string_view event);
@@ -61,6 +87,7 @@ class LatencyMonitor {
  private:
   std::atomic<int64_t> threshold_us_{INT64_MAX};
   std::atomic<int64_t> threshold_ms_{0};
+  mutable std::mutex measuring_mu_;  // held by the active Measure
   mutable std::mutex mu_;
   std::map<std::string, LatencySeries, std::less<>> events_;  // guarded by mu_
 };
