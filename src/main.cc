@@ -12,6 +12,7 @@
 
 #include "src/base/config.h"
 #include "src/base/log.h"
+#include "src/base/tick_clock.h"
 #include "src/exec/server_state.h"
 #include "src/net/server.h"
 
@@ -100,6 +101,7 @@ int main(int argc, char** argv) {
                        "option %s is accepted but has no effect in cairn", name.c_str());
   }
   if (config.daemonize) Daemonize();
+  cairn::tick_clock::Calibrate();  // before any thread times a command
   RaiseOpenFilesLimit(config.maxclients);
   if (!EnterDataDir(config.dir)) return 1;
   WritePidFile(config.pidfile);

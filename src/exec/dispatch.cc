@@ -1,8 +1,7 @@
 // src/exec/dispatch.cc — see dispatch.h.
 #include "src/exec/dispatch.h"
 
-#include <chrono>
-
+#include "src/base/tick_clock.h"
 #include "src/exec/acl_check.h"
 #include "src/exec/errors.h"
 #include "src/exec/eviction.h"
@@ -229,12 +228,10 @@ bool ExecuteAgain(ServerState& server, ClientState& client, ThreadStats& stats,
   CommandContext ctx{args, writer, server, client, stats, &spec};
   ctx.block = &again;
   uint64_t errors_before = writer.errors_written();
-  auto start = std::chrono::steady_clock::now();
+  uint64_t start = tick_clock::Now();
   spec.handler(ctx);
   if (again.requested) return false;
-  int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                   std::chrono::steady_clock::now() - start)
-                   .count();
+  int64_t ns = tick_clock::ElapsedNs(start, tick_clock::Now());
   // As in Redis, the call was counted when it was made; this run adds its time and, below,
   // whether it failed.
   CommandCounters& counters = stats.per_command[spec.id];
@@ -281,15 +278,13 @@ void Run(ServerState& server, ClientState& client, ThreadStats& stats, resp::Wri
   if ((spec->flags & kSkipMonitor) && server.monitors.active()) [[unlikely]] {
     FeedMonitors(server, client, ctx.db(), args);
   }
-  auto start = std::chrono::steady_clock::now();
+  uint64_t start = tick_clock::Now();
   if (server.tracking.active()) [[unlikely]] {
     server.tracking.RunCommand(ctx);  // remembers what a tracking client reads
   } else {
     spec->handler(ctx);
   }
-  int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                   std::chrono::steady_clock::now() - start)
-                   .count();
+  int64_t ns = tick_clock::ElapsedNs(start, tick_clock::Now());
   CommandCounters& counters = stats.per_command[spec->id];
   counters.calls.Add();
   counters.usec.Add(static_cast<uint64_t>(ns / 1000));

@@ -184,7 +184,15 @@ void Connection::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t*) noe
   }
   c->client_.last_interaction_ms.store(WallMs(), std::memory_order_relaxed);
   c->ProcessInput();
-  c->Flush();
+  // Small replies wait for the end of the loop iteration, to leave in a burst with the other
+  // clients' (IoThread::DeferFlush). Once they fill an output block they go now: libuv may
+  // call OnRead again for the next chunk of a long pipeline, whose replies would otherwise
+  // pile up (and count against maxmemory) until the whole pipeline ran.
+  if (c->out_.size() >= resp::OutputBuffer::kBlockSize) {
+    c->Flush();
+  } else if (!c->out_.empty() || c->close_after_flush_) {
+    c->thread_->DeferFlush(c->client_.id);
+  }
 }
 
 // The loop stops (leaving unparsed bytes in in_) whenever the client must wait: blocked on a

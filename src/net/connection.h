@@ -70,6 +70,8 @@ class Connection {
   // The background job this client's command started (background_job.h) has finished: runs
   // the command again to reply, then the client's later commands.
   void OnBackgroundDone(std::shared_ptr<BackgroundJob> job);
+  // The loop's deferred flush (IoThread::DeferFlush): sends the replies to what OnRead ran.
+  void FlushDeferred() { Flush(); }
   // Other threads posted messages (Pub/Sub) to this client's mailbox: appends them to the
   // output between replies and sends them.
   void OnMail();

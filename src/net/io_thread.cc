@@ -298,12 +298,21 @@ void IoThread::OnMailAsync(uv_async_t* handle) noexcept {
 
 void IoThread::OnLoopCheck(uv_check_t* handle) noexcept {
   auto* t = static_cast<IoThread*>(handle->data);
+  if (!t->deferred_flush_.empty()) t->FlushDeferred();
   if (t->local_mail_.empty()) return;
   uv_idle_stop(&t->mail_idle_);
   std::vector<uint64_t> ids;
   ids.swap(t->local_mail_);
   t->RunTasks();  // as in OnMailAsync
   t->DeliverMail(ids);
+}
+
+void IoThread::FlushDeferred() {
+  for (size_t i = 0; i < deferred_flush_.size(); ++i) {  // by index: a flush may defer more
+    auto it = connections_.find(deferred_flush_[i]);
+    if (it != connections_.end()) it->second->FlushDeferred();
+  }
+  deferred_flush_.clear();
 }
 
 void IoThread::DeliverMail(const std::vector<uint64_t>& ids) {

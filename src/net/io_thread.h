@@ -84,6 +84,11 @@ class IoThread {
   // on one loop) no wake-up is needed: the messages go out once this loop iteration's
   // reads are done, together, as Redis writes in beforeSleep.
   void NotifyMail(uint64_t id);
+  // Client id's connection ran what it read: its replies go out once this loop iteration's
+  // reads are done (OnLoopCheck), one write per connection in a burst, as Redis writes in
+  // beforeSleep. A client woken by the first reply then finds the others ready instead of
+  // being woken for each. Loop thread.
+  void DeferFlush(uint64_t id) { deferred_flush_.push_back(id); }
   // Hands a served blocked client's reply to its connection on this thread. Any thread; if
   // the client is gone the reply is dropped.
   void Deliver(Delivery delivery);
@@ -110,6 +115,7 @@ class IoThread {
   // Flushes the connections that wait for durability (they re-register if still held).
   void ReleaseDurable();
   void DeliverMail(const std::vector<uint64_t>& ids);
+  void FlushDeferred();
   static void OnCron(uv_timer_t* handle) noexcept;
   void RunTasks();
   // Wraps every socket Adopt queued in a Connection. Loop thread.
@@ -127,7 +133,8 @@ class IoThread {
   uv_async_t async_;
   uv_async_t durable_async_;
   uv_async_t mail_async_;
-  uv_check_t mail_check_;  // after each iteration's I/O: delivers local_mail_
+  uv_check_t mail_check_;  // after each iteration's I/O: deferred flushes, local_mail_
+  std::vector<uint64_t> deferred_flush_;  // DeferFlush, in arrival order
   uv_prepare_t commit_prepare_;  // before each poll: CommitPending
   // Active while local_mail_ is not empty: keeps the loop from blocking in its poll when the
   // mail was posted from a timer, before the poll phase.
