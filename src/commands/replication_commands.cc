@@ -18,6 +18,7 @@
 // command's second run, back on the client's thread, sends it; like any read's reply it
 // leaves only once the log is durable through the capture's cut. Where a command cannot wait
 // (no BlockRequest: inside MULTI, in-process tests) the file is built in place.
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <string>
@@ -78,6 +79,24 @@ void CmdReplconf(CommandContext& ctx) {
   ctx.reply.WriteOk();
 }
 
+// rdb-key-save-delay after the keys-th key of a build. Sleeps in short steps, so that a
+// CONFIG SET of the delay, or a shutdown, ends a long pause early.
+void DelayKey(ServerState& server, uint64_t keys) {
+  int64_t delay_us = server.primary.rdb_key_save_delay_us();
+  if (delay_us < 0) {
+    if (keys % static_cast<uint64_t>(-delay_us) == 0) {
+      std::this_thread::sleep_for(std::chrono::microseconds(1));
+    }
+    return;
+  }
+  constexpr int64_t kStepUs = 10000;
+  for (int64_t slept_us = 0; slept_us < delay_us; slept_us += kStepUs) {
+    if (server.shutting_down.load(std::memory_order_relaxed)) return;
+    std::this_thread::sleep_for(std::chrono::microseconds(std::min(kStepUs, delay_us - slept_us)));
+    delay_us = server.primary.rdb_key_save_delay_us();
+  }
+}
+
 // The keyspace as an RDB file, cut at *cut_lsn. Any thread; gives up (kIoError) once the
 // server is shutting down.
 Status BuildRdb(ServerState& server, uint64_t repl_offset, std::string* rdb, uint64_t* cut_lsn) {
@@ -88,6 +107,9 @@ Status BuildRdb(ServerState& server, uint64_t repl_offset, std::string* rdb, uin
   options.aux.emplace_back("repl-id", server.primary.replid());
   options.aux.emplace_back("repl-offset", std::to_string(repl_offset));
   options.function_meta_prefix = std::string(kFunctionMetaPrefix);
+  if (server.primary.rdb_key_save_delay_us() != 0) {
+    options.after_key = [&server, keys = uint64_t{0}]() mutable { DelayKey(server, ++keys); };
+  }
   auto save = [&] {
     rdb->clear();
     return rdb::SaveRdb(server.store, options, [&](std::string_view bytes) {

@@ -66,6 +66,7 @@ void ReplPrimary::Configure(const ConfigStore& config, int64_t replica_hard_limi
   ping_period_s_ = static_cast<int>(ConfigInt(config, "repl-ping-replica-period", 10));
   min_replicas_ = static_cast<int>(ConfigInt(config, "min-replicas-to-write", 0));
   min_replicas_max_lag_s_ = static_cast<int>(ConfigInt(config, "min-replicas-max-lag", 10));
+  rdb_key_save_delay_us_ = ConfigInt(config, "rdb-key-save-delay", 0);
   if (backlog_size_.exchange(size) == size) return;
   std::lock_guard lock(mu_);
   backlog_.Resize(static_cast<uint64_t>(size));

@@ -55,6 +55,12 @@ class ReplPrimary {
   // replica_hard_limit (client-output-buffer-limit replica; 0: none) bounds what a replica's
   // mailbox holds; its connection applies the whole class limit (connection.cc).
   void Configure(const ConfigStore& config, int64_t replica_hard_limit);
+  // rdb-key-save-delay: a pause after each key of a full sync's RDB, in microseconds
+  // (negative -n: one microsecond once every n keys; 0: none), as Redis's own tests use it
+  // to make a build last. Read on every key, so a CONFIG SET reaches a build under way.
+  int64_t rdb_key_save_delay_us() const {
+    return rdb_key_save_delay_us_.load(std::memory_order_relaxed);
+  }
 
   std::string replid() const;
   // REPLICAOF NO ONE, PSYNC FAILOVER: the promoted server streams under the new replication id
@@ -156,6 +162,7 @@ class ReplPrimary {
   std::string scratch_;                    // guarded
   std::atomic<int64_t> backlog_size_{1 << 20};
   std::atomic<int> ping_period_s_{10};
+  std::atomic<int64_t> rdb_key_save_delay_us_{0};
   std::atomic<int> min_replicas_{0};
   std::atomic<int> min_replicas_max_lag_s_{10};
 };
