@@ -23,6 +23,8 @@
 #include <chrono>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "resp/number.h"
 #include "src/base/log.h"
@@ -97,9 +99,39 @@ void DelayKey(ServerState& server, uint64_t keys) {
   }
 }
 
+// An RDB file held in pieces of about kChunkBytes: it grows without the copies (and the
+// transient second buffer) of one string doubling, and each piece goes to a connection's
+// output as it is (WriteRdbReply), so the primary holds the file once.
+struct RdbChunks {
+  // With the string's terminating NUL a piece takes 1 MB exactly, an allocator size class
+  // (one byte more would round up to the next class, a quarter larger).
+  static constexpr size_t kChunkBytes = (1 << 20) - 1;
+
+  void Clear() {
+    chunks.clear();
+    bytes = 0;
+  }
+  // Fills each piece to the brim (the writer hands over about 1 MB at a time, more or less).
+  void Append(std::string_view data) {
+    bytes += data.size();
+    while (!data.empty()) {
+      if (chunks.empty() || chunks.back().size() == kChunkBytes) {
+        chunks.emplace_back().reserve(kChunkBytes);
+      }
+      std::string& last = chunks.back();
+      size_t n = std::min(data.size(), kChunkBytes - last.size());
+      last.append(data.substr(0, n));
+      data.remove_prefix(n);
+    }
+  }
+
+  std::vector<std::string> chunks;
+  size_t bytes = 0;
+};
+
 // The keyspace as an RDB file, cut at *cut_lsn. Any thread; gives up (kIoError) once the
 // server is shutting down.
-Status BuildRdb(ServerState& server, uint64_t repl_offset, std::string* rdb, uint64_t* cut_lsn) {
+Status BuildRdb(ServerState& server, uint64_t repl_offset, RdbChunks* rdb, uint64_t* cut_lsn) {
   rdb::RdbSaveOptions options;
   options.aux = RdbAuxFields();
   // The stream names its database (SELECT) before its first command after the cut.
@@ -111,12 +143,12 @@ Status BuildRdb(ServerState& server, uint64_t repl_offset, std::string* rdb, uin
     options.after_key = [&server, keys = uint64_t{0}]() mutable { DelayKey(server, ++keys); };
   }
   auto save = [&] {
-    rdb->clear();
+    rdb->Clear();
     return rdb::SaveRdb(server.store, options, [&](std::string_view bytes) {
       if (server.shutting_down.load(std::memory_order_relaxed)) {
         return Status(Code::kIoError, "the server is shutting down");
       }
-      rdb->append(bytes);
+      rdb->Append(bytes);
       return Status::Ok();
     });
   };
@@ -147,7 +179,7 @@ struct RdbJob final : BackgroundJob {
   uint64_t begin;  // the stream offset when the full sync began (ReplPrimary::BeginFullSync)
   bool full_sync;  // false: the file only (redis-cli --rdb)
   Status status;
-  std::string rdb;
+  RdbChunks rdb;
   uint64_t cut_lsn = 0;
 };
 
@@ -174,10 +206,12 @@ bool TakeRdb(CommandContext& ctx, uint64_t begin, bool full_sync, std::shared_pt
   return true;
 }
 
-void WriteRdbReply(CommandContext& ctx, const std::string& rdb) {
-  ctx.reply.WriteRaw("$" + std::to_string(rdb.size()) + "\r\n");
-  ctx.reply.WriteRaw(rdb);
-  ctx.client.repl_rdb_unsent += static_cast<int64_t>(rdb.size());
+// $<length> and the file, whose pieces the output takes over: no copy on the I/O thread.
+void WriteRdbReply(CommandContext& ctx, RdbChunks& rdb) {
+  ctx.reply.WriteRaw("$" + std::to_string(rdb.bytes) + "\r\n");
+  for (std::string& chunk : rdb.chunks) ctx.reply.WriteRawOwned(std::move(chunk));
+  ctx.client.repl_rdb_unsent += static_cast<int64_t>(rdb.bytes);
+  rdb.Clear();
 }
 
 // `redis-cli --rdb`: the file, then the connection closes.
