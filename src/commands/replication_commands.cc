@@ -177,6 +177,7 @@ struct RdbJob final : BackgroundJob {
 
   ServerState& server;
   uint64_t begin;  // the stream offset when the full sync began (ReplPrimary::BeginFullSync)
+  uint64_t history = 0;  // ... and the numbering it belongs to
   bool full_sync;  // false: the file only (redis-cli --rdb)
   Status status;
   RdbChunks rdb;
@@ -241,11 +242,14 @@ bool TryPartialSync(CommandContext& ctx) {
 void FullSync(CommandContext& ctx, bool psync) {
   ReplPrimary& primary = ctx.server.primary;
   bool second_run = IsBlockedRetry(ctx) && ctx.block->background != nullptr;
+  uint64_t history = 0;
   uint64_t begin = second_run ? std::static_pointer_cast<RdbJob>(ctx.block->background)->begin
-                              : primary.BeginFullSync();
+                              : primary.BeginFullSync(&history);
   std::shared_ptr<RdbJob> job;
-  if (!TakeRdb(ctx, begin, /*full_sync=*/true, &job)) return;
-  Result<uint64_t> offset = primary.FinishFullSync(ctx.client, begin, job->cut_lsn);
+  bool built = TakeRdb(ctx, begin, /*full_sync=*/true, &job);
+  if (!second_run && job != nullptr) job->history = history;
+  if (!built) return;
+  Result<uint64_t> offset = primary.FinishFullSync(ctx.client, begin, job->history, job->cut_lsn);
   if (!offset.ok()) {
     ctx.reply.WriteError("ERR " + std::string(offset.status().message()));
     return;
