@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <utility>
 
 namespace cairn::resp {
 
@@ -46,6 +47,12 @@ void OutputBuffer::Append(std::string_view bytes) {
 void OutputBuffer::AppendExternal(const char* data, size_t len, ReleaseFn release, void* ctx) {
   segments_.push_back(Segment{const_cast<char*>(data), len, 0, release, ctx});
   size_ += len;
+}
+
+void OutputBuffer::AppendOwned(std::string bytes) {
+  auto* owned = new std::string(std::move(bytes));
+  AppendExternal(owned->data(), owned->size(),
+                 [](void* ctx) { delete static_cast<std::string*>(ctx); }, owned);
 }
 
 int OutputBuffer::Gather(struct iovec* iov, int max_iov, size_t max_bytes) const {

@@ -3,7 +3,8 @@
 // Replies are appended as copied bytes (small replies, headers) or as references to external
 // immutable buffers (large values): an external segment keeps the owner's reference until its
 // bytes have been written, then calls release(ctx). This is how a GET reply sends a stored
-// value without copying it and without holding any store lock.
+// value without copying it and without holding any store lock, and how a full sync's RDB
+// file, a string the buffer takes over (AppendOwned), leaves without a second copy.
 //
 // Copied bytes go into blocks of kBlockSize; a block is reused once drained. Threading: one
 // owner thread.
@@ -38,6 +39,10 @@ class OutputBuffer {
   void Commit(size_t n) { segments_.back().len += n, size_ += n; }
   // Appends len bytes at data without copying; release(ctx) is called when they are written.
   void AppendExternal(const char* data, size_t len, ReleaseFn release, void* ctx);
+  // Appends bytes by taking the string over: they are sent from where they are, without a
+  // copy, and the string is freed once they are written (or dropped). For a large payload
+  // built for one reply (a full sync's RDB file); small ones are cheaper to Append.
+  void AppendOwned(std::string bytes);
 
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 #include "resp/number.h"
 
@@ -57,6 +58,14 @@ void Writer::WriteBulkRef(std::string_view bytes, ReleaseFn release, void* ctx) 
   WriteHeader('$', static_cast<int64_t>(bytes.size()));
   out_->AppendExternal(bytes.data(), bytes.size(), release, ctx);
   out_->Append("\r\n");
+}
+
+void Writer::WriteRawOwned(std::string bytes) {
+  if (bytes.size() < kZeroCopyMinBytes) {
+    out_->Append(bytes);
+  } else {
+    out_->AppendOwned(std::move(bytes));
+  }
 }
 
 void Writer::WriteNull() { out_->Append(protocol_ >= 3 ? "_\r\n" : "$-1\r\n"); }

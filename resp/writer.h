@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "resp/output_buffer.h"
@@ -57,6 +58,10 @@ class Writer {
   void WriteBulkInt64(int64_t value);
   // Raw protocol bytes, already encoded (e.g. canned replies).
   void WriteRaw(std::string_view bytes) { out_->Append(bytes); }
+  // Raw protocol bytes the writer takes over: from kZeroCopyMinBytes on they are sent from
+  // the string itself, which is freed once written (OutputBuffer::AppendOwned); smaller
+  // ones are copied.
+  void WriteRawOwned(std::string bytes);
 
   // Number of error replies written so far (per-command failure statistics).
   uint64_t errors_written() const { return errors_written_; }

@@ -18,10 +18,13 @@
 // command's second run, back on the client's thread, sends it; like any read's reply it
 // leaves only once the log is durable through the capture's cut. Where a command cannot wait
 // (no BlockRequest: inside MULTI, in-process tests) the file is built in place.
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "resp/number.h"
 #include "src/base/log.h"
@@ -78,9 +81,57 @@ void CmdReplconf(CommandContext& ctx) {
   ctx.reply.WriteOk();
 }
 
+// rdb-key-save-delay after the keys-th key of a build. Sleeps in short steps, so that a
+// CONFIG SET of the delay, or a shutdown, ends a long pause early.
+void DelayKey(ServerState& server, uint64_t keys) {
+  int64_t delay_us = server.primary.rdb_key_save_delay_us();
+  if (delay_us < 0) {
+    if (keys % static_cast<uint64_t>(-delay_us) == 0) {
+      std::this_thread::sleep_for(std::chrono::microseconds(1));
+    }
+    return;
+  }
+  constexpr int64_t kStepUs = 10000;
+  for (int64_t slept_us = 0; slept_us < delay_us; slept_us += kStepUs) {
+    if (server.shutting_down.load(std::memory_order_relaxed)) return;
+    std::this_thread::sleep_for(std::chrono::microseconds(std::min(kStepUs, delay_us - slept_us)));
+    delay_us = server.primary.rdb_key_save_delay_us();
+  }
+}
+
+// An RDB file held in pieces of about kChunkBytes: it grows without the copies (and the
+// transient second buffer) of one string doubling, and each piece goes to a connection's
+// output as it is (WriteRdbReply), so the primary holds the file once.
+struct RdbChunks {
+  // With the string's terminating NUL a piece takes 1 MB exactly, an allocator size class
+  // (one byte more would round up to the next class, a quarter larger).
+  static constexpr size_t kChunkBytes = (1 << 20) - 1;
+
+  void Clear() {
+    chunks.clear();
+    bytes = 0;
+  }
+  // Fills each piece to the brim (the writer hands over about 1 MB at a time, more or less).
+  void Append(std::string_view data) {
+    bytes += data.size();
+    while (!data.empty()) {
+      if (chunks.empty() || chunks.back().size() == kChunkBytes) {
+        chunks.emplace_back().reserve(kChunkBytes);
+      }
+      std::string& last = chunks.back();
+      size_t n = std::min(data.size(), kChunkBytes - last.size());
+      last.append(data.substr(0, n));
+      data.remove_prefix(n);
+    }
+  }
+
+  std::vector<std::string> chunks;
+  size_t bytes = 0;
+};
+
 // The keyspace as an RDB file, cut at *cut_lsn. Any thread; gives up (kIoError) once the
 // server is shutting down.
-Status BuildRdb(ServerState& server, uint64_t repl_offset, std::string* rdb, uint64_t* cut_lsn) {
+Status BuildRdb(ServerState& server, uint64_t repl_offset, RdbChunks* rdb, uint64_t* cut_lsn) {
   rdb::RdbSaveOptions options;
   options.aux = RdbAuxFields();
   // The stream names its database (SELECT) before its first command after the cut.
@@ -88,13 +139,16 @@ Status BuildRdb(ServerState& server, uint64_t repl_offset, std::string* rdb, uin
   options.aux.emplace_back("repl-id", server.primary.replid());
   options.aux.emplace_back("repl-offset", std::to_string(repl_offset));
   options.function_meta_prefix = std::string(kFunctionMetaPrefix);
+  if (server.primary.rdb_key_save_delay_us() != 0) {
+    options.after_key = [&server, keys = uint64_t{0}]() mutable { DelayKey(server, ++keys); };
+  }
   auto save = [&] {
-    rdb->clear();
+    rdb->Clear();
     return rdb::SaveRdb(server.store, options, [&](std::string_view bytes) {
       if (server.shutting_down.load(std::memory_order_relaxed)) {
         return Status(Code::kIoError, "the server is shutting down");
       }
-      rdb->append(bytes);
+      rdb->Append(bytes);
       return Status::Ok();
     });
   };
@@ -123,9 +177,10 @@ struct RdbJob final : BackgroundJob {
 
   ServerState& server;
   uint64_t begin;  // the stream offset when the full sync began (ReplPrimary::BeginFullSync)
+  uint64_t history = 0;  // ... and the numbering it belongs to
   bool full_sync;  // false: the file only (redis-cli --rdb)
   Status status;
-  std::string rdb;
+  RdbChunks rdb;
   uint64_t cut_lsn = 0;
 };
 
@@ -152,10 +207,12 @@ bool TakeRdb(CommandContext& ctx, uint64_t begin, bool full_sync, std::shared_pt
   return true;
 }
 
-void WriteRdbReply(CommandContext& ctx, const std::string& rdb) {
-  ctx.reply.WriteRaw("$" + std::to_string(rdb.size()) + "\r\n");
-  ctx.reply.WriteRaw(rdb);
-  ctx.client.repl_rdb_unsent += static_cast<int64_t>(rdb.size());
+// $<length> and the file, whose pieces the output takes over: no copy on the I/O thread.
+void WriteRdbReply(CommandContext& ctx, RdbChunks& rdb) {
+  ctx.reply.WriteRaw("$" + std::to_string(rdb.bytes) + "\r\n");
+  for (std::string& chunk : rdb.chunks) ctx.reply.WriteRawOwned(std::move(chunk));
+  ctx.client.repl_rdb_unsent += static_cast<int64_t>(rdb.bytes);
+  rdb.Clear();
 }
 
 // `redis-cli --rdb`: the file, then the connection closes.
@@ -185,11 +242,14 @@ bool TryPartialSync(CommandContext& ctx) {
 void FullSync(CommandContext& ctx, bool psync) {
   ReplPrimary& primary = ctx.server.primary;
   bool second_run = IsBlockedRetry(ctx) && ctx.block->background != nullptr;
+  uint64_t history = 0;
   uint64_t begin = second_run ? std::static_pointer_cast<RdbJob>(ctx.block->background)->begin
-                              : primary.BeginFullSync();
+                              : primary.BeginFullSync(&history);
   std::shared_ptr<RdbJob> job;
-  if (!TakeRdb(ctx, begin, /*full_sync=*/true, &job)) return;
-  Result<uint64_t> offset = primary.FinishFullSync(ctx.client, begin, job->cut_lsn);
+  bool built = TakeRdb(ctx, begin, /*full_sync=*/true, &job);
+  if (!second_run && job != nullptr) job->history = history;
+  if (!built) return;
+  Result<uint64_t> offset = primary.FinishFullSync(ctx.client, begin, job->history, job->cut_lsn);
   if (!offset.ok()) {
     ctx.reply.WriteError("ERR " + std::string(offset.status().message()));
     return;

@@ -9,12 +9,16 @@
 // job; that second run replies, in order with the client's other replies. If the client is
 // gone by then, Abandon() is called instead, on that I/O thread (a second run may call it
 // too, for a job that failed). At shutdown a job still running is waited for, and then
-// neither happens: a long Run() should look at ServerState::shutting_down and stop. When
-// the I/O thread already runs its most jobs (IoThread::kMaxJobs), Run() executes on the
-// I/O thread itself, and the rest is the same.
+// neither happens: a long Run() should look at ServerState::shutting_down and stop.
+//
+// An I/O thread runs at most IoThread::kMaxJobs jobs at once. A job past that waits in the
+// thread's queue, its client held as while a job runs, and starts (first come, first
+// started) when a running one finishes. Run() never executes on an I/O thread. A client
+// that leaves while its job is still queued (or a server shutting down, which closes every
+// client) gets Abandon() on its I/O thread at once, and Run() is never called.
 //
 // Threading: Run() on the job's thread; Abandon() and the command's second run on the
-// client's I/O thread, after Run() has returned.
+// client's I/O thread, after Run() has returned (or instead of it, for a queued job).
 #pragma once
 
 namespace cairn::server {

@@ -66,6 +66,7 @@ void ReplPrimary::Configure(const ConfigStore& config, int64_t replica_hard_limi
   ping_period_s_ = static_cast<int>(ConfigInt(config, "repl-ping-replica-period", 10));
   min_replicas_ = static_cast<int>(ConfigInt(config, "min-replicas-to-write", 0));
   min_replicas_max_lag_s_ = static_cast<int>(ConfigInt(config, "min-replicas-max-lag", 10));
+  rdb_key_save_delay_us_ = ConfigInt(config, "rdb-key-save-delay", 0);
   if (backlog_size_.exchange(size) == size) return;
   std::lock_guard lock(mu_);
   backlog_.Resize(static_cast<uint64_t>(size));
@@ -120,10 +121,17 @@ std::string ReplPrimary::replid() const {
 void ReplPrimary::Promote(std::string replid, std::string old_replid, uint64_t offset) {
   std::lock_guard lock(mu_);
   replid_ = std::move(replid);
-  if (!replicas_.empty()) return;
   replid2_ = std::move(old_replid);
   second_offset_ = offset + 1;
   backlog_ = ReplBacklog(static_cast<uint64_t>(backlog_size_.load()), offset);
+  ++history_;
+  cuts_.clear();  // offsets of the old numbering
+  // Their stream was numbered otherwise; they come back and continue where the new history
+  // allows. A registered replica may be long gone (a dead link not yet noticed): its
+  // numbering never holds back the one INFO and PSYNC now speak of.
+  for (Replica& r : replicas_) {
+    if (!r.client->kill_requested.exchange(true) && r.client->wake) r.client->wake();
+  }
   feed_.ForceSelect();  // a continuing replica's stream may have another database selected
   InstallTapLocked();   // from here on every write is in the backlog
 }
@@ -136,16 +144,21 @@ bool ReplPrimary::TryContinue(ClientState& client, std::string_view replid, uint
   return true;
 }
 
-uint64_t ReplPrimary::BeginFullSync() {
+uint64_t ReplPrimary::BeginFullSync(uint64_t* history) {
   std::lock_guard lock(mu_);
   InstallTapLocked();
   ++syncs_pending_;
+  *history = history_;
   return backlog_.offset();
 }
 
 Result<uint64_t> ReplPrimary::FinishFullSync(ClientState& client, uint64_t begin,
-                                             uint64_t cut_lsn) {
+                                             uint64_t history, uint64_t cut_lsn) {
   std::lock_guard lock(mu_);
+  if (history != history_) {
+    if (--syncs_pending_ == 0) cuts_.clear();
+    return Status(Code::kBusy, "the server was promoted while the RDB was built");
+  }
   uint64_t at = begin;
   for (const Cut& cut : cuts_) {
     if (cut.lsn <= cut_lsn) at = std::max(at, cut.offset);

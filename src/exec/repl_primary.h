@@ -55,12 +55,19 @@ class ReplPrimary {
   // replica_hard_limit (client-output-buffer-limit replica; 0: none) bounds what a replica's
   // mailbox holds; its connection applies the whole class limit (connection.cc).
   void Configure(const ConfigStore& config, int64_t replica_hard_limit);
+  // rdb-key-save-delay: a pause after each key of a full sync's RDB, in microseconds
+  // (negative -n: one microsecond once every n keys; 0: none), as Redis's own tests use it
+  // to make a build last. Read on every key, so a CONFIG SET reaches a build under way.
+  int64_t rdb_key_save_delay_us() const {
+    return rdb_key_save_delay_us_.load(std::memory_order_relaxed);
+  }
 
   std::string replid() const;
   // REPLICAOF NO ONE, PSYNC FAILOVER: the promoted server streams under the new replication id
   // it chose. Its stream goes on from `offset`, the bytes it applied of the old primary's
-  // history old_replid, so replicas of that history continue with +CONTINUE (Redis's replid2),
-  // unless replicas of its own are attached (they keep its numbering).
+  // history old_replid, so replicas of that history continue with +CONTINUE (Redis's replid2).
+  // Replicas attached to it are disconnected, as Redis does, to learn the new history as
+  // they come back (PSYNC); a full sync begun before fails (FinishFullSync) and is retried.
   void Promote(std::string replid, std::string old_replid, uint64_t offset);
 
   // PSYNC replid offset: when replid is this primary's and the backlog holds every byte after
@@ -69,12 +76,15 @@ class ReplPrimary {
   bool TryContinue(ClientState& client, std::string_view replid, uint64_t have);
 
   // Full sync, step 1: installs the tap if needed; from here on, records are numbered with
-  // their stream offsets. Returns the stream offset now (the cut cannot precede it).
-  uint64_t BeginFullSync();
+  // their stream offsets. Returns the stream offset now (the cut cannot precede it), and in
+  // *history the numbering it belongs to (Promote starts another).
+  uint64_t BeginFullSync(uint64_t* history);
   // Step 2, once an RDB cut at cut_lsn is built: the stream offset it stands for; the bytes
   // after it go to client and it becomes an online replica. kBusy (the caller retries the
-  // full sync) when the backlog no longer holds those bytes.
-  Result<uint64_t> FinishFullSync(ClientState& client, uint64_t begin, uint64_t cut_lsn);
+  // full sync) when the backlog no longer holds those bytes, or the server was promoted
+  // since step 1.
+  Result<uint64_t> FinishFullSync(ClientState& client, uint64_t begin, uint64_t history,
+                                  uint64_t cut_lsn);
   // Ends step 1 without a replica (building the RDB failed).
   void AbortFullSync();
 
@@ -136,6 +146,7 @@ class ReplPrimary {
   std::string replid_;  // guarded
   std::string replid2_;           // guarded: the history continued since Promote
   uint64_t second_offset_ = 0;    // guarded: replid2_ holds the bytes before this one
+  uint64_t history_ = 0;          // guarded: promotions so far (each renumbers the stream)
   mutable std::mutex mu_;
   std::unique_ptr<Tap> tap_;               // guarded by mu_; set once
   store::Journal* inner_ = nullptr;        // the journal the tap passes records to (guarded)
@@ -156,6 +167,7 @@ class ReplPrimary {
   std::string scratch_;                    // guarded
   std::atomic<int64_t> backlog_size_{1 << 20};
   std::atomic<int> ping_period_s_{10};
+  std::atomic<int64_t> rdb_key_save_delay_us_{0};
   std::atomic<int> min_replicas_{0};
   std::atomic<int> min_replicas_max_lag_s_{10};
 };

@@ -414,10 +414,7 @@ void Connection::StartBackground() {
   in_background_ = true;
   std::shared_ptr<BackgroundJob> job = std::move(block_.background);
   block_ = BlockRequest{};
-  if (thread_->RunInBackground(client_.id, job)) return;
-  // No thread for it (too many jobs, or none could start): it runs here after all.
-  job->Run();
-  thread_->Post([thread = thread_, id = client_.id, job] { thread->FinishJob(id, job); });
+  thread_->RunInBackground(client_.id, std::move(job));  // started now or queued
 }
 
 void Connection::OnBackgroundDone(std::shared_ptr<BackgroundJob> job) {

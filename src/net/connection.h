@@ -117,7 +117,8 @@ class Connection {
   static void OnBlockTimeout(uv_timer_t* timer) noexcept;
   // Leaves the blocked state and arms nothing further.
   void EndBlocking();
-  // The command just run handed work to a background job: holds the client until it ends.
+  // The command just run handed work to a background job: holds the client until it ends
+  // (while it waits for a free slot too, IoThread::RunInBackground).
   void StartBackground();
   // Appends the mailbox's messages to the output, gated on what they reveal.
   void DeliverMail(resp::Writer& writer);

@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <system_error>
 
@@ -121,9 +122,15 @@ void IoThread::Post(std::function<void()> task) {
   uv_async_send(&async_);
 }
 
-bool IoThread::RunInBackground(uint64_t id, std::shared_ptr<BackgroundJob> job) {
+void IoThread::RunInBackground(uint64_t id, std::shared_ptr<BackgroundJob> job) {
   ReapJobs();
-  if (jobs_.size() >= kMaxJobs) return false;
+  // Behind jobs already queued, so that a client whose job just finished (its next command
+  // may start another) does not overtake them.
+  if (running_jobs_ < kMaxJobs && queued_jobs_.empty() && StartJob(id, job)) return;
+  queued_jobs_.push_back({id, std::move(job)});
+}
+
+bool IoThread::StartJob(uint64_t id, const std::shared_ptr<BackgroundJob>& job) {
   auto done = std::make_shared<std::atomic<bool>>(false);
   std::thread thread;
   try {  // std::thread reports a failed pthread_create only by throwing
@@ -136,10 +143,30 @@ bool IoThread::RunInBackground(uint64_t id, std::shared_ptr<BackgroundJob> job) 
     return false;
   }
   jobs_.push_back({std::move(thread), std::move(done)});
+  ++running_jobs_;
   return true;
 }
 
+void IoThread::StartQueuedJobs() {
+  while (running_jobs_ < kMaxJobs && !queued_jobs_.empty()) {
+    QueuedJob& next = queued_jobs_.front();
+    if (!StartJob(next.id, next.job)) return;  // the cron tries again
+    queued_jobs_.pop_front();
+  }
+}
+
+void IoThread::DropQueuedJob(uint64_t id) {
+  auto it = std::find_if(queued_jobs_.begin(), queued_jobs_.end(),
+                         [id](const QueuedJob& q) { return q.id == id; });
+  if (it == queued_jobs_.end()) return;
+  std::shared_ptr<BackgroundJob> job = std::move(it->job);
+  queued_jobs_.erase(it);
+  job->Abandon();
+}
+
 void IoThread::FinishJob(uint64_t id, const std::shared_ptr<BackgroundJob>& job) {
+  --running_jobs_;
+  StartQueuedJobs();  // before the client resumes: a job it starts next queues behind these
   auto it = connections_.find(id);
   if (it != connections_.end()) {
     it->second->OnBackgroundDone(job);
@@ -200,7 +227,10 @@ void IoThread::RunTasks() {
 
 void IoThread::Register(Connection* c) { connections_[c->client().id] = c; }
 
-void IoThread::Unregister(Connection* c) { connections_.erase(c->client().id); }
+void IoThread::Unregister(Connection* c) {
+  connections_.erase(c->client().id);
+  if (!queued_jobs_.empty()) DropQueuedJob(c->client().id);
+}
 
 void IoThread::ResumePaused() {
   // By id: a resumed command may close connections, or run a script that turns busy and
@@ -325,6 +355,7 @@ void IoThread::DeliverMail(const std::vector<uint64_t>& ids) {
 void IoThread::OnCron(uv_timer_t* handle) noexcept {
   auto* t = static_cast<IoThread*>(handle->data);
   t->ReapJobs();
+  t->StartQueuedJobs();  // a thread that failed to start
   // A recovery with no batch to make durable (a failed everysec sync) wakes nobody.
   t->state_->blocking.ServeDeferred(*t->state_, *t->stats_);
   t->CloseIdleClients();

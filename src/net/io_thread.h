@@ -8,6 +8,7 @@
 #include <uv.h>
 
 #include <atomic>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -46,13 +47,16 @@ class IoThread {
   // Runs task on this thread's loop. Any thread. Tasks posted after Stop() are dropped.
   void Post(std::function<void()> task);
   // Runs job (background_job.h) on a thread of its own for client id's command, then, on
-  // this loop, FinishJob. False (nothing started) when kMaxJobs already run on this thread
-  // or no thread could be started. Loop thread. Stop() waits for running jobs.
-  bool RunInBackground(uint64_t id, std::shared_ptr<BackgroundJob> job);
+  // this loop, FinishJob. When kMaxJobs already run on this thread, or no thread could be
+  // started, the job waits in a queue (first come, first started) until one finishes, or
+  // the cron retries a thread that failed to start. Never runs the job on this thread.
+  // Loop thread. Stop() waits for running jobs; queued ones are abandoned when their
+  // client leaves (Unregister), as at shutdown.
+  void RunInBackground(uint64_t id, std::shared_ptr<BackgroundJob> job);
   // Resumes client id's connection with its finished job (Connection::OnBackgroundDone), or
-  // abandons the job if the connection is gone. Loop thread.
+  // abandons the job if the connection is gone, and starts the next queued job. Loop thread.
   void FinishJob(uint64_t id, const std::shared_ptr<BackgroundJob>& job);
-  // At most this many background jobs (each holds a whole RDB in memory) per I/O thread.
+  // At most this many background jobs (each holds a whole RDB in memory) run per I/O thread.
   static constexpr size_t kMaxJobs = 2;
   // Hands an accepted socket to this thread, which wraps it in a Connection. Any thread.
   // Sockets wait in their own queue, not among the tasks, so that a thread busy in a script
@@ -148,7 +152,21 @@ class IoThread {
     std::shared_ptr<std::atomic<bool>> done;
   };
   std::vector<JobThread> jobs_;
+  // Jobs started whose FinishJob has not run yet: the slots in use (a finished job's thread
+  // may outlive its slot by a moment; ReapJobs joins it).
+  size_t running_jobs_ = 0;
+  struct QueuedJob {
+    uint64_t id;
+    std::shared_ptr<BackgroundJob> job;
+  };
+  std::deque<QueuedJob> queued_jobs_;  // loop thread only
   void ReapJobs();
+  // Starts job on a thread of its own; false when no thread could be started.
+  bool StartJob(uint64_t id, const std::shared_ptr<BackgroundJob>& job);
+  // Starts queued jobs while slots are free.
+  void StartQueuedJobs();
+  // Client id left: its queued job (if any) is dropped and abandoned.
+  void DropQueuedJob(uint64_t id);
   std::mutex mu_;
   std::vector<std::function<void()>> tasks_;   // guarded by mu_
   std::vector<AcceptedSocket> adopted_;        // guarded by mu_

@@ -16,7 +16,8 @@ using store::Store;
 // Writes the captured entries grouped by database. Each shard's entries are already in
 // database order (the capture walks one database after another), so a cursor per shard
 // finds a database's run without sorting.
-void WriteKeys(store::Capture& capture, int databases, RdbFileWriter& out, uint64_t* keys) {
+void WriteKeys(store::Capture& capture, int databases, const std::function<void()>& after_key,
+               RdbFileWriter& out, uint64_t* keys) {
   std::vector<size_t> next(capture.entries.size(), 0);
   for (int db = 0; db < databases && out.status().ok(); ++db) {
     uint64_t count = 0, expires = 0;
@@ -35,6 +36,7 @@ void WriteKeys(store::Capture& capture, int databases, RdbFileWriter& out, uint6
         CapturedEntry& e = entries[next[s]];
         out.Key(e.key, e.value, e.expire_at_ms);
         e.value = store::Value();  // a written collection no longer needs copy-on-write
+        if (after_key) after_key();
       }
     }
     *keys += count;
@@ -101,7 +103,7 @@ Result<RdbSaveInfo> SaveRdb(Store& store, const RdbSaveOptions& options, RdbSink
   }
   RdbSaveInfo info;
   info.lsn = capture.lsn;
-  WriteKeys(capture, store.databases(), out, &info.keys);
+  WriteKeys(capture, store.databases(), options.after_key, out, &info.keys);
   if (Status st = out.Finish(); !st.ok()) return st;
   info.bytes = out.bytes();
   return info;

@@ -39,6 +39,8 @@ struct RdbSaveOptions {
   // Store metadata whose name starts with this holds a function library's code; each is
   // written as FUNCTION2. Empty: none.
   std::string function_meta_prefix;
+  // Called after each key is written (a delay for tests); empty: nothing.
+  std::function<void()> after_key;
 };
 
 struct RdbSaveInfo {

@@ -82,10 +82,106 @@ class RdbJobTest(unittest.TestCase):
         self.assert_whole_file(conn)
 
     def test_more_files_at_once_than_jobs_all_arrive_whole(self):
-        # More than two per I/O thread: the ones past the limit are built on the thread.
+        # More than two per I/O thread: the ones past the limit wait for a free slot.
         conns = [self.start_sync(rdb_only=True) for _ in range(6)]
         for conn in conns:
             self.assert_whole_file(conn)
+
+
+@unittest.skipIf(is_reference_redis(), "cairn's background RDB job")
+class QueuedRdbJobTest(unittest.TestCase):
+    """An I/O thread builds at most two files at once; the files asked for past that wait
+    their turn off the thread. One I/O thread, and builds held for as long as the test
+    wants (rdb-key-save-delay, as Redis's own tests hold theirs): with more files asked for
+    than slots, the thread still answers its other clients, and once the builds may go on
+    every client gets its whole file. (Before the queue, a job past the limit was built on
+    the I/O thread itself, which then answered nobody until that file was done.)"""
+
+    KEYS = 50
+    JOBS = 4  # two run, two wait
+
+    def setUp(self):
+        self.server = ServerProcess(["--threads", "1",
+                                     "--repl-diskless-sync-delay", "0"]).start()
+        self.addCleanup(self.server.stop)
+        # The timeout only detects a thread that no longer answers; no reply is timed.
+        self.r = self.server.client(socket_timeout=30)
+        for i in range(self.KEYS):
+            self.r.set("key:%d" % i, "value:%d" % i)
+        self.r.config_set("rdb-key-save-delay", 10000000)  # ten seconds a key: builds wait
+
+    def syncs_read(self):
+        return sum(1 for c in self.r.client_list() if c["cmd"] in ("sync", "psync"))
+
+    def start_syncs(self, rdb_only):
+        conns = []
+        for n in range(1, self.JOBS + 1):
+            conn = self.server.raw_connection()
+            self.addCleanup(conn.close)
+            if rdb_only:
+                self.assertEqual(conn.command("REPLCONF", "rdb-only", "1").value, b"OK")
+            conn.send_command("SYNC")
+            # The server has taken this SYNC (started or queued its job) and answers others.
+            wait_until(lambda: self.syncs_read() == n, "SYNC number %d to be taken" % n)
+            conns.append(conn)
+        return conns
+
+    def release_builds(self):
+        self.r.config_set("rdb-key-save-delay", 0)
+
+    def assert_whole_file(self, conn):
+        data, closed = conn.read_until_close(timeout=60)
+        self.assertTrue(closed)
+        header, _, body = data.partition(b"\r\n")
+        self.assertTrue(header.startswith(b"$"), data[:50])
+        self.assertEqual(len(body), int(header[1:]))
+        self.assertTrue(body.startswith(b"REDIS0010"), body[:20])
+
+    def read_file(self, conn):
+        """A replica's $<length> and file (its stream follows, with no CRLF between)."""
+        def whole():
+            conn._recv(1.0)
+            header, sep, body = conn.buf.partition(b"\r\n")
+            self.assertTrue(not sep or header.startswith(b"$"), conn.buf[:50])
+            return sep and len(body) >= int(header[1:]) and body
+        body = wait_until(whole, "the whole file", 60)
+        self.assertTrue(body.startswith(b"REDIS0010"), body[:20])
+
+    def test_files_past_the_jobs_limit_wait_off_the_io_thread(self):
+        conns = self.start_syncs(rdb_only=True)
+        self.assertTrue(self.r.ping())
+        self.r.set("while-held", "1")
+        self.assertEqual(self.r.get("while-held"), b"1")
+        self.release_builds()
+        for conn in conns:
+            self.assert_whole_file(conn)
+        self.assertTrue(self.r.ping())
+
+    def test_replicas_that_leave_while_their_job_waits_cost_nothing(self):
+        conns = self.start_syncs(rdb_only=False)
+        for conn in conns[2:]:  # the queued ones
+            conn.close()
+        wait_until(lambda: self.syncs_read() == 2, "the queued replicas to be gone")
+        self.release_builds()
+        for conn in conns[:2]:
+            self.read_file(conn)
+        wait_until(lambda: self.r.info("replication")["connected_slaves"] == 2,
+                   "the two replicas that stayed to be online")
+        # A later replica still gets a file, and the server shuts down cleanly.
+        late = self.server.raw_connection()
+        self.addCleanup(late.close)
+        late.send_command("SYNC")
+        self.read_file(late)
+        self.assertEqual(self.r.info("stats")["sync_full"], 3)
+
+    def test_shutdown_with_jobs_waiting(self):
+        self.start_syncs(rdb_only=False)
+        self.server.expect_exit = True
+        try:
+            self.r.execute_command("SHUTDOWN", "NOSAVE")
+        except Exception:  # the connection closes as the server exits
+            pass
+        self.assertEqual(self.server.wait_exit(30), 0, self.server.log_text()[-2000:])
 
 
 class ReplicaIdleTest(unittest.TestCase):

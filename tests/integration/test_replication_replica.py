@@ -282,6 +282,38 @@ class ReplicaOfRedisTest(unittest.TestCase):
         primary.client().set("after-promotion", "x")
         self.assertIsNone(rc.get("after-promotion"))
 
+    def test_a_promoted_replica_honours_the_history_it_reports_despite_a_dead_replica(self):
+        # X (redis-server) -> A (cairn), and R (redis-server) -> X. A also has a replica of
+        # its own that has gone silent, its link still registered. Promoted, A reports X's
+        # history as master_replid2, and a PSYNC of that history continues (+CONTINUE): R,
+        # pointed at A as Sentinel would, does not sync in full. Its own replicas are
+        # disconnected, as Redis disconnects them, to come back under the new history.
+        primary = self.track(start_primary(["--repl-ping-replica-period", "3600"]))
+        replica = self.track(ServerProcess().start())
+        other = self.track(ServerProcess(["--replicaof", "127.0.0.1", primary.port],
+                                         binary=REFERENCE_BINARY).start())
+        write_mix(primary.client(), 20, "p")
+        rc = self.replica_of(primary, replica)
+        self.assert_same_data(primary, replica)
+        wait_for(lambda: caught_up(primary, other), "R to catch up")
+        dead = replica.raw_connection()
+        self.addCleanup(dead.close)
+        dead.send_command("SYNC")
+        # Its file arrives once it is registered; then it neither reads nor acknowledges.
+        wait_for(lambda: dead._recv(1.0) and b"REDIS" in dead.buf, "A's replica's file")
+        # Both hold all X sent (a failover promotes the replica furthest along).
+        wait_for(lambda: caught_up(primary, replica) and caught_up(primary, other) and
+                 rc.info("replication")["master_repl_offset"] ==
+                 other.client().info("replication")["master_repl_offset"], "A and R level")
+        old_id = rc.info("replication")["master_replid"]
+        self.assertEqual(rc.execute_command("REPLICAOF", "NO", "ONE"), b"OK")
+        self.assertEqual(rc.info("replication")["master_replid2"], old_id)
+        other.client().execute_command("REPLICAOF", "127.0.0.1", replica.port)
+        wait_for(lambda: caught_up(replica, other), "R to follow A")
+        stats = rc.info("stats")
+        self.assertEqual((stats["sync_partial_ok"], stats["sync_full"]), (1, 1))
+        self.assertTrue(dead.is_closed(timeout=10))
+
     def test_partial_resync_after_the_master_link_is_killed(self):
         # A disk-based primary: the RDB comes as $<length>, the stream right behind it.
         primary = self.track(start_primary(["--repl-diskless-sync", "no"]))
