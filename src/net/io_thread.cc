@@ -68,6 +68,9 @@ void IoThread::ServeBusy(void* self, const ClientState* running) {
   if (store::GroupCommit* wal = t->state_->wal.load(std::memory_order_acquire)) {
     (void)wal->CommitInline();
   }
+  // Replies this loop iteration ran before the script go out now, as Redis writes them while
+  // a script is busy; not the running client's own (it is in the middle of its command).
+  t->FlushDeferred(running);
   // What the script's caller has observed so far must survive the replies made here.
   uint64_t observed = store::Store::TakeObservedLsn();
   t->serving_busy_ = true;
@@ -337,12 +340,19 @@ void IoThread::OnLoopCheck(uv_check_t* handle) noexcept {
   t->DeliverMail(ids);
 }
 
-void IoThread::FlushDeferred() {
+void IoThread::FlushDeferred(const ClientState* running) {
+  size_t kept = 0;  // the running client's entry, moved to the front
   for (size_t i = 0; i < deferred_flush_.size(); ++i) {  // by index: a flush may defer more
-    auto it = connections_.find(deferred_flush_[i]);
-    if (it != connections_.end()) it->second->FlushDeferred();
+    uint64_t id = deferred_flush_[i];
+    auto it = connections_.find(id);
+    if (it == connections_.end()) continue;
+    if (&it->second->client() == running) {
+      deferred_flush_[kept++] = id;
+      continue;
+    }
+    it->second->FlushDeferred();
   }
-  deferred_flush_.clear();
+  deferred_flush_.resize(kept);
 }
 
 void IoThread::DeliverMail(const std::vector<uint64_t>& ids) {

@@ -119,7 +119,9 @@ class IoThread {
   // Flushes the connections that wait for durability (they re-register if still held).
   void ReleaseDurable();
   void DeliverMail(const std::vector<uint64_t>& ids);
-  void FlushDeferred();
+  // Flushes the connections DeferFlush listed, but for running's (a busy script's client,
+  // mid-command), which stays listed.
+  void FlushDeferred(const ClientState* running = nullptr);
   static void OnCron(uv_timer_t* handle) noexcept;
   void RunTasks();
   // Wraps every socket Adopt queued in a Connection. Loop thread.

@@ -8,6 +8,7 @@ Run: /usr/bin/python3 -m unittest -v tests/integration/test_scripting.py
 import os
 import random
 import shutil
+import socket
 import sys
 import tempfile
 import threading
@@ -425,6 +426,38 @@ class TestAtomicity(ScriptTestCase):
         pipe.set("m", "1")
         pipe.eval("return redis.call('incr', 'm')", 0)
         self.assertEqual(pipe.execute(), [True, 2])
+
+
+class TestRepliesDuringBusyScript(ScriptTestCase):
+    # One I/O thread, so both clients below are read in the same loop iteration.
+    server_args = ("--busy-reply-threshold", "100") + (
+        () if is_reference_redis() else ("--threads", "1"))
+
+    def test_a_reply_made_before_a_busy_script_is_not_held_until_it_ends(self):
+        # The SET and the EVAL arrive together; the SET runs first. Its reply must not wait
+        # for the two-second script: Redis writes it once the script turns busy.
+        script = (b"local s = tonumber(redis.call('TIME')[1]) "
+                  b"while tonumber(redis.call('TIME')[1]) - s < 2 do end return 1")
+        eval_cmd = b"*3\r\n$4\r\nEVAL\r\n$%d\r\n%s\r\n$1\r\n0\r\n" % (len(script), script)
+        for _ in range(3):
+            a = socket.create_connection(("127.0.0.1", self.port))
+            b = socket.create_connection(("127.0.0.1", self.port))
+            a.sendall(b"PING\r\n")
+            self.assertEqual(a.recv(64), b"+PONG\r\n")
+            a.sendall(b"SET k v\r\n")
+            b.sendall(eval_cmd)
+            a.settimeout(10)
+            self.assertEqual(a.recv(64), b"+OK\r\n")
+            # The script still runs: a reply held until its end would come after it.
+            c = socket.create_connection(("127.0.0.1", self.port))
+            c.sendall(b"PING\r\n")
+            c.settimeout(10)
+            self.assertTrue(c.recv(64).startswith(b"-BUSY"), "the SET's reply waited for the script")
+            c.close()
+            b.settimeout(10)
+            self.assertEqual(b.recv(64), b":1\r\n")
+            a.close()
+            b.close()
 
 
 class TestBusyScripts(ScriptTestCase):
