@@ -23,6 +23,16 @@ def fill(r, n):
         r.eval(FILL, 0, start, min(start + 50000, n) - 1)
 
 
+def shut_down_cleanly(test):
+    """SHUTDOWN NOSAVE through test.r; the server must exit with status 0."""
+    test.server.expect_exit = True
+    try:
+        test.r.execute_command("SHUTDOWN", "NOSAVE")
+    except Exception:  # the connection closes as the server exits
+        pass
+    test.assertEqual(test.server.wait_exit(30), 0, test.server.log_text()[-2000:])
+
+
 @unittest.skipIf(is_reference_redis(), "cairn's background RDB job")
 class RdbJobTest(unittest.TestCase):
     def setUp(self):
@@ -59,12 +69,7 @@ class RdbJobTest(unittest.TestCase):
 
     def test_shutdown_while_a_file_is_built(self):
         conn = self.start_sync(rdb_only=False)
-        self.server.expect_exit = True
-        try:
-            self.r.execute_command("SHUTDOWN", "NOSAVE")
-        except Exception:  # the connection closes as the server exits
-            pass
-        self.assertEqual(self.server.wait_exit(30), 0, self.server.log_text()[-2000:])
+        shut_down_cleanly(self)
 
     def assert_whole_file(self, conn):
         data, closed = conn.read_until_close(timeout=60)
@@ -176,12 +181,7 @@ class QueuedRdbJobTest(unittest.TestCase):
 
     def test_shutdown_with_jobs_waiting(self):
         self.start_syncs(rdb_only=False)
-        self.server.expect_exit = True
-        try:
-            self.r.execute_command("SHUTDOWN", "NOSAVE")
-        except Exception:  # the connection closes as the server exits
-            pass
-        self.assertEqual(self.server.wait_exit(30), 0, self.server.log_text()[-2000:])
+        shut_down_cleanly(self)
 
 
 class ReplicaIdleTest(unittest.TestCase):
