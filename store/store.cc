@@ -101,6 +101,10 @@ thread_local bool replaying = false;
 Store::ReplayScope::ReplayScope() : previous_(replaying) { replaying = true; }
 Store::ReplayScope::~ReplayScope() { replaying = previous_; }
 
+bool KeyHandle::ExpiresAtOnce(int64_t at_ms) const {
+  return at_ms <= now_ms() && !replaying && !store_->ExpiryPaused();
+}
+
 Entry* KeyHandle::Find() { return Lookup(true); }
 
 Entry* KeyHandle::Peek() { return Lookup(false); }

@@ -88,6 +88,11 @@ class KeyHandle {
   // The store clock, read on first use and then fixed for this handle: a command sees one
   // time, and commands on keys without a TTL never read the clock at all.
   int64_t now_ms() const;
+  // Whether a write giving the key deadline at_ms (> 0) removes it at once instead: the
+  // deadline has passed and this server expires keys by its own clock. A replica does not
+  // (expiry paused, or the primary's stream being applied): it stores the key with its
+  // deadline, hidden from reads, until the primary's DEL, as Redis's replicas do.
+  bool ExpiresAtOnce(int64_t at_ms) const;
 
   // The key's live entry, or nullptr. An expired entry is deleted here (lazy expiry).
   // Find() counts as an access (OBJECT IDLETIME); Peek() does not (TYPE, TTL, OBJECT...).

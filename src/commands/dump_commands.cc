@@ -126,7 +126,7 @@ void CmdRestore(CommandContext& ctx) {
       at_ms = o.absttl ? ttl : (ttl > INT64_MAX - h.now_ms() ? INT64_MAX : ttl + h.now_ms());
     }
     // A deadline already past: the key ends up absent (and a replaced one deleted).
-    if (at_ms != 0 && at_ms <= h.now_ms()) {
+    if (at_ms != 0 && h.ExpiresAtOnce(at_ms)) {
       if (o.replace && h.Delete()) NotifyKey(ctx, kNotifyGeneric, "del", h.key());
       ctx.reply.WriteOk();
       return;

@@ -273,7 +273,8 @@ bool ExpireFlagsAllow(uint8_t flags, int64_t current_ms, int64_t at_ms) {
   return true;
 }
 
-// A deadline that is not in the future deletes the key (and counts as applied).
+// A deadline that is not in the future deletes the key (and counts as applied), except on a
+// replica, which keeps it hidden until its primary says DEL (KeyHandle::ExpiresAtOnce).
 void ExpireGeneric(CommandContext& ctx, TimeUnit unit, TimeBase base) {
   uint8_t flags = 0;
   if (!ParseExpireFlags(ctx, &flags)) return;
@@ -286,7 +287,7 @@ void ExpireGeneric(CommandContext& ctx, TimeUnit unit, TimeBase base) {
   bool applied = ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
     Entry* e = h.Find();
     if (e == nullptr || !ExpireFlagsAllow(flags, e->expire_at_ms, at_ms)) return false;
-    if (at_ms <= h.now_ms()) {
+    if (h.ExpiresAtOnce(at_ms)) {
       h.Delete();
       NotifyKey(ctx, kNotifyGeneric, "del", h.key());
     } else {

@@ -83,7 +83,7 @@ Result<StringSetResult> StringSet(KeyHandle& h, NewString* value, const StringSe
     }
   }
   r.done = true;
-  if (o.expire_at_ms > 0 && o.expire_at_ms <= h.now_ms()) {
+  if (o.expire_at_ms > 0 && h.ExpiresAtOnce(o.expire_at_ms)) {
     h.Delete();  // EXAT/PXAT in the past: the new value would expire at once
     return r;
   }
@@ -109,7 +109,7 @@ Result<BufRef> StringGetEx(KeyHandle& h, int64_t expire_at_ms, ExpiryChange* cha
       done = ExpiryChange::kRemoved;
       h.SetExpire(e, 0);
     }
-  } else if (expire_at_ms > 0 && expire_at_ms <= h.now_ms()) {
+  } else if (expire_at_ms > 0 && h.ExpiresAtOnce(expire_at_ms)) {
     h.Delete();
     done = ExpiryChange::kDeleted;
   } else if (expire_at_ms > 0) {

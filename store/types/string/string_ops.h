@@ -43,7 +43,8 @@ Result<BufRef> StringGet(KeyHandle& h);
 enum class SetCondition : uint8_t { kAlways, kIfMissing, kIfExists };
 
 struct StringSetOptions {
-  int64_t expire_at_ms = 0;  // unix ms, 0 for none, or kKeepTtl; in the past: the key goes
+  int64_t expire_at_ms = 0;  // unix ms, 0 for none, or kKeepTtl; past: the key goes
+                              // (KeyHandle::ExpiresAtOnce)
   SetCondition condition = SetCondition::kAlways;
   bool get = false;  // GET: check the old value's type and return it
 };
@@ -95,7 +96,7 @@ Result<BufRef> StringGetDel(KeyHandle& h);
 enum class ExpiryChange : uint8_t { kNone, kSet, kRemoved, kDeleted };
 
 // GETEX: the value (null when missing), then sets the key's expiry when it exists:
-// expire_at_ms kKeepTtl leaves it, 0 removes it (PERSIST), in the past deletes the key.
+// expire_at_ms kKeepTtl leaves it, 0 removes it (PERSIST), past deletes the key (ExpiresAtOnce).
 // *change (when given) says which happened; kRemoved only when the key had an expiry.
 Result<BufRef> StringGetEx(KeyHandle& h, int64_t expire_at_ms, ExpiryChange* change = nullptr);
 
