@@ -2,6 +2,7 @@
 #include "src/exec/command_table.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 
@@ -12,14 +13,31 @@ namespace {
 
 constexpr size_t kMaxNameLen = 64;
 
+char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+
 // Lower-cases ASCII into buf; returns false if name is too long to be a command.
 bool LowerInto(std::string_view name, char* buf, size_t* len) {
   if (name.size() > kMaxNameLen) return false;
   for (size_t i = 0; i < name.size(); ++i) {
-    char c = name[i];
-    buf[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+    buf[i] = Lower(name[i]);
   }
   *len = name.size();
+  return true;
+}
+
+// FNV-1a of the lower-cased name.
+uint64_t FoldedHash(std::string_view name) {
+  uint64_t h = 14695981039346656037ull;
+  for (char c : name) h = (h ^ static_cast<unsigned char>(Lower(c))) * 1099511628211ull;
+  return h;
+}
+
+// Whether name spelt in any case is lower (a registered, lower-case name).
+bool FoldedEqual(std::string_view name, std::string_view lower) {
+  if (name.size() != lower.size()) return false;
+  for (size_t i = 0; i < name.size(); ++i) {
+    if (Lower(name[i]) != lower[i]) return false;
+  }
   return true;
 }
 
@@ -69,7 +87,7 @@ void CommandTable::AddOne(CommandSpec spec) {
   }
   commands_.push_back(std::move(spec));
   const CommandSpec& added = commands_.back();
-  index_[added.name] = &added;
+  Index(&added);
   by_slot_.resize(slots_);
   by_slot_[added.id] = &added;
   for (const CommandSpec& sub : added.subcommands) by_slot_[sub.id] = &sub;
@@ -93,12 +111,27 @@ void CommandTable::AppendSubcommands(std::string_view parent, std::vector<Comman
   for (const CommandSpec& sub : it->subcommands) by_slot_[sub.id] = &sub;
 }
 
+void CommandTable::Index(const CommandSpec* spec) {
+  if ((commands_.size()) * 4 > index_.size()) {
+    std::vector<const CommandSpec*> old = std::move(index_);
+    index_.assign(std::max<size_t>(256, old.size() * 2), nullptr);
+    for (const CommandSpec* c : old) {
+      if (c != nullptr) Index(c);
+    }
+  }
+  size_t mask = index_.size() - 1;
+  size_t i = FoldedHash(spec->name) & mask;
+  while (index_[i] != nullptr && index_[i]->name != spec->name) i = (i + 1) & mask;
+  index_[i] = spec;
+}
+
 const CommandSpec* CommandTable::Find(std::string_view name) const {
-  char buf[kMaxNameLen];
-  size_t len = 0;
-  if (!LowerInto(name, buf, &len)) return nullptr;
-  auto it = index_.find(std::string_view(buf, len));
-  return it == index_.end() ? nullptr : it->second;
+  if (name.size() > kMaxNameLen || index_.empty()) return nullptr;
+  size_t mask = index_.size() - 1;
+  for (size_t i = FoldedHash(name) & mask;; i = (i + 1) & mask) {
+    const CommandSpec* c = index_[i];
+    if (c == nullptr || FoldedEqual(name, c->name)) return c;
+  }
 }
 
 const CommandSpec* CommandTable::FindFull(std::string_view name) const {

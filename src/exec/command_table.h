@@ -5,7 +5,7 @@
 #include <deque>
 #include <initializer_list>
 #include <string_view>
-#include <unordered_map>
+#include <vector>
 
 #include "src/exec/command.h"
 
@@ -36,9 +36,14 @@ class CommandTable {
 
  private:
   void AddOne(CommandSpec spec);
+  // Puts spec in index_, doubling it first when it would be more than a quarter full.
+  void Index(const CommandSpec* spec);
 
   std::deque<CommandSpec> commands_;  // stable addresses
-  std::unordered_map<std::string_view, const CommandSpec*> index_;
+  // Open addressing over the lower-case names, hashed with case folded in, so that a
+  // lookup neither copies the name nor compares more than one or two entries; kept at most
+  // a quarter full. Every command is looked up by name once per request.
+  std::vector<const CommandSpec*> index_;
   std::vector<const CommandSpec*> by_slot_;
   size_t slots_ = 0;
 };
