@@ -447,6 +447,13 @@ bool Store::JoinTransaction(std::span<const KeyRef> keys, bool all_shards,
   Transaction* tx = transaction_;
   if (tx == nullptr) std::abort();  // only inside Atomically
   if (tx->all) return true;
+  // The common case, a script's redis.call on keys it declared: every shard is held already.
+  if (!all_shards && std::all_of(keys.begin(), keys.end(), [&](const KeyRef& k) {
+        return std::binary_search(tx->shards.begin(), tx->shards.end(),
+                                  ShardOf(HashKey(k.key, seed_)));
+      })) {
+    return true;
+  }
   std::vector<size_t> wanted;
   if (all_shards) {
     for (size_t i = 0; i < kShards; ++i) wanted.push_back(i);

@@ -39,7 +39,12 @@ bool BitBounds(std::string_view bytes, const BitRange& r, uint64_t* first, uint6
   return true;
 }
 
-// Set bits of whole bytes [from, to), eight at a time.
+// Set bits of whole bytes [from, to), eight at a time. Built twice: with the POPCNT
+// instruction, picked at load time where the CPU has it (x86-64's baseline lacks it, and
+// std::popcount without it is a dozen instructions a word), and without.
+#if defined(__x86_64__)
+[[gnu::target_clones("popcnt", "default")]]
+#endif
 uint64_t CountBytes(const char* p, size_t n) {
   uint64_t count = 0;
   size_t i = 0;
