@@ -21,6 +21,8 @@
 // locale), or all bytes when storing; with BY and ALPHA, elements whose weight key is missing
 // sort first. Equal elements keep their order (stable sort).
 #include <algorithm>
+#include <charconv>
+#include <cstdint>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -64,16 +66,33 @@ struct SortOptions {
 // One element being sorted, with its weight: a score (numeric) or a compare string (ALPHA
 // with BY; nullopt when the weight key is missing).
 struct SortItem {
-  std::string elem;
+  std::string_view elem;  // in the run's arena
   double score = 0;
   std::optional<std::string> cmp;
 };
 
-// The elements to sort and the part of them to output, [start, end] inclusive.
+// The elements to sort and the part of them to output, [start, end] inclusive. The elements
+// are copied (the key's lock is not held while sorting) into one arena, not one string each.
 struct SortRun {
+  std::string arena;
+  std::vector<size_t> ends;  // ends[i]: where element i ends in the arena
   std::vector<SortItem> items;
   int64_t start = 0;
   int64_t end = -1;
+
+  void Add(std::string_view elem) {
+    arena.append(elem);
+    ends.push_back(arena.size());
+  }
+  // Once every element is in: the items, viewing the arena (which no longer moves).
+  void MakeItems() {
+    items.resize(ends.size());
+    size_t from = 0;
+    for (size_t i = 0; i < ends.size(); ++i) {
+      items[i].elem = std::string_view(arena).substr(from, ends[i] - from);
+      from = ends[i];
+    }
+  }
 };
 
 bool HasStar(std::string_view pattern) { return pattern.find('*') != std::string_view::npos; }
@@ -186,7 +205,7 @@ void ClampLimit(const SortOptions& o, int64_t n, SortRun* run) {
   run->end = std::min(end, n - 1);
 }
 
-void AddItem(SortRun* run, std::string_view elem) { run->items.push_back({std::string(elem)}); }
+void AddItem(SortRun* run, std::string_view elem) { run->Add(elem); }
 
 // Unsorted lists and sorted sets: only the LIMIT range is taken, in stored order or reversed.
 void LoadRange(const Entry* e, bool desc, SortRun* run) {
@@ -203,7 +222,7 @@ void LoadRange(const Entry* e, bool desc, SortRun* run) {
     std::string scratch;
     list->Scan(desc ? n - first - 1 : first, desc, [&](const store::ListElem& el) {
       AddItem(run, store::ListElemText(el, &scratch));
-      return run->items.size() < count;
+      return run->ends.size() < count;
     });
   } else {
     const auto* zset = store::ValueAs<store::ZSet>(e);
@@ -266,6 +285,7 @@ bool LoadElements(CommandContext& ctx, SortOptions* o, SortRun* run) {
     } else {
       LoadAll(e, run);
     }
+    run->MakeItems();
     return true;
   });
 }
@@ -273,11 +293,16 @@ bool LoadElements(CommandContext& ctx, SortOptions* o, SortRun* run) {
 // ---- Sorting -------------------------------------------------------------------------------
 
 // The weight as a number, as strtod reads the whole string; false when it is not one, or
-// overflows, or is NaN.
-bool ParseWeight(const std::string& text, double* score) {
+// overflows, or is NaN. from_chars reads plain decimals (most weights) to the same correctly
+// rounded double without a copy; whatever it does not take whole (a sign, spaces, hex) or
+// finds out of range goes to strtod, whose reading is the reference.
+bool ParseWeight(std::string_view text, double* score) {
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), *score);
+  if (ec == std::errc() && ptr == text.data() + text.size()) return !std::isnan(*score);
+  std::string copy(text);
   char* end = nullptr;
   errno = 0;
-  *score = std::strtod(text.c_str(), &end);
+  *score = std::strtod(copy.c_str(), &end);
   return *end == '\0' && errno != ERANGE && !std::isnan(*score);
 }
 
@@ -305,8 +330,8 @@ int Sign(int v) { return (v > 0) - (v < 0); }
 int CompareBytes(std::string_view a, std::string_view b) { return Sign(a.compare(b)); }
 
 // strcoll in the C locale: bytes up to the first NUL.
-int CompareText(const std::string& a, const std::string& b) {
-  return Sign(std::strcmp(a.c_str(), b.c_str()));
+int CompareText(std::string_view a, std::string_view b) {
+  return CompareBytes(a.substr(0, a.find('\0')), b.substr(0, b.find('\0')));
 }
 
 struct SortOrder {
@@ -315,7 +340,7 @@ struct SortOrder {
   bool bytewise;  // STORE: compare whole strings
   bool desc;
 
-  int Strings(const std::string& a, const std::string& b) const {
+  int Strings(std::string_view a, std::string_view b) const {
     return bytewise ? CompareBytes(a, b) : CompareText(a, b);
   }
 
@@ -333,12 +358,23 @@ struct SortOrder {
     return desc ? -cmp : cmp;
   }
 
-  bool operator()(const SortItem& a, const SortItem& b) const { return Compare(a, b) < 0; }
 };
 
+// Sorts indices, not the items (80 bytes each), and breaks ties by position: a stable order
+// from std::sort.
 void SortItems(const SortOptions& o, SortRun* run) {
   SortOrder order{o.alpha, o.by.has_value(), o.store.has_value(), o.desc};
-  std::stable_sort(run->items.begin(), run->items.end(), order);
+  std::vector<size_t> index(run->items.size());
+  for (size_t i = 0; i < index.size(); ++i) index[i] = i;
+  const std::vector<SortItem>& items = run->items;
+  std::sort(index.begin(), index.end(), [&](size_t a, size_t b) {
+    int cmp = order.Compare(items[a], items[b]);
+    return cmp != 0 ? cmp < 0 : a < b;
+  });
+  std::vector<SortItem> sorted;
+  sorted.reserve(index.size());
+  for (size_t i : index) sorted.push_back(std::move(run->items[i]));
+  run->items = std::move(sorted);
 }
 
 // ---- Output --------------------------------------------------------------------------------
@@ -350,7 +386,7 @@ std::vector<std::optional<std::string>> OutputValues(CommandContext& ctx, const 
   std::vector<std::optional<std::string>> out;
   for (int64_t j = run.start; j <= run.end; ++j) {
     SortItem& item = run.items[static_cast<size_t>(j)];
-    if (o.gets.empty()) out.emplace_back(std::move(item.elem));
+    if (o.gets.empty()) out.emplace_back(item.elem);
     for (std::string_view g : o.gets) out.push_back(LookupPattern(ctx, g, item.elem));
   }
   return out;
@@ -398,6 +434,13 @@ void RunSort(CommandContext& ctx, SortOptions o) {
       ctx.reply.WriteError(errors::kSortNotDouble);
       return;
     }
+  }
+  if (!o.store && o.gets.empty()) {  // the elements themselves: straight from the arena
+    ctx.reply.WriteArrayLen(run.end - run.start + 1);
+    for (int64_t j = run.start; j <= run.end; ++j) {
+      ctx.reply.WriteBulk(run.items[static_cast<size_t>(j)].elem);
+    }
+    return;
   }
   std::vector<std::optional<std::string>> values = OutputValues(ctx, o, run);
   if (o.store) {
