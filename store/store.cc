@@ -442,6 +442,44 @@ void Store::EndTransaction() {
   for (auto it = tx->shards.rbegin(); it != tx->shards.rend(); ++it) shards_[*it].mu.unlock();
 }
 
+void Store::Prefetch(int db, std::span<const std::string_view> keys) {
+  if (transaction_ != nullptr || keys.size() > kMaxPrefetchKeys || db < 0 || db >= databases_) {
+    return;
+  }
+  // The shards are only tried (a hint is not worth a wait, and trying cannot deadlock), and
+  // held all at once, as MGET holds them: the locks' atomic instructions would keep loads
+  // from overlapping, so they come first, then every slot is read, then every entry. Loads,
+  // not prefetch instructions: on machines where a prefetch that misses the TLB is dropped
+  // (virtual machines), only a load brings the line.
+  size_t held[kMaxPrefetchKeys];
+  size_t held_count = 0;
+  uint64_t hashes[kMaxPrefetchKeys];
+  bool usable[kMaxPrefetchKeys];
+  for (size_t i = 0; i < keys.size(); ++i) {
+    hashes[i] = HashKey(keys[i], seed_);
+    size_t shard = ShardOf(hashes[i]);
+    usable[i] = std::find(held, held + held_count, shard) != held + held_count;
+    if (!usable[i] && shards_[shard].mu.try_lock()) {
+      held[held_count++] = shard;
+      usable[i] = true;
+    }
+  }
+  const Entry* heads[kMaxPrefetchKeys];
+  for (size_t i = 0; i < keys.size(); ++i) {
+    heads[i] = usable[i] ? shards_[ShardOf(hashes[i])].tables[db].Head(hashes[i]) : nullptr;
+  }
+  // The entry, and the one after it when the first is another key's (a chain of two is
+  // common at the table's load).
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (heads[i] != nullptr) (void)*reinterpret_cast<const volatile uint64_t*>(heads[i]);
+  }
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (heads[i] == nullptr || heads[i]->key() == keys[i]) continue;
+    if (const Entry* next = heads[i]->next) (void)*reinterpret_cast<const volatile uint64_t*>(next);
+  }
+  for (size_t i = 0; i < held_count; ++i) shards_[held[i]].mu.unlock();
+}
+
 bool Store::JoinTransaction(std::span<const KeyRef> keys, bool all_shards,
                             int64_t join_wait_us) {
   Transaction* tx = transaction_;

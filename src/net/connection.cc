@@ -17,6 +17,7 @@
 #include "src/exec/dispatch.h"
 #include "src/exec/errors.h"
 #include "src/exec/notify.h"
+#include "src/exec/pipeline_prefetch.h"
 #include "src/exec/pubsub.h"
 #include "src/exec/transaction.h"
 #include "src/net/io_thread.h"
@@ -206,6 +207,7 @@ void Connection::ProcessInput() {
   resp::ParserLimits limits;
   limits.max_bulk_len = state->limits.proto_max_bulk_len.load(std::memory_order_relaxed);
   parser_.set_limits(limits);
+  size_t prefetched = 0;  // commands ahead whose keys were prefetched (pipeline_prefetch.h)
   while (!closing_ && !close_after_flush_) {
     if (waiter_ != nullptr || in_background_) {
       // Blocked: later commands wait in the buffer, within the query buffer limit.
@@ -225,8 +227,12 @@ void Connection::ProcessInput() {
     }
     // A command held by CLIENT PAUSE was parsed already: its arguments still point into
     // the input buffer, which nothing changed while reading was paused.
+    if (prefetched == 0 && !held_by_pause_) {
+      prefetched = PrefetchPipeline(*state, client_.db.load(std::memory_order_relaxed), in_.data());
+    }
     resp::ParseStatus status =
         std::exchange(held_by_pause_, false) ? resp::ParseStatus::kCommand : parser_.Parse(in_.data());
+    if (prefetched > 0) --prefetched;
     if (status == resp::ParseStatus::kCommand) {
       if (PauseHolds()) {
         held_by_pause_ = true;

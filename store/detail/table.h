@@ -37,6 +37,11 @@ class Table {
   Entry** bucket_link(size_t i) { return &buckets_[i]; }
   size_t mask() const { return buckets_.empty() ? 0 : buckets_.size() - 1; }
 
+  // The first entry of hash's chain (nullptr when empty): what a lookup of hash reads first.
+  const Entry* Head(uint64_t hash) const {
+    return buckets_.empty() ? nullptr : buckets_[hash & mask()];
+  }
+
   // Moves all entries and counts into other (which must be empty), leaving this table empty.
   void Swap(Table& other);
 

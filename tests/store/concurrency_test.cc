@@ -301,5 +301,45 @@ TEST_CASE("many threads taking and dropping references to one value leave one re
   CHECK(last.get()->refs() == before + 1);  // the store's (and its entry's), and ours
 }
 
+// Prefetch is a hint for lookups to come: it must change nothing, and since it runs between
+// a pipeline's commands it must never wait for a shard another thread holds.
+TEST_CASE("Prefetch changes nothing and never waits for a held shard") {
+  Store store;
+  std::vector<std::string> names;
+  for (int i = 0; i < 64; ++i) names.push_back("key:" + std::to_string(i));
+  for (size_t i = 0; i < names.size(); i += 2) Set(store, names[i], "v" + names[i]);
+  std::vector<std::string_view> keys(names.begin(), names.begin() + Store::kMaxPrefetchKeys);
+  std::vector<std::string_view> too_many(names.begin(), names.end());
+
+  store.Prefetch(0, keys);
+  store.Prefetch(0, too_many);  // more than it takes: ignored
+  store.Prefetch(-1, keys);     // no such database: ignored
+  store.Prefetch(store.databases(), keys);
+  store.Atomically({}, true, [&] { store.Prefetch(0, keys); });  // inside a transaction
+  CHECK(store.Stats(0).keys == names.size() / 2);
+  for (size_t i = 0; i < names.size(); ++i) {
+    CHECK(Get(store, names[i]) == (i % 2 == 0 ? std::optional("v" + names[i]) : std::nullopt));
+  }
+
+  // Another thread holds every shard until the prefetching thread is done.
+  std::latch held(1);
+  std::atomic<bool> done{false};
+  std::thread holder([&] {
+    store.Atomically({}, true, [&] {
+      held.count_down();
+      while (!done.load()) std::this_thread::yield();
+    });
+  });
+  held.wait();
+  std::thread prefetcher([&] {
+    store.Prefetch(0, keys);
+    done.store(true);
+  });
+  prefetcher.join();  // hangs (and the test with it) if Prefetch waited for a shard
+  holder.join();
+  CHECK(done.load());
+  CHECK(Get(store, names[0]) == "v" + names[0]);
+}
+
 }  // namespace
 }  // namespace cairn::store
