@@ -39,20 +39,24 @@ bool FirstKey(const CommandTable& commands, std::span<const std::string_view> ar
 }  // namespace
 
 size_t PrefetchPipeline(ServerState& server, int db, std::string_view input) {
-  std::string_view keys[kPrefetchWindow];
-  size_t key_count = 0;
+  std::string_view args[kPrefetchWindow][kPeekArgs];
+  size_t seen[kPrefetchWindow];
   size_t commands = 0;
   size_t max_bulk = static_cast<size_t>(
       server.limits.proto_max_bulk_len.load(std::memory_order_relaxed));
   while (commands < kPrefetchWindow && !input.empty()) {
-    std::string_view args[kPeekArgs];
-    resp::PeekedCommand c = resp::PeekCommand(input, args, max_bulk);
+    resp::PeekedCommand c = resp::PeekCommand(input, args[commands], max_bulk);
     if (c.size == 0) break;
     input.remove_prefix(c.size);
-    ++commands;
-    if (FirstKey(server.commands, std::span(args, c.seen), &keys[key_count])) ++key_count;
+    seen[commands++] = c.seen;
   }
-  if (commands >= 2 && key_count > 0) server.store.Prefetch(db, std::span(keys, key_count));
+  if (commands < 2) return commands;  // one command: nothing to overlap its misses with
+  std::string_view keys[kPrefetchWindow];
+  size_t key_count = 0;
+  for (size_t i = 0; i < commands; ++i) {
+    if (FirstKey(server.commands, std::span(args[i], seen[i]), &keys[key_count])) ++key_count;
+  }
+  if (key_count > 0) server.store.Prefetch(db, std::span(keys, key_count));
   return commands;
 }
 
