@@ -101,9 +101,7 @@ thread_local bool replaying = false;
 Store::ReplayScope::ReplayScope() : previous_(replaying) { replaying = true; }
 Store::ReplayScope::~ReplayScope() { replaying = previous_; }
 
-bool KeyHandle::ExpiresAtOnce(int64_t at_ms) const {
-  return at_ms <= now_ms() && !replaying && !store_->ExpiryPaused();
-}
+bool KeyHandle::ExpiresAtOnce(int64_t at_ms) const { return at_ms <= now_ms() && !replaying; }
 
 Entry* KeyHandle::Find() { return Lookup(true); }
 
@@ -442,6 +440,11 @@ void Store::EndTransaction() {
   for (auto it = tx->shards.rbegin(); it != tx->shards.rend(); ++it) shards_[*it].mu.unlock();
 }
 
+namespace {
+// Reads the first byte of e, so that its line is fetched; volatile keeps the read.
+void Touch(const Entry* e) { (void)*reinterpret_cast<const volatile unsigned char*>(e); }
+}  // namespace
+
 void Store::Prefetch(int db, std::span<const std::string_view> keys) {
   if (transaction_ != nullptr || keys.size() > kMaxPrefetchKeys || db < 0 || db >= databases_) {
     return;
@@ -455,8 +458,8 @@ void Store::Prefetch(int db, std::span<const std::string_view> keys) {
   size_t held_count = 0;
   uint64_t hashes[kMaxPrefetchKeys];
   bool usable[kMaxPrefetchKeys];
+  for (size_t i = 0; i < keys.size(); ++i) hashes[i] = HashKey(keys[i], seed_);
   for (size_t i = 0; i < keys.size(); ++i) {
-    hashes[i] = HashKey(keys[i], seed_);
     size_t shard = ShardOf(hashes[i]);
     usable[i] = std::find(held, held + held_count, shard) != held + held_count;
     if (!usable[i] && shards_[shard].mu.try_lock()) {
@@ -471,11 +474,11 @@ void Store::Prefetch(int db, std::span<const std::string_view> keys) {
   // The entry, and the one after it when the first is another key's (a chain of two is
   // common at the table's load).
   for (size_t i = 0; i < keys.size(); ++i) {
-    if (heads[i] != nullptr) (void)*reinterpret_cast<const volatile uint64_t*>(heads[i]);
+    if (heads[i] != nullptr) Touch(heads[i]);
   }
   for (size_t i = 0; i < keys.size(); ++i) {
     if (heads[i] == nullptr || heads[i]->key() == keys[i]) continue;
-    if (const Entry* next = heads[i]->next) (void)*reinterpret_cast<const volatile uint64_t*>(next);
+    if (const Entry* next = heads[i]->next) Touch(next);
   }
   for (size_t i = 0; i < held_count; ++i) shards_[held[i]].mu.unlock();
 }

@@ -89,9 +89,10 @@ class KeyHandle {
   // time, and commands on keys without a TTL never read the clock at all.
   int64_t now_ms() const;
   // Whether a write giving the key deadline at_ms (> 0) removes it at once instead: the
-  // deadline has passed and this server expires keys by its own clock. A replica does not
-  // (expiry paused, or the primary's stream being applied): it stores the key with its
-  // deadline, hidden from reads, until the primary's DEL, as Redis's replicas do.
+  // deadline has passed, and the write is not a replica applying its primary's stream
+  // (ReplayScope), which stores the key with its deadline, hidden from reads, until the
+  // primary's DEL, as Redis's replicas do. A writable replica's own clients' writes expire
+  // at once (Redis keeps them until its next cron pass, never past it).
   bool ExpiresAtOnce(int64_t at_ms) const;
 
   // The key's live entry, or nullptr. An expired entry is deleted here (lazy expiry).

@@ -273,8 +273,9 @@ bool ExpireFlagsAllow(uint8_t flags, int64_t current_ms, int64_t at_ms) {
   return true;
 }
 
-// A deadline that is not in the future deletes the key (and counts as applied), except on a
-// replica, which keeps it hidden until its primary says DEL (KeyHandle::ExpiresAtOnce).
+// A deadline that is not in the future deletes the key (and counts as applied), except in a
+// replica's stream from its primary, which keeps it until the primary's DEL
+// (KeyHandle::ExpiresAtOnce).
 void ExpireGeneric(CommandContext& ctx, TimeUnit unit, TimeBase base) {
   uint8_t flags = 0;
   if (!ParseExpireFlags(ctx, &flags)) return;

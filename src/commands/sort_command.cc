@@ -24,6 +24,7 @@
 #include <charconv>
 #include <cstdint>
 #include <cerrno>
+#include <cfloat>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -293,12 +294,16 @@ bool LoadElements(CommandContext& ctx, SortOptions* o, SortRun* run) {
 // ---- Sorting -------------------------------------------------------------------------------
 
 // The weight as a number, as strtod reads the whole string; false when it is not one, or
-// overflows, or is NaN. from_chars reads plain decimals (most weights) to the same correctly
-// rounded double without a copy; whatever it does not take whole (a sign, spaces, hex) or
-// finds out of range goes to strtod, whose reading is the reference.
+// overflows or underflows (ERANGE), or is NaN. from_chars reads plain decimals (most weights)
+// to the same correctly rounded double without a copy; whatever it does not take whole (a
+// sign, spaces, hex), finds out of range, or reads as a subnormal (strtod's ERANGE) goes to
+// strtod, whose reading is the reference.
 bool ParseWeight(std::string_view text, double* score) {
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), *score);
-  if (ec == std::errc() && ptr == text.data() + text.size()) return !std::isnan(*score);
+  if (ec == std::errc() && ptr == text.data() + text.size() &&
+      (*score == 0 || std::fabs(*score) >= DBL_MIN)) {
+    return !std::isnan(*score);
+  }
   std::string copy(text);
   char* end = nullptr;
   errno = 0;
@@ -428,12 +433,11 @@ void RunSort(CommandContext& ctx, SortOptions o) {
   SortRun run;
   if (!LoadElements(ctx, &o, &run)) return;
   if (!o.dontsort) {
-    bool numbers = LoadWeights(ctx, o, &run);
-    SortItems(o, &run);
-    if (!numbers) {
+    if (!LoadWeights(ctx, o, &run)) {  // before sorting: a NaN would break the order
       ctx.reply.WriteError(errors::kSortNotDouble);
       return;
     }
+    SortItems(o, &run);
   }
   if (!o.store && o.gets.empty()) {  // the elements themselves: straight from the arena
     ctx.reply.WriteArrayLen(run.end - run.start + 1);

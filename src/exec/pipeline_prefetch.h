@@ -7,7 +7,9 @@
 // fetch them all at once (Store::Prefetch). It is a hint only: it changes nothing, and what
 // it cannot read at a glance is skipped.
 //
-// Threading: the connection's own thread, between commands (never inside a transaction).
+// Threading: the connection's own thread, between commands. (A client served while this
+// thread runs a busy script reaches it inside the script's transaction; Store::Prefetch
+// then does nothing.)
 #pragma once
 
 #include <cstddef>

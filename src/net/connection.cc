@@ -227,7 +227,9 @@ void Connection::ProcessInput() {
     }
     // A command held by CLIENT PAUSE was parsed already: its arguments still point into
     // the input buffer, which nothing changed while reading was paused.
-    if (prefetched == 0 && !held_by_pause_) {
+    // Not while a command is partly parsed: its headers were looked at already, and looking
+    // again on every read of a slow client would rescan them.
+    if (prefetched == 0 && !held_by_pause_ && !parser_.mid_command()) {
       prefetched = PrefetchPipeline(*state, client_.db.load(std::memory_order_relaxed), in_.data());
     }
     resp::ParseStatus status =

@@ -46,8 +46,9 @@ class TestSortOrder(SortTestCase):
         self.assertEqual(self.sort_ro("l", "desc", "asc"), b("-1.5", 1, 2, 2, 3, 10))
 
     def test_numbers_are_read_as_strtod_reads_them(self):
-        self.r.rpush("l", "0x10", " 12", "", "1e2", "-inf", "3.")
-        self.assertEqual(self.sort("l"), b("-inf", "", "3.", " 12", "0x10", "1e2"))
+        self.r.rpush("l", "0x10", " 12", "", "1e2", "-inf", "3.", "+4", "2.2250738585072014e-308")
+        self.assertEqual(self.sort("l"), b("-inf", "", "2.2250738585072014e-308", "3.", "+4",
+                                           " 12", "0x10", "1e2"))
 
     def test_equal_numbers_order_by_element_bytes(self):
         self.r.rpush("l", "1.0", "1", "01", "1e0", "0.5")
@@ -65,7 +66,7 @@ class TestSortOrder(SortTestCase):
         self.r.rpush("l", 1, "x", 2)
         self.assertErrorReply(["SORT", "l"], NOT_DOUBLE)
         self.assertErrorReply(["SORT", "l", "LIMIT", "0", "0"], NOT_DOUBLE)
-        for bad in ["nan", "1e400", "1abc"]:
+        for bad in ["nan", "1e400", "1abc", "1e-310", "-4.9e-324"]:  # strtod's ERANGE too
             self.r.delete("n")
             self.r.rpush("n", bad)
             self.assertErrorReply(["SORT", "n"], NOT_DOUBLE)

@@ -39,13 +39,8 @@ bool BitBounds(std::string_view bytes, const BitRange& r, uint64_t* first, uint6
   return true;
 }
 
-// Set bits of whole bytes [from, to), eight at a time. Built twice: with the POPCNT
-// instruction, picked at load time where the CPU has it (x86-64's baseline lacks it, and
-// std::popcount without it is a dozen instructions a word), and without.
-#if defined(__x86_64__)
-[[gnu::target_clones("popcnt", "default")]]
-#endif
-uint64_t CountBytes(const char* p, size_t n) {
+// Set bits of whole bytes [from, to), eight at a time.
+[[gnu::always_inline]] inline uint64_t CountWords(const char* p, size_t n) {
   uint64_t count = 0;
   size_t i = 0;
   for (; i + 8 <= n; i += 8) {
@@ -56,6 +51,22 @@ uint64_t CountBytes(const char* p, size_t n) {
   for (; i < n; ++i) count += static_cast<uint64_t>(std::popcount(static_cast<uint8_t>(p[i])));
   return count;
 }
+
+#if defined(__x86_64__)
+// The same loop built for the POPCNT instruction: x86-64's baseline lacks it, and
+// std::popcount without it is a dozen instructions a word. Chosen at the first call, not by
+// the loader (an ifunc resolver runs before ThreadSanitizer's runtime is up).
+[[gnu::target("popcnt")]] uint64_t CountWordsPopcnt(const char* p, size_t n) {
+  return CountWords(p, n);
+}
+
+uint64_t CountBytes(const char* p, size_t n) {
+  static const bool has_popcnt = __builtin_cpu_supports("popcnt");
+  return has_popcnt ? CountWordsPopcnt(p, n) : CountWords(p, n);
+}
+#else
+uint64_t CountBytes(const char* p, size_t n) { return CountWords(p, n); }
+#endif
 
 // The bits of byte i equal to bit, masked to the range's part of that byte.
 uint8_t Matching(std::string_view bytes, size_t i, int bit, uint64_t first, uint64_t last) {
