@@ -369,9 +369,12 @@ void CmdClientPause(CommandContext& ctx) {
   bool active = ctx.server.pause_end_ms.load() > now;
   if (!active || kind > ctx.server.pause_kind.load()) ctx.server.pause_kind.store(kind);
   if (!active || end > ctx.server.pause_end_ms.load()) ctx.server.pause_end_ms.store(end);
-  int64_t store_now = ctx.server.store.NowMs();
-  int64_t left_ms = ctx.server.pause_end_ms.load() - now;
-  ctx.server.store.PauseExpiry(left_ms > INT64_MAX - store_now ? INT64_MAX : store_now + left_ms);
+  // A replica's expiry is paused for good (its primary's DELs expire keys): leave it be.
+  if (!ctx.server.replica.active.load()) {
+    int64_t store_now = ctx.server.store.NowMs();
+    int64_t left_ms = ctx.server.pause_end_ms.load() - now;
+    ctx.server.store.PauseExpiry(left_ms > INT64_MAX - store_now ? INT64_MAX : store_now + left_ms);
+  }
   ctx.reply.WriteOk();
 }
 
@@ -383,7 +386,7 @@ void CmdClientUnpause(CommandContext& ctx) {
   }
   ctx.server.pause_end_ms.store(0);
   ctx.server.pause_kind.store(ServerState::PauseKind::kNone);
-  ctx.server.store.PauseExpiry(0);
+  if (!ctx.server.replica.active.load()) ctx.server.store.PauseExpiry(0);
   if (ctx.server.on_unpause) ctx.server.on_unpause();
   ctx.reply.WriteOk();
 }

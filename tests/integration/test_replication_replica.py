@@ -262,6 +262,22 @@ class ReplicaOfRedisTest(unittest.TestCase):
         self.assertIsNone(pc.get("past"))  # the primary expires it and sends DEL
         wait_for(lambda: rc.dbsize() == 1, "the primary's DEL to reach the replica")
 
+    def test_client_pause_and_unpause_leave_a_replicas_expiry_to_its_primary(self):
+        primary = self.track(start_primary(["--enable-debug-command", "yes"]))
+        replica = self.track(ServerProcess().start())
+        rc = self.replica_of(primary, replica)
+        pc = primary.client()
+        pc.execute_command("DEBUG", "SET-ACTIVE-EXPIRE", "0")  # the primary sends no DEL
+        pc.set("short", "v", px=100)
+        wait_for(lambda: rc.dbsize() == 1, "the SET")
+        wait_for(lambda: rc.get("short") is None, "short to read as missing")
+        rc.execute_command("CLIENT", "PAUSE", "50", "WRITE")
+        rc.execute_command("CLIENT", "UNPAUSE")
+        self.assertIsNone(rc.get("short"))  # a read, after the pause: still not a delete
+        self.assertEqual(rc.dbsize(), 1)
+        self.assertIsNone(pc.get("short"))  # the primary expires it and sends DEL
+        wait_for(lambda: rc.dbsize() == 0, "the primary's DEL to reach the replica")
+
     def test_stale_data_refused_when_the_link_is_down(self):
         primary = self.track(start_primary())
         replica = self.track(ServerProcess().start())
