@@ -225,13 +225,13 @@ void Connection::ProcessInput() {
       PauseForWal();  // resumes when a batch is written (OnDurable)
       break;
     }
-    // A command held by CLIENT PAUSE was parsed already: its arguments still point into
-    // the input buffer, which nothing changed while reading was paused.
     // Not while a command is partly parsed: its headers were looked at already, and looking
     // again on every read of a slow client would rescan them.
     if (prefetched == 0 && !held_by_pause_ && !parser_.mid_command()) {
       prefetched = PrefetchPipeline(*state, client_.db.load(std::memory_order_relaxed), in_.data());
     }
+    // A command held by CLIENT PAUSE was parsed already: its arguments still point into
+    // the input buffer, which nothing changed while reading was paused.
     resp::ParseStatus status =
         std::exchange(held_by_pause_, false) ? resp::ParseStatus::kCommand : parser_.Parse(in_.data());
     if (prefetched > 0) --prefetched;
