@@ -115,6 +115,16 @@ class ReplicaOfRedisTest(unittest.TestCase):
         wait_for(lambda: rc.info("replication")["master_link_status"] == "up", "link up")
         return rc
 
+    def pair_without_primary_expiry(self, replica_args=()):
+        """A primary that expires keys only when they are read (so it sends no DEL by
+        itself) and a replica of it; returns their clients."""
+        primary = self.track(start_primary(["--enable-debug-command", "yes"]))
+        replica = self.track(ServerProcess(list(replica_args)).start())
+        rc = self.replica_of(primary, replica)
+        pc = primary.client()
+        pc.execute_command("DEBUG", "SET-ACTIVE-EXPIRE", "0")
+        return pc, rc
+
     def assert_same_data(self, primary, replica):
         wait_for(lambda: caught_up(primary, replica), "the replica to catch up")
         self.assertEqual(dataset(primary.client()), dataset(replica.client()))
@@ -232,11 +242,7 @@ class ReplicaOfRedisTest(unittest.TestCase):
         wait_for(lambda: rc.dbsize() == 0, "the primary's DEL to reach the replica")
 
     def test_a_write_on_a_writable_replica_replaces_a_key_past_its_ttl(self):
-        primary = self.track(start_primary(["--enable-debug-command", "yes"]))
-        replica = self.track(ServerProcess(["--replica-read-only", "no"]).start())
-        rc = self.replica_of(primary, replica)
-        pc = primary.client()
-        pc.execute_command("DEBUG", "SET-ACTIVE-EXPIRE", "0")  # the primary sends no DEL
+        pc, rc = self.pair_without_primary_expiry(["--replica-read-only", "no"])
         pc.set("short", "v", px=2000)
         wait_for(lambda: rc.dbsize() == 1, "the SET")
         wait_for(lambda: rc.get("short") is None, "short to read as missing")
@@ -249,11 +255,7 @@ class ReplicaOfRedisTest(unittest.TestCase):
         # A replica applies the primary's writes whatever its own clock says: a SET whose
         # PXAT has passed (lag, clock skew) stores the key, hidden from reads, until the
         # primary's DEL.
-        primary = self.track(start_primary(["--enable-debug-command", "yes"]))
-        replica = self.track(ServerProcess().start())
-        rc = self.replica_of(primary, replica)
-        pc = primary.client()
-        pc.execute_command("DEBUG", "SET-ACTIVE-EXPIRE", "0")  # the primary sends no DEL
+        pc, rc = self.pair_without_primary_expiry()
         pc.set("past", "v", pxat=1000)
         pc.set("marker", "m")
         wait_for(lambda: rc.get("marker") == b"m", "the SETs")
@@ -263,11 +265,7 @@ class ReplicaOfRedisTest(unittest.TestCase):
         wait_for(lambda: rc.dbsize() == 1, "the primary's DEL to reach the replica")
 
     def test_client_pause_and_unpause_leave_a_replicas_expiry_to_its_primary(self):
-        primary = self.track(start_primary(["--enable-debug-command", "yes"]))
-        replica = self.track(ServerProcess().start())
-        rc = self.replica_of(primary, replica)
-        pc = primary.client()
-        pc.execute_command("DEBUG", "SET-ACTIVE-EXPIRE", "0")  # the primary sends no DEL
+        pc, rc = self.pair_without_primary_expiry()
         pc.set("short", "v", px=100)
         wait_for(lambda: rc.dbsize() == 1, "the SET")
         wait_for(lambda: rc.get("short") is None, "short to read as missing")
