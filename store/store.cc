@@ -351,9 +351,33 @@ Store::Store(const StoreOptions& options)
 
 Store::~Store() = default;
 
-int64_t Store::NowMs() const {
+namespace {
+
+// CommandClock: scopes open on this thread, and their reading (0 until the first NowMs()).
+thread_local int command_clock_depth = 0;
+thread_local int64_t command_clock_ms = 0;
+
+int64_t RealMs() {
   using namespace std::chrono;
-  int64_t real = duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+Store::CommandClock::CommandClock() {
+  if (command_clock_depth++ == 0) command_clock_ms = 0;
+}
+
+Store::CommandClock::~CommandClock() { --command_clock_depth; }
+
+int64_t Store::NowMs() const {
+  int64_t real;
+  if (command_clock_depth == 0) {
+    real = RealMs();
+  } else {
+    if (command_clock_ms == 0) command_clock_ms = RealMs();
+    real = command_clock_ms;
+  }
   return real + clock_offset_ms_.load(std::memory_order_relaxed);
 }
 

@@ -85,8 +85,8 @@ class KeyHandle {
  public:
   std::string_view key() const { return key_; }
   int db() const { return db_; }
-  // The store clock, read on first use and then fixed for this handle: a command sees one
-  // time, and commands on keys without a TTL never read the clock at all.
+  // The store clock (Store::NowMs: inside a command, the command's one time), read on first
+  // use only: commands on keys without a TTL never read the clock at all.
   int64_t now_ms() const;
   // Whether a write giving the key deadline at_ms (> 0) removes it at once instead: the
   // deadline has passed, and the write is not a replica applying its primary's stream
@@ -450,8 +450,21 @@ class Store {
   void CaptureShard(size_t i);
   void FinishCapture();
 
-  // The store's clock (unix ms). Tests may move it forward.
+  // The store's clock (unix ms): inside a CommandClock on this thread, one reading for the
+  // whole scope. Tests may move it forward.
   int64_t NowMs() const;
+  // Fixes NowMs() on the calling thread from its first read until the outermost scope ends,
+  // as Redis 7.0 fixes its clock for a call: a command, with everything it runs (EXEC's
+  // commands, a script's calls), sees one time. So a deadline a command computes (SET PX 1)
+  // is never already past when the same command stores it, and a key a transaction or script
+  // has seen does not expire before it ends. Costs no clock read unless NowMs() is called.
+  class CommandClock {
+   public:
+    CommandClock();
+    ~CommandClock();
+    CommandClock(const CommandClock&) = delete;
+    CommandClock& operator=(const CommandClock&) = delete;
+  };
   // Coarse seconds on the same clock, cheap enough to stamp every access (OBJECT IDLETIME).
   uint32_t AccessClockS() const;
   void AdvanceClockForTesting(int64_t ms) { clock_offset_ms_ += ms; }

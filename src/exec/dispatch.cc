@@ -225,6 +225,7 @@ void NoteCommandDuration(ServerState& server, ClientState& client, CommandCounte
 bool ExecuteAgain(ServerState& server, ClientState& client, ThreadStats& stats,
                   resp::Writer& writer, const CommandSpec& spec,
                   std::span<const std::string_view> args, BlockRequest& again) {
+  store::Store::CommandClock clock;  // the served command's own time, as a new call
   CommandContext ctx{args, writer, server, client, stats, &spec};
   ctx.block = &again;
   uint64_t errors_before = writer.errors_written();
@@ -249,6 +250,8 @@ namespace {
 // Execute from the refusals on, for a resolved command.
 void Run(ServerState& server, ClientState& client, ThreadStats& stats, resp::Writer& writer,
          const CommandSpec* spec, std::span<const std::string_view> args, BlockRequest* block) {
+  // One time for the whole command and whatever it runs (Store::CommandClock).
+  store::Store::CommandClock clock;
   if (Refused(server, client, *spec, args, writer)) {
     stats.per_command[spec->id].rejected_calls.Add();
     stats.NoteErrors(writer.last_error_code());

@@ -125,5 +125,61 @@ class TestTransactions(ServerTestCase):
             self.assertEqual(pipe.execute(), [None, None])
 
 
+class TestOneTimePerCall(ServerTestCase):
+    """As in Redis 7.0, a transaction or a script runs at one time: a key it saw, or made with
+    a TTL, does not expire before it ends, and SET ... PX 1 always stores the key (which
+    then expires and is reported as expired, not deleted by the SET itself)."""
+
+    server_args = ["--enable-debug-command", "yes"]
+
+    def test_a_key_set_to_expire_in_1ms_lives_until_the_transaction_ends(self):
+        with self.r.pipeline() as pipe:
+            pipe.set("k", "v", px=1).execute_command("DEBUG", "SLEEP", "0.05")
+            pipe.exists("k").get("k")
+            self.assertEqual(pipe.execute()[2:], [1, b"v"])
+        time.sleep(0.01)
+        self.assertEqual(self.r.exists("k"), 0)
+
+    def test_a_key_set_to_expire_in_1ms_lives_until_the_script_ends(self):
+        script = """
+            redis.call('set', KEYS[1], 'v', 'px', 1)
+            local t = redis.call('time')
+            repeat
+                local u = redis.call('time')
+            until (u[1] - t[1]) * 1000000 + (u[2] - t[2]) > 20000
+            return {redis.call('exists', KEYS[1]), redis.call('get', KEYS[1])}
+        """
+        self.assertEqual(self.r.eval(script, 1, "k"), [1, b"v"])
+        time.sleep(0.01)
+        self.assertEqual(self.r.exists("k"), 0)
+
+    def test_set_px_1_always_stores_the_key_and_it_expires_as_expired(self):
+        # Each SET reads the clock once: were the deadline and the check of "already past"
+        # two readings, a millisecond tick between them would delete the key inside the SET
+        # ("del", not "expired"), and a NOLOOP tracking client would never hear of it.
+        self.r.config_set("notify-keyspace-events", "Egx")
+        events = self.server.client().pubsub()
+        events.psubscribe("__keyevent@0__:*")
+        self.assertEqual(events.get_message(timeout=5)["type"], "psubscribe")
+        with self.r.pipeline(transaction=False) as pipe:
+            for i in range(1000):
+                pipe.set("k%d" % i, "v", px=1)
+            self.assertEqual(pipe.execute(), [True] * 1000)
+        expired, deleted = set(), set()
+        deadline = time.time() + 20
+        while len(expired) < 1000 and time.time() < deadline:
+            m = events.get_message(timeout=1)
+            if m is None or m["type"] != "pmessage":
+                continue
+            if m["channel"] == b"__keyevent@0__:expired":
+                expired.add(m["data"])
+            elif m["channel"] == b"__keyevent@0__:del":
+                deleted.add(m["data"])
+        events.close()
+        self.r.config_set("notify-keyspace-events", "")
+        self.assertEqual(deleted, set())
+        self.assertEqual(len(expired), 1000)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -2,7 +2,9 @@
 // without being touched (active expiry), and TTLs kept, replaced or cleared as Redis does.
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <string>
+#include <thread>
 
 #include "store/store.h"
 #include "tests/store/store_testing.h"
@@ -234,6 +236,32 @@ TEST_CASE("the store clock moves forward by what a test asks for") {
   store.AdvanceClockForTesting(24 * 60 * kMinute);
   CHECK(store.NowMs() >= before + 24 * 60 * kMinute);
   store.Access(0, "k", [&](KeyHandle& h) { CHECK(h.now_ms() >= before + 24 * 60 * kMinute); });
+}
+
+TEST_CASE("inside a command's clock the time holds still: a deadline 1 ms ahead is not past") {
+  Store store;
+  int64_t at_ms = 0;
+  {
+    Store::CommandClock clock;
+    at_ms = store.NowMs() + 1;  // SET k v PX 1
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    CHECK(store.NowMs() == at_ms - 1);
+    CHECK_FALSE(store.Access(0, "k", [&](KeyHandle& h) { return h.ExpiresAtOnce(at_ms); }));
+    Set(store, "k", "v", at_ms);
+    {
+      Store::CommandClock nested;  // a transaction's or a script's command: the same time
+      CHECK(Exists(store, "k"));
+    }
+    CHECK(Exists(store, "k"));
+  }
+  // Outside, the clock runs again: the key has expired.
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  CHECK(store.NowMs() > at_ms);
+  CHECK_FALSE(Exists(store, "k"));
+  {
+    Store::CommandClock next;  // the next command reads the clock afresh
+    CHECK(store.NowMs() > at_ms);
+  }
 }
 
 }  // namespace
