@@ -26,6 +26,7 @@ struct CapturedEntry {
 struct Capture {
   explicit Capture(size_t shards) : pending(shards, 1), entries(shards) {}
   uint64_t lsn = 0;
+  uint64_t changes = 0;                             // Store::changes() at the cut
   std::map<std::string, std::string> meta;          // Store::Meta() at the cut
   std::vector<char> pending;                        // per shard; guarded by the shard's lock
   std::vector<std::vector<CapturedEntry>> entries;  // per shard; written once under its lock

@@ -142,6 +142,10 @@ bool KeyHandle::logging() const {
 void KeyHandle::Touch(bool expired) {
   Store::Shard& s = store_->shards_[Store::ShardOf(hash_)];
   if (!s.watched.empty()) [[unlikely]] Store::TouchWatched(s, db_, key_);
+  if (!expired && !counted_) {
+    counted_ = true;
+    Store::CountChanges(s, 1);
+  }
   store_->ReportChange(key_, expired ? Store::Change::kExpired : Store::Change::kWrite);
 }
 
@@ -369,6 +373,12 @@ Store::CommandClock::CommandClock() {
 }
 
 Store::CommandClock::~CommandClock() { --command_clock_depth; }
+
+uint64_t Store::changes() const {
+  uint64_t n = 0;
+  for (size_t i = 0; i < kShards; ++i) n += shards_[i].changes.load(std::memory_order_relaxed);
+  return n;
+}
 
 int64_t Store::NowMs() const {
   int64_t real;
@@ -671,6 +681,7 @@ bool Store::StartCapture(Capture* capture) {
     std::lock_guard meta_lock(meta_mu_);  // no meta record lands between the cut and the copy
     Journal* journal = journal_.load(std::memory_order_acquire);
     capture->lsn = journal != nullptr ? journal->last_lsn() : 0;
+    capture->changes = changes();
     capture->meta = meta_;
     capture_.store(capture, std::memory_order_relaxed);
   }
@@ -763,6 +774,7 @@ void Store::FlushDb(int db, bool async) {
   for (size_t i = 0; i < kShards; ++i) {
     if (!shards_[i].watched.empty()) TouchWatchedExisting(shards_[i], db);
     shards_[i].tables[db].Swap(doomed[i]);
+    CountChanges(shards_[i], doomed[i].size());
   }
   if (journal_ != nullptr) EffectBuffer::FlushDb(db);
   ReportChange({}, Change::kFlush);
@@ -777,7 +789,9 @@ void Store::FlushAll(bool async) {
   for (size_t i = 0; i < kShards; ++i) {
     for (int db = 0; db < databases_; ++db) {
       if (!shards_[i].watched.empty()) TouchWatchedExisting(shards_[i], db);
-      shards_[i].tables[db].Swap(doomed[i * static_cast<size_t>(databases_) + db]);
+      detail::Table& t = doomed[i * static_cast<size_t>(databases_) + db];
+      shards_[i].tables[db].Swap(t);
+      CountChanges(shards_[i], t.size());
     }
   }
   if (journal_ != nullptr) EffectBuffer::FlushAll();

@@ -200,6 +200,7 @@ class KeyHandle {
   std::string_view key_;
   uint64_t hash_;
   mutable int64_t now_ms_ = 0;
+  bool counted_ = false;  // this write is in Store::changes() (once per handle)
 };
 
 struct KeyRef {
@@ -339,6 +340,10 @@ class Store {
   // expiry is a logged write). They are deleted once the pause ends.
   void PauseExpiry(int64_t until_ms) { expiry_paused_until_ms_.store(until_ms); }
   uint64_t expired_keys() const { return expired_keys_.load(std::memory_order_relaxed); }
+  // Writes so far, as Redis counts "dirty" for its `save` schedule: one per key a command
+  // changed (a flush: one per key it removed); expiry does not count. With or without a log.
+  // Exact at a snapshot's cut (Capture::changes), approximate while commands run.
+  uint64_t changes() const;
 
 
   // While a ReplayScope lives on a thread, lookups on that thread do not expire keys:
@@ -475,10 +480,16 @@ class Store {
     detail::ShardMutex mu;
     std::unique_ptr<detail::Table[]> tables;
     uint64_t last_lsn = 0;  // LSN of the last logged change to this shard (guarded by mu)
+    // Store::changes(): written under mu, read by anyone.
+    std::atomic<uint64_t> changes{0};
     // WATCH registrations: WatchKey(db, key) -> flags (guarded by mu).
     std::unordered_map<std::string, std::vector<WatchFlag*>> watched;
   };
   static std::string WatchKey(int db, std::string_view key);
+  // Adds n to s.changes (its lock held): a plain add, as only lock holders write it.
+  static void CountChanges(Shard& s, uint64_t n) {
+    s.changes.store(s.changes.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
   // Sets the flags watching key in db of shard s (lock held).
   static void TouchWatched(Shard& s, int db, std::string_view key);
   // Sets the flags of watched keys of db that exist in shard s (FLUSHDB, SWAPDB; all held).

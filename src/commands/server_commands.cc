@@ -153,6 +153,9 @@ void CmdShutdown(CommandContext& ctx) {
     return;
   }
   // shutting_down belongs to the server: it sets the flag when it begins to stop.
+  if (save || nosave) {
+    ctx.server.exit_save = save ? ServerState::ExitSave::kAlways : ServerState::ExitSave::kNever;
+  }
   ctx.server.request_shutdown();
   ctx.client.close_after_reply = true;
 }

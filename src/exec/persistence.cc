@@ -28,8 +28,7 @@ Persistence::Persistence(ServerState& state, std::string dir)
 Persistence::~Persistence() { Stop(); }
 
 uint64_t Persistence::changes_since_save() const {
-  if (wal() == nullptr) return 0;
-  return wal()->last_lsn() - state_.snapshot_lsn.load();
+  return state_.store.changes() - state_.snapshot_changes.load();
 }
 
 Status Persistence::Snapshot(bool rdb) {
@@ -47,6 +46,7 @@ Status Persistence::Snapshot(bool rdb) {
   }
   const store::SnapshotInfo& r = *written;
   state_.snapshot_lsn = r.lsn;
+  state_.snapshot_changes = r.changes;
   state_.last_save_s = NowS();
   snapshot_bytes_ = r.bytes;
   wal_bytes_at_snapshot_ = wal_bytes;

@@ -40,7 +40,8 @@ class Persistence {
   bool in_progress() const { return running_.load(std::memory_order_acquire); }
   bool last_ok() const { return last_ok_.load(std::memory_order_relaxed); }
   int64_t last_save_s() const { return state_.last_save_s.load(); }
-  // Changes (WAL records) since the last snapshot.
+  // Writes since the last snapshot (Store::changes), with or without the WAL: what the
+  // `save` schedule and INFO's rdb_changes_since_last_save count.
   uint64_t changes_since_save() const;
 
  private:

@@ -137,6 +137,8 @@ struct ServerState {
   std::atomic<uint64_t> loading_loaded_bytes{0};
   // The cut LSN of the newest snapshot (loaded or written).
   std::atomic<uint64_t> snapshot_lsn{0};
+  // store.changes() at the last snapshot's cut, or when recovery ended (Persistence).
+  std::atomic<uint64_t> snapshot_changes{0};
   // Snapshots: SAVE, BGSAVE, the save schedule (set before threads start, else nullptr).
   std::atomic<class Persistence*> persistence{nullptr};
   // Recovery figures for INFO persistence.
@@ -155,6 +157,10 @@ struct ServerState {
 
   // Set by the networking layer; SHUTDOWN calls it (any thread). Empty in-process.
   std::function<void()> request_shutdown;
+  // Whether the server snapshots before it exits, as Redis saves at shutdown: SHUTDOWN SAVE
+  // always, NOSAVE never, otherwise (SHUTDOWN, SIGTERM, SIGINT) when `save` has save points.
+  enum class ExitSave : uint8_t { kIfScheduled, kAlways, kNever };
+  std::atomic<ExitSave> exit_save{ExitSave::kIfScheduled};
   // Set by the networking layer: CONFIG SET of a tls-* option calls it to rebuild the TLS
   // context from the new values (any thread) while tls-port is set, as Redis does. A failure
   // (logged) makes the CONFIG SET fail and roll back. Empty in-process.

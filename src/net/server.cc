@@ -144,6 +144,8 @@ int Server::Run() {
     }
     scripting::RestoreFunctionLibraries(*state_);
     StartReplicaFromConfig();
+    // What recovery loaded is on disk already: the save schedule counts from here.
+    state_->snapshot_changes = state_->store.changes();
     state_->loading = false;
     Log(LogLevel::kNotice, "Ready to accept connections");
     BackgroundLoop();
@@ -161,6 +163,7 @@ int Server::Run() {
   // Nothing writes any more: a primary records where its replication stream stands.
   if (exit_code_ == 0 && !state_->loading.load()) RecordHistoryAtShutdown(*state_);
   if (persistence_) persistence_->Stop();  // a background snapshot ends before the log closes
+  if (exit_code_ == 0 && !state_->loading.load()) SaveBeforeExit();
   StopDurability(*state_, wal_.get());
   Log(LogLevel::kNotice, "cairn is now ready to exit, bye bye...");
   return exit_code_;
@@ -246,6 +249,24 @@ bool Server::Recover(const Config& config) {
     Log(LogLevel::kNotice, "The imported data is now in cairn's snapshot");
   }
   return true;
+}
+
+// Nothing writes any more, so the snapshot holds every write. Without the WAL it is what the
+// next start loads; with it, it only shortens the replay. SAVE's RDB file is written too, as
+// Redis writes dbfilename when it exits.
+void Server::SaveBeforeExit() {
+  ServerState::ExitSave mode = state_->exit_save.load();
+  bool scheduled = !state_->config.Read([](const Config& c) { return c.save; }).empty();
+  if (!persistence_ || mode == ServerState::ExitSave::kNever ||
+      (mode == ServerState::ExitSave::kIfScheduled && !scheduled)) {
+    return;
+  }
+  Log(LogLevel::kNotice, "Saving the final snapshot before exiting.");
+  if (Status st = persistence_->Save(/*rdb=*/true); !st.ok()) {
+    std::string message(st.message());
+    Log(LogLevel::kWarning, "Error trying to save the DB before exiting: %s", message.c_str());
+    exit_code_ = 1;
+  }
 }
 
 void Server::OnSignal(uv_signal_t* handle, int signum) noexcept {

@@ -38,6 +38,8 @@ class Server {
   static void OnSignal(uv_signal_t* handle, int signum) noexcept;
   static void OnShutdownRequest(uv_async_t* handle) noexcept;
   void BeginShutdown(const char* why);
+  // The final snapshot (ServerState::exit_save), after the threads have stopped.
+  void SaveBeforeExit();
   void BackgroundLoop();
   [[nodiscard]] bool Recover(const Config& config);
   // Installs the users of the config file's user lines or the aclfile; false (logged) when bad.

@@ -114,6 +114,7 @@ Result<SnapshotInfo> WriteSnapshot(Store& store, const std::string& dir) {
   PutU32(&out.buffer(), static_cast<uint32_t>(store.databases()));
   SnapshotInfo info;
   info.lsn = capture.lsn;
+  info.changes = capture.changes;
   Status st = WriteEntries(store, capture, out, &info.keys);
   store.FinishCapture();
   for (const auto& [name, value] : capture.meta) {

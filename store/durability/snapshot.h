@@ -43,6 +43,7 @@ inline constexpr char kSnapshotFileName[] = "snapshot.cairn";
 // What a snapshot file holds.
 struct SnapshotInfo {
   uint64_t lsn = 0;    // the cut
+  uint64_t changes = 0;  // Store::changes() at the cut (written snapshots only)
   uint64_t keys = 0;
   uint64_t bytes = 0;  // the file's size
 };

@@ -1310,6 +1310,79 @@ class TestShutdown(DurabilityTestCase):
         self.assertKeys(server, range(500))
 
 
+# ---- without the log: snapshots on the `save` schedule and at shutdown, as Redis's RDB ---------
+
+class TestSnapshotsWithoutTheLog(DurabilityTestCase):
+    """appendonly no, as in Redis's default redis.conf: what survives a restart is the last
+    snapshot, taken on the `save` schedule and when the server shuts down. Runs against
+    redis-server too (its dump.rdb), which is how the expectations were checked."""
+
+    def without_log(self, save):
+        server = self.server("--appendonly", "no", "--save", save)
+        server.start()
+        return server
+
+    def shutdown(self, server, *args):
+        conn = server.raw_connection()
+        conn.send_command("SHUTDOWN", *args)
+        conn.read_until_close(30)
+        conn.close()
+        self.assertEqual(server.wait_exit(), 0)
+
+    def changes(self, server):
+        return server.info_persistence()["rdb_changes_since_last_save"]
+
+    def test_writes_are_counted_and_the_save_schedule_snapshots_them(self):
+        server = self.without_log("1 1")
+        r = server.client()
+        self.assertEqual(r.set("a", "1"), True)
+        self.assertEqual(r.mset({"b": "2", "c": "3"}), True)
+        self.assertEqual(r.setbit("bits", 0, 0), 0)
+        self.assertEqual(r.setbit("bits", 0, 0), 0)  # no change: not counted
+        self.assertEqual(self.changes(server), 4)
+        self.fill(server, range(100))
+        deadline = time.time() + 15
+        while self.changes(server) != 0 and time.time() < deadline:
+            time.sleep(0.1)
+        self.assertEqual(self.changes(server), 0, "no snapshot within 15 s of `save 1 1`")
+        server.kill9()
+        server.start()
+        self.assertKeys(server, range(100))
+        self.assertEqual(server.client().mget("a", "b", "c"), [b"1", b"2", b"3"])
+
+    def test_shutdown_and_sigterm_snapshot_when_save_points_are_set(self):
+        server = self.without_log("3600 1")
+        self.fill(server, range(50))
+        self.shutdown(server)
+        server.start()
+        self.assertKeys(server, range(50))
+        self.fill(server, range(50, 100))
+        self.assertEqual(server.terminate(), 0)
+        server.start()
+        self.assertKeys(server, range(100))
+
+    def test_nosave_or_no_save_points_keep_only_the_last_snapshot(self):
+        server = self.without_log("3600 1")
+        self.fill(server, range(10))
+        server.client().save()
+        self.fill(server, range(10, 20))
+        self.shutdown(server, "NOSAVE")
+        server.start()
+        self.assertKeys(server, range(10), absent=range(10, 20))
+        server.client().config_set("save", "")
+        self.fill(server, range(10, 20))
+        self.assertEqual(server.terminate(), 0)
+        server.start()
+        self.assertKeys(server, range(10), absent=range(10, 20))
+
+    def test_shutdown_save_snapshots_without_save_points(self):
+        server = self.without_log("")
+        self.fill(server, range(30))
+        self.shutdown(server, "SAVE")
+        server.start()
+        self.assertKeys(server, range(30))
+
+
 # ---- INFO persistence ---------------------------------------------------------------------
 
 @unittest.skipIf(is_reference_redis(), SKIP_REASON)

@@ -403,5 +403,26 @@ TEST_CASE("a metadata value set for the next record is logged inside that record
   CHECK(journal.records[1].size() < journal.records[0].size());
 }
 
+TEST_CASE("changes count each key a write changed once, flushed keys, and not expiry") {
+  Store store(StoreOptions{.databases = 2});
+  CHECK(store.changes() == 0);
+  Set(store, "a", "1");
+  CHECK(store.changes() == 1);
+  store.Access(0, "b", [](KeyHandle& h) {  // two writes to one key in one command
+    h.Put(StringValue("x"), 0);
+    h.Put(StringValue("y"), 0);
+  });
+  CHECK(store.changes() == 2);
+  CHECK(Get(store, "b") == "y");  // a read changes nothing
+  Set(store, "gone", "v", store.NowMs() - 1);
+  uint64_t before = store.changes();
+  CHECK_FALSE(Exists(store, "gone"));  // lazy expiry
+  CHECK(store.changes() == before);
+  Set(store, "c", "1", 0, /*db=*/1);
+  before = store.changes();
+  store.FlushAll(/*async=*/false);  // a, b and c
+  CHECK(store.changes() == before + 3);
+}
+
 }  // namespace
 }  // namespace cairn::store
