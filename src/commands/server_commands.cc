@@ -24,6 +24,7 @@
 #include "src/commands/server_family.h"
 #include "src/exec/command_table.h"
 #include "src/exec/errors.h"
+#include "src/exec/persistence.h"
 #include "src/exec/reply.h"
 #include "src/exec/server_state.h"
 
@@ -70,6 +71,13 @@ void CmdFlushAll(CommandContext& ctx) {
   if (!ParseFlushMode(ctx, &async)) return;
   ctx.server.store.FlushAll(async);
   ctx.server.blocking.NoteDbChanged(-1);
+  // With the WAL the flush is logged and replayed. Without it, the last snapshot is what a
+  // restart loads, so it is replaced now; not from inside EXEC or a script, which may hold
+  // the shard locks a snapshot takes.
+  Persistence* persistence = ctx.server.persistence.load();
+  if (persistence != nullptr && ctx.server.wal.load() == nullptr) {
+    persistence->SnapshotAfterFlush(/*can_wait=*/!ctx.client.in_exec && !ctx.client.script);
+  }
   ctx.reply.WriteOk();
 }
 

@@ -121,8 +121,23 @@ bool Persistence::WalGrowthDue(const Config& config) const {
   return grown >= static_cast<uint64_t>(config.auto_aof_rewrite_min_size) && grown >= needed;
 }
 
+void Persistence::SnapshotAfterFlush(bool can_wait) {
+  if (state_.config.Read([](const Config& c) { return c.save; }).empty()) return;
+  if (!can_wait) {
+    flush_snapshot_wanted_ = true;
+    return;
+  }
+  Stop();  // a snapshot that began before the flush must not land after this one
+  // Busy only if one started after the flush, which serves as well.
+  (void)Save(/*rdb=*/true);
+}
+
 void Persistence::Cron() {
   if (in_progress()) return;
+  if (flush_snapshot_wanted_.exchange(false)) {
+    if (!StartBackground(/*rdb=*/true)) flush_snapshot_wanted_ = true;
+    return;
+  }
   Config config = state_.config.Snapshot();
   if (ScheduleDue(config, NowS()) || WalGrowthDue(config)) StartBackground(false);
 }

@@ -34,6 +34,11 @@ class Persistence {
   bool StartBackground(bool rdb);
   // Checks the save schedule and WAL growth; starts a background snapshot when due.
   void Cron();
+  // After FLUSHALL on a server without the WAL that has save points: a snapshot taken after
+  // the flush replaces the last one, so a restart does not bring the flushed keys back (Redis
+  // saves at once there too). With can_wait, on this thread, after a running background
+  // snapshot (which may hold the keys) has ended; otherwise the next Cron starts one.
+  void SnapshotAfterFlush(bool can_wait);
   // Waits for a running background snapshot.
   void Stop();
 
@@ -55,6 +60,7 @@ class Persistence {
   std::string dir_;
   std::atomic<bool> running_{false};
   std::atomic<bool> last_ok_{true};
+  std::atomic<bool> flush_snapshot_wanted_{false};  // SnapshotAfterFlush(false), for Cron
   std::atomic<uint64_t> snapshot_bytes_{0};
   std::atomic<uint64_t> wal_bytes_at_snapshot_{0};
   std::mutex thread_mu_;

@@ -226,8 +226,9 @@ void Connection::ProcessInput() {
       break;
     }
     // Not while a command is partly parsed: its headers were looked at already, and looking
-    // again on every read of a slow client would rescan them.
-    if (prefetched == 0 && !held_by_pause_ && !parser_.mid_command()) {
+    // again on every read of a slow client would rescan them. Not before AUTH: a client
+    // that may not read keys has no business warming them.
+    if (prefetched == 0 && !held_by_pause_ && !parser_.mid_command() && client_.authenticated) {
       prefetched = PrefetchPipeline(*state, client_.db.load(std::memory_order_relaxed), in_.data());
     }
     // A command held by CLIENT PAUSE was parsed already: its arguments still point into

@@ -1375,6 +1375,26 @@ class TestSnapshotsWithoutTheLog(DurabilityTestCase):
         server.start()
         self.assertKeys(server, range(10), absent=range(10, 20))
 
+    def test_flushall_replaces_the_snapshot_so_a_crash_does_not_bring_keys_back(self):
+        server = self.without_log("3600 1")
+        r = server.client()
+        self.fill(server, range(20))
+        self.assertTrue(r.save())
+        self.assertTrue(r.flushall())
+        server.kill9()
+        server.start()
+        r = server.client()
+        self.assertEqual(r.dbsize(), 0)
+        # Inside a transaction too (cairn snapshots once EXEC has ended, within a cron tick).
+        self.fill(server, range(20))
+        self.assertTrue(r.save())
+        with r.pipeline() as pipe:
+            self.assertEqual(pipe.flushall().execute(), [True])
+        time.sleep(1.0)
+        server.kill9()
+        server.start()
+        self.assertEqual(server.client().dbsize(), 0)
+
     def test_shutdown_save_snapshots_without_save_points(self):
         server = self.without_log("")
         self.fill(server, range(30))
