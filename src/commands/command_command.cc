@@ -43,7 +43,7 @@ void WriteFlags(resp::Writer& w, uint32_t flags) {
       {kStale, "stale"},      {kSkipMonitor, "skip_monitor"}, {kFast, "fast"},
       {kNoAuth, "no_auth"},
       {kNoMulti, "no_multi"}, {kAllowBusy, "allow_busy"}, {kBlocking, "blocking"},
-      {kMovableKeys, "movablekeys"}, {kPubSub, "pubsub"}};
+      {kAsking, "asking"}, {kMovableKeys, "movablekeys"}, {kPubSub, "pubsub"}};
   int count = 0;
   for (const Name& n : kNames) count += (flags & n.flag) ? 1 : 0;
   w.WriteSetLen(count);

@@ -218,12 +218,6 @@ void CmdSelect(CommandContext& ctx) {
   ctx.reply.WriteOk();
 }
 
-// READONLY / READWRITE switch a cluster replica's reads; cairn runs no cluster, as Redis
-// without cluster-enabled.
-void CmdClusterOnly(CommandContext& ctx) {
-  ctx.reply.WriteError("ERR This instance has cluster support disabled");
-}
-
 }  // namespace
 
 void RegisterConnectionCommands(CommandTable& table) {
@@ -234,14 +228,6 @@ void RegisterConnectionCommands(CommandTable& table) {
       {.name = "ping", .arity = -1, .flags = kFast | kSubscribedContext, .handler = CmdPing,
        .group = kGroup, .since = "1.0.0", .summary = "Ping the server", .complexity = "O(1)",
        .syntax = "[message]"},
-      {.name = "readonly", .arity = 1, .flags = kLoading | kStale | kFast,
-       .handler = CmdClusterOnly, .group = "cluster", .since = "3.0.0",
-       .summary = "Enables read queries for a connection to a cluster replica node",
-       .complexity = "O(1)"},
-      {.name = "readwrite", .arity = 1, .flags = kLoading | kStale | kFast,
-       .handler = CmdClusterOnly, .group = "cluster", .since = "3.0.0",
-       .summary = "Disables read queries for a connection to a cluster replica node",
-       .complexity = "O(1)"},
       {.name = "echo", .arity = 2, .flags = kLoading | kStale | kFast, .handler = CmdEcho,
        .group = kGroup, .since = "1.0.0", .summary = "Echo the given string", .complexity = "O(1)",
        .syntax = "message"},

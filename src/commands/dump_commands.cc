@@ -151,6 +151,14 @@ void CmdRestore(CommandContext& ctx) {
 
 void RegisterDumpCommands(CommandTable& table) {
   constexpr std::string_view kGroup = "generic";
+  constexpr std::string_view kRestoreComplexity =
+      "O(1) to create the new key and additional O(N*M) to reconstruct the serialized value, "
+      "where N is the number of Redis objects composing the value and M their average size. For "
+      "small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply "
+      "O(1). However for sorted set values the complexity is O(N*M*log(N)) because inserting "
+      "values into sorted sets is O(log(N)).";
+  constexpr std::string_view kRestoreSyntax =
+      "key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency]";
   table.Add({
       {.name = "dump", .arity = 2, .flags = kReadOnly,
        .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdDump,
@@ -166,14 +174,14 @@ void RegisterDumpCommands(CommandTable& table) {
        .group = kGroup, .since = "2.6.0",
        .summary = "Create a key using the provided serialized value, previously obtained using "
                   "DUMP.",
-       .complexity = "O(1) to create the new key and additional O(N*M) to reconstruct the "
-                     "serialized value, where N is the number of Redis objects composing the "
-                     "value and M their average size. For small string values the time "
-                     "complexity is thus O(1)+O(1*M) where M is small, so simply O(1). However "
-                     "for sorted set values the complexity is O(N*M*log(N)) because inserting "
-                     "values into sorted sets is O(log(N)).",
-       .syntax = "key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] "
-                 "[FREQ frequency]"},
+       .complexity = kRestoreComplexity, .syntax = kRestoreSyntax},
+      // MIGRATE's command on a cluster target after an -ASK redirect; outside a cluster it is
+      // RESTORE, as in Redis.
+      {.name = "restore-asking", .arity = -4, .flags = kWrite | kDenyOom | kAsking,
+       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdRestore,
+       .group = "server", .since = "3.0.0",
+       .summary = "An internal command for migrating keys in a cluster",
+       .complexity = kRestoreComplexity, .syntax = kRestoreSyntax},
   });
 }
 

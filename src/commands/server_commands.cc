@@ -215,6 +215,9 @@ void RegisterServerCommands(CommandTable& table) {
   RegisterMemoryCommand(table);
   RegisterSlowlogCommand(table);
   RegisterLatencyCommand(table);
+  RegisterClusterCommands(table);
+  RegisterModuleCommand(table);
+  RegisterLolwutCommand(table);
   table.Add({
       {.name = "dbsize", .arity = 1, .flags = kReadOnly | kFast, .handler = CmdDbSize,
        .group = kGroup, .since = "1.0.0",

@@ -27,6 +27,12 @@ void RegisterConfigCommand(CommandTable& table);
 // COMMAND and its subcommands (command_command.cc).
 void RegisterCommandCommand(CommandTable& table);
 
+// CLUSTER, ASKING, READONLY, READWRITE (cluster_commands.cc), MODULE (module_command.cc),
+// LOLWUT (lolwut_command.cc).
+void RegisterClusterCommands(CommandTable& table);
+void RegisterModuleCommand(CommandTable& table);
+void RegisterLolwutCommand(CommandTable& table);
+
 // MEMORY (memory_commands.cc), SLOWLOG (slowlog_command.cc), LATENCY (latency_command.cc).
 void RegisterMemoryCommand(CommandTable& table);
 void RegisterSlowlogCommand(CommandTable& table);

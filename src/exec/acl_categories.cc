@@ -40,7 +40,8 @@ uint32_t DeclaredCategories(std::string_view name) {
     return Bit(kCatKeyspace) | Bit(kCatDangerous);
   }
   if (name == "dbsize") return Bit(kCatKeyspace);
-  if (name == "readonly" || name == "readwrite") return Bit(kCatConnection);
+  if (name == "readonly" || name == "readwrite" || name == "asking") return Bit(kCatConnection);
+  if (name == "restore-asking") return Bit(kCatKeyspace) | Bit(kCatDangerous);  // "server" group
   if (name == "keys" || name == "info" || name == "restore" || name == "migrate") {
     return Bit(kCatDangerous);
   }

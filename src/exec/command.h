@@ -53,6 +53,9 @@ enum CommandFlag : uint32_t {
   // Shown to MONITOR before it runs, not after (EVAL, FCALL): the commands a script runs
   // appear after the script's own line, as in Redis.
   kSkipMonitor = 1u << 16,
+  // Runs on a cluster node for a slot it is importing, after ASKING (RESTORE-ASKING). cairn has
+  // no cluster mode; the flag is shown in COMMAND INFO as Redis shows it.
+  kAsking = 1u << 17,
 };
 
 // One key spec of COMMAND INFO (Redis 7.0's key_specs), for the commands that declare them

@@ -99,11 +99,23 @@ bool IsLocalClient(const ClientState& client) {
   return ip == "127.0.0.1" || ip == "::1" || ip == "[::1]";
 }
 
-// enable-debug-command: "yes", "no" (Redis's default) or "local" (only from local clients).
-bool DebugAllowed(const ServerState& server, const ClientState& client) {
-  auto option = server.config.Get("enable-debug-command");
+// enable-debug-command and enable-module-command: "yes", "no" (Redis's default) or "local"
+// (only from local clients).
+bool ProtectedAllowed(const ServerState& server, const ClientState& client,
+                      std::string_view option_name) {
+  auto option = server.config.Get(option_name);
   if (option.empty() || option[0].second == "yes") return true;
   return option[0].second == "local" && IsLocalClient(client);
+}
+
+// What Redis flags "protected": DEBUG, and the MODULE subcommands that load or unload code.
+std::string_view ProtectedBy(const CommandSpec& spec) {
+  if (spec.name == "debug") return "enable-debug-command";
+  if (spec.name == "module|load" || spec.name == "module|loadex" ||
+      spec.name == "module|unload") {
+    return "enable-module-command";
+  }
+  return {};
 }
 
 // A replica refuses writes (replica-read-only) and, while its link is down with
@@ -124,18 +136,21 @@ bool RefusedOnReplica(ServerState& server, ClientState& client, const CommandSpe
 }
 
 // Replies why the server will not run spec for client now and returns true. In Redis's
-// order: DEBUG when enable-debug-command does not allow it (even in MULTI, even before
-// AUTH); then a client that has not authenticated learns nothing else (not the disk's error, not
-// that the server is loading); then the ACL check (skipped with one compare while the
-// client's user allows everything); then MISCONF (the log cannot take writes now: acknowledging
-// one would be a lie; reads go on), then a RESP2 subscriber's command outside the few that
-// subscribed mode allows (its replies would be mistaken for messages), then LOADING.
+// order: DEBUG, MODULE LOAD/LOADEX/UNLOAD when their enable-*-command option does not allow
+// them (even in MULTI, even before AUTH); then a client that has not authenticated learns
+// nothing else (not the disk's error, not that the server is loading); then the ACL check
+// (skipped with one compare while the client's user allows everything); then MISCONF (the
+// log cannot take writes now: acknowledging one would be a lie; reads go on), then a RESP2
+// subscriber's command outside the few that subscribed mode allows (its replies would be
+// mistaken for messages), then LOADING.
 bool Refused(ServerState& server, ClientState& client, const CommandSpec& spec,
              std::span<const std::string_view> args, resp::Writer& w) {
   if (client.is_master) [[unlikely]] return false;  // the primary's stream always applies
-  if (spec.name == "debug" && !DebugAllowed(server, client)) [[unlikely]] {
-    w.WriteError(errors::kDebugNotAllowed);
-    return true;
+  if (std::string_view option = ProtectedBy(spec); !option.empty()) [[unlikely]] {
+    if (!ProtectedAllowed(server, client, option)) {
+      w.WriteError(spec.name == "debug" ? errors::kDebugNotAllowed : errors::kModuleNotAllowed);
+      return true;
+    }
   }
   if (!client.authenticated && !(spec.flags & kNoAuth) && server.acl.AuthRequired()) {
     w.WriteError(errors::kNoAuth);

@@ -9,8 +9,8 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (REFERENCE_BINARY, ServerProcess, ServerTestCase,  # noqa: E402
-                     is_reference_redis, main)
+from harness import (REFERENCE_BINARY, ReferenceServerTestCase, ServerProcess,  # noqa: E402
+                     ServerTestCase, is_reference_redis, main)
 
 import redis  # noqa: E402
 
@@ -84,6 +84,59 @@ class TestGetKeysAndFlags(ServerTestCase):
                 reply = self.r.execute_command("COMMAND GETKEYSANDFLAGS", *command)
                 got = [[key.decode(), [f.decode() for f in flags]] for key, flags in reply]
                 self.assertEqual(got, expected)
+
+
+class TestCommandsRedisHasWithoutClusterOrModules(ReferenceServerTestCase):
+    """Every command Redis 7.0 lists exists, and the cluster, module and LOLWUT commands answer
+    as a redis-server started without cluster mode or modules answers them (compared live)."""
+
+    CASES = [
+        ["CLUSTER", "INFO"], ["CLUSTER", "SLOTS"], ["CLUSTER", "KEYSLOT", "foo"],
+        ["CLUSTER", "HELP"], ["CLUSTER"], ["CLUSTER", "NOSUCH"], ["CLUSTER", "KEYSLOT"],
+        ["ASKING"], ["READONLY"], ["READWRITE"],
+        ["MODULE", "LIST"], ["MODULE", "HELP"], ["MODULE", "LOAD", "/nonexistent/m.so"],
+        ["MODULE", "UNLOAD", "m"], ["LOLWUT"], ["LOLWUT", "VERSION", "x"],
+        ["EVAL", "return redis.call('cluster', 'reset', 'hard')", "0"],
+        ["EVAL", "return redis.call('cluster', 'info')", "0"],
+        ["RESTORE-ASKING", "k", "0", "not a payload"],
+    ]
+
+    def reply(self, conn, args):
+        r = conn.command(*args)
+        return (r.type, r.to_py())
+
+    def test_command_list_holds_every_command_redis_lists(self):
+        ours = set(self.cmd("COMMAND", "LIST").to_py())
+        conn = self.reference.raw_connection()
+        theirs = set(conn.command("COMMAND", "LIST").to_py())
+        conn.close()
+        self.assertEqual(theirs - ours, set())
+        self.assertEqual(self.cmd("COMMAND", "COUNT").value, len([n for n in theirs if b"|" not in n]))
+
+    def test_cluster_module_and_lolwut_answer_as_redis_does(self):
+        ours, theirs = self.server.raw_connection(), self.reference.raw_connection()
+        try:
+            for args in self.CASES:
+                with self.subTest(args=args):
+                    self.assertEqual(self.reply(ours, args), self.reply(theirs, args))
+        finally:
+            ours.close()
+            theirs.close()
+
+    def test_command_info_of_those_commands_matches_redis(self):
+        names = ["cluster|info", "cluster|reset", "cluster|keyslot", "asking", "readonly",
+                 "module|help", "module|load", "lolwut", "restore-asking"]
+        ours = self.cmd("COMMAND", "INFO", *names).to_py()
+        conn = self.reference.raw_connection()
+        theirs = conn.command("COMMAND", "INFO", *names).to_py()
+        conn.close()
+        for a, b in zip(ours, theirs):
+            with self.subTest(command=b[0]):
+                # name, arity, first/last/step, then flags and categories as sets; Redis's
+                # no_async_loading flag (which cairn never shows) aside.
+                self.assertEqual([a[0], a[1], a[3], a[4], a[5]], [b[0], b[1], b[3], b[4], b[5]])
+                self.assertEqual(set(a[2]), set(b[2]) - {b"no_async_loading"})
+                self.assertEqual(set(a[6]), set(b[6]))
 
 
 class TestInfoMemory(ServerTestCase):
