@@ -138,8 +138,6 @@ void RegisterBitfieldCommands(CommandTable& table) {
   table.Add({
       {.name = "bitfield", .arity = -2, .flags = kWrite | kDenyOom,
        .first_key = 1, .last_key = 1, .key_step = 1,
-       .key_specs = {{.notes = "This command allows both access and modification of the key",
-                      .flags = {"RW", "access", "update", "variable_flags"}, .index = 1}},
        .handler = CmdBitfield,
        .group = kGroup, .since = "3.2.0",
        .summary = "Perform arbitrary bitfield integer operations on strings",
@@ -148,7 +146,7 @@ void RegisterBitfieldCommands(CommandTable& table) {
                  "<SET encoding offset value | INCRBY encoding offset increment> ...]"},
       {.name = "bitfield_ro", .arity = -2, .flags = kReadOnly | kFast,
        .first_key = 1, .last_key = 1, .key_step = 1,
-       .key_specs = {{.flags = {"RO", "access"}, .index = 1}}, .handler = CmdBitfieldRo,
+       .handler = CmdBitfieldRo,
        .group = kGroup, .since = "6.0.0",
        .summary = "Perform arbitrary bitfield integer operations on strings. Read-only variant "
                   "of BITFIELD",

@@ -27,7 +27,7 @@ CommandSpec Sub(std::string_view name, int arity, uint32_t flags, std::string_vi
 }
 
 std::vector<CommandSpec> ClusterSubcommands() {
-  constexpr uint32_t kAdm = kAdmin | kStale;  // Redis adds no-async-loading to most of these
+  constexpr uint32_t kAdm = kAdmin | kStale | kNoAsyncLoading;
   const std::string_view kSlotsN = "O(N) where N is the total number of hash slot arguments";
   const std::string_view kRangeN =
       "O(N) where N is the total number of the slots between the start slot and end slot "
@@ -39,7 +39,7 @@ std::vector<CommandSpec> ClusterSubcommands() {
       Sub("cluster|addslotsrange", -4, kAdm, "7.0.0", "Assign new hash slots to receiving node",
           kRangeN, "start-slot end-slot [start-slot end-slot ...]"),
       Sub("cluster|bumpepoch", 2, kAdm, "3.0.0", "Advance the cluster config epoch", "O(1)"),
-      Sub("cluster|count-failure-reports", 3, kAdm, "3.0.0",
+      Sub("cluster|count-failure-reports", 3, kAdmin | kStale, "3.0.0",
           "Return the number of failure reports active for a given node",
           "O(N) where N is the number of failure reports", "node-id"),
       Sub("cluster|countkeysinslot", 3, kStale, "3.0.0",
@@ -72,11 +72,11 @@ std::vector<CommandSpec> ClusterSubcommands() {
           "ip port [cluster-bus-port]"),
       Sub("cluster|myid", 2, kStale, "3.0.0", "Return the node id", "O(1)"),
       Sub("cluster|nodes", 2, kStale, "3.0.0", "Get Cluster config for the node", kNodesN),
-      Sub("cluster|replicas", 3, kAdm, "5.0.0",
+      Sub("cluster|replicas", 3, kAdmin | kStale, "5.0.0",
           "List replica nodes of the specified master node", "O(1)", "node-id"),
       Sub("cluster|replicate", 3, kAdm, "3.0.0",
           "Reconfigure a node as a replica of the specified master node", "O(1)", "node-id"),
-      Sub("cluster|reset", -2, kAdm | kNoScript, "3.0.0", "Reset a Redis Cluster node",
+      Sub("cluster|reset", -2, kAdmin | kStale | kNoScript, "3.0.0", "Reset a Redis Cluster node",
           "O(N) where N is the number of known nodes. The command may execute a FLUSHALL as a "
           "side effect.",
           "[HARD | SOFT]"),
@@ -88,7 +88,7 @@ std::vector<CommandSpec> ClusterSubcommands() {
           "slot <IMPORTING node-id | MIGRATING node-id | NODE node-id | STABLE>"),
       Sub("cluster|shards", 2, kStale, "7.0.0",
           "Get array of cluster slots to node mappings", kNodesN),
-      Sub("cluster|slaves", 3, kAdm, "3.0.0",
+      Sub("cluster|slaves", 3, kAdmin | kStale, "3.0.0",
           "List replica nodes of the specified master node", "O(1)", "node-id"),
       Sub("cluster|slots", 2, kStale, "3.0.0", "Get array of Cluster slot to node mappings",
           kNodesN),

@@ -6,8 +6,10 @@
 // clients locate keys with first/last/step or GETKEYS.
 #include <array>
 #include <initializer_list>
+#include <span>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "resp/number.h"
 #include "src/base/glob.h"
@@ -37,13 +39,18 @@ void WriteFlags(resp::Writer& w, uint32_t flags) {
     uint32_t flag;
     std::string_view name;
   };
+  // In Redis 7.0's order.
   static constexpr Name kNames[] = {
-      {kWrite, "write"},      {kReadOnly, "readonly"},   {kDenyOom, "denyoom"},
-      {kAdmin, "admin"},      {kNoScript, "noscript"},   {kLoading, "loading"},
-      {kStale, "stale"},      {kSkipMonitor, "skip_monitor"}, {kFast, "fast"},
-      {kNoAuth, "no_auth"},
-      {kNoMulti, "no_multi"}, {kAllowBusy, "allow_busy"}, {kBlocking, "blocking"},
-      {kAsking, "asking"}, {kMovableKeys, "movablekeys"}, {kPubSub, "pubsub"}};
+      {kWrite, "write"},           {kReadOnly, "readonly"},
+      {kDenyOom, "denyoom"},       {kAdmin, "admin"},
+      {kPubSub, "pubsub"},         {kNoScript, "noscript"},
+      {kBlocking, "blocking"},     {kLoading, "loading"},
+      {kStale, "stale"},           {kSkipMonitor, "skip_monitor"},
+      {kSkipSlowlog, "skip_slowlog"}, {kAsking, "asking"},
+      {kFast, "fast"},             {kNoAuth, "no_auth"},
+      {kNoMandatoryKeys, "no_mandatory_keys"}, {kNoAsyncLoading, "no_async_loading"},
+      {kNoMulti, "no_multi"},      {kMovableKeys, "movablekeys"},
+      {kAllowBusy, "allow_busy"}};
   int count = 0;
   for (const Name& n : kNames) count += (flags & n.flag) ? 1 : 0;
   w.WriteSetLen(count);
@@ -66,8 +73,35 @@ void WriteKeySearch(resp::Writer& w, std::string_view type,
   }
 }
 
+// Redis 7.0's tips for a command (COMMAND INFO), separated by spaces; empty for most.
+std::string_view CommandTips(std::string_view name) {
+  struct Tips {
+    std::string_view command;
+    std::string_view tips;
+  };
+  static constexpr Tips kTips[] = {
+#include "src/commands/command_tips_table.inc"
+  };
+  for (const Tips& t : kTips) {
+    if (t.command == name) return t.tips;
+  }
+  return {};
+}
+
+void WriteTips(resp::Writer& w, std::string_view tips) {
+  std::vector<std::string_view> each;
+  for (size_t start = 0; start < tips.size();) {
+    size_t end = tips.find(' ', start);
+    if (end == std::string_view::npos) end = tips.size();
+    each.push_back(tips.substr(start, end - start));
+    start = end + 1;
+  }
+  w.WriteSetLen(static_cast<int64_t>(each.size()));
+  for (std::string_view t : each) w.WriteSimple(t);
+}
+
 // begin_search of a spec whose keys follow a keyword: the keyword is a string, not a number.
-void WriteKeywordSearch(resp::Writer& w, const KeySpec& ks) {
+void WriteKeywordSearch(resp::Writer& w, const AclKeySpec& ks) {
   w.WriteMapLen(2);
   w.WriteBulk("type");
   w.WriteBulk("keyword");
@@ -76,12 +110,14 @@ void WriteKeywordSearch(resp::Writer& w, const KeySpec& ks) {
   w.WriteBulk("keyword");
   w.WriteBulk(ks.keyword);
   w.WriteBulk("startfrom");
-  w.WriteInteger(ks.keyword_start);
+  w.WriteInteger(ks.start);
 }
 
-void WriteKeySpecs(resp::Writer& w, const std::vector<KeySpec>& specs) {
+// Redis's key specs of the command, from the table made from Redis's own COMMAND reply
+// (acl_key_specs.h), so clients and proxies that locate keys by them see what Redis shows.
+void WriteKeySpecs(resp::Writer& w, std::span<const AclKeySpec> specs) {
   w.WriteSetLen(static_cast<int64_t>(specs.size()));
-  for (const KeySpec& ks : specs) {
+  for (const AclKeySpec& ks : specs) {
     bool notes = !ks.notes.empty();
     w.WriteMapLen(notes ? 4 : 3);
     if (notes) {
@@ -89,22 +125,24 @@ void WriteKeySpecs(resp::Writer& w, const std::vector<KeySpec>& specs) {
       w.WriteBulk(ks.notes);
     }
     w.WriteBulk("flags");
-    w.WriteSetLen(static_cast<int64_t>(ks.flags.size()));
-    for (std::string_view f : ks.flags) w.WriteSimple(f);
+    std::vector<std::string_view> flags = KeySpecFlagNames(ks.flags);
+    w.WriteSetLen(static_cast<int64_t>(flags.size()));
+    for (std::string_view f : flags) w.WriteSimple(f);
     w.WriteBulk("begin_search");
-    bool known = ks.index > 0 || !ks.keyword.empty();
-    if (!ks.keyword.empty()) {
-      WriteKeywordSearch(w, ks);
-    } else if (ks.index > 0) {
-      WriteKeySearch(w, "index", {{"index", ks.index}});
-    } else {
-      WriteKeySearch(w, "unknown", {});
+    switch (ks.begin) {
+      case AclKeySpec::kIndex: WriteKeySearch(w, "index", {{"index", ks.start}}); break;
+      case AclKeySpec::kKeyword: WriteKeywordSearch(w, ks); break;
+      case AclKeySpec::kUnknown: WriteKeySearch(w, "unknown", {}); break;
     }
     w.WriteBulk("find_keys");
-    if (known) {
-      WriteKeySearch(w, "range", {{"lastkey", ks.last_key}, {"keystep", 1}, {"limit", 0}});
-    } else {
-      WriteKeySearch(w, "unknown", {});
+    switch (ks.find) {
+      case AclKeySpec::kRange:
+        WriteKeySearch(w, "range", {{"lastkey", ks.a}, {"keystep", ks.b}, {"limit", ks.c}});
+        break;
+      case AclKeySpec::kKeynum:
+        WriteKeySearch(w, "keynum", {{"keynumidx", ks.a}, {"firstkey", ks.b}, {"keystep", ks.c}});
+        break;
+      case AclKeySpec::kUnknownFind: WriteKeySearch(w, "unknown", {}); break;
     }
   }
 }
@@ -122,8 +160,8 @@ void WriteCommandInfo(resp::Writer& w, const CommandSpec& spec) {
   for (uint32_t c = 0; c < kCatCount; ++c) {
     if (cats & (1u << c)) w.WriteSimple("@" + std::string(kAclCategoryNames[c]));
   }
-  w.WriteSetLen(0);  // tips
-  WriteKeySpecs(w, spec.key_specs);
+  WriteTips(w, CommandTips(spec.name));
+  WriteKeySpecs(w, spec.acl_key_specs);
   if (spec.subcommands.empty()) {
     w.WriteSetLen(0);
     return;

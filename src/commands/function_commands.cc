@@ -367,7 +367,8 @@ void CmdFunctionHelp(CommandContext& ctx) {
 
 void RegisterFunctionCommands(CommandTable& table) {
   constexpr std::string_view kGroup = "scripting";
-  constexpr uint32_t kFcallFlags = kNoScript | kStale | kMovableKeys | kSkipMonitor;
+  constexpr uint32_t kFcallFlags =
+      kNoScript | kStale | kMovableKeys | kSkipMonitor | kNoMandatoryKeys;
   table.Add({
       {.name = "fcall", .arity = -3, .flags = kFcallFlags, .numkeys_index = 2,
        .handler = CmdFcall, .group = kGroup, .since = "7.0.0",

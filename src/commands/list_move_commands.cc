@@ -247,7 +247,7 @@ void RegisterListMoveCommands(CommandTable& table) {
        .summary = "Remove and get the last element in a list, or block until one is available",
        .complexity = "O(N) where N is the number of provided keys.",
        .syntax = "key [key ...] timeout"},
-      {.name = "blmpop", .arity = -5, .flags = kWrite | kNoScript | kBlocking | kMovableKeys,
+      {.name = "blmpop", .arity = -5, .flags = kWrite | kBlocking | kMovableKeys,
        .handler = CmdBLMPop,
        .group = kGroup, .since = "7.0.0",
        .summary = "Pop elements from a list, or block until one is available",

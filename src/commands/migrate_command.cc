@@ -314,14 +314,10 @@ std::vector<size_t> MigrateKeyPositions(std::span<const std::string_view> args) 
 }  // namespace
 
 void RegisterMigrateCommand(CommandTable& table) {
-  // Redis 7.0's key specs: clients read them from COMMAND INFO.
-  const KeySpec kKey = {.flags = {"RW", "access", "delete"}, .index = 3};
-  const KeySpec kKeys = {.flags = {"RW", "access", "delete", "incomplete"},
-                         .keyword = "KEYS", .keyword_start = -2, .last_key = -1};
   table.Add({
       {.name = "migrate", .arity = -6, .flags = kWrite | kMovableKeys,
        .first_key = 3, .last_key = 3, .key_step = 1, .key_positions = MigrateKeyPositions,
-       .key_specs = {kKey, kKeys}, .handler = CmdMigrate, .group = "generic",
+       .handler = CmdMigrate, .group = "generic",
        .since = "2.6.0",
        .summary = "Atomically transfer a key from a Redis instance to another one.",
        .complexity = "This command actually executes a DUMP+DEL in the source instance, and a "

@@ -45,7 +45,7 @@ void CmdModuleHelp(CommandContext& ctx) {
 
 void RegisterModuleCommand(CommandTable& table) {
   constexpr std::string_view kGroup = "server";
-  constexpr uint32_t kLoader = kAdmin | kNoScript;
+  constexpr uint32_t kLoader = kAdmin | kNoScript | kNoAsyncLoading;
   table.Add({
       {.name = "module", .arity = -2, .handler = CmdModule, .group = kGroup, .since = "4.0.0",
        .summary = "A container for module commands", .complexity = "Depends on subcommand.",

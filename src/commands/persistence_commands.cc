@@ -54,15 +54,18 @@ void CmdBgRewriteAof(CommandContext& ctx) {
 
 void RegisterPersistenceCommands(CommandTable& table) {
   table.Add({
-      {.name = "save", .arity = 1, .flags = kAdmin | kNoScript | kNoMulti, .handler = CmdSave,
+      {.name = "save", .arity = 1, .flags = kAdmin | kNoScript | kNoAsyncLoading | kNoMulti,
+       .handler = CmdSave,
        .group = "server", .since = "1.0.0",
        .summary = "Synchronously saves the database(s) to disk.",
        .complexity = "O(N) where N is the total number of keys in all databases"},
-      {.name = "bgsave", .arity = -1, .flags = kAdmin | kNoScript, .handler = CmdBgSave,
+      {.name = "bgsave", .arity = -1, .flags = kAdmin | kNoScript | kNoAsyncLoading,
+       .handler = CmdBgSave,
        .group = "server", .since = "1.0.0",
        .summary = "Asynchronously saves the database(s) to disk.", .complexity = "O(1)",
        .syntax = "[SCHEDULE]"},
-      {.name = "bgrewriteaof", .arity = 1, .flags = kAdmin | kNoScript, .handler = CmdBgRewriteAof,
+      {.name = "bgrewriteaof", .arity = 1, .flags = kAdmin | kNoScript | kNoAsyncLoading,
+       .handler = CmdBgRewriteAof,
        .group = "server", .since = "1.0.0",
        .summary = "Asynchronously rewrites the append-only file to disk.", .complexity = "O(1)"},
   });

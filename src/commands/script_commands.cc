@@ -210,7 +210,8 @@ void ReplyKill(CommandContext& ctx, bool is_eval) {
 
 void RegisterScriptCommands(CommandTable& table) {
   constexpr std::string_view kGroup = "scripting";
-  constexpr uint32_t kEvalFlags = kNoScript | kStale | kMovableKeys | kSkipMonitor;
+  constexpr uint32_t kEvalFlags =
+      kNoScript | kStale | kMovableKeys | kSkipMonitor | kNoMandatoryKeys;
   table.Add({
       {.name = "eval", .arity = -3, .flags = kEvalFlags, .numkeys_index = 2,
        .handler = CmdEval, .group = kGroup, .since = "2.6.0",

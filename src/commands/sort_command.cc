@@ -505,29 +505,20 @@ std::vector<size_t> SortRoKeyPositions(std::span<const std::string_view>) { retu
 void RegisterSortCommands(CommandTable& table) {
   constexpr std::string_view kGroup = "generic";
   // Redis 7.0's key specs, notes included: clients read them from COMMAND INFO.
-  const KeySpec kSorted = {.flags = {"RO", "access"}, .index = 1};
-  const KeySpec kPatterns = {
-      .notes = "For the optional BY/GET keyword. It is marked 'unknown' because the key names "
-               "derive from the content of the key we sort",
-      .flags = {"RO", "access"}};
-  const KeySpec kStore = {
-      .notes = "For the optional STORE keyword. It is marked 'unknown' because the keyword can "
-               "appear anywhere in the argument array",
-      .flags = {"OW", "update"}};
   constexpr std::string_view kComplexity =
       "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the "
       "number of returned elements. When the elements are not sorted, complexity is O(N).";
   table.Add({
       {.name = "sort", .arity = -2, .flags = kWrite | kDenyOom | kMovableKeys,
        .first_key = 1, .last_key = 1, .key_step = 1, .key_positions = SortKeyPositions,
-       .key_specs = {kSorted, kPatterns, kStore}, .handler = CmdSort, .group = kGroup,
+       .handler = CmdSort, .group = kGroup,
        .since = "1.0.0",
        .summary = "Sort the elements in a list, set or sorted set", .complexity = kComplexity,
        .syntax = "key [BY pattern] [LIMIT offset count] [GET pattern [GET pattern ...]] "
                  "[ASC | DESC] [ALPHA] [STORE destination]"},
       {.name = "sort_ro", .arity = -2, .flags = kReadOnly | kMovableKeys,
        .first_key = 1, .last_key = 1, .key_step = 1, .key_positions = SortRoKeyPositions,
-       .key_specs = {kSorted, kPatterns}, .handler = CmdSortRo, .group = kGroup, .since = "7.0.0",
+       .handler = CmdSortRo, .group = kGroup, .since = "7.0.0",
        .summary = "Sort the elements in a list, set or sorted set. Read-only variant of SORT.",
        .complexity = kComplexity,
        .syntax = "key [BY pattern] [LIMIT offset count] [GET pattern [GET pattern ...]] "

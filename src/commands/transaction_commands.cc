@@ -133,7 +133,8 @@ void RegisterTransactionCommands(CommandTable& table) {
   table.Add({
       {.name = "multi", .arity = 1, .flags = kTxFlags, .handler = CmdMulti,
        .group = kGroup, .since = "1.2.0", .summary = "Starts a transaction.", .complexity = "O(1)"},
-      {.name = "exec", .arity = 1, .flags = kNoScript | kLoading | kStale, .handler = CmdExec,
+      {.name = "exec", .arity = 1, .flags = kNoScript | kLoading | kStale | kSkipSlowlog,
+       .handler = CmdExec,
        .group = kGroup, .since = "1.2.0", .summary = "Executes all commands in a transaction.",
        .complexity = "Depends on commands in the transaction"},
       {.name = "discard", .arity = 1, .flags = kTxFlags, .handler = CmdDiscard,

@@ -200,7 +200,7 @@ void RegisterZSetPopCommands(CommandTable& table) {
        .group = kGroup, .since = "7.0.0",
        .summary = "Remove and return members with scores in a sorted set", .complexity = kMPopCost,
        .syntax = "numkeys key [key ...] MIN | MAX [COUNT count]"},
-      {.name = "bzmpop", .arity = -5, .flags = kWrite | kMovableKeys | kNoScript | kBlocking,
+      {.name = "bzmpop", .arity = -5, .flags = kWrite | kMovableKeys | kBlocking,
        .handler = CmdBZMPop,
        .group = kGroup, .since = "7.0.0",
        .summary = "Remove and return members with scores in a sorted set or block until one is "

@@ -1,11 +1,11 @@
 // src/exec/acl_key_specs.h — which keys of a command's arguments an ACL key pattern must allow,
-// and whether the command reads them, writes them, or both; and the key flags COMMAND
-// GETKEYSANDFLAGS reports for each.
+// and whether the command reads them, writes them, or both; the key flags COMMAND
+// GETKEYSANDFLAGS reports for each; and the key specs COMMAND INFO shows.
 //
 // %R~ / %W~ patterns grant read or write access only, so the check needs Redis's key specs:
 // where each key starts (a fixed index or after a keyword), how many follow (a range or a
 // count argument), and the access flags. Those come from a table generated from redis-server's
-// own COMMAND reply (scripts/gen_acl_key_specs.py), so cairn grants exactly what Redis grants.
+// own COMMAND reply (scripts/gen_command_tables.py), so cairn grants exactly what Redis grants.
 // Thread-safe (the table is constant).
 #pragma once
 
@@ -54,6 +54,7 @@ struct AclKeySpec {
   Find find;
   int a, b, c;  // kRange: lastkey, keystep, limit; kKeynum: keynumidx, firstkey, keystep
   uint16_t flags;  // KeySpecFlag: the spec's flags as Redis declares them
+  std::string_view notes = {};  // COMMAND INFO's notes, where Redis gives some
 };
 
 // The key specs of a command ("get") or subcommand ("xinfo|stream"); empty for commands

@@ -56,20 +56,13 @@ enum CommandFlag : uint32_t {
   // Runs on a cluster node for a slot it is importing, after ASKING (RESTORE-ASKING). cairn has
   // no cluster mode; the flag is shown in COMMAND INFO as Redis shows it.
   kAsking = 1u << 17,
-};
-
-// One key spec of COMMAND INFO (Redis 7.0's key_specs), for the commands that declare them
-// (the others list none). Three shapes are enough so far: the key at a fixed index
-// (begin_search "index", find_keys "range" of that one key); the keys after a keyword
-// (begin_search "keyword" searched from keyword_start, find_keys "range" up to last_key:
-// MIGRATE's KEYS); and keys found only by running the command (both "unknown").
-struct KeySpec {
-  std::string_view notes;                // empty: no notes
-  std::vector<std::string_view> flags;   // Redis's names: "RO", "RW", "OW", "access", ...
-  int index = 0;                         // the key's argument index; 0 = unknown
-  std::string_view keyword;              // set: the keys follow this keyword (index unused)
-  int keyword_start = 0;                 // where the search starts; < 0 counts from the end
-  int last_key = 0;                      // find_keys range: -1 = to the last argument
+  // Refused while Redis loads a dataset asynchronously (repl-diskless-load swapdb). cairn
+  // never loads that way; the flag is shown in COMMAND INFO as Redis shows it.
+  kNoAsyncLoading = 1u << 18,
+  // May be called without keys although it takes them (EVAL with numkeys 0): COMMAND INFO.
+  kNoMandatoryKeys = 1u << 19,
+  // Not entered in SLOWLOG itself (EXEC: the commands it ran are).
+  kSkipSlowlog = 1u << 20,
 };
 
 // One command's entry in the table, written as designated initialisers (a family's entries
@@ -92,7 +85,6 @@ struct CommandSpec {
   // ForEachKey visits these instead of first_key..last_key.
   using KeyPositionsFn = std::vector<size_t> (*)(std::span<const std::string_view> args);
   KeyPositionsFn key_positions = nullptr;
-  std::vector<KeySpec> key_specs;  // COMMAND INFO; empty for most commands
   Handler handler = nullptr;  // nullptr for a container (the subcommand runs)
   std::string_view group;     // COMMAND DOCS: "string", "generic", "connection", "server"
   std::string_view since;

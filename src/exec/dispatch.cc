@@ -210,8 +210,8 @@ void FeedMonitors(ServerState& server, const ClientState& client, int db,
                                        bool logged) {
   server.latency.AddSampleIfNeeded((spec.flags & kFast) ? "fast-command" : "command",
                                    usec / 1000);
-  // EXEC is not logged itself: the commands it ran are, one by one.
-  if (!logged || !server.slowlog.Slow(usec) || spec.name == "exec") return;
+  // EXEC is not logged itself (skip_slowlog): the commands it ran are, one by one.
+  if (!logged || !server.slowlog.Slow(usec) || (spec.flags & kSkipSlowlog)) return;
   std::string name;
   {
     std::lock_guard lock(server.clients.mu());

@@ -123,20 +123,21 @@ class TestCommandsRedisHasWithoutClusterOrModules(ReferenceServerTestCase):
             ours.close()
             theirs.close()
 
-    def test_command_info_of_those_commands_matches_redis(self):
-        names = ["cluster|info", "cluster|reset", "cluster|keyslot", "asking", "readonly",
-                 "module|help", "module|load", "lolwut", "restore-asking"]
-        ours = self.cmd("COMMAND", "INFO", *names).to_py()
+    def test_command_info_of_every_command_matches_redis(self):
+        # Clients and proxies read key positions, flags, key specs and tips from here.
         conn = self.reference.raw_connection()
-        theirs = conn.command("COMMAND", "INFO", *names).to_py()
-        conn.close()
+        try:
+            names = conn.command("COMMAND", "LIST").to_py()
+            theirs = conn.command("COMMAND", "INFO", *names).to_py()
+        finally:
+            conn.close()
+        ours = self.cmd("COMMAND", "INFO", *names).to_py()
         for a, b in zip(ours, theirs):
             with self.subTest(command=b[0]):
-                # name, arity, first/last/step, then flags and categories as sets; Redis's
-                # no_async_loading flag (which cairn never shows) aside.
-                self.assertEqual([a[0], a[1], a[3], a[4], a[5]], [b[0], b[1], b[3], b[4], b[5]])
-                self.assertEqual(set(a[2]), set(b[2]) - {b"no_async_loading"})
-                self.assertEqual(set(a[6]), set(b[6]))
+                self.assertIsNotNone(a)
+                # Everything but the subcommands, which Redis lists in its hash table's order
+                # (each is compared on its own: COMMAND LIST names them).
+                self.assertEqual(a[:9], b[:9])
 
 
 class TestInfoMemory(ServerTestCase):

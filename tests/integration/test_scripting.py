@@ -122,6 +122,17 @@ class TestErrors(ScriptTestCase):
         self.assertErrorMatches(["EVAL", "return redis.call('multi')", 0],
                                 "This Redis command is not allowed from script")
 
+    def test_blmpop_and_bzmpop_run_from_scripts_without_blocking(self):
+        # Redis 7.0 flags these two (unlike BLPOP...) as allowed in scripts: they never block.
+        self.assertIsNone(self.r.eval("return redis.call('blmpop', 0, 1, KEYS[1], 'LEFT')", 1, "l"))
+        self.assertIsNone(self.r.eval("return redis.call('bzmpop', 0, 1, KEYS[1], 'MIN')", 1, "z"))
+        self.r.rpush("l", "a")
+        self.r.zadd("z", {"m": 1})
+        self.assertEqual(self.r.eval("return redis.call('blmpop', 0, 1, KEYS[1], 'LEFT')", 1, "l"),
+                         [b"l", [b"a"]])
+        self.assertEqual(self.r.eval("return redis.call('bzmpop', 0, 1, KEYS[1], 'MIN')", 1, "z"),
+                         [b"z", [[b"m", b"1"]]])
+
     def test_blocking_commands_are_not_allowed_from_scripts(self):
         for call in ("redis.pcall('blpop', 'x', 0)", "redis.pcall('brpop', 'x', 0)",
                      "redis.pcall('brpoplpush', 'x', 'y', 0)",

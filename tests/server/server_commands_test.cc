@@ -538,8 +538,11 @@ TEST_CASE("COMMAND COUNT counts top-level commands and COMMAND describes each of
 
 TEST_CASE("COMMAND INFO replies in Redis 7.0's shape, sets in RESP3") {
   InProcess t;
+  // Key specs and tips as redis-server 7.0.15 gives them (its COMMAND reply made the tables).
   CHECK(t.Cmd("COMMAND INFO get") ==
-        "[[get, :2, [+readonly, +fast], :1, :1, :1, [+@read, +@string, +@fast], [], [], []]]");
+        "[[get, :2, [+readonly, +fast], :1, :1, :1, [+@read, +@string, +@fast], [], [[flags, "
+        "[+RO, +access], begin_search, [type, index, spec, [index, :1]], find_keys, [type, "
+        "range, spec, [lastkey, :0, keystep, :1, limit, :0]]]], []]]");
   CHECK(t.Cmd("COMMAND INFO nosuch SELECT") ==
         "[(nil), [select, :2, [+loading, +stale, +fast], :0, :0, :0, [+@fast, +@connection], "
         "[], [], []]]");
@@ -547,15 +550,23 @@ TEST_CASE("COMMAND INFO replies in Redis 7.0's shape, sets in RESP3") {
         "[[config|get, :-3, [+admin, +noscript, +loading, +stale], :0, :0, :0, [+@admin, "
         "+@slow, +@dangerous], [], [], []]]");
   CHECK(t.Cmd("COMMAND INFO FLUSHDB") ==
-        "[[flushdb, :-1, [+write], :0, :0, :0, [+@keyspace, +@write, +@slow, +@dangerous], [], "
-        "[], []]]");
+        "[[flushdb, :-1, [+write], :0, :0, :0, [+@keyspace, +@write, +@slow, +@dangerous], "
+        "[+request_policy:all_shards, +response_policy:all_succeeded], [], []]]");
   CHECK(t.Cmd("COMMAND INFO auth") ==
         "[[auth, :-2, [+noscript, +loading, +stale, +fast, +no_auth, +allow_busy], :0, :0, :0, "
         "[+@fast, +@connection], [], [], []]]");
   CHECK(t.Cmd("HELLO 3").starts_with("{"));
   CHECK(t.Cmd("COMMAND INFO get nosuch") ==
-        "[[get, :2, ~[+readonly, +fast], :1, :1, :1, ~[+@read, +@string, +@fast], ~[], ~[], "
-        "~[]], (nil)]");
+        "[[get, :2, ~[+readonly, +fast], :1, :1, :1, ~[+@read, +@string, +@fast], ~[], ~[{flags: "
+        "~[+RO, +access], begin_search: {type: index, spec: {index: :1}}, find_keys: {type: "
+        "range, spec: {lastkey: :0, keystep: :1, limit: :0}}}], ~[]], (nil)]");
+  // A keynum spec and Redis's notes.
+  CHECK(t.Cmd("COMMAND INFO eval_ro") ==
+        "[[eval_ro, :-3, ~[+readonly, +noscript, +stale, +skip_monitor, +no_mandatory_keys, "
+        "+movablekeys], :0, :0, :0, ~[+@slow, +@scripting], ~[], ~[{notes: We cannot tell how "
+        "the keys will be used so we assume the worst, RO and ACCESS, flags: ~[+RO, +access], "
+        "begin_search: {type: index, spec: {index: :2}}, find_keys: {type: keynum, spec: "
+        "{keynumidx: :0, firstkey: :1, keystep: :1}}}], ~[]]]");
 }
 
 TEST_CASE("COMMAND INFO of a container lists its subcommands") {
