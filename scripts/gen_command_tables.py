@@ -14,6 +14,7 @@ Usage:
     scripts/gen_command_tables.py PORT key-specs > src/exec/acl_key_specs_table.inc
     scripts/gen_command_tables.py PORT tips > src/commands/command_tips_table.inc
 """
+import json
 import sys
 
 import redis
@@ -56,7 +57,7 @@ def spec_row(name, spec):
     else:
         f = 'AclKeySpec::kUnknownFind, 0, 0, 0'
     declared = " | ".join(SPEC_FLAGS[x] for x in SPEC_FLAGS if x in flags) or "0"
-    notes = f', "{spec["notes"]}"' if spec.get('notes') else ''
+    notes = ', ' + json.dumps(spec['notes']) if spec.get('notes') else ''
     return f'    {{"{name}", {b}, {f}, {declared}{notes}}},'
 
 

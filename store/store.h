@@ -141,16 +141,16 @@ class KeyHandle {
   // family op logged next (LogObjectOp) creates the key again on replay.
   Entry* CreateObject(ObjRef obj);
   // e's collection, ready to change: cloned first when shared (copy-on-write). Counts as a
-  // change of the key (WATCH). Call before every change to the collection.
+  // change of the key (WATCH, Store::changes). Call before every change to the collection.
   Object* MutableObject(Entry* e);
   // e's collection, ready to change, without counting as a change of the key: for changes
   // Redis does not treat as modifying the key (consumer-group bookkeeping), or for an op that
   // may turn out to be a no-op and calls MarkChanged() only when it did change something — a
   // no-op write must not abort a WATCHing transaction.
   Object* MutableObjectQuietly(Entry* e);
-  // Counts as a change of the key (WATCH, client tracking) without changing it: for ops that
-  // Redis treats as modifying even when nothing changed (LTRIM keeping every element), and
-  // for those that used MutableObjectQuietly and did change the key.
+  // Counts as a change of the key (WATCH, client tracking, Store::changes) without changing
+  // it: for ops that Redis treats as modifying even when nothing changed (LTRIM keeping every
+  // element), and for those that used MutableObjectQuietly and did change the key.
   void MarkChanged() { Touch(); }
   // Logs one op of this key's family: payload is the family's own encoding (its replay is
   // the family's Apply*Op, object_families.h). Nothing happens unless logging().
@@ -189,7 +189,8 @@ class KeyHandle {
   // Logs what Put(value, expire_at_ms) did, e being the key's entry after it.
   void LogPut(const Entry* e, int64_t expire_at_ms);
   void ReportCreated();
-  // Sets the WatchFlags registered on this key and reports the change (changed hook).
+  // Sets the WatchFlags registered on this key and reports the change (changed hook); a
+  // write (not an expiry) counts in Store::changes(), once per handle.
   void Touch(bool expired = false);
   // Eviction: deletes the key, logged like expiry, if it exists (and has a TTL when
   // volatile_only). Returns whether it did.

@@ -6,13 +6,14 @@
 // CLUSTER SLOTS this way to learn that the server is a standalone one.
 #include "src/commands/server_family.h"
 #include "src/exec/command_table.h"
+#include "src/exec/errors.h"
 #include "src/exec/reply.h"
 
 namespace cairn::server {
 namespace {
 
 void CmdClusterDisabled(CommandContext& ctx) {
-  ctx.reply.WriteError("ERR This instance has cluster support disabled");
+  ctx.reply.WriteError(errors::kClusterDisabled);
 }
 
 void CmdCluster(CommandContext& ctx) { ReplyWrongArity(ctx.reply, "cluster"); }

@@ -2,8 +2,8 @@
 // INFO, DOCS, GETKEYS, GETKEYSANDFLAGS, HELP), in Redis 7.0's reply shapes.
 //
 // ACL categories come from acl_categories.h, which ACL CAT and the ACL rules read too.
-// Tips are empty, and so are key specs except for the commands that declare them (SORT...):
-// clients locate keys with first/last/step or GETKEYS.
+// Tips and key specs are Redis 7.0's own, from tables made from redis-server's COMMAND reply
+// (scripts/gen_command_tables.py): cluster clients and proxies route and locate keys by them.
 #include <array>
 #include <initializer_list>
 #include <span>

@@ -253,6 +253,7 @@ void AppendPersistence(CommandContext& ctx, const Config& config, std::string* o
   Field(out, "rdb_bgsave_in_progress", saving ? 1 : 0);
   Field(out, "rdb_last_save_time", ctx.server.last_save_s.load());
   Field(out, "rdb_last_bgsave_status", p == nullptr || p->last_ok() ? "ok" : "err");
+  Field(out, "rdb_saves", p != nullptr ? p->saves() : 0);
   Field(out, "aof_enabled", config.appendonly ? 1 : 0);
   Field(out, "aof_rewrite_in_progress", saving ? 1 : 0);
   Field(out, "snapshot_lsn", static_cast<int64_t>(ctx.server.snapshot_lsn.load()));

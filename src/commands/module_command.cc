@@ -6,6 +6,7 @@
 #include "src/commands/help_reply.h"
 #include "src/commands/server_family.h"
 #include "src/exec/command_table.h"
+#include "src/exec/errors.h"
 #include "src/exec/reply.h"
 
 namespace cairn::server {
@@ -19,11 +20,11 @@ void CmdModuleLoad(CommandContext& ctx) {
   std::string path(ctx.args[2]);
   Log(LogLevel::kWarning, "Module %s failed to load: cairn does not load Redis modules",
       path.c_str());
-  ctx.reply.WriteError("ERR Error loading the extension. Please check the server logs.");
+  ctx.reply.WriteError(errors::kModuleLoadFailed);
 }
 
 void CmdModuleUnload(CommandContext& ctx) {
-  ctx.reply.WriteError("ERR Error unloading module: no such module with that name");
+  ctx.reply.WriteError(errors::kNoSuchModule);
 }
 
 void CmdModuleHelp(CommandContext& ctx) {
@@ -45,7 +46,7 @@ void CmdModuleHelp(CommandContext& ctx) {
 
 void RegisterModuleCommand(CommandTable& table) {
   constexpr std::string_view kGroup = "server";
-  constexpr uint32_t kLoader = kAdmin | kNoScript | kNoAsyncLoading;
+  constexpr uint32_t kLoader = kAdmin | kNoScript | kNoAsyncLoading | kProtected;
   table.Add({
       {.name = "module", .arity = -2, .handler = CmdModule, .group = kGroup, .since = "4.0.0",
        .summary = "A container for module commands", .complexity = "Depends on subcommand.",

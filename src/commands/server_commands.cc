@@ -249,7 +249,7 @@ void RegisterServerCommands(CommandTable& table) {
        .complexity = "O(N) when saving, where N is the total number of keys in all databases when "
                      "saving data, otherwise O(1)",
        .syntax = "[NOSAVE | SAVE] [NOW] [FORCE] [ABORT]"},
-      {.name = "debug", .arity = -2, .flags = kAdminFlags, .handler = CmdDebug,
+      {.name = "debug", .arity = -2, .flags = kAdminFlags | kProtected, .handler = CmdDebug,
        .group = kGroup, .since = "1.0.0", .summary = "A container for debugging commands",
        .complexity = "Depends on subcommand."},
   });

@@ -504,7 +504,6 @@ std::vector<size_t> SortRoKeyPositions(std::span<const std::string_view>) { retu
 
 void RegisterSortCommands(CommandTable& table) {
   constexpr std::string_view kGroup = "generic";
-  // Redis 7.0's key specs, notes included: clients read them from COMMAND INFO.
   constexpr std::string_view kComplexity =
       "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the "
       "number of returned elements. When the elements are not sorted, complexity is O(N).";

@@ -63,6 +63,9 @@ enum CommandFlag : uint32_t {
   kNoMandatoryKeys = 1u << 19,
   // Not entered in SLOWLOG itself (EXEC: the commands it ran are).
   kSkipSlowlog = 1u << 20,
+  // Runs only where its enable-*-command option allows (DEBUG; MODULE LOAD, LOADEX, UNLOAD),
+  // as Redis's "protected" commands; COMMAND INFO does not show it (nor does Redis).
+  kProtected = 1u << 21,
 };
 
 // One command's entry in the table, written as designated initialisers (a family's entries
@@ -94,7 +97,7 @@ struct CommandSpec {
   std::vector<CommandSpec> subcommands;
   size_t id = 0;  // stats slot, assigned by the table; also the command's bit in ACL rules
   // Filled in by the table: the ACL categories (AclCategory bits, acl_categories.h) and
-  // Redis's key specs for ACL key checks (acl_key_specs.h).
+  // Redis's key specs, for ACL key checks and COMMAND INFO (acl_key_specs.h).
   uint32_t acl_categories = 0;
   std::span<const AclKeySpec> acl_key_specs;
 

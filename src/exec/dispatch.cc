@@ -108,14 +108,15 @@ bool ProtectedAllowed(const ServerState& server, const ClientState& client,
   return option[0].second == "local" && IsLocalClient(client);
 }
 
-// What Redis flags "protected": DEBUG, and the MODULE subcommands that load or unload code.
-std::string_view ProtectedBy(const CommandSpec& spec) {
-  if (spec.name == "debug") return "enable-debug-command";
-  if (spec.name == "module|load" || spec.name == "module|loadex" ||
-      spec.name == "module|unload") {
-    return "enable-module-command";
+// A kProtected command's gate: DEBUG's option, or MODULE's.
+bool ProtectedRefused(ServerState& server, ClientState& client, const CommandSpec& spec,
+                      resp::Writer& w) {
+  bool debug = spec.name == "debug";
+  if (ProtectedAllowed(server, client, debug ? "enable-debug-command" : "enable-module-command")) {
+    return false;
   }
-  return {};
+  w.WriteError(debug ? errors::kDebugNotAllowed : errors::kModuleNotAllowed);
+  return true;
 }
 
 // A replica refuses writes (replica-read-only) and, while its link is down with
@@ -146,11 +147,8 @@ bool RefusedOnReplica(ServerState& server, ClientState& client, const CommandSpe
 bool Refused(ServerState& server, ClientState& client, const CommandSpec& spec,
              std::span<const std::string_view> args, resp::Writer& w) {
   if (client.is_master) [[unlikely]] return false;  // the primary's stream always applies
-  if (std::string_view option = ProtectedBy(spec); !option.empty()) [[unlikely]] {
-    if (!ProtectedAllowed(server, client, option)) {
-      w.WriteError(spec.name == "debug" ? errors::kDebugNotAllowed : errors::kModuleNotAllowed);
-      return true;
-    }
+  if ((spec.flags & kProtected) && ProtectedRefused(server, client, spec, w)) [[unlikely]] {
+    return true;
   }
   if (!client.authenticated && !(spec.flags & kNoAuth) && server.acl.AuthRequired()) {
     w.WriteError(errors::kNoAuth);

@@ -28,10 +28,15 @@ Persistence::Persistence(ServerState& state, std::string dir)
 Persistence::~Persistence() { Stop(); }
 
 uint64_t Persistence::changes_since_save() const {
-  return state_.store.changes() - state_.snapshot_changes.load();
+  // The cut first: a snapshot ending between the two reads must not make this negative.
+  uint64_t at_cut = state_.snapshot_changes.load();
+  uint64_t now = state_.store.changes();
+  return now > at_cut ? now - at_cut : 0;
 }
 
 Status Persistence::Snapshot(bool rdb) {
+  // Every FLUSHALL counted so far is done, so the capture below holds none of its keys.
+  uint64_t flushes = flushes_.load();
   // Records after the cut go to a fresh segment, so the covered ones can be deleted.
   if (wal() != nullptr) wal()->RotateSegment();
   uint64_t wal_bytes = wal() != nullptr ? wal()->stats().bytes : 0;
@@ -47,6 +52,7 @@ Status Persistence::Snapshot(bool rdb) {
   const store::SnapshotInfo& r = *written;
   state_.snapshot_lsn = r.lsn;
   state_.snapshot_changes = r.changes;
+  ++saves_;
   state_.last_save_s = NowS();
   snapshot_bytes_ = r.bytes;
   wal_bytes_at_snapshot_ = wal_bytes;
@@ -59,7 +65,10 @@ Status Persistence::Snapshot(bool rdb) {
       "%d WAL segments trimmed", static_cast<unsigned long long>(r.keys),
       static_cast<unsigned long long>(r.bytes), static_cast<unsigned long long>(r.lsn),
       static_cast<long long>(ms), trimmed.ok() ? *trimmed : -trimmed.status().sys_errno());
-  return rdb ? SaveRdbFile() : Status::Ok();
+  Status st = rdb ? SaveRdbFile() : Status::Ok();
+  // One snapshot at a time (running_), so no other writer of flushes_saved_.
+  if (st.ok() && flushes > flushes_saved_.load()) flushes_saved_ = flushes;
+  return st;
 }
 
 Status Persistence::SaveRdbFile() {
@@ -123,19 +132,16 @@ bool Persistence::WalGrowthDue(const Config& config) const {
 
 void Persistence::SnapshotAfterFlush(bool can_wait) {
   if (state_.config.Read([](const Config& c) { return c.save; }).empty()) return;
-  if (!can_wait) {
-    flush_snapshot_wanted_ = true;
-    return;
-  }
+  ++flushes_;
+  if (!can_wait) return;
   Stop();  // a snapshot that began before the flush must not land after this one
-  // Busy only if one started after the flush, which serves as well.
-  (void)Save(/*rdb=*/true);
+  (void)Save(/*rdb=*/true);  // if it fails, or another was running, Cron tries again
 }
 
 void Persistence::Cron() {
   if (in_progress()) return;
-  if (flush_snapshot_wanted_.exchange(false)) {
-    if (!StartBackground(/*rdb=*/true)) flush_snapshot_wanted_ = true;
+  if (flushes_saved_.load() < flushes_.load()) {
+    StartBackground(/*rdb=*/true);
     return;
   }
   Config config = state_.config.Snapshot();

@@ -2,11 +2,14 @@
 // `save <seconds> <changes>` schedule, and an automatic snapshot when the WAL has grown
 // (auto-aof-rewrite-min-size / -percentage). Every snapshot is followed by a WAL trim: the
 // segments it covers are deleted (snapshot-then-trim). SAVE and BGSAVE then also write
-// `dbfilename`, an RDB file a redis-server loads (rdb_files.h); the scheduled and automatic
-// snapshots, and BGREWRITEAOF, write cairn's snapshot only.
+// `dbfilename`, an RDB file a redis-server loads (rdb_files.h), as do the snapshots after
+// FLUSHALL and at shutdown; the scheduled and automatic snapshots, and BGREWRITEAOF, write
+// cairn's snapshot only.
 //
 // Threading: Save runs on the caller's thread; background snapshots run on one thread owned
 // here; Cron runs on the server's background thread. At most one snapshot at a time.
+// SnapshotAfterFlush blocks its I/O thread for a running background snapshot and its own, as
+// Redis blocks for the save after FLUSHALL.
 #pragma once
 
 #include <atomic>
@@ -37,13 +40,18 @@ class Persistence {
   // After FLUSHALL on a server without the WAL that has save points: a snapshot taken after
   // the flush replaces the last one, so a restart does not bring the flushed keys back (Redis
   // saves at once there too). With can_wait, on this thread, after a running background
-  // snapshot (which may hold the keys) has ended; otherwise the next Cron starts one.
+  // snapshot (which may hold the keys) has ended. Until a snapshot that began after the flush
+  // has succeeded (without can_wait, or when this one failed or another was running), Cron
+  // starts one whenever none is running.
   void SnapshotAfterFlush(bool can_wait);
   // Waits for a running background snapshot.
   void Stop();
 
   bool in_progress() const { return running_.load(std::memory_order_acquire); }
   bool last_ok() const { return last_ok_.load(std::memory_order_relaxed); }
+  // Snapshots written since the start (INFO's rdb_saves; Redis counts SAVE and BGSAVE
+  // starts there, not the save after FLUSHALL or at shutdown).
+  int64_t saves() const { return saves_.load(std::memory_order_relaxed); }
   int64_t last_save_s() const { return state_.last_save_s.load(); }
   // Writes since the last snapshot (Store::changes), with or without the WAL: what the
   // `save` schedule and INFO's rdb_changes_since_last_save count.
@@ -60,7 +68,11 @@ class Persistence {
   std::string dir_;
   std::atomic<bool> running_{false};
   std::atomic<bool> last_ok_{true};
-  std::atomic<bool> flush_snapshot_wanted_{false};  // SnapshotAfterFlush(false), for Cron
+  std::atomic<int64_t> saves_{0};
+  // FLUSHALLs that want a snapshot, and how many of them the newest successful snapshot
+  // began after: while it is behind, Cron starts one (SnapshotAfterFlush).
+  std::atomic<uint64_t> flushes_{0};
+  std::atomic<uint64_t> flushes_saved_{0};
   std::atomic<uint64_t> snapshot_bytes_{0};
   std::atomic<uint64_t> wal_bytes_at_snapshot_{0};
   std::mutex thread_mu_;

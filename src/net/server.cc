@@ -5,8 +5,11 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <chrono>
 #include <cstdlib>
+#include <sstream>
+#include <string>
 
 #include "src/base/log.h"
 #include "src/exec/acl_file.h"
@@ -253,11 +256,14 @@ bool Server::Recover(const Config& config) {
 
 // Nothing writes any more, so the snapshot holds every write. Without the WAL it is what the
 // next start loads; with it, it only shortens the replay. SAVE's RDB file is written too, as
-// Redis writes dbfilename when it exits.
+// Redis writes dbfilename when it exits. Unlike Redis, a failed save cannot keep the server
+// running (its threads have stopped): without the WAL it ends the process with status 1, as
+// what was written since the last snapshot is lost; with the WAL nothing is, and it is only
+// logged.
 void Server::SaveBeforeExit() {
   ServerState::ExitSave mode = state_->exit_save.load();
   bool scheduled = !state_->config.Read([](const Config& c) { return c.save; }).empty();
-  if (!persistence_ || mode == ServerState::ExitSave::kNever ||
+  if (!persistence_ || shutdown_while_loading_ || mode == ServerState::ExitSave::kNever ||
       (mode == ServerState::ExitSave::kIfScheduled && !scheduled)) {
     return;
   }
@@ -265,14 +271,29 @@ void Server::SaveBeforeExit() {
   if (Status st = persistence_->Save(/*rdb=*/true); !st.ok()) {
     std::string message(st.message());
     Log(LogLevel::kWarning, "Error trying to save the DB before exiting: %s", message.c_str());
-    exit_code_ = 1;
+    if (state_->wal.load() == nullptr) exit_code_ = 1;
+  }
+}
+
+// shutdown-on-sigterm / -sigint: "save" or "nosave" decide the final snapshot ("now" and
+// "force" change nothing here: cairn never waits for replicas, and a failed save never stops
+// the exit).
+void Server::ApplySignalShutdownConfig(int signum) {
+  auto value = state_->config.Get(signum == SIGINT ? "shutdown-on-sigint" : "shutdown-on-sigterm");
+  std::string flags = value.empty() ? "" : value[0].second;
+  for (char& ch : flags) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  std::istringstream words(flags);
+  for (std::string w; words >> w;) {
+    if (w == "save") state_->exit_save = ServerState::ExitSave::kAlways;
+    if (w == "nosave") state_->exit_save = ServerState::ExitSave::kNever;
   }
 }
 
 void Server::OnSignal(uv_signal_t* handle, int signum) noexcept {
-  static_cast<Server*>(handle->data)
-      ->BeginShutdown(signum == SIGINT ? "Received SIGINT scheduling shutdown..."
-                                       : "Received SIGTERM scheduling shutdown...");
+  auto* server = static_cast<Server*>(handle->data);
+  if (!server->state_->shutting_down.load()) server->ApplySignalShutdownConfig(signum);
+  server->BeginShutdown(signum == SIGINT ? "Received SIGINT scheduling shutdown..."
+                                         : "Received SIGTERM scheduling shutdown...");
 }
 
 void Server::OnShutdownRequest(uv_async_t* handle) noexcept {
@@ -283,6 +304,8 @@ void Server::OnShutdownRequest(uv_async_t* handle) noexcept {
 
 void Server::BeginShutdown(const char* why) {
   if (state_->shutting_down.exchange(true)) return;
+  // As Redis, a shutdown that comes while the data is still loading does not save it.
+  shutdown_while_loading_ = state_->loading.load();
   Log(LogLevel::kWarning, "%s", why);
   listener_->Stop();
   uv_close(reinterpret_cast<uv_handle_t*>(&sigterm_), nullptr);

@@ -40,6 +40,8 @@ class Server {
   void BeginShutdown(const char* why);
   // The final snapshot (ServerState::exit_save), after the threads have stopped.
   void SaveBeforeExit();
+  // A signal's shutdown-on-sigterm / -sigint option into ServerState::exit_save.
+  void ApplySignalShutdownConfig(int signum);
   void BackgroundLoop();
   [[nodiscard]] bool Recover(const Config& config);
   // Installs the users of the config file's user lines or the aclfile; false (logged) when bad.
@@ -68,6 +70,7 @@ class Server {
   std::condition_variable expire_cv_;
   bool expire_stop_ = false;
   std::atomic<int> exit_code_{0};
+  bool shutdown_while_loading_ = false;  // set by BeginShutdown (the main loop's thread)
 };
 
 }  // namespace cairn::server

@@ -1333,7 +1333,7 @@ class TestSnapshotsWithoutTheLog(DurabilityTestCase):
         return server.info_persistence()["rdb_changes_since_last_save"]
 
     def test_writes_are_counted_and_the_save_schedule_snapshots_them(self):
-        server = self.without_log("1 1")
+        server = self.without_log("")  # no snapshot may reset the count while it is read
         r = server.client()
         self.assertEqual(r.set("a", "1"), True)
         self.assertEqual(r.mset({"b": "2", "c": "3"}), True)
@@ -1341,6 +1341,7 @@ class TestSnapshotsWithoutTheLog(DurabilityTestCase):
         self.assertEqual(r.setbit("bits", 0, 0), 0)  # no change: not counted
         self.assertEqual(self.changes(server), 4)
         self.fill(server, range(100))
+        r.config_set("save", "1 1")
         deadline = time.time() + 15
         while self.changes(server) != 0 and time.time() < deadline:
             time.sleep(0.1)
@@ -1374,6 +1375,13 @@ class TestSnapshotsWithoutTheLog(DurabilityTestCase):
         self.assertEqual(server.terminate(), 0)
         server.start()
         self.assertKeys(server, range(10), absent=range(10, 20))
+        # Save points, but SIGTERM told not to save.
+        server.client().config_set("save", "3600 1")
+        server.client().config_set("shutdown-on-sigterm", "nosave")
+        self.fill(server, range(10, 20))
+        self.assertEqual(server.terminate(), 0)
+        server.start()
+        self.assertKeys(server, range(10), absent=range(10, 20))
 
     def test_flushall_replaces_the_snapshot_so_a_crash_does_not_bring_keys_back(self):
         server = self.without_log("3600 1")
@@ -1390,7 +1398,11 @@ class TestSnapshotsWithoutTheLog(DurabilityTestCase):
         self.assertTrue(r.save())
         with r.pipeline() as pipe:
             self.assertEqual(pipe.flushall().execute(), [True])
-        time.sleep(1.0)
+        # The flush's 20 changes are counted until the snapshot after it.
+        deadline = time.time() + 15
+        while self.changes(server) != 0 and time.time() < deadline:
+            time.sleep(0.05)
+        self.assertEqual(self.changes(server), 0)
         server.kill9()
         server.start()
         self.assertEqual(server.client().dbsize(), 0)
