@@ -341,9 +341,10 @@ class Store {
   // expiry is a logged write). They are deleted once the pause ends.
   void PauseExpiry(int64_t until_ms) { expiry_paused_until_ms_.store(until_ms); }
   uint64_t expired_keys() const { return expired_keys_.load(std::memory_order_relaxed); }
-  // Writes so far, as Redis counts "dirty" for its `save` schedule: one per key a command
-  // changed (a flush: one per key it removed); expiry does not count. With or without a log.
-  // Exact at a snapshot's cut (Capture::changes), approximate while commands run.
+  // Writes so far, for the `save` schedule: one per key a command changed (a flush: one per
+  // key it removed); expiry does not count. With or without a log. Redis's "dirty" count goes
+  // per element (SADD s a b c counts 3 there, 1 here). Exact at a snapshot's cut
+  // (Capture::changes), approximate while commands run.
   uint64_t changes() const;
 
 

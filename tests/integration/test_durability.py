@@ -1346,6 +1346,7 @@ class TestSnapshotsWithoutTheLog(DurabilityTestCase):
         while self.changes(server) != 0 and time.time() < deadline:
             time.sleep(0.1)
         self.assertEqual(self.changes(server), 0, "no snapshot within 15 s of `save 1 1`")
+        self.assertGreaterEqual(server.info_persistence()["rdb_saves"], 1)
         server.kill9()
         server.start()
         self.assertKeys(server, range(100))
