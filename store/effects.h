@@ -51,8 +51,9 @@ namespace cairn::store {
 // default 512 MB). Replaying the op zero-fills the string up to its offset, so a record of a
 // few bytes could otherwise ask for any allocation; past this bound it is corruption. The
 // live SETRANGE keeps to the same bound even when proto-max-bulk-len is raised, so every
-// SETRANGE the server logs replays.
-inline constexpr uint64_t kMaxSetRangeEnd = uint64_t{512} << 20;
+// SETRANGE the server logs replays. The 8 bytes past 512 MB are BITFIELD's: Redis accepts
+// any field that starts below bit 512 MB * 8, and a 64-bit one there ends 8 bytes later.
+inline constexpr uint64_t kMaxSetRangeEnd = (uint64_t{512} << 20) + 8;
 
 // The op codes of the grammar above.
 enum EffectOp : uint8_t {

@@ -97,6 +97,10 @@ void CmdBitCount(CommandContext& ctx) {
     range.given = range.end_given = true;
     if (!ArgToInt64(ctx, ctx.args[2], &range.start)) return;
     if (!ArgToInt64(ctx, ctx.args[3], &range.end)) return;
+    if (store::BitCountRangeEmpty(range)) {  // decided before the unit is looked at
+      ctx.reply.WriteInteger(0);
+      return;
+    }
     if (argc == 5 && !ParseBitUnit(ctx, ctx.args[4], &range.bits)) return;
   } else if (argc != 2) {
     ctx.reply.WriteError(errors::kSyntax);

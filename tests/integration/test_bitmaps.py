@@ -84,6 +84,12 @@ class TestBitCount(BitmapTestCase):
         self.assertInt(["BITCOUNT", "b", "-2", "-1"], 4)
         self.assertInt(["BITCOUNT", "b", "-1", "-2"], 0)
         self.assertInt(["BITCOUNT", "b", "-100", "100", "BYTE"], 12)
+        # Both ends before the string's start: empty, though both would clamp to byte 0.
+        self.assertInt(["BITCOUNT", "b", "-100", "-200"], 0)
+
+    def test_an_all_negative_backward_range_is_zero_before_the_unit_is_read(self):
+        self.assertInt(["BITCOUNT", "b", "-1", "-2", "WORD"], 0)
+        self.assertError(["BITCOUNT", "b", "-2", "-1", "WORD"], SYNTAX)
 
     def test_bit_ranges(self):
         self.assertInt(["BITCOUNT", "b", "5", "10", "BIT"], 6)
@@ -127,6 +133,9 @@ class TestBitPos(BitmapTestCase):
         self.assertInt(["BITPOS", "none", "1"], -1)
         self.assertInt(["BITPOS", "none", "0", "x", "y", "z", "w"], 0)
         self.assertInt(["BITPOS", "b", "1", "2", "1"], -1)
+        # No BITCOUNT rule here: ends before the string's start clamp to its first byte.
+        self.assertInt(["BITPOS", "b", "1", "-100", "-200"], 0)
+        self.assertInt(["BITPOS", "b", "0", "-1", "-9223372036854775808", "BYTE"], -1)
         self.r.set("empty", "")
         self.assertInt(["BITPOS", "empty", "0"], -1)
 

@@ -111,6 +111,7 @@ TEST_CASE("bitcount counts the whole string or a byte or bit range") {
   CHECK(BitCount(v, Bytes(1, 1)) == 4);
   CHECK(BitCount(v, Bytes(-2, -1)) == 4);
   CHECK(BitCount(v, Bytes(-1, -2)) == 0);  // all negative and start > end
+  CHECK(BitCount(v, Bytes(-100, -200)) == 0);  // even where both would clamp to byte 0
   CHECK(BitCount(v, Bytes(2, 1)) == 0);
   CHECK(BitCount(v, Bytes(-100, 100)) == 12);
   CHECK(BitCount(v, Bits(5, 10)) == 6);
@@ -133,6 +134,7 @@ TEST_CASE("bitpos finds the first set or clear bit under Redis's range rules") {
   CHECK(BitPos(ones, 0, Bytes(0, -1)) == -1);
   CHECK(BitPos("", 0, {}) == -1);
   CHECK(BitPos(v, 1, Bytes(1, 0)) == -1);
+  CHECK(BitPos(v, 1, Bytes(-100, -200)) == 0);  // no BITCOUNT rule: both clamp to byte 0
 }
 
 TEST_CASE("bitop combines sources padded with zeros and replaces or deletes the destination") {

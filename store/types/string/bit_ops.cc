@@ -21,13 +21,12 @@ uint8_t BitsMask(unsigned from, unsigned to) {
   return static_cast<uint8_t>((0xFFu >> from) & (0xFFu << (7 - to)));
 }
 
-// The range as bit indexes [*first, *last] within bytes; false when it is empty. Redis's
-// rules: an all-negative range with start > end is empty before any clamping.
+// The range as bit indexes [*first, *last] within bytes; false when it is empty. Negative
+// indexes count from the end, and what still lies before the string clamps to its start.
 bool BitBounds(std::string_view bytes, const BitRange& r, uint64_t* first, uint64_t* last) {
   int64_t total = static_cast<int64_t>(bytes.size()) * (r.bits ? 8 : 1);
   int64_t start = r.given ? r.start : 0;
   int64_t end = r.given && r.end_given ? r.end : total - 1;
-  if (start < 0 && end < 0 && start > end) return false;
   if (start < 0) start += total;
   if (end < 0) end += total;
   start = std::max<int64_t>(start, 0);
@@ -115,6 +114,7 @@ Result<int> BitGet(KeyHandle& h, uint64_t offset) {
 }
 
 uint64_t BitCount(std::string_view bytes, const BitRange& range) {
+  if (BitCountRangeEmpty(range)) return 0;
   uint64_t first = 0, last = 0;
   if (!BitBounds(bytes, range, &first, &last)) return 0;
   size_t lo = static_cast<size_t>(first / 8), hi = static_cast<size_t>(last / 8);

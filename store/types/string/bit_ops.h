@@ -47,6 +47,13 @@ struct BitRange {
   bool bits = false;       // BIT: start and end count bits, not bytes
 };
 
+// BITCOUNT's own rule, which Redis applies before the unit is even read: a range whose
+// start and end are both negative with start > end counts nothing. (BITPOS has no such
+// rule: there both ends clamp to the string's start.)
+inline bool BitCountRangeEmpty(const BitRange& r) {
+  return r.given && r.start < 0 && r.end < 0 && r.start > r.end;
+}
+
 // BITCOUNT: the number of set bits of bytes within range.
 uint64_t BitCount(std::string_view bytes, const BitRange& range);
 
