@@ -1,14 +1,53 @@
-// src/commands/command_docs.cc — see command_docs.h. A recursive-descent reader of the
-// syntax grammar, then the reply writers. The grammar strings are short and COMMAND DOCS is
-// rare (redis-cli asks once at startup), so nothing is cached.
+// src/commands/command_docs.cc — see command_docs.h. Redis's own documentation of its
+// commands, from a generated table; for the few commands Redis 7.0 lacks, a recursive-descent
+// reader of the syntax grammar. COMMAND DOCS is rare (redis-cli asks once at startup), so
+// nothing is cached.
 #include "src/commands/command_docs.h"
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cctype>
+#include <cstdint>
+#include <cstring>
+#include <initializer_list>
+#include <iterator>
 
 namespace cairn::server {
 namespace {
+
+// Flags of an argument and of a command, in the order Redis prints them.
+enum : uint8_t { kArgOptional = 1, kArgMultiple = 2, kArgMultipleToken = 4 };
+enum : uint8_t { kDocDeprecated = 1, kDocSyscmd = 2 };
+
+// One argument of Redis's documentation; null strings are fields Redis leaves out.
+struct RedisArgDoc {
+  const char* name;
+  const char* type;
+  int key_spec_index;  // -1: not a key
+  const char* token;
+  const char* summary;
+  const char* since;
+  const char* deprecated_since;
+  uint8_t flags;
+  uint16_t members;  // of a oneof or block: the rows right after this one (depth-first)
+};
+
+struct RedisCommandDoc {
+  const char* name;  // full name: "client|list"
+  const char* summary;
+  const char* since;
+  const char* group;
+  const char* complexity;
+  uint8_t doc_flags;
+  const char* deprecated_since;
+  const char* replaced_by;
+  const char* history;  // "version\tchange" lines
+  uint16_t first_arg;   // index into kRedisDocArgs
+  uint16_t args;        // top-level arguments
+};
+
+#include "src/commands/command_docs_table.inc"
 
 enum class Lex { kWord, kOpen, kClose, kBar, kEllipsis, kEnd };
 
@@ -293,6 +332,114 @@ void WriteArg(resp::Writer& w, const ArgDoc& a) {
   }
 }
 
+const RedisCommandDoc* FindRedisDoc(std::string_view full_name) {
+  const RedisCommandDoc* end = std::end(kRedisDocs);
+  const RedisCommandDoc* it = std::lower_bound(
+      std::begin(kRedisDocs), end, full_name,
+      [](const RedisCommandDoc& d, std::string_view n) { return std::string_view(d.name) < n; });
+  return it != end && it->name == full_name ? it : nullptr;
+}
+
+// Writes "name" then value when value is set.
+void WriteField(resp::Writer& w, const char* name, const char* value) {
+  if (value == nullptr) return;
+  w.WriteBulk(name);
+  w.WriteBulk(value);
+}
+
+int SetFields(std::initializer_list<const char*> values) {
+  return static_cast<int>(std::count_if(values.begin(), values.end(),
+                                         [](const char* v) { return v != nullptr; }));
+}
+
+// Writes count arguments starting at kRedisDocArgs[*row], members included; advances *row
+// past them.
+void WriteRedisArgs(resp::Writer& w, size_t* row, int count) {
+  w.WriteArrayLen(count);
+  for (int i = 0; i < count; ++i) {
+    const RedisArgDoc& a = kRedisDocArgs[(*row)++];
+    bool nested = std::strcmp(a.type, "oneof") == 0 || std::strcmp(a.type, "block") == 0;
+    w.WriteMapLen(2 + int{a.key_spec_index >= 0} +
+                  SetFields({a.token, a.summary, a.since, a.deprecated_since}) +
+                  int{a.flags != 0} + int{nested});
+    WriteField(w, "name", a.name);
+    WriteField(w, "type", a.type);
+    if (a.key_spec_index >= 0) {
+      w.WriteBulk("key_spec_index");
+      w.WriteInteger(a.key_spec_index);
+    }
+    WriteField(w, "token", a.token);
+    WriteField(w, "summary", a.summary);
+    WriteField(w, "since", a.since);
+    WriteField(w, "deprecated_since", a.deprecated_since);
+    if (a.flags != 0) {
+      w.WriteBulk("flags");
+      w.WriteSetLen(std::popcount(a.flags));
+      if (a.flags & kArgOptional) w.WriteSimple("optional");
+      if (a.flags & kArgMultiple) w.WriteSimple("multiple");
+      if (a.flags & kArgMultipleToken) w.WriteSimple("multiple_token");
+    }
+    if (nested) {
+      w.WriteBulk("arguments");
+      WriteRedisArgs(w, row, a.members);
+    }
+  }
+}
+
+// History lines "version\tchange" as an array of [version, change] pairs.
+void WriteHistory(resp::Writer& w, std::string_view history) {
+  w.WriteArrayLen(std::count(history.begin(), history.end(), '\n') + 1);
+  while (true) {
+    size_t line_end = std::min(history.find('\n'), history.size());
+    std::string_view line = history.substr(0, line_end);
+    size_t tab = line.find('\t');
+    w.WriteArrayLen(2);
+    w.WriteBulk(line.substr(0, tab));
+    w.WriteBulk(line.substr(tab + 1));
+    if (line_end == history.size()) return;
+    history.remove_prefix(line_end + 1);
+  }
+}
+
+void WriteSubcommandDocs(resp::Writer& w, const CommandSpec& spec) {
+  w.WriteBulk("subcommands");
+  w.WriteMapLen(static_cast<int64_t>(spec.subcommands.size()));
+  for (const CommandSpec& sub : spec.subcommands) {
+    w.WriteBulk(sub.name);
+    WriteCommandDocs(w, sub);
+  }
+}
+
+// The documentation map as Redis 7.0 writes it for the command (fields in Redis's order).
+void WriteRedisDocs(resp::Writer& w, const RedisCommandDoc& d, const CommandSpec& spec) {
+  bool has_subs = !spec.subcommands.empty();
+  w.WriteMapLen(1 + SetFields({d.summary, d.since, d.complexity, d.deprecated_since,
+                               d.replaced_by, d.history}) +
+                int{d.doc_flags != 0} + int{d.args > 0} + int{has_subs});
+  WriteField(w, "summary", d.summary);
+  WriteField(w, "since", d.since);
+  WriteField(w, "group", d.group);
+  WriteField(w, "complexity", d.complexity);
+  if (d.doc_flags != 0) {
+    w.WriteBulk("doc_flags");
+    w.WriteSetLen(std::popcount(d.doc_flags));
+    if (d.doc_flags & kDocDeprecated) w.WriteSimple("deprecated");
+    if (d.doc_flags & kDocSyscmd) w.WriteSimple("syscmd");
+  }
+  WriteField(w, "deprecated_since", d.deprecated_since);
+  WriteField(w, "replaced_by", d.replaced_by);
+  if (d.history != nullptr) {
+    w.WriteBulk("history");
+    WriteHistory(w, d.history);
+  }
+  if (d.args > 0) {
+    w.WriteBulk("arguments");
+    size_t row = d.first_arg;
+    WriteRedisArgs(w, &row, d.args);
+  }
+  if (has_subs) WriteSubcommandDocs(w, spec);
+}
+
 }  // namespace
 
 std::vector<ArgDoc> ParseSyntax(std::string_view syntax, bool has_keys) {
@@ -308,6 +455,10 @@ void WriteArgDocs(resp::Writer& w, const std::vector<ArgDoc>& args) {
 }
 
 void WriteCommandDocs(resp::Writer& w, const CommandSpec& spec) {
+  if (const RedisCommandDoc* doc = FindRedisDoc(spec.name); doc != nullptr) {
+    WriteRedisDocs(w, *doc, spec);
+    return;
+  }
   std::vector<ArgDoc> args = ParseSyntax(spec.syntax, spec.first_key > 0);
   bool has_complexity = !spec.complexity.empty();
   bool has_subs = !spec.subcommands.empty();
@@ -326,14 +477,7 @@ void WriteCommandDocs(resp::Writer& w, const CommandSpec& spec) {
     w.WriteBulk("arguments");
     WriteArgDocs(w, args);
   }
-  if (has_subs) {
-    w.WriteBulk("subcommands");
-    w.WriteMapLen(static_cast<int64_t>(spec.subcommands.size()));
-    for (const CommandSpec& sub : spec.subcommands) {
-      w.WriteBulk(sub.name);
-      WriteCommandDocs(w, sub);
-    }
-  }
+  if (has_subs) WriteSubcommandDocs(w, spec);
 }
 
 }  // namespace cairn::server

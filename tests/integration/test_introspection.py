@@ -139,6 +139,26 @@ class TestCommandsRedisHasWithoutClusterOrModules(ReferenceServerTestCase):
                 # (each is compared on its own: COMMAND LIST names them).
                 self.assertEqual(a[:9], b[:9])
 
+    def test_command_docs_of_every_command_matches_redis(self):
+        # redis-cli's hints and GUI clients are built from these argument trees.
+        def without_subcommands(doc):  # a flat [field, value, ...] list in RESP2
+            i = doc.index(b"subcommands") if b"subcommands" in doc else len(doc)
+            return doc[:i] + doc[i + 2:]
+
+        conn = self.reference.raw_connection()
+        try:
+            names = conn.command("COMMAND", "LIST").to_py()
+            theirs = conn.command("COMMAND", "DOCS", *names).to_py()
+        finally:
+            conn.close()
+        ours = self.cmd("COMMAND", "DOCS", *names).to_py()
+        ours = dict(zip(ours[::2], ours[1::2]))
+        self.assertEqual(len(theirs), 2 * len(names))
+        for name, doc in zip(theirs[::2], theirs[1::2]):
+            with self.subTest(command=name):
+                self.assertIn(name, ours)
+                self.assertEqual(without_subcommands(ours[name]), without_subcommands(doc))
+
 
 class TestInfoMemory(ServerTestCase):
     def test_fields_are_redis_fields_in_redis_order(self):

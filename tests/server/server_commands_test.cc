@@ -577,7 +577,7 @@ TEST_CASE("COMMAND INFO of a container lists its subcommands") {
   CHECK(Contains(info, "[config|help, :2, [+loading, +stale], :0, :0, :0, [+@slow], [], [], []]"));
 }
 
-TEST_CASE("COMMAND DOCS maps names to summary, since, group, complexity and arguments") {
+TEST_CASE("COMMAND DOCS maps names to Redis's summary, since, group, history and arguments") {
   InProcess t;
   CHECK(t.Cmd("COMMAND DOCS select") ==
         "[select, [summary, Change the selected database for the current connection, since, "
@@ -590,9 +590,11 @@ TEST_CASE("COMMAND DOCS maps names to summary, since, group, complexity and argu
   CHECK(t.Cmd("HELLO 3").starts_with("{"));
   CHECK(t.Cmd("COMMAND DOCS flushall") ==
         "{flushall: {summary: Remove all keys from all databases, since: 1.0.0, group: server, "
-        "complexity: O(N) where N is the total number of keys in all databases, arguments: "
-        "[{name: flush-type, type: oneof, flags: ~[+optional], arguments: [{name: async, type: "
-        "pure-token, token: ASYNC}, {name: sync, type: pure-token, token: SYNC}]}]}}");
+        "complexity: O(N) where N is the total number of keys in all databases, history: "
+        "[[4.0.0, Added the `ASYNC` flushing mode modifier.], [6.2.0, Added the `SYNC` "
+        "flushing mode modifier.]], arguments: [{name: async, type: oneof, flags: ~[+optional], "
+        "arguments: [{name: async, type: pure-token, token: ASYNC, since: 4.0.0}, {name: sync, "
+        "type: pure-token, token: SYNC, since: 6.2.0}]}]}}");
   CHECK(t.Cmd("COMMAND DOCS nosuch") == "{}");
 }
 
@@ -605,8 +607,11 @@ TEST_CASE("COMMAND DOCS of a container nests its subcommands by full name") {
                        "subcommands, [config|get, [summary, "));
   CHECK(Contains(docs, "config|set, [summary, Set configuration parameters"));
   CHECK(Contains(t.Cmd("COMMAND DOCS config|get"),
-                 "arguments, [[name, parameter, type, string, flags, [+multiple]]]"));
+                 "arguments, [[name, parameter, type, block, flags, [+multiple], arguments, "
+                 "[[name, parameter, type, string]]]]"));
   CHECK(t.Cmd("COMMAND DOCS").starts_with("["));
+  // CLIENT SETINFO is Redis 7.2's: its documentation comes from its syntax grammar.
+  CHECK(Contains(t.Cmd("COMMAND DOCS client|setinfo"), "arguments, [[name, libname-libver, type, oneof"));
 }
 
 TEST_CASE("COMMAND LIST names commands and subcommands, optionally filtered") {
