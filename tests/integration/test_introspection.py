@@ -4,6 +4,7 @@ Run: /usr/bin/python3 -m unittest -v tests/integration/test_introspection.py
 """
 
 import os
+import re
 import sys
 import time
 import unittest
@@ -96,6 +97,11 @@ class TestCommandsRedisHasWithoutClusterOrModules(ReferenceServerTestCase):
         ["ASKING"], ["READONLY"], ["READWRITE"],
         ["MODULE", "LIST"], ["MODULE", "HELP"], ["MODULE", "LOAD", "/nonexistent/m.so"],
         ["MODULE", "UNLOAD", "m"], ["LOLWUT"], ["LOLWUT", "VERSION", "x"],
+        # Schotter's first two rows of squares stand straight: with at most two rows the
+        # drawing is the same every time, and the sizes are clamped as Redis clamps them.
+        ["LOLWUT", "VERSION", "5", "10", "2", "2"], ["LOLWUT", "VERSION", "5", "2000", "0", "-5"],
+        ["LOLWUT", "VERSION", "5", "1", "1", "1"], ["LOLWUT", "VERSION", "5", "x"],
+        ["LOLWUT", "VERSION", "6", "80", "y"], ["LOLWUT", "VERSION", "7", "x"],
         ["EVAL", "return redis.call('cluster', 'reset', 'hard')", "0"],
         ["EVAL", "return redis.call('cluster', 'info')", "0"],
         ["RESTORE-ASKING", "k", "0", "not a payload"],
@@ -119,6 +125,25 @@ class TestCommandsRedisHasWithoutClusterOrModules(ReferenceServerTestCase):
             for args in self.CASES:
                 with self.subTest(args=args):
                     self.assertEqual(self.reply(ours, args), self.reply(theirs, args))
+        finally:
+            ours.close()
+            theirs.close()
+
+    def test_lolwut_drawings_have_redis_shape(self):
+        # The tilted rows of Schotter and the whole skyline are random: compare their shape.
+        def shape(conn, args):
+            lines = conn.command(*args).to_py().decode().split("\n")
+            return [line.count("\033[0m") or len(line) for line in lines[:-3]], lines[-3:]
+
+        ours, theirs = self.server.raw_connection(), self.reference.raw_connection()
+        try:
+            for args in (["LOLWUT", "VERSION", "5"], ["LOLWUT", "VERSION", "5", "40", "5", "9"],
+                         ["LOLWUT", "VERSION", "6"], ["LOLWUT", "VERSION", "6", "30", "12"]):
+                with self.subTest(args=args):
+                    self.assertEqual(shape(ours, args), shape(theirs, args))
+            art = ours.command("LOLWUT", "VERSION", "6", "30", "12").to_py().decode()
+            cells = set(re.findall(r"\033\[([0-9;]+m) \033\[0m", art))
+            self.assertGreaterEqual(len(cells), 3)  # white sky, grey and black buildings
         finally:
             ours.close()
             theirs.close()

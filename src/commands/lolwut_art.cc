@@ -1,0 +1,189 @@
+// src/commands/lolwut_art.cc — see lolwut_art.h. A byte per pixel holds a colour index; lines
+// are Bresenham's, squares four lines between rotated corners.
+#include "src/commands/lolwut_art.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+#include <vector>
+
+namespace cairn::server::lolwut {
+namespace {
+
+class Canvas {
+ public:
+  Canvas(int width, int height, uint8_t background)
+      : width_(width), height_(height), pixels_(static_cast<size_t>(width) * height, background) {}
+
+  int width() const { return width_; }
+  int height() const { return height_; }
+
+  // Pixels outside the canvas are dropped on write and read as colour 0.
+  void Set(int x, int y, uint8_t color) {
+    if (x >= 0 && x < width_ && y >= 0 && y < height_) pixels_[Index(x, y)] = color;
+  }
+  uint8_t Get(int x, int y) const {
+    return x >= 0 && x < width_ && y >= 0 && y < height_ ? pixels_[Index(x, y)] : 0;
+  }
+
+  void Line(int x0, int y0, int x1, int y1, uint8_t color) {
+    int dx = std::abs(x1 - x0), dy = std::abs(y1 - y0);
+    int step_x = x0 < x1 ? 1 : -1, step_y = y0 < y1 ? 1 : -1;
+    int err = dx - dy;
+    while (true) {
+      Set(x0, y0, color);
+      if (x0 == x1 && y0 == y1) return;
+      int twice = 2 * err;
+      if (twice > -dy) {
+        err -= dy;
+        x0 += step_x;
+      }
+      if (twice < dx) {
+        err += dx;
+        y0 += step_y;
+      }
+    }
+  }
+
+  // A square of the given side centred on (cx, cy), turned by angle radians.
+  void Square(int cx, int cy, float side, float angle, uint8_t color) {
+    float radius = std::round(side / std::numbers::sqrt2_v<float>);
+    int xs[4], ys[4];
+    for (int i = 0; i < 4; ++i) {
+      float a = std::numbers::pi_v<float> / 4 + angle + i * std::numbers::pi_v<float> / 2;
+      xs[i] = static_cast<int>(std::round(std::sin(a) * radius + cx));
+      ys[i] = static_cast<int>(std::round(std::cos(a) * radius + cy));
+    }
+    for (int i = 0; i < 4; ++i) Line(xs[i], ys[i], xs[(i + 1) % 4], ys[(i + 1) % 4], color);
+  }
+
+ private:
+  size_t Index(int x, int y) const { return static_cast<size_t>(y) * width_ + x; }
+
+  int width_, height_;
+  std::vector<uint8_t> pixels_;
+};
+
+int Clamp(int64_t v, int lo, int hi) { return static_cast<int>(std::clamp<int64_t>(v, lo, hi)); }
+
+// A uniform float in [-limit, limit].
+float Jitter(std::mt19937& rng, float limit) {
+  return std::uniform_real_distribution<float>(-limit, limit)(rng);
+}
+
+// The Braille character for the 2 x 4 pixels whose top left is (x, y). Unicode numbers the
+// dots down the left column (1, 2, 3), down the right (4, 5, 6), then the bottom pair (7, 8).
+void AppendBraille(const Canvas& c, int x, int y, std::string* out) {
+  static constexpr int kDots[8][2] = {{0, 0}, {0, 1}, {0, 2}, {1, 0},
+                                      {1, 1}, {1, 2}, {0, 3}, {1, 3}};
+  int code = 0x2800;
+  for (int bit = 0; bit < 8; ++bit) {
+    if (c.Get(x + kDots[bit][0], y + kDots[bit][1]) != 0) code |= 1 << bit;
+  }
+  out->push_back(static_cast<char>(0xE0 | (code >> 12)));  // three UTF-8 bytes
+  out->push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3F)));
+  out->push_back(static_cast<char>(0x80 | (code & 0x3F)));
+}
+
+struct Building {
+  int left, width, height;
+  uint8_t color;
+  bool windows;
+};
+
+// Lit windows: two pixels wide and one tall (a terminal cell is twice as tall as wide),
+// every other pair of columns and every other row, away from the walls, roof and ground.
+bool IsWindow(const Building& b, int x, int y, int top, int ground) {
+  if (!b.windows || x <= b.left + 1 || x >= b.left + b.width - 2 || y <= top + 1 ||
+      y >= ground - 1) {
+    return false;
+  }
+  return (x - b.left - 1) / 2 % 2 == 1 && (y - top - 1) % 2 == 1;
+}
+
+void DrawBuilding(Canvas& c, const Building& b, std::mt19937& rng) {
+  int ground = c.height() - 1, top = ground - b.height + 1;
+  for (int y = ground; y >= top; --y) {
+    for (int x = b.left; x < b.left + b.width; ++x) {
+      if (y == top && (x <= b.left + 1 || x >= b.left + b.width - 2)) continue;  // the roof
+      uint8_t color = b.color;
+      if (IsWindow(b, x, y, top, ground)) {
+        bool second_pixel = (x - b.left - 1) % 2 == 1;
+        color = second_pixel ? c.Get(x - 1, y) : static_cast<uint8_t>(1 + rng() % 2);
+      }
+      c.Set(x, y, color);
+    }
+  }
+}
+
+// One street of buildings from left to right. Each starts up to 7 columns after the previous
+// one's end (the lighter grey street overlaps by half a width), is min_width plus up to
+// width_spread - 1 columns wide, and a half (a third with windows) of the canvas tall plus up
+// to height / height_div.
+void DrawStreet(Canvas& c, Building shape, int min_width, int width_spread, int height_div,
+                std::mt19937& rng) {
+  for (int x = -10; x < c.width();) {
+    x += static_cast<int>(rng() % 8);
+    shape.left = x;
+    shape.width = min_width + static_cast<int>(rng() % width_spread);
+    if (shape.windows && shape.width % 4 != 0) shape.width += shape.width % 3;
+    int base = shape.windows ? c.height() / 3 : c.height() / 2;
+    shape.height = base + static_cast<int>(rng() % std::max(1, c.height() / height_div));
+    DrawBuilding(c, shape, rng);
+    x += shape.color == 2 ? shape.width / 2 : shape.width + (shape.windows ? 5 : 1);
+  }
+}
+
+}  // namespace
+
+std::string Schotter(int64_t cols, int64_t squares_per_row, int64_t squares_per_col,
+                     std::mt19937& rng) {
+  int per_row = Clamp(squares_per_row, 1, 200), per_col = Clamp(squares_per_col, 1, 200);
+  int width = Clamp(cols, 1, 1000) * 2;
+  int padding = width > 4 ? 2 : 0;
+  float side = static_cast<float>(width - 2 * padding) / per_row;
+  Canvas canvas(width, static_cast<int>(side * per_col) + 2 * padding, 0);
+  for (int row = 0; row < per_col; ++row) {
+    for (int col = 0; col < per_row; ++col) {
+      float cx = col * side + side / 2 + padding, cy = row * side + side / 2 + padding;
+      float angle = 0;
+      if (row > 1) {  // the first two rows stand straight; disorder grows downwards
+        float limit = static_cast<float>(row) / per_col;
+        angle = Jitter(rng, limit);
+        cx += Jitter(rng, limit) * side / 3;
+        cy += Jitter(rng, limit) * side / 3;
+      }
+      canvas.Square(static_cast<int>(cx), static_cast<int>(cy), side, angle, 1);
+    }
+  }
+  std::string out;
+  for (int y = 0; y < canvas.height(); y += 4) {
+    for (int x = 0; x < canvas.width(); x += 2) AppendBraille(canvas, x, y, &out);
+    if (y != canvas.height() - 1) out += '\n';
+  }
+  return out + "\nGeorg Nees - schotter, plotter on paper, 1968. ";
+}
+
+std::string Skyline(int64_t cols, int64_t rows, std::mt19937& rng) {
+  Canvas canvas(Clamp(cols, 1, 1000), Clamp(rows, 1, 1000), 3);
+  // The lighter grey street first, so that it stays behind the darker one.
+  DrawStreet(canvas, {.color = 2, .windows = false}, 10, 9, 2, rng);
+  DrawStreet(canvas, {.color = 1, .windows = false}, 10, 9, 3, rng);
+  DrawStreet(canvas, {.color = 0, .windows = true}, 5, 14, 2, rng);
+  // Background and foreground both set, so that every terminal shows the same block.
+  static constexpr const char* kColors[4] = {"0;30;40m", "0;90;100m", "0;37;47m", "0;97;107m"};
+  std::string out;
+  for (int y = 0; y < canvas.height(); ++y) {
+    for (int x = 0; x < canvas.width(); ++x) {
+      out += "\033[";
+      out += kColors[canvas.Get(x, y) & 3];
+      out += " \033[0m";
+    }
+    if (y != canvas.height() - 1) out += '\n';
+  }
+  return out +
+         "\nDedicated to the 8 bit game developers of past and present.\n"
+         "Original 8 bit image from Plaguemon by hikikomori. ";
+}
+
+}  // namespace cairn::server::lolwut
