@@ -28,8 +28,8 @@ std::string_view TypeName(ValueType type);
 // constructor, never writing `type` by hand.
 struct Value {
   ValueType type = ValueType::kString;
-  // Set when a string was produced by APPEND/SETRANGE rather than assigned whole: OBJECT
-  // ENCODING then says "raw", as Redis does for strings it has grown in place.
+  // Set when a string was produced by APPEND/SETRANGE (grown in place) or BITOP rather than
+  // assigned whole: OBJECT ENCODING then says "raw" whatever the bytes, as Redis does.
   bool grown = false;
   union {
     BufRef str;  // kString

@@ -167,6 +167,13 @@ class TestBitOp(BitmapTestCase):
         self.assertInt(["BITOP", "NOT", "d", "a"], 2)
         self.assertEqual(self.r.get("d"), b"\x0f\xf0")
 
+    def test_the_result_is_a_raw_string_even_when_it_reads_as_a_number(self):
+        self.r.set("one", "1")
+        self.assertInt(["BITOP", "AND", "d", "one", "one"], 1)
+        self.assertEqual(self.r.get("d"), b"1")
+        self.assertEqual(self.r.object("encoding", "d"), b"raw")
+        self.assertEqual(self.r.object("refcount", "d"), 1)  # not a shared integer
+
     def test_missing_sources_are_empty_and_the_destination_may_be_a_source(self):
         self.assertInt(["BITOP", "AND", "a", "a", "none"], 2)
         self.assertEqual(self.r.get("a"), b"\x00\x00")

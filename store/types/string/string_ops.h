@@ -32,7 +32,8 @@
 
 namespace cairn::store {
 
-// A string value; `grown` marks strings built by APPEND/SETRANGE (OBJECT ENCODING "raw").
+// A string value; `grown` marks strings Redis holds raw whatever their bytes (OBJECT ENCODING
+// "raw"): grown by APPEND/SETRANGE, or built by BITOP.
 inline Value StringValue(BufRef bytes, bool grown = false) {
   return Value(std::move(bytes), grown);
 }
