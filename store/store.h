@@ -340,6 +340,8 @@ class Store {
   // missing but stay, and active expiry rests (CLIENT PAUSE: no write may happen, and an
   // expiry is a logged write). They are deleted once the pause ends.
   void PauseExpiry(int64_t until_ms) { expiry_paused_until_ms_.store(until_ms); }
+  // Whether that pause is on now (background eviction waits for it too).
+  bool ExpiryPaused() const;
   uint64_t expired_keys() const { return expired_keys_.load(std::memory_order_relaxed); }
   // Writes so far, for the `save` schedule: one per key a command changed (a flush: one per
   // key it removed); expiry does not count. With or without a log. Redis's "dirty" count goes
@@ -584,7 +586,6 @@ class Store {
   // many it offered. Random policies: deletes one random eligible key instead, returning 1.
   size_t SampleShard(size_t i, EvictPolicy policy, int samples, EvictionPool* pool);
   std::atomic<int64_t> expiry_paused_until_ms_{0};
-  bool ExpiryPaused() const;
   void* expired_hook_ctx_ = nullptr;
   CreatedHook created_hook_ = nullptr;
   void* created_hook_ctx_ = nullptr;

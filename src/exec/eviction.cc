@@ -44,15 +44,14 @@ int64_t ElapsedUs(std::chrono::steady_clock::time_point start) {
 }
 
 // Evicts until `to_free` bytes were freed by this thread, the keyspace has nothing eligible
-// (false), or the time limit passed.
-bool EvictBytes(ServerState& server, store::EvictPolicy policy, int64_t to_free) {
+// (false), or limit_us passed.
+bool EvictBytes(ServerState& server, store::EvictPolicy policy, int64_t to_free,
+                int64_t limit_us) {
   if (thread_pool.policy != policy) {  // scores of another policy mean nothing now
     thread_pool.pool.Clear();
     thread_pool.policy = policy;
   }
   int samples = server.limits.maxmemory_samples.load(std::memory_order_relaxed);
-  int64_t limit_us = EvictionTimeLimitUs(
-      server.limits.maxmemory_eviction_tenacity.load(std::memory_order_relaxed));
   bool precise = store::MemoryGauge::precise();
   int64_t before = store::MemoryGauge::ThreadNetBytes();
   auto start = std::chrono::steady_clock::now();
@@ -111,9 +110,27 @@ bool PerformEvictions(ServerState& server) {
   if (used <= limit) return true;
   // Never from inside EXEC or a script: they hold shard locks eviction would need.
   if (refuse) return false;
-  bool ok = EvictBytes(server, policy, static_cast<int64_t>(used - limit));
+  int64_t limit_us = EvictionTimeLimitUs(
+      server.limits.maxmemory_eviction_tenacity.load(std::memory_order_relaxed));
+  bool ok = EvictBytes(server, policy, static_cast<int64_t>(used - limit), limit_us);
   store::MemoryGauge::Report();
   return ok;
+}
+
+bool EvictInBackground(ServerState& server, int64_t budget_us) {
+  int64_t max = server.limits.maxmemory.load(std::memory_order_relaxed);
+  store::EvictPolicy policy = server.limits.maxmemory_policy.load(std::memory_order_relaxed);
+  if (max <= 0 || policy == store::EvictPolicy::kNoEviction) return false;
+  // A replica's data is its primary's (replica-ignore-maxmemory), and a paused server's
+  // data stands still, as for expiry.
+  if (server.replica.active.load(std::memory_order_relaxed) || server.store.ExpiryPaused()) {
+    return false;
+  }
+  size_t limit = static_cast<size_t>(max);
+  size_t used = store::MemoryGauge::Refresh();
+  if (used <= limit) return false;
+  if (!EvictBytes(server, policy, static_cast<int64_t>(used - limit), budget_us)) return false;
+  return store::MemoryGauge::Refresh() > limit;
 }
 
 bool MemoryWasOverAtCommandStart(ServerState& server) {

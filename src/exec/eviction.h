@@ -40,8 +40,16 @@ void ApplyMemoryConfig(ServerState& server, const Config& c);
 // top-level command started; false when maxmemory is 0.
 bool MemoryWasOverAtCommandStart(ServerState& server);
 
-// Gets used memory under maxmemory if the policy allows; returns false if it stays over.
-// Refreshes the gauge's estimate exactly when over. Also called by the background cron.
+// Gets used memory under maxmemory if the policy allows, spending at most the time
+// maxmemory-eviction-tenacity gives; returns false if it stays over. Refreshes the gauge's
+// estimate exactly when over. Called before commands and by CONFIG SET.
 bool PerformEvictions(ServerState& server);
+
+// The background job (Redis's eviction time event): while memory is over maxmemory without
+// any command to evict for it (after CONFIG SET lowered the limit, or when commands only
+// read), evicts for up to budget_us. Returns true when memory is still over with keys left
+// to evict, so the caller should come back at once rather than after its interval. Does
+// nothing on a replica or while clients are paused.
+bool EvictInBackground(ServerState& server, int64_t budget_us);
 
 }  // namespace cairn::server

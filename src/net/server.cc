@@ -14,6 +14,7 @@
 #include "src/base/log.h"
 #include "src/exec/acl_file.h"
 #include "src/exec/durability.h"
+#include "src/exec/eviction.h"
 #include "src/exec/notify.h"
 #include "src/exec/rdb_files.h"
 #include "src/scripting/script_engine.h"
@@ -328,13 +329,15 @@ void Server::StartReplicaFromConfig() {
 
 void Server::BackgroundLoop() {
   // Like Redis's serverCron: `hz` times a second, spend at most a quarter of the interval
-  // deleting expired keys, start a snapshot when the schedule or WAL growth asks, and close
-  // MIGRATE connections left idle.
+  // deleting expired keys, evict while memory is over maxmemory (cycle after cycle, without
+  // waiting, until it is under), start a snapshot when the schedule or WAL growth asks, and
+  // close MIGRATE connections left idle.
   std::unique_lock lock(expire_mu_);
+  bool evicting = false;
   while (!expire_stop_) {
     int hz = state_->config.Read([](const Config& c) { return c.hz; });
     auto interval = std::chrono::milliseconds(1000 / (hz > 0 ? hz : 10));
-    expire_cv_.wait_for(lock, interval, [this] { return expire_stop_; });
+    if (!evicting) expire_cv_.wait_for(lock, interval, [this] { return expire_stop_; });
     if (expire_stop_) break;
     lock.unlock();
     auto budget_us = std::chrono::duration_cast<std::chrono::microseconds>(interval).count() / 4;
@@ -344,6 +347,7 @@ void Server::BackgroundLoop() {
     if (state_->limits.maxmemory.load(std::memory_order_relaxed) != 0) {
       store::MemoryGauge::Refresh();
     }
+    evicting = EvictInBackground(*state_, budget_us);
     // "expired" events wait for the deletes' record, as replies do.
     uint64_t lsn = store::Store::TakeObservedLsn();
     PublishKeyspaceEvents(*state_, lsn);

@@ -343,6 +343,22 @@ class TestEvictionVisibility(ServerTestCase):
         self.assertEqual(message["data"], b"foo")
         self.assertEqual(self.r.exists("foo"), 0)
 
+    def test_lowering_maxmemory_far_below_use_evicts_down_to_it_without_writes(self):
+        # One eviction cycle has a time limit (maxmemory-eviction-tenacity); past it a
+        # background job goes on, as Redis's eviction time event does, with no command
+        # arriving to evict for.
+        require_jemalloc(self.r)
+        self.r.config_set("maxmemory-policy", "allkeys-lru")
+        load(self.r, "big", 40 << 20)
+        limit = used_memory(self.r) // 3
+        self.r.config_set("maxmemory", limit)
+        deadline = time.time() + 20
+        while used_memory(self.r) > limit and time.time() < deadline:
+            time.sleep(0.1)
+        self.assertLessEqual(used_memory(self.r), limit)
+        self.assertGreater(self.r.info("stats")["evicted_keys"], 0)
+        self.assertGreater(self.r.dbsize(), 0)
+
     def test_evicted_keys_fire_the_evicted_event(self):
         require_jemalloc(self.r)
         self.r.config_set("notify-keyspace-events", "Ee")
