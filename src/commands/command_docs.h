@@ -1,5 +1,10 @@
-// src/commands/command_docs.h — COMMAND DOCS: a command's documentation map, with its
-// "arguments" built from the syntax grammar in CommandSpec::syntax.
+// src/commands/command_docs.h — COMMAND DOCS: a command's documentation map.
+//
+// For every command Redis 7.0 has, the map is Redis's own, field for field (summary, since,
+// group, complexity, doc_flags, deprecated_since, replaced_by, history, arguments), from
+// command_docs_table.inc, which scripts/gen_command_tables.py writes from a live
+// redis-server. Only for commands Redis 7.0 lacks (CLIENT SETINFO) are the "arguments" built
+// from the syntax grammar in CommandSpec::syntax, described below.
 //
 // The grammar is the one the Redis documentation prints after a command's name:
 //
