@@ -2,6 +2,7 @@
 #include "store/eviction.h"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <mutex>
 
@@ -11,6 +12,9 @@
 
 namespace cairn::store {
 namespace {
+
+// Buckets SampleShard reads before touching their entries: one cache line of bucket pointers.
+constexpr size_t kSampleWindow = 8;
 
 // A per-thread xorshift generator: LFU increments draw one number per access, so this must
 // cost a few instructions, not a std::mt19937 step.
@@ -159,22 +163,35 @@ size_t Store::SampleShard(size_t i, EvictPolicy policy, int samples, EvictionPoo
       detail::Table& t = shards_[i].tables[n];
       if (volatile_only ? t.expires() == 0 : t.size() == 0) continue;
       // Consecutive buckets from a random one, as Redis's dictGetSomeKeys: cheap, and random
-      // enough since keys are placed by hash.
+      // enough since keys are placed by hash. The buckets are read a window at a time and
+      // their first entries prefetched together: the entries lie scattered, and touching them
+      // one after another would pay each cache miss in turn (on a cache at its limit this
+      // walk runs once per write).
       size_t b = NextRandom() & t.mask();
       size_t got = 0;
-      for (size_t step = 0; step <= t.mask() && got < static_cast<size_t>(samples); ++step) {
-        for (Entry* e = t.bucket(b); e != nullptr; e = e->next) {
-          if (!Eligible(*e, volatile_only)) continue;
-          if (random) {
-            random_key.assign(e->key());
-            random_db = n;
-            break;
+      for (size_t step = 0; step <= t.mask() && got < static_cast<size_t>(samples);) {
+        std::array<Entry*, kSampleWindow> heads;
+        size_t filled = 0;
+        for (; filled < kSampleWindow && step <= t.mask(); ++step, b = (b + 1) & t.mask()) {
+          if (Entry* e = t.bucket(b); e != nullptr) {
+            __builtin_prefetch(e);
+            heads[filled++] = e;
           }
-          pool->Offer(EvictionScore(policy, *e, clock), n, e->key());
-          ++got;
+        }
+        for (size_t h = 0; h < filled && got < static_cast<size_t>(samples); ++h) {
+          for (Entry* e = heads[h]; e != nullptr; e = e->next) {
+            if (!Eligible(*e, volatile_only)) continue;
+            if (random) {
+              random_key.assign(e->key());
+              random_db = n;
+              break;
+            }
+            pool->Offer(EvictionScore(policy, *e, clock), n, e->key());
+            ++got;
+          }
+          if (random_db >= 0) break;
         }
         if (random_db >= 0) break;
-        b = (b + 1) & t.mask();
       }
       offered += got;
     }
