@@ -64,6 +64,8 @@ class Canvas {
   std::vector<uint8_t> pixels_;
 };
 
+constexpr int kMaxLines = 1000;
+
 int Clamp(int64_t v, int lo, int hi) { return static_cast<int>(std::clamp<int64_t>(v, lo, hi)); }
 
 // A uniform float in [-limit, limit].
@@ -142,7 +144,11 @@ std::string Schotter(int64_t cols, int64_t squares_per_row, int64_t squares_per_
   int width = Clamp(cols, 1, 1000) * 2;
   int padding = width > 4 ? 2 : 0;
   float side = static_cast<float>(width - 2 * padding) / per_row;
-  Canvas canvas(width, static_cast<int>(side * per_col) + 2 * padding, 0);
+  // The squares alone would size the canvas: 1000 columns with one square per row and 200
+  // rows make an 800 MB canvas and a 300 MB reply. The drawing is cut at 1000 lines of text
+  // instead (4 pixels a line), the skyline's limit; lower squares fall off the canvas.
+  int height = std::min(static_cast<int>(side * per_col) + 2 * padding, kMaxLines * 4);
+  Canvas canvas(width, height, 0);
   for (int row = 0; row < per_col; ++row) {
     for (int col = 0; col < per_row; ++col) {
       float cx = col * side + side / 2 + padding, cy = row * side + side / 2 + padding;
@@ -165,7 +171,7 @@ std::string Schotter(int64_t cols, int64_t squares_per_row, int64_t squares_per_
 }
 
 std::string Skyline(int64_t cols, int64_t rows, std::mt19937& rng) {
-  Canvas canvas(Clamp(cols, 1, 1000), Clamp(rows, 1, 1000), 3);
+  Canvas canvas(Clamp(cols, 1, 1000), Clamp(rows, 1, kMaxLines), 3);
   // The lighter grey street first, so that it stays behind the darker one.
   DrawStreet(canvas, {.color = 2, .windows = false}, 10, 9, 2, rng);
   DrawStreet(canvas, {.color = 1, .windows = false}, 10, 9, 3, rng);

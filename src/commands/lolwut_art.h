@@ -17,7 +17,8 @@ namespace cairn::server::lolwut {
 
 // The Schotter for a terminal cols characters wide, with squares_per_row x squares_per_col
 // squares, followed by its caption (the caller appends the version). Arguments are clamped:
-// cols to 1..1000, the square counts to 1..200.
+// cols to 1..1000, the square counts to 1..200; the drawing stops at 1000 lines (Redis's
+// would grow to 100,000 lines for one square per row and 200 rows).
 std::string Schotter(int64_t cols, int64_t squares_per_row, int64_t squares_per_col,
                      std::mt19937& rng);
 
