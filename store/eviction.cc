@@ -41,6 +41,64 @@ constexpr std::pair<std::string_view, EvictPolicy> kPolicyNames[] = {
 
 bool Eligible(const Entry& e, bool volatile_only) { return !volatile_only || e.has_expire(); }
 
+// What SampleShard looks for in one table.
+struct TableSample {
+  EvictPolicy policy;
+  bool volatile_only;
+  bool random;  // a random policy: the first eligible key is the one
+  int samples;
+  const ScoreClock* clock;
+  EvictionPool* pool;
+  int db = 0;
+};
+
+// Reads bucket heads from *bucket on, up to kSampleWindow non-empty ones or until *step has
+// covered the table, and prefetches their entries: the entries lie scattered, and touching
+// them one after another would pay each cache miss in turn. Returns how many it read.
+size_t ReadWindow(const detail::Table& t, size_t* bucket, size_t* step,
+                  std::array<Entry*, kSampleWindow>* heads) {
+  size_t filled = 0;
+  for (; filled < kSampleWindow && *step <= t.mask(); ++*step, *bucket = (*bucket + 1) & t.mask()) {
+    if (Entry* e = t.bucket(*bucket); e != nullptr) {
+      __builtin_prefetch(e);
+      (*heads)[filled++] = e;
+    }
+  }
+  return filled;
+}
+
+// Offers the eligible entries of one chain to the pool, counting them in *got; for a random
+// policy, takes the first eligible key into *random_key and returns true.
+bool OfferChain(Entry* e, const TableSample& s, size_t* got, std::string* random_key) {
+  for (; e != nullptr; e = e->next) {
+    if (!Eligible(*e, s.volatile_only)) continue;
+    if (s.random) {
+      random_key->assign(e->key());
+      return true;
+    }
+    s.pool->Offer(EvictionScore(s.policy, *e, *s.clock), s.db, e->key());
+    ++*got;
+  }
+  return false;
+}
+
+// Consecutive buckets of t from a random one, as Redis's dictGetSomeKeys: cheap, and random
+// enough since keys are placed by hash. Whole chains are offered until s.samples keys were
+// (on a cache at its limit this walk runs once per write). Returns the keys offered.
+size_t SampleTable(const detail::Table& t, uint64_t random, const TableSample& s,
+                   std::string* random_key) {
+  size_t bucket = random & t.mask();
+  size_t got = 0;
+  std::array<Entry*, kSampleWindow> heads;
+  for (size_t step = 0; step <= t.mask() && got < static_cast<size_t>(s.samples);) {
+    size_t filled = ReadWindow(t, &bucket, &step, &heads);
+    for (size_t h = 0; h < filled && got < static_cast<size_t>(s.samples); ++h) {
+      if (OfferChain(heads[h], s, &got, random_key)) return 1;
+    }
+  }
+  return got;
+}
+
 }  // namespace
 
 std::optional<EvictPolicy> ParseEvictPolicy(std::string_view name) {
@@ -151,9 +209,9 @@ bool KeyHandle::Evict(bool volatile_only) {
 }
 
 size_t Store::SampleShard(size_t i, EvictPolicy policy, int samples, EvictionPool* pool) {
-  bool volatile_only = IsVolatilePolicy(policy);
-  bool random = IsRandomPolicy(policy);
   ScoreClock clock = EvictionClock();
+  TableSample sample{policy, IsVolatilePolicy(policy), IsRandomPolicy(policy), samples, &clock,
+                     pool};
   std::string random_key;
   int random_db = -1;
   {
@@ -161,44 +219,15 @@ size_t Store::SampleShard(size_t i, EvictPolicy policy, int samples, EvictionPoo
     size_t offered = 0;
     for (int n = 0; n < databases_ && random_db < 0; ++n) {
       detail::Table& t = shards_[i].tables[n];
-      if (volatile_only ? t.expires() == 0 : t.size() == 0) continue;
-      // Consecutive buckets from a random one, as Redis's dictGetSomeKeys: cheap, and random
-      // enough since keys are placed by hash. The buckets are read a window at a time and
-      // their first entries prefetched together: the entries lie scattered, and touching them
-      // one after another would pay each cache miss in turn (on a cache at its limit this
-      // walk runs once per write).
-      size_t b = NextRandom() & t.mask();
-      size_t got = 0;
-      for (size_t step = 0; step <= t.mask() && got < static_cast<size_t>(samples);) {
-        std::array<Entry*, kSampleWindow> heads;
-        size_t filled = 0;
-        for (; filled < kSampleWindow && step <= t.mask(); ++step, b = (b + 1) & t.mask()) {
-          if (Entry* e = t.bucket(b); e != nullptr) {
-            __builtin_prefetch(e);
-            heads[filled++] = e;
-          }
-        }
-        for (size_t h = 0; h < filled && got < static_cast<size_t>(samples); ++h) {
-          for (Entry* e = heads[h]; e != nullptr; e = e->next) {
-            if (!Eligible(*e, volatile_only)) continue;
-            if (random) {
-              random_key.assign(e->key());
-              random_db = n;
-              break;
-            }
-            pool->Offer(EvictionScore(policy, *e, clock), n, e->key());
-            ++got;
-          }
-          if (random_db >= 0) break;
-        }
-        if (random_db >= 0) break;
-      }
-      offered += got;
+      if (sample.volatile_only ? t.expires() == 0 : t.size() == 0) continue;
+      sample.db = n;
+      offered += SampleTable(t, NextRandom(), sample, &random_key);
+      if (sample.random && offered > 0) random_db = n;  // one random key was chosen
     }
-    if (!random) return offered;
+    if (!sample.random) return offered;
   }
   if (random_db < 0) return 0;
-  return Access(random_db, random_key, [&](KeyHandle& h) { return h.Evict(volatile_only); });
+  return Access(random_db, random_key, [&](KeyHandle& h) { return h.Evict(sample.volatile_only); });
 }
 
 bool Store::EvictOne(EvictPolicy policy, int samples, EvictionPool* pool) {

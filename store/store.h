@@ -340,7 +340,7 @@ class Store {
   // missing but stay, and active expiry rests (CLIENT PAUSE: no write may happen, and an
   // expiry is a logged write). They are deleted once the pause ends.
   void PauseExpiry(int64_t until_ms) { expiry_paused_until_ms_.store(until_ms); }
-  // Whether that pause is on now (background eviction waits for it too).
+  // Whether that pause is on now (eviction, too, does nothing while it is).
   bool ExpiryPaused() const;
   uint64_t expired_keys() const { return expired_keys_.load(std::memory_order_relaxed); }
   // Writes so far, for the `save` schedule: one per key a command changed (a flush: one per

@@ -347,6 +347,7 @@ void WriteField(resp::Writer& w, const char* name, const char* value) {
   w.WriteBulk(value);
 }
 
+// How many of values are set: the map entries WriteField will write for them.
 int SetFields(std::initializer_list<const char*> values) {
   return static_cast<int>(std::count_if(values.begin(), values.end(),
                                          [](const char* v) { return v != nullptr; }));
@@ -386,9 +387,10 @@ void WriteRedisArgs(resp::Writer& w, size_t* row, int count) {
   }
 }
 
-// History lines "version\tchange" as an array of [version, change] pairs.
+// History lines "version\tchange" as a set of [version, change] pairs (a set, as Redis
+// replies it in RESP3).
 void WriteHistory(resp::Writer& w, std::string_view history) {
-  w.WriteArrayLen(std::count(history.begin(), history.end(), '\n') + 1);
+  w.WriteSetLen(std::count(history.begin(), history.end(), '\n') + 1);
   while (true) {
     size_t line_end = std::min(history.find('\n'), history.size());
     std::string_view line = history.substr(0, line_end);

@@ -45,14 +45,18 @@ class Canvas {
     }
   }
 
-  // A square of the given side centred on (cx, cy), turned by angle radians.
+  // A square of the given side centred on (cx, cy), turned by angle radians. The corners
+  // are computed in double, as Redis computes them, so that the same square rounds to the
+  // same pixels.
   void Square(int cx, int cy, float side, float angle, uint8_t color) {
-    float radius = std::round(side / std::numbers::sqrt2_v<float>);
+    float radius = static_cast<float>(side / 1.4142135623);  // half the diagonal
+    radius = std::round(radius);
     int xs[4], ys[4];
+    float a = static_cast<float>(std::numbers::pi / 4 + angle);
     for (int i = 0; i < 4; ++i) {
-      float a = std::numbers::pi_v<float> / 4 + angle + i * std::numbers::pi_v<float> / 2;
-      xs[i] = static_cast<int>(std::round(std::sin(a) * radius + cx));
-      ys[i] = static_cast<int>(std::round(std::cos(a) * radius + cy));
+      xs[i] = static_cast<int>(std::round(std::sin(double{a}) * radius + cx));
+      ys[i] = static_cast<int>(std::round(std::cos(double{a}) * radius + cy));
+      a = static_cast<float>(a + std::numbers::pi / 2);
     }
     for (int i = 0; i < 4; ++i) Line(xs[i], ys[i], xs[(i + 1) % 4], ys[(i + 1) % 4], color);
   }
@@ -118,21 +122,29 @@ void DrawBuilding(Canvas& c, const Building& b, std::mt19937& rng) {
   }
 }
 
-// One street of buildings from left to right. Each starts up to 7 columns after the previous
-// one's end (the lighter grey street overlaps by half a width), is min_width plus up to
-// width_spread - 1 columns wide, and a half (a third with windows) of the canvas tall plus up
-// to height / height_div.
-void DrawStreet(Canvas& c, Building shape, int min_width, int width_spread, int height_div,
-                std::mt19937& rng) {
+// How one street's buildings are drawn.
+struct Street {
+  uint8_t color;
+  bool windows;
+  int min_width;  // each building is min_width plus up to width_spread - 1 columns wide
+  int width_spread;
+  int height_div;  // and a half (a third with windows) of the canvas tall plus up to
+                   // height / height_div
+  int gap;         // columns from one building's end to the next one's start, plus 0..7;
+                   // negative: half of the building's width back (overlapping)
+};
+
+void DrawStreet(Canvas& c, const Street& street, std::mt19937& rng) {
+  Building b{.color = street.color, .windows = street.windows};
   for (int x = -10; x < c.width();) {
     x += static_cast<int>(rng() % 8);
-    shape.left = x;
-    shape.width = min_width + static_cast<int>(rng() % width_spread);
-    if (shape.windows && shape.width % 4 != 0) shape.width += shape.width % 3;
-    int base = shape.windows ? c.height() / 3 : c.height() / 2;
-    shape.height = base + static_cast<int>(rng() % std::max(1, c.height() / height_div));
-    DrawBuilding(c, shape, rng);
-    x += shape.color == 2 ? shape.width / 2 : shape.width + (shape.windows ? 5 : 1);
+    b.left = x;
+    b.width = street.min_width + static_cast<int>(rng() % street.width_spread);
+    if (b.windows && b.width % 4 != 0) b.width += b.width % 3;
+    int base = b.windows ? c.height() / 3 : c.height() / 2;
+    b.height = base + static_cast<int>(rng() % std::max(1, c.height() / street.height_div));
+    DrawBuilding(c, b, rng);
+    x += street.gap < 0 ? b.width / 2 : b.width + street.gap;
   }
 }
 
@@ -173,9 +185,22 @@ std::string Schotter(int64_t cols, int64_t squares_per_row, int64_t squares_per_
 std::string Skyline(int64_t cols, int64_t rows, std::mt19937& rng) {
   Canvas canvas(Clamp(cols, 1, 1000), Clamp(rows, 1, kMaxLines), 3);
   // The lighter grey street first, so that it stays behind the darker one.
-  DrawStreet(canvas, {.color = 2, .windows = false}, 10, 9, 2, rng);
-  DrawStreet(canvas, {.color = 1, .windows = false}, 10, 9, 3, rng);
-  DrawStreet(canvas, {.color = 0, .windows = true}, 5, 14, 2, rng);
+  DrawStreet(canvas,
+             {.color = 2,
+              .windows = false,
+              .min_width = 10,
+              .width_spread = 9,
+              .height_div = 2,
+              .gap = -1},
+             rng);
+  DrawStreet(
+      canvas,
+      {.color = 1, .windows = false, .min_width = 10, .width_spread = 9, .height_div = 3, .gap = 1},
+      rng);
+  DrawStreet(
+      canvas,
+      {.color = 0, .windows = true, .min_width = 5, .width_spread = 14, .height_div = 2, .gap = 5},
+      rng);
   // Background and foreground both set, so that every terminal shows the same block.
   static constexpr const char* kColors[4] = {"0;30;40m", "0;90;100m", "0;37;47m", "0;97;107m"};
   std::string out;

@@ -2,6 +2,7 @@
 // its version line; VERSION 5 draws Schotter and VERSION 6 a skyline (lolwut_art.h), each
 // taking up to three (5) or two (6) integer arguments for its size. Any other version gives
 // the line. Non-integer arguments get Redis's integer error.
+#include <cstdint>
 #include <random>
 #include <span>
 #include <string>
@@ -40,6 +41,8 @@ void CmdLolwut(CommandContext& ctx) {
     ctx.reply.WriteError(errors::kNotInteger);
     return;
   }
+  // Redis picks the drawing by the version printed as "%u.0.0" of its low 32 bits.
+  version = static_cast<uint32_t>(version);
   std::string art;
   if (version == 5) {
     int64_t sizes[3] = {66, 8, 12};  // columns, squares per row, squares per column
@@ -57,9 +60,14 @@ void CmdLolwut(CommandContext& ctx) {
 
 void RegisterLolwutCommand(CommandTable& table) {
   table.Add({
-      {.name = "lolwut", .arity = -1, .flags = kReadOnly | kFast, .handler = CmdLolwut,
-       .group = "server", .since = "5.0.0",
-       .summary = "Display some computer art and the Redis version", .syntax = "[VERSION version]"},
+      {.name = "lolwut",
+       .arity = -1,
+       .flags = kReadOnly | kFast,
+       .handler = CmdLolwut,
+       .group = "server",
+       .since = "5.0.0",
+       .summary = "Display some computer art and the Redis version",
+       .syntax = "[VERSION version]"},
   });
 }
 

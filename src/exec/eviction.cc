@@ -43,10 +43,12 @@ int64_t ElapsedUs(std::chrono::steady_clock::time_point start) {
       .count();
 }
 
-// Evicts until `to_free` bytes were freed by this thread, the keyspace has nothing eligible
-// (false), or limit_us passed.
-bool EvictBytes(ServerState& server, store::EvictPolicy policy, int64_t to_free,
-                int64_t limit_us) {
+enum class Evicted { kEnough, kOutOfTime, kNothingLeft };
+
+// Evicts until `to_free` bytes were freed by this thread, the keyspace has nothing eligible,
+// or limit_us passed.
+Evicted EvictBytes(ServerState& server, store::EvictPolicy policy, int64_t to_free,
+                   int64_t limit_us) {
   if (thread_pool.policy != policy) {  // scores of another policy mean nothing now
     thread_pool.pool.Clear();
     thread_pool.policy = policy;
@@ -56,12 +58,41 @@ bool EvictBytes(ServerState& server, store::EvictPolicy policy, int64_t to_free,
   int64_t before = store::MemoryGauge::ThreadNetBytes();
   auto start = std::chrono::steady_clock::now();
   for (size_t evicted = 0; before - store::MemoryGauge::ThreadNetBytes() < to_free;) {
-    if (!server.store.EvictOne(policy, samples, &thread_pool.pool)) return false;
+    if (!server.store.EvictOne(policy, samples, &thread_pool.pool)) return Evicted::kNothingLeft;
     ++evicted;
     if (!precise && evicted >= kUnmeasuredEvictionsPerCall) break;
-    if (evicted % 16 == 0 && ElapsedUs(start) > limit_us) break;
+    if (evicted % 16 == 0 && ElapsedUs(start) > limit_us) return Evicted::kOutOfTime;
   }
-  return true;
+  return Evicted::kEnough;
+}
+
+// Redis's isSafeToPerformEvictions: a replica's data is its primary's (replica-ignore-
+// maxmemory), and while CLIENT PAUSE or a failover holds the data still nothing is evicted;
+// memory may stay over the limit meanwhile and commands run as if it were not.
+bool SafeToEvict(ServerState& server) {
+  return !server.replica.active.load(std::memory_order_relaxed) && !server.store.ExpiryPaused();
+}
+
+// One round of the background job: false when it is done (memory under the limit, nothing
+// left to evict, eviction off, or not safe now), true to go on.
+bool EvictionRound(ServerState& server) {
+  // Checked each round, as Redis checks before every eviction cycle: a pause or a REPLICAOF
+  // that begins now stops the job.
+  if (!SafeToEvict(server)) return false;
+  // Without per-thread counters nothing measures what an eviction frees, and used memory
+  // (the process's RSS) barely drops: rounds would go on until the keyspace is empty.
+  if (!store::MemoryGauge::precise()) return false;
+  int64_t max = server.limits.maxmemory.load(std::memory_order_relaxed);
+  store::EvictPolicy policy = server.limits.maxmemory_policy.load(std::memory_order_relaxed);
+  if (max <= 0 || policy == store::EvictPolicy::kNoEviction) return false;
+  // Exact each round: the I/O threads may be evicting too, and what they freed must not be
+  // freed again here.
+  size_t used = store::MemoryGauge::Refresh();
+  if (used <= static_cast<size_t>(max)) return false;
+  int64_t round_us = EvictionTimeLimitUs(
+      server.limits.maxmemory_eviction_tenacity.load(std::memory_order_relaxed));
+  return EvictBytes(server, policy, static_cast<int64_t>(used) - max, round_us) !=
+         Evicted::kNothingLeft;
 }
 
 bool AllowedInMultiWhenOom(const CommandSpec& spec) {
@@ -97,7 +128,7 @@ void ApplyMemoryConfig(ServerState& server, const Config& c) {
 
 bool PerformEvictions(ServerState& server) {
   int64_t max = server.limits.maxmemory.load(std::memory_order_relaxed);
-  if (max <= 0) return true;
+  if (max <= 0 || !SafeToEvict(server)) return true;
   size_t limit = static_cast<size_t>(max);
   if (store::MemoryGauge::Report() <= limit) return true;
   store::EvictPolicy policy = server.limits.maxmemory_policy.load(std::memory_order_relaxed);
@@ -112,25 +143,20 @@ bool PerformEvictions(ServerState& server) {
   if (refuse) return false;
   int64_t limit_us = EvictionTimeLimitUs(
       server.limits.maxmemory_eviction_tenacity.load(std::memory_order_relaxed));
-  bool ok = EvictBytes(server, policy, static_cast<int64_t>(used - limit), limit_us);
+  Evicted done = EvictBytes(server, policy, static_cast<int64_t>(used - limit), limit_us);
+  if (done == Evicted::kOutOfTime) {
+    server.limits.eviction_unfinished.store(true, std::memory_order_relaxed);
+  }
   store::MemoryGauge::Report();
-  return ok;
+  return done != Evicted::kNothingLeft;
 }
 
-bool EvictInBackground(ServerState& server, int64_t budget_us) {
-  int64_t max = server.limits.maxmemory.load(std::memory_order_relaxed);
-  store::EvictPolicy policy = server.limits.maxmemory_policy.load(std::memory_order_relaxed);
-  if (max <= 0 || policy == store::EvictPolicy::kNoEviction) return false;
-  // A replica's data is its primary's (replica-ignore-maxmemory), and a paused server's
-  // data stands still, as for expiry.
-  if (server.replica.active.load(std::memory_order_relaxed) || server.store.ExpiryPaused()) {
-    return false;
+void EvictInBackground(ServerState& server, std::chrono::steady_clock::time_point deadline) {
+  std::atomic<bool>& unfinished = server.limits.eviction_unfinished;
+  while (unfinished.load(std::memory_order_relaxed) &&
+         std::chrono::steady_clock::now() < deadline) {
+    if (!EvictionRound(server)) unfinished.store(false, std::memory_order_relaxed);
   }
-  size_t limit = static_cast<size_t>(max);
-  size_t used = store::MemoryGauge::Refresh();
-  if (used <= limit) return false;
-  if (!EvictBytes(server, policy, static_cast<int64_t>(used - limit), budget_us)) return false;
-  return store::MemoryGauge::Refresh() > limit;
 }
 
 bool MemoryWasOverAtCommandStart(ServerState& server) {

@@ -17,6 +17,7 @@
 // Threading: the client's owner thread. Each thread keeps its own eviction pool.
 #pragma once
 
+#include <chrono>
 #include <string_view>
 
 #include "src/base/config.h"
@@ -42,14 +43,19 @@ bool MemoryWasOverAtCommandStart(ServerState& server);
 
 // Gets used memory under maxmemory if the policy allows, spending at most the time
 // maxmemory-eviction-tenacity gives; returns false if it stays over. Refreshes the gauge's
-// estimate exactly when over. Called before commands and by CONFIG SET.
+// estimate exactly when over. Does nothing (true) on a replica or while clients are paused,
+// as in Redis. Called before commands and by CONFIG SET, on the caller's thread.
 bool PerformEvictions(ServerState& server);
 
-// The background job (Redis's eviction time event): while memory is over maxmemory without
-// any command to evict for it (after CONFIG SET lowered the limit, or when commands only
-// read), evicts for up to budget_us. Returns true when memory is still over with keys left
-// to evict, so the caller should come back at once rather than after its interval. Does
-// nothing on a replica or while clients are paused.
-bool EvictInBackground(ServerState& server, int64_t budget_us);
+// The background job (Redis's eviction time event), for the server's background thread only
+// (it keeps its own thread-local pool). When a command's eviction ran out of its time
+// (maxmemory-eviction-tenacity) with memory still over maxmemory — CONFIG SET lowered the
+// limit far below use, say — the job goes on evicting in rounds of that time, until memory
+// is under the limit, nothing is left to evict, or deadline (it resumes at the next call).
+// Each round re-reads the exact figure (the I/O threads may be evicting too) and stops the
+// job on a replica or while clients are paused. Never runs in builds without jemalloc, which
+// cannot measure what an eviction frees. Like Redis, it does not start for memory that went
+// over without a command evicting (a large reply): the next command evicts for that.
+void EvictInBackground(ServerState& server, std::chrono::steady_clock::time_point deadline);
 
 }  // namespace cairn::server

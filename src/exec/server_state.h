@@ -78,6 +78,9 @@ struct RuntimeLimits {
   std::atomic<store::EvictPolicy> maxmemory_policy{store::EvictPolicy::kNoEviction};
   std::atomic<int> maxmemory_samples{5};
   std::atomic<int> maxmemory_eviction_tenacity{10};
+  // Set when a command's eviction ran out of time while memory stayed over the limit: the
+  // background thread goes on evicting until memory is under it (EvictInBackground).
+  std::atomic<bool> eviction_unfinished{false};
   std::atomic<bool> lazyfree_user_flush{false};  // lazyfree-lazy-user-flush
   std::atomic<bool> lazyfree_user_del{false};    // lazyfree-lazy-user-del
   // The shorter of the slow log's and the latency monitor's thresholds (µs): a command

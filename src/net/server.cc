@@ -329,15 +329,17 @@ void Server::StartReplicaFromConfig() {
 
 void Server::BackgroundLoop() {
   // Like Redis's serverCron: `hz` times a second, spend at most a quarter of the interval
-  // deleting expired keys, evict while memory is over maxmemory (cycle after cycle, without
-  // waiting, until it is under), start a snapshot when the schedule or WAL growth asks, and
-  // close MIGRATE connections left idle.
+  // deleting expired keys, start a snapshot when the schedule or WAL growth asks, and close
+  // MIGRATE connections left idle; then, while memory is over maxmemory, evict until the
+  // next cycle is due (Redis's eviction time event).
   std::unique_lock lock(expire_mu_);
-  bool evicting = false;
+  auto cycle = std::chrono::steady_clock::now();
   while (!expire_stop_) {
     int hz = state_->config.Read([](const Config& c) { return c.hz; });
     auto interval = std::chrono::milliseconds(1000 / (hz > 0 ? hz : 10));
-    if (!evicting) expire_cv_.wait_for(lock, interval, [this] { return expire_stop_; });
+    // Cycles keep to their schedule: one whose eviction ran up to this time starts at once.
+    cycle = std::max(cycle + interval, std::chrono::steady_clock::now() - interval);
+    expire_cv_.wait_until(lock, cycle, [this] { return expire_stop_; });
     if (expire_stop_) break;
     lock.unlock();
     auto budget_us = std::chrono::duration_cast<std::chrono::microseconds>(interval).count() / 4;
@@ -347,13 +349,14 @@ void Server::BackgroundLoop() {
     if (state_->limits.maxmemory.load(std::memory_order_relaxed) != 0) {
       store::MemoryGauge::Refresh();
     }
-    evicting = EvictInBackground(*state_, budget_us);
     // "expired" events wait for the deletes' record, as replies do.
     uint64_t lsn = store::Store::TakeObservedLsn();
     PublishKeyspaceEvents(*state_, lsn);
     state_->tracking.Invalidate(*state_, lsn);  // expired keys clients cached
     persistence_->Cron();
     migrate_sockets_.CloseIdle(MigrateSocketCache::NowMs());
+    // Until the next cycle is due, evict while memory stays over maxmemory.
+    EvictInBackground(*state_, cycle + interval);
     lock.lock();
   }
 }

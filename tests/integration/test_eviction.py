@@ -349,6 +349,10 @@ class TestEvictionVisibility(ServerTestCase):
         # arriving to evict for.
         require_jemalloc(self.r)
         self.r.config_set("maxmemory-policy", "allkeys-lru")
+        # Commands (the INFO polls below among them) evict only 16 keys each at tenacity 0:
+        # what frees the rest must be the background job.
+        self.r.config_set("maxmemory-eviction-tenacity", 0)
+        self.addCleanup(self.r.config_set, "maxmemory-eviction-tenacity", 10)
         load(self.r, "big", 40 << 20)
         limit = used_memory(self.r) // 3
         self.r.config_set("maxmemory", limit)
@@ -358,6 +362,26 @@ class TestEvictionVisibility(ServerTestCase):
         self.assertLessEqual(used_memory(self.r), limit)
         self.assertGreater(self.r.info("stats")["evicted_keys"], 0)
         self.assertGreater(self.r.dbsize(), 0)
+
+    def test_nothing_is_evicted_while_clients_are_paused(self):
+        # As in Redis: CLIENT PAUSE holds the data still, expiry and eviction included; the
+        # eviction waits for the pause to end.
+        require_jemalloc(self.r)
+        self.r.config_set("maxmemory-policy", "allkeys-lru")
+        load(self.r, "held", 8 << 20)
+        keys = self.r.dbsize()
+        evicted = self.r.info("stats")["evicted_keys"]
+        self.r.execute_command("CLIENT", "PAUSE", 1500, "WRITE")
+        self.r.config_set("maxmemory", used_memory(self.r) // 2)
+        for _ in range(5):
+            time.sleep(0.1)
+            self.r.get("held:1")
+        self.assertEqual(self.r.dbsize(), keys)
+        self.assertEqual(self.r.info("stats")["evicted_keys"], evicted)
+        deadline = time.time() + 10
+        while self.r.info("stats")["evicted_keys"] == evicted and time.time() < deadline:
+            time.sleep(0.1)
+        self.assertGreater(self.r.info("stats")["evicted_keys"], evicted)
 
     def test_evicted_keys_fire_the_evicted_event(self):
         require_jemalloc(self.r)

@@ -591,7 +591,7 @@ TEST_CASE("COMMAND DOCS maps names to Redis's summary, since, group, history and
   CHECK(t.Cmd("COMMAND DOCS flushall") ==
         "{flushall: {summary: Remove all keys from all databases, since: 1.0.0, group: server, "
         "complexity: O(N) where N is the total number of keys in all databases, history: "
-        "[[4.0.0, Added the `ASYNC` flushing mode modifier.], [6.2.0, Added the `SYNC` "
+        "~[[4.0.0, Added the `ASYNC` flushing mode modifier.], [6.2.0, Added the `SYNC` "
         "flushing mode modifier.]], arguments: [{name: async, type: oneof, flags: ~[+optional], "
         "arguments: [{name: async, type: pure-token, token: ASYNC, since: 4.0.0}, {name: sync, "
         "type: pure-token, token: SYNC, since: 6.2.0}]}]}}");
