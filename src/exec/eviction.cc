@@ -128,9 +128,9 @@ void ApplyMemoryConfig(ServerState& server, const Config& c) {
 
 bool PerformEvictions(ServerState& server) {
   int64_t max = server.limits.maxmemory.load(std::memory_order_relaxed);
-  if (max <= 0 || !SafeToEvict(server)) return true;
+  if (max <= 0) return true;
   size_t limit = static_cast<size_t>(max);
-  if (store::MemoryGauge::Report() <= limit) return true;
+  if (store::MemoryGauge::Report() <= limit || !SafeToEvict(server)) return true;
   store::EvictPolicy policy = server.limits.maxmemory_policy.load(std::memory_order_relaxed);
   // Over by the estimate. A refusal is decided on the exact figure; eviction trusts an
   // estimate refreshed within kExactEveryMs, since refreshing costs microseconds and a cache
