@@ -327,6 +327,18 @@ void Server::StartReplicaFromConfig() {
   (void)StartReplicating(*state_, v.substr(0, space), std::atoi(v.c_str() + space + 1));
 }
 
+namespace {
+
+// What the background thread deleted (expired or evicted keys) reaches keyspace events and
+// tracking clients once the deletes' record is durable, as replies do.
+void PublishDeletes(ServerState& state) {
+  uint64_t lsn = store::Store::TakeObservedLsn();
+  PublishKeyspaceEvents(state, lsn);
+  state.tracking.Invalidate(state, lsn);  // keys clients cached
+}
+
+}  // namespace
+
 void Server::BackgroundLoop() {
   // Like Redis's serverCron: `hz` times a second, spend at most a quarter of the interval
   // deleting expired keys, start a snapshot when the schedule or WAL growth asks, and close
@@ -349,14 +361,12 @@ void Server::BackgroundLoop() {
     if (state_->limits.maxmemory.load(std::memory_order_relaxed) != 0) {
       store::MemoryGauge::Refresh();
     }
-    // "expired" events wait for the deletes' record, as replies do.
-    uint64_t lsn = store::Store::TakeObservedLsn();
-    PublishKeyspaceEvents(*state_, lsn);
-    state_->tracking.Invalidate(*state_, lsn);  // expired keys clients cached
+    PublishDeletes(*state_);
     persistence_->Cron();
     migrate_sockets_.CloseIdle(MigrateSocketCache::NowMs());
     // Until the next cycle is due, evict while memory stays over maxmemory.
     EvictInBackground(*state_, cycle + interval);
+    PublishDeletes(*state_);
     lock.lock();
   }
 }
