@@ -652,13 +652,16 @@ void Store::TouchWatched(Shard& s, int db, std::string_view key) {
   for (WatchFlag* f : it->second) f->dirty.store(true, std::memory_order_relaxed);
 }
 
-void Store::TouchWatchedExisting(Shard& s, int db) {
-  detail::Table& t = s.tables[db];
+void Store::TouchWatchedExisting(Shard& s, int db, int other_db) {
   for (auto& [watch_key, flags] : s.watched) {
     int key_db = 0;
     std::memcpy(&key_db, watch_key.data(), sizeof(int));
+    if (key_db != db) continue;
     std::string_view key = std::string_view(watch_key).substr(sizeof(int));
-    if (key_db != db || t.Find(HashKey(key, seed_), key) == nullptr) continue;
+    uint64_t hash = HashKey(key, seed_);
+    bool exists = s.tables[db].Find(hash, key) != nullptr ||
+                  (other_db >= 0 && s.tables[other_db].Find(hash, key) != nullptr);
+    if (!exists) continue;
     for (WatchFlag* f : flags) f->dirty.store(true, std::memory_order_relaxed);
   }
 }
@@ -806,8 +809,9 @@ void Store::SwapDb(int a, int b) {
   LockAll();
   for (size_t i = 0; i < kShards; ++i) {
     if (!shards_[i].watched.empty()) {
-      TouchWatchedExisting(shards_[i], a);
-      TouchWatchedExisting(shards_[i], b);
+      // A key watched in a changes if it is in a (it goes) or in b (it arrives).
+      TouchWatchedExisting(shards_[i], a, b);
+      TouchWatchedExisting(shards_[i], b, a);
     }
     shards_[i].tables[a].Swap(shards_[i].tables[b]);
   }

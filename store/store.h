@@ -496,8 +496,9 @@ class Store {
   }
   // Sets the flags watching key in db of shard s (lock held).
   static void TouchWatched(Shard& s, int db, std::string_view key);
-  // Sets the flags of watched keys of db that exist in shard s (FLUSHDB, SWAPDB; all held).
-  void TouchWatchedExisting(Shard& s, int db);
+  // Sets the flags of keys watched in db that exist in shard s's db, or in its other_db when
+  // given (SWAPDB brings other_db's keys in); FLUSHDB, FLUSHALL, SWAPDB, all shards held.
+  void TouchWatchedExisting(Shard& s, int db, int other_db = -1);
 
   // Runs while the shard locks are still held (declared after the lock): appends the
   // thread's pending effects to the journal and stamps the shards, or records the shards'

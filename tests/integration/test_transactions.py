@@ -56,6 +56,21 @@ class TestTransactions(ServerTestCase):
                 pipe.execute()
         self.assertEqual(self.r.get("k"), b"changed")
 
+    def test_swapdb_fails_exec_when_the_watched_key_arrives_from_the_other_db(self):
+        # The key exists only in db 1: SWAPDB brings it into the watched db 0.
+        self.r.execute_command("SELECT", 1)
+        self.r.set("w", "from-db1")
+        self.r.execute_command("SELECT", 0)
+        with self.r.pipeline() as pipe:
+            pipe.watch("w")
+            self.server.client().swapdb(0, 1)
+            pipe.multi()
+            pipe.set("other", "x")
+            with self.assertRaises(redis.WatchError):
+                pipe.execute()
+        self.assertEqual(self.r.get("w"), b"from-db1")
+        self.assertIsNone(self.r.get("other"))
+
     def test_watch_fails_exec_when_the_key_expires(self):
         self.r.set("k", "v", px=50)
         with self.r.pipeline() as pipe:
