@@ -13,9 +13,12 @@ Lua <-> RESP conversions are compared; --small-encodings lowers the encoding thr
 both servers so that conversions happen after a few elements.
 
 Differences accepted on purpose (README, "Where cairn differs on purpose") are not reported:
-OBJECT ENCODING and REFCOUNT, a big sorted set's -0 score, BITFIELD OVERFLOW FAIL growth,
-lex ranges over members of different scores (unspecified), and SORT after Redis reads a stale
-errno from an earlier strtod (a Redis bug that makes it refuse numbers it accepted before).
+OBJECT ENCODING and REFCOUNT, BITFIELD OVERFLOW FAIL growth, lex ranges over members of
+different scores (unspecified), and SORT after Redis reads a stale errno from an earlier strtod
+(a Redis bug that makes it refuse numbers it accepted before).
+
+The grammar and the RESP connection are tests/integration/command_grammar.py, which the
+kill -9 replay test (test_replay_random.py) draws from too.
 
 Usage (both servers started by you, with persistence off):
     cairn-server --port 7001 --save "" &  redis-server --port 7002 --save "" &
@@ -35,16 +38,7 @@ from command_grammar import (GRAMMAR, LUA_WRAPPERS, NOT_IN_LUA, SMALL_ENCODINGS,
 
 # ---- comparison ---------------------------------------------------------------------------
 
-def without_signed_zero(reply):
-    if reply == b'-0':
-        return b'0'
-    if isinstance(reply, list):
-        return [without_signed_zero(x) for x in reply]
-    return reply
-
-
 def normalized(cmd, reply):
-    reply = without_signed_zero(reply)
     if cmd[0] in UNORDERED and isinstance(reply, list):
         return sorted(reply, key=repr)
     return reply

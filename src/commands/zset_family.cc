@@ -102,8 +102,7 @@ void WriteScoredList(resp::Writer& w, const ScoredList& items, bool withscores) 
 
 store::ObjRef BuildZSet(const ScoredList& items) {
   auto* z = new store::ZSet();
-  // + 0.0 turns -0 into 0, as ZADD does: Redis's listpack keeps -0 as the integer 0.
-  for (const auto& [member, score] : items) z->Append(member, score + 0.0);
+  for (const auto& [member, score] : items) z->Append(member, score);
   return store::ObjRef(z);
 }
 

@@ -196,7 +196,7 @@ bool DecodeZSet(uint8_t type, std::string_view* in, ObjRef* out) {
     double score = 0;
     if (!ReadRdbString(in, &member)) return false;
     bool ok = type == kTypeZSet2 ? ReadBinaryDouble(in, &score) : ReadOldDouble(in, &score);
-    if (!ok || !zset->Set(member, score)) return false;
+    if (!ok || !zset->Load(member, score)) return false;
   }
   return zset->size() > 0;
 }

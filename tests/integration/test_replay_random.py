@@ -8,7 +8,8 @@ everything a client can see, kills the server with SIGKILL, restarts it on the s
 directory and reads again: both readings must be equal. Then once more, so a log the
 restarted server appended to is replayed too. Variants take a snapshot midway (SAVE: the
 restart loads it and replays only the log after it) and lower the encoding thresholds (so
-collections convert back and forth during the history).
+collections convert during the history), the latter with a snapshot midway and one at the
+end, so that the first restart loads every key from a snapshot.
 
 What is read per key, in databases 0 and 1: TYPE, PEXPIRETIME, the value through ordinary
 commands, and for streams the counters and consumer-group state XINFO and XPENDING show
@@ -107,7 +108,8 @@ def differences(before, after):
 
 class ReplayRandomTestCase(DurabilityTestCase):
     extra_args = ()
-    snapshot_midway = False
+    snapshot_midway = False  # SAVE at a random step of the history
+    snapshot_at_end = False  # SAVE after it: the restart then loads every key from it
 
     def send_history(self, port, seed):
         """Sends the seed's commands; returns them (for a failure message)."""
@@ -139,6 +141,8 @@ class ReplayRandomTestCase(DurabilityTestCase):
             history.append(cmd)
             conn.call(cmd)
         conn.call(["DISCARD"])  # a transaction still open would be lost anyway
+        if self.snapshot_at_end:
+            self.assertEqual(conn.call(["SAVE"]), b"OK")
         conn.sock.close()
         grammar.use_keys(grammar.DEFAULT_KEYS)
         random.setstate(rng_state)
@@ -180,7 +184,10 @@ class TestRandomHistoriesWithSnapshot(ReplayRandomTestCase):
 
 
 class TestRandomHistoriesSmallEncodings(ReplayRandomTestCase):
-    # The grammar's thresholds as startup options, so the restarted server converts alike.
+    # The grammar's thresholds as startup options, so the restarted server converts alike;
+    # with snapshots too, which hold collections in both representations.
+    snapshot_midway = True
+    snapshot_at_end = True
     extra_args = tuple("--" + a if i % 2 == 0 else a
                        for i, a in enumerate(grammar.SMALL_ENCODINGS))
 

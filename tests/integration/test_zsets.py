@@ -64,6 +64,69 @@ class TestLeaderboard(ServerTestCase):
         self.assertEqual(self.r.zrange("big", 0, 0, withscores=True), [(b"m01000", 1000.0)])
 
 
+class TestNegativeZero(ServerTestCase):
+    """A -0 score, as Redis keeps it: its skiplist form keeps the sign, its listpack form
+    stores 0, and a set that is built or loaded whole (…STORE, RESTORE) is a skiplist until
+    it is complete."""
+
+    def setUp(self):
+        super().setUp()
+        self.conn = self.server.raw_connection()
+
+    def command(self, *args):
+        return self.conn.command(*args).to_py()
+
+    def score(self, key, member):
+        return self.command("ZSCORE", key, member)
+
+    def scores(self, key):
+        return self.command("ZRANGE", key, 0, -1, "WITHSCORES")
+
+    def set_listpack_entries(self, n):
+        self.r.config_set("zset-max-listpack-entries", n)
+
+    def tearDown(self):
+        self.conn.close()
+        self.set_listpack_entries(128)
+        super().tearDown()
+
+    def test_a_skiplist_keeps_minus_zero_and_a_listpack_stores_zero(self):
+        self.r.zadd("small", {"m": "-0"})
+        self.assertEqual(self.score("small", "m"), b"0")
+        self.set_listpack_entries(1)
+        self.r.zadd("big", {"a": 1, "b": 2})
+        self.assertEqual(self.r.object("encoding", "big"), b"skiplist")
+        self.r.zadd("big", {"m": "-0"})
+        self.assertEqual(self.score("big", "m"), b"-0")
+        self.assertEqual(self.command("ZINCRBY", "big", "-0", "m"), b"-0")
+        # The small set grows into a skiplist: its member was stored as 0 and stays 0.
+        self.r.zadd("small", {"n": 1})
+        self.assertEqual(self.r.object("encoding", "small"), b"skiplist")
+        self.assertEqual(self.score("small", "m"), b"0")
+
+    def test_a_stored_result_keeps_minus_zero_when_it_is_a_skiplist(self):
+        self.set_listpack_entries(1)
+        self.r.zadd("z", {"a": 1, "b": 2, "m": "-0"})
+        self.assertEqual(self.r.zinterstore("d", {"z": "-0"}), 3)
+        # a: 1 x -0, b: 2 x -0 (the first members built, before the set outgrew a listpack)
+        self.assertEqual(self.scores("d"), [b"a", b"-0", b"b", b"-0", b"m", b"0"])
+        self.set_listpack_entries(128)
+        self.assertEqual(self.r.zinterstore("small", {"z": "-0"}), 3)
+        self.assertEqual(self.scores("small"), [b"a", b"0", b"b", b"0", b"m", b"0"])
+
+    def test_restore_keeps_minus_zero_as_a_skiplist_and_drops_it_as_a_listpack(self):
+        self.set_listpack_entries(1)
+        self.r.zadd("z", {"p": 1, "q": 2})  # a skiplist from the second member on
+        self.r.zadd("z", {"a": "-0", "b": "-0"})
+        payload = self.r.dump("z")
+        self.r.restore("big", 0, payload)
+        self.assertEqual(self.scores("big"), [b"a", b"-0", b"b", b"-0", b"p", b"1", b"q", b"2"])
+        self.set_listpack_entries(128)
+        self.r.restore("small", 0, payload)
+        self.assertEqual(self.r.object("encoding", "small"), b"listpack")
+        self.assertEqual(self.scores("small"), [b"a", b"0", b"b", b"0", b"p", b"1", b"q", b"2"])
+
+
 class TestBlockingPop(ServerTestCase):
     def test_bzpopmin_is_served_by_a_zadd_from_another_connection(self):
         result = {}
@@ -141,6 +204,31 @@ class TestRestart(DurabilityTestCase):
         r.close()
         self.assertEqual(after, before)
         self.assertEqual(len(after["large"]), 395)
+
+    def test_minus_zero_in_a_skiplist_survives_snapshot_and_log(self):
+        if is_reference_redis():
+            self.skipTest("restarts a cairn data directory")
+        server = self.server("--zset-max-listpack-entries", "1").start()
+        r = server.client()
+        r.zadd("a", {"z": 1, "zz": 2})                   # skiplists from here on
+        r.zadd("b", {"z": 1, "zz": 2})
+        r.zadd("a", {"x": "-0", "y": "-0"})              # in the snapshot
+        r.save()
+        r.zadd("b", {"x": "-0", "y": "-0"})              # in the log
+        r.zinterstore("c", {"a": 1})                     # a stored result, in the log
+        raw = ["ZRANGE", None, 0, -1, "WITHSCORES"]
+        want = [b"x", b"-0", b"y", b"-0", b"z", b"1", b"zz", b"2"]
+        for key in "abc":
+            self.assertEqual(r.execute_command(*(raw[:1] + [key] + raw[2:]),
+                                               NEVER_DECODE=True), want)
+        r.close()
+        server.kill9()
+        server.start()
+        r = server.client()
+        for key in "abc":
+            self.assertEqual(r.execute_command(*(raw[:1] + [key] + raw[2:]),
+                                               NEVER_DECODE=True), want, key)
+        r.close()
 
 
 if __name__ == "__main__":

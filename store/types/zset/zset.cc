@@ -28,12 +28,19 @@ struct PackedEntry {
   size_t next;  // offset of the following entry
 };
 
-// Reads the entry at off of a well-formed packed buffer (or returns false).
-bool ReadPacked(std::string_view buf, size_t off, PackedEntry* e) {
+// The score a listpack shows: -0 reads as 0, as Redis's listpack stores -0 as the integer 0
+// (its skiplist keeps -0, and so does ours). A packed entry written by a bulk build may hold
+// -0 (see Append); every read but a bulk build's conversion goes through this.
+double ListpackScore(double score) { return score + 0.0; }
+
+// Reads the entry at off of a well-formed packed buffer (or returns false); keep_sign: the
+// stored score as it is, -0 included.
+bool ReadPacked(std::string_view buf, size_t off, PackedEntry* e, bool keep_sign = false) {
   codec::Decoder d(buf.substr(off));
   uint64_t bits = 0, len = 0;
   if (!d.U64(&bits) || !d.Varint(&len) || !d.Bytes(len, &e->member)) return false;
   std::memcpy(&e->score, &bits, sizeof(bits));
+  if (!keep_sign) e->score = ListpackScore(e->score);
   e->next = buf.size() - d.remaining();
   return true;
 }
@@ -88,7 +95,7 @@ ObjRef ZSet::Clone() const {
     copy->packed_ = packed_;
     copy->packed_count_ = packed_count_;
   } else {
-    copy->ConvertToSkipList();
+    copy->ConvertToSkipList(true);
     VisitRanks(0, size(), false, [&](std::string_view m, double s) { copy->Append(m, s); });
   }
   return ObjRef(copy);
@@ -96,8 +103,12 @@ ObjRef ZSet::Clone() const {
 
 void ZSet::Encode(std::string* out) const {
   codec::PutVarint(out, size());
-  if (!list_) {
-    out->append(packed_);
+  if (!list_) {  // as read: a -0 a bulk build left in a packed entry is written as 0
+    PackedEntry e;
+    for (size_t off = 0; off < packed_.size(); off = e.next) {
+      ReadPacked(packed_, off, &e);
+      PutPacked(out, e.member, e.score);
+    }
     return;
   }
   VisitRanks(0, size(), false, [&](std::string_view m, double s) { PutPacked(out, m, s); });
@@ -115,7 +126,7 @@ size_t ZSet::PackedFind(std::string_view member, double* score) const {
   return std::string::npos;
 }
 
-void ZSet::PackedInsert(std::string_view member, double score) {
+void ZSet::PackedInsert(std::string_view member, double score, bool keep_sign) {
   PackedEntry e;
   size_t off = 0;
   for (; off < packed_.size(); off = e.next) {
@@ -123,7 +134,7 @@ void ZSet::PackedInsert(std::string_view member, double score) {
     if (detail::ZLess(score, member, e.score, e.member)) break;
   }
   std::string entry;
-  PutPacked(&entry, member, score);
+  PutPacked(&entry, member, keep_sign ? score : ListpackScore(score));
   packed_.insert(off, entry);
   ++packed_count_;
 }
@@ -135,11 +146,11 @@ void ZSet::PackedErase(size_t offset) {
   --packed_count_;
 }
 
-void ZSet::ConvertToSkipList() {
+void ZSet::ConvertToSkipList(bool keep_sign) {
   auto list = std::make_unique<detail::ZSkipList>();
   PackedEntry e;
   for (size_t off = 0; off < packed_.size(); off = e.next) {
-    ReadPacked(packed_, off, &e);
+    ReadPacked(packed_, off, &e, keep_sign);
     list->Insert(e.member, e.score);
   }
   list_ = std::move(list);
@@ -174,21 +185,25 @@ bool ZSet::Rank(std::string_view member, size_t* rank) const {
   return false;
 }
 
-bool ZSet::Set(std::string_view member, double score) {
+bool ZSet::Set(std::string_view member, double score) { return Put(member, score, false); }
+
+bool ZSet::Load(std::string_view member, double score) { return Put(member, score, true); }
+
+bool ZSet::Put(std::string_view member, double score, bool keep_sign) {
   if (!list_) {
     double old = 0;
     size_t off = PackedFind(member, &old);
     if (off != std::string::npos) {
       if (old == score) return false;
       PackedErase(off);
-      PackedInsert(member, score);
+      PackedInsert(member, score, keep_sign);
       return false;
     }
     if (FitsListpack(packed_count_, member)) {
-      PackedInsert(member, score);
+      PackedInsert(member, score, keep_sign);
       return true;
     }
-    ConvertToSkipList();
+    ConvertToSkipList(keep_sign);
   }
   const detail::ZNode* n = list_->Find(member);
   if (n != nullptr) {
@@ -205,7 +220,7 @@ void ZSet::Append(std::string_view member, double score) {
     ++packed_count_;
     return;
   }
-  if (!list_) ConvertToSkipList();
+  if (!list_) ConvertToSkipList(true);
   list_->Insert(member, score);
 }
 
@@ -290,7 +305,7 @@ ObjRef DecodeZSetObject(std::string_view bytes) {
   size_t off = 0;
   for (uint64_t i = 0; i < count; ++i, off = e.next) {
     double existing = 0;
-    if (!ReadPacked(rest, off, &e) || std::isnan(e.score)) return ObjRef();
+    if (!ReadPacked(rest, off, &e, true) || std::isnan(e.score)) return ObjRef();
     if (!first && !detail::ZLess(prev_score, prev_member, e.score, e.member)) return ObjRef();
     // Order alone lets a member repeat under a higher score; the index would hold it twice.
     if (z->Score(e.member, &existing)) return ObjRef();

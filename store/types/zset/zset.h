@@ -57,8 +57,11 @@ class ZSet final : public Object {
   bool Score(std::string_view member, double* score) const;
   // The member's 0-based rank in ascending order; false when absent.
   bool Rank(std::string_view member, size_t* rank) const;
-  // Sets member's score, inserting it if absent; returns true when it was inserted.
+  // Sets member's score, inserting it if absent; returns true when it was inserted. A -0
+  // score is kept only in the skiplist form: the listpack form stores it as 0, as Redis's.
   bool Set(std::string_view member, double score);
+  // Set for a set being loaded in any order (RDB): it keeps -0 scores until the set is
+  // complete, as Redis builds a loaded set as a skiplist and converts it afterwards.
   // Removes member; returns whether it was there.
   bool Remove(std::string_view member);
   // How many elements have a score below `score` (or equal to it too, when or_equal).
@@ -75,15 +78,21 @@ class ZSet final : public Object {
   // missed or repeated).
   uint64_t Scan(uint64_t cursor, size_t count, ZVisitor visit) const;
 
+  bool Load(std::string_view member, double score);
+
   // Inserts an element known to sort after every present one (Decode, …STORE builders).
+  // As with Load, -0 is kept until the set is complete: a set still in listpack form reads
+  // it as 0, a set that became a skiplist keeps it, as Redis's …STORE results do.
   void Append(std::string_view member, double score);
 
  private:
   // Offset of member's listpack entry, or npos.
   size_t PackedFind(std::string_view member, double* score) const;
-  void PackedInsert(std::string_view member, double score);
+  bool Put(std::string_view member, double score, bool keep_sign);
+  void PackedInsert(std::string_view member, double score, bool keep_sign);
   void PackedErase(size_t offset);
-  void ConvertToSkipList();
+  // keep_sign: a bulk build's conversion, which carries -0 scores of packed entries over.
+  void ConvertToSkipList(bool keep_sign);
 
   std::string packed_;  // listpack entries (when list_ is null)
   size_t packed_count_ = 0;

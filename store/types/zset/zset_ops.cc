@@ -60,7 +60,6 @@ Result<ZAddResult> ZAdd(KeyHandle& h, std::span<const ZItem> items, const ZAddOp
       r->incr_done = true;
       r->incr_score = score;
     }
-    score += 0.0;  // stored, -0 becomes 0: Redis's listpack keeps -0 as the integer 0
     if (has_old && score == old) continue;
     if (e == nullptr) e = h.CreateObject(ObjRef(new ZSet()));
     if (z == nullptr) z = static_cast<ZSet*>(h.MutableObject(e));
