@@ -51,7 +51,7 @@ void* AllocateOrDie(size_t bytes) {
 }  // namespace
 
 Entry* Entry::Create(std::string_view key, Value&& value) {
-  if (Embeds(key.size(), value)) return CreateEmbedded(key, value.str.view(), value.grown);
+  if (Embeds(key.size(), value)) return CreateEmbedded(key, value.str.view(), value.form);
   CheckKeyLen(key.size());
   void* raw = AllocateOrDie(offsetof(Entry, key_bytes) + key.size());
   DetachEmbedded(&value);
@@ -61,12 +61,12 @@ Entry* Entry::Create(std::string_view key, Value&& value) {
   return e;
 }
 
-Entry* Entry::CreateEmbedded(std::string_view key, std::string_view bytes, bool grown) {
+Entry* Entry::CreateEmbedded(std::string_view key, std::string_view bytes, StringForm form) {
   CheckKeyLen(key.size());
   size_t at = EmbeddedOffset(key.size());
   void* raw = AllocateOrDie(at + Buffer::EmbeddedBytes(bytes.size()));
   Buffer* b = Buffer::Embed(static_cast<char*>(raw) + at, at, bytes);
-  Entry* e = new (raw) Entry{nullptr, 0, Value(BufRef(b), grown), 0, 1, 0};
+  Entry* e = new (raw) Entry{nullptr, 0, Value(BufRef(b), form), 0, 1, 0};
   e->key_len = static_cast<uint32_t>(key.size());
   if (!key.empty()) std::memcpy(e->key_bytes, key.data(), key.size());
   return e;

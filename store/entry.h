@@ -21,6 +21,16 @@ namespace cairn::store {
 // TYPE's name for each value type ("string", "list", ...).
 std::string_view TypeName(ValueType type);
 
+// How a string value was made. cairn keeps every string as bytes; Redis's object for it, and
+// so its OBJECT ENCODING and REFCOUNT, depend on the command that built it.
+enum class StringForm : uint8_t {
+  kAssigned,  // SET and most writes: "int" when it reads as an int64 (0..9999 shared), else
+              // "embstr" up to 44 bytes, else "raw"
+  kGrown,     // changed in place (APPEND, SETRANGE, SETBIT, PFADD) or built by BITOP: "raw"
+  kFloat,     // INCRBYFLOAT's text: "embstr" or "raw" by length, even when it reads as an int
+  kCopied,    // COPY's duplicate of a kAssigned string: as kAssigned, but never shared
+};
+
 // A key's value: a string buffer or a collection, one pointer wide (so an Entry stays 40
 // bytes). `type` says which member of the union is live: read `str` when it is kString and
 // `obj` otherwise. Either may be reassigned in place with one of its own kind (a new buffer,
@@ -28,27 +38,24 @@ std::string_view TypeName(ValueType type);
 // constructor, never writing `type` by hand.
 struct Value {
   ValueType type = ValueType::kString;
-  // Set when a string was produced by APPEND/SETRANGE (grown in place) or BITOP rather than
-  // assigned whole: OBJECT ENCODING then says "raw" whatever the bytes, as Redis does.
-  bool grown = false;
+  StringForm form = StringForm::kAssigned;  // kString only
   union {
     BufRef str;  // kString
     ObjRef obj;  // every other type
   };
 
   Value() : str() {}
-  explicit Value(BufRef s, bool grown_in_place = false)
-      : grown(grown_in_place), str(std::move(s)) {}
+  explicit Value(BufRef s, StringForm f = StringForm::kAssigned) : form(f), str(std::move(s)) {}
   // A collection; its type is the object's. o must not be empty.
   explicit Value(ObjRef o) : type(o->type()), obj(std::move(o)) {}
-  Value(const Value& other) : type(other.type), grown(other.grown) {
+  Value(const Value& other) : type(other.type), form(other.form) {
     if (is_string()) {
       new (&str) BufRef(other.str);
     } else {
       new (&obj) ObjRef(other.obj);
     }
   }
-  Value(Value&& other) noexcept : type(other.type), grown(other.grown) {
+  Value(Value&& other) noexcept : type(other.type), form(other.form) {
     if (is_string()) {
       new (&str) BufRef(std::move(other.str));
     } else {
@@ -110,7 +117,8 @@ struct Entry {
   // Allocates an entry of key holding a copy of bytes embedded in it (a string value;
   // EmbedsString(key.size(), bytes.size()) must hold): the one allocation a short SET makes.
   // next/expire/access are the caller's to set.
-  static Entry* CreateEmbedded(std::string_view key, std::string_view bytes, bool grown = false);
+  static Entry* CreateEmbedded(std::string_view key, std::string_view bytes,
+                               StringForm form = StringForm::kAssigned);
   static void Destroy(Entry* e);
   // Whether a string of value_len bytes is embedded in the entry of a key of key_len bytes.
   static bool EmbedsString(size_t key_len, size_t value_len) {

@@ -232,21 +232,21 @@ Entry* KeyHandle::PutEntry(UniqueEntry entry, int64_t expire_at_ms) {
 }
 
 void KeyHandle::PutRange(BufRef value, uint64_t offset, std::string_view patch) {
-  Insert(Value(std::move(value), /*grown_in_place=*/true), kKeepTtl);
+  Insert(Value(std::move(value), StringForm::kGrown), kKeepTtl);
   if (logging()) EffectBuffer::SetRange(db_, key_, offset, patch);
 }
 
 void KeyHandle::PatchRange(Entry* e, uint64_t offset, std::string_view patch) {
   Touch();
   BufRef::PatchAt(&e->value.str, static_cast<size_t>(offset), patch);
-  e->value.grown = true;
+  e->value.form = StringForm::kGrown;
   if (logging()) EffectBuffer::SetRange(db_, key_, offset, patch);
 }
 
 void KeyHandle::Append(Entry* e, std::string_view tail) {
   Touch();
   BufRef::AppendTo(&e->value.str, tail);
-  e->value.grown = true;
+  e->value.form = StringForm::kGrown;
   if (logging()) EffectBuffer::Append(db_, key_, tail);
 }
 
@@ -297,7 +297,10 @@ void KeyHandle::CopyTo(KeyHandle& target) {
   Entry* e = table().Find(hash_, key_);
   // Strings are immutable buffers, so sharing the buffer is a complete copy; a collection is
   // shared copy-on-write (MutableObject clones it before either key changes it).
-  target.Insert(e->value, e->expire_at_ms, /*created=*/true);
+  Value copy = e->value;
+  // Redis duplicates the object: an integer copy is its own, not one of the shared 0..9999.
+  if (copy.is_string() && copy.form == StringForm::kAssigned) copy.form = StringForm::kCopied;
+  target.Insert(std::move(copy), e->expire_at_ms, /*created=*/true);
   if (logging()) EffectBuffer::Copy(db_, key_, target.key_, target.db_);
 }
 

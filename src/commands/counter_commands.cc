@@ -81,7 +81,8 @@ void CmdIncrByFloat(CommandContext& ctx) {
     return BufRef::Copy({text, resp::FormatLongDouble(sum, text)});
   };
   Result<BufRef> r = ctx.server.store.Access(
-      ctx.db(), ctx.args[1], [&](KeyHandle& h) { return store::StringUpdate(h, add); });
+      ctx.db(), ctx.args[1],
+      [&](KeyHandle& h) { return store::StringUpdate(h, add, store::StringForm::kFloat); });
   if (r.ok()) NotifyKey(ctx, kNotifyString, "incrbyfloat", ctx.args[1]);
   if (!ReplyStatus(ctx, r.status())) ctx.reply.WriteBulk(r->view());
 }

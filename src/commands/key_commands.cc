@@ -458,12 +458,15 @@ struct ObjectInfo {
   bool lfu = false;  // the stamp is an LFU counter (access_stamp.h)
 };
 
-// Redis's encoding names, derived from the value since cairn stores every string as bytes:
-// a canonical int64 is "int", a short never-grown string "embstr", anything else "raw".
+// Redis's encoding names, derived from the bytes and how they were made (store::StringForm),
+// since cairn stores every string as bytes.
 std::string_view StringEncoding(const Value& v, int64_t* int_value) {
   std::string_view bytes = v.str.view();
-  if (v.grown) return "raw";
-  if (bytes.size() <= 20 && resp::ParseInt64(bytes, int_value)) return "int";
+  if (v.form == store::StringForm::kGrown) return "raw";
+  if (v.form != store::StringForm::kFloat && bytes.size() <= 20 &&
+      resp::ParseInt64(bytes, int_value)) {
+    return "int";
+  }
   return bytes.size() <= 44 ? "embstr" : "raw";
 }
 
@@ -472,7 +475,8 @@ std::string_view EncodingOf(const Value& v, bool* small_int) {
   switch (v.type) {
     case ValueType::kString: {
       std::string_view encoding = StringEncoding(v, &int_value);
-      *small_int = encoding == "int" && int_value >= 0 && int_value < 10000;
+      *small_int = encoding == "int" && v.form == store::StringForm::kAssigned &&
+                   int_value >= 0 && int_value < 10000;
       return encoding;
     }
     default:

@@ -487,6 +487,19 @@ class TestObject(KeysTestCase):
         self.r.incr("n")
         self.assertReply(["OBJECT", "ENCODING", "n"], "$", b"int")
 
+    def test_incrbyfloat_text_stays_embstr_even_when_it_reads_as_an_integer(self):
+        self.r.set("f", "1.5")
+        self.assertEqual(self.r.incrbyfloat("f", 0.5), 2.0)
+        self.assertReply(["OBJECT", "ENCODING", "f"], "$", b"embstr")
+        self.assertReply(["OBJECT", "REFCOUNT", "f"], ":", 1)
+
+    def test_copy_of_a_small_integer_is_not_shared(self):
+        self.r.set("i", "5")
+        self.assertTrue(self.r.copy("i", "j"))
+        self.assertReply(["OBJECT", "ENCODING", "j"], "$", b"int")
+        self.assertReply(["OBJECT", "REFCOUNT", "j"], ":", 1)
+        self.assertReply(["OBJECT", "REFCOUNT", "i"], ":", 2147483647)
+
     def test_missing_key_is_null(self):
         for sub in ("ENCODING", "IDLETIME", "REFCOUNT"):
             with self.subTest(sub=sub):

@@ -753,6 +753,25 @@ TEST_CASE("OBJECT REFCOUNT reports Redis's shared integers 0 to 9999") {
   CHECK(lru.Cmd("OBJECT REFCOUNT small") == ":1");
 }
 
+TEST_CASE("OBJECT follows how Redis built the string: INCRBYFLOAT's text, COPY's duplicate") {
+  InProcess t;
+  t.Cmd("SET f 1.5");
+  CHECK(t.Cmd("INCRBYFLOAT f 0.5") == "2");
+  CHECK(t.Cmd("OBJECT ENCODING f") == "embstr");  // text, even though it reads as an integer
+  CHECK(t.Cmd("OBJECT REFCOUNT f") == ":1");
+  CHECK(t.Cmd("INCR f") == ":3");
+  CHECK(t.Cmd("OBJECT ENCODING f") == "int");
+  t.Cmd("SET i 5");
+  t.Cmd("COPY i j");
+  CHECK(t.Cmd("OBJECT ENCODING j") == "int");
+  CHECK(t.Cmd("OBJECT REFCOUNT j") == ":1");  // a copy, not the shared 5
+  CHECK(t.Cmd("OBJECT REFCOUNT i") == ":2147483647");
+  t.Cmd("SET s abc");
+  t.Cmd("APPEND s d");
+  t.Cmd("COPY s s2");
+  CHECK(t.Cmd("OBJECT ENCODING s2") == "raw");
+}
+
 TEST_CASE("OBJECT HELP is an array of status lines") {
   InProcess t;
   std::string help = t.Cmd("OBJECT HELP");

@@ -171,7 +171,7 @@ Result<BitOpResult> BitOp(KeyHandle& dest, std::span<KeyHandle> sources, BitOpKi
       for (size_t i = 0; i < v.size(); ++i) out[i] ^= v[i];
     }
   }
-  dest.Put(StringValue(BufRef(buf), /*grown=*/true), 0);  // Redis builds the result raw
+  dest.Put(StringValue(BufRef(buf), StringForm::kGrown), 0);  // Redis builds the result raw
   return r;
 }
 

@@ -48,7 +48,7 @@ void Install(KeyHandle& h, Entry* e, const std::string& updated) {
       return;
     }
   }
-  h.Put(StringValue(BufRef::Copy(updated), true), e != nullptr ? kKeepTtl : 0);
+  h.Put(StringValue(BufRef::Copy(updated), StringForm::kGrown), e != nullptr ? kKeepTtl : 0);
 }
 
 // Whether adding the elements may change the HLL. Most adds to a well-filled HLL change no

@@ -184,11 +184,11 @@ Result<StringSlice> StringGetRange(KeyHandle& h, int64_t start, int64_t end) {
   return slice;
 }
 
-Result<BufRef> StringUpdate(KeyHandle& h, StringUpdateFn update) {
+Result<BufRef> StringUpdate(KeyHandle& h, StringUpdateFn update, StringForm form) {
   Result<const BufRef*> found = FindAs<BufRef>(h);
   if (!found.ok()) return found.TakeStatus();
   Result<BufRef> next = update(*found);
-  if (next.ok()) h.Put(StringValue(*next), kKeepTtl);
+  if (next.ok()) h.Put(StringValue(*next, form), kKeepTtl);
   return next;
 }
 

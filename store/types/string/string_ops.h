@@ -32,10 +32,9 @@
 
 namespace cairn::store {
 
-// A string value; `grown` marks strings Redis holds raw whatever their bytes (OBJECT ENCODING
-// "raw"): grown by APPEND/SETRANGE, or built by BITOP.
-inline Value StringValue(BufRef bytes, bool grown = false) {
-  return Value(std::move(bytes), grown);
+// A string value; form says how it was made (OBJECT ENCODING, entry.h).
+inline Value StringValue(BufRef bytes, StringForm form = StringForm::kAssigned) {
+  return Value(std::move(bytes), form);
 }
 
 // GET: a reference to the key's value; a null BufRef when the key is missing.
@@ -133,9 +132,10 @@ Result<StringSlice> StringGetRange(KeyHandle& h, int64_t start, int64_t end);
 
 // INCRBY, INCRBYFLOAT...: update receives the current value (nullptr when the key is missing)
 // and returns the new one, or why not (kNotInteger, kOverflow, kNotFloat, kNaN...: nothing
-// changes). The new value is installed with the key's TTL kept and returned. The number
-// syntax is the caller's: Redis's rules live with the protocol (resp/number.h).
+// changes). The new value is installed, as form, with the key's TTL kept and returned. The
+// number syntax is the caller's: Redis's rules live with the protocol (resp/number.h).
 using StringUpdateFn = detail::FunctionRef<Result<BufRef>(const BufRef* current)>;
-Result<BufRef> StringUpdate(KeyHandle& h, StringUpdateFn update);
+Result<BufRef> StringUpdate(KeyHandle& h, StringUpdateFn update,
+                            StringForm form = StringForm::kAssigned);
 
 }  // namespace cairn::store
