@@ -6,7 +6,9 @@ Each seed starts from FLUSHALL on both servers and sends `--steps` commands draw
 grammar over four keys, with values, numbers, scores, stream IDs and options chosen to hit
 edge cases (overflow, signed zero, bad syntax, wrong types, empty ranges). Replies are
 compared after removing what is unordered by nature (SMEMBERS, KEYS, HGETALL, SORT BY nosort,
-SET members in RESP3) or time-dependent (TTLs within 2 s, XADD's * IDs, XINFO). MULTI/EXEC
+SET members in RESP3) or time-dependent (TTLs within 2 s, XADD's * IDs, XINFO); a whole
+SCAN-family iteration is compared as the set of what it returned, and a random pick
+(SRANDMEMBER, HRANDFIELD, ZRANDMEMBER, SPOP, RANDOMKEY) by its shape. MULTI/EXEC
 replies are compared command by command. --resp 3 compares RESP3 reply types too (map, set,
 double, null); --lua wraps a third of the commands in EVAL "redis.pcall(...)" so that the
 Lua <-> RESP conversions are compared; --small-encodings lowers the encoding thresholds on
@@ -34,8 +36,8 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir,
                                 'tests', 'integration'))
-from command_grammar import (GRAMMAR, LUA_WRAPPERS, NOT_IN_LUA, SMALL_ENCODINGS,  # noqa: E402
-                             UNORDERED, Connection)
+from command_grammar import (GRAMMAR, LUA_WRAPPERS, NOT_IN_LUA, RANDOM,  # noqa: E402
+                             SMALL_ENCODINGS, UNORDERED, Connection, scan_all)
 
 # ---- comparison ---------------------------------------------------------------------------
 
@@ -45,11 +47,32 @@ def normalized(cmd, reply):
     return reply
 
 
+def shape(reply):
+    """What a random pick shows of itself: nil, an error's text, a count of elements."""
+    if isinstance(reply, list):
+        return ('elements', len(reply))
+    if isinstance(reply, tuple) and reply[0] in ('set', 'map'):
+        return (reply[0], len(reply[1]))
+    if isinstance(reply, str) or reply is None or isinstance(reply, int):
+        return reply
+    return 'one element'
+
+
+def random_verdict(cmd, a, b):
+    if shape(a) != shape(b):
+        return 'differ'
+    if cmd[0] == 'SPOP' and a != b:  # different members popped: the sets differ from here
+        return 'same' if isinstance(a, list) and sorted(a) == sorted(b) else 'part'
+    return 'same'
+
+
 def verdict(cmd, ours, theirs):
     """'same', 'differ', or 'part' for an accepted difference after which the two keyspaces
     differ (the seed stops there)."""
     a, b = normalized(cmd, ours), normalized(cmd, theirs)
     name = cmd[0]
+    if name in RANDOM:
+        return random_verdict(cmd, a, b)
     if name == 'XINFO' or 'BYLEX' in cmd or name in ('ZRANGEBYLEX', 'ZLEXCOUNT'):
         return 'same'
     if name == 'OBJECT' and (cmd[1] in ('FREQ', 'REFCOUNT') or
@@ -104,6 +127,13 @@ def run_seed(seed, args):
         if cmd[0] == 'DUMP-RESTORE':
             if queued is None and (bad := compare_dump(conns, cmd[1])) is not None:
                 return history + [['DUMP', cmd[1]], ('RESTORE of each other', bad)]
+            continue
+        if cmd[0] == 'SCAN-ALL':
+            if queued is None:
+                history.append(cmd)
+                ours, theirs = (scan_all(c, cmd) for c in conns)
+                if ours != theirs:
+                    return history + [('cairn', ours), ('redis', theirs)]
             continue
         history.append(cmd)
         ours, theirs = (c.call(cmd) for c in conns)

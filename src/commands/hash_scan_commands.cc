@@ -1,10 +1,7 @@
 // src/commands/hash_scan_commands.cc — the hash family's sampling and iteration: HRANDFIELD
 // (one field, distinct fields, or picks with repeats) and HSCAN (cursor, MATCH, COUNT).
 #include <algorithm>
-#include <cerrno>
-#include <charconv>
 #include <cstdint>
-#include <cstdlib>
 #include <string>
 #include <string_view>
 #include <unordered_set>
@@ -14,6 +11,7 @@
 #include "resp/number.h"
 #include "src/base/glob.h"
 #include "src/commands/hash_family.h"
+#include "src/commands/scan_args.h"
 #include "src/exec/command_table.h"
 #include "src/exec/errors.h"
 #include "src/exec/reply.h"
@@ -141,78 +139,26 @@ void CmdHRandField(CommandContext& ctx) {
 
 // ---- HSCAN -------------------------------------------------------------------------------
 
-// The cursor as Redis reads it (strtoul): digits with an optional sign, nothing else.
-bool ParseCursor(std::string_view arg, uint64_t* cursor) {
-  std::string text(arg);
-  if (text.empty() || text[0] == ' ' || (text[0] >= '\t' && text[0] <= '\r')) return false;
-  char* end = nullptr;
-  errno = 0;
-  *cursor = std::strtoull(text.c_str(), &end, 10);
-  return *end == '\0' && errno != ERANGE;
-}
-
-struct ScanArgs {
-  std::string_view pattern;  // empty: every field
-  size_t count = 10;
-  std::string_view error;  // the reply when the options are bad
-};
-
-// Options after the cursor. Errors are reported only when the key holds a hash, as Redis
-// parses them after the lookup.
-ScanArgs ParseScanArgs(CommandContext& ctx) {
-  ScanArgs a;
-  for (size_t i = 3; i < ctx.args.size(); i += 2) {
-    std::string_view opt = ctx.args[i];
-    int64_t count = 0;
-    if (i + 1 >= ctx.args.size()) {
-      a.error = errors::kSyntax;
-    } else if (EqualsIgnoreCase(opt, "count")) {
-      if (!resp::ParseInt64(ctx.args[i + 1], &count)) {
-        a.error = errors::kNotInteger;
-      } else if (count < 1) {
-        a.error = errors::kSyntax;
-      } else {
-        a.count = static_cast<size_t>(count);
-      }
-    } else if (EqualsIgnoreCase(opt, "match")) {
-      a.pattern = ctx.args[i + 1] == "*" ? std::string_view() : ctx.args[i + 1];
-    } else {
-      a.error = errors::kSyntax;
-    }
-    if (!a.error.empty()) return a;
-  }
-  return a;
-}
-
-void WriteScanReply(CommandContext& ctx, uint64_t next,
-                    const std::vector<std::string_view>& items) {
-  char text[24];
-  char* end = std::to_chars(text, text + sizeof(text), next).ptr;
-  ctx.reply.WriteArrayLen(2);
-  ctx.reply.WriteBulk({text, static_cast<size_t>(end - text)});
-  ctx.reply.WriteArrayLen(static_cast<int64_t>(items.size()));
-  for (std::string_view s : items) ctx.reply.WriteBulk(s);
-}
-
 void CmdHScan(CommandContext& ctx) {
-  uint64_t cursor = 0;
-  if (!ParseCursor(ctx.args[2], &cursor)) {
-    ctx.reply.WriteError(errors::kInvalidCursor);
-    return;
-  }
-  ScanArgs a = ParseScanArgs(ctx);
+  ScanArgs a;
+  if (!ParseScan(ctx, 2, /*allow_type=*/false, &a)) return;
   ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
     const HashObject* hash = nullptr;
     if (!ReadOrReply(ctx, h, &hash)) return;
-    std::vector<std::string_view> items;
-    if (hash == nullptr) return WriteScanReply(ctx, 0, items);
+    if (hash == nullptr) {
+      WriteScanHead(ctx, 0);
+      return ctx.reply.WriteArrayLen(0);
+    }
     if (!a.error.empty()) return ctx.reply.WriteError(a.error);
-    uint64_t next = hash->Scan(cursor, a.count, [&](std::string_view f, std::string_view v) {
+    std::vector<std::string_view> items;
+    uint64_t next = hash->Scan(a.cursor, a.count, [&](std::string_view f, std::string_view v) {
       if (!a.pattern.empty() && !GlobMatch(a.pattern, f)) return;
       items.push_back(f);
       items.push_back(v);
     });
-    WriteScanReply(ctx, next, items);  // the views are still valid: the lock is held
+    WriteScanHead(ctx, next);  // the views are still valid: the lock is held
+    ctx.reply.WriteArrayLen(static_cast<int64_t>(items.size()));
+    for (std::string_view s : items) ctx.reply.WriteBulk(s);
   });
 }
 

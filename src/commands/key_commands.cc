@@ -5,10 +5,6 @@
 // Commands touching several keys (DEL a b, RENAME, COPY ... DB n, MOVE) lock all their shards
 // at once through Store::AccessMany: another thread never sees a key half renamed or moved.
 #include <algorithm>
-#include <cctype>
-#include <cerrno>
-#include <charconv>
-#include <cstdlib>
 #include <iterator>
 #include <optional>
 #include <string>
@@ -19,6 +15,7 @@
 #include "src/base/glob.h"
 #include "src/commands/expire_time.h"
 #include "src/commands/help_reply.h"
+#include "src/commands/scan_args.h"
 #include "src/exec/command_table.h"
 #include "src/exec/errors.h"
 #include "src/exec/notify.h"
@@ -374,67 +371,18 @@ void CmdKeys(CommandContext& ctx) {
   ReplyKeys(ctx, keys);
 }
 
-// The cursor is read as Redis reads it (strtoul): a leading '+' or '-' is accepted, spaces,
-// trailing bytes and values past 2^64-1 are not.
-bool ParseScanCursor(CommandContext& ctx, std::string_view arg, uint64_t* cursor) {
-  std::string text(arg);
-  char* end = nullptr;
-  errno = 0;
-  *cursor = std::strtoull(text.c_str(), &end, 10);
-  bool ok = (text.empty() || !std::isspace(static_cast<unsigned char>(text[0]))) && *end == '\0' &&
-            errno != ERANGE;
-  if (!ok) ctx.reply.WriteError(kInvalidCursor);
-  return ok;
-}
-
-struct ScanOptions {
-  std::string_view pattern = "*";
-  int64_t count = 10;
-  std::string_view type;  // empty: any type
-};
-
-bool ParseScanOptions(CommandContext& ctx, ScanOptions* o) {
-  for (size_t i = 2; i < ctx.args.size(); i += 2) {
-    std::string_view opt = ctx.args[i];
-    if (i + 1 >= ctx.args.size()) {
-      ctx.reply.WriteError(errors::kSyntax);
-      return false;
-    }
-    if (EqualsIgnoreCase(opt, "count")) {
-      if (!ArgToInt64(ctx, ctx.args[i + 1], &o->count)) return false;
-      if (o->count < 1) {
-        ctx.reply.WriteError(errors::kSyntax);
-        return false;
-      }
-    } else if (EqualsIgnoreCase(opt, "match")) {
-      o->pattern = ctx.args[i + 1];
-    } else if (EqualsIgnoreCase(opt, "type")) {
-      o->type = ctx.args[i + 1];
-    } else {
-      ctx.reply.WriteError(errors::kSyntax);
-      return false;
-    }
-  }
-  return true;
-}
-
 // COUNT is how many hash buckets to visit, as in Redis: a hint, not a number of keys.
 void CmdScan(CommandContext& ctx) {
-  uint64_t cursor = 0;
-  ScanOptions o;
-  if (!ParseScanCursor(ctx, ctx.args[1], &cursor) || !ParseScanOptions(ctx, &o)) return;
-  bool all = o.pattern == "*";
+  ScanArgs a;
+  if (!ParseScan(ctx, 1, /*allow_type=*/true, &a)) return;
+  if (!a.error.empty()) return ctx.reply.WriteError(a.error);
   std::vector<std::string> keys;
-  uint64_t next =
-      ctx.server.store.Scan(ctx.db(), cursor, static_cast<size_t>(o.count), [&](const Entry& e) {
-        if (!all && !GlobMatch(o.pattern, e.key())) return;
-        if (!o.type.empty() && !EqualsIgnoreCase(o.type, store::TypeName(e.value.type))) return;
-        keys.emplace_back(e.key());
-      });
-  char text[24];
-  char* end = std::to_chars(text, text + sizeof(text), next).ptr;
-  ctx.reply.WriteArrayLen(2);
-  ctx.reply.WriteBulk({text, static_cast<size_t>(end - text)});
+  uint64_t next = ctx.server.store.Scan(ctx.db(), a.cursor, a.count, [&](const Entry& e) {
+    if (!a.pattern.empty() && !GlobMatch(a.pattern, e.key())) return;
+    if (!a.type.empty() && !EqualsIgnoreCase(a.type, store::TypeName(e.value.type))) return;
+    keys.emplace_back(e.key());
+  });
+  WriteScanHead(ctx, next);
   ReplyKeys(ctx, keys);
 }
 

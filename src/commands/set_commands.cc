@@ -5,13 +5,11 @@
 // Each command parses its arguments, runs one store operation (store/types/set/set_ops.h) under the
 // key's shard lock, and writes its reply while the lock is held (the set's members are copied
 // into the reply writer). RESP3 clients get a set type (~) where Redis replies with a set.
-#include <cerrno>
-#include <charconv>
-#include <cstdlib>
 #include <string>
 #include <vector>
 
 #include "src/base/glob.h"
+#include "src/commands/scan_args.h"
 #include "src/commands/set_family.h"
 #include "src/exec/command_table.h"
 #include "src/exec/errors.h"
@@ -103,8 +101,9 @@ void CmdSPop(CommandContext& ctx) {
   }
   bool with_count = ctx.args.size() == 3;
   int64_t count = 1;
-  if (with_count && !ArgToInt64Range(ctx, ctx.args[2], 0, INT64_MAX, errors::kMustBePositive,
-                                     &count)) {
+  // Not an integer either gets "must be positive", as Redis's count parsing says for both.
+  if (with_count && !ArgToInt64InRange(ctx, ctx.args[2], 0, INT64_MAX, errors::kMustBePositive,
+                                       &count)) {
     return;
   }
   std::vector<std::string> popped;
@@ -160,47 +159,20 @@ void CmdSMove(CommandContext& ctx) {
   });
 }
 
-// Redis reads the cursor with strtoul: a sign is accepted; spaces, trailing bytes and values
-// past 2^64-1 are not.
-bool ParseCursor(CommandContext& ctx, std::string_view arg, uint64_t* cursor) {
-  std::string text(arg);
-  char* end = nullptr;
-  errno = 0;
-  *cursor = std::strtoull(text.c_str(), &end, 10);
-  if (!text.empty() && text[0] != ' ' && *end == '\0' && errno != ERANGE) return true;
-  ctx.reply.WriteError(errors::kInvalidCursor);
-  return false;
-}
-
 // SSCAN key cursor [MATCH pattern] [COUNT count]: COUNT is a number of table slots, a hint.
 void CmdSScan(CommandContext& ctx) {
-  uint64_t cursor = 0;
-  if (!ParseCursor(ctx, ctx.args[2], &cursor)) return;
-  std::string_view pattern = "*";
-  int64_t count = 10;
-  for (size_t i = 3; i < ctx.args.size(); i += 2) {
-    bool has_value = i + 1 < ctx.args.size();
-    if (has_value && EqualsIgnoreCase(ctx.args[i], "match")) {
-      pattern = ctx.args[i + 1];
-    } else if (has_value && EqualsIgnoreCase(ctx.args[i], "count")) {
-      if (!ArgToInt64(ctx, ctx.args[i + 1], &count)) return;
-      if (count < 1) return ctx.reply.WriteError(errors::kSyntax);
-    } else {
-      return ctx.reply.WriteError(errors::kSyntax);
-    }
-  }
+  ScanArgs a;
+  if (!ParseScan(ctx, 2, /*allow_type=*/false, &a)) return;
   ReadSet(ctx, ctx.args[1], [&](const SetObject* set) {
+    if (set != nullptr && !a.error.empty()) return ctx.reply.WriteError(a.error);
     std::vector<std::string> found;
     uint64_t next = 0;
     if (set != nullptr) {
-      next = set->Scan(cursor, static_cast<size_t>(count), [&](std::string_view m) {
-        if (pattern == "*" || GlobMatch(pattern, m)) found.emplace_back(m);
+      next = set->Scan(a.cursor, a.count, [&](std::string_view m) {
+        if (a.pattern.empty() || GlobMatch(a.pattern, m)) found.emplace_back(m);
       });
     }
-    char text[24];
-    char* end = std::to_chars(text, text + sizeof(text), next).ptr;
-    ctx.reply.WriteArrayLen(2);
-    ctx.reply.WriteBulk({text, static_cast<size_t>(end - text)});
+    WriteScanHead(ctx, next);
     ReplyMembers(ctx, found, false);
   });
 }

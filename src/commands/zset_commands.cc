@@ -7,7 +7,6 @@
 // operation under the key's shard lock (store/types/zset/zset_ops.h logs what changed) and writes the
 // reply from inside the lock, where the members it copies are still valid.
 #include <algorithm>
-#include <cstdlib>
 #include <random>
 #include <string>
 #include <unordered_set>
@@ -15,6 +14,7 @@
 
 #include "resp/number.h"
 #include "src/base/glob.h"
+#include "src/commands/scan_args.h"
 #include "src/commands/zset_family.h"
 #include "src/exec/command_table.h"
 #include "src/exec/errors.h"
@@ -267,41 +267,20 @@ void CmdZRandMember(CommandContext& ctx) {
 
 // ---- ZSCAN -------------------------------------------------------------------------------
 
-// The cursor is read as Redis reads it (strtoul): digits only, anything else is invalid.
-bool ParseZScanCursor(std::string_view arg, uint64_t* cursor) {
-  std::string text(arg);
-  char* end = nullptr;
-  *cursor = std::strtoull(text.c_str(), &end, 10);
-  return !text.empty() && end == text.c_str() + text.size();
-}
-
 void CmdZScan(CommandContext& ctx) {
-  uint64_t cursor = 0;
-  if (!ParseZScanCursor(ctx.args[2], &cursor)) return ctx.reply.WriteError(errors::kInvalidCursor);
-  std::string_view pattern;
-  int64_t count = 10;
-  for (size_t i = 3; i < ctx.args.size(); i += 2) {
-    if (i + 1 >= ctx.args.size()) return ctx.reply.WriteError(errors::kSyntax);
-    if (EqualsIgnoreCase(ctx.args[i], "count")) {
-      if (!ArgToInt64(ctx, ctx.args[i + 1], &count)) return;
-      if (count < 1) return ctx.reply.WriteError(errors::kSyntax);
-    } else if (EqualsIgnoreCase(ctx.args[i], "match")) {
-      pattern = ctx.args[i + 1];
-    } else {
-      return ctx.reply.WriteError(errors::kSyntax);
-    }
-  }
+  ScanArgs a;
+  if (!ParseScan(ctx, 2, /*allow_type=*/false, &a)) return;
   ScoredList found;
   ReadZSet(ctx, ctx.args[1], [&](const ZSet* z) {
+    if (z != nullptr && !a.error.empty()) return ctx.reply.WriteError(a.error);
     uint64_t next = 0;
     if (z != nullptr) {
-      next = z->Scan(cursor, static_cast<size_t>(count), [&](std::string_view m, double s) {
-        if (pattern.empty() || GlobMatch(pattern, m)) found.emplace_back(std::string(m), s);
+      next = z->Scan(a.cursor, a.count, [&](std::string_view m, double s) {
+        if (a.pattern.empty() || GlobMatch(a.pattern, m)) found.emplace_back(std::string(m), s);
       });
     }
     char buf[resp::kMaxDoubleChars];
-    ctx.reply.WriteArrayLen(2);
-    ctx.reply.WriteBulk(std::to_string(next));
+    WriteScanHead(ctx, next);
     ctx.reply.WriteArrayLen(static_cast<int64_t>(2 * found.size()));
     for (const auto& [m, s] : found) {
       ctx.reply.WriteBulk(m);

@@ -232,7 +232,27 @@ TRANSACTIONS = [
     lambda: ['DISCARD'],
 ]
 
-GRAMMAR = STRINGS + KEYSPACE + LISTS + HASHES_AND_SETS + SORTED_SETS + STREAMS + TRANSACTIONS
+# Iteration and random picks. 'SCAN-ALL' is a pseudo-command: a whole SCAN/HSCAN/SSCAN/ZSCAN
+# iteration (scan_all). Random replies can only be compared by shape (RANDOM).
+ITERATION_AND_RANDOM = [
+    lambda: ['SCAN-ALL', 'SCAN'] + maybe('MATCH', one(['*', 'a*', '?', '[ab]', '*x']))
+    + maybe('COUNT', one(['1', '2', '10', '0', 'x'])) + maybe('TYPE', one(
+        ['string', 'list', 'hash', 'set', 'zset', 'stream', 'none', 'foo'])),
+    lambda: ['SCAN-ALL', one(['HSCAN', 'SSCAN', 'ZSCAN']), k()]
+    + maybe('MATCH', one(['*', 'f*', '?', '[1m]*', '*1'])) + maybe('COUNT', one(['1', '3', '0'])),
+    lambda: ['SRANDMEMBER', k(), one(['1', '3', '-3', '-10', '100', 'x'])],
+    lambda: ['HRANDFIELD', k(), one(['1', '3', '-3', '-10', '100', 'x'])] + maybe('WITHVALUES'),
+    lambda: ['ZRANDMEMBER', k(), one(['1', '3', '-3', '-10', '100', 'x'])] + maybe('WITHSCORES'),
+    lambda: ['SPOP', k()] + maybe(one(['0', '1', '2', '100', '-1', 'x'])),
+    lambda: ['RANDOMKEY'],
+]
+
+GRAMMAR = (STRINGS + KEYSPACE + LISTS + HASHES_AND_SETS + SORTED_SETS + STREAMS + TRANSACTIONS +
+           ITERATION_AND_RANDOM)
+# Not real commands: each user of the grammar interprets (or skips) them.
+PSEUDO = {'DUMP-RESTORE', 'SCAN-ALL'}
+# Replies that pick at random: comparable by shape (length, nil, error) only.
+RANDOM = {'SRANDMEMBER', 'HRANDFIELD', 'ZRANDMEMBER', 'SPOP', 'RANDOMKEY'}
 
 LUA_WRAPPERS = [
     'return redis.pcall(unpack(ARGV))',
@@ -249,7 +269,7 @@ SMALL_ENCODINGS = ['hash-max-listpack-entries', '3', 'zset-max-listpack-entries'
 UNORDERED = {'SMEMBERS', 'SINTER', 'SUNION', 'SDIFF', 'HKEYS', 'HVALS', 'KEYS', 'HGETALL'}
 # Not wrapped in EVAL: their replies are unordered, time-dependent or encoding details, which
 # the comparison can only forgive for the command itself.
-NOT_IN_LUA = UNORDERED | {'MULTI', 'EXEC', 'DISCARD', 'WATCH', 'UNWATCH', 'OBJECT', 'XINFO',
+NOT_IN_LUA = UNORDERED | PSEUDO | RANDOM | {'MULTI', 'EXEC', 'DISCARD', 'WATCH', 'UNWATCH', 'OBJECT', 'XINFO',
                           'XADD', 'TTL', 'PTTL', 'EXPIRETIME', 'PEXPIRETIME', 'DUMP-RESTORE',
                           'SORT', 'SORT_RO', 'ZRANGEBYLEX', 'ZLEXCOUNT'}
 
@@ -335,3 +355,23 @@ def plain(reply):
         return ('map', sorted(((plain(a), plain(b)) for a, b in value), key=repr))
     return ({',': 'double', '#': 'bool', '(': 'big number', '=': 'verbatim',
              '!': 'blob error'}[kind], value)
+
+
+def scan_all(conn, cmd):
+    """Runs the iteration cmd = ['SCAN-ALL', SCAN|HSCAN|SSCAN|ZSCAN, (key,) options...] to its
+    end: ('scanned', sorted elements; pairs for HSCAN/ZSCAN), or the first reply that is not
+    a cursor step (an error)."""
+    name, rest = cmd[1], cmd[2:]
+    key, options = (rest[:1], rest[1:]) if name != 'SCAN' else ([], rest)
+    cursor, seen = b'0', set()
+    for _ in range(10000):
+        reply = conn.call([name] + key + [cursor] + options)
+        if not (isinstance(reply, list) and len(reply) == 2 and isinstance(reply[1], list)):
+            return reply
+        cursor, items = reply
+        if name in ('HSCAN', 'ZSCAN'):
+            items = list(zip(items[0::2], items[1::2]))
+        seen.update(items)
+        if cursor == b'0':
+            return ('scanned', sorted(seen))
+    return 'error: the iteration did not end'

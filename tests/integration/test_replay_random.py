@@ -130,6 +130,8 @@ class ReplayRandomTestCase(DurabilityTestCase):
                 cmd = ["SELECT", random.choice(["0", "1"])]
             else:
                 cmd = random.choice(commands)()
+                if cmd[0] == "SCAN-ALL":
+                    continue  # reads only
                 if cmd[0] not in grammar.NOT_IN_LUA and random.random() < LUA_SHARE:
                     cmd = ["EVAL", random.choice(grammar.LUA_WRAPPERS), "0"] + cmd
             if cmd[0] == "DUMP-RESTORE":

@@ -65,6 +65,7 @@ TEST_CASE("SPOP without and with a count") {
   t.Cmd("SADD s a b c");
   CHECK(t.Cmd("SPOP s 0") == "[]");
   CHECK(t.Cmd("SPOP s -1") == "-ERR value is out of range, must be positive");
+  CHECK(t.Cmd("SPOP s x") == "-ERR value is out of range, must be positive");  // Redis's words
   CHECK(t.Cmd("SPOP s 1 2") == "-ERR syntax error");
   std::string one = t.Cmd("SPOP s");
   CHECK(t.Cmd("SISMEMBER s " + one) == ":0");
@@ -159,6 +160,8 @@ TEST_CASE("SSCAN: small sets in one call, MATCH, COUNT and cursor errors") {
   CHECK(t.Cmd("SSCAN s 0 COUNT 0") == "-ERR syntax error");
   CHECK(t.Cmd("SSCAN s 0 COUNT") == "-ERR syntax error");
   CHECK(t.Cmd("SSCAN s abc") == "-ERR invalid cursor");
+  CHECK(t.Run({"SSCAN", "s", " 1"}) == "-ERR invalid cursor");
+  CHECK(t.Run({"SSCAN", "s", "", "MATCH", "b"}) == "[0, [b]]");  // strtoul: "" is 0
   for (int i = 0; i < 300; ++i) t.Cmd("SADD big m" + std::to_string(i));
   std::string cursor = "0";
   int seen = 0;
@@ -168,6 +171,22 @@ TEST_CASE("SSCAN: small sets in one call, MATCH, COUNT and cursor errors") {
     for (size_t p = r.find("m"); p != std::string::npos; p = r.find("m", p + 1)) ++seen;
   } while (cursor != "0");
   CHECK(seen >= 300);
+}
+
+TEST_CASE("HSCAN, SSCAN and ZSCAN look at the key before their options, as Redis does") {
+  InProcess t;
+  t.Cmd("SET str v");
+  for (std::string cmd : {"HSCAN", "SSCAN", "ZSCAN"}) {
+    CAPTURE(cmd);
+    CHECK(t.Cmd(cmd + " nokey 0 COUNT 0") == "[0, []]");
+    CHECK(t.Cmd(cmd + " nokey 0 MATCH") == "[0, []]");
+    CHECK(t.Cmd(cmd + " str 0 COUNT x") ==
+          "-WRONGTYPE Operation against a key holding the wrong kind of value");
+    CHECK(t.Cmd(cmd + " nokey x COUNT 0") == "-ERR invalid cursor");  // the cursor comes first
+  }
+  t.Cmd("ZADD z 1 a");
+  CHECK(t.Cmd("ZSCAN z 0 COUNT 0") == "-ERR syntax error");
+  CHECK(t.Cmd("ZSCAN z +0") == "[0, [a, 1]]");
 }
 
 TEST_CASE("SINTERCARD reports a numkeys or LIMIT that is not a number in Redis's words") {
