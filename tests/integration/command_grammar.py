@@ -217,12 +217,17 @@ STREAMS = [
     lambda: ['XGROUP', one(['CREATE', 'SETID', 'DESTROY', 'CREATECONSUMER', 'DELCONSUMER']),
              k(), 'g', one([sid(), 'c1'])] + maybe('MKSTREAM'),
     lambda: ['XGROUP', 'SETID', k(), 'g', sid()] + maybe('ENTRIESREAD', n()),
-    lambda: ['XREADGROUP', 'GROUP', 'g', 'c1'] + maybe('COUNT', n())
+    lambda: ['XREADGROUP', 'GROUP', 'g', one(['c1', 'c2'])] + maybe('COUNT', n()) + maybe('NOACK')
     + ['STREAMS', k(), one(['>', '0', sid()])],
     lambda: ['XREAD', 'COUNT', one(['1', '2', 'x']), 'STREAMS', k(), one(['0', '1-0', '$'])],
     lambda: ['XACK', k(), 'g'] + some(sid),
-    lambda: ['XPENDING', k(), 'g'] + one([[], ['-', '+', '10'], ['-', '+', '10', 'c1']]),
-    lambda: ['XCLAIM', k(), 'g', 'c2', '0'] + some(sid) + one([[], ['JUSTID'], ['FORCE']]),
+    lambda: ['XPENDING', k(), 'g'] + one([[], ['-', '+', '10'], ['-', '+', '10', 'c1'],
+                                         ['IDLE', '0', '-', '+', '10'], ['IDLE', 'x', '-', '+', '1'],
+                                         ['-', '+', '-1'], ['(1-0', '(2-0', '10']]),
+    lambda: ['XCLAIM', k(), 'g', 'c2', one(['0', '-1', 'x'])] + some(sid)
+    + one([[], ['JUSTID'], ['FORCE'], ['RETRYCOUNT', n()], ['LASTID', sid()], ['IDLE', '0'],
+           ['TIME', '0'], ['FORCE', 'JUSTID', 'RETRYCOUNT', '5']]),
+    lambda: ['XINFO', 'CONSUMERS', k(), one(['g', 'nog'])],
     lambda: ['XAUTOCLAIM', k(), 'g', 'c2', '0', sid()] + one([[], ['COUNT', n()], ['JUSTID']]),
     lambda: ['XINFO', one(['STREAM', 'GROUPS']), k()], lambda: ['XSETID', k(), sid()],
 ]
