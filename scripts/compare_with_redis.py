@@ -13,13 +13,14 @@ SCAN-family iteration is compared as the set of what it returned, and a random p
 replies are compared command by command. --resp 3 compares RESP3 reply types too (map, set,
 double, null); --lua wraps a third of the commands in EVAL "redis.pcall(...)" so that the
 Lua <-> RESP conversions are compared; --small-encodings lowers the encoding thresholds on
-both servers so that conversions happen after a few elements.
+both servers so that conversions happen after a few elements; --events compares the keyspace
+notifications (notify-keyspace-events KEA) each command sends, in order.
 
 Differences accepted on purpose (README, "Where cairn differs on purpose") are not reported:
 OBJECT REFCOUNT and FREQ, OBJECT ENCODING of a small set of strings (listpack) and of a small
-sorted set after SORT (Redis converts it to a skiplist), BITFIELD OVERFLOW FAIL growth, lex ranges over members of
-different scores (unspecified), and SORT after Redis reads a stale errno from an earlier strtod
-(a Redis bug that makes it refuse numbers it accepted before).
+sorted set after SORT (Redis converts it to a skiplist), BITFIELD OVERFLOW FAIL growth, lex
+ranges over members of different scores (unspecified), and SORT after Redis reads a stale
+errno from an earlier strtod (a Redis bug that makes it refuse numbers it accepted before).
 
 The grammar and the RESP connection are tests/integration/command_grammar.py, which the
 kill -9 replay test (test_replay_random.py) draws from too.
@@ -37,8 +38,9 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir,
                                 'tests', 'integration'))
-from command_grammar import (GRAMMAR, LUA_WRAPPERS, NOT_IN_LUA, RANDOM,  # noqa: E402
-                             SMALL_ENCODINGS, UNORDERED, Connection, scan_all)
+from command_grammar import (DEFAULT_ENCODINGS, GRAMMAR, LUA_WRAPPERS,  # noqa: E402
+                             NOT_IN_LUA, RANDOM, SMALL_ENCODINGS, UNORDERED, Connection,
+                             plain, scan_all)
 
 # ---- comparison ---------------------------------------------------------------------------
 
@@ -100,11 +102,9 @@ def verdict(cmd, ours, theirs):
         return random_verdict(cmd, a, b)
     if 'BYLEX' in cmd or name in ('ZRANGEBYLEX', 'ZLEXCOUNT'):
         return 'same'
-    if name == 'OBJECT' and (cmd[1] in ('FREQ', 'REFCOUNT') or
-                             (a, b) in ((b'listpack', b'hashtable'), (b'listpack', b'skiplist'))):
+    if name == 'OBJECT' and cmd[1] in ('FREQ', 'REFCOUNT'):
         # FREQ decays with time; REFCOUNT counts Redis's internal references (a list in
-        # EXEC may show 2); a small set of strings is compact on purpose; SORT of a small
-        # sorted set makes it a skiplist in Redis, not in cairn.
+        # EXEC may show 2).
         return 'same'
     if name in ('TTL', 'PTTL', 'EXPIRETIME', 'PEXPIRETIME') and all(
             isinstance(r, int) and r > 0 for r in (a, b)):
@@ -137,14 +137,60 @@ def compare_dump(conns, key):
     return None
 
 
+class EventWatcher:
+    """A connection subscribed to every keyspace and keyevent notification of a server, and to
+    MARKER, which the command connection publishes after each command: a publisher's messages
+    arrive in order, so the events before the marker are exactly that command's."""
+
+    MARKER = 'compare-marker'
+
+    def __init__(self, port):
+        self.conn = Connection(port, 2)
+        self.conn.call(['PSUBSCRIBE', '__key*__:*', self.MARKER])
+        self.conn.read()  # the second subscription's confirmation
+
+    def events_until_marker(self):
+        events = []
+        while True:
+            message = plain(self.conn.read())
+            if message[2] == self.MARKER.encode():
+                return events
+            events.append((message[2], message[3]))
+
+
+def compare_events(conns, watchers):
+    """The notifications each server sent since the last call, or None when they agree."""
+    for c in conns:
+        c.call(['PUBLISH', EventWatcher.MARKER, 'x'])
+    ours, theirs = (w.events_until_marker() for w in watchers)
+    return None if ours == theirs else [('cairn events', ours), ('redis events', theirs)]
+
+
+def encoding_on_purpose(cmd, ours, theirs, conns, sorted_keys):
+    """OBJECT ENCODING answers that differ on purpose: a small set of strings is a listpack
+    in cairn (a hashtable in Redis 7.0), and SORT makes a small sorted set a skiplist in
+    Redis, not in cairn."""
+    if cmd[:2] != ['OBJECT', 'ENCODING'] or ours == theirs:
+        return False
+    kind = conns[0].call(['TYPE', cmd[2]])
+    return ((kind == b'set' and (ours, theirs) == (b'listpack', b'hashtable')) or
+            (kind == b'zset' and cmd[2] in sorted_keys and (ours, theirs) ==
+             (b'listpack', b'skiplist')))
+
+
 def run_seed(seed, args):
     """None when the servers agreed all along, else the history and the differing replies."""
     random.seed(seed)
     conns = [Connection(args.cairn, args.resp), Connection(args.redis, args.resp)]
     for c in conns:
         c.call(['FLUSHALL'])
-    history, queued = [], None
+    watchers = [EventWatcher(port) for port in (args.cairn, args.redis)] if args.events else []
+    if watchers:
+        compare_events(conns, watchers)  # FLUSHALL's own
+    history, queued, sorted_keys = [], None, set()
     for _ in range(args.steps):
+        if watchers and queued is None and (bad := compare_events(conns, watchers)):
+            return history + bad
         cmd = random.choice(GRAMMAR)()
         if args.lua and cmd[0] not in NOT_IN_LUA and 'BYLEX' not in cmd \
                 and random.random() < 0.3:
@@ -161,6 +207,8 @@ def run_seed(seed, args):
                     return history + [('cairn', ours), ('redis', theirs)]
             continue
         history.append(cmd)
+        if cmd[0] in ('SORT', 'SORT_RO'):
+            sorted_keys.add(cmd[1])
         ours, theirs = (c.call(cmd) for c in conns)
         if cmd[0] == 'MULTI' and ours == b'OK':
             queued = []
@@ -173,12 +221,14 @@ def run_seed(seed, args):
             if cmd[0] == 'EXEC' and isinstance(ours, list) and isinstance(theirs, list) \
                     and len(ours) == len(theirs) and transaction is not None:
                 for sub, a, b in zip(transaction, ours, theirs):
-                    v = verdict(sub, a, b)
+                    v = 'same' if encoding_on_purpose(sub, a, b, conns, sorted_keys) \
+                        else verdict(sub, a, b)
                     if v != 'same':
                         return None if v == 'part' else history + [('in EXEC', sub),
                                                                    ('cairn', a), ('redis', b)]
                 continue
-        v = verdict(cmd, ours, theirs)
+        v = 'same' if encoding_on_purpose(cmd, ours, theirs, conns, sorted_keys) \
+            else verdict(cmd, ours, theirs)
         if v == 'part':
             return None
         if v == 'differ':
@@ -196,12 +246,16 @@ def main():
     parser.add_argument('--lua', action='store_true', help='wrap commands in EVAL too')
     parser.add_argument('--small-encodings', action='store_true',
                         help='CONFIG SET tiny encoding thresholds on both servers')
+    parser.add_argument('--events', action='store_true',
+                        help='compare the keyspace notifications of every command too')
     parser.add_argument('--show', type=int, default=6, help='commands shown per report')
     parser.add_argument('--max-reports', type=int, default=10)
     args = parser.parse_args()
-    if args.small_encodings:
-        for port in (args.cairn, args.redis):
-            Connection(port, 2).call(['CONFIG', 'SET'] + SMALL_ENCODINGS)
+    # Set either way: a server keeps what an earlier run set.
+    for port in (args.cairn, args.redis):
+        Connection(port, 2).call(
+            ['CONFIG', 'SET', 'notify-keyspace-events', 'KEA' if args.events else ''] +
+            (SMALL_ENCODINGS if args.small_encodings else DEFAULT_ENCODINGS))
     first, last = (int(x) for x in args.seeds.split(':'))
     reports = 0
     for seed in range(first, last):

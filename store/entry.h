@@ -21,14 +21,14 @@ namespace cairn::store {
 // TYPE's name for each value type ("string", "list", ...).
 std::string_view TypeName(ValueType type);
 
-// How a string value was made. cairn keeps every string as bytes; Redis's object for it, and
-// so its OBJECT ENCODING and REFCOUNT, depend on the command that built it.
+// How a string value was made. cairn keeps every string as bytes, but what Redis reports
+// about one (OBJECT ENCODING and REFCOUNT; the mapping is in src/commands/key_commands.cc)
+// depends on the command that built it.
 enum class StringForm : uint8_t {
-  kAssigned,  // SET and most writes: "int" when it reads as an int64 (0..9999 shared), else
-              // "embstr" up to 44 bytes, else "raw"
-  kGrown,     // changed in place (APPEND, SETRANGE, SETBIT, PFADD) or built by BITOP: "raw"
-  kFloat,     // INCRBYFLOAT's text: "embstr" or "raw" by length, even when it reads as an int
-  kCopied,    // COPY's duplicate of a kAssigned string: as kAssigned, but never shared
+  kAssigned,  // written whole: SET and most writes
+  kGrown,     // changed in place (APPEND, SETRANGE, SETBIT, PFADD) or built by BITOP
+  kFloat,     // INCRBYFLOAT's text
+  kCopied,    // COPY's duplicate of a kAssigned string
 };
 
 // A key's value: a string buffer or a collection, one pointer wide (so an Entry stays 40

@@ -9,7 +9,6 @@
 #include <vector>
 
 #include "resp/number.h"
-#include "src/base/glob.h"
 #include "src/commands/hash_family.h"
 #include "src/commands/scan_args.h"
 #include "src/exec/command_table.h"
@@ -152,13 +151,13 @@ void CmdHScan(CommandContext& ctx) {
     if (!a.error.empty()) return ctx.reply.WriteError(a.error);
     std::vector<std::string_view> items;
     uint64_t next = hash->Scan(a.cursor, a.count, [&](std::string_view f, std::string_view v) {
-      if (!a.pattern.empty() && !GlobMatch(a.pattern, f)) return;
+      if (!a.Matches(f)) return;
       items.push_back(f);
       items.push_back(v);
     });
-    WriteScanHead(ctx, next);  // the views are still valid: the lock is held
+    WriteScanHead(ctx, next);
     ctx.reply.WriteArrayLen(static_cast<int64_t>(items.size()));
-    for (std::string_view s : items) ctx.reply.WriteBulk(s);
+    for (std::string_view s : items) ctx.reply.WriteBulk(s);  // views: the lock is still held
   });
 }
 

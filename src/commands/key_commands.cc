@@ -378,7 +378,7 @@ void CmdScan(CommandContext& ctx) {
   if (!a.error.empty()) return ctx.reply.WriteError(a.error);
   std::vector<std::string> keys;
   uint64_t next = ctx.server.store.Scan(ctx.db(), a.cursor, a.count, [&](const Entry& e) {
-    if (!a.pattern.empty() && !GlobMatch(a.pattern, e.key())) return;
+    if (!a.Matches(e.key())) return;
     if (!a.type.empty() && !EqualsIgnoreCase(a.type, store::TypeName(e.value.type))) return;
     keys.emplace_back(e.key());
   });
@@ -407,7 +407,9 @@ struct ObjectInfo {
 };
 
 // Redis's encoding names, derived from the bytes and how they were made (store::StringForm),
-// since cairn stores every string as bytes.
+// since cairn stores every string as bytes: written whole, "int" when it reads as an int64
+// (0..9999 shared, unless a COPY made it), else "embstr" up to 44 bytes, else "raw"; grown in
+// place, "raw"; INCRBYFLOAT's text, "embstr" or "raw" by length even when it reads as an int.
 std::string_view StringEncoding(const Value& v, int64_t* int_value) {
   std::string_view bytes = v.str.view();
   if (v.form == store::StringForm::kGrown) return "raw";

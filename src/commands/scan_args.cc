@@ -34,7 +34,7 @@ std::string_view ParseOptions(CommandContext& ctx, size_t from, bool allow_type,
       if (count < 1) return errors::kSyntax;
       a->count = static_cast<size_t>(count);
     } else if (EqualsIgnoreCase(opt, "match")) {
-      a->pattern = value == "*" ? std::string_view() : value;
+      a->pattern = value;
     } else if (allow_type && EqualsIgnoreCase(opt, "type")) {
       a->type = value;
     } else {

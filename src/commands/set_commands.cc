@@ -8,7 +8,6 @@
 #include <string>
 #include <vector>
 
-#include "src/base/glob.h"
 #include "src/commands/scan_args.h"
 #include "src/commands/set_family.h"
 #include "src/exec/command_table.h"
@@ -169,7 +168,7 @@ void CmdSScan(CommandContext& ctx) {
     uint64_t next = 0;
     if (set != nullptr) {
       next = set->Scan(a.cursor, a.count, [&](std::string_view m) {
-        if (a.pattern.empty() || GlobMatch(a.pattern, m)) found.emplace_back(m);
+        if (a.Matches(m)) found.emplace_back(m);
       });
     }
     WriteScanHead(ctx, next);

@@ -13,7 +13,6 @@
 #include <vector>
 
 #include "resp/number.h"
-#include "src/base/glob.h"
 #include "src/commands/scan_args.h"
 #include "src/commands/zset_family.h"
 #include "src/exec/command_table.h"
@@ -276,7 +275,7 @@ void CmdZScan(CommandContext& ctx) {
     uint64_t next = 0;
     if (z != nullptr) {
       next = z->Scan(a.cursor, a.count, [&](std::string_view m, double s) {
-        if (a.pattern.empty() || GlobMatch(a.pattern, m)) found.emplace_back(std::string(m), s);
+        if (a.Matches(m)) found.emplace_back(std::string(m), s);
       });
     }
     char buf[resp::kMaxDoubleChars];

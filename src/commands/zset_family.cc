@@ -100,9 +100,9 @@ void WriteScoredList(resp::Writer& w, const ScoredList& items, bool withscores) 
   for (const auto& [member, score] : items) WriteScored(w, member, score, withscores);
 }
 
-store::ObjRef BuildZSet(const ScoredList& items) {
+store::ObjRef BuildZSet(const ScoredList& items, bool keep_sign) {
   auto* z = new store::ZSet();
-  for (const auto& [member, score] : items) z->Append(member, score);
+  for (const auto& [member, score] : items) z->Append(member, score, keep_sign);
   return store::ObjRef(z);
 }
 

@@ -70,8 +70,9 @@ void ReadZSet(CommandContext& ctx, std::string_view key, Fn&& read) {
 void ZAddGeneric(CommandContext& ctx, std::span<const store::ZItem> items,
                  const store::ZAddOptions& o, bool ch);
 
-// A zset value holding items, which must be sorted by (score, member) and distinct.
-store::ObjRef BuildZSet(const ScoredList& items);
+// A zset value holding items, which must be sorted by (score, member) and distinct. keep_sign:
+// see store::ZSet::Append (true as Redis's ZUNIONSTORE builds, false as ZRANGESTORE BYSCORE).
+store::ObjRef BuildZSet(const ScoredList& items, bool keep_sign = true);
 
 // Registration of the commands living in their own files (zset_commands.cc registers the rest
 // and calls these).

@@ -15,6 +15,7 @@
 #include "src/exec/notify.h"
 #include "src/exec/reply.h"
 #include "src/exec/server_state.h"
+#include "store/encoding_limits.h"
 #include "store/types/zset/zset_ops.h"
 
 namespace cairn::server {
@@ -182,7 +183,11 @@ void CmdZRangeStore(CommandContext& ctx) {
     if (items.empty()) {
       if (hs[0].Delete()) NotifyKey(ctx, kNotifyGeneric, "del", hs[0].key());
     } else {
-      hs[0].Put(store::Value(BuildZSet(items)), 0);
+      // Redis starts the result as a skiplist only for a rank range longer than a listpack.
+      bool skiplist_first =
+          r.by == RangeBy::kRank &&
+          items.size() > store::LimitOf(store::encoding_limits().zset_max_listpack_entries);
+      hs[0].Put(store::Value(BuildZSet(items, skiplist_first)), 0);
       NotifyKey(ctx, kNotifyZSet, "zrangestore", hs[0].key());
     }
     ctx.reply.WriteInteger(static_cast<int64_t>(items.size()));

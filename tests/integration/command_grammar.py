@@ -178,7 +178,8 @@ SORTED_SETS = [
            ['BYSCORE', 'LIMIT', n(), n()], ['BYLEX', 'LIMIT', n(), n()], ['LIMIT', '0', '1']]),
     lambda: ['ZRANGEBYSCORE', k(), sc(), sc()] + one([[], ['WITHSCORES'], ['LIMIT', n(), n()]]),
     lambda: ['ZREVRANGEBYSCORE', k(), sc(), sc()],
-    lambda: ['ZRANGEBYLEX', k(), one(LEX), one(LEX)], lambda: ['ZLEXCOUNT', k(), one(LEX), one(LEX)],
+    lambda: ['ZRANGEBYLEX', k(), one(LEX), one(LEX)],
+    lambda: ['ZLEXCOUNT', k(), one(LEX), one(LEX)],
     lambda: ['ZCOUNT', k(), sc(), sc()], lambda: ['ZREMRANGEBYSCORE', k(), sc(), sc()],
     lambda: ['ZREMRANGEBYRANK', k(), n(), n()],
     lambda: [one(['ZUNIONSTORE', 'ZINTERSTORE', 'ZDIFFSTORE']), k(), one(['1', '2', '0', 'x'])]
@@ -222,8 +223,9 @@ STREAMS = [
     lambda: ['XREAD', 'COUNT', one(['1', '2', 'x']), 'STREAMS', k(), one(['0', '1-0', '$'])],
     lambda: ['XACK', k(), 'g'] + some(sid),
     lambda: ['XPENDING', k(), 'g'] + one([[], ['-', '+', '10'], ['-', '+', '10', 'c1'],
-                                         ['IDLE', '0', '-', '+', '10'], ['IDLE', 'x', '-', '+', '1'],
-                                         ['-', '+', '-1'], ['(1-0', '(2-0', '10']]),
+                                         ['IDLE', '0', '-', '+', '10'],
+                                         ['IDLE', 'x', '-', '+', '1'], ['-', '+', '-1'],
+                                         ['(1-0', '(2-0', '10']]),
     lambda: ['XCLAIM', k(), 'g', 'c2', one(['0', '-1', 'x'])] + some(sid)
     + one([[], ['JUSTID'], ['FORCE'], ['RETRYCOUNT', n()], ['LASTID', sid()], ['IDLE', '0'],
            ['TIME', '0'], ['FORCE', 'JUSTID', 'RETRYCOUNT', '5']]),
@@ -266,6 +268,10 @@ LUA_WRAPPERS = [
     'if type(r) == "table" and r.err == nil then return {type(r), #r, r} end return r',
 ]
 
+# Redis 7.0's defaults of the same thresholds.
+DEFAULT_ENCODINGS = ['hash-max-listpack-entries', '128', 'zset-max-listpack-entries', '128',
+                     'set-max-intset-entries', '512', 'list-max-listpack-size', '-2',
+                     'hash-max-listpack-value', '64', 'zset-max-listpack-value', '64']
 SMALL_ENCODINGS = ['hash-max-listpack-entries', '3', 'zset-max-listpack-entries', '3',
                    'set-max-intset-entries', '3', 'list-max-listpack-size', '2',
                    'hash-max-listpack-value', '4', 'zset-max-listpack-value', '4']
@@ -274,9 +280,9 @@ SMALL_ENCODINGS = ['hash-max-listpack-entries', '3', 'zset-max-listpack-entries'
 UNORDERED = {'SMEMBERS', 'SINTER', 'SUNION', 'SDIFF', 'HKEYS', 'HVALS', 'KEYS', 'HGETALL'}
 # Not wrapped in EVAL: their replies are unordered, time-dependent or encoding details, which
 # the comparison can only forgive for the command itself.
-NOT_IN_LUA = UNORDERED | PSEUDO | RANDOM | {'MULTI', 'EXEC', 'DISCARD', 'WATCH', 'UNWATCH', 'OBJECT', 'XINFO',
-                          'XADD', 'TTL', 'PTTL', 'EXPIRETIME', 'PEXPIRETIME', 'DUMP-RESTORE',
-                          'SORT', 'SORT_RO', 'ZRANGEBYLEX', 'ZLEXCOUNT'}
+NOT_IN_LUA = UNORDERED | PSEUDO | RANDOM | {
+    'MULTI', 'EXEC', 'DISCARD', 'WATCH', 'UNWATCH', 'OBJECT', 'XINFO', 'XADD', 'TTL', 'PTTL',
+    'EXPIRETIME', 'PEXPIRETIME', 'SORT', 'SORT_RO', 'ZRANGEBYLEX', 'ZLEXCOUNT'}
 
 
 # ---- a raw RESP connection ----------------------------------------------------------------

@@ -108,11 +108,23 @@ class TestNegativeZero(ServerTestCase):
         self.set_listpack_entries(1)
         self.r.zadd("z", {"a": 1, "b": 2, "m": "-0"})
         self.assertEqual(self.r.zinterstore("d", {"z": "-0"}), 3)
-        # a: 1 x -0, b: 2 x -0 (the first members built, before the set outgrew a listpack)
+        # a: 1 x -0, b: 2 x -0 and m: -0 x -0; the result is built as a skiplist
         self.assertEqual(self.scores("d"), [b"a", b"-0", b"b", b"-0", b"m", b"0"])
         self.set_listpack_entries(128)
         self.assertEqual(self.r.zinterstore("small", {"z": "-0"}), 3)
         self.assertEqual(self.scores("small"), [b"a", b"0", b"b", b"0", b"m", b"0"])
+
+    def test_zrangestore_starts_a_listpack_unless_a_rank_range_is_longer(self):
+        self.set_listpack_entries(2)
+        self.r.zadd("z", {"p": 1, "q": 2})
+        self.r.zadd("z", {"a": "-0", "b": "-0", "c": "-0"})
+        # By score the result starts as a listpack: the -0s it held before it grew are 0.
+        self.assertEqual(self.command("ZRANGESTORE", "s", "z", "-1", "1", "BYSCORE"), 4)
+        self.assertEqual(self.scores("s"), [b"a", b"0", b"b", b"0", b"c", b"-0", b"p", b"1"])
+        # A rank range longer than a listpack starts as a skiplist.
+        self.assertEqual(self.command("ZRANGESTORE", "r", "z", "0", "-1"), 5)
+        self.assertEqual(self.scores("r"),
+                         [b"a", b"-0", b"b", b"-0", b"c", b"-0", b"p", b"1", b"q", b"2"])
 
     def test_restore_keeps_minus_zero_as_a_skiplist_and_drops_it_as_a_listpack(self):
         self.set_listpack_entries(1)
@@ -216,18 +228,23 @@ class TestRestart(DurabilityTestCase):
         r.save()
         r.zadd("b", {"x": "-0", "y": "-0"})              # in the log
         r.zinterstore("c", {"a": 1})                     # a stored result, in the log
+        r.zadd("d", {"big": 3, "bigger": 4})             # a skiplist (2 members > 1)...
+        r.zadd("d", {"x": "-0"})
+        r.zrem("d", "big", "bigger")                     # ...that shrank to listpack size
         raw = ["ZRANGE", None, 0, -1, "WITHSCORES"]
-        want = [b"x", b"-0", b"y", b"-0", b"z", b"1", b"zz", b"2"]
-        for key in "abc":
+        want = {k: [b"x", b"-0", b"y", b"-0", b"z", b"1", b"zz", b"2"] for k in "abc"}
+        want["d"] = [b"x", b"-0"]
+        for key in "abcd":
             self.assertEqual(r.execute_command(*(raw[:1] + [key] + raw[2:]),
-                                               NEVER_DECODE=True), want)
+                                               NEVER_DECODE=True), want[key])
+        r.save()  # all four in a snapshot now, which the restart loads
         r.close()
         server.kill9()
         server.start()
         r = server.client()
-        for key in "abc":
+        for key in "abcd":
             self.assertEqual(r.execute_command(*(raw[:1] + [key] + raw[2:]),
-                                               NEVER_DECODE=True), want, key)
+                                               NEVER_DECODE=True), want[key], key)
         r.close()
 
 

@@ -189,6 +189,18 @@ TEST_CASE("HSCAN, SSCAN and ZSCAN look at the key before their options, as Redis
   CHECK(t.Cmd("ZSCAN z +0") == "[0, [a, 1]]");
 }
 
+TEST_CASE("MATCH with an empty pattern matches only empty names; * matches everything") {
+  InProcess t;
+  t.Run({"SADD", "s", "x", "y"});  // no empty member: [""] would print as [] too
+  t.Run({"HSET", "h", "", "1", "x", "2"});
+  t.Run({"ZADD", "z", "1", "", "2", "x"});
+  CHECK(t.Run({"SSCAN", "s", "0", "MATCH", ""}) == "[0, []]");
+  CHECK(t.Run({"HSCAN", "h", "0", "MATCH", ""}) == "[0, [, 1]]");
+  CHECK(t.Run({"ZSCAN", "z", "0", "MATCH", ""}) == "[0, [, 1]]");
+  CHECK(t.Run({"SCAN", "0", "MATCH", ""}) == "[0, []]");
+  CHECK(t.Run({"HSCAN", "h", "0", "MATCH", "*"}) == "[0, [, 1, x, 2]]");
+}
+
 TEST_CASE("SINTERCARD reports a numkeys or LIMIT that is not a number in Redis's words") {
   InProcess t;
   CHECK(t.Cmd("SINTERCARD abc a") == "-ERR numkeys should be greater than 0");

@@ -30,7 +30,8 @@ struct PackedEntry {
 
 // The score a listpack shows: -0 reads as 0, as Redis's listpack stores -0 as the integer 0
 // (its skiplist keeps -0, and so does ours). A packed entry written by a bulk build may hold
-// -0 (see Append); every read but a bulk build's conversion goes through this.
+// -0 (see Append); every read goes through this but two: a bulk build's conversion to a
+// skiplist and the snapshot decoder, which keep the sign.
 double ListpackScore(double score) { return score + 0.0; }
 
 // Reads the entry at off of a well-formed packed buffer (or returns false); keep_sign: the
@@ -214,9 +215,9 @@ bool ZSet::Put(std::string_view member, double score, bool keep_sign) {
   return true;
 }
 
-void ZSet::Append(std::string_view member, double score) {
+void ZSet::Append(std::string_view member, double score, bool keep_sign) {
   if (!list_ && FitsListpack(packed_count_, member)) {
-    PutPacked(&packed_, member, score);
+    PutPacked(&packed_, member, keep_sign ? score : ListpackScore(score));
     ++packed_count_;
     return;
   }
@@ -310,6 +311,9 @@ ObjRef DecodeZSetObject(std::string_view bytes) {
     // Order alone lets a member repeat under a higher score; the index would hold it twice.
     if (z->Score(e.member, &existing)) return ObjRef();
     z->Append(e.member, e.score);
+    // Only a skiplist holds -0: keep this set one, whatever its size now (it may have shrunk
+    // since it converted), so that the restart reads the scores it had.
+    if (e.score == 0 && std::signbit(e.score)) z->KeepAsSkipList();
     first = false;
     prev_score = e.score;
     prev_member = e.member;

@@ -60,8 +60,6 @@ class ZSet final : public Object {
   // Sets member's score, inserting it if absent; returns true when it was inserted. A -0
   // score is kept only in the skiplist form: the listpack form stores it as 0, as Redis's.
   bool Set(std::string_view member, double score);
-  // Set for a set being loaded in any order (RDB): it keeps -0 scores until the set is
-  // complete, as Redis builds a loaded set as a skiplist and converts it afterwards.
   // Removes member; returns whether it was there.
   bool Remove(std::string_view member);
   // How many elements have a score below `score` (or equal to it too, when or_equal).
@@ -78,12 +76,21 @@ class ZSet final : public Object {
   // missed or repeated).
   uint64_t Scan(uint64_t cursor, size_t count, ZVisitor visit) const;
 
+  // Set for a set being loaded in any order (RDB): -0 scores are kept until the set is
+  // complete, as Redis loads a set as a skiplist and converts it afterwards (so a set that
+  // stays a listpack reads them as 0). Returns false when member was already there.
   bool Load(std::string_view member, double score);
 
   // Inserts an element known to sort after every present one (Decode, …STORE builders).
-  // As with Load, -0 is kept until the set is complete: a set still in listpack form reads
-  // it as 0, a set that became a skiplist keeps it, as Redis's …STORE results do.
-  void Append(std::string_view member, double score);
+  // keep_sign: built as a skiplist and converted afterwards if small (ZUNIONSTORE...): -0
+  // scores survive if the set ends a skiplist. Otherwise built as a listpack that converts
+  // when it outgrows one (ZRANGESTORE BYSCORE): the -0s it held until then become 0.
+  void Append(std::string_view member, double score, bool keep_sign = true);
+  // Makes the set a skiplist whatever its size, its -0 scores kept (a snapshot of a set
+  // that was one and held -0, so that a restart reads back the same scores).
+  void KeepAsSkipList() {
+    if (!list_) ConvertToSkipList(true);
+  }
 
  private:
   // Offset of member's listpack entry, or npos.
