@@ -266,6 +266,11 @@ bool KeyHandle::Delete() {
   return true;
 }
 
+void KeyHandle::DeleteAsExpired() {
+  Delete();
+  store_->CountExpired(1);
+}
+
 bool KeyHandle::Take(Value* value, int64_t* expire_at_ms) {
   Entry** link = nullptr;
   if (Lookup(/*touch=*/true, &link, /*for_write=*/true) == nullptr) return false;

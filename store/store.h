@@ -114,6 +114,10 @@ class KeyHandle {
   Entry* PutEntry(UniqueEntry entry, int64_t expire_at_ms);
   // Deletes the key; returns whether it existed (and was live).
   bool Delete();
+  // For a write whose deadline had already passed (ExpiresAtOnce): deletes the key, whether
+  // or not it existed before, and counts one expired key, as Redis counts the key such a
+  // write leaves for its expiry to find. The caller reports "expired" after its own events.
+  void DeleteAsExpired();
   // Sets (at_ms > 0) or removes (0) the expiry of a live entry.
   void SetExpire(Entry* e, int64_t at_ms);
   // Removes the live entry from the keyspace and hands its value and expiry to the caller.

@@ -142,8 +142,10 @@ ExpireParse ResolveExpire(CommandContext& ctx, const SetOptions& o, int64_t* at_
 // The body of SET, SETNX, SETEX, PSETEX and GETSET, setting args[1] to bytes. The new value
 // (for a short one, the key's whole new entry) is made before the lock is taken, and what
 // the SET does not use is freed after it is released. Reports "set", then "expire" when the
-// command gave a time (expires); with GET a missing key is first a "keymiss", as Redis reads
-// the old value before it writes.
+// command gave a time (expires), then "expired" when that time had already passed: Redis
+// keeps such a key until a lookup or its expiry cycle finds it, which reports "expired", and
+// a scheduler listening for expired events must not lose it. With GET a missing key is first
+// a "keymiss", as Redis reads the old value before it writes.
 Result<store::StringSetResult> SetGeneric(CommandContext& ctx, std::string_view bytes,
                                           const store::StringSetOptions& o, bool expires) {
   std::string_view key = ctx.args[1];
@@ -155,6 +157,7 @@ Result<store::StringSetResult> SetGeneric(CommandContext& ctx, std::string_view 
     Result<store::StringSetResult> r = store::StringSet(h, &value, o);
     if (r.ok() && r->done) NotifyKey(ctx, kNotifyString, "set", key);
     if (r.ok() && r->done && expires) NotifyKey(ctx, kNotifyGeneric, "expire", key);
+    if (r.ok() && r->expired) NotifyKey(ctx, kNotifyExpired, "expired", key);
     return r;
   });
 }

@@ -84,7 +84,11 @@ def bitfield_op():
 
 STRINGS = [
     lambda: ['SET', k(), v()] + one([[], ['NX'], ['XX'], ['GET'], ['KEEPTTL'], ['EX', one(TTLS)],
-                                      ['PX', one(TTLS)], ['NX', 'GET'], ['XX', 'GET', 'KEEPTTL']]),
+                                      ['PX', one(TTLS)], ['NX', 'GET'], ['XX', 'GET', 'KEEPTTL'],
+                                      ['EXAT', one(['9999999999', '0', 'x'])],
+                                      ['PXAT', one(['99999999999999', '-1'])],
+                                      ['EX', '5', 'PX', '5'],
+                                      ['KEEPTTL', 'EX', '100']]),
     lambda: ['GET', k()], lambda: ['GETDEL', k()], lambda: ['GETSET', k(), v()],
     lambda: ['GETEX', k()] + one([[], ['PERSIST'], ['EX', one(TTLS)], ['PXAT', one(TTLS)]]),
     lambda: ['APPEND', k(), v()], lambda: ['STRLEN', k()], lambda: ['SETRANGE', k(), n(), v()],
@@ -118,6 +122,10 @@ KEYSPACE = [
                                  '9223372036854775'])]
     + one([[], ['NX'], ['XX'], ['GT'], ['LT'], ['NX', 'XX']]),
     lambda: ['EXPIREAT', k(), one(['1', '9999999999', 'x', '-1'])] + one([[], ['GT'], ['LT']]),
+    lambda: ['PEXPIRE', k(), one(['100000', '0', '-5', 'x', '9223372036854775807'])]
+    + one([[], ['NX'], ['GT'], ['LT', 'XX']]),
+    lambda: ['PEXPIREAT', k(), one(['1', '99999999999999', '-1', '9223372036854775807'])],
+    lambda: ['COPY', k(), k(), 'DB', one(['0', '1', '16', 'x'])] + maybe('REPLACE'),
     lambda: ['PERSIST', k()], lambda: ['TTL', k()], lambda: ['EXPIRETIME', k()],
     lambda: ['PEXPIRETIME', k()], lambda: ['DBSIZE'],
     lambda: ['KEYS', one(['*', 'a*', '?', '[ab]', '{a}*', '*x'])],

@@ -19,6 +19,10 @@ STRINGS = [
     ([], [["SET", "s", "v"]], [("set", "s")]),
     ([], [["SET", "s", "v", "EX", "100"]], [("set", "s"), ("expire", "s")]),
     ([], [["SET", "s", "v", "KEEPTTL"]], [("set", "s")]),
+    # A deadline already past: the key is gone, and its "expired" is not lost (Redis reports
+    # it when the EXISTS finds the key, cairn as the SET deletes it).
+    ([], [["SET", "s", "v", "PXAT", "1"], ["EXISTS", "s"]],
+     [("set", "s"), ("expire", "s"), ("expired", "s")]),
     ([["SET", "s", "v"]], [["SET", "s", "w", "NX"]], []),
     ([], [["SET", "s", "w", "XX"]], []),
     ([], [["SETEX", "s", "100", "v"]], [("set", "s"), ("expire", "s")]),
@@ -340,6 +344,12 @@ class TestKeyspaceEvents(ServerTestCase):
 
     def test_strings(self):
         self.check(STRINGS)
+
+    def test_a_set_past_its_deadline_counts_as_an_expired_key(self):
+        self.r.config_resetstat()
+        self.assertTrue(self.r.set("job", "x", pxat=1))
+        self.assertEqual(self.r.exists("job"), 0)
+        self.assertEqual(self.r.info("stats")["expired_keys"], 1)
 
     def test_keys(self):
         self.check(KEYS)

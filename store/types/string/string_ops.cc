@@ -84,7 +84,8 @@ Result<StringSetResult> StringSet(KeyHandle& h, NewString* value, const StringSe
   }
   r.done = true;
   if (o.expire_at_ms > 0 && h.ExpiresAtOnce(o.expire_at_ms)) {
-    h.Delete();  // EXAT/PXAT in the past: the new value would expire at once
+    h.DeleteAsExpired();  // EXAT/PXAT in the past: the new value would expire at once
+    r.expired = true;
     return r;
   }
   value->Install(h, o.expire_at_ms);

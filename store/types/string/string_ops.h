@@ -50,8 +50,9 @@ struct StringSetOptions {
 };
 
 struct StringSetResult {
-  bool done = false;  // false when the condition (NX, XX) was not met
-  BufRef old;         // get: the old value (null when the key was missing)
+  bool done = false;     // false when the condition (NX, XX) was not met
+  bool expired = false;  // done, but the deadline had passed: the key went as it was written
+  BufRef old;            // get: the old value (null when the key was missing)
 };
 
 // A SET's new value, made by the command before it takes the key's shard lock, so that the
