@@ -770,6 +770,9 @@ TEST_CASE("OBJECT follows how Redis built the string: INCRBYFLOAT's text, COPY's
   t.Cmd("APPEND s d");
   t.Cmd("COPY s s2");
   CHECK(t.Cmd("OBJECT ENCODING s2") == "raw");
+  t.Cmd("SET n 1");
+  CHECK(t.Cmd("SETBIT n 7 1") == ":1");  // already set: nothing changes but the encoding
+  CHECK(t.Cmd("OBJECT ENCODING n") == "raw");
 }
 
 TEST_CASE("OBJECT HELP is an array of status lines") {

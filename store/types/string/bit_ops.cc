@@ -88,7 +88,12 @@ Result<BitSetResult> BitSet(KeyHandle& h, uint64_t offset, bool on, uint64_t max
   uint8_t value = byte < old.size() ? ByteAt(old, static_cast<size_t>(byte)) : 0;
   uint8_t mask = static_cast<uint8_t>(0x80u >> (offset % 8));
   int was = (value & mask) != 0 ? 1 : 0;
-  if (byte < old.size() && was == (on ? 1 : 0)) return BitSetResult{was, false};
+  if (byte < old.size() && was == (on ? 1 : 0)) {
+    // Nothing to log, but Redis makes the value a raw string before it looks at the bit
+    // (OBJECT ENCODING); the form is not data, so no log record.
+    e->value.form = StringForm::kGrown;
+    return BitSetResult{was, false};
+  }
   value = on ? (value | mask) : (value & ~mask);
   char patch = static_cast<char>(value);
   std::string_view one(&patch, 1);
