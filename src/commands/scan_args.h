@@ -20,9 +20,9 @@ namespace cairn::server {
 struct ScanArgs {
   uint64_t cursor = 0;
   std::string_view pattern = "*";  // MATCH; "*" (the default) skips matching, "" matches ""
-  size_t count = 10;         // a hint: about how many slots to visit
-  std::string_view type;     // SCAN's TYPE; empty: any
-  std::string_view error;    // the error the options deserve (empty: none)
+  size_t count = 10;               // a hint: about how many slots to visit
+  std::string_view type;           // SCAN's TYPE; empty: any
+  std::string_view error;          // the error the options deserve (empty: none)
 
   bool Matches(std::string_view name) const { return pattern == "*" || GlobMatch(pattern, name); }
 };
