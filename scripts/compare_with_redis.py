@@ -11,8 +11,9 @@ seen times; its radix-tree counts are cairn's own); a whole
 SCAN-family iteration is compared as the set of what it returned, and a random pick
 (SRANDMEMBER, HRANDFIELD, ZRANDMEMBER, SPOP, RANDOMKEY) by its shape. MULTI/EXEC
 replies are compared command by command. --resp 3 compares RESP3 reply types too (map, set,
-double, null); --lua wraps a third of the commands in EVAL "redis.pcall(...)" so that the
-Lua <-> RESP conversions are compared; --small-encodings lowers the encoding thresholds on
+double, null); --lua wraps a third of the commands in EVAL "redis.pcall(...)" (or FCALL of a
+function doing the same, with or without no-writes) so that the Lua <-> RESP conversions are
+compared; --small-encodings lowers the encoding thresholds on
 both servers so that conversions happen after a few elements; --events compares the keyspace
 notifications (notify-keyspace-events KEA) each command sends, in order.
 
@@ -38,9 +39,9 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir,
                                 'tests', 'integration'))
-from command_grammar import (DEFAULT_ENCODINGS, GRAMMAR, LUA_WRAPPERS,  # noqa: E402
-                             NOT_IN_LUA, RANDOM, SMALL_ENCODINGS, UNORDERED, Connection,
-                             plain, scan_all)
+from command_grammar import (DEFAULT_ENCODINGS, FCALL_WRAPPERS, GRAMMAR,  # noqa: E402
+                             LOAD_LIBRARY, LUA_WRAPPERS, NOT_IN_LUA, RANDOM, SMALL_ENCODINGS,
+                             UNORDERED, Connection, plain, scan_all)
 
 # ---- comparison ---------------------------------------------------------------------------
 
@@ -63,7 +64,24 @@ def without_unstable_fields(reply):
     return [without_unstable_fields(x) for x in reply]
 
 
+def with_functions_sorted(reply):
+    """A FUNCTION LIST reply with each library's functions in one order: Redis lists them
+    in its hash table's order, which a random hash seed changes from process to process."""
+    if isinstance(reply, tuple) and reply[0] == 'map':
+        return ('map', [(key, sorted(v[1] if isinstance(v, tuple) else v, key=repr)
+                         if key == b'functions' else with_functions_sorted(v))
+                        for key, v in reply[1]])
+    if not isinstance(reply, list):
+        return reply
+    if len(reply) % 2 == 0 and b'functions' in reply[0::2]:
+        return [sorted(x, key=repr) if i % 2 and reply[i - 1] == b'functions' else x
+                for i, x in enumerate(reply)]
+    return [with_functions_sorted(x) for x in reply]
+
+
 def normalized(cmd, reply):
+    if cmd[:2] == ['FUNCTION', 'LIST']:
+        reply = with_functions_sorted(reply)
     if cmd[0] == 'XINFO':
         reply = without_unstable_fields(reply)
     if cmd[0] == 'XPENDING' and len(cmd) > 3 and isinstance(reply, list):
@@ -174,8 +192,21 @@ def encoding_on_purpose(cmd, ours, theirs, conns, sorted_keys):
         return False
     kind = conns[0].call(['TYPE', cmd[2]])
     return ((kind == b'set' and (ours, theirs) == (b'listpack', b'hashtable')) or
-            (kind == b'zset' and cmd[2] in sorted_keys and (ours, theirs) ==
-             (b'listpack', b'skiplist')))
+            (kind == b'zset' and (cmd[2] in sorted_keys or '*' in sorted_keys) and
+             (ours, theirs) == (b'listpack', b'skiplist')))
+
+
+def follow_sorted(cmd, sorted_keys):
+    """Tracks which keys may hold a sorted set that SORT converted in Redis: the sorted key,
+    and where COPY and RENAME take it; after SWAPDB, MOVE or COPY ... DB, any key ('*')."""
+    if cmd[0] in ('EVAL', 'FCALL', 'FCALL_RO') and len(cmd) > 3 and cmd[2] == '0':
+        cmd = cmd[3:]  # a command run by one of the wrappers
+    if cmd[0] in ('SORT', 'SORT_RO'):
+        sorted_keys.add(cmd[1])
+    elif cmd[0] in ('SWAPDB', 'MOVE') or (cmd[0] == 'COPY' and 'DB' in cmd):
+        sorted_keys.add('*')
+    elif cmd[0] in ('COPY', 'RENAME', 'RENAMENX') and cmd[1] in sorted_keys:
+        sorted_keys.add(cmd[2])
 
 
 def run_seed(seed, args):
@@ -184,6 +215,7 @@ def run_seed(seed, args):
     conns = [Connection(args.cairn, args.resp), Connection(args.redis, args.resp)]
     for c in conns:
         c.call(['FLUSHALL'])
+        c.call(LOAD_LIBRARY)
     watchers = [EventWatcher(port) for port in (args.cairn, args.redis)] if args.events else []
     if watchers:
         compare_events(conns, watchers)  # FLUSHALL's own
@@ -194,7 +226,8 @@ def run_seed(seed, args):
         cmd = random.choice(GRAMMAR)()
         if args.lua and cmd[0] not in NOT_IN_LUA and 'BYLEX' not in cmd \
                 and random.random() < 0.3:
-            cmd = ['EVAL', random.choice(LUA_WRAPPERS), '0'] + cmd
+            cmd = (['EVAL', random.choice(LUA_WRAPPERS), '0'] if random.random() < 0.7
+                   else random.choice(FCALL_WRAPPERS)) + cmd
         if cmd[0] == 'DUMP-RESTORE':
             if queued is None and (bad := compare_dump(conns, cmd[1])) is not None:
                 return history + [['DUMP', cmd[1]], ('RESTORE of each other', bad)]
@@ -207,8 +240,7 @@ def run_seed(seed, args):
                     return history + [('cairn', ours), ('redis', theirs)]
             continue
         history.append(cmd)
-        if cmd[0] in ('SORT', 'SORT_RO'):
-            sorted_keys.add(cmd[1])
+        follow_sorted(cmd, sorted_keys)
         ours, theirs = (c.call(cmd) for c in conns)
         if cmd[0] == 'MULTI' and ours == b'OK':
             queued = []

@@ -29,7 +29,8 @@ FIELD_TYPES = ['i8', 'u8', 'i16', 'u1', 'i64', 'u63', 'u64', 'i0', 'x', 'i5']
 FIELD_VALUES = ['0', '1', '-1', '100', '-100', '127', '128', '255', '-129', '9223372036854775807',
                 '-9223372036854775807', 'x']
 STREAM_IDS = ['0', '0-1', '1-0', '1-1', '2-0', '*', '-', '+', '1', '5-5', 'x', '$', '>', '0-0',
-              '18446744073709551615-18446744073709551615', '1-18446744073709551615']
+              '18446744073709551615-18446744073709551615', '1-18446744073709551615', '1-*',
+              '3-*', '-*']
 MEMBERS = ['m1', 'm2', 'm3']
 
 
@@ -239,7 +240,11 @@ STREAMS = [
            ['TIME', '0'], ['FORCE', 'JUSTID', 'RETRYCOUNT', '5']]),
     lambda: ['XINFO', 'CONSUMERS', k(), one(['g', 'nog'])],
     lambda: ['XAUTOCLAIM', k(), 'g', 'c2', '0', sid()] + one([[], ['COUNT', n()], ['JUSTID']]),
-    lambda: ['XINFO', one(['STREAM', 'GROUPS']), k()], lambda: ['XSETID', k(), sid()],
+    lambda: ['XINFO', one(['STREAM', 'GROUPS']), k()],
+    lambda: ['XSETID', k(), sid()] + one([[], ['ENTRIESADDED', n()], ['MAXDELETEDID', sid()],
+                                          ['ENTRIESADDED', n(), 'MAXDELETEDID', sid()]]),
+    lambda: ['XGROUP', 'CREATE', k(), one(['g', 'g2']), sid(), 'ENTRIESREAD', n()]
+    + maybe('MKSTREAM'),
 ]
 
 TRANSACTIONS = [
@@ -262,8 +267,47 @@ ITERATION_AND_RANDOM = [
     lambda: ['RANDOMKEY'],
 ]
 
+# The function library LOAD_LIBRARY loads: FCALL runs a command through redis.pcall, as the
+# EVAL wrappers do, with and without the no-writes flag.
+LIBRARY = '''#!lua name=grammar
+redis.register_function('pcall_any', function(keys, args) return redis.pcall(unpack(args)) end)
+redis.register_function{function_name='pcall_ro', flags={'no-writes'},
+                        callback=function(keys, args) return redis.pcall(unpack(args)) end}
+redis.register_function('call_key', function(keys, args) return redis.call(args[1], keys[1]) end)
+'''
+LOAD_LIBRARY = ['FUNCTION', 'LOAD', 'REPLACE', LIBRARY]
+
+# Scripts and functions: how errors, arities and flags come back, as Redis words them.
+SCRIPTING = [
+    lambda: ['EVAL', "return redis.call('GET', KEYS[1])", one(['1', '0', '-1', 'x', '2'])]
+    + some(k, 0, 1),
+    lambda: ['EVAL', 'return redis.call(ARGV[1])', '0', one(['GET', 'NOSUCH', 'PING', '',
+                                                            'EVAL', 'MULTI', 'BLPOP'])],
+    lambda: ['EVAL', one(["return redis.error_reply('My Error')",
+                          "return redis.error_reply('-WRONG thing')",
+                          "return redis.status_reply('FINE')", "error('boom')",
+                          "error({err='TABLE err'})", "return redis.call('INCR')",
+                          "return redis.pcall('INCR')", 'x = 1', 'return y',
+                          "return {1, 2.9, 'x', true, false, {ok='st'}, nil, 5}",
+                          "return redis.sha1hex('')", "return tostring(math.random())",
+                          "redis.setresp(4)", 'return {err=1}', 'return',
+                          "return redis.call('SET', KEYS[1], 'v')"]),
+             one(['0', '1']), k()],
+    lambda: ['EVALSHA', one(['ffffffffffffffffffffffffffffffffffffffff', 'x',
+                             'e0e1f9fabfc9d4800c877a703b823ac0578ff8db'])] + ['0'],
+    lambda: ['EVAL_RO', one(["return redis.call('SET', KEYS[1], 'x')",
+                             "return redis.call('GET', KEYS[1])",
+                             "return redis.pcall('DEL', KEYS[1])"]), '1', k()],
+    lambda: ['FCALL', one(['pcall_any', 'pcall_ro', 'nosuch']), one(['0', '-1', 'x', '9'])],
+    lambda: [one(['FCALL', 'FCALL_RO']), 'call_key', '1', k(),
+             one(['GET', 'INCR', 'DEL', 'LLEN', 'TYPE', 'XLEN'])],
+    lambda: ['SCRIPT', 'EXISTS', one(['e0e1f9fabfc9d4800c877a703b823ac0578ff8db', 'x'])],
+    lambda: ['FUNCTION', 'LIST'] + one([[], ['LIBRARYNAME', one(['gram*', 'x'])],
+                                        ['WITHCODE'], ['LIBRARYNAME']]),
+]
+
 GRAMMAR = (STRINGS + KEYSPACE + LISTS + HASHES_AND_SETS + SORTED_SETS + STREAMS + TRANSACTIONS +
-           ITERATION_AND_RANDOM)
+           ITERATION_AND_RANDOM + SCRIPTING)
 # Not real commands: each user of the grammar interprets (or skips) them.
 PSEUDO = {'DUMP-RESTORE', 'SCAN-ALL'}
 # Replies that pick at random: comparable by shape (length, nil, error) only.
@@ -291,6 +335,9 @@ UNORDERED = {'SMEMBERS', 'SINTER', 'SUNION', 'SDIFF', 'HKEYS', 'HVALS', 'KEYS', 
 NOT_IN_LUA = UNORDERED | PSEUDO | RANDOM | {
     'MULTI', 'EXEC', 'DISCARD', 'WATCH', 'UNWATCH', 'OBJECT', 'XINFO', 'XADD', 'TTL', 'PTTL',
     'EXPIRETIME', 'PEXPIRETIME', 'SORT', 'SORT_RO', 'ZRANGEBYLEX', 'ZLEXCOUNT'}
+# Function wrappers (FCALL of LIBRARY's functions) for commands that may run inside EVAL.
+FCALL_WRAPPERS = [['FCALL', 'pcall_any', '0'], ['FCALL', 'pcall_ro', '0'],
+                  ['FCALL_RO', 'pcall_ro', '0']]
 
 
 # ---- a raw RESP connection ----------------------------------------------------------------

@@ -39,7 +39,8 @@ DATABASES = (0, 1)  # the grammar's MOVE and SWAPDB reach database 1
 MAX_ERROR_SHARE = 0.5  # 13-34% of the commands fail in seeds 0-9
 SECOND_PART_SEED = 1000000  # the commands after the first restart draw from seed + this
 
-# This share of the commands run inside EVAL: a script's writes are logged as one record.
+# This share of the commands run inside EVAL (or FCALL of the grammar's library, loaded at
+# the start): a script's writes are logged as one record.
 LUA_SHARE = 0.2
 
 # A history is rounds, each drawing from some families over keys of its own: a key of one
@@ -96,6 +97,11 @@ def visible_state(port):
             kind = conn.call(["TYPE", key])
             state[(db, key)] = (kind, conn.call(["PEXPIRETIME", key]),
                                 VALUE_READERS[kind](conn, key))
+    # Function libraries, each with its functions in one order (Redis's is its hash table's).
+    state[(-1, b"FUNCTION LIST")] = sorted(
+        (pairs(lib)[b"library_name"], pairs(lib)[b"library_code"],
+         sorted(repr(f) for f in pairs(lib)[b"functions"]))
+        for lib in conn.call(["FUNCTION", "LIST", "WITHCODE"]))
     conn.sock.close()
     return state
 
@@ -137,7 +143,9 @@ class ReplayRandomTestCase(DurabilityTestCase):
                 if cmd[0] == "SCAN-ALL":
                     continue  # reads only
                 if cmd[0] not in grammar.NOT_IN_LUA and random.random() < LUA_SHARE:
-                    cmd = ["EVAL", random.choice(grammar.LUA_WRAPPERS), "0"] + cmd
+                    cmd = (["EVAL", random.choice(grammar.LUA_WRAPPERS), "0"]
+                           if random.random() < 0.7 else random.choice(grammar.FCALL_WRAPPERS)
+                           ) + cmd
             if cmd[0] == "DUMP-RESTORE":
                 payload = conn.call(["DUMP", cmd[1]])
                 if not isinstance(payload, bytes):
@@ -159,6 +167,9 @@ class ReplayRandomTestCase(DurabilityTestCase):
         srv = self.server(*self.extra_args)
         srv.start()
         try:
+            loader = Connection(srv.port, 2)
+            self.assertEqual(loader.call(grammar.LOAD_LIBRARY), b"grammar")
+            loader.sock.close()
             history, errors = self.send_history(srv.port, seed, STEPS)
             # The grammar aims at edge cases, so many commands fail; most must not, or the
             # history would change little.
