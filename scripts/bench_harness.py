@@ -9,6 +9,7 @@ measurement itself are HarnessError; progress goes to stderr through log().
 import csv
 import io
 import os
+import resource
 import shlex
 import shutil
 import socket
@@ -219,7 +220,9 @@ def run_benchmark(server, value_size, pipeline, requests, clients=CLIENTS, tests
     column. `tests` are redis-benchmark -t tests, named as its CSV prints them ("SET", "LPUSH").
     With `command` (an argv, e.g. ["XADD", "s", "*", "f", "v"]) redis-benchmark runs that
     command instead, and its row (which the CSV names by the whole command line) is returned
-    under the one name in `tests`. auth: (user, password) to connect as (ACL), or None."""
+    under the one name in `tests`. auth: (user, password) to connect as (ACL), or None.
+    Each row also gets "client_cpu": the cores redis-benchmark used over the run (CPU time /
+    wall time; its one thread busy all along is 1.0)."""
     cmd = ["redis-benchmark", "-h", "127.0.0.1", "-p", str(server.port), "-c", str(clients),
            "-d", str(value_size), "-P", str(pipeline), "-r", str(KEYSPACE), "-n", str(requests),
            "--csv"]
@@ -227,6 +230,7 @@ def run_benchmark(server, value_size, pipeline, requests, clients=CLIENTS, tests
         cmd += ["--user", auth[0], "-a", auth[1]]
     cmd += list(command) if command else ["-t", ",".join(t.lower() for t in tests)]
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        cpu_before, started = children_cpu_seconds(), time.monotonic()
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
         try:
             wait_for_benchmark(proc, server, cmd, benchmark_timeout(requests, tests), err)
@@ -241,8 +245,19 @@ def run_benchmark(server, value_size, pipeline, requests, clients=CLIENTS, tests
     if proc.returncode != 0:
         raise server.error(f"redis-benchmark exited with status {proc.returncode}: "
                            f"{' '.join(cmd)}\n{stderr.strip()}\n{stdout.strip()}")
+    client_cpu = (children_cpu_seconds() - cpu_before) / max(time.monotonic() - started, 1e-9)
     renames = {" ".join(command): tests[0]} if command else {}
-    return parse_csv(stdout, server, cmd, tests, renames)
+    rows = parse_csv(stdout, server, cmd, tests, renames)
+    for row in rows.values():
+        row["client_cpu"] = client_cpu
+    return rows
+
+
+def children_cpu_seconds():
+    """User + system CPU of this process's reaped children: around one redis-benchmark run
+    (the servers, also children, are reaped only when they stop), that run's CPU."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def wait_for_benchmark(proc, server, cmd, timeout, err):
@@ -294,13 +309,30 @@ def compare(row, by_server, pipeline):
     their CSV rows in by_server["redis"] / by_server["cairn"], the ratio cairn/redis, the
     target for `pipeline` and the targets it misses. Returns row."""
     for name in ("redis", "cairn"):
-        for column in ("rps", "p50_latency_ms", "p99_latency_ms"):
+        for column in ("rps", "p50_latency_ms", "p99_latency_ms", "client_cpu"):
             row[f"{name}_{column}"] = median_of(by_server[name], column)
     row["ratio"] = row["cairn_rps"] / row["redis_rps"] if row["redis_rps"] else 0.0
     row["pipeline"] = pipeline
     row["target"] = TARGET_RATIO[pipeline]
     row["misses"] = misses(row)
     return row
+
+
+# A client that used this many cores (redis-benchmark runs one thread) set the pace itself.
+CLIENT_BOUND_CPU = 0.95
+
+
+def client_cpu_cell(r):
+    """'redis / cairn' cores of the client, each marked * when the client was the limit."""
+    def cell(cpu):
+        return f"{cpu:.2f}{'*' if cpu >= CLIENT_BOUND_CPU else ''}"
+    return f"{cell(r['redis_client_cpu'])} / {cell(r['cairn_client_cpu'])}"
+
+
+CLIENT_CPU_NOTE = ("client CPU: the cores redis-benchmark used during the row's runs (median; "
+                   "its one thread busy all along is 1.00). * marks a client that was itself "
+                   f"the limit (>= {CLIENT_BOUND_CPU:.2f}): that server could have gone faster, "
+                   "and the ratio says less than it seems.")
 
 
 def misses(r):
