@@ -16,8 +16,10 @@ throughput ratio as the first table (>= 1.0 at pipeline 1, >= 1.3 at 16), hit ra
 import os
 import statistics
 import subprocess
+import time
 
-from bench_harness import (PIPELINES, TARGET_RATIO, HarnessError, format_markdown_table,
+from bench_harness import (CLIENT_CPU_NOTE, PIPELINES, TARGET_RATIO, HarnessError,
+                           children_cpu_seconds, client_cpu_cell, format_markdown_table,
                            format_text_table, log, start_all, stop_all)
 
 POLICIES = ("allkeys-lru", "allkeys-lfu")
@@ -30,7 +32,7 @@ SECONDS, WARMUP_S = 8, 5
 QUICK_SECONDS, QUICK_WARMUP_S = 2, 2
 
 HEADERS = ["policy", "pipeline", "redis ops/s", "cairn ops/s", "ratio", "target",
-           "redis hit %", "cairn hit %"]
+           "redis hit %", "cairn hit %", "client CPU redis / cairn"]
 
 
 def driver_path(cairn_binary):
@@ -48,11 +50,14 @@ def run_driver(driver, server, pipeline, args):
            str(VALUE_SIZE), "--threads", "1", "--conns", str(CONNECTIONS), "--pipeline",
            str(pipeline), "--seconds", str(seconds), "--warmup-s", str(warmup),
            "--zipf-s", str(ZIPF_S)]
+    cpu_before, started = children_cpu_seconds(), time.monotonic()
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + warmup + 60)
+    client_cpu = (children_cpu_seconds() - cpu_before) / (time.monotonic() - started)
     if out.returncode != 0 or not server.alive():
         raise server.error(f"cache_bench failed: {out.stderr.strip()}")
     fields = dict(f.split("=", 1) for f in out.stdout.split())
-    return {"ops": float(fields["ops_per_s"]), "hit": float(fields["hit_ratio"])}
+    return {"ops": float(fields["ops_per_s"]), "hit": float(fields["hit_ratio"]),
+            "client_cpu": client_cpu}
 
 
 def run_policy(make_pair, driver, policy, args):
@@ -69,8 +74,8 @@ def run_policy(make_pair, driver, policy, args):
                     samples[server.name].append(run_driver(driver, server, pipeline, args))
             row = {"policy": policy, "pipeline": pipeline}
             for name, runs in samples.items():
-                row[name] = {"ops": statistics.median(r["ops"] for r in runs),
-                             "hit": statistics.median(r["hit"] for r in runs)}
+                row[name] = {key: statistics.median(r[key] for r in runs)
+                             for key in ("ops", "hit", "client_cpu")}
             rows.append(row)
     finally:
         stop_all(servers)
@@ -91,7 +96,8 @@ def cells(row):
     ratio = cairn["ops"] / redis["ops"] if redis["ops"] else 0.0
     return [row["policy"], str(row["pipeline"]), f"{redis['ops']:,.0f}", f"{cairn['ops']:,.0f}",
             f"{ratio:.2f}", f">= {TARGET_RATIO[row['pipeline']]:.1f}",
-            f"{100 * redis['hit']:.1f}", f"{100 * cairn['hit']:.1f}"]
+            f"{100 * redis['hit']:.1f}", f"{100 * cairn['hit']:.1f}",
+            client_cpu_cell(redis["client_cpu"], cairn["client_cpu"])]
 
 
 def print_report(result, args, machine=None):
@@ -103,10 +109,11 @@ def print_report(result, args, machine=None):
     if args.markdown:
         print("### Cache\n")
         print("\n".join(f"- {line}" for line in head) + "\n")
-        print(format_markdown_table(HEADERS, rows, {2, 3, 4, 6, 7}))
+        print(format_markdown_table(HEADERS, rows, {2, 3, 4, 6, 7, 8}))
     else:
         print("cache\n")
         print("\n".join(head) + "\n")
         print(format_text_table(HEADERS, rows, {2, 3, 4, 6, 7}))
     met = sum(1 for r in result["rows"] if r["cairn"]["hit"] >= r["redis"]["hit"])
-    print(f"\nIn {met} of {len(rows)} rows cairn's hit ratio is at least redis's.", flush=True)
+    print(f"\nIn {met} of {len(rows)} rows cairn's hit ratio is at least redis's.\n"
+          f"{CLIENT_CPU_NOTE}", flush=True)

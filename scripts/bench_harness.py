@@ -322,15 +322,16 @@ def compare(row, by_server, pipeline):
 CLIENT_BOUND_CPU = 0.95
 
 
-def client_cpu_cell(r):
+def client_cpu_cell(redis_cpu, cairn_cpu):
     """'redis / cairn' cores of the client, each marked * when the client was the limit."""
     def cell(cpu):
         return f"{cpu:.2f}{'*' if cpu >= CLIENT_BOUND_CPU else ''}"
-    return f"{cell(r['redis_client_cpu'])} / {cell(r['cairn_client_cpu'])}"
+    return f"{cell(redis_cpu)} / {cell(cairn_cpu)}"
 
 
-CLIENT_CPU_NOTE = ("client CPU: the cores redis-benchmark used during the row's runs (median; "
-                   "its one thread busy all along is 1.00). * marks a client that was itself "
+CLIENT_CPU_NOTE = ("client CPU: the cores the one-threaded client (redis-benchmark, cache_bench) "
+                   "used during the row's runs (median; its thread busy all along is 1.00). * "
+                   "marks a client that was itself "
                    f"the limit (>= {CLIENT_BOUND_CPU:.2f}): that server could have gone faster, "
                    "and the ratio says less than it seems.")
 
