@@ -1,11 +1,13 @@
 // tests/fuzz/fuzz_target.cc — the libFuzzer entry of one fuzz target. CMake compiles it once
 // per target, with CAIRN_FUZZ_ENTRY naming the function that target runs (store_entries.h,
-// resp_entries.h); a broken invariant that entry reports aborts, so libFuzzer keeps the input.
+// rdb_entries.h, resp_entries.h); a broken invariant that entry reports aborts, so libFuzzer
+// keeps the input.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
 
+#include "tests/fuzz/rdb_entries.h"
 #include "tests/fuzz/resp_entries.h"
 #include "tests/fuzz/store_entries.h"
 

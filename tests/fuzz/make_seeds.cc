@@ -1,7 +1,8 @@
 // tests/fuzz/make_seeds.cc — writes a seed corpus for every fuzz target from bytes the real
 // code produces, so the fuzzers start from valid inputs and mutate inward: the WAL payloads
 // recorded while store operations of every family run, a WAL segment holding them, a
-// snapshot of the store they built, each collection's encoding, and RESP requests.
+// snapshot of the store they built, each collection's encoding, each key's RDB object and an
+// RDB file of them all, and RESP requests.
 //   cairn_fuzz_seeds OUT_DIR        writes OUT_DIR/<target>/<name> (scripts/fuzz runs it)
 #include <unistd.h>
 
@@ -16,6 +17,8 @@
 
 #include "store/durability/snapshot.h"
 #include "store/durability/wal_format.h"
+#include "store/rdb/rdb_keyspace.h"
+#include "store/rdb/rdb_object.h"
 #include "store/store.h"
 #include "store/types/hash/hash_ops.h"
 #include "store/types/list/list_ops.h"
@@ -213,6 +216,29 @@ void ObjectSeeds(const fs::path& out, Store& store) {
   });
 }
 
+// Each key's RDB object (a RESTORE payload's body), and an RDB file of the whole store read in
+// reads of 1, 611 and 15,556 bytes (rdb_entries.h).
+void RdbSeeds(const fs::path& out, Store& store) {
+  int n = 0;
+  store.ForEach(0, [&](const Entry& e) {
+    std::string bytes;
+    rdb::EncodeObject(e.value, &bytes);
+    Write(out / "rdb_object", std::string(e.key()) + std::to_string(n++), bytes);
+  });
+  std::string file;
+  Result<rdb::RdbSaveInfo> r = rdb::SaveRdb(store, {}, [&](std::string_view bytes) {
+    file += bytes;
+    return Status::Ok();
+  });
+  if (!r.ok()) {
+    std::fprintf(stderr, "rdb: %s\n", r.status().ToString().c_str());
+    std::exit(1);
+  }
+  for (char chunk : {'\0', '\x0a', '\xff'}) {
+    Write(out / "rdb_file", "whole" + std::to_string(static_cast<uint8_t>(chunk)), chunk + file);
+  }
+}
+
 void RespSeeds(const fs::path& out) {
   const std::string_view requests[] = {
       "*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$5\r\nvalue\r\n*2\r\n$3\r\nGET\r\n$3\r\nkey\r\n",
@@ -253,6 +279,7 @@ int main(int argc, char** argv) {
   fuzz::WalSeeds(out, journal.records);
   fuzz::SnapshotSeeds(out, s);
   fuzz::ObjectSeeds(out, s);
+  fuzz::RdbSeeds(out, s);
   fuzz::RespSeeds(out);
   std::printf("%zu WAL payloads; seeds in %s\n", journal.records.size(), argv[1]);
   return 0;

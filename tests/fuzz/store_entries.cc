@@ -133,6 +133,23 @@ bool ObjectIsSound(const Object& obj) {
   return again == encoded;
 }
 
+
+// Recomputes the CRC of every record that frames correctly, from the header on.
+void FixRecordCrcs(std::string* segment) {
+  size_t pos = store::wal::kHeaderSize;
+  while (pos + 4 < segment->size()) {
+    store::wal::Decoder d(std::string_view(*segment).substr(pos + 4));
+    uint64_t size = 0;
+    if (!d.Varint(&size) || size > d.remaining()) return;
+    size_t body = segment->size() - d.remaining();
+    uint32_t crc = store::wal::MaskCrc(store::wal::Crc32c(segment->data() + body, size));
+    for (int i = 0; i < 4; ++i) (*segment)[pos + i] = static_cast<char>(crc >> (8 * i));
+    pos = body + size;
+  }
+}
+
+}  // namespace
+
 bool ValueIsSound(const store::Value& v) {
   if (v.is_string()) return true;  // a Value holds a buffer or an object, never both
   return v.obj && v.obj->type() == v.type && ObjectIsSound(*v.obj.get());
@@ -151,22 +168,6 @@ uint64_t KeyCount(Store& store) {
   for (int db = 0; db < store.databases(); ++db) keys += store.Stats(db).keys;
   return keys;
 }
-
-// Recomputes the CRC of every record that frames correctly, from the header on.
-void FixRecordCrcs(std::string* segment) {
-  size_t pos = store::wal::kHeaderSize;
-  while (pos + 4 < segment->size()) {
-    store::wal::Decoder d(std::string_view(*segment).substr(pos + 4));
-    uint64_t size = 0;
-    if (!d.Varint(&size) || size > d.remaining()) return;
-    size_t body = segment->size() - d.remaining();
-    uint32_t crc = store::wal::MaskCrc(store::wal::Crc32c(segment->data() + body, size));
-    for (int i = 0; i < 4; ++i) (*segment)[pos + i] = static_cast<char>(crc >> (8 * i));
-    pos = body + size;
-  }
-}
-
-}  // namespace
 
 bool WalReplay(std::string_view data) {
   if (data.empty()) return true;

@@ -15,8 +15,15 @@
 // directory per process, so call them from one thread.
 #pragma once
 
+#include <cstdint>
 #include <span>
 #include <string_view>
+
+#include "store/entry.h"
+
+namespace cairn::store {
+class Store;
+}
 
 namespace cairn::fuzz {
 
@@ -40,6 +47,15 @@ inline constexpr std::string_view kEffectsSeparator = "\xF0\x0D\xF0\x0D";
 // Input layout: type:u8 encoding. DecodeObject rebuilds a collection (type % 5 picks list,
 // set, sorted set, hash or stream) from the encoding.
 [[nodiscard]] bool ObjectDecode(std::string_view data);
+
+// Whether v is a value the store can keep: a string, or a non-empty collection whose family
+// invariants hold and whose snapshot encoding reads back to the same collection. Shared with
+// the RDB targets (rdb_entries.h).
+[[nodiscard]] bool ValueIsSound(const store::Value& v);
+// ValueIsSound for every key of every database.
+[[nodiscard]] bool StoreIsSound(store::Store& store);
+// Keys in every database, as the store counts them.
+uint64_t KeyCount(store::Store& store);
 
 struct StoreTarget {
   std::string_view name;  // the folder name under tests/fuzz/regressions/

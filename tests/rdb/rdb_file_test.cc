@@ -14,6 +14,7 @@
 #include "store/store.h"
 #include "store/types/hash/hash.h"
 #include "store/types/list/list.h"
+#include "tests/rdb/string_source.h"
 
 namespace cairn::rdb {
 namespace {
@@ -21,23 +22,7 @@ namespace {
 using store::Store;
 using store::Value;
 using store::ValueType;
-
-// Hands out a string's bytes in reads of at most chunk bytes.
-class StringSource final : public RdbSource {
- public:
-  StringSource(std::string_view data, size_t chunk) : data_(data), chunk_(chunk) {}
-  Result<size_t> Read(size_t max, std::string* out) override {
-    size_t n = std::min({max, chunk_, data_.size() - pos_});
-    out->append(data_.substr(pos_, n));
-    pos_ += n;
-    return n;
-  }
-
- private:
-  std::string_view data_;
-  size_t chunk_;
-  size_t pos_ = 0;
-};
+using testing::StringSource;
 
 void PutString(Store& s, int db, std::string_view key, std::string_view value, int64_t at = 0) {
   s.Access(db, key, [&](store::KeyHandle& h) {
