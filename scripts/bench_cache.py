@@ -9,11 +9,11 @@ well eviction keeps the keys that are asked for, and ops/s (GETs + SETs) what it
 
 For each policy and pipeline depth (1, 16) the servers take turns, R rounds (default 3;
 --quick: 1 round of 2 s after 2 s of warm-up instead of 8 s after 5 s); each run warms up
-first; each round draws a new key sequence (the same for both servers). Before a policy's
-first round each server is filled until it evicts (cache_bench at
-pipeline 16, at most FILL_TIMEOUT_S), so the first pipeline-1 round does not start from an
-empty cache that its few seconds of warm-up cannot fill. Medians over the rounds. Targets:
-throughput ratio as the first table (>= 1.0 at pipeline 1, >= 1.3 at 16), hit ratio >= redis's.
+first, and each round draws a new key sequence (the same for both servers). Before a
+policy's first round each server is filled until it evicts (cache_bench at pipeline 16, at
+most FILL_TIMEOUT_S), so the first pipeline-1 round does not start from an empty cache that
+its few seconds of warm-up cannot fill. Medians over the rounds. Targets: throughput ratio
+as the first table (>= 1.0 at pipeline 1, >= 1.3 at 16), hit ratio >= redis's.
 """
 
 import os
