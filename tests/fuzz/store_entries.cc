@@ -133,7 +133,6 @@ bool ObjectIsSound(const Object& obj) {
   return again == encoded;
 }
 
-
 // Recomputes the CRC of every record that frames correctly, from the header on.
 void FixRecordCrcs(std::string* segment) {
   size_t pos = store::wal::kHeaderSize;
