@@ -39,9 +39,9 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir,
                                 'tests', 'integration'))
-from command_grammar import (DEFAULT_ENCODINGS, FCALL_WRAPPERS, GRAMMAR,  # noqa: E402
-                             LOAD_LIBRARY, LUA_WRAPPERS, NOT_IN_LUA, RANDOM, SMALL_ENCODINGS,
-                             UNORDERED, Connection, plain, scan_all)
+from command_grammar import (DEFAULT_ENCODINGS, GRAMMAR, LOAD_LIBRARY,  # noqa: E402
+                             NOT_IN_LUA, RANDOM, SMALL_ENCODINGS, UNORDERED, Connection, plain,
+                             scan_all, wrap_in_script)
 
 # ---- comparison ---------------------------------------------------------------------------
 
@@ -226,8 +226,7 @@ def run_seed(seed, args):
         cmd = random.choice(GRAMMAR)()
         if args.lua and cmd[0] not in NOT_IN_LUA and 'BYLEX' not in cmd \
                 and random.random() < 0.3:
-            cmd = (['EVAL', random.choice(LUA_WRAPPERS), '0'] if random.random() < 0.7
-                   else random.choice(FCALL_WRAPPERS)) + cmd
+            cmd = wrap_in_script(cmd)
         if cmd[0] == 'DUMP-RESTORE':
             if queued is None and (bad := compare_dump(conns, cmd[1])) is not None:
                 return history + [['DUMP', cmd[1]], ('RESTORE of each other', bad)]

@@ -340,6 +340,13 @@ FCALL_WRAPPERS = [['FCALL', 'pcall_any', '0'], ['FCALL', 'pcall_ro', '0'],
                   ['FCALL_RO', 'pcall_ro', '0']]
 
 
+def wrap_in_script(cmd):
+    """cmd run through redis.pcall: by EVAL of a LUA_WRAPPERS script, or (three times in ten)
+    by FCALL of a LIBRARY function."""
+    return (['EVAL', random.choice(LUA_WRAPPERS), '0'] if random.random() < 0.7
+            else random.choice(FCALL_WRAPPERS)) + cmd
+
+
 # ---- a raw RESP connection ----------------------------------------------------------------
 
 class Connection:

@@ -143,9 +143,7 @@ class ReplayRandomTestCase(DurabilityTestCase):
                 if cmd[0] == "SCAN-ALL":
                     continue  # reads only
                 if cmd[0] not in grammar.NOT_IN_LUA and random.random() < LUA_SHARE:
-                    cmd = (["EVAL", random.choice(grammar.LUA_WRAPPERS), "0"]
-                           if random.random() < 0.7 else random.choice(grammar.FCALL_WRAPPERS)
-                           ) + cmd
+                    cmd = grammar.wrap_in_script(cmd)
             if cmd[0] == "DUMP-RESTORE":
                 payload = conn.call(["DUMP", cmd[1]])
                 if not isinstance(payload, bytes):
