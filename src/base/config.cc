@@ -124,6 +124,8 @@ std::vector<Option> RealOptions() {
       {"maxmemory-samples", Kind::kInt, true, 1, 64, {}, Field(&Config::maxmemory_samples)},
       {"maxmemory-eviction-tenacity", Kind::kInt, true, 0, 100, {},
        Field(&Config::maxmemory_eviction_tenacity)},
+      {"maxmemory-clients", Kind::kMemoryPercent, true, -100, LLONG_MAX, {},
+       Field(&Config::maxmemory_clients)},
       {"lfu-log-factor", Kind::kInt, true, 0, INT_MAX, {}, Field(&Config::lfu_log_factor)},
       {"lfu-decay-time", Kind::kInt, true, 0, INT_MAX, {}, Field(&Config::lfu_decay_time)},
       {"lazyfree-lazy-user-del", Kind::kBool, true, 0, 0, {},

@@ -81,6 +81,7 @@ struct Config {
   int64_t maxmemory = 0;
   std::string maxmemory_policy = "noeviction";
   int maxmemory_samples = 5;
+  int64_t maxmemory_clients = 0;  // bytes, or -N for N% of maxmemory; 0: no client eviction
   int maxmemory_eviction_tenacity = 10;  // 0..100: how long one write may spend evicting
   int lfu_log_factor = 10;
   int lfu_decay_time = 1;  // minutes

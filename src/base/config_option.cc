@@ -132,7 +132,6 @@ const std::vector<AcceptedOption>& AcceptedOptions() {
       {"io-threads-do-reads", "", K::kBool, kFixed, "no"},
       {"socket-mark-id", "", K::kInt64, kFixed, "0", 0, UINT_MAX},
       {"bind-source-addr", "", K::kString, kMut, ""},
-      {"maxmemory-clients", "", K::kMemoryPercent, kMut, "0", -100, LLONG_MAX},
       // Security.
       {"enable-protected-configs", "", K::kEnum, kFixed, "no", 0, 0, kProtectedAction},
       {"enable-module-command", "", K::kEnum, kFixed, "no", 0, 0, kProtectedAction},

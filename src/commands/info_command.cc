@@ -297,7 +297,7 @@ void AppendStats(CommandContext& ctx, std::string* out) {
   Field(out, "sync_partial_err", u(ctx.server.primary.sync_partial_err.load()));
   Field(out, "expired_keys", u(ctx.server.store.expired_keys()));
   Field(out, "evicted_keys", u(ctx.server.store.evicted_keys()));
-  Field(out, "evicted_clients", 0);  // cairn never evicts clients (maxmemory-clients)
+  Field(out, "evicted_clients", u(ctx.server.client_memory.evicted.load()));
   Field(out, "keyspace_hits", u(t.keyspace_hits));
   Field(out, "keyspace_misses", u(t.keyspace_misses));
   Field(out, "pubsub_channels", 0);

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "src/exec/client_eviction.h"
 #include "src/exec/command_table.h"
 #include "src/exec/dispatch.h"
 #include "src/exec/errors.h"
@@ -115,6 +116,7 @@ void CmdWatch(CommandContext& ctx) {
       h.Watch(&ctx.client.watch_flag);
     });
     ctx.client.watched.emplace_back(db, std::string(key));
+    ctx.client.watched_bytes += key.size() + kWatchedKeyOverheadBytes;
   }
   ctx.reply.WriteOk();
 }

@@ -35,6 +35,9 @@ struct ClientState {
   int repl_listening_port = 0;     // REPLCONF listening-port: the replica's own port
   std::string repl_ip_address;     // REPLCONF ip-address (empty: the connection's address)
   bool is_master = false;  // the primary's stream on a replica (set before it is registered)
+  // The part of memory_bytes in ClientMemory's total: all of it, except for replicas and the
+  // primary's link, which client eviction leaves alone (owner thread).
+  int64_t memory_counted_bytes = 0;
   // Bytes of a full-sync RDB still in the output (owner thread): not held against the
   // replica class's output limit.
   int64_t repl_rdb_unsent = 0;
@@ -56,6 +59,9 @@ struct ClientState {
   // CLIENT UNBLOCK from another thread: kUnblockTimeout or kUnblockError, then wake().
   std::atomic<uint8_t> unblock_request{0};
   std::atomic<bool> no_evict{false};  // CLIENT NO-EVICT
+  // What this client holds (client_eviction.h; CLIENT LIST tot-mem). Written by the owner
+  // thread only.
+  std::atomic<int64_t> memory_bytes{0};
   std::atomic<bool> replica{false};   // an attached replica (repl_primary.h): flags=S
   // Commands queued in MULTI, -1 outside it: CLIENT LIST's multi= for other threads
   // (published by the connection after each batch, like the buffer sizes).
@@ -78,10 +84,12 @@ struct ClientState {
     bool active = false;   // between MULTI and EXEC/DISCARD
     bool aborted = false;  // a command was rejected while queueing: EXEC says EXECABORT
     std::vector<std::vector<std::string>> queued;
+    size_t queued_bytes = 0;  // what queued holds (client_eviction.h)
   } multi;
   bool in_exec = false;  // EXEC is running the queued commands (Redis's DENY_BLOCKING)
   bool script = false;   // runs a script's commands: never refused as BUSY
   std::vector<std::pair<int, std::string>> watched;  // (db, key)
+  size_t watched_bytes = 0;  // what watched holds (client_eviction.h)
   store::WatchFlag watch_flag;  // set by the store when a watched key changes
 
   // Pub/Sub (src/exec/pubsub.h). The sets belong to the owner thread; the counts mirror
@@ -93,6 +101,7 @@ struct ClientState {
     std::atomic<int> channel_count{0};
     std::atomic<int> pattern_count{0};
     std::atomic<int> shard_count{0};
+    size_t bytes = 0;  // what the three sets hold (client_eviction.h)
   } pubsub;
   // Messages other threads send this client (Pub/Sub, MONITOR); drained by the owner thread.
   Mailbox mailbox;

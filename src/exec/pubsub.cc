@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "src/base/glob.h"
+#include "src/exec/client_eviction.h"
 
 namespace cairn::server {
 namespace {
@@ -93,6 +94,7 @@ bool PubSub::Subscribe(ClientState& client, SubKind kind, std::string_view name)
     IndexOf(kind)[*it].push_back(&client);
   }
   CountOf(client, kind).fetch_add(1, std::memory_order_relaxed);
+  client.pubsub.bytes += name.size() + kSubscriptionOverheadBytes;
   return true;
 }
 
@@ -114,6 +116,7 @@ bool PubSub::Unsubscribe(ClientState& client, SubKind kind, std::string_view nam
     std::unique_lock lock(mu_);
     RemoveLocked(client, kind, *it);
   }
+  client.pubsub.bytes -= it->size() + kSubscriptionOverheadBytes;
   mine.erase(it);
   CountOf(client, kind).fetch_sub(1, std::memory_order_relaxed);
   return true;
@@ -130,6 +133,7 @@ void PubSub::RemoveClient(ClientState& client) {
     SetOf(client, kind).clear();
     CountOf(client, kind).store(0, std::memory_order_relaxed);
   }
+  client.pubsub.bytes = 0;
 }
 
 int64_t PubSub::Publish(SubKind kind, std::string_view channel, std::string_view message,

@@ -94,6 +94,8 @@ void ServerState::ApplyConfig() {
   limits.busy_reply_threshold_ms = c.busy_reply_threshold_ms;
   limits.hll_sparse_max_bytes = c.hll_sparse_max_bytes;
   ApplyMemoryConfig(*this, c);
+  limits.maxmemory_clients = c.maxmemory_clients;
+  EvictClientsOverLimit(*this);  // a lower limit (or maxmemory) applies at once
   limits.lazyfree_user_flush = c.lazyfree_lazy_user_flush;
   limits.lazyfree_user_del = c.lazyfree_lazy_user_del;
   auto yes = [&](std::string_view name) {

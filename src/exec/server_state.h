@@ -16,6 +16,7 @@
 #include "src/exec/acl_log.h"
 #include "src/exec/blocking.h"
 #include "src/exec/client.h"
+#include "src/exec/client_eviction.h"
 #include "src/exec/command_table.h"
 #include "src/exec/failover.h"
 #include "src/exec/functions.h"
@@ -75,6 +76,8 @@ struct RuntimeLimits {
   std::atomic<int64_t> hll_sparse_max_bytes{0};
   // maxmemory (0: no limit) and how to get under it (eviction.h).
   std::atomic<int64_t> maxmemory{0};
+  // maxmemory-clients: bytes, or -N for N% of maxmemory; 0: no client eviction.
+  std::atomic<int64_t> maxmemory_clients{0};
   std::atomic<store::EvictPolicy> maxmemory_policy{store::EvictPolicy::kNoEviction};
   std::atomic<int> maxmemory_samples{5};
   std::atomic<int> maxmemory_eviction_tenacity{10};
@@ -102,6 +105,7 @@ struct ServerState {
   AclLog acl_log;     // ACL LOG
   StatsRegistry stats;
   ClientRegistry clients;
+  ClientMemory client_memory;  // maxmemory-clients (client_eviction.h)
   RuntimeLimits limits;
   std::string run_id;
   int64_t start_ms;

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "src/exec/client_eviction.h"
 #include "src/exec/dispatch.h"
 #include "src/exec/errors.h"
 #include "src/exec/server_state.h"
@@ -32,6 +33,10 @@ bool QueueIfInMulti(CommandContext& ctx) {
     return true;
   }
   ctx.client.multi.queued.emplace_back(ctx.args.begin(), ctx.args.end());
+  ctx.client.multi.queued_bytes += kQueuedCommandOverheadBytes;
+  for (std::string_view arg : ctx.args) {
+    ctx.client.multi.queued_bytes += arg.size() + kQueuedArgOverheadBytes;
+  }
   ctx.reply.WriteSimple("QUEUED");
   return true;
 }
@@ -41,6 +46,7 @@ void UnwatchAll(ServerState& server, ClientState& client) {
     server.store.Access(db, key, [&](store::KeyHandle& h) { h.Unwatch(&client.watch_flag); });
   }
   client.watched.clear();
+  client.watched_bytes = 0;
   client.watch_flag.dirty.store(false, std::memory_order_relaxed);
 }
 

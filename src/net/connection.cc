@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "src/base/log.h"
+#include "src/exec/client_eviction.h"
 #include "src/exec/client_pause.h"
 #include "src/exec/dispatch.h"
 #include "src/exec/errors.h"
@@ -237,6 +238,10 @@ void Connection::ProcessInput() {
         std::exchange(held_by_pause_, false) ? resp::ParseStatus::kCommand : parser_.Parse(in_.data());
     if (prefetched > 0) --prefetched;
     if (status == resp::ParseStatus::kCommand) {
+      if (in_.size() >= kCountInputBeforeRunBytes && ClientMemoryLimit(*state) > 0 &&
+          PublishSizes()) {
+        return;  // evicted before it ran, as Redis does
+      }
       if (PauseHolds()) {
         held_by_pause_ = true;
         break;
@@ -555,7 +560,7 @@ size_t Connection::SendableBytes() {
   return static_cast<size_t>(gates_.front().start - sent_total_);
 }
 
-void Connection::PublishSizes() {
+bool Connection::PublishSizes() {
   client_.query_buffer_bytes.store(in_.size(), std::memory_order_relaxed);
   client_.multi_queued.store(
       client_.multi.active ? static_cast<int>(client_.multi.queued.size()) : -1,
@@ -565,8 +570,13 @@ void Connection::PublishSizes() {
   // the first block is what every connection has.
   size_t memory = out_.memory_bytes();
   size_t block = resp::OutputBuffer::kBlockSize;
-  client_.output_memory_bytes.store(memory > block ? memory - block : 0,
-                                    std::memory_order_relaxed);
+  size_t output = memory > block ? memory - block : 0;
+  client_.output_memory_bytes.store(output, std::memory_order_relaxed);
+  size_t held = in_.size() + output + client_.mailbox.bytes() + client_.multi.queued_bytes +
+                client_.watched_bytes + client_.pubsub.bytes;
+  if (!UpdateClientMemory(*thread_->state(), client_, static_cast<int64_t>(held))) return false;
+  Close();
+  return true;
 }
 
 void Connection::Flush() {
@@ -750,6 +760,7 @@ void Connection::Close() {
   }
   thread_->Unregister(this);
   thread_->state()->clients.Remove(&client_);
+  (void)UpdateClientMemory(*thread_->state(), client_, 0);
   uv_close(&handle_, OnClose);
 }
 

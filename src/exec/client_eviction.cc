@@ -1,0 +1,93 @@
+// src/exec/client_eviction.cc — see client_eviction.h.
+#include "src/exec/client_eviction.h"
+
+#include <algorithm>
+#include <utility>
+#include <vector>
+
+#include "src/base/log.h"
+#include "src/exec/server_state.h"
+
+namespace cairn::server {
+namespace {
+
+// Replicas and the primary's link are neither counted nor evicted (Redis's client types
+// "slave" and "master"); no-evict clients are counted but never chosen.
+bool Replication(const ClientState& c) {
+  return c.replica.load(std::memory_order_relaxed) || c.is_master;
+}
+
+bool Evictable(const ClientState& c) {
+  return !c.no_evict.load(std::memory_order_relaxed) && !Replication(c);
+}
+
+// Chooses the clients to close, largest first, and asks their threads to close them; self
+// (the calling thread's own client, or nullptr) is only marked, its caller closes it.
+int Evict(ServerState& server, int64_t limit, const ClientState* self) {
+  std::vector<std::pair<int64_t, uint64_t>> candidates;  // (bytes, id)
+  int64_t leaving = 0;  // what clients already on their way out still hold
+  server.clients.ForEach([&](ClientState& c) {
+    if (Replication(c)) return;
+    int64_t bytes = c.memory_bytes.load(std::memory_order_relaxed);
+    if (c.kill_requested.load(std::memory_order_relaxed)) {
+      leaving += bytes;
+    } else if (bytes > 0 && Evictable(c)) {
+      candidates.emplace_back(bytes, c.id);
+    }
+  });
+  int64_t excess = server.client_memory.total_bytes.load(std::memory_order_relaxed) - leaving -
+                   limit;
+  std::sort(candidates.begin(), candidates.end(), std::greater<>());
+  int chosen = 0;
+  for (const auto& [bytes, id] : candidates) {
+    if (excess <= 0) break;
+    server.clients.WithClient(id, [&](ClientState& c) {
+      if (c.kill_requested.exchange(true)) return;
+      Log(LogLevel::kVerbose, "Evicting client: id=%llu addr=%s tot-mem=%lld",
+          static_cast<unsigned long long>(c.id), c.addr.c_str(), static_cast<long long>(bytes));
+      excess -= bytes;
+      ++chosen;
+      if (&c != self && c.wake) c.wake();
+    });
+  }
+  server.client_memory.evicted.fetch_add(static_cast<uint64_t>(chosen),
+                                         std::memory_order_relaxed);
+  return chosen;
+}
+
+}  // namespace
+
+int64_t ClientMemoryLimit(const ServerState& server) {
+  int64_t setting = server.limits.maxmemory_clients.load(std::memory_order_relaxed);
+  if (setting >= 0) return setting;
+  int64_t maxmemory = server.limits.maxmemory.load(std::memory_order_relaxed);
+  return maxmemory / 100 * -setting + maxmemory % 100 * -setting / 100;
+}
+
+bool UpdateClientMemory(ServerState& server, ClientState& c, int64_t bytes) {
+  if (c.memory_bytes.load(std::memory_order_relaxed) != bytes) {  // only this thread writes
+    c.memory_bytes.store(bytes, std::memory_order_relaxed);
+  }
+  int64_t counted = Replication(c) ? 0 : bytes;
+  int64_t before = c.memory_counted_bytes;
+  if (counted == before) return false;
+  c.memory_counted_bytes = counted;
+  int64_t total =
+      server.client_memory.total_bytes.fetch_add(counted - before, std::memory_order_relaxed) +
+      (counted - before);
+  if (counted < before) return false;
+  int64_t limit = ClientMemoryLimit(server);
+  if (limit <= 0 || total <= limit) return false;
+  Evict(server, limit, &c);
+  return c.kill_requested.load(std::memory_order_relaxed);
+}
+
+int EvictClientsOverLimit(ServerState& server) {
+  int64_t limit = ClientMemoryLimit(server);
+  if (limit <= 0 || server.client_memory.total_bytes.load(std::memory_order_relaxed) <= limit) {
+    return 0;
+  }
+  return Evict(server, limit, nullptr);
+}
+
+}  // namespace cairn::server
