@@ -244,8 +244,7 @@ MemoryOverview ReadMemoryOverview(ServerState& server) {
   MemoryOverview o;
   o.m = store::ReadMemoryStats();
   server.clients.ForEach([&](ClientState& c) {
-    o.clients_bytes += c.output_memory_bytes.load(std::memory_order_relaxed) +
-                       c.query_buffer_bytes.load(std::memory_order_relaxed);
+    o.clients_bytes += static_cast<size_t>(c.memory_bytes.load(std::memory_order_relaxed));
   });
   o.scripts_bytes = server.scripts.memory_bytes();
   for (int db = 0; db < server.store.databases(); ++db) {

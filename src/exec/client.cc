@@ -37,7 +37,8 @@ std::string ClientListLine(const ClientState& c, const CommandSpec* cmd, int mul
   s += " db=" + n(c.db.load(std::memory_order_relaxed)) + " sub=" + n(sub) + " psub=" + n(psub) +
        " ssub=" + n(ssub) + " multi=" + n(multi);
   s += " qbuf=" + n(qbuf) + " qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0";
-  s += " obl=" + n(obl) + " oll=0 omem=" + n(omem) + " tot-mem=" + n(c.memory_bytes.load(std::memory_order_relaxed));
+  s += " obl=" + n(obl) + " oll=0 omem=" + n(omem);
+  s += " tot-mem=" + n(c.memory_bytes.load(std::memory_order_relaxed));
   s += " events=r cmd=" + std::string(cmd == nullptr ? "NULL" : cmd->name);
   s += " user=" + c.user_name + " redir=-1 resp=" + n(c.protocol.load(std::memory_order_relaxed));
   if (!c.lib_name.empty() || !c.lib_ver.empty()) {

@@ -37,16 +37,21 @@ struct ClientMemory {
   std::atomic<uint64_t> evicted{0};     // INFO evicted_clients
 };
 
-// The limit in bytes maxmemory-clients sets (a percentage is of maxmemory); 0: none.
+inline constexpr int64_t kMinClientMemoryLimitBytes = 128 * 1024;
+
+// The limit in bytes maxmemory-clients sets (a percentage is of maxmemory; at least
+// kMinClientMemoryLimitBytes); 0: none.
 int64_t ClientMemoryLimit(const ServerState& server);
 
-// Owner thread: c now uses `bytes`. Adds the change to the total and, if that brings it
-// over the limit, evicts clients. Returns true if c itself was chosen (the caller closes
-// it). With bytes = 0 when the client goes, it only subtracts.
+// Owner thread, while c is registered: c now uses `bytes`. Adds the change to the total and,
+// if that brings it to the limit, evicts clients. Returns true if c itself was chosen (the
+// caller closes it). When the client goes, call it with 0 before ClientRegistry::Remove, so
+// that no eviction meanwhile counts bytes it cannot find. Takes the registry's mutex: never
+// call it with that held.
 bool UpdateClientMemory(ServerState& server, ClientState& c, int64_t bytes);
 
-// Evicts the largest clients until the total is under the limit (after CONFIG SET, or when
-// a client's growth passed it). Any thread. Returns how many it chose.
+// Evicts the largest clients until the total is under the limit (after CONFIG SET lowered
+// it). Any thread not holding the registry's mutex. Returns how many it chose.
 int EvictClientsOverLimit(ServerState& server);
 
 }  // namespace cairn::server

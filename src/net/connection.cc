@@ -209,6 +209,7 @@ void Connection::ProcessInput() {
   limits.max_bulk_len = state->limits.proto_max_bulk_len.load(std::memory_order_relaxed);
   parser_.set_limits(limits);
   size_t prefetched = 0;  // commands ahead whose keys were prefetched (pipeline_prefetch.h)
+  bool count_memory = ClientMemoryLimit(*state) > 0;  // maxmemory-clients
   while (!closing_ && !close_after_flush_) {
     if (waiter_ != nullptr || in_background_) {
       // Blocked: later commands wait in the buffer, within the query buffer limit.
@@ -238,10 +239,7 @@ void Connection::ProcessInput() {
         std::exchange(held_by_pause_, false) ? resp::ParseStatus::kCommand : parser_.Parse(in_.data());
     if (prefetched > 0) --prefetched;
     if (status == resp::ParseStatus::kCommand) {
-      if (in_.size() >= kCountInputBeforeRunBytes && ClientMemoryLimit(*state) > 0 &&
-          PublishSizes()) {
-        return;  // evicted before it ran, as Redis does
-      }
+      if (count_memory && CountsBeforeRun() && PublishSizes()) return;  // evicted
       if (PauseHolds()) {
         held_by_pause_ = true;
         break;
@@ -560,7 +558,15 @@ size_t Connection::SendableBytes() {
   return static_cast<size_t>(gates_.front().start - sent_total_);
 }
 
+// A large command, or large replies of the commands before it, count against
+// maxmemory-clients before it runs: a client must not pass the limit by a whole read's worth
+// of pipelined commands before it is looked at (Redis looks after every command).
+bool Connection::CountsBeforeRun() const {
+  return parser_.consumed() >= kCountBeforeRunBytes || out_.size() >= kCountBeforeRunBytes;
+}
+
 bool Connection::PublishSizes() {
+  if (closing_) return false;  // out of the registry, and out of the clients' total
   client_.query_buffer_bytes.store(in_.size(), std::memory_order_relaxed);
   client_.multi_queued.store(
       client_.multi.active ? static_cast<int>(client_.multi.queued.size()) : -1,
@@ -572,9 +578,15 @@ bool Connection::PublishSizes() {
   size_t block = resp::OutputBuffer::kBlockSize;
   size_t output = memory > block ? memory - block : 0;
   client_.output_memory_bytes.store(output, std::memory_order_relaxed);
-  size_t held = in_.size() + output + client_.mailbox.bytes() + client_.multi.queued_bytes +
-                client_.watched_bytes + client_.pubsub.bytes;
-  if (!UpdateClientMemory(*thread_->state(), client_, static_cast<int64_t>(held))) return false;
+  // A full-sync RDB on its way out (redis-cli --rdb) is not the client's, as for the output
+  // limits.
+  // Every connection keeps its first output block and its own state.
+  constexpr size_t kFixed = resp::OutputBuffer::kBlockSize + sizeof(Connection);
+  int64_t held = static_cast<int64_t>(kFixed + in_.size() + output +
+                                      client_.mailbox.bytes() + client_.multi.queued_bytes +
+                                      client_.watched_bytes + client_.pubsub.bytes) -
+                 std::min<int64_t>(client_.repl_rdb_unsent, static_cast<int64_t>(output));
+  if (!UpdateClientMemory(*thread_->state(), client_, held)) return false;
   Close();
   return true;
 }
@@ -759,8 +771,8 @@ void Connection::Close() {
     *timer = nullptr;
   }
   thread_->Unregister(this);
+  (void)UpdateClientMemory(*thread_->state(), client_, 0);  // before Remove: see its contract
   thread_->state()->clients.Remove(&client_);
-  (void)UpdateClientMemory(*thread_->state(), client_, 0);
   uv_close(&handle_, OnClose);
 }
 

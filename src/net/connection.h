@@ -40,9 +40,9 @@ class Connection {
  public:
   static constexpr size_t kOutputHighWaterBytes = 16 * 1024 * 1024;
   static constexpr size_t kMaxReadChunkBytes = 4 * 1024 * 1024;
-  // With maxmemory-clients set, a command that arrived with at least this much input
-  // buffered is counted against it before it runs (a large argument read in one go).
-  static constexpr size_t kCountInputBeforeRunBytes = 32 * 1024;
+  // With maxmemory-clients set, a command of at least this many bytes, or one behind this
+  // much output, is counted against it before it runs (CountsBeforeRun).
+  static constexpr size_t kCountBeforeRunBytes = 32 * 1024;
   // TLS: ciphertext read per call (a few records), and plaintext encrypted per write.
   static constexpr size_t kTlsReadBytes = 64 * 1024;
   static constexpr size_t kTlsEncryptBytes = 1024 * 1024;
@@ -140,6 +140,7 @@ class Connection {
   // Publishes the buffer sizes other threads read (CLIENT LIST, INFO) and this client's
   // memory for maxmemory-clients; returns true if that evicted this client (now closing).
   bool PublishSizes();
+  bool CountsBeforeRun() const;
   // Durable before visible: a reply that reveals LSN L (a write's own, or the last change of
   // a shard a read looked at) is held until the WAL is durable up to L. A gate covers output
   // bytes [start, end); replies stay in order, so everything from the first held gate on

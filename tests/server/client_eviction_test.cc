@@ -30,11 +30,11 @@ struct FakeClient {
 TEST_CASE("a growth past maxmemory-clients evicts the largest clients until the rest fit") {
   test::InProcess t;
   server::ServerState& s = t.state();
-  CHECK(t.Cmd("CONFIG SET maxmemory-clients 1000") == "+OK");
-  FakeClient a(s, 300);
-  FakeClient b(s, 500);
-  CHECK(s.client_memory.total_bytes.load() == 800);
-  FakeClient c(s, 400);  // 1200: b alone brings it under 1000
+  CHECK(t.Cmd("CONFIG SET maxmemory-clients 1000000") == "+OK");
+  FakeClient a(s, 300000);
+  FakeClient b(s, 500000);
+  CHECK(s.client_memory.total_bytes.load() == 800000);
+  FakeClient c(s, 400000);  // 1.2 MB: b alone brings it under 1 MB
   CHECK(b.evicted());
   CHECK_FALSE(a.evicted());
   CHECK_FALSE(c.evicted());
@@ -42,7 +42,7 @@ TEST_CASE("a growth past maxmemory-clients evicts the largest clients until the 
   CHECK(s.client_memory.evicted.load() == 1);
   // Until b is gone, what it holds counts as freed: another growth within the limit
   // evicts nobody else.
-  CHECK_FALSE(server::UpdateClientMemory(s, c.client, 600));
+  CHECK_FALSE(server::UpdateClientMemory(s, c.client, 600000));
   CHECK_FALSE(a.evicted());
   CHECK(s.client_memory.evicted.load() == 1);
 }
@@ -50,9 +50,9 @@ TEST_CASE("a growth past maxmemory-clients evicts the largest clients until the 
 TEST_CASE("the client that grows is evicted itself when it is the largest") {
   test::InProcess t;
   server::ServerState& s = t.state();
-  CHECK(t.Cmd("CONFIG SET maxmemory-clients 1000") == "+OK");
-  FakeClient small(s, 100);
-  FakeClient big(s, 2000);
+  CHECK(t.Cmd("CONFIG SET maxmemory-clients 1000000") == "+OK");
+  FakeClient small(s, 100000);
+  FakeClient big(s, 2000000);
   CHECK(big.chosen_itself);
   CHECK(big.evicted());
   CHECK_FALSE(small.evicted());
@@ -61,14 +61,14 @@ TEST_CASE("the client that grows is evicted itself when it is the largest") {
 TEST_CASE("no-evict clients count but are never chosen; replicas neither count nor go") {
   test::InProcess t;
   server::ServerState& s = t.state();
-  CHECK(t.Cmd("CONFIG SET maxmemory-clients 1000") == "+OK");
+  CHECK(t.Cmd("CONFIG SET maxmemory-clients 1000000") == "+OK");
   FakeClient kept(s, 0);
   kept.client.no_evict = true;
   FakeClient replica(s, 0);
   replica.client.replica = true;
-  CHECK_FALSE(server::UpdateClientMemory(s, kept.client, 5000));
-  CHECK_FALSE(server::UpdateClientMemory(s, replica.client, 5000));
-  CHECK(s.client_memory.total_bytes.load() == 5000);
+  CHECK_FALSE(server::UpdateClientMemory(s, kept.client, 5000000));
+  CHECK_FALSE(server::UpdateClientMemory(s, replica.client, 5000000));
+  CHECK(s.client_memory.total_bytes.load() == 5000000);
   FakeClient other(s, 10);  // over the limit, and the only one that may go
   CHECK(other.evicted());
   CHECK_FALSE(kept.evicted());
@@ -78,12 +78,30 @@ TEST_CASE("no-evict clients count but are never chosen; replicas neither count n
 TEST_CASE("lowering maxmemory-clients evicts at once; 0 turns eviction off") {
   test::InProcess t;
   server::ServerState& s = t.state();
-  FakeClient a(s, 3000);
-  FakeClient b(s, 2000);
+  FakeClient a(s, 3000000);
+  FakeClient b(s, 2000000);
   CHECK_FALSE(a.evicted());  // no limit by default
-  CHECK(t.Cmd("CONFIG SET maxmemory-clients 4000") == "+OK");
+  CHECK(t.Cmd("CONFIG SET maxmemory-clients 4000000") == "+OK");
   CHECK(a.evicted());
   CHECK_FALSE(b.evicted());
+}
+
+TEST_CASE("reaching the limit exactly evicts, as in Redis") {
+  test::InProcess t;
+  server::ServerState& s = t.state();
+  CHECK(t.Cmd("CONFIG SET maxmemory-clients 1000000") == "+OK");
+  FakeClient a(s, 400000);
+  FakeClient b(s, 599999);
+  CHECK_FALSE(b.evicted());
+  CHECK(server::UpdateClientMemory(s, b.client, 600000));  // the largest, at 1 MB in all
+  CHECK_FALSE(a.evicted());
+}
+
+TEST_CASE("a limit below 128 KB counts as 128 KB") {
+  test::InProcess t;
+  CHECK(t.Cmd("CONFIG SET maxmemory-clients 1000") == "+OK");
+  CHECK(server::ClientMemoryLimit(t.state()) == 128 * 1024);
+  CHECK(t.Cmd("CONFIG GET maxmemory-clients") == "[maxmemory-clients, 1000]");
 }
 
 TEST_CASE("a percentage limit is a share of maxmemory, and off without maxmemory") {
