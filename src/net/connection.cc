@@ -560,7 +560,7 @@ size_t Connection::SendableBytes() {
 
 // A large command, or large replies of the commands before it, count against
 // maxmemory-clients before it runs: a client must not pass the limit by a whole read's worth
-// of pipelined commands before it is looked at (Redis looks after every command).
+// of pipelined commands before it is looked at (Redis checks between commands).
 bool Connection::CountsBeforeRun() const {
   return parser_.consumed() >= kCountBeforeRunBytes || out_.size() >= kCountBeforeRunBytes;
 }
@@ -578,9 +578,9 @@ bool Connection::PublishSizes() {
   size_t block = resp::OutputBuffer::kBlockSize;
   size_t output = memory > block ? memory - block : 0;
   client_.output_memory_bytes.store(output, std::memory_order_relaxed);
-  // A full-sync RDB on its way out (redis-cli --rdb) is not the client's, as for the output
-  // limits.
-  // Every connection keeps its first output block and its own state.
+  // What counts against maxmemory-clients (client_eviction.h): every connection keeps its
+  // first output block and its own state. A full-sync RDB on its way out (redis-cli --rdb)
+  // is not the client's, as for the output limits.
   constexpr size_t kFixed = resp::OutputBuffer::kBlockSize + sizeof(Connection);
   int64_t held = static_cast<int64_t>(kFixed + in_.size() + output +
                                       client_.mailbox.bytes() + client_.multi.queued_bytes +
