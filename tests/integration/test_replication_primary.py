@@ -376,8 +376,11 @@ class FailoverCommandTest(PrimaryTestCase):
                                                      "replica.")):
             with self.assertRaisesRegex(Exception, error):
                 r.execute_command(*args)
+        # Once synced: a replica still loading its first sync answers -LOADING first.
+        cairn_replica = self.start_cairn_replica(cairn)
+        self.wait_caught_up(cairn, cairn_replica)
         with self.assertRaisesRegex(Exception, "FAILOVER is not valid when server is a replica."):
-            self.start_cairn_replica(cairn).client().execute_command("FAILOVER")
+            cairn_replica.client().execute_command("FAILOVER")
 
 
 if __name__ == "__main__":
