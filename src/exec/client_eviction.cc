@@ -23,13 +23,14 @@ bool Evictable(const ClientState& c) {
 }
 
 // Chooses the clients to close, largest first, and asks their threads to close them; self
-// (the calling thread's own client, or nullptr) is only marked, its caller closes it.
-int Evict(ServerState& server, int64_t limit, const ClientState* self) {
+// (the calling thread's own client, or nullptr) is only marked, its caller closes it, and
+// counts as self_bytes (not yet published).
+int Evict(ServerState& server, int64_t limit, const ClientState* self, int64_t self_bytes) {
   std::vector<std::pair<int64_t, uint64_t>> candidates;  // (bytes, id)
   int64_t leaving = 0;  // what clients already on their way out still hold
   server.clients.ForEach([&](ClientState& c) {
     if (IsReplicationLink(c)) return;
-    int64_t bytes = c.memory_bytes.load(std::memory_order_relaxed);
+    int64_t bytes = &c == self ? self_bytes : c.memory_bytes.load(std::memory_order_relaxed);
     if (c.kill_requested.load(std::memory_order_relaxed)) {
       leaving += bytes;
     } else if (bytes > 0 && Evictable(c)) {
@@ -74,21 +75,27 @@ int64_t ClientMemoryLimit(const ServerState& server) {
 }
 
 bool UpdateClientMemory(ServerState& server, ClientState& c, int64_t bytes) {
-  if (c.memory_bytes.load(std::memory_order_relaxed) != bytes) {  // only this thread writes
-    c.memory_bytes.store(bytes, std::memory_order_relaxed);
-  }
+  // Published once it is known to stay: CLIENT LIST on another thread never shows a client
+  // past the limit that its own thread is about to evict.
+  auto publish = [&] {
+    if (c.memory_bytes.load(std::memory_order_relaxed) != bytes) {  // only this thread writes
+      c.memory_bytes.store(bytes, std::memory_order_relaxed);
+    }
+    return false;
+  };
   int64_t counted = IsReplicationLink(c) ? 0 : bytes;
   int64_t before = c.memory_counted_bytes;
-  if (counted == before) return false;
+  if (counted == before) return publish();
   c.memory_counted_bytes = counted;
   int64_t total =
       server.client_memory.total_bytes.fetch_add(counted - before, std::memory_order_relaxed) +
       (counted - before);
-  if (counted < before) return false;
+  if (counted < before) return publish();
   int64_t limit = ClientMemoryLimit(server);
-  if (limit <= 0 || total < limit) return false;
-  Evict(server, limit, &c);
-  return c.kill_requested.load(std::memory_order_relaxed);
+  if (limit <= 0 || total < limit) return publish();
+  Evict(server, limit, &c, bytes);
+  if (c.kill_requested.load(std::memory_order_relaxed)) return true;
+  return publish();
 }
 
 int EvictClientsOverLimit(ServerState& server) {
@@ -96,7 +103,7 @@ int EvictClientsOverLimit(ServerState& server) {
   if (limit <= 0 || server.client_memory.total_bytes.load(std::memory_order_relaxed) < limit) {
     return 0;
   }
-  return Evict(server, limit, nullptr);
+  return Evict(server, limit, nullptr, 0);
 }
 
 }  // namespace cairn::server
