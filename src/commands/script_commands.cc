@@ -1,5 +1,5 @@
 // src/commands/script_commands.cc — EVAL, EVALSHA, EVAL_RO, EVALSHA_RO and SCRIPT (LOAD,
-// EXISTS, FLUSH, KILL, DEBUG, HELP). The interpreter, the sandbox and the locking rule live in
+// EXISTS, FLUSH, KILL, HELP; DEBUG sessions are script_debug_commands.cc's). The interpreter, the sandbox and the locking rule live in
 // src/scripting/ and src/exec/scripts.h; this file parses arguments, applies Redis's checks
 // before a run, and maps outcomes to replies.
 #include <string>
@@ -65,7 +65,10 @@ std::shared_ptr<Script> LoadBody(CommandContext& ctx, std::string_view body) {
   return script;
 }
 
-void EvalGeneric(CommandContext& ctx, bool by_sha, bool ro_command) {
+}  // namespace
+
+void RunEval(CommandContext& ctx, bool by_sha, bool ro_command,
+             scripting::ScriptDebugger* debugger) {
   size_t numkeys = 0;
   if (!ParseNumKeys(ctx, &numkeys)) return;
   std::shared_ptr<Script> owned;  // EVAL's; EVALSHA's lives in the engine's copy of the cache
@@ -101,7 +104,15 @@ void EvalGeneric(CommandContext& ctx, bool by_sha, bool ro_command) {
                                      (script->header.flags & kScriptNoWrites));
   request.is_eval = true;
   request.lock_mode = &script->lock_mode;
+  request.debugger = debugger;
   engine->Run(ctx, request);
+}
+
+namespace {
+
+void EvalGeneric(CommandContext& ctx, bool by_sha, bool ro_command) {
+  if (DebugEval(ctx, by_sha, ro_command)) return;
+  RunEval(ctx, by_sha, ro_command, nullptr);
 }
 
 void CmdEval(CommandContext& ctx) { EvalGeneric(ctx, false, false); }
@@ -133,16 +144,6 @@ void CmdScriptFlush(CommandContext& ctx) {
 }
 
 void CmdScriptKill(CommandContext& ctx) { ReplyKill(ctx, true); }
-
-void CmdScriptDebug(CommandContext& ctx) {
-  if (EqualsIgnoreCase(ctx.args[2], "no")) {
-    ctx.reply.WriteOk();
-  } else if (EqualsIgnoreCase(ctx.args[2], "yes") || EqualsIgnoreCase(ctx.args[2], "sync")) {
-    ctx.reply.WriteError("ERR SCRIPT DEBUG is not supported: cairn has no Lua debugger");
-  } else {
-    ctx.reply.WriteError("ERR Use SCRIPT DEBUG YES/SYNC/NO");
-  }
-}
 
 void CmdScriptHelp(CommandContext& ctx) {
   ReplyHelp(ctx.reply, "SCRIPT",

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "src/exec/mailbox.h"
+#include "src/exec/script_debug.h"
 #include "store/store.h"
 
 namespace cairn::server {
@@ -114,6 +115,12 @@ struct ClientState {
   // CLIENT TRACKING: TrackingFlag bits (src/exec/tracking.h). Owner thread; the tracking
   // table keeps the copy other threads read.
   uint32_t tracking = 0;
+  // SCRIPT DEBUG (owner thread): how this client's next EVAL runs. kFork debugs it on a copy
+  // of the dataset whose changes are thrown away (Redis forks); kSync on the live data.
+  enum class ScriptDebug : uint8_t { kOff, kFork, kSync };
+  ScriptDebug script_debug = ScriptDebug::kOff;
+  // The connection's channel for debugging sessions; nullptr when it cannot offer one.
+  DebugPort* debug_port = nullptr;
 
   // Asks the owner thread to look at kill_requested; any thread may call it. Empty for
   // in-process clients.

@@ -5,39 +5,11 @@
 #include <chrono>
 #include <cstdio>
 
+#include "src/base/quoted.h"
 #include "src/exec/command.h"
 #include "src/exec/redaction.h"
 
 namespace cairn::server {
-namespace {
-
-// One argument as Redis quotes it: printable bytes as they are, \\ \" \n \r \t \a \b
-// escaped, anything else as \xHH.
-void AppendQuoted(std::string* out, std::string_view arg) {
-  out->push_back('"');
-  for (unsigned char c : arg) {
-    switch (c) {
-      case '\\': out->append("\\\\"); break;
-      case '"': out->append("\\\""); break;
-      case '\n': out->append("\\n"); break;
-      case '\r': out->append("\\r"); break;
-      case '\t': out->append("\\t"); break;
-      case '\a': out->append("\\a"); break;
-      case '\b': out->append("\\b"); break;
-      default:
-        if (c >= 0x20 && c < 0x7f) {
-          out->push_back(static_cast<char>(c));
-        } else {
-          char hex[5];
-          std::snprintf(hex, sizeof(hex), "\\x%02x", c);
-          out->append(hex);
-        }
-    }
-  }
-  out->push_back('"');
-}
-
-}  // namespace
 
 std::string FormatMonitorLine(int64_t unix_us, int db, std::string_view addr,
                               std::span<const std::string_view> args) {

@@ -2,6 +2,7 @@
 #include "src/net/connection.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -22,6 +23,7 @@
 #include "src/exec/pubsub.h"
 #include "src/exec/transaction.h"
 #include "src/net/io_thread.h"
+#include "src/net/socket_debug_channel.h"
 #include "src/net/tls_context.h"
 #include "store/store.h"
 
@@ -102,6 +104,7 @@ bool Connection::Init(int fd, bool unix_socket) {
     if (keepalive_s > 0) uv_tcp_keepalive(&tcp_, 1, static_cast<unsigned>(keepalive_s));
   }
   client_.fd = fd;
+  if (tls_ == nullptr) client_.debug_port = this;
   client_.created_ms = WallMs();
   client_.last_interaction_ms = client_.created_ms;
   client_.authenticated = !state->acl.AuthRequired();
@@ -147,7 +150,7 @@ void Connection::ServeWhileBusy() {
 }
 
 void Connection::ResumeReading() {
-  if (reading_ || closing_) return;
+  if (reading_ || closing_ || debug_channel_open_) return;
   if (uv_read_start(&stream_, OnAlloc, OnRead) == 0) reading_ = true;
 }
 
@@ -773,7 +776,25 @@ void Connection::Close() {
   thread_->Unregister(this);
   (void)UpdateClientMemory(*thread_->state(), client_, 0);  // before Remove: see its contract
   thread_->state()->clients.Remove(&client_);
+  uv_os_fd_t fd;
+  if (debug_channel_open_ && uv_fileno(&handle_, &fd) == 0) ::shutdown(fd, SHUT_RDWR);
   uv_close(&handle_, OnClose);
+}
+
+bool Connection::HasPendingOutput() const {
+  return !out_.empty() || write_in_flight_ > 0 || !tls_out_.empty();
+}
+
+std::unique_ptr<DebugChannel> Connection::OpenDebugChannel() {
+  uv_os_fd_t fd;
+  if (tls_ != nullptr || HasPendingOutput() || uv_fileno(&handle_, &fd) != 0) return nullptr;
+  int own = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (own < 0) return nullptr;
+  PauseReading();
+  debug_channel_open_ = true;
+  // What the client sent after this command is the session's first input.
+  std::string unread(in_.data().substr(parser_.consumed()));
+  return std::make_unique<SocketDebugChannel>(own, std::move(unread));
 }
 
 void Connection::OnClose(uv_handle_t* handle) noexcept {

@@ -13,7 +13,8 @@
 // so the output limits and back-pressure see pending replies in out_ as for plain TCP.
 //
 // A protocol error sends the replies of the commands before it, then the error, then closes
-// this connection only. Thread: the owning IoThread's loop thread for every member.
+// this connection only. A SCRIPT DEBUG session talks to the client over its own descriptor
+// instead (OpenDebugChannel). Thread: the owning IoThread's loop thread for every member.
 #pragma once
 
 #include <uv.h>
@@ -28,6 +29,7 @@
 #include "resp/writer.h"
 #include "src/exec/blocking.h"
 #include "src/exec/client.h"
+#include "src/exec/script_debug.h"
 #include "src/net/tls_session.h"
 
 namespace cairn::server {
@@ -36,7 +38,7 @@ class IoThread;
 struct AcceptedSocket;
 struct OutputClassLimit;
 
-class Connection {
+class Connection final : public DebugPort {
  public:
   static constexpr size_t kOutputHighWaterBytes = 16 * 1024 * 1024;
   static constexpr size_t kMaxReadChunkBytes = 4 * 1024 * 1024;
@@ -82,6 +84,10 @@ class Connection {
   // is over its class's hard limit, or has stayed over the soft limit for longer than the
   // limit's seconds. Returns whether it closed.
   bool CheckOutputLimit();
+
+  // SCRIPT DEBUG (script_debug.h): plain sockets only; TLS connections offer no channel.
+  bool HasPendingOutput() const override;
+  std::unique_ptr<DebugChannel> OpenDebugChannel() override;
 
  private:
   // The client-output-buffer-limit class this client is held to now: replica, pubsub
@@ -167,6 +173,9 @@ class Connection {
   uv_write_t write_req_;
   size_t write_in_flight_ = 0;  // bytes the pending uv_write covers
   bool reading_ = false;
+  // A debugging session owns the socket's input (OpenDebugChannel): reading never resumes,
+  // and closing shuts the socket down so that the session's descriptor sees the end too.
+  bool debug_channel_open_ = false;
   bool closing_ = false;
   bool close_after_flush_ = false;
   resp::InputBuffer in_;

@@ -27,6 +27,7 @@ extern "C" {
 #include "src/scripting/lua_sandbox.h"
 #include "src/scripting/lua_values.h"
 #include "src/scripting/script_call.h"
+#include "src/scripting/script_debugger.h"
 
 namespace cairn::server::scripting {
 namespace {
@@ -78,6 +79,17 @@ class CallArgs {
   std::forward_list<std::string> spill_;  // numbers past the arena (stable addresses)
 };
 
+// The debugging session that logs what redis.call does now (stepping), or nullptr.
+ScriptDebugger* Logging(const RunContext& run) {
+  return run.debugger != nullptr && run.debugger->logging() ? run.debugger : nullptr;
+}
+
+// An error of the call itself (not a command's error reply), logged while debugging.
+void PushCallError(lua_State* L, const RunContext& run, std::string_view text) {
+  if (ScriptDebugger* debugger = Logging(run)) debugger->LogError(text);
+  PushErrorTable(L, text);
+}
+
 Outcome RunCall(lua_State* L, bool raise) {
   RunContext* run = CurrentRun();
   if (run == nullptr) {
@@ -86,22 +98,28 @@ Outcome RunCall(lua_State* L, bool raise) {
   }
   HostScope host(run->memory);
   if (lua_gettop(L) == 0) {
-    PushErrorTable(L, "Please specify at least one argument for this redis lib call");
+    PushCallError(L, *run, "Please specify at least one argument for this redis lib call");
     return raise ? Outcome::kRaise : Outcome::kReturn;
   }
   CallArgs args;
   if (!args.Collect(L)) {
     lua_settop(L, 0);
-    PushErrorTable(L, "Lua redis lib command arguments must be strings or integers");
+    PushCallError(L, *run, "Lua redis lib command arguments must be strings or integers");
     return raise ? Outcome::kRaise : Outcome::kReturn;
   }
+  if (ScriptDebugger* debugger = Logging(*run)) debugger->LogCommand(args.views());
   std::string reply, error;
   bool ran = ExecuteFromScript(*run, args.views(), &reply, &error);
   lua_settop(L, 0);  // the argument strings args points into
   if (!ran) {
-    PushErrorTable(L, error);
+    PushCallError(L, *run, error);
     MarkErrorCounted(L);  // ExecuteFromScript counted the refusal
     return raise ? Outcome::kRaise : Outcome::kReturn;
+  }
+  if (ScriptDebugger* debugger = Logging(*run)) {
+    // Redis logs an error reply twice: as the error it raises, then as the reply.
+    if (!reply.empty() && reply[0] == '-') debugger->LogError(reply.substr(0, reply.find('\r')));
+    debugger->LogReply(reply);
   }
   if (!PushReply(L, reply)) {
     PushErrorTable(L, "reply of the command could not be read");
@@ -323,6 +341,28 @@ int MathRandomSeed(lua_State* L) {
   return 0;
 }
 
+// redis.breakpoint(): in a debugging session, stop at the next line (true); else false.
+int Breakpoint(lua_State* L) {
+  RunContext* run = CurrentRun();
+  bool active = run != nullptr && run->debugger != nullptr;
+  if (active) run->debugger->BreakAtNextLine();
+  lua_pushboolean(L, active ? 1 : 0);
+  return 1;
+}
+
+// redis.debug(...): in a debugging session, logs its arguments; else nothing.
+void LogDebug(lua_State* L) {
+  RunContext* run = CurrentRun();
+  if (run == nullptr || run->debugger == nullptr) return;
+  HostScope host(run->memory);
+  run->debugger->LogDebugValues(L);
+}
+
+int Debug(lua_State* L) {
+  LogDebug(L);
+  return 0;
+}
+
 void SetFunction(lua_State* L, const char* name, lua_CFunction fn) {
   lua_pushcfunction(L, fn);
   lua_setfield(L, -2, name);
@@ -353,6 +393,8 @@ void RegisterRedisApi(lua_State* L) {
   SetFunction(L, "set_repl", SetRepl);
   SetFunction(L, "replicate_commands", ReplicateCommands);
   SetFunction(L, "acl_check_cmd", AclCheckCmd);
+  SetFunction(L, "breakpoint", Breakpoint);
+  SetFunction(L, "debug", Debug);
   SetNumber(L, "REPL_NONE", 0);
   SetNumber(L, "REPL_AOF", 1);
   SetNumber(L, "REPL_SLAVE", 2);

@@ -18,6 +18,7 @@
 namespace cairn::server::scripting {
 
 struct LuaMemory;
+class ScriptDebugger;
 
 struct RunContext {
   CommandContext* caller = nullptr;        // the EVAL/FCALL command
@@ -32,6 +33,7 @@ struct RunContext {
   int resp = 2;                            // redis.setresp
   LuaMemory* memory = nullptr;      // the interpreter's allocator account
   resp::OutputBuffer* out = nullptr;       // where the script's commands reply
+  ScriptDebugger* debugger = nullptr;      // a SCRIPT DEBUG session, or nullptr
 };
 
 // The run on this thread, or nullptr.

@@ -16,6 +16,7 @@ extern "C" {
 #include "src/scripting/lua_values.h"
 #include "src/scripting/redis_api.h"
 #include "src/scripting/run_context.h"
+#include "src/scripting/script_debugger.h"
 
 namespace cairn::server::scripting {
 namespace {
@@ -58,6 +59,20 @@ void Hook(lua_State* L, lua_Debug* /*ar*/) {
   lua_error(L);
 }
 
+// A debugging session's hook; its C++ objects live in this helper only, since the caller
+// raises with longjmp.
+bool DebugHookStep(lua_State* L, lua_Debug* ar) {
+  RunContext* run = current_run;
+  if (run == nullptr || run->debugger == nullptr || hook_server == nullptr) return true;
+  HostScope host(run->memory);
+  int64_t busy_ms = hook_server->limits.busy_reply_threshold_ms.load(std::memory_order_relaxed);
+  return run->debugger->OnHook(L, ar, &run->run.start_ms, busy_ms);
+}
+
+void DebugHook(lua_State* L, lua_Debug* ar) {
+  if (!DebugHookStep(L, ar)) lua_error(L);
+}
+
 void PushArray(lua_State* L, std::span<const std::string_view> items) {
   lua_createtable(L, static_cast<int>(items.size()), 0);
   for (size_t i = 0; i < items.size(); ++i) {
@@ -90,6 +105,8 @@ ScriptEngine& ScriptEngine::ForThread(ServerState& server) {
   }
   return *engine;
 }
+
+void ScriptEngine::ReleaseThread() { thread_engine.reset(); }
 
 ScriptEngine::ScriptEngine(ServerState& server)
     : server_(server),
@@ -152,7 +169,7 @@ void ScriptEngine::Run(CommandContext& ctx, const RunRequest& request) {
     (void)RunAndReport(ctx, request);
     return;
   }
-  LockMode mode = request.lock_mode != nullptr
+  LockMode mode = request.lock_mode != nullptr && request.debugger == nullptr
                       ? request.lock_mode->load(std::memory_order_relaxed)
                       : LockMode::kEveryShard;
   SmallVector<store::KeyRef, 8> keys;
@@ -161,7 +178,7 @@ void ScriptEngine::Run(CommandContext& ctx, const RunRequest& request) {
   server_.store.Atomically(keys, mode != LockMode::kDeclared, [&] {
     touched = RunAndReport(ctx, request);
   });
-  if (request.lock_mode == nullptr) return;
+  if (request.lock_mode == nullptr || request.debugger != nullptr) return;
   if (touched) {
     request.lock_mode->store(LockMode::kEveryShard, std::memory_order_relaxed);
   } else if (mode == LockMode::kUnknown) {
@@ -179,6 +196,7 @@ bool ScriptEngine::RunAndReport(CommandContext& ctx, const RunRequest& request) 
   run.read_only = request.read_only;
   run.memory = memory_.get();
   run.out = out_.get();
+  run.debugger = request.debugger;
   run.run.is_eval = request.is_eval;
   run.run.start_ms = ScriptClockMs();
   run.run.name = request.function;
@@ -213,7 +231,11 @@ bool ScriptEngine::RunAndReport(CommandContext& ctx, const RunRequest& request) 
 
   current_run = &run;
   hook_server = &server_;
-  lua_sethook(L_, Hook, LUA_MASKCOUNT, kHookInstructions);
+  if (request.debugger != nullptr) {
+    lua_sethook(L_, DebugHook, LUA_MASKLINE | LUA_MASKCOUNT, kHookInstructions);
+  } else {
+    lua_sethook(L_, Hook, LUA_MASKCOUNT, kHookInstructions);
+  }
   int err = lua_pcall(L_, nargs, 1, top + 1);
   lua_sethook(L_, nullptr, 0, 0);
   server_.running_scripts.End(&run.run);

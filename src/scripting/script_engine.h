@@ -32,6 +32,7 @@ struct lua_State;
 namespace cairn::server::scripting {
 
 struct LuaMemory;
+class ScriptDebugger;
 
 // What a run is: the script's compiled function, its KEYS and ARGV, and how it may act.
 struct RunRequest {
@@ -46,6 +47,9 @@ struct RunRequest {
   bool read_only = false;
   bool is_eval = true;
   std::atomic<LockMode>* lock_mode = nullptr;  // where the lock mode is learned
+  // A SCRIPT DEBUG session: the run stops where it asks and holds every shard (the debugger's
+  // `redis` command may touch any key); its lock mode is not learned.
+  ScriptDebugger* debugger = nullptr;
 };
 
 class ScriptEngine {
@@ -65,6 +69,10 @@ class ScriptEngine {
   // Runs a loaded function for ctx and writes its result (or error) as ctx's reply. FCALL
   // first calls SyncFunctions.
   void Run(CommandContext& ctx, const RunRequest& request);
+
+  // Drops the calling thread's engine (a debugging session's, built for a server state that
+  // is about to go away).
+  static void ReleaseThread();
 
   // Runs a library's code (FUNCTION LOAD) and returns the library it registers, with Redis's
   // error texts. The functions are not installed here: the registry decides (functions.h).

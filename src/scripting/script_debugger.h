@@ -1,0 +1,111 @@
+// src/scripting/script_debugger.h — Redis's Lua debugger (LDB) for one EVAL, as `redis-cli
+// --ldb` and `--ldb-sync-mode` drive it.
+//
+// The protocol: the script stops before its first line; each stop, and each debugger command,
+// sends the session's log as one array of status replies ("* Stopped at 2, stop reason = step
+// over", "-> 2   local x = ...", "<redis> GET a", "<reply> \"1\"", ...). The client answers
+// with commands in RESP (`step`, `continue`, `list`, `print`, `break`, `eval`, `redis`,
+// `trace`, `maxlen`, `abort`, `help`, and their one-letter forms) until one resumes the
+// script. The session ends with "<endsession>" in the last log; the EVAL's own reply follows
+// and the server closes the connection. The texts, and the rules for what is shown (replies
+// cut at `maxlen` bytes, Lua values as Redis prints them), are Redis 7.0's.
+//
+// The engine installs OnHook as the run's line and count hook, and redis.call reports its
+// commands, replies and errors here while the session is stepping (logging()).
+//
+// Threading: the thread running the script.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "src/exec/script_debug.h"
+
+struct lua_State;
+struct lua_Debug;
+
+namespace cairn::server::scripting {
+
+class ScriptDebugger {
+ public:
+  static constexpr size_t kMaxBreakpoints = 64;
+  static constexpr size_t kDefaultMaxLen = 256;
+  static constexpr size_t kMaxCommandBytes = size_t{1} << 20;  // a client's unparsed input
+  static constexpr size_t kMaxArgs = 1024;
+  static constexpr size_t kMaxArgBytes = 1024;
+
+  // A session over channel for the script body (its lines are what `list` shows). stop:
+  // when it becomes true the session stops waiting for the client (server shutdown).
+  ScriptDebugger(DebugChannel* channel, std::string_view body, const std::atomic<bool>* stop);
+
+  // Appends to the log sent at the next stop (or at the end).
+  void Log(std::string entry);
+  // Ends the session: the pending log and "<endsession>".
+  void EndSession();
+
+  // Whether the session is stepping: redis.call then logs what it runs (LogCommand,
+  // LogReply, LogError).
+  bool logging() const { return step_; }
+  void LogCommand(std::span<const std::string_view> args);
+  void LogReply(std::string_view resp);  // a whole RESP reply
+  void LogError(std::string_view text);
+  // redis.breakpoint(): stop at the next line.
+  void BreakAtNextLine() { lua_breakpoint_ = true; }
+  // redis.debug(...): the values on L's stack, as "<debug> line N: v1, v2".
+  void LogDebugValues(lua_State* L);
+
+  // The run's hook (LUA_MASKLINE | LUA_MASKCOUNT). Stops where the session asks (stepping, a
+  // breakpoint, redis.breakpoint(), or a script running past busy_ms without a stop) and
+  // serves the client's commands until one resumes the script; *start_ms restarts then.
+  // Returns false with an error pushed on L when the script must end (abort, a protocol
+  // error, a client gone after a timeout stop): the caller raises it, past any C++ frame.
+  bool OnHook(lua_State* L, lua_Debug* ar, int64_t* start_ms, int64_t busy_ms);
+
+ private:
+  enum class Served { kResume, kClientGone, kRaise };
+
+  Served ServeCommands(lua_State* L);
+  // Takes one complete command off input_ (the rest of input_ is dropped, as Redis does).
+  // False while more input is needed; *protocol_error when it cannot be a command.
+  bool ParseCommand(std::vector<std::string>* argv, bool* protocol_error);
+  void Run(lua_State* L, const std::vector<std::string>& argv, bool* resume);
+  void SendLogs();
+  void LogWithMaxLen(std::string entry);
+  void LogSourceLine(int line);
+  void List(int around, int context);
+  void Break(const std::vector<std::string>& argv);
+  void Print(lua_State* L, const std::string& name);
+  void PrintLocals(lua_State* L);
+  void Eval(lua_State* L, const std::vector<std::string>& argv);
+  void Redis(lua_State* L, const std::vector<std::string>& argv);
+  void Trace(lua_State* L);
+  void MaxLen(const std::vector<std::string>& argv);
+  void Help();
+  bool IsBreakpoint(int line) const;
+  std::string_view SourceLine(int line) const;
+
+  DebugChannel* channel_;
+  const std::atomic<bool>* stop_;
+  std::vector<std::string> lines_;
+  std::vector<std::string> logs_;
+  std::vector<int> breakpoints_;
+  std::string input_;
+  int current_line_ = 0;
+  size_t max_len_ = kDefaultMaxLen;  // 0: unlimited
+  bool max_len_hint_sent_ = false;
+  bool step_ = true;  // the script stops before its first line
+  bool lua_breakpoint_ = false;
+};
+
+// Appends a Lua value (at idx) as the debugger shows it: strings quoted with escapes, numbers
+// as %g, tables as {1; 2} or {[k]=v}, other objects as "type@address".
+void AppendLuaValue(lua_State* L, int idx, std::string* out);
+// Appends a RESP reply as the debugger shows it ("+OK" quoted, bulk strings quoted, arrays as
+// [a,b], RESP3 maps as {k => v}, NULL...). Returns the bytes of resp it used.
+size_t AppendReadableReply(std::string_view resp, std::string* out);
+
+}  // namespace cairn::server::scripting
