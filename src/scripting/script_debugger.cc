@@ -15,6 +15,7 @@ extern "C" {
 #include "resp/number.h"
 #include "src/base/quoted.h"
 #include "src/exec/scripts.h"
+#include "src/scripting/lua_sandbox.h"
 #include "src/scripting/lua_values.h"
 
 namespace cairn::server::scripting {
@@ -275,7 +276,9 @@ void ScriptDebugger::LogDebugValues(lua_State* L) {
   Log(std::move(entry));
 }
 
-bool ScriptDebugger::OnHook(lua_State* L, lua_Debug* ar, int64_t* start_ms, int64_t busy_ms) {
+bool ScriptDebugger::OnHook(lua_State* L, lua_Debug* ar, int64_t* start_ms, int64_t busy_ms,
+                            LuaMemory* memory) {
+  memory_ = memory;
   lua_getstack(L, 0, ar);
   lua_getinfo(L, "Sl", ar);
   current_line_ = ar->currentline;
@@ -597,7 +600,7 @@ void ScriptDebugger::Eval(lua_State* L, const std::vector<std::string>& argv) {
       return;
     }
   }
-  if (lua_pcall(L, 0, 1, 0) != 0) {
+  if (LimitedCall(L, 0) != 0) {
     Log("<error> " + ErrorText(L));
     lua_pop(L, 1);
     return;
@@ -618,9 +621,18 @@ void ScriptDebugger::Redis(lua_State* L, const std::vector<std::string>& argv) {
   lua_getfield(L, -1, "call");
   for (size_t i = 1; i < argv.size(); ++i) lua_pushlstring(L, argv[i].data(), argv[i].size());
   step_ = true;
-  lua_pcall(L, static_cast<int>(argv.size()) - 1, 1, 0);
+  LimitedCall(L, static_cast<int>(argv.size()) - 1);
   step_ = false;
   lua_pop(L, 2);  // the result and redis
+}
+
+// The hook runs as host code (no limit); what the client asks to run is the script's.
+int ScriptDebugger::LimitedCall(lua_State* L, int nargs) {
+  int host_depth = memory_->host_depth;
+  memory_->host_depth = 0;
+  int err = lua_pcall(L, nargs, 1, 0);
+  memory_->host_depth = host_depth;
+  return err;
 }
 
 void ScriptDebugger::Trace(lua_State* L) {

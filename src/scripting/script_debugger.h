@@ -30,6 +30,8 @@ struct lua_Debug;
 
 namespace cairn::server::scripting {
 
+struct LuaMemory;
+
 class ScriptDebugger {
  public:
   static constexpr size_t kMaxBreakpoints = 64;
@@ -63,7 +65,10 @@ class ScriptDebugger {
   // serves the client's commands until one resumes the script; *start_ms restarts then.
   // Returns false with an error pushed on L when the script must end (abort, a protocol
   // error, a client gone after a timeout stop): the caller raises it, past any C++ frame.
-  bool OnHook(lua_State* L, lua_Debug* ar, int64_t* start_ms, int64_t busy_ms);
+  // memory: the interpreter's account; code the client runs (`eval`, `redis`) is held to its
+  // limit like the script.
+  bool OnHook(lua_State* L, lua_Debug* ar, int64_t* start_ms, int64_t busy_ms,
+              LuaMemory* memory);
 
  private:
   enum class Served { kResume, kClientGone, kRaise };
@@ -88,7 +93,11 @@ class ScriptDebugger {
   bool IsBreakpoint(int line) const;
   std::string_view SourceLine(int line) const;
 
+  // Runs n arguments under lua_pcall with the script's memory limit in force.
+  int LimitedCall(lua_State* L, int nargs);
+
   DebugChannel* channel_;
+  LuaMemory* memory_ = nullptr;  // set by OnHook
   const std::atomic<bool>* stop_;
   std::vector<std::string> lines_;
   std::vector<std::string> logs_;

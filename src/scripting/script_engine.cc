@@ -66,7 +66,7 @@ bool DebugHookStep(lua_State* L, lua_Debug* ar) {
   if (run == nullptr || run->debugger == nullptr || hook_server == nullptr) return true;
   HostScope host(run->memory);
   int64_t busy_ms = hook_server->limits.busy_reply_threshold_ms.load(std::memory_order_relaxed);
-  return run->debugger->OnHook(L, ar, &run->run.start_ms, busy_ms);
+  return run->debugger->OnHook(L, ar, &run->run.start_ms, busy_ms, run->memory);
 }
 
 void DebugHook(lua_State* L, lua_Debug* ar) {
