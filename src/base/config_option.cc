@@ -215,7 +215,7 @@ bool AcceptedOptionActs(std::string_view name) {
       "replica-serve-stale-data",            "replica-read-only",   "replica-announced",
       "replica-announce-port",               "replica-priority",    "repl-ping-replica-period",
       "repl-timeout",  "repl-backlog-size",  "min-replicas-to-write", "min-replicas-max-lag",
-      "rdb-key-save-delay",
+      "rdb-key-save-delay", "replica-ignore-maxmemory",
   };
   return std::find(std::begin(kActs), std::end(kActs), name) != std::end(kActs);
 }

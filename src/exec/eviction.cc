@@ -66,11 +66,19 @@ Evicted EvictBytes(ServerState& server, store::EvictPolicy policy, int64_t to_fr
   return Evicted::kEnough;
 }
 
-// Redis's isSafeToPerformEvictions: a replica's data is its primary's (replica-ignore-
-// maxmemory), and while CLIENT PAUSE or a failover holds the data still nothing is evicted;
-// memory may stay over the limit meanwhile and commands run as if it were not.
+// Redis's isSafeToPerformEvictions: a replica's data is its primary's unless
+// replica-ignore-maxmemory is no, and while CLIENT PAUSE or a failover holds the data still
+// nothing is evicted; memory may stay over the limit meanwhile and commands run as if it
+// were not.
 bool SafeToEvict(ServerState& server) {
-  return !server.replica.active.load(std::memory_order_relaxed) && !server.store.ExpiryPaused();
+  if (server.replica.active.load(std::memory_order_relaxed)) {
+    if (server.limits.replica_ignore_maxmemory.load(std::memory_order_relaxed)) return false;
+    // A replica's expiry is paused for good (its primary expires keys): only a CLIENT PAUSE
+    // holds its data still.
+    return server.pause_kind.load(std::memory_order_relaxed) == ServerState::PauseKind::kNone ||
+           server.pause_end_ms.load(std::memory_order_relaxed) <= WallMs();
+  }
+  return !server.store.ExpiryPaused();
 }
 
 // One round of the background job: false when it is done (memory under the limit, nothing

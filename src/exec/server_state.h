@@ -79,6 +79,9 @@ struct RuntimeLimits {
   // maxmemory-clients: bytes, or -N for N% of maxmemory; 0: no client eviction.
   std::atomic<int64_t> maxmemory_clients{0};
   std::atomic<store::EvictPolicy> maxmemory_policy{store::EvictPolicy::kNoEviction};
+  // replica-ignore-maxmemory: a replica leaves eviction to its primary (the default), or
+  // evicts by its own maxmemory like a primary (no).
+  std::atomic<bool> replica_ignore_maxmemory{true};
   std::atomic<int> maxmemory_samples{5};
   std::atomic<int> maxmemory_eviction_tenacity{10};
   // Set when a command's eviction ran out of time while memory stayed over the limit: the

@@ -410,6 +410,46 @@ class TestEvictionVisibility(ServerTestCase):
         self.assertEqual(self.r.exists(*got), 0)
 
 
+class TestReplicaMaxmemory(unittest.TestCase):
+    """replica-ignore-maxmemory: a replica holds what its primary holds, past its own maxmemory,
+    unless the option is no; then it evicts by its own policy like a primary."""
+
+    def replica_keys(self, ignore):
+        primary = ServerProcess()
+        primary.start()
+        replica = ServerProcess(["--maxmemory", str(LIMIT), "--maxmemory-policy", "allkeys-lru",
+                                 "--replica-ignore-maxmemory", ignore])
+        replica.start()
+        try:
+            pr, rr = primary.client(), replica.client()
+            require_jemalloc(rr)
+            rr.execute_command("REPLICAOF", "127.0.0.1", primary.port)
+            deadline = time.time() + 30
+            while rr.info("replication")["master_link_status"] != "up":
+                self.assertLess(time.time(), deadline, "the replica did not connect")
+                time.sleep(0.05)
+            sent, _ = load(pr, "k", 2 * LIMIT)
+            pr.set("last", "1")
+            while rr.get("last") != b"1":
+                self.assertLess(time.time(), deadline, "the replica did not catch up")
+                time.sleep(0.05)
+            self.assertEqual(pr.dbsize(), sent + 1)
+            return rr.dbsize(), sent + 1, used_memory(rr)
+        finally:
+            replica.stop()
+            primary.stop()
+
+    def test_a_replica_keeps_every_key_past_its_maxmemory_by_default(self):
+        held, sent, used = self.replica_keys("yes")
+        self.assertEqual(held, sent)
+        self.assertGreater(used, LIMIT)
+
+    def test_with_replica_ignore_maxmemory_no_a_replica_evicts_on_its_own(self):
+        held, sent, used = self.replica_keys("no")
+        self.assertLess(held, sent * 3 // 4)
+        self.assertLess(used, LIMIT * 1.05)
+
+
 class TestLazyFree(ServerTestCase):
 
     def tearDown(self):
