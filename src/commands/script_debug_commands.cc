@@ -8,88 +8,35 @@
 //
 // YES debugs it on a copy of the dataset, in a background job, so the server goes on serving
 // everyone else and the session's changes are thrown away with the copy (Redis forks a child
-// for this). The copy is taken as an RDB is (the fork-free cut of rdb_keyspace.h) and loaded
-// into a private server state without a WAL, replication or other clients; it costs the
-// dataset's memory again while the session lasts, so under maxmemory a copy that would not
-// fit is refused. The job owns the client's socket until the session ends.
+// for this; the copy is dataset_copy.h's). It costs the dataset's memory again while the
+// session lasts, so under maxmemory a copy that would not fit is refused, and one such
+// session runs at a time. The job owns the client's socket until the session ends.
 //
 // Either way the connection closes after the EVAL's reply, as in Redis.
-#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "src/base/log.h"
 #include "src/commands/script_family.h"
-#include "src/exec/acl_user.h"
 #include "src/exec/background_job.h"
 #include "src/exec/blocking.h"
-#include "src/exec/rdb_files.h"
+#include "src/exec/dataset_copy.h"
+#include "src/exec/errors.h"
 #include "src/exec/reply.h"
 #include "src/exec/server_state.h"
 #include "src/scripting/script_debugger.h"
 #include "src/scripting/script_engine.h"
-#include "store/memory.h"
-#include "store/rdb/rdb_keyspace.h"
 
 namespace cairn::server {
 namespace {
 
 using scripting::ScriptDebugger;
 
-// An RDB held in memory, read back once.
-class StringSource final : public rdb::RdbSource {
- public:
-  explicit StringSource(const std::string& bytes) : bytes_(bytes) {}
-  Result<size_t> Read(size_t max, std::string* out) override {
-    size_t n = std::min(max, bytes_.size() - pos_);
-    out->append(bytes_, pos_, n);
-    pos_ += n;
-    return n;
-  }
-
- private:
-  const std::string& bytes_;
-  size_t pos_ = 0;
-};
-
-// A server state of its own holding a copy of live's keyspace and ACL users, for a YES
-// session: no WAL, no memory limit, nobody else connected.
-Result<std::unique_ptr<ServerState>> CopyForDebugging(ServerState& live) {
-  Config config = live.config.Snapshot();
-  config.maxmemory = 0;  // the copy's keys must not be evicted because the live ones use memory
-  config.maxmemory_clients = 0;
-  auto copy = std::make_unique<ServerState>(config);
-  std::map<std::string, std::shared_ptr<const AclUser>, std::less<>> users;
-  for (const std::shared_ptr<const AclUser>& user : live.acl.Users()) users[user->name()] = user;
-  copy->acl.ReplaceAll(std::move(users));
-  std::string bytes;
-  Result<rdb::RdbSaveInfo> saved = RetryWhileBusy<rdb::RdbSaveInfo>([&] {
-    bytes.clear();
-    return rdb::SaveRdb(live.store, {}, [&](std::string_view chunk) {
-      bytes.append(chunk);
-      return Status::Ok();
-    });
-  });
-  if (!saved.ok()) return saved.status();
-  StringSource source(bytes);
-  rdb::RdbLoadOptions options;
-  options.now_ms = live.store.NowMs();
-  Result<rdb::RdbLoadInfo> loaded = rdb::LoadRdb(copy->store, source, options);
-  if (!loaded.ok()) return loaded.status();
-  return copy;
-}
-
-// Whether a copy of the dataset fits under maxmemory beside the live one.
-bool CopyFits(const ServerState& live) {
-  int64_t limit = live.limits.maxmemory.load(std::memory_order_relaxed);
-  if (limit <= 0) return true;
-  size_t used = store::ReadMemoryStats().allocated_bytes;
-  return used * 2 <= static_cast<size_t>(limit);
-}
-
 // A YES session, from its own thread: the copy, the script with the debugger on the
-// client's socket, the EVAL's reply last.
+// client's socket, the EVAL's reply last. One runs at a time (ServerState::debug_copy), as
+// each costs a copy of the dataset; it holds that slot from before it starts until it is
+// gone, whether it ran or its client left first.
 struct ForkedSession final : BackgroundJob {
   ForkedSession(ServerState& live, CommandContext& ctx, std::unique_ptr<DebugChannel> channel,
                 bool read_only)
@@ -102,13 +49,14 @@ struct ForkedSession final : BackgroundJob {
         db(ctx.db()),
         user_name(ctx.client.user_name),
         client_id(ctx.client.id) {}
+  ~ForkedSession() override { live.debug_copy.store(false, std::memory_order_release); }
 
   void Run() override {
     Log(LogLevel::kWarning, "Lua debugging session started on a copy of the dataset (id=%llu)",
         static_cast<unsigned long long>(client_id));
-    Result<std::unique_ptr<ServerState>> copy = CopyForDebugging(live);
+    Result<std::unique_ptr<ServerState>> copy = CopyDataset(live);
     if (!copy.ok()) {
-      (void)channel->Send("*1\r\n+<endsession>\r\n-ERR can't copy the dataset to debug EVAL: " +
+      (void)channel->Send("*1\r\n+<endsession>\r\n-" + std::string(errors::kDebugCopyFailed) +
                           std::string(copy.status().message()) + "\r\n");
       return;
     }
@@ -173,13 +121,13 @@ void CmdScriptDebug(CommandContext& ctx) {
   }
   DebugPort* port = ctx.client.debug_port;
   if (port != nullptr && port->HasPendingOutput()) {
-    ctx.reply.WriteError("ERR SCRIPT DEBUG must be called outside a pipeline");
+    ctx.reply.WriteError(errors::kDebugInPipeline);
     return;
   }
   if (no) {
     ctx.client.script_debug = ClientState::ScriptDebug::kOff;
   } else if (port == nullptr) {
-    ctx.reply.WriteError("ERR SCRIPT DEBUG needs a plain TCP or unix socket connection");
+    ctx.reply.WriteError(errors::kDebugNeedsSocket);
     return;
   } else {
     ctx.client.script_debug = EqualsIgnoreCase(mode, "sync") ? ClientState::ScriptDebug::kSync
@@ -204,17 +152,24 @@ bool DebugEval(CommandContext& ctx, bool by_sha, bool read_only) {
     return true;
   }
   bool fork = mode == ClientState::ScriptDebug::kFork;
-  if (fork && ctx.block == nullptr) return false;  // an in-process caller cannot hand it off
-  if (fork && !CopyFits(ctx.server)) {
-    ctx.reply.WriteError(
-        "ERR not enough memory under maxmemory to copy the dataset for a debugging session "
-        "(SCRIPT DEBUG SYNC debugs on the live data)");
+  if (fork && (ctx.block == nullptr || ctx.client.debug_port == nullptr)) {
+    ctx.reply.WriteError(errors::kDebugNeedsSocket);
+    return true;
+  }
+  if (fork && !DatasetCopyFits(ctx.server)) {
+    ctx.reply.WriteError(errors::kDebugCopyTooBig);
+    return true;
+  }
+  bool free_slot = false;
+  if (fork && !ctx.server.debug_copy.compare_exchange_strong(free_slot, true)) {
+    ctx.reply.WriteError(errors::kDebugCopyBusy);
     return true;
   }
   std::unique_ptr<DebugChannel> channel =
       ctx.client.debug_port != nullptr ? ctx.client.debug_port->OpenDebugChannel() : nullptr;
   if (channel == nullptr) {
-    ctx.reply.WriteError("ERR a debugging session must start outside a pipeline");
+    if (fork) ctx.server.debug_copy.store(false, std::memory_order_release);
+    ctx.reply.WriteError(errors::kDebugInPipeline);
     return true;
   }
   ctx.client.script_debug = ClientState::ScriptDebug::kOff;

@@ -34,6 +34,19 @@ inline constexpr std::string_view kModuleLoadFailed =
     "ERR Error loading the extension. Please check the server logs.";
 inline constexpr std::string_view kNoSuchModule =
     "ERR Error unloading module: no such module with that name";
+// SCRIPT DEBUG sessions (src/commands/script_debug_commands.cc).
+inline constexpr std::string_view kDebugInPipeline =
+    "ERR SCRIPT DEBUG must be called outside a pipeline";
+inline constexpr std::string_view kDebugNeedsSocket =
+    "ERR SCRIPT DEBUG needs a plain TCP or unix socket connection";
+inline constexpr std::string_view kDebugCopyTooBig =
+    "ERR not enough memory under maxmemory to copy the dataset for a debugging session (SCRIPT "
+    "DEBUG SYNC debugs on the live data)";
+inline constexpr std::string_view kDebugCopyBusy =
+    "ERR a debugging session on a copy of the dataset is already running (one at a time; "
+    "SCRIPT DEBUG SYNC debugs on the live data)";
+inline constexpr std::string_view kDebugCopyFailed =
+    "ERR can't copy the dataset to debug EVAL: ";
 inline constexpr std::string_view kClusterDisabled = "ERR This instance has cluster support disabled";
 inline constexpr std::string_view kModuleNotAllowed =
     "ERR MODULE command not allowed. If the enable-module-command option is set to \"local\", "

@@ -121,6 +121,8 @@ struct ServerState {
   Tracking tracking;  // client-side caching (CLIENT TRACKING)
   ScriptCache scripts;              // EVAL / SCRIPT LOAD (scripts.h)
   RunningScripts running_scripts;   // for BUSY and SCRIPT KILL
+  // A SCRIPT DEBUG YES session holds its copy of the dataset (one at a time).
+  std::atomic<bool> debug_copy{false};
   FunctionRegistry functions;       // FUNCTION LOAD / FCALL (functions.h)
   SlowLog slowlog;                  // SLOWLOG (slowlog.h)
   LatencyMonitor latency;           // LATENCY events (latency.h)

@@ -596,6 +596,9 @@ bool Connection::PublishSizes() {
 
 void Connection::Flush() {
   if (closing_ || write_in_flight_ > 0) return;
+  // A YES debugging session writes the socket from its own thread: messages that arrive
+  // meanwhile (tracking, RESP3 Pub/Sub) wait, and go with the connection when it closes.
+  if (debug_channel_open_ && in_background_) return;
   if (tls_ != nullptr) return FlushTls();
   if (out_.empty()) {
     if (close_after_flush_) Close();

@@ -13,18 +13,13 @@ extern "C" {
 #include <cstring>
 
 #include "resp/number.h"
-#include "src/base/quoted.h"
 #include "src/exec/scripts.h"
+#include "src/scripting/debug_format.h"
 #include "src/scripting/lua_sandbox.h"
 #include "src/scripting/lua_values.h"
 
 namespace cairn::server::scripting {
 namespace {
-
-// Nested tables print down to this depth (Redis: LUA_MINSTACK / 2).
-constexpr int kMaxValueDepth = LUA_MINSTACK / 2;
-// The line `whole` lists around, with this much context: every line.
-constexpr int kWholeContext = 1000000;
 
 bool Is(std::string_view word, std::string_view a, std::string_view b) {
   auto eq = [&](std::string_view x) {
@@ -37,164 +32,56 @@ bool Is(std::string_view word, std::string_view a, std::string_view b) {
   return eq(a) || eq(b);
 }
 
-// atoi as Redis's debugger reads numbers: leading digits, 0 when there are none.
-int LooseInt(const std::string& s) { return std::atoi(s.c_str()); }
+// Whole lines `whole` lists around its first one: every line.
+constexpr int kWholeContext = 1000000;
 
-void AppendLuaValueAt(lua_State* L, int idx, int depth, std::string* out) {
-  if (depth == kMaxValueDepth) {
-    out->append("<max recursion level reached! Nested table?>");
-    return;
+// A number as Redis's debugger reads one (atoi): an optional sign and leading digits, 0 when
+// there are none; clamped to int instead of overflowing.
+int LooseInt(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
+  bool negative = i < s.size() && s[i] == '-';
+  if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
+  int64_t value = 0;
+  for (; i < s.size() && std::isdigit(static_cast<unsigned char>(s[i])); ++i) {
+    value = std::min<int64_t>(value * 10 + (s[i] - '0'), int64_t{INT32_MAX} + 1);
   }
-  switch (lua_type(L, idx)) {
-    case LUA_TSTRING: {
-      size_t len = 0;
-      const char* s = lua_tolstring(L, idx, &len);
-      AppendQuoted(out, {s, len});
-      return;
-    }
-    case LUA_TBOOLEAN:
-      out->append(lua_toboolean(L, idx) ? "true" : "false");
-      return;
-    case LUA_TNUMBER: {
-      char buf[64];
-      std::snprintf(buf, sizeof(buf), "%g", static_cast<double>(lua_tonumber(L, idx)));
-      out->append(buf);
-      return;
-    }
-    case LUA_TNIL:
-      out->append("nil");
-      return;
-    case LUA_TTABLE: {
-      // Printed as an array ({a; b}) when its keys are 1, 2, 3... in iteration order, else
-      // with every key ({[k]=v; ...}); both are built in one pass.
-      std::string as_array, as_map;
-      bool is_array = true;
-      double expected = 1;
-      if (idx < 0) idx = lua_gettop(L) + idx + 1;  // absolute: the iteration pushes above it
-      lua_pushnil(L);
-      while (lua_next(L, idx) != 0) {
-        if (is_array &&
-            (lua_type(L, -2) != LUA_TNUMBER || lua_tonumber(L, -2) != expected)) {
-          is_array = false;
-        }
-        AppendLuaValueAt(L, -1, depth + 1, &as_array);
-        as_array.append("; ");
-        as_map.push_back('[');
-        AppendLuaValueAt(L, -2, depth + 1, &as_map);
-        as_map.append("]=");
-        AppendLuaValueAt(L, -1, depth + 1, &as_map);
-        as_map.append("; ");
-        lua_pop(L, 1);
-        ++expected;
-      }
-      std::string& chosen = is_array ? as_array : as_map;
-      if (!chosen.empty()) chosen.resize(chosen.size() - 2);
-      out->push_back('{');
-      out->append(chosen);
-      out->push_back('}');
-      return;
-    }
-    default: {
-      int type = lua_type(L, idx);
-      const char* name = type == LUA_TFUNCTION        ? "function"
-                         : type == LUA_TUSERDATA      ? "userdata"
-                         : type == LUA_TTHREAD        ? "thread"
-                         : type == LUA_TLIGHTUSERDATA ? "light-userdata"
-                                                      : nullptr;
-      if (name == nullptr) {
-        out->append("\"<unknown-lua-type>\"");
-        return;
-      }
-      char buf[96];
-      std::snprintf(buf, sizeof(buf), "\"%s@%p\"", name, lua_topointer(L, idx));
-      out->append(buf);
-    }
-  }
+  if (negative) value = -value;
+  return static_cast<int>(std::clamp<int64_t>(value, INT32_MIN, INT32_MAX));
 }
 
-// The line of a RESP header ("*3", ":12") without its type byte, and the offset after it.
-bool HeaderLine(std::string_view resp, std::string_view* line, size_t* next) {
-  size_t end = resp.find("\r\n");
-  if (end == std::string_view::npos || end == 0) return false;
-  *line = resp.substr(1, end - 1);
-  *next = end + 2;
-  return true;
-}
-
-// The message of the error on top of the stack: a string, or an error table's err.
+// The message of the error on top of the stack: a string, or an error table's err string.
+// Raw reads only: a metamethod could raise, and nothing may raise in the hook.
 std::string ErrorText(lua_State* L) {
-  if (lua_istable(L, -1)) {
-    lua_getfield(L, -1, "err");
-    std::string text = lua_isstring(L, -1) ? lua_tostring(L, -1) : "(null)";
+  if (lua_type(L, -1) == LUA_TTABLE) {
+    lua_pushstring(L, "err");
+    lua_rawget(L, -2);
+    std::string text = "(null)";
+    if (lua_type(L, -1) == LUA_TSTRING) text = lua_tostring(L, -1);
     lua_pop(L, 1);
     return text;
   }
-  const char* s = lua_tostring(L, -1);
+  const char* s = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : nullptr;
   return s != nullptr ? s : "(null)";
 }
 
-}  // namespace
+// Debugger code (`eval`) runs with hooks off on the script's own thread (Lua calls no hook
+// from inside one), so it runs on a thread of its own whose count hook ends it past this.
+thread_local int64_t eval_deadline_ms = 0;
+thread_local const std::atomic<bool>* eval_stop = nullptr;
 
-void AppendLuaValue(lua_State* L, int idx, std::string* out) { AppendLuaValueAt(L, idx, 0, out); }
-
-size_t AppendReadableReply(std::string_view resp, std::string* out) {
-  std::string_view line;
-  size_t pos = 0;
-  if (resp.empty() || !HeaderLine(resp, &line, &pos)) return resp.size();
-  int64_t n = 0;
-  switch (resp[0]) {
-    case ':':
-    case '(':
-      out->append(line);
-      return pos;
-    case '$':
-    case '=':
-      if (!resp::ParseInt64(line, &n) || n < 0) {
-        out->append("NULL");
-        return pos;
-      }
-      n = std::min<int64_t>(n, static_cast<int64_t>(resp.size() - pos));
-      AppendQuoted(out, resp.substr(pos, static_cast<size_t>(n)));
-      return std::min(resp.size(), pos + static_cast<size_t>(n) + 2);
-    case '+':
-    case '-':
-      AppendQuoted(out, resp.substr(0, pos - 2));
-      return pos;
-    case '_':
-      out->append("(null)");
-      return pos;
-    case '#':
-      out->append(line == "t" ? "#true" : "#false");
-      return pos;
-    case ',':
-      out->append("(double) ");
-      out->append(line);
-      return pos;
-    case '*':
-    case '~':
-    case '>':
-    case '%': {
-      if (!resp::ParseInt64(line, &n) || n < 0) {
-        out->append("NULL");
-        return pos;
-      }
-      bool is_map = resp[0] == '%';
-      out->append(resp[0] == '~' ? "~(" : is_map ? "{" : "[");
-      for (int64_t i = 0; i < n && pos < resp.size(); ++i) {
-        pos += AppendReadableReply(resp.substr(pos), out);
-        if (is_map) {
-          out->append(" => ");
-          pos += AppendReadableReply(resp.substr(pos), out);
-        }
-        if (i != n - 1) out->push_back(',');
-      }
-      out->append(resp[0] == '~' ? ")" : is_map ? "}" : "]");
-      return pos;
-    }
-    default:
-      return resp.size();
-  }
+bool EvalMustEnd() {
+  return ScriptClockMs() > eval_deadline_ms ||
+         (eval_stop != nullptr && eval_stop->load(std::memory_order_relaxed));
 }
+
+void EvalHook(lua_State* T, lua_Debug* /*ar*/) {
+  if (!EvalMustEnd()) return;
+  lua_pushstring(T, "eval stopped: it ran past busy-reply-threshold");
+  lua_error(T);
+}
+
+}  // namespace
 
 ScriptDebugger::ScriptDebugger(DebugChannel* channel, std::string_view body,
                                const std::atomic<bool>* stop)
@@ -209,7 +96,14 @@ ScriptDebugger::ScriptDebugger(DebugChannel* channel, std::string_view body,
   }
 }
 
-void ScriptDebugger::Log(std::string entry) { logs_.push_back(std::move(entry)); }
+void ScriptDebugger::Log(std::string entry) {
+  if (logs_bytes_ + entry.size() > kMaxLogBytes) {
+    ++logs_dropped_;
+    return;
+  }
+  logs_bytes_ += entry.size();
+  logs_.push_back(std::move(entry));
+}
 
 void ScriptDebugger::LogWithMaxLen(std::string entry) {
   bool trimmed = max_len_ != 0 && entry.size() > max_len_;
@@ -226,6 +120,10 @@ void ScriptDebugger::LogWithMaxLen(std::string entry) {
 
 // One array of status replies; a newline inside an entry becomes a space.
 void ScriptDebugger::SendLogs() {
+  if (logs_dropped_ > 0) {
+    logs_.push_back("<error> " + std::to_string(logs_dropped_) +
+                    " more log lines were dropped: the log holds 8 MB between two stops");
+  }
   std::string out = "*" + std::to_string(logs_.size()) + "\r\n";
   for (std::string& entry : logs_) {
     for (char& c : entry) {
@@ -236,6 +134,8 @@ void ScriptDebugger::SendLogs() {
     out.append("\r\n");
   }
   logs_.clear();
+  logs_bytes_ = 0;
+  logs_dropped_ = 0;
   // A client that does not take it is noticed by the next Receive.
   (void)channel_->Send(out);
 }
@@ -260,7 +160,7 @@ void ScriptDebugger::LogCommand(std::span<const std::string_view> args) {
 
 void ScriptDebugger::LogReply(std::string_view resp) {
   std::string entry = "<reply> ";
-  AppendReadableReply(resp, &entry);
+  AppendReadableReply(resp.substr(0, ValueBudget()), &entry);
   LogWithMaxLen(std::move(entry));
 }
 
@@ -270,29 +170,39 @@ void ScriptDebugger::LogDebugValues(lua_State* L) {
   std::string entry = "<debug> line " + std::to_string(current_line_) + ": ";
   int argc = lua_gettop(L);
   for (int i = 1; i <= argc; ++i) {
-    AppendLuaValue(L, i, &entry);
+    AppendLuaValue(L, i, &entry, ValueBudget());
     if (i != argc) entry.append(", ");
   }
   Log(std::move(entry));
 }
 
+size_t ScriptDebugger::ValueBudget() const {
+  return max_len_ != 0 ? max_len_ + 1 : kMaxLogBytes;
+}
+
 bool ScriptDebugger::OnHook(lua_State* L, lua_Debug* ar, int64_t* start_ms, int64_t busy_ms,
                             LuaMemory* memory) {
   memory_ = memory;
+  busy_ms_ = busy_ms > 0 ? busy_ms : kDefaultTimeoutMs;
+  if (!fatal_.empty()) {
+    // Raised again on every line, so a pcall in the script cannot swallow the end.
+    PushErrorTable(L, fatal_);
+    return false;
+  }
   lua_getstack(L, 0, ar);
   lua_getinfo(L, "Sl", ar);
   current_line_ = ar->currentline;
-  bool breakpoint = IsBreakpoint(current_line_) || lua_breakpoint_;
   if (std::strstr(ar->short_src, "user_script") == nullptr) return true;  // not the script
-  bool timed_out = false;
-  if (ar->event == LUA_HOOKCOUNT && !step_ && !breakpoint) {
-    // A script that runs on without stopping may loop forever: stop it as if stepping.
-    int64_t limit = busy_ms > 0 ? busy_ms : 5000;
-    if (ScriptClockMs() - *start_ms < limit) return true;
-    timed_out = true;
-    step_ = true;
+  bool over_time = ar->event == LUA_HOOKCOUNT && ScriptClockMs() - *start_ms >= busy_ms_;
+  if (client_gone_) {
+    // Nobody can stop it any more: it runs on, and ends if it runs past the threshold.
+    if (!over_time) return true;
+    return End(L, "timeout during Lua debugging with client closing connection");
   }
-  if (!step_ && !breakpoint) return true;
+  bool breakpoint = IsBreakpoint(current_line_) || lua_breakpoint_;
+  // A script that runs on without stopping may loop forever: stop it as if stepping.
+  bool timed_out = !step_ && !breakpoint && over_time;
+  if (!step_ && !breakpoint && !timed_out) return true;
   const char* reason = "step over";
   if (breakpoint) {
     reason = lua_breakpoint_ ? "redis.breakpoint() called" : "break point";
@@ -304,46 +214,51 @@ bool ScriptDebugger::OnHook(lua_State* L, lua_Debug* ar, int64_t* start_ms, int6
   Log("* Stopped at " + std::to_string(current_line_) + ", stop reason = " + reason);
   LogSourceLine(current_line_);
   SendLogs();
-  Served served = ServeCommands(L);
-  if (served == Served::kRaise) return false;
-  if (served == Served::kClientGone && timed_out) {
-    // Nobody can stop it any more: end it rather than hold the server.
-    PushErrorTable(L, "timeout during Lua debugging with client closing connection");
-    return false;
+  ServeCommands(L);
+  if (!fatal_.empty()) return End(L, fatal_);
+  if (client_gone_ && timed_out) {
+    return End(L, "timeout during Lua debugging with client closing connection");
   }
   *start_ms = ScriptClockMs();
   return true;
 }
 
-ScriptDebugger::Served ScriptDebugger::ServeCommands(lua_State* L) {
+bool ScriptDebugger::End(lua_State* L, std::string why) {
+  fatal_ = std::move(why);
+  PushErrorTable(L, fatal_);
+  return false;
+}
+
+void ScriptDebugger::ServeCommands(lua_State* L) {
   for (;;) {
     std::vector<std::string> argv;
     bool protocol_error = false;
     while (!ParseCommand(&argv, &protocol_error)) {
       if (protocol_error) {
-        PushErrorTable(L, "protocol error");
-        return Served::kRaise;
+        fatal_ = "protocol error";
+        return;
       }
       if (!channel_->Receive(&input_, stop_)) {
         // The client is gone: the script runs to its end without stopping.
+        client_gone_ = true;
         step_ = false;
         breakpoints_.clear();
-        return Served::kClientGone;
+        return;
       }
       if (input_.size() > kMaxCommandBytes) {
         input_.clear();
-        PushErrorTable(L, "max client buffer reached");
-        return Served::kRaise;
+        fatal_ = "max client buffer reached";
+        return;
       }
     }
     input_.clear();
     if (Is(argv[0], "a", "abort")) {
-      PushErrorTable(L, "script aborted for user request");
-      return Served::kRaise;
+      fatal_ = "script aborted for user request";
+      return;
     }
     bool resume = false;
     Run(L, argv, &resume);
-    if (resume) return Served::kResume;
+    if (resume) return;
   }
 }
 
@@ -360,7 +275,7 @@ bool ScriptDebugger::ParseCommand(std::vector<std::string>* argv, bool* protocol
   }
   size_t end = in.find("\r\n", star);
   if (end == std::string_view::npos) return false;
-  int count = std::atoi(std::string(in.substr(star + 1, end - star - 1)).c_str());
+  int count = LooseInt(in.substr(star + 1, end - star - 1));
   if (count <= 0 || static_cast<size_t>(count) > kMaxArgs) {
     *protocol_error = true;
     return false;
@@ -374,7 +289,7 @@ bool ScriptDebugger::ParseCommand(std::vector<std::string>* argv, bool* protocol
     }
     end = in.find("\r\n", pos);
     if (end == std::string_view::npos) return false;
-    int len = std::atoi(std::string(in.substr(pos + 1, end - pos - 1)).c_str());
+    int len = LooseInt(in.substr(pos + 1, end - pos - 1));
     if (len <= 0 || static_cast<size_t>(len) > kMaxArgBytes) {
       *protocol_error = true;
       return false;
@@ -528,8 +443,10 @@ void ScriptDebugger::Break(const std::vector<std::string>& argv) {
         Log("Wrong line number.");
       }
     } else {
-      auto it = std::find(breakpoints_.begin(), breakpoints_.end(), static_cast<int>(-line));
-      if (line >= -static_cast<int64_t>(INT32_MAX) && it != breakpoints_.end()) {
+      auto it = line >= -int64_t{INT32_MAX}
+                    ? std::find(breakpoints_.begin(), breakpoints_.end(), static_cast<int>(-line))
+                    : breakpoints_.end();
+      if (it != breakpoints_.end()) {
         breakpoints_.erase(it);
         Log("Breakpoint removed.");
       } else {
@@ -548,7 +465,7 @@ void ScriptDebugger::Print(lua_State* L, const std::string& name) {
       bool match = name == local;
       if (match) {
         std::string entry = "<value> ";
-        AppendLuaValue(L, -1, &entry);
+        AppendLuaValue(L, -1, &entry, ValueBudget());
         LogWithMaxLen(std::move(entry));
       }
       lua_pop(L, 1);
@@ -558,7 +475,7 @@ void ScriptDebugger::Print(lua_State* L, const std::string& name) {
   if (name == "ARGV" || name == "KEYS") {
     lua_getglobal(L, name.c_str());
     std::string entry = "<value> ";
-    AppendLuaValue(L, -1, &entry);
+    AppendLuaValue(L, -1, &entry, ValueBudget());
     LogWithMaxLen(std::move(entry));
     lua_pop(L, 1);
     return;
@@ -574,7 +491,7 @@ void ScriptDebugger::PrintLocals(lua_State* L) {
     for (int i = 1; (name = lua_getlocal(L, &ar, i)) != nullptr; ++i) {
       if (std::strstr(name, "(*temporary)") == nullptr) {
         std::string entry = "<value> " + std::string(name) + " = ";
-        AppendLuaValue(L, -1, &entry);
+        AppendLuaValue(L, -1, &entry, ValueBudget());
         LogWithMaxLen(std::move(entry));
         ++shown;
       }
@@ -584,7 +501,8 @@ void ScriptDebugger::PrintLocals(lua_State* L) {
   if (shown == 0) Log("No local variables in the current context.");
 }
 
-// Runs code in a frame of its own: as an expression if it is one, else as statements.
+// Runs code in a frame of its own: as an expression if it is one, else as statements. It runs
+// on a Lua thread of its own, the only place a hook can bound it (see EvalHook).
 void ScriptDebugger::Eval(lua_State* L, const std::vector<std::string>& argv) {
   std::string code;
   for (size_t i = 1; i < argv.size(); ++i) {
@@ -592,23 +510,26 @@ void ScriptDebugger::Eval(lua_State* L, const std::vector<std::string>& argv) {
     code.append(argv[i]);
   }
   std::string expr = "return " + code;
-  if (luaL_loadbuffer(L, expr.data(), expr.size(), "@ldb_eval") != 0) {
-    lua_pop(L, 1);
-    if (luaL_loadbuffer(L, code.data(), code.size(), "@ldb_eval") != 0) {
-      Log("<error> " + ErrorText(L));
+  lua_State* T = lua_newthread(L);  // kept alive on L's stack until the end
+  if (luaL_loadbuffer(T, expr.data(), expr.size(), "@ldb_eval") != 0) {
+    lua_pop(T, 1);
+    if (luaL_loadbuffer(T, code.data(), code.size(), "@ldb_eval") != 0) {
+      Log("<error> " + ErrorText(T));
       lua_pop(L, 1);
       return;
     }
   }
-  if (LimitedCall(L, 0) != 0) {
-    Log("<error> " + ErrorText(L));
-    lua_pop(L, 1);
-    return;
+  eval_deadline_ms = ScriptClockMs() + busy_ms_;
+  eval_stop = stop_;
+  lua_sethook(T, EvalHook, LUA_MASKCOUNT, kEvalHookInstructions);
+  if (LimitedCall(T, 0) != 0) {
+    Log("<error> " + ErrorText(T));
+  } else {
+    std::string entry = "<retval> ";
+    AppendLuaValue(T, -1, &entry, ValueBudget());
+    LogWithMaxLen(std::move(entry));
   }
-  std::string entry = "<retval> ";
-  AppendLuaValue(L, -1, &entry);
-  LogWithMaxLen(std::move(entry));
-  lua_pop(L, 1);
+  lua_pop(L, 1);  // the thread, and with it what it left on its stack
 }
 
 // Calls redis.call with the arguments while stepping, so the command and its reply are logged.
@@ -641,8 +562,8 @@ void ScriptDebugger::Trace(lua_State* L) {
   for (; lua_getstack(L, level, &ar) != 0; ++level) {
     lua_getinfo(L, "Snl", &ar);
     if (std::strstr(ar.short_src, "user_script") == nullptr) continue;
-    Log(std::string(level == 0 ? "In" : "From") + " " + (ar.name != nullptr ? ar.name : "top level") +
-        ":");
+    std::string frame = ar.name != nullptr ? ar.name : "top level";
+    Log(std::string(level == 0 ? "In " : "From ") + frame + ":");
     LogSourceLine(ar.currentline);
   }
   if (level == 0) Log("<error> Can't retrieve Lua stack.");

@@ -39,9 +39,16 @@ class ScriptDebugger {
   static constexpr size_t kMaxCommandBytes = size_t{1} << 20;  // a client's unparsed input
   static constexpr size_t kMaxArgs = 1024;
   static constexpr size_t kMaxArgBytes = 1024;
+  // The log sent at one stop holds at most this much; lines past it are counted, not kept.
+  static constexpr size_t kMaxLogBytes = 8 << 20;
+  // busy-reply-threshold when it is 0: how long the script (or a debugger `eval`) runs
+  // without a stop before the session stops it.
+  static constexpr int64_t kDefaultTimeoutMs = 5000;
+  static constexpr int kEvalHookInstructions = 10000;
 
   // A session over channel for the script body (its lines are what `list` shows). stop:
-  // when it becomes true the session stops waiting for the client (server shutdown).
+  // when it becomes true the session stops waiting for the client (server shutdown). Both
+  // are the caller's and must outlive the session; Send and Receive block this thread.
   ScriptDebugger(DebugChannel* channel, std::string_view body, const std::atomic<bool>* stop);
 
   // Appends to the log sent at the next stop (or at the end).
@@ -64,16 +71,22 @@ class ScriptDebugger {
   // breakpoint, redis.breakpoint(), or a script running past busy_ms without a stop) and
   // serves the client's commands until one resumes the script; *start_ms restarts then.
   // Returns false with an error pushed on L when the script must end (abort, a protocol
-  // error, a client gone after a timeout stop): the caller raises it, past any C++ frame.
+  // error, a client gone after a timeout stop): the caller raises it, past any C++ frame,
+  // and every later line raises it again (a pcall in the script cannot swallow it). Once
+  // the client is gone the script never stops again, and ends if it runs past busy_ms.
   // memory: the interpreter's account; code the client runs (`eval`, `redis`) is held to its
   // limit like the script.
   bool OnHook(lua_State* L, lua_Debug* ar, int64_t* start_ms, int64_t busy_ms,
               LuaMemory* memory);
 
  private:
-  enum class Served { kResume, kClientGone, kRaise };
-
-  Served ServeCommands(lua_State* L);
+  // Serves commands until one resumes the script, the client leaves (client_gone_), or the
+  // session must end (fatal_ set).
+  void ServeCommands(lua_State* L);
+  // Ends the script with why (pushed on L); returns false for OnHook.
+  bool End(lua_State* L, std::string why);
+  // How much of a value or reply is rendered: a little past maxlen (then trimmed).
+  size_t ValueBudget() const;
   // Takes one complete command off input_ (the rest of input_ is dropped, as Redis does).
   // False while more input is needed; *protocol_error when it cannot be a command.
   bool ParseCommand(std::vector<std::string>* argv, bool* protocol_error);
@@ -101,6 +114,11 @@ class ScriptDebugger {
   const std::atomic<bool>* stop_;
   std::vector<std::string> lines_;
   std::vector<std::string> logs_;
+  size_t logs_bytes_ = 0;
+  size_t logs_dropped_ = 0;
+  std::string fatal_;         // why the script must end; empty while it may go on
+  bool client_gone_ = false;  // the channel ended: no more stops
+  int64_t busy_ms_ = kDefaultTimeoutMs;
   std::vector<int> breakpoints_;
   std::string input_;
   int current_line_ = 0;
@@ -109,12 +127,5 @@ class ScriptDebugger {
   bool step_ = true;  // the script stops before its first line
   bool lua_breakpoint_ = false;
 };
-
-// Appends a Lua value (at idx) as the debugger shows it: strings quoted with escapes, numbers
-// as %g, tables as {1; 2} or {[k]=v}, other objects as "type@address".
-void AppendLuaValue(lua_State* L, int idx, std::string* out);
-// Appends a RESP reply as the debugger shows it ("+OK" quoted, bulk strings quoted, arrays as
-// [a,b], RESP3 maps as {k => v}, NULL...). Returns the bytes of resp it used.
-size_t AppendReadableReply(std::string_view resp, std::string* out);
 
 }  // namespace cairn::server::scripting

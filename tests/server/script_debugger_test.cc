@@ -12,7 +12,7 @@ extern "C" {
 
 #include <string>
 
-#include "src/scripting/script_debugger.h"
+#include "src/scripting/debug_format.h"
 
 using cairn::server::scripting::AppendLuaValue;
 using cairn::server::scripting::AppendReadableReply;
@@ -27,14 +27,14 @@ std::string Readable(std::string_view resp, size_t* used = nullptr) {
 }
 
 // The value code returns, as the debugger prints it.
-std::string LuaValue(const std::string& code) {
+std::string LuaValue(const std::string& code, size_t budget = 1 << 20) {
   lua_State* L = luaL_newstate();
   luaL_openlibs(L);
   std::string out;
   if (luaL_loadbuffer(L, code.data(), code.size(), "test") != 0 || lua_pcall(L, 0, 1, 0) != 0) {
     out = "error";
   } else {
-    AppendLuaValue(L, -1, &out);
+    AppendLuaValue(L, -1, &out, budget);
   }
   lua_close(L);
   return out;
@@ -85,6 +85,15 @@ TEST_CASE("Lua values print as Redis's debugger prints them") {
 
 TEST_CASE("a table that contains itself stops at the depth limit") {
   std::string out = LuaValue("local t = {} t[1] = t return t");
-  CHECK(out.find("<max recursion level reached! Nested table?>") != std::string::npos);
-  CHECK(out.rfind("{{{{", 0) == 0);
+  CHECK(out == "{{{{{{{{{{<max recursion level reached! Nested table?>}}}}}}}}}}");
+}
+
+TEST_CASE("a table holding itself many times costs the budget, not an exponential walk") {
+  // Ten references at each of ten levels would be 10^10 renderings without the budget.
+  std::string out = LuaValue("local t = {} for i = 1, 10 do t[i] = t end return t", 4096);
+  CHECK(out.size() < 4096 + 200);
+  CHECK(out.rfind("{{{{{{{{{{<max recursion level reached! Nested table?>; <max", 0) == 0);
+  std::string map = LuaValue("local t = {} t.a = t t.b = t return t", 300);
+  CHECK(map.rfind("{[\"", 0) == 0);
+  CHECK(map.size() < 300 + 200);
 }
