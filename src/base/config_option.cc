@@ -215,7 +215,9 @@ bool AcceptedOptionActs(std::string_view name) {
       "replica-serve-stale-data",            "replica-read-only",   "replica-announced",
       "replica-announce-port",               "replica-priority",    "repl-ping-replica-period",
       "repl-timeout",  "repl-backlog-size",  "min-replicas-to-write", "min-replicas-max-lag",
-      "rdb-key-save-delay", "replica-ignore-maxmemory",
+      "rdb-key-save-delay", "replica-ignore-maxmemory", "cluster-enabled",
+      "cluster-config-file", "cluster-port", "cluster-require-full-coverage",
+      "cluster-allow-reads-when-down", "cluster-announce-ip",
   };
   return std::find(std::begin(kActs), std::end(kActs), name) != std::end(kActs);
 }

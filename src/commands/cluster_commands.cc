@@ -1,13 +1,15 @@
-// src/commands/cluster_commands.cc — the cluster commands of a server without cluster mode:
-// CLUSTER (every subcommand Redis 7.0 has), ASKING, READONLY and READWRITE. cairn runs as
-// Redis does with cluster-enabled no: the commands exist, with Redis's arity, flags and
-// documentation (COMMAND LIST, INFO and DOCS show them; ACL categories follow), and each
-// answers that cluster support is disabled. Cluster-aware clients probe CLUSTER INFO or
-// CLUSTER SLOTS this way to learn that the server is a standalone one.
+// src/commands/cluster_commands.cc — the cluster commands: CLUSTER (every subcommand Redis
+// 7.0 has), ASKING, READONLY and READWRITE, with Redis's arity, flags and documentation
+// (COMMAND LIST, INFO and DOCS show them; ACL categories follow). With cluster-enabled no, as
+// in Redis, each answers that cluster support is disabled: cluster-aware clients probe
+// CLUSTER INFO or CLUSTER SLOTS this way to learn that the server is a standalone one. With
+// cluster-enabled yes the node is a one-node cluster (src/exec/cluster.h) and the
+// subcommands are cluster_node_commands.cc's.
 #include "src/commands/server_family.h"
 #include "src/exec/command_table.h"
 #include "src/exec/errors.h"
 #include "src/exec/reply.h"
+#include "src/exec/server_state.h"
 
 namespace cairn::server {
 namespace {
@@ -16,13 +18,23 @@ void CmdClusterDisabled(CommandContext& ctx) {
   ctx.reply.WriteError(errors::kClusterDisabled);
 }
 
+// ASKING, READONLY, READWRITE: nothing to change on a node with no replicas and no slot in
+// migration; OK in cluster mode as in Redis.
+void CmdClusterFlagOnly(CommandContext& ctx) {
+  if (!ctx.server.cluster.enabled()) return ctx.reply.WriteError(errors::kClusterDisabled);
+  ctx.reply.WriteOk();
+}
+
 void CmdCluster(CommandContext& ctx) { ReplyWrongArity(ctx.reply, "cluster"); }
 
-// A CLUSTER subcommand as Redis 7.0 declares it; every one answers CmdClusterDisabled.
+// A CLUSTER subcommand as Redis 7.0 declares it, with its cluster-mode handler (HELP has
+// its own).
 CommandSpec Sub(std::string_view name, int arity, uint32_t flags, std::string_view since,
                 std::string_view summary, std::string_view complexity,
                 std::string_view syntax = "") {
-  return {.name = name, .arity = arity, .flags = flags, .handler = CmdClusterDisabled,
+  Handler handler = ClusterNodeHandler(name);
+  return {.name = name, .arity = arity, .flags = flags,
+          .handler = handler != nullptr ? handler : CmdClusterDisabled,
           .group = "cluster", .since = since, .summary = summary, .complexity = complexity,
           .syntax = syntax};
 }
@@ -103,15 +115,15 @@ void RegisterClusterCommands(CommandTable& table) {
       {.name = "cluster", .arity = -2, .handler = CmdCluster, .group = "cluster",
        .since = "3.0.0", .summary = "A container for cluster commands",
        .complexity = "Depends on subcommand.", .subcommands = ClusterSubcommands()},
-      {.name = "asking", .arity = 1, .flags = kFast, .handler = CmdClusterDisabled,
+      {.name = "asking", .arity = 1, .flags = kFast, .handler = CmdClusterFlagOnly,
        .group = "cluster", .since = "3.0.0",
        .summary = "Sent by cluster clients after an -ASK redirect", .complexity = "O(1)"},
       {.name = "readonly", .arity = 1, .flags = kLoading | kStale | kFast,
-       .handler = CmdClusterDisabled, .group = "cluster", .since = "3.0.0",
+       .handler = CmdClusterFlagOnly, .group = "cluster", .since = "3.0.0",
        .summary = "Enables read queries for a connection to a cluster replica node",
        .complexity = "O(1)"},
       {.name = "readwrite", .arity = 1, .flags = kLoading | kStale | kFast,
-       .handler = CmdClusterDisabled, .group = "cluster", .since = "3.0.0",
+       .handler = CmdClusterFlagOnly, .group = "cluster", .since = "3.0.0",
        .summary = "Disables read queries for a connection to a cluster replica node",
        .complexity = "O(1)"},
   });

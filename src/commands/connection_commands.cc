@@ -210,6 +210,10 @@ void CmdSelect(CommandContext& ctx) {
     ctx.reply.WriteError(errors::kNotInteger);
     return;
   }
+  if (db != 0 && ctx.server.cluster.enabled()) {
+    ctx.reply.WriteError("ERR SELECT is not allowed in cluster mode");
+    return;
+  }
   if (db < 0 || db >= ctx.server.store.databases()) {
     ctx.reply.WriteError(errors::kDbIndexRange);
     return;

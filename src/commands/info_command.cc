@@ -402,7 +402,7 @@ void AppendSection(CommandContext& ctx, const Config& config, uint32_t section, 
     case kCommandStats:
       return AppendCommandStats(ctx, out);
     case kCluster:
-      return Field(out, "cluster_enabled", 0);
+      return Field(out, "cluster_enabled", ctx.server.cluster.enabled() ? 1 : 0);
     case kKeyspace:
       return AppendKeyspace(ctx, out);
     case kErrorStats:

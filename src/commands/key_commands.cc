@@ -197,6 +197,10 @@ bool ParseCopyOptions(CommandContext& ctx, CopyOptions* o) {
 void CmdCopy(CommandContext& ctx) {
   CopyOptions o;
   if (!ParseCopyOptions(ctx, &o)) return;
+  if (ctx.server.cluster.enabled() && (ctx.db() != 0 || o.target_db != 0)) {
+    ctx.reply.WriteError("ERR Copying to another database is not allowed in cluster mode");
+    return;
+  }
   std::string_view from = ctx.args[1], to = ctx.args[2];
   if (o.target_db == ctx.db() && from == to) {
     ctx.reply.WriteError(errors::kSameObject);
@@ -215,6 +219,10 @@ void CmdCopy(CommandContext& ctx) {
 }
 
 void CmdMove(CommandContext& ctx) {
+  if (ctx.server.cluster.enabled()) {
+    ctx.reply.WriteError("ERR MOVE is not allowed in cluster mode");
+    return;
+  }
   int target_db = 0;
   if (!ArgToTargetDb(ctx, ctx.args[2], &target_db)) return;
   if (target_db == ctx.db()) {

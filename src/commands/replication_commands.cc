@@ -345,6 +345,10 @@ void ReplyPrimaryRole(CommandContext& ctx) {
 // REPLICAOF host port follows a primary (src/net/replica_link.h does the work); REPLICAOF
 // NO ONE promotes this server, keeping its data (what Sentinel sends to the one it promotes).
 void CmdReplicaOf(CommandContext& ctx) {
+  if (ctx.server.cluster.enabled()) {
+    ctx.reply.WriteError("ERR REPLICAOF not allowed in cluster mode.");
+    return;
+  }
   if (ctx.server.failover.stage.load() != FailoverStage::kNone) {
     ctx.reply.WriteError("ERR REPLICAOF not allowed while failing over.");
     return;
@@ -390,6 +394,11 @@ void CmdRole(CommandContext& ctx) {
 
 // FAILOVER [TO host port [FORCE]] [TIMEOUT ms] | FAILOVER ABORT (failover.h).
 void CmdFailover(CommandContext& ctx) {
+  if (ctx.server.cluster.enabled()) {
+    ctx.reply.WriteError(
+        "ERR FAILOVER not allowed in cluster mode. Use CLUSTER FAILOVER command instead.");
+    return;
+  }
   if (ctx.args.size() == 2 && EqualsIgnoreCase(ctx.args[1], "abort")) {
     if (ctx.server.failover.stage.load() == FailoverStage::kNone) {
       ctx.reply.WriteError("ERR No failover in progress.");

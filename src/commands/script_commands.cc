@@ -163,7 +163,12 @@ void CmdScriptHelp(CommandContext& ctx) {
 }  // namespace
 
 bool MayRunScript(CommandContext& ctx, uint32_t flags, bool ro_command) {
-  if ((flags & kScriptCompat) || (flags & kScriptNoWrites)) return true;
+  if (flags & kScriptCompat) return true;
+  if ((flags & kScriptNoCluster) && ctx.server.cluster.enabled()) {
+    ctx.reply.WriteError("ERR Can not run script on cluster, 'no-cluster' flag is set.");
+    return false;
+  }
+  if (flags & kScriptNoWrites) return true;
   // A script that declares flags is deny-oom unless it says allow-oom (Redis refuses it
   // before it runs, with the plain OOM error).
   if (!(flags & kScriptAllowOom) && MemoryWasOverAtCommandStart(ctx.server)) {

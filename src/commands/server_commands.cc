@@ -91,6 +91,10 @@ bool ParseSwapIndex(CommandContext& ctx, std::string_view arg, std::string_view 
 }
 
 void CmdSwapDb(CommandContext& ctx) {
+  if (ctx.server.cluster.enabled()) {
+    ctx.reply.WriteError("ERR SWAPDB is not allowed in cluster mode");
+    return;
+  }
   int64_t a = 0, b = 0;
   if (!ParseSwapIndex(ctx, ctx.args[1], kInvalidFirstDb, &a)) return;
   if (!ParseSwapIndex(ctx, ctx.args[2], kInvalidSecondDb, &b)) return;

@@ -3,6 +3,7 @@
 // RegisterConnectionCommands and RegisterServerCommands; those call the functions below.
 #pragma once
 
+#include <string_view>
 #include <vector>
 
 namespace cairn::server {
@@ -30,6 +31,10 @@ void RegisterCommandCommand(CommandTable& table);
 // CLUSTER, ASKING, READONLY, READWRITE (cluster_commands.cc), MODULE (module_command.cc),
 // LOLWUT (lolwut_command.cc).
 void RegisterClusterCommands(CommandTable& table);
+// The handler of a CLUSTER subcommand ("cluster|info") in cluster mode, which answers
+// "cluster support disabled" itself when cluster-enabled is no (cluster_node_commands.cc).
+using ClusterHandler = void (*)(CommandContext& ctx);
+ClusterHandler ClusterNodeHandler(std::string_view name);
 void RegisterModuleCommand(CommandTable& table);
 void RegisterLolwutCommand(CommandTable& table);
 

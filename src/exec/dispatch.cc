@@ -3,6 +3,7 @@
 
 #include "src/base/tick_clock.h"
 #include "src/exec/acl_check.h"
+#include "src/exec/cluster_routing.h"
 #include "src/exec/errors.h"
 #include "src/exec/eviction.h"
 #include "src/exec/pubsub.h"
@@ -140,7 +141,8 @@ bool RefusedOnReplica(ServerState& server, ClientState& client, const CommandSpe
 // order: DEBUG, MODULE LOAD/LOADEX/UNLOAD when their enable-*-command option does not allow
 // them (even in MULTI, even before AUTH); then a client that has not authenticated learns
 // nothing else (not the disk's error, not that the server is loading); then the ACL check
-// (skipped with one compare while the client's user allows everything); then MISCONF (the
+// (skipped with one compare while the client's user allows everything); then, in cluster
+// mode, where the command's keys hash (cluster_routing.h); then MISCONF (the
 // log cannot take writes now: acknowledging one would be a lie; reads go on), then a RESP2
 // subscriber's command outside the few that subscribed mode allows (its replies would be
 // mistaken for messages), then LOADING.
@@ -156,6 +158,9 @@ bool Refused(ServerState& server, ClientState& client, const CommandSpec& spec,
   }
   if (!AclCheckSkippable(client, server.acl.version())) [[unlikely]] {
     if (AclRefuses(server, client, spec, args, w)) return true;
+  }
+  if (server.cluster.enabled() && !client.script) [[unlikely]] {
+    if (ClusterRefuses(server, client, spec, args, w)) return true;
   }
   if ((spec.flags & kWrite) && server.WalFailed()) {
     std::lock_guard lock(server.wal_error_mu);

@@ -47,6 +47,14 @@ inline constexpr std::string_view kDebugCopyBusy =
     "SCRIPT DEBUG SYNC debugs on the live data)";
 inline constexpr std::string_view kDebugCopyFailed =
     "ERR can't copy the dataset to debug EVAL: ";
+// Cluster mode (src/exec/cluster_routing.h).
+inline constexpr std::string_view kCrossSlot = "CROSSSLOT Keys in request don't hash to the same slot";
+inline constexpr std::string_view kSlotNotServed = "CLUSTERDOWN Hash slot not served";
+inline constexpr std::string_view kClusterDown = "CLUSTERDOWN The cluster is down";
+inline constexpr std::string_view kClusterDownReadOnly =
+    "CLUSTERDOWN The cluster is down and only accepts read commands";
+inline constexpr std::string_view kClusterOneNode =
+    "ERR cairn's cluster mode has one node: it does not join other nodes or move slots to them";
 inline constexpr std::string_view kClusterDisabled = "ERR This instance has cluster support disabled";
 inline constexpr std::string_view kModuleNotAllowed =
     "ERR MODULE command not allowed. If the enable-module-command option is set to \"local\", "

@@ -105,6 +105,8 @@ void ServerState::ApplyConfig() {
   replica.read_only = yes("replica-read-only");
   replica.serve_stale = yes("replica-serve-stale-data");
   limits.replica_ignore_maxmemory = yes("replica-ignore-maxmemory");
+  cluster.require_full_coverage = yes("cluster-require-full-coverage");
+  cluster.allow_reads_when_down = yes("cluster-allow-reads-when-down");
   slowlog.Configure(c.slowlog_log_slower_than_us, c.slowlog_max_len);
   latency.Configure(c.latency_monitor_threshold_ms);
   limits.slow_command_us = std::min(slowlog.threshold_us(), latency.threshold_us());

@@ -15,6 +15,7 @@
 #include "src/exec/acl.h"
 #include "src/exec/acl_log.h"
 #include "src/exec/blocking.h"
+#include "src/exec/cluster.h"
 #include "src/exec/client.h"
 #include "src/exec/client_eviction.h"
 #include "src/exec/command_table.h"
@@ -128,6 +129,7 @@ struct ServerState {
   LatencyMonitor latency;           // LATENCY events (latency.h)
   ReplicaState replica;             // following a primary (replica_state.h)
   FailoverState failover;           // FAILOVER (failover.h)
+  ClusterState cluster;             // cluster-enabled yes: a one-node cluster (cluster.h)
 
   // The write-ahead log, when appendonly is on (set before threads start, else nullptr).
   // Replies wait for wal->durable_lsn() under appendfsync always.

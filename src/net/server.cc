@@ -103,6 +103,7 @@ int Server::Run() {
   state_->tcp_port = config.port;
   PrintBanner(config);
   if (!LoadUsers(config)) return 1;
+  if (!StartCluster(config)) return 1;
   state_->loading = true;  // until recovery ends, commands get -LOADING (as Redis does)
 
   if (!StartTls(config)) return 1;
@@ -223,6 +224,34 @@ bool Server::LoadUsers(const Config& config) {
   if (!config.acl_users.empty()) st = LoadAclUsers(state_->acl, config.acl_users, {});
   if (!config.aclfile.empty()) st = LoadAclFile(state_->acl, config.aclfile);
   if (!st.ok()) return CannotStart(st);
+  return true;
+}
+
+bool Server::StartCluster(const Config& config) {
+  auto option = [&](std::string_view name) {
+    auto v = state_->config.Get(name);
+    return v.empty() ? std::string() : v[0].second;
+  };
+  if (option("cluster-enabled") != "yes") return true;
+  std::string replicaof = option("replicaof");
+  if (!replicaof.empty() && strcasecmp(replicaof.c_str(), "no one") != 0) {
+    Log(LogLevel::kWarning, "replicaof directive not allowed in cluster mode");
+    return false;
+  }
+  int bus_port = std::atoi(option("cluster-port").c_str());
+  if (bus_port == 0 && config.port > 65535 - 10000) {
+    // Redis's rule, though cairn opens no bus: the port announced for it must exist.
+    Log(LogLevel::kWarning,
+        "Redis port number too high. Cluster communication port is 10,000 port numbers higher "
+        "than your Redis port. Your Redis port number must be 55535 or less.");
+    return false;
+  }
+  if (bus_port == 0) bus_port = config.port + 10000;
+  // main() has made `dir` the working directory: a relative file name lands there.
+  Status st = state_->cluster.Open(option("cluster-config-file"), config.port, bus_port);
+  if (!st.ok()) return CannotStart(st);
+  Log(LogLevel::kNotice, "Cluster mode: node %s, one node, %d slots served",
+      state_->cluster.id().c_str(), state_->cluster.assigned());
   return true;
 }
 

@@ -46,6 +46,8 @@ class Server {
   [[nodiscard]] bool Recover(const Config& config);
   // Installs the users of the config file's user lines or the aclfile; false (logged) when bad.
   [[nodiscard]] bool LoadUsers(const Config& config);
+  // cluster-enabled yes: loads (or creates) cluster-config-file; false when it cannot.
+  [[nodiscard]] bool StartCluster(const Config& config);
   void PrintBanner(const Config& config);
   // After recovery: where the replication stream stopped, and `replicaof` from the config.
   void StartReplicaFromConfig();

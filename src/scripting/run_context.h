@@ -34,6 +34,7 @@ struct RunContext {
   LuaMemory* memory = nullptr;      // the interpreter's allocator account
   resp::OutputBuffer* out = nullptr;       // where the script's commands reply
   ScriptDebugger* debugger = nullptr;      // a SCRIPT DEBUG session, or nullptr
+  int cluster_slot = -1;                   // cluster mode: the slot the run keeps to (-1: none)
 };
 
 // The run on this thread, or nullptr.

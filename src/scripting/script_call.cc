@@ -7,6 +7,7 @@
 
 #include "src/base/small_vector.h"
 #include "src/exec/acl_check.h"
+#include "src/exec/cluster_routing.h"
 #include "src/exec/dispatch.h"
 #include "src/exec/errors.h"
 #include "src/exec/eviction.h"
@@ -91,6 +92,16 @@ bool Allowed(RunContext& run, const CommandSpec& spec, std::string* error) {
   return true;
 }
 
+// Cluster mode: the command's keys must be served here and, unless the script may cross
+// slots (allow-cross-slot-keys, or no shebang), stay in the slot its first keys used.
+bool Routes(RunContext& run, const CommandSpec& spec, std::span<const std::string_view> args,
+            std::string* error) {
+  ServerState& server = run.caller->server;
+  if (!server.cluster.enabled()) return true;
+  bool cross_slot = (run.script_flags & (kScriptCompat | kScriptAllowCrossSlot)) != 0;
+  return ScriptMayRoute(server, spec, args, cross_slot, &run.cluster_slot, error);
+}
+
 // The errorstats code of a refusal's text: "-CODE message", or a plain message (ERR).
 std::string_view ErrorCode(std::string_view error) {
   if (error.empty() || error[0] != '-') return "ERR";
@@ -113,7 +124,8 @@ bool ExecuteFromScript(RunContext& run, std::span<const std::string_view> args,
     *error = "Wrong number of args calling Redis command from script";
     refused = true;
   } else {
-    refused = !Allowed(run, *spec, error) || !HoldKeys(run, *spec, args, error);
+    refused = !Allowed(run, *spec, error) || !Routes(run, *spec, args, error) ||
+              !HoldKeys(run, *spec, args, error);
   }
   if (refused) {
     // As in Redis, a command the script may not run counts as rejected in its commandstats,

@@ -10,6 +10,7 @@ extern "C" {
 
 #include "src/base/log.h"
 #include "src/base/small_vector.h"
+#include "src/exec/cluster_routing.h"
 #include "src/exec/server_state.h"
 #include "src/scripting/function_loader.h"
 #include "src/scripting/lua_sandbox.h"
@@ -197,6 +198,9 @@ bool ScriptEngine::RunAndReport(CommandContext& ctx, const RunRequest& request) 
   run.memory = memory_.get();
   run.out = out_.get();
   run.debugger = request.debugger;
+  if (server_.cluster.enabled() && ctx.spec != nullptr) {
+    run.cluster_slot = CommandSlot(*ctx.spec, ctx.args);  // the declared keys' slot
+  }
   run.run.is_eval = request.is_eval;
   run.run.start_ms = ScriptClockMs();
   run.run.name = request.function;
