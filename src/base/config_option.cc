@@ -203,7 +203,7 @@ const std::vector<AcceptedOption>& AcceptedOptions() {
       {"cluster-preferred-endpoint-type", "", K::kEnum, kMut, "ip", 0, 0,
        {"ip", "hostname", "unknown-endpoint"}},
       {"cluster-link-sendbuf-limit", "", K::kMemory, kMut, "0", 0, LLONG_MAX},
-      // TLS for the cluster bus (cairn has no cluster mode).
+      // TLS for the cluster bus (cairn's cluster mode has no bus).
       {"tls-cluster", "", K::kBool, kMut, "no"},
   };
   return options;

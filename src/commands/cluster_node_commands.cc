@@ -188,11 +188,15 @@ void CmdClusterGetKeysInSlot(CommandContext& ctx) {
   for (const std::string& key : keys) ctx.reply.WriteBulk(key);
 }
 
-// ADDSLOTS / DELSLOTS (ranges: pairs of first and last slot).
+// ADDSLOTS / DELSLOTS (ranges: pairs of first and last slot). Each slot is kept once, so a
+// request naming every slot many times costs 16384 entries, not one per mention; a repeat
+// is refused after the busy (or unassigned) check, as Redis orders them.
 void ChangeSlots(CommandContext& ctx, bool add, bool ranges) {
   if (!Enabled(ctx)) return;
-  std::vector<int> slots;
   if (ranges && ctx.args.size() % 2 == 1) return ReplyWrongArity(ctx.reply, ctx.spec->name);
+  std::vector<bool> seen(kClusterSlots);
+  std::vector<int> slots;
+  int repeated = -1;
   for (size_t i = 2; i < ctx.args.size(); i += ranges ? 2 : 1) {
     int first = 0, last = 0;
     if (!ParseSlot(ctx, ctx.args[i], &first)) return;
@@ -202,9 +206,28 @@ void ChangeSlots(CommandContext& ctx, bool add, bool ranges) {
       return ctx.reply.WriteError("ERR start slot number " + std::to_string(first) +
                                   " is greater than end slot number " + std::to_string(last));
     }
-    for (int s = first; s <= last; ++s) slots.push_back(s);
+    for (int s = first; s <= last; ++s) {
+      if (seen[static_cast<size_t>(s)]) {
+        if (repeated == -1) repeated = s;
+        continue;
+      }
+      seen[static_cast<size_t>(s)] = true;
+      slots.push_back(s);
+    }
   }
   ClusterState& c = ctx.server.cluster;
+  for (int s : slots) {
+    if (add && c.Owns(s)) {
+      return ctx.reply.WriteError("ERR Slot " + std::to_string(s) + " is already busy");
+    }
+    if (!add && !c.Owns(s)) {
+      return ctx.reply.WriteError("ERR Slot " + std::to_string(s) + " is already unassigned");
+    }
+  }
+  if (repeated != -1) {
+    return ctx.reply.WriteError("ERR Slot " + std::to_string(repeated) +
+                                " specified multiple times");
+  }
   ReplyClusterStatus(ctx, add ? c.AddSlots(slots) : c.DelSlots(slots));
 }
 
@@ -226,7 +249,9 @@ void CmdClusterReset(CommandContext& ctx) {
   bool hard = false;
   if (ctx.args.size() == 3) {
     hard = EqualsIgnoreCase(ctx.args[2], "hard");
-    if (!hard && !EqualsIgnoreCase(ctx.args[2], "soft")) return ctx.reply.WriteError(errors::kSyntax);
+    if (!hard && !EqualsIgnoreCase(ctx.args[2], "soft")) {
+      return ctx.reply.WriteError(errors::kSyntax);
+    }
   } else if (ctx.args.size() > 3) {
     return ctx.reply.WriteError(errors::kSyntax);
   }
@@ -346,7 +371,8 @@ void CmdClusterHelp(CommandContext& ctx) {
              "DELSLOTSRANGE <start slot> <end slot> [<start slot> <end slot> ...]",
              "    Delete slots information which are between <start-slot> and <end-slot>.",
              "FLUSHSLOTS", "    Delete current node own slots information.",
-             "GETKEYSINSLOT <slot> <count>", "    Return key names stored by current node in a slot.",
+             "GETKEYSINSLOT <slot> <count>",
+             "    Return key names stored by current node in a slot.",
              "INFO", "    Return information about the cluster.",
              "KEYSLOT <key>", "    Return the hash slot for <key>.",
              "MYID", "    Return the node id.",

@@ -174,7 +174,7 @@ void WriteHelloReply(CommandContext& ctx) {
   w.WriteBulk("id");
   w.WriteInteger(static_cast<int64_t>(ctx.client.id));
   w.WriteBulk("mode");
-  w.WriteBulk("standalone");
+  w.WriteBulk(ctx.server.cluster.enabled() ? "cluster" : "standalone");
   w.WriteBulk("role");
   w.WriteBulk(ctx.server.replica.active.load() ? "replica" : "master");
   w.WriteBulk("modules");

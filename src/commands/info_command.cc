@@ -136,7 +136,7 @@ void AppendServer(CommandContext& ctx, const Config& config, std::string* out) {
   Field(out, "cairn_version", kCairnVersion);
   Field(out, "redis_git_sha1", "00000000");
   Field(out, "redis_git_dirty", 0);
-  Field(out, "redis_mode", "standalone");
+  Field(out, "redis_mode", ctx.server.cluster.enabled() ? "cluster" : "standalone");
   Field(out, "os", std::string(name.sysname) + " " + name.release + " " + name.machine);
   Field(out, "arch_bits", static_cast<int64_t>(sizeof(void*) * 8));
   Field(out, "multiplexing_api", "epoll");

@@ -1,7 +1,7 @@
 // src/commands/script_commands.cc — EVAL, EVALSHA, EVAL_RO, EVALSHA_RO and SCRIPT (LOAD,
-// EXISTS, FLUSH, KILL, HELP; DEBUG sessions are script_debug_commands.cc's). The interpreter, the sandbox and the locking rule live in
-// src/scripting/ and src/exec/scripts.h; this file parses arguments, applies Redis's checks
-// before a run, and maps outcomes to replies.
+// EXISTS, FLUSH, KILL, HELP; DEBUG sessions are script_debug_commands.cc's). The interpreter,
+// the sandbox and the locking rule live in src/scripting/ and src/exec/scripts.h; this file
+// parses arguments, applies Redis's checks before a run, and maps outcomes to replies.
 #include <string>
 
 #include "src/base/sha1.h"

@@ -127,11 +127,19 @@ bool ParseSortOptions(CommandContext& ctx, bool read_only, SortOptions* o) {
     } else if (EqualsIgnoreCase(a, "by") && left >= 1) {
       o->by = args[++j];
       o->dontsort |= !HasStar(*o->by);  // as Redis: a later BY does not undo it
+      if (HasStar(*o->by) && ctx.server.cluster.enabled()) {
+        ctx.reply.WriteError(errors::kSortByCluster);
+        return false;
+      }
       if (HasStar(*o->by) && !AclReadsAllKeys(ctx.client)) {
         ctx.reply.WriteError(kByDenied);
         return false;
       }
     } else if (EqualsIgnoreCase(a, "get") && left >= 1) {
+      if (ctx.server.cluster.enabled()) {  // even "GET #", as Redis
+        ctx.reply.WriteError(errors::kSortGetCluster);
+        return false;
+      }
       if (!AclReadsAllKeys(ctx.client)) {  // even "GET #", as Redis
         ctx.reply.WriteError(kGetDenied);
         return false;

@@ -1,15 +1,13 @@
 // src/exec/cluster.cc — see cluster.h.
 #include "src/exec/cluster.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstdio>
 #include <random>
 #include <sstream>
 
 #include "resp/number.h"
+#include "src/base/config_file.h"
 
 namespace cairn::server {
 namespace {
@@ -49,32 +47,6 @@ bool ParseEpoch(std::string_view text, uint64_t* epoch) {
   return true;
 }
 
-// Writes text to path through path.tmp: fsync'ed, then renamed over it.
-Status WriteFileAtomically(const std::string& path, const std::string& text) {
-  std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::IoError(errno, "opening " + tmp);
-  size_t done = 0;
-  while (done < text.size()) {
-    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int err = errno;
-      ::close(fd);
-      return Status::IoError(err, "writing " + tmp);
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0) {
-    int err = errno;
-    ::close(fd);
-    return Status::IoError(err, "syncing " + tmp);
-  }
-  ::close(fd);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return Status::IoError(errno, "renaming " + tmp);
-  return Status::Ok();
-}
-
 }  // namespace
 
 Status ClusterState::Open(const std::string& path, int port, int bus_port) {
@@ -93,6 +65,10 @@ Status ClusterState::Open(const std::string& path, int port, int bus_port) {
   char buf[4096];
   for (size_t n; (n = std::fread(buf, 1, sizeof(buf), f)) > 0;) text.append(buf, n);
   std::fclose(f);
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos) {  // empty: a new node, as Redis
+    id_ = NewNodeId();
+    return SaveLocked();
+  }
   if (Status st = Load(text); !st.ok()) {
     return Status::Invalid(path + ": " + std::string(st.message()));
   }
@@ -192,6 +168,26 @@ void ClusterState::SetSlotLocked(int slot, bool on) {
   assigned_.fetch_add(on ? 1 : -1, std::memory_order_relaxed);
 }
 
+ClusterState::Saved ClusterState::TakeLocked() const {
+  Saved saved{.id = id_, .config_epoch = config_epoch_, .current_epoch = current_epoch_};
+  for (size_t i = 0; i < slots_.size(); ++i) saved.words[i] = slots_[i].load();
+  return saved;
+}
+
+// Rewrites the file for a change already applied; when that fails, the change is undone, so
+// a refused request changes nothing (a restart would not have it either).
+Status ClusterState::CommitLocked(const Saved& before) {
+  Status st = SaveLocked();
+  if (st.ok()) return st;
+  id_ = before.id;
+  config_epoch_ = before.config_epoch;
+  current_epoch_ = before.current_epoch;
+  for (int s = 0; s < kClusterSlots; ++s) {
+    SetSlotLocked(s, (before.words[static_cast<size_t>(s) / 64] >> (s % 64)) & 1);
+  }
+  return st;
+}
+
 Status ClusterState::AddSlots(std::span<const int> slots) {
   std::lock_guard lock(mu_);
   std::vector<bool> seen(kClusterSlots);
@@ -202,8 +198,9 @@ Status ClusterState::AddSlots(std::span<const int> slots) {
     }
     seen[static_cast<size_t>(s)] = true;
   }
+  Saved before = TakeLocked();
   for (int s : slots) SetSlotLocked(s, true);
-  return SaveLocked();
+  return CommitLocked(before);
 }
 
 Status ClusterState::DelSlots(std::span<const int> slots) {
@@ -216,46 +213,52 @@ Status ClusterState::DelSlots(std::span<const int> slots) {
     }
     seen[static_cast<size_t>(s)] = true;
   }
+  Saved before = TakeLocked();
   for (int s : slots) SetSlotLocked(s, false);
-  return SaveLocked();
+  return CommitLocked(before);
 }
 
 Status ClusterState::FlushSlots() {
   std::lock_guard lock(mu_);
+  Saved before = TakeLocked();
   for (int s = 0; s < kClusterSlots; ++s) SetSlotLocked(s, false);
-  return SaveLocked();
+  return CommitLocked(before);
 }
 
 Status ClusterState::Reset(bool hard) {
   std::lock_guard lock(mu_);
+  Saved before = TakeLocked();
   for (int s = 0; s < kClusterSlots; ++s) SetSlotLocked(s, false);
   if (hard) {
     id_ = NewNodeId();
     config_epoch_ = 0;
     current_epoch_ = 0;
   }
-  return SaveLocked();
+  return CommitLocked(before);
 }
 
 // Without other nodes there is no consensus to wait for: the first bump takes a new epoch,
 // later ones find this node's epoch already the greatest (Redis's BUMPED / STILL).
 Status ClusterState::BumpEpoch(bool* bumped, uint64_t* epoch) {
   std::lock_guard lock(mu_);
+  Saved before = TakeLocked();
   *bumped = config_epoch_ == 0 || config_epoch_ != current_epoch_;
   if (*bumped) {
     ++current_epoch_;
     config_epoch_ = current_epoch_;
   }
+  Status st = *bumped ? CommitLocked(before) : Status::Ok();
   *epoch = config_epoch_;
-  return *bumped ? SaveLocked() : Status::Ok();
+  return st;
 }
 
 Status ClusterState::SetConfigEpoch(uint64_t epoch) {
   std::lock_guard lock(mu_);
   if (config_epoch_ != 0) return Status::Invalid("Node config epoch is already non-zero");
+  Saved before = TakeLocked();
   config_epoch_ = epoch;
   if (current_epoch_ < epoch) current_epoch_ = epoch;
-  return SaveLocked();
+  return CommitLocked(before);
 }
 
 Status ClusterState::Save() {
@@ -272,7 +275,7 @@ Status ClusterState::SaveLocked() {
   }
   std::string text = line + "\nvars currentEpoch " + std::to_string(current_epoch_) +
                      " lastVoteEpoch 0\n";
-  return WriteFileAtomically(path_, text);
+  return ReplaceFileAtomically(path_, text);
 }
 
 }  // namespace cairn::server

@@ -64,7 +64,8 @@ class ClusterState {
   std::atomic<bool> allow_reads_when_down{false};
 
   // CLUSTER ADDSLOTS / DELSLOTS and their ranges: all of slots or none, with Redis's errors
-  // ("Slot 5 is already busy"); then the file is rewritten.
+  // ("Slot 5 is already busy"). Every change here rewrites the file first: when that fails
+  // (kIoError) nothing changed.
   Status AddSlots(std::span<const int> slots);
   Status DelSlots(std::span<const int> slots);
   // CLUSTER FLUSHSLOTS, RESET (hard: a new id and zero epochs), BUMPEPOCH (true: bumped),
@@ -76,8 +77,18 @@ class ClusterState {
   Status Save();
 
  private:
+  // What a change may have to undo (CommitLocked).
+  struct Saved {
+    std::array<uint64_t, kClusterSlots / 64> words{};
+    std::string id;
+    uint64_t config_epoch = 0;
+    uint64_t current_epoch = 0;
+  };
+
   Status Load(const std::string& text);
   Status SaveLocked();
+  Saved TakeLocked() const;
+  Status CommitLocked(const Saved& before);
   void SetSlotLocked(int slot, bool on);
 
   bool enabled_ = false;

@@ -16,7 +16,7 @@ enum class Route { kHere, kCrossSlot, kUnbound, kDown, kDownReadOnly };
 // The keys of commands seen so far: the first one and its slot (Redis compares keys, so
 // one key named twice is not a cross-slot request).
 struct Keys {
-  std::string first;
+  std::string_view first;  // a view of the caller's arguments, which outlive the routing
   int slot = -1;
   bool any = false;
   Route route = Route::kHere;
@@ -32,7 +32,7 @@ void Visit(const ClusterState& cluster, std::string_view key, Keys* keys) {
   int slot = KeySlot(key);
   if (!keys->any) {
     keys->any = true;
-    keys->first = std::string(key);
+    keys->first = key;
     keys->slot = slot;
     if (!cluster.Owns(slot)) keys->route = Route::kUnbound;
     return;
@@ -45,6 +45,10 @@ void AddCommand(const ClusterState& cluster, const CommandSpec& spec,
                 std::span<const std::string_view> args, Keys* keys) {
   if (IsShardPubSub(spec)) {
     spec.ForEachKey(args, [&](std::string_view channel) { Visit(cluster, channel, keys); });
+    return;
+  }
+  if (!(spec.flags & kMovableKeys)) {  // fixed positions: no need to parse the arguments
+    spec.ForEachKey(args, [&](std::string_view key) { Visit(cluster, key, keys); });
     return;
   }
   ForEachKeyAndFlags(spec, args,

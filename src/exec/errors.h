@@ -47,12 +47,16 @@ inline constexpr std::string_view kDebugCopyBusy =
     "SCRIPT DEBUG SYNC debugs on the live data)";
 inline constexpr std::string_view kDebugCopyFailed =
     "ERR can't copy the dataset to debug EVAL: ";
-// Cluster mode (src/exec/cluster_routing.h).
-inline constexpr std::string_view kCrossSlot = "CROSSSLOT Keys in request don't hash to the same slot";
+// Cluster mode (src/exec/cluster_routing.h, src/commands/cluster_node_commands.cc).
+inline constexpr std::string_view kCrossSlot =
+    "CROSSSLOT Keys in request don't hash to the same slot";
 inline constexpr std::string_view kSlotNotServed = "CLUSTERDOWN Hash slot not served";
 inline constexpr std::string_view kClusterDown = "CLUSTERDOWN The cluster is down";
 inline constexpr std::string_view kClusterDownReadOnly =
     "CLUSTERDOWN The cluster is down and only accepts read commands";
+inline constexpr std::string_view kSortByCluster = "ERR BY option of SORT denied in Cluster mode.";
+inline constexpr std::string_view kSortGetCluster =
+    "ERR GET option of SORT denied in Cluster mode.";
 inline constexpr std::string_view kClusterOneNode =
     "ERR cairn's cluster mode has one node: it does not join other nodes or move slots to them";
 inline constexpr std::string_view kClusterDisabled = "ERR This instance has cluster support disabled";

@@ -3,9 +3,13 @@
 // (tests/integration/test_cluster.py checks the same against redis-server.)
 #include <doctest/doctest.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "src/base/key_slot.h"
 #include "tests/server/harness.h"
@@ -39,7 +43,7 @@ TEST_CASE("hash slots are Redis's") {
   CHECK(KeySlot("{user1000}.following") == KeySlot("{user1000}.followers"));
   CHECK(KeySlot("{user1000}.following") == KeySlot("user1000"));
   CHECK(KeySlot("{}x") == 10595);  // an empty tag: the whole key
-  CHECK(KeySlot("{x") == KeySlot("{x"));
+  CHECK(KeySlot("{x") == (Crc16("{x") & 16383));  // no closing brace: the whole key
   CHECK(KeySlot("a{b}c{d}") == KeySlot("b"));  // the first tag only
 }
 
@@ -82,6 +86,47 @@ TEST_CASE("nodes.conf: a new node is written, a Redis file is read back as this 
   std::remove(path.c_str());
 }
 
+TEST_CASE("a slot change whose file cannot be written is not applied") {
+  std::string dir = TempPath("unwritable");
+  std::string path = dir + "/nodes.conf";
+  REQUIRE(::mkdir(dir.c_str(), 0755) == 0);
+  cairn::server::ClusterState c;
+  REQUIRE(c.Open(path, 7000, 17000).ok());
+  REQUIRE(::chmod(dir.c_str(), 0555) == 0);  // the next rewrite cannot create its temporary
+  int slots[] = {1, 2, 3};
+  bool writable = ::access(dir.c_str(), W_OK) == 0;  // root ignores the mode
+  if (!writable) {
+    CHECK(c.AddSlots(slots).code() == cairn::Code::kIoError);
+    CHECK(c.assigned() == 0);
+    bool bumped = false;
+    uint64_t epoch = 0;
+    CHECK_FALSE(c.BumpEpoch(&bumped, &epoch).ok());
+    CHECK(c.config_epoch() == 0);
+    CHECK(c.current_epoch() == 0);
+  }
+  ::chmod(dir.c_str(), 0755);
+  std::remove(path.c_str());
+  ::rmdir(dir.c_str());
+}
+
+TEST_CASE("a request naming every slot many times costs the slots, not the mentions") {
+  std::string path = TempPath("many.conf");
+  std::remove(path.c_str());
+  InProcess t;
+  REQUIRE(t.state().cluster.Open(path, 7000, 17000).ok());
+  std::vector<std::string> args = {"CLUSTER", "ADDSLOTSRANGE"};
+  for (int i = 0; i < 20000; ++i) {
+    args.push_back("0");
+    args.push_back("16383");
+  }
+  CHECK(t.Run(args) == "-ERR Slot 0 specified multiple times");
+  CHECK(t.state().cluster.assigned() == 0);
+  CHECK(t.Cmd("CLUSTER ADDSLOTS 5 6 5") == "-ERR Slot 5 specified multiple times");
+  CHECK(t.Cmd("CLUSTER ADDSLOTS 5") == "+OK");
+  CHECK(t.Cmd("CLUSTER ADDSLOTS 4 5 4") == "-ERR Slot 5 is already busy");
+  std::remove(path.c_str());
+}
+
 TEST_CASE("cluster routing: one slot per command, served slots only, database 0") {
   std::string path = TempPath("routing.conf");
   std::remove(path.c_str());
@@ -94,6 +139,13 @@ TEST_CASE("cluster routing: one slot per command, served slots only, database 0"
   CHECK(t.Cmd("MSET a 1 b 2") == "-CROSSSLOT Keys in request don't hash to the same slot");
   CHECK(t.Cmd("MSET {a}1 1 {a}2 2") == "+OK");
   CHECK(t.Cmd("SELECT 1") == "-ERR SELECT is not allowed in cluster mode");
+  CHECK(t.Cmd("SORT {a}l BY w_*") == "-ERR BY option of SORT denied in Cluster mode.");
+  CHECK(t.Cmd("SORT {a}l GET #") == "-ERR GET option of SORT denied in Cluster mode.");
+  CHECK(t.Cmd("SORT {a}l BY nosort") == "[]");
+  std::string script = "#!lua\nredis.call('set', KEYS[1], 1) return redis.call('get', 'b')";
+  CHECK(t.Run({"EVAL", script, "1", "{e}k"}).find(
+            "Script attempted to access keys that do not hash to the same slot") !=
+        std::string::npos);
   CHECK(t.Cmd("MULTI") == "+OK");
   CHECK(t.Cmd("SET a 1") == "+QUEUED");
   CHECK(t.Cmd("SET b 1") == "+QUEUED");
