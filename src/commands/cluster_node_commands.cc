@@ -189,8 +189,8 @@ void CmdClusterGetKeysInSlot(CommandContext& ctx) {
 }
 
 // ADDSLOTS / DELSLOTS (ranges: pairs of first and last slot). Each slot is kept once, so a
-// request naming every slot many times costs 16384 entries, not one per mention; a repeat
-// is refused after the busy (or unassigned) check, as Redis orders them.
+// request naming every slot many times costs 16384 entries, not one per mention; the first
+// repeat goes last, so the busy (or unassigned) check reports before it, as Redis orders them.
 void ChangeSlots(CommandContext& ctx, bool add, bool ranges) {
   if (!Enabled(ctx)) return;
   if (ranges && ctx.args.size() % 2 == 1) return ReplyWrongArity(ctx.reply, ctx.spec->name);
@@ -215,20 +215,8 @@ void ChangeSlots(CommandContext& ctx, bool add, bool ranges) {
       slots.push_back(s);
     }
   }
-  ClusterState& c = ctx.server.cluster;
-  for (int s : slots) {
-    if (add && c.Owns(s)) {
-      return ctx.reply.WriteError("ERR Slot " + std::to_string(s) + " is already busy");
-    }
-    if (!add && !c.Owns(s)) {
-      return ctx.reply.WriteError("ERR Slot " + std::to_string(s) + " is already unassigned");
-    }
-  }
-  if (repeated != -1) {
-    return ctx.reply.WriteError("ERR Slot " + std::to_string(repeated) +
-                                " specified multiple times");
-  }
-  ReplyClusterStatus(ctx, add ? c.AddSlots(slots) : c.DelSlots(slots));
+  if (repeated != -1) slots.push_back(repeated);
+  ReplyClusterStatus(ctx, ctx.server.cluster.SetSlots(slots, add));
 }
 
 void CmdClusterAddSlots(CommandContext& ctx) { ChangeSlots(ctx, true, false); }
@@ -340,7 +328,7 @@ void CmdClusterSetSlot(CommandContext& ctx) {
     if (!IsMyself(ctx, node)) return;
     if (c.Owns(slot)) return ctx.reply.WriteOk();
     int one[] = {slot};
-    return ReplyClusterStatus(ctx, c.AddSlots(one));
+    return ReplyClusterStatus(ctx, c.SetSlots(one, true));
   }
   if (EqualsIgnoreCase(action, "migrating")) {
     if (!c.Owns(slot)) {

@@ -188,33 +188,21 @@ Status ClusterState::CommitLocked(const Saved& before) {
   return st;
 }
 
-Status ClusterState::AddSlots(std::span<const int> slots) {
+Status ClusterState::SetSlots(std::span<const int> slots, bool serve) {
   std::lock_guard lock(mu_);
   std::vector<bool> seen(kClusterSlots);
   for (int s : slots) {
-    if (Owns(s)) return Status::Invalid("Slot " + std::to_string(s) + " is already busy");
+    if (Owns(s) == serve) {
+      return Status::Invalid("Slot " + std::to_string(s) +
+                             (serve ? " is already busy" : " is already unassigned"));
+    }
     if (seen[static_cast<size_t>(s)]) {
       return Status::Invalid("Slot " + std::to_string(s) + " specified multiple times");
     }
     seen[static_cast<size_t>(s)] = true;
   }
   Saved before = TakeLocked();
-  for (int s : slots) SetSlotLocked(s, true);
-  return CommitLocked(before);
-}
-
-Status ClusterState::DelSlots(std::span<const int> slots) {
-  std::lock_guard lock(mu_);
-  std::vector<bool> seen(kClusterSlots);
-  for (int s : slots) {
-    if (!Owns(s)) return Status::Invalid("Slot " + std::to_string(s) + " is already unassigned");
-    if (seen[static_cast<size_t>(s)]) {
-      return Status::Invalid("Slot " + std::to_string(s) + " specified multiple times");
-    }
-    seen[static_cast<size_t>(s)] = true;
-  }
-  Saved before = TakeLocked();
-  for (int s : slots) SetSlotLocked(s, false);
+  for (int s : slots) SetSlotLocked(s, serve);
   return CommitLocked(before);
 }
 

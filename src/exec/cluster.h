@@ -63,11 +63,12 @@ class ClusterState {
   std::atomic<bool> require_full_coverage{true};
   std::atomic<bool> allow_reads_when_down{false};
 
-  // CLUSTER ADDSLOTS / DELSLOTS and their ranges: all of slots or none, with Redis's errors
+  // CLUSTER ADDSLOTS / DELSLOTS and their ranges (SetSlots): all of slots or none, with Redis's errors
   // ("Slot 5 is already busy"). Every change here rewrites the file first: when that fails
   // (kIoError) nothing changed.
-  Status AddSlots(std::span<const int> slots);
-  Status DelSlots(std::span<const int> slots);
+  // serve: ADDSLOTS, else DELSLOTS. Slots are checked in order: the first one already in
+  // the wanted state, or named twice, is the error.
+  Status SetSlots(std::span<const int> slots, bool serve);
   // CLUSTER FLUSHSLOTS, RESET (hard: a new id and zero epochs), BUMPEPOCH (true: bumped),
   // SET-CONFIG-EPOCH, SAVECONFIG.
   Status FlushSlots();

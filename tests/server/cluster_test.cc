@@ -56,12 +56,12 @@ TEST_CASE("nodes.conf: a new node is written, a Redis file is read back as this 
     CHECK(c.id().size() == 40);
     CHECK(c.assigned() == 0);
     int slots[] = {0, 1, 2, 100};
-    REQUIRE(c.AddSlots(slots).ok());
+    REQUIRE(c.SetSlots(slots, true).ok());
     CHECK(ReadFile(path) == c.id() + " :7000@17000 myself,master - 0 0 0 connected 0-2 100\n" +
                                 "vars currentEpoch 0 lastVoteEpoch 0\n");
-    CHECK(c.AddSlots(slots).message() == "Slot 0 is already busy");
+    CHECK(c.SetSlots(slots, true).message() == "Slot 0 is already busy");
     int twice[] = {5, 5};
-    CHECK(c.AddSlots(twice).message() == "Slot 5 specified multiple times");
+    CHECK(c.SetSlots(twice, true).message() == "Slot 5 specified multiple times");
     CHECK(c.assigned() == 4);  // nothing of a refused request is applied
   }
   std::string mine(40, 'a'), other(40, 'b');
@@ -96,7 +96,7 @@ TEST_CASE("a slot change whose file cannot be written is not applied") {
   int slots[] = {1, 2, 3};
   bool writable = ::access(dir.c_str(), W_OK) == 0;  // root ignores the mode
   if (!writable) {
-    CHECK(c.AddSlots(slots).code() == cairn::Code::kIoError);
+    CHECK(c.SetSlots(slots, true).code() == cairn::Code::kIoError);
     CHECK(c.assigned() == 0);
     bool bumped = false;
     uint64_t epoch = 0;
