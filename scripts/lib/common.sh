@@ -11,7 +11,8 @@ BUILD_PACKAGES=(cmake g++ ninja-build pkg-config libuv1-dev libjemalloc-dev doct
 TEST_PACKAGES=(redis-server redis-tools redis-sentinel python3 python3-redis libhiredis-dev tcl
                openssl)
 
-log() { printf '==> %s\n' "$*" >&2; }
+# log MESSAGE: a step's heading, with the seconds since the script started (where CI time goes).
+log() { printf '==> [%ds] %s\n' "$SECONDS" "$*" >&2; }
 
 # ensure_packages PKG...: apt-get installs the packages that are not installed yet.
 ensure_packages() {
@@ -35,11 +36,21 @@ ensure_packages() {
 }
 
 # build DIR [cmake args...]: configure (once) and build into DIR.
+# build DIR [cmake options...] [-- targets...]: configure DIR once, then build the targets
+# (all of them when none are named).
 build() {
   local dir="$1"
   shift
+  local options=() targets=()
+  while [ $# -gt 0 ] && [ "$1" != "--" ]; do options+=("$1"); shift; done
+  [ $# -gt 0 ] && shift
+  targets=("$@")
   if [ ! -f "$dir/build.ninja" ]; then
-    cmake -S "$ROOT" -B "$dir" -G Ninja "$@" >/dev/null
+    cmake -S "$ROOT" -B "$dir" -G Ninja "${options[@]}" >/dev/null
   fi
-  cmake --build "$dir" -j "$(nproc)"
+  if [ ${#targets[@]} -gt 0 ]; then
+    cmake --build "$dir" -j "$(nproc)" --target "${targets[@]}"
+  else
+    cmake --build "$dir" -j "$(nproc)"
+  fi
 }
