@@ -118,6 +118,18 @@ void Writer::WriteVerbatim(std::string_view text, std::string_view format) {
   out_->Append("\r\n");
 }
 
+void Writer::WriteBigNumber(std::string_view digits) {
+  if (protocol_ < 3) {
+    WriteBulk(digits);
+    return;
+  }
+  out_->Append("(");
+  out_->Append(digits);
+  out_->Append("\r\n");
+}
+
+void Writer::WriteAttributeLen(int64_t pairs) { WriteHeader('|', pairs); }
+
 void Writer::WriteBulkInt64(int64_t value) {
   char buf[kMaxInt64Chars];
   WriteBulk(std::string_view(buf, FormatInt64(value, buf)));

@@ -54,6 +54,11 @@ class Writer {
   void WriteDouble(double value);                    // $len 1.5 | ,1.5
   void WriteBool(bool value);                        // :1 | #t
   void WriteVerbatim(std::string_view text, std::string_view format = "txt");  // $ | =
+  // A big number given as its decimal digits: a bulk string in RESP2.
+  void WriteBigNumber(std::string_view digits);        // $len digits | (digits
+  // RESP3 only (callers check protocol()): an attribute map of pairs key/value pairs that
+  // precedes the reply it describes.
+  void WriteAttributeLen(int64_t pairs);               // |n
   // Bulk string holding a number formatted as text (INCRBYFLOAT's reply style).
   void WriteBulkInt64(int64_t value);
   // Raw protocol bytes, already encoded (e.g. canned replies).

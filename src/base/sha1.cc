@@ -38,7 +38,7 @@ void Compress(std::array<uint32_t, 5>& h, const unsigned char* block) {
 
 }  // namespace
 
-std::string Sha1Hex(std::string_view data) {
+Sha1Digest Sha1(std::string_view data) {
   std::array<uint32_t, 5> h = {0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0};
   const auto* p = reinterpret_cast<const unsigned char*>(data.data());
   size_t n = data.size();
@@ -52,12 +52,23 @@ std::string Sha1Hex(std::string_view data) {
   uint64_t bits = static_cast<uint64_t>(n) * 8;
   for (int i = 0; i < 8; ++i) tail[tail_len - 1 - i] = static_cast<unsigned char>(bits >> (8 * i));
   for (size_t i = 0; i < tail_len; i += 64) Compress(h, tail + i);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out(40, '0');
+  Sha1Digest out;
   for (int i = 0; i < 5; ++i) {
-    for (int j = 0; j < 8; ++j) out[8 * i + j] = kHex[(h[i] >> (28 - 4 * j)) & 0xF];
+    for (int j = 0; j < 4; ++j) out[4 * i + j] = static_cast<uint8_t>(h[i] >> (24 - 8 * j));
   }
   return out;
 }
+
+std::string HexOf(const Sha1Digest& digest) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(2 * digest.size(), '0');
+  for (size_t i = 0; i < digest.size(); ++i) {
+    out[2 * i] = kHex[digest[i] >> 4];
+    out[2 * i + 1] = kHex[digest[i] & 0xF];
+  }
+  return out;
+}
+
+std::string Sha1Hex(std::string_view data) { return HexOf(Sha1(data)); }
 
 }  // namespace cairn::server

@@ -4,10 +4,20 @@
 // Thread-safe (no state).
 #pragma once
 
+#include <array>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
 namespace cairn::server {
+
+using Sha1Digest = std::array<uint8_t, 20>;
+
+// SHA-1(data), the 20 bytes.
+Sha1Digest Sha1(std::string_view data);
+
+// The 40 lower-case hex digits of a digest.
+std::string HexOf(const Sha1Digest& digest);
 
 // The 40 lower-case hex digits of SHA-1(data).
 std::string Sha1Hex(std::string_view data);

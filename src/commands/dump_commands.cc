@@ -101,7 +101,8 @@ std::string_view CheckTtlAndPayload(CommandContext& ctx, int64_t* ttl, Value* va
   if (!resp::ParseInt64(ctx.args[2], ttl)) return errors::kNotInteger;
   if (*ttl < 0) return kNegativeTtl;
   std::string_view body;
-  if (!rdb::VerifyDumpPayload(ctx.args[3], &body)) return kBadPayload;
+  bool check_crc = !ctx.server.debug.skip_checksum_validation.load(std::memory_order_relaxed);
+  if (!rdb::VerifyDumpPayload(ctx.args[3], &body, check_crc)) return kBadPayload;
   if (!rdb::DecodeObject(&body, value)) return kBadFormat;
   return {};
 }

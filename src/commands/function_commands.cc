@@ -110,13 +110,6 @@ void CmdFunctionDelete(CommandContext& ctx) {
   ctx.reply.WriteOk();
 }
 
-void DeleteAllLibraries(ServerState& server) {
-  for (const std::shared_ptr<Library>& lib : server.functions.Libraries()) {
-    server.store.DeleteMeta(MetaName(lib->name));
-  }
-  server.functions.Clear();
-}
-
 // Redis's reply to a FUNCTION subcommand given more than max_args arguments (the table's arity
 // only bounds them from below); true when it replied.
 bool RefusedExtraArgs(CommandContext& ctx, size_t max_args) {
@@ -364,6 +357,13 @@ void CmdFunctionHelp(CommandContext& ctx) {
 }
 
 }  // namespace
+
+void DeleteAllLibraries(ServerState& server) {
+  for (const std::shared_ptr<Library>& lib : server.functions.Libraries()) {
+    server.store.DeleteMeta(MetaName(lib->name));
+  }
+  server.functions.Clear();
+}
 
 void RegisterFunctionCommands(CommandTable& table) {
   constexpr std::string_view kGroup = "scripting";

@@ -23,6 +23,9 @@ void ReplyKill(CommandContext& ctx, bool is_eval);
 // script, under debugger when it is not null.
 void RunEval(CommandContext& ctx, bool by_sha, bool ro_command,
              scripting::ScriptDebugger* debugger);
+// Removes every function library, logged (FUNCTION FLUSH, FUNCTION RESTORE FLUSH, DEBUG
+// RELOAD; function_commands.cc).
+void DeleteAllLibraries(ServerState& server);
 // SCRIPT DEBUG YES|SYNC|NO (script_debug_commands.cc).
 void CmdScriptDebug(CommandContext& ctx);
 // Runs an EVAL under the client's SCRIPT DEBUG mode: a session, or an error. False when the

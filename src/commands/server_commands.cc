@@ -1,14 +1,13 @@
 // src/commands/server_commands.cc — the server family: DBSIZE, FLUSHDB, FLUSHALL, SWAPDB,
-// TIME, LASTSAVE, SHUTDOWN, DEBUG (SLEEP and HELP). INFO, CONFIG and COMMAND live in their own
-// files and are registered from here.
+// TIME, LASTSAVE, SHUTDOWN. INFO, CONFIG, COMMAND, DEBUG and the rest live in their own files
+// and are registered from here.
 //
 // FLUSHDB/FLUSHALL empty the keyspace at once; ASYNC (or no argument with
 // lazyfree-lazy-user-flush yes) frees the memory on a background thread instead of before the
 // reply. SHUTDOWN asks the
 // networking layer to stop (it saves nothing extra: with the WAL every acknowledged write is
 // already durable); on success nothing is replied, as in Redis, whose client sees the
-// connection close. DEBUG obeys enable-debug-command as in Redis ("local": loopback and unix
-// socket clients only).
+// connection close.
 #include <time.h>
 
 #include <algorithm>
@@ -35,8 +34,6 @@ constexpr std::string_view kInvalidFirstDb = "ERR invalid first DB index";
 constexpr std::string_view kInvalidSecondDb = "ERR invalid second DB index";
 constexpr std::string_view kNoShutdownInProgress = "ERR No shutdown in progress.";
 constexpr std::string_view kShutdownFailed = "ERR Errors trying to SHUTDOWN. Check logs.";
-// DEBUG SLEEP longer than this is clamped: the conversion to microseconds must not overflow.
-constexpr double kMaxDebugSleepSeconds = 1e9;
 
 void CmdDbSize(CommandContext& ctx) {
   ctx.reply.WriteInteger(static_cast<int64_t>(ctx.server.store.Stats(ctx.db()).keys));
@@ -172,41 +169,6 @@ void CmdShutdown(CommandContext& ctx) {
   ctx.client.close_after_reply = true;
 }
 
-// Sleeps the calling thread. Like Redis, the argument is read leniently (strtod): text that
-// is not a number sleeps 0 seconds, and a negative time does not sleep.
-void DebugSleep(std::string_view arg) {
-  std::string text(arg);
-  double seconds = std::strtod(text.c_str(), nullptr);
-  if (!(seconds > 0)) return;  // also NaN
-  seconds = std::min(seconds, kMaxDebugSleepSeconds);
-  auto us = static_cast<int64_t>(seconds * 1e6);
-  timespec ts{static_cast<time_t>(us / 1000000), static_cast<long>(us % 1000000) * 1000};
-  while (nanosleep(&ts, &ts) != 0) {
-  }
-}
-
-// enable-debug-command is checked before the command runs or is queued (dispatch.cc).
-void CmdDebug(CommandContext& ctx) {
-  std::string_view sub = ctx.args[1];
-  if (EqualsIgnoreCase(sub, "help") && ctx.args.size() == 2) {
-    ReplyHelp(ctx.reply, "DEBUG",
-              {"OBJECT <key>", "    Show low level info about the key and associated value.",
-               "SLEEP <seconds>", "    Stop the server for <seconds>. Decimals allowed."});
-    return;
-  }
-  if (EqualsIgnoreCase(sub, "object") && ctx.args.size() == 3) {
-    CmdDebugObject(ctx);
-    return;
-  }
-  if (EqualsIgnoreCase(sub, "sleep") && ctx.args.size() == 3) {
-    DebugSleep(ctx.args[2]);
-    ctx.reply.WriteOk();
-    return;
-  }
-  ctx.reply.WriteError("ERR unknown subcommand or wrong number of arguments for '" +
-                       std::string(sub) + "'. Try DEBUG HELP.");
-}
-
 }  // namespace
 
 void RegisterServerCommands(CommandTable& table) {
@@ -222,6 +184,7 @@ void RegisterServerCommands(CommandTable& table) {
   RegisterClusterCommands(table);
   RegisterModuleCommand(table);
   RegisterLolwutCommand(table);
+  RegisterDebugCommand(table);
   table.Add({
       {.name = "dbsize", .arity = 1, .flags = kReadOnly | kFast, .handler = CmdDbSize,
        .group = kGroup, .since = "1.0.0",
@@ -253,9 +216,6 @@ void RegisterServerCommands(CommandTable& table) {
        .complexity = "O(N) when saving, where N is the total number of keys in all databases when "
                      "saving data, otherwise O(1)",
        .syntax = "[NOSAVE | SAVE] [NOW] [FORCE] [ABORT]"},
-      {.name = "debug", .arity = -2, .flags = kAdminFlags | kProtected, .handler = CmdDebug,
-       .group = kGroup, .since = "1.0.0", .summary = "A container for debugging commands",
-       .complexity = "Depends on subcommand."},
   });
 }
 

@@ -12,7 +12,9 @@ class CommandTable;
 struct CommandContext;
 struct CommandSpec;
 
-// DEBUG OBJECT <key> (key_commands.cc, beside OBJECT): Redis's one-line description.
+// DEBUG (debug_command.cc), and its OBJECT <key> (key_commands.cc, beside OBJECT): Redis's
+// one-line description.
+void RegisterDebugCommand(CommandTable& table);
 void CmdDebugObject(CommandContext& ctx);
 
 // CLIENT and its subcommands (client_command.cc).

@@ -47,6 +47,18 @@ inline constexpr std::string_view kDebugCopyBusy =
     "SCRIPT DEBUG SYNC debugs on the live data)";
 inline constexpr std::string_view kDebugCopyFailed =
     "ERR can't copy the dataset to debug EVAL: ";
+// DEBUG's subcommands (src/commands/debug_command.cc).
+inline constexpr std::string_view kDebugReloadOptions =
+    "ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.";
+inline constexpr std::string_view kDebugReloadFailed = "ERR Error trying to load the RDB dump";
+inline constexpr std::string_view kDebugShardsBusy =
+    "ERR DEBUG could not lock every key while another client held some; try again";
+inline constexpr std::string_view kDebugPushResp2 = "ERR RESP2 is not supported by this command";
+inline constexpr std::string_view kDebugProtocolType =
+    "ERR Wrong protocol type name. Please use one of the following: "
+    "string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false";
+inline constexpr std::string_view kDebugPackedThreshold =
+    "ERR argument must be a memory value bigger than 1 and smaller than 4gb";
 // Cluster mode (src/exec/cluster_routing.h, src/commands/cluster_node_commands.cc).
 inline constexpr std::string_view kCrossSlot =
     "CROSSSLOT Keys in request don't hash to the same slot";

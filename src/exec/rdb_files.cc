@@ -31,7 +31,8 @@ std::vector<std::pair<std::string, std::string>> RdbAuxFields() {
           {"aof-base", "0"}};
 }
 
-Result<rdb::RdbSaveInfo> WriteRdbFile(ServerState& state, const std::string& path) {
+Result<rdb::RdbSaveInfo> WriteRdbFile(ServerState& state, const std::string& path,
+                                      bool shards_held) {
   std::string tmp = path + ".tmp";
   ::unlink(tmp.c_str());
   Result<std::unique_ptr<store::LogFile>> file = store::OpenPosixLogFile(tmp);
@@ -40,8 +41,9 @@ Result<rdb::RdbSaveInfo> WriteRdbFile(ServerState& state, const std::string& pat
   rdb::RdbSaveOptions options;
   options.aux = RdbAuxFields();
   options.function_meta_prefix = std::string(kFunctionMetaPrefix);
-  Result<rdb::RdbSaveInfo> saved =
-      rdb::SaveRdb(state.store, options, [&](std::string_view bytes) { return out.Append(bytes); });
+  auto sink = [&](std::string_view bytes) { return out.Append(bytes); };
+  Result<rdb::RdbSaveInfo> saved = shards_held ? rdb::SaveRdbHeld(state.store, options, sink)
+                                               : rdb::SaveRdb(state.store, options, sink);
   Status st = saved.ok() ? out.Sync() : saved.status();
   if (!st.ok()) {
     ::unlink(tmp.c_str());
@@ -63,12 +65,14 @@ bool HasCairnData(const std::string& dir) {
   return !segments.ok() || !segments->empty();
 }
 
-Result<rdb::RdbLoadInfo> ImportRdbFile(ServerState& state, const std::string& path) {
+Result<rdb::RdbLoadInfo> ImportRdbFile(ServerState& state, const std::string& path,
+                                       bool replace) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Status::IoError(errno, "opening " + path);
   rdb::FdSource source(fd);
   rdb::RdbLoadOptions options;
   options.now_ms = state.store.NowMs();
+  options.replace = replace;
   options.on_function = [&](std::string_view code) -> Status {
     Result<LibraryHeader> header = ParseLibraryHeader(code);
     if (!header.ok()) {
@@ -76,7 +80,7 @@ Result<rdb::RdbLoadInfo> ImportRdbFile(ServerState& state, const std::string& pa
                                 std::string(header.status().message()));
     }
     std::string name = std::string(kFunctionMetaPrefix) + header->name;
-    if (state.store.Meta().count(name) != 0) {
+    if (!replace && state.store.Meta().count(name) != 0) {
       return Status::Corruption("the function library " + header->name + " appears twice");
     }
     state.store.SetMeta(name, code);

@@ -4,7 +4,7 @@
 // the AUX fields and the function libraries.
 //
 // Thread-safety: WriteRdbFile runs on any one thread beside commands; ImportRdbFile runs
-// during startup, before commands are served.
+// during startup, before commands are served, or with every shard held (DEBUG RELOAD).
 #pragma once
 
 #include <chrono>
@@ -34,8 +34,10 @@ Result<T> RetryWhileBusy(Fn save) {
 
 // Saves the keyspace and function libraries to path: written to path.tmp, fsync'ed, renamed
 // over path, directory fsync'ed, so path is always a complete file. kBusy while another
-// snapshot runs; a failure's message names the step and the OS's reason.
-Result<rdb::RdbSaveInfo> WriteRdbFile(ServerState& state, const std::string& path);
+// snapshot runs; a failure's message names the step and the OS's reason. shards_held: the
+// caller holds every shard (rdb::SaveRdbHeld); otherwise the fork-free cut.
+Result<rdb::RdbSaveInfo> WriteRdbFile(ServerState& state, const std::string& path,
+                                      bool shards_held = false);
 
 // The AUX fields cairn writes (redis-ver, redis-bits, ctime, used-mem, aof-base).
 std::vector<std::pair<std::string, std::string>> RdbAuxFields();
@@ -44,8 +46,11 @@ std::vector<std::pair<std::string, std::string>> RdbAuxFields();
 // is not imported.
 bool HasCairnData(const std::string& dir);
 
-// Loads the RDB file at path into the (empty) store, function libraries included, journal
-// off. The error names the file and, for damage, the offset.
-Result<rdb::RdbLoadInfo> ImportRdbFile(ServerState& state, const std::string& path);
+// Loads the RDB file at path into the store, function libraries included (their code into
+// the store's metadata; the caller registers them). A key or library already present is
+// damage unless replace, which overwrites it. Logged when the store has a journal. The
+// error names the file and, for damage, the offset.
+Result<rdb::RdbLoadInfo> ImportRdbFile(ServerState& state, const std::string& path,
+                                       bool replace = false);
 
 }  // namespace cairn::server

@@ -95,6 +95,15 @@ struct RuntimeLimits {
   std::atomic<int64_t> slow_command_us{INT64_MAX};
 };
 
+// Switches DEBUG sets for tests (debug_command.cc), read with one relaxed load where they
+// apply. Their defaults are the server's normal behaviour.
+struct DebugSwitches {
+  std::atomic<bool> active_expire{true};              // SET-ACTIVE-EXPIRE: the expiry cycle runs
+  std::atomic<bool> pause_cron{false};                // PAUSE-CRON: the background cycle idles
+  std::atomic<bool> skip_checksum_validation{false};  // RESTORE payloads' CRC is not checked
+  std::atomic<bool> disable_deny_scripts{false};      // scripts may call noscript commands
+};
+
 struct ServerState {
   explicit ServerState(const Config& config);
 
@@ -124,6 +133,7 @@ struct ServerState {
   RunningScripts running_scripts;   // for BUSY and SCRIPT KILL
   // A SCRIPT DEBUG YES session holds its copy of the dataset (one at a time).
   std::atomic<bool> debug_copy{false};
+  DebugSwitches debug;  // DEBUG SET-ACTIVE-EXPIRE and the other test switches
   FunctionRegistry functions;       // FUNCTION LOAD / FCALL (functions.h)
   SlowLog slowlog;                  // SLOWLOG (slowlog.h)
   LatencyMonitor latency;           // LATENCY events (latency.h)

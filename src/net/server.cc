@@ -384,7 +384,12 @@ void Server::BackgroundLoop() {
     if (expire_stop_) break;
     lock.unlock();
     auto budget_us = std::chrono::duration_cast<std::chrono::microseconds>(interval).count() / 4;
-    RunExpireCycle(*state_, budget_us);
+    const DebugSwitches& debug = state_->debug;
+    if (debug.pause_cron.load(std::memory_order_relaxed)) {
+      lock.lock();
+      continue;
+    }
+    if (debug.active_expire.load(std::memory_order_relaxed)) RunExpireCycle(*state_, budget_us);
     // Catch the maxmemory gauge up with what threads that never report (WAL writer,
     // snapshots) allocated and freed; see store/memory.h.
     if (state_->limits.maxmemory.load(std::memory_order_relaxed) != 0) {

@@ -254,12 +254,7 @@ bool WriteSpecialTable(lua_State* L, resp::Writer& w, int script_resp) {
   }
   lua_pop(L, 1);
   if (StringField(L, "big_number", &text)) {
-    text = NoNewlines(std::move(text));
-    if (w.protocol() >= 3) {
-      w.WriteRaw("(" + text + "\r\n");
-    } else {
-      w.WriteBulk(text);
-    }
+    w.WriteBigNumber(NoNewlines(std::move(text)));
     return true;
   }
   lua_pushstring(L, "verbatim_string");

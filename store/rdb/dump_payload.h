@@ -11,8 +11,11 @@ namespace cairn::rdb {
 // Appends the version and checksum to a payload holding the body.
 void AppendDumpFooter(std::string* payload);
 
-// The body of payload; false when its version is newer than ours or its checksum is wrong
-// (Redis's "DUMP payload version or checksum are wrong").
-[[nodiscard]] bool VerifyDumpPayload(std::string_view payload, std::string_view* body);
+// The body of payload; false when its version is newer than ours or (check_crc) its checksum
+// is wrong (Redis's "DUMP payload version or checksum are wrong"). Without the CRC check a
+// damaged body reaches the decoder, which rejects it without crashing (DEBUG
+// SET-SKIP-CHECKSUM-VALIDATION, for tests that feed crafted payloads).
+[[nodiscard]] bool VerifyDumpPayload(std::string_view payload, std::string_view* body,
+                                     bool check_crc = true);
 
 }  // namespace cairn::rdb

@@ -3,6 +3,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <map>
 
 #include "store/capture.h"
 #include "store/store.h"
@@ -64,7 +65,7 @@ class StoreLoader final : public RdbVisitor {
       return Status::Ok();
     }
     bool fresh = store_.Access(key.db, key.key, [&](store::KeyHandle& h) {
-      if (h.Find() != nullptr) return false;
+      if (h.Find() != nullptr && !options_.replace) return false;
       h.Put(std::move(key.value), key.expire_at_ms);
       return true;
     });
@@ -82,6 +83,17 @@ class StoreLoader final : public RdbVisitor {
   RdbLoadInfo* info_;
 };
 
+// The header, the AUX fields and the function libraries found in meta.
+void WriteHead(const RdbSaveOptions& options, const std::map<std::string, std::string>& meta,
+               RdbFileWriter& out) {
+  out.Header();
+  for (const auto& [name, value] : options.aux) out.Aux(name, value);
+  if (options.function_meta_prefix.empty()) return;
+  for (const auto& [name, code] : meta) {
+    if (name.rfind(options.function_meta_prefix, 0) == 0) out.Function(code);
+  }
+}
+
 }  // namespace
 
 Result<RdbSaveInfo> SaveRdb(Store& store, const RdbSaveOptions& options, RdbSink sink) {
@@ -94,16 +106,33 @@ Result<RdbSaveInfo> SaveRdb(Store& store, const RdbSaveOptions& options, RdbSink
   store.FinishCapture();
 
   RdbFileWriter out(std::move(sink));
-  out.Header();
-  for (const auto& [name, value] : options.aux) out.Aux(name, value);
-  if (!options.function_meta_prefix.empty()) {
-    for (const auto& [name, code] : capture.meta) {
-      if (name.rfind(options.function_meta_prefix, 0) == 0) out.Function(code);
-    }
-  }
+  WriteHead(options, capture.meta, out);
   RdbSaveInfo info;
   info.lsn = capture.lsn;
   WriteKeys(capture, store.databases(), options.after_key, out, &info.keys);
+  if (Status st = out.Finish(); !st.ok()) return st;
+  info.bytes = out.bytes();
+  return info;
+}
+
+Result<RdbSaveInfo> SaveRdbHeld(Store& store, const RdbSaveOptions& options, RdbSink sink) {
+  RdbFileWriter out(std::move(sink));
+  WriteHead(options, store.Meta(), out);
+  RdbSaveInfo info;
+  for (int db = 0; db < store.databases() && out.status().ok(); ++db) {
+    uint64_t count = 0, expires = 0;
+    store.ForEach(db, [&](const store::Entry& e) {
+      ++count;
+      expires += e.has_expire() ? 1 : 0;
+    });
+    if (count == 0) continue;
+    out.SelectDb(db, count, expires);
+    store.ForEach(db, [&](const store::Entry& e) {
+      out.Key(e.key(), e.value, e.expire_at_ms);
+      if (options.after_key) options.after_key();
+    });
+    info.keys += count;
+  }
   if (Status st = out.Finish(); !st.ok()) return st;
   info.bytes = out.bytes();
   return info;

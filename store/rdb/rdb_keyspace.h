@@ -8,12 +8,13 @@
 // returned: the file holds every change up to it and none after (replication streams from
 // there). Only one capture runs at a time: kBusy while a snapshot is being taken.
 //
-// LoadRdb puts each key into the store (journal off, as recovery does); a key already
-// expired is skipped, as Redis skips it when loading as a primary; a key twice in one
-// database, or a database past the store's, is damage (kCorruption).
+// LoadRdb puts each key into the store (logged when the store has a journal: a replica's
+// full sync, DEBUG RELOAD; at startup there is none yet); a key already expired is skipped,
+// as Redis skips it when loading as a primary; a key twice in one database (or already in
+// the store, unless replace), or a database past the store's, is damage (kCorruption).
 //
 // Thread-safety: SaveRdb may run beside any command (it blocks only its caller); LoadRdb
-// runs before the store serves commands.
+// runs before the store serves commands, or with every shard held (Store::Atomically).
 #pragma once
 
 #include <cstdint>
@@ -51,8 +52,14 @@ struct RdbSaveInfo {
 
 Result<RdbSaveInfo> SaveRdb(store::Store& store, const RdbSaveOptions& options, RdbSink sink);
 
+// Like SaveRdb, for a caller that holds every shard (Store::Atomically): the file is the
+// store as it is now, read in place without a capture, while every writer waits (DEBUG
+// RELOAD, which must not lose a write made between its save and its load). lsn is 0.
+Result<RdbSaveInfo> SaveRdbHeld(store::Store& store, const RdbSaveOptions& options, RdbSink sink);
+
 struct RdbLoadOptions {
   int64_t now_ms = 0;  // keys whose TTL ends at or before it are skipped
+  bool replace = false;  // a key already in the store is replaced (else: kCorruption)
   // Receives each function library's code; its failure stops the load.
   std::function<Status(std::string_view code)> on_function;
 };

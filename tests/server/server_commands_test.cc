@@ -184,12 +184,10 @@ TEST_CASE("DEBUG SLEEP blocks the caller for fractional seconds, reading the tim
   CHECK(t.Cmd("DEBUG SLEEP -1") == "+OK");
 }
 
-TEST_CASE("DEBUG knows OBJECT, SLEEP and HELP only") {
+TEST_CASE("DEBUG names an unknown subcommand or a wrong argument count as Redis does") {
   InProcess t(cairn::test::WithDebug());
-  CHECK(t.Cmd("DEBUG HELP") ==
-        "[+DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:, +OBJECT <key>, "
-        "+    Show low level info about the key and associated value., +SLEEP <seconds>, "
-        "+    Stop the server for <seconds>. Decimals allowed., +HELP, +    Prints this help.]");
+  CHECK(t.Cmd("DEBUG HELP").starts_with(
+      "[+DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:, +ASSERT, "));
   CHECK(t.Cmd("DEBUG FOO") ==
         "-ERR unknown subcommand or wrong number of arguments for 'FOO'. Try DEBUG HELP.");
   CHECK(t.Cmd("DEBUG SLEEP") ==
