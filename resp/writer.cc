@@ -2,6 +2,7 @@
 #include "resp/writer.h"
 
 #include <algorithm>
+#include <cassert>
 #include <cstring>
 #include <utility>
 
@@ -128,7 +129,10 @@ void Writer::WriteBigNumber(std::string_view digits) {
   out_->Append("\r\n");
 }
 
-void Writer::WriteAttributeLen(int64_t pairs) { WriteHeader('|', pairs); }
+void Writer::WriteAttributeLen(int64_t pairs) {
+  assert(protocol_ >= 3);  // RESP2 has no attributes: the stream would be corrupt
+  WriteHeader('|', pairs);
+}
 
 void Writer::WriteBulkInt64(int64_t value) {
   char buf[kMaxInt64Chars];

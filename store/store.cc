@@ -853,7 +853,7 @@ uint64_t Store::Scan(int db, uint64_t cursor, size_t count,
     uint64_t mask = t.mask();
     do {
       for (Entry* e = t.bucket(bucket & mask); e != nullptr; e = e->next) {
-        if (!IsExpired(*e, now)) visit(*e);
+        if (replaying || !IsExpired(*e, now)) visit(*e);
       }
       bucket = detail::NextScanCursor(bucket, mask);
       ++visited;
@@ -872,7 +872,7 @@ void Store::ForEach(int db, const std::function<void(const Entry&)>& visit) {
     detail::Table& t = shards_[i].tables[db];
     for (size_t b = 0; b < t.bucket_count() && t.size() > 0; ++b) {
       for (Entry* e = t.bucket(b); e != nullptr; e = e->next) {
-        if (!IsExpired(*e, now)) visit(*e);
+        if (replaying || !IsExpired(*e, now)) visit(*e);
       }
     }
   }

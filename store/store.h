@@ -326,7 +326,8 @@ class Store {
   // table is: the keys spread over many shards would otherwise take many calls.
   uint64_t Scan(int db, uint64_t cursor, size_t count,
                 const std::function<void(const Entry&)>& visit);
-  // Visits every live key of db, shard by shard (KEYS).
+  // Visits every live key of db, shard by shard (KEYS); under a ReplayScope, keys past their
+  // deadline that are still stored too (DEBUG DIGEST reads them, as Redis does).
   void ForEach(int db, const std::function<void(const Entry&)>& visit);
   // A random live key of db, every key as likely as any other, or false when db is empty.
   // Counts each shard's keys first (locking the shards one at a time), then picks in one.

@@ -35,9 +35,9 @@ ensure_packages() {
   fi
 }
 
-# build DIR [cmake args...]: configure (once) and build into DIR.
-# build DIR [cmake options...] [-- targets...]: configure DIR once, then build the targets
-# (all of them when none are named).
+# build DIR [cmake options...] [-- targets...]: configure DIR with the options (every time, so
+# a tree made by an older script gets today's flags), then build the targets (all of them
+# when none are named).
 build() {
   local dir="$1"
   shift
@@ -45,9 +45,7 @@ build() {
   while [ $# -gt 0 ] && [ "$1" != "--" ]; do options+=("$1"); shift; done
   [ $# -gt 0 ] && shift
   targets=("$@")
-  if [ ! -f "$dir/build.ninja" ]; then
-    cmake -S "$ROOT" -B "$dir" -G Ninja "${options[@]}" >/dev/null
-  fi
+  cmake -S "$ROOT" -B "$dir" -G Ninja "${options[@]}" >/dev/null
   if [ ${#targets[@]} -gt 0 ]; then
     cmake --build "$dir" -j "$(nproc)" --target "${targets[@]}"
   else

@@ -13,16 +13,20 @@
 // no "plain" nodes for large elements. The rest of Redis's subcommands (LOADAOF, RESTART,
 // the cluster and AOF ones, the allocator and reply-buffer internals) answer with the
 // unknown-subcommand error. DEBUG itself obeys enable-debug-command (dispatch.cc).
+#include <fcntl.h>
 #include <signal.h>
 #include <time.h>
 
 #include <algorithm>
+#include <map>
 #include <cstdlib>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "resp/number.h"
 #include "src/base/config.h"
+#include "src/base/config_file.h"
 #include "src/base/glob.h"
 #include "src/base/log.h"
 #include "src/commands/debug_digest.h"
@@ -31,10 +35,12 @@
 #include "src/commands/server_family.h"
 #include "src/exec/command_table.h"
 #include "src/exec/errors.h"
+#include "src/exec/functions.h"
 #include "src/exec/rdb_files.h"
 #include "src/exec/reply.h"
 #include "src/exec/server_state.h"
 #include "src/scripting/script_engine.h"
+#include "store/rdb/rdb_file_reader.h"
 #include "store/types/string/string_ops.h"
 
 namespace cairn::server {
@@ -63,6 +69,15 @@ bool WithEveryShard(store::Store& st, Fn&& fn) {
   return true;
 }
 
+// POPULATE and RELOAD write, yet DEBUG is no write command to the dispatcher: like every
+// write, they are refused while the log cannot take them.
+bool RefusedAfterWalFailure(CommandContext& ctx) {
+  if (!ctx.server.WalFailed()) return false;
+  std::lock_guard lock(ctx.server.wal_error_mu);
+  ctx.reply.WriteError(std::string(errors::kMisconfWal) + ctx.server.wal_error);
+  return true;
+}
+
 // Sleeps the calling thread. Like Redis, the argument is read leniently (strtod): text that
 // is not a number sleeps 0 seconds, and a negative time does not sleep.
 void DebugSleep(CommandContext& ctx) {
@@ -79,6 +94,7 @@ void DebugSleep(CommandContext& ctx) {
 }
 
 void DebugDigest(CommandContext& ctx) {
+  store::Store::ReplayScope stored_as_is;  // keys past their TTL are read, not expired
   Sha1Digest digest{};
   if (!WithEveryShard(ctx.server.store, [&] { digest = DatasetDigest(ctx.server.store); })) {
     ctx.reply.WriteError(errors::kDebugShardsBusy);
@@ -87,9 +103,10 @@ void DebugDigest(CommandContext& ctx) {
   ctx.reply.WriteSimple(HexOf(digest));
 }
 
-// Keys that are missing digest to 40 zeros. Like Redis, a key past its TTL that is still
-// stored is read, not expired.
+// Keys that are missing digest to 40 zeros. Like Redis (and DIGEST), a key past its TTL that
+// is still stored is read, not expired.
 void DebugDigestValue(CommandContext& ctx) {
+  store::Store::ReplayScope stored_as_is;
   ctx.reply.WriteArrayLen(static_cast<int64_t>(ctx.args.size() - 2));
   for (size_t i = 2; i < ctx.args.size(); ++i) {
     Sha1Digest digest{};
@@ -104,12 +121,17 @@ void DebugDigestValue(CommandContext& ctx) {
 // POPULATE count [prefix] [size]: keys "<prefix>:<n>" for n < count, each "value:<n>" (or
 // size bytes starting with it, zero-filled), skipping keys that exist.
 void DebugPopulate(CommandContext& ctx) {
-  // Like Redis, a count or size that is not a number is "out of range" too.
+  // Like Redis, a count or size that is not a number is "out of range" too. A value may be
+  // as large as a client could send (proto-max-bulk-len), no larger.
   int64_t count = 0, size = 0;
   if (!resp::ParseInt64(ctx.args[2], &count) || count < 0 ||
       (ctx.args.size() == 5 && (!resp::ParseInt64(ctx.args[4], &size) || size < 0))) {
     return ctx.reply.WriteError(errors::kMustBePositive);
   }
+  if (size > ctx.server.limits.proto_max_bulk_len.load(std::memory_order_relaxed)) {
+    return ctx.reply.WriteError(errors::kStringTooLong);
+  }
+  if (RefusedAfterWalFailure(ctx)) return;
   std::string prefix = ctx.args.size() >= 4 ? std::string(ctx.args[3]) : "key";
   std::string key, value;
   for (int64_t n = 0; n < count; ++n) {
@@ -125,10 +147,140 @@ void DebugPopulate(CommandContext& ctx) {
   ctx.reply.WriteOk();
 }
 
+// An RDB file's whole contents, decoded before anything changes (RELOAD), so that a damaged
+// file or a conflict refuses the load instead of leaving it half done.
+class ImageReader final : public rdb::RdbVisitor {
+ public:
+  Status OnFunction(std::string_view code) override {
+    libraries.emplace_back(code);
+    return Status::Ok();
+  }
+  Status OnKey(rdb::RdbKey&& key) override {
+    keys.push_back(std::move(key));
+    return Status::Ok();
+  }
+
+  std::vector<rdb::RdbKey> keys;
+  std::vector<std::string> libraries;
+};
+
+// Hands an in-memory RDB image to the reader.
+class StringSource final : public rdb::RdbSource {
+ public:
+  explicit StringSource(std::string_view bytes) : rest_(bytes) {}
+  Result<size_t> Read(size_t max, std::string* out) override {
+    size_t n = std::min(max, rest_.size());
+    out->append(rest_.substr(0, n));
+    rest_.remove_prefix(n);
+    return n;
+  }
+
+ private:
+  std::string_view rest_;
+};
+
+// The dataset as an RDB image (every shard held), also written to path (replacing it as a
+// whole, under a temporary name of its own).
+Status SaveImage(ServerState& server, const std::string& path, std::string* image) {
+  rdb::RdbSaveOptions options;
+  options.aux = RdbAuxFields();
+  options.function_meta_prefix = std::string(kFunctionMetaPrefix);
+  Result<rdb::RdbSaveInfo> saved = rdb::SaveRdbHeld(server.store, options, [&](std::string_view b) {
+    image->append(b);
+    return Status::Ok();
+  });
+  if (!saved.ok()) return saved.status();
+  return ReplaceFileAtomically(path, *image);
+}
+
+// Decodes the image (or, when it is empty, the file at path) into *contents.
+Status ReadImage(const std::string& path, const std::string& image, ImageReader* contents) {
+  Result<rdb::RdbReadInfo> read = Status::Ok();
+  if (!image.empty()) {
+    StringSource source(image);
+    read = rdb::ReadRdbFile(source, *contents);
+  } else {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return Status::IoError(errno, "opening " + path);
+    rdb::FdSource source(fd);
+    read = rdb::ReadRdbFile(source, *contents);
+  }
+  return read.ok() ? Status::Ok() : read.TakeStatus();
+}
+
+// The library names of contents; an error for one that does not parse, or (unless replace)
+// one already loaded.
+Status LibraryNames(ServerState& server, const ImageReader& contents, bool replace,
+                    std::vector<std::string>* names) {
+  std::map<std::string, std::string> meta = server.store.Meta();
+  for (const std::string& code : contents.libraries) {
+    Result<LibraryHeader> header = ParseLibraryHeader(code);
+    if (!header.ok()) return header.status();
+    names->push_back(std::string(kFunctionMetaPrefix) + header->name);
+    if (!replace && meta.count(names->back()) != 0) {
+      return Status::Corruption("the library " + header->name + " exists (MERGE replaces it)");
+    }
+  }
+  return Status::Ok();
+}
+
+// A key of contents the store already holds, as an error (NOFLUSH without MERGE).
+Status FindConflict(store::Store& store, const ImageReader& contents) {
+  for (const rdb::RdbKey& key : contents.keys) {
+    if (key.db < 0 || key.db >= store.databases()) continue;  // the load reports it
+    if (store.Access(key.db, key.key, [](KeyHandle& h) { return h.Peek() != nullptr; })) {
+      return Status::Corruption("the key \"" + key.key + "\" of database " +
+                                std::to_string(key.db) + " exists (MERGE replaces it)");
+    }
+  }
+  return Status::Ok();
+}
+
+// Puts contents into the store (and its libraries into the registry); keys past their TTL
+// are skipped, as a primary skips them when it loads.
+Status Install(ServerState& server, ImageReader& contents, const std::vector<std::string>& names) {
+  int64_t now_ms = server.store.NowMs();
+  for (rdb::RdbKey& key : contents.keys) {
+    if (key.db < 0 || key.db >= server.store.databases()) {
+      return Status::Corruption("the file has database " + std::to_string(key.db));
+    }
+    if (key.expire_at_ms != 0 && key.expire_at_ms <= now_ms) continue;
+    server.store.Access(key.db, key.key,
+                        [&](KeyHandle& h) { h.Put(std::move(key.value), key.expire_at_ms); });
+  }
+  for (size_t i = 0; i < names.size(); ++i) server.store.SetMeta(names[i], contents.libraries[i]);
+  server.functions.Clear();
+  scripting::RestoreFunctionLibraries(server);
+  return Status::Ok();
+}
+
+// RELOAD's work with every shard held. Nothing changes until the file is decoded whole and
+// found loadable.
+Status Reload(ServerState& server, const std::string& path, bool save, bool flush, bool merge) {
+  std::string image;
+  if (save) {
+    if (Status st = SaveImage(server, path, &image); !st.ok()) return st;
+  }
+  ImageReader contents;
+  if (Status st = ReadImage(path, image, &contents); !st.ok()) return st;
+  image = std::string();
+  std::vector<std::string> names;
+  if (Status st = LibraryNames(server, contents, flush || merge, &names); !st.ok()) return st;
+  if (!flush && !merge) {
+    if (Status st = FindConflict(server.store, contents); !st.ok()) return st;
+  }
+  if (flush) {
+    server.store.FlushAll();
+    DeleteAllLibraries(server);
+  }
+  return Install(server, contents, names);
+}
+
 // RELOAD [MERGE] [NOFLUSH] [NOSAVE]: with every shard held, write dbfilename (unless NOSAVE),
 // empty the data and function libraries (unless NOFLUSH), and load the file back (MERGE: its
-// keys and libraries replace those present; without it one present fails the load). The
-// emptying and the keys loaded are one logged change; libraries are logged one by one.
+// keys and libraries replace those present; without it one present refuses the file). A
+// damaged file or a conflict is refused before anything changes. The emptying and the keys
+// loaded are one logged change; each library is logged by itself, just before it.
 void DebugReload(CommandContext& ctx) {
   bool merge = false, flush = true, save = true;
   for (size_t i = 2; i < ctx.args.size(); ++i) {
@@ -142,33 +294,21 @@ void DebugReload(CommandContext& ctx) {
       return ctx.reply.WriteError(errors::kDebugReloadOptions);
     }
   }
+  if (RefusedAfterWalFailure(ctx)) return;
   ServerState& server = ctx.server;
   // The server runs in its dir (main.cc), where SAVE writes dbfilename too.
   std::string path = server.config.Read([](const Config& c) { return c.dbfilename; });
-  std::string error;
-  bool held = WithEveryShard(server.store, [&] {
-    if (save) {
-      Result<rdb::RdbSaveInfo> saved = WriteRdbFile(server, path, /*shards_held=*/true);
-      if (!saved.ok()) {
-        error = "ERR " + std::string(saved.status().message());
-        return;
-      }
-    }
-    if (flush) {
-      server.store.FlushAll();
-      DeleteAllLibraries(server);
-    }
-    Result<rdb::RdbLoadInfo> loaded = ImportRdbFile(server, path, merge);
-    server.functions.Clear();
-    scripting::RestoreFunctionLibraries(server);
-    if (!loaded.ok()) {
-      std::string_view why = loaded.status().message();
-      Log(LogLevel::kWarning, "DEBUG RELOAD failed: %.*s", static_cast<int>(why.size()), why.data());
-      error = std::string(errors::kDebugReloadFailed);
-    }
-  });
-  if (!held) return ctx.reply.WriteError(errors::kDebugShardsBusy);
-  if (!error.empty()) return ctx.reply.WriteError(error);
+  Status result;
+  if (!WithEveryShard(server.store, [&] { result = Reload(server, path, save, flush, merge); })) {
+    return ctx.reply.WriteError(errors::kDebugShardsBusy);
+  }
+  if (!result.ok()) {
+    std::string_view why = result.message();
+    Log(LogLevel::kWarning, "DEBUG RELOAD failed: %.*s", static_cast<int>(why.size()),
+        why.data());
+    return ctx.reply.WriteError(std::string(errors::kDebugReloadFailed) + ": " +
+                                std::string(why));
+  }
   Log(LogLevel::kWarning, "DB reloaded by DEBUG RELOAD");
   ctx.reply.WriteOk();
 }
@@ -233,7 +373,9 @@ void DebugPackedThreshold(CommandContext& ctx) {
 // STRINGMATCH-TEST: random patterns against random strings through the glob matcher, as
 // Redis's fuzz test does; a bug crashes or hangs the server instead of replying.
 void DebugStringmatchTest(CommandContext& ctx) {
-  std::mt19937 rng(static_cast<uint32_t>(time(nullptr)));
+  auto seed = static_cast<uint32_t>(time(nullptr));
+  Log(LogLevel::kNotice, "DEBUG STRINGMATCH-TEST: seed %u", seed);  // to replay a failure
+  std::mt19937 rng(seed);
   auto random_text = [&](size_t max) {
     std::string s(rng() % max, '\0');
     for (char& c : s) c = static_cast<char>(rng() % 256);
@@ -357,8 +499,7 @@ void CmdDebug(CommandContext& ctx) {
       return sub.run(ctx);
     }
   }
-  ctx.reply.WriteError("ERR unknown subcommand or wrong number of arguments for '" +
-                       std::string(ctx.args[1]) + "'. Try DEBUG HELP.");
+  ReplySubcommandSyntaxError(ctx);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 
@@ -14,6 +15,12 @@
 
 namespace cairn::server {
 namespace {
+
+class DiscardingVisitor final : public rdb::RdbVisitor {
+ public:
+  Status OnFunction(std::string_view) override { return Status::Ok(); }
+  Status OnKey(rdb::RdbKey&&) override { return Status::Ok(); }
+};
 
 std::string DirOf(const std::string& path) {
   size_t slash = path.rfind('/');
@@ -31,9 +38,10 @@ std::vector<std::pair<std::string, std::string>> RdbAuxFields() {
           {"aof-base", "0"}};
 }
 
-Result<rdb::RdbSaveInfo> WriteRdbFile(ServerState& state, const std::string& path,
-                                      bool shards_held) {
-  std::string tmp = path + ".tmp";
+Result<rdb::RdbSaveInfo> WriteRdbFile(ServerState& state, const std::string& path) {
+  // A name of its own: a SAVE and an RDB-only SYNC may write at once.
+  static std::atomic<uint64_t> next_tmp{0};
+  std::string tmp = path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(next_tmp++);
   ::unlink(tmp.c_str());
   Result<std::unique_ptr<store::LogFile>> file = store::OpenPosixLogFile(tmp);
   if (!file.ok()) return Status::IoError(file.status().sys_errno(), "creating " + tmp);
@@ -41,9 +49,8 @@ Result<rdb::RdbSaveInfo> WriteRdbFile(ServerState& state, const std::string& pat
   rdb::RdbSaveOptions options;
   options.aux = RdbAuxFields();
   options.function_meta_prefix = std::string(kFunctionMetaPrefix);
-  auto sink = [&](std::string_view bytes) { return out.Append(bytes); };
-  Result<rdb::RdbSaveInfo> saved = shards_held ? rdb::SaveRdbHeld(state.store, options, sink)
-                                               : rdb::SaveRdb(state.store, options, sink);
+  Result<rdb::RdbSaveInfo> saved =
+      rdb::SaveRdb(state.store, options, [&](std::string_view bytes) { return out.Append(bytes); });
   Status st = saved.ok() ? out.Sync() : saved.status();
   if (!st.ok()) {
     ::unlink(tmp.c_str());
@@ -65,14 +72,21 @@ bool HasCairnData(const std::string& dir) {
   return !segments.ok() || !segments->empty();
 }
 
-Result<rdb::RdbLoadInfo> ImportRdbFile(ServerState& state, const std::string& path,
-                                       bool replace) {
+Status CheckRdbFile(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::IoError(errno, "opening " + path);
+  rdb::FdSource source(fd);
+  DiscardingVisitor visitor;
+  Result<rdb::RdbReadInfo> read = rdb::ReadRdbFile(source, visitor);
+  return read.ok() ? Status::Ok() : read.TakeStatus();
+}
+
+Result<rdb::RdbLoadInfo> ImportRdbFile(ServerState& state, const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Status::IoError(errno, "opening " + path);
   rdb::FdSource source(fd);
   rdb::RdbLoadOptions options;
   options.now_ms = state.store.NowMs();
-  options.replace = replace;
   options.on_function = [&](std::string_view code) -> Status {
     Result<LibraryHeader> header = ParseLibraryHeader(code);
     if (!header.ok()) {
@@ -80,7 +94,7 @@ Result<rdb::RdbLoadInfo> ImportRdbFile(ServerState& state, const std::string& pa
                                 std::string(header.status().message()));
     }
     std::string name = std::string(kFunctionMetaPrefix) + header->name;
-    if (!replace && state.store.Meta().count(name) != 0) {
+    if (state.store.Meta().count(name) != 0) {
       return Status::Corruption("the function library " + header->name + " appears twice");
     }
     state.store.SetMeta(name, code);

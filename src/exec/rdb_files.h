@@ -4,7 +4,7 @@
 // the AUX fields and the function libraries.
 //
 // Thread-safety: WriteRdbFile runs on any one thread beside commands; ImportRdbFile runs
-// during startup, before commands are served, or with every shard held (DEBUG RELOAD).
+// during startup, before commands are served (or on a replica, replacing its data).
 #pragma once
 
 #include <chrono>
@@ -34,10 +34,8 @@ Result<T> RetryWhileBusy(Fn save) {
 
 // Saves the keyspace and function libraries to path: written to path.tmp, fsync'ed, renamed
 // over path, directory fsync'ed, so path is always a complete file. kBusy while another
-// snapshot runs; a failure's message names the step and the OS's reason. shards_held: the
-// caller holds every shard (rdb::SaveRdbHeld); otherwise the fork-free cut.
-Result<rdb::RdbSaveInfo> WriteRdbFile(ServerState& state, const std::string& path,
-                                      bool shards_held = false);
+// snapshot runs; a failure's message names the step and the OS's reason.
+Result<rdb::RdbSaveInfo> WriteRdbFile(ServerState& state, const std::string& path);
 
 // The AUX fields cairn writes (redis-ver, redis-bits, ctime, used-mem, aof-base).
 std::vector<std::pair<std::string, std::string>> RdbAuxFields();
@@ -46,11 +44,14 @@ std::vector<std::pair<std::string, std::string>> RdbAuxFields();
 // is not imported.
 bool HasCairnData(const std::string& dir);
 
+// Reads the whole RDB file at path without keeping anything: Ok when it opens and is
+// undamaged (checksum included), so loading it cannot fail halfway.
+Status CheckRdbFile(const std::string& path);
+
 // Loads the RDB file at path into the store, function libraries included (their code into
 // the store's metadata; the caller registers them). A key or library already present is
-// damage unless replace, which overwrites it. Logged when the store has a journal. The
-// error names the file and, for damage, the offset.
-Result<rdb::RdbLoadInfo> ImportRdbFile(ServerState& state, const std::string& path,
-                                       bool replace = false);
+// damage. Logged when the store has a journal (a replica's full sync). The error names the
+// file and, for damage, the offset.
+Result<rdb::RdbLoadInfo> ImportRdbFile(ServerState& state, const std::string& path);
 
 }  // namespace cairn::server

@@ -65,7 +65,7 @@ class StoreLoader final : public RdbVisitor {
       return Status::Ok();
     }
     bool fresh = store_.Access(key.db, key.key, [&](store::KeyHandle& h) {
-      if (h.Find() != nullptr && !options_.replace) return false;
+      if (h.Find() != nullptr) return false;
       h.Put(std::move(key.value), key.expire_at_ms);
       return true;
     });

@@ -11,10 +11,10 @@
 // LoadRdb puts each key into the store (logged when the store has a journal: a replica's
 // full sync, DEBUG RELOAD; at startup there is none yet); a key already expired is skipped,
 // as Redis skips it when loading as a primary; a key twice in one database (or already in
-// the store, unless replace), or a database past the store's, is damage (kCorruption).
+// the store), or a database past the store's, is damage (kCorruption).
 //
 // Thread-safety: SaveRdb may run beside any command (it blocks only its caller); LoadRdb
-// runs before the store serves commands, or with every shard held (Store::Atomically).
+// runs before the store serves commands (or while a replica's full sync owns them).
 #pragma once
 
 #include <cstdint>
@@ -59,7 +59,6 @@ Result<RdbSaveInfo> SaveRdbHeld(store::Store& store, const RdbSaveOptions& optio
 
 struct RdbLoadOptions {
   int64_t now_ms = 0;  // keys whose TTL ends at or before it are skipped
-  bool replace = false;  // a key already in the store is replaced (else: kCorruption)
   // Receives each function library's code; its failure stops the load.
   std::function<Status(std::string_view code)> on_function;
 };

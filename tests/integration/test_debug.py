@@ -206,6 +206,13 @@ class TestPopulate(DebugTestCase):
         self.assertEqual(self.r.dbsize(), 0)
 
 
+    @skip_on_reference("Redis allocates whatever size it is given")
+    def test_a_value_larger_than_a_client_may_send_is_refused(self):
+        self.assertEqual(self.error("DEBUG", "POPULATE", 1, "k", 600 * 1024 * 1024),
+                         "string exceeds maximum allowed size (proto-max-bulk-len)")
+        self.assertEqual(self.r.dbsize(), 0)
+
+
 class TestReload(DebugTestCase):
     def test_every_type_and_ttl_and_library_survive_a_reload(self):
         fill_every_type(self.r)
@@ -241,6 +248,23 @@ class TestReload(DebugTestCase):
         self.debug("RELOAD", "NOSAVE", "NOFLUSH", "MERGE")
         self.assertEqual(self.r.get("a"), b"from-file")
         self.assertEqual(self.r.get("b"), b"kept")
+
+    @skip_on_reference("Redis empties the data first, then fails (or stops, on a conflict)")
+    def test_a_file_that_cannot_load_changes_nothing(self):
+        self.r.set("a", "1")
+        self.r.save()
+        self.r.set("b", "2")
+        before = self.debug("DIGEST")
+        self.assertIn("exists (MERGE replaces it)",
+                      self.error("DEBUG", "RELOAD", "NOSAVE", "NOFLUSH"))
+        dump = os.path.join(self.server.dir, self.r.config_get("dbfilename")["dbfilename"])
+        with open(dump, "r+b") as f:
+            f.seek(12)
+            f.write(b"\xff\xff\xff")
+        self.assertIn("offset", self.error("DEBUG", "RELOAD", "NOSAVE"))
+        os.unlink(dump)
+        self.assertIn("No such file", self.error("DEBUG", "RELOAD", "NOSAVE"))
+        self.assertEqual(self.debug("DIGEST"), before)
 
     def test_unknown_option(self):
         self.assertEqual(self.error("DEBUG", "RELOAD", "FAST"),
@@ -352,6 +376,17 @@ class TestSwitches(DebugTestCase):
         self.r.set("k2", "v", px=20)
         time.sleep(0.1)
         self.assertIsNone(self.r.get("k2"))  # a lookup still expires it
+
+    def test_digests_read_a_key_past_its_ttl_that_is_still_stored(self):
+        self.debug("SET-ACTIVE-EXPIRE", 0)
+        self.r.set("gone", "v", px=10)
+        time.sleep(0.1)
+        want = _xor(_mix(_mix(bytes(20), struct.pack(">I", 0)), b"v"), b"!!expire!!")
+        self.assertEqual([text(d) for d in self.debug("DIGEST-VALUE", "gone")], [want.hex()])
+        key = _mix(_mix(_mix(bytes(20), b"gone"), struct.pack(">I", 0)), b"v")
+        whole = _xor(_mix(bytes(20), struct.pack(">I", 0)), _xor(key, b"!!expire!!"))
+        self.assertEqual(text(self.debug("DIGEST")), whole.hex())
+        self.assertEqual(self.r.dbsize(), 1)  # reading it did not expire it
 
     def test_pause_cron_stops_the_expiry_cycle(self):
         self.check_expiry_held_by("PAUSE-CRON", 1, 0)
