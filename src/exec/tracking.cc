@@ -208,6 +208,7 @@ void Tracking::RunCommand(CommandContext& ctx) {
   if (remember) {
     CollectReadKeys(spec, ctx.args, &keys);
     std::lock_guard lock(mu_);
+    if (command_depth > 0) SettlePendingLocked(&settled_);
     RememberLocked(c.id, keys, /*pin=*/true);
   }
   // A script's commands write on behalf of the client that ran the script (NOLOOP).
@@ -262,8 +263,9 @@ void Tracking::RememberLocked(uint64_t client, std::span<const std::string_view>
 
 // ---- invalidation ------------------------------------------------------------------------
 
-void Tracking::Invalidate(ServerState& server, uint64_t lsn) {
-  if (pending_keys.empty() && !pending_flush) return;
+thread_local std::vector<Tracking::Message> Tracking::settled_;
+
+void Tracking::SettlePendingLocked(std::vector<Message>* out) {
   std::vector<Change> changes;
   changes.reserve(pending_keys.size());
   for (size_t i = 0; i < pending_keys.size(); ++i) {
@@ -271,19 +273,26 @@ void Tracking::Invalidate(ServerState& server, uint64_t lsn) {
   }
   pending_keys.clear();
   pending_writers.clear();
-  bool flush = std::exchange(pending_flush, false);
+  if (clients_on_.load(std::memory_order_relaxed) == 0) {
+    pending_flush = false;
+    return;
+  }
+  if (std::exchange(pending_flush, false)) FlushLocked(out);
+  for (const Change& change : changes) InvalidateKeyLocked(change, out);
+  if (!prefixes_.empty()) BroadcastLocked(changes, out);
+}
+
+void Tracking::Invalidate(ServerState& server, uint64_t lsn) {
+  if (pending_keys.empty() && !pending_flush && settled_.empty()) return;
   // The changes were logged before their shard locks were released, so the log's last LSN
   // covers them all — including changes made by blocked clients served after the command,
   // whose LSNs the command itself did not observe.
   store::GroupCommit* wal = server.wal.load(std::memory_order_acquire);
   if (wal != nullptr) lsn = std::max(lsn, wal->last_lsn());
-  std::vector<Message> messages;
+  std::vector<Message> messages = std::exchange(settled_, {});
   {
     std::lock_guard lock(mu_);
-    if (clients_on_.load(std::memory_order_relaxed) == 0) return;
-    if (flush) FlushLocked(&messages);
-    for (const Change& change : changes) InvalidateKeyLocked(change, &messages);
-    if (!prefixes_.empty()) BroadcastLocked(changes, &messages);
+    SettlePendingLocked(&messages);
   }
   Send(server, messages, lsn);
 }

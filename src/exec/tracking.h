@@ -22,7 +22,9 @@
 // payload is the key array; otherwise nothing is sent. A missing REDIRECT target marks the
 // client broken_redirect and sends it (if RESP3) `>2 tracking-redir-broken <id>`. A client's
 // own invalidations reach it after the reply of the command that caused them, as in Redis
-// 7.0.15 (the mailbox is drained between replies).
+// 7.0.15 (the mailbox is drained between replies). Inside EXEC or a script, a read settles
+// the changes queued before it first, so a write that came earlier in the same transaction
+// does not invalidate the key the read then tracks (Redis runs them one after the other).
 //
 // Concurrency: one mutex guards the table, the clients' copies of their options and the
 // prefixes. Changes are reported by the store under shard locks (Store::set_changed_hook);
@@ -154,9 +156,15 @@ class Tracking {
   void BroadcastLocked(const std::vector<Change>& changes, std::vector<Message>* out);
   void FlushLocked(std::vector<Message>* out);
   void EvictLocked(std::vector<Message>* out);
+  // Turns the calling thread's queued changes into messages (into *out). mu_ held.
+  void SettlePendingLocked(std::vector<Message>* out);
   void ClearTableLocked();
   // Posts messages (no lock of ours held) and marks clients whose redirect target is gone.
   void Send(ServerState& server, const std::vector<Message>& messages, uint64_t lsn);
+
+  // Messages settled early on this thread (a read inside EXEC or a script, after the
+  // transaction's own writes), sent with the rest by the next Invalidate.
+  static thread_local std::vector<Message> settled_;
 
   store::Store* store_ = nullptr;
   std::atomic<int64_t> clients_on_{0};

@@ -135,6 +135,16 @@ class TestTracking(ServerTestCase):
         self.assertEqual(replies, [b"OK", b"QUEUED", b"QUEUED", [2, b"2"]])
         self.assertPush(conn.read_reply(), [b"a"])
 
+    def test_a_read_inside_exec_after_a_write_of_the_key_there_is_not_invalidated_by_it(self):
+        conn = self.resp3_conn("ON")
+        conn.send(encode_command("MULTI") + encode_command("SET", "k", "1") +
+                  encode_command("GET", "k") + encode_command("EXEC"))
+        self.assertEqual([r.to_py() for r in conn.read_replies(4)],
+                         [b"OK", b"QUEUED", b"QUEUED", [b"OK", b"1"]])
+        self.assertEqual(conn.command("PING").to_py(), b"PONG")  # no push in between
+        self.r.set("k", "2")
+        self.assertPush(conn.read_reply(), [b"k"])
+
     def test_a_resp2_redirect_target_gets_a_message_on_redis_invalidate(self):
         target = self.raw_conn()
         target_id = target.command("CLIENT", "ID").to_py()
