@@ -514,6 +514,7 @@ void CmdObjectHelp(CommandContext& ctx) {
 }  // namespace
 
 void CmdDebugObject(CommandContext& ctx) {
+  store::Store::ReplayScope stored_as_is;  // like Redis, a key past its TTL is shown, not expired
   std::string line;
   bool found = ctx.server.store.Access(ctx.db(), ctx.args[2], [&](KeyHandle& h) {
     Entry* e = h.Peek();

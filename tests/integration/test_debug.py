@@ -386,6 +386,7 @@ class TestSwitches(DebugTestCase):
         key = _mix(_mix(_mix(bytes(20), b"gone"), struct.pack(">I", 0)), b"v")
         whole = _xor(_mix(bytes(20), struct.pack(">I", 0)), _xor(key, b"!!expire!!"))
         self.assertEqual(text(self.debug("DIGEST")), whole.hex())
+        self.assertTrue(text(self.debug("OBJECT", "gone")).startswith("Value at:"))
         self.assertEqual(self.r.dbsize(), 1)  # reading it did not expire it
 
     def test_pause_cron_stops_the_expiry_cycle(self):
