@@ -853,7 +853,7 @@ uint64_t Store::Scan(int db, uint64_t cursor, size_t count,
     uint64_t mask = t.mask();
     do {
       for (Entry* e = t.bucket(bucket & mask); e != nullptr; e = e->next) {
-        if (replaying || !IsExpired(*e, now)) visit(*e);
+        if (!IsExpired(*e, now)) visit(*e);
       }
       bucket = detail::NextScanCursor(bucket, mask);
       ++visited;

@@ -10,25 +10,6 @@
 #include "store/rdb/rdb_keyspace.h"
 
 namespace cairn::server {
-namespace {
-
-// An RDB held in memory, read back once.
-class StringSource final : public rdb::RdbSource {
- public:
-  explicit StringSource(const std::string& bytes) : bytes_(bytes) {}
-  Result<size_t> Read(size_t max, std::string* out) override {
-    size_t n = std::min(max, bytes_.size() - pos_);
-    out->append(bytes_, pos_, n);
-    pos_ += n;
-    return n;
-  }
-
- private:
-  const std::string& bytes_;
-  size_t pos_ = 0;
-};
-
-}  // namespace
 
 Result<std::unique_ptr<ServerState>> CopyDataset(ServerState& live) {
   Config config = live.config.Snapshot();
@@ -47,7 +28,7 @@ Result<std::unique_ptr<ServerState>> CopyDataset(ServerState& live) {
     });
   });
   if (!saved.ok()) return saved.status();
-  StringSource source(bytes);
+  rdb::StringSource source(bytes);
   rdb::RdbLoadOptions options;
   options.now_ms = live.store.NowMs();
   Result<rdb::RdbLoadInfo> loaded = rdb::LoadRdb(copy->store, source, options);

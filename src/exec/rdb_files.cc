@@ -42,7 +42,7 @@ Result<rdb::RdbSaveInfo> WriteRdbFile(ServerState& state, const std::string& pat
   // A name of its own: a SAVE and an RDB-only SYNC may write at once.
   static std::atomic<uint64_t> next_tmp{0};
   std::string tmp = path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(next_tmp++);
-  ::unlink(tmp.c_str());
+  ::unlink(tmp.c_str());  // a leftover of a crashed process that had our pid: start empty
   Result<std::unique_ptr<store::LogFile>> file = store::OpenPosixLogFile(tmp);
   if (!file.ok()) return Status::IoError(file.status().sys_errno(), "creating " + tmp);
   store::LogFile& out = **file;

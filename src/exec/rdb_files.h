@@ -3,7 +3,8 @@
 // data moves in from Redis). The format lives in store/rdb/; this file adds the file system,
 // the AUX fields and the function libraries.
 //
-// Thread-safety: WriteRdbFile runs on any one thread beside commands; ImportRdbFile runs
+// Thread-safety: WriteRdbFile runs on any thread beside commands (several at once write
+// under temporary names of their own); ImportRdbFile runs
 // during startup, before commands are served (or on a replica, replacing its data).
 #pragma once
 
@@ -32,8 +33,8 @@ Result<T> RetryWhileBusy(Fn save) {
   }
 }
 
-// Saves the keyspace and function libraries to path: written to path.tmp, fsync'ed, renamed
-// over path, directory fsync'ed, so path is always a complete file. kBusy while another
+// Saves the keyspace and function libraries to path: written to path.tmp.<pid>.<n>, fsync'ed,
+// renamed over path, directory fsync'ed, so path is always a complete file. kBusy while another
 // snapshot runs; a failure's message names the step and the OS's reason.
 Result<rdb::RdbSaveInfo> WriteRdbFile(ServerState& state, const std::string& path);
 

@@ -240,6 +240,7 @@ void Tracking::RememberScriptKeys(ServerState& server, ClientState& caller, std:
   std::vector<Message> evicted;
   {
     std::lock_guard lock(mu_);
+    SettlePendingLocked(&settled_);  // the script's own earlier writes come first
     RememberLocked(caller.id, keys, /*pin=*/false);
     EvictLocked(&evicted);
   }
@@ -264,12 +265,12 @@ void Tracking::RememberLocked(uint64_t client, std::span<const std::string_view>
 // ---- invalidation ------------------------------------------------------------------------
 
 thread_local std::vector<Tracking::Message> Tracking::settled_;
+thread_local std::vector<Tracking::Change> Tracking::settled_changes_;
 
 void Tracking::SettlePendingLocked(std::vector<Message>* out) {
-  std::vector<Change> changes;
-  changes.reserve(pending_keys.size());
+  size_t first = settled_changes_.size();
   for (size_t i = 0; i < pending_keys.size(); ++i) {
-    changes.push_back(Change{std::move(pending_keys[i]), pending_writers[i]});
+    settled_changes_.push_back(Change{std::move(pending_keys[i]), pending_writers[i]});
   }
   pending_keys.clear();
   pending_writers.clear();
@@ -278,12 +279,15 @@ void Tracking::SettlePendingLocked(std::vector<Message>* out) {
     return;
   }
   if (std::exchange(pending_flush, false)) FlushLocked(out);
-  for (const Change& change : changes) InvalidateKeyLocked(change, out);
-  if (!prefixes_.empty()) BroadcastLocked(changes, out);
+  for (size_t i = first; i < settled_changes_.size(); ++i) {
+    InvalidateKeyLocked(settled_changes_[i], out);
+  }
 }
 
 void Tracking::Invalidate(ServerState& server, uint64_t lsn) {
-  if (pending_keys.empty() && !pending_flush && settled_.empty()) return;
+  if (pending_keys.empty() && !pending_flush && settled_.empty() && settled_changes_.empty()) {
+    return;
+  }
   // The changes were logged before their shard locks were released, so the log's last LSN
   // covers them all — including changes made by blocked clients served after the command,
   // whose LSNs the command itself did not observe.
@@ -293,7 +297,12 @@ void Tracking::Invalidate(ServerState& server, uint64_t lsn) {
   {
     std::lock_guard lock(mu_);
     SettlePendingLocked(&messages);
+    // BCAST: one message per prefix for the whole command, settled early or not.
+    if (!prefixes_.empty() && clients_on_.load(std::memory_order_relaxed) != 0) {
+      BroadcastLocked(settled_changes_, &messages);
+    }
   }
+  settled_changes_.clear();
   Send(server, messages, lsn);
 }
 

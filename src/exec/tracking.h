@@ -156,15 +156,18 @@ class Tracking {
   void BroadcastLocked(const std::vector<Change>& changes, std::vector<Message>* out);
   void FlushLocked(std::vector<Message>* out);
   void EvictLocked(std::vector<Message>* out);
-  // Turns the calling thread's queued changes into messages (into *out). mu_ held.
+  // Turns the calling thread's queued changes into default-mode messages (into *out) and
+  // keeps them in settled_changes_ for BCAST. mu_ held.
   void SettlePendingLocked(std::vector<Message>* out);
   void ClearTableLocked();
   // Posts messages (no lock of ours held) and marks clients whose redirect target is gone.
   void Send(ServerState& server, const std::vector<Message>& messages, uint64_t lsn);
 
   // Messages settled early on this thread (a read inside EXEC or a script, after the
-  // transaction's own writes), sent with the rest by the next Invalidate.
+  // transaction's own writes), sent with the rest by the next Invalidate; and the changes
+  // they came from, which BCAST clients hear of once, in that Invalidate.
   static thread_local std::vector<Message> settled_;
+  static thread_local std::vector<Change> settled_changes_;
 
   store::Store* store_ = nullptr;
   std::atomic<int64_t> clients_on_{0};

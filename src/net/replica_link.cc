@@ -47,7 +47,6 @@ bool ParseInt(std::string_view text, int64_t* out) {
   return ec == std::errc() && end == text.data() + text.size() && !text.empty();
 }
 
-// Checks an RDB file end to end (structure, every value, the CRC) without keeping anything.
 // One connection to the primary, from connect to whatever ends it.
 class Session {
  public:

@@ -12,6 +12,7 @@
 // Thread-safety: one thread at a time; the source and visitor are called on that thread.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -42,6 +43,22 @@ class FdSource final : public RdbSource {
 
  private:
   int fd_;
+};
+
+// Reads bytes held in memory (a DUMP-sized image, an RDB built in memory). bytes must outlive
+// the source.
+class StringSource final : public RdbSource {
+ public:
+  explicit StringSource(std::string_view bytes) : rest_(bytes) {}
+  Result<size_t> Read(size_t max, std::string* out) override {
+    size_t n = std::min(max, rest_.size());
+    out->append(rest_.substr(0, n));
+    rest_.remove_prefix(n);
+    return n;
+  }
+
+ private:
+  std::string_view rest_;
 };
 
 // One key as the file holds it.

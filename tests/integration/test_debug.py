@@ -24,8 +24,8 @@ import unittest
 import redis
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (DurableServer, ServerTestCase, main, skip_on_reference,  # noqa: E402
-                     wait_until)
+from harness import (DurableServer, ServerProcess, ServerTestCase, main,  # noqa: E402
+                     skip_on_reference, wait_until)
 
 DEBUG_ARGS = ["--enable-debug-command", "yes"]
 ZEROS = "0" * 40
@@ -265,6 +265,25 @@ class TestReload(DebugTestCase):
         os.unlink(dump)
         self.assertIn("No such file", self.error("DEBUG", "RELOAD", "NOSAVE"))
         self.assertEqual(self.debug("DIGEST"), before)
+
+    @skip_on_reference("Redis empties the data first, then stops on the database")
+    def test_a_file_with_a_database_the_server_lacks_changes_nothing(self):
+        other = ServerProcess(DEBUG_ARGS + ["--databases", "32"])
+        other.start()
+        try:
+            redis.Redis(port=other.port, db=20).set("far", "away")
+            redis.Redis(port=other.port).save()
+            theirs = os.path.join(other.dir, "dump.rdb")
+            shutil.copy(theirs, os.path.join(self.server.dir, "dump.rdb"))
+        finally:
+            other.stop()
+        self.r.set("mine", "1")
+        self.r.function_load("#!lua name=keep\nredis.register_function('k', function() return 1 end)")
+        before = self.debug("DIGEST")
+        self.assertIn("beyond the 16 configured", self.error("DEBUG", "RELOAD", "NOSAVE"))
+        self.assertEqual(self.debug("DIGEST"), before)
+        self.assertEqual(self.r.fcall("k", 0), 1)
+        self.r.function_flush()
 
     def test_unknown_option(self):
         self.assertEqual(self.error("DEBUG", "RELOAD", "FAST"),

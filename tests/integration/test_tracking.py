@@ -145,6 +145,24 @@ class TestTracking(ServerTestCase):
         self.r.set("k", "2")
         self.assertPush(conn.read_reply(), [b"k"])
 
+    def test_a_read_in_a_script_after_its_own_write_of_the_key_is_not_invalidated_by_it(self):
+        conn = self.resp3_conn("ON")
+        script = "redis.call('set', KEYS[1], '1') return redis.call('get', KEYS[1])"
+        self.assertEqual(conn.command("EVAL", script, "1", "k").to_py(), b"1")
+        self.assertEqual(conn.command("PING").to_py(), b"PONG")  # no push in between
+        self.r.set("k", "2")
+        self.assertPush(conn.read_reply(), [b"k"])
+
+    def test_bcast_hears_of_a_transactions_keys_in_one_message(self):
+        watcher = self.resp3_conn("ON", "BCAST")
+        writer = self.resp3_conn("ON")
+        writer.send(encode_command("MULTI") + encode_command("SET", "x", "1") +
+                    encode_command("GET", "x") + encode_command("SET", "y", "2") +
+                    encode_command("EXEC"))
+        writer.read_replies(5)
+        self.assertPush(watcher.read_reply(), [b"x", b"y"])
+        self.assertEqual(watcher.command("PING").to_py(), b"PONG")
+
     def test_a_resp2_redirect_target_gets_a_message_on_redis_invalidate(self):
         target = self.raw_conn()
         target_id = target.command("CLIENT", "ID").to_py()

@@ -4,9 +4,10 @@ fails when a unit passes fewer tests than recorded in tests/suite/expected.txt.
 The suite lives outside the repository (../shared/redis-tests beside the repo root, or
 $CAIRN_REDIS_TESTS); when it is absent the guard says "skipped" and succeeds, so the project
 builds and tests without it. Each unit gets a fresh server (units change config and leave data
-behind) started by the integration harness: a free port, --save "", --dir <tmpdir>. The suite
-runs with its own runner's flags (durable mode), its needs:debug tests included. A unit that passes more than recorded only prints a hint:
-raise its line in expected.txt in the same change, so compatibility only ratchets up.
+behind) started by the integration harness: a free port, --save "", --dir <tmpdir>. The
+suite runs with its own runner's flags (durable mode), needs:debug tests included. A unit
+that passes more than recorded only prints a hint: raise its line in expected.txt in the
+same change, so compatibility only ratchets up.
 
     /usr/bin/python3 tests/suite/run_guard.py --server build/asan/src/cairn-server
     /usr/bin/python3 tests/suite/run_guard.py --server build/rel/src/cairn-server unit/type/incr
@@ -38,8 +39,8 @@ KILL_GRACE_S = 5
 PASSED_LINE = re.compile(r"^\[.*ok.*\]:", re.M)
 FAILED_LINE = re.compile(r"^\[.*(err|exception).*\]:")
 # The flags of the suite's own runner (../shared/redis-tests/run), except that tests tagged
-# needs:debug run too: Redis's external mode leaves them out for servers without DEBUG, and
-# cairn has it (DEBUG RELOAD, DIGEST, SET-ACTIVE-EXPIRE... behind enable-debug-command).
+# needs:debug run too (Redis's external mode leaves them out for servers without DEBUG; cairn
+# has it) and, with them, the digest checks (no --ignore-digest: DEBUG DIGEST gives Redis's).
 SUITE_FLAGS = ["--tags", "-needs:repl", "--singledb", "--ignore-encoding", "--clients", "1",
                "--timeout", "60", "--durable"]
 # Units whose needs:debug tests stay out: type/stream's start a server block with
