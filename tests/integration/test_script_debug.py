@@ -62,9 +62,9 @@ class DebugSession(object):
     def first(self):
         return text(self.conn.read_reply())
 
-    def cmd(self, *args):
+    def cmd(self, *args, timeout=5.0):
         self.conn.send_command(*args)
-        return text(self.conn.read_reply())
+        return text(self.conn.read_reply(timeout))
 
     def final(self):
         """The EVAL's own reply, after <endsession>; the server then closes."""
@@ -317,7 +317,8 @@ class TestDebugger(ServerTestCase):
         self.assertLess(len(logs[0]), 400)
         s = DebugSession(self.port, "SYNC", script="return 1", keys=())
         s.first()
-        self.assertEqual(s.cmd("e", "while true do end"),
+        # It runs for busy-reply-threshold (5 s): wait well past that.
+        self.assertEqual(s.cmd("e", "while true do end", timeout=30),
                          ["<error> eval stopped: it ran past busy-reply-threshold"])
         self.assertEqual(s.cmd("e", "1+1"), ["<retval> 2"])
         self.assertEqual(s.cmd("c"), ["<endsession>"])
