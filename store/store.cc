@@ -839,7 +839,8 @@ thread_local std::mt19937_64 rng{std::random_device{}()};
 }  // namespace
 
 uint64_t Store::Scan(int db, uint64_t cursor, size_t count,
-                     const std::function<void(const Entry&)>& visit) {
+                     const std::function<void(const Entry&)>& visit,
+                     const std::function<void(const Entry&)>& met_expired) {
   ObserveAll();
   size_t shard = cursor & (kShards - 1);
   uint64_t bucket = cursor >> kShardBits;
@@ -853,7 +854,11 @@ uint64_t Store::Scan(int db, uint64_t cursor, size_t count,
     uint64_t mask = t.mask();
     do {
       for (Entry* e = t.bucket(bucket & mask); e != nullptr; e = e->next) {
-        if (!IsExpired(*e, now)) visit(*e);
+        if (!IsExpired(*e, now)) {
+          visit(*e);
+        } else if (met_expired && !replaying) {
+          met_expired(*e);
+        }
       }
       bucket = detail::NextScanCursor(bucket, mask);
       ++visited;
@@ -862,6 +867,10 @@ uint64_t Store::Scan(int db, uint64_t cursor, size_t count,
     if (visited >= count && shard + 1 < kShards) return shard + 1;
   }
   return 0;
+}
+
+void Store::ExpireIfDue(int db, std::string_view key) {
+  Access(db, key, [](KeyHandle& h) { h.Peek(); });
 }
 
 void Store::ForEach(int db, const std::function<void(const Entry&)>& visit) {
@@ -884,10 +893,11 @@ namespace {
 // table's load (at most 1) a longer chain is rare; its entries are picked a little less often.
 constexpr size_t kSampledChain = 4;
 
-// A random live entry of a non-empty table, or nullptr if random probes found none. Rejection
+// A random live entry (with any, a random entry, live or past its deadline) of a non-empty
+// table, or nullptr if random probes found none. Rejection
 // sampling: a random bucket and a random position below kSampledChain, retried until the
 // position holds an entry, so entries of short and long chains are equally likely.
-const Entry* ProbeRandom(detail::Table& t, int64_t now) {
+const Entry* ProbeRandom(detail::Table& t, int64_t now, bool any) {
   // Enough tries to find an entry at any load the table keeps while it holds keys; a table
   // left nearly empty by deletes (it does not shrink) ends in the scan below.
   size_t attempts = std::clamp<size_t>(4 * kSampledChain * (t.mask() + 1) / t.size(), 64, 4096);
@@ -899,13 +909,13 @@ const Entry* ProbeRandom(detail::Table& t, int64_t now) {
     if (at >= chain) continue;
     Entry* e = t.bucket(b);
     for (; at > 0; --at) e = e->next;
-    if (!IsExpired(*e, now)) return e;
+    if (any || !IsExpired(*e, now)) return e;
   }
   // From a random bucket, so a sparse table does not always give its first key.
   size_t start = rng() & t.mask();
   for (size_t n = 0; n < t.bucket_count(); ++n) {
     for (Entry* e = t.bucket((start + n) & t.mask()); e != nullptr; e = e->next) {
-      if (!IsExpired(*e, now)) return e;
+      if (any || !IsExpired(*e, now)) return e;
     }
   }
   return nullptr;
@@ -913,9 +923,10 @@ const Entry* ProbeRandom(detail::Table& t, int64_t now) {
 
 }  // namespace
 
-bool Store::RandomKey(int db, std::string* key) {
+bool Store::RandomKey(int db, std::string* key, bool* expired) {
   ObserveAll();
   int64_t now = NowMs();
+  bool any = expired != nullptr && !replaying;  // keys past their deadline may be picked
   // A shard chosen in proportion to its keys, so every key is equally likely (the first
   // non-empty shard after a random one would favour keys behind runs of empty shards: with
   // few keys, some would come up far more often than others).
@@ -933,8 +944,9 @@ bool Store::RandomKey(int db, std::string* key) {
     ShardGuard lock(this, chosen);
     detail::Table& t = shards_[chosen].tables[db];
     if (t.size() != 0) {
-      if (const Entry* e = ProbeRandom(t, now)) {
+      if (const Entry* e = ProbeRandom(t, now, any)) {
         key->assign(e->key());
+        if (any) *expired = IsExpired(*e, now);
         return true;
       }
     }
@@ -946,8 +958,9 @@ bool Store::RandomKey(int db, std::string* key) {
     ShardGuard lock(this, (start + n) % kShards);
     detail::Table& t = s.tables[db];
     if (t.size() == 0) continue;
-    if (const Entry* e = ProbeRandom(t, now)) {
+    if (const Entry* e = ProbeRandom(t, now, any)) {
       key->assign(e->key());
+      if (any) *expired = IsExpired(*e, now);
       return true;
     }
   }

@@ -324,14 +324,25 @@ class Store {
   // iteration is visited at least once, even if tables grow between calls. A db of at most
   // `count` keys is visited to the end in one call (returning 0), as Redis's single small
   // table is: the keys spread over many shards would otherwise take many calls.
+  // Keys past their deadline that are still stored go to met_expired instead (if given;
+  // never under a ReplayScope): SCAN hands those its pattern
+  // matches to ExpireIfDue, as Redis's SCAN deletes the expired keys it meets.
   uint64_t Scan(int db, uint64_t cursor, size_t count,
-                const std::function<void(const Entry&)>& visit);
+                const std::function<void(const Entry&)>& visit,
+                const std::function<void(const Entry&)>& met_expired = nullptr);
+  // Deletes key if it is past its deadline, exactly as a lookup would (logged, sent to
+  // replicas as a DEL, an "expired" event; not under a ReplayScope or while expiry is
+  // paused). Takes the key's shard lock: never call with a shard lock held outside a
+  // transaction.
+  void ExpireIfDue(int db, std::string_view key);
   // Visits every live key of db, shard by shard (KEYS); under a ReplayScope, keys past their
   // deadline that are still stored too (DEBUG DIGEST reads them, as Redis does).
   void ForEach(int db, const std::function<void(const Entry&)>& visit);
   // A random live key of db, every key as likely as any other, or false when db is empty.
   // Counts each shard's keys first (locking the shards one at a time), then picks in one.
-  bool RandomKey(int db, std::string* key);
+  // With expired given, a key past its deadline that is still stored may be picked too, and
+  // *expired says so (RANDOMKEY deletes it with ExpireIfDue and picks again, as Redis does).
+  bool RandomKey(int db, std::string* key, bool* expired = nullptr);
 
   // Deletes expired keys for at most budget_us microseconds; returns how many. The keys
   // leave the keyspace under their shard's lock and their values are freed on this thread

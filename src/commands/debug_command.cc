@@ -2,7 +2,7 @@
 // libraries' own tests and operators use, where they mean something in cairn:
 //
 //   OBJECT, SLEEP, DIGEST, DIGEST-VALUE (debug_digest.h: the same digits as redis-server),
-//   POPULATE, RELOAD, PROTOCOL, ERROR, LOG, SET-ACTIVE-EXPIRE, PAUSE-CRON,
+//   POPULATE, RELOAD, LOADAOF, PROTOCOL, ERROR, LOG, SET-ACTIVE-EXPIRE, PAUSE-CRON,
 //   SET-SKIP-CHECKSUM-VALIDATION, SET-DISABLE-DENY-SCRIPTS, QUICKLIST-PACKED-THRESHOLD,
 //   STRINGMATCH-TEST, SEGFAULT, PANIC, ASSERT, HELP.
 //
@@ -10,10 +10,11 @@
 // replicas; Redis neither logs nor propagates them), and its value size stops at
 // proto-max-bulk-len. RELOAD saves `dbfilename` and loads it
 // back with every shard held, as one logged change (Redis blocks its one thread for it).
-// QUICKLIST-PACKED-THRESHOLD is checked and accepted but changes nothing: cairn's lists have
-// no "plain" nodes for large elements. The rest of Redis's subcommands (LOADAOF, RESTART,
-// the cluster and AOF ones, the allocator and reply-buffer internals) answer with the
-// unknown-subcommand error. DEBUG itself obeys enable-debug-command (dispatch.cc).
+// LOADAOF rebuilds the data from the snapshot and the WAL (it needs the WAL on), and replaces
+// it as RELOAD does. QUICKLIST-PACKED-THRESHOLD is checked and accepted but changes nothing:
+// cairn's lists have no "plain" nodes for large elements. The rest of Redis's subcommands
+// (RESTART, the cluster and AOF ones, the allocator and reply-buffer internals) answer with
+// the unknown-subcommand error. DEBUG itself obeys enable-debug-command (dispatch.cc).
 #include <fcntl.h>
 #include <signal.h>
 #include <time.h>
@@ -21,8 +22,10 @@
 #include <algorithm>
 #include <cstdlib>
 #include <map>
+#include <memory>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "resp/number.h"
@@ -35,8 +38,10 @@
 #include "src/commands/script_family.h"
 #include "src/commands/server_family.h"
 #include "src/exec/command_table.h"
+#include "src/exec/durability.h"
 #include "src/exec/errors.h"
 #include "src/exec/functions.h"
+#include "src/exec/persistence.h"
 #include "src/exec/rdb_files.h"
 #include "src/exec/reply.h"
 #include "src/exec/server_state.h"
@@ -51,6 +56,8 @@ namespace {
 constexpr double kMaxDebugSleepSeconds = 1e9;
 // POPULATE builds each key as Redis does, in a 128-byte buffer: a longer prefix is cut.
 constexpr size_t kPopulateKeyMax = 127;
+// LOADAOF's tries at finding the log written through its last record with every shard held.
+constexpr int kLoadAofAttempts = 50;
 
 using store::KeyHandle;
 
@@ -253,6 +260,23 @@ void Install(ServerState& server, ImageReader& contents, const std::vector<std::
   scripting::RestoreFunctionLibraries(server);
 }
 
+// Loads contents (every shard held): with flush in place of the data and libraries, else
+// beside them, refused when one is present unless merge. One logged change, each library
+// logged by itself just before it.
+Status Replace(ServerState& server, ImageReader& contents, bool flush, bool merge) {
+  std::vector<std::string> names;
+  if (Status st = LibraryNames(server, contents, flush || merge, &names); !st.ok()) return st;
+  if (!flush && !merge) {
+    if (Status st = FindConflict(server.store, contents); !st.ok()) return st;
+  }
+  if (flush) {
+    server.store.FlushAll();
+    DeleteAllLibraries(server);
+  }
+  Install(server, contents, names);
+  return Status::Ok();
+}
+
 // RELOAD's work with every shard held. Nothing changes until the file is decoded whole and
 // found loadable.
 Status Reload(ServerState& server, const std::string& path, bool save, bool flush, bool merge) {
@@ -267,17 +291,7 @@ Status Reload(ServerState& server, const std::string& path, bool save, bool flus
     return st;
   }
   image = std::string();
-  std::vector<std::string> names;
-  if (Status st = LibraryNames(server, contents, flush || merge, &names); !st.ok()) return st;
-  if (!flush && !merge) {
-    if (Status st = FindConflict(server.store, contents); !st.ok()) return st;
-  }
-  if (flush) {
-    server.store.FlushAll();
-    DeleteAllLibraries(server);
-  }
-  Install(server, contents, names);
-  return Status::Ok();
+  return Replace(server, contents, flush, merge);
 }
 
 // RELOAD [MERGE] [NOFLUSH] [NOSAVE]: with every shard held, write dbfilename (unless NOSAVE),
@@ -319,6 +333,84 @@ void DebugReload(CommandContext& ctx) {
 }
 
 // PROTOCOL <type>: one sample reply of each RESP type, as Redis gives them.
+// What the snapshot and the log hold through `through`, rebuilt in a private store, as an
+// RDB image. Runs on a thread of its own: the caller's holds the live store's shards as a
+// transaction, and the store's per-thread transaction state must not meet the private one.
+Status RebuildFromLog(const ServerState& server, uint64_t through, std::string* image) {
+  Status result;
+  std::thread apart([&] {
+    Config config = server.config.Snapshot();
+    config.maxmemory = 0;  // the rebuilt keys must not be evicted because the live ones use memory
+    auto rebuilt = std::make_unique<ServerState>(config);  // large: not on the thread's stack
+    // main() has made `dir` the working directory, where the log and the snapshot are.
+    if (result = LoadLogThrough(*rebuilt, ".", through); !result.ok()) return;
+    rdb::RdbSaveOptions options;
+    options.function_meta_prefix = std::string(kFunctionMetaPrefix);
+    Result<rdb::RdbSaveInfo> saved = rdb::SaveRdb(rebuilt->store, options, [&](std::string_view b) {
+      image->append(b);
+      return Status::Ok();
+    });
+    if (!saved.ok()) result = saved.status();
+  });
+  apart.join();
+  return result;
+}
+
+// LOADAOF's work with every shard held, the log written through `through`: what the snapshot
+// and the log hold is rebuilt apart, then replaces the data. Nothing changes on an error.
+Status LoadLog(ServerState& server, uint64_t through) {
+  std::string image;
+  if (Status st = RebuildFromLog(server, through, &image); !st.ok()) return st;
+  ImageReader contents;
+  if (Status st = ReadImage("", image, server.store.databases(), &contents); !st.ok()) return st;
+  image = std::string();
+  return Replace(server, contents, /*flush=*/true, /*merge=*/false);
+}
+
+// Syncs the log, then runs LoadLog with every shard held once every record appended is
+// written. A record appended between the sync and the lock may wait in a batch that a thread
+// blocked on those locks would commit: the locks are let go and the sync is tried again.
+Status LoadLogWhenWritten(ServerState& server, store::GroupCommit& wal) {
+  for (int attempt = 0; attempt < kLoadAofAttempts; ++attempt) {
+    (void)wal.CommitInline();  // this thread's own records, pipelined before LOADAOF
+    if (Status st = wal.SyncThrough(wal.last_lsn()); !st.ok()) return st;
+    bool written = false;
+    Status result;
+    server.store.Atomically({}, /*all_shards=*/true, [&] {
+      uint64_t through = wal.last_lsn();
+      if (wal.durable_lsn() < through) return;
+      written = true;
+      result = LoadLog(server, through);
+    });
+    if (written) return result;
+  }
+  return Status(Code::kBusy, "writes kept coming while the log was synced; try again");
+}
+
+// LOADAOF: empties the data and loads it back from the snapshot and the WAL, as a restart
+// would; a check that the log holds what clients see. Unlike Redis, which loads whatever AOF
+// files are on disk, it needs the WAL on, and a damaged or short log is refused with nothing
+// changed (Redis exits). The load is one logged change like RELOAD's; a snapshot waits for it.
+void DebugLoadAof(CommandContext& ctx) {
+  ServerState& server = ctx.server;
+  store::GroupCommit* wal = server.wal.load(std::memory_order_acquire);
+  Persistence* persistence = server.persistence.load(std::memory_order_acquire);
+  if (wal == nullptr || persistence == nullptr) return ctx.reply.WriteError(errors::kDebugNoWal);
+  // Inside MULTI/EXEC this client holds shards, and its writes are not in the log yet.
+  if (store::Store::InTransaction()) return ctx.reply.WriteError(errors::kDebugLoadAofInExec);
+  if (RefusedAfterWalFailure(ctx)) return;
+  Status result = persistence->WhileNoSnapshot([&] { return LoadLogWhenWritten(server, *wal); });
+  if (!result.ok()) {
+    std::string_view why = result.message();
+    Log(LogLevel::kWarning, "DEBUG LOADAOF failed: %.*s", static_cast<int>(why.size()),
+        why.data());
+    return ctx.reply.WriteError(std::string(errors::kDebugLoadAofFailed) + ": " +
+                                std::string(why));
+  }
+  Log(LogLevel::kWarning, "Append Only File loaded by DEBUG LOADAOF");
+  ctx.reply.WriteOk();
+}
+
 void DebugProtocol(CommandContext& ctx) {
   resp::Writer& w = ctx.reply;
   std::string_view name = ctx.args[2];
@@ -413,6 +505,8 @@ void DebugHelp(CommandContext& ctx) {
              "    Output a hex signature of the values of all the specified keys.",
              "ERROR <string>",
              "    Return a Redis protocol error with <string> as message.",
+             "LOADAOF",
+             "    Flush the AOF buffers on disk and reload the AOF in memory.",
              "LOG <message>",
              "    Write <message> to the server log.",
              "OBJECT <key>",
@@ -483,6 +577,7 @@ constexpr Subcommand kSubcommands[] = {
     {"digest-value", 2, kAnyArgs, DebugDigestValue},
     {"populate", 3, 5, DebugPopulate},
     {"reload", 2, kAnyArgs, DebugReload},
+    {"loadaof", 2, 2, DebugLoadAof},
     {"protocol", 3, 3, DebugProtocol},
     {"error", 3, 3, DebugError},
     {"log", 3, 3, DebugLog},

@@ -36,6 +36,9 @@ using store::ValueType;
 // Error texts not (yet) in errors.h.
 constexpr std::string_view kGtAndLt = "ERR GT and LT options at the same time are not compatible";
 constexpr std::string_view kInvalidCursor = "ERR invalid cursor";
+// RANDOMKEY deletes at most this many picks past their deadline per call (a bound on one
+// command's work where Redis has none).
+constexpr int kRandomKeyExpiredDeletes = 100;
 constexpr std::string_view kIntRange =
     "ERR value is out of range, value must between -2147483648 and 2147483647";
 constexpr std::string_view kIdleTimeLfu =
@@ -379,24 +382,45 @@ void CmdKeys(CommandContext& ctx) {
   ReplyKeys(ctx, keys);
 }
 
-// COUNT is how many hash buckets to visit, as in Redis: a hint, not a number of keys.
+// COUNT is how many hash buckets to visit, as in Redis: a hint, not a number of keys. Like
+// Redis, keys past their deadline that match the pattern are deleted on the way (each its
+// own DEL to the log and replicas, even with active expiry off) and not returned.
 void CmdScan(CommandContext& ctx) {
   ScanArgs a;
   if (!ParseScan(ctx, 1, /*allow_type=*/true, &a)) return;
   if (!a.error.empty()) return ctx.reply.WriteError(a.error);
-  std::vector<std::string> keys;
-  uint64_t next = ctx.server.store.Scan(ctx.db(), a.cursor, a.count, [&](const Entry& e) {
-    if (!a.Matches(e.key())) return;
-    if (!a.type.empty() && !EqualsIgnoreCase(a.type, store::TypeName(e.value.type))) return;
-    keys.emplace_back(e.key());
-  });
+  std::vector<std::string> keys, expired;
+  uint64_t next = ctx.server.store.Scan(
+      ctx.db(), a.cursor, a.count,
+      [&](const Entry& e) {
+        if (!a.Matches(e.key())) return;
+        if (!a.type.empty() && !EqualsIgnoreCase(a.type, store::TypeName(e.value.type))) return;
+        keys.emplace_back(e.key());
+      },
+      [&](const Entry& e) {
+        if (a.Matches(e.key())) expired.emplace_back(e.key());
+      });
+  for (const std::string& key : expired) ctx.server.store.ExpireIfDue(ctx.db(), key);
   WriteScanHead(ctx, next);
   ReplyKeys(ctx, keys);
 }
 
+// Like Redis, a pick past its deadline is deleted (a DEL to the log and replicas) and another
+// key is picked. Unlike Redis, which goes on until it finds a live key, at most
+// kRandomKeyExpiredDeletes are deleted per call; then a live key is picked without deleting.
 void CmdRandomKey(CommandContext& ctx) {
+  store::Store& store = ctx.server.store;
   std::string key;
-  if (ctx.server.store.RandomKey(ctx.db(), &key)) {
+  bool found = false;
+  for (int deleted = 0; deleted < kRandomKeyExpiredDeletes; ++deleted) {
+    bool expired = false;
+    found = store.RandomKey(ctx.db(), &key, &expired);
+    if (!found || !expired) break;
+    store.ExpireIfDue(ctx.db(), key);
+    found = false;
+  }
+  if (!found && store.RandomKey(ctx.db(), &key)) found = true;
+  if (found) {
     ctx.reply.WriteBulk(key);
   } else {
     ctx.reply.WriteNull();

@@ -101,6 +101,12 @@ class Progress {
   uint64_t base_ = 0, done_segments_ = 0;
 };
 
+// "WAL record <lsn> in <segment> at offset <offset>", for errors.
+std::string RecordPlace(const store::wal::WalRecord& r) {
+  return "WAL record " + std::to_string(r.lsn) + " in " + std::string(r.segment) +
+         " at offset " + std::to_string(r.offset);
+}
+
 // Loads the snapshot (if any), then replays every WAL record after its cut. Returns the LSN
 // the next record gets, or why startup must stop.
 Result<uint64_t> Replay(ServerState& state, const std::string& dir) {
@@ -128,9 +134,7 @@ Result<uint64_t> Replay(ServerState& state, const std::string& dir) {
       dir, snapshot.lsn,
       [&](const store::wal::WalRecord& r) {
         if (Status applied = store::ApplyEffects(state.store, r.payload); !applied.ok()) {
-          std::string what = "WAL record " + std::to_string(r.lsn) + " in " +
-                             std::string(r.segment) + " at offset " + std::to_string(r.offset) +
-                             ": " + std::string(applied.message());
+          std::string what = RecordPlace(r) + ": " + std::string(applied.message());
           if (!skip_bad) {
             malformed = Status::Corruption(
                 what + " (show it with cairn-check-wal --show " + std::to_string(r.lsn) + " " +
@@ -194,6 +198,52 @@ Result<uint64_t> Replay(ServerState& state, const std::string& dir) {
 }
 
 }  // namespace
+
+Status LoadLogThrough(ServerState& state, const std::string& dir, uint64_t through) {
+  Result<store::SnapshotInfo> loaded = store::LoadSnapshot(state.store, dir);
+  if (!loaded.ok()) return loaded.TakeStatus();
+  uint64_t cut = loaded->lsn;
+  if (cut > through) {
+    return Status::Corruption("the snapshot is cut at LSN " + std::to_string(cut) +
+                              ", after the last record appended (" + std::to_string(through) +
+                              ")");
+  }
+  Status malformed;
+  store::wal::WalReadResult result = store::wal::ReadWal(
+      dir, cut,
+      [&](const store::wal::WalRecord& r) {
+        if (r.lsn > through) return false;  // appended after the caller's point in time
+        if (Status applied = store::ApplyEffects(state.store, r.payload); !applied.ok()) {
+          malformed = Status::Corruption(RecordPlace(r) + ": " + std::string(applied.message()));
+          return false;
+        }
+        return true;
+      },
+      nullptr);
+  if (!malformed.ok()) return malformed;
+  using store::wal::WalReadState;
+  if (result.state == WalReadState::kIoError) {
+    return Status(Code::kIoError, "reading the WAL failed: " + result.segment + ": " +
+                                      result.reason);
+  }
+  if (result.state == WalReadState::kCorrupt) {
+    return Status::Corruption("WAL corruption in " + result.segment + " at offset " +
+                              std::to_string(result.offset) + ": " + result.reason);
+  }
+  if (through > cut && result.first_lsn > cut + 1) {
+    return Status::Corruption("the WAL starts at LSN " + std::to_string(result.first_lsn) +
+                              " but the snapshot ends at " + std::to_string(cut) +
+                              ": records are missing");
+  }
+  // Stopped past `through`, or read to an end (a torn one is a record still being written)
+  // at or after it.
+  if (through > cut && result.state != WalReadState::kStopped && result.last_lsn < through) {
+    return Status::Corruption("the WAL ends at LSN " + std::to_string(result.last_lsn) +
+                              ", before the last record appended (" + std::to_string(through) +
+                              ")");
+  }
+  return Status::Ok();
+}
 
 store::FsyncPolicy FsyncPolicyOf(std::string_view appendfsync) {
   if (appendfsync == "everysec") return store::FsyncPolicy::kEverySec;

@@ -30,6 +30,13 @@ struct DurabilityOptions {
 Result<std::unique_ptr<store::GroupCommit>> StartDurability(ServerState& state,
                                                             const DurabilityOptions& options);
 
+// Rebuilds in state, a private ServerState with an empty store and no journal, what the
+// snapshot and the log in dir hold up to LSN `through` (DEBUG LOADAOF's source). Reads only:
+// the live log may be appended to beyond `through` meanwhile. An error (nothing to trust in
+// state then) when a file is damaged, the log does not reach `through`, or it does not
+// continue the snapshot.
+Status LoadLogThrough(ServerState& state, const std::string& dir, uint64_t through);
+
 // The policy an `appendfsync` value names (always, everysec, no).
 store::FsyncPolicy FsyncPolicyOf(std::string_view appendfsync);
 

@@ -51,6 +51,11 @@ inline constexpr std::string_view kDebugCopyFailed =
 inline constexpr std::string_view kDebugReloadOptions =
     "ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.";
 inline constexpr std::string_view kDebugReloadFailed = "ERR Error trying to load the RDB dump";
+inline constexpr std::string_view kDebugLoadAofFailed = "ERR Error trying to load the AOF";
+inline constexpr std::string_view kDebugNoWal =
+    "ERR DEBUG LOADAOF needs the WAL (appendonly yes): without it there is no log to load";
+inline constexpr std::string_view kDebugLoadAofInExec =
+    "ERR DEBUG LOADAOF is not allowed inside MULTI/EXEC";
 inline constexpr std::string_view kDebugShardsBusy =
     "ERR DEBUG could not lock every key while another client held some; try again";
 inline constexpr std::string_view kDebugPushResp2 = "ERR RESP2 is not supported by this command";

@@ -104,6 +104,17 @@ bool Persistence::StartBackground(bool rdb) {
   return true;
 }
 
+Status Persistence::WhileNoSnapshot(const std::function<Status()>& fn) {
+  for (;;) {
+    Stop();  // a background snapshot, running or ended
+    if (!running_.exchange(true)) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));  // a SAVE on another thread
+  }
+  Status st = fn();
+  running_ = false;
+  return st;
+}
+
 void Persistence::Stop() {
   std::lock_guard lock(thread_mu_);
   if (thread_.joinable()) thread_.join();

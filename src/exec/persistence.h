@@ -14,6 +14,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -44,6 +45,11 @@ class Persistence {
   // has succeeded (without can_wait, or when this one failed or another was running), Cron
   // starts one whenever none is running.
   void SnapshotAfterFlush(bool can_wait);
+  // Runs fn on this thread while no snapshot runs or starts (none replaces the snapshot file
+  // or trims the log under it: DEBUG LOADAOF reads both); waits for a running one first.
+  // Call without shard locks held and with this thread's WAL records committed: a running
+  // snapshot waits for the log to sync through its cut.
+  Status WhileNoSnapshot(const std::function<Status()>& fn);
   // Waits for a running background snapshot.
   void Stop();
 

@@ -164,6 +164,9 @@ Result<uint64_t> ReplPrimary::FinishFullSync(ClientState& client, uint64_t begin
     if (cut.lsn <= cut_lsn) at = std::max(at, cut.offset);
   }
   if (--syncs_pending_ == 0) cuts_.clear();
+  // The replica starts in database 0. When no record came after the cut, its stream begins
+  // with the next one, which must name its database whatever an earlier replica's left.
+  if (at == backlog_.offset()) feed_.ForceSelect();
   if (!backlog_.Covers(at)) {
     return Status(Code::kBusy,
                   "the replication backlog overflowed while the RDB was built (raise "

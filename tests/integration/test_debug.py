@@ -6,7 +6,7 @@ algorithm, computed from what the server returns to plain reads: the same digits
 servers, so a cairn replica can be compared with a Redis primary. POPULATE, RELOAD,
 PROTOCOL, ERROR, LOG, the switches (SET-ACTIVE-EXPIRE, PAUSE-CRON,
 SET-SKIP-CHECKSUM-VALIDATION, SET-DISABLE-DENY-SCRIPTS), QUICKLIST-PACKED-THRESHOLD,
-STRINGMATCH-TEST and SEGFAULT follow, then what cairn adds: POPULATE's and RELOAD's writes are
+STRINGMATCH-TEST and SEGFAULT follow, LOADAOF (the data back from the log), then what cairn adds: POPULATE's and RELOAD's writes are
 logged, so they survive kill -9.
 
 Run: /usr/bin/python3 -m unittest -v tests/integration/test_debug.py
@@ -25,7 +25,7 @@ import redis
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (DurableServer, ServerProcess, ServerTestCase, main,  # noqa: E402
-                     skip_on_reference, wait_until)
+                     is_reference_redis, persistence_args, skip_on_reference, wait_until)
 
 DEBUG_ARGS = ["--enable-debug-command", "yes"]
 ZEROS = "0" * 40
@@ -290,6 +290,114 @@ class TestReload(DebugTestCase):
                          "DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.")
 
 
+class TestLoadAof(DebugTestCase):
+    """LOADAOF empties the data and loads it back from the log (cairn: the snapshot and the
+    WAL; Redis: its AOF), so what comes back is what the log holds."""
+
+    server_args = DEBUG_ARGS + persistence_args()
+
+    def test_every_type_ttl_and_library_come_back_from_the_log(self):
+        fill_every_type(self.r)
+        self.r.function_load("#!lua name=lib\nredis.register_function('f', function() return 7 end)")
+        self.r.incrbyfloat("float", "1.5")
+        self.r.xreadgroup("g", "consumer", {"stream": ">"}, count=1)
+        before = self.debug("DIGEST")
+        groups = self.r.xinfo_groups("stream")
+        self.assertTrue(self.debug("LOADAOF"))
+        self.assertEqual(self.debug("DIGEST"), before)
+        self.assertGreater(self.r.ttl("ttl"), 990)
+        self.assertEqual(self.r.fcall("f", 0), 7)
+        # Redis's AOF loses a group's entries-read (XREADGROUP goes there as XCLAIM); the
+        # WAL keeps it.
+        after = self.r.xinfo_groups("stream")
+        if is_reference_redis():
+            for group in groups + after:
+                del group["entries-read"]
+        self.assertEqual(after, groups)
+
+    def test_a_snapshot_and_the_writes_after_it_both_come_back(self):
+        self.r.set("counter", 10)
+        self.r.rpush("list", "a", "b")
+        self.r.bgrewriteaof()
+        wait_until(lambda: self.r.info("persistence")["aof_rewrite_in_progress"] == 0,
+                   "the rewrite (cairn: a snapshot) to end")
+        self.r.incr("counter")
+        self.r.rpush("list", "c")
+        self.r.set("gone", "x")
+        self.r.delete("gone")
+        self.assertTrue(self.debug("LOADAOF"))
+        self.assertEqual(self.r.get("counter"), b"11")
+        self.assertEqual(self.r.lrange("list", 0, -1), [b"a", b"b", b"c"])
+        self.assertEqual(self.r.exists("gone"), 0)
+
+    def test_keepttl_and_persist_come_back_as_clients_left_them(self):
+        # Redis's own suite checks these two through LOADAOF (unit/expire).
+        self.r.set("kept", "a", ex=100)
+        self.r.set("kept", "b", keepttl=True)
+        self.r.set("persisted", "a", ex=100)
+        self.r.getex("persisted", persist=True)
+        self.debug("LOADAOF")
+        self.assertEqual(self.r.get("kept"), b"b")
+        self.assertGreater(self.r.ttl("kept"), 90)
+        self.assertEqual(self.r.ttl("persisted"), -1)
+
+    def test_pipelined_behind_writes_it_sees_them(self):
+        pipe = self.r.pipeline(transaction=False)
+        for i in range(100):
+            pipe.set("k%d" % i, i)
+        pipe.execute_command("DEBUG", "LOADAOF")
+        pipe.dbsize()
+        replies = pipe.execute()
+        self.assertEqual(replies[-1], 100)
+
+    @skip_on_reference("Redis loads whatever AOF files are on disk, or none")
+    def test_without_the_wal_it_is_refused_and_nothing_changes(self):
+        other = ServerProcess(DEBUG_ARGS)
+        other.start()
+        try:
+            r = other.client()
+            r.set("a", "1")
+            with self.assertRaises(redis.ResponseError) as cm:
+                r.execute_command("DEBUG", "LOADAOF")
+            self.assertIn("needs the WAL (appendonly yes)", str(cm.exception))
+            self.assertEqual(r.get("a"), b"1")
+        finally:
+            other.stop()
+
+    @skip_on_reference("Redis exits when its AOF does not load")
+    def test_a_damaged_log_is_refused_and_nothing_changes(self):
+        root = tempfile.mkdtemp(prefix="cairn-loadaof-")
+        server = DurableServer(root, DEBUG_ARGS)  # its own: this one's log gets damaged
+        server.start()
+        try:
+            r = server.client()
+            r.set("a", "1")
+            r.set("b", "2")
+            before = r.execute_command("DEBUG", "DIGEST")
+            segments = sorted(f for f in os.listdir(server.dir) if f.startswith("wal-"))
+            with open(os.path.join(server.dir, segments[0]), "r+b") as f:
+                f.seek(20)  # inside the first record, with intact ones after it
+                f.write(b"\xff\xff\xff\xff")
+            with self.assertRaises(redis.ResponseError) as cm:
+                r.execute_command("DEBUG", "LOADAOF")
+            self.assertIn("Error trying to load the AOF: WAL corruption", str(cm.exception))
+            self.assertEqual(r.execute_command("DEBUG", "DIGEST"), before)
+            self.assertEqual(r.get("a"), b"1")
+        finally:
+            server.stop()
+            shutil.rmtree(root, ignore_errors=True)
+
+    @skip_on_reference("Redis runs it inside MULTI")
+    def test_inside_multi_it_is_refused(self):
+        self.r.set("a", "1")
+        pipe = self.r.pipeline(transaction=True)
+        pipe.execute_command("DEBUG", "LOADAOF")
+        with self.assertRaises(redis.ResponseError) as cm:
+            pipe.execute()
+        self.assertIn("not allowed inside MULTI/EXEC", str(cm.exception))
+        self.assertEqual(self.r.get("a"), b"1")
+
+
 class TestProtocol(DebugTestCase):
     RESP3 = {
         "string": b"$11\r\nHello World\r\n",
@@ -470,6 +578,26 @@ class TestCrashes(unittest.TestCase):
         self.assertEqual(r.dbsize(), 1001)
         self.assertEqual(r.get("a"), b"from-file")
         self.assertEqual(r.execute_command("DEBUG", "DIGEST"), digest)
+
+    @skip_on_reference("Redis has no debug-wal-inject-enospc")
+    def test_while_the_log_fails_populate_reload_and_loadaof_are_refused(self):
+        r = self.server.client()
+        r.set("kept", "1")
+        r.save()
+        r.config_set("debug-wal-inject-enospc", "yes")
+        with self.assertRaises(redis.ResponseError):
+            r.set("fails", "x")  # the log now fails (the batch lands once it recovers)
+        for args in (("POPULATE", 10), ("RELOAD",), ("LOADAOF",)):
+            with self.assertRaises(redis.ResponseError) as cm:
+                r.execute_command("DEBUG", *args)
+            self.assertTrue(str(cm.exception).startswith("MISCONF"), (args, str(cm.exception)))
+        r.config_set("debug-wal-inject-enospc", "no")
+        wait_until(lambda: r.set("after", "1"), "writes to resume", 10)
+        expected = [b"after", b"fails", b"kept"]  # no key:N: POPULATE wrote nothing
+        self.assertEqual(sorted(r.keys()), expected)
+        self.server.kill9()
+        self.server.start()
+        self.assertEqual(sorted(self.server.client().keys()), expected)
 
 
 if __name__ == "__main__":

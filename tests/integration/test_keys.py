@@ -453,6 +453,50 @@ class TestKeysAndScan(KeysTestCase):
         self.assertReply(["RANDOMKEY"], "$", None)
 
 
+class TestScanAndRandomkeyExpireWhatTheyMeet(KeysTestCase):
+    """With active expiry off, keys past their TTL stay stored (DBSIZE counts them) until
+    something meets them: SCAN deletes those matching its pattern, RANDOMKEY those it picks,
+    each as a lookup would (Redis's unit/expire checks the DELs in the replication stream)."""
+
+    server_args = ["--enable-debug-command", "yes"]
+
+    def setUp(self):
+        super().setUp()
+        self.r.execute_command("DEBUG", "SET-ACTIVE-EXPIRE", 0)
+
+    def tearDown(self):
+        self.r.execute_command("DEBUG", "SET-ACTIVE-EXPIRE", 1)
+        super().tearDown()
+
+    def expired_keys(self):
+        return self.r.info("stats")["expired_keys"]
+
+    def test_scan_deletes_the_expired_keys_matching_its_pattern(self):
+        self.r.set("live", "x")
+        for key in ("foo1", "foo2", "bar1"):
+            self.r.set(key, "x", px=1)
+        time.sleep(0.01)
+        self.assertEqual(self.r.dbsize(), 4)
+        before = self.expired_keys()
+        self.assertEqual(self.r.scan(0, match="foo*"), (0, []))
+        self.assertEqual(self.r.dbsize(), 2)  # bar1 did not match: still stored
+        self.assertEqual(self.expired_keys() - before, 2)
+        self.assertEqual(self.r.scan(0), (0, [b"live"]))
+        self.assertEqual(self.r.dbsize(), 1)
+
+    def test_randomkey_deletes_expired_picks_until_it_finds_a_live_key(self):
+        for i in range(20):
+            self.r.set("gone%d" % i, "x", px=1)
+        time.sleep(0.01)
+        self.assertEqual(self.r.dbsize(), 20)
+        self.assertIsNone(self.r.randomkey())  # every key was past its TTL
+        self.assertEqual(self.r.dbsize(), 0)
+        self.r.set("live", "x")
+        self.r.set("gone", "x", px=1)
+        time.sleep(0.01)
+        self.assertEqual(self.r.randomkey(), b"live")
+
+
 class TestObject(KeysTestCase):
     def test_encoding_int_embstr_raw(self):
         self.r.set("i", "123")

@@ -15,6 +15,8 @@ import threading
 import time
 import unittest
 
+import redis
+
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from harness import (REFERENCE_BINARY, ServerProcess, is_reference_redis,  # noqa: E402
@@ -210,6 +212,22 @@ class ReplicationPrimaryTest(PrimaryTestCase):
         self.assertEqual(r.execute_command("WAIT", 1, 5000), 1)
         with self.assertRaisesRegex(Exception, "You can't write against a read only replica"):
             rr.set("k", "v")
+
+    def test_a_replica_that_syncs_while_no_write_comes_gets_the_database_named(self):
+        # The stream after a full sync must name its database: the replica starts in db 0
+        # while the stream may have left another selected for an earlier replica.
+        cairn = self.start_cairn()
+        db3 = redis.Redis(port=cairn.port, db=3)
+        first = self.start_replica(cairn)
+        db3.set("a", "1")
+        self.wait_caught_up(cairn, first)
+        second = self.start_replica(cairn)  # no write while it syncs
+        self.wait_caught_up(cairn, second)
+        db3.set("b", "2")
+        self.wait_caught_up(cairn, second)
+        theirs = redis.Redis(port=second.port, db=3)
+        self.assertEqual(theirs.mget("a", "b"), [b"1", b"2"])
+        self.assertIsNone(redis.Redis(port=second.port, db=0).get("b"))
 
     def test_partial_resync_after_the_link_is_cut(self):
         cairn = self.start_cairn()

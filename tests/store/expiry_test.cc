@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -94,6 +95,46 @@ TEST_CASE("random key is false when every key has expired") {
   store.AdvanceClockForTesting(2 * kMinute);
   std::string key;
   CHECK_FALSE(store.RandomKey(0, &key));
+}
+
+TEST_CASE("scan hands the expired keys it meets to met_expired, and ExpireIfDue deletes them") {
+  Store store;
+  for (int i = 0; i < 10; ++i) Set(store, "gone" + std::to_string(i), "v", store.NowMs() + kMinute);
+  Set(store, "kept", "v");
+  Set(store, "later", "v", store.NowMs() + 10 * kMinute);
+  store.AdvanceClockForTesting(2 * kMinute);
+  std::set<std::string> live, met;
+  uint64_t cursor = 0;
+  do {
+    cursor = store.Scan(
+        0, cursor, 100, [&](const Entry& e) { live.emplace(e.key()); },
+        [&](const Entry& e) { met.emplace(e.key()); });
+  } while (cursor != 0);
+  CHECK(live == std::set<std::string>{"kept", "later"});
+  CHECK(met.size() == 10);
+  CHECK(store.Stats(0).keys == 12);  // only met: still stored
+  uint64_t expired_before = store.expired_keys();
+  for (const std::string& key : met) store.ExpireIfDue(0, key);
+  store.ExpireIfDue(0, "later");  // not due: kept
+  CHECK(store.Stats(0).keys == 2);
+  CHECK(store.expired_keys() == expired_before + 10);
+}
+
+TEST_CASE("random key with `expired` may pick a key past its deadline, and says so") {
+  Store store;
+  Set(store, "gone", "v", store.NowMs() + kMinute);
+  store.AdvanceClockForTesting(2 * kMinute);
+  std::string key;
+  bool expired = false;
+  REQUIRE(store.RandomKey(0, &key, &expired));
+  CHECK(key == "gone");
+  CHECK(expired);
+  store.ExpireIfDue(0, key);
+  CHECK_FALSE(store.RandomKey(0, &key, &expired));
+  Set(store, "live", "v");
+  REQUIRE(store.RandomKey(0, &key, &expired));
+  CHECK(key == "live");
+  CHECK_FALSE(expired);
 }
 
 TEST_CASE("active expiry deletes expired keys nobody reads and leaves the rest") {

@@ -43,10 +43,10 @@ FAILED_LINE = re.compile(r"^\[.*(err|exception).*\]:")
 # has it) and, with them, the digest checks (no --ignore-digest: DEBUG DIGEST gives Redis's).
 SUITE_FLAGS = ["--tags", "-needs:repl", "--singledb", "--ignore-encoding", "--clients", "1",
                "--timeout", "60", "--durable"]
-# Units whose needs:debug tests stay out: type/stream's start a server block with
-# `CONFIG SET appendonly yes`, which cairn refuses at runtime (the WAL is chosen at startup),
-# and that error would end the unit before the 14 tests after the block.
-WITHOUT_DEBUG_TESTS = {"unit/type/stream"}
+# Units run with the WAL on (cairn's default; the harness's servers run without it): their
+# server blocks `CONFIG SET appendonly yes`, which cairn accepts only when it already is (the
+# WAL is chosen at startup), and check what DEBUG LOADAOF reads back from the log.
+WITH_WAL = {"unit/type/stream", "unit/type/stream-cgroups", "unit/expire", "unit/other"}
 LOG_TAIL_LINES = 25
 
 
@@ -106,8 +106,7 @@ def run_unit(work, port, unit, timeout_s, logs):
     with open(log, "wb") as out:
         proc = subprocess.Popen(
             ["tclsh", "tests/test_helper.tcl", "--host", "127.0.0.1", "--port", str(port),
-             "--single", unit] + SUITE_FLAGS +
-            (["--tags", "-needs:debug"] if unit in WITHOUT_DEBUG_TESTS else []),
+             "--single", unit] + SUITE_FLAGS,
             cwd=work, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             start_new_session=True)
         try:
@@ -137,7 +136,10 @@ def failure_summary(logs, unit):
 def guard_unit(args, work, unit, recorded, timeout_s, logs):
     """Runs unit on a fresh server; returns an error message, or None when it holds its record."""
     # Redis's suite uses DEBUG (its own servers run with enable-debug-command yes).
-    server = harness.ServerProcess(["--enable-debug-command", "yes"], binary=args.server)
+    server_args = ["--enable-debug-command", "yes"]
+    if unit in WITH_WAL:
+        server_args += ["--appendonly", "yes", "--appendfsync", "always"]
+    server = harness.ServerProcess(server_args, binary=args.server)
     try:
         server.start()
     except RuntimeError as e:
