@@ -4,7 +4,8 @@ fails when a unit passes fewer tests than recorded in tests/suite/expected.txt.
 The suite lives outside the repository (../shared/redis-tests beside the repo root, or
 $CAIRN_REDIS_TESTS); when it is absent the guard says "skipped" and succeeds, so the project
 builds and tests without it. Each unit gets a fresh server (units change config and leave data
-behind) started by the integration harness: a free port, --save "", --dir <tmpdir>. The
+behind) started by the integration harness: a free port, --save "", --dir <tmpdir>, the WAL
+on for the units in WITH_WAL. The
 suite runs with its own runner's flags (durable mode), needs:debug tests included. A unit
 that passes more than recorded only prints a hint: raise its line in expected.txt in the
 same change, so compatibility only ratchets up.
