@@ -24,7 +24,8 @@ class Journal {
   // Blocks until every record up to lsn is on stable storage, whatever the fsync policy; a
   // snapshot cut at lsn is published only then, so recovery never meets a snapshot that is
   // ahead of the log. A failure is a kIoError whose errno says why. A journal that keeps
-  // nothing on disk has nothing to wait for. Thread-safe; never called with shard locks held.
+  // nothing on disk has nothing to wait for. Thread-safe; may be called with shard locks
+  // held (DEBUG LOADAOF), so it must not wait for a thread that may need one.
   virtual Status SyncThrough(uint64_t lsn) { return Status::Ok(); }
 };
 

@@ -691,7 +691,7 @@ bool Store::StartCapture(Capture* capture) {
   if (started) {
     std::lock_guard meta_lock(meta_mu_);  // no meta record lands between the cut and the copy
     Journal* journal = journal_.load(std::memory_order_acquire);
-    capture->lsn = journal != nullptr ? journal->last_lsn() : 0;
+    capture->lsn = journal != nullptr ? journal->last_lsn() : lsn_floor_.load();
     capture->changes = changes();
     capture->meta = meta_;
     capture_.store(capture, std::memory_order_relaxed);
@@ -893,11 +893,14 @@ namespace {
 // table's load (at most 1) a longer chain is rare; its entries are picked a little less often.
 constexpr size_t kSampledChain = 4;
 
-// A random live entry (with any, a random entry, live or past its deadline) of a non-empty
-// table, or nullptr if random probes found none. Rejection
-// sampling: a random bucket and a random position below kSampledChain, retried until the
-// position holds an entry, so entries of short and long chains are equally likely.
-const Entry* ProbeRandom(detail::Table& t, int64_t now, bool any) {
+enum class Pick : bool { kLive, kAny };  // kAny: an entry past its deadline too
+
+// A random entry of a non-empty table (kLive: a live one), or nullptr if random probes found
+// none. Rejection sampling: a random bucket and a random position below kSampledChain,
+// retried until the position holds an entry, so entries of short and long chains are
+// equally likely.
+const Entry* ProbeRandom(detail::Table& t, int64_t now, Pick pick) {
+  bool any = pick == Pick::kAny;
   // Enough tries to find an entry at any load the table keeps while it holds keys; a table
   // left nearly empty by deletes (it does not shrink) ends in the scan below.
   size_t attempts = std::clamp<size_t>(4 * kSampledChain * (t.mask() + 1) / t.size(), 64, 4096);
@@ -926,7 +929,8 @@ const Entry* ProbeRandom(detail::Table& t, int64_t now, bool any) {
 bool Store::RandomKey(int db, std::string* key, bool* expired) {
   ObserveAll();
   int64_t now = NowMs();
-  bool any = expired != nullptr && !replaying;  // keys past their deadline may be picked
+  if (expired != nullptr) *expired = false;
+  Pick which = expired != nullptr && !replaying ? Pick::kAny : Pick::kLive;
   // A shard chosen in proportion to its keys, so every key is equally likely (the first
   // non-empty shard after a random one would favour keys behind runs of empty shards: with
   // few keys, some would come up far more often than others).
@@ -944,9 +948,9 @@ bool Store::RandomKey(int db, std::string* key, bool* expired) {
     ShardGuard lock(this, chosen);
     detail::Table& t = shards_[chosen].tables[db];
     if (t.size() != 0) {
-      if (const Entry* e = ProbeRandom(t, now, any)) {
+      if (const Entry* e = ProbeRandom(t, now, which)) {
         key->assign(e->key());
-        if (any) *expired = IsExpired(*e, now);
+        if (which == Pick::kAny) *expired = IsExpired(*e, now);
         return true;
       }
     }
@@ -958,9 +962,9 @@ bool Store::RandomKey(int db, std::string* key, bool* expired) {
     ShardGuard lock(this, (start + n) % kShards);
     detail::Table& t = s.tables[db];
     if (t.size() == 0) continue;
-    if (const Entry* e = ProbeRandom(t, now, any)) {
+    if (const Entry* e = ProbeRandom(t, now, which)) {
       key->assign(e->key());
-      if (any) *expired = IsExpired(*e, now);
+      if (which == Pick::kAny) *expired = IsExpired(*e, now);
       return true;
     }
   }

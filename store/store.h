@@ -325,8 +325,8 @@ class Store {
   // `count` keys is visited to the end in one call (returning 0), as Redis's single small
   // table is: the keys spread over many shards would otherwise take many calls.
   // Keys past their deadline that are still stored go to met_expired instead (if given;
-  // never under a ReplayScope): SCAN hands those its pattern
-  // matches to ExpireIfDue, as Redis's SCAN deletes the expired keys it meets.
+  // never under a ReplayScope): SCAN hands those its pattern matches to ExpireIfDue, as
+  // Redis's SCAN deletes the expired keys it meets.
   uint64_t Scan(int db, uint64_t cursor, size_t count,
                 const std::function<void(const Entry&)>& visit,
                 const std::function<void(const Entry&)>& met_expired = nullptr);
@@ -381,6 +381,10 @@ class Store {
     bool previous_;
   };
 
+  // The LSN a snapshot taken without a journal is cut at: the last one of a log that has
+  // stopped (CONFIG SET appendonly no), so such a snapshot covers, and trims, its segments.
+  void set_lsn_floor(uint64_t lsn) { lsn_floor_.store(lsn, std::memory_order_relaxed); }
+  uint64_t lsn_floor() const { return lsn_floor_.load(std::memory_order_relaxed); }
   // Sets the journal that receives every change (nullptr: none, e.g. during replay). Call
   // before the store is shared between threads.
   void set_journal(Journal* journal) { journal_.store(journal, std::memory_order_release); }
@@ -592,6 +596,7 @@ class Store {
   mutable std::mutex meta_mu_;  // also orders meta records against a snapshot's cut
   std::map<std::string, std::string> meta_;
   std::atomic<Journal*> journal_{nullptr};
+  std::atomic<uint64_t> lsn_floor_{0};
   ExpiredHook expired_hook_ = nullptr;
   ExpiredHook evicted_hook_ = nullptr;
   void* evicted_hook_ctx_ = nullptr;

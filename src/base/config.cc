@@ -178,7 +178,7 @@ std::vector<Option> RealOptions() {
        Field(&Config::loglevel)},
       {"logfile", Kind::kString, false, 0, 0, {}, Field(&Config::logfile)},
       {"daemonize", Kind::kBool, false, 0, 0, {}, Field(&Config::daemonize)},
-      {"appendonly", Kind::kBool, false, 0, 0, {}, Field(&Config::appendonly)},
+      {"appendonly", Kind::kBool, true, 0, 0, {}, Field(&Config::appendonly)},
       {"appendfsync", Kind::kEnum, true, 0, 0, {"always", "everysec", "no"},
        Field(&Config::appendfsync)},
       {"save", Kind::kString, true, 0, 0, {}, Field(&Config::save)},
@@ -638,8 +638,8 @@ namespace {
 // test does) works; another value is refused as immutable. Redis's own immutable options
 // stay immutable whatever the value, as in Redis.
 bool StartupOnlyInCairn(std::string_view name) {
-  static constexpr std::string_view kNames[] = {"threads", "appendonly",
-                                                "wal-segment-size", "debug-wal-sync-delay-ms"};
+  static constexpr std::string_view kNames[] = {"threads", "wal-segment-size",
+                                                "debug-wal-sync-delay-ms"};
   return std::find(std::begin(kNames), std::end(kNames), name) != std::end(kNames);
 }
 

@@ -137,6 +137,26 @@ bool ChangeListeners(CommandContext& ctx, const std::vector<Change>& changes) {
   return false;
 }
 
+// A new `appendonly` starts or stops the WAL before the CONFIG SET succeeds: false (replied,
+// rolled back) when it cannot. In-process, without the networking layer, it cannot change.
+bool ChangeAppendOnly(CommandContext& ctx, const std::vector<Change>& changes) {
+  const Change* change = LastMove(changes, {"appendonly"});
+  if (change == nullptr) return true;
+  bool on = ctx.server.config.Read([](const Config& c) { return c.appendonly; });
+  std::string error;
+  if (!ctx.server.set_appendonly) {
+    error = std::string(kImmutableConfig);
+  } else if (store::Store::InTransaction()) {
+    error = "can't switch the WAL inside MULTI/EXEC";
+  } else if (Status st = ctx.server.set_appendonly(on); !st.ok()) {
+    error = std::string(st.message());
+  }
+  if (error.empty()) return true;
+  RollBack(ctx, changes, changes.size());
+  ReplySetFailed(ctx.reply, change->arg, error);
+  return false;
+}
+
 void CmdConfigSet(CommandContext& ctx) {
   if (ctx.args.size() % 2 != 0) {
     ctx.reply.WriteError(errors::kSyntax);
@@ -160,6 +180,7 @@ void CmdConfigSet(CommandContext& ctx) {
     return;
   }
   if (!ChangeListeners(ctx, changes)) return;
+  if (!ChangeAppendOnly(ctx, changes)) return;
   ctx.server.ApplyConfig();
   // As in Redis, a maxmemory (or policy) below what is used evicts at once, not only on the
   // next write: a cache shrunk at runtime gives its memory back even while nobody writes.

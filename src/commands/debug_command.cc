@@ -56,8 +56,6 @@ namespace {
 constexpr double kMaxDebugSleepSeconds = 1e9;
 // POPULATE builds each key as Redis does, in a 128-byte buffer: a longer prefix is cut.
 constexpr size_t kPopulateKeyMax = 127;
-// LOADAOF's tries at finding the log written through its last record with every shard held.
-constexpr int kLoadAofAttempts = 50;
 
 using store::KeyHandle;
 
@@ -332,7 +330,6 @@ void DebugReload(CommandContext& ctx) {
   ctx.reply.WriteOk();
 }
 
-// PROTOCOL <type>: one sample reply of each RESP type, as Redis gives them.
 // What the snapshot and the log hold through `through`, rebuilt in a private store, as an
 // RDB image. Runs on a thread of its own: the caller's holds the live store's shards as a
 // transaction, and the store's per-thread transaction state must not meet the private one.
@@ -367,24 +364,17 @@ Status LoadLog(ServerState& server, uint64_t through) {
   return Replace(server, contents, /*flush=*/true, /*merge=*/false);
 }
 
-// Syncs the log, then runs LoadLog with every shard held once every record appended is
-// written. A record appended between the sync and the lock may wait in a batch that a thread
-// blocked on those locks would commit: the locks are let go and the sync is tried again.
-Status LoadLogWhenWritten(ServerState& server, store::GroupCommit& wal) {
-  for (int attempt = 0; attempt < kLoadAofAttempts; ++attempt) {
-    (void)wal.CommitInline();  // this thread's own records, pipelined before LOADAOF
-    if (Status st = wal.SyncThrough(wal.last_lsn()); !st.ok()) return st;
-    bool written = false;
-    Status result;
-    server.store.Atomically({}, /*all_shards=*/true, [&] {
-      uint64_t through = wal.last_lsn();
-      if (wal.durable_lsn() < through) return;
-      written = true;
-      result = LoadLog(server, through);
-    });
-    if (written) return result;
-  }
-  return Status(Code::kBusy, "writes kept coming while the log was synced; try again");
+// With every shard held: the log synced through its last record (SyncThrough hands a batch
+// that a thread blocked on these locks would have committed to the commit thread), then
+// LoadLog.
+Status LoadLogSynced(ServerState& server, store::GroupCommit& wal) {
+  Status result;
+  server.store.Atomically({}, /*all_shards=*/true, [&] {
+    uint64_t through = wal.last_lsn();
+    result = wal.SyncThrough(through);
+    if (result.ok()) result = LoadLog(server, through);
+  });
+  return result;
 }
 
 // LOADAOF: empties the data and loads it back from the snapshot and the WAL, as a restart
@@ -399,7 +389,7 @@ void DebugLoadAof(CommandContext& ctx) {
   // Inside MULTI/EXEC this client holds shards, and its writes are not in the log yet.
   if (store::Store::InTransaction()) return ctx.reply.WriteError(errors::kDebugLoadAofInExec);
   if (RefusedAfterWalFailure(ctx)) return;
-  Status result = persistence->WhileNoSnapshot([&] { return LoadLogWhenWritten(server, *wal); });
+  Status result = persistence->WhileNoSnapshot([&] { return LoadLogSynced(server, *wal); });
   if (!result.ok()) {
     std::string_view why = result.message();
     Log(LogLevel::kWarning, "DEBUG LOADAOF failed: %.*s", static_cast<int>(why.size()),
@@ -411,6 +401,7 @@ void DebugLoadAof(CommandContext& ctx) {
   ctx.reply.WriteOk();
 }
 
+// PROTOCOL <type>: one sample reply of each RESP type, as Redis gives them.
 void DebugProtocol(CommandContext& ctx) {
   resp::Writer& w = ctx.reply;
   std::string_view name = ctx.args[2];

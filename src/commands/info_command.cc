@@ -254,10 +254,11 @@ void AppendPersistence(CommandContext& ctx, const Config& config, std::string* o
   Field(out, "rdb_last_save_time", ctx.server.last_save_s.load());
   Field(out, "rdb_last_bgsave_status", p == nullptr || p->last_ok() ? "ok" : "err");
   Field(out, "rdb_saves", p != nullptr ? p->saves() : 0);
-  Field(out, "aof_enabled", config.appendonly ? 1 : 0);
-  Field(out, "aof_rewrite_in_progress", saving ? 1 : 0);
-  Field(out, "snapshot_lsn", static_cast<int64_t>(ctx.server.snapshot_lsn.load()));
   store::GroupCommit* wal = ctx.server.wal.load();
+  Field(out, "aof_enabled", wal != nullptr ? 1 : 0);  // the log running, not the option
+  Field(out, "aof_rewrite_in_progress", saving ? 1 : 0);
+  Field(out, "aof_rewrite_scheduled", 0);  // a snapshot starts at once or at the next cron
+  Field(out, "snapshot_lsn", static_cast<int64_t>(ctx.server.snapshot_lsn.load()));
   Field(out, "aof_last_write_status", wal != nullptr && wal->failed() ? "err" : "ok");
   if (wal == nullptr) return;
   // cairn's write-ahead log and its group commit.

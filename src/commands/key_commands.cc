@@ -33,12 +33,13 @@ using store::KeyRef;
 using store::Value;
 using store::ValueType;
 
+// RANDOMKEY deletes at most this many picks past their deadline per call: a bound on one
+// command's work (each pick locks every shard to count keys) where Redis has none.
+constexpr int kRandomKeyExpiredDeletes = 100;
+
 // Error texts not (yet) in errors.h.
 constexpr std::string_view kGtAndLt = "ERR GT and LT options at the same time are not compatible";
 constexpr std::string_view kInvalidCursor = "ERR invalid cursor";
-// RANDOMKEY deletes at most this many picks past their deadline per call (a bound on one
-// command's work where Redis has none).
-constexpr int kRandomKeyExpiredDeletes = 100;
 constexpr std::string_view kIntRange =
     "ERR value is out of range, value must between -2147483648 and 2147483647";
 constexpr std::string_view kIdleTimeLfu =
@@ -411,20 +412,16 @@ void CmdScan(CommandContext& ctx) {
 void CmdRandomKey(CommandContext& ctx) {
   store::Store& store = ctx.server.store;
   std::string key;
-  bool found = false;
-  for (int deleted = 0; deleted < kRandomKeyExpiredDeletes; ++deleted) {
+  // While expiry is paused (CLIENT PAUSE, a replica) nothing would be deleted.
+  int deletes = store.ExpiryPaused() ? 0 : kRandomKeyExpiredDeletes;
+  for (int deleted = 0; deleted < deletes; ++deleted) {
     bool expired = false;
-    found = store.RandomKey(ctx.db(), &key, &expired);
-    if (!found || !expired) break;
+    if (!store.RandomKey(ctx.db(), &key, &expired)) return ctx.reply.WriteNull();
+    if (!expired) return ctx.reply.WriteBulk(key);
     store.ExpireIfDue(ctx.db(), key);
-    found = false;
   }
-  if (!found && store.RandomKey(ctx.db(), &key)) found = true;
-  if (found) {
-    ctx.reply.WriteBulk(key);
-  } else {
-    ctx.reply.WriteNull();
-  }
+  if (store.RandomKey(ctx.db(), &key)) return ctx.reply.WriteBulk(key);
+  ctx.reply.WriteNull();
 }
 
 // ---- OBJECT ------------------------------------------------------------------------------

@@ -1,11 +1,13 @@
 // src/exec/durability.cc — see durability.h.
 #include "src/exec/durability.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <cstring>
 
@@ -101,6 +103,31 @@ class Progress {
   uint64_t base_ = 0, done_segments_ = 0;
 };
 
+// A log turned on at runtime whose base snapshot never landed (kWalBasePendingFile names its
+// first LSN): its segments go, as records whose replies were all held; older ones stay.
+Status DropUnbasedLog(const std::string& dir, uint64_t snapshot_lsn) {
+  std::string marker = dir + "/" + kWalBasePendingFile;
+  Result<uint64_t> first = ReadWalBaseMarker(marker);
+  if (!first.ok()) return first.TakeStatus();
+  if (*first == 0) return Status::Ok();
+  if (snapshot_lsn + 1 < *first) {
+    Result<std::vector<store::wal::WalSegment>> segments = store::wal::ListSegments(dir);
+    if (!segments.ok()) return segments.TakeStatus();
+    int dropped = 0;
+    for (auto it = segments->rbegin(); it != segments->rend(); ++it) {  // newest first
+      if (it->first_lsn < *first) break;
+      if (::unlink(it->path.c_str()) != 0) return Status::IoError(errno, "unlink " + it->path);
+      ++dropped;
+    }
+    Log(LogLevel::kWarning,
+        "The WAL turned on at LSN %llu (CONFIG SET appendonly yes) never got its base snapshot: "
+        "%d segments dropped (no reply had revealed their writes)",
+        static_cast<unsigned long long>(*first), dropped);
+  }
+  if (::unlink(marker.c_str()) != 0) return Status::IoError(errno, "unlink " + marker);
+  return store::SyncDir(dir);
+}
+
 // "WAL record <lsn> in <segment> at offset <offset>", for errors.
 std::string RecordPlace(const store::wal::WalRecord& r) {
   return "WAL record " + std::to_string(r.lsn) + " in " + std::string(r.segment) +
@@ -124,6 +151,7 @@ Result<uint64_t> Replay(ServerState& state, const std::string& dir) {
         static_cast<unsigned long long>(snapshot.lsn));
   }
   state.snapshot_lsn = snapshot.lsn;
+  if (Status st = DropUnbasedLog(dir, snapshot.lsn); !st.ok()) return st;
   progress.set_base(snapshot.bytes);
   state.loading_loaded_bytes = snapshot.bytes;
   LogReporter reporter;
@@ -199,6 +227,46 @@ Result<uint64_t> Replay(ServerState& state, const std::string& dir) {
 
 }  // namespace
 
+Result<uint64_t> ReadWalBaseMarker(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return uint64_t{0};
+    return Status::IoError(errno, "opening " + path);
+  }
+  char text[32] = {};
+  ssize_t n = ::read(fd, text, sizeof(text) - 1);
+  int read_errno = errno;
+  ::close(fd);
+  if (n < 0) return Status::IoError(read_errno, "reading " + path);
+  uint64_t lsn = 0;
+  auto [end, ec] = std::from_chars(text, text + n, lsn);
+  if (ec != std::errc() || lsn == 0 || (end != text + n && *end != '\n')) {
+    return Status::Corruption(path + " does not hold an LSN: remove it to start");
+  }
+  return lsn;
+}
+
+Status WriteWalBaseMarker(const std::string& dir, uint64_t first_lsn) {
+  std::string path = dir + "/" + kWalBasePendingFile;
+  std::string text = std::to_string(first_lsn) + "\n";
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::IoError(errno, "creating " + path);
+  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
+            ::fdatasync(fd) == 0;
+  int err = errno;
+  ::close(fd);
+  if (!ok) return Status::IoError(err, "writing " + path);
+  return store::SyncDir(dir);
+}
+
+Status RemoveWalBaseMarker(const std::string& dir) {
+  std::string path = dir + "/" + kWalBasePendingFile;
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+    return Status::IoError(errno, "unlink " + path);
+  }
+  return store::SyncDir(dir);
+}
+
 Status LoadLogThrough(ServerState& state, const std::string& dir, uint64_t through) {
   Result<store::SnapshotInfo> loaded = store::LoadSnapshot(state.store, dir);
   if (!loaded.ok()) return loaded.TakeStatus();
@@ -251,10 +319,8 @@ store::FsyncPolicy FsyncPolicyOf(std::string_view appendfsync) {
   return store::FsyncPolicy::kAlways;
 }
 
-Result<std::unique_ptr<store::GroupCommit>> StartDurability(ServerState& state,
-                                                            const DurabilityOptions& options) {
-  Result<uint64_t> next_lsn = Replay(state, options.dir);
-  if (!next_lsn.ok()) return next_lsn.TakeStatus();
+std::unique_ptr<store::GroupCommit> MakeWal(ServerState& state, const DurabilityOptions& options,
+                                            uint64_t next_lsn) {
   Config config = state.config.Snapshot();
   store::GroupCommitOptions gc;
   gc.wal.dir = options.dir;
@@ -284,7 +350,14 @@ Result<std::unique_ptr<store::GroupCommit>> StartDurability(ServerState& state,
       Log(LogLevel::kWarning, "WAL writes succeed again; accepting writes");
     }
   };
-  auto wal = std::make_unique<store::GroupCommit>(std::move(gc), *next_lsn);
+  return std::make_unique<store::GroupCommit>(std::move(gc), next_lsn);
+}
+
+Result<std::unique_ptr<store::GroupCommit>> StartDurability(ServerState& state,
+                                                            const DurabilityOptions& options) {
+  Result<uint64_t> next_lsn = Replay(state, options.dir);
+  if (!next_lsn.ok()) return next_lsn.TakeStatus();
+  std::unique_ptr<store::GroupCommit> wal = MakeWal(state, options, *next_lsn);
   wal->Start();
   state.wal = wal.get();
   state.store.set_journal(wal.get());

@@ -4,7 +4,11 @@
 // Recovery replays the WAL in `dir` into the store with journaling off (each record exactly
 // once, in LSN order). A torn tail (a half-written last record) is cut off and logged with
 // the file, offset and bytes dropped; any other damage stops startup with file, offset and
-// reason, pointing at cairn-check-wal.
+// reason, pointing at cairn-check-wal. A marker left by a log turned on at runtime whose
+// base snapshot never landed (wal_switch.h) drops that log's segments first.
+//
+// Also here: the log's construction (shared with wal_switch.h) and LoadLogThrough, which
+// rebuilds from the same files without touching them (DEBUG LOADAOF).
 #pragma once
 
 #include <functional>
@@ -36,6 +40,22 @@ Result<std::unique_ptr<store::GroupCommit>> StartDurability(ServerState& state,
 // state then) when a file is damaged, the log does not reach `through`, or it does not
 // continue the snapshot.
 Status LoadLogThrough(ServerState& state, const std::string& dir, uint64_t through);
+
+// A log, not started, whose first record gets next_lsn, configured from state (appendfsync,
+// wal-segment-size, the testing hooks); its errors refuse writes (ServerState::wal_error).
+std::unique_ptr<store::GroupCommit> MakeWal(ServerState& state, const DurabilityOptions& options,
+                                            uint64_t next_lsn);
+
+// The marker a log turned on at runtime leaves in its dir until its base snapshot lands
+// (wal_switch.h): its first LSN, in decimal. Recovery finding it with an older snapshot
+// drops that log's segments, whose writes no reply revealed.
+inline constexpr char kWalBasePendingFile[] = "wal-base-pending";
+// The LSN the marker at path names, 0 when there is no marker.
+Result<uint64_t> ReadWalBaseMarker(const std::string& path);
+// Writes the marker into dir, durably (file and directory synced).
+Status WriteWalBaseMarker(const std::string& dir, uint64_t first_lsn);
+// Removes the marker from dir, if any, durably.
+Status RemoveWalBaseMarker(const std::string& dir);
 
 // The policy an `appendfsync` value names (always, everysec, no).
 store::FsyncPolicy FsyncPolicyOf(std::string_view appendfsync);

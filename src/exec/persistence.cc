@@ -87,6 +87,7 @@ Status Persistence::SaveRdbFile() {
 }
 
 Status Persistence::Save(bool rdb) {
+  CommitOwnRecords();
   if (running_.exchange(true)) return Status(Code::kBusy);
   Status st = Snapshot(rdb);
   running_ = false;
@@ -104,7 +105,12 @@ bool Persistence::StartBackground(bool rdb) {
   return true;
 }
 
+void Persistence::CommitOwnRecords() {
+  if (store::GroupCommit* log = wal()) (void)log->CommitInline();
+}
+
 Status Persistence::WhileNoSnapshot(const std::function<Status()>& fn) {
+  CommitOwnRecords();
   for (;;) {
     Stop();  // a background snapshot, running or ended
     if (!running_.exchange(true)) break;

@@ -47,8 +47,9 @@ class Persistence {
   void SnapshotAfterFlush(bool can_wait);
   // Runs fn on this thread while no snapshot runs or starts (none replaces the snapshot file
   // or trims the log under it: DEBUG LOADAOF reads both); waits for a running one first.
-  // Call without shard locks held and with this thread's WAL records committed: a running
-  // snapshot waits for the log to sync through its cut.
+  // Call without shard locks held. Like Save, it first commits the records this thread
+  // appended (an event loop commits its own only when it goes idle), which a running
+  // snapshot may wait for.
   Status WhileNoSnapshot(const std::function<Status()>& fn);
   // Waits for a running background snapshot.
   void Stop();
@@ -65,6 +66,9 @@ class Persistence {
 
  private:
   Status Snapshot(bool rdb);  // the shared body: snapshot, trim, then the RDB file if asked
+  // Commits the WAL records this thread appended and has not committed yet (a SAVE
+  // pipelined behind writes), so that a snapshot never waits for them.
+  void CommitOwnRecords();
   store::GroupCommit* wal() const { return state_.wal.load(std::memory_order_acquire); }
   bool ScheduleDue(const Config& config, int64_t now_s) const;
   bool WalGrowthDue(const Config& config) const;

@@ -43,10 +43,12 @@ class ReplPrimary::Tap : public store::Journal {
   explicit Tap(ReplPrimary* primary) : p_(primary) {}
   uint64_t Append(std::string_view payload) override { return p_->AppendRecord(payload); }
   uint64_t last_lsn() const override {
-    return p_->inner_ != nullptr ? p_->inner_->last_lsn() : p_->own_lsn_.load();
+    store::Journal* inner = p_->inner_.load();
+    return inner != nullptr ? inner->last_lsn() : p_->own_lsn_.load();
   }
   Status SyncThrough(uint64_t lsn) override {
-    return p_->inner_ != nullptr ? p_->inner_->SyncThrough(lsn) : Status::Ok();
+    store::Journal* inner = p_->inner_.load();
+    return inner != nullptr ? inner->SyncThrough(lsn) : Status::Ok();
   }
 
  private:
@@ -57,7 +59,7 @@ ReplPrimary::ReplPrimary(store::Store& store, std::string replid)
     : store_(store), replid_(std::move(replid)), feed_(store), backlog_(1 << 20, 0) {}
 
 ReplPrimary::~ReplPrimary() {
-  if (tapped_.load() && store_.journal() == tap_.get()) store_.set_journal(inner_);
+  if (tapped_.load() && store_.journal() == tap_.get()) store_.set_journal(inner_.load());
 }
 
 void ReplPrimary::Configure(const ConfigStore& config, int64_t replica_hard_limit) {
@@ -72,8 +74,8 @@ void ReplPrimary::Configure(const ConfigStore& config, int64_t replica_hard_limi
   backlog_.Resize(static_cast<uint64_t>(size));
 }
 
-// The WAL's journal (or none) goes behind the tap. inner_ is set before the tap is published
-// and never changes again, so the tap reads it without the mutex.
+// The WAL's journal (or none) goes behind the tap. inner_ is set before the tap is published;
+// it changes again only in SwapJournal, with every shard held.
 void ReplPrimary::InstallTapLocked() {
   backlog_active_ = true;
   if (tapped_.load()) return;
@@ -85,7 +87,8 @@ void ReplPrimary::InstallTapLocked() {
 
 uint64_t ReplPrimary::AppendRecord(std::string_view payload) {
   std::lock_guard lock(mu_);
-  uint64_t lsn = inner_ != nullptr ? inner_->Append(payload) : own_lsn_.fetch_add(1) + 1;
+  store::Journal* inner = inner_.load(std::memory_order_relaxed);  // mu_ held
+  uint64_t lsn = inner != nullptr ? inner->Append(payload) : own_lsn_.fetch_add(1) + 1;
   // While a full sync waits for its cut, every record names its database: the replica that
   // starts after the cut does not know the stream's.
   if (syncs_pending_ > 0) feed_.ForceSelect();
@@ -106,7 +109,8 @@ void ReplPrimary::AddReplicaLocked(ClientState& client, uint64_t from) {
   std::erase_if(replicas_, [&](const Replica& r) { return r.client == &client; });
   std::string tail;
   backlog_.CopyFrom(from, &tail);
-  uint64_t lsn = inner_ != nullptr ? inner_->last_lsn() : 0;
+  store::Journal* inner = inner_.load(std::memory_order_relaxed);  // mu_ held
+  uint64_t lsn = inner != nullptr ? inner->last_lsn() : 0;
   if (!tail.empty()) client.mailbox.Post(tail, 0, lsn);
   std::string ip = client.repl_ip_address.empty() ? HostOf(client.addr) : client.repl_ip_address;
   replicas_.push_back({&client, std::move(ip), client.repl_listening_port, from, NowMs()});
@@ -152,6 +156,17 @@ uint64_t ReplPrimary::BeginFullSync(uint64_t* history) {
   return backlog_.offset();
 }
 
+void ReplPrimary::SwapJournal(store::Journal* journal) {
+  std::lock_guard lock(mu_);
+  if (!tapped_.load()) {
+    store_.ReplaceJournal(journal);
+    return;
+  }
+  store::Journal* old = inner_.load();
+  if (journal == nullptr && old != nullptr) own_lsn_ = old->last_lsn();
+  inner_ = journal;
+}
+
 Result<uint64_t> ReplPrimary::FinishFullSync(ClientState& client, uint64_t begin,
                                              uint64_t history, uint64_t cut_lsn) {
   std::lock_guard lock(mu_);
@@ -164,9 +179,10 @@ Result<uint64_t> ReplPrimary::FinishFullSync(ClientState& client, uint64_t begin
     if (cut.lsn <= cut_lsn) at = std::max(at, cut.offset);
   }
   if (--syncs_pending_ == 0) cuts_.clear();
-  // The replica starts in database 0. When no record came after the cut, its stream begins
-  // with the next one, which must name its database whatever an earlier replica's left.
-  if (at == backlog_.offset()) feed_.ForceSelect();
+  // The replica starts in database 0, while the stream may have another selected (for an
+  // earlier replica): the next record names its database. (When records came after the cut
+  // they already do; a PING after it does not change the database.)
+  feed_.ForceSelect();
   if (!backlog_.Covers(at)) {
     return Status(Code::kBusy,
                   "the replication backlog overflowed while the RDB was built (raise "

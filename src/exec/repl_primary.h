@@ -79,6 +79,11 @@ class ReplPrimary {
   // their stream offsets. Returns the stream offset now (the cut cannot precede it), and in
   // *history the numbering it belongs to (Promote starts another).
   uint64_t BeginFullSync(uint64_t* history);
+  // Makes journal (the WAL, or nullptr) the one every change goes to: behind the tap while
+  // one is installed, else the store's own. The caller holds every shard, so no command is
+  // between its changes and its append. Without a WAL the tap numbers records on from the
+  // last LSN the WAL gave.
+  void SwapJournal(store::Journal* journal);
   // Step 2, once an RDB cut at cut_lsn is built: the stream offset it stands for; the bytes
   // after it go to client and it becomes an online replica. kBusy (the caller retries the
   // full sync) when the backlog no longer holds those bytes, or the server was promoted
@@ -149,7 +154,9 @@ class ReplPrimary {
   uint64_t history_ = 0;          // guarded: promotions so far (each renumbers the stream)
   mutable std::mutex mu_;
   std::unique_ptr<Tap> tap_;               // guarded by mu_; set once
-  store::Journal* inner_ = nullptr;        // the journal the tap passes records to (guarded)
+  // The journal the tap passes records to: the WAL or none. Set under mu_ (InstallTapLocked,
+  // SwapJournal); the tap's last_lsn and SyncThrough read it without.
+  std::atomic<store::Journal*> inner_{nullptr};
   std::atomic<bool> tapped_{false};
   std::atomic<bool> pings_paused_{false};
   std::atomic<size_t> mailbox_limit_{size_t{256} << 20};

@@ -6,6 +6,7 @@
 // mirror configuration read on every request; ApplyConfig() refreshes them after CONFIG SET.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -141,9 +142,19 @@ struct ServerState {
   FailoverState failover;           // FAILOVER (failover.h)
   ClusterState cluster;             // cluster-enabled yes: a one-node cluster (cluster.h)
 
-  // The write-ahead log, when appendonly is on (set before threads start, else nullptr).
-  // Replies wait for wal->durable_lsn() under appendfsync always.
+  // The write-ahead log, when appendonly is on, else nullptr: set before threads start, and
+  // by CONFIG SET appendonly (a log that stops stays allocated until the server exits, so a
+  // pointer loaded from here stays valid). Replies wait for DurableLsn() under appendfsync
+  // always.
   std::atomic<store::GroupCommit*> wal{nullptr};
+  // While a log turned on at runtime waits for its base snapshot: the last LSN before it.
+  // Replies revealing a later record wait for the snapshot as for a sync (a crash before it
+  // lands leaves those records out of what recovery trusts).
+  std::atomic<uint64_t> wal_base_cap{UINT64_MAX};
+  // What replies may reveal: wal's durable LSN, held below a pending base snapshot.
+  uint64_t DurableLsn(const store::GroupCommit& w) const {
+    return std::min(w.durable_lsn(), wal_base_cap.load(std::memory_order_acquire));
+  }
   // Whether the log refuses writes now: a write or sync failed and has not succeeded since.
   // Writes then get MISCONF and blocked clients are not served.
   bool WalFailed() const {
@@ -195,6 +206,10 @@ struct ServerState {
   // failed, when a port cannot be opened: nothing changed, and the CONFIG SET fails and rolls
   // back. Empty in-process.
   std::function<std::string(bool* tls_failed)> change_ports;
+  // Set by the networking layer: CONFIG SET appendonly calls it (on the client's I/O thread)
+  // to start or stop the WAL (wal_switch.h). An error makes the CONFIG SET fail and roll
+  // back. Empty in-process, where appendonly cannot change.
+  std::function<Status(bool on)> set_appendonly;
   std::atomic<bool> shutting_down{false};
   // MIGRATE's connections to target instances (migrate_link.h): set by the networking layer
   // before threads start; null in-process, where MIGRATE cannot connect.

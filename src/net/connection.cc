@@ -519,7 +519,7 @@ void Connection::OnDurable() {
 
 void Connection::GateReply(uint64_t start, uint64_t lsn) {
   store::GroupCommit* wal = thread_->state()->wal.load(std::memory_order_acquire);
-  if (lsn == 0 || wal == nullptr || lsn <= wal->durable_lsn()) {
+  if (lsn == 0 || wal == nullptr || lsn <= thread_->state()->DurableLsn(*wal)) {
     return;
   }
   uint64_t end = sent_total_ + out_.size();
@@ -550,7 +550,7 @@ void Connection::FailHeldReplies() {
 
 size_t Connection::SendableBytes() {
   store::GroupCommit* wal = thread_->state()->wal.load(std::memory_order_acquire);
-  uint64_t durable = wal != nullptr ? wal->durable_lsn() : UINT64_MAX;
+  uint64_t durable = wal != nullptr ? thread_->state()->DurableLsn(*wal) : UINT64_MAX;
   while (!gates_.empty() && gates_.front().lsn <= durable) gates_.pop_front();
   if (!gates_.empty() && wal->failed()) FailHeldReplies();
   if (gates_.empty()) return out_.size();

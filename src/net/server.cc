@@ -17,6 +17,7 @@
 #include "src/exec/eviction.h"
 #include "src/exec/notify.h"
 #include "src/exec/rdb_files.h"
+#include "src/exec/wal_switch.h"
 #include "src/scripting/script_engine.h"
 #include "store/durability/snapshot.h"
 #include "store/memory.h"
@@ -261,12 +262,7 @@ bool Server::Recover(const Config& config) {
   bool imported = false;
   if (!ImportOnFirstStart(*state_, config, &imported)) return false;
   if (config.appendonly) {
-    DurabilityOptions options;
-    options.dir = ".";  // main() has made `dir` the working directory
-    options.on_durable = [this](uint64_t lsn) {
-      for (auto& t : threads_) t->NotifyDurable(lsn);
-    };
-    Result<std::unique_ptr<store::GroupCommit>> wal = StartDurability(*state_, options);
+    Result<std::unique_ptr<store::GroupCommit>> wal = StartDurability(*state_, WalOptions());
     if (!wal.ok()) return CannotStart(wal.status());
     wal_ = std::move(wal).value();
   } else {
@@ -276,12 +272,40 @@ bool Server::Recover(const Config& config) {
   }
   persistence_ = std::make_unique<Persistence>(*state_, ".");
   state_->persistence = persistence_.get();
+  state_->set_appendonly = [this](bool on) { return SetAppendOnly(on); };
   if (imported) {
     // The import is in memory only; until this snapshot lands a restart imports it again.
     if (Status st = persistence_->Save(/*rdb=*/false); !st.ok()) return CannotStart(st);
     Log(LogLevel::kNotice, "The imported data is now in cairn's snapshot");
   }
   return true;
+}
+
+DurabilityOptions Server::WalOptions() {
+  DurabilityOptions options;
+  options.dir = ".";  // main() has made `dir` the working directory
+  options.on_durable = [this](uint64_t lsn) {
+    for (auto& t : threads_) t->NotifyDurable(lsn);
+  };
+  return options;
+}
+
+Status Server::SetAppendOnly(bool on) {
+  std::lock_guard lock(wal_switch_mu_);
+  if (on == (wal_ != nullptr)) return Status::Ok();
+  if (!on) {
+    Status st = TurnWalOff(*state_, WalOptions());
+    stopped_wals_.push_back(std::move(wal_));
+    return st;
+  }
+  std::unique_ptr<store::GroupCommit> wal;
+  Status st = TurnWalOn(*state_, *persistence_, WalOptions(), &wal);
+  if (st.ok()) {
+    wal_ = std::move(wal);
+  } else if (wal != nullptr) {
+    stopped_wals_.push_back(std::move(wal));
+  }
+  return st;
 }
 
 // Nothing writes any more, so the snapshot holds every write. Without the WAL it is what the

@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "src/exec/durability.h"
 #include "src/exec/persistence.h"
 #include "src/exec/server_state.h"
 #include "src/net/io_thread.h"
@@ -44,6 +45,10 @@ class Server {
   void ApplySignalShutdownConfig(int signum);
   void BackgroundLoop();
   [[nodiscard]] bool Recover(const Config& config);
+  // Where the WAL lives and whom it wakes when records become durable.
+  DurabilityOptions WalOptions();
+  // CONFIG SET appendonly (ServerState::set_appendonly): starts or stops the WAL.
+  Status SetAppendOnly(bool on);
   // Installs the users of the config file's user lines or the aclfile; false (logged) when bad.
   [[nodiscard]] bool LoadUsers(const Config& config);
   // cluster-enabled yes: loads (or creates) cluster-config-file; false when it cannot.
@@ -65,7 +70,11 @@ class Server {
   std::unique_ptr<Listener> listener_;
   std::unique_ptr<ReplicaLink> replica_link_;
   MigrateSocketCache migrate_sockets_;  // MIGRATE's target connections
-  std::unique_ptr<store::GroupCommit> wal_;
+  std::unique_ptr<store::GroupCommit> wal_;  // the running log, if any
+  // Logs stopped by CONFIG SET appendonly: a thread may still hold one's pointer (from
+  // ServerState::wal), so they live until the server ends.
+  std::vector<std::unique_ptr<store::GroupCommit>> stopped_wals_;
+  std::mutex wal_switch_mu_;  // one CONFIG SET appendonly at a time
   std::unique_ptr<Persistence> persistence_;
   std::thread expire_thread_;
   std::mutex expire_mu_;

@@ -63,6 +63,9 @@ Status GroupCommit::Stop() {
 Status GroupCommit::SyncThrough(uint64_t lsn) {
   std::unique_lock lock(mu_);
   if (lsn > sync_wanted_lsn_) sync_wanted_lsn_ = lsn;
+  // A batch an event loop left to commit itself may hold records up to lsn, and that loop
+  // may be waiting for the caller (a shard lock it holds): the commit thread takes it.
+  if (!filling_.empty() && filling_first_lsn_ <= lsn) wanted_ = true;
   cv_.notify_one();
   synced_cv_.wait(lock, [&] { return synced_lsn_ >= lsn || stop_ || failed(); });
   if (synced_lsn_ >= lsn) return Status::Ok();

@@ -92,8 +92,9 @@ class GroupCommit final : public Journal {
   void RotateSegment() { rotate_.store(true, std::memory_order_release); }
   uint64_t last_lsn() const override { return last_lsn_.load(std::memory_order_acquire); }
   // Waits until the commit thread has fdatasync'ed through lsn (under everysec and no it
-  // syncs on request). A kIoError with EIO if the log is failing, ECANCELED if it stopped
-  // first.
+  // syncs on request). A filling batch that an event loop would commit itself is handed to
+  // the commit thread, so a caller holding shard locks never waits for that loop. A
+  // kIoError with EIO if the log is failing, ECANCELED if it stopped first.
   Status SyncThrough(uint64_t lsn) override;
   // Replies revealing LSN <= durable_lsn() may leave. Under everysec and no, every written
   // batch counts (those policies acknowledge before the sync, as Redis does).

@@ -295,7 +295,7 @@ TEST_CASE("CONFIG SET reports unknown, immutable, duplicate and invalid options"
 
 TEST_CASE("CONFIG SET of a startup-only cairn option accepts only the value it has") {
   InProcess t;
-  // Redis changes appendonly at runtime, cairn does not; threads is cairn's own. Writing back
+  // threads is cairn's own. Writing back
   // what CONFIG GET says is a no-op (tools and Redis's "CONFIG sanity" do it); another value
   // is refused, and a Redis-immutable option stays immutable even at its own value.
   std::string threads = t.Cmd("CONFIG GET threads");
@@ -462,7 +462,14 @@ TEST_CASE("INFO clients, memory and persistence report live figures and configur
   std::string persistence = t.Cmd("INFO persistence");
   CHECK(Contains(persistence, "loading:0\r\n"));
   CHECK(Contains(persistence, "rdb_last_save_time:1700000000\r\n"));
-  CHECK(Contains(persistence, "aof_enabled:1\r\n"));
+  // aof_enabled reports the log running, and in-process none runs (appendonly yes or not).
+  CHECK(Contains(persistence, "aof_enabled:0\r\n"));
+  // Nor can one start here: without the networking layer appendonly stays what it is.
+  CHECK(t.Cmd("CONFIG SET appendonly no") ==
+        "-ERR CONFIG SET failed (possibly related to argument 'appendonly') - can't set immutable "
+        "config");
+  CHECK(t.Cmd("CONFIG GET appendonly") == "[appendonly, yes]");
+  CHECK(t.Cmd("CONFIG SET appendonly yes") == "+OK");
   CHECK(t.Cmd("CONFIG SET maxmemory 1536kb") == "+OK");
   CHECK(Contains(t.Cmd("INFO memory"), "\r\nmaxmemory:1572864\r\nmaxmemory_human:1.50M\r\n"));
 }

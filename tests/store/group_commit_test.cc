@@ -731,6 +731,24 @@ TEST_CASE("a loop thread's appends wait for its own CommitInline, which makes th
   CHECK(c.durable_ahead_of_sync == 0);
 }
 
+TEST_CASE("SyncThrough takes over a batch a loop left to commit itself (that loop may wait for "
+          "the caller)") {
+  TempDir dir;
+  FileControl c;
+  GroupCommit gc(Options(dir.path(), &c), 1);
+  c.committer = &gc;
+  gc.Start();
+  // The loop appends and, before its CommitInline, would block on a lock the caller holds.
+  OnLoopThread([&] { AppendNumbered(gc, 1, 3); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  CHECK(gc.durable_lsn() == 0);  // still the loop's batch
+  CHECK(gc.SyncThrough(3).ok());  // without the take-over this waits for ever
+  CHECK(c.synced_lsn == 3);
+  CHECK(c.WaitFor([&] { return gc.durable_lsn() == 3; }));  // published just after the sync
+  CHECK(gc.Stop().ok());
+  CheckLogHoldsExactly(dir.path(), 3);
+}
+
 // Loop A leads batch {1} and blocks in its sync; loop B then appends `b_records` and calls
 // CommitInline. Returns what B's call returned and lets everything finish.
 bool SecondLoopWhileFirstSyncs(GroupCommit& gc, FileControl& c, uint64_t b_records) {

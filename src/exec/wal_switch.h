@@ -1,0 +1,42 @@
+// src/exec/wal_switch.h — CONFIG SET appendonly: the WAL turned on or off while the server
+// runs, as Redis turns its AOF on (with a rewrite) and off.
+//
+// On: the new log numbers its records after every LSN used so far (the snapshot's, the old
+// segments' still in the directory, the replication tap's), and a base snapshot is written
+// at once: until it lands, the log alone cannot rebuild the data, so replies that reveal the
+// new log's records wait for it (ServerState::wal_base_cap) as they wait for a sync, and a
+// marker file (durability.h, kWalBasePendingFile) tells recovery after a crash meanwhile to
+// drop the new segments (no reply revealed their writes) and start from what was there. The
+// base snapshot trims the old segments. TurnWalOn returns when the base has landed.
+//
+// Off: with every shard held the log stops taking records; what it holds is written and
+// synced (held replies then leave), and it stops. Snapshots from then on are cut at its last
+// LSN (Store::set_lsn_floor), so the first one covers and trims its segments. The stopped
+// log object must outlive every thread that may still hold its pointer: the caller keeps it.
+//
+// Threading: one switch at a time (the caller serializes them), on a thread that holds no
+// shard lock and is in no transaction; commands go on meanwhile on the other threads.
+#pragma once
+
+#include <memory>
+
+#include "src/exec/durability.h"
+#include "src/exec/persistence.h"
+#include "src/exec/server_state.h"
+#include "store/base/status.h"
+#include "store/durability/group_commit.h"
+
+namespace cairn::server {
+
+// Starts a log on a server running without one and writes its base snapshot. *wal receives
+// the log as soon as it exists (then state.wal and the journal every change goes to). An
+// error says why it could not: the server then runs on without a log, as before, and *wal,
+// if set, holds the stopped one, which the caller keeps like any stopped log.
+Status TurnWalOn(ServerState& state, Persistence& persistence, const DurabilityOptions& options,
+                 std::unique_ptr<store::GroupCommit>* wal);
+
+// Stops state.wal (which must be running); afterwards state.wal is nullptr. The error of a
+// final write or sync, if one failed (the log is stopped either way).
+Status TurnWalOff(ServerState& state, const DurabilityOptions& options);
+
+}  // namespace cairn::server

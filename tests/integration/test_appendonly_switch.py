@@ -1,0 +1,127 @@
+"""CONFIG SET appendonly at runtime: the log turned on (what was there and what comes after
+both survive kill -9) and off (what comes after is not logged), checked against redis-server
+7.0 first (its AOF: CONFIG SET appendonly yes starts a rewrite, which the tests wait for).
+
+cairn's own: a log turned on whose base snapshot fails is turned off again, and a restart
+drops its segments instead of refusing to start; the switch is refused inside MULTI/EXEC.
+
+Run: /usr/bin/python3 -m unittest -v tests/integration/test_appendonly_switch.py
+"""
+
+import os
+import shutil
+import sys
+import tempfile
+import unittest
+
+import redis
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import DurableServer, main, skip_on_reference, wait_until  # noqa: E402
+
+WAL_ON = ["--appendonly", "yes"]
+WAL_OFF = ["--appendonly", "no"]
+
+
+class AppendOnlySwitchTest(unittest.TestCase):
+    def setUp(self):
+        self.root = tempfile.mkdtemp(prefix="cairn-aof-switch-")
+        self.server = None
+
+    def tearDown(self):
+        if self.server is not None:
+            self.server.stop()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def start(self, appendonly_args):
+        if self.server is None:
+            self.server = DurableServer(self.root, appendonly_args)
+        else:
+            self.server.extra_args[-2:] = appendonly_args
+        self.server.start()
+        return self.server.client()
+
+    def switch(self, r, value):
+        self.assertTrue(r.config_set("appendonly", value))
+        # Redis rewrites its AOF in the background; cairn answers once its base snapshot landed.
+        wait_until(lambda: r.info("persistence")["aof_rewrite_in_progress"] == 0
+                   and r.info("persistence")["aof_rewrite_scheduled"] == 0,
+                   "the AOF rewrite to end")
+        self.assertEqual(r.info("persistence")["aof_enabled"], 1 if value == "yes" else 0)
+
+    def crash_and_restart(self, appendonly_args=WAL_ON):
+        self.server.kill9()
+        return self.start(appendonly_args)
+
+    def test_turned_on_what_was_there_and_what_comes_after_survive_kill9(self):
+        r = self.start(WAL_OFF)
+        r.set("before", "1")
+        r.rpush("list", "a", "b")
+        self.switch(r, "yes")
+        for _ in range(5):
+            r.incr("after")
+        r.rpush("list", "c")
+        r = self.crash_and_restart()
+        self.assertEqual(r.get("before"), b"1")
+        self.assertEqual(r.get("after"), b"5")
+        self.assertEqual(r.lrange("list", 0, -1), [b"a", b"b", b"c"])
+
+    def test_turned_off_what_comes_after_is_not_logged(self):
+        r = self.start(WAL_ON)
+        r.set("logged", "1")
+        self.switch(r, "no")
+        r.set("unlogged", "2")
+        r.incr("logged")
+        r = self.crash_and_restart()
+        self.assertEqual(r.get("logged"), b"1")
+        self.assertIsNone(r.get("unlogged"))
+
+    def test_off_and_on_again_keeps_everything_from_before_the_second_switch(self):
+        r = self.start(WAL_ON)
+        r.set("first", "1")
+        self.switch(r, "no")
+        r.set("second", "2")
+        self.switch(r, "yes")
+        r.set("third", "3")
+        r = self.crash_and_restart()
+        self.assertEqual(r.mget("first", "second", "third"), [b"1", b"2", b"3"])
+        # Once more from the restarted server: its log goes on from the switched one.
+        r.set("fourth", "4")
+        r = self.crash_and_restart()
+        self.assertEqual(r.mget("first", "second", "third", "fourth"), [b"1", b"2", b"3", b"4"])
+
+    @skip_on_reference("Redis keeps its AOF rewrite in the background and reports it in INFO")
+    def test_a_base_snapshot_that_fails_turns_the_log_off_and_a_restart_drops_it(self):
+        r = self.start(WAL_OFF)
+        r.set("saved", "1")
+        r.save()
+        r.set("unsaved", "2")
+        blocker = os.path.join(self.server.dir, "snapshot.cairn.tmp")
+        os.mkdir(blocker)  # the snapshot cannot be written
+        with self.assertRaises(redis.ResponseError) as cm:
+            r.config_set("appendonly", "yes")
+        self.assertIn("CONFIG SET failed (possibly related to argument 'appendonly')",
+                      str(cm.exception))
+        self.assertEqual(r.config_get("appendonly"), {"appendonly": "no"})
+        self.assertEqual(r.info("persistence")["aof_enabled"], 0)
+        r.set("after", "3")  # answered: the server goes on without a log, as before
+        os.rmdir(blocker)
+        r = self.crash_and_restart()  # the log's segments are there, its base is not
+        self.assertIn("never got its base snapshot", self.server.log_text())
+        self.assertEqual(r.get("saved"), b"1")
+        self.assertIsNone(r.get("unsaved"))
+        self.assertIsNone(r.get("after"))
+
+    @skip_on_reference("Redis switches inside MULTI")
+    def test_inside_multi_the_switch_is_refused(self):
+        r = self.start(WAL_OFF)
+        pipe = r.pipeline(transaction=True)
+        pipe.config_set("appendonly", "yes")
+        with self.assertRaises(redis.ResponseError) as cm:
+            pipe.execute()
+        self.assertIn("inside MULTI/EXEC", str(cm.exception))
+        self.assertEqual(r.config_get("appendonly"), {"appendonly": "no"})
+
+
+if __name__ == "__main__":
+    main()
