@@ -142,7 +142,7 @@ bool ChangeListeners(CommandContext& ctx, const std::vector<Change>& changes) {
 bool ChangeAppendOnly(CommandContext& ctx, const std::vector<Change>& changes) {
   const Change* change = LastMove(changes, {"appendonly"});
   if (change == nullptr) return true;
-  bool on = ctx.server.config.Read([](const Config& c) { return c.appendonly; });
+  bool on = EqualsIgnoreCase(change->value, "yes");  // CheckChanges accepted yes or no
   std::string error;
   if (!ctx.server.set_appendonly) {
     error = std::string(kImmutableConfig);

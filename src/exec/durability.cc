@@ -103,31 +103,6 @@ class Progress {
   uint64_t base_ = 0, done_segments_ = 0;
 };
 
-// A log turned on at runtime whose base snapshot never landed (kWalBasePendingFile names its
-// first LSN): its segments go, as records whose replies were all held; older ones stay.
-Status DropUnbasedLog(const std::string& dir, uint64_t snapshot_lsn) {
-  std::string marker = dir + "/" + kWalBasePendingFile;
-  Result<uint64_t> first = ReadWalBaseMarker(marker);
-  if (!first.ok()) return first.TakeStatus();
-  if (*first == 0) return Status::Ok();
-  if (snapshot_lsn + 1 < *first) {
-    Result<std::vector<store::wal::WalSegment>> segments = store::wal::ListSegments(dir);
-    if (!segments.ok()) return segments.TakeStatus();
-    int dropped = 0;
-    for (auto it = segments->rbegin(); it != segments->rend(); ++it) {  // newest first
-      if (it->first_lsn < *first) break;
-      if (::unlink(it->path.c_str()) != 0) return Status::IoError(errno, "unlink " + it->path);
-      ++dropped;
-    }
-    Log(LogLevel::kWarning,
-        "The WAL turned on at LSN %llu (CONFIG SET appendonly yes) never got its base snapshot: "
-        "%d segments dropped (no reply had revealed their writes)",
-        static_cast<unsigned long long>(*first), dropped);
-  }
-  if (::unlink(marker.c_str()) != 0) return Status::IoError(errno, "unlink " + marker);
-  return store::SyncDir(dir);
-}
-
 // "WAL record <lsn> in <segment> at offset <offset>", for errors.
 std::string RecordPlace(const store::wal::WalRecord& r) {
   return "WAL record " + std::to_string(r.lsn) + " in " + std::string(r.segment) +
@@ -151,7 +126,7 @@ Result<uint64_t> Replay(ServerState& state, const std::string& dir) {
         static_cast<unsigned long long>(snapshot.lsn));
   }
   state.snapshot_lsn = snapshot.lsn;
-  if (Status st = DropUnbasedLog(dir, snapshot.lsn); !st.ok()) return st;
+  if (Status st = SettleWalBaseMarker(dir, snapshot.lsn); !st.ok()) return st;
   progress.set_base(snapshot.bytes);
   state.loading_loaded_bytes = snapshot.bytes;
   LogReporter reporter;
@@ -238,6 +213,7 @@ Result<uint64_t> ReadWalBaseMarker(const std::string& path) {
   int read_errno = errno;
   ::close(fd);
   if (n < 0) return Status::IoError(read_errno, "reading " + path);
+  if (n == 0) return uint64_t{0};  // never written whole: its log had not started
   uint64_t lsn = 0;
   auto [end, ec] = std::from_chars(text, text + n, lsn);
   if (ec != std::errc() || lsn == 0 || (end != text + n && *end != '\n')) {
@@ -247,22 +223,46 @@ Result<uint64_t> ReadWalBaseMarker(const std::string& path) {
 }
 
 Status WriteWalBaseMarker(const std::string& dir, uint64_t first_lsn) {
+  // A whole file or none: written aside, synced, renamed into place, the directory synced.
   std::string path = dir + "/" + kWalBasePendingFile;
+  std::string tmp = path + ".tmp";
   std::string text = std::to_string(first_lsn) + "\n";
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::IoError(errno, "creating " + path);
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::IoError(errno, "creating " + tmp);
   bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
             ::fdatasync(fd) == 0;
   int err = errno;
   ::close(fd);
-  if (!ok) return Status::IoError(err, "writing " + path);
+  if (!ok) return Status::IoError(err, "writing " + tmp);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) return Status::IoError(errno, "renaming " + tmp);
   return store::SyncDir(dir);
 }
 
-Status RemoveWalBaseMarker(const std::string& dir) {
-  std::string path = dir + "/" + kWalBasePendingFile;
-  if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
-    return Status::IoError(errno, "unlink " + path);
+Status SettleWalBaseMarker(const std::string& dir, uint64_t snapshot_lsn) {
+  std::string marker = dir + "/" + kWalBasePendingFile;
+  Result<uint64_t> first = ReadWalBaseMarker(marker);
+  if (!first.ok()) return first.TakeStatus();
+  if (*first != 0 && snapshot_lsn + 1 < *first) {
+    // The base never landed: the log's segments go (no reply revealed their writes).
+    Result<std::vector<store::wal::WalSegment>> segments = store::wal::ListSegments(dir);
+    if (!segments.ok()) return segments.TakeStatus();
+    int dropped = 0;
+    for (auto it = segments->rbegin(); it != segments->rend(); ++it) {  // newest first
+      if (it->first_lsn < *first) break;
+      if (::unlink(it->path.c_str()) != 0) return Status::IoError(errno, "unlink " + it->path);
+      ++dropped;
+    }
+    Log(LogLevel::kWarning,
+        "The WAL turned on at LSN %llu (CONFIG SET appendonly yes) never got its base snapshot: "
+        "%d segments dropped (no reply had revealed their writes)",
+        static_cast<unsigned long long>(*first), dropped);
+  } else if (*first != 0) {
+    // The base landed: the segments before the log may still be there, with a gap after them.
+    Result<int> removed = store::RemoveSegmentsBefore(dir, *first);
+    if (!removed.ok()) return removed.TakeStatus();
+  }
+  if (::unlink(marker.c_str()) != 0 && errno != ENOENT) {
+    return Status::IoError(errno, "unlink " + marker);
   }
   return store::SyncDir(dir);
 }

@@ -50,12 +50,16 @@ std::unique_ptr<store::GroupCommit> MakeWal(ServerState& state, const Durability
 // (wal_switch.h): its first LSN, in decimal. Recovery finding it with an older snapshot
 // drops that log's segments, whose writes no reply revealed.
 inline constexpr char kWalBasePendingFile[] = "wal-base-pending";
-// The LSN the marker at path names, 0 when there is no marker.
+// The LSN the marker at path names, 0 when there is none (or it is empty: a crash before
+// it was written whole, when its log had not started).
 Result<uint64_t> ReadWalBaseMarker(const std::string& path);
-// Writes the marker into dir, durably (file and directory synced).
+// Writes the marker into dir, whole or not at all, durably.
 Status WriteWalBaseMarker(const std::string& dir, uint64_t first_lsn);
-// Removes the marker from dir, if any, durably.
-Status RemoveWalBaseMarker(const std::string& dir);
+// Acts on a marker in dir, if any, given the cut of the snapshot there: when the base never
+// landed (the cut is before the marker's LSN - 1), drops the log's segments; when it did,
+// drops the segments older than the log; then removes the marker, durably. Recovery calls
+// it, and CONFIG SET appendonly yes before it starts a log.
+Status SettleWalBaseMarker(const std::string& dir, uint64_t snapshot_lsn);
 
 // The policy an `appendfsync` value names (always, everysec, no).
 store::FsyncPolicy FsyncPolicyOf(std::string_view appendfsync);

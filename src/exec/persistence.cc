@@ -37,9 +37,11 @@ uint64_t Persistence::changes_since_save() const {
 Status Persistence::Snapshot(bool rdb) {
   // Every FLUSHALL counted so far is done, so the capture below holds none of its keys.
   uint64_t flushes = flushes_.load();
+  // Loaded once; it cannot change meanwhile (CONFIG SET appendonly waits for snapshots).
+  store::GroupCommit* log = wal();
   // Records after the cut go to a fresh segment, so the covered ones can be deleted.
-  if (wal() != nullptr) wal()->RotateSegment();
-  uint64_t wal_bytes = wal() != nullptr ? wal()->stats().bytes : 0;
+  if (log != nullptr) log->RotateSegment();
+  uint64_t wal_bytes = log != nullptr ? log->stats().bytes : 0;
   auto start = std::chrono::steady_clock::now();
   Result<store::SnapshotInfo> written = RetryWhileBusy<store::SnapshotInfo>(
       [&] { return store::WriteSnapshot(state_.store, dir_); });
@@ -57,8 +59,10 @@ Status Persistence::Snapshot(bool rdb) {
   snapshot_bytes_ = r.bytes;
   wal_bytes_at_snapshot_ = wal_bytes;
   // A failed trim only leaves covered segments behind; the next snapshot trims them. The log
-  // line then counts minus the errno.
-  Result<int> trimmed = store::TrimWal(dir_, r.lsn);
+  // line then counts minus the errno. Without a running log every segment left is older
+  // history that this snapshot supersedes, the newest included.
+  Result<int> trimmed = log != nullptr ? store::TrimWal(dir_, r.lsn)
+                                       : store::RemoveSegmentsBefore(dir_, UINT64_MAX);
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                 std::chrono::steady_clock::now() - start).count();
   Log(LogLevel::kNotice, "Snapshot saved: %llu keys, %llu bytes, cut at LSN %llu, %lld ms; "
@@ -85,6 +89,8 @@ Status Persistence::SaveRdbFile() {
       static_cast<unsigned long long>(saved->keys), static_cast<unsigned long long>(saved->bytes));
   return Status::Ok();
 }
+
+Status Persistence::SnapshotWhileClaimed() { return Snapshot(/*rdb=*/false); }
 
 Status Persistence::Save(bool rdb) {
   CommitOwnRecords();
@@ -140,8 +146,9 @@ bool Persistence::ScheduleDue(const Config& config, int64_t now_s) const {
 }
 
 bool Persistence::WalGrowthDue(const Config& config) const {
-  if (wal() == nullptr || config.auto_aof_rewrite_percentage == 0) return false;
-  uint64_t grown = wal()->stats().bytes - wal_bytes_at_snapshot_.load();
+  store::GroupCommit* log = wal();  // once: CONFIG SET appendonly may change it
+  if (log == nullptr || config.auto_aof_rewrite_percentage == 0) return false;
+  uint64_t grown = log->stats().bytes - wal_bytes_at_snapshot_.load();
   uint64_t base = snapshot_bytes_.load();
   uint64_t needed = base * static_cast<uint64_t>(config.auto_aof_rewrite_percentage) / 100;
   return grown >= static_cast<uint64_t>(config.auto_aof_rewrite_min_size) && grown >= needed;

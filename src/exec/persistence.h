@@ -51,6 +51,9 @@ class Persistence {
   // appended (an event loop commits its own only when it goes idle), which a running
   // snapshot may wait for.
   Status WhileNoSnapshot(const std::function<Status()>& fn);
+  // A snapshot of the cairn format only, on this thread, from inside WhileNoSnapshot's fn
+  // (CONFIG SET appendonly yes: the new log's base).
+  Status SnapshotWhileClaimed();
   // Waits for a running background snapshot.
   void Stop();
 

@@ -153,7 +153,8 @@ struct ServerState {
   std::atomic<uint64_t> wal_base_cap{UINT64_MAX};
   // What replies may reveal: wal's durable LSN, held below a pending base snapshot.
   uint64_t DurableLsn(const store::GroupCommit& w) const {
-    return std::min(w.durable_lsn(), wal_base_cap.load(std::memory_order_acquire));
+    // seq_cst, as durable_lsn(): against a waiter's registration (IoThread::WaitDurable).
+    return std::min(w.durable_lsn(), wal_base_cap.load(std::memory_order_seq_cst));
   }
   // Whether the log refuses writes now: a write or sync failed and has not succeeded since.
   // Writes then get MISCONF and blocked clients are not served.

@@ -5,9 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "src/base/log.h"
@@ -37,56 +35,49 @@ Result<uint64_t> NextFreshLsn(ServerState& state, const std::string& dir) {
   return last + 2;
 }
 
-// A snapshot begun now, after a running one (which may have begun before the log) ends.
-Status SaveBase(Persistence& persistence) {
-  for (;;) {
-    persistence.Stop();
-    Status st = persistence.Save(/*rdb=*/false);
-    if (st.code() != Code::kBusy) return st;
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));  // a SAVE on another thread
-  }
-}
+void TurnWalOffClaimed(ServerState& state, const DurabilityOptions& options);
 
-// Removes the segments older than the log that begins at first_lsn, once a snapshot covers
-// them (TrimWal keeps the newest segment, which one of them may still be when the base is cut).
-Status DropSegmentsBefore(const std::string& dir, uint64_t first_lsn) {
-  Result<std::vector<store::wal::WalSegment>> segments = store::wal::ListSegments(dir);
-  if (!segments.ok()) return segments.TakeStatus();
-  for (const store::wal::WalSegment& segment : *segments) {
-    if (segment.first_lsn >= first_lsn) break;
-    if (::unlink(segment.path.c_str()) != 0) return Status::IoError(errno, "unlink " + segment.path);
-  }
-  return store::SyncDir(dir);
-}
-
-}  // namespace
-
-Status TurnWalOn(ServerState& state, Persistence& persistence, const DurabilityOptions& options,
-                 std::unique_ptr<store::GroupCommit>* wal) {
-  Result<uint64_t> next = NextFreshLsn(state, options.dir);
-  if (!next.ok()) return next.TakeStatus();
-  // Before the log's first segment exists: a crash from here until the base lands drops it.
-  if (Status st = WriteWalBaseMarker(options.dir, *next); !st.ok()) return st;
-  state.wal_base_cap = *next - 1;
-  *wal = MakeWal(state, options, *next);
-  (*wal)->Start();
-  // With every shard held, so every change from here on is in the log and none before it.
-  state.store.Atomically({}, /*all_shards=*/true, [&] { state.primary.SwapJournal(wal->get()); });
-  state.wal = wal->get();
+// With the snapshots held off (Persistence::WhileNoSnapshot).
+Status TurnWalOnClaimed(ServerState& state, Persistence& persistence,
+                        const DurabilityOptions& options,
+                        std::unique_ptr<store::GroupCommit>* wal) {
+  // An earlier switch's marker first (a failed attempt, or a crash then a start without the
+  // log): its log's segments go or stay as recovery would decide.
+  if (Status st = SettleWalBaseMarker(options.dir, state.snapshot_lsn.load()); !st.ok()) return st;
+  // With every shard held: no record is numbered between choosing the first LSN (the tap
+  // numbers records without a log) and installing the log, and every change from then on is
+  // in it. The pointer and the cap come before the journal, so that no reply revealing a
+  // record of the new log leaves ungated.
+  Status result;
+  uint64_t next = 0;
+  state.store.Atomically({}, /*all_shards=*/true, [&] {
+    Result<uint64_t> fresh = NextFreshLsn(state, options.dir);
+    if (!fresh.ok()) return void(result = fresh.TakeStatus());
+    next = *fresh;
+    // Before the log's first segment exists: a crash from here until the base lands drops it.
+    if (result = WriteWalBaseMarker(options.dir, next); !result.ok()) return;
+    *wal = MakeWal(state, options, next);
+    (*wal)->Start();
+    state.wal_base_cap = next - 1;
+    state.wal = wal->get();
+    state.primary.SwapJournal(wal->get());
+  });
+  if (!result.ok()) return result;
   Log(LogLevel::kNotice, "WAL turned on (CONFIG SET appendonly yes) at LSN %llu; writing its "
-      "base snapshot", static_cast<unsigned long long>(*next));
-  if (Status st = SaveBase(persistence); !st.ok()) {
+      "base snapshot", static_cast<unsigned long long>(next));
+  if (Status st = persistence.SnapshotWhileClaimed(); !st.ok()) {
     std::string why(st.message());
     Log(LogLevel::kWarning, "The WAL's base snapshot failed (%s): turning it off again",
         why.c_str());
-    (void)TurnWalOff(state, options);  // its segments stay behind the marker: recovery drops them
+    TurnWalOffClaimed(state, options);  // its segments stay behind the marker, which drops them
     return st;
   }
-  // Both harmless if they fail: the next snapshot trims the old segments (the log is past
-  // them), and recovery finds the base at or past the marker's LSN and removes it.
-  for (Status st : {DropSegmentsBefore(options.dir, *next), RemoveWalBaseMarker(options.dir)}) {
-    if (st.ok()) continue;
-    std::string why(st.message());
+  // The older segments go, then the marker. If either fails, the marker stays and the next
+  // start (or switch) settles it: the base has landed, so only the older segments go.
+  Result<int> removed = store::RemoveSegmentsBefore(options.dir, next);
+  Status settled = removed.ok() ? SettleWalBaseMarker(options.dir, next - 1) : removed.status();
+  if (!settled.ok()) {
+    std::string why(settled.message());
     Log(LogLevel::kWarning, "After the WAL's base snapshot: %s", why.c_str());
   }
   state.wal_base_cap = UINT64_MAX;
@@ -94,19 +85,38 @@ Status TurnWalOn(ServerState& state, Persistence& persistence, const DurabilityO
   return Status::Ok();
 }
 
-Status TurnWalOff(ServerState& state, const DurabilityOptions& options) {
+void TurnWalOffClaimed(ServerState& state, const DurabilityOptions& options) {
   store::GroupCommit* wal = state.wal.load();
   state.store.Atomically({}, /*all_shards=*/true, [&] {
     state.primary.SwapJournal(nullptr);
     state.store.set_lsn_floor(wal->last_lsn());
   });
-  Status st = wal->Stop();  // writes and syncs what it holds: their replies may leave
+  // Writes and syncs what it holds, whose replies may then leave. A failure is only logged:
+  // the log is stopped either way, and writes are no longer refused for it.
+  if (Status st = wal->Stop(); !st.ok()) {
+    std::string why(st.message());
+    Log(LogLevel::kWarning, "The WAL's final sync failed (%s) as it was turned off", why.c_str());
+  }
   state.wal = nullptr;
   state.wal_base_cap = UINT64_MAX;
   if (options.on_durable) options.on_durable(0);  // 0: every thread with held replies looks again
   Log(LogLevel::kNotice, "WAL turned off (CONFIG SET appendonly no) after LSN %llu",
       static_cast<unsigned long long>(wal->last_lsn()));
-  return st;
+}
+
+}  // namespace
+
+Status TurnWalOn(ServerState& state, Persistence& persistence, const DurabilityOptions& options,
+                 std::unique_ptr<store::GroupCommit>* wal) {
+  return persistence.WhileNoSnapshot(
+      [&] { return TurnWalOnClaimed(state, persistence, options, wal); });
+}
+
+void TurnWalOff(ServerState& state, Persistence& persistence, const DurabilityOptions& options) {
+  (void)persistence.WhileNoSnapshot([&] {
+    TurnWalOffClaimed(state, options);
+    return Status::Ok();
+  });
 }
 
 }  // namespace cairn::server

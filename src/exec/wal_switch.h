@@ -6,16 +6,20 @@
 // at once: until it lands, the log alone cannot rebuild the data, so replies that reveal the
 // new log's records wait for it (ServerState::wal_base_cap) as they wait for a sync, and a
 // marker file (durability.h, kWalBasePendingFile) tells recovery after a crash meanwhile to
-// drop the new segments (no reply revealed their writes) and start from what was there. The
-// base snapshot trims the old segments. TurnWalOn returns when the base has landed.
+// drop the new segments (no reply revealed their writes) and start from what was there.
+// Once the base has landed the older segments go (the new log starts past them, with a gap),
+// then the marker. TurnWalOn returns when the base has landed.
 //
 // Off: with every shard held the log stops taking records; what it holds is written and
 // synced (held replies then leave), and it stops. Snapshots from then on are cut at its last
-// LSN (Store::set_lsn_floor), so the first one covers and trims its segments. The stopped
+// LSN (Store::set_lsn_floor) and, taken without a log, remove every segment. The stopped
 // log object must outlive every thread that may still hold its pointer: the caller keeps it.
 //
 // Threading: one switch at a time (the caller serializes them), on a thread that holds no
-// shard lock and is in no transaction; commands go on meanwhile on the other threads.
+// shard lock and is in no transaction; commands go on meanwhile on the other threads, and
+// the thread waits for the base snapshot (clients of its I/O thread wait with it). No
+// snapshot runs during a switch (Persistence::WhileNoSnapshot): one cut under the old journal
+// and published under the new one could be ahead of the log.
 #pragma once
 
 #include <memory>
@@ -35,8 +39,8 @@ namespace cairn::server {
 Status TurnWalOn(ServerState& state, Persistence& persistence, const DurabilityOptions& options,
                  std::unique_ptr<store::GroupCommit>* wal);
 
-// Stops state.wal (which must be running); afterwards state.wal is nullptr. The error of a
-// final write or sync, if one failed (the log is stopped either way).
-Status TurnWalOff(ServerState& state, const DurabilityOptions& options);
+// Stops state.wal (which must be running); afterwards state.wal is nullptr. A final write or
+// sync that fails is logged: the log stops either way, and writes are no longer refused.
+void TurnWalOff(ServerState& state, Persistence& persistence, const DurabilityOptions& options);
 
 }  // namespace cairn::server

@@ -259,7 +259,8 @@ void IoThread::WaitDurable(Connection* c, uint64_t lsn) {
   // The batch may have become durable after the caller looked and before the store above,
   // and its publisher may have seen no waiter: then release it here, before the loop sleeps.
   store::GroupCommit* wal = state_->wal.load(std::memory_order_acquire);
-  if (wal != nullptr && state_->DurableLsn(*wal) >= lsn) release_pending_ = true;
+  // No log (turned off meanwhile): nothing is held any more.
+  if (wal == nullptr || state_->DurableLsn(*wal) >= lsn) release_pending_ = true;
 }
 
 void IoThread::NotifyDurable(uint64_t lsn) {

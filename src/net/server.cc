@@ -117,6 +117,7 @@ int Server::Run() {
     return 1;
   }
   // The TLS context was (re)configured by reload_tls when tls-port changed in this CONFIG SET.
+  state_->set_appendonly = [this](bool on) { return SetAppendOnly(on); };
   state_->change_ports = [this](bool* tls_failed) {
     Config c = state_->config.Snapshot();
     std::string err = listener_->ChangePorts(c, c.port, c.tls.port, tls_.get(), tls_failed);
@@ -272,7 +273,6 @@ bool Server::Recover(const Config& config) {
   }
   persistence_ = std::make_unique<Persistence>(*state_, ".");
   state_->persistence = persistence_.get();
-  state_->set_appendonly = [this](bool on) { return SetAppendOnly(on); };
   if (imported) {
     // The import is in memory only; until this snapshot lands a restart imports it again.
     if (Status st = persistence_->Save(/*rdb=*/false); !st.ok()) return CannotStart(st);
@@ -291,15 +291,18 @@ DurabilityOptions Server::WalOptions() {
 }
 
 Status Server::SetAppendOnly(bool on) {
+  // Set by Recover after wal_ (release): until then the data is still loading.
+  Persistence* persistence = state_->persistence.load(std::memory_order_acquire);
+  if (persistence == nullptr) return Status(Code::kBusy, "the data is still loading");
   std::lock_guard lock(wal_switch_mu_);
   if (on == (wal_ != nullptr)) return Status::Ok();
   if (!on) {
-    Status st = TurnWalOff(*state_, WalOptions());
+    TurnWalOff(*state_, *persistence, WalOptions());
     stopped_wals_.push_back(std::move(wal_));
-    return st;
+    return Status::Ok();
   }
   std::unique_ptr<store::GroupCommit> wal;
-  Status st = TurnWalOn(*state_, *persistence_, WalOptions(), &wal);
+  Status st = TurnWalOn(*state_, *persistence, WalOptions(), &wal);
   if (st.ok()) {
     wal_ = std::move(wal);
   } else if (wal != nullptr) {

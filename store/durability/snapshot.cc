@@ -136,7 +136,8 @@ Result<SnapshotInfo> WriteSnapshot(Store& store, const std::string& dir) {
   if (st.ok()) st = out.file().Sync();
   // Published only once the log holds every record up to the cut: a crash can then never
   // leave a snapshot that is ahead of the log, which recovery could not tell from damage.
-  if (st.ok() && store.journal() != nullptr) st = store.journal()->SyncThrough(capture.lsn);
+  Journal* journal = store.journal();  // once: CONFIG SET appendonly may change it
+  if (st.ok() && journal != nullptr) st = journal->SyncThrough(capture.lsn);
   if (!st.ok()) {
     ::unlink(tmp.c_str());
     return Failed(st, "writing " + tmp);

@@ -88,4 +88,21 @@ Result<int> TrimWal(const std::string& dir, uint64_t covered_lsn) {
   return removed;
 }
 
+Result<int> RemoveSegmentsBefore(const std::string& dir, uint64_t first_lsn) {
+  Result<std::vector<wal::WalSegment>> listed = wal::ListSegments(dir);
+  if (!listed.ok()) return listed.TakeStatus();
+  int removed = 0;
+  for (const wal::WalSegment& segment : *listed) {  // oldest first: a crash leaves a suffix
+    if (segment.first_lsn >= first_lsn) break;
+    if (::unlink(segment.path.c_str()) != 0) {
+      return Status::IoError(errno, "unlink " + segment.path);
+    }
+    ++removed;
+  }
+  if (removed > 0) {
+    if (Status st = SyncDir(dir); !st.ok()) return st;
+  }
+  return removed;
+}
+
 }  // namespace cairn::store

@@ -70,5 +70,9 @@ class WalWriter {
 // Deletes the segments all of whose records have LSN <= covered_lsn (a snapshot holds their
 // effects), never the newest segment; fsyncs the directory. Returns how many were removed.
 Result<int> TrimWal(const std::string& dir, uint64_t covered_lsn);
+// Deletes every segment whose first LSN is below first_lsn, the newest included: segments
+// that a snapshot supersedes while no log appends to them (a log turned off, or one started
+// at first_lsn after them); fsyncs the directory. Returns how many were removed.
+Result<int> RemoveSegmentsBefore(const std::string& dir, uint64_t first_lsn);
 
 }  // namespace cairn::store
