@@ -10,12 +10,14 @@
 #include <charconv>
 #include <chrono>
 #include <cstring>
+#include <optional>
 
 #include "src/base/log.h"
 #include "store/durability/log_file.h"
 #include "store/durability/snapshot.h"
 #include "store/durability/wal_format.h"
 #include "store/durability/wal_reader.h"
+#include "store/durability/wal_writer.h"
 #include "store/effects.h"
 
 namespace cairn::server {
@@ -126,6 +128,7 @@ Result<uint64_t> Replay(ServerState& state, const std::string& dir) {
         static_cast<unsigned long long>(snapshot.lsn));
   }
   state.snapshot_lsn = snapshot.lsn;
+  if (Status st = SettleWalSupersededMarker(dir, snapshot.lsn); !st.ok()) return st;
   if (Status st = SettleWalBaseMarker(dir, snapshot.lsn); !st.ok()) return st;
   progress.set_base(snapshot.bytes);
   state.loading_loaded_bytes = snapshot.bytes;
@@ -200,33 +203,12 @@ Result<uint64_t> Replay(ServerState& state, const std::string& dir) {
   return next_lsn;
 }
 
-}  // namespace
-
-Result<uint64_t> ReadWalBaseMarker(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT) return uint64_t{0};
-    return Status::IoError(errno, "opening " + path);
-  }
-  char text[32] = {};
-  ssize_t n = ::read(fd, text, sizeof(text) - 1);
-  int read_errno = errno;
-  ::close(fd);
-  if (n < 0) return Status::IoError(read_errno, "reading " + path);
-  if (n == 0) return uint64_t{0};  // never written whole: its log had not started
-  uint64_t lsn = 0;
-  auto [end, ec] = std::from_chars(text, text + n, lsn);
-  if (ec != std::errc() || lsn == 0 || (end != text + n && *end != '\n')) {
-    return Status::Corruption(path + " does not hold an LSN: remove it to start");
-  }
-  return lsn;
-}
-
-Status WriteWalBaseMarker(const std::string& dir, uint64_t first_lsn) {
-  // A whole file or none: written aside, synced, renamed into place, the directory synced.
-  std::string path = dir + "/" + kWalBasePendingFile;
+// A whole file holding lsn, or none: written aside, synced, renamed into place, the
+// directory synced.
+Status WriteLsnFile(const std::string& dir, const char* name, uint64_t lsn) {
+  std::string path = dir + "/" + name;
   std::string tmp = path + ".tmp";
-  std::string text = std::to_string(first_lsn) + "\n";
+  std::string text = std::to_string(lsn) + "\n";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return Status::IoError(errno, "creating " + tmp);
   bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
@@ -238,27 +220,88 @@ Status WriteWalBaseMarker(const std::string& dir, uint64_t first_lsn) {
   return store::SyncDir(dir);
 }
 
+
+// The LSN a file written by WriteLsnFile holds; nullopt when there is no such file, or an
+// empty one (a crash before it was written whole: nothing it guards had begun).
+Result<std::optional<uint64_t>> ReadLsnFile(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return std::optional<uint64_t>();
+    return Status::IoError(errno, "opening " + path);
+  }
+  char text[32] = {};
+  ssize_t n = ::read(fd, text, sizeof(text) - 1);
+  int read_errno = errno;
+  ::close(fd);
+  if (n < 0) return Status::IoError(read_errno, "reading " + path);
+  if (n == 0) return std::optional<uint64_t>();
+  uint64_t lsn = 0;
+  auto [end, ec] = std::from_chars(text, text + n, lsn);
+  if (ec != std::errc() || (end != text + n && *end != '\n')) {
+    return Status::Corruption(path + " does not hold an LSN: remove it to start");
+  }
+  return std::optional<uint64_t>(lsn);
+}
+
+}  // namespace
+
+Status WriteWalBaseMarker(const std::string& dir, uint64_t first_lsn) {
+  return WriteLsnFile(dir, kWalBasePendingFile, first_lsn);
+}
+
+Status WriteWalSupersededMarker(const std::string& dir, uint64_t cut_at_least) {
+  return WriteLsnFile(dir, kWalSupersededFile, cut_at_least);
+}
+
+Status SettleWalSupersededMarker(const std::string& dir, uint64_t snapshot_lsn) {
+  std::string marker = dir + "/" + kWalSupersededFile;
+  Result<std::optional<uint64_t>> cut = ReadLsnFile(marker);
+  if (!cut.ok()) return cut.TakeStatus();
+  if (cut->has_value() && snapshot_lsn >= **cut) {
+    Result<int> removed = store::RemoveSegmentsBefore(dir, UINT64_MAX);
+    if (!removed.ok()) return removed.TakeStatus();
+    Log(LogLevel::kNotice, "%d WAL segments superseded by the snapshot (cut at LSN %llu, taken "
+        "without the log) removed", *removed, static_cast<unsigned long long>(snapshot_lsn));
+  }
+  if (::unlink(marker.c_str()) != 0 && errno != ENOENT) {
+    return Status::IoError(errno, "unlink " + marker);
+  }
+  return store::SyncDir(dir);
+}
+
+Result<uint64_t> LogEndBound(const std::string& dir) {
+  Result<std::vector<store::wal::WalSegment>> segments = store::wal::ListSegments(dir);
+  if (!segments.ok()) return segments.TakeStatus();
+  if (segments->empty()) return uint64_t{0};
+  struct stat st;
+  const store::wal::WalSegment& newest = segments->back();
+  if (::stat(newest.path.c_str(), &st) != 0) return Status::IoError(errno, "stat " + newest.path);
+  return newest.first_lsn + static_cast<uint64_t>(st.st_size);
+}
+
+
 Status SettleWalBaseMarker(const std::string& dir, uint64_t snapshot_lsn) {
   std::string marker = dir + "/" + kWalBasePendingFile;
-  Result<uint64_t> first = ReadWalBaseMarker(marker);
-  if (!first.ok()) return first.TakeStatus();
-  if (*first != 0 && snapshot_lsn + 1 < *first) {
+  Result<std::optional<uint64_t>> marked = ReadLsnFile(marker);
+  if (!marked.ok()) return marked.TakeStatus();
+  uint64_t first = marked->value_or(0);  // a log's first LSN is never 0
+  if (first != 0 && snapshot_lsn + 1 < first) {
     // The base never landed: the log's segments go (no reply revealed their writes).
     Result<std::vector<store::wal::WalSegment>> segments = store::wal::ListSegments(dir);
     if (!segments.ok()) return segments.TakeStatus();
     int dropped = 0;
     for (auto it = segments->rbegin(); it != segments->rend(); ++it) {  // newest first
-      if (it->first_lsn < *first) break;
+      if (it->first_lsn < first) break;
       if (::unlink(it->path.c_str()) != 0) return Status::IoError(errno, "unlink " + it->path);
       ++dropped;
     }
     Log(LogLevel::kWarning,
         "The WAL turned on at LSN %llu (CONFIG SET appendonly yes) never got its base snapshot: "
         "%d segments dropped (no reply had revealed their writes)",
-        static_cast<unsigned long long>(*first), dropped);
-  } else if (*first != 0) {
+        static_cast<unsigned long long>(first), dropped);
+  } else if (first != 0) {
     // The base landed: the segments before the log may still be there, with a gap after them.
-    Result<int> removed = store::RemoveSegmentsBefore(dir, *first);
+    Result<int> removed = store::RemoveSegmentsBefore(dir, first);
     if (!removed.ok()) return removed.TakeStatus();
   }
   if (::unlink(marker.c_str()) != 0 && errno != ENOENT) {

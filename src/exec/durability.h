@@ -50,9 +50,6 @@ std::unique_ptr<store::GroupCommit> MakeWal(ServerState& state, const Durability
 // (wal_switch.h): its first LSN, in decimal. Recovery finding it with an older snapshot
 // drops that log's segments, whose writes no reply revealed.
 inline constexpr char kWalBasePendingFile[] = "wal-base-pending";
-// The LSN the marker at path names, 0 when there is none (or it is empty: a crash before
-// it was written whole, when its log had not started).
-Result<uint64_t> ReadWalBaseMarker(const std::string& path);
 // Writes the marker into dir, whole or not at all, durably.
 Status WriteWalBaseMarker(const std::string& dir, uint64_t first_lsn);
 // Acts on a marker in dir, if any, given the cut of the snapshot there: when the base never
@@ -60,6 +57,18 @@ Status WriteWalBaseMarker(const std::string& dir, uint64_t first_lsn);
 // drops the segments older than the log; then removes the marker, durably. Recovery calls
 // it, and CONFIG SET appendonly yes before it starts a log.
 Status SettleWalBaseMarker(const std::string& dir, uint64_t snapshot_lsn);
+
+// An LSN at or past every record of the segments in dir (0 when there are none), without
+// reading them: the newest segment's first LSN plus its size (a record takes at least a byte).
+Result<uint64_t> LogEndBound(const std::string& dir);
+
+// The marker a snapshot taken without a running log leaves in dir while it is written
+// (persistence.h): a cut at or past the LSN it names supersedes every segment there, which
+// are removed once it lands. Recovery finding it with such a snapshot removes them (the
+// crash came between the two); with an older one it only removes the marker.
+inline constexpr char kWalSupersededFile[] = "wal-superseded";
+Status WriteWalSupersededMarker(const std::string& dir, uint64_t cut_at_least);
+Status SettleWalSupersededMarker(const std::string& dir, uint64_t snapshot_lsn);
 
 // The policy an `appendfsync` value names (always, everysec, no).
 store::FsyncPolicy FsyncPolicyOf(std::string_view appendfsync);

@@ -1,11 +1,13 @@
 // src/exec/persistence.cc — see persistence.h.
 #include "src/exec/persistence.h"
 
+#include <algorithm>
 #include <chrono>
 #include <sstream>
 #include <vector>
 
 #include "src/base/log.h"
+#include "src/exec/durability.h"
 #include "src/exec/rdb_files.h"
 #include "store/durability/snapshot.h"
 #include "store/durability/wal_writer.h"
@@ -43,9 +45,29 @@ Status Persistence::Snapshot(bool rdb) {
   if (log != nullptr) log->RotateSegment();
   uint64_t wal_bytes = log != nullptr ? log->stats().bytes : 0;
   auto start = std::chrono::steady_clock::now();
+  // Without a log the cut supersedes every segment left (cuts never go back past them: the
+  // store's floor, the tap's numbering), which go once it lands; the marker lets recovery
+  // finish that after a crash in between (durability.h).
+  if (log == nullptr) {
+    store::Journal* journal = state_.store.journal();
+    uint64_t cut_at_least =
+        std::max(state_.store.lsn_floor(), journal != nullptr ? journal->last_lsn() : 0);
+    if (Status st = WriteWalSupersededMarker(dir_, cut_at_least); !st.ok()) {
+      last_ok_ = false;
+      return st;
+    }
+  }
   Result<store::SnapshotInfo> written = RetryWhileBusy<store::SnapshotInfo>(
       [&] { return store::WriteSnapshot(state_.store, dir_); });
   last_ok_ = written.ok();
+  if (log == nullptr) {
+    // Landed or not, the marker's work is done here: the segments go below, or stay.
+    Status settled = SettleWalSupersededMarker(dir_, written.ok() ? written->lsn : 0);
+    if (!settled.ok()) {
+      std::string message(settled.message());
+      Log(LogLevel::kWarning, "After the snapshot: %s", message.c_str());
+    }
+  }
   if (!written.ok()) {
     std::string message(written.status().message());
     Log(LogLevel::kWarning, "Snapshot failed: %s", message.c_str());
@@ -59,10 +81,8 @@ Status Persistence::Snapshot(bool rdb) {
   snapshot_bytes_ = r.bytes;
   wal_bytes_at_snapshot_ = wal_bytes;
   // A failed trim only leaves covered segments behind; the next snapshot trims them. The log
-  // line then counts minus the errno. Without a running log every segment left is older
-  // history that this snapshot supersedes, the newest included.
-  Result<int> trimmed = log != nullptr ? store::TrimWal(dir_, r.lsn)
-                                       : store::RemoveSegmentsBefore(dir_, UINT64_MAX);
+  // line then counts minus the errno. (Without a log the marker's settling removed them.)
+  Result<int> trimmed = log != nullptr ? store::TrimWal(dir_, r.lsn) : Result<int>(0);
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                 std::chrono::steady_clock::now() - start).count();
   Log(LogLevel::kNotice, "Snapshot saved: %llu keys, %llu bytes, cut at LSN %llu, %lld ms; "

@@ -81,6 +81,8 @@ void ReplPrimary::InstallTapLocked() {
   if (tapped_.load()) return;
   tap_ = std::make_unique<Tap>(this);
   inner_ = store_.journal();
+  // Without a log the tap numbers on from the store's floor, never below the segments left.
+  if (inner_.load() == nullptr) own_lsn_ = std::max(own_lsn_.load(), store_.lsn_floor());
   store_.ReplaceJournal(tap_.get());
   tapped_ = true;
 }

@@ -1,38 +1,26 @@
 // src/exec/wal_switch.cc — see wal_switch.h.
 #include "src/exec/wal_switch.h"
 
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <string>
-#include <vector>
 
 #include "src/base/log.h"
-#include "store/durability/log_file.h"
-#include "store/durability/wal_reader.h"
+#include "store/durability/wal_writer.h"
 
 namespace cairn::server {
 namespace {
 
 // The first LSN of a new log: past every one used so far (the newest snapshot's cut, the
 // journal's: the replication tap numbers records without a log, a stopped log's: the store's
-// floor, and the segments left in dir), plus one, so that the log never continues a snapshot
-// taken before it: recovery tells whether its base landed by the cut alone. The last
-// segment's records are not read: each takes at least one byte, so its first LSN plus its
-// size is past them.
+// floor, and the segments left in dir: LogEndBound), plus one, so that the log never
+// continues a snapshot taken before it: recovery tells whether its base landed by the cut
+// alone.
 Result<uint64_t> NextFreshLsn(ServerState& state, const std::string& dir) {
   uint64_t last = std::max(state.snapshot_lsn.load(), state.store.lsn_floor());
   if (store::Journal* journal = state.store.journal()) last = std::max(last, journal->last_lsn());
-  Result<std::vector<store::wal::WalSegment>> segments = store::wal::ListSegments(dir);
-  if (!segments.ok()) return segments.TakeStatus();
-  if (!segments->empty()) {
-    struct stat st;
-    const store::wal::WalSegment& newest = segments->back();
-    if (::stat(newest.path.c_str(), &st) != 0) return Status::IoError(errno, "stat " + newest.path);
-    last = std::max(last, newest.first_lsn + static_cast<uint64_t>(st.st_size));
-  }
-  return last + 2;
+  Result<uint64_t> log_end = LogEndBound(dir);
+  if (!log_end.ok()) return log_end.TakeStatus();
+  return std::max(last, *log_end) + 2;
 }
 
 void TurnWalOffClaimed(ServerState& state, const DurabilityOptions& options);

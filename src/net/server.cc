@@ -270,6 +270,15 @@ bool Server::Recover(const Config& config) {
     Result<store::SnapshotInfo> snapshot = store::LoadSnapshot(state_->store, ".");
     if (!snapshot.ok()) return CannotStart(snapshot.status());
     state_->snapshot_lsn = snapshot->lsn;
+    // Snapshots without the log must cut past any segment left here (wal_switch.h).
+    Result<uint64_t> log_end = LogEndBound(".");
+    if (!log_end.ok()) return CannotStart(log_end.status());
+    state_->store.set_lsn_floor(std::max(snapshot->lsn, *log_end));
+    if (*log_end > snapshot->lsn) {
+      Log(LogLevel::kWarning,
+          "WAL segments are here (appendonly no does not load them): the first snapshot "
+          "supersedes and removes them; start with appendonly yes to load them");
+    }
   }
   persistence_ = std::make_unique<Persistence>(*state_, ".");
   state_->persistence = persistence_.get();
@@ -293,7 +302,9 @@ DurabilityOptions Server::WalOptions() {
 Status Server::SetAppendOnly(bool on) {
   // Set by Recover after wal_ (release): until then the data is still loading.
   Persistence* persistence = state_->persistence.load(std::memory_order_acquire);
-  if (persistence == nullptr) return Status(Code::kBusy, "the data is still loading");
+  if (persistence == nullptr || state_->loading.load()) {
+    return Status(Code::kBusy, "the data is still loading");
+  }
   std::lock_guard lock(wal_switch_mu_);
   if (on == (wal_ != nullptr)) return Status::Ok();
   if (!on) {

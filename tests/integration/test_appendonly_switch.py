@@ -84,7 +84,9 @@ class AppendOnlySwitchTest(unittest.TestCase):
         r.set("logged", "1")
         self.switch(r, "no")
         r.set("saved", "2")
-        r.save()  # supersedes the stopped log's segments
+        r.save()  # supersedes the stopped log's segments, which go
+        left = [f for f in os.listdir(self.server.dir) if f.startswith("wal-")]
+        self.assertEqual(left, [])  # nor the marker that guarded their removal
         r = self.crash_and_restart()
         self.assertEqual(r.mget("logged", "saved"), [b"1", b"2"])
         r.incr("logged")
