@@ -220,7 +220,6 @@ Status WriteLsnFile(const std::string& dir, const char* name, uint64_t lsn) {
   return store::SyncDir(dir);
 }
 
-
 // The LSN a file written by WriteLsnFile holds; nullopt when there is no such file, or an
 // empty one (a crash before it was written whole: nothing it guards had begun).
 Result<std::optional<uint64_t>> ReadLsnFile(const std::string& path) {
@@ -260,8 +259,11 @@ Status SettleWalSupersededMarker(const std::string& dir, uint64_t snapshot_lsn) 
   if (cut->has_value() && snapshot_lsn >= **cut) {
     Result<int> removed = store::RemoveSegmentsBefore(dir, UINT64_MAX);
     if (!removed.ok()) return removed.TakeStatus();
-    Log(LogLevel::kNotice, "%d WAL segments superseded by the snapshot (cut at LSN %llu, taken "
-        "without the log) removed", *removed, static_cast<unsigned long long>(snapshot_lsn));
+    if (*removed > 0) {
+      Log(LogLevel::kNotice, "%d WAL segments superseded by the snapshot (cut at LSN %llu, "
+          "taken without the log) removed", *removed,
+          static_cast<unsigned long long>(snapshot_lsn));
+    }
   }
   if (::unlink(marker.c_str()) != 0 && errno != ENOENT) {
     return Status::IoError(errno, "unlink " + marker);
@@ -278,7 +280,6 @@ Result<uint64_t> LogEndBound(const std::string& dir) {
   if (::stat(newest.path.c_str(), &st) != 0) return Status::IoError(errno, "stat " + newest.path);
   return newest.first_lsn + static_cast<uint64_t>(st.st_size);
 }
-
 
 Status SettleWalBaseMarker(const std::string& dir, uint64_t snapshot_lsn) {
   std::string marker = dir + "/" + kWalBasePendingFile;

@@ -62,10 +62,12 @@ Status SettleWalBaseMarker(const std::string& dir, uint64_t snapshot_lsn);
 // reading them: the newest segment's first LSN plus its size (a record takes at least a byte).
 Result<uint64_t> LogEndBound(const std::string& dir);
 
-// The marker a snapshot taken without a running log leaves in dir while it is written
-// (persistence.h): a cut at or past the LSN it names supersedes every segment there, which
-// are removed once it lands. Recovery finding it with such a snapshot removes them (the
-// crash came between the two); with an older one it only removes the marker.
+// The marker a snapshot taken without a running log leaves in dir while it is written, when
+// segments are left (persistence.h): a cut at or past the LSN it names supersedes every
+// segment there, which are removed once it lands. Settling it with such a snapshot's cut
+// removes them (a crash or an error came between the two); with an older one it only removes
+// the marker. Recovery settles it (with the log or without), and CONFIG SET appendonly yes
+// before it starts a log, so a marker never outlives the no-log period it belongs to.
 inline constexpr char kWalSupersededFile[] = "wal-superseded";
 Status WriteWalSupersededMarker(const std::string& dir, uint64_t cut_at_least);
 Status SettleWalSupersededMarker(const std::string& dir, uint64_t snapshot_lsn);

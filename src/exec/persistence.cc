@@ -48,21 +48,26 @@ Status Persistence::Snapshot(bool rdb) {
   // Without a log the cut supersedes every segment left (cuts never go back past them: the
   // store's floor, the tap's numbering), which go once it lands; the marker lets recovery
   // finish that after a crash in between (durability.h).
-  if (log == nullptr) {
+  Result<uint64_t> log_end = log == nullptr ? LogEndBound(dir_) : Result<uint64_t>(0);
+  bool supersedes = !log_end.ok() || *log_end > 0;  // segments are left (or may be)
+  if (supersedes) {
     store::Journal* journal = state_.store.journal();
     uint64_t cut_at_least =
         std::max(state_.store.lsn_floor(), journal != nullptr ? journal->last_lsn() : 0);
     if (Status st = WriteWalSupersededMarker(dir_, cut_at_least); !st.ok()) {
       last_ok_ = false;
+      std::string message(st.message());
+      Log(LogLevel::kWarning, "Snapshot failed: %s", message.c_str());
       return st;
     }
   }
   Result<store::SnapshotInfo> written = RetryWhileBusy<store::SnapshotInfo>(
       [&] { return store::WriteSnapshot(state_.store, dir_); });
   last_ok_ = written.ok();
-  if (log == nullptr) {
-    // Landed or not, the marker's work is done here: the segments go below, or stay.
-    Status settled = SettleWalSupersededMarker(dir_, written.ok() ? written->lsn : 0);
+  if (supersedes && written.ok()) {
+    // The segments go, then the marker. If that fails, or the snapshot failed (it may still
+    // have landed), the marker stays: the next start, switch or snapshot decides by the cut.
+    Status settled = SettleWalSupersededMarker(dir_, written->lsn);
     if (!settled.ok()) {
       std::string message(settled.message());
       Log(LogLevel::kWarning, "After the snapshot: %s", message.c_str());

@@ -29,9 +29,12 @@ void TurnWalOffClaimed(ServerState& state, const DurabilityOptions& options);
 Status TurnWalOnClaimed(ServerState& state, Persistence& persistence,
                         const DurabilityOptions& options,
                         std::unique_ptr<store::GroupCommit>* wal) {
-  // An earlier switch's marker first (a failed attempt, or a crash then a start without the
-  // log): its log's segments go or stay as recovery would decide.
-  if (Status st = SettleWalBaseMarker(options.dir, state.snapshot_lsn.load()); !st.ok()) return st;
+  // Markers left by earlier work first (a failed attempt, a crash then a start without the
+  // log, a snapshot without the log that could not finish): the segments they guard go or
+  // stay as recovery would decide, before a new log makes them ambiguous.
+  uint64_t cut = state.snapshot_lsn.load();
+  if (Status st = SettleWalSupersededMarker(options.dir, cut); !st.ok()) return st;
+  if (Status st = SettleWalBaseMarker(options.dir, cut); !st.ok()) return st;
   // With every shard held: no record is numbered between choosing the first LSN (the tap
   // numbers records without a log) and installing the log, and every change from then on is
   // in it. The pointer and the cap come before the journal, so that no reply revealing a

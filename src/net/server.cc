@@ -270,6 +270,8 @@ bool Server::Recover(const Config& config) {
     Result<store::SnapshotInfo> snapshot = store::LoadSnapshot(state_->store, ".");
     if (!snapshot.ok()) return CannotStart(snapshot.status());
     state_->snapshot_lsn = snapshot->lsn;
+    // A snapshot without the log that a crash interrupted is finished first (durability.h).
+    if (Status st = SettleWalSupersededMarker(".", snapshot->lsn); !st.ok()) return CannotStart(st);
     // Snapshots without the log must cut past any segment left here (wal_switch.h).
     Result<uint64_t> log_end = LogEndBound(".");
     if (!log_end.ok()) return CannotStart(log_end.status());
