@@ -44,9 +44,10 @@ FAILED_LINE = re.compile(r"^\[.*(err|exception).*\]:")
 # has it) and, with them, the digest checks (no --ignore-digest: DEBUG DIGEST gives Redis's).
 SUITE_FLAGS = ["--tags", "-needs:repl", "--singledb", "--ignore-encoding", "--clients", "1",
                "--timeout", "60", "--durable"]
-# Units run with the WAL on (cairn's default; the harness's servers run without it): their
-# server blocks `CONFIG SET appendonly yes`, which cairn accepts only when it already is (the
-# WAL is chosen at startup), and check what DEBUG LOADAOF reads back from the log.
+# Units run with the WAL on from the start (cairn's default; the harness's servers run
+# without it): their server blocks `CONFIG SET appendonly yes` and check what DEBUG LOADAOF
+# reads back from the log, so they test the log as users run it, not one switched on midway
+# (tests/integration/test_appendonly_switch.py covers the switch).
 WITH_WAL = {"unit/type/stream", "unit/type/stream-cgroups", "unit/expire", "unit/other"}
 LOG_TAIL_LINES = 25
 
