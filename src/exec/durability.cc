@@ -111,6 +111,28 @@ std::string RecordPlace(const store::wal::WalRecord& r) {
          " at offset " + std::to_string(r.offset);
 }
 
+// Why a read of the log stopped on damage (OK when it did not): a segment that could not be
+// read, or corruption at an offset.
+Status ReadDamage(const store::wal::WalReadResult& result) {
+  if (result.state == store::wal::WalReadState::kIoError) {
+    return Status(Code::kIoError,
+                  "reading the WAL failed: " + result.segment + ": " + result.reason);
+  }
+  if (result.state == store::wal::WalReadState::kCorrupt) {
+    return Status::Corruption("WAL corruption in " + result.segment + " at offset " +
+                              std::to_string(result.offset) + ": " + result.reason +
+                              " (inspect and repair with cairn-check-wal)");
+  }
+  return Status::Ok();
+}
+
+// A log that begins after the record following the snapshot's cut.
+Status RecordsMissing(uint64_t first_lsn, uint64_t cut) {
+  return Status::Corruption("the WAL starts at LSN " + std::to_string(first_lsn) +
+                            " but the snapshot ends at " + std::to_string(cut) +
+                            ": records are missing");
+}
+
 // Loads the snapshot (if any), then replays every WAL record after its cut. Returns the LSN
 // the next record gets, or why startup must stop.
 Result<uint64_t> Replay(ServerState& state, const std::string& dir) {
@@ -161,15 +183,7 @@ Result<uint64_t> Replay(ServerState& state, const std::string& dir) {
     Log(LogLevel::kWarning, "%llu WAL records did not apply and were skipped",
         static_cast<unsigned long long>(skipped));
   }
-  if (result.state == store::wal::WalReadState::kIoError) {
-    return Status(Code::kIoError,
-                  "reading the WAL failed: " + result.segment + ": " + result.reason);
-  }
-  if (result.state == store::wal::WalReadState::kCorrupt) {
-    return Status::Corruption("WAL corruption in " + result.segment + " at offset " +
-                              std::to_string(result.offset) + ": " + result.reason +
-                              " (inspect and repair with cairn-check-wal)");
-  }
+  if (Status st = ReadDamage(result); !st.ok()) return st;
   if (result.next_lsn != 0 && result.next_lsn <= snapshot.lsn) {
     // A snapshot is published only after the log is synced through its cut
     // (Journal::SyncThrough), so one that is ahead of the log was not written with this log:
@@ -183,9 +197,7 @@ Result<uint64_t> Replay(ServerState& state, const std::string& dir) {
         "want, move the wal-*.log files out of " +
         dir + "; if the log does, move the snapshot out");
   } else if (result.first_lsn > snapshot.lsn + 1) {
-    return Status::Corruption("the WAL starts at LSN " + std::to_string(result.first_lsn) +
-                              " but the snapshot ends at " + std::to_string(snapshot.lsn) +
-                              ": records are missing");
+    return RecordsMissing(result.first_lsn, snapshot.lsn);
   }
   if (result.state == store::wal::WalReadState::kTornTail) {
     if (Status st = store::wal::TruncateWal(dir, result, nullptr); !st.ok()) {
@@ -333,20 +345,9 @@ Status LoadLogThrough(ServerState& state, const std::string& dir, uint64_t throu
       },
       nullptr);
   if (!malformed.ok()) return malformed;
+  if (Status st = ReadDamage(result); !st.ok()) return st;
+  if (through > cut && result.first_lsn > cut + 1) return RecordsMissing(result.first_lsn, cut);
   using store::wal::WalReadState;
-  if (result.state == WalReadState::kIoError) {
-    return Status(Code::kIoError, "reading the WAL failed: " + result.segment + ": " +
-                                      result.reason);
-  }
-  if (result.state == WalReadState::kCorrupt) {
-    return Status::Corruption("WAL corruption in " + result.segment + " at offset " +
-                              std::to_string(result.offset) + ": " + result.reason);
-  }
-  if (through > cut && result.first_lsn > cut + 1) {
-    return Status::Corruption("the WAL starts at LSN " + std::to_string(result.first_lsn) +
-                              " but the snapshot ends at " + std::to_string(cut) +
-                              ": records are missing");
-  }
   // Stopped past `through`, or read to an end (a torn one is a record still being written)
   // at or after it.
   if (through > cut && result.state != WalReadState::kStopped && result.last_lsn < through) {

@@ -118,7 +118,6 @@ Status Persistence::SaveRdbFile() {
 Status Persistence::SnapshotWhileClaimed() { return Snapshot(/*rdb=*/false); }
 
 Status Persistence::Save(bool rdb) {
-  CommitOwnRecords();
   if (running_.exchange(true)) return Status(Code::kBusy);
   Status st = Snapshot(rdb);
   running_ = false;
@@ -136,12 +135,7 @@ bool Persistence::StartBackground(bool rdb) {
   return true;
 }
 
-void Persistence::CommitOwnRecords() {
-  if (store::GroupCommit* log = wal()) (void)log->CommitInline();
-}
-
 Status Persistence::WhileNoSnapshot(const std::function<Status()>& fn) {
-  CommitOwnRecords();
   for (;;) {
     Stop();  // a background snapshot, running or ended
     if (!running_.exchange(true)) break;

@@ -47,9 +47,8 @@ class Persistence {
   void SnapshotAfterFlush(bool can_wait);
   // Runs fn on this thread while no snapshot runs or starts (none replaces the snapshot file
   // or trims the log under it: DEBUG LOADAOF reads both); waits for a running one first.
-  // Call without shard locks held. Like Save, it first commits the records this thread
-  // appended (an event loop commits its own only when it goes idle), which a running
-  // snapshot may wait for.
+  // Call without shard locks held. (A running snapshot may wait for records this thread's
+  // loop has not committed yet; its SyncThrough hands them to the commit thread.)
   Status WhileNoSnapshot(const std::function<Status()>& fn);
   // A snapshot of the cairn format only, on this thread, from inside WhileNoSnapshot's fn
   // (CONFIG SET appendonly yes: the new log's base).
@@ -69,9 +68,6 @@ class Persistence {
 
  private:
   Status Snapshot(bool rdb);  // the shared body: snapshot, trim, then the RDB file if asked
-  // Commits the WAL records this thread appended and has not committed yet (a SAVE
-  // pipelined behind writes), so that a snapshot never waits for them.
-  void CommitOwnRecords();
   store::GroupCommit* wal() const { return state_.wal.load(std::memory_order_acquire); }
   bool ScheduleDue(const Config& config, int64_t now_s) const;
   bool WalGrowthDue(const Config& config) const;
