@@ -87,6 +87,25 @@ void BufRef::AppendTo(BufRef* ref, std::string_view tail) {
   *ref = BufRef(grown);
 }
 
+bool BufRef::Overwrite(BufRef* ref, std::string_view bytes) {
+  Buffer* b = ref->b_;
+  if (b == nullptr) return false;
+  bool embedded = b->embedded();
+  // acquire: as in AppendTo, a reader that dropped its reference has finished reading.
+  if (b->refs_.load(std::memory_order_acquire) != (embedded ? 2u : 1u)) return false;
+  if (embedded) {
+    // The owner's allocation size is computed from the embedded size (Entry::allocation_bytes,
+    // Buffer::Free): it must come out the same.
+    if (Buffer::EmbeddedBytes(bytes.size()) != Buffer::EmbeddedBytes(b->size())) return false;
+    b->embedded_ = (b->embedded_ & 0xffff0000u) | static_cast<uint32_t>(bytes.size());
+  } else {
+    if (b->capacity() < bytes.size()) return false;
+    b->set_size(bytes.size());
+  }
+  if (!bytes.empty()) std::memcpy(b->MutableData(), bytes.data(), bytes.size());
+  return true;
+}
+
 void BufRef::PatchAt(BufRef* ref, size_t offset, std::string_view patch) {
   Buffer* b = ref->b_;
   size_t old_size = ref->size();

@@ -4,14 +4,15 @@
 // so its size lands in one of jemalloc's size classes and freed buffers are reused by the
 // allocator's per-thread caches (the "pool"). A short string is instead embedded in its
 // key's entry allocation (see "Embedded buffers" below and entry.h). Once a Buffer is
-// published in the store it is never modified: a SET builds a new buffer and swaps the
+// published in the store it is never modified (but for the exceptions below, which no reader
+// can observe): a SET builds a new buffer and swaps the
 // reference, so a reader that took a reference under the shard lock can keep writing the old
 // bytes to its socket after the lock is released, and the bytes live until the last
 // reference is dropped.
 //
-// The exceptions are AppendTo and PatchAt: while the store holds the only reference (and the shard
-// lock, so no reader can take a new one) the bytes may be extended in place, within the
-// allocation's spare room. Nobody else can observe the change.
+// The exceptions are AppendTo, PatchAt and Overwrite: while the store holds the only reference
+// (and the shard lock, so no reader can take a new one) the bytes may be changed in place,
+// within the allocation's room. Nobody else can observe the change.
 //
 // Threading: BufRef copies and destruction are thread-safe (atomic count). Writing into a
 // buffer through MutableData() is allowed only before it is shared.
@@ -123,6 +124,12 @@ class BufRef {
   // when *ref is the only reference and the allocation has room, else into a new buffer (with
   // room to grow when it got longer). Call only under the lock of the shard that holds *ref.
   static void PatchAt(BufRef* ref, size_t offset, std::string_view patch);
+  // Replaces the bytes of *ref with bytes (INCR) in place and returns true when no reader
+  // holds them (for an embedded buffer: only its owner and *ref, which must be that owner's
+  // value) and they take the allocation's room without changing how much of it is counted
+  // (an embedded buffer keeps its length, or stays within its minimum body); else false, and
+  // nothing changes. Call only under the lock of the shard that holds *ref.
+  static bool Overwrite(BufRef* ref, std::string_view bytes);
 
   explicit operator bool() const { return b_ != nullptr; }
   Buffer* get() const { return b_; }

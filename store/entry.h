@@ -2,7 +2,8 @@
 //
 // An Entry lives in exactly one shard table and is read or changed only while that shard's
 // lock is held (through a KeyHandle). Strings are immutable once published (see buffer.h):
-// changing one means installing a new BufRef. Collections are Objects changed in place under
+// changing one means installing a new BufRef, except the in-place changes buffer.h lists
+// (APPEND, SETBIT, INCR's overwrite), made only while no reader holds the bytes. Collections are Objects changed in place under
 // the shard lock, copy-on-write when shared (see object.h).
 #pragma once
 
@@ -90,7 +91,8 @@ struct Value {
 // another value makes a new entry (KeyHandle::Insert; SET makes it before the shard lock and
 // KeyHandle::PutEntry links it in); only a change in place (APPEND, or a
 // SETBIT or BITFIELD while a reader holds the bytes) moves the value out into a buffer of its
-// own and leaves the embedded bytes unused until the entry goes.
+// own and leaves the embedded bytes unused until the entry goes. INCR rewrites an embedded
+// counter where it is (KeyHandle::Overwrite) when its length stays within the same room.
 struct Entry {
   Entry* next;            // chain in the shard table's bucket
   int64_t expire_at_ms;   // unix ms; 0 = no expiry
@@ -133,6 +135,13 @@ struct Entry {
   static void DetachEmbedded(Value* value);
   // Bytes of the entry's own allocation, its embedded value included.
   size_t allocation_bytes() const;
+  // Whether value.str (a string's) is a buffer of its own or this entry's embedded one: never
+  // another entry's (Create and KeyHandle::Insert copy those out). An in-place change relies
+  // on it.
+  bool owns_string_buffer() const {
+    const Buffer* b = value.str.get();
+    return b == nullptr || !b->embedded() || (embeds && b == embedded_buffer());
+  }
 
  private:
   // Where an embedded buffer starts: after the key, aligned for a Buffer.

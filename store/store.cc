@@ -243,6 +243,14 @@ void KeyHandle::PatchRange(Entry* e, uint64_t offset, std::string_view patch) {
   if (logging()) EffectBuffer::SetRange(db_, key_, offset, patch);
 }
 
+bool KeyHandle::Overwrite(Entry* e, std::string_view bytes) {
+  if (!e->owns_string_buffer() || !BufRef::Overwrite(&e->value.str, bytes)) return false;
+  e->value.form = StringForm::kAssigned;
+  Touch();
+  LogPut(e, kKeepTtl);
+  return true;
+}
+
 void KeyHandle::Append(Entry* e, std::string_view tail) {
   Touch();
   BufRef::AppendTo(&e->value.str, tail);

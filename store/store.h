@@ -136,6 +136,11 @@ class KeyHandle {
   // Writes patch at offset into a live string entry, zero-filling past its end, and logs only
   // the patch (SETBIT). The bytes change in place unless a reader holds them (BufRef::PatchAt).
   void PatchRange(Entry* e, uint64_t offset, std::string_view patch);
+  // Replaces a live string entry's bytes in place, keeping the entry and its TTL (the value
+  // becomes a kAssigned string), and logs the whole new value (INCR, as Redis changes its
+  // object in place). False, with nothing changed, when a reader holds the bytes or they do
+  // not fit (BufRef::Overwrite): the caller then Puts a new value.
+  bool Overwrite(Entry* e, std::string_view bytes);
 
   // ---- Collections (object.h) ----
   // Whether changes are logged (false while replaying, or with no journal): families skip

@@ -10,7 +10,8 @@
 //                      and copies what it keeps.
 //   PeekAs<T>(h)       the same without counting as an access (XINFO, OBJECT...).
 //   FindEntryAs<T>(h)  the live entry holding a T, for the ops that change it (they take the
-//                      Entry*: MutableObject for collections, a new BufRef for strings).
+//                      Entry*: MutableObject for collections, a new BufRef or an in-place
+//                      change for strings).
 //   FindEachAs<T>      FindAs over the keys of a multi-key command (SINTER, ZUNION...).
 //   ValueAs<T>(e)      the value of an entry already known to hold a T.
 //

@@ -2,8 +2,9 @@
 // and INCRBYFLOAT.
 //
 // A counter is a string holding a number. Each command computes the new text from the current
-// one inside store::StringUpdate (one Access callback), so concurrent increments of one key
-// from different threads never lose an update. The key's TTL is kept.
+// one inside store::StringRewrite (StringUpdate for INCRBYFLOAT), in one Access callback, so
+// concurrent increments of one key from different threads never lose an update. The key's
+// TTL is kept; an integer's new text usually replaces the old in place.
 #include <cmath>
 #include <cstdint>
 
@@ -29,20 +30,20 @@ constexpr int64_t kInt64Min = INT64_MIN;
 
 // Adds delta to the integer at args[1] (0 if missing) and keeps the key's TTL.
 void IncrByGeneric(CommandContext& ctx, int64_t delta) {
+  static_assert(resp::kMaxInt64Chars <= store::kStringRewriteScratch);
   int64_t result = 0;
-  auto add = [&](const BufRef* current) -> Result<BufRef> {
+  auto add = [&](const BufRef* current, char* text) -> Result<std::string_view> {
     int64_t value = 0;
     if (current != nullptr && !resp::ParseInt64(current->view(), &value)) {
       return Code::kNotInteger;
     }
     if (__builtin_add_overflow(value, delta, &result)) return Code::kOverflow;
-    char text[resp::kMaxInt64Chars];
-    return BufRef::Copy({text, resp::FormatInt64(result, text)});
+    return std::string_view(text, resp::FormatInt64(result, text));
   };
-  Result<BufRef> r = ctx.server.store.Access(
-      ctx.db(), ctx.args[1], [&](KeyHandle& h) { return store::StringUpdate(h, add); });
-  if (r.ok()) NotifyKey(ctx, kNotifyString, "incrby", ctx.args[1]);
-  if (!ReplyStatus(ctx, r.status())) ctx.reply.WriteInteger(result);
+  Status st = ctx.server.store.Access(
+      ctx.db(), ctx.args[1], [&](KeyHandle& h) { return store::StringRewrite(h, add); });
+  if (st.ok()) NotifyKey(ctx, kNotifyString, "incrby", ctx.args[1]);
+  if (!ReplyStatus(ctx, st)) ctx.reply.WriteInteger(result);
 }
 
 void CmdIncr(CommandContext& ctx) { IncrByGeneric(ctx, 1); }

@@ -532,6 +532,21 @@ class TestSmallSubcommands(DebugTestCase):
             self.assertEqual(self.error("DEBUG", "QUICKLIST-PACKED-THRESHOLD", bad),
                              "argument must be a memory value bigger than 1 and smaller than 4gb")
 
+    def test_object_shows_incr_changing_a_counter_where_it_is(self):
+        def address(key):
+            return text(self.debug("OBJECT", key)).split()[1]
+
+        self.r.set("counter", 20000)
+        self.r.incr("counter")
+        before = address("counter")
+        self.assertTrue(before.startswith("at:"))
+        self.r.incrby("counter", 10)
+        self.r.decr("counter")
+        self.assertEqual(address("counter"), before)
+        self.assertEqual(self.r.get("counter"), b"20010")
+        self.r.set("counter", 20000)  # a SET makes a new value, as in Redis
+        self.assertEqual(self.r.get("counter"), b"20000")
+
     def test_stringmatch_test_runs(self):
         self.assertEqual(self.debug("STRINGMATCH-TEST"), b"Apparently Redis did not crash: test passed")
 

@@ -145,6 +145,26 @@ TEST_CASE("AppendTo extends the only reference in place and leaves a reader's by
   CHECK(value.view().data() != reader.view().data());
 }
 
+TEST_CASE("Overwrite replaces the only reference's bytes in place, never a reader's") {
+  using cairn::store::BufRef;
+  BufRef value = BufRef::Copy("20000");
+  const char* at = value.view().data();
+  CHECK(BufRef::Overwrite(&value, "20001"));
+  CHECK(value.view() == "20001");
+  CHECK(value.view().data() == at);
+  CHECK(BufRef::Overwrite(&value, "9"));  // shorter fits too
+  CHECK(value.view() == "9");
+
+  BufRef reader = value;  // a GET holds the value while an INCR arrives
+  CHECK_FALSE(BufRef::Overwrite(&value, "10"));
+  CHECK(value.view() == "9");
+  CHECK(reader.view() == "9");
+
+  BufRef small = BufRef::Copy("1");
+  CHECK_FALSE(BufRef::Overwrite(&small, std::string(small.get()->capacity() + 1, '7')));
+  CHECK(small.view() == "1");  // no room: unchanged, for the caller to replace
+}
+
 TEST_CASE("repeated appends copy amortized O(1) bytes per appended byte") {
   using cairn::store::BufRef;
   BufRef value;

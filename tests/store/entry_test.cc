@@ -105,6 +105,40 @@ TEST_CASE("APPEND, SETRANGE and SETBIT on an embedded value move it to a buffer 
   CHECK(*Get(store, "p") == "xYz");
 }
 
+bool OverwriteAt(Store& store, std::string_view key, std::string_view bytes) {
+  return store.Access(0, key, [&](KeyHandle& h) { return h.Overwrite(h.Find(), bytes); });
+}
+
+size_t AllocationBytes(Store& store, std::string_view key) {
+  return store.Access(0, key, [](KeyHandle& h) { return h.Find()->allocation_bytes(); });
+}
+
+TEST_CASE("INCR's overwrite changes an embedded value where it is, within the same room") {
+  Store store;
+  Set(store, "n", "9");
+  size_t bytes = AllocationBytes(store, "n");
+  CHECK(OverwriteAt(store, "n", "10"));  // both within the embedded body's minimum
+  CHECK(*Get(store, "n") == "10");
+  CHECK(Embedded(store, "n"));
+  CHECK(AllocationBytes(store, "n") == bytes);
+  CHECK(OverwriteAt(store, "n", "12345678"));
+  CHECK_FALSE(OverwriteAt(store, "n", "123456789"));  // past it: the caller makes a new entry
+  CHECK(*Get(store, "n") == "12345678");
+  CHECK(AllocationBytes(store, "n") == bytes);
+
+  Set(store, "w", "1234567890");
+  CHECK(OverwriteAt(store, "w", "1234567891"));  // the same length
+  CHECK_FALSE(OverwriteAt(store, "w", "123456789"));
+  BufRef held = Read(store, "w");
+  CHECK_FALSE(OverwriteAt(store, "w", "9999999999"));  // a reader holds the bytes
+  CHECK(held.view() == "1234567891");
+
+  std::string long_key(Entry::kMaxEmbeddingKeyLen + 1, 'k');  // its value has its own buffer
+  Set(store, long_key, "41");
+  CHECK(OverwriteAt(store, long_key, "42"));
+  CHECK(*Get(store, long_key) == "42");
+}
+
 TEST_CASE("a key's embedded value moves and copies with RENAME and COPY") {
   Store store;
   Set(store, "src", "payload");

@@ -5,6 +5,8 @@
 #include <doctest/doctest.h>
 
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <string>
 #include <string_view>
@@ -193,6 +195,54 @@ TEST_CASE("an update keeps the TTL; a failed one changes nothing") {
   CHECK(r.status().code() == Code::kWrongType);
 }
 
+// As the counters use it: the new text written into the scratch space.
+const auto AddOne = [](const BufRef* current, char* scratch) -> Result<std::string_view> {
+  int64_t n = 0;
+  if (current != nullptr) {
+    std::string text(current->view());
+    char* end = nullptr;
+    n = std::strtoll(text.c_str(), &end, 10);
+    if (text.empty() || *end != '\0') return Code::kNotInteger;
+  }
+  return std::string_view(scratch, std::snprintf(scratch, kStringRewriteScratch, "%lld",
+                                                 static_cast<long long>(n + 1)));
+};
+
+const Entry* EntryOf(Store& s, std::string_view key) {
+  return On(s, key, [](KeyHandle& h) { return static_cast<const Entry*>(h.Peek()); });
+}
+
+TEST_CASE("a rewrite changes the bytes in its entry unless a reader holds them") {
+  Store s;
+  int64_t at = s.NowMs() + kHourMs;
+  testing::Set(s, "k", "20000", at);
+  const Entry* entry = EntryOf(s, "k");
+  auto incr = [&](std::string_view key) {
+    return On(s, key, [&](KeyHandle& h) { return StringRewrite(h, AddOne); });
+  };
+  CHECK(incr("k").ok());
+  CHECK(Get(s, "k") == "20001");
+  CHECK(EntryOf(s, "k") == entry);  // in place: the key kept its entry (DEBUG OBJECT's at:)
+  CHECK(ExpireAt(s, "k") == at);
+
+  BufRef reader = On(s, "k", [](KeyHandle& h) { return h.Find()->value.str; });  // a GET
+  CHECK(incr("k").ok());
+  CHECK(Get(s, "k") == "20002");
+  CHECK(Text(reader) == "20001");  // the reader's bytes stay as they were
+  CHECK(ExpireAt(s, "k") == at);
+
+  testing::Set(s, "grows", "99999999", 0);  // the new text needs more room than the old had
+  CHECK(incr("grows").ok());
+  CHECK(Get(s, "grows") == "100000000");
+  CHECK(incr("new").ok());
+  CHECK(Get(s, "new") == "1");
+  testing::Set(s, "text", "abc", 0);
+  CHECK(incr("text").code() == Code::kNotInteger);
+  CHECK(Get(s, "text") == "abc");
+  MakeHash(s, "h");
+  CHECK(incr("h").code() == Code::kWrongType);
+}
+
 TEST_CASE("MSETNX sets nothing when one key exists; MGET skips other types") {
   Store s;
   testing::Set(s, "b", "old");
@@ -248,6 +298,9 @@ TEST_CASE("the string ops' logged effects replay into the same keys, values and 
   (void)on("n", [&](KeyHandle& h) { return StringUpdate(h, digits); });
   (void)on("n", [&](KeyHandle& h) { return testing::SetBytes(h, "1", {at}); });
   (void)on("n", [&](KeyHandle& h) { return StringUpdate(h, digits); });
+  (void)on("c", [&](KeyHandle& h) { return testing::SetBytes(h, "41", {at}); });
+  (void)on("c", [&](KeyHandle& h) { return StringRewrite(h, AddOne); });  // in place
+  (void)on("c2", [&](KeyHandle& h) { return StringRewrite(h, AddOne); });  // a new key
   (void)on("ex", [&](KeyHandle& h) { return testing::SetBytes(h, "e", {at}); });
   (void)on("ex", [](KeyHandle& h) { return StringGetEx(h, 0); });
   (void)on("gone", [&](KeyHandle& h) { return testing::SetBytes(h, "g", {}); });
@@ -267,6 +320,9 @@ TEST_CASE("the string ops' logged effects replay into the same keys, values and 
   CHECK(Get(replayed, "r") == std::string("ab\0\0xy", 6));
   CHECK(Get(replayed, "n") == "10");
   CHECK(ExpireAt(replayed, "n") == at);
+  CHECK(Get(replayed, "c") == "42");
+  CHECK(ExpireAt(replayed, "c") == at);
+  CHECK(Get(replayed, "c2") == "1");
   CHECK(ExpireAt(replayed, "ex") == 0);
   CHECK_FALSE(Get(replayed, "gone").has_value());
   CHECK(Get(replayed, "m2") == std::string(300, 'y'));

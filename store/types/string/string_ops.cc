@@ -185,6 +185,17 @@ Result<StringSlice> StringGetRange(KeyHandle& h, int64_t start, int64_t end) {
   return slice;
 }
 
+Status StringRewrite(KeyHandle& h, StringRewriteFn update) {
+  Result<Entry*> found = FindEntryAs<BufRef>(h);
+  if (!found.ok()) return found.TakeStatus();
+  Entry* e = *found;
+  char scratch[kStringRewriteScratch];
+  Result<std::string_view> next = update(e != nullptr ? &e->value.str : nullptr, scratch);
+  if (!next.ok()) return next.TakeStatus();
+  if (e == nullptr || !h.Overwrite(e, *next)) h.Put(Value(BufRef::Copy(*next)), kKeepTtl);
+  return Status::Ok();
+}
+
 Result<BufRef> StringUpdate(KeyHandle& h, StringUpdateFn update, StringForm form) {
   Result<const BufRef*> found = FindAs<BufRef>(h);
   if (!found.ok()) return found.TakeStatus();

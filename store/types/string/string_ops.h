@@ -4,12 +4,13 @@
 // one of these under the key's shard lock, and maps the result to a reply.
 //
 // A string is an immutable BufRef (store/buffer.h): reading takes a reference, which the
-// caller may keep and write out after the lock is released; writing installs a new buffer.
+// caller may keep and write out after the lock is released; writing installs a new buffer,
+// or changes the bytes in place where no reader holds them (APPEND, SETBIT, the counters).
 // A read-modify-write (APPEND, SETRANGE, the counters) reads and installs in one call, so two
 // threads changing the same key never lose an update.
 //
 // Logging: strings have no family op of their own. Each op changes the key through the
-// KeyHandle (Put, Delete, SetExpire, Append, PutRange), which logs the core effects of
+// KeyHandle (Put, Delete, SetExpire, Append, PutRange, Overwrite), which logs the core effects of
 // store/effects.h (a SET, a delete, an expiry, an append tail, a range patch); replay runs
 // those effects, never these functions.
 //
@@ -138,5 +139,15 @@ Result<StringSlice> StringGetRange(KeyHandle& h, int64_t start, int64_t end);
 using StringUpdateFn = detail::FunctionRef<Result<BufRef>(const BufRef* current)>;
 Result<BufRef> StringUpdate(KeyHandle& h, StringUpdateFn update,
                             StringForm form = StringForm::kAssigned);
+
+// INCR, DECR, INCRBY, DECRBY: as StringUpdate for a new value that update writes into
+// scratch (room for a counter's text) and returns as a view of it. The new bytes replace the
+// old ones in place when no reader holds them and they fit (KeyHandle::Overwrite: no
+// allocation, and the key keeps its entry, as Redis's INCR keeps its object); else a new
+// value is installed as StringUpdate does. Returns the update's error, if any.
+using StringRewriteFn =
+    detail::FunctionRef<Result<std::string_view>(const BufRef* current, char* scratch)>;
+constexpr size_t kStringRewriteScratch = 32;  // the longest int64 text (20) with room to spare
+Status StringRewrite(KeyHandle& h, StringRewriteFn update);
 
 }  // namespace cairn::store
