@@ -5,10 +5,9 @@
 // allocator's per-thread caches (the "pool"). A short string is instead embedded in its
 // key's entry allocation (see "Embedded buffers" below and entry.h). Once a Buffer is
 // published in the store it is never modified (but for the exceptions below, which no reader
-// can observe): a SET builds a new buffer and swaps the
-// reference, so a reader that took a reference under the shard lock can keep writing the old
-// bytes to its socket after the lock is released, and the bytes live until the last
-// reference is dropped.
+// can observe): a SET builds a new buffer and swaps the reference, so a reader that took a
+// reference under the shard lock can keep writing the old bytes to its socket after the lock
+// is released, and the bytes live until the last reference is dropped.
 //
 // The exceptions are AppendTo, PatchAt and Overwrite: while the store holds the only reference
 // (and the shard lock, so no reader can take a new one) the bytes may be changed in place,

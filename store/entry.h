@@ -3,8 +3,8 @@
 // An Entry lives in exactly one shard table and is read or changed only while that shard's
 // lock is held (through a KeyHandle). Strings are immutable once published (see buffer.h):
 // changing one means installing a new BufRef, except the in-place changes buffer.h lists
-// (APPEND, SETBIT, INCR's overwrite), made only while no reader holds the bytes. Collections are Objects changed in place under
-// the shard lock, copy-on-write when shared (see object.h).
+// (APPEND, SETBIT, INCR's overwrite), made only while no reader holds the bytes. Collections
+// are Objects changed in place under the shard lock, copy-on-write when shared (see object.h).
 #pragma once
 
 #include <cstddef>

@@ -5,7 +5,6 @@
 #include <string>
 
 #include "src/base/log.h"
-#include "store/durability/wal_writer.h"
 
 namespace cairn::server {
 namespace {
@@ -63,11 +62,9 @@ Status TurnWalOnClaimed(ServerState& state, Persistence& persistence,
     TurnWalOffClaimed(state, options);  // its segments stay behind the marker, which drops them
     return st;
   }
-  // The older segments go, then the marker. If either fails, the marker stays and the next
-  // start (or switch) settles it: the base has landed, so only the older segments go.
-  Result<int> removed = store::RemoveSegmentsBefore(options.dir, next);
-  Status settled = removed.ok() ? SettleWalBaseMarker(options.dir, next - 1) : removed.status();
-  if (!settled.ok()) {
+  // Settled with the base's cut: the older segments go, then the marker. If that fails, the
+  // marker stays and the next start (or switch) settles it the same way.
+  if (Status settled = SettleWalBaseMarker(options.dir, next - 1); !settled.ok()) {
     std::string why(settled.message());
     Log(LogLevel::kWarning, "After the WAL's base snapshot: %s", why.c_str());
   }
