@@ -57,6 +57,16 @@ Status GroupCommit::Stop() {
   follow_cv_.notify_all();
   if (thread_.joinable()) thread_.join();
   synced_cv_.notify_all();
+  // No one writes any more: the commit thread waited out any leader before it ended
+  // (writer_busy_), and CommitInline takes no batch once stop_ is set.
+  {
+    std::lock_guard lock(mu_);
+    if (!writer_busy_) {
+      writer_.Close();
+      std::string().swap(writing_);  // a stopped log that the server keeps holds no batch
+      std::string().swap(filling_);
+    }
+  }
   return final_error_;
 }
 

@@ -52,6 +52,10 @@ class WalWriter {
   Status UndoLastWrite();
   // The next Write starts a new segment (so a snapshot's cut can free the older ones).
   void Rotate() { rotate_ = true; }
+  // Closes the current segment without syncing it (the caller has, or gives up on it): a
+  // stopped log holds no descriptor, so a segment removed later frees its disk space. A
+  // Write after it starts a new segment.
+  void Close() { file_.reset(); }
   uint64_t bytes_written() const { return bytes_written_; }
   const std::string& segment_path() const { return path_; }
 

@@ -93,6 +93,32 @@ class AppendOnlySwitchTest(unittest.TestCase):
         r = self.crash_and_restart()
         self.assertEqual(r.get("logged"), b"2")
 
+    def open_files_in_dir(self):
+        """The files in the server's directory that its process holds open, removed ones too."""
+        fd_dir = f"/proc/{self.server.proc.pid}/fd"
+        held = []
+        for fd in os.listdir(fd_dir):
+            try:
+                target = os.readlink(os.path.join(fd_dir, fd))
+            except OSError:
+                continue  # closed meanwhile
+            if target.startswith(os.path.realpath(self.server.dir) + "/"):
+                held.append(target)
+        return held
+
+    def test_turned_off_the_log_holds_no_file_and_its_removal_frees_the_disk(self):
+        r = self.start(WAL_ON)
+        r.set("logged", "x" * 1000)
+        self.assertNotEqual(self.open_files_in_dir(), [])  # the log's file, while it runs
+        self.switch(r, "no")
+        self.assertEqual(self.open_files_in_dir(), [])
+        r.set("saved", "2")
+        r.save()  # cairn: supersedes and removes the stopped log's segments
+        self.assertEqual(self.open_files_in_dir(), [])  # none lingers, removed but held
+        self.switch(r, "yes")
+        self.switch(r, "no")
+        self.assertEqual(self.open_files_in_dir(), [])
+
     def test_off_and_on_again_keeps_everything_from_before_the_second_switch(self):
         r = self.start(WAL_ON)
         r.set("first", "1")

@@ -76,6 +76,7 @@ struct FileControl {
   // Observations.
   int syncs_started = 0;
   int syncs_ok = 0;
+  int open_files = 0;  // segment files opened and not yet closed
   int failed_appends = 0;
   int failed_syncs = 0;
   uint64_t appended_lsn = 0;  // highest LSN whose record reached a file
@@ -105,7 +106,12 @@ struct FileControl {
 class ControlledFile final : public LogFile {
  public:
   ControlledFile(std::unique_ptr<LogFile> inner, FileControl* control)
-      : inner_(std::move(inner)), c_(control) {}
+      : inner_(std::move(inner)), c_(control) {
+    c_->Change([&] { ++c_->open_files; });
+  }
+  ~ControlledFile() override {
+    c_->Change([&] { --c_->open_files; });
+  }
 
   Status Append(std::string_view data) override {
     std::unique_lock lock(c_->mu);
@@ -287,6 +293,39 @@ TEST_CASE("group commit writes and syncs a lone append on an idle committer at o
   CHECK(gc.Stop().ok());
   CheckLogHoldsExactly(dir.path(), 2);
   CHECK(c.durable_ahead_of_sync == 0);
+}
+
+TEST_CASE("a stopped group commit holds no segment file open, whoever wrote last") {
+  TempDir dir;
+  FileControl c;
+  auto gc = std::make_unique<GroupCommit>(Options(dir.path(), &c), 1);
+  gc->Start();
+  gc->Append(Payload(1));
+  CHECK(c.WaitFor([&] { return c.durable_seen == 1; }));
+  CHECK(c.open_files == 1);
+  gc->RotateSegment();
+  gc->Append(Payload(2));
+  CHECK(c.WaitFor([&] { return c.durable_seen == 2; }));
+  CHECK(c.open_files == 1);  // the first segment was closed when the second began
+
+  // The last batch is led by an event loop's thread, not the commit thread.
+  bool led = false;
+  std::thread loop([&] {
+    GroupCommit::CommitsInlineOnThisThread();
+    gc->Append(Payload(3));
+    led = gc->CommitInline();
+  });
+  loop.join();
+  CHECK(led);
+  CHECK(gc->durable_lsn() == 3);
+  CHECK(gc->Stop().ok());
+  CHECK(c.open_files == 0);
+  // What a thread still holding the pointer may do afterwards touches no file.
+  CHECK_FALSE(gc->CommitInline());
+  CHECK(gc->SyncThrough(3).ok());
+  CHECK(c.open_files == 0);
+  gc.reset();
+  CheckLogHoldsExactly(dir.path(), 3);
 }
 
 TEST_CASE("group commit sends what filled during a sync as one following batch") {
