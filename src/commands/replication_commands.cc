@@ -31,6 +31,7 @@
 #include "src/exec/blocking.h"
 #include "src/exec/command_table.h"
 #include "src/exec/errors.h"
+#include "src/exec/key_save_delay.h"
 #include "src/exec/rdb_files.h"
 #include "src/exec/reply.h"
 #include "src/exec/server_state.h"
@@ -81,24 +82,6 @@ void CmdReplconf(CommandContext& ctx) {
   ctx.reply.WriteOk();
 }
 
-// rdb-key-save-delay after the keys-th key of a build. Sleeps in short steps, so that a
-// CONFIG SET of the delay, or a shutdown, ends a long pause early.
-void DelayKey(ServerState& server, uint64_t keys) {
-  int64_t delay_us = server.primary.rdb_key_save_delay_us();
-  if (delay_us < 0) {
-    if (keys % static_cast<uint64_t>(-delay_us) == 0) {
-      std::this_thread::sleep_for(std::chrono::microseconds(1));
-    }
-    return;
-  }
-  constexpr int64_t kStepUs = 10000;
-  for (int64_t slept_us = 0; slept_us < delay_us; slept_us += kStepUs) {
-    if (server.shutting_down.load(std::memory_order_relaxed)) return;
-    std::this_thread::sleep_for(std::chrono::microseconds(std::min(kStepUs, delay_us - slept_us)));
-    delay_us = server.primary.rdb_key_save_delay_us();
-  }
-}
-
 // An RDB file held in pieces of about kChunkBytes: it grows without the copies (and the
 // transient second buffer) of one string doubling, and each piece goes to a connection's
 // output as it is (WriteRdbReply), so the primary holds the file once.
@@ -139,9 +122,7 @@ Status BuildRdb(ServerState& server, uint64_t repl_offset, RdbChunks* rdb, uint6
   options.aux.emplace_back("repl-id", server.primary.replid());
   options.aux.emplace_back("repl-offset", std::to_string(repl_offset));
   options.function_meta_prefix = std::string(kFunctionMetaPrefix);
-  if (server.primary.rdb_key_save_delay_us() != 0) {
-    options.after_key = [&server, keys = uint64_t{0}]() mutable { DelayKey(server, ++keys); };
-  }
+  options.after_key = KeySaveDelay(server);
   auto save = [&] {
     rdb->Clear();
     return rdb::SaveRdb(server.store, options, [&](std::string_view bytes) {

@@ -8,6 +8,7 @@
 
 #include "src/base/log.h"
 #include "src/exec/durability.h"
+#include "src/exec/key_save_delay.h"
 #include "src/exec/rdb_files.h"
 #include "store/durability/snapshot.h"
 #include "store/durability/wal_writer.h"
@@ -62,7 +63,7 @@ Status Persistence::Snapshot(bool rdb) {
     }
   }
   Result<store::SnapshotInfo> written = RetryWhileBusy<store::SnapshotInfo>(
-      [&] { return store::WriteSnapshot(state_.store, dir_); });
+      [&] { return store::WriteSnapshot(state_.store, dir_, KeySaveDelay(state_)); });
   last_ok_ = written.ok();
   if (supersedes && written.ok()) {
     // The segments go, then the marker. If that fails, or the snapshot failed (it may still
@@ -142,8 +143,22 @@ Status Persistence::WhileNoSnapshot(const std::function<Status()>& fn) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));  // a SAVE on another thread
   }
   Status st = fn();
-  running_ = false;
+  if (claim_handed_off_) {
+    claim_handed_off_ = false;  // the task clears running_ when it returns
+  } else {
+    running_ = false;
+  }
   return st;
+}
+
+void Persistence::ContinueInBackground(std::function<void()> task) {
+  std::lock_guard lock(thread_mu_);
+  if (thread_.joinable()) thread_.join();  // ended: WhileNoSnapshot waited for it
+  claim_handed_off_ = true;
+  thread_ = std::thread([this, task = std::move(task)] {
+    task();
+    running_ = false;
+  });
 }
 
 void Persistence::Stop() {

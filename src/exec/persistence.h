@@ -50,8 +50,13 @@ class Persistence {
   // Call without shard locks held. (A running snapshot may wait for records this thread's
   // loop has not committed yet; its SyncThrough hands them to the commit thread.)
   Status WhileNoSnapshot(const std::function<Status()>& fn);
-  // A snapshot of the cairn format only, on this thread, from inside WhileNoSnapshot's fn
-  // (CONFIG SET appendonly yes: the new log's base).
+  // From inside WhileNoSnapshot's fn only: hands the claim to task, which runs on the
+  // background snapshot thread after fn has returned. No snapshot runs or starts until task
+  // has returned; in_progress() is true meanwhile (CONFIG SET appendonly yes: the new log's
+  // base is written there while the command answers).
+  void ContinueInBackground(std::function<void()> task);
+  // A snapshot of the cairn format only, on this thread, while the claim is held (in
+  // WhileNoSnapshot's fn, or in a task ContinueInBackground runs).
   Status SnapshotWhileClaimed();
   // Waits for a running background snapshot.
   void Stop();
@@ -84,6 +89,8 @@ class Persistence {
   std::atomic<uint64_t> flushes_saved_{0};
   std::atomic<uint64_t> snapshot_bytes_{0};
   std::atomic<uint64_t> wal_bytes_at_snapshot_{0};
+  // Set by ContinueInBackground: WhileNoSnapshot leaves running_ to the task.
+  bool claim_handed_off_ = false;  // the claim's holder only
   std::mutex thread_mu_;
   std::thread thread_;
 };

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <chrono>
 
+#include "src/exec/key_save_delay.h"
 #include "store/durability/log_file.h"
 #include "store/durability/snapshot.h"
 #include "store/durability/wal_reader.h"
@@ -49,6 +50,7 @@ Result<rdb::RdbSaveInfo> WriteRdbFile(ServerState& state, const std::string& pat
   rdb::RdbSaveOptions options;
   options.aux = RdbAuxFields();
   options.function_meta_prefix = std::string(kFunctionMetaPrefix);
+  options.after_key = KeySaveDelay(state);
   Result<rdb::RdbSaveInfo> saved =
       rdb::SaveRdb(state.store, options, [&](std::string_view bytes) { return out.Append(bytes); });
   Status st = saved.ok() ? out.Sync() : saved.status();

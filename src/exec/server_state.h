@@ -209,7 +209,8 @@ struct ServerState {
   std::function<std::string(bool* tls_failed)> change_ports;
   // Set by the networking layer: CONFIG SET appendonly calls it (on the client's I/O thread)
   // to start or stop the WAL (wal_switch.h). An error makes the CONFIG SET fail and roll
-  // back. Empty in-process, where appendonly cannot change.
+  // back; a base snapshot that fails after the OK sets the option back to no itself. Empty
+  // in-process, where appendonly cannot change.
   std::function<Status(bool on)> set_appendonly;
   std::atomic<bool> shutting_down{false};
   // MIGRATE's connections to target instances (migrate_link.h): set by the networking layer

@@ -22,9 +22,32 @@ Result<uint64_t> NextFreshLsn(ServerState& state, const std::string& dir) {
   return std::max(last, *log_end) + 2;
 }
 
-void TurnWalOffClaimed(ServerState& state, const DurabilityOptions& options);
+// On the background snapshot thread, with the claim TurnWalOnClaimed held: the base of the
+// log that starts at LSN first.
+void LandWalBase(ServerState& state, Persistence& persistence, const DurabilityOptions& options,
+                 uint64_t first) {
+  if (Status st = persistence.SnapshotWhileClaimed(); !st.ok()) {
+    std::string why(st.message());
+    Log(LogLevel::kWarning, "The WAL's base snapshot failed (%s): turning it off again "
+        "(appendonly no)", why.c_str());
+    TurnWalOffClaimed(state, options);  // its segments stay behind the marker, which drops them
+    (void)state.config.Set("appendonly", "no");
+    return;
+  }
+  // Settled with the base's cut: the older segments go, then the marker. If that fails, the
+  // marker stays and the next start (or switch) settles it the same way.
+  if (Status settled = SettleWalBaseMarker(options.dir, first - 1); !settled.ok()) {
+    std::string why(settled.message());
+    Log(LogLevel::kWarning, "After the WAL's base snapshot: %s", why.c_str());
+  }
+  state.wal_base_cap = UINT64_MAX;
+  store::GroupCommit* wal = state.wal.load();
+  if (options.on_durable) options.on_durable(wal->durable_lsn());  // held replies go
+  Log(LogLevel::kNotice, "The WAL's base snapshot has landed");
+}
 
-// With the snapshots held off (Persistence::WhileNoSnapshot).
+}  // namespace
+
 Status TurnWalOnClaimed(ServerState& state, Persistence& persistence,
                         const DurabilityOptions& options,
                         std::unique_ptr<store::GroupCommit>* wal) {
@@ -55,26 +78,14 @@ Status TurnWalOnClaimed(ServerState& state, Persistence& persistence,
   if (!result.ok()) return result;
   Log(LogLevel::kNotice, "WAL turned on (CONFIG SET appendonly yes) at LSN %llu; writing its "
       "base snapshot", static_cast<unsigned long long>(next));
-  if (Status st = persistence.SnapshotWhileClaimed(); !st.ok()) {
-    std::string why(st.message());
-    Log(LogLevel::kWarning, "The WAL's base snapshot failed (%s): turning it off again",
-        why.c_str());
-    TurnWalOffClaimed(state, options);  // its segments stay behind the marker, which drops them
-    return st;
-  }
-  // Settled with the base's cut: the older segments go, then the marker. If that fails, the
-  // marker stays and the next start (or switch) settles it the same way.
-  if (Status settled = SettleWalBaseMarker(options.dir, next - 1); !settled.ok()) {
-    std::string why(settled.message());
-    Log(LogLevel::kWarning, "After the WAL's base snapshot: %s", why.c_str());
-  }
-  state.wal_base_cap = UINT64_MAX;
-  if (options.on_durable) options.on_durable((*wal)->durable_lsn());  // held replies go
+  persistence.ContinueInBackground(
+      [&state, &persistence, options, next] { LandWalBase(state, persistence, options, next); });
   return Status::Ok();
 }
 
 void TurnWalOffClaimed(ServerState& state, const DurabilityOptions& options) {
   store::GroupCommit* wal = state.wal.load();
+  if (wal == nullptr) return;  // a base snapshot that failed turned it off
   state.store.Atomically({}, /*all_shards=*/true, [&] {
     state.primary.SwapJournal(nullptr);
     state.store.set_lsn_floor(wal->last_lsn());
@@ -90,21 +101,6 @@ void TurnWalOffClaimed(ServerState& state, const DurabilityOptions& options) {
   if (options.on_durable) options.on_durable(0);  // 0: every thread with held replies looks again
   Log(LogLevel::kNotice, "WAL turned off (CONFIG SET appendonly no) after LSN %llu",
       static_cast<unsigned long long>(wal->last_lsn()));
-}
-
-}  // namespace
-
-Status TurnWalOn(ServerState& state, Persistence& persistence, const DurabilityOptions& options,
-                 std::unique_ptr<store::GroupCommit>* wal) {
-  return persistence.WhileNoSnapshot(
-      [&] { return TurnWalOnClaimed(state, persistence, options, wal); });
-}
-
-void TurnWalOff(ServerState& state, Persistence& persistence, const DurabilityOptions& options) {
-  (void)persistence.WhileNoSnapshot([&] {
-    TurnWalOffClaimed(state, options);
-    return Status::Ok();
-  });
 }
 
 }  // namespace cairn::server

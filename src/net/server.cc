@@ -308,20 +308,27 @@ Status Server::SetAppendOnly(bool on) {
     return Status(Code::kBusy, "the data is still loading");
   }
   std::lock_guard lock(wal_switch_mu_);
-  if (on == (wal_ != nullptr)) return Status::Ok();
-  if (!on) {
-    TurnWalOff(*state_, *persistence, WalOptions());
-    stopped_wals_.push_back(std::move(wal_));
-    return Status::Ok();
-  }
-  std::unique_ptr<store::GroupCommit> wal;
-  Status st = TurnWalOn(*state_, *persistence, WalOptions(), &wal);
-  if (st.ok()) {
-    wal_ = std::move(wal);
-  } else if (wal != nullptr) {
-    stopped_wals_.push_back(std::move(wal));
-  }
-  return st;
+  // With the snapshots held off, which waits for a log's base snapshot still being written.
+  return persistence->WhileNoSnapshot([&]() -> Status {
+    // A base snapshot that failed has turned its log off: that log is a stopped one now.
+    if (wal_ != nullptr && state_->wal.load() == nullptr) stopped_wals_.push_back(std::move(wal_));
+    Status st;
+    if (on && wal_ == nullptr) {
+      std::unique_ptr<store::GroupCommit> wal;
+      st = TurnWalOnClaimed(*state_, *persistence, WalOptions(), &wal);
+      if (st.ok()) {
+        wal_ = std::move(wal);
+      } else if (wal != nullptr) {
+        stopped_wals_.push_back(std::move(wal));
+      }
+    } else if (!on && wal_ != nullptr) {
+      TurnWalOffClaimed(*state_, WalOptions());
+      stopped_wals_.push_back(std::move(wal_));
+    }
+    // The option follows the log, whichever switch came last: a failed base sets it to no.
+    if (st.ok()) (void)state_->config.Set("appendonly", on ? "yes" : "no");
+    return st;
+  });
 }
 
 // Nothing writes any more, so the snapshot holds every write. Without the WAL it is what the

@@ -80,7 +80,8 @@ void EncodeEntry(std::string* out, const CapturedEntry& e) {
 }
 
 // Captures and writes every shard; the caller has started the capture.
-Status WriteEntries(Store& store, Capture& capture, SnapshotFile& out, uint64_t* keys) {
+Status WriteEntries(Store& store, Capture& capture, SnapshotFile& out, uint64_t* keys,
+                    const std::function<void()>& after_key) {
   for (size_t i = 0; i < Store::kShards; ++i) {
     store.CaptureShard(i);
     std::vector<CapturedEntry> entries;
@@ -88,6 +89,7 @@ Status WriteEntries(Store& store, Capture& capture, SnapshotFile& out, uint64_t*
     for (const CapturedEntry& e : entries) {
       EncodeEntry(&out.buffer(), e);
       if (Status st = out.FlushIfFull(); !st.ok()) return st;
+      if (after_key) after_key();
     }
     *keys += entries.size();
   }
@@ -96,7 +98,8 @@ Status WriteEntries(Store& store, Capture& capture, SnapshotFile& out, uint64_t*
 
 }  // namespace
 
-Result<SnapshotInfo> WriteSnapshot(Store& store, const std::string& dir) {
+Result<SnapshotInfo> WriteSnapshot(Store& store, const std::string& dir,
+                                   const std::function<void()>& after_key) {
   std::string tmp = dir + "/" + kSnapshotFileName + ".tmp";
   std::string final_path = dir + "/" + kSnapshotFileName;
   ::unlink(tmp.c_str());
@@ -115,7 +118,7 @@ Result<SnapshotInfo> WriteSnapshot(Store& store, const std::string& dir) {
   SnapshotInfo info;
   info.lsn = capture.lsn;
   info.changes = capture.changes;
-  Status st = WriteEntries(store, capture, out, &info.keys);
+  Status st = WriteEntries(store, capture, out, &info.keys, after_key);
   store.FinishCapture();
   for (const auto& [name, value] : capture.meta) {
     PutU8(&out.buffer(), kMetaTag);

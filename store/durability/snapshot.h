@@ -27,6 +27,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -52,8 +53,10 @@ struct SnapshotInfo {
 // server calls it on a background thread for BGSAVE). Thread-safe with concurrent commands;
 // one snapshot at a time (a second concurrent call fails with kBusy). A failure's message
 // names the step and the OS's reason ("writing <dir>/snapshot.cairn.tmp: No space left on
-// device"); the errno of a kIoError is the system call's.
-Result<SnapshotInfo> WriteSnapshot(Store& store, const std::string& dir);
+// device"); the errno of a kIoError is the system call's. after_key, if set, is called on
+// this thread after each key is written (the server's rdb-key-save-delay).
+Result<SnapshotInfo> WriteSnapshot(Store& store, const std::string& dir,
+                                   const std::function<void()>& after_key = {});
 
 // Loads dir/snapshot.cairn into an empty store (journal off). With no snapshot file: OK and
 // all zeros. A damaged file is kCorruption, its message naming the file (and the offset of a

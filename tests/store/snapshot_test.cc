@@ -71,6 +71,17 @@ TEST_CASE("a snapshot round-trips keys, values, expiries and databases") {
   CHECK(ExpireAt(loaded, "ttl") == 4102444800000);
 }
 
+TEST_CASE("a snapshot calls its per-key hook once after each key it writes") {
+  TempDir dir;
+  Store store;
+  for (int i = 0; i < 5; ++i) Set(store, "k" + std::to_string(i), "v", 0, i % 2);
+  int calls = 0;
+  Result<SnapshotInfo> w = WriteSnapshot(store, dir.path(), [&] { ++calls; });
+  REQUIRE(w.ok());
+  CHECK(calls == 5);
+  CHECK(w->keys == 5);
+}
+
 TEST_CASE("a snapshot is published only once the log is synced through its cut") {
   TempDir dir;
   Store store;
