@@ -389,7 +389,11 @@ void DebugLoadAof(CommandContext& ctx) {
   // Inside MULTI/EXEC this client holds shards, and its writes are not in the log yet.
   if (store::Store::InTransaction()) return ctx.reply.WriteError(errors::kDebugLoadAofInExec);
   if (RefusedAfterWalFailure(ctx)) return;
-  Status result = persistence->WhileNoSnapshot([&] { return LoadLogSynced(server, *wal); });
+  Status result = persistence->WhileNoSnapshot([&] {
+    // A switch, or a new log's base snapshot that failed, may have stopped it meanwhile.
+    if (server.wal.load() != wal) return Status(Code::kInvalid, "the WAL was turned off");
+    return LoadLogSynced(server, *wal);
+  });
   if (!result.ok()) {
     std::string_view why = result.message();
     Log(LogLevel::kWarning, "DEBUG LOADAOF failed: %.*s", static_cast<int>(why.size()),

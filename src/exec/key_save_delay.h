@@ -1,8 +1,8 @@
 // src/exec/key_save_delay.h — `rdb-key-save-delay`, Redis's testing option that slows a save
 // down: a pause after each key written, in microseconds (a negative -N: 1 µs after every
-// N keys). As in Redis it applies to every save of the keyspace that runs off the command
-// path: a replica's RDB, BGSAVE and the scheduled snapshots, and a new log's base snapshot
-// (CONFIG SET appendonly yes). Tests use it to observe what goes on while one runs.
+// N keys). As in Redis it applies to every save of the keyspace: a replica's RDB, every
+// snapshot (BGSAVE, SAVE, the scheduled ones, a new log's base) and RDB file. Tests use it
+// to observe what goes on while one runs; a shutdown cuts it short.
 #pragma once
 
 #include <functional>

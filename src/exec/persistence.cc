@@ -143,22 +143,22 @@ Status Persistence::WhileNoSnapshot(const std::function<Status()>& fn) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));  // a SAVE on another thread
   }
   Status st = fn();
-  if (claim_handed_off_) {
-    claim_handed_off_ = false;  // the task clears running_ when it returns
-  } else {
+  if (!handed_task_) {
     running_ = false;
+    return st;
   }
+  std::lock_guard lock(thread_mu_);
+  if (thread_.joinable()) thread_.join();  // ended: this claim waited for it
+  thread_ = std::thread([this, task = std::move(handed_task_)] {
+    task();
+    running_ = false;
+  });
+  handed_task_ = nullptr;
   return st;
 }
 
 void Persistence::ContinueInBackground(std::function<void()> task) {
-  std::lock_guard lock(thread_mu_);
-  if (thread_.joinable()) thread_.join();  // ended: WhileNoSnapshot waited for it
-  claim_handed_off_ = true;
-  thread_ = std::thread([this, task = std::move(task)] {
-    task();
-    running_ = false;
-  });
+  handed_task_ = std::move(task);
 }
 
 void Persistence::Stop() {

@@ -50,10 +50,11 @@ class Persistence {
   // Call without shard locks held. (A running snapshot may wait for records this thread's
   // loop has not committed yet; its SyncThrough hands them to the commit thread.)
   Status WhileNoSnapshot(const std::function<Status()>& fn);
-  // From inside WhileNoSnapshot's fn only: hands the claim to task, which runs on the
-  // background snapshot thread after fn has returned. No snapshot runs or starts until task
-  // has returned; in_progress() is true meanwhile (CONFIG SET appendonly yes: the new log's
-  // base is written there while the command answers).
+  // From inside WhileNoSnapshot's fn only: hands the claim to task, which WhileNoSnapshot
+  // starts on the background snapshot thread once fn has returned (so nothing fn does after
+  // this call races the task). No snapshot runs or starts until task has returned;
+  // in_progress() is true meanwhile (CONFIG SET appendonly yes: the new log's base is
+  // written there while the command answers).
   void ContinueInBackground(std::function<void()> task);
   // A snapshot of the cairn format only, on this thread, while the claim is held (in
   // WhileNoSnapshot's fn, or in a task ContinueInBackground runs).
@@ -89,8 +90,9 @@ class Persistence {
   std::atomic<uint64_t> flushes_saved_{0};
   std::atomic<uint64_t> snapshot_bytes_{0};
   std::atomic<uint64_t> wal_bytes_at_snapshot_{0};
-  // Set by ContinueInBackground: WhileNoSnapshot leaves running_ to the task.
-  bool claim_handed_off_ = false;  // the claim's holder only
+  // Set by ContinueInBackground, taken by WhileNoSnapshot on the same thread (the claim's
+  // holder) before it starts the task, which then clears running_.
+  std::function<void()> handed_task_;
   std::mutex thread_mu_;
   std::thread thread_;
 };

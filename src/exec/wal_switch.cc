@@ -99,7 +99,7 @@ void TurnWalOffClaimed(ServerState& state, const DurabilityOptions& options) {
   state.wal = nullptr;
   state.wal_base_cap = UINT64_MAX;
   if (options.on_durable) options.on_durable(0);  // 0: every thread with held replies looks again
-  Log(LogLevel::kNotice, "WAL turned off (CONFIG SET appendonly no) after LSN %llu",
+  Log(LogLevel::kNotice, "WAL turned off after LSN %llu",
       static_cast<unsigned long long>(wal->last_lsn()));
 }
 

@@ -171,6 +171,7 @@ int Server::Run() {
   if (exit_code_ == 0 && !state_->loading.load()) RecordHistoryAtShutdown(*state_);
   if (persistence_) persistence_->Stop();  // a background snapshot ends before the log closes
   if (exit_code_ == 0 && !state_->loading.load()) SaveBeforeExit();
+  ReapStoppedWal();
   StopDurability(*state_, wal_.get());
   Log(LogLevel::kNotice, "cairn is now ready to exit, bye bye...");
   return exit_code_;
@@ -301,6 +302,10 @@ DurabilityOptions Server::WalOptions() {
   return options;
 }
 
+void Server::ReapStoppedWal() {
+  if (wal_ != nullptr && state_->wal.load() == nullptr) stopped_wals_.push_back(std::move(wal_));
+}
+
 Status Server::SetAppendOnly(bool on) {
   // Set by Recover after wal_ (release): until then the data is still loading.
   Persistence* persistence = state_->persistence.load(std::memory_order_acquire);
@@ -310,8 +315,7 @@ Status Server::SetAppendOnly(bool on) {
   std::lock_guard lock(wal_switch_mu_);
   // With the snapshots held off, which waits for a log's base snapshot still being written.
   return persistence->WhileNoSnapshot([&]() -> Status {
-    // A base snapshot that failed has turned its log off: that log is a stopped one now.
-    if (wal_ != nullptr && state_->wal.load() == nullptr) stopped_wals_.push_back(std::move(wal_));
+    ReapStoppedWal();
     Status st;
     if (on && wal_ == nullptr) {
       std::unique_ptr<store::GroupCommit> wal;

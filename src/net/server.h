@@ -49,6 +49,9 @@ class Server {
   DurabilityOptions WalOptions();
   // CONFIG SET appendonly (ServerState::set_appendonly): starts or stops the WAL.
   Status SetAppendOnly(bool on);
+  // A base snapshot that failed has turned its log off: wal_ moves to stopped_wals_. With no
+  // switch or base snapshot running (inside the snapshot claim, or after persistence_ stops).
+  void ReapStoppedWal();
   // Installs the users of the config file's user lines or the aclfile; false (logged) when bad.
   [[nodiscard]] bool LoadUsers(const Config& config);
   // cluster-enabled yes: loads (or creates) cluster-config-file; false when it cannot.
@@ -70,7 +73,9 @@ class Server {
   std::unique_ptr<Listener> listener_;
   std::unique_ptr<ReplicaLink> replica_link_;
   MigrateSocketCache migrate_sockets_;  // MIGRATE's target connections
-  std::unique_ptr<store::GroupCommit> wal_;  // the running log, if any
+  // The running log, if any; or one that a failed base snapshot stopped (state_->wal is then
+  // nullptr), until the next switch or the exit moves it to stopped_wals_.
+  std::unique_ptr<store::GroupCommit> wal_;
   // Logs stopped by CONFIG SET appendonly: a thread may still hold one's pointer (from
   // ServerState::wal), so they live until the server ends.
   std::vector<std::unique_ptr<store::GroupCommit>> stopped_wals_;

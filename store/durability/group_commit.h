@@ -79,8 +79,9 @@ class GroupCommit final : public Journal {
   // Writes and syncs everything appended so far, stops the thread and closes the segment
   // file. Returns the error of a final write or sync that failed. The object stays usable
   // for the calls a thread that still holds its pointer may make: Append is not one of them
-  // (its journal is swapped out first), CommitInline then returns false, SyncThrough fails
-  // with ECANCELED, and the accessors answer.
+  // (its journal is swapped out first), CommitInline then returns false, SyncThrough
+  // answers OK for what was synced and fails with ECANCELED beyond it, and the accessors
+  // answer.
   Status Stop();
 
   uint64_t Append(std::string_view payload) override;
