@@ -10,7 +10,8 @@
 // its offset with REPLCONF ACK, which WAIT waits for.
 //
 // A client that asked for the RDB only (`REPLCONF rdb-only 1`, what `redis-cli --rdb FILE`
-// sends) gets the same framing and the connection closes after the file.
+// sends) gets the same framing and the connection closes after the file. `REPLCONF
+// rdb-filter-only functions` (`redis-cli --functions-rdb FILE`) leaves the keys out of it.
 //
 // The file is built in memory from the same fork-free capture as snapshots
 // (store/rdb/rdb_keyspace.h), by a background job (background_job.h): building takes about a
@@ -27,6 +28,7 @@
 #include <vector>
 
 #include "resp/number.h"
+#include "src/base/config.h"
 #include "src/base/log.h"
 #include "src/exec/blocking.h"
 #include "src/exec/command_table.h"
@@ -50,6 +52,28 @@ void OnReplicaAck(CommandContext& ctx, std::string_view value) {
   }
 }
 
+// REPLCONF rdb-filter-only: Redis's include filters, of which there is one, "functions"
+// (what `redis-cli --functions-rdb` sends); an empty list leaves everything out. False when
+// a filter is unknown (replied).
+bool SetRdbFilter(CommandContext& ctx, std::string_view value) {
+  std::vector<std::string> filters;
+  if (!SplitConfigLine(value, &filters)) {  // unbalanced quotes, as Redis splits arguments
+    ctx.reply.WriteError("ERR Missing rdb-filter-only values");
+    return false;
+  }
+  bool functions = false;
+  for (const std::string& filter : filters) {
+    if (!EqualsIgnoreCase(filter, "functions")) {
+      ctx.reply.WriteError("ERR Unsupported rdb-filter-only option: " + filter);
+      return false;
+    }
+    functions = true;
+  }
+  ctx.client.repl_rdb_without_keys = true;
+  ctx.client.repl_rdb_without_functions = !functions;
+  return true;
+}
+
 void CmdReplconf(CommandContext& ctx) {
   if (ctx.args.size() % 2 == 0) {
     ctx.reply.WriteError(errors::kSyntax);
@@ -68,6 +92,8 @@ void CmdReplconf(CommandContext& ctx) {
         return;
       }
       ctx.client.repl_rdb_only = value == "1";
+    } else if (EqualsIgnoreCase(option, "rdb-filter-only")) {
+      if (!SetRdbFilter(ctx, value)) return;
     } else if (EqualsIgnoreCase(option, "listening-port")) {
       int64_t port = 0;
       if (!ArgToInt64(ctx, value, &port)) return;
@@ -112,16 +138,24 @@ struct RdbChunks {
   size_t bytes = 0;
 };
 
+// What a client's RDB leaves out (REPLCONF rdb-filter-only).
+struct RdbFilter {
+  bool without_keys = false;
+  bool without_functions = false;
+};
+
 // The keyspace as an RDB file, cut at *cut_lsn. Any thread; gives up (kIoError) once the
 // server is shutting down.
-Status BuildRdb(ServerState& server, uint64_t repl_offset, RdbChunks* rdb, uint64_t* cut_lsn) {
+Status BuildRdb(ServerState& server, uint64_t repl_offset, RdbFilter filter, RdbChunks* rdb,
+                uint64_t* cut_lsn) {
   rdb::RdbSaveOptions options;
   options.aux = RdbAuxFields();
   // The stream names its database (SELECT) before its first command after the cut.
   options.aux.emplace_back("repl-stream-db", "0");
   options.aux.emplace_back("repl-id", server.primary.replid());
   options.aux.emplace_back("repl-offset", std::to_string(repl_offset));
-  options.function_meta_prefix = std::string(kFunctionMetaPrefix);
+  if (!filter.without_functions) options.function_meta_prefix = std::string(kFunctionMetaPrefix);
+  options.keys = !filter.without_keys;
   options.after_key = KeySaveDelay(server);
   auto save = [&] {
     rdb->Clear();
@@ -149,9 +183,9 @@ Status BuildRdb(ServerState& server, uint64_t repl_offset, RdbChunks* rdb, uint6
 // Builds the RDB for SYNC/PSYNC off the I/O thread. A full sync that no client takes any
 // more (it disconnected meanwhile) is ended, so the primary stops noting cuts for it.
 struct RdbJob final : BackgroundJob {
-  RdbJob(ServerState& server, uint64_t begin, bool full_sync)
-      : server(server), begin(begin), full_sync(full_sync) {}
-  void Run() override { status = BuildRdb(server, begin, &rdb, &cut_lsn); }
+  RdbJob(ServerState& server, uint64_t begin, bool full_sync, RdbFilter filter)
+      : server(server), begin(begin), full_sync(full_sync), filter(filter) {}
+  void Run() override { status = BuildRdb(server, begin, filter, &rdb, &cut_lsn); }
   void Abandon() override {
     if (full_sync) server.primary.AbortFullSync();
   }
@@ -160,6 +194,7 @@ struct RdbJob final : BackgroundJob {
   uint64_t begin;  // the stream offset when the full sync began (ReplPrimary::BeginFullSync)
   uint64_t history = 0;  // ... and the numbering it belongs to
   bool full_sync;  // false: the file only (redis-cli --rdb)
+  RdbFilter filter;
   Status status;
   RdbChunks rdb;
   uint64_t cut_lsn = 0;
@@ -172,7 +207,8 @@ bool TakeRdb(CommandContext& ctx, uint64_t begin, bool full_sync, std::shared_pt
   if (IsBlockedRetry(ctx) && ctx.block->background != nullptr) {
     *job = std::static_pointer_cast<RdbJob>(ctx.block->background);
   } else {
-    *job = std::make_shared<RdbJob>(ctx.server, begin, full_sync);
+    RdbFilter filter{ctx.client.repl_rdb_without_keys, ctx.client.repl_rdb_without_functions};
+    *job = std::make_shared<RdbJob>(ctx.server, begin, full_sync, filter);
     if (ctx.block != nullptr) {
       ctx.block->background = *job;
       return false;

@@ -33,6 +33,10 @@ struct ClientState {
   bool authenticated = true;
   bool close_after_reply = false;  // QUIT, or a protocol error
   bool repl_rdb_only = false;      // REPLCONF rdb-only 1: SYNC/PSYNC send the RDB only
+  // REPLCONF rdb-filter-only <include filters>: what the RDB leaves out ("functions": the
+  // keys; "": the keys and the functions).
+  bool repl_rdb_without_keys = false;
+  bool repl_rdb_without_functions = false;
   int repl_listening_port = 0;     // REPLCONF listening-port: the replica's own port
   std::string repl_ip_address;     // REPLCONF ip-address (empty: the connection's address)
   bool is_master = false;  // the primary's stream on a replica (set before it is registered)

@@ -97,6 +97,18 @@ void WriteHead(const RdbSaveOptions& options, const std::map<std::string, std::s
 }  // namespace
 
 Result<RdbSaveInfo> SaveRdb(Store& store, const RdbSaveOptions& options, RdbSink sink) {
+  if (!options.keys) {
+    RdbFileWriter out(std::move(sink));
+    RdbSaveInfo info;
+    // Meta() first: a change it shows was appended under the same lock before it became
+    // visible, so its LSN is at most the one read after.
+    WriteHead(options, store.Meta(), out);
+    const store::Journal* journal = store.journal();
+    info.lsn = journal != nullptr ? journal->last_lsn() : 0;
+    if (Status st = out.Finish(); !st.ok()) return st;
+    info.bytes = out.bytes();
+    return info;
+  }
   store::Capture capture(Store::kShards);
   if (!store.StartCapture(&capture)) {
     return Status(Code::kBusy,

@@ -42,6 +42,10 @@ struct RdbSaveOptions {
   std::string function_meta_prefix;
   // Called after each key is written (a delay for tests); empty: nothing.
   std::function<void()> after_key;
+  // false: no database is written, only the header, the AUX fields and the functions
+  // (REPLCONF rdb-filter-only, what `redis-cli --functions-rdb` asks for). No key is
+  // captured then; the cut is the journal's last LSN once the functions have been read.
+  bool keys = true;
 };
 
 struct RdbSaveInfo {

@@ -10,6 +10,7 @@ a stopped server's directory. A truncated or damaged file stops cairn's start (a
 """
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -24,6 +25,28 @@ from harness import (REFERENCE_BINARY, DurableServer, ServerProcess, free_port,
 LIBRARY = ("#!lua name=rdblib\n"
            "redis.register_function('rdbecho', function(keys, args) return args[1] end)")
 FAR_FUTURE_MS = 4102444800000  # 2100-01-01
+
+
+def fetch_rdb(port, setup):
+    """The RDB that SYNC sends a client that asked for the file only, after the setup commands
+    (each answered +OK)."""
+    def encode(*args):
+        out = b"*%d\r\n" % len(args)
+        for a in args:
+            a = a.encode() if isinstance(a, str) else a
+            out += b"$%d\r\n%s\r\n" % (len(a), a)
+        return out
+    commands = [("REPLCONF", "rdb-only", "1")] + list(setup) + [("SYNC",)]
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        sock.sendall(b"".join(encode(*c) for c in commands))
+        stream = sock.makefile("rb")
+        for _ in range(len(commands) - 1):
+            assert stream.readline() == b"+OK\r\n"
+        line = stream.readline()
+        while line == b"\n":  # keep-alive newlines while the file is prepared
+            line = stream.readline()
+        assert line.startswith(b"$"), line
+        return stream.read(int(line[1:].strip()))
 
 
 def cairn_rdb_binary():
@@ -217,6 +240,38 @@ class RdbFilesTest(unittest.TestCase):
         # The connection that fetched the file was closed; the server goes on.
         r = cairn.client()
         self.assertEqual(r.ping(), True)
+        r.close()
+
+    def test_redis_cli_functions_rdb_fetches_the_libraries_alone(self):
+        path, expected = self.redis_dump()  # keys in three databases, and the library
+        cairn = self.cairn_on(path)
+        cairn.start()
+        out = os.path.join(self.root, "functions-only")
+        os.makedirs(out)
+        done = subprocess.run(["redis-cli", "-p", str(cairn.port), "--functions-rdb",
+                               os.path.join(out, "dump.rdb")],
+                              capture_output=True, timeout=60)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertIn(b"Transfer finished with success", done.stderr)
+        redis = RedisProcess(out)
+        self.servers.append(redis)
+        redis.start()
+        rr = redis.client()
+        self.assertEqual(contents(rr), {})  # no key of any database
+        self.assertEqual(rr.execute_command("FCALL", "rdbecho", 0, "hi"), b"hi")
+        rr.close()
+        # An empty filter list leaves the functions out too.
+        empty = fetch_rdb(cairn.port, [("REPLCONF", "rdb-filter-only", "")])
+        self.assertTrue(empty.startswith(b"REDIS0010"), empty[:16])
+        self.assertNotIn(b"rdbecho", empty)
+        self.assertNotIn(b"three", empty)  # db3's value
+        self.assertIn(b"rdbecho", fetch_rdb(cairn.port, [("REPLCONF", "rdb-filter-only",
+                                                          "functions")]))
+        r = cairn.client()
+        with self.assertRaisesRegex(Exception, "^Unsupported rdb-filter-only option: keys$"):
+            r.execute_command("REPLCONF", "rdb-filter-only", "functions keys")
+        with self.assertRaisesRegex(Exception, "^Missing rdb-filter-only values$"):
+            r.execute_command("REPLCONF", "rdb-filter-only", "\"functions")
         r.close()
 
     def test_replconf_and_replicaof_check_their_arguments(self):

@@ -121,6 +121,29 @@ TEST_CASE("a saved store loads back with its databases, TTLs and function librar
   }
 }
 
+TEST_CASE("a save without keys holds the header, AUX fields and functions only") {
+  RdbSaveOptions options;
+  options.aux = {{"redis-ver", "7.0.15"}};
+  options.function_meta_prefix = "function:";
+  options.keys = false;
+  options.after_key = [] { FAIL("no key is written"); };
+  std::string file = Save(Sample(), options);
+  CHECK(file.substr(0, 9) == "REDIS0010");
+  Store loaded;
+  std::vector<std::string> functions;
+  Result<RdbLoadInfo> info = Load(loaded, file, 7, &functions);
+  REQUIRE(info.ok());
+  CHECK(info->loaded == 0);
+  CHECK(info->read.checksum_checked);
+  REQUIRE(functions.size() == 1);
+  CHECK(functions[0].rfind("#!lua name=lib", 0) == 0);
+
+  options.function_meta_prefix.clear();  // nothing at all (an empty include filter)
+  file = Save(Sample(), options);
+  CHECK(Load(loaded, file, 7, &functions).ok());
+  CHECK(functions.size() == 1);  // none added
+}
+
 TEST_CASE("keys whose TTL has passed are skipped on load") {
   Store s;
   PutString(s, 0, "gone", "x", 500);
