@@ -2,6 +2,7 @@
 #include "src/exec/persistence.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <sstream>
 #include <vector>
@@ -37,7 +38,7 @@ uint64_t Persistence::changes_since_save() const {
   return now > at_cut ? now - at_cut : 0;
 }
 
-Status Persistence::Snapshot(bool rdb) {
+Status Persistence::Snapshot(bool rdb, const std::atomic<bool>* cancel) {
   // Every FLUSHALL counted so far is done, so the capture below holds none of its keys.
   uint64_t flushes = flushes_.load();
   // Loaded once; it cannot change meanwhile (CONFIG SET appendonly waits for snapshots).
@@ -63,8 +64,11 @@ Status Persistence::Snapshot(bool rdb) {
     }
   }
   Result<store::SnapshotInfo> written = RetryWhileBusy<store::SnapshotInfo>(
-      [&] { return store::WriteSnapshot(state_.store, dir_, KeySaveDelay(state_)); });
-  last_ok_ = written.ok();
+      [&] { return store::WriteSnapshot(state_.store, dir_, {KeySaveDelay(state_), cancel}); });
+  // A cancelled snapshot (a log's base, stopped by CONFIG SET appendonly no) is no failure
+  // of the disk: Redis does not count its AOF rewrite killed that way either.
+  bool cancelled = !written.ok() && written.status().sys_errno() == ECANCELED;
+  if (!cancelled) last_ok_ = written.ok();
   if (supersedes && written.ok()) {
     // The segments go, then the marker. If that fails, or the snapshot failed (it may still
     // have landed), the marker stays: the next start, switch or snapshot decides by the cut.
@@ -116,7 +120,9 @@ Status Persistence::SaveRdbFile() {
   return Status::Ok();
 }
 
-Status Persistence::SnapshotWhileClaimed() { return Snapshot(/*rdb=*/false); }
+Status Persistence::SnapshotWhileClaimed(bool cancellable) {
+  return Snapshot(/*rdb=*/false, cancellable ? &task_stop_ : nullptr);
+}
 
 Status Persistence::Save(bool rdb) {
   if (running_.exchange(true)) return Status(Code::kBusy);
@@ -149,6 +155,7 @@ Status Persistence::WhileNoSnapshot(const std::function<Status()>& fn) {
   }
   std::lock_guard lock(thread_mu_);
   if (thread_.joinable()) thread_.join();  // ended: this claim waited for it
+  task_stop_ = false;  // a request made before this task does not concern it
   thread_ = std::thread([this, task = std::move(handed_task_)] {
     task();
     running_ = false;

@@ -56,9 +56,13 @@ class Persistence {
   // in_progress() is true meanwhile (CONFIG SET appendonly yes: the new log's base is
   // written there while the command answers).
   void ContinueInBackground(std::function<void()> task);
+  // Asks the task ContinueInBackground runs to stop early: a snapshot it takes with
+  // SnapshotWhileClaimed(/*cancellable=*/true) fails (ECANCELED) after the key it is at.
+  // Any thread; the next task handed over starts without the request.
+  void RequestTaskStop() { task_stop_.store(true, std::memory_order_relaxed); }
   // A snapshot of the cairn format only, on this thread, while the claim is held (in
   // WhileNoSnapshot's fn, or in a task ContinueInBackground runs).
-  Status SnapshotWhileClaimed();
+  Status SnapshotWhileClaimed(bool cancellable = false);
   // Waits for a running background snapshot.
   void Stop();
 
@@ -73,7 +77,8 @@ class Persistence {
   uint64_t changes_since_save() const;
 
  private:
-  Status Snapshot(bool rdb);  // the shared body: snapshot, trim, then the RDB file if asked
+  // The shared body: snapshot, trim, then the RDB file if asked. cancel: see SnapshotOptions.
+  Status Snapshot(bool rdb, const std::atomic<bool>* cancel = nullptr);
   store::GroupCommit* wal() const { return state_.wal.load(std::memory_order_acquire); }
   bool ScheduleDue(const Config& config, int64_t now_s) const;
   bool WalGrowthDue(const Config& config) const;
@@ -93,6 +98,7 @@ class Persistence {
   // Set by ContinueInBackground, taken by WhileNoSnapshot on the same thread (the claim's
   // holder) before it starts the task, which then clears running_.
   std::function<void()> handed_task_;
+  std::atomic<bool> task_stop_{false};  // RequestTaskStop
   std::mutex thread_mu_;
   std::thread thread_;
 };

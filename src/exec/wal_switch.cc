@@ -2,6 +2,7 @@
 #include "src/exec/wal_switch.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <string>
 
 #include "src/base/log.h"
@@ -26,10 +27,14 @@ Result<uint64_t> NextFreshLsn(ServerState& state, const std::string& dir) {
 // log that starts at LSN first.
 void LandWalBase(ServerState& state, Persistence& persistence, const DurabilityOptions& options,
                  uint64_t first) {
-  if (Status st = persistence.SnapshotWhileClaimed(); !st.ok()) {
-    std::string why(st.message());
-    Log(LogLevel::kWarning, "The WAL's base snapshot failed (%s): turning it off again "
-        "(appendonly no)", why.c_str());
+  if (Status st = persistence.SnapshotWhileClaimed(/*cancellable=*/true); !st.ok()) {
+    if (st.sys_errno() == ECANCELED) {
+      Log(LogLevel::kNotice, "The WAL's base snapshot was stopped by CONFIG SET appendonly no");
+    } else {
+      std::string why(st.message());
+      Log(LogLevel::kWarning, "The WAL's base snapshot failed (%s): turning it off again "
+          "(appendonly no)", why.c_str());
+    }
     TurnWalOffClaimed(state, options);  // its segments stay behind the marker, which drops them
     (void)state.config.Set("appendonly", "no");
     return;

@@ -9,7 +9,8 @@
 // kWalBasePendingFile) tells recovery after a crash meanwhile to drop the new segments (no
 // reply revealed their writes) and start from what was there. Once the base has landed the
 // older segments go (the new log starts past them, with a gap), then the marker, and the
-// held replies leave. If the base fails, the log is turned off again and `appendonly` set
+// held replies leave. If the base fails, or is stopped (Persistence::RequestTaskStop, what
+// CONFIG SET appendonly no does first), the log is turned off again and `appendonly` set
 // back to no: the writes made meanwhile are then as unlogged as before the switch.
 //
 // Off: with every shard held the log stops taking records; what it holds is written and
@@ -20,8 +21,8 @@
 // Threading: both run inside Persistence::WhileNoSnapshot (a snapshot cut under the old
 // journal and published under the new one could be ahead of the log), on a thread that
 // holds no shard lock and is in no transaction; the claim also serializes switches. The
-// base snapshot keeps the claim until it has landed or failed, so a later switch waits for
-// it. Commands go on meanwhile on every thread.
+// base snapshot keeps the claim until it has landed, failed or stopped, so a later switch
+// waits for it. Commands go on meanwhile on every thread.
 #pragma once
 
 #include <memory>

@@ -81,7 +81,7 @@ void EncodeEntry(std::string* out, const CapturedEntry& e) {
 
 // Captures and writes every shard; the caller has started the capture.
 Status WriteEntries(Store& store, Capture& capture, SnapshotFile& out, uint64_t* keys,
-                    const std::function<void()>& after_key) {
+                    const SnapshotOptions& options) {
   for (size_t i = 0; i < Store::kShards; ++i) {
     store.CaptureShard(i);
     std::vector<CapturedEntry> entries;
@@ -89,7 +89,10 @@ Status WriteEntries(Store& store, Capture& capture, SnapshotFile& out, uint64_t*
     for (const CapturedEntry& e : entries) {
       EncodeEntry(&out.buffer(), e);
       if (Status st = out.FlushIfFull(); !st.ok()) return st;
-      if (after_key) after_key();
+      if (options.after_key) options.after_key();
+      if (options.cancel != nullptr && options.cancel->load(std::memory_order_relaxed)) {
+        return Status::IoError(ECANCELED, "the snapshot was cancelled");
+      }
     }
     *keys += entries.size();
   }
@@ -99,7 +102,7 @@ Status WriteEntries(Store& store, Capture& capture, SnapshotFile& out, uint64_t*
 }  // namespace
 
 Result<SnapshotInfo> WriteSnapshot(Store& store, const std::string& dir,
-                                   const std::function<void()>& after_key) {
+                                   const SnapshotOptions& options) {
   std::string tmp = dir + "/" + kSnapshotFileName + ".tmp";
   std::string final_path = dir + "/" + kSnapshotFileName;
   ::unlink(tmp.c_str());
@@ -118,7 +121,7 @@ Result<SnapshotInfo> WriteSnapshot(Store& store, const std::string& dir,
   SnapshotInfo info;
   info.lsn = capture.lsn;
   info.changes = capture.changes;
-  Status st = WriteEntries(store, capture, out, &info.keys, after_key);
+  Status st = WriteEntries(store, capture, out, &info.keys, options);
   store.FinishCapture();
   for (const auto& [name, value] : capture.meta) {
     PutU8(&out.buffer(), kMetaTag);

@@ -26,6 +26,7 @@
 // twice in a database (no writer does): the error names the offset of the bad entry.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -53,10 +54,17 @@ struct SnapshotInfo {
 // server calls it on a background thread for BGSAVE). Thread-safe with concurrent commands;
 // one snapshot at a time (a second concurrent call fails with kBusy). A failure's message
 // names the step and the OS's reason ("writing <dir>/snapshot.cairn.tmp: No space left on
-// device"); the errno of a kIoError is the system call's. after_key, if set, is called on
-// this thread after each key is written (the server's rdb-key-save-delay).
+// device"); the errno of a kIoError is the system call's.
+struct SnapshotOptions {
+  // Called on the writing thread after each key is written (rdb-key-save-delay); empty:
+  // nothing.
+  std::function<void()> after_key;
+  // Read after each key: once true, the snapshot stops and fails with a kIoError whose errno
+  // is ECANCELED, and the previous snapshot file stays. nullptr: it runs to the end.
+  const std::atomic<bool>* cancel = nullptr;
+};
 Result<SnapshotInfo> WriteSnapshot(Store& store, const std::string& dir,
-                                   const std::function<void()>& after_key = {});
+                                   const SnapshotOptions& options = {});
 
 // Loads dir/snapshot.cairn into an empty store (journal off). With no snapshot file: OK and
 // all zeros. A damaged file is kCorruption, its message naming the file (and the offset of a

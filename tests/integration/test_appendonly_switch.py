@@ -19,7 +19,8 @@ import unittest
 import redis
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import DurableServer, main, skip_on_reference, wait_until  # noqa: E402
+from harness import (DurableServer, is_reference_redis, main, skip_on_reference,  # noqa: E402
+                     wait_until)
 
 WAL_ON = ["--appendonly", "yes"]
 WAL_OFF = ["--appendonly", "no"]
@@ -187,6 +188,27 @@ class AppendOnlySwitchTest(unittest.TestCase):
         wait_until(lambda: r.info("persistence")["aof_rewrite_in_progress"] == 0,
                    "the base snapshot to land")
         self.assertEqual(r.info("persistence")["aof_enabled"], 1)
+        r.incr("k0")
+        r = self.crash_and_restart()
+        self.assertEqual(r.mget("k0", "k19"), [b"1", b"19"])
+
+    def test_turned_off_while_its_base_is_written_the_base_stops(self):
+        r = self.start(WAL_OFF)
+        for i in range(20):
+            r.set("k%d" % i, i)
+        r.config_set("rdb-key-save-delay", 1000000)  # 1 s a key: 20 s unless stopped
+        self.assertTrue(r.config_set("appendonly", "yes"))
+        self.assertEqual(r.info("persistence")["aof_rewrite_in_progress"], 1)
+        self.switch(r, "no")  # Redis kills its rewrite; cairn stops its base after a key
+        persistence = r.info("persistence")
+        self.assertEqual(persistence["aof_enabled"], 0)
+        self.assertEqual(persistence["rdb_last_bgsave_status"], "ok")  # no disk failure
+        self.assertEqual(r.config_get("appendonly"), {"appendonly": "no"})
+        if not is_reference_redis():
+            self.assertIn("base snapshot was stopped", self.server.log_text())
+            self.assertNotIn("base snapshot has landed", self.server.log_text())
+        r.config_set("rdb-key-save-delay", 0)
+        self.switch(r, "yes")  # and the log can be turned on again
         r.incr("k0")
         r = self.crash_and_restart()
         self.assertEqual(r.mget("k0", "k19"), [b"1", b"19"])

@@ -76,10 +76,34 @@ TEST_CASE("a snapshot calls its per-key hook once after each key it writes") {
   Store store;
   for (int i = 0; i < 5; ++i) Set(store, "k" + std::to_string(i), "v", 0, i % 2);
   int calls = 0;
-  Result<SnapshotInfo> w = WriteSnapshot(store, dir.path(), [&] { ++calls; });
+  Result<SnapshotInfo> w = WriteSnapshot(store, dir.path(), {[&] { ++calls; }});
   REQUIRE(w.ok());
   CHECK(calls == 5);
   CHECK(w->keys == 5);
+}
+
+TEST_CASE("a cancelled snapshot stops after the key it is at and leaves the previous one") {
+  TempDir dir;
+  Store store;
+  Set(store, "first", "1");
+  REQUIRE(WriteSnapshot(store, dir.path()).ok());
+  for (int i = 0; i < 5; ++i) Set(store, "k" + std::to_string(i), "v");
+  std::atomic<bool> cancel{false};
+  int calls = 0;
+  SnapshotOptions options;
+  options.after_key = [&] {
+    if (++calls == 2) cancel = true;  // as another thread would, while the second key goes
+  };
+  options.cancel = &cancel;
+  Result<SnapshotInfo> w = WriteSnapshot(store, dir.path(), options);
+  REQUIRE_FALSE(w.ok());
+  CHECK(w.status().sys_errno() == ECANCELED);
+  CHECK(calls == 2);
+  Store loaded;
+  REQUIRE(LoadSnapshot(loaded, dir.path()).ok());
+  CHECK(loaded.Stats(0).keys == 1);  // the snapshot before, still whole
+  CHECK(::access((dir.path() + "/snapshot.cairn.tmp").c_str(), F_OK) != 0);
+  CHECK(WriteSnapshot(store, dir.path()).ok());  // the capture was ended: the next one runs
 }
 
 TEST_CASE("a snapshot is published only once the log is synced through its cut") {
