@@ -225,17 +225,23 @@ class RdbFilesTest(unittest.TestCase):
         shutil.copy(os.path.join(cairn.data_dir, "dump.rdb"), os.path.join(out, "dump.rdb"))
         self.assertRedisLoads(out, expected)
 
-    def test_redis_cli_rdb_fetches_a_file_that_redis_server_loads(self):
-        path, expected = self.redis_dump()
-        cairn = self.cairn_on(path)
-        cairn.start()
-        out = os.path.join(self.root, "fetched")
+    def fetch_with_redis_cli(self, port, option, name):
+        """redis-cli OPTION <dir>/dump.rdb (--rdb, --functions-rdb) from the server on port;
+        returns the new directory holding the file."""
+        out = os.path.join(self.root, name)
         os.makedirs(out)
-        done = subprocess.run(["redis-cli", "-p", str(cairn.port), "--rdb",
+        done = subprocess.run(["redis-cli", "-p", str(port), option,
                                os.path.join(out, "dump.rdb")],
                               capture_output=True, timeout=60)
         self.assertEqual(done.returncode, 0, done.stderr)
         self.assertIn(b"Transfer finished with success", done.stderr)
+        return out
+
+    def test_redis_cli_rdb_fetches_a_file_that_redis_server_loads(self):
+        path, expected = self.redis_dump()
+        cairn = self.cairn_on(path)
+        cairn.start()
+        out = self.fetch_with_redis_cli(cairn.port, "--rdb", "fetched")
         self.assertRedisLoads(out, expected)
         # The connection that fetched the file was closed; the server goes on.
         r = cairn.client()
@@ -246,13 +252,7 @@ class RdbFilesTest(unittest.TestCase):
         path, expected = self.redis_dump()  # keys in three databases, and the library
         cairn = self.cairn_on(path)
         cairn.start()
-        out = os.path.join(self.root, "functions-only")
-        os.makedirs(out)
-        done = subprocess.run(["redis-cli", "-p", str(cairn.port), "--functions-rdb",
-                               os.path.join(out, "dump.rdb")],
-                              capture_output=True, timeout=60)
-        self.assertEqual(done.returncode, 0, done.stderr)
-        self.assertIn(b"Transfer finished with success", done.stderr)
+        out = self.fetch_with_redis_cli(cairn.port, "--functions-rdb", "functions-only")
         redis = RedisProcess(out)
         self.servers.append(redis)
         redis.start()
