@@ -479,7 +479,8 @@ class Store {
 
   // Snapshot support (snapshot.h). StartCapture marks every shard pending and records the
   // journal's last LSN as the cut; false if a capture is already running. CaptureShard
-  // captures shard i if still pending. FinishCapture ends it (all shards captured).
+  // captures shard i if still pending. FinishCapture ends it; shards still pending are left
+  // out (a cancelled snapshot, or a caller that wants only the cut and the metadata).
   bool StartCapture(Capture* capture);
   void CaptureShard(size_t i);
   void FinishCapture();

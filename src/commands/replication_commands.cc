@@ -61,16 +61,17 @@ bool SetRdbFilter(CommandContext& ctx, std::string_view value) {
     ctx.reply.WriteError("ERR Missing rdb-filter-only values");
     return false;
   }
-  bool functions = false;
+  // Everything is left out until a filter includes it; an unknown filter leaves it so, as
+  // in Redis.
+  ctx.client.repl_rdb_without_keys = true;
+  ctx.client.repl_rdb_without_functions = true;
   for (const std::string& filter : filters) {
     if (!EqualsIgnoreCase(filter, "functions")) {
       ctx.reply.WriteError("ERR Unsupported rdb-filter-only option: " + filter);
       return false;
     }
-    functions = true;
+    ctx.client.repl_rdb_without_functions = false;
   }
-  ctx.client.repl_rdb_without_keys = true;
-  ctx.client.repl_rdb_without_functions = !functions;
   return true;
 }
 
@@ -100,7 +101,9 @@ void CmdReplconf(CommandContext& ctx) {
       ctx.client.repl_listening_port = static_cast<int>(port);
     } else if (EqualsIgnoreCase(option, "ip-address")) {
       ctx.client.repl_ip_address = std::string(value);
-    } else if (!EqualsIgnoreCase(option, "capa")) {
+    } else if (EqualsIgnoreCase(option, "capa")) {
+      if (EqualsIgnoreCase(value, "eof")) ctx.client.repl_capa_eof = true;
+    } else {
       ctx.reply.WriteError("ERR Unrecognized REPLCONF option: " + std::string(option));
       return;
     }
@@ -298,6 +301,11 @@ bool TakeOverIfAsked(CommandContext& ctx) {
 }
 
 void SyncGeneric(CommandContext& ctx, bool psync) {
+  bool filtered = ctx.client.repl_rdb_without_keys || ctx.client.repl_rdb_without_functions;
+  if (filtered && !ctx.client.repl_capa_eof && !IsBlockedRetry(ctx)) {
+    ctx.reply.WriteError("ERR Filtered replica requires EOF capability");
+    return;
+  }
   if (ctx.client.repl_rdb_only) {
     SendRdbOnly(ctx, psync);
     return;

@@ -34,9 +34,11 @@ struct ClientState {
   bool close_after_reply = false;  // QUIT, or a protocol error
   bool repl_rdb_only = false;      // REPLCONF rdb-only 1: SYNC/PSYNC send the RDB only
   // REPLCONF rdb-filter-only <include filters>: what the RDB leaves out ("functions": the
-  // keys; "": the keys and the functions).
+  // keys; "": the keys and the functions). SYNC refuses a filter without capa eof (Redis's
+  // rule; cairn's framing would not need it).
   bool repl_rdb_without_keys = false;
   bool repl_rdb_without_functions = false;
+  bool repl_capa_eof = false;  // REPLCONF capa eof
   int repl_listening_port = 0;     // REPLCONF listening-port: the replica's own port
   std::string repl_ip_address;     // REPLCONF ip-address (empty: the connection's address)
   bool is_master = false;  // the primary's stream on a replica (set before it is registered)

@@ -80,7 +80,7 @@ Status Persistence::Snapshot(bool rdb, const std::atomic<bool>* cancel) {
   }
   if (!written.ok()) {
     std::string message(written.status().message());
-    Log(LogLevel::kWarning, "Snapshot failed: %s", message.c_str());
+    if (!cancelled) Log(LogLevel::kWarning, "Snapshot failed: %s", message.c_str());
     return written.TakeStatus();
   }
   const store::SnapshotInfo& r = *written;

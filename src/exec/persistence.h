@@ -58,7 +58,8 @@ class Persistence {
   void ContinueInBackground(std::function<void()> task);
   // Asks the task ContinueInBackground runs to stop early: a snapshot it takes with
   // SnapshotWhileClaimed(/*cancellable=*/true) fails (ECANCELED) after the key it is at.
-  // Any thread; the next task handed over starts without the request.
+  // The next task handed over starts without the request, so a caller must not race the
+  // handing over (the server's switches both stop and hand over under one lock).
   void RequestTaskStop() { task_stop_.store(true, std::memory_order_relaxed); }
   // A snapshot of the cairn format only, on this thread, while the claim is held (in
   // WhileNoSnapshot's fn, or in a task ContinueInBackground runs).

@@ -313,9 +313,6 @@ Status Server::SetAppendOnly(bool on) {
     return Status(Code::kBusy, "the data is still loading");
   }
   std::lock_guard lock(wal_switch_mu_);
-  // On already, or its base snapshot still being written: nothing to wait for. (A base that
-  // fails after this check sets the option back to no itself.)
-  if (on && wal_ != nullptr && state_->wal.load() != nullptr) return Status::Ok();
   // A log's base snapshot still being written is stopped, as Redis kills its AOF rewrite:
   // it fails, turning the log off (wal_switch.h), and the claim below waits only for that.
   if (!on) persistence->RequestTaskStop();

@@ -79,6 +79,10 @@ void EncodeEntry(std::string* out, const CapturedEntry& e) {
   PutVarint(out, static_cast<uint64_t>(e.expire_at_ms));
 }
 
+bool Cancelled(const SnapshotOptions& options) {
+  return options.cancel != nullptr && options.cancel->load(std::memory_order_relaxed);
+}
+
 // Captures and writes every shard; the caller has started the capture.
 Status WriteEntries(Store& store, Capture& capture, SnapshotFile& out, uint64_t* keys,
                     const SnapshotOptions& options) {
@@ -89,10 +93,9 @@ Status WriteEntries(Store& store, Capture& capture, SnapshotFile& out, uint64_t*
     for (const CapturedEntry& e : entries) {
       EncodeEntry(&out.buffer(), e);
       if (Status st = out.FlushIfFull(); !st.ok()) return st;
-      if (options.after_key) options.after_key();
-      if (options.cancel != nullptr && options.cancel->load(std::memory_order_relaxed)) {
-        return Status::IoError(ECANCELED, "the snapshot was cancelled");
-      }
+      if (Cancelled(options)) return Status::IoError(ECANCELED, "the snapshot was cancelled");
+      if (options.after_key) options.after_key();  // a delay: a cancel meanwhile counts too
+      if (Cancelled(options)) return Status::IoError(ECANCELED, "the snapshot was cancelled");
     }
     *keys += entries.size();
   }

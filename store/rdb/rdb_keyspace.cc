@@ -97,31 +97,23 @@ void WriteHead(const RdbSaveOptions& options, const std::map<std::string, std::s
 }  // namespace
 
 Result<RdbSaveInfo> SaveRdb(Store& store, const RdbSaveOptions& options, RdbSink sink) {
-  if (!options.keys) {
-    RdbFileWriter out(std::move(sink));
-    RdbSaveInfo info;
-    // Meta() first: a change it shows was appended under the same lock before it became
-    // visible, so its LSN is at most the one read after.
-    WriteHead(options, store.Meta(), out);
-    const store::Journal* journal = store.journal();
-    info.lsn = journal != nullptr ? journal->last_lsn() : 0;
-    if (Status st = out.Finish(); !st.ok()) return st;
-    info.bytes = out.bytes();
-    return info;
-  }
   store::Capture capture(Store::kShards);
   if (!store.StartCapture(&capture)) {
     return Status(Code::kBusy,
                   std::string("a snapshot is already running: ") + std::strerror(EBUSY));
   }
-  for (size_t i = 0; i < Store::kShards; ++i) store.CaptureShard(i);
+  // Without keys the capture ends at once: its cut and metadata, taken together, are all
+  // the file needs.
+  if (options.keys) {
+    for (size_t i = 0; i < Store::kShards; ++i) store.CaptureShard(i);
+  }
   store.FinishCapture();
 
   RdbFileWriter out(std::move(sink));
   WriteHead(options, capture.meta, out);
   RdbSaveInfo info;
   info.lsn = capture.lsn;
-  WriteKeys(capture, store.databases(), options.after_key, out, &info.keys);
+  if (options.keys) WriteKeys(capture, store.databases(), options.after_key, out, &info.keys);
   if (Status st = out.Finish(); !st.ok()) return st;
   info.bytes = out.bytes();
   return info;

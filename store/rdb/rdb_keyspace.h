@@ -43,8 +43,8 @@ struct RdbSaveOptions {
   // Called after each key is written (a delay for tests); empty: nothing.
   std::function<void()> after_key;
   // false: no database is written, only the header, the AUX fields and the functions
-  // (REPLCONF rdb-filter-only, what `redis-cli --functions-rdb` asks for). No key is
-  // captured then; the cut is the journal's last LSN once the functions have been read.
+  // (REPLCONF rdb-filter-only, what `redis-cli --functions-rdb` asks for). The capture then
+  // ends as soon as it has started: its cut and the functions at it, no key.
   bool keys = true;
 };
 

@@ -27,26 +27,41 @@ LIBRARY = ("#!lua name=rdblib\n"
 FAR_FUTURE_MS = 4102444800000  # 2100-01-01
 
 
-def fetch_rdb(port, setup):
-    """The RDB that SYNC sends a client that asked for the file only, after the setup commands
-    (each answered +OK)."""
-    def encode(*args):
-        out = b"*%d\r\n" % len(args)
-        for a in args:
-            a = a.encode() if isinstance(a, str) else a
-            out += b"$%d\r\n%s\r\n" % (len(a), a)
-        return out
-    commands = [("REPLCONF", "rdb-only", "1")] + list(setup) + [("SYNC",)]
-    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
-        sock.sendall(b"".join(encode(*c) for c in commands))
-        stream = sock.makefile("rb")
-        for _ in range(len(commands) - 1):
-            assert stream.readline() == b"+OK\r\n"
+def encode(*args):
+    """A command in RESP."""
+    out = b"*%d\r\n" % len(args)
+    for a in args:
+        a = a.encode() if isinstance(a, str) else a
+        out += b"$%d\r\n%s\r\n" % (len(a), a)
+    return out
+
+
+def sync(sock, setup):
+    """Sends the setup commands (each answered +OK) and SYNC; returns the RDB that follows and
+    the socket's reader, positioned after it."""
+    commands = list(setup) + [("SYNC",)]
+    sock.sendall(b"".join(encode(*c) for c in commands))
+    stream = sock.makefile("rb")
+    for _ in range(len(commands) - 1):
         line = stream.readline()
-        while line == b"\n":  # keep-alive newlines while the file is prepared
-            line = stream.readline()
-        assert line.startswith(b"$"), line
-        return stream.read(int(line[1:].strip()))
+        assert line == b"+OK\r\n", line
+    line = stream.readline()
+    while line == b"\n":  # keep-alive newlines while the file is prepared
+        line = stream.readline()
+    assert line.startswith(b"$"), line
+    if line.startswith(b"$EOF:"):  # Redis's framing for a replica with capa eof
+        marker, rdb = line[5:45], b""
+        while not rdb.endswith(marker):
+            rdb += stream.read(1)
+        return rdb[:-len(marker)], stream
+    return stream.read(int(line[1:].strip())), stream
+
+
+def fetch_rdb(port, setup):
+    """The RDB that SYNC sends a client that asked for the file only, after setup."""
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        return sync(sock, [("REPLCONF", "capa", "eof"), ("REPLCONF", "rdb-only", "1")] +
+                    list(setup))[0]
 
 
 def cairn_rdb_binary():
@@ -272,6 +287,30 @@ class RdbFilesTest(unittest.TestCase):
             r.execute_command("REPLCONF", "rdb-filter-only", "functions keys")
         with self.assertRaisesRegex(Exception, "^Missing rdb-filter-only values$"):
             r.execute_command("REPLCONF", "rdb-filter-only", "\"functions")
+        r.close()
+
+    def test_a_replica_with_an_empty_filter_gets_no_keys_then_the_stream(self):
+        # What `redis-cli --replica` asks for.
+        cairn = self.cairn_on()
+        cairn.start()
+        r = cairn.client()
+        r.set("before", "in the keyspace")
+        with socket.create_connection(("127.0.0.1", cairn.port), timeout=30) as sock:
+            sock.sendall(encode("REPLCONF", "rdb-filter-only", "") + encode("SYNC"))
+            stream = sock.makefile("rb")
+            self.assertEqual(stream.readline(), b"+OK\r\n")
+            self.assertEqual(stream.readline(),
+                             b"-ERR Filtered replica requires EOF capability\r\n")
+        with socket.create_connection(("127.0.0.1", cairn.port), timeout=30) as sock:
+            rdb, stream = sync(sock, [("REPLCONF", "capa", "eof"),
+                                      ("REPLCONF", "rdb-filter-only", "")])
+            self.assertTrue(rdb.startswith(b"REDIS0010"), rdb[:16])
+            self.assertNotIn(b"before", rdb)
+            r.set("after", "streamed")
+            seen = b""
+            while b"streamed" not in seen:
+                seen += stream.readline()
+            self.assertIn(b"after", seen)
         r.close()
 
     def test_replconf_and_replicaof_check_their_arguments(self):
