@@ -247,19 +247,43 @@ void AppendPersistence(CommandContext& ctx, const Config& config, std::string* o
   }
   Field(out, "async_loading", 0);
   Persistence* p = ctx.server.persistence.load();
-  bool saving = p != nullptr && p->in_progress();
+  Persistence::JobInfo save, rewrite;
+  if (p != nullptr) {
+    save = p->job_info(Persistence::Job::kSave);
+    rewrite = p->job_info(Persistence::Job::kRewrite);
+  }
   Field(out, "rdb_changes_since_last_save",
         static_cast<int64_t>(p != nullptr ? p->changes_since_save() : 0));
-  Field(out, "rdb_bgsave_in_progress", saving ? 1 : 0);
+  Field(out, "rdb_bgsave_in_progress", save.in_progress ? 1 : 0);
   Field(out, "rdb_last_save_time", ctx.server.last_save_s.load());
-  Field(out, "rdb_last_bgsave_status", p == nullptr || p->last_ok() ? "ok" : "err");
-  Field(out, "rdb_saves", p != nullptr ? p->saves() : 0);
+  Field(out, "rdb_last_bgsave_status", save.last_ok ? "ok" : "err");
+  Field(out, "rdb_last_bgsave_time_sec", save.last_duration_s);
+  Field(out, "rdb_current_bgsave_time_sec", save.current_s);
+  Field(out, "rdb_saves", save.begun);
   store::GroupCommit* wal = ctx.server.wal.load();
   Field(out, "aof_enabled", wal != nullptr ? 1 : 0);  // the log running, not the option
-  Field(out, "aof_rewrite_in_progress", saving ? 1 : 0);
+  Field(out, "aof_rewrite_in_progress", rewrite.in_progress ? 1 : 0);
   Field(out, "aof_rewrite_scheduled", 0);  // a snapshot starts at once or at the next cron
-  Field(out, "snapshot_lsn", static_cast<int64_t>(ctx.server.snapshot_lsn.load()));
+  Field(out, "aof_last_rewrite_time_sec", rewrite.last_duration_s);
+  Field(out, "aof_current_rewrite_time_sec", rewrite.current_s);
+  Field(out, "aof_last_bgrewrite_status", rewrite.last_ok ? "ok" : "err");
+  Field(out, "aof_rewrites", rewrite.begun);
+  Field(out, "aof_rewrites_consecutive_failures", rewrite.consecutive_failures);
   Field(out, "aof_last_write_status", wal != nullptr && wal->failed() ? "err" : "ok");
+  Field(out, "module_fork_in_progress", 0);  // no modules, and nothing forks
+  Field(out, "module_fork_last_cow_size", 0);
+  if (wal != nullptr && p != nullptr) {
+    // The log's files as Redis counts its AOF's: the base (cairn's snapshot) and what was
+    // appended since; nothing waits for a rewrite or a background fsync.
+    uint64_t base = p->snapshot_bytes();
+    Field(out, "aof_current_size", static_cast<int64_t>(base + p->log_bytes_since_snapshot()));
+    Field(out, "aof_base_size", static_cast<int64_t>(base));
+    Field(out, "aof_pending_rewrite", 0);
+    Field(out, "aof_buffer_length", static_cast<int64_t>(wal->pending_bytes()));
+    Field(out, "aof_pending_bio_fsync", 0);
+    Field(out, "aof_delayed_fsync", 0);
+  }
+  Field(out, "snapshot_lsn", static_cast<int64_t>(ctx.server.snapshot_lsn.load()));
   if (wal == nullptr) return;
   // cairn's write-ahead log and its group commit.
   store::GroupCommitStats s = wal->stats();

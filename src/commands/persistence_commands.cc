@@ -29,9 +29,10 @@ void CmdSave(CommandContext& ctx) {
   }
 }
 
-void BackgroundGeneric(CommandContext& ctx, std::string_view started, bool rdb) {
+void BackgroundGeneric(CommandContext& ctx, std::string_view started, bool rdb,
+                       Persistence::Job job) {
   if (!HavePersistence(ctx)) return;
-  if (ctx.server.persistence.load()->StartBackground(rdb)) {
+  if (ctx.server.persistence.load()->StartBackground(rdb, job)) {
     ctx.reply.WriteSimple(started);
   } else {
     ctx.reply.WriteError(errors::kBgsaveInProgress);
@@ -43,11 +44,12 @@ void CmdBgSave(CommandContext& ctx) {
     ctx.reply.WriteError(errors::kSyntax);
     return;
   }
-  BackgroundGeneric(ctx, "Background saving started", /*rdb=*/true);
+  BackgroundGeneric(ctx, "Background saving started", /*rdb=*/true, Persistence::Job::kSave);
 }
 
 void CmdBgRewriteAof(CommandContext& ctx) {
-  BackgroundGeneric(ctx, "Background append only file rewriting started", /*rdb=*/false);
+  BackgroundGeneric(ctx, "Background append only file rewriting started", /*rdb=*/false,
+                    Persistence::Job::kRewrite);
 }
 
 }  // namespace

@@ -22,6 +22,11 @@ int64_t NowS() {
   return duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
 }
 
+int64_t SteadyMs() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
 }  // namespace
 
 Persistence::Persistence(ServerState& state, std::string dir)
@@ -57,7 +62,6 @@ Status Persistence::Snapshot(bool rdb, const std::atomic<bool>* cancel) {
     uint64_t cut_at_least =
         std::max(state_.store.lsn_floor(), journal != nullptr ? journal->last_lsn() : 0);
     if (Status st = WriteWalSupersededMarker(dir_, cut_at_least); !st.ok()) {
-      last_ok_ = false;
       std::string message(st.message());
       Log(LogLevel::kWarning, "Snapshot failed: %s", message.c_str());
       return st;
@@ -68,7 +72,6 @@ Status Persistence::Snapshot(bool rdb, const std::atomic<bool>* cancel) {
   // A cancelled snapshot (a log's base, stopped by CONFIG SET appendonly no) is no failure
   // of the disk: Redis does not count its AOF rewrite killed that way either.
   bool cancelled = !written.ok() && written.status().sys_errno() == ECANCELED;
-  if (!cancelled) last_ok_ = written.ok();
   if (supersedes && written.ok()) {
     // The segments go, then the marker. If that fails, or the snapshot failed (it may still
     // have landed), the marker stays: the next start, switch or snapshot decides by the cut.
@@ -86,7 +89,6 @@ Status Persistence::Snapshot(bool rdb, const std::atomic<bool>* cancel) {
   const store::SnapshotInfo& r = *written;
   state_.snapshot_lsn = r.lsn;
   state_.snapshot_changes = r.changes;
-  ++saves_;
   state_.last_save_s = NowS();
   snapshot_bytes_ = r.bytes;
   wal_bytes_at_snapshot_ = wal_bytes;
@@ -109,7 +111,6 @@ Status Persistence::SaveRdbFile() {
   std::string path = dir_ + "/" + state_.config.Read([](const Config& c) { return c.dbfilename; });
   Result<rdb::RdbSaveInfo> saved =
       RetryWhileBusy<rdb::RdbSaveInfo>([&] { return WriteRdbFile(state_, path); });
-  last_ok_ = saved.ok();
   if (!saved.ok()) {
     std::string message(saved.status().message());
     Log(LogLevel::kWarning, "RDB file failed: %s", message.c_str());
@@ -120,23 +121,66 @@ Status Persistence::SaveRdbFile() {
   return Status::Ok();
 }
 
+void Persistence::Begin(Job job) {
+  JobRecord& record = jobs_[static_cast<int>(job)];
+  int64_t zero = 0;  // a job begun when it was claimed keeps that start
+  if (record.started_ms.compare_exchange_strong(zero, SteadyMs())) ++record.begun;
+}
+
+Status Persistence::Run(Job job, bool rdb, const std::atomic<bool>* cancel) {
+  JobRecord& record = jobs_[static_cast<int>(job)];
+  Begin(job);
+  Status st = Snapshot(rdb, cancel);
+  record.last_duration_s = (SteadyMs() - record.started_ms.load()) / 1000;
+  record.started_ms = 0;
+  if (!st.ok() && cancel != nullptr && cancel->load()) return st;  // stopped: neither way
+  record.last_ok = st.ok();
+  if (st.ok()) {
+    record.consecutive_failures = 0;
+  } else {
+    ++record.consecutive_failures;
+  }
+  return st;
+}
+
+Persistence::JobInfo Persistence::job_info(Job job) const {
+  const JobRecord& record = jobs_[static_cast<int>(job)];
+  JobInfo info;
+  int64_t started = record.started_ms.load();
+  info.in_progress = started != 0;
+  info.current_s = started != 0 ? (SteadyMs() - started) / 1000 : -1;
+  info.last_duration_s = record.last_duration_s.load();
+  info.last_ok = record.last_ok.load();
+  info.begun = record.begun.load();
+  info.consecutive_failures = record.consecutive_failures.load();
+  return info;
+}
+
+uint64_t Persistence::log_bytes_since_snapshot() const {
+  store::GroupCommit* log = wal();
+  if (log == nullptr) return 0;
+  uint64_t bytes = log->stats().bytes, at_cut = wal_bytes_at_snapshot_.load();
+  return bytes > at_cut ? bytes - at_cut : 0;  // a log switched on since counts from 0
+}
+
 Status Persistence::SnapshotWhileClaimed(bool cancellable) {
-  return Snapshot(/*rdb=*/false, cancellable ? &task_stop_ : nullptr);
+  return Run(Job::kRewrite, /*rdb=*/false, cancellable ? &task_stop_ : nullptr);
 }
 
 Status Persistence::Save(bool rdb) {
   if (running_.exchange(true)) return Status(Code::kBusy);
-  Status st = Snapshot(rdb);
+  Status st = Run(Job::kSave, rdb);
   running_ = false;
   return st;
 }
 
-bool Persistence::StartBackground(bool rdb) {
+bool Persistence::StartBackground(bool rdb, Job job) {
   std::lock_guard lock(thread_mu_);
   if (running_.exchange(true)) return false;
   if (thread_.joinable()) thread_.join();  // the previous one has finished
-  thread_ = std::thread([this, rdb] {
-    (void)Snapshot(rdb);  // logged, and reported by last_ok() (INFO's rdb_last_bgsave_status)
+  Begin(job);  // in progress for INFO from the reply on
+  thread_ = std::thread([this, rdb, job] {
+    (void)Run(job, rdb);  // logged, and reported by job_info() (INFO)
     running_ = false;
   });
   return true;
@@ -164,7 +208,8 @@ Status Persistence::WhileNoSnapshot(const std::function<Status()>& fn) {
   return st;
 }
 
-void Persistence::ContinueInBackground(std::function<void()> task) {
+void Persistence::ContinueInBackground(Job job, std::function<void()> task) {
+  Begin(job);  // in progress for INFO from the reply on
   handed_task_ = std::move(task);
 }
 
@@ -206,11 +251,15 @@ void Persistence::SnapshotAfterFlush(bool can_wait) {
 void Persistence::Cron() {
   if (in_progress()) return;
   if (flushes_saved_.load() < flushes_.load()) {
-    StartBackground(/*rdb=*/true);
+    StartBackground(/*rdb=*/true, Job::kSave);
     return;
   }
   Config config = state_.config.Snapshot();
-  if (ScheduleDue(config, NowS()) || WalGrowthDue(config)) StartBackground(false);
+  if (ScheduleDue(config, NowS())) {
+    StartBackground(/*rdb=*/false, Job::kSave);
+  } else if (WalGrowthDue(config)) {
+    StartBackground(/*rdb=*/false, Job::kRewrite);
+  }
 }
 
 }  // namespace cairn::server

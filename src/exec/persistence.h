@@ -26,6 +26,19 @@ namespace cairn::server {
 
 class Persistence {
  public:
+  // What INFO reports a snapshot as: Redis's RDB save (SAVE, BGSAVE, the `save` schedule, the
+  // save after FLUSHALL) or its AOF rewrite (BGREWRITEAOF, the log's growth, a new log's base).
+  enum class Job { kSave, kRewrite };
+  // One kind's record, for INFO (rdb_* and aof_*rewrite* fields).
+  struct JobInfo {
+    bool in_progress = false;
+    int64_t current_s = -1;        // seconds the running one has taken; -1: none runs
+    int64_t last_duration_s = -1;  // the last one's, ended or failed; -1: none yet
+    bool last_ok = true;           // a stopped base counts neither way
+    int64_t begun = 0;             // since the start (Redis counts starts)
+    int64_t consecutive_failures = 0;
+  };
+
   Persistence(ServerState& state, std::string dir);
   ~Persistence();
 
@@ -35,7 +48,7 @@ class Persistence {
   Status Save(bool rdb);
   // Starts a background snapshot, with rdb the RDB file too (BGSAVE; BGREWRITEAOF without);
   // false if one is running.
-  bool StartBackground(bool rdb);
+  bool StartBackground(bool rdb, Job job);
   // Checks the save schedule and WAL growth; starts a background snapshot when due.
   void Cron();
   // After FLUSHALL on a server without the WAL that has save points: a snapshot taken after
@@ -55,31 +68,38 @@ class Persistence {
   // this call races the task). No snapshot runs or starts until task has returned;
   // in_progress() is true meanwhile (CONFIG SET appendonly yes: the new log's base is
   // written there while the command answers).
-  void ContinueInBackground(std::function<void()> task);
+  // The task's snapshot counts as job (it must take it with SnapshotWhileClaimed).
+  void ContinueInBackground(Job job, std::function<void()> task);
   // Asks the task ContinueInBackground runs to stop early: a snapshot it takes with
   // SnapshotWhileClaimed(/*cancellable=*/true) fails (ECANCELED) after the key it is at.
   // The next task handed over starts without the request, so a caller must not race the
   // handing over (the server's switches both stop and hand over under one lock).
   void RequestTaskStop() { task_stop_.store(true, std::memory_order_relaxed); }
   // A snapshot of the cairn format only, on this thread, while the claim is held (in
-  // WhileNoSnapshot's fn, or in a task ContinueInBackground runs).
+  // WhileNoSnapshot's fn, or in a task ContinueInBackground runs); INFO counts it as a
+  // rewrite (it is a new log's base).
   Status SnapshotWhileClaimed(bool cancellable = false);
   // Waits for a running background snapshot.
   void Stop();
 
   bool in_progress() const { return running_.load(std::memory_order_acquire); }
-  bool last_ok() const { return last_ok_.load(std::memory_order_relaxed); }
-  // Snapshots written since the start (INFO's rdb_saves; Redis counts SAVE and BGSAVE
-  // starts there, not the save after FLUSHALL or at shutdown).
-  int64_t saves() const { return saves_.load(std::memory_order_relaxed); }
+  JobInfo job_info(Job job) const;
+  // The newest snapshot's size, and what the log has written since it was cut (INFO's
+  // aof_base_size and, together, aof_current_size).
+  uint64_t snapshot_bytes() const { return snapshot_bytes_.load(); }
+  uint64_t log_bytes_since_snapshot() const;
   int64_t last_save_s() const { return state_.last_save_s.load(); }
   // Writes since the last snapshot (Store::changes), with or without the WAL: what the
   // `save` schedule and INFO's rdb_changes_since_last_save count.
   uint64_t changes_since_save() const;
 
  private:
+  // Marks job as running (INFO), unless it already is: from its claim on.
+  void Begin(Job job);
+  // One snapshot counted as job: Snapshot, and the job's record around it.
+  Status Run(Job job, bool rdb, const std::atomic<bool>* cancel = nullptr);
   // The shared body: snapshot, trim, then the RDB file if asked. cancel: see SnapshotOptions.
-  Status Snapshot(bool rdb, const std::atomic<bool>* cancel = nullptr);
+  Status Snapshot(bool rdb, const std::atomic<bool>* cancel);
   store::GroupCommit* wal() const { return state_.wal.load(std::memory_order_acquire); }
   bool ScheduleDue(const Config& config, int64_t now_s) const;
   bool WalGrowthDue(const Config& config) const;
@@ -88,8 +108,14 @@ class Persistence {
   ServerState& state_;
   std::string dir_;
   std::atomic<bool> running_{false};
-  std::atomic<bool> last_ok_{true};
-  std::atomic<int64_t> saves_{0};
+  struct JobRecord {
+    std::atomic<int64_t> started_ms{0};  // steady clock; 0: none runs
+    std::atomic<int64_t> last_duration_s{-1};
+    std::atomic<bool> last_ok{true};
+    std::atomic<int64_t> begun{0};
+    std::atomic<int64_t> consecutive_failures{0};
+  };
+  JobRecord jobs_[2];  // by Job
   // FLUSHALLs that want a snapshot, and how many of them the newest successful snapshot
   // began after: while it is behind, Cron starts one (SnapshotAfterFlush).
   std::atomic<uint64_t> flushes_{0};

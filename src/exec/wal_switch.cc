@@ -83,8 +83,10 @@ Status TurnWalOnClaimed(ServerState& state, Persistence& persistence,
   if (!result.ok()) return result;
   Log(LogLevel::kNotice, "WAL turned on (CONFIG SET appendonly yes) at LSN %llu; writing its "
       "base snapshot", static_cast<unsigned long long>(next));
-  persistence.ContinueInBackground(
-      [&state, &persistence, options, next] { LandWalBase(state, persistence, options, next); });
+  persistence.ContinueInBackground(Persistence::Job::kRewrite, [&state, &persistence, options,
+                                                                 next] {
+    LandWalBase(state, persistence, options, next);
+  });
   return Status::Ok();
 }
 

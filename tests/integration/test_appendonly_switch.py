@@ -147,7 +147,10 @@ class AppendOnlySwitchTest(unittest.TestCase):
         wait_until(lambda: r.info("persistence")["aof_rewrite_in_progress"] == 0,
                    "the base snapshot to end")
         self.assertEqual(r.config_get("appendonly"), {"appendonly": "no"})
-        self.assertEqual(r.info("persistence")["aof_enabled"], 0)
+        persistence = r.info("persistence")
+        self.assertEqual(persistence["aof_enabled"], 0)
+        self.assertEqual(persistence["aof_last_bgrewrite_status"], "err")
+        self.assertEqual(persistence["aof_rewrites_consecutive_failures"], 1)
         self.assertIn("base snapshot failed", self.server.log_text())
         r.set("after", "4")  # answered: the server goes on without a log, as before
         os.rmdir(blocker)
@@ -202,7 +205,7 @@ class AppendOnlySwitchTest(unittest.TestCase):
         self.switch(r, "no")  # Redis kills its rewrite; cairn stops its base after a key
         persistence = r.info("persistence")
         self.assertEqual(persistence["aof_enabled"], 0)
-        self.assertEqual(persistence["rdb_last_bgsave_status"], "ok")  # no disk failure
+        self.assertEqual(persistence["aof_last_bgrewrite_status"], "ok")  # no disk failure
         self.assertEqual(r.config_get("appendonly"), {"appendonly": "no"})
         if not is_reference_redis():
             self.assertIn("base snapshot was stopped", self.server.log_text())

@@ -233,6 +233,68 @@ class TestInfoMemory(ServerTestCase):
         self.assertIn("mem_fragmentation_bytes", info)
 
 
+class TestInfoPersistence(ServerTestCase):
+    # What a forked child measures has no counterpart in a server that does not fork (its
+    # copy-on-write bytes, its progress), and cairn does not count a load's keys.
+    NOT_HERE = {"current_cow_peak", "current_cow_size", "current_cow_size_age",
+                "current_fork_perc", "current_save_keys_processed", "current_save_keys_total",
+                "rdb_last_cow_size", "aof_last_cow_size", "rdb_last_load_keys_expired",
+                "rdb_last_load_keys_loaded"}
+
+    def test_redis_fields_are_here_in_redis_order(self):
+        if is_reference_redis() or not os.path.exists(REFERENCE_BINARY):
+            self.skipTest("compares the server under test with redis-server")
+        ref = ServerProcess(binary=REFERENCE_BINARY).start()
+        try:
+            theirs = [f for f in ref.client().info("persistence") if f not in self.NOT_HERE]
+        finally:
+            ref.stop()
+        ours = list(self.r.info("persistence"))
+        self.assertEqual([f for f in ours if f in theirs], theirs)
+
+    def wait_idle(self):
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            info = self.r.info("persistence")
+            if not info["rdb_bgsave_in_progress"] and not info["aof_rewrite_in_progress"]:
+                return info
+            time.sleep(0.05)
+        self.fail("a save or rewrite still runs after 30 s")
+
+    def test_a_bgsave_and_a_rewrite_are_told_apart_and_timed(self):
+        for i in range(20):
+            self.r.set("k%d" % i, i)
+        before = self.wait_idle()
+        self.r.config_set("rdb-key-save-delay", 50000)  # 1 s for the 20 keys
+        try:
+            self.r.bgsave()
+            info = self.r.info("persistence")
+            self.assertEqual((info["rdb_bgsave_in_progress"], info["aof_rewrite_in_progress"]),
+                             (1, 0))
+            self.assertGreaterEqual(info["rdb_current_bgsave_time_sec"], 0)
+            info = self.wait_idle()
+            self.assertEqual(info["rdb_current_bgsave_time_sec"], -1)
+            self.assertGreaterEqual(info["rdb_last_bgsave_time_sec"], 0)
+            self.assertEqual(info["rdb_last_bgsave_status"], "ok")
+            self.assertEqual(info["rdb_saves"], before["rdb_saves"] + 1)
+            self.assertEqual(info["aof_rewrites"], before["aof_rewrites"])
+
+            self.r.bgrewriteaof()
+            info = self.r.info("persistence")
+            self.assertEqual((info["rdb_bgsave_in_progress"], info["aof_rewrite_in_progress"]),
+                             (0, 1))
+            self.assertGreaterEqual(info["aof_current_rewrite_time_sec"], 0)
+            info = self.wait_idle()
+            self.assertEqual(info["aof_current_rewrite_time_sec"], -1)
+            self.assertGreaterEqual(info["aof_last_rewrite_time_sec"], 0)
+            self.assertEqual(info["aof_last_bgrewrite_status"], "ok")
+            self.assertEqual(info["aof_rewrites"], before["aof_rewrites"] + 1)
+            self.assertEqual(info["aof_rewrites_consecutive_failures"], 0)
+            self.assertEqual(info["rdb_saves"], before["rdb_saves"] + 1)
+        finally:
+            self.r.config_set("rdb-key-save-delay", 0)
+
+
 class TestLazyFree(ServerTestCase):
     # Under AddressSanitizer freed memory waits in its quarantine: none, so used_memory drops.
     asan_quarantine_mb = 0
