@@ -261,36 +261,37 @@ class TestInfoPersistence(ServerTestCase):
             time.sleep(0.05)
         self.fail("a save or rewrite still runs after 30 s")
 
+    def check_job(self, start, flags, prefix, current, last, status, count):
+        """Runs start (a save or rewrite slowed down), checks that INFO's in-progress flags
+        (rdb_bgsave, aof_rewrite) read flags while it runs, and returns INFO once it ended,
+        after checking its timing, status and count fields."""
+        before = self.wait_idle()
+        start()
+        info = self.r.info("persistence")
+        self.assertEqual((info["rdb_bgsave_in_progress"], info["aof_rewrite_in_progress"]),
+                         flags)
+        self.assertGreaterEqual(info[prefix + current], 0)
+        info = self.wait_idle()
+        self.assertEqual(info[prefix + current], -1)
+        self.assertGreaterEqual(info[prefix + last], 0)
+        self.assertEqual(info[prefix + status], "ok")
+        self.assertEqual(info[count], before[count] + 1)
+        return before, info
+
     def test_a_bgsave_and_a_rewrite_are_told_apart_and_timed(self):
         for i in range(20):
             self.r.set("k%d" % i, i)
-        before = self.wait_idle()
         self.r.config_set("rdb-key-save-delay", 50000)  # 1 s for the 20 keys
         try:
-            self.r.bgsave()
-            info = self.r.info("persistence")
-            self.assertEqual((info["rdb_bgsave_in_progress"], info["aof_rewrite_in_progress"]),
-                             (1, 0))
-            self.assertGreaterEqual(info["rdb_current_bgsave_time_sec"], 0)
-            info = self.wait_idle()
-            self.assertEqual(info["rdb_current_bgsave_time_sec"], -1)
-            self.assertGreaterEqual(info["rdb_last_bgsave_time_sec"], 0)
-            self.assertEqual(info["rdb_last_bgsave_status"], "ok")
-            self.assertEqual(info["rdb_saves"], before["rdb_saves"] + 1)
+            before, info = self.check_job(self.r.bgsave, (1, 0), "rdb_", "current_bgsave_time_sec",
+                                          "last_bgsave_time_sec", "last_bgsave_status",
+                                          "rdb_saves")
             self.assertEqual(info["aof_rewrites"], before["aof_rewrites"])
-
-            self.r.bgrewriteaof()
-            info = self.r.info("persistence")
-            self.assertEqual((info["rdb_bgsave_in_progress"], info["aof_rewrite_in_progress"]),
-                             (0, 1))
-            self.assertGreaterEqual(info["aof_current_rewrite_time_sec"], 0)
-            info = self.wait_idle()
-            self.assertEqual(info["aof_current_rewrite_time_sec"], -1)
-            self.assertGreaterEqual(info["aof_last_rewrite_time_sec"], 0)
-            self.assertEqual(info["aof_last_bgrewrite_status"], "ok")
-            self.assertEqual(info["aof_rewrites"], before["aof_rewrites"] + 1)
+            before, info = self.check_job(self.r.bgrewriteaof, (0, 1), "aof_",
+                                          "current_rewrite_time_sec", "last_rewrite_time_sec",
+                                          "last_bgrewrite_status", "aof_rewrites")
+            self.assertEqual(info["rdb_saves"], before["rdb_saves"])
             self.assertEqual(info["aof_rewrites_consecutive_failures"], 0)
-            self.assertEqual(info["rdb_saves"], before["rdb_saves"] + 1)
         finally:
             self.r.config_set("rdb-key-save-delay", 0)
 
