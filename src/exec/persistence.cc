@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <filesystem>
 #include <sstream>
 #include <vector>
 
@@ -32,6 +33,12 @@ int64_t SteadyMs() {
 Persistence::Persistence(ServerState& state, std::string dir)
     : state_(state), dir_(std::move(dir)) {
   if (wal() != nullptr) wal_bytes_at_snapshot_ = wal()->stats().bytes;
+  log_at_snapshot_ = wal();
+  // The snapshot recovery loaded, if any: the base of the log's growth (auto-aof-rewrite-
+  // percentage) and INFO's aof_base_size, as Redis takes its base file's size at load.
+  std::error_code error;
+  uint64_t loaded = std::filesystem::file_size(dir_ + "/" + store::kSnapshotFileName, error);
+  if (!error) snapshot_bytes_ = loaded;
 }
 
 Persistence::~Persistence() { Stop(); }
@@ -92,6 +99,7 @@ Status Persistence::Snapshot(bool rdb, const std::atomic<bool>* cancel) {
   state_.last_save_s = NowS();
   snapshot_bytes_ = r.bytes;
   wal_bytes_at_snapshot_ = wal_bytes;
+  log_at_snapshot_ = log;
   // A failed trim only leaves covered segments behind; the next snapshot trims them. The log
   // line then counts minus the errno. (Without a log the marker's settling removed them.)
   Result<int> trimmed = log != nullptr ? store::TrimWal(dir_, r.lsn) : Result<int>(0);
@@ -127,13 +135,15 @@ void Persistence::Begin(Job job) {
   if (record.started_ms.compare_exchange_strong(zero, SteadyMs())) ++record.begun;
 }
 
+void Persistence::End(Job job) { jobs_[static_cast<int>(job)].started_ms = 0; }
+
 Status Persistence::Run(Job job, bool rdb, const std::atomic<bool>* cancel) {
   JobRecord& record = jobs_[static_cast<int>(job)];
   Begin(job);
   Status st = Snapshot(rdb, cancel);
+  // Before the job ends (End): a poller that sees it ended reads this one's outcome.
   record.last_duration_s = (SteadyMs() - record.started_ms.load()) / 1000;
-  record.started_ms = 0;
-  if (!st.ok() && cancel != nullptr && cancel->load()) return st;  // stopped: neither way
+  if (!st.ok() && st.sys_errno() == ECANCELED) return st;  // stopped: neither way
   record.last_ok = st.ok();
   if (st.ok()) {
     record.consecutive_failures = 0;
@@ -159,8 +169,13 @@ Persistence::JobInfo Persistence::job_info(Job job) const {
 uint64_t Persistence::log_bytes_since_snapshot() const {
   store::GroupCommit* log = wal();
   if (log == nullptr) return 0;
-  uint64_t bytes = log->stats().bytes, at_cut = wal_bytes_at_snapshot_.load();
-  return bytes > at_cut ? bytes - at_cut : 0;  // a log switched on since counts from 0
+  uint64_t bytes = log->stats().bytes;
+  // A log switched on after the snapshot (its base still being written) counts from its
+  // start. The pointer and the count are read apart, so a snapshot landing meanwhile can
+  // pair them wrongly for one reading: the result stays within what this log wrote.
+  if (log_at_snapshot_.load() != log) return bytes;
+  uint64_t at_cut = wal_bytes_at_snapshot_.load();
+  return bytes > at_cut ? bytes - at_cut : 0;
 }
 
 Status Persistence::SnapshotWhileClaimed(bool cancellable) {
@@ -170,6 +185,7 @@ Status Persistence::SnapshotWhileClaimed(bool cancellable) {
 Status Persistence::Save(bool rdb) {
   if (running_.exchange(true)) return Status(Code::kBusy);
   Status st = Run(Job::kSave, rdb);
+  End(Job::kSave);
   running_ = false;
   return st;
 }
@@ -181,6 +197,7 @@ bool Persistence::StartBackground(bool rdb, Job job) {
   Begin(job);  // in progress for INFO from the reply on
   thread_ = std::thread([this, rdb, job] {
     (void)Run(job, rdb);  // logged, and reported by job_info() (INFO)
+    End(job);
     running_ = false;
   });
   return true;
@@ -200,8 +217,9 @@ Status Persistence::WhileNoSnapshot(const std::function<Status()>& fn) {
   std::lock_guard lock(thread_mu_);
   if (thread_.joinable()) thread_.join();  // ended: this claim waited for it
   task_stop_ = false;  // a request made before this task does not concern it
-  thread_ = std::thread([this, task = std::move(handed_task_)] {
+  thread_ = std::thread([this, job = handed_job_, task = std::move(handed_task_)] {
     task();
+    End(job);  // the task's work after its snapshot (a new log's settling) included
     running_ = false;
   });
   handed_task_ = nullptr;
@@ -210,6 +228,7 @@ Status Persistence::WhileNoSnapshot(const std::function<Status()>& fn) {
 
 void Persistence::ContinueInBackground(Job job, std::function<void()> task) {
   Begin(job);  // in progress for INFO from the reply on
+  handed_job_ = job;
   handed_task_ = std::move(task);
 }
 
@@ -234,7 +253,7 @@ bool Persistence::ScheduleDue(const Config& config, int64_t now_s) const {
 bool Persistence::WalGrowthDue(const Config& config) const {
   store::GroupCommit* log = wal();  // once: CONFIG SET appendonly may change it
   if (log == nullptr || config.auto_aof_rewrite_percentage == 0) return false;
-  uint64_t grown = log->stats().bytes - wal_bytes_at_snapshot_.load();
+  uint64_t grown = log_bytes_since_snapshot();
   uint64_t base = snapshot_bytes_.load();
   uint64_t needed = base * static_cast<uint64_t>(config.auto_aof_rewrite_percentage) / 100;
   return grown >= static_cast<uint64_t>(config.auto_aof_rewrite_min_size) && grown >= needed;

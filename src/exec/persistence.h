@@ -94,9 +94,11 @@ class Persistence {
   uint64_t changes_since_save() const;
 
  private:
-  // Marks job as running (INFO), unless it already is: from its claim on.
+  // Marks job as running (INFO), unless it already is: from its claim on. End marks it ended,
+  // just before the claim is released, after Run has recorded its outcome.
   void Begin(Job job);
-  // One snapshot counted as job: Snapshot, and the job's record around it.
+  void End(Job job);
+  // One snapshot counted as job: Snapshot, and the job's outcome (not its end).
   Status Run(Job job, bool rdb, const std::atomic<bool>* cancel = nullptr);
   // The shared body: snapshot, trim, then the RDB file if asked. cancel: see SnapshotOptions.
   Status Snapshot(bool rdb, const std::atomic<bool>* cancel);
@@ -122,9 +124,11 @@ class Persistence {
   std::atomic<uint64_t> flushes_saved_{0};
   std::atomic<uint64_t> snapshot_bytes_{0};
   std::atomic<uint64_t> wal_bytes_at_snapshot_{0};
+  std::atomic<const store::GroupCommit*> log_at_snapshot_{nullptr};  // whose bytes those are
   // Set by ContinueInBackground, taken by WhileNoSnapshot on the same thread (the claim's
   // holder) before it starts the task, which then clears running_.
   std::function<void()> handed_task_;
+  Job handed_job_ = Job::kRewrite;
   std::atomic<bool> task_stop_{false};  // RequestTaskStop
   std::mutex thread_mu_;
   std::thread thread_;

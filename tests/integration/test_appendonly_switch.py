@@ -216,6 +216,30 @@ class AppendOnlySwitchTest(unittest.TestCase):
         r = self.crash_and_restart()
         self.assertEqual(r.mget("k0", "k19"), [b"1", b"19"])
 
+    @skip_on_reference("cairn's snapshot file is the log's base")
+    def test_info_sizes_the_base_and_what_the_log_wrote_since(self):
+        r = self.start(WAL_ON)
+        r.set("k", "v" * 1000)
+        r.bgrewriteaof()
+        wait_until(lambda: r.info("persistence")["aof_rewrite_in_progress"] == 0,
+                   "the snapshot to end")
+        snapshot = os.path.getsize(os.path.join(self.server.dir, "snapshot.cairn"))
+        info = r.info("persistence")
+        self.assertEqual((info["aof_base_size"], info["aof_current_size"]), (snapshot, snapshot))
+        r.set("after", "x" * 500)
+        info = r.info("persistence")
+        self.assertGreater(info["aof_current_size"], snapshot + 500)
+        self.switch(r, "no")
+        self.switch(r, "yes")  # a new log: its base replaces the snapshot
+        r.set("again", "y" * 300)
+        info = r.info("persistence")
+        base = os.path.getsize(os.path.join(self.server.dir, "snapshot.cairn"))
+        self.assertEqual(info["aof_base_size"], base)
+        self.assertGreater(info["aof_current_size"], base + 300)
+        self.assertLess(info["aof_current_size"], base + 1000)  # the old log's bytes not counted
+        r = self.crash_and_restart()
+        self.assertEqual(r.info("persistence")["aof_base_size"], base)  # the loaded snapshot's
+
     @skip_on_reference("Redis acknowledges writes while its AOF rewrite runs")
     def test_a_write_made_while_the_base_is_written_is_answered_once_it_has_landed(self):
         r = self.start(WAL_OFF)
