@@ -302,7 +302,7 @@ bool TakeOverIfAsked(CommandContext& ctx) {
 
 void SyncGeneric(CommandContext& ctx, bool psync) {
   bool filtered = ctx.client.repl_rdb_without_keys || ctx.client.repl_rdb_without_functions;
-  if (filtered && !ctx.client.repl_capa_eof && !IsBlockedRetry(ctx)) {
+  if (filtered && !ctx.client.repl_capa_eof) {
     ctx.reply.WriteError("ERR Filtered replica requires EOF capability");
     return;
   }

@@ -2,7 +2,6 @@
 #include "src/exec/persistence.h"
 
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
 #include <filesystem>
 #include <sstream>
@@ -76,9 +75,6 @@ Status Persistence::Snapshot(bool rdb, const std::atomic<bool>* cancel) {
   }
   Result<store::SnapshotInfo> written = RetryWhileBusy<store::SnapshotInfo>(
       [&] { return store::WriteSnapshot(state_.store, dir_, {KeySaveDelay(state_), cancel}); });
-  // A cancelled snapshot (a log's base, stopped by CONFIG SET appendonly no) is no failure
-  // of the disk: Redis does not count its AOF rewrite killed that way either.
-  bool cancelled = !written.ok() && written.status().sys_errno() == ECANCELED;
   if (supersedes && written.ok()) {
     // The segments go, then the marker. If that fails, or the snapshot failed (it may still
     // have landed), the marker stays: the next start, switch or snapshot decides by the cut.
@@ -90,7 +86,10 @@ Status Persistence::Snapshot(bool rdb, const std::atomic<bool>* cancel) {
   }
   if (!written.ok()) {
     std::string message(written.status().message());
-    if (!cancelled) Log(LogLevel::kWarning, "Snapshot failed: %s", message.c_str());
+    // A stopped base is no failure (its switch logs it).
+    if (!store::IsCancelledSnapshot(written.status())) {
+      Log(LogLevel::kWarning, "Snapshot failed: %s", message.c_str());
+    }
     return written.TakeStatus();
   }
   const store::SnapshotInfo& r = *written;
@@ -143,7 +142,9 @@ Status Persistence::Run(Job job, bool rdb, const std::atomic<bool>* cancel) {
   Status st = Snapshot(rdb, cancel);
   // Before the job ends (End): a poller that sees it ended reads this one's outcome.
   record.last_duration_s = (SteadyMs() - record.started_ms.load()) / 1000;
-  if (!st.ok() && st.sys_errno() == ECANCELED) return st;  // stopped: neither way
+  // Stopped (a log's base, by CONFIG SET appendonly no): neither way, as Redis does not count
+  // its AOF rewrite killed that way.
+  if (store::IsCancelledSnapshot(st)) return st;
   record.last_ok = st.ok();
   if (st.ok()) {
     record.consecutive_failures = 0;
@@ -178,8 +179,8 @@ uint64_t Persistence::log_bytes_since_snapshot() const {
   return bytes > at_cut ? bytes - at_cut : 0;
 }
 
-Status Persistence::SnapshotWhileClaimed(bool cancellable) {
-  return Run(Job::kRewrite, /*rdb=*/false, cancellable ? &task_stop_ : nullptr);
+Status Persistence::SnapshotWhileClaimed() {
+  return Run(Job::kRewrite, /*rdb=*/false, &task_stop_);
 }
 
 Status Persistence::Save(bool rdb) {

@@ -71,14 +71,14 @@ class Persistence {
   // The task's snapshot counts as job (it must take it with SnapshotWhileClaimed).
   void ContinueInBackground(Job job, std::function<void()> task);
   // Asks the task ContinueInBackground runs to stop early: a snapshot it takes with
-  // SnapshotWhileClaimed(/*cancellable=*/true) fails (ECANCELED) after the key it is at.
+  // SnapshotWhileClaimed fails (store::IsCancelledSnapshot) after the key it is at.
   // The next task handed over starts without the request, so a caller must not race the
   // handing over (the server's switches both stop and hand over under one lock).
   void RequestTaskStop() { task_stop_.store(true, std::memory_order_relaxed); }
   // A snapshot of the cairn format only, on this thread, while the claim is held (in
   // WhileNoSnapshot's fn, or in a task ContinueInBackground runs); INFO counts it as a
-  // rewrite (it is a new log's base).
-  Status SnapshotWhileClaimed(bool cancellable = false);
+  // rewrite (it is a new log's base), and RequestTaskStop stops it.
+  Status SnapshotWhileClaimed();
   // Waits for a running background snapshot.
   void Stop();
 

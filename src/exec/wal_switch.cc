@@ -2,10 +2,10 @@
 #include "src/exec/wal_switch.h"
 
 #include <algorithm>
-#include <cerrno>
 #include <string>
 
 #include "src/base/log.h"
+#include "store/durability/snapshot.h"
 
 namespace cairn::server {
 namespace {
@@ -27,8 +27,8 @@ Result<uint64_t> NextFreshLsn(ServerState& state, const std::string& dir) {
 // log that starts at LSN first.
 void LandWalBase(ServerState& state, Persistence& persistence, const DurabilityOptions& options,
                  uint64_t first) {
-  if (Status st = persistence.SnapshotWhileClaimed(/*cancellable=*/true); !st.ok()) {
-    if (st.sys_errno() == ECANCELED) {
+  if (Status st = persistence.SnapshotWhileClaimed(); !st.ok()) {
+    if (store::IsCancelledSnapshot(st)) {
       Log(LogLevel::kNotice, "The WAL's base snapshot was stopped by CONFIG SET appendonly no");
     } else {
       std::string why(st.message());

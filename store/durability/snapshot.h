@@ -27,6 +27,7 @@
 #pragma once
 
 #include <atomic>
+#include <cerrno>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -65,6 +66,10 @@ struct SnapshotOptions {
 };
 Result<SnapshotInfo> WriteSnapshot(Store& store, const std::string& dir,
                                    const SnapshotOptions& options = {});
+// Whether st is the failure of a snapshot stopped by SnapshotOptions::cancel.
+inline bool IsCancelledSnapshot(const Status& st) {
+  return st.code() == Code::kIoError && st.sys_errno() == ECANCELED;
+}
 
 // Loads dir/snapshot.cairn into an empty store (journal off). With no snapshot file: OK and
 // all zeros. A damaged file is kCorruption, its message naming the file (and the offset of a
