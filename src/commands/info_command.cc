@@ -248,9 +248,11 @@ void AppendPersistence(CommandContext& ctx, const Config& config, std::string* o
   Field(out, "async_loading", 0);
   Persistence* p = ctx.server.persistence.load();
   Persistence::JobInfo save, rewrite;
+  bool rewrite_scheduled = false;
   if (p != nullptr) {
     save = p->job_info(Persistence::Job::kSave);
     rewrite = p->job_info(Persistence::Job::kRewrite);
+    rewrite_scheduled = p->scheduled(Persistence::Job::kRewrite);
   }
   Field(out, "rdb_changes_since_last_save",
         static_cast<int64_t>(p != nullptr ? p->changes_since_save() : 0));
@@ -260,10 +262,13 @@ void AppendPersistence(CommandContext& ctx, const Config& config, std::string* o
   Field(out, "rdb_last_bgsave_time_sec", save.last_duration_s);
   Field(out, "rdb_current_bgsave_time_sec", save.current_s);
   Field(out, "rdb_saves", save.begun);
+  Field(out, "rdb_last_load_keys_expired",
+        static_cast<int64_t>(ctx.server.load_keys_expired.load()));
+  Field(out, "rdb_last_load_keys_loaded", static_cast<int64_t>(ctx.server.load_keys_loaded.load()));
   store::GroupCommit* wal = ctx.server.wal.load();
   Field(out, "aof_enabled", wal != nullptr ? 1 : 0);  // the log running, not the option
   Field(out, "aof_rewrite_in_progress", rewrite.in_progress ? 1 : 0);
-  Field(out, "aof_rewrite_scheduled", 0);  // a snapshot starts at once or at the next cron
+  Field(out, "aof_rewrite_scheduled", rewrite_scheduled ? 1 : 0);
   Field(out, "aof_last_rewrite_time_sec", rewrite.last_duration_s);
   Field(out, "aof_current_rewrite_time_sec", rewrite.current_s);
   Field(out, "aof_last_bgrewrite_status", rewrite.last_ok ? "ok" : "err");

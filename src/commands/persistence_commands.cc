@@ -19,7 +19,7 @@ bool HavePersistence(CommandContext& ctx) {
 
 void CmdSave(CommandContext& ctx) {
   if (!HavePersistence(ctx)) return;
-  Status st = ctx.server.persistence.load()->Save(/*rdb=*/true);
+  Status st = ctx.server.persistence.load()->Save(/*rdb=*/true, /*counted=*/true);
   if (st.ok()) {
     ctx.reply.WriteOk();
   } else if (st.code() == Code::kBusy) {
@@ -29,27 +29,42 @@ void CmdSave(CommandContext& ctx) {
   }
 }
 
-void BackgroundGeneric(CommandContext& ctx, std::string_view started, bool rdb,
-                       Persistence::Job job) {
-  if (!HavePersistence(ctx)) return;
-  if (ctx.server.persistence.load()->StartBackground(rdb, job)) {
-    ctx.reply.WriteSimple(started);
-  } else {
-    ctx.reply.WriteError(errors::kBgsaveInProgress);
-  }
-}
-
 void CmdBgSave(CommandContext& ctx) {
-  if (ctx.args.size() > 2 || (ctx.args.size() == 2 && !EqualsIgnoreCase(ctx.args[1], "schedule"))) {
+  bool schedule = false;
+  if (ctx.args.size() == 2 && EqualsIgnoreCase(ctx.args[1], "schedule")) {
+    schedule = true;
+  } else if (ctx.args.size() > 1) {
     ctx.reply.WriteError(errors::kSyntax);
     return;
   }
-  BackgroundGeneric(ctx, "Background saving started", /*rdb=*/true, Persistence::Job::kSave);
+  if (!HavePersistence(ctx)) return;
+  switch (ctx.server.persistence.load()->StartOrSchedule(Persistence::Job::kSave, /*rdb=*/true,
+                                                         schedule, ctx.client.in_exec)) {
+    case Persistence::Request::kStarted:
+      return ctx.reply.WriteSimple("Background saving started");
+    case Persistence::Request::kScheduled:
+      return ctx.reply.WriteSimple("Background saving scheduled");
+    case Persistence::Request::kSameRunning:
+      return ctx.reply.WriteError(errors::kBgsaveInProgress);
+    case Persistence::Request::kOtherRunning:
+      return ctx.reply.WriteError(errors::kBgsaveOtherJob);
+  }
 }
 
+// A rewrite is always scheduled behind another snapshot, as Redis schedules it behind any
+// child process.
 void CmdBgRewriteAof(CommandContext& ctx) {
-  BackgroundGeneric(ctx, "Background append only file rewriting started", /*rdb=*/false,
-                    Persistence::Job::kRewrite);
+  if (!HavePersistence(ctx)) return;
+  switch (ctx.server.persistence.load()->StartOrSchedule(
+      Persistence::Job::kRewrite, /*rdb=*/false, /*may_schedule=*/true, ctx.client.in_exec)) {
+    case Persistence::Request::kStarted:
+      return ctx.reply.WriteSimple("Background append only file rewriting started");
+    case Persistence::Request::kScheduled:
+    case Persistence::Request::kOtherRunning:
+      return ctx.reply.WriteSimple("Background append only file rewriting scheduled");
+    case Persistence::Request::kSameRunning:
+      return ctx.reply.WriteError(errors::kRewriteInProgress);
+  }
 }
 
 }  // namespace

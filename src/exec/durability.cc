@@ -150,6 +150,7 @@ Result<uint64_t> Replay(ServerState& state, const std::string& dir) {
         static_cast<unsigned long long>(snapshot.lsn));
   }
   state.snapshot_lsn = snapshot.lsn;
+  NoteLoadedKeys(state, snapshot);
   if (Status st = SettleWalSupersededMarker(dir, snapshot.lsn); !st.ok()) return st;
   if (Status st = SettleWalBaseMarker(dir, snapshot.lsn); !st.ok()) return st;
   progress.set_base(snapshot.bytes);
@@ -255,6 +256,11 @@ Result<std::optional<uint64_t>> ReadLsnFile(const std::string& path) {
 }
 
 }  // namespace
+
+void NoteLoadedKeys(ServerState& state, const store::SnapshotInfo& snapshot) {
+  state.load_keys_loaded = snapshot.keys - snapshot.expired;
+  state.load_keys_expired = snapshot.expired;
+}
 
 Status WriteWalBaseMarker(const std::string& dir, uint64_t first_lsn) {
   return WriteLsnFile(dir, kWalBasePendingFile, first_lsn);

@@ -19,6 +19,7 @@
 #include "src/exec/server_state.h"
 #include "store/base/status.h"
 #include "store/durability/group_commit.h"
+#include "store/durability/snapshot.h"
 
 namespace cairn::server {
 
@@ -33,6 +34,9 @@ struct DurabilityOptions {
 // message names the file, offset and reason, and how to go on.
 Result<std::unique_ptr<store::GroupCommit>> StartDurability(ServerState& state,
                                                             const DurabilityOptions& options);
+
+// Records a loaded snapshot's keys as the last load's (INFO rdb_last_load_keys_*).
+void NoteLoadedKeys(ServerState& state, const store::SnapshotInfo& snapshot);
 
 // Rebuilds in state, a private ServerState with an empty store and no journal, what the
 // snapshot and the log in dir hold up to LSN `through` (DEBUG LOADAOF's source). Reads only:

@@ -109,6 +109,11 @@ inline constexpr std::string_view kBusyFunction =
     "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.";
 inline constexpr std::string_view kMisconfWal = "MISCONF Errors writing to the AOF file: ";
 inline constexpr std::string_view kBgsaveInProgress = "ERR Background save already in progress";
+inline constexpr std::string_view kBgsaveOtherJob =
+    "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE "
+    "in order to schedule a BGSAVE whenever possible.";
+inline constexpr std::string_view kRewriteInProgress =
+    "ERR Background append only file rewriting already in progress";
 inline constexpr std::string_view kNoPersistence = "ERR persistence is not available";
 inline constexpr std::string_view kLoading = "LOADING Redis is loading the dataset in memory";
 inline constexpr std::string_view kNoReplicas = "NOREPLICAS Not enough good replicas to write.";

@@ -128,10 +128,10 @@ Status Persistence::SaveRdbFile() {
   return Status::Ok();
 }
 
-void Persistence::Begin(Job job) {
+void Persistence::Begin(Job job, bool counted) {
   JobRecord& record = jobs_[static_cast<int>(job)];
   int64_t zero = 0;  // a job begun when it was claimed keeps that start
-  if (record.started_ms.compare_exchange_strong(zero, SteadyMs())) ++record.begun;
+  if (record.started_ms.compare_exchange_strong(zero, SteadyMs()) && counted) ++record.begun;
 }
 
 void Persistence::End(Job job) { jobs_[static_cast<int>(job)].started_ms = 0; }
@@ -183,8 +183,9 @@ Status Persistence::SnapshotWhileClaimed() {
   return Run(Job::kRewrite, /*rdb=*/false, &task_stop_);
 }
 
-Status Persistence::Save(bool rdb) {
+Status Persistence::Save(bool rdb, bool counted) {
   if (running_.exchange(true)) return Status(Code::kBusy);
+  Begin(Job::kSave, counted);  // Run's Begin then keeps this start
   Status st = Run(Job::kSave, rdb);
   End(Job::kSave);
   running_ = false;
@@ -202,6 +203,17 @@ bool Persistence::StartBackground(bool rdb, Job job) {
     running_ = false;
   });
   return true;
+}
+
+Persistence::Request Persistence::StartOrSchedule(Job job, bool rdb, bool may_schedule,
+                                                  bool defer) {
+  if (job_info(job).in_progress) return Request::kSameRunning;
+  if (!defer && StartBackground(rdb, job)) return Request::kStarted;
+  // A claim taken meanwhile may be this kind's (an appendonly switch's base is a rewrite).
+  if (job_info(job).in_progress) return Request::kSameRunning;
+  if (!may_schedule && !defer) return Request::kOtherRunning;
+  scheduled_[static_cast<int>(job)] = true;
+  return Request::kScheduled;
 }
 
 Status Persistence::WhileNoSnapshot(const std::function<Status()>& fn) {
@@ -265,11 +277,20 @@ void Persistence::SnapshotAfterFlush(bool can_wait) {
   ++flushes_;
   if (!can_wait) return;
   Stop();  // a snapshot that began before the flush must not land after this one
-  (void)Save(/*rdb=*/true);  // if it fails, or another was running, Cron tries again
+  (void)Save(/*rdb=*/true, /*counted=*/false);  // if it fails, or another ran, Cron retries
 }
 
 void Persistence::Cron() {
   if (in_progress()) return;
+  // Scheduled ones first, a rewrite before a save, as Redis's cron takes them. A claim
+  // taken since the check above keeps the flag for the next cycle.
+  for (Job job : {Job::kRewrite, Job::kSave}) {
+    std::atomic<bool>& scheduled = scheduled_[static_cast<int>(job)];
+    if (!scheduled.load()) continue;
+    // A scheduled BGSAVE writes the RDB file, as one started at once does.
+    if (StartBackground(/*rdb=*/job == Job::kSave, job)) scheduled = false;
+    return;
+  }
   if (flushes_saved_.load() < flushes_.load()) {
     StartBackground(/*rdb=*/true, Job::kSave);
     return;

@@ -44,12 +44,24 @@ class Persistence {
 
   // Snapshot now, on this thread, and with rdb the RDB file too (SAVE). kBusy when a snapshot
   // is running; a failure's message says what failed ("writing <dir>/snapshot.cairn.tmp: No
-  // space left on device").
-  Status Save(bool rdb);
+  // space left on device"). counted: INFO's rdb_saves counts it, as Redis counts SAVE but not
+  // its own saves after FLUSHALL or at shutdown.
+  Status Save(bool rdb, bool counted);
   // Starts a background snapshot, with rdb the RDB file too (BGSAVE; BGREWRITEAOF without);
   // false if one is running.
   bool StartBackground(bool rdb, Job job);
-  // Checks the save schedule and WAL growth; starts a background snapshot when due.
+  // What a BGSAVE or BGREWRITEAOF got from StartOrSchedule.
+  enum class Request { kStarted, kScheduled, kSameRunning, kOtherRunning };
+  // Redis's rules for its background commands: kSameRunning while a job of this kind runs;
+  // otherwise starts it (rdb: the RDB file too), unless another snapshot runs or holds the
+  // claim, or defer (inside EXEC, where Redis defers every fork). Then, with may_schedule or
+  // defer, it is scheduled (kScheduled): Cron starts it once no snapshot runs, a rewrite
+  // before a save; else kOtherRunning.
+  Request StartOrSchedule(Job job, bool rdb, bool may_schedule, bool defer);
+  // A scheduled job waits for Cron (INFO aof_rewrite_scheduled).
+  bool scheduled(Job job) const { return scheduled_[static_cast<int>(job)].load(); }
+  // Starts a scheduled job, else checks the save schedule and WAL growth and starts a
+  // background snapshot when due.
   void Cron();
   // After FLUSHALL on a server without the WAL that has save points: a snapshot taken after
   // the flush replaces the last one, so a restart does not bring the flushed keys back (Redis
@@ -94,9 +106,10 @@ class Persistence {
   uint64_t changes_since_save() const;
 
  private:
-  // Marks job as running (INFO), unless it already is: from its claim on. End marks it ended,
-  // just before the claim is released, after Run has recorded its outcome.
-  void Begin(Job job);
+  // Marks job as running (INFO), unless it already is: from its claim on; counted, it adds
+  // one to its count. End marks it ended, just before the claim is released, after Run has
+  // recorded its outcome.
+  void Begin(Job job, bool counted = true);
   void End(Job job);
   // One snapshot counted as job: Snapshot, and the job's outcome (not its end).
   Status Run(Job job, bool rdb, const std::atomic<bool>* cancel = nullptr);
@@ -118,6 +131,7 @@ class Persistence {
     std::atomic<int64_t> consecutive_failures{0};
   };
   JobRecord jobs_[2];  // by Job
+  std::atomic<bool> scheduled_[2] = {false, false};  // by Job: StartOrSchedule deferred it
   // FLUSHALLs that want a snapshot, and how many of them the newest successful snapshot
   // began after: while it is behind, Cron starts one (SnapshotAfterFlush).
   std::atomic<uint64_t> flushes_{0};

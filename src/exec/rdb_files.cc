@@ -106,6 +106,8 @@ Result<rdb::RdbLoadInfo> ImportRdbFile(ServerState& state, const std::string& pa
   if (!loaded.ok()) {
     return Status(loaded.status().code(), path + ": " + std::string(loaded.status().message()));
   }
+  state.load_keys_loaded = loaded->loaded;
+  state.load_keys_expired = loaded->expired;
   return loaded;
 }
 

@@ -271,6 +271,7 @@ bool Server::Recover(const Config& config) {
     Result<store::SnapshotInfo> snapshot = store::LoadSnapshot(state_->store, ".");
     if (!snapshot.ok()) return CannotStart(snapshot.status());
     state_->snapshot_lsn = snapshot->lsn;
+    NoteLoadedKeys(*state_, *snapshot);
     // A snapshot without the log that a crash interrupted is finished first (durability.h).
     if (Status st = SettleWalSupersededMarker(".", snapshot->lsn); !st.ok()) return CannotStart(st);
     // Snapshots without the log must cut past any segment left here (wal_switch.h).
@@ -287,7 +288,7 @@ bool Server::Recover(const Config& config) {
   state_->persistence = persistence_.get();
   if (imported) {
     // The import is in memory only; until this snapshot lands a restart imports it again.
-    if (Status st = persistence_->Save(/*rdb=*/false); !st.ok()) return CannotStart(st);
+    if (Status st = persistence_->Save(/*rdb=*/false, /*counted=*/false); !st.ok()) return CannotStart(st);
     Log(LogLevel::kNotice, "The imported data is now in cairn's snapshot");
   }
   return true;
@@ -352,7 +353,7 @@ void Server::SaveBeforeExit() {
     return;
   }
   Log(LogLevel::kNotice, "Saving the final snapshot before exiting.");
-  if (Status st = persistence_->Save(/*rdb=*/true); !st.ok()) {
+  if (Status st = persistence_->Save(/*rdb=*/true, /*counted=*/false); !st.ok()) {
     std::string message(st.message());
     Log(LogLevel::kWarning, "Error trying to save the DB before exiting: %s", message.c_str());
     if (state_->wal.load() == nullptr) exit_code_ = 1;

@@ -169,10 +169,12 @@ Result<std::string> ReadFile(const std::string& path) {
   return ss.str();
 }
 
-// Applies the entries between the header and the end marker. On failure *left is what
-// remained of the input where the bad entry (or end marker) starts.
-bool LoadEntries(Store& store, Decoder& d, uint64_t* keys, size_t* left) {
+// Applies the entries between the header and the end marker, counting them in info. On
+// failure *left is what remained of the input where the bad entry (or end marker) starts.
+bool LoadEntries(Store& store, Decoder& d, SnapshotInfo* info, size_t* left) {
   Store::ReplayScope replay;
+  uint64_t* keys = &info->keys;
+  int64_t now_ms = store.NowMs();
   for (;;) {
     *left = d.remaining();
     uint8_t tag = 0;
@@ -215,6 +217,7 @@ bool LoadEntries(Store& store, Decoder& d, uint64_t* keys, size_t* left) {
     });
     if (!fresh) return false;
     ++*keys;
+    if (expire != 0 && static_cast<int64_t>(expire) <= now_ms) ++info->expired;
   }
 }
 
@@ -244,7 +247,7 @@ Result<SnapshotInfo> LoadSnapshot(Store& store, const std::string& dir) {
     return Damaged(path + " has a bad header");
   }
   size_t body = data.size() - 4, left = 0;
-  bool loaded = LoadEntries(store, d, &info.keys, &left);
+  bool loaded = LoadEntries(store, d, &info, &left);
   if (loaded && !d.empty()) left = d.remaining();  // bytes after the end marker
   if (!loaded || !d.empty()) {
     return Damaged(path + " has a malformed entry at offset " + std::to_string(body - left));

@@ -48,6 +48,9 @@ struct SnapshotInfo {
   uint64_t lsn = 0;    // the cut
   uint64_t changes = 0;  // Store::changes() at the cut (written snapshots only)
   uint64_t keys = 0;
+  // Of those keys, how many had expired when LoadSnapshot read them (they are loaded like
+  // the others; expiry deletes them and logs it, as it deletes every expired key).
+  uint64_t expired = 0;
   uint64_t bytes = 0;  // the file's size
 };
 

@@ -1408,6 +1408,35 @@ class TestSnapshotsWithoutTheLog(DurabilityTestCase):
         server.start()
         self.assertEqual(server.client().dbsize(), 0)
 
+    def test_rdb_saves_counts_save_not_the_save_after_flushall(self):
+        server = self.without_log("3600 1")
+        r = server.client()
+        r.set("k", 1)
+        self.assertTrue(r.save())
+        self.assertTrue(r.flushall())  # saved at once: a crash now must not bring "k" back
+        self.assertEqual(server.info_persistence()["rdb_saves"], 1)
+        r.close()
+        server.kill9()
+        server.start()
+        self.assertEqual(server.client().dbsize(), 0)
+
+    def test_info_counts_the_keys_a_restart_loaded_and_those_already_expired(self):
+        server = self.without_log("")
+        r = server.client()
+        r.mset({"k%d" % i: i for i in range(30)})
+        for i in range(20):
+            r.set("t%d" % i, i, px=800)
+        self.assertTrue(r.save())
+        r.close()
+        server.kill9()
+        time.sleep(1.0)  # the 20 TTLs run out while the server is down
+        server.start()
+        info = server.info_persistence()
+        self.assertEqual((info["rdb_last_load_keys_loaded"], info["rdb_last_load_keys_expired"]),
+                         (30, 20))
+        self.assertEqual(len(server.client().keys("k*")), 30)
+        self.assertEqual(server.client().keys("t*"), [])
+
     def test_shutdown_save_snapshots_without_save_points(self):
         server = self.without_log("")
         self.fill(server, range(30))
@@ -1445,6 +1474,25 @@ class TestInfoPersistence(DurabilityTestCase):
         self.assertGreater(info["wal_records_per_fsync_max"], 1)
         self.assertEqual(info["wal_write_failures"], 0)
         self.assertEqual(info["aof_last_write_status"], "ok")
+
+    def test_the_keys_a_restart_loaded_are_the_snapshots(self):
+        # The log's records after the snapshot are replayed, not loaded: Redis too counts only
+        # the keys of its AOF's RDB part.
+        server = self.server()
+        server.start()
+        r = server.client()
+        r.mset({"k%d" % i: i for i in range(30)})
+        r.set("t", 1, px=800)
+        self.assertTrue(r.save())
+        r.mset({"later%d" % i: i for i in range(5)})
+        r.close()
+        server.kill9()
+        time.sleep(1.0)
+        server.start()
+        info = server.info_persistence()
+        self.assertEqual((info["rdb_last_load_keys_loaded"], info["rdb_last_load_keys_expired"]),
+                         (30, 1))
+        self.assertEqual(len(server.client().keys("later*")), 5)
 
     def test_loaded_records_count_what_the_restart_replayed(self):
         server = self.server()

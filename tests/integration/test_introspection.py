@@ -294,6 +294,78 @@ class TestInfoPersistence(ServerTestCase):
         finally:
             self.r.config_set("rdb-key-save-delay", 0)
 
+    def wait_for(self, field, value):
+        deadline = time.time() + 30
+        while self.r.info("persistence")[field] != value:
+            if time.time() > deadline:
+                self.fail("INFO %s is not %s after 30 s" % (field, value))
+            time.sleep(0.05)
+
+    def reply(self, *args):
+        """The server's own reply to a BGSAVE or BGREWRITEAOF, which redis-py makes True."""
+        for name in ("BGSAVE", "BGREWRITEAOF"):
+            self.r.response_callbacks.pop(name, None)
+        return self.r.execute_command(*args)
+
+    def slowed(self, start):
+        """Starts a save or rewrite that runs 2 s (rdb-key-save-delay over 20 keys) and
+        returns INFO persistence taken before it."""
+        before = self.wait_idle()
+        self.r.mset({"k%d" % i: i for i in range(20)})
+        self.r.config_set("rdb-key-save-delay", 100000)
+        self.addCleanup(self.r.config_set, "rdb-key-save-delay", 0)
+        start()
+        return before
+
+    def test_a_rewrite_asked_for_during_a_save_is_scheduled_and_runs_after_it(self):
+        before = self.slowed(self.r.bgsave)
+        self.assertEqual(self.reply("BGREWRITEAOF").decode(),
+                         "Background append only file rewriting scheduled")
+        self.assertEqual(self.r.info("persistence")["aof_rewrite_scheduled"], 1)
+        self.r.config_set("rdb-key-save-delay", 0)
+        self.wait_for("aof_rewrite_scheduled", 0)
+        info = self.wait_idle()
+        self.assertEqual(info["aof_rewrites"], before["aof_rewrites"] + 1)
+        self.assertEqual(info["rdb_saves"], before["rdb_saves"] + 1)
+
+    def test_a_save_during_a_rewrite_is_refused_unless_scheduled(self):
+        before = self.slowed(self.r.bgrewriteaof)
+        with self.assertRaises(redis.ResponseError) as caught:
+            self.reply("BGSAVE")  # redis-py's bgsave() adds SCHEDULE
+        self.assertEqual(str(caught.exception),
+                         "Another child process is active (AOF?): can't BGSAVE right now. "
+                         "Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.")
+        self.assertEqual(self.reply("BGSAVE", "SCHEDULE").decode(),
+                         "Background saving scheduled")
+        self.r.config_set("rdb-key-save-delay", 0)
+        self.wait_for("rdb_saves", before["rdb_saves"] + 1)
+        info = self.wait_idle()
+        self.assertEqual(info["aof_rewrites"], before["aof_rewrites"] + 1)
+        self.assertEqual(info["rdb_last_bgsave_status"], "ok")
+
+    def test_a_second_job_of_the_same_kind_is_refused(self):
+        for start, again, error in (
+                (self.r.bgsave, ("BGSAVE", "SCHEDULE"), "Background save already in progress"),
+                (self.r.bgrewriteaof, ("BGREWRITEAOF",),
+                 "Background append only file rewriting already in progress")):
+            self.slowed(start)
+            with self.assertRaises(redis.ResponseError) as caught:
+                self.reply(*again)
+            self.assertEqual(str(caught.exception), error)
+            self.r.config_set("rdb-key-save-delay", 0)
+
+    def test_inside_exec_both_are_scheduled_and_run(self):
+        before = self.wait_idle()
+        self.reply("PING")  # drops the callbacks: EXEC's replies are the server's
+        pipe = self.r.pipeline(transaction=True)
+        pipe.set("k", "v").execute_command("BGREWRITEAOF")
+        self.assertEqual(pipe.execute()[1], b"Background append only file rewriting scheduled")
+        self.wait_for("aof_rewrites", before["aof_rewrites"] + 1)
+        pipe.execute_command("BGSAVE")
+        self.assertEqual(pipe.execute()[0], b"Background saving scheduled")
+        self.wait_for("rdb_saves", before["rdb_saves"] + 1)
+        self.assertEqual(self.wait_idle()["aof_rewrite_scheduled"], 0)
+
 
 class TestLazyFree(ServerTestCase):
     # Under AddressSanitizer freed memory waits in its quarantine: none, so used_memory drops.

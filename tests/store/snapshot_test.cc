@@ -71,6 +71,29 @@ TEST_CASE("a snapshot round-trips keys, values, expiries and databases") {
   CHECK(ExpireAt(loaded, "ttl") == 4102444800000);
 }
 
+TEST_CASE("a snapshot load counts the keys whose TTL has run out") {
+  TempDir dir;
+  Store store;
+  int64_t in_a_minute = store.NowMs() + 60000;
+  Set(store, "plain", "v");
+  Set(store, "soon", "s", in_a_minute);
+  Set(store, "later", "l", 4102444800000);  // year 2100
+  REQUIRE(WriteSnapshot(store, dir.path()).ok());
+  Store now;
+  Result<SnapshotInfo> r = LoadSnapshot(now, dir.path());
+  REQUIRE(r.ok());
+  CHECK(r->keys == 3);
+  CHECK(r->expired == 0);
+  Store in_two_minutes;
+  in_two_minutes.AdvanceClockForTesting(120000);
+  r = LoadSnapshot(in_two_minutes, dir.path());
+  REQUIRE(r.ok());
+  CHECK(r->keys == 3);
+  CHECK(r->expired == 1);
+  CHECK(!Get(in_two_minutes, "soon").has_value());  // loaded, and expired when met
+  CHECK(Get(in_two_minutes, "later").has_value());
+}
+
 TEST_CASE("a snapshot calls its per-key hook once after each key it writes") {
   TempDir dir;
   Store store;
