@@ -235,11 +235,10 @@ class TestInfoMemory(ServerTestCase):
 
 class TestInfoPersistence(ServerTestCase):
     # What a forked child measures has no counterpart in a server that does not fork (its
-    # copy-on-write bytes, its progress), and cairn does not count a load's keys.
+    # copy-on-write bytes, its progress).
     NOT_HERE = {"current_cow_peak", "current_cow_size", "current_cow_size_age",
                 "current_fork_perc", "current_save_keys_processed", "current_save_keys_total",
-                "rdb_last_cow_size", "aof_last_cow_size", "rdb_last_load_keys_expired",
-                "rdb_last_load_keys_loaded"}
+                "rdb_last_cow_size", "aof_last_cow_size"}
 
     def test_redis_fields_are_here_in_redis_order(self):
         if is_reference_redis() or not os.path.exists(REFERENCE_BINARY):
