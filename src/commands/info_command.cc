@@ -313,14 +313,20 @@ void AppendPersistence(CommandContext& ctx, const Config& config, std::string* o
 
 void AppendStats(CommandContext& ctx, std::string* out) {
   StatsRegistry::Totals t = ctx.server.stats.Sum();
+  StatsRegistry::Rates rates = ctx.server.stats.InstantaneousRates();
   auto u = [](uint64_t v) { return static_cast<int64_t>(v); };
+  auto kbps = [](double bytes_per_s) { return Format("%.2f", bytes_per_s / 1024); };
   Field(out, "total_connections_received", u(t.connections_received));
   Field(out, "total_commands_processed", u(t.commands_processed));
-  Field(out, "instantaneous_ops_per_sec", 0);
+  Field(out, "instantaneous_ops_per_sec", static_cast<int64_t>(rates.ops));
   Field(out, "total_net_input_bytes", u(t.net_input_bytes));
   Field(out, "total_net_output_bytes", u(t.net_output_bytes));
-  Field(out, "instantaneous_input_kbps", "0.00");
-  Field(out, "instantaneous_output_kbps", "0.00");
+  Field(out, "total_net_repl_input_bytes", u(t.net_repl_input_bytes));
+  Field(out, "total_net_repl_output_bytes", u(t.net_repl_output_bytes));
+  Field(out, "instantaneous_input_kbps", kbps(rates.input_bytes));
+  Field(out, "instantaneous_output_kbps", kbps(rates.output_bytes));
+  Field(out, "instantaneous_input_repl_kbps", kbps(rates.repl_input_bytes));
+  Field(out, "instantaneous_output_repl_kbps", kbps(rates.repl_output_bytes));
   Field(out, "rejected_connections", u(t.rejected_connections));
   Field(out, "sync_full", u(ctx.server.primary.sync_full.load()));
   Field(out, "sync_partial_ok", u(ctx.server.primary.sync_partial_ok.load()));
@@ -330,8 +336,11 @@ void AppendStats(CommandContext& ctx, std::string* out) {
   Field(out, "evicted_clients", u(ctx.server.client_memory.evicted.load()));
   Field(out, "keyspace_hits", u(t.keyspace_hits));
   Field(out, "keyspace_misses", u(t.keyspace_misses));
-  Field(out, "pubsub_channels", 0);
-  Field(out, "pubsub_patterns", 0);
+  Field(out, "pubsub_channels", ctx.server.pubsub.Count(SubKind::kChannel));
+  Field(out, "pubsub_patterns", ctx.server.pubsub.Count(SubKind::kPattern));
+  Field(out, "pubsubshard_channels", ctx.server.pubsub.Count(SubKind::kShard));
+  Field(out, "latest_fork_usec", 0);  // nothing forks
+  Field(out, "total_forks", 0);
   MigrateLinkPool* migrate = ctx.server.migrate_links.load(std::memory_order_acquire);
   Field(out, "migrate_cached_sockets", static_cast<int64_t>(migrate != nullptr ? migrate->cached() : 0));
   TrackingStats tracking = ctx.server.tracking.Stats();
@@ -339,6 +348,11 @@ void AppendStats(CommandContext& ctx, std::string* out) {
   Field(out, "tracking_total_items", tracking.items);
   Field(out, "tracking_total_prefixes", tracking.prefixes);
   Field(out, "total_error_replies", u(t.error_replies));
+  Field(out, "total_reads_processed", u(t.reads_processed));
+  Field(out, "total_writes_processed", u(t.writes_processed));
+  // Every read and write is an I/O thread's: cairn has no main thread doing its own.
+  Field(out, "io_threaded_reads_processed", u(t.reads_processed));
+  Field(out, "io_threaded_writes_processed", u(t.writes_processed));
 }
 
 void AppendReplication(CommandContext& ctx, std::string* out) {

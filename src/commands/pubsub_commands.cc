@@ -127,7 +127,7 @@ void CmdPubSubShardChannels(CommandContext& ctx) { WriteChannels(ctx, SubKind::k
 void CmdPubSubNumSub(CommandContext& ctx) { WriteNumSub(ctx, SubKind::kChannel); }
 void CmdPubSubShardNumSub(CommandContext& ctx) { WriteNumSub(ctx, SubKind::kShard); }
 void CmdPubSubNumPat(CommandContext& ctx) {
-  ctx.reply.WriteInteger(ctx.server.pubsub.PatternCount());
+  ctx.reply.WriteInteger(ctx.server.pubsub.Count(SubKind::kPattern));
 }
 
 void CmdPubSubHelp(CommandContext& ctx) {

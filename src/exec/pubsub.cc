@@ -171,9 +171,9 @@ int64_t PubSub::SubscriberCount(SubKind kind, std::string_view channel) const {
   return it == index.end() ? 0 : static_cast<int64_t>(it->second.size());
 }
 
-int64_t PubSub::PatternCount() const {
+int64_t PubSub::Count(SubKind kind) const {
   std::shared_lock lock(mu_);
-  return static_cast<int64_t>(patterns_.size());
+  return static_cast<int64_t>(IndexOf(kind).size());
 }
 
 int64_t SubscriptionCount(const ClientState& client) {

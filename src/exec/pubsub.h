@@ -57,8 +57,9 @@ class PubSub {
                                     std::optional<std::string_view> pattern) const;
   // PUBSUB NUMSUB / SHARDNUMSUB: subscribers of one channel.
   int64_t SubscriberCount(SubKind kind, std::string_view channel) const;
-  // PUBSUB NUMPAT: distinct patterns with at least one subscriber.
-  int64_t PatternCount() const;
+  // Distinct channels, patterns or shard channels with at least one subscriber (PUBSUB
+  // NUMPAT; INFO's pubsub_channels, pubsub_patterns, pubsubshard_channels).
+  int64_t Count(SubKind kind) const;
 
   // The ids, among ids, of clients with a subscription keep(kind, name) refuses (ACL
   // SETUSER taking channels away). Any thread; holds the registry's lock shared.

@@ -1,7 +1,17 @@
 // src/exec/stats.cc — see stats.h.
 #include "src/exec/stats.h"
 
+#include <chrono>
+
 namespace cairn::server {
+namespace {
+
+int64_t SteadyMs() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
 
 void ErrorCounts::Add(std::string_view code, uint64_t n) {
   std::lock_guard lock(mu_);
@@ -29,6 +39,46 @@ ThreadStats* StatsRegistry::Create() {
   return threads_.back().get();
 }
 
+void InstantaneousMetric::Sample(int64_t now_ms, uint64_t total) {
+  if (last_ms_ >= 0 && now_ms > last_ms_) {
+    // A total that went back (reset meanwhile) counts from zero.
+    uint64_t grown = total >= last_total_ ? total - last_total_ : total;
+    rates_[next_] = static_cast<double>(grown) * 1000.0 / static_cast<double>(now_ms - last_ms_);
+    next_ = (next_ + 1) % kSamples;
+  }
+  last_ms_ = now_ms;
+  last_total_ = total;
+}
+
+double InstantaneousMetric::PerSecond() const {
+  double sum = 0;
+  for (double r : rates_) sum += r;
+  return sum / kSamples;
+}
+
+void InstantaneousMetric::Reset(int64_t now_ms) {
+  *this = InstantaneousMetric();
+  last_ms_ = now_ms;
+}
+
+void StatsRegistry::TrackInstantaneous() {
+  Totals t = Sum();
+  int64_t now_ms = SteadyMs();
+  std::lock_guard lock(mu_);
+  metrics_[kOps].Sample(now_ms, t.commands_processed);
+  metrics_[kInput].Sample(now_ms, t.net_input_bytes);
+  metrics_[kOutput].Sample(now_ms, t.net_output_bytes);
+  metrics_[kReplInput].Sample(now_ms, t.net_repl_input_bytes);
+  metrics_[kReplOutput].Sample(now_ms, t.net_repl_output_bytes);
+}
+
+StatsRegistry::Rates StatsRegistry::InstantaneousRates() const {
+  std::lock_guard lock(mu_);
+  return {metrics_[kOps].PerSecond(), metrics_[kInput].PerSecond(),
+          metrics_[kOutput].PerSecond(), metrics_[kReplInput].PerSecond(),
+          metrics_[kReplOutput].PerSecond()};
+}
+
 StatsRegistry::Totals StatsRegistry::Sum() {
   std::lock_guard lock(mu_);
   Totals t;
@@ -38,6 +88,10 @@ StatsRegistry::Totals StatsRegistry::Sum() {
     t.rejected_connections += s->rejected_connections.Get();
     t.net_input_bytes += s->net_input_bytes.Get();
     t.net_output_bytes += s->net_output_bytes.Get();
+    t.net_repl_input_bytes += s->net_repl_input_bytes.Get();
+    t.net_repl_output_bytes += s->net_repl_output_bytes.Get();
+    t.reads_processed += s->reads_processed.Get();
+    t.writes_processed += s->writes_processed.Get();
     t.keyspace_hits += s->keyspace_hits.Get();
     t.keyspace_misses += s->keyspace_misses.Get();
     t.error_replies += s->error_replies.Get();
@@ -76,12 +130,17 @@ std::array<uint64_t, kHistogramBuckets> StatsRegistry::SumHistogram(size_t id) {
 
 void StatsRegistry::Reset() {
   std::lock_guard lock(mu_);
+  for (InstantaneousMetric& m : metrics_) m.Reset(SteadyMs());
   for (auto& s : threads_) {
     s->commands_processed.Reset();
     s->connections_received.Reset();
     s->rejected_connections.Reset();
     s->net_input_bytes.Reset();
     s->net_output_bytes.Reset();
+    s->net_repl_input_bytes.Reset();
+    s->net_repl_output_bytes.Reset();
+    s->reads_processed.Reset();
+    s->writes_processed.Reset();
     s->keyspace_hits.Reset();
     s->keyspace_misses.Reset();
     s->error_replies.Reset();

@@ -56,8 +56,12 @@ struct alignas(64) ThreadStats {
   Counter commands_processed;
   Counter connections_received;
   Counter rejected_connections;
-  Counter net_input_bytes;
+  Counter net_input_bytes;   // replication's bytes included, as Redis counts them
   Counter net_output_bytes;
+  Counter net_repl_input_bytes;   // from attached replicas, or from this replica's primary
+  Counter net_repl_output_bytes;  // to them
+  Counter reads_processed;   // socket reads that brought bytes
+  Counter writes_processed;  // attempts to write a client's pending replies
   Counter keyspace_hits;
   Counter keyspace_misses;
   Counter error_replies;
@@ -71,6 +75,24 @@ struct alignas(64) ThreadStats {
   }
 };
 
+// A rate as Redis's INFO gives it (instantaneous_ops_per_sec, ..._kbps): the mean of the
+// last kSamples rates, each measured between two samples of a growing total (Redis samples
+// every 100 ms, cairn once per background cycle: `hz` times a second). Not thread-safe.
+class InstantaneousMetric {
+ public:
+  static constexpr int kSamples = 16;
+  void Sample(int64_t now_ms, uint64_t total);
+  double PerSecond() const;
+  // Forgets the samples; the next one measures from (now_ms, 0) (CONFIG RESETSTAT).
+  void Reset(int64_t now_ms);
+
+ private:
+  double rates_[kSamples] = {};
+  int next_ = 0;
+  int64_t last_ms_ = -1;  // -1: no sample yet
+  uint64_t last_total_ = 0;
+};
+
 // The set of ThreadStats; sums on demand. Thread-safe.
 class StatsRegistry {
  public:
@@ -80,9 +102,19 @@ class StatsRegistry {
   struct Totals {
     uint64_t commands_processed = 0, connections_received = 0, rejected_connections = 0;
     uint64_t net_input_bytes = 0, net_output_bytes = 0, keyspace_hits = 0, keyspace_misses = 0;
+    uint64_t net_repl_input_bytes = 0, net_repl_output_bytes = 0;
+    uint64_t reads_processed = 0, writes_processed = 0;
     uint64_t error_replies = 0;
   };
   Totals Sum();
+  // Samples the totals for the instantaneous rates (the background thread, every cycle).
+  void TrackInstantaneous();
+  // INFO's instantaneous_* figures, per second.
+  struct Rates {
+    double ops = 0, input_bytes = 0, output_bytes = 0, repl_input_bytes = 0,
+           repl_output_bytes = 0;
+  };
+  Rates InstantaneousRates() const;
   // Error replies per error code, summed over threads, by code.
   std::map<std::string, uint64_t, std::less<>> SumErrors();
   // out = {calls, usec, rejected, failed} of command id, summed over threads.
@@ -93,8 +125,10 @@ class StatsRegistry {
 
  private:
   size_t commands_;
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::vector<std::unique_ptr<ThreadStats>> threads_;
+  enum Metric { kOps, kInput, kOutput, kReplInput, kReplOutput, kMetrics };
+  InstantaneousMetric metrics_[kMetrics];  // guarded by mu_
 };
 
 }  // namespace cairn::server

@@ -135,6 +135,7 @@ void Connection::ServeWhileBusy() {
     std::span<char> space = in_.Writable(resp::InputBuffer::kDefaultSize);
     if (tls_ != nullptr) space = {tls_in_.data(), tls_in_.size()};
     ssize_t n = ::recv(fd, space.data(), space.size(), MSG_DONTWAIT);
+    if (n > 0) NoteRead(static_cast<uint64_t>(n));
     if (n > 0 && tls_ != nullptr && !ReceiveTls({space.data(), static_cast<size_t>(n)})) return;
     if (n > 0) {
       if (tls_ == nullptr) in_.Commit(static_cast<size_t>(n));
@@ -181,7 +182,7 @@ void Connection::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t*) noe
     return;
   }
   if (nread == 0) return;
-  c->thread_->stats()->net_input_bytes.Add(static_cast<uint64_t>(nread));
+  c->NoteRead(static_cast<uint64_t>(nread));
   if (c->tls_ == nullptr) {
     c->in_.Commit(static_cast<size_t>(nread));
   } else if (!c->ReceiveTls({c->tls_in_.data(), static_cast<size_t>(nread)})) {
@@ -594,6 +595,19 @@ bool Connection::PublishSizes() {
   return true;
 }
 
+void Connection::NoteRead(uint64_t bytes) {
+  ThreadStats* stats = thread_->stats();
+  stats->reads_processed.Add();
+  stats->net_input_bytes.Add(bytes);
+  if (client_.replica.load(std::memory_order_relaxed)) stats->net_repl_input_bytes.Add(bytes);
+}
+
+void Connection::NoteWritten(uint64_t bytes) {
+  ThreadStats* stats = thread_->stats();
+  stats->net_output_bytes.Add(bytes);
+  if (client_.replica.load(std::memory_order_relaxed)) stats->net_repl_output_bytes.Add(bytes);
+}
+
 void Connection::Flush() {
   if (closing_ || write_in_flight_ > 0) return;
   // A YES debugging session writes the socket from its own thread: messages that arrive
@@ -613,6 +627,7 @@ void Connection::Flush() {
   // array goes to libuv as is.
   auto* bufs = reinterpret_cast<uv_buf_t*>(iov);
   int written = uv_try_write(&stream_, bufs, static_cast<unsigned>(n));
+  thread_->stats()->writes_processed.Add();
   if (written < 0 && written != UV_EAGAIN) {
     Close();
     return;
@@ -620,7 +635,7 @@ void Connection::Flush() {
   size_t done = written > 0 ? static_cast<size_t>(written) : 0;
   size_t total = 0;
   for (int i = 0; i < n; ++i) total += iov[i].iov_len;
-  thread_->stats()->net_output_bytes.Add(done);
+  NoteWritten(done);
   ConsumeSent(done);
   if (done > 0) client_.last_interaction_ms.store(WallMs(), std::memory_order_relaxed);
   if (done == total) return AfterDrain();
@@ -644,7 +659,7 @@ void Connection::OnWrite(uv_write_t* req, int status) noexcept {
     c->Close();
     return;
   }
-  c->thread_->stats()->net_output_bytes.Add(sent);
+  c->NoteWritten(sent);
   if (c->tls_ != nullptr) {
     c->tls_out_.erase(0, sent);  // its plaintext was consumed when it was encrypted
   } else {

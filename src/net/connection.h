@@ -133,6 +133,10 @@ class Connection final : public DebugPort {
   void DeliverMail(resp::Writer& writer);
   // Sends pending output: try a direct writev, queue the rest.
   void Flush();
+  // Counts bytes read from or written to the socket (INFO stats): an attached replica's
+  // count as replication's too, inside the totals as Redis counts them.
+  void NoteRead(uint64_t bytes);
+  void NoteWritten(uint64_t bytes);
   // TLS (connection_tls.cc): ciphertext read from the socket -> plaintext in in_ (false:
   // the session failed and the connection is closing); sendable out_ -> ciphertext
   // tls_out_ -> socket.

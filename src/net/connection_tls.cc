@@ -53,12 +53,13 @@ void Connection::FlushTls() {
   if (tls_out_.empty()) return AfterDrain();
   uv_buf_t buf = uv_buf_init(tls_out_.data(), static_cast<unsigned>(tls_out_.size()));
   int written = uv_try_write(&stream_, &buf, 1);
+  thread_->stats()->writes_processed.Add();
   if (written < 0 && written != UV_EAGAIN) {
     Close();
     return;
   }
   size_t done = written > 0 ? static_cast<size_t>(written) : 0;
-  thread_->stats()->net_output_bytes.Add(done);
+  NoteWritten(done);
   tls_out_.erase(0, done);
   if (done > 0) client_.last_interaction_ms.store(WallMs(), std::memory_order_relaxed);
   if (tls_out_.empty()) return AfterDrain();

@@ -102,12 +102,25 @@ class Session {
     return socket_.StartTls(tls_ != nullptr ? tls_->NewClientSession() : nullptr, Deadline());
   }
 
-  Status Send(std::string_view bytes) { return socket_.Send(bytes, timeout_ms_); }
+  Status Send(std::string_view bytes) {
+    Status st = socket_.Send(bytes, timeout_ms_);
+    if (st.ok()) {
+      stats_.net_output_bytes.Add(bytes.size());
+      stats_.net_repl_output_bytes.Add(bytes.size());
+    }
+    return st;
+  }
 
   // Reads what the socket has (waiting until deadline_ms for something) onto in_.
   Status Fill(int64_t deadline_ms) {
+    size_t before = in_.size();
     Status st = socket_.Receive(&in_, deadline_ms);
     if (st.ok()) r_.last_io_ms = WallMs();
+    if (in_.size() > before) {
+      stats_.reads_processed.Add();
+      stats_.net_input_bytes.Add(in_.size() - before);
+      stats_.net_repl_input_bytes.Add(in_.size() - before);
+    }
     return st;
   }
 

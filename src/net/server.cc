@@ -451,6 +451,7 @@ void Server::BackgroundLoop() {
       store::MemoryGauge::Refresh();
     }
     PublishDeletes(*state_);
+    state_->stats.TrackInstantaneous();
     persistence_->Cron();
     migrate_sockets_.CloseIdle(MigrateSocketCache::NowMs());
     // Until the next cycle is due, evict while memory stays over maxmemory.

@@ -6,6 +6,7 @@ Run: /usr/bin/python3 -m unittest -v tests/integration/test_introspection.py
 import os
 import re
 import sys
+import threading
 import time
 import unittest
 
@@ -233,6 +234,19 @@ class TestInfoMemory(ServerTestCase):
         self.assertIn("mem_fragmentation_bytes", info)
 
 
+def check_redis_fields_in_order(test, section, not_here):
+    """The INFO section has every field redis-server's has, but not_here, in Redis's order."""
+    if is_reference_redis() or not os.path.exists(REFERENCE_BINARY):
+        test.skipTest("compares the server under test with redis-server")
+    ref = ServerProcess(binary=REFERENCE_BINARY).start()
+    try:
+        theirs = [f for f in ref.client().info(section) if f not in not_here]
+    finally:
+        ref.stop()
+    ours = list(test.r.info(section))
+    test.assertEqual([f for f in ours if f in theirs], theirs)
+
+
 class TestInfoPersistence(ServerTestCase):
     # What a forked child measures has no counterpart in a server that does not fork (its
     # copy-on-write bytes, its progress).
@@ -241,15 +255,7 @@ class TestInfoPersistence(ServerTestCase):
                 "rdb_last_cow_size", "aof_last_cow_size"}
 
     def test_redis_fields_are_here_in_redis_order(self):
-        if is_reference_redis() or not os.path.exists(REFERENCE_BINARY):
-            self.skipTest("compares the server under test with redis-server")
-        ref = ServerProcess(binary=REFERENCE_BINARY).start()
-        try:
-            theirs = [f for f in ref.client().info("persistence") if f not in self.NOT_HERE]
-        finally:
-            ref.stop()
-        ours = list(self.r.info("persistence"))
-        self.assertEqual([f for f in ours if f in theirs], theirs)
+        check_redis_fields_in_order(self, "persistence", self.NOT_HERE)
 
     def wait_idle(self):
         deadline = time.time() + 30
@@ -364,6 +370,82 @@ class TestInfoPersistence(ServerTestCase):
         self.assertEqual(pipe.execute()[0], b"Background saving scheduled")
         self.wait_for("rdb_saves", before["rdb_saves"] + 1)
         self.assertEqual(self.wait_idle()["aof_rewrite_scheduled"], 0)
+
+
+class TestInfoStats(ServerTestCase):
+    # Redis's fields that count what cairn does not have: an active defragmenter, a writable
+    # replica's own expiries, replies to its primary or its AOF that were errors, deep
+    # sanitization of RESTORE payloads, per-client reply buffers that resize, and the
+    # expiry cycle's own figures.
+    NOT_HERE = {"active_defrag_hits", "active_defrag_misses", "active_defrag_key_hits",
+                "active_defrag_key_misses", "total_active_defrag_time",
+                "current_active_defrag_time", "slave_expires_tracked_keys",
+                "unexpected_error_replies", "dump_payload_sanitizations", "reply_buffer_shrinks",
+                "reply_buffer_expands", "expired_stale_perc", "expired_time_cap_reached_count",
+                "expire_cycle_cpu_milliseconds", "total_eviction_exceeded_time",
+                "current_eviction_exceeded_time"}
+
+    def stats(self):
+        return self.r.info("stats")
+
+    def test_redis_fields_are_here_in_redis_order(self):
+        check_redis_fields_in_order(self, "stats", self.NOT_HERE)
+
+    def test_pubsub_counts_are_the_live_subscriptions(self):
+        sub = self.server.client()
+        p = sub.pubsub()
+        p.subscribe("news", "sport")
+        p.psubscribe("w*")
+        p.execute_command("SSUBSCRIBE", "orders")
+        deadline = time.time() + 10
+        while self.stats()["pubsubshard_channels"] != 1 and time.time() < deadline:
+            p.get_message(timeout=0.05)
+        s = self.stats()
+        self.assertEqual((s["pubsub_channels"], s["pubsub_patterns"], s["pubsubshard_channels"]),
+                         (2, 1, 1))
+        p.close()
+        sub.close()
+        deadline = time.time() + 10
+        while self.stats()["pubsub_channels"] != 0 and time.time() < deadline:
+            time.sleep(0.05)
+        s = self.stats()
+        self.assertEqual((s["pubsub_channels"], s["pubsub_patterns"], s["pubsubshard_channels"]),
+                         (0, 0, 0))
+
+    def test_instantaneous_rates_follow_the_load_and_fall_back_to_zero(self):
+        stop = threading.Event()
+
+        def load():
+            r = self.server.client()
+            while not stop.is_set():
+                r.set("k", "v" * 100)
+            r.close()
+
+        worker = threading.Thread(target=load)
+        worker.start()
+        try:
+            time.sleep(2.0)  # longer than the 16 samples of 100 ms
+            s = self.stats()
+        finally:
+            stop.set()
+            worker.join()
+        self.assertGreater(s["instantaneous_ops_per_sec"], 100)
+        self.assertGreater(s["instantaneous_input_kbps"], 1)
+        self.assertGreater(s["instantaneous_output_kbps"], 0)
+        # Only these INFO calls run now, a few a second.
+        deadline = time.time() + 10
+        while self.stats()["instantaneous_ops_per_sec"] >= 20 and time.time() < deadline:
+            time.sleep(0.2)
+        self.assertLess(self.stats()["instantaneous_ops_per_sec"], 20)
+
+    def test_each_request_counts_a_read_and_a_write(self):
+        before = self.stats()
+        for _ in range(50):
+            self.r.ping()
+        after = self.stats()
+        for field in ("total_reads_processed", "total_writes_processed"):
+            self.assertGreaterEqual(after[field] - before[field], 50, field)
+            self.assertLess(after[field] - before[field], 60, field)
 
 
 class TestLazyFree(ServerTestCase):

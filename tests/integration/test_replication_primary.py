@@ -213,6 +213,26 @@ class ReplicationPrimaryTest(PrimaryTestCase):
         with self.assertRaisesRegex(Exception, "You can't write against a read only replica"):
             rr.set("k", "v")
 
+    def test_info_counts_the_replication_bytes_on_both_sides(self):
+        cairn = self.start_cairn()
+        replica = ServerProcess(["--replicaof", "127.0.0.1", cairn.port]).start()
+        self.servers.append(replica)
+        self.wait_caught_up(cairn, replica)
+        p, rr = cairn.client(), replica.client()
+        sent, received = p.info("stats"), rr.info("stats")
+        p.set("big", "x" * 20000)
+        self.wait_caught_up(cairn, replica)
+        self.assertEqual(len(rr.get("big")), 20000)
+        sent_now, received_now = p.info("stats"), rr.info("stats")
+        for info, before, field in ((sent_now, sent, "total_net_repl_output_bytes"),
+                                    (received_now, received, "total_net_repl_input_bytes")):
+            self.assertGreaterEqual(info[field] - before[field], 20000, field)
+        # Replication's bytes are part of the totals, as in Redis.
+        self.assertGreaterEqual(sent_now["total_net_output_bytes"],
+                                sent_now["total_net_repl_output_bytes"])
+        self.assertGreaterEqual(received_now["total_net_input_bytes"],
+                                received_now["total_net_repl_input_bytes"])
+
     def test_a_replica_that_syncs_while_no_write_comes_gets_the_database_named(self):
         # The stream after a full sync must name its database: the replica starts in db 0
         # while the stream may have left another selected for an earlier replica.
