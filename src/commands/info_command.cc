@@ -185,7 +185,7 @@ void AppendMemory(CommandContext& ctx, const Config& config, std::string* out) {
   Field(out, "used_memory_peak_perc",
         Format("%.2f%%", 100 * MemoryRatio(total, m.peak_allocated_bytes)));
   Field(out, "used_memory_overhead", bytes(o.overhead_bytes));
-  Field(out, "used_memory_startup", 0);
+  Field(out, "used_memory_startup", bytes(o.startup_bytes));
   Field(out, "used_memory_dataset", bytes(o.dataset_bytes));
   Field(out, "used_memory_dataset_perc",
         Format("%.2f%%", 100 * MemoryRatio(o.dataset_bytes, total)));
@@ -220,13 +220,14 @@ void AppendMemory(CommandContext& ctx, const Config& config, std::string* out) {
   Field(out, "rss_overhead_bytes", 0);
   Field(out, "mem_fragmentation_ratio", ratio(rss, total));
   Field(out, "mem_fragmentation_bytes", bytes(o.rss_waste_bytes));
+  // Eviction counts all of it (maxmemory is measured on used_memory as is).
   Field(out, "mem_not_counted_for_evict", 0);
-  Field(out, "mem_replication_backlog", 0);
-  Field(out, "mem_total_replication_buffers", 0);
-  Field(out, "mem_clients_slaves", 0);
+  Field(out, "mem_replication_backlog", bytes(o.backlog_bytes));
+  Field(out, "mem_total_replication_buffers", bytes(o.backlog_bytes + o.replicas_bytes));
+  Field(out, "mem_clients_slaves", bytes(o.replicas_bytes));
   Field(out, "mem_clients_normal", bytes(o.clients_bytes));
   Field(out, "mem_cluster_links", 0);
-  Field(out, "mem_aof_buffer", 0);
+  Field(out, "mem_aof_buffer", bytes(o.wal_buffer_bytes));
   Field(out, "mem_allocator", m.allocator);
   Field(out, "active_defrag_running", 0);
   store::LazyFreeStats lazy = store::ReadLazyFreeStats();

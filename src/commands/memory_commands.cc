@@ -7,9 +7,8 @@
 // hashes and sets keep a running byte count and are always exact.
 //
 // MEMORY STATS keeps Redis 7.0's fields and order. What cairn has no counterpart for
-// (replication backlog, replica buffers, cluster links, a separate expires table) is 0;
-// startup.allocated is 0 because cairn does not record it, so "dataset" is measured against
-// everything the process holds.
+// (cluster links, a separate expires table) is 0; aof.buffer is the log's records waiting
+// to be written.
 #include <string>
 
 #include "resp/number.h"
@@ -92,12 +91,12 @@ void CmdMemoryStats(CommandContext& ctx) {
   w.WriteMapLen(27 + static_cast<int64_t>(o.db_keys.size()));
   WriteField(w, "peak.allocated", o.m.peak_allocated_bytes);
   WriteField(w, "total.allocated", total);
-  WriteField(w, "startup.allocated", size_t{0});
-  WriteField(w, "replication.backlog", size_t{0});
-  WriteField(w, "clients.slaves", size_t{0});
+  WriteField(w, "startup.allocated", o.startup_bytes);
+  WriteField(w, "replication.backlog", o.backlog_bytes);
+  WriteField(w, "clients.slaves", o.replicas_bytes);
   WriteField(w, "clients.normal", o.clients_bytes);
   WriteField(w, "cluster.links", size_t{0});
-  WriteField(w, "aof.buffer", size_t{0});
+  WriteField(w, "aof.buffer", o.wal_buffer_bytes);
   WriteField(w, "lua.caches", o.scripts_bytes);
   WriteField(w, "functions.caches", size_t{0});
   for (const auto& [db, keys] : o.db_keys) {
@@ -243,9 +242,16 @@ double MemoryRatio(size_t a, size_t b) {
 MemoryOverview ReadMemoryOverview(ServerState& server) {
   MemoryOverview o;
   o.m = store::ReadMemoryStats();
+  o.startup_bytes = server.startup_allocated_bytes.load();
   server.clients.ForEach([&](ClientState& c) {
-    o.clients_bytes += static_cast<size_t>(c.memory_bytes.load(std::memory_order_relaxed));
+    size_t bytes = static_cast<size_t>(c.memory_bytes.load(std::memory_order_relaxed));
+    (c.replica.load(std::memory_order_relaxed) ? o.replicas_bytes : o.clients_bytes) += bytes;
   });
+  ReplPrimary::BacklogInfo backlog = server.primary.Backlog();
+  if (backlog.active) o.backlog_bytes = backlog.size;
+  if (store::GroupCommit* wal = server.wal.load(); wal != nullptr) {
+    o.wal_buffer_bytes = wal->pending_bytes();
+  }
   o.scripts_bytes = server.scripts.memory_bytes();
   for (int db = 0; db < server.store.databases(); ++db) {
     size_t keys = server.store.Stats(db).keys;
@@ -253,7 +259,9 @@ MemoryOverview ReadMemoryOverview(ServerState& server) {
     o.db_keys.emplace_back(db, keys);
     o.keys += keys;
   }
-  o.overhead_bytes = o.clients_bytes + o.scripts_bytes + o.keys * PerKeyOverheadBytes();
+  // Redis's overhead: what the server holds besides the data, its startup included.
+  o.overhead_bytes = o.startup_bytes + o.clients_bytes + o.replicas_bytes + o.backlog_bytes +
+                     o.wal_buffer_bytes + o.scripts_bytes + o.keys * PerKeyOverheadBytes();
   size_t total = o.m.allocated_bytes;
   o.dataset_bytes = total > o.overhead_bytes ? total - o.overhead_bytes : 0;
   o.rss_waste_bytes = o.m.resident_bytes > total ? o.m.resident_bytes - total : 0;

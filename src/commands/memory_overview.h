@@ -16,7 +16,11 @@ struct ServerState;
 
 struct MemoryOverview {
   store::MemoryStats m;
-  size_t clients_bytes = 0;
+  size_t startup_bytes = 0;   // allocated before recovery (ServerState)
+  size_t clients_bytes = 0;   // every client but attached replicas
+  size_t replicas_bytes = 0;  // attached replicas' buffers
+  size_t backlog_bytes = 0;   // the replication backlog, once a replica made it
+  size_t wal_buffer_bytes = 0;  // log records appended but not yet written
   size_t scripts_bytes = 0;
   size_t keys = 0;
   std::vector<std::pair<int, size_t>> db_keys;  // non-empty databases: (index, keys)

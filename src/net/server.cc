@@ -143,6 +143,8 @@ int Server::Run() {
   for (auto& t : threads_) t->Start();
   replica_link_ = std::make_unique<ReplicaLink>(state_.get(), tls_.get());
   replica_link_->Start();
+  // What the server holds before any data: INFO's used_memory_startup.
+  state_->startup_allocated_bytes = store::ReadMemoryStats().allocated_bytes;
   expire_thread_ = std::thread([this, config] {
     if (!Recover(config)) {
       exit_code_ = 1;

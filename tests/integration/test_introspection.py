@@ -233,6 +233,13 @@ class TestInfoMemory(ServerTestCase):
         self.assertGreater(info["used_memory_dataset"], 1000)
         self.assertIn("mem_fragmentation_bytes", info)
 
+    def test_startup_memory_is_measured_and_part_of_the_overhead(self):
+        info = self.r.info("memory")
+        self.assertGreater(info["used_memory_startup"], 0)
+        self.assertLessEqual(info["used_memory_startup"], info["used_memory_overhead"])
+        stats = self.r.memory_stats()
+        self.assertEqual(stats["startup.allocated"], info["used_memory_startup"])
+
 
 def check_redis_fields_in_order(test, section, not_here):
     """The INFO section has every field redis-server's has, but not_here, in Redis's order."""

@@ -227,6 +227,13 @@ class ReplicationPrimaryTest(PrimaryTestCase):
         for info, before, field in ((sent_now, sent, "total_net_repl_output_bytes"),
                                     (received_now, received, "total_net_repl_input_bytes")):
             self.assertGreaterEqual(info[field] - before[field], 20000, field)
+        # The backlog a replica made is memory the primary holds for replication.
+        memory = p.info("memory")
+        self.assertGreater(memory["mem_replication_backlog"], 0)
+        self.assertGreaterEqual(memory["mem_total_replication_buffers"],
+                                memory["mem_replication_backlog"])
+        self.assertEqual(p.memory_stats()["replication.backlog"],
+                         memory["mem_replication_backlog"])
         # Replication's bytes are part of the totals, as in Redis.
         self.assertGreaterEqual(sent_now["total_net_output_bytes"],
                                 sent_now["total_net_repl_output_bytes"])
