@@ -7,6 +7,17 @@
 // only if the holder keeps the lock; otherwise it is an ordinary pthread mutex (ThreadSanitizer
 // understands it). Usable with std::lock_guard.
 //
+// A hot key adds a pattern the adaptive spin does not catch: the holder runs a pipeline and
+// takes the lock again for its next command right after releasing it, so a waiter rarely
+// finds it free, goes to sleep, and then turns every one of the holder's releases into a
+// futex wake-up system call, only to find the lock taken again when it runs. A waiter
+// therefore first yields its CPU (to the holder, or to the clients' processes) a bounded
+// number of times, trying between yields, without registering in the kernel: the holder's
+// releases stay free of system calls, and the waiter gets the lock when the holder's batch
+// of commands ends. Measured on 2 cores, 50 clients at pipeline 16 on one sorted set: ZADD
+// from 0.12-0.17M to 0.20-0.34M a second; single-key LPUSH, HSET and XADD no slower. Only a
+// holder that keeps the lock past the yields (a script, FLUSHALL) puts the waiter to sleep.
+//
 // A thread that waits long for a shard (a busy script holds it) is not simply asleep: every
 // kLockWaitSliceMs it runs its thread's lock-wait hook (SetLockWaitHook), so an I/O thread can
 // still answer SCRIPT KILL from its other clients while one of its commands waits for the
@@ -14,6 +25,7 @@
 #pragma once
 
 #include <pthread.h>
+#include <sched.h>
 
 #include <cstdlib>
 #include <ctime>
@@ -46,6 +58,7 @@ class ShardMutex {
 
   void lock() {
     if (pthread_mutex_trylock(&mu_) == 0) return;
+    if (YieldThenTry()) return;
     if (lock_wait_hook.fn == nullptr) {
       pthread_mutex_lock(&mu_);
       return;
@@ -56,6 +69,27 @@ class ShardMutex {
   bool try_lock() { return pthread_mutex_trylock(&mu_) == 0; }
 
  private:
+  static constexpr int kYieldRounds = 64;
+  static constexpr int kPausesPerRound = 4;
+
+  static void CpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    asm volatile("yield");
+#endif
+  }
+
+  // See the top of the file. True once the lock is taken.
+  [[gnu::noinline]] bool YieldThenTry() {
+    for (int round = 0; round < kYieldRounds; ++round) {
+      for (int i = 0; i < kPausesPerRound; ++i) CpuRelax();
+      if (pthread_mutex_trylock(&mu_) == 0) return true;
+      sched_yield();
+    }
+    return false;
+  }
+
   // The adaptive mutex spins inside timedlock too; between slices the hook runs.
   [[gnu::noinline]] void LockWaitingInSlices() {
     for (;;) {
