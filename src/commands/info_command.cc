@@ -188,7 +188,7 @@ void AppendMemory(CommandContext& ctx, const Config& config, std::string* out) {
   Field(out, "used_memory_startup", bytes(o.startup_bytes));
   Field(out, "used_memory_dataset", bytes(o.dataset_bytes));
   Field(out, "used_memory_dataset_perc",
-        Format("%.2f%%", 100 * MemoryRatio(o.dataset_bytes, total)));
+        Format("%.2f%%", 100 * MemoryRatio(o.dataset_bytes, o.net_bytes)));
   Field(out, "allocator_allocated", bytes(total));
   Field(out, "allocator_active", bytes(total));
   Field(out, "allocator_resident", bytes(rss));
@@ -351,7 +351,7 @@ void AppendStats(CommandContext& ctx, std::string* out) {
   Field(out, "total_error_replies", u(t.error_replies));
   Field(out, "total_reads_processed", u(t.reads_processed));
   Field(out, "total_writes_processed", u(t.writes_processed));
-  // Every read and write is an I/O thread's: cairn has no main thread doing its own.
+  // cairn has no main thread doing reads and writes of its own: all are threaded.
   Field(out, "io_threaded_reads_processed", u(t.reads_processed));
   Field(out, "io_threaded_writes_processed", u(t.writes_processed));
 }

@@ -108,9 +108,9 @@ void CmdMemoryStats(CommandContext& ctx) {
   }
   WriteField(w, "overhead.total", overhead);
   WriteField(w, "keys.count", o.keys);
-  WriteField(w, "keys.bytes-per-key", o.keys == 0 ? 0 : total / o.keys);
+  WriteField(w, "keys.bytes-per-key", o.keys == 0 ? 0 : o.net_bytes / o.keys);
   WriteField(w, "dataset.bytes", dataset);
-  WriteField(w, "dataset.percentage", 100 * MemoryRatio(dataset, total));
+  WriteField(w, "dataset.percentage", 100 * MemoryRatio(dataset, o.net_bytes));
   WriteField(w, "peak.percentage", 100 * MemoryRatio(total, o.m.peak_allocated_bytes));
   WriteField(w, "allocator.allocated", total);
   WriteField(w, "allocator.active", total);
@@ -265,6 +265,7 @@ MemoryOverview ReadMemoryOverview(ServerState& server) {
   size_t total = o.m.allocated_bytes;
   o.dataset_bytes = total > o.overhead_bytes ? total - o.overhead_bytes : 0;
   o.rss_waste_bytes = o.m.resident_bytes > total ? o.m.resident_bytes - total : 0;
+  o.net_bytes = total > o.startup_bytes ? total - o.startup_bytes : 0;
   return o;
 }
 

@@ -27,6 +27,9 @@ struct MemoryOverview {
   size_t overhead_bytes = 0;
   size_t dataset_bytes = 0;
   size_t rss_waste_bytes = 0;  // resident beyond allocated
+  // Allocated beyond the startup allocation: what Redis measures the dataset's share and the
+  // bytes per key against.
+  size_t net_bytes = 0;
 };
 
 // A key's share of its shard table: the entry header and one bucket pointer.

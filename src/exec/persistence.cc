@@ -131,7 +131,9 @@ Status Persistence::SaveRdbFile() {
 void Persistence::Begin(Job job, bool counted) {
   JobRecord& record = jobs_[static_cast<int>(job)];
   int64_t zero = 0;  // a job begun when it was claimed keeps that start
-  if (record.started_ms.compare_exchange_strong(zero, SteadyMs()) && counted) ++record.begun;
+  if (!record.started_ms.compare_exchange_strong(zero, SteadyMs())) return;
+  if (counted) ++record.begun;
+  scheduled_[static_cast<int>(job)] = false;  // as Redis clears it when any rewrite starts
 }
 
 void Persistence::End(Job job) { jobs_[static_cast<int>(job)].started_ms = 0; }
@@ -192,11 +194,11 @@ Status Persistence::Save(bool rdb, bool counted) {
   return st;
 }
 
-bool Persistence::StartBackground(bool rdb, Job job) {
+bool Persistence::StartBackground(bool rdb, Job job, bool counted) {
   std::lock_guard lock(thread_mu_);
   if (running_.exchange(true)) return false;
   if (thread_.joinable()) thread_.join();  // the previous one has finished
-  Begin(job);  // in progress for INFO from the reply on
+  Begin(job, counted);  // in progress for INFO from the reply on
   thread_ = std::thread([this, rdb, job] {
     (void)Run(job, rdb);  // logged, and reported by job_info() (INFO)
     End(job);
@@ -212,6 +214,7 @@ Persistence::Request Persistence::StartOrSchedule(Job job, bool rdb, bool may_sc
   // A claim taken meanwhile may be this kind's (an appendonly switch's base is a rewrite).
   if (job_info(job).in_progress) return Request::kSameRunning;
   if (!may_schedule && !defer) return Request::kOtherRunning;
+  if (job == Job::kRewrite) jobs_[static_cast<int>(job)].consecutive_failures = 0;
   scheduled_[static_cast<int>(job)] = true;
   return Request::kScheduled;
 }
@@ -282,17 +285,18 @@ void Persistence::SnapshotAfterFlush(bool can_wait) {
 
 void Persistence::Cron() {
   if (in_progress()) return;
-  // Scheduled ones first, a rewrite before a save, as Redis's cron takes them. A claim
-  // taken since the check above keeps the flag for the next cycle.
+  // Scheduled ones first, a rewrite before a save, as Redis's cron takes them. The start
+  // takes the request (Begin); a claim taken since the check above leaves it for the next
+  // cycle.
   for (Job job : {Job::kRewrite, Job::kSave}) {
-    std::atomic<bool>& scheduled = scheduled_[static_cast<int>(job)];
-    if (!scheduled.load()) continue;
+    if (!scheduled_[static_cast<int>(job)].load()) continue;
     // A scheduled BGSAVE writes the RDB file, as one started at once does.
-    if (StartBackground(/*rdb=*/job == Job::kSave, job)) scheduled = false;
+    StartBackground(/*rdb=*/job == Job::kSave, job);
     return;
   }
   if (flushes_saved_.load() < flushes_.load()) {
-    StartBackground(/*rdb=*/true, Job::kSave);
+    // FLUSHALL's own save, retried: Redis does not count it.
+    StartBackground(/*rdb=*/true, Job::kSave, /*counted=*/false);
     return;
   }
   Config config = state_.config.Snapshot();

@@ -3,8 +3,8 @@
 // (auto-aof-rewrite-min-size / -percentage). Every snapshot is followed by a WAL trim: the
 // segments it covers are deleted (snapshot-then-trim). SAVE and BGSAVE then also write
 // `dbfilename`, an RDB file a redis-server loads (rdb_files.h), as do the snapshots after
-// FLUSHALL and at shutdown; the scheduled and automatic snapshots, and BGREWRITEAOF, write
-// cairn's snapshot only.
+// FLUSHALL and at shutdown, and a BGSAVE that was scheduled; the `save`-schedule and automatic
+// snapshots, and BGREWRITEAOF, write cairn's snapshot only.
 //
 // Threading: Save runs on the caller's thread; background snapshots run on one thread owned
 // here; Cron runs on the server's background thread. At most one snapshot at a time.
@@ -48,17 +48,19 @@ class Persistence {
   // its own saves after FLUSHALL or at shutdown.
   Status Save(bool rdb, bool counted);
   // Starts a background snapshot, with rdb the RDB file too (BGSAVE; BGREWRITEAOF without);
-  // false if one is running.
-  bool StartBackground(bool rdb, Job job);
+  // false if one is running. counted: INFO's rdb_saves / aof_rewrites count it. Any thread.
+  bool StartBackground(bool rdb, Job job, bool counted = true);
   // What a BGSAVE or BGREWRITEAOF got from StartOrSchedule.
   enum class Request { kStarted, kScheduled, kSameRunning, kOtherRunning };
   // Redis's rules for its background commands: kSameRunning while a job of this kind runs;
   // otherwise starts it (rdb: the RDB file too), unless another snapshot runs or holds the
   // claim, or defer (inside EXEC, where Redis defers every fork). Then, with may_schedule or
   // defer, it is scheduled (kScheduled): Cron starts it once no snapshot runs, a rewrite
-  // before a save; else kOtherRunning.
+  // before a save; else kOtherRunning. Scheduling a rewrite clears its consecutive failures,
+  // as Redis does. Any thread.
   Request StartOrSchedule(Job job, bool rdb, bool may_schedule, bool defer);
-  // A scheduled job waits for Cron (INFO aof_rewrite_scheduled).
+  // A scheduled job waits for Cron (INFO aof_rewrite_scheduled). Any job of its kind that
+  // starts, however started, takes the request. Any thread.
   bool scheduled(Job job) const { return scheduled_[static_cast<int>(job)].load(); }
   // Starts a scheduled job, else checks the save schedule and WAL growth and starts a
   // background snapshot when due.
@@ -107,8 +109,8 @@ class Persistence {
 
  private:
   // Marks job as running (INFO), unless it already is: from its claim on; counted, it adds
-  // one to its count. End marks it ended, just before the claim is released, after Run has
-  // recorded its outcome.
+  // one to its count. It takes a request scheduled for its kind. End marks it ended, just
+  // before the claim is released, after Run has recorded its outcome.
   void Begin(Job job, bool counted = true);
   void End(Job job);
   // One snapshot counted as job: Snapshot, and the job's outcome (not its end).

@@ -183,10 +183,10 @@ struct ServerState {
   // The keys the last load of a snapshot or an RDB file brought in (INFO's
   // rdb_last_load_keys_loaded) and those already expired then (rdb_last_load_keys_expired).
   std::atomic<uint64_t> load_keys_loaded{0};
+  std::atomic<uint64_t> load_keys_expired{0};
   // Allocated bytes when the threads had started, before recovery loaded anything
   // (INFO used_memory_startup, MEMORY STATS startup.allocated).
   std::atomic<size_t> startup_allocated_bytes{0};
-  std::atomic<uint64_t> load_keys_expired{0};
 
   // CLIENT PAUSE: until pause_end_ms (unix ms), commands of kind pause_kind wait before they
   // run (the connection holds them; see Connection::ProcessInput).

@@ -62,9 +62,11 @@ void InstantaneousMetric::Reset(int64_t now_ms) {
 }
 
 void StatsRegistry::TrackInstantaneous() {
-  Totals t = Sum();
-  int64_t now_ms = SteadyMs();
+  // Summed under the same lock as the samples, so a reset cannot fall in between and make
+  // the old totals count as grown from zero.
   std::lock_guard lock(mu_);
+  Totals t = SumLocked();
+  int64_t now_ms = SteadyMs();
   metrics_[kOps].Sample(now_ms, t.commands_processed);
   metrics_[kInput].Sample(now_ms, t.net_input_bytes);
   metrics_[kOutput].Sample(now_ms, t.net_output_bytes);
@@ -81,6 +83,10 @@ StatsRegistry::Rates StatsRegistry::InstantaneousRates() const {
 
 StatsRegistry::Totals StatsRegistry::Sum() {
   std::lock_guard lock(mu_);
+  return SumLocked();
+}
+
+StatsRegistry::Totals StatsRegistry::SumLocked() const {
   Totals t;
   for (auto& s : threads_) {
     t.commands_processed += s->commands_processed.Get();

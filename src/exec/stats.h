@@ -124,6 +124,8 @@ class StatsRegistry {
   void Reset();
 
  private:
+  Totals SumLocked() const;  // mu_ held
+
   size_t commands_;
   mutable std::mutex mu_;
   std::vector<std::unique_ptr<ThreadStats>> threads_;

@@ -105,6 +105,7 @@ class Session {
   Status Send(std::string_view bytes) {
     Status st = socket_.Send(bytes, timeout_ms_);
     if (st.ok()) {
+      stats_.writes_processed.Add();
       stats_.net_output_bytes.Add(bytes.size());
       stats_.net_repl_output_bytes.Add(bytes.size());
     }

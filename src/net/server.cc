@@ -290,7 +290,9 @@ bool Server::Recover(const Config& config) {
   state_->persistence = persistence_.get();
   if (imported) {
     // The import is in memory only; until this snapshot lands a restart imports it again.
-    if (Status st = persistence_->Save(/*rdb=*/false, /*counted=*/false); !st.ok()) return CannotStart(st);
+    if (Status st = persistence_->Save(/*rdb=*/false, /*counted=*/false); !st.ok()) {
+      return CannotStart(st);
+    }
     Log(LogLevel::kNotice, "The imported data is now in cairn's snapshot");
   }
   return true;

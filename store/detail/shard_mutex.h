@@ -18,10 +18,11 @@
 // from 0.12-0.17M to 0.20-0.34M a second; single-key LPUSH, HSET and XADD no slower. Only a
 // holder that keeps the lock past the yields (a script, FLUSHALL) puts the waiter to sleep.
 //
-// A thread that waits long for a shard (a busy script holds it) is not simply asleep: every
-// kLockWaitSliceMs it runs its thread's lock-wait hook (SetLockWaitHook), so an I/O thread can
-// still answer SCRIPT KILL from its other clients while one of its commands waits for the
-// script's shards. The uncontended path is one trylock.
+// A thread that waits long for a shard (a busy script holds it) is not simply asleep: after
+// its yields (at most kYieldPhaseNs), every kLockWaitSliceMs it runs its thread's lock-wait
+// hook (SetLockWaitHook), so an I/O thread can still answer SCRIPT KILL from its other
+// clients while one of its commands waits for the script's shards. The uncontended path is
+// one trylock.
 #pragma once
 
 #include <pthread.h>
@@ -69,8 +70,15 @@ class ShardMutex {
   bool try_lock() { return pthread_mutex_trylock(&mu_) == 0; }
 
  private:
+  // At most this many yields, and for at most kYieldPhaseNs: on an idle CPU a yield returns
+  // at once, so 64 tries span tens of microseconds, a few pipelined commands of the holder's;
+  // on a loaded one a yield may give away a whole time slice, and the time cap keeps the
+  // lock-wait hook's first call (SCRIPT KILL, BUSY replies) from slipping by more than it.
+  // Four pauses between tries: enough that a try does not hammer the holder's cache line,
+  // short against a yield.
   static constexpr int kYieldRounds = 64;
   static constexpr int kPausesPerRound = 4;
+  static constexpr long kYieldPhaseNs = 1000000;
 
   static void CpuRelax() {
 #if defined(__x86_64__) || defined(__i386__)
@@ -80,11 +88,19 @@ class ShardMutex {
 #endif
   }
 
+  static long NowNs() {
+    timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return now.tv_sec * 1000000000L + now.tv_nsec;
+  }
+
   // See the top of the file. True once the lock is taken.
   [[gnu::noinline]] bool YieldThenTry() {
+    long start_ns = NowNs();
     for (int round = 0; round < kYieldRounds; ++round) {
       for (int i = 0; i < kPausesPerRound; ++i) CpuRelax();
       if (pthread_mutex_trylock(&mu_) == 0) return true;
+      if ((round & 7) == 7 && NowNs() - start_ns > kYieldPhaseNs) return false;
       sched_yield();
     }
     return false;

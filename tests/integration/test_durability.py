@@ -1424,12 +1424,13 @@ class TestSnapshotsWithoutTheLog(DurabilityTestCase):
         server = self.without_log("")
         r = server.client()
         r.mset({"k%d" % i: i for i in range(30)})
+        ttls_end = time.time() + 2.0
         for i in range(20):
-            r.set("t%d" % i, i, px=800)
+            r.set("t%d" % i, i, px=2000)
         self.assertTrue(r.save())
         r.close()
         server.kill9()
-        time.sleep(1.0)  # the 20 TTLs run out while the server is down
+        time.sleep(max(0, ttls_end - time.time()) + 0.2)  # the TTLs run out while it is down
         server.start()
         info = server.info_persistence()
         self.assertEqual((info["rdb_last_load_keys_loaded"], info["rdb_last_load_keys_expired"]),
@@ -1482,12 +1483,13 @@ class TestInfoPersistence(DurabilityTestCase):
         server.start()
         r = server.client()
         r.mset({"k%d" % i: i for i in range(30)})
-        r.set("t", 1, px=800)
+        ttl_end = time.time() + 2.0
+        r.set("t", 1, px=2000)
         self.assertTrue(r.save())
         r.mset({"later%d" % i: i for i in range(5)})
         r.close()
         server.kill9()
-        time.sleep(1.0)
+        time.sleep(max(0, ttl_end - time.time()) + 0.2)
         server.start()
         info = server.info_persistence()
         self.assertEqual((info["rdb_last_load_keys_loaded"], info["rdb_last_load_keys_expired"]),
