@@ -133,7 +133,7 @@ void Persistence::Begin(Job job, bool counted) {
   int64_t zero = 0;  // a job begun when it was claimed keeps that start
   if (!record.started_ms.compare_exchange_strong(zero, SteadyMs())) return;
   if (counted) ++record.begun;
-  scheduled_[static_cast<int>(job)] = false;  // as Redis clears it when any rewrite starts
+  scheduled_[static_cast<int>(job)] = false;  // any start of the kind serves the request
 }
 
 void Persistence::End(Job job) { jobs_[static_cast<int>(job)].started_ms = 0; }
