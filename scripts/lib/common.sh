@@ -8,8 +8,10 @@ BUILD_PACKAGES=(cmake g++ ninja-build pkg-config libuv1-dev libjemalloc-dev doct
 # tcl: tclsh runs Redis's own test suite (tests/suite/run_guard.py).
 # openssl: the TLS tests make their certificates with its command-line tool.
 # redis-sentinel: three of them fail a cairn primary over (tests/integration/test_sentinel.py).
+# python3-rq, python3-celery, python3-limits, ruby-sidekiq, node-redis: applications and a
+# client in another language run unchanged against the server (test_applications.py).
 TEST_PACKAGES=(redis-server redis-tools redis-sentinel python3 python3-redis libhiredis-dev tcl
-               openssl)
+               openssl python3-rq python3-celery python3-limits ruby-sidekiq node-redis)
 
 # log MESSAGE: a step's heading, with the seconds since the script started (where CI time goes).
 log() { printf '==> [%ds] %s\n' "$SECONDS" "$*" >&2; }
