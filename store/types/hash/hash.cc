@@ -12,20 +12,30 @@
 
 namespace cairn::store {
 
+static_assert(sizeof(HashObject) <= 32, "a small hash's object fits jemalloc's 32-byte class");
+
+HashObject::~HashObject() {
+  if (packed()) {
+    rep_.pairs.~PackedPairs();
+  } else {
+    delete rep_.table;
+  }
+}
+
 ObjRef HashObject::Clone() const {
   auto* copy = new HashObject();
   if (packed()) {
-    copy->pairs_ = pairs_;
+    copy->rep_.pairs = rep_.pairs;
   } else {
-    copy->table_ = std::make_unique<detail::FieldTable>();
-    copy->table_->CopyFrom(*table_);
+    copy->ConvertToTable();
+    copy->rep_.table->CopyFrom(*rep_.table);
   }
   return ObjRef(copy);
 }
 
 size_t HashObject::memory_bytes() const {
-  size_t heap = packed() ? AllocationSize(pairs_.buffer_bytes())
-                         : AllocationSize(sizeof(detail::FieldTable)) + table_->heap_bytes();
+  size_t heap = packed() ? rep_.pairs.allocated_bytes()
+                         : AllocationSize(sizeof(detail::FieldTable)) + rep_.table->heap_bytes();
   return AllocationSize(sizeof(HashObject)) + heap;
 }
 
@@ -40,32 +50,34 @@ void HashObject::Encode(std::string* out) const {
 }
 
 bool HashObject::Set(std::string_view field, std::string_view value) {
-  if (!packed()) return table_->Set(field, value);
+  if (!packed()) return rep_.table->Set(field, value);
   std::string_view old;
   const EncodingLimits& limits = encoding_limits();
   size_t max_bytes = LimitOf(limits.hash_max_listpack_value);
   if (field.size() > max_bytes || value.size() > max_bytes ||
-      (pairs_.size() >= LimitOf(limits.hash_max_listpack_entries) && !pairs_.Get(field, &old))) {
+      (rep_.pairs.size() >= LimitOf(limits.hash_max_listpack_entries) &&
+       !rep_.pairs.Get(field, &old))) {
     ConvertToTable();
-    return table_->Set(field, value);
+    return rep_.table->Set(field, value);
   }
-  return pairs_.Set(field, value);
+  return rep_.pairs.Set(field, value);
 }
 
 void HashObject::ConvertToTable() {
   if (!packed()) return;
   auto table = std::make_unique<detail::FieldTable>();
-  pairs_.ForEach([&](std::string_view f, std::string_view v) { table->Set(f, v); });
-  pairs_.Clear();
-  table_ = std::move(table);
+  rep_.pairs.ForEach([&](std::string_view f, std::string_view v) { table->Set(f, v); });
+  rep_.pairs.~PackedPairs();
+  rep_.table = table.release();
+  packed_ = false;
 }
 
 void HashObject::Random(std::mt19937_64& rng, std::string_view* field,
                         std::string_view* value) const {
   if (packed()) {
-    pairs_.At(rng() % pairs_.size(), field, value);
+    rep_.pairs.At(rng() % rep_.pairs.size(), field, value);
   } else {
-    table_->Random(rng, field, value);
+    rep_.table->Random(rng, field, value);
   }
 }
 

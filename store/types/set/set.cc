@@ -33,22 +33,43 @@ bool ParseSetInteger(std::string_view m, int64_t* out) {
   return ec == std::errc() && end == m.data() + m.size();
 }
 
-size_t SetObject::size() const {
-  switch (kind_) {
-    case Encoding::kIntset: return ints_.size();
-    case Encoding::kListpack: return packed_count_;
-    case Encoding::kHashtable: return table_.size();
+static_assert(sizeof(SetObject) <= 32, "a small set's object fits jemalloc's 32-byte class");
+
+SetObject::SetObject(Encoding start) : Object(ValueType::kSet) {
+  if (start == Encoding::kHashtable) {
+    BecomeTable(0);
+  } else {
+    kind_ = start;
   }
-  return 0;
+}
+
+SetObject::~SetObject() {
+  if (kind_ == Encoding::kHashtable) {
+    delete rep_.table;
+  } else {
+    rep_.packed.~PackedBuffer();
+  }
+}
+
+void SetObject::BecomeTable(size_t reserve) {
+  auto* table = new detail::SetTable();
+  if (reserve > 0) table->Reserve(reserve);
+  rep_.packed.~PackedBuffer();
+  rep_.table = table;
+  kind_ = Encoding::kHashtable;
+}
+
+size_t SetObject::size() const {
+  return kind_ == Encoding::kHashtable ? rep_.table->size() : rep_.packed.count();
 }
 
 ObjRef SetObject::Clone() const {
-  auto* copy = new SetObject();
-  copy->kind_ = kind_;
-  copy->ints_ = ints_;
-  copy->packed_ = packed_;
-  copy->packed_count_ = packed_count_;
-  if (kind_ == Encoding::kHashtable) copy->table_.CopyFrom(table_);
+  auto* copy = new SetObject(kind_);
+  if (kind_ == Encoding::kHashtable) {
+    copy->rep_.table->CopyFrom(*rep_.table);
+  } else {
+    copy->rep_.packed = rep_.packed;
+  }
   return ObjRef(copy);
 }
 
@@ -63,16 +84,15 @@ std::string_view SetObject::encoding() const {
 
 size_t SetObject::memory_bytes() const {
   size_t bytes = AllocationSize(sizeof(SetObject));
-  if (ints_.capacity() > 0) bytes += AllocationSize(ints_.capacity() * sizeof(int64_t));
-  if (packed_.capacity() > 15) bytes += AllocationSize(packed_.capacity() + 1);
-  return bytes + table_.memory_bytes();
+  if (kind_ != Encoding::kHashtable) return bytes + rep_.packed.allocated_bytes();
+  return bytes + AllocationSize(sizeof(detail::SetTable)) + rep_.table->memory_bytes();
 }
 
 void SetObject::Encode(std::string* out) const {
   codec::PutU8(out, static_cast<uint8_t>(kind_));
   codec::PutVarint(out, size());
   if (kind_ == Encoding::kIntset) {
-    for (int64_t v : ints_) codec::PutVarint(out, ZigZag(v));
+    for (size_t i = 0; i < size(); ++i) codec::PutVarint(out, ZigZag(ints()[i]));
     return;
   }
   ForEach([out](std::string_view m) {
@@ -110,10 +130,20 @@ ObjRef DecodeSetObject(std::string_view bytes) {
   return ref;
 }
 
+const int64_t* SetObject::ints() const {
+  // The buffer is malloc'ed, so suitably aligned for int64, and holds whole ones.
+  return reinterpret_cast<const int64_t*>(rep_.packed.data());
+}
+
+size_t SetObject::IntsetLowerBound(int64_t v) const {
+  return static_cast<size_t>(std::lower_bound(ints(), ints() + size(), v) - ints());
+}
+
 size_t SetObject::ListpackFind(std::string_view member) const {
-  for (size_t pos = 0; pos < packed_.size();) {
-    size_t len = static_cast<unsigned char>(packed_[pos]);
-    if (std::string_view(packed_).substr(pos + 1, len) == member) return pos;
+  std::string_view packed = rep_.packed.view();
+  for (size_t pos = 0; pos < packed.size();) {
+    size_t len = static_cast<unsigned char>(packed[pos]);
+    if (packed.substr(pos + 1, len) == member) return pos;
     pos += 1 + len;
   }
   return std::string::npos;
@@ -123,67 +153,78 @@ bool SetObject::Contains(std::string_view member) const {
   switch (kind_) {
     case Encoding::kIntset: {
       int64_t v = 0;
-      return ParseSetInteger(member, &v) && std::binary_search(ints_.begin(), ints_.end(), v);
+      if (!ParseSetInteger(member, &v)) return false;
+      size_t i = IntsetLowerBound(v);
+      return i < size() && ints()[i] == v;
     }
     case Encoding::kListpack: return ListpackFind(member) != std::string::npos;
-    case Encoding::kHashtable: return table_.Contains(member);
+    case Encoding::kHashtable: return rep_.table->Contains(member);
   }
   return false;
 }
 
 void SetObject::ListpackToHashtable() {
-  table_.Reserve(packed_count_ + 1);
-  ForEach([this](std::string_view m) { table_.Insert(m); });
-  std::string().swap(packed_);
-  packed_count_ = 0;
-  kind_ = Encoding::kHashtable;
+  detail::PackedBuffer members = std::move(rep_.packed);
+  BecomeTable(members.count() + 1);
+  std::string_view packed = members.view();
+  for (size_t pos = 0; pos < packed.size();) {
+    size_t len = static_cast<unsigned char>(packed[pos]);
+    rep_.table->Insert(packed.substr(pos + 1, len));
+    pos += 1 + len;
+  }
 }
 
 // Moves the integers to a listpack or a hashtable.
 void SetObject::LeaveIntset(bool to_listpack) {
   char buf[24];
-  if (to_listpack) {
-    for (int64_t v : ints_) {
-      std::string_view m = FormatInt(v, buf);
-      packed_.push_back(static_cast<char>(m.size()));
-      packed_.append(m);
-    }
-    packed_count_ = ints_.size();
-    kind_ = Encoding::kListpack;
-  } else {
-    table_.Reserve(ints_.size() + 1);
-    for (int64_t v : ints_) table_.Insert(FormatInt(v, buf));
-    kind_ = Encoding::kHashtable;
+  detail::PackedBuffer old = std::move(rep_.packed);
+  const auto* values = reinterpret_cast<const int64_t*>(old.data());
+  if (!to_listpack) {
+    BecomeTable(old.count() + 1);
+    for (size_t i = 0; i < old.count(); ++i) rep_.table->Insert(FormatInt(values[i], buf));
+    return;
   }
-  std::vector<int64_t>().swap(ints_);
+  std::string packed;
+  for (size_t i = 0; i < old.count(); ++i) {
+    std::string_view m = FormatInt(values[i], buf);
+    packed.push_back(static_cast<char>(m.size()));
+    packed.append(m);
+  }
+  rep_.packed.Append(packed);
+  rep_.packed.set_count(old.count());
+  kind_ = Encoding::kListpack;
 }
 
 bool SetObject::Add(std::string_view member) {
   if (kind_ == Encoding::kIntset) {
     int64_t v = 0;
     if (ParseSetInteger(member, &v)) {
-      auto it = std::lower_bound(ints_.begin(), ints_.end(), v);
-      if (it != ints_.end() && *it == v) return false;
-      if (ints_.size() < LimitOf(encoding_limits().set_max_intset_entries)) {
-        ints_.insert(it, v);
+      size_t i = IntsetLowerBound(v);
+      if (i < size() && ints()[i] == v) return false;
+      if (size() < LimitOf(encoding_limits().set_max_intset_entries)) {
+        rep_.packed.Splice(i * sizeof(v), i * sizeof(v),
+                           std::string_view(reinterpret_cast<const char*>(&v), sizeof(v)));
+        rep_.packed.set_count(size() + 1);
         return true;
       }
     }
-    LeaveIntset(ints_.size() + 1 <= LimitOf(encoding_limits().set_max_listpack_entries) &&
+    LeaveIntset(size() + 1 <= LimitOf(encoding_limits().set_max_listpack_entries) &&
                 member.size() <= SetMaxListpackValue());
   }
   if (kind_ == Encoding::kListpack) {
     if (ListpackFind(member) != std::string::npos) return false;
-    if (packed_count_ < LimitOf(encoding_limits().set_max_listpack_entries) &&
+    if (size() < LimitOf(encoding_limits().set_max_listpack_entries) &&
         member.size() <= SetMaxListpackValue()) {
-      packed_.push_back(static_cast<char>(member.size()));
-      packed_.append(member);
-      ++packed_count_;
+      char len = static_cast<char>(member.size());
+      size_t end = rep_.packed.size();
+      rep_.packed.Splice(end, end, std::string_view(&len, 1));
+      rep_.packed.Append(member);
+      rep_.packed.set_count(size() + 1);
       return true;
     }
     ListpackToHashtable();
   }
-  return table_.Insert(member);
+  return rep_.table->Insert(member);
 }
 
 bool SetObject::Remove(std::string_view member) {
@@ -191,19 +232,20 @@ bool SetObject::Remove(std::string_view member) {
     case Encoding::kIntset: {
       int64_t v = 0;
       if (!ParseSetInteger(member, &v)) return false;
-      auto it = std::lower_bound(ints_.begin(), ints_.end(), v);
-      if (it == ints_.end() || *it != v) return false;
-      ints_.erase(it);
+      size_t i = IntsetLowerBound(v);
+      if (i == size() || ints()[i] != v) return false;
+      rep_.packed.Splice(i * sizeof(v), (i + 1) * sizeof(v), {});
+      rep_.packed.set_count(size() - 1);
       return true;
     }
     case Encoding::kListpack: {
       size_t pos = ListpackFind(member);
       if (pos == std::string::npos) return false;
-      packed_.erase(pos, 1 + member.size());
-      --packed_count_;
+      rep_.packed.Splice(pos, pos + 1 + member.size(), {});
+      rep_.packed.set_count(size() - 1);
       return true;
     }
-    case Encoding::kHashtable: return table_.Erase(member);
+    case Encoding::kHashtable: return rep_.table->Erase(member);
   }
   return false;
 }
@@ -212,31 +254,34 @@ void SetObject::ForEach(const std::function<void(std::string_view)>& visit) cons
   char buf[24];
   switch (kind_) {
     case Encoding::kIntset:
-      for (int64_t v : ints_) visit(FormatInt(v, buf));
+      for (size_t i = 0; i < size(); ++i) visit(FormatInt(ints()[i], buf));
       return;
-    case Encoding::kListpack:
-      for (size_t pos = 0; pos < packed_.size();) {
-        size_t len = static_cast<unsigned char>(packed_[pos]);
-        visit(std::string_view(packed_).substr(pos + 1, len));
+    case Encoding::kListpack: {
+      std::string_view packed = rep_.packed.view();
+      for (size_t pos = 0; pos < packed.size();) {
+        size_t len = static_cast<unsigned char>(packed[pos]);
+        visit(packed.substr(pos + 1, len));
         pos += 1 + len;
       }
       return;
-    case Encoding::kHashtable: table_.ForEach(visit); return;
+    }
+    case Encoding::kHashtable: rep_.table->ForEach(visit); return;
   }
 }
 
 std::string SetObject::Random(uint64_t r) const {
-  if (kind_ == Encoding::kHashtable) return std::string(table_.Random(r));
+  if (kind_ == Encoding::kHashtable) return std::string(rep_.table->Random(r));
   size_t target = r % size();
-  if (kind_ == Encoding::kIntset) return std::to_string(ints_[target]);
+  if (kind_ == Encoding::kIntset) return std::to_string(ints()[target]);
+  std::string_view packed = rep_.packed.view();
   size_t pos = 0;
-  for (size_t i = 0; i < target; ++i) pos += 1 + static_cast<unsigned char>(packed_[pos]);
-  return packed_.substr(pos + 1, static_cast<unsigned char>(packed_[pos]));
+  for (size_t i = 0; i < target; ++i) pos += 1 + static_cast<unsigned char>(packed[pos]);
+  return std::string(packed.substr(pos + 1, static_cast<unsigned char>(packed[pos])));
 }
 
 uint64_t SetObject::Scan(uint64_t cursor, size_t count,
                          const std::function<void(std::string_view)>& visit) const {
-  if (kind_ == Encoding::kHashtable) return table_.Scan(cursor, count, visit);
+  if (kind_ == Encoding::kHashtable) return rep_.table->Scan(cursor, count, visit);
   ForEach(visit);
   return 0;
 }

@@ -6,6 +6,9 @@
 //               set-max-listpack-value (64, never above 255) bytes each: one packed buffer
 //               of len:u8 bytes entries, in insertion order (linear search);
 //   "hashtable" anything larger: detail::SetTable, one allocation per member.
+// The first two keep their bytes in one detail::PackedBuffer (an exact-size allocation),
+// which shares the object's bytes with the table pointer: a small set is a 32-byte object
+// and its members' bytes.
 // A set only moves up this list (intset -> listpack or hashtable, listpack -> hashtable) as
 // members are added, never back, as in Redis. The limits are live (store/encoding_limits.h).
 //
@@ -27,6 +30,7 @@
 #include <vector>
 
 #include "store/object.h"
+#include "store/types/detail/packed_buffer.h"
 #include "store/types/set/detail/set_table.h"
 
 namespace cairn::store {
@@ -41,7 +45,8 @@ class SetObject final : public Object {
   SetObject() : Object(ValueType::kSet) {}
   // An empty set that starts in the given representation (snapshot decoding keeps a set's
   // encoding).
-  explicit SetObject(Encoding start) : Object(ValueType::kSet), kind_(start) {}
+  explicit SetObject(Encoding start);
+  ~SetObject() override;
 
   size_t size() const override;
   ObjRef Clone() const override;
@@ -69,13 +74,22 @@ class SetObject final : public Object {
  private:
   void ListpackToHashtable();
   void LeaveIntset(bool to_listpack);
+  // Frees the packed bytes (their members already moved) and makes the set an empty table.
+  void BecomeTable(size_t reserve);
   size_t ListpackFind(std::string_view member) const;
+  // kIntset: the integers, and the index where v is or would go.
+  const int64_t* ints() const;
+  size_t IntsetLowerBound(int64_t v) const;
 
-  Encoding kind_ = Encoding::kIntset;
-  std::vector<int64_t> ints_;   // kIntset, sorted
-  std::string packed_;          // kListpack: (len:u8 bytes)*
-  size_t packed_count_ = 0;     // kListpack
-  detail::SetTable table_;      // kHashtable
+  Encoding kind_ = Encoding::kIntset;  // in Object's tail padding
+  union Rep {
+    Rep() : packed() {}
+    ~Rep() {}  // SetObject's destructor ends the live member
+    // kIntset: int64 in native byte order, ascending; kListpack: (len:u8 bytes)*, in insertion
+    // order. count(): the members.
+    detail::PackedBuffer packed;
+    detail::SetTable* table;  // kHashtable, owned
+  } rep_;
 };
 
 // Parses member as Redis stores an integer in an intset: canonical decimal (no '+', no

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 #include "store/codec.h"
@@ -69,32 +70,34 @@ size_t PackedCountWhile(std::string_view buf, Pred before) {
 }  // namespace
 
 ZSet::ZSet() : Object(ValueType::kZSet) {}
-ZSet::~ZSet() = default;
+static_assert(sizeof(ZSet) <= 32, "a small sorted set's object fits jemalloc's 32-byte class");
 
-size_t ZSet::size() const { return list_ ? list_->size() : packed_count_; }
+ZSet::~ZSet() {
+  if (listpack_) {
+    rep_.packed.~PackedBuffer();
+  } else {
+    delete rep_.list;
+  }
+}
 
-std::string_view ZSet::encoding() const { return list_ ? "skiplist" : "listpack"; }
+size_t ZSet::size() const { return listpack_ ? rep_.packed.count() : rep_.list->size(); }
+
+std::string_view ZSet::encoding() const { return listpack_ ? "listpack" : "skiplist"; }
 
 size_t ZSet::memory_bytes() const { return sampled_memory_bytes(0); }
 
 size_t ZSet::sampled_memory_bytes(size_t samples) const {
   size_t bytes = AllocationSize(sizeof(ZSet));
-  if (list_) {
-    return bytes + AllocationSize(sizeof(detail::ZSkipList)) + list_->memory_bytes(samples);
+  if (!listpack_) {
+    return bytes + AllocationSize(sizeof(detail::ZSkipList)) + rep_.list->memory_bytes(samples);
   }
-  // A std::string of up to 15 bytes keeps them inside the object (libstdc++'s small-string
-  // buffer) and allocates nothing; past that it holds capacity + 1 bytes on the heap.
-  constexpr size_t kInlineStringBytes = 15;
-  return bytes + (packed_.capacity() > kInlineStringBytes
-                      ? AllocationSize(packed_.capacity() + 1)
-                      : 0);
+  return bytes + rep_.packed.allocated_bytes();
 }
 
 ObjRef ZSet::Clone() const {
   auto* copy = new ZSet();
-  if (!list_) {
-    copy->packed_ = packed_;
-    copy->packed_count_ = packed_count_;
+  if (listpack_) {
+    copy->rep_.packed = rep_.packed;
   } else {
     copy->ConvertToSkipList(true);
     VisitRanks(0, size(), false, [&](std::string_view m, double s) { copy->Append(m, s); });
@@ -104,10 +107,10 @@ ObjRef ZSet::Clone() const {
 
 void ZSet::Encode(std::string* out) const {
   codec::PutVarint(out, size());
-  if (!list_) {  // as read: a -0 a bulk build left in a packed entry is written as 0
+  if (listpack_) {  // as read: a -0 a bulk build left in a packed entry is written as 0
     PackedEntry e;
-    for (size_t off = 0; off < packed_.size(); off = e.next) {
-      ReadPacked(packed_, off, &e);
+    for (size_t off = 0; off < rep_.packed.size(); off = e.next) {
+      ReadPacked(rep_.packed.view(), off, &e);
       PutPacked(out, e.member, e.score);
     }
     return;
@@ -117,8 +120,8 @@ void ZSet::Encode(std::string* out) const {
 
 size_t ZSet::PackedFind(std::string_view member, double* score) const {
   PackedEntry e;
-  for (size_t off = 0; off < packed_.size(); off = e.next) {
-    ReadPacked(packed_, off, &e);
+  for (size_t off = 0; off < rep_.packed.size(); off = e.next) {
+    ReadPacked(rep_.packed.view(), off, &e);
     if (e.member == member) {
       *score = e.score;
       return off;
@@ -130,54 +133,54 @@ size_t ZSet::PackedFind(std::string_view member, double* score) const {
 void ZSet::PackedInsert(std::string_view member, double score, bool keep_sign) {
   PackedEntry e;
   size_t off = 0;
-  for (; off < packed_.size(); off = e.next) {
-    ReadPacked(packed_, off, &e);
+  for (; off < rep_.packed.size(); off = e.next) {
+    ReadPacked(rep_.packed.view(), off, &e);
     if (detail::ZLess(score, member, e.score, e.member)) break;
   }
   std::string entry;
   PutPacked(&entry, member, keep_sign ? score : ListpackScore(score));
-  packed_.insert(off, entry);
-  ++packed_count_;
+  rep_.packed.Splice(off, off, entry);
+  rep_.packed.set_count(rep_.packed.count() + 1);
 }
 
 void ZSet::PackedErase(size_t offset) {
   PackedEntry e;
-  ReadPacked(packed_, offset, &e);
-  packed_.erase(offset, e.next - offset);
-  --packed_count_;
+  ReadPacked(rep_.packed.view(), offset, &e);
+  rep_.packed.Splice(offset, e.next, {});
+  rep_.packed.set_count(rep_.packed.count() - 1);
 }
 
 void ZSet::ConvertToSkipList(bool keep_sign) {
   auto list = std::make_unique<detail::ZSkipList>();
   PackedEntry e;
-  for (size_t off = 0; off < packed_.size(); off = e.next) {
-    ReadPacked(packed_, off, &e, keep_sign);
+  for (size_t off = 0; off < rep_.packed.size(); off = e.next) {
+    ReadPacked(rep_.packed.view(), off, &e, keep_sign);
     list->Insert(e.member, e.score);
   }
-  list_ = std::move(list);
-  std::string().swap(packed_);
-  packed_count_ = 0;
+  rep_.packed.~PackedBuffer();
+  rep_.list = list.release();
+  listpack_ = false;
 }
 
 bool ZSet::Score(std::string_view member, double* score) const {
-  if (!list_) return PackedFind(member, score) != std::string::npos;
-  const detail::ZNode* n = list_->Find(member);
+  if (listpack_) return PackedFind(member, score) != std::string::npos;
+  const detail::ZNode* n = rep_.list->Find(member);
   if (n == nullptr) return false;
   *score = n->score;
   return true;
 }
 
 bool ZSet::Rank(std::string_view member, size_t* rank) const {
-  if (list_) {
-    const detail::ZNode* n = list_->Find(member);
+  if (!listpack_) {
+    const detail::ZNode* n = rep_.list->Find(member);
     if (n == nullptr) return false;
-    *rank = list_->RankOf(n);
+    *rank = rep_.list->RankOf(n);
     return true;
   }
   PackedEntry e;
   size_t r = 0;
-  for (size_t off = 0; off < packed_.size(); off = e.next, ++r) {
-    ReadPacked(packed_, off, &e);
+  for (size_t off = 0; off < rep_.packed.size(); off = e.next, ++r) {
+    ReadPacked(rep_.packed.view(), off, &e);
     if (e.member == member) {
       *rank = r;
       return true;
@@ -191,7 +194,7 @@ bool ZSet::Set(std::string_view member, double score) { return Put(member, score
 bool ZSet::Load(std::string_view member, double score) { return Put(member, score, true); }
 
 bool ZSet::Put(std::string_view member, double score, bool keep_sign) {
-  if (!list_) {
+  if (listpack_) {
     double old = 0;
     size_t off = PackedFind(member, &old);
     if (off != std::string::npos) {
@@ -200,36 +203,38 @@ bool ZSet::Put(std::string_view member, double score, bool keep_sign) {
       PackedInsert(member, score, keep_sign);
       return false;
     }
-    if (FitsListpack(packed_count_, member)) {
+    if (FitsListpack(rep_.packed.count(), member)) {
       PackedInsert(member, score, keep_sign);
       return true;
     }
     ConvertToSkipList(keep_sign);
   }
-  const detail::ZNode* n = list_->Find(member);
+  const detail::ZNode* n = rep_.list->Find(member);
   if (n != nullptr) {
-    if (n->score != score) list_->Update(n, score);
+    if (n->score != score) rep_.list->Update(n, score);
     return false;
   }
-  list_->Insert(member, score);
+  rep_.list->Insert(member, score);
   return true;
 }
 
 void ZSet::Append(std::string_view member, double score, bool keep_sign) {
-  if (!list_ && FitsListpack(packed_count_, member)) {
-    PutPacked(&packed_, member, keep_sign ? score : ListpackScore(score));
-    ++packed_count_;
+  if (listpack_ && FitsListpack(rep_.packed.count(), member)) {
+    std::string entry;
+    PutPacked(&entry, member, keep_sign ? score : ListpackScore(score));
+    rep_.packed.Append(entry);
+    rep_.packed.set_count(rep_.packed.count() + 1);
     return;
   }
-  if (!list_) ConvertToSkipList(true);
-  list_->Insert(member, score);
+  if (listpack_) ConvertToSkipList(true);
+  rep_.list->Insert(member, score);
 }
 
 bool ZSet::Remove(std::string_view member) {
-  if (list_) {
-    const detail::ZNode* n = list_->Find(member);
+  if (!listpack_) {
+    const detail::ZNode* n = rep_.list->Find(member);
     if (n == nullptr) return false;
-    list_->Remove(n);
+    rep_.list->Remove(n);
     return true;
   }
   double score = 0;
@@ -241,18 +246,18 @@ bool ZSet::Remove(std::string_view member) {
 
 size_t ZSet::CountScoreBelow(double score, bool or_equal) const {
   auto before = [&](double s, std::string_view) { return s < score || (or_equal && s == score); };
-  return list_ ? list_->CountWhile(before) : PackedCountWhile(packed_, before);
+  return listpack_ ? PackedCountWhile(rep_.packed.view(), before) : rep_.list->CountWhile(before);
 }
 
 size_t ZSet::CountLexBelow(std::string_view member, bool or_equal) const {
   auto before = [&](double, std::string_view m) { return m < member || (or_equal && m == member); };
-  return list_ ? list_->CountWhile(before) : PackedCountWhile(packed_, before);
+  return listpack_ ? PackedCountWhile(rep_.packed.view(), before) : rep_.list->CountWhile(before);
 }
 
 void ZSet::VisitRanks(size_t start, size_t end, bool reverse, ZVisitor visit) const {
   if (start >= end) return;
-  if (list_) {
-    const detail::ZNode* x = list_->AtRank(reverse ? end - 1 : start);
+  if (!listpack_) {
+    const detail::ZNode* x = rep_.list->AtRank(reverse ? end - 1 : start);
     for (size_t i = start; i < end && x != nullptr; ++i) {
       visit(x->member(), x->score);
       x = reverse ? x->backward : x->forward()[0];
@@ -264,27 +269,27 @@ void ZSet::VisitRanks(size_t start, size_t end, bool reverse, ZVisitor visit) co
   offsets.reserve(end - start);
   PackedEntry e;
   size_t r = 0;
-  for (size_t off = 0; off < packed_.size() && r < end; off = e.next, ++r) {
-    ReadPacked(packed_, off, &e);
+  for (size_t off = 0; off < rep_.packed.size() && r < end; off = e.next, ++r) {
+    ReadPacked(rep_.packed.view(), off, &e);
     if (r >= start) offsets.push_back(off);
   }
   if (reverse) std::reverse(offsets.begin(), offsets.end());
   for (size_t off : offsets) {
-    ReadPacked(packed_, off, &e);
+    ReadPacked(rep_.packed.view(), off, &e);
     visit(e.member, e.score);
   }
 }
 
 uint64_t ZSet::Scan(uint64_t cursor, size_t count, ZVisitor visit) const {
-  if (!list_) {
+  if (listpack_) {
     VisitRanks(0, size(), false, visit);
     return 0;
   }
-  size_t slots = list_->slot_count();
+  size_t slots = rep_.list->slot_count();
   size_t visited = 0;
   uint64_t i = cursor;
   for (; i < slots && visited < count; ++i) {
-    const detail::ZNode* n = list_->slot(i);
+    const detail::ZNode* n = rep_.list->slot(i);
     if (n == nullptr) continue;
     visit(n->member(), n->score);
     ++visited;

@@ -24,12 +24,12 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <memory>
 #include <string>
 #include <string_view>
 
 #include "store/function_ref.h"
 #include "store/object.h"
+#include "store/types/detail/packed_buffer.h"
 #include "store/types/zset/detail/skiplist.h"
 
 namespace cairn::store {
@@ -52,7 +52,7 @@ class ZSet final : public Object {
   size_t sampled_memory_bytes(size_t samples) const override;
   void Encode(std::string* out) const override;
 
-  bool is_listpack() const { return list_ == nullptr; }
+  bool is_listpack() const { return listpack_; }
   // The member's score; false when absent.
   bool Score(std::string_view member, double* score) const;
   // The member's 0-based rank in ascending order; false when absent.
@@ -89,7 +89,7 @@ class ZSet final : public Object {
   // Makes the set a skiplist whatever its size, its -0 scores kept (a snapshot of a set
   // that was one and held -0, so that a restart reads back the same scores).
   void KeepAsSkipList() {
-    if (!list_) ConvertToSkipList(true);
+    if (listpack_) ConvertToSkipList(true);
   }
 
  private:
@@ -101,9 +101,16 @@ class ZSet final : public Object {
   // keep_sign: a bulk build's conversion, which carries -0 scores of packed entries over.
   void ConvertToSkipList(bool keep_sign);
 
-  std::string packed_;  // listpack entries (when list_ is null)
-  size_t packed_count_ = 0;
-  std::unique_ptr<detail::ZSkipList> list_;
+  // One representation lives in rep_: the listpack entries until the set converts, then the
+  // skiplist it owns. listpack_ sits in Object's tail padding and the two share their bytes,
+  // so a small sorted set's object is 32 bytes.
+  bool listpack_ = true;
+  union Rep {
+    Rep() : packed() {}
+    ~Rep() {}  // ZSet's destructor ends the live member
+    detail::PackedBuffer packed;  // count(): the entries
+    detail::ZSkipList* list;
+  } rep_;
 };
 
 }  // namespace cairn::store

@@ -1,8 +1,6 @@
 // store/types/hash/detail/packed_pairs.cc — the packed small-hash buffer: walk, find, append, splice.
 #include "store/types/hash/detail/packed_pairs.h"
 
-#include <cstdlib>
-#include <cstring>
 #include <string>
 
 #include "store/codec.h"
@@ -28,41 +26,8 @@ void AppendPair(std::string* out, std::string_view field, std::string_view value
 
 }  // namespace
 
-PackedPairs::~PackedPairs() { std::free(data_); }
-
-PackedPairs::PackedPairs(const PackedPairs& other) { *this = other; }
-
-PackedPairs& PackedPairs::operator=(const PackedPairs& other) {
-  if (this == &other) return *this;
-  Clear();
-  Splice(0, 0, other.view());
-  count_ = other.count_;
-  return *this;
-}
-
-void PackedPairs::Clear() {
-  std::free(data_);
-  data_ = nullptr;
-  bytes_ = 0;
-  count_ = 0;
-}
-
-void PackedPairs::Splice(size_t begin, size_t end, std::string_view with) {
-  size_t size = bytes_ - (end - begin) + with.size();
-  if (size == 0) return Clear();
-  size_t tail = bytes_ - end;
-  if (size < bytes_) std::memmove(data_ + begin + with.size(), data_ + end, tail);
-  if (size != bytes_) {
-    data_ = static_cast<char*>(std::realloc(data_, size));
-    if (data_ == nullptr) std::abort();
-  }
-  if (size > bytes_) std::memmove(data_ + begin + with.size(), data_ + end, tail);
-  if (!with.empty()) std::memcpy(data_ + begin, with.data(), with.size());
-  bytes_ = static_cast<uint32_t>(size);
-}
-
 bool PackedPairs::Next(size_t* pos, std::string_view* field, std::string_view* value) const {
-  std::string_view buf = view();
+  std::string_view buf = buf_.view();
   if (*pos >= buf.size()) return false;
   size_t flen = ReadVarint(buf, pos);
   *field = buf.substr(*pos, flen);
@@ -77,7 +42,7 @@ bool PackedPairs::Find(std::string_view field, size_t* begin, size_t* end,
                        std::string_view* value) const {
   size_t pos = 0;
   std::string_view f;
-  while (pos < bytes_) {
+  while (pos < buf_.size()) {
     *begin = pos;
     Next(&pos, &f, value);
     if (f == field) {
@@ -98,11 +63,11 @@ bool PackedPairs::Set(std::string_view field, std::string_view value) {
   std::string_view old;
   bool found = Find(field, &begin, &end, &old);
   if (found && old == value) return false;
-  if (!found) begin = end = bytes_;
+  if (!found) begin = end = buf_.size();
   std::string pair;
   AppendPair(&pair, field, value);
-  Splice(begin, end, pair);
-  if (!found) ++count_;
+  buf_.Splice(begin, end, pair);
+  if (!found) buf_.set_count(buf_.count() + 1);
   return !found;
 }
 
@@ -110,8 +75,8 @@ bool PackedPairs::Delete(std::string_view field) {
   size_t begin = 0, end = 0;
   std::string_view value;
   if (!Find(field, &begin, &end, &value)) return false;
-  --count_;
-  Splice(begin, end, {});
+  buf_.set_count(buf_.count() - 1);
+  buf_.Splice(begin, end, {});
   return true;
 }
 

@@ -5,9 +5,9 @@
 //   pair   := field_len:varint field value_len:varint value          (LEB128 varints)
 //
 // Every lookup is a linear walk, which is what makes it small: a hash stays packed only while
-// it has at most 128 fields of at most 64 bytes (HashObject decides). The buffer is one exact-
-// size allocation (realloc on change: jemalloc grows in place within a size class) and the
-// object itself is 16 bytes, so a three-field hash costs about what Redis's listpack does.
+// it has at most 128 fields of at most 64 bytes (HashObject decides). The buffer is a
+// PackedBuffer (one exact-size allocation) and the object itself is 16 bytes, so a
+// three-field hash costs about what Redis's listpack does.
 // Views returned by the getters are valid until the next change. Not thread-safe: the owner's
 // shard lock guards it.
 #pragma once
@@ -16,20 +16,15 @@
 #include <cstdint>
 #include <string_view>
 
+#include "store/types/detail/packed_buffer.h"
+
 namespace cairn::store::detail {
 
 class PackedPairs {
  public:
-  PackedPairs() = default;
-  ~PackedPairs();
-  PackedPairs(const PackedPairs& other);
-  PackedPairs& operator=(const PackedPairs& other);
-
-  size_t size() const { return count_; }
-  // Bytes of the buffer (before allocator rounding).
-  size_t buffer_bytes() const { return bytes_; }
-  // Frees everything: the result is empty.
-  void Clear();
+  size_t size() const { return buf_.count(); }
+  // The buffer's allocation, allocator rounding included.
+  size_t allocated_bytes() const { return buf_.allocated_bytes(); }
 
   // Whether field is present; its value goes to *value.
   bool Get(std::string_view field, std::string_view* value) const;
@@ -54,13 +49,7 @@ class PackedPairs {
   // The offsets of field's pair [*begin, *end) and of its value; false when absent.
   bool Find(std::string_view field, size_t* begin, size_t* end, std::string_view* value) const;
 
-  // Replaces bytes [begin, end) of the buffer with `with`.
-  void Splice(size_t begin, size_t end, std::string_view with);
-  std::string_view view() const { return {data_, bytes_}; }
-
-  char* data_ = nullptr;
-  uint32_t bytes_ = 0;  // 128 pairs of at most 64 + 64 bytes: far below 4 GB
-  uint32_t count_ = 0;
+  PackedBuffer buf_;  // count(): the pairs
 };
 
 }  // namespace cairn::store::detail
