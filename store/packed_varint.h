@@ -37,4 +37,13 @@ inline const char* GetVarint(const char* p, uint64_t* v) {
   }
 }
 
+// Zigzag: signed integers to unsigned ones whose varints stay short for small magnitudes
+// (0 -> 0, -1 -> 1, 1 -> 2, -2 -> 3, ...).
+inline uint64_t ZigZag(int64_t v) {
+  return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
+}
+inline int64_t UnZigZag(uint64_t v) {
+  return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1);
+}
+
 }  // namespace cairn::store::detail

@@ -49,6 +49,33 @@ TEST_CASE("integers stay an intset up to 512 members, then become a hashtable") 
   CHECK(s.Contains("-100"));
 }
 
+TEST_CASE("an intset widens its integers as members need it and keeps them sorted") {
+  SetObject s;
+  std::vector<std::string> members = {"5", "-3", "0", "32767", "-32768"};
+  for (const std::string& m : members) CHECK(s.Add(m));
+  size_t narrow_bytes = s.memory_bytes();
+  CHECK(s.Add("40000"));                 // past int16: every integer becomes 4 bytes
+  CHECK(s.Add("-3000000000"));           // past int32, below all: 8 bytes, at the front
+  CHECK(s.Add("9223372036854775807"));   // the largest, at the back
+  CHECK(s.Add("-9223372036854775808"));
+  CHECK(s.encoding() == "intset");
+  CHECK(s.memory_bytes() > narrow_bytes);
+  std::vector<std::string> order;
+  s.ForEach([&](std::string_view m) { order.emplace_back(m); });
+  CHECK(order == std::vector<std::string>{"-9223372036854775808", "-3000000000", "-32768", "-3",
+                                          "0", "5", "32767", "40000", "9223372036854775807"});
+  for (const std::string& m : order) CHECK(s.Contains(m));
+  CHECK_FALSE(s.Contains("6"));
+  CHECK(s.Remove("-3000000000"));
+  CHECK_FALSE(s.Remove("-3000000000"));
+  CHECK(s.size() == 8);
+  std::string encoded;
+  s.Encode(&encoded);
+  ObjRef back = DecodeSetObject(encoded);
+  REQUIRE(back.get() != nullptr);
+  CHECK(Members(*static_cast<const SetObject*>(back.get())) == Members(s));
+}
+
 TEST_CASE("non-canonical integers and strings leave the intset for a listpack") {
   SetObject s;
   s.Add("1");

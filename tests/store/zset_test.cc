@@ -6,6 +6,9 @@
 #include <doctest/doctest.h>
 
 #include <cstdint>
+#include <algorithm>
+#include <cmath>
+#include <limits>
 #include <map>
 #include <random>
 #include <set>
@@ -174,6 +177,42 @@ TEST_CASE("Encode and DecodeZSetObject round-trip both representations") {
     CHECK(d->encoding() == z.encoding());
     CHECK_FALSE(DecodeZSetObject(bytes.substr(0, bytes.size() - 1)));
   }
+}
+
+TEST_CASE("a listpack keeps every score exactly, whole numbers packed short or not") {
+  const double kScores[] = {0,    1,     -1,        1e15,      -9007199254740991.0,
+                            9007199254740992.0,     0.5,       -2.25,
+                            1e300, -1e-300, std::numeric_limits<double>::infinity(),
+                            -std::numeric_limits<double>::infinity()};
+  ZSet z;
+  Elements want;
+  for (double score : kScores) {
+    std::string member = "m" + std::to_string(want.size());
+    CHECK(z.Set(member, score));
+    want.emplace_back(member, score);
+  }
+  std::sort(want.begin(), want.end(), [](const auto& a, const auto& b) {
+    return a.second < b.second || (a.second == b.second && a.first < b.first);
+  });
+  CHECK(z.encoding() == "listpack");
+  CHECK(ElementsOf(z) == want);
+  // The snapshot encodes the entries the same way whatever the representation.
+  std::string packed_bytes, list_bytes;
+  z.Encode(&packed_bytes);
+  z.KeepAsSkipList();
+  z.Encode(&list_bytes);
+  CHECK(packed_bytes == list_bytes);
+}
+
+TEST_CASE("a -0 a bulk build packs keeps its sign when the set becomes a skiplist") {
+  ZSet z;
+  z.Append("a", -0.0, true);
+  z.Append("b", 1, true);
+  z.KeepAsSkipList();
+  double score = 1;
+  REQUIRE(z.Score("a", &score));
+  CHECK(score == 0);
+  CHECK(std::signbit(score));
 }
 
 TEST_CASE("Scan visits every member of a large set once when nothing changes") {

@@ -3,8 +3,12 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdint>
+#include <cstring>
+#include <string>
 
 #include "store/codec.h"
+#include "store/packed_varint.h"
 #include "store/encoding_limits.h"
 #include "store/memory.h"
 #include "store/object_families.h"
@@ -12,10 +16,40 @@
 namespace cairn::store {
 namespace {
 
-uint64_t ZigZag(int64_t v) {
-  return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
+// The bytes an intset needs per integer to hold v.
+uint8_t IntWidth(int64_t v) {
+  if (v >= INT16_MIN && v <= INT16_MAX) return 2;
+  if (v >= INT32_MIN && v <= INT32_MAX) return 4;
+  return 8;
 }
-int64_t UnZigZag(uint64_t v) { return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1); }
+
+// The i-th integer of an intset's bytes whose integers are width bytes wide.
+int64_t ReadInt(const char* data, size_t i, uint8_t width) {
+  const char* at = data + i * width;
+  if (width == 2) {
+    int16_t v;
+    std::memcpy(&v, at, sizeof(v));
+    return v;
+  }
+  if (width == 4) {
+    int32_t v;
+    std::memcpy(&v, at, sizeof(v));
+    return v;
+  }
+  int64_t v;
+  std::memcpy(&v, at, sizeof(v));
+  return v;
+}
+
+// Appends v as a width-byte integer.
+void PutInt(std::string* out, int64_t v, uint8_t width) {
+  int16_t v16 = static_cast<int16_t>(v);
+  int32_t v32 = static_cast<int32_t>(v);
+  const void* from = width == 2 ? static_cast<const void*>(&v16)
+                     : width == 4 ? static_cast<const void*>(&v32)
+                                  : static_cast<const void*>(&v);
+  out->append(static_cast<const char*>(from), width);
+}
 
 // Formats v into buf and returns the view.
 std::string_view FormatInt(int64_t v, char (&buf)[24]) {
@@ -69,6 +103,7 @@ ObjRef SetObject::Clone() const {
     copy->rep_.table->CopyFrom(*rep_.table);
   } else {
     copy->rep_.packed = rep_.packed;
+    copy->int_width_ = int_width_;
   }
   return ObjRef(copy);
 }
@@ -92,7 +127,7 @@ void SetObject::Encode(std::string* out) const {
   codec::PutU8(out, static_cast<uint8_t>(kind_));
   codec::PutVarint(out, size());
   if (kind_ == Encoding::kIntset) {
-    for (size_t i = 0; i < size(); ++i) codec::PutVarint(out, ZigZag(ints()[i]));
+    for (size_t i = 0; i < size(); ++i) codec::PutVarint(out, detail::ZigZag(IntAt(i)));
     return;
   }
   ForEach([out](std::string_view m) {
@@ -117,7 +152,7 @@ ObjRef DecodeSetObject(std::string_view bytes) {
     if (!d.Varint(&v)) return ObjRef();
     char buf[24];
     if (kind == 0) {
-      m = FormatInt(UnZigZag(v), buf);
+      m = FormatInt(detail::UnZigZag(v), buf);
     } else if (!d.Bytes(v, &m)) {
       return ObjRef();
     }
@@ -130,13 +165,38 @@ ObjRef DecodeSetObject(std::string_view bytes) {
   return ref;
 }
 
-const int64_t* SetObject::ints() const {
-  // The buffer is malloc'ed, so suitably aligned for int64, and holds whole ones.
-  return reinterpret_cast<const int64_t*>(rep_.packed.data());
-}
+int64_t SetObject::IntAt(size_t i) const { return ReadInt(rep_.packed.data(), i, int_width_); }
 
 size_t SetObject::IntsetLowerBound(int64_t v) const {
-  return static_cast<size_t>(std::lower_bound(ints(), ints() + size(), v) - ints());
+  size_t lo = 0, hi = size();
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (IntAt(mid) < v) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  return lo;
+}
+
+void SetObject::IntsetInsert(size_t i, int64_t v) {
+  uint8_t width = IntWidth(v);
+  if (width > int_width_) {
+    // A value that needs more bytes than any member sorts before or after all of them.
+    std::string wider;
+    wider.reserve((size() + 1) * width);
+    if (v < 0) PutInt(&wider, v, width);
+    for (size_t n = 0; n < size(); ++n) PutInt(&wider, IntAt(n), width);
+    if (v >= 0) PutInt(&wider, v, width);
+    rep_.packed.Splice(0, rep_.packed.size(), wider);
+    int_width_ = width;
+  } else {
+    std::string one;
+    PutInt(&one, v, int_width_);
+    rep_.packed.Splice(i * int_width_, i * int_width_, one);
+  }
+  rep_.packed.set_count(size() + 1);
 }
 
 size_t SetObject::ListpackFind(std::string_view member) const {
@@ -155,7 +215,7 @@ bool SetObject::Contains(std::string_view member) const {
       int64_t v = 0;
       if (!ParseSetInteger(member, &v)) return false;
       size_t i = IntsetLowerBound(v);
-      return i < size() && ints()[i] == v;
+      return i < size() && IntAt(i) == v;
     }
     case Encoding::kListpack: return ListpackFind(member) != std::string::npos;
     case Encoding::kHashtable: return rep_.table->Contains(member);
@@ -178,15 +238,15 @@ void SetObject::ListpackToHashtable() {
 void SetObject::LeaveIntset(bool to_listpack) {
   char buf[24];
   detail::PackedBuffer old = std::move(rep_.packed);
-  const auto* values = reinterpret_cast<const int64_t*>(old.data());
+  auto value = [&](size_t i) { return ReadInt(old.data(), i, int_width_); };
   if (!to_listpack) {
     BecomeTable(old.count() + 1);
-    for (size_t i = 0; i < old.count(); ++i) rep_.table->Insert(FormatInt(values[i], buf));
+    for (size_t i = 0; i < old.count(); ++i) rep_.table->Insert(FormatInt(value(i), buf));
     return;
   }
   std::string packed;
   for (size_t i = 0; i < old.count(); ++i) {
-    std::string_view m = FormatInt(values[i], buf);
+    std::string_view m = FormatInt(value(i), buf);
     packed.push_back(static_cast<char>(m.size()));
     packed.append(m);
   }
@@ -200,11 +260,9 @@ bool SetObject::Add(std::string_view member) {
     int64_t v = 0;
     if (ParseSetInteger(member, &v)) {
       size_t i = IntsetLowerBound(v);
-      if (i < size() && ints()[i] == v) return false;
+      if (i < size() && IntAt(i) == v) return false;
       if (size() < LimitOf(encoding_limits().set_max_intset_entries)) {
-        rep_.packed.Splice(i * sizeof(v), i * sizeof(v),
-                           std::string_view(reinterpret_cast<const char*>(&v), sizeof(v)));
-        rep_.packed.set_count(size() + 1);
+        IntsetInsert(i, v);
         return true;
       }
     }
@@ -233,8 +291,8 @@ bool SetObject::Remove(std::string_view member) {
       int64_t v = 0;
       if (!ParseSetInteger(member, &v)) return false;
       size_t i = IntsetLowerBound(v);
-      if (i == size() || ints()[i] != v) return false;
-      rep_.packed.Splice(i * sizeof(v), (i + 1) * sizeof(v), {});
+      if (i == size() || IntAt(i) != v) return false;
+      rep_.packed.Splice(i * int_width_, (i + 1) * int_width_, {});
       rep_.packed.set_count(size() - 1);
       return true;
     }
@@ -254,7 +312,7 @@ void SetObject::ForEach(const std::function<void(std::string_view)>& visit) cons
   char buf[24];
   switch (kind_) {
     case Encoding::kIntset:
-      for (size_t i = 0; i < size(); ++i) visit(FormatInt(ints()[i], buf));
+      for (size_t i = 0; i < size(); ++i) visit(FormatInt(IntAt(i), buf));
       return;
     case Encoding::kListpack: {
       std::string_view packed = rep_.packed.view();
@@ -272,7 +330,7 @@ void SetObject::ForEach(const std::function<void(std::string_view)>& visit) cons
 std::string SetObject::Random(uint64_t r) const {
   if (kind_ == Encoding::kHashtable) return std::string(rep_.table->Random(r));
   size_t target = r % size();
-  if (kind_ == Encoding::kIntset) return std::to_string(ints()[target]);
+  if (kind_ == Encoding::kIntset) return std::to_string(IntAt(target));
   std::string_view packed = rep_.packed.view();
   size_t pos = 0;
   for (size_t i = 0; i < target; ++i) pos += 1 + static_cast<unsigned char>(packed[pos]);

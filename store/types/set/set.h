@@ -1,7 +1,9 @@
 // store/types/set/set.h — the set value: an unordered collection of distinct byte strings, in
 // one of three representations (OBJECT ENCODING names):
 //   "intset"    every member is a canonical 64-bit integer and there are at most
-//               set-max-intset-entries (512): a sorted array of int64 (binary search);
+//               set-max-intset-entries (512): a sorted array (binary search) of integers
+//               2, 4 or 8 bytes wide, all as wide as the widest one needs (as Redis's
+//               intset: it widens when a member needs it, and never narrows);
 //   "listpack"  at most set-max-listpack-entries (128) members of at most
 //               set-max-listpack-value (64, never above 255) bytes each: one packed buffer
 //               of len:u8 bytes entries, in insertion order (linear search);
@@ -77,16 +79,19 @@ class SetObject final : public Object {
   // Frees the packed bytes (their members already moved) and makes the set an empty table.
   void BecomeTable(size_t reserve);
   size_t ListpackFind(std::string_view member) const;
-  // kIntset: the integers, and the index where v is or would go.
-  const int64_t* ints() const;
+  // kIntset: the i-th integer, the index where v is or would go, and v's insertion there
+  // (widening every integer first if v needs more bytes).
+  int64_t IntAt(size_t i) const;
   size_t IntsetLowerBound(int64_t v) const;
+  void IntsetInsert(size_t i, int64_t v);
 
-  Encoding kind_ = Encoding::kIntset;  // in Object's tail padding
+  Encoding kind_ = Encoding::kIntset;  // in Object's tail padding, as int_width_
+  uint8_t int_width_ = 2;              // kIntset: bytes per integer (2, 4 or 8)
   union Rep {
     Rep() : packed() {}
     ~Rep() {}  // SetObject's destructor ends the live member
-    // kIntset: int64 in native byte order, ascending; kListpack: (len:u8 bytes)*, in insertion
-    // order. count(): the members.
+    // kIntset: int_width_-byte integers in native byte order, ascending; kListpack:
+    // (len:u8 bytes)*, in insertion order. count(): the members.
     detail::PackedBuffer packed;
     detail::SetTable* table;  // kHashtable, owned
   } rep_;

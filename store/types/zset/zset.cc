@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "store/codec.h"
+#include "store/packed_varint.h"
 #include "store/encoding_limits.h"
 #include "store/memory.h"
 #include "store/object_families.h"
@@ -35,19 +36,55 @@ struct PackedEntry {
 // skiplist and the snapshot decoder, which keep the sign.
 double ListpackScore(double score) { return score + 0.0; }
 
-// Reads the entry at off of a well-formed packed buffer (or returns false); keep_sign: the
-// stored score as it is, -0 included.
-bool ReadPacked(std::string_view buf, size_t off, PackedEntry* e, bool keep_sign = false) {
+// Whether a listpack entry keeps score as a varint: a whole number that a double holds
+// exactly, and not -0 (whose sign only the 8-byte form keeps).
+bool IsCompactScore(double score) {
+  constexpr double kExactLimit = 9007199254740992.0;  // 2^53
+  return std::trunc(score) == score && std::fabs(score) < kExactLimit &&
+         !(score == 0 && std::signbit(score));
+}
+
+// Reads the listpack entry at off of a packed buffer this file wrote (zset.h's entry);
+// keep_sign: the stored score as it is, -0 included.
+void ReadPacked(std::string_view buf, size_t off, PackedEntry* e, bool keep_sign = false) {
+  const char* p = buf.data() + off;
+  uint64_t head = 0;
+  p = detail::GetVarint(p, &head);
+  if (head & 1) {
+    uint64_t z = 0;
+    p = detail::GetVarint(p, &z);
+    e->score = static_cast<double>(detail::UnZigZag(z));
+  } else {
+    std::memcpy(&e->score, p, sizeof(e->score));  // the host's order: memory, not a file
+    p += sizeof(e->score);
+  }
+  e->member = std::string_view(p, head >> 1);
+  e->next = static_cast<size_t>(p - buf.data()) + e->member.size();
+  if (!keep_sign) e->score = ListpackScore(e->score);
+}
+
+void PutPacked(std::string* out, std::string_view member, double score) {
+  bool compact = IsCompactScore(score);
+  codec::PutVarint(out, (member.size() << 1) | (compact ? 1 : 0));
+  if (compact) {
+    codec::PutVarint(out, detail::ZigZag(static_cast<int64_t>(score)));
+  } else {
+    out->append(reinterpret_cast<const char*>(&score), sizeof(score));
+  }
+  out->append(member);
+}
+
+// The snapshot's entry (zset.h), read from untrusted bytes: false when they end early.
+bool ReadSnapshotEntry(std::string_view buf, size_t off, PackedEntry* e) {
   codec::Decoder d(buf.substr(off));
   uint64_t bits = 0, len = 0;
   if (!d.U64(&bits) || !d.Varint(&len) || !d.Bytes(len, &e->member)) return false;
   std::memcpy(&e->score, &bits, sizeof(bits));
-  if (!keep_sign) e->score = ListpackScore(e->score);
   e->next = buf.size() - d.remaining();
   return true;
 }
 
-void PutPacked(std::string* out, std::string_view member, double score) {
+void PutSnapshotEntry(std::string* out, std::string_view member, double score) {
   uint64_t bits = 0;
   std::memcpy(&bits, &score, sizeof(bits));
   codec::PutU64(out, bits);
@@ -60,8 +97,9 @@ template <class Pred>
 size_t PackedCountWhile(std::string_view buf, Pred before) {
   PackedEntry e;
   size_t n = 0;
-  for (size_t off = 0; off < buf.size() && ReadPacked(buf, off, &e) && before(e.score, e.member);
-       off = e.next) {
+  for (size_t off = 0; off < buf.size(); off = e.next) {
+    ReadPacked(buf, off, &e);
+    if (!before(e.score, e.member)) break;
     ++n;
   }
   return n;
@@ -111,11 +149,12 @@ void ZSet::Encode(std::string* out) const {
     PackedEntry e;
     for (size_t off = 0; off < rep_.packed.size(); off = e.next) {
       ReadPacked(rep_.packed.view(), off, &e);
-      PutPacked(out, e.member, e.score);
+      PutSnapshotEntry(out, e.member, e.score);
     }
     return;
   }
-  VisitRanks(0, size(), false, [&](std::string_view m, double s) { PutPacked(out, m, s); });
+  VisitRanks(0, size(), false,
+             [&](std::string_view m, double s) { PutSnapshotEntry(out, m, s); });
 }
 
 size_t ZSet::PackedFind(std::string_view member, double* score) const {
@@ -311,7 +350,7 @@ ObjRef DecodeZSetObject(std::string_view bytes) {
   size_t off = 0;
   for (uint64_t i = 0; i < count; ++i, off = e.next) {
     double existing = 0;
-    if (!ReadPacked(rest, off, &e, true) || std::isnan(e.score)) return ObjRef();
+    if (!ReadSnapshotEntry(rest, off, &e) || std::isnan(e.score)) return ObjRef();
     if (!first && !detail::ZLess(prev_score, prev_member, e.score, e.member)) return ObjRef();
     // Order alone lets a member repeat under a higher score; the index would hold it twice.
     if (z->Score(e.member, &existing)) return ObjRef();

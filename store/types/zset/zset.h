@@ -4,7 +4,10 @@
 //   - "listpack" (at most zset-max-listpack-entries members, none longer than
 //     zset-max-listpack-value bytes; store/encoding_limits.h): one packed buffer of entries
 //     sorted by (score, member),
-//         entry := score:f64le len:varint member
+//         entry := head:varint score member        head: member length << 1 | compact
+//         score := zigzag:varint                    compact: a whole number of magnitude
+//                                                   below 2^53, not -0 (a rank, a timestamp)
+//                | f64                              any other score, in the host's order
 //     lookups scan it; it is small enough that a scan beats a pointer chase;
 //   - "skiplist" (detail/zset_skiplist.h): a skiplist with spans plus a member index, so
 //     score lookups are O(1) and rank, rank-to-element and range starts are O(log n).
@@ -16,8 +19,9 @@
 // direction.
 //
 // Snapshot encoding (Encode / DecodeZSetObject):
-//   zset := count:varint entry*        entries in ascending (score, member) order, count >= 1,
+//   zset  := count:varint entry*       entries in ascending (score, member) order, count >= 1,
 //                                      no member twice, no NaN score
+//   entry := score:f64le len:varint member      (whatever the representation)
 //
 // Threading: as every Object (object.h) — read and changed only under its shard's lock.
 #pragma once

@@ -23,11 +23,6 @@ void PutBacklen(char* p, uint64_t v, size_t len) {
   }
 }
 
-uint64_t ZigZag(int64_t v) {
-  return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
-}
-int64_t UnZigZag(uint64_t v) { return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1); }
-
 void Finish(PackedElem* e, size_t payload) {
   size_t body = VarintSize(e->header) + payload;
   e->size = body + VarintSize(body);
