@@ -11,6 +11,8 @@ hashes. Both servers get the same data, in the same commands, over one connectio
   small hashes  HSET hash:<k> field:<j> value:<j> ...     k < K (100,000; --quick 10,000),
                                                           j < 10: 10 fields per key, few enough
                                                           for redis's compact (listpack) form
+  small int sets SADD ids:<k> <id_j> ...                  k < K, 5 integers (ids of 5 digits)
+  small zsets   ZADD rank:<k> <j> member:<j> ...          k < K, j < 5 (whole-number scores)
   geo set       GEOADD geo <lon_i> <lat_i> member:<i>    i < N (points spread over the globe)
   dense HLLs    PFADD dense:<k> element:<i> ...           k < K/20, i < 5,000 (dense HLLs)
   small HLLs    PFADD hll:<k> element:<j> ...             k < K, j < 10 (sparse HLLs)
@@ -37,6 +39,7 @@ SMALL_HASH_KEYS = 100000
 QUICK_SMALL_HASH_KEYS = 10000
 SMALL_HASH_FIELDS = 10
 SMALL_HLL_ELEMENTS = 10
+SMALL_SET_MEMBERS = 5  # small integer sets and small sorted sets
 STRING_TTL_S = 1000000
 DENSE_HLL_BYTES = 16 + 16384 * 6 // 8   # header + 16384 six-bit registers
 DENSE_HLL_ELEMENTS = 5000               # far past the sparse limit (hll-sparse-max-bytes)
@@ -136,6 +139,22 @@ def small_hlls(count):
                      ("PFCOUNT", "hll:0"), SMALL_HLL_ELEMENTS)
 
 
+def small_int_sets(count):
+    ids = [b"%d" % (10007 + 7919 * j) for j in range(SMALL_SET_MEMBERS)]
+    return many_keys("small integer sets", f"SADD ids:<k> with {SMALL_SET_MEMBERS} integers",
+                     count, "ids:", lambda k: [b"SADD", b"ids:%d" % k] + ids,
+                     ("SCARD", "ids:0"), SMALL_SET_MEMBERS)
+
+
+def small_zsets(count):
+    pairs = []
+    for j in range(SMALL_SET_MEMBERS):
+        pairs += [b"%d" % j, b"member:%d" % j]
+    return many_keys("small sorted sets", f"ZADD rank:<k> with {SMALL_SET_MEMBERS} members",
+                     count, "rank:", lambda k: [b"ZADD", b"rank:%d" % k] + pairs,
+                     ("ZCARD", "rank:0"), SMALL_SET_MEMBERS)
+
+
 def strings(count, ttl):
     if ttl:
         return many_keys("strings + TTL", f"SET ttl:<i> value:<i> EX {STRING_TTL_S}", count,
@@ -155,6 +174,8 @@ def data_sets(elements, keys):
         big_collection("sorted set", "ZADD", "zset", [b"%d", b"member:%d"], elements),
         big_collection("integer set", "SADD", "intset", [b"%d"], elements),
         small_hashes(keys),
+        small_int_sets(keys),
+        small_zsets(keys),
         geo_set(elements),
         dense_hlls(keys // 20),
         small_hlls(keys),
