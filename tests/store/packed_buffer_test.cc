@@ -1,5 +1,6 @@
 // tests/store/packed_buffer_test.cc — the byte buffer of packed small collections: splices at
-// every position, an exact-size allocation, the owner's count kept, deep copies and moves.
+// every position, an exact-size allocation, the owner's count kept, the 1 GB bound, deep copies
+// and moves.
 #include <doctest/doctest.h>
 
 #include <string>
@@ -47,6 +48,15 @@ TEST_CASE("the owner's count survives splices down to empty and resets on Clear"
   b.Clear();
   CHECK(b.count() == 0);
   CHECK(b.size() == 0);
+}
+
+TEST_CASE("Fits bounds what an owner keeps packed at 1 GB, counting the bytes already there") {
+  PackedBuffer b;
+  CHECK(b.Fits(PackedBuffer::kMaxBytes));
+  CHECK_FALSE(b.Fits(PackedBuffer::kMaxBytes + 1));
+  b.Append("abc");
+  CHECK(b.Fits(PackedBuffer::kMaxBytes - 3));
+  CHECK_FALSE(b.Fits(PackedBuffer::kMaxBytes - 2));
 }
 
 TEST_CASE("a copy is independent and a move leaves the source empty") {

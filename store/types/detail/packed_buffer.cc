@@ -1,6 +1,8 @@
 // store/types/detail/packed_buffer.cc — exact-size reallocation of a packed collection's bytes.
 #include "store/types/detail/packed_buffer.h"
 
+#include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
@@ -36,6 +38,10 @@ void PackedBuffer::Splice(size_t begin, size_t end, std::string_view with) {
     Clear();
     count_ = count;
     return;
+  }
+  if (size > UINT32_MAX) {  // an owner that skipped Fits(): never let the length wrap
+    std::fprintf(stderr, "%s:%d: a packed buffer of %zu bytes\n", __FILE__, __LINE__, size);
+    std::abort();
   }
   size_t tail = size_ - end;
   // Shrinking: move the tail down while the old bytes are still there; growing: after.

@@ -8,6 +8,11 @@
 // bytes. It also keeps the count of elements the owner stored in it, so the whole thing is 16
 // bytes: small collections are common, and each of them pays for this struct inside its
 // object. The layout of the bytes is the owner's.
+//
+// The encoding limits are runtime-settable up to LONG_MAX, so they alone do not keep a packed
+// form small: an owner converts to its large form before an addition that Fits() refuses
+// (kMaxBytes, 1 GB, as Redis bounds a listpack), and Splice aborts rather than wrap past
+// 4 GB.
 // Not thread-safe: the owner's shard lock guards it.
 #pragma once
 
@@ -38,6 +43,10 @@ class PackedBuffer {
   size_t count() const { return count_; }
   void set_count(size_t count) { count_ = static_cast<uint32_t>(count); }
 
+  // The most bytes an owner keeps packed, and whether `add` more bytes stay within it.
+  static constexpr size_t kMaxBytes = size_t{1} << 30;
+  bool Fits(size_t add) const { return size_ + add <= kMaxBytes; }
+
   // Replaces bytes [begin, end) with `with` (an insertion when begin == end, an erasure
   // when `with` is empty). `with` must not point into the buffer.
   void Splice(size_t begin, size_t end, std::string_view with);
@@ -49,7 +58,7 @@ class PackedBuffer {
 
  private:
   char* data_ = nullptr;
-  uint32_t size_ = 0;  // packed collections stay far below 4 GB (their encoding limits)
+  uint32_t size_ = 0;  // at most kMaxBytes when owners check Fits(); never past 4 GB
   uint32_t count_ = 0;
 };
 

@@ -54,7 +54,7 @@ bool HashObject::Set(std::string_view field, std::string_view value) {
   std::string_view old;
   const EncodingLimits& limits = encoding_limits();
   size_t max_bytes = LimitOf(limits.hash_max_listpack_value);
-  if (field.size() > max_bytes || value.size() > max_bytes ||
+  if (field.size() > max_bytes || value.size() > max_bytes || !rep_.pairs.Fits(field, value) ||
       (rep_.pairs.size() >= LimitOf(limits.hash_max_listpack_entries) &&
        !rep_.pairs.Get(field, &old))) {
     ConvertToTable();

@@ -8,10 +8,10 @@
 #include <string>
 
 #include "store/codec.h"
-#include "store/packed_varint.h"
 #include "store/encoding_limits.h"
 #include "store/memory.h"
 #include "store/object_families.h"
+#include "store/packed_varint.h"
 
 namespace cairn::store {
 namespace {
@@ -261,22 +261,25 @@ bool SetObject::Add(std::string_view member) {
     if (ParseSetInteger(member, &v)) {
       size_t i = IntsetLowerBound(v);
       if (i < size() && IntAt(i) == v) return false;
-      if (size() < LimitOf(encoding_limits().set_max_intset_entries)) {
+      // Widening may rewrite every integer at 8 bytes: the bound counts for that.
+      if (size() < LimitOf(encoding_limits().set_max_intset_entries) &&
+          (size() + 1) * sizeof(int64_t) <= detail::PackedBuffer::kMaxBytes) {
         IntsetInsert(i, v);
         return true;
       }
     }
+    // A listpack spells each integer in up to 20 bytes plus its length byte.
     LeaveIntset(size() + 1 <= LimitOf(encoding_limits().set_max_listpack_entries) &&
-                member.size() <= SetMaxListpackValue());
+                member.size() <= SetMaxListpackValue() &&
+                (size() + 1) * 21 <= detail::PackedBuffer::kMaxBytes);
   }
   if (kind_ == Encoding::kListpack) {
     if (ListpackFind(member) != std::string::npos) return false;
     if (size() < LimitOf(encoding_limits().set_max_listpack_entries) &&
-        member.size() <= SetMaxListpackValue()) {
-      char len = static_cast<char>(member.size());
-      size_t end = rep_.packed.size();
-      rep_.packed.Splice(end, end, std::string_view(&len, 1));
-      rep_.packed.Append(member);
+        member.size() <= SetMaxListpackValue() && rep_.packed.Fits(1 + member.size())) {
+      std::string entry(1, static_cast<char>(member.size()));
+      entry.append(member);
+      rep_.packed.Append(entry);
       rep_.packed.set_count(size() + 1);
       return true;
     }

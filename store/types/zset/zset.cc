@@ -9,19 +9,21 @@
 #include <vector>
 
 #include "store/codec.h"
-#include "store/packed_varint.h"
 #include "store/encoding_limits.h"
 #include "store/memory.h"
 #include "store/object_families.h"
+#include "store/packed_varint.h"
 
 namespace cairn::store {
 namespace {
 
-// Whether one more member still fits the listpack form (zset-max-listpack-entries / -value).
-bool FitsListpack(size_t count, std::string_view member) {
+// Whether one more member still fits the listpack form (zset-max-listpack-entries / -value,
+// and PackedBuffer::kMaxBytes for an entry of up to 10 + 8 bytes besides the member).
+bool FitsListpack(const detail::PackedBuffer& packed, std::string_view member) {
   const EncodingLimits& limits = encoding_limits();
-  return count < LimitOf(limits.zset_max_listpack_entries) &&
-         member.size() <= LimitOf(limits.zset_max_listpack_value);
+  return packed.count() < LimitOf(limits.zset_max_listpack_entries) &&
+         member.size() <= LimitOf(limits.zset_max_listpack_value) &&
+         packed.Fits(member.size() + 18);
 }
 
 struct PackedEntry {
@@ -242,7 +244,7 @@ bool ZSet::Put(std::string_view member, double score, bool keep_sign) {
       PackedInsert(member, score, keep_sign);
       return false;
     }
-    if (FitsListpack(rep_.packed.count(), member)) {
+    if (FitsListpack(rep_.packed, member)) {
       PackedInsert(member, score, keep_sign);
       return true;
     }
@@ -258,7 +260,7 @@ bool ZSet::Put(std::string_view member, double score, bool keep_sign) {
 }
 
 void ZSet::Append(std::string_view member, double score, bool keep_sign) {
-  if (listpack_ && FitsListpack(rep_.packed.count(), member)) {
+  if (listpack_ && FitsListpack(rep_.packed, member)) {
     std::string entry;
     PutPacked(&entry, member, keep_sign ? score : ListpackScore(score));
     rep_.packed.Append(entry);

@@ -55,7 +55,7 @@ async function connections(c, log) {
   await sub.pSubscribe('p*', m => got.push('p:' + m));
   await c.publish('ch', 'hello');
   await c.publish('px', 'world');
-  await sleep(100);
+  for (let waited = 0; got.length < 2 && waited < 5000; waited += 10) await sleep(10);
   log('pubsub', got.sort());
   log('pubsub numsub', await c.pubSubNumSub('ch'));
   const blocked = await connected(c.duplicate());

@@ -23,6 +23,10 @@ namespace cairn::store::detail {
 class PackedPairs {
  public:
   size_t size() const { return buf_.count(); }
+  // Whether a pair of these lengths can be added within PackedBuffer::kMaxBytes.
+  bool Fits(std::string_view field, std::string_view value) const {
+    return buf_.Fits(field.size() + value.size() + 20);  // two varints: at most 10 bytes each
+  }
   // The buffer's allocation, allocator rounding included.
   size_t allocated_bytes() const { return buf_.allocated_bytes(); }
 
