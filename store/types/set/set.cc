@@ -1,7 +1,6 @@
 // store/types/set/set.cc — the set value's three representations and its snapshot encoding.
 #include "store/types/set/set.h"
 
-#include <algorithm>
 #include <charconv>
 #include <cstdint>
 #include <cstring>
