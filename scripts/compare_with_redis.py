@@ -184,13 +184,13 @@ def compare_events(conns, watchers):
     return None if ours == theirs else [('cairn events', ours), ('redis events', theirs)]
 
 
-def encoding_on_purpose(cmd, ours, theirs, conns, sorted_keys):
+def encoding_on_purpose(cmd, ours, theirs, kind_of, sorted_keys):
     """OBJECT ENCODING answers that differ on purpose: a small set of strings is a listpack
     in cairn (a hashtable in Redis 7.0), and SORT makes a small sorted set a skiplist in
-    Redis, not in cairn."""
+    Redis, not in cairn. kind_of() gives the key's TYPE as it was when the command ran."""
     if cmd[:2] != ['OBJECT', 'ENCODING'] or ours == theirs:
         return False
-    kind = conns[0].call(['TYPE', cmd[2]])
+    kind = kind_of()
     return ((kind == b'set' and (ours, theirs) == (b'listpack', b'hashtable')) or
             (kind == b'zset' and (cmd[2] in sorted_keys or '*' in sorted_keys) and
              (ours, theirs) == (b'listpack', b'skiplist')))
@@ -246,19 +246,28 @@ def run_seed(seed, args):
             continue
         if queued is not None and ours == theirs == b'QUEUED':
             queued.append(cmd)
+            if cmd[:2] == ['OBJECT', 'ENCODING']:
+                # The key's type when EXEC runs this, for encoding_on_purpose: a TYPE
+                # queued right behind it (asked after EXEC, the key may have changed).
+                probe = ['TYPE', cmd[2]]
+                history.append(probe)
+                if [c.call(probe) for c in conns] == [b'QUEUED'] * 2:
+                    queued.append(probe)
             continue
         if cmd[0] in ('EXEC', 'DISCARD'):
             transaction, queued = queued, None
             if cmd[0] == 'EXEC' and isinstance(ours, list) and isinstance(theirs, list) \
                     and len(ours) == len(theirs) and transaction is not None:
-                for sub, a, b in zip(transaction, ours, theirs):
-                    v = 'same' if encoding_on_purpose(sub, a, b, conns, sorted_keys) \
+                for i, (sub, a, b) in enumerate(zip(transaction, ours, theirs)):
+                    kind_of = lambda i=i: ours[i + 1] if i + 1 < len(ours) else None  # noqa: E731
+                    v = 'same' if encoding_on_purpose(sub, a, b, kind_of, sorted_keys) \
                         else verdict(sub, a, b)
                     if v != 'same':
                         return None if v == 'part' else history + [('in EXEC', sub),
                                                                    ('cairn', a), ('redis', b)]
                 continue
-        v = 'same' if encoding_on_purpose(cmd, ours, theirs, conns, sorted_keys) \
+        v = 'same' if encoding_on_purpose(cmd, ours, theirs,
+                                          lambda: conns[0].call(['TYPE', cmd[2]]), sorted_keys) \
             else verdict(cmd, ours, theirs)
         if v == 'part':
             return None

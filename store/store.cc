@@ -363,7 +363,8 @@ Store::Store(const StoreOptions& options)
     : databases_(options.databases),
       seed_(std::random_device{}() * 0x9E3779B97F4A7C15ull ^ std::random_device{}()),
       shards_(new Shard[kShards]),
-      expire_bucket_(kShards * static_cast<size_t>(options.databases), 0) {
+      expire_bucket_(kShards * static_cast<size_t>(options.databases), 0),
+      expiry_stats_(options.databases) {
   for (size_t i = 0; i < kShards; ++i) {
     shards_[i].tables.reset(new detail::Table[static_cast<size_t>(databases_)]);
   }
@@ -768,6 +769,11 @@ DbStats Store::Stats(int db) {
     stats.keys += shards_[i].tables[db].size();
     stats.expires += shards_[i].tables[db].expires();
   }
+  if (stats.expires == 0) {
+    expiry_stats_.ForgetTtl(db);  // as Redis's cycle resets a database's avg_ttl
+  } else {
+    stats.avg_ttl_ms = expiry_stats_.avg_ttl_ms(db);
+  }
   return stats;
 }
 
@@ -979,8 +985,9 @@ bool Store::RandomKey(int db, std::string* key, bool* expired) {
   return false;
 }
 
-size_t Store::ExpireShard(Shard& s, int64_t now_ms, size_t max_checks, int64_t* slowest_delete_us) {
-  size_t expired = UnlinkExpired(s, now_ms, max_checks);
+size_t Store::ExpireShard(Shard& s, int64_t now_ms, size_t max_checks, int64_t* slowest_delete_us,
+                          ExpirySample* sample) {
+  size_t expired = UnlinkExpired(s, now_ms, max_checks, sample);
   // The unlinked entries are freed here, with the shard lock released: unlinking is O(1) per
   // key, so each key's free is what its deletion costs.
   detail::ReclaimGarbage(slowest_delete_us);
@@ -990,7 +997,8 @@ size_t Store::ExpireShard(Shard& s, int64_t now_ms, size_t max_checks, int64_t* 
 
 // Takes expired keys out of the shard's tables and defers their entries to this thread's
 // garbage; frees nothing.
-size_t Store::UnlinkExpired(Shard& s, int64_t now_ms, size_t max_checks) {
+size_t Store::UnlinkExpired(Shard& s, int64_t now_ms, size_t max_checks,
+                            ExpirySample* sample) {
   size_t shard_index = static_cast<size_t>(&s - shards_.get());
   size_t expired = 0;
   std::lock_guard lock(s.mu);
@@ -1005,7 +1013,10 @@ size_t Store::UnlinkExpired(Shard& s, int64_t now_ms, size_t max_checks) {
       cursor &= t.mask();
       Entry** link = t.bucket_link(cursor);
       while (*link != nullptr) {
-        if (IsExpired(**link, now_ms)) {
+        const Entry& e = **link;
+        if (e.has_expire()) ++sample->checked;
+        if (IsExpired(e, now_ms)) {
+          ++sample->expired;
           if (!s.watched.empty()) TouchWatched(s, db, (*link)->key());
           ReportChange((*link)->key(), Change::kExpired);
           if (journal_ != nullptr) EffectBuffer::Del(db, (*link)->key());
@@ -1013,6 +1024,10 @@ size_t Store::UnlinkExpired(Shard& s, int64_t now_ms, size_t max_checks) {
           detail::DeferDestroy(t.Unlink(link));
           ++expired;
         } else {
+          if (e.has_expire()) {
+            sample->ttl_sum_ms[static_cast<size_t>(db)] += static_cast<double>(e.expire_at_ms - now_ms);
+            ++sample->ttl_keys[static_cast<size_t>(db)];
+          }
           link = &(*link)->next;
         }
       }
@@ -1033,13 +1048,21 @@ size_t Store::ExpireCycle(int64_t budget_us, int64_t* slowest_delete_us) {
   if (!cursor_lock.owns_lock()) return 0;  // another thread is running a cycle
   auto start = std::chrono::steady_clock::now();
   size_t expired = 0;
+  ExpirySample sample(databases_);
+  bool capped = false;
+  int64_t spent_us = 0;
   for (size_t n = 0; n < kShards; ++n) {
     Shard& s = shards_[expire_shard_];
     expire_shard_ = (expire_shard_ + 1) % kShards;
-    expired += ExpireShard(s, NowMs(), 256, slowest_delete_us);
-    auto spent = std::chrono::steady_clock::now() - start;
-    if (std::chrono::duration_cast<std::chrono::microseconds>(spent).count() >= budget_us) break;
+    expired += ExpireShard(s, NowMs(), 256, slowest_delete_us, &sample);
+    spent_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                   std::chrono::steady_clock::now() - start).count();
+    if (spent_us >= budget_us) {
+      capped = n + 1 < kShards;
+      break;
+    }
   }
+  expiry_stats_.AddCycle(sample, spent_us, capped);
   return expired;
 }
 

@@ -56,6 +56,7 @@
 #include "store/detail/table.h"
 #include "store/entry.h"
 #include "store/eviction.h"
+#include "store/expiry_stats.h"
 #include "store/journal.h"
 
 namespace cairn::store {
@@ -76,6 +77,7 @@ struct WatchFlag {
 struct DbStats {
   size_t keys = 0;
   size_t expires = 0;
+  int64_t avg_ttl_ms = 0;  // estimated by active expiry (expiry_stats.h); 0: not known
 };
 
 class Store;
@@ -364,6 +366,8 @@ class Store {
   // Whether that pause is on now (eviction, too, does nothing while it is).
   bool ExpiryPaused() const;
   uint64_t expired_keys() const { return expired_keys_.load(std::memory_order_relaxed); }
+  // What the active expiry cycles found (INFO's expire statistics).
+  const ExpiryStats& expiry_stats() const { return expiry_stats_; }
   // Writes so far, for the `save` schedule: one per key a command changed (a flush: one per
   // key it removed); expiry does not count. With or without a log. Redis's "dirty" count goes
   // per element (SADD s a b c counts 3 there, 1 here). Exact at a snapshot's cut
@@ -594,8 +598,9 @@ class Store {
   void CaptureLocked(size_t i, Capture* c);
   static size_t ShardOf(uint64_t hash) { return hash >> (64 - kShardBits); }
   void CountExpired(size_t n) { expired_keys_.fetch_add(n, std::memory_order_relaxed); }
-  size_t ExpireShard(Shard& s, int64_t now_ms, size_t max_checks, int64_t* slowest_delete_us);
-  size_t UnlinkExpired(Shard& s, int64_t now_ms, size_t max_checks);
+  size_t ExpireShard(Shard& s, int64_t now_ms, size_t max_checks, int64_t* slowest_delete_us,
+                     ExpirySample* sample);
+  size_t UnlinkExpired(Shard& s, int64_t now_ms, size_t max_checks, ExpirySample* sample);
 
   int databases_;
   uint64_t seed_;
@@ -636,6 +641,7 @@ class Store {
   std::mutex expire_cursor_mu_;
   size_t expire_shard_ = 0;
   std::vector<size_t> expire_bucket_;  // per shard * databases
+  ExpiryStats expiry_stats_;
 };
 
 }  // namespace cairn::store

@@ -217,7 +217,8 @@ bool AcceptedOptionActs(std::string_view name) {
       "repl-timeout",  "repl-backlog-size",  "min-replicas-to-write", "min-replicas-max-lag",
       "rdb-key-save-delay", "replica-ignore-maxmemory", "cluster-enabled",
       "cluster-config-file", "cluster-port", "cluster-require-full-coverage",
-      "cluster-allow-reads-when-down", "cluster-announce-ip",
+      "cluster-allow-reads-when-down", "cluster-announce-ip", "latency-tracking",
+      "latency-tracking-info-percentiles",
   };
   return std::find(std::begin(kActs), std::end(kActs), name) != std::end(kActs);
 }

@@ -40,4 +40,10 @@ void Calibrate() {
 #endif
 }
 
+std::string SourceName() {
+  if (!detail::use_tsc) return "POSIX clock_gettime";
+  return "X86 TSC @ " + std::to_string(static_cast<long>(1000 / detail::ns_per_tick + 0.5)) +
+         " ticks/us";
+}
+
 }  // namespace cairn::tick_clock

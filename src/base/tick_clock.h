@@ -17,6 +17,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <string>
 
 #if defined(__x86_64__)
 #include <x86intrin.h>
@@ -31,6 +32,10 @@ inline double ns_per_tick = 1.0;
 
 // Decides the clock source and measures the TSC rate (about 10 ms). Idempotent.
 void Calibrate();
+
+// The clock in use as Redis's INFO monotonic_clock names its own: "X86 TSC @ <ticks per µs>
+// ticks/us" or "POSIX clock_gettime".
+std::string SourceName();
 
 inline uint64_t Now() {
 #if defined(__x86_64__)

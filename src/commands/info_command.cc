@@ -4,22 +4,30 @@
 //
 // Sections come out in Redis's fixed order whatever order they were asked in. Without an
 // argument INFO gives the default sections; "all" and "everything" add commandstats and
-// latencystats (there are no module sections). Unknown section names are ignored. Fields
-// cairn has no equivalent for (replication, forks, evictions) show Redis's idle values, so
-// tools that parse INFO find every field they expect.
+// latencystats (there are no module sections). Unknown section names are ignored. Every
+// field of Redis 7.0's INFO is there, so tools that parse it find what they expect; those
+// cairn has no equivalent for (forks, copy-on-write, active defragmentation, reply buffer
+// resizing) show Redis's idle values.
 #include <sys/resource.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdio>
+#include <memory>
 #include <span>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include "src/commands/memory_overview.h"
 #include "src/commands/server_family.h"
+#include "src/base/tick_clock.h"
 #include "src/exec/command_table.h"
+#include "src/exec/eviction.h"
+#include "src/exec/latency_histogram.h"
 #include "src/exec/persistence.h"
 #include "src/exec/reply.h"
 #include "src/exec/server_state.h"
@@ -128,6 +136,28 @@ std::string ExecutablePath() {
   return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "";
 }
 
+// A hex digest of what this binary is (version and compiler), steady across restarts of
+// one build, as Redis's build id is.
+std::string BuildId() {
+  uint64_t h = 1469598103934665603ull;  // FNV-1a
+  for (std::string_view part : {std::string_view(kCairnVersion), std::string_view(__VERSION__)}) {
+    for (char ch : part) h = (h ^ static_cast<unsigned char>(ch)) * 1099511628211ull;
+  }
+  char buf[24];
+  std::snprintf(buf, sizeof(buf), "%llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+// As Redis prints it: the GNU C version the compiler claims (clang claims 4.2.1).
+std::string CompilerVersion() {
+#if defined(__GNUC__)
+  return std::to_string(__GNUC__) + "." + std::to_string(__GNUC_MINOR__) + "." +
+         std::to_string(__GNUC_PATCHLEVEL__);
+#else
+  return "0.0.0";
+#endif
+}
+
 void AppendServer(CommandContext& ctx, const Config& config, std::string* out) {
   struct utsname name {};
   uname(&name);
@@ -136,10 +166,14 @@ void AppendServer(CommandContext& ctx, const Config& config, std::string* out) {
   Field(out, "cairn_version", kCairnVersion);
   Field(out, "redis_git_sha1", "00000000");
   Field(out, "redis_git_dirty", 0);
+  Field(out, "redis_build_id", BuildId());
   Field(out, "redis_mode", ctx.server.cluster.enabled() ? "cluster" : "standalone");
   Field(out, "os", std::string(name.sysname) + " " + name.release + " " + name.machine);
   Field(out, "arch_bits", static_cast<int64_t>(sizeof(void*) * 8));
+  Field(out, "monotonic_clock", tick_clock::SourceName());
   Field(out, "multiplexing_api", "epoll");
+  Field(out, "atomicvar_api", "c11-builtin");  // std::atomic
+  Field(out, "gcc_version", CompilerVersion());
   Field(out, "process_id", static_cast<int64_t>(getpid()));
   Field(out, "process_supervised", "no");
   Field(out, "run_id", ctx.server.run_id);
@@ -149,6 +183,8 @@ void AppendServer(CommandContext& ctx, const Config& config, std::string* out) {
   Field(out, "uptime_in_days", uptime_s / 86400);
   Field(out, "hz", config.hz);
   Field(out, "configured_hz", config.hz);
+  // The clock access stamps are taken on (OBJECT IDLETIME), on Redis's 24 bits.
+  Field(out, "lru_clock", static_cast<int64_t>(ctx.server.store.AccessClockS() & 0xffffff));
   Field(out, "executable", ExecutablePath());
   Field(out, "config_file", ctx.server.config.config_file());
   Field(out, "io_threads_active", ctx.server.io_threads.load() > 1 ? 1 : 0);
@@ -158,6 +194,14 @@ void AppendClients(CommandContext& ctx, const Config& config, std::string* out) 
   Field(out, "connected_clients", static_cast<int64_t>(ctx.server.clients.count()));
   Field(out, "cluster_connections", 0);
   Field(out, "maxclients", config.maxclients);
+  // The largest buffers clients hold now (Redis keeps the peak of the last few seconds).
+  size_t max_in = 0, max_out = 0;
+  ctx.server.clients.ForEach([&](ClientState& c) {
+    max_in = std::max(max_in, c.query_buffer_bytes.load(std::memory_order_relaxed));
+    max_out = std::max(max_out, c.output_memory_bytes.load(std::memory_order_relaxed));
+  });
+  Field(out, "client_recent_max_input_buffer", static_cast<int64_t>(max_in));
+  Field(out, "client_recent_max_output_buffer", static_cast<int64_t>(max_out));
   // As in Redis, clients held by CLIENT PAUSE count as blocked.
   Field(out, "blocked_clients",
         ctx.server.blocking.blocked() + ctx.server.paused_clients.load(std::memory_order_relaxed));
@@ -248,6 +292,17 @@ void AppendPersistence(CommandContext& ctx, const Config& config, std::string* o
   }
   Field(out, "async_loading", 0);
   Persistence* p = ctx.server.persistence.load();
+  // Nothing forks, so nothing is copied on write; the progress is the running snapshot's.
+  Field(out, "current_cow_peak", 0);
+  Field(out, "current_cow_size", 0);
+  Field(out, "current_cow_size_age", 0);
+  uint64_t done = p != nullptr ? p->save_keys_processed() : 0;
+  uint64_t total = p != nullptr ? p->save_keys_total() : 0;
+  Field(out, "current_fork_perc",
+        Format("%.2f", total == 0 ? 0.0 : 100.0 * static_cast<double>(std::min(done, total)) /
+                                              static_cast<double>(total)));
+  Field(out, "current_save_keys_processed", static_cast<int64_t>(done));
+  Field(out, "current_save_keys_total", static_cast<int64_t>(total));
   Persistence::JobInfo save, rewrite;
   bool rewrite_scheduled = false;
   if (p != nullptr) {
@@ -263,6 +318,7 @@ void AppendPersistence(CommandContext& ctx, const Config& config, std::string* o
   Field(out, "rdb_last_bgsave_time_sec", save.last_duration_s);
   Field(out, "rdb_current_bgsave_time_sec", save.current_s);
   Field(out, "rdb_saves", save.begun);
+  Field(out, "rdb_last_cow_size", 0);
   Field(out, "rdb_last_load_keys_expired",
         static_cast<int64_t>(ctx.server.load_keys_expired.load()));
   Field(out, "rdb_last_load_keys_loaded", static_cast<int64_t>(ctx.server.load_keys_loaded.load()));
@@ -276,6 +332,7 @@ void AppendPersistence(CommandContext& ctx, const Config& config, std::string* o
   Field(out, "aof_rewrites", rewrite.begun);
   Field(out, "aof_rewrites_consecutive_failures", rewrite.consecutive_failures);
   Field(out, "aof_last_write_status", wal != nullptr && wal->failed() ? "err" : "ok");
+  Field(out, "aof_last_cow_size", 0);
   Field(out, "module_fork_in_progress", 0);  // no modules, and nothing forks
   Field(out, "module_fork_last_cow_size", 0);
   if (wal != nullptr && p != nullptr) {
@@ -333,8 +390,15 @@ void AppendStats(CommandContext& ctx, std::string* out) {
   Field(out, "sync_partial_ok", u(ctx.server.primary.sync_partial_ok.load()));
   Field(out, "sync_partial_err", u(ctx.server.primary.sync_partial_err.load()));
   Field(out, "expired_keys", u(ctx.server.store.expired_keys()));
+  const store::ExpiryStats& expiry = ctx.server.store.expiry_stats();
+  Field(out, "expired_stale_perc", Format("%.2f", expiry.stale_perc()));
+  Field(out, "expired_time_cap_reached_count", u(expiry.time_cap_reached()));
+  Field(out, "expire_cycle_cpu_milliseconds", u(expiry.cycle_us() / 1000));
   Field(out, "evicted_keys", u(ctx.server.store.evicted_keys()));
   Field(out, "evicted_clients", u(ctx.server.client_memory.evicted.load()));
+  OverLimitTimes over = ReadOverLimitTimes(ctx.server);
+  Field(out, "total_eviction_exceeded_time", over.total_ms);
+  Field(out, "current_eviction_exceeded_time", over.current_ms);
   Field(out, "keyspace_hits", u(t.keyspace_hits));
   Field(out, "keyspace_misses", u(t.keyspace_misses));
   Field(out, "pubsub_channels", ctx.server.pubsub.Count(SubKind::kChannel));
@@ -344,16 +408,29 @@ void AppendStats(CommandContext& ctx, std::string* out) {
   Field(out, "total_forks", 0);
   MigrateLinkPool* migrate = ctx.server.migrate_links.load(std::memory_order_acquire);
   Field(out, "migrate_cached_sockets", static_cast<int64_t>(migrate != nullptr ? migrate->cached() : 0));
+  // cairn keeps no list apart of the keys a writable replica's own clients gave a TTL.
+  Field(out, "slave_expires_tracked_keys", 0);
+  // No active defragmentation runs (activedefrag is accepted and reported, not done).
+  for (std::string_view f : {"active_defrag_hits", "active_defrag_misses", "active_defrag_key_hits",
+                             "active_defrag_key_misses", "total_active_defrag_time",
+                             "current_active_defrag_time"}) {
+    Field(out, f, 0);
+  }
   TrackingStats tracking = ctx.server.tracking.Stats();
   Field(out, "tracking_total_keys", tracking.keys);
   Field(out, "tracking_total_items", tracking.items);
   Field(out, "tracking_total_prefixes", tracking.prefixes);
+  Field(out, "unexpected_error_replies", u(t.unexpected_error_replies));
   Field(out, "total_error_replies", u(t.error_replies));
+  Field(out, "dump_payload_sanitizations", u(t.dump_payload_sanitizations));
   Field(out, "total_reads_processed", u(t.reads_processed));
   Field(out, "total_writes_processed", u(t.writes_processed));
   // cairn has no main thread doing reads and writes of its own: all are threaded.
   Field(out, "io_threaded_reads_processed", u(t.reads_processed));
   Field(out, "io_threaded_writes_processed", u(t.writes_processed));
+  // Output buffers are pooled per thread, not a buffer per client grown and shrunk.
+  Field(out, "reply_buffer_shrinks", 0);
+  Field(out, "reply_buffer_expands", 0);
 }
 
 void AppendReplication(CommandContext& ctx, std::string* out) {
@@ -384,7 +461,13 @@ std::string Seconds(const timeval& tv) {
   return buf;
 }
 
-void AppendCpu(std::string* out) {
+timeval MicrosToTimeval(uint64_t us) {
+  return {static_cast<time_t>(us / 1'000'000), static_cast<suseconds_t>(us % 1'000'000)};
+}
+
+// Redis's main thread runs its commands; cairn's I/O threads do, so their CPU (each thread's
+// as of its last sample: its cron's, every second, or this INFO's) is the "main thread"'s.
+void AppendCpu(CommandContext& ctx, std::string* out) {
   rusage self{}, children{};
   getrusage(RUSAGE_SELF, &self);
   getrusage(RUSAGE_CHILDREN, &children);
@@ -392,6 +475,10 @@ void AppendCpu(std::string* out) {
   Field(out, "used_cpu_user", Seconds(self.ru_utime));
   Field(out, "used_cpu_sys_children", Seconds(children.ru_stime));
   Field(out, "used_cpu_user_children", Seconds(children.ru_utime));
+  ctx.stats.SampleThreadCpu();
+  StatsRegistry::Totals t = ctx.server.stats.Sum();
+  Field(out, "used_cpu_sys_main_thread", Seconds(MicrosToTimeval(t.cpu_sys_us)));
+  Field(out, "used_cpu_user_main_thread", Seconds(MicrosToTimeval(t.cpu_user_us)));
 }
 
 void AppendCommandStat(CommandContext& ctx, const CommandSpec& spec, std::string* out) {
@@ -412,6 +499,53 @@ void AppendCommandStats(CommandContext& ctx, std::string* out) {
   }
 }
 
+// latency-tracking-info-percentiles, as numbers (CONFIG SET checked them).
+std::vector<double> InfoPercentiles(ServerState& server) {
+  std::vector<double> out;
+  auto v = server.config.Get("latency-tracking-info-percentiles");
+  if (v.empty()) return out;
+  std::istringstream in(v[0].second);
+  for (double p; in >> p;) out.push_back(p);
+  return out;
+}
+
+// "p50", "p99.9": the percentile as %f prints it, trailing zeros dropped (Redis's key).
+std::string PercentileKey(double p) {
+  std::string s = Format("%f", p);
+  if (s.find('.') != std::string::npos) {
+    s.erase(s.find_last_not_of('0') + 1);
+    if (s.back() == '.') s.pop_back();
+  }
+  return "p" + s;
+}
+
+// latency_percentiles_usec_<command>:p50=...,p99=... for a command with calls counted since
+// the last CONFIG RESETSTAT; counts is scratch space.
+void AppendLatencyStat(CommandContext& ctx, const CommandSpec& spec,
+                       std::span<const double> percentiles, LatencyHistogram::Counts* counts,
+                       std::string* out) {
+  if (!ctx.server.stats.SumHistogram(spec.id, counts)) return;
+  if (std::all_of(counts->begin(), counts->end(), [](uint64_t c) { return c == 0; })) return;
+  std::string value;
+  for (double p : percentiles) {
+    if (!value.empty()) value.push_back(',');
+    value += PercentileKey(p) + "=" +
+             Format("%.3f", static_cast<double>(ValueAtPercentileNs(*counts, p)) / 1000);
+  }
+  Field(out, "latency_percentiles_usec_" + std::string(spec.name), value);
+}
+
+void AppendLatencyStats(CommandContext& ctx, std::string* out) {
+  std::vector<double> percentiles = InfoPercentiles(ctx.server);
+  auto counts = std::make_unique<LatencyHistogram::Counts>();  // 24 KB: not on the stack
+  for (const CommandSpec& spec : ctx.server.commands.all()) {
+    AppendLatencyStat(ctx, spec, percentiles, counts.get(), out);
+    for (const CommandSpec& sub : spec.subcommands) {
+      AppendLatencyStat(ctx, sub, percentiles, counts.get(), out);
+    }
+  }
+}
+
 void AppendErrorStats(CommandContext& ctx, std::string* out) {
   for (const auto& [code, count] : ctx.server.stats.SumErrors()) {
     Field(out, "errorstat_" + code, "count=" + std::to_string(count));
@@ -424,7 +558,8 @@ void AppendKeyspace(CommandContext& ctx, std::string* out) {
     if (s.keys == 0) continue;
     Field(
         out, "db" + std::to_string(db),
-        "keys=" + std::to_string(s.keys) + ",expires=" + std::to_string(s.expires) + ",avg_ttl=0");
+        "keys=" + std::to_string(s.keys) + ",expires=" + std::to_string(s.expires) +
+            ",avg_ttl=" + std::to_string(s.avg_ttl_ms));
   }
 }
 
@@ -443,7 +578,7 @@ void AppendSection(CommandContext& ctx, const Config& config, uint32_t section, 
     case kReplication:
       return AppendReplication(ctx, out);
     case kCpu:
-      return AppendCpu(out);
+      return AppendCpu(ctx, out);
     case kCommandStats:
       return AppendCommandStats(ctx, out);
     case kCluster:
@@ -452,8 +587,10 @@ void AppendSection(CommandContext& ctx, const Config& config, uint32_t section, 
       return AppendKeyspace(ctx, out);
     case kErrorStats:
       return AppendErrorStats(ctx, out);
+    case kLatencyStats:
+      return AppendLatencyStats(ctx, out);
     default:
-      return;  // modules, latencystats: nothing to report
+      return;  // modules: there are none
   }
 }
 

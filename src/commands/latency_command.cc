@@ -13,11 +13,13 @@
 #include <cstdlib>
 #include <cstdio>
 #include <ctime>
+#include <memory>
 #include <string>
 
 #include "src/commands/help_reply.h"
 #include "src/commands/server_family.h"
 #include "src/exec/command_table.h"
+#include "src/exec/latency_histogram.h"
 #include "src/exec/reply.h"
 #include "src/exec/server_state.h"
 
@@ -142,7 +144,7 @@ void CmdLatencyDoctor(CommandContext& ctx) {
   ctx.reply.WriteVerbatim(report);
 }
 
-using Buckets = std::array<uint64_t, kHistogramBuckets>;
+using Buckets = std::array<uint64_t, kCoarseBuckets>;
 
 // name -> {calls, histogram_usec: {bucket upper bound µs -> cumulative calls}}.
 void WriteHistogram(resp::Writer& w, std::string_view name, const Buckets& buckets) {
@@ -158,7 +160,7 @@ void WriteHistogram(resp::Writer& w, std::string_view name, const Buckets& bucke
   for (size_t i = 0; i < buckets.size(); ++i) {
     if (buckets[i] == 0) continue;
     cumulative += buckets[i];
-    w.WriteInteger(HistogramBucketUsec(i));
+    w.WriteInteger(CoarseBucketUsec(i));
     w.WriteInteger(static_cast<int64_t>(cumulative));
   }
 }
@@ -167,8 +169,13 @@ void WriteHistogram(resp::Writer& w, std::string_view name, const Buckets& bucke
 // CONFIG RESETSTAT.
 void Collect(ServerState& server, const CommandSpec& spec, bool with_subs,
              std::vector<std::pair<const CommandSpec*, Buckets>>* out) {
-  Buckets b = server.stats.SumHistogram(spec.id);
-  if (std::any_of(b.begin(), b.end(), [](uint64_t n) { return n > 0; })) out->emplace_back(&spec, b);
+  auto counts = std::make_unique<LatencyHistogram::Counts>();
+  if (server.stats.SumHistogram(spec.id, counts.get())) {
+    Buckets b = Coarsen(*counts);
+    if (std::any_of(b.begin(), b.end(), [](uint64_t n) { return n > 0; })) {
+      out->emplace_back(&spec, b);
+    }
+  }
   if (!with_subs) return;
   for (const CommandSpec& sub : spec.subcommands) Collect(server, sub, false, out);
 }

@@ -233,7 +233,9 @@ void InvalidateEvicted(ServerState& server, ClientState& client, resp::Writer& w
 void NoteCommandDuration(ServerState& server, ClientState& client, CommandCounters& counters,
                          const CommandSpec& spec, std::span<const std::string_view> args,
                          int64_t duration_ns, bool logged) {
-  counters.latency_buckets[HistogramBucket(duration_ns)].Add();
+  if (server.limits.latency_tracking.load(std::memory_order_relaxed)) {
+    counters.RecordLatency(duration_ns);
+  }
   int64_t usec = duration_ns / 1000;
   if (usec >= server.limits.slow_command_us.load(std::memory_order_relaxed)) [[unlikely]] {
     NoteSlowCommand(server, client, spec, args, usec, logged);

@@ -119,6 +119,41 @@ bool QueuedDenyOom(ServerState& server, const ClientState& client) {
   return false;
 }
 
+int64_t SteadyUs() {
+  using namespace std::chrono;
+  return duration_cast<microseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
+// PerformEvictions without the bookkeeping of NoteMemoryOverLimit; *still_over says whether
+// memory stays over the limit (also when the command may run: eviction ran out of time).
+bool EvictIfOver(ServerState& server, bool* still_over) {
+  *still_over = false;
+  int64_t max = server.limits.maxmemory.load(std::memory_order_relaxed);
+  if (max <= 0) return true;
+  size_t limit = static_cast<size_t>(max);
+  if (store::MemoryGauge::Report() <= limit || !SafeToEvict(server)) return true;
+  store::EvictPolicy policy = server.limits.maxmemory_policy.load(std::memory_order_relaxed);
+  // Over by the estimate. A refusal is decided on the exact figure; eviction trusts an
+  // estimate refreshed within kExactEveryMs, since refreshing costs microseconds and a cache
+  // at its limit is over it on nearly every write.
+  bool refuse = policy == store::EvictPolicy::kNoEviction || store::Store::InTransaction();
+  size_t used = refuse ? store::MemoryGauge::Refresh()
+                       : store::MemoryGauge::RefreshIfOlderThan(kExactEveryMs);
+  if (used <= limit) return true;
+  *still_over = true;
+  // Never from inside EXEC or a script: they hold shard locks eviction would need.
+  if (refuse) return false;
+  int64_t limit_us = EvictionTimeLimitUs(
+      server.limits.maxmemory_eviction_tenacity.load(std::memory_order_relaxed));
+  Evicted done = EvictBytes(server, policy, static_cast<int64_t>(used - limit), limit_us);
+  if (done == Evicted::kOutOfTime) {
+    server.limits.eviction_unfinished.store(true, std::memory_order_relaxed);
+  }
+  store::MemoryGauge::Report();
+  *still_over = done != Evicted::kEnough;
+  return done != Evicted::kNothingLeft;
+}
+
 }  // namespace
 
 void ApplyMemoryConfig(ServerState& server, const Config& c) {
@@ -134,29 +169,33 @@ void ApplyMemoryConfig(ServerState& server, const Config& c) {
   l.maxmemory.store(c.maxmemory, std::memory_order_relaxed);
 }
 
-bool PerformEvictions(ServerState& server) {
-  int64_t max = server.limits.maxmemory.load(std::memory_order_relaxed);
-  if (max <= 0) return true;
-  size_t limit = static_cast<size_t>(max);
-  if (store::MemoryGauge::Report() <= limit || !SafeToEvict(server)) return true;
-  store::EvictPolicy policy = server.limits.maxmemory_policy.load(std::memory_order_relaxed);
-  // Over by the estimate. A refusal is decided on the exact figure; eviction trusts an
-  // estimate refreshed within kExactEveryMs, since refreshing costs microseconds and a cache
-  // at its limit is over it on nearly every write.
-  bool refuse = policy == store::EvictPolicy::kNoEviction || store::Store::InTransaction();
-  size_t used = refuse ? store::MemoryGauge::Refresh()
-                       : store::MemoryGauge::RefreshIfOlderThan(kExactEveryMs);
-  if (used <= limit) return true;
-  // Never from inside EXEC or a script: they hold shard locks eviction would need.
-  if (refuse) return false;
-  int64_t limit_us = EvictionTimeLimitUs(
-      server.limits.maxmemory_eviction_tenacity.load(std::memory_order_relaxed));
-  Evicted done = EvictBytes(server, policy, static_cast<int64_t>(used - limit), limit_us);
-  if (done == Evicted::kOutOfTime) {
-    server.limits.eviction_unfinished.store(true, std::memory_order_relaxed);
+void NoteMemoryOverLimit(ServerState& server, bool over) {
+  std::atomic<int64_t>& since = server.limits.over_limit_since_us;
+  if (over == (since.load(std::memory_order_relaxed) != 0)) return;
+  int64_t now = std::max<int64_t>(SteadyUs(), 1);  // 0 means "under"
+  if (over) {
+    int64_t expected = 0;
+    since.compare_exchange_strong(expected, now, std::memory_order_relaxed);
+    return;
   }
-  store::MemoryGauge::Report();
-  return done != Evicted::kNothingLeft;
+  int64_t began = since.exchange(0, std::memory_order_relaxed);
+  if (began != 0) {
+    server.limits.over_limit_total_us.fetch_add(now - began, std::memory_order_relaxed);
+  }
+}
+
+OverLimitTimes ReadOverLimitTimes(const ServerState& server) {
+  int64_t began = server.limits.over_limit_since_us.load(std::memory_order_relaxed);
+  int64_t current_us = began == 0 ? 0 : std::max<int64_t>(SteadyUs() - began, 0);
+  int64_t total_us = server.limits.over_limit_total_us.load(std::memory_order_relaxed);
+  return {current_us / 1000, (total_us + current_us) / 1000};
+}
+
+bool PerformEvictions(ServerState& server) {
+  bool still_over = false;
+  bool ok = EvictIfOver(server, &still_over);
+  NoteMemoryOverLimit(server, still_over);
+  return ok;
 }
 
 void EvictInBackground(ServerState& server, std::chrono::steady_clock::time_point deadline) {

@@ -47,6 +47,18 @@ bool MemoryWasOverAtCommandStart(ServerState& server);
 // as in Redis. Called before commands and by CONFIG SET, on the caller's thread.
 bool PerformEvictions(ServerState& server);
 
+// Records whether used memory stayed over maxmemory after eviction, for INFO's
+// total_eviction_exceeded_time and current_eviction_exceeded_time: a period opens when
+// eviction leaves memory over the limit (out of time or nothing to evict) and closes at the
+// first check that finds it under. Costs one relaxed load when nothing changes. Any thread.
+void NoteMemoryOverLimit(ServerState& server, bool over);
+// The current period's length and the total of all periods, the current one included (ms).
+struct OverLimitTimes {
+  int64_t current_ms = 0;
+  int64_t total_ms = 0;
+};
+OverLimitTimes ReadOverLimitTimes(const ServerState& server);
+
 // The background job (Redis's eviction time event), for the server's background thread only
 // (it keeps its own thread-local pool). When a command's eviction ran out of its time
 // (maxmemory-eviction-tenacity) with memory still over maxmemory — CONFIG SET lowered the

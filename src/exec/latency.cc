@@ -2,34 +2,9 @@
 #include "src/exec/latency.h"
 
 #include <algorithm>
-#include <bit>
 #include <ctime>
 
 namespace cairn::server {
-namespace {
-
-constexpr int64_t kFirstBucketNs = 1024;
-
-// A bucket's highest value as an HDR histogram with 2 significant digits stores it: its
-// power of two plus one unit of that magnitude (1/128 of it), minus one.
-int64_t BucketHighestNs(size_t bucket) {
-  int64_t base = kFirstBucketNs << bucket;
-  return base + base / 128 - 1;
-}
-
-}  // namespace
-
-size_t HistogramBucket(int64_t duration_ns) {
-  if (duration_ns <= kFirstBucketNs) return 0;
-  // The power of two at or above the duration, then one step down when the bucket below
-  // still holds it (each bucket reaches 1/128 past its power of two).
-  size_t b = static_cast<size_t>(std::bit_width(static_cast<uint64_t>(duration_ns - 1))) - 10;
-  if (b >= kHistogramBuckets) return kHistogramBuckets - 1;
-  return duration_ns <= BucketHighestNs(b - 1) ? b - 1 : b;
-}
-
-int64_t HistogramBucketUsec(size_t bucket) { return BucketHighestNs(bucket) / 1000; }
-
 void LatencyMonitor::Configure(int64_t threshold_ms) {
   threshold_ms_.store(threshold_ms, std::memory_order_relaxed);
   threshold_us_.store(threshold_ms <= 0 ? INT64_MAX : threshold_ms * 1000,

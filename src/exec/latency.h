@@ -1,5 +1,5 @@
-// src/exec/latency.h — LATENCY: the latency monitor's event series and the per-command
-// latency histogram buckets.
+// src/exec/latency.h — LATENCY: the latency monitor's event series (each command's
+// latency histogram is latency_histogram.h's).
 //
 // Events ("command", "fast-command", ...) are sampled when they last at least
 // latency-monitor-threshold ms (0 = off). Each event keeps its last kSeriesLen samples, one
@@ -10,10 +10,6 @@
 // "expire-del") are timed by their own thread inside a Measure; a client that sees such an
 // event's effect (an expired key gone) may ask LATENCY at once, before the measuring thread
 // has recorded the sample, so Events() waits for an open Measure to close.
-//
-// Histograms: a command's duration falls into one of kHistogramBuckets power-of-two buckets
-// of nanoseconds starting at 1024 ns (Redis 7.0's LATENCY HISTOGRAM reports them this way);
-// the counters live in each thread's CommandCounters (stats.h).
 //
 // Threading: every member is thread-safe.
 #pragma once
@@ -28,13 +24,6 @@
 #include <vector>
 
 namespace cairn::server {
-
-inline constexpr size_t kHistogramBuckets = 21;  // up to 2^30 ns: durations are capped at 1 s
-
-// The bucket of a duration (ns), and the upper bound LATENCY HISTOGRAM prints for a bucket
-// (µs, as Redis's 2-significant-digit histogram rounds it).
-size_t HistogramBucket(int64_t duration_ns);
-int64_t HistogramBucketUsec(size_t bucket);
 
 struct LatencySample {
   int64_t unix_s = 0;

@@ -73,8 +73,17 @@ Status Persistence::Snapshot(bool rdb, const std::atomic<bool>* cancel) {
       return st;
     }
   }
-  Result<store::SnapshotInfo> written = RetryWhileBusy<store::SnapshotInfo>(
-      [&] { return store::WriteSnapshot(state_.store, dir_, {KeySaveDelay(state_), cancel}); });
+  uint64_t keys = 0;
+  for (int db = 0; db < state_.store.databases(); ++db) keys += state_.store.Stats(db).keys;
+  save_keys_done_.store(0, std::memory_order_relaxed);
+  save_keys_total_.store(keys, std::memory_order_relaxed);
+  Result<store::SnapshotInfo> written = RetryWhileBusy<store::SnapshotInfo>([&] {
+    save_keys_done_.store(0, std::memory_order_relaxed);  // a retry starts again
+    return store::WriteSnapshot(state_.store, dir_,
+                                {KeySaveDelay(state_), cancel, &save_keys_done_});
+  });
+  save_keys_total_.store(0, std::memory_order_relaxed);
+  save_keys_done_.store(0, std::memory_order_relaxed);
   if (supersedes && written.ok()) {
     // The segments go, then the marker. If that fails, or the snapshot failed (it may still
     // have landed), the marker stays: the next start, switch or snapshot decides by the cut.

@@ -102,6 +102,10 @@ class Persistence {
   // aof_base_size and, together, aof_current_size).
   uint64_t snapshot_bytes() const { return snapshot_bytes_.load(); }
   uint64_t log_bytes_since_snapshot() const;
+  // The running snapshot's progress: keys written so far, of the keys there were as it
+  // began (INFO's current_save_keys_processed and _total); 0 and 0 when none runs.
+  uint64_t save_keys_processed() const { return save_keys_done_.load(std::memory_order_relaxed); }
+  uint64_t save_keys_total() const { return save_keys_total_.load(std::memory_order_relaxed); }
   int64_t last_save_s() const { return state_.last_save_s.load(); }
   // Writes since the last snapshot (Store::changes), with or without the WAL: what the
   // `save` schedule and INFO's rdb_changes_since_last_save count.
@@ -139,6 +143,8 @@ class Persistence {
   std::atomic<uint64_t> flushes_{0};
   std::atomic<uint64_t> flushes_saved_{0};
   std::atomic<uint64_t> snapshot_bytes_{0};
+  std::atomic<uint64_t> save_keys_done_{0};
+  std::atomic<uint64_t> save_keys_total_{0};
   std::atomic<uint64_t> wal_bytes_at_snapshot_{0};
   std::atomic<const store::GroupCommit*> log_at_snapshot_{nullptr};  // whose bytes those are
   // Set by ContinueInBackground, taken by WhileNoSnapshot on the same thread (the claim's

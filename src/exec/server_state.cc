@@ -105,6 +105,7 @@ void ServerState::ApplyConfig() {
   replica.read_only = yes("replica-read-only");
   replica.serve_stale = yes("replica-serve-stale-data");
   limits.replica_ignore_maxmemory = yes("replica-ignore-maxmemory");
+  limits.latency_tracking = yes("latency-tracking");
   cluster.require_full_coverage = yes("cluster-require-full-coverage");
   cluster.allow_reads_when_down = yes("cluster-allow-reads-when-down");
   slowlog.Configure(c.slowlog_log_slower_than_us, c.slowlog_max_len);

@@ -89,11 +89,17 @@ struct RuntimeLimits {
   // Set when a command's eviction ran out of time while memory stayed over the limit: the
   // background thread goes on evicting until memory is under it (EvictInBackground).
   std::atomic<bool> eviction_unfinished{false};
+  // Since when (steady clock, µs) used memory has stayed over maxmemory after eviction did
+  // what it could (0: it is under), and how long the periods that ended lasted (µs): INFO's
+  // current_ and total_eviction_exceeded_time. See NoteMemoryOverLimit (eviction.h).
+  std::atomic<int64_t> over_limit_since_us{0};
+  std::atomic<int64_t> over_limit_total_us{0};
   std::atomic<bool> lazyfree_user_flush{false};  // lazyfree-lazy-user-flush
   std::atomic<bool> lazyfree_user_del{false};    // lazyfree-lazy-user-del
   // The shorter of the slow log's and the latency monitor's thresholds (µs): a command
   // faster than this costs them nothing but this one load and compare.
   std::atomic<int64_t> slow_command_us{INT64_MAX};
+  std::atomic<bool> latency_tracking{true};  // latency-tracking: commands' histograms grow
 };
 
 // Switches DEBUG sets for tests (debug_command.cc), read with one relaxed load where they

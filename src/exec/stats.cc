@@ -1,6 +1,8 @@
 // src/exec/stats.cc — see stats.h.
 #include "src/exec/stats.h"
 
+#include <sys/resource.h>
+
 #include <chrono>
 
 namespace cairn::server {
@@ -31,6 +33,16 @@ void ErrorCounts::SumInto(std::map<std::string, uint64_t, std::less<>>* totals) 
 void ErrorCounts::Reset() {
   std::lock_guard lock(mu_);
   counts_.clear();
+}
+
+void ThreadStats::SampleThreadCpu() {
+  rusage usage{};
+  if (getrusage(RUSAGE_THREAD, &usage) != 0) return;
+  auto us = [](const timeval& tv) {
+    return static_cast<uint64_t>(tv.tv_sec) * 1'000'000 + static_cast<uint64_t>(tv.tv_usec);
+  };
+  cpu_user_us.Set(us(usage.ru_utime));
+  cpu_sys_us.Set(us(usage.ru_stime));
 }
 
 ThreadStats* StatsRegistry::Create() {
@@ -101,6 +113,10 @@ StatsRegistry::Totals StatsRegistry::SumLocked() const {
     t.keyspace_hits += s->keyspace_hits.Get();
     t.keyspace_misses += s->keyspace_misses.Get();
     t.error_replies += s->error_replies.Get();
+    t.unexpected_error_replies += s->unexpected_error_replies.Get();
+    t.dump_payload_sanitizations += s->dump_payload_sanitizations.Get();
+    t.cpu_user_us += s->cpu_user_us.Get();
+    t.cpu_sys_us += s->cpu_sys_us.Get();
   }
   return t;
 }
@@ -124,14 +140,17 @@ void StatsRegistry::SumCommand(size_t id, uint64_t out[4]) {
   }
 }
 
-std::array<uint64_t, kHistogramBuckets> StatsRegistry::SumHistogram(size_t id) {
+bool StatsRegistry::SumHistogram(size_t id, LatencyHistogram::Counts* out) {
   std::lock_guard lock(mu_);
-  std::array<uint64_t, kHistogramBuckets> out{};
+  out->fill(0);
+  bool any = false;
   for (auto& s : threads_) {
-    const CommandCounters& c = s->per_command[id];
-    for (size_t b = 0; b < kHistogramBuckets; ++b) out[b] += c.latency_buckets[b].Get();
+    const LatencyHistogram* h = s->per_command[id].histogram.load(std::memory_order_acquire);
+    if (h == nullptr) continue;
+    h->SumInto(out);
+    any = true;
   }
-  return out;
+  return any;
 }
 
 void StatsRegistry::Reset() {
@@ -150,13 +169,15 @@ void StatsRegistry::Reset() {
     s->keyspace_hits.Reset();
     s->keyspace_misses.Reset();
     s->error_replies.Reset();
+    s->unexpected_error_replies.Reset();
+    s->dump_payload_sanitizations.Reset();
     s->errors_by_code.Reset();
     for (auto& c : s->per_command) {
       c.calls.Reset();
       c.usec.Reset();
       c.rejected_calls.Reset();
       c.failed_calls.Reset();
-      for (Counter& b : c.latency_buckets) b.Reset();
+      if (LatencyHistogram* h = c.histogram.load(std::memory_order_acquire)) h->Reset();
     }
   }
 }

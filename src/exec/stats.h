@@ -15,7 +15,7 @@
 #include <string_view>
 #include <vector>
 
-#include "src/exec/latency.h"
+#include "src/exec/latency_histogram.h"
 
 namespace cairn::server {
 
@@ -23,16 +23,33 @@ struct Counter {
   std::atomic<uint64_t> value{0};
   void Add(uint64_t n = 1) { value.store(value.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
   uint64_t Get() const { return value.load(std::memory_order_relaxed); }
+  void Set(uint64_t n) { value.store(n, std::memory_order_relaxed); }
   void Reset() { value.store(0, std::memory_order_relaxed); }
 };
 
 struct CommandCounters {
+  CommandCounters() = default;
+  CommandCounters(const CommandCounters&) = delete;
+  CommandCounters& operator=(const CommandCounters&) = delete;
+  ~CommandCounters() { delete histogram.load(std::memory_order_relaxed); }
+
   Counter calls;
   Counter usec;
   Counter rejected_calls;
   Counter failed_calls;
-  // Calls by duration (LATENCY HISTOGRAM; bucket i as latency.h's HistogramBucket).
-  std::array<Counter, kHistogramBuckets> latency_buckets;
+  // Calls by duration (LATENCY HISTOGRAM, INFO latencystats); null until the owning thread
+  // first records one (RecordLatency), then kept until the stats go.
+  std::atomic<LatencyHistogram*> histogram{nullptr};
+
+  // Adds one call of duration ns to the histogram. The owning thread only.
+  void RecordLatency(int64_t ns) {
+    LatencyHistogram* h = histogram.load(std::memory_order_relaxed);
+    if (h == nullptr) [[unlikely]] {
+      h = new LatencyHistogram();
+      histogram.store(h, std::memory_order_release);
+    }
+    h->Record(ns);
+  }
 };
 
 // Error replies by error code (INFO errorstats). Touched only when a reply is an error, so a
@@ -65,8 +82,19 @@ struct alignas(64) ThreadStats {
   Counter keyspace_hits;
   Counter keyspace_misses;
   Counter error_replies;
+  // Error replies to the primary's stream (a replica's link): INFO unexpected_error_replies.
+  Counter unexpected_error_replies;
+  Counter dump_payload_sanitizations;  // RESTORE payloads decoded (each element checked)
+  // The CPU time this thread has used (getrusage RUSAGE_THREAD), as of its last
+  // SampleThreadCpu(): INFO's used_cpu_*_main_thread, summed over the I/O threads.
+  Counter cpu_user_us;
+  Counter cpu_sys_us;
   ErrorCounts errors_by_code;
   std::vector<CommandCounters> per_command;  // indexed by CommandSpec::id
+
+  // Records the calling thread's CPU time so far in cpu_user_us and cpu_sys_us. Call on the
+  // thread these stats belong to.
+  void SampleThreadCpu();
 
   // n error replies with this code were sent.
   void NoteErrors(std::string_view code, uint64_t n = 1) {
@@ -105,6 +133,8 @@ class StatsRegistry {
     uint64_t net_repl_input_bytes = 0, net_repl_output_bytes = 0;
     uint64_t reads_processed = 0, writes_processed = 0;
     uint64_t error_replies = 0;
+    uint64_t unexpected_error_replies = 0, dump_payload_sanitizations = 0;
+    uint64_t cpu_user_us = 0, cpu_sys_us = 0;
   };
   Totals Sum();
   // Samples the totals for the instantaneous rates (the background thread, every cycle).
@@ -119,8 +149,9 @@ class StatsRegistry {
   std::map<std::string, uint64_t, std::less<>> SumErrors();
   // out = {calls, usec, rejected, failed} of command id, summed over threads.
   void SumCommand(size_t id, uint64_t out[4]);
-  // The latency histogram of command id, summed over threads.
-  std::array<uint64_t, kHistogramBuckets> SumHistogram(size_t id);
+  // The latency histogram of command id, summed over threads into *out (zeroed first);
+  // false when no thread has recorded a call of it.
+  bool SumHistogram(size_t id, LatencyHistogram::Counts* out);
   void Reset();
 
  private:

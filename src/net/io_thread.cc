@@ -365,6 +365,7 @@ void IoThread::DeliverMail(const std::vector<uint64_t>& ids) {
 
 void IoThread::OnCron(uv_timer_t* handle) noexcept {
   auto* t = static_cast<IoThread*>(handle->data);
+  t->stats_->SampleThreadCpu();  // INFO's used_cpu_*_main_thread
   t->ReapJobs();
   t->StartQueuedJobs();  // a thread that failed to start
   // A recovery with no batch to make durable (a failed everysec sync) wakes nobody.

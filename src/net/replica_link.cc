@@ -374,7 +374,18 @@ class Session {
 
   void RunCommand(std::span<const std::string_view> args) {
     resp::Writer writer(&out_, 2);
+    uint64_t errors_before = writer.errors_written();
     Execute(state_, master_, stats_, writer, args);
+    if (writer.errors_written() != errors_before) [[unlikely]] {
+      // The primary ran this command without an error, so the data sets differ: as Redis,
+      // say so loudly and count it (INFO unexpected_error_replies).
+      stats_.unexpected_error_replies.Add();
+      Log(LogLevel::kWarning,
+          "== CRITICAL == This replica is sending an error to its master: '%s' after "
+          "processing the command '%.*s'",
+          std::string(writer.last_error_code()).c_str(), static_cast<int>(args[0].size()),
+          args[0].data());
+    }
     out_.Clear();
     if (BlockingRegistry::HasReady()) state_.blocking.ServeReady(state_, stats_);
     uint64_t observed = store::Store::TakeObservedLsn();

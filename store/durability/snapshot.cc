@@ -93,6 +93,10 @@ Status WriteEntries(Store& store, Capture& capture, SnapshotFile& out, uint64_t*
     for (const CapturedEntry& e : entries) {
       EncodeEntry(&out.buffer(), e);
       if (Status st = out.FlushIfFull(); !st.ok()) return st;
+      if (options.keys_written != nullptr) {
+        options.keys_written->store(options.keys_written->load(std::memory_order_relaxed) + 1,
+                                    std::memory_order_relaxed);
+      }
       if (Cancelled(options)) return Status::IoError(ECANCELED, "the snapshot was cancelled");
       if (options.after_key) options.after_key();  // a delay: a cancel meanwhile counts too
       if (Cancelled(options)) return Status::IoError(ECANCELED, "the snapshot was cancelled");

@@ -66,6 +66,9 @@ struct SnapshotOptions {
   // Read after each key: once true, the snapshot stops and fails with a kIoError whose errno
   // is ECANCELED, and the previous snapshot file stays. nullptr: it runs to the end.
   const std::atomic<bool>* cancel = nullptr;
+  // Raised by one as each key is written (a relaxed store: INFO reads the progress).
+  // nullptr: not counted.
+  std::atomic<uint64_t>* keys_written = nullptr;
 };
 Result<SnapshotInfo> WriteSnapshot(Store& store, const std::string& dir,
                                    const SnapshotOptions& options = {});

@@ -5,6 +5,7 @@ Run: /usr/bin/python3 -m unittest -v tests/integration/test_introspection.py
 
 import os
 import re
+import socket
 import sys
 import threading
 import time
@@ -241,28 +242,87 @@ class TestInfoMemory(ServerTestCase):
         self.assertEqual(stats["startup.allocated"], info["used_memory_startup"])
 
 
-def check_redis_fields_in_order(test, section, not_here):
-    """The INFO section has every field redis-server's has, but not_here, in Redis's order."""
+def check_redis_fields_in_order(test, section):
+    """The INFO section has every field redis-server's has, in Redis's order (cairn's own
+    fields may come between)."""
     if is_reference_redis() or not os.path.exists(REFERENCE_BINARY):
         test.skipTest("compares the server under test with redis-server")
     ref = ServerProcess(binary=REFERENCE_BINARY).start()
     try:
-        theirs = [f for f in ref.client().info(section) if f not in not_here]
+        theirs = list(ref.client().info(section))
     finally:
         ref.stop()
     ours = list(test.r.info(section))
     test.assertEqual([f for f in ours if f in theirs], theirs)
 
 
-class TestInfoPersistence(ServerTestCase):
-    # What a forked child measures has no counterpart in a server that does not fork (its
-    # copy-on-write bytes, its progress).
-    NOT_HERE = {"current_cow_peak", "current_cow_size", "current_cow_size_age",
-                "current_fork_perc", "current_save_keys_processed", "current_save_keys_total",
-                "rdb_last_cow_size", "aof_last_cow_size"}
+class TestInfoSections(ServerTestCase):
+    """Monitoring tools read INFO by field name: every field of Redis 7.0's is here."""
 
+    def test_server_clients_and_cpu_have_every_redis_field_in_redis_order(self):
+        for section in ("server", "clients", "cpu"):
+            with self.subTest(section=section):
+                check_redis_fields_in_order(self, section)
+
+    def test_lru_clock_is_redis_clock(self):
+        # Seconds on 24 bits, as Redis's: both servers read the same wall clock.
+        if is_reference_redis() or not os.path.exists(REFERENCE_BINARY):
+            self.skipTest("compares the server under test with redis-server")
+        ref = ServerProcess(binary=REFERENCE_BINARY).start()
+        try:
+            theirs = ref.client().info("server")["lru_clock"]
+        finally:
+            ref.stop()
+        self.assertLessEqual(abs(self.r.info("server")["lru_clock"] - theirs), 2)
+
+    def test_the_threads_that_run_commands_count_as_the_main_thread(self):
+        r = self.server.client()
+        r.set("v", "x" * 1000)
+        for _ in range(3000):
+            r.get("v")
+        cpu = r.info("cpu")  # the I/O thread answering samples itself
+        main = cpu["used_cpu_sys_main_thread"] + cpu["used_cpu_user_main_thread"]
+        self.assertGreater(main, 0)
+        self.assertLessEqual(main, cpu["used_cpu_sys"] + cpu["used_cpu_user"] + 0.01)
+        r.close()
+
+    def test_recent_max_buffers_see_a_client_holding_a_large_reply(self):
+        self.r.set("big", "x" * 2_000_000)
+        slow = socket.create_connection(("127.0.0.1", self.server.port))
+        slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        try:
+            slow.sendall(b"*2\r\n$3\r\nGET\r\n$3\r\nbig\r\n" * 4)  # never read
+            deadline = time.time() + 10
+            while self.r.info("clients")["client_recent_max_output_buffer"] < 100_000:
+                self.assertLess(time.time(), deadline, "no client holds a large reply")
+                time.sleep(0.05)
+        finally:
+            slow.close()
+
+
+class TestInfoPersistence(ServerTestCase):
     def test_redis_fields_are_here_in_redis_order(self):
-        check_redis_fields_in_order(self, "persistence", self.NOT_HERE)
+        check_redis_fields_in_order(self, "persistence")
+
+    def test_a_running_save_shows_its_progress_in_keys(self):
+        self.r.mset({"k%d" % i: i for i in range(20)})
+        self.r.config_set("rdb-key-save-delay", 100000)  # 0.1 s a key
+        self.addCleanup(self.r.config_set, "rdb-key-save-delay", 0)
+        self.r.bgsave()
+        deadline = time.time() + 10
+        while self.r.info("persistence")["current_save_keys_processed"] < 3:
+            self.assertLess(time.time(), deadline, "no progress in 10 s")
+            time.sleep(0.05)
+        info = self.r.info("persistence")
+        self.assertEqual(info["current_save_keys_total"], 20)
+        self.assertGreaterEqual(info["current_save_keys_processed"], 3)
+        self.assertLess(info["current_save_keys_processed"], 20)
+        self.assertGreater(info["current_fork_perc"], 10)
+        self.assertLess(info["current_fork_perc"], 100)
+        self.r.config_set("rdb-key-save-delay", 0)
+        info = self.wait_idle()
+        self.assertEqual((info["current_save_keys_processed"], info["current_save_keys_total"],
+                          info["current_fork_perc"]), (0, 0, 0))
 
     def wait_idle(self):
         deadline = time.time() + 30
@@ -381,23 +441,77 @@ class TestInfoPersistence(ServerTestCase):
 
 
 class TestInfoStats(ServerTestCase):
-    # Redis's fields that count what cairn does not have: an active defragmenter, a writable
-    # replica's own expiries, replies to its primary or its AOF that were errors, deep
-    # sanitization of RESTORE payloads, per-client reply buffers that resize, and the
-    # expiry cycle's own figures.
-    NOT_HERE = {"active_defrag_hits", "active_defrag_misses", "active_defrag_key_hits",
-                "active_defrag_key_misses", "total_active_defrag_time",
-                "current_active_defrag_time", "slave_expires_tracked_keys",
-                "unexpected_error_replies", "dump_payload_sanitizations", "reply_buffer_shrinks",
-                "reply_buffer_expands", "expired_stale_perc", "expired_time_cap_reached_count",
-                "expire_cycle_cpu_milliseconds", "total_eviction_exceeded_time",
-                "current_eviction_exceeded_time"}
+    server_args = ["--enable-debug-command", "yes"]
 
     def stats(self):
         return self.r.info("stats")
 
+    def wait_for(self, what, condition, timeout=20):
+        deadline = time.time() + timeout
+        while not condition():
+            self.assertLess(time.time(), deadline, what)
+            time.sleep(0.05)
+
     def test_redis_fields_are_here_in_redis_order(self):
-        check_redis_fields_in_order(self, "stats", self.NOT_HERE)
+        check_redis_fields_in_order(self, "stats")
+
+    def test_the_expiry_cycle_reports_stale_keys_its_time_and_the_mean_ttl(self):
+        self.r.execute_command("DEBUG", "SET-ACTIVE-EXPIRE", "0")
+        pipe = self.r.pipeline(transaction=False)
+        for i in range(2000):
+            pipe.set("short:%d" % i, i, px=50)
+        for i in range(100):
+            pipe.set("long:%d" % i, i, ex=1000)
+        pipe.execute()
+        time.sleep(0.2)  # the short ones expire, still stored
+        self.r.execute_command("DEBUG", "SET-ACTIVE-EXPIRE", "1")
+        # The cycle meets the expired keys: most of what it met had expired.
+        self.wait_for("expired_stale_perc stays 0", lambda: self.stats()["expired_stale_perc"] > 0)
+        self.wait_for("the short keys stay", lambda: self.r.dbsize() == 100)
+        self.wait_for("expire_cycle_cpu_milliseconds stays 0",
+                      lambda: self.stats()["expire_cycle_cpu_milliseconds"] > 0)
+        # avg_ttl: the long keys' remaining time, in ms, as the cycles estimate it.
+        self.wait_for("avg_ttl stays 0", lambda: self.r.info("keyspace")["db0"]["avg_ttl"] > 0)
+        avg = self.r.info("keyspace")["db0"]["avg_ttl"]
+        self.assertGreater(avg, 900_000)
+        self.assertLessEqual(avg, 1_000_000)
+        self.assertEqual(self.stats()["expired_time_cap_reached_count"], 0)  # few keys
+        # Once no key has a TTL, the average starts again from nothing.
+        self.r.persist(*["long:%d" % i for i in range(1)])
+        self.r.delete(*["long:%d" % i for i in range(1, 100)])
+        self.wait_for("avg_ttl stays", lambda: self.r.info("keyspace")["db0"]["avg_ttl"] == 0)
+
+    def test_time_over_maxmemory_is_counted_until_memory_is_under_it_again(self):
+        for i in range(20):
+            self.r.set("fill:%d" % i, "x" * 100_000)
+        self.r.config_set("maxmemory-policy", "noeviction")
+        self.addCleanup(self.r.config_set, "maxmemory", 0)
+        # Nothing may be evicted, so memory stays over the limit.
+        self.r.config_set("maxmemory", self.r.info("memory")["used_memory"] - 1_000_000)
+        with self.assertRaises(redis.ResponseError) as caught:
+            self.r.set("more", "x")
+        self.assertTrue(str(caught.exception).startswith("OOM "), str(caught.exception))
+        time.sleep(0.3)
+        s = self.stats()
+        self.assertGreaterEqual(s["current_eviction_exceeded_time"], 250)
+        self.assertGreaterEqual(s["total_eviction_exceeded_time"],
+                                s["current_eviction_exceeded_time"])
+        self.r.config_set("maxmemory", self.r.info("memory")["used_memory"] + 10_000_000)
+        self.r.set("after", 1)  # the next command finds memory under the limit
+        s = self.stats()
+        self.assertEqual(s["current_eviction_exceeded_time"], 0)
+        self.assertGreaterEqual(s["total_eviction_exceeded_time"], 250)
+
+    def test_each_restore_payload_counts_as_a_deep_check(self):
+        # cairn checks every payload element by element whatever this says; Redis, when asked.
+        self.r.config_set("sanitize-dump-payload", "yes")
+        self.r.rpush("l", "a", "b")
+        payload = self.r.dump("l")
+        before = self.stats()["dump_payload_sanitizations"]
+        self.r.restore("copy", 0, payload)
+        with self.assertRaises(redis.ResponseError):
+            self.r.restore("bad", 0, payload[:-10] + b"\x00" * 10)  # fails its checksum
+        self.assertEqual(self.stats()["dump_payload_sanitizations"], before + 1)
 
     def test_pubsub_counts_are_the_live_subscriptions(self):
         sub = self.server.client()
@@ -600,6 +714,28 @@ class TestLatency(ServerTestCase):
         self.assertEqual(self.r.execute_command("LATENCY", "RESET", "nope"), 0)
         self.assertEqual(self.r.execute_command("LATENCY", "RESET"), 1)
         self.assertEqual(self.r.execute_command("LATENCY", "LATEST"), [])
+
+    def test_info_latencystats_gives_percentiles_per_command(self):
+        self.r.config_resetstat()
+        for _ in range(100):
+            self.r.set("a", "b")
+        self.r.execute_command("DEBUG", "SLEEP", "0.01")
+        raw = self.server.raw_connection()
+        self.addCleanup(raw.close)
+
+        def latencystats():
+            info = raw.command("INFO", "LATENCYSTATS").to_py().decode()
+            return dict(line.split(":", 1) for line in info.split("\r\n")[1:] if line)
+
+        lines = latencystats()
+        self.assertRegex(lines["latency_percentiles_usec_set"],
+                         r"^p50=\d+\.\d{3},p99=\d+\.\d{3},p99\.9=\d+\.\d{3}$")
+        sleep = dict(kv.split("=") for kv in lines["latency_percentiles_usec_debug"].split(","))
+        # 10 ms, read off buckets within 1/128 of it
+        self.assertGreaterEqual(float(sleep["p50"]), 10000)
+        self.assertLess(float(sleep["p50"]), 10000 * 1.1)
+        self.r.config_set("latency-tracking-info-percentiles", "90")
+        self.assertRegex(latencystats()["latency_percentiles_usec_set"], r"^p90=\d+\.\d{3}$")
 
     def test_histogram_counts_calls_in_power_of_two_buckets(self):
         self.r.config_resetstat()

@@ -251,6 +251,22 @@ class ReplicaOfRedisTest(unittest.TestCase):
         self.assertEqual(rc.dbsize(), 1)
         self.assertEqual(list(rc.scan_iter()), [b"short"])
 
+    def test_a_command_of_the_stream_that_fails_here_is_counted_and_logged(self):
+        # A writable replica's own write made its data differ from the primary's.
+        primary = self.track(start_primary())
+        replica = self.track(ServerProcess(["--replica-read-only", "no"]).start())
+        rc = self.replica_of(primary, replica)
+        pc = primary.client()
+        self.assertEqual(rc.info("stats")["unexpected_error_replies"], 0)
+        rc.set("k", "a string here")
+        pc.rpush("k", "x")  # a list on the primary: WRONGTYPE on the replica
+        pc.set("after", "1")
+        wait_for(lambda: rc.get("after") == b"1", "the stream to go on")
+        self.assertEqual(rc.info("stats")["unexpected_error_replies"], 1)
+        self.assertEqual(rc.get("k"), b"a string here")
+        with open(replica.log_path) as log:
+            self.assertIn("This replica is sending an error to its master", log.read())
+
     def test_a_deadline_already_past_is_kept_until_the_primary_deletes_the_key(self):
         # A replica applies the primary's writes whatever its own clock says: a SET whose
         # PXAT has passed (lag, clock skew) stores the key, hidden from reads, until the

@@ -1,10 +1,11 @@
 // Tests for MEMORY, SLOWLOG and LATENCY: what a user sees in their replies, run in-process.
 #include <doctest/doctest.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
-#include "src/exec/latency.h"
+#include "src/exec/latency_histogram.h"
 #include "tests/server/harness.h"
 
 namespace cairn {
@@ -161,14 +162,86 @@ TEST_CASE("LATENCY HISTOGRAM counts calls per command and subcommand since CONFI
   CHECK(t.Cmd("LATENCY HISTOGRAM blabla") == "[]");
 }
 
-TEST_CASE("histogram buckets are powers of two from 1024 ns, labelled as Redis labels them") {
-  CHECK(server::HistogramBucket(1) == 0);
-  CHECK(server::HistogramBucket(1024) == 0);
-  CHECK(server::HistogramBucket(2000) == 1);
-  CHECK(server::HistogramBucketUsec(0) == 1);
-  CHECK(server::HistogramBucketUsec(5) == 33);
-  CHECK(server::HistogramBucketUsec(11) == 2113);
-  CHECK(server::HistogramBucket(int64_t{5'000'000'000}) == server::kHistogramBuckets - 1);
+TEST_CASE("LATENCY HISTOGRAM's buckets are powers of two from 1024 ns, labelled as Redis labels them") {
+  CHECK(server::CoarseBucket(1) == 0);
+  CHECK(server::CoarseBucket(1024) == 0);
+  CHECK(server::CoarseBucket(2000) == 1);
+  CHECK(server::CoarseBucketUsec(0) == 1);
+  CHECK(server::CoarseBucketUsec(5) == 33);
+  CHECK(server::CoarseBucketUsec(11) == 2113);
+  CHECK(server::CoarseBucket(int64_t{5'000'000'000}) == server::kCoarseBuckets - 1);
+}
+
+TEST_CASE("a latency histogram is exact below 256 ns and within 1/128 above, up to 1 s") {
+  using H = server::LatencyHistogram;
+  CHECK(H::Bucket(0) == 1);  // clamped to 1 ns, as Redis clamps
+  CHECK(H::Bucket(255) == 255);
+  CHECK(H::LowestNs(H::Bucket(256)) == 256);
+  CHECK(H::HighestNs(H::Bucket(256)) == 257);
+  CHECK(H::HighestNs(H::Bucket(1000)) == 1003);  // Redis's "1.003" for a 1 µs call
+  CHECK(H::Bucket(int64_t{5'000'000'000}) == H::Bucket(H::kMaxNs));
+  CHECK(H::Bucket(H::kMaxNs) < H::kBuckets);
+  // Buckets tile the range: each starts one past the previous one's end, and its width is
+  // at most 1/128 of its lowest value.
+  for (size_t b = 1; b <= H::Bucket(H::kMaxNs); ++b) {
+    REQUIRE(H::LowestNs(b) == H::HighestNs(b - 1) + 1);
+    REQUIRE(H::Bucket(H::LowestNs(b)) == b);
+    REQUIRE(H::Bucket(H::HighestNs(b)) == b);
+    REQUIRE((H::HighestNs(b) - H::LowestNs(b)) * 128 <= H::LowestNs(b));
+    // Each lies within one of LATENCY HISTOGRAM's buckets.
+    REQUIRE(server::CoarseBucket(H::LowestNs(b)) == server::CoarseBucket(H::HighestNs(b)));
+  }
+}
+
+TEST_CASE("percentiles are read off the histogram as Redis's HDR histogram reads them") {
+  using H = server::LatencyHistogram;
+  auto counts = std::make_unique<H::Counts>();
+  CHECK(server::ValueAtPercentileNs(*counts, 50) == 0);
+  (*counts)[H::Bucket(100)] = 90;     // 90 calls of 100 ns
+  (*counts)[H::Bucket(5000)] = 9;     // 9 of 5 µs
+  (*counts)[H::Bucket(700000)] = 1;   // 1 of 700 µs
+  CHECK(server::ValueAtPercentileNs(*counts, 0) == 100);
+  CHECK(server::ValueAtPercentileNs(*counts, 50) == 100);
+  CHECK(server::ValueAtPercentileNs(*counts, 90) == 100);
+  CHECK(server::ValueAtPercentileNs(*counts, 95) == H::HighestNs(H::Bucket(5000)));
+  CHECK(server::ValueAtPercentileNs(*counts, 99) == H::HighestNs(H::Bucket(5000)));
+  CHECK(server::ValueAtPercentileNs(*counts, 99.9) == H::HighestNs(H::Bucket(700000)));
+  CHECK(server::ValueAtPercentileNs(*counts, 100) == H::HighestNs(H::Bucket(700000)));
+}
+
+TEST_CASE("INFO latencystats gives each command's percentiles until CONFIG RESETSTAT") {
+  InProcess t;
+  CHECK(t.Cmd("CONFIG RESETSTAT") == "+OK");
+  t.Cmd("SET a b");
+  t.Cmd("CLIENT ID");
+  std::string info = t.Cmd("INFO latencystats");
+  CHECK(info.find("# Latencystats\r\n") != std::string::npos);
+  CHECK(info.find("latency_percentiles_usec_set:p50=") != std::string::npos);
+  CHECK(info.find("latency_percentiles_usec_client|id:p50=") != std::string::npos);
+  CHECK(info.find("latency_percentiles_usec_get:") == std::string::npos);
+  // The default INFO leaves the section out, as Redis does.
+  CHECK(t.Cmd("INFO").find("Latencystats") == std::string::npos);
+  CHECK(t.Run({"CONFIG", "SET", "latency-tracking-info-percentiles", "0 99.99"}) == "+OK");
+  info = t.Cmd("INFO latencystats");
+  size_t at = info.find("latency_percentiles_usec_set:p0=");
+  REQUIRE(at != std::string::npos);
+  CHECK(info.find(",p99.99=", at) != std::string::npos);
+  CHECK(t.Cmd("CONFIG RESETSTAT") == "+OK");
+  CHECK(t.Cmd("INFO latencystats").find("latency_percentiles_usec_set") == std::string::npos);
+}
+
+TEST_CASE("latency-tracking no stops the histograms growing; what they hold stays") {
+  InProcess t;
+  CHECK(t.Cmd("CONFIG RESETSTAT") == "+OK");
+  t.Cmd("SET a b");
+  CHECK(t.Cmd("CONFIG SET latency-tracking no") == "+OK");
+  t.Cmd("SET a b");
+  t.Cmd("GET a");
+  CHECK(t.Cmd("LATENCY HISTOGRAM set").find("[set, [calls, :1,") == 0);
+  CHECK(t.Cmd("LATENCY HISTOGRAM get") == "[]");
+  CHECK(t.Cmd("CONFIG SET latency-tracking yes") == "+OK");
+  t.Cmd("GET a");
+  CHECK(t.Cmd("LATENCY HISTOGRAM get").find("[get, [calls, :1,") == 0);
 }
 
 TEST_CASE("COMMAND GETKEYSANDFLAGS pairs each key with its access flags") {
