@@ -326,16 +326,8 @@ uint64_t ZSet::Scan(uint64_t cursor, size_t count, ZVisitor visit) const {
     VisitRanks(0, size(), false, visit);
     return 0;
   }
-  size_t slots = rep_.list->slot_count();
-  size_t visited = 0;
-  uint64_t i = cursor;
-  for (; i < slots && visited < count; ++i) {
-    const detail::ZNode* n = rep_.list->slot(i);
-    if (n == nullptr) continue;
-    visit(n->member(), n->score);
-    ++visited;
-  }
-  return i >= slots ? 0 : i;
+  return rep_.list->Scan(cursor, count,
+                         [&](const detail::ZNode& n) { visit(n.member(), n.score); });
 }
 
 ObjRef DecodeZSetObject(std::string_view bytes) {

@@ -6,6 +6,7 @@
 #include <new>
 
 #include "store/key_hash.h"
+#include "store/scan_cursor.h"
 #include "store/memory.h"
 
 namespace cairn::store::detail {
@@ -217,6 +218,22 @@ void ZSkipList::IndexErase(const ZNode* node) {
     }
   }
   slots_[hole] = nullptr;
+}
+
+uint64_t ZSkipList::Scan(uint64_t cursor, size_t count,
+                         FunctionRef<void(const ZNode&)> visit) const {
+  if (size_ == 0) return 0;
+  size_t mask = cap_ - 1;
+  size_t homes = 0;
+  do {
+    size_t home = cursor & mask;
+    for (size_t i = home; slots_[i] != nullptr; i = (i + 1) & mask) {
+      if (SlotOf(slots_[i]->member()) == home) visit(*slots_[i]);
+    }
+    cursor = NextScanCursor(cursor, mask);
+    ++homes;
+  } while (cursor != 0 && homes < count);
+  return cursor;
 }
 
 void ZSkipList::Rehash(size_t cap) {

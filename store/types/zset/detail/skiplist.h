@@ -16,6 +16,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include "store/function_ref.h"
+
 namespace cairn::store::detail {
 
 struct ZNode {
@@ -68,9 +70,13 @@ class ZSkipList {
     }
     return rank;
   }
-  // Index slots, for ZSCAN: slot(i) is a node or nullptr.
-  size_t slot_count() const { return cap_; }
-  const ZNode* slot(size_t i) const { return slots_[i]; }
+  // ZSCAN: visits the members whose index home is one of about `count` home slots from
+  // cursor, taken in reverse-binary order (scan_cursor.h), and returns the next cursor (0
+  // when done). Linear probing keeps a member between its home and its slot with no empty
+  // slot in between, so walking the run from a home finds all of that home's members; and
+  // the order keeps SCAN's guarantee when the index doubles between calls: a member present
+  // for the whole scan is visited at least once.
+  uint64_t Scan(uint64_t cursor, size_t count, FunctionRef<void(const ZNode&)> visit) const;
   // Bytes held, allocator rounding included; from the first `samples` members scaled to the
   // whole when samples > 0 (MEMORY USAGE SAMPLES).
   size_t memory_bytes(size_t samples = 0) const;
