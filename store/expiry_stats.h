@@ -21,13 +21,17 @@ namespace cairn::store {
 // One cycle's counts.
 struct ExpirySample {
   explicit ExpirySample(int databases)
-      : ttl_sum_ms(static_cast<size_t>(databases)), ttl_keys(static_cast<size_t>(databases)) {}
+      : ttl_sum_ms(static_cast<size_t>(databases)),
+        ttl_keys(static_cast<size_t>(databases)),
+        has_ttls(static_cast<size_t>(databases)) {}
   uint64_t checked = 0;  // keys with a TTL the cycle met
   uint64_t expired = 0;  // of those, the ones it deleted
   // Per database, the remaining TTLs (ms) of the live keys with a TTL it met, and their
   // number (a double: TTLs may reach 2^63 ms, and summing them must not overflow).
   std::vector<double> ttl_sum_ms;
   std::vector<uint64_t> ttl_keys;
+  // Per database, whether a table the cycle walked held a key with a TTL (met or not).
+  std::vector<uint8_t> has_ttls;
 };
 
 class ExpiryStats {
@@ -35,10 +39,16 @@ class ExpiryStats {
   explicit ExpiryStats(int databases);
 
   // Folds one ended cycle in: it took elapsed_us, and stopped on its time budget before it
-  // had been everywhere when time_cap_reached.
+  // had been everywhere when time_cap_reached. A cycle that went everywhere and found no
+  // key with a TTL in a database starts that database's average again, as Redis's does.
   void AddCycle(const ExpirySample& sample, int64_t elapsed_us, bool time_cap_reached);
   // A database holds no key with a TTL any more: its average starts again (Redis's 0).
   void ForgetTtl(int db) { avg_ttl_ms_[static_cast<size_t>(db)].store(0, kRelaxed); }
+  // SWAPDB: the two databases' averages go with their keys.
+  void SwapTtl(int a, int b);
+  // CONFIG RESETSTAT: the stale share, the time cap count and the cycle time start again
+  // (the averages describe the keys, not a period, and stay).
+  void ResetCounters();
 
   double stale_perc() const { return stale_perc_.load(kRelaxed); }  // 0..100
   uint64_t time_cap_reached() const { return time_cap_reached_.load(kRelaxed); }

@@ -769,11 +769,8 @@ DbStats Store::Stats(int db) {
     stats.keys += shards_[i].tables[db].size();
     stats.expires += shards_[i].tables[db].expires();
   }
-  if (stats.expires == 0) {
-    expiry_stats_.ForgetTtl(db);  // as Redis's cycle resets a database's avg_ttl
-  } else {
-    stats.avg_ttl_ms = expiry_stats_.avg_ttl_ms(db);
-  }
+  // The estimate may lag (the cycle resets it, and may not run): none without a TTL key.
+  if (stats.expires != 0) stats.avg_ttl_ms = expiry_stats_.avg_ttl_ms(db);
   return stats;
 }
 
@@ -840,6 +837,13 @@ void Store::SwapDb(int a, int b) {
   if (journal_ != nullptr) EffectBuffer::SwapDb(a, b);
   CommitAll();
   UnlockAll();
+  expiry_stats_.SwapTtl(a, b);
+}
+
+void Store::ResetStats() {
+  expired_keys_.store(0, std::memory_order_relaxed);
+  evicted_keys_.store(0, std::memory_order_relaxed);
+  expiry_stats_.ResetCounters();
 }
 
 namespace {
@@ -1008,6 +1012,7 @@ size_t Store::UnlinkExpired(Shard& s, int64_t now_ms, size_t max_checks,
   for (int db = 0; db < databases_; ++db) {
     detail::Table& t = s.tables[db];
     if (t.expires() == 0) continue;
+    sample->has_ttls[static_cast<size_t>(db)] = 1;
     size_t& cursor = expire_bucket_[shard_index * static_cast<size_t>(databases_) + db];
     for (size_t checks = 0; checks < max_checks && t.expires() > 0; ++checks) {
       cursor &= t.mask();

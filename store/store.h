@@ -368,6 +368,8 @@ class Store {
   uint64_t expired_keys() const { return expired_keys_.load(std::memory_order_relaxed); }
   // What the active expiry cycles found (INFO's expire statistics).
   const ExpiryStats& expiry_stats() const { return expiry_stats_; }
+  // CONFIG RESETSTAT: expired_keys, evicted_keys and the expiry cycles' counters start again.
+  void ResetStats();
   // Writes so far, for the `save` schedule: one per key a command changed (a flush: one per
   // key it removed); expiry does not count. With or without a log. Redis's "dirty" count goes
   // per element (SADD s a b c counts 3 there, 1 here). Exact at a snapshot's cut

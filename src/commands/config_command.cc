@@ -190,9 +190,17 @@ void CmdConfigSet(CommandContext& ctx) {
   ctx.reply.WriteOk();
 }
 
+// As Redis's resetServerStats: every counter INFO shows over a period starts again.
 void CmdConfigResetStat(CommandContext& ctx) {
-  ctx.server.stats.Reset();
+  ServerState& s = ctx.server;
+  s.stats.Reset();
   store::ResetLazyFreedObjects();
+  s.store.ResetStats();
+  ResetOverLimitTimes(s);
+  s.client_memory.evicted.store(0, std::memory_order_relaxed);
+  s.primary.sync_full.store(0, std::memory_order_relaxed);
+  s.primary.sync_partial_ok.store(0, std::memory_order_relaxed);
+  s.primary.sync_partial_err.store(0, std::memory_order_relaxed);
   ctx.reply.WriteOk();
 }
 

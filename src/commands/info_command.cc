@@ -465,8 +465,9 @@ timeval MicrosToTimeval(uint64_t us) {
   return {static_cast<time_t>(us / 1'000'000), static_cast<suseconds_t>(us % 1'000'000)};
 }
 
-// Redis's main thread runs its commands; cairn's I/O threads do, so their CPU (each thread's
-// as of its last sample: its cron's, every second, or this INFO's) is the "main thread"'s.
+// Redis's main thread runs its commands; cairn's I/O threads (and a replica's link) do, so
+// their CPU (each thread's as of its last sample: about once a second, or this INFO's) is
+// the "main thread"'s.
 void AppendCpu(CommandContext& ctx, std::string* out) {
   rusage self{}, children{};
   getrusage(RUSAGE_SELF, &self);
@@ -536,6 +537,8 @@ void AppendLatencyStat(CommandContext& ctx, const CommandSpec& spec,
 }
 
 void AppendLatencyStats(CommandContext& ctx, std::string* out) {
+  // As Redis: with latency-tracking no, the section is its header alone.
+  if (!ctx.server.limits.latency_tracking.load(std::memory_order_relaxed)) return;
   std::vector<double> percentiles = InfoPercentiles(ctx.server);
   auto counts = std::make_unique<LatencyHistogram::Counts>();  // 24 KB: not on the stack
   for (const CommandSpec& spec : ctx.server.commands.all()) {

@@ -167,30 +167,32 @@ void WriteHistogram(resp::Writer& w, std::string_view name, const Buckets& bucke
 
 // Adds spec (and, when with_subs, its subcommands) to out if it ran since the last
 // CONFIG RESETSTAT.
+// counts is scratch space.
 void Collect(ServerState& server, const CommandSpec& spec, bool with_subs,
+             LatencyHistogram::Counts* counts,
              std::vector<std::pair<const CommandSpec*, Buckets>>* out) {
-  auto counts = std::make_unique<LatencyHistogram::Counts>();
-  if (server.stats.SumHistogram(spec.id, counts.get())) {
+  if (server.stats.SumHistogram(spec.id, counts)) {
     Buckets b = Coarsen(*counts);
     if (std::any_of(b.begin(), b.end(), [](uint64_t n) { return n > 0; })) {
       out->emplace_back(&spec, b);
     }
   }
   if (!with_subs) return;
-  for (const CommandSpec& sub : spec.subcommands) Collect(server, sub, false, out);
+  for (const CommandSpec& sub : spec.subcommands) Collect(server, sub, false, counts, out);
 }
 
 // Unknown names are skipped, as in Redis; a container command brings its subcommands.
 void CmdLatencyHistogram(CommandContext& ctx) {
   std::vector<std::pair<const CommandSpec*, Buckets>> found;
+  auto counts = std::make_unique<LatencyHistogram::Counts>();  // 24 KB: not on the stack
   if (ctx.args.size() == 2) {
     for (const CommandSpec& spec : ctx.server.commands.all()) {
-      Collect(ctx.server, spec, true, &found);
+      Collect(ctx.server, spec, true, counts.get(), &found);
     }
   } else {
     for (size_t i = 2; i < ctx.args.size(); ++i) {
       const CommandSpec* spec = ctx.server.commands.FindFull(ctx.args[i]);
-      if (spec != nullptr) Collect(ctx.server, *spec, true, &found);
+      if (spec != nullptr) Collect(ctx.server, *spec, true, counts.get(), &found);
     }
   }
   ctx.reply.WriteMapLen(static_cast<int64_t>(found.size()));

@@ -178,9 +178,21 @@ void NoteMemoryOverLimit(ServerState& server, bool over) {
     since.compare_exchange_strong(expected, now, std::memory_order_relaxed);
     return;
   }
-  int64_t began = since.exchange(0, std::memory_order_relaxed);
+  // Close the period this thread saw open: a newer one another thread opened since stays.
+  int64_t began = since.load(std::memory_order_relaxed);
+  if (began != 0 && since.compare_exchange_strong(began, 0, std::memory_order_relaxed)) {
+    server.limits.over_limit_total_us.fetch_add(std::max<int64_t>(now - began, 0),
+                                                std::memory_order_relaxed);
+  }
+}
+
+void ResetOverLimitTimes(ServerState& server) {
+  server.limits.over_limit_total_us.store(0, std::memory_order_relaxed);
+  int64_t began = server.limits.over_limit_since_us.load(std::memory_order_relaxed);
+  // A period still open counts from now, as Redis restarts its clock.
   if (began != 0) {
-    server.limits.over_limit_total_us.fetch_add(now - began, std::memory_order_relaxed);
+    server.limits.over_limit_since_us.compare_exchange_strong(
+        began, std::max<int64_t>(SteadyUs(), 1), std::memory_order_relaxed);
   }
 }
 

@@ -58,6 +58,8 @@ struct OverLimitTimes {
   int64_t total_ms = 0;
 };
 OverLimitTimes ReadOverLimitTimes(const ServerState& server);
+// CONFIG RESETSTAT: both times start again from 0.
+void ResetOverLimitTimes(ServerState& server);
 
 // The background job (Redis's eviction time event), for the server's background thread only
 // (it keeps its own thread-local pool). When a command's eviction ran out of its time

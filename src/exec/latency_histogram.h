@@ -47,7 +47,8 @@ class LatencyHistogram {
 
 // The duration at percentile p (0..100) of the calls counted in counts, as Redis's HDR
 // histogram answers it: the highest duration of the bucket holding the call ranked
-// round(p% of all), at least the first. 0 when nothing was counted.
+// round(p% of all), at least the first (its lowest duration for p = 0). 0 when nothing was
+// counted.
 int64_t ValueAtPercentileNs(const LatencyHistogram::Counts& counts, double p);
 
 // LATENCY HISTOGRAM's view: power-of-two buckets from 1024 ns, as Redis 7.0 reports its HDR

@@ -73,17 +73,22 @@ Status Persistence::Snapshot(bool rdb, const std::atomic<bool>* cancel) {
       return st;
     }
   }
+  // Progress: the snapshot's keys, then the RDB file's (a second pass over them).
   uint64_t keys = 0;
   for (int db = 0; db < state_.store.databases(); ++db) keys += state_.store.Stats(db).keys;
-  save_keys_done_.store(0, std::memory_order_relaxed);
-  save_keys_total_.store(keys, std::memory_order_relaxed);
+  save_keys_total_.store(rdb ? 2 * keys : keys, std::memory_order_relaxed);
+  struct ProgressReset {
+    Persistence* p;
+    ~ProgressReset() {
+      p->save_keys_total_.store(0, std::memory_order_relaxed);
+      p->save_keys_done_.store(0, std::memory_order_relaxed);
+    }
+  } reset{this};
   Result<store::SnapshotInfo> written = RetryWhileBusy<store::SnapshotInfo>([&] {
     save_keys_done_.store(0, std::memory_order_relaxed);  // a retry starts again
     return store::WriteSnapshot(state_.store, dir_,
                                 {KeySaveDelay(state_), cancel, &save_keys_done_});
   });
-  save_keys_total_.store(0, std::memory_order_relaxed);
-  save_keys_done_.store(0, std::memory_order_relaxed);
   if (supersedes && written.ok()) {
     // The segments go, then the marker. If that fails, or the snapshot failed (it may still
     // have landed), the marker stays: the next start, switch or snapshot decides by the cut.
@@ -117,16 +122,19 @@ Status Persistence::Snapshot(bool rdb, const std::atomic<bool>* cancel) {
       "%d WAL segments trimmed", static_cast<unsigned long long>(r.keys),
       static_cast<unsigned long long>(r.bytes), static_cast<unsigned long long>(r.lsn),
       static_cast<long long>(ms), trimmed.ok() ? *trimmed : -trimmed.status().sys_errno());
-  Status st = rdb ? SaveRdbFile() : Status::Ok();
+  uint64_t snapshot_keys = save_keys_done_.load(std::memory_order_relaxed);
+  Status st = rdb ? SaveRdbFile(snapshot_keys) : Status::Ok();
   // One snapshot at a time (running_), so no other writer of flushes_saved_.
   if (st.ok() && flushes > flushes_saved_.load()) flushes_saved_ = flushes;
   return st;
 }
 
-Status Persistence::SaveRdbFile() {
+Status Persistence::SaveRdbFile(uint64_t keys_done_before) {
   std::string path = dir_ + "/" + state_.config.Read([](const Config& c) { return c.dbfilename; });
-  Result<rdb::RdbSaveInfo> saved =
-      RetryWhileBusy<rdb::RdbSaveInfo>([&] { return WriteRdbFile(state_, path); });
+  Result<rdb::RdbSaveInfo> saved = RetryWhileBusy<rdb::RdbSaveInfo>([&] {
+    save_keys_done_.store(keys_done_before, std::memory_order_relaxed);  // a retry: again
+    return WriteRdbFile(state_, path, &save_keys_done_);
+  });
   if (!saved.ok()) {
     std::string message(saved.status().message());
     Log(LogLevel::kWarning, "RDB file failed: %s", message.c_str());

@@ -124,7 +124,8 @@ class Persistence {
   store::GroupCommit* wal() const { return state_.wal.load(std::memory_order_acquire); }
   bool ScheduleDue(const Config& config, int64_t now_s) const;
   bool WalGrowthDue(const Config& config) const;
-  Status SaveRdbFile();
+  // Writes dbfilename; the save progress counts on from keys_done_before.
+  Status SaveRdbFile(uint64_t keys_done_before);
 
   ServerState& state_;
   std::string dir_;

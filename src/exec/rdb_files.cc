@@ -39,7 +39,8 @@ std::vector<std::pair<std::string, std::string>> RdbAuxFields() {
           {"aof-base", "0"}};
 }
 
-Result<rdb::RdbSaveInfo> WriteRdbFile(ServerState& state, const std::string& path) {
+Result<rdb::RdbSaveInfo> WriteRdbFile(ServerState& state, const std::string& path,
+                                      std::atomic<uint64_t>* keys_written) {
   // A name of its own: a SAVE and an RDB-only SYNC may write at once.
   static std::atomic<uint64_t> next_tmp{0};
   std::string tmp = path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(next_tmp++);
@@ -51,6 +52,13 @@ Result<rdb::RdbSaveInfo> WriteRdbFile(ServerState& state, const std::string& pat
   options.aux = RdbAuxFields();
   options.function_meta_prefix = std::string(kFunctionMetaPrefix);
   options.after_key = KeySaveDelay(state);
+  if (keys_written != nullptr) {
+    options.after_key = [delay = std::move(options.after_key), keys_written] {
+      keys_written->store(keys_written->load(std::memory_order_relaxed) + 1,
+                          std::memory_order_relaxed);
+      if (delay) delay();
+    };
+  }
   Result<rdb::RdbSaveInfo> saved =
       rdb::SaveRdb(state.store, options, [&](std::string_view bytes) { return out.Append(bytes); });
   Status st = saved.ok() ? out.Sync() : saved.status();

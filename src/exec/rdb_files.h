@@ -8,6 +8,7 @@
 // during startup, before commands are served (or on a replica, replacing its data).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <string>
 #include <thread>
@@ -36,7 +37,9 @@ Result<T> RetryWhileBusy(Fn save) {
 // Saves the keyspace and function libraries to path: written to path.tmp.<pid>.<n>, fsync'ed,
 // renamed over path, directory fsync'ed, so path is always a complete file. kBusy while another
 // snapshot runs; a failure's message names the step and the OS's reason.
-Result<rdb::RdbSaveInfo> WriteRdbFile(ServerState& state, const std::string& path);
+// keys_written, when given, is raised by one as each key is written (INFO's save progress).
+Result<rdb::RdbSaveInfo> WriteRdbFile(ServerState& state, const std::string& path,
+                                      std::atomic<uint64_t>* keys_written = nullptr);
 
 // The AUX fields cairn writes (redis-ver, redis-bits, ctime, used-mem, aof-base).
 std::vector<std::pair<std::string, std::string>> RdbAuxFields();

@@ -142,13 +142,13 @@ void StatsRegistry::SumCommand(size_t id, uint64_t out[4]) {
 
 bool StatsRegistry::SumHistogram(size_t id, LatencyHistogram::Counts* out) {
   std::lock_guard lock(mu_);
-  out->fill(0);
   bool any = false;
   for (auto& s : threads_) {
     const LatencyHistogram* h = s->per_command[id].histogram.load(std::memory_order_acquire);
     if (h == nullptr) continue;
-    h->SumInto(out);
+    if (!any) out->fill(0);  // only for a command some thread has run: 24 KB each
     any = true;
+    h->SumInto(out);
   }
   return any;
 }

@@ -86,7 +86,8 @@ struct alignas(64) ThreadStats {
   Counter unexpected_error_replies;
   Counter dump_payload_sanitizations;  // RESTORE payloads decoded (each element checked)
   // The CPU time this thread has used (getrusage RUSAGE_THREAD), as of its last
-  // SampleThreadCpu(): INFO's used_cpu_*_main_thread, summed over the I/O threads.
+  // SampleThreadCpu(): INFO's used_cpu_*_main_thread, summed over the threads that run
+  // commands (the I/O threads, a replica's link; the others never sample).
   Counter cpu_user_us;
   Counter cpu_sys_us;
   ErrorCounts errors_by_code;
@@ -149,8 +150,8 @@ class StatsRegistry {
   std::map<std::string, uint64_t, std::less<>> SumErrors();
   // out = {calls, usec, rejected, failed} of command id, summed over threads.
   void SumCommand(size_t id, uint64_t out[4]);
-  // The latency histogram of command id, summed over threads into *out (zeroed first);
-  // false when no thread has recorded a call of it.
+  // The latency histogram of command id, summed over threads into *out; false (and *out
+  // untouched) when no thread has recorded a call of it.
   bool SumHistogram(size_t id, LatencyHistogram::Counts* out);
   void Reset();
 

@@ -5,6 +5,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -369,6 +371,7 @@ class Session {
 
   Status SendAck() {
     last_ack_ms_ = WallMs();
+    stats_.SampleThreadCpu();  // about once a second: INFO's used_cpu_*_main_thread
     return Send(EncodeCommand({"REPLCONF", "ACK", std::to_string(r_.offset.load())}));
   }
 
@@ -380,17 +383,31 @@ class Session {
       // The primary ran this command without an error, so the data sets differ: as Redis,
       // say so loudly and count it (INFO unexpected_error_replies).
       stats_.unexpected_error_replies.Add();
+      std::string error = FirstErrorLine(out_.Drain());
+      std::string name(args[0].substr(0, 64));
+      for (char& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
       Log(LogLevel::kWarning,
           "== CRITICAL == This replica is sending an error to its master: '%s' after "
-          "processing the command '%.*s'",
-          std::string(writer.last_error_code()).c_str(), static_cast<int>(args[0].size()),
-          args[0].data());
+          "processing the command '%s'",
+          error.c_str(), name.c_str());
     }
     out_.Clear();
     if (BlockingRegistry::HasReady()) state_.blocking.ServeReady(state_, stats_);
     uint64_t observed = store::Store::TakeObservedLsn();
     PublishKeyspaceEvents(state_, observed);
     state_.tracking.Invalidate(state_, observed);
+  }
+
+  // The text of the first error in a reply's bytes (an EXEC's array may hold it), at most
+  // 128 bytes of it, for the log.
+  static std::string FirstErrorLine(std::string_view reply) {
+    for (size_t at = 0; at < reply.size();) {
+      size_t end = reply.find("\r\n", at);
+      if (end == std::string_view::npos) end = reply.size();
+      if (reply[at] == '-') return std::string(reply.substr(at + 1, std::min<size_t>(end - at - 1, 128)));
+      at = end + 2;
+    }
+    return "";
   }
 
   static bool IsGetAck(std::span<const std::string_view> args) {

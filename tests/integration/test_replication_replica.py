@@ -265,7 +265,9 @@ class ReplicaOfRedisTest(unittest.TestCase):
         self.assertEqual(rc.info("stats")["unexpected_error_replies"], 1)
         self.assertEqual(rc.get("k"), b"a string here")
         with open(replica.log_path) as log:
-            self.assertIn("This replica is sending an error to its master", log.read())
+            self.assertIn("This replica is sending an error to its master: 'WRONGTYPE "
+                          "Operation against a key holding the wrong kind of value' after "
+                          "processing the command 'rpush'", log.read())
 
     def test_a_deadline_already_past_is_kept_until_the_primary_deletes_the_key(self):
         # A replica applies the primary's writes whatever its own clock says: a SET whose

@@ -201,6 +201,12 @@ TEST_CASE("percentiles are read off the histogram as Redis's HDR histogram reads
   (*counts)[H::Bucket(5000)] = 9;     // 9 of 5 µs
   (*counts)[H::Bucket(700000)] = 1;   // 1 of 700 µs
   CHECK(server::ValueAtPercentileNs(*counts, 0) == 100);
+  (*counts)[H::Bucket(100)] = 0;
+  (*counts)[H::Bucket(3000)] = 90;  // then the lowest is 3 µs's bucket's start
+  CHECK(server::ValueAtPercentileNs(*counts, 0) == H::LowestNs(H::Bucket(3000)));
+  CHECK(server::ValueAtPercentileNs(*counts, 50) == H::HighestNs(H::Bucket(3000)));
+  (*counts)[H::Bucket(3000)] = 0;
+  (*counts)[H::Bucket(100)] = 90;
   CHECK(server::ValueAtPercentileNs(*counts, 50) == 100);
   CHECK(server::ValueAtPercentileNs(*counts, 90) == 100);
   CHECK(server::ValueAtPercentileNs(*counts, 95) == H::HighestNs(H::Bucket(5000)));
