@@ -218,7 +218,7 @@ bool AcceptedOptionActs(std::string_view name) {
       "rdb-key-save-delay", "replica-ignore-maxmemory", "cluster-enabled",
       "cluster-config-file", "cluster-port", "cluster-require-full-coverage",
       "cluster-allow-reads-when-down", "cluster-announce-ip", "latency-tracking",
-      "latency-tracking-info-percentiles",
+      "latency-tracking-info-percentiles", "rdbcompression",
   };
   return std::find(std::begin(kActs), std::end(kActs), name) != std::end(kActs);
 }

@@ -12,6 +12,7 @@
 
 #include "src/base/log.h"
 #include "store/encoding_limits.h"
+#include "store/rdb/rdb_string.h"
 
 namespace cairn::server {
 
@@ -106,6 +107,7 @@ void ServerState::ApplyConfig() {
   replica.serve_stale = yes("replica-serve-stale-data");
   limits.replica_ignore_maxmemory = yes("replica-ignore-maxmemory");
   limits.latency_tracking = yes("latency-tracking");
+  rdb::SetRdbCompression(yes("rdbcompression"));
   cluster.require_full_coverage = yes("cluster-require-full-coverage");
   cluster.allow_reads_when_down = yes("cluster-allow-reads-when-down");
   slowlog.Configure(c.slowlog_log_slower_than_us, c.slowlog_max_len);

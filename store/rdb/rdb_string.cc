@@ -1,8 +1,11 @@
 // store/rdb/rdb_string.cc — see rdb_string.h.
 #include "store/rdb/rdb_string.h"
 
+#include <atomic>
 #include <charconv>
 #include <cstring>
+
+#include "store/rdb/lzf.h"
 
 namespace cairn::rdb {
 namespace {
@@ -48,35 +51,31 @@ bool ReadLength(std::string_view* in, uint64_t* len, bool* encoded) {
   }
 }
 
-// One LZF back reference (3 bytes) expands to at most 264 bytes, a literal run never grows.
-constexpr size_t kLzfMaxExpansion = 88;
+// As Redis: strings longer than 20 bytes are compressed when that saves at least 4 bytes.
+constexpr size_t kCompressAbove = 20;
+constexpr size_t kMinSaving = 4;
 
-// LZF decompression of in into exactly out_len bytes.
-bool LzfDecompress(std::string_view in, size_t out_len, std::string* out) {
-  if (out_len / kLzfMaxExpansion > in.size()) return false;
-  out->assign(out_len, '\0');
-  size_t ip = 0, op = 0;
-  while (ip < in.size()) {
-    unsigned ctrl = static_cast<uint8_t>(in[ip++]);
-    if (ctrl < 32) {  // a literal run of ctrl + 1 bytes
-      size_t run = ctrl + 1;
-      if (ip + run > in.size() || op + run > out_len) return false;
-      std::memcpy(&(*out)[op], in.data() + ip, run);
-      ip += run, op += run;
-      continue;
-    }
-    size_t len = ctrl >> 5;  // a back reference
-    if (len == 7) {
-      if (ip >= in.size()) return false;
-      len += static_cast<uint8_t>(in[ip++]);
-    }
-    len += 2;
-    if (ip >= in.size()) return false;
-    size_t back = ((ctrl & 0x1Fu) << 8) + static_cast<uint8_t>(in[ip++]) + 1;
-    if (back > op || op + len > out_len) return false;
-    for (size_t i = 0; i < len; ++i, ++op) (*out)[op] = (*out)[op - back];
+std::atomic<bool> compression{true};  // rdbcompression
+
+// Appends bytes LZF-compressed (11000011 clen len data), or returns false and appends nothing
+// when compressing would not save kMinSaving bytes.
+bool PutCompressed(std::string* out, std::string_view bytes) {
+  // Most strings are short: their output goes on the stack, not in an allocation.
+  char small[1024];
+  std::string large;
+  size_t room = bytes.size() - kMinSaving;
+  char* data = small;
+  if (room > sizeof(small)) {
+    large.resize(room);
+    data = large.data();
   }
-  return op == out_len;
+  size_t clen = LzfCompress(bytes, data, room);
+  if (clen == 0) return false;
+  out->push_back(static_cast<char>(0xC3));
+  PutRdbLength(out, clen);
+  PutRdbLength(out, bytes.size());
+  out->append(data, clen);
+  return true;
 }
 
 bool ReadInteger(std::string_view* in, uint64_t code, std::string* out) {
@@ -119,6 +118,8 @@ bool ParseCanonicalInt(std::string_view bytes, int64_t* v) {
   return true;
 }
 
+void SetRdbCompression(bool on) { compression.store(on, std::memory_order_relaxed); }
+
 void PutRdbString(std::string* out, std::string_view bytes) {
   int64_t v = 0;
   if (bytes.size() <= 11 && ParseCanonicalInt(bytes, &v) && v >= INT32_MIN && v <= INT32_MAX) {
@@ -126,6 +127,10 @@ void PutRdbString(std::string* out, std::string_view bytes) {
     out->push_back(static_cast<char>(0xC0 | (width == 1 ? 0 : width == 2 ? 1 : 2)));
     uint32_t raw = static_cast<uint32_t>(static_cast<int32_t>(v));
     for (int i = 0; i < width; ++i) out->push_back(static_cast<char>(raw >> (8 * i)));
+    return;
+  }
+  if (bytes.size() > kCompressAbove && compression.load(std::memory_order_relaxed) &&
+      PutCompressed(out, bytes)) {
     return;
   }
   PutRdbLength(out, bytes.size());

@@ -20,10 +20,14 @@
 namespace cairn::rdb {
 
 void PutRdbLength(std::string* out, uint64_t len);
-// Writes bytes as Redis does with compression off: a canonical decimal integer that fits in
-// 32 bits (at most 11 characters) takes the integer encoding, anything else is a plain
+// Writes bytes as Redis does: a canonical decimal integer that fits in 32 bits (at most 11
+// characters) takes the integer encoding; with compression on, a string of more than 20
+// bytes that LZF shrinks by at least 4 is stored compressed; anything else is a plain
 // length-prefixed string.
 void PutRdbString(std::string* out, std::string_view bytes);
+// rdbcompression: whether PutRdbString compresses (on by default, as in Redis), for every
+// RDB file, DUMP payload and full sync written from now on. Any thread.
+void SetRdbCompression(bool on);
 
 // Reads one length at *in, advancing it; false when the bytes end or it is a string's special
 // encoding.

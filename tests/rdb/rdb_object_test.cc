@@ -15,6 +15,7 @@
 
 #include "store/rdb/dump_payload.h"
 #include "store/rdb/rdb_format.h"
+#include "store/rdb/rdb_string.h"
 #include "store/types/hash/hash.h"
 #include "store/types/list/list.h"
 #include "store/types/set/set.h"
@@ -51,9 +52,12 @@ Value Decode(const std::string& body) {
   return v;
 }
 
+// As the payloads below were made: with rdbcompression no.
 std::string Encode(const Value& v) {
   std::string out;
+  SetRdbCompression(false);
   EncodeObject(v, &out);
+  SetRdbCompression(true);
   return out;
 }
 

@@ -1,0 +1,91 @@
+// Tests for store/rdb/lzf.h and the compressed string encoding of store/rdb/rdb_string.h.
+#include "store/rdb/lzf.h"
+
+#include <doctest/doctest.h>
+
+#include <random>
+#include <string>
+
+#include "store/rdb/rdb_string.h"
+
+namespace cairn::rdb {
+namespace {
+
+// Compresses with room for the input's size and decompresses it back.
+std::string RoundTrip(const std::string& in, size_t* compressed) {
+  std::string buf(in.size() + in.size() / 32 + 8, '\0');
+  *compressed = LzfCompress(in, buf.data(), buf.size());
+  REQUIRE(*compressed > 0);
+  std::string out;
+  REQUIRE(LzfDecompress(std::string_view(buf.data(), *compressed), in.size(), &out));
+  return out;
+}
+
+TEST_CASE("LZF round-trips repetitive, random and mixed inputs of every size class") {
+  std::mt19937_64 rng(11);
+  for (size_t n : {1, 2, 3, 4, 31, 32, 33, 100, 264, 265, 1000, 8192, 8193, 70000}) {
+    std::string runs(n, 'a');
+    std::string random(n, '\0');
+    for (char& c : random) c = static_cast<char>(rng());
+    std::string mixed;
+    while (mixed.size() < n) {  // words repeated at distances near and past 8 KB
+      mixed += "field:" + std::to_string(rng() % 50) + ",value:" + std::to_string(rng() % 9000) + ";";
+    }
+    mixed.resize(n);
+    for (const std::string* in : {&runs, &random, &mixed}) {
+      size_t clen = 0;
+      CHECK(RoundTrip(*in, &clen) == *in);
+      if (in == &runs && n >= 100) CHECK(clen * 10 < n);  // long runs shrink a lot
+    }
+  }
+}
+
+TEST_CASE("LZF gives up rather than writing past its room") {
+  std::mt19937_64 rng(3);
+  std::string random(1000, '\0');
+  for (char& c : random) c = static_cast<char>(rng());
+  std::string buf(996, '\0');
+  CHECK(LzfCompress(random, buf.data(), buf.size()) == 0);
+  CHECK(LzfCompress("", buf.data(), buf.size()) == 0);
+}
+
+TEST_CASE("references reach exactly 8 KB back and copy up to 264 bytes") {
+  std::mt19937_64 rng(5);
+  std::string block(8192, '\0');
+  for (char& c : block) c = static_cast<char>(rng());
+  std::string in = block + block.substr(0, 600);  // a repeat 8192 bytes back
+  size_t clen = 0;
+  CHECK(RoundTrip(in, &clen) == in);
+  CHECK(clen < in.size());  // the 600 bytes went as references, not literals
+}
+
+TEST_CASE("an RDB string of more than 20 compressible bytes is stored LZF-compressed") {
+  std::string text(100, 'a');
+  text += "bc";
+  std::string out;
+  PutRdbString(&out, text);
+  CHECK(static_cast<uint8_t>(out[0]) == 0xC3);
+  CHECK(out.size() < 20);
+  std::string_view in = out;
+  std::string back;
+  REQUIRE(ReadRdbString(&in, &back));
+  CHECK(back == text);
+  CHECK(in.empty());
+
+  // 20 bytes, incompressible bytes, integers: as they are.
+  for (std::string s : {std::string(20, 'a'), std::string("0123456789abcdefghijKLMNOP"),
+                        std::string("12345")}) {
+    out.clear();
+    PutRdbString(&out, s);
+    CHECK(static_cast<uint8_t>(out[0]) != 0xC3);
+  }
+
+  SetRdbCompression(false);
+  out.clear();
+  PutRdbString(&out, text);
+  CHECK(out == std::string("\x40\x66") + text);  // length 102 (14-bit form), the bytes
+  SetRdbCompression(true);
+}
+
+}  // namespace
+}  // namespace cairn::rdb
