@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 
+#include "store/rdb/lzf.h"
 #include "store/rdb/rdb_keyspace.h"
 #include "store/rdb/rdb_object.h"
 #include "store/store.h"
@@ -37,10 +38,25 @@ bool RdbFile(std::string_view data) {
          StoreIsSound(store);
 }
 
+bool Lzf(std::string_view data) {
+  std::string room(data.size() + data.size() / 32 + 8, '\0');
+  size_t clen = rdb::LzfCompress(data, room.data(), room.size());
+  if (data.empty()) return clen == 0;
+  if (clen == 0 || clen > room.size()) return false;
+  std::string back;
+  if (!rdb::LzfDecompress(std::string_view(room.data(), clen), data.size(), &back)) return false;
+  if (back != data) return false;
+  // Exactly one byte short: the guard sits just past the room given.
+  std::string tight(clen, '\0');
+  tight.back() = '\x5a';
+  return rdb::LzfCompress(data, tight.data(), clen - 1) == 0 && tight.back() == '\x5a';
+}
+
 std::span<const StoreTarget> RdbTargets() {
   static constexpr StoreTarget kTargets[] = {
       {"rdb_object", RdbObject},
       {"rdb_file", RdbFile},
+      {"lzf", Lzf},
   };
   return kTargets;
 }

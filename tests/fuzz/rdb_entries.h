@@ -28,6 +28,11 @@ namespace cairn::fuzz {
 // A load that succeeds must have put or skipped every key it read, and left sound values.
 [[nodiscard]] bool RdbFile(std::string_view data);
 
+// Input: any bytes. LZF-compressed (with room for any expansion) and decompressed, they
+// must come back unchanged; compressed with one byte less room than that output took, the
+// compressor must give up rather than write past it.
+[[nodiscard]] bool Lzf(std::string_view data);
+
 // Every RDB target, by name (the folders under tests/fuzz/regressions/).
 std::span<const StoreTarget> RdbTargets();
 
