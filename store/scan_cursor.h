@@ -1,5 +1,5 @@
 // store/scan_cursor.h — the reverse-binary cursor step shared by every incremental scan
-// of a power-of-two table (the keyspace SCAN, HSCAN, SSCAN).
+// of a power-of-two table (the keyspace SCAN, HSCAN, SSCAN, ZSCAN).
 //
 // Visiting buckets in reverse-binary order keeps SCAN's guarantee when a table doubles or
 // halves between two calls: each bucket of one size maps onto buckets of the other size that

@@ -34,11 +34,14 @@ constexpr std::string_view kBadIdleTime = "ERR Invalid IDLETIME value, must be >
 constexpr std::string_view kBadFreq = "ERR Invalid FREQ value, must be >= 0 and <= 255";
 
 void CmdDump(CommandContext& ctx) {
-  std::string payload;
+  // A reference to the value, taken under the shard lock; it is encoded (and compressed)
+  // after the lock is released: strings are immutable, and a write to a collection meanwhile
+  // copies it first (object.h).
+  Value value;
   bool found = ctx.server.store.Access(ctx.db(), ctx.args[1], [&](KeyHandle& h) {
     Entry* e = h.Find();
     if (e == nullptr) return false;
-    rdb::EncodeObject(e->value, &payload);
+    value = e->value;
     return true;
   });
   (found ? ctx.stats.keyspace_hits : ctx.stats.keyspace_misses).Add(1);
@@ -47,6 +50,8 @@ void CmdDump(CommandContext& ctx) {
     ctx.reply.WriteNull();
     return;
   }
+  std::string payload;
+  rdb::EncodeObject(value, &payload);
   rdb::AppendDumpFooter(&payload);
   ctx.reply.WriteBulk(payload);
 }

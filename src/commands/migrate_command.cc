@@ -124,15 +124,21 @@ struct Batch {
   std::string restores;  // RESTORE key ttl payload [REPLACE], for each key
 };
 
-// RESTORE for h's live entry e: its payload as DUMP makes it and its remaining TTL (at least
-// 1 ms when it has one, 0 for none), as Redis sends them.
-void AppendRestore(KeyHandle& h, const Entry& e, bool replace, std::string* out) {
-  int64_t ttl_ms = e.has_expire() ? std::max<int64_t>(e.expire_at_ms - h.now_ms(), 1) : 0;
+// A key to send: a reference to its value (taken under the shard lock, encoded after it) and
+// its remaining TTL (at least 1 ms when it has one, 0 for none), as Redis sends it.
+struct Dumped {
+  std::string_view key;
+  store::Value value;
+  int64_t ttl_ms = 0;
+};
+
+// RESTORE for d: its payload as DUMP makes it.
+void AppendRestore(const Dumped& d, bool replace, std::string* out) {
   std::string payload;
-  rdb::EncodeObject(e.value, &payload);
+  rdb::EncodeObject(d.value, &payload);
   rdb::AppendDumpFooter(&payload);
-  std::string ttl = std::to_string(ttl_ms);
-  std::string_view argv[] = {"RESTORE", h.key(), ttl, payload, "REPLACE"};
+  std::string ttl = std::to_string(d.ttl_ms);
+  std::string_view argv[] = {"RESTORE", d.key, ttl, payload, "REPLACE"};
   AppendRespCommand(out, std::span<const std::string_view>(argv, replace ? 5 : 4));
 }
 
@@ -144,6 +150,7 @@ Batch DumpKeys(CommandContext& ctx, const MigrateOptions& o) {
   std::vector<KeyRef> refs;
   refs.reserve(o.num_keys);
   for (size_t i = 0; i < o.num_keys; ++i) refs.push_back({ctx.db(), ctx.args[o.first_key + i]});
+  std::vector<Dumped> dumped;
   ctx.server.store.AccessMany(refs, [&](std::span<KeyHandle> handles) {
     for (KeyHandle& h : handles) {
       Entry* e = h.Find();
@@ -152,10 +159,13 @@ Batch DumpKeys(CommandContext& ctx, const MigrateOptions& o) {
         continue;
       }
       h.Watch(&b.watches[b.keys.size()]);
-      AppendRestore(h, *e, o.replace, &b.restores);
+      int64_t ttl_ms = e->has_expire() ? std::max<int64_t>(e->expire_at_ms - h.now_ms(), 1) : 0;
+      dumped.push_back({h.key(), e->value, ttl_ms});
       b.keys.push_back(h.key());
     }
   });
+  // Encoding (and compressing) a large value holds no shard lock.
+  for (const Dumped& d : dumped) AppendRestore(d, o.replace, &b.restores);
   ctx.stats.keyspace_hits.Add(b.keys.size());
   ctx.stats.keyspace_misses.Add(o.num_keys - b.keys.size());
   return b;

@@ -10,7 +10,8 @@
 // So a reference copies 3 to 264 bytes from up to 8 KB back. Compressed bytes need not
 // match another compressor's: any valid stream decodes to the same string.
 //
-// Thread-safe (no state).
+// Thread-safe: the compressor keeps a hash table per thread (not reentrant from a signal
+// handler); the decompressor has no state.
 #pragma once
 
 #include <cstddef>

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <charconv>
 #include <cstring>
+#include <memory>
 
 #include "store/rdb/lzf.h"
 
@@ -62,12 +63,12 @@ std::atomic<bool> compression{true};  // rdbcompression
 bool PutCompressed(std::string* out, std::string_view bytes) {
   // Most strings are short: their output goes on the stack, not in an allocation.
   char small[1024];
-  std::string large;
+  std::unique_ptr<char[]> large;  // not zeroed: the compressor writes what is read back
   size_t room = bytes.size() - kMinSaving;
   char* data = small;
   if (room > sizeof(small)) {
-    large.resize(room);
-    data = large.data();
+    large.reset(new char[room]);
+    data = large.get();
   }
   size_t clen = LzfCompress(bytes, data, room);
   if (clen == 0) return false;

@@ -8,7 +8,8 @@
 //           | 11000000 i8 | 11000001 i16le | 11000010 i32le   an integer, as decimal text
 //           | 11000011 clen:length len:length lzf-data           LZF-compressed bytes
 //
-// Thread-safe (no state). Decoding never allocates more than the input can hold: a declared
+// Thread-safe: the only state is the process-wide compression switch (SetRdbCompression), read
+// as each string is written. Decoding never allocates more than the input can hold: a declared
 // length beyond the remaining bytes, an LZF length past max_bytes or past what the compressed
 // bytes can expand to, is an error.
 #pragma once

@@ -237,6 +237,13 @@ void RdbSeeds(const fs::path& out, Store& store) {
   for (char chunk : {'\0', '\x0a', '\xff'}) {
     Write(out / "rdb_file", "whole" + std::to_string(static_cast<uint8_t>(chunk)), chunk + file);
   }
+  // LZF: the RDB file itself (keys, packed blobs), runs, and a repeat 8 KB back.
+  Write(out / "lzf", "rdb_file", file);
+  Write(out / "lzf", "runs", std::string(300, 'a') + std::string(20, 'b') + std::string(300, 'a'));
+  std::string block;
+  for (int i = 0; block.size() < 8192; ++i) block += std::to_string(i * 2654435761u);
+  block.resize(8192);
+  Write(out / "lzf", "far_repeat", block + block.substr(0, 400));
 }
 
 void RespSeeds(const fs::path& out) {

@@ -416,6 +416,8 @@ class AgainstRedisServerTest(ReferenceServerTestCase):
         self.r.set("doc", doc)
         self.r.rpush("jobs", *[doc[:200] + str(i) for i in range(50)])
         self.addCleanup(self.r.config_set, "rdbcompression", "yes")
+        self.addCleanup(self.ref.config_set, "rdbcompression", "yes")
+        self.addCleanup(self.ref.config_set, "sanitize-dump-payload", "no")
         for key in ("doc", "jobs"):
             with self.subTest(key=key):
                 self.r.config_set("rdbcompression", "yes")

@@ -44,9 +44,18 @@ TEST_CASE("LZF gives up rather than writing past its room") {
   std::mt19937_64 rng(3);
   std::string random(1000, '\0');
   for (char& c : random) c = static_cast<char>(rng());
-  std::string buf(996, '\0');
-  CHECK(LzfCompress(random, buf.data(), buf.size()) == 0);
-  CHECK(LzfCompress("", buf.data(), buf.size()) == 0);
+  std::string buf(997, '\x5a');  // room for 996, then a guard byte
+  CHECK(LzfCompress(random, buf.data(), 996) == 0);
+  CHECK(buf[996] == '\x5a');
+  CHECK(LzfCompress("", buf.data(), 996) == 0);
+  // Compressible input with one byte less room than it needs: nothing past the room either.
+  std::string runs(1000, 'q');
+  std::string out(64, '\0');
+  size_t need = LzfCompress(runs, out.data(), out.size());
+  REQUIRE(need > 0);
+  std::string tight(need, '\x5a');
+  CHECK(LzfCompress(runs, tight.data(), need - 1) == 0);
+  CHECK(tight[need - 1] == '\x5a');
 }
 
 TEST_CASE("references reach exactly 8 KB back and copy up to 264 bytes") {
@@ -54,9 +63,13 @@ TEST_CASE("references reach exactly 8 KB back and copy up to 264 bytes") {
   std::string block(8192, '\0');
   for (char& c : block) c = static_cast<char>(rng());
   std::string in = block + block.substr(0, 600);  // a repeat 8192 bytes back
-  size_t clen = 0;
-  CHECK(RoundTrip(in, &clen) == in);
-  CHECK(clen < in.size());  // the 600 bytes went as references, not literals
+  size_t near_len = 0, far_len = 0;
+  CHECK(RoundTrip(in, &near_len) == in);
+  // One byte further, 8193 back, is out of reach: the repeat goes as literals.
+  std::string far = block + "x" + block.substr(0, 600);
+  CHECK(RoundTrip(far, &far_len) == far);
+  CHECK(far_len > far.size());
+  CHECK(near_len + 500 < far_len);  // near, the 600 bytes went as a few references
 }
 
 TEST_CASE("an RDB string of more than 20 compressible bytes is stored LZF-compressed") {

@@ -74,8 +74,8 @@ class ZSet final : public Object {
   // Visits the elements of ranks [start, end) (end <= size()), ascending, or from end - 1
   // down to start when reverse.
   void VisitRanks(size_t start, size_t end, bool reverse, ZVisitor visit) const;
-  // ZSCAN: visits the elements of about `count` index slots from cursor; returns the next
-  // cursor (0: done). A listpack set is visited whole at once. An element present during a
+  // ZSCAN: visits about `count` elements from cursor (fewer when the index is sparse); returns
+  // the next cursor (0: done). A listpack set is visited whole at once. An element present during a
   // whole iteration is visited at least once, whatever the set's growth or conversion
   // meanwhile (detail::ZSkipList::Scan); some may be visited twice.
   uint64_t Scan(uint64_t cursor, size_t count, ZVisitor visit) const;

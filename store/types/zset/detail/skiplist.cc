@@ -224,15 +224,19 @@ uint64_t ZSkipList::Scan(uint64_t cursor, size_t count,
                          FunctionRef<void(const ZNode&)> visit) const {
   if (size_ == 0) return 0;
   size_t mask = cap_ - 1;
-  size_t homes = 0;
+  // As Redis's SCAN: about count members, and at most 10 * count homes when the index is
+  // sparse (it never shrinks: a set trimmed from millions keeps its slots).
+  size_t homes = 0, visited = 0;
   do {
     size_t home = cursor & mask;
     for (size_t i = home; slots_[i] != nullptr; i = (i + 1) & mask) {
-      if (SlotOf(slots_[i]->member()) == home) visit(*slots_[i]);
+      if (SlotOf(slots_[i]->member()) != home) continue;
+      visit(*slots_[i]);
+      ++visited;
     }
     cursor = NextScanCursor(cursor, mask);
     ++homes;
-  } while (cursor != 0 && homes < count);
+  } while (cursor != 0 && visited < count && homes < 10 * count);
   return cursor;
 }
 

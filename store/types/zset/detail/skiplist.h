@@ -70,9 +70,9 @@ class ZSkipList {
     }
     return rank;
   }
-  // ZSCAN: visits the members whose index home is one of about `count` home slots from
-  // cursor, taken in reverse-binary order (scan_cursor.h), and returns the next cursor (0
-  // when done). Linear probing keeps a member between its home and its slot with no empty
+  // ZSCAN: visits the members of home slots from cursor, taken in reverse-binary order
+  // (scan_cursor.h), until about `count` members or 10 * count homes, and returns the next
+  // cursor (0 when done). Linear probing keeps a member between its home and its slot with no empty
   // slot in between, so walking the run from a home finds all of that home's members; and
   // the order keeps SCAN's guarantee when the index doubles between calls: a member present
   // for the whole scan is visited at least once.
