@@ -1001,8 +1001,7 @@ size_t Store::ExpireShard(Shard& s, int64_t now_ms, size_t max_checks, int64_t* 
 
 // Takes expired keys out of the shard's tables and defers their entries to this thread's
 // garbage; frees nothing.
-size_t Store::UnlinkExpired(Shard& s, int64_t now_ms, size_t max_checks,
-                            ExpirySample* sample) {
+size_t Store::UnlinkExpired(Shard& s, int64_t now_ms, size_t max_checks, ExpirySample* sample) {
   size_t shard_index = static_cast<size_t>(&s - shards_.get());
   size_t expired = 0;
   std::lock_guard lock(s.mu);
@@ -1030,7 +1029,8 @@ size_t Store::UnlinkExpired(Shard& s, int64_t now_ms, size_t max_checks,
           ++expired;
         } else {
           if (e.has_expire()) {
-            sample->ttl_sum_ms[static_cast<size_t>(db)] += static_cast<double>(e.expire_at_ms - now_ms);
+            sample->ttl_sum_ms[static_cast<size_t>(db)] +=
+                static_cast<double>(e.expire_at_ms - now_ms);
             ++sample->ttl_keys[static_cast<size_t>(db)];
           }
           link = &(*link)->next;

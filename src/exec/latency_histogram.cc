@@ -61,7 +61,8 @@ int64_t ValueAtPercentileNs(const LatencyHistogram::Counts& counts, double p) {
   for (size_t i = 0; i < counts.size(); ++i) {
     seen += counts[i];
     // The 0th percentile is the lowest duration there is, every other one a bucket's top.
-    if (seen >= rank) return p <= 0 ? LatencyHistogram::LowestNs(i) : LatencyHistogram::HighestNs(i);
+    if (seen < rank) continue;
+    return p <= 0 ? LatencyHistogram::LowestNs(i) : LatencyHistogram::HighestNs(i);
   }
   return LatencyHistogram::kMaxNs;  // not reached: rank <= total
 }

@@ -404,7 +404,9 @@ class Session {
     for (size_t at = 0; at < reply.size();) {
       size_t end = reply.find("\r\n", at);
       if (end == std::string_view::npos) end = reply.size();
-      if (reply[at] == '-') return std::string(reply.substr(at + 1, std::min<size_t>(end - at - 1, 128)));
+      if (reply[at] == '-') {
+        return std::string(reply.substr(at + 1, std::min<size_t>(end - at - 1, 128)));
+      }
       at = end + 2;
     }
     return "";

@@ -11,8 +11,8 @@ namespace {
 
 constexpr size_t kMaxLiteral = 32;
 constexpr size_t kMinMatch = 3;
-constexpr size_t kMaxMatch = 264;     // 7 + 255 + 2
-constexpr size_t kMaxOffset = 8192;   // 13 bits, + 1
+constexpr size_t kMaxMatch = 264;    // 7 + 255 + 2
+constexpr size_t kMaxOffset = 8192;  // 13 bits, + 1
 constexpr int kHashBits = 14;
 
 // One reference expands to at most 264 bytes from 3, a literal run never grows.

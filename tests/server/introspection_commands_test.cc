@@ -162,7 +162,7 @@ TEST_CASE("LATENCY HISTOGRAM counts calls per command and subcommand since CONFI
   CHECK(t.Cmd("LATENCY HISTOGRAM blabla") == "[]");
 }
 
-TEST_CASE("LATENCY HISTOGRAM's buckets are powers of two from 1024 ns, labelled as Redis labels them") {
+TEST_CASE("LATENCY HISTOGRAM's buckets are powers of two from 1024 ns, labelled as Redis's") {
   CHECK(server::CoarseBucket(1) == 0);
   CHECK(server::CoarseBucket(1024) == 0);
   CHECK(server::CoarseBucket(2000) == 1);

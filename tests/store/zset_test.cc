@@ -241,7 +241,8 @@ TEST_CASE("Scan returns every member present all along while members come and go
     size_t count = 1 + rng() % 8;
     int calls = 0, added = 0;
     do {
-      cursor = z.Scan(cursor, count, [&](std::string_view m, double) { seen.insert(std::string(m)); });
+      cursor = z.Scan(cursor, count,
+                      [&](std::string_view m, double) { seen.insert(std::string(m)); });
       if (calls < 20) {  // then the scan catches up with the grown index
         int n = static_cast<int>(rng() % 200);
         for (int j = 0; j < n; ++j) z.Set("new" + std::to_string(added++), -1);
