@@ -4,6 +4,9 @@ How many bytes redis and cairn spend per element of a big collection, and per ke
 hashes. Both servers get the same data, in the same commands, over one connection each:
 
   list          RPUSH list element:<i>                    i < N (1,000,000; --quick 100,000)
+  compressed list RPUSH clist event:<i>:action:click:page:/home/index.html
+                                                          i < N, with list-compress-depth 1 on
+                                                          both servers for this list only
   hash          HSET hash field:<i> value:<i>             i < N
   set           SADD set element:<i>                      i < N
   sorted set    ZADD zset <i> member:<i>                  i < N (score i)
@@ -68,6 +71,16 @@ def big_collection(name, command, key, patterns, count):
     what = " ".join([command, key] + [p.decode().replace("%d", "<i>") for p in patterns])
     return {"name": name, "what": what, "count": count, "unit": "element", "commands": commands,
             "check": (length, key), "expect": count, "sample_key": key}
+
+
+def compressed_list(count):
+    """A list of log lines, its inner nodes compressed (list-compress-depth 1 while it is
+    loaded; a list keeps the depth it was created with)."""
+    data = big_collection("compressed list", "RPUSH", "clist",
+                          [b"event:%d:action:click:page:/home/index.html"], count)
+    data["what"] += " (list-compress-depth 1)"
+    data["config"] = ("list-compress-depth", "1", "0")  # name, while loading, afterwards
+    return data
 
 
 def small_hashes(count):
@@ -169,6 +182,7 @@ def strings(count, ttl):
 def data_sets(elements, keys):
     return [
         big_collection("list", "RPUSH", "list", [b"element:%d"], elements),
+        compressed_list(elements),
         big_collection("hash", "HSET", "hash", [b"field:%d", b"value:%d"], elements),
         big_collection("set", "SADD", "set", [b"element:%d"], elements),
         big_collection("sorted set", "ZADD", "zset", [b"%d", b"member:%d"], elements),
@@ -255,18 +269,25 @@ def encoding(server, key):
 
 
 def measure_one(server, data, batches):
-    before = used_memory(server)
-    started = time.monotonic()
-    send_batches(server, batches)
-    seconds = time.monotonic() - started
-    after = used_memory(server)
+    config = data.get("config")
+    if config:
+        server.call("CONFIG", "SET", config[0], config[1])
+    try:
+        before = used_memory(server)
+        started = time.monotonic()
+        send_batches(server, batches)
+        seconds = time.monotonic() - started
+        after = used_memory(server)
+    finally:
+        if config:
+            server.call("CONFIG", "SET", config[0], config[2])
     got = server.call(*data["check"], timeout=60)
     if got != data["expect"]:
         raise server.error(f"{' '.join(data['check'])} is {got} after loading the "
                            f"{data['name']}, expected {data['expect']}")
     result = {"bytes": after - before, "per": (after - before) / data["count"],
               "encoding": encoding(server, data["sample_key"])}
-    log(f"bench: memory {data['name']:<12} {server.name:<5} {data['count']:>9,} "
+    log(f"bench: memory {data['name']:<15} {server.name:<5} {data['count']:>9,} "
         f"{data['unit']}s in {seconds:5.1f} s: {result['bytes']:>12,} bytes, "
         f"{result['per']:7.1f} per {data['unit']} ({result['encoding']})")
     return result

@@ -1,6 +1,6 @@
 // store/encoding_limits.h — the live thresholds at which a collection changes representation
 // (Redis's hash-max-listpack-*, zset-max-listpack-*, set-max-intset-entries,
-// set-max-listpack-*, list-max-listpack-size, stream-node-max-*).
+// set-max-listpack-*, list-max-listpack-size, stream-node-max-*) and list-compress-depth.
 //
 // One process-wide set of relaxed atomics: the config layer stores into it after CONFIG SET
 // or at startup, and the data types read one value at the moment they decide whether a
@@ -30,6 +30,9 @@ struct EncodingLimits {
   std::atomic<size_t> set_max_listpack_value{64};
   // > 0: at most this many elements per list node; -1..-5: nodes of 4, 8, 16, 32, 64 KB.
   std::atomic<int64_t> list_max_listpack_size{-2};
+  // Nodes at each end of a list kept plain; those between are LZF-compressed. 0: none are.
+  // A list takes the value in force when it is created, as in Redis.
+  std::atomic<size_t> list_compress_depth{0};
   std::atomic<size_t> stream_node_max_bytes{4096};   // 0: no limit
   std::atomic<size_t> stream_node_max_entries{100};  // 0: no limit
 };
@@ -62,6 +65,12 @@ inline ListNodeLimit CurrentListNodeLimit() {
   // below -5 name no usable limit and leave one element per node.
   if (fill >= -5 && fill <= -1) return {size_t{4096} << (-fill - 1), UINT32_MAX};
   return {8192, static_cast<uint32_t>(std::clamp<int64_t>(fill, 1, UINT32_MAX))};
+}
+
+// The compress depth a new list takes. Redis keeps it in 16 bits and caps it there.
+inline uint16_t CurrentListCompressDepth() {
+  size_t depth = LimitOf(encoding_limits().list_compress_depth);
+  return static_cast<uint16_t>(std::min<size_t>(depth, UINT16_MAX));
 }
 
 }  // namespace cairn::store

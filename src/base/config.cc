@@ -164,6 +164,8 @@ std::vector<Option> RealOptions() {
        Field(&Config::set_max_listpack_value)},
       {"list-max-listpack-size", Kind::kInt, true, INT_MIN, INT_MAX, {},
        Field(&Config::list_max_listpack_size), nullptr, nullptr, "list-max-ziplist-size"},
+      {"list-compress-depth", Kind::kInt, true, 0, INT_MAX, {},
+       Field(&Config::list_compress_depth)},
       {"stream-node-max-bytes", Kind::kMemory, true, 0, LONG_MAX, {},
        Field(&Config::stream_node_max_bytes)},
       {"stream-node-max-entries", Kind::kInt64, true, 0, LLONG_MAX, {},

@@ -110,6 +110,7 @@ struct Config {
   int64_t set_max_listpack_entries = 128;
   int64_t set_max_listpack_value = 64;
   int list_max_listpack_size = -2;
+  int list_compress_depth = 0;  // plain nodes at each end of a list; 0: none compressed
   int64_t stream_node_max_bytes = 4096;
   int64_t stream_node_max_entries = 100;
   // Files and logging

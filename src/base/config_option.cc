@@ -150,7 +150,6 @@ const std::vector<AcceptedOption>& AcceptedOptions() {
       {"active-defrag-max-scan-fields", "", K::kInt64, kMut, "1000", 1, LONG_MAX},
       {"active-expire-effort", "", K::kInt, kMut, "1", 1, 10},
       {"dynamic-hz", "", K::kBool, kMut, "yes"},
-      {"list-compress-depth", "", K::kInt, kMut, "0", 0, INT_MAX},
       // Diagnostics.
       {"latency-tracking", "", K::kBool, kMut, "yes"},
       {"latency-tracking-info-percentiles", "", K::kList, kMut, "50 99 99.9", 0, 0, {},

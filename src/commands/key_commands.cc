@@ -5,6 +5,7 @@
 // Commands touching several keys (DEL a b, RENAME, COPY ... DB n, MOVE) lock all their shards
 // at once through Store::AccessMany: another thread never sees a key half renamed or moved.
 #include <algorithm>
+#include <cstdio>
 #include <iterator>
 #include <optional>
 #include <string>
@@ -21,8 +22,10 @@
 #include "src/exec/notify.h"
 #include "src/exec/reply.h"
 #include "src/exec/server_state.h"
+#include "store/encoding_limits.h"
 #include "store/lazy_free.h"
 #include "store/rdb/rdb_object.h"
+#include "store/types/list/list.h"
 
 namespace cairn::server {
 namespace {
@@ -532,6 +535,21 @@ void CmdObjectHelp(CommandContext& ctx) {
             });
 }
 
+// The quicklist fields Redis's DEBUG OBJECT adds for a list: nodes, elements per node, the
+// node limit, whether inner nodes are compressed, and the entries' uncompressed bytes.
+std::string QuicklistFields(const store::ListObject& list) {
+  char buf[256];
+  size_t nodes = list.node_count();
+  double avg = nodes == 0 ? 0 : static_cast<double>(list.size()) / static_cast<double>(nodes);
+  int64_t fill = store::encoding_limits().list_max_listpack_size.load(std::memory_order_relaxed);
+  std::snprintf(buf, sizeof(buf),
+                " ql_nodes:%zu ql_avg_node:%.2f ql_listpack_max:%lld ql_compressed:%d"
+                " ql_uncompressed_size:%zu",
+                nodes, avg, static_cast<long long>(fill), list.compress_depth() != 0 ? 1 : 0,
+                list.entry_bytes());
+  return buf;
+}
+
 }  // namespace
 
 void CmdDebugObject(CommandContext& ctx) {
@@ -551,6 +569,9 @@ void CmdDebugObject(CommandContext& ctx) {
            " serializedlength:" + std::to_string(payload.size() - 1) +
            " lru:" + std::to_string(e->access & 0xFFFFFF) +
            " lru_seconds_idle:" + std::to_string(std::max<int64_t>(idle_s, 0));
+    if (e->value.type == store::ValueType::kList) {
+      line += QuicklistFields(*store::ValueAs<store::ListObject>(e));
+    }
     return true;
   });
   if (!found) {

@@ -150,7 +150,8 @@ void CmdLIndex(CommandContext& ctx) {
       ctx.reply.WriteNull();
       return;
     }
-    WriteListElem(ctx.reply, list->At(at));
+    std::string node_buf;
+    WriteListElem(ctx.reply, list->At(at, &node_buf));
   });
 }
 

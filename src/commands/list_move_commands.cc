@@ -55,7 +55,8 @@ bool MoveOne(CommandContext& ctx, const MoveArgs& m) {
     if (same && store::ListOf(*src)->size() == 1) {
       // Rotating a one-element list leaves it as it was, TTL included; it still counts as a
       // change (WATCH) and notifies, as in Redis.
-      value.assign(store::ListOf(*src)->At(0).View(&scratch));
+      std::string node_buf;
+      value.assign(store::ListOf(*src)->At(0, &node_buf).View(&scratch));
       hs[0].MarkChanged();
     } else {
       store::ListPop(hs[0], *src, m.from, 1,

@@ -50,6 +50,7 @@ void ApplyEncodingLimits(const Config& c) {
   e.set_max_listpack_entries.store(size(c.set_max_listpack_entries), kRelaxed);
   e.set_max_listpack_value.store(size(c.set_max_listpack_value), kRelaxed);
   e.list_max_listpack_size.store(c.list_max_listpack_size, kRelaxed);
+  e.list_compress_depth.store(size(c.list_compress_depth), kRelaxed);
   e.stream_node_max_bytes.store(size(c.stream_node_max_bytes), kRelaxed);
   e.stream_node_max_entries.store(size(c.stream_node_max_entries), kRelaxed);
 }

@@ -6,7 +6,7 @@
 #include <cstring>
 #include <memory>
 
-#include "store/rdb/lzf.h"
+#include "store/lzf.h"
 
 namespace cairn::rdb {
 namespace {
@@ -70,7 +70,7 @@ bool PutCompressed(std::string* out, std::string_view bytes) {
     large.reset(new char[room]);
     data = large.get();
   }
-  size_t clen = LzfCompress(bytes, data, room);
+  size_t clen = store::LzfCompress(bytes, data, room);
   if (clen == 0) return false;
   out->push_back(static_cast<char>(0xC3));
   PutRdbLength(out, clen);
@@ -161,7 +161,7 @@ bool ReadRdbString(std::string_view* in, std::string* out, size_t max_bytes) {
       ulen > max_bytes) {
     return false;
   }
-  bool ok = LzfDecompress(in->substr(0, clen), ulen, out);
+  bool ok = store::LzfDecompress(in->substr(0, clen), ulen, out);
   in->remove_prefix(clen);
   return ok;
 }

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string>
 
-#include "store/rdb/lzf.h"
+#include "store/lzf.h"
 #include "store/rdb/rdb_keyspace.h"
 #include "store/rdb/rdb_object.h"
 #include "store/store.h"
@@ -40,16 +40,16 @@ bool RdbFile(std::string_view data) {
 
 bool Lzf(std::string_view data) {
   std::string room(data.size() + data.size() / 32 + 8, '\0');
-  size_t clen = rdb::LzfCompress(data, room.data(), room.size());
+  size_t clen = store::LzfCompress(data, room.data(), room.size());
   if (data.empty()) return clen == 0;
   if (clen == 0 || clen > room.size()) return false;
   std::string back;
-  if (!rdb::LzfDecompress(std::string_view(room.data(), clen), data.size(), &back)) return false;
+  if (!store::LzfDecompress(std::string_view(room.data(), clen), data.size(), &back)) return false;
   if (back != data) return false;
   // Exactly one byte short: the guard sits just past the room given.
   std::string tight(clen, '\0');
   tight.back() = '\x5a';
-  return rdb::LzfCompress(data, tight.data(), clen - 1) == 0 && tight.back() == '\x5a';
+  return store::LzfCompress(data, tight.data(), clen - 1) == 0 && tight.back() == '\x5a';
 }
 
 std::span<const StoreTarget> RdbTargets() {

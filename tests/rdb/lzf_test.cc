@@ -1,5 +1,5 @@
-// Tests for store/rdb/lzf.h and the compressed string encoding of store/rdb/rdb_string.h.
-#include "store/rdb/lzf.h"
+// Tests for store/lzf.h and the compressed string encoding of store/rdb/rdb_string.h.
+#include "store/lzf.h"
 
 #include <doctest/doctest.h>
 
@@ -10,6 +10,9 @@
 
 namespace cairn::rdb {
 namespace {
+
+using store::LzfCompress;
+using store::LzfDecompress;
 
 // Compresses with room for the input's size and decompresses it back.
 std::string RoundTrip(const std::string& in, size_t* compressed) {

@@ -14,24 +14,12 @@
 #include "store/types/set/set.h"
 #include "store/types/stream/stream.h"
 #include "store/types/zset/zset.h"
+#include "tests/store/store_testing.h"
 
 namespace cairn::store {
 namespace {
 
-// Sets one limit for the length of a test and puts the default back afterwards (the limits
-// are process-wide).
-template <class T>
-class ScopedLimit {
- public:
-  ScopedLimit(std::atomic<T>& limit, T value) : limit_(limit), old_(limit.load()) {
-    limit_.store(value);
-  }
-  ~ScopedLimit() { limit_.store(old_); }
-
- private:
-  std::atomic<T>& limit_;
-  T old_;
-};
+using testing::ScopedLimit;
 
 EncodingLimits& L() { return encoding_limits(); }
 
@@ -122,7 +110,8 @@ TEST_CASE("list-max-listpack-size bounds the elements per list node, by count or
     CHECK(l.node_count() == 3);
     l.Set(0, "changed");  // rebuilding a node keeps the limit
     CHECK(l.node_count() == 3);
-    CHECK(l.At(0).text == "changed");
+    std::string node_buf;
+    CHECK(l.At(0, &node_buf).text == "changed");
   }
   std::string big(1000, 'x');
   ListObject small_nodes, large_nodes;

@@ -1,7 +1,9 @@
-// tests/store/store_testing.h — small helpers the store tests share: SET/GET-like calls
-// through Store::Access, the set of keys a database holds, and a recording journal.
+// tests/store/store_testing.h — small helpers the store tests share: a scoped encoding limit,
+// SET/GET-like calls through Store::Access, the set of keys a database holds, and a recording
+// journal.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <set>
@@ -14,6 +16,21 @@
 #include "store/types/string/string_ops.h"
 
 namespace cairn::store::testing {
+
+// Sets one encoding limit (store/encoding_limits.h) for the length of a test and puts the old
+// value back afterwards (the limits are process-wide).
+template <class T>
+class ScopedLimit {
+ public:
+  ScopedLimit(std::atomic<T>& limit, T value) : limit_(limit), old_(limit.load()) {
+    limit_.store(value);
+  }
+  ~ScopedLimit() { limit_.store(old_); }
+
+ private:
+  std::atomic<T>& limit_;
+  T old_;
+};
 
 inline Value StringValue(std::string_view bytes) {
   return Value(BufRef::Copy(bytes));

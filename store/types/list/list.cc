@@ -22,6 +22,7 @@ ListObject::~ListObject() {
 
 ObjRef ListObject::Clone() const {
   auto* c = new ListObject();
+  c->depth_ = depth_;
   while (c->ring_cap_ < nodes_) c->RingGrow();
   for (size_t i = 0; i < nodes_; ++i) c->ring_[i] = detail::CopyListNode(node(i));
   c->nodes_ = nodes_;
@@ -40,6 +41,18 @@ size_t ListObject::sampled_memory_bytes(size_t samples) const {
   for (size_t i = 0; i < seen; ++i) node_bytes += detail::ListNodeBytes(node(i));
   if (seen > 0 && seen < nodes_) node_bytes = node_bytes / seen * nodes_;
   return bytes + node_bytes;
+}
+
+size_t ListObject::compressed_nodes() const {
+  size_t n = 0;
+  for (size_t i = 0; i < nodes_; ++i) n += node(i)->compressed() ? 1 : 0;
+  return n;
+}
+
+size_t ListObject::entry_bytes() const {
+  size_t bytes = 0;
+  for (size_t i = 0; i < nodes_; ++i) bytes += node(i)->used();
+  return bytes;
 }
 
 void ListObject::Encode(std::string* out) const {
@@ -105,18 +118,40 @@ void ListObject::RemoveEmptyNode(size_t k) {
   RingErase(k);
 }
 
+// ---- Compression ---------------------------------------------------------------------------
+
+void ListObject::SettleCompression(size_t moved) {
+  if (depth_ == 0) return;
+  // Just outside the zone, at either end: plain.
+  for (size_t i = 0; i < moved && i < depth_; ++i) {
+    size_t k = depth_ - 1 - i;
+    if (k >= nodes_) continue;
+    detail::DecompressListNode(&node(k));
+    detail::DecompressListNode(&node(nodes_ - 1 - k));
+  }
+  // Just inside it: compressed (the zone is symmetric, so k inside means its mirror is too).
+  for (size_t i = 0; i < moved; ++i) {
+    size_t k = depth_ + i;
+    if (!InCompressedZone(k)) break;
+    detail::CompressListNode(&node(k));
+    detail::CompressListNode(&node(nodes_ - 1 - k));
+  }
+}
+
 // ---- Both ends -----------------------------------------------------------------------------
 
 void ListObject::Push(ListSide side, std::string_view text) {
   ListElem e = ListElem::Of(text);
   bool head = side == ListSide::kHead;
   size_t k = head ? 0 : nodes_ - 1;
-  if (nodes_ == 0 || !detail::ListNodeFits(node(k), e)) {
+  bool new_node = nodes_ == 0 || !detail::ListNodeFits(node(k), e);
+  if (new_node) {
     k = head ? 0 : nodes_;
     RingInsert(k, detail::NewListNode(e.size, head));
   }
   detail::ListNodePush(&node(k), e, head);
   ++count_;
+  if (new_node) SettleCompression();
 }
 
 void ListObject::Pop(ListSide side, size_t n, const Visitor& visit) {
@@ -136,7 +171,10 @@ void ListObject::Pop(ListSide side, size_t n, const Visitor& visit) {
     --nd->count;
     --count_;
     --n;
-    if (nd->count == 0) RemoveEmptyNode(k);
+    if (nd->count == 0) {
+      RemoveEmptyNode(k);
+      SettleCompression();  // the next node to pop from may have been compressed
+    }
   }
 }
 
@@ -156,18 +194,20 @@ size_t ListObject::Locate(size_t index, size_t* within) const {
   return k;
 }
 
-ListElem ListObject::At(size_t index) const {
+ListElem ListObject::At(size_t index, std::string* node_buf) const {
   size_t within = 0;
-  const Node* nd = node(Locate(index, &within));
+  size_t k = Locate(index, &within);
+  const Node* nd = node(k);
+  const char* first = EntriesOf(k, node_buf);
   if (within < nd->count / 2) {
-    const char* p = nd->first();
+    const char* p = first;
     for (;; --within) {
       ListElem e = detail::ReadEntry(p);
       if (within == 0) return e;
       p += e.size;
     }
   }
-  const char* end = nd->last_end();
+  const char* end = first + nd->used();
   for (size_t back = nd->count - 1 - within;; --back) {
     const char* start = detail::EntryBefore(end);
     if (back == 0) return detail::ReadEntry(start);
@@ -179,10 +219,15 @@ void ListObject::VisitRange(size_t start, size_t count, const Visitor& visit) co
   if (count == 0) return;
   size_t within = 0;
   size_t k = Locate(start, &within);
-  const char* p = node(k)->first();
+  std::string node_buf;
+  const char* p = EntriesOf(k, &node_buf);
+  const char* end = p + node(k)->used();
   for (; within > 0; --within) p += detail::ReadEntry(p).size;
   while (count > 0) {
-    if (p == node(k)->last_end()) p = node(++k)->first();
+    if (p == end) {
+      p = EntriesOf(++k, &node_buf);
+      end = p + node(k)->used();
+    }
     ListElem e = detail::ReadEntry(p);
     visit(e);
     p += e.size;
@@ -193,13 +238,14 @@ void ListObject::VisitRange(size_t start, size_t count, const Visitor& visit) co
 void ListObject::Scan(size_t start, bool reverse,
                       const std::function<bool(const ListElem&)>& visit) const {
   if (start >= count_) return;
+  std::string node_buf;
   if (!reverse) {
     bool go = true;
     // VisitRange cannot stop early; walk node by node instead.
     size_t within = 0;
     size_t k = Locate(start, &within);
     for (; k < nodes_ && go; ++k, within = 0) {
-      const char* p = node(k)->first();
+      const char* p = EntriesOf(k, &node_buf);
       for (size_t i = 0; i < node(k)->count && go; ++i) {
         ListElem e = detail::ReadEntry(p);
         p += e.size;
@@ -211,7 +257,7 @@ void ListObject::Scan(size_t start, bool reverse,
   size_t within = 0;
   size_t k = Locate(start, &within);
   for (bool go = true; go; --k) {
-    const char* end = node(k)->last_end();
+    const char* end = EntriesOf(k, &node_buf) + node(k)->used();
     for (size_t i = node(k)->count; i-- > 0 && go;) {
       const char* s = detail::EntryBefore(end);
       if (i <= within) go = visit(detail::ReadEntry(s));
@@ -224,10 +270,10 @@ void ListObject::Scan(size_t start, bool reverse,
 
 // ---- Changes in the middle -----------------------------------------------------------------
 
-std::vector<ListElem> ListObject::Entries(size_t k) const {
+std::vector<ListElem> ListObject::Entries(size_t k, std::string* node_buf) const {
   std::vector<ListElem> out;
   out.reserve(node(k)->count);
-  const char* p = node(k)->first();
+  const char* p = EntriesOf(k, node_buf);
   for (uint32_t i = 0; i < node(k)->count; ++i) {
     out.push_back(detail::ReadEntry(p));
     p += out.back().size;
@@ -253,13 +299,22 @@ void ListObject::ReplaceNode(size_t k, const std::vector<ListElem>& elems) {
   }
   count_ = count_ - node(k)->count + elems.size();
   RemoveEmptyNode(k);
-  for (size_t b = 0; b < built.size(); ++b) RingInsert(k + b, built[b]);
+  for (size_t b = 0; b < built.size(); ++b) {
+    RingInsert(k + b, built[b]);
+  }
+  for (size_t b = 0; b < built.size(); ++b) {
+    if (InCompressedZone(k + b)) detail::CompressListNode(&node(k + b));
+  }
+  // The nodes before k moved by built.size() - 1 places relative to the tail, and those
+  // after it relative to the head (one place back when none was built).
+  SettleCompression(std::max<size_t>(built.size(), 1));
 }
 
 void ListObject::Set(size_t index, std::string_view text) {
   size_t within = 0;
   size_t k = Locate(index, &within);
-  std::vector<ListElem> elems = Entries(k);
+  std::string node_buf;
+  std::vector<ListElem> elems = Entries(k, &node_buf);
   elems[within] = ListElem::Of(text);
   ReplaceNode(k, elems);
 }
@@ -271,7 +326,8 @@ void ListObject::Insert(size_t index, std::string_view text) {
   }
   size_t within = 0;
   size_t k = Locate(index, &within);
-  std::vector<ListElem> elems = Entries(k);
+  std::string node_buf;
+  std::vector<ListElem> elems = Entries(k, &node_buf);
   elems.insert(elems.begin() + static_cast<ptrdiff_t>(within), ListElem::Of(text));
   ReplaceNode(k, elems);
 }
@@ -288,9 +344,10 @@ int64_t ListObject::Find(const ListNeedle& needle) const {
 
 size_t ListObject::Remove(const ListNeedle& needle, size_t limit, bool from_tail) {
   size_t removed = 0;
+  std::string node_buf;
   for (size_t step = 0; step < nodes_ && (limit == 0 || removed < limit);) {
     size_t k = from_tail ? nodes_ - 1 - step : step;
-    std::vector<ListElem> elems = Entries(k);
+    std::vector<ListElem> elems = Entries(k, &node_buf);
     std::vector<ListElem> kept;
     kept.reserve(elems.size());
     for (size_t n = 0; n < elems.size(); ++n) {
@@ -314,6 +371,7 @@ size_t ListObject::Remove(const ListNeedle& needle, size_t limit, bool from_tail
 }
 
 void ListObject::Trim(size_t head, size_t tail) {
+  size_t nodes_before = nodes_;
   while (head > 0 && head >= node(0)->count) {
     head -= node(0)->count;
     count_ -= node(0)->count;
@@ -324,6 +382,7 @@ void ListObject::Trim(size_t head, size_t tail) {
     count_ -= node(nodes_ - 1)->count;
     RemoveEmptyNode(nodes_ - 1);
   }
+  SettleCompression(nodes_before - nodes_);  // the new end nodes may have been compressed
   auto ignore = [](const ListElem&) {};
   Pop(ListSide::kHead, head, ignore);
   Pop(ListSide::kTail, tail, ignore);

@@ -8,6 +8,14 @@
 // into more nodes if it outgrows the limit. OBJECT ENCODING says "quicklist", as Redis 7.0
 // does for every list.
 //
+// Compression (list-compress-depth, taken when the list is created, as in Redis): the depth
+// nodes at each end stay plain and the nodes between them are held LZF-compressed where that
+// pays (detail/list_node.h). Pushes and pops touch only plain nodes; reading a compressed
+// node decompresses it into a buffer, and a change rewrites it and compresses it again. When
+// nodes come or go at an end, the node that crosses the boundary changes form: O(depth) per
+// node added or removed, as in Redis. A long queue read at its ends keeps ~1/ratio of its
+// memory; LRANGE/LINDEX in the middle pay a decompression per node they visit.
+//
 // Snapshot encoding (Encode / DecodeListObject):
 //   list := count:varint (len:varint bytes){count}     elements from head to tail
 //
@@ -28,8 +36,10 @@ namespace cairn::store {
 
 enum class ListSide : uint8_t { kHead = 0, kTail = 1 };
 
-// One element as the list holds it. text is valid until the list changes; an integer
-// element has is_int set and its value in num (ListElemText formats it).
+// One element as the list holds it; an integer element has is_int set and its value in num
+// (ListElemText formats it). Its text points into the list's node or, for a compressed node,
+// into a buffer holding it decompressed: valid during a visit (VisitRange, Scan, Pop), or
+// until the list or the buffer passed to At changes.
 using ListElem = detail::PackedElem;
 
 // The element's bytes; integers are formatted into *scratch.
@@ -56,7 +66,7 @@ class ListObject final : public Object {
 
   using Visitor = std::function<void(const ListElem&)>;
 
-  ListObject() : Object(ValueType::kList) {}
+  ListObject() : Object(ValueType::kList), depth_(CurrentListCompressDepth()) {}
   ~ListObject() override;
 
   size_t size() const override { return count_; }
@@ -67,6 +77,13 @@ class ListObject final : public Object {
   void Encode(std::string* out) const override;
   // Packed nodes holding the elements (list-max-listpack-size bounds each one).
   size_t node_count() const { return nodes_; }
+  // Plain nodes kept at each end (list-compress-depth when the list was created; 0: none
+  // compressed).
+  uint16_t compress_depth() const { return depth_; }
+  // Compressed nodes (O(nodes)).
+  size_t compressed_nodes() const;
+  // The bytes all nodes' entries take uncompressed (DEBUG OBJECT's ql_uncompressed_size).
+  size_t entry_bytes() const;
 
   void Push(ListSide side, std::string_view elem);
   // Removes up to n elements from side, visiting each (in pop order) before it goes.
@@ -76,8 +93,8 @@ class ListObject final : public Object {
   // Visits elements from index start towards the head (reverse) or the tail; stops when
   // visit returns false.
   void Scan(size_t start, bool reverse, const std::function<bool(const ListElem&)>& visit) const;
-  // The element at index (index < size()).
-  ListElem At(size_t index) const;
+  // The element at index (index < size()); its text may point into *node_buf.
+  ListElem At(size_t index, std::string* node_buf) const;
 
   void Set(size_t index, std::string_view elem);
   // Inserts elem so that it ends up at index (0 <= index <= size()).
@@ -93,11 +110,23 @@ class ListObject final : public Object {
   using Node = detail::ListNode;
   // The node holding index and the index's position inside it.
   size_t Locate(size_t index, size_t* within) const;
-  // The entries of node k, in order.
-  std::vector<ListElem> Entries(size_t k) const;
+  // The entries of node k, in order (pointing into node k or *node_buf).
+  std::vector<ListElem> Entries(size_t k, std::string* node_buf) const;
+  // The start of node k's entries: its own bytes or *node_buf holding them decompressed.
+  const char* EntriesOf(size_t k, std::string* node_buf) const {
+    return detail::ListNodeEntries(node(k), node_buf);
+  }
   // Replaces node k by nodes holding elems (none: node k is removed).
   void ReplaceNode(size_t k, const std::vector<ListElem>& elems);
   void RemoveEmptyNode(size_t k);
+  // Whether node k lies between the depth_ plain nodes at each end.
+  bool InCompressedZone(size_t k) const {
+    return depth_ > 0 && k >= depth_ && k + depth_ < nodes_;
+  }
+  // After nodes came or went, moving the others by up to `moved` places: the nodes within
+  // `moved` of each boundary of the zone, the only ones that may have crossed it, are made
+  // plain outside it and compressed inside. O(moved), not O(depth).
+  void SettleCompression(size_t moved = 1);
   // Ring of node pointers.
   Node*& node(size_t i) const { return ring_[(head_ + i) & (ring_cap_ - 1)]; }
   void RingInsert(size_t i, Node* n);
@@ -109,6 +138,7 @@ class ListObject final : public Object {
   size_t head_ = 0;
   size_t nodes_ = 0;
   size_t count_ = 0;
+  uint16_t depth_;  // list-compress-depth
 };
 
 }  // namespace cairn::store

@@ -5,7 +5,9 @@
 #include <charconv>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 
+#include "store/lzf.h"
 #include "store/memory.h"
 #include "store/packed_varint.h"
 
@@ -13,6 +15,11 @@ namespace cairn::store::detail {
 namespace {
 
 constexpr int64_t kIntLimit = int64_t{1} << 62;
+
+// Redis's quicklist thresholds: smaller nodes are not worth compressing, and a node stays
+// plain unless LZF saves more than this many bytes.
+constexpr size_t kMinCompressBytes = 48;
+constexpr size_t kMinCompressSaving = 8;
 
 // The back-to-front varint of list_node.h: most significant group first in memory.
 void PutBacklen(char* p, uint64_t v, size_t len) {
@@ -135,6 +142,48 @@ ListNode* CopyListNode(const ListNode* n) {
 }
 
 void FreeListNode(ListNode* n) { std::free(n); }
+
+bool CompressListNode(ListNode** np) {
+  ListNode* n = *np;
+  if (n->compressed()) return true;
+  size_t used = n->used();
+  if (used < kMinCompressBytes) return false;
+  size_t room = used - kMinCompressSaving - 1;
+  auto stream = std::make_unique_for_overwrite<char[]>(room);
+  size_t packed = LzfCompress(std::string_view(n->first(), used), stream.get(), room);
+  if (packed == 0) return false;
+  auto* c = static_cast<ListNode*>(std::malloc(sizeof(ListNode) + packed));
+  if (c == nullptr) std::abort();
+  c->begin = 0;
+  c->end = static_cast<uint32_t>(used);
+  c->cap = static_cast<uint32_t>(packed);
+  c->count = n->count;
+  std::memcpy(c->data, stream.get(), packed);
+  FreeListNode(n);
+  *np = c;
+  return true;
+}
+
+void DecompressListNode(ListNode** np) {
+  ListNode* c = *np;
+  if (!c->compressed()) return;
+  std::string entries;
+  const char* src = ListNodeEntries(c, &entries);
+  ListNode* n = NewListNode(c->used(), false);
+  std::memcpy(n->data, src, c->used());
+  n->end = static_cast<uint32_t>(c->used());
+  n->count = c->count;
+  FreeListNode(c);
+  *np = n;
+}
+
+const char* ListNodeEntries(const ListNode* n, std::string* buf) {
+  if (!n->compressed()) return n->first();
+  // The stream was written by CompressListNode from these very bytes: failing to read it
+  // back means memory was corrupted.
+  if (!LzfDecompress(std::string_view(n->data, n->cap), n->used(), buf)) std::abort();
+  return buf->data();
+}
 
 size_t ListNodeBytes(const ListNode* n) { return AllocationSize(sizeof(ListNode) + n->cap); }
 

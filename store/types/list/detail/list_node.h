@@ -14,6 +14,13 @@
 //             byte holds the lowest 7 bits, and a set high bit says another byte precedes.
 //             It lets a reader step from the end of an entry to its start.
 //
+// A compressed node (list-compress-depth) keeps the header and holds its entries as one LZF
+// stream (store/lzf.h):
+//   Node   := begin:u32=0 end:u32 cap:u32 count:u32 data[cap]
+//             end is the entries' plain size and cap the stream's, always smaller (a node is
+//             compressed only when that saves bytes), so cap < end tells the two forms apart
+//             (a plain node has begin <= end <= cap) and used() is the plain size in both.
+//
 // Internal to the list family (store/types/list/list.cc); nothing outside store/ includes it.
 // Not thread-safe: used under the owning key's shard lock.
 #pragma once
@@ -39,6 +46,8 @@ struct ListNode {
   char data[];
 
   size_t used() const { return end - begin; }
+  bool compressed() const { return cap < end; }
+  // The live entries of a plain node.
   const char* first() const { return data + begin; }
   const char* last_end() const { return data + end; }
 };
@@ -70,6 +79,15 @@ ListNode* NewListNode(size_t need, bool slack_at_head);
 // A byte copy of n (same capacity).
 ListNode* CopyListNode(const ListNode* n);
 void FreeListNode(ListNode* n);
+// Replaces *n by its compressed form when it holds at least 48 bytes of entries and LZF saves
+// more than 8 (Redis's thresholds, so small or incompressible nodes stay plain); returns
+// whether *n is compressed now.
+bool CompressListNode(ListNode** n);
+// Replaces a compressed *n by its plain form.
+void DecompressListNode(ListNode** n);
+// The start of n's entries (n->used() bytes): n's own bytes or, when n is compressed, *buf
+// holding them decompressed (valid until *buf changes).
+const char* ListNodeEntries(const ListNode* n, std::string* buf);
 // Bytes the allocator holds for n.
 size_t ListNodeBytes(const ListNode* n);
 // Data bytes a node may hold under limit (list-max-listpack-size, store/encoding_limits.h).

@@ -1,5 +1,6 @@
-// store/rdb/lzf.h — the LZF compression RDB files and DUMP payloads use for strings (Redis's
-// `rdbcompression`), written from its format:
+// store/lzf.h — LZF, the compression Redis uses for strings in RDB files and DUMP payloads
+// (`rdbcompression`, store/rdb/rdb_string.h) and for the inner nodes of long lists
+// (`list-compress-depth`, store/types/list/list.h), written from its format:
 //
 //   stream  := item*
 //   item    := 000LLLLL byte{L+1}                 a run of L+1 literal bytes (1..32)
@@ -18,7 +19,7 @@
 #include <string>
 #include <string_view>
 
-namespace cairn::rdb {
+namespace cairn::store {
 
 // Compresses in into out, at most capacity bytes; returns the compressed size, or 0 when it
 // would not fit (the caller then stores the bytes as they are).
@@ -28,4 +29,4 @@ size_t LzfCompress(std::string_view in, char* out, size_t capacity);
 // a valid stream of that length. Never sizes *out beyond what in can expand to.
 bool LzfDecompress(std::string_view in, size_t out_len, std::string* out);
 
-}  // namespace cairn::rdb
+}  // namespace cairn::store

@@ -1,12 +1,12 @@
-// store/rdb/lzf.cc — see lzf.h.
-#include "store/rdb/lzf.h"
+// store/lzf.cc — see lzf.h.
+#include "store/lzf.h"
 
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <vector>
 
-namespace cairn::rdb {
+namespace cairn::store {
 namespace {
 
 constexpr size_t kMaxLiteral = 32;
@@ -156,4 +156,4 @@ bool LzfDecompress(std::string_view in, size_t out_len, std::string* out) {
   return op == out_len;
 }
 
-}  // namespace cairn::rdb
+}  // namespace cairn::store
