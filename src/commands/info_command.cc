@@ -194,14 +194,11 @@ void AppendClients(CommandContext& ctx, const Config& config, std::string* out) 
   Field(out, "connected_clients", static_cast<int64_t>(ctx.server.clients.count()));
   Field(out, "cluster_connections", 0);
   Field(out, "maxclients", config.maxclients);
-  // The largest buffers clients hold now (Redis keeps the peak of the last few seconds).
-  size_t max_in = 0, max_out = 0;
-  ctx.server.clients.ForEach([&](ClientState& c) {
-    max_in = std::max(max_in, c.query_buffer_bytes.load(std::memory_order_relaxed));
-    max_out = std::max(max_out, c.output_memory_bytes.load(std::memory_order_relaxed));
-  });
-  Field(out, "client_recent_max_input_buffer", static_cast<int64_t>(max_in));
-  Field(out, "client_recent_max_output_buffer", static_cast<int64_t>(max_out));
+  // The largest buffers of the last 8 seconds, as in Redis.
+  Field(out, "client_recent_max_input_buffer",
+        static_cast<int64_t>(ctx.server.client_peaks.MaxInput()));
+  Field(out, "client_recent_max_output_buffer",
+        static_cast<int64_t>(ctx.server.client_peaks.MaxOutput()));
   // As in Redis, clients held by CLIENT PAUSE count as blocked.
   Field(out, "blocked_clients",
         ctx.server.blocking.blocked() + ctx.server.paused_clients.load(std::memory_order_relaxed));

@@ -19,6 +19,7 @@
 #include "src/exec/cluster.h"
 #include "src/exec/client.h"
 #include "src/exec/client_eviction.h"
+#include "src/exec/client_peaks.h"
 #include "src/exec/command_table.h"
 #include "src/exec/failover.h"
 #include "src/exec/functions.h"
@@ -126,6 +127,7 @@ struct ServerState {
   StatsRegistry stats;
   ClientRegistry clients;
   ClientMemory client_memory;  // maxmemory-clients (client_eviction.h)
+  ClientPeaks client_peaks;    // INFO's client_recent_max_* (client_peaks.h)
   RuntimeLimits limits;
   std::string run_id;
   int64_t start_ms;

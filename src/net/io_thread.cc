@@ -18,6 +18,11 @@ constexpr uint64_t kCronIntervalMs = 1000;
 // The IoThread whose loop runs on this thread (nullptr elsewhere).
 thread_local IoThread* current_io_thread = nullptr;
 
+int64_t MonotonicSeconds() {
+  auto since_boot = std::chrono::steady_clock::now().time_since_epoch();
+  return std::chrono::duration_cast<std::chrono::seconds>(since_boot).count();
+}
+
 }  // namespace
 
 IoThread::IoThread(ServerState* state, int index)
@@ -366,6 +371,8 @@ void IoThread::DeliverMail(const std::vector<uint64_t>& ids) {
 void IoThread::OnCron(uv_timer_t* handle) noexcept {
   auto* t = static_cast<IoThread*>(handle->data);
   t->stats_->SampleThreadCpu();  // INFO's used_cpu_*_main_thread
+  t->state_->client_peaks.Advance(MonotonicSeconds());
+  t->SampleClientPeaks();
   t->ReapJobs();
   t->StartQueuedJobs();  // a thread that failed to start
   // A recovery with no batch to make durable (a failed everysec sync) wakes nobody.
@@ -373,6 +380,14 @@ void IoThread::OnCron(uv_timer_t* handle) noexcept {
   t->CloseIdleClients();
   t->CheckOutputLimits();
   FailoverCron(*t->state_);  // any thread's cron will do; it returns at once when idle
+}
+
+void IoThread::SampleClientPeaks() {
+  for (auto& [id, c] : connections_) {
+    const ClientState& client = c->client();
+    state_->client_peaks.Note(client.query_buffer_bytes.load(std::memory_order_relaxed),
+                              client.output_memory_bytes.load(std::memory_order_relaxed));
+  }
 }
 
 void IoThread::CheckOutputLimits() {

@@ -127,6 +127,8 @@ class IoThread {
   // Wraps every socket Adopt queued in a Connection. Loop thread.
   void OpenAdopted();
   void CloseIdleClients();
+  // Notes what each client holds now in the server's recent peaks (client_peaks.h).
+  void SampleClientPeaks();
   // A client over its soft output limit for longer than allowed is closed even when
   // nothing new is sent to it.
   void CheckOutputLimits();

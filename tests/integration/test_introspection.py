@@ -299,6 +299,24 @@ class TestInfoSections(ServerTestCase):
         finally:
             slow.close()
 
+    def test_recent_max_input_buffer_remembers_a_large_command_for_seconds(self):
+        writer = socket.create_connection(("127.0.0.1", self.server.port))
+        try:  # half of a 1 MB SET, held while the once-a-second cron looks at the clients
+            writer.sendall(b"*3\r\n$3\r\nSET\r\n$3\r\nbig\r\n$1000000\r\n" + b"x" * 500_000)
+            deadline = time.time() + 10
+            while self.r.info("clients")["client_recent_max_input_buffer"] < 500_000:
+                self.assertLess(time.time(), deadline, "the partial command was not seen")
+                time.sleep(0.05)
+        finally:
+            writer.close()
+        # The client is gone: the peak of the last seconds still shows it, then forgets it.
+        started = time.time()
+        while self.r.info("clients")["client_recent_max_input_buffer"] >= 500_000:
+            self.assertLess(time.time() - started, 12, "still remembered after 12 s")
+            time.sleep(0.2)
+        # Redis keeps one peak per second for the last 8 seconds.
+        self.assertGreater(time.time() - started, 5)
+
 
 class TestInfoPersistence(ServerTestCase):
     def test_redis_fields_are_here_in_redis_order(self):
