@@ -12,13 +12,44 @@
 
 #include "src/base/config.h"
 #include "src/base/log.h"
+#include "src/base/process_tuning.h"
+#include "src/base/thread_placement.h"
 #include "src/base/tick_clock.h"
 #include "src/exec/server_state.h"
 #include "src/net/server.h"
+#include "store/thread_hook.h"
 
 namespace {
 
 using cairn::server::Config;
+using cairn::server::ThreadRole;
+
+// The store's own threads, named and placed as Redis's bio threads are.
+void PlaceStoreThread(cairn::store::StoreThread which) {
+  bool wal = which == cairn::store::StoreThread::kWalCommit;
+  cairn::server::PlaceThisThread(ThreadRole::kBackground,
+                                 wal ? "bio_wal_commit" : "bio_lazy_free");
+}
+
+// CPU lists, transparent huge pages: before any thread starts, as Redis applies them.
+void PlaceProcess(const cairn::server::ConfigStore& config) {
+  auto value = [&](std::string_view name) {
+    auto v = config.Get(name);
+    return v.empty() ? std::string() : v[0].second;
+  };
+  cairn::server::CpuLists lists{value("server_cpulist"), value("bio_cpulist"),
+                                value("bgsave_cpulist"), value("aof_rewrite_cpulist")};
+  for (const std::string& warning : cairn::server::ConfigureThreadPlacement(lists)) {
+    cairn::server::Log(cairn::server::LogLevel::kWarning, "%s", warning.c_str());
+  }
+  cairn::store::SetStoreThreadHook(PlaceStoreThread);
+  cairn::server::PlaceThisThread(ThreadRole::kServer, "cairn-server");
+  if (value("disable-thp") == "yes" &&
+      cairn::server::DisableThpIfAlways(cairn::server::ReadThpSetting())) {
+    cairn::server::Log(cairn::server::LogLevel::kNotice,
+                       "Transparent huge pages turned off for this process (disable-thp)");
+  }
+}
 
 void PrintUsage() {
   std::printf(
@@ -101,6 +132,7 @@ int main(int argc, char** argv) {
                        "option %s is accepted but has no effect in cairn", name.c_str());
   }
   if (config.daemonize) Daemonize();
+  PlaceProcess(loader);
   cairn::tick_clock::Calibrate();  // before any thread times a command
   RaiseOpenFilesLimit(config.maxclients);
   if (!EnterDataDir(config.dir)) return 1;

@@ -10,6 +10,7 @@
 
 #include "store/entry.h"
 #include "store/object.h"
+#include "store/thread_hook.h"
 
 namespace cairn::store {
 namespace {
@@ -38,6 +39,7 @@ class Freer {
 
  private:
   void Run() {
+    EnterStoreThread(StoreThread::kLazyFree);
     std::unique_lock lock(mu_);
     for (;;) {
       cv_.wait(lock, [&] { return !queue_.empty(); });

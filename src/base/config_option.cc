@@ -217,7 +217,9 @@ bool AcceptedOptionActs(std::string_view name) {
       "rdb-key-save-delay", "replica-ignore-maxmemory", "cluster-enabled",
       "cluster-config-file", "cluster-port", "cluster-require-full-coverage",
       "cluster-allow-reads-when-down", "cluster-announce-ip", "latency-tracking",
-      "latency-tracking-info-percentiles", "rdbcompression",
+      "latency-tracking-info-percentiles", "rdbcompression", "server_cpulist", "bio_cpulist",
+      "aof_rewrite_cpulist", "bgsave_cpulist", "oom-score-adj", "oom-score-adj-values",
+      "disable-thp",
   };
   return std::find(std::begin(kActs), std::end(kActs), name) != std::end(kActs);
 }

@@ -30,6 +30,7 @@
 #include "resp/number.h"
 #include "src/base/config.h"
 #include "src/base/log.h"
+#include "src/base/thread_placement.h"
 #include "src/exec/blocking.h"
 #include "src/exec/command_table.h"
 #include "src/exec/errors.h"
@@ -188,7 +189,10 @@ Status BuildRdb(ServerState& server, uint64_t repl_offset, RdbFilter filter, Rdb
 struct RdbJob final : BackgroundJob {
   RdbJob(ServerState& server, uint64_t begin, bool full_sync, RdbFilter filter)
       : server(server), begin(begin), full_sync(full_sync), filter(filter) {}
-  void Run() override { status = BuildRdb(server, begin, filter, &rdb, &cut_lsn); }
+  void Run() override {
+    PlaceThisThread(ThreadRole::kSave, "rdb_to_replica");  // Redis forks a saver for it
+    status = BuildRdb(server, begin, filter, &rdb, &cut_lsn);
+  }
   void Abandon() override {
     if (full_sync) server.primary.AbortFullSync();
   }

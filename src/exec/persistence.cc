@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "src/base/log.h"
+#include "src/base/thread_placement.h"
 #include "src/exec/durability.h"
 #include "src/exec/key_save_delay.h"
 #include "src/exec/rdb_files.h"
@@ -20,6 +21,15 @@ namespace {
 int64_t NowS() {
   using namespace std::chrono;
   return duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
+}
+
+// A saver thread takes the CPUs Redis gives its forked saver of that kind.
+void PlaceSaver(Persistence::Job job) {
+  if (job == Persistence::Job::kRewrite) {
+    PlaceThisThread(ThreadRole::kRewrite, "aof_rewrite");
+  } else {
+    PlaceThisThread(ThreadRole::kSave, "rdb_bgsave");
+  }
 }
 
 int64_t SteadyMs() {
@@ -217,6 +227,7 @@ bool Persistence::StartBackground(bool rdb, Job job, bool counted) {
   if (thread_.joinable()) thread_.join();  // the previous one has finished
   Begin(job, counted);  // in progress for INFO from the reply on
   thread_ = std::thread([this, rdb, job] {
+    PlaceSaver(job);
     (void)Run(job, rdb);  // logged, and reported by job_info() (INFO)
     End(job);
     running_ = false;
@@ -251,6 +262,7 @@ Status Persistence::WhileNoSnapshot(const std::function<Status()>& fn) {
   if (thread_.joinable()) thread_.join();  // ended: this claim waited for it
   task_stop_ = false;  // a request made before this task does not concern it
   thread_ = std::thread([this, job = handed_job_, task = std::move(handed_task_)] {
+    PlaceSaver(job);
     task();
     End(job);  // the task's work after its snapshot (a new log's settling) included
     running_ = false;

@@ -68,6 +68,7 @@ bool StartReplicating(ServerState& server, const std::string& host, int port) {
   // a key past its TTL, as in Redis).
   server.store.PauseExpiry(INT64_MAX);
   server.config.SetAcceptedValue("replicaof", host + " " + std::to_string(port));
+  ApplyOomScoreAdj(server);  // the replica's score
   Log(LogLevel::kNotice, "Connecting to MASTER %s:%d", host.c_str(), port);
   if (r.wake) r.wake();
   return true;
@@ -98,6 +99,7 @@ void StopReplicating(ServerState& server, std::string_view why) {
   }
   server.store.PauseExpiry(0);
   server.config.SetAcceptedValue("replicaof", "");
+  ApplyOomScoreAdj(server);  // the primary's score
   Log(LogLevel::kNotice, "MASTER MODE enabled (%.*s)", static_cast<int>(why.size()), why.data());
   if (r.wake) r.wake();
 }

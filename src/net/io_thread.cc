@@ -8,6 +8,7 @@
 #include <system_error>
 
 #include "src/base/log.h"
+#include "src/base/thread_placement.h"
 #include "src/net/connection.h"
 
 namespace cairn::server {
@@ -53,6 +54,7 @@ void IoThread::Start() {
   uv_check_start(&mail_check_, OnLoopCheck);
   uv_prepare_start(&commit_prepare_, OnLoopPrepare);
   thread_ = std::thread([this] {
+    PlaceThisThread(ThreadRole::kServer, ("io_thd_" + std::to_string(index_)).c_str());
     current_io_thread = this;
     store::GroupCommit::CommitsInlineOnThisThread();
     SetThreadBusyServer(&IoThread::ServeBusy, this);

@@ -16,6 +16,7 @@
 #include "resp/parser.h"
 #include "resp/writer.h"
 #include "src/base/log.h"
+#include "src/base/thread_placement.h"
 #include "src/exec/dispatch.h"
 #include "src/exec/failover.h"
 #include "src/exec/notify.h"
@@ -517,7 +518,10 @@ void ReplicaLink::Start() {
     std::lock_guard lock(mu_);
     cv_.notify_all();
   };
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    PlaceThisThread(ThreadRole::kServer, "replica_link");
+    Run();
+  });
 }
 
 void ReplicaLink::Stop() {

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "src/base/log.h"
+#include "src/base/thread_placement.h"
 #include "src/exec/acl_file.h"
 #include "src/exec/durability.h"
 #include "src/exec/eviction.h"
@@ -146,6 +147,7 @@ int Server::Run() {
   // What the server holds before any data: INFO's used_memory_startup.
   state_->startup_allocated_bytes = store::ReadMemoryStats().allocated_bytes;
   expire_thread_ = std::thread([this, config] {
+    PlaceThisThread(ThreadRole::kServer, "server_cron");
     if (!Recover(config)) {
       exit_code_ = 1;
       state_->request_shutdown();

@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "store/durability/wal_format.h"
+#include "store/thread_hook.h"
 
 namespace cairn::store {
 namespace {
@@ -201,6 +202,7 @@ bool GroupCommit::CommitInline() {
 }
 
 void GroupCommit::Run() {
+  EnterStoreThread(StoreThread::kWalCommit);
   std::unique_lock lock(mu_);
   for (;;) {
     if (handed_over_) {  // a leader's failed batch: writer_busy_ is ours now

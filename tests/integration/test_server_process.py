@@ -113,5 +113,89 @@ class TestIdleTimeout(ServerTestCase):
         self.assertGreaterEqual(time.time() - start, 0.5)
 
 
+def thread_cpus(pid):
+    """{thread name: [Cpus_allowed_list of each thread of that name]} of process pid."""
+    out = {}
+    for tid in os.listdir("/proc/%d/task" % pid):
+        try:
+            with open("/proc/%d/task/%s/comm" % (pid, tid)) as f:
+                name = f.read().strip()
+            with open("/proc/%d/task/%s/status" % (pid, tid)) as f:
+                cpus = [line.split()[1] for line in f if line.startswith("Cpus_allowed_list")][0]
+        except (FileNotFoundError, ProcessLookupError):
+            continue  # a thread that ended meanwhile
+        out.setdefault(name, []).append(cpus)
+    return out
+
+
+@skip_on_reference("cairn's own threads (Redis forks its savers)")
+class TestThreadPlacement(ServerTestCase):
+    """server_cpulist, bio_cpulist and bgsave_cpulist pin each kind of thread as Redis pins
+    its own; the threads carry names top -H shows."""
+
+    server_args = ["--appendonly", "yes", "--server_cpulist", "0", "--bio_cpulist", "0-1:1",
+                   "--bgsave_cpulist", "1"]
+
+    @classmethod
+    def setUpClass(cls):
+        if os.cpu_count() < 2:
+            raise unittest.SkipTest("needs two CPUs")
+        super().setUpClass()
+
+    def test_each_kind_of_thread_runs_on_its_cpus(self):
+        threads = thread_cpus(self.server.proc.pid)
+        self.assertEqual(threads["io_thd_0"], ["0"])
+        self.assertEqual(threads["server_cron"], ["0"])
+        self.assertEqual(threads["cairn-server"], ["0"])
+        self.assertEqual(threads["bio_wal_commit"], ["0-1"])
+
+    def test_a_background_save_runs_on_the_bgsave_cpus(self):
+        self.r.mset({"k%d" % i: i for i in range(20)})
+        self.r.config_set("rdb-key-save-delay", 100000)  # 0.1 s a key
+        self.addCleanup(self.r.config_set, "rdb-key-save-delay", 0)
+        self.r.bgsave()
+        deadline = time.time() + 10
+        while "rdb_bgsave" not in thread_cpus(self.server.proc.pid):
+            self.assertLess(time.time(), deadline, "no rdb_bgsave thread")
+            time.sleep(0.02)
+        self.assertEqual(thread_cpus(self.server.proc.pid)["rdb_bgsave"], ["1"])
+
+
+@skip_on_reference("cairn's warning text")
+class TestInvalidCpuList(ServerTestCase):
+    server_args = ["--server_cpulist", "3-1"]
+
+    def test_an_invalid_list_is_ignored_with_a_warning(self):
+        self.assertIn("invalid server_cpulist '3-1' ignored", self.server.log_text())
+        with open("/proc/self/status") as f:
+            ours = [line.split()[1] for line in f if line.startswith("Cpus_allowed_list")][0]
+        self.assertEqual(thread_cpus(self.server.proc.pid)["io_thd_0"], [ours])
+
+
+def oom_score(pid):
+    with open("/proc/%d/oom_score_adj" % pid) as f:
+        return int(f.read())
+
+
+class TestOomScoreAdj(ServerTestCase):
+    """oom-score-adj and oom-score-adj-values, against redis-server as well."""
+
+    server_args = ["--oom-score-adj", "absolute", "--oom-score-adj-values", "10 20 30"]
+
+    def test_the_score_follows_the_config_and_the_role(self):
+        pid = self.server.proc.pid
+        self.assertEqual(oom_score(pid), 10)
+        self.r.config_set("oom-score-adj-values", "15 25 35")
+        self.assertEqual(oom_score(pid), 15)
+        self.r.replicaof("127.0.0.1", "1")  # a replica (of nothing that answers)
+        self.assertEqual(oom_score(pid), 25)
+        self.r.replicaof("no", "one")
+        self.assertEqual(oom_score(pid), 15)
+        self.r.config_set("oom-score-adj", "relative")  # plus the score it started with
+        self.assertEqual(oom_score(pid), 15 + oom_score(os.getpid()))
+        self.r.config_set("oom-score-adj", "no")  # the score it started with, back
+        self.assertEqual(oom_score(pid), oom_score(os.getpid()))
+
+
 if __name__ == "__main__":
     unittest.main()
