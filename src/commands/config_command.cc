@@ -16,6 +16,7 @@
 #include "src/exec/command_table.h"
 #include "src/exec/errors.h"
 #include "src/exec/eviction.h"
+#include "src/exec/oom_score.h"
 #include "src/exec/reply.h"
 #include "src/exec/server_state.h"
 #include "store/lazy_free.h"
@@ -157,6 +158,19 @@ bool ChangeAppendOnly(CommandContext& ctx, const std::vector<Change>& changes) {
   return false;
 }
 
+// A new oom-score-adj or oom-score-adj-values is applied before the CONFIG SET succeeds: as
+// in Redis, a score the process may not take (lowering it needs CAP_SYS_RESOURCE) fails it,
+// rolled back.
+bool ChangeOomScore(CommandContext& ctx, const std::vector<Change>& changes) {
+  const Change* change = LastMove(changes, {"oom-score-adj", "oom-score-adj-values"});
+  if (change == nullptr || ApplyOomScoreAdj(ctx.server)) return true;
+  RollBack(ctx, changes, changes.size());
+  (void)ApplyOomScoreAdj(ctx.server);  // the score before this CONFIG SET
+  ReplySetFailed(ctx.reply, change->arg,
+                 "Failed to set current oom_score_adj. Check server logs.");
+  return false;
+}
+
 void CmdConfigSet(CommandContext& ctx) {
   if (ctx.args.size() % 2 != 0) {
     ctx.reply.WriteError(errors::kSyntax);
@@ -181,6 +195,7 @@ void CmdConfigSet(CommandContext& ctx) {
   }
   if (!ChangeListeners(ctx, changes)) return;
   if (!ChangeAppendOnly(ctx, changes)) return;
+  if (!ChangeOomScore(ctx, changes)) return;
   ctx.server.ApplyConfig();
   // As in Redis, a maxmemory (or policy) below what is used evicts at once, not only on the
   // next write: a cache shrunk at runtime gives its memory back even while nobody writes.

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "src/base/log.h"
+#include "src/base/thread_placement.h"
 #include "src/commands/script_family.h"
 #include "src/exec/background_job.h"
 #include "src/exec/blocking.h"
@@ -52,6 +53,7 @@ struct ForkedSession final : BackgroundJob {
   ~ForkedSession() override { live.debug_copy.store(false, std::memory_order_release); }
 
   void Run() override {
+    PlaceThisThread(ThreadRole::kServer, "lua_debugger");  // Redis forks its main thread
     Log(LogLevel::kWarning, "Lua debugging session started on a copy of the dataset (id=%llu)",
         static_cast<unsigned long long>(client_id));
     Result<std::unique_ptr<ServerState>> copy = CopyDataset(live);

@@ -6,6 +6,7 @@
 
 #include "src/base/log.h"
 #include "src/exec/failover.h"
+#include "src/exec/oom_score.h"
 #include "src/exec/server_state.h"
 
 namespace cairn::server {
@@ -68,7 +69,7 @@ bool StartReplicating(ServerState& server, const std::string& host, int port) {
   // a key past its TTL, as in Redis).
   server.store.PauseExpiry(INT64_MAX);
   server.config.SetAcceptedValue("replicaof", host + " " + std::to_string(port));
-  ApplyOomScoreAdj(server);  // the replica's score
+  (void)ApplyOomScoreAdj(server);  // the replica's score (a failure is logged)
   Log(LogLevel::kNotice, "Connecting to MASTER %s:%d", host.c_str(), port);
   if (r.wake) r.wake();
   return true;
@@ -99,7 +100,7 @@ void StopReplicating(ServerState& server, std::string_view why) {
   }
   server.store.PauseExpiry(0);
   server.config.SetAcceptedValue("replicaof", "");
-  ApplyOomScoreAdj(server);  // the primary's score
+  (void)ApplyOomScoreAdj(server);  // the primary's score (a failure is logged)
   Log(LogLevel::kNotice, "MASTER MODE enabled (%.*s)", static_cast<int>(why.size()), why.data());
   if (r.wake) r.wake();
 }

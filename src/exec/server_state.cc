@@ -6,13 +6,12 @@
 #include "src/exec/durability.h"
 #include "src/exec/eviction.h"
 #include "src/exec/notify.h"
+#include "src/exec/oom_score.h"
 
 #include <chrono>
 #include <random>
-#include <sstream>
 
 #include "src/base/log.h"
-#include "src/base/process_tuning.h"
 #include "store/encoding_limits.h"
 #include "store/rdb/rdb_string.h"
 
@@ -120,25 +119,7 @@ void ServerState::ApplyConfig() {
   primary.Configure(config, c.output_limit_replica.hard_bytes);
   tracking.SetMaxKeys(*this, c.tracking_table_max_keys);
   SetLogLevel(c.loglevel);
-  ApplyOomScoreAdj(*this);
-}
-
-void ApplyOomScoreAdj(ServerState& server) {
-  auto value = [&](std::string_view name) {
-    auto v = server.config.Get(name);
-    return v.empty() ? std::string() : v[0].second;
-  };
-  std::string mode = value("oom-score-adj");
-  OomScoreMode m = mode == "absolute" ? OomScoreMode::kAbsolute
-                   : mode == "no"     ? OomScoreMode::kNo
-                                      : OomScoreMode::kRelative;  // yes, relative
-  // oom-score-adj-values: primary, replica, background child (cairn forks none).
-  std::istringstream words(value("oom-score-adj-values"));
-  int scores[2] = {0, 0};
-  words >> scores[0] >> scores[1];
-  int score = scores[server.replica.active.load() ? 1 : 0];
-  std::string err = SetOomScoreAdj(m, score);
-  if (!err.empty()) Log(LogLevel::kWarning, "%s", err.c_str());
+  (void)ApplyOomScoreAdj(*this);  // CONFIG SET checks it first; startup logs a failure
 }
 
 int64_t ServerState::UptimeMs() const { return WallMs() - start_ms; }

@@ -238,9 +238,4 @@ struct ServerState {
   std::string applied_requirepass_;  // the requirepass ApplyConfig last gave the default user
 };
 
-// Sets the process's OOM score from oom-score-adj and oom-score-adj-values for the server's
-// role (a primary's value, or a replica's while it follows one), as Redis does: at startup,
-// after CONFIG SET, and when REPLICAOF or a failover changes the role.
-void ApplyOomScoreAdj(ServerState& server);
-
 }  // namespace cairn::server

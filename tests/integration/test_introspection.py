@@ -312,7 +312,7 @@ class TestInfoSections(ServerTestCase):
         # The client is gone: the peak of the last seconds still shows it, then forgets it.
         started = time.time()
         while self.r.info("clients")["client_recent_max_input_buffer"] >= 500_000:
-            self.assertLess(time.time() - started, 12, "still remembered after 12 s")
+            self.assertLess(time.time() - started, 20, "still remembered after 20 s")
             time.sleep(0.2)
         # Redis keeps one peak per second for the last 8 seconds.
         self.assertGreater(time.time() - started, 5)

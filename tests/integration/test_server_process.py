@@ -133,21 +133,26 @@ class TestThreadPlacement(ServerTestCase):
     """server_cpulist, bio_cpulist and bgsave_cpulist pin each kind of thread as Redis pins
     its own; the threads carry names top -H shows."""
 
-    server_args = ["--appendonly", "yes", "--server_cpulist", "0", "--bio_cpulist", "0-1:1",
-                   "--bgsave_cpulist", "1"]
+    # The first two CPUs this process may use: a and b.
+    CPUS = sorted(os.sched_getaffinity(0))[:2]
 
     @classmethod
     def setUpClass(cls):
-        if os.cpu_count() < 2:
+        if len(cls.CPUS) < 2:
             raise unittest.SkipTest("needs two CPUs")
+        a, b = cls.CPUS
+        cls.server_args = ["--appendonly", "yes", "--server_cpulist", str(a),
+                           "--bio_cpulist", "%d,%d" % (a, b), "--bgsave_cpulist", str(b)]
         super().setUpClass()
 
     def test_each_kind_of_thread_runs_on_its_cpus(self):
+        a, b = self.CPUS
         threads = thread_cpus(self.server.proc.pid)
-        self.assertEqual(threads["io_thd_0"], ["0"])
-        self.assertEqual(threads["server_cron"], ["0"])
-        self.assertEqual(threads["cairn-server"], ["0"])
-        self.assertEqual(threads["bio_wal_commit"], ["0-1"])
+        self.assertEqual(threads["io_thd_0"], [str(a)])
+        self.assertEqual(threads["server_cron"], [str(a)])
+        self.assertEqual(threads["cairn-server"], [str(a)])
+        both = "%d-%d" % (a, b) if b == a + 1 else "%d,%d" % (a, b)
+        self.assertEqual(threads["bio_wal_commit"], [both])
 
     def test_a_background_save_runs_on_the_bgsave_cpus(self):
         self.r.mset({"k%d" % i: i for i in range(20)})
@@ -158,7 +163,7 @@ class TestThreadPlacement(ServerTestCase):
         while "rdb_bgsave" not in thread_cpus(self.server.proc.pid):
             self.assertLess(time.time(), deadline, "no rdb_bgsave thread")
             time.sleep(0.02)
-        self.assertEqual(thread_cpus(self.server.proc.pid)["rdb_bgsave"], ["1"])
+        self.assertEqual(thread_cpus(self.server.proc.pid)["rdb_bgsave"], [str(self.CPUS[1])])
 
 
 @skip_on_reference("cairn's warning text")
@@ -180,10 +185,20 @@ def oom_score(pid):
 class TestOomScoreAdj(ServerTestCase):
     """oom-score-adj and oom-score-adj-values, against redis-server as well."""
 
-    server_args = ["--oom-score-adj", "absolute", "--oom-score-adj-values", "10 20 30"]
+    def set_score_from_outside(self, score):
+        with open("/proc/%d/oom_score_adj" % self.server.proc.pid, "w") as f:
+            f.write("%d\n" % score)
 
-    def test_the_score_follows_the_config_and_the_role(self):
+    def tearDown(self):
+        self.r.config_set("oom-score-adj", "no")
+        super().tearDown()
+
+    def test_absolute_scores_follow_the_values_and_the_role(self):
         pid = self.server.proc.pid
+        self.set_score_from_outside(5)
+        self.r.config_set("oom-score-adj-values", "10 20 30")
+        self.assertEqual(oom_score(pid), 5)  # oom-score-adj is no
+        self.r.config_set("oom-score-adj", "absolute")
         self.assertEqual(oom_score(pid), 10)
         self.r.config_set("oom-score-adj-values", "15 25 35")
         self.assertEqual(oom_score(pid), 15)
@@ -191,10 +206,19 @@ class TestOomScoreAdj(ServerTestCase):
         self.assertEqual(oom_score(pid), 25)
         self.r.replicaof("no", "one")
         self.assertEqual(oom_score(pid), 15)
-        self.r.config_set("oom-score-adj", "relative")  # plus the score it started with
-        self.assertEqual(oom_score(pid), 15 + oom_score(os.getpid()))
-        self.r.config_set("oom-score-adj", "no")  # the score it started with, back
-        self.assertEqual(oom_score(pid), oom_score(os.getpid()))
+        self.r.config_set("oom-score-adj", "no")  # the score from before, back
+        self.assertEqual(oom_score(pid), 5)
+
+    def test_relative_scores_add_to_the_score_the_server_had(self):
+        pid = self.server.proc.pid
+        self.set_score_from_outside(50)
+        self.r.config_set("oom-score-adj-values", "100 200 800")
+        self.r.config_set("oom-score-adj", "relative")
+        self.assertEqual(oom_score(pid), 150)
+        self.r.config_set("oom-score-adj-values", "2000 2000 2000")
+        self.assertEqual(oom_score(pid), 1000)  # clamped
+        self.r.config_set("oom-score-adj", "no")
+        self.assertEqual(oom_score(pid), 50)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,8 @@
 // tests/server/process_placement_test.cc — Redis's CPU list syntax (src/base/cpu_list.h) and
 // the transparent-huge-pages rule of disable-thp (src/base/process_tuning.h).
 #include <doctest/doctest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <string>
@@ -53,8 +55,17 @@ TEST_CASE("disable-thp turns huge pages off only when the kernel gives them to e
   CHECK_FALSE(DisableThpIfAlways("always madvise [never]\n"));
   CHECK_FALSE(DisableThpIfAlways(""));
   if (ThpEnabledLine().empty()) return;  // a kernel that does not report it
-  CHECK(DisableThpIfAlways("[always] madvise never\n"));
-  CHECK(ThpEnabledLine() == "THP_enabled:\t0");
+  // In a child, so that the other tests keep this process's setting.
+  pid_t child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    bool turned_off = DisableThpIfAlways("[always] madvise never\n");
+    _exit(turned_off && ThpEnabledLine() == "THP_enabled:\t0" ? 0 : 1);
+  }
+  int status = 0;
+  REQUIRE(waitpid(child, &status, 0) == child);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
 }
 
 }  // namespace
