@@ -38,9 +38,16 @@ std::vector<std::string> ConfigureThreadPlacement(const CpuLists& lists) {
                      cpu_set_t* out) {
     *out = fallback;
     if (list.empty()) return;
-    cpu_set_t parsed;
+    cpu_set_t parsed, usable;
     if (!ParseCpuList(list, &parsed)) {
       warnings.push_back(std::string("invalid ") + name + " '" + list + "' ignored");
+      return;
+    }
+    // The kernel would refuse it (Redis then leaves the thread where it was, silently).
+    CPU_AND(&usable, &parsed, &started);
+    if (CPU_COUNT(&usable) == 0) {
+      warnings.push_back(std::string(name) + " '" + list +
+                         "' names no CPU this process may use; ignored");
       return;
     }
     *out = parsed;

@@ -34,8 +34,8 @@ struct CpuLists {
   std::string rewrite;     // aof_rewrite_cpulist
 };
 
-// Takes the lists ("" = none); returns a warning for each that does not parse, which is then
-// ignored, as Redis ignores it.
+// Takes the lists ("" = none); returns a warning for each that does not parse or names no CPU
+// the process may use, which is then ignored, as Redis ignores it.
 std::vector<std::string> ConfigureThreadPlacement(const CpuLists& lists);
 
 // Gives the calling thread its name (as top -H shows it; at most 15 characters are kept) and

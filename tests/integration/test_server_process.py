@@ -168,10 +168,12 @@ class TestThreadPlacement(ServerTestCase):
 
 @skip_on_reference("cairn's warning text")
 class TestInvalidCpuList(ServerTestCase):
-    server_args = ["--server_cpulist", "3-1"]
+    server_args = ["--server_cpulist", "3-1", "--bgsave_cpulist", "1000"]
 
     def test_an_invalid_list_is_ignored_with_a_warning(self):
-        self.assertIn("invalid server_cpulist '3-1' ignored", self.server.log_text())
+        log = self.server.log_text()
+        self.assertIn("invalid server_cpulist '3-1' ignored", log)
+        self.assertIn("bgsave_cpulist '1000' names no CPU this process may use; ignored", log)
         with open("/proc/self/status") as f:
             ours = [line.split()[1] for line in f if line.startswith("Cpus_allowed_list")][0]
         self.assertEqual(thread_cpus(self.server.proc.pid)["io_thd_0"], [ours])
