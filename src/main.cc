@@ -33,18 +33,15 @@ void PlaceStoreThread(cairn::store::StoreThread which) {
 
 // CPU lists, transparent huge pages: before any thread starts, as Redis applies them.
 void PlaceProcess(const cairn::server::ConfigStore& config) {
-  auto value = [&](std::string_view name) {
-    auto v = config.Get(name);
-    return v.empty() ? std::string() : v[0].second;
-  };
-  cairn::server::CpuLists lists{value("server_cpulist"), value("bio_cpulist"),
-                                value("bgsave_cpulist"), value("aof_rewrite_cpulist")};
+  cairn::server::CpuLists lists{config.Value("server_cpulist"), config.Value("bio_cpulist"),
+                                config.Value("bgsave_cpulist"),
+                                config.Value("aof_rewrite_cpulist")};
   for (const std::string& warning : cairn::server::ConfigureThreadPlacement(lists)) {
     cairn::server::Log(cairn::server::LogLevel::kWarning, "%s", warning.c_str());
   }
   cairn::store::SetStoreThreadHook(PlaceStoreThread);
   cairn::server::PlaceThisThread(ThreadRole::kServer, "cairn-server");
-  if (value("disable-thp") == "yes" &&
+  if (config.Value("disable-thp") == "yes" &&
       cairn::server::DisableThpIfAlways(cairn::server::ReadThpSetting())) {
     cairn::server::Log(cairn::server::LogLevel::kNotice,
                        "Transparent huge pages turned off for this process (disable-thp)");

@@ -613,6 +613,11 @@ Status ConfigStore::LoadArgs(int argc, const char* const* argv) {
   return LoadText(text, "(command line)");
 }
 
+std::string ConfigStore::Value(std::string_view name) const {
+  auto v = Get(name);
+  return v.empty() ? std::string() : v[0].second;
+}
+
 std::vector<std::pair<std::string, std::string>> ConfigStore::Get(
     std::string_view pattern) const {
   std::lock_guard lock(mu_);

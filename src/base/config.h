@@ -160,6 +160,8 @@ class ConfigStore {
   // CONFIG GET: (name, value) pairs for every option matching the glob pattern (an alias
   // that matches is listed under its own name, as Redis 7.0 does).
   std::vector<std::pair<std::string, std::string>> Get(std::string_view pattern) const;
+  // One option's value as CONFIG GET prints it ("" for an unknown name).
+  std::string Value(std::string_view name) const;
   // CONFIG SET of one option at run time. On failure, kInvalid whose message is Redis's
   // reason text ("unknown", kImmutableConfig, "argument must be 'yes' or 'no'"...).
   Status Set(std::string_view name, std::string_view value);

@@ -67,8 +67,7 @@ void PlaceThisThread(ThreadRole role, const char* name) {
   title[sizeof(title) - 1] = '\0';
   pthread_setname_np(pthread_self(), title);
   const Placement& p = placement();
-  // A CPU list that names no CPU of this machine fails here, as Redis's does: the thread
-  // stays where it was.
+  // Every list kept names a CPU the process may use, so the kernel takes it.
   if (p.pins) (void)sched_setaffinity(0, sizeof(cpu_set_t), &p.cpus[Index(role)]);
 }
 

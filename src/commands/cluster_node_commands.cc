@@ -31,8 +31,7 @@ bool Enabled(CommandContext& ctx) {
 // its own address from its peers; a node alone shows an empty one, and clients use the
 // address they connected to).
 std::string AnnouncedIp(CommandContext& ctx) {
-  auto v = ctx.server.config.Get("cluster-announce-ip");
-  return v.empty() ? "" : v[0].second;
+  return ctx.server.config.Value("cluster-announce-ip");
 }
 
 bool ParseSlot(CommandContext& ctx, std::string_view arg, int* slot) {

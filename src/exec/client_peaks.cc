@@ -6,8 +6,10 @@
 namespace cairn::server {
 
 void ClientPeaks::Advance(int64_t now_s) {
-  int64_t last = last_s_.exchange(now_s, std::memory_order_relaxed);
-  if (last >= now_s) return;  // another cron made this second current already
+  int64_t last = last_s_.load(std::memory_order_relaxed);
+  do {
+    if (last >= now_s) return;  // another cron made this second (or a later one) current
+  } while (!last_s_.compare_exchange_weak(last, now_s, std::memory_order_relaxed));
   // The slots of the seconds from last + 2 to now_s + 1 (the next one) are emptied: normally
   // just the next, more when a cron came late, so that no size outlives kSlots seconds.
   int64_t first = std::max(last + 2, now_s + 2 - static_cast<int64_t>(kSlots));

@@ -12,11 +12,6 @@
 namespace cairn::server {
 namespace {
 
-std::string Value(const ServerState& server, std::string_view name) {
-  auto v = server.config.Get(name);
-  return v.empty() ? std::string() : v[0].second;
-}
-
 OomScoreMode Mode(const std::string& text) {
   if (text == "absolute") return OomScoreMode::kAbsolute;
   if (text == "no") return OomScoreMode::kNo;
@@ -41,8 +36,8 @@ bool ApplyOomScoreAdj(ServerState& server) {
   static std::mutex mu;  // the role and the values are read and written as one
   std::lock_guard lock(mu);
   int role = server.replica.active.load() ? 1 : 0;
-  int score = NthValue(Value(server, "oom-score-adj-values"), role);
-  std::string err = SetOomScoreAdj(Mode(Value(server, "oom-score-adj")), score);
+  int score = NthValue(server.config.Value("oom-score-adj-values"), role);
+  std::string err = SetOomScoreAdj(Mode(server.config.Value("oom-score-adj")), score);
   if (err.empty()) return true;
   Log(LogLevel::kWarning, "%s", err.c_str());
   return false;

@@ -27,8 +27,7 @@ void Field(std::string* out, std::string_view name, const T& value) {
 int64_t SecondsSince(int64_t ms) { return ms == 0 ? -1 : (WallMs() - ms) / 1000; }
 
 bool ConfigYes(const ServerState& server, std::string_view name) {
-  auto v = server.config.Get(name);
-  return !v.empty() && v[0].second == "yes";
+  return server.config.Value(name) == "yes";
 }
 
 }  // namespace

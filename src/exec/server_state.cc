@@ -101,10 +101,7 @@ void ServerState::ApplyConfig() {
   EvictClientsOverLimit(*this);  // a lower limit (or maxmemory) applies at once
   limits.lazyfree_user_flush = c.lazyfree_lazy_user_flush;
   limits.lazyfree_user_del = c.lazyfree_lazy_user_del;
-  auto yes = [&](std::string_view name) {
-    auto v = config.Get(name);
-    return !v.empty() && v[0].second == "yes";
-  };
+  auto yes = [&](std::string_view name) { return config.Value(name) == "yes"; };
   replica.read_only = yes("replica-read-only");
   replica.serve_stale = yes("replica-serve-stale-data");
   limits.replica_ignore_maxmemory = yes("replica-ignore-maxmemory");

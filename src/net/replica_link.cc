@@ -186,10 +186,7 @@ class Session {
     return Status::Ok();
   }
 
-  std::string ConfigValue(std::string_view name) {
-    auto v = state_.config.Get(name);
-    return v.empty() ? std::string() : v[0].second;
-  }
+  std::string ConfigValue(std::string_view name) { return state_.config.Value(name); }
 
   Status Psync(std::string* reply) {
     std::string offset = std::to_string(r_.offset.load() + 1);

@@ -235,10 +235,7 @@ bool Server::LoadUsers(const Config& config) {
 }
 
 bool Server::StartCluster(const Config& config) {
-  auto option = [&](std::string_view name) {
-    auto v = state_->config.Get(name);
-    return v.empty() ? std::string() : v[0].second;
-  };
+  auto option = [&](std::string_view name) { return state_->config.Value(name); };
   if (option("cluster-enabled") != "yes") return true;
   std::string replicaof = option("replicaof");
   if (!replicaof.empty() && strcasecmp(replicaof.c_str(), "no one") != 0) {

@@ -299,9 +299,8 @@ void ListObject::ReplaceNode(size_t k, const std::vector<ListElem>& elems) {
   }
   count_ = count_ - node(k)->count + elems.size();
   RemoveEmptyNode(k);
-  for (size_t b = 0; b < built.size(); ++b) {
-    RingInsert(k + b, built[b]);
-  }
+  for (size_t b = 0; b < built.size(); ++b) RingInsert(k + b, built[b]);
+  // Only now, with the final node count, is it known which of them lie in the zone.
   for (size_t b = 0; b < built.size(); ++b) {
     if (InCompressedZone(k + b)) detail::CompressListNode(&node(k + b));
   }

@@ -12,8 +12,8 @@
 // nodes at each end stay plain and the nodes between them are held LZF-compressed where that
 // pays (detail/list_node.h). Pushes and pops touch only plain nodes; reading a compressed
 // node decompresses it into a buffer, and a change rewrites it and compresses it again. When
-// nodes come or go at an end, the node that crosses the boundary changes form: O(depth) per
-// node added or removed, as in Redis. A long queue read at its ends keeps ~1/ratio of its
+// nodes come or go, only the nodes that cross a boundary change form: O(nodes added or
+// removed), where Redis walks the depth. A long queue read at its ends keeps ~1/ratio of its
 // memory; LRANGE/LINDEX in the middle pay a decompression per node they visit.
 //
 // Snapshot encoding (Encode / DecodeListObject):
