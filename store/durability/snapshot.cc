@@ -2,14 +2,16 @@
 #include "store/durability/snapshot.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <sstream>
+#include <string_view>
 
+#include "store/durability/file_window.h"
 #include "store/durability/log_file.h"
 #include "store/durability/wal_format.h"
 #include "store/store.h"
@@ -165,98 +167,164 @@ Result<SnapshotInfo> WriteSnapshot(Store& store, const std::string& dir,
 
 namespace {
 
-Result<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::IoError(errno == ENOENT ? ENOENT : EIO, "reading " + path);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+// One item of the file after the header, decoded from the window's bytes.
+struct Item {
+  uint8_t tag = 0;
+  uint64_t db = 0, expire = 0, count = 0;
+  uint8_t type = 0;
+  std::string_view key, value;  // an entry's (a meta item's name and value)
+};
+
+// Decodes the item at d: kShort if d does not hold all of it (or a length in it does not
+// decode), kBad if it starts with no item's tag.
+enum class Decoded { kItem, kShort, kBad };
+Decoded DecodeItem(Decoder& d, Item* it) {
+  if (!d.U8(&it->tag)) return Decoded::kShort;
+  bool whole = false;
+  uint64_t klen = 0, vlen = 0;
+  if (it->tag == kEndTag) {
+    whole = d.U64(&it->count);
+  } else if (it->tag == kMetaTag) {
+    whole = d.Lengths(&klen, &vlen) && d.Bytes(klen, &it->key) && d.Bytes(vlen, &it->value);
+  } else if (it->tag == kEntryTag) {
+    whole = d.Varint(&it->db) && d.U8(&it->type) && d.Lengths(&klen, &vlen) &&
+            d.Bytes(klen, &it->key) && d.Bytes(vlen, &it->value) && d.Varint(&it->expire);
+  } else {
+    return Decoded::kBad;
+  }
+  return whole ? Decoded::kItem : Decoded::kShort;
 }
 
-// Applies the entries between the header and the end marker, counting them in info. On
-// failure *left is what remained of the input where the bad entry (or end marker) starts.
-bool LoadEntries(Store& store, Decoder& d, SnapshotInfo* info, size_t* left) {
+// Decodes the item at the window's position into *it (its views valid until the next Fill)
+// and moves past it. An item longer than the buffered bytes is read in with twice as many
+// each try, so a 1 GB value costs O(1 GB); false when the bytes up to the end of the file do
+// not hold one (damage: the CRC held, but no writer makes such a file).
+Result<bool> NextItem(FileWindow& w, Item* it) {
+  for (size_t want = 64;; want *= 2) {
+    if (Status st = w.Fill(want); !st.ok()) return st;
+    std::string_view bytes = w.available();
+    Decoder d(bytes);
+    Decoded decoded = DecodeItem(d, it);
+    if (decoded == Decoded::kItem) {
+      w.Consume(bytes.size() - d.remaining());
+      return true;
+    }
+    if (decoded == Decoded::kBad || w.at_end()) return false;
+    want = std::max(want, bytes.size());
+  }
+}
+
+// Stores one entry; false if it cannot be (a bad database or type, a value that does not
+// decode, or a key the file held already).
+bool ApplyEntry(Store& store, const Item& it, int64_t now_ms, SnapshotInfo* info) {
+  if (it.db >= static_cast<uint64_t>(store.databases()) ||
+      it.type > static_cast<uint8_t>(ValueType::kStream)) {
+    return false;
+  }
+  Value v;
+  if (static_cast<ValueType>(it.type) == ValueType::kString) {
+    v = Value(BufRef::Copy(it.value));
+  } else if (ObjRef obj = DecodeObject(static_cast<ValueType>(it.type), it.value)) {
+    v = Value(std::move(obj));
+  } else {
+    return false;
+  }
+  // A writer visits each key once; a key seen twice is damage that would hide a value.
+  bool fresh = store.Access(static_cast<int>(it.db), it.key, [&](KeyHandle& h) {
+    if (h.Find() != nullptr) return false;
+    h.Put(std::move(v), static_cast<int64_t>(it.expire));
+    return true;
+  });
+  if (!fresh) return false;
+  ++info->keys;
+  if (it.expire != 0 && static_cast<int64_t>(it.expire) <= now_ms) ++info->expired;
+  return true;
+}
+
+// Applies the items between the header and the end marker, counting them in info. Returns
+// the offset of the first item that is bad (or of bytes after the end marker); 0 when every
+// item loaded.
+Result<uint64_t> LoadEntries(Store& store, FileWindow& w, SnapshotInfo* info) {
   Store::ReplayScope replay;
-  uint64_t* keys = &info->keys;
   int64_t now_ms = store.NowMs();
   for (;;) {
-    *left = d.remaining();
-    uint8_t tag = 0;
-    if (!d.U8(&tag)) return false;
-    if (tag == kEndTag) {
-      uint64_t count = 0;
-      return d.U64(&count) && count == *keys;
+    uint64_t at = w.offset();
+    Item it;
+    Result<bool> next = NextItem(w, &it);
+    if (!next.ok()) return next.TakeStatus();
+    if (!*next) return at;
+    if (it.tag == kEndTag) {
+      if (it.count != info->keys) return at;
+      if (Status st = w.Fill(1); !st.ok()) return st;
+      return w.available().empty() ? 0 : w.offset();  // nothing may follow the end
     }
-    if (tag == kMetaTag) {
-      uint64_t nlen = 0, vlen = 0;
-      std::string_view name, value;
-      if (!d.Lengths(&nlen, &vlen) || !d.Bytes(nlen, &name) || !d.Bytes(vlen, &value)) {
-        return false;
-      }
-      store.SetMeta(name, value);
-      continue;
+    if (it.tag == kMetaTag) {
+      store.SetMeta(it.key, it.value);
+    } else if (!ApplyEntry(store, it, now_ms, info)) {
+      return at;
     }
-    uint64_t db = 0, klen = 0, vlen = 0, expire = 0;
-    uint8_t type = 0;
-    std::string_view key, value;
-    if (tag != kEntryTag || !d.Varint(&db) || !d.U8(&type) || !d.Lengths(&klen, &vlen) ||
-        !d.Bytes(klen, &key) || !d.Bytes(vlen, &value) || !d.Varint(&expire) ||
-        db >= static_cast<uint64_t>(store.databases()) ||
-        type > static_cast<uint8_t>(ValueType::kStream)) {
-      return false;
-    }
-    Value v;
-    if (static_cast<ValueType>(type) == ValueType::kString) {
-      v = Value(BufRef::Copy(value));
-    } else if (ObjRef obj = DecodeObject(static_cast<ValueType>(type), value)) {
-      v = Value(std::move(obj));
-    } else {
-      return false;
-    }
-    // A writer visits each key once; a key seen twice is damage that would hide a value.
-    bool fresh = store.Access(static_cast<int>(db), key, [&](KeyHandle& h) {
-      if (h.Find() != nullptr) return false;
-      h.Put(std::move(v), static_cast<int64_t>(expire));
-      return true;
-    });
-    if (!fresh) return false;
-    ++*keys;
-    if (expire != 0 && static_cast<int64_t>(expire) <= now_ms) ++info->expired;
   }
+}
+
+// Checks the CRC of a file of size bytes: a first pass through it, so that nothing is
+// loaded from a file that turns out damaged further on.
+Status CheckFile(int fd, uint64_t size, const std::string& path) {
+  char tail[4];
+  if (size < sizeof(tail) ||
+      ::pread(fd, tail, sizeof(tail), static_cast<off_t>(size - 4)) != sizeof(tail)) {
+    return Damaged(path + " is incomplete or damaged (checksum)");
+  }
+  uint32_t stored_crc = 0;
+  (void)Decoder(std::string_view(tail, sizeof(tail))).U32(&stored_crc);  // 4 bytes: decodes
+  Result<uint32_t> crc = ChecksumOf(fd, size - 4, path);
+  if (!crc.ok()) return crc.TakeStatus();
+  if (UnmaskCrc(stored_crc) != *crc) return Damaged(path + " is incomplete or damaged (checksum)");
+  return Status::Ok();
+}
+
+// Reads magic, version, cut and database count at the window's start.
+Status ReadHeader(FileWindow& w, const std::string& path, SnapshotInfo* info) {
+  constexpr size_t kHeaderBytes = kSnapshotMagic.size() + 4 + 8 + 4;
+  if (Status st = w.Fill(kHeaderBytes); !st.ok()) return st;
+  Decoder d(w.available());
+  std::string_view magic;
+  uint32_t version = 0, databases = 0;
+  if (!d.Bytes(kSnapshotMagic.size(), &magic) || magic != kSnapshotMagic || !d.U32(&version) ||
+      version != kSnapshotVersion || !d.U64(&info->lsn) || !d.U32(&databases)) {
+    return Damaged(path + " has a bad header");
+  }
+  w.Consume(kHeaderBytes);
+  return Status::Ok();
+}
+
+// Checks the whole file, then loads it in a second pass through a window of it.
+Result<SnapshotInfo> LoadSnapshotFile(Store& store, int fd, const std::string& path) {
+  struct stat st;
+  if (::fstat(fd, &st) != 0) return Status::IoError(errno, "reading " + path);
+  auto size = static_cast<uint64_t>(st.st_size);
+  if (Status checked = CheckFile(fd, size, path); !checked.ok()) return checked;
+  SnapshotInfo info;
+  info.bytes = size;
+  FileWindow w(fd, size - 4, path);  // the entries end where the CRC starts
+  if (Status header = ReadHeader(w, path, &info); !header.ok()) return header;
+  Result<uint64_t> bad = LoadEntries(store, w, &info);
+  if (!bad.ok()) return bad.TakeStatus();
+  if (*bad != 0) return Damaged(path + " has a malformed entry at offset " + std::to_string(*bad));
+  return info;
 }
 
 }  // namespace
 
 Result<SnapshotInfo> LoadSnapshot(Store& store, const std::string& dir) {
   std::string path = dir + "/" + kSnapshotFileName;
-  Result<std::string> read = ReadFile(path);
-  if (!read.ok()) {
-    if (read.status().sys_errno() == ENOENT) return SnapshotInfo{};
-    return read.TakeStatus();
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return SnapshotInfo{};
+    return Status::IoError(errno, "reading " + path);
   }
-  const std::string& data = *read;
-  SnapshotInfo info;
-  info.bytes = data.size();
-  uint32_t stored_crc = 0;
-  if (data.size() < 4 ||
-      !Decoder(std::string_view(data).substr(data.size() - 4)).U32(&stored_crc) ||
-      UnmaskCrc(stored_crc) != Crc32c(data.data(), data.size() - 4)) {
-    return Damaged(path + " is incomplete or damaged (checksum)");
-  }
-  Decoder d(std::string_view(data).substr(0, data.size() - 4));
-  std::string_view magic;
-  uint32_t version = 0, databases = 0;
-  if (!d.Bytes(kSnapshotMagic.size(), &magic) || magic != kSnapshotMagic || !d.U32(&version) ||
-      version != kSnapshotVersion || !d.U64(&info.lsn) || !d.U32(&databases)) {
-    return Damaged(path + " has a bad header");
-  }
-  size_t body = data.size() - 4, left = 0;
-  bool loaded = LoadEntries(store, d, &info, &left);
-  if (loaded && !d.empty()) left = d.remaining();  // bytes after the end marker
-  if (!loaded || !d.empty()) {
-    return Damaged(path + " has a malformed entry at offset " + std::to_string(body - left));
-  }
-  return info;
+  Result<SnapshotInfo> loaded = LoadSnapshotFile(store, fd, path);
+  ::close(fd);
+  return loaded;
 }
 
 }  // namespace cairn::store

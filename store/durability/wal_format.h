@@ -40,6 +40,7 @@
 #include <string_view>
 
 #include "store/codec.h"
+#include "store/durability/crc32c.h"
 
 namespace cairn::store::wal {
 
@@ -62,17 +63,6 @@ enum RecordType : uint8_t {
   kEffects = 1,
   kSafeToIgnore = 0x80,
 };
-
-
-// CRC32C of data, continuing from crc (0 to start).
-uint32_t Crc32c(const char* data, size_t n, uint32_t crc = 0);
-// Stored CRCs are masked so that a CRC computed over data containing CRCs stays useful
-// (LevelDB's trick).
-inline uint32_t MaskCrc(uint32_t crc) { return ((crc >> 15) | (crc << 17)) + 0xa282ead8u; }
-inline uint32_t UnmaskCrc(uint32_t masked) {
-  uint32_t rot = masked - 0xa282ead8u;
-  return (rot >> 17) | (rot << 15);
-}
 
 // ---- framing ----
 // Appends a whole framed record (crc, size, type, lsn, payload).

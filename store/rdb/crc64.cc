@@ -1,28 +1,49 @@
-// store/rdb/crc64.cc — see crc64.h. A byte-at-a-time table, built once.
+// store/rdb/crc64.cc — see crc64.h. Slicing by 8: eight tables, built once, fold eight input
+// bytes per step (a full sync or a large DUMP checksums every byte it sends).
 #include "store/rdb/crc64.h"
 
-#include <array>
+#include <bit>
+#include <cstring>
 
 namespace cairn::rdb {
 namespace {
 
+static_assert(std::endian::native == std::endian::little, "words are read little-endian");
+
 constexpr uint64_t kPolyReflected = 0x95ac9329ac4bc9b5ull;  // 0xad93d23594c935a9 bit-reversed
 
-std::array<uint64_t, 256> MakeTable() {
-  std::array<uint64_t, 256> table{};
-  for (uint64_t i = 0; i < 256; ++i) {
-    uint64_t crc = i;
-    for (int bit = 0; bit < 8; ++bit) crc = (crc & 1) ? (crc >> 1) ^ kPolyReflected : crc >> 1;
-    table[i] = crc;
+// t[0] is the byte-at-a-time table; t[s] advances a byte's contribution by s more bytes.
+struct Crc64Tables {
+  uint64_t t[8][256];
+  Crc64Tables() {
+    for (uint64_t i = 0; i < 256; ++i) {
+      uint64_t crc = i;
+      for (int bit = 0; bit < 8; ++bit) crc = (crc & 1) ? (crc >> 1) ^ kPolyReflected : crc >> 1;
+      t[0][i] = crc;
+    }
+    for (int i = 0; i < 256; ++i) {
+      for (int s = 1; s < 8; ++s) t[s][i] = (t[s - 1][i] >> 8) ^ t[0][t[s - 1][i] & 0xff];
+    }
   }
-  return table;
-}
+};
 
 }  // namespace
 
 uint64_t Crc64(uint64_t crc, std::string_view data) {
-  static const std::array<uint64_t, 256> table = MakeTable();
-  for (unsigned char c : data) crc = table[(crc ^ c) & 0xFF] ^ (crc >> 8);
+  static const Crc64Tables k;
+  const auto* p = reinterpret_cast<const unsigned char*>(data.data());
+  size_t n = data.size();
+  while (n >= 8) {
+    uint64_t word;
+    std::memcpy(&word, p, 8);  // little-endian: the first byte is the low one
+    crc ^= word;
+    crc = k.t[7][crc & 0xff] ^ k.t[6][(crc >> 8) & 0xff] ^ k.t[5][(crc >> 16) & 0xff] ^
+          k.t[4][(crc >> 24) & 0xff] ^ k.t[3][(crc >> 32) & 0xff] ^ k.t[2][(crc >> 40) & 0xff] ^
+          k.t[1][(crc >> 48) & 0xff] ^ k.t[0][crc >> 56];
+    p += 8;
+    n -= 8;
+  }
+  while (n-- > 0) crc = k.t[0][(crc ^ *p++) & 0xff] ^ (crc >> 8);
   return crc;
 }
 
