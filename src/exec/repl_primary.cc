@@ -9,7 +9,7 @@
 namespace cairn::server {
 namespace {
 
-constexpr std::string_view kPing = "*1\r\n$4\r\nPING\r\n";
+constexpr std::string_view kPing = "*1\r\n$4\r\nping\r\n";  // Redis sends it in lower case
 constexpr std::string_view kGetAck = "*3\r\n$8\r\nREPLCONF\r\n$6\r\nGETACK\r\n$1\r\n*\r\n";
 
 int64_t NowMs() {
@@ -213,13 +213,16 @@ bool ReplPrimary::OnAck(ClientState& client, uint64_t offset) {
   if (it == replicas_.end()) return false;
   it->ack_offset = std::max(it->ack_offset, offset);
   it->last_ack_ms = now;
-  // Replicas ack every second: their acks drive the keep-alive PING, so no timer is needed.
-  if (!pings_paused_.load(std::memory_order_relaxed) &&
-      now - last_ping_ms_ >= int64_t{ping_period_s_.load()} * 1000) {
-    last_ping_ms_ = now;
-    StreamLocked(kPing, 0);
-  }
   return true;
+}
+
+void ReplPrimary::PingIfDue() {
+  if (pings_paused_.load(std::memory_order_relaxed)) return;
+  int64_t now = NowMs();
+  std::lock_guard lock(mu_);
+  if (replicas_.empty() || now - last_ping_ms_ < int64_t{ping_period_s_.load()} * 1000) return;
+  last_ping_ms_ = now;
+  StreamLocked(kPing, 0);
 }
 
 void ReplPrimary::RequestAcks() {

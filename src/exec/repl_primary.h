@@ -95,9 +95,14 @@ class ReplPrimary {
 
   // The connection of client closes (or CLIENT KILL): it receives nothing more.
   void Detach(ClientState& client);
-  // REPLCONF ACK from client; also sends the periodic PING when it is due. False when client
-  // is not an attached replica (the ack is ignored).
+  // REPLCONF ACK from client. False when client is not an attached replica (the ack is
+  // ignored).
   bool OnAck(ClientState& client, uint64_t offset);
+  // Sends the keep-alive PING down the stream when repl-ping-replica-period has passed since
+  // the last one and a replica is attached. Called by every I/O thread's once-a-second cron:
+  // a replica that never acknowledges (`redis-cli --replica`, a bare SYNC) gets it too, and
+  // its client reads it as the stream going on, as from Redis.
+  void PingIfDue();
   // Asks every replica for its offset (REPLCONF GETACK *, for WAIT).
   void RequestAcks();
   // FAILOVER: no keep-alive PING and no GETACK while paused, so the offset stands still until

@@ -382,6 +382,7 @@ void IoThread::OnCron(uv_timer_t* handle) noexcept {
   t->CloseIdleClients();
   t->CheckOutputLimits();
   FailoverCron(*t->state_);  // any thread's cron will do; it returns at once when idle
+  t->state_->primary.PingIfDue();  // likewise: one PING per period, whichever cron sends it
 }
 
 void IoThread::SampleClientPeaks() {

@@ -231,6 +231,14 @@ class TestRedisConf(unittest.TestCase):
             self.assertRegex(server.log_text(),
                              "option lazyfree-lazy-eviction is accepted but has no effect")
 
+    def test_an_option_cairn_acts_on_is_not_reported_as_without_effect(self):
+        server = self.start("port 0\nenable-module-command yes\n")
+        r = server.client()
+        self.assertEqual(r.execute_command("MODULE", "LIST"), [])  # allowed, not refused
+        r.close()
+        self.assertNotIn("option enable-module-command is accepted but has no effect",
+                         server.log_text())
+
     def test_thresholds_from_the_config_file(self):
         server = self.start("port 0\nhash-max-ziplist-entries 1\nzset-max-listpack-entries 1\n")
         r = server.client()

@@ -428,5 +428,46 @@ class FailoverCommandTest(PrimaryTestCase):
             cairn_replica.client().execute_command("FAILOVER")
 
 
+PING = b"*1\r\n$4\r\nping\r\n"  # as Redis streams it, in lower case
+
+
+def read_sync_payload(conn, timeout=10.0):
+    """The RDB a SYNC sends: `$<len>` CRLF and len bytes, with no CRLF after them. Newlines
+    before the header keep the link alive while the RDB is built."""
+    deadline = time.time() + timeout
+    while True:
+        buf = conn.buf.lstrip(b"\n")
+        head = buf.find(b"\r\n")
+        if buf.startswith(b"$") and head > 0 and len(buf) >= head + 2 + int(buf[1:head]):
+            end = head + 2 + int(buf[1:head])
+            conn.buf = buf[end:]
+            return buf[head + 2:end]
+        remaining = deadline - time.time()
+        if remaining <= 0 or not conn._recv(remaining):
+            raise AssertionError("no whole RDB after SYNC; got %r" % conn.buf[:200])
+
+
+class KeepAliveTest(PrimaryTestCase):
+    """Runs against redis-server too (CAIRN_SERVER unset)."""
+
+    def test_a_replica_that_never_acknowledges_gets_the_keep_alive_ping(self):
+        # `redis-cli --replica` and a bare SYNC never send REPLCONF ACK. Redis pings every
+        # replica each repl-ping-replica-period regardless, and clients that read the RDB as a
+        # bulk string (redis-py's sync()) need those bytes after it to finish reading.
+        server = self.start_cairn("--repl-ping-replica-period", "1")
+        server.client().set("k", "v")
+        conn = server.raw_connection(timeout=10)
+        self.addCleanup(conn.sock.close)
+        conn.send_command("SYNC")
+        self.assertTrue(read_sync_payload(conn).startswith(b"REDIS"))
+        deadline = time.time() + 6
+        while conn.buf.count(PING) < 2 and time.time() < deadline:
+            if not conn._recv(deadline - time.time()):
+                break
+        self.assertGreaterEqual(conn.buf.count(PING), 2, conn.buf[:300])
+        server.client().set("after", "1")  # and the stream goes on behind the pings
+        wait_until(lambda: conn._recv(0.2) and b"after" in conn.buf, "the SET to follow", 5)
+
+
 if __name__ == "__main__":
     unittest.main()
