@@ -213,14 +213,23 @@ bool ReplPrimary::OnAck(ClientState& client, uint64_t offset) {
   if (it == replicas_.end()) return false;
   it->ack_offset = std::max(it->ack_offset, offset);
   it->last_ack_ms = now;
+  // A replica's first ack (right after its sync) also brings the first PING, so the stream
+  // has a position a clean shutdown can record (RecordHistoryAtShutdown) even before a cron.
+  PingIfDueLocked(now);
   return true;
 }
 
 void ReplPrimary::PingIfDue() {
-  if (pings_paused_.load(std::memory_order_relaxed)) return;
   int64_t now = NowMs();
   std::lock_guard lock(mu_);
-  if (replicas_.empty() || now - last_ping_ms_ < int64_t{ping_period_s_.load()} * 1000) return;
+  PingIfDueLocked(now);
+}
+
+void ReplPrimary::PingIfDueLocked(int64_t now) {
+  if (pings_paused_.load(std::memory_order_relaxed) || replicas_.empty() ||
+      now - last_ping_ms_ < int64_t{ping_period_s_.load()} * 1000) {
+    return;
+  }
   last_ping_ms_ = now;
   StreamLocked(kPing, 0);
 }

@@ -95,8 +95,8 @@ class ReplPrimary {
 
   // The connection of client closes (or CLIENT KILL): it receives nothing more.
   void Detach(ClientState& client);
-  // REPLCONF ACK from client. False when client is not an attached replica (the ack is
-  // ignored).
+  // REPLCONF ACK from client; also sends the keep-alive PING when it is due. False when
+  // client is not an attached replica (the ack is ignored).
   bool OnAck(ClientState& client, uint64_t offset);
   // Sends the keep-alive PING down the stream when repl-ping-replica-period has passed since
   // the last one and a replica is attached. Called by every I/O thread's once-a-second cron:
@@ -149,6 +149,8 @@ class ReplPrimary {
   // Appends bytes to the stream: the backlog and every online replica. lsn: what the bytes
   // reveal (their mailboxes hold them until it is durable).
   void StreamLocked(std::string_view bytes, uint64_t lsn);
+  // PingIfDue with mu_ held.
+  void PingIfDueLocked(int64_t now);
   uint64_t AppendRecord(std::string_view payload);
   int GoodReplicasLocked(int64_t now_ms, int64_t max_lag_s);
 

@@ -1,6 +1,7 @@
 // store/durability/crc32c.cc — see crc32c.h.
 #include "store/durability/crc32c.h"
 
+#include <bit>
 #include <cstring>
 
 #if defined(__x86_64__)
@@ -13,10 +14,12 @@ namespace {
 constexpr uint32_t kPoly = 0x82F63B78u;
 
 // Slicing by 8: t[0] is the byte-at-a-time table, t[s] advances a byte's contribution by s
-// more bytes, so one step folds 8 input bytes with 8 lookups.
+// more bytes, so one step folds 8 input bytes with 8 lookups (store/rdb/crc64.cc does the
+// same for the RDB's CRC-64). Built at compile time, so a CRC computed during static
+// initialization finds them ready.
 struct CrcTables {
-  uint32_t t[8][256];
-  CrcTables() {
+  uint32_t t[8][256] = {};
+  constexpr CrcTables() {
     for (uint32_t i = 0; i < 256; ++i) {
       uint32_t c = i;
       for (int k = 0; k < 8; ++k) c = (c >> 1) ^ (kPoly & (0u - (c & 1)));
@@ -27,7 +30,7 @@ struct CrcTables {
     }
   }
 };
-const CrcTables kCrc;
+constexpr CrcTables kCrc;
 
 }  // namespace
 
@@ -37,6 +40,7 @@ uint32_t Crc32cPortable(const char* data, size_t n, uint32_t crc) {
   while (n >= 8) {
     uint64_t word;
     std::memcpy(&word, p, 8);
+    if constexpr (std::endian::native == std::endian::big) word = __builtin_bswap64(word);
     word ^= c;
     c = kCrc.t[7][word & 0xff] ^ kCrc.t[6][(word >> 8) & 0xff] ^ kCrc.t[5][(word >> 16) & 0xff] ^
         kCrc.t[4][(word >> 24) & 0xff] ^ kCrc.t[3][(word >> 32) & 0xff] ^

@@ -5,7 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <memory>
+#include <cstring>
 #include <utility>
 
 #include "store/durability/crc32c.h"
@@ -17,9 +17,9 @@ namespace {
 // small enough to stay in the caches while they are checksummed or decoded.
 constexpr size_t kReadBytes = 1 << 20;
 
-// Reads exactly n bytes at offset into out; a short file is an error (the caller asks only
-// for bytes fstat saw).
-Status ReadAt(int fd, char* out, size_t n, uint64_t offset, const std::string& path) {
+}  // namespace
+
+Status ReadExactly(int fd, char* out, size_t n, uint64_t offset, const std::string& path) {
   while (n > 0) {
     ssize_t got = ::pread(fd, out, n, static_cast<off_t>(offset));
     if (got < 0 && errno == EINTR) continue;
@@ -32,27 +32,28 @@ Status ReadAt(int fd, char* out, size_t n, uint64_t offset, const std::string& p
   return Status::Ok();
 }
 
-}  // namespace
-
 FileWindow::FileWindow(int fd, uint64_t end, std::string path)
     : fd_(fd), end_(end), path_(std::move(path)) {}
 
 Status FileWindow::Fill(size_t n) {
-  size_t have = buf_.size() - pos_;
+  size_t have = len_ - pos_;
   if (have >= n || at_end()) return Status::Ok();
-  // Keep only the unconsumed bytes, then read at least a chunk's worth past them (bounded
-  // by the file), so that small spans do not cost a system call each.
-  buf_.erase(0, pos_);
-  pos_ = 0;
-  uint64_t left = end_ - read_;
-  size_t want = static_cast<size_t>(std::min<uint64_t>(left, std::max(n - have, kReadBytes)));
-  size_t old = buf_.size();
-  buf_.resize(old + want);
-  Status st = ReadAt(fd_, buf_.data() + old, want, read_, path_);
-  if (!st.ok()) {
-    buf_.resize(old);
-    return st;
+  // Read at least a chunk's worth past the unconsumed bytes (bounded by the file), so that
+  // small spans do not cost a system call each.
+  size_t want =
+      static_cast<size_t>(std::min<uint64_t>(end_ - read_, std::max(n - have, kReadBytes)));
+  if (have + want > cap_) {  // a span larger than any before: a buffer of exactly its size
+    auto bigger = std::make_unique_for_overwrite<char[]>(have + want);
+    if (have > 0) std::memcpy(bigger.get(), buf_.get() + pos_, have);
+    buf_ = std::move(bigger);
+    cap_ = have + want;
+  } else if (have > 0 && pos_ > 0) {
+    std::memmove(buf_.get(), buf_.get() + pos_, have);
   }
+  pos_ = 0;
+  len_ = have;
+  if (Status st = ReadExactly(fd_, buf_.get() + len_, want, read_, path_); !st.ok()) return st;
+  len_ += want;
   read_ += want;
   return Status::Ok();
 }
@@ -62,7 +63,7 @@ Result<uint32_t> ChecksumOf(int fd, uint64_t end, const std::string& path) {
   uint32_t crc = 0;
   for (uint64_t offset = 0; offset < end;) {
     size_t n = static_cast<size_t>(std::min<uint64_t>(end - offset, kReadBytes));
-    if (Status st = ReadAt(fd, buf.get(), n, offset, path); !st.ok()) return st;
+    if (Status st = ReadExactly(fd, buf.get(), n, offset, path); !st.ok()) return st;
     crc = wal::Crc32c(buf.get(), n, crc);
     offset += n;
   }

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <string_view>
 
 #include "store/durability/file_window.h"
@@ -175,43 +176,59 @@ struct Item {
   std::string_view key, value;  // an entry's (a meta item's name and value)
 };
 
-// Decodes the item at d: kShort if d does not hold all of it (or a length in it does not
-// decode), kBad if it starts with no item's tag.
-enum class Decoded { kItem, kShort, kBad };
-Decoded DecodeItem(Decoder& d, Item* it) {
-  if (!d.U8(&it->tag)) return Decoded::kShort;
-  bool whole = false;
+// Decodes the item at d; false if d does not hold all of it or it does not decode.
+bool DecodeItem(Decoder& d, Item* it) {
+  if (!d.U8(&it->tag)) return false;
+  if (it->tag == kEndTag) return d.U64(&it->count);
   uint64_t klen = 0, vlen = 0;
-  if (it->tag == kEndTag) {
-    whole = d.U64(&it->count);
-  } else if (it->tag == kMetaTag) {
-    whole = d.Lengths(&klen, &vlen) && d.Bytes(klen, &it->key) && d.Bytes(vlen, &it->value);
-  } else if (it->tag == kEntryTag) {
-    whole = d.Varint(&it->db) && d.U8(&it->type) && d.Lengths(&klen, &vlen) &&
-            d.Bytes(klen, &it->key) && d.Bytes(vlen, &it->value) && d.Varint(&it->expire);
-  } else {
-    return Decoded::kBad;
+  if (it->tag == kMetaTag) {
+    return d.Lengths(&klen, &vlen) && d.Bytes(klen, &it->key) && d.Bytes(vlen, &it->value);
   }
-  return whole ? Decoded::kItem : Decoded::kShort;
+  return it->tag == kEntryTag && d.Varint(&it->db) && d.U8(&it->type) &&
+         d.Lengths(&klen, &vlen) && d.Bytes(klen, &it->key) && d.Bytes(vlen, &it->value) &&
+         d.Varint(&it->expire);
+}
+
+// An item's head: its tag and, for an entry or meta item, what precedes its key (the db
+// varint, the type, the packed lengths). Never longer than this.
+constexpr size_t kMaxItemHead = 1 + 10 + 1 + 17;
+constexpr size_t kMaxVarint = 10;
+
+// From the head at d, the item's size: at least *least bytes, at most *most. False if the
+// head does not decode (a short head can only be the file's end) or declares more than
+// `left` bytes.
+bool ItemSize(Decoder d, uint64_t left, uint64_t* least, uint64_t* most) {
+  size_t start = d.remaining();
+  uint8_t tag = 0, type = 0;
+  uint64_t db = 0, klen = 0, vlen = 0;
+  if (!d.U8(&tag)) return false;
+  if (tag == kEndTag) {
+    *least = *most = 1 + 8;
+    return *least <= left;
+  }
+  bool head = tag == kMetaTag   ? d.Lengths(&klen, &vlen)
+              : tag == kEntryTag ? d.Varint(&db) && d.U8(&type) && d.Lengths(&klen, &vlen)
+                                 : false;
+  if (!head || klen > left || vlen > left) return false;  // the sum below cannot overflow
+  uint64_t tail = tag == kEntryTag ? 1 : 0;                // the expiry varint, 1 to 10 bytes
+  *least = (start - d.remaining()) + klen + vlen + tail;
+  *most = *least + (tail == 0 ? 0 : kMaxVarint - 1);
+  return *least <= left;
 }
 
 // Decodes the item at the window's position into *it (its views valid until the next Fill)
-// and moves past it. An item longer than the buffered bytes is read in with twice as many
-// each try, so a 1 GB value costs O(1 GB); false when the bytes up to the end of the file do
-// not hold one (damage: the CRC held, but no writer makes such a file).
+// and moves past it. Its head says how long it is, so one Fill brings in all of it; false
+// when no item can be read there (damage: the CRC held, but no writer makes such a file).
 Result<bool> NextItem(FileWindow& w, Item* it) {
-  for (size_t want = 64;; want *= 2) {
-    if (Status st = w.Fill(want); !st.ok()) return st;
-    std::string_view bytes = w.available();
-    Decoder d(bytes);
-    Decoded decoded = DecodeItem(d, it);
-    if (decoded == Decoded::kItem) {
-      w.Consume(bytes.size() - d.remaining());
-      return true;
-    }
-    if (decoded == Decoded::kBad || w.at_end()) return false;
-    want = std::max(want, bytes.size());
-  }
+  if (Status st = w.Fill(kMaxItemHead); !st.ok()) return st;
+  uint64_t least = 0, most = 0;
+  if (!ItemSize(Decoder(w.available()), w.left(), &least, &most)) return false;
+  if (Status st = w.Fill(static_cast<size_t>(std::min(most, w.left()))); !st.ok()) return st;
+  std::string_view bytes = w.available();
+  Decoder d(bytes);
+  if (!DecodeItem(d, it)) return false;
+  w.Consume(bytes.size() - d.remaining());
+  return true;
 }
 
 // Stores one entry; false if it cannot be (a bad database or type, a value that does not
@@ -242,9 +259,9 @@ bool ApplyEntry(Store& store, const Item& it, int64_t now_ms, SnapshotInfo* info
 }
 
 // Applies the items between the header and the end marker, counting them in info. Returns
-// the offset of the first item that is bad (or of bytes after the end marker); 0 when every
-// item loaded.
-Result<uint64_t> LoadEntries(Store& store, FileWindow& w, SnapshotInfo* info) {
+// the offset of the first item that is bad (or of bytes after the end marker); none when
+// every item loaded.
+Result<std::optional<uint64_t>> LoadEntries(Store& store, FileWindow& w, SnapshotInfo* info) {
   Store::ReplayScope replay;
   int64_t now_ms = store.NowMs();
   for (;;) {
@@ -252,16 +269,16 @@ Result<uint64_t> LoadEntries(Store& store, FileWindow& w, SnapshotInfo* info) {
     Item it;
     Result<bool> next = NextItem(w, &it);
     if (!next.ok()) return next.TakeStatus();
-    if (!*next) return at;
+    if (!*next) return std::optional<uint64_t>(at);
     if (it.tag == kEndTag) {
-      if (it.count != info->keys) return at;
-      if (Status st = w.Fill(1); !st.ok()) return st;
-      return w.available().empty() ? 0 : w.offset();  // nothing may follow the end
+      if (it.count != info->keys) return std::optional<uint64_t>(at);
+      if (w.left() != 0) return std::optional<uint64_t>(w.offset());  // nothing may follow
+      return std::optional<uint64_t>();
     }
     if (it.tag == kMetaTag) {
       store.SetMeta(it.key, it.value);
     } else if (!ApplyEntry(store, it, now_ms, info)) {
-      return at;
+      return std::optional<uint64_t>(at);
     }
   }
 }
@@ -270,10 +287,8 @@ Result<uint64_t> LoadEntries(Store& store, FileWindow& w, SnapshotInfo* info) {
 // loaded from a file that turns out damaged further on.
 Status CheckFile(int fd, uint64_t size, const std::string& path) {
   char tail[4];
-  if (size < sizeof(tail) ||
-      ::pread(fd, tail, sizeof(tail), static_cast<off_t>(size - 4)) != sizeof(tail)) {
-    return Damaged(path + " is incomplete or damaged (checksum)");
-  }
+  if (size < sizeof(tail)) return Damaged(path + " is incomplete or damaged (checksum)");
+  if (Status st = ReadExactly(fd, tail, sizeof(tail), size - 4, path); !st.ok()) return st;
   uint32_t stored_crc = 0;
   (void)Decoder(std::string_view(tail, sizeof(tail))).U32(&stored_crc);  // 4 bytes: decodes
   Result<uint32_t> crc = ChecksumOf(fd, size - 4, path);
@@ -302,14 +317,16 @@ Result<SnapshotInfo> LoadSnapshotFile(Store& store, int fd, const std::string& p
   struct stat st;
   if (::fstat(fd, &st) != 0) return Status::IoError(errno, "reading " + path);
   auto size = static_cast<uint64_t>(st.st_size);
+  // Both passes read front to back: ask for a larger read-ahead.
+  (void)::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);  // advice: its failure is harmless
   if (Status checked = CheckFile(fd, size, path); !checked.ok()) return checked;
   SnapshotInfo info;
   info.bytes = size;
   FileWindow w(fd, size - 4, path);  // the entries end where the CRC starts
   if (Status header = ReadHeader(w, path, &info); !header.ok()) return header;
-  Result<uint64_t> bad = LoadEntries(store, w, &info);
+  Result<std::optional<uint64_t>> bad = LoadEntries(store, w, &info);
   if (!bad.ok()) return bad.TakeStatus();
-  if (*bad != 0) return Damaged(path + " has a malformed entry at offset " + std::to_string(*bad));
+  if (*bad) return Damaged(path + " has a malformed entry at offset " + std::to_string(**bad));
   return info;
 }
 

@@ -79,9 +79,9 @@ inline bool IsCancelledSnapshot(const Status& st) {
 
 // Loads dir/snapshot.cairn into an empty store (journal off). With no snapshot file: OK and
 // all zeros. A damaged file is kCorruption, its message naming the file (and the offset of a
-// bad entry). The file is read twice, through a buffer the size of its largest entry
-// (file_window.h), never whole: once for its CRC, so that nothing of a file damaged further
-// on is loaded, then to load it.
+// bad entry). The file is read twice, never held whole: once for its CRC, so that nothing of
+// a file damaged further on is loaded, then to load it, through a buffer of at least 1 MB
+// that grows to its largest entry (file_window.h).
 Result<SnapshotInfo> LoadSnapshot(Store& store, const std::string& dir);
 
 }  // namespace cairn::store

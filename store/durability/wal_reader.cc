@@ -48,16 +48,16 @@ Status ReadWholeFile(const std::string& path, FileBytes* out) {
     ::close(fd);
     return Status::IoError(err, "fstat " + path);
   }
-  auto capacity = static_cast<size_t>(st.st_size);
-  if (capacity > out->capacity || out->data == nullptr) {
+  auto file_bytes = static_cast<size_t>(st.st_size);
+  if (file_bytes > out->capacity || out->data == nullptr) {
     out->data.reset();  // before the new one: the two need not coexist
-    out->data = std::make_unique_for_overwrite<char[]>(capacity == 0 ? 1 : capacity);
-    out->capacity = capacity;
+    out->data = std::make_unique_for_overwrite<char[]>(file_bytes == 0 ? 1 : file_bytes);
+    out->capacity = file_bytes;
   }
   out->size = 0;
   // Read until EOF or the size fstat saw; a file that grew meanwhile is read as it was.
-  while (out->size < capacity) {
-    ssize_t n = ::read(fd, out->data.get() + out->size, capacity - out->size);
+  while (out->size < file_bytes) {
+    ssize_t n = ::read(fd, out->data.get() + out->size, file_bytes - out->size);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       int err = errno;

@@ -1,5 +1,5 @@
-// store/rdb/crc64.cc — see crc64.h. Slicing by 8: eight tables, built once, fold eight input
-// bytes per step (a full sync or a large DUMP checksums every byte it sends).
+// store/rdb/crc64.cc — see crc64.h. Slicing by 8: eight tables, built at compile time, fold
+// eight input bytes per step (a full sync or a large DUMP checksums every byte it sends).
 #include "store/rdb/crc64.h"
 
 #include <bit>
@@ -8,14 +8,13 @@
 namespace cairn::rdb {
 namespace {
 
-static_assert(std::endian::native == std::endian::little, "words are read little-endian");
-
 constexpr uint64_t kPolyReflected = 0x95ac9329ac4bc9b5ull;  // 0xad93d23594c935a9 bit-reversed
 
-// t[0] is the byte-at-a-time table; t[s] advances a byte's contribution by s more bytes.
+// t[0] is the byte-at-a-time table; t[s] advances a byte's contribution by s more bytes
+// (store/durability/crc32c.cc does the same for CRC32C). Built at compile time.
 struct Crc64Tables {
-  uint64_t t[8][256];
-  Crc64Tables() {
+  uint64_t t[8][256] = {};
+  constexpr Crc64Tables() {
     for (uint64_t i = 0; i < 256; ++i) {
       uint64_t crc = i;
       for (int bit = 0; bit < 8; ++bit) crc = (crc & 1) ? (crc >> 1) ^ kPolyReflected : crc >> 1;
@@ -27,15 +26,17 @@ struct Crc64Tables {
   }
 };
 
+constexpr Crc64Tables k;
+
 }  // namespace
 
 uint64_t Crc64(uint64_t crc, std::string_view data) {
-  static const Crc64Tables k;
   const auto* p = reinterpret_cast<const unsigned char*>(data.data());
   size_t n = data.size();
   while (n >= 8) {
     uint64_t word;
-    std::memcpy(&word, p, 8);  // little-endian: the first byte is the low one
+    std::memcpy(&word, p, 8);  // the first byte is the low one
+    if constexpr (std::endian::native == std::endian::big) word = __builtin_bswap64(word);
     crc ^= word;
     crc = k.t[7][crc & 0xff] ^ k.t[6][(crc >> 8) & 0xff] ^ k.t[5][(crc >> 16) & 0xff] ^
           k.t[4][(crc >> 24) & 0xff] ^ k.t[3][(crc >> 32) & 0xff] ^ k.t[2][(crc >> 40) & 0xff] ^

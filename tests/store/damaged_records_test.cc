@@ -176,26 +176,54 @@ TEST_CASE("collection encodings the server never writes do not decode") {
   CHECK_FALSE(DecodeObject(ValueType::kStream, stream(3, entry(1, 1) + entry(3, 0))));  // fields
 }
 
-TEST_CASE("a snapshot holding one key twice fails naming the offset of the second") {
-  cairn::test::TempDir dir;
+// Writes a snapshot of the given entries (after the header; the end marker counts `keys`)
+// with a correct CRC, so that the loader gets past the checksum to the entries.
+void WriteSnapshotFile(const std::string& dir, const std::string& entries, uint64_t keys) {
   std::string file = "CAIRNSNP";
   PutU32(&file, 1);
   PutU64(&file, 0);
   PutU32(&file, 16);
-  std::string entry = {1, 0, 0, 0x11, 1, 1, 'k', 'v', 0};  // db 0, string k = v, no expiry
-  size_t second = file.size() + entry.size();
-  file += entry + entry;
+  file += entries;
   PutU8(&file, 0xFF);
-  PutU64(&file, 2);
+  PutU64(&file, keys);
   PutU32(&file, MaskCrc(Crc32c(file.data(), file.size())));
-  FILE* f = std::fopen((dir.path() + "/" + kSnapshotFileName).c_str(), "wb");
+  FILE* f = std::fopen((dir + "/" + kSnapshotFileName).c_str(), "wb");
   REQUIRE(f != nullptr);
   std::fwrite(file.data(), 1, file.size(), f);
   std::fclose(f);
+}
+
+constexpr size_t kSnapshotHeader = 8 + 4 + 8 + 4;
+
+TEST_CASE("a snapshot holding one key twice fails naming the offset of the second") {
+  cairn::test::TempDir dir;
+  std::string entry = {1, 0, 0, 0x11, 1, 1, 'k', 'v', 0};  // db 0, string k = v, no expiry
+  WriteSnapshotFile(dir.path(), entry + entry, 2);
   Store store;
   Result<SnapshotInfo> r = LoadSnapshot(store, dir.path());
   CHECK_FALSE(r.ok());
-  CHECK(r.status().message().find("malformed entry at offset " + std::to_string(second)) !=
+  CHECK(r.status().message().find("malformed entry at offset " +
+                                  std::to_string(kSnapshotHeader + entry.size())) !=
+        std::string::npos);
+}
+
+TEST_CASE("a snapshot entry declaring more bytes than the file holds fails at that entry") {
+  // A value of 2^40 bytes, then 3 MB of entries: the error names that entry (its head says
+  // more than the file holds, so no buffer is sized by it).
+  cairn::test::TempDir dir;
+  std::string good = {1, 0, 0, 0x11, 1, 1, 'a', 'v', 0};
+  std::string huge = {1, 0, 0, 0x16, 1, 0, 0, 0, 0, 0, 1, 'b'};  // klen 1, vlen 2^40
+  std::string filler;
+  for (int i = 0; i < 3; ++i) {
+    filler += std::string{1, 0, 0, 0x13, 1, 0, 0, 0x10, static_cast<char>('c' + i)};
+    filler += std::string(1 << 20, 'x') + std::string(1, '\0');  // 1 MB value, no expiry
+  }
+  WriteSnapshotFile(dir.path(), good + huge + filler, 5);
+  Store store;
+  Result<SnapshotInfo> r = LoadSnapshot(store, dir.path());
+  CHECK_FALSE(r.ok());
+  CHECK(r.status().message().find("malformed entry at offset " +
+                                  std::to_string(kSnapshotHeader + good.size())) !=
         std::string::npos);
 }
 
