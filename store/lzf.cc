@@ -86,7 +86,12 @@ size_t Compress(const unsigned char* p, size_t n, Sink* sink_ptr) {
   while (i + kMinMatch <= n) {
     size_t from = table.Swap(Hash3(p + i), i);
     size_t match = 0;
-    if (from != SIZE_MAX && i - from <= kMaxOffset) {
+    // Whether the candidate is in reach and its first byte matches, without a branch on the
+    // reach: in incompressible input that branch goes either way at random, while a first
+    // byte rarely matches. (Both tests, as bits: from SIZE_MAX, i - from wraps to i + 1.)
+    bool near = (from != SIZE_MAX) & (i - from <= kMaxOffset);
+    unsigned char first = p[near ? from : i] ^ static_cast<unsigned char>(near ? 0 : 0xFF);
+    if (first == p[i]) {
       size_t limit = std::min(kMaxMatch, n - i);
       while (match < limit && p[from + match] == p[i + match]) ++match;
     }
