@@ -195,16 +195,20 @@ void WriteSnapshotFile(const std::string& dir, const std::string& entries, uint6
 
 constexpr size_t kSnapshotHeader = 8 + 4 + 8 + 4;
 
+// Loading dir's snapshot fails, naming the entry at offset.
+void ExpectMalformedAt(const std::string& dir, size_t offset) {
+  Store store;
+  Result<SnapshotInfo> r = LoadSnapshot(store, dir);
+  CHECK_FALSE(r.ok());
+  CHECK(r.status().message().find("malformed entry at offset " + std::to_string(offset)) !=
+        std::string::npos);
+}
+
 TEST_CASE("a snapshot holding one key twice fails naming the offset of the second") {
   cairn::test::TempDir dir;
   std::string entry = {1, 0, 0, 0x11, 1, 1, 'k', 'v', 0};  // db 0, string k = v, no expiry
   WriteSnapshotFile(dir.path(), entry + entry, 2);
-  Store store;
-  Result<SnapshotInfo> r = LoadSnapshot(store, dir.path());
-  CHECK_FALSE(r.ok());
-  CHECK(r.status().message().find("malformed entry at offset " +
-                                  std::to_string(kSnapshotHeader + entry.size())) !=
-        std::string::npos);
+  ExpectMalformedAt(dir.path(), kSnapshotHeader + entry.size());
 }
 
 TEST_CASE("a snapshot entry declaring more bytes than the file holds fails at that entry") {
@@ -219,12 +223,7 @@ TEST_CASE("a snapshot entry declaring more bytes than the file holds fails at th
     filler += std::string(1 << 20, 'x') + std::string(1, '\0');  // 1 MB value, no expiry
   }
   WriteSnapshotFile(dir.path(), good + huge + filler, 5);
-  Store store;
-  Result<SnapshotInfo> r = LoadSnapshot(store, dir.path());
-  CHECK_FALSE(r.ok());
-  CHECK(r.status().message().find("malformed entry at offset " +
-                                  std::to_string(kSnapshotHeader + good.size())) !=
-        std::string::npos);
+  ExpectMalformedAt(dir.path(), kSnapshotHeader + good.size());
 }
 
 }  // namespace
