@@ -75,6 +75,22 @@ TEST_CASE("references reach exactly 8 KB back and copy up to 264 bytes") {
   CHECK(near_len + 500 < far_len);  // near, the 600 bytes went as a few references
 }
 
+TEST_CASE("a repeat that differs at any byte is copied up to that byte and no further") {
+  // Matches are measured 8 bytes at a time: the first differing byte may sit anywhere in a
+  // word, or past the last whole word.
+  std::mt19937_64 rng(9);
+  std::string block(40, '\0');
+  for (char& c : block) c = static_cast<char>(rng());
+  for (size_t k = 0; k < block.size(); ++k) {
+    std::string repeat = block;
+    repeat[k] = static_cast<char>(repeat[k] ^ 0x20);
+    std::string in = block + repeat + block;
+    size_t clen = 0;
+    CHECK(RoundTrip(in, &clen) == in);
+    CHECK(clen < in.size() - 30);  // the third block went as a reference at least
+  }
+}
+
 TEST_CASE("an RDB string of more than 20 compressible bytes is stored LZF-compressed") {
   std::string text(100, 'a');
   text += "bc";
