@@ -37,6 +37,7 @@
 #include "src/exec/key_save_delay.h"
 #include "src/exec/rdb_files.h"
 #include "src/exec/reply.h"
+#include "src/exec/script_debug.h"
 #include "src/exec/server_state.h"
 #include "store/rdb/rdb_keyspace.h"
 
@@ -304,7 +305,18 @@ bool TakeOverIfAsked(CommandContext& ctx) {
   return true;
 }
 
+// Whether replies to earlier commands of this client are still queued. The stream a replica
+// gets starts right after the sync's reply, so nothing may sit in front of it (Redis refuses
+// too). TLS connections offer no port and are not checked.
+bool HasPendingReplies(const CommandContext& ctx) {
+  return ctx.client.debug_port != nullptr && ctx.client.debug_port->HasPendingOutput();
+}
+
 void SyncGeneric(CommandContext& ctx, bool psync) {
+  if (!IsBlockedRetry(ctx) && HasPendingReplies(ctx)) {
+    ctx.reply.WriteError(errors::kSyncWithPendingOutput);
+    return;
+  }
   bool filtered = ctx.client.repl_rdb_without_keys || ctx.client.repl_rdb_without_functions;
   if (filtered && !ctx.client.repl_capa_eof) {
     ctx.reply.WriteError("ERR Filtered replica requires EOF capability");
@@ -321,7 +333,13 @@ void SyncGeneric(CommandContext& ctx, bool psync) {
   if (ctx.client.replica.load()) return;  // already attached: Redis ignores a second SYNC
   if (psync && !TakeOverIfAsked(ctx)) return;
   if (ctx.server.failover.stage.load() != FailoverStage::kNone) {
-    ctx.reply.WriteError("NOMASTERLINK Can't SYNC while failing over");
+    ctx.reply.WriteError(errors::kSyncWhileFailingOver);
+    return;
+  }
+  // A replica whose own link is down has no stream to pass on (a chained replica retries).
+  if (ctx.server.replica.active.load() &&
+      ctx.server.replica.link.load() != LinkState::kConnected) {
+    ctx.reply.WriteError(errors::kSyncWithoutMasterLink);
     return;
   }
   if (psync && TryPartialSync(ctx)) return;

@@ -121,6 +121,13 @@ inline constexpr std::string_view kReadOnlyReplica =
     "READONLY You can't write against a read only replica.";
 inline constexpr std::string_view kMasterDown =
     "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
+// SYNC and PSYNC (src/commands/replication_commands.cc).
+inline constexpr std::string_view kSyncWithPendingOutput =
+    "ERR SYNC and PSYNC are invalid with pending output";
+inline constexpr std::string_view kSyncWhileFailingOver =
+    "NOMASTERLINK Can't SYNC while failing over";
+inline constexpr std::string_view kSyncWithoutMasterLink =
+    "NOMASTERLINK Can't SYNC while not connected with my master";
 inline constexpr std::string_view kTimeoutNotFloat = "ERR timeout is not a float or out of range";
 inline constexpr std::string_view kTimeoutNegative = "ERR timeout is negative";
 inline constexpr std::string_view kTimeoutRange = "ERR timeout is out of range";

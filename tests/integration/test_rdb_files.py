@@ -37,14 +37,15 @@ def encode(*args):
 
 
 def sync(sock, setup):
-    """Sends the setup commands (each answered +OK) and SYNC; returns the RDB that follows and
-    the socket's reader, positioned after it."""
-    commands = list(setup) + [("SYNC",)]
-    sock.sendall(b"".join(encode(*c) for c in commands))
+    """Sends the setup commands, each answered +OK before the next, then SYNC; returns the RDB
+    that follows and the socket's reader, positioned after it. (A SYNC pipelined behind them
+    would be refused: replies would still be pending in front of the RDB.)"""
     stream = sock.makefile("rb")
-    for _ in range(len(commands) - 1):
+    for c in setup:
+        sock.sendall(encode(*c))
         line = stream.readline()
         assert line == b"+OK\r\n", line
+    sock.sendall(encode("SYNC"))
     line = stream.readline()
     while line == b"\n":  # keep-alive newlines while the file is prepared
         line = stream.readline()
@@ -298,9 +299,10 @@ class RdbFilesTest(unittest.TestCase):
         r = cairn.client()
         r.set("before", "in the keyspace")
         with socket.create_connection(("127.0.0.1", cairn.port), timeout=30) as sock:
-            sock.sendall(encode("REPLCONF", "rdb-filter-only", "") + encode("SYNC"))
             stream = sock.makefile("rb")
+            sock.sendall(encode("REPLCONF", "rdb-filter-only", ""))
             self.assertEqual(stream.readline(), b"+OK\r\n")
+            sock.sendall(encode("SYNC"))
             self.assertEqual(stream.readline(),
                              b"-ERR Filtered replica requires EOF capability\r\n")
         with socket.create_connection(("127.0.0.1", cairn.port), timeout=30) as sock:

@@ -19,8 +19,8 @@ import redis
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from harness import (REFERENCE_BINARY, ServerProcess, is_reference_redis,  # noqa: E402
-                     persistence_args, wait_until)
+from harness import (REFERENCE_BINARY, ServerProcess, encode_command,  # noqa: E402
+                     is_reference_redis, persistence_args, wait_until)
 
 SCRIPT = ("local m = redis.call('SPOP', KEYS[1]) "
           "if m then redis.call('RPUSH', KEYS[2], m) end "
@@ -467,6 +467,39 @@ class KeepAliveTest(PrimaryTestCase):
         self.assertGreaterEqual(conn.buf.count(PING), 2, conn.buf[:300])
         server.client().set("after", "1")  # and the stream goes on behind the pings
         wait_until(lambda: conn._recv(0.2) and b"after" in conn.buf, "the SET to follow", 5)
+
+
+class SyncRefusalTest(PrimaryTestCase):
+    """When SYNC and PSYNC are refused, with Redis's texts. Runs against redis-server too."""
+
+    def test_sync_behind_a_pipelined_command_is_refused_and_the_connection_goes_on(self):
+        # The stream a replica gets starts right after the sync's reply: a reply still queued
+        # in front of it would be read as part of the RDB.
+        server = self.start_cairn()
+        server.client().set("k", "v")
+        for sync in (("SYNC",), ("PSYNC", "?", "-1")):
+            conn = server.raw_connection()
+            self.addCleanup(conn.sock.close)
+            conn.send(encode_command("PING") + encode_command(*sync))
+            pong, refusal = conn.read_replies(2)
+            self.assertEqual(pong.value, b"PONG")
+            self.assertEqual(refusal.type, "-")
+            self.assertEqual(refusal.value, b"ERR SYNC and PSYNC are invalid with pending output")
+            self.assertEqual(conn.command("GET", "k").value, b"v")  # an ordinary client still
+
+    def test_a_replica_whose_link_is_down_refuses_to_feed_a_chained_replica(self):
+        server = self.start_cairn()
+        nobody = ServerProcess([]).start()  # a free port, then nothing listens there
+        port = nobody.port
+        nobody.stop()
+        server.client().execute_command("REPLICAOF", "127.0.0.1", port)
+        for sync in (("SYNC",), ("PSYNC", "?", "-1")):
+            conn = server.raw_connection()
+            self.addCleanup(conn.sock.close)
+            reply = conn.command(*sync)
+            self.assertEqual(reply.type, "-")
+            self.assertEqual(reply.value,
+                             b"NOMASTERLINK Can't SYNC while not connected with my master")
 
 
 if __name__ == "__main__":
