@@ -37,7 +37,6 @@
 #include "src/exec/key_save_delay.h"
 #include "src/exec/rdb_files.h"
 #include "src/exec/reply.h"
-#include "src/exec/script_debug.h"
 #include "src/exec/server_state.h"
 #include "store/rdb/rdb_keyspace.h"
 
@@ -294,55 +293,55 @@ bool TakeOverIfAsked(CommandContext& ctx) {
   Log(LogLevel::kWarning, "Failover request received for replid %.*s.",
       static_cast<int>(ctx.args[1].size()), ctx.args[1].data());
   if (!ctx.server.replica.active.load()) {
-    ctx.reply.WriteError("ERR PSYNC FAILOVER can't be sent to a master.");
+    ctx.reply.WriteError(errors::kFailoverPsyncToPrimary);
     return false;
   }
   if (!EqualsIgnoreCase(ctx.args[1], CurrentReplid(ctx.server))) {
-    ctx.reply.WriteError("ERR PSYNC FAILOVER replid must match my replid.");
+    ctx.reply.WriteError(errors::kFailoverPsyncReplid);
     return false;
   }
   StopReplicating(ctx.server, "failover request from '" + ctx.client.addr + "'");
   return true;
 }
 
-// Whether replies to earlier commands of this client are still queued. The stream a replica
-// gets starts right after the sync's reply, so nothing may sit in front of it (Redis refuses
-// too). TLS connections offer no port and are not checked.
-bool HasPendingReplies(const CommandContext& ctx) {
-  return ctx.client.debug_port != nullptr && ctx.client.debug_port->HasPendingOutput();
-}
-
-void SyncGeneric(CommandContext& ctx, bool psync) {
-  if (!IsBlockedRetry(ctx) && HasPendingReplies(ctx)) {
-    ctx.reply.WriteError(errors::kSyncWithPendingOutput);
-    return;
-  }
-  bool filtered = ctx.client.repl_rdb_without_keys || ctx.client.repl_rdb_without_functions;
-  if (filtered && !ctx.client.repl_capa_eof) {
-    ctx.reply.WriteError("ERR Filtered replica requires EOF capability");
-    return;
-  }
-  if (ctx.client.repl_rdb_only) {
-    SendRdbOnly(ctx, psync);
-    return;
-  }
-  if (IsBlockedRetry(ctx) && ctx.block->background != nullptr) {  // the RDB is built
-    FullSync(ctx, psync);
-    return;
-  }
-  if (ctx.client.replica.load()) return;  // already attached: Redis ignores a second SYNC
-  if (psync && !TakeOverIfAsked(ctx)) return;
+// The checks Redis 7.0 makes before a sync, in its order. False: refused, with a reply, or
+// silently for a replica already attached (Redis ignores its second SYNC).
+bool MaySync(CommandContext& ctx, bool psync) {
+  if (ctx.client.replica.load()) return false;
+  if (psync && !TakeOverIfAsked(ctx)) return false;
   if (ctx.server.failover.stage.load() != FailoverStage::kNone) {
     ctx.reply.WriteError(errors::kSyncWhileFailingOver);
-    return;
+    return false;
   }
   // A replica whose own link is down has no stream to pass on (a chained replica retries).
   if (ctx.server.replica.active.load() &&
       ctx.server.replica.link.load() != LinkState::kConnected) {
     ctx.reply.WriteError(errors::kSyncWithoutMasterLink);
+    return false;
+  }
+  // The RDB and the stream start right after this reply: a reply to an earlier command still
+  // queued would sit in front of them.
+  if (ctx.client.output != nullptr && ctx.client.output->HasPendingOutput()) {
+    ctx.reply.WriteError(errors::kSyncWithPendingOutput);
+    return false;
+  }
+  bool filtered = ctx.client.repl_rdb_without_keys || ctx.client.repl_rdb_without_functions;
+  if (filtered && !ctx.client.repl_capa_eof) {
+    ctx.reply.WriteError(errors::kFilteredSyncWithoutEof);
+    return false;
+  }
+  return true;
+}
+
+void SyncGeneric(CommandContext& ctx, bool psync) {
+  // A second run: the RDB the first run started is built; the checks were made then.
+  bool second_run = IsBlockedRetry(ctx) && ctx.block->background != nullptr;
+  if (!second_run && !MaySync(ctx, psync)) return;
+  if (ctx.client.repl_rdb_only) {
+    SendRdbOnly(ctx, psync);
     return;
   }
-  if (psync && TryPartialSync(ctx)) return;
+  if (!second_run && psync && TryPartialSync(ctx)) return;
   FullSync(ctx, psync);
 }
 

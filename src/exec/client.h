@@ -127,6 +127,9 @@ struct ClientState {
   ScriptDebug script_debug = ScriptDebug::kOff;
   // The connection's channel for debugging sessions; nullptr when it cannot offer one.
   DebugPort* debug_port = nullptr;
+  // The connection's output queue (every socket connection, TLS included; nullptr for
+  // in-process clients).
+  const PendingOutput* output = nullptr;
 
   // Asks the owner thread to look at kill_requested; any thread may call it. Empty for
   // in-process clients.

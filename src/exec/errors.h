@@ -128,6 +128,12 @@ inline constexpr std::string_view kSyncWhileFailingOver =
     "NOMASTERLINK Can't SYNC while failing over";
 inline constexpr std::string_view kSyncWithoutMasterLink =
     "NOMASTERLINK Can't SYNC while not connected with my master";
+inline constexpr std::string_view kFilteredSyncWithoutEof =
+    "ERR Filtered replica requires EOF capability";
+inline constexpr std::string_view kFailoverPsyncToPrimary =
+    "ERR PSYNC FAILOVER can't be sent to a master.";
+inline constexpr std::string_view kFailoverPsyncReplid =
+    "ERR PSYNC FAILOVER replid must match my replid.";
 inline constexpr std::string_view kTimeoutNotFloat = "ERR timeout is not a float or out of range";
 inline constexpr std::string_view kTimeoutNegative = "ERR timeout is negative";
 inline constexpr std::string_view kTimeoutRange = "ERR timeout is out of range";

@@ -16,6 +16,8 @@
 #include <string>
 #include <string_view>
 
+#include "src/exec/pending_output.h"
+
 namespace cairn::server {
 
 class DebugChannel {
@@ -33,13 +35,10 @@ class DebugChannel {
 };
 
 // Provided by a socket connection (ClientState::debug_port); TLS and in-process clients have
-// none, and SCRIPT DEBUG sessions cannot start there.
-class DebugPort {
+// none, and SCRIPT DEBUG sessions cannot start there. HasPendingOutput (PendingOutput): SCRIPT
+// DEBUG must come outside a pipeline, as in Redis.
+class DebugPort : public PendingOutput {
  public:
-  virtual ~DebugPort() = default;
-  // Whether replies are queued or being written now (SCRIPT DEBUG must come outside a
-  // pipeline, as in Redis).
-  virtual bool HasPendingOutput() const = 0;
   // Opens the channel and stops reading commands: the connection closes once the command
   // that opened it has replied. nullptr if output is pending.
   virtual std::unique_ptr<DebugChannel> OpenDebugChannel() = 0;

@@ -104,6 +104,7 @@ bool Connection::Init(int fd, bool unix_socket) {
     if (keepalive_s > 0) uv_tcp_keepalive(&tcp_, 1, static_cast<unsigned>(keepalive_s));
   }
   client_.fd = fd;
+  client_.output = this;
   if (tls_ == nullptr) client_.debug_port = this;
   client_.created_ms = WallMs();
   client_.last_interaction_ms = client_.created_ms;

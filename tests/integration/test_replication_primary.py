@@ -487,6 +487,23 @@ class SyncRefusalTest(PrimaryTestCase):
             self.assertEqual(refusal.value, b"ERR SYNC and PSYNC are invalid with pending output")
             self.assertEqual(conn.command("GET", "k").value, b"v")  # an ordinary client still
 
+    def test_a_second_psync_from_an_attached_replica_is_ignored(self):
+        # Pipelined behind the first, it runs once the RDB is queued: Redis ignores it, and
+        # nothing (a refusal least of all) may enter the stream the replica counts in bytes.
+        server = self.start_cairn()
+        server.client().set("k", "v")
+        conn = server.raw_connection(timeout=10)
+        self.addCleanup(conn.sock.close)
+        conn.send(encode_command("PSYNC", "?", "-1") * 2)
+        wait_until(lambda: conn._recv(0.2) and b"\r\n" in conn.buf, "+FULLRESYNC", 10)
+        self.assertTrue(conn.buf.startswith(b"+FULLRESYNC "), conn.buf[:100])
+        conn.buf = conn.buf[conn.buf.index(b"\r\n") + 2:]
+        self.assertTrue(read_sync_payload(conn).startswith(b"REDIS"))
+        server.client().set("after", "1")
+        wait_until(lambda: conn._recv(0.2) and b"after" in conn.buf, "the SET to follow", 5)
+        self.assertTrue(conn.buf.startswith(b"*"), conn.buf[:200])  # commands only
+        self.assertNotIn(b"\r\n-", b"\r\n" + conn.buf)
+
     def test_a_replica_whose_link_is_down_refuses_to_feed_a_chained_replica(self):
         server = self.start_cairn()
         nobody = ServerProcess([]).start()  # a free port, then nothing listens there

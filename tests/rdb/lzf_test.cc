@@ -5,6 +5,8 @@
 
 #include <random>
 #include <string>
+#include <string_view>
+#include <utility>
 
 #include "store/rdb/rdb_string.h"
 
@@ -75,19 +77,41 @@ TEST_CASE("references reach exactly 8 KB back and copy up to 264 bytes") {
   CHECK(near_len + 500 < far_len);  // near, the 600 bytes went as a few references
 }
 
+// The first back reference of an LZF stream: its length and distance, or {0, 0}.
+std::pair<size_t, size_t> FirstReference(std::string_view stream) {
+  size_t ip = 0;
+  while (ip < stream.size()) {
+    unsigned ctrl = static_cast<uint8_t>(stream[ip++]);
+    if (ctrl < 32) {
+      ip += ctrl + 1;
+      continue;
+    }
+    size_t len = ctrl >> 5;
+    if (len == 7) len += static_cast<uint8_t>(stream[ip++]);
+    size_t back = ((ctrl & 0x1Fu) << 8) + static_cast<uint8_t>(stream[ip]) + 1;
+    return {len + 2, back};
+  }
+  return {0, 0};
+}
+
 TEST_CASE("a repeat that differs at any byte is copied up to that byte and no further") {
-  // Matches are measured 8 bytes at a time: the first differing byte may sit anywhere in a
-  // word, or past the last whole word.
+  // Matches are measured 8 bytes at a time, then byte by byte: the first differing byte may
+  // sit anywhere in a word or in the tail after the last whole word (43 = 5 words + 3).
   std::mt19937_64 rng(9);
-  std::string block(40, '\0');
+  std::string block(43, '\0');
   for (char& c : block) c = static_cast<char>(rng());
-  for (size_t k = 0; k < block.size(); ++k) {
+  for (size_t k = 3; k <= block.size(); ++k) {
     std::string repeat = block;
-    repeat[k] = static_cast<char>(repeat[k] ^ 0x20);
-    std::string in = block + repeat + block;
+    if (k < block.size()) repeat[k] = static_cast<char>(repeat[k] ^ 0x20);
+    std::string in = block + repeat;
     size_t clen = 0;
+    std::string buf(in.size() + in.size() / 32 + 8, '\0');
     CHECK(RoundTrip(in, &clen) == in);
-    CHECK(clen < in.size() - 30);  // the third block went as a reference at least
+    clen = LzfCompress(in, buf.data(), buf.size());
+    auto [len, back] = FirstReference(std::string_view(buf.data(), clen));
+    CAPTURE(k);
+    CHECK(len == k);  // the repeat's first k bytes, from the block's start
+    CHECK(back == block.size());
   }
 }
 
