@@ -21,7 +21,7 @@ namespace cairn::store {
 
 struct EncodingLimits {
   // Defaults: redis.conf's values (the suite's and most deployments' configuration).
-  std::atomic<size_t> hash_max_listpack_entries{128};
+  std::atomic<size_t> hash_max_listpack_entries{512};
   std::atomic<size_t> hash_max_listpack_value{64};
   std::atomic<size_t> zset_max_listpack_entries{128};
   std::atomic<size_t> zset_max_listpack_value{64};

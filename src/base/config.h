@@ -102,7 +102,7 @@ struct Config {
   // LATENCY: events at least this long are sampled; 0 = off.
   int64_t latency_monitor_threshold_ms = 0;  // a sparse HyperLogLog longer than this turns dense
   // Encoding thresholds, mirrored into store/encoding_limits.h (redis.conf's defaults).
-  int64_t hash_max_listpack_entries = 128;
+  int64_t hash_max_listpack_entries = 512;
   int64_t hash_max_listpack_value = 64;
   int64_t zset_max_listpack_entries = 128;
   int64_t zset_max_listpack_value = 64;

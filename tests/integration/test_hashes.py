@@ -71,12 +71,14 @@ class TestSessionObjects(ServerTestCase):
             self.assertEqual(str(ctx.exception), text)
 
     def test_object_encoding_before_and_after_threshold(self):
+        # Redis 7.0's defaults, hash-max-listpack-entries 512 and -value 64: a hash of up to
+        # 512 short fields stays compact, as migrated applications expect of its memory.
         r = self.r
-        if is_reference_redis():  # Debian's build defaults to 512; Redis's default is 128
-            r.config_set("hash-max-listpack-entries", 128)
-        r.hset("h", mapping={"f%d" % i: "v" for i in range(128)})
+        self.assertEqual(r.config_get("hash-max-listpack-entries"),
+                         {"hash-max-listpack-entries": "512"})
+        r.hset("h", mapping={"f%d" % i: "v" for i in range(512)})
         self.assertEqual(r.object("encoding", "h"), b"listpack")
-        r.hset("h", "f128", "v")
+        r.hset("h", "f512", "v")
         self.assertEqual(r.object("encoding", "h"), b"hashtable")
         r.hset("g", "a", "x" * 64)
         self.assertEqual(r.object("encoding", "g"), b"listpack")

@@ -306,7 +306,7 @@ TEST_CASE("large collections use the plain forms, small ones the packed forms") 
   small->Set("a", "b");
   CHECK(type_of(ObjectValue(small)) == kTypeHashListpack);
   auto* big = new store::HashObject();
-  for (int i = 0; i < 200; ++i) big->Set(std::to_string(i) + "f", "v");
+  for (int i = 0; i < 600; ++i) big->Set(std::to_string(i) + "f", "v");  // > 512 fields
   CHECK(type_of(ObjectValue(big)) == kTypeHash);
   auto* zbig = new store::ZSet();
   for (int i = 0; i < 200; ++i) zbig->Set(std::to_string(i) + "m", i);

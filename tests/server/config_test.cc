@@ -197,7 +197,7 @@ TEST_CASE("an include directive loads another config file") {
 TEST_CASE("CONFIG GET matches aliases by pattern and hidden options only by name") {
   InProcess t;
   CHECK(t.Cmd("CONFIG GET *max-*-entries*") ==
-        "[hash-max-listpack-entries, 128, hash-max-ziplist-entries, 128, "
+        "[hash-max-listpack-entries, 512, hash-max-ziplist-entries, 512, "
         "zset-max-listpack-entries, 128, zset-max-ziplist-entries, 128, "
         "set-max-intset-entries, 512, set-max-listpack-entries, 128]");
   CHECK(t.Cmd("CONFIG GET lua-time-limit") == "[lua-time-limit, 5000]");

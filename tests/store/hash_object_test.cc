@@ -77,15 +77,15 @@ TEST_CASE("a small hash is packed and keeps insertion order, replacing values in
   CHECK(h.size() == 1);
 }
 
-TEST_CASE("a hash converts to a table past 128 fields or past 64-byte fields or values") {
-  HashObject many;
-  for (int i = 0; i < 128; ++i) many.Set(Num("f", i), "v");
+TEST_CASE("a hash converts to a table past 512 fields or past 64-byte fields or values") {
+  HashObject many;  // Redis 7.0's defaults: hash-max-listpack-entries 512, -value 64
+  for (int i = 0; i < 512; ++i) many.Set(Num("f", i), "v");
   CHECK(many.encoding() == "listpack");
   many.Set("f0", "changed");  // replacing does not grow it
   CHECK(many.encoding() == "listpack");
-  many.Set("f128", "v");
+  many.Set("f512", "v");
   CHECK(many.encoding() == "hashtable");
-  CHECK(many.size() == 129);
+  CHECK(many.size() == 513);
 
   HashObject long_value;
   long_value.Set("a", std::string(64, 'x'));
@@ -249,7 +249,7 @@ TEST_CASE("replaying the logged hash ops rebuilds the same hashes and deletes em
   live.set_journal(&journal);
   CHECK(HSet(live, "small", {"a", "1", "b", "2", "a", "3"}) == 2);
   CHECK(HDel(live, "small", {"b", "missing"}) == 1);
-  for (int i = 0; i < 200; ++i) HSet(live, "big", {Num("f", i), Num("v", i)});
+  for (int i = 0; i < 600; ++i) HSet(live, "big", {Num("f", i), Num("v", i)});  // > 512
   HDel(live, "big", {"f5", "f6"});
   HSet(live, "gone", {"x", "1"});
   CHECK(HDel(live, "gone", {"x"}) == 1);
