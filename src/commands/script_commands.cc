@@ -20,7 +20,6 @@ namespace {
 using scripting::RunRequest;
 using scripting::ScriptEngine;
 
-constexpr std::string_view kNoScriptError = "NOSCRIPT No matching script. Please use EVAL.";
 
 // numkeys of EVAL-style arguments (name, script, numkeys, keys..., args...).
 bool ParseNumKeys(CommandContext& ctx, size_t* numkeys) {
@@ -69,6 +68,11 @@ std::shared_ptr<Script> LoadBody(CommandContext& ctx, std::string_view body) {
 
 void RunEval(CommandContext& ctx, bool by_sha, bool ro_command,
              scripting::ScriptDebugger* debugger) {
+  // No SHA-1 has another length: Redis answers that before it reads numkeys.
+  if (by_sha && ctx.args[1].size() != 40) {
+    ctx.reply.WriteError(errors::kNoMatchingScript);
+    return;
+  }
   size_t numkeys = 0;
   if (!ParseNumKeys(ctx, &numkeys)) return;
   std::shared_ptr<Script> owned;  // EVAL's; EVALSHA's lives in the engine's copy of the cache
@@ -80,7 +84,7 @@ void RunEval(CommandContext& ctx, bool by_sha, bool ro_command,
     engine = &ScriptEngine::ForThread(ctx.server);
     script = engine->FindScript(ctx.args[1]);
     if (script == nullptr) {
-      ctx.reply.WriteError(kNoScriptError);
+      ctx.reply.WriteError(errors::kNoMatchingScript);
       return;
     }
     if (Status st = engine->Load(*script); !st.ok()) {

@@ -103,6 +103,8 @@ inline constexpr std::string_view kNoSuchClient = "ERR No such client";
 inline constexpr std::string_view kClientNameSpaces =
     "ERR Client names cannot contain spaces, newlines or special characters.";
 // Followed by the OS error text, e.g. "No space left on device" (Redis's AOF wording).
+inline constexpr std::string_view kNoMatchingScript =
+    "NOSCRIPT No matching script. Please use EVAL.";
 inline constexpr std::string_view kBusyScript =
     "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
 inline constexpr std::string_view kBusyFunction =

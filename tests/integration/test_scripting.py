@@ -268,6 +268,12 @@ class TestScriptCache(ScriptTestCase):
         self.assertEqual(self.r.script_exists(sha), [False])
         self.assertErrorMatches(["EVALSHA", sha, 0], NOSCRIPT)
         self.assertErrorMatches(["EVALSHA", "short", 0], NOSCRIPT)
+        # A SHA-1 of the wrong length is refused before numkeys is read; one of the right
+        # length has its numkeys checked first.
+        for command in ("EVALSHA", "EVALSHA_RO"):
+            self.assertErrorMatches([command, "short", "notanumber"], NOSCRIPT)
+            self.assertErrorMatches([command, "0" * 40, "notanumber"],
+                                    "value is not an integer or out of range")
 
     def test_info_memory_counts_cached_scripts(self):
         self.r.script_flush()
