@@ -55,6 +55,22 @@ std::string FormatNotifyKeyspaceEvents(const Config& c) {
 
 std::string Bounds(int64_t min, int64_t max);
 
+// hz: a hint, as in Redis: any value from 0 to INT_MAX is accepted (a redis.conf with hz 1000
+// must not stop a start) and held within 1..500, which CONFIG GET then shows.
+constexpr int kMinHz = 1, kMaxHz = 500;
+
+Status ParseHz(const std::vector<std::string>& words, Config* c) {
+  int64_t hz = 0;
+  if (words.size() != 1 || !resp::ParseInt64(words[0], &hz)) {
+    return Status::Invalid("argument couldn't be parsed into an integer");
+  }
+  if (hz < 0 || hz > INT_MAX) return Status::Invalid(Bounds(0, INT_MAX));
+  c->hz = static_cast<int>(std::clamp<int64_t>(hz, kMinHz, kMaxHz));
+  return Status::Ok();
+}
+
+std::string FormatHz(const Config& c) { return std::to_string(c.hz); }
+
 template <class T, class M>
 std::function<void*(Config&)> Field(M T::*member) {
   return [member](Config& c) -> void* { return &(c.*member); };
@@ -115,7 +131,7 @@ std::vector<Option> RealOptions() {
       {"client-query-buffer-limit", Kind::kMemory, true, 1024 * 1024, LLONG_MAX, {},
        Field(&Config::client_query_buffer_limit)},
       {"databases", Kind::kInt, false, 1, INT_MAX, {}, Field(&Config::databases)},
-      {"hz", Kind::kInt, true, 1, 500, {}, Field(&Config::hz)},
+      {"hz", Kind::kCustom, true, 0, 0, {}, nullptr, ParseHz, FormatHz},
       {"maxmemory", Kind::kMemory, true, 0, LLONG_MAX, {}, Field(&Config::maxmemory)},
       {"maxmemory-policy", Kind::kEnum, true, 0, 0,
        {"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru",
@@ -262,6 +278,18 @@ std::string Join(const std::vector<std::string>& words) {
   return out;
 }
 
+// Whether text is digits and then at most one of Redis's memory units.
+bool DigitsThenUnit(std::string_view text) {
+  size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  if (digits == 0) return false;
+  std::string unit = Lower(text.substr(digits));
+  for (std::string_view u : {"", "b", "k", "kb", "m", "mb", "g", "gb"}) {
+    if (unit == u) return true;
+  }
+  return false;
+}
+
 // A number of kind kInt, kInt64, kOctal, kMemory or kMemoryPercent, checked against bounds.
 Status ParseNumber(const Option& o, const std::string& text, int64_t* n) {
   bool ok = false;
@@ -276,7 +304,11 @@ Status ParseNumber(const Option& o, const std::string& text, int64_t* n) {
     *n = -*n;  // held negative, as Redis does
     error = "argument must be a memory or percent value";
   } else if (o.kind == Kind::kMemory || o.kind == Kind::kMemoryPercent) {
-    ok = ParseMemory(text, n) && (o.kind == Kind::kMemory || *n >= 0);
+    // As Redis reads a memory value: a sign is malformed, no digits at all read as 0, and
+    // digits too many for a number are out of range rather than malformed.
+    ok = text.empty() || (text[0] != '-' && ParseMemory(text, n));
+    if (text.empty()) *n = 0;
+    if (!ok && text[0] != '-' && DigitsThenUnit(text)) return Status::Invalid(Bounds(o.min, o.max));
     error = o.kind == Kind::kMemory ? "argument must be a memory value"
                                     : "argument must be a memory or percent value";
   } else {

@@ -102,11 +102,28 @@ class TestConfigSet(ServerTestCase):
              set_failed("SLOWLOG-MAX-LEN", "duplicate parameter")),
             (("no-such-option", "1"),
              "Unknown option or number of arguments for CONFIG SET - 'no-such-option'"),
+            # Memory values as Redis reads them: a sign is malformed, too many digits are
+            # out of range.
+            (("proto-max-bulk-len", "-1"),
+             set_failed("proto-max-bulk-len", "argument must be a memory value")),
+            (("proto-max-bulk-len", "99999999999999999999"),
+             set_failed("proto-max-bulk-len",
+                        "argument must be between 1048576 and 9223372036854775807 inclusive")),
+            (("proto-max-bulk-len", "12parsecs"),
+             set_failed("proto-max-bulk-len", "argument must be a memory value")),
+            (("hz", "-1"),
+             set_failed("hz", "argument must be between 0 and 2147483647 inclusive")),
         ]
         for args, error in cases:
             with self.assertRaises(redis.ResponseError) as e:
                 self.r.execute_command("CONFIG", "SET", *args)
             self.assertEqual(str(e.exception), error)
+
+    def test_hz_is_a_hint_held_within_1_to_500(self):
+        for value, held in (("0", "1"), ("1000", "500"), ("250", "250")):
+            self.assertTrue(self.r.config_set("hz", value))
+            self.assertEqual(self.r.config_get("hz"), {"hz": held})
+        self.r.config_set("hz", 10)
 
     def test_hash_entries_threshold(self):
         self.r.config_set("hash-max-listpack-entries", 2)
@@ -230,6 +247,11 @@ class TestRedisConf(unittest.TestCase):
         if not is_reference_redis():
             self.assertRegex(server.log_text(),
                              "option lazyfree-lazy-eviction is accepted but has no effect")
+
+    def test_hz_out_of_range_in_the_file_starts_the_server(self):
+        # A redis.conf with hz 1000 starts Redis (held at 500); it must start cairn too.
+        server = self.start("port 0\nhz 1000\n")
+        self.assertEqual(server.client().config_get("hz"), {"hz": "500"})
 
     def test_an_option_cairn_acts_on_is_not_reported_as_without_effect(self):
         server = self.start("port 0\nenable-module-command yes\n")
