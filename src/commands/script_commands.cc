@@ -20,7 +20,6 @@ namespace {
 using scripting::RunRequest;
 using scripting::ScriptEngine;
 
-
 // numkeys of EVAL-style arguments (name, script, numkeys, keys..., args...).
 bool ParseNumKeys(CommandContext& ctx, size_t* numkeys) {
   int64_t n = 0;
