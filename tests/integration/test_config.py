@@ -119,6 +119,18 @@ class TestConfigSet(ServerTestCase):
                 self.r.execute_command("CONFIG", "SET", *args)
             self.assertEqual(str(e.exception), error)
 
+    def test_an_empty_memory_value_reads_as_zero(self):
+        # Redis's parser reads no digits as 0, then checks the option's bounds.
+        self.assertTrue(self.r.config_set("hash-max-listpack-value", ""))
+        self.assertEqual(self.r.config_get("hash-max-listpack-value"),
+                         {"hash-max-listpack-value": "0"})
+        self.r.config_set("hash-max-listpack-value", 64)
+        with self.assertRaises(redis.ResponseError) as e:
+            self.r.config_set("proto-max-bulk-len", "")
+        self.assertEqual(str(e.exception), set_failed(
+            "proto-max-bulk-len",
+            "argument must be between 1048576 and 9223372036854775807 inclusive"))
+
     def test_hz_is_a_hint_held_within_1_to_500(self):
         for value, held in (("0", "1"), ("1000", "500"), ("250", "250")):
             self.assertTrue(self.r.config_set("hz", value))
