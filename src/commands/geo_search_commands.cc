@@ -231,31 +231,72 @@ void StorePoints(CommandContext& ctx, unsigned flags, const GeoQuery& q, KeyHand
   ctx.reply.WriteInteger(static_cast<int64_t>(n));
 }
 
-// The command under the lock(s): src the source key, dst the destination (nullptr when the
-// request does not store).
-void RunGeoQuery(CommandContext& ctx, unsigned flags, KeyHandle& src, KeyHandle* dst) {
-  const ZSet* z = nullptr;
-  if (!ReadOrReply(ctx, src, &z)) return;
-  GeoQuery q;
+// Under the lock(s): reads the source and the arguments into *q and *z. False when the reply
+// is already written: an error, or the answer for a missing source.
+bool PrepareQuery(CommandContext& ctx, unsigned flags, KeyHandle& src, KeyHandle* dst,
+                  GeoQuery* q, const ZSet** z) {
+  if (!ReadOrReply(ctx, src, z)) return false;
   std::string error;
-  if (!ParseGeoQuery(ctx.args, flags, z, &q, &error)) return ctx.reply.WriteError(error);
+  if (!ParseGeoQuery(ctx.args, flags, *z, q, &error)) {
+    ctx.reply.WriteError(error);
+    return false;
+  }
   // Never taken: the probe in GeoSearchGeneric finds every destination the real parse does.
-  if (q.store && dst == nullptr) return ctx.reply.WriteError(errors::kStoreFailure);
-  if (z == nullptr) {
-    if (!q.store) return ctx.reply.WriteArrayLen(0);
-    if (dst->Delete()) NotifyKey(ctx, kNotifyGeneric, "del", dst->key());
-    return ctx.reply.WriteInteger(0);
+  if (q->store && dst == nullptr) {
+    ctx.reply.WriteError(errors::kStoreFailure);
+    return false;
+  }
+  if (*z == nullptr) {
+    if (!q->store) {
+      ctx.reply.WriteArrayLen(0);
+    } else {
+      if (dst->Delete()) NotifyKey(ctx, kNotifyGeneric, "del", dst->key());
+      ctx.reply.WriteInteger(0);
+    }
+    return false;
   }
   // COUNT without an order means the nearest ones, unless ANY takes the first found.
-  if (q.count != 0 && q.sort == GeoQuery::kNone && !q.any) q.sort = GeoQuery::kAsc;
-  std::vector<GeoPoint> points =
-      store::geo::SearchShape(*z, q.shape, q.any ? static_cast<size_t>(q.count) : 0);
-  size_t n = points.size();
+  if (q->count != 0 && q->sort == GeoQuery::kNone && !q->any) q->sort = GeoQuery::kAsc;
+  return true;
+}
+
+// The first n points in the requested order, n being the count (if any) or all of them.
+size_t OrderPoints(const GeoQuery& q, std::vector<GeoPoint>* points) {
+  size_t n = points->size();
   if (q.count != 0 && static_cast<uint64_t>(q.count) < n) n = static_cast<size_t>(q.count);
   if (q.sort != GeoQuery::kNone) {
-    store::geo::SortByDistance(&points, q.sort == GeoQuery::kDesc, n);
+    store::geo::SortByDistance(points, q.sort == GeoQuery::kDesc, n);
   }
-  if (q.store) return StorePoints(ctx, flags, q, *dst, points, n);
+  return n;
+}
+
+// A search that stores: all of it under the locks of the source and the destination.
+void RunGeoStore(CommandContext& ctx, unsigned flags, KeyHandle& src, KeyHandle& dst) {
+  GeoQuery q;
+  const ZSet* z = nullptr;
+  if (!PrepareQuery(ctx, flags, src, &dst, &q, &z)) return;
+  std::vector<GeoPoint> points =
+      store::geo::SearchShape(*z, q.shape, q.any ? static_cast<size_t>(q.count) : 0);
+  size_t n = OrderPoints(q, &points);
+  StorePoints(ctx, flags, q, dst, points, n);
+}
+
+// A search that replies. Only the copy of the candidate members holds the source's lock; the
+// distances, the order and the reply come after, so two threads searching one hot set
+// overlap in all but the copy. ANY tests each point as it goes, to stop at its count.
+void RunGeoReply(CommandContext& ctx, unsigned flags, std::string_view src_key) {
+  GeoQuery q;
+  std::vector<GeoPoint> points;
+  bool found = ctx.server.store.Access(ctx.db(), src_key, [&](KeyHandle& h) {
+    const ZSet* z = nullptr;
+    if (!PrepareQuery(ctx, flags, h, nullptr, &q, &z)) return false;
+    points = q.any ? store::geo::SearchShape(*z, q.shape, static_cast<size_t>(q.count))
+                   : store::geo::CollectCandidates(*z, q.shape);
+    return true;
+  });
+  if (!found) return;
+  if (!q.any) store::geo::KeepWithinShape(q.shape, &points);
+  size_t n = OrderPoints(q, &points);
   WritePoints(ctx, q, points, n);
 }
 
@@ -267,14 +308,10 @@ void GeoSearchGeneric(CommandContext& ctx, unsigned flags) {
   GeoQuery probe;
   std::string ignored;
   (void)ParseGeoQuery(ctx.args, flags, nullptr, &probe, &ignored);
-  if (!probe.store) {
-    ctx.server.store.Access(ctx.db(), src_key,
-                            [&](KeyHandle& h) { RunGeoQuery(ctx, flags, h, nullptr); });
-    return;
-  }
+  if (!probe.store) return RunGeoReply(ctx, flags, src_key);
   store::KeyRef keys[] = {{ctx.db(), src_key}, {ctx.db(), probe.store_key}};
   ctx.server.store.AccessMany(keys, [&](std::span<KeyHandle> hs) {
-    RunGeoQuery(ctx, flags, hs[0], &hs[1]);
+    RunGeoStore(ctx, flags, hs[0], hs[1]);
   });
 }
 

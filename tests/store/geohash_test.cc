@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <random>
 #include <set>
 #include <string>
@@ -87,6 +88,18 @@ TEST_CASE("distances equal redis-server's") {
   // On one meridian the distance is the latitude difference along it.
   CHECK(Distance(10, 0, 10, 1) == LatitudeDistance(0, 1));
   CHECK(Tenths4(LatitudeDistance(0, 1)) == 1112263000);
+}
+
+TEST_CASE("a distance from a search's centre equals the two-point distance bit for bit") {
+  std::mt19937_64 rng(11);
+  std::uniform_real_distribution<double> lon(-180, 180), lat(-85, 85);
+  for (int i = 0; i < 20000; ++i) {
+    double lon1 = lon(rng), lat1 = lat(rng);
+    double lon2 = i % 10 == 0 ? lon1 : lon(rng), lat2 = lat(rng);  // some on one meridian
+    Origin o = OriginAt(lon1, lat1);
+    double a = DistanceFrom(o, lon2, lat2), b = Distance(lon1, lat1, lon2, lat2);
+    REQUIRE(std::memcmp(&a, &b, sizeof a) == 0);
+  }
 }
 
 TEST_CASE("neighbours are the adjacent cells, wrapping around the antimeridian") {

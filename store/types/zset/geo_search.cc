@@ -74,24 +74,61 @@ void DropUnneeded(const Area& centre, const Area& box, Neighbors* n) {
   if (centre.lon.max > box.lon.max) n->east = n->south_east = n->north_east = HashBits{};
 }
 
-// Keeps the members of ranks [from, to) of z that lie within shape, until out holds limit
-// points (limit > 0).
-void CollectRanks(const ZSet& z, const Shape& shape, size_t from, size_t to, size_t limit,
-                  std::vector<GeoPoint>* out) {
-  // Visited in chunks so that a limited search stops soon after it is satisfied.
+// Whether points lie within a shape: the shape with its centre's cosine computed once.
+class ShapeTest {
+ public:
+  explicit ShapeTest(const Shape& shape)
+      : shape_(shape), centre_(OriginAt(shape.lon, shape.lat)) {}
+
+  bool Contains(double lon, double lat, double* distance_m) const {
+    const Shape& s = shape_;
+    if (s.kind == Shape::kCircle) {
+      *distance_m = DistanceFrom(centre_, lon, lat);
+      return *distance_m <= s.radius * s.to_meters;
+    }
+    // The cheaper latitude test first; the width is measured along the point's parallel.
+    if (LatitudeDistance(lat, s.lat) > s.height * s.to_meters / 2) return false;
+    if (Distance(lon, lat, s.lon, lat) > s.width * s.to_meters / 2) return false;
+    *distance_m = DistanceFrom(centre_, lon, lat);
+    return true;
+  }
+
+ private:
+  const Shape& shape_;
+  Origin centre_;
+};
+
+// Visits the members of ranks [from, to) of z, in chunks so that a limited search stops soon
+// after it is satisfied (visit returns false once it is).
+template <typename Visit>
+void VisitCell(const ZSet& z, size_t from, size_t to, Visit&& visit) {
   constexpr size_t kChunk = 64;
-  auto full = [&] { return limit > 0 && out->size() >= limit; };
-  for (size_t start = from; start < to && !full(); start += kChunk) {
+  bool more = true;
+  for (size_t start = from; start < to && more; start += kChunk) {
     size_t end = std::min(to, start + kChunk);
     z.VisitRanks(start, end, false, [&](std::string_view member, double score) {
-      if (full()) return;
-      GeoPoint p;
-      PositionOf(score, &p.lon, &p.lat);
-      if (!WithinShape(shape, p.lon, p.lat, &p.distance_m)) return;
-      p.member.assign(member);
-      p.score = score;
-      out->push_back(std::move(p));
+      if (more) more = visit(member, score);
     });
+  }
+}
+
+// Calls cell_fn(from, to) for the rank range of each cell covering shape, in visiting order,
+// until done() says to stop.
+template <typename CellFn, typename Done>
+void ForEachCell(const ZSet& z, const Shape& shape, CellFn&& cell_fn, Done&& done) {
+  SearchCells cells = CellsCovering(shape);
+  size_t previous = 0;  // index of the last cell searched; 0 (the centre) never counts
+  for (size_t i = 0; i < cells.size(); ++i) {
+    const HashBits& cell = cells[i];
+    if (cell.is_zero()) continue;
+    if (previous != 0 && cell == cells[previous]) continue;
+    if (done()) break;
+    double first = static_cast<double>(Align52(cell));
+    double next = static_cast<double>(Align52(HashBits{cell.bits + 1, cell.step}));
+    size_t from = z.CountScoreBelow(first, false);
+    size_t to = z.CountScoreBelow(next, false);
+    if (from < to) cell_fn(from, to);
+    previous = i;
   }
 }
 
@@ -118,33 +155,53 @@ SearchCells CellsCovering(const Shape& shape) {
 }
 
 bool WithinShape(const Shape& shape, double lon, double lat, double* distance_m) {
-  if (shape.kind == Shape::kCircle) {
-    *distance_m = Distance(shape.lon, shape.lat, lon, lat);
-    return *distance_m <= shape.radius * shape.to_meters;
-  }
-  // The cheaper latitude test first; the width is measured along the point's parallel.
-  if (LatitudeDistance(lat, shape.lat) > shape.height * shape.to_meters / 2) return false;
-  if (Distance(lon, lat, shape.lon, lat) > shape.width * shape.to_meters / 2) return false;
-  *distance_m = Distance(shape.lon, shape.lat, lon, lat);
-  return true;
+  return ShapeTest(shape).Contains(lon, lat, distance_m);
+}
+
+std::vector<GeoPoint> CollectCandidates(const ZSet& z, const Shape& shape) {
+  std::vector<GeoPoint> out;
+  auto cell = [&](size_t from, size_t to) {
+    out.reserve(out.size() + (to - from));
+    VisitCell(z, from, to, [&](std::string_view member, double score) {
+      GeoPoint& p = out.emplace_back();
+      p.member.assign(member);
+      p.score = score;
+      return true;
+    });
+  };
+  ForEachCell(z, shape, cell, [] { return false; });
+  return out;
+}
+
+void KeepWithinShape(const Shape& shape, std::vector<GeoPoint>* points) {
+  ShapeTest test(shape);
+  auto outside = [&](GeoPoint& p) {
+    PositionOf(p.score, &p.lon, &p.lat);
+    return !test.Contains(p.lon, p.lat, &p.distance_m);
+  };
+  points->erase(std::remove_if(points->begin(), points->end(), outside), points->end());
 }
 
 std::vector<GeoPoint> SearchShape(const ZSet& z, const Shape& shape, size_t limit) {
-  SearchCells cells = CellsCovering(shape);
-  std::vector<GeoPoint> out;
-  size_t previous = 0;  // index of the last cell searched; 0 (the centre) never counts
-  for (size_t i = 0; i < cells.size(); ++i) {
-    const HashBits& cell = cells[i];
-    if (cell.is_zero()) continue;
-    if (previous != 0 && cell == cells[previous]) continue;
-    if (limit > 0 && out.size() >= limit) break;
-    double first = static_cast<double>(Align52(cell));
-    double next = static_cast<double>(Align52(HashBits{cell.bits + 1, cell.step}));
-    size_t from = z.CountScoreBelow(first, false);
-    size_t to = z.CountScoreBelow(next, false);
-    if (from < to) CollectRanks(z, shape, from, to, limit, &out);
-    previous = i;
+  if (limit == 0) {
+    std::vector<GeoPoint> out = CollectCandidates(z, shape);
+    KeepWithinShape(shape, &out);
+    return out;
   }
+  ShapeTest test(shape);
+  std::vector<GeoPoint> out;
+  auto cell = [&](size_t from, size_t to) {
+    VisitCell(z, from, to, [&](std::string_view member, double score) {
+      GeoPoint p;
+      PositionOf(score, &p.lon, &p.lat);
+      if (!test.Contains(p.lon, p.lat, &p.distance_m)) return true;
+      p.member.assign(member);
+      p.score = score;
+      out.push_back(std::move(p));
+      return out.size() < limit;
+    });
+  };
+  ForEachCell(z, shape, cell, [&] { return out.size() >= limit; });
   return out;
 }
 

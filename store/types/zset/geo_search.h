@@ -12,7 +12,8 @@
 //      and kept when within the shape, with their distance from the centre.
 // A limit (COUNT ... ANY) stops the walk once that many points are kept.
 //
-// Threading: reads the set; call under its shard lock. The points own their members.
+// Threading: SearchShape and CollectCandidates read the set: call them under its shard lock.
+// The points own their members.
 #pragma once
 
 #include <array>
@@ -55,5 +56,13 @@ struct GeoPoint {
 // The members of z within shape, in the order the cells are visited (each cell's members in
 // score order); at most limit of them when limit > 0.
 std::vector<GeoPoint> SearchShape(const ZSet& z, const Shape& shape, size_t limit);
+
+// SearchShape without a limit in two halves, so that a caller can release the set's lock
+// between them: the distances, most of a search's work, then run unlocked. CollectCandidates
+// (under the lock) copies the members and scores of the cells step 3 visits, untested;
+// KeepWithinShape (no lock: it reads only the points) decodes their positions and keeps, in
+// order, those within shape, with their distances. Together they give SearchShape's points.
+std::vector<GeoPoint> CollectCandidates(const ZSet& z, const Shape& shape);
+void KeepWithinShape(const Shape& shape, std::vector<GeoPoint>* points);
 
 }  // namespace cairn::store::geo

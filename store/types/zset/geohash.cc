@@ -165,7 +165,10 @@ double LatitudeDistance(double lat1, double lat2) {
   return kEarthRadiusMeters * std::fabs(ToRadians(lat2) - ToRadians(lat1));
 }
 
-double Distance(double lon1, double lat1, double lon2, double lat2) {
+namespace {
+
+// The haversine with the first point's latitude cosine given; Redis's steps, in its order.
+double Haversine(double lon1, double lat1, double cos_lat1, double lon2, double lat2) {
   double lon1_r = ToRadians(lon1);
   double lon2_r = ToRadians(lon2);
   double v = std::sin((lon2_r - lon1_r) / 2);
@@ -174,8 +177,20 @@ double Distance(double lon1, double lat1, double lon2, double lat2) {
   double lat1_r = ToRadians(lat1);
   double lat2_r = ToRadians(lat2);
   double u = std::sin((lat2_r - lat1_r) / 2);
-  double a = u * u + std::cos(lat1_r) * std::cos(lat2_r) * v * v;
+  double a = u * u + cos_lat1 * std::cos(lat2_r) * v * v;
   return 2.0 * kEarthRadiusMeters * std::asin(std::sqrt(a));
+}
+
+}  // namespace
+
+double Distance(double lon1, double lat1, double lon2, double lat2) {
+  return Haversine(lon1, lat1, std::cos(ToRadians(lat1)), lon2, lat2);
+}
+
+Origin OriginAt(double lon, double lat) { return {lon, lat, std::cos(ToRadians(lat))}; }
+
+double DistanceFrom(const Origin& origin, double lon, double lat) {
+  return Haversine(origin.lon, origin.lat, origin.cos_lat, lon, lat);
 }
 
 }  // namespace cairn::store::geo

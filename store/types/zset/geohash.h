@@ -91,6 +91,17 @@ std::string GeohashString(double score);
 
 // Great-circle distance between two points in meters.
 double Distance(double lon1, double lat1, double lon2, double lat2);
+
+// A point that many distances are measured from (a search's centre), with the cosine of its
+// latitude computed once. DistanceFrom(OriginAt(lon1, lat1), lon2, lat2) is bit for bit
+// Distance(lon1, lat1, lon2, lat2): the same steps, one cosine fewer per call.
+struct Origin {
+  double lon = 0;
+  double lat = 0;
+  double cos_lat = 1;
+};
+Origin OriginAt(double lon, double lat);
+double DistanceFrom(const Origin& origin, double lon, double lat);
 // The distance along a meridian between two latitudes, in meters.
 double LatitudeDistance(double lat1, double lat2);
 
