@@ -3,6 +3,7 @@
 
 #include <cctype>
 #include <cerrno>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -104,13 +105,16 @@ size_t FormatDouble(double value, char* buf) {
   }
   // An integral value below 1e15 prints as its digits under %.17g (no exponent, no point):
   // format it as an integer, several times cheaper (scripts pass counters as Lua numbers).
-  // Negative zero keeps its sign ("-0") through snprintf.
+  // Negative zero keeps its sign ("-0") through the general form below.
   if (std::fabs(value) < 1e15 && (value != 0 || !std::signbit(value))) {
     auto integral = static_cast<int64_t>(value);
     if (static_cast<double>(integral) == value) return FormatInt64(integral, buf);
   }
-  int n = std::snprintf(buf, kMaxDoubleChars, "%.17g", value);
-  return static_cast<size_t>(n);
+  // std::to_chars with a precision prints as printf's %.17g does, several times faster than
+  // snprintf (whose glibc form goes through multi-precision arithmetic). A sorted set's
+  // scores in a reply are mostly this.
+  return static_cast<size_t>(
+      std::to_chars(buf, buf + kMaxDoubleChars, value, std::chars_format::general, 17).ptr - buf);
 }
 
 size_t FormatLongDouble(long double value, char* buf) {

@@ -1,7 +1,7 @@
 // src/commands/debug_digest.cc — see debug_digest.h.
 #include "src/commands/debug_digest.h"
 
-#include <cstdio>
+#include <charconv>
 #include <string>
 
 #include "store/types/hash/hash.h"
@@ -74,9 +74,10 @@ void DigestCollection(Sha1Digest& d, const store::Value& value) {
     case store::ValueType::kZSet: {
       const auto& zset = static_cast<const store::ZSet&>(obj);
       zset.VisitRanks(0, zset.size(), false, [&](std::string_view member, double score) {
-        char buf[32];
-        int n = std::snprintf(buf, sizeof(buf), "%.17g", score);
-        XorPair(d, member, std::string_view(buf, static_cast<size_t>(n)));
+        char buf[32];  // %.17g
+        char* end =
+            std::to_chars(buf, buf + sizeof(buf), score, std::chars_format::general, 17).ptr;
+        XorPair(d, member, std::string_view(buf, static_cast<size_t>(end - buf)));
       });
       return;
     }

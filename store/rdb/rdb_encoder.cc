@@ -1,8 +1,8 @@
 // store/rdb/rdb_encoder.cc — EncodeObject (rdb_object.h): cairn values written as Redis 7.0
 // writes the same value in DUMP, type by type (layouts in rdb_format.h).
 #include <algorithm>
+#include <charconv>
 #include <cmath>
-#include <cstdio>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -35,9 +35,9 @@ std::string ScoreText(double score) {
     auto integral = static_cast<int64_t>(score);
     if (static_cast<double>(integral) == score) return std::to_string(integral);
   }
-  char buf[32];
-  int n = std::snprintf(buf, sizeof(buf), "%.17g", score);
-  return std::string(buf, static_cast<size_t>(n));
+  char buf[32];  // %.17g as std::to_chars writes it (see resp/number.cc)
+  char* end = std::to_chars(buf, buf + sizeof(buf), score, std::chars_format::general, 17).ptr;
+  return std::string(buf, end);
 }
 
 void EncodeList(const store::ListObject& list, std::string* out) {

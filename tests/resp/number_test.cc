@@ -6,7 +6,9 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <limits>
+#include <random>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -184,6 +186,25 @@ TEST_CASE("integral doubles print exactly as %.17g prints them, around the fast 
     char expected[kMaxDoubleChars];
     int n = std::snprintf(expected, sizeof(expected), "%.17g", v);
     CHECK(DoubleText(v) == std::string(expected, static_cast<size_t>(n)));
+  }
+}
+
+TEST_CASE("any double prints exactly as %.17g prints it") {
+  std::mt19937_64 rng(17);
+  for (int i = 0; i < 300000; ++i) {
+    uint64_t bits = rng();
+    double v = 0;
+    if (i % 3 == 0) {
+      std::memcpy(&v, &bits, sizeof v);  // any bit pattern: subnormals, huge, NaN
+    } else if (i % 3 == 1) {
+      v = static_cast<double>(bits % 100000000) / 1000;  // a score typed with 3 decimals
+    } else {
+      v = std::ldexp(static_cast<double>(bits >> 11), static_cast<int>(rng() % 240) - 180);
+    }
+    if (std::isinf(v)) continue;  // Redis's own text, checked above
+    char expected[kMaxDoubleChars];
+    int n = std::snprintf(expected, sizeof(expected), "%.17g", v);
+    REQUIRE(DoubleText(v) == std::string(expected, static_cast<size_t>(n)));
   }
 }
 
