@@ -35,8 +35,14 @@ void CombineGeneric(CommandContext& ctx, SetAlgebra op) {
   ctx.server.store.AccessMany(keys, [&](std::span<KeyHandle> hs) {
     std::vector<const SetObject*> sets;
     if (!ReadEachOrReply(ctx, hs, &sets)) return;
-    store::ObjRef result = store::CombineSets(op, sets);
-    ReplySet(ctx, static_cast<const SetObject*>(result.get()));
+    if (op == SetAlgebra::kUnion) {
+      store::ObjRef result = store::CombineSets(op, sets);
+      return ReplySet(ctx, static_cast<const SetObject*>(result.get()));
+    }
+    // Intersections and differences are distinct by construction: no set is built.
+    store::MemberList members = store::InterOrDiff(op, sets);
+    ctx.reply.WriteSetLen(static_cast<int64_t>(members.size()));
+    for (size_t i = 0; i < members.size(); ++i) ctx.reply.WriteBulk(members[i]);
   });
 }
 

@@ -3,6 +3,7 @@
 // hashtable scan guarantee, and WAL replay of the logged set ops into a fresh store.
 #include <doctest/doctest.h>
 
+#include <random>
 #include <set>
 #include <string>
 #include <string_view>
@@ -49,6 +50,64 @@ TEST_CASE("integers stay an intset up to 512 members, then become a hashtable") 
   CHECK(s.Contains("-100"));
 }
 
+TEST_CASE("a set told of many distinct adds ends in the encoding the adds alone give it") {
+  // Members of each kind, at counts around both small limits (128 and 512).
+  auto member = [](int kind, size_t i) {
+    if (kind == 0) return std::to_string(i * 3);         // integers: intset
+    if (kind == 1) return "m" + std::to_string(i);       // short strings: listpack
+    if (kind == 3) return i >= 100000 ? std::to_string(i) : "m" + std::to_string(i);
+    return std::string(70, 'x') + std::to_string(i);     // too long for a listpack
+  };
+  // kind 3: an intset given strings
+  for (int kind = 0; kind < 4; ++kind) {
+    for (size_t already : {0, 5}) {
+      for (size_t n : {1, 100, 123, 124, 300, 507, 508, 600}) {
+        SetObject plain, told;
+        for (size_t i = 0; i < already; ++i) {
+          plain.Add(member(kind, 100000 + i));
+          told.Add(member(kind, 100000 + i));
+        }
+        std::vector<std::string> adds;
+        for (size_t i = 0; i < n; ++i) adds.push_back(member(kind, i));
+        std::vector<std::string_view> views(adds.begin(), adds.end());
+        told.ExpectDistinctAdds(views);
+        for (const std::string& m : adds) {
+          CHECK(plain.Add(m));
+          CHECK(told.Add(m));
+        }
+        CAPTURE(kind);
+        CAPTURE(n);
+        CHECK(told.encoding() == plain.encoding());
+        CHECK(Members(told) == Members(plain));
+      }
+    }
+  }
+}
+
+TEST_CASE("an intersection or difference visits each member once, as the combined set holds") {
+  for (std::string prefix : {"m", ""}) {  // strings (hashtables), integers (intsets)
+    SetObject a, b, c;
+    for (int i = 0; i < 300; ++i) a.Add(prefix + std::to_string(i));
+    for (int i = 0; i < 300; i += 2) b.Add(prefix + std::to_string(i));
+    for (int i = 0; i < 300; i += 3) c.Add(prefix + std::to_string(i));
+    for (SetAlgebra op : {SetAlgebra::kInter, SetAlgebra::kDiff}) {
+      const SetObject* sets[] = {&a, &b, &c};
+      MemberList found = InterOrDiff(op, sets);
+      std::set<std::string> unique;
+      for (size_t i = 0; i < found.size(); ++i) unique.emplace(found[i]);
+      CHECK(unique.size() == found.size());
+      ObjRef combined = CombineSets(op, sets);
+      CHECK(unique == Members(*static_cast<const SetObject*>(combined.get())));
+      // every sixth for the intersection; odd and not a multiple of 3 for the difference
+      CHECK(found.size() == (op == SetAlgebra::kInter ? 50u : 100u));
+      CHECK(unique.count(prefix + "6") == (op == SetAlgebra::kInter ? 1u : 0u));
+      CHECK(unique.count(prefix + "7") == (op == SetAlgebra::kInter ? 0u : 1u));
+    }
+    const SetObject* with_missing[] = {&a, nullptr};
+    CHECK(InterOrDiff(SetAlgebra::kInter, with_missing).size() == 0);
+  }
+}
+
 TEST_CASE("an intset widens its integers as members need it and keeps them sorted") {
   SetObject s;
   std::vector<std::string> members = {"5", "-3", "0", "32767", "-32768"};
@@ -74,6 +133,27 @@ TEST_CASE("an intset widens its integers as members need it and keeps them sorte
   ObjRef back = DecodeSetObject(encoded);
   REQUIRE(back.get() != nullptr);
   CHECK(Members(*static_cast<const SetObject*>(back.get())) == Members(s));
+}
+
+TEST_CASE("an intset finds exactly its members at every width and size") {
+  std::mt19937_64 rng(5);
+  for (int64_t range : {int64_t{30000}, int64_t{2000000000}, int64_t{1} << 62}) {
+    for (size_t n : {0, 1, 2, 3, 7, 64, 65, 300, 512}) {
+      SetObject s;
+      std::set<int64_t> expected;
+      while (expected.size() < n) {
+        int64_t v = static_cast<int64_t>(rng() % static_cast<uint64_t>(2 * range)) - range;
+        if (expected.insert(v).second) CHECK(s.Add(std::to_string(v)));
+      }
+      CHECK(s.encoding() == "intset");
+      for (int probe = 0; probe < 2000; ++probe) {
+        int64_t v = static_cast<int64_t>(rng() % static_cast<uint64_t>(2 * range)) - range;
+        auto member = expected.lower_bound(v);  // every other probe: a member
+        if (probe % 2 == 0 && member != expected.end()) v = *member;
+        CHECK(s.Contains(std::to_string(v)) == (expected.count(v) == 1));
+      }
+    }
+  }
 }
 
 TEST_CASE("non-canonical integers and strings leave the intset for a listpack") {

@@ -1,6 +1,7 @@
 // store/types/set/set.cc — the set value's three representations and its snapshot encoding.
 #include "store/types/set/set.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdint>
 #include <cstring>
@@ -166,17 +167,37 @@ ObjRef DecodeSetObject(std::string_view bytes) {
 
 int64_t SetObject::IntAt(size_t i) const { return ReadInt(rep_.packed.data(), i, int_width_); }
 
-size_t SetObject::IntsetLowerBound(int64_t v) const {
-  size_t lo = 0, hi = size();
-  while (lo < hi) {
-    size_t mid = lo + (hi - lo) / 2;
-    if (IntAt(mid) < v) {
-      lo = mid + 1;
-    } else {
-      hi = mid;
-    }
+namespace {
+
+// The first index of the n ascending Int-sized integers at data whose value is not below v.
+// Branch-free: every probe halves the range by a select rather than a jump, which a lookup
+// of an unpredictable member (every SINTER / SISMEMBER probe) would mispredict half the time.
+template <typename Int>
+size_t LowerBound(const char* data, size_t n, int64_t v) {
+  if (n == 0) return 0;
+  auto at = [data](size_t i) {
+    Int x;
+    std::memcpy(&x, data + i * sizeof(Int), sizeof(Int));
+    return static_cast<int64_t>(x);
+  };
+  size_t lo = 0;
+  while (n > 1) {
+    size_t half = n / 2;
+    lo = at(lo + half - 1) < v ? lo + half : lo;
+    n -= half;
   }
-  return lo;
+  return lo + (at(lo) < v ? 1 : 0);
+}
+
+}  // namespace
+
+size_t SetObject::IntsetLowerBound(int64_t v) const {
+  const char* data = rep_.packed.data();
+  switch (int_width_) {
+    case 2: return LowerBound<int16_t>(data, size(), v);
+    case 4: return LowerBound<int32_t>(data, size(), v);
+    default: return LowerBound<int64_t>(data, size(), v);
+  }
 }
 
 void SetObject::IntsetInsert(size_t i, int64_t v) {
@@ -285,6 +306,35 @@ bool SetObject::Add(std::string_view member) {
     ListpackToHashtable();
   }
   return rep_.table->Insert(member);
+}
+
+void SetObject::ExpectDistinctAdds(std::span<const std::string_view> members) {
+  size_t total = size() + members.size();
+  if (kind_ == Encoding::kHashtable) {
+    rep_.table->Reserve(total);
+    return;
+  }
+  // The conditions for ending small that Add checks member by member, for all of them at
+  // once; the size limits of the packed bytes only ever make a set a hashtable sooner.
+  auto fits_listpack = [](std::string_view m) { return m.size() <= SetMaxListpackValue(); };
+  auto is_integer = [](std::string_view m) {
+    int64_t v = 0;
+    return ParseSetInteger(m, &v);
+  };
+  if (total <= LimitOf(encoding_limits().set_max_listpack_entries) &&
+      std::all_of(members.begin(), members.end(), fits_listpack)) {
+    return;
+  }
+  if (kind_ == Encoding::kIntset && total <= LimitOf(encoding_limits().set_max_intset_entries) &&
+      std::all_of(members.begin(), members.end(), is_integer)) {
+    return;
+  }
+  if (kind_ == Encoding::kIntset) {
+    LeaveIntset(false);
+  } else {
+    ListpackToHashtable();
+  }
+  rep_.table->Reserve(total);
 }
 
 bool SetObject::Remove(std::string_view member) {

@@ -27,6 +27,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -63,6 +64,15 @@ class SetObject final : public Object {
   bool Add(std::string_view member);
   // Removes member; false if it was not one.
   bool Remove(std::string_view member);
+  // Prepares for adding members, which are distinct and not in the set yet: when they will
+  // make it a hashtable whatever their order, it becomes one now, sized for all of them,
+  // rather than growing (or scanning a listpack) on the way. Add them after; the set ends in
+  // the encoding the Adds alone would give it.
+  void ExpectDistinctAdds(std::span<const std::string_view> members);
+
+  // kIntset only: the integer of rank i (< size()), in ascending order, as ForEach visits
+  // them.
+  int64_t IntegerAt(size_t i) const { return IntAt(i); }
 
   // Visits every member once. Views are valid during the call only.
   void ForEach(const std::function<void(std::string_view)>& visit) const;

@@ -62,6 +62,27 @@ enum class SetAlgebra : uint8_t { kInter, kUnion, kDiff };
 // SINTER / SUNION / SDIFF of sets given in key order (nullptr for a missing key), as a new
 // set.
 ObjRef CombineSets(SetAlgebra op, std::span<const SetObject* const> sets);
+// The members of the intersection (kInter) or difference (kDiff) of sets, as CombineSets
+// would hold them, each once, without building a set: an intersection in the order of its
+// smallest set, a difference in the first set's. Their bytes are copied into one buffer (an
+// intset spells each integer in a scratch buffer that the next one overwrites).
+class MemberList {
+ public:
+  size_t size() const { return ends_.size(); }
+  std::string_view operator[](size_t i) const {
+    size_t begin = i == 0 ? 0 : ends_[i - 1];
+    return std::string_view(bytes_).substr(begin, ends_[i] - begin);
+  }
+  void Append(std::string_view m) {
+    bytes_.append(m);
+    ends_.push_back(bytes_.size());
+  }
+
+ private:
+  std::string bytes_;
+  std::vector<size_t> ends_;
+};
+MemberList InterOrDiff(SetAlgebra op, std::span<const SetObject* const> sets);
 // SINTERCARD: the intersection's size, counting stops at limit (0 = no limit).
 size_t InterCard(std::span<const SetObject* const> sets, size_t limit);
 // SRANDMEMBER with a count: count > 0 distinct members (at most the set's size); count < 0
