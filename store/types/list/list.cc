@@ -309,9 +309,30 @@ void ListObject::ReplaceNode(size_t k, const std::vector<ListElem>& elems) {
   SettleCompression(std::max<size_t>(built.size(), 1));
 }
 
+bool ListObject::SetInPlace(size_t k, size_t within, const ListElem& e) {
+  Node* n = node(k);
+  if (n->compressed()) return false;
+  char* p = n->data + n->begin;
+  for (size_t i = 0; i < within; ++i) p += detail::ReadEntry(p).size;
+  size_t old_size = detail::ReadEntry(p).size;
+  size_t used = n->used() - old_size + e.size;
+  // A node that would pass the limit splits, and one whose block lacks the room grows: both
+  // are ReplaceNode's work.
+  if (used > detail::ListNodeDataMax(store::CurrentListNodeLimit()) ||
+      n->begin + used > n->cap) {
+    return false;
+  }
+  char* tail = p + old_size;
+  std::memmove(p + e.size, tail, static_cast<size_t>(n->data + n->end - tail));
+  detail::WriteEntry(p, e);
+  n->end = static_cast<uint32_t>(n->begin + used);
+  return true;
+}
+
 void ListObject::Set(size_t index, std::string_view text) {
   size_t within = 0;
   size_t k = Locate(index, &within);
+  if (SetInPlace(k, within, ListElem::Of(text))) return;
   std::string node_buf;
   std::vector<ListElem> elems = Entries(k, &node_buf);
   elems[within] = ListElem::Of(text);

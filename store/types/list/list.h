@@ -116,6 +116,9 @@ class ListObject final : public Object {
   const char* EntriesOf(size_t k, std::string* node_buf) const {
     return detail::ListNodeEntries(node(k), node_buf);
   }
+  // LSET within a plain node that keeps to the node limit and has the room: the element at
+  // `within` is rewritten and the entries after it shift. False (nothing changed) otherwise.
+  bool SetInPlace(size_t k, size_t within, const ListElem& e);
   // Replaces node k by nodes holding elems (none: node k is removed).
   void ReplaceNode(size_t k, const std::vector<ListElem>& elems);
   void RemoveEmptyNode(size_t k);
