@@ -4,7 +4,9 @@
 // and every logged effect replays into the same keys.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <random>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -135,6 +137,32 @@ TEST_CASE("bitpos finds the first set or clear bit under Redis's range rules") {
   CHECK(BitPos("", 0, {}) == -1);
   CHECK(BitPos(v, 1, Bytes(1, 0)) == -1);
   CHECK(BitPos(v, 1, Bytes(-100, -200)) == 0);  // no BITCOUNT rule: both clamp to byte 0
+}
+
+TEST_CASE("bitpos finds the first wanted bit across long runs, at any bit range") {
+  std::mt19937_64 rng(9);
+  auto bit_at = [](const std::string& v, size_t i) { return (v[i / 8] >> (7 - i % 8)) & 1; };
+  for (int round = 0; round < 3000; ++round) {
+    // Runs of 0x00 and 0xff, some bytes between, so the wanted bit may sit anywhere.
+    std::string v;
+    size_t len = 1 + rng() % 80;
+    while (v.size() < len) {
+      int kind = static_cast<int>(rng() % 3);
+      size_t run = 1 + rng() % 20;
+      char c = kind == 0 ? '\0' : kind == 1 ? '\xff' : static_cast<char>(rng());
+      v.append(std::min(run, len - v.size()), c);
+    }
+    size_t bits = v.size() * 8;
+    size_t a = rng() % bits, b = a + rng() % (bits - a);
+    for (int bit : {0, 1}) {
+      int64_t expected = -1;
+      for (size_t i = a; i <= b && expected < 0; ++i) {
+        if (bit_at(v, i) == bit) expected = static_cast<int64_t>(i);
+      }
+      CAPTURE(round);
+      CHECK(BitPos(v, bit, Bits(static_cast<int64_t>(a), static_cast<int64_t>(b))) == expected);
+    }
+  }
 }
 
 TEST_CASE("bitop combines sources padded with zeros and replaces or deletes the destination") {

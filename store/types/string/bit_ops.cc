@@ -137,8 +137,14 @@ int64_t BitPos(std::string_view bytes, int bit, const BitRange& range) {
   if (!BitBounds(bytes, range, &first, &last)) return -1;
   size_t lo = static_cast<size_t>(first / 8), hi = static_cast<size_t>(last / 8);
   const char skip = bit == 1 ? '\0' : '\xff';  // a byte holding no wanted bit
+  // The bytes strictly between lo and hi are whole: runs of skip bytes go 8 at a time.
+  const uint64_t skip_word = bit == 1 ? 0 : ~uint64_t{0};
   for (size_t i = lo; i <= hi; ++i) {
-    if (i != lo && i != hi && bytes[i] == skip) continue;
+    if (i != lo && i != hi) {
+      uint64_t word;
+      while (i + 8 <= hi && (std::memcpy(&word, bytes.data() + i, 8), word == skip_word)) i += 8;
+      if (i != hi && bytes[i] == skip) continue;
+    }
     uint8_t m = Matching(bytes, i, bit, first, last);
     if (m != 0) return static_cast<int64_t>(i * 8) + std::countl_zero(m);
   }
