@@ -342,48 +342,61 @@ int Sign(int v) { return (v > 0) - (v < 0); }
 // Bytewise, a shorter prefix first (memcmp order).
 int CompareBytes(std::string_view a, std::string_view b) { return Sign(a.compare(b)); }
 
-// strcoll in the C locale: bytes up to the first NUL.
-int CompareText(std::string_view a, std::string_view b) {
-  return CompareBytes(a.substr(0, a.find('\0')), b.substr(0, b.find('\0')));
-}
-
 struct SortOrder {
   bool alpha;
   bool by;
-  bool bytewise;  // STORE: compare whole strings
+  bool bytewise;  // STORE: ALPHA compares whole strings, else (strcoll in the C locale) the
+                  // bytes up to the first NUL
   bool desc;
-
-  int Strings(std::string_view a, std::string_view b) const {
-    return bytewise ? CompareBytes(a, b) : CompareText(a, b);
-  }
-
-  int Compare(const SortItem& a, const SortItem& b) const {
-    int cmp = 0;
-    if (!alpha) {
-      cmp = a.score > b.score ? 1 : a.score < b.score ? -1 : CompareBytes(a.elem, b.elem);
-    } else if (!by) {
-      cmp = Strings(a.elem, b.elem);
-    } else if (!a.cmp || !b.cmp) {
-      cmp = a.cmp.has_value() - b.cmp.has_value();  // a missing weight sorts first
-    } else {
-      cmp = Strings(*a.cmp, *b.cmp);
-    }
-    return desc ? -cmp : cmp;
-  }
-
 };
 
-// Sorts indices, not the items (80 bytes each), and breaks ties by position: a stable order
-// from std::sort.
+// The text ALPHA compares for each item, computed once rather than in every comparison:
+// the element or its weight, cut at the first NUL unless storing; nullopt for a missing
+// weight (which sorts first).
+std::vector<std::optional<std::string_view>> AlphaKeys(const SortOrder& order,
+                                                       const std::vector<SortItem>& items) {
+  std::vector<std::optional<std::string_view>> keys(items.size());
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (order.by && !items[i].cmp) continue;
+    std::string_view text = order.by ? std::string_view(*items[i].cmp) : items[i].elem;
+    keys[i] = order.bytewise ? text : text.substr(0, text.find('\0'));
+  }
+  return keys;
+}
+
+// Sorts indices, not the items (80 bytes each), and breaks ties by position: a stable order,
+// so a partial sort puts in [start, end] exactly what a whole one would. Only that range is
+// ordered when it is a small part (SORT ... LIMIT 0 10 over a long list).
 void SortItems(const SortOptions& o, SortRun* run) {
   SortOrder order{o.alpha, o.by.has_value(), o.store.has_value(), o.desc};
-  std::vector<size_t> index(run->items.size());
-  for (size_t i = 0; i < index.size(); ++i) index[i] = i;
   const std::vector<SortItem>& items = run->items;
-  std::sort(index.begin(), index.end(), [&](size_t a, size_t b) {
-    int cmp = order.Compare(items[a], items[b]);
+  std::vector<std::optional<std::string_view>> keys;
+  if (order.alpha) keys = AlphaKeys(order, items);
+  auto before = [&](size_t a, size_t b) {
+    int cmp = 0;
+    if (!order.alpha) {
+      const SortItem& x = items[a];
+      const SortItem& y = items[b];
+      cmp = x.score > y.score ? 1 : x.score < y.score ? -1 : CompareBytes(x.elem, y.elem);
+    } else if (!keys[a] || !keys[b]) {
+      cmp = keys[a].has_value() - keys[b].has_value();
+    } else {
+      cmp = CompareBytes(*keys[a], *keys[b]);
+    }
+    if (order.desc) cmp = -cmp;
     return cmp != 0 ? cmp < 0 : a < b;
-  });
+  };
+  std::vector<size_t> index(items.size());
+  for (size_t i = 0; i < index.size(); ++i) index[i] = i;
+  size_t first = static_cast<size_t>(std::max<int64_t>(run->start, 0));
+  size_t stop = static_cast<size_t>(std::max<int64_t>(run->end + 1, 0));
+  if (stop <= first) return;  // nothing is output
+  if (first > 0) std::nth_element(index.begin(), index.begin() + first, index.end(), before);
+  if ((stop - first) * 4 < index.size()) {
+    std::partial_sort(index.begin() + first, index.begin() + stop, index.end(), before);
+  } else {
+    std::sort(index.begin() + first, index.end(), before);
+  }
   std::vector<SortItem> sorted;
   sorted.reserve(index.size());
   for (size_t i : index) sorted.push_back(std::move(run->items[i]));

@@ -93,6 +93,26 @@ class TestSortLimit(SortTestCase):
         self.assertEqual(self.sort("l", "LIMIT", "10", "1"), [])
         self.assertEqual(self.sort("l", "LIMIT", "1000", "-1"), [])
 
+    def test_a_small_range_of_a_long_list_is_the_same_slice_of_the_whole_order(self):
+        # Long enough that only the range is ordered; duplicates, and ALPHA texts that
+        # differ only after a NUL, so ties meet the range's edges.
+        import random
+        rng = random.Random(4)
+        values = [str(rng.randrange(300)) for _ in range(1000)]
+        texts = ["t%03d" % rng.randrange(200) + ("\0" + "x" * rng.randrange(3)) *
+                 rng.randrange(2) for _ in range(1000)]
+        self.r.rpush("long", *values)
+        self.r.rpush("texts", *texts)
+        for i, v in enumerate(values):
+            self.r.set("w_%d" % i, 1000 - i)  # unique weights for BY
+        self.r.rpush("idx", *range(len(values)))
+        for key, extra in (("long", []), ("long", ["DESC"]), ("texts", ["ALPHA"]),
+                           ("texts", ["ALPHA", "DESC"]), ("idx", ["BY", "w_*"])):
+            whole = self.sort(key, *extra)
+            for start, count in ((0, 10), (5, 3), (990, 20), (400, 1), (0, 1), (17, 100)):
+                self.assertEqual(self.sort(key, *extra, "LIMIT", start, count),
+                                 whole[start:start + count], (key, extra, start, count))
+
     def test_limit_on_unsorted_lists_and_sorted_sets(self):
         self.r.zadd("z", {"a": 1, "b": 2, "c": 3, "d": 4})
         self.assertEqual(self.sort("l", "BY", "nosort", "LIMIT", "1", "3"), b(9, 8, 7))
