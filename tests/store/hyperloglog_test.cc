@@ -167,6 +167,22 @@ TEST_CASE("dense registers read back what was written without touching their nei
   CHECK(hll::SelfTest(kMax, 1).ok());
 }
 
+TEST_CASE("all dense registers written and read at once equal each register by itself") {
+  std::mt19937_64 rng(21);
+  std::string value = hll::NewSparse();
+  REQUIRE(hll::ToDense(&value).ok());
+  hll::Registers regs;
+  for (uint8_t& r : regs) r = static_cast<uint8_t>(rng() % 64);
+  hll::DenseWriteAll(regs, &value);
+  CHECK(hll::IsHll(value));
+  std::string_view registers = std::string_view(value).substr(hll::kHeaderSize);
+  for (size_t i = 0; i < hll::kRegisters; ++i) REQUIRE(hll::DenseGet(registers, i) == regs[i]);
+  hll::Registers merged{};
+  REQUIRE(hll::MergeInto(value, &merged).ok());
+  CHECK(merged == regs);
+  CHECK(hll::CountRegisters(regs) == *hll::Count(value));
+}
+
 TEST_CASE("the header decides what is a HLL; damaged sparse ops are corruption") {
   std::string h = hll::NewSparse();
   AddRange(&h, 0, 50);

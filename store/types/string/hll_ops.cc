@@ -172,10 +172,15 @@ Status PfMerge(std::span<KeyHandle> handles, size_t sparse_max_bytes) {
     Status dense = hll::ToDense(&work);
     if (!dense.ok()) return dense;
   }
-  for (uint32_t i = 0; i < hll::kRegisters; ++i) {
-    if (max[i] == 0) continue;
-    Result<bool> set = hll::SetRegister(&work, i, max[i], sparse_max_bytes);
-    if (!set.ok()) return set.TakeStatus();
+  if (hll::EncodingOf(work) == hll::Encoding::kDense) {
+    // The destination was merged as a source, so no register of max is below its own.
+    hll::DenseWriteAll(max, &work);
+  } else {
+    for (uint32_t i = 0; i < hll::kRegisters; ++i) {
+      if (max[i] == 0) continue;
+      Result<bool> set = hll::SetRegister(&work, i, max[i], sparse_max_bytes);
+      if (!set.ok()) return set.TakeStatus();
+    }
   }
   hll::InvalidateCache(&work);
   Install(dest, e, work);

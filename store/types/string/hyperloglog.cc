@@ -87,8 +87,23 @@ Status ForEachSparseVal(std::string_view hll, Fn&& fn) {
 
 using Histogram = std::array<int, 64>;
 
+// Calls fn(i, value) for every register of dense register bytes, in order. Four 6-bit
+// registers fill three bytes exactly (register 4g + k is bits 6k..6k+5 of bytes 3g..3g+2
+// read as a little-endian 24-bit word), so they are read a word at a time, not one by one.
+template <typename Fn>
+void ForEachDense(std::string_view registers, Fn&& fn) {
+  const auto* p = reinterpret_cast<const uint8_t*>(registers.data());
+  for (size_t i = 0; i < kRegisters; i += 4, p += 3) {
+    uint32_t word = p[0] | uint32_t{p[1]} << 8 | uint32_t{p[2]} << 16;
+    fn(i, static_cast<uint8_t>(word & kRegisterMax));
+    fn(i + 1, static_cast<uint8_t>(word >> 6 & kRegisterMax));
+    fn(i + 2, static_cast<uint8_t>(word >> 12 & kRegisterMax));
+    fn(i + 3, static_cast<uint8_t>(word >> 18 & kRegisterMax));
+  }
+}
+
 void DenseHistogram(std::string_view registers, Histogram* h) {
-  for (size_t i = 0; i < kRegisters; ++i) ++(*h)[DenseGet(registers, i)];
+  ForEachDense(registers, [h](size_t, uint8_t v) { ++(*h)[v]; });
 }
 
 // ---- the estimator (Ertl, "New cardinality estimation algorithms for HyperLogLog
@@ -355,11 +370,20 @@ Status MergeInto(std::string_view hll, Registers* max) {
       for (size_t i = first; i < first + run; ++i) (*max)[i] = std::max((*max)[i], value);
     });
   }
-  std::string_view registers = hll.substr(kHeaderSize);
-  for (size_t i = 0; i < kRegisters; ++i) {
-    (*max)[i] = std::max((*max)[i], DenseGet(registers, i));
-  }
+  ForEachDense(hll.substr(kHeaderSize),
+               [max](size_t i, uint8_t v) { (*max)[i] = std::max((*max)[i], v); });
   return Status::Ok();
+}
+
+void DenseWriteAll(const Registers& registers, std::string* hll) {
+  auto* p = reinterpret_cast<uint8_t*>(hll->data() + kHeaderSize);
+  for (size_t i = 0; i < kRegisters; i += 4, p += 3) {
+    uint32_t word = registers[i] | uint32_t{registers[i + 1]} << 6 |
+                    uint32_t{registers[i + 2]} << 12 | uint32_t{registers[i + 3]} << 18;
+    p[0] = static_cast<uint8_t>(word);
+    p[1] = static_cast<uint8_t>(word >> 8);
+    p[2] = static_cast<uint8_t>(word >> 16);
+  }
 }
 
 Result<uint64_t> Count(std::string_view hll) {

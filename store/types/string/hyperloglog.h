@@ -87,6 +87,8 @@ Result<bool> Add(std::string* hll, std::string_view element, size_t sparse_max_b
 
 // Raises each (*max)[i] to the HLL's register i. kCorruption for a corrupt sparse body.
 Status MergeInto(std::string_view hll, Registers* max);
+// Sets every register of a dense HLL to registers' (each at most 63); the header is kept.
+void DenseWriteAll(const Registers& registers, std::string* hll);
 
 // The estimated count (Ertl's improved estimator, as Redis 7.0), ignoring the cache.
 // kCorruption for a corrupt sparse body.
