@@ -8,6 +8,7 @@
 
 #include "store/detail/garbage.h"
 #include "store/effects.h"
+#include "store/random.h"
 #include "store/store.h"
 
 namespace cairn::store {
@@ -15,18 +16,6 @@ namespace {
 
 // Buckets SampleShard reads before touching their entries: one cache line of bucket pointers.
 constexpr size_t kSampleWindow = 8;
-
-// A per-thread xorshift generator: LFU increments draw one number per access, so this must
-// cost a few instructions, not a std::mt19937 step.
-uint64_t NextRandom() {
-  thread_local uint64_t state = 0x9E3779B97F4A7C15ull ^ reinterpret_cast<uintptr_t>(&state);
-  state ^= state << 13;
-  state ^= state >> 7;
-  state ^= state << 17;
-  return state;
-}
-
-double Random01() { return static_cast<double>(NextRandom() >> 11) * (1.0 / 9007199254740992.0); }
 
 constexpr std::pair<std::string_view, EvictPolicy> kPolicyNames[] = {
     {"noeviction", EvictPolicy::kNoEviction},
@@ -182,7 +171,7 @@ uint32_t Store::StampAccess(uint32_t old) const {
   if (access_mode() == AccessMode::kLru) return now_s;
   LfuParams p{lfu_log_factor_.load(std::memory_order_relaxed),
               lfu_decay_time_.load(std::memory_order_relaxed)};
-  return LfuTouch(old, now_s / 60, p, Random01());
+  return LfuTouch(old, now_s / 60, p, FastRandom01());
 }
 
 uint8_t Store::AccessFrequency(const Entry& e) const {
@@ -221,7 +210,7 @@ size_t Store::SampleShard(size_t i, EvictPolicy policy, int samples, EvictionPoo
       detail::Table& t = shards_[i].tables[n];
       if (sample.volatile_only ? t.expires() == 0 : t.size() == 0) continue;
       sample.db = n;
-      offered += SampleTable(t, NextRandom(), sample, &random_key);
+      offered += SampleTable(t, FastRandom(), sample, &random_key);
       if (sample.random && offered > 0) random_db = n;  // one random key was chosen
     }
     if (!sample.random) return offered;
@@ -232,7 +221,7 @@ size_t Store::SampleShard(size_t i, EvictPolicy policy, int samples, EvictionPoo
 
 bool Store::EvictOne(EvictPolicy policy, int samples, EvictionPool* pool) {
   bool volatile_only = IsVolatilePolicy(policy);
-  size_t start = NextRandom() % kShards;
+  size_t start = FastRandom() % kShards;
   if (IsRandomPolicy(policy)) {
     for (size_t n = 0; n < kShards; ++n) {
       if (SampleShard((start + n) % kShards, policy, samples, pool) > 0) return true;

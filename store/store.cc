@@ -16,6 +16,7 @@
 #include "store/effects.h"
 #include "store/key_hash.h"
 #include "store/lazy_free.h"
+#include "store/random.h"
 #include "store/scan_cursor.h"
 
 namespace cairn::store {
@@ -762,13 +763,13 @@ void Store::ObserveAll() {
 }
 
 DbStats Store::Stats(int db) {
-  ObserveAll();
   DbStats stats;
   for (size_t i = 0; i < kShards; ++i) {
     ShardGuard lock(this, i);
     stats.keys += shards_[i].tables[db].size();
     stats.expires += shards_[i].tables[db].expires();
   }
+  ObserveAll();  // after the locks (ObserveOnExit)
   // The estimate may lag (the cycle resets it, and may not run): none without a TTL key.
   if (stats.expires != 0) stats.avg_ttl_ms = expiry_stats_.avg_ttl_ms(db);
   return stats;
@@ -852,14 +853,12 @@ bool IsExpired(const Entry& e, int64_t now_ms) {
   return e.has_expire() && e.expire_at_ms <= now_ms;
 }
 
-thread_local std::mt19937_64 rng{std::random_device{}()};
-
 }  // namespace
 
 uint64_t Store::Scan(int db, uint64_t cursor, size_t count,
                      const std::function<void(const Entry&)>& visit,
                      const std::function<void(const Entry&)>& met_expired) {
-  ObserveAll();
+  ObserveOnExit observe{this};
   size_t shard = cursor & (kShards - 1);
   uint64_t bucket = cursor >> kShardBits;
   size_t visited = 0;
@@ -892,7 +891,7 @@ void Store::ExpireIfDue(int db, std::string_view key) {
 }
 
 void Store::ForEach(int db, const std::function<void(const Entry&)>& visit) {
-  ObserveAll();
+  ObserveOnExit observe{this};
   int64_t now = NowMs();
   for (size_t i = 0; i < kShards; ++i) {
     ShardGuard lock(this, i);
@@ -924,16 +923,16 @@ const Entry* ProbeRandom(detail::Table& t, int64_t now, Pick pick) {
   size_t attempts = std::clamp<size_t>(4 * kSampledChain * (t.mask() + 1) / t.size(), 64, 4096);
   for (size_t attempt = 0; attempt < attempts; ++attempt) {
     size_t chain = 0;
-    size_t b = rng() & t.mask();
+    size_t b = FastRandom() & t.mask();
     for (Entry* e = t.bucket(b); e != nullptr; e = e->next) ++chain;
-    size_t at = chain > kSampledChain ? rng() % chain : rng() % kSampledChain;
+    size_t at = chain > kSampledChain ? FastRandom() % chain : FastRandom() % kSampledChain;
     if (at >= chain) continue;
     Entry* e = t.bucket(b);
     for (; at > 0; --at) e = e->next;
     if (any || !IsExpired(*e, now)) return e;
   }
   // From a random bucket, so a sparse table does not always give its first key.
-  size_t start = rng() & t.mask();
+  size_t start = FastRandom() & t.mask();
   for (size_t n = 0; n < t.bucket_count(); ++n) {
     for (Entry* e = t.bucket((start + n) & t.mask()); e != nullptr; e = e->next) {
       if (any || !IsExpired(*e, now)) return e;
@@ -945,22 +944,23 @@ const Entry* ProbeRandom(detail::Table& t, int64_t now, Pick pick) {
 }  // namespace
 
 bool Store::RandomKey(int db, std::string* key, bool* expired) {
-  ObserveAll();
+  ObserveOnExit observe{this};
   int64_t now = NowMs();
   if (expired != nullptr) *expired = false;
   Pick which = expired != nullptr && !replaying ? Pick::kAny : Pick::kLive;
   // A shard chosen in proportion to its keys, so every key is equally likely (the first
   // non-empty shard after a random one would favour keys behind runs of empty shards: with
-  // few keys, some would come up far more often than others).
+  // few keys, some would come up far more often than others). The counts are read without
+  // the shards' locks (detail/table.h): they only weigh the choice, and a shard that emptied
+  // meanwhile is handled below, as it was when the locks were taken one after another.
   std::array<size_t, kShards> sizes{};
   size_t total = 0;
   for (size_t i = 0; i < kShards; ++i) {
-    ShardGuard lock(this, i);
     sizes[i] = shards_[i].tables[db].size();
     total += sizes[i];
   }
   if (total == 0) return false;
-  size_t pick = rng() % total, chosen = 0;
+  size_t pick = FastRandom() % total, chosen = 0;
   while (pick >= sizes[chosen]) pick -= sizes[chosen++];
   {
     ShardGuard lock(this, chosen);
@@ -974,7 +974,7 @@ bool Store::RandomKey(int db, std::string* key, bool* expired) {
     }
   }
   // The chosen shard emptied meanwhile or holds only expired keys: any live key.
-  size_t start = rng() % kShards;
+  size_t start = FastRandom() % kShards;
   for (size_t n = 0; n < kShards; ++n) {
     Shard& s = shards_[(start + n) % kShards];
     ShardGuard lock(this, (start + n) % kShards);

@@ -592,6 +592,14 @@ class Store {
   // Journals the pending effects of a whole-store operation (all shards locked).
   void CommitAll();
   void ObserveAll();
+  // Calls ObserveAll when it goes out of scope. A read of many shards holds one at a time and
+  // observes after the last: every change it read was appended to the journal before that
+  // change's shard lock was released, so the journal's last LSN covers it (observing first
+  // would miss a change made between the observation and the read).
+  struct ObserveOnExit {
+    Store* store;
+    ~ObserveOnExit() { store->ObserveAll(); }
+  };
   // Captures shard i for a running snapshot before anything changes it. Shard lock held.
   void CaptureIfPending(size_t i) {
     Capture* c = capture_.load(std::memory_order_relaxed);

@@ -15,6 +15,7 @@
 #include "src/exec/errors.h"
 #include "src/exec/reply.h"
 #include "src/exec/server_state.h"
+#include "store/random.h"
 
 namespace cairn::server {
 namespace {
@@ -55,12 +56,11 @@ std::vector<Pair> AllPairs(const HashObject& hash) {
 // count distinct fields of a hash holding more than count. A large share, or a packed hash,
 // is drawn by a partial shuffle of all pairs; a few fields of a big table by random picks.
 void WriteDistinct(const HashObject& hash, size_t count, PairReply& out) {
-  std::mt19937_64& rng = store::HashRng();
   out.Begin(count);
   if (hash.packed() || count * 3 > hash.size()) {
     std::vector<Pair> pairs = AllPairs(hash);
     for (size_t i = 0; i < count; ++i) {
-      std::swap(pairs[i], pairs[i + rng() % (pairs.size() - i)]);
+      std::swap(pairs[i], pairs[i + store::FastRandom() % (pairs.size() - i)]);
       out.Write(pairs[i].first, pairs[i].second);
     }
     return;
@@ -68,23 +68,22 @@ void WriteDistinct(const HashObject& hash, size_t count, PairReply& out) {
   std::unordered_set<const char*> seen;  // a field's bytes have one address in the table
   while (seen.size() < count) {
     std::string_view f, v;
-    hash.Random(rng, &f, &v);
+    hash.Random(&f, &v);
     if (seen.insert(f.data()).second) out.Write(f, v);
   }
 }
 
 // count picks with repeats.
 void WriteRepeats(const HashObject& hash, uint64_t count, PairReply& out) {
-  std::mt19937_64& rng = store::HashRng();
   out.Begin(count);
   std::vector<Pair> pairs;
   if (hash.packed()) pairs = AllPairs(hash);  // index, not walk, per pick
   for (uint64_t i = 0; i < count; ++i) {
     std::string_view f, v;
     if (hash.packed()) {
-      std::tie(f, v) = pairs[rng() % pairs.size()];
+      std::tie(f, v) = pairs[store::FastRandom() % pairs.size()];
     } else {
-      hash.Random(rng, &f, &v);
+      hash.Random(&f, &v);
     }
     out.Write(f, v);
   }
@@ -115,7 +114,7 @@ void CmdHRandField(CommandContext& ctx) {
       if (!ReadOrReply(ctx, h, &hash)) return;
       if (hash == nullptr) return ctx.reply.WriteNull();
       std::string_view f, v;
-      hash->Random(store::HashRng(), &f, &v);
+      hash->Random(&f, &v);
       ctx.reply.WriteBulk(f);
     });
     return;

@@ -20,6 +20,7 @@
 #include "src/exec/notify.h"
 #include "src/exec/reply.h"
 #include "src/exec/server_state.h"
+#include "store/random.h"
 #include "store/types/zset/zset_ops.h"
 
 namespace cairn::server {
@@ -47,9 +48,9 @@ namespace {
 
 using store::ZSet;
 
-std::mt19937_64& Rng() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  return rng;
+store::FastRandomEngine& Rng() {
+  static store::FastRandomEngine engine;  // stateless: each draw uses the thread's generator
+  return engine;
 }
 
 // ---- ZADD, ZINCRBY, ZREM -----------------------------------------------------------------

@@ -25,20 +25,20 @@ Entry* Table::Find(uint64_t hash, std::string_view key, Entry*** link) {
 }
 
 void Table::Insert(Entry* e, uint64_t hash, uint64_t seed) {
-  if (size_ >= buckets_.size()) Grow(seed);
+  if (size() >= buckets_.size()) Grow(seed);
   Entry*& head = buckets_[hash & mask()];
   e->next = head;
   head = e;
-  ++size_;
-  if (e->has_expire()) ++expires_;
+  Add(size_, 1);
+  if (e->has_expire()) Add(expires_, 1);
 }
 
 Entry* Table::Unlink(Entry** link) {
   Entry* e = *link;
   *link = e->next;
   e->next = nullptr;
-  --size_;
-  if (e->has_expire()) --expires_;
+  Add(size_, -1);
+  if (e->has_expire()) Add(expires_, -1);
   return e;
 }
 
@@ -68,13 +68,17 @@ void Table::Clear() {
   }
   buckets_.clear();
   buckets_.shrink_to_fit();
-  size_ = expires_ = 0;
+  size_.store(0, std::memory_order_relaxed);
+  expires_.store(0, std::memory_order_relaxed);
 }
 
 void Table::Swap(Table& other) {
   buckets_.swap(other.buckets_);
-  std::swap(size_, other.size_);
-  std::swap(expires_, other.expires_);
+  size_t size = this->size(), expires = this->expires();
+  size_.store(other.size(), std::memory_order_relaxed);
+  expires_.store(other.expires(), std::memory_order_relaxed);
+  other.size_.store(size, std::memory_order_relaxed);
+  other.expires_.store(expires, std::memory_order_relaxed);
 }
 
 }  // namespace cairn::store::detail

@@ -1,7 +1,11 @@
 // store/detail/table.h — a chained hash table of Entries for one (shard, database).
-// Internal to store/: callers hold the owning shard's lock for every call.
+// Internal to store/: callers hold the owning shard's lock for every call, except size() and
+// expires(), which may be read without it (RANDOMKEY and DBSIZE sum 128 shards' counts) and
+// then give a count that may be a moment old. Only lock holders change them, so a change is
+// a relaxed load and store (plain moves on x86), not a locked read-modify-write.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -29,9 +33,9 @@ class Table {
   // Destroys every entry.
   void Clear();
 
-  size_t size() const { return size_; }
-  size_t expires() const { return expires_; }
-  void AdjustExpires(int delta) { expires_ += delta; }
+  size_t size() const { return size_.load(std::memory_order_relaxed); }
+  size_t expires() const { return expires_.load(std::memory_order_relaxed); }
+  void AdjustExpires(int delta) { Add(expires_, delta); }
   size_t bucket_count() const { return buckets_.size(); }
   Entry* bucket(size_t i) const { return buckets_[i]; }
   Entry** bucket_link(size_t i) { return &buckets_[i]; }
@@ -47,10 +51,14 @@ class Table {
 
  private:
   void Grow(uint64_t seed);
+  // A change of a count by its one writer, the lock holder.
+  static void Add(std::atomic<size_t>& count, int delta) {
+    count.store(count.load(std::memory_order_relaxed) + delta, std::memory_order_relaxed);
+  }
 
   std::vector<Entry*> buckets_;
-  size_t size_ = 0;
-  size_t expires_ = 0;
+  std::atomic<size_t> size_{0};
+  std::atomic<size_t> expires_{0};
 };
 
 }  // namespace cairn::store::detail

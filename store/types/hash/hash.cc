@@ -9,6 +9,7 @@
 #include "store/codec.h"
 #include "store/memory.h"
 #include "store/object_families.h"
+#include "store/random.h"
 
 namespace cairn::store {
 
@@ -72,18 +73,12 @@ void HashObject::ConvertToTable() {
   packed_ = false;
 }
 
-void HashObject::Random(std::mt19937_64& rng, std::string_view* field,
-                        std::string_view* value) const {
+void HashObject::Random(std::string_view* field, std::string_view* value) const {
   if (packed()) {
-    rep_.pairs.At(rng() % rep_.pairs.size(), field, value);
+    rep_.pairs.At(FastRandom() % rep_.pairs.size(), field, value);
   } else {
-    rep_.table->Random(rng, field, value);
+    rep_.table->Random(field, value);
   }
-}
-
-std::mt19937_64& HashRng() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  return rng;
 }
 
 ObjRef DecodeHashObject(std::string_view bytes) {

@@ -15,7 +15,6 @@
 #pragma once
 
 #include <cstdint>
-#include <random>
 #include <string>
 #include <string_view>
 
@@ -73,7 +72,7 @@ class HashObject final : public Object {
     return 0;
   }
   // A random pair; the hash must not be empty.
-  void Random(std::mt19937_64& rng, std::string_view* field, std::string_view* value) const;
+  void Random(std::string_view* field, std::string_view* value) const;
 
  private:
   // Exactly one representation lives in rep_: the packed pairs until the hash converts, then
@@ -89,8 +88,5 @@ class HashObject final : public Object {
     detail::FieldTable* table;
   } rep_;
 };
-
-// A per-thread random generator for random picks (HRANDFIELD).
-std::mt19937_64& HashRng();
 
 }  // namespace cairn::store

@@ -4,23 +4,18 @@
 
 #include <algorithm>
 #include <charconv>
-#include <random>
 #include <unordered_set>
 #include <utility>
 
 #include "store/codec.h"
 #include "store/object_families.h"
+#include "store/random.h"
 #include "store/typed.h"
 
 namespace cairn::store {
 namespace {
 
 enum SetOpCode : uint8_t { kSetAdd = 1, kSetRemove = 2 };
-
-uint64_t NextRandom() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  return rng();
-}
 
 // Accumulates the members of one logged op; encodes nothing when the handle does not log.
 class OpLog {
@@ -116,7 +111,7 @@ Status SetPop(KeyHandle& h, size_t count, std::vector<std::string>* popped,
   SetObject* set = Mutable(h, e);
   OpLog log(h);
   for (size_t i = 0; i < count; ++i) {
-    popped->push_back(set->Random(NextRandom()));
+    popped->push_back(set->Random(FastRandom()));
     set->Remove(popped->back());
     log.Member(popped->back());
   }
@@ -262,11 +257,11 @@ size_t InterCard(std::span<const SetObject* const> sets, size_t limit) {
   return n;
 }
 
-std::string RandomMember(const SetObject& set) { return set.Random(NextRandom()); }
+std::string RandomMember(const SetObject& set) { return set.Random(FastRandom()); }
 
 void RandomMembers(const SetObject& set, int64_t count, std::vector<std::string>* out) {
   if (count < 0) {
-    for (int64_t i = 0; i < -count; ++i) out->push_back(set.Random(NextRandom()));
+    for (int64_t i = 0; i < -count; ++i) out->push_back(set.Random(FastRandom()));
     return;
   }
   size_t want = std::min(static_cast<size_t>(count), set.size());
@@ -275,14 +270,14 @@ void RandomMembers(const SetObject& set, int64_t count, std::vector<std::string>
     all.reserve(set.size());
     set.ForEach([&all](std::string_view m) { all.emplace_back(m); });
     for (size_t i = 0; i < want; ++i) {
-      std::swap(all[i], all[i + NextRandom() % (all.size() - i)]);
+      std::swap(all[i], all[i + FastRandom() % (all.size() - i)]);
       out->push_back(std::move(all[i]));
     }
     return;
   }
   std::unordered_set<std::string> seen;
   while (seen.size() < want) {
-    std::string m = set.Random(NextRandom());
+    std::string m = set.Random(FastRandom());
     if (seen.insert(m).second) out->push_back(std::move(m));
   }
 }

@@ -5,10 +5,12 @@
 #include <bit>
 #include <cstdlib>
 #include <cstring>
+#include <random>  // std::random_device (the hash seed)
 
 #include "store/key_hash.h"
 #include "store/memory.h"
 #include "store/packed_varint.h"
+#include "store/random.h"
 #include "store/scan_cursor.h"
 
 namespace cairn::store::detail {
@@ -156,12 +158,11 @@ void FieldTable::Clear() {
 // and a random position below longest_chain_, retried until that position holds a node. Each
 // try hits a given node with probability 1 / (buckets * longest_chain_); the expected number
 // of tries is buckets * longest_chain_ / size, small at the table's load.
-void FieldTable::Random(std::mt19937_64& rng, std::string_view* field,
-                        std::string_view* value) const {
+void FieldTable::Random(std::string_view* field, std::string_view* value) const {
   uint64_t mask = buckets_.size() - 1;
   for (;;) {
-    Node* n = buckets_[rng() & mask];
-    for (size_t i = rng() % longest_chain_; n != nullptr && i > 0; --i) n = n->next;
+    Node* n = buckets_[FastRandom() & mask];
+    for (size_t i = FastRandom() % longest_chain_; n != nullptr && i > 0; --i) n = n->next;
     if (n == nullptr) continue;
     *field = FieldOf(n);
     *value = ValueOf(n);

@@ -18,7 +18,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <random>
 #include <string_view>
 #include <vector>
 
@@ -44,7 +43,7 @@ class FieldTable {
   void CopyFrom(const FieldTable& other);
   void Clear();
   // A random pair, every one equally likely; the table must not be empty.
-  void Random(std::mt19937_64& rng, std::string_view* field, std::string_view* value) const;
+  void Random(std::string_view* field, std::string_view* value) const;
 
   // Calls fn(field, value) for every pair, in bucket order.
   template <class Fn>
