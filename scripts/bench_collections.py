@@ -57,6 +57,29 @@ def measure(servers, rounds, requests_by_pipeline, run_once=run_once, tests=TEST
     return samples
 
 
+def run_commands(server, pipeline, requests, commands):
+    """Each (row name, argv, requests divisor) of `commands` once, in order, as a redis-benchmark
+    custom-command run (3 B values); returns {row name: CSV row}. Shared by the families and
+    heavy-commands tables."""
+    rows = {}
+    for name, argv, divisor in commands:
+        rows.update(run_benchmark(server, 3, pipeline, max(1000, requests // divisor),
+                                  tests=(name,), command=argv))
+    return rows
+
+
+def run_table(servers, args, run_once, tests, label):
+    """Start the redis/cairn pair `servers` (persistence off), measure `tests` with run_once,
+    stop them; returns the table's result rows (all tests at pipeline 1, then at 16)."""
+    try:
+        start_all(servers)
+        samples = measure(servers, args.rounds, args.requests_by_pipeline, run_once, tests, label)
+    finally:
+        stop_all(servers)
+    return [compare({"command": test}, samples[(test, pipeline)], pipeline)
+            for pipeline in PIPELINES for test in tests]
+
+
 def summarize(samples):
     """One result dict per row, in table order (all tests at pipeline 1, then at 16)."""
     return [compare({"command": test}, samples[(test, pipeline)], pipeline)

@@ -24,8 +24,7 @@ Each round starts from an empty keyspace (FLUSHALL), so both servers see the sam
 import random
 
 import bench_collections
-from bench_harness import (CLIENTS, KEYSPACE, PIPELINES, compare, run_benchmark, start_all,
-                           stop_all)
+from bench_harness import CLIENTS, KEYSPACE, PIPELINES
 
 SCRIPT = ("local v = redis.call('GET', KEYS[1]) "
           "local n = redis.call('INCR', KEYS[1]) "
@@ -69,25 +68,15 @@ def prepare(server):
 def run_once(server, pipeline, requests):
     """Every command once, in table order; returns {test: CSV row}."""
     sha = prepare(server)
-    rows = {}
-    for name, argv, divisor in COMMANDS:
-        command = [a.replace("{sha}", sha) for a in argv]
-        rows.update(run_benchmark(server, 3, pipeline, max(1000, requests // divisor),
-                                  tests=(name,), command=command))
-    return rows
+    commands = [(name, [a.replace("{sha}", sha) for a in argv], divisor)
+                for name, argv, divisor in COMMANDS]
+    return bench_collections.run_commands(server, pipeline, requests, commands)
 
 
 def run(servers, args):
     """Start the redis/cairn pair `servers` (persistence off), measure, stop them; returns the
     table's result rows (all commands at pipeline 1, then at 16)."""
-    try:
-        start_all(servers)
-        samples = bench_collections.measure(servers, args.rounds, args.requests_by_pipeline,
-                                            run_once, TESTS, "families")
-    finally:
-        stop_all(servers)
-    return [compare({"command": test}, samples[(test, pipeline)], pipeline)
-            for pipeline in PIPELINES for test in TESTS]
+    return bench_collections.run_table(servers, args, run_once, TESTS, "families")
 
 
 def settings_line(args):

@@ -769,7 +769,7 @@ DbStats Store::Stats(int db) {
     stats.keys += shards_[i].tables[db].size();
     stats.expires += shards_[i].tables[db].expires();
   }
-  ObserveAll();  // after the locks (ObserveOnExit)
+  ObserveAll();  // after the last lock, as ObserveOnExit does
   // The estimate may lag (the cycle resets it, and may not run): none without a TTL key.
   if (stats.expires != 0) stats.avg_ttl_ms = expiry_stats_.avg_ttl_ms(db);
   return stats;
@@ -959,32 +959,26 @@ bool Store::RandomKey(int db, std::string* key, bool* expired) {
     sizes[i] = shards_[i].tables[db].size();
     total += sizes[i];
   }
-  if (total == 0) return false;
-  size_t pick = FastRandom() % total, chosen = 0;
-  while (pick >= sizes[chosen]) pick -= sizes[chosen++];
-  {
-    ShardGuard lock(this, chosen);
-    detail::Table& t = shards_[chosen].tables[db];
-    if (t.size() != 0) {
-      if (const Entry* e = ProbeRandom(t, now, which)) {
-        key->assign(e->key());
-        if (which == Pick::kAny) *expired = IsExpired(*e, now);
-        return true;
-      }
-    }
+  auto try_shard = [&](size_t i) {
+    ShardGuard lock(this, i);
+    detail::Table& t = shards_[i].tables[db];
+    const Entry* e = t.size() != 0 ? ProbeRandom(t, now, which) : nullptr;
+    if (e == nullptr) return false;
+    key->assign(e->key());
+    if (which == Pick::kAny) *expired = IsExpired(*e, now);
+    return true;
+  };
+  if (total != 0) {
+    size_t pick = FastRandom() % total, chosen = 0;
+    while (pick >= sizes[chosen]) pick -= sizes[chosen++];
+    if (try_shard(chosen)) return true;
   }
-  // The chosen shard emptied meanwhile or holds only expired keys: any live key.
+  // The chosen shard emptied meanwhile or holds only expired keys, or every count read zero
+  // (a zero read without the lock may reflect a delete not yet in the journal, so only this
+  // locked walk may answer "empty"): any live key.
   size_t start = FastRandom() % kShards;
   for (size_t n = 0; n < kShards; ++n) {
-    Shard& s = shards_[(start + n) % kShards];
-    ShardGuard lock(this, (start + n) % kShards);
-    detail::Table& t = s.tables[db];
-    if (t.size() == 0) continue;
-    if (const Entry* e = ProbeRandom(t, now, which)) {
-      key->assign(e->key());
-      if (which == Pick::kAny) *expired = IsExpired(*e, now);
-      return true;
-    }
+    if (try_shard((start + n) % kShards)) return true;
   }
   return false;
 }

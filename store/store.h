@@ -346,7 +346,7 @@ class Store {
   // deadline that are still stored too (DEBUG DIGEST reads them, as Redis does).
   void ForEach(int db, const std::function<void(const Entry&)>& visit);
   // A random live key of db, every key as likely as any other, or false when db is empty.
-  // Counts each shard's keys first (locking the shards one at a time), then picks in one.
+  // Weighs the shards by their key counts (read without their locks), then picks in one.
   // With expired given, a key past its deadline that is still stored may be picked too, and
   // *expired says so (RANDOMKEY deletes it with ExpireIfDue and picks again, as Redis does).
   bool RandomKey(int db, std::string* key, bool* expired = nullptr);

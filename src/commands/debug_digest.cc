@@ -1,9 +1,9 @@
 // src/commands/debug_digest.cc — see debug_digest.h.
 #include "src/commands/debug_digest.h"
 
-#include <charconv>
 #include <string>
 
+#include "resp/number.h"
 #include "store/types/hash/hash.h"
 #include "store/types/list/list.h"
 #include "store/types/set/set.h"
@@ -74,10 +74,8 @@ void DigestCollection(Sha1Digest& d, const store::Value& value) {
     case store::ValueType::kZSet: {
       const auto& zset = static_cast<const store::ZSet&>(obj);
       zset.VisitRanks(0, zset.size(), false, [&](std::string_view member, double score) {
-        char buf[32];  // %.17g
-        char* end =
-            std::to_chars(buf, buf + sizeof(buf), score, std::chars_format::general, 17).ptr;
-        XorPair(d, member, std::string_view(buf, static_cast<size_t>(end - buf)));
+        char buf[resp::kMaxDoubleChars];  // Redis digests the score as %.17g prints it
+        XorPair(d, member, std::string_view(buf, resp::FormatDouble(score, buf)));
       });
       return;
     }

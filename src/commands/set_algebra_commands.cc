@@ -5,6 +5,7 @@
 // key of another type anywhere in the list is WRONGTYPE, even when a missing key already
 // makes an intersection empty (as Redis). The STORE forms replace the destination with the
 // whole result (one logged whole-set record) or delete it when the result is empty.
+#include <utility>
 #include <vector>
 
 #include "src/commands/set_family.h"
@@ -41,6 +42,7 @@ void CombineGeneric(CommandContext& ctx, SetAlgebra op) {
     }
     // Intersections and differences are distinct by construction: no set is built.
     store::MemberList members = store::InterOrDiff(op, sets);
+    if (op == SetAlgebra::kDiff) members = store::InBuiltSetOrder(std::move(members));
     ctx.reply.WriteSetLen(static_cast<int64_t>(members.size()));
     for (size_t i = 0; i < members.size(); ++i) ctx.reply.WriteBulk(members[i]);
   });

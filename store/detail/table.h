@@ -1,7 +1,8 @@
 // store/detail/table.h — a chained hash table of Entries for one (shard, database).
 // Internal to store/: callers hold the owning shard's lock for every call, except size() and
-// expires(), which may be read without it (RANDOMKEY and DBSIZE sum 128 shards' counts) and
-// then give a count that may be a moment old. Only lock holders change them, so a change is
+// expires(), which may be read without it (RANDOMKEY weighs the 128 shards by their counts)
+// and then give a count that may be a moment old, and one whose change is not in the journal
+// yet: never answer a client from such a count alone. Only lock holders change them, so a change is
 // a relaxed load and store (plain moves on x86), not a locked read-modify-write.
 #pragma once
 

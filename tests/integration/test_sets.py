@@ -10,7 +10,7 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import ServerTestCase, main  # noqa: E402
+from harness import RawConnection, ServerTestCase, main  # noqa: E402
 
 
 class TestSocialGraph(ServerTestCase):
@@ -29,6 +29,19 @@ class TestSocialGraph(ServerTestCase):
         self.assertEqual(self.r.sdiff("follows:bob", "follows:ann"), {"eve"})
         self.assertEqual(self.r.sintercard(2, ["follows:ann", "follows:bob"]), 2)
         self.assertEqual(self.r.sintercard(2, ["follows:ann", "follows:bob"], limit=1), 1)
+
+    def test_algebra_replies_in_redis_order_where_it_has_one(self):
+        # SDIFF walks the set it built: integers that fit an intset come back ascending, even
+        # from a set that holds a string. SINTER walks its smallest set: an intset, ascending.
+        # (A raw connection: redis-py turns these replies into Python sets.)
+        self.r.sadd("mixed", "30", "x", "10", "20")
+        self.r.sadd("drop", "x", "5")
+        self.r.sadd("ints", "7", "3", "5")
+        self.r.sadd("more", "9", "7", "5", "3", "1")
+        with RawConnection(self.port) as raw:
+            self.assertEqual(raw.command("SDIFF", "mixed", "drop").to_py(), [b"10", b"20", b"30"])
+            self.assertEqual(raw.command("SINTER", "mixed", "ints").to_py(), [])
+            self.assertEqual(raw.command("SINTER", "more", "ints").to_py(), [b"3", b"5", b"7"])
 
     def test_store_forms_replace_the_destination(self):
         self.r.set("out", "old string")

@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
@@ -409,6 +410,40 @@ TEST_CASE("replay after a TTL ran out does not bring back a value RENAME had rep
 }
 
 // ---- which LSN a reply waits for ---------------------------------------------------------
+
+TEST_CASE("a whole-store read observes every change it read, those made while it ran too") {
+  // One writer logs key i at LSN i. A read that observed the journal before walking the
+  // shards would see keys logged after its observation; observing after the last shard lock
+  // covers every one (KEYS, SCAN, RANDOMKEY, DBSIZE).
+  JournaledStore live;
+  constexpr int kKeys = 100000;
+  std::atomic<int> written{0};
+  std::thread writer([&] {
+    for (int i = 1; i <= kKeys; ++i) {
+      Set(live.store, 0, "k" + std::to_string(i), "v");
+      written.store(i);
+    }
+  });
+  auto lsn_of = [](std::string_view key) -> uint64_t {
+    return std::stoull(std::string(key.substr(1)));
+  };
+  int rounds = 0;
+  while (written.load() < kKeys && rounds < 400) {
+    ++rounds;
+    (void)Store::TakeObservedLsn();
+    uint64_t newest = 0;
+    live.store.ForEach(0, [&](const Entry& e) { newest = std::max(newest, lsn_of(e.key())); });
+    REQUIRE(Store::TakeObservedLsn() >= newest);
+    std::string key;
+    if (live.store.RandomKey(0, &key)) REQUIRE(Store::TakeObservedLsn() >= lsn_of(key));
+    (void)Store::TakeObservedLsn();
+    uint64_t counted = live.store.Stats(0).keys;  // keys 1..counted exist
+    REQUIRE(Store::TakeObservedLsn() >= counted);
+  }
+  writer.join();
+  CHECK(rounds > 0);
+  live.Finish();
+}
 
 TEST_CASE(
     "with a group commit journal a writer observes its own LSN and a reader its shard's last") {

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "store/codec.h"
+#include "store/encoding_limits.h"
 #include "store/object_families.h"
 #include "store/random.h"
 #include "store/typed.h"
@@ -224,6 +225,21 @@ MemberList InterOrDiff(SetAlgebra op, std::span<const SetObject* const> sets) {
     });
   }
   return out;
+}
+
+MemberList InBuiltSetOrder(MemberList members) {
+  if (members.size() > LimitOf(encoding_limits().set_max_intset_entries)) return members;
+  std::vector<int64_t> ints(members.size());
+  for (size_t i = 0; i < members.size(); ++i) {
+    if (!ParseSetInteger(members[i], &ints[i])) return members;
+  }
+  std::sort(ints.begin(), ints.end());
+  MemberList sorted;
+  for (int64_t v : ints) {
+    char buf[24];
+    sorted.Append(std::string_view(buf, std::to_chars(buf, buf + sizeof buf, v).ptr - buf));
+  }
+  return sorted;
 }
 
 ObjRef CombineSets(SetAlgebra op, std::span<const SetObject* const> sets) {

@@ -62,10 +62,8 @@ enum class SetAlgebra : uint8_t { kInter, kUnion, kDiff };
 // SINTER / SUNION / SDIFF of sets given in key order (nullptr for a missing key), as a new
 // set.
 ObjRef CombineSets(SetAlgebra op, std::span<const SetObject* const> sets);
-// The members of the intersection (kInter) or difference (kDiff) of sets, as CombineSets
-// would hold them, each once, without building a set: an intersection in the order of its
-// smallest set, a difference in the first set's. Their bytes are copied into one buffer (an
-// intset spells each integer in a scratch buffer that the next one overwrites).
+// Members copied into one buffer: an intset spells each integer in a scratch buffer that the
+// next one overwrites, so its views cannot be kept.
 class MemberList {
  public:
   size_t size() const { return ends_.size(); }
@@ -82,7 +80,15 @@ class MemberList {
   std::string bytes_;
   std::vector<size_t> ends_;
 };
+// The members of the intersection (kInter) or difference (kDiff) of sets, as CombineSets
+// would hold them, each once, without building a set: an intersection in the order of its
+// smallest set (as Redis 7.0's SINTER replies), a difference in the first set's.
 MemberList InterOrDiff(SetAlgebra op, std::span<const SetObject* const> sets);
+// The order a set built from members visits them in, where that order is defined: ascending
+// when they are integers that would make an intset, else as they are. Redis 7.0's SDIFF
+// builds its result as a set and replies by walking it, so its small integer differences
+// come back sorted.
+MemberList InBuiltSetOrder(MemberList members);
 // SINTERCARD: the intersection's size, counting stops at limit (0 = no limit).
 size_t InterCard(std::span<const SetObject* const> sets, size_t limit);
 // SRANDMEMBER with a count: count > 0 distinct members (at most the set's size); count < 0

@@ -161,7 +161,9 @@ bool WithinShape(const Shape& shape, double lon, double lat, double* distance_m)
 std::vector<GeoPoint> CollectCandidates(const ZSet& z, const Shape& shape) {
   std::vector<GeoPoint> out;
   auto cell = [&](size_t from, size_t to) {
-    out.reserve(out.size() + (to - from));
+    // Room for the cell, but never less than doubling: exact reserves per cell would move
+    // every copied member again for each of up to nine cells, under the lock.
+    out.reserve(std::max(out.size() + (to - from), 2 * out.capacity()));
     VisitCell(z, from, to, [&](std::string_view member, double score) {
       GeoPoint& p = out.emplace_back();
       p.member.assign(member);
