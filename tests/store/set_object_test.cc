@@ -144,16 +144,20 @@ TEST_CASE("an intset widens its integers as members need it and keeps them sorte
 TEST_CASE("an intset finds exactly its members at every width and size") {
   std::mt19937_64 rng(5);
   for (int64_t range : {int64_t{30000}, int64_t{2000000000}, int64_t{1} << 62}) {
+    // Values in [-range, range): 16-, 32- and 64-bit intsets.
+    auto draw = [&] {
+      return static_cast<int64_t>(rng() % (2 * static_cast<uint64_t>(range))) - range;
+    };
     for (size_t n : {0, 1, 2, 3, 7, 64, 65, 300, 512}) {
       SetObject s;
       std::set<int64_t> expected;
       while (expected.size() < n) {
-        int64_t v = static_cast<int64_t>(rng() % static_cast<uint64_t>(2 * range)) - range;
+        int64_t v = draw();
         if (expected.insert(v).second) CHECK(s.Add(std::to_string(v)));
       }
       CHECK(s.encoding() == "intset");
       for (int probe = 0; probe < 2000; ++probe) {
-        int64_t v = static_cast<int64_t>(rng() % static_cast<uint64_t>(2 * range)) - range;
+        int64_t v = draw();
         auto member = expected.lower_bound(v);  // every other probe: a member
         if (probe % 2 == 0 && member != expected.end()) v = *member;
         CHECK(s.Contains(std::to_string(v)) == (expected.count(v) == 1));
