@@ -3,7 +3,6 @@
 #include "store/types/set/set_ops.h"
 
 #include <algorithm>
-#include <charconv>
 #include <unordered_set>
 #include <utility>
 
@@ -187,10 +186,7 @@ MemberList MergeIntsets(SetAlgebra op, const SetObject& first,
       while (c < s.size() && s.IntegerAt(c) < v) ++c;
       found += c < s.size() && s.IntegerAt(c) == v ? 1 : 0;
     }
-    if (op == SetAlgebra::kInter ? found == others.size() : found == 0) {
-      char buf[24];
-      out.Append(std::string_view(buf, std::to_chars(buf, buf + sizeof buf, v).ptr - buf));
-    }
+    if (op == SetAlgebra::kInter ? found == others.size() : found == 0) out.AppendInteger(v);
   }
   return out;
 }
@@ -235,10 +231,7 @@ MemberList InBuiltSetOrder(MemberList members) {
   }
   std::sort(ints.begin(), ints.end());
   MemberList sorted;
-  for (int64_t v : ints) {
-    char buf[24];
-    sorted.Append(std::string_view(buf, std::to_chars(buf, buf + sizeof buf, v).ptr - buf));
-  }
+  for (int64_t v : ints) sorted.AppendInteger(v);
   return sorted;
 }
 

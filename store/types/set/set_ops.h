@@ -16,6 +16,7 @@
 // Threading: call inside Store::Access/AccessMany callbacks (shard locks held).
 #pragma once
 
+#include <charconv>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -74,6 +75,11 @@ class MemberList {
   void Append(std::string_view m) {
     bytes_.append(m);
     ends_.push_back(bytes_.size());
+  }
+  // An intset member: v in canonical decimal.
+  void AppendInteger(int64_t v) {
+    char buf[24];
+    Append(std::string_view(buf, std::to_chars(buf, buf + sizeof buf, v).ptr - buf));
   }
 
  private:
