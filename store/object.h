@@ -57,6 +57,15 @@ class Object {
   virtual size_t sampled_memory_bytes(size_t /*samples*/) const { return memory_bytes(); }
   // Appends the snapshot encoding; the family's Decode function reads it back.
   virtual void Encode(std::string* out) const = 0;
+  // For Store::Prefetch: the pointer-sized slot a lookup of element (a field or member)
+  // reads first — a hash bucket or an index slot holding the pointer to the element's
+  // allocation —, or nullptr when the form has none (packed forms are a line or two, found
+  // with the object). Computes the address only; reads nothing behind it.
+  virtual const void* const* ElementSlot(std::string_view /*element*/) const { return nullptr; }
+  // For Store::Prefetch, once the allocation a slot points at has its first line in cache:
+  // reads what a lookup compares there when it may sit on a further line (a sorted set
+  // node's member follows its level arrays). The allocation must be this collection's.
+  virtual void TouchElement(const void* /*allocation*/) const {}
 
   void Ref() { refs_.fetch_add(1, std::memory_order_relaxed); }
   void Unref() {

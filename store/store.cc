@@ -493,12 +493,43 @@ void Store::EndTransaction() {
 }
 
 namespace {
-// Reads the first byte of e, so that its line is fetched; volatile keeps the read.
-void Touch(const Entry* e) { (void)*reinterpret_cast<const volatile unsigned char*>(e); }
+// Reads the first byte at p, so that its line is fetched; volatile keeps the read.
+void Touch(const void* p) { (void)*reinterpret_cast<const volatile unsigned char*>(p); }
+
+// Prefetch's second level (shards held, entries in cache): each element's collection object,
+// then its slot, then what the slot points at, each step for all of them before the next so
+// that their misses overlap.
+void TouchElements(const Entry* const* entries, std::span<const std::string_view> elements) {
+  const Object* objects[Store::kMaxPrefetchKeys];
+  for (size_t i = 0; i < elements.size(); ++i) {
+    const Entry* e = entries[i];
+    objects[i] = e != nullptr && !elements[i].empty() && !e->value.is_string()
+                     ? e->value.obj.get()
+                     : nullptr;
+    if (objects[i] != nullptr) Touch(objects[i]);
+  }
+  const void* const* slots[Store::kMaxPrefetchKeys];
+  for (size_t i = 0; i < elements.size(); ++i) {
+    slots[i] = objects[i] != nullptr ? objects[i]->ElementSlot(elements[i]) : nullptr;
+  }
+  const void* targets[Store::kMaxPrefetchKeys];
+  for (size_t i = 0; i < elements.size(); ++i) {
+    targets[i] = slots[i] != nullptr ? *reinterpret_cast<const void* const volatile*>(slots[i])
+                                     : nullptr;
+  }
+  for (size_t i = 0; i < elements.size(); ++i) {
+    if (targets[i] != nullptr) Touch(targets[i]);
+  }
+  for (size_t i = 0; i < elements.size(); ++i) {
+    if (targets[i] != nullptr) objects[i]->TouchElement(targets[i]);
+  }
+}
 }  // namespace
 
-void Store::Prefetch(int db, std::span<const std::string_view> keys) {
-  if (transaction_ != nullptr || keys.size() > kMaxPrefetchKeys || db < 0 || db >= databases_) {
+void Store::Prefetch(int db, std::span<const std::string_view> keys,
+                     std::span<const std::string_view> elements) {
+  if (transaction_ != nullptr || keys.size() > kMaxPrefetchKeys || db < 0 || db >= databases_ ||
+      (!elements.empty() && elements.size() != keys.size())) {
     return;
   }
   // The shards are only tried (a hint is not worth a wait, and trying cannot deadlock), and
@@ -531,6 +562,15 @@ void Store::Prefetch(int db, std::span<const std::string_view> keys) {
   for (size_t i = 0; i < keys.size(); ++i) {
     if (heads[i] == nullptr || heads[i]->key() == keys[i]) continue;
     if (const Entry* next = heads[i]->next) Touch(next);
+  }
+  if (!elements.empty()) {
+    // The key's entry when it is one of the two just fetched (else the element waits).
+    for (size_t i = 0; i < keys.size(); ++i) {
+      const Entry* e = heads[i];
+      if (e != nullptr && e->key() != keys[i]) e = e->next;
+      heads[i] = e != nullptr && e->key() == keys[i] ? e : nullptr;
+    }
+    TouchElements(heads, elements);
   }
   for (size_t i = 0; i < held_count; ++i) shards_[held[i]].mu.unlock();
 }

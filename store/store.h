@@ -235,10 +235,14 @@ class Store {
   // Brings what looking up keys (in db) will read — each key's hash slot, then the first
   // entry of its chain — toward the CPU cache, for commands about to run (a pipeline's next
   // ones): the misses of all of them then overlap instead of stalling one command at a time.
+  // elements (empty, or one per key; an empty one = none) name a field or member each command
+  // will look up inside its key's collection: for a large hash, set or sorted set, the slot
+  // and the element's allocation that lookup reads come too (Object::ElementSlot).
   // Only a hint: a shard another thread holds is skipped, nothing counts as an access, and
   // nothing changes. At most kMaxPrefetchKeys keys; does nothing inside Atomically().
   static constexpr size_t kMaxPrefetchKeys = 32;
-  void Prefetch(int db, std::span<const std::string_view> keys);
+  void Prefetch(int db, std::span<const std::string_view> keys,
+                std::span<const std::string_view> elements = {});
 
   // Locks key's shard and returns fn(KeyHandle&).
   template <class Fn>

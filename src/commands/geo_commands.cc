@@ -116,7 +116,8 @@ void RegisterGeoCommands(CommandTable& table) {
   constexpr std::string_view kGroup = "geo";
   table.Add({
       {.name = "geoadd", .arity = -5, .flags = kWrite | kDenyOom,
-       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdGeoAdd,
+       .first_key = 1, .last_key = 1, .key_step = 1, .element_index = -1,
+       .handler = CmdGeoAdd,
        .group = kGroup, .since = "3.2.0",
        .summary = "Add one or more geospatial items in the geospatial index represented using a "
                   "sorted set",
@@ -137,7 +138,8 @@ void RegisterGeoCommands(CommandTable& table) {
        .complexity = "O(N) where N is the number of members requested.",
        .syntax = "key [member [member ...]]"},
       {.name = "geodist", .arity = -4, .flags = kReadOnly,
-       .first_key = 1, .last_key = 1, .key_step = 1, .handler = CmdGeoDist,
+       .first_key = 1, .last_key = 1, .key_step = 1, .element_index = 2,
+       .handler = CmdGeoDist,
        .group = kGroup, .since = "3.2.0",
        .summary = "Returns the distance between two members of a geospatial index",
        .complexity = "O(log(N))", .syntax = "key member1 member2 [M | KM | FT | MI]"},

@@ -88,6 +88,10 @@ struct CommandSpec {
   // ForEachKey visits these instead of first_key..last_key.
   using KeyPositionsFn = std::vector<size_t> (*)(std::span<const std::string_view> args);
   KeyPositionsFn key_positions = nullptr;
+  // The argument naming what the command looks up inside its first key's collection (a field
+  // or member), for the pipeline prefetch (pipeline_prefetch.h): its position in args,
+  // negative counting from the end (-1: the last); 0 = none.
+  int element_index = 0;
   Handler handler = nullptr;  // nullptr for a container (the subcommand runs)
   std::string_view group;     // COMMAND DOCS: "string", "generic", "connection", "server"
   std::string_view since;

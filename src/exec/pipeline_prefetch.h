@@ -4,8 +4,10 @@
 // lookup would stall on the same two cache misses (the hash slot, the entry) in turn. Before
 // they run, PrefetchPipeline looks at the next few complete commands (resp/lookahead.h),
 // takes the first key of each as its command's key positions say, and asks the store to
-// fetch them all at once (Store::Prefetch). It is a hint only: it changes nothing, and what
-// it cannot read at a glance is skipped.
+// fetch them all at once (Store::Prefetch). A command that looks up a field or member of a
+// large collection (HGET, SISMEMBER, ZSCORE, GEOADD...: CommandSpec::element_index) stalls
+// twice more, on the collection's slot and the element; those come in the same call. It is
+// a hint only: it changes nothing, and what it cannot read at a glance is skipped.
 //
 // Threading: the connection's own thread, between commands. (A client served while this
 // thread runs a busy script reaches it inside the script's transaction; Store::Prefetch

@@ -51,5 +51,26 @@ TEST_CASE("subcommands and parent|sub names") {
   CHECK(table.FindFull("client|nosuch") == nullptr);
 }
 
+// The pipeline prefetch reads the argument element_index names as a field or member of the
+// command's first key: it must be an argument after that key in every call the arity allows.
+TEST_CASE("an element position names an argument after the first key in every call") {
+  CommandTable table;
+  size_t with_element = 0;
+  for (const CommandSpec& spec : table.all()) {
+    if (spec.element_index == 0) continue;
+    ++with_element;
+    CAPTURE(spec.name);
+    CHECK(spec.first_key == 1);
+    size_t min_argc = static_cast<size_t>(spec.arity < 0 ? -spec.arity : spec.arity);
+    if (spec.element_index > 0) {
+      CHECK(static_cast<size_t>(spec.element_index) > 1);
+      CHECK(static_cast<size_t>(spec.element_index) < min_argc);
+    } else {
+      CHECK(min_argc - static_cast<size_t>(-spec.element_index) > 1);
+    }
+  }
+  CHECK(with_element >= 20);  // hash, set, sorted set and geo lookups of one element
+}
+
 }  // namespace
 }  // namespace cairn::server

@@ -37,6 +37,9 @@ class HashObject final : public Object {
   std::string_view encoding() const override { return packed() ? "listpack" : "hashtable"; }
   size_t memory_bytes() const override;
   void Encode(std::string* out) const override;
+  const void* const* ElementSlot(std::string_view field) const override {
+    return packed() ? nullptr : rep_.table->HomeSlot(field);
+  }
 
   bool packed() const { return packed_; }
   // Whether field is present; its value goes to *value.

@@ -56,6 +56,9 @@ class SetObject final : public Object {
   std::string_view encoding() const override;
   size_t memory_bytes() const override;
   void Encode(std::string* out) const override;
+  const void* const* ElementSlot(std::string_view member) const override {
+    return kind_ == Encoding::kHashtable ? rep_.table->HomeSlot(member) : nullptr;
+  }
 
   Encoding kind() const { return kind_; }
   bool Contains(std::string_view member) const;

@@ -55,6 +55,12 @@ class ZSet final : public Object {
   size_t memory_bytes() const override;
   size_t sampled_memory_bytes(size_t samples) const override;
   void Encode(std::string* out) const override;
+  const void* const* ElementSlot(std::string_view member) const override {
+    return listpack_ ? nullptr : rep_.list->HomeSlot(member);
+  }
+  void TouchElement(const void* node) const override {
+    if (!listpack_) detail::ZSkipList::TouchMember(static_cast<const detail::ZNode*>(node));
+  }
 
   bool is_listpack() const { return listpack_; }
   // The member's score; false when absent.

@@ -35,6 +35,11 @@ class FieldTable {
   size_t heap_bytes() const;
 
   bool Get(std::string_view field, std::string_view* value) const;
+  // The bucket Get(field) reads first (Object::ElementSlot); nullptr while empty.
+  const void* const* HomeSlot(std::string_view field) const {
+    if (buckets_.empty()) return nullptr;
+    return reinterpret_cast<const void* const*>(&buckets_[HashOf(field) & (buckets_.size() - 1)]);
+  }
   // Sets field to value; returns true when the field is new.
   bool Set(std::string_view field, std::string_view value);
   // Removes field; returns whether it was present.

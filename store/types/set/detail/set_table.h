@@ -35,6 +35,10 @@ class SetTable {
 
   size_t size() const { return size_; }
   bool Contains(std::string_view member) const;
+  // The slot Contains(member) reads first (Object::ElementSlot); nullptr while empty.
+  const void* const* HomeSlot(std::string_view member) const {
+    return size_ == 0 ? nullptr : reinterpret_cast<const void* const*>(&slots_[Home(member)]);
+  }
   // Adds member; false if it was already present.
   bool Insert(std::string_view member);
   // Removes member; false if it was absent. May shrink the table.

@@ -45,6 +45,18 @@ class ZSkipList {
   size_t size() const { return size_; }
   // The member's node, or nullptr.
   const ZNode* Find(std::string_view member) const;
+  // Reads node's member bytes (Object::TouchElement): the first and the last, so that
+  // Find's comparison finds them in cache.
+  static void TouchMember(const ZNode* node) {
+    std::string_view m = node->member();
+    if (m.empty()) return;
+    (void)*reinterpret_cast<const volatile char*>(m.data());
+    (void)*reinterpret_cast<const volatile char*>(m.data() + m.size() - 1);
+  }
+  // The index slot Find(member) reads first (Object::ElementSlot); nullptr while empty.
+  const void* const* HomeSlot(std::string_view member) const {
+    return cap_ == 0 ? nullptr : reinterpret_cast<const void* const*>(&slots_[SlotOf(member)]);
+  }
   // Inserts member (which must be absent) with score.
   void Insert(std::string_view member, double score);
   // Changes an existing member's score.
