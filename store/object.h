@@ -60,7 +60,8 @@ class Object {
   // For Store::Prefetch: the pointer-sized slot a lookup of element (a field or member)
   // reads first — a hash bucket or an index slot holding the pointer to the element's
   // allocation —, or nullptr when the form has none (packed forms are a line or two, found
-  // with the object). Computes the address only; reads nothing behind it.
+  // with the object). Reads the object and its table's header to compute the address, and
+  // nothing the slot points at.
   virtual const void* const* ElementSlot(std::string_view /*element*/) const { return nullptr; }
   // For Store::Prefetch, once the allocation a slot points at has its first line in cache:
   // reads what a lookup compares there when it may sit on a further line (a sorted set

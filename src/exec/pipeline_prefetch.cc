@@ -21,7 +21,7 @@ std::string_view ElementOf(const CommandSpec& spec, std::span<const std::string_
                            size_t argc) {
   int index = spec.element_index;
   size_t from_end = index < 0 ? static_cast<size_t>(-index) : 0;
-  if (index == 0 || from_end >= argc) return {};  // none, or it would be the name
+  if (index == 0 || from_end + 2 > argc) return {};  // none, or it would be the name or key
   size_t at = index > 0 ? static_cast<size_t>(index) : argc - from_end;
   return at < args.size() ? args[at] : std::string_view();
 }

@@ -359,12 +359,12 @@ std::string ValueBytes(Store& store, std::string_view key) {
 
 // With elements, Prefetch also reads inside large hashes, sets and sorted sets (their slot
 // and the element it points at). It still changes nothing, whatever the key holds: small and
-// large forms, absent and present elements, a string, a list. (Under ASan this also checks
+// large forms, absent and present elements, a string, no key. (Under ASan this also checks
 // that every read stays inside the collection's allocations.)
 TEST_CASE("Prefetch of fields and members changes nothing in any form") {
   Store store;
   std::vector<std::string> members;
-  for (int i = 0; i < 300; ++i) members.push_back("m" + std::to_string(i));
+  for (int i = 0; i < 600; ++i) members.push_back("m" + std::to_string(i));
   for (int large = 0; large < 2; ++large) {
     size_t n = large ? members.size() : 3;
     std::string suffix = large ? ":large" : ":small";
@@ -380,6 +380,13 @@ TEST_CASE("Prefetch of fields and members changes nothing in any form") {
     store.Access(0, "z" + suffix, [&](KeyHandle& h) { CHECK(ZAdd(h, items, {}).ok()); });
   }
   Set(store, "str", "value");
+  auto encoding = [&](std::string_view key) {
+    return store.Access(0, key, [](KeyHandle& h) { return h.Find()->value.obj->encoding(); });
+  };
+  CHECK(encoding("h:small") == "listpack");
+  CHECK(encoding("h:large") == "hashtable");  // past hash-max-listpack-entries (512)
+  CHECK(encoding("s:large") == "hashtable");
+  CHECK(encoding("z:large") == "skiplist");
   std::vector<std::string_view> names = {"h:small", "h:large", "s:small", "s:large",
                                          "z:small", "z:large", "str", "absent"};
   std::vector<std::string> before;
@@ -387,7 +394,7 @@ TEST_CASE("Prefetch of fields and members changes nothing in any form") {
 
   std::vector<std::string_view> keys, elements;
   for (std::string_view k : names) {
-    for (std::string_view el : {std::string_view("m1"), std::string_view("m299"),
+    for (std::string_view el : {std::string_view("m1"), std::string_view("m599"),
                                 std::string_view("nope"), std::string_view()}) {
       keys.push_back(k);
       elements.push_back(el);
