@@ -115,6 +115,67 @@ TEST_CASE("a large sorted set is a skiplist with correct ranks, scores and walks
   RandomOps(z, model, 3000, 5000, 3);
 }
 
+// A member whose new score moves it is unlinked and linked again from two walks made side by
+// side (ZSkipList::FindMovePredecessors), the second one reading spans as they will be once
+// the member is out. Every rank is checked after runs of moves: far ones, next-door ones, to
+// the ends, onto ties (ordered by member), and while the list's top level changes.
+TEST_CASE("moving members to new scores keeps every rank and walk of a large set") {
+  ZSet z;
+  Model model;
+  std::mt19937 rng(17);
+  for (int i = 0; i < 2000; ++i) {
+    std::string m = "m" + std::to_string(i);
+    double s = static_cast<double>(rng() % 100000);
+    z.Set(m, s);
+    model.Set(m, s);
+  }
+  REQUIRE(z.encoding() == "skiplist");
+  auto check_all_ranks = [&] {
+    Elements expected = model.Ordered();
+    REQUIRE(ElementsOf(z) == expected);
+    for (size_t r = 0; r < expected.size(); ++r) {
+      size_t rank = 0;
+      REQUIRE(z.Rank(expected[r].first, &rank));
+      CHECK(rank == r);
+    }
+    Elements by_rank;
+    for (size_t r = 0; r < expected.size(); r += 13) {
+      z.VisitRanks(r, r + 1, false,
+                   [&](std::string_view m, double s) { by_rank.emplace_back(std::string(m), s); });
+      CHECK(by_rank.back() == expected[r]);
+    }
+  };
+  for (int round = 0; round < 6; ++round) {
+    for (int i = 0; i < 3000; ++i) {
+      std::string m = "m" + std::to_string(rng() % 2000);
+      double s = model.scores[m];
+      switch (rng() % 5) {
+        case 0: s = static_cast<double>(rng() % 100000); break;       // anywhere
+        case 1: s += static_cast<double>(rng() % 200) - 100; break;  // nearby
+        case 2: s = rng() % 2 ? -1e9 - i : 1e9 + i; break;            // to an end
+        case 3: s = static_cast<double>(rng() % 50); break;          // onto ties
+        default: s = model.order.begin()->first; break;              // the lowest score
+      }
+      z.Set(m, s);
+      model.Set(m, s);
+    }
+    check_all_ranks();
+  }
+  // Down to a few members (the top levels empty out), then moves again.
+  for (int i = 0; i < 1990; ++i) {
+    std::string m = "m" + std::to_string(i);
+    z.Remove(m);
+    model.Remove(m);
+  }
+  for (int i = 0; i < 500; ++i) {
+    std::string m = "m" + std::to_string(1990 + rng() % 10);
+    double s = static_cast<double>(rng() % 20);
+    z.Set(m, s);
+    model.Set(m, s);
+  }
+  check_all_ranks();
+}
+
 TEST_CASE("the listpack converts past 128 members or at a member longer than 64 bytes") {
   ZSet z;
   for (int i = 0; i < 128; ++i) z.Set("m" + std::to_string(i), i);

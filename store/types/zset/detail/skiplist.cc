@@ -87,6 +87,10 @@ void ZSkipList::Link(ZNode* x) {
   ZNode* update[kMaxLevel];
   uint32_t rank[kMaxLevel];
   FindPredecessors(x->score, x->member(), update, rank);
+  Splice(x, update, rank);
+}
+
+void ZSkipList::Splice(ZNode* x, ZNode** update, uint32_t* rank) {
   int level = x->level;
   if (level > level_) {
     for (int i = level_; i < level; ++i) {
@@ -151,13 +155,65 @@ void ZSkipList::Update(const ZNode* node, double score) {
     return;
   }
   // Out of order: unlink and link the same node again (its index slot stays valid).
-  ZNode* update[kMaxLevel];
-  uint32_t rank[kMaxLevel];
-  FindPredecessors(x->score, x->member(), update, rank);
-  Unlink(x, update);
+  ZNode* old_update[kMaxLevel];
+  ZNode* new_update[kMaxLevel];
+  uint32_t new_rank[kMaxLevel];
+  FindMovePredecessors(x, score, old_update, new_update, new_rank);
+  Unlink(x, old_update);
   x->score = score;
-  Link(x);
+  Splice(x, new_update, new_rank);
   ++size_;
+}
+
+// Moving a node takes two top-down walks, to where it is (to unlink it) and to where it goes.
+// Their upper levels share nodes, but their lower levels are apart in the list, and in a large
+// set every step there is a cache miss: done one walk after the other, the misses come one at
+// a time (in a leaderboard's ZADD with a new score, the two walks were 60% of the server's
+// CPU). Here the two walks advance a step each in turn, so the CPU has two independent loads
+// in flight. The second walk sees the list as it will be without x: a link to x is followed
+// through to x's successor with the spans Unlink will give it (s1 + s2 - 1), and a link that
+// passes over x from before it counts one element less, as Unlink decrements it.
+void ZSkipList::FindMovePredecessors(const ZNode* x, double new_score, ZNode** old_update,
+                                     ZNode** new_update, uint32_t* new_rank) const {
+  const double old_score = x->score;
+  const std::string_view member = x->member();
+  ZNode* at_old = head_;
+  ZNode* at_new = head_;
+  bool new_passed_x = false;  // the second walk is past x's place
+  uint32_t rank = 0;
+  for (int i = level_ - 1; i >= 0; --i) {
+    bool old_walking = true, new_walking = true;
+    while (old_walking || new_walking) {
+      if (old_walking) {
+        ZNode* f = at_old->forward()[i];
+        old_walking = f != nullptr && ZLess(f->score, f->member(), old_score, member);
+        if (old_walking) at_old = f;
+      }
+      if (new_walking) {
+        ZNode* f = at_new->forward()[i];
+        uint32_t span = at_new->span()[i];
+        bool past_x = false;
+        if (f == x) {
+          span += x->span()[i] - 1;
+          f = x->forward()[i];
+          past_x = true;
+        } else if (!new_passed_x && f != nullptr &&
+                   ZLess(old_score, member, f->score, f->member())) {
+          span -= 1;
+          past_x = true;
+        }
+        new_walking = f != nullptr && ZLess(f->score, f->member(), new_score, member);
+        if (new_walking) {
+          rank += span;
+          at_new = f;
+          new_passed_x |= past_x;
+        }
+      }
+    }
+    old_update[i] = at_old;
+    new_update[i] = at_new;
+    new_rank[i] = rank;
+  }
 }
 
 size_t ZSkipList::RankOf(const ZNode* node) const {

@@ -98,11 +98,19 @@ class ZSkipList {
   int RandomLevel();
   // Links x (score, member and level set; size_ not counted) at its place in the order.
   void Link(ZNode* x);
+  // Links x after update[i] at each of its levels; rank[i] is update[i]'s rank (Link's
+  // second half).
+  void Splice(ZNode* x, ZNode** update, uint32_t* rank);
   // Unlinks node from the list (not the index); update[i] are its predecessors.
   void Unlink(ZNode* node, ZNode** update);
   // Fills update[] with the last node before (score, member) at each level; rank[] their ranks.
   void FindPredecessors(double score, std::string_view member, ZNode** update,
                         uint32_t* rank) const;
+  // For moving x to new_score (Update), both walks at once: old_update[] as FindPredecessors
+  // gives for x where it is, and new_update[] / new_rank[] as it would give for (new_score,
+  // x's member) once x is unlinked. See the .cc for why they run side by side.
+  void FindMovePredecessors(const ZNode* x, double new_score, ZNode** old_update,
+                            ZNode** new_update, uint32_t* new_rank) const;
   size_t SlotOf(std::string_view member) const;
   void IndexInsert(ZNode* node);
   void IndexErase(const ZNode* node);
