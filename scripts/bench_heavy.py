@@ -21,6 +21,13 @@ with persistence off:
   BITPOS         bits 1                      a 100 KB string with its first set bit at the end
   PFMERGE        hll3 hll1 hll2              two dense HLLs
   RANDOMKEY                                  over 5,000 keys
+  HGET-BIG       hb f:<rand>                 a field of a 100,000-field hash
+  ZSCORE-BIG     zb m:<rand>                 a member of a 100,000-member sorted set
+  SISMEMBER-BIG  sb m:<rand>                 a member of a 100,000-member set
+
+The -BIG rows cost a lookup, not work that grows: they show the cache misses of reaching one
+element of a value of several megabytes, past the per-core caches (<rand> is redis-benchmark's
+random 12-digit number under -r, so every lookup finds its element).
 
 Rows are named by command; the divisor scales the requests down for the costly ones.
 """
@@ -28,7 +35,7 @@ Rows are named by command; the divisor scales the requests down for the costly o
 import random
 
 import bench_collections
-from bench_harness import PIPELINES
+from bench_harness import KEYSPACE, PIPELINES
 
 BIG = 1000
 INTSET = 400
@@ -48,6 +55,9 @@ COMMANDS = (
     ("BITPOS", ["BITPOS", "bits", "1"], 4),
     ("PFMERGE", ["PFMERGE", "hll3", "hll1", "hll2"], 40),
     ("RANDOMKEY", ["RANDOMKEY"], 2),
+    ("HGET-BIG", ["HGET", "hb", "f:__rand_int__"], 1),
+    ("ZSCORE-BIG", ["ZSCORE", "zb", "m:__rand_int__"], 1),
+    ("SISMEMBER-BIG", ["SISMEMBER", "sb", "m:__rand_int__"], 1),
 )
 TESTS = tuple(name for name, _, _ in COMMANDS)
 
@@ -77,6 +87,20 @@ def prepare(server):
         for i in range(start, start + 1000):
             pairs += [f"key:{i}", f"val{i}"]
         server.call("MSET", *pairs, timeout=60)
+    prepare_big(server)
+
+
+def prepare_big(server):
+    """The -BIG rows' values: one element for each number redis-benchmark's -r draws."""
+    for start in range(0, KEYSPACE, 10000):
+        ids = [f"{i:012d}" for i in range(start, min(start + 10000, KEYSPACE))]
+        fields, scored = [], []
+        for i in ids:
+            fields += [f"f:{i}", f"v{i}"]
+            scored += [str(int(i)), f"m:{i}"]
+        server.call("HSET", "hb", *fields, timeout=60)
+        server.call("ZADD", "zb", *scored, timeout=60)
+        server.call("SADD", "sb", *(f"m:{i}" for i in ids), timeout=60)
 
 
 def run_once(server, pipeline, requests):
