@@ -1,5 +1,5 @@
 // bench/zset_bench.cc — a sorted set's lookups and score changes, one thread, on sets of 100K
-// and 1M members (larger than the CPU's caches, as a leaderboard is).
+// and 1M members (megabytes of nodes, past the per-core caches, as a leaderboard is).
 //
 // Move gives a random member a new random score, as a leaderboard's ZADD does: the member's
 // node is unlinked where it is and linked where its score goes, two top-down walks of the

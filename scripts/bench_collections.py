@@ -107,8 +107,13 @@ def cells(r):
             "meets" if not r["misses"] else "misses: " + "; ".join(r["misses"])]
 
 
+def requests_text(args):
+    """'pipeline 1: N, pipeline 16: M': the requests per run, for a table's settings line."""
+    return ", ".join(f"pipeline {pl}: {args.requests_by_pipeline[pl]}" for pl in PIPELINES)
+
+
 def settings_line(args):
-    req = ", ".join(f"pipeline {pl}: {args.requests_by_pipeline[pl]}" for pl in PIPELINES)
+    req = requests_text(args)
     return (f"settings: redis-benchmark -c {CLIENTS} -d {VALUE_SIZE} -r {KEYSPACE} "
             f"-t {','.join(t.lower() for t in BENCHMARK_TESTS)}, then the same with the "
             f"command XADD mystream * field <{VALUE_SIZE} B>; keys {', '.join(KEYS)} deleted "

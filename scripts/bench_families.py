@@ -24,7 +24,7 @@ Each round starts from an empty keyspace (FLUSHALL), so both servers see the sam
 import random
 
 import bench_collections
-from bench_harness import CLIENTS, KEYSPACE, PIPELINES
+from bench_harness import CLIENTS, KEYSPACE
 
 SCRIPT = ("local v = redis.call('GET', KEYS[1]) "
           "local n = redis.call('INCR', KEYS[1]) "
@@ -80,7 +80,7 @@ def run(servers, args):
 
 
 def settings_line(args):
-    req = ", ".join(f"pipeline {pl}: {args.requests_by_pipeline[pl]}" for pl in PIPELINES)
+    req = bench_collections.requests_text(args)
     return (f"settings: redis-benchmark -c {CLIENTS} -r {KEYSPACE} in custom-command mode, one "
             f"run per command (see scripts/bench_families.py); requests per command {req} "
             f"(SORT: a twentieth); rounds {args.rounds} (median); targets as in the first table")

@@ -35,7 +35,7 @@ Rows are named by command; the divisor scales the requests down for the costly o
 import random
 
 import bench_collections
-from bench_harness import KEYSPACE, PIPELINES
+from bench_harness import KEYSPACE
 
 BIG = 1000
 INTSET = 400
@@ -116,7 +116,7 @@ def run(servers, args):
 
 
 def settings_line(args):
-    req = ", ".join(f"pipeline {pl}: {args.requests_by_pipeline[pl]}" for pl in PIPELINES)
+    req = bench_collections.requests_text(args)
     return ("settings: redis-benchmark -c 50 in custom-command mode, one run per command on "
             f"one key each (see scripts/bench_heavy.py); requests per command {req}, divided "
             f"by 2 to 40 by cost; rounds {args.rounds} (median); targets as in the first table")
