@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -632,6 +633,20 @@ void Store::RequireHeld(size_t shard) const {
   std::fprintf(stderr, "%s:%d: Access to shard %zu outside the transaction's locks\n",
                __FILE__, __LINE__, shard);
   std::abort();
+}
+
+void Store::Reserve(int db, uint64_t keys) {
+  if (db < 0 || db >= databases_ || keys == 0) return;
+  // Shards get keys / kShards each on average; a few standard deviations more keep the
+  // fullest from growing once more near the end.
+  double mean = static_cast<double>(keys) / kShards;
+  auto per_shard = static_cast<size_t>(mean + 4 * std::sqrt(mean) + 8);
+  for (size_t i = 0; i < kShards; ++i) {
+    Reclaim reclaim;  // the old bucket array is freed after the lock
+    ShardGuard guard(this, i);
+    detail::Table& table = shards_[i].tables[db];
+    table.Reserve(table.size() + per_shard, seed_);
+  }
 }
 
 void Store::LockShard(size_t i) {

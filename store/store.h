@@ -320,6 +320,12 @@ class Store {
   [[nodiscard]] bool JoinTransaction(std::span<const KeyRef> keys, bool all_shards,
                                      int64_t join_wait_us = 20000);
 
+  // Sizes db's tables for about keys more keys spread evenly over the shards, so that
+  // inserting them does not grow (and rehash) each table many times: for loads that know
+  // their count (an RDB file's RESIZEDB). Allocates by keys: callers bound a count a file
+  // declares by what the file can hold.
+  void Reserve(int db, uint64_t keys);
+
   // Number of keys in db (keys past their expiry but not yet deleted included, as Redis).
   DbStats Stats(int db);
   // FLUSHDB / FLUSHALL. The keys are gone when the call returns; with async their memory is

@@ -1,15 +1,13 @@
 // store/detail/table.cc — see table.h.
 #include "store/detail/table.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "store/detail/garbage.h"
 #include "store/key_hash.h"
 
 namespace cairn::store::detail {
-namespace {
-constexpr size_t kInitialBuckets = 8;
-}
 
 Entry* Table::Find(uint64_t hash, std::string_view key, Entry*** link) {
   if (buckets_.empty()) return nullptr;
@@ -42,8 +40,13 @@ Entry* Table::Unlink(Entry** link) {
   return e;
 }
 
-void Table::Grow(uint64_t seed) {
-  size_t n = buckets_.empty() ? kInitialBuckets : buckets_.size() * 2;
+void Table::Reserve(size_t keys, uint64_t seed) {
+  size_t n = std::max(buckets_.size(), kInitialBuckets);
+  while (n < keys) n *= 2;  // Insert grows past one entry per bucket
+  if (n > buckets_.size()) Rehash(n, seed);
+}
+
+void Table::Rehash(size_t n, uint64_t seed) {
   std::vector<Entry*> grown(n, nullptr);
   for (Entry* head : buckets_) {
     while (head != nullptr) {

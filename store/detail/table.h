@@ -29,6 +29,9 @@ class Table {
   // Adds an entry whose key (hashed to hash with seed) is not present. Grows (doubling, all
   // at once, rehashing every key with seed) past load 1.
   void Insert(Entry* e, uint64_t hash, uint64_t seed);
+  // Grows the table now (rehashing its keys with seed) so that it holds keys entries without
+  // growing again; does nothing if it is that large already.
+  void Reserve(size_t keys, uint64_t seed);
   // Removes the entry *link points at and returns it (the caller destroys it).
   Entry* Unlink(Entry** link);
   // Destroys every entry.
@@ -51,7 +54,13 @@ class Table {
   void Swap(Table& other);
 
  private:
-  void Grow(uint64_t seed);
+  void Grow(uint64_t seed) {
+    Rehash(buckets_.empty() ? kInitialBuckets : buckets_.size() * 2, seed);
+  }
+  // Moves every entry into a bucket array of n (a power of two) slots.
+  void Rehash(size_t n, uint64_t seed);
+
+  static constexpr size_t kInitialBuckets = 8;
   // A change of a count by its one writer, the lock holder.
   static void Add(std::atomic<size_t>& count, int delta) {
     count.store(count.load(std::memory_order_relaxed) + delta, std::memory_order_relaxed);

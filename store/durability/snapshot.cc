@@ -12,6 +12,7 @@
 #include <optional>
 #include <string_view>
 
+#include "store/bulk_load.h"
 #include "store/durability/file_window.h"
 #include "store/durability/log_file.h"
 #include "store/durability/wal_format.h"
@@ -231,54 +232,60 @@ Result<bool> NextItem(FileWindow& w, Item* it) {
   return true;
 }
 
-// Stores one entry; false if it cannot be (a bad database or type, a value that does not
-// decode, or a key the file held already).
-bool ApplyEntry(Store& store, const Item& it, int64_t now_ms, SnapshotInfo* info) {
+// Makes the entry of one item; null if it cannot be (a bad database or type, or a value
+// that does not decode). A short string goes straight into the entry, as a SET's does.
+UniqueEntry MakeEntry(const Store& store, const Item& it) {
   if (it.db >= static_cast<uint64_t>(store.databases()) ||
       it.type > static_cast<uint8_t>(ValueType::kStream)) {
-    return false;
+    return nullptr;
   }
-  Value v;
   if (static_cast<ValueType>(it.type) == ValueType::kString) {
-    v = Value(BufRef::Copy(it.value));
-  } else if (ObjRef obj = DecodeObject(static_cast<ValueType>(it.type), it.value)) {
-    v = Value(std::move(obj));
-  } else {
-    return false;
+    if (Entry::EmbedsString(it.key.size(), it.value.size())) {
+      return UniqueEntry(Entry::CreateEmbedded(it.key, it.value));
+    }
+    return UniqueEntry(Entry::Create(it.key, Value(BufRef::Copy(it.value))));
   }
-  // A writer visits each key once; a key seen twice is damage that would hide a value.
-  bool fresh = store.Access(static_cast<int>(it.db), it.key, [&](KeyHandle& h) {
-    if (h.Find() != nullptr) return false;
-    h.Put(std::move(v), static_cast<int64_t>(it.expire));
-    return true;
-  });
-  if (!fresh) return false;
-  ++info->keys;
-  if (it.expire != 0 && static_cast<int64_t>(it.expire) <= now_ms) ++info->expired;
-  return true;
+  ObjRef obj = DecodeObject(static_cast<ValueType>(it.type), it.value);
+  if (!obj) return nullptr;
+  return UniqueEntry(Entry::Create(it.key, Value(std::move(obj))));
 }
 
 // Applies the items between the header and the end marker, counting them in info. Returns
 // the offset of the first item that is bad (or of bytes after the end marker); none when
-// every item loaded.
+// every item loaded. A writer visits each key once: a key seen twice is damage that would
+// hide a value.
 Result<std::optional<uint64_t>> LoadEntries(Store& store, FileWindow& w, SnapshotInfo* info) {
   Store::ReplayScope replay;
+  BulkLoader bulk(store);
+  // The first damage in file order: a key met twice, still queued, comes before a later one.
+  auto bad_at = [&](uint64_t offset) {
+    std::optional<BulkLoader::Duplicate> dup = bulk.Flush();
+    return std::optional<uint64_t>(dup ? dup->tag : offset);
+  };
   int64_t now_ms = store.NowMs();
   for (;;) {
     uint64_t at = w.offset();
     Item it;
     Result<bool> next = NextItem(w, &it);
     if (!next.ok()) return next.TakeStatus();
-    if (!*next) return std::optional<uint64_t>(at);
+    if (!*next) return bad_at(at);
     if (it.tag == kEndTag) {
+      if (auto dup = bulk.Flush()) return std::optional<uint64_t>(dup->tag);
       if (it.count != info->keys) return std::optional<uint64_t>(at);
       if (w.left() != 0) return std::optional<uint64_t>(w.offset());  // nothing may follow
       return std::optional<uint64_t>();
     }
     if (it.tag == kMetaTag) {
       store.SetMeta(it.key, it.value);
-    } else if (!ApplyEntry(store, it, now_ms, info)) {
-      return std::optional<uint64_t>(at);
+      continue;
+    }
+    UniqueEntry entry = MakeEntry(store, it);
+    if (!entry) return bad_at(at);
+    ++info->keys;
+    if (it.expire != 0 && static_cast<int64_t>(it.expire) <= now_ms) ++info->expired;
+    int db = static_cast<int>(it.db);
+    if (auto dup = bulk.Add(db, std::move(entry), static_cast<int64_t>(it.expire), at)) {
+      return std::optional<uint64_t>(dup->tag);
     }
   }
 }

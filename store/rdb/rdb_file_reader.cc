@@ -6,6 +6,7 @@
 // and only a source at its end turns "does not parse" into an error.
 #include "store/rdb/rdb_file_reader.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -67,6 +68,12 @@ class Cursor {
                               std::to_string(dropped_ + buf_.size()) + ")");
   }
   void Mark() { mark_ = offset(); }
+  // At most how many unread bytes are left (those held and the source's), if known.
+  std::optional<uint64_t> BytesLeft() const {
+    std::optional<uint64_t> source = source_.BytesLeft();
+    if (!source) return std::nullopt;
+    return *source + (buf_.size() - pos_);
+  }
   uint64_t offset() const { return dropped_ + pos_; }
   // CRC-64 of every byte consumed so far.
   uint64_t crc() {
@@ -180,9 +187,13 @@ Status Reader::Record(uint8_t op, bool* done) {
         return true;
       });
     case kOpcodeResizeDb:
-      return in_.Next("RESIZEDB", [&](std::string_view* v) {
-        return ReadRdbLength(v, &a) && ReadRdbLength(v, &b);
-      });
+      if (Status st = in_.Next("RESIZEDB", [&](std::string_view* v) {
+            return ReadRdbLength(v, &a) && ReadRdbLength(v, &b);
+          });
+          !st.ok()) {
+        return st;
+      }
+      return visitor_.OnResizeDb(db_, std::min(a, in_.BytesLeft().value_or(0) / kMinKeyBytes));
     case kOpcodeExpireTimeMs:
       return in_.Next("expire time", [&](std::string_view* v) {
         if (!ReadLittleEndian(v, 8, &a)) return false;
@@ -253,6 +264,13 @@ Result<RdbReadInfo> Reader::Run() {
 
 }  // namespace
 
+FdSource::FdSource(int fd) : fd_(fd) {
+  struct stat st;
+  if (::fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode)) return;
+  off_t at = ::lseek(fd_, 0, SEEK_CUR);
+  if (at >= 0 && st.st_size >= at) left_ = static_cast<uint64_t>(st.st_size - at);
+}
+
 FdSource::~FdSource() { ::close(fd_); }
 
 Result<size_t> FdSource::Read(size_t max, std::string* out) {
@@ -264,6 +282,7 @@ Result<size_t> FdSource::Read(size_t max, std::string* out) {
   } while (n < 0 && errno == EINTR);
   out->resize(old + (n > 0 ? static_cast<size_t>(n) : 0));
   if (n < 0) return Status::IoError(errno, "read");
+  if (left_) *left_ -= std::min(*left_, static_cast<uint64_t>(n));
   return static_cast<size_t>(n);
 }
 

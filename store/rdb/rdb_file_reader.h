@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -29,20 +30,27 @@ class RdbSource {
   virtual ~RdbSource() = default;
   // Appends at most max bytes to *out and returns how many; 0 means the input has ended.
   virtual Result<size_t> Read(size_t max, std::string* out) = 0;
+  // At most how many bytes Read can still give, when the source knows (a file's size, the
+  // bytes in memory); nullopt for a pipe or socket.
+  virtual std::optional<uint64_t> BytesLeft() const { return std::nullopt; }
 };
 
 // Reads an open file descriptor with read(2) (a file, a pipe, a socket in blocking mode) and
 // closes it when destroyed. A failed read is a kIoError with its errno.
 class FdSource final : public RdbSource {
  public:
-  explicit FdSource(int fd) : fd_(fd) {}
+  explicit FdSource(int fd);
   ~FdSource() override;
   FdSource(const FdSource&) = delete;
   FdSource& operator=(const FdSource&) = delete;
   Result<size_t> Read(size_t max, std::string* out) override;
+  // A regular file's size past the read position (as it was when opened, less what was
+  // read since: a file that grows meanwhile gives more than this).
+  std::optional<uint64_t> BytesLeft() const override { return left_; }
 
  private:
   int fd_;
+  std::optional<uint64_t> left_;
 };
 
 // Reads bytes held in memory (a DUMP-sized image, an RDB built in memory). bytes must outlive
@@ -56,6 +64,7 @@ class StringSource final : public RdbSource {
     rest_.remove_prefix(n);
     return n;
   }
+  std::optional<uint64_t> BytesLeft() const override { return rest_.size(); }
 
  private:
   std::string_view rest_;
@@ -76,6 +85,11 @@ class RdbVisitor {
   virtual Status OnAux(std::string_view name, std::string_view value) { return Status::Ok(); }
   virtual Status OnFunction(std::string_view code) = 0;
   virtual Status OnKey(RdbKey&& key) = 0;
+  // RESIZEDB: about keys keys follow for db. A sizing hint, not a promise: the count the
+  // file declares, bounded by what the rest of the input can hold (rdb_format.h's kMinKeyBytes a
+  // key), and
+  // 0 when the source cannot say how much is left.
+  virtual Status OnResizeDb(int db, uint64_t keys) { return Status::Ok(); }
 };
 
 struct RdbReadInfo {

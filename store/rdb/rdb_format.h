@@ -93,6 +93,8 @@ namespace cairn::rdb {
 
 inline constexpr uint16_t kRdbVersion = 10;
 inline constexpr size_t kDumpFooterBytes = 10;  // version:u16 + crc:u64
+// The shortest key record: its type, an empty key's length, an empty string's length.
+inline constexpr uint64_t kMinKeyBytes = 3;
 
 enum RdbType : uint8_t {
   kTypeString = 0,

@@ -11,7 +11,8 @@
 // LoadRdb puts each key into the store (logged when the store has a journal: a replica's
 // full sync, DEBUG RELOAD; at startup there is none yet); a key already expired is skipped,
 // as Redis skips it when loading as a primary; a key twice in one database (or already in
-// the store), or a database past the store's, is damage (kCorruption).
+// the store), or a database past the store's, is damage (kCorruption). Keys go in through a
+// store::BulkLoader (bulk_load.h), and each database's RESIZEDB sizes its tables first.
 //
 // Thread-safety: SaveRdb may run beside any command (it blocks only its caller); LoadRdb
 // runs before the store serves commands (or while a replica's full sync owns them).

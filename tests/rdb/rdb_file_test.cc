@@ -6,6 +6,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "store/rdb/crc64.h"
@@ -306,6 +307,53 @@ TEST_CASE("a key twice in a database and a database past the store's are refused
   info = Load(other, far_db, 4096);
   REQUIRE_FALSE(info.ok());
   CHECK(std::string(info.status().message()).find("database 32") != std::string::npos);
+}
+
+// Records RESIZEDB hints; keys and functions are only counted.
+struct HintVisitor final : RdbVisitor {
+  std::vector<std::pair<int, uint64_t>> hints;
+  int keys = 0;
+  Status OnFunction(std::string_view) override { return Status::Ok(); }
+  Status OnKey(RdbKey&&) override {
+    ++keys;
+    return Status::Ok();
+  }
+  Status OnResizeDb(int db, uint64_t count) override {
+    hints.emplace_back(db, count);
+    return Status::Ok();
+  }
+};
+
+TEST_CASE("RESIZEDB reaches the loader as a hint no larger than the rest of the file can hold") {
+  Store s;
+  PutString(s, 0, "a", "1");
+  PutString(s, 0, "b", "2");
+  PutString(s, 3, "c", "3");
+  std::string saved = Save(s);
+  HintVisitor from_save;
+  rdb::StringSource whole(saved);
+  REQUIRE(ReadRdbFile(whole, from_save).ok());
+  CHECK(from_save.hints == std::vector<std::pair<int, uint64_t>>{{0, 2}, {3, 1}});
+
+  // A file declaring 2^40 keys before its one key: 14 bytes follow the hint (the key's 5,
+  // the end marker, the checksum), room for 4 keys at the least a key takes.
+  std::string huge = std::string("REDIS0010\xfe") + '\0' + "\xfb\x81" + std::string(2, '\0') +
+                     '\x01' + std::string(5, '\0') + '\0' + '\0' + "\x01k\x01v\xff" +
+                     std::string(8, '\0');
+  HintVisitor bounded;
+  rdb::StringSource sized(huge);
+  REQUIRE(ReadRdbFile(sized, bounded).ok());
+  CHECK(bounded.keys == 1);
+  CHECK(bounded.hints == std::vector<std::pair<int, uint64_t>>{{0, 4}});
+  // A source that cannot say what is left (a socket) gives no hint to size by.
+  HintVisitor unknown;
+  StringSource chunked(huge, 7);
+  REQUIRE(ReadRdbFile(chunked, unknown).ok());
+  CHECK(unknown.hints == std::vector<std::pair<int, uint64_t>>{{0, 0}});
+  // And the store takes the file whole either way.
+  Store loaded;
+  REQUIRE(Load(loaded, huge, 7).ok());
+  CHECK(GetString(loaded, 0, "k") == "v");
 }
 
 }  // namespace

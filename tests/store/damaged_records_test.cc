@@ -209,6 +209,13 @@ TEST_CASE("a snapshot holding one key twice fails naming the offset of the secon
   std::string entry = {1, 0, 0, 0x11, 1, 1, 'k', 'v', 0};  // db 0, string k = v, no expiry
   WriteSnapshotFile(dir.path(), entry + entry, 2);
   ExpectMalformedAt(dir.path(), kSnapshotHeader + entry.size());
+  // Keys go in by batches; an entry that does not decode after the second k is still named
+  // second: the first damage in the file is the one reported.
+  cairn::test::TempDir later;
+  std::string bad_type = entry;
+  bad_type[2] = 0x7f;
+  WriteSnapshotFile(later.path(), entry + entry + bad_type, 3);
+  ExpectMalformedAt(later.path(), kSnapshotHeader + entry.size());
 }
 
 TEST_CASE("a snapshot entry declaring more bytes than the file holds fails at that entry") {
