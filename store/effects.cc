@@ -174,14 +174,23 @@ bool DecodeOp(Decoder& d, int databases, OpArgs* a) {
   }
 }
 
+// A logged SET's value: a short one goes straight into the key's new entry, as the SET
+// command makes it (no buffer made only to be copied in and dropped).
+void PutBytes(KeyHandle& h, std::string_view bytes, int64_t expire_at_ms) {
+  if (Entry::EmbedsString(h.key().size(), bytes.size())) {
+    h.PutEntry(UniqueEntry(Entry::CreateEmbedded(h.key(), bytes)), expire_at_ms);
+  } else {
+    h.Put(Value(BufRef::Copy(bytes)), expire_at_ms);
+  }
+}
+
 // A key op applied through the same KeyHandle operations the commands use.
 void ApplyKeyOp(Store& store, const OpArgs& a) {
   store.Access(a.db, a.key, [&](KeyHandle& h) {
     Entry* e = h.Find();
     switch (a.op) {
-      case kOpSet: h.Put(Value(BufRef::Copy(a.second)),
-                         static_cast<int64_t>(a.number)); break;
-      case kOpSetKeepTtl: h.Put(Value(BufRef::Copy(a.second)), kKeepTtl); break;
+      case kOpSet: PutBytes(h, a.second, static_cast<int64_t>(a.number)); break;
+      case kOpSetKeepTtl: PutBytes(h, a.second, kKeepTtl); break;
       case kOpDel: h.Delete(); break;
       case kOpExpire: if (e) h.SetExpire(e, static_cast<int64_t>(a.number)); break;
       case kOpAppend:
@@ -365,6 +374,27 @@ Status ApplyEffects(Store& store, std::string_view payload) {
     }
   }
   return Status::Ok();
+}
+
+void PrefetchEffects(Store& store, std::span<const std::string_view> payloads) {
+  std::string_view keys[Store::kMaxPrefetchKeys];
+  size_t count = 0;
+  int db = 0;
+  for (std::string_view payload : payloads) {
+    Decoder d(payload);
+    OpArgs a;
+    if (!d.U8(&a.op) || !DecodeOp(d, store.databases(), &a) || a.key.empty() ||
+        a.op == kOpSetMeta || a.op == kOpDelMeta) {
+      continue;
+    }
+    if (count == Store::kMaxPrefetchKeys || (count > 0 && a.db != db)) {
+      store.Prefetch(db, std::span<const std::string_view>(keys, count));
+      count = 0;
+    }
+    db = a.db;
+    keys[count++] = a.key;
+  }
+  if (count > 0) store.Prefetch(db, std::span<const std::string_view>(keys, count));
 }
 
 bool DecodeEffects(std::string_view payload, int databases, std::vector<EffectView>* ops) {

@@ -39,6 +39,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -106,6 +107,12 @@ class EffectBuffer {
 // then names the op, its key and what the key held. The ops before the failing one stay
 // applied.
 Status ApplyEffects(Store& store, std::string_view payload);
+
+// For payloads about to be applied in this order (a replay), reads the table slot of each
+// one's first key ahead (Store::Prefetch), so that their cache misses overlap instead of
+// each ApplyEffects waiting on its own. Only a hint: changes nothing, and passes over ops
+// without a key and payloads that do not decode (ApplyEffects reports those).
+void PrefetchEffects(Store& store, std::span<const std::string_view> payloads);
 
 // One decoded op of a kEffects payload, for readers outside the store (the replication
 // feed). key and second point into the payload; what `number` and `flag` hold depends on op:

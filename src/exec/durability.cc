@@ -13,6 +13,7 @@
 #include <optional>
 
 #include "src/base/log.h"
+#include "src/exec/replay_queue.h"
 #include "store/durability/log_file.h"
 #include "store/durability/snapshot.h"
 #include "store/durability/wal_format.h"
@@ -159,26 +160,27 @@ Result<uint64_t> Replay(ServerState& state, const std::string& dir) {
   uint64_t records = 0, skipped = 0;
   bool skip_bad = state.config.Snapshot().wal_replay_skip_bad_records;
   Status malformed;
+  ReplayQueue queue(state.store, [&](const store::wal::WalRecord& r, const Status& error) {
+    std::string what = RecordPlace(r) + ": " + std::string(error.message());
+    if (!skip_bad) {
+      malformed = Status::Corruption(
+          what + " (show it with cairn-check-wal --show " + std::to_string(r.lsn) + " " + dir +
+          "; to start anyway, skipping such records, set wal-replay-skip-bad-records yes)");
+      return false;
+    }
+    Log(LogLevel::kWarning, "Skipped %s", what.c_str());
+    ++skipped;
+    return true;
+  });
   store::wal::WalReadResult result = store::wal::ReadWal(
       dir, snapshot.lsn,
       [&](const store::wal::WalRecord& r) {
-        if (Status applied = store::ApplyEffects(state.store, r.payload); !applied.ok()) {
-          std::string what = RecordPlace(r) + ": " + std::string(applied.message());
-          if (!skip_bad) {
-            malformed = Status::Corruption(
-                what + " (show it with cairn-check-wal --show " + std::to_string(r.lsn) + " " +
-                dir + "; to start anyway, skipping such records, set "
-                      "wal-replay-skip-bad-records yes)");
-            return false;
-          }
-          Log(LogLevel::kWarning, "Skipped %s", what.c_str());
-          ++skipped;
-        }
         ++records;
         progress.OnRecord(r, records);
-        return true;
+        return queue.Add(r);
       },
       &reporter);
+  if (malformed.ok()) (void)queue.Flush();  // the records read last; sets malformed if bad
   if (!malformed.ok()) return malformed;
   if (skipped > 0) {
     Log(LogLevel::kWarning, "%llu WAL records did not apply and were skipped",

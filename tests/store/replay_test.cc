@@ -501,5 +501,32 @@ TEST_CASE("with a group commit journal an untouched store's readers wait for not
   live.Finish();
 }
 
+TEST_CASE("reading ahead a log's keys (PrefetchEffects) changes nothing, whatever the records") {
+  testing::RecordingJournal journal;
+  Store live(StoreOptions{.databases = kDatabases});
+  live.set_journal(&journal);
+  for (int i = 0; i < 40; ++i) Set(live, 0, "k" + std::to_string(i), "v");  // a run past 32
+  for (int db = 0; db < kDatabases; ++db) Set(live, db, "in-" + std::to_string(db), "x");
+  live.SetMeta("library", "code");
+  live.FlushDb(2);
+  live.SwapDb(0, 1);
+  live.DeleteMeta("library");
+  Append(live, 1, "k3", "+");
+  std::vector<std::string_view> payloads(journal.records.begin(), journal.records.end());
+  payloads.push_back("\xfe");  // does not decode
+  payloads.push_back("");
+
+  Store fresh(StoreOptions{.databases = kDatabases});
+  for (const std::string& r : journal.records) REQUIRE(ApplyEffects(fresh, r).ok());
+  Contents before = ContentsOf(fresh);
+  PrefetchEffects(fresh, payloads);
+  for (size_t i = 0; i < payloads.size(); i += 16) {
+    size_t n = std::min<size_t>(16, payloads.size() - i);
+    PrefetchEffects(fresh, std::span<const std::string_view>(payloads).subspan(i, n));
+  }
+  CHECK(ContentsOf(fresh) == before);
+  CHECK(ContentsOf(fresh) == ContentsOf(live));
+}
+
 }  // namespace
 }  // namespace cairn::store
