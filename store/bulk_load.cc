@@ -4,8 +4,6 @@
 #include <string_view>
 #include <utility>
 
-#include "store/store.h"
-
 namespace cairn::store {
 
 std::optional<BulkLoader::Duplicate> BulkLoader::Add(int db, UniqueEntry entry,

@@ -6,8 +6,8 @@
 // A BulkLoader queues entries made outside any lock and inserts them kBatch at a time: the
 // batch's slots are read together first (Store::Prefetch), so their misses overlap. Each
 // key is then inserted exactly as an Access would insert it — under its shard's lock, in the
-// order queued, logged like Put (nothing is logged under a ReplayScope) — so readers and the
-// log see the same keys as before, only sooner.
+// order queued, logged like Put when the store has a journal (a replica's full sync; at
+// startup there is none yet) — so readers and the log see the same keys as before, sooner.
 //
 // Thread-safety: one thread at a time; the store may be in use by others meanwhile.
 #pragma once
@@ -18,14 +18,14 @@
 #include <string>
 
 #include "store/entry.h"
+#include "store/store.h"
 
 namespace cairn::store {
-
-class Store;
 
 class BulkLoader {
  public:
   static constexpr size_t kBatch = 16;
+  static_assert(kBatch <= Store::kMaxPrefetchKeys, "a batch is read ahead in one Prefetch");
 
   // A key the file held twice: damage that would hide a value.
   struct Duplicate {
@@ -40,8 +40,9 @@ class BulkLoader {
   BulkLoader(const BulkLoader&) = delete;
   BulkLoader& operator=(const BulkLoader&) = delete;
 
-  // Queues entry (made for its key by Entry::Create or CreateEmbedded, in no table) for db,
-  // expiring at expire_at_ms (unix ms, 0: never); tag is the caller's (a file offset). When
+  // Queues entry (made for its key by Entry::Create or CreateEmbedded, in no table) for db
+  // (one the store has: the caller checks what a file says), expiring at expire_at_ms (unix
+  // ms, 0: never); tag is the caller's (a file offset). When
   // the batch is full it is inserted, and a key found present already stops it: the rest of
   // the batch is dropped and the duplicate returned.
   [[nodiscard]] std::optional<Duplicate> Add(int db, UniqueEntry entry, int64_t expire_at_ms,

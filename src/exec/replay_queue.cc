@@ -8,6 +8,10 @@
 namespace cairn::server {
 
 bool ReplayQueue::Add(const store::wal::WalRecord& r) {
+  if (bytes_.size() + r.payload.size() > kMaxQueuedBytes) {
+    if (!Flush()) return false;
+    if (r.payload.size() > kMaxQueuedBytes) return Apply(r);
+  }
   if (segments_.empty() || segments_.back() != r.segment) segments_.emplace_back(r.segment);
   queued_.push_back({r.type, r.lsn, r.offset, segments_.size() - 1, bytes_.size(),
                      r.payload.size()});
@@ -24,15 +28,18 @@ bool ReplayQueue::Flush() {
   store::PrefetchEffects(store_, std::span<const std::string_view>(payloads, n));
   bool go_on = true;
   for (size_t i = 0; i < n && go_on; ++i) {
-    Status applied = store::ApplyEffects(store_, payloads[i]);
-    if (applied.ok()) continue;
     const Queued& q = queued_[i];
-    go_on = on_failure_({q.type, q.lsn, payloads[i], segments_[q.segment], q.offset}, applied);
+    go_on = Apply({q.type, q.lsn, payloads[i], segments_[q.segment], q.offset});
   }
   bytes_.clear();
   queued_.clear();
   segments_.clear();
   return go_on;
+}
+
+bool ReplayQueue::Apply(const store::wal::WalRecord& r) {
+  Status applied = store::ApplyEffects(store_, r.payload);
+  return applied.ok() || on_failure_(r, applied);
 }
 
 }  // namespace cairn::server

@@ -5,6 +5,9 @@
 // holds up to kBatch records (copied: the reader's bytes move on) and applies them together
 // after store::PrefetchEffects has read their keys' table slots, so the misses overlap. What
 // each record does, and in which order, is exactly what ApplyEffects on each in turn does.
+// The copies stay small: at most kMaxQueuedBytes are held, and a record larger than that
+// (a big value, where one miss is nothing against its bytes) is applied from the reader's
+// view once the records before it are.
 //
 // Thread-safety: one thread at a time.
 #pragma once
@@ -24,6 +27,7 @@ namespace cairn::server {
 class ReplayQueue {
  public:
   static constexpr size_t kBatch = 16;
+  static constexpr size_t kMaxQueuedBytes = 64 << 10;
   // Told of a record that does not apply, with ApplyEffects's error (the ops before the bad
   // one stay applied); returns whether to go on with the records after it.
   using OnFailure = std::function<bool(const store::wal::WalRecord& r, const Status& error)>;
@@ -38,6 +42,9 @@ class ReplayQueue {
   [[nodiscard]] bool Flush();
 
  private:
+  // Applies one record; false if it failed and on_failure said stop.
+  bool Apply(const store::wal::WalRecord& r);
+
   struct Queued {
     uint8_t type;
     uint64_t lsn, offset;

@@ -263,6 +263,13 @@ class Session {
     }
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) return Status::IoError(errno, "opening " + path);
+    if (mark.empty()) {
+      Log(LogLevel::kNotice, "MASTER <-> REPLICA sync: receiving %lld bytes from master to disk",
+          static_cast<long long>(length));
+    } else {
+      Log(LogLevel::kNotice,
+          "MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to disk");
+    }
     Status st = mark.empty() ? CopyLength(fd, length) : CopyUntilMark(fd, mark);
     if (::close(fd) != 0 && st.ok()) st = Status::IoError(errno, "closing " + path);
     return st;
@@ -340,8 +347,10 @@ class Session {
     std::string_view flush[] = {"FLUSHALL"};
     std::string_view flush_functions[] = {"FUNCTION", "FLUSH"};
     master_.db = 0;
+    Log(LogLevel::kNotice, "MASTER <-> REPLICA sync: Flushing old data");
     RunCommand(flush);
     RunCommand(flush_functions);
+    Log(LogLevel::kNotice, "MASTER <-> REPLICA sync: Loading DB in memory");
     state_.loading = true;
     Result<rdb::RdbLoadInfo> loaded = ImportRdbFile(state_, path);
     if (loaded.ok()) scripting::RestoreFunctionLibraries(state_);

@@ -267,7 +267,7 @@ Result<std::optional<uint64_t>> LoadEntries(Store& store, FileWindow& w, Snapsho
     uint64_t at = w.offset();
     Item it;
     Result<bool> next = NextItem(w, &it);
-    if (!next.ok()) return next.TakeStatus();
+    if (!next.ok()) return next.TakeStatus();  // a read failed: that is what startup reports
     if (!*next) return bad_at(at);
     if (it.tag == kEndTag) {
       if (auto dup = bulk.Flush()) return std::optional<uint64_t>(dup->tag);

@@ -121,14 +121,28 @@ class Reader {
   Status Record(uint8_t op, bool* done);
   Status Key(uint8_t type);
   Status Checksum();
+  // The part of a RESIZEDB count of `declared` keys the rest of the input has room for,
+  // after the keys earlier hints promised and the file has not yet delivered.
+  uint64_t Hint(uint64_t declared);
 
   Cursor in_;
   RdbVisitor& visitor_;
   RdbReadInfo info_;
   int db_ = 0;
   int64_t expire_at_ms_ = 0;
+  uint64_t hinted_through_ = 0;  // the key count the hints so far reach
   std::string name_, value_;
 };
+
+uint64_t Reader::Hint(uint64_t declared) {
+  // One budget for the whole file: a file repeating RESIZEDB for every database cannot
+  // claim its room once per database.
+  uint64_t room = in_.BytesLeft().value_or(0) / kMinKeyBytes;
+  uint64_t promised = hinted_through_ > info_.keys ? hinted_through_ - info_.keys : 0;
+  uint64_t hint = std::min(declared, room > promised ? room - promised : 0);
+  hinted_through_ = info_.keys + promised + hint;
+  return hint;
+}
 
 Status Reader::Header() {
   return in_.Next("header", [&](std::string_view* v) {
@@ -193,7 +207,7 @@ Status Reader::Record(uint8_t op, bool* done) {
           !st.ok()) {
         return st;
       }
-      return visitor_.OnResizeDb(db_, std::min(a, in_.BytesLeft().value_or(0) / kMinKeyBytes));
+      return visitor_.OnResizeDb(db_, Hint(a));
     case kOpcodeExpireTimeMs:
       return in_.Next("expire time", [&](std::string_view* v) {
         if (!ReadLittleEndian(v, 8, &a)) return false;

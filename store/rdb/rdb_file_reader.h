@@ -85,10 +85,10 @@ class RdbVisitor {
   virtual Status OnAux(std::string_view name, std::string_view value) { return Status::Ok(); }
   virtual Status OnFunction(std::string_view code) = 0;
   virtual Status OnKey(RdbKey&& key) = 0;
-  // RESIZEDB: about keys keys follow for db. A sizing hint, not a promise: the count the
-  // file declares, bounded by what the rest of the input can hold (rdb_format.h's kMinKeyBytes a
-  // key), and
-  // 0 when the source cannot say how much is left.
+  // RESIZEDB: about `keys` keys of db follow. A sizing hint, not a promise: what the file
+  // declares, bounded by what the rest of the input can hold (rdb_format.h's kMinKeyBytes
+  // a key) less what earlier hints claimed and the file has not delivered yet; 0 when the
+  // source cannot say how much is left.
   virtual Status OnResizeDb(int db, uint64_t keys) { return Status::Ok(); }
 };
 

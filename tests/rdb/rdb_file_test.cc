@@ -3,7 +3,10 @@
 // CRC; a file from redis-server 7.0 loads; every truncation and damaged byte gives an error
 // with an offset, never a crash.
 #include <doctest/doctest.h>
+#include <fcntl.h>
+#include <unistd.h>
 
+#include <cstdio>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -11,11 +14,13 @@
 
 #include "store/rdb/crc64.h"
 #include "store/rdb/rdb_file_reader.h"
+#include "store/rdb/rdb_format.h"
 #include "store/rdb/rdb_keyspace.h"
 #include "store/store.h"
 #include "store/types/hash/hash.h"
 #include "store/types/list/list.h"
 #include "tests/rdb/string_source.h"
+#include "tests/support/temp_dir.h"
 
 namespace cairn::rdb {
 namespace {
@@ -350,10 +355,81 @@ TEST_CASE("RESIZEDB reaches the loader as a hint no larger than the rest of the 
   StringSource chunked(huge, 7);
   REQUIRE(ReadRdbFile(chunked, unknown).ok());
   CHECK(unknown.hints == std::vector<std::pair<int, uint64_t>>{{0, 0}});
-  // And the store takes the file whole either way.
+  // And the store takes the file whole either way (sized by the hint, or not).
   Store loaded;
   REQUIRE(Load(loaded, huge, 7).ok());
   CHECK(GetString(loaded, 0, "k") == "v");
+  Store sized_store;
+  rdb::StringSource whole_huge(huge);
+  RdbLoadOptions options;
+  REQUIRE(LoadRdb(sized_store, whole_huge, options).ok());
+  CHECK(GetString(sized_store, 0, "k") == "v");
+}
+
+TEST_CASE("RESIZEDB for every database shares one budget: the file's room, claimed once") {
+  // Sixteen databases each declaring 2^20 keys, then 100 one-byte keys in database 0: the
+  // hints together stay within what the bytes after the first of them can hold.
+  std::string file = "REDIS0010";
+  for (int db = 15; db >= 0; --db) {
+    file += std::string("\xfe") + static_cast<char>(db) + "\xfb\x80" + std::string(1, '\0') +
+            '\x10' + std::string(2, '\0') + '\0';
+  }
+  for (int i = 0; i < 100; ++i) {
+    file += std::string(1, '\0') + "\x01" + static_cast<char>('a' + i % 26) + "\x01v";
+  }
+  file += "\xff" + std::string(8, '\0');
+  HintVisitor visitor;
+  rdb::StringSource source(file);
+  REQUIRE(ReadRdbFile(source, visitor).ok());
+  REQUIRE(visitor.hints.size() == 16);
+  uint64_t sum = 0;
+  for (const auto& [db, keys] : visitor.hints) sum += keys;
+  CHECK(sum <= (file.size() - 9 - 8) / kMinKeyBytes);
+  CHECK(visitor.hints[0].second > 0);
+}
+
+TEST_CASE("a file source knows what is left of a regular file, from where it starts reading") {
+  cairn::test::TempDir dir;
+  std::string path = dir.path() + "/source";
+  FILE* f = std::fopen(path.c_str(), "wb");
+  REQUIRE(f != nullptr);
+  std::fputs("0123456789", f);
+  std::fclose(f);
+  int fd = ::open(path.c_str(), O_RDONLY);
+  REQUIRE(fd >= 0);
+  REQUIRE(::lseek(fd, 4, SEEK_SET) == 4);
+  FdSource file(fd);
+  CHECK(file.BytesLeft() == 6);
+  std::string out;
+  REQUIRE(file.Read(4, &out).ok());
+  CHECK(file.BytesLeft() == 2);
+
+  int fds[2];
+  REQUIRE(::pipe(fds) == 0);
+  ::close(fds[1]);
+  FdSource pipe(fds[0]);
+  CHECK_FALSE(pipe.BytesLeft().has_value());
+}
+
+TEST_CASE("the first damage in file order is named, and the keys before it are loaded") {
+  // k, then k again, then a key in database 32: the second k is the first damage.
+  std::string file = std::string("REDIS0009") + '\0' + "\x01x\x01v" + '\0' + "\x01k\x01v" +
+                     '\0' + "\x01k\x01w" + "\xfe\x20" + '\0' + "\x01z\x01v\xff" +
+                     std::string(8, '\0');
+  Store loaded;
+  Result<RdbLoadInfo> info = Load(loaded, file, 4096);
+  REQUIRE_FALSE(info.ok());
+  CHECK(std::string(info.status().message()).find("\"k\" appears twice") != std::string::npos);
+  CHECK(GetString(loaded, 0, "x") == "v");
+  CHECK(GetString(loaded, 0, "k") == "v");
+  // Damage after good keys: the keys read before it are in the store, as one at a time.
+  std::string truncated =
+      std::string("REDIS0009") + '\0' + "\x01x\x01v" + '\0' + "\x01y\x01v" + '\0' + "\x09q";
+  Store partial;
+  info = Load(partial, truncated, 4096);
+  REQUIRE_FALSE(info.ok());
+  CHECK(GetString(partial, 0, "x") == "v");
+  CHECK(GetString(partial, 0, "y") == "v");
 }
 
 }  // namespace

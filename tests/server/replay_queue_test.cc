@@ -115,5 +115,27 @@ TEST_CASE("a record that does not apply is named, and the handler decides what c
   }
 }
 
+TEST_CASE("a record larger than the queue holds is applied in its place in the log's order") {
+  Recorder journal;
+  Store live;
+  live.set_journal(&journal);
+  std::string big(ReplayQueue::kMaxQueuedBytes + 1000, 'B');
+  std::vector<std::string> tails = {"a", "b", big, "c", big, big, "d"};
+  for (const std::string& tail : tails) {
+    live.Access(0, "order", [&](KeyHandle& h) {
+      if (store::Entry* e = h.Find()) {
+        h.Append(e, tail);
+      } else {
+        h.Put(store::Value(store::BufRef::Copy(tail)), 0);
+      }
+    });
+  }
+  Store replayed;
+  ReplayQueue queue(replayed, [](const store::wal::WalRecord&, const Status&) { return false; });
+  for (size_t i = 0; i < journal.records.size(); ++i) REQUIRE(queue.Add(At(journal.records, i)));
+  REQUIRE(queue.Flush());
+  CHECK(Get(replayed, "order") == "ab" + big + "c" + big + big + "d");
+}
+
 }  // namespace
 }  // namespace cairn::server
