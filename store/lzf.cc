@@ -163,6 +163,32 @@ size_t Compress(const unsigned char* p, size_t n, Sink* sink_ptr) {
   return sink.size();
 }
 
+// Room kept past a decompressed string's end while it is written, so that short copies can
+// move a whole 16 bytes (one load and one store) and spill into it.
+constexpr size_t kCopySlack = 16;
+
+// Copies len bytes to `to` from back bytes before it, with kCopySlack bytes of room past
+// `to + len`. A reference may overlap what it writes (back < len repeats the last back
+// bytes: a run when back is 1). Past a short one, everything from the reference's start up
+// to where the copy has reached is that repeating pattern, so each piece copies from the
+// start a span that ends before it lands, twice the last one's.
+void CopyBack(char* to, size_t back, size_t len) {
+  if (back >= len && len <= kCopySlack) {
+    std::memmove(to, to - back, kCopySlack);  // bytes past len are overwritten later
+    return;
+  }
+  if (back == 1) {
+    std::memset(to, to[-1], len);
+    return;
+  }
+  const char* from = to - back;
+  for (size_t done = 0; done < len;) {
+    size_t n = std::min(len - done, back + done);
+    std::memcpy(to + done, from, n);
+    done += n;
+  }
+}
+
 }  // namespace
 
 size_t LzfCompress(std::string_view in, char* out, size_t capacity) {
@@ -178,7 +204,7 @@ size_t LzfCompress(std::string_view in, char* out, size_t capacity) {
 
 bool LzfDecompress(std::string_view in, size_t out_len, std::string* out) {
   if (out_len / kMaxExpansion > in.size()) return false;
-  out->assign(out_len, '\0');
+  out->assign(out_len + kCopySlack, '\0');
   size_t ip = 0, op = 0;
   while (ip < in.size()) {
     unsigned ctrl = static_cast<uint8_t>(in[ip++]);
@@ -198,8 +224,10 @@ bool LzfDecompress(std::string_view in, size_t out_len, std::string* out) {
     if (ip >= in.size()) return false;
     size_t back = ((ctrl & 0x1Fu) << 8) + static_cast<uint8_t>(in[ip++]) + 1;
     if (back > op || op + len > out_len) return false;
-    for (size_t k = 0; k < len; ++k, ++op) (*out)[op] = (*out)[op - back];
+    CopyBack(out->data() + op, back, len);
+    op += len;
   }
+  out->resize(out_len);
   return op == out_len;
 }
 

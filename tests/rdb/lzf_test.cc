@@ -37,7 +37,13 @@ TEST_CASE("LZF round-trips repetitive, random and mixed inputs of every size cla
       mixed += "field:" + std::to_string(rng() % 50) + ",value:" + std::to_string(rng() % 9000);
     }
     mixed.resize(n);
-    for (const std::string* in : {&runs, &random, &mixed}) {
+    std::string periodic;  // references that overlap what they write, 2 to 9 bytes back
+    for (size_t i = 0; periodic.size() < n; ++i) periodic += std::string(1, "abcdefgh"[i % 8]);
+    std::string stepped;
+    for (size_t i = 0; stepped.size() < n; ++i) stepped += std::string(i % 9 + 2, 'k' + i % 3);
+    periodic.resize(n);
+    stepped.resize(n);
+    for (const std::string* in : {&runs, &random, &mixed, &periodic, &stepped}) {
       size_t clen = 0;
       CHECK(RoundTrip(*in, &clen) == *in);
       if (in == &runs && n >= 100) CHECK(clen * 10 < n);  // long runs shrink a lot
