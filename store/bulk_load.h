@@ -42,9 +42,9 @@ class BulkLoader {
 
   // Queues entry (made for its key by Entry::Create or CreateEmbedded, in no table) for db
   // (one the store has: the caller checks what a file says), expiring at expire_at_ms (unix
-  // ms, 0: never); tag is the caller's (a file offset). When
-  // the batch is full it is inserted, and a key found present already stops it: the rest of
-  // the batch is dropped and the duplicate returned.
+  // ms, 0: never); tag is the caller's (a file offset). When the batch is full it is
+  // inserted, and a key found present already stops it: the rest of the batch is dropped
+  // and the duplicate returned.
   [[nodiscard]] std::optional<Duplicate> Add(int db, UniqueEntry entry, int64_t expire_at_ms,
                                              uint64_t tag = 0);
   // Inserts what is queued, as Add does when the batch fills. Call before the load counts
@@ -60,7 +60,7 @@ class BulkLoader {
   };
   // Reads the slots of queued_[from, to) (one database) ahead of their inserts.
   void Prefetch(size_t from, size_t to);
-  // Inserts queued_[i]; false when its key is there already.
+  // Inserts q's entry; false when its key is there already.
   bool Insert(Queued& q);
 
   Store& store_;

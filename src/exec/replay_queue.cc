@@ -1,6 +1,7 @@
 // src/exec/replay_queue.cc — see replay_queue.h.
 #include "src/exec/replay_queue.h"
 
+#include <span>
 #include <string_view>
 
 #include "store/effects.h"
