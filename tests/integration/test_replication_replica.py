@@ -163,6 +163,13 @@ class ReplicaOfRedisTest(unittest.TestCase):
         self.replica_of(primary, replica)
         self.assert_same_data(primary, replica)
         self.assertEqual(rc.get("shared"), b"primary")
+        # The log shows each step of the full sync in Redis's words, in order.
+        log = replica.log_text()
+        steps = [log.find("MASTER <-> REPLICA sync: " + step)
+                 for step in ("receiving", "Flushing old data", "Loading DB in memory",
+                              "Finished with success")]
+        self.assertNotIn(-1, steps, log)
+        self.assertEqual(steps, sorted(steps))
 
     def test_function_libraries_come_with_the_full_sync(self):
         primary = self.track(start_primary())

@@ -10,33 +10,16 @@
 #include <vector>
 
 #include "store/durability/wal_format.h"
-#include "store/journal.h"
 #include "store/store.h"
+#include "tests/store/store_testing.h"
 
 namespace cairn::server {
 namespace {
 
 using store::KeyHandle;
 using store::Store;
-
-// Keeps each logged payload.
-struct Recorder final : store::Journal {
-  std::vector<std::string> records;
-  uint64_t Append(std::string_view payload) override {
-    records.emplace_back(payload);
-    return records.size();
-  }
-  uint64_t last_lsn() const override { return records.size(); }
-  Status SyncThrough(uint64_t) override { return Status::Ok(); }
-};
-
-std::optional<std::string> Get(Store& s, std::string_view key) {
-  return s.Access(0, key, [](KeyHandle& h) -> std::optional<std::string> {
-    store::Entry* e = h.Find();
-    if (e == nullptr) return std::nullopt;
-    return std::string(e->value.str.view());
-  });
-}
+using store::testing::Get;
+using Recorder = store::testing::RecordingJournal;
 
 // 50 records: key:<i> = v<i>, and every fifth an APPEND to "order", whose final value shows
 // that the appends ran in log order.
