@@ -4,47 +4,39 @@
 //
 // A replica (`redis-server --replicaof`) sends REPLCONF listening-port/capa, then PSYNC. When
 // its replication ID and offset are still covered by the backlog it gets `+CONTINUE <replid>`
-// and the bytes it missed; otherwise `+FULLRESYNC <replid> <offset>`, then `$<length>` and
-// an RDB of the keyspace (no trailing CRLF), then the stream from exactly that offset
-// (repl_primary.h says how no write is lost or doubled while writes go on). It acknowledges
-// its offset with REPLCONF ACK, which WAIT waits for.
+// and the bytes it missed; otherwise `+FULLRESYNC <replid> <offset>`, then an RDB of the
+// keyspace (full_sync.h: streamed as it is built, or whole), then the stream from exactly
+// that offset (repl_primary.h says how no write is lost or doubled while writes go on). It
+// acknowledges its offset with REPLCONF ACK, which WAIT waits for.
 //
 // A client that asked for the RDB only (`REPLCONF rdb-only 1`, what `redis-cli --rdb FILE`
 // sends) gets the same framing and the connection closes after the file. `REPLCONF
 // rdb-filter-only functions` (`redis-cli --functions-rdb FILE`) leaves the keys out of it.
-//
-// The file is built in memory from the same fork-free capture as snapshots
-// (store/rdb/rdb_keyspace.h), by a background job (background_job.h): building takes about a
-// second per million keys, which the I/O thread's other clients would otherwise wait. The
-// command's second run, back on the client's thread, sends it; like any read's reply it
-// leaves only once the log is durable through the capture's cut. Where a command cannot wait
-// (no BlockRequest: inside MULTI, in-process tests) the file is built in place.
 #include <algorithm>
 #include <charconv>
-#include <chrono>
 #include <string>
-#include <thread>
 #include <utility>
 #include <vector>
 
 #include "resp/number.h"
 #include "src/base/config.h"
 #include "src/base/log.h"
-#include "src/base/thread_placement.h"
+#include "src/commands/full_sync.h"
 #include "src/exec/blocking.h"
 #include "src/exec/command_table.h"
 #include "src/exec/errors.h"
-#include "src/exec/key_save_delay.h"
-#include "src/exec/rdb_files.h"
 #include "src/exec/reply.h"
 #include "src/exec/server_state.h"
-#include "store/rdb/rdb_keyspace.h"
 
 namespace cairn::server {
 namespace {
 
 // REPLCONF ACK <offset>: the replica's offset, and a wake-up for the clients in WAIT.
 void OnReplicaAck(CommandContext& ctx, std::string_view value) {
+  if (ctx.client.rdb_pipe != nullptr) {  // the first after a streamed file: the stream starts
+    ctx.client.rdb_pipe.reset();
+    if (ctx.client.mailbox.notify) ctx.client.mailbox.notify();
+  }
   int64_t offset = 0;
   if (!resp::ParseInt64(value, &offset) || offset < 0) return;
   if (!ctx.server.primary.OnAck(ctx.client, static_cast<uint64_t>(offset))) return;
@@ -112,142 +104,6 @@ void CmdReplconf(CommandContext& ctx) {
   ctx.reply.WriteOk();
 }
 
-// An RDB file held in pieces of about kChunkBytes: it grows without the copies (and the
-// transient second buffer) of one string doubling, and each piece goes to a connection's
-// output as it is (WriteRdbReply), so the primary holds the file once.
-struct RdbChunks {
-  // With the string's terminating NUL a piece takes 1 MB exactly, an allocator size class
-  // (one byte more would round up to the next class, a quarter larger).
-  static constexpr size_t kChunkBytes = (1 << 20) - 1;
-
-  void Clear() {
-    chunks.clear();
-    bytes = 0;
-  }
-  // Fills each piece to the brim (the writer hands over about 1 MB at a time, more or less).
-  void Append(std::string_view data) {
-    bytes += data.size();
-    while (!data.empty()) {
-      if (chunks.empty() || chunks.back().size() == kChunkBytes) {
-        chunks.emplace_back().reserve(kChunkBytes);
-      }
-      std::string& last = chunks.back();
-      size_t n = std::min(data.size(), kChunkBytes - last.size());
-      last.append(data.substr(0, n));
-      data.remove_prefix(n);
-    }
-  }
-
-  std::vector<std::string> chunks;
-  size_t bytes = 0;
-};
-
-// What a client's RDB leaves out (REPLCONF rdb-filter-only).
-struct RdbFilter {
-  bool without_keys = false;
-  bool without_functions = false;
-};
-
-// The keyspace as an RDB file, cut at *cut_lsn. Any thread; gives up (kIoError) once the
-// server is shutting down.
-Status BuildRdb(ServerState& server, uint64_t repl_offset, RdbFilter filter, RdbChunks* rdb,
-                uint64_t* cut_lsn) {
-  rdb::RdbSaveOptions options;
-  options.aux = RdbAuxFields();
-  // The stream names its database (SELECT) before its first command after the cut.
-  options.aux.emplace_back("repl-stream-db", "0");
-  options.aux.emplace_back("repl-id", server.primary.replid());
-  options.aux.emplace_back("repl-offset", std::to_string(repl_offset));
-  if (!filter.without_functions) options.function_meta_prefix = std::string(kFunctionMetaPrefix);
-  options.keys = !filter.without_keys;
-  options.after_key = KeySaveDelay(server);
-  auto save = [&] {
-    rdb->Clear();
-    return rdb::SaveRdb(server.store, options, [&](std::string_view bytes) {
-      if (server.shutting_down.load(std::memory_order_relaxed)) {
-        return Status(Code::kIoError, "the server is shutting down");
-      }
-      rdb->Append(bytes);
-      return Status::Ok();
-    });
-  };
-  // One capture runs at a time (kBusy while another does): several replicas syncing at once
-  // take turns, however long each build is, rather than failing after a fixed wait.
-  Result<rdb::RdbSaveInfo> saved = save();
-  while (!saved.ok() && saved.status().code() == Code::kBusy &&
-         !server.shutting_down.load(std::memory_order_relaxed)) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    saved = save();
-  }
-  if (!saved.ok()) return saved.status();
-  *cut_lsn = saved->lsn;
-  return Status::Ok();
-}
-
-// Builds the RDB for SYNC/PSYNC off the I/O thread. A full sync that no client takes any
-// more (it disconnected meanwhile) is ended, so the primary stops noting cuts for it.
-struct RdbJob final : BackgroundJob {
-  RdbJob(ServerState& server, uint64_t begin, bool full_sync, RdbFilter filter)
-      : server(server), begin(begin), full_sync(full_sync), filter(filter) {}
-  void Run() override {
-    PlaceThisThread(ThreadRole::kSave, "rdb_to_replica");  // Redis forks a saver for it
-    status = BuildRdb(server, begin, filter, &rdb, &cut_lsn);
-  }
-  void Abandon() override {
-    if (full_sync) server.primary.AbortFullSync();
-  }
-
-  ServerState& server;
-  uint64_t begin;  // the stream offset when the full sync began (ReplPrimary::BeginFullSync)
-  uint64_t history = 0;  // ... and the numbering it belongs to
-  bool full_sync;  // false: the file only (redis-cli --rdb)
-  RdbFilter filter;
-  Status status;
-  RdbChunks rdb;
-  uint64_t cut_lsn = 0;
-};
-
-// SYNC/PSYNC, first run: starts the job (true), or builds the file in place when the command
-// cannot wait. Second run: the finished job. Either way *job holds a built file afterwards
-// (false and a reply when building failed).
-bool TakeRdb(CommandContext& ctx, uint64_t begin, bool full_sync, std::shared_ptr<RdbJob>* job) {
-  if (IsBlockedRetry(ctx) && ctx.block->background != nullptr) {
-    *job = std::static_pointer_cast<RdbJob>(ctx.block->background);
-  } else {
-    RdbFilter filter{ctx.client.repl_rdb_without_keys, ctx.client.repl_rdb_without_functions};
-    *job = std::make_shared<RdbJob>(ctx.server, begin, full_sync, filter);
-    if (ctx.block != nullptr) {
-      ctx.block->background = *job;
-      return false;
-    }
-    (*job)->Run();
-  }
-  if (!(*job)->status.ok()) {
-    (*job)->Abandon();
-    ctx.reply.WriteError("ERR " + std::string((*job)->status.message()));
-    return false;
-  }
-  store::Store::ObserveLsn((*job)->cut_lsn);  // the reply waits for the cut to be durable
-  return true;
-}
-
-// $<length> and the file, whose pieces the output takes over: no copy on the I/O thread.
-void WriteRdbReply(CommandContext& ctx, RdbChunks& rdb) {
-  ctx.reply.WriteRaw("$" + std::to_string(rdb.bytes) + "\r\n");
-  for (std::string& chunk : rdb.chunks) ctx.reply.WriteRawOwned(std::move(chunk));
-  ctx.client.repl_rdb_unsent += static_cast<int64_t>(rdb.bytes);
-  rdb.Clear();
-}
-
-// `redis-cli --rdb`: the file, then the connection closes.
-void SendRdbOnly(CommandContext& ctx, bool psync) {
-  std::shared_ptr<RdbJob> job;
-  if (!TakeRdb(ctx, 0, /*full_sync=*/false, &job)) return;
-  if (psync) ctx.reply.WriteRaw("+FULLRESYNC " + ctx.server.primary.replid() + " 0\r\n");
-  WriteRdbReply(ctx, job->rdb);
-  ctx.client.close_after_reply = true;
-}
-
 // PSYNC replid offset: +CONTINUE when the backlog still holds what the replica misses.
 bool TryPartialSync(CommandContext& ctx) {
   ReplPrimary& primary = ctx.server.primary;
@@ -260,30 +116,6 @@ bool TryPartialSync(CommandContext& ctx) {
   ++primary.sync_partial_ok;
   ctx.reply.WriteRaw("+CONTINUE " + primary.replid() + "\r\n");
   return true;
-}
-
-// The RDB at a cut, then the stream from the offset the cut stands for.
-void FullSync(CommandContext& ctx, bool psync) {
-  ReplPrimary& primary = ctx.server.primary;
-  bool second_run = IsBlockedRetry(ctx) && ctx.block->background != nullptr;
-  uint64_t history = 0;
-  uint64_t begin = second_run ? std::static_pointer_cast<RdbJob>(ctx.block->background)->begin
-                              : primary.BeginFullSync(&history);
-  std::shared_ptr<RdbJob> job;
-  bool built = TakeRdb(ctx, begin, /*full_sync=*/true, &job);
-  if (!second_run && job != nullptr) job->history = history;
-  if (!built) return;
-  Result<uint64_t> offset = primary.FinishFullSync(ctx.client, begin, job->history, job->cut_lsn);
-  if (!offset.ok()) {
-    ctx.reply.WriteError("ERR " + std::string(offset.status().message()));
-    return;
-  }
-  ++primary.sync_full;
-  if (psync) {
-    ctx.reply.WriteRaw("+FULLRESYNC " + primary.replid() + " " + std::to_string(*offset) +
-                       "\r\n");
-  }
-  WriteRdbReply(ctx, job->rdb);
 }
 
 // PSYNC replid offset FAILOVER, from a primary running FAILOVER (failover.h): this replica

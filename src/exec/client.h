@@ -24,6 +24,7 @@ namespace cairn::server {
 
 struct CommandSpec;
 class AclUser;
+class RdbPipe;
 
 inline constexpr uint8_t kUnblockTimeout = 1;
 inline constexpr uint8_t kUnblockError = 2;
@@ -48,6 +49,14 @@ struct ClientState {
   // Bytes of a full-sync RDB still in the output (owner thread): not held against the
   // replica class's output limit.
   int64_t repl_rdb_unsent = 0;
+  // While a full sync's RDB streams to this client (src/commands/full_sync.h): the pipe its
+  // pieces come through. Set by SYNC/PSYNC as its job starts; the connection takes the
+  // pieces into its output and holds the client's mailbox (the replication stream) back.
+  // Cleared by the replica's first REPLCONF ACK after the file: as in Redis, the stream must
+  // not follow the file's end mark, which a replica looks for at the end of what it read.
+  // Cleared at once when the file fails, or when it was all the client asked for (owner
+  // thread).
+  std::shared_ptr<RdbPipe> rdb_pipe;
   std::string addr = "in-process:0";
   std::string laddr = "in-process:0";
   int fd = -1;

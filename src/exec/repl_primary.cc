@@ -107,7 +107,7 @@ void ReplPrimary::StreamLocked(std::string_view bytes, uint64_t lsn) {
   for (Replica& r : replicas_) r.client->mailbox.Post(bytes, limit, lsn);
 }
 
-void ReplPrimary::AddReplicaLocked(ClientState& client, uint64_t from) {
+void ReplPrimary::AddReplicaLocked(ClientState& client, uint64_t from, uint64_t acked) {
   std::erase_if(replicas_, [&](const Replica& r) { return r.client == &client; });
   std::string tail;
   backlog_.CopyFrom(from, &tail);
@@ -115,7 +115,7 @@ void ReplPrimary::AddReplicaLocked(ClientState& client, uint64_t from) {
   uint64_t lsn = inner != nullptr ? inner->last_lsn() : 0;
   if (!tail.empty()) client.mailbox.Post(tail, 0, lsn);
   std::string ip = client.repl_ip_address.empty() ? HostOf(client.addr) : client.repl_ip_address;
-  replicas_.push_back({&client, std::move(ip), client.repl_listening_port, from, NowMs()});
+  replicas_.push_back({&client, std::move(ip), client.repl_listening_port, acked, NowMs()});
   client.replica.store(true);
 }
 
@@ -146,7 +146,7 @@ bool ReplPrimary::TryContinue(ClientState& client, std::string_view replid, uint
   std::lock_guard lock(mu_);
   bool ours = replid == replid_ || (!replid2_.empty() && replid == replid2_ && have < second_offset_);
   if (!tapped_.load() || !ours || !backlog_.Covers(have)) return false;
-  AddReplicaLocked(client, have);
+  AddReplicaLocked(client, have, have);
   return true;
 }
 
@@ -190,7 +190,7 @@ Result<uint64_t> ReplPrimary::FinishFullSync(ClientState& client, uint64_t begin
                   "the replication backlog overflowed while the RDB was built (raise "
                   "repl-backlog-size)");
   }
-  AddReplicaLocked(client, at);
+  AddReplicaLocked(client, at, 0);
   return at;
 }
 

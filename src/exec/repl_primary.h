@@ -145,7 +145,10 @@ class ReplPrimary {
   };
 
   void InstallTapLocked();
-  void AddReplicaLocked(ClientState& client, uint64_t from);
+  // Sends client the backlog's bytes after `from` and streams to it from there on. acked:
+  // what it holds already (PSYNC's offset; 0 for a full sync, whose file it has yet to
+  // receive and load): WAIT counts it for no more until it acknowledges.
+  void AddReplicaLocked(ClientState& client, uint64_t from, uint64_t acked);
   // Appends bytes to the stream: the backlog and every online replica. lsn: what the bytes
   // reveal (their mailboxes hold them until it is durable).
   void StreamLocked(std::string_view bytes, uint64_t lsn);

@@ -11,7 +11,9 @@
 #include <algorithm>
 #include <chrono>
 #include <climits>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "src/base/log.h"
 #include "src/exec/client_eviction.h"
@@ -21,6 +23,7 @@
 #include "src/exec/notify.h"
 #include "src/exec/pipeline_prefetch.h"
 #include "src/exec/pubsub.h"
+#include "src/exec/rdb_pipe.h"
 #include "src/exec/transaction.h"
 #include "src/net/io_thread.h"
 #include "src/net/socket_debug_channel.h"
@@ -240,8 +243,9 @@ void Connection::ProcessInput() {
     }
     // A command held by CLIENT PAUSE was parsed already: its arguments still point into
     // the input buffer, which nothing changed while reading was paused.
-    resp::ParseStatus status =
-        std::exchange(held_by_pause_, false) ? resp::ParseStatus::kCommand : parser_.Parse(in_.data());
+    resp::ParseStatus status = std::exchange(held_by_pause_, false)
+                                   ? resp::ParseStatus::kCommand
+                                   : parser_.Parse(in_.data());
     if (prefetched > 0) --prefetched;
     if (status == resp::ParseStatus::kCommand) {
       if (count_memory && CountsBeforeRun() && PublishSizes()) return;  // evicted
@@ -672,6 +676,7 @@ void Connection::OnWrite(uv_write_t* req, int status) noexcept {
 }
 
 void Connection::AfterDrain() {
+  if (client_.rdb_pipe != nullptr && TakeRdbPieces()) return Flush();
   if (MaybeResume()) return;
   if (!out_.empty() && SendableBytes() > 0) return Flush();  // more than kMaxIov segments
   PublishSizes();
@@ -699,11 +704,29 @@ void Connection::DeliverMail(resp::Writer& writer) {
 
 void Connection::OnMail() {
   if (closing_) return;
+  if (client_.rdb_pipe != nullptr) {  // a file streams in: its replica's stream waits
+    if (!CheckOutputLimit() && TakeRdbPieces()) Flush();
+    return;
+  }
   resp::Writer writer(&out_, client_.protocol.load(std::memory_order_relaxed));
   DeliverMail(writer);
   if (CheckOutputLimit()) return;
   Flush();
   PublishSizes();
+}
+
+bool Connection::TakeRdbPieces() {
+  RdbPipe& pipe = *client_.rdb_pipe;
+  if (out_.size() >= RdbPipe::kWindowBytes) return false;
+  std::vector<std::string> pieces;
+  size_t bytes = pipe.TakeInto(&pieces);
+  if (bytes == 0) return false;
+  uint64_t start = sent_total_ + out_.size();
+  resp::Writer writer(&out_, client_.protocol.load(std::memory_order_relaxed));
+  for (std::string& piece : pieces) writer.WriteRawOwned(std::move(piece));
+  client_.repl_rdb_unsent += static_cast<int64_t>(bytes);
+  GateReply(start, pipe.cut_lsn());
+  return true;
 }
 
 void Connection::ConsumeSent(size_t n) {
@@ -777,6 +800,9 @@ void Connection::Close() {
   if (closing_) return;
   closing_ = true;
   PauseReading();
+  // Before Detach: a job streaming this client a file registers it as a replica only while
+  // the pipe is not cancelled (rdb_pipe.h).
+  if (client_.rdb_pipe != nullptr) client_.rdb_pipe->Cancel();
   if (waiter_ != nullptr) thread_->state()->blocking.Cancel(waiter_.get());
   UnwatchAll(*thread_->state(), client_);
   // Before the client state goes: publishers reach it only through the registry.

@@ -131,6 +131,10 @@ class Connection final : public DebugPort {
   void StartBackground();
   // Appends the mailbox's messages to the output, gated on what they reveal.
   void DeliverMail(resp::Writer& writer);
+  // A full sync's RDB streams in (ClientState::rdb_pipe): takes the pieces written so far
+  // into the output while it holds less than the pipe's window, gated on the file's cut
+  // like a reply. Returns whether it took any.
+  bool TakeRdbPieces();
   // Sends pending output: try a direct writev, queue the rest.
   void Flush();
   // Counts bytes read from or written to the socket (INFO stats): an attached replica's

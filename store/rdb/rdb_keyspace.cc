@@ -116,6 +116,9 @@ Result<RdbSaveInfo> SaveRdb(Store& store, const RdbSaveOptions& options, RdbSink
     for (size_t i = 0; i < Store::kShards; ++i) store.CaptureShard(i);
   }
   store.FinishCapture();
+  if (options.on_cut) {
+    if (Status st = options.on_cut(capture.lsn); !st.ok()) return st;
+  }
 
   RdbFileWriter out(std::move(sink));
   WriteHead(options, capture.meta, out);

@@ -47,6 +47,10 @@ struct RdbSaveOptions {
   // (REPLCONF rdb-filter-only, what `redis-cli --functions-rdb` asks for). The capture then
   // ends as soon as it has started: its cut and the functions at it, no key.
   bool keys = true;
+  // Called with the cut's LSN once the capture is taken, before the file's first byte (a
+  // disk-less full sync starts its replica's stream there); a failure ends the save with it.
+  // Empty: nothing. SaveRdbHeld does not call it.
+  std::function<Status(uint64_t lsn)> on_cut;
 };
 
 struct RdbSaveInfo {

@@ -311,6 +311,8 @@ class RdbFilesTest(unittest.TestCase):
             self.assertTrue(rdb.startswith(b"REDIS0010"), rdb[:16])
             self.assertNotIn(b"before", rdb)
             r.set("after", "streamed")
+            # The stream starts once the file is acknowledged, as redis-cli does after it.
+            sock.sendall(encode("REPLCONF", "ACK", "0"))
             seen = b""
             while b"streamed" not in seen:
                 seen += stream.readline()

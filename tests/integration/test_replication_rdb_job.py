@@ -6,6 +6,7 @@ everything. (How long other clients wait during a sync is measured by scripts/be
 """
 import os
 import sys
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -202,3 +203,126 @@ class ReplicaIdleTest(unittest.TestCase):
         data, closed = conn.read_until_close(timeout=2)
         self.assertFalse(closed)
         self.assertIn(b"after-the-timeout", data)
+
+
+def wait_for(conn, predicate, what, timeout=30):
+    """Reads conn until predicate(conn.buf) is true."""
+    def check():
+        conn._recv(0.2)
+        return predicate(conn.buf)
+    wait_until(check, what, timeout)
+
+
+@unittest.skipIf(is_reference_redis(), "cairn's streamed RDB (what Redis calls disk-less sync)")
+class StreamedRdbTest(unittest.TestCase):
+    """A replica that announced `capa eof` (redis-server, redis-cli and cairn all do) gets the
+    file as it is built: `$EOF:<mark>`, the file, the mark, as from a Redis primary with
+    repl-diskless-sync yes. Builds are held with rdb-key-save-delay, as Redis's own tests
+    hold theirs."""
+
+    KEYS = 20
+
+    def setUp(self):
+        self.server = ServerProcess(["--repl-diskless-sync-delay", "0"]).start()
+        self.addCleanup(self.server.stop)
+        self.r = self.server.client(socket_timeout=30)
+        for i in range(self.KEYS):
+            self.r.set("key:%d" % i, "value:%d" % i)
+        self.psync_conns = []
+
+    def psync(self):
+        conn = self.server.raw_connection()
+        self.addCleanup(conn.close)
+        self.psync_conns.append(conn)
+        self.assertEqual(conn.command("REPLCONF", "capa", "eof").value, b"OK")
+        conn.send_command("PSYNC", "?", "-1")
+        return conn
+
+    def split(self, buf):
+        """(replid line, mark, file so far) of a streamed full sync."""
+        line, _, rest = buf.partition(b"\r\n")
+        self.assertTrue(line.startswith(b"+FULLRESYNC "), buf[:80])
+        header, _, body = rest.partition(b"\r\n")
+        self.assertTrue(header.startswith(b"$EOF:"), rest[:80])
+        mark = header[5:]
+        self.assertEqual(len(mark), 40)
+        return line, mark, body
+
+    def test_the_file_arrives_while_it_is_built_and_the_stream_waits_for_the_ack(self):
+        self.r.config_set("rdb-key-save-delay", 200000)  # 0.2 s a key: 4 s for the file
+        conn = self.psync()
+        # Half a second in, the replica has the file's beginning (a whole file would still
+        # be building), while the primary answers others.
+        wait_for(conn, lambda b: b.count(b"\r\n") >= 2 and b"REDIS0010" in b, "the head", 10)
+        self.assertTrue(self.r.ping())
+        self.r.set("after-the-cut", "1")  # not in the file: the stream brings it, later
+        self.r.config_set("rdb-key-save-delay", 0)
+        _, mark, _ = self.split(conn.buf)
+        wait_for(conn, lambda b: b.endswith(mark), "the file's end mark")
+        _, _, body = self.split(conn.buf)
+        self.assertTrue(body.startswith(b"REDIS0010"))
+        self.assertIn(b"key:%d" % (self.KEYS - 1), body)
+        self.assertNotIn(b"after-the-cut", body)
+        # Nothing follows the mark until the replica acknowledges the file (Redis's rule):
+        # a replica looks for the mark at the end of what it has read.
+        self.r.set("before-the-ack", "1")
+        time.sleep(0.5)
+        conn._recv(0.2)
+        self.assertTrue(conn.buf.endswith(mark), conn.buf[-120:])
+        conn.send_command("REPLCONF", "ACK", "0")
+        wait_for(conn, lambda b: b"before-the-ack" in b.partition(mark)[2], "the stream")
+        stream = conn.buf.partition(mark)[2]
+        self.assertLess(stream.index(b"after-the-cut"), stream.index(b"before-the-ack"))
+
+    def test_wait_counts_a_replica_only_once_it_acknowledges(self):
+        def whole_file(conn):
+            wait_for(conn, lambda b: b.count(b"\r\n") >= 2 and b.endswith(self.split(b)[1]),
+                     "the whole file")
+        whole_file(self.psync())  # from here on, writes move the replication offset
+        self.r.set("in-the-next-file", "1")
+        whole_file(self.psync())
+        # The second replica's file holds the write, but it has not loaded it yet.
+        self.assertEqual(self.r.wait(1, 200), 0)
+
+        def acknowledged():  # each ack may bring a keep-alive PING: ack it too
+            offset = self.r.info("replication")["master_repl_offset"]
+            self.psync_conns[1].send_command("REPLCONF", "ACK", str(offset))
+            return self.r.wait(1, 100) == 1
+        wait_until(acknowledged, "WAIT to count the replica once it acknowledges")
+
+    def test_repl_diskless_sync_no_sends_the_whole_file_with_its_length(self):
+        self.r.config_set("repl-diskless-sync", "no")
+        conn = self.psync()
+        wait_for(conn, lambda b: b.count(b"\r\n") >= 2, "the file's header")
+        _, _, rest = conn.buf.partition(b"\r\n")
+        header, _, _ = rest.partition(b"\r\n")
+        self.assertTrue(header.startswith(b"$") and header[1:].isdigit(), header)
+
+    def test_a_replica_that_leaves_mid_file_costs_nothing(self):
+        self.r.config_set("rdb-key-save-delay", 200000)
+        conn = self.psync()
+        wait_for(conn, lambda b: b"REDIS0010" in b, "the head", 10)
+        self.assertEqual(self.r.info("replication")["connected_slaves"], 1)
+        conn.close()
+        wait_until(lambda: self.r.info("replication")["connected_slaves"] == 0,
+                   "the replica to be gone")
+        self.r.config_set("rdb-key-save-delay", 0)
+        late = self.psync()
+        wait_for(late, lambda b: b.count(b"\r\n") >= 2 and
+                 b.endswith(self.split(b)[1]), "a later replica's whole file")
+        self.assertEqual(self.r.info("stats")["sync_full"], 2)
+
+    def test_a_replica_that_does_not_read_holds_a_window_not_the_file(self):
+        """40 MB of values that do not compress: the stalled replica's file would take 40 MB
+        of the primary's memory if it were built whole; streamed, it takes a few MB."""
+        for i in range(40):
+            self.r.set("big:%d" % i, os.urandom(1 << 20))
+        before = self.r.info("memory")["used_memory"]
+        conn = self.psync()  # and never reads again
+        wait_until(lambda: self.r.info("replication")["connected_slaves"] == 1,
+                   "the replica to attach")
+        time.sleep(2)  # the build goes as far as the window lets it
+        grown = self.r.info("memory")["used_memory"] - before
+        self.assertLess(grown, 20 << 20)
+        self.assertTrue(self.r.ping())
+        shut_down_cleanly(self)  # the job waiting for the replica ends

@@ -1,0 +1,280 @@
+// src/commands/full_sync.cc — see full_sync.h.
+#include "src/commands/full_sync.h"
+
+#include <algorithm>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "src/base/thread_placement.h"
+#include "src/exec/background_job.h"
+#include "src/exec/blocking.h"
+#include "src/exec/functions.h"
+#include "src/exec/key_save_delay.h"
+#include "src/exec/rdb_files.h"
+#include "src/exec/rdb_pipe.h"
+#include "src/exec/server_state.h"
+#include "store/rdb/rdb_keyspace.h"
+
+namespace cairn::server {
+namespace {
+
+// The random mark after `$EOF:` that also ends a streamed file (Redis's RDB_EOF_MARK_SIZE).
+constexpr size_t kEofMarkBytes = 40;
+
+// A whole RDB file held in pieces of about kChunkBytes: it grows without the copies (and the
+// transient second buffer) of one string doubling, and each piece goes to a connection's
+// output as it is (WriteWholeFile), so the primary holds the file once.
+struct RdbChunks {
+  // With the string's terminating NUL a piece takes 1 MB exactly, an allocator size class
+  // (one byte more would round up to the next class, a quarter larger).
+  static constexpr size_t kChunkBytes = (1 << 20) - 1;
+
+  // Fills each piece to the brim (the writer hands over about 1 MB at a time, more or less).
+  void Append(std::string_view data) {
+    bytes += data.size();
+    while (!data.empty()) {
+      if (chunks.empty() || chunks.back().size() == kChunkBytes) {
+        chunks.emplace_back().reserve(kChunkBytes);
+      }
+      std::string& last = chunks.back();
+      size_t n = std::min(data.size(), kChunkBytes - last.size());
+      last.append(data.substr(0, n));
+      data.remove_prefix(n);
+    }
+  }
+
+  std::vector<std::string> chunks;
+  size_t bytes = 0;
+};
+
+// What a client's RDB leaves out (REPLCONF rdb-filter-only).
+struct RdbFilter {
+  bool without_keys = false;
+  bool without_functions = false;
+};
+
+// The keyspace as an RDB file, given to sink as it is written and cut at *cut_lsn; on_cut
+// (may be empty) runs at the cut, before the first byte. Any thread; gives up (kIoError)
+// once the server is shutting down.
+Status BuildRdb(ServerState& server, uint64_t repl_offset, RdbFilter filter,
+                std::function<Status(uint64_t)> on_cut, const rdb::RdbSink& sink,
+                uint64_t* cut_lsn) {
+  rdb::RdbSaveOptions options;
+  options.aux = RdbAuxFields();
+  // The stream names its database (SELECT) before its first command after the cut.
+  options.aux.emplace_back("repl-stream-db", "0");
+  options.aux.emplace_back("repl-id", server.primary.replid());
+  options.aux.emplace_back("repl-offset", std::to_string(repl_offset));
+  if (!filter.without_functions) options.function_meta_prefix = std::string(kFunctionMetaPrefix);
+  options.keys = !filter.without_keys;
+  options.after_key = KeySaveDelay(server);
+  options.on_cut = std::move(on_cut);
+  auto save = [&] {
+    return rdb::SaveRdb(server.store, options, [&](std::string_view bytes) {
+      if (server.shutting_down.load(std::memory_order_relaxed)) {
+        return Status(Code::kIoError, "the server is shutting down");
+      }
+      return sink(bytes);
+    });
+  };
+  // One capture runs at a time (kBusy, before any byte, while another does): several
+  // replicas syncing at once take turns, however long each build is, rather than failing
+  // after a fixed wait.
+  Result<rdb::RdbSaveInfo> saved = save();
+  while (!saved.ok() && saved.status().code() == Code::kBusy &&
+         !server.shutting_down.load(std::memory_order_relaxed)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    saved = save();
+  }
+  if (!saved.ok()) return saved.status();
+  *cut_lsn = saved->lsn;
+  return Status::Ok();
+}
+
+// Builds the RDB off the I/O thread: whole into `whole`, or streamed through `pipe`.
+struct RdbJob final : BackgroundJob {
+  RdbJob(ServerState& server, ClientState& client, bool full_sync, bool psync, RdbFilter filter)
+      : server(server), client(client), full_sync(full_sync), psync(psync), filter(filter) {}
+
+  void Run() override {
+    PlaceThisThread(ThreadRole::kSave, "rdb_to_replica");  // Redis forks a saver for it
+    if (pipe == nullptr) {
+      auto keep = [this](std::string_view bytes) {
+        whole.Append(bytes);
+        return Status::Ok();
+      };
+      status = BuildRdb(server, begin, filter, nullptr, keep, &cut_lsn);
+      return;
+    }
+    std::string mark = RandomHex(kEofMarkBytes);
+    auto start = [this, &mark](uint64_t lsn) { return StartStream(lsn, mark); };
+    auto push = [this](std::string_view bytes) { return Push(bytes); };
+    status = BuildRdb(server, begin, filter, start, push, &cut_lsn);
+    if (status.ok()) status = Push(mark);
+  }
+  // A full sync still counted as pending (ReplPrimary::BeginFullSync) is ended, so the
+  // primary stops noting cuts for it.
+  void Abandon() override {
+    if (full_sync && !sync_finished) server.primary.AbortFullSync();
+  }
+
+  Status Push(std::string_view bytes) { return pipe->Push(bytes) ? Status::Ok() : Gone(); }
+  static Status Gone() {
+    return Status(Code::kIoError, "the replica's connection closed during the transfer");
+  }
+
+  // At the cut of a streamed file: a full sync registers the replica there (the stream after
+  // the cut waits in its mailbox until the file is through), then the framing goes first.
+  Status StartStream(uint64_t lsn, const std::string& mark) {
+    pipe->set_cut_lsn(lsn);
+    uint64_t offset = 0;
+    if (full_sync) {
+      std::optional<Result<uint64_t>> finished;
+      bool ran = pipe->RunUnlessCancelled([&] {
+        sync_finished = true;
+        finished.emplace(server.primary.FinishFullSync(client, begin, history, lsn));
+      });
+      if (!ran) return Gone();
+      if (!finished->ok()) return finished->status();
+      ++server.primary.sync_full;
+      offset = **finished;
+    }
+    std::string head;
+    if (psync) {
+      head = "+FULLRESYNC " + server.primary.replid() + " " + std::to_string(offset) + "\r\n";
+    }
+    return Push(head + "$EOF:" + mark + "\r\n");
+  }
+
+  ServerState& server;
+  ClientState& client;  // touched by Run only under the pipe's lock (RunUnlessCancelled)
+  bool full_sync;       // false: the file only (redis-cli --rdb)
+  bool psync;
+  RdbFilter filter;
+  uint64_t begin = 0;    // the stream offset when the full sync began (BeginFullSync)
+  uint64_t history = 0;  // ... and the numbering it belongs to
+  std::shared_ptr<RdbPipe> pipe;  // set: the file streams
+  bool sync_finished = false;     // FinishFullSync ran (streamed: at the cut)
+  Status status;
+  RdbChunks whole;
+  uint64_t cut_lsn = 0;
+};
+
+// Whether the client's file streams as it is written (full_sync.h).
+bool Streams(const CommandContext& ctx) {
+  return ctx.block != nullptr && ctx.client.repl_capa_eof &&
+         ctx.server.config.Value("repl-diskless-sync") == "yes";
+}
+
+// SYNC/PSYNC's first run: starts a job for the file on a thread of its own (nullptr: the
+// command replies on its second run) or, when the command cannot wait, builds the whole file
+// in place. The second run: the finished job.
+std::shared_ptr<RdbJob> TakeJob(CommandContext& ctx, bool full_sync, bool psync) {
+  if (IsBlockedRetry(ctx) && ctx.block->background != nullptr) {
+    return std::static_pointer_cast<RdbJob>(ctx.block->background);
+  }
+  RdbFilter filter{ctx.client.repl_rdb_without_keys, ctx.client.repl_rdb_without_functions};
+  auto job = std::make_shared<RdbJob>(ctx.server, ctx.client, full_sync, psync, filter);
+  if (full_sync) job->begin = ctx.server.primary.BeginFullSync(&job->history);
+  if (Streams(ctx)) {
+    ServerState& server = ctx.server;
+    job->pipe = std::make_shared<RdbPipe>(ctx.client.mailbox.notify, [&server] {
+      return server.shutting_down.load(std::memory_order_relaxed);
+    });
+    ctx.client.rdb_pipe = job->pipe;  // the connection takes the pieces as they come
+  }
+  if (ctx.block != nullptr) {
+    ctx.block->background = job;
+    return nullptr;
+  }
+  job->Run();
+  return job;
+}
+
+// $<length> and the whole file, whose pieces the output takes over: no copy on the I/O
+// thread. Like a read's reply, it leaves once the log is durable through the cut.
+void WriteWholeFile(CommandContext& ctx, RdbJob& job) {
+  store::Store::ObserveLsn(job.cut_lsn);
+  ctx.reply.WriteRaw("$" + std::to_string(job.whole.bytes) + "\r\n");
+  for (std::string& chunk : job.whole.chunks) ctx.reply.WriteRawOwned(std::move(chunk));
+  ctx.client.repl_rdb_unsent += static_cast<int64_t>(job.whole.bytes);
+  job.whole = RdbChunks{};
+}
+
+// The second run of a streamed file: what the connection has not taken yet goes as this
+// reply. A failure after the first byte leaves the client part of a file: it is closed (a
+// replica retries); one before gets an error. Returns whether the file went through.
+bool EndStream(CommandContext& ctx, RdbJob& job) {
+  if (!job.status.ok()) {
+    ctx.client.rdb_pipe.reset();
+    job.Abandon();
+    if (job.pipe->started()) {
+      ctx.client.close_after_reply = true;
+    } else {
+      ctx.reply.WriteError("ERR " + std::string(job.status.message()));
+    }
+    return false;
+  }
+  std::vector<std::string> pieces;
+  size_t bytes = job.pipe->TakeInto(&pieces);
+  store::Store::ObserveLsn(job.cut_lsn);
+  for (std::string& piece : pieces) ctx.reply.WriteRawOwned(std::move(piece));
+  ctx.client.repl_rdb_unsent += static_cast<int64_t>(bytes);
+  return true;
+}
+
+// A whole file's job failed: its error.
+bool WholeFileBuilt(CommandContext& ctx, RdbJob& job) {
+  if (job.status.ok()) return true;
+  job.Abandon();
+  ctx.reply.WriteError("ERR " + std::string(job.status.message()));
+  return false;
+}
+
+}  // namespace
+
+void SendRdbOnly(CommandContext& ctx, bool psync) {
+  std::shared_ptr<RdbJob> job = TakeJob(ctx, /*full_sync=*/false, psync);
+  if (job == nullptr) return;
+  if (job->pipe != nullptr) {
+    if (EndStream(ctx, *job)) ctx.client.close_after_reply = true;
+    ctx.client.rdb_pipe.reset();
+    return;
+  }
+  if (!WholeFileBuilt(ctx, *job)) return;
+  if (psync) ctx.reply.WriteRaw("+FULLRESYNC " + ctx.server.primary.replid() + " 0\r\n");
+  WriteWholeFile(ctx, *job);
+  ctx.client.close_after_reply = true;
+}
+
+void FullSync(CommandContext& ctx, bool psync) {
+  std::shared_ptr<RdbJob> job = TakeJob(ctx, /*full_sync=*/true, psync);
+  if (job == nullptr) return;
+  if (job->pipe != nullptr) {
+    EndStream(ctx, *job);  // the stream follows the replica's first ACK (client.h)
+    return;
+  }
+  if (!WholeFileBuilt(ctx, *job)) return;
+  ReplPrimary& primary = ctx.server.primary;
+  job->sync_finished = true;
+  Result<uint64_t> offset =
+      primary.FinishFullSync(ctx.client, job->begin, job->history, job->cut_lsn);
+  if (!offset.ok()) {
+    ctx.reply.WriteError("ERR " + std::string(offset.status().message()));
+    return;
+  }
+  ++primary.sync_full;
+  if (psync) {
+    ctx.reply.WriteRaw("+FULLRESYNC " + primary.replid() + " " + std::to_string(*offset) +
+                       "\r\n");
+  }
+  WriteWholeFile(ctx, *job);
+}
+
+}  // namespace cairn::server

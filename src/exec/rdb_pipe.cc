@@ -1,0 +1,61 @@
+// src/exec/rdb_pipe.cc — see rdb_pipe.h.
+#include "src/exec/rdb_pipe.h"
+
+#include <chrono>
+#include <utility>
+
+namespace cairn::server {
+
+RdbPipe::RdbPipe(std::function<void()> notify, std::function<bool()> stop)
+    : notify_(std::move(notify)), stop_(std::move(stop)) {}
+
+bool RdbPipe::RunUnlessCancelled(const std::function<void()>& fn) {
+  std::lock_guard lock(mu_);
+  if (cancelled_) return false;
+  fn();
+  return true;
+}
+
+bool RdbPipe::Push(std::string_view bytes) {
+  bool wake;
+  {
+    std::unique_lock lock(mu_);
+    // A stop is polled rather than signalled: the shutdown flag belongs to the server.
+    while (!cancelled_ && queued_ >= kWindowBytes) {
+      if (stop_ && stop_()) return false;
+      room_.wait_for(lock, std::chrono::milliseconds(50));
+    }
+    if (cancelled_) return false;
+    wake = pieces_.empty();  // later pushes ride on the reader's first wake-up
+    pieces_.emplace_back(bytes);
+    queued_ += bytes.size();
+    pushed_.fetch_add(bytes.size(), std::memory_order_release);
+  }
+  if (wake && notify_) notify_();
+  return true;
+}
+
+size_t RdbPipe::TakeInto(std::vector<std::string>* out) {
+  size_t taken;
+  {
+    std::lock_guard lock(mu_);
+    taken = queued_;
+    for (std::string& piece : pieces_) out->push_back(std::move(piece));
+    pieces_.clear();
+    queued_ = 0;
+  }
+  if (taken > 0) room_.notify_all();
+  return taken;
+}
+
+void RdbPipe::Cancel() {
+  {
+    std::lock_guard lock(mu_);
+    cancelled_ = true;
+    pieces_.clear();
+    queued_ = 0;
+  }
+  room_.notify_all();
+}
+
+}  // namespace cairn::server
