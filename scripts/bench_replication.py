@@ -7,11 +7,14 @@ Two measurements, persistence off on every server, redis-server 7.0 and cairn si
                 its INFO says the link is up, no sync is in progress and DBSIZE is KEYS. Four
                 pairs: redis -> redis, cairn -> redis, redis -> cairn, cairn -> cairn. A
                 redis-server primary runs with repl-diskless-sync-delay 0 (its default waits
-                5 s for more replicas, which would only measure that wait).
+                5 s for more replicas, which would only measure that wait). Both kinds of
+                primary stream the file as they write it; measured twice: replicas that write
+                it to disk first (repl-diskless-load disabled, the default of both) and
+                replicas that load it as it arrives (on-empty-db).
   PING stall    during that sync, PINGERS connections (so every I/O thread of the primary has
                 some) PING the primary in turn; the longest round trip, in ms. What its other
-                clients wait while the primary makes the RDB (Redis forks; cairn builds it
-                on the I/O thread of the replica's connection).
+                clients wait while the primary makes the RDB (Redis forks; cairn writes it
+                from a capture on a thread of its own). Of the disk-first syncs.
   with replica  redis-benchmark -c 50 -P 16 -t set against each primary alone, then with one
                 replica of the same kind attached (caught up before the load starts): the
                 ratio with/without. The issue's target is cairn >= TARGET_WITH_REPLICA; on a
@@ -38,6 +41,9 @@ LOAD_REQUESTS = 2000000
 QUICK_LOAD_REQUESTS = 500000
 TARGET_WITH_REPLICA = 0.9
 REDIS_PRIMARY_ARGS = ["--repl-diskless-sync-delay", "0"]
+PAIRS = [("redis", "redis"), ("cairn", "redis"), ("redis", "cairn"), ("cairn", "cairn")]
+# repl-diskless-load of the replicas: to disk first (both servers' default), or as it arrives.
+LOAD_MODES = ["disabled", "on-empty-db"]
 PINGERS = 8
 
 HEADERS = ["measure", "redis -> redis", "cairn -> redis", "redis -> cairn", "cairn -> cairn"]
@@ -74,18 +80,20 @@ def wait_synced(replica, keys, started):
     return time.monotonic() - started
 
 
-def make_server(name, binary, port, primary_port=None, as_primary=False):
+def make_server(name, binary, port, primary_port=None, as_primary=False, load_mode="disabled"):
     extra = list(REDIS_PRIMARY_ARGS) if as_primary and name == "redis" else []
     if primary_port is not None:
-        extra += ["--replicaof", "127.0.0.1", str(primary_port)]
+        extra += ["--replicaof", "127.0.0.1", str(primary_port),
+                  "--repl-diskless-load", load_mode]
     return Server(name if primary_port is None else name + "-replica", binary, port, extra)
 
 
-def make_pair(binaries, primary_kind, replica_kind):
+def make_pair(binaries, primary_kind, replica_kind, load_mode="disabled"):
     """A primary and a replica of it (neither started), on two free ports."""
     p_port, r_port = free_ports(2)
     primary = make_server(primary_kind, binaries[primary_kind], p_port, as_primary=True)
-    replica = make_server(replica_kind, binaries[replica_kind], r_port, primary_port=p_port)
+    replica = make_server(replica_kind, binaries[replica_kind], r_port, primary_port=p_port,
+                          load_mode=load_mode)
     return primary, replica
 
 
@@ -119,9 +127,9 @@ class Pinger:
         return self.longest_s * 1000
 
 
-def full_sync_seconds(binaries, primary_kind, replica_kind, keys):
+def full_sync_seconds(binaries, primary_kind, replica_kind, keys, load_mode):
     """(seconds until the replica is synced, the longest PING wait on the primary meanwhile)."""
-    primary, replica = make_pair(binaries, primary_kind, replica_kind)
+    primary, replica = make_pair(binaries, primary_kind, replica_kind, load_mode)
     pinger = None
     try:
         primary.start()
@@ -156,17 +164,18 @@ def run(binaries, args):
     """binaries: {"redis": path, "cairn": path}. Returns the measured medians."""
     keys = QUICK_KEYS if args.quick else KEYS
     requests = QUICK_LOAD_REQUESTS if args.quick else LOAD_REQUESTS
-    pairs = [("redis", "redis"), ("cairn", "redis"), ("redis", "cairn"), ("cairn", "cairn")]
-    sync = {pair: [] for pair in pairs}
-    stall = {pair: [] for pair in pairs}
+    runs = [(pair, mode) for mode in LOAD_MODES for pair in PAIRS]
+    sync = {run: [] for run in runs}
+    stall = {run: [] for run in runs}
     load = {(kind, w): [] for kind in ("redis", "cairn") for w in (False, True)}
     for r in range(args.rounds):
-        for pair in pairs:
-            seconds, ping_ms = full_sync_seconds(binaries, pair[0], pair[1], keys)
-            log(f"bench: replication round {r + 1}: full sync {pair[0]} -> {pair[1]}: "
-                f"{seconds:.2f} s, longest PING on the primary {ping_ms:.0f} ms")
-            sync[pair].append(seconds)
-            stall[pair].append(ping_ms)
+        for (pair, mode) in runs:
+            seconds, ping_ms = full_sync_seconds(binaries, pair[0], pair[1], keys, mode)
+            log(f"bench: replication round {r + 1}: full sync {pair[0]} -> {pair[1]} "
+                f"(repl-diskless-load {mode}): {seconds:.2f} s, longest PING on the primary "
+                f"{ping_ms:.0f} ms")
+            sync[(pair, mode)].append(seconds)
+            stall[(pair, mode)].append(ping_ms)
         for (kind, with_replica) in load:
             rps = set_throughput(binaries, kind, with_replica, requests)
             log(f"bench: replication round {r + 1}: {kind} SET P16 "
@@ -183,10 +192,12 @@ def run(binaries, args):
 def rows_of(result):
     sync = result["sync"]
     load = result["load"]
-    pairs = [("redis", "redis"), ("cairn", "redis"), ("redis", "cairn"), ("cairn", "cairn")]
-    rows = [[f"full sync of {result['keys']:,} keys, s"] + [f"{sync[p]:.2f}" for p in pairs],
+    rows = [[f"full sync of {result['keys']:,} keys, replica writes the file first, s"] +
+            [f"{sync[(p, 'disabled')]:.2f}" for p in PAIRS],
+            ["... replica loads it as it arrives (repl-diskless-load on-empty-db), s"] +
+            [f"{sync[(p, 'on-empty-db')]:.2f}" for p in PAIRS],
             ["longest PING on the primary during the sync, ms"] +
-            [f"{result['stall'][p]:.0f}" for p in pairs]]
+            [f"{result['stall'][(p, 'disabled')]:.0f}" for p in PAIRS]]
     for kind, column in (("redis", 1), ("cairn", 4)):
         alone, attached = load[(kind, False)], load[(kind, True)]
         row = ["SET P16 ops/s alone / with a replica (ratio)", "-", "-", "-", "-"]

@@ -219,7 +219,7 @@ bool AcceptedOptionActs(std::string_view name) {
       "cluster-allow-reads-when-down", "cluster-announce-ip", "latency-tracking",
       "latency-tracking-info-percentiles", "rdbcompression", "server_cpulist", "bio_cpulist",
       "aof_rewrite_cpulist", "bgsave_cpulist", "oom-score-adj", "oom-score-adj-values",
-      "disable-thp", "enable-module-command",
+      "disable-thp", "enable-module-command", "repl-diskless-sync", "repl-diskless-load",
   };
   return std::find(std::begin(kActs), std::end(kActs), name) != std::end(kActs);
 }

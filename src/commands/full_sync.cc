@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "resp/number.h"
+#include "src/base/log.h"
 #include "src/base/thread_placement.h"
 #include "src/exec/background_job.h"
 #include "src/exec/blocking.h"
@@ -184,9 +186,12 @@ std::shared_ptr<RdbJob> TakeJob(CommandContext& ctx, bool full_sync, bool psync)
   if (full_sync) job->begin = ctx.server.primary.BeginFullSync(&job->history);
   if (Streams(ctx)) {
     ServerState& server = ctx.server;
-    job->pipe = std::make_shared<RdbPipe>(ctx.client.mailbox.notify, [&server] {
-      return server.shutting_down.load(std::memory_order_relaxed);
-    });
+    int64_t timeout_s = 60;
+    (void)resp::ParseInt64(server.config.Value("repl-timeout"), &timeout_s);
+    job->pipe = std::make_shared<RdbPipe>(
+        ctx.client.mailbox.notify,
+        [&server] { return server.shutting_down.load(std::memory_order_relaxed); },
+        std::chrono::seconds(std::max<int64_t>(timeout_s, 1)));
     ctx.client.rdb_pipe = job->pipe;  // the connection takes the pieces as they come
   }
   if (ctx.block != nullptr) {
@@ -208,14 +213,19 @@ void WriteWholeFile(CommandContext& ctx, RdbJob& job) {
 }
 
 // The second run of a streamed file: what the connection has not taken yet goes as this
-// reply. A failure after the first byte leaves the client part of a file: it is closed (a
-// replica retries); one before gets an error. Returns whether the file went through.
+// reply. A failure after the first byte leaves the client part of a file: it is closed at
+// once (a replica retries); one before gets an error. Returns whether the file went through.
 bool EndStream(CommandContext& ctx, RdbJob& job) {
   if (!job.status.ok()) {
+    if (job.pipe->timed_out()) {
+      Log(LogLevel::kWarning, "Disconnecting timedout replica (streaming sync): %s",
+          ctx.client.addr.c_str());
+    }
     ctx.client.rdb_pipe.reset();
     job.Abandon();
-    if (job.pipe->started()) {
-      ctx.client.close_after_reply = true;
+    if (job.pipe->started()) {  // closed at once: what is still unsent is of no use
+      ctx.client.kill_requested.store(true);
+      if (ctx.client.wake) ctx.client.wake();
     } else {
       ctx.reply.WriteError("ERR " + std::string(job.status.message()));
     }

@@ -9,7 +9,9 @@
 // job; that second run replies, in order with the client's other replies. If the client is
 // gone by then, Abandon() is called instead, on that I/O thread (a second run may call it
 // too, for a job that failed). At shutdown a job still running is waited for, and then
-// neither happens: a long Run() should look at ServerState::shutting_down and stop.
+// neither happens: a long Run() should look at ServerState::shutting_down and stop. A Run()
+// may also wait on its client (a streamed full sync waits for the replica to read, at most
+// repl-timeout without progress: src/exec/rdb_pipe.h), holding its slot meanwhile.
 //
 // An I/O thread runs at most IoThread::kMaxJobs jobs at once. A job past that waits in the
 // thread's queue, its client held as while a job runs, and starts (first come, first

@@ -95,6 +95,14 @@ Result<rdb::RdbLoadInfo> ImportRdbFile(ServerState& state, const std::string& pa
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Status::IoError(errno, "opening " + path);
   rdb::FdSource source(fd);
+  Result<rdb::RdbLoadInfo> loaded = ImportRdb(state, source);
+  if (!loaded.ok()) {
+    return Status(loaded.status().code(), path + ": " + std::string(loaded.status().message()));
+  }
+  return loaded;
+}
+
+Result<rdb::RdbLoadInfo> ImportRdb(ServerState& state, rdb::RdbSource& source) {
   rdb::RdbLoadOptions options;
   options.now_ms = state.store.NowMs();
   options.on_function = [&](std::string_view code) -> Status {
@@ -111,9 +119,7 @@ Result<rdb::RdbLoadInfo> ImportRdbFile(ServerState& state, const std::string& pa
     return Status::Ok();
   };
   Result<rdb::RdbLoadInfo> loaded = rdb::LoadRdb(state.store, source, options);
-  if (!loaded.ok()) {
-    return Status(loaded.status().code(), path + ": " + std::string(loaded.status().message()));
-  }
+  if (!loaded.ok()) return loaded;
   state.load_keys_loaded = loaded->loaded;
   state.load_keys_expired = loaded->expired;
   return loaded;

@@ -57,5 +57,8 @@ Status CheckRdbFile(const std::string& path);
 // damage. Logged when the store has a journal (a replica's full sync). The error names the
 // file and, for damage, the offset.
 Result<rdb::RdbLoadInfo> ImportRdbFile(ServerState& state, const std::string& path);
+// The same from any source (a replica's link, loading as the file arrives); the error names
+// the damage's offset, not a file.
+Result<rdb::RdbLoadInfo> ImportRdb(ServerState& state, rdb::RdbSource& source);
 
 }  // namespace cairn::server

@@ -1,13 +1,15 @@
 // src/exec/rdb_pipe.cc — see rdb_pipe.h.
 #include "src/exec/rdb_pipe.h"
 
+#include <algorithm>
 #include <chrono>
 #include <utility>
 
 namespace cairn::server {
 
-RdbPipe::RdbPipe(std::function<void()> notify, std::function<bool()> stop)
-    : notify_(std::move(notify)), stop_(std::move(stop)) {}
+RdbPipe::RdbPipe(std::function<void()> notify, std::function<bool()> stop,
+                 std::chrono::milliseconds stall_limit)
+    : notify_(std::move(notify)), stop_(std::move(stop)), stall_limit_(stall_limit) {}
 
 bool RdbPipe::RunUnlessCancelled(const std::function<void()>& fn) {
   std::lock_guard lock(mu_);
@@ -21,9 +23,20 @@ bool RdbPipe::Push(std::string_view bytes) {
   {
     std::unique_lock lock(mu_);
     // A stop is polled rather than signalled: the shutdown flag belongs to the server.
+    auto since = std::chrono::steady_clock::now();
+    uint64_t takes = takes_;
     while (!cancelled_ && queued_ >= kWindowBytes) {
       if (stop_ && stop_()) return false;
-      room_.wait_for(lock, std::chrono::milliseconds(50));
+      auto now = std::chrono::steady_clock::now();
+      if (takes_ != takes) {  // the reader made progress: the stall starts again
+        takes = takes_;
+        since = now;
+      } else if (now - since >= stall_limit_) {
+        timed_out_.store(true, std::memory_order_release);
+        return false;
+      }
+      room_.wait_for(lock, std::min<std::chrono::steady_clock::duration>(
+                               std::chrono::milliseconds(50), stall_limit_));
     }
     if (cancelled_) return false;
     wake = pieces_.empty();  // later pushes ride on the reader's first wake-up
@@ -43,6 +56,7 @@ size_t RdbPipe::TakeInto(std::vector<std::string>* out) {
     for (std::string& piece : pieces_) out->push_back(std::move(piece));
     pieces_.clear();
     queued_ = 0;
+    if (taken > 0) ++takes_;
   }
   if (taken > 0) room_.notify_all();
   return taken;

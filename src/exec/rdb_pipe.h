@@ -9,6 +9,11 @@
 // wakes, as for its mailbox); the reader (the client's I/O thread) takes what is there into
 // its output whenever the output has room, and again each time its output drains.
 //
+// A reader that takes nothing for stall_limit while the writer waits fails the push
+// (timed_out()), so a replica that stopped reading does not hold the job for ever: the
+// primary drops it, as Redis drops a replica whose disk-less transfer makes no progress for
+// repl-timeout.
+//
 // The client may go while the file is written: its connection cancels the pipe as it
 // closes, and from then on a push fails at once (a waiting one wakes) and RunUnlessCancelled
 // runs nothing, so the job stops and never registers a replica that is gone.
@@ -19,6 +24,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -38,8 +44,9 @@ class RdbPipe {
 
   // notify: wakes the reader's loop (any thread, no lock held); may be empty (no loop).
   // stop: polled while a push waits, so a shutdown is not held up by a reader that never
-  // takes; may be empty.
-  RdbPipe(std::function<void()> notify, std::function<bool()> stop);
+  // takes; may be empty. stall_limit: how long a push waits without any take.
+  RdbPipe(std::function<void()> notify, std::function<bool()> stop,
+          std::chrono::milliseconds stall_limit = std::chrono::hours(1));
   RdbPipe(const RdbPipe&) = delete;
   RdbPipe& operator=(const RdbPipe&) = delete;
 
@@ -48,7 +55,8 @@ class RdbPipe {
   // then undoes what fn did).
   bool RunUnlessCancelled(const std::function<void()>& fn);
   // Writer: appends a copy of bytes, first waiting while the window is full. False (nothing
-  // appended) once cancelled, or when stop() says so while it waits.
+  // appended) once cancelled, when stop() says so while it waits, or when nothing was taken
+  // for stall_limit (then timed_out()).
   bool Push(std::string_view bytes);
   // Writer: the LSN the file's contents stand for; its bytes leave only once the log is
   // durable through it (as a read's reply does).
@@ -64,15 +72,20 @@ class RdbPipe {
   bool started() const { return pushed_.load(std::memory_order_acquire) > 0; }
   // Bytes pushed so far.
   uint64_t pushed() const { return pushed_.load(std::memory_order_acquire); }
+  // Whether a push failed because the reader took nothing for stall_limit.
+  bool timed_out() const { return timed_out_.load(std::memory_order_acquire); }
 
  private:
   const std::function<void()> notify_;
   const std::function<bool()> stop_;
+  const std::chrono::milliseconds stall_limit_;
   std::mutex mu_;
   std::condition_variable room_;
   std::deque<std::string> pieces_;  // guarded by mu_
   size_t queued_ = 0;               // guarded by mu_: bytes in pieces_
   bool cancelled_ = false;          // guarded by mu_
+  uint64_t takes_ = 0;              // guarded by mu_: TakeInto calls that took something
+  std::atomic<bool> timed_out_{false};
   std::atomic<uint64_t> pushed_{0};
   std::atomic<uint64_t> cut_lsn_{0};
 };

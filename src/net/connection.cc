@@ -558,7 +558,14 @@ size_t Connection::SendableBytes() {
   store::GroupCommit* wal = thread_->state()->wal.load(std::memory_order_acquire);
   uint64_t durable = wal != nullptr ? thread_->state()->DurableLsn(*wal) : UINT64_MAX;
   while (!gates_.empty() && gates_.front().lsn <= durable) gates_.pop_front();
-  if (!gates_.empty() && wal->failed()) FailHeldReplies();
+  if (!gates_.empty() && wal->failed()) {
+    // A replica's file cannot take an error in its middle: the replica retries instead.
+    if (client_.repl_rdb_unsent > 0) {
+      Close();
+      return 0;
+    }
+    FailHeldReplies();
+  }
   if (gates_.empty()) return out_.size();
   if (!waiting_durable_) {
     waiting_durable_ = true;
@@ -671,6 +678,8 @@ void Connection::OnWrite(uv_write_t* req, int status) noexcept {
     c->ConsumeSent(sent);
   }
   c->client_.last_interaction_ms.store(WallMs(), std::memory_order_relaxed);
+  // A file streaming in refills the output as the socket takes it, not only once it drains.
+  if (c->client_.rdb_pipe != nullptr) c->TakeRdbPieces();
   if (c->MaybeResume()) return;
   c->Flush();
 }
@@ -705,7 +714,9 @@ void Connection::DeliverMail(resp::Writer& writer) {
 void Connection::OnMail() {
   if (closing_) return;
   if (client_.rdb_pipe != nullptr) {  // a file streams in: its replica's stream waits
-    if (!CheckOutputLimit() && TakeRdbPieces()) Flush();
+    if (CheckOutputLimit()) return;
+    if (TakeRdbPieces()) Flush();
+    PublishSizes();
     return;
   }
   resp::Writer writer(&out_, client_.protocol.load(std::memory_order_relaxed));

@@ -19,6 +19,7 @@
 #include "src/base/thread_placement.h"
 #include "src/exec/dispatch.h"
 #include "src/exec/failover.h"
+#include "src/exec/functions.h"
 #include "src/exec/notify.h"
 #include "src/exec/rdb_files.h"
 #include "src/net/link_socket.h"
@@ -233,44 +234,189 @@ class Session {
     Log(LogLevel::kNotice, "Full resync from master: %s:%lld", words[1].c_str(),
         static_cast<long long>(offset));
     r_.link = LinkState::kSync;
-    std::string path = state_.config.Read([](const Config& c) { return c.dir; }) +
-                       "/temp-replica-" + std::to_string(::getpid()) + ".rdb";
-    bool eof_framing = false;
-    Status st = ReceiveRdb(path, &eof_framing);
-    if (st.ok()) st = CheckRdb(path);
-    if (st.ok()) st = LoadRdb(path, words[1], offset);
-    ::unlink(path.c_str());
+    Framing framing;
+    if (Status st = ReadRdbHeader(&framing); !st.ok()) return st;
+    Status st = LoadsFromSocket() ? LoadFromSocket(framing, words[1], offset)
+                                  : LoadThroughFile(framing, words[1], offset);
     if (!st.ok()) return st;
     // A disk-less primary puts the replica online when it acknowledges the file.
-    if (eof_framing) return SendAck();
+    if (!framing.mark.empty()) return SendAck();
     return Status::Ok();
   }
 
-  // Reads `$<length>` or `$EOF:<mark>` and the file's bytes into path.
-  Status ReceiveRdb(const std::string& path, bool* eof_framing) {
+  // How the primary frames the file: `$<length>`, or `$EOF:<mark>` and the file then the mark.
+  struct Framing {
+    std::string mark;  // empty: length-framed
+    int64_t length = -1;
+  };
+
+  Status ReadRdbHeader(Framing* framing) {
     std::string header;
     if (Status st = ReadLine(&header); !st.ok()) return st;
     if (header[0] == '-') return LinkError("MASTER aborted replication: " + header);
-    std::string mark;
-    int64_t length = -1;
     if (header.starts_with("$EOF:") && header.size() == 5 + kEofMarkLen) {
-      mark = header.substr(5);
-      *eof_framing = true;
-    } else if (header[0] != '$' || !ParseInt(std::string_view(header).substr(1), &length) ||
-               length < 0) {
+      framing->mark = header.substr(5);
+      r_.sync_total_bytes = -1;
+    } else if (header[0] != '$' ||
+               !ParseInt(std::string_view(header).substr(1), &framing->length) ||
+               framing->length < 0) {
       return LinkError("bad RDB header from MASTER (protocol error): '" +
                        header.substr(0, 64) + "'");
+    } else {
+      r_.sync_total_bytes = framing->length;
     }
+    r_.sync_read_bytes = 0;
+    return Status::Ok();
+  }
+
+  // repl-diskless-load: on-empty-db (and swapdb, which keeps old data by going through a
+  // file when there is any) loads the file as it arrives when this replica holds no key and
+  // no function library, so a failure halfway has nothing of the old data to lose.
+  bool LoadsFromSocket() {
+    std::string mode = state_.config.Value("repl-diskless-load");
+    if (mode != "on-empty-db" && mode != "swapdb") return false;
+    for (int db = 0; db < state_.store.databases(); ++db) {
+      if (state_.store.Stats(db).keys != 0) return false;
+    }
+    for (const auto& [name, code] : state_.store.Meta()) {
+      if (name.starts_with(kFunctionMetaPrefix)) return false;
+    }
+    return true;
+  }
+
+  // The file into `dir`, checked whole (structure and CRC), then loaded: a damaged or
+  // truncated file leaves the data as it was.
+  Status LoadThroughFile(const Framing& framing, const std::string& replid, int64_t offset) {
+    std::string path = state_.config.Read([](const Config& c) { return c.dir; }) +
+                       "/temp-replica-" + std::to_string(::getpid()) + ".rdb";
+    Status st = ReceiveRdb(path, framing);
+    if (st.ok()) st = CheckRdb(path);
+    int fd = st.ok() ? ::open(path.c_str(), O_RDONLY | O_CLOEXEC) : -1;
+    if (st.ok() && fd < 0) st = Status::IoError(errno, "opening " + path);
+    if (st.ok()) {
+      Log(LogLevel::kNotice, "MASTER <-> REPLICA sync: Flushing old data");
+      rdb::FdSource source(fd);  // closes it
+      st = LoadRdb(source, replid, offset);
+      if (!st.ok()) {
+        st = Status(Code::kCorruption,
+                    "loading the RDB from MASTER failed: " + std::string(st.message()));
+      }
+    }
+    ::unlink(path.c_str());
+    return st;
+  }
+
+  // The file loaded as it arrives, while the primary may still be writing it. A failure
+  // halfway (damage, a primary that stalls or closes) empties the keyspace again: it was
+  // empty (LoadsFromSocket).
+  Status LoadFromSocket(const Framing& framing, const std::string& replid, int64_t offset) {
+    Log(LogLevel::kNotice, "MASTER <-> REPLICA sync: receiving %s from master to parser",
+        framing.mark.empty() ? "the RDB" : "streamed RDB with EOF");
+    Log(LogLevel::kNotice, "MASTER <-> REPLICA sync: Flushing old data");
+    LinkSource source(*this, framing);
+    Status st = LoadRdb(source, replid, offset);
+    if (st.ok()) st = source.Finish();
+    if (st.ok()) return st;
+    if (source.link_failed()) {
+      st = source.link_error();  // what the reader made of the missing bytes says less
+    } else {
+      st = Status(Code::kCorruption, "the RDB received from MASTER is damaged (" +
+                                         std::string(st.message()) +
+                                         "); what was loaded of it is dropped");
+    }
+    std::string_view flush[] = {"FLUSHALL"};
+    std::string_view flush_functions[] = {"FUNCTION", "FLUSH"};
+    RunCommand(flush);
+    RunCommand(flush_functions);
+    state_.store.DeleteMeta(kReplicaMetaName);
+    return st;
+  }
+
+  // The file as it arrives on the link, for rdb::LoadRdb: `$<length>` bytes, or what comes
+  // before the end mark. A primary sends nothing after the mark until this replica
+  // acknowledges the file, so the mark is found at the end of what was received; until
+  // then the last 40 bytes received are held back, as they may be it.
+  class LinkSource final : public rdb::RdbSource {
+   public:
+    LinkSource(Session& session, const Framing& framing)
+        : s_(session), mark_(framing.mark), left_(framing.length) {}
+
+    Result<size_t> Read(size_t max, std::string* out) override {
+      for (;;) {
+        size_t n = std::min(Available(), max);
+        if (n > 0) {
+          out->append(s_.in_, s_.pos_, n);
+          s_.pos_ += n;
+          if (mark_.empty()) left_ -= static_cast<int64_t>(n);
+          s_.r_.sync_read_bytes.fetch_add(static_cast<int64_t>(n));
+          return n;
+        }
+        if (Ended()) return size_t{0};
+        if (Status st = Receive(); !st.ok()) return st;
+      }
+    }
+
+    // After the load: the file ended where the framing says, the mark (if any) consumed.
+    Status Finish() {
+      if (mark_.empty()) {
+        if (left_ == 0) return Status::Ok();
+        return LinkError("the RDB from MASTER has " + std::to_string(left_) +
+                         " bytes after its end");
+      }
+      while (Held() < kEofMarkLen) {
+        if (Status st = Receive(); !st.ok()) return st;
+      }
+      if (std::string_view(s_.in_).substr(s_.pos_) != mark_) {
+        return LinkError("the RDB from MASTER does not end where its mark says");
+      }
+      s_.pos_ = s_.in_.size();
+      s_.Compact();
+      return Status::Ok();
+    }
+
+    // Whether the link failed (closed, stalled past repl-timeout), rather than the file;
+    // how.
+    bool link_failed() const { return !link_error_.ok(); }
+    const Status& link_error() const { return link_error_; }
+
+   private:
+    Status Receive() {
+      s_.Compact();
+      Status st = s_.Fill(s_.Deadline());
+      if (st.ok()) return st;
+      link_error_ = s_.Truncated(st);
+      return link_error_;
+    }
+    size_t Held() const { return s_.in_.size() - s_.pos_; }
+    bool MarkReceived() const {
+      return Held() >= kEofMarkLen &&
+             std::string_view(s_.in_).substr(s_.in_.size() - kEofMarkLen) == mark_;
+    }
+    size_t Available() const {
+      if (mark_.empty()) return std::min(Held(), static_cast<size_t>(left_));
+      return Held() > kEofMarkLen ? Held() - kEofMarkLen : 0;
+    }
+    bool Ended() const { return mark_.empty() ? left_ == 0 : MarkReceived(); }
+
+    Session& s_;
+    const std::string mark_;
+    int64_t left_;  // length-framed: bytes of the file not yet given
+    Status link_error_;
+  };
+
+  // Reads the file's bytes into path.
+  Status ReceiveRdb(const std::string& path, const Framing& framing) {
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) return Status::IoError(errno, "opening " + path);
-    if (mark.empty()) {
+    if (framing.mark.empty()) {
       Log(LogLevel::kNotice, "MASTER <-> REPLICA sync: receiving %lld bytes from master to disk",
-          static_cast<long long>(length));
+          static_cast<long long>(framing.length));
     } else {
       Log(LogLevel::kNotice,
           "MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to disk");
     }
-    Status st = mark.empty() ? CopyLength(fd, length) : CopyUntilMark(fd, mark);
+    Status st = framing.mark.empty() ? CopyLength(fd, framing.length)
+                                     : CopyUntilMark(fd, framing.mark);
     if (::close(fd) != 0 && st.ok()) st = Status::IoError(errno, "closing " + path);
     return st;
   }
@@ -287,8 +433,6 @@ class Session {
   }
 
   Status CopyLength(int fd, int64_t length) {
-    r_.sync_total_bytes = length;
-    r_.sync_read_bytes = 0;
     uint64_t left = static_cast<uint64_t>(length);
     for (;;) {
       size_t take = static_cast<size_t>(std::min<uint64_t>(left, in_.size() - pos_));
@@ -304,8 +448,6 @@ class Session {
   // Disk-less framing: the file ends with the 40-byte mark, and the primary sends nothing
   // after it until this replica acknowledges the file.
   Status CopyUntilMark(int fd, const std::string& mark) {
-    r_.sync_total_bytes = -1;
-    r_.sync_read_bytes = 0;
     for (;;) {
       size_t have = in_.size() - pos_;
       if (have >= kEofMarkLen && std::string_view(in_).substr(in_.size() - kEofMarkLen) == mark) {
@@ -338,27 +480,23 @@ class Session {
                                          std::string(st.message()) + "); the current data is kept");
   }
 
-  // The checked file replaces the data: logged, so this replica's WAL holds it. The old
+  // The file from source replaces the data: logged, so this replica's WAL holds it. The old
   // progress record goes first, so a crash mid-load leads to a full sync, never to a
-  // partial one on top of half a keyspace.
-  Status LoadRdb(const std::string& path, const std::string& replid, int64_t offset) {
+  // partial one on top of half a keyspace. (The caller logged "Flushing old data".)
+  Status LoadRdb(rdb::RdbSource& source, const std::string& replid, int64_t offset) {
     state_.store.DeleteMeta(kReplicaMetaName);
     // The primary's function libraries replace ours too, as in Redis.
     std::string_view flush[] = {"FLUSHALL"};
     std::string_view flush_functions[] = {"FUNCTION", "FLUSH"};
     master_.db = 0;
-    Log(LogLevel::kNotice, "MASTER <-> REPLICA sync: Flushing old data");
     RunCommand(flush);
     RunCommand(flush_functions);
     Log(LogLevel::kNotice, "MASTER <-> REPLICA sync: Loading DB in memory");
     state_.loading = true;
-    Result<rdb::RdbLoadInfo> loaded = ImportRdbFile(state_, path);
+    Result<rdb::RdbLoadInfo> loaded = ImportRdb(state_, source);
     if (loaded.ok()) scripting::RestoreFunctionLibraries(state_);
     state_.loading = false;
-    if (!loaded.ok()) {
-      return Status(Code::kCorruption, "loading the RDB from MASTER failed: " +
-                                           std::string(loaded.status().message()));
-    }
+    if (!loaded.ok()) return loaded.status();
     {
       std::lock_guard lock(r_.mu);
       if (!r_.replid.empty() && r_.replid != replid) r_.replid2 = std::string(kNoReplid);

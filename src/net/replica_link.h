@@ -7,7 +7,9 @@
 //      keyspace, and only then replaces the data: a logged FLUSHALL and a logged load, so the
 //      replica's own WAL holds what it received. A damaged file, a primary that stalls past
 //      repl-timeout or closes mid-transfer: the error is logged, the old data stays, and the
-//      link retries a second later;
+//      link retries a second later. With repl-diskless-load on-empty-db (or swapdb) and no
+//      data at all, it loads the file as it arrives instead, and a failure halfway empties
+//      the keyspace again;
 //   3. on +CONTINUE (or after the load) applies the command stream as the master client:
 //      no replies, except REPLCONF GETACK, answered with REPLCONF ACK <offset>; an ACK also
 //      goes every second. Each write of the stream carries the new offset in its own WAL

@@ -248,20 +248,28 @@ class StreamedRdbTest(unittest.TestCase):
         self.assertEqual(len(mark), 40)
         return line, mark, body
 
+    def big_keys(self, n):
+        """n values of 1 MB that do not compress, instead of the small keys: the file is
+        handed on in pieces of about 1 MB, so each key makes one."""
+        self.r.flushall()
+        for i in range(n):
+            self.r.set("big:%d" % i, os.urandom(1 << 20))
+
     def test_the_file_arrives_while_it_is_built_and_the_stream_waits_for_the_ack(self):
-        self.r.config_set("rdb-key-save-delay", 200000)  # 0.2 s a key: 4 s for the file
+        self.big_keys(8)
+        self.r.config_set("rdb-key-save-delay", 400000)  # 0.4 s a key: 3.2 s for the file
         conn = self.psync()
-        # Half a second in, the replica has the file's beginning (a whole file would still
-        # be building), while the primary answers others.
-        wait_for(conn, lambda b: b.count(b"\r\n") >= 2 and b"REDIS0010" in b, "the head", 10)
-        self.assertTrue(self.r.ping())
+        # The first key's piece arrives while the other seven are still to be written.
+        wait_for(conn, lambda b: b.count(b"\r\n") >= 2 and len(b) > (1 << 20), "a piece", 10)
+        _, mark, body = self.split(conn.buf)
+        self.assertTrue(body.startswith(b"REDIS0010"))
+        self.assertFalse(conn.buf.endswith(mark))
+        self.assertTrue(self.r.ping())  # the primary answers meanwhile
         self.r.set("after-the-cut", "1")  # not in the file: the stream brings it, later
         self.r.config_set("rdb-key-save-delay", 0)
-        _, mark, _ = self.split(conn.buf)
         wait_for(conn, lambda b: b.endswith(mark), "the file's end mark")
         _, _, body = self.split(conn.buf)
-        self.assertTrue(body.startswith(b"REDIS0010"))
-        self.assertIn(b"key:%d" % (self.KEYS - 1), body)
+        self.assertIn(b"big:7", body)
         self.assertNotIn(b"after-the-cut", body)
         # Nothing follows the mark until the replica acknowledges the file (Redis's rule):
         # a replica looks for the mark at the end of what it has read.
@@ -273,6 +281,34 @@ class StreamedRdbTest(unittest.TestCase):
         wait_for(conn, lambda b: b"before-the-ack" in b.partition(mark)[2], "the stream")
         stream = conn.buf.partition(mark)[2]
         self.assertLess(stream.index(b"after-the-cut"), stream.index(b"before-the-ack"))
+
+    def test_a_replica_that_reads_slowly_gets_the_whole_file(self):
+        self.big_keys(48)  # far more than the pipe's window and the sockets' buffers
+        conn = self.psync()
+        got = []
+
+        def whole():
+            conn.sock.settimeout(1)
+            chunk = conn.sock.recv(256 << 10)
+            time.sleep(0.005)
+            if not chunk:
+                return False
+            got.append(chunk)
+            head = b"".join(got[:2])
+            mark = head.partition(b"$EOF:")[2][:40]
+            return len(mark) == 40 and b"".join(got[-2:]).endswith(mark)
+        wait_until(whole, "the end mark", 60)
+        self.assertGreater(sum(len(c) for c in got), 48 << 20)
+
+    def test_a_replica_that_stops_reading_is_dropped_after_repl_timeout(self):
+        self.big_keys(40)
+        self.r.config_set("repl-timeout", 1)
+        conn = self.psync()  # and never reads
+        wait_until(lambda: "Disconnecting timedout replica (streaming sync)" in
+                   self.server.log_text(), "the primary to drop the replica", 20)
+        wait_until(lambda: self.r.info("replication")["connected_slaves"] == 0,
+                   "the replica to be gone")
+        self.assertTrue(self.r.ping())
 
     def test_wait_counts_a_replica_only_once_it_acknowledges(self):
         def whole_file(conn):
@@ -299,11 +335,12 @@ class StreamedRdbTest(unittest.TestCase):
         self.assertTrue(header.startswith(b"$") and header[1:].isdigit(), header)
 
     def test_a_replica_that_leaves_mid_file_costs_nothing(self):
-        self.r.config_set("rdb-key-save-delay", 200000)
+        self.big_keys(8)
+        self.r.config_set("rdb-key-save-delay", 400000)
         conn = self.psync()
-        wait_for(conn, lambda b: b"REDIS0010" in b, "the head", 10)
+        wait_for(conn, lambda b: len(b) > (1 << 20), "a piece", 10)
         self.assertEqual(self.r.info("replication")["connected_slaves"], 1)
-        conn.close()
+        conn.close()  # while seven keys are still to be written
         wait_until(lambda: self.r.info("replication")["connected_slaves"] == 0,
                    "the replica to be gone")
         self.r.config_set("rdb-key-save-delay", 0)
@@ -315,8 +352,7 @@ class StreamedRdbTest(unittest.TestCase):
     def test_a_replica_that_does_not_read_holds_a_window_not_the_file(self):
         """40 MB of values that do not compress: the stalled replica's file would take 40 MB
         of the primary's memory if it were built whole; streamed, it takes a few MB."""
-        for i in range(40):
-            self.r.set("big:%d" % i, os.urandom(1 << 20))
+        self.big_keys(40)
         before = self.r.info("memory")["used_memory"]
         conn = self.psync()  # and never reads again
         wait_until(lambda: self.r.info("replication")["connected_slaves"] == 1,

@@ -417,9 +417,10 @@ class FakePrimary(object):
     """Answers the handshake, then +FULLRESYNC and an RDB body of its choice: garbage, or
     a valid-looking start that stalls. Counts how many syncs were attempted."""
 
-    def __init__(self, body, stall=False):
+    def __init__(self, body, stall=False, eof=False):
         self.body = body
         self.stall = stall
+        self.eof = eof  # disk-less framing: $EOF:<mark>, the body, the mark
         self.attempts = 0
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -457,6 +458,10 @@ class FakePrimary(object):
             if self.stall:
                 conn.sendall(b"$1000000\r\n" + self.body)
                 self.stopped.wait(30)
+            elif self.eof:
+                mark = b"m" * 40
+                conn.sendall(b"$EOF:" + mark + b"\r\n" + self.body + mark)
+                self.stopped.wait(2)
             else:
                 conn.sendall(b"$%d\r\n" % len(self.body) + self.body)
                 self.stopped.wait(2)
@@ -504,6 +509,98 @@ class BadPrimaryTest(unittest.TestCase):
     def test_stalled_transfer_times_out_and_keeps_the_old_data(self):
         replica = self.check_data_survives(FakePrimary(b"REDIS0010", stall=True),
                                            ["--repl-timeout", "1"])
+        wait_for(lambda: "incomplete" in replica.log_text(), "a clear error in the log")
+
+
+def half_an_rdb():
+    """The first half of a real RDB file of a few dozen keys, from redis-server."""
+    primary = start_primary()
+    try:
+        write_mix(primary.client(), 20, "t")
+        primary.client().save()
+        with open(os.path.join(primary.dir, "dump.rdb"), "rb") as f:
+            rdb = f.read()
+    finally:
+        primary.stop()
+    return rdb[:len(rdb) // 2]
+
+
+@unittest.skipIf(is_reference_redis(), "tests cairn as the replica")
+class DisklessLoadTest(unittest.TestCase):
+    """repl-diskless-load on-empty-db: a replica with no data loads the file as it arrives
+    (from a cairn primary, which streams the file as it builds it, or a redis-server one),
+    instead of writing it to disk first. A failure halfway leaves it empty, as it was."""
+
+    def start(self, server):
+        self.addCleanup(server.stop)
+        return server
+
+    def replica(self, extra=()):
+        return self.start(ServerProcess(["--repl-diskless-load", "on-empty-db"] +
+                                        list(extra)).start())
+
+    def sync(self, primary, replica):
+        rc = replica.client()
+        rc.execute_command("REPLICAOF", "127.0.0.1", primary.port)
+        wait_for(lambda: caught_up(primary, replica), "the replica to catch up")
+        self.assertEqual(dataset(primary.client()), dataset(rc))
+
+    def test_an_empty_replica_loads_the_file_as_it_arrives(self):
+        primaries = [self.start(ServerProcess(["--repl-diskless-sync-delay", "0"]).start())]
+        if os.path.exists(REFERENCE_BINARY):
+            primaries.append(self.start(start_primary()))
+        for primary in primaries:
+            write_mix(primary.client(), 200, "before")
+            replica = self.replica()
+            self.sync(primary, replica)
+            self.assertIn("receiving streamed RDB with EOF from master to parser",
+                          replica.log_text())
+            self.assertNotIn("to disk", replica.log_text())
+            self.assertNotIn("accepted but has no effect", replica.log_text())
+            write_mix(primary.client(), 50, "after")  # and the stream goes on
+            self.sync(primary, replica)
+
+    def test_a_replica_with_data_of_its_own_goes_through_a_file(self):
+        primary = self.start(ServerProcess(["--repl-diskless-sync-delay", "0"]).start())
+        write_mix(primary.client(), 50, "p")
+        replica = self.replica()
+        replica.client().set("mine", "1")
+        self.sync(primary, replica)
+        self.assertIn("receiving streamed RDB from master with EOF to disk", replica.log_text())
+        self.assertIsNone(replica.client().get("mine"))
+
+    def check_left_empty(self, fake, extra=()):
+        self.addCleanup(fake.close)
+        replica = self.replica(extra)
+        rc = replica.client()
+        rc.execute_command("REPLICAOF", "127.0.0.1", fake.port)
+        wait_for(lambda: fake.attempts >= 2, "the replica to retry the sync")
+        self.assertTrue(replica.alive())
+        self.assertIn("to parser", replica.log_text())
+
+        def answers_empty():  # it answers -LOADING while an attempt loads, as Redis does
+            try:
+                return rc.dbsize() == 0
+            except redis.exceptions.BusyLoadingError:
+                return False
+        wait_for(answers_empty, "the replica to answer, empty, between two attempts")
+        self.assertEqual(rc.info("replication")["master_link_status"], "down")
+        return replica
+
+    def test_garbage_leaves_the_replica_empty(self):
+        for eof in (False, True):
+            replica = self.check_left_empty(FakePrimary(b"not an RDB file" * 10, eof=eof))
+            wait_for(lambda: "damaged" in replica.log_text(), "a clear error in the log")
+
+    def test_half_a_file_loaded_is_dropped(self):
+        half = half_an_rdb()
+        for eof in (False, True):  # the file ends early, however it is framed
+            replica = self.check_left_empty(FakePrimary(half, eof=eof))
+            wait_for(lambda: "damaged" in replica.log_text(), "a clear error in the log")
+
+    def test_a_stalled_transfer_times_out_and_leaves_the_replica_empty(self):
+        replica = self.check_left_empty(FakePrimary(half_an_rdb(), stall=True),
+                                        ["--repl-timeout", "1"])
         wait_for(lambda: "incomplete" in replica.log_text(), "a clear error in the log")
 
 

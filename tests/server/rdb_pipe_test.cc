@@ -87,6 +87,26 @@ TEST_CASE("registration runs while the reader is there") {
   CHECK(pipe.cut_lsn() == 42);
 }
 
+TEST_CASE("a reader that takes nothing for the stall limit fails the writer's push") {
+  RdbPipe pipe(nullptr, nullptr, std::chrono::milliseconds(200));
+  std::atomic<bool> failed{false};
+  std::thread writer([&] {  // pushes until a push fails
+    while (pipe.Push(kPiece)) {
+    }
+    failed = true;
+  });
+  // Takes every 120 ms: each restarts the stall, so the writer goes on.
+  for (int i = 0; i < 4; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(120));
+    std::vector<std::string> out;
+    CHECK(pipe.TakeInto(&out) > 0);
+  }
+  CHECK_FALSE(failed.load());
+  CHECK(Eventually(failed));  // then nothing is taken for 200 ms
+  writer.join();
+  CHECK(pipe.timed_out());
+}
+
 TEST_CASE("a stop (the server shutting down) ends a writer no reader frees") {
   std::atomic<bool> stop{false};
   RdbPipe pipe(nullptr, [&] { return stop.load(); });
