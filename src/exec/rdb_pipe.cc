@@ -24,12 +24,12 @@ bool RdbPipe::Push(std::string_view bytes) {
     std::unique_lock lock(mu_);
     // A stop is polled rather than signalled: the shutdown flag belongs to the server.
     auto since = std::chrono::steady_clock::now();
-    uint64_t takes = takes_;
+    uint64_t progress = progress_;
     while (!cancelled_ && queued_ >= kWindowBytes) {
       if (stop_ && stop_()) return false;
       auto now = std::chrono::steady_clock::now();
-      if (takes_ != takes) {  // the reader made progress: the stall starts again
-        takes = takes_;
+      if (progress_ != progress) {  // the stall starts again
+        progress = progress_;
         since = now;
       } else if (now - since >= stall_limit_) {
         timed_out_.store(true, std::memory_order_release);
@@ -56,10 +56,15 @@ size_t RdbPipe::TakeInto(std::vector<std::string>* out) {
     for (std::string& piece : pieces_) out->push_back(std::move(piece));
     pieces_.clear();
     queued_ = 0;
-    if (taken > 0) ++takes_;
+    if (taken > 0) ++progress_;
   }
   if (taken > 0) room_.notify_all();
   return taken;
+}
+
+void RdbPipe::NoteProgress() {
+  std::lock_guard lock(mu_);
+  ++progress_;
 }
 
 void RdbPipe::Cancel() {

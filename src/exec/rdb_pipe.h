@@ -9,10 +9,10 @@
 // wakes, as for its mailbox); the reader (the client's I/O thread) takes what is there into
 // its output whenever the output has room, and again each time its output drains.
 //
-// A reader that takes nothing for stall_limit while the writer waits fails the push
-// (timed_out()), so a replica that stopped reading does not hold the job for ever: the
-// primary drops it, as Redis drops a replica whose disk-less transfer makes no progress for
-// repl-timeout.
+// A reader that makes no progress for stall_limit while the writer waits (takes nothing, and
+// its socket takes nothing: NoteProgress) fails the push (timed_out()), so a replica that
+// stopped reading does not hold the job for ever: the primary drops it, as Redis drops a
+// replica whose disk-less transfer makes no progress for repl-timeout.
 //
 // The client may go while the file is written: its connection cancels the pipe as it
 // closes, and from then on a push fails at once (a waiting one wakes) and RunUnlessCancelled
@@ -66,13 +66,15 @@ class RdbPipe {
   // Reader: moves every piece pushed so far to the end of *out and wakes a waiting writer;
   // returns their bytes.
   size_t TakeInto(std::vector<std::string>* out);
+  // Reader: the client's socket took some of the file (a slow replica is still a reader).
+  void NoteProgress();
   // Reader: the client is gone. Idempotent.
   void Cancel();
   // Whether any byte was ever pushed (a failure after that leaves the client a partial file).
   bool started() const { return pushed_.load(std::memory_order_acquire) > 0; }
   // Bytes pushed so far.
   uint64_t pushed() const { return pushed_.load(std::memory_order_acquire); }
-  // Whether a push failed because the reader took nothing for stall_limit.
+  // Whether a push failed because the reader made no progress for stall_limit.
   bool timed_out() const { return timed_out_.load(std::memory_order_acquire); }
 
  private:
@@ -84,7 +86,7 @@ class RdbPipe {
   std::deque<std::string> pieces_;  // guarded by mu_
   size_t queued_ = 0;               // guarded by mu_: bytes in pieces_
   bool cancelled_ = false;          // guarded by mu_
-  uint64_t takes_ = 0;              // guarded by mu_: TakeInto calls that took something
+  uint64_t progress_ = 0;           // guarded by mu_: takes and NoteProgress calls
   std::atomic<bool> timed_out_{false};
   std::atomic<uint64_t> pushed_{0};
   std::atomic<uint64_t> cut_lsn_{0};

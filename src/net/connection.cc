@@ -561,6 +561,8 @@ size_t Connection::SendableBytes() {
   if (!gates_.empty() && wal->failed()) {
     // A replica's file cannot take an error in its middle: the replica retries instead.
     if (client_.repl_rdb_unsent > 0) {
+      Log(LogLevel::kWarning, "Closing replica %s mid-file: the WAL failed",
+          client_.addr.c_str());
       Close();
       return 0;
     }
@@ -615,6 +617,7 @@ void Connection::NoteRead(uint64_t bytes) {
 }
 
 void Connection::NoteWritten(uint64_t bytes) {
+  if (bytes > 0 && client_.rdb_pipe != nullptr) client_.rdb_pipe->NoteProgress();
   ThreadStats* stats = thread_->stats();
   stats->net_output_bytes.Add(bytes);
   if (client_.replica.load(std::memory_order_relaxed)) stats->net_repl_output_bytes.Add(bytes);

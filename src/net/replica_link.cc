@@ -10,6 +10,8 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <functional>
+#include <optional>
 #include <vector>
 
 #include "resp/output_buffer.h"
@@ -310,26 +312,31 @@ class Session {
   // halfway (damage, a primary that stalls or closes) empties the keyspace again: it was
   // empty (LoadsFromSocket).
   Status LoadFromSocket(const Framing& framing, const std::string& replid, int64_t offset) {
-    Log(LogLevel::kNotice, "MASTER <-> REPLICA sync: receiving %s from master to parser",
-        framing.mark.empty() ? "the RDB" : "streamed RDB with EOF");
+    if (framing.mark.empty()) {
+      Log(LogLevel::kNotice, "MASTER <-> REPLICA sync: receiving %lld bytes from master to parser",
+          static_cast<long long>(framing.length));
+    } else {
+      Log(LogLevel::kNotice,
+          "MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to parser");
+    }
     Log(LogLevel::kNotice, "MASTER <-> REPLICA sync: Flushing old data");
     LinkSource source(*this, framing);
-    Status st = LoadRdb(source, replid, offset);
-    if (st.ok()) st = source.Finish();
+    Status st = LoadRdb(source, replid, offset, [&] { return source.Finish(); },
+                        [this] { DropPartialLoad(); });
     if (st.ok()) return st;
-    if (source.link_failed()) {
-      st = source.link_error();  // what the reader made of the missing bytes says less
-    } else {
-      st = Status(Code::kCorruption, "the RDB received from MASTER is damaged (" +
+    if (source.link_failed()) return source.link_error();  // says more than the reader's view
+    return Status(Code::kCorruption, "the RDB received from MASTER is damaged (" +
                                          std::string(st.message()) +
                                          "); what was loaded of it is dropped");
+  }
+
+  // A load from the socket failed halfway: the keyspace was empty, and is again. Done while
+  // the server still answers -LOADING (so through the store, not as commands).
+  void DropPartialLoad() {
+    state_.store.FlushAll();
+    for (const auto& [name, code] : state_.store.Meta()) {
+      if (name.starts_with(kFunctionMetaPrefix)) state_.store.DeleteMeta(name);
     }
-    std::string_view flush[] = {"FLUSHALL"};
-    std::string_view flush_functions[] = {"FUNCTION", "FLUSH"};
-    RunCommand(flush);
-    RunCommand(flush_functions);
-    state_.store.DeleteMeta(kReplicaMetaName);
-    return st;
   }
 
   // The file as it arrives on the link, for rdb::LoadRdb: `$<length>` bytes, or what comes
@@ -360,8 +367,7 @@ class Session {
     Status Finish() {
       if (mark_.empty()) {
         if (left_ == 0) return Status::Ok();
-        return LinkError("the RDB from MASTER has " + std::to_string(left_) +
-                         " bytes after its end");
+        return LinkError("the RDB from MASTER has bytes after its end");
       }
       while (Held() < kEofMarkLen) {
         if (Status st = Receive(); !st.ok()) return st;
@@ -374,6 +380,11 @@ class Session {
       return Status::Ok();
     }
 
+    // A length-framed file's bytes not yet given (RESIZEDB hints are bounded by it).
+    std::optional<uint64_t> BytesLeft() const override {
+      if (!mark_.empty()) return std::nullopt;
+      return static_cast<uint64_t>(left_);
+    }
     // Whether the link failed (closed, stalled past repl-timeout), rather than the file;
     // how.
     bool link_failed() const { return !link_error_.ok(); }
@@ -483,7 +494,12 @@ class Session {
   // The file from source replaces the data: logged, so this replica's WAL holds it. The old
   // progress record goes first, so a crash mid-load leads to a full sync, never to a
   // partial one on top of half a keyspace. (The caller logged "Flushing old data".)
-  Status LoadRdb(rdb::RdbSource& source, const std::string& replid, int64_t offset) {
+  // end_of_file (may be empty) checks the framing after the file's last byte, before
+  // anything is published; on any failure undo (may be empty) runs while the server still
+  // answers -LOADING.
+  Status LoadRdb(rdb::RdbSource& source, const std::string& replid, int64_t offset,
+                 const std::function<Status()>& end_of_file = nullptr,
+                 const std::function<void()>& undo = nullptr) {
     state_.store.DeleteMeta(kReplicaMetaName);
     // The primary's function libraries replace ours too, as in Redis.
     std::string_view flush[] = {"FLUSHALL"};
@@ -494,7 +510,14 @@ class Session {
     Log(LogLevel::kNotice, "MASTER <-> REPLICA sync: Loading DB in memory");
     state_.loading = true;
     Result<rdb::RdbLoadInfo> loaded = ImportRdb(state_, source);
-    if (loaded.ok()) scripting::RestoreFunctionLibraries(state_);
+    if (loaded.ok() && end_of_file) {
+      if (Status st = end_of_file(); !st.ok()) loaded = st;
+    }
+    if (loaded.ok()) {
+      scripting::RestoreFunctionLibraries(state_);
+    } else if (undo) {
+      undo();
+    }
     state_.loading = false;
     if (!loaded.ok()) return loaded.status();
     {

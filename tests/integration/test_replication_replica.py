@@ -553,21 +553,37 @@ class DisklessLoadTest(unittest.TestCase):
             write_mix(primary.client(), 200, "before")
             replica = self.replica()
             self.sync(primary, replica)
-            self.assertIn("receiving streamed RDB with EOF from master to parser",
+            self.assertIn("receiving streamed RDB from master with EOF to parser",
                           replica.log_text())
             self.assertNotIn("to disk", replica.log_text())
             self.assertNotIn("accepted but has no effect", replica.log_text())
             write_mix(primary.client(), 50, "after")  # and the stream goes on
             self.sync(primary, replica)
 
+    def test_a_length_framed_file_loads_and_the_stream_right_behind_it_applies(self):
+        # A primary with repl-diskless-sync no sends $<length>, and the stream follows the
+        # file at once: the load must take the file's bytes and leave the stream's.
+        primary = self.start(ServerProcess(["--repl-diskless-sync", "no"]).start())
+        write_mix(primary.client(), 200, "before")
+        replica = self.replica()
+        self.sync(primary, replica)
+        self.assertRegex(replica.log_text(), r"receiving \d+ bytes from master to parser")
+        write_mix(primary.client(), 50, "after")
+        self.sync(primary, replica)
+
     def test_a_replica_with_data_of_its_own_goes_through_a_file(self):
         primary = self.start(ServerProcess(["--repl-diskless-sync-delay", "0"]).start())
         write_mix(primary.client(), 50, "p")
-        replica = self.replica()
-        replica.client().set("mine", "1")
-        self.sync(primary, replica)
-        self.assertIn("receiving streamed RDB from master with EOF to disk", replica.log_text())
-        self.assertIsNone(replica.client().get("mine"))
+        with_key, with_library = self.replica(), self.replica()
+        with_key.client().set("mine", "1")
+        with_library.client().execute_command(
+            "FUNCTION", "LOAD", "#!lua name=mine\nredis.register_function('f', function() "
+            "return 1 end)")
+        for replica in (with_key, with_library):
+            self.sync(primary, replica)
+            self.assertIn("receiving streamed RDB from master with EOF to disk",
+                          replica.log_text())
+        self.assertIsNone(with_key.client().get("mine"))
 
     def check_left_empty(self, fake, extra=()):
         self.addCleanup(fake.close)

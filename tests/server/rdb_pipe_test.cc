@@ -87,22 +87,24 @@ TEST_CASE("registration runs while the reader is there") {
   CHECK(pipe.cut_lsn() == 42);
 }
 
-TEST_CASE("a reader that takes nothing for the stall limit fails the writer's push") {
-  RdbPipe pipe(nullptr, nullptr, std::chrono::milliseconds(200));
+TEST_CASE("a reader that makes no progress for the stall limit fails the writer's push") {
+  RdbPipe pipe(nullptr, nullptr, std::chrono::milliseconds(1000));
   std::atomic<bool> failed{false};
   std::thread writer([&] {  // pushes until a push fails
     while (pipe.Push(kPiece)) {
     }
     failed = true;
   });
-  // Takes every 120 ms: each restarts the stall, so the writer goes on.
-  for (int i = 0; i < 4; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(120));
-    std::vector<std::string> out;
-    CHECK(pipe.TakeInto(&out) > 0);
+  // A take after 300 ms, then progress on the socket only: each restarts the stall.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  std::vector<std::string> out;
+  CHECK(pipe.TakeInto(&out) > 0);
+  for (int i = 0; i < 12; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    pipe.NoteProgress();
   }
-  CHECK_FALSE(failed.load());
-  CHECK(Eventually(failed));  // then nothing is taken for 200 ms
+  CHECK_FALSE(failed.load());  // 1.5 s in, never 1 s without progress
+  CHECK(Eventually(failed));   // then nothing for a second
   writer.join();
   CHECK(pipe.timed_out());
 }
