@@ -312,13 +312,7 @@ class Session {
   // halfway (damage, a primary that stalls or closes) empties the keyspace again: it was
   // empty (LoadsFromSocket).
   Status LoadFromSocket(const Framing& framing, const std::string& replid, int64_t offset) {
-    if (framing.mark.empty()) {
-      Log(LogLevel::kNotice, "MASTER <-> REPLICA sync: receiving %lld bytes from master to parser",
-          static_cast<long long>(framing.length));
-    } else {
-      Log(LogLevel::kNotice,
-          "MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to parser");
-    }
+    LogReceiving(framing, "parser");
     Log(LogLevel::kNotice, "MASTER <-> REPLICA sync: Flushing old data");
     LinkSource source(*this, framing);
     Status st = LoadRdb(source, replid, offset, [&] { return source.Finish(); },
@@ -415,17 +409,22 @@ class Session {
     Status link_error_;
   };
 
+  // Redis's words for where the file goes: "disk" or "parser".
+  static void LogReceiving(const Framing& framing, const char* to) {
+    if (framing.mark.empty()) {
+      Log(LogLevel::kNotice, "MASTER <-> REPLICA sync: receiving %lld bytes from master to %s",
+          static_cast<long long>(framing.length), to);
+    } else {
+      Log(LogLevel::kNotice,
+          "MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to %s", to);
+    }
+  }
+
   // Reads the file's bytes into path.
   Status ReceiveRdb(const std::string& path, const Framing& framing) {
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) return Status::IoError(errno, "opening " + path);
-    if (framing.mark.empty()) {
-      Log(LogLevel::kNotice, "MASTER <-> REPLICA sync: receiving %lld bytes from master to disk",
-          static_cast<long long>(framing.length));
-    } else {
-      Log(LogLevel::kNotice,
-          "MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to disk");
-    }
+    LogReceiving(framing, "disk");
     Status st = framing.mark.empty() ? CopyLength(fd, framing.length)
                                      : CopyUntilMark(fd, framing.mark);
     if (::close(fd) != 0 && st.ok()) st = Status::IoError(errno, "closing " + path);
