@@ -140,7 +140,8 @@ struct RdbJob final : BackgroundJob {
       std::optional<Result<uint64_t>> finished;
       bool ran = pipe->RunUnlessCancelled([&] {
         sync_finished = true;
-        finished.emplace(server.primary.FinishFullSync(client, begin, history, lsn));
+        finished.emplace(server.primary.FinishFullSync(client, begin, history, lsn,
+                                                      /*streamed=*/true));
       });
       if (!ran) return Gone();
       if (!finished->ok()) return finished->status();
@@ -239,6 +240,16 @@ bool EndStream(CommandContext& ctx, RdbJob& job) {
   return true;
 }
 
+// A full sync's whole file is in the output: the replica goes online once the socket has
+// taken it (the connection tells, Connection::ConsumeSent), or now if it already has.
+void NoteFileQueued(CommandContext& ctx) {
+  if (ctx.client.repl_rdb_unsent > 0) {
+    ctx.client.repl_rdb_all_queued = true;
+  } else {
+    ctx.server.primary.FileSent(ctx.client);
+  }
+}
+
 // A whole file's job failed: its error.
 bool WholeFileBuilt(CommandContext& ctx, RdbJob& job) {
   if (job.status.ok()) return true;
@@ -267,14 +278,16 @@ void FullSync(CommandContext& ctx, bool psync) {
   std::shared_ptr<RdbJob> job = TakeJob(ctx, /*full_sync=*/true, psync);
   if (job == nullptr) return;
   if (job->pipe != nullptr) {
-    EndStream(ctx, *job);  // the stream follows the replica's first ACK (client.h)
+    // The stream follows the replica's first ACK (client.h).
+    if (EndStream(ctx, *job)) NoteFileQueued(ctx);
     return;
   }
   if (!WholeFileBuilt(ctx, *job)) return;
   ReplPrimary& primary = ctx.server.primary;
   job->sync_finished = true;
   Result<uint64_t> offset =
-      primary.FinishFullSync(ctx.client, job->begin, job->history, job->cut_lsn);
+      primary.FinishFullSync(ctx.client, job->begin, job->history, job->cut_lsn,
+                             /*streamed=*/false);
   if (!offset.ok()) {
     ctx.reply.WriteError("ERR " + std::string(offset.status().message()));
     return;
@@ -285,6 +298,7 @@ void FullSync(CommandContext& ctx, bool psync) {
                        "\r\n");
   }
   WriteWholeFile(ctx, *job);
+  NoteFileQueued(ctx);
 }
 
 }  // namespace cairn::server

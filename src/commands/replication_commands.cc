@@ -208,6 +208,9 @@ void CmdWait(CommandContext& ctx) {
 // ROLE of a primary: "master", its offset, and (ip, port, offset) of each replica.
 void ReplyPrimaryRole(CommandContext& ctx) {
   std::vector<ReplPrimary::ReplicaRow> replicas = ctx.server.primary.Replicas();
+  std::erase_if(replicas, [](const ReplPrimary::ReplicaRow& r) {
+    return r.state != ReplicaPhase::kOnline;  // Redis lists the online ones
+  });
   ctx.reply.WriteArrayLen(3);
   ctx.reply.WriteBulk("master");
   ctx.reply.WriteInteger(static_cast<int64_t>(ctx.server.primary.offset()));

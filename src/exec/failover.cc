@@ -1,6 +1,7 @@
 // src/exec/failover.cc — see failover.h.
 #include "src/exec/failover.h"
 
+#include <algorithm>
 #include <climits>
 #include <vector>
 
@@ -69,9 +70,15 @@ Status StartFailover(ServerState& server, const std::string& host, int port, int
         "FAILOVER with force option requires both a timeout and target HOST and IP.");
   }
   if (!host.empty()) {
-    bool found = false;
-    for (const ReplPrimary::ReplicaRow& r : replicas) found |= r.ip == host && r.port == port;
-    if (!found) return Status::Invalid("FAILOVER target HOST and PORT is not a replica.");
+    auto it = std::find_if(replicas.begin(), replicas.end(), [&](const auto& r) {
+      return r.ip == host && r.port == port;
+    });
+    if (it == replicas.end()) {
+      return Status::Invalid("FAILOVER target HOST and PORT is not a replica.");
+    }
+    if (it->state != ReplicaPhase::kOnline) {
+      return Status::Invalid("FAILOVER target replica is not online.");
+    }
     Log(LogLevel::kNotice, "FAILOVER requested to %s:%d.", host.c_str(), port);
   } else {
     Log(LogLevel::kNotice, "FAILOVER requested to any replica.");
@@ -135,7 +142,7 @@ void FailoverCron(ServerState& server) {
   uint64_t offset = server.primary.offset();
   for (const ReplPrimary::ReplicaRow& r : server.primary.Replicas()) {
     bool target = f.host.empty() || (r.ip == f.host && r.port == f.port);
-    if (!target || r.offset != offset) continue;
+    if (!target || r.state != ReplicaPhase::kOnline || r.offset != offset) continue;
     if (!StreamStill(server, offset)) return;  // a late write: look again at the next tick
     f.host = r.ip;
     f.port = r.port;

@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "src/base/config.h"
+#include "src/base/log.h"
 
 namespace cairn::server {
 namespace {
@@ -36,6 +37,15 @@ int64_t ConfigInt(const ConfigStore& config, std::string_view name, int64_t fall
 }
 
 }  // namespace
+
+std::string_view ReplicaPhaseName(ReplicaPhase state) {
+  switch (state) {
+    case ReplicaPhase::kWaitBgsave: return "wait_bgsave";
+    case ReplicaPhase::kSendBulk: return "send_bulk";
+    case ReplicaPhase::kOnline: return "online";
+  }
+  return "online";
+}
 
 // The journal the store sees while replication is on: the WAL's records pass through it.
 class ReplPrimary::Tap : public store::Journal {
@@ -107,7 +117,8 @@ void ReplPrimary::StreamLocked(std::string_view bytes, uint64_t lsn) {
   for (Replica& r : replicas_) r.client->mailbox.Post(bytes, limit, lsn);
 }
 
-void ReplPrimary::AddReplicaLocked(ClientState& client, uint64_t from, uint64_t acked) {
+void ReplPrimary::AddReplicaLocked(ClientState& client, uint64_t from, uint64_t acked,
+                                   ReplicaPhase state) {
   std::erase_if(replicas_, [&](const Replica& r) { return r.client == &client; });
   std::string tail;
   backlog_.CopyFrom(from, &tail);
@@ -115,7 +126,8 @@ void ReplPrimary::AddReplicaLocked(ClientState& client, uint64_t from, uint64_t 
   uint64_t lsn = inner != nullptr ? inner->last_lsn() : 0;
   if (!tail.empty()) client.mailbox.Post(tail, 0, lsn);
   std::string ip = client.repl_ip_address.empty() ? HostOf(client.addr) : client.repl_ip_address;
-  replicas_.push_back({&client, std::move(ip), client.repl_listening_port, acked, NowMs()});
+  replicas_.push_back(
+      {&client, std::move(ip), client.repl_listening_port, acked, NowMs(), state});
   client.replica.store(true);
 }
 
@@ -146,7 +158,7 @@ bool ReplPrimary::TryContinue(ClientState& client, std::string_view replid, uint
   std::lock_guard lock(mu_);
   bool ours = replid == replid_ || (!replid2_.empty() && replid == replid2_ && have < second_offset_);
   if (!tapped_.load() || !ours || !backlog_.Covers(have)) return false;
-  AddReplicaLocked(client, have, have);
+  AddReplicaLocked(client, have, have, ReplicaPhase::kOnline);
   return true;
 }
 
@@ -170,7 +182,8 @@ void ReplPrimary::SwapJournal(store::Journal* journal) {
 }
 
 Result<uint64_t> ReplPrimary::FinishFullSync(ClientState& client, uint64_t begin,
-                                             uint64_t history, uint64_t cut_lsn) {
+                                             uint64_t history, uint64_t cut_lsn,
+                                             bool streamed) {
   std::lock_guard lock(mu_);
   if (history != history_) {
     if (--syncs_pending_ == 0) cuts_.clear();
@@ -190,8 +203,26 @@ Result<uint64_t> ReplPrimary::FinishFullSync(ClientState& client, uint64_t begin
                   "the replication backlog overflowed while the RDB was built (raise "
                   "repl-backlog-size)");
   }
-  AddReplicaLocked(client, at, 0);
+  AddReplicaLocked(client, at, 0, streamed ? ReplicaPhase::kWaitBgsave : ReplicaPhase::kSendBulk);
   return at;
+}
+
+void ReplPrimary::FileSent(ClientState& client) {
+  int64_t now = NowMs();
+  std::lock_guard lock(mu_);
+  auto it = std::find_if(replicas_.begin(), replicas_.end(),
+                         [&](const Replica& r) { return r.client == &client; });
+  if (it == replicas_.end() || it->state == ReplicaPhase::kOnline) return;
+  std::string name = it->ip + ":" + std::to_string(it->port);
+  if (it->state == ReplicaPhase::kWaitBgsave) {
+    Log(LogLevel::kNotice,
+        "Streamed RDB transfer with replica %s succeeded (socket). Waiting for REPLCONF ACK "
+        "from slave to enable streaming",
+        name.c_str());
+  }
+  it->state = ReplicaPhase::kOnline;
+  it->last_ack_ms = now;  // no false timeout: it acknowledges once it has loaded the file
+  Log(LogLevel::kNotice, "Synchronization with replica %s succeeded", name.c_str());
 }
 
 void ReplPrimary::AbortFullSync() {
@@ -253,7 +284,7 @@ int ReplPrimary::AckedCount(uint64_t offset) {
 
 int ReplPrimary::GoodReplicasLocked(int64_t now_ms, int64_t max_lag_s) {
   return static_cast<int>(std::count_if(replicas_.begin(), replicas_.end(), [&](const Replica& r) {
-    return (now_ms - r.last_ack_ms) / 1000 <= max_lag_s;
+    return r.state == ReplicaPhase::kOnline && (now_ms - r.last_ack_ms) / 1000 <= max_lag_s;
   }));
 }
 
@@ -270,7 +301,9 @@ std::vector<ReplPrimary::ReplicaRow> ReplPrimary::Replicas() {
   std::lock_guard lock(mu_);
   std::vector<ReplicaRow> rows;
   for (const Replica& r : replicas_) {
-    rows.push_back({r.ip, r.port, r.ack_offset, std::max<int64_t>(now - r.last_ack_ms, 0) / 1000});
+    int64_t lag_s = std::max<int64_t>(now - r.last_ack_ms, 0) / 1000;
+    rows.push_back({r.ip, r.port, r.ack_offset, r.state == ReplicaPhase::kOnline ? lag_s : 0,
+                    r.state});
   }
   return rows;
 }
@@ -296,7 +329,8 @@ void AppendPrimaryInfo(ReplPrimary& primary, std::string_view replid2, int64_t s
   field("connected_slaves", n(replicas.size()));
   for (size_t i = 0; i < replicas.size(); ++i) {
     const ReplPrimary::ReplicaRow& r = replicas[i];
-    field("slave" + n(i), "ip=" + r.ip + ",port=" + n(r.port) + ",state=online,offset=" +
+    field("slave" + n(i), "ip=" + r.ip + ",port=" + n(r.port) + ",state=" +
+                              std::string(ReplicaPhaseName(r.state)) + ",offset=" +
                               n(r.offset) + ",lag=" + n(r.lag_s));
   }
   field("master_failover_state", std::string(failover_state));

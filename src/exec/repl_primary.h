@@ -41,6 +41,13 @@ namespace cairn::server {
 
 class ConfigStore;
 
+// Where a registered replica stands, with Redis's names (INFO's state=): its file is still
+// being written and streamed (wait_bgsave), or was written whole and is being sent
+// (send_bulk); or the file is through and the stream flows (online). Only an online replica
+// counts for min-replicas-to-write, ROLE and FAILOVER, as in Redis.
+enum class ReplicaPhase { kWaitBgsave, kSendBulk, kOnline };
+std::string_view ReplicaPhaseName(ReplicaPhase state);
+
 // The pseudo-key WAIT blocks on; each REPLCONF ACK marks it ready.
 inline constexpr std::string_view kReplicaAckKey = "\x00cairn-replica-ack";
 
@@ -84,12 +91,15 @@ class ReplPrimary {
   // between its changes and its append. Without a WAL the tap numbers records on from the
   // last LSN the WAL gave.
   void SwapJournal(store::Journal* journal);
-  // Step 2, once an RDB cut at cut_lsn is built: the stream offset it stands for; the bytes
-  // after it go to client and it becomes an online replica. kBusy (the caller retries the
-  // full sync) when the backlog no longer holds those bytes, or the server was promoted
-  // since step 1.
+  // Step 2, once an RDB cut at cut_lsn is built (whole) or begins (streamed): the stream
+  // offset it stands for; the bytes after it go to client, a replica in state kWaitBgsave
+  // (streamed) or kSendBulk until FileSent. kBusy (the caller retries the full sync) when
+  // the backlog no longer holds those bytes, or the server was promoted since step 1.
   Result<uint64_t> FinishFullSync(ClientState& client, uint64_t begin, uint64_t history,
-                                  uint64_t cut_lsn);
+                                  uint64_t cut_lsn, bool streamed);
+  // The client's socket took the last byte of its file: it is online, and its lag counts
+  // from now (it acknowledges once it has loaded the file).
+  void FileSent(ClientState& client);
   // Ends step 1 without a replica (building the RDB failed).
   void AbortFullSync();
 
@@ -121,7 +131,8 @@ class ReplPrimary {
     std::string ip;
     int port;
     uint64_t offset;
-    int64_t lag_s;  // seconds since its last acknowledgement
+    int64_t lag_s;  // seconds since its last acknowledgement (0 until online, as in Redis)
+    ReplicaPhase state;
   };
   std::vector<ReplicaRow> Replicas();
   struct BacklogInfo {
@@ -142,13 +153,14 @@ class ReplPrimary {
     int port;
     uint64_t ack_offset = 0;
     int64_t last_ack_ms = 0;
+    ReplicaPhase state = ReplicaPhase::kOnline;
   };
 
   void InstallTapLocked();
   // Sends client the backlog's bytes after `from` and streams to it from there on. acked:
   // what it holds already (PSYNC's offset; 0 for a full sync, whose file it has yet to
   // receive and load): WAIT counts it for no more until it acknowledges.
-  void AddReplicaLocked(ClientState& client, uint64_t from, uint64_t acked);
+  void AddReplicaLocked(ClientState& client, uint64_t from, uint64_t acked, ReplicaPhase state);
   // Appends bytes to the stream: the backlog and every online replica. lsn: what the bytes
   // reveal (their mailboxes hold them until it is durable).
   void StreamLocked(std::string_view bytes, uint64_t lsn);

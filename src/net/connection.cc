@@ -748,6 +748,10 @@ void Connection::ConsumeSent(size_t n) {
   sent_total_ += n;
   if (client_.repl_rdb_unsent > 0) {
     client_.repl_rdb_unsent -= std::min<int64_t>(client_.repl_rdb_unsent, static_cast<int64_t>(n));
+    if (client_.repl_rdb_unsent == 0 && client_.repl_rdb_all_queued) {
+      client_.repl_rdb_all_queued = false;
+      thread_->state()->primary.FileSent(client_);  // the whole file is through
+    }
   }
 }
 

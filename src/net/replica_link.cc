@@ -35,6 +35,8 @@ namespace {
 constexpr size_t kMaxLine = 64 * 1024;  // a handshake reply line longer than this is garbage
 constexpr int64_t kAckIntervalMs = 1000;
 constexpr size_t kEofMarkLen = 40;
+// What RESIZEDB may reserve of an `$EOF:`-framed file, whose length is unknown.
+constexpr uint64_t kEofHintKeys = uint64_t{1} << 23;
 
 Status LinkError(std::string message) { return Status(Code::kIoError, std::move(message)); }
 
@@ -379,6 +381,9 @@ class Session {
       if (!mark_.empty()) return std::nullopt;
       return static_cast<uint64_t>(left_);
     }
+    // An `$EOF:` file's length is unknown; its primary's RESIZEDB still sizes the tables,
+    // up to kEofHintKeys (at most ~128 MB of buckets for a primary that overstates).
+    uint64_t HintKeysWithoutLength() const override { return kEofHintKeys; }
     // Whether the link failed (closed, stalled past repl-timeout), rather than the file;
     // how.
     bool link_failed() const { return !link_error_.ok(); }

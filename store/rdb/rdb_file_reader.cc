@@ -74,6 +74,7 @@ class Cursor {
     if (!source) return std::nullopt;
     return *source + (buf_.size() - pos_);
   }
+  uint64_t HintKeysWithoutLength() const { return source_.HintKeysWithoutLength(); }
   uint64_t offset() const { return dropped_ + pos_; }
   // CRC-64 of every byte consumed so far.
   uint64_t crc() {
@@ -137,7 +138,8 @@ class Reader {
 uint64_t Reader::Hint(uint64_t declared) {
   // One budget for the whole file: a file repeating RESIZEDB for every database cannot
   // claim its room once per database.
-  uint64_t room = in_.BytesLeft().value_or(0) / kMinKeyBytes;
+  std::optional<uint64_t> left = in_.BytesLeft();
+  uint64_t room = left ? *left / kMinKeyBytes : in_.HintKeysWithoutLength();
   uint64_t promised = hinted_through_ > info_.keys ? hinted_through_ - info_.keys : 0;
   uint64_t hint = std::min(declared, room > promised ? room - promised : 0);
   hinted_through_ = info_.keys + promised + hint;

@@ -33,6 +33,11 @@ class RdbSource {
   // At most how many bytes Read can still give, when the source knows (a file's size, the
   // bytes in memory); nullopt for a pipe or socket.
   virtual std::optional<uint64_t> BytesLeft() const { return std::nullopt; }
+  // When BytesLeft is unknown: how many keys RESIZEDB hints may reserve in all (0: none).
+  // A source whose producer is trusted to size its hints (a replica's primary) names a
+  // fixed bound, so a false hint costs a bounded allocation and a true one saves the
+  // tables' growth.
+  virtual uint64_t HintKeysWithoutLength() const { return 0; }
 };
 
 // Reads an open file descriptor with read(2) (a file, a pipe, a socket in blocking mode) and

@@ -10,6 +10,8 @@ import sys
 import time
 import unittest
 
+import redis
+
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from harness import (REFERENCE_BINARY, ServerProcess, is_reference_redis,  # noqa: E402
@@ -332,6 +334,52 @@ class StreamedRdbTest(unittest.TestCase):
             self.psync_conns[1].send_command("REPLCONF", "ACK", str(offset))
             return self.r.wait(1, 100) == 1
         wait_until(acknowledged, "WAIT to count the replica once it acknowledges")
+
+    def replica_line(self):
+        return self.r.info("replication")["slave0"]
+
+    def assert_online_only_once_the_file_is_through(self, state, read_all):
+        """Until the file is through, the replica shows Redis's state, is not in ROLE, and does
+        not count for min-replicas-to-write; then it is online and counts at once."""
+        wait_until(lambda: self.r.info("replication")["connected_slaves"] == 1,
+                   "the replica to attach")
+        self.assertEqual(self.replica_line()["state"], state)
+        self.assertEqual(self.replica_line()["lag"], 0)
+        self.assertEqual(self.r.execute_command("ROLE")[2], [])
+        self.r.config_set("min-replicas-to-write", 1)
+        with self.assertRaisesRegex(redis.ResponseError, "NOREPLICAS"):
+            self.r.set("refused", "1")
+        read_all()
+        wait_until(lambda: self.replica_line()["state"] == "online", "the replica online")
+        self.assertEqual(len(self.r.execute_command("ROLE")[2]), 1)
+        self.assertTrue(self.r.set("accepted", "1"))  # its lag counts from the file's end
+        self.assertIn("Synchronization with replica", self.server.log_text())
+
+    def test_a_replica_is_wait_bgsave_until_its_streamed_file_is_through(self):
+        self.big_keys(8)
+        self.r.config_set("rdb-key-save-delay", 200000)
+        conn = self.psync()
+
+        def read_all():
+            self.r.config_set("rdb-key-save-delay", 0)
+            wait_for(conn, lambda b: b.count(b"\r\n") >= 2 and b.endswith(self.split(b)[1]),
+                     "the whole file")
+        self.assert_online_only_once_the_file_is_through("wait_bgsave", read_all)
+        self.assertIn("Streamed RDB transfer with replica", self.server.log_text())
+
+    def test_a_replica_is_send_bulk_until_its_whole_file_is_through(self):
+        self.big_keys(40)  # more than the sockets' buffers take
+        self.r.config_set("repl-diskless-sync", "no")
+        conn = self.psync()  # and does not read yet
+
+        def read_all():
+            def whole():
+                conn._recv(0.2)
+                _, _, rest = conn.buf.partition(b"\r\n")
+                header, _, body = rest.partition(b"\r\n")
+                return header[1:].isdigit() and len(body) >= int(header[1:])
+            wait_until(whole, "the whole file", 60)
+        self.assert_online_only_once_the_file_is_through("send_bulk", read_all)
 
     def test_repl_diskless_sync_no_sends_the_whole_file_with_its_length(self):
         self.r.config_set("repl-diskless-sync", "no")

@@ -355,6 +355,16 @@ TEST_CASE("RESIZEDB reaches the loader as a hint no larger than the rest of the 
   StringSource chunked(huge, 7);
   REQUIRE(ReadRdbFile(chunked, unknown).ok());
   CHECK(unknown.hints == std::vector<std::pair<int, uint64_t>>{{0, 0}});
+  // Unless it names a bound of its own (a replica's link to its primary): the hint is
+  // taken up to it, and the bound is one budget for the file, as the room is.
+  HintVisitor trusted;
+  StringSource linked(huge, 7, /*hint_keys=*/1000);
+  REQUIRE(ReadRdbFile(linked, trusted).ok());
+  CHECK(trusted.hints == std::vector<std::pair<int, uint64_t>>{{0, 1000}});
+  HintVisitor honest;
+  StringSource linked_saved(saved, 7, /*hint_keys=*/1000);
+  REQUIRE(ReadRdbFile(linked_saved, honest).ok());
+  CHECK(honest.hints == std::vector<std::pair<int, uint64_t>>{{0, 2}, {3, 1}});
   // And the store takes the file whole either way (sized by the hint, or not).
   Store loaded;
   REQUIRE(Load(loaded, huge, 7).ok());
