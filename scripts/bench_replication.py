@@ -5,9 +5,9 @@ Two measurements, persistence off on every server, redis-server 7.0 and cairn si
   full sync     a primary holding KEYS keys (32 B values, loaded with redis-cli --pipe) and a
                 fresh replica started with --replicaof: seconds from the replica's start until
                 its INFO says the link is up, no sync is in progress and DBSIZE is KEYS. Four
-                pairs: redis -> redis, cairn -> redis, redis -> cairn, cairn -> cairn. A
-                redis-server primary runs with repl-diskless-sync-delay 0 (its default waits
-                5 s for more replicas, which would only measure that wait). Both kinds of
+                pairs: redis -> redis, cairn -> redis, redis -> cairn, cairn -> cairn. Every
+                primary runs with repl-diskless-sync-delay 0 (the default of both waits 5 s
+                for more replicas, which would only measure that wait). Both kinds of
                 primary stream the file as they write it; measured twice: replicas that write
                 it to disk first (repl-diskless-load disabled, the default of both) and
                 replicas that load it as it arrives (on-empty-db).
@@ -40,7 +40,7 @@ SYNC_TIMEOUT_S = 300
 LOAD_REQUESTS = 2000000
 QUICK_LOAD_REQUESTS = 500000
 TARGET_WITH_REPLICA = 0.9
-REDIS_PRIMARY_ARGS = ["--repl-diskless-sync-delay", "0"]
+PRIMARY_ARGS = ["--repl-diskless-sync-delay", "0"]
 PAIRS = [("redis", "redis"), ("cairn", "redis"), ("redis", "cairn"), ("cairn", "cairn")]
 # repl-diskless-load of the replicas: to disk first (both servers' default), or as it arrives.
 LOAD_MODES = ["disabled", "on-empty-db"]
@@ -81,7 +81,7 @@ def wait_synced(replica, keys, started):
 
 
 def make_server(name, binary, port, primary_port=None, as_primary=False, load_mode="disabled"):
-    extra = list(REDIS_PRIMARY_ARGS) if as_primary and name == "redis" else []
+    extra = list(PRIMARY_ARGS) if as_primary else []
     if primary_port is not None:
         extra += ["--replicaof", "127.0.0.1", str(primary_port),
                   "--repl-diskless-load", load_mode]
@@ -209,7 +209,7 @@ def rows_of(result):
 def print_report(result, args, machine=None):
     head = ([machine] if machine else []) + [
         f"replication: persistence off; {result['rounds']} round(s), medians; "
-        f"redis primaries with repl-diskless-sync-delay 0"]
+        f"primaries with repl-diskless-sync-delay 0"]
     rows = rows_of(result)
     ratio = result["load"][("cairn", True)] / result["load"][("cairn", False)]
     verdict = ("meets" if round(ratio, 2) >= TARGET_WITH_REPLICA else

@@ -28,6 +28,7 @@ struct Capture {
   uint64_t lsn = 0;
   uint64_t changes = 0;                             // Store::changes() at the cut
   std::map<std::string, std::string> meta;          // Store::Meta() at the cut
+  std::vector<uint64_t> db_keys;                    // each database's key count at the cut
   std::vector<char> pending;                        // per shard; guarded by the shard's lock
   std::vector<std::vector<CapturedEntry>> entries;  // per shard; written once under its lock
 };

@@ -759,6 +759,10 @@ bool Store::StartCapture(Capture* capture) {
     capture->lsn = journal != nullptr ? journal->last_lsn() : lsn_floor_.load();
     capture->changes = changes();
     capture->meta = meta_;
+    capture->db_keys.assign(static_cast<size_t>(databases_), 0);
+    for (size_t i = 0; i < kShards; ++i) {
+      for (int db = 0; db < databases_; ++db) capture->db_keys[db] += shards_[i].tables[db].size();
+    }
     capture_.store(capture, std::memory_order_relaxed);
   }
   UnlockAll();

@@ -220,6 +220,7 @@ bool AcceptedOptionActs(std::string_view name) {
       "latency-tracking-info-percentiles", "rdbcompression", "server_cpulist", "bio_cpulist",
       "aof_rewrite_cpulist", "bgsave_cpulist", "oom-score-adj", "oom-score-adj-values",
       "disable-thp", "enable-module-command", "repl-diskless-sync", "repl-diskless-load",
+      "repl-diskless-sync-delay", "repl-diskless-sync-max-replicas",
   };
   return std::find(std::begin(kActs), std::end(kActs), name) != std::end(kActs);
 }

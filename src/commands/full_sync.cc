@@ -18,6 +18,7 @@
 #include "src/exec/blocking.h"
 #include "src/exec/functions.h"
 #include "src/exec/key_save_delay.h"
+#include "src/exec/rdb_fanout.h"
 #include "src/exec/rdb_files.h"
 #include "src/exec/rdb_pipe.h"
 #include "src/exec/server_state.h"
@@ -114,11 +115,16 @@ struct RdbJob final : BackgroundJob {
       status = BuildRdb(server, begin, filter, nullptr, keep, &cut_lsn);
       return;
     }
-    std::string mark = RandomHex(kEofMarkBytes);
-    auto start = [this, &mark](uint64_t lsn) { return StartStream(lsn, mark); };
-    auto push = [this](std::string_view bytes) { return Push(bytes); };
-    status = BuildRdb(server, begin, filter, start, push, &cut_lsn);
-    if (status.ok()) status = Push(mark);
+    share.pipe = pipe;
+    share.at_cut = [this](uint64_t lsn, std::string_view mark) { return StartStream(lsn, mark); };
+    bool leader = false;
+    std::shared_ptr<RdbFanout> fanout = server.rdb_fanouts.Join(FileKind(), &share, &leader);
+    if (leader) {
+      Lead(*fanout);
+    } else {
+      fanout->WaitFinished();
+    }
+    status = share.status;
   }
   // A full sync still counted as pending (ReplPrimary::BeginFullSync) is ended, so the
   // primary stops noting cuts for it.
@@ -126,14 +132,46 @@ struct RdbJob final : BackgroundJob {
     if (full_sync && !sync_finished) server.primary.AbortFullSync();
   }
 
+  // Clients whose files hold the same may share one build.
+  std::string FileKind() const {
+    return std::string(filter.without_keys ? "-keys" : "+keys") +
+           (filter.without_functions ? "-functions" : "+functions");
+  }
+
+  // The first client of a fanout builds the file for every client that joins it before the
+  // cut: those that come within repl-diskless-sync-delay (or until
+  // repl-diskless-sync-max-replicas have), and those that come while another build holds
+  // the capture (BuildRdb waits for it).
+  void Lead(RdbFanout& fanout) {
+    int64_t delay_s = 0, enough = 0;
+    (void)resp::ParseInt64(server.config.Value("repl-diskless-sync-delay"), &delay_s);
+    (void)resp::ParseInt64(server.config.Value("repl-diskless-sync-max-replicas"), &enough);
+    if (delay_s > 0) {
+      Log(LogLevel::kNotice, "Delay next BGSAVE for diskless SYNC");
+      fanout.WaitForMembers(
+          std::chrono::steady_clock::now() + std::chrono::seconds(delay_s),
+          static_cast<size_t>(std::max<int64_t>(enough, 0)),
+          [this] { return server.shutting_down.load(std::memory_order_relaxed); });
+    }
+    Log(LogLevel::kNotice, "Starting BGSAVE for SYNC with target: replicas sockets");
+    std::string mark = RandomHex(kEofMarkBytes);
+    auto start = [&](uint64_t lsn) { return fanout.Cut(lsn, mark); };
+    auto push = [&](std::string_view bytes) { return fanout.Push(bytes); };
+    Status built = BuildRdb(server, begin, filter, start, push, &cut_lsn);
+    if (built.ok()) built = fanout.Push(mark);
+    fanout.Finish(built);
+  }
+
   Status Push(std::string_view bytes) { return pipe->Push(bytes) ? Status::Ok() : Gone(); }
   static Status Gone() {
     return Status(Code::kIoError, "the replica's connection closed during the transfer");
   }
 
-  // At the cut of a streamed file: a full sync registers the replica there (the stream after
-  // the cut waits in its mailbox until the file is through), then the framing goes first.
-  Status StartStream(uint64_t lsn, const std::string& mark) {
+  // At the cut of a streamed file (on the leader's thread): a full sync registers the
+  // replica there (the stream after the cut waits in its mailbox until the file is through),
+  // then its framing goes first.
+  Status StartStream(uint64_t lsn, std::string_view mark) {
+    cut_lsn = lsn;
     pipe->set_cut_lsn(lsn);
     uint64_t offset = 0;
     if (full_sync) {
@@ -152,7 +190,7 @@ struct RdbJob final : BackgroundJob {
     if (psync) {
       head = "+FULLRESYNC " + server.primary.replid() + " " + std::to_string(offset) + "\r\n";
     }
-    return Push(head + "$EOF:" + mark + "\r\n");
+    return Push(head + "$EOF:" + std::string(mark) + "\r\n");
   }
 
   ServerState& server;
@@ -162,8 +200,11 @@ struct RdbJob final : BackgroundJob {
   RdbFilter filter;
   uint64_t begin = 0;    // the stream offset when the full sync began (BeginFullSync)
   uint64_t history = 0;  // ... and the numbering it belongs to
-  std::shared_ptr<RdbPipe> pipe;  // set: the file streams
-  bool sync_finished = false;     // FinishFullSync ran (streamed: at the cut)
+  std::shared_ptr<RdbPipe> pipe;  // set: the file streams, from a build it may share
+  RdbFanout::Member share;        // its place in that build (rdb_fanout.h)
+  // FinishFullSync ran (streamed: at the cut, maybe on another job's thread; read once
+  // this job's Run has returned).
+  bool sync_finished = false;
   Status status;
   RdbChunks whole;
   uint64_t cut_lsn = 0;
@@ -241,14 +282,8 @@ bool EndStream(CommandContext& ctx, RdbJob& job) {
 }
 
 // A full sync's whole file is in the output: the replica goes online once the socket has
-// taken it (the connection tells, Connection::ConsumeSent), or now if it already has.
-void NoteFileQueued(CommandContext& ctx) {
-  if (ctx.client.repl_rdb_unsent > 0) {
-    ctx.client.repl_rdb_all_queued = true;
-  } else {
-    ctx.server.primary.FileSent(ctx.client);
-  }
-}
+// taken it (the connection tells: ClientState::repl_rdb_all_queued).
+void NoteFileQueued(CommandContext& ctx) { ctx.client.repl_rdb_all_queued = true; }
 
 // A whole file's job failed: its error.
 bool WholeFileBuilt(CommandContext& ctx, RdbJob& job) {

@@ -49,8 +49,9 @@ struct ClientState {
   // Bytes of a full-sync RDB still in the output (owner thread): not held against the
   // replica class's output limit.
   int64_t repl_rdb_unsent = 0;
-  // A full sync's whole file is in the output (owner thread): once repl_rdb_unsent falls to
-  // 0 the transfer is through, and the replica goes online (ReplPrimary::FileSent).
+  // Set by a full sync's command once the whole file is in the output (owner thread): the
+  // connection notes where the output ends then, and once the socket has taken that far the
+  // transfer is through and the replica goes online (ReplPrimary::FileSent).
   bool repl_rdb_all_queued = false;
   // While a full sync's RDB streams to this client (src/commands/full_sync.h): the pipe its
   // pieces come through. Set by SYNC/PSYNC as its job starts; the connection takes the

@@ -209,19 +209,24 @@ Result<uint64_t> ReplPrimary::FinishFullSync(ClientState& client, uint64_t begin
 
 void ReplPrimary::FileSent(ClientState& client) {
   int64_t now = NowMs();
-  std::lock_guard lock(mu_);
-  auto it = std::find_if(replicas_.begin(), replicas_.end(),
-                         [&](const Replica& r) { return r.client == &client; });
-  if (it == replicas_.end() || it->state == ReplicaPhase::kOnline) return;
-  std::string name = it->ip + ":" + std::to_string(it->port);
-  if (it->state == ReplicaPhase::kWaitBgsave) {
+  std::string name;
+  bool streamed = false;
+  {
+    std::lock_guard lock(mu_);  // every write takes it: the log lines wait until after
+    auto it = std::find_if(replicas_.begin(), replicas_.end(),
+                           [&](const Replica& r) { return r.client == &client; });
+    if (it == replicas_.end() || it->state == ReplicaPhase::kOnline) return;
+    name = it->ip + ":" + std::to_string(it->port);
+    streamed = it->state == ReplicaPhase::kWaitBgsave;
+    it->state = ReplicaPhase::kOnline;
+    it->last_ack_ms = now;  // no false timeout: it acknowledges once it has loaded the file
+  }
+  if (streamed) {
     Log(LogLevel::kNotice,
         "Streamed RDB transfer with replica %s succeeded (socket). Waiting for REPLCONF ACK "
         "from slave to enable streaming",
         name.c_str());
   }
-  it->state = ReplicaPhase::kOnline;
-  it->last_ack_ms = now;  // no false timeout: it acknowledges once it has loaded the file
   Log(LogLevel::kNotice, "Synchronization with replica %s succeeded", name.c_str());
 }
 
@@ -279,7 +284,10 @@ uint64_t ReplPrimary::offset() {
 int ReplPrimary::AckedCount(uint64_t offset) {
   std::lock_guard lock(mu_);
   return static_cast<int>(std::count_if(replicas_.begin(), replicas_.end(),
-                                        [&](const Replica& r) { return r.ack_offset >= offset; }));
+                                        [&](const Replica& r) {
+                                          return r.state == ReplicaPhase::kOnline &&
+                                                 r.ack_offset >= offset;
+                                        }));
 }
 
 int ReplPrimary::GoodReplicasLocked(int64_t now_ms, int64_t max_lag_s) {

@@ -97,8 +97,8 @@ class ReplPrimary {
   // the backlog no longer holds those bytes, or the server was promoted since step 1.
   Result<uint64_t> FinishFullSync(ClientState& client, uint64_t begin, uint64_t history,
                                   uint64_t cut_lsn, bool streamed);
-  // The client's socket took the last byte of its file: it is online, and its lag counts
-  // from now (it acknowledges once it has loaded the file).
+  // The client's socket took the last byte of its file (with TLS: it was encrypted): it is
+  // online, and its lag counts from now (it acknowledges once it has loaded the file).
   void FileSent(ClientState& client);
   // Ends step 1 without a replica (building the RDB failed).
   void AbortFullSync();
@@ -120,7 +120,7 @@ class ReplPrimary {
   void PausePings(bool paused) { pings_paused_ = paused; }
 
   uint64_t offset();  // master_repl_offset
-  // How many replicas acknowledged at least offset.
+  // How many online replicas acknowledged at least offset.
   int AckedCount(uint64_t offset);
   // min-replicas-to-write: whether writes are refused now (fewer replicas acknowledged within
   // min-replicas-max-lag). One relaxed load when the option is 0.

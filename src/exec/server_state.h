@@ -27,6 +27,7 @@
 #include "src/exec/migrate_link.h"
 #include "src/exec/monitor.h"
 #include "src/exec/pubsub.h"
+#include "src/exec/rdb_fanout.h"
 #include "src/exec/repl_primary.h"
 #include "src/exec/replica_state.h"
 #include "src/exec/scripts.h"
@@ -233,6 +234,8 @@ struct ServerState {
   std::atomic<MigrateLinkPool*> migrate_links{nullptr};
   // cairn as a replication primary: its replicas, stream and backlog (repl_primary.h).
   ReplPrimary primary{store, run_id};
+  // Streamed full syncs that replicas arriving together share (rdb_fanout.h).
+  RdbFanouts rdb_fanouts;
 
  private:
   std::string applied_requirepass_;  // the requirepass ApplyConfig last gave the default user

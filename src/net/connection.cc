@@ -456,6 +456,11 @@ void Connection::OnBackgroundDone(std::shared_ptr<BackgroundJob> job) {
                      second_run);
   GateReply(start, store::Store::TakeObservedLsn());
   ++replies_;
+  if (client_.repl_rdb_all_queued) {  // a full sync's file ends where the output ends now
+    client_.repl_rdb_all_queued = false;
+    rdb_file_end_ = sent_total_ + out_.size();
+    if (sent_total_ >= rdb_file_end_) NoteFileSent();
+  }
   if (client_.close_after_reply || client_.kill_requested.load()) close_after_flush_ = true;
   ProcessInput();
   Flush();
@@ -748,11 +753,15 @@ void Connection::ConsumeSent(size_t n) {
   sent_total_ += n;
   if (client_.repl_rdb_unsent > 0) {
     client_.repl_rdb_unsent -= std::min<int64_t>(client_.repl_rdb_unsent, static_cast<int64_t>(n));
-    if (client_.repl_rdb_unsent == 0 && client_.repl_rdb_all_queued) {
-      client_.repl_rdb_all_queued = false;
-      thread_->state()->primary.FileSent(client_);  // the whole file is through
-    }
   }
+  if (rdb_file_end_ != 0 && sent_total_ >= rdb_file_end_) NoteFileSent();
+}
+
+// The socket took the last byte of a full sync's file (with TLS: the last byte was
+// encrypted, which is when ConsumeSent learns of it).
+void Connection::NoteFileSent() {
+  rdb_file_end_ = 0;
+  thread_->state()->primary.FileSent(client_);
 }
 
 // Subscribers and monitors are in the pubsub class: they receive whatever the server does,

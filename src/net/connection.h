@@ -135,6 +135,8 @@ class Connection final : public DebugPort {
   // into the output while it holds less than the pipe's window, gated on the file's cut
   // like a reply. Returns whether it took any.
   bool TakeRdbPieces();
+  // The output reached rdb_file_end_: the replica's file is through (ReplPrimary::FileSent).
+  void NoteFileSent();
   // Sends pending output: try a direct writev, queue the rest.
   void Flush();
   // Counts bytes read from or written to the socket (INFO stats): an attached replica's
@@ -190,6 +192,8 @@ class Connection final : public DebugPort {
   resp::Parser parser_;
   resp::OutputBuffer out_;
   uint64_t sent_total_ = 0;  // bytes of out_ written to the socket so far
+  // Where a full sync's file ends in the output (sent_total_'s count; 0: no file on its way).
+  uint64_t rdb_file_end_ = 0;
   struct Gate {
     uint64_t start, end, lsn;  // absolute output offsets
     uint64_t first_reply;      // index of the first reply the gate holds

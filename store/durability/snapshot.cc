@@ -24,7 +24,10 @@ namespace {
 using namespace wal;  // NOLINT: the shared encoders and Decoder
 
 constexpr std::string_view kSnapshotMagic = "CAIRNSNP";
-constexpr uint32_t kSnapshotVersion = 1;
+constexpr uint32_t kSnapshotVersion = 2;  // 1: without the key counts (still read)
+// The fewest bytes an entry takes (tag, db, type, lengths, expiry): what bounds the key
+// counts a header may declare against the file's size.
+constexpr uint64_t kMinEntryBytes = 5;
 constexpr uint8_t kEntryTag = 1;
 constexpr uint8_t kMetaTag = 2;
 constexpr uint8_t kEndTag = 0xFF;
@@ -128,7 +131,8 @@ Result<SnapshotInfo> WriteSnapshot(Store& store, const std::string& dir,
   out.buffer() = std::string(kSnapshotMagic);
   PutU32(&out.buffer(), kSnapshotVersion);
   PutU64(&out.buffer(), capture.lsn);
-  PutU32(&out.buffer(), static_cast<uint32_t>(store.databases()));
+  PutU32(&out.buffer(), static_cast<uint32_t>(capture.db_keys.size()));
+  for (uint64_t keys : capture.db_keys) PutU64(&out.buffer(), keys);
   SnapshotInfo info;
   info.lsn = capture.lsn;
   info.changes = capture.changes;
@@ -304,19 +308,39 @@ Status CheckFile(int fd, uint64_t size, const std::string& path) {
   return Status::Ok();
 }
 
-// Reads magic, version, cut and database count at the window's start.
-Status ReadHeader(FileWindow& w, const std::string& path, SnapshotInfo* info) {
+// Version 2's key counts, after the fixed header: each database's tables are sized for its
+// count, bounded by what the rest of the file can hold (a false count costs no more).
+Status ReserveTables(Store& store, FileWindow& w, uint32_t databases, const std::string& path) {
+  uint64_t bytes = uint64_t{databases} * 8;
+  if (bytes > w.left()) return Damaged(path + " has a bad header");
+  if (Status st = w.Fill(static_cast<size_t>(bytes)); !st.ok()) return st;
+  Decoder d(w.available());
+  for (uint32_t db = 0; db < databases; ++db) {
+    uint64_t keys = 0;
+    (void)d.U64(&keys);  // the window holds them all
+    if (db < static_cast<uint32_t>(store.databases())) {
+      store.Reserve(static_cast<int>(db), std::min(keys, w.left() / kMinEntryBytes));
+    }
+  }
+  w.Consume(static_cast<size_t>(bytes));
+  return Status::Ok();
+}
+
+// Reads magic, version, cut and database count at the window's start (and version 2's key
+// counts, sizing the tables by them).
+Status ReadHeader(Store& store, FileWindow& w, const std::string& path, SnapshotInfo* info) {
   constexpr size_t kHeaderBytes = kSnapshotMagic.size() + 4 + 8 + 4;
   if (Status st = w.Fill(kHeaderBytes); !st.ok()) return st;
   Decoder d(w.available());
   std::string_view magic;
   uint32_t version = 0, databases = 0;
   if (!d.Bytes(kSnapshotMagic.size(), &magic) || magic != kSnapshotMagic || !d.U32(&version) ||
-      version != kSnapshotVersion || !d.U64(&info->lsn) || !d.U32(&databases)) {
+      (version != 1 && version != kSnapshotVersion) || !d.U64(&info->lsn) ||
+      !d.U32(&databases)) {
     return Damaged(path + " has a bad header");
   }
   w.Consume(kHeaderBytes);
-  return Status::Ok();
+  return version == 1 ? Status::Ok() : ReserveTables(store, w, databases, path);
 }
 
 // Checks the whole file, then loads it in a second pass through a window of it.
@@ -330,7 +354,7 @@ Result<SnapshotInfo> LoadSnapshotFile(Store& store, int fd, const std::string& p
   SnapshotInfo info;
   info.bytes = size;
   FileWindow w(fd, size - 4, path);  // the entries end where the CRC starts
-  if (Status header = ReadHeader(w, path, &info); !header.ok()) return header;
+  if (Status header = ReadHeader(store, w, path, &info); !header.ok()) return header;
   Result<std::optional<uint64_t>> bad = LoadEntries(store, w, &info);
   if (!bad.ok()) return bad.TakeStatus();
   if (*bad) return Damaged(path + " has a malformed entry at offset " + std::to_string(**bad));

@@ -15,7 +15,10 @@
 //
 // File format (one file, replaced atomically: written to a temp file, fsync'ed, renamed over
 // the old one, directory fsync'ed):
-//   file   := magic:"CAIRNSNP" version:u32le lsn:u64le databases:u32le entry* end
+//   file   := magic:"CAIRNSNP" version:u32le lsn:u64le databases:u32le sizes entry* end
+//   sizes  := keys:u64le{databases}            version 2: each database's key count at the
+//                                              cut, so a load sizes its tables first;
+//           | (nothing)                        version 1 (still read)
 //   entry  := kEntry db:varint type:u8 lengths key value expire_at_ms:varint
 //           | kMeta lengths name value       server metadata (Store::SetMeta) at the cut
 //   end    := kEnd count:u64le crc:u32le      crc = MaskCrc(crc32c(every byte before crc))

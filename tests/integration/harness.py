@@ -400,10 +400,13 @@ class ServerProcess(object):
 
     def _spawn(self):
         """Starts the binary on a new free port in self.dir, appending to self.log_path.
-        Options given later win, so extra_args may override the ones before them."""
+        Options given later win, so extra_args may override the ones before them. A full
+        sync from it starts at once: the default repl-diskless-sync-delay (5 s, to wait for
+        more replicas) would only slow the tests that do not test it."""
         self.port = self._choose_port()
         args = [self.binary, "--port", str(self.port), "--bind", "127.0.0.1",
-                "--dir", self.dir, "--save", "", "--appendonly", "no"] + self.extra_args
+                "--dir", self.dir, "--save", "", "--appendonly", "no",
+                "--repl-diskless-sync-delay", "0"] + self.extra_args
         self._log = open(self.log_path, "ab")
         self._log.write(("=== %s\n" % " ".join(repr(a) for a in args)).encode())
         self._log.flush()

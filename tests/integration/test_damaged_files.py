@@ -73,10 +73,16 @@ def snapshot_entry(key, value, type_=0, value_len=None):
     return bytes([1, 0, type_]) + lengths(len(key), value_len) + key + value + varint(0)
 
 
-def snapshot(entries, count=None, lsn=0):
-    """snapshot.cairn's bytes: header, entries, end marker (count), CRC."""
+def snapshot(entries, count=None, lsn=0, key_counts=None):
+    """snapshot.cairn's bytes: header, entries, end marker (count), CRC. With key_counts
+    (one per database), version 2, whose header declares them; else version 1."""
     count = len(entries) if count is None else count
-    data = b"CAIRNSNP" + struct.pack("<IQI", 1, lsn, 16) + b"".join(entries)
+    if key_counts is None:
+        header = struct.pack("<IQI", 1, lsn, 16)
+    else:
+        header = struct.pack("<IQI", 2, lsn, len(key_counts))
+        header += b"".join(struct.pack("<Q", n) for n in key_counts)
+    data = b"CAIRNSNP" + header + b"".join(entries)
     data += b"\xff" + struct.pack("<Q", count)
     return data + struct.pack("<I", mask_crc(crc32c(data)))
 
@@ -234,6 +240,31 @@ class TestDamagedSnapshot(DamagedFileTestCase):
         with ServerOn(self.data, appendonly="no") as r:
             self.assertEqual(r.get("k"), b"v")
             self.assertEqual(r.lrange("l", 0, -1), [b"x"])
+
+    def test_a_version_2_snapshot_with_its_key_counts_loads(self):
+        self.write("snapshot.cairn", snapshot([snapshot_entry(b"k", b"v"),
+                                               snapshot_entry(b"l", b"\x01\x01x", type_=1)],
+                                              key_counts=[2] + [0] * 15))
+        with ServerOn(self.data, appendonly="no") as r:
+            self.assertEqual(r.get("k"), b"v")
+            self.assertEqual(r.dbsize(), 2)
+
+    def test_key_counts_forged_huge_cost_no_more_than_the_file_can_hold(self):
+        """The tables are sized by the header's counts only as far as the file has room for
+        keys: a count of 2^60 must not become an allocation (the server would die there)."""
+        entry = snapshot_entry(b"k", b"v" * 8, value_len=1 << 60)
+        self.write("snapshot.cairn", snapshot([entry], key_counts=[1 << 60] * 16))
+        outcome = self.start("no")
+        self.assertRefused(outcome, "snapshot.cairn",
+                           "malformed entry at offset %d" % (SNAPSHOT_HEADER_SIZE + 16 * 8))
+
+    def test_a_database_count_larger_than_the_file_stops_startup_at_the_header(self):
+        data = bytearray(snapshot([snapshot_entry(b"k", b"v")], key_counts=[1] * 16))
+        struct.pack_into("<I", data, 8 + 4 + 8, 1 << 30)  # 8 GB of counts, in a small file
+        data[-4:] = struct.pack("<I", mask_crc(crc32c(bytes(data[:-4]))))
+        self.write("snapshot.cairn", bytes(data))
+        outcome = self.start("no")
+        self.assertRefused(outcome, "snapshot.cairn", "bad header")
 
     def test_a_value_length_forged_huge_stops_startup_at_the_entry(self):
         entry = snapshot_entry(b"k", b"v" * 8, value_len=1 << 60)

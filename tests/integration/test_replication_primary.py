@@ -196,6 +196,30 @@ class ReplicationPrimaryTest(PrimaryTestCase):
         self.assertEqual(rr.execute_command("FUNCTION", "LIST")[0][1], b"lib")
         self.assertEqual(info_field(r, "stats", "sync_full"), 1)
 
+    def test_replicas_that_sync_together_share_one_file_and_both_follow(self):
+        """Two redis-server replicas that ask within repl-diskless-sync-delay get one build
+        (Redis's one child for both) while writes go on, and each then follows the stream
+        from where its copy of the file stands."""
+        cairn = self.start_cairn("--repl-diskless-sync-delay", "2", *persistence_args())
+        r = cairn.client()
+        r.xgroup_create("x", "g", id="0", mkstream=True)
+        mixed_writes(r, 30, seed=6)
+        stop = threading.Event()
+        t = threading.Thread(target=lambda: mixed_writes(cairn.client(), 0, seed=7, stop=stop))
+        t.start()
+        replicas = [self.start_replica(cairn), self.start_replica(cairn)]
+        wait_until(lambda: r.info("replication")["connected_slaves"] == 2, "both replicas", 30)
+        time.sleep(0.3)
+        stop.set()
+        t.join()
+        mixed_writes(r, 5, seed=8)
+        mine = contents(r)
+        for replica in replicas:
+            self.wait_caught_up(cairn, replica)
+            self.assertEqual(contents(replica.client()), mine)
+        self.assertEqual(cairn.log_text().count("Starting BGSAVE for SYNC"), 1)
+        self.assertEqual(info_field(r, "stats", "sync_full"), 2)
+
     def test_a_cairn_replica_of_cairn_holds_what_the_primary_holds(self):
         cairn = self.start_cairn(*persistence_args())
         r = cairn.client()

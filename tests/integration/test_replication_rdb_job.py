@@ -381,6 +381,65 @@ class StreamedRdbTest(unittest.TestCase):
             wait_until(whole, "the whole file", 60)
         self.assert_online_only_once_the_file_is_through("send_bulk", read_all)
 
+    def whole_file(self, conn):
+        """The file body (mark included) once conn has all of it, and its mark."""
+        wait_for(conn, lambda b: b.count(b"\r\n") >= 2 and b.endswith(self.split(b)[1]),
+                 "the whole file", 60)
+        _, mark, body = self.split(conn.buf)
+        return body, mark
+
+    def builds_started(self):
+        return self.server.log_text().count("Starting BGSAVE for SYNC")
+
+    def test_replicas_that_ask_within_the_delay_share_one_build(self):
+        self.r.config_set("repl-diskless-sync-delay", 2)
+        first = self.psync()
+        time.sleep(0.5)
+        second = self.psync()
+        (body1, mark1), (body2, mark2) = self.whole_file(first), self.whole_file(second)
+        self.assertEqual(mark1, mark2)  # one file, one end mark: Redis's one child for both
+        self.assertEqual(body1, body2)
+        self.assertEqual(self.builds_started(), 1)
+        self.assertIn("Delay next BGSAVE for diskless SYNC", self.server.log_text())
+        self.assertEqual(self.r.info("stats")["sync_full"], 2)
+        wait_until(lambda: self.r.info("replication")["connected_slaves"] == 2, "two replicas")
+
+    def test_enough_replicas_start_the_build_before_the_delay_ends(self):
+        self.r.config_set("repl-diskless-sync-delay", 60)
+        self.r.config_set("repl-diskless-sync-max-replicas", 2)
+        first = self.psync()
+        time.sleep(0.3)
+        second = self.psync()
+        self.assertEqual(self.whole_file(first)[1], self.whole_file(second)[1])
+
+    def test_replicas_that_ask_during_a_build_share_the_next_one(self):
+        self.big_keys(8)
+        self.r.config_set("rdb-key-save-delay", 200000)  # 1.6 s for the first file
+        first = self.psync()
+        wait_for(first, lambda b: len(b) > (1 << 20), "a piece of the first file", 10)
+        second, third = self.psync(), self.psync()
+        time.sleep(0.3)  # both wait for the capture the first file holds
+        self.r.config_set("rdb-key-save-delay", 0)
+        _, mark1 = self.whole_file(first)
+        (body2, mark2), (body3, mark3) = self.whole_file(second), self.whole_file(third)
+        self.assertNotEqual(mark1, mark2)
+        self.assertEqual(mark2, mark3)
+        self.assertEqual(body2, body3)
+        self.assertEqual(self.builds_started(), 2)
+
+    def test_a_replica_that_leaves_a_shared_file_does_not_stop_the_others(self):
+        self.big_keys(8)
+        self.r.config_set("repl-diskless-sync-delay", 1)
+        self.r.config_set("rdb-key-save-delay", 200000)
+        leaving, staying = self.psync(), self.psync()
+        wait_for(leaving, lambda b: len(b) > (1 << 20), "a piece", 10)
+        leaving.close()
+        self.r.config_set("rdb-key-save-delay", 0)
+        body, _ = self.whole_file(staying)
+        self.assertIn(b"big:7", body)
+        wait_until(lambda: self.r.info("replication")["connected_slaves"] == 1,
+                   "the one that stayed")
+
     def test_repl_diskless_sync_no_sends_the_whole_file_with_its_length(self):
         self.r.config_set("repl-diskless-sync", "no")
         conn = self.psync()

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <set>
@@ -69,6 +70,33 @@ TEST_CASE("a snapshot round-trips keys, values, expiries and databases") {
   REQUIRE(LoadSnapshot(loaded, dir.path()).ok());
   CHECK(Dump(loaded) == Dump(store));
   CHECK(ExpireAt(loaded, "ttl") == 4102444800000);
+}
+
+TEST_CASE("a snapshot's header carries each database's key count at the cut") {
+  TempDir dir;
+  Store store;
+  for (int i = 0; i < 300; ++i) Set(store, "k" + std::to_string(i), "v");
+  Set(store, "other-db", "x", 0, 5);
+  REQUIRE(WriteSnapshot(store, dir.path()).ok());
+  FILE* f = std::fopen((dir.path() + "/snapshot.cairn").c_str(), "rb");
+  REQUIRE(f != nullptr);
+  unsigned char head[24 + 16 * 8];
+  REQUIRE(std::fread(head, 1, sizeof(head), f) == sizeof(head));
+  std::fclose(f);
+  auto le = [&](size_t at, int bytes) {  // little-endian
+    uint64_t v = 0;
+    for (int b = bytes - 1; b >= 0; --b) v = v << 8 | head[at + b];
+    return v;
+  };
+  auto u64 = [&](size_t at) { return le(at, 8); };
+  CHECK(le(8, 4) == 2);    // version
+  CHECK(le(20, 4) == 16);  // databases
+  CHECK(u64(24) == 300);
+  CHECK(u64(24 + 5 * 8) == 1);
+  CHECK(u64(24 + 1 * 8) == 0);
+  Store loaded;
+  REQUIRE(LoadSnapshot(loaded, dir.path()).ok());
+  CHECK(Dump(loaded) == Dump(store));
 }
 
 TEST_CASE("a snapshot of values larger than a read, straddling reads, round-trips") {
