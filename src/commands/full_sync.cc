@@ -62,23 +62,43 @@ struct RdbFilter {
   bool without_functions = false;
 };
 
-// The keyspace as an RDB file, given to sink as it is written and cut at *cut_lsn; on_cut
-// (may be empty) runs at the cut, before the first byte. Any thread; gives up (kIoError)
-// once the server is shutting down.
+// What a build does around each attempt at its capture: a shared build closes its fanout
+// to newcomers first (every member must have begun before the cut) and reopens it when the
+// capture was busy (no cut was taken). Either may be empty.
+struct CaptureGate {
+  std::function<void()> before;
+  std::function<void()> busy;
+};
+
+// The keyspace as an RDB file, given to sink as it is written and cut at *cut_lsn. on_cut
+// (may be empty) runs at the cut, before the first byte, and returns the replication offset
+// the file stands for (its repl-offset field; else repl_offset). Any thread; gives up
+// (kIoError) once the server is shutting down.
 Status BuildRdb(ServerState& server, uint64_t repl_offset, RdbFilter filter,
-                std::function<Status(uint64_t)> on_cut, const rdb::RdbSink& sink,
-                uint64_t* cut_lsn) {
+                std::function<Result<uint64_t>(uint64_t)> on_cut, const rdb::RdbSink& sink,
+                uint64_t* cut_lsn, const CaptureGate& gate = {}) {
   rdb::RdbSaveOptions options;
   options.aux = RdbAuxFields();
   // The stream names its database (SELECT) before its first command after the cut.
   options.aux.emplace_back("repl-stream-db", "0");
   options.aux.emplace_back("repl-id", server.primary.replid());
   options.aux.emplace_back("repl-offset", std::to_string(repl_offset));
+  size_t offset_field = options.aux.size() - 1;
   if (!filter.without_functions) options.function_meta_prefix = std::string(kFunctionMetaPrefix);
   options.keys = !filter.without_keys;
   options.after_key = KeySaveDelay(server);
-  options.on_cut = std::move(on_cut);
+  bool cut = false;
+  if (on_cut) {
+    options.on_cut = [&](uint64_t lsn) -> Status {
+      cut = true;
+      Result<uint64_t> offset = on_cut(lsn);
+      if (!offset.ok()) return offset.status();
+      options.aux[offset_field].second = std::to_string(*offset);  // read after on_cut
+      return Status::Ok();
+    };
+  }
   auto save = [&] {
+    if (gate.before) gate.before();
     return rdb::SaveRdb(server.store, options, [&](std::string_view bytes) {
       if (server.shutting_down.load(std::memory_order_relaxed)) {
         return Status(Code::kIoError, "the server is shutting down");
@@ -90,8 +110,9 @@ Status BuildRdb(ServerState& server, uint64_t repl_offset, RdbFilter filter,
   // replicas syncing at once take turns, however long each build is, rather than failing
   // after a fixed wait.
   Result<rdb::RdbSaveInfo> saved = save();
-  while (!saved.ok() && saved.status().code() == Code::kBusy &&
+  while (!saved.ok() && saved.status().code() == Code::kBusy && !cut &&
          !server.shutting_down.load(std::memory_order_relaxed)) {
+    if (gate.busy) gate.busy();
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
     saved = save();
   }
@@ -103,7 +124,12 @@ Status BuildRdb(ServerState& server, uint64_t repl_offset, RdbFilter filter,
 // Builds the RDB off the I/O thread: whole into `whole`, or streamed through `pipe`.
 struct RdbJob final : BackgroundJob {
   RdbJob(ServerState& server, ClientState& client, bool full_sync, bool psync, RdbFilter filter)
-      : server(server), client(client), full_sync(full_sync), psync(psync), filter(filter) {}
+      : server(server),
+        client(client),
+        client_id(client.id),
+        full_sync(full_sync),
+        psync(psync),
+        filter(filter) {}
 
   void Run() override {
     PlaceThisThread(ThreadRole::kSave, "rdb_to_replica");  // Redis forks a saver for it
@@ -116,7 +142,9 @@ struct RdbJob final : BackgroundJob {
       return;
     }
     share.pipe = pipe;
-    share.at_cut = [this](uint64_t lsn, std::string_view mark) { return StartStream(lsn, mark); };
+    share.at_cut = [this](uint64_t lsn, std::string_view mark) -> Result<uint64_t> {
+      return StartStream(lsn, mark);
+    };
     bool leader = false;
     std::shared_ptr<RdbFanout> fanout = server.rdb_fanouts.Join(FileKind(), &share, &leader);
     if (leader) {
@@ -129,7 +157,7 @@ struct RdbJob final : BackgroundJob {
   // A full sync still counted as pending (ReplPrimary::BeginFullSync) is ended, so the
   // primary stops noting cuts for it.
   void Abandon() override {
-    if (full_sync && !sync_finished) server.primary.AbortFullSync();
+    if (full_sync && !sync_finished) server.primary.AbortFullSync(client_id);
   }
 
   // Clients whose files hold the same may share one build.
@@ -157,7 +185,8 @@ struct RdbJob final : BackgroundJob {
     std::string mark = RandomHex(kEofMarkBytes);
     auto start = [&](uint64_t lsn) { return fanout.Cut(lsn, mark); };
     auto push = [&](std::string_view bytes) { return fanout.Push(bytes); };
-    Status built = BuildRdb(server, begin, filter, start, push, &cut_lsn);
+    CaptureGate gate{[&] { fanout.Close(); }, [&] { fanout.Reopen(); }};
+    Status built = BuildRdb(server, begin, filter, start, push, &cut_lsn, gate);
     if (built.ok()) built = fanout.Push(mark);
     fanout.Finish(built);
   }
@@ -169,8 +198,9 @@ struct RdbJob final : BackgroundJob {
 
   // At the cut of a streamed file (on the leader's thread): a full sync registers the
   // replica there (the stream after the cut waits in its mailbox until the file is through),
-  // then its framing goes first.
-  Status StartStream(uint64_t lsn, std::string_view mark) {
+  // then its framing goes first. Returns the replication offset it starts from (0: a file
+  // only).
+  Result<uint64_t> StartStream(uint64_t lsn, std::string_view mark) {
     cut_lsn = lsn;
     pipe->set_cut_lsn(lsn);
     uint64_t offset = 0;
@@ -190,11 +220,13 @@ struct RdbJob final : BackgroundJob {
     if (psync) {
       head = "+FULLRESYNC " + server.primary.replid() + " " + std::to_string(offset) + "\r\n";
     }
-    return Push(head + "$EOF:" + std::string(mark) + "\r\n");
+    if (Status st = Push(head + "$EOF:" + std::string(mark) + "\r\n"); !st.ok()) return st;
+    return offset;
   }
 
   ServerState& server;
   ClientState& client;  // touched by Run only under the pipe's lock (RunUnlessCancelled)
+  uint64_t client_id;   // what Abandon names it by: the client may be gone
   bool full_sync;       // false: the file only (redis-cli --rdb)
   bool psync;
   RdbFilter filter;
@@ -225,7 +257,7 @@ std::shared_ptr<RdbJob> TakeJob(CommandContext& ctx, bool full_sync, bool psync)
   }
   RdbFilter filter{ctx.client.repl_rdb_without_keys, ctx.client.repl_rdb_without_functions};
   auto job = std::make_shared<RdbJob>(ctx.server, ctx.client, full_sync, psync, filter);
-  if (full_sync) job->begin = ctx.server.primary.BeginFullSync(&job->history);
+  if (full_sync) job->begin = ctx.server.primary.BeginFullSync(ctx.client, &job->history);
   if (Streams(ctx)) {
     ServerState& server = ctx.server;
     int64_t timeout_s = 60;

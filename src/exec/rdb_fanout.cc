@@ -39,17 +39,29 @@ size_t RdbFanout::members() {
   return members_.size();
 }
 
-Status RdbFanout::Cut(uint64_t cut_lsn, std::string_view mark) {
-  {
-    std::lock_guard lock(mu_);
-    closed_ = true;
-  }
+void RdbFanout::Close() {
+  std::lock_guard lock(mu_);
+  closed_ = true;
+}
+
+void RdbFanout::Reopen() {
+  std::lock_guard lock(mu_);
+  closed_ = false;
+}
+
+Result<uint64_t> RdbFanout::Cut(uint64_t cut_lsn, std::string_view mark) {
+  Close();  // (already: the leader closed it before the capture)
   bool any = false;
+  uint64_t offset = 0;
   for (Member* m : members_) {
-    m->status = m->at_cut(cut_lsn, mark);
-    any = any || m->status.ok();
+    Result<uint64_t> started = m->at_cut(cut_lsn, mark);
+    m->status = started.status();
+    if (!started.ok()) continue;
+    any = true;
+    offset = std::max(offset, *started);
   }
-  return any ? Status::Ok() : Gone();
+  if (!any) return Gone();
+  return offset;
 }
 
 Status RdbFanout::Push(std::string_view bytes) {

@@ -5,8 +5,9 @@
 //
 // Each client's job joins the open fanout for its kind of file (RdbFanouts::Join); the first
 // to join leads: it waits out the delay, builds the file once and pushes each piece into
-// every member's pipe (rdb_pipe.h); the others wait for it to finish. The fanout closes at
-// the cut: a client that joins after it starts the next build. At the cut each member runs
+// every member's pipe (rdb_pipe.h); the others wait for it to finish. The fanout closes
+// before the capture: a client that joins after it starts the next build. At the cut each
+// member runs
 // its own at_cut (a full sync registers its replica there and pushes its own +FULLRESYNC
 // line and `$EOF:` framing), so the members share the file's bytes and nothing else.
 //
@@ -42,8 +43,9 @@ class RdbFanout {
   struct Member {
     std::shared_ptr<RdbPipe> pipe;
     // At the cut, on the leader's thread: what the client gets before the file (it pushes
-    // into pipe itself), given the mark that ends the file. An error drops the member.
-    std::function<Status(uint64_t cut_lsn, std::string_view mark)> at_cut;
+    // into pipe itself), given the mark that ends the file; returns the replication offset
+    // its stream starts from (0: none). An error drops the member.
+    std::function<Result<uint64_t>(uint64_t cut_lsn, std::string_view mark)> at_cut;
     // How the file went for this client; set by the time the fanout is finished.
     Status status;
   };
@@ -56,10 +58,16 @@ class RdbFanout {
                       const std::function<bool()>& stop);
   size_t members();
 
-  // Leader, at the cut: closes the fanout to newcomers and runs each member's at_cut with
-  // the file's end mark (one for all: they get the same bytes). An error when no member is
-  // left.
-  Status Cut(uint64_t cut_lsn, std::string_view mark);
+  // Leader: right before each attempt at the capture, no one may join any more (a member
+  // must have begun before the cut, or the file would lack what was written in between);
+  // Reopen when the attempt found the capture busy (no cut was taken).
+  void Close();
+  void Reopen();
+  // Leader, at the cut: runs each member's at_cut with the file's end mark (one for all:
+  // they get the same bytes). Returns the highest offset a member starts from (the file's
+  // repl-offset: the bytes between the members' offsets carry no write, only keep-alive
+  // PINGs); an error when no member is left.
+  Result<uint64_t> Cut(uint64_t cut_lsn, std::string_view mark);
   // Leader: bytes of the file to every member still in; an error when none is.
   Status Push(std::string_view bytes);
   // Leader: the build ended with st; each member that had not dropped out gets it. Wakes

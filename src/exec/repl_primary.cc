@@ -29,6 +29,11 @@ std::string HostOf(const std::string& addr) {
   return host;
 }
 
+// The address a replica is listed under: REPLCONF ip-address, or its connection's host.
+std::string ReplicaIp(const ClientState& client) {
+  return client.repl_ip_address.empty() ? HostOf(client.addr) : client.repl_ip_address;
+}
+
 int64_t ConfigInt(const ConfigStore& config, std::string_view name, int64_t fallback) {
   auto values = config.Get(name);
   int64_t v = 0;
@@ -125,7 +130,7 @@ void ReplPrimary::AddReplicaLocked(ClientState& client, uint64_t from, uint64_t 
   store::Journal* inner = inner_.load(std::memory_order_relaxed);  // mu_ held
   uint64_t lsn = inner != nullptr ? inner->last_lsn() : 0;
   if (!tail.empty()) client.mailbox.Post(tail, 0, lsn);
-  std::string ip = client.repl_ip_address.empty() ? HostOf(client.addr) : client.repl_ip_address;
+  std::string ip = ReplicaIp(client);
   replicas_.push_back(
       {&client, std::move(ip), client.repl_listening_port, acked, NowMs(), state});
   client.replica.store(true);
@@ -162,10 +167,11 @@ bool ReplPrimary::TryContinue(ClientState& client, std::string_view replid, uint
   return true;
 }
 
-uint64_t ReplPrimary::BeginFullSync(uint64_t* history) {
+uint64_t ReplPrimary::BeginFullSync(ClientState& client, uint64_t* history) {
   std::lock_guard lock(mu_);
   InstallTapLocked();
   ++syncs_pending_;
+  waiting_.push_back({client.id, ReplicaIp(client), client.repl_listening_port});
   *history = history_;
   return backlog_.offset();
 }
@@ -185,15 +191,24 @@ Result<uint64_t> ReplPrimary::FinishFullSync(ClientState& client, uint64_t begin
                                              uint64_t history, uint64_t cut_lsn,
                                              bool streamed) {
   std::lock_guard lock(mu_);
+  EndWaitLocked(client.id);
   if (history != history_) {
     if (--syncs_pending_ == 0) cuts_.clear();
     return Status(Code::kBusy, "the server was promoted while the RDB was built");
   }
   uint64_t at = begin;
+  bool began_after_cut = false;  // a write after the cut was streamed before `begin`
   for (const Cut& cut : cuts_) {
-    if (cut.lsn <= cut_lsn) at = std::max(at, cut.offset);
+    if (cut.lsn <= cut_lsn) {
+      at = std::max(at, cut.offset);
+    } else if (cut.offset <= begin) {
+      began_after_cut = true;
+    }
   }
   if (--syncs_pending_ == 0) cuts_.clear();
+  if (began_after_cut) {  // neither the file nor the stream from `begin` would hold it
+    return Status(Code::kBusy, "the full sync began after the RDB's cut");
+  }
   // The replica starts in database 0, while the stream may have another selected (for an
   // earlier replica): the next record names its database. (When records came after the cut
   // they already do; a PING after it does not change the database.)
@@ -230,13 +245,19 @@ void ReplPrimary::FileSent(ClientState& client) {
   Log(LogLevel::kNotice, "Synchronization with replica %s succeeded", name.c_str());
 }
 
-void ReplPrimary::AbortFullSync() {
+void ReplPrimary::AbortFullSync(uint64_t client_id) {
   std::lock_guard lock(mu_);
+  EndWaitLocked(client_id);
   if (--syncs_pending_ == 0) cuts_.clear();
+}
+
+void ReplPrimary::EndWaitLocked(uint64_t client_id) {
+  std::erase_if(waiting_, [&](const Waiting& w) { return w.client_id == client_id; });
 }
 
 void ReplPrimary::Detach(ClientState& client) {
   std::lock_guard lock(mu_);
+  EndWaitLocked(client.id);  // its job, if still running, ends the full sync itself
   std::erase_if(replicas_, [&](const Replica& r) { return r.client == &client; });
   client.replica.store(false);
 }
@@ -312,6 +333,9 @@ std::vector<ReplPrimary::ReplicaRow> ReplPrimary::Replicas() {
     int64_t lag_s = std::max<int64_t>(now - r.last_ack_ms, 0) / 1000;
     rows.push_back({r.ip, r.port, r.ack_offset, r.state == ReplicaPhase::kOnline ? lag_s : 0,
                     r.state});
+  }
+  for (const Waiting& w : waiting_) {
+    rows.push_back({w.ip, w.port, 0, 0, ReplicaPhase::kWaitBgsave});
   }
   return rows;
 }

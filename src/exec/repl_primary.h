@@ -84,8 +84,10 @@ class ReplPrimary {
 
   // Full sync, step 1: installs the tap if needed; from here on, records are numbered with
   // their stream offsets. Returns the stream offset now (the cut cannot precede it), and in
-  // *history the numbering it belongs to (Promote starts another).
-  uint64_t BeginFullSync(uint64_t* history);
+  // *history the numbering it belongs to (Promote starts another). Until step 2 (or
+  // AbortFullSync, or Detach) client is listed as a replica in state kWaitBgsave, as Redis
+  // lists one from its SYNC on (the file may wait for repl-diskless-sync-delay).
+  uint64_t BeginFullSync(ClientState& client, uint64_t* history);
   // Makes journal (the WAL, or nullptr) the one every change goes to: behind the tap while
   // one is installed, else the store's own. The caller holds every shard, so no command is
   // between its changes and its append. Without a WAL the tap numbers records on from the
@@ -94,14 +96,17 @@ class ReplPrimary {
   // Step 2, once an RDB cut at cut_lsn is built (whole) or begins (streamed): the stream
   // offset it stands for; the bytes after it go to client, a replica in state kWaitBgsave
   // (streamed) or kSendBulk until FileSent. kBusy (the caller retries the full sync) when
-  // the backlog no longer holds those bytes, or the server was promoted since step 1.
+  // the backlog no longer holds those bytes, the server was promoted since step 1, or step 1
+  // came after a write the cut does not hold (a file shared by replicas must be cut after
+  // each began: rdb_fanout.h).
   Result<uint64_t> FinishFullSync(ClientState& client, uint64_t begin, uint64_t history,
                                   uint64_t cut_lsn, bool streamed);
   // The client's socket took the last byte of its file (with TLS: it was encrypted): it is
   // online, and its lag counts from now (it acknowledges once it has loaded the file).
   void FileSent(ClientState& client);
-  // Ends step 1 without a replica (building the RDB failed).
-  void AbortFullSync();
+  // Ends step 1 of the client with that id without a replica (building the RDB failed, or
+  // the client left).
+  void AbortFullSync(uint64_t client_id);
 
   // The connection of client closes (or CLIENT KILL): it receives nothing more.
   void Detach(ClientState& client);
@@ -157,6 +162,8 @@ class ReplPrimary {
   };
 
   void InstallTapLocked();
+  // Drops client_id from waiting_ (if there).
+  void EndWaitLocked(uint64_t client_id);
   // Sends client the backlog's bytes after `from` and streams to it from there on. acked:
   // what it holds already (PSYNC's offset; 0 for a full sync, whose file it has yet to
   // receive and load): WAIT counts it for no more until it acknowledges.
@@ -187,6 +194,14 @@ class ReplPrimary {
   ReplBacklog backlog_;                    // guarded
   bool backlog_active_ = false;            // guarded
   std::vector<Replica> replicas_;          // guarded
+  // Clients between BeginFullSync and FinishFullSync (shown as kWaitBgsave), by client id:
+  // a job that ends after its client left names it without touching it.
+  struct Waiting {
+    uint64_t client_id;
+    std::string ip;
+    int port;
+  };
+  std::vector<Waiting> waiting_;           // guarded
   int syncs_pending_ = 0;                  // guarded
   struct Cut {
     uint64_t lsn, offset;

@@ -309,18 +309,21 @@ Status CheckFile(int fd, uint64_t size, const std::string& path) {
 }
 
 // Version 2's key counts, after the fixed header: each database's tables are sized for its
-// count, bounded by what the rest of the file can hold (a false count costs no more).
+// count. The counts together are held to what the rest of the file can hold, so false
+// counts cost no more than true ones for a file of that size.
 Status ReserveTables(Store& store, FileWindow& w, uint32_t databases, const std::string& path) {
   uint64_t bytes = uint64_t{databases} * 8;
   if (bytes > w.left()) return Damaged(path + " has a bad header");
   if (Status st = w.Fill(static_cast<size_t>(bytes)); !st.ok()) return st;
   Decoder d(w.available());
+  uint64_t room = (w.left() - bytes) / kMinEntryBytes;
   for (uint32_t db = 0; db < databases; ++db) {
     uint64_t keys = 0;
     (void)d.U64(&keys);  // the window holds them all
-    if (db < static_cast<uint32_t>(store.databases())) {
-      store.Reserve(static_cast<int>(db), std::min(keys, w.left() / kMinEntryBytes));
-    }
+    if (db >= static_cast<uint32_t>(store.databases())) continue;
+    keys = std::min(keys, room);
+    room -= keys;
+    store.Reserve(static_cast<int>(db), keys);
   }
   w.Consume(static_cast<size_t>(bytes));
   return Status::Ok();

@@ -37,6 +37,7 @@ namespace cairn::rdb {
 
 struct RdbSaveOptions {
   // AUX fields after the header, in order (redis-ver, ctime... are the caller's to give).
+  // Read after on_cut, which may set a value that depends on the cut (repl-offset).
   std::vector<std::pair<std::string, std::string>> aux;
   // Store metadata whose name starts with this holds a function library's code; each is
   // written as FUNCTION2. Empty: none.

@@ -341,9 +341,10 @@ class StreamedRdbTest(unittest.TestCase):
     def assert_online_only_once_the_file_is_through(self, state, read_all):
         """Until the file is through, the replica shows Redis's state, is not in ROLE, and does
         not count for min-replicas-to-write; then it is online and counts at once."""
+        # Listed from its SYNC on (wait_bgsave while the file is built, as Redis lists it).
         wait_until(lambda: self.r.info("replication")["connected_slaves"] == 1,
                    "the replica to attach")
-        self.assertEqual(self.replica_line()["state"], state)
+        wait_until(lambda: self.replica_line()["state"] == state, state)
         self.assertEqual(self.replica_line()["lag"], 0)
         self.assertEqual(self.r.execute_command("ROLE")[2], [])
         self.r.config_set("min-replicas-to-write", 1)
@@ -394,7 +395,10 @@ class StreamedRdbTest(unittest.TestCase):
     def test_replicas_that_ask_within_the_delay_share_one_build(self):
         self.r.config_set("repl-diskless-sync-delay", 2)
         first = self.psync()
-        time.sleep(0.5)
+        # Listed while it waits for the delay, as Redis lists it.
+        wait_until(lambda: self.r.info("replication")["connected_slaves"] == 1, "listed")
+        self.assertEqual(self.replica_line()["state"], "wait_bgsave")
+        time.sleep(0.3)
         second = self.psync()
         (body1, mark1), (body2, mark2) = self.whole_file(first), self.whole_file(second)
         self.assertEqual(mark1, mark2)  # one file, one end mark: Redis's one child for both
