@@ -62,43 +62,49 @@ struct RdbFilter {
   bool without_functions = false;
 };
 
-// What a build does around each attempt at its capture: a shared build closes its fanout
-// to newcomers first (every member must have begun before the cut) and reopens it when the
-// capture was busy (no cut was taken). Either may be empty.
-struct CaptureGate {
-  std::function<void()> before;
-  std::function<void()> busy;
+// How a build goes, beyond its bytes.
+struct BuildOptions {
+  RdbFilter filter;
+  // The replication offset the file stands for (its repl-offset field), unless on_cut
+  // says otherwise.
+  uint64_t repl_offset = 0;
+  // Runs at the cut, before the first byte; returns the replication offset the file stands
+  // for. May be empty.
+  std::function<Result<uint64_t>(uint64_t cut_lsn)> on_cut;
+  // Around each attempt at the capture: a shared build stops taking members first (each
+  // must have begun before the cut) and takes them again when the capture was busy (no cut
+  // was taken: rdb_fanout.h). Either may be empty.
+  std::function<void()> before_capture;
+  std::function<void()> capture_busy;
 };
 
-// The keyspace as an RDB file, given to sink as it is written and cut at *cut_lsn. on_cut
-// (may be empty) runs at the cut, before the first byte, and returns the replication offset
-// the file stands for (its repl-offset field; else repl_offset). Any thread; gives up
-// (kIoError) once the server is shutting down.
-Status BuildRdb(ServerState& server, uint64_t repl_offset, RdbFilter filter,
-                std::function<Result<uint64_t>(uint64_t)> on_cut, const rdb::RdbSink& sink,
-                uint64_t* cut_lsn, const CaptureGate& gate = {}) {
+// The keyspace as an RDB file, given to sink as it is written and cut at *cut_lsn. Any
+// thread; gives up (kIoError) once the server is shutting down.
+Status BuildRdb(ServerState& server, const BuildOptions& build, const rdb::RdbSink& sink,
+                uint64_t* cut_lsn) {
+  const RdbFilter& filter = build.filter;
   rdb::RdbSaveOptions options;
   options.aux = RdbAuxFields();
   // The stream names its database (SELECT) before its first command after the cut.
   options.aux.emplace_back("repl-stream-db", "0");
   options.aux.emplace_back("repl-id", server.primary.replid());
-  options.aux.emplace_back("repl-offset", std::to_string(repl_offset));
+  options.aux.emplace_back("repl-offset", std::to_string(build.repl_offset));
   size_t offset_field = options.aux.size() - 1;
   if (!filter.without_functions) options.function_meta_prefix = std::string(kFunctionMetaPrefix);
   options.keys = !filter.without_keys;
   options.after_key = KeySaveDelay(server);
   bool cut = false;
-  if (on_cut) {
+  if (build.on_cut) {
     options.on_cut = [&](uint64_t lsn) -> Status {
       cut = true;
-      Result<uint64_t> offset = on_cut(lsn);
+      Result<uint64_t> offset = build.on_cut(lsn);
       if (!offset.ok()) return offset.status();
       options.aux[offset_field].second = std::to_string(*offset);  // read after on_cut
       return Status::Ok();
     };
   }
   auto save = [&] {
-    if (gate.before) gate.before();
+    if (build.before_capture) build.before_capture();
     return rdb::SaveRdb(server.store, options, [&](std::string_view bytes) {
       if (server.shutting_down.load(std::memory_order_relaxed)) {
         return Status(Code::kIoError, "the server is shutting down");
@@ -106,13 +112,13 @@ Status BuildRdb(ServerState& server, uint64_t repl_offset, RdbFilter filter,
       return sink(bytes);
     });
   };
-  // One capture runs at a time (kBusy, before any byte, while another does): several
-  // replicas syncing at once take turns, however long each build is, rather than failing
-  // after a fixed wait.
+  // One capture runs at a time (kBusy, before any byte, while another does): builds of
+  // different kinds of file, or for replicas that came after a cut, take turns, however
+  // long each is, rather than failing after a fixed wait.
   Result<rdb::RdbSaveInfo> saved = save();
   while (!saved.ok() && saved.status().code() == Code::kBusy && !cut &&
          !server.shutting_down.load(std::memory_order_relaxed)) {
-    if (gate.busy) gate.busy();
+    if (build.capture_busy) build.capture_busy();
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
     saved = save();
   }
@@ -121,7 +127,8 @@ Status BuildRdb(ServerState& server, uint64_t repl_offset, RdbFilter filter,
   return Status::Ok();
 }
 
-// Builds the RDB off the I/O thread: whole into `whole`, or streamed through `pipe`.
+// Builds the RDB off the I/O thread: whole into `whole`, or streamed through `pipe`, by this
+// job or by the leader of the shared build it joined (rdb_fanout.h).
 struct RdbJob final : BackgroundJob {
   RdbJob(ServerState& server, ClientState& client, bool full_sync, bool psync, RdbFilter filter)
       : server(server),
@@ -138,7 +145,7 @@ struct RdbJob final : BackgroundJob {
         whole.Append(bytes);
         return Status::Ok();
       };
-      status = BuildRdb(server, begin, filter, nullptr, keep, &cut_lsn);
+      status = BuildRdb(server, {.filter = filter, .repl_offset = begin}, keep, &cut_lsn);
       return;
     }
     share.pipe = pipe;
@@ -183,10 +190,13 @@ struct RdbJob final : BackgroundJob {
     }
     Log(LogLevel::kNotice, "Starting BGSAVE for SYNC with target: replicas sockets");
     std::string mark = RandomHex(kEofMarkBytes);
-    auto start = [&](uint64_t lsn) { return fanout.Cut(lsn, mark); };
+    BuildOptions build{.filter = filter,
+                       .repl_offset = begin,
+                       .on_cut = [&](uint64_t lsn) { return fanout.Cut(lsn, mark); },
+                       .before_capture = [&] { fanout.Close(); },
+                       .capture_busy = [&] { fanout.Reopen(); }};
     auto push = [&](std::string_view bytes) { return fanout.Push(bytes); };
-    CaptureGate gate{[&] { fanout.Close(); }, [&] { fanout.Reopen(); }};
-    Status built = BuildRdb(server, begin, filter, start, push, &cut_lsn, gate);
+    Status built = BuildRdb(server, build, push, &cut_lsn);
     if (built.ok()) built = fanout.Push(mark);
     fanout.Finish(built);
   }

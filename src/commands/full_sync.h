@@ -6,15 +6,20 @@
 // the I/O thread's other clients would otherwise wait. Two framings, as Redis has:
 //
 // - Streamed (`$EOF:<40-character mark>`, the file, the mark): when the client announced
-//   `REPLCONF capa eof` and repl-diskless-sync is yes (Redis's default). The job hands the
-//   file to the connection through an RdbPipe (src/exec/rdb_pipe.h) as it writes it, so the
-//   replica receives while the primary builds, and the primary holds a few MB of the file
-//   rather than all of it. A full sync registers the replica at the cut, before the file's
-//   first byte: the stream after the cut waits in its mailbox until the replica acknowledges
-//   the file (its first REPLCONF ACK), as Redis holds it, so that nothing follows the mark.
+//   `REPLCONF capa eof` and repl-diskless-sync is yes (Redis's default). One build serves
+//   every client of the same kind that asks within repl-diskless-sync-delay of the first
+//   (or until repl-diskless-sync-max-replicas have), or while another build holds the
+//   capture, as Redis's one child does (src/exec/rdb_fanout.h): its leading job pushes the
+//   file into each client's RdbPipe (src/exec/rdb_pipe.h) as it writes it, so the replicas
+//   receive while the primary builds, and the primary holds a few MB of the file per
+//   replica rather than all of it. A full sync's replica is listed (wait_bgsave) from its
+//   SYNC on and registered at the cut, before the file's first byte: the stream after the
+//   cut waits in its mailbox until the replica acknowledges the file (its first REPLCONF
+//   ACK), as Redis holds it, so that nothing follows the mark.
 // - Whole (`$<length>`, the file): otherwise (a bare SYNC, repl-diskless-sync no). The job
 //   keeps the file in memory and the command's second run, back on the client's thread,
-//   sends it; the replica is registered then.
+//   sends it; the replica is registered then (send_bulk). Either way it is online once its
+//   connection has sent the file's last byte.
 //
 // Either way the file's bytes leave only once the log is durable through the cut, like a
 // read's reply. Where a command cannot wait (no BlockRequest: inside MULTI, in-process

@@ -11,7 +11,9 @@
 // too, for a job that failed). At shutdown a job still running is waited for, and then
 // neither happens: a long Run() should look at ServerState::shutting_down and stop. A Run()
 // may also wait on its client (a streamed full sync waits for the replica to read, at most
-// repl-timeout without progress: src/exec/rdb_pipe.h), holding its slot meanwhile.
+// repl-timeout without progress: src/exec/rdb_pipe.h), or on other clients (a full sync
+// that shares another's build waits out repl-diskless-sync-delay and that build:
+// src/exec/rdb_fanout.h), holding its slot meanwhile.
 //
 // An I/O thread runs at most IoThread::kMaxJobs jobs at once. A job past that waits in the
 // thread's queue, its client held as while a job runs, and starts (first come, first

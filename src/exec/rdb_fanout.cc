@@ -7,16 +7,15 @@
 namespace cairn::server {
 namespace {
 
-Status Gone() {
-  return Status(Code::kIoError, "the replica's connection closed during the transfer");
-}
+Status NoneLeft() { return Status(Code::kIoError, "no replica is left to send the file to"); }
 
 }  // namespace
 
 bool RdbFanout::Join(Member* m) {
   {
-    std::lock_guard lock(mu_);
-    if (closed_) return false;
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [this] { return stage_ != Stage::kCapturing; });
+    if (stage_ == Stage::kCut) return false;
     members_.push_back(m);
   }
   cv_.notify_all();  // a leader waiting for enough members counts again
@@ -34,23 +33,25 @@ void RdbFanout::WaitForMembers(std::chrono::steady_clock::time_point until, size
   }
 }
 
-size_t RdbFanout::members() {
+size_t RdbFanout::members() const {
   std::lock_guard lock(mu_);
   return members_.size();
 }
 
-void RdbFanout::Close() {
-  std::lock_guard lock(mu_);
-  closed_ = true;
+void RdbFanout::SetStage(Stage stage) {
+  {
+    std::lock_guard lock(mu_);
+    stage_ = stage;
+  }
+  cv_.notify_all();
 }
 
-void RdbFanout::Reopen() {
-  std::lock_guard lock(mu_);
-  closed_ = false;
-}
+void RdbFanout::Close() { SetStage(Stage::kCapturing); }
+
+void RdbFanout::Reopen() { SetStage(Stage::kOpen); }
 
 Result<uint64_t> RdbFanout::Cut(uint64_t cut_lsn, std::string_view mark) {
-  Close();  // (already: the leader closed it before the capture)
+  SetStage(Stage::kCut);
   bool any = false;
   uint64_t offset = 0;
   for (Member* m : members_) {
@@ -60,7 +61,7 @@ Result<uint64_t> RdbFanout::Cut(uint64_t cut_lsn, std::string_view mark) {
     any = true;
     offset = std::max(offset, *started);
   }
-  if (!any) return Gone();
+  if (!any) return NoneLeft();
   return offset;
 }
 
@@ -68,19 +69,19 @@ Status RdbFanout::Push(std::string_view bytes) {
   bool any = false;
   for (Member* m : members_) {
     if (!m->status.ok()) continue;
-    if (!m->pipe->Push(bytes)) {
-      m->status = Gone();
-    } else {
+    if (m->pipe->Push(bytes)) {
       any = true;
+    } else {
+      m->status = Status(Code::kIoError, "the replica's connection closed during the transfer");
     }
   }
-  return any ? Status::Ok() : Gone();
+  return any ? Status::Ok() : NoneLeft();
 }
 
 void RdbFanout::Finish(const Status& st) {
   {
     std::lock_guard lock(mu_);
-    closed_ = true;  // a build that failed before its cut takes no one else either
+    stage_ = Stage::kCut;  // a build that failed before its cut takes no one else either
     for (Member* m : members_) {
       if (m->status.ok()) m->status = st;
     }
@@ -96,17 +97,27 @@ void RdbFanout::WaitFinished() {
 
 std::shared_ptr<RdbFanout> RdbFanouts::Join(const std::string& kind, RdbFanout::Member* m,
                                             bool* leader) {
-  std::lock_guard lock(mu_);
-  std::shared_ptr<RdbFanout> open = open_[kind].lock();
-  if (open != nullptr && open->Join(m)) {
-    *leader = false;
-    return open;
+  for (;;) {
+    std::shared_ptr<RdbFanout> open;
+    {
+      std::lock_guard lock(mu_);
+      open = open_[kind].lock();
+      if (open == nullptr) {
+        open = std::make_shared<RdbFanout>();
+        (void)open->Join(m);  // new: open, and no one else has it yet
+        open_[kind] = open;
+        *leader = true;
+        return open;
+      }
+    }
+    // Outside the lock: this join may wait for the fanout's capture.
+    if (open->Join(m)) {
+      *leader = false;
+      return open;
+    }
+    std::lock_guard lock(mu_);  // it was cut: the next comer starts another
+    if (open_[kind].lock() == open) open_[kind].reset();
   }
-  auto fresh = std::make_shared<RdbFanout>();
-  (void)fresh->Join(m);  // new: open
-  open_[kind] = fresh;
-  *leader = true;
-  return fresh;
 }
 
 }  // namespace cairn::server

@@ -11,15 +11,17 @@
 //
 // A reader that makes no progress for stall_limit while the writer waits (takes nothing, and
 // its socket takes nothing: NoteProgress) fails the push (timed_out()), so a replica that
-// stopped reading does not hold the job for ever: the primary drops it, as Redis drops a
+// stopped reading does not hold the build for ever: the primary drops it, as Redis drops a
 // replica whose disk-less transfer makes no progress for repl-timeout.
 //
 // The client may go while the file is written: its connection cancels the pipe as it
 // closes, and from then on a push fails at once (a waiting one wakes) and RunUnlessCancelled
-// runs nothing, so the job stops and never registers a replica that is gone.
+// runs nothing, so the client drops out of the build (which stops when no client is left:
+// rdb_fanout.h) and no replica that is gone is registered.
 //
-// Threading: Push, RunUnlessCancelled and set_cut_lsn on the writer's thread; TakeInto and
-// Cancel on the reader's; the rest on either. Lock order: the pipe's lock before whatever
+// Threading: Push, RunUnlessCancelled and set_cut_lsn on the writer's thread (the job that
+// builds the file, which may be another client's: rdb_fanout.h); TakeInto and Cancel on the
+// reader's; the rest on either. Lock order: the pipe's lock before whatever
 // RunUnlessCancelled's function takes.
 #pragma once
 

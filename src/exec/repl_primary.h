@@ -4,7 +4,7 @@
 //
 // The stream is fed by a tap on the store's journal (Store::ReplaceJournal): the tap passes
 // each record to the WAL (or numbers records itself when there is no WAL), translates it into
-// commands (repl_feed.h) and appends them to the backlog and to every online replica's
+// commands (repl_feed.h) and appends them to the backlog and to every registered replica's
 // mailbox, all under one mutex, so the stream's order is the log's order. The tap goes in
 // when the first replica asks to sync; until then nothing is translated or copied. Once in,
 // it stays, so the backlog keeps serving partial resyncs.
@@ -12,8 +12,13 @@
 // Full sync, without losing or doubling a write while writes go on: BeginFullSync makes the
 // tap note, for each record, its LSN and the stream offset after it; the RDB is cut at some
 // LSN (a capture, rdb_keyspace.h); FinishFullSync turns that LSN into the stream offset the
-// RDB stands for, sends the replica the backlog bytes after it and adds it to the online
-// replicas — under the tap's mutex, so the next record reaches it exactly once.
+// RDB stands for, sends the replica the backlog bytes after it and registers it — under the
+// tap's mutex, so the next record reaches it exactly once.
+//
+// A replica is listed (INFO, ReplicaPhase) from BeginFullSync on: wait_bgsave until its file
+// is cut and, streamed, sent; send_bulk while a file built whole is sent; online once its
+// connection has sent the last byte (FileSent). Only online replicas count for WAIT, ROLE,
+// FAILOVER and min-replicas-to-write, as in Redis.
 //
 // Mailboxes (mailbox.h) carry the bytes to each replica's own I/O thread, held like replies
 // until the WAL has made them durable.
@@ -168,7 +173,7 @@ class ReplPrimary {
   // what it holds already (PSYNC's offset; 0 for a full sync, whose file it has yet to
   // receive and load): WAIT counts it for no more until it acknowledges.
   void AddReplicaLocked(ClientState& client, uint64_t from, uint64_t acked, ReplicaPhase state);
-  // Appends bytes to the stream: the backlog and every online replica. lsn: what the bytes
+  // Appends bytes to the stream: the backlog and every registered replica. lsn: what the bytes
   // reveal (their mailboxes hold them until it is durable).
   void StreamLocked(std::string_view bytes, uint64_t lsn);
   // PingIfDue with mu_ held.

@@ -56,8 +56,9 @@ class IoThread {
   // Resumes client id's connection with its finished job (Connection::OnBackgroundDone), or
   // abandons the job if the connection is gone, and starts the next queued job. Loop thread.
   void FinishJob(uint64_t id, const std::shared_ptr<BackgroundJob>& job);
-  // At most this many background jobs (each may hold a whole RDB in memory, or wait on a
-  // replica that reads slowly) run per I/O thread.
+  // At most this many background jobs (each may hold a whole RDB in memory, wait on a
+  // replica that reads slowly, or wait for the shared build it joined: rdb_fanout.h) run
+  // per I/O thread.
   static constexpr size_t kMaxJobs = 2;
   // Hands an accepted socket to this thread, which wraps it in a Connection. Any thread.
   // Sockets wait in their own queue, not among the tasks, so that a thread busy in a script

@@ -198,9 +198,11 @@ class ReplicationPrimaryTest(PrimaryTestCase):
 
     def test_replicas_that_sync_together_share_one_file_and_both_follow(self):
         """Two redis-server replicas that ask within repl-diskless-sync-delay get one build
-        (Redis's one child for both) while writes go on, and each then follows the stream
-        from where its copy of the file stands."""
-        cairn = self.start_cairn("--repl-diskless-sync-delay", "2", *persistence_args())
+        (Redis's one child for both; the second starts it: repl-diskless-sync-max-replicas)
+        while writes go on, and each then follows the stream from where its copy of the file
+        stands."""
+        cairn = self.start_cairn("--repl-diskless-sync-delay", "60",
+                                 "--repl-diskless-sync-max-replicas", "2", *persistence_args())
         r = cairn.client()
         r.xgroup_create("x", "g", id="0", mkstream=True)
         mixed_writes(r, 30, seed=6)

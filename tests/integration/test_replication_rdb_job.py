@@ -241,6 +241,8 @@ class StreamedRdbTest(unittest.TestCase):
         self.addCleanup(conn.close)
         self.psync_conns.append(conn)
         self.assertEqual(conn.command("REPLCONF", "capa", "eof").value, b"OK")
+        port = str(6000 + len(self.psync_conns))
+        self.assertEqual(conn.command("REPLCONF", "listening-port", port).value, b"OK")
         conn.send_command("PSYNC", "?", "-1")
         return conn
 
@@ -347,9 +349,14 @@ class StreamedRdbTest(unittest.TestCase):
         wait_until(lambda: self.replica_line()["state"] == state, state)
         self.assertEqual(self.replica_line()["lag"], 0)
         self.assertEqual(self.r.execute_command("ROLE")[2], [])
+        with self.assertRaisesRegex(redis.ResponseError, "FAILOVER target replica is not online"):
+            self.r.execute_command("FAILOVER", "TO", "127.0.0.1", self.replica_line()["port"])
         self.r.config_set("min-replicas-to-write", 1)
         with self.assertRaisesRegex(redis.ResponseError, "NOREPLICAS"):
             self.r.set("refused", "1")
+        self.r.config_set("min-replicas-to-write", 0)
+        self.assertEqual(self.r.wait(1, 100), 0)  # WAIT counts it only once online
+        self.r.config_set("min-replicas-to-write", 1)
         read_all()
         wait_until(lambda: self.replica_line()["state"] == "online", "the replica online")
         self.assertEqual(len(self.r.execute_command("ROLE")[2]), 1)
