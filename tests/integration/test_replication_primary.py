@@ -135,6 +135,13 @@ class PrimaryTestCase(unittest.TestCase):
     def connected_replicas(self, server):
         return server.client().info("replication")["connected_slaves"]
 
+    def wait_replica_state(self, server, *states, what="the replica to attach"):
+        """Until the first replica is in one of those states (INFO's slave0 state=): a
+        replica is listed (wait_bgsave) from its SYNC on, registered when its file is cut
+        (send_bulk while a whole file is sent), online once the file is sent."""
+        wait_until(lambda: server.client().info("replication").get("slave0", {}).get("state")
+                   in states, what, 10)
+
 
 @unittest.skipIf(is_reference_redis(), "cairn as the primary of a redis-server")
 @unittest.skipUnless(os.path.exists(REFERENCE_BINARY), "needs redis-server")
@@ -152,7 +159,8 @@ class ReplicationPrimaryTest(PrimaryTestCase):
         stalled = cairn.raw_connection()
         self.addCleanup(stalled.close)
         stalled.send_command("PSYNC", "?", "-1")  # ...and never reads again
-        wait_until(lambda: self.connected_replicas(cairn) == 1, "the replica to attach", 10)
+        # Registered: from here on the stream fills its output.
+        self.wait_replica_state(cairn, "send_bulk", "online")
         value = "y" * 100000
         for i in range(400):  # 40 MB of stream
             r.set("k%d" % (i % 10), value)
@@ -401,7 +409,7 @@ class FailoverCommandTest(PrimaryTestCase):
         self.addCleanup(lagging.close)
         lagging.command("REPLCONF", "listening-port", 6999)
         lagging.send_command("PSYNC", "?", "-1")
-        wait_until(lambda: self.connected_replicas(cairn) == 1, "the replica to attach", 10)
+        self.wait_replica_state(cairn, "online")  # its small file is in its socket
         r.set("k", "before")
         self.assertEqual(r.execute_command("FAILOVER", "TO", "127.0.0.1", 6999), b"OK")
         self.assertEqual(r.info("replication")["master_failover_state"], "waiting-for-sync")
