@@ -175,8 +175,8 @@ struct RdbJob final : BackgroundJob {
 
   // The first client of a fanout builds the file for every client that joins it before the
   // cut: those that come within repl-diskless-sync-delay (or until
-  // repl-diskless-sync-max-replicas have), and those that come while another build holds
-  // the capture (BuildRdb waits for it).
+  // repl-diskless-sync-max-replicas have), and those that come while it waits for another
+  // build's capture (BuildRdb waits for it; the key copy, not the other build's writing).
   void Lead(RdbFanout& fanout) {
     int64_t delay_s = 0, enough = 0;
     (void)resp::ParseInt64(server.config.Value("repl-diskless-sync-delay"), &delay_s);

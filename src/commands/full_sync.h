@@ -8,7 +8,7 @@
 // - Streamed (`$EOF:<40-character mark>`, the file, the mark): when the client announced
 //   `REPLCONF capa eof` and repl-diskless-sync is yes (Redis's default). One build serves
 //   every client of the same kind that asks within repl-diskless-sync-delay of the first
-//   (or until repl-diskless-sync-max-replicas have), or while another build holds the
+//   (or until repl-diskless-sync-max-replicas have), or while it waits for another build's
 //   capture, as Redis's one child does (src/exec/rdb_fanout.h): its leading job pushes the
 //   file into each client's RdbPipe (src/exec/rdb_pipe.h) as it writes it, so the replicas
 //   receive while the primary builds, and the primary holds a few MB of the file per

@@ -1,7 +1,9 @@
 // src/exec/rdb_fanout.h — one streamed RDB build shared by every client that asked for a file
 // before its cut: Redis's disk-less sync, where one child writes the file for all the
-// replicas that arrived within repl-diskless-sync-delay of the first (or while the previous
-// transfer was still running), rather than one build per replica.
+// replicas that arrived within repl-diskless-sync-delay of the first, rather than one build
+// per replica. (Unlike Redis, where a replica that comes during a transfer waits for it to
+// end, one that comes after a cut gets a build of its own at once: builds run side by side,
+// and only their captures take turns.)
 //
 // Each client's job joins the open fanout for its kind of file (RdbFanouts::Join) when it
 // starts running; the first to join leads: it waits out the delay, builds the file once and
