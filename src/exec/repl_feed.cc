@@ -2,13 +2,15 @@
 // at the top of store/types/*/*_ops.h (and their op codes).
 #include "src/exec/repl_feed.h"
 
+#include <array>
 #include <charconv>
 #include <cstring>
-#include <deque>
+#include <forward_list>
 #include <set>
 #include <utility>
 #include <vector>
 
+#include "src/base/small_vector.h"
 #include "src/exec/functions.h"
 #include "store/codec.h"
 #include "store/effects.h"
@@ -30,51 +32,79 @@ enum SetOpCode : uint8_t { kSetAdd = 1, kSetRemove = 2 };
 enum ZSetOpCode : uint8_t { kZSetScores = 1, kZSetRemove = 2 };
 enum StreamOpCode : uint8_t { kStreamAdd = 1, kStreamDel = 2 };
 
-// One command's arguments: views into the record, plus the numbers it formats itself.
+// One command's arguments: views into the record, plus the numbers and texts it formats
+// itself. A record's common commands (a SET, an HSET of a few fields) allocate nothing.
 class Argv {
  public:
+  Argv() = default;
+  Argv(const Argv&) = delete;  // the views may point into this object
+  Argv& operator=(const Argv&) = delete;
+
   Argv& Add(std::string_view arg) {
     args_.push_back(arg);
     return *this;
   }
-  Argv& Num(int64_t n) { return Add(owned_.emplace_back(std::to_string(n))); }
-  Argv& Own(std::string s) { return Add(owned_.emplace_back(std::move(s))); }
-  std::span<const std::string_view> args() const { return args_; }
+  Argv& Num(int64_t n) {
+    if (nums_used_ == kInlineNums) return Own(std::to_string(n));
+    char* buf = nums_[nums_used_++].data();
+    auto [end, ec] = std::to_chars(buf, buf + kNumChars, n);
+    return Add(std::string_view(buf, static_cast<size_t>(end - buf)));
+  }
+  Argv& Own(std::string s) {
+    owned_.push_front(std::move(s));
+    return Add(owned_.front());
+  }
+  std::span<const std::string_view> args() const { return args_.span(); }
 
  private:
-  std::vector<std::string_view> args_;
-  std::deque<std::string> owned_;  // a deque: views into it stay valid as it grows
+  static constexpr size_t kInlineNums = 4;
+  static constexpr size_t kNumChars = 20;  // "-9223372036854775808"
+  SmallVector<std::string_view, 8> args_;
+  std::array<std::array<char, kNumChars>, kInlineNums> nums_;
+  size_t nums_used_ = 0;
+  std::forward_list<std::string> owned_;  // nodes never move, and an empty list allocates nothing
 };
 
-// The commands of one record, with the SELECTs they need.
+// The commands of one record, with the SELECTs they need, appended to the caller's string
+// as they come: a second command wraps the first in MULTI, Finish closes it with EXEC.
 class Batch {
  public:
-  explicit Batch(int db) : db_(db) {}
+  Batch(int db, std::string* out) : db_(db), start_db_(db), out_(out), start_(out->size()) {}
   // A command in database db (-1: any database, e.g. FLUSHALL).
   void Add(int db, const Argv& argv) {
+    if (++commands_ == 2) out_->insert(start_, kMulti);
     if (db >= 0 && db != db_) {
-      Argv select;
-      select.Add("SELECT").Num(db);
-      AppendRespCommand(&body_, select.args());
+      std::string_view select_db[] = {"SELECT", NumText(db)};
+      AppendRespCommand(out_, select_db);
       db_ = db;
     }
-    AppendRespCommand(&body_, argv.args());
-    ++commands_;
+    AppendRespCommand(out_, argv.args());
+  }
+  // Drops what was added: the caller sends the record another way.
+  void Reset() {
+    out_->resize(start_);
+    db_ = start_db_;
+    commands_ = 0;
   }
   int db() const { return db_; }
-  // Appends the batch to out, inside MULTI/EXEC when it holds more than one command.
-  void AppendTo(std::string* out) const {
-    static constexpr std::string_view kMulti = "*1\r\n$5\r\nMULTI\r\n";
-    static constexpr std::string_view kExec = "*1\r\n$4\r\nEXEC\r\n";
-    if (commands_ > 1) out->append(kMulti);
-    out->append(body_);
-    if (commands_ > 1) out->append(kExec);
+  void Finish() {
+    if (commands_ > 1) out_->append(kExec);
   }
 
  private:
+  static constexpr std::string_view kMulti = "*1\r\n$5\r\nMULTI\r\n";
+  static constexpr std::string_view kExec = "*1\r\n$4\r\nEXEC\r\n";
+  std::string_view NumText(int n) {
+    auto [end, ec] = std::to_chars(db_text_.data(), db_text_.data() + db_text_.size(), n);
+    return {db_text_.data(), static_cast<size_t>(end - db_text_.data())};
+  }
+
   int db_;
+  int start_db_;
+  std::string* out_;
+  size_t start_;
   int commands_ = 0;
-  std::string body_;
+  std::array<char, 12> db_text_;
 };
 
 bool ReadBytes(Decoder& d, std::string_view* out) {
@@ -356,15 +386,21 @@ void AddFinalState(store::Store& store, std::span<const EffectView> ops, Batch* 
 }  // namespace
 
 void AppendRespCommand(std::string* out, std::span<const std::string_view> argv) {
-  out->push_back('*');
-  out->append(std::to_string(argv.size()));
-  out->append("\r\n");
+  // "*<n>\r\n" and "$<len>\r\n" are formatted into a stack buffer: no allocation, and one
+  // append per header.
+  char head[32];
+  auto append_header = [&](char kind, size_t n) {
+    head[0] = kind;
+    char* end = std::to_chars(head + 1, head + sizeof head - 2, n).ptr;
+    *end++ = '\r';
+    *end++ = '\n';
+    out->append(head, static_cast<size_t>(end - head));
+  };
+  append_header('*', argv.size());
   for (std::string_view arg : argv) {
-    out->push_back('$');
-    out->append(std::to_string(arg.size()));
-    out->append("\r\n");
+    append_header('$', arg.size());
     out->append(arg);
-    out->append("\r\n");
+    out->append("\r\n", 2);
   }
 }
 
@@ -372,19 +408,15 @@ bool ReplFeed::Translate(std::string_view payload, std::string* out) {
   thread_local std::vector<EffectView> ops;
   ops.clear();
   if (!store::DecodeEffects(payload, store_.databases(), &ops)) return false;
-  Batch batch(db_);
-  bool exact = true;
+  Batch batch(db_, out);
   for (const EffectView& op : ops) {
     if (!AddOp(op, &batch)) {
-      exact = false;
+      batch.Reset();
+      AddFinalState(store_, ops, &batch);
       break;
     }
   }
-  if (!exact) {
-    batch = Batch(db_);
-    AddFinalState(store_, ops, &batch);
-  }
-  batch.AppendTo(out);
+  batch.Finish();
   db_ = batch.db();
   return true;
 }

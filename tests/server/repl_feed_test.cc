@@ -139,6 +139,30 @@ TEST_CASE("a record of several changes is sent inside MULTI/EXEC") {
         std::vector<std::string>{"MULTI", "SELECT 0", "SET a 1", "SET a 2 KEEPTTL", "EXEC"});
 }
 
+TEST_CASE("a record with an op no command repeats is sent as the state of each key it touched") {
+  InProcess primary;
+  FeedJournal journal(primary.store());
+  primary.store().set_journal(&journal);
+  primary.Cmd("RPUSH l x");
+  primary.Cmd("SELECT 2");
+  journal.stream.clear();
+  // The SET has an exact command; the LINSERT (by index in the record) has none, so the
+  // commands already formatted for the record are dropped and each key is sent as it is.
+  primary.Cmd("MULTI");
+  primary.Cmd("SET a 1");
+  primary.Cmd("SELECT 0");
+  primary.Cmd("LINSERT l BEFORE x w");
+  primary.Cmd("EXEC");
+  std::vector<std::string> lines = Lines(journal.stream);
+  REQUIRE(lines.size() == 6);
+  CHECK(lines[0] == "MULTI");
+  CHECK(lines[1] == "SELECT 2");
+  CHECK(lines[2] == "SET a 1");
+  CHECK(lines[3] == "SELECT 0");
+  CHECK(lines[4].starts_with("RESTORE l 0 "));
+  CHECK(lines[5] == "EXEC");
+}
+
 TEST_CASE("a server running the feed holds what the primary holds, for every type") {
   InProcess primary, replica;
   FeedJournal journal(primary.store());
