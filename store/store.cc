@@ -667,9 +667,18 @@ using codec::PutLengths;
 using codec::PutU8;
 using codec::PutVarint;
 
+void Store::PutMetaLocked(std::string_view name, std::string_view value) {
+  auto it = meta_.find(name);
+  if (it != meta_.end()) {
+    it->second.assign(value);  // a replica's progress changes per command: reuse the string
+  } else {
+    meta_.emplace(name, value);
+  }
+}
+
 void Store::SetMeta(std::string_view name, std::string_view value) {
   std::lock_guard lock(meta_mu_);
-  meta_[std::string(name)] = std::string(value);
+  PutMetaLocked(name, value);
   Journal* journal = journal_.load(std::memory_order_acquire);
   if (journal == nullptr) return;
   std::string record;
@@ -682,7 +691,7 @@ void Store::SetMeta(std::string_view name, std::string_view value) {
 
 void Store::SetMetaWithNextRecord(std::string_view name, std::string_view value) {
   std::lock_guard lock(meta_mu_);
-  meta_[std::string(name)] = std::string(value);
+  PutMetaLocked(name, value);
   if (journal_ == nullptr) return;
   next_record_meta.clear();
   PutU8(&next_record_meta, kOpSetMeta);
@@ -693,7 +702,7 @@ void Store::SetMetaWithNextRecord(std::string_view name, std::string_view value)
 
 void Store::DeleteMeta(std::string_view name) {
   std::lock_guard lock(meta_mu_);
-  auto it = meta_.find(std::string(name));
+  auto it = meta_.find(name);
   if (it == meta_.end()) return;
   meta_.erase(it);
   Journal* journal = journal_.load(std::memory_order_acquire);
@@ -705,7 +714,7 @@ void Store::DeleteMeta(std::string_view name) {
   observed_lsn = std::max(observed_lsn, journal->Append(record));
 }
 
-std::map<std::string, std::string> Store::Meta() const {
+MetaMap Store::Meta() const {
   std::lock_guard lock(meta_mu_);
   return meta_;
 }

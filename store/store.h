@@ -302,7 +302,7 @@ class Store {
   // its LSN (the reply waits for it like any write's).
   void SetMeta(std::string_view name, std::string_view value);
   void DeleteMeta(std::string_view name);
-  std::map<std::string, std::string> Meta() const;
+  MetaMap Meta() const;
   // Like SetMeta, but the change is logged inside the calling thread's next record that
   // holds a key change (the same WAL record, so recovery sees both or neither), not as a
   // record of its own; a later call on the thread before that record replaces it. A
@@ -622,10 +622,12 @@ class Store {
                      ExpirySample* sample);
   size_t UnlinkExpired(Shard& s, int64_t now_ms, size_t max_checks, ExpirySample* sample);
 
+  void PutMetaLocked(std::string_view name, std::string_view value);  // meta_mu_ held
+
   int databases_;
   uint64_t seed_;
   mutable std::mutex meta_mu_;  // also orders meta records against a snapshot's cut
-  std::map<std::string, std::string> meta_;
+  MetaMap meta_;
   std::atomic<Journal*> journal_{nullptr};
   std::atomic<uint64_t> lsn_floor_{0};
   ExpiredHook expired_hook_ = nullptr;

@@ -215,7 +215,7 @@ Status ReadImage(const std::string& path, const std::string& image, int database
 // one already loaded.
 Status LibraryNames(ServerState& server, const ImageReader& contents, bool replace,
                     std::vector<std::string>* names) {
-  std::map<std::string, std::string> meta = server.store.Meta();
+  store::MetaMap meta = server.store.Meta();
   for (const std::string& code : contents.libraries) {
     Result<LibraryHeader> header = ParseLibraryHeader(code);
     if (!header.ok()) return header.status();

@@ -105,12 +105,19 @@ void StopReplicating(ServerState& server, std::string_view why) {
 }
 
 std::string ReplicaProgress(std::string_view replid, int64_t offset, int db) {
-  std::string v(replid);
-  v += ' ';
-  v += std::to_string(offset);
-  v += ' ';
-  v += std::to_string(db);
+  std::string v;
+  FormatReplicaProgress(replid, offset, db, &v);
   return v;
+}
+
+void FormatReplicaProgress(std::string_view replid, int64_t offset, int db, std::string* out) {
+  char numbers[48];
+  char* end = std::to_chars(numbers, numbers + 20, offset).ptr;
+  *end++ = ' ';
+  end = std::to_chars(end, numbers + sizeof numbers, db).ptr;
+  out->assign(replid);
+  out->push_back(' ');
+  out->append(numbers, static_cast<size_t>(end - numbers));
 }
 
 void RestoreReplicaProgress(ServerState& server) {

@@ -76,6 +76,8 @@ bool StartReplicating(ServerState& server, const std::string& host, int port);
 void StopReplicating(ServerState& server, std::string_view why = "user request");
 // The metadata value that records where the stream is.
 std::string ReplicaProgress(std::string_view replid, int64_t offset, int db);
+// The same into *out, reusing its capacity (once per applied command).
+void FormatReplicaProgress(std::string_view replid, int64_t offset, int db, std::string* out);
 // Reads (replid, offset, db) persisted in the store's metadata (after recovery).
 void RestoreReplicaProgress(ServerState& server);
 // Startup as a primary (no replicaof), after RestoreReplicaProgress: the history recorded at

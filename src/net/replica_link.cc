@@ -613,8 +613,23 @@ class Session {
       if (WallMs() - last_ack_ms_ >= kAckIntervalMs) {
         if (Status st = SendAck(); !st.ok()) return st;
       }
-      std::string_view input = std::string_view(in_).substr(pos_);
-      resp::ParseStatus ps = parser.Parse(input);
+      if (Status st = ApplyBuffered(parser); !st.ok()) return st;
+      Compact();
+      int64_t deadline = r_.last_io_ms.load() + timeout_ms_;
+      int64_t ack_due = last_ack_ms_ + kAckIntervalMs;
+      Status st = Fill(std::min(deadline, ack_due));
+      // Waking for the ACK is not a timeout; silence for repl-timeout is.
+      if (!st.ok() && (!socket_.timed_out() || WallMs() >= deadline)) return st;
+    }
+  }
+
+  // Applies every whole command read so far, and returns when the next needs more input.
+  // One hold of apply_mu covers the run (so that once REPLICAOF NO ONE has returned nothing
+  // more applies; a cancel is still seen before each command), released for a GETACK's reply.
+  Status ApplyBuffered(resp::Parser& parser) {
+    std::unique_lock apply(r_.apply_mu, std::defer_lock);
+    for (;;) {
+      resp::ParseStatus ps = parser.Parse(std::string_view(in_).substr(pos_));
       size_t used = parser.consumed();
       if (ps == resp::ParseStatus::kError) {
         return LinkError("protocol error from MASTER: " + std::string(parser.error()));
@@ -622,27 +637,22 @@ class Session {
       if (ps == resp::ParseStatus::kNeedMore) {
         pos_ += used;
         Advance(used);
-        Compact();
-        int64_t deadline = r_.last_io_ms.load() + timeout_ms_;
-        int64_t ack_due = last_ack_ms_ + kAckIntervalMs;
-        Status st = Fill(std::min(deadline, ack_due));
-        // Waking for the ACK is not a timeout; silence for repl-timeout is.
-        if (!st.ok() && (!socket_.timed_out() || WallMs() >= deadline)) return st;
-        continue;
+        return Status::Ok();
       }
       std::span<const std::string_view> args = parser.args();
-      int64_t next = r_.offset.load() + static_cast<int64_t>(used);
       if (IsGetAck(args)) {
+        if (apply.owns_lock()) apply.unlock();
         if (Status st = SendAck(); !st.ok()) return st;
       } else {
-        // Under apply_mu, so that once REPLICAOF NO ONE has returned nothing more applies.
-        std::lock_guard apply(r_.apply_mu);
+        if (!apply.owns_lock()) apply.lock();
         if (Cancelled()) {
           cancelled_ = true;
           return LinkError("the link was asked to stop");
         }
-        state_.store.SetMetaWithNextRecord(kReplicaMetaName,
-                                           ReplicaProgress(replid_, next, master_.db.load()));
+        // The offset after this command rides in its record: a restart resumes after it.
+        int64_t next = r_.offset.load() + static_cast<int64_t>(used);
+        FormatReplicaProgress(replid_, next, master_.db.load(), &progress_);
+        state_.store.SetMetaWithNextRecord(kReplicaMetaName, progress_);
         RunCommand(args);
         r_.stream_db = master_.db.load();
       }
@@ -674,6 +684,7 @@ class Session {
   bool registered_ = false;
   bool cancelled_ = false;  // the link was asked to stop between two commands
   resp::OutputBuffer out_;
+  std::string progress_;  // ReplicaProgress of the command being applied (reused)
   LinkSocket socket_;  // last: its cancel check reads the members above
 };
 

@@ -92,8 +92,7 @@ class StoreLoader final : public RdbVisitor {
 };
 
 // The header, the AUX fields and the function libraries found in meta.
-void WriteHead(const RdbSaveOptions& options, const std::map<std::string, std::string>& meta,
-               RdbFileWriter& out) {
+void WriteHead(const RdbSaveOptions& options, const store::MetaMap& meta, RdbFileWriter& out) {
   out.Header();
   for (const auto& [name, value] : options.aux) out.Aux(name, value);
   if (options.function_meta_prefix.empty()) return;
