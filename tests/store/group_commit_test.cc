@@ -846,6 +846,78 @@ TEST_CASE("a loop finding the log busy leaves a small batch to the commit thread
   CHECK(c.durable_ahead_of_sync == 0);
 }
 
+// Loop A leads batch {1}, whose sync is held for 100 ms; meanwhile loop B appends {2}. Once
+// A's sync is released (two writers were in flight, one is filling), {2} waits for A's next
+// write. If `a_writes_again`, A appends {3} 20 ms later, well inside the wait (the last sync's
+// time, ~100 ms), and commits on its own thread. Returns the thread that made 3 (or 2) durable.
+std::thread::id TwoLoopsTakingTurns(GroupCommit& gc, FileControl& c, bool a_writes_again) {
+  std::thread::id a_id;
+  std::thread a([&] {
+    GroupCommit::CommitsInlineOnThisThread();
+    a_id = std::this_thread::get_id();
+    gc.Append(Payload(1));
+    CHECK(gc.CommitInline());
+    if (!a_writes_again) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    gc.Append(Payload(3));
+    (void)gc.CommitInline();
+  });
+  REQUIRE(c.WaitFor([&] { return c.syncs_started == 1; }));
+  OnLoopThread([&] {
+    gc.Append(Payload(2));
+    CHECK_FALSE(gc.CommitInline());  // A is writing: left to whoever takes the next batch
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  c.Change([&] {
+    c.block_syncs = false;
+    c.syncs_released = 100;
+  });
+  a.join();
+  REQUIRE(c.WaitFor([&] { return c.durable_seen == (a_writes_again ? 3u : 2u); }));
+  return a_id;
+}
+
+TEST_CASE("a small batch that filled during a sync waits for the writers just answered, and "
+          "they share one sync") {
+  TempDir dir;
+  FileControl c;
+  c.block_syncs = true;
+  GroupCommitOptions o = Options(dir.path(), &c);
+  o.gather_max_us = 10'000'000;  // the wait is then the last sync's: the 100 ms it was held
+  std::thread::id durable_on;
+  o.on_durable = [&, inner = o.on_durable](uint64_t lsn) {
+    durable_on = std::this_thread::get_id();
+    inner(lsn);
+  };
+  GroupCommit gc(std::move(o), 1);
+  c.committer = &gc;
+  gc.Start();
+  std::thread::id a_id = TwoLoopsTakingTurns(gc, c, /*a_writes_again=*/true);
+  // Without the wait {2} would have been synced alone as soon as {1} was: three batches.
+  CHECK(gc.stats().batches == 2);
+  CHECK(gc.stats().max_batch_records == 2);
+  CHECK(durable_on == a_id);  // led by the loop whose write completed it: no wake-up
+  CHECK(gc.Stop().ok());
+  CheckLogHoldsExactly(dir.path(), 3);
+  CHECK(c.durable_ahead_of_sync == 0);
+}
+
+TEST_CASE("a batch waiting for writers that do not come is synced by the commit thread") {
+  TempDir dir;
+  FileControl c;
+  c.block_syncs = true;
+  GroupCommitOptions o = Options(dir.path(), &c);
+  o.gather_max_us = 10'000'000;
+  GroupCommit gc(std::move(o), 1);
+  c.committer = &gc;
+  gc.Start();
+  (void)TwoLoopsTakingTurns(gc, c, /*a_writes_again=*/false);
+  CHECK(gc.durable_lsn() == 2);
+  CHECK(gc.stats().batches == 2);
+  CHECK(gc.Stop().ok());
+  CheckLogHoldsExactly(dir.path(), 2);
+}
+
 TEST_CASE("a leader whose sync fails hands the batch to the commit thread, which retries it") {
   TempDir dir;
   FileControl c;
