@@ -1,7 +1,6 @@
 // store/durability/group_commit.cc — see group_commit.h for the protocol.
 #include "store/durability/group_commit.h"
 
-#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -21,11 +20,6 @@ thread_local bool t_appended = false;
 // A CommitInline that finds the log busy waits to lead the next batch only when at least
 // this many records are filling (see CommitInline).
 constexpr uint64_t kFollowMinRecords = 8;
-
-// A batch waits for the writers just answered (GatheringLocked) only when at most this many
-// writers were in flight: more take turns in batches large enough (measured with 6, 8 and
-// 16 clients: waiting gained nothing and cost up to 12% in p50 at 8).
-constexpr uint64_t kGatherMaxWriters = 4;
 
 int64_t SteadyUs() {
   using namespace std::chrono;
@@ -131,7 +125,6 @@ uint64_t GroupCommit::Append(std::string_view payload) {
       (filling_.size() - before);
   if (pending > stats_.max_pending_bytes) stats_.max_pending_bytes = pending;
   ++filling_records_;
-  inflight_peak_ = std::max(inflight_peak_, filling_records_ + writing_records_);
   last_lsn_.store(lsn, std::memory_order_release);
   return lsn;
 }
@@ -146,9 +139,7 @@ void GroupCommit::CommitsInlineOnThisThread() { t_commits_inline = true; }
 GroupCommit::Batch GroupCommit::TakeFilling() {
   writing_.swap(filling_);
   Batch batch{filling_first_lsn_, next_lsn_ - 1, filling_records_};
-  writing_records_ = filling_records_;
   filling_records_ = 0;
-  gather_until_us_ = 0;
   return batch;
 }
 
@@ -159,33 +150,12 @@ void GroupCommit::ReleaseWriter() {
 
 void GroupCommit::ReleaseWriterLocked() {
   writer_busy_ = false;
-  writing_records_ = 0;
   if (followers_ > 0) {
     follow_cv_.notify_one();  // it leads the next batch
   } else if (!filling_.empty() || SyncRequested() || stop_) {
     wanted_ = !filling_.empty();
-    (void)GatheringLocked();  // the commit thread waits out a gather this starts
     cv_.notify_one();
   }
-}
-
-bool GroupCommit::GatheringLocked() {
-  bool gather = policy() == FsyncPolicy::kAlways && !stop_ && !failed() && !writer_busy_ &&
-                expected_ > 1 && expected_ <= kGatherMaxWriters && filling_records_ > 0 &&
-                filling_records_ < expected_ && sync_wanted_lsn_ <= synced_lsn_;
-  if (!gather) return false;
-  int64_t now = SteadyUs();
-  if (gather_until_us_ == 0) {
-    int64_t wait = std::min<int64_t>(static_cast<int64_t>(stats_.last_fsync_us),
-                                     options_.gather_max_us);
-    if (wait <= 0) return false;
-    gather_until_us_ = now + wait;
-    wanted_ = true;  // the commit thread takes the batch if the others do not come
-    cv_.notify_one();
-    return true;
-  }
-  if (now < gather_until_us_) return true;
-  return false;
 }
 
 bool GroupCommit::CommitInline() {
@@ -210,7 +180,6 @@ bool GroupCommit::CommitInline() {
       --followers_;
     }
     if (writer_busy_ || filling_.empty() || stop_) return false;  // the commit thread's
-    if (GatheringLocked()) return false;  // a later appender or the commit thread leads it
     writer_busy_ = true;
     batch = TakeFilling();
   }
@@ -273,10 +242,6 @@ void GroupCommit::Run() {
         cv_.wait(lock);
       }
       continue;
-    }
-    if (GatheringLocked()) {
-      cv_.wait_for(lock, std::chrono::microseconds(gather_until_us_ - SteadyUs()));
-      continue;  // an appender may have led the batch meanwhile
     }
     writer_busy_ = true;
     wanted_ = false;
@@ -360,8 +325,6 @@ void GroupCommit::Published(const Batch& batch, FsyncPolicy policy) {
     stats_.bytes += writing_.size();
     ++stats_.batches;
     stats_.records += batch.records;
-    expected_ = inflight_peak_;  // the writers seen since the last batch was published
-    inflight_peak_ = filling_records_;
     if (batch.records > stats_.max_batch_records) stats_.max_batch_records = batch.records;
     if (policy == FsyncPolicy::kAlways) {
       synced_lsn_ = batch.last_lsn;

@@ -18,13 +18,7 @@
 // and every appender under everysec and no, wakes the commit thread. A
 // CommitInline that finds another thread writing waits for it (a follower) and leads the
 // next batch; with no follower waiting, a finished writer hands a batch that filled
-// meanwhile to the commit thread, so no batch waits for an appender's loop to come round.
-// Gathering: a few writers on two loops fall into taking turns (one loop's batch syncs while
-// the other's fills, so each write waits for the other's sync and then its own). So when
-// the last batch's time saw at most a few writers in flight (filling + writing at once) and
-// fewer are filling now, the batch waits for the rest, for at most the last sync's time
-// (capped by gather_max_us): the loop whose append completes it leads it, else the commit
-// thread takes it when the wait ends. One writer never waits. The
+// meanwhile to the commit thread, so no batch waits for an appender's loop to come round. The
 // thread sleeps only while nothing is filling: a lone write on an idle server is written
 // and synced at once. No timer is involved, except everysec's once-a-second fdatasync.
 //
@@ -54,8 +48,6 @@ struct GroupCommitOptions {
   WalWriterOptions wal;
   FsyncPolicy policy = FsyncPolicy::kAlways;
   int retry_interval_ms = 100;
-  // The longest a small batch waits for the writers just answered (see Gathering above).
-  int64_t gather_max_us = 200;
   // Testing only: sleep this long before each fdatasync, so tests can observe that replies
   // wait for durability.
   int sync_delay_ms_for_testing = 0;
@@ -140,10 +132,6 @@ class GroupCommit final : public Journal {
   // sync request waits. The Locked form with mu_ held.
   void ReleaseWriter();
   void ReleaseWriterLocked();
-  // Whether the filling batch should wait for more writers before anyone takes it; starts
-  // the wait (gather_until_us_) and gives the batch to the commit thread, which ends it.
-  // mu_ held.
-  bool GatheringLocked();
   Status WriteOnce(uint64_t first_lsn, FsyncPolicy policy);
   Status TimedSync();
   // Tracks failed()/on_error from the result of a write or sync.
@@ -175,10 +163,6 @@ class GroupCommit final : public Journal {
   int followers_ = 0;         // guarded by mu_: CommitInline callers waiting to lead
   bool wanted_ = false;       // guarded by mu_: the filling batch is the commit thread's to take
   Batch handed_batch_;        // guarded by mu_
-  uint64_t writing_records_ = 0;  // guarded by mu_: records of the batch being written
-  uint64_t inflight_peak_ = 0;    // guarded by mu_: most records filling + writing at once
-  uint64_t expected_ = 0;         // guarded by mu_: inflight_peak_ of the last batch's time
-  int64_t gather_until_us_ = 0;   // guarded by mu_: steady clock; 0: not gathering
   GroupCommitStats stats_;  // guarded by mu_
 
   std::string writing_;  // the writer_busy_ owner only
