@@ -122,7 +122,7 @@ void FormatReplicaProgress(std::string_view replid, int64_t offset, int db, std:
 
 void RestoreReplicaProgress(ServerState& server) {
   auto meta = server.store.Meta();
-  auto it = meta.find(std::string(kReplicaMetaName));
+  auto it = meta.find(kReplicaMetaName);
   if (it == meta.end()) return;
   std::string_view v = it->second;
   size_t space = v.find(' ');

@@ -624,10 +624,7 @@ class Session {
   }
 
   // Applies every whole command read so far, and returns when the next needs more input.
-  // One hold of apply_mu covers the run (so that once REPLICAOF NO ONE has returned nothing
-  // more applies; a cancel is still seen before each command), released for a GETACK's reply.
   Status ApplyBuffered(resp::Parser& parser) {
-    std::unique_lock apply(r_.apply_mu, std::defer_lock);
     for (;;) {
       resp::ParseStatus ps = parser.Parse(std::string_view(in_).substr(pos_));
       size_t used = parser.consumed();
@@ -641,24 +638,33 @@ class Session {
       }
       std::span<const std::string_view> args = parser.args();
       if (IsGetAck(args)) {
-        if (apply.owns_lock()) apply.unlock();
         if (Status st = SendAck(); !st.ok()) return st;
       } else {
-        if (!apply.owns_lock()) apply.lock();
-        if (Cancelled()) {
-          cancelled_ = true;
-          return LinkError("the link was asked to stop");
-        }
-        // The offset after this command rides in its record: a restart resumes after it.
-        int64_t next = r_.offset.load() + static_cast<int64_t>(used);
-        FormatReplicaProgress(replid_, next, master_.db.load(), &progress_);
-        state_.store.SetMetaWithNextRecord(kReplicaMetaName, progress_);
-        RunCommand(args);
-        r_.stream_db = master_.db.load();
+        if (Status st = ApplyOne(args, used); !st.ok()) return st;
       }
       pos_ += used;
       Advance(used);
+      if (WallMs() - last_ack_ms_ >= kAckIntervalMs) {  // a long run of commands still acks
+        if (Status st = SendAck(); !st.ok()) return st;
+      }
     }
+  }
+
+  // One command of the stream, `used` bytes of it. Under apply_mu, held for this command
+  // only, so that once REPLICAOF NO ONE has returned nothing more applies.
+  Status ApplyOne(std::span<const std::string_view> args, size_t used) {
+    std::lock_guard apply(r_.apply_mu);
+    if (Cancelled()) {
+      cancelled_ = true;
+      return LinkError("the link was asked to stop");
+    }
+    // The offset after this command rides in its record: a restart resumes after it.
+    int64_t next = r_.offset.load() + static_cast<int64_t>(used);
+    FormatReplicaProgress(replid_, next, master_.db.load(), &progress_);
+    state_.store.SetMetaWithNextRecord(kReplicaMetaName, progress_);
+    RunCommand(args);
+    r_.stream_db = master_.db.load();
+    return Status::Ok();
   }
 
   void Advance(size_t bytes) {
