@@ -12,6 +12,7 @@
 
 #include "src/base/small_vector.h"
 #include "src/exec/functions.h"
+#include "resp/number.h"
 #include "store/codec.h"
 #include "store/effects.h"
 #include "store/object.h"
@@ -47,8 +48,7 @@ class Argv {
   Argv& Num(int64_t n) {
     if (nums_used_ == kInlineNums) return Own(std::to_string(n));
     char* buf = nums_[nums_used_++].data();
-    auto [end, ec] = std::to_chars(buf, buf + kNumChars, n);
-    return Add(std::string_view(buf, static_cast<size_t>(end - buf)));
+    return Add(std::string_view(buf, resp::FormatInt64(n, buf)));
   }
   Argv& Own(std::string s) {
     owned_.push_front(std::move(s));
@@ -58,9 +58,8 @@ class Argv {
 
  private:
   static constexpr size_t kInlineNums = 4;
-  static constexpr size_t kNumChars = 20;  // "-9223372036854775808"
   SmallVector<std::string_view, 8> args_;
-  std::array<std::array<char, kNumChars>, kInlineNums> nums_;
+  std::array<std::array<char, resp::kMaxInt64Chars>, kInlineNums> nums_;
   size_t nums_used_ = 0;
   std::forward_list<std::string> owned_;  // nodes never move, and an empty list allocates nothing
 };
@@ -74,7 +73,8 @@ class Batch {
   void Add(int db, const Argv& argv) {
     if (++commands_ == 2) out_->insert(start_, kMulti);
     if (db >= 0 && db != db_) {
-      std::string_view select_db[] = {"SELECT", NumText(db)};
+      std::string_view select_db[] = {"SELECT", {db_text_.data(),
+                                                 resp::FormatInt64(db, db_text_.data())}};
       AppendRespCommand(out_, select_db);
       db_ = db;
     }
@@ -94,17 +94,12 @@ class Batch {
  private:
   static constexpr std::string_view kMulti = "*1\r\n$5\r\nMULTI\r\n";
   static constexpr std::string_view kExec = "*1\r\n$4\r\nEXEC\r\n";
-  std::string_view NumText(int n) {
-    auto [end, ec] = std::to_chars(db_text_.data(), db_text_.data() + db_text_.size(), n);
-    return {db_text_.data(), static_cast<size_t>(end - db_text_.data())};
-  }
-
   int db_;
   int start_db_;
   std::string* out_;
   size_t start_;
   int commands_ = 0;
-  std::array<char, 12> db_text_;
+  std::array<char, resp::kMaxInt64Chars> db_text_;
 };
 
 bool ReadBytes(Decoder& d, std::string_view* out) {
@@ -388,10 +383,10 @@ void AddFinalState(store::Store& store, std::span<const EffectView> ops, Batch* 
 void AppendRespCommand(std::string* out, std::span<const std::string_view> argv) {
   // "*<n>\r\n" and "$<len>\r\n" are formatted into a stack buffer: no allocation, and one
   // append per header.
-  char head[32];
+  char head[resp::kMaxInt64Chars + 3];
   auto append_header = [&](char kind, size_t n) {
     head[0] = kind;
-    char* end = std::to_chars(head + 1, head + sizeof head - 2, n).ptr;
+    char* end = head + 1 + resp::FormatInt64(static_cast<int64_t>(n), head + 1);
     *end++ = '\r';
     *end++ = '\n';
     out->append(head, static_cast<size_t>(end - head));

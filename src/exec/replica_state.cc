@@ -4,6 +4,7 @@
 #include <charconv>
 #include <climits>
 
+#include "resp/number.h"
 #include "src/base/log.h"
 #include "src/exec/failover.h"
 #include "src/exec/oom_score.h"
@@ -111,10 +112,10 @@ std::string ReplicaProgress(std::string_view replid, int64_t offset, int db) {
 }
 
 void FormatReplicaProgress(std::string_view replid, int64_t offset, int db, std::string* out) {
-  char numbers[48];
-  char* end = std::to_chars(numbers, numbers + 20, offset).ptr;
+  char numbers[2 * resp::kMaxInt64Chars + 1];
+  char* end = numbers + resp::FormatInt64(offset, numbers);
   *end++ = ' ';
-  end = std::to_chars(end, numbers + sizeof numbers, db).ptr;
+  end += resp::FormatInt64(db, end);
   out->assign(replid);
   out->push_back(' ');
   out->append(numbers, static_cast<size_t>(end - numbers));

@@ -31,6 +31,13 @@ class FeedJournal : public cairn::store::Journal {
   uint64_t lsn_ = 0;
 };
 
+// A primary whose every record is translated into `journal.stream`.
+struct FedPrimary {
+  FedPrimary() { primary.store().set_journal(&journal); }
+  InProcess primary;
+  FeedJournal journal{primary.store()};
+};
+
 // The commands of a stream of RESP arrays of bulk strings.
 std::vector<std::vector<std::string>> ParseCommands(std::string_view s) {
   std::vector<std::vector<std::string>> out;
@@ -99,53 +106,53 @@ void Replay(InProcess& replica, const std::string& stream) {
 }  // namespace
 
 TEST_CASE("effects are sent as commands that repeat them exactly") {
-  InProcess primary;
-  FeedJournal journal(primary.store());
-  primary.store().set_journal(&journal);
+  FedPrimary fed;
+  InProcess& primary = fed.primary;
+  std::string& stream = fed.journal.stream;
   primary.Cmd("SET k v PX 100000");
-  std::vector<std::string> lines = Lines(journal.stream);
+  std::vector<std::string> lines = Lines(stream);
   REQUIRE(lines.size() == 2);
   CHECK(lines[0] == "SELECT 0");
   CHECK(lines[1].starts_with("SET k v PXAT "));  // absolute: the replica's clock never counts
 
-  journal.stream.clear();
+  stream.clear();
   primary.Cmd("INCRBYFLOAT f 1.5");
   primary.Cmd("SADD s a b");
   std::string popped = primary.Cmd("SPOP s");  // the member taken is sent, not SPOP
-  lines = Lines(journal.stream);
+  lines = Lines(stream);
   REQUIRE(lines.size() == 3);
   CHECK(lines[0] == "SET f 1.5 KEEPTTL");
   CHECK(lines[1] == "SADD s a b");
   CHECK((lines[2] == "SREM s a" || lines[2] == "SREM s b"));
   CHECK(popped.find(lines[2].substr(7)) != std::string::npos);
 
-  journal.stream.clear();
+  stream.clear();
   primary.Cmd("SELECT 3");
   primary.Cmd("RPUSH l a b");
   primary.Cmd("ZADD z 1.25 m");
-  CHECK(Lines(journal.stream) ==
+  CHECK(Lines(stream) ==
         std::vector<std::string>{"SELECT 3", "RPUSH l a b", "ZADD z 1.25 m"});
 }
 
 TEST_CASE("a record of several changes is sent inside MULTI/EXEC") {
-  InProcess primary;
-  FeedJournal journal(primary.store());
-  primary.store().set_journal(&journal);
+  FedPrimary fed;
+  InProcess& primary = fed.primary;
+  std::string& stream = fed.journal.stream;
   primary.Cmd("MULTI");
   primary.Cmd("SET a 1");
   primary.Cmd("INCR a");
   primary.Cmd("EXEC");
-  CHECK(Lines(journal.stream) ==
+  CHECK(Lines(stream) ==
         std::vector<std::string>{"MULTI", "SELECT 0", "SET a 1", "SET a 2 KEEPTTL", "EXEC"});
 }
 
 TEST_CASE("a record with an op no command repeats is sent as the state of each key it touched") {
-  InProcess primary;
-  FeedJournal journal(primary.store());
-  primary.store().set_journal(&journal);
+  FedPrimary fed;
+  InProcess& primary = fed.primary;
+  std::string& stream = fed.journal.stream;
   primary.Cmd("RPUSH l x");
   primary.Cmd("SELECT 2");
-  journal.stream.clear();
+  stream.clear();
   // The SET has an exact command; the LINSERT (by index in the record) has none, so the
   // commands already formatted for the record are dropped and each key is sent as it is.
   primary.Cmd("MULTI");
@@ -153,7 +160,7 @@ TEST_CASE("a record with an op no command repeats is sent as the state of each k
   primary.Cmd("SELECT 0");
   primary.Cmd("LINSERT l BEFORE x w");
   primary.Cmd("EXEC");
-  std::vector<std::string> lines = Lines(journal.stream);
+  std::vector<std::string> lines = Lines(stream);
   REQUIRE(lines.size() == 6);
   CHECK(lines[0] == "MULTI");
   CHECK(lines[1] == "SELECT 2");
